@@ -1,0 +1,56 @@
+"""Peak memory of one gradient evaluation, measured two ways.
+
+``tracemalloc`` sees every NumPy buffer (NumPy reports its allocations to
+it), so for the NumPy-based tools it is exact; it sees nothing of what
+PyTorch and XLA allocate natively.  The resident-set high-water mark sees
+everything in the process, but only what the allocators had to fetch from
+the OS: memory freed earlier and reused does not show, so it is a lower
+bound.  Linux lets a process reset its high-water mark
+(``/proc/self/clear_refs``), so both figures come from the same process.
+"""
+
+import tracemalloc
+
+CLEAR_REFS = "/proc/self/clear_refs"
+
+
+def traced_peak_bytes(run):
+    """Peak bytes traced by ``tracemalloc`` above the level before ``run()``."""
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        run()
+        return tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+
+
+def _status_kib(field):
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise OSError(f"{field} not in /proc/self/status")
+
+
+def rss_peak_bytes(run):
+    """Growth of the resident-set high-water mark during ``run()``, or None
+    where the OS cannot reset the mark (not Linux)."""
+    try:
+        with open(CLEAR_REFS, "w") as clear:
+            clear.write("5")  # 5: reset VmHWM to the current RSS
+        before = _status_kib("VmRSS")
+    except OSError:
+        return None
+    run()
+    return (_status_kib("VmHWM") - before) * 1024
+
+
+def format_bytes(n):
+    if n is None:
+        return "n/a"
+    for unit, scale in (("GiB", 2 ** 30), ("MiB", 2 ** 20), ("KiB", 2 ** 10)):
+        if abs(n) >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{n} B"

@@ -1,0 +1,13 @@
+"""srcad: source-to-source automatic differentiation for numeric Python."""
+from .api import grad, show, ssa, stop_gradient, value_and_grad, vjp
+from .check import check_grad
+from .errors import (GradientCheckError, MissingRuleError, NonScalarOutputError, RuleError,
+                     SourceError, SrcadError, UnsupportedError, WrtError)
+from .rules.registry import adjoint, tangent
+
+__version__ = "0.1.0"
+
+__all__ = ["grad", "value_and_grad", "vjp", "check_grad", "ssa", "show", "stop_gradient",
+           "adjoint", "tangent", "SrcadError", "UnsupportedError", "MissingRuleError",
+           "SourceError", "WrtError", "NonScalarOutputError", "RuleError",
+           "GradientCheckError", "__version__"]

@@ -1,0 +1,323 @@
+"""Facts about an IR, kept beside the tree in dicts (never written onto nodes).
+
+- `classify`: what each statement does (`Op`): which rule, which operands.
+- `activity`: which names are active (depend on `wrt` and reach the output).
+- `scalars`: which names are known to hold scalars (shape `()`), given the
+  kinds of the arguments; adjoints of those need no `unbroadcast`.
+- `structures`: which names may hold lists, tuples or dicts.
+"""
+import inspect
+import operator
+import types
+
+import gast
+
+from . import rules
+from .errors import MissingRuleError, UnsupportedError
+
+BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+          gast.Div: operator.truediv, gast.Pow: operator.pow, gast.MatMult: operator.matmul,
+          gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
+          gast.BitAnd: operator.and_, gast.BitOr: operator.or_, gast.BitXor: operator.xor}
+UNARYOPS = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
+            gast.Invert: operator.invert}
+CMPOPS = {gast.Lt: operator.lt, gast.LtE: operator.le, gast.Gt: operator.gt,
+          gast.GtE: operator.ge, gast.Eq: operator.eq, gast.NotEq: operator.ne,
+          gast.Is: operator.is_, gast.IsNot: operator.is_not, gast.In: operator.contains,
+          gast.NotIn: operator.contains}
+
+
+class Op:
+    """One IR statement seen as an operation: `target = kind(operands)`."""
+
+    def __init__(self, stmt, kind, target=None, args=None, rule=None, callee=None):
+        self.stmt = stmt
+        self.kind = kind          # copy const rule zero call getitem setitem append pack inert
+        self.target = target      # the name written, or None
+        self.args = args or {}    # parameter (or position) -> atom node
+        self.rule = rule
+        self.callee = callee
+        self.diff = []            # keys of `args` that carry derivatives
+
+    def operand_names(self, keys=None):
+        keys = self.args if keys is None else keys
+        return [self.args[k].id for k in keys if isinstance(self.args.get(k), gast.Name)]
+
+
+def walk_block(block):
+    """Every statement of a block, nested ones included, in program order."""
+    for stmt in block:
+        yield stmt
+        for field in ("body", "orelse"):
+            yield from walk_block(getattr(stmt, field, None) or [])
+
+
+def classify(ir, mode="reverse"):
+    """`{id(stmt): Op}` for the statements of `ir` that compute or store values."""
+    ops = {}
+    for stmt in walk_block(ir.body):
+        op = _classify(ir, stmt, mode)
+        if op is not None:
+            ops[id(stmt)] = op
+    return ops
+
+
+def _classify(ir, stmt, mode):
+    if isinstance(stmt, gast.Expr):
+        call = stmt.value
+        if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) \
+                and call.func.attr == "append":
+            return _op(stmt, "append", call.func.value.id, {0: call.args[0]}, diff=[0])
+        return Op(stmt, "inert")
+    if not isinstance(stmt, gast.Assign):
+        return None
+    target = stmt.targets[0]
+    value = stmt.value
+    if isinstance(target, gast.Subscript):
+        return _op(stmt, "setitem", target.value.id, {"value": value, "index": target.slice},
+                   diff=["value"])
+    name = target.id
+    if isinstance(value, gast.Name):
+        return _op(stmt, "copy", name, {0: value}, diff=[0])
+    if isinstance(value, gast.Constant):
+        return Op(stmt, "const", name)
+    if isinstance(value, gast.BinOp):
+        return _rule_op(ir, stmt, name, BINOPS[type(value.op)], [value.left, value.right], [],
+                        mode)
+    if isinstance(value, gast.UnaryOp):
+        return _rule_op(ir, stmt, name, UNARYOPS[type(value.op)], [value.operand], [], mode)
+    if isinstance(value, gast.Compare):
+        return _op(stmt, "zero", name)
+    if isinstance(value, (gast.Tuple, gast.List)):
+        return _op(stmt, "pack", name, dict(enumerate(value.elts)),
+                   diff=list(range(len(value.elts))))
+    if isinstance(value, gast.Dict):
+        args = {k: v for k, v in enumerate(value.values)}
+        return _op(stmt, "pack", name, args, diff=list(args))
+    if isinstance(value, gast.Subscript):
+        return _op(stmt, "getitem", name, {"value": value.value, "index": value.slice},
+                   diff=["value"])
+    if isinstance(value, gast.Attribute):
+        if isinstance(value.value, gast.Name) and value.value.id in _local_names(ir):
+            rule = rules.method_rule(value.attr)
+            if rule is None:
+                raise MissingRuleError(f"srcad has no derivative rule for the attribute "
+                                       f"'.{value.attr}'", ir.location(stmt),
+                                       hint="use the NumPy function instead")
+            return _bind(ir, stmt, name, rule, [value.value], [], mode)
+        return Op(stmt, "const", name)  # a module constant such as np.pi
+    if isinstance(value, gast.Call):
+        return _call_op(ir, stmt, name, value, mode)
+    raise UnsupportedError(f"the operation '{type(value).__name__}'", ir.location(stmt))
+
+
+def _local_names(ir):
+    if not hasattr(ir, "_locals"):
+        names = set(ir.inputs)
+        for stmt in walk_block(ir.body):
+            for node in gast.walk(stmt):
+                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                    names.add(node.id)
+        ir._locals = names
+    return ir._locals
+
+
+def _op(stmt, kind, target, args=None, diff=()):
+    op = Op(stmt, kind, target, args)
+    op.diff = list(diff)
+    return op
+
+
+def _call_op(ir, stmt, name, call, mode):
+    func = call.func
+    args = list(call.args)
+    keywords = [(k.arg, k.value) for k in call.keywords]
+    if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+            and func.value.id in _local_names(ir):
+        rule = rules.method_rule(func.attr)
+        if rule is None:
+            raise MissingRuleError(
+                f"srcad has no derivative rule for the method '.{func.attr}()'",
+                ir.location(stmt),
+                hint="call the NumPy function instead (e.g. np.sum(x) for x.sum()), or "
+                     "register a rule with @srcad.adjoint")
+        return _bind(ir, stmt, name, rule, [func.value] + args, keywords, mode)
+    primal = _resolve(ir, func)
+    rule = rules.lookup(primal)
+    if rule is not None:
+        return _bind(ir, stmt, name, rule, args, keywords, mode)
+    if isinstance(primal, types.FunctionType) and primal.__module__ != "numpy" \
+            and not primal.__module__.startswith("numpy."):
+        op = Op(stmt, "call", name, callee=primal)
+        try:
+            bound = inspect.signature(primal).bind(*args, **dict(keywords))
+        except TypeError as exc:
+            raise UnsupportedError(f"this call of {primal.__name__} does not match its "
+                                   f"signature ({exc})", ir.location(stmt)) from None
+        op.args = dict(bound.arguments)
+        op.diff = [k for k, v in op.args.items() if isinstance(v, gast.Name)]
+        return op
+    label = _label(func)
+    raise MissingRuleError(
+        f"srcad has no derivative rule for {label}", ir.location(stmt),
+        hint=f"register one with @srcad.adjoint({label}) (and @srcad.tangent for forward "
+             "mode), or wrap the value in srcad.stop_gradient if no derivative is needed")
+
+
+def _label(func):
+    from .template import source_of
+    return source_of(func)
+
+
+def _resolve(ir, node):
+    if isinstance(node, gast.Name):
+        import builtins
+        if node.id in ir.namespace:
+            return ir.namespace[node.id]
+        return getattr(builtins, node.id, None)
+    if isinstance(node, gast.Attribute):
+        base = _resolve(ir, node.value)
+        return getattr(base, node.attr, None)
+    return None
+
+
+def _rule_op(ir, stmt, name, primal, args, keywords, mode):
+    rule = rules.lookup(primal)
+    return _bind(ir, stmt, name, rule, args, keywords, mode)
+
+
+def _bind(ir, stmt, name, rule, args, keywords, mode):
+    """Match call operands to the parameters of the rule's template."""
+    if rule.zero:
+        op = Op(stmt, "zero", name, rule=rule)
+        op.args = dict(enumerate(args))
+        return op
+    template = rule.adjoint if mode == "reverse" else rule.tangent
+    if template is None:
+        which = "@srcad.adjoint" if mode == "reverse" else "@srcad.tangent"
+        raise MissingRuleError(f"srcad has no {mode}-mode rule for {rule.name}",
+                               ir.location(stmt), hint=f"register one with {which}")
+    params = template.params
+    bound = {}
+    extra = []
+    for k, atom in enumerate(args):
+        if k < len(params):
+            bound[params[k]] = atom
+        else:
+            extra.append(atom)
+    if extra and not template.varargs:
+        raise UnsupportedError(f"too many arguments in this call of {rule.name} for its "
+                               "derivative rule", ir.location(stmt))
+    for key, atom in keywords:
+        if key not in params:
+            raise UnsupportedError(f"the rule for {rule.name} does not take the keyword "
+                                   f"argument '{key}'", ir.location(stmt),
+                                   hint="pass it positionally or register a rule that takes it")
+        bound[key] = atom
+    missing = [p for p in template.diff if p not in bound]
+    if missing:
+        raise UnsupportedError(f"this call of {rule.name} lacks the argument(s) {missing}",
+                               ir.location(stmt))
+    op = Op(stmt, "rule", name, bound, rule=rule)
+    op.extra = extra
+    op.template = template
+    op.diff = [p for p, r in zip(template.diff, template.results) if r is not None]
+    return op
+
+
+def _name_in(atom, names):
+    return isinstance(atom, gast.Name) and atom.id in names
+
+
+# ----- activity -----
+
+
+def activity(ir, ops, wrt, output):
+    """Names that depend on a `wrt` input and reach `output`: `set[str]`."""
+    varied = set(wrt)
+    changed = True
+    while changed:
+        changed = False
+        for op in ops.values():
+            if op.target is None or op.kind in ("zero", "const", "inert"):
+                continue
+            if op.target not in varied and any(n in varied for n in op.operand_names(op.diff)):
+                varied.add(op.target)
+                changed = True
+    useful = {output}
+    changed = True
+    while changed:
+        changed = False
+        for op in ops.values():
+            if op.target in useful and op.kind not in ("zero", "const", "inert"):
+                for n in op.operand_names(op.diff):
+                    if n not in useful:
+                        useful.add(n)
+                        changed = True
+    return varied & useful
+
+
+# ----- kinds of values -----
+
+SCALAR_FUNCS = ("math.", "builtins.float", "builtins.abs", "builtins.pow")
+
+
+def scalars(ir, ops, arg_kinds):
+    """Names that certainly hold scalars, given `arg_kinds` ("scalar", "array", ...)."""
+    known = {v for v, kind in zip(ir.inputs, arg_kinds) if kind == "scalar"}
+    known |= {p for p, kind in zip(ir.params, arg_kinds) if kind == "scalar"}
+    loop_counters = {s.target.id for s in walk_block(ir.body) if isinstance(s, gast.For)}
+    candidates = {op.target for op in ops.values() if op.target} | loop_counters
+    scalar = (candidates | known) - (set(ir.inputs) - known)
+    changed = True
+    while changed:
+        changed = False
+        for op in ops.values():
+            if op.target in scalar and not _scalar_result(op, scalar):
+                scalar.discard(op.target)
+                changed = True
+    return scalar
+
+
+def _is_scalar_atom(atom, scalar):
+    if isinstance(atom, gast.Constant):
+        return isinstance(atom.value, (int, float, bool)) or atom.value is None
+    return isinstance(atom, gast.Name) and atom.id in scalar
+
+
+def _scalar_result(op, scalar):
+    atoms = [a for a in op.args.values() if not isinstance(a, (gast.Slice, gast.Tuple))]
+    if op.kind == "const":
+        return isinstance(op.stmt.value, gast.Constant) and _is_scalar_atom(op.stmt.value, scalar)
+    if op.kind in ("copy",):
+        return _is_scalar_atom(op.args[0], scalar)
+    if op.kind == "zero":
+        return all(_is_scalar_atom(a, scalar) for a in atoms)
+    if op.kind == "rule":
+        name = op.rule.name
+        if name.startswith(SCALAR_FUNCS) and name != "builtins.abs":
+            return True
+        if op.extra:
+            return False
+        return name.startswith(("operator.", "numpy.", "builtins.")) and \
+            all(_is_scalar_atom(a, scalar) for a in atoms)
+    return False
+
+
+def structures(ir, ops, arg_kinds):
+    """Names that may hold lists, tuples or dicts (their adjoints add with `add_grad`)."""
+    maybe = {v for v, kind in zip(ir.inputs, arg_kinds) if kind not in ("scalar", "array")}
+    maybe |= {p for p, kind in zip(ir.params, arg_kinds) if kind not in ("scalar", "array")}
+    changed = True
+    while changed:
+        changed = False
+        for op in ops.values():
+            if op.target is None or op.target in maybe:
+                continue
+            if op.kind in ("pack", "call", "append") or (
+                    op.kind == "getitem" and _name_in(op.args["value"], maybe)) or (
+                    op.kind == "copy" and isinstance(op.args[0], gast.Name)
+                    and op.args[0].id in maybe):
+                maybe.add(op.target)
+                changed = True
+    return maybe

@@ -1,0 +1,315 @@
+"""The public API: grad, value_and_grad, vjp, check_grad, ssa, show, stop_gradient.
+
+This is the one place where the pipeline order appears::
+
+    source -> normalise -> structure jumps -> differentiate -> Python source -> load
+"""
+import functools
+import inspect
+import numbers
+
+import numpy as np
+
+from . import runtime
+from . import template as T
+from .codegen import load, to_source
+from .errors import NonScalarOutputError, WrtError
+from .jumps import structure_jumps
+from .normalise import normalise
+from .reverse import bar, differentiate
+from .rules import registry
+from .source import function_source, unwrap
+
+DEBUG = False   # tests set this: generated code then asserts the stack is empty
+
+_IRS = {}
+_DERIVED = {}
+
+
+def stop_gradient(x):
+    """`x`, treated as a constant by every mode."""
+    return x
+
+
+registry.nondifferentiable(stop_gradient)
+
+
+# ----- the pipeline -----
+
+
+def intermediate(fn):
+    """The normalised, jump-structured IR of `fn` (cached per function)."""
+    fn = unwrap(fn)
+    ir = _IRS.get(fn)
+    if ir is None:
+        ir = structure_jumps(normalise(function_source(fn)))
+        _IRS[fn] = ir
+    return ir
+
+
+class Compiled:
+    """A generated derivative: its source, the compiled function, the callees it calls."""
+
+    def __init__(self, source, function, callees):
+        self.source = source
+        self.function = function
+        self.callees = callees   # closure name -> (primal, wrt names)
+
+
+def derive(fn, wrt, kinds, with_value=False):
+    """Compile the reverse-mode derivative of `fn` for argument `kinds` (cached)."""
+    key = (fn, wrt, "reverse", kinds, with_value, DEBUG)
+    compiled = _DERIVED.get(key)
+    if compiled is None:
+        ir = intermediate(fn)
+        callees = {}
+
+        def derive_callee(callee, wrt_names, passed, arg_kinds):
+            callee_ir = intermediate(callee)
+            params = list(inspect.signature(callee).parameters)
+            indices = tuple(params.index(p) for p in wrt_names)
+            kinds = tuple(arg_kinds[passed.index(p)] if p in passed else "other"
+                          for p in params)
+            name = f"grad_{callee_ir.name}" + ("" if indices == (0,)
+                                               else "_" + "_".join(wrt_names))
+            base, k = name, 1
+            while name in callees and callees[name] != (callee, indices, kinds):
+                k += 1
+                name = f"{base}_{k}"
+            callees[name] = (callee, indices, kinds)
+            return name, bar(callee_ir.body[-1].value.id)
+
+        tree, _ = differentiate(ir, wrt, kinds, derive_callee, with_value, DEBUG)
+        source = to_source(tree)
+        closure = _closure(tree, ir, callees)
+        function = load(source, tree.name, ir.source.fn.__globals__, closure)
+        compiled = _DERIVED[key] = Compiled(source, function, callees)
+    return compiled
+
+
+class _LazyCallee:
+    """The derivative of a called user function, compiled on first use (allows recursion)."""
+
+    def __init__(self, fn, wrt, kinds):
+        self.fn = fn
+        self.wrt = wrt
+        self.kinds = kinds
+        self.function = None
+
+    def __call__(self, *args, **kwargs):
+        if self.function is None:
+            self.function = derive(self.fn, self.wrt, self.kinds).function
+        return self.function(*args, **kwargs)
+
+
+def _closure(tree, ir, callees):
+    provided = {"np": np}
+    for helper in runtime.HELPERS:
+        provided[helper.__name__] = helper
+    for rule in registry.all_rules():
+        for template in (rule.adjoint, rule.tangent):
+            if template is not None:
+                provided.update(template.globals)
+    user_closure = {}
+    code = ir.source.fn.__code__
+    for var, cell in zip(code.co_freevars, ir.source.fn.__closure__ or ()):
+        try:
+            user_closure[var] = cell.cell_contents
+        except ValueError:
+            pass
+    closure = {}
+    for node in _names(tree):
+        if node in callees:
+            closure[node] = _LazyCallee(*callees[node])
+        elif node in user_closure:
+            closure[node] = user_closure[node]
+        elif node in provided and node not in ir.source.fn.__globals__:
+            closure[node] = provided[node]
+        elif node in provided and ir.source.fn.__globals__[node] is not provided[node]:
+            closure[node] = provided[node]
+    return closure
+
+
+def _names(tree):
+    import gast
+    return {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}
+
+
+# ----- argument handling -----
+
+
+def _kind(value):
+    if isinstance(value, (numbers.Number, np.number)) and not isinstance(value, complex):
+        return "scalar"
+    if isinstance(value, np.ndarray):
+        return "array"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, tuple):
+        return "tuple"
+    if isinstance(value, dict):
+        return "dict"
+    return "other"
+
+
+def _wrt_indices(fn, wrt):
+    """`wrt` (index, name, or tuple of them) -> (tuple of indices, single?)."""
+    fn = unwrap(fn)
+    params = list(inspect.signature(fn).parameters)
+    single = not isinstance(wrt, (tuple, list))
+    items = [wrt] if single else list(wrt)
+    indices = []
+    for item in items:
+        if isinstance(item, str):
+            if item not in params:
+                raise WrtError(f"{fn.__name__} has no parameter named {item!r} "
+                               f"(its parameters are {', '.join(params)})")
+            indices.append(params.index(item))
+        elif isinstance(item, int) and not isinstance(item, bool):
+            if not -len(params) <= item < len(params):
+                raise WrtError(f"wrt={item} is out of range: {fn.__name__} has "
+                               f"{len(params)} parameter(s)")
+            indices.append(item % len(params))
+        else:
+            raise WrtError(f"wrt must be an index, a parameter name or a tuple of them, "
+                           f"not {item!r}")
+    return tuple(indices), single
+
+
+def _promote(args, wrt):
+    """Integer inputs that are differentiated become floats."""
+    args = list(args)
+    for k in wrt:
+        if k < len(args):
+            a = args[k]
+            if isinstance(a, (bool, np.bool_)):
+                continue
+            if isinstance(a, (int, np.integer)):
+                args[k] = float(a)
+            elif isinstance(a, np.ndarray) and a.dtype.kind in "iub":
+                args[k] = a.astype(float)
+            elif isinstance(a, np.ndarray) and a.dtype.kind == "c":
+                from .errors import SrcadError
+                raise SrcadError("complex inputs are not supported by srcad's rules")
+    return args
+
+
+class Derivative:
+    """A derivative function: call it, read `.source`, find the original in `.primal`."""
+
+    def __init__(self, fn, wrt, with_value=False, check_scalar=True, name="grad"):
+        self.primal = fn
+        self._fn = unwrap(fn)
+        self.wrt, self.single = _wrt_indices(self._fn, wrt)
+        self.with_value = with_value
+        self.check_scalar = check_scalar
+        self._checked = set()
+        self._last = None
+        intermediate(self._fn)  # errors in the source surface now, not at the first call
+        functools.update_wrapper(self, fn)
+        self.__name__ = f"{name}_{self._fn.__name__}"
+
+    def compiled(self, args=()):
+        kinds = tuple(_kind(a) for a in args) + ("other",) * (
+            len(self._fn.__code__.co_varnames[:self._fn.__code__.co_argcount]) - len(args))
+        return derive(self._fn, self.wrt, kinds, self.with_value)
+
+    @property
+    def source(self):
+        """The generated source (for the argument kinds of the last call, else generic)."""
+        return (self._last or self.compiled()).source
+
+    def __call__(self, *args, **kwargs):
+        args = _promote(args, self.wrt)
+        compiled = self.compiled(args)
+        self._last = compiled
+        if self.check_scalar and not self.with_value:
+            self._check_output(compiled, args, kwargs)
+        result = compiled.function(*args, **kwargs)
+        if self.with_value:
+            value, grads = result
+            if self.check_scalar and np.ndim(value) != 0:
+                raise _non_scalar(self._fn, value)
+            if not self.single and len(self.wrt) == 1:
+                grads = (grads,)
+            return value, grads
+        if not self.single and len(self.wrt) == 1:
+            return (result,)
+        return result
+
+    def _check_output(self, compiled, args, kwargs):
+        key = (id(compiled), tuple(np.shape(a) if isinstance(a, np.ndarray) else None
+                                   for a in args))
+        if key in self._checked:
+            return
+        value = self._fn(*args, **kwargs)
+        if np.ndim(value) != 0 or isinstance(value, (list, tuple, dict)):
+            raise _non_scalar(self._fn, value)
+        self._checked.add(key)
+
+
+def _non_scalar(fn, value):
+    shape = np.shape(value) if not isinstance(value, dict) else "a dict"
+    return NonScalarOutputError(
+        f"grad needs {fn.__name__} to return a scalar, but it returned a value of shape "
+        f"{shape}", hint="use srcad.vjp for a vector-Jacobian product, or srcad.jacobian "
+                         "for the whole Jacobian")
+
+
+def _decorator_form(make, f, kwargs):
+    if f is None:
+        return lambda fn: make(fn, **kwargs)
+    return make(f, **kwargs)
+
+
+def grad(f=None, wrt=0):
+    """The gradient of scalar-valued `f` with respect to argument(s) `wrt`."""
+    return _decorator_form(lambda fn, wrt: Derivative(fn, wrt), f, {"wrt": wrt})
+
+
+def value_and_grad(f=None, wrt=0):
+    """`fn(*args) -> (f(*args), gradient)`."""
+    return _decorator_form(lambda fn, wrt: Derivative(fn, wrt, with_value=True,
+                                                       name="value_and_grad"),
+                           f, {"wrt": wrt})
+
+
+def vjp(f, wrt=0):
+    """`fn(*args) -> (value, pullback)`, `pullback(ybar)` -> the vector-Jacobian product."""
+    derivative = Derivative(f, wrt, check_scalar=False, name="vjp")
+    fn = unwrap(f)
+
+    def forward(*args, **kwargs):
+        args = _promote(args, derivative.wrt)
+        value = fn(*args, **kwargs)
+        compiled = derivative.compiled(args)
+        seed = bar(intermediate(fn).body[-1].value.id)
+
+        def pullback(ybar):
+            grads = compiled.function(*args, **kwargs, **{seed: ybar})
+            if not derivative.single and len(derivative.wrt) == 1:
+                return (grads,)
+            return grads
+        return value, pullback
+    forward.source = property(lambda self: derivative.source)
+    forward.derivative = derivative
+    return forward
+
+
+def ssa(f):
+    """The three-address form of `f`, as source."""
+    ir = intermediate(f)
+    import gast
+    tree = gast.FunctionDef(name=ir.name, args=ir.args, body=ir.body, decorator_list=[],
+                            returns=None, type_comment=None)
+    return to_source(tree)
+
+
+def show(df):
+    """Print the generated source of a derivative (or the three-address form of a function)."""
+    text = df.source if hasattr(df, "source") else ssa(df)
+    print(text)
+    return text
+
+
+__all__ = ["grad", "value_and_grad", "vjp", "ssa", "show", "stop_gradient", "T"]

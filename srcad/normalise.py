@@ -1,0 +1,750 @@
+"""Front end, step two: the user's function -> the three-address IR.
+
+Every statement of the IR does at most one operation on atoms (names or
+constants); the n inputs are named ``v_m(n-1) ... v_0`` and intermediates
+``v_1, v_2, ...`` in evaluation order, as in the evaluation-trace notation.
+A comment names the source line each group of statements came from::
+
+    def f(x1, x2):                       v_m1 = x1
+        return np.log(x1) + x1 * x2      v_0 = x2
+                                         # line 2: return np.log(x1) + x1 * x2
+                                         v_1 = np.log(v_m1)
+                                         v_2 = v_m1 * v_0
+                                         v_3 = v_1 + v_2
+                                         return v_3
+
+A variable assigned once, outside any loop or branch, simply names the value
+of its right-hand side (pure SSA). A variable assigned several times, inside
+a loop or branch, or mutated (``x[i] = ...``, ``xs.append(...)``) gets one
+"home" name that every assignment writes. Loops become ``for v_i in
+range(...)`` or ``while True`` with breaks; comprehensions become loops;
+``a if c else b`` and ``and``/``or`` become ``if`` statements.
+Anything outside the supported subset raises `UnsupportedError` at its line.
+"""
+import builtins
+import itertools
+
+import gast
+
+from . import template as T
+from .errors import UnsupportedError
+
+
+def vname(k):
+    """The trace name of index k: v_m1 for -1, v_0, v_1, ..."""
+    return f"v_m{-k}" if k < 0 else f"v_{k}"
+
+
+class IR:
+    """A normalised function: its statements plus the facts later stages need."""
+
+    def __init__(self, source, params, inputs, body, origin, namespace, homes, counter):
+        self.source = source
+        self.counter = counter            # continues the v_1, v_2, ... numbering
+        self.name = source.tree.name
+        self.args = source.tree.args      # the user's signature, reused verbatim
+        self.params = params              # user parameter names, in order
+        self.inputs = inputs              # their trace names, v_m(n-1) ... v_0
+        self.body = body
+        self.origin = origin              # id(IR statement) -> user node, for errors
+        self.namespace = namespace        # what free names refer to
+        self.homes = homes                # names that several statements assign
+
+    def fresh(self):
+        return vname(next(self.counter))
+
+    def location(self, stmt):
+        node = self.origin.get(id(stmt))
+        return self.source.location(node) if node is not None else None
+
+
+_UNSUPPORTED_STMTS = {
+    gast.Try: ("try/except", "move error handling outside the differentiated function"),
+    gast.With: ("'with'", "move it outside the differentiated function"),
+    gast.AsyncWith: ("'async with'", "move it outside the differentiated function"),
+    gast.AsyncFor: ("'async for'", "use a plain for loop"),
+    gast.Global: ("'global'", "pass the value as an argument and return the new value"),
+    gast.Nonlocal: ("'nonlocal'", "pass the value as an argument and return the new value"),
+    gast.ClassDef: ("a class definition inside the function", "define the class at module level"),
+    gast.Import: ("an import inside the function", "import at module level"),
+    gast.ImportFrom: ("an import inside the function", "import at module level"),
+    gast.Delete: ("'del'", "leave the name alone or rebind it"),
+    gast.FunctionDef: ("a function defined inside the differentiated function",
+                       "define the helper at module level and pass what it needs as arguments"),
+    gast.AsyncFunctionDef: ("an async function", "use a plain function at module level"),
+}
+
+_UNSUPPORTED_EXPRS = {
+    gast.Lambda: ("lambda", "write a `def` function at module level and call it"),
+    gast.Yield: ("'yield' (generators)", "return a list or an array instead"),
+    gast.YieldFrom: ("'yield from' (generators)", "return a list or an array instead"),
+    gast.Await: ("'await'", "differentiate a synchronous function"),
+    gast.GeneratorExp: ("a generator expression", "use a list comprehension or a loop"),
+    gast.SetComp: ("a set comprehension", "use a list comprehension or a loop"),
+    gast.DictComp: ("a dict comprehension", "build the dict with a loop"),
+    gast.Set: ("a set", "use a list or a tuple"),
+    gast.NamedExpr: ("':=' (assignment expressions)", "assign on a line of its own"),
+    gast.Starred: ("'*' unpacking", "pass the arguments one by one"),
+    gast.JoinedStr: ("an f-string", "format strings outside the differentiated function"),
+}
+
+_MUTATING_METHODS = {"append"}
+
+
+class _Variables(gast.NodeVisitor):
+    """Pre-pass: which user variables need a home name (see the module docstring)."""
+
+    def __init__(self):
+        self.sites = {}
+        self.homed = set()
+        self.depth = 0
+
+    def note(self, name):
+        self.sites[name] = self.sites.get(name, 0) + 1
+        if self.depth or self.sites[name] > 1:
+            self.homed.add(name)
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, gast.Store):
+            self.note(node.id)
+
+    def visit_Subscript(self, node):
+        if isinstance(node.ctx, gast.Store):
+            root = node.value
+            while isinstance(root, gast.Subscript):
+                root = root.value
+            if isinstance(root, gast.Name):
+                self.homed.add(root.id)
+        self.generic_visit(node)
+
+    def visit_AugAssign(self, node):
+        if isinstance(node.target, gast.Name):
+            self.homed.add(node.target.id)
+        self.generic_visit(node)
+
+    def visit_Call(self, node):
+        func = node.func
+        if (isinstance(func, gast.Attribute) and func.attr in _MUTATING_METHODS
+                and isinstance(func.value, gast.Name)):
+            self.homed.add(func.value.id)
+        self.generic_visit(node)
+
+    def _nested(self, node):
+        self.depth += 1
+        self.generic_visit(node)
+        self.depth -= 1
+
+    visit_If = visit_For = visit_While = visit_ListComp = visit_IfExp = _nested
+
+    def visit_BoolOp(self, node):
+        self._nested(node)
+
+
+class Normaliser:
+    """Turns one user function into IR statements (see the module docstring)."""
+
+    def __init__(self, source):
+        self.source = source
+        self.namespace = source.namespace()
+        self.counter = itertools.count(1)
+        self.env = {}          # user variable -> atom (Name or Constant node)
+        self.home = {}         # homed user variable -> its trace name
+        self.homes = set()     # trace names assigned by several statements
+        self.origin = {}
+        self.out = []          # the block being written
+        self.current = None    # the user statement being normalised
+        self.loops = 0
+        variables = _Variables()
+        for stmt in source.tree.body:
+            variables.visit(stmt)
+        self.homed = variables.homed
+        self.sites = variables.sites
+
+    # ----- helpers -----
+
+    def error(self, node, what, hint):
+        raise UnsupportedError(f"{what} is not supported by srcad",
+                               self.source.location(node), hint=hint)
+
+    def fresh(self):
+        return vname(next(self.counter))
+
+    def emit(self, stmt):
+        self.origin[id(stmt)] = self.current
+        self.out.append(stmt)
+        return stmt
+
+    def emit_assign(self, target, value):
+        return self.emit(T.assign(target, value))
+
+    def block(self, stmts):
+        """Normalise a list of user statements into a new IR block."""
+        saved, self.out = self.out, []
+        for stmt in stmts:
+            self.statement(stmt)
+        block, self.out = self.out, saved
+        return block
+
+    def is_local(self, ident):
+        return ident in self.env or ident in self.home or ident in self.sites
+
+    def home_of(self, ident):
+        if ident not in self.home:
+            self.home[ident] = self.fresh()
+        self.homes.add(self.home[ident])
+        return self.home[ident]
+
+    # ----- the function -----
+
+    def function(self):
+        tree = self.source.tree
+        args = tree.args
+        if args.vararg or args.kwarg:
+            self.error(tree, "*args/**kwargs in the signature",
+                       "list the parameters explicitly")
+        params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+        inputs = [vname(k) for k in range(1 - len(params), 1)]
+        self.current = tree
+        for param, v in zip(params, inputs):
+            self.emit_assign(v, T.name(param))
+            self.env[param] = T.name(v)
+            if param in self.homed:
+                self.home[param] = v
+                self.homes.add(v)
+        body = tree.body
+        if (body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant)
+                and isinstance(body[0].value.value, str)):
+            body = body[1:]  # docstring
+        for stmt in body:
+            self.statement(stmt)
+        return IR(self.source, params, inputs, self.out, self.origin, self.namespace, self.homes,
+                  self.counter)
+
+    # ----- statements -----
+
+    def statement(self, node):
+        kind = type(node)
+        if kind in _UNSUPPORTED_STMTS:
+            self.error(node, *_UNSUPPORTED_STMTS[kind])
+        method = getattr(self, "stmt_" + kind.__name__, None)
+        if method is None:
+            self.error(node, f"the statement '{kind.__name__}'", "rewrite it with assignments, "
+                       "if, for and while")
+        self.current = node
+        text = self.source.line_text(node)
+        if text:
+            self.emit(T.comment(f"line {self.source.file_line(node)}: {text}"))
+        method(node)
+
+    def stmt_Pass(self, node):
+        pass
+
+    def stmt_Break(self, node):
+        self.emit(gast.Break())
+
+    def stmt_Continue(self, node):
+        self.emit(gast.Continue())
+
+    def stmt_Expr(self, node):
+        value = node.value
+        if isinstance(value, gast.Constant):
+            return  # a bare string or number: no effect
+        if isinstance(value, gast.Call):
+            func = value.func
+            if (isinstance(func, gast.Attribute) and func.attr == "append"
+                    and isinstance(func.value, gast.Name) and self.is_local(func.value.id)):
+                if len(value.args) != 1 or value.keywords:
+                    self.error(node, "this call of append", "append one value at a time")
+                item = self.atom(value.args[0])
+                target = T.name(self.home_of(func.value.id))
+                call = gast.Call(func=gast.Attribute(value=target, attr="append",
+                                                     ctx=gast.Load()),
+                                 args=[item], keywords=[])
+                self.emit(gast.Expr(value=call))
+                return
+            if isinstance(func, gast.Name) and func.id == "print" and not self.is_local("print"):
+                args = [self.atom(a) for a in value.args]
+                self.emit(gast.Expr(value=gast.Call(func=func, args=args, keywords=[])))
+                return
+        self.error(node, "a call whose result is unused (it may change its arguments in place)",
+                   "assign the result to a variable; srcad supports list.append and print "
+                   "as statements")
+
+    def stmt_Assert(self, node):
+        test = self.atom(node.test)
+        self.emit(gast.Assert(test=test, msg=None))
+
+    def stmt_Raise(self, node):
+        self.emit(node)
+
+    def stmt_AnnAssign(self, node):
+        if node.value is not None:
+            self.assign(node.target, node.value)
+
+    def stmt_Assign(self, node):
+        if len(node.targets) == 1:
+            self.assign(node.targets[0], node.value)
+            return
+        value = self.atom(node.value)
+        for target in node.targets:
+            self.bind(target, value)
+
+    def stmt_AugAssign(self, node):
+        target = node.target
+        if isinstance(target, gast.Name):
+            value = gast.BinOp(left=T.load(target), op=node.op, right=node.value)
+            self.assign(target, value)
+        elif isinstance(target, gast.Subscript):
+            current = T.load(target)
+            self.assign(target, gast.BinOp(left=current, op=node.op, right=node.value))
+        else:
+            self.error(node, "augmented assignment to an attribute", "use a local variable")
+
+    def stmt_Return(self, node):
+        value = self.atom(node.value) if node.value is not None else T.constant(None)
+        self.emit(gast.Return(value=value))
+
+    def stmt_If(self, node):
+        test = self.atom(node.test)
+        body = self.block(node.body)
+        orelse = self.block(node.orelse)
+        self.current = node
+        self.emit(gast.If(test=test, body=body or [gast.Pass()], orelse=orelse))
+
+    def stmt_While(self, node):
+        if node.orelse:
+            self.error(node, "'else' on a while loop", "use a flag variable")
+        self.loops += 1
+        saved, self.out = self.out, []
+        test = self.atom(node.test)
+        self.current = node
+        self.emit(gast.If(test=test, body=[gast.Pass()], orelse=[gast.Break()]))
+        for stmt in node.body:
+            self.statement(stmt)
+        body, self.out = self.out, saved
+        self.loops -= 1
+        self.current = node
+        self.emit(gast.While(test=T.constant(True), body=body, orelse=[]))
+
+    def stmt_For(self, node):
+        if node.orelse:
+            self.error(node, "'else' on a for loop", "use a flag variable")
+        it = node.iter
+        func = self.resolve(it.func) if isinstance(it, gast.Call) else None
+        if func is range:
+            bounds = [self.loop_bound(a, node) for a in it.args]
+            target = node.target
+            if isinstance(target, gast.Name) and self.sites.get(target.id) == 1:
+                counter = self.home_of(target.id)
+                self.env.pop(target.id, None)
+                prologue = []
+            else:
+                counter = self.fresh()
+                prologue = [(target, T.name(counter))]
+            iter_node = T.call("range", bounds)
+        else:
+            counter = self.fresh()
+            iter_node, prologue = self.loop_items(it, node, counter)
+        self.loops += 1
+        saved, self.out = self.out, []
+        for target, value in prologue:
+            self.bind(target, value)
+        for stmt in node.body:
+            self.statement(stmt)
+        body, self.out = self.out, saved
+        self.loops -= 1
+        self.current = node
+        self.emit(gast.For(target=T.name(counter, store=True), iter=iter_node, body=body,
+                           orelse=[], type_comment=None))
+
+    def loop_bound(self, expr, loop):
+        """An atom for a range() bound that the loop body cannot change."""
+        atom = self.atom(expr)
+        if isinstance(atom, gast.Name) and atom.id in self.homes:
+            copy = self.fresh()
+            self.emit_assign(copy, atom)
+            return T.name(copy)
+        return atom
+
+    def loop_items(self, it, loop, counter):
+        """`for x in seq`, `enumerate(seq)`, `zip(a, b)` -> an index loop and bindings."""
+        func = self.resolve(it.func) if isinstance(it, gast.Call) else None
+        index = T.name(counter)
+        if func is enumerate:
+            if len(it.args) != 1 or it.keywords:
+                self.error(it, "enumerate with a start value", "add the offset in the body")
+            seq = self.frozen_atom(it.args[0])
+            n = self.length([seq])
+            item = gast.Subscript(value=seq, slice=index, ctx=gast.Load())
+            return T.call("range", [n]), [(loop.target, ("tuple", [index, ("item", item)]))]
+        if func is zip:
+            seqs = [self.frozen_atom(a) for a in it.args]
+            n = self.length(seqs)
+            items = [("item", gast.Subscript(value=s, slice=index, ctx=gast.Load()))
+                     for s in seqs]
+            return T.call("range", [n]), [(loop.target, ("tuple", items))]
+        if isinstance(it, gast.Call) and func is not None and func not in (list, tuple):
+            self.error(it, f"iterating over {T_src(it.func)}(...)",
+                       "loop over range(...), an array, a list, enumerate(...) or zip(...)")
+        seq = self.frozen_atom(it)
+        n = self.length([seq])
+        item = gast.Subscript(value=seq, slice=index, ctx=gast.Load())
+        return T.call("range", [n]), [(loop.target, ("item", item))]
+
+    def frozen_atom(self, expr):
+        atom = self.atom(expr)
+        if isinstance(atom, gast.Name) and atom.id in self.homes:
+            copy = self.fresh()
+            self.emit_assign(copy, atom)
+            return T.name(copy)
+        return atom
+
+    def length(self, seqs):
+        lengths = []
+        for seq in seqs:
+            n = self.fresh()
+            self.emit_assign(n, T.call("len", [seq]))
+            lengths.append(T.name(n))
+        if len(lengths) == 1:
+            return lengths[0]
+        n = self.fresh()
+        self.emit_assign(n, T.call("min", lengths))
+        return T.name(n)
+
+    # ----- assignment -----
+
+    def assign(self, target, value):
+        if isinstance(target, gast.Name):
+            ident = target.id
+            if ident in self.homed:
+                home = self.home_of(ident)
+                op = self.op(value)
+                if _reads(op, home) or not _is_op(op):
+                    if not (isinstance(op, gast.Name) and op.id == home):
+                        self.emit_assign(home, self.copy_if_needed(op, home))
+                else:
+                    self.emit_assign(home, op)
+                self.env.pop(ident, None)
+            else:
+                self.env[ident] = self.as_value(self.op(value))
+        elif isinstance(target, gast.Subscript):
+            self.subscript_store(target, self.atom(value))
+        elif isinstance(target, (gast.Tuple, gast.List)):
+            if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
+                atoms = [self.atom(e) for e in value.elts]
+                self.bind(target, ("tuple", [self.protect(a, target) for a in atoms]))
+            else:
+                self.bind(target, self.atom(value))
+        else:
+            self.error(target, "assignment to an attribute", "assign to a local variable")
+
+    def copy_if_needed(self, op, home):
+        """A plain atom assigned to a home: a temp first when the atom is an operation."""
+        if _is_op(op):
+            tmp = self.fresh()
+            self.emit_assign(tmp, op)
+            return T.name(tmp)
+        return op
+
+    def as_value(self, op):
+        """An atom that keeps its value even if a home it reads is reassigned later."""
+        if _is_op(op) or (isinstance(op, gast.Name) and op.id in self.homes):
+            tmp = self.fresh()
+            self.emit_assign(tmp, op)
+            return T.name(tmp)
+        return op
+
+    def protect(self, atom, target):
+        """Copy an atom that a simultaneous assignment to `target` would overwrite."""
+        written = {n.id for n in gast.walk(target) if isinstance(n, gast.Name)}
+        homes = {self.home[w] for w in written if w in self.home}
+        if isinstance(atom, gast.Name) and atom.id in homes:
+            tmp = self.fresh()
+            self.emit_assign(tmp, atom)
+            return T.name(tmp)
+        return atom
+
+    def bind(self, target, value):
+        """Assign `value` (an atom, ("item", subscript), or ("tuple", parts)) to `target`."""
+        if isinstance(value, tuple) and value[0] == "item":
+            if isinstance(target, gast.Name):
+                self.assign(target, value[1])
+                return
+            value = self.atom(value[1])
+        if isinstance(target, gast.Name):
+            if isinstance(value, tuple):
+                value = self.tuple_atom(value)
+            self.assign(target, value)
+        elif isinstance(target, (gast.Tuple, gast.List)):
+            if any(isinstance(e, gast.Starred) for e in target.elts):
+                self.error(target, "starred assignment", "unpack the values one by one")
+            if isinstance(value, tuple):
+                parts = value[1]
+                if len(parts) != len(target.elts):
+                    self.error(target, "unpacking with a different number of values",
+                               "make both sides the same length")
+                for elt, part in zip(target.elts, parts):
+                    self.bind(elt, part)
+            else:
+                for k, elt in enumerate(target.elts):
+                    item = gast.Subscript(value=value, slice=T.constant(k), ctx=gast.Load())
+                    self.bind(elt, ("item", item))
+        elif isinstance(target, gast.Subscript):
+            if isinstance(value, tuple):
+                value = self.tuple_atom(value)
+            self.subscript_store(target, value)
+        else:
+            self.error(target, "this assignment target", "assign to a local variable")
+
+    def tuple_atom(self, value):
+        parts = []
+        for part in value[1]:
+            if isinstance(part, tuple):
+                part = self.tuple_atom(part) if part[0] == "tuple" else self.atom(part[1])
+            parts.append(part)
+        tmp = self.fresh()
+        self.emit_assign(tmp, T.tuple_of(parts))
+        return T.name(tmp)
+
+    def subscript_store(self, target, value):
+        if not isinstance(target.value, gast.Name) or not self.is_local(target.value.id):
+            self.error(target, "assignment into an element of a non-local or nested object",
+                       "assign into a local array, e.g. y = x.copy(); y[i] = ...")
+        ident = target.value.id
+        home = self.home_of(ident)
+        index = self.index(target.slice)
+        if isinstance(value, gast.Name) and value.id == home:
+            value = self.as_value(value)
+        self.emit_assign(gast.Subscript(value=T.name(home), slice=index, ctx=gast.Store()), value)
+
+    # ----- expressions -----
+
+    def atom(self, node):
+        """Normalise `node`, emitting statements; returns a Name or Constant."""
+        op = self.op(node)
+        if _is_op(op):
+            tmp = self.fresh()
+            self.emit_assign(tmp, op)
+            return T.name(tmp)
+        return op
+
+    def op(self, node):
+        """Normalise `node` into one operation on atoms (not yet assigned)."""
+        kind = type(node)
+        if kind in _UNSUPPORTED_EXPRS:
+            self.error(node, *_UNSUPPORTED_EXPRS[kind])
+        method = getattr(self, "expr_" + kind.__name__, None)
+        if method is None:
+            self.error(node, f"the expression '{kind.__name__}'", "rewrite it with simpler "
+                       "operations")
+        return method(node)
+
+    def expr_Constant(self, node):
+        return T.constant(node.value)
+
+    def expr_Name(self, node):
+        ident = node.id
+        if ident in self.env:
+            return T.load(self.env[ident])
+        if ident in self.home:
+            return T.name(self.home[ident])
+        if ident in self.sites:
+            self.error(node, f"reading '{ident}' before it is assigned",
+                       "assign the variable before using it")
+        if ident not in self.namespace and not hasattr(builtins, ident):
+            self.error(node, f"the undefined name '{ident}'", "define it at module level")
+        return T.name(ident)
+
+    def expr_BinOp(self, node):
+        return gast.BinOp(left=self.atom(node.left), op=node.op, right=self.atom(node.right))
+
+    def expr_UnaryOp(self, node):
+        operand = self.atom(node.operand)
+        if isinstance(node.op, gast.UAdd):
+            return operand
+        if isinstance(node.op, gast.USub) and isinstance(operand, gast.Constant) \
+                and isinstance(operand.value, (int, float)) and not isinstance(operand.value, bool):
+            return T.constant(-operand.value)
+        return gast.UnaryOp(op=node.op, operand=operand)
+
+    def expr_Compare(self, node):
+        if len(node.ops) == 1:
+            return gast.Compare(left=self.atom(node.left), ops=node.ops,
+                                comparators=[self.atom(node.comparators[0])])
+        # a < b < c  ->  a < b and b < c (b evaluated once)
+        result = self.fresh()
+        left = self.atom(node.left)
+        block = self.out
+        for k, (cmp, right) in enumerate(zip(node.ops, node.comparators)):
+            right = self.atom(right)
+            self.emit_assign(result, gast.Compare(left=left, ops=[cmp], comparators=[right]))
+            if k < len(node.ops) - 1:
+                inner = []
+                self.emit(gast.If(test=T.name(result), body=inner, orelse=[]))
+                self.out = inner
+            left = right
+        self.out = block
+        self.homes.add(result)
+        return T.name(result)
+
+    def expr_BoolOp(self, node):
+        """`a and b` -> v = a; if v: v = b (short-circuit kept)."""
+        result = self.fresh()
+        self.homes.add(result)
+        block = self.out
+        for k, value in enumerate(node.values):
+            self.emit_assign(result, self.op(value))
+            if k < len(node.values) - 1:
+                inner = []
+                test = T.name(result)
+                if isinstance(node.op, gast.And):
+                    self.emit(gast.If(test=test, body=inner, orelse=[]))
+                else:
+                    self.emit(gast.If(test=test, body=[gast.Pass()], orelse=inner))
+                self.out = inner
+        self.out = block
+        return T.name(result)
+
+    def expr_IfExp(self, node):
+        """`a if c else b` -> if c: v = a else: v = b."""
+        test = self.atom(node.test)
+        result = self.fresh()
+        self.homes.add(result)
+        saved = self.out
+        self.out = []
+        self.emit_assign(result, self.op(node.body))
+        body = self.out
+        self.out = []
+        self.emit_assign(result, self.op(node.orelse))
+        orelse = self.out
+        self.out = saved
+        self.emit(gast.If(test=test, body=body, orelse=orelse))
+        return T.name(result)
+
+    def expr_Tuple(self, node):
+        return gast.Tuple(elts=[self.atom(e) for e in node.elts], ctx=gast.Load())
+
+    def expr_List(self, node):
+        return gast.List(elts=[self.atom(e) for e in node.elts], ctx=gast.Load())
+
+    def expr_Dict(self, node):
+        if any(k is None for k in node.keys):
+            self.error(node, "'**' in a dict display", "list the entries explicitly")
+        return gast.Dict(keys=[self.atom(k) for k in node.keys],
+                         values=[self.atom(v) for v in node.values])
+
+    def expr_Attribute(self, node):
+        root = node
+        while isinstance(root, gast.Attribute):
+            root = root.value
+        if isinstance(root, gast.Name) and not self.is_local(root.id):
+            self.resolve(node)  # a module constant such as np.pi: checked, kept as is
+            return T.load(node)
+        return gast.Attribute(value=self.atom(node.value), attr=node.attr, ctx=gast.Load())
+
+    def expr_Subscript(self, node):
+        return gast.Subscript(value=self.atom(node.value), slice=self.index(node.slice),
+                              ctx=gast.Load())
+
+    def index(self, node):
+        if isinstance(node, gast.Slice):
+            parts = [None if p is None else self.atom(p) for p in (node.lower, node.upper,
+                                                                  node.step)]
+            return gast.Slice(lower=parts[0], upper=parts[1], step=parts[2])
+        if isinstance(node, gast.Tuple):
+            return gast.Tuple(elts=[self.index(e) for e in node.elts], ctx=gast.Load())
+        if isinstance(node, gast.Constant):
+            return T.constant(node.value)
+        return self.atom(node)
+
+    def expr_Call(self, node):
+        if any(k.arg is None for k in node.keywords):
+            self.error(node, "'**' in a call", "pass the keyword arguments one by one")
+        func = node.func
+        if isinstance(func, gast.Name) and not self.is_local(func.id):
+            self.resolve(func)
+            callee = T.load(func)
+        elif isinstance(func, gast.Attribute):
+            root = func
+            while isinstance(root, gast.Attribute):
+                root = root.value
+            if isinstance(root, gast.Name) and not self.is_local(root.id):
+                self.resolve(func)
+                callee = T.load(func)
+            else:
+                callee = gast.Attribute(value=self.atom(func.value), attr=func.attr,
+                                        ctx=gast.Load())
+        else:
+            self.error(node, "calling a local variable or the result of an expression",
+                       "call a function defined at module level")
+        args = [self.atom(a) for a in node.args]
+        keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
+        return gast.Call(func=callee, args=args, keywords=keywords)
+
+    def expr_ListComp(self, node):
+        """`[e for x in xs if c]` -> v = []; for x in xs: if c: v.append(e)."""
+        result = self.fresh()
+        self.homes.add(result)
+        self.emit_assign(result, gast.List(elts=[], ctx=gast.Load()))
+        append = gast.Expr(value=gast.Call(
+            func=gast.Attribute(value=T.name("__result__"), attr="append", ctx=gast.Load()),
+            args=[node.elt], keywords=[]))
+        loop_body = [append]
+        for generator in reversed(node.generators):
+            if generator.is_async:
+                self.error(node, "async comprehensions", "use a plain loop")
+            for cond in reversed(generator.ifs):
+                loop_body = [gast.If(test=cond, body=loop_body, orelse=[])]
+            loop_body = [gast.For(target=generator.target, iter=generator.iter, body=loop_body,
+                                  orelse=[], type_comment=None)]
+        for synthetic in gast.walk(loop_body[0]):
+            if isinstance(synthetic, (gast.For, gast.If, gast.Expr)):
+                gast.copy_location(synthetic, node)
+        # comprehension variables are local to the comprehension: home them
+        for n in gast.walk(loop_body[0]):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                self.homed.add(n.id)
+                self.sites[n.id] = self.sites.get(n.id, 0) + 2
+        self.env["__result__"] = T.name(result)
+        self.home["__result__"] = result
+        self.sites["__result__"] = 2
+        saved_current = self.current
+        self.stmt_For(loop_body[0])
+        self.current = saved_current
+        return T.name(result)
+
+    # ----- names outside the function -----
+
+    def resolve(self, node):
+        """The object a non-local name or dotted name refers to (module constants, np.sin)."""
+        if isinstance(node, gast.Name):
+            if node.id in self.namespace:
+                return self.namespace[node.id]
+            if hasattr(builtins, node.id):
+                return getattr(builtins, node.id)
+            self.error(node, f"the undefined name '{node.id}'", "define it at module level")
+        if isinstance(node, gast.Attribute):
+            base = self.resolve(node.value)
+            try:
+                return getattr(base, node.attr)
+            except AttributeError:
+                self.error(node, f"'{T_src(node)}' (no such attribute)",
+                           "check the spelling of the function")
+        return None
+
+
+def T_src(node):
+    return T.source_of(node)
+
+
+def _is_op(node):
+    return not isinstance(node, (gast.Name, gast.Constant))
+
+
+def _reads(node, ident):
+    return any(isinstance(n, gast.Name) and n.id == ident for n in gast.walk(node))
+
+
+def normalise(source):
+    """The three-address IR of a parsed function (a `FunctionSource`)."""
+    return Normaliser(source).function()

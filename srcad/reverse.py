@@ -1,0 +1,511 @@
+"""IR -> reverse-mode derivative IR: the forward sweep, then the adjoint sweep.
+
+For every active statement `v_k = op(v_a, v_b)` the reverse sweep adds the
+rule's contributions to `vbar_a`, `vbar_b` in reverse order; the first
+contribution to an adjoint assigns it, later ones accumulate::
+
+    v_2 = v_m1 * v_0          vbar_m1 = vbar_2 * v_0
+    v_3 = v_1 + v_2    ->     vbar_0 = vbar_0 + vbar_2 * v_m1   (after vbar_2 = vbar_3)
+
+Loops and branches record a control-flow trace on `_stack` (a plain list):
+an `if` inside a loop pushes the branch it took, a loop with `break` or a
+`while` pushes its iteration count, and a statement that overwrites a value
+the reverse sweep reads pushes the old value first. The reverse sweep pops
+them in the opposite order, so that when it reaches a statement every name
+holds the value it had just after that statement ran.
+"""
+import copy
+
+import gast
+
+from . import template as T
+from .analysis import activity, classify, scalars, structures, walk_block
+from .errors import UnsupportedError
+
+STACK = "_stack"
+
+
+def bar(name):
+    return "vbar_" + name[2:] if name.startswith("v_") else "vbar_" + name
+
+
+class Sites:
+    """Where each name is assigned and used: blocks, positions, loops."""
+
+    def __init__(self, ir, ops, active):
+        self.defs = {}        # name -> [(block id, position)]
+        self.in_loop = set()  # names assigned inside a loop body
+        self.uses = {}        # name -> [(block id, position)] of active uses
+        self.counters = set()
+        self._walk(ir.body, ops, active, 0)
+
+    def _walk(self, block, ops, active, loops):
+        for pos, stmt in enumerate(block):
+            op = ops.get(id(stmt))
+            if op is not None and op.target is not None:
+                self.defs.setdefault(op.target, []).append((id(block), pos))
+                if loops:
+                    self.in_loop.add(op.target)
+                if op.target in active or op.kind in ("setitem", "append"):
+                    for n in op.operand_names(op.diff):
+                        self.uses.setdefault(n, []).append((id(block), pos))
+                    if op.kind == "getitem":
+                        for n in op.operand_names(["value"]):
+                            self.uses.setdefault(n, []).append((None, pos))
+            if isinstance(stmt, gast.For):
+                self.counters.add(stmt.target.id)
+            inner = loops + isinstance(stmt, (gast.For, gast.While))
+            for field in ("body", "orelse"):
+                self._walk(getattr(stmt, field, None) or [], ops, active, inner)
+
+    def multiply_assigned(self, name):
+        return len(self.defs.get(name, ())) > 1 or name in self.in_loop
+
+
+class Reverse:
+    """Builds `grad_<name>` for one IR, one `wrt`, one set of argument kinds."""
+
+    def __init__(self, ir, wrt, arg_kinds, derive_callee, with_value=False, debug=False):
+        self.ir = ir
+        self.wrt = wrt                    # indices of the differentiated inputs
+        self.derive_callee = derive_callee
+        self.with_value = with_value
+        self.debug = debug
+        self.ops = classify(ir, "reverse")
+        self.output = ir.body[-1].value.id
+        self.active = activity(ir, self.ops, [ir.inputs[k] for k in wrt], self.output)
+        self.scalar = scalars(ir, self.ops, arg_kinds)
+        self.struct = structures(ir, self.ops, arg_kinds)
+        self.sites = Sites(ir, self.ops, self.active)
+        self.clean = {n for n in self.active if self._is_clean(n)}
+        self.needs_init = {n for n in self.active if n not in self.clean and n != self.output}
+        self.callees = {}                 # closure name -> derivative function
+        self.temp = 0
+
+    # ----- facts -----
+
+    def _is_clean(self, name):
+        """Single assignment, every use straight after it in the same block."""
+        if name in self.ir.homes or name == self.output or name in self.struct:
+            return False
+        defs = self.sites.defs.get(name, [])
+        if len(defs) != 1:
+            return False
+        block, pos = defs[0]
+        uses = self.sites.uses.get(name, [])
+        return bool(uses) and all(b == block and p > pos for b, p in uses)
+
+    def kind_of(self, atom):
+        """What a callee's derivative may assume of an argument."""
+        if isinstance(atom, gast.Constant):
+            return "scalar" if isinstance(atom.value, (int, float)) else "other"
+        if atom.id in self.scalar:
+            return "scalar"
+        return "other" if atom.id in self.struct else "array"
+
+    def zero(self, name):
+        if name in self.scalar:
+            return T.constant(0.0)
+        return T.call("zeros_like_grad", [T.name(name)])
+
+    # ----- driver -----
+
+    def build(self):
+        """The derivative function's gast tree."""
+        self.saved = {n for n in self.sites.defs
+                      if self.sites.multiply_assigned(n) and n not in self.sites.counters}
+        reverse = self._reverse_sweep()
+        reads = {n.id for s in reverse for n in gast.walk(s)
+                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+        self.saved &= reads
+        reverse = self._reverse_sweep()
+        forward = self._forward_block(self.ir.body[:-1])
+        return self._function(forward, reverse)
+
+    def _reverse_sweep(self):
+        self.assigned = set()
+        self.temp = 0
+        self.uses_stack = False
+        stmts = self._reverse_block(self.ir.body[:-1])
+        init = [T.assign(bar(n), self.zero(n)) for n in self._ordered(self.needs_init)]
+        return init + stmts
+
+    def _ordered(self, names):
+        order = {n: k for k, n in enumerate(self.sites.defs)}
+        return sorted(names, key=lambda n: (order.get(n, 1 << 30), n))
+
+    def _function(self, forward, reverse):
+        ir = self.ir
+        args = copy.deepcopy(ir.args)
+        seed = T.name(bar(self.output))
+        seed.ctx = gast.Param()
+        if args.kwonlyargs:
+            args.kwonlyargs.append(seed)
+            args.kw_defaults.append(T.constant(1.0))
+        else:
+            args.args.append(seed)
+            args.defaults.append(T.constant(1.0))
+        body = []
+        unbound = [n for n in self._ordered((self.saved | self.needs_init) - set(ir.inputs))]
+        if unbound:
+            body.append(T.comment("names the reverse sweep reads, bound on every path"))
+            body.append(gast.Assign(targets=[T.name(n, store=True) for n in unbound],
+                                    value=T.constant(None), type_comment=None))
+        if self.uses_stack:
+            body.append(T.assign(STACK, gast.List(elts=[], ctx=gast.Load())))
+        body.append(T.comment("forward sweep"))
+        body.extend(forward)
+        body.append(T.comment("reverse sweep"))
+        body.extend(reverse)
+        if self.debug and self.uses_stack:
+            body.extend(T.quote(f"assert not {STACK}, 'srcad: stack not empty'"))
+        grads = []
+        for k in self.wrt:
+            v = ir.inputs[k]
+            grads.append(T.name(bar(v)) if v in self.active else self.zero(v))
+        result = grads[0] if len(grads) == 1 else T.tuple_of(grads)
+        if self.with_value:
+            result = T.tuple_of([T.name(self.output), result])
+        body.append(gast.Return(value=result))
+        return gast.FunctionDef(name=f"grad_{ir.name}", args=args, body=body,
+                                decorator_list=[], returns=None, type_comment=None)
+
+    # ----- forward sweep -----
+
+    def _forward_block(self, block):
+        out = []
+        for stmt in block:
+            out.extend(self._forward_stmt(stmt))
+        return out
+
+    def _push(self, value):
+        self.uses_stack = True
+        return gast.Expr(value=T.call(f"{STACK}.append", [value]))
+
+    def _pop(self):
+        self.uses_stack = True
+        return T.call(f"{STACK}.pop", [])
+
+    def _forward_stmt(self, stmt):
+        op = self.ops.get(id(stmt))
+        if op is not None and op.target in self.saved:
+            if op.kind == "setitem":
+                index = stmt.targets[0].slice
+                old = gast.Subscript(value=T.name(op.target), slice=copy.deepcopy(index),
+                                     ctx=gast.Load())
+                if op.target not in self.struct:
+                    old = T.call("np.copy", [old])
+                return [self._push(old), stmt]
+            if op.kind == "assign" or isinstance(stmt, gast.Assign):
+                return [self._push(T.name(op.target)), stmt]
+        if isinstance(stmt, gast.If):
+            return [self._forward_if(stmt)]
+        if isinstance(stmt, (gast.For, gast.While)):
+            return self._forward_loop(stmt)
+        return [stmt]
+
+    def _forward_if(self, stmt):
+        body = self._forward_block(stmt.body)
+        orelse = self._forward_block(stmt.orelse)
+        if self.if_traced.get(id(stmt)):
+            _before_jumps(body, self._push(T.constant(True)))
+            orelse = orelse or []
+            _before_jumps(orelse, self._push(T.constant(False)))
+        return gast.If(test=stmt.test, body=body or [gast.Pass()], orelse=orelse)
+
+    def _forward_loop(self, stmt):
+        body = self._forward_block(stmt.body)
+        counter = self.loop_counted.get(id(stmt))
+        if counter is None:
+            new = copy.copy(stmt)
+            new.body = body
+            return [new]
+        new = copy.copy(stmt)
+        new.body = T.quote(f"{counter} = {counter} + 1") + body
+        return T.quote(f"{counter} = 0") + [new, self._push(T.name(counter))]
+
+    # ----- reverse sweep -----
+
+    @property
+    def if_traced(self):
+        return self.__dict__.setdefault("_if_traced", {})
+
+    @property
+    def loop_counted(self):
+        return self.__dict__.setdefault("_loop_counted", {})
+
+    def _reverse_block(self, block):
+        out = []
+        for stmt in reversed(block):
+            out.extend(self._reverse_stmt(stmt))
+        return out
+
+    def _reverse_stmt(self, stmt):
+        if isinstance(stmt, gast.If):
+            return self._reverse_if(stmt)
+        if isinstance(stmt, gast.For):
+            return self._reverse_for(stmt)
+        if isinstance(stmt, gast.While):
+            return self._reverse_while(stmt)
+        op = self.ops.get(id(stmt))
+        if op is None or op.target is None:
+            return []
+        out = []
+        if op.target in self.active:
+            out.extend(self._adjoint(op))
+        if op.target in self.saved:
+            if op.kind == "setitem":
+                index = copy.deepcopy(stmt.targets[0].slice)
+                target = gast.Subscript(value=T.name(op.target), slice=index, ctx=gast.Store())
+                out.append(T.assign(target, self._pop()))
+            elif op.kind == "append":
+                out.extend(T.quote(f"{op.target}.pop()"))
+            else:
+                out.append(T.assign(op.target, self._pop()))
+        if op.target in self.active and op.target in self.needs_init \
+                and op.kind not in ("setitem", "append") \
+                and self.sites.multiply_assigned(op.target):
+            out.append(T.assign(bar(op.target), self.zero(op.target)))
+        return out
+
+    def _reverse_if(self, stmt):
+        body = self._reverse_block(stmt.body)
+        orelse = self._reverse_block(stmt.orelse)
+        if not body and not orelse:
+            return []
+        test = stmt.test
+        direct = isinstance(test, gast.Constant) or (
+            isinstance(test, gast.Name) and not self.sites.multiply_assigned(test.id)
+            and test.id not in self.ir.homes)
+        if not direct:
+            self.if_traced[id(stmt)] = True
+            test = self._pop()
+        return [gast.If(test=test, body=body or [gast.Pass()], orelse=orelse)]
+
+    def _reverse_for(self, stmt):
+        body = self._reverse_block(stmt.body)
+        if not body:
+            return []
+        bounds = stmt.iter
+        if _breaks(stmt.body):
+            counter = self._counter()
+            self.loop_counted[id(stmt)] = counter
+            iter_ = gast.Subscript(value=bounds, slice=gast.Slice(lower=None,
+                                                                  upper=self._pop(), step=None),
+                                   ctx=gast.Load())
+        else:
+            iter_ = bounds
+        loop = gast.For(target=stmt.target, iter=T.call("reversed", [iter_]), body=body,
+                        orelse=[], type_comment=None)
+        return [loop]
+
+    def _reverse_while(self, stmt):
+        body = self._reverse_block(stmt.body)
+        if not body:
+            return []
+        counter = self._counter()
+        self.loop_counted[id(stmt)] = counter
+        return [gast.For(target=T.name("_", store=True), iter=T.call("range", [self._pop()]),
+                         body=body, orelse=[], type_comment=None)]
+
+    def _counter(self):
+        self.temp += 1
+        return f"_iterations{self.temp}"
+
+    # ----- adjoints of one statement -----
+
+    def accumulate(self, name, expr):
+        """vbar_name = expr the first time (clean names), vbar_name = vbar_name + expr after."""
+        target = bar(name)
+        if name in self.clean and name not in self.assigned:
+            self.assigned.add(name)
+            return T.assign(target, expr)
+        if name in self.struct:
+            return T.assign(target, T.call("add_grad", [T.name(target), expr]))
+        return T.assign(target, gast.BinOp(left=T.name(target), op=gast.Add(), right=expr))
+
+    def _active_atom(self, atom):
+        return isinstance(atom, gast.Name) and atom.id in self.active
+
+    def _adjoint(self, op):
+        kind = op.kind
+        g = T.name(bar(op.target))
+        if kind == "copy":
+            src = op.args[0]
+            return [self.accumulate(src.id, g)] if self._active_atom(src) else []
+        if kind == "rule":
+            return self._rule_adjoint(op, g)
+        if kind == "getitem":
+            value = op.args["value"]
+            if not self._active_atom(value):
+                return []
+            index = copy.deepcopy(op.args["index"])
+            call = T.call("add_at", [T.name(bar(value.id)), T.name(value.id), _index_expr(index), g])
+            return [T.assign(bar(value.id), call)]
+        if kind == "setitem":
+            return self._setitem_adjoint(op, g)
+        if kind == "append":
+            out = []
+            item = op.args[0]
+            last = gast.Subscript(value=T.name(bar(op.target)), slice=T.constant(-1),
+                                  ctx=gast.Load())
+            if self._active_atom(item):
+                out.append(self.accumulate(item.id, last))
+            out.extend(T.quote(f"{bar(op.target)} = {bar(op.target)}[:-1]"))
+            return out
+        if kind == "pack":
+            out = []
+            keys = op.stmt.value.keys if isinstance(op.stmt.value, gast.Dict) else None
+            for k, atom in op.args.items():
+                if self._active_atom(atom):
+                    key = copy.deepcopy(keys[k]) if keys else T.constant(k)
+                    part = gast.Subscript(value=g, slice=key, ctx=gast.Load())
+                    out.append(self.accumulate(atom.id, part))
+            return out
+        if kind == "call":
+            return self._call_adjoint(op, g)
+        return []
+
+    def _setitem_adjoint(self, op, g):
+        out = []
+        value = op.args["value"]
+        index = op.stmt.targets[0].slice
+        part = gast.Subscript(value=T.name(bar(op.target)), slice=copy.deepcopy(index),
+                              ctx=gast.Load())
+        if self._active_atom(value):
+            if op.target not in self.struct and value.id not in self.scalar:
+                part = T.call("unbroadcast", [part, T.name(value.id)])
+            out.append(self.accumulate(value.id, part))
+        zero = T.call("set_at", [T.name(bar(op.target)), T.name(op.target),
+                                 _index_expr(copy.deepcopy(index)), T.constant(0.0)])
+        out.append(T.assign(bar(op.target), zero))
+        return out
+
+    def _rule_adjoint(self, op, g):
+        template = op.template
+        active = [p for p in op.diff if self._active_atom(op.args.get(p))]
+        for p, atom in op.args.items():
+            if self._active_atom(atom) and p not in op.diff:
+                raise UnsupportedError(
+                    f"{op.rule.name} is not differentiable with respect to its argument '{p}'",
+                    self.ir.location(op.stmt),
+                    hint="wrap the value in srcad.stop_gradient if no derivative is needed")
+        for atom in getattr(op, "extra", []):
+            if self._active_atom(atom):
+                raise UnsupportedError(f"{op.rule.name} is not differentiable with respect to "
+                                       "its extra arguments", self.ir.location(op.stmt))
+        if not active:
+            return []
+        names = {"g": g, "ans": T.name(op.target)}
+        for p in template.params:
+            if p in op.args:
+                names[p] = op.args[p]
+            else:
+                names[p] = T.quote_expr(repr(template.defaults[p]))
+        if template.varargs:
+            names[template.varargs] = T.tuple_of(op.extra)
+        out = []
+        for local, stmt in zip(template.locals, template.preamble):
+            fresh = f"{local}_{op.target[2:]}"
+            value = T.substitute(stmt.value, names)
+            out.append(T.assign(fresh, value))
+            names[local] = T.name(fresh)
+        for p, result in zip(template.diff, template.results):
+            if p in active:
+                expr = self.simplify(T.substitute(result, names), op.target)
+                out.append(self.accumulate(op.args[p].id, expr))
+        return out
+
+    def simplify(self, expr, target):
+        """Drop unbroadcast/broadcast_like where both shapes are known to be ()."""
+        scalar = self.scalar
+
+        def is_scalar(node):
+            if isinstance(node, gast.Constant):
+                return isinstance(node.value, (int, float))
+            return isinstance(node, gast.Name) and node.id in scalar
+
+        class Drop(gast.NodeTransformer):
+            def visit_Call(self, node):
+                self.generic_visit(node)
+                func = node.func
+                if isinstance(func, gast.Name) and len(node.args) == 2 and target in scalar:
+                    if func.id == "unbroadcast" and is_scalar(node.args[1]):
+                        return node.args[0]
+                    if func.id == "broadcast_like":
+                        return node.args[0]
+                return node
+
+        return Drop().visit(expr)
+
+    def _call_adjoint(self, op, g):
+        active = [p for p in op.diff if self._active_atom(op.args.get(p))]
+        if not active:
+            return []
+        kinds = tuple(self.kind_of(a) for a in op.args.values())
+        closure_name, seed = self.derive_callee(op.callee, tuple(active), tuple(op.args), kinds)
+        self.callees[closure_name] = True
+        call = copy.deepcopy(op.stmt.value)
+        call.func = T.name(closure_name)
+        call.keywords.append(gast.keyword(arg=seed, value=g))
+        if len(active) == 1:
+            return [self.accumulate(op.args[active[0]].id, call)]
+        self.temp += 1
+        tmp = f"_grads{self.temp}"
+        out = [T.assign(tmp, call)]
+        for k, p in enumerate(active):
+            part = gast.Subscript(value=T.name(tmp), slice=T.constant(k), ctx=gast.Load())
+            out.append(self.accumulate(op.args[p].id, part))
+        return out
+
+
+def _index_expr(index):
+    """An index (slices included) as an expression that can be passed to a helper."""
+    if isinstance(index, gast.Slice):
+        parts = [p if p is not None else T.constant(None)
+                 for p in (index.lower, index.upper, index.step)]
+        return T.call("slice", parts)
+    if isinstance(index, gast.Tuple):
+        return T.tuple_of([_index_expr(e) for e in index.elts])
+    return index
+
+
+def _breaks(block):
+    """Whether a loop body can leave the loop early (a break not inside a nested loop)."""
+    for stmt in block:
+        if isinstance(stmt, gast.Break):
+            return True
+        if isinstance(stmt, gast.If) and (_breaks(stmt.body) or _breaks(stmt.orelse)):
+            return True
+    return False
+
+
+def _before_jumps(block, push):
+    """Append `push` at the end of every path through `block`, before any final jump."""
+    if not block:
+        block.append(push)
+        return
+    last = block[-1]
+    if isinstance(last, (gast.Break, gast.Continue)):
+        block.insert(len(block) - 1, copy.deepcopy(push))
+    elif isinstance(last, gast.If) and _may_jump(last):
+        _before_jumps(last.body, push)
+        if not last.orelse:
+            last.orelse = []
+        _before_jumps(last.orelse, push)
+    else:
+        block.append(copy.deepcopy(push))
+
+
+def _may_jump(stmt):
+    if isinstance(stmt, (gast.Break, gast.Continue)):
+        return True
+    if isinstance(stmt, gast.If):
+        return any(_may_jump(s) for s in stmt.body + stmt.orelse)
+    return False
+
+
+def differentiate(ir, wrt, arg_kinds, derive_callee, with_value=False, debug=False):
+    """The reverse-mode derivative of `ir` as a gast FunctionDef, plus the callees it calls."""
+    builder = Reverse(ir, wrt, arg_kinds, derive_callee, with_value, debug)
+    return builder.build(), builder

@@ -1,0 +1,203 @@
+"""The one registry of derivative rules.
+
+A rule is a template: a small Python function whose return expression is
+spliced into the generated code. Adjoint templates take the output adjoint
+`g`, the output value `ans`, then the primal's parameters, and return one
+expression per differentiable parameter (the parameters without a default)::
+
+    @adjoint(np.sin)
+    def sin(g, ans, x):
+        return g * np.cos(x)
+
+Tangent templates have the same signature, with `g` the tangent of one input;
+element k of the result is the output tangent contributed by parameter k. For
+elementwise functions the two coincide: `elementwise` registers both.
+`None` in a result means "not differentiable with respect to this argument".
+"""
+import builtins
+import inspect
+import textwrap
+
+import gast
+
+from ..errors import RuleError
+
+_RULES = {}        # id(primal) -> Rule
+_METHODS = {}      # method or attribute name -> Rule  (x.sum(), x.T)
+_KEEP = []         # keep primals alive so that ids stay unique
+
+
+class Template:
+    """A parsed rule function: its parameters, preamble statements and results."""
+
+    def __init__(self, fn):
+        self.fn = fn
+        try:
+            src = textwrap.dedent(inspect.getsource(fn))
+        except (OSError, TypeError) as exc:
+            raise RuleError(f"the source of the rule {fn.__qualname__} is not available ({exc})",
+                            hint="define rules with `def` in a .py file") from None
+        tree = gast.parse(src).body[0]
+        signature = inspect.signature(fn)
+        names = list(signature.parameters)
+        if names[:2] != ["g", "ans"]:
+            raise RuleError(f"the rule {fn.__qualname__} must start with the parameters (g, ans)")
+        self.params = []
+        self.defaults = {}
+        self.varargs = None
+        for param in list(signature.parameters.values())[2:]:
+            if param.kind is param.VAR_POSITIONAL:
+                self.varargs = param.name
+                continue
+            if param.kind is param.VAR_KEYWORD:
+                raise RuleError(f"the rule {fn.__qualname__} cannot take **kwargs")
+            self.params.append(param.name)
+            if param.default is not param.empty:
+                self.defaults[param.name] = param.default
+        self.diff = [p for p in self.params if p not in self.defaults]
+        body = [s for s in tree.body if not (isinstance(s, gast.Expr)
+                                             and isinstance(s.value, gast.Constant))]
+        if not body or not isinstance(body[-1], gast.Return) or body[-1].value is None:
+            raise RuleError(f"the rule {fn.__qualname__} must end with `return <expression>`")
+        for stmt in body[:-1]:
+            if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+                    and isinstance(stmt.targets[0], gast.Name)):
+                raise RuleError(f"the rule {fn.__qualname__} may only assign names before "
+                                "its return")
+        self.preamble = body[:-1]
+        value = body[-1].value
+        results = value.elts if isinstance(value, gast.Tuple) and len(self.diff) > 1 else [value]
+        if len(results) != len(self.diff):
+            raise RuleError(
+                f"the rule {fn.__qualname__} returns {len(results)} expression(s) for "
+                f"{len(self.diff)} differentiable parameter(s) {tuple(self.diff)}",
+                hint="return one expression (or None) per parameter without a default")
+        self.results = [None if isinstance(r, gast.Constant) and r.value is None else r
+                        for r in results]
+        self.locals = [s.targets[0].id for s in self.preamble]
+        self.globals = self._free_names(tree)
+
+    def _free_names(self, tree):
+        """Names the template reads from its module: they must exist where code runs."""
+        bound = {"g", "ans", *self.params, *self.locals}
+        if self.varargs:
+            bound.add(self.varargs)
+        names = {}
+        ns = self.fn.__globals__
+        for node in gast.walk(tree):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) \
+                    and node.id not in bound:
+                if node.id in ns:
+                    names[node.id] = ns[node.id]
+                elif not hasattr(builtins, node.id):
+                    raise RuleError(f"the rule {self.fn.__qualname__} uses the undefined name "
+                                    f"'{node.id}'")
+        return names
+
+
+class Rule:
+    """Everything srcad knows about differentiating one primal function."""
+
+    def __init__(self, primal, name):
+        self.primal = primal
+        self.name = name
+        self.adjoint = None       # Template
+        self.tangent = None       # Template
+        self.zero = False         # piecewise constant: derivative zero everywhere
+
+    @property
+    def kind(self):
+        if self.zero:
+            return "zero derivative"
+        return ", ".join(k for k in ("adjoint", "tangent") if getattr(self, k))
+
+
+def _name(primal):
+    module = getattr(primal, "__module__", None) or ""
+    name = getattr(primal, "__qualname__", None) or getattr(primal, "__name__", repr(primal))
+    if isinstance(primal, type(abs)) and module == "builtins":
+        return name
+    if module.startswith("numpy"):
+        module = "numpy"
+        linalg = ("solve", "inv", "det", "slogdet", "cholesky", "norm", "eigh", "pinv", "qr")
+        if name in linalg and getattr(__import__("numpy").linalg, name, None) is primal:
+            module = "numpy.linalg"
+    if module in ("_operator", "operator"):
+        module = "operator"
+    return f"{module}.{name}" if module else name
+
+
+def rule_for(primal, create=False, name=None):
+    rule = _RULES.get(id(primal))
+    if rule is None and create:
+        rule = _RULES[id(primal)] = Rule(primal, name or _name(primal))
+        _KEEP.append(primal)
+    return rule
+
+
+def adjoint(*primals, method=None):
+    """Register the decorated template as the adjoint rule of each primal."""
+    def register(fn):
+        template = Template(fn)
+        for primal in primals:
+            rule_for(primal, create=True).adjoint = template
+        if method:
+            for m in ([method] if isinstance(method, str) else method):
+                _METHODS[m] = rule_for(primals[0])
+        return fn
+    return register
+
+
+def tangent(*primals):
+    """Register the decorated template as the tangent rule of each primal."""
+    def register(fn):
+        template = Template(fn)
+        for primal in primals:
+            rule_for(primal, create=True).tangent = template
+        return fn
+    return register
+
+
+def elementwise(*primals, method=None):
+    """Adjoint and tangent at once, for functions whose local derivative is diagonal."""
+    def register(fn):
+        adjoint(*primals, method=method)(fn)
+        tangent(*primals)(fn)
+        return fn
+    return register
+
+
+def nondifferentiable(*primals, methods=()):
+    """Functions whose derivative is zero wherever it exists (floor, sign, argmax, ...)."""
+    for primal in primals:
+        rule_for(primal, create=True).zero = True
+    for m in methods:
+        _METHODS[m] = rule_for(primals[0]) if primals else None
+
+
+def zero_method(*names):
+    """Methods and attributes of arrays with zero derivative (x.shape, x.argmax())."""
+    for m in names:
+        rule = Rule(None, f"ndarray.{m}")
+        rule.zero = True
+        _METHODS[m] = rule
+
+
+def method_rule(name):
+    return _METHODS.get(name)
+
+
+def lookup(primal):
+    try:
+        return _RULES.get(id(primal))
+    except TypeError:
+        return None
+
+
+def all_rules():
+    """Every registered rule, sorted by name (used by tests and the README table)."""
+    return sorted({id(r): r for r in _RULES.values()}.values(), key=lambda r: r.name)
+
+
+def methods():
+    return dict(_METHODS)

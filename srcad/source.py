@@ -1,0 +1,106 @@
+"""Front end, step one: a Python function -> its gast tree and where it came from."""
+import functools
+import inspect
+import textwrap
+import types
+
+import gast
+
+from .errors import Location, SourceError, UnsupportedError
+
+
+class FunctionSource:
+    """A function's parsed definition and the facts needed to point at its lines."""
+
+    def __init__(self, fn, tree, filename, first_line, indent, lines):
+        self.fn = fn
+        self.tree = tree            # gast.FunctionDef, decorators stripped
+        self.filename = filename
+        self.first_line = first_line  # file line of the first parsed line
+        self.indent = indent        # columns removed by dedent
+        self.lines = lines          # the parsed (dedented) lines
+
+    def location(self, node):
+        """The user's file, line and column of `node` (a node of `self.tree`)."""
+        lineno = getattr(node, "lineno", None) or self.tree.lineno
+        col = getattr(node, "col_offset", 0) or 0
+        text = self.lines[lineno - 1] if 0 < lineno <= len(self.lines) else ""
+        return Location(self.filename, lineno + self.first_line - 1, col + self.indent,
+                        " " * self.indent + text)
+
+    def line_text(self, node):
+        lineno = getattr(node, "lineno", None)
+        if not lineno or lineno > len(self.lines):
+            return ""
+        return self.lines[lineno - 1].strip()
+
+    def file_line(self, node):
+        return node.lineno + self.first_line - 1
+
+    def namespace(self):
+        """Globals, then closure cells: what the function's free names refer to."""
+        ns = dict(self.fn.__globals__)
+        code = self.fn.__code__
+        for var, cell in zip(code.co_freevars, self.fn.__closure__ or ()):
+            try:
+                ns[var] = cell.cell_contents
+            except ValueError:  # empty cell
+                pass
+        return ns
+
+
+def unwrap(fn):
+    """The plain Python function behind decorators; a clear error for what has none."""
+    if isinstance(fn, functools.partial):
+        raise SourceError(
+            f"srcad cannot differentiate functools.partial object {fn!r}",
+            hint="differentiate the underlying function and pass the fixed "
+                 "arguments yourself, e.g. srcad.grad(f)(x, *fixed)")
+    fn = inspect.unwrap(fn)
+    if isinstance(fn, types.MethodType):
+        raise SourceError(
+            f"srcad cannot differentiate the bound method {fn.__qualname__}",
+            hint="differentiate a module-level function that takes the values it needs "
+                 "as arguments")
+    if not isinstance(fn, types.FunctionType):
+        raise SourceError(
+            f"{fn!r} is not a Python function with source code",
+            hint="srcad differentiates functions written in Python; for built-in or "
+                 "library functions register a rule with @srcad.adjoint")
+    return fn
+
+
+def function_source(fn):
+    """Retrieve, dedent and parse the source of `fn`."""
+    fn = unwrap(fn)
+    name = fn.__qualname__
+    if fn.__name__ == "<lambda>":
+        raise SourceError(
+            f"srcad cannot differentiate the lambda {name}",
+            hint="write it as a `def` function in a file")
+    try:
+        lines, first_line = inspect.getsourcelines(fn)
+    except (OSError, TypeError) as exc:
+        raise SourceError(
+            f"the source of {name} is not available ({exc})",
+            hint="srcad reads source code: define the function in a .py file (not at an "
+                 "interactive prompt or through exec)") from None
+    text = "".join(lines)
+    dedented = textwrap.dedent(text)
+    indent = len(lines[0]) - len(lines[0].lstrip())
+    try:
+        module = gast.parse(dedented)
+    except SyntaxError as exc:
+        raise SourceError(f"the source of {name} cannot be parsed ({exc.msg})") from None
+    tree = module.body[0]
+    filename = inspect.getsourcefile(fn) or fn.__code__.co_filename
+    source = FunctionSource(fn, tree, filename, max(first_line, 1), indent,
+                            dedented.splitlines())
+    if isinstance(tree, gast.AsyncFunctionDef):
+        raise UnsupportedError("async functions are not supported by srcad",
+                               source.location(tree),
+                               hint="differentiate a synchronous function")
+    if not isinstance(tree, gast.FunctionDef):
+        raise SourceError(f"the source of {name} is not a function definition")
+    tree.decorator_list = []
+    return source
