@@ -29,6 +29,7 @@ def structure_jumps(ir):
     body = ir.body
     returns = [n for n in _walk_stmts(body) if isinstance(n, gast.Return)]
     if len(returns) == 1 and body and body[-1] is returns[0]:
+        body[:] = _lift(ir, body)
         _final_return(ir, body)
         return ir
     out, flag = ir.fresh(), ir.fresh()

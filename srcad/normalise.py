@@ -49,6 +49,7 @@ class IR:
         self.origin = origin              # id(IR statement) -> user node, for errors
         self.namespace = namespace        # what free names refer to
         self.homes = homes                # names that several statements assign
+        self.entry = {id(s) for s in body[:len(inputs)]}  # `v_0 = x`: binds the inputs
 
     def fresh(self):
         return vname(next(self.counter))
@@ -138,6 +139,13 @@ class _Variables(gast.NodeVisitor):
 
     def visit_BoolOp(self, node):
         self._nested(node)
+
+
+class Done:
+    """An operation that is already in three-address form (skip normalising it again)."""
+
+    def __init__(self, node):
+        self.node = node
 
 
 class Normaliser:
@@ -375,12 +383,12 @@ class Normaliser:
                 self.error(it, "enumerate with a start value", "add the offset in the body")
             seq = self.frozen_atom(it.args[0])
             n = self.length([seq])
-            item = gast.Subscript(value=seq, slice=index, ctx=gast.Load())
+            item = Done(gast.Subscript(value=seq, slice=index, ctx=gast.Load()))
             return T.call("range", [n]), [(loop.target, ("tuple", [index, ("item", item)]))]
         if func is zip:
             seqs = [self.frozen_atom(a) for a in it.args]
             n = self.length(seqs)
-            items = [("item", gast.Subscript(value=s, slice=index, ctx=gast.Load()))
+            items = [("item", Done(gast.Subscript(value=s, slice=index, ctx=gast.Load())))
                      for s in seqs]
             return T.call("range", [n]), [(loop.target, ("tuple", items))]
         if isinstance(it, gast.Call) and func is not None and func not in (list, tuple):
@@ -388,7 +396,7 @@ class Normaliser:
                        "loop over range(...), an array, a list, enumerate(...) or zip(...)")
         seq = self.frozen_atom(it)
         n = self.length([seq])
-        item = gast.Subscript(value=seq, slice=index, ctx=gast.Load())
+        item = Done(gast.Subscript(value=seq, slice=index, ctx=gast.Load()))
         return T.call("range", [n]), [(loop.target, ("item", item))]
 
     def frozen_atom(self, expr):
@@ -474,7 +482,7 @@ class Normaliser:
         if isinstance(target, gast.Name):
             if isinstance(value, tuple):
                 value = self.tuple_atom(value)
-            self.assign(target, value)
+            self.assign(target, value if isinstance(value, Done) else Done(value))
         elif isinstance(target, (gast.Tuple, gast.List)):
             if any(isinstance(e, gast.Starred) for e in target.elts):
                 self.error(target, "starred assignment", "unpack the values one by one")
@@ -488,7 +496,7 @@ class Normaliser:
             else:
                 for k, elt in enumerate(target.elts):
                     item = gast.Subscript(value=value, slice=T.constant(k), ctx=gast.Load())
-                    self.bind(elt, ("item", item))
+                    self.bind(elt, ("item", Done(item)))
         elif isinstance(target, gast.Subscript):
             if isinstance(value, tuple):
                 value = self.tuple_atom(value)
@@ -530,6 +538,8 @@ class Normaliser:
 
     def op(self, node):
         """Normalise `node` into one operation on atoms (not yet assigned)."""
+        if isinstance(node, Done):
+            return node.node
         kind = type(node)
         if kind in _UNSUPPORTED_EXPRS:
             self.error(node, *_UNSUPPORTED_EXPRS[kind])

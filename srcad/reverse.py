@@ -187,6 +187,8 @@ class Reverse:
         return T.call(f"{STACK}.pop", [])
 
     def _forward_stmt(self, stmt):
+        if id(stmt) in self.ir.entry:
+            return [stmt]
         op = self.ops.get(id(stmt))
         if op is not None and op.target in self.saved:
             if op.kind == "setitem":
@@ -248,7 +250,7 @@ class Reverse:
         if isinstance(stmt, gast.While):
             return self._reverse_while(stmt)
         op = self.ops.get(id(stmt))
-        if op is None or op.target is None:
+        if op is None or op.target is None or id(stmt) in self.ir.entry:
             return []
         out = []
         if op.target in self.active:
