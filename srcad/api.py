@@ -13,9 +13,11 @@ import numpy as np
 from . import runtime
 from . import template as T
 from .codegen import load, to_source
-from .errors import NonScalarOutputError, WrtError
+from .errors import NonScalarOutputError, SrcadError, WrtError
 from .jumps import structure_jumps
 from .normalise import normalise
+from .forward import differentiate as forward_differentiate
+from .forward import dot
 from .reverse import bar, differentiate
 from .rules import registry
 from .source import function_source, unwrap
@@ -56,13 +58,14 @@ class Compiled:
         self.callees = callees   # closure name -> (primal, wrt names)
 
 
-def derive(fn, wrt, kinds, with_value=False):
-    """Compile the reverse-mode derivative of `fn` for argument `kinds` (cached)."""
-    key = (fn, wrt, "reverse", kinds, with_value, DEBUG)
+def derive(fn, wrt, kinds, with_value=False, mode="reverse"):
+    """Compile the derivative of `fn` in `mode` for argument `kinds` (cached)."""
+    key = (fn, wrt, mode, kinds, with_value, DEBUG)
     compiled = _DERIVED.get(key)
     if compiled is None:
         ir = intermediate(fn)
         callees = {}
+        prefix = "grad" if mode == "reverse" else "jvp"
 
         def derive_callee(callee, wrt_names, passed, arg_kinds):
             callee_ir = intermediate(callee)
@@ -70,16 +73,21 @@ def derive(fn, wrt, kinds, with_value=False):
             indices = tuple(params.index(p) for p in wrt_names)
             kinds = tuple(arg_kinds[passed.index(p)] if p in passed else "other"
                           for p in params)
-            name = f"grad_{callee_ir.name}" + ("" if indices == (0,)
-                                               else "_" + "_".join(wrt_names))
+            name = f"{prefix}_{callee_ir.name}" + ("" if indices == (0,)
+                                                   else "_" + "_".join(wrt_names))
             base, k = name, 1
-            while name in callees and callees[name] != (callee, indices, kinds):
+            while name in callees and callees[name] != (callee, indices, kinds, mode):
                 k += 1
                 name = f"{base}_{k}"
-            callees[name] = (callee, indices, kinds)
+            callees[name] = (callee, indices, kinds, mode)
+            if mode == "forward":
+                return name, [dot(callee_ir.inputs[i]) for i in indices]
             return name, bar(callee_ir.body[-1].value.id)
 
-        tree, _ = differentiate(ir, wrt, kinds, derive_callee, with_value, DEBUG)
+        if mode == "reverse":
+            tree, _ = differentiate(ir, wrt, kinds, derive_callee, with_value, DEBUG)
+        else:
+            tree = forward_differentiate(ir, wrt, kinds, derive_callee)
         source = to_source(tree)
         closure = _closure(tree, ir, callees)
         function = load(source, tree.name, ir.source.fn.__globals__, closure)
@@ -90,15 +98,16 @@ def derive(fn, wrt, kinds, with_value=False):
 class _LazyCallee:
     """The derivative of a called user function, compiled on first use (allows recursion)."""
 
-    def __init__(self, fn, wrt, kinds):
+    def __init__(self, fn, wrt, kinds, mode):
         self.fn = fn
         self.wrt = wrt
         self.kinds = kinds
+        self.mode = mode
         self.function = None
 
     def __call__(self, *args, **kwargs):
         if self.function is None:
-            self.function = derive(self.fn, self.wrt, self.kinds).function
+            self.function = derive(self.fn, self.wrt, self.kinds, mode=self.mode).function
         return self.function(*args, **kwargs)
 
 
@@ -294,6 +303,96 @@ def vjp(f, wrt=0):
     forward.source = property(lambda self: derivative.source)
     forward.derivative = derivative
     return forward
+
+
+class TangentFunction:
+    """`fn(*args, tangent) -> (value, tangent_out)`: forward mode, one sweep."""
+
+    def __init__(self, fn, wrt):
+        self.primal = fn
+        self._fn = unwrap(fn)
+        self.wrt, self.single = _wrt_indices(self._fn, wrt)
+        self._last = None
+        intermediate(self._fn)
+        functools.update_wrapper(self, fn)
+        self.__name__ = f"jvp_{self._fn.__name__}"
+
+    def compiled(self, args=()):
+        n = self._fn.__code__.co_argcount
+        kinds = tuple(_kind(a) for a in args[:n]) + ("other",) * (n - len(args[:n]))
+        return derive(self._fn, self.wrt, kinds, mode="forward")
+
+    @property
+    def source(self):
+        return (self._last or self.compiled()).source
+
+    def __call__(self, *args, **kwargs):
+        *args, tangents = args
+        args = _promote(args, self.wrt)
+        tangents = (tangents,) if self.single else tuple(tangents)
+        if len(tangents) != len(self.wrt):
+            raise WrtError(f"jvp needs {len(self.wrt)} tangent(s), got {len(tangents)}")
+        compiled = self.compiled(args)
+        self._last = compiled
+        inputs = intermediate(self._fn).inputs
+        for k, t in zip(self.wrt, tangents):
+            kwargs[dot(inputs[k])] = _promote([t], [0])[0]
+        return compiled.function(*args, **kwargs)
+
+
+def jvp(f=None, wrt=0):
+    """Forward mode: `fn(*args, tangent) -> (value, tangent_out)`."""
+    return _decorator_form(lambda fn, wrt: TangentFunction(fn, wrt), f, {"wrt": wrt})
+
+
+def jacobian(f, wrt=0, mode="auto"):
+    """The full Jacobian, shape `out.shape + in.shape` (a tuple of them for several `wrt`).
+
+    "forward" builds it a column per pass (one jvp per input element), "reverse" a
+    row per pass (one vjp per output element); "auto" picks forward when the inputs
+    have no more elements than the output, reverse otherwise.
+    """
+    if mode not in ("auto", "forward", "reverse"):
+        raise SrcadError(f"jacobian mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
+    indices, single = _wrt_indices(f, wrt)
+    tangent_fn = TangentFunction(f, tuple(indices))
+    pullback_fn = vjp(f, tuple(indices))
+
+    def jac(*args):
+        args = _promote(args, indices)
+        value = np.asarray(unwrap(f)(*args))
+        shapes = [np.shape(args[k]) for k in indices]
+        sizes = [int(np.prod(s)) for s in shapes]
+        chosen = mode
+        if mode == "auto":
+            chosen = "forward" if sum(sizes) <= value.size else "reverse"
+        jac.mode = chosen
+        blocks = []
+        if chosen == "forward":
+            for pos, (shape, size) in enumerate(zip(shapes, sizes)):
+                columns = []
+                for j in range(size):
+                    tangents = [np.zeros(s) if s else 0.0 for s in shapes]
+                    e = np.zeros(size)
+                    e[j] = 1.0
+                    tangents[pos] = e.reshape(shape) if shape else 1.0
+                    columns.append(np.asarray(tangent_fn(*args, tuple(tangents))[1]))
+                out = np.stack(columns, axis=-1) if columns else np.zeros(value.shape + (0,))
+                blocks.append(out.reshape(value.shape + shape))
+        else:
+            _, pullback = pullback_fn(*args)
+            rows = []
+            for j in range(value.size):
+                seed = np.zeros(value.size)
+                seed[j] = 1.0
+                seed = seed.reshape(value.shape) if value.shape else 1.0
+                rows.append([np.asarray(g) for g in pullback(seed)])
+            for pos, shape in enumerate(shapes):
+                out = np.stack([r[pos] for r in rows]) if rows else np.zeros((0,) + shape)
+                blocks.append(out.reshape(value.shape + shape))
+        return blocks[0] if single else tuple(blocks)
+    jac.mode = None
+    return jac
 
 
 def ssa(f):

@@ -342,7 +342,7 @@ class Reverse:
             if not self._active_atom(value):
                 return []
             index = copy.deepcopy(op.args["index"])
-            call = T.call("add_at", [T.name(bar(value.id)), T.name(value.id), _index_expr(index), g])
+            call = T.call("add_at", [T.name(bar(value.id)), T.name(value.id), T.index_expr(index), g])
             return [T.assign(bar(value.id), call)]
         if kind == "setitem":
             return self._setitem_adjoint(op, g)
@@ -379,7 +379,7 @@ class Reverse:
                 part = T.call("unbroadcast", [part, T.name(value.id)])
             out.append(self.accumulate(value.id, part))
         zero = T.call("set_at", [T.name(bar(op.target)), T.name(op.target),
-                                 _index_expr(copy.deepcopy(index)), T.constant(0.0)])
+                                 T.index_expr(copy.deepcopy(index)), T.constant(0.0)])
         out.append(T.assign(bar(op.target), zero))
         return out
 
@@ -459,17 +459,6 @@ class Reverse:
             part = gast.Subscript(value=T.name(tmp), slice=T.constant(k), ctx=gast.Load())
             out.append(self.accumulate(op.args[p].id, part))
         return out
-
-
-def _index_expr(index):
-    """An index (slices included) as an expression that can be passed to a helper."""
-    if isinstance(index, gast.Slice):
-        parts = [p if p is not None else T.constant(None)
-                 for p in (index.lower, index.upper, index.step)]
-        return T.call("slice", parts)
-    if isinstance(index, gast.Tuple):
-        return T.tuple_of([_index_expr(e) for e in index.elts])
-    return index
 
 
 def _breaks(block):

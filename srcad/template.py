@@ -113,3 +113,14 @@ def fill_expr(template, **names):
 def source_of(node):
     """Short source text of a gast node, for messages."""
     return ast.unparse(gast.gast_to_ast(copy.deepcopy(node)))
+
+
+def index_expr(index):
+    """An index (slices included) as an expression that can be passed to a helper."""
+    if isinstance(index, gast.Slice):
+        parts = [p if p is not None else constant(None)
+                 for p in (index.lower, index.upper, index.step)]
+        return call("slice", parts)
+    if isinstance(index, gast.Tuple):
+        return tuple_of([index_expr(e) for e in index.elts])
+    return index

@@ -1,0 +1,186 @@
+"""IR -> forward-mode derivative IR: each active statement followed by its tangent.
+
+One sweep, no stack: `vdot_k` travels beside `v_k`::
+
+    v_2 = v_m1 * v_0        ->     v_2 = v_m1 * v_0
+                                   vdot_2 = vdot_m1 * v_0 + v_m1 * vdot_0
+
+The tangent rule of a function returns one term per differentiable argument;
+terms of inactive arguments are left out. Control flow is kept as it is.
+"""
+import copy
+
+import gast
+
+from . import template as T
+from .analysis import activity, classify, scalars, structures
+from .errors import UnsupportedError
+
+
+def dot(name):
+    return "vdot_" + name[2:] if name.startswith("v_") else "vdot_" + name
+
+
+class Forward:
+    """Builds `jvp_<name>` for one IR, one `wrt`, one set of argument kinds."""
+
+    def __init__(self, ir, wrt, arg_kinds, derive_callee):
+        self.ir = ir
+        self.wrt = wrt
+        self.derive_callee = derive_callee
+        self.ops = classify(ir, "forward")
+        self.output = ir.body[-1].value.id
+        self.active = activity(ir, self.ops, [ir.inputs[k] for k in wrt], self.output)
+        self.scalar = scalars(ir, self.ops, arg_kinds)
+        self.struct = structures(ir, self.ops, arg_kinds)
+
+    def build(self):
+        ir = self.ir
+        args = copy.deepcopy(ir.args)
+        for k in self.wrt:
+            param = T.name(dot(ir.inputs[k]))
+            param.ctx = gast.Param()
+            if args.kwonlyargs or args.defaults:
+                args.kwonlyargs.append(param)
+                args.kw_defaults.append(None)
+            else:
+                args.args.append(param)
+        body = self._block(ir.body[:-1])
+        out = self.output
+        tangent = T.name(dot(out)) if out in self.active else self.zero(out)
+        body.append(gast.Return(value=T.tuple_of([T.name(out), tangent])))
+        return gast.FunctionDef(name=f"jvp_{ir.name}", args=args, body=body,
+                                decorator_list=[], returns=None, type_comment=None)
+
+    def zero(self, name):
+        if name in self.scalar:
+            return T.constant(0.0)
+        return T.call("zeros_like_grad", [T.name(name)])
+
+    def _block(self, block):
+        out = []
+        for stmt in block:
+            if isinstance(stmt, gast.If):
+                new = copy.copy(stmt)
+                new.body = self._block(stmt.body) or [gast.Pass()]
+                new.orelse = self._block(stmt.orelse)
+                out.append(new)
+            elif isinstance(stmt, (gast.For, gast.While)):
+                new = copy.copy(stmt)
+                new.body = self._block(stmt.body)
+                out.append(new)
+            else:
+                out.extend(self._stmt(stmt))
+        return out
+
+    def _active_atom(self, atom):
+        return isinstance(atom, gast.Name) and atom.id in self.active
+
+    def _tangent_of(self, atom):
+        if self._active_atom(atom):
+            return T.name(dot(atom.id))
+        if isinstance(atom, gast.Constant):
+            return T.constant(0.0)
+        return self.zero(atom.id)
+
+    def _stmt(self, stmt):
+        op = self.ops.get(id(stmt))
+        if id(stmt) in self.ir.entry and op.target in self.active \
+                and op.target not in [self.ir.inputs[k] for k in self.wrt]:
+            return [stmt, T.assign(dot(op.target), self.zero(op.target))]
+        if op is None or op.target is None or op.target not in self.active \
+                or id(stmt) in self.ir.entry:
+            return [stmt]
+        target = op.target
+        kind = op.kind
+        if kind == "call":
+            return self._call(op)
+        if not any(self._active_atom(op.args.get(k)) for k in op.diff) \
+                and kind not in ("setitem", "append"):
+            return [stmt, T.assign(dot(target), self.zero(target))]
+        if kind == "copy":
+            return [stmt, T.assign(dot(target), T.name(dot(op.args[0].id)))]
+        if kind == "getitem":
+            index = copy.deepcopy(op.args["index"])
+            part = gast.Subscript(value=T.name(dot(op.args["value"].id)), slice=index,
+                                  ctx=gast.Load())
+            return [stmt, T.assign(dot(target), part)]
+        if kind == "setitem":
+            index = T.index_expr(copy.deepcopy(stmt.targets[0].slice))
+            value = self._tangent_of(op.args["value"])
+            call = T.call("set_at", [T.name(dot(target)), T.name(target), index, value])
+            return [stmt, T.assign(dot(target), call)]
+        if kind == "append":
+            item = gast.List(elts=[self._tangent_of(op.args[0])], ctx=gast.Load())
+            grown = gast.BinOp(left=T.name(dot(target)), op=gast.Add(), right=item)
+            return [stmt, T.assign(dot(target), grown)]
+        if kind == "pack":
+            value = copy.deepcopy(stmt.value)
+            if isinstance(value, gast.Dict):
+                value.values = [self._tangent_of(v) for v in value.values]
+            else:
+                value.elts = [self._tangent_of(e) for e in value.elts]
+            return [stmt, T.assign(dot(target), value)]
+        if kind == "rule":
+            return [stmt] + self._rule(op)
+        return [stmt]
+
+    def _rule(self, op):
+        template = op.template
+        for p, atom in op.args.items():
+            if self._active_atom(atom) and p not in op.diff:
+                raise UnsupportedError(
+                    f"{op.rule.name} is not differentiable with respect to its argument '{p}'",
+                    self.ir.location(op.stmt),
+                    hint="wrap the value in srcad.stop_gradient if no derivative is needed")
+        names = {"ans": T.name(op.target)}
+        for p in template.params:
+            names[p] = op.args[p] if p in op.args else T.quote_expr(repr(template.defaults[p]))
+        if template.varargs:
+            names[template.varargs] = T.tuple_of(op.extra)
+        out = []
+        for local, stmt in zip(template.locals, template.preamble):
+            fresh = f"{local}_{op.target[2:]}"
+            out.append(T.assign(fresh, T.substitute(stmt.value, names)))
+            names[local] = T.name(fresh)
+        terms = []
+        for p, result in zip(template.diff, template.results):
+            if p in op.diff and self._active_atom(op.args.get(p)):
+                names["g"] = T.name(dot(op.args[p].id))
+                terms.append(self.simplify(T.substitute(result, names), op.target))
+        total = terms[0]
+        for term in terms[1:]:
+            total = gast.BinOp(left=total, op=gast.Add(), right=term)
+        out.append(T.assign(dot(op.target), total))
+        return out
+
+    def simplify(self, expr, target):
+        scalar = self.scalar
+
+        class Drop(gast.NodeTransformer):
+            def visit_Call(self, node):
+                self.generic_visit(node)
+                if isinstance(node.func, gast.Name) and node.func.id == "broadcast_like" \
+                        and target in scalar:
+                    return node.args[0]
+                return node
+
+        return Drop().visit(expr)
+
+    def _call(self, op):
+        active = [p for p in op.diff if self._active_atom(op.args.get(p))]
+        kinds = tuple("scalar" if isinstance(a, gast.Name) and a.id in self.scalar else "other"
+                      for a in op.args.values())
+        name, tangent_params = self.derive_callee(op.callee, tuple(active), tuple(op.args), kinds)
+        call = copy.deepcopy(op.stmt.value)
+        call.func = T.name(name)
+        for p, tp in zip(active, tangent_params):
+            call.keywords.append(gast.keyword(arg=tp, value=T.name(dot(op.args[p].id))))
+        target = T.tuple_of([T.name(op.target, store=True), T.name(dot(op.target), store=True)],
+                            store=True)
+        return [T.assign(target, call)]
+
+
+def differentiate(ir, wrt, arg_kinds, derive_callee):
+    """The forward-mode derivative of `ir` as a gast FunctionDef."""
+    return Forward(ir, wrt, arg_kinds, derive_callee).build()
