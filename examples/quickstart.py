@@ -1,0 +1,20 @@
+"""srcad quickstart: the gradient of f(x1, x2) = log x1 + x1 x2 - sin x2 and its code."""
+import numpy as np
+
+import srcad
+
+
+def f(x1, x2):
+    return np.log(x1) + x1 * x2 - np.sin(x2)
+
+
+def main():
+    df = srcad.grad(f, wrt=(0, 1))
+    print("gradient at (2, 5):", df(2.0, 5.0))   # (5.5, 1.7163378145367738)
+    print()
+    print("generated derivative:")
+    print(df.source)
+
+
+if __name__ == "__main__":
+    main()

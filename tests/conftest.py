@@ -1,0 +1,134 @@
+"""Shared test set-up and helpers for the srcad test suite.
+
+Importing this module switches srcad into debug mode: every generated
+derivative then asserts that its control-flow stack is empty when it returns.
+"""
+import copy
+
+import numpy as np
+import pytest
+
+import srcad
+import srcad.api
+
+srcad.api.DEBUG = True
+
+
+# ----- structure helpers: flatten arrays / floats / lists / tuples / dicts -----
+
+
+def flatten(x):
+    """A list of float arrays holding every leaf of `x` (in a fixed order)."""
+    if isinstance(x, dict):
+        return [a for k in sorted(x) for a in flatten(x[k])]
+    if isinstance(x, (list, tuple)):
+        return [a for item in x for a in flatten(item)]
+    return [np.array(x, dtype=float)]
+
+
+def unflatten(like, arrays):
+    """Rebuild the structure of `like` from `arrays` (inverse of `flatten`)."""
+    it = iter(arrays)
+
+    def build(x):
+        if isinstance(x, dict):
+            out = {}
+            for k in sorted(x):
+                out[k] = build(x[k])
+            return {k: out[k] for k in x}
+        if isinstance(x, (list, tuple)):
+            return type(x)(build(item) for item in x)
+        a = next(it)
+        if isinstance(x, np.ndarray):
+            return a.reshape(x.shape)
+        return float(a)
+    return build(like)
+
+
+def same_structure(a, b):
+    """True when `a` and `b` have the same nesting and leaf shapes."""
+    if isinstance(a, dict):
+        return isinstance(b, dict) and set(a) == set(b) and all(
+            same_structure(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return isinstance(b, (list, tuple)) and len(a) == len(b) and all(
+            same_structure(x, y) for x, y in zip(a, b))
+    return np.shape(a) == np.shape(b)
+
+
+def assert_tree_allclose(actual, expected, rtol=1e-7, atol=1e-10):
+    assert same_structure(actual, expected), (actual, expected)
+    for a, e in zip(flatten(actual), flatten(expected)):
+        np.testing.assert_allclose(a, e, rtol=rtol, atol=atol)
+
+
+# ----- an independent finite-difference check -----
+
+
+def _normalise_wrt(f, wrt):
+    import inspect
+    params = list(inspect.signature(f).parameters)
+    single = not isinstance(wrt, (tuple, list))
+    items = [wrt] if single else list(wrt)
+    out = []
+    for item in items:
+        if isinstance(item, str):
+            out.append(params.index(item))
+        else:
+            out.append(item % len(params))
+    return out, single
+
+
+def fd_directional(f, args, k, direction, eps=1e-6):
+    """Central difference of scalar `f` along `direction` in argument `k`."""
+    arrays = flatten(args[k])
+
+    def at(step):
+        moved = list(args)
+        moved[k] = unflatten(args[k], [a + step * d for a, d in zip(arrays, direction)])
+        return float(f(*copy.deepcopy(moved)))
+    return (at(eps) - at(-eps)) / (2 * eps)
+
+
+def fd_check(f, args, wrt=0, rtol=1e-6, atol=1e-8, eps=1e-6, directions=3, seed=0,
+             grads=None):
+    """Compare srcad's gradient of `f` with central differences along random unit
+    directions (independent of `srcad.check_grad`). Returns the gradients."""
+    indices, single = _normalise_wrt(f, wrt)
+    if grads is None:
+        args_copy = copy.deepcopy(list(args))
+        grads = srcad.grad(f, wrt=wrt)(*args_copy)
+    gtuple = (grads,) if single else tuple(grads)
+    assert len(gtuple) == len(indices)
+    rng = np.random.default_rng(seed)
+    for pos, k in enumerate(indices):
+        g = gtuple[pos]
+        assert same_structure(g, args[k]), (
+            f"gradient for argument {k} has structure {g!r}, argument is {args[k]!r}")
+        garrays = flatten(g)
+        arrays = flatten(args[k])
+        for _ in range(directions):
+            d = [rng.standard_normal(a.shape) for a in arrays]
+            norm = np.sqrt(sum(float(np.sum(x * x)) for x in d)) or 1.0
+            d = [x / norm for x in d]
+            numeric = fd_directional(f, args, k, d, eps)
+            analytic = float(sum(np.sum(ga * x) for ga, x in zip(garrays, d)))
+            assert abs(analytic - numeric) <= atol + rtol * max(abs(numeric), abs(analytic)), (
+                f"argument {k}: analytic {analytic!r} vs finite differences {numeric!r}")
+    return grads
+
+
+def full_check(f, args, wrt=0, **kw):
+    """fd_check plus srcad.check_grad, and the caller's inputs left unchanged."""
+    before = copy.deepcopy(list(args))
+    grads = srcad.grad(f, wrt=wrt)(*args)
+    for a, b in zip(args, before):
+        assert_tree_allclose(a, b, rtol=0, atol=0)
+    fd_check(f, args, wrt, grads=grads, **kw)
+    srcad.check_grad(f, list(args), wrt=wrt)
+    return grads
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)

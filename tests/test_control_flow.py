@@ -1,0 +1,382 @@
+"""Issue 3: control flow in reverse mode (if/elif/else, for, while, break,
+continue, return anywhere), each against finite differences and, where one
+exists, a closed form. conftest sets srcad.api.DEBUG, so every derivative also
+asserts that its stack is empty at the end."""
+import re
+
+import numpy as np
+import pytest
+
+import srcad
+from conftest import fd_check, full_check
+
+
+# ----- functions under test -----
+
+
+def logistic(l, r):
+    for i in range(100):
+        l = r * l * (1 - l)
+    return l
+
+
+def logistic_n(l, r, n):
+    for i in range(n):
+        l = r * l * (1 - l)
+    return l
+
+
+def while_data_stop(x):
+    while x < 10.0:
+        x = x * 1.5 + 0.1
+    return x * x
+
+
+def while_counter(x, n):
+    i = 0
+    s = 0.0
+    while i < n:
+        s = s + x ** i
+        i += 1
+    return s
+
+
+def nested_break_continue(x, y):
+    s = 0.0
+    for i in range(4):
+        for j in range(5):
+            if j == 3:
+                break
+            if (i + j) % 2 == 0:
+                continue
+            s = s + x * y ** j + np.sin(x * i)
+    return s
+
+
+def nested_data_break(x):
+    s = x
+    for i in range(5):
+        for j in range(5):
+            s = s * 1.1 + np.sin(s)
+            if s > 3.0:
+                break
+        s = s * 0.5
+    return s
+
+
+def early_return_in_loop(x):
+    s = x
+    for i in range(10):
+        s = s * 1.3 + np.sin(s)
+        if s > 4.0:
+            return s * x
+    return s
+
+
+def return_in_while(x):
+    k = 0
+    while True:
+        x = x * x + 0.5
+        k = k + 1
+        if x > 2.0:
+            return x / k
+
+
+def if_reduction(x):
+    if np.sum(x) > 0:
+        y = np.sum(x * x)
+    else:
+        y = np.sum(np.sin(x))
+    return y
+
+
+def elif_chain(x):
+    if x < -1.0:
+        y = x * x * x
+    elif x < 0.0:
+        y = np.sin(x)
+    elif x < 1.0:
+        y = np.exp(x)
+    else:
+        y = np.log(x) + 2.0
+    return y
+
+
+def cond_expr(x, y):
+    z = x * y if x > y else x - y * y
+    return z * x
+
+
+def cond_expr_nested(x):
+    return x * x if x > 1.0 else (np.sin(x) if x > 0.0 else -x)
+
+
+def rnn(W, U, h, xs):
+    T = xs.shape[0]
+    for t in range(T):
+        h = np.tanh(W @ h + U @ xs[t])
+    return np.sum(h * h)
+
+
+def loop_with_if(x):
+    s = 0.0
+    for i in range(6):
+        if i % 2 == 0:
+            s = s + x * i
+        else:
+            s = s * x
+    return s
+
+
+def integer_counters(x):
+    k = 0
+    s = x
+    for i in range(1, 8, 2):
+        k += i
+        s = s * np.cos(s) + x * k
+    return s
+
+
+def while_with_break_continue(x):
+    s = 0.0
+    i = 0
+    while i < 20:
+        i += 1
+        if i % 3 == 0:
+            continue
+        s = s + np.sin(x * i)
+        if s > 1.5:
+            break
+    return s * x
+
+
+def loop_array_carried(x, w):
+    for i in range(4):
+        x = np.tanh(x * w + i)
+    return np.sum(x)
+
+
+def nested_if_in_loops(x):
+    s = x
+    for i in range(3):
+        for j in range(3):
+            if i == j:
+                s = s * x
+            elif i < j:
+                s = s + np.sin(x * j)
+            else:
+                s = s - x * i
+    return s
+
+
+def loop_range_zero(x, n):
+    s = x
+    for i in range(n):
+        s = s * s
+    return s
+
+
+def bool_ops_condition(x, y):
+    if x > 0 and y > 0 or x < -5:
+        z = x * y
+    else:
+        z = x + y
+    if not (x > 1):
+        z = z * 2.0
+    return z
+
+
+# ----- logistic map -----
+
+
+def logistic_closed_form(l0, r, n):
+    d = 1.0
+    l = l0
+    for _ in range(n):
+        d *= r * (1 - 2 * l)
+        l = r * l * (1 - l)
+    return d
+
+
+def test_logistic_map_100_iterations():
+    l0, r = 0.3, 3.2
+    g = srcad.grad(logistic)(l0, r)
+    assert g == pytest.approx(logistic_closed_form(l0, r, 100), rel=1e-9)
+    fd_check(logistic_n, [l0, r, 10], wrt=0)
+
+
+def test_logistic_map_wrt_r():
+    l0, r = 0.3, 3.2
+    gl, gr = srcad.grad(logistic_n, wrt=(0, 1))(l0, r, 10)
+    assert gl == pytest.approx(logistic_closed_form(l0, r, 10), rel=1e-9)
+    fd_check(logistic_n, [l0, r, 10], wrt=(0, 1))
+
+
+def test_logistic_generated_source_is_readable():
+    df = srcad.grad(logistic)
+    df(0.3, 3.2)
+    src = df.source
+    assert ("_stack" in src and ".append(" in src and ".pop()" in src) \
+        or "reversed(range(" in src
+    assert re.search(r"# line \d+:", src)
+    assert "# forward sweep" in src and "# reverse sweep" in src
+    assert "for " in src
+
+
+# ----- while -----
+
+
+def test_while_data_dependent_stop():
+    for x in (0.5, 2.0, 7.0, 12.0):
+        g = full_check(while_data_stop, [x])
+        # closed form: k iterations of x -> 1.5 x + 0.1 give d x_k / d x = 1.5 ** k
+        k, y = 0, x
+        while y < 10.0:
+            y = y * 1.5 + 0.1
+            k += 1
+        assert g == pytest.approx(2 * y * 1.5 ** k, rel=1e-10)
+
+
+def test_while_integer_counter():
+    x = 1.3
+    g = full_check(while_counter, [x, 5], wrt=0)
+    assert g == pytest.approx(sum(i * x ** (i - 1) for i in range(1, 5)), rel=1e-12)
+
+
+def test_while_with_break_and_continue():
+    for x in (0.1, 0.3, 1.1):
+        full_check(while_with_break_continue, [x])
+
+
+def test_return_inside_while_true():
+    for x in (0.3, 1.2):
+        full_check(return_in_while, [x])
+
+
+# ----- break / continue / early return -----
+
+
+def test_break_continue_nested_loops():
+    x, y = 0.7, 1.3
+    gx, gy = full_check(nested_break_continue, [x, y], wrt=(0, 1))
+    ex = ey = 0.0
+    for i in range(4):
+        for j in range(3):
+            if (i + j) % 2 == 0:
+                continue
+            ex += y ** j + i * np.cos(x * i)
+            ey += x * j * y ** (j - 1) if j else 0.0
+    assert gx == pytest.approx(ex, rel=1e-12)
+    assert gy == pytest.approx(ey, rel=1e-12)
+
+
+def test_data_dependent_break_nested():
+    for x in (0.2, 0.9, 2.5):
+        full_check(nested_data_break, [x])
+
+
+def test_early_return_inside_loop():
+    for x in (0.1, 0.5, 3.0, 5.0):
+        full_check(early_return_in_loop, [x])
+
+
+def test_early_return_closed_form():
+    # x = 5.0 returns in the first iteration: s = 1.3 x + sin x; result s * x
+    x = 5.0
+    g = srcad.grad(early_return_in_loop)(x)
+    s = 1.3 * x + np.sin(x)
+    assert g == pytest.approx((1.3 + np.cos(x)) * x + s, rel=1e-12)
+
+
+# ----- if / elif / conditional expressions -----
+
+
+def test_if_on_array_reduction_positive(rng):
+    x = np.abs(rng.standard_normal(5)) + 0.1
+    g = full_check(if_reduction, [x])
+    np.testing.assert_allclose(g, 2 * x, rtol=1e-12)
+
+
+def test_if_on_array_reduction_negative(rng):
+    x = -np.abs(rng.standard_normal(5)) - 0.1
+    g = full_check(if_reduction, [x])
+    np.testing.assert_allclose(g, np.cos(x), rtol=1e-12)
+
+
+@pytest.mark.parametrize("x, expected", [
+    (-2.0, 3 * 4.0),
+    (-0.5, np.cos(-0.5)),
+    (0.5, np.exp(0.5)),
+    (2.0, 0.5),
+])
+def test_elif_chain(x, expected):
+    g = full_check(elif_chain, [x])
+    assert g == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("x, y", [(2.0, 1.0), (0.5, 1.5)])
+def test_conditional_expression(x, y):
+    gx, gy = full_check(cond_expr, [x, y], wrt=(0, 1))
+    if x > y:
+        assert gx == pytest.approx(2 * x * y) and gy == pytest.approx(x * x)
+    else:
+        assert gx == pytest.approx(2 * x - y * y) and gy == pytest.approx(-2 * x * y)
+
+
+@pytest.mark.parametrize("x, expected", [(2.0, 4.0), (0.5, np.cos(0.5)), (-0.5, -1.0)])
+def test_conditional_expression_nested(x, expected):
+    assert full_check(cond_expr_nested, [x]) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("x, y", [(1.5, 2.0), (-0.5, 2.0), (-6.0, 1.0), (0.5, -1.0)])
+def test_boolean_operators_in_conditions(x, y):
+    full_check(bool_ops_condition, [x, y], wrt=(0, 1))
+
+
+def test_loop_with_if():
+    full_check(loop_with_if, [1.1])
+
+
+def test_nested_if_in_nested_loops():
+    full_check(nested_if_in_loops, [0.9])
+
+
+# ----- loops over arrays -----
+
+
+def test_rnn_step_loop(rng):
+    n, d, T = 4, 3, 6
+    W = rng.standard_normal((n, n)) * 0.5
+    U = rng.standard_normal((n, d)) * 0.5
+    h0 = rng.standard_normal(n)
+    xs = rng.standard_normal((T, d))
+    copies = [a.copy() for a in (W, U, h0, xs)]
+    gW, gU, gh, gxs = full_check(rnn, [W, U, h0, xs], wrt=(0, 1, 2, 3))
+    for a, c in zip((W, U, h0, xs), copies):
+        np.testing.assert_array_equal(a, c)
+    assert gW.shape == W.shape and gU.shape == U.shape
+    assert gh.shape == h0.shape and gxs.shape == xs.shape
+
+
+def test_rnn_source_uses_stack(rng):
+    df = srcad.grad(rnn)
+    df(np.eye(2), np.eye(2), np.ones(2), np.ones((3, 2)))
+    src = df.source
+    assert "_stack" in src and ".pop()" in src
+    assert re.search(r"# line \d+:.*np\.tanh", src)
+
+
+def test_loop_carried_array(rng):
+    x = rng.standard_normal(4)
+    w = rng.standard_normal(4)
+    full_check(loop_array_carried, [x, w], wrt=(0, 1))
+
+
+def test_integer_loop_counters():
+    g = full_check(integer_counters, [0.4])
+    assert np.isfinite(g)
+
+
+def test_loop_zero_iterations():
+    assert srcad.grad(loop_range_zero)(1.7, 0) == pytest.approx(1.0)
+    assert srcad.grad(loop_range_zero)(1.7, 2) == pytest.approx(4 * 1.7 ** 3)

@@ -1,0 +1,387 @@
+"""Issue 3: subscripts (reads and writes), loops over arrays/lists, enumerate,
+zip, lists/tuples/dicts of arrays as inputs and locals, list comprehensions."""
+import numpy as np
+import pytest
+
+import srcad
+from conftest import assert_tree_allclose, fd_check, full_check, same_structure
+
+
+# ----- functions under test -----
+
+
+def build_elementwise(x):
+    n = x.shape[0]
+    y = np.zeros(n)
+    for i in range(n):
+        y[i] = x[i] * x[i - 1]
+    for i in range(n):
+        y[i] += np.sin(x[i])
+    return np.sum(y * y)
+
+
+def overwrite_element(x):
+    y = x * 2.0
+    y[1] = y[0] * y[2]
+    y[1] = y[1] * y[1]
+    y[0] += y[1]
+    return np.sum(y)
+
+
+def write_2d(x):
+    A = np.zeros((2, 3))
+    for i in range(2):
+        for j in range(3):
+            A[i, j] = x[i] * x[j + 1]
+    A[1, :] += x[:3]
+    return np.sum(A * A)
+
+
+def write_slice(x):
+    y = np.zeros(6)
+    y[:3] = x[1:4] * 2.0
+    y[3:] = np.sin(x[:3])
+    return np.sum(y * y)
+
+
+def neg_step_slices(x):
+    a = x[::-1]
+    b = x[5:0:-2]
+    return np.sum(a * x) + np.sum(b * b) + x[-1] * x[-2]
+
+
+def ellipsis_newaxis(x, w):
+    outer = x[..., None] * w[None, :]
+    return np.sum(np.sin(outer))
+
+
+def ellipsis_read(A):
+    return np.sum(A[..., 0] * A[..., 1]) + np.sum(A[0, ...])
+
+
+def two_d_index(A):
+    return A[0, 1] * A[1, 2] + np.sum(A[:, 1] * A[1, :2])
+
+
+def mask_read(x):
+    pos = x[x > 0]
+    return np.sum(pos * pos)
+
+
+def index_array_read(x, idx):
+    return np.sum(np.sin(x[idx]))
+
+
+def for_over_array_rows(X, w):
+    s = 0.0
+    for row in X:
+        s = s + np.sum(row * w) ** 2
+    return s
+
+
+def for_over_list(xs):
+    s = 0.0
+    for x in xs:
+        s = s + np.sum(x * x)
+    return s
+
+
+def use_enumerate(xs, w):
+    s = 0.0
+    for i, x in enumerate(xs):
+        s = s + (i + 1) * np.sum(x * w)
+    return s
+
+
+def use_zip(xs, ys):
+    s = 0.0
+    for a, b in zip(xs, ys):
+        s = s + np.sum(a * b)
+    return s
+
+
+def enumerate_zip_unpack(xs, ys):
+    s = 0.0
+    for i, (a, b) in enumerate(zip(xs, ys)):
+        s = s + i * np.sum(a * np.sin(b))
+    return s
+
+
+def tuple_unpack_in_for(pairs):
+    s = 0.0
+    for a, b in pairs:
+        s = s + a * b
+    return s
+
+
+def append_then_stack(x):
+    hs = []
+    h = x
+    for i in range(3):
+        h = np.tanh(h * 1.5 + i)
+        hs.append(h)
+    H = np.stack(hs)
+    return np.sum(H * H)
+
+
+def append_then_sum(x):
+    hs = []
+    h = x
+    for i in range(3):
+        h = np.sin(h) + x
+        hs.append(h)
+    s = 0.0
+    for h in hs:
+        s = s + np.sum(h)
+    return s
+
+
+def list_comprehension(x):
+    ys = [np.sin(x * k) for k in range(1, 4)]
+    s = 0.0
+    for y in ys:
+        s = s + np.sum(y * y)
+    return s
+
+
+def list_comprehension_over_list(xs):
+    sq = [x * x for x in xs]
+    return np.sum(sq[0]) + np.sum(sq[1]) * 2.0
+
+
+def dict_input(params, x):
+    h = np.tanh(params["W"] @ x + params["b"])
+    return np.sum(h * params["v"])
+
+
+def list_input(ws, x):
+    h = x
+    for W in ws:
+        h = np.tanh(W @ h)
+    return np.sum(h)
+
+
+def list_index_input(ws, x):
+    return np.sum(ws[0] * x) + np.sum(ws[1] * ws[1])
+
+
+def tuple_input(pair):
+    a, b = pair
+    return np.sum(a * b) + np.sum(np.sin(a))
+
+
+def dict_local(x):
+    d = {"a": x * 2.0, "b": np.sin(x)}
+    return np.sum(d["a"] * d["b"])
+
+
+# ----- element writes -----
+
+
+def test_build_array_element_by_element(rng):
+    x = rng.standard_normal(5)
+    full_check(build_elementwise, [x])
+
+
+def test_overwrite_element(rng):
+    x = rng.standard_normal(4)
+    full_check(overwrite_element, [x])
+
+
+def test_write_2d_index(rng):
+    full_check(write_2d, [rng.standard_normal(4)])
+
+
+def test_write_slice(rng):
+    full_check(write_slice, [rng.standard_normal(5)])
+
+
+def test_element_writes_leave_input_unchanged(rng):
+    x = rng.standard_normal(4)
+    x0 = x.copy()
+    srcad.grad(overwrite_element)(x)
+    np.testing.assert_array_equal(x, x0)
+
+
+# ----- subscript reads -----
+
+
+def test_negative_step_slices(rng):
+    x = rng.standard_normal(6)
+    g = full_check(neg_step_slices, [x])
+    b_grad = np.zeros(6)
+    b_grad[[5, 3, 1]] = 2 * x[[5, 3, 1]]
+    expected = 2 * x[::-1] * 0 + x[::-1] + x + b_grad
+    expected[-1] += x[-2]
+    expected[-2] += x[-1]
+    np.testing.assert_allclose(g, expected, rtol=1e-12)
+
+
+def test_ellipsis_and_none(rng):
+    x = rng.standard_normal(3)
+    w = rng.standard_normal(4)
+    full_check(ellipsis_newaxis, [x, w], wrt=(0, 1))
+
+
+def test_ellipsis_read(rng):
+    full_check(ellipsis_read, [rng.standard_normal((3, 2))])
+
+
+def test_two_d_index(rng):
+    full_check(two_d_index, [rng.standard_normal((2, 3))])
+
+
+def test_boolean_mask_read(rng):
+    x = rng.standard_normal(8)
+    g = full_check(mask_read, [x])
+    np.testing.assert_allclose(g, np.where(x > 0, 2 * x, 0.0), rtol=1e-12)
+
+
+def test_integer_index_array_read_with_repeats(rng):
+    x = rng.standard_normal(5)
+    idx = np.array([0, 2, 2, 4])
+    g = full_check(index_array_read, [x, idx], wrt=0)
+    expected = np.zeros(5)
+    np.add.at(expected, idx, np.cos(x[idx]))
+    np.testing.assert_allclose(g, expected, rtol=1e-12)
+
+
+# ----- loops over arrays and lists -----
+
+
+def test_for_over_array_rows(rng):
+    X = rng.standard_normal((4, 3))
+    w = rng.standard_normal(3)
+    gX, gw = full_check(for_over_array_rows, [X, w], wrt=(0, 1))
+    np.testing.assert_allclose(gw, 2 * X.T @ (X @ w), rtol=1e-12)
+
+
+def test_for_over_list(rng):
+    xs = [rng.standard_normal(3), rng.standard_normal(2)]
+    g = full_check(for_over_list, [xs])
+    assert isinstance(g, list) and len(g) == 2
+    np.testing.assert_allclose(g[0], 2 * xs[0])
+    np.testing.assert_allclose(g[1], 2 * xs[1])
+
+
+def test_enumerate(rng):
+    xs = [rng.standard_normal(3) for _ in range(3)]
+    w = rng.standard_normal(3)
+    gxs, gw = full_check(use_enumerate, [xs, w], wrt=(0, 1))
+    np.testing.assert_allclose(gw, sum((i + 1) * x for i, x in enumerate(xs)))
+
+
+def test_enumerate_over_array(rng):
+    X = rng.standard_normal((3, 3))
+    w = rng.standard_normal(3)
+    gX, gw = full_check(use_enumerate, [X, w], wrt=(0, 1))
+    assert gX.shape == X.shape
+
+
+def test_zip(rng):
+    xs = [rng.standard_normal(2) for _ in range(3)]
+    ys = [rng.standard_normal(2) for _ in range(3)]
+    gx, gy = full_check(use_zip, [xs, ys], wrt=(0, 1))
+    for a, b, ga, gb in zip(xs, ys, gx, gy):
+        np.testing.assert_allclose(ga, b)
+        np.testing.assert_allclose(gb, a)
+
+
+def test_zip_arrays(rng):
+    X = rng.standard_normal((3, 2))
+    Y = rng.standard_normal((3, 2))
+    gx, gy = full_check(use_zip, [X, Y], wrt=(0, 1))
+    np.testing.assert_allclose(gx, Y)
+    np.testing.assert_allclose(gy, X)
+
+
+def test_enumerate_zip_tuple_unpacking(rng):
+    xs = [rng.standard_normal(2) for _ in range(3)]
+    ys = [rng.standard_normal(2) for _ in range(3)]
+    full_check(enumerate_zip_unpack, [xs, ys], wrt=(0, 1))
+
+
+def test_tuple_unpacking_in_for():
+    pairs = [(1.0, 2.0), (0.5, -1.5), (3.0, 0.25)]
+    g = full_check(tuple_unpack_in_for, [pairs])
+    assert isinstance(g, list) and all(isinstance(p, tuple) for p in g)
+    for (a, b), (ga, gb) in zip(pairs, g):
+        assert ga == pytest.approx(b) and gb == pytest.approx(a)
+
+
+# ----- lists built in the function -----
+
+
+def test_append_in_loop_then_stack(rng):
+    full_check(append_then_stack, [rng.standard_normal(3)])
+
+
+def test_append_in_loop_then_iterate(rng):
+    full_check(append_then_sum, [rng.standard_normal(3)])
+
+
+def test_list_comprehension(rng):
+    full_check(list_comprehension, [rng.standard_normal(3)])
+
+
+def test_list_comprehension_over_list_argument(rng):
+    xs = [rng.standard_normal(2), rng.standard_normal(3)]
+    g = full_check(list_comprehension_over_list, [xs])
+    np.testing.assert_allclose(g[0], 2 * xs[0])
+    np.testing.assert_allclose(g[1], 4 * xs[1])
+
+
+# ----- structured inputs: gradients keep the structure -----
+
+
+def test_grad_wrt_dict_of_arrays(rng):
+    params = {"W": rng.standard_normal((3, 2)), "b": rng.standard_normal(3),
+              "v": rng.standard_normal(3)}
+    x = rng.standard_normal(2)
+    g = full_check(dict_input, [params, x])
+    assert isinstance(g, dict) and set(g) == set(params)
+    h = np.tanh(params["W"] @ x + params["b"])
+    dpre = params["v"] * (1 - h * h)
+    np.testing.assert_allclose(g["v"], h, rtol=1e-12)
+    np.testing.assert_allclose(g["b"], dpre, rtol=1e-12)
+    np.testing.assert_allclose(g["W"], np.outer(dpre, x), rtol=1e-12)
+
+
+def test_grad_wrt_list_of_arrays(rng):
+    ws = [rng.standard_normal((3, 3)) * 0.5 for _ in range(3)]
+    x = rng.standard_normal(3)
+    g = full_check(list_input, [ws, x], wrt=0)
+    assert isinstance(g, list) and len(g) == 3
+    assert all(gi.shape == wi.shape for gi, wi in zip(g, ws))
+
+
+def test_grad_wrt_list_indexed(rng):
+    ws = [rng.standard_normal(3), rng.standard_normal(3)]
+    x = rng.standard_normal(3)
+    g = full_check(list_index_input, [ws, x], wrt=(0, 1))
+    np.testing.assert_allclose(g[0][0], x)
+    np.testing.assert_allclose(g[0][1], 2 * ws[1])
+    np.testing.assert_allclose(g[1], ws[0])
+
+
+def test_grad_wrt_tuple(rng):
+    pair = (rng.standard_normal(3), rng.standard_normal(3))
+    g = full_check(tuple_input, [pair])
+    assert isinstance(g, tuple) and len(g) == 2
+    np.testing.assert_allclose(g[0], pair[1] + np.cos(pair[0]))
+    np.testing.assert_allclose(g[1], pair[0])
+
+
+def test_dict_local(rng):
+    full_check(dict_local, [rng.standard_normal(3)])
+
+
+def test_structured_inputs_unchanged(rng):
+    params = {"W": rng.standard_normal((3, 2)), "b": rng.standard_normal(3),
+              "v": rng.standard_normal(3)}
+    x = rng.standard_normal(2)
+    before = {k: v.copy() for k, v in params.items()}
+    srcad.grad(dict_input, wrt=(0, 1))(params, x)
+    assert set(params) == set(before)
+    for k in params:
+        np.testing.assert_array_equal(params[k], before[k])
