@@ -32,12 +32,13 @@ class Op:
 
     def __init__(self, stmt, kind, target=None, args=None, rule=None, callee=None):
         self.stmt = stmt
-        self.kind = kind          # copy const rule zero call getitem setitem append pack inert
+        self.kind = kind  # copy const rule zero call getitem setitem append pop pack inert
         self.target = target      # the name written, or None
         self.args = args or {}    # parameter (or position) -> atom node
         self.rule = rule
         self.callee = callee
         self.diff = []            # keys of `args` that carry derivatives
+        self.zero = set()         # keys whose derivative is zero (shape-only arguments)
 
     def operand_names(self, keys=None):
         keys = self.args if keys is None else keys
@@ -134,6 +135,8 @@ def _call_op(ir, stmt, name, call, mode):
     keywords = [(k.arg, k.value) for k in call.keywords]
     if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
             and func.value.id in _local_names(ir):
+        if func.attr == "pop" and not args and not keywords:
+            return _op(stmt, "pop", name, {"list": func.value}, diff=["list"])
         rule = rules.method_rule(func.attr)
         if rule is None:
             raise MissingRuleError(
@@ -221,7 +224,9 @@ def _bind(ir, stmt, name, rule, args, keywords, mode):
     op = Op(stmt, "rule", name, bound, rule=rule)
     op.extra = extra
     op.template = template
-    op.diff = [p for p, r in zip(template.diff, template.results) if r is not None]
+    op.diff = [p for p, r in zip(template.diff, template.results)
+               if r is not None and p not in template.zero]
+    op.zero = template.zero
     return op
 
 

@@ -203,30 +203,56 @@ def _promote(args, wrt):
     return args
 
 
-class Derivative:
-    """A derivative function: call it, read `.source`, find the original in `.primal`."""
+class _Transformed:
+    """Common ground of derivative objects: which function, which `wrt`, which kinds.
 
-    def __init__(self, fn, wrt, with_value=False, check_scalar=True, name="grad"):
+    A derivative of a derivative (`grad(grad(f))`, `hessian`) transforms the
+    generated code of the inner one, compiled for the kinds of the actual arguments.
+    """
+    mode = "reverse"
+    with_value = False
+
+    def __init__(self, fn, wrt, name):
         self.primal = fn
-        self._fn = unwrap(fn)
-        self.wrt, self.single = _wrt_indices(self._fn, wrt)
-        self.with_value = with_value
-        self.check_scalar = check_scalar
-        self._checked = set()
+        self._inner = fn if isinstance(fn, _Transformed) else None
+        self._fn = None if self._inner else unwrap(fn)
+        base = self.base()
+        self.wrt, self.single = _wrt_indices(base, wrt)
+        if self._fn is not None:
+            intermediate(self._fn)  # errors in the source surface now, not at the first call
         self._last = None
-        intermediate(self._fn)  # errors in the source surface now, not at the first call
-        functools.update_wrapper(self, fn)
-        self.__name__ = f"{name}_{self._fn.__name__}"
+        self.__name__ = f"{name}_{base.__name__}"
+        self.__qualname__ = self.__name__
+        self.__doc__ = base.__doc__
+        self.__module__ = base.__module__
+
+    def base(self):
+        """The user's original function (its signature is the derivative's)."""
+        return self._inner.base() if self._inner else self._fn
+
+    def function_for(self, args):
+        return self._inner.compiled(args).function if self._inner else self._fn
 
     def compiled(self, args=()):
-        kinds = tuple(_kind(a) for a in args) + ("other",) * (
-            len(self._fn.__code__.co_varnames[:self._fn.__code__.co_argcount]) - len(args))
-        return derive(self._fn, self.wrt, kinds, self.with_value)
+        n = self.base().__code__.co_argcount
+        args = args[:n]
+        kinds = tuple(_kind(a) for a in args) + ("other",) * (n - len(args))
+        return derive(self.function_for(args), self.wrt, kinds, self.with_value, self.mode)
 
     @property
     def source(self):
         """The generated source (for the argument kinds of the last call, else generic)."""
         return (self._last or self.compiled()).source
+
+
+class Derivative(_Transformed):
+    """A gradient function: call it, read `.source`, find the original in `.primal`."""
+
+    def __init__(self, fn, wrt, with_value=False, check_scalar=True, name="grad"):
+        self.with_value = with_value
+        self.check_scalar = check_scalar
+        self._checked = set()
+        super().__init__(fn, wrt, name)
 
     def __call__(self, *args, **kwargs):
         args = _promote(args, self.wrt)
@@ -238,7 +264,7 @@ class Derivative:
         if self.with_value:
             value, grads = result
             if self.check_scalar and np.ndim(value) != 0:
-                raise _non_scalar(self._fn, value)
+                raise _non_scalar(self.base(), value)
             if not self.single and len(self.wrt) == 1:
                 grads = (grads,)
             return value, grads
@@ -251,9 +277,9 @@ class Derivative:
                                    for a in args))
         if key in self._checked:
             return
-        value = self._fn(*args, **kwargs)
+        value = self.function_for(args)(*args, **kwargs)
         if np.ndim(value) != 0 or isinstance(value, (list, tuple, dict)):
-            raise _non_scalar(self._fn, value)
+            raise _non_scalar(self.base(), value)
         self._checked.add(key)
 
 
@@ -305,26 +331,12 @@ def vjp(f, wrt=0):
     return forward
 
 
-class TangentFunction:
+class TangentFunction(_Transformed):
     """`fn(*args, tangent) -> (value, tangent_out)`: forward mode, one sweep."""
+    mode = "forward"
 
     def __init__(self, fn, wrt):
-        self.primal = fn
-        self._fn = unwrap(fn)
-        self.wrt, self.single = _wrt_indices(self._fn, wrt)
-        self._last = None
-        intermediate(self._fn)
-        functools.update_wrapper(self, fn)
-        self.__name__ = f"jvp_{self._fn.__name__}"
-
-    def compiled(self, args=()):
-        n = self._fn.__code__.co_argcount
-        kinds = tuple(_kind(a) for a in args[:n]) + ("other",) * (n - len(args[:n]))
-        return derive(self._fn, self.wrt, kinds, mode="forward")
-
-    @property
-    def source(self):
-        return (self._last or self.compiled()).source
+        super().__init__(fn, wrt, "jvp")
 
     def __call__(self, *args, **kwargs):
         *args, tangents = args
@@ -334,7 +346,7 @@ class TangentFunction:
             raise WrtError(f"jvp needs {len(self.wrt)} tangent(s), got {len(tangents)}")
         compiled = self.compiled(args)
         self._last = compiled
-        inputs = intermediate(self._fn).inputs
+        inputs = intermediate(self.function_for(args)).inputs
         for k, t in zip(self.wrt, tangents):
             kwargs[dot(inputs[k])] = _promote([t], [0])[0]
         return compiled.function(*args, **kwargs)
@@ -354,18 +366,20 @@ def jacobian(f, wrt=0, mode="auto"):
     """
     if mode not in ("auto", "forward", "reverse"):
         raise SrcadError(f"jacobian mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
-    indices, single = _wrt_indices(f, wrt)
+    indices, single = _wrt_indices(f.base() if isinstance(f, _Transformed) else f, wrt)
     tangent_fn = TangentFunction(f, tuple(indices))
-    pullback_fn = vjp(f, tuple(indices))
+    pullback_fn = None if isinstance(f, _Transformed) else vjp(f, tuple(indices))
 
     def jac(*args):
         args = _promote(args, indices)
-        value = np.asarray(unwrap(f)(*args))
+        value = np.asarray(f(*args))
         shapes = [np.shape(args[k]) for k in indices]
         sizes = [int(np.prod(s)) for s in shapes]
         chosen = mode
         if mode == "auto":
             chosen = "forward" if sum(sizes) <= value.size else "reverse"
+        if pullback_fn is None:
+            chosen = "forward"   # derivatives of derivatives: forward over reverse
         jac.mode = chosen
         blocks = []
         if chosen == "forward":
@@ -393,6 +407,20 @@ def jacobian(f, wrt=0, mode="auto"):
         return blocks[0] if single else tuple(blocks)
     jac.mode = None
     return jac
+
+
+def hessian(f, wrt=0):
+    """The Hessian of scalar `f`: forward mode over the generated gradient code."""
+    return jacobian(grad(f, wrt=wrt), wrt=wrt, mode="forward")
+
+
+def hvp(f, wrt=0):
+    """`fn(*args, v)` -> the Hessian-vector product, without forming the Hessian."""
+    tangent_fn = TangentFunction(grad(f, wrt=wrt), wrt)
+
+    def product(*args):
+        return tangent_fn(*args)[1]
+    return product
 
 
 def ssa(f):

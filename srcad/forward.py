@@ -88,6 +88,11 @@ class Forward:
         if id(stmt) in self.ir.entry and op.target in self.active \
                 and op.target not in [self.ir.inputs[k] for k in self.wrt]:
             return [stmt, T.assign(dot(op.target), self.zero(op.target))]
+        if op is not None and op.kind == "pop" and self._active_atom(op.args["list"]):
+            popped = T.call(f"{dot(op.args['list'].id)}.pop", [])
+            if op.target in self.active:
+                return [stmt, T.assign(dot(op.target), popped)]
+            return [stmt, gast.Expr(value=popped)]
         if op is None or op.target is None or op.target not in self.active \
                 or id(stmt) in self.ir.entry:
             return [stmt]
@@ -128,7 +133,7 @@ class Forward:
     def _rule(self, op):
         template = op.template
         for p, atom in op.args.items():
-            if self._active_atom(atom) and p not in op.diff:
+            if self._active_atom(atom) and p not in op.diff and p not in op.zero:
                 raise UnsupportedError(
                     f"{op.rule.name} is not differentiable with respect to its argument '{p}'",
                     self.ir.location(op.stmt),

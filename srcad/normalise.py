@@ -89,7 +89,7 @@ _UNSUPPORTED_EXPRS = {
     gast.JoinedStr: ("an f-string", "format strings outside the differentiated function"),
 }
 
-_MUTATING_METHODS = {"append"}
+_MUTATING_METHODS = {"append", "pop"}
 
 
 class _Variables(gast.NodeVisitor):
@@ -391,6 +391,16 @@ class Normaliser:
             items = [("item", Done(gast.Subscript(value=s, slice=index, ctx=gast.Load())))
                      for s in seqs]
             return T.call("range", [n]), [(loop.target, ("tuple", items))]
+        if func is reversed:
+            if len(it.args) != 1 or it.keywords:
+                self.error(it, "this call of reversed", "pass one sequence")
+            seq = self.atom(it.args[0])
+            backwards = self.fresh()
+            self.emit_assign(backwards, gast.Subscript(
+                value=seq, slice=gast.Slice(lower=None, upper=None, step=T.constant(-1)),
+                ctx=gast.Load()))
+            it = Done(T.name(backwards))
+            func = None
         if isinstance(it, gast.Call) and func is not None and func not in (list, tuple):
             self.error(it, f"iterating over {T_src(it.func)}(...)",
                        "loop over range(...), an array, a list, enumerate(...) or zip(...)")

@@ -366,6 +366,11 @@ class Reverse:
             return out
         if kind == "call":
             return self._call_adjoint(op, g)
+        if kind == "pop":
+            raise UnsupportedError("reverse mode through list.pop() is not supported",
+                                   self.ir.location(op.stmt),
+                                   hint="index the list instead (xs[-1]), or use forward "
+                                        "mode (srcad.jvp, srcad.hessian)")
         return []
 
     def _setitem_adjoint(self, op, g):
@@ -387,7 +392,7 @@ class Reverse:
         template = op.template
         active = [p for p in op.diff if self._active_atom(op.args.get(p))]
         for p, atom in op.args.items():
-            if self._active_atom(atom) and p not in op.diff:
+            if self._active_atom(atom) and p not in op.diff and p not in op.zero:
                 raise UnsupportedError(
                     f"{op.rule.name} is not differentiable with respect to its argument '{p}'",
                     self.ir.location(op.stmt),

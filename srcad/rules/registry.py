@@ -12,7 +12,8 @@ expression per differentiable parameter (the parameters without a default)::
 Tangent templates have the same signature, with `g` the tangent of one input;
 element k of the result is the output tangent contributed by parameter k. For
 elementwise functions the two coincide: `elementwise` registers both.
-`None` in a result means "not differentiable with respect to this argument".
+`None` in a result means "not differentiable with respect to this argument";
+a literal `0` means "the derivative with respect to it is zero".
 """
 import builtins
 import inspect
@@ -74,6 +75,10 @@ class Template:
                 hint="return one expression (or None) per parameter without a default")
         self.results = [None if isinstance(r, gast.Constant) and r.value is None else r
                         for r in results]
+        # a literal 0 means "the derivative is zero" (e.g. a shape-only argument)
+        self.zero = {p for p, r in zip(self.diff, self.results)
+                     if isinstance(r, gast.Constant) and type(r.value) in (int, float)
+                     and r.value == 0}
         self.locals = [s.targets[0].id for s in self.preamble]
         self.globals = self._free_names(tree)
 

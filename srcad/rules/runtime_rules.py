@@ -1,0 +1,86 @@
+"""Rules for the helpers generated code calls, so generated code can be differentiated again
+(`hessian`, `hvp`, `grad(grad(f))`). Each helper is linear in its adjoint argument and
+only reads the shape of its `like` argument (derivative 0)."""
+import numpy as np
+
+from .. import runtime
+from ..runtime import (add_at, broadcast_like, expand_to, matmul_adjoint_x, matmul_adjoint_y,
+                       set_at, unbroadcast, unstack, zeros_like_grad)
+from .registry import adjoint, nondifferentiable, tangent
+
+# ----- shape bookkeeping -----
+
+
+@adjoint(runtime.unbroadcast)
+def unbroadcast_(g, ans, t, like):
+    return broadcast_like(g, t), 0
+
+
+@tangent(runtime.unbroadcast)
+def unbroadcast_tangent(g, ans, t, like):
+    return unbroadcast(g, like), 0
+
+
+@adjoint(runtime.broadcast_like)
+def broadcast_like_(g, ans, t, like):
+    return unbroadcast(g, t), 0
+
+
+@tangent(runtime.broadcast_like)
+def broadcast_like_tangent(g, ans, t, like):
+    return broadcast_like(g, like), 0
+
+
+@adjoint(runtime.expand_to)
+def expand_to_(g, ans, t, x, axis=None, keepdims=False):
+    return np.sum(g, axis=axis, keepdims=keepdims), 0
+
+
+@tangent(runtime.expand_to)
+def expand_to_tangent(g, ans, t, x, axis=None, keepdims=False):
+    return expand_to(g, x, axis, keepdims), 0
+
+
+# ----- accumulation -----
+
+
+@tangent(runtime.add_grad)
+def add_grad_tangent(g, ans, a, b):
+    return g, g
+
+
+@adjoint(runtime.add_grad)
+def add_grad_(g, ans, a, b):
+    return g, g
+
+
+@tangent(runtime.add_at)
+def add_at_tangent(g, ans, acc, like, index, t):
+    return add_at(g, like, index, 0.0), 0, None, add_at(zeros_like_grad(like), like, index, g)
+
+
+@tangent(runtime.set_at)
+def set_at_tangent(g, ans, acc, like, index, value):
+    return set_at(g, like, index, 0.0), 0, None, set_at(zeros_like_grad(like), like, index, g)
+
+
+@tangent(runtime.unstack)
+def unstack_tangent(g, ans, t, axis=0):
+    return unstack(g, axis)
+
+
+# ----- matrix products -----
+
+
+@tangent(runtime.matmul_adjoint_x)
+def matmul_adjoint_x_tangent(g, ans, gy, x, y):
+    return matmul_adjoint_x(g, x, y), 0, matmul_adjoint_x(gy, x, g)
+
+
+@tangent(runtime.matmul_adjoint_y)
+def matmul_adjoint_y_tangent(g, ans, gy, x, y):
+    return matmul_adjoint_y(g, x, y), matmul_adjoint_y(gy, g, y), 0
+
+
+# generated code builds index objects and iterates backwards
+nondifferentiable(runtime.zeros_like_grad, runtime.reduced_size, slice, reversed)
