@@ -6,15 +6,28 @@ import textwrap
 import astor
 import gast
 
+from .template import is_comment
+
 _COMMENT = re.compile(r'^(\s*)(?:"""|\'\'\'|"|\')(#.*?)(?:"""|\'\'\'|"|\')\s*$', re.M)
 
 
 def to_source(node):
     """Python source of a gast node or statement list; comment statements become `#` lines."""
     body = node if isinstance(node, list) else [node]
+    for stmt in body:
+        _fill_empty_blocks(stmt)
     module = gast.Module(body=body, type_ignores=[])
     text = astor.to_source(gast.gast_to_ast(module))
     return _COMMENT.sub(r"\1\2", text)
+
+
+def _fill_empty_blocks(tree):
+    """A block holding only comments still needs a statement: add `pass`."""
+    for child in gast.walk(tree):
+        for field in ("body", "orelse"):
+            block = getattr(child, field, None)
+            if isinstance(block, list) and block and all(is_comment(s) for s in block):
+                block.append(gast.Pass())
 
 
 _counter = [0]
