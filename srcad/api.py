@@ -16,6 +16,7 @@ from .codegen import load, to_source
 from .errors import NonScalarOutputError, SrcadError, WrtError
 from .jumps import structure_jumps
 from .normalise import normalise
+from .optimize import optimize
 from .forward import differentiate as forward_differentiate
 from .forward import dot
 from .reverse import bar, differentiate
@@ -58,9 +59,9 @@ class Compiled:
         self.callees = callees   # closure name -> (primal, wrt names)
 
 
-def derive(fn, wrt, kinds, with_value=False, mode="reverse"):
+def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True):
     """Compile the derivative of `fn` in `mode` for argument `kinds` (cached)."""
-    key = (fn, wrt, mode, kinds, with_value, DEBUG)
+    key = (fn, wrt, mode, kinds, with_value, DEBUG, optimized)
     compiled = _DERIVED.get(key)
     if compiled is None:
         ir = intermediate(fn)
@@ -88,6 +89,8 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse"):
             tree, _ = differentiate(ir, wrt, kinds, derive_callee, with_value, DEBUG)
         else:
             tree = forward_differentiate(ir, wrt, kinds, derive_callee)
+        if optimized:
+            tree = optimize(tree)
         source = to_source(tree)
         closure = _closure(tree, ir, callees)
         function = load(source, tree.name, ir.source.fn.__globals__, closure)
@@ -211,6 +214,7 @@ class _Transformed:
     """
     mode = "reverse"
     with_value = False
+    optimized = True
 
     def __init__(self, fn, wrt, name):
         self.primal = fn
@@ -237,7 +241,8 @@ class _Transformed:
         n = self.base().__code__.co_argcount
         args = args[:n]
         kinds = tuple(_kind(a) for a in args) + ("other",) * (n - len(args))
-        return derive(self.function_for(args), self.wrt, kinds, self.with_value, self.mode)
+        return derive(self.function_for(args), self.wrt, kinds, self.with_value, self.mode,
+                      self.optimized)
 
     @property
     def source(self):
@@ -248,7 +253,9 @@ class _Transformed:
 class Derivative(_Transformed):
     """A gradient function: call it, read `.source`, find the original in `.primal`."""
 
-    def __init__(self, fn, wrt, with_value=False, check_scalar=True, name="grad"):
+    def __init__(self, fn, wrt, with_value=False, check_scalar=True, name="grad",
+                 optimize=True):
+        self.optimized = optimize
         self.with_value = with_value
         self.check_scalar = check_scalar
         self._checked = set()
@@ -297,16 +304,21 @@ def _decorator_form(make, f, kwargs):
     return make(f, **kwargs)
 
 
-def grad(f=None, wrt=0):
-    """The gradient of scalar-valued `f` with respect to argument(s) `wrt`."""
-    return _decorator_form(lambda fn, wrt: Derivative(fn, wrt), f, {"wrt": wrt})
+def grad(f=None, wrt=0, optimize=True):
+    """The gradient of scalar-valued `f` with respect to argument(s) `wrt`.
+
+    `optimize=False` keeps the derivative exactly as the transformation wrote it.
+    """
+    return _decorator_form(lambda fn, wrt, optimize: Derivative(fn, wrt, optimize=optimize),
+                           f, {"wrt": wrt, "optimize": optimize})
 
 
-def value_and_grad(f=None, wrt=0):
+def value_and_grad(f=None, wrt=0, optimize=True):
     """`fn(*args) -> (f(*args), gradient)`."""
-    return _decorator_form(lambda fn, wrt: Derivative(fn, wrt, with_value=True,
-                                                       name="value_and_grad"),
-                           f, {"wrt": wrt})
+    return _decorator_form(
+        lambda fn, wrt, optimize: Derivative(fn, wrt, with_value=True, name="value_and_grad",
+                                             optimize=optimize),
+        f, {"wrt": wrt, "optimize": optimize})
 
 
 def vjp(f, wrt=0):
@@ -335,7 +347,8 @@ class TangentFunction(_Transformed):
     """`fn(*args, tangent) -> (value, tangent_out)`: forward mode, one sweep."""
     mode = "forward"
 
-    def __init__(self, fn, wrt):
+    def __init__(self, fn, wrt, optimize=True):
+        self.optimized = optimize
         super().__init__(fn, wrt, "jvp")
 
     def __call__(self, *args, **kwargs):
@@ -352,9 +365,10 @@ class TangentFunction(_Transformed):
         return compiled.function(*args, **kwargs)
 
 
-def jvp(f=None, wrt=0):
+def jvp(f=None, wrt=0, optimize=True):
     """Forward mode: `fn(*args, tangent) -> (value, tangent_out)`."""
-    return _decorator_form(lambda fn, wrt: TangentFunction(fn, wrt), f, {"wrt": wrt})
+    return _decorator_form(lambda fn, wrt, optimize: TangentFunction(fn, wrt, optimize),
+                           f, {"wrt": wrt, "optimize": optimize})
 
 
 def jacobian(f, wrt=0, mode="auto"):

@@ -146,7 +146,9 @@ class Reverse:
             args.args.append(seed)
             args.defaults.append(T.constant(1.0))
         body = []
-        unbound = [n for n in self._ordered((self.saved | self.needs_init) - set(ir.inputs))]
+        top = {op.target for stmt in ir.body if (op := self.ops.get(id(stmt))) is not None}
+        maybe_unbound = self.saved | (self.needs_init - top)
+        unbound = self._ordered(maybe_unbound - set(ir.inputs))
         if unbound:
             body.append(T.comment("names the reverse sweep reads, bound on every path"))
             body.append(gast.Assign(targets=[T.name(n, store=True) for n in unbound],

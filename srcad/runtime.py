@@ -159,3 +159,682 @@ def reduced_size(x, axis=None):
 
 HELPERS = (_promoted, matmul_adjoint_x, matmul_adjoint_y, expand_to, reduced_size, unbroadcast, broadcast_like, zeros_like_grad, add_grad, _items, _get,
            add_at, set_at, _is_basic, unstack)
+
+
+# ----- helpers of the NumPy rules (srcad/rules/numpy_rules.py) -----
+# Each one is NumPy-only and keeps the floating dtype of its inputs (float32 in,
+# float32 out) wherever NumPy's promotion allows.
+
+
+def float_dtype(*xs):
+    """The floating dtype a derivative of `xs` should have (float32 stays float32)."""
+    return np.result_type(*[np.asarray(x).dtype for x in xs], np.float16)
+
+
+def cast_like(g, x):
+    """`g` with the floating dtype of `x` (the adjoint of a dtype conversion)."""
+    return np.asarray(g).astype(float_dtype(x))[()] if np.ndim(g) == 0 else \
+        np.asarray(g).astype(float_dtype(x))
+
+
+def cast_tangent(t, ans):
+    """A tangent converted like the value it belongs to (floating results only)."""
+    if np.issubdtype(np.asarray(ans).dtype, np.floating):
+        return np.asarray(t).astype(np.asarray(ans).dtype)
+    return t
+
+
+def balanced_weight(x, y):
+    """1 where x > y, 0 where x < y, 1/2 on ties: the share of x in max(x, y) (as JAX)."""
+    w = (np.greater(x, y) + 0.5 * np.equal(x, y))
+    return np.asarray(w).astype(float_dtype(x, y))
+
+
+def fmax_weight(x, y):
+    """The share of x in np.fmax(x, y): NaN-aware (a NaN never wins), ties split."""
+    w = balanced_weight(x, y)
+    return np.where(np.isnan(y), 1.0, np.where(np.isnan(x), 0.0, w)).astype(w.dtype)
+
+
+def clip_masks(x, lo, hi):
+    """Which of x, a_min, a_max each element of np.clip(x, a_min, a_max) comes from.
+
+    x is passed through where a_min <= x <= a_max (bounds included), as in
+    autograd and PyTorch.
+    """
+    shape = np.broadcast_shapes(np.shape(x), np.shape(lo) if lo is not None else (),
+                                np.shape(hi) if hi is not None else ())
+    dtype = float_dtype(x, *[b for b in (lo, hi) if b is not None])
+    high = np.zeros(shape, bool) if hi is None else np.broadcast_to(np.greater(x, hi), shape)
+    low = np.zeros(shape, bool) if lo is None else np.broadcast_to(np.less(x, lo), shape)
+    low = low & ~high
+    inside = ~(low | high)
+    return inside.astype(dtype), low.astype(dtype), high.astype(dtype)
+
+
+def safe_log(x):
+    """log(x) where x != 0, else 0: the y-derivative of x ** y at x = 0 is 0 (as JAX)."""
+    x = np.asarray(x)
+    return np.where(x == 0, 0.0, np.log(np.where(x == 0, 1.0, x)))[()]
+
+
+def sinc_derivative(x):
+    """d/dx sinc(x) = (cos(pi x) - sinc(x)) / x, 0 at x = 0."""
+    x = np.asarray(x)
+    safe = np.where(x == 0, 1.0, x)
+    return np.where(x == 0, 0.0, (np.cos(np.pi * safe) - np.sinc(safe)) / safe).astype(
+        float_dtype(x))[()]
+
+
+def _axes(axis, ndim):
+    """`axis` (None, int or tuple) as a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    return tuple(sorted(a % ndim if ndim else 0 for a in axes))
+
+
+def chooser_weights(x, ans, axis=None, keepdims=False):
+    """The share of each element of x in max/min(x, axis): ties split evenly (as JAX)."""
+    x = np.asarray(x)
+    hit = np.equal(x, expand_to(ans, x, axis, keepdims))
+    count = np.sum(hit, axis=_axes(axis, x.ndim), keepdims=True)
+    return (hit / count).astype(float_dtype(x))
+
+
+def prod_others(x, axis=None):
+    """For each element, the product of the other elements of its group in prod(x, axis).
+
+    Exact when x holds zeros (no division): exclusive cumulative products from
+    the left and the right.
+    """
+    x = np.asarray(x)
+    axes = _axes(axis, x.ndim)
+    keep = [a for a in range(x.ndim) if a not in axes]
+    perm = keep + list(axes)
+    moved = np.transpose(x, perm)
+    flat = moved.reshape(moved.shape[:len(keep)] + (-1,))
+    ones = np.ones_like(flat[..., :1])
+    left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    others = (left * right).reshape(moved.shape)
+    return np.transpose(others, np.argsort(perm))
+
+
+def var_weights(x, axis=None, ddof=0):
+    """d var(x, axis, ddof) / dx = 2 (x - mean) / (N - ddof)."""
+    x = np.asarray(x)
+    centred = x - np.mean(x, axis=axis, keepdims=True)
+    return centred * (2.0 / (reduced_size(x, axis) - ddof))
+
+
+def cumsum_adjoint(g, x, axis=None):
+    """The adjoint of np.cumsum(x, axis): a cumulative sum of g from the end."""
+    g = np.asarray(g)
+    if axis is None:
+        return np.cumsum(g[::-1])[::-1].reshape(np.shape(x))
+    return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+
+
+def _cumprod_replaced(x, axis, i, value):
+    """np.cumprod(x, axis) with element i along axis replaced by `value` (a slice)."""
+    y = np.array(x, dtype=np.result_type(x, value), copy=True)
+    index = [slice(None)] * y.ndim
+    index[axis] = i
+    y[tuple(index)] = value
+    return np.cumprod(y, axis=axis)
+
+
+def cumprod_adjoint(g, ans, x, axis=None):
+    """The adjoint of np.cumprod(x, axis); exact at zeros (then O(n^2) along axis)."""
+    shape = np.shape(x)
+    x = np.asarray(x)
+    if axis is None:
+        x, axis = x.ravel(), 0
+    g = np.asarray(g)
+    if np.all(x != 0):
+        out = cumsum_adjoint(g * ans, x, axis) / x
+        return out.reshape(shape)
+    out = np.zeros_like(x, dtype=np.result_type(g, x))
+    index = [slice(None)] * x.ndim
+    for i in range(x.shape[axis]):
+        index[axis] = i
+        others = _cumprod_replaced(x, axis, i, 1)          # prod over k <= j, k != i
+        later = (np.arange(x.shape[axis]) >= i).reshape(
+            [-1 if a == axis else 1 for a in range(x.ndim)])
+        out[tuple(index)] = np.sum(g * others * later, axis=axis)
+    return out.reshape(shape)
+
+
+def cumprod_tangent(t, ans, x, axis=None):
+    """The tangent of np.cumprod(x, axis) along t; exact at zeros."""
+    x = np.asarray(x)
+    t = np.asarray(t)
+    if axis is None:
+        x, t, axis = x.ravel(), t.ravel(), 0
+    if np.all(x != 0):
+        return ans * np.cumsum(t / x, axis=axis)
+    out = 0.0
+    index = [slice(None)] * x.ndim
+    for i in range(x.shape[axis]):
+        index[axis] = i
+        later = (np.arange(x.shape[axis]) >= i).reshape(
+            [-1 if a == axis else 1 for a in range(x.ndim)])
+        out = out + _cumprod_replaced(x, axis, i, t[tuple(index)]) * later
+    return out
+
+
+# ----- norms -----
+
+
+def _norm_is_matrix(x, ord, axis):
+    if axis is None:
+        return ord is not None and np.ndim(x) == 2
+    return isinstance(axis, (tuple, list)) and len(axis) == 2
+
+
+def norm_weights(x, ans, ord=None, axis=None, keepdims=False):
+    """The local gradient of np.linalg.norm(x, ord, axis, keepdims), shaped like x.
+
+    adjoint = expand_to(g) * weights; tangent = sum(t * weights) over the reduced
+    axes. At x = 0 the 2-norm's gradient is taken as 0 (a subgradient).
+    """
+    x = np.asarray(x)
+    dtype = float_dtype(x)
+    if _norm_is_matrix(x, ord, axis):
+        return _matrix_norm_weights(x, ans, ord, (0, 1) if axis is None else axis,
+                                    keepdims).astype(dtype)
+    axes = None if axis is None else axis
+    n = expand_to(ans, x, axes, keepdims)
+    absx = np.abs(x)
+    if ord is None or ord == 2:
+        w = x / np.where(n == 0, 1, n)
+    elif ord == 1:
+        w = np.sign(x)
+    elif ord == np.inf or ord == -np.inf:
+        hit = np.equal(absx, n)
+        w = np.sign(x) * hit / np.sum(hit, axis=_axes(axes, x.ndim), keepdims=True)
+    elif ord == 0:
+        w = np.zeros_like(x)
+    else:
+        w = np.sign(x) * absx ** (ord - 1) / np.where(n == 0, 1, n) ** (ord - 1)
+    return np.asarray(w).astype(dtype)
+
+
+def _matrix_norm_weights(x, ans, ord, axis, keepdims):
+    r, c = (a % x.ndim for a in axis)
+    moved = np.moveaxis(x, (r, c), (-2, -1))
+    if ord in (None, "fro"):
+        n = expand_to(ans, x, axis, keepdims)
+        return x / np.where(n == 0, 1, n)
+    if ord in ("nuc", 2, -2):
+        u, s, vt = np.linalg.svd(moved, full_matrices=False)
+        if ord == "nuc":
+            w = u @ vt
+        else:
+            k = 0 if ord == 2 else -1
+            w = u[..., :, k, None] * vt[..., None, k, :]
+        return np.moveaxis(w, (-2, -1), (r, c))
+    if ord in (1, -1, np.inf, -np.inf):
+        along = -2 if ord in (1, -1) else -1          # 1: column sums, inf: row sums
+        sums = np.sum(np.abs(moved), axis=along, keepdims=True)
+        best = np.max(sums, axis=-1 if along == -2 else -2, keepdims=True) if ord > 0 \
+            else np.min(sums, axis=-1 if along == -2 else -2, keepdims=True)
+        hit = np.equal(sums, best)
+        w = np.sign(moved) * hit / np.sum(hit, axis=(-2, -1), keepdims=True)
+        return np.moveaxis(w, (-2, -1), (r, c))
+    raise ValueError(f"srcad: no derivative for the matrix norm ord={ord!r}")
+
+
+# ----- shape operations -----
+
+
+def inverse_axes(axes):
+    """The permutation that undoes np.transpose(x, axes) (None stays None)."""
+    if axes is None:
+        return None
+    return tuple(int(a) for a in np.argsort(axes))
+
+
+def method_axes(axes):
+    """x.transpose(*axes) takes axes as varargs or one tuple: normalise to a tuple or None."""
+    if len(axes) == 0 or (len(axes) == 1 and axes[0] is None):
+        return None
+    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+        return tuple(axes[0])
+    return tuple(axes)
+
+
+def method_shape(shape):
+    """x.reshape(*shape) takes the shape as varargs or one tuple."""
+    if len(shape) == 1:
+        return shape[0]
+    return tuple(shape)
+
+
+def permute_axes(x, axes):
+    """np.transpose(x, axes) with negative axes allowed (for the inverse permutation)."""
+    if axes is None:
+        return np.transpose(x)
+    nd = np.ndim(x)
+    return np.transpose(x, tuple(a % nd for a in axes))
+
+
+def unconcatenate(g, xs, axis=0):
+    """The adjoint of np.concatenate(xs, axis): the list of pieces of g."""
+    g = np.asarray(g)
+    if axis is None:
+        sizes = np.cumsum([np.size(x) for x in xs])[:-1]
+        return [p.reshape(np.shape(x)) for p, x in zip(np.split(g, sizes), xs)]
+    sizes = np.cumsum([np.shape(x)[axis] for x in xs])[:-1]
+    return np.split(g, sizes, axis=axis)
+
+
+def unhstack(g, xs):
+    """The adjoint of np.hstack(xs)."""
+    axis = 0 if np.ndim(xs[0]) <= 1 else 1
+    pieces = unconcatenate(g, [np.atleast_1d(x) for x in xs], axis)
+    return [p.reshape(np.shape(x)) for p, x in zip(pieces, xs)]
+
+
+def unvstack(g, xs):
+    """The adjoint of np.vstack(xs)."""
+    pieces = unconcatenate(g, [np.atleast_2d(x) for x in xs], 0)
+    return [p.reshape(np.shape(x)) for p, x in zip(pieces, xs)]
+
+
+def unsplit(g, ans, axis=0):
+    """The adjoint of np.split(x, ...): g is a list of adjoints, 0.0 for unused pieces."""
+    parts = [np.broadcast_to(np.asarray(gi, dtype=np.result_type(gi, ai)), np.shape(ai))
+             for gi, ai in zip(g, ans)]
+    return np.concatenate(parts, axis=axis)
+
+
+def unstack_like(g, xs, axis=0):
+    """The adjoint of np.stack(xs, axis), each piece in the shape of its input."""
+    return [np.reshape(p, np.shape(x)) for p, x in zip(unstack(g, axis), xs)]
+
+
+def unarray(g, obj):
+    """The adjoint of np.array(obj): nested lists of arrays get nested lists of adjoints."""
+    if isinstance(obj, (list, tuple)):
+        parts = [unarray(gi, oi) for gi, oi in zip(np.asarray(g), obj)]
+        return parts if isinstance(obj, list) else tuple(parts)
+    return cast_like(np.reshape(g, np.shape(obj)), obj)
+
+
+def untile(g, x, reps):
+    """The adjoint of np.tile(x, reps): the tiles of g summed."""
+    reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
+    shape = np.shape(x)
+    nd = max(len(shape), len(reps))
+    xs = (1,) * (nd - len(shape)) + tuple(shape)
+    rs = (1,) * (nd - len(reps)) + reps
+    split = [d for pair in zip(rs, xs) for d in pair]
+    summed = np.asarray(g).reshape(split).sum(axis=tuple(range(0, 2 * nd, 2)))
+    return summed.reshape(shape)
+
+
+def unrepeat(g, x, repeats, axis=None):
+    """The adjoint of np.repeat(x, repeats, axis): the copies of each element summed."""
+    shape = np.shape(x)
+    g = np.asarray(g)
+    if axis is None:
+        n, axis_ = int(np.prod(shape)), 0
+    else:
+        axis_ = axis % len(shape)
+        n = shape[axis_]
+    index = np.repeat(np.arange(n), np.broadcast_to(repeats, (n,)))
+    moved = np.moveaxis(g, axis_, 0)
+    out = np.zeros((n,) + moved.shape[1:], dtype=g.dtype)
+    np.add.at(out, index, moved)
+    return np.moveaxis(out, 0, axis_).reshape(shape)
+
+
+def unpad(g, x, pad_width, mode="constant"):
+    """The adjoint of np.pad(x, pad_width, mode='constant'): the middle of g."""
+    check_pad_mode(mode)
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (np.ndim(x), 2))
+    index = tuple(slice(int(lo), int(lo) + n) for (lo, _), n in zip(widths, np.shape(x)))
+    return np.asarray(g)[index]
+
+
+def check_pad_mode(mode):
+    if mode != "constant":
+        raise ValueError(f"srcad: np.pad is differentiable with mode='constant' only, "
+                         f"not {mode!r}")
+    return mode
+
+
+def diagonal_adjoint(g, x, offset=0, axis1=0, axis2=1):
+    """The adjoint of np.diagonal(x, offset, axis1, axis2): g put on that diagonal."""
+    g = np.asarray(g)
+    shape = np.shape(x)
+    a1, a2 = axis1 % len(shape), axis2 % len(shape)
+    moved_shape = [d for k, d in enumerate(shape) if k not in (a1, a2)] + [shape[a1], shape[a2]]
+    out = np.zeros(moved_shape, dtype=np.result_type(g, float_dtype(x)))
+    n = g.shape[-1]
+    rows = np.arange(n) + max(-offset, 0)
+    cols = np.arange(n) + max(offset, 0)
+    out[..., rows, cols] = g
+    return np.moveaxis(out, (-2, -1), (a1, a2))
+
+
+def diag_adjoint(g, v, k=0):
+    """The adjoint of np.diag(v, k): a diagonal taken (v 1-D) or put back (v 2-D)."""
+    if np.ndim(v) == 1:
+        return np.diagonal(g, k)
+    return diagonal_adjoint(g, v, k)
+
+
+def trace_adjoint(g, x, offset=0, axis1=0, axis2=1):
+    """The adjoint of np.trace(x, offset, axis1, axis2): g spread along the diagonal."""
+    shape = np.shape(x)
+    n = np.diagonal(np.zeros(shape, dtype=bool), offset, axis1, axis2).shape[-1]
+    return diagonal_adjoint(np.broadcast_to(np.asarray(g)[..., None],
+                                            np.shape(g) + (n,)), x, offset, axis1, axis2)
+
+
+def take_adjoint(g, x, indices, axis=None):
+    """The adjoint of np.take(x, indices, axis): g added at the taken places."""
+    x = np.asarray(x)
+    out = np.zeros(x.size if axis is None else x.shape,
+                   dtype=np.result_type(np.asarray(g), float_dtype(x)))
+    if axis is None:
+        np.add.at(out, np.asarray(indices), g)
+        return out.reshape(x.shape)
+    axis = axis % x.ndim
+    moved = np.moveaxis(out, axis, 0)
+    gm = np.moveaxis(np.asarray(g), tuple(range(axis, axis + np.ndim(indices))),
+                     tuple(range(np.ndim(indices))))
+    np.add.at(moved, np.asarray(indices), gm)
+    return out
+
+
+def sort_adjoint(g, x, axis=-1):
+    """The adjoint of np.sort(x, axis): g sent back to where each element came from."""
+    x = np.asarray(x)
+    if axis is None:
+        order = np.argsort(x.ravel(), kind="stable")
+        out = np.zeros(x.size, dtype=np.result_type(np.asarray(g), float_dtype(x)))
+        out[order] = g
+        return out.reshape(x.shape)
+    order = np.argsort(x, axis=axis, kind="stable")
+    out = np.zeros(x.shape, dtype=np.result_type(np.asarray(g), float_dtype(x)))
+    np.put_along_axis(out, order, g, axis=axis)
+    return out
+
+
+def sort_tangent(t, x, axis=-1):
+    """The tangent of np.sort(x, axis): t permuted like x."""
+    x = np.asarray(x)
+    if axis is None:
+        return np.asarray(t).ravel()[np.argsort(x.ravel(), kind="stable")]
+    return np.take_along_axis(np.asarray(t), np.argsort(x, axis=axis, kind="stable"), axis)
+
+
+def diff_adjoint(g, n=1, axis=-1):
+    """The adjoint of np.diff(x, n, axis): -diff of g padded with zeros, n times."""
+    g = np.asarray(g)
+    for _ in range(n):
+        widths = [(0, 0)] * g.ndim
+        widths[axis % g.ndim] = (1, 1)
+        g = -np.diff(np.pad(g, widths), axis=axis)
+    return g
+
+
+def unitem(g, x, index=()):
+    """The adjoint of x.item(*index): g at that element, zeros elsewhere."""
+    x = np.asarray(x)
+    out = np.zeros(x.shape, dtype=np.result_type(np.asarray(g), float_dtype(x)))
+    if len(index) == 0:
+        out.flat[0] = g
+    elif len(index) == 1:
+        out.flat[index[0]] = g
+    else:
+        out[tuple(index)] = g
+    return out
+
+
+def item_tangent(t, index=()):
+    return np.asarray(t).item(*index)
+
+
+# ----- products -----
+
+
+def _tensordot_axes(a, b, axes):
+    """axes of np.tensordot as two lists of non-negative axes."""
+    na, nb = np.ndim(a), np.ndim(b)
+    if np.ndim(axes) == 0:
+        n = int(axes)
+        return list(range(na - n, na)), list(range(n))
+    xa, xb = axes
+    xa = [xa] if np.ndim(xa) == 0 else list(xa)
+    xb = [xb] if np.ndim(xb) == 0 else list(xb)
+    return [int(k) % na for k in xa], [int(k) % nb for k in xb]
+
+
+def tensordot_adjoint_a(g, a, b, axes=2):
+    """The adjoint of a in np.tensordot(a, b, axes)."""
+    xa, xb = _tensordot_axes(a, b, axes)
+    na, nb = np.ndim(a), np.ndim(b)
+    free_a = [k for k in range(na) if k not in xa]
+    free_b = [k for k in range(nb) if k not in xb]
+    g_b = list(range(len(free_a), len(free_a) + len(free_b)))
+    out = np.tensordot(g, b, axes=(g_b, free_b))
+    # out axes: free_a, then b's contracted axes in increasing order
+    order = free_a + [xa[xb.index(k)] for k in sorted(xb)]
+    return np.transpose(out, np.argsort(order))
+
+
+def tensordot_adjoint_b(g, a, b, axes=2):
+    """The adjoint of b in np.tensordot(a, b, axes)."""
+    xa, xb = _tensordot_axes(a, b, axes)
+    na, nb = np.ndim(a), np.ndim(b)
+    free_a = [k for k in range(na) if k not in xa]
+    free_b = [k for k in range(nb) if k not in xb]
+    g_a = list(range(len(free_a)))
+    out = np.tensordot(a, g, axes=(free_a, g_a))
+    # out axes: a's contracted axes in increasing order (as b's), then free_b
+    order = [xb[xa.index(k)] for k in sorted(xa)] + free_b
+    return np.transpose(out, np.argsort(order))
+
+
+def dot_axes(a, b):
+    """np.dot(a, b) as np.tensordot(a, b, axes): last of a with second-to-last of b."""
+    return ([np.ndim(a) - 1], [max(np.ndim(b) - 2, 0)])
+
+
+def inner_axes(a, b):
+    """np.inner(a, b) as np.tensordot(a, b, axes): last axes of both."""
+    return ([np.ndim(a) - 1], [np.ndim(b) - 1])
+
+
+def product_adjoint_a(g, a, b, axes):
+    """Adjoint of a in dot/inner written as tensordot; scalars multiply."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * b, a)
+    return tensordot_adjoint_a(g, a, b, axes)
+
+
+def product_adjoint_b(g, a, b, axes):
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * a, b)
+    return tensordot_adjoint_b(g, a, b, axes)
+
+
+def kron_parts(g, a, b):
+    """g of np.kron(a, b) viewed as (a0, b0, a1, b1, ...), a and b padded to one ndim."""
+    nd = max(np.ndim(a), np.ndim(b))
+    sa = (1,) * (nd - np.ndim(a)) + np.shape(a)
+    sb = (1,) * (nd - np.ndim(b)) + np.shape(b)
+    return np.asarray(g).reshape([d for pair in zip(sa, sb) for d in pair]), sa, sb, nd
+
+
+def kron_adjoint_a(g, a, b):
+    """The adjoint of a in np.kron(a, b)."""
+    parts, sa, sb, nd = kron_parts(g, a, b)
+    bb = np.reshape(b, [d for s in sb for d in (1, s)])
+    return np.sum(parts * bb, axis=tuple(range(1, 2 * nd, 2))).reshape(np.shape(a))
+
+
+def kron_adjoint_b(g, a, b):
+    """The adjoint of b in np.kron(a, b)."""
+    parts, sa, sb, nd = kron_parts(g, a, b)
+    aa = np.reshape(a, [d for s in sa for d in (s, 1)])
+    return np.sum(parts * aa, axis=tuple(range(0, 2 * nd, 2))).reshape(np.shape(b))
+
+
+def einsum_adjoint(g, subscripts, operands, k):
+    """The adjoint of operand k of np.einsum(subscripts, *operands) (no '...')."""
+    spec = subscripts.replace(" ", "")
+    if "..." in spec:
+        raise ValueError("srcad: the einsum rule does not support '...' yet")
+    inputs, _, output = spec.partition("->")
+    inputs = inputs.split(",")
+    if "->" not in spec:
+        letters = "".join(inputs)
+        output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    mine = inputs[k]
+    if len(set(mine)) != len(mine):
+        raise ValueError(f"srcad: the einsum rule does not support a repeated index in "
+                         f"one operand ({mine!r})")
+    others = [s for j, s in enumerate(inputs) if j != k]
+    known = set(output).union(*others) if others else set(output)
+    target = "".join(c for c in mine if c in known)
+    rest = [op for j, op in enumerate(operands) if j != k]
+    out = np.einsum(",".join([output] + others) + "->" + target, g, *rest)
+    shape = [np.shape(operands[k])[j] if c in known else 1 for j, c in enumerate(mine)]
+    return np.broadcast_to(out.reshape(shape), np.shape(operands[k])).copy()
+
+
+def outer_adjoint_a(g, a, b):
+    """The adjoint of a in np.outer(a, b) (both flattened)."""
+    return (np.asarray(g) @ np.ravel(b)).reshape(np.shape(a))
+
+
+def outer_adjoint_b(g, a, b):
+    return (np.ravel(a) @ np.asarray(g)).reshape(np.shape(b))
+
+
+# ----- linear algebra -----
+
+
+def mT(a):
+    """The matrix transpose of a (stacks of matrices: the last two axes)."""
+    return np.swapaxes(a, -1, -2)
+
+
+def solve_transposed(g, a, b):
+    """solve(a^T, g): the adjoint of b in x = solve(a, b), before unbroadcasting."""
+    if np.ndim(b) == 1:
+        return np.linalg.solve(mT(a), np.asarray(g)[..., None])[..., 0]
+    return np.linalg.solve(mT(a), g)
+
+
+def solve_adjoint_a(w, ans, a, b):
+    """The adjoint of a in x = solve(a, b), given w = solve(a^T, g): -w x^T."""
+    if np.ndim(b) == 1:
+        return unbroadcast(-w[..., :, None] * ans[..., None, :], a)
+    return unbroadcast(-w @ mT(ans), a)
+
+
+def solve_tangent_a(t, ans, a, b):
+    """The tangent of x = solve(a, b) along a: -solve(a, t x)."""
+    if np.ndim(b) == 1:
+        return -np.linalg.solve(a, (t @ ans[..., None]))[..., 0]
+    return -np.linalg.solve(a, t @ ans)
+
+
+def solve_tangent_b(t, a, b):
+    """The tangent of x = solve(a, b) along b, broadcast over a's stack."""
+    if np.ndim(b) == 1:
+        return np.linalg.solve(a, np.asarray(t)[..., None])[..., 0]
+    return np.linalg.solve(a, t)
+
+
+def det_adjoint(g, ans, a):
+    """The adjoint of det(a): g det(a) inv(a)^T."""
+    return (np.asarray(g) * ans)[..., None, None] * mT(np.linalg.inv(a))
+
+
+def det_tangent(t, ans, a):
+    """The tangent of det(a): det(a) trace(inv(a) t)."""
+    return ans * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)
+
+
+def slogdet_adjoint(g, a):
+    """The adjoint of slogdet(a) = (sign, logdet): only logdet carries a derivative."""
+    glog = np.asarray(g[1])
+    return glog[..., None, None] * mT(np.linalg.inv(a))
+
+
+def slogdet_tangent(t, ans, a):
+    """The tangent of slogdet(a): (0, trace(inv(a) t))."""
+    return (np.zeros_like(ans[0]), np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1))
+
+
+def _phi(x):
+    """The lower triangle of x with its diagonal halved."""
+    return np.tril(x) - 0.5 * np.eye(x.shape[-1], dtype=x.dtype) * x
+
+
+def cholesky_adjoint(g, L):
+    """The adjoint of L = cholesky(a) with respect to a's lower triangle.
+
+    NumPy reads only the lower triangle of a, so the adjoint lives there:
+    with S = L^-T phi(L^T g) L^-1 symmetrised, abar = tril(2 S, -1) + diag(S).
+    """
+    g = np.asarray(g)
+    P = _phi(mT(L) @ g)
+    Linv = np.linalg.inv(L)
+    S = mT(Linv) @ P @ Linv
+    S = 0.5 * (S + mT(S))
+    eye = np.eye(L.shape[-1], dtype=S.dtype)
+    return np.tril(2.0 * S, -1) + eye * S
+
+
+def cholesky_tangent(t, L):
+    """The tangent of cholesky(a) along t (only t's lower triangle is read)."""
+    t = np.asarray(t)
+    sym = np.tril(t) + mT(np.tril(t, -1))
+    Linv = np.linalg.inv(L)
+    return L @ _phi(Linv @ sym @ mT(Linv))
+
+
+def select_weights(xs, ans):
+    """The share of each item of builtin max/min(xs) in the result: ties split evenly."""
+    hits = [np.equal(x, ans) for x in xs]
+    count = sum(hits)
+    return [h / count for h in hits]
+
+
+def sum_adjoint(g, xs):
+    """The adjoint of builtin sum(xs): g for every item (xs a list or an array)."""
+    if isinstance(xs, (list, tuple)):
+        parts = [unbroadcast(g, x) for x in xs]
+        return parts if isinstance(xs, list) else tuple(parts)
+    return np.broadcast_to(g, np.shape(xs)).copy()
+
+
+def sum_tangent(t, xs):
+    """The tangent of builtin sum(xs)."""
+    if isinstance(xs, (list, tuple)):
+        return sum(t)
+    return np.sum(t, axis=0)
+
+
+HELPERS = HELPERS + (
+    float_dtype, cast_like, cast_tangent, balanced_weight, fmax_weight, clip_masks, safe_log,
+    sinc_derivative, _axes, chooser_weights, prod_others, var_weights, cumsum_adjoint,
+    _cumprod_replaced, cumprod_adjoint, cumprod_tangent, _norm_is_matrix, norm_weights,
+    _matrix_norm_weights, inverse_axes, method_axes, method_shape, permute_axes,
+    unconcatenate, unhstack, unvstack, unsplit, unstack_like, unarray, untile, unrepeat,
+    unpad, check_pad_mode, diagonal_adjoint, diag_adjoint, trace_adjoint, take_adjoint,
+    sort_adjoint, sort_tangent, diff_adjoint, unitem, item_tangent, _tensordot_axes,
+    tensordot_adjoint_a, tensordot_adjoint_b, dot_axes, inner_axes, product_adjoint_a,
+    product_adjoint_b, kron_parts, kron_adjoint_a, kron_adjoint_b, einsum_adjoint,
+    outer_adjoint_a, outer_adjoint_b, mT, solve_transposed, solve_adjoint_a, solve_tangent_a, solve_tangent_b,
+    det_adjoint, det_tangent, slogdet_adjoint, slogdet_tangent, _phi, cholesky_adjoint,
+    cholesky_tangent, select_weights, sum_adjoint, sum_tangent)

@@ -167,9 +167,10 @@ def _is_runtime(name, value):
 class Module:
     """Collects the derivatives, helpers and imports of one standalone file."""
 
-    def __init__(self, source_name, mode="reverse"):
+    def __init__(self, source_name, mode="reverse", resolve_names=True):
         self.source_name = source_name        # e.g. "model.py", for the header
         self.mode = mode
+        self.resolve_names = resolve_names    # False: text only (`srcad show`), no imports
         self.helpers = provided()
         self.runtime = _runtime_definitions()
         self.functions = {}                   # emitted name -> source
@@ -207,7 +208,8 @@ class Module:
         source = _rename(compiled.source, renames) if renames else compiled.source
         callee_names = {self.names[(c, tuple(w), tuple(k))]
                         for c, w, k in compiled.callees.values()} | {name}
-        self._resolve_names(fn, source, callee_names)
+        if self.resolve_names:
+            self._resolve_names(fn, source, callee_names)
         self.functions[name] = source.rstrip("\n") + "\n"
         return name
 

@@ -1,0 +1,179 @@
+"""Optimisation passes on the derivative IR. Each pass is one small function
+`pass_(tree) -> (tree, changed)`; `optimize` runs them until none reports a change.
+
+- `fold_zero_accumulate`: `vbar_3 = 0.0` then `vbar_3 = vbar_3 + e` -> `vbar_3 = e`
+- `fold_identities`: `e * 1.0`, `e + 0.0`, `-(-e)` -> `e`
+- `eliminate_dead_code`: drop pure assignments whose names are never read
+"""
+import gast
+
+from .template import is_comment
+
+_IMPURE_METHODS = {"append", "pop"}
+
+
+def optimize(tree):
+    """Run every pass until none changes anything; returns the tree."""
+    changed = True
+    while changed:
+        changed = False
+        for step in PASSES:
+            tree, did = step(tree)
+            changed |= did
+    return tree
+
+
+def _blocks(tree):
+    for node in gast.walk(tree):
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if isinstance(block, list):
+                yield block
+
+
+def _assigned_name(stmt):
+    if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+            and isinstance(stmt.targets[0], gast.Name):
+        return stmt.targets[0].id
+    return None
+
+
+def _reads(node, name):
+    return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)
+               for n in gast.walk(node))
+
+
+def _is_zero(node):
+    if isinstance(node, gast.Constant) and type(node.value) in (int, float):
+        return node.value == 0
+    return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+        and node.func.id == "zeros_like_grad"
+
+
+def fold_zero_accumulate(tree):
+    """`x = 0.0; ...; x = x + e` -> `x = e` when nothing in between touches x.
+
+        vbar_2 = 0.0                    vbar_2 = -vbar_3
+        vbar_2 = vbar_2 + -vbar_3   ->
+
+    Adjoint contributions always have the shape of the adjoint they add to, so
+    the sum with a zero of that shape is the contribution itself.
+    """
+    changed = False
+    for block in _blocks(tree):
+        k = 0
+        while k < len(block):
+            stmt = block[k]
+            name = _assigned_name(stmt)
+            if name is not None and _is_zero(stmt.value):
+                j = k + 1
+                while j < len(block) and (is_comment(block[j]) or (
+                        _assigned_name(block[j]) is not None
+                        and _assigned_name(block[j]) != name
+                        and not _reads(block[j], name))):
+                    j += 1
+                if j < len(block) and _assigned_name(block[j]) == name:
+                    addend = _accumulated(block[j].value, name)
+                    if addend is not None:
+                        block[j].value = addend
+                        del block[k]
+                        changed = True
+                        continue
+            k += 1
+    return tree, changed
+
+
+def _accumulated(value, name):
+    """`e` if `value` is `name + e` or `add_grad(name, e)` (e not reading name)."""
+    if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add):
+        left, right = value.left, value.right
+    elif isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
+            and value.func.id == "add_grad" and len(value.args) == 2:
+        left, right = value.args
+    else:
+        return None
+    if isinstance(left, gast.Name) and left.id == name and not _reads(right, name):
+        return right
+    return None
+
+
+def fold_identities(tree):
+    """`e * 1.0` / `1.0 * e` / `e + 0.0` / `- -e` -> `e`."""
+    changed = [False]
+
+    class Fold(gast.NodeTransformer):
+        def visit_BinOp(self, node):
+            self.generic_visit(node)
+            one = _constant(node.right, 1) if isinstance(node.op, gast.Mult) else False
+            if one or (isinstance(node.op, (gast.Add, gast.Sub)) and _constant(node.right, 0)):
+                changed[0] = True
+                return node.left
+            if isinstance(node.op, gast.Mult) and _constant(node.left, 1):
+                changed[0] = True
+                return node.right
+            return node
+
+        def visit_UnaryOp(self, node):
+            self.generic_visit(node)
+            if isinstance(node.op, gast.USub) and isinstance(node.operand, gast.UnaryOp) \
+                    and isinstance(node.operand.op, gast.USub):
+                changed[0] = True
+                return node.operand.operand
+            return node
+
+    tree = Fold().visit(tree)
+    return tree, changed[0]
+
+
+def _constant(node, value):
+    return isinstance(node, gast.Constant) and type(node.value) in (int, float) \
+        and node.value == value
+
+
+def _pure(expr):
+    for node in gast.walk(expr):
+        if isinstance(node, gast.Call):
+            func = node.func
+            if isinstance(func, gast.Attribute) and func.attr in _IMPURE_METHODS:
+                return False
+            if isinstance(func, gast.Name) and func.id.startswith(("grad_", "jvp_")):
+                continue
+            if not _known_pure(func):
+                return False
+    return True
+
+
+def _known_pure(func):
+    """NumPy, math and srcad's runtime helpers have no side effects."""
+    root = func
+    while isinstance(root, gast.Attribute):
+        root = root.value
+    if isinstance(root, gast.Name) and root.id in ("np", "math"):
+        return True
+    return isinstance(func, gast.Name) and func.id in (
+        "unbroadcast", "broadcast_like", "zeros_like_grad", "add_grad", "add_at", "set_at",
+        "expand_to", "reduced_size", "matmul_adjoint_x", "matmul_adjoint_y", "unstack",
+        "slice", "len", "range", "float", "abs", "min", "max")
+
+
+def eliminate_dead_code(tree):
+    """Remove pure assignments to names that nothing reads (iterated by `optimize`)."""
+    reads = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)
+             and isinstance(n.ctx, gast.Load)}
+    changed = False
+    for block in _blocks(tree):
+        keep = []
+        for stmt in block:
+            name = _assigned_name(stmt)
+            if name is not None and name not in reads and _pure(stmt.value):
+                changed = True
+                continue
+            keep.append(stmt)
+        if len(keep) != len(block):
+            if not any(not is_comment(s) for s in keep):
+                keep.append(gast.Pass())
+            block[:] = keep
+    return tree, changed
+
+
+PASSES = (fold_zero_accumulate, fold_identities, eliminate_dead_code)
