@@ -6,13 +6,15 @@
   kinds of the arguments; adjoints of those need no `unbroadcast`.
 - `structures`: which names may hold lists, tuples or dicts.
 """
+import builtins
 import inspect
 import operator
 import types
 
 import gast
 
-from . import rules
+from . import rules, runtime
+from . import template as T
 from .errors import MissingRuleError, UnsupportedError
 
 BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -73,6 +75,9 @@ def _classify(ir, stmt, mode):
     if not isinstance(stmt, gast.Assign):
         return None
     target = stmt.targets[0]
+    if id(stmt) in ir.entry:   # v_0 = x (or x.copy()): binds an input
+        return _op(stmt, "copy", target.id, {0: T.name(ir.params[ir.inputs.index(target.id)])},
+                   diff=[0])
     value = stmt.value
     if isinstance(target, gast.Subscript):
         return _op(stmt, "setitem", target.value.id, {"value": value, "index": target.slice},
@@ -174,10 +179,11 @@ def _label(func):
 
 def _resolve(ir, node):
     if isinstance(node, gast.Name):
-        import builtins
         if node.id in ir.namespace:
             return ir.namespace[node.id]
-        return getattr(builtins, node.id, None)
+        if hasattr(builtins, node.id):
+            return getattr(builtins, node.id)
+        return getattr(runtime, node.id, None)   # helpers that normalisation introduces
     if isinstance(node, gast.Attribute):
         base = _resolve(ir, node.value)
         return getattr(base, node.attr, None)

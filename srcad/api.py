@@ -4,6 +4,7 @@ This is the one place where the pipeline order appears::
 
     source -> normalise -> structure jumps -> differentiate -> Python source -> load
 """
+import copy
 import functools
 import inspect
 import numbers
@@ -284,7 +285,8 @@ class Derivative(_Transformed):
                                    for a in args))
         if key in self._checked:
             return
-        value = self.function_for(args)(*args, **kwargs)
+        # run the primal on copies: it may change its arguments in place
+        value = self.function_for(args)(*copy.deepcopy(args), **copy.deepcopy(kwargs))
         if np.ndim(value) != 0 or isinstance(value, (list, tuple, dict)):
             raise _non_scalar(self.base(), value)
         self._checked.add(key)

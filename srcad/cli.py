@@ -110,6 +110,9 @@ def function(module, path, name):
 
 
 def unwrap_quiet(value):
+    base = getattr(value, "base", None)     # a srcad derivative (@srcad.grad): its function
+    if callable(base) and not inspect.isfunction(value):
+        value = base()
     try:
         return unwrap(value)
     except SrcadError:

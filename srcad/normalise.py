@@ -98,6 +98,7 @@ class _Variables(gast.NodeVisitor):
     def __init__(self):
         self.sites = {}
         self.homed = set()
+        self.mutated = set()   # changed in place: x[i] = ..., xs.append(...)
         self.depth = 0
 
     def note(self, name):
@@ -116,6 +117,7 @@ class _Variables(gast.NodeVisitor):
                 root = root.value
             if isinstance(root, gast.Name):
                 self.homed.add(root.id)
+                self.mutated.add(root.id)
         self.generic_visit(node)
 
     def visit_AugAssign(self, node):
@@ -128,6 +130,7 @@ class _Variables(gast.NodeVisitor):
         if (isinstance(func, gast.Attribute) and func.attr in _MUTATING_METHODS
                 and isinstance(func.value, gast.Name)):
             self.homed.add(func.value.id)
+            self.mutated.add(func.value.id)
         self.generic_visit(node)
 
     def _nested(self, node):
@@ -166,6 +169,7 @@ class Normaliser:
         for stmt in source.tree.body:
             variables.visit(stmt)
         self.homed = variables.homed
+        self.mutated = variables.mutated
         self.sites = variables.sites
 
     # ----- helpers -----
@@ -214,7 +218,9 @@ class Normaliser:
         inputs = [vname(k) for k in range(1 - len(params), 1)]
         self.current = tree
         for param, v in zip(params, inputs):
-            self.emit_assign(v, T.name(param))
+            # a parameter changed in place is copied first: the caller's value stays intact
+            value = T.call(f"{param}.copy", []) if param in self.mutated else T.name(param)
+            self.emit_assign(v, value)
             self.env[param] = T.name(v)
             if param in self.homed:
                 self.home[param] = v
@@ -338,7 +344,8 @@ class Normaliser:
         if node.orelse:
             self.error(node, "'else' on a for loop", "use a flag variable")
         it = node.iter
-        func = self.resolve(it.func) if isinstance(it, gast.Call) else None
+        func = self.resolve(it.func) if isinstance(it, gast.Call) \
+            and isinstance(it.func, gast.Name) and not self.is_local(it.func.id) else None
         if func is range:
             bounds = [self.loop_bound(a, node) for a in it.args]
             target = node.target
@@ -356,7 +363,7 @@ class Normaliser:
         self.loops += 1
         saved, self.out = self.out, []
         for target, value in prologue:
-            self.bind(target, value)
+            self.bind(target, value() if callable(value) else value)
         for stmt in node.body:
             self.statement(stmt)
         body, self.out = self.out, saved
@@ -375,22 +382,34 @@ class Normaliser:
         return atom
 
     def loop_items(self, it, loop, counter):
-        """`for x in seq`, `enumerate(seq)`, `zip(a, b)` -> an index loop and bindings."""
-        func = self.resolve(it.func) if isinstance(it, gast.Call) else None
+        """`for x in seq` (arrays, lists, enumerate, zip, reversed, dict views) -> an index
+        loop `for v_i in range(n)` and the binding of the loop target inside the body."""
+        n, item = self.sequence(it)
         index = T.name(counter)
+        return T.call("range", [n]), [(loop.target, lambda: item(index))]
+
+    def sequence(self, it):
+        """(length atom, item(index) -> value) for an iterable; the length is emitted now."""
+        func = self.resolve(it.func) if isinstance(it, gast.Call) and not (
+            isinstance(it.func, gast.Attribute) and isinstance(it.func.value, gast.Name)
+            and self.is_local(it.func.value.id)) else None
         if func is enumerate:
-            if len(it.args) != 1 or it.keywords:
-                self.error(it, "enumerate with a start value", "add the offset in the body")
-            seq = self.frozen_atom(it.args[0])
-            n = self.length([seq])
-            item = Done(gast.Subscript(value=seq, slice=index, ctx=gast.Load()))
-            return T.call("range", [n]), [(loop.target, ("tuple", [index, ("item", item)]))]
+            if len(it.args) != 1 and not (len(it.args) == 2 and not it.keywords):
+                self.error(it, "this call of enumerate", "use enumerate(seq) or enumerate(seq, k)")
+            start = it.args[1] if len(it.args) == 2 else next(
+                (k.value for k in it.keywords if k.arg == "start"), None)
+            start = self.atom(start) if start is not None else None
+            n, inner = self.sequence(it.args[0])
+
+            def item(index):
+                count = index if start is None else self.atom(
+                    Done(gast.BinOp(left=index, op=gast.Add(), right=start)))
+                return ("tuple", [count, inner(index)])
+            return n, item
         if func is zip:
-            seqs = [self.frozen_atom(a) for a in it.args]
-            n = self.length(seqs)
-            items = [("item", Done(gast.Subscript(value=s, slice=index, ctx=gast.Load())))
-                     for s in seqs]
-            return T.call("range", [n]), [(loop.target, ("tuple", items))]
+            parts = [self.sequence(a) for a in it.args]
+            n = self.smallest([p[0] for p in parts])
+            return n, lambda index: ("tuple", [p[1](index) for p in parts])
         if func is reversed:
             if len(it.args) != 1 or it.keywords:
                 self.error(it, "this call of reversed", "pass one sequence")
@@ -399,15 +418,31 @@ class Normaliser:
             self.emit_assign(backwards, gast.Subscript(
                 value=seq, slice=gast.Slice(lower=None, upper=None, step=T.constant(-1)),
                 ctx=gast.Load()))
-            it = Done(T.name(backwards))
-            func = None
-        if isinstance(it, gast.Call) and func is not None and func not in (list, tuple):
+            return self.indexed(T.name(backwards))
+        if isinstance(it, gast.Call) and isinstance(it.func, gast.Attribute) \
+                and it.func.attr in ("items", "values", "keys") and not it.args:
+            mapping = self.frozen_atom(it.func.value)
+            keys = self.fresh()
+            self.emit_assign(keys, T.call("keys_of", [mapping]))
+            n = self.smallest([T.name(keys)], lengths=False)
+            kind = it.func.attr
+
+            def item(index):
+                key = self.atom(Done(gast.Subscript(value=T.name(keys), slice=index,
+                                                    ctx=gast.Load())))
+                value = ("item", Done(gast.Subscript(value=mapping, slice=key, ctx=gast.Load())))
+                return {"keys": key, "values": value, "items": ("tuple", [key, value])}[kind]
+            return n, item
+        if isinstance(it, gast.Call) and func is not None and func not in (list, tuple, range):
             self.error(it, f"iterating over {T_src(it.func)}(...)",
-                       "loop over range(...), an array, a list, enumerate(...) or zip(...)")
-        seq = self.frozen_atom(it)
-        n = self.length([seq])
-        item = Done(gast.Subscript(value=seq, slice=index, ctx=gast.Load()))
-        return T.call("range", [n]), [(loop.target, ("item", item))]
+                       "loop over range(...), an array, a list, enumerate(...), zip(...) or "
+                       "dict.items()")
+        return self.indexed(self.frozen_atom(it))
+
+    def indexed(self, seq):
+        n = self.smallest([seq], lengths=False)
+        return n, lambda index: ("item", Done(gast.Subscript(value=seq, slice=index,
+                                                             ctx=gast.Load())))
 
     def frozen_atom(self, expr):
         atom = self.atom(expr)
@@ -417,16 +452,20 @@ class Normaliser:
             return T.name(copy)
         return atom
 
-    def length(self, seqs):
-        lengths = []
-        for seq in seqs:
+    def smallest(self, items, lengths=True):
+        """An atom for the loop count: min of the lengths (`lengths=False`: of len(item))."""
+        counts = []
+        for item in items:
+            if lengths:
+                counts.append(item)
+                continue
             n = self.fresh()
-            self.emit_assign(n, T.call("len", [seq]))
-            lengths.append(T.name(n))
-        if len(lengths) == 1:
-            return lengths[0]
+            self.emit_assign(n, T.call("len", [item]))
+            counts.append(T.name(n))
+        if len(counts) == 1:
+            return counts[0]
         n = self.fresh()
-        self.emit_assign(n, T.call("min", lengths))
+        self.emit_assign(n, T.call("min", counts))
         return T.name(n)
 
     # ----- assignment -----

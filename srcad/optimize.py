@@ -153,7 +153,7 @@ def _known_pure(func):
     return isinstance(func, gast.Name) and func.id in (
         "unbroadcast", "broadcast_like", "zeros_like_grad", "add_grad", "add_at", "set_at",
         "expand_to", "reduced_size", "matmul_adjoint_x", "matmul_adjoint_y", "unstack",
-        "slice", "len", "range", "float", "abs", "min", "max")
+        "slice", "len", "range", "float", "abs", "min", "max", "keys_of")
 
 
 def eliminate_dead_code(tree):

@@ -123,6 +123,8 @@ class Reverse:
         return self._function(forward, reverse)
 
     def _reverse_sweep(self):
+        self.if_traced.clear()
+        self.loop_counted.clear()
         self.assigned = set()
         self.temp = 0
         self.uses_stack = False

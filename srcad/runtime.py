@@ -157,7 +157,12 @@ def reduced_size(x, axis=None):
     return int(np.prod([shape[a] for a in axes]))
 
 
-HELPERS = (_promoted, matmul_adjoint_x, matmul_adjoint_y, expand_to, reduced_size, unbroadcast, broadcast_like, zeros_like_grad, add_grad, _items, _get,
+def keys_of(mapping):
+    """The keys of a dict, as a list (generated code loops over dict items by index)."""
+    return list(mapping)
+
+
+HELPERS = (keys_of, _promoted, matmul_adjoint_x, matmul_adjoint_y, expand_to, reduced_size, unbroadcast, broadcast_like, zeros_like_grad, add_grad, _items, _get,
            add_at, set_at, _is_basic, unstack)
 
 
@@ -168,7 +173,10 @@ HELPERS = (_promoted, matmul_adjoint_x, matmul_adjoint_y, expand_to, reduced_siz
 
 def float_dtype(*xs):
     """The floating dtype a derivative of `xs` should have (float32 stays float32)."""
-    return np.result_type(*[np.asarray(x).dtype for x in xs], np.float16)
+    dtypes = [np.asarray(x).dtype for x in xs if not isinstance(x, (int, float))]
+    if dtypes and all(np.issubdtype(d, np.floating) for d in dtypes):
+        return np.result_type(*dtypes)
+    return np.dtype(np.float64)
 
 
 def cast_like(g, x):
@@ -186,8 +194,8 @@ def cast_tangent(t, ans):
 
 def balanced_weight(x, y):
     """1 where x > y, 0 where x < y, 1/2 on ties: the share of x in max(x, y) (as JAX)."""
-    w = (np.greater(x, y) + 0.5 * np.equal(x, y))
-    return np.asarray(w).astype(float_dtype(x, y))
+    w = np.where(np.greater(x, y), 1.0, np.where(np.equal(x, y), 0.5, 0.0))
+    return w.astype(float_dtype(x, y))
 
 
 def fmax_weight(x, y):

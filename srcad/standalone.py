@@ -26,6 +26,7 @@ it compiles the same source in memory (`resolve`), so the file and
 """
 import ast
 import builtins
+import contextlib
 import inspect
 import io
 import os
@@ -59,17 +60,31 @@ class OverwriteError(SrcadError):
 
 def derive(fn, wrt, kinds, mode="reverse"):
     """The `Compiled` derivative of `fn` in `mode` ("reverse" or "forward")."""
-    if mode == "reverse":
-        return api.derive(fn, wrt, kinds)
+    if mode not in MODES:
+        raise SrcadError(f"unknown mode {mode!r} (choose from {', '.join(MODES)})")
+    if "mode" in inspect.signature(api.derive).parameters:
+        return api.derive(fn, wrt, kinds, mode=mode)
     if mode == "forward":
-        forward = getattr(api, "derive_forward", None)
-        if forward is not None:
-            return forward(fn, wrt, kinds)
-        if "mode" in inspect.signature(api.derive).parameters:
-            return api.derive(fn, wrt, kinds, mode="forward")
-        raise SrcadError("forward mode is not available in this version of srcad yet",
+        raise SrcadError("forward mode is not available in this version of srcad",
                          hint="use --mode reverse")
-    raise SrcadError(f"unknown mode {mode!r} (choose from {', '.join(MODES)})")
+    return api.derive(fn, wrt, kinds)
+
+
+@contextlib.contextmanager
+def release_mode():
+    """Files do not depend on `srcad.api.DEBUG` (the tests' stack assertions)."""
+    saved = getattr(api, "DEBUG", False)
+    api.DEBUG = False
+    try:
+        yield
+    finally:
+        api.DEBUG = saved
+
+
+def callee_key(entry, mode):
+    """`(fn, wrt, kinds, mode)` of an entry of `Compiled.callees` (3- or 4-tuples)."""
+    fn, wrt, kinds = entry[:3]
+    return fn, tuple(wrt), tuple(kinds), (entry[3] if len(entry) > 3 else mode)
 
 
 def generic_kinds(fn):
@@ -186,7 +201,8 @@ class Module:
         """Add the derivative of `fn` w.r.t. the indices `wrt`; returns its emitted name."""
         fn = unwrap(fn)
         kinds = generic_kinds(fn) if kinds is None else kinds
-        name = self._emit(fn, tuple(wrt), tuple(kinds), None)
+        with release_mode():
+            name = self._emit(fn, tuple(wrt), tuple(kinds), None)
         self.entries.append((fn.__name__, name))
         return name
 
@@ -201,13 +217,14 @@ class Module:
         self.names[key] = name
         self.functions[name] = None           # reserve (recursion reaches it first)
         renames = {own: name} if own != name else {}
-        for closure_name, (callee, callee_wrt, callee_kinds) in compiled.callees.items():
-            emitted = self._emit(callee, tuple(callee_wrt), tuple(callee_kinds), closure_name)
+        callee_names = {name}
+        for closure_name, entry in compiled.callees.items():
+            callee, callee_wrt, callee_kinds, _ = callee_key(entry, self.mode)
+            emitted = self._emit(callee, callee_wrt, callee_kinds, closure_name)
+            callee_names.add(emitted)
             if emitted != closure_name:
                 renames[closure_name] = emitted
         source = _rename(compiled.source, renames) if renames else compiled.source
-        callee_names = {self.names[(c, tuple(w), tuple(k))]
-                        for c, w, k in compiled.callees.values()} | {name}
         if self.resolve_names:
             self._resolve_names(fn, source, callee_names)
         self.functions[name] = source.rstrip("\n") + "\n"
@@ -288,13 +305,13 @@ class Module:
 
     def text(self, command=None):
         """The whole file, deterministic: the same derivatives give the same bytes."""
-        parts = [f"{GENERATED}{__version__} from {self.source_name} — do not edit\n"]
+        header = f"{GENERATED}{__version__} from {self.source_name} — do not edit\n"
         listing = ", ".join(emitted for _, emitted in self.entries)
         doc = f'"""{self.mode.capitalize()}-mode derivatives from {self.source_name}: {listing}.\n'
         doc += "\nThis file needs NumPy and the standard library only, not srcad."
         if command:
-            doc += f"\nRegenerate it with:\n\n    {command}\n"
-        parts.append(doc + '"""\n')
+            doc += f" Regenerate it with:\n\n    {command}\n"
+        sections = [header + doc + '"""']
         imports = []
         for alias, module in sorted(self.module_imports.items()):
             imports.append(f"import {module}" if alias == module
@@ -305,20 +322,15 @@ class Module:
         for module in sorted(by_module):
             imports.append(f"from {module} import {', '.join(by_module[module])}")
         if imports:
-            parts.append("\n".join(imports) + "\n")
+            sections.append("\n".join(imports))
         if self.runtime_needed:
             ordered = sorted(self.runtime_needed, key=lambda n: self.runtime[n][0])
-            seen, texts = set(), []
-            for name in ordered:
-                text = self.runtime[name][1]
-                if text not in seen:
-                    seen.add(text)
-                    texts.append(text)
-            parts.append("\n# ----- helpers (copied from srcad.runtime) -----\n\n"
-                         + "\n\n\n".join(texts) + "\n")
-        parts.append("\n# ----- derivatives -----\n\n"
-                     + "\n\n".join(self.functions[n] for n in self.functions))
-        return "\n".join(parts)
+            texts = list(dict.fromkeys(self.runtime[name][1] for name in ordered))
+            sections.append("# ----- helpers (copied from srcad.runtime) -----\n\n"
+                            + "\n\n\n".join(texts))
+        sections.append("# ----- derivatives -----\n\n"
+                        + "\n\n\n".join(self.functions[n].rstrip("\n") for n in self.functions))
+        return sections[0] + "\n\n" + "\n\n\n".join(sections[1:]) + "\n"
 
 
 def _rename(source, renames):

@@ -18,6 +18,7 @@ dv_k/dv_a: the rule's adjoint template evaluated with the output adjoint
 """
 import ast
 import copy
+import inspect
 import math
 import numbers
 import re
@@ -28,9 +29,10 @@ import numpy as np
 from . import __version__, api
 from . import template as T
 from .analysis import classify
+from .codegen import to_source
 from .errors import SrcadError
 from .source import unwrap
-from .standalone import closure_vars, free_names, provided, resolve
+from .standalone import callee_key, closure_vars, derive, free_names, provided, resolve
 
 RECORD = "__srcad_record__"
 _LINE = re.compile(r"^\s*# line (\d+): (.*)$")
@@ -243,13 +245,14 @@ def _promote(args, wrt):
 
 
 class _LazyDerivative:
-    def __init__(self, fn, wrt, kinds):
-        self.key = (fn, wrt, kinds)
+    def __init__(self, entry):
+        self.key = callee_key(entry, "reverse")
         self.function = None
 
     def __call__(self, *args, **kwargs):
         if self.function is None:
-            self.function = api.derive(*self.key).function
+            fn, wrt, kinds, mode = self.key
+            self.function = derive(fn, wrt, kinds, mode).function
         return self.function(*args, **kwargs)
 
 
@@ -260,7 +263,7 @@ def namespace(fn, source, callees):
     for name in free_names(source):
         origin, value = resolve(name, fn, callees, helpers)
         if origin == "callee":
-            ns[name] = _LazyDerivative(*callees[name])
+            ns[name] = _LazyDerivative(callees[name])
         elif origin in ("closure", "helper"):
             ns[name] = value
     return ns
@@ -271,7 +274,9 @@ def evaluation_trace(fn, args, wrt, max_rows=200):
     fn = unwrap(fn)
     wrt = tuple(wrt)
     args = _promote(args, wrt)
-    compiled = api.derive(fn, wrt, _kinds(fn, args))
+    options = {"optimized": False} if "optimized" in inspect.signature(api.derive).parameters \
+        else {}
+    compiled = api.derive(fn, wrt, _kinds(fn, args), **options)   # every step, none folded
     source = compiled.source
     tree = ast.parse(source)
     instrument = _Instrument(source)
@@ -294,9 +299,9 @@ def evaluation_trace(fn, args, wrt, max_rows=200):
         trace.error = (_failing_line(exc, filename, source), exc)
         return trace
     grads = result if len(wrt) > 1 else (result,)
-    inputs = api.intermediate(fn).inputs
+    ir = api.intermediate(fn)
     for k, g in zip(wrt, grads):
-        trace.gradient["vbar_" + inputs[k][2:]] = value_text(g)
+        trace.gradient[f"d/d{ir.params[k]} = vbar_{ir.inputs[k][2:]}"] = value_text(g)
     return trace
 
 
@@ -405,11 +410,11 @@ def graph(fn, args):
             break
         op = ops.get(id(stmt))
         if op is None or op.target is None:
-            raise SrcadError(f"srcad graph cannot draw the statement `{T.source_of(stmt)}`",
+            raise SrcadError(f"srcad graph cannot draw the statement `{_stmt_text(stmt)}`",
                              ir.location(stmt), hint="use srcad trace")
         before = dict(env)
         with np.errstate(all="ignore"):
-            exec(compile(T.source_of(stmt), "<srcad graph>", "exec"), glob, env)
+            exec(compile(_stmt_text(stmt), "<srcad graph>", "exec"), glob, env)
         value = env[op.target]
         key = op.target
         k = 1
@@ -433,8 +438,11 @@ def graph(fn, args):
     return g
 
 
+def _stmt_text(stmt):
+    return to_source([stmt]).strip()
+
+
 def _default(fn, param):
-    import inspect
     default = inspect.signature(fn).parameters[param].default
     if default is inspect.Parameter.empty:
         raise SrcadError(f"{fn.__name__} needs a value for its parameter '{param}'",
@@ -483,7 +491,7 @@ def _edges(fn, ir, op, env, value, glob, current):
         return _rule_edges(op, env, value, node_of)
     if op.kind == "call":
         return _call_edges(op, env, glob, node_of)
-    raise SrcadError(f"srcad graph draws scalar operations; `{T.source_of(op.stmt)}` is "
+    raise SrcadError(f"srcad graph draws scalar operations; `{_stmt_text(op.stmt)}` is "
                      f"a{'n' if op.kind[0] in 'aeiou' else ''} {op.kind} operation",
                      ir.location(op.stmt), hint="use srcad trace")
 
@@ -499,17 +507,23 @@ def _rule_edges(op, env, value, node_of):
     scope = dict(env)
     scope["__ans__"] = value
     glob = dict(template.globals)
-    for local, stmt in zip(template.locals, template.preamble):
+    for local, stmt in zip(template.locals, template.preamble) if _scalar(value) is not None \
+            else ():
         scope[local] = _eval(T.substitute(stmt.value, names), glob, scope)
         names[local] = T.name(local)
+    scalar = _scalar(value) is not None and all(
+        _scalar(_eval(a, glob, scope)) is not None for a in op.args.values()
+        if isinstance(a, gast.Name))
+    if not scalar:      # a Jacobian, not a number: label the edge with the rule instead
+        names["g"] = T.name("g")
     edges = []
     for p, result in zip(template.diff, template.results):
         source = node_of(op.args.get(p))
         if source is None or result is None:
             continue
         expr = T.substitute(result, names)
-        partial = _eval(expr, glob, scope)
-        edges.append((source, _scalar(partial), T.source_of(expr), False))
+        partial = _scalar(_eval(expr, glob, scope)) if scalar else None
+        edges.append((source, partial, T.source_of(expr).replace("__ans__", op.target), False))
     return edges
 
 
@@ -518,7 +532,6 @@ def _call_edges(op, env, glob, node_of):
     call = op.stmt.value
     args = [_eval(a, glob, env) for a in call.args]
     kwargs = {k.arg: _eval(k.value, glob, env) for k in call.keywords}
-    import inspect
     params = list(inspect.signature(op.callee).parameters)
     edges = []
     for p, atom in op.args.items():
@@ -572,7 +585,12 @@ def to_dot(g):
     fills = {"input": "#dbe9f6", "output": "#fde2c8", "constant": "#eeeeee"}
     for node in g.nodes:
         shown = node.op if len(node.op) <= 32 else node.op[:31] + "…"
-        label = f"{node.key}\n{shown}\n= {value_text(node.value, 6)}"
+        value = node.value
+        if isinstance(value, np.ndarray) and value.ndim:
+            shown_value = f"array {'x'.join(map(str, value.shape))}"
+        else:
+            shown_value = value_text(value, 6)
+        label = f"{node.key}\n{shown}\n= {shown_value}"
         attrs = [f"label={_quote(label)}", f"tooltip={_quote(value_text(node.value))}"]
         if node.kind in fills:
             attrs.append(f'fillcolor="{fills[node.kind]}"')

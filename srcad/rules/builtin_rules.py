@@ -1,9 +1,14 @@
-"""Rules for Python built-ins (`abs`, `sum`, `min`, `max`, `pow`, `float`, `len`, ...)."""
+"""Rules for Python built-ins (`abs`, `sum`, `min`, `max`, `pow`, `float`, `len`, ...).
+
+`max(x, y)` and `min(x, y)` split the gradient evenly on ties (as JAX's
+`maximum`); the iterable forms `max(xs)` are not supported yet (a rule's
+differentiable parameters are fixed: see docs/rules.md).
+"""
 import builtins
 
 import numpy as np
 
-from ..runtime import unbroadcast
+from ..runtime import balanced_weight, broadcast_like, sum_adjoint, sum_tangent, unbroadcast
 from .registry import adjoint, elementwise, nondifferentiable, tangent
 
 
@@ -14,17 +19,51 @@ def float_(g, ans, x):
 
 @elementwise(builtins.abs)
 def abs_(g, ans, x):
+    """abs'(0) = 0 (the sign function)."""
     return g * np.sign(x)
 
 
 @adjoint(builtins.pow)
-def pow_(g, ans, x, y):
+def pow_(g, ans, x, y, mod=None):
     return unbroadcast(g * y * x ** (y - 1), x), unbroadcast(g * ans * np.log(x), y)
 
 
 @tangent(builtins.pow)
-def pow_tangent(g, ans, x, y):
+def pow_tangent(g, ans, x, y, mod=None):
     return g * y * x ** (y - 1), g * ans * np.log(x)
+
+
+@adjoint(builtins.sum)
+def builtin_sum(g, ans, xs, start=0):
+    """sum over a list of arrays or over the first axis of an array."""
+    return sum_adjoint(g, xs)
+
+
+@tangent(builtins.sum)
+def builtin_sum_tangent(g, ans, xs, start=0):
+    return sum_tangent(g, xs)
+
+
+@adjoint(builtins.max)
+def builtin_max(g, ans, x, y):
+    """max(x, y): ties give each side half."""
+    return unbroadcast(g * balanced_weight(x, y), x), unbroadcast(g * balanced_weight(y, x), y)
+
+
+@tangent(builtins.max)
+def builtin_max_tangent(g, ans, x, y):
+    return broadcast_like(g * balanced_weight(x, y), ans), broadcast_like(g * balanced_weight(y, x), ans)
+
+
+@adjoint(builtins.min)
+def builtin_min(g, ans, x, y):
+    """min(x, y): ties give each side half."""
+    return unbroadcast(g * balanced_weight(y, x), x), unbroadcast(g * balanced_weight(x, y), y)
+
+
+@tangent(builtins.min)
+def builtin_min_tangent(g, ans, x, y):
+    return broadcast_like(g * balanced_weight(y, x), ans), broadcast_like(g * balanced_weight(x, y), ans)
 
 
 nondifferentiable(builtins.len, builtins.range, builtins.int, builtins.bool, builtins.round,

@@ -1,7 +1,35 @@
-"""Rules for NumPy functions and array methods."""
+"""Rules for NumPy functions and array methods.
+
+One rule per function, grouped under banners as in a derivative table. Where a
+derivative is undefined at a point the choice is written beside the rule and
+collected in docs/rules.md:
+
+- `abs`, `sign`-like kinks: abs'(0) = 0 (the sign function; PyTorch and autograd
+  agree, JAX picks 1);
+- `maximum`/`minimum`/`fmax`/`fmin` ties: each side gets half (as JAX);
+- `max`/`min` reductions with ties: split evenly between the tied elements (as JAX);
+- `clip`: x passes the gradient on the closed interval [a_min, a_max];
+- `sqrt`, `cbrt`, `arcsin`... at the edge of the domain: inf/nan, as the math says;
+- `linalg.norm` (2-norm, Frobenius) at 0: gradient 0.
+"""
+import math
+
 import numpy as np
 
-from ..runtime import expand_to, matmul_adjoint_x, matmul_adjoint_y, reduced_size
+from ..runtime import (balanced_weight, broadcast_like, cast_like, cast_tangent, check_pad_mode,
+                       cholesky_adjoint, cholesky_tangent, chooser_weights, clip_masks,
+                       cumprod_adjoint, cumprod_tangent, cumsum_adjoint, det_adjoint,
+                       det_tangent, diag_adjoint, diagonal_adjoint, diff_adjoint, dot_axes,
+                       einsum_adjoint, expand_to, fmax_weight, inner_axes, inverse_axes,
+                       item_tangent, kron_adjoint_a, kron_adjoint_b, matmul_adjoint_x,
+                       matmul_adjoint_y, method_axes, method_shape, mT, norm_weights,
+                       outer_adjoint_a, outer_adjoint_b, permute_axes, prod_others,
+                       product_adjoint_a, product_adjoint_b, reduced_size, safe_log,
+                       sinc_derivative, slogdet_adjoint, slogdet_tangent, solve_adjoint_a,
+                       solve_tangent_a, solve_tangent_b, solve_transposed, sort_adjoint,
+                       sort_tangent, take_adjoint, tensordot_adjoint_a, tensordot_adjoint_b,
+                       trace_adjoint, unarray, unbroadcast, unconcatenate, unhstack, unitem,
+                       unpad, unrepeat, unsplit, unstack_like, untile, unvstack, var_weights)
 from .registry import adjoint, elementwise, nondifferentiable, tangent, zero_method
 
 # ----- exponentials and logarithms -----
@@ -12,17 +40,91 @@ def exp(g, ans, x):
     return g * ans
 
 
+@elementwise(np.exp2)
+def exp2(g, ans, x):
+    return g * ans * math.log(2.0)
+
+
+@elementwise(np.expm1)
+def expm1(g, ans, x):
+    return g * (ans + 1.0)
+
+
 @elementwise(np.log)
 def log(g, ans, x):
     return g / x
 
 
+@elementwise(np.log1p)
+def log1p(g, ans, x):
+    return g / (1.0 + x)
+
+
+@elementwise(np.log2)
+def log2(g, ans, x):
+    return g / (x * math.log(2.0))
+
+
+@elementwise(np.log10)
+def log10(g, ans, x):
+    return g / (x * math.log(10.0))
+
+
+# ----- powers and roots -----
+
+
 @elementwise(np.sqrt)
 def sqrt(g, ans, x):
+    """sqrt'(0) = inf, as the math (and JAX) says."""
     return g * 0.5 / ans
 
 
-# ----- trigonometry and hyperbolic functions -----
+@elementwise(np.cbrt)
+def cbrt(g, ans, x):
+    return g / (3.0 * ans * ans)
+
+
+@elementwise(np.square)
+def square(g, ans, x):
+    return g * 2.0 * x
+
+
+@elementwise(np.reciprocal)
+def reciprocal(g, ans, x):
+    return -g * ans * ans
+
+
+@adjoint(np.power, np.float_power)
+def power(g, ans, x, y):
+    """The y-derivative x**y log(x) is taken as 0 at x = 0 (as JAX)."""
+    return unbroadcast(g * y * x ** (y - 1), x), unbroadcast(g * ans * safe_log(x), y)
+
+
+@tangent(np.power, np.float_power)
+def power_tangent(g, ans, x, y):
+    return broadcast_like(g * y * x ** (y - 1), ans), broadcast_like(g * ans * safe_log(x), ans)
+
+
+# ----- signs and absolute values -----
+
+
+@elementwise(np.abs, np.fabs)
+def absolute(g, ans, x):
+    """abs'(0) = 0 (the sign function, a subgradient; JAX uses 1)."""
+    return g * np.sign(x)
+
+
+@elementwise(np.negative)
+def negative(g, ans, x):
+    return -g
+
+
+@elementwise(np.positive)
+def positive(g, ans, x):
+    return g
+
+
+# ----- trigonometry -----
 
 
 @elementwise(np.sin)
@@ -40,9 +142,251 @@ def tan(g, ans, x):
     return g * (1.0 + ans * ans)
 
 
+@elementwise(np.arcsin)
+def arcsin(g, ans, x):
+    return g / np.sqrt(1.0 - x * x)
+
+
+@elementwise(np.arccos)
+def arccos(g, ans, x):
+    return -g / np.sqrt(1.0 - x * x)
+
+
+@elementwise(np.arctan)
+def arctan(g, ans, x):
+    return g / (1.0 + x * x)
+
+
+@elementwise(np.deg2rad, np.radians)
+def deg2rad(g, ans, x):
+    return g * (math.pi / 180.0)
+
+
+@elementwise(np.rad2deg, np.degrees)
+def rad2deg(g, ans, x):
+    return g * (180.0 / math.pi)
+
+
+@elementwise(np.sinc)
+def sinc(g, ans, x):
+    """sinc'(0) = 0."""
+    return g * sinc_derivative(x)
+
+
+# ----- hyperbolic functions -----
+
+
+@elementwise(np.sinh)
+def sinh(g, ans, x):
+    return g * np.cosh(x)
+
+
+@elementwise(np.cosh)
+def cosh(g, ans, x):
+    return g * np.sinh(x)
+
+
 @elementwise(np.tanh)
 def tanh(g, ans, x):
     return g * (1.0 - ans * ans)
+
+
+@elementwise(np.arcsinh)
+def arcsinh(g, ans, x):
+    return g / np.sqrt(x * x + 1.0)
+
+
+@elementwise(np.arccosh)
+def arccosh(g, ans, x):
+    return g / np.sqrt(x * x - 1.0)
+
+
+@elementwise(np.arctanh)
+def arctanh(g, ans, x):
+    return g / (1.0 - x * x)
+
+
+# ----- binary arithmetic ufuncs (the operators' rules, under their NumPy names) -----
+
+
+@adjoint(np.add)
+def add(g, ans, x, y):
+    return unbroadcast(g, x), unbroadcast(g, y)
+
+
+@tangent(np.add)
+def add_tangent(g, ans, x, y):
+    return broadcast_like(g, ans), broadcast_like(g, ans)
+
+
+@adjoint(np.subtract)
+def subtract(g, ans, x, y):
+    return unbroadcast(g, x), unbroadcast(-g, y)
+
+
+@tangent(np.subtract)
+def subtract_tangent(g, ans, x, y):
+    return broadcast_like(g, ans), broadcast_like(-g, ans)
+
+
+@adjoint(np.multiply)
+def multiply(g, ans, x, y):
+    return unbroadcast(g * y, x), unbroadcast(g * x, y)
+
+
+@tangent(np.multiply)
+def multiply_tangent(g, ans, x, y):
+    return broadcast_like(g * y, ans), broadcast_like(x * g, ans)
+
+
+@adjoint(np.divide)
+def divide(g, ans, x, y):
+    return unbroadcast(g / y, x), unbroadcast(-g * ans / y, y)
+
+
+@tangent(np.divide)
+def divide_tangent(g, ans, x, y):
+    return broadcast_like(g / y, ans), broadcast_like(-g * ans / y, ans)
+
+
+@adjoint(np.mod)
+def mod(g, ans, x, y):
+    return unbroadcast(g, x), unbroadcast(-g * np.floor_divide(x, y), y)
+
+
+@tangent(np.mod)
+def mod_tangent(g, ans, x, y):
+    return broadcast_like(g, ans), broadcast_like(-g * np.floor_divide(x, y), ans)
+
+
+@adjoint(np.fmod)
+def fmod(g, ans, x, y):
+    return unbroadcast(g, x), unbroadcast(-g * np.trunc(x / y), y)
+
+
+@tangent(np.fmod)
+def fmod_tangent(g, ans, x, y):
+    return broadcast_like(g, ans), broadcast_like(-g * np.trunc(x / y), ans)
+
+
+# ----- binary transcendental ufuncs -----
+
+
+@adjoint(np.arctan2)
+def arctan2(g, ans, y, x):
+    return unbroadcast(g * x / (x * x + y * y), y), unbroadcast(-g * y / (x * x + y * y), x)
+
+
+@tangent(np.arctan2)
+def arctan2_tangent(g, ans, y, x):
+    return (broadcast_like(g * x / (x * x + y * y), ans),
+            broadcast_like(-g * y / (x * x + y * y), ans))
+
+
+@adjoint(np.hypot)
+def hypot(g, ans, x, y):
+    return unbroadcast(g * x / ans, x), unbroadcast(g * y / ans, y)
+
+
+@tangent(np.hypot)
+def hypot_tangent(g, ans, x, y):
+    return broadcast_like(g * x / ans, ans), broadcast_like(g * y / ans, ans)
+
+
+@adjoint(np.logaddexp)
+def logaddexp(g, ans, x, y):
+    return unbroadcast(g * np.exp(x - ans), x), unbroadcast(g * np.exp(y - ans), y)
+
+
+@tangent(np.logaddexp)
+def logaddexp_tangent(g, ans, x, y):
+    return broadcast_like(g * np.exp(x - ans), ans), broadcast_like(g * np.exp(y - ans), ans)
+
+
+@adjoint(np.logaddexp2)
+def logaddexp2(g, ans, x, y):
+    return unbroadcast(g * np.exp2(x - ans), x), unbroadcast(g * np.exp2(y - ans), y)
+
+
+@tangent(np.logaddexp2)
+def logaddexp2_tangent(g, ans, x, y):
+    return broadcast_like(g * np.exp2(x - ans), ans), broadcast_like(g * np.exp2(y - ans), ans)
+
+
+# ----- piecewise selections (ties split evenly, as JAX) -----
+
+
+@adjoint(np.maximum)
+def maximum(g, ans, x, y):
+    w = balanced_weight(x, y)
+    return unbroadcast(g * w, x), unbroadcast(g * (1.0 - w), y)
+
+
+@tangent(np.maximum)
+def maximum_tangent(g, ans, x, y):
+    w = balanced_weight(x, y)
+    return broadcast_like(g * w, ans), broadcast_like(g * (1.0 - w), ans)
+
+
+@adjoint(np.minimum)
+def minimum(g, ans, x, y):
+    w = balanced_weight(y, x)
+    return unbroadcast(g * w, x), unbroadcast(g * (1.0 - w), y)
+
+
+@tangent(np.minimum)
+def minimum_tangent(g, ans, x, y):
+    w = balanced_weight(y, x)
+    return broadcast_like(g * w, ans), broadcast_like(g * (1.0 - w), ans)
+
+
+@adjoint(np.fmax)
+def fmax(g, ans, x, y):
+    w = fmax_weight(x, y)
+    return unbroadcast(g * w, x), unbroadcast(g * (1.0 - w), y)
+
+
+@tangent(np.fmax)
+def fmax_tangent(g, ans, x, y):
+    w = fmax_weight(x, y)
+    return broadcast_like(g * w, ans), broadcast_like(g * (1.0 - w), ans)
+
+
+@adjoint(np.fmin)
+def fmin(g, ans, x, y):
+    w = fmax_weight(-x, -y)
+    return unbroadcast(g * w, x), unbroadcast(g * (1.0 - w), y)
+
+
+@tangent(np.fmin)
+def fmin_tangent(g, ans, x, y):
+    w = fmax_weight(-x, -y)
+    return broadcast_like(g * w, ans), broadcast_like(g * (1.0 - w), ans)
+
+
+@adjoint(np.clip, method="clip")
+def clip(g, ans, x, a_min, a_max):
+    """x passes the gradient on [a_min, a_max] (bounds included); a bound elsewhere."""
+    m = clip_masks(x, a_min, a_max)
+    return unbroadcast(g * m[0], x), unbroadcast(g * m[1], a_min), unbroadcast(g * m[2], a_max)
+
+
+@tangent(np.clip)
+def clip_tangent(g, ans, x, a_min, a_max):
+    m = clip_masks(x, a_min, a_max)
+    return (broadcast_like(g * m[0], ans), broadcast_like(g * m[1], ans),
+            broadcast_like(g * m[2], ans))
+
+
+@adjoint(np.where)
+def where(g, ans, condition, x, y):
+    return 0, unbroadcast(np.where(condition, g, 0.0), x), unbroadcast(np.where(condition, 0.0, g), y)
+
+
+@tangent(np.where)
+def where_tangent(g, ans, condition, x, y):
+    return (0, broadcast_like(np.where(condition, g, 0.0), ans),
+            broadcast_like(np.where(condition, 0.0, g), ans))
 
 
 # ----- reductions -----
@@ -68,26 +412,560 @@ def mean_tangent(g, ans, x, axis=None, dtype=None, out=None, keepdims=False):
     return np.mean(g, axis=axis, keepdims=keepdims)
 
 
-# ----- linear algebra -----
+@adjoint(np.prod, method="prod")
+def prod(g, ans, x, axis=None, dtype=None, out=None, keepdims=False):
+    """Exact where x holds zeros: the product of the other elements, not ans / x."""
+    return expand_to(g, x, axis, keepdims) * prod_others(x, axis)
 
 
-@adjoint(np.dot, np.matmul, method="dot")
+@tangent(np.prod)
+def prod_tangent(g, ans, x, axis=None, dtype=None, out=None, keepdims=False):
+    return np.sum(g * prod_others(x, axis), axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.max, np.amax, np.min, np.amin, method=("max", "min"))
+def max_(g, ans, x, axis=None, out=None, keepdims=False):
+    """Ties split the gradient evenly between the tied elements (as JAX)."""
+    return expand_to(g, x, axis, keepdims) * chooser_weights(x, ans, axis, keepdims)
+
+
+@tangent(np.max, np.amax, np.min, np.amin)
+def max_tangent(g, ans, x, axis=None, out=None, keepdims=False):
+    return np.sum(g * chooser_weights(x, ans, axis, keepdims), axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.var, method="var")
+def var(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    return expand_to(g, x, axis, keepdims) * var_weights(x, axis, ddof)
+
+
+@tangent(np.var)
+def var_tangent(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    return np.sum(g * var_weights(x, axis, ddof), axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.std, method="std")
+def std(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    """std' = var' / (2 std): nan where every element is equal (as JAX)."""
+    return expand_to(g / ans, x, axis, keepdims) * var_weights(x, axis, ddof) * 0.5
+
+
+@tangent(np.std)
+def std_tangent(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    return np.sum(g * var_weights(x, axis, ddof), axis=axis, keepdims=keepdims) * 0.5 / ans
+
+
+@adjoint(np.cumsum, method="cumsum")
+def cumsum(g, ans, x, axis=None, dtype=None, out=None):
+    return cumsum_adjoint(g, x, axis)
+
+
+@tangent(np.cumsum)
+def cumsum_tangent(g, ans, x, axis=None, dtype=None, out=None):
+    return np.cumsum(g, axis=axis)
+
+
+@adjoint(np.cumprod, method="cumprod")
+def cumprod(g, ans, x, axis=None, dtype=None, out=None):
+    return cumprod_adjoint(g, ans, x, axis)
+
+
+@tangent(np.cumprod)
+def cumprod_tangent_(g, ans, x, axis=None, dtype=None, out=None):
+    return cumprod_tangent(g, ans, x, axis)
+
+
+@adjoint(np.linalg.norm)
+def norm(g, ans, x, ord=None, axis=None, keepdims=False):
+    """Vector ord 1, 2, inf, -inf, p and matrix 'fro', 'nuc', 1, -1, 2, -2, inf, -inf.
+
+    ord=0 counts nonzeros: derivative 0. 2-norm at 0: gradient 0. inf-norm ties
+    split evenly.
+    """
+    return expand_to(g, x, axis, keepdims) * norm_weights(x, ans, ord, axis, keepdims)
+
+
+@tangent(np.linalg.norm)
+def norm_tangent(g, ans, x, ord=None, axis=None, keepdims=False):
+    return np.sum(g * norm_weights(x, ans, ord, axis, keepdims), axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.trace, method="trace")
+def trace(g, ans, x, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    return trace_adjoint(g, x, offset, axis1, axis2)
+
+
+@tangent(np.trace)
+def trace_tangent(g, ans, x, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    return np.trace(g, offset, axis1, axis2)
+
+
+@adjoint(np.diff)
+def diff(g, ans, x, n=1, axis=-1):
+    return diff_adjoint(g, n, axis)
+
+
+@tangent(np.diff)
+def diff_tangent(g, ans, x, n=1, axis=-1):
+    return np.diff(g, n, axis)
+
+
+@adjoint(np.sort)
+def sort(g, ans, x, axis=-1, kind=None, order=None):
+    return sort_adjoint(g, x, axis)
+
+
+@tangent(np.sort)
+def sort_tangent_(g, ans, x, axis=-1, kind=None, order=None):
+    return sort_tangent(g, x, axis)
+
+
+# ----- shape operations -----
+
+
+@adjoint(np.reshape)
+def reshape(g, ans, x, shape=None, order="C"):
+    return np.reshape(g, np.shape(x), order=order)
+
+
+@tangent(np.reshape)
+def reshape_tangent(g, ans, x, shape=None, order="C"):
+    return np.reshape(g, np.shape(ans), order=order)
+
+
+@adjoint(np.ndarray.reshape, method="reshape")
+def reshape_method(g, ans, x, *shape):
+    """x.reshape(3, 4) and x.reshape((3, 4)): the shape is never differentiated."""
+    return np.reshape(g, np.shape(x))
+
+
+@tangent(np.ndarray.reshape)
+def reshape_method_tangent(g, ans, x, *shape):
+    return np.reshape(g, method_shape(shape))
+
+
+@adjoint(np.ravel, method=("ravel", "flatten"))
+def ravel(g, ans, x, order="C"):
+    return np.reshape(g, np.shape(x), order=order)
+
+
+@tangent(np.ravel)
+def ravel_tangent(g, ans, x, order="C"):
+    return np.ravel(g, order=order)
+
+
+@adjoint(np.transpose, method="T")
+def transpose(g, ans, x, axes=None):
+    return permute_axes(g, inverse_axes(axes))
+
+
+@tangent(np.transpose)
+def transpose_tangent(g, ans, x, axes=None):
+    return permute_axes(g, axes)
+
+
+@adjoint(np.ndarray.transpose, method="transpose")
+def transpose_method(g, ans, x, *axes):
+    """x.transpose(), x.transpose(1, 0, 2) and x.transpose((1, 0, 2))."""
+    return permute_axes(g, inverse_axes(method_axes(axes)))
+
+
+@tangent(np.ndarray.transpose)
+def transpose_method_tangent(g, ans, x, *axes):
+    return permute_axes(g, method_axes(axes))
+
+
+@elementwise(np.swapaxes, method="swapaxes")
+def swapaxes(g, ans, x, axis1=0, axis2=1):
+    return np.swapaxes(g, axis1, axis2)
+
+
+@adjoint(np.moveaxis)
+def moveaxis(g, ans, x, source=0, destination=0):
+    return np.moveaxis(g, destination, source)
+
+
+@tangent(np.moveaxis)
+def moveaxis_tangent(g, ans, x, source=0, destination=0):
+    return np.moveaxis(g, source, destination)
+
+
+@adjoint(np.expand_dims, np.squeeze, np.atleast_1d, np.atleast_2d, np.atleast_3d,
+         method="squeeze")
+def expand_dims(g, ans, x, axis=None):
+    return np.reshape(g, np.shape(x))
+
+
+@tangent(np.expand_dims, np.squeeze, np.atleast_1d, np.atleast_2d, np.atleast_3d)
+def expand_dims_tangent(g, ans, x, axis=None):
+    return np.reshape(g, np.shape(ans))
+
+
+@adjoint(np.broadcast_to)
+def broadcast_to(g, ans, x, shape=None, subok=False):
+    return unbroadcast(g, x)
+
+
+@tangent(np.broadcast_to)
+def broadcast_to_tangent(g, ans, x, shape=None, subok=False):
+    return np.broadcast_to(g, np.shape(ans))
+
+
+@adjoint(np.tile)
+def tile(g, ans, x, reps=1):
+    return untile(g, x, reps)
+
+
+@tangent(np.tile)
+def tile_tangent(g, ans, x, reps=1):
+    return np.tile(g, reps)
+
+
+@adjoint(np.repeat, method="repeat")
+def repeat(g, ans, x, repeats=1, axis=None):
+    return unrepeat(g, x, repeats, axis)
+
+
+@tangent(np.repeat)
+def repeat_tangent(g, ans, x, repeats=1, axis=None):
+    return np.repeat(g, repeats, axis)
+
+
+@elementwise(np.flip)
+def flip(g, ans, x, axis=None):
+    return np.flip(g, axis)
+
+
+@elementwise(np.fliplr)
+def fliplr(g, ans, x):
+    return np.fliplr(g)
+
+
+@elementwise(np.flipud)
+def flipud(g, ans, x):
+    return np.flipud(g)
+
+
+@adjoint(np.roll)
+def roll(g, ans, x, shift=0, axis=None):
+    return np.roll(g, np.negative(shift), axis)
+
+
+@tangent(np.roll)
+def roll_tangent(g, ans, x, shift=0, axis=None):
+    return np.roll(g, shift, axis)
+
+
+@adjoint(np.pad)
+def pad(g, ans, x, pad_width=0, mode="constant", constant_values=0):
+    """mode='constant' only; the padding value is a constant (not differentiated)."""
+    return unpad(g, x, pad_width, mode)
+
+
+@tangent(np.pad)
+def pad_tangent(g, ans, x, pad_width=0, mode="constant", constant_values=0):
+    return np.pad(g, pad_width, mode=check_pad_mode(mode))
+
+
+@adjoint(np.diag)
+def diag(g, ans, v, k=0):
+    return diag_adjoint(g, v, k)
+
+
+@tangent(np.diag)
+def diag_tangent(g, ans, v, k=0):
+    return np.diag(g, k)
+
+
+@adjoint(np.diagonal, method="diagonal")
+def diagonal(g, ans, x, offset=0, axis1=0, axis2=1):
+    return diagonal_adjoint(g, x, offset, axis1, axis2)
+
+
+@tangent(np.diagonal)
+def diagonal_tangent(g, ans, x, offset=0, axis1=0, axis2=1):
+    return np.diagonal(g, offset, axis1, axis2)
+
+
+@elementwise(np.triu)
+def triu(g, ans, x, k=0):
+    return np.triu(g, k)
+
+
+@elementwise(np.tril)
+def tril(g, ans, x, k=0):
+    return np.tril(g, k)
+
+
+@adjoint(np.take, method="take")
+def take(g, ans, x, indices=None, axis=None, out=None, mode="raise"):
+    return take_adjoint(g, x, indices, axis)
+
+
+@tangent(np.take)
+def take_tangent(g, ans, x, indices=None, axis=None, out=None, mode="raise"):
+    return np.take(g, indices, axis)
+
+
+# ----- joining and splitting (list arguments get list adjoints) -----
+
+
+@adjoint(np.concatenate)
+def concatenate(g, ans, arrays, axis=0, out=None, dtype=None, casting="same_kind"):
+    return unconcatenate(g, arrays, axis)
+
+
+@tangent(np.concatenate)
+def concatenate_tangent(g, ans, arrays, axis=0, out=None, dtype=None, casting="same_kind"):
+    return np.concatenate(g, axis=axis)
+
+
+@adjoint(np.stack)
+def stack(g, ans, arrays, axis=0, out=None, dtype=None, casting="same_kind"):
+    return unstack_like(g, arrays, axis)
+
+
+@tangent(np.stack)
+def stack_tangent(g, ans, arrays, axis=0, out=None, dtype=None, casting="same_kind"):
+    return np.stack(g, axis=axis)
+
+
+@adjoint(np.hstack)
+def hstack(g, ans, tup, dtype=None, casting="same_kind"):
+    return unhstack(g, tup)
+
+
+@tangent(np.hstack)
+def hstack_tangent(g, ans, tup, dtype=None, casting="same_kind"):
+    return np.hstack(g)
+
+
+@adjoint(np.vstack)
+def vstack(g, ans, tup, dtype=None, casting="same_kind"):
+    return unvstack(g, tup)
+
+
+@tangent(np.vstack)
+def vstack_tangent(g, ans, tup, dtype=None, casting="same_kind"):
+    return np.vstack(g)
+
+
+@adjoint(np.split, np.array_split)
+def split(g, ans, x, indices_or_sections=1, axis=0):
+    """ans is a list of pieces; g a list of their adjoints (0.0 for unused pieces)."""
+    return unsplit(g, ans, axis)
+
+
+@tangent(np.split, np.array_split)
+def split_tangent(g, ans, x, indices_or_sections=1, axis=0):
+    return unconcatenate(g, ans, axis)
+
+
+# ----- conversions and copies -----
+
+
+@adjoint(np.array, np.asarray)
+def array(g, ans, x, dtype=None, copy=True, order="K"):
+    """np.array([a, b]) stacks: the list gets a list of adjoints."""
+    return unarray(g, x)
+
+
+@tangent(np.array, np.asarray)
+def array_tangent(g, ans, x, dtype=None, copy=True, order="K"):
+    return cast_tangent(np.array(g), ans)
+
+
+@adjoint(np.copy, method="copy")
+def copy(g, ans, x, order="K", subok=False):
+    return g
+
+
+@tangent(np.copy)
+def copy_tangent(g, ans, x, order="K", subok=False):
+    return np.copy(g)
+
+
+@adjoint(np.float64, np.float32, np.ndarray.astype, method="astype")
+def astype(g, ans, x, dtype=None, order="K", casting="unsafe", subok=True, copy=True):
+    """A change of floating dtype: the adjoint takes x's dtype back."""
+    return cast_like(g, x)
+
+
+@tangent(np.float64, np.float32, np.ndarray.astype)
+def astype_tangent(g, ans, x, dtype=None, order="K", casting="unsafe", subok=True, copy=True):
+    return cast_tangent(g, ans)
+
+
+@adjoint(np.ndarray.item, method="item")
+def item(g, ans, x, *index):
+    return unitem(g, x, index)
+
+
+@tangent(np.ndarray.item)
+def item_tangent_(g, ans, x, *index):
+    return item_tangent(g, index)
+
+
+# ----- products -----
+
+
+@adjoint(np.dot, method="dot")
 def dot(g, ans, x, y):
-    return matmul_adjoint_x(g, x, y), matmul_adjoint_y(g, x, y)
+    """N-D dot contracts x's last axis with y's second-to-last (a tensordot)."""
+    return product_adjoint_a(g, x, y, dot_axes(x, y)), product_adjoint_b(g, x, y, dot_axes(x, y))
 
 
-@tangent(np.dot, np.matmul)
+@tangent(np.dot)
 def dot_tangent(g, ans, x, y):
     return np.dot(g, y), np.dot(x, g)
 
 
-# ----- piecewise constant -----
+@adjoint(np.matmul)
+def matmul(g, ans, x, y):
+    return matmul_adjoint_x(g, x, y), matmul_adjoint_y(g, x, y)
 
-nondifferentiable(np.floor, np.ceil, np.round, np.rint, np.sign, np.argmax, np.argmin,
-                  np.argsort, np.isnan, np.isinf, np.isfinite, np.zeros, np.ones,
-                  np.zeros_like, np.ones_like, np.empty, np.empty_like, np.eye, np.identity,
-                  np.arange, np.linspace, np.full, np.full_like, np.shape, np.ndim, np.size,
-                  np.less, np.less_equal, np.greater, np.greater_equal, np.equal,
-                  np.not_equal, np.logical_and, np.logical_or, np.logical_not, np.any, np.all)
+
+@tangent(np.matmul)
+def matmul_tangent(g, ans, x, y):
+    return np.matmul(g, y), np.matmul(x, g)
+
+
+@adjoint(np.inner)
+def inner(g, ans, x, y):
+    return (product_adjoint_a(g, x, y, inner_axes(x, y)),
+            product_adjoint_b(g, x, y, inner_axes(x, y)))
+
+
+@tangent(np.inner)
+def inner_tangent(g, ans, x, y):
+    return np.inner(g, y), np.inner(x, g)
+
+
+@adjoint(np.vdot)
+def vdot(g, ans, x, y):
+    return np.reshape(g * y, np.shape(x)), np.reshape(g * x, np.shape(y))
+
+
+@tangent(np.vdot)
+def vdot_tangent(g, ans, x, y):
+    return np.vdot(g, y), np.vdot(x, g)
+
+
+@adjoint(np.outer)
+def outer(g, ans, x, y):
+    return outer_adjoint_a(g, x, y), outer_adjoint_b(g, x, y)
+
+
+@tangent(np.outer)
+def outer_tangent(g, ans, x, y):
+    return np.outer(g, y), np.outer(x, g)
+
+
+@adjoint(np.tensordot)
+def tensordot(g, ans, x, y, axes=2):
+    return tensordot_adjoint_a(g, x, y, axes), tensordot_adjoint_b(g, x, y, axes)
+
+
+@tangent(np.tensordot)
+def tensordot_tangent(g, ans, x, y, axes=2):
+    return np.tensordot(g, y, axes), np.tensordot(x, g, axes)
+
+
+@adjoint(np.einsum)
+def einsum(g, ans, subscripts, x, y):
+    """Two operands, no '...' and no index repeated within one operand."""
+    return 0, einsum_adjoint(g, subscripts, (x, y), 0), einsum_adjoint(g, subscripts, (x, y), 1)
+
+
+@tangent(np.einsum)
+def einsum_tangent(g, ans, subscripts, x, y):
+    return 0, np.einsum(subscripts, g, y), np.einsum(subscripts, x, g)
+
+
+@adjoint(np.kron)
+def kron(g, ans, x, y):
+    return kron_adjoint_a(g, x, y), kron_adjoint_b(g, x, y)
+
+
+@tangent(np.kron)
+def kron_tangent(g, ans, x, y):
+    return np.kron(g, y), np.kron(x, g)
+
+
+# ----- linear algebra -----
+
+
+@adjoint(np.linalg.solve)
+def solve(g, ans, a, b):
+    w = solve_transposed(g, a, b)
+    return solve_adjoint_a(w, ans, a, b), unbroadcast(w, b)
+
+
+@tangent(np.linalg.solve)
+def solve_tangent(g, ans, a, b):
+    return solve_tangent_a(g, ans, a, b), solve_tangent_b(g, a, b)
+
+
+@adjoint(np.linalg.inv)
+def inv(g, ans, a):
+    return -mT(ans) @ g @ mT(ans)
+
+
+@tangent(np.linalg.inv)
+def inv_tangent(g, ans, a):
+    return -ans @ g @ ans
+
+
+@adjoint(np.linalg.det)
+def det(g, ans, a):
+    return det_adjoint(g, ans, a)
+
+
+@tangent(np.linalg.det)
+def det_tangent_(g, ans, a):
+    return det_tangent(g, ans, a)
+
+
+@adjoint(np.linalg.slogdet)
+def slogdet(g, ans, a):
+    """ans = (sign, logabsdet); only logabsdet has a derivative."""
+    return slogdet_adjoint(g, a)
+
+
+@tangent(np.linalg.slogdet)
+def slogdet_tangent_(g, ans, a):
+    return slogdet_tangent(g, ans, a)
+
+
+@adjoint(np.linalg.cholesky)
+def cholesky(g, ans, a):
+    """NumPy reads only a's lower triangle, so the adjoint lives there."""
+    return cholesky_adjoint(g, ans)
+
+
+@tangent(np.linalg.cholesky)
+def cholesky_tangent_(g, ans, a):
+    return cholesky_tangent(g, ans)
+
+
+# ----- piecewise constant and constant-valued -----
+
+nondifferentiable(
+    # rounding and signs
+    np.floor, np.ceil, np.round, np.around, np.rint, np.trunc, np.fix, np.sign, np.signbit,
+    np.heaviside, np.floor_divide,
+    # indices and counts
+    np.argmax, np.argmin, np.argsort, np.argwhere, np.nonzero, np.flatnonzero,
+    np.count_nonzero, np.searchsorted, np.digitize,
+    # predicates and comparisons
+    np.isnan, np.isinf, np.isfinite, np.isclose, np.allclose, np.array_equal,
+    np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal,
+    np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.any, np.all,
+    # constructors whose value does not depend on an input's value
+    np.zeros, np.ones, np.zeros_like, np.ones_like, np.empty, np.empty_like, np.eye,
+    np.identity, np.arange, np.linspace, np.logspace, np.geomspace, np.full, np.full_like,
+    np.tri, np.diag_indices, np.tril_indices, np.triu_indices, np.indices,
+    # shapes
+    np.shape, np.ndim, np.size)
 zero_method("shape", "ndim", "size", "dtype", "argmax", "argmin", "argsort", "astype_int",
-            "nonzero", "any", "all")
+            "nonzero", "any", "all", "round", "searchsorted")

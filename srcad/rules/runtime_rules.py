@@ -83,4 +83,5 @@ def matmul_adjoint_y_tangent(g, ans, gy, x, y):
 
 
 # generated code builds index objects and iterates backwards
-nondifferentiable(runtime.zeros_like_grad, runtime.reduced_size, slice, reversed)
+nondifferentiable(runtime.zeros_like_grad, runtime.reduced_size, runtime.keys_of, slice,
+                  reversed)
