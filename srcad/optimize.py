@@ -4,6 +4,7 @@
 - `fold_zero_accumulate`: `vbar_3 = 0.0` then `vbar_3 = vbar_3 + e` -> `vbar_3 = e`
 - `fold_identities`: `e * 1.0`, `e + 0.0`, `-(-e)` -> `e`
 - `eliminate_dead_code`: drop pure assignments whose names are never read
+- `eliminate_dead_stores`: drop top-level assignments that no later statement reads
 """
 import gast
 
@@ -169,6 +170,10 @@ def eliminate_dead_code(tree):
                 changed = True
                 continue
             keep.append(stmt)
+        # a line comment left with no statement under it goes too
+        keep = [s for k, s in enumerate(keep)
+                if not (is_comment(s) and s.value.value.startswith("# line")
+                        and (k + 1 == len(keep) or is_comment(keep[k + 1])))]
         if len(keep) != len(block):
             if not any(not is_comment(s) for s in keep):
                 keep.append(gast.Pass())
@@ -176,4 +181,27 @@ def eliminate_dead_code(tree):
     return tree, changed
 
 
-PASSES = (fold_zero_accumulate, fold_identities, eliminate_dead_code)
+def eliminate_dead_stores(tree):
+    """Top-level assignments that no later statement reads (they run once, so this is exact).
+
+        vbar_1 = 0.0        <- nothing after it reads vbar_1
+        return vbar_0
+    """
+    body = tree.body
+    later = set()
+    keep = []
+    changed = False
+    for stmt in reversed(body):
+        name = _assigned_name(stmt)
+        if name is not None and name not in later and _pure(stmt.value):
+            changed = True
+            continue
+        keep.append(stmt)
+        later |= {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)
+                  and isinstance(n.ctx, gast.Load)}
+    if changed:
+        body[:] = list(reversed(keep))
+    return tree, changed
+
+
+PASSES = (fold_zero_accumulate, fold_identities, eliminate_dead_code, eliminate_dead_stores)

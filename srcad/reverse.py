@@ -241,9 +241,21 @@ class Reverse:
         return self.__dict__.setdefault("_loop_counted", {})
 
     def _reverse_block(self, block):
+        """Adjoints of a block, last statement first, under the comments of their lines."""
         out = []
+        line = None
         for stmt in reversed(block):
-            out.extend(self._reverse_stmt(stmt))
+            fragment = self._reverse_stmt(stmt)
+            node = self.ir.origin.get(id(stmt))
+            here = getattr(node, "lineno", None)
+            if fragment and here is not None and here != line \
+                    and not isinstance(stmt, (gast.If, gast.For, gast.While)):
+                text = self.ir.source.line_text(node)
+                out.append(T.comment(f"line {self.ir.source.file_line(node)}: {text}"))
+                line = here
+            elif fragment and isinstance(stmt, (gast.If, gast.For, gast.While)):
+                line = None
+            out.extend(fragment)
         return out
 
     def _reverse_stmt(self, stmt):

@@ -423,14 +423,25 @@ def prod_tangent(g, ans, x, axis=None, dtype=None, out=None, keepdims=False):
     return np.sum(g * prod_others(x, axis), axis=axis, keepdims=keepdims)
 
 
-@adjoint(np.max, np.amax, np.min, np.amin, method=("max", "min"))
+@adjoint(np.max, np.amax, method="max")
 def max_(g, ans, x, axis=None, out=None, keepdims=False):
     """Ties split the gradient evenly between the tied elements (as JAX)."""
     return expand_to(g, x, axis, keepdims) * chooser_weights(x, ans, axis, keepdims)
 
 
-@tangent(np.max, np.amax, np.min, np.amin)
+@tangent(np.max, np.amax)
 def max_tangent(g, ans, x, axis=None, out=None, keepdims=False):
+    return np.sum(g * chooser_weights(x, ans, axis, keepdims), axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.min, np.amin, method="min")
+def min_(g, ans, x, axis=None, out=None, keepdims=False):
+    """Ties split the gradient evenly between the tied elements (as JAX)."""
+    return expand_to(g, x, axis, keepdims) * chooser_weights(x, ans, axis, keepdims)
+
+
+@tangent(np.min, np.amin)
+def min_tangent(g, ans, x, axis=None, out=None, keepdims=False):
     return np.sum(g * chooser_weights(x, ans, axis, keepdims), axis=axis, keepdims=keepdims)
 
 
@@ -590,13 +601,13 @@ def moveaxis_tangent(g, ans, x, source=0, destination=0):
     return np.moveaxis(g, source, destination)
 
 
-@adjoint(np.expand_dims, np.squeeze, np.atleast_1d, np.atleast_2d, np.atleast_3d,
+@adjoint(np.squeeze, np.expand_dims, np.atleast_1d, np.atleast_2d, np.atleast_3d,
          method="squeeze")
 def expand_dims(g, ans, x, axis=None):
     return np.reshape(g, np.shape(x))
 
 
-@tangent(np.expand_dims, np.squeeze, np.atleast_1d, np.atleast_2d, np.atleast_3d)
+@tangent(np.squeeze, np.expand_dims, np.atleast_1d, np.atleast_2d, np.atleast_3d)
 def expand_dims_tangent(g, ans, x, axis=None):
     return np.reshape(g, np.shape(ans))
 
@@ -785,13 +796,13 @@ def copy_tangent(g, ans, x, order="K", subok=False):
     return np.copy(g)
 
 
-@adjoint(np.float64, np.float32, np.ndarray.astype, method="astype")
+@adjoint(np.ndarray.astype, np.float64, np.float32, method="astype")
 def astype(g, ans, x, dtype=None, order="K", casting="unsafe", subok=True, copy=True):
     """A change of floating dtype: the adjoint takes x's dtype back."""
     return cast_like(g, x)
 
 
-@tangent(np.float64, np.float32, np.ndarray.astype)
+@tangent(np.ndarray.astype, np.float64, np.float32)
 def astype_tangent(g, ans, x, dtype=None, order="K", casting="unsafe", subok=True, copy=True):
     return cast_tangent(g, ans)
 
