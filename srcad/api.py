@@ -5,7 +5,6 @@ This is the one place where the pipeline order appears::
     source -> normalise -> structure jumps -> differentiate -> Python source -> load
 """
 import copy
-import functools
 import inspect
 import numbers
 
@@ -144,8 +143,7 @@ def _closure(tree, ir, callees):
 
 
 def _names(tree):
-    import gast
-    return {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}
+    return T.names_read(tree)
 
 
 # ----- argument handling -----

@@ -23,11 +23,13 @@ def to_source(node):
 
 def _fill_empty_blocks(tree):
     """A block holding only comments still needs a statement: add `pass`."""
-    for child in gast.walk(tree):
-        for field in ("body", "orelse"):
-            block = getattr(child, field, None)
-            if isinstance(block, list) and block and all(is_comment(s) for s in block):
+    for field in ("body", "orelse"):
+        block = getattr(tree, field, None)
+        if isinstance(block, list):
+            if block and all(is_comment(s) for s in block):
                 block.append(gast.Pass())
+            for stmt in block:
+                _fill_empty_blocks(stmt)
 
 
 _counter = [0]

@@ -36,7 +36,7 @@ class Forward:
 
     def build(self):
         ir = self.ir
-        args = copy.deepcopy(ir.args)
+        args = T.clone(ir.args)
         for k in self.wrt:
             param = T.name(dot(ir.inputs[k]))
             param.ctx = gast.Param()
@@ -106,12 +106,12 @@ class Forward:
         if kind == "copy":
             return [stmt, T.assign(dot(target), T.name(dot(op.args[0].id)))]
         if kind == "getitem":
-            index = copy.deepcopy(op.args["index"])
+            index = T.clone(op.args["index"])
             part = gast.Subscript(value=T.name(dot(op.args["value"].id)), slice=index,
                                   ctx=gast.Load())
             return [stmt, T.assign(dot(target), part)]
         if kind == "setitem":
-            index = T.index_expr(copy.deepcopy(stmt.targets[0].slice))
+            index = T.index_expr(T.clone(stmt.targets[0].slice))
             value = self._tangent_of(op.args["value"])
             call = T.call("set_at", [T.name(dot(target)), T.name(target), index, value])
             return [stmt, T.assign(dot(target), call)]
@@ -120,7 +120,7 @@ class Forward:
             grown = gast.BinOp(left=T.name(dot(target)), op=gast.Add(), right=item)
             return [stmt, T.assign(dot(target), grown)]
         if kind == "pack":
-            value = copy.deepcopy(stmt.value)
+            value = T.clone(stmt.value)
             if isinstance(value, gast.Dict):
                 value.values = [self._tangent_of(v) for v in value.values]
             else:
@@ -177,7 +177,7 @@ class Forward:
         kinds = tuple("scalar" if isinstance(a, gast.Name) and a.id in self.scalar else "other"
                       for a in op.args.values())
         name, tangent_params = self.derive_callee(op.callee, tuple(active), tuple(op.args), kinds)
-        call = copy.deepcopy(op.stmt.value)
+        call = T.clone(op.stmt.value)
         call.func = T.name(name)
         for p, tp in zip(active, tangent_params):
             call.keywords.append(gast.keyword(arg=tp, value=T.name(dot(op.args[p].id))))

@@ -15,8 +15,6 @@ sweep can then replay a block knowing exactly which statements ran::
 A `return` inside a loop sets the output and a flag and breaks; after the
 loop, `if flag:` returns (or breaks out of the enclosing loop).
 """
-import copy
-
 import gast
 
 from . import template as T
@@ -153,7 +151,7 @@ def _has_code(block):
 
 def _clone(ir, block):
     """A deep copy of `block` that keeps the statements' origins (for error messages)."""
-    clone = copy.deepcopy(block)
+    clone = T.clone(block)
     for old, new in zip(_walk_all(block), _walk_all(clone)):
         if id(old) in ir.origin:
             ir.origin[id(new)] = ir.origin[id(old)]

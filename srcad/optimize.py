@@ -8,7 +8,7 @@
 """
 import gast
 
-from .template import is_comment
+from .template import is_comment, names_read
 
 _IMPURE_METHODS = {"append", "pop"}
 
@@ -25,11 +25,13 @@ def optimize(tree):
 
 
 def _blocks(tree):
-    for node in gast.walk(tree):
-        for field in ("body", "orelse"):
-            block = getattr(node, field, None)
-            if isinstance(block, list):
-                yield block
+    """Every statement list in `tree` (function body, branches, loop bodies)."""
+    for field in ("body", "orelse"):
+        block = getattr(tree, field, None)
+        if isinstance(block, list):
+            yield block
+            for stmt in block:
+                yield from _blocks(stmt)
 
 
 def _assigned_name(stmt):
@@ -40,8 +42,7 @@ def _assigned_name(stmt):
 
 
 def _reads(node, name):
-    return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)
-               for n in gast.walk(node))
+    return name in names_read(node)
 
 
 def _is_zero(node):
@@ -158,27 +159,70 @@ def _known_pure(func):
 
 
 def eliminate_dead_code(tree):
-    """Remove pure assignments to names that nothing reads (iterated by `optimize`)."""
-    reads = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)
-             and isinstance(n.ctx, gast.Load)}
-    changed = False
+    """Remove pure assignments to names that nothing reads, and what only they read."""
+    counts = {}
     for block in _blocks(tree):
-        keep = []
         for stmt in block:
-            name = _assigned_name(stmt)
-            if name is not None and name not in reads and _pure(stmt.value):
-                changed = True
-                continue
-            keep.append(stmt)
-        # a line comment left with no statement under it goes too
-        keep = [s for k, s in enumerate(keep)
-                if not (is_comment(s) and s.value.value.startswith("# line")
-                        and (k + 1 == len(keep) or is_comment(keep[k + 1])))]
-        if len(keep) != len(block):
-            if not any(not is_comment(s) for s in keep):
-                keep.append(gast.Pass())
-            block[:] = keep
+            if not isinstance(stmt, (gast.If, gast.For, gast.While)):
+                for n in _loads(stmt):
+                    counts[n] = counts.get(n, 0) + 1
+            else:
+                for n in _loads(_header(stmt)):
+                    counts[n] = counts.get(n, 0) + 1
+    changed = False
+    again = True
+    while again:
+        again = False
+        for block in _blocks(tree):
+            keep = []
+            for stmt in block:
+                name = _assigned_name(stmt)
+                if name is not None and not counts.get(name) and _pure(stmt.value):
+                    for n in _loads(stmt.value):
+                        counts[n] -= 1
+                    changed = again = True
+                    continue
+                keep.append(stmt)
+            if len(keep) != len(block):
+                block[:] = keep
+    if changed:
+        for block in _blocks(tree):
+            _drop_orphan_comments(block)
     return tree, changed
+
+
+def _loads(node):
+    """Name ids loaded in `node`, with repeats (a list)."""
+    out = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, gast.Name):
+            if isinstance(item.ctx, gast.Load):
+                out.append(item.id)
+        elif isinstance(item, gast.AST):
+            for field in item._fields:
+                child = getattr(item, field, None)
+                if isinstance(child, (list, gast.AST)):
+                    stack.append(child)
+    return out
+
+
+def _header(stmt):
+    """The parts of a compound statement outside its blocks (test, iterable)."""
+    return [getattr(stmt, f) for f in ("test", "iter", "target") if hasattr(stmt, f)]
+
+
+def _drop_orphan_comments(block):
+    """A line comment left with no statement under it goes; an emptied block gets `pass`."""
+    keep = [s for k, s in enumerate(block)
+            if not (is_comment(s) and s.value.value.startswith("# line")
+                    and (k + 1 == len(block) or is_comment(block[k + 1])))]
+    if not any(not is_comment(s) for s in keep):
+        keep.append(gast.Pass())
+    block[:] = keep
 
 
 def eliminate_dead_stores(tree):
@@ -197,8 +241,7 @@ def eliminate_dead_stores(tree):
             changed = True
             continue
         keep.append(stmt)
-        later |= {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)
-                  and isinstance(n.ctx, gast.Load)}
+        names_read(stmt, later)
     if changed:
         body[:] = list(reversed(keep))
     return tree, changed

@@ -19,7 +19,7 @@ import copy
 import gast
 
 from . import template as T
-from .analysis import activity, classify, scalars, structures, walk_block
+from .analysis import activity, classify, scalars, structures
 from .errors import UnsupportedError
 
 STACK = "_stack"
@@ -81,6 +81,8 @@ class Reverse:
         self.needs_init = {n for n in self.active if n not in self.clean and n != self.output}
         self.callees = {}                 # closure name -> derivative function
         self.temp = 0
+        self._fragments = {}              # id(stmt) -> adjoint statements (built once)
+        self._assigns = {}
 
     # ----- facts -----
 
@@ -115,8 +117,7 @@ class Reverse:
         self.saved = {n for n in self.sites.defs
                       if self.sites.multiply_assigned(n) and n not in self.sites.counters}
         reverse = self._reverse_sweep()
-        reads = {n.id for s in reverse for n in gast.walk(s)
-                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+        reads = T.names_read(reverse)
         self.saved &= reads
         reverse = self._reverse_sweep()
         forward = self._forward_block(self.ir.body[:-1])
@@ -138,7 +139,7 @@ class Reverse:
 
     def _function(self, forward, reverse):
         ir = self.ir
-        args = copy.deepcopy(ir.args)
+        args = T.clone(ir.args)
         seed = T.name(bar(self.output))
         seed.ctx = gast.Param()
         if args.kwonlyargs:
@@ -197,7 +198,7 @@ class Reverse:
         if op is not None and op.target in self.saved:
             if op.kind == "setitem":
                 index = stmt.targets[0].slice
-                old = gast.Subscript(value=T.name(op.target), slice=copy.deepcopy(index),
+                old = gast.Subscript(value=T.name(op.target), slice=T.clone(index),
                                      ctx=gast.Load())
                 if op.target not in self.struct:
                     old = T.call("np.copy", [old])
@@ -270,10 +271,18 @@ class Reverse:
             return []
         out = []
         if op.target in self.active:
-            out.extend(self._adjoint(op))
+            # both sweeps of `build` produce the same adjoints: make them once
+            fragment = self._fragments.get(id(stmt))
+            if fragment is None:
+                before = set(self.assigned)
+                fragment = self._fragments[id(stmt)] = self._adjoint(op)
+                self._assigns[id(stmt)] = self.assigned - before
+            else:
+                self.assigned |= self._assigns.get(id(stmt), set())
+            out.extend(fragment)
         if op.target in self.saved:
             if op.kind == "setitem":
-                index = copy.deepcopy(stmt.targets[0].slice)
+                index = T.clone(stmt.targets[0].slice)
                 target = gast.Subscript(value=T.name(op.target), slice=index, ctx=gast.Store())
                 out.append(T.assign(target, self._pop()))
             elif op.kind == "append":
@@ -357,7 +366,7 @@ class Reverse:
             value = op.args["value"]
             if not self._active_atom(value):
                 return []
-            index = copy.deepcopy(op.args["index"])
+            index = T.clone(op.args["index"])
             call = T.call("add_at", [T.name(bar(value.id)), T.name(value.id), T.index_expr(index), g])
             return [T.assign(bar(value.id), call)]
         if kind == "setitem":
@@ -376,7 +385,7 @@ class Reverse:
             keys = op.stmt.value.keys if isinstance(op.stmt.value, gast.Dict) else None
             for k, atom in op.args.items():
                 if self._active_atom(atom):
-                    key = copy.deepcopy(keys[k]) if keys else T.constant(k)
+                    key = T.clone(keys[k]) if keys else T.constant(k)
                     part = gast.Subscript(value=g, slice=key, ctx=gast.Load())
                     out.append(self.accumulate(atom.id, part))
             return out
@@ -393,14 +402,14 @@ class Reverse:
         out = []
         value = op.args["value"]
         index = op.stmt.targets[0].slice
-        part = gast.Subscript(value=T.name(bar(op.target)), slice=copy.deepcopy(index),
+        part = gast.Subscript(value=T.name(bar(op.target)), slice=T.clone(index),
                               ctx=gast.Load())
         if self._active_atom(value):
             if op.target not in self.struct and value.id not in self.scalar:
                 part = T.call("unbroadcast", [part, T.name(value.id)])
             out.append(self.accumulate(value.id, part))
         zero = T.call("set_at", [T.name(bar(op.target)), T.name(op.target),
-                                 T.index_expr(copy.deepcopy(index)), T.constant(0.0)])
+                                 T.index_expr(T.clone(index)), T.constant(0.0)])
         out.append(T.assign(bar(op.target), zero))
         return out
 
@@ -442,6 +451,8 @@ class Reverse:
     def simplify(self, expr, target):
         """Drop unbroadcast/broadcast_like where both shapes are known to be ()."""
         scalar = self.scalar
+        if target not in scalar:
+            return expr
 
         def is_scalar(node):
             if isinstance(node, gast.Constant):
@@ -468,7 +479,7 @@ class Reverse:
         kinds = tuple(self.kind_of(a) for a in op.args.values())
         closure_name, seed = self.derive_callee(op.callee, tuple(active), tuple(op.args), kinds)
         self.callees[closure_name] = True
-        call = copy.deepcopy(op.stmt.value)
+        call = T.clone(op.stmt.value)
         call.func = T.name(closure_name)
         call.keywords.append(gast.keyword(arg=seed, value=g))
         if len(active) == 1:
@@ -499,14 +510,14 @@ def _before_jumps(block, push):
         return
     last = block[-1]
     if isinstance(last, (gast.Break, gast.Continue)):
-        block.insert(len(block) - 1, copy.deepcopy(push))
+        block.insert(len(block) - 1, T.clone(push))
     elif isinstance(last, gast.If) and _may_jump(last):
         _before_jumps(last.body, push)
         if not last.orelse:
             last.orelse = []
         _before_jumps(last.orelse, push)
     else:
-        block.append(copy.deepcopy(push))
+        block.append(T.clone(push))
 
 
 def _may_jump(stmt):

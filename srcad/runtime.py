@@ -213,7 +213,8 @@ def clip_masks(x, lo, hi):
     shape = np.broadcast_shapes(np.shape(x), np.shape(lo) if lo is not None else (),
                                 np.shape(hi) if hi is not None else ())
     dtype = float_dtype(x, *[b for b in (lo, hi) if b is not None])
-    high = np.zeros(shape, bool) if hi is None else np.broadcast_to(np.greater(x, hi), shape)
+    raised = x if lo is None else np.maximum(x, lo)       # NumPy: minimum(maximum(x, lo), hi)
+    high = np.zeros(shape, bool) if hi is None else np.broadcast_to(np.greater(raised, hi), shape)
     low = np.zeros(shape, bool) if lo is None else np.broadcast_to(np.less(x, lo), shape)
     low = low & ~high
     inside = ~(low | high)
@@ -232,6 +233,14 @@ def sinc_derivative(x):
     safe = np.where(x == 0, 1.0, x)
     return np.where(x == 0, 0.0, (np.cos(np.pi * safe) - np.sinc(safe)) / safe).astype(
         float_dtype(x))[()]
+
+
+def spread(g, x, axis=None, keepdims=False):
+    """expand_to, keeping x's floating dtype when g is a Python number (the float seed)."""
+    out = expand_to(g, x, axis, keepdims)
+    if isinstance(g, (int, float)):
+        return out.astype(float_dtype(x))
+    return out
 
 
 def _axes(axis, ndim):
@@ -397,11 +406,11 @@ def _matrix_norm_weights(x, ans, ord, axis, keepdims):
 # ----- shape operations -----
 
 
-def inverse_axes(axes):
+def inverse_axes(axes, x):
     """The permutation that undoes np.transpose(x, axes) (None stays None)."""
     if axes is None:
         return None
-    return tuple(int(a) for a in np.argsort(axes))
+    return tuple(int(a) for a in np.argsort([a % np.ndim(x) for a in axes]))
 
 
 def method_axes(axes):
@@ -834,7 +843,7 @@ def sum_tangent(t, xs):
 
 
 HELPERS = HELPERS + (
-    float_dtype, cast_like, cast_tangent, balanced_weight, fmax_weight, clip_masks, safe_log,
+    float_dtype, spread, cast_like, cast_tangent, balanced_weight, fmax_weight, clip_masks, safe_log,
     sinc_derivative, _axes, chooser_weights, prod_others, var_weights, cumsum_adjoint,
     _cumprod_replaced, cumprod_adjoint, cumprod_tangent, _norm_is_matrix, norm_weights,
     _matrix_norm_weights, inverse_axes, method_axes, method_shape, permute_axes,
