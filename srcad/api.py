@@ -258,15 +258,32 @@ class Derivative(_Transformed):
         self.with_value = with_value
         self.check_scalar = check_scalar
         self._checked = set()
+        self._fast = {}       # scalar argument types -> generated function (no checks left)
         super().__init__(fn, wrt, name)
 
     def __call__(self, *args, **kwargs):
+        # fast path: argument types seen before, floats needing no promotion
+        if not kwargs:
+            fast = self._fast.get(tuple(map(type, args)))
+            if fast is not None:
+                return fast(*args)
         args = _promote(args, self.wrt)
         compiled = self.compiled(args)
         self._last = compiled
         if self.check_scalar and not self.with_value:
             self._check_output(compiled, args, kwargs)
-        result = compiled.function(*args, **kwargs)
+        if not kwargs and self._plain(args):
+            self._fast[tuple(map(type, args))] = compiled.function
+        return self._finish(compiled.function(*args, **kwargs))
+
+    def _plain(self, args):
+        """Whether calls with these argument types can skip promotion and checks."""
+        scalars = (float, np.float64, int, bool, type(None))
+        return not self.with_value and (self.single or len(self.wrt) > 1) and all(
+            type(a) in scalars and (type(a) not in (int, bool) or k not in self.wrt)
+            for k, a in enumerate(args))
+
+    def _finish(self, result):
         if self.with_value:
             value, grads = result
             if self.check_scalar and np.ndim(value) != 0:
