@@ -217,6 +217,8 @@ def _header(stmt):
 
 def _drop_orphan_comments(block):
     """A line comment left with no statement under it goes; an emptied block gets `pass`."""
+    if not block:
+        return
     keep = [s for k, s in enumerate(block)
             if not (is_comment(s) and s.value.value.startswith("# line")
                     and (k + 1 == len(block) or is_comment(block[k + 1])))]
