@@ -1,0 +1,85 @@
+"""Each optimisation pass keeps every derivative of the program corpus unchanged, and the
+optimised derivative of the reference function has no statement whose result is unused."""
+import gast
+import numpy as np
+import pytest
+
+import srcad
+from srcad import optimize as passes
+from srcad.template import is_comment, quote
+from srcad.codegen import to_source
+from programs import CASES
+from test_modes import leaves
+
+
+def gradient(f, args, wrt):
+    srcad.api._DERIVED.clear()
+    return leaves(srcad.grad(f, wrt=wrt if isinstance(wrt, tuple) else (wrt,))(*args))
+
+
+@pytest.mark.parametrize("step", passes.PASSES, ids=[p.__name__ for p in passes.PASSES])
+def test_pass_preserves_every_derivative(step, monkeypatch):
+    """The derivative with only this pass, and with every pass but this one, equals the
+    unoptimised derivative on every program of the corpus."""
+    every = passes.PASSES
+    for name, f, args, wrt in CASES:
+        monkeypatch.setattr(passes, "PASSES", ())
+        reference = gradient(f, args, wrt)
+        for subset in ((step,), tuple(p for p in every if p is not step)):
+            monkeypatch.setattr(passes, "PASSES", subset)
+            for a, b in zip(reference, gradient(f, args, wrt)):
+                np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-13, err_msg=name)
+
+
+@pytest.mark.parametrize("name, f, args, wrt", CASES, ids=[c[0] for c in CASES])
+def test_unoptimised_form_gives_the_same_derivative(name, f, args, wrt):
+    wrt_t = wrt if isinstance(wrt, tuple) else (wrt,)
+    fast = leaves(srcad.grad(f, wrt=wrt_t)(*args))
+    raw = leaves(srcad.grad(f, wrt=wrt_t, optimize=False)(*args))
+    for a, b in zip(fast, raw):
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-13)
+
+
+def test_reference_function_has_no_unused_statement():
+    f = CASES[0][1]
+    df = srcad.grad(f, wrt=(0, 1))
+    df(2.0, 5.0)
+    tree = gast.parse(df.source).body[0]
+    body = tree.body
+    for k, stmt in enumerate(body):
+        if isinstance(stmt, gast.Assign):
+            name = stmt.targets[0].id
+            later = gast.Module(body=body[k + 1:], type_ignores=[])
+            reads = {n.id for n in gast.walk(later) if isinstance(n, gast.Name)
+                     and isinstance(n.ctx, gast.Load)}
+            assert name in reads, f"{name} is assigned but never used"
+
+
+def run_pass(step, src):
+    tree = gast.FunctionDef(name="f", args=quote("def f(): pass")[0].args, body=quote(src),
+                            decorator_list=[], returns=None, type_comment=None)
+    tree, changed = step(tree)
+    return changed, to_source(tree).split("\n", 1)[1]
+
+
+@pytest.mark.parametrize("step, before, after", [
+    (passes.fold_zero_accumulate, "vbar_2 = 0.0\nvbar_2 = vbar_2 + -vbar_3\nreturn vbar_2",
+     "vbar_2 = -vbar_3\nreturn vbar_2"),
+    (passes.fold_zero_accumulate, "vbar_2 = zeros_like_grad(v_2)\nvbar_1 = vbar_0\n"
+     "vbar_2 = add_grad(vbar_2, g)\nreturn vbar_2",
+     "vbar_1 = vbar_0\nvbar_2 = g\nreturn vbar_2"),
+    (passes.fold_zero_accumulate, "vbar_2 = 0.0\nvbar_1 = vbar_2 * 3\nvbar_2 = vbar_2 + g\n"
+     "return vbar_1, vbar_2", None),
+    (passes.fold_identities, "y = x * 1.0 + 0.0\nz = -(-y)\nreturn z", "y = x\nz = y\nreturn z"),
+    (passes.eliminate_dead_code, "a = np.sin(x)\nb = a * 2\nc = x + 1\nreturn c",
+     "c = x + 1\nreturn c"),
+    (passes.eliminate_dead_code, "a = _stack.pop()\nreturn x", None),
+    (passes.eliminate_dead_stores, "a = 1.0\nfor i in range(3):\n    a = a + i\na = 0.0\n"
+     "return x", "a = 1.0\nfor i in range(3):\n    a = a + i\nreturn x"),
+])
+def test_pass_before_and_after(step, before, after):
+    changed, text = run_pass(step, before)
+    expected = after if after is not None else before
+    assert changed == (after is not None)
+    assert [l.strip() for l in text.strip().splitlines()] == \
+        [l.strip() for l in expected.strip().splitlines()]
