@@ -3,24 +3,31 @@
 
 - `fold_zero_accumulate`: `vbar_3 = 0.0` then `vbar_3 = vbar_3 + e` -> `vbar_3 = e`
 - `fold_identities`: `e * 1.0`, `e + 0.0`, `-(-e)` -> `e`
+- `propagate_copies`: `a = b; ... a ...` -> `... b ...` (a, b assigned once)
 - `eliminate_dead_code`: drop pure assignments whose names are never read
 - `eliminate_dead_stores`: drop top-level assignments that no later statement reads
 """
 import gast
 
-from .template import is_comment, names_read
+from .template import clone, is_comment, names_read
 
 _IMPURE_METHODS = {"append", "pop"}
 
 
 def optimize(tree):
-    """Run every pass until none changes anything; returns the tree."""
+    """Run every pass until none changes anything; returns a new tree (the passes edit
+    in place, and the derivative shares statements with the cached IR)."""
+    tree = clone(tree)
     changed = True
     while changed:
         changed = False
         for step in PASSES:
             tree, did = step(tree)
             changed |= did
+    for block in _blocks(tree):
+        for stmt in block:
+            if isinstance(stmt, (gast.If, gast.For, gast.While)) and not stmt.body:
+                stmt.body.append(gast.Pass())
     return tree
 
 
@@ -249,4 +256,56 @@ def eliminate_dead_stores(tree):
     return tree, changed
 
 
-PASSES = (fold_zero_accumulate, fold_identities, eliminate_dead_code, eliminate_dead_stores)
+def propagate_copies(tree):
+    """`a = b` with a and b assigned once: later reads of a read b, the copy goes.
+
+        vbar_3 = vbar_5                 vbar_m1 = vbar_5 * v_0
+        vbar_m1 = vbar_3 * v_0    ->
+
+    Only when every read of a follows the copy in its block and b is not assigned there;
+    the inputs' bindings (`v_m1 = x1`) stay, they name the trace.
+    """
+    stores = {}
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+            stores[node.id] = stores.get(node.id, 0) + 1
+    params = {a.id for a in tree.args.args + tree.args.kwonlyargs}
+    total = {}
+    for n in _loads(tree.body):
+        total[n] = total.get(n, 0) + 1
+    changed = False
+    for block in _blocks(tree):
+        k = 0
+        while k < len(block):
+            stmt = block[k]
+            a = _assigned_name(stmt)
+            if a is not None and isinstance(stmt.value, gast.Name) and a not in params \
+                    and stmt.value.id not in params \
+                    and stores.get(a) == 1 and stores.get(stmt.value.id, 0) <= 1:
+                b = stmt.value.id
+                rest = block[k + 1:]
+                later = _loads(rest)
+                if later.count(a) == total.get(a, 0) and not _stores(rest, b):
+                    _rename_loads(rest, a, b)
+                    total[b] = total.get(b, 0) + total.pop(a, 0) - 1
+                    del block[k]
+                    changed = True
+                    continue
+            k += 1
+    return tree, changed
+
+
+def _stores(node, name):
+    return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Store)
+               for stmt in node for n in gast.walk(stmt))
+
+
+def _rename_loads(stmts, old, new):
+    for stmt in stmts:
+        for n in gast.walk(stmt):
+            if isinstance(n, gast.Name) and n.id == old and isinstance(n.ctx, gast.Load):
+                n.id = new
+
+
+PASSES = (fold_zero_accumulate, fold_identities, propagate_copies, eliminate_dead_code,
+          eliminate_dead_stores)

@@ -71,6 +71,10 @@ def run_pass(step, src):
     (passes.fold_zero_accumulate, "vbar_2 = 0.0\nvbar_1 = vbar_2 * 3\nvbar_2 = vbar_2 + g\n"
      "return vbar_1, vbar_2", None),
     (passes.fold_identities, "y = x * 1.0 + 0.0\nz = -(-y)\nreturn z", "y = x\nz = y\nreturn z"),
+    (passes.propagate_copies, "vbar_3 = vbar_5\nvbar_m1 = vbar_3 * v_0\nreturn vbar_m1",
+     "vbar_m1 = vbar_5 * v_0\nreturn vbar_m1"),
+    (passes.propagate_copies, "b = x * 2\nfor i in range(3):\n    c = a\n    b = b + c\n"
+     "    a = b\nreturn a", None),
     (passes.eliminate_dead_code, "a = np.sin(x)\nb = a * 2\nc = x + 1\nreturn c",
      "c = x + 1\nreturn c"),
     (passes.eliminate_dead_code, "a = _stack.pop()\nreturn x", None),
