@@ -12,6 +12,7 @@ import operator
 import types
 
 import gast
+import numpy as np
 
 from . import rules, runtime
 from . import template as T
@@ -154,8 +155,9 @@ def _call_op(ir, stmt, name, call, mode):
     rule = rules.lookup(primal)
     if rule is not None:
         return _bind(ir, stmt, name, rule, args, keywords, mode)
-    if isinstance(primal, types.FunctionType) and primal.__module__ != "numpy" \
-            and not primal.__module__.startswith("numpy."):
+    module = getattr(primal, "__module__", None) or ""
+    if isinstance(primal, types.FunctionType) and module != "numpy" \
+            and not module.startswith("numpy."):
         op = Op(stmt, "call", name, callee=primal)
         try:
             bound = inspect.signature(primal).bind(*args, **dict(keywords))
@@ -270,8 +272,6 @@ def activity(ir, ops, wrt, output):
 
 # ----- kinds of values -----
 
-SCALAR_FUNCS = ("math.", "builtins.float", "builtins.abs", "builtins.pow")
-
 
 def scalars(ir, ops, arg_kinds):
     """Names that certainly hold scalars, given `arg_kinds` ("scalar", "array", ...)."""
@@ -302,17 +302,25 @@ def _scalar_result(op, scalar):
         return isinstance(op.stmt.value, gast.Constant) and _is_scalar_atom(op.stmt.value, scalar)
     if op.kind in ("copy",):
         return _is_scalar_atom(op.args[0], scalar)
-    if op.kind == "zero":
-        return all(_is_scalar_atom(a, scalar) for a in atoms)
-    if op.kind == "rule":
-        name = op.rule.name
-        if name.startswith(SCALAR_FUNCS) and name != "builtins.abs":
-            return True
-        if op.extra:
-            return False
-        return name.startswith(("operator.", "numpy.", "builtins.")) and \
-            all(_is_scalar_atom(a, scalar) for a in atoms)
-    return False
+    if op.kind not in ("zero", "rule"):
+        return False
+    primal = op.rule.primal if op.rule is not None else operator.lt  # comparisons
+    if _always_scalar(primal):
+        return True
+    return not getattr(op, "extra", None) and _keeps_scalars(primal) and \
+        all(_is_scalar_atom(a, scalar) for a in atoms)
+
+
+def _always_scalar(primal):
+    """math functions and float() return Python numbers whatever they are given."""
+    return getattr(primal, "__module__", None) == "math" or primal is float
+
+
+def _keeps_scalars(primal):
+    """Functions whose result is a scalar when every argument is: ufuncs and operators.
+    (np.ones(3) or np.tile(x, 3) make arrays of scalars, so they are not in this list.)"""
+    return isinstance(primal, np.ufunc) or getattr(primal, "__module__", None) in (
+        "_operator", "operator") or primal in (abs, pow, min, max, round, int, bool)
 
 
 def structures(ir, ops, arg_kinds):

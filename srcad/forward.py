@@ -14,7 +14,7 @@ import gast
 
 from . import template as T
 from .analysis import activity, classify, scalars, structures
-from .errors import UnsupportedError
+from .errors import MissingRuleError, SourceError, UnsupportedError
 
 
 def dot(name):
@@ -176,7 +176,14 @@ class Forward:
         active = [p for p in op.diff if self._active_atom(op.args.get(p))]
         kinds = tuple("scalar" if isinstance(a, gast.Name) and a.id in self.scalar else "other"
                       for a in op.args.values())
-        name, tangent_params = self.derive_callee(op.callee, tuple(active), tuple(op.args), kinds)
+        try:
+            name, tangent_params = self.derive_callee(op.callee, tuple(active), tuple(op.args), kinds)
+        except SourceError as exc:
+            name = op.callee.__name__
+            raise MissingRuleError(
+                f"srcad cannot see into {name}: {exc.message}", self.ir.location(op.stmt),
+                hint=f"register a rule with @srcad.adjoint({name}) and @srcad.tangent({name})")\
+                from None
         call = T.clone(op.stmt.value)
         call.func = T.name(name)
         for p, tp in zip(active, tangent_params):

@@ -20,7 +20,7 @@ import gast
 
 from . import template as T
 from .analysis import activity, classify, scalars, structures
-from .errors import UnsupportedError
+from .errors import MissingRuleError, SourceError, UnsupportedError
 
 STACK = "_stack"
 
@@ -477,7 +477,14 @@ class Reverse:
         if not active:
             return []
         kinds = tuple(self.kind_of(a) for a in op.args.values())
-        closure_name, seed = self.derive_callee(op.callee, tuple(active), tuple(op.args), kinds)
+        try:
+            closure_name, seed = self.derive_callee(op.callee, tuple(active), tuple(op.args), kinds)
+        except SourceError as exc:
+            name = op.callee.__name__
+            raise MissingRuleError(
+                f"srcad cannot see into {name}: {exc.message}", self.ir.location(op.stmt),
+                hint=f"register a rule with @srcad.adjoint({name}) and @srcad.tangent({name})")\
+                from None
         self.callees[closure_name] = True
         call = T.clone(op.stmt.value)
         call.func = T.name(closure_name)

@@ -843,7 +843,8 @@ def sum_tangent(t, xs):
 
 
 HELPERS = HELPERS + (
-    float_dtype, spread, cast_like, cast_tangent, balanced_weight, fmax_weight, clip_masks, safe_log,
+    float_dtype, spread, cast_like, cast_tangent, balanced_weight, fmax_weight, clip_masks,
+    safe_log,
     sinc_derivative, _axes, chooser_weights, prod_others, var_weights, cumsum_adjoint,
     _cumprod_replaced, cumprod_adjoint, cumprod_tangent, _norm_is_matrix, norm_weights,
     _matrix_norm_weights, inverse_axes, method_axes, method_shape, permute_axes,
@@ -852,6 +853,7 @@ HELPERS = HELPERS + (
     sort_adjoint, sort_tangent, diff_adjoint, unitem, item_tangent, _tensordot_axes,
     tensordot_adjoint_a, tensordot_adjoint_b, dot_axes, inner_axes, product_adjoint_a,
     product_adjoint_b, kron_parts, kron_adjoint_a, kron_adjoint_b, einsum_adjoint,
-    outer_adjoint_a, outer_adjoint_b, mT, solve_transposed, solve_adjoint_a, solve_tangent_a, solve_tangent_b,
+    outer_adjoint_a, outer_adjoint_b, mT, solve_transposed, solve_adjoint_a, solve_tangent_a,
+    solve_tangent_b,
     det_adjoint, det_tangent, slogdet_adjoint, slogdet_tangent, _phi, cholesky_adjoint,
     cholesky_tangent, select_weights, sum_adjoint, sum_tangent)

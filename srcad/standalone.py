@@ -27,6 +27,7 @@ it compiles the same source in memory (`resolve`), so the file and
 import ast
 import builtins
 import contextlib
+import functools
 import inspect
 import io
 import os
@@ -157,18 +158,21 @@ def resolve(name, fn, callees, helpers=None):
 # ----- the runtime helpers, as source -----
 
 
+@functools.lru_cache(maxsize=1)
 def _runtime_definitions():
     """Top-level definitions of `srcad.runtime`: name -> (position, source text)."""
     text = inspect.getsource(runtime)
-    tree = ast.parse(text)
+    lines = text.splitlines()
     out = {}
-    for pos, node in enumerate(tree.body):
+    for pos, node in enumerate(ast.parse(text).body):
+        start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", ())]) - 1
+        segment = "\n".join(lines[start:node.end_lineno])
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            out[node.name] = (pos, ast.get_source_segment(text, node))
+            out[node.name] = (pos, segment)
         elif isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Name):
-                    out[target.id] = (pos, ast.get_source_segment(text, node))
+                    out[target.id] = (pos, segment)
     return out
 
 

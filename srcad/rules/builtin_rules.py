@@ -52,7 +52,8 @@ def builtin_max(g, ans, x, y):
 
 @tangent(builtins.max)
 def builtin_max_tangent(g, ans, x, y):
-    return broadcast_like(g * balanced_weight(x, y), ans), broadcast_like(g * balanced_weight(y, x), ans)
+    return (broadcast_like(g * balanced_weight(x, y), ans),
+            broadcast_like(g * balanced_weight(y, x), ans))
 
 
 @adjoint(builtins.min)
@@ -63,7 +64,8 @@ def builtin_min(g, ans, x, y):
 
 @tangent(builtins.min)
 def builtin_min_tangent(g, ans, x, y):
-    return broadcast_like(g * balanced_weight(y, x), ans), broadcast_like(g * balanced_weight(x, y), ans)
+    return (broadcast_like(g * balanced_weight(y, x), ans),
+            broadcast_like(g * balanced_weight(x, y), ans))
 
 
 nondifferentiable(builtins.len, builtins.range, builtins.int, builtins.bool, builtins.round,

@@ -20,14 +20,14 @@ from ..runtime import (balanced_weight, broadcast_like, cast_like, cast_tangent,
                        cholesky_adjoint, cholesky_tangent, chooser_weights, clip_masks,
                        cumprod_adjoint, cumprod_tangent, cumsum_adjoint, det_adjoint,
                        det_tangent, diag_adjoint, diagonal_adjoint, diff_adjoint, dot_axes,
-                       einsum_adjoint, expand_to, fmax_weight, inner_axes, inverse_axes,
+                       einsum_adjoint, fmax_weight, inner_axes, inverse_axes,
                        item_tangent, kron_adjoint_a, kron_adjoint_b, matmul_adjoint_x,
                        matmul_adjoint_y, method_axes, method_shape, mT, norm_weights,
                        outer_adjoint_a, outer_adjoint_b, permute_axes, prod_others,
                        product_adjoint_a, product_adjoint_b, reduced_size, safe_log,
                        sinc_derivative, slogdet_adjoint, slogdet_tangent, solve_adjoint_a,
                        solve_tangent_a, solve_tangent_b, solve_transposed, sort_adjoint,
-                       sort_tangent, take_adjoint, tensordot_adjoint_a, tensordot_adjoint_b,
+                       sort_tangent, spread, take_adjoint, tensordot_adjoint_a, tensordot_adjoint_b,
                        trace_adjoint, unarray, unbroadcast, unconcatenate, unhstack, unitem,
                        unpad, unrepeat, unsplit, unstack_like, untile, unvstack, var_weights)
 from .registry import adjoint, elementwise, nondifferentiable, tangent, zero_method
@@ -380,7 +380,8 @@ def clip_tangent(g, ans, x, a_min, a_max):
 
 @adjoint(np.where)
 def where(g, ans, condition, x, y):
-    return 0, unbroadcast(np.where(condition, g, 0.0), x), unbroadcast(np.where(condition, 0.0, g), y)
+    return (0, unbroadcast(np.where(condition, g, 0.0), x),
+            unbroadcast(np.where(condition, 0.0, g), y))
 
 
 @tangent(np.where)
@@ -394,7 +395,7 @@ def where_tangent(g, ans, condition, x, y):
 
 @adjoint(np.sum, method="sum")
 def sum_(g, ans, x, axis=None, dtype=None, out=None, keepdims=False):
-    return expand_to(g, x, axis, keepdims)
+    return spread(g, x, axis, keepdims)
 
 
 @tangent(np.sum)
@@ -404,7 +405,7 @@ def sum_tangent(g, ans, x, axis=None, dtype=None, out=None, keepdims=False):
 
 @adjoint(np.mean, method="mean")
 def mean(g, ans, x, axis=None, dtype=None, out=None, keepdims=False):
-    return expand_to(g, x, axis, keepdims) / reduced_size(x, axis)
+    return spread(g, x, axis, keepdims) / reduced_size(x, axis)
 
 
 @tangent(np.mean)
@@ -415,7 +416,7 @@ def mean_tangent(g, ans, x, axis=None, dtype=None, out=None, keepdims=False):
 @adjoint(np.prod, method="prod")
 def prod(g, ans, x, axis=None, dtype=None, out=None, keepdims=False):
     """Exact where x holds zeros: the product of the other elements, not ans / x."""
-    return expand_to(g, x, axis, keepdims) * prod_others(x, axis)
+    return spread(g, x, axis, keepdims) * prod_others(x, axis)
 
 
 @tangent(np.prod)
@@ -426,7 +427,7 @@ def prod_tangent(g, ans, x, axis=None, dtype=None, out=None, keepdims=False):
 @adjoint(np.max, np.amax, method="max")
 def max_(g, ans, x, axis=None, out=None, keepdims=False):
     """Ties split the gradient evenly between the tied elements (as JAX)."""
-    return expand_to(g, x, axis, keepdims) * chooser_weights(x, ans, axis, keepdims)
+    return spread(g, x, axis, keepdims) * chooser_weights(x, ans, axis, keepdims)
 
 
 @tangent(np.max, np.amax)
@@ -437,7 +438,7 @@ def max_tangent(g, ans, x, axis=None, out=None, keepdims=False):
 @adjoint(np.min, np.amin, method="min")
 def min_(g, ans, x, axis=None, out=None, keepdims=False):
     """Ties split the gradient evenly between the tied elements (as JAX)."""
-    return expand_to(g, x, axis, keepdims) * chooser_weights(x, ans, axis, keepdims)
+    return spread(g, x, axis, keepdims) * chooser_weights(x, ans, axis, keepdims)
 
 
 @tangent(np.min, np.amin)
@@ -447,7 +448,7 @@ def min_tangent(g, ans, x, axis=None, out=None, keepdims=False):
 
 @adjoint(np.var, method="var")
 def var(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-    return expand_to(g, x, axis, keepdims) * var_weights(x, axis, ddof)
+    return spread(g, x, axis, keepdims) * var_weights(x, axis, ddof)
 
 
 @tangent(np.var)
@@ -458,7 +459,7 @@ def var_tangent(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=Fal
 @adjoint(np.std, method="std")
 def std(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     """std' = var' / (2 std): nan where every element is equal (as JAX)."""
-    return expand_to(g / ans, x, axis, keepdims) * var_weights(x, axis, ddof) * 0.5
+    return spread(g / ans, x, axis, keepdims) * var_weights(x, axis, ddof) * 0.5
 
 
 @tangent(np.std)
@@ -493,7 +494,7 @@ def norm(g, ans, x, ord=None, axis=None, keepdims=False):
     ord=0 counts nonzeros: derivative 0. 2-norm at 0: gradient 0. inf-norm ties
     split evenly.
     """
-    return expand_to(g, x, axis, keepdims) * norm_weights(x, ans, ord, axis, keepdims)
+    return spread(g, x, axis, keepdims) * norm_weights(x, ans, ord, axis, keepdims)
 
 
 @tangent(np.linalg.norm)
@@ -567,7 +568,7 @@ def ravel_tangent(g, ans, x, order="C"):
 
 @adjoint(np.transpose, method="T")
 def transpose(g, ans, x, axes=None):
-    return permute_axes(g, inverse_axes(axes))
+    return permute_axes(g, inverse_axes(axes, x))
 
 
 @tangent(np.transpose)
@@ -578,7 +579,7 @@ def transpose_tangent(g, ans, x, axes=None):
 @adjoint(np.ndarray.transpose, method="transpose")
 def transpose_method(g, ans, x, *axes):
     """x.transpose(), x.transpose(1, 0, 2) and x.transpose((1, 0, 2))."""
-    return permute_axes(g, inverse_axes(method_axes(axes)))
+    return permute_axes(g, inverse_axes(method_axes(axes), x))
 
 
 @tangent(np.ndarray.transpose)

@@ -1,0 +1,409 @@
+"""Sample calls for every rule in the registry (used by tests/test_rules.py).
+
+`SPECS[rule name]` lists calls written as source text over named inputs; an
+input is a shape (standard normal values; `()` is a Python float) or
+`(domain, shape)` with a domain from `DOMAINS`. Differentiable rules need two
+calls or more (two shapes, broadcasting, axis variants); zero-derivative rules
+one. `METHOD_SPECS` does the same for array methods and attributes (`x.sum()`,
+`x.T`), which the registry keeps under the method name.
+"""
+import numpy as np
+
+
+class Case:
+    """One sample call: `expr` over `inputs`; `wrt` the inputs to differentiate."""
+
+    def __init__(self, expr, wrt=None, use=None, rtol=1e-4, eps=1e-6, **inputs):
+        self.expr = expr
+        self.inputs = inputs
+        self.wrt = list(inputs) if wrt is None else list(wrt)
+        self.use = use            # for tuple/list outputs: which items feed the loss
+        self.rtol = rtol
+        self.eps = eps            # finite-difference step (larger for float32 values)
+
+    def __repr__(self):
+        shapes = ", ".join(f"{k}{_shape(v)}" for k, v in self.inputs.items())
+        return f"{self.expr} [{shapes}]"
+
+
+def _shape(spec):
+    if isinstance(spec, tuple) and spec and isinstance(spec[0], str):
+        return f":{spec[0]}{tuple(spec[1])}"
+    return str(tuple(spec))
+
+
+def c(expr, **kw):
+    return Case(expr, **kw)
+
+
+# ----- input domains -----
+
+
+def _spd(rng, shape):
+    n = shape[-1]
+    b = rng.standard_normal(shape)
+    return b @ np.swapaxes(b, -1, -2) + n * np.eye(n)
+
+
+DOMAINS = {
+    "n": lambda rng, s: rng.standard_normal(s),
+    "pos": lambda rng, s: rng.uniform(0.5, 2.0, s),
+    "unit": lambda rng, s: rng.uniform(-0.8, 0.8, s),
+    "gt1": lambda rng, s: rng.uniform(1.2, 3.0, s),
+    "nz": lambda rng, s: rng.choice([-1.0, 1.0], s) * rng.uniform(0.5, 2.0, s),
+    "spd": _spd,
+    "mat": lambda rng, s: rng.standard_normal(s) + s[-1] * np.eye(s[-1]),
+    "sorted": lambda rng, s: np.sort(rng.uniform(0.1, 2.0, s), axis=-1),
+}
+
+
+def sample(spec, rng):
+    domain, shape = spec if (isinstance(spec, tuple) and spec and isinstance(spec[0], str)) \
+        else ("n", spec)
+    shape = tuple(shape)
+    value = DOMAINS[domain](rng, shape)
+    return float(value) if shape == () else value
+
+
+# ----- differentiable NumPy functions -----
+
+UNARY = {  # function -> domain
+    "exp": "n", "exp2": "n", "expm1": "n", "log": "pos", "log1p": "pos", "log2": "pos",
+    "log10": "pos", "sqrt": "pos", "cbrt": "nz", "square": "n", "reciprocal": "nz",
+    "absolute": "nz", "fabs": "nz", "negative": "n", "positive": "n", "sin": "n", "cos": "n",
+    "tan": "unit", "arcsin": "unit", "arccos": "unit", "arctan": "n", "deg2rad": "n",
+    "radians": "n", "rad2deg": "n", "degrees": "n", "sinc": "n", "sinh": "n", "cosh": "n",
+    "tanh": "n", "arcsinh": "n", "arccosh": "gt1", "arctanh": "unit", "copy": "n",
+    "float64": "n",
+}
+BINARY = {  # function -> (domain of x, domain of y)
+    "add": ("n", "n"), "subtract": ("n", "n"), "multiply": ("n", "n"), "divide": ("n", "nz"),
+    "power": ("pos", "n"), "float_power": ("pos", "n"), "remainder": ("pos", "pos"),
+    "fmod": ("pos", "pos"), "arctan2": ("n", "nz"), "hypot": ("nz", "nz"),
+    "logaddexp": ("n", "n"), "logaddexp2": ("n", "n"), "maximum": ("n", "n"),
+    "minimum": ("n", "n"), "fmax": ("n", "n"), "fmin": ("n", "n"),
+}
+
+SPECS = {}
+for _fn, _dom in UNARY.items():
+    SPECS[f"numpy.{_fn}"] = [c(f"np.{_fn}(x)", x=(_dom, (3,))), c(f"np.{_fn}(x)", x=(_dom, (2, 3))),
+                             c(f"np.{_fn}(x)", x=(_dom, ()))]
+for _fn, (_dx, _dy) in BINARY.items():
+    SPECS[f"numpy.{_fn}"] = [c(f"np.{_fn}(x, y)", x=(_dx, (3,)), y=(_dy, (3,))),
+                             c(f"np.{_fn}(x, y)", x=(_dx, (2, 3)), y=(_dy, (3,))),
+                             c(f"np.{_fn}(x, y)", x=(_dx, (2, 1)), y=(_dy, ())),
+                             c(f"np.{_fn}(x, 1.5)", x=(_dx, (4,)))]
+SPECS["numpy.float64"] = [c("np.float64(x)", x=()), c("np.float64(x)", x=(3,))]
+SPECS["numpy.float32"] = [c("np.float64(np.float32(x))", x=(), rtol=1e-3, eps=1e-2),
+                          c("np.float32(x) * 1.0", x=(2, 2), rtol=1e-2, eps=1e-2)]
+
+SPECS.update({
+    # ----- selections -----
+    "numpy.clip": [c("np.clip(x, lo, hi)", x=(5,), lo=(5,), hi=("pos", (5,))),
+                   c("np.clip(x, -0.5, 0.5)", x=(3, 4)),
+                   c("np.clip(x, lo, 1.0)", x=(2, 3), lo=(3,)),
+                   c("np.clip(x, None, hi)", x=(2, 3), hi=(2, 1))],
+    "numpy.where": [c("np.where(x > 0, x, y)", x=(4,), y=(4,)),
+                    c("np.where(x > 0, x, y)", x=(2, 3), y=(3,)),
+                    c("np.where(x > 0, x, 0.0)", x=(3, 2))],
+    # ----- reductions -----
+    "numpy.sum": [c("np.sum(x)", x=(3,)), c("np.sum(x, axis=0)", x=(2, 3)),
+                  c("np.sum(x, axis=-1, keepdims=True)", x=(2, 3)),
+                  c("np.sum(x, axis=(0, 2))", x=(2, 3, 2)), c("np.sum(x, 1)", x=(2, 3))],
+    "numpy.mean": [c("np.mean(x)", x=(3,)), c("np.mean(x, axis=1)", x=(2, 3)),
+                   c("np.mean(x, axis=(0, 1), keepdims=True)", x=(2, 3, 2))],
+    "numpy.prod": [c("np.prod(x)", x=(4,)), c("np.prod(x, axis=0)", x=(3, 2)),
+                   c("np.prod(x, axis=1, keepdims=True)", x=(2, 3)),
+                   c("np.prod(x * m)", x=(4,), m=(4,), wrt=["x"])],
+    "numpy.max": [c("np.max(x)", x=(5,)), c("np.max(x, axis=0)", x=(3, 4)),
+                  c("np.max(x, axis=1, keepdims=True)", x=(3, 4)),
+                  c("np.max(x, axis=(0, 2))", x=(2, 3, 2))],
+    "numpy.amax": [c("np.amax(x)", x=(5,)), c("np.amax(x, axis=-1)", x=(3, 4))],
+    "numpy.min": [c("np.min(x)", x=(5,)), c("np.min(x, axis=0)", x=(3, 4)),
+                  c("np.min(x, 1, keepdims=True)", x=(3, 4))],
+    "numpy.amin": [c("np.amin(x)", x=(5,)), c("np.amin(x, axis=0)", x=(3, 4))],
+    "numpy.var": [c("np.var(x)", x=(5,)), c("np.var(x, axis=0)", x=(4, 3)),
+                  c("np.var(x, axis=1, ddof=1, keepdims=True)", x=(3, 4))],
+    "numpy.std": [c("np.std(x)", x=(5,)), c("np.std(x, axis=0, ddof=1)", x=(4, 3)),
+                  c("np.std(x, axis=(0, 1), keepdims=True)", x=(3, 4, 2))],
+    "numpy.cumsum": [c("np.cumsum(x)", x=(5,)), c("np.cumsum(x, axis=0)", x=(3, 4)),
+                     c("np.cumsum(x)", x=(2, 3)), c("np.cumsum(x, axis=-1)", x=(2, 3))],
+    "numpy.cumprod": [c("np.cumprod(x)", x=(5,)), c("np.cumprod(x, axis=1)", x=(3, 4)),
+                      c("np.cumprod(x * m)", x=(2, 3), m=(2, 3), wrt=["x"])],
+    "numpy.linalg.norm": [
+        c("np.linalg.norm(x)", x=(5,)), c("np.linalg.norm(x)", x=(3, 4)),
+        c("np.linalg.norm(x, 1)", x=("nz", (5,))), c("np.linalg.norm(x, np.inf)", x=(5,)),
+        c("np.linalg.norm(x, -np.inf)", x=(5,)), c("np.linalg.norm(x, 3)", x=("nz", (4,))),
+        c("np.linalg.norm(x, ord=0.5)", x=("nz", (4,))),
+        c("np.linalg.norm(x, axis=1)", x=(3, 4)),
+        c("np.linalg.norm(x, axis=0, keepdims=True)", x=(3, 4)),
+        c("np.linalg.norm(x, 'fro')", x=(3, 4)), c("np.linalg.norm(x, 'nuc')", x=(3, 4)),
+        c("np.linalg.norm(x, 2)", x=(3, 4)), c("np.linalg.norm(x, -2)", x=(4, 3)),
+        c("np.linalg.norm(x, 1)", x=("nz", (3, 4))), c("np.linalg.norm(x, -1)", x=("nz", (3, 4))),
+        c("np.linalg.norm(x, np.inf)", x=("nz", (3, 4))),
+        c("np.linalg.norm(x, -np.inf)", x=("nz", (3, 4))),
+        c("np.linalg.norm(x, 'fro', axis=(1, 2))", x=(2, 3, 4)),
+        c("np.linalg.norm(x, 2, axis=(0, 2))", x=(3, 2, 4)),
+        c("np.linalg.norm(x, 0)", x=(5,))],
+    "numpy.trace": [c("np.trace(x)", x=(3, 3)), c("np.trace(x, 1)", x=(3, 4)),
+                    c("np.trace(x, axis1=1, axis2=2)", x=(2, 3, 3)),
+                    c("np.trace(x, -1, 0, 2)", x=(3, 2, 4))],
+    "numpy.diff": [c("np.diff(x)", x=(5,)), c("np.diff(x, 2, axis=0)", x=(5, 3)),
+                   c("np.diff(x, axis=0)", x=(3, 2))],
+    "numpy.sort": [c("np.sort(x)", x=(5,)), c("np.sort(x, axis=0)", x=(4, 3)),
+                   c("np.sort(x, axis=None)", x=(2, 3))],
+    # ----- shape operations -----
+    "numpy.reshape": [c("np.reshape(x, (3, 2))", x=(6,)), c("np.reshape(x, -1)", x=(2, 3)),
+                      c("np.reshape(x, (2, 6), order='F')", x=(3, 4))],
+    "numpy.ravel": [c("np.ravel(x)", x=(2, 3)), c("np.ravel(x, order='F')", x=(3, 2, 2))],
+    "numpy.transpose": [c("np.transpose(x)", x=(2, 3)), c("np.transpose(x, (1, 2, 0))", x=(2, 3, 4)),
+                        c("np.transpose(x, axes=[2, 0, 1])", x=(2, 3, 4)),
+                        c("np.transpose(x, (-1, 0, 1))", x=(2, 3, 4))],
+    "numpy.swapaxes": [c("np.swapaxes(x, 0, 1)", x=(2, 3)), c("np.swapaxes(x, 0, -1)", x=(2, 3, 4))],
+    "numpy.moveaxis": [c("np.moveaxis(x, 0, -1)", x=(2, 3, 4)),
+                       c("np.moveaxis(x, [0, 1], [2, 0])", x=(2, 3, 4))],
+    "numpy.expand_dims": [c("np.expand_dims(x, 0)", x=(3,)), c("np.expand_dims(x, axis=-1)", x=(2, 3))],
+    "numpy.squeeze": [c("np.squeeze(x)", x=(1, 3, 1)), c("np.squeeze(x, axis=0)", x=(1, 2, 3))],
+    "numpy.atleast_1d": [c("np.atleast_1d(x)", x=()), c("np.atleast_1d(x)", x=(2, 3))],
+    "numpy.atleast_2d": [c("np.atleast_2d(x)", x=(3,)), c("np.atleast_2d(x)", x=(2, 3))],
+    "numpy.atleast_3d": [c("np.atleast_3d(x)", x=(3,)), c("np.atleast_3d(x)", x=(2, 3))],
+    "numpy.broadcast_to": [c("np.broadcast_to(x, (2, 3))", x=(3,)),
+                           c("np.broadcast_to(x, (4, 2, 3))", x=(2, 1))],
+    "numpy.tile": [c("np.tile(x, 2)", x=(3,)), c("np.tile(x, (2, 1, 2))", x=(2, 3)),
+                   c("np.tile(x, (3,))", x=(2, 2))],
+    "numpy.repeat": [c("np.repeat(x, 2)", x=(2, 3)), c("np.repeat(x, [1, 0, 2], axis=1)", x=(2, 3)),
+                     c("np.repeat(x, 3, axis=0)", x=(2, 2))],
+    "numpy.flip": [c("np.flip(x)", x=(2, 3)), c("np.flip(x, axis=1)", x=(2, 3)),
+                   c("np.flip(x, (0, 2))", x=(2, 3, 2))],
+    "numpy.fliplr": [c("np.fliplr(x)", x=(2, 3)), c("np.fliplr(x)", x=(3, 2, 2))],
+    "numpy.flipud": [c("np.flipud(x)", x=(4,)), c("np.flipud(x)", x=(3, 2))],
+    "numpy.roll": [c("np.roll(x, 2)", x=(5,)), c("np.roll(x, -1, axis=1)", x=(2, 3)),
+                   c("np.roll(x, (1, 2), axis=(0, 1))", x=(3, 4)), c("np.roll(x, 3)", x=(2, 3))],
+    "numpy.pad": [c("np.pad(x, 1)", x=(3,)), c("np.pad(x, ((1, 2), (0, 1)))", x=(2, 3)),
+                  c("np.pad(x, (2, 1), mode='constant', constant_values=3.0)", x=(2, 2))],
+    "numpy.diag": [c("np.diag(x)", x=(3,)), c("np.diag(x, 1)", x=(3,)), c("np.diag(x)", x=(3, 3)),
+                   c("np.diag(x, -1)", x=(3, 4))],
+    "numpy.diagonal": [c("np.diagonal(x)", x=(3, 3)), c("np.diagonal(x, 1)", x=(3, 4)),
+                       c("np.diagonal(x, 0, 1, 2)", x=(2, 3, 3))],
+    "numpy.triu": [c("np.triu(x)", x=(3, 3)), c("np.triu(x, 1)", x=(2, 3, 4))],
+    "numpy.tril": [c("np.tril(x)", x=(3, 3)), c("np.tril(x, -1)", x=(2, 4, 3))],
+    "numpy.take": [c("np.take(x, [0, 2, 2])", x=(4,)), c("np.take(x, [1, 0, 1], axis=1)", x=(2, 3)),
+                   c("np.take(x, [[0, 1], [1, 1]], axis=0)", x=(3, 2))],
+    "numpy.concatenate": [c("np.concatenate([x, y])", x=(2,), y=(3,)),
+                          c("np.concatenate([x, y, x], axis=1)", x=(2, 1), y=(2, 3)),
+                          c("np.concatenate((x, y), axis=None)", x=(2, 2), y=(3,))],
+    "numpy.stack": [c("np.stack([x, y])", x=(3,), y=(3,)),
+                    c("np.stack([x, y, x], axis=-1)", x=(2, 3), y=(2, 3)),
+                    c("np.stack([x, y])", x=(), y=())],
+    "numpy.hstack": [c("np.hstack([x, y])", x=(2,), y=(3,)),
+                     c("np.hstack([x, y])", x=(2, 1), y=(2, 3))],
+    "numpy.vstack": [c("np.vstack([x, y])", x=(3,), y=(3,)),
+                     c("np.vstack([x, y])", x=(1, 3), y=(2, 3))],
+    "numpy.split": [c("np.split(x, 2)", x=(4,)), c("np.split(x, [1, 3], axis=1)", x=(2, 4)),
+                    c("np.split(x, 3, axis=0)", x=(3, 2), use=[1])],
+    "numpy.array_split": [c("np.array_split(x, 2)", x=(5,)),
+                          c("np.array_split(x, 3, axis=1)", x=(2, 4), use=[0, 2])],
+    "numpy.array": [c("np.array([x, y])", x=(3,), y=(3,)), c("np.array(x)", x=(2, 3)),
+                    c("np.array([[x, y], [y, x]])", x=(), y=())],
+    "numpy.asarray": [c("np.asarray(x)", x=(3,)), c("np.asarray([x, y])", x=(2,), y=(2,))],
+    # ----- products -----
+    "numpy.dot": [c("np.dot(x, y)", x=(3,), y=(3,)), c("np.dot(x, y)", x=(2, 3), y=(3, 4)),
+                  c("np.dot(x, y)", x=(2, 3), y=(3,)), c("np.dot(x, y)", x=(3,), y=(3, 2)),
+                  c("np.dot(x, y)", x=(), y=(2, 3)), c("np.dot(x, y)", x=(2, 2, 3), y=(4, 3, 2))],
+    "numpy.matmul": [c("np.matmul(x, y)", x=(2, 3), y=(3, 4)), c("np.matmul(x, y)", x=(3,), y=(3,)),
+                     c("np.matmul(x, y)", x=(5, 2, 3), y=(3, 4)),
+                     c("np.matmul(x, y)", x=(2, 3), y=(3,))],
+    "numpy.inner": [c("np.inner(x, y)", x=(3,), y=(3,)), c("np.inner(x, y)", x=(2, 3), y=(4, 3)),
+                    c("np.inner(x, y)", x=(), y=(2, 2))],
+    "numpy.vdot": [c("np.vdot(x, y)", x=(3,), y=(3,)), c("np.vdot(x, y)", x=(2, 3), y=(6,))],
+    "numpy.outer": [c("np.outer(x, y)", x=(3,), y=(2,)), c("np.outer(x, y)", x=(2, 2), y=(3,))],
+    "numpy.tensordot": [c("np.tensordot(x, y)", x=(2, 3, 4), y=(3, 4, 2)),
+                        c("np.tensordot(x, y, axes=1)", x=(2, 3), y=(3, 4)),
+                        c("np.tensordot(x, y, axes=([0, 2], [1, 0]))", x=(2, 3, 4), y=(4, 2, 5)),
+                        c("np.tensordot(x, y, 0)", x=(2,), y=(3,))],
+    "numpy.einsum": [c("np.einsum('ij,jk->ik', x, y)", x=(2, 3), y=(3, 4)),
+                     c("np.einsum('ij,j', x, y)", x=(2, 3), y=(3,)),
+                     c("np.einsum('bij,bjk->bik', x, y)", x=(2, 2, 3), y=(2, 3, 2)),
+                     c("np.einsum('ij,k->ik', x, y)", x=(2, 3), y=(4,)),
+                     c("np.einsum('i,i->', x, y)", x=(4,), y=(4,))],
+    "numpy.kron": [c("np.kron(x, y)", x=(2, 2), y=(3, 2)), c("np.kron(x, y)", x=(3,), y=(2,)),
+                   c("np.kron(x, y)", x=(2,), y=(2, 3))],
+    # ----- linear algebra -----
+    "numpy.linalg.solve": [c("np.linalg.solve(a, b)", a=("mat", (3, 3)), b=(3,)),
+                           c("np.linalg.solve(a, b)", a=("mat", (3, 3)), b=(3, 2)),
+                           c("np.linalg.solve(a, b)", a=("mat", (2, 3, 3)), b=(2, 3, 2)),
+                           c("np.linalg.solve(a, b)", a=("mat", (2, 3, 3)), b=(3,))],
+    "numpy.linalg.inv": [c("np.linalg.inv(a)", a=("mat", (3, 3))),
+                         c("np.linalg.inv(a)", a=("mat", (2, 2, 2)))],
+    "numpy.linalg.det": [c("np.linalg.det(a)", a=("mat", (3, 3))),
+                         c("np.linalg.det(a)", a=("mat", (2, 2, 2)))],
+    "numpy.linalg.slogdet": [c("np.linalg.slogdet(a)", a=("mat", (3, 3))),
+                             c("np.linalg.slogdet(a)", a=("mat", (2, 3, 3)), use=[1])],
+    "numpy.linalg.cholesky": [c("np.linalg.cholesky(a)", a=("spd", (3, 3))),
+                              c("np.linalg.cholesky(a)", a=("spd", (2, 2, 2)))],
+    # ----- methods under their own primal -----
+    "ndarray.reshape": [c("x.reshape(3, 2)", x=(6,)), c("x.reshape((2, -1))", x=(3, 2)),
+                        c("x.reshape(-1)", x=(2, 2))],
+    "ndarray.transpose": [c("x.transpose()", x=(2, 3)), c("x.transpose(1, 2, 0)", x=(2, 3, 4)),
+                          c("x.transpose((2, 0, 1))", x=(2, 3, 4))],
+    "ndarray.astype": [c("x.astype(float)", x=(3,)), c("x.astype(np.float64)", x=(2, 2))],
+    "ndarray.item": [c("x.item()", x=(1,)), c("x.item(2)", x=(4,)), c("x.item(1, 0)", x=(2, 3))],
+})
+
+# ----- operators (ops.py) -----
+
+SPECS.update({
+    "operator.add": [c("x + y", x=(3,), y=(3,)), c("x + y", x=(2, 3), y=(3,)), c("x + y", x=(), y=())],
+    "operator.sub": [c("x - y", x=(3,), y=(3,)), c("x - y", x=(2, 1), y=(3,)), c("x - y", x=(), y=())],
+    "operator.mul": [c("x * y", x=(3,), y=(3,)), c("x * y", x=(2, 3), y=()), c("x * y", x=(), y=())],
+    "operator.truediv": [c("x / y", x=(3,), y=("nz", (3,))), c("x / y", x=(2, 3), y=("nz", (2, 1))),
+                         c("x / y", x=(), y=("nz", ()))],
+    "operator.pow": [c("x ** y", x=("pos", (3,)), y=(3,)), c("x ** 3", x=(2, 3)),
+                     c("x ** y", x=("pos", ()), y=())],
+    "operator.neg": [c("-x", x=(3,)), c("-x", x=())],
+    "operator.pos": [c("+x", x=(3,)), c("+x", x=())],
+    "operator.matmul": [c("x @ y", x=(2, 3), y=(3, 4)), c("x @ y", x=(3,), y=(3, 2)),
+                        c("x @ y", x=(2, 2, 3), y=(3,))],
+    "operator.mod": [c("x % y", x=("pos", (3,)), y=("pos", (3,))), c("x % 0.7", x=(2, 3)),
+                     c("x % y", x=("pos", ()), y=("pos", ()))],
+})
+
+# ----- the math module and built-ins (scalars) -----
+
+MATH_UNARY = {
+    "exp": "n", "expm1": "n", "log": "pos", "log1p": "pos", "log2": "pos", "log10": "pos",
+    "sqrt": "pos", "cbrt": "nz", "exp2": "n", "sin": "n", "cos": "n", "tan": "unit",
+    "asin": "unit", "acos": "unit", "atan": "n", "sinh": "n", "cosh": "n", "tanh": "n",
+    "asinh": "n", "acosh": "gt1", "atanh": "unit", "fabs": "nz", "degrees": "n",
+    "radians": "n", "erf": "n", "erfc": "n",
+}
+for _fn, _dom in MATH_UNARY.items():
+    SPECS[f"math.{_fn}"] = [c(f"math.{_fn}(x)", x=(_dom, ())),
+                            c(f"math.{_fn}(x) * math.{_fn}(y)", x=(_dom, ()), y=(_dom, ()))]
+SPECS["math.log"].append(c("math.log(x, 3.0)", x=("pos", ())))
+SPECS.update({
+    "math.pow": [c("math.pow(x, y)", x=("pos", ()), y=()), c("math.pow(x, 3.0)", x=())],
+    "math.atan2": [c("math.atan2(x, y)", x=(), y=("nz", ())), c("math.atan2(x, 2.0)", x=())],
+    "math.hypot": [c("math.hypot(x, y)", x=("nz", ()), y=("nz", ())), c("math.hypot(x, 1.0)", x=())],
+    "math.fmod": [c("math.fmod(x, y)", x=("pos", ()), y=("pos", ())), c("math.fmod(x, 0.3)", x=())],
+    "math.copysign": [c("math.copysign(x, y)", x=("nz", ()), y=("nz", ()), wrt=["x"]),
+                      c("math.copysign(x, -1.0)", x=("nz", ()))],
+    "builtins.float": [c("float(x)", x=()), c("float(x) * y", x=(), y=())],
+    "abs": [c("abs(x)", x=("nz", ())), c("abs(x)", x=("nz", (3,)))],
+    "pow": [c("pow(x, y)", x=("pos", ()), y=()), c("pow(x, 2)", x=(3,))],
+    "sum": [c("sum([x, y, x])", x=(3,), y=(3,)), c("sum(x)", x=(3, 2)),
+            c("sum([x, y], 1.0)", x=(), y=())],
+    "max": [c("max(x, y)", x=(), y=()), c("max(x, 0.0)", x=()), c("max(0.5, x)", x=())],
+    "min": [c("min(x, y)", x=(), y=()), c("min(x, 0.0)", x=()), c("min(0.5, x)", x=())],
+})
+
+# ----- srcad's own runtime helpers (rules that let generated code be differentiated again) -----
+
+SPECS.update({
+    "srcad.runtime.unbroadcast": [c("rt.unbroadcast(x, y)", x=(2, 3), y=(3,), wrt=["x"]),
+                                  c("rt.unbroadcast(x, y)", x=(3,), y=(3,), wrt=["x"])],
+    "srcad.runtime.broadcast_like": [c("rt.broadcast_like(x, y)", x=(3,), y=(2, 3), wrt=["x"]),
+                                     c("rt.broadcast_like(x, y)", x=(), y=(2,), wrt=["x"])],
+    "srcad.runtime.expand_to": [c("rt.expand_to(x, y, 0)", x=(3,), y=(2, 3), wrt=["x"]),
+                                c("rt.expand_to(x, y, 1, True)", x=(2, 1), y=(2, 3), wrt=["x"])],
+    "srcad.runtime.add_grad": [c("rt.add_grad(x, y)", x=(3,), y=(3,)),
+                               c("rt.add_grad(x, y)", x=(), y=())],
+    "srcad.runtime.add_at": [c("rt.add_at(x, y, 1, z)", x=(3,), y=(3,), z=(), wrt=["x", "z"]),
+                             c("rt.add_at(x, y, slice(0, 2), z)", x=(3, 2), y=(3, 2), z=(2, 2),
+                               wrt=["x", "z"])],
+    "srcad.runtime.set_at": [c("rt.set_at(x, y, 1, z)", x=(3,), y=(3,), z=(), wrt=["x", "z"]),
+                             c("rt.set_at(x, y, 0, z)", x=(2, 2), y=(2, 2), z=(2,), wrt=["x", "z"])],
+    "srcad.runtime.unstack": [c("rt.unstack(x)", x=(2, 3)), c("rt.unstack(x, 1)", x=(2, 3))],
+    "srcad.runtime.matmul_adjoint_x": [c("rt.matmul_adjoint_x(g, x, y)", g=(2, 4), x=(2, 3), y=(3, 4)),
+                                       c("rt.matmul_adjoint_x(g, x, y)", g=(2,), x=(2, 3), y=(3,))],
+    "srcad.runtime.matmul_adjoint_y": [c("rt.matmul_adjoint_y(g, x, y)", g=(2, 4), x=(2, 3), y=(3, 4)),
+                                       c("rt.matmul_adjoint_y(g, x, y)", g=(2,), x=(2, 3), y=(3,))],
+})
+
+# ----- array methods and attributes -----
+
+METHOD_SPECS = {
+    "sum": [c("x.sum()", x=(3,)), c("x.sum(axis=0)", x=(2, 3)), c("x.sum(1, keepdims=True)", x=(2, 3))],
+    "mean": [c("x.mean()", x=(3,)), c("x.mean(axis=-1)", x=(2, 3))],
+    "prod": [c("x.prod()", x=(3,)), c("x.prod(axis=0)", x=(2, 3))],
+    "max": [c("x.max()", x=(4,)), c("x.max(axis=1)", x=(2, 3))],
+    "min": [c("x.min()", x=(4,)), c("x.min(0)", x=(2, 3))],
+    "var": [c("x.var()", x=(4,)), c("x.var(axis=0, ddof=1)", x=(3, 2))],
+    "std": [c("x.std()", x=(4,)), c("x.std(1)", x=(3, 2))],
+    "cumsum": [c("x.cumsum()", x=(4,)), c("x.cumsum(axis=1)", x=(2, 3))],
+    "cumprod": [c("x.cumprod()", x=(4,)), c("x.cumprod(axis=0)", x=(2, 3))],
+    "clip": [c("x.clip(-0.5, 0.5)", x=(4,)), c("x.clip(lo, hi)", x=(2, 3), lo=(3,), hi=("pos", (2, 1)))],
+    "trace": [c("x.trace()", x=(3, 3)), c("x.trace(1)", x=(2, 3))],
+    "reshape": [c("x.reshape(3, 2)", x=(6,)), c("x.reshape((3, 2))", x=(2, 3))],
+    "ravel": [c("x.ravel()", x=(2, 3)), c("x.ravel()", x=(4,))],
+    "flatten": [c("x.flatten()", x=(2, 3)), c("x.flatten()", x=(3, 1, 2))],
+    "T": [c("x.T", x=(2, 3)), c("x.T", x=(2, 3, 4))],
+    "transpose": [c("x.transpose()", x=(2, 3)), c("x.transpose(0, 2, 1)", x=(2, 3, 4))],
+    "swapaxes": [c("x.swapaxes(0, 1)", x=(2, 3)), c("x.swapaxes(1, 2)", x=(2, 3, 4))],
+    "squeeze": [c("x.squeeze()", x=(1, 3)), c("x.squeeze(0)", x=(1, 2, 1))],
+    "repeat": [c("x.repeat(2)", x=(3,)), c("x.repeat(2, axis=0)", x=(2, 3))],
+    "diagonal": [c("x.diagonal()", x=(3, 3)), c("x.diagonal(1)", x=(3, 4))],
+    "take": [c("x.take([0, 2])", x=(3,)), c("x.take([1, 1], axis=1)", x=(2, 3))],
+    "copy": [c("x.copy()", x=(3,)), c("x.copy()", x=(2, 3))],
+    "astype": [c("x.astype(float)", x=(3,)), c("x.astype(np.float64)", x=(2, 3))],
+    "item": [c("x.item()", x=(1, 1)), c("x.item(1)", x=(3,))],
+    "dot": [c("x.dot(y)", x=(2, 3), y=(3,)), c("x.dot(y)", x=(3,), y=(3, 2))],
+}
+
+# ----- zero-derivative functions: one call each, over an active input -----
+
+ZERO_SPECS = {
+    "numpy.floor": "np.floor(x)", "numpy.ceil": "np.ceil(x)", "numpy.round": "np.round(x, 1)",
+    "numpy.around": "np.around(x)", "numpy.rint": "np.rint(x)", "numpy.trunc": "np.trunc(x)",
+    "numpy.fix": "np.fix(x)", "numpy.sign": "np.sign(x)", "numpy.signbit": "np.signbit(x)",
+    "numpy.heaviside": "np.heaviside(x, 0.5)", "numpy.floor_divide": "np.floor_divide(x, 0.3)",
+    "numpy.argmax": "np.argmax(x)", "numpy.argmin": "np.argmin(x, axis=0)",
+    "numpy.argsort": "np.argsort(x)", "numpy.argwhere": "np.argwhere(x > 0)",
+    "numpy.nonzero": "np.nonzero(x > 0)", "numpy.flatnonzero": "np.flatnonzero(x > 0)",
+    "numpy.count_nonzero": "np.count_nonzero(x > 0)",
+    "numpy.searchsorted": "np.searchsorted(np.sort(x), 0.0)",
+    "numpy.digitize": "np.digitize(x, [-1.0, 0.0, 1.0])",
+    "numpy.isnan": "np.isnan(x)", "numpy.isinf": "np.isinf(x)", "numpy.isfinite": "np.isfinite(x)",
+    "numpy.isclose": "np.isclose(x, 0.0)", "numpy.allclose": "np.allclose(x, x)",
+    "numpy.array_equal": "np.array_equal(x, x)", "numpy.less": "np.less(x, 0.0)",
+    "numpy.less_equal": "np.less_equal(x, 0.0)", "numpy.greater": "np.greater(x, 0.0)",
+    "numpy.greater_equal": "np.greater_equal(x, 0.0)", "numpy.equal": "np.equal(x, 0.0)",
+    "numpy.not_equal": "np.not_equal(x, 0.0)",
+    "numpy.logical_and": "np.logical_and(x > 0, x < 1)",
+    "numpy.logical_or": "np.logical_or(x > 0, x < -1)", "numpy.logical_not": "np.logical_not(x > 0)",
+    "numpy.logical_xor": "np.logical_xor(x > 0, x < 1)", "numpy.any": "np.any(x > 0)",
+    "numpy.all": "np.all(x > -10)", "numpy.zeros": "np.zeros(3)", "numpy.ones": "np.ones(3)",
+    "numpy.zeros_like": "np.zeros_like(x)", "numpy.ones_like": "np.ones_like(x)",
+    "numpy.empty": "np.empty(0)", "numpy.empty_like": "np.empty_like(x) * 0.0",
+    "numpy.eye": "np.eye(3)", "numpy.identity": "np.identity(3)", "numpy.arange": "np.arange(3)",
+    "numpy.linspace": "np.linspace(0.0, 1.0, 3)", "numpy.logspace": "np.logspace(0.0, 1.0, 3)",
+    "numpy.geomspace": "np.geomspace(1.0, 8.0, 3)", "numpy.full": "np.full(3, 2.0)",
+    "numpy.full_like": "np.full_like(x, 2.0)", "numpy.tri": "np.tri(3)",
+    "numpy.diag_indices": "np.diag_indices(3)", "numpy.tril_indices": "np.tril_indices(3)",
+    "numpy.triu_indices": "np.triu_indices(3)", "numpy.indices": "np.indices((2, 2))",
+    "numpy.shape": "np.shape(x)", "numpy.ndim": "np.ndim(x)", "numpy.size": "np.size(x)",
+    "math.floor": "math.floor(s)", "math.ceil": "math.ceil(s)", "math.trunc": "math.trunc(s)",
+    "math.isnan": "math.isnan(s)", "math.isinf": "math.isinf(s)", "math.isfinite": "math.isfinite(s)",
+    "math.isclose": "math.isclose(s, 0.0)", "math.factorial": "math.factorial(3)",
+    "math.comb": "math.comb(4, 2)", "math.perm": "math.perm(4, 2)", "math.gcd": "math.gcd(4, 6)",
+    "builtins.bool": "bool(s > 0)", "builtins.int": "int(s)", "builtins.range": "range(3)",
+    "builtins.enumerate": "enumerate(x)", "builtins.zip": "zip(x, x)",
+    "builtins.reversed": "reversed(x)", "builtins.slice": "slice(0, 2)", "isinstance":
+    "isinstance(x, float)", "len": "len(x)", "print": "print(end='')", "round": "round(s)",
+    "operator.floordiv": "x // 0.3", "operator.lt": "x < 0", "operator.le": "x <= 0",
+    "operator.gt": "x > 0", "operator.ge": "x >= 0", "operator.eq": "x == 0",
+    "operator.ne": "x != 0", "operator.not_": "not s", "operator.is_": "x is None",
+    "operator.is_not": "x is not None", "operator.contains": "1.0 in x",
+    "operator.and_": "(x > 0) & (x < 1)", "operator.or_": "(x > 0) | (x < -1)",
+    "operator.xor": "(x > 0) ^ (x < 1)", "operator.invert": "~(x > 0)",
+    "srcad.api.stop_gradient": "stop_gradient(x)", "srcad.runtime.keys_of": "rt.keys_of({'a': x})",
+    "srcad.runtime.reduced_size": "rt.reduced_size(x, 0)",
+    "srcad.runtime.zeros_like_grad": "rt.zeros_like_grad(x)",
+}
+ZERO_METHOD_SPECS = {
+    "shape": "x.shape", "ndim": "x.ndim", "size": "x.size", "dtype": "x.dtype",
+    "argmax": "x.argmax()", "argmin": "x.argmin()", "argsort": "x.argsort()",
+    "nonzero": "x.nonzero()", "any": "(x > 0).any()", "all": "(x > 0).all()",
+    "round": "x.round(1)", "searchsorted": "x.searchsorted(0.0)",
+    "astype_int": None,   # a placeholder name in the registry, not a method of arrays
+}
