@@ -163,6 +163,12 @@ def _kind(value):
     return "other"
 
 
+def kinds_of(args):
+    """What a derivative is specialised on: "scalar", "array", "list", "tuple", "dict", "other"
+    for each argument."""
+    return tuple(_kind(a) for a in args)
+
+
 def _wrt_indices(fn, wrt):
     """`wrt` (index, name, or tuple of them) -> (tuple of indices, single?)."""
     fn = unwrap(fn)

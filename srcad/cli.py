@@ -216,7 +216,8 @@ def wrt_indices(fn, wrt):
 
 
 def default_wrt(fn, args):
-    """The arguments worth differentiating when `--wrt` is absent: the floating-point ones."""
+    """The arguments to differentiate when `--wrt` is absent: the floating-point ones
+    (integers such as a step count stay fixed), else every numeric one."""
     def floating(v):
         if isinstance(v, (bool, np.bool_, int, np.integer)):
             return False
@@ -227,10 +228,16 @@ def default_wrt(fn, args):
         if isinstance(v, dict):
             return bool(v) and all(floating(x) for x in v.values())
         return isinstance(v, (float, np.floating))
+    def numeric(v):
+        if isinstance(v, np.ndarray):
+            return v.dtype.kind in "iuf"
+        return isinstance(v, (int, float, np.integer, np.floating)) and \
+            not isinstance(v, (bool, np.bool_))
     wrt = tuple(k for k, a in enumerate(args) if floating(a))
+    wrt = wrt or tuple(k for k, a in enumerate(args) if numeric(a))   # "2, 5" means 2.0, 5.0
     if not wrt:
-        raise CliError(f"{fn.__name__}: no floating-point argument to differentiate",
-                       hint="write 2.0 rather than 2, or name the arguments with --wrt")
+        raise CliError(f"{fn.__name__}: no numeric argument to differentiate",
+                       hint="name the arguments with --wrt")
     return wrt
 
 
@@ -367,9 +374,9 @@ def cmd_trace(ns):
         args = need_args(ns, fn)
         wrt = parse_wrt(ns.wrt, fn) if ns.wrt else default_wrt(fn, args)
         limit = ns.max_rows if ns.max_rows > 0 else sys.maxsize
-        text = format_trace(evaluation_trace(fn, args, wrt, max_rows=limit))
-    sys.stdout.write(text)
-    return 0
+        trace = evaluation_trace(fn, args, wrt, max_rows=limit)
+    sys.stdout.write(format_trace(trace))
+    return 1 if trace.error is not None else 0
 
 
 # ----- colour -----
@@ -489,7 +496,8 @@ def build_parser():
                        help="print the evaluation-trace tables of one evaluation",
                        description="The forward primal trace (each v_i, its operation, its "
                                    "value) and the reverse adjoint trace (each vbar_i), with "
-                                   "the first non-finite value marked. --wrt defaults to the "
+                                   "the first non-finite value marked; exit status 1 if "
+                                   "the evaluation raises. --wrt defaults to the "
                                    "floating-point arguments.")
     p.add_argument("--max-rows", type=int, default=200, metavar="N",
                    help="rows shown per table (0: all); the first non-finite row is "

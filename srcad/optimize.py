@@ -2,7 +2,7 @@
 `pass_(tree) -> (tree, changed)`; `optimize` runs them until none reports a change.
 
 - `fold_zero_accumulate`: `vbar_3 = 0.0` then `vbar_3 = vbar_3 + e` -> `vbar_3 = e`
-- `fold_identities`: `e * 1.0`, `e + 0.0`, `-(-e)` -> `e`
+- `fold_identities`: `e * 1.0`, `e + 0.0`, `-(-e)` -> `e`, `a + -b` -> `a - b`
 - `propagate_copies`: `a = b; ... a ...` -> `... b ...` (a, b assigned once)
 - `eliminate_dead_code`: drop pure assignments whose names are never read
 - `eliminate_dead_stores`: drop top-level assignments that no later statement reads
@@ -107,12 +107,16 @@ def _accumulated(value, name):
 
 
 def fold_identities(tree):
-    """`e * 1.0` / `1.0 * e` / `e + 0.0` / `- -e` -> `e`."""
+    """`e * 1.0` / `1.0 * e` / `e + 0.0` / `- -e` -> `e`; `a + -b` -> `a - b`."""
     changed = [False]
 
     class Fold(gast.NodeTransformer):
         def visit_BinOp(self, node):
             self.generic_visit(node)
+            if isinstance(node.op, gast.Add) and isinstance(node.right, gast.UnaryOp) \
+                    and isinstance(node.right.op, gast.USub):
+                changed[0] = True      # a + -b  ->  a - b
+                return gast.BinOp(left=node.left, op=gast.Sub(), right=node.right.operand)
             one = _constant(node.right, 1) if isinstance(node.op, gast.Mult) else False
             if one or (isinstance(node.op, (gast.Add, gast.Sub)) and _constant(node.right, 0)):
                 changed[0] = True

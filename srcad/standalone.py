@@ -269,8 +269,8 @@ class Module:
                               f"def _():\n    {text}\n"):
             if dep in self.runtime and dep != name:
                 self._need_runtime(dep)
-            elif dep == "np":
-                self.module_imports["np"] = "numpy"
+            elif dep != name and hasattr(runtime, dep):     # what runtime itself imports
+                self._import_object(dep, getattr(runtime, dep), None, "srcad.runtime")
 
     def _import_object(self, name, value, home, where):
         """An import statement that binds `name` to `value` in the file."""

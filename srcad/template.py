@@ -146,7 +146,7 @@ def fill_expr(template, **names):
 
 def source_of(node):
     """Short source text of a gast node, for messages."""
-    return ast.unparse(gast.gast_to_ast(clone(node)))
+    return ast.unparse(ast.fix_missing_locations(gast.gast_to_ast(clone(node))))
 
 
 def index_expr(index):

@@ -71,6 +71,8 @@ def run_pass(step, src):
     (passes.fold_zero_accumulate, "vbar_2 = 0.0\nvbar_1 = vbar_2 * 3\nvbar_2 = vbar_2 + g\n"
      "return vbar_1, vbar_2", None),
     (passes.fold_identities, "y = x * 1.0 + 0.0\nz = -(-y)\nreturn z", "y = x\nz = y\nreturn z"),
+    (passes.fold_identities, "vdot_5 = vdot_3 + -vdot_4\nreturn vdot_5",
+     "vdot_5 = vdot_3 - vdot_4\nreturn vdot_5"),
     (passes.propagate_copies, "vbar_3 = vbar_5\nvbar_m1 = vbar_3 * v_0\nreturn vbar_m1",
      "vbar_m1 = vbar_5 * v_0\nreturn vbar_m1"),
     (passes.propagate_copies, "b = x * 2\nfor i in range(3):\n    c = a\n    b = b + c\n"

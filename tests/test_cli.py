@@ -1,0 +1,467 @@
+"""The `srcad` command line (SPEC section 6): standalone files, show, check, graph, trace."""
+import json
+import math
+import os
+import re
+import runpy
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from srcad.cli import main
+from srcad.standalone import GENERATED
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXAMPLES = os.path.join(ROOT, "examples")
+
+
+def run(*argv):
+    return main([str(a) for a in argv])
+
+
+def example(tmp_path, name):
+    """A copy of examples/NAME.py in tmp_path (generated files go beside it)."""
+    target = tmp_path / f"{name}.py"
+    shutil.copy(os.path.join(EXAMPLES, f"{name}.py"), target)
+    return target
+
+
+def module(tmp_path, name, text):
+    path = tmp_path / f"{name}.py"
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+# ----- the command itself -----
+
+
+def test_python_m_srcad_help():
+    out = subprocess.run([sys.executable, "-m", "srcad", "--help"], capture_output=True,
+                         text=True, cwd=ROOT)
+    assert out.returncode == 0
+    for command in ("grad", "show", "check", "graph", "trace"):
+        assert command in out.stdout
+
+
+@pytest.mark.parametrize("command", ["grad", "show", "check", "graph", "trace"])
+def test_every_subcommand_has_help(command, capsys):
+    assert run(command, "--help") == 0
+    assert "usage: srcad " + command in capsys.readouterr().out
+
+
+def test_no_command_is_an_error(capsys):
+    assert run() == 2
+
+
+# ----- standalone files, imported where srcad cannot be -----
+
+CASES = {
+    "straight": [("f", (0, 1), "(2.0, 5.0)"),
+                 ("neuron", (0, 1, 2, 3, 4), "(0.1, -0.3, 0.5, 1.2, -0.7)"),
+                 ("poly", (0, 1), "(1.3, 0.4)"),
+                 ("poly", (0, 1), "(-1.3, 0.4)")],
+    "loops": [("logistic", (0, 1), "(0.3, 3.2, 50)"),
+              ("decay", (0, 1, 2), "(1.0, 0.7, 1.05)"),
+              ("clipped_sum", (0, 1), "(np.array([0.5, 2.0, 1.5, -1.0, 3.0]), 1.2)")],
+    "calls": [("energy", (0, 1), "(0.4, 1.3)"),
+              ("damped", (0, 1), "(0.4, 1.3)")],
+    "arrays": [("least_squares", (0,), "(np.array([0.5, -1.0, 2.0]), "
+                "np.arange(12.0).reshape(4, 3) / 7, np.array([1.0, 0.0, -1.0, 2.0]))"),
+               ("layer", (0, 1, 2), "(np.array([[0.1, 0.2], [0.3, -0.4]]), "
+                "np.array([1.0, 2.0]), np.array([0.5, -0.5]))"),
+               ("weighted", (0, 1), "(np.array([0.5, 1.0, -2.0]), np.array([1.0, 2.0, 3.0]))")],
+}
+
+# Runs in a fresh interpreter in which `import srcad` fails: the generated file
+# and the example module alone, gradients against central differences.
+ISOLATED = r"""
+import json, sys
+sys.modules["srcad"] = None
+import importlib
+import numpy as np
+
+name, cases = sys.argv[1], json.loads(sys.argv[2])
+primal = importlib.import_module(name)
+derived = importlib.import_module(name + "_grad")
+try:
+    import srcad.runtime
+    raise SystemExit("srcad is importable")
+except ImportError:
+    pass
+
+def central(fn, args, k, eps=1e-6):
+    x = np.asarray(args[k], dtype=float)
+    out = np.zeros(x.shape)
+    for i in np.ndindex(*x.shape):
+        def at(step):
+            moved = list(args)
+            y = x.copy()
+            y[i] += step
+            moved[k] = y if x.ndim else float(y)
+            return fn(*moved)
+        out[i] = (at(eps) - at(-eps)) / (2 * eps)
+    return out
+
+errors = []
+for func, wrt, args_src in cases:
+    args = eval(args_src, {"np": np})
+    grads = getattr(derived, "grad_" + func)(*args)
+    grads = grads if len(wrt) > 1 else (grads,)
+    for k, g in zip(wrt, grads):
+        numeric = central(getattr(primal, func), args, k)
+        scale = max(1.0, float(np.max(np.abs(numeric))))
+        errors.append([func, k, float(np.max(np.abs(np.asarray(g) - numeric))) / scale])
+print(json.dumps(errors))
+"""
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_standalone_file_runs_without_srcad(name, tmp_path, capsys):
+    path = example(tmp_path, name)
+    funcs = {}
+    for func, wrt, _ in CASES[name]:
+        funcs[func] = wrt
+    for func, wrt in funcs.items():   # one file per wrt set: write, then check, per function
+        out_dir = tmp_path / func
+        out_dir.mkdir()
+        shutil.copy(path, out_dir / path.name)
+        target = out_dir / path.name
+        wrt_text = ",".join(str(k) for k in wrt)
+        assert run("grad", f"{target}:{func}", "--wrt", wrt_text) == 0
+        generated = out_dir / f"{name}_grad.py"
+        text = generated.read_text()
+        assert text.startswith(f"{GENERATED}")
+        assert not re.search(r"^\s*(from|import) srcad", text, re.M)
+        cases = [c for c in CASES[name] if c[0] == func]
+        proc = subprocess.run([sys.executable, "-c", ISOLATED, name, json.dumps(cases)],
+                              cwd=out_dir, capture_output=True, text=True,
+                              env={**os.environ, "PYTHONPATH": ""})
+        assert proc.returncode == 0, proc.stderr
+        for fname, k, error in json.loads(proc.stdout):
+            assert error < 1e-6, (fname, k, error)
+
+
+def test_several_functions_and_their_callees_in_one_file(tmp_path, capsys):
+    path = example(tmp_path, "calls")
+    assert run("grad", f"{path}:energy,damped", "--wrt", "x,k") == 0
+    text = (tmp_path / "calls_grad.py").read_text()
+    for name in ("def grad_energy(", "def grad_damped(", "def grad_spring"):
+        assert name in text
+    assert re.search(r"^from calls import .*STIFFNESS", text, re.M)
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_grad_twice_gives_identical_bytes(tmp_path, capsys):
+    path = example(tmp_path, "loops")
+    out = tmp_path / "loops_grad.py"
+    assert run("grad", f"{path}:logistic,decay,clipped_sum") == 0
+    first = out.read_bytes()
+    assert run("grad", f"{path}:logistic,decay,clipped_sum") == 0
+    assert out.read_bytes() == first
+    assert "unchanged" in capsys.readouterr().out
+    out.unlink()
+    fresh = subprocess.run([sys.executable, "-m", "srcad", "grad",
+                            f"{path}:logistic,decay,clipped_sum"], capture_output=True,
+                           text=True, cwd=ROOT)
+    assert fresh.returncode == 0, fresh.stderr
+    assert out.read_bytes() == first
+
+
+def test_decorated_functions_of_a_module(tmp_path, capsys):
+    path = module(tmp_path, "marked", """
+        import numpy as np
+        import srcad
+
+        @srcad.grad
+        def a(x, y):
+            return x * np.sin(y)
+
+        @srcad.grad(wrt=("x", "y"))
+        def b(x, y):
+            return x * x * y
+
+        def c(x):
+            return x
+    """)
+    assert run("grad", path) == 0
+    text = (tmp_path / "marked_grad.py").read_text()
+    assert "def grad_a(" in text and "def grad_b(" in text and "grad_c" not in text
+    ns = runpy.run_path(str(tmp_path / "marked_grad.py"))
+    assert ns["grad_a"](2.0, 0.5) == pytest.approx(math.sin(0.5))
+    assert ns["grad_b"](2.0, 3.0) == pytest.approx((12.0, 4.0))
+
+
+def test_output_option_and_forward_mode(tmp_path, capsys):
+    path = example(tmp_path, "straight")
+    out = tmp_path / "deriv" / "f_jvp.py"
+    out.parent.mkdir()
+    assert run("grad", f"{path}:f", "--mode", "forward", "-o", out) == 0
+    text = out.read_text()
+    assert text.startswith(GENERATED) and "def jvp_f(" in text
+
+
+# ----- error paths: one line on stderr, exit status 2 -----
+
+
+def error_line(capsys):
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def test_missing_file(tmp_path, capsys):
+    assert run("grad", tmp_path / "nowhere.py:f") == 2
+    assert "no such file" in error_line(capsys)
+
+
+def test_missing_function(tmp_path, capsys):
+    path = example(tmp_path, "straight")
+    assert run("grad", f"{path}:nope") == 2
+    line = error_line(capsys)
+    assert "no function named 'nope'" in line and "neuron" in line
+
+
+def test_bad_wrt(tmp_path, capsys):
+    path = example(tmp_path, "straight")
+    assert run("grad", f"{path}:f", "--wrt", "z") == 2
+    assert "no parameter named 'z'" in error_line(capsys)
+
+
+@pytest.mark.parametrize("args", ["2.0, ", "2.0,, 5", "x", "[1, [2]]"])
+def test_bad_args(args, tmp_path, capsys):
+    path = example(tmp_path, "straight")
+    assert run("check", f"{path}:f", "--args", args) == 2
+    assert "--args" in error_line(capsys)
+
+
+def test_wrong_number_of_args(tmp_path, capsys):
+    path = example(tmp_path, "straight")
+    assert run("trace", f"{path}:f", "--args", "2.0") == 2
+    assert "takes 2 argument(s)" in error_line(capsys)
+
+
+def test_unsupported_construct_points_at_the_line(tmp_path, capsys):
+    path = module(tmp_path, "bad", """
+        import numpy as np
+
+        def f(x):
+            y = x * 2.0
+            try:
+                y = np.log(y)
+            except ValueError:
+                pass
+            return y
+    """)
+    assert run("grad", f"{path}:f") == 2
+    line = error_line(capsys)
+    assert f"{path}:6:" in line and "try/except" in line
+    assert not (tmp_path / "bad_grad.py").exists()
+
+
+def test_debug_shows_the_traceback(tmp_path, capsys):
+    path = example(tmp_path, "straight")
+    assert run("grad", f"{path}:nope", "--debug") == 2
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_refuses_to_overwrite_a_foreign_file(tmp_path, capsys):
+    path = example(tmp_path, "straight")
+    mine = tmp_path / "straight_grad.py"
+    mine.write_text("# my own code\n")
+    assert run("grad", f"{path}:f") == 2
+    assert "--force" in error_line(capsys)
+    assert mine.read_text() == "# my own code\n"
+    assert run("grad", f"{path}:f", "--force") == 0
+    assert mine.read_text().startswith(GENERATED)
+    assert run("grad", f"{path}:f,neuron") == 0          # its own file: overwritten
+    assert "def grad_neuron(" in mine.read_text()
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+
+
+def test_closure_cannot_go_into_a_file(tmp_path, capsys):
+    path = module(tmp_path, "closing", """
+        def make(k):
+            def scaled(x):
+                return k * x * x
+            return scaled
+
+        g = make(3.0)
+    """)
+    assert run("grad", f"{path}:g") == 2
+    assert "closure variable 'k'" in error_line(capsys)
+
+
+def test_import_error_of_the_module(tmp_path, capsys):
+    path = module(tmp_path, "broken", "import numpy as np\nraise RuntimeError('boom')\n")
+    assert run("show", f"{path}:f") == 2
+    assert "RuntimeError: boom" in error_line(capsys)
+
+
+# ----- show -----
+
+
+def test_show_ssa_and_derivative(tmp_path, capsys):
+    path = example(tmp_path, "straight")
+    assert run("show", f"{path}:f", "--ssa") == 0
+    out = capsys.readouterr().out
+    assert "v_1 = np.log(v_m1)" in out and "\x1b[" not in out
+    assert run("show", f"{path}:f", "--wrt", "x1,x2") == 0
+    out = capsys.readouterr().out
+    assert "def grad_f(x1, x2" in out and "\x1b[" not in out
+    assert run("show", f"{path}:f", "--color", "always") == 0
+    assert "\x1b[" in capsys.readouterr().out
+
+
+# ----- check -----
+
+
+def test_check_passes_on_a_correct_gradient(tmp_path, capsys):
+    path = example(tmp_path, "arrays")
+    assert run("check", f"{path}:layer", "--args",
+               "[[0.1, 0.2], [0.3, -0.4]], [1.0, 2.0], [0.5, -0.5]") == 0
+    out = capsys.readouterr().out
+    assert "analytic" in out and "numeric" in out and "ok" in out
+
+
+def test_check_exits_1_on_a_wrong_rule(tmp_path, capsys):
+    path = module(tmp_path, "wrongrule", """
+        import srcad
+
+        def square(x):
+            return x * x
+
+        @srcad.adjoint(square)
+        def square_adjoint(g, ans, x):
+            return g * 3.0 * x          # wrong on purpose: should be 2 x
+
+        def f(x):
+            return square(x) + x
+    """)
+    assert run("check", f"{path}:f", "--args", "1.5") == 1
+    assert "MISMATCH" in capsys.readouterr().out
+
+
+# ----- trace -----
+
+ROW = re.compile(r"^\s+((?:v|vbar)_m?\d+)\s+=\s+(.*?)\s{2,}(\S+)(\s+<-- first non-finite.*)?$")
+
+
+def rows(text):
+    """`[(name, operation, value text, marked)]` of the trace tables."""
+    out = []
+    for line in text.splitlines():
+        m = ROW.match(line)
+        if m:
+            out.append((m.group(1), m.group(2).strip(), m.group(3), bool(m.group(4))))
+    return out
+
+
+def test_trace_reproduces_the_textbook_numbers(tmp_path, capsys):
+    path = example(tmp_path, "straight")
+    assert run("trace", f"{path}:f", "--args", "2.0, 5.0") == 0
+    out = capsys.readouterr().out
+    assert "forward primal trace" in out and "reverse adjoint trace" in out
+    values = {}
+    for name, _, value, marked in rows(out):
+        values[name] = float(value)      # the last assignment wins (adjoint accumulation)
+        assert not marked
+    expected = {"v_m1": 2.0, "v_0": 5.0, "v_1": math.log(2.0), "v_2": 10.0,
+                "v_3": math.log(2.0) + 10.0, "v_4": math.sin(5.0),
+                "v_5": math.log(2.0) + 10.0 - math.sin(5.0),
+                "vbar_5": 1.0, "vbar_4": -1.0, "vbar_m1": 5.5,
+                "vbar_0": 2.0 - math.cos(5.0)}
+    for name, value in expected.items():
+        assert abs(values[name] - value) < 1e-12, (name, values[name], value)
+    assert "v_1     = np.log(v_m1)" in out
+    assert "all values finite" in out
+
+
+def test_trace_marks_the_first_non_finite_row(tmp_path, capsys):
+    path = module(tmp_path, "nan", """
+        import numpy as np
+
+        def f(x):
+            y = np.log(x - 3.0)
+            z = y * x
+            return z + np.sqrt(x)
+    """)
+    assert run("trace", f"{path}:f", "--args", "2.0") == 0
+    table = rows(capsys.readouterr().out)
+    marked = [r for r in table if r[3]]
+    assert len(marked) == 1
+    name, op, value, _ = marked[0]
+    assert op == "np.log(v_1)" and value == "nan"
+    before = table[:table.index(marked[0])]
+    assert all(math.isfinite(float(v)) for _, _, v, _ in before)
+
+
+def test_trace_of_a_loop_limits_rows(tmp_path, capsys):
+    path = example(tmp_path, "loops")
+    assert run("trace", f"{path}:logistic", "--args", "0.3, 3.2, 500", "--max-rows", "20") == 0
+    out = capsys.readouterr().out
+    assert "rows not shown" in out and "gradient: d/dl0" in out
+
+
+def test_trace_reports_where_evaluation_stopped(tmp_path, capsys):
+    path = module(tmp_path, "divide", """
+        def f(x, y):
+            return x / (y - 1.0)
+    """)
+    assert run("trace", f"{path}:f", "--args", "2.0, 1.0") == 1
+    assert "evaluation stopped at `v_2 = v_m1 / v_1`: ZeroDivisionError" in \
+        capsys.readouterr().out
+
+
+# ----- graph -----
+
+EDGE = re.compile(r'^\s+"(\w+)" -> "(\w+)" \[label="([^"]*)"')
+NODE = re.compile(r'^\s+"(\w+)" \[label="')
+
+
+def test_graph_of_the_reference_function(tmp_path, capsys):
+    path = example(tmp_path, "straight")
+    assert run("graph", f"{path}:f", "--args", "2.0, 5.0") == 0
+    dot = capsys.readouterr().out
+    nodes = {m.group(1) for m in map(NODE.match, dot.splitlines()) if m}
+    assert nodes == {"v_m1", "v_0", "v_1", "v_2", "v_3", "v_4", "v_5"}
+    edges = {(m.group(1), m.group(2)): float(m.group(3))
+             for m in map(EDGE.match, dot.splitlines()) if m}
+    expected = {("v_m1", "v_1"): 0.5, ("v_m1", "v_2"): 5.0, ("v_0", "v_2"): 2.0,
+                ("v_1", "v_3"): 1.0, ("v_2", "v_3"): 1.0, ("v_0", "v_4"): math.cos(5.0),
+                ("v_3", "v_5"): 1.0, ("v_4", "v_5"): -1.0}
+    assert set(edges) == set(expected)
+    for edge, value in expected.items():
+        assert abs(edges[edge] - value) < 1e-12, (edge, edges[edge], value)
+    assert "0.693147" in dot      # v_1 = log 2, shown on its node
+
+
+def test_graph_files(tmp_path, capsys, monkeypatch):
+    path = example(tmp_path, "straight")
+    assert run("graph", f"{path}:f", "--args", "2.0, 5.0", "-o", tmp_path / "g.dot") == 0
+    assert (tmp_path / "g.dot").read_text().startswith("// computational graph of f")
+    if shutil.which("dot"):
+        assert run("graph", f"{path}:f", "--args", "2.0, 5.0", "-o", tmp_path / "g.svg") == 0
+        assert "<svg" in (tmp_path / "g.svg").read_text()
+    capsys.readouterr()
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    assert run("graph", f"{path}:f", "--args", "2.0, 5.0", "-o", tmp_path / "h.svg") == 2
+    assert "Graphviz" in capsys.readouterr().err
+    assert (tmp_path / "h.dot").exists() and not (tmp_path / "h.svg").exists()
+
+
+def test_graph_of_a_loop_is_a_clear_error(tmp_path, capsys):
+    path = example(tmp_path, "loops")
+    assert run("graph", f"{path}:logistic", "--args", "0.3, 3.2, 5") == 2
+    line = error_line(capsys)
+    assert "straight-line" in line and f"{path}:" in line
+
+
+def test_committed_graph_matches_the_generator(capsys):
+    """docs/graph.dot is what `srcad graph examples/straight.py:f --args "2.0, 5.0"` prints."""
+    assert run("graph", os.path.join(EXAMPLES, "straight.py") + ":f", "--args", "2.0, 5.0") == 0
+    with open(os.path.join(ROOT, "docs", "graph.dot"), encoding="utf-8") as fh:
+        assert fh.read() == capsys.readouterr().out
