@@ -19,7 +19,7 @@ import copy
 import gast
 
 from . import template as T
-from .analysis import activity, classify, scalars, structures
+from .analysis import activity, classify, scalars, structures, walk_block
 from .errors import MissingRuleError, SourceError, UnsupportedError
 
 STACK = "_stack"
@@ -82,6 +82,7 @@ class Reverse:
         self.callees = {}                 # closure name -> derivative function
         self.temp = 0
         self._fragments = {}              # id(stmt) -> adjoint statements (built once)
+        self.first_defs = set()
         self._assigns = {}
 
     # ----- facts -----
@@ -119,9 +120,26 @@ class Reverse:
         reverse = self._reverse_sweep()
         reads = T.names_read(reverse)
         self.saved &= reads
+        self.first_defs = self._first_top_level_defs()
         reverse = self._reverse_sweep()
         forward = self._forward_block(self.ir.body[:-1])
         return self._function(forward, reverse)
+
+    def _first_top_level_defs(self):
+        """Statements that bind a saved name for the first time, outside any loop or branch:
+        there is no earlier value to save and restore."""
+        seen = set()
+        first = set()
+        top = {id(s) for s in self.ir.body}
+        for stmt in walk_block(self.ir.body):
+            op = self.ops.get(id(stmt))
+            if op is None or op.target is None or op.target in seen:
+                continue
+            seen.add(op.target)
+            if id(stmt) in top and op.kind not in ("setitem", "append", "pop") \
+                    and op.target in self.saved:
+                first.add(id(stmt))
+        return first
 
     def _reverse_sweep(self):
         self.if_traced.clear()
@@ -150,7 +168,8 @@ class Reverse:
             args.defaults.append(T.constant(1.0))
         body = []
         top = {op.target for stmt in ir.body if (op := self.ops.get(id(stmt))) is not None}
-        maybe_unbound = self.saved | (self.needs_init - top)
+        first = {self.ops[k].target for k in self.first_defs}
+        maybe_unbound = (self.saved - first) | (self.needs_init - top)
         unbound = self._ordered(maybe_unbound - set(ir.inputs))
         if unbound:
             body.append(T.comment("names the reverse sweep reads, bound on every path"))
@@ -195,7 +214,7 @@ class Reverse:
         if id(stmt) in self.ir.entry:
             return [stmt]
         op = self.ops.get(id(stmt))
-        if op is not None and op.target in self.saved:
+        if op is not None and op.target in self.saved and id(stmt) not in self.first_defs:
             if op.kind == "setitem":
                 index = stmt.targets[0].slice
                 old = gast.Subscript(value=T.name(op.target), slice=T.clone(index),
@@ -280,7 +299,7 @@ class Reverse:
             else:
                 self.assigned |= self._assigns.get(id(stmt), set())
             out.extend(fragment)
-        if op.target in self.saved:
+        if op.target in self.saved and id(stmt) not in self.first_defs:
             if op.kind == "setitem":
                 index = T.clone(stmt.targets[0].slice)
                 target = gast.Subscript(value=T.name(op.target), slice=index, ctx=gast.Store())
