@@ -10,6 +10,8 @@ _BASIC_INDEX = (int, slice, type(None), type(Ellipsis), np.integer)
 
 def unbroadcast(g, like):
     """Sum the adjoint `g` back to the shape of `like` (undo broadcasting)."""
+    if type(g) is np.ndarray and type(like) is np.ndarray and g.shape == like.shape:
+        return g
     shape = np.shape(like)
     if np.shape(g) == shape:
         return g
@@ -125,6 +127,10 @@ def _promoted(g, x, y):
 
 def matmul_adjoint_x(g, x, y):
     """The adjoint of x in `x @ y`: g @ y.T for matrices."""
+    if type(x) is np.ndarray and type(y) is np.ndarray and x.ndim <= 2 and y.ndim <= 2:
+        if x.ndim == 2:
+            return g @ y.T if y.ndim == 2 else np.outer(g, y)
+        return y @ g if y.ndim == 2 else g * y
     x, y, xv, yv, gv = _promoted(g, x, y)
     out = unbroadcast(gv @ np.swapaxes(yv, -1, -2), xv)
     return out[0] if x.ndim == 1 else out
@@ -132,6 +138,10 @@ def matmul_adjoint_x(g, x, y):
 
 def matmul_adjoint_y(g, x, y):
     """The adjoint of y in `x @ y`: x.T @ g for matrices."""
+    if type(x) is np.ndarray and type(y) is np.ndarray and x.ndim <= 2 and y.ndim <= 2:
+        if y.ndim == 2:
+            return x.T @ g if x.ndim == 2 else np.outer(x, g)
+        return g @ x if x.ndim == 2 else g * x
     x, y, xv, yv, gv = _promoted(g, x, y)
     out = unbroadcast(np.swapaxes(xv, -1, -2) @ gv, yv)
     return out[:, 0] if y.ndim == 1 else out
@@ -237,6 +247,8 @@ def sinc_derivative(x):
 
 def spread(g, x, axis=None, keepdims=False):
     """expand_to, keeping x's floating dtype when g is a Python number (the float seed)."""
+    if axis is None and isinstance(g, (int, float)):
+        return np.full(np.shape(x), g, dtype=float_dtype(x))
     out = expand_to(g, x, axis, keepdims)
     if isinstance(g, (int, float)):
         return out.astype(float_dtype(x))
