@@ -6,10 +6,19 @@ PyTorch and XLA allocate natively.  The resident-set high-water mark sees
 everything in the process, but only what the allocators had to fetch from
 the OS: memory freed earlier and reused does not show, so it is a lower
 bound.  Linux lets a process reset its high-water mark
-(``/proc/self/clear_refs``), so both figures come from the same process.
+(``/proc/self/clear_refs``).  In the main process the timing runs have
+already left freed memory behind, so the full run measures the RSS figure
+in a fresh process per tool (``python -m benchmarks.memory WORKLOAD TOOL``)
+that warms up on the small check inputs only, then runs one full-size
+gradient.
 """
 
+import json
+import os
+import subprocess
+import sys
 import tracemalloc
+from pathlib import Path
 
 CLEAR_REFS = "/proc/self/clear_refs"
 
@@ -54,3 +63,37 @@ def format_bytes(n):
         if abs(n) >= scale:
             return f"{n / scale:.3g} {unit}"
     return f"{n} B"
+
+
+# ----- RSS in a fresh process -----
+
+def rss_growth_in_subprocess(workload, tool, timeout_s=120):
+    """Bytes, or None if the child fails (its reason is not worth a cell)."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        done = subprocess.run([sys.executable, "-m", "benchmarks.memory", workload, tool],
+                              cwd=root, capture_output=True, text=True,
+                              timeout=timeout_s, env=dict(os.environ))
+        return json.loads(done.stdout.strip().splitlines()[-1])["rss_growth"]
+    except (subprocess.TimeoutExpired, ValueError, IndexError, KeyError):
+        return None
+
+
+def _child(workload, tool):
+    from benchmarks.run import tools_for
+    from benchmarks.workloads import WORKLOADS, check_inputs, make_inputs
+    f = WORKLOADS[workload][0]
+    prepare = tools_for(workload)[tool]
+    small, wrt = check_inputs(workload)
+    prepare(f, small, wrt).run()  # imports, lazy initialisation, small kernels
+    args, wrt = make_inputs(workload, quick=False)
+    run = prepare(f, args, wrt).run
+    if tool == "jax jit":
+        run()  # its first call compiles: that memory is not the gradient's
+    print(json.dumps({"rss_growth": rss_peak_bytes(run)}))
+
+
+if __name__ == "__main__":
+    import warnings
+    warnings.filterwarnings("ignore", category=SyntaxWarning)
+    _child(*sys.argv[1:3])

@@ -1,10 +1,13 @@
 """Gradient tools compared side by side, each behind one ``prepare`` function.
 
-``prepare_<tool>(f, args, wrt)`` does everything that is not part of a
-gradient evaluation (imports, transformation, conversion of inputs, JIT
-compilation) and returns a ``Prepared``: ``run()`` computes the gradient once
-(what is timed) and ``to_numpy(result)`` turns it into NumPy for the
-correctness check against the hand-written gradient.
+``prepare_<tool>(f, args, wrt)`` does what is not part of a gradient
+evaluation (imports, building the gradient function, converting inputs) and
+returns a ``Prepared``: ``run()`` computes the gradient once (what is timed)
+and ``to_numpy(result)`` turns it into NumPy for the correctness check
+against the hand-written gradient.  Tools differ in when they transform or
+compile (srcad on the first call, tangent-ad in ``grad``, JAX at the first
+jitted call), so the runner reports the first call's overhead instead of
+timing ``prepare``.
 
 Every peer is optional.  A missing package or a workload a tool cannot handle
 raises ``Unavailable`` with a short reason, which becomes the table cell; the
@@ -31,7 +34,6 @@ class Unavailable(Exception):
 class Prepared:
     run: Callable[[], Any]
     to_numpy: Callable[[Any], Any]
-    setup_s: float = 0.0  # transformation or compilation time, reported apart
 
 
 def _identity(result):
@@ -73,11 +75,8 @@ def _unpack(wrt, grads):
 # ----- srcad (reverse and forward) -----
 
 def prepare_srcad(f, args, wrt):
-    srcad = import_optional("srcad")
-    start = time.perf_counter()
-    df = srcad.grad(f, wrt=wrt)
-    setup = time.perf_counter() - start
-    return Prepared(lambda: df(*args), _identity, setup)
+    df = import_optional("srcad").grad(f, wrt=wrt)
+    return Prepared(lambda: df(*args), _identity)
 
 
 def prepare_srcad_forward(f, args, wrt):
@@ -87,17 +86,15 @@ def prepare_srcad_forward(f, args, wrt):
     idx = _wrt_tuple(wrt)
     if any(np.ndim(args[k]) != 0 for k in idx):
         raise Unavailable("array input: reverse mode fits")
-    start = time.perf_counter()
     fn = srcad.jvp(f, wrt=wrt)
-    setup = time.perf_counter() - start
     if not isinstance(wrt, tuple):
-        return Prepared(lambda: fn(*args, 1.0)[1], _identity, setup)
+        return Prepared(lambda: fn(*args, 1.0)[1], _identity)
     directions = [tuple(1.0 if i == j else 0.0 for i in range(len(idx)))
                   for j in range(len(idx))]
 
     def run():
         return tuple(fn(*args, d)[1] for d in directions)
-    return Prepared(run, _identity, setup)
+    return Prepared(run, _identity)
 
 
 # ----- the hand-written NumPy gradient -----
@@ -111,11 +108,8 @@ def prepare_hand(grad_f):
 # ----- tangent-ad (the maintained Tangent fork) -----
 
 def prepare_tangent(f, args, wrt):
-    tangent = import_optional("tangent")
-    start = time.perf_counter()
-    df = tangent.grad(f, wrt=_wrt_tuple(wrt), verbose=0)
-    setup = time.perf_counter() - start
-    return Prepared(lambda: df(*args), _identity, setup)
+    df = import_optional("tangent").grad(f, wrt=_wrt_tuple(wrt), verbose=0)
+    return Prepared(lambda: df(*args), _identity)
 
 
 # ----- autograd -----
@@ -169,7 +163,7 @@ JIT_MAX_FORWARD_OPS = 5000
 
 
 def prepare_jax_jit(f, args, wrt):
-    """``jit(grad(f))``; the first call (trace + XLA compile) is setup time."""
+    """``jit(grad(f))``: the first call traces and compiles."""
     jax, jnp = _jax()
     fj, static = with_namespace(f, jnp), static_argnums(args, wrt)
     jargs = _jax_args(jnp, args)
@@ -177,10 +171,7 @@ def prepare_jax_jit(f, args, wrt):
     if ops > JIT_MAX_FORWARD_OPS:
         raise Unavailable(f"skipped: loop unrolls to {ops:,} ops")
     g = jax.jit(jax.grad(fj, argnums=wrt), static_argnums=static)
-    start = time.perf_counter()
-    jax.block_until_ready(g(*jargs))
-    setup = time.perf_counter() - start
-    return Prepared(lambda: jax.block_until_ready(g(*jargs)), _jax_to_numpy(wrt), setup)
+    return Prepared(lambda: jax.block_until_ready(g(*jargs)), _jax_to_numpy(wrt))
 
 
 # ----- PyTorch eager -----
@@ -219,6 +210,27 @@ def prepare_torch(f, args, wrt):
 
 def prepare_fd(f, args, wrt):
     return Prepared(lambda: central_differences(f, args, wrt), _identity)
+
+
+# ----- imports, paid before any timing -----
+
+# tangent-ad imports jax and torch itself: import them first so that each
+# figure is the package's own import time.
+PEER_MODULES = ("srcad", "autograd", "jax", "torch", "tangent", "sympy")
+
+
+def preload():
+    """Import every peer once so that no cell's first call pays an import;
+    returns module -> seconds (float) or the reason it is unavailable."""
+    times = {}
+    for module in PEER_MODULES:
+        start = time.perf_counter()
+        try:
+            _jax() if module == "jax" else import_optional(module)
+            times[module] = time.perf_counter() - start
+        except Exception as exc:  # broken installs are reported, not fatal
+            times[module] = str(exc) if isinstance(exc, Unavailable) else type(exc).__name__
+    return times
 
 
 # ----- the tools in table order -----

@@ -20,6 +20,8 @@ SRCAD_TOOLS = ("srcad", "srcad fwd")
 PEERS = tuple(tool for tool in peers.TOOLS if tool not in SRCAD_TOOLS)
 ARRAY_WORKLOADS = ("least_squares", "mlp", "rnn")
 EAGER_PEERS = ("autograd", "jax", "torch")
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                    "XLA_FLAGS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
 # ----- cells -----
@@ -56,6 +58,20 @@ def best_srcad(result):
 
 # ----- sections -----
 
+def context_lines(context):
+    """Import times, and the machine's load: other processes on the same
+    cores make every figure slower and noisier."""
+    parts = [f"{m} {format_seconds(v) if isinstance(v, float) else v}"
+             for m, v in context["imports"].items()]
+    start, end = context["load_start"], context["load_end"]
+    lines = ["- import times (paid once, before timing): " + ", ".join(parts),
+             f"- load average (1 min) at start: {start:.2f}, at end: {end:.2f}"]
+    if max(start, end) > 0.5 * (os.cpu_count() or 1):
+        lines.append("- **warning: other processes were using the CPU during "
+                     "this run; rerun on an idle machine before trusting the figures**")
+    return lines
+
+
 def machine_lines():
     cpu = "unknown"
     try:
@@ -71,8 +87,10 @@ def machine_lines():
              f"(BLAS: {blas.get('name', '?')} {blas.get('version', '')})"]
     versions = ", ".join(f"{k} {v}" for k, v in peers.versions().items())
     lines.append(f"- packages: {versions}")
+    threads = [f"{v}={os.environ[v]}" for v in THREAD_VARIABLES if v in os.environ]
     if "torch" in sys.modules:
-        lines.append(f"- torch threads: {sys.modules['torch'].get_num_threads()}")
+        threads.append(f"torch.get_num_threads()={sys.modules['torch'].get_num_threads()}")
+    lines.append(f"- threads: {', '.join(threads) or 'library defaults'}")
     return lines
 
 
@@ -98,17 +116,14 @@ def ratio_table(results):
 
 
 def setup_table(results):
-    tools = ("srcad", "srcad fwd", "tangent-ad", "jax jit")
-    rows = []
-    for r in results:
-        cells = [r.cells[t] for t in tools]
-        rows.append([r.name] + [format_seconds(c.setup_s) if c.setup_s else "—"
-                                for c in cells])
-    return _table(["workload", "srcad.grad()", "srcad.jvp()", "tangent.grad()",
-                   "jax.jit compile"], rows)
+    tools = [tool for tool in peers.TOOLS if tool != "fd"]
+    rows = [[r.name] + [format_seconds(r.cells[t].setup_s)
+                        if r.cells[t].setup_s is not None else "—" for t in tools]
+            for r in results]
+    return _table(["workload"] + tools, rows)
 
 
-def memory_table(results):
+def memory_table(results, quick):
     rows = []
     for r in results:
         for tool, cell in r.cells.items():
@@ -117,7 +132,8 @@ def memory_table(results):
             traced, rss = cell.memory
             traced_text = ("not captured" if tool in peers.NATIVE_MEMORY_TOOLS
                            else format_bytes(traced))
-            rows.append([f"{r.name}: {tool}", traced_text, format_bytes(rss)])
+            rss_text = "full run only" if quick else format_bytes(rss)
+            rows.append([f"{r.name}: {tool}", traced_text, rss_text])
     if not rows:
         return []
     return _table(["gradient", "tracemalloc peak", "RSS high-water growth"], rows)
@@ -127,11 +143,12 @@ def transform_lines(rows):
     table = []
     for tool, row in rows.items():
         if "note" in row:
-            table.append([tool, row["note"], "", ""])
+            table.append([tool, row["note"], "", "", ""])
         else:
-            table.append([tool, format_seconds(row["cold"]),
-                          format_seconds(row["cached"]), f"{row['error']:.1e}"])
-    return _table(["tool", "cold (fresh function)", "cached (same function)",
+            table.append([tool, format_seconds(row["cold"]), format_seconds(row["cached"]),
+                          format_seconds(row["call"]), f"{row['error']:.1e}"])
+    return _table(["tool", "cold: grad(f) + 1st call, fresh f", "cached: same f",
+                   "the call alone",
                    "gradient vs FD (rel. error)"], table)
 
 
@@ -141,29 +158,30 @@ def targets_lines(results, transform):
     for r in results:
         cell = r.cells["srcad"]
         figure = f"{cell.seconds / r.forward_s:.3g}×" if cell.ok else cell.note
-        lines.append(f"- gradient/forward <= 3, {r.name}: {figure}"
-                     f"{_verdict(cell.ok and cell.seconds / r.forward_s <= 3)}")
+        met = cell.seconds / r.forward_s <= 3 if cell.ok else None
+        lines.append(f"- gradient/forward <= 3, {r.name}: {figure}{_verdict(met)}")
     for r in results:
         if r.name in ARRAY_WORKLOADS:
             value = ratio(r.cells["srcad"], r.cells["hand"])
             lines.append(f"- within 1.2× of hand-written, {r.name}: {_fmt_ratio(value)}"
-                         f"{_verdict(value is not None and value <= 1.2)}")
+                         f"{_verdict(None if value is None else value <= 1.2)}")
     for r in results:
         if r.name in SCALAR_WORKLOADS:
             best = best_srcad(r)
             for peer in EAGER_PEERS:
                 value = ratio(r.cells[peer], best) if best else None
                 lines.append(f"- >= 5× faster than {peer}, {r.name}: "
-                             f"{_fmt_ratio(value)}{_verdict(value is not None and value >= 5)}")
+                             f"{_fmt_ratio(value)}{_verdict(None if value is None else value >= 5)}")
     cold = transform.get("srcad", {}).get("cold")
     lines.append(f"- transformation of a 100-line function < 50 ms: "
                  f"{format_seconds(cold) if cold else 'n/a'}"
-                 f"{_verdict(cold is not None and cold < 0.05)}")
+                 f"{_verdict(None if cold is None else cold < 0.05)}")
     return lines
 
 
 def _verdict(met):
-    return " — met" if met else " — NOT met"
+    """None: a figure is missing (srcad or the peer did not run)."""
+    return {True: " — met", False: " — NOT met", None: " — not measured"}[met]
 
 
 def notes_lines(results, settings):
@@ -180,16 +198,25 @@ def notes_lines(results, settings):
         "- `srcad fwd`: one `srcad.jvp` pass per scalar input (scalar workloads only).",
         "- `jax` is `jax.grad` without `jit` (op-by-op dispatch); `jax jit` times "
         "steady state only, its first call (trace + XLA compile) is in the "
-        "one-time-costs table. Python loops unroll under tracing; graphs over "
+        "first-call table. Python loops unroll under tracing; graphs over "
         f"{peers.JIT_MAX_FORWARD_OPS:,} forward ops are not compiled.",
         "- `fd`: central differences, 2 forward calls per scalar input; where "
         "that would exceed the cell budget the time is estimated (est.) as "
         "2 × inputs × forward.",
         "- Memory: tracemalloc counts NumPy buffers exactly but none of "
-        "PyTorch's or XLA's native allocations (\"not captured\"); RSS "
-        "high-water growth covers every tool but misses reused freed memory, "
-        "so it is a lower bound.",
+        "PyTorch's or XLA's native allocations (\"not captured\"). RSS "
+        "high-water growth is taken in a fresh process per tool, warmed up on "
+        "small inputs, during one full-size gradient: it covers every tool "
+        "(for `jax` it includes compiling kernels for the new shapes; for "
+        "`jax jit` one compiling call comes before it), but memory that "
+        "allocators reuse does not show, so it is a lower bound, and a loose "
+        "one for tools whose many small arrays fit in freed heap: compare "
+        "NumPy-based tools by the tracemalloc column.",
     ]
+    if settings.skip:
+        skipped = ", ".join(f"{tool} on {what}" for what, tool in settings.skip)
+        lines.append(f"- `--quick` skips the cells whose first call alone takes "
+                     f"seconds at any size: {skipped}.")
     for r in results:
         for tool, cell in r.cells.items():
             if cell.detail:
@@ -197,18 +224,21 @@ def notes_lines(results, settings):
     return lines
 
 
-def render(results, transform, swell, settings):
+def render(results, transform, swell, settings, context):
     mode = "quick (small sizes)" if settings.quick else "full (SPEC section 7 sizes)"
     out = ["# srcad benchmarks", "", f"Mode: {mode}. Regenerate with "
            f"`python -m benchmarks{' --quick' if settings.quick else ''}`.", "",
-           "## Machine", ""] + machine_lines()
+           "## Machine", ""] + machine_lines() + context_lines(context)
     out += ["", "## Gradient time (ratio to one forward evaluation)", ""]
     out += time_table(results)
     out += ["", "## srcad (reverse) time / peer time (below 1: srcad faster)", ""]
     out += ratio_table(results)
-    out += ["", "## One-time costs (transformation or compilation)", ""]
+    out += ["", "## First-call overhead (prepare + first call − one steady-state call)", "",
+            "Where each tool pays for transformation, tracing or compilation: "
+            "srcad on the first call per argument kinds, tangent-ad in `grad`, "
+            "JAX per shape (eager: per-primitive kernels; jit: the whole graph).", ""]
     out += setup_table(results)
-    memory = memory_table(results)
+    memory = memory_table(results, settings.quick)
     if memory:
         out += ["", "## Peak memory of one gradient evaluation", ""] + memory
     out += ["", "## Transformation time, generated 100-line function", ""]

@@ -10,6 +10,7 @@ hand-written baseline or the harness is broken.
 import argparse
 import os
 import sys
+import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,9 +19,13 @@ from pathlib import Path
 # turn every later run's "transformation" into a file read (and write to ~).
 os.environ.setdefault("TANGENT_DISK_CACHE", "0")
 
+import numpy as np
+
 from benchmarks import peers, report
-from benchmarks.memory import rss_peak_bytes, traced_peak_bytes
+from benchmarks.memory import rss_growth_in_subprocess, traced_peak_bytes
+from benchmarks.swell import expression_swell
 from benchmarks.timing import measure
+from benchmarks.transform_time import transformation_times
 from benchmarks.workloads import (SCALAR_WORKLOADS, WORKLOADS, central_differences,
                                   check_inputs, count_inputs, make_inputs,
                                   max_rel_error)
@@ -46,21 +51,22 @@ class Settings:
         if not quick:
             return cls(False, budget_s=1.0, fd_limit_s=5.0, swell_max_n=12,
                        cold_repeats=5)
-        # JAX eager spends ~0.5-1.5 s compiling per-primitive kernels on its
-        # first call through a Python loop; tangent-ad needs ~12 s to
-        # transform the 100-line function.  Both are kept for the full run.
-        slow = {("logistic", "jax"): "skipped (--quick)",
-                ("rk4", "jax"): "skipped (--quick)",
-                ("transform", "tangent-ad"): "skipped (--quick)"}
+        # Cells whose first call costs seconds whatever the size: JAX eager
+        # compiles a kernel per primitive and shape, jit compiles the
+        # unrolled loop, tangent-ad transforms the 100-line function in
+        # ~12 s.  All of them run in the full run.
+        reason = "skipped (--quick)"
+        slow = {(name, "jax"): reason for name in ("logistic", "mlp", "rnn", "rk4")}
+        slow.update({("rk4", "jax jit"): reason, ("transform", "tangent-ad"): reason})
         return cls(True, budget_s=0.05, fd_limit_s=0.2, swell_max_n=6,
-                   cold_repeats=3, skip=slow)
+                   cold_repeats=1, skip=slow)
 
 
 @dataclass
 class Cell:
     """One tool on one workload: a median time, or a short reason why not."""
     seconds: float = None
-    setup_s: float = None   # transformation / compilation, paid once
+    setup_s: float = None   # first call's extra time: transformation, compilation
     note: str = ""          # shown in the table instead of (or after) the time
     detail: str = ""        # the full error, listed under the tables
     memory: tuple = None    # (tracemalloc peak, RSS high-water growth) in bytes
@@ -89,22 +95,26 @@ def _failure(exc):
 
 
 def _check(prepare, f, cases, tool):
-    """Run the tool on each ``(args, wrt, want)`` case; a Cell on failure,
-    else the Prepared of the last case (the one that is timed)."""
+    """Prepare and run the tool on each ``(args, wrt, want)`` case, the timed
+    case first so that its first call is the cold one.  Returns a Cell on
+    failure, else ``(Prepared of the timed case, seconds of its prepare and
+    first call)``."""
     floor, tolerance = (1.0, FD_TOLERANCE) if tool == "fd" else (0.0, AD_TOLERANCE)
-    prepared = None
-    for args, wrt, want in cases:
+    timed = None
+    for number, (args, wrt, want) in enumerate(cases):
+        which = "small check inputs" if number else "timed inputs"
+        start = time.perf_counter()
         try:
             prepared = prepare(f, args, wrt)
             got = prepared.to_numpy(prepared.run())
         except Exception as exc:  # a peer's failure is a result, not a crash
             return _failure(exc)
+        timed = timed or (prepared, time.perf_counter() - start)
         error = max_rel_error(got, want, floor)
         if not error <= tolerance:
             return Cell(note="WRONG", detail=f"max relative error {error:.2e} "
-                        f"against the hand-written gradient (n-th arg sizes "
-                        f"{[getattr(a, 'shape', a) for a in args]})")
-    return prepared
+                        f"against the hand-written gradient ({which})")
+    return timed
 
 
 def run_cell(name, tool, prepare, cases, forward_s, settings):
@@ -112,21 +122,23 @@ def run_cell(name, tool, prepare, cases, forward_s, settings):
     if (name, tool) in settings.skip:
         return Cell(note=settings.skip[(name, tool)])
     f = WORKLOADS[name][0]
-    args, wrt, want = cases[-1]
+    args, wrt, want = cases[0]
     if tool == "fd":
         estimate = 2 * count_inputs(args, wrt) * forward_s
         if estimate > settings.fd_limit_s:
             return Cell(seconds=estimate, note="est.")
-    prepared = _check(prepare, f, cases, tool)
-    if isinstance(prepared, Cell):
-        return prepared
+    checked = _check(prepare, f, cases, tool)
+    if isinstance(checked, Cell):
+        return checked
+    prepared, first_s = checked
     try:
         timing = measure(prepared.run, settings.budget_s)
     except Exception as exc:
         return _failure(exc)
-    cell = Cell(seconds=timing.median_s, setup_s=prepared.setup_s or None)
+    cell = Cell(seconds=timing.median_s, setup_s=max(first_s - timing.median_s, 0.0))
     if name in MEMORY_WORKLOADS:
-        cell.memory = (traced_peak_bytes(prepared.run), rss_peak_bytes(prepared.run))
+        rss = None if settings.quick else rss_growth_in_subprocess(name, tool)
+        cell.memory = (traced_peak_bytes(prepared.run), rss)
     return cell
 
 
@@ -146,8 +158,8 @@ def bench_workload(name, settings):
     args, wrt = make_inputs(name, settings.quick)
     cases = [(args, wrt, grad_f(*args))]
     check_args, check_wrt = check_inputs(name)
-    if check_args != args:
-        cases.insert(0, (check_args, check_wrt, grad_f(*check_args)))
+    if not _same_inputs(check_args, args):
+        cases.append((check_args, check_wrt, grad_f(*check_args)))
     forward_s = measure(lambda: f(*args), settings.budget_s).median_s
     cells = {}
     for tool, prepare in tools_for(name).items():
@@ -159,8 +171,20 @@ def bench_workload(name, settings):
     return WorkloadResult(name, forward_s, cells)
 
 
+def _same_inputs(a, b):
+    return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
 def _progress(line):
     print(line, file=sys.stderr, flush=True)
+
+
+def run_swell(max_n):
+    """Sympy rows, or a one-line reason when sympy is missing or fails."""
+    try:
+        return expression_swell(max_n)
+    except Exception as exc:
+        return f"not run: {type(exc).__name__}: {exc}"
 
 
 # ----- --check: the hand-written gradients against finite differences -----
@@ -201,10 +225,14 @@ def main(argv=None):
         return check_hand_gradients(names)
     warnings.filterwarnings("ignore", category=SyntaxWarning)  # tangent-ad's sources
     settings = Settings.for_mode(options.quick)
+    context = {"load_start": os.getloadavg()[0], "imports": peers.preload()}
     results = [bench_workload(name, settings) for name in names]
-    transform = report.transformation_section(settings)
-    swell = report.swell_section(settings) if "logistic" in names else []
-    text = report.render(results, transform, swell, settings)
+    transform = transformation_times(
+        settings.cold_repeats, settings.budget_s,
+        skip=[tool for (what, tool) in settings.skip if what == "transform"])
+    swell = run_swell(settings.swell_max_n) if "logistic" in names else None
+    context["load_end"] = os.getloadavg()[0]
+    text = report.render(results, transform, swell, settings, context)
     print(text)
     output = options.output or HERE / (
         "RESULTS.md" if not (options.quick or options.only) else "RESULTS-quick.md")

@@ -96,19 +96,19 @@ def rnn(W, U, xs, h0, T):
 
 
 def rnn_grad(W, U, xs, h0, T):
-    """Backprop through time: keep every hidden state, then walk back."""
+    """Backprop through time: keep every hidden state, walk back collecting
+    the pre-activation adjoints, then form dW and dU with one matmul each
+    instead of T outer products."""
     hs = [h0]
     for t in range(T):
         hs.append(np.tanh(W @ hs[t] + U @ xs[t]))
-    dW = np.zeros_like(W)
-    dU = np.zeros_like(U)
+    das = [None] * T
     dh = 2.0 * hs[T]
     for t in range(T - 1, -1, -1):
-        da = dh * (1.0 - hs[t + 1] * hs[t + 1])
-        dW += np.outer(da, hs[t])
-        dU += np.outer(da, xs[t])
-        dh = W.T @ da
-    return dW, dU
+        das[t] = dh * (1.0 - hs[t + 1] * hs[t + 1])
+        dh = W.T @ das[t]
+    da = np.array(das)                      # (T, hidden)
+    return da.T @ np.array(hs[:T]), da.T @ xs[:T]
 
 
 # ----- 6. RK4 on Lotka-Volterra, shortened last step -----

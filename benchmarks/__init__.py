@@ -1,0 +1,1 @@
+"""srcad's benchmark suite (SPEC section 7): ``python -m benchmarks --help``."""
