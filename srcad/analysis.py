@@ -242,6 +242,23 @@ def _name_in(atom, names):
     return isinstance(atom, gast.Name) and atom.id in names
 
 
+def check_in_place(ir, scalar):
+    """`z = x; z += y` changes x as well when x is an array (NumPy works in place);
+    srcad's `z = z + y` would not: refuse rather than differ."""
+    for home, (node, a, b) in ir.in_place.items():
+        if home not in scalar:
+            raise UnsupportedError(
+                f"'{node.target.id} {_AUG.get(type(node.op), '?=')} ...' changes an array that "
+                f"is also named '{b if node.target.id == a else a}' (after '{a} = {b}'): NumPy "
+                "does this in place", ir.source.location(node),
+                hint=f"write {a} = {b}.copy(), or {node.target.id} = {node.target.id} "
+                     f"{_AUG.get(type(node.op), '?=')[:-1]} ... to make a new array")
+
+
+_AUG = {gast.Add: "+=", gast.Sub: "-=", gast.Mult: "*=", gast.Div: "/=", gast.Pow: "**=",
+        gast.MatMult: "@=", gast.FloorDiv: "//=", gast.Mod: "%="}
+
+
 # ----- activity -----
 
 

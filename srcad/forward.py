@@ -13,7 +13,7 @@ import copy
 import gast
 
 from . import template as T
-from .analysis import activity, classify, scalars, structures
+from .analysis import activity, check_in_place, classify, scalars, structures
 from .errors import MissingRuleError, SourceError, UnsupportedError
 
 
@@ -32,6 +32,7 @@ class Forward:
         self.output = ir.body[-1].value.id
         self.active = activity(ir, self.ops, [ir.inputs[k] for k in wrt], self.output)
         self.scalar = scalars(ir, self.ops, arg_kinds)
+        check_in_place(ir, self.scalar)
         self.struct = structures(ir, self.ops, arg_kinds)
 
     def build(self):

@@ -50,6 +50,7 @@ class IR:
         self.namespace = namespace        # what free names refer to
         self.homes = homes                # names that several statements assign
         self.entry = {id(s) for s in body[:len(inputs)]}  # `v_0 = x`: binds the inputs
+        self.in_place = {}   # home -> (augmented assignment, a, b) where `a = b` aliases it
 
     def fresh(self):
         return vname(next(self.counter))
@@ -165,6 +166,8 @@ class Normaliser:
         self.out = []          # the block being written
         self.current = None    # the user statement being normalised
         self.loops = 0
+        self.augmented = {}    # user variable -> its first augmented assignment
+        self.aliases = []      # (name, other name, node): `a = b` between locals
         variables = _Variables()
         for stmt in source.tree.body:
             variables.visit(stmt)
@@ -231,8 +234,22 @@ class Normaliser:
             body = body[1:]  # docstring
         for stmt in body:
             self.statement(stmt)
-        return IR(self.source, params, inputs, self.out, self.origin, self.namespace, self.homes,
-                  self.counter)
+        ir = IR(self.source, params, inputs, self.out, self.origin, self.namespace, self.homes,
+                self.counter)
+        # `z = x; z += y` changes x too when x is an array: remember where that could happen
+        for a, b, node in self.aliases:
+            for name, other in ((a, b), (b, a)):
+                if name in self.augmented and name in self.home:
+                    aug, in_loop = self.augmented[name]
+                    if in_loop or self._read_after(other, aug):
+                        ir.in_place[self.home[name]] = (aug, a, b)
+        return ir
+
+    def _read_after(self, ident, node):
+        """Whether the user's code reads `ident` after `node` (by position in the source)."""
+        return any(isinstance(n, gast.Name) and n.id == ident and isinstance(n.ctx, gast.Load)
+                   and (n.lineno, n.col_offset) > (node.lineno, node.col_offset)
+                   for n in gast.walk(self.source.tree))
 
     # ----- statements -----
 
@@ -306,6 +323,7 @@ class Normaliser:
     def stmt_AugAssign(self, node):
         target = node.target
         if isinstance(target, gast.Name):
+            self.augmented.setdefault(target.id, (node, self.loops > 0))
             value = gast.BinOp(left=T.load(target), op=node.op, right=node.value)
             self.assign(target, value)
         elif isinstance(target, gast.Subscript):
@@ -473,6 +491,8 @@ class Normaliser:
     def assign(self, target, value):
         if isinstance(target, gast.Name):
             ident = target.id
+            if isinstance(value, gast.Name) and self.is_local(value.id):
+                self.aliases.append((ident, value.id, self.current))
             if ident in self.homed:
                 home = self.home_of(ident)
                 op = self.op(value)

@@ -19,7 +19,7 @@ import copy
 import gast
 
 from . import template as T
-from .analysis import activity, classify, scalars, structures, walk_block
+from .analysis import activity, check_in_place, classify, scalars, structures, walk_block
 from .errors import MissingRuleError, SourceError, UnsupportedError
 
 STACK = "_stack"
@@ -75,6 +75,7 @@ class Reverse:
         self.output = ir.body[-1].value.id
         self.active = activity(ir, self.ops, [ir.inputs[k] for k in wrt], self.output)
         self.scalar = scalars(ir, self.ops, arg_kinds)
+        check_in_place(ir, self.scalar)
         self.struct = structures(ir, self.ops, arg_kinds)
         self.sites = Sites(ir, self.ops, self.active)
         self.clean = {n for n in self.active if self._is_clean(n)}

@@ -186,6 +186,20 @@ def bool_ops_condition(x, y):
     return z
 
 
+def chained_comparison(x):
+    if 0.0 < x < 1.0:
+        return x * x
+    return x
+
+
+def short_circuit_minimal(x, y):
+    if x > 0 and y > 0:
+        z = x * y
+    else:
+        z = x + y
+    return z
+
+
 # ----- logistic map -----
 
 
@@ -380,3 +394,80 @@ def test_integer_loop_counters():
 def test_loop_zero_iterations():
     assert srcad.grad(loop_range_zero)(1.7, 0) == pytest.approx(1.0)
     assert srcad.grad(loop_range_zero)(1.7, 2) == pytest.approx(4 * 1.7 ** 3)
+
+
+@pytest.mark.parametrize("x, y", [(1.5, 2.0), (1.5, -2.0), (-1.5, 2.0)])
+def test_short_circuit_and_in_if(x, y):
+    full_check(short_circuit_minimal, [x, y], wrt=(0, 1))
+
+
+@pytest.mark.parametrize("x, expected", [(0.5, 1.0), (1.5, 1.0), (-0.5, 1.0)])
+def test_chained_comparison(x, expected):
+    g = full_check(chained_comparison, [x])
+    assert g == pytest.approx(2 * x if 0 < x < 1 else 1.0)
+
+
+def test_value_and_grad_with_loop():
+    value, g = srcad.value_and_grad(logistic_n)(0.3, 3.2, 10)
+    assert value == pytest.approx(logistic_n(0.3, 3.2, 10), rel=1e-14)
+    assert g == pytest.approx(logistic_closed_form(0.3, 3.2, 10), rel=1e-9)
+
+
+def test_vjp_with_loop(rng):
+    W = rng.standard_normal((3, 3)) * 0.5
+    x = rng.standard_normal(3)
+    value, pullback = srcad.vjp(loop_array_carried, wrt=1)(x, W[0])
+    assert np.ndim(value) == 0
+    g = pullback(1.0)
+    np.testing.assert_allclose(g, srcad.grad(loop_array_carried, wrt=1)(x, W[0]))
+
+
+def return_in_else_in_loop(x):
+    for i in range(5):
+        if x < 3.0:
+            x = x * 1.5
+        else:
+            return x * i
+    return -x
+
+
+def simultaneous_swap_in_loop(x, y):
+    for i in range(3):
+        x, y = y * 1.1, x * np.sin(y)
+    return x * y
+
+
+def halving_counter(x, n):
+    s = x
+    while n > 1:
+        n = n // 2
+        s = s * x
+    return s
+
+
+def reversed_iteration(xs):
+    s = 0.0
+    for x in reversed(xs):
+        s = s * 0.5 + x
+    return s
+
+
+@pytest.mark.parametrize("x", [0.5, 1.5, 2.5, 3.5])
+def test_return_in_else_branch_inside_loop(x):
+    full_check(return_in_else_in_loop, [x])
+
+
+def test_tuple_swap_in_loop():
+    full_check(simultaneous_swap_in_loop, [0.8, 1.3], wrt=(0, 1))
+
+
+def test_integer_floor_division_counter():
+    g = full_check(halving_counter, [0.8, 9], wrt=0)
+    assert g == pytest.approx(4 * 0.8 ** 3, rel=1e-12)
+
+
+def test_reversed_iteration():
+    g = full_check(reversed_iteration, [[0.5, 0.7, 0.1]])
+    np.testing.assert_allclose(g, [1.0, 0.5, 0.25])
+    g = full_check(reversed_iteration, [np.array([0.5, 0.7, 0.1])])
+    np.testing.assert_allclose(g, [1.0, 0.5, 0.25])

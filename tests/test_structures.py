@@ -175,6 +175,31 @@ def dict_local(x):
     return np.sum(d["a"] * d["b"])
 
 
+def write_into_input(x):
+    x[0] = x[0] * x[1]
+    return np.sum(x * x)
+
+
+def builtin_sum_of_list(xs):
+    return sum([np.sum(x * x) for x in xs])
+
+
+def builtin_min_max(x, y):
+    return max(x, y) * x + min(x * x, y)
+
+
+def np_array_of_list(x):
+    y = np.array([x[0] * x[1], x[2], np.sin(x[0])])
+    return np.sum(y * y)
+
+
+def concat_list(x):
+    parts = []
+    for i in range(3):
+        parts.append(x * (i + 1))
+    return np.sum(np.concatenate(parts) ** 2)
+
+
 # ----- element writes -----
 
 
@@ -203,6 +228,15 @@ def test_element_writes_leave_input_unchanged(rng):
     np.testing.assert_array_equal(x, x0)
 
 
+def test_write_into_input_array_leaves_caller_unchanged():
+    # Python semantics would mutate x; srcad's derivative must not (SPEC 3)
+    # and must give the gradient at the x it was given: f = (x0 x1)^2 + x1^2 + x2^2
+    x = np.array([1.0, 2.0, 3.0])
+    g = srcad.grad(write_into_input)(x)
+    np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])
+    np.testing.assert_allclose(g, [8.0, 8.0, 6.0])
+
+
 # ----- subscript reads -----
 
 
@@ -211,7 +245,7 @@ def test_negative_step_slices(rng):
     g = full_check(neg_step_slices, [x])
     b_grad = np.zeros(6)
     b_grad[[5, 3, 1]] = 2 * x[[5, 3, 1]]
-    expected = 2 * x[::-1] * 0 + x[::-1] + x + b_grad
+    expected = 2 * x[::-1] + b_grad
     expected[-1] += x[-2]
     expected[-2] += x[-1]
     np.testing.assert_allclose(g, expected, rtol=1e-12)
@@ -385,3 +419,63 @@ def test_structured_inputs_unchanged(rng):
     assert set(params) == set(before)
     for k in params:
         np.testing.assert_array_equal(params[k], before[k])
+
+
+# ----- builtins on lists (SPEC 4: sum, min, max), np.array / np.concatenate of lists -----
+
+
+def test_builtin_sum_over_list(rng):
+    xs = [rng.standard_normal(2), rng.standard_normal(3)]
+    g = full_check(builtin_sum_of_list, [xs])
+    np.testing.assert_allclose(g[1], 2 * xs[1])
+
+
+@pytest.mark.parametrize("x, y", [(0.5, 0.7), (0.9, 0.3)])
+def test_builtin_min_max(x, y):
+    full_check(builtin_min_max, [x, y], wrt=(0, 1))
+
+
+def test_np_array_of_list(rng):
+    full_check(np_array_of_list, [rng.standard_normal(3)])
+
+
+def test_append_then_concatenate(rng):
+    full_check(concat_list, [rng.standard_normal(2)])
+
+
+def dict_items_loop(params):
+    s = 0.0
+    for k, v in params.items():
+        s = s + np.sum(v * v)
+    return s
+
+
+def test_for_over_dict_items(rng):
+    params = {"a": rng.standard_normal(2), "b": rng.standard_normal(3)}
+    g = full_check(dict_items_loop, [params])
+    np.testing.assert_allclose(g["a"], 2 * params["a"])
+    np.testing.assert_allclose(g["b"], 2 * params["b"])
+
+
+def inplace_through_alias(x, y):
+    z = x
+    z += y
+    z *= x      # x is z here: Python computes (x + y) ** 2
+    return np.sum(z)
+
+
+def test_inplace_ops_through_alias_are_refused_for_arrays():
+    # NumPy's `z += y` changes x as well (z is x); srcad refuses rather than differ
+    x = np.array([1.0, 2.0])
+    y = np.array([3.0, 4.0])
+    with pytest.raises(srcad.UnsupportedError, match="in place") as info:
+        srcad.value_and_grad(inplace_through_alias, wrt=(0, 1))(x, y)
+    assert "test_structures.py:462" in str(info.value) and "x.copy()" in str(info.value)
+    np.testing.assert_array_equal(x, [1.0, 2.0])
+
+
+def test_inplace_ops_through_alias_on_floats_follow_python():
+    # floats are immutable: z += y rebinds z, x keeps its value: (x + y) * x
+    value, (gx, gy) = srcad.value_and_grad(inplace_through_alias, wrt=(0, 1))(1.5, 0.5)
+    assert value == pytest.approx((1.5 + 0.5) * 1.5)
+    assert (gx, gy) == pytest.approx((2 * 1.5 + 0.5, 1.5))

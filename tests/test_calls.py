@@ -1,0 +1,183 @@
+"""Issue 3: calls to user-defined functions (transformed recursively), keyword
+arguments and defaults, recursion, module constants and closures read-only."""
+import numpy as np
+import pytest
+
+import srcad
+from conftest import fd_check, full_check
+
+SCALE = 1.7
+OFFSETS = np.array([0.1, -0.2, 0.3])
+
+
+# ----- helpers and callers -----
+
+
+def affine(x, w, b=0.5, scale=1.0):
+    return scale * (x * w + b)
+
+
+def squash(z, temperature=2.0):
+    return np.tanh(z / temperature)
+
+
+def two_helpers_kw(x, w):
+    z = affine(x, w=w, scale=3.0)
+    y = squash(temperature=0.5, z=z)
+    return np.sum(y * y) + np.sum(affine(x, w))
+
+
+def two_helpers_defaults(x, w):
+    return np.sum(squash(affine(x, w)))
+
+
+def power(x, n):
+    if n == 0:
+        return 1.0
+    return x * power(x, n - 1)
+
+
+def power_fast(x, n):
+    if n == 0:
+        return 1.0
+    if n % 2 == 0:
+        h = power_fast(x, n // 2)
+        return h * h
+    return x * power_fast(x, n - 1)
+
+
+def helper_tuple(x, y):
+    return x * y, x + y
+
+
+def uses_tuple_helper(x, y):
+    a, b = helper_tuple(x, y)
+    return a * np.sin(b)
+
+
+def helper_called_twice(x):
+    return squash(x) + squash(x * x, temperature=3.0)
+
+
+def helper_in_loop(x):
+    s = x
+    for i in range(3):
+        s = squash(s * 2.0 + i)
+    return s
+
+
+def uses_module_constants(x):
+    return np.sum((x + OFFSETS) ** 2) * SCALE
+
+
+def helper_with_control_flow(x):
+    if x > 0:
+        return x * x
+    return -x
+
+
+def caller_of_branchy(x, y):
+    return helper_with_control_flow(x * y) + helper_with_control_flow(x - y)
+
+
+def inner_most(x):
+    return np.sin(x) * x
+
+
+def middle(x):
+    return inner_most(x) + inner_most(2.0 * x)
+
+
+def outer(x):
+    return np.sum(middle(x) * x)
+
+
+def make_closure(c):
+    def closed(x):
+        return np.sum(np.sin(c * x))
+    return closed
+
+
+closure_fn = make_closure(np.array([1.0, 2.0, 3.0]))
+
+
+def wrt_helper_arg(x, w):
+    return np.sum(affine(x, w, b=w))
+
+
+# ----- tests -----
+
+
+def test_two_helpers_with_keyword_arguments(rng):
+    x = rng.standard_normal(3)
+    w = rng.standard_normal(3)
+    gx, gw = full_check(two_helpers_kw, [x, w], wrt=(0, 1))
+    z = 3.0 * (x * w + 0.5)
+    y = np.tanh(z / 0.5)
+    dz = 2 * y * (1 - y * y) / 0.5
+    np.testing.assert_allclose(gx, dz * 3.0 * w + w, rtol=1e-10)
+    np.testing.assert_allclose(gw, dz * 3.0 * x + x, rtol=1e-10)
+
+
+def test_helpers_with_defaults(rng):
+    x = rng.standard_normal(3)
+    w = rng.standard_normal(3)
+    gx, gw = full_check(two_helpers_defaults, [x, w], wrt=(0, 1))
+    t = np.tanh((x * w + 0.5) / 2.0)
+    np.testing.assert_allclose(gx, (1 - t * t) / 2.0 * w, rtol=1e-12)
+
+
+def test_wrt_flows_through_keyword_default_override(rng):
+    x = rng.standard_normal(3)
+    w = rng.standard_normal(3)
+    full_check(wrt_helper_arg, [x, w], wrt=(0, 1))
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 5])
+def test_recursion_power(n):
+    x = 1.3
+    g = srcad.grad(power)(x, n)
+    assert g == pytest.approx(n * x ** (n - 1) if n else 0.0, rel=1e-12)
+    fd_check(power, [x, n], wrt=0)
+
+
+@pytest.mark.parametrize("n", [1, 4, 7])
+def test_recursion_power_fast(n):
+    x = 0.9
+    g = srcad.grad(power_fast)(x, n)
+    assert g == pytest.approx(n * x ** (n - 1), rel=1e-12)
+
+
+def test_helper_returning_tuple():
+    full_check(uses_tuple_helper, [0.7, 1.2], wrt=(0, 1))
+
+
+def test_same_helper_called_twice_with_different_keywords(rng):
+    x = rng.standard_normal(())
+    full_check(helper_called_twice, [float(x)])
+
+
+def test_helper_in_loop():
+    full_check(helper_in_loop, [0.3])
+
+
+def test_module_constants(rng):
+    x = rng.standard_normal(3)
+    g = full_check(uses_module_constants, [x])
+    np.testing.assert_allclose(g, 2 * (x + OFFSETS) * SCALE, rtol=1e-12)
+
+
+@pytest.mark.parametrize("x, y", [(1.0, 2.0), (-1.0, 2.0), (3.0, 1.0), (-2.0, -3.0)])
+def test_helper_with_control_flow(x, y):
+    full_check(caller_of_branchy, [x, y], wrt=(0, 1))
+
+
+def test_nested_call_chain(rng):
+    full_check(outer, [rng.standard_normal(4)])
+
+
+def test_closure_read_only(rng):
+    x = rng.standard_normal(3)
+    g = full_check(closure_fn, [x])
+    c = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(g, c * np.cos(c * x), rtol=1e-12)

@@ -1,0 +1,239 @@
+"""Unsupported constructs and API misuse raise srcad's own errors, which name
+the file and the line (SPEC section 4): never a bare KeyError/AttributeError."""
+import inspect
+import os
+
+import numpy as np
+import pytest
+
+import srcad
+
+THIS_FILE = os.path.basename(__file__)
+G = 0.0
+
+
+def line_of(fn, needle):
+    """The absolute line number of the first line of `fn` containing `needle`."""
+    lines, first = inspect.getsourcelines(fn)
+    for k, text in enumerate(lines):
+        if needle in text:
+            return first + k
+    raise AssertionError(f"{needle!r} not in {fn.__name__}")
+
+
+def raises_located(fn, needle, error=srcad.UnsupportedError, args=(1.0,), wrt=0):
+    """Assert that differentiating `fn` raises `error` naming this file and the line
+    holding `needle`; return the error."""
+    with pytest.raises(error) as info:
+        srcad.grad(fn, wrt=wrt)(*args)
+    err = info.value
+    assert isinstance(err, srcad.SrcadError)
+    message = str(err)
+    line = line_of(fn, needle)
+    assert THIS_FILE in message, message
+    assert f":{line}" in message or f"line {line}" in message, (line, message)
+    return err
+
+
+# ----- unsupported constructs -----
+
+
+def uses_try(x):
+    y = x * 2.0
+    try:
+        y = y * x
+    except ValueError:
+        y = 0.0
+    return y
+
+
+def uses_with(x):
+    y = x * 2.0
+    with open(os.devnull) as fh:
+        y = y * x
+    return y
+
+
+def uses_yield(x):
+    y = x * 2.0
+    yield y
+
+
+def uses_global(x):
+    global G
+    G = x * 2.0
+    return G * x
+
+
+def outer_with_nonlocal(x):
+    c = 1.0
+
+    def inner(y):
+        nonlocal c
+        c = y
+        return y
+    return inner
+
+
+nonlocal_writer = outer_with_nonlocal(1.0)
+
+
+async def uses_async(x):
+    return x * 2.0
+
+
+def uses_nested_def(x):
+    def square(z):
+        return z * z
+    return square(x) + x
+
+
+def uses_class_def(x):
+    class Box:
+        pass
+    return x * 2.0
+
+
+def uses_star_args(*args):
+    return args[0] * args[1]
+
+
+def uses_star_kwargs(x, **kw):
+    return x * kw["a"]
+
+
+def uses_missing_rule(x):
+    y = x * 2.0
+    return np.sum(np.fft.fft(y).real)
+
+
+def vector_output(x):
+    return np.sin(x)
+
+
+def named_params(x, w):
+    return np.sum(x * w)
+
+
+def test_try_is_unsupported():
+    err = raises_located(uses_try, "try:")
+    assert "try" in str(err)
+
+
+def test_with_is_unsupported():
+    err = raises_located(uses_with, "with open")
+    assert "with" in str(err)
+
+
+def test_yield_is_unsupported():
+    err = raises_located(uses_yield, "yield y")
+    assert "yield" in str(err) or "generator" in str(err)
+
+
+def test_global_is_unsupported():
+    err = raises_located(uses_global, "global G")
+    assert "global" in str(err)
+
+
+def test_nonlocal_is_unsupported():
+    err = raises_located(nonlocal_writer, "nonlocal c")
+    assert "nonlocal" in str(err)
+
+
+def test_async_is_unsupported():
+    err = raises_located(uses_async, "async def")
+    assert "async" in str(err)
+
+
+def test_nested_function_definition_is_unsupported():
+    err = raises_located(uses_nested_def, "def square")
+    assert "hint" in str(err)
+
+
+def test_class_definition_is_unsupported():
+    raises_located(uses_class_def, "class Box")
+
+
+def test_star_args_is_unsupported():
+    err = raises_located(uses_star_args, "def uses_star_args", args=(1.0, 2.0))
+    assert "*args" in str(err) or "var" in str(err).lower()
+
+
+def test_star_kwargs_is_unsupported():
+    with pytest.raises(srcad.SrcadError) as info:
+        srcad.grad(uses_star_kwargs)(1.0, a=2.0)
+    assert THIS_FILE in str(info.value)
+
+
+def test_missing_rule_names_adjoint():
+    err = raises_located(uses_missing_rule, "np.fft.fft", error=srcad.MissingRuleError,
+                         args=(np.ones(4),))
+    assert isinstance(err, srcad.UnsupportedError)
+    assert "@srcad.adjoint" in str(err)
+    assert "fft" in str(err)
+
+
+def test_error_shows_source_line_and_caret():
+    err = raises_located(uses_with, "with open")
+    text = str(err)
+    assert "with open(os.devnull) as fh:" in text
+    assert "^" in text
+
+
+# ----- functions without source -----
+
+
+def test_lambda_without_source():
+    fn = eval("lambda x: x * x")
+    with pytest.raises(srcad.SourceError) as info:
+        srcad.grad(fn)(1.0)
+    assert isinstance(info.value, srcad.SrcadError)
+    assert "lambda" in str(info.value)
+
+
+def test_exec_defined_function():
+    ns = {}
+    exec("def made_by_exec(x):\n    return x * x\n", ns)
+    with pytest.raises(srcad.SourceError) as info:
+        srcad.grad(ns["made_by_exec"])(1.0)
+    assert "made_by_exec" in str(info.value)
+
+
+def test_builtin_function():
+    with pytest.raises(srcad.SourceError):
+        srcad.grad(np.sin)(1.0)
+
+
+# ----- API misuse -----
+
+
+def test_unknown_wrt_name():
+    with pytest.raises(srcad.WrtError) as info:
+        srcad.grad(named_params, wrt="z")(np.ones(2), np.ones(2))
+    assert "'z'" in str(info.value) or "z" in str(info.value)
+    assert "x" in str(info.value) and "w" in str(info.value)
+
+
+def test_wrt_index_out_of_range():
+    with pytest.raises(srcad.WrtError):
+        srcad.grad(named_params, wrt=2)(np.ones(2), np.ones(2))
+    with pytest.raises(srcad.WrtError):
+        srcad.grad(named_params, wrt=-3)(np.ones(2), np.ones(2))
+    with pytest.raises(srcad.WrtError):
+        srcad.grad(named_params, wrt=(0, "nope"))(np.ones(2), np.ones(2))
+
+
+def test_wrt_errors_are_srcad_errors():
+    assert issubclass(srcad.WrtError, srcad.SrcadError)
+    assert issubclass(srcad.UnsupportedError, srcad.SrcadError)
+    assert issubclass(srcad.MissingRuleError, srcad.UnsupportedError)
+    assert issubclass(srcad.SourceError, srcad.SrcadError)
+    assert issubclass(srcad.NonScalarOutputError, srcad.SrcadError)
+
+
+def test_non_scalar_output_names_vjp_and_jacobian():
+    with pytest.raises(srcad.NonScalarOutputError) as info:
+        srcad.grad(vector_output)(np.ones(3))
+    text = str(info.value)
+    assert "vjp" in text and "jacobian" in text
+    assert "(3,)" in text
