@@ -254,6 +254,14 @@ class _Transformed:
         """The generated source (for the argument kinds of the last call, else generic)."""
         return (self._last or self.compiled()).source
 
+    def _plain(self, args):
+        """Whether calls with these argument types can skip promotion and checks."""
+        scalars = (float, np.float64, int, bool, type(None))
+        return not self.with_value and (self.single or len(self.wrt) > 1 or
+                                        self.mode == "forward") and all(
+            type(a) in scalars and (type(a) not in (int, bool) or k not in self.wrt)
+            for k, a in enumerate(args))
+
 
 class Derivative(_Transformed):
     """A gradient function: call it, read `.source`, find the original in `.primal`."""
@@ -281,13 +289,6 @@ class Derivative(_Transformed):
         if not kwargs and self._plain(args):
             self._fast[tuple(map(type, args))] = compiled.function
         return self._finish(compiled.function(*args, **kwargs))
-
-    def _plain(self, args):
-        """Whether calls with these argument types can skip promotion and checks."""
-        scalars = (float, np.float64, int, bool, type(None))
-        return not self.with_value and (self.single or len(self.wrt) > 1) and all(
-            type(a) in scalars and (type(a) not in (int, bool) or k not in self.wrt)
-            for k, a in enumerate(args))
 
     def _finish(self, result):
         if self.with_value:
@@ -372,10 +373,22 @@ class TangentFunction(_Transformed):
 
     def __init__(self, fn, wrt, optimize=True):
         self.optimized = optimize
+        self._fast = {}   # argument types -> (generated function, tangent keyword names)
         super().__init__(fn, wrt, "jvp")
 
     def __call__(self, *args, **kwargs):
         *args, tangents = args
+        if not kwargs:
+            fast = self._fast.get((tuple(map(type, args)), type(tangents)))
+            if fast is not None:
+                function, names = fast
+                if self.single:
+                    return function(*args, **{names[0]: tangents})
+                return function(*args, **dict(zip(names, tangents)))
+        plain = not kwargs and self._plain(args) and (
+            type(tangents) is float if self.single else type(tangents) is tuple
+            and all(type(t) is float for t in tangents))
+        key = (tuple(map(type, args)), type(tangents))
         args = _promote(args, self.wrt)
         tangents = (tangents,) if self.single else tuple(tangents)
         if len(tangents) != len(self.wrt):
@@ -385,6 +398,8 @@ class TangentFunction(_Transformed):
         inputs = intermediate(self.function_for(args)).inputs
         for k, t in zip(self.wrt, tangents):
             kwargs[dot(inputs[k])] = _promote([t], [0])[0]
+        if plain:
+            self._fast[key] = (compiled.function, [dot(inputs[k]) for k in self.wrt])
         return compiled.function(*args, **kwargs)
 
 
