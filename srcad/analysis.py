@@ -275,10 +275,11 @@ def activity(ir, ops, wrt, output):
                 varied.add(op.target)
                 changed = True
     useful = {output}
+    backwards = list(ops.values())[::-1]   # usefulness flows from uses to definitions
     changed = True
     while changed:
         changed = False
-        for op in ops.values():
+        for op in backwards:
             if op.target in useful and op.kind not in ("zero", "const", "inert"):
                 for n in op.operand_names(op.diff):
                     if n not in useful:

@@ -8,8 +8,6 @@ One sweep, no stack: `vdot_k` travels beside `v_k`::
 The tangent rule of a function returns one term per differentiable argument;
 terms of inactive arguments are left out. Control flow is kept as it is.
 """
-import copy
-
 import gast
 
 from . import template as T
@@ -62,14 +60,10 @@ class Forward:
         out = []
         for stmt in block:
             if isinstance(stmt, gast.If):
-                new = copy.copy(stmt)
-                new.body = self._block(stmt.body) or [gast.Pass()]
-                new.orelse = self._block(stmt.orelse)
-                out.append(new)
+                out.append(T.shell(stmt, body=self._block(stmt.body) or [gast.Pass()],
+                                   orelse=self._block(stmt.orelse)))
             elif isinstance(stmt, (gast.For, gast.While)):
-                new = copy.copy(stmt)
-                new.body = self._block(stmt.body)
-                out.append(new)
+                out.append(T.shell(stmt, body=self._block(stmt.body), orelse=[]))
             else:
                 out.extend(self._stmt(stmt))
         return out
@@ -84,9 +78,10 @@ class Forward:
             return T.constant(0.0)
         return self.zero(atom.id)
 
-    def _stmt(self, stmt):
-        op = self.ops.get(id(stmt))
-        if id(stmt) in self.ir.entry and op.target in self.active \
+    def _stmt(self, original):
+        op = self.ops.get(id(original))
+        stmt = T.clone(original)   # the derivative never shares nodes with the cached IR
+        if id(original) in self.ir.entry and op.target in self.active \
                 and op.target not in [self.ir.inputs[k] for k in self.wrt]:
             return [stmt, T.assign(dot(op.target), self.zero(op.target))]
         if op is not None and op.kind == "pop" and self._active_atom(op.args["list"]):
@@ -95,7 +90,7 @@ class Forward:
                 return [stmt, T.assign(dot(op.target), popped)]
             return [stmt, gast.Expr(value=popped)]
         if op is None or op.target is None or op.target not in self.active \
-                or id(stmt) in self.ir.entry:
+                or id(original) in self.ir.entry:
             return [stmt]
         target = op.target
         kind = op.kind

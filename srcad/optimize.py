@@ -9,15 +9,14 @@
 """
 import gast
 
-from .template import clone, is_comment, names_read
+from .template import is_comment, names_read
 
 _IMPURE_METHODS = {"append", "pop"}
 
 
 def optimize(tree):
-    """Run every pass until none changes anything; returns a new tree (the passes edit
-    in place, and the derivative shares statements with the cached IR)."""
-    tree = clone(tree)
+    """Run every pass until none changes anything. The passes edit `tree` in place: it must
+    share no node with the cached IR (reverse.py and forward.py copy what they take)."""
     changed = True
     while changed:
         changed = False
@@ -108,34 +107,47 @@ def _accumulated(value, name):
 
 def fold_identities(tree):
     """`e * 1.0` / `1.0 * e` / `e + 0.0` / `- -e` -> `e`; `a + -b` -> `a - b`."""
-    changed = [False]
+    changed = False
+    for block in _blocks(tree):
+        for stmt in block:
+            if isinstance(stmt, gast.Assign):
+                value, did = _fold(stmt.value)
+                if did:
+                    stmt.value = value
+                    changed = True
+    return tree, changed
 
-    class Fold(gast.NodeTransformer):
-        def visit_BinOp(self, node):
-            self.generic_visit(node)
-            if isinstance(node.op, gast.Add) and isinstance(node.right, gast.UnaryOp) \
-                    and isinstance(node.right.op, gast.USub):
-                changed[0] = True      # a + -b  ->  a - b
-                return gast.BinOp(left=node.left, op=gast.Sub(), right=node.right.operand)
-            one = _constant(node.right, 1) if isinstance(node.op, gast.Mult) else False
-            if one or (isinstance(node.op, (gast.Add, gast.Sub)) and _constant(node.right, 0)):
-                changed[0] = True
-                return node.left
-            if isinstance(node.op, gast.Mult) and _constant(node.left, 1):
-                changed[0] = True
-                return node.right
-            return node
 
-        def visit_UnaryOp(self, node):
-            self.generic_visit(node)
-            if isinstance(node.op, gast.USub) and isinstance(node.operand, gast.UnaryOp) \
-                    and isinstance(node.operand.op, gast.USub):
-                changed[0] = True
-                return node.operand.operand
-            return node
-
-    tree = Fold().visit(tree)
-    return tree, changed[0]
+def _fold(node):
+    """(folded expression, changed?) for the identities of `fold_identities`."""
+    if isinstance(node, gast.BinOp):
+        left, a = _fold(node.left)
+        right, b = _fold(node.right)
+        node.left, node.right = left, right
+        op = node.op
+        if isinstance(op, gast.Add) and isinstance(right, gast.UnaryOp) \
+                and isinstance(right.op, gast.USub):
+            return gast.BinOp(left=left, op=gast.Sub(), right=right.operand), True
+        if (isinstance(op, gast.Mult) and _constant(right, 1)) or (
+                isinstance(op, (gast.Add, gast.Sub)) and _constant(right, 0)):
+            return left, True
+        if isinstance(op, gast.Mult) and _constant(left, 1):
+            return right, True
+        return node, a or b
+    if isinstance(node, gast.UnaryOp):
+        operand, a = _fold(node.operand)
+        node.operand = operand
+        if isinstance(node.op, gast.USub) and isinstance(operand, gast.UnaryOp) \
+                and isinstance(operand.op, gast.USub):
+            return operand.operand, True
+        return node, a
+    if isinstance(node, gast.Call):
+        changed = False
+        for k, arg in enumerate(node.args):
+            node.args[k], did = _fold(arg)
+            changed |= did
+        return node, changed
+    return node, False
 
 
 def _constant(node, value):
@@ -269,46 +281,66 @@ def propagate_copies(tree):
     Only when every read of a follows the copy in its block and b is not assigned there;
     the inputs' bindings (`v_m1 = x1`) stay, they name the trace.
     """
-    stores = {}
-    for node in gast.walk(tree):
-        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
-            stores[node.id] = stores.get(node.id, 0) + 1
+    loads, stores = _name_index(tree)
     params = {a.id for a in tree.args.args + tree.args.kwonlyargs}
-    total = {}
-    for n in _loads(tree.body):
-        total[n] = total.get(n, 0) + 1
     changed = False
-    for block in _blocks(tree):
-        k = 0
-        while k < len(block):
+    for block in list(_blocks(tree)):
+        for k in range(len(block) - 1, -1, -1):   # last first: earlier positions stay valid
             stmt = block[k]
             a = _assigned_name(stmt)
-            if a is not None and isinstance(stmt.value, gast.Name) and a not in params \
-                    and stmt.value.id not in params \
-                    and stores.get(a) == 1 and stores.get(stmt.value.id, 0) <= 1:
-                b = stmt.value.id
-                rest = block[k + 1:]
-                later = _loads(rest)
-                if later.count(a) == total.get(a, 0) and not _stores(rest, b):
-                    _rename_loads(rest, a, b)
-                    total[b] = total.get(b, 0) + total.pop(a, 0) - 1
-                    del block[k]
-                    changed = True
-                    continue
-            k += 1
+            if a is None or not isinstance(stmt.value, gast.Name) or a in params:
+                continue
+            b = stmt.value.id
+            if b in params or len(stores.get(a, ())) != 1 or len(stores.get(b, ())) > 1:
+                continue
+            where = id(block)
+            if all(_after(chain, where, k) for chain, _ in loads.get(a, ())) and \
+                    not any(_after(chain, where, k) for chain in stores.get(b, ())):
+                for chain, node in loads.pop(a, ()):
+                    node.id = b
+                    loads.setdefault(b, []).append((chain, node))
+                del block[k]
+                changed = True
     return tree, changed
 
 
-def _stores(node, name):
-    return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Store)
-               for stmt in node for n in gast.walk(stmt))
+def _after(chain, block, k):
+    """Whether a name at `chain` (its (block, index) ancestors) comes after block[k]."""
+    return any(b == block and j > k for b, j in chain)
 
 
-def _rename_loads(stmts, old, new):
-    for stmt in stmts:
-        for n in gast.walk(stmt):
-            if isinstance(n, gast.Name) and n.id == old and isinstance(n.ctx, gast.Load):
-                n.id = new
+def _name_index(tree):
+    """name -> [(chain, Name node)] for loads, name -> [chain] for stores; a chain is the
+    (block id, index) of every statement that contains the name."""
+    loads, stores = {}, {}
+
+    def visit(block, chain):
+        for idx, stmt in enumerate(block):
+            here = chain + ((id(block), idx),)
+            parts = _header(stmt) if isinstance(stmt, (gast.If, gast.For, gast.While)) \
+                else [stmt]
+            stack = list(parts)
+            while stack:
+                node = stack.pop()
+                if isinstance(node, list):
+                    stack.extend(node)
+                elif isinstance(node, gast.Name):
+                    if isinstance(node.ctx, gast.Load):
+                        loads.setdefault(node.id, []).append((here, node))
+                    else:
+                        stores.setdefault(node.id, []).append(here)
+                elif isinstance(node, gast.AST):
+                    for field in node._fields:
+                        child = getattr(node, field, None)
+                        if isinstance(child, (list, gast.AST)):
+                            stack.append(child)
+            for field in ("body", "orelse"):
+                inner = getattr(stmt, field, None)
+                if isinstance(inner, list) and isinstance(stmt, (gast.If, gast.For, gast.While)):
+                    visit(inner, here)
+
+    visit(tree.body, ())
+    return loads, stores
 
 
 PASSES = (fold_zero_accumulate, fold_identities, propagate_copies, eliminate_dead_code,

@@ -14,8 +14,6 @@ the reverse sweep reads pushes the old value first. The reverse sweep pops
 them in the opposite order, so that when it reaches a statement every name
 holds the value it had just after that statement ran.
 """
-import copy
-
 import gast
 
 from . import template as T
@@ -213,7 +211,7 @@ class Reverse:
 
     def _forward_stmt(self, stmt):
         if id(stmt) in self.ir.entry:
-            return [stmt]
+            return [T.clone(stmt)]
         op = self.ops.get(id(stmt))
         if op is not None and op.target in self.saved and id(stmt) not in self.first_defs:
             if op.kind == "setitem":
@@ -222,14 +220,14 @@ class Reverse:
                                      ctx=gast.Load())
                 if op.target not in self.struct:
                     old = T.call("np.copy", [old])
-                return [self._push(old), stmt]
-            if op.kind == "assign" or isinstance(stmt, gast.Assign):
-                return [self._push(T.name(op.target)), stmt]
+                return [self._push(old), T.clone(stmt)]
+            if isinstance(stmt, gast.Assign):
+                return [self._push(T.name(op.target)), T.clone(stmt)]
         if isinstance(stmt, gast.If):
             return [self._forward_if(stmt)]
         if isinstance(stmt, (gast.For, gast.While)):
             return self._forward_loop(stmt)
-        return [stmt]
+        return [T.clone(stmt)]
 
     def _forward_if(self, stmt):
         body = self._forward_block(stmt.body)
@@ -238,17 +236,14 @@ class Reverse:
             _before_jumps(body, self._push(T.constant(True)))
             orelse = orelse or []
             _before_jumps(orelse, self._push(T.constant(False)))
-        return gast.If(test=stmt.test, body=body or [gast.Pass()], orelse=orelse)
+        return T.shell(stmt, body=body or [gast.Pass()], orelse=orelse)
 
     def _forward_loop(self, stmt):
         body = self._forward_block(stmt.body)
         counter = self.loop_counted.get(id(stmt))
         if counter is None:
-            new = copy.copy(stmt)
-            new.body = body
-            return [new]
-        new = copy.copy(stmt)
-        new.body = T.quote(f"{counter} = {counter} + 1") + body
+            return [T.shell(stmt, body=body, orelse=[])]
+        new = T.shell(stmt, body=T.quote(f"{counter} = {counter} + 1") + body, orelse=[])
         return T.quote(f"{counter} = 0") + [new, self._push(T.name(counter))]
 
     # ----- reverse sweep -----
@@ -320,7 +315,7 @@ class Reverse:
         orelse = self._reverse_block(stmt.orelse)
         if not body and not orelse:
             return []
-        test = stmt.test
+        test = T.clone(stmt.test)
         direct = isinstance(test, gast.Constant) or (
             isinstance(test, gast.Name) and not self.sites.multiply_assigned(test.id)
             and test.id not in self.ir.homes)
@@ -333,7 +328,7 @@ class Reverse:
         body = self._reverse_block(stmt.body)
         if not body:
             return []
-        bounds = stmt.iter
+        bounds = T.clone(stmt.iter)
         if _breaks(stmt.body):
             counter = self._counter()
             self.loop_counted[id(stmt)] = counter
@@ -342,7 +337,7 @@ class Reverse:
                                    ctx=gast.Load())
         else:
             iter_ = bounds
-        loop = gast.For(target=stmt.target, iter=T.call("reversed", [iter_]), body=body,
+        loop = gast.For(target=T.clone(stmt.target), iter=T.call("reversed", [iter_]), body=body,
                         orelse=[], type_comment=None)
         return [loop]
 

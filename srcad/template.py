@@ -113,6 +113,15 @@ def names_read(tree, into=None):
     return into
 
 
+def shell(stmt, **blocks):
+    """A copy of a compound statement (if/for/while) with new blocks and a copied header."""
+    new = stmt.__class__.__new__(stmt.__class__)
+    for field in stmt._fields:
+        value = blocks[field] if field in blocks else getattr(stmt, field, None)
+        setattr(new, field, value if field in blocks else clone(value))
+    return new
+
+
 def substitute(tree, names):
     """A copy of `tree` with Name nodes whose id is a key of `names` replaced:
     str values rename, node values are spliced in (copied)."""
