@@ -91,6 +91,7 @@ _UNSUPPORTED_EXPRS = {
 }
 
 _MUTATING_METHODS = {"append", "pop"}
+_VIEW_METHODS = {"reshape", "ravel", "transpose", "swapaxes", "squeeze", "view", "diagonal"}
 
 
 class _Variables(gast.NodeVisitor):
@@ -166,8 +167,11 @@ class Normaliser:
         self.out = []          # the block being written
         self.current = None    # the user statement being normalised
         self.loops = 0
+        self.outer_loop = None  # the outermost loop being normalised (user node)
+        self.loop_stack = []    # the loops being normalised, outermost first
         self.augmented = {}    # user variable -> its first augmented assignment
         self.aliases = []      # (name, other name, node): `a = b` between locals
+        self.writes = []       # (name, node): `name[...] = ...`
         variables = _Variables()
         for stmt in source.tree.body:
             variables.visit(stmt)
@@ -234,21 +238,79 @@ class Normaliser:
             body = body[1:]  # docstring
         for stmt in body:
             self.statement(stmt)
+        self.check_writes_through_aliases()
         ir = IR(self.source, params, inputs, self.out, self.origin, self.namespace, self.homes,
                 self.counter)
         # `z = x; z += y` changes x too when x is an array: remember where that could happen
-        for a, b, node in self.aliases:
+        for a, b, _, _ in self.aliases:
             for name, other in ((a, b), (b, a)):
                 if name in self.augmented and name in self.home:
-                    aug, in_loop = self.augmented[name]
-                    if in_loop or self._read_after(other, aug):
+                    aug, loop = self.augmented[name]
+                    if self._read_after(other, loop or aug, inclusive=loop is not None):
                         ir.in_place[self.home[name]] = (aug, a, b)
         return ir
 
-    def _read_after(self, ident, node):
-        """Whether the user's code reads `ident` after `node` (by position in the source)."""
+    def alias_root(self, value):
+        """The local variable whose array `value` may share (`b`, `b[i]`, `b.T`,
+        `b.reshape(...)`), or None when `value` makes a new object."""
+        node = value
+        while True:
+            if isinstance(node, gast.Name):
+                return node.id if self.is_local(node.id) else None
+            if isinstance(node, (gast.Subscript, gast.Attribute)):
+                node = node.value
+            elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+                    and node.func.attr in _VIEW_METHODS:
+                node = node.func.value
+            else:
+                return None
+
+    def check_writes_through_aliases(self):
+        """`y = x` (or x[0], x.T, xs.append(x), ...) then `y[i] = v` changes x in Python;
+        srcad's y is a copy. Refuse when x is read after the write, where the two differ."""
+        for name, write, write_loops in self.writes:
+            for a, b, made, alias_loops in self.aliases:
+                if name not in (a, b) or a == b:
+                    continue
+                other = b if name == a else a
+                loops = [loop for loop in write_loops if loop in alias_loops]
+                if loops and self._fresh_each_iteration(loops[-1], name, write, made):
+                    # a new `name` every iteration: only a write after the alias matters
+                    later = _position(write) > _position(made)
+                    if not (later and self._read_after(other, write)):
+                        continue
+                elif write_loops:
+                    if not self._read_after(other, write_loops[0], inclusive=True):
+                        continue
+                elif not self._read_after(other, write):
+                    continue
+                raise UnsupportedError(
+                    f"'{name}[...] = ...' changes an array that is also reached through "
+                    f"'{other}', which is read later (Python would change both)",
+                    self.source.location(write),
+                    hint=f"make the copy explicit where '{a}' gets its value from "
+                         f"'{b}' (add .copy()), and read '{a}' afterwards")
+
+    def _fresh_each_iteration(self, loop, name, *stmts):
+        """Whether `loop`'s body binds `name` to a new object (not an alias) before `stmts`."""
+        first = min(_position(s) for s in stmts)
+        for stmt in loop.body:
+            if _position(stmt) >= first:
+                return False
+            if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+                    and isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id == name:
+                return self.alias_root(stmt.value) is None
+        return False
+
+    def _read_after(self, ident, node, inclusive=False):
+        """Whether the user's code reads `ident` after statement `node` ends (`inclusive`:
+        from where `node` starts, for a loop whose body runs again)."""
+        if inclusive:
+            start = (node.lineno, node.col_offset)
+        else:
+            start = (node.end_lineno, node.end_col_offset)
         return any(isinstance(n, gast.Name) and n.id == ident and isinstance(n.ctx, gast.Load)
-                   and (n.lineno, n.col_offset) > (node.lineno, node.col_offset)
+                   and (n.lineno, n.col_offset) >= start
                    for n in gast.walk(self.source.tree))
 
     # ----- statements -----
@@ -286,6 +348,9 @@ class Normaliser:
                     and isinstance(func.value, gast.Name) and self.is_local(func.value.id)):
                 if len(value.args) != 1 or value.keywords:
                     self.error(node, "this call of append", "append one value at a time")
+                inner = self.alias_root(value.args[0])
+                if inner is not None:                # the list now holds that array
+                    self.aliases.append((func.value.id, inner, node, tuple(self.loop_stack)))
                 item = self.atom(value.args[0])
                 target = T.name(self.home_of(func.value.id))
                 call = gast.Call(func=gast.Attribute(value=target, attr="append",
@@ -323,7 +388,7 @@ class Normaliser:
     def stmt_AugAssign(self, node):
         target = node.target
         if isinstance(target, gast.Name):
-            self.augmented.setdefault(target.id, (node, self.loops > 0))
+            self.augmented.setdefault(target.id, (node, self.outer_loop))
             value = gast.BinOp(left=T.load(target), op=node.op, right=node.value)
             self.assign(target, value)
         elif isinstance(target, gast.Subscript):
@@ -347,6 +412,8 @@ class Normaliser:
         if node.orelse:
             self.error(node, "'else' on a while loop", "use a flag variable")
         self.loops += 1
+        self.outer_loop = self.outer_loop or node
+        self.loop_stack.append(node)
         saved, self.out = self.out, []
         test = self.atom(node.test)
         self.current = node
@@ -355,6 +422,8 @@ class Normaliser:
             self.statement(stmt)
         body, self.out = self.out, saved
         self.loops -= 1
+        self.loop_stack.pop()
+        self.outer_loop = None if self.outer_loop is node else self.outer_loop
         self.current = node
         self.emit(gast.While(test=T.constant(True), body=body, orelse=[]))
 
@@ -379,6 +448,8 @@ class Normaliser:
             counter = self.fresh()
             iter_node, prologue = self.loop_items(it, node, counter)
         self.loops += 1
+        self.outer_loop = self.outer_loop or node
+        self.loop_stack.append(node)
         saved, self.out = self.out, []
         for target, value in prologue:
             self.bind(target, value() if callable(value) else value)
@@ -386,6 +457,8 @@ class Normaliser:
             self.statement(stmt)
         body, self.out = self.out, saved
         self.loops -= 1
+        self.loop_stack.pop()
+        self.outer_loop = None if self.outer_loop is node else self.outer_loop
         self.current = node
         self.emit(gast.For(target=T.name(counter, store=True), iter=iter_node, body=body,
                            orelse=[], type_comment=None))
@@ -491,11 +564,23 @@ class Normaliser:
     def assign(self, target, value):
         if isinstance(target, gast.Name):
             ident = target.id
-            if isinstance(value, gast.Name) and self.is_local(value.id):
-                self.aliases.append((ident, value.id, self.current))
+            root = self.alias_root(value)
+            if root is not None:
+                self.aliases.append((ident, root, self.current, tuple(self.loop_stack)))
+            if isinstance(value, (gast.List, gast.Tuple, gast.Dict)):   # [h, g] holds h
+                for item in value.values if isinstance(value, gast.Dict) else value.elts:
+                    inner = self.alias_root(item)
+                    if inner is not None:
+                        self.aliases.append((ident, inner, self.current,
+                                             tuple(self.loop_stack)))
             if ident in self.homed:
                 home = self.home_of(ident)
                 op = self.op(value)
+                if ident in self.mutated and root is not None:
+                    # x[i] = ... must not reach through to another variable's array (or the
+                    # caller's): bind a copy. Reads of the other name later are refused.
+                    op = gast.Call(func=gast.Attribute(value=self.atom(Done(op)), attr="copy",
+                                                       ctx=gast.Load()), args=[], keywords=[])
                 if _reads(op, home) or not _is_op(op):
                     if not (isinstance(op, gast.Name) and op.id == home):
                         self.emit_assign(home, self.copy_if_needed(op, home))
@@ -588,6 +673,7 @@ class Normaliser:
             self.error(target, "assignment into an element of a non-local or nested object",
                        "assign into a local array, e.g. y = x.copy(); y[i] = ...")
         ident = target.value.id
+        self.writes.append((ident, self.current, tuple(self.loop_stack)))
         home = self.home_of(ident)
         index = self.index(target.slice)
         if isinstance(value, gast.Name) and value.id == home:
@@ -810,6 +896,10 @@ class Normaliser:
                 self.error(node, f"'{T_src(node)}' (no such attribute)",
                            "check the spelling of the function")
         return None
+
+
+def _position(node):
+    return (node.lineno, node.col_offset)
 
 
 def T_src(node):
