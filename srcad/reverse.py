@@ -457,10 +457,19 @@ class Reverse:
             value = T.substitute(stmt.value, names)
             out.append(T.assign(fresh, value))
             names[local] = T.name(fresh)
+        contributions = []   # (operand, expression); x * x gives one 2.0 * ... term
         for p, result in zip(template.diff, template.results):
             if p in active:
                 expr = self.simplify(T.substitute(result, names), op.target)
-                out.append(self.accumulate(op.args[p].id, expr))
+                name = op.args[p].id
+                twin = next((k for k, (n, e) in enumerate(contributions)
+                             if n == name and T.source_of(e) == T.source_of(expr)), None)
+                if twin is None:
+                    contributions.append((name, expr))
+                else:
+                    doubled = gast.BinOp(left=T.constant(2.0), op=gast.Mult(), right=expr)
+                    contributions[twin] = (name, doubled)
+        out.extend(self.accumulate(name, expr) for name, expr in contributions)
         return out
 
     def simplify(self, expr, target):
