@@ -35,7 +35,7 @@ class Op:
 
     def __init__(self, stmt, kind, target=None, args=None, rule=None, callee=None):
         self.stmt = stmt
-        self.kind = kind  # copy const rule zero call getitem setitem append pop pack inert
+        self.kind = kind  # copy const rule zero call getitem setitem append pop pack inert opaque
         self.target = target      # the name written, or None
         self.args = args or {}    # parameter (or position) -> atom node
         self.rule = rule
@@ -107,10 +107,8 @@ def _classify(ir, stmt, mode):
     if isinstance(value, gast.Attribute):
         if isinstance(value.value, gast.Name) and value.value.id in _local_names(ir):
             rule = rules.method_rule(value.attr)
-            if rule is None:
-                raise MissingRuleError(f"srcad has no derivative rule for the attribute "
-                                       f"'.{value.attr}'", ir.location(stmt),
-                                       hint="use the NumPy function instead")
+            if rule is None:   # self.w on a constant object: fine unless the object varies
+                return Op(stmt, "opaque", name, {0: value.value})
             return _bind(ir, stmt, name, rule, [value.value], [], mode)
         return Op(stmt, "const", name)  # a module constant such as np.pi
     if isinstance(value, gast.Call):
@@ -263,13 +261,15 @@ _AUG = {gast.Add: "+=", gast.Sub: "-=", gast.Mult: "*=", gast.Div: "/=", gast.Po
 
 
 def activity(ir, ops, wrt, output):
-    """Names that depend on a `wrt` input and reach `output`: `set[str]`."""
+    """Names that depend on a `wrt` input and reach `output`: `set[str]`.
+
+    Also checks that no attribute without a rule (`obj.w`) is read from a varying object."""
     varied = set(wrt)
     changed = True
     while changed:
         changed = False
         for op in ops.values():
-            if op.target is None or op.kind in ("zero", "const", "inert"):
+            if op.target is None or op.kind in ("zero", "const", "inert", "opaque"):
                 continue
             if op.target not in varied and any(n in varied for n in op.operand_names(op.diff)):
                 varied.add(op.target)
@@ -285,6 +285,14 @@ def activity(ir, ops, wrt, output):
                     if n not in useful:
                         useful.add(n)
                         changed = True
+    for op in ops.values():
+        if op.kind == "opaque" and op.target in useful and op.operand_names([0]) \
+                and op.operand_names([0])[0] in varied:
+            attr = op.stmt.value.attr
+            raise MissingRuleError(f"srcad has no derivative rule for the attribute '.{attr}'",
+                                   ir.location(op.stmt),
+                                   hint="use the NumPy function instead, or pass the value "
+                                        "as an argument")
     return varied & useful
 
 

@@ -4,16 +4,20 @@ This is the one place where the pipeline order appears::
 
     source -> normalise -> structure jumps -> differentiate -> Python source -> load
 """
+import contextlib
 import copy
 import inspect
 import numbers
+import sys
+import types
 
 import numpy as np
 
 from . import runtime
 from . import template as T
 from .codegen import load, to_source
-from .errors import NonScalarOutputError, SrcadError, WrtError
+from .errors import (Location, NonScalarOutputError, SourceError, SrcadError,
+                     UnsupportedError, WrtError)
 from .jumps import structure_jumps
 from .normalise import normalise
 from .optimize import optimize
@@ -21,7 +25,7 @@ from .forward import differentiate as forward_differentiate
 from .forward import dot
 from .reverse import bar, differentiate
 from .rules import registry
-from .source import function_source, unwrap
+from .source import code_location, function_source, unwrap
 
 DEBUG = False   # tests set this: generated code then asserts the stack is empty
 
@@ -40,12 +44,30 @@ registry.nondifferentiable(stop_gradient)
 # ----- the pipeline -----
 
 
+@contextlib.contextmanager
+def _deep_recursion(fn):
+    """Long expressions (a sum of 600 terms) nest deeply: allow it, or say so clearly."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20000))
+    try:
+        yield
+    except RecursionError:
+        code = getattr(fn, "__code__", None)
+        where = Location(code.co_filename, code.co_firstlineno, 0, "") if code else None
+        raise SourceError(f"{getattr(fn, '__name__', fn)} nests expressions too deeply for "
+                          "srcad", where,
+                          hint="split the long expression into several assignments") from None
+    finally:
+        sys.setrecursionlimit(limit)
+
+
 def intermediate(fn):
     """The normalised, jump-structured IR of `fn` (cached per function)."""
     fn = unwrap(fn)
     ir = _IRS.get(fn)
     if ir is None:
-        ir = structure_jumps(normalise(function_source(fn)))
+        with _deep_recursion(fn):
+            ir = structure_jumps(normalise(function_source(fn), _reserved()))
         _IRS[fn] = ir
     return ir
 
@@ -85,13 +107,14 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True):
                 return name, [dot(callee_ir.inputs[i]) for i in indices]
             return name, bar(callee_ir.body[-1].value.id)
 
-        if mode == "reverse":
-            tree, _ = differentiate(ir, wrt, kinds, derive_callee, with_value, DEBUG)
-        else:
-            tree = forward_differentiate(ir, wrt, kinds, derive_callee)
-        if optimized:
-            tree = optimize(tree)
-        source = to_source(tree)
+        with _deep_recursion(fn):
+            if mode == "reverse":
+                tree, _ = differentiate(ir, wrt, kinds, derive_callee, with_value, DEBUG)
+            else:
+                tree = forward_differentiate(ir, wrt, kinds, derive_callee)
+            if optimized:
+                tree = optimize(tree)
+            source = to_source(tree)
         closure = _closure(tree, ir, callees)
         function = load(source, tree.name, ir.source.fn.__globals__, closure)
         compiled = _DERIVED[key] = Compiled(source, function, callees)
@@ -114,14 +137,25 @@ class _LazyCallee:
         return self.function(*args, **kwargs)
 
 
-def _closure(tree, ir, callees):
-    provided = {"np": np}
-    for helper in runtime.HELPERS:
-        provided[helper.__name__] = helper
+_MISSING = object()
+
+
+def _reserved():
+    """The names generated code uses for its own purposes, and what they mean there."""
+    provided = {}
     for rule in registry.all_rules():
         for template in (rule.adjoint, rule.tangent):
             if template is not None:
                 provided.update(template.globals)
+    provided["np"] = np
+    for helper in runtime.HELPERS:
+        provided[helper.__name__] = helper
+    return provided
+
+
+def _closure(tree, ir, callees):
+    provided = _reserved()
+    provided.update({new: ir.namespace[new] for new in ir.renamed.values()})
     user_closure = {}
     code = ir.source.fn.__code__
     for var, cell in zip(code.co_freevars, ir.source.fn.__closure__ or ()):
@@ -130,15 +164,17 @@ def _closure(tree, ir, callees):
         except ValueError:
             pass
     closure = {}
-    for node in _names(tree):
-        if node in callees:
-            closure[node] = _LazyCallee(*callees[node])
-        elif node in user_closure:
-            closure[node] = user_closure[node]
-        elif node in provided and node not in ir.source.fn.__globals__:
-            closure[node] = provided[node]
-        elif node in provided and ir.source.fn.__globals__[node] is not provided[node]:
-            closure[node] = provided[node]
+    renamed = set(ir.renamed.values())
+    for name in _names(tree):
+        if name in callees:
+            closure[name] = _LazyCallee(*callees[name])
+        elif name in renamed:            # a user global whose name generated code uses
+            closure[name] = ir.namespace[name]
+        elif name in provided:           # np, helpers: user references were renamed
+            if ir.source.fn.__globals__.get(name, _MISSING) is not provided[name]:
+                closure[name] = provided[name]
+        elif name in user_closure:
+            closure[name] = user_closure[name]
     return closure
 
 
@@ -169,10 +205,14 @@ def kinds_of(args):
     return tuple(_kind(a) for a in args)
 
 
-def _wrt_indices(fn, wrt):
-    """`wrt` (index, name, or tuple of them) -> (tuple of indices, single?)."""
+def _wrt_indices(fn, wrt, bound=0):
+    """`wrt` (index, name, or tuple of them) -> (tuple of indices, single?). `bound`: how
+    many leading parameters are already bound (the `self` of a method)."""
+    if isinstance(fn, types.MethodType) and isinstance(fn.__func__, types.FunctionType):
+        indices, single = _wrt_indices(fn.__func__, wrt, bound + 1)
+        return tuple(k - 1 for k in indices), single   # relative to the bound method's call
     fn = unwrap(fn)
-    params = list(inspect.signature(fn).parameters)
+    params = list(inspect.signature(fn).parameters)[bound:]
     single = not isinstance(wrt, (tuple, list))
     items = [wrt] if single else list(wrt)
     indices = []
@@ -190,7 +230,7 @@ def _wrt_indices(fn, wrt):
         else:
             raise WrtError(f"wrt must be an index, a parameter name or a tuple of them, "
                            f"not {item!r}")
-    return tuple(indices), single
+    return tuple(k + bound for k in indices), single
 
 
 def _promote(args, wrt):
@@ -223,10 +263,13 @@ class _Transformed:
 
     def __init__(self, fn, wrt, name):
         self.primal = fn
+        self._bound = ()   # a method's object, passed first: a constant of the derivative
+        if isinstance(fn, types.MethodType) and isinstance(fn.__func__, types.FunctionType):
+            self._bound, fn = (fn.__self__,), fn.__func__
         self._inner = fn if isinstance(fn, _Transformed) else None
         self._fn = None if self._inner else unwrap(fn)
         base = self.base()
-        self.wrt, self.single = _wrt_indices(base, wrt)
+        self.wrt, self.single = _wrt_indices(base, wrt, len(self._bound))
         if self._fn is not None:
             intermediate(self._fn)  # errors in the source surface now, not at the first call
         self._last = None
@@ -276,6 +319,7 @@ class Derivative(_Transformed):
         super().__init__(fn, wrt, name)
 
     def __call__(self, *args, **kwargs):
+        args = self._bound + args
         # fast path: argument types seen before, floats needing no promotion
         if not kwargs:
             fast = self._fast.get(tuple(map(type, args)))
@@ -311,6 +355,15 @@ class Derivative(_Transformed):
         value = self.function_for(args)(*copy.deepcopy(args), **copy.deepcopy(kwargs))
         if np.ndim(value) != 0 or isinstance(value, (list, tuple, dict)):
             raise _non_scalar(self.base(), value)
+        if self._inner is None and not self._bound and self.primal is not self._fn:
+            # srcad differentiates the function a decorator wraps: it must compute the same
+            decorated = self.primal(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+            if not np.allclose(decorated, value, rtol=1e-12, atol=0.0, equal_nan=True):
+                raise UnsupportedError(
+                    f"the decorator of {self._fn.__name__} changes its value ({decorated!r} "
+                    f"instead of {value!r}); srcad differentiates the undecorated function",
+                    code_location(self._fn),
+                    hint="apply srcad.grad to a function that computes the decorated value")
         self._checked.add(key)
 
 
@@ -377,7 +430,7 @@ class TangentFunction(_Transformed):
         super().__init__(fn, wrt, "jvp")
 
     def __call__(self, *args, **kwargs):
-        *args, tangents = args
+        *args, tangents = self._bound + args
         if not kwargs:
             fast = self._fast.get((tuple(map(type, args)), type(tangents)))
             if fast is not None:

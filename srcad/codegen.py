@@ -16,6 +16,7 @@ def to_source(node):
     body = node if isinstance(node, list) else [node]
     for stmt in body:
         _fill_empty_blocks(stmt)
+        _parenthesise_negative_constants(stmt)
     module = gast.Module(body=body, type_ignores=[])
     text = astor.to_source(gast.gast_to_ast(module))
     return _COMMENT.sub(r"\1\2", text)
@@ -30,6 +31,35 @@ def _fill_empty_blocks(tree):
                 block.append(gast.Pass())
             for stmt in block:
                 _fill_empty_blocks(stmt)
+
+
+def _parenthesise_negative_constants(tree):
+    """Constant(-0.7) prints as `-0.7`, so `(-0.7) ** 2` would print as `-0.7 ** 2`:
+    write negative numbers as unary minus, which the printer parenthesises."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        for field in node._fields:
+            child = getattr(node, field, None)
+            if isinstance(child, list):
+                for k, item in enumerate(child):
+                    if _negative(item):
+                        child[k] = _minus(item)
+                    elif isinstance(item, gast.AST):
+                        stack.append(item)
+            elif _negative(child):
+                setattr(node, field, _minus(child))
+            elif isinstance(child, gast.AST):
+                stack.append(child)
+
+
+def _negative(node):
+    return isinstance(node, gast.Constant) and type(node.value) in (int, float) \
+        and (node.value < 0 or (node.value == 0 and str(node.value).startswith("-")))
+
+
+def _minus(node):
+    return gast.UnaryOp(op=gast.USub(), operand=gast.Constant(value=-node.value, kind=None))
 
 
 _counter = [0]

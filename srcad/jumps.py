@@ -114,9 +114,10 @@ def may_jump(stmt):
 
 
 def always_jumps(block):
-    if not block:
+    code = [stmt for stmt in block if not T.is_comment(stmt)]
+    if not code:
         return False
-    last = block[-1]
+    last = code[-1]
     if isinstance(last, _JUMPS):
         return True
     return isinstance(last, gast.If) and always_jumps(last.body) and always_jumps(last.orelse)

@@ -23,6 +23,7 @@ Anything outside the supported subset raises `UnsupportedError` at its line.
 """
 import builtins
 import itertools
+import re
 
 import gast
 
@@ -91,6 +92,9 @@ _UNSUPPORTED_EXPRS = {
 }
 
 _MUTATING_METHODS = {"append", "pop"}
+# names that generated code makes up itself
+_GENERATED = re.compile(r"^(v|vbar|vdot)_m?\d+$|^_stack$|^_iterations\d+$|^_grads\d+$|"
+                        r"^(grad|jvp)_|^_$")
 _VIEW_METHODS = {"reshape", "ravel", "transpose", "swapaxes", "squeeze", "view", "diagonal"}
 
 
@@ -156,9 +160,11 @@ class Done:
 class Normaliser:
     """Turns one user function into IR statements (see the module docstring)."""
 
-    def __init__(self, source):
+    def __init__(self, source, reserved=None):
         self.source = source
         self.namespace = source.namespace()
+        self.reserved = reserved or {}   # names generated code uses -> what they are there
+        self.renamed = {}                # user global -> the name generated code calls it
         self.counter = itertools.count(1)
         self.env = {}          # user variable -> atom (Name or Constant node)
         self.home = {}         # homed user variable -> its trace name
@@ -222,11 +228,18 @@ class Normaliser:
             self.error(tree, "*args/**kwargs in the signature",
                        "list the parameters explicitly")
         params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+        # a parameter named like a generated name (v_0, vbar_1) is called v_0_ in the
+        # derivative's signature, so that binding the inputs cannot overwrite it
+        signature = T.clone(args)
+        for a in signature.posonlyargs + signature.args + signature.kwonlyargs:
+            if _GENERATED.match(a.id) and a.id != "_":
+                a.id += "_"
+        passed = [a.id for a in signature.posonlyargs + signature.args + signature.kwonlyargs]
         inputs = [vname(k) for k in range(1 - len(params), 1)]
         self.current = tree
-        for param, v in zip(params, inputs):
+        for param, name, v in zip(params, passed, inputs):
             # a parameter changed in place is copied first: the caller's value stays intact
-            value = T.call(f"{param}.copy", []) if param in self.mutated else T.name(param)
+            value = T.call(f"{name}.copy", []) if param in self.mutated else T.name(name)
             self.emit_assign(v, value)
             self.env[param] = T.name(v)
             if param in self.homed:
@@ -239,8 +252,10 @@ class Normaliser:
         for stmt in body:
             self.statement(stmt)
         self.check_writes_through_aliases()
-        ir = IR(self.source, params, inputs, self.out, self.origin, self.namespace, self.homes,
+        ir = IR(self.source, passed, inputs, self.out, self.origin, self.namespace, self.homes,
                 self.counter)
+        ir.args = signature
+        ir.renamed = self.renamed
         # `z = x; z += y` changes x too when x is an array: remember where that could happen
         for a, b, _, _ in self.aliases:
             for name, other in ((a, b), (b, a)):
@@ -342,6 +357,8 @@ class Normaliser:
         value = node.value
         if isinstance(value, gast.Constant):
             return  # a bare string or number: no effect
+        if type(value) in _UNSUPPORTED_EXPRS:   # `yield x`, `await y` as statements
+            self.error(value, *_UNSUPPORTED_EXPRS[type(value)])
         if isinstance(value, gast.Call):
             func = value.func
             if (isinstance(func, gast.Attribute) and func.attr == "append"
@@ -718,7 +735,28 @@ class Normaliser:
                        "assign the variable before using it")
         if ident not in self.namespace and not hasattr(builtins, ident):
             self.error(node, f"the undefined name '{ident}'", "define it at module level")
-        return T.name(ident)
+        return self.global_ref(node)
+
+    def global_ref(self, node):
+        """A reference to a module-level name (or a dotted one, np.sin), renamed when the
+        name is one that generated code uses for something else (np, unbroadcast, v_1)."""
+        node = T.load(node)
+        root = node
+        while isinstance(root, gast.Attribute):
+            root = root.value
+        ident = root.id
+        value = self.namespace.get(ident, getattr(builtins, ident, None))
+        clash = _GENERATED.match(ident) or (
+            ident in self.reserved and self.reserved[ident] is not value)
+        if clash:
+            if ident not in self.renamed:
+                new = ident + "_"
+                while new in self.namespace or new in self.sites or new in self.reserved:
+                    new += "_"
+                self.renamed[ident] = new
+                self.namespace[new] = value
+            root.id = self.renamed[ident]
+        return node
 
     def expr_BinOp(self, node):
         return gast.BinOp(left=self.atom(node.left), op=node.op, right=self.atom(node.right))
@@ -804,7 +842,7 @@ class Normaliser:
             root = root.value
         if isinstance(root, gast.Name) and not self.is_local(root.id):
             self.resolve(node)  # a module constant such as np.pi: checked, kept as is
-            return T.load(node)
+            return self.global_ref(node)
         return gast.Attribute(value=self.atom(node.value), attr=node.attr, ctx=gast.Load())
 
     def expr_Subscript(self, node):
@@ -828,14 +866,14 @@ class Normaliser:
         func = node.func
         if isinstance(func, gast.Name) and not self.is_local(func.id):
             self.resolve(func)
-            callee = T.load(func)
+            callee = self.global_ref(func)
         elif isinstance(func, gast.Attribute):
             root = func
             while isinstance(root, gast.Attribute):
                 root = root.value
             if isinstance(root, gast.Name) and not self.is_local(root.id):
                 self.resolve(func)
-                callee = T.load(func)
+                callee = self.global_ref(func)
             else:
                 callee = gast.Attribute(value=self.atom(func.value), attr=func.attr,
                                         ctx=gast.Load())
@@ -914,6 +952,8 @@ def _reads(node, ident):
     return any(isinstance(n, gast.Name) and n.id == ident for n in gast.walk(node))
 
 
-def normalise(source):
-    """The three-address IR of a parsed function (a `FunctionSource`)."""
-    return Normaliser(source).function()
+def normalise(source, reserved=None):
+    """The three-address IR of a parsed function (a `FunctionSource`). `reserved` maps the
+    names that generated code uses (np, helpers) to their objects: user globals with those
+    names but other values are renamed."""
+    return Normaliser(source, reserved).function()

@@ -536,12 +536,13 @@ def _breaks(block):
 
 def _before_jumps(block, push):
     """Append `push` at the end of every path through `block`, before any final jump."""
-    if not block:
+    code = [k for k, stmt in enumerate(block) if not T.is_comment(stmt)]
+    if not code:
         block.append(push)
         return
-    last = block[-1]
+    last = block[code[-1]]     # comments after the last statement do not count
     if isinstance(last, (gast.Break, gast.Continue)):
-        block.insert(len(block) - 1, T.clone(push))
+        block.insert(code[-1], T.clone(push))
     elif isinstance(last, gast.If) and _may_jump(last):
         _before_jumps(last.body, push)
         if not last.orelse:

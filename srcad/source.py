@@ -1,6 +1,7 @@
 """Front end, step one: a Python function -> its gast tree and where it came from."""
 import functools
 import inspect
+import linecache
 import textwrap
 import types
 
@@ -49,17 +50,28 @@ class FunctionSource:
         return ns
 
 
+def code_location(fn):
+    """Where `fn` is defined (file, first line and its text), if Python knows."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return None
+    text = linecache.getline(code.co_filename, code.co_firstlineno)
+    return Location(code.co_filename, code.co_firstlineno, len(text) - len(text.lstrip()), text)
+
+
 def unwrap(fn):
     """The plain Python function behind decorators; a clear error for what has none."""
     if isinstance(fn, functools.partial):
         raise SourceError(
             f"srcad cannot differentiate functools.partial object {fn!r}",
+            code_location(fn.func),
             hint="differentiate the underlying function and pass the fixed "
                  "arguments yourself, e.g. srcad.grad(f)(x, *fixed)")
     fn = inspect.unwrap(fn)
     if isinstance(fn, types.MethodType):
         raise SourceError(
-            f"srcad cannot differentiate the bound method {fn.__qualname__}",
+            f"srcad cannot differentiate the method {fn.__qualname__} bound to a class",
+            code_location(fn.__func__),
             hint="differentiate a module-level function that takes the values it needs "
                  "as arguments")
     if not isinstance(fn, types.FunctionType):
@@ -76,7 +88,7 @@ def function_source(fn):
     name = fn.__qualname__
     if fn.__name__ == "<lambda>":
         raise SourceError(
-            f"srcad cannot differentiate the lambda {name}",
+            f"srcad cannot differentiate the lambda {name}", code_location(fn),
             hint="write it as a `def` function in a file")
     try:
         lines, first_line = inspect.getsourcelines(fn)

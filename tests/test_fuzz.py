@@ -1,0 +1,100 @@
+"""Differential fuzzer: srcad's reverse mode vs forward mode vs finite differences.
+
+Hypothesis generates random well-typed numeric programs as Python source
+(`tests/fuzzgen.py`): straight-line arithmetic (+ - * / ** and unary minus),
+NumPy elementwise functions on safe domains, sums and means (with `axis` and
+`keepdims`), subscripts and slices, element writes into local arrays,
+conditional expressions, `if/elif/else`, `for` over `range` and over arrays,
+counter-bounded `while` loops, `break`/`continue` under conditions, early
+`return`, calls to generated module-level helpers (positional and keyword
+arguments), scalars and arrays of shapes (), (2,), (3,), (3, 1), (1, 3),
+(3, 3) mixed by broadcasting, variables reassigned in loops and user names that
+look like srcad's generated ones (`v_1`, `vbar_0`, `_stack`, `unbroadcast`).
+
+Each program is written to a temporary module (so `inspect` finds its source)
+and imported; `srcad.grad(f, wrt=...)` is compared with central differences
+along random directions, at two step sizes (examples where the two disagree:
+a branch or `break` that flips inside the step, overflow or NaN, are skipped
+with `assume`), and, when `srcad.jvp` exists, forward mode with reverse mode.
+Any srcad error is a failure: every generated construct is one the SPEC
+(section 4) says srcad must differentiate.
+
+Profiles (`--hypothesis-profile=NAME`):
+
+- ``ci`` (default): 400 programs, about a minute.
+- ``long``: 6,000 programs::
+
+      python3 -m pytest tests/test_fuzz.py --hypothesis-profile=long -s
+
+The test prints how many programs it checked (use ``-s`` to see it with
+``-q``; it is also shown when the test fails). Failing programs that hypothesis
+shrank are kept as regression tests in `tests/test_fuzz_regressions.py`.
+"""
+import os
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+import srcad
+
+import fuzzgen
+
+settings.register_profile(
+    "ci", max_examples=400, deadline=None, derandomize=True, print_blob=True,
+    report_multiple_bugs=False,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                           HealthCheck.data_too_large])
+settings.register_profile(
+    "long", max_examples=6000, deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                           HealthCheck.data_too_large])
+
+
+def _profile():
+    """`ci` unless a profile was chosen on the command line (or HYPOTHESIS_PROFILE)."""
+    name = settings.get_current_profile_name()
+    if name == "default":
+        name = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+    return settings.get_profile(name)
+
+
+def _run_fuzz(counts, tricky_names):
+    @_profile()
+    @given(data=st.data(), seed=st.integers(0, 2**16))
+    def fuzz(data, seed):
+        program = fuzzgen.generate(fuzzgen.DataChooser(data), tricky_names=tricky_names)
+        counts["generated"] += 1
+        module = fuzzgen.load(program.source)
+        try:
+            outcome = fuzzgen.check(module, program, seed)
+        except Exception as exc:
+            counts["failed"] += 1
+            note = f"\n--- program (wrt={program.wrt}, shapes={program.shapes}, seed={seed})" \
+                   f"\n{program.source}"
+            if isinstance(exc, srcad.SrcadError):
+                raise AssertionError(f"srcad raised {type(exc).__name__} for a supported "
+                                     f"program:\n{exc}{note}") from exc
+            raise AssertionError(f"{type(exc).__name__}: {exc}{note}") from exc
+        if outcome == "skip":
+            counts["skipped"] += 1
+        assume(outcome == "ok")
+        counts["checked"] += 1
+    fuzz()
+
+
+def _report(capsys, counts, what):
+    with capsys.disabled():
+        print(f"\n[fuzz] {what}: {counts['checked']} programs checked "
+              f"({counts['generated']} generated, {counts['skipped']} skipped as "
+              f"ill-conditioned, {counts['failed']} failing runs incl. shrinking)")
+
+
+def test_reverse_forward_and_finite_differences_agree(capsys):
+    counts = dict(generated=0, checked=0, skipped=0, failed=0)
+    try:
+        _run_fuzz(counts, tricky_names=True)
+    finally:
+        _report(capsys, counts, "reverse vs finite differences"
+                + (" vs forward" if hasattr(srcad, "jvp") else ""))
+    assert counts["checked"] >= 0.75 * _profile().max_examples
