@@ -299,8 +299,10 @@ def activity(ir, ops, wrt, output):
 # ----- kinds of values -----
 
 
-def scalars(ir, ops, arg_kinds):
-    """Names that certainly hold scalars, given `arg_kinds` ("scalar", "array", ...)."""
+def scalars(ir, ops, arg_kinds, returns_scalar=None):
+    """Names that certainly hold scalars, given `arg_kinds` ("scalar", "array", ...).
+
+    `returns_scalar(fn, kinds)` answers for calls of user functions (None: never)."""
     known = {v for v, kind in zip(ir.inputs, arg_kinds) if kind == "scalar"}
     known |= {p for p, kind in zip(ir.params, arg_kinds) if kind == "scalar"}
     loop_counters = {s.target.id for s in walk_block(ir.body) if isinstance(s, gast.For)}
@@ -310,7 +312,7 @@ def scalars(ir, ops, arg_kinds):
     while changed:
         changed = False
         for op in ops.values():
-            if op.target in scalar and not _scalar_result(op, scalar):
+            if op.target in scalar and not _scalar_result(op, scalar, returns_scalar):
                 scalar.discard(op.target)
                 changed = True
     return scalar
@@ -322,8 +324,20 @@ def _is_scalar_atom(atom, scalar):
     return isinstance(atom, gast.Name) and atom.id in scalar
 
 
-def _scalar_result(op, scalar):
+def _scalar_result(op, scalar, returns_scalar=None):
     atoms = [a for a in op.args.values() if not isinstance(a, (gast.Slice, gast.Tuple))]
+    if op.kind == "call":
+        if returns_scalar is None:
+            return False
+        kinds = []
+        for name, param in inspect.signature(op.callee).parameters.items():
+            if name in op.args:
+                kinds.append("scalar" if _is_scalar_atom(op.args[name], scalar) else "other")
+            else:
+                number = isinstance(param.default, (int, float)) and \
+                    not isinstance(param.default, bool)
+                kinds.append("scalar" if number else "other")
+        return returns_scalar(op.callee, tuple(kinds))
     if op.kind == "const":
         return isinstance(op.stmt.value, gast.Constant) and _is_scalar_atom(op.stmt.value, scalar)
     if op.kind in ("copy",):

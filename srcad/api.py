@@ -15,6 +15,7 @@ import numpy as np
 
 from . import runtime
 from . import template as T
+from .analysis import classify, scalars
 from .codegen import load, to_source
 from .errors import (Location, NonScalarOutputError, SourceError, SrcadError,
                      UnsupportedError, WrtError)
@@ -107,6 +108,8 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True):
                 return name, [dot(callee_ir.inputs[i]) for i in indices]
             return name, bar(callee_ir.body[-1].value.id)
 
+        derive_callee.returns_scalar = returns_scalar
+
         with _deep_recursion(fn):
             if mode == "reverse":
                 tree, _ = differentiate(ir, wrt, kinds, derive_callee, with_value, DEBUG)
@@ -119,6 +122,24 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True):
         function = load(source, tree.name, ir.source.fn.__globals__, closure)
         compiled = _DERIVED[key] = Compiled(source, function, callees)
     return compiled
+
+
+_RETURNS_SCALAR = {}
+
+
+def returns_scalar(fn, kinds):
+    """Whether user function `fn` returns a scalar when called with argument `kinds`."""
+    key = (fn, kinds)
+    if key not in _RETURNS_SCALAR:
+        _RETURNS_SCALAR[key] = False          # recursion: assume not while working it out
+        try:
+            ir = intermediate(fn)
+            ops = classify(ir, "reverse")
+        except SrcadError:
+            return False
+        found = scalars(ir, ops, kinds, returns_scalar)
+        _RETURNS_SCALAR[key] = ir.body[-1].value.id in found
+    return _RETURNS_SCALAR[key]
 
 
 class _LazyCallee:

@@ -29,7 +29,8 @@ class Forward:
         self.ops = classify(ir, "forward")
         self.output = ir.body[-1].value.id
         self.active = activity(ir, self.ops, [ir.inputs[k] for k in wrt], self.output)
-        self.scalar = scalars(ir, self.ops, arg_kinds)
+        self.scalar = scalars(ir, self.ops, arg_kinds, getattr(derive_callee, "returns_scalar",
+                                                               None))
         check_in_place(ir, self.scalar)
         self.struct = structures(ir, self.ops, arg_kinds)
 

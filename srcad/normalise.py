@@ -257,12 +257,15 @@ class Normaliser:
         ir.args = signature
         ir.renamed = self.renamed
         # `z = x; z += y` changes x too when x is an array: remember where that could happen
-        for a, b, _, _ in self.aliases:
+        for a, b, made, _ in self.aliases:
             for name, other in ((a, b), (b, a)):
-                if name in self.augmented and name in self.home:
-                    aug, loop = self.augmented[name]
-                    if self._read_after(other, loop or aug, inclusive=loop is not None):
-                        ir.in_place[self.home[name]] = (aug, a, b)
+                if a == b or name not in self.augmented or name not in self.home:
+                    continue
+                aug, loop = self.augmented[name]
+                if loop is None and _position(made) > _position(aug):
+                    continue          # the second name was made after the update
+                if self._read_after(other, loop or aug, inclusive=loop is not None):
+                    ir.in_place[self.home[name]] = (aug, a, b)
         return ir
 
     def alias_root(self, value):

@@ -72,7 +72,8 @@ class Reverse:
         self.ops = classify(ir, "reverse")
         self.output = ir.body[-1].value.id
         self.active = activity(ir, self.ops, [ir.inputs[k] for k in wrt], self.output)
-        self.scalar = scalars(ir, self.ops, arg_kinds)
+        self.scalar = scalars(ir, self.ops, arg_kinds, getattr(derive_callee, "returns_scalar",
+                                                               None))
         check_in_place(ir, self.scalar)
         self.struct = structures(ir, self.ops, arg_kinds)
         self.sites = Sites(ir, self.ops, self.active)
