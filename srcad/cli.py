@@ -277,12 +277,20 @@ def cmd_grad(ns):
         for name, wrt in jobs:
             fn = function(module, path, name)
             indices = parse_wrt(ns.wrt, fn) if ns.wrt else wrt_indices(fn, wrt or 0)
-            out.add(fn, indices)
+            kinds = None
+            if ns.args is not None:   # specialise on the kinds of these example arguments
+                from .api import kinds_of
+                n = len(inspect.signature(fn).parameters)
+                kinds = kinds_of(need_args(ns, fn)) + ("other",) * n
+                kinds = kinds[:n]
+            out.add(fn, indices, kinds)
         command = ["srcad grad", os.path.basename(path) + (":" + ",".join(names) if names else "")]
         if ns.wrt:
             command.append(f"--wrt {ns.wrt}")
         if ns.mode != "reverse":
             command.append(f"--mode {ns.mode}")
+        if ns.args is not None:
+            command.append(f'--args "{ns.args}"')
         text = out.text(" ".join(command))
     target = ns.output or os.path.join(os.path.dirname(path), os.path.basename(path)[:-3]
                                        + "_grad.py")
@@ -459,6 +467,10 @@ def build_parser():
                    help="where to write (default: MODULE_grad.py beside MODULE.py)")
     p.add_argument("--force", action="store_true",
                    help="overwrite OUT.py even if srcad did not generate it")
+    p.add_argument("--args", metavar="ARGS", default=None,
+                   help='example arguments, e.g. "2.0, 5.0": the derivative is specialised '
+                        "for arguments of these kinds (floats need no broadcasting code); "
+                        "without it the file accepts any input")
     p.set_defaults(run=cmd_grad)
 
     p = sub.add_parser("show", parents=[common, target, wrt],

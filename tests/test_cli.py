@@ -203,6 +203,22 @@ def test_output_option_and_forward_mode(tmp_path, capsys):
     assert text.startswith(GENERATED) and "def jvp_f(" in text
 
 
+def test_grad_specialised_on_example_arguments(tmp_path, capsys):
+    path = example(tmp_path, "loops")
+    out = tmp_path / "logistic_grad.py"
+    assert run("grad", f"{path}:logistic", "--args", "0.3, 3.2, 10", "-o", out) == 0
+    text = out.read_text()
+    assert "unbroadcast" not in text and "add_grad" not in text   # floats: plain arithmetic
+    namespace = runpy.run_path(str(out))
+    sys.path.insert(0, str(tmp_path))
+    try:
+        loops = runpy.run_path(str(path))
+    finally:
+        sys.path.remove(str(tmp_path))
+    numeric = (loops["logistic"](0.3 + 1e-6, 3.2, 10) - loops["logistic"](0.3 - 1e-6, 3.2, 10)) / 2e-6
+    assert namespace["grad_logistic"](0.3, 3.2, 10) == pytest.approx(numeric, rel=1e-6)
+
+
 # ----- error paths: one line on stderr, exit status 2 -----
 
 
