@@ -347,8 +347,17 @@ def _scalar_result(op, scalar, returns_scalar=None):
     primal = op.rule.primal if op.rule is not None else operator.lt  # comparisons
     if _always_scalar(primal):
         return True
+    if primal in _FULL_REDUCTIONS and all(
+            isinstance(op.args.get(p), (type(None), gast.Constant))
+            and getattr(op.args.get(p), "value", None) in (None, False)
+            for p in ("axis", "keepdims")):
+        return True   # np.sum(x) without axis is a scalar whatever x is
     return not getattr(op, "extra", None) and _keeps_scalars(primal) and \
         all(_is_scalar_atom(a, scalar) for a in atoms)
+
+
+_FULL_REDUCTIONS = (np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.std,
+                    np.var, np.median, np.vdot)
 
 
 def _always_scalar(primal):
