@@ -6,6 +6,7 @@
 README.md carries the table between `<!-- rules-table:start -->` and
 `<!-- rules-table:end -->`; tests/test_rules.py fails when it is stale.
 """
+import builtins
 import inspect
 import pathlib
 import sys
@@ -19,7 +20,7 @@ GROUPS = [  # (title, test on a rule name)
     ("numpy.linalg", lambda n: n.startswith("numpy.linalg.")),
     ("Array methods with their own rule", lambda n: n.startswith("ndarray.")),
     ("math", lambda n: n.startswith("math.")),
-    ("Built-ins", lambda n: n.startswith("builtins.") or "." not in n),
+    ("Built-ins", lambda n: n.startswith("builtins.") or ("." not in n and hasattr(builtins, n))),
     ("Operators", lambda n: n.startswith("operator.")),
 ]
 

@@ -33,6 +33,20 @@ class Template:
 
     def __init__(self, fn):
         self.fn = fn
+        self._loaded = False
+        if not (getattr(fn, "__module__", "") or "").startswith("srcad."):
+            self._load()   # a user's rule: check it now, where it is registered
+
+    def __getattr__(self, name):
+        # srcad's own rules are parsed on first use: importing srcad stays fast
+        if name.startswith("_") or self.__dict__.get("_loaded", True):
+            raise AttributeError(name)
+        self._load()
+        return getattr(self, name)
+
+    def _load(self):
+        self._loaded = True
+        fn = self.fn
         try:
             src = textwrap.dedent(inspect.getsource(fn))
         except (OSError, TypeError) as exc:
