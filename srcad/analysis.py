@@ -305,6 +305,11 @@ def scalars(ir, ops, arg_kinds, returns_scalar=None):
     `returns_scalar(fn, kinds)` answers for calls of user functions (None: never)."""
     known = {v for v, kind in zip(ir.inputs, arg_kinds) if kind == "scalar"}
     known |= {p for p, kind in zip(ir.params, arg_kinds) if kind == "scalar"}
+    # dimensions of array inputs, for x[i] of a vector; entry bindings v_0 = x keep them
+    ndims = {}
+    for v, p, kind in zip(ir.inputs, ir.params, arg_kinds):
+        if kind.startswith("array") and kind[5:].isdigit() and not _reassigned(ops, v):
+            ndims[v] = ndims[p] = int(kind[5:])
     loop_counters = {s.target.id for s in walk_block(ir.body) if isinstance(s, gast.For)}
     candidates = {op.target for op in ops.values() if op.target} | loop_counters
     scalar = (candidates | known) - (set(ir.inputs) - known)
@@ -312,10 +317,17 @@ def scalars(ir, ops, arg_kinds, returns_scalar=None):
     while changed:
         changed = False
         for op in ops.values():
-            if op.target in scalar and not _scalar_result(op, scalar, returns_scalar):
+            if op.target in scalar and not _scalar_result(op, scalar, returns_scalar, ndims):
                 scalar.discard(op.target)
                 changed = True
     return scalar
+
+
+def _is_int_atom(atom, scalar):
+    """An index that selects one element: an int constant or a scalar name (loop counter)."""
+    if isinstance(atom, gast.Constant):
+        return isinstance(atom.value, int) and not isinstance(atom.value, bool)
+    return isinstance(atom, gast.Name) and atom.id in scalar
 
 
 def _is_scalar_atom(atom, scalar):
@@ -324,8 +336,17 @@ def _is_scalar_atom(atom, scalar):
     return isinstance(atom, gast.Name) and atom.id in scalar
 
 
-def _scalar_result(op, scalar, returns_scalar=None):
+def _reassigned(ops, name):
+    return sum(1 for op in ops.values() if op.target == name) > 1
+
+
+def _scalar_result(op, scalar, returns_scalar=None, ndims=None):
     atoms = [a for a in op.args.values() if not isinstance(a, (gast.Slice, gast.Tuple))]
+    if op.kind == "getitem":   # v[i] or m[i, j]: one integer per dimension
+        value, index = op.args["value"], op.args["index"]
+        parts = index.elts if isinstance(index, gast.Tuple) else [index]
+        return isinstance(value, gast.Name) and (ndims or {}).get(value.id) == len(parts) \
+            and all(_is_int_atom(p, scalar) for p in parts)
     if op.kind == "call":
         if returns_scalar is None:
             return False
@@ -372,10 +393,14 @@ def _keeps_scalars(primal):
         "_operator", "operator") or primal in (abs, pow, min, max, round, int, bool)
 
 
+def _numeric(kind):
+    return kind == "scalar" or kind.startswith("array")
+
+
 def structures(ir, ops, arg_kinds):
     """Names that may hold lists, tuples or dicts (their adjoints add with `add_grad`)."""
-    maybe = {v for v, kind in zip(ir.inputs, arg_kinds) if kind not in ("scalar", "array")}
-    maybe |= {p for p, kind in zip(ir.params, arg_kinds) if kind not in ("scalar", "array")}
+    maybe = {v for v, kind in zip(ir.inputs, arg_kinds) if not _numeric(kind)}
+    maybe |= {p for p, kind in zip(ir.params, arg_kinds) if not _numeric(kind)}
     changed = True
     while changed:
         changed = False

@@ -210,7 +210,7 @@ def _kind(value):
     if isinstance(value, (numbers.Number, np.number)) and not isinstance(value, complex):
         return "scalar"
     if isinstance(value, np.ndarray):
-        return "array"
+        return f"array{value.ndim}"      # the number of dimensions: x[i] of a vector is a scalar
     if isinstance(value, list):
         return "list"
     if isinstance(value, tuple):
@@ -221,7 +221,8 @@ def _kind(value):
 
 
 def kinds_of(args):
-    """What a derivative is specialised on: "scalar", "array", "list", "tuple", "dict", "other"
+    """What a derivative is specialised on: "scalar", "arrayN" (N dimensions), "list", "tuple",
+    "dict", "other"
     for each argument."""
     return tuple(_kind(a) for a in args)
 
