@@ -369,8 +369,9 @@ def _scalar_result(op, scalar, returns_scalar=None, ndims=None):
     if _always_scalar(primal):
         return True
     if primal in _FULL_REDUCTIONS and all(
-            isinstance(op.args.get(p), (type(None), gast.Constant))
-            and getattr(op.args.get(p), "value", None) in (None, False)
+            op.args.get(p) is None or (isinstance(op.args[p], gast.Constant)
+                                       and (op.args[p].value is None
+                                            or op.args[p].value is False))
             for p in ("axis", "keepdims")):
         return True   # np.sum(x) without axis is a scalar whatever x is
     return not getattr(op, "extra", None) and _keeps_scalars(primal) and \

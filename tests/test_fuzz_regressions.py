@@ -12,6 +12,25 @@ import pytest
 import fuzzgen
 
 REGRESSIONS = {
+    # np.sum(..., axis=0) was taken for a full reduction (0 == False), so a
+    # scalar plus its result looked scalar and the gradient of the scalar was
+    # not summed back: shape (1,) instead of ().
+    "partial_sum_is_not_a_scalar": ("""
+        import numpy as np
+
+        def f(x, y):
+            return np.sum(np.sum(x + y, axis=0) + x)
+        """, [(), (3, 1)], (0, 1)),
+    # x[-3] of a vector is a scalar: `t1 = x; x += y[-3] + x` on floats is not
+    # an in-place update of an array (it was refused as one).
+    "augmented_float_with_alias": ("""
+        import numpy as np
+
+        def f(x, y):
+            t1 = x
+            x += y[-3] + x
+            return t1 * x
+        """, [(), (3,)], (0, 1)),
     # A negative constant raised to a power: `(-0.7) ** 2` was emitted as
     # `-0.7 ** 2` (= -0.49) in the three-address form, so the value, the reverse
     # and the forward derivative all had the wrong sign.
