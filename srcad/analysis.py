@@ -394,6 +394,12 @@ def _keeps_scalars(primal):
         "_operator", "operator") or primal in (abs, pow, min, max, round, int, bool)
 
 
+def joins_sequences(op, maybe):
+    """`a + b` or `a * 3` where an operand may be a list or tuple."""
+    return op.kind == "rule" and op.rule.primal in (operator.add, operator.mul) and any(
+        _name_in(a, maybe) for a in op.args.values())
+
+
 def _numeric(kind):
     return kind == "scalar" or kind.startswith("array")
 
@@ -408,7 +414,7 @@ def structures(ir, ops, arg_kinds):
         for op in ops.values():
             if op.target is None or op.target in maybe:
                 continue
-            if op.kind in ("pack", "call", "append") or (
+            if op.kind in ("pack", "call", "append") or joins_sequences(op, maybe) or (
                     op.kind == "getitem" and _name_in(op.args["value"], maybe)) or (
                     op.kind == "copy" and isinstance(op.args[0], gast.Name)
                     and op.args[0].id in maybe):

@@ -8,10 +8,13 @@ One sweep, no stack: `vdot_k` travels beside `v_k`::
 The tangent rule of a function returns one term per differentiable argument;
 terms of inactive arguments are left out. Control flow is kept as it is.
 """
+import operator
+
 import gast
 
 from . import template as T
-from .analysis import activity, check_in_place, classify, scalars, structures
+from .analysis import (joins_sequences, activity, check_in_place, classify, scalars,
+                       structures)
 from .errors import MissingRuleError, SourceError, UnsupportedError
 
 
@@ -128,6 +131,14 @@ class Forward:
         return [stmt]
 
     def _rule(self, op):
+        if joins_sequences(op, self.struct):   # + may join lists: decided when it runs
+            helper = "add_tangent" if op.rule.primal is operator.add else "mul_tangent"
+            x, y = op.args["x"], op.args["y"]
+            args = [self._tangent_of(x), self._tangent_of(y), T.clone(x)]
+            if helper == "mul_tangent":
+                args.append(T.clone(y))
+            args.append(T.name(op.target))
+            return [T.assign(dot(op.target), T.call(helper, args))]
         template = op.template
         for p, atom in op.args.items():
             if self._active_atom(atom) and p not in op.diff and p not in op.zero:

@@ -14,10 +14,13 @@ the reverse sweep reads pushes the old value first. The reverse sweep pops
 them in the opposite order, so that when it reaches a statement every name
 holds the value it had just after that statement ran.
 """
+import operator
+
 import gast
 
 from . import template as T
-from .analysis import activity, check_in_place, classify, scalars, structures, walk_block
+from .analysis import (joins_sequences, activity, check_in_place, classify, scalars,
+                       structures, walk_block)
 from .errors import MissingRuleError, SourceError, UnsupportedError
 
 STACK = "_stack"
@@ -430,6 +433,8 @@ class Reverse:
         return out
 
     def _rule_adjoint(self, op, g):
+        if joins_sequences(op, self.struct):
+            return self._sequence_adjoint(op, g)
         template = op.template
         active = [p for p in op.diff if self._active_atom(op.args.get(p))]
         for p, atom in op.args.items():
@@ -471,6 +476,17 @@ class Reverse:
                     doubled = gast.BinOp(left=T.constant(2.0), op=gast.Mult(), right=expr)
                     contributions[twin] = (name, doubled)
         out.extend(self.accumulate(name, expr) for name, expr in contributions)
+        return out
+
+    def _sequence_adjoint(self, op, g):
+        """`x + y` / `x * y` where x or y may be a list or tuple: decided when it runs."""
+        helper = "add_adjoint" if op.rule.primal is operator.add else "mul_adjoint"
+        x, y = op.args["x"], op.args["y"]
+        out = []
+        for first, atom in ((True, x), (False, y)):
+            if self._active_atom(atom):
+                call = T.call(helper, [g, T.clone(x), T.clone(y), T.constant(first)])
+                out.append(self.accumulate(atom.id, call))
         return out
 
     def simplify(self, expr, target):

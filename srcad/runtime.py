@@ -172,7 +172,38 @@ def keys_of(mapping):
     return list(mapping)
 
 
-HELPERS = (keys_of, _promoted, matmul_adjoint_x, matmul_adjoint_y, expand_to, reduced_size, unbroadcast, broadcast_like, zeros_like_grad, add_grad, _items, _get,
+def add_adjoint(g, x, y, first):
+    """The adjoint of x (`first`) or y in `x + y`, where + may join lists or tuples."""
+    if isinstance(x, (list, tuple)):
+        part = g[:len(x)] if first else g[len(x):]
+        return type(x if first else y)(part)
+    return unbroadcast(g, x if first else y)
+
+
+def add_tangent(tx, ty, x, ans):
+    """The tangent of `x + y`, where + may join lists or tuples."""
+    if isinstance(x, (list, tuple)):
+        return type(x)(list(tx) + list(ty))
+    return broadcast_like(tx + ty, ans)
+
+
+def mul_adjoint(g, x, y, first):
+    """The adjoint of x (`first`) or y in `x * y`; `[a] * 3` repeats a list: refused."""
+    if isinstance(x, (list, tuple)) or isinstance(y, (list, tuple)):
+        raise TypeError("srcad: repeating a list or tuple with * is not differentiable; "
+                        "build it with a loop or np.tile")
+    return unbroadcast(g * y, x) if first else unbroadcast(g * x, y)
+
+
+def mul_tangent(tx, ty, x, y, ans):
+    """The tangent of `x * y` (x or y possibly not numbers: refused)."""
+    if isinstance(x, (list, tuple)) or isinstance(y, (list, tuple)):
+        raise TypeError("srcad: repeating a list or tuple with * is not differentiable; "
+                        "build it with a loop or np.tile")
+    return broadcast_like(tx * y + x * ty, ans)
+
+
+HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_tangent, keys_of, _promoted, matmul_adjoint_x, matmul_adjoint_y, expand_to, reduced_size, unbroadcast, broadcast_like, zeros_like_grad, add_grad, _items, _get,
            add_at, set_at, _is_basic, unstack)
 
 

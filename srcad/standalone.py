@@ -205,10 +205,22 @@ class Module:
         """Add the derivative of `fn` w.r.t. the indices `wrt`; returns its emitted name."""
         fn = unwrap(fn)
         kinds = generic_kinds(fn) if kinds is None else kinds
+        key = (fn, tuple(wrt), tuple(kinds))
         with release_mode():
-            name = self._emit(fn, tuple(wrt), tuple(kinds), None)
+            if key in self.names:      # already emitted as a callee: give it its own name
+                own = ast.parse(derive(fn, key[1], key[2], self.mode).source).body[0].name
+                if self.names[key] != own and own not in self.functions:
+                    self._rename_everywhere(self.names[key], own)
+            name = self._emit(fn, key[1], key[2], None)
         self.entries.append((fn.__name__, name))
         return name
+
+    def _rename_everywhere(self, old, new):
+        """Call the emitted function `old` `new`, in every function of the file."""
+        self.functions = {(new if k == old else k): _rename(v, {old: new})
+                          for k, v in self.functions.items()}
+        self.names = {k: (new if v == old else v) for k, v in self.names.items()}
+        self.entries = [(f, new if e == old else e) for f, e in self.entries]
 
     def _emit(self, fn, wrt, kinds, wanted):
         key = (fn, wrt, kinds)

@@ -479,3 +479,29 @@ def test_inplace_ops_through_alias_on_floats_follow_python():
     value, (gx, gy) = srcad.value_and_grad(inplace_through_alias, wrt=(0, 1))(1.5, 0.5)
     assert value == pytest.approx((1.5 + 0.5) * 1.5)
     assert (gx, gy) == pytest.approx((2 * 1.5 + 0.5, 1.5))
+
+def join_lists(xs):
+    ys = xs + [xs[0] * 2.0]
+    return np.sum(np.stack(ys) ** 2)
+
+
+def join_tuples(t):
+    a, b = t
+    u = t + (a,)
+    return np.sum(u[0] * u[2] * b)
+
+
+def test_plus_joins_lists_and_tuples():
+    rng = np.random.default_rng(11)
+    xs = [rng.standard_normal(2), rng.standard_normal(2)]
+    g = srcad.grad(join_lists)(xs)
+    np.testing.assert_allclose(g[0], 2 * xs[0] + 8 * xs[0])
+    np.testing.assert_allclose(g[1], 2 * xs[1])
+    fd_check(join_lists, [xs], 0)
+    t = (rng.standard_normal(2), rng.standard_normal(2))
+    gt = srcad.grad(join_tuples)(t)
+    assert isinstance(gt, tuple)
+    np.testing.assert_allclose(gt[0], 2 * t[0] * t[1])
+    np.testing.assert_allclose(gt[1], t[0] * t[0])
+    _, tangent = srcad.jvp(join_lists)(xs, [np.ones(2), np.ones(2)])
+    assert tangent == pytest.approx(sum(np.sum(a) for a in g))
