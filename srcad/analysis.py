@@ -48,6 +48,18 @@ class Op:
         return [self.args[k].id for k in keys if isinstance(self.args.get(k), gast.Name)]
 
 
+class Facts:
+    """What both modes need to know of an IR for one `wrt` and one set of argument kinds."""
+
+    def __init__(self, ir, wrt, arg_kinds, mode, returns_scalar=None):
+        self.ops = classify(ir, mode)
+        self.output = ir.body[-1].value.id
+        self.active = activity(ir, self.ops, [ir.inputs[k] for k in wrt], self.output)
+        self.scalar = scalars(ir, self.ops, arg_kinds, returns_scalar)
+        check_in_place(ir, self.scalar)
+        self.struct = structures(ir, self.ops, arg_kinds)
+
+
 def walk_block(block):
     """Every statement of a block, nested ones included, in program order."""
     for stmt in block:

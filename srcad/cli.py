@@ -195,24 +195,12 @@ def parse_wrt(text, fn):
 
 
 def wrt_indices(fn, wrt):
-    """An index, a name, or a list of them -> a tuple of indices."""
-    params = list(inspect.signature(fn).parameters)
-    items = list(wrt) if isinstance(wrt, (list, tuple)) else [wrt]
-    out = []
-    for item in items:
-        if isinstance(item, str):
-            if item not in params:
-                raise WrtError(f"{fn.__name__} has no parameter named {item!r} "
-                               f"(its parameters are {', '.join(params)})")
-            out.append(params.index(item))
-        elif isinstance(item, int) and -len(params) <= item < len(params):
-            out.append(item % len(params))
-        else:
-            raise WrtError(f"wrt={item!r} does not name a parameter of {fn.__name__} "
-                           f"({', '.join(params)})")
-    if not out:
+    """An index, a name, or a list of them -> a tuple of indices (as the API reads wrt)."""
+    from .api import _wrt_indices
+    if isinstance(wrt, (list, tuple)) and not wrt:
         raise WrtError("--wrt names no parameter")
-    return tuple(dict.fromkeys(out))
+    indices, _ = _wrt_indices(fn, tuple(wrt) if isinstance(wrt, list) else wrt)
+    return tuple(dict.fromkeys(indices))
 
 
 def default_wrt(fn, args):

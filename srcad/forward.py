@@ -13,8 +13,7 @@ import operator
 import gast
 
 from . import template as T
-from .analysis import (joins_sequences, activity, check_in_place, classify, scalars,
-                       structures)
+from .analysis import Facts, joins_sequences
 from .errors import MissingRuleError, SourceError, UnsupportedError
 
 
@@ -29,13 +28,9 @@ class Forward:
         self.ir = ir
         self.wrt = wrt
         self.derive_callee = derive_callee
-        self.ops = classify(ir, "forward")
-        self.output = ir.body[-1].value.id
-        self.active = activity(ir, self.ops, [ir.inputs[k] for k in wrt], self.output)
-        self.scalar = scalars(ir, self.ops, arg_kinds, getattr(derive_callee, "returns_scalar",
-                                                               None))
-        check_in_place(ir, self.scalar)
-        self.struct = structures(ir, self.ops, arg_kinds)
+        facts = Facts(ir, wrt, arg_kinds, "forward", getattr(derive_callee, "returns_scalar", None))
+        self.ops, self.output, self.active = facts.ops, facts.output, facts.active
+        self.scalar, self.struct = facts.scalar, facts.struct
 
     def build(self):
         ir = self.ir

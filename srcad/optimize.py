@@ -9,7 +9,7 @@
 """
 import gast
 
-from .template import is_comment, names_read
+from .template import is_comment, loaded_names, names_read
 
 _IMPURE_METHODS = {"append", "pop"}
 
@@ -216,21 +216,7 @@ def eliminate_dead_code(tree):
 
 def _loads(node):
     """Name ids loaded in `node`, with repeats (a list)."""
-    out = []
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, gast.Name):
-            if isinstance(item.ctx, gast.Load):
-                out.append(item.id)
-        elif isinstance(item, gast.AST):
-            for field in item._fields:
-                child = getattr(item, field, None)
-                if isinstance(child, (list, gast.AST)):
-                    stack.append(child)
-    return out
+    return list(loaded_names(node))
 
 
 def _header(stmt):

@@ -19,8 +19,7 @@ import operator
 import gast
 
 from . import template as T
-from .analysis import (joins_sequences, activity, check_in_place, classify, scalars,
-                       structures, walk_block)
+from .analysis import Facts, joins_sequences, walk_block
 from .errors import MissingRuleError, SourceError, UnsupportedError
 
 STACK = "_stack"
@@ -72,13 +71,9 @@ class Reverse:
         self.derive_callee = derive_callee
         self.with_value = with_value
         self.debug = debug
-        self.ops = classify(ir, "reverse")
-        self.output = ir.body[-1].value.id
-        self.active = activity(ir, self.ops, [ir.inputs[k] for k in wrt], self.output)
-        self.scalar = scalars(ir, self.ops, arg_kinds, getattr(derive_callee, "returns_scalar",
-                                                               None))
-        check_in_place(ir, self.scalar)
-        self.struct = structures(ir, self.ops, arg_kinds)
+        facts = Facts(ir, wrt, arg_kinds, "reverse", getattr(derive_callee, "returns_scalar", None))
+        self.ops, self.output, self.active = facts.ops, facts.output, facts.active
+        self.scalar, self.struct = facts.scalar, facts.struct
         self.sites = Sites(ir, self.ops, self.active)
         self.clean = {n for n in self.active if self._is_clean(n)}
         self.needs_init = {n for n in self.active if n not in self.clean and n != self.output}

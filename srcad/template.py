@@ -94,9 +94,9 @@ def clone(node):
     return new
 
 
-def names_read(tree, into=None):
-    """The ids of every Name loaded in `tree` (a node or a list): a fast, specialised walk."""
-    into = set() if into is None else into
+def loaded_names(tree):
+    """The id of every Name loaded in `tree` (a node or a list), repeats included: a fast,
+    specialised walk."""
     stack = [tree]
     while stack:
         node = stack.pop()
@@ -104,12 +104,18 @@ def names_read(tree, into=None):
             stack.extend(node)
         elif isinstance(node, gast.Name):
             if isinstance(node.ctx, gast.Load):
-                into.add(node.id)
+                yield node.id
         elif isinstance(node, gast.AST):
             for field in node._fields:
                 child = getattr(node, field, None)
                 if isinstance(child, (list, gast.AST)):
                     stack.append(child)
+
+
+def names_read(tree, into=None):
+    """The set of names loaded in `tree` (added to `into` when given)."""
+    into = set() if into is None else into
+    into.update(loaded_names(tree))
     return into
 
 
