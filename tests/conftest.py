@@ -132,3 +132,18 @@ def full_check(f, args, wrt=0, **kw):
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+# ----- hypothesis profiles of the differential fuzzer (tests/test_fuzz.py) -----
+# Registered here, before pytest reads --hypothesis-profile=long.
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile(
+    "ci", max_examples=400, deadline=None, derandomize=True, print_blob=True,
+    report_multiple_bugs=False,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                           HealthCheck.data_too_large])
+settings.register_profile(
+    "long", max_examples=6000, deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                           HealthCheck.data_too_large])

@@ -34,23 +34,15 @@ shrank are kept as regression tests in `tests/test_fuzz_regressions.py`.
 """
 import os
 
-import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import srcad
 
 import fuzzgen
 
-settings.register_profile(
-    "ci", max_examples=400, deadline=None, derandomize=True, print_blob=True,
-    report_multiple_bugs=False,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
-                           HealthCheck.data_too_large])
-settings.register_profile(
-    "long", max_examples=6000, deadline=None, print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
-                           HealthCheck.data_too_large])
+# the profiles `ci` and `long` are registered in conftest.py (before --hypothesis-profile
+# is read)
 
 
 def _profile():
