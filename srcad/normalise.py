@@ -300,8 +300,8 @@ class Normaliser:
                 elif write_loops:
                     if not self._read_after(other, write_loops[0], inclusive=True):
                         continue
-                elif not self._read_after(other, write):
-                    continue
+                elif _position(made) > _position(write) or not self._read_after(other, write):
+                    continue          # the other name was made after the write, or unused
                 raise UnsupportedError(
                     f"'{name}[...] = ...' changes an array that is also reached through "
                     f"'{other}', which is read later (Python would change both)",

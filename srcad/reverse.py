@@ -419,7 +419,7 @@ class Reverse:
         part = gast.Subscript(value=T.name(bar(op.target)), slice=T.clone(index),
                               ctx=gast.Load())
         if self._active_atom(value):
-            if op.target not in self.struct and value.id not in self.scalar:
+            if op.target not in self.struct:   # x[i] = scalar may fill a whole row
                 part = T.call("unbroadcast", [part, T.name(value.id)])
             out.append(self.accumulate(value.id, part))
         zero = T.call("set_at", [T.name(bar(op.target)), T.name(op.target),

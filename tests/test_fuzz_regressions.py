@@ -12,6 +12,21 @@ import pytest
 import fuzzgen
 
 REGRESSIONS = {
+    # x[i] = scalar fills a whole row of a matrix: the scalar's adjoint is the sum of
+    # the row (the adjoint was the row itself: a shape error). And `t6 = t5[-3]`
+    # after the write is not an alias the write could reach.
+    "scalar_written_into_a_row": ("""
+        import numpy as np
+
+        def h1(p0, p2):
+            return p2 * 0.5 + p0
+
+        def f(x, y, z):
+            t5 = np.sin(h1(y + np.sum(x), p2=z))
+            t5[-3] = np.sum(x + x)
+            t6 = t5[-3]
+            return np.sum(y + np.sum(x) + t6)
+        """, [(2,), (3,), (3, 3)], (0, 1, 2)),
     # np.sum(..., axis=0) was taken for a full reduction (0 == False), so a
     # scalar plus its result looked scalar and the gradient of the scalar was
     # not summed back: shape (1,) instead of ().
