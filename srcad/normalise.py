@@ -545,7 +545,7 @@ class Normaliser:
                 return {"keys": key, "values": value, "items": ("tuple", [key, value])}[kind]
             return n, item
         if isinstance(it, gast.Call) and func is not None and func not in (list, tuple, range):
-            self.error(it, f"iterating over {T_src(it.func)}(...)",
+            self.error(it, f"iterating over {T.source_of(it.func)}(...)",
                        "loop over range(...), an array, a list, enumerate(...), zip(...) or "
                        "dict.items()")
         return self.indexed(self.frozen_atom(it))
@@ -934,17 +934,13 @@ class Normaliser:
             try:
                 return getattr(base, node.attr)
             except AttributeError:
-                self.error(node, f"'{T_src(node)}' (no such attribute)",
+                self.error(node, f"'{T.source_of(node)}' (no such attribute)",
                            "check the spelling of the function")
         return None
 
 
 def _position(node):
     return (node.lineno, node.col_offset)
-
-
-def T_src(node):
-    return T.source_of(node)
 
 
 def _is_op(node):
