@@ -16,7 +16,7 @@ import numpy as np
 
 from . import rules, runtime
 from . import template as T
-from .errors import MissingRuleError, UnsupportedError
+from .errors import MissingRuleError, SourceError, UnsupportedError
 
 BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
           gast.Div: operator.truediv, gast.Pow: operator.pow, gast.MatMult: operator.matmul,
@@ -58,6 +58,27 @@ class Facts:
         self.scalar = scalars(ir, self.ops, arg_kinds, returns_scalar)
         check_in_place(ir, self.scalar)
         self.struct = structures(ir, self.ops, arg_kinds)
+
+
+def callee_derivative(ir, op, derive_callee, active, facts):
+    """Ask for the derivative of the user function `op` calls (w.r.t. `active`), telling
+    it which arguments are scalars; a callee without source becomes a MissingRuleError."""
+    kinds = []
+    for atom in op.args.values():
+        if isinstance(atom, gast.Constant):
+            kinds.append("scalar" if isinstance(atom.value, (int, float)) else "other")
+        elif atom.id in facts.scalar:
+            kinds.append("scalar")
+        else:
+            kinds.append("other" if atom.id in facts.struct else "array")
+    try:
+        return derive_callee(op.callee, tuple(active), tuple(op.args), tuple(kinds))
+    except SourceError as exc:
+        name = op.callee.__name__
+        raise MissingRuleError(
+            f"srcad cannot see into {name}: {exc.message}", ir.location(op.stmt),
+            hint=f"register a rule with @srcad.adjoint({name}) and @srcad.tangent({name})") \
+            from None
 
 
 def walk_block(block):

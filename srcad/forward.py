@@ -13,8 +13,8 @@ import operator
 import gast
 
 from . import template as T
-from .analysis import Facts, joins_sequences
-from .errors import MissingRuleError, SourceError, UnsupportedError
+from .analysis import Facts, callee_derivative, joins_sequences
+from .errors import UnsupportedError
 
 
 def dot(name):
@@ -177,16 +177,7 @@ class Forward:
 
     def _call(self, op):
         active = [p for p in op.diff if self._active_atom(op.args.get(p))]
-        kinds = tuple("scalar" if isinstance(a, gast.Name) and a.id in self.scalar else "other"
-                      for a in op.args.values())
-        try:
-            name, tangent_params = self.derive_callee(op.callee, tuple(active), tuple(op.args), kinds)
-        except SourceError as exc:
-            name = op.callee.__name__
-            raise MissingRuleError(
-                f"srcad cannot see into {name}: {exc.message}", self.ir.location(op.stmt),
-                hint=f"register a rule with @srcad.adjoint({name}) and @srcad.tangent({name})")\
-                from None
+        name, tangent_params = callee_derivative(self.ir, op, self.derive_callee, active, self)
         call = T.clone(op.stmt.value)
         call.func = T.name(name)
         for p, tp in zip(active, tangent_params):

@@ -19,8 +19,8 @@ import operator
 import gast
 
 from . import template as T
-from .analysis import Facts, joins_sequences, walk_block
-from .errors import MissingRuleError, SourceError, UnsupportedError
+from .analysis import Facts, callee_derivative, joins_sequences, walk_block
+from .errors import UnsupportedError
 
 STACK = "_stack"
 
@@ -95,14 +95,6 @@ class Reverse:
         block, pos = defs[0]
         uses = self.sites.uses.get(name, [])
         return bool(uses) and all(b == block and p > pos for b, p in uses)
-
-    def kind_of(self, atom):
-        """What a callee's derivative may assume of an argument."""
-        if isinstance(atom, gast.Constant):
-            return "scalar" if isinstance(atom.value, (int, float)) else "other"
-        if atom.id in self.scalar:
-            return "scalar"
-        return "other" if atom.id in self.struct else "array"
 
     def zero(self, name):
         if name in self.scalar:
@@ -512,15 +504,7 @@ class Reverse:
         active = [p for p in op.diff if self._active_atom(op.args.get(p))]
         if not active:
             return []
-        kinds = tuple(self.kind_of(a) for a in op.args.values())
-        try:
-            closure_name, seed = self.derive_callee(op.callee, tuple(active), tuple(op.args), kinds)
-        except SourceError as exc:
-            name = op.callee.__name__
-            raise MissingRuleError(
-                f"srcad cannot see into {name}: {exc.message}", self.ir.location(op.stmt),
-                hint=f"register a rule with @srcad.adjoint({name}) and @srcad.tangent({name})")\
-                from None
+        closure_name, seed = callee_derivative(self.ir, op, self.derive_callee, active, self)
         self.callees[closure_name] = True
         call = T.clone(op.stmt.value)
         call.func = T.name(closure_name)
