@@ -291,6 +291,8 @@ class Normaliser:
                 if name not in (a, b) or a == b:
                     continue
                 other = b if name == a else a
+                if self._rebound_between(name, made, write):
+                    continue          # `t = y; t = 0.5 * t; t[i] = v` writes a new array
                 loops = [loop for loop in write_loops if loop in alias_loops]
                 if loops and self._fresh_each_iteration(loops[-1], name, write, made):
                     # a new `name` every iteration: only a write after the alias matters
@@ -308,6 +310,26 @@ class Normaliser:
                     self.source.location(write),
                     hint=f"make the copy explicit where '{a}' gets its value from "
                          f"'{b}' (add .copy()), and read '{a}' afterwards")
+
+    def _rebound_between(self, name, first, last):
+        """Whether, in the block holding both statements, `name` gets a new object between
+        `first` and `last`."""
+        blocks = self.__dict__.get("_blocks")
+        if blocks is None:
+            blocks = self._blocks = {}
+            for node in gast.walk(self.source.tree):
+                for field in ("body", "orelse"):
+                    block = getattr(node, field, None)
+                    if isinstance(block, list):
+                        for k, stmt in enumerate(block):
+                            blocks[id(stmt)] = (block, k)
+        if id(first) not in blocks or id(last) not in blocks:
+            return False
+        (block, i), (other, j) = blocks[id(first)], blocks[id(last)]
+        return block is other and i < j and any(
+            isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id == name
+            and self.alias_root(stmt.value) is None for stmt in block[i + 1:j])
 
     def _fresh_each_iteration(self, loop, name, *stmts):
         """Whether `loop`'s body binds `name` to a new object (not an alias) before `stmts`."""

@@ -12,6 +12,21 @@ import pytest
 import fuzzgen
 
 REGRESSIONS = {
+    # `t3 = y` then `t3 = 0.5 * t3 + i` makes t3 a new array: writing into it does
+    # not reach y (it was refused as a write through an alias).
+    "rebound_before_write": ("""
+        import numpy as np
+
+        def f(x, y):
+            s = 0.0
+            for i in range(1, 3):
+                for e in y:
+                    t3 = y
+                    t3 = 0.5 * t3 + i
+                    t3[-3] = x * e
+                    s = s + np.sum(t3 * y)
+            return s
+        """, [(), (3,)], (0, 1)),
     # x[i] = scalar fills a whole row of a matrix: the scalar's adjoint is the sum of
     # the row (the adjoint was the row itself: a shape error). And `t6 = t5[-3]`
     # after the write is not an alias the write could reach.
