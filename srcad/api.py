@@ -566,4 +566,5 @@ def show(df):
     return text
 
 
-__all__ = ["grad", "value_and_grad", "vjp", "ssa", "show", "stop_gradient", "T"]
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "hvp", "ssa", "show",
+           "stop_gradient", "kinds_of"]

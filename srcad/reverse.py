@@ -81,6 +81,8 @@ class Reverse:
         self.temp = 0
         self._fragments = {}              # id(stmt) -> adjoint statements (built once)
         self.first_defs = set()
+        self.if_traced = {}               # id(if) -> whether the forward sweep records it
+        self.loop_counted = {}            # id(loop) -> the name of its iteration counter
         self._assigns = {}
 
     # ----- facts -----
@@ -238,14 +240,6 @@ class Reverse:
         return T.quote(f"{counter} = 0") + [new, self._push(T.name(counter))]
 
     # ----- reverse sweep -----
-
-    @property
-    def if_traced(self):
-        return self.__dict__.setdefault("_if_traced", {})
-
-    @property
-    def loop_counted(self):
-        return self.__dict__.setdefault("_loop_counted", {})
 
     def _reverse_block(self, block):
         """Adjoints of a block, last statement first, under the comments of their lines."""
