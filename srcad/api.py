@@ -255,6 +255,14 @@ def _wrt_indices(fn, wrt, bound=0):
     return tuple(k + bound for k in indices), single
 
 
+_FAST_ENTRIES = 64   # argument signatures remembered per derivative
+
+
+def _layouts(args):
+    """Dtype and shape of each array argument: what checks depend on beyond types."""
+    return tuple((a.dtype, a.shape) for a in args if type(a) is np.ndarray)
+
+
 def _promote(args, wrt):
     """Integer inputs that are differentiated become floats."""
     args = list(args)
@@ -337,24 +345,44 @@ class Derivative(_Transformed):
         self.with_value = with_value
         self.check_scalar = check_scalar
         self._checked = set()
-        self._fast = {}       # scalar argument types -> generated function (no checks left)
+        self._fast = {}       # argument types -> Compiled, or {array layouts -> Compiled}
         super().__init__(fn, wrt, name)
+        self._direct = not with_value and (self.single or len(self.wrt) > 1)  # result as is
 
     def __call__(self, *args, **kwargs):
         args = self._bound + args
-        # fast path: argument types seen before, floats needing no promotion
         if not kwargs:
-            fast = self._fast.get(tuple(map(type, args)))
-            if fast is not None:
-                return fast(*args)
-        args = _promote(args, self.wrt)
-        compiled = self.compiled(args)
+            compiled = self._fast.get(tuple(map(type, args)))
+            if type(compiled) is dict:   # arrays among the arguments
+                compiled = compiled.get(_layouts(args))
+            if compiled is not None:     # arguments like ones checked before: no checks left
+                self._last = compiled
+                if self._direct:
+                    return compiled.function(*args)
+                return self._finish(compiled.function(*args))
+        promoted = _promote(args, self.wrt)
+        compiled = self.compiled(promoted)
         self._last = compiled
         if self.check_scalar and not self.with_value:
-            self._check_output(compiled, args, kwargs)
-        if not kwargs and self._plain(args):
-            self._fast[tuple(map(type, args))] = compiled.function
-        return self._finish(compiled.function(*args, **kwargs))
+            self._check_output(compiled, promoted, kwargs)
+        result = self._finish(compiled.function(*promoted, **kwargs))
+        if not kwargs and all(p is a for p, a in zip(promoted, args)):
+            self._remember(args, compiled)
+        return result
+
+    def _remember(self, args, compiled):
+        """Let later calls with arguments of these types (and array layouts) go straight
+        to `compiled`."""
+        if len(self._fast) >= _FAST_ENTRIES:
+            self._fast.clear()
+        types_ = tuple(map(type, args))
+        if np.ndarray not in types_:
+            self._fast[types_] = compiled
+            return
+        by_layout = self._fast.setdefault(types_, {})
+        if len(by_layout) >= _FAST_ENTRIES:
+            by_layout.clear()
+        by_layout[_layouts(args)] = compiled
 
     def _finish(self, result):
         if self.with_value:

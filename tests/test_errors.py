@@ -237,3 +237,30 @@ def test_non_scalar_output_names_vjp_and_jacobian():
     text = str(info.value)
     assert "vjp" in text and "jacobian" in text
     assert "(3,)" in text
+
+
+def squeezed(x):
+    return np.squeeze(x) * 2.0
+
+
+def test_output_check_follows_shapes_after_repeated_calls():
+    # calls with arguments seen before skip the checks; a new shape must not
+    g = srcad.grad(squeezed)
+    for _ in range(2):
+        assert np.allclose(g(np.ones((1, 1))), 2.0)
+    with pytest.raises(srcad.NonScalarOutputError):
+        g(np.ones((2, 1)))
+    assert np.allclose(g(np.ones((1, 1))), 2.0)
+
+
+def sum_of_cubes(x):
+    return np.sum(x ** 3)
+
+
+def test_integer_arrays_are_promoted_after_float_calls():
+    g = srcad.grad(sum_of_cubes)
+    for _ in range(2):
+        assert np.allclose(g(np.array([1.0, 2.0])), [3.0, 12.0])
+    for _ in range(2):
+        out = g(np.array([1, 2]))
+        assert out.dtype == np.float64 and np.allclose(out, [3.0, 12.0])
