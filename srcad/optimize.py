@@ -6,10 +6,11 @@
 - `propagate_copies`: `a = b; ... a ...` -> `... b ...` (a, b assigned once)
 - `eliminate_dead_code`: drop pure assignments whose names are never read
 - `eliminate_dead_stores`: drop top-level assignments that no later statement reads
+- `batch_outer_products`: per-iteration `vbar_W = vbar_W + outer(g, h)` -> one `G.T @ H`
 """
 import gast
 
-from .template import is_comment, loaded_names, names_read
+from .template import is_comment, loaded_names, names_read, quote, quote_expr
 
 _IMPURE_METHODS = {"append", "pop"}
 
@@ -78,7 +79,9 @@ def fold_zero_accumulate(tree):
                 while j < len(block) and (is_comment(block[j]) or (
                         _assigned_name(block[j]) is not None
                         and _assigned_name(block[j]) != name
-                        and not _reads(block[j], name))):
+                        and not _reads(block[j], name)) or (
+                        isinstance(block[j], (gast.If, gast.For, gast.While))
+                        and name not in _mentioned(block[j]))):
                     j += 1
                 if j < len(block) and _assigned_name(block[j]) == name:
                     addend = _accumulated(block[j].value, name)
@@ -89,6 +92,17 @@ def fold_zero_accumulate(tree):
                         continue
             k += 1
     return tree, changed
+
+
+def _mentioned(node):
+    """Every name loaded or stored in `node`."""
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
+
+
+def _stored(node):
+    """Every name stored in `node`."""
+    return {n.id for n in gast.walk(node)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
 def _accumulated(value, name):
@@ -178,6 +192,7 @@ def _known_pure(func):
     return isinstance(func, gast.Name) and func.id in (
         "unbroadcast", "broadcast_like", "zeros_like_grad", "add_grad", "add_at", "set_at",
         "expand_to", "reduced_size", "matmul_adjoint_x", "matmul_adjoint_y", "unstack",
+        "matmul_adjoint_x_sum", "matmul_adjoint_y_sum",
         "slice", "len", "range", "float", "abs", "min", "max", "keys_of")
 
 
@@ -329,5 +344,79 @@ def _name_index(tree):
     return loads, stores
 
 
+# an adjoint helper of `@` -> (its sum over a loop's terms, the place of the fixed operand)
+_LOOP_SUMS = {"matmul_adjoint_x": ("matmul_adjoint_x_sum", 1),
+              "matmul_adjoint_y": ("matmul_adjoint_y_sum", 2)}
+
+
+def batch_outer_products(tree):
+    """A matrix adjoint that a loop adds to once per iteration, and reads nowhere else:
+    the loop collects the terms, one sum after the loop adds them.
+
+        for v_2 in reversed(range(v_0)):
+            vbar_m4 = vbar_m4 + matmul_adjoint_x(vbar_3, v_m4, v_1)
+    ->
+        _terms1 = []
+        for v_2 in reversed(range(v_0)):
+            _terms1.append((vbar_3, v_1))
+        vbar_m4 = vbar_m4 + matmul_adjoint_x_sum(_terms1, v_m4)
+
+    For vectors each term is an outer product and the sum is one matrix product
+    (`G.T @ H`), not one outer product and one addition per iteration. Only in
+    functions that write no element of an array: collected arrays must stay as they are.
+    """
+    if any(isinstance(n, gast.AugAssign) or (isinstance(n, (gast.Subscript, gast.Attribute))
+                                             and isinstance(n.ctx, gast.Store))
+           for n in gast.walk(tree)):
+        return tree, False
+    count = sum(1 for n in gast.walk(tree)
+                if isinstance(n, gast.Name) and n.id.startswith("_terms") and
+                isinstance(n.ctx, gast.Store))
+    changed = False
+    for block in list(_blocks(tree)):
+        k = 0
+        while k < len(block):
+            loop = block[k]
+            found = [(s, term) for s in loop.body if (term := _loop_sum(s, loop)) is not None] \
+                if isinstance(loop, gast.For) else []
+            before, after = [], []
+            for stmt, term in found:
+                count += 1
+                terms = f"_terms{count}"
+                helper, fixed = _LOOP_SUMS[term.func.id]
+                pair = [a.id for i, a in enumerate(term.args) if i != fixed]
+                before.append(quote(f"{terms} = []")[0])
+                loop.body[loop.body.index(stmt)] = quote(f"{terms}.append(({pair[0]}, {pair[1]}))")[0]
+                total = quote_expr(f"{helper}({terms}, {term.args[fixed].id})")
+                if isinstance(stmt.value, gast.BinOp):
+                    stmt.value.right = total
+                else:
+                    stmt.value.args[1] = total
+                after.append(stmt)
+            if found:
+                block[k:k + 1] = before + [loop] + after
+                k += len(before) + len(after)
+                changed = True
+            k += 1
+    return tree, changed
+
+
+def _loop_sum(stmt, loop):
+    """The helper call of `stmt`, in `loop`'s body, if it is `acc = acc + helper(a, b, c)`
+    or `acc = add_grad(acc, helper(a, b, c))` (a helper of `_LOOP_SUMS`, names only) with
+    acc read and written nowhere else in the loop and the fixed operand not written in it."""
+    acc = _assigned_name(stmt)
+    term = _accumulated(stmt.value, acc) if acc is not None else None
+    if not (isinstance(term, gast.Call) and isinstance(term.func, gast.Name)
+            and term.func.id in _LOOP_SUMS and not term.keywords and len(term.args) == 3
+            and all(isinstance(a, gast.Name) and a.id != acc for a in term.args)):
+        return None
+    fixed = term.args[_LOOP_SUMS[term.func.id][1]].id
+    mentions = [n for n in gast.walk(loop) if isinstance(n, gast.Name) and n.id == acc]
+    if len(mentions) == 2 and fixed not in _stored(loop):
+        return term
+    return None
+
+
 PASSES = (fold_zero_accumulate, fold_identities, propagate_copies, eliminate_dead_code,
-          eliminate_dead_stores)
+          eliminate_dead_stores, batch_outer_products)

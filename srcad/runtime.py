@@ -147,6 +147,44 @@ def matmul_adjoint_y(g, x, y):
     return out[:, 0] if y.ndim == 1 else out
 
 
+def matmul_adjoint_x_sum(terms, x):
+    """The sum of `matmul_adjoint_x(g, x, y)` over the `(g, y)` a loop collected: one
+    matrix product `G.T @ Y` when every term is an outer product of vectors."""
+    rows = _vector_rows(terms) if type(x) is np.ndarray and x.ndim == 2 else None
+    if rows is not None:
+        return rows[0].T @ rows[1]
+    total = zeros_like_grad(x)
+    for g, y in terms:
+        total = total + matmul_adjoint_x(g, x, y)
+    return total
+
+
+def matmul_adjoint_y_sum(terms, y):
+    """The sum of `matmul_adjoint_y(g, x, y)` over the `(g, x)` a loop collected: one
+    matrix product `X.T @ G` when every term is an outer product of vectors."""
+    rows = _vector_rows(terms) if type(y) is np.ndarray and y.ndim == 2 else None
+    if rows is not None:
+        return rows[1].T @ rows[0]
+    total = zeros_like_grad(y)
+    for g, x in terms:
+        total = total + matmul_adjoint_y(g, x, y)
+    return total
+
+
+def _vector_rows(terms):
+    """The two sides of `terms` (pairs) as two matrices, one row per pair, or None unless
+    each side is made of vectors of one length."""
+    if not terms:
+        return None
+    try:
+        rows = np.array([a for a, _ in terms]), np.array([b for _, b in terms])
+    except ValueError:          # vectors of different lengths
+        return None
+    if all(r.ndim == 2 and r.dtype != object for r in rows):
+        return rows
+    return None
+
+
 def expand_to(g, x, axis=None, keepdims=False):
     """The adjoint of a reduction over `axis`: `g` spread back over the shape of `x`."""
     shape = np.shape(x)
@@ -203,8 +241,10 @@ def mul_tangent(tx, ty, x, y, ans):
     return broadcast_like(tx * y + x * ty, ans)
 
 
-HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_tangent, keys_of, _promoted, matmul_adjoint_x, matmul_adjoint_y, expand_to, reduced_size, unbroadcast, broadcast_like, zeros_like_grad, add_grad, _items, _get,
-           add_at, set_at, _is_basic, unstack)
+HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_tangent, keys_of, _promoted,
+           matmul_adjoint_x, matmul_adjoint_y, matmul_adjoint_x_sum, matmul_adjoint_y_sum,
+           _vector_rows, expand_to, reduced_size, unbroadcast, broadcast_like, zeros_like_grad,
+           add_grad, _items, _get, add_at, set_at, _is_basic, unstack)
 
 
 # ----- helpers of the NumPy rules (srcad/rules/numpy_rules.py) -----

@@ -82,6 +82,35 @@ def run_pass(step, src):
     (passes.eliminate_dead_code, "a = _stack.pop()\nreturn x", None),
     (passes.eliminate_dead_stores, "a = 1.0\nfor i in range(3):\n    a = a + i\na = 0.0\n"
      "return x", "a = 1.0\nfor i in range(3):\n    a = a + i\nreturn x"),
+    (passes.fold_zero_accumulate, "a = 0.0\nfor i in range(3):\n    b = b + i\na = a + b\n"
+     "return a", "for i in range(3):\n    b = b + i\na = b\nreturn a"),
+    (passes.fold_zero_accumulate, "a = 0.0\nfor i in range(3):\n    b = b + a\na = a + b\n"
+     "return a", None),
+    (passes.batch_outer_products,
+     "for i in reversed(range(n)):\n    g = g * h\n    vbar_W = vbar_W + matmul_adjoint_x(g, W, h)\n"
+     "return vbar_W",
+     "_terms1 = []\nfor i in reversed(range(n)):\n    g = g * h\n    _terms1.append((g, h))\n"
+     "vbar_W = vbar_W + matmul_adjoint_x_sum(_terms1, W)\nreturn vbar_W"),
+    (passes.batch_outer_products,
+     "for i in reversed(range(n)):\n    vbar_W = vbar_W + matmul_adjoint_y(g, x, W)\n"
+     "return vbar_W",
+     "_terms1 = []\nfor i in reversed(range(n)):\n    _terms1.append((g, x))\n"
+     "vbar_W = vbar_W + matmul_adjoint_y_sum(_terms1, W)\nreturn vbar_W"),
+    (passes.batch_outer_products,
+     "for i in range(n):\n    vbar_W = add_grad(vbar_W, matmul_adjoint_x(g, W, h))\n"
+     "return vbar_W",
+     "_terms1 = []\nfor i in range(n):\n    _terms1.append((g, h))\n"
+     "vbar_W = add_grad(vbar_W, matmul_adjoint_x_sum(_terms1, W))\nreturn vbar_W"),
+    # the adjoint is read in the loop, the fixed operand changes in it, an element is written
+    (passes.batch_outer_products,
+     "for i in reversed(range(n)):\n    vbar_W = vbar_W + matmul_adjoint_x(g, W, h)\n"
+     "    g = vbar_W @ h\nreturn vbar_W", None),
+    (passes.batch_outer_products,
+     "for i in reversed(range(n)):\n    vbar_W = vbar_W + matmul_adjoint_x(g, W, h)\n"
+     "    W = _stack.pop()\nreturn vbar_W", None),
+    (passes.batch_outer_products,
+     "for i in reversed(range(n)):\n    vbar_W = vbar_W + matmul_adjoint_x(g, W, h)\n"
+     "    h[0] = _stack.pop()\nreturn vbar_W", None),
 ])
 def test_pass_before_and_after(step, before, after):
     changed, text = run_pass(step, before)
@@ -89,3 +118,28 @@ def test_pass_before_and_after(step, before, after):
     assert changed == (after is not None)
     assert [l.strip() for l in text.strip().splitlines()] == \
         [l.strip() for l in expected.strip().splitlines()]
+
+
+@pytest.mark.parametrize("rests", [
+    [()] * 5,              # vectors: outer products, one matrix product
+    [(2,)] * 3,            # matrix terms
+    [(), (2,), ()],        # mixed
+    [],                    # the loop ran no iteration
+])
+def test_loop_sums_of_matmul_adjoints_equal_the_sum_of_the_terms(rests):
+    from srcad.runtime import (matmul_adjoint_x, matmul_adjoint_x_sum, matmul_adjoint_y,
+                               matmul_adjoint_y_sum)
+    rng = np.random.default_rng(3)
+    W = rng.standard_normal((3, 4))          # W @ y: terms (g, y)
+    terms = [(rng.standard_normal((3,) + r), rng.standard_normal((4,) + r)) for r in rests]
+    expected = np.zeros_like(W)
+    for g, y in terms:
+        expected = expected + matmul_adjoint_x(g, W, y)
+    np.testing.assert_allclose(matmul_adjoint_x_sum(terms, W), expected, rtol=1e-13)
+    V = rng.standard_normal((4, 3))          # x @ V: terms (g, x)
+    terms = [(rng.standard_normal(r[::-1] + (3,)), rng.standard_normal(r[::-1] + (4,)))
+             for r in rests]
+    expected = np.zeros_like(V)
+    for g, x in terms:
+        expected = expected + matmul_adjoint_y(g, x, V)
+    np.testing.assert_allclose(matmul_adjoint_y_sum(terms, V), expected, rtol=1e-13)
