@@ -471,3 +471,46 @@ def test_reversed_iteration():
     np.testing.assert_allclose(g, [1.0, 0.5, 0.25])
     g = full_check(reversed_iteration, [np.array([0.5, 0.7, 0.1])])
     np.testing.assert_allclose(g, [1.0, 0.5, 0.25])
+
+
+# ----- values that live one iteration: saved together, once per iteration -----
+
+
+def block_locals(x, w):
+    for i in range(4):
+        a = np.sin(x) * w          # a, b, c: assigned once per iteration, read only after
+        b = a * a + x
+        c = np.exp(-b) + a
+        x = c * 0.5 + x * b
+        if x[0] > 0.0:
+            p = x * w
+            q = np.cos(p)
+            r = q * p
+            x = x + r * 0.1
+    return np.sum(x * x)
+
+
+def outer_inner(x):
+    for i in range(3):
+        s = x * 1.5
+        t = np.tanh(s)
+        u = t * s
+        for j in range(2):
+            x = x + u * np.sin(x)
+    return x * x
+
+
+def test_block_local_values_are_pushed_as_one_tuple():
+    rng = np.random.default_rng(5)
+    args = (rng.standard_normal(3), rng.standard_normal(3))
+    full_check(block_locals, args, wrt=(0, 1))
+    g = srcad.grad(block_locals, wrt=(0, 1))
+    g(*args)
+    # the loop body and the branch each push one tuple, their reverses pop it first
+    assert len(re.findall(r"_stack\.append\(\(", g.source)) == 2
+    assert len(re.findall(r"v_\w+(?:, v_\w+)+ = _stack\.pop\(\)", g.source)) == 2
+
+
+def test_block_local_values_of_an_outer_loop_around_an_inner_one():
+    full_check(outer_inner, (0.3,), wrt=0)
+    full_check(outer_inner, (-1.1,), wrt=0)
