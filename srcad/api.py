@@ -21,7 +21,7 @@ from .errors import (Location, NonScalarOutputError, SourceError, SrcadError,
                      UnsupportedError, WrtError)
 from .jumps import structure_jumps
 from .normalise import normalise
-from .optimize import optimize
+from .optimize import optimize, release_arrays
 from .forward import differentiate as forward_differentiate
 from .forward import dot
 from .reverse import bar, differentiate
@@ -111,12 +111,14 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True):
         derive_callee.returns_scalar = returns_scalar
 
         with _deep_recursion(fn):
+            arrays = set()
             if mode == "reverse":
-                tree, _ = differentiate(ir, wrt, kinds, derive_callee, with_value, DEBUG)
+                tree, builder = differentiate(ir, wrt, kinds, derive_callee, with_value, DEBUG)
+                arrays = builder.array_names()
             else:
                 tree = forward_differentiate(ir, wrt, kinds, derive_callee)
             if optimized:
-                tree = optimize(tree)
+                tree = release_arrays(optimize(tree), arrays)
             source = to_source(tree)
         closure = _closure(tree, ir, callees)
         function = load(source, tree.name, ir.source.fn.__globals__, closure)

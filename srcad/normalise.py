@@ -71,7 +71,6 @@ _UNSUPPORTED_STMTS = {
     gast.ClassDef: ("a class definition inside the function", "define the class at module level"),
     gast.Import: ("an import inside the function", "import at module level"),
     gast.ImportFrom: ("an import inside the function", "import at module level"),
-    gast.Delete: ("'del'", "leave the name alone or rebind it"),
     gast.FunctionDef: ("a function defined inside the differentiated function",
                        "define the helper at module level and pass what it needs as arguments"),
     gast.AsyncFunctionDef: ("an async function", "use a plain function at module level"),
@@ -175,6 +174,7 @@ class Normaliser:
         self.loops = 0
         self.outer_loop = None  # the outermost loop being normalised (user node)
         self.loop_stack = []    # the loops being normalised, outermost first
+        self.deleted = set()    # names removed by `del`, not assigned since
         self.augmented = {}    # user variable -> its first augmented assignment
         self.aliases = []      # (name, other name, node): `a = b` between locals
         self.writes = []       # (name, node): `name[...] = ...`
@@ -249,6 +249,7 @@ class Normaliser:
         if (body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant)
                 and isinstance(body[0].value.value, str)):
             body = body[1:]  # docstring
+        self.top = self.out
         for stmt in body:
             self.statement(stmt)
         self.check_writes_through_aliases()
@@ -407,6 +408,19 @@ class Normaliser:
         self.error(node, "a call whose result is unused (it may change its arguments in place)",
                    "assign the result to a variable; srcad supports list.append and print "
                    "as statements")
+
+    def stmt_Delete(self, node):
+        """`del x`: no value changes; reading x afterwards, before a new assignment, is an
+        error here as it is when the function runs."""
+        if self.out is not self.top:
+            self.error(node, "'del' inside a branch or a loop",
+                       "delete at the top level of the function, or leave the name alone")
+        for target in node.targets:
+            if not isinstance(target, gast.Name):
+                self.error(target, "'del' of an element or attribute",
+                           "build a new array or list without it")
+            if self.env.pop(target.id, None) is not None:
+                self.deleted.add(target.id)
 
     def stmt_Assert(self, node):
         test = self.atom(node.test)
@@ -755,6 +769,9 @@ class Normaliser:
             return T.load(self.env[ident])
         if ident in self.home:
             return T.name(self.home[ident])
+        if ident in self.deleted:
+            self.error(node, f"reading '{ident}' after 'del {ident}'",
+                       "remove the del, or assign the variable again first")
         if ident in self.sites:
             self.error(node, f"reading '{ident}' before it is assigned",
                        "assign the variable before using it")

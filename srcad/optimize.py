@@ -7,6 +7,8 @@
 - `eliminate_dead_code`: drop pure assignments whose names are never read
 - `eliminate_dead_stores`: drop top-level assignments that no later statement reads
 - `batch_outer_products`: per-iteration `vbar_W = vbar_W + outer(g, h)` -> one `G.T @ H`
+
+`release_arrays` runs once, last: `del` for arrays after their last use.
 """
 import gast
 
@@ -28,6 +30,50 @@ def optimize(tree):
         for stmt in block:
             if isinstance(stmt, (gast.If, gast.For, gast.While)) and not stmt.body:
                 stmt.body.append(gast.Pass())
+    return tree
+
+
+def release_arrays(tree, names):
+    """`del a, b` after the top-level statement that last mentions `a` and `b`, for the
+    `names` that may hold arrays, so that memory goes back as soon as possible (a NumPy
+    program that nests its expressions keeps few arrays alive; a trace names them all).
+
+        vbar_2 = vbar_3 * (1.0 - v_3 * v_3)     vbar_2 = vbar_3 * (1.0 - v_3 * v_3)
+        vbar_1 = unbroadcast(vbar_2, v_1)  ->   del v_3, vbar_3
+                                                vbar_1 = unbroadcast(vbar_2, v_1)
+
+    Only names bound on every path by then: a top-level assignment comes before."""
+    body = tree.body
+    params = {a.id for a in tree.args.args + tree.args.kwonlyargs}
+    last, bound = {}, {}
+    for k, stmt in enumerate(body):
+        if is_comment(stmt):
+            continue
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Name) and node.id in names:
+                last[node.id] = k
+        if isinstance(stmt, gast.Assign):
+            for target in stmt.targets:
+                for node in gast.walk(target):
+                    if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                        bound.setdefault(node.id, k)
+    ending = len(body)          # from here on only comments and the return
+    while ending and (is_comment(body[ending - 1]) or isinstance(body[ending - 1], gast.Return)):
+        ending -= 1
+    dead = {}
+    for name, k in last.items():
+        if name not in params and bound.get(name, k + 1) <= k and k < ending - 1:
+            dead.setdefault(k, []).append(name)
+    if not dead:
+        return tree
+    out = []
+    for k, stmt in enumerate(body):
+        out.append(stmt)
+        if k in dead:
+            mentioned = [n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)]
+            names_here = sorted(dead[k], key=mentioned.index)
+            out.extend(quote("del " + ", ".join(names_here)))
+    body[:] = out
     return tree
 
 

@@ -68,6 +68,7 @@ class Reverse:
     def __init__(self, ir, wrt, arg_kinds, derive_callee, with_value=False, debug=False):
         self.ir = ir
         self.wrt = wrt                    # indices of the differentiated inputs
+        self.arg_kinds = arg_kinds
         self.derive_callee = derive_callee
         self.with_value = with_value
         self.debug = debug
@@ -104,6 +105,14 @@ class Reverse:
         if name in self.scalar:
             return T.constant(0.0)
         return T.call("zeros_like_grad", [T.name(name)])
+
+    def array_names(self):
+        """The names of the derivative that may hold arrays of one dimension or more (none
+        unless an argument does): forward values and their adjoints, not the inputs."""
+        if not any(k.startswith("array") and k != "array0" for k in self.arg_kinds):
+            return set()
+        values = set(self.sites.defs) - set(self.ir.inputs) - self.scalar
+        return values | {bar(n) for n in values}
 
     # ----- driver -----
 

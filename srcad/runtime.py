@@ -254,6 +254,8 @@ HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_tangent, keys_of, _promote
 
 def float_dtype(*xs):
     """The floating dtype a derivative of `xs` should have (float32 stays float32)."""
+    if len(xs) == 1 and type(xs[0]) is np.ndarray and xs[0].dtype.kind == "f":
+        return xs[0].dtype
     dtypes = [np.asarray(x).dtype for x in xs if not isinstance(x, (int, float))]
     if dtypes and all(np.issubdtype(d, np.floating) for d in dtypes):
         return np.result_type(*dtypes)
@@ -319,6 +321,8 @@ def sinc_derivative(x):
 def spread(g, x, axis=None, keepdims=False):
     """expand_to, keeping x's floating dtype when g is a Python number (the float seed)."""
     if axis is None and isinstance(g, (int, float)):
+        if type(x) is np.ndarray and x.dtype.kind == "f":
+            return np.full_like(x, g)
         return np.full(np.shape(x), g, dtype=float_dtype(x))
     out = expand_to(g, x, axis, keepdims)
     if isinstance(g, (int, float)):

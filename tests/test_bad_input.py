@@ -609,3 +609,29 @@ def test_local_named_like_a_runtime_helper(tmp_path, helper):
         """)
     x = numpy_array = np.array([0.3, -0.2, 0.8])
     assert_grad_ok(m.f, (x, np.array([[1.0], [2.0], [0.5]])), wrt=(0, 1))
+
+
+# ----- del -----
+
+
+def test_del_of_a_name_is_supported(tmp_path):
+    m = load(tmp_path, """
+        import numpy as np
+        def f(x):
+            y = x * 2.0
+            z = np.sin(y)
+            del y
+            y = z * z
+            return np.sum(y * x)
+    """)
+    assert_grad_ok(m.f, (np.array([0.3, -1.2]),))
+
+
+@pytest.mark.parametrize("body, line", [
+    ("y = x * 2.0\n    del y\n    return y", 4),                   # read after del
+    ("y = [x, x]\n    del y[0]\n    return y[0]", 3),              # an element
+    ("y = x * 2.0\n    if x > 0:\n        del y\n    return x", 4),   # inside a branch
+])
+def test_del_errors_name_the_line(tmp_path, body, line):
+    m = load(tmp_path, "def f(x):\n    " + body + "\n")
+    clean_error(lambda: srcad.grad(m.f)(0.3), line=line)

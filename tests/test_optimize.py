@@ -143,3 +143,27 @@ def test_loop_sums_of_matmul_adjoints_equal_the_sum_of_the_terms(rests):
     for g, x in terms:
         expected = expected + matmul_adjoint_y(g, x, V)
     np.testing.assert_allclose(matmul_adjoint_y_sum(terms, V), expected, rtol=1e-13)
+
+
+def test_release_arrays_deletes_after_the_last_use():
+    src = ("a = x * 2\nb = np.sin(a)\nfor i in range(3):\n    c = b + i\nd = c * b\n"
+           "e = d + 1\nreturn e")
+    tree = gast.FunctionDef(name="f", args=quote("def f(x): pass")[0].args, body=quote(src),
+                            decorator_list=[], returns=None, type_comment=None)
+    tree = passes.release_arrays(tree, {"x", "a", "b", "c", "d", "e"})
+    text = to_source(tree).split("\n", 1)[1]
+    # x is a parameter; c is bound only inside the loop; nothing is deleted just before
+    # the return; b is last read by `d = c * b`
+    assert [l.strip() for l in text.strip().splitlines()] == [
+        "a = x * 2", "b = np.sin(a)", "del a", "for i in range(3):", "c = b + i",
+        "d = c * b", "del b", "e = d + 1", "return e"]
+
+
+def test_release_arrays_only_for_array_derivatives():
+    args = CASES[2][2]        # least_squares: arrays
+    g = srcad.grad(CASES[2][1])
+    g(*args)
+    assert "del " in g.source
+    g = srcad.grad(CASES[0][1], wrt=(0, 1))
+    g(2.0, 5.0)
+    assert "del " not in g.source

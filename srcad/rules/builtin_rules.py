@@ -69,4 +69,5 @@ def builtin_min_tangent(g, ans, x, y):
 
 
 nondifferentiable(builtins.len, builtins.range, builtins.int, builtins.bool, builtins.round,
-                  builtins.isinstance, builtins.print, builtins.enumerate, builtins.zip)
+                  builtins.isinstance, builtins.type, builtins.print, builtins.enumerate,
+                  builtins.zip)
