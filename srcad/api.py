@@ -378,6 +378,8 @@ class Derivative(_Transformed):
         if len(self._fast) >= _FAST_ENTRIES:
             self._fast.clear()
         types_ = tuple(map(type, args))
+        if any(isinstance(a, np.ndarray) and t is not np.ndarray for a, t in zip(args, types_)):
+            return                       # array subclasses: checked on every call
         if np.ndarray not in types_:
             self._fast[types_] = compiled
             return

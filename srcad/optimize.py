@@ -418,12 +418,16 @@ def batch_outer_products(tree):
     count = sum(1 for n in gast.walk(tree)
                 if isinstance(n, gast.Name) and n.id.startswith("_terms") and
                 isinstance(n.ctx, gast.Store))
+    mutated = {n.value.id for n in gast.walk(tree)
+               if isinstance(n, gast.Attribute) and n.attr in _IMPURE_METHODS
+               and isinstance(n.value, gast.Name)}
     changed = False
     for block in list(_blocks(tree)):
         k = 0
         while k < len(block):
             loop = block[k]
-            found = [(s, term) for s in loop.body if (term := _loop_sum(s, loop)) is not None] \
+            found = [(s, term) for s in loop.body
+                     if (term := _loop_sum(s, loop, mutated)) is not None] \
                 if isinstance(loop, gast.For) else []
             before, after = [], []
             for stmt, term in found:
@@ -447,10 +451,11 @@ def batch_outer_products(tree):
     return tree, changed
 
 
-def _loop_sum(stmt, loop):
+def _loop_sum(stmt, loop, mutated):
     """The helper call of `stmt`, in `loop`'s body, if it is `acc = acc + helper(a, b, c)`
     or `acc = add_grad(acc, helper(a, b, c))` (a helper of `_LOOP_SUMS`, names only) with
-    acc read and written nowhere else in the loop and the fixed operand not written in it."""
+    acc read and written nowhere else in the loop, the fixed operand not written in it, and
+    no operand among the `mutated` lists (`append`/`pop` would change a collected term)."""
     acc = _assigned_name(stmt)
     term = _accumulated(stmt.value, acc) if acc is not None else None
     if not (isinstance(term, gast.Call) and isinstance(term.func, gast.Name)
@@ -459,7 +464,8 @@ def _loop_sum(stmt, loop):
         return None
     fixed = term.args[_LOOP_SUMS[term.func.id][1]].id
     mentions = [n for n in gast.walk(loop) if isinstance(n, gast.Name) and n.id == acc]
-    if len(mentions) == 2 and fixed not in _stored(loop):
+    if len(mentions) == 2 and fixed not in _stored(loop) \
+            and not {a.id for a in term.args} & mutated:
         return term
     return None
 

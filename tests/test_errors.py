@@ -264,3 +264,16 @@ def test_integer_arrays_are_promoted_after_float_calls():
     for _ in range(2):
         out = g(np.array([1, 2]))
         assert out.dtype == np.float64 and np.allclose(out, [3.0, 12.0])
+
+
+class Tagged(np.ndarray):
+    """An ndarray subclass: calls with it are checked every time."""
+
+
+def test_array_subclasses_are_checked_on_every_call():
+    g = srcad.grad(squeezed)
+    one = np.ones((1, 1)).view(Tagged)
+    for _ in range(2):
+        assert np.allclose(g(one), 2.0)
+    with pytest.raises(srcad.NonScalarOutputError):
+        g(np.ones((2, 1)).view(Tagged))

@@ -111,6 +111,9 @@ def run_pass(step, src):
     (passes.batch_outer_products,
      "for i in reversed(range(n)):\n    vbar_W = vbar_W + matmul_adjoint_x(g, W, h)\n"
      "    h[0] = _stack.pop()\nreturn vbar_W", None),
+    (passes.batch_outer_products,
+     "for i in reversed(range(n)):\n    vbar_W = vbar_W + matmul_adjoint_x(g, W, h)\n"
+     "    h.pop()\nreturn vbar_W", None),
 ])
 def test_pass_before_and_after(step, before, after):
     changed, text = run_pass(step, before)
