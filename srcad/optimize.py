@@ -43,6 +43,8 @@ def release_arrays(tree, names):
                                                 vbar_1 = unbroadcast(vbar_2, v_1)
 
     Only names bound on every path by then: a top-level assignment comes before."""
+    if not names:
+        return tree
     body = tree.body
     params = {a.id for a in tree.args.args + tree.args.kwonlyargs}
     last, bound = {}, {}
@@ -115,6 +117,13 @@ def fold_zero_accumulate(tree):
     the sum with a zero of that shape is the contribution itself.
     """
     changed = False
+    mentioned = {}                      # id(compound statement) -> the names in it
+
+    def mentions(stmt, name):
+        if id(stmt) not in mentioned:
+            mentioned[id(stmt)] = _mentioned(stmt)
+        return name in mentioned[id(stmt)]
+
     for block in _blocks(tree):
         k = 0
         while k < len(block):
@@ -127,7 +136,7 @@ def fold_zero_accumulate(tree):
                         and _assigned_name(block[j]) != name
                         and not _reads(block[j], name)) or (
                         isinstance(block[j], (gast.If, gast.For, gast.While))
-                        and name not in _mentioned(block[j]))):
+                        and not mentions(block[j], name))):
                     j += 1
                 if j < len(block) and _assigned_name(block[j]) == name:
                     addend = _accumulated(block[j].value, name)
@@ -411,63 +420,67 @@ def batch_outer_products(tree):
     (`G.T @ H`), not one outer product and one addition per iteration. Only in
     functions that write no element of an array: collected arrays must stay as they are.
     """
-    if any(isinstance(n, gast.AugAssign) or (isinstance(n, (gast.Subscript, gast.Attribute))
-                                             and isinstance(n.ctx, gast.Store))
-           for n in gast.walk(tree)):
+    loops = [(block, loop) for block in _blocks(tree) for loop in block
+             if isinstance(loop, gast.For) and any(_loop_term(s) is not None for s in loop.body)]
+    if not loops:
         return tree, False
-    count = sum(1 for n in gast.walk(tree)
-                if isinstance(n, gast.Name) and n.id.startswith("_terms") and
-                isinstance(n.ctx, gast.Store))
-    mutated = {n.value.id for n in gast.walk(tree)
-               if isinstance(n, gast.Attribute) and n.attr in _IMPURE_METHODS
-               and isinstance(n.value, gast.Name)}
+    count, mutated = 0, set()
+    for n in gast.walk(tree):
+        if isinstance(n, gast.AugAssign) or (isinstance(n, (gast.Subscript, gast.Attribute))
+                                             and isinstance(n.ctx, gast.Store)):
+            return tree, False
+        if isinstance(n, gast.Name) and n.id.startswith("_terms") \
+                and isinstance(n.ctx, gast.Store):
+            count += 1
+        if isinstance(n, gast.Attribute) and n.attr in _IMPURE_METHODS \
+                and isinstance(n.value, gast.Name):
+            mutated.add(n.value.id)
     changed = False
-    for block in list(_blocks(tree)):
-        k = 0
-        while k < len(block):
-            loop = block[k]
-            found = [(s, term) for s in loop.body
-                     if (term := _loop_sum(s, loop, mutated)) is not None] \
-                if isinstance(loop, gast.For) else []
-            before, after = [], []
-            for stmt, term in found:
-                count += 1
-                terms = f"_terms{count}"
-                helper, fixed = _LOOP_SUMS[term.func.id]
-                pair = [a.id for i, a in enumerate(term.args) if i != fixed]
-                before.append(quote(f"{terms} = []")[0])
-                loop.body[loop.body.index(stmt)] = quote(f"{terms}.append(({pair[0]}, {pair[1]}))")[0]
-                total = quote_expr(f"{helper}({terms}, {term.args[fixed].id})")
-                if isinstance(stmt.value, gast.BinOp):
-                    stmt.value.right = total
-                else:
-                    stmt.value.args[1] = total
-                after.append(stmt)
-            if found:
-                block[k:k + 1] = before + [loop] + after
-                k += len(before) + len(after)
-                changed = True
-            k += 1
+    for block, loop in loops:
+        found = [(s, term) for s in loop.body if (term := _loop_term(s)) is not None
+                 and _collectable(s, term, loop, mutated)]
+        before, after = [], []
+        for stmt, term in found:
+            count += 1
+            terms = f"_terms{count}"
+            helper, fixed = _LOOP_SUMS[term.func.id]
+            pair = [a.id for i, a in enumerate(term.args) if i != fixed]
+            before.append(quote(f"{terms} = []")[0])
+            loop.body[loop.body.index(stmt)] = quote(f"{terms}.append(({pair[0]}, {pair[1]}))")[0]
+            total = quote_expr(f"{helper}({terms}, {term.args[fixed].id})")
+            if isinstance(stmt.value, gast.BinOp):
+                stmt.value.right = total
+            else:
+                stmt.value.args[1] = total
+            after.append(stmt)
+        if found:
+            k = block.index(loop)
+            block[k:k + 1] = before + [loop] + after
+            changed = True
     return tree, changed
 
 
-def _loop_sum(stmt, loop, mutated):
-    """The helper call of `stmt`, in `loop`'s body, if it is `acc = acc + helper(a, b, c)`
-    or `acc = add_grad(acc, helper(a, b, c))` (a helper of `_LOOP_SUMS`, names only) with
-    acc read and written nowhere else in the loop, the fixed operand not written in it, and
-    no operand among the `mutated` lists (`append`/`pop` would change a collected term)."""
+def _loop_term(stmt):
+    """The helper call of `stmt` if it is `acc = acc + helper(a, b, c)` or
+    `acc = add_grad(acc, helper(a, b, c))`, a helper of `_LOOP_SUMS`, names only."""
     acc = _assigned_name(stmt)
     term = _accumulated(stmt.value, acc) if acc is not None else None
-    if not (isinstance(term, gast.Call) and isinstance(term.func, gast.Name)
-            and term.func.id in _LOOP_SUMS and not term.keywords and len(term.args) == 3
-            and all(isinstance(a, gast.Name) and a.id != acc for a in term.args)):
-        return None
-    fixed = term.args[_LOOP_SUMS[term.func.id][1]].id
-    mentions = [n for n in gast.walk(loop) if isinstance(n, gast.Name) and n.id == acc]
-    if len(mentions) == 2 and fixed not in _stored(loop) \
-            and not {a.id for a in term.args} & mutated:
+    if isinstance(term, gast.Call) and isinstance(term.func, gast.Name) \
+            and term.func.id in _LOOP_SUMS and not term.keywords and len(term.args) == 3 \
+            and all(isinstance(a, gast.Name) and a.id != acc for a in term.args):
         return term
     return None
+
+
+def _collectable(stmt, term, loop, mutated):
+    """Whether the accumulation `stmt` of `term` can move after `loop`: its adjoint read and
+    written nowhere else in the loop, the fixed operand not written in it, and no operand
+    among the `mutated` lists (`append`/`pop` would change a collected term)."""
+    acc = stmt.targets[0].id
+    fixed = term.args[_LOOP_SUMS[term.func.id][1]].id
+    mentions = [n for n in gast.walk(loop) if isinstance(n, gast.Name) and n.id == acc]
+    return len(mentions) == 2 and fixed not in _stored(loop) \
+        and not {a.id for a in term.args} & mutated
 
 
 PASSES = (fold_zero_accumulate, fold_identities, propagate_copies, eliminate_dead_code,

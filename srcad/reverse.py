@@ -154,21 +154,17 @@ class Reverse:
                     isinstance(node, (gast.Break, gast.Continue, gast.Return))
                     for node in gast.walk(gast.Module(body=block, type_ignores=[]))):
                 continue
-            read_at = [set(T.loaded_names(stmt)) for stmt in block]
-            later = {}
-            names = []
-            for pos, name in sorted(candidates[id(block)]):
-                op = self.ops.get(id(block[pos]))
-                if not isinstance(block[pos], gast.Assign) or op is None \
-                        or op.kind in ("setitem", "append", "pop") \
-                        or any(name in reads for reads in read_at[:pos + 1]):
-                    continue
-                if later.get(pos) is None:
-                    counts = later[pos] = {}
-                    for n in T.loaded_names(block[pos + 1:]):
-                        counts[n] = counts.get(n, 0) + 1
-                if later[pos].get(name, 0) == everywhere.get(name, 0):
-                    names.append(name)
+            at = dict(candidates[id(block)])           # position -> the name assigned there
+            names, after = [], {}                      # after: loads in later statements
+            for pos in range(len(block) - 1, -1, -1):
+                name, op = at.get(pos), self.ops.get(id(block[pos]))
+                if name is not None and isinstance(block[pos], gast.Assign) \
+                        and op is not None and op.kind not in ("setitem", "append", "pop") \
+                        and after.get(name, 0) == everywhere.get(name, 0):
+                    names.append(name)                 # every load of it comes later
+                for n in T.loaded_names(block[pos]):
+                    after[n] = after.get(n, 0) + 1
+            names.reverse()
             if len(names) >= 3:
                 groups[id(block)] = names
         return groups
