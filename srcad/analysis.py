@@ -56,6 +56,7 @@ class Facts:
         self.output = ir.body[-1].value.id
         self.active = activity(ir, self.ops, [ir.inputs[k] for k in wrt], self.output)
         self.scalar = scalars(ir, self.ops, arg_kinds, returns_scalar)
+        self.ndims = input_ndims(ir, self.ops, arg_kinds)
         check_in_place(ir, self.scalar)
         self.struct = structures(ir, self.ops, arg_kinds)
 
@@ -332,17 +333,23 @@ def activity(ir, ops, wrt, output):
 # ----- kinds of values -----
 
 
+def input_ndims(ir, ops, arg_kinds):
+    """`{name: number of dimensions}` of the array inputs that keep their value, under both
+    their trace name and their parameter name (entry bindings v_0 = x keep them)."""
+    ndims = {}
+    for v, p, kind in zip(ir.inputs, ir.params, arg_kinds):
+        if kind.startswith("array") and kind[5:].isdigit() and not _reassigned(ops, v):
+            ndims[v] = ndims[p] = int(kind[5:])
+    return ndims
+
+
 def scalars(ir, ops, arg_kinds, returns_scalar=None):
     """Names that certainly hold scalars, given `arg_kinds` ("scalar", "array", ...).
 
     `returns_scalar(fn, kinds)` answers for calls of user functions (None: never)."""
     known = {v for v, kind in zip(ir.inputs, arg_kinds) if kind == "scalar"}
     known |= {p for p, kind in zip(ir.params, arg_kinds) if kind == "scalar"}
-    # dimensions of array inputs, for x[i] of a vector; entry bindings v_0 = x keep them
-    ndims = {}
-    for v, p, kind in zip(ir.inputs, ir.params, arg_kinds):
-        if kind.startswith("array") and kind[5:].isdigit() and not _reassigned(ops, v):
-            ndims[v] = ndims[p] = int(kind[5:])
+    ndims = input_ndims(ir, ops, arg_kinds)
     loop_counters = {s.target.id for s in walk_block(ir.body) if isinstance(s, gast.For)}
     candidates = {op.target for op in ops.values() if op.target} | loop_counters
     scalar = (candidates | known) - (set(ir.inputs) - known)

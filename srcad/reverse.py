@@ -74,7 +74,7 @@ class Reverse:
         self.debug = debug
         facts = Facts(ir, wrt, arg_kinds, "reverse", getattr(derive_callee, "returns_scalar", None))
         self.ops, self.output, self.active = facts.ops, facts.output, facts.active
-        self.scalar, self.struct = facts.scalar, facts.struct
+        self.scalar, self.struct, self.ndims = facts.scalar, facts.struct, facts.ndims
         self.sites = Sites(ir, self.ops, self.active)
         self.clean = {n for n in self.active if self._is_clean(n)}
         self.needs_init = {n for n in self.active if n not in self.clean and n != self.output}
@@ -529,8 +529,13 @@ class Reverse:
         return out
 
     def simplify(self, expr, target):
-        """Drop unbroadcast/broadcast_like where both shapes are known to be ()."""
+        """Drop unbroadcast/broadcast_like where both shapes are known to be (); write the
+        adjoints of `x @ y` as matrix products where the other operand is a known matrix:
+        `x.T @ g` for y, `g @ y.T` for x, whatever the shape of the operand they are for."""
         scalar = self.scalar
+        matrices = {n for n, ndim in self.ndims.items() if ndim == 2}
+        if matrices:
+            expr = _MatrixAdjoints(matrices).visit(expr)
         if target not in scalar:
             return expr
 
@@ -570,6 +575,30 @@ class Reverse:
             part = gast.Subscript(value=T.name(tmp), slice=T.constant(k), ctx=gast.Load())
             out.append(self.accumulate(op.args[p].id, part))
         return out
+
+
+class _MatrixAdjoints(gast.NodeTransformer):
+    """`matmul_adjoint_y(g, x, y)` -> `x.T @ g` and `matmul_adjoint_x(g, x, y)` ->
+    `g @ y.T` when that x (y) is one of `matrices`, 2-D arrays."""
+
+    def __init__(self, matrices):
+        self.matrices = matrices
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        func, args = node.func, node.args
+        if not (isinstance(func, gast.Name) and len(args) == 3 and not node.keywords):
+            return node
+        g, x, y = args
+        if func.id == "matmul_adjoint_y" and isinstance(x, gast.Name) and x.id in self.matrices:
+            return gast.BinOp(left=_transposed(x), op=gast.MatMult(), right=g)
+        if func.id == "matmul_adjoint_x" and isinstance(y, gast.Name) and y.id in self.matrices:
+            return gast.BinOp(left=g, op=gast.MatMult(), right=_transposed(y))
+        return node
+
+
+def _transposed(name):
+    return gast.Attribute(value=T.clone(name), attr="T", ctx=gast.Load())
 
 
 def _breaks(block):

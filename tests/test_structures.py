@@ -505,3 +505,34 @@ def test_plus_joins_lists_and_tuples():
     np.testing.assert_allclose(gt[1], t[0] * t[0])
     _, tangent = srcad.jvp(join_lists)(xs, [np.ones(2), np.ones(2)])
     assert tangent == pytest.approx(sum(np.sum(a) for a in g))
+
+
+# ----- `@` with a known matrix: the adjoints are plain matrix products -----
+
+
+def matrix_left(M, y):
+    return np.sum(np.tanh(M @ y))
+
+
+def matrix_right(x, N):
+    return np.sum(np.sin(x @ N))
+
+
+@pytest.mark.parametrize("shape", [(4,), (4, 2), (5, 4, 2)])
+def test_adjoint_of_a_vector_times_a_known_matrix(shape):
+    rng = np.random.default_rng(11)
+    M, y = rng.standard_normal((3, 4)), rng.standard_normal(shape)
+    full_check(matrix_left, (M, y), wrt=(0, 1))
+    g = srcad.grad(matrix_left, wrt=1)
+    g(M, y)
+    assert "v_m1.T @ " in g.source and "matmul_adjoint_y" not in g.source
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 3), (5, 2, 3)])
+def test_adjoint_of_a_known_matrix_times_a_vector(shape):
+    rng = np.random.default_rng(12)
+    x, N = rng.standard_normal(shape), rng.standard_normal((3, 4))
+    full_check(matrix_right, (x, N), wrt=(0, 1))
+    g = srcad.grad(matrix_right, wrt=0)
+    g(x, N)
+    assert "@ v_0.T" in g.source and "matmul_adjoint_x" not in g.source
