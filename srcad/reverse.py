@@ -247,7 +247,7 @@ class Reverse:
         line = None
         for stmt in reversed(block):
             fragment = self._reverse_stmt(stmt)
-            node = self.ir.origin.get(id(stmt))
+            node = self.ir.origin.get(stmt)
             here = getattr(node, "lineno", None)
             if fragment and here is not None and here != line \
                     and not isinstance(stmt, (gast.If, gast.For, gast.While)):
