@@ -187,10 +187,10 @@ def eliminate_dead_code(tree):
     for block in _blocks(tree):
         for stmt in block:
             if not isinstance(stmt, (gast.If, gast.For, gast.While)):
-                for n in _loads(stmt):
+                for n in loaded_names(stmt):
                     counts[n] = counts.get(n, 0) + 1
             else:
-                for n in _loads(_header(stmt)):
+                for n in loaded_names(_header(stmt)):
                     counts[n] = counts.get(n, 0) + 1
     changed = False
     again = True
@@ -201,7 +201,7 @@ def eliminate_dead_code(tree):
             for stmt in block:
                 name = _assigned_name(stmt)
                 if name is not None and not counts.get(name) and _pure(stmt.value):
-                    for n in _loads(stmt.value):
+                    for n in loaded_names(stmt.value):
                         counts[n] -= 1
                     changed = again = True
                     continue
@@ -212,11 +212,6 @@ def eliminate_dead_code(tree):
         for block in _blocks(tree):
             _drop_orphan_comments(block)
     return tree, changed
-
-
-def _loads(node):
-    """Name ids loaded in `node`, with repeats (a list)."""
-    return list(loaded_names(node))
 
 
 def _header(stmt):

@@ -7,6 +7,7 @@ into gast nodes, so a change in gast's node classes touches only this file::
 """
 
 import ast
+import functools
 
 import gast
 
@@ -15,12 +16,18 @@ COMMENT_PREFIX = "#"
 
 def quote(src):
     """Parse statements; returns a list of gast statements."""
-    return gast.parse(src).body
+    return clone(_parsed(src).body)
 
 
 def quote_expr(src):
     """Parse one expression."""
-    return gast.parse(src).body[0].value
+    return clone(_parsed(src).body[0].value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed(src):
+    """The module of `src`, parsed once per text; callers get copies, never this tree."""
+    return gast.parse(src)
 
 
 def name(ident, store=False):
@@ -95,21 +102,36 @@ def clone(node):
 
 
 def loaded_names(tree):
-    """The id of every Name loaded in `tree` (a node or a list), repeats included: a fast,
-    specialised walk."""
+    """The id of every Name loaded in `tree` (a node or a list), repeats included (a list):
+    a fast, specialised walk."""
+    found = []
     stack = [tree]
     while stack:
         node = stack.pop()
-        if isinstance(node, list):
+        kind = type(node)
+        if kind is list:
             stack.extend(node)
-        elif isinstance(node, gast.Name):
-            if isinstance(node.ctx, gast.Load):
-                yield node.id
-        elif isinstance(node, gast.AST):
-            for field in node._fields:
+        elif kind is gast.Name:
+            if type(node.ctx) is gast.Load:
+                found.append(node.id)
+        elif kind is not gast.Constant and isinstance(node, gast.AST):
+            for field in _CHILD_FIELDS.get(kind, node._fields):
                 child = getattr(node, field, None)
-                if isinstance(child, (list, gast.AST)):
+                if child is not None:
                     stack.append(child)
+    return found
+
+
+def _child_fields():
+    """gast class -> the fields that may hold nodes (a context or an operator holds none)."""
+    fields = {}
+    for value in vars(gast).values():
+        if isinstance(value, type) and issubclass(value, gast.AST):
+            fields[value] = tuple(f for f in value._fields if f not in ("ctx", "op"))
+    return fields
+
+
+_CHILD_FIELDS = _child_fields()
 
 
 def names_read(tree, into=None):
@@ -148,6 +170,20 @@ def substitute(tree, names):
         if hasattr(tree, attr):
             setattr(new, attr, getattr(tree, attr))
     return new
+
+
+def map_calls(tree, replace):
+    """`tree` with every Call node replaced by `replace(call)`, innermost calls first
+    (`replace` may return the call itself). Edits `tree` in place."""
+    for field in tree._fields:
+        child = getattr(tree, field, None)
+        if isinstance(child, list):
+            for k, item in enumerate(child):
+                if isinstance(item, gast.AST):
+                    child[k] = map_calls(item, replace)
+        elif isinstance(child, gast.AST):
+            setattr(tree, field, map_calls(child, replace))
+    return replace(tree) if isinstance(tree, gast.Call) else tree
 
 
 def fill(template, **names):
