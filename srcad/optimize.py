@@ -9,7 +9,7 @@
 """
 import gast
 
-from .template import is_comment, loaded_names, names_read
+from .template import is_comment, loaded_names, name_nodes, names_read
 
 _IMPURE_METHODS = {"append", "pop"}
 
@@ -31,13 +31,19 @@ def optimize(tree):
 
 
 def _blocks(tree):
-    """Every statement list in `tree` (function body, branches, loop bodies)."""
+    """Every statement list in `tree` (function body, branches, loop bodies), each before
+    the blocks nested in it; lazy, so a pass may edit a block before its inner ones come."""
     for field in ("body", "orelse"):
         block = getattr(tree, field, None)
         if isinstance(block, list):
             yield block
             for stmt in block:
-                yield from _blocks(stmt)
+                if type(stmt) in _COMPOUND:
+                    yield from _blocks(stmt)
+
+
+_COMPOUND = {cls for cls in vars(gast).values() if isinstance(cls, type)
+             and issubclass(cls, gast.stmt) and {"body", "orelse"} & set(cls._fields)}
 
 
 def _assigned_name(stmt):
@@ -198,7 +204,7 @@ def eliminate_dead_code(tree):
         again = False
         for block in _blocks(tree):
             keep = []
-            for stmt in block:
+            for stmt in reversed(block):   # last first: a chain of dead values goes at once
                 name = _assigned_name(stmt)
                 if name is not None and not counts.get(name) and _pure(stmt.value):
                     for n in loaded_names(stmt.value):
@@ -207,7 +213,7 @@ def eliminate_dead_code(tree):
                     continue
                 keep.append(stmt)
             if len(keep) != len(block):
-                block[:] = keep
+                block[:] = reversed(keep)
     if changed:
         for block in _blocks(tree):
             _drop_orphan_comments(block)
@@ -300,21 +306,11 @@ def _name_index(tree):
             here = chain + ((id(block), idx),)
             parts = _header(stmt) if isinstance(stmt, (gast.If, gast.For, gast.While)) \
                 else [stmt]
-            stack = list(parts)
-            while stack:
-                node = stack.pop()
-                if isinstance(node, list):
-                    stack.extend(node)
-                elif isinstance(node, gast.Name):
-                    if isinstance(node.ctx, gast.Load):
-                        loads.setdefault(node.id, []).append((here, node))
-                    else:
-                        stores.setdefault(node.id, []).append(here)
-                elif isinstance(node, gast.AST):
-                    for field in node._fields:
-                        child = getattr(node, field, None)
-                        if isinstance(child, (list, gast.AST)):
-                            stack.append(child)
+            for node in name_nodes(parts):
+                if type(node.ctx) is gast.Load:
+                    loads.setdefault(node.id, []).append((here, node))
+                else:
+                    stores.setdefault(node.id, []).append(here)
             for field in ("body", "orelse"):
                 inner = getattr(stmt, field, None)
                 if isinstance(inner, list) and isinstance(stmt, (gast.If, gast.For, gast.While)):

@@ -88,22 +88,33 @@ _POSITION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
 
 def clone(node):
     """A deep copy of a gast tree (or list of trees); much faster than copy.deepcopy."""
-    if isinstance(node, list):
+    if type(node) is list:
         return [clone(n) for n in node]
     if not isinstance(node, gast.AST):
         return node
-    new = node.__class__.__new__(node.__class__)
+    new = _bare_copy(node)
     for field in node._fields:
-        setattr(new, field, clone(getattr(node, field, None)))
-    for attr in _POSITION:
-        if hasattr(node, attr):
-            setattr(new, attr, getattr(node, attr))
+        value = getattr(node, field, None)
+        if type(value) is list or isinstance(value, gast.AST):
+            value = clone(value)
+        setattr(new, field, value)
     return new
 
 
-def loaded_names(tree):
-    """The id of every Name loaded in `tree` (a node or a list), repeats included (a list):
-    a fast, specialised walk."""
+def _bare_copy(node):
+    """A new node of the same class with `node`'s source position (if any), no fields."""
+    cls = node.__class__
+    new = cls.__new__(cls)
+    known = node.__dict__
+    for attr in _POSITION:
+        if attr in known:
+            setattr(new, attr, known[attr])
+    return new
+
+
+def name_nodes(tree):
+    """Every Name node in `tree` (a node or a list), in no particular order: a fast,
+    specialised walk."""
     found = []
     stack = [tree]
     while stack:
@@ -112,22 +123,29 @@ def loaded_names(tree):
         if kind is list:
             stack.extend(node)
         elif kind is gast.Name:
-            if type(node.ctx) is gast.Load:
-                found.append(node.id)
-        elif kind is not gast.Constant and isinstance(node, gast.AST):
-            for field in _CHILD_FIELDS.get(kind, node._fields):
+            found.append(node)
+        else:
+            for field in _CHILD_FIELDS.get(kind, ()):
                 child = getattr(node, field, None)
                 if child is not None:
                     stack.append(child)
     return found
 
 
+def loaded_names(tree):
+    """The id of every Name loaded in `tree`, repeats included (a list)."""
+    return [node.id for node in name_nodes(tree) if type(node.ctx) is gast.Load]
+
+
 def _child_fields():
-    """gast class -> the fields that may hold nodes (a context or an operator holds none)."""
+    """gast class -> the fields that may hold nodes (a context, an operator, an identifier
+    or a constant's value holds none)."""
     fields = {}
     for value in vars(gast).values():
         if isinstance(value, type) and issubclass(value, gast.AST):
-            fields[value] = tuple(f for f in value._fields if f not in ("ctx", "op"))
+            fields[value] = tuple(f for f in value._fields
+                                  if f not in ("ctx", "op", "id", "attr", "kind", "type_comment"))
+    fields[gast.Constant] = ()
     return fields
 
 
@@ -153,22 +171,22 @@ def shell(stmt, **blocks):
 def substitute(tree, names):
     """A copy of `tree` with Name nodes whose id is a key of `names` replaced:
     str values rename, node values are spliced in (copied)."""
-    if isinstance(tree, list):
+    if type(tree) is list:
         return [substitute(t, names) for t in tree]
     if not isinstance(tree, gast.AST):
         return tree
-    if isinstance(tree, gast.Name) and tree.id in names:
+    if type(tree) is gast.Name and tree.id in names:
         value = names[tree.id]
         is_store = isinstance(tree.ctx, gast.Store)
         if isinstance(value, str):
             return name(value, store=is_store)
         return store(value) if is_store else clone(value)
-    new = tree.__class__.__new__(tree.__class__)
+    new = _bare_copy(tree)
     for field in tree._fields:
-        setattr(new, field, substitute(getattr(tree, field, None), names))
-    for attr in _POSITION:
-        if hasattr(tree, attr):
-            setattr(new, attr, getattr(tree, attr))
+        value = getattr(tree, field, None)
+        if type(value) is list or isinstance(value, gast.AST):
+            value = substitute(value, names)
+        setattr(new, field, value)
     return new
 
 
