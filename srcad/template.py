@@ -27,7 +27,56 @@ def quote_expr(src):
 @functools.lru_cache(maxsize=1024)
 def _parsed(src):
     """The module of `src`, parsed once per text; callers get copies, never this tree."""
-    return gast.parse(src)
+    return parse(src)
+
+
+def parse(src):
+    """`gast.parse(src)`: Python's parser, then one direct ast -> gast conversion (gast's
+    own goes through a generic NodeTransformer, which took half the front end's time)."""
+    return _from_ast(ast.parse(src))
+
+
+def _from_ast(node):
+    """The gast node `gast.ast_to_gast` makes of ast `node` (fields and positions)."""
+    kind = type(node)
+    if kind is ast.Name:
+        new = gast.Name(node.id, _GAST_CONTEXTS[type(node.ctx)](), None, None)
+    elif kind is ast.arg:
+        new = gast.Name(node.arg, gast.Param(), _convert(node.annotation), node.type_comment)
+    elif kind is ast.ExceptHandler and node.name:
+        new = gast.ExceptHandler(_convert(node.type), gast.Name(node.name, gast.Store(), None,
+                                                                None), _convert(node.body))
+    else:
+        cls = _GAST_CLASSES.get(kind)
+        if cls is None:
+            return None
+        new = cls()
+        for field in kind._fields:
+            value = getattr(node, field, _MISSING)
+            if value is not _MISSING:
+                setattr(new, field, _convert(value))
+        if kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+            new.type_params = []
+    known = node.__dict__
+    for attr in kind._attributes:
+        if attr in known:
+            setattr(new, attr, known[attr])
+    return new
+
+
+def _convert(value):
+    if type(value) is list:
+        return [_convert(v) for v in value]
+    if isinstance(value, ast.AST):
+        return _from_ast(value)
+    return value
+
+
+_MISSING = object()
+_GAST_CLASSES = {cls: getattr(gast, name) for name, cls in vars(ast).items()
+                 if isinstance(cls, type) and issubclass(cls, ast.AST)
+                 and isinstance(getattr(gast, name, None), type)}
+_GAST_CONTEXTS = {ast.Load: gast.Load, ast.Store: gast.Store, ast.Del: gast.Del}
 
 
 def name(ident, store=False):
@@ -120,11 +169,21 @@ def name_nodes(tree):
     while stack:
         node = stack.pop()
         kind = type(node)
-        if kind is list:
-            stack.extend(node)
-        elif kind is gast.Name:
+        if kind is gast.Name:
             found.append(node)
-        else:
+        elif kind is list:
+            stack.extend(node)
+        elif kind is gast.BinOp:     # the commonest nodes of three-address code first
+            stack.append(node.left)
+            stack.append(node.right)
+        elif kind is gast.Assign:
+            stack.extend(node.targets)
+            stack.append(node.value)
+        elif kind is gast.Call:
+            stack.append(node.func)
+            stack.extend(node.args)
+            stack.extend(node.keywords)
+        elif kind is not gast.Constant:
             for field in _CHILD_FIELDS.get(kind, ()):
                 child = getattr(node, field, None)
                 if child is not None:
