@@ -7,6 +7,8 @@
 - `eliminate_dead_code`: drop pure assignments whose names are never read
 - `eliminate_dead_stores`: drop top-level assignments that no later statement reads
 """
+import collections
+
 import gast
 
 from .template import is_comment, loaded_names, name_nodes, names_read
@@ -189,15 +191,9 @@ def _known_pure(func):
 
 def eliminate_dead_code(tree):
     """Remove pure assignments to names that nothing reads, and what only they read."""
-    counts = {}
-    for block in _blocks(tree):
-        for stmt in block:
-            if not isinstance(stmt, (gast.If, gast.For, gast.While)):
-                for n in loaded_names(stmt):
-                    counts[n] = counts.get(n, 0) + 1
-            else:
-                for n in loaded_names(_header(stmt)):
-                    counts[n] = counts.get(n, 0) + 1
+    counts = collections.Counter(loaded_names(
+        [_header(stmt) if isinstance(stmt, (gast.If, gast.For, gast.While)) else stmt
+         for block in _blocks(tree) for stmt in block]))
     changed = False
     again = True
     while again:
@@ -268,10 +264,17 @@ def propagate_copies(tree):
     Only when every read of a follows the copy in its block and b is not assigned there;
     the inputs' bindings (`v_m1 = x1`) stay, they name the trace.
     """
-    loads, stores = _name_index(tree)
+    blocks = list(_blocks(tree))
+    copies = [stmt for block in blocks for stmt in block
+              if _assigned_name(stmt) is not None and isinstance(stmt.value, gast.Name)]
+    if not copies:
+        return tree, False
+    # renaming gives a read of `a` the name `b` of another copy: these names are all it needs
+    involved = {stmt.targets[0].id for stmt in copies} | {stmt.value.id for stmt in copies}
+    loads, stores = _name_index(tree, involved)
     params = {a.id for a in tree.args.args + tree.args.kwonlyargs}
     changed = False
-    for block in list(_blocks(tree)):
+    for block in blocks:
         for k in range(len(block) - 1, -1, -1):   # last first: earlier positions stay valid
             stmt = block[k]
             a = _assigned_name(stmt)
@@ -296,25 +299,25 @@ def _after(chain, block, k):
     return any(b == block and j > k for b, j in chain)
 
 
-def _name_index(tree):
-    """name -> [(chain, Name node)] for loads, name -> [chain] for stores; a chain is the
-    (block id, index) of every statement that contains the name."""
+def _name_index(tree, names):
+    """name -> [(chain, Name node)] for loads, name -> [chain] for stores, for the names in
+    `names`; a chain is the (block id, index) of every statement that contains the name."""
     loads, stores = {}, {}
 
     def visit(block, chain):
+        where = id(block)
         for idx, stmt in enumerate(block):
-            here = chain + ((id(block), idx),)
-            parts = _header(stmt) if isinstance(stmt, (gast.If, gast.For, gast.While)) \
-                else [stmt]
-            for node in name_nodes(parts):
-                if type(node.ctx) is gast.Load:
-                    loads.setdefault(node.id, []).append((here, node))
-                else:
-                    stores.setdefault(node.id, []).append(here)
-            for field in ("body", "orelse"):
-                inner = getattr(stmt, field, None)
-                if isinstance(inner, list) and isinstance(stmt, (gast.If, gast.For, gast.While)):
-                    visit(inner, here)
+            here = chain + ((where, idx),)
+            compound = isinstance(stmt, (gast.If, gast.For, gast.While))
+            for node in name_nodes(_header(stmt) if compound else stmt):
+                if node.id in names:
+                    if type(node.ctx) is gast.Load:
+                        loads.setdefault(node.id, []).append((here, node))
+                    else:
+                        stores.setdefault(node.id, []).append(here)
+            if compound:
+                visit(stmt.body, here)
+                visit(stmt.orelse, here)
 
     visit(tree.body, ())
     return loads, stores
