@@ -36,6 +36,15 @@ def _to_ast(node):
         if _negative(node):
             return ast.UnaryOp(op=ast.USub(), operand=ast.Constant(value=-node.value, kind=None))
         return ast.Constant(value=node.value, kind=node.kind)
+    if kind is gast.BinOp:       # the commonest nodes of three-address code, directly
+        return ast.BinOp(left=_to_ast(node.left), op=_AST_CLASSES[type(node.op)][0](),
+                         right=_to_ast(node.right))
+    if kind is gast.Assign:
+        return ast.Assign(targets=[_to_ast(t) for t in node.targets], value=_to_ast(node.value),
+                          type_comment=getattr(node, "type_comment", None))
+    if kind is gast.Call:
+        return ast.Call(func=_to_ast(node.func), args=[_to_ast(a) for a in node.args],
+                        keywords=[_to_ast(k) for k in node.keywords])
     if kind is gast.arguments:
         return _arguments(node)
     if kind is gast.ExceptHandler and node.name:

@@ -50,7 +50,7 @@ def _from_ast(node):
         cls = _GAST_CLASSES.get(kind)
         if cls is None:
             return None
-        new = cls()
+        new = cls.__new__(cls)   # gast's __init__ would only set what follows
         for field in kind._fields:
             value = getattr(node, field, _MISSING)
             if value is not _MISSING:
