@@ -153,10 +153,8 @@ def _classify(ir, stmt, mode):
 def _local_names(ir):
     if not hasattr(ir, "_locals"):
         names = set(ir.inputs)
-        for stmt in walk_block(ir.body):
-            for node in gast.walk(stmt):
-                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
-                    names.add(node.id)
+        names.update(node.id for node in T.name_nodes(ir.body)
+                     if isinstance(node.ctx, gast.Store))
         ir._locals = names
     return ir._locals
 

@@ -6,6 +6,7 @@ This is the one place where the pipeline order appears::
 """
 import contextlib
 import copy
+import gc
 import inspect
 import numbers
 import sys
@@ -62,12 +63,27 @@ def _deep_recursion(fn):
         sys.setrecursionlimit(limit)
 
 
+@contextlib.contextmanager
+def _collector_paused():
+    """A transformation allocates hundreds of thousands of short-lived nodes, which would
+    set off full collections of the whole heap (once a few derivatives are cached, most of
+    the time spent on a 100-line function). Reference counting frees the nodes; the
+    collector, paused meanwhile, picks up any cycle among them when it resumes."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def intermediate(fn):
     """The normalised, jump-structured IR of `fn` (cached per function)."""
     fn = unwrap(fn)
     ir = _IRS.get(fn)
     if ir is None:
-        with _deep_recursion(fn):
+        with _deep_recursion(fn), _collector_paused():
             ir = structure_jumps(normalise(function_source(fn), _reserved()))
         _IRS[fn] = ir
     return ir
@@ -110,20 +126,26 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True):
 
         derive_callee.returns_scalar = returns_scalar
 
-        with _deep_recursion(fn):
-            arrays = set()
-            if mode == "reverse":
-                tree, builder = differentiate(ir, wrt, kinds, derive_callee, with_value, DEBUG)
-                arrays = builder.array_names()
-            else:
-                tree = forward_differentiate(ir, wrt, kinds, derive_callee)
-            if optimized:
-                tree = release_arrays(optimize(tree), arrays)
-            source = to_source(tree)
-        closure = _closure(tree, ir, callees)
-        function = load(source, tree.name, ir.source.fn.__globals__, closure)
+        with _deep_recursion(fn), _collector_paused():
+            name, source, closure = _generate(ir, wrt, kinds, with_value, mode, optimized,
+                                              derive_callee, callees)
+        function = load(source, name, ir.source.fn.__globals__, closure)
         compiled = _DERIVED[key] = Compiled(source, function, callees)
     return compiled
+
+
+def _generate(ir, wrt, kinds, with_value, mode, optimized, derive_callee, callees):
+    """The derivative's name, source and closure; its tree lives only in here."""
+    arrays = set()
+    if mode == "reverse":
+        tree, builder = differentiate(ir, wrt, kinds, derive_callee, with_value, DEBUG)
+        arrays = builder.array_names()
+    else:
+        tree = forward_differentiate(ir, wrt, kinds, derive_callee)
+    if optimized:
+        tree = release_arrays(optimize(tree), arrays)
+    source = to_source(tree)
+    return tree.name, source, _closure(tree, ir, callees)
 
 
 _RETURNS_SCALAR = {}

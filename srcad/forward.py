@@ -163,17 +163,15 @@ class Forward:
         return out
 
     def simplify(self, expr, target):
-        scalar = self.scalar
+        if target not in self.scalar:
+            return expr
 
-        class Drop(gast.NodeTransformer):
-            def visit_Call(self, node):
-                self.generic_visit(node)
-                if isinstance(node.func, gast.Name) and node.func.id == "broadcast_like" \
-                        and target in scalar:
-                    return node.args[0]
-                return node
+        def drop(call):
+            if isinstance(call.func, gast.Name) and call.func.id == "broadcast_like":
+                return call.args[0]
+            return call
 
-        return Drop().visit(expr)
+        return T.map_calls(expr, drop)
 
     def _call(self, op):
         active = [p for p in op.diff if self._active_atom(op.args.get(p))]

@@ -71,7 +71,7 @@ def _lower_loop_returns(ir, block, out, flag, in_loop):
         if isinstance(stmt, gast.Return) and in_loop:
             new = [T.assign(out, stmt.value), T.assign(flag, T.constant(True)), gast.Break()]
             for n in new:
-                ir.origin[id(n)] = ir.origin.get(id(stmt))
+                ir.origin[n] = ir.origin.get(stmt)
             block[k:k + 1] = new
             lowered = True
             k += len(new)
@@ -154,8 +154,8 @@ def _clone(ir, block):
     """A deep copy of `block` that keeps the statements' origins (for error messages)."""
     clone = T.clone(block)
     for old, new in zip(_walk_all(block), _walk_all(clone)):
-        if id(old) in ir.origin:
-            ir.origin[id(new)] = ir.origin[id(old)]
+        if old in ir.origin:
+            ir.origin[new] = ir.origin[old]
     return clone
 
 

@@ -47,7 +47,7 @@ class IR:
         self.params = params              # user parameter names, in order
         self.inputs = inputs              # their trace names, v_m(n-1) ... v_0
         self.body = body
-        self.origin = origin              # id(IR statement) -> user node, for errors
+        self.origin = origin              # IR statement -> user node, for errors
         self.namespace = namespace        # what free names refer to
         self.homes = homes                # names that several statements assign
         self.entry = {id(s) for s in body[:len(inputs)]}  # `v_0 = x`: binds the inputs
@@ -57,7 +57,7 @@ class IR:
         return vname(next(self.counter))
 
     def location(self, stmt):
-        node = self.origin.get(id(stmt))
+        node = self.origin.get(stmt)
         return self.source.location(node) if node is not None else None
 
 
@@ -195,7 +195,7 @@ class Normaliser:
         return vname(next(self.counter))
 
     def emit(self, stmt):
-        self.origin[id(stmt)] = self.current
+        self.origin[stmt] = self.current
         self.out.append(stmt)
         return stmt
 

@@ -10,9 +10,11 @@
 
 `release_arrays` runs once, last: `del` for arrays after their last use.
 """
+import collections
+
 import gast
 
-from .template import is_comment, loaded_names, names_read, quote, quote_expr
+from .template import is_comment, loaded_names, name_nodes, names_read, quote, quote_expr
 
 _IMPURE_METHODS = {"append", "pop"}
 
@@ -80,13 +82,19 @@ def release_arrays(tree, names):
 
 
 def _blocks(tree):
-    """Every statement list in `tree` (function body, branches, loop bodies)."""
+    """Every statement list in `tree` (function body, branches, loop bodies), each before
+    the blocks nested in it; lazy, so a pass may edit a block before its inner ones come."""
     for field in ("body", "orelse"):
         block = getattr(tree, field, None)
         if isinstance(block, list):
             yield block
             for stmt in block:
-                yield from _blocks(stmt)
+                if type(stmt) in _COMPOUND:
+                    yield from _blocks(stmt)
+
+
+_COMPOUND = {cls for cls in vars(gast).values() if isinstance(cls, type)
+             and issubclass(cls, gast.stmt) and {"body", "orelse"} & set(cls._fields)}
 
 
 def _assigned_name(stmt):
@@ -253,40 +261,29 @@ def _known_pure(func):
 
 def eliminate_dead_code(tree):
     """Remove pure assignments to names that nothing reads, and what only they read."""
-    counts = {}
-    for block in _blocks(tree):
-        for stmt in block:
-            if not isinstance(stmt, (gast.If, gast.For, gast.While)):
-                for n in _loads(stmt):
-                    counts[n] = counts.get(n, 0) + 1
-            else:
-                for n in _loads(_header(stmt)):
-                    counts[n] = counts.get(n, 0) + 1
+    counts = collections.Counter(loaded_names(
+        [_header(stmt) if isinstance(stmt, (gast.If, gast.For, gast.While)) else stmt
+         for block in _blocks(tree) for stmt in block]))
     changed = False
     again = True
     while again:
         again = False
         for block in _blocks(tree):
             keep = []
-            for stmt in block:
+            for stmt in reversed(block):   # last first: a chain of dead values goes at once
                 name = _assigned_name(stmt)
                 if name is not None and not counts.get(name) and _pure(stmt.value):
-                    for n in _loads(stmt.value):
+                    for n in loaded_names(stmt.value):
                         counts[n] -= 1
                     changed = again = True
                     continue
                 keep.append(stmt)
             if len(keep) != len(block):
-                block[:] = keep
+                block[:] = reversed(keep)
     if changed:
         for block in _blocks(tree):
             _drop_orphan_comments(block)
     return tree, changed
-
-
-def _loads(node):
-    """Name ids loaded in `node`, with repeats (a list)."""
-    return list(loaded_names(node))
 
 
 def _header(stmt):
@@ -337,10 +334,17 @@ def propagate_copies(tree):
     Only when every read of a follows the copy in its block and b is not assigned there;
     the inputs' bindings (`v_m1 = x1`) stay, they name the trace.
     """
-    loads, stores = _name_index(tree)
+    blocks = list(_blocks(tree))
+    copies = [stmt for block in blocks for stmt in block
+              if _assigned_name(stmt) is not None and isinstance(stmt.value, gast.Name)]
+    if not copies:
+        return tree, False
+    # renaming gives a read of `a` the name `b` of another copy: these names are all it needs
+    involved = {stmt.targets[0].id for stmt in copies} | {stmt.value.id for stmt in copies}
+    loads, stores = _name_index(tree, involved)
     params = {a.id for a in tree.args.args + tree.args.kwonlyargs}
     changed = False
-    for block in list(_blocks(tree)):
+    for block in blocks:
         for k in range(len(block) - 1, -1, -1):   # last first: earlier positions stay valid
             stmt = block[k]
             a = _assigned_name(stmt)
@@ -365,35 +369,25 @@ def _after(chain, block, k):
     return any(b == block and j > k for b, j in chain)
 
 
-def _name_index(tree):
-    """name -> [(chain, Name node)] for loads, name -> [chain] for stores; a chain is the
-    (block id, index) of every statement that contains the name."""
+def _name_index(tree, names):
+    """name -> [(chain, Name node)] for loads, name -> [chain] for stores, for the names in
+    `names`; a chain is the (block id, index) of every statement that contains the name."""
     loads, stores = {}, {}
 
     def visit(block, chain):
+        where = id(block)
         for idx, stmt in enumerate(block):
-            here = chain + ((id(block), idx),)
-            parts = _header(stmt) if isinstance(stmt, (gast.If, gast.For, gast.While)) \
-                else [stmt]
-            stack = list(parts)
-            while stack:
-                node = stack.pop()
-                if isinstance(node, list):
-                    stack.extend(node)
-                elif isinstance(node, gast.Name):
-                    if isinstance(node.ctx, gast.Load):
+            here = chain + ((where, idx),)
+            compound = isinstance(stmt, (gast.If, gast.For, gast.While))
+            for node in name_nodes(_header(stmt) if compound else stmt):
+                if node.id in names:
+                    if type(node.ctx) is gast.Load:
                         loads.setdefault(node.id, []).append((here, node))
                     else:
                         stores.setdefault(node.id, []).append(here)
-                elif isinstance(node, gast.AST):
-                    for field in node._fields:
-                        child = getattr(node, field, None)
-                        if isinstance(child, (list, gast.AST)):
-                            stack.append(child)
-            for field in ("body", "orelse"):
-                inner = getattr(stmt, field, None)
-                if isinstance(inner, list) and isinstance(stmt, (gast.If, gast.For, gast.While)):
-                    visit(inner, here)
+            if compound:
+                visit(stmt.body, here)
+                visit(stmt.orelse, here)
 
     visit(tree.body, ())
     return loads, stores

@@ -304,7 +304,7 @@ class Reverse:
         line = None
         for stmt in reversed(block):
             fragment = self._reverse_stmt(stmt)
-            node = self.ir.origin.get(id(stmt))
+            node = self.ir.origin.get(stmt)
             here = getattr(node, "lineno", None)
             if fragment and here is not None and here != line \
                     and not isinstance(stmt, (gast.If, gast.For, gast.While)):
@@ -544,18 +544,16 @@ class Reverse:
                 return isinstance(node.value, (int, float))
             return isinstance(node, gast.Name) and node.id in scalar
 
-        class Drop(gast.NodeTransformer):
-            def visit_Call(self, node):
-                self.generic_visit(node)
-                func = node.func
-                if isinstance(func, gast.Name) and len(node.args) == 2 and target in scalar:
-                    if func.id == "unbroadcast" and is_scalar(node.args[1]):
-                        return node.args[0]
-                    if func.id == "broadcast_like":
-                        return node.args[0]
-                return node
+        def drop(call):
+            func = call.func
+            if isinstance(func, gast.Name) and len(call.args) == 2:
+                if func.id == "unbroadcast" and is_scalar(call.args[1]):
+                    return call.args[0]
+                if func.id == "broadcast_like":
+                    return call.args[0]
+            return call
 
-        return Drop().visit(expr)
+        return T.map_calls(expr, drop)
 
     def _call_adjoint(self, op, g):
         active = [p for p in op.diff if self._active_atom(op.args.get(p))]

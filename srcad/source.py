@@ -7,6 +7,7 @@ import types
 
 import gast
 
+from . import template as T
 from .errors import Location, SourceError, UnsupportedError
 
 
@@ -101,7 +102,7 @@ def function_source(fn):
     dedented = textwrap.dedent(text)
     indent = len(lines[0]) - len(lines[0].lstrip())
     try:
-        module = gast.parse(dedented)
+        module = T.parse(dedented)
     except SyntaxError as exc:
         raise SourceError(f"the source of {name} cannot be parsed ({exc.msg})") from None
     tree = module.body[0]

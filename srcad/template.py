@@ -7,6 +7,7 @@ into gast nodes, so a change in gast's node classes touches only this file::
 """
 
 import ast
+import functools
 
 import gast
 
@@ -15,12 +16,67 @@ COMMENT_PREFIX = "#"
 
 def quote(src):
     """Parse statements; returns a list of gast statements."""
-    return gast.parse(src).body
+    return clone(_parsed(src).body)
 
 
 def quote_expr(src):
     """Parse one expression."""
-    return gast.parse(src).body[0].value
+    return clone(_parsed(src).body[0].value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed(src):
+    """The module of `src`, parsed once per text; callers get copies, never this tree."""
+    return parse(src)
+
+
+def parse(src):
+    """`gast.parse(src)`: Python's parser, then one direct ast -> gast conversion (gast's
+    own goes through a generic NodeTransformer, which took half the front end's time)."""
+    return _from_ast(ast.parse(src))
+
+
+def _from_ast(node):
+    """The gast node `gast.ast_to_gast` makes of ast `node` (fields and positions)."""
+    kind = type(node)
+    if kind is ast.Name:
+        new = gast.Name(node.id, _GAST_CONTEXTS[type(node.ctx)](), None, None)
+    elif kind is ast.arg:
+        new = gast.Name(node.arg, gast.Param(), _convert(node.annotation), node.type_comment)
+    elif kind is ast.ExceptHandler and node.name:
+        new = gast.ExceptHandler(_convert(node.type), gast.Name(node.name, gast.Store(), None,
+                                                                None), _convert(node.body))
+    else:
+        cls = _GAST_CLASSES.get(kind)
+        if cls is None:
+            return None
+        new = cls.__new__(cls)   # gast's __init__ would only set what follows
+        for field in kind._fields:
+            value = getattr(node, field, _MISSING)
+            if value is not _MISSING:
+                setattr(new, field, _convert(value))
+        if kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+            new.type_params = []
+    known = node.__dict__
+    for attr in kind._attributes:
+        if attr in known:
+            setattr(new, attr, known[attr])
+    return new
+
+
+def _convert(value):
+    if type(value) is list:
+        return [_convert(v) for v in value]
+    if isinstance(value, ast.AST):
+        return _from_ast(value)
+    return value
+
+
+_MISSING = object()
+_GAST_CLASSES = {cls: getattr(gast, name) for name, cls in vars(ast).items()
+                 if isinstance(cls, type) and issubclass(cls, ast.AST)
+                 and isinstance(getattr(gast, name, None), type)}
+_GAST_CONTEXTS = {ast.Load: gast.Load, ast.Store: gast.Store, ast.Del: gast.Del}
 
 
 def name(ident, store=False):
@@ -81,35 +137,78 @@ _POSITION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
 
 def clone(node):
     """A deep copy of a gast tree (or list of trees); much faster than copy.deepcopy."""
-    if isinstance(node, list):
+    if type(node) is list:
         return [clone(n) for n in node]
     if not isinstance(node, gast.AST):
         return node
-    new = node.__class__.__new__(node.__class__)
+    new = _bare_copy(node)
     for field in node._fields:
-        setattr(new, field, clone(getattr(node, field, None)))
-    for attr in _POSITION:
-        if hasattr(node, attr):
-            setattr(new, attr, getattr(node, attr))
+        value = getattr(node, field, None)
+        if type(value) is list or isinstance(value, gast.AST):
+            value = clone(value)
+        setattr(new, field, value)
     return new
 
 
-def loaded_names(tree):
-    """The id of every Name loaded in `tree` (a node or a list), repeats included: a fast,
+def _bare_copy(node):
+    """A new node of the same class with `node`'s source position (if any), no fields."""
+    cls = node.__class__
+    new = cls.__new__(cls)
+    known = node.__dict__
+    for attr in _POSITION:
+        if attr in known:
+            setattr(new, attr, known[attr])
+    return new
+
+
+def name_nodes(tree):
+    """Every Name node in `tree` (a node or a list), in no particular order: a fast,
     specialised walk."""
+    found = []
     stack = [tree]
     while stack:
         node = stack.pop()
-        if isinstance(node, list):
+        kind = type(node)
+        if kind is gast.Name:
+            found.append(node)
+        elif kind is list:
             stack.extend(node)
-        elif isinstance(node, gast.Name):
-            if isinstance(node.ctx, gast.Load):
-                yield node.id
-        elif isinstance(node, gast.AST):
-            for field in node._fields:
+        elif kind is gast.BinOp:     # the commonest nodes of three-address code first
+            stack.append(node.left)
+            stack.append(node.right)
+        elif kind is gast.Assign:
+            stack.extend(node.targets)
+            stack.append(node.value)
+        elif kind is gast.Call:
+            stack.append(node.func)
+            stack.extend(node.args)
+            stack.extend(node.keywords)
+        elif kind is not gast.Constant:
+            for field in _CHILD_FIELDS.get(kind, ()):
                 child = getattr(node, field, None)
-                if isinstance(child, (list, gast.AST)):
+                if child is not None:
                     stack.append(child)
+    return found
+
+
+def loaded_names(tree):
+    """The id of every Name loaded in `tree`, repeats included (a list)."""
+    return [node.id for node in name_nodes(tree) if type(node.ctx) is gast.Load]
+
+
+def _child_fields():
+    """gast class -> the fields that may hold nodes (a context, an operator, an identifier
+    or a constant's value holds none)."""
+    fields = {}
+    for value in vars(gast).values():
+        if isinstance(value, type) and issubclass(value, gast.AST):
+            fields[value] = tuple(f for f in value._fields
+                                  if f not in ("ctx", "op", "id", "attr", "kind", "type_comment"))
+    fields[gast.Constant] = ()
+    return fields
+
+
+_CHILD_FIELDS = _child_fields()
 
 
 def names_read(tree, into=None):
@@ -131,23 +230,37 @@ def shell(stmt, **blocks):
 def substitute(tree, names):
     """A copy of `tree` with Name nodes whose id is a key of `names` replaced:
     str values rename, node values are spliced in (copied)."""
-    if isinstance(tree, list):
+    if type(tree) is list:
         return [substitute(t, names) for t in tree]
     if not isinstance(tree, gast.AST):
         return tree
-    if isinstance(tree, gast.Name) and tree.id in names:
+    if type(tree) is gast.Name and tree.id in names:
         value = names[tree.id]
         is_store = isinstance(tree.ctx, gast.Store)
         if isinstance(value, str):
             return name(value, store=is_store)
         return store(value) if is_store else clone(value)
-    new = tree.__class__.__new__(tree.__class__)
+    new = _bare_copy(tree)
     for field in tree._fields:
-        setattr(new, field, substitute(getattr(tree, field, None), names))
-    for attr in _POSITION:
-        if hasattr(tree, attr):
-            setattr(new, attr, getattr(tree, attr))
+        value = getattr(tree, field, None)
+        if type(value) is list or isinstance(value, gast.AST):
+            value = substitute(value, names)
+        setattr(new, field, value)
     return new
+
+
+def map_calls(tree, replace):
+    """`tree` with every Call node replaced by `replace(call)`, innermost calls first
+    (`replace` may return the call itself). Edits `tree` in place."""
+    for field in tree._fields:
+        child = getattr(tree, field, None)
+        if isinstance(child, list):
+            for k, item in enumerate(child):
+                if isinstance(item, gast.AST):
+                    child[k] = map_calls(item, replace)
+        elif isinstance(child, gast.AST):
+            setattr(tree, field, map_calls(child, replace))
+    return replace(tree) if isinstance(tree, gast.Call) else tree
 
 
 def fill(template, **names):

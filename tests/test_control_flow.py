@@ -4,6 +4,7 @@ exists, a closed form. conftest sets srcad.api.DEBUG, so every derivative also
 asserts that its stack is empty at the end."""
 import re
 
+import gast
 import numpy as np
 import pytest
 
@@ -300,6 +301,23 @@ def test_early_return_closed_form():
     g = srcad.grad(early_return_in_loop)(x)
     s = 1.3 * x + np.sin(x)
     assert g == pytest.approx((1.3 + np.cos(x)) * x + s, rel=1e-12)
+
+
+def two_returns(x):
+    if x > 0.0:
+        return x * 2.0
+    return x * 3.0
+
+
+def test_statements_made_by_structure_jumps_have_no_user_line():
+    """The join before the single return is srcad's, not a line of the user's: no
+    `# line N` comment may claim it. ir.origin is keyed by the statements themselves, so
+    a replaced statement's entry cannot pass to a new one allocated at its address."""
+    ir = srcad.api.intermediate(two_returns)
+    assert all(isinstance(stmt, gast.stmt) for stmt in ir.origin)
+    join, final = ir.body[-2:]
+    assert isinstance(final, gast.Return) and final not in ir.origin
+    assert isinstance(join, gast.Assign) and join not in ir.origin
 
 
 # ----- if / elif / conditional expressions -----
