@@ -282,6 +282,9 @@ def _wrt_indices(fn, wrt, bound=0):
 _FAST_ENTRIES = 64   # argument signatures remembered per derivative
 
 
+_is_float = float.__instancecheck__     # floats and NumPy float64 scalars
+
+
 def _layouts(args):
     """Dtype and shape of each array argument: what checks depend on beyond types."""
     return tuple((a.dtype, a.shape) for a in args if type(a) is np.ndarray)
@@ -370,10 +373,15 @@ class Derivative(_Transformed):
         self.check_scalar = check_scalar
         self._checked = set()
         self._fast = {}       # argument types -> Compiled, or {array layouts -> Compiled}
+        self._floats = None   # the Compiled for arguments that are all floats
         super().__init__(fn, wrt, name)
         self._direct = not with_value and (self.single or len(self.wrt) > 1)  # result as is
 
     def __call__(self, *args, **kwargs):
+        floats = self._floats
+        if floats is not None and not kwargs and all(map(_is_float, args)):
+            self._last = floats           # the commonest case first: floats, checked before
+            return floats.function(*args)
         args = self._bound + args
         if not kwargs:
             compiled = self._fast.get(tuple(map(type, args)))
@@ -404,6 +412,8 @@ class Derivative(_Transformed):
             return                       # array subclasses: checked on every call
         if np.ndarray not in types_:
             self._fast[types_] = compiled
+            if self._direct and not self._bound and all(map(_is_float, args)):
+                self._floats = compiled
             return
         by_layout = self._fast.setdefault(types_, {})
         if len(by_layout) >= _FAST_ENTRIES:

@@ -277,3 +277,14 @@ def test_array_subclasses_are_checked_on_every_call():
         assert np.allclose(g(one), 2.0)
     with pytest.raises(srcad.NonScalarOutputError):
         g(np.ones((2, 1)).view(Tagged))
+
+
+def test_float_fast_path_keeps_source_and_kinds_apart():
+    g = srcad.grad(sum_of_cubes)
+    for _ in range(2):
+        assert g(2.0) == 12.0
+    scalar_source = g.source
+    assert np.allclose(g(np.array([1.0, 2.0])), [3.0, 12.0])
+    assert g.source != scalar_source
+    assert g(np.float64(2.0)) == 12.0 and g.source == scalar_source
+    assert g(2) == 12.0            # an int: promoted on the checked path
