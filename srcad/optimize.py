@@ -212,7 +212,10 @@ def fold_identities(tree):
 
 def _fold(node):
     """(folded expression, changed?) for the identities of `fold_identities`."""
-    if isinstance(node, gast.BinOp):
+    kind = type(node)
+    if kind is gast.Name or kind is gast.Constant:      # most operands: nothing to fold
+        return node, False
+    if kind is gast.BinOp:
         left, a = _fold(node.left)
         right, b = _fold(node.right)
         node.left, node.right = left, right
@@ -226,14 +229,14 @@ def _fold(node):
         if isinstance(op, gast.Mult) and _constant(left, 1):
             return right, True
         return node, a or b
-    if isinstance(node, gast.UnaryOp):
+    if kind is gast.UnaryOp:
         operand, a = _fold(node.operand)
         node.operand = operand
         if isinstance(node.op, gast.USub) and isinstance(operand, gast.UnaryOp) \
                 and isinstance(operand.op, gast.USub):
             return operand.operand, True
         return node, a
-    if isinstance(node, gast.Call):
+    if kind is gast.Call:
         changed = False
         for k, arg in enumerate(node.args):
             node.args[k], did = _fold(arg)

@@ -80,9 +80,19 @@ _GAST_CONTEXTS = {ast.Load: gast.Load, ast.Store: gast.Store, ast.Del: gast.Del}
 
 
 def name(ident, store=False):
-    """A gast Name node (load or store context)."""
-    return gast.Name(id=ident, ctx=gast.Store() if store else gast.Load(),
-                     annotation=None, type_comment=None)
+    """A gast Name node (load or store context): what `gast.Name(id=ident, ctx=...,
+    annotation=None, type_comment=None)` makes, without its generic constructor (the
+    commonest node, built thousands of times a transformation)."""
+    node = _new(gast.Name)
+    node.id = ident
+    node.ctx = _new(gast.Store) if store else _new(gast.Load)
+    node.annotation = None
+    node.type_comment = None
+    return node
+
+
+def _new(cls):
+    return cls.__new__(cls)
 
 
 def constant(value):
