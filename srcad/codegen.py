@@ -1,11 +1,15 @@
-"""gast -> Python source (astor behind one function) -> compiled function."""
+"""gast -> Python source (astor's text, mostly without astor) -> compiled function."""
 import ast
 import linecache
+import math
 import re
 import textwrap
 
 import astor
 import gast
+from astor.code_gen import SourceGenerator
+from astor.op_util import Precedence, precedence_data, symbol_data
+from astor.source_repr import split_lines
 
 from .template import is_comment
 
@@ -14,11 +18,277 @@ _COMMENT = re.compile(r'^(\s*)(?:"""|\'\'\'|"|\')(#.*?)(?:"""|\'\'\'|"|\')\s*$',
 
 def to_source(node):
     """Python source of a gast node or statement list; comment statements become `#` lines.
-    `node` is left as it is."""
+    `node` is left as it is. The text is astor's, character for character: a generated
+    function is printed by `_Printer`, which hands astor the statements it does not know."""
+    text = _Printer().function(node) if type(node) is gast.FunctionDef else None
+    if text is None:
+        text = astor_source(node)
+    return _COMMENT.sub(r"\1\2", text)
+
+
+def astor_source(node):
+    """astor's text of a gast node or statement list (comments still quoted)."""
     body = node if isinstance(node, list) else [node]
     module = ast.Module(body=[_to_ast(stmt) for stmt in body], type_ignores=[])
-    text = astor.to_source(module)
-    return _COMMENT.sub(r"\1\2", text)
+    return astor.to_source(module)
+
+
+# ----- the printer: astor's output for the statements generated code is made of -----
+
+class _Unprintable(Exception):
+    """A node, or a line that astor would wrap, that `_Printer` leaves to astor."""
+
+
+_MAX_LINE = 79          # astor wraps longer lines (astor.source_repr.split_lines)
+_INDENT = "    "
+
+
+def _by_gast_class(table):
+    """astor's table keyed by ast class -> the same keyed by the gast class of that name."""
+    return {getattr(gast, cls.__name__): value for cls, value in table.items()
+            if cls is not None and hasattr(gast, cls.__name__)}
+
+
+_PRECEDENCE = _by_gast_class(precedence_data)
+_SYMBOL = _by_gast_class(symbol_data)
+_HIGHEST = Precedence.highest     # what astor gives a node whose parent sets none
+
+
+class _Printer:
+    """The text astor prints for a generated function, built from the gast tree directly
+    (no ast copy, no token list). It mirrors astor's `SourceGenerator` for the nodes it
+    knows: a node is put in parentheses unless its precedence is at least the one its
+    parent asks for, exactly as astor's `Delimit` does. A statement holding anything else,
+    or a line longer than astor leaves unwrapped, is printed by astor itself, alone, at
+    its indentation: astor's text for a line depends only on that line's statement.
+    `tests/test_codegen.py` compares the two on every program of the corpus."""
+
+    def __init__(self):
+        self.lines = []
+
+    def function(self, node):
+        """The module text of a top-level FunctionDef, or None to let astor print it."""
+        if node.decorator_list or node.returns is not None or getattr(node, "type_params", None):
+            return None
+        try:
+            header = f"def {node.name}({self._arguments(node.args)}):"
+        except _Unprintable:
+            return None
+        if len(header) > _MAX_LINE:
+            return None
+        self.lines.append(header)
+        self._block(node.body, 1)
+        return "".join(self.lines) + "\n"
+
+    # ----- statements -----
+
+    def _block(self, stmts, level):
+        for stmt in stmts:
+            start = len(self.lines)
+            try:
+                self._statement(stmt, level)
+            except _Unprintable:
+                del self.lines[start:]
+                self.lines.append(_astor_statement(stmt, level))
+        if stmts and all(is_comment(stmt) for stmt in stmts):
+            self._line(level, "pass")
+
+    def _line(self, level, text):
+        line = _INDENT * level + text
+        if len(line) > _MAX_LINE:
+            raise _Unprintable
+        self.lines.append("\n" + line)
+
+    def _statement(self, node, level):
+        kind = type(node)
+        expr = self._expr
+        if kind is gast.Assign:
+            p = _PRECEDENCE[kind]
+            targets = "".join(expr(t, p) + " = " for t in node.targets)
+            self._line(level, targets + expr(node.value, p))
+        elif kind is gast.Expr:
+            if is_comment(node):
+                self._line(level, _comment(node.value))
+            else:
+                self._line(level, expr(node.value, _PRECEDENCE[kind]))
+        elif kind is gast.AugAssign:
+            p = _PRECEDENCE[kind]
+            self._line(level, f"{expr(node.target, p)} {_SYMBOL[type(node.op)]}= "
+                              f"{expr(node.value, p)}")
+        elif kind is gast.Return:
+            value = node.value
+            self._line(level, "return" if value is None
+                       else "return " + expr(value, _PRECEDENCE[kind]))
+        elif kind is gast.If:
+            self._line(level, f"if {expr(node.test, _PRECEDENCE[kind])}:")
+            self._block(node.body, level + 1)
+            while len(node.orelse) == 1 and type(node.orelse[0]) is gast.If:
+                node = node.orelse[0]
+                self._line(level, f"elif {expr(node.test, _PRECEDENCE[kind])}:")
+                self._block(node.body, level + 1)
+            self._else(node.orelse, level)
+        elif kind is gast.For:
+            target = expr(node.target, _PRECEDENCE[kind])
+            self._line(level, f"for {target} in {expr(node.iter, _HIGHEST)}:")
+            self._block(node.body, level + 1)
+            self._else(node.orelse, level)
+        elif kind is gast.While:
+            self._line(level, f"while {expr(node.test, _PRECEDENCE[kind])}:")
+            self._block(node.body, level + 1)
+            self._else(node.orelse, level)
+        elif kind is gast.Delete:
+            self._line(level, "del " + self._comma_list(node.targets))
+        elif kind in _KEYWORDS:
+            self._line(level, _KEYWORDS[kind])
+        else:
+            raise _Unprintable
+
+    def _else(self, orelse, level):
+        if orelse:
+            self._line(level, "else:")
+            self._block(orelse, level + 1)
+
+    def _arguments(self, node):
+        if node.posonlyargs:
+            raise _Unprintable
+        parts = [self._arg(a) for a in node.args]
+        padding = len(node.args) - len(node.defaults)
+        for k, default in enumerate(node.defaults):
+            parts[padding + k] += "=" + self._expr(default, Precedence.Comma)
+        if node.vararg is not None:
+            parts.append("*" + self._arg(node.vararg))
+        if node.kwonlyargs:
+            if node.vararg is None:
+                parts.append("*")
+            for arg, default in zip(node.kwonlyargs, node.kw_defaults):
+                parts.append(self._arg(arg) if default is None
+                             else self._arg(arg) + "=" + self._expr(default, Precedence.Comma))
+        if node.kwarg is not None:
+            parts.append("**" + self._arg(node.kwarg))
+        return ", ".join(parts)
+
+    def _arg(self, name):
+        if name.annotation is not None:
+            raise _Unprintable
+        return name.id
+
+    # ----- expressions -----
+
+    def _expr(self, node, pp):
+        """The text of expression `node` whose parent asks for precedence `pp`."""
+        kind = type(node)
+        if kind is gast.Name:
+            return node.id
+        if kind is gast.BinOp:
+            op = type(node.op)
+            p = _PRECEDENCE[op]
+            if op is gast.Pow:
+                text = (f"{self._expr(node.left, Precedence.Pow + 1)} ** "
+                        f"{self._expr(node.right, Precedence.PowRHS)}")
+            else:
+                text = (f"{self._expr(node.left, p)} {_SYMBOL[op]} "
+                        f"{self._expr(node.right, p + 1)}")
+            return text if p >= pp else f"({text})"
+        if kind is gast.Constant:
+            return self._constant(node, pp)
+        if kind is gast.Call:
+            return self._call(node)
+        if kind is gast.Attribute:
+            return f"{self._expr(node.value, _HIGHEST)}.{node.attr}"
+        if kind is gast.Subscript:
+            return (f"{self._expr(node.value, _HIGHEST)}"
+                    f"[{self._expr(node.slice, _PRECEDENCE[kind])}]")
+        if kind is gast.UnaryOp:
+            return self._unary(type(node.op), node.operand, pp)
+        if kind is gast.Tuple:
+            elts = node.elts
+            text = self._comma_list(elts) + ("," if len(elts) == 1 else "")
+            return text if _PRECEDENCE[kind] >= pp and elts else f"({text})"
+        if kind is gast.List:
+            return f"[{self._comma_list(node.elts)}]"
+        if kind is gast.Compare:
+            p = _PRECEDENCE[type(node.ops[0])]
+            text = self._expr(node.left, p + 1) + "".join(
+                f" {_SYMBOL[type(op)]} {self._expr(right, p + 1)}"
+                for op, right in zip(node.ops, node.comparators))
+            return text if p >= pp else f"({text})"
+        if kind is gast.BoolOp:
+            p = _PRECEDENCE[type(node.op)]
+            text = f" {_SYMBOL[type(node.op)]} ".join(self._expr(v, p + 1) for v in node.values)
+            return text if p >= pp else f"({text})"
+        if kind is gast.IfExp:
+            p = _PRECEDENCE[kind]
+            text = (f"{self._expr(node.body, p + 1)} if {self._expr(node.test, p + 1)} "
+                    f"else {self._expr(node.orelse, p)}")
+            return text if p >= pp else f"({text})"
+        if kind is gast.Slice:
+            return self._slice(node)
+        if kind is gast.Starred:
+            return "*" + self._expr(node.value, _HIGHEST)
+        raise _Unprintable
+
+    def _constant(self, node, pp):
+        value = node.value
+        kind = type(value)
+        if kind in (int, float) and (value < 0 or (value == 0 and str(value).startswith("-"))):
+            return self._unary(gast.USub, gast.Constant(value=-value, kind=None), pp)
+        if kind in (int, float, bool) and (kind is not float or math.isfinite(value)):
+            text = repr(value)
+            return text if _PRECEDENCE[gast.Constant] >= pp else f"({text})"
+        if value is None:
+            return "None"
+        if value is Ellipsis:
+            return "..."
+        raise _Unprintable          # strings (astor picks their quotes), complex, inf, nan
+
+    def _unary(self, op, operand, pp):
+        p = _PRECEDENCE[op]
+        symbol = _SYMBOL[op]
+        text = symbol + (" " if symbol.isalpha() else "") + self._expr(operand, p)
+        return text if p >= pp else f"({text})"
+
+    def _call(self, node):
+        args, keywords = node.args, node.keywords
+        p = Precedence.Comma if len(args) + len(keywords) > 1 else Precedence.call_one_arg
+        parts = [self._expr(a, p) for a in args]
+        parts += [(k.arg + "=" if k.arg else "**") + self._expr(k.value, Precedence.Comma)
+                  for k in keywords]
+        return f"{self._expr(node.func, _HIGHEST)}({', '.join(parts)})"
+
+    def _slice(self, node):
+        p = _PRECEDENCE[gast.Slice]
+        text = (("" if node.lower is None else self._expr(node.lower, p)) + ":"
+                + ("" if node.upper is None else self._expr(node.upper, p)))
+        step = node.step
+        if step is not None:
+            text += ":"
+            if not (type(step) is gast.Name and step.id == "None"):
+                text += self._expr(step, p)
+        return text
+
+    def _comma_list(self, items):
+        return ", ".join(self._expr(item, Precedence.Comma) for item in items)
+
+
+_KEYWORDS = {gast.Pass: "pass", gast.Break: "break", gast.Continue: "continue"}
+
+
+def _comment(node):
+    """A comment's string as astor quotes it on a line of its own (triple quotes), for
+    text that needs no escape; `_COMMENT` then takes the quotes off."""
+    text = node.value
+    if node.kind or '"' in text or "\\" in text or not text.isprintable():
+        raise _Unprintable
+    return f'"""{text}"""'
+
+
+def _astor_statement(stmt, level):
+    """astor's text of one statement at indentation `level`: a newline, then its line(s)."""
+    generator = SourceGenerator(_INDENT)
+    generator.indentation = level
+    generator.visit(_to_ast(stmt))
+    generator.result.append("\n")
+    return "".join(split_lines(generator.result))[:-1]
 
 
 def _to_ast(node):

@@ -98,8 +98,8 @@ _COMPOUND = {cls for cls in vars(gast).values() if isinstance(cls, type)
 
 
 def _assigned_name(stmt):
-    if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
-            and isinstance(stmt.targets[0], gast.Name):
+    if type(stmt) is gast.Assign and len(stmt.targets) == 1 \
+            and type(stmt.targets[0]) is gast.Name:
         return stmt.targets[0].id
     return None
 
@@ -133,33 +133,48 @@ def fold_zero_accumulate(tree):
         return name in mentioned[id(stmt)]
 
     for block in _blocks(tree):
+        targets = [_assigned_name(stmt) for stmt in block]
+        reads = [None] * len(block)     # names_read of block[j], worked out when needed
+
+        def passes(j, name):
+            """Whether x = 0.0 may move past block[j] (x is `name`)."""
+            stmt, target = block[j], targets[j]
+            if target is not None:
+                if target == name:
+                    return False
+                if reads[j] is None:
+                    reads[j] = names_read(stmt)
+                return name not in reads[j]
+            if type(stmt) in _LOOPS_AND_BRANCHES:
+                return not mentions(stmt, name)
+            return is_comment(stmt)
+
         k = 0
         while k < len(block):
             stmt = block[k]
-            name = _assigned_name(stmt)
+            name = targets[k]
             if name is not None and _is_zero(stmt.value):
                 j = k + 1
-                while j < len(block) and (is_comment(block[j]) or (
-                        _assigned_name(block[j]) is not None
-                        and _assigned_name(block[j]) != name
-                        and not _reads(block[j], name)) or (
-                        isinstance(block[j], (gast.If, gast.For, gast.While))
-                        and not mentions(block[j], name))):
+                while j < len(block) and passes(j, name):
                     j += 1
-                if j < len(block) and _assigned_name(block[j]) == name:
+                if j < len(block) and targets[j] == name:
                     addend = _accumulated(block[j].value, name)
                     if addend is not None:
                         block[j].value = addend
-                        del block[k]
+                        reads[j] = None
+                        del block[k], targets[k], reads[k]
                         changed = True
                         continue
             k += 1
     return tree, changed
 
 
+_LOOPS_AND_BRANCHES = (gast.If, gast.For, gast.While)
+
+
 def _mentioned(node):
     """Every name loaded or stored in `node`."""
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
+    return {n.id for n in name_nodes(node)}
 
 
 def _stored(node):
@@ -197,7 +212,10 @@ def fold_identities(tree):
 
 def _fold(node):
     """(folded expression, changed?) for the identities of `fold_identities`."""
-    if isinstance(node, gast.BinOp):
+    kind = type(node)
+    if kind is gast.Name or kind is gast.Constant:      # most operands: nothing to fold
+        return node, False
+    if kind is gast.BinOp:
         left, a = _fold(node.left)
         right, b = _fold(node.right)
         node.left, node.right = left, right
@@ -211,14 +229,14 @@ def _fold(node):
         if isinstance(op, gast.Mult) and _constant(left, 1):
             return right, True
         return node, a or b
-    if isinstance(node, gast.UnaryOp):
+    if kind is gast.UnaryOp:
         operand, a = _fold(node.operand)
         node.operand = operand
         if isinstance(node.op, gast.USub) and isinstance(operand, gast.UnaryOp) \
                 and isinstance(operand.op, gast.USub):
             return operand.operand, True
         return node, a
-    if isinstance(node, gast.Call):
+    if kind is gast.Call:
         changed = False
         for k, arg in enumerate(node.args):
             node.args[k], did = _fold(arg)

@@ -80,9 +80,19 @@ _GAST_CONTEXTS = {ast.Load: gast.Load, ast.Store: gast.Store, ast.Del: gast.Del}
 
 
 def name(ident, store=False):
-    """A gast Name node (load or store context)."""
-    return gast.Name(id=ident, ctx=gast.Store() if store else gast.Load(),
-                     annotation=None, type_comment=None)
+    """A gast Name node (load or store context): what `gast.Name(id=ident, ctx=...,
+    annotation=None, type_comment=None)` makes, without its generic constructor (the
+    commonest node, built thousands of times a transformation)."""
+    node = _new(gast.Name)
+    node.id = ident
+    node.ctx = _new(gast.Store) if store else _new(gast.Load)
+    node.annotation = None
+    node.type_comment = None
+    return node
+
+
+def _new(cls):
+    return cls.__new__(cls)
 
 
 def constant(value):
@@ -137,8 +147,11 @@ _POSITION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
 
 def clone(node):
     """A deep copy of a gast tree (or list of trees); much faster than copy.deepcopy."""
-    if type(node) is list:
+    kind = type(node)
+    if kind is list:
         return [clone(n) for n in node]
+    if kind is gast.Name:           # the commonest node, its fields spelled out
+        return _clone_name(node, node.id)
     if not isinstance(node, gast.AST):
         return node
     new = _bare_copy(node)
@@ -147,6 +160,18 @@ def clone(node):
         if type(value) is list or isinstance(value, gast.AST):
             value = clone(value)
         setattr(new, field, value)
+    return new
+
+
+def _clone_name(node, ident):
+    """A copy of Name `node` (what `clone` makes of it) whose id is `ident`."""
+    new = _bare_copy(node)
+    new.id = ident
+    ctx = getattr(node, "ctx", None)
+    new.ctx = ctx if ctx is None else ctx.__class__.__new__(ctx.__class__)
+    annotation = getattr(node, "annotation", None)
+    new.annotation = annotation if annotation is None else clone(annotation)
+    new.type_comment = getattr(node, "type_comment", None)
     return new
 
 
@@ -234,7 +259,9 @@ def substitute(tree, names):
         return [substitute(t, names) for t in tree]
     if not isinstance(tree, gast.AST):
         return tree
-    if type(tree) is gast.Name and tree.id in names:
+    if type(tree) is gast.Name:
+        if tree.id not in names:
+            return _clone_name(tree, tree.id)
         value = names[tree.id]
         is_store = isinstance(tree.ctx, gast.Store)
         if isinstance(value, str):
@@ -252,15 +279,16 @@ def substitute(tree, names):
 def map_calls(tree, replace):
     """`tree` with every Call node replaced by `replace(call)`, innermost calls first
     (`replace` may return the call itself). Edits `tree` in place."""
-    for field in tree._fields:
+    kind = type(tree)
+    for field in _CHILD_FIELDS.get(kind, tree._fields):   # skips contexts, operators, ids
         child = getattr(tree, field, None)
-        if isinstance(child, list):
+        if type(child) is list:
             for k, item in enumerate(child):
                 if isinstance(item, gast.AST):
                     child[k] = map_calls(item, replace)
         elif isinstance(child, gast.AST):
             setattr(tree, field, map_calls(child, replace))
-    return replace(tree) if isinstance(tree, gast.Call) else tree
+    return replace(tree) if kind is gast.Call else tree
 
 
 def fill(template, **names):

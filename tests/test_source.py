@@ -1,0 +1,103 @@
+"""srcad reads a function's lines as `inspect.getsourcelines` does (it finds the end of the
+definition without the tokenizer where that is safe): the same lines, the same first line
+number, for awkward layouts and for every function of srcad and of the corpus."""
+import importlib
+import inspect
+import sys
+import types
+
+import pytest
+
+from srcad.source import _definition
+
+AWKWARD = '''
+import functools
+
+def one_line(x): return x  # a comment
+def column_zero_comment(x):
+    y = x
+# a comment at column 0 inside
+    return y
+    # a trailing comment as deep as the body: inspect keeps it
+  # a shallower one: inspect leaves it
+        # a deeper one: kept
+
+# a module comment
+@functools.lru_cache
+def string_at_column_zero(x,
+                          y=1):
+    s = """
+not indented
+# a hash line
+"""
+    return s
+def bracket_at_column_zero(x):
+    return (x +
+1)
+def continued_at_column_zero(x):
+    return x \\
++ 1
+class K:
+    def method(self, x):
+        if x:
+            return 1
+        # trailing
+    # between
+    @staticmethod
+    def static(x):
+        return x
+        # last
+def hash_line_ends_a_string(x):
+    t = """
+    # end"""
+    return t
+def nested(x):
+    def inner(y):
+        return y
+    # after inner
+    return inner(x)
+def tab_indented(x):
+\treturn x
+def comment_at_the_end(x):
+    return x
+    # end of file'''
+
+
+@pytest.fixture(scope="module")
+def awkward(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("awkward")
+    (folder / "awkward_layouts.py").write_text(AWKWARD)
+    sys.path.insert(0, str(folder))
+    try:
+        yield importlib.import_module("awkward_layouts")
+    finally:
+        sys.path.remove(str(folder))
+
+
+def _functions(namespace, seen):
+    for value in vars(namespace).values():
+        value = value.__func__ if isinstance(value, staticmethod) else value
+        value = inspect.unwrap(value) if hasattr(value, "__wrapped__") else value
+        if isinstance(value, types.FunctionType) and value not in seen:
+            seen.add(value)
+            yield value
+        elif isinstance(value, type) and value.__module__ == namespace.__name__:
+            yield from _functions(value, seen)
+
+
+def test_awkward_layouts_read_as_inspect_reads_them(awkward):
+    functions = list(_functions(awkward, set()))
+    assert len(functions) == 11
+    for fn in functions:
+        lines, first_line, _ = _definition(fn)
+        assert (lines, first_line) == inspect.getsourcelines(fn), fn.__qualname__
+
+
+@pytest.mark.parametrize("module", ["srcad.api", "srcad.normalise", "srcad.reverse",
+                                    "srcad.optimize", "srcad.runtime", "srcad.cli",
+                                    "programs", "fuzzgen", "rule_specs", "ast", "tokenize"])
+def test_every_function_of_a_module_reads_as_inspect_reads_it(module):
+    for fn in _functions(importlib.import_module(module), set()):
+        if fn.__module__ == module and fn.__name__ != "<lambda>":
+            lines, first_line, _ = _definition(fn)
+            assert (lines, first_line) == inspect.getsourcelines(fn), fn.__qualname__
