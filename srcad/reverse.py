@@ -235,7 +235,9 @@ class Reverse:
         if self.with_value:
             result = T.tuple_of([T.name(self.output), result])
         body.append(gast.Return(value=result))
-        return gast.FunctionDef(name=f"grad_{ir.name}", args=args, body=body,
+        # value_and_grad_f: a recursive f calls grad_f, which returns the gradient only
+        prefix = "value_and_grad" if self.with_value else "grad"
+        return gast.FunctionDef(name=f"{prefix}_{ir.name}", args=args, body=body,
                                 decorator_list=[], returns=None, type_comment=None)
 
     # ----- forward sweep -----

@@ -148,6 +148,14 @@ def test_recursion_power_fast(n):
     assert g == pytest.approx(n * x ** (n - 1), rel=1e-12)
 
 
+@pytest.mark.parametrize("n", [0, 1, 4])
+def test_value_and_grad_of_a_recursive_function(n):
+    # the recursive call needs the gradient only: value_and_grad_f calls grad_f
+    value, g = srcad.value_and_grad(power_fast)(0.9, n)
+    assert value == pytest.approx(0.9 ** n, rel=1e-12)
+    assert g == pytest.approx(n * 0.9 ** (n - 1) if n else 0.0, rel=1e-12)
+
+
 def test_helper_returning_tuple():
     full_check(uses_tuple_helper, [0.7, 1.2], wrt=(0, 1))
 
