@@ -53,14 +53,13 @@ def release_arrays(tree, names):
     for k, stmt in enumerate(body):
         if is_comment(stmt):
             continue
-        for node in gast.walk(stmt):
-            if isinstance(node, gast.Name) and node.id in names:
+        for node in name_nodes(stmt):
+            if node.id in names:
                 last[node.id] = k
         if isinstance(stmt, gast.Assign):
-            for target in stmt.targets:
-                for node in gast.walk(target):
-                    if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
-                        bound.setdefault(node.id, k)
+            for node in name_nodes(stmt.targets):
+                if type(node.ctx) is gast.Store:
+                    bound.setdefault(node.id, k)
     ending = len(body)          # from here on only comments and the return
     while ending and (is_comment(body[ending - 1]) or isinstance(body[ending - 1], gast.Return)):
         ending -= 1
@@ -74,11 +73,18 @@ def release_arrays(tree, names):
     for k, stmt in enumerate(body):
         out.append(stmt)
         if k in dead:
-            mentioned = [n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)]
-            names_here = sorted(dead[k], key=mentioned.index)
-            out.extend(quote("del " + ", ".join(names_here)))
+            out.extend(quote("del " + ", ".join(sorted(dead[k], key=_trace_order))))
     body[:] = out
     return tree
+
+
+def _trace_order(name):
+    """v_m1, v_0, v_1, ... then vbar_m1, vbar_0, ...; other names last, by name."""
+    prefix, _, number = name.rpartition("_")
+    number = number.replace("m", "-", 1)
+    if prefix in ("v", "vbar") and number.lstrip("-").isdigit():
+        return (prefix == "vbar", int(number), "")
+    return (2, 0, name)
 
 
 def _blocks(tree):
