@@ -10,7 +10,8 @@ def f(x1, x2):
 
 def main():
     df = srcad.grad(f, wrt=(0, 1))
-    print("gradient at (2, 5):", df(2.0, 5.0))   # (5.5, 1.7163378145367738)
+    gradient = tuple(float(g) for g in df(2.0, 5.0))   # NumPy scalars print as floats
+    print("gradient at (2, 5):", gradient)             # (5.5, 1.7163378145367738)
     print()
     print("the evaluation trace, as the transformation writes it (optimize=False):")
     print(srcad.grad(f, wrt=(0, 1), optimize=False).source)
