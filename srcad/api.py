@@ -517,28 +517,37 @@ class TangentFunction(_Transformed):
 
     def __call__(self, *args, **kwargs):
         *args, tangents = self._bound + args
+        key = (tuple(map(type, args)),
+               type(tangents) if self.single or type(tangents) is not tuple
+               else tuple(map(type, tangents)))
         if not kwargs:
-            fast = self._fast.get((tuple(map(type, args)), type(tangents)))
+            fast = self._fast.get(key)
             if fast is not None:
                 function, names = fast
+                if names is None:            # tangents follow the arguments positionally
+                    return function(*args, tangents) if self.single \
+                        else function(*args, *tangents)
                 if self.single:
                     return function(*args, **{names[0]: tangents})
                 return function(*args, **dict(zip(names, tangents)))
         plain = not kwargs and self._plain(args) and (
             type(tangents) is float if self.single else type(tangents) is tuple
-            and all(type(t) is float for t in tangents))
-        key = (tuple(map(type, args)), type(tangents))
+            and len(tangents) == len(self.wrt) and all(type(t) is float for t in tangents))
         args = _promote(args, self.wrt)
         tangents = (tangents,) if self.single else tuple(tangents)
         if len(tangents) != len(self.wrt):
             raise WrtError(f"jvp needs {len(self.wrt)} tangent(s), got {len(tangents)}")
         compiled = self.compiled(args)
         self._last = compiled
-        inputs = intermediate(self.function_for(args)).inputs
+        ir = intermediate(self.function_for(args))
         for k, t in zip(self.wrt, tangents):
-            kwargs[dot(inputs[k])] = _promote([t], [0])[0]
+            kwargs[dot(ir.inputs[k])] = _promote([t], [0])[0]
         if plain:
-            self._fast[key] = (compiled.function, [dot(inputs[k]) for k in self.wrt])
+            signature = ir.args
+            positional = not (signature.kwonlyargs or signature.defaults) \
+                and len(args) == len(signature.args)
+            self._fast[key] = (compiled.function,
+                               None if positional else [dot(ir.inputs[k]) for k in self.wrt])
         return compiled.function(*args, **kwargs)
 
 

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import srcad
+import programs
 from programs import CASES
 
 
@@ -150,3 +151,13 @@ def test_hessian_through_control_flow(name):
     x = args[0]
     numeric = (df(x + eps, *args[1:]) - df(x - eps, *args[1:])) / (2 * eps)
     assert float(h) == pytest.approx(numeric, rel=1e-5, abs=1e-6)
+
+
+def test_jvp_checks_the_tangents_after_calls_that_took_the_fast_path():
+    jf = srcad.jvp(programs.neuron, wrt=(0, 1, 2))
+    args = (0.1, 0.2, -0.3, 0.5, 0.7)
+    for _ in range(2):
+        value, tangent = jf(*args, (1.0, 0.0, 0.0))
+    with pytest.raises(srcad.WrtError):
+        jf(*args, (1.0, 0.0))
+    assert jf(*args, (1, 0, 0)) == (value, tangent)      # ints: promoted
