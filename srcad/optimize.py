@@ -204,16 +204,45 @@ def _accumulated(value, name):
 
 
 def fold_identities(tree):
-    """`e * 1.0` / `1.0 * e` / `e + 0.0` / `- -e` -> `e`; `a + -b` -> `a - b`."""
+    """`e * 1.0` / `1.0 * e` / `e + 0.0` / `- -e` -> `e`; `a + -b` -> `a - b`.
+
+    `t = x * 1` makes a new array and `t = x` does not: where t or x is changed in place
+    (`t[i] = ...`, `t.append(...)`), the copy stays."""
     changed = False
+    changed_in_place = None
     for block in _blocks(tree):
         for stmt in block:
             if isinstance(stmt, gast.Assign):
                 value, did = _fold(stmt.value)
+                if did and isinstance(value, gast.Name) and not isinstance(stmt.value, gast.Name):
+                    if changed_in_place is None:
+                        changed_in_place = _changed_in_place(tree)
+                    if value.id in changed_in_place or any(
+                            n.id in changed_in_place for n in name_nodes(stmt.targets)):
+                        continue
                 if did:
                     stmt.value = value
                     changed = True
     return tree, changed
+
+
+def _changed_in_place(tree):
+    """Names whose object a statement changes: `x[i] = ...`, `x.attr = ...`, `x += ...`,
+    `x.append(...)`, `x.pop()`."""
+    names = set()
+    for node in gast.walk(tree):
+        target = None
+        if isinstance(node, (gast.Subscript, gast.Attribute)) and isinstance(node.ctx, gast.Store):
+            target = node.value
+        elif isinstance(node, gast.AugAssign):
+            target = node.target
+        elif isinstance(node, gast.Attribute) and node.attr in _IMPURE_METHODS:
+            target = node.value
+        while isinstance(target, (gast.Subscript, gast.Attribute)):
+            target = target.value
+        if isinstance(target, gast.Name):
+            names.add(target.id)
+    return names
 
 
 def _fold(node):

@@ -12,6 +12,20 @@ import pytest
 import fuzzgen
 
 REGRESSIONS = {
+    # `t2 = x * 1` makes a new array; folding it to `t2 = x` made `t2[-3] = ...` write
+    # into x (a wrong gradient, silently): the optimiser keeps such copies now.
+    "multiply_by_one_copies": ("""
+        import numpy as np
+
+        def f(x, y):
+            j1 = 0
+            while j1 < 1:
+                j1 = j1 + 1
+                if j1 == 1:
+                    t2 = x * 1
+                    t2[-3] = np.sum(x)
+            return np.sum(np.sin(x)) + y
+        """, [(3,), ()], (0, 1)),
     # `t3 = y` then `t3 = 0.5 * t3 + i` makes t3 a new array: writing into it does
     # not reach y (it was refused as a write through an alias).
     "rebound_before_write": ("""

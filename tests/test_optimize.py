@@ -180,3 +180,10 @@ def test_release_arrays_preserves_every_derivative(monkeypatch):
         for a, b in zip(reference, gradient(f, args, wrt)):
             np.testing.assert_allclose(a, b, rtol=0, atol=0, err_msg=name)
         monkeypatch.undo()
+
+
+def test_fold_identities_keeps_copies_that_are_changed_in_place():
+    src = "t = x * 1\nt[0] = y\nu = z * 1.0\nreturn t, u"
+    changed, text = run_pass(passes.fold_identities, src)
+    assert changed and [l.strip() for l in text.strip().splitlines()] == [
+        "t = x * 1", "t[0] = y", "u = z", "return t, u"]
