@@ -15,6 +15,7 @@ them in the opposite order, so that when it reaches a statement every name
 holds the value it had just after that statement ran.
 """
 import operator
+from collections import Counter
 
 import gast
 
@@ -145,25 +146,26 @@ class Reverse:
                 candidates.setdefault(defs[0][0], []).append((defs[0][1], name))
         if not candidates:
             return {}
-        everywhere = {}
-        for n in T.loaded_names(self.ir.body):
-            everywhere[n] = everywhere.get(n, 0) + 1
+        everywhere = Counter(T.loaded_names(self.ir.body))
         groups = {}
-        for block in _blocks_of(self.ir.body):
+        blocks = [self.ir.body] + [inner for stmt in walk_block(self.ir.body)
+                                   for inner in (getattr(stmt, "body", None),
+                                                 getattr(stmt, "orelse", None))
+                                   if isinstance(inner, list) and inner]
+        for block in blocks:
             if id(block) not in candidates or any(
                     isinstance(node, (gast.Break, gast.Continue, gast.Return))
                     for node in gast.walk(gast.Module(body=block, type_ignores=[]))):
                 continue
             at = dict(candidates[id(block)])           # position -> the name assigned there
-            names, after = [], {}                      # after: loads in later statements
+            names, after = [], Counter()               # after: loads in later statements
             for pos in range(len(block) - 1, -1, -1):
                 name, op = at.get(pos), self.ops.get(id(block[pos]))
                 if name is not None and isinstance(block[pos], gast.Assign) \
                         and op is not None and op.kind not in ("setitem", "append", "pop") \
-                        and after.get(name, 0) == everywhere.get(name, 0):
+                        and after[name] == everywhere[name]:
                     names.append(name)                 # every load of it comes later
-                for n in T.loaded_names(block[pos]):
-                    after[n] = after.get(n, 0) + 1
+                after.update(T.loaded_names(block[pos]))
             names.reverse()
             if len(names) >= 3:
                 groups[id(block)] = names
@@ -612,20 +614,8 @@ def _breaks(block):
 
 
 def _packed(names, store=False):
-    """`a` or the tuple `(a, b, ...)`: how a block's group of saved names goes on the stack."""
-    if len(names) == 1:
-        return T.name(names[0], store)
+    """The tuple `(a, b, ...)`: how a block's group of saved names goes on the stack."""
     return T.tuple_of([T.name(n, store) for n in names], store)
-
-
-def _blocks_of(block):
-    """`block` and every block nested in it."""
-    yield block
-    for stmt in block:
-        for field in ("body", "orelse"):
-            inner = getattr(stmt, field, None)
-            if isinstance(inner, list) and inner:
-                yield from _blocks_of(inner)
 
 
 def _before_jumps(block, push):

@@ -150,24 +150,24 @@ def matmul_adjoint_y(g, x, y):
 def matmul_adjoint_x_sum(terms, x):
     """The sum of `matmul_adjoint_x(g, x, y)` over the `(g, y)` a loop collected: one
     matrix product `G.T @ Y` when every term is an outer product of vectors."""
-    rows = _vector_rows(terms) if type(x) is np.ndarray and x.ndim == 2 else None
-    if rows is not None:
-        return rows[0].T @ rows[1]
-    total = zeros_like_grad(x)
-    for g, y in terms:
-        total = total + matmul_adjoint_x(g, x, y)
-    return total
+    return _loop_sum(terms, x, lambda g, y: matmul_adjoint_x(g, x, y), lambda G, Y: G.T @ Y)
 
 
 def matmul_adjoint_y_sum(terms, y):
     """The sum of `matmul_adjoint_y(g, x, y)` over the `(g, x)` a loop collected: one
     matrix product `X.T @ G` when every term is an outer product of vectors."""
-    rows = _vector_rows(terms) if type(y) is np.ndarray and y.ndim == 2 else None
+    return _loop_sum(terms, y, lambda g, x: matmul_adjoint_y(g, x, y), lambda G, X: X.T @ G)
+
+
+def _loop_sum(terms, fixed, adjoint, product):
+    """`adjoint(*term)` summed over `terms`, or `product` of the terms' two sides stacked
+    as matrices when `fixed` is a matrix and every side a vector."""
+    rows = _vector_rows(terms) if type(fixed) is np.ndarray and fixed.ndim == 2 else None
     if rows is not None:
-        return rows[1].T @ rows[0]
-    total = zeros_like_grad(y)
-    for g, x in terms:
-        total = total + matmul_adjoint_y(g, x, y)
+        return product(*rows)
+    total = zeros_like_grad(fixed)
+    for term in terms:
+        total = total + adjoint(*term)
     return total
 
 
@@ -243,8 +243,8 @@ def mul_tangent(tx, ty, x, y, ans):
 
 HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_tangent, keys_of, _promoted,
            matmul_adjoint_x, matmul_adjoint_y, matmul_adjoint_x_sum, matmul_adjoint_y_sum,
-           _vector_rows, expand_to, reduced_size, unbroadcast, broadcast_like, zeros_like_grad,
-           add_grad, _items, _get, add_at, set_at, _is_basic, unstack)
+           _loop_sum, _vector_rows, expand_to, reduced_size, unbroadcast, broadcast_like,
+           zeros_like_grad, add_grad, _items, _get, add_at, set_at, _is_basic, unstack)
 
 
 # ----- helpers of the NumPy rules (srcad/rules/numpy_rules.py) -----
