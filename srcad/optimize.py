@@ -7,6 +7,8 @@
 - `eliminate_dead_code`: drop pure assignments whose names are never read
 - `eliminate_dead_stores`: drop top-level assignments that no later statement reads
 - `batch_outer_products`: per-iteration `vbar_W = vbar_W + outer(g, h)` -> one `G.T @ H`
+- `keep_sum_adjoints_scalar`: `vbar_3 = spread(g, v_3, None, False)` -> `vbar_3 = g` where
+  every use broadcasts it against a value of v_3's shape anyway
 
 `release_arrays` runs once, last: `del` for arrays after their last use.
 """
@@ -530,5 +532,125 @@ def _collectable(stmt, term, loop, mutated):
         and not {a.id for a in term.args} & mutated
 
 
+# NumPy functions whose result has the shape of their one argument (unary ufuncs)
+_ELEMENTWISE = frozenset({
+    "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "cbrt", "square",
+    "reciprocal", "negative", "abs", "absolute", "fabs", "sign", "sin", "cos", "tan",
+    "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "arcsinh", "arccosh", "arctanh"})
+_ARITHMETIC = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)
+
+
+def keep_sum_adjoints_scalar(tree):
+    """The adjoint of a full sum stays the scalar it is, when every use of it meets a value
+    of the summed array's shape in elementwise arithmetic (which broadcasts it anyway).
+
+        v_3 = v_2 * v_2                                 (v_3 no longer computed)
+        vbar_3 = spread(vbar_4, v_3, None, False)   ->  vbar_3 = vbar_4
+        vbar_2 = 2.0 * unbroadcast(vbar_3 * v_2, v_2)   vbar_2 = 2.0 * unbroadcast(vbar_3 * v_2, v_2)
+
+    A scalar times an array of v_3's shape is elementwise the same as an array of that
+    scalar times it, so values, shapes and dtypes do not change; the array of copies of the
+    seed is not built, and v_3 itself may no longer be needed. Top-level code only, names
+    assigned at most once (their shapes cannot change between definition and use).
+    """
+    body = tree.body
+    stores = collections.Counter(n.id for n in name_nodes(tree) if type(n.ctx) is not gast.Load)
+    definitions = {_assigned_name(s): s.value for s in body if _assigned_name(s) is not None}
+    changed = False
+    for k, stmt in enumerate(body):
+        name = _assigned_name(stmt)
+        if name is None or stores[name] != 1 or not _is_full_spread(stmt.value):
+            continue
+        seed, summed = stmt.value.args[0], stmt.value.args[1].id
+        if stores[summed] != 1 or (isinstance(seed, gast.Name) and stores[seed.id] > 1):
+            continue
+        same = _same_shape(summed, definitions, stores)
+        if any(_reads(s, name) and (type(s) in _COMPOUND or
+                                    _broadcast_anyway(s, name, same) == "fail")
+               for s in body[k + 1:]):
+            continue
+        stmt.value = seed
+        changed = True
+    return tree, changed
+
+
+def _is_full_spread(value):
+    """`spread(g, v, None, False)` with g a name or a number and v a name."""
+    if not (isinstance(value, gast.Call) and isinstance(value.func, gast.Name)
+            and value.func.id == "spread" and not value.keywords and len(value.args) == 4):
+        return False
+    seed, summed, axis, keepdims = value.args
+    return isinstance(seed, (gast.Name, gast.Constant)) and isinstance(summed, gast.Name) \
+        and _constant_is(axis, None) and _constant_is(keepdims, False)
+
+
+def _constant_is(node, value):
+    return isinstance(node, gast.Constant) and node.value is value
+
+
+def _same_shape(name, definitions, stores):
+    """Names whose value has the shape of `name`'s, following definitions like `a = b * b`,
+    `a = b * 2.0`, `a = -b`, `a = np.exp(b)` back; only names assigned at most once."""
+    same, todo = {name}, [name]
+    while todo:
+        value = definitions.get(todo.pop())
+        for operand in _shape_sources(value):
+            if operand not in same and stores[operand] <= 1:
+                same.add(operand)
+                todo.append(operand)
+    return same
+
+
+def _shape_sources(value):
+    """The name whose shape `value` has, for elementwise forms of one name."""
+    if isinstance(value, gast.BinOp) and isinstance(value.op, _ARITHMETIC):
+        sides = [value.left, value.right]
+        names = {s.id for s in sides if isinstance(s, gast.Name)}
+        if len(names) == 1 and all(isinstance(s, gast.Name) or _is_number(s) for s in sides):
+            return names
+    elif isinstance(value, gast.UnaryOp) and isinstance(value.operand, gast.Name):
+        return {value.operand.id}
+    elif _elementwise_call(value) and isinstance(value.args[0], gast.Name):
+        return {value.args[0].id}
+    return set()
+
+
+def _is_number(node):
+    return isinstance(node, gast.Constant) and type(node.value) in (int, float)
+
+
+def _elementwise_call(node):
+    return isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+        and isinstance(node.func.value, gast.Name) and node.func.value.id == "np" \
+        and node.func.attr in _ELEMENTWISE and len(node.args) == 1 and not node.keywords
+
+
+def _broadcast_anyway(node, name, same):
+    """The shape of `node` if `name` held a scalar: "full" (that of the names in `same`),
+    "scalar", "seed" (a scalar made from `name`: still short of the full shape), "other",
+    or "fail" where a value made from `name` would reach anything but elementwise
+    arithmetic before it meets a full-shaped operand."""
+    if isinstance(node, gast.Name):
+        return "seed" if node.id == name else "full" if node.id in same else "other"
+    if _is_number(node):
+        return "scalar"
+    if isinstance(node, gast.BinOp) and isinstance(node.op, _ARITHMETIC):
+        shapes = {_broadcast_anyway(node.left, name, same),
+                  _broadcast_anyway(node.right, name, same)}
+        if "fail" in shapes:
+            return "fail"
+        if "seed" in shapes:
+            return "full" if "full" in shapes else "seed" if shapes <= {"seed", "scalar"} \
+                else "fail"
+        return "full" if "full" in shapes and shapes <= {"full", "scalar"} \
+            else "scalar" if shapes == {"scalar"} else "other"
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+        return _broadcast_anyway(node.operand, name, same)
+    if _elementwise_call(node):
+        return _broadcast_anyway(node.args[0], name, same)
+    parts = [_broadcast_anyway(child, name, same) for child in gast.iter_child_nodes(node)]
+    return "fail" if "seed" in parts or "fail" in parts else "other"
+
+
 PASSES = (fold_zero_accumulate, fold_identities, propagate_copies, eliminate_dead_code,
-          eliminate_dead_stores, batch_outer_products)
+          eliminate_dead_stores, batch_outer_products, keep_sum_adjoints_scalar)
