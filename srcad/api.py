@@ -282,9 +282,6 @@ def _wrt_indices(fn, wrt, bound=0):
 _FAST_ENTRIES = 64   # argument signatures remembered per derivative
 
 
-_is_float = float.__instancecheck__     # floats and NumPy float64 scalars
-
-
 class _ByLayout(dict):
     """Compiled derivatives for one signature of argument types that includes arrays, by
     the dtype and shape of each array argument (what checks depend on beyond types).
@@ -386,10 +383,14 @@ class Derivative(_Transformed):
         self._direct = not with_value and (self.single or len(self.wrt) > 1)  # result as is
 
     def __call__(self, *args, **kwargs):
-        floats = self._floats
-        if floats is not None and not kwargs and all(map(_is_float, args)):
-            self._last = floats           # the commonest case first: floats, checked before
-            return floats.function(*args)
+        for a in args:                    # the commonest case first: floats, checked before
+            if type(a) is not float:
+                break
+        else:
+            floats = self._floats
+            if floats is not None and not kwargs:
+                self._last = floats
+                return floats.function(*args)
         args = self._bound + args
         if not kwargs:
             compiled = self._fast.get(tuple(map(type, args)))
@@ -420,7 +421,7 @@ class Derivative(_Transformed):
             return                       # array subclasses: checked on every call
         if np.ndarray not in types_:
             self._fast[types_] = compiled
-            if self._direct and not self._bound and all(map(_is_float, args)):
+            if self._direct and not self._bound and all(t is float for t in types_):
                 self._floats = compiled
             return
         by_layout = self._fast.get(types_)
