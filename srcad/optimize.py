@@ -3,6 +3,7 @@
 
 - `fold_zero_accumulate`: `vbar_3 = 0.0` then `vbar_3 = vbar_3 + e` -> `vbar_3 = e`
 - `fold_identities`: `e * 1.0`, `e + 0.0`, `-(-e)` -> `e`, `a + -b` -> `a - b`
+- `absorb_negations`: `a = -b` whose uses can take the sign: `x + a * c` -> `x - b * c`
 - `propagate_copies`: `a = b; ... a ...` -> `... b ...` (a, b assigned once)
 - `eliminate_dead_code`: drop pure assignments whose names are never read
 - `eliminate_dead_stores`: drop top-level assignments that no later statement reads
@@ -101,6 +102,18 @@ def _blocks(tree):
                     yield from _blocks(stmt)
 
 
+def _loop_blocks(tree, inside=False):
+    """The blocks that run once per iteration of some loop (loop bodies and what they nest)."""
+    for field in ("body", "orelse"):
+        block = getattr(tree, field, None)
+        if isinstance(block, list):
+            if inside:
+                yield block
+            for stmt in block:
+                if type(stmt) in _COMPOUND:
+                    yield from _loop_blocks(stmt, inside or isinstance(stmt, (gast.For, gast.While)))
+
+
 _COMPOUND = {cls for cls in vars(gast).values() if isinstance(cls, type)
              and issubclass(cls, gast.stmt) and {"body", "orelse"} & set(cls._fields)}
 
@@ -124,13 +137,20 @@ def _is_zero(node):
 
 
 def fold_zero_accumulate(tree):
-    """`x = 0.0; ...; x = x + e` -> `x = e` when nothing in between touches x.
+    """`x = 0.0; ...; x = x + e` -> `x = e` when nothing in between touches x, and
+    `x = -y; ...; x = x + e` -> `x = e - y` when nothing in between touches x or sets what
+    y reads (in loops only: straight-line code keeps the textbook adjoints).
 
         vbar_2 = 0.0                    vbar_2 = -vbar_3
         vbar_2 = vbar_2 + -vbar_3   ->
 
+        vbar_1 = -vbar_4                v_4 = _stack.pop()
+        v_4 = _stack.pop()          ->  vbar_1 = vbar_3 * v_m1 - vbar_4
+        vbar_1 = vbar_1 + vbar_3 * v_m1
+
     Adjoint contributions always have the shape of the adjoint they add to, so
-    the sum with a zero of that shape is the contribution itself.
+    the sum with a zero of that shape is the contribution itself; `-y + e` is `e - y`
+    exactly (one operation less).
     """
     changed = False
     mentioned = {}                      # id(compound statement) -> the names in it
@@ -140,33 +160,41 @@ def fold_zero_accumulate(tree):
             mentioned[id(stmt)] = _mentioned(stmt)
         return name in mentioned[id(stmt)]
 
+    in_loops = {id(block) for block in _loop_blocks(tree)}
     for block in _blocks(tree):
+        in_loop = id(block) in in_loops
         targets = [_assigned_name(stmt) for stmt in block]
         reads = [None] * len(block)     # names_read of block[j], worked out when needed
 
-        def passes(j, name):
-            """Whether x = 0.0 may move past block[j] (x is `name`)."""
+        def passes(j, name, negated):
+            """Whether `x = 0.0` or `x = -y` may move past block[j] (x is `name`, `negated`
+            the names y reads)."""
             stmt, target = block[j], targets[j]
             if target is not None:
-                if target == name:
+                if target == name or target in negated:
                     return False
                 if reads[j] is None:
                     reads[j] = names_read(stmt)
                 return name not in reads[j]
             if type(stmt) in _LOOPS_AND_BRANCHES:
-                return not mentions(stmt, name)
+                return not mentions(stmt, name) and not any(mentions(stmt, n) for n in negated)
             return is_comment(stmt)
 
         k = 0
         while k < len(block):
             stmt = block[k]
             name = targets[k]
-            if name is not None and _is_zero(stmt.value):
+            negated = _negated(stmt.value) if name is not None and in_loop else None
+            if name is not None and (negated is not None or _is_zero(stmt.value)):
+                negated = () if negated is None else names_read(negated)
                 j = k + 1
-                while j < len(block) and passes(j, name):
+                while j < len(block) and passes(j, name, negated):
                     j += 1
                 if j < len(block) and targets[j] == name:
                     addend = _accumulated(block[j].value, name)
+                    if addend is not None and _negated(stmt.value) is not None:
+                        addend = None if not isinstance(block[j].value, gast.BinOp) else \
+                            gast.BinOp(left=addend, op=gast.Sub(), right=stmt.value.operand)
                     if addend is not None:
                         block[j].value = addend
                         reads[j] = None
@@ -178,6 +206,13 @@ def fold_zero_accumulate(tree):
 
 
 _LOOPS_AND_BRANCHES = (gast.If, gast.For, gast.While)
+
+
+def _negated(value):
+    """`y` if `value` is `-y`, else None."""
+    if isinstance(value, gast.UnaryOp) and isinstance(value.op, gast.USub):
+        return value.operand
+    return None
 
 
 def _mentioned(node):
@@ -381,13 +416,19 @@ def eliminate_dead_stores(tree):
 
 
 def propagate_copies(tree):
-    """`a = b` with a and b assigned once: later reads of a read b, the copy goes.
+    """`a = b` with a assigned once: later reads of a read b, the copy goes, when every read
+    of a follows the copy in its block and b does not change before the last of them.
 
         vbar_3 = vbar_5                 vbar_m1 = vbar_5 * v_0
         vbar_m1 = vbar_3 * v_0    ->
 
-    Only when every read of a follows the copy in its block and b is not assigned there;
-    the inputs' bindings (`v_m1 = x1`) stay, they name the trace.
+        vbar_71 = vbar_2                v_2 = _stack.pop()
+        v_2 = _stack.pop()        ->    vbar_69 = vbar_2 * v_64
+        vbar_2 = vbar_71
+        vbar_69 = vbar_71 * v_64
+
+    `b = a` in between gives b the value it has (it goes too). The inputs' bindings
+    (`v_m1 = x1`) stay, they name the trace.
     """
     blocks = list(_blocks(tree))
     copies = [stmt for block in blocks for stmt in block
@@ -406,36 +447,71 @@ def propagate_copies(tree):
             if a is None or not isinstance(stmt.value, gast.Name) or a in params:
                 continue
             b = stmt.value.id
-            if b in params or len(stores.get(a, ())) != 1 or len(stores.get(b, ())) > 1:
+            if b in params or b == a or len(stores.get(a, ())) != 1:
                 continue
-            where = id(block)
-            if all(_after(chain, where, k) for chain, _ in loads.get(a, ())) and \
-                    not any(_after(chain, where, k) for chain in stores.get(b, ())):
-                for chain, node in loads.pop(a, ()):
-                    node.id = b
-                    loads.setdefault(b, []).append((chain, node))
-                del block[k]
-                changed = True
+            if len(stores.get(b, ())) > 1 and any(
+                    isinstance(chain[-1][2], gast.Return) for chain, _ in loads.get(a, ())):
+                continue    # `vbar_m1 = vbar_2; return vbar_m1`: the result keeps its name
+            reads = _statements_holding(loads.get(a, ()), block)
+            if not reads or any(j <= k for j in reads):
+                continue        # (a copy nothing reads is dead code's)
+            last = max(reads)
+            if any(_sets(block[j], b, a) for j in range(k + 1, last)) or (
+                    type(block[last]) in _COMPOUND and b in _stored(block[last])):
+                continue
+            for chain, node in loads.pop(a, ()):
+                node.id = b
+                loads.setdefault(b, []).append((chain, node))
+            block[k + 1:last + 1] = [s for s in block[k + 1:last + 1] if not _is_self_copy(s)]
+            del block[k]
+            changed = True
     return tree, changed
 
 
+def _statements_holding(sites, block):
+    """The positions in `block` of the statements that hold the names at `sites` (from
+    `_name_index`), or None if one is outside `block`."""
+    where = id(block)
+    holders = set()
+    for chain, _ in sites:
+        stmt = next((s for b, _, s in chain if b == where), None)
+        if stmt is None:
+            return None
+        holders.add(id(stmt))
+    return [j for j, s in enumerate(block) if id(s) in holders]
+
+
+def _sets(stmt, b, a):
+    """Whether `stmt` changes b; `b = a` does not, while a still holds b's value."""
+    if _assigned_name(stmt) == b and isinstance(stmt.value, gast.Name) and stmt.value.id == a:
+        return False
+    return b in _stored(stmt)
+
+
+def _is_self_copy(stmt):
+    name = _assigned_name(stmt)
+    return name is not None and isinstance(stmt.value, gast.Name) and stmt.value.id == name
+
+
 def _after(chain, block, k):
-    """Whether a name at `chain` (its (block, index) ancestors) comes after block[k]."""
-    return any(b == block and j > k for b, j in chain)
+    """Whether a name at `chain` (its (block, index, statement) ancestors) comes after
+    block[k]."""
+    return any(b == block and j > k for b, j, _ in chain)
 
 
-def _name_index(tree, names):
+def _name_index(tree, names=None):
     """name -> [(chain, Name node)] for loads, name -> [chain] for stores, for the names in
-    `names`; a chain is the (block id, index) of every statement that contains the name."""
+    `names` (all when None); a chain is the (block id, index, statement) of every statement
+    that contains the name, outermost first."""
     loads, stores = {}, {}
 
     def visit(block, chain):
         where = id(block)
         for idx, stmt in enumerate(block):
-            here = chain + ((where, idx),)
+            here = chain + ((where, idx, stmt),)
             compound = isinstance(stmt, (gast.If, gast.For, gast.While))
             for node in name_nodes(_header(stmt) if compound else stmt):
-                if node.id in names:
+                if names is None or node.id in names:
                     if type(node.ctx) is gast.Load:
                         loads.setdefault(node.id, []).append((here, node))
                     else:
@@ -652,5 +728,92 @@ def _broadcast_anyway(node, name, same):
     return "fail" if "seed" in parts or "fail" in parts else "other"
 
 
+def absorb_negations(tree):
+    """A negated value whose uses can all take the sign: the minus goes, and each use flips,
+    `x + t` becoming `x - t` and `-t` becoming `t` (every step exact in floating point).
+
+        vbar_11 = -vbar_8                       vbar_11 = vbar_8
+        vbar_10 = vbar_11 * v_2             ->  vbar_10 = -(vbar_11 * v_2)
+        vbar_2 = vbar_2 + vbar_11 * v_10        vbar_2 = vbar_2 - vbar_11 * v_10
+
+    The sign travels through factors of products and quotients only. At most one use may
+    need a minus of its own (then the minus moves on, later in the block, as vbar_10's does
+    on the next round): the count of negations never grows. Only for names assigned once,
+    read only after their assignment in its block, once per statement; and only in loops,
+    where the operation saved counts once per iteration: straight-line code keeps the
+    textbook adjoints (`vbar_4 = -vbar_5` for `v_5 = v_3 - v_4`).
+    """
+    loads, stores = _name_index(tree)
+    changed = False
+    for block in _loop_blocks(tree):
+        for k, stmt in enumerate(block):
+            name = _assigned_name(stmt)
+            if name is None or len(stores[name]) != 1 or not _has_negation(stmt.value):
+                continue
+            users = [chain[-1][2] for chain, _ in loads.get(name, ())]
+            sites = [_sign_site(user, name) if _after(chain, id(block), k) else None
+                     for user, (chain, _) in zip(users, loads.get(name, ()))]
+            if not sites or None in sites or sites.count("wrap") > 1 or \
+                    len({id(user) for user in users}) != len(sites):
+                continue
+            stmt.value = _drop_negation(stmt.value)
+            for user, site in zip(users, sites):
+                if site == "accumulate":
+                    user.value.op = gast.Sub() if isinstance(user.value.op, gast.Add) \
+                        else gast.Add()
+                elif site == "cancel":
+                    user.value = _drop_negation(user.value)
+                else:
+                    user.value = gast.UnaryOp(op=gast.USub(), operand=user.value)
+            changed = True
+    return tree, changed
+
+
+def _has_negation(expr):
+    """Whether a unary minus is on `expr`'s sign chain: its root, or a factor of a product or
+    quotient on the chain."""
+    if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, gast.USub):
+        return True
+    return isinstance(expr, gast.BinOp) and isinstance(expr.op, (gast.Mult, gast.Div)) \
+        and (_has_negation(expr.left) or _has_negation(expr.right))
+
+
+def _drop_negation(expr):
+    """`expr` with the first unary minus of its sign chain removed (see `_has_negation`)."""
+    if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, gast.USub):
+        return expr.operand
+    if _has_negation(expr.left):
+        expr.left = _drop_negation(expr.left)
+    else:
+        expr.right = _drop_negation(expr.right)
+    return expr
+
+
+def _on_sign_chain(expr, name):
+    if isinstance(expr, gast.Name):
+        return expr.id == name
+    if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, gast.USub):
+        return _on_sign_chain(expr.operand, name)
+    return isinstance(expr, gast.BinOp) and isinstance(expr.op, (gast.Mult, gast.Div)) \
+        and (_on_sign_chain(expr.left, name) or _on_sign_chain(expr.right, name))
+
+
+def _sign_site(stmt, name):
+    """How the assignment `stmt` takes a flipped sign of `name` (read once in it): it
+    "accumulate"s (`x = x + t` -> `x = x - t`), can "cancel" a minus of its own, or needs
+    to "wrap" its value in one; None where the sign cannot reach the result."""
+    target = _assigned_name(stmt)
+    if target is None:
+        return None
+    value = stmt.value
+    if isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Sub)) \
+            and isinstance(value.left, gast.Name) and value.left.id == target:
+        return "accumulate" if _on_sign_chain(value.right, name) else None
+    if not _on_sign_chain(value, name):
+        return None
+    return "cancel" if _has_negation(value) else "wrap"
+
+
 PASSES = (fold_zero_accumulate, fold_identities, propagate_copies, eliminate_dead_code,
-          eliminate_dead_stores, batch_outer_products, keep_sum_adjoints_scalar)
+          eliminate_dead_stores, batch_outer_products, keep_sum_adjoints_scalar,
+          absorb_negations)

@@ -76,7 +76,17 @@ def run_pass(step, src):
     (passes.propagate_copies, "vbar_3 = vbar_5\nvbar_m1 = vbar_3 * v_0\nreturn vbar_m1",
      "vbar_m1 = vbar_5 * v_0\nreturn vbar_m1"),
     (passes.propagate_copies, "b = x * 2\nfor i in range(3):\n    c = a\n    b = b + c\n"
-     "    a = b\nreturn a", None),
+     "    a = b\nreturn a", "b = x * 2\nfor i in range(3):\n    b = b + a\n    a = b\nreturn a"),
+    (passes.propagate_copies, "for i in range(3):\n    c = a\n    a = a + 1\n    b = b + c\n"
+     "return b", None),
+    (passes.propagate_copies, "c = a\nfor i in range(3):\n    b = b + c\n    a = a + 1\n"
+     "return b", None),
+    (passes.propagate_copies, "c = a\nfor i in range(3):\n    b = b + c\na = a + 1\n"
+     "return b", "for i in range(3):\n    b = b + a\na = a + 1\nreturn b"),
+    (passes.propagate_copies, "vbar_71 = vbar_2\nv_2 = _stack.pop()\nvbar_2 = vbar_71\n"
+     "vbar_69 = vbar_71 * v_64\nreturn vbar_69",
+     "v_2 = _stack.pop()\nvbar_69 = vbar_2 * v_64\nreturn vbar_69"),
+    (passes.propagate_copies, "vbar_m1 = vbar_2\nvbar_2 = vbar_2 * 2\nreturn vbar_m1, vbar_2", None),
     (passes.eliminate_dead_code, "a = np.sin(x)\nb = a * 2\nc = x + 1\nreturn c",
      "c = x + 1\nreturn c"),
     (passes.eliminate_dead_code, "a = _stack.pop()\nreturn x", None),
@@ -114,6 +124,29 @@ def run_pass(step, src):
     (passes.batch_outer_products,
      "for i in reversed(range(n)):\n    vbar_W = vbar_W + matmul_adjoint_x(g, W, h)\n"
      "    h.pop()\nreturn vbar_W", None),
+    # in loops, minus signs move to where they cost nothing; straight-line code keeps them
+    (passes.fold_zero_accumulate,
+     "for i in range(n):\n    a = -b\n    c = _stack.pop()\n    a = a + d * c\nreturn a",
+     "for i in range(n):\n    c = _stack.pop()\n    a = d * c - b\nreturn a"),
+    (passes.fold_zero_accumulate,
+     "for i in range(n):\n    a = -b\n    b = _stack.pop()\n    a = a + d\nreturn a", None),
+    (passes.fold_zero_accumulate, "a = -b\nc = _stack.pop()\na = a + d * c\nreturn a", None),
+    (passes.absorb_negations,
+     "for i in range(n):\n    v = -g\n    w = v * y\n    x = x + v * z\n    u = u + w * q\n"
+     "return x, u",
+     "for i in range(n):\n    v = g\n    w = v * y\n    x = x - v * z\n    u = u - w * q\n"
+     "return x, u"),
+    (passes.absorb_negations,
+     "for i in range(n):\n    v = -g * y / z\n    w = v * q\n    u = -w\nreturn u",
+     "for i in range(n):\n    v = g * y / z\n    w = v * q\n    u = w\nreturn u"),
+    # two uses that need a minus of their own, a use in a sum, a use before, straight-line
+    (passes.absorb_negations,
+     "for i in range(n):\n    v = -g\n    w = v * y\n    u = v * z\nreturn u, w", None),
+    (passes.absorb_negations,
+     "for i in range(n):\n    v = -g\n    w = (v + y) * z\nreturn w", None),
+    (passes.absorb_negations,
+     "for i in range(n):\n    w = w + v * z\n    v = -g\nreturn w", None),
+    (passes.absorb_negations, "v = -g\nx = x + v * z\nreturn x", None),
     (passes.keep_sum_adjoints_scalar,
      "v_3 = v_2 * v_2\nvbar_3 = spread(vbar_4, v_3, None, False)\n"
      "vbar_2 = 2.0 * unbroadcast(vbar_3 * v_2, v_2)\nreturn vbar_2",
