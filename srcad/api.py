@@ -23,6 +23,7 @@ from .errors import (Location, NonScalarOutputError, SourceError, SrcadError,
 from .jumps import structure_jumps
 from .normalise import normalise
 from .optimize import optimize, release_arrays
+from .tapes import replay_loops_from_tapes
 from .forward import differentiate as forward_differentiate
 from .forward import dot
 from .reverse import bar, differentiate
@@ -143,7 +144,7 @@ def _generate(ir, wrt, kinds, with_value, mode, optimized, derive_callee, callee
     else:
         tree = forward_differentiate(ir, wrt, kinds, derive_callee)
     if optimized:
-        tree = release_arrays(optimize(tree), arrays)
+        tree = release_arrays(replay_loops_from_tapes(optimize(tree)), arrays)
     source = to_source(tree)
     return tree.name, source, _closure(tree, ir, callees)
 

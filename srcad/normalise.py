@@ -92,7 +92,7 @@ _UNSUPPORTED_EXPRS = {
 
 _MUTATING_METHODS = {"append", "pop"}
 # names that generated code makes up itself
-_GENERATED = re.compile(r"^(v|vbar|vdot)_m?\d+$|^_stack$|^_(iterations|grads|terms)\d+$|"
+_GENERATED = re.compile(r"^(v|vbar|vdot)_m?\d+$|^_stack$|^_(iterations|grads|terms|tape)\d+$|"
                         r"^(grad|jvp)_|^_$")
 _VIEW_METHODS = {"reshape", "ravel", "transpose", "swapaxes", "squeeze", "view", "diagonal"}
 

@@ -24,6 +24,7 @@ from .analysis import Facts, callee_derivative, joins_sequences, walk_block
 from .errors import UnsupportedError
 
 STACK = "_stack"
+UNBOUND = "names the reverse sweep reads, bound on every path"   # comment on their binding
 
 
 def bar(name):
@@ -218,7 +219,7 @@ class Reverse:
         maybe_unbound = (self.saved - first - self.grouped) | (self.needs_init - top)
         unbound = self._ordered(maybe_unbound - set(ir.inputs))
         if unbound:
-            body.append(T.comment("names the reverse sweep reads, bound on every path"))
+            body.append(T.comment(UNBOUND))
             body.append(gast.Assign(targets=[T.name(n, store=True) for n in unbound],
                                     value=T.constant(None), type_comment=None))
         if self.uses_stack:
