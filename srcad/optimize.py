@@ -4,6 +4,7 @@
 - `fold_zero_accumulate`: `vbar_3 = 0.0` then `vbar_3 = vbar_3 + e` -> `vbar_3 = e`
 - `fold_identities`: `e * 1.0`, `e + 0.0`, `-(-e)` -> `e`, `a + -b` -> `a - b`
 - `absorb_negations`: `a = -b` whose uses can take the sign: `x + a * c` -> `x - b * c`
+- `reuse_common_values`: `a = x * y; ...; b = x * y` -> `b = a` (loop bodies)
 - `propagate_copies`: `a = b; ... a ...` -> `... b ...` (a, b assigned once)
 - `eliminate_dead_code`: drop pure assignments whose names are never read
 - `eliminate_dead_stores`: drop top-level assignments that no later statement reads
@@ -814,6 +815,56 @@ def _sign_site(stmt, name):
     return "cancel" if _has_negation(value) else "wrap"
 
 
+def reuse_common_values(tree):
+    """In a loop body, an operation already computed from the same operands, which have not
+    changed since, is not computed again: `b = x * y` becomes `b = a` after `a = x * y`.
+
+        v_17 = 0.5 * v_5                v_17 = 0.5 * v_5
+        ...                       ->    ...
+        v_20 = 0.5 * v_5                v_20 = v_17
+
+    The copy then goes in `propagate_copies`. Operations of names and numbers only, none
+    of a name changed in place (`x[i] = ...` would change `x * y`).
+    """
+    changed = False
+    in_place = None
+    for block in _loop_blocks(tree):
+        known = {}                      # gast.dump of an operation -> the name that holds it
+        for stmt in block:
+            name = _assigned_name(stmt)
+            key = None
+            if name is not None and _is_operation(stmt.value):
+                if in_place is None:
+                    in_place = _changed_in_place(tree)
+                operands = names_read(stmt.value)
+                if not operands & in_place and name not in operands:
+                    key = gast.dump(stmt.value)
+                    if known.get(key, (name,))[0] != name:
+                        stmt.value = gast.Name(id=known[key][0], ctx=gast.Load(),
+                                               annotation=None, type_comment=None)
+                        changed = True
+                        key = None
+            if not is_comment(stmt):
+                stored = _stored(stmt)
+                known = {k: held for k, held in known.items()
+                         if held[0] not in stored and not held[1] & stored}
+            if key is not None:
+                known[key] = (name, operands)
+    return tree, changed
+
+
+def _is_operation(value):
+    """An arithmetic operation of names and numbers, at least one name."""
+    if isinstance(value, gast.BinOp):
+        parts = (value.left, value.right)
+    elif isinstance(value, gast.UnaryOp):
+        parts = (value.operand,)
+    else:
+        return False
+    return all(isinstance(p, gast.Name) or _is_number(p) for p in parts) \
+        and any(isinstance(p, gast.Name) for p in parts)
+
+
 PASSES = (fold_zero_accumulate, fold_identities, propagate_copies, eliminate_dead_code,
           eliminate_dead_stores, batch_outer_products, keep_sum_adjoints_scalar,
-          absorb_negations)
+          absorb_negations, reuse_common_values)

@@ -147,6 +147,21 @@ def run_pass(step, src):
     (passes.absorb_negations,
      "for i in range(n):\n    w = w + v * z\n    v = -g\nreturn w", None),
     (passes.absorb_negations, "v = -g\nx = x + v * z\nreturn x", None),
+    (passes.reuse_common_values,
+     "for i in range(n):\n    a = 0.5 * h\n    b = a * x\n    c = 0.5 * h\nreturn b, c",
+     "for i in range(n):\n    a = 0.5 * h\n    b = a * x\n    c = a\nreturn b, c"),
+    # the operand or the holder changes in between, straight-line code, an element written
+    (passes.reuse_common_values,
+     "for i in range(n):\n    a = 0.5 * h\n    h = _stack.pop()\n    c = 0.5 * h\nreturn a, c",
+     None),
+    (passes.reuse_common_values,
+     "for i in range(n):\n    a = 0.5 * h\n    a = a + 1\n    c = 0.5 * h\nreturn a, c", None),
+    (passes.reuse_common_values,
+     "for i in range(n):\n    a = 0.5 * h\n    if x:\n        h = 2\n    c = 0.5 * h\n"
+     "return a, c", None),
+    (passes.reuse_common_values, "a = 0.5 * h\nc = 0.5 * h\nreturn a, c", None),
+    (passes.reuse_common_values,
+     "for i in range(n):\n    a = 2 * h\n    h[0] = 1.0\n    c = 2 * h\nreturn a, c", None),
     (passes.keep_sum_adjoints_scalar,
      "v_3 = v_2 * v_2\nvbar_3 = spread(vbar_4, v_3, None, False)\n"
      "vbar_2 = 2.0 * unbroadcast(vbar_3 * v_2, v_2)\nreturn vbar_2",
