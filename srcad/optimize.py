@@ -3,7 +3,7 @@
 
 - `fold_zero_accumulate`: `vbar_3 = 0.0` then `vbar_3 = vbar_3 + e` -> `vbar_3 = e`
 - `fold_identities`: `e * 1.0`, `e + 0.0`, `-(-e)` -> `e`, `a + -b` -> `a - b`
-- `absorb_negations`: `a = -b` whose uses can take the sign: `x + a * c` -> `x - b * c`
+- `absorb_negations`: `a = -b; x = x + a * c` -> `x = x - b * c` (loop bodies)
 - `reuse_common_values`: `a = x * y; ...; b = x * y` -> `b = a` (loop bodies)
 - `propagate_copies`: `a = b; ... a ...` -> `... b ...` (a, b assigned once)
 - `eliminate_dead_code`: drop pure assignments whose names are never read
@@ -730,42 +730,58 @@ def _broadcast_anyway(node, name, same):
 
 
 def absorb_negations(tree):
-    """A negated value whose uses can all take the sign: the minus goes, and each use flips,
-    `x + t` becoming `x - t` and `-t` becoming `t` (every step exact in floating point).
+    """`a = -b` whose reads can all take the sign: they read b, each flipping its statement,
+    `x + t` becoming `x - t` and `-t` becoming `t` (every step exact in floating point), and
+    the negation goes.
 
-        vbar_11 = -vbar_8                       vbar_11 = vbar_8
-        vbar_10 = vbar_11 * v_2             ->  vbar_10 = -(vbar_11 * v_2)
-        vbar_2 = vbar_2 + vbar_11 * v_10        vbar_2 = vbar_2 - vbar_11 * v_10
+        vbar_15 = -vbar_12                      vbar_2 = vbar_2 - vbar_12 * v_m2
+        vbar_2 = vbar_2 + vbar_15 * v_m2    ->
 
-    The sign travels through factors of products and quotients only. At most one use may
-    need a minus of its own (then the minus moves on, later in the block, as vbar_10's does
-    on the next round): the count of negations never grows. Only for names assigned once,
-    read only after their assignment in its block, once per statement; and only in loops,
-    where the operation saved counts once per iteration: straight-line code keeps the
-    textbook adjoints (`vbar_4 = -vbar_5` for `v_5 = v_3 - v_4`).
+        vbar_43 = -vbar_40                      vbar_33 = -(vbar_40 * v_m2)
+        vbar_33 = vbar_43 * v_m2            ->  vbar_33 = vbar_33 + vbar_42 * v_41
+        vbar_33 = vbar_33 + vbar_42 * v_41      (then `fold_zero_accumulate`:
+                                                 vbar_33 = vbar_42 * v_41 - vbar_40 * v_m2)
+
+    The sign travels through factors of products and quotients only. At most one read may
+    need a minus of its own, so the count of negations never grows, and no name is left
+    holding the opposite of what it names. Only for `a` assigned once and read only after,
+    in its block, once per statement, with b unchanged until then; and only in loops, where
+    the operation saved counts once per iteration: straight-line code keeps the textbook
+    adjoints (`vbar_4 = -vbar_5` for `v_5 = v_3 - v_4`).
     """
     loads, stores = _name_index(tree)
     changed = False
     for block in _loop_blocks(tree):
-        for k, stmt in enumerate(block):
+        for k in range(len(block) - 1, -1, -1):   # last first: earlier positions stay valid
+            stmt = block[k]
             name = _assigned_name(stmt)
-            if name is None or len(stores[name]) != 1 or not _has_negation(stmt.value):
+            negated = _negated(stmt.value) if name is not None else None
+            if not isinstance(negated, gast.Name) or len(stores[name]) != 1:
                 continue
-            users = [chain[-1][2] for chain, _ in loads.get(name, ())]
-            sites = [_sign_site(user, name) if _after(chain, id(block), k) else None
-                     for user, (chain, _) in zip(users, loads.get(name, ()))]
-            if not sites or None in sites or sites.count("wrap") > 1 or \
-                    len({id(user) for user in users}) != len(sites):
+            b = negated.id
+            sites = loads.get(name, ())
+            users = [chain[-1][2] for chain, _ in sites]
+            kinds = [_sign_site(user, name) for user in users]
+            reads = _statements_holding(sites, block)
+            if not reads or min(reads) <= k or None in kinds or kinds.count("wrap") > 1 \
+                    or len({id(user) for user in users}) != len(users) or b == name:
                 continue
-            stmt.value = _drop_negation(stmt.value)
-            for user, site in zip(users, sites):
-                if site == "accumulate":
+            last = max(reads)
+            if any(b in _stored(block[j]) for j in range(k + 1, last)) or (
+                    type(block[last]) in _COMPOUND and b in _stored(block[last])):
+                continue
+            for user, kind in zip(users, kinds):
+                if kind == "accumulate":
                     user.value.op = gast.Sub() if isinstance(user.value.op, gast.Add) \
                         else gast.Add()
-                elif site == "cancel":
+                elif kind == "cancel":
                     user.value = _drop_negation(user.value)
                 else:
                     user.value = gast.UnaryOp(op=gast.USub(), operand=user.value)
+            for chain, node in loads.pop(name):
+                node.id = b
+                loads.setdefault(b, []).append((chain, node))
+            del block[k]
             changed = True
     return tree, changed
 

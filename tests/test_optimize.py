@@ -134,11 +134,15 @@ def run_pass(step, src):
     (passes.absorb_negations,
      "for i in range(n):\n    v = -g\n    w = v * y\n    x = x + v * z\n    u = u + w * q\n"
      "return x, u",
-     "for i in range(n):\n    v = g\n    w = v * y\n    x = x - v * z\n    u = u - w * q\n"
-     "return x, u"),
+     "for i in range(n):\n    w = -(g * y)\n    x = x - g * z\n    u = u + w * q\nreturn x, u"),
     (passes.absorb_negations,
-     "for i in range(n):\n    v = -g * y / z\n    w = v * q\n    u = -w\nreturn u",
-     "for i in range(n):\n    v = g * y / z\n    w = v * q\n    u = w\nreturn u"),
+     "for i in range(n):\n    v = -g\n    w = -v * q / z\n    x = x - v\nreturn w, x",
+     "for i in range(n):\n    w = g * q / z\n    x = x + g\nreturn w, x"),
+    # g changes before a read; a value that is not a plain negated name stays
+    (passes.absorb_negations,
+     "for i in range(n):\n    v = -g\n    g = _stack.pop()\n    x = x + v * z\nreturn x", None),
+    (passes.absorb_negations,
+     "for i in range(n):\n    v = -g * y\n    x = x + v * z\nreturn x", None),
     # two uses that need a minus of their own, a use in a sum, a use before, straight-line
     (passes.absorb_negations,
      "for i in range(n):\n    v = -g\n    w = v * y\n    u = v * z\nreturn u, w", None),
