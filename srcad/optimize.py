@@ -33,6 +33,8 @@ def optimize(tree):
             tree, did = step(tree)
             changed |= did
     for block in _blocks(tree):
+        if any(not isinstance(s, gast.Pass) and not is_comment(s) for s in block):
+            block[:] = [s for s in block if not isinstance(s, gast.Pass)]   # `pass` + more
         for stmt in block:
             if isinstance(stmt, (gast.If, gast.For, gast.While)) and not stmt.body:
                 stmt.body.append(gast.Pass())
