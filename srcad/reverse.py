@@ -88,6 +88,7 @@ class Reverse:
         self.grouped = set()
         self.if_traced = {}               # id(if) -> whether the forward sweep records it
         self.loop_counted = {}            # id(loop) -> the name of its iteration counter
+        self.counted_in = {}              # id(if) -> the counter of the loop it exits
         self._assigns = {}
 
     # ----- facts -----
@@ -191,6 +192,7 @@ class Reverse:
     def _reverse_sweep(self):
         self.if_traced.clear()
         self.loop_counted.clear()
+        self.counted_in.clear()
         self.assigned = set()
         self.temp = 0
         self.uses_stack = False
@@ -286,6 +288,9 @@ class Reverse:
     def _forward_if(self, stmt):
         body = self._forward_block(stmt.body)
         orelse = self._forward_block(stmt.orelse)
+        counter = self.counted_in.get(id(stmt))
+        if counter is not None:         # the test of a while loop: count passes through body
+            body = T.quote(f"{counter} = {counter} + 1") + body
         if self.if_traced.get(id(stmt)):
             _before_jumps(body, self._push(T.constant(True)))
             orelse = orelse or []
@@ -297,7 +302,9 @@ class Reverse:
         counter = self.loop_counted.get(id(stmt))
         if counter is None:
             return [T.shell(stmt, body=body, orelse=[])]
-        new = T.shell(stmt, body=T.quote(f"{counter} = {counter} + 1") + body, orelse=[])
+        if counter not in self.counted_in.values():
+            body = T.quote(f"{counter} = {counter} + 1") + body
+        new = T.shell(stmt, body=body, orelse=[])
         return T.quote(f"{counter} = 0") + [new, self._push(T.name(counter))]
 
     # ----- reverse sweep -----
@@ -395,6 +402,15 @@ class Reverse:
             return []
         counter = self._counter()
         self.loop_counted[id(stmt)] = counter
+        exit_test = _exit_test(stmt.body, body)
+        if exit_test is not None:
+            # `while c:` became `while True: ...; if c: <body> else: break`. Count the passes
+            # through <body> instead of the loop's turns: then every counted turn took the
+            # branch, and no branch needs recording.
+            test, reverse_if = exit_test
+            del self.if_traced[id(test)]
+            self.counted_in[id(test)] = counter
+            body = reverse_if.body
         return [gast.For(target=T.name("_", store=True), iter=T.call("range", [self._pop()]),
                          body=body, orelse=[], type_comment=None)]
 
@@ -612,6 +628,24 @@ def _breaks(block):
         if isinstance(stmt, gast.If) and (_breaks(stmt.body) or _breaks(stmt.orelse)):
             return True
     return False
+
+
+def _exit_test(block, reverse):
+    """`(if, its reverse)` when the loop body `block` ends in `if c: <body> else: break`,
+    <body> cannot jump, and the body's `reverse` is that if's alone (the statements that
+    compute c need no adjoint and restore nothing)."""
+    code = [s for s in block if not T.is_comment(s)]
+    back = [s for s in reverse if not T.is_comment(s)]
+    if not code or len(back) != 1 or not isinstance(code[-1], gast.If) \
+            or not isinstance(back[0], gast.If) or back[0].orelse:
+        return None
+    test = code[-1]
+    orelse = [s for s in test.orelse if not T.is_comment(s)]
+    if len(orelse) != 1 or not isinstance(orelse[0], gast.Break) or any(
+            isinstance(n, (gast.Break, gast.Continue, gast.Return))
+            for s in test.body for n in gast.walk(s)):
+        return None
+    return test, back[0]
 
 
 def _packed(names, store=False):

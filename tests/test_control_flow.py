@@ -532,3 +532,33 @@ def test_block_local_values_are_pushed_as_one_tuple():
 def test_block_local_values_of_an_outer_loop_around_an_inner_one():
     full_check(outer_inner, (0.3,), wrt=0)
     full_check(outer_inner, (-1.1,), wrt=0)
+
+
+def grow(x, y):
+    while x < 10.0:
+        x = x * 1.5 + y
+    return x * y
+
+
+def grow_with_break(x, y):
+    while x < 10.0:
+        x = x * 1.5 + y
+        if x > 8.0:
+            break
+    return x * y
+
+
+def test_while_loop_counts_its_passes_without_branch_flags():
+    """`while c:` runs its reverse body once per counted pass: no True/False per turn."""
+    df = srcad.grad(grow, wrt=(0, 1))
+    df(1.0, 0.5)
+    assert "_stack.append(True)" not in df.source and "if _stack.pop()" not in df.source
+    fd_check(grow, [1.0, 0.5], wrt=(0, 1))
+    fd_check(grow, [11.0, 0.5], wrt=(0, 1))     # no pass at all
+
+
+def test_while_loop_with_break_records_its_branches():
+    df = srcad.grad(grow_with_break, wrt=(0, 1))
+    df(1.0, 0.5)
+    assert "if _stack.pop()" in df.source
+    fd_check(grow_with_break, [1.0, 0.5], wrt=(0, 1))
