@@ -294,6 +294,8 @@ class Normaliser:
                 other = b if name == a else a
                 if self._rebound_between(name, made, write):
                     continue          # `t = y; t = 0.5 * t; t[i] = v` writes a new array
+                if self._fresh_before(name, write, made):
+                    continue          # `t = np.sin(x); t[i] = v; t = x` in a loop: ditto
                 loops = [loop for loop in write_loops if loop in alias_loops]
                 if loops and self._fresh_each_iteration(loops[-1], name, write, made):
                     # a new `name` every iteration: only a write after the alias matters
@@ -312,9 +314,8 @@ class Normaliser:
                     hint=f"make the copy explicit where '{a}' gets its value from "
                          f"'{b}' (add .copy()), and read '{a}' afterwards")
 
-    def _rebound_between(self, name, first, last):
-        """Whether, in the block holding both statements, `name` gets a new object between
-        `first` and `last`."""
+    def _statement_blocks(self):
+        """id(statement) -> (the block holding it, its index there), for the user's code."""
         blocks = self.__dict__.get("_blocks")
         if blocks is None:
             blocks = self._blocks = {}
@@ -324,6 +325,12 @@ class Normaliser:
                     if isinstance(block, list):
                         for k, stmt in enumerate(block):
                             blocks[id(stmt)] = (block, k)
+        return blocks
+
+    def _rebound_between(self, name, first, last):
+        """Whether, in the block holding both statements, `name` gets a new object between
+        `first` and `last`."""
+        blocks = self._statement_blocks()
         if id(first) not in blocks or id(last) not in blocks:
             return False
         (block, i), (other, j) = blocks[id(first)], blocks[id(last)]
@@ -331,6 +338,24 @@ class Normaliser:
             isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
             and isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id == name
             and self.alias_root(stmt.value) is None for stmt in block[i + 1:j])
+
+    def _fresh_before(self, name, write, made):
+        """Whether the last binding of `name` before `write`, in the block holding `write`,
+        is a new object, with the alias `made` not between the two: then `write` changes
+        that new object, whatever `name` shared before (in an earlier iteration, say)."""
+        blocks = self._statement_blocks()
+        if id(write) not in blocks:
+            return False
+        block, k = blocks[id(write)]
+        for stmt in reversed(block[:k]):
+            if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+                    and isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id == name:
+                return self.alias_root(stmt.value) is None and not (
+                    _position(stmt) < _position(made) < _position(write))
+            if name in {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)
+                        and isinstance(n.ctx, gast.Store)}:
+                return False          # bound some other way (a loop, a tuple target)
+        return False
 
     def _fresh_each_iteration(self, loop, name, *stmts):
         """Whether `loop`'s body binds `name` to a new object (not an alias) before `stmts`."""

@@ -26,6 +26,24 @@ REGRESSIONS = {
                     t2[-3] = np.sum(x)
             return np.sum(np.sin(x)) + y
         """, [(3,), ()], (0, 1)),
+    # t2 gets a new array right before the write in every iteration; the alias `t2 = x`
+    # made after it cannot reach the write (it was refused as a write through an alias).
+    "fresh_before_write_in_loop": ("""
+        import numpy as np
+
+        def f(x):
+            v_1 = x
+            x = x + x
+            x = x + x
+            j1 = 0
+            while j1 < 1:
+                j1 = j1 + 1
+                if np.sum(x) > 0.5:
+                    t2 = np.sin(x)
+                    t2[-3] = np.sum(x)
+                    t2 = x
+            return np.sum(x)
+        """, [(3,)], (0,)),
     # `t3 = y` then `t3 = 0.5 * t3 + i` makes t3 a new array: writing into it does
     # not reach y (it was refused as a write through an alias).
     "rebound_before_write": ("""
