@@ -55,6 +55,11 @@ def release_arrays(tree, names):
         return tree
     body = tree.body
     params = {a.id for a in tree.args.args + tree.args.kwonlyargs}
+    # a name whose only value is an argument's (`vbar_3 = vbar_4`): deleting it frees nothing
+    stores = collections.Counter(n.id for n in name_nodes(body) if type(n.ctx) is gast.Store)
+    names = set(names) - {_assigned_name(s) for s in body if isinstance(s, gast.Assign)
+                          and isinstance(s.value, gast.Name) and s.value.id in params
+                          and stores[_assigned_name(s)] == 1}
     last, bound = {}, {}
     for k, stmt in enumerate(body):
         if is_comment(stmt):
