@@ -40,7 +40,11 @@ def _from_ast(node):
     """The gast node `gast.ast_to_gast` makes of ast `node` (fields and positions)."""
     kind = type(node)
     if kind is ast.Name:
-        new = gast.Name(node.id, _GAST_CONTEXTS[type(node.ctx)](), None, None)
+        new = _new(gast.Name)
+        new.id = node.id
+        new.ctx = _GAST_CONTEXTS[type(node.ctx)]()
+        new.annotation = None
+        new.type_comment = None
     elif kind is ast.arg:
         new = gast.Name(node.arg, gast.Param(), _convert(node.annotation), node.type_comment)
     elif kind is ast.ExceptHandler and node.name:
@@ -51,12 +55,17 @@ def _from_ast(node):
         if cls is None:
             return None
         new = cls.__new__(cls)   # gast's __init__ would only set what follows
+        state = new.__dict__
+        state.update(node.__dict__)     # the parser's fields and positions
         for field in kind._fields:
-            value = getattr(node, field, _MISSING)
-            if value is not _MISSING:
-                setattr(new, field, _convert(value))
+            value = state[field] if field in state else getattr(node, field, _MISSING)
+            if type(value) is list or isinstance(value, ast.AST):
+                state[field] = _convert(value)
+            elif value is not _MISSING:
+                state[field] = value
         if kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
             new.type_params = []
+        return new
     known = node.__dict__
     for attr in kind._attributes:
         if attr in known:
@@ -142,47 +151,47 @@ def load(node):
     return node
 
 
-_POSITION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
-
-
 def clone(node):
-    """A deep copy of a gast tree (or list of trees); much faster than copy.deepcopy."""
+    """A deep copy of a gast tree (or list of trees); much faster than copy.deepcopy.
+    Every field of a node's class is set in the copy (None where the node has none)."""
     kind = type(node)
     if kind is list:
         return [clone(n) for n in node]
     if kind is gast.Name:           # the commonest node, its fields spelled out
         return _clone_name(node, node.id)
-    if not isinstance(node, gast.AST):
-        return node
-    new = _bare_copy(node)
-    for field in node._fields:
-        value = getattr(node, field, None)
+    fields = _FIELDS.get(kind)
+    if fields is None:
+        if not isinstance(node, gast.AST):
+            return node
+        fields = node._fields
+    new = kind.__new__(kind)
+    state = new.__dict__
+    old = node.__dict__
+    state.update(old)               # fields and source position
+    for field in fields:
+        value = old.get(field, _MISSING)
         if type(value) is list or isinstance(value, gast.AST):
-            value = clone(value)
-        setattr(new, field, value)
+            state[field] = clone(value)
+        elif value is _MISSING:
+            state[field] = None
     return new
+
+
+_FIELDS = {cls: cls._fields for cls in vars(gast).values()
+           if isinstance(cls, type) and issubclass(cls, gast.AST)}
 
 
 def _clone_name(node, ident):
     """A copy of Name `node` (what `clone` makes of it) whose id is `ident`."""
-    new = _bare_copy(node)
-    new.id = ident
-    ctx = getattr(node, "ctx", None)
-    new.ctx = ctx if ctx is None else ctx.__class__.__new__(ctx.__class__)
-    annotation = getattr(node, "annotation", None)
-    new.annotation = annotation if annotation is None else clone(annotation)
-    new.type_comment = getattr(node, "type_comment", None)
-    return new
-
-
-def _bare_copy(node):
-    """A new node of the same class with `node`'s source position (if any), no fields."""
-    cls = node.__class__
-    new = cls.__new__(cls)
-    known = node.__dict__
-    for attr in _POSITION:
-        if attr in known:
-            setattr(new, attr, known[attr])
+    new = gast.Name.__new__(gast.Name)
+    state = new.__dict__
+    state.update(node.__dict__)
+    state["id"] = ident
+    ctx = state.get("ctx")
+    state["ctx"] = ctx if ctx is None else ctx.__class__.__new__(ctx.__class__)
+    annotation = state.get("annotation")
+    state["annotation"] = annotation if annotation is None else clone(annotation)
+    state.setdefault("type_comment", None)
     return new
 
 
@@ -255,11 +264,10 @@ def shell(stmt, **blocks):
 def substitute(tree, names):
     """A copy of `tree` with Name nodes whose id is a key of `names` replaced:
     str values rename, node values are spliced in (copied)."""
-    if type(tree) is list:
+    kind = type(tree)
+    if kind is list:
         return [substitute(t, names) for t in tree]
-    if not isinstance(tree, gast.AST):
-        return tree
-    if type(tree) is gast.Name:
+    if kind is gast.Name:
         if tree.id not in names:
             return _clone_name(tree, tree.id)
         value = names[tree.id]
@@ -267,12 +275,21 @@ def substitute(tree, names):
         if isinstance(value, str):
             return name(value, store=is_store)
         return store(value) if is_store else clone(value)
-    new = _bare_copy(tree)
-    for field in tree._fields:
-        value = getattr(tree, field, None)
+    fields = _FIELDS.get(kind)
+    if fields is None:
+        if not isinstance(tree, gast.AST):
+            return tree
+        fields = tree._fields
+    new = kind.__new__(kind)
+    state = new.__dict__
+    old = tree.__dict__
+    state.update(old)
+    for field in fields:
+        value = old.get(field, _MISSING)
         if type(value) is list or isinstance(value, gast.AST):
-            value = substitute(value, names)
-        setattr(new, field, value)
+            state[field] = substitute(value, names)
+        elif value is _MISSING:
+            state[field] = None
     return new
 
 
@@ -293,11 +310,11 @@ def map_calls(tree, replace):
 
 def fill(template, **names):
     """Parse `template` and substitute names: str values rename, node values splice."""
-    return substitute(quote(template), names)
+    return substitute(_parsed(template).body, names)
 
 
 def fill_expr(template, **names):
-    return substitute(quote_expr(template), names)
+    return substitute(_parsed(template).body[0].value, names)
 
 
 def source_of(node):
