@@ -255,7 +255,7 @@ class Reverse:
 
     def _push(self, value):
         self.uses_stack = True
-        return gast.Expr(value=T.call(f"{STACK}.append", [value]))
+        return T.new_node(gast.Expr, value=T.call(f"{STACK}.append", [value]))
 
     def _pop(self):
         self.uses_stack = True
@@ -411,7 +411,8 @@ class Reverse:
             return T.assign(target, expr)
         if name in self.struct:
             return T.assign(target, T.call("add_grad", [T.name(target), expr]))
-        return T.assign(target, gast.BinOp(left=T.name(target), op=gast.Add(), right=expr))
+        total = T.new_node(gast.BinOp, left=T.name(target), op=T.new_node(gast.Add), right=expr)
+        return T.assign(target, total)
 
     def _active_atom(self, atom):
         return isinstance(atom, gast.Name) and atom.id in self.active

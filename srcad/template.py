@@ -104,13 +104,21 @@ def _new(cls):
     return cls.__new__(cls)
 
 
+def new_node(cls, **fields):
+    """`cls(**fields)` without gast's generic constructor, which takes three times as long:
+    for the nodes built thousands of times a transformation."""
+    new = cls.__new__(cls)
+    new.__dict__.update(fields)
+    return new
+
+
 def constant(value):
-    return gast.Constant(value=value, kind=None)
+    return new_node(gast.Constant, value=value, kind=None)
 
 
 def comment(text):
     """A statement that codegen prints as a `# text` line."""
-    return gast.Expr(value=constant(COMMENT_PREFIX + " " + text))
+    return new_node(gast.Expr, value=constant(COMMENT_PREFIX + " " + text))
 
 
 def is_comment(stmt):
@@ -120,35 +128,46 @@ def is_comment(stmt):
 
 def call(func, args, keywords=()):
     """A call node `func(*args, **keywords)`; `func` is source text, the rest nodes."""
-    return gast.Call(func=quote_expr(func), args=list(args),
-                     keywords=[gast.keyword(arg=k, value=v) for k, v in keywords])
+    return new_node(gast.Call, func=quote_expr(func), args=list(args),
+                    keywords=[new_node(gast.keyword, arg=k, value=v) for k, v in keywords])
 
 
 def tuple_of(elts, store=False):
-    return gast.Tuple(elts=list(elts), ctx=gast.Store() if store else gast.Load())
+    return new_node(gast.Tuple, elts=list(elts),
+                    ctx=_new(gast.Store) if store else _new(gast.Load))
 
 
 def assign(target, value):
     """`target = value`; `target` is a name (str) or a node."""
     if isinstance(target, str):
         target = name(target, store=True)
-    return gast.Assign(targets=[target], value=value, type_comment=None)
+    return new_node(gast.Assign, targets=[target], value=value, type_comment=None)
+
+
+def delete(names):
+    """`del a, b, ...` for the names in `names` (strs)."""
+    targets = []
+    for ident in names:
+        target = name(ident)
+        target.ctx = _new(gast.Del)
+        targets.append(target)
+    return new_node(gast.Delete, targets=targets)
 
 
 def store(node):
     """A copy of `node` (a Name, Subscript or Tuple) in store context."""
-    node = clone(node)
-    node.ctx = gast.Store()
-    if isinstance(node, gast.Tuple):
-        node.elts = [store(e) for e in node.elts]
-    return node
+    copy = clone(node)
+    copy.ctx = _new(gast.Store)
+    if isinstance(copy, gast.Tuple):
+        copy.elts = [store(e) for e in copy.elts]
+    return copy
 
 
 def load(node):
-    node = clone(node)
-    if hasattr(node, "ctx"):
-        node.ctx = gast.Load()
-    return node
+    copy = clone(node)
+    if hasattr(copy, "ctx"):
+        copy.ctx = _new(gast.Load)
+    return copy
 
 
 def clone(node):
@@ -159,19 +178,23 @@ def clone(node):
         return [clone(n) for n in node]
     if kind is gast.Name:           # the commonest node, its fields spelled out
         return _clone_name(node, node.id)
-    fields = _FIELDS.get(kind)
-    if fields is None:
-        if not isinstance(node, gast.AST):
-            return node
-        fields = node._fields
+    if not isinstance(node, gast.AST):
+        return node
+    return _copied(node, clone)
+
+
+def _copied(node, copy, *args):
+    """A new node of `node`'s class with its source position and fields, each node or list
+    among them passed through `copy(value, *args)`; a field `node` lacks is None."""
+    kind = type(node)
     new = kind.__new__(kind)
     state = new.__dict__
     old = node.__dict__
-    state.update(old)               # fields and source position
-    for field in fields:
+    state.update(old)
+    for field in _FIELDS.get(kind) or node._fields:
         value = old.get(field, _MISSING)
         if type(value) is list or isinstance(value, gast.AST):
-            state[field] = clone(value)
+            state[field] = copy(value, *args)
         elif value is _MISSING:
             state[field] = None
     return new
@@ -275,22 +298,9 @@ def substitute(tree, names):
         if isinstance(value, str):
             return name(value, store=is_store)
         return store(value) if is_store else clone(value)
-    fields = _FIELDS.get(kind)
-    if fields is None:
-        if not isinstance(tree, gast.AST):
-            return tree
-        fields = tree._fields
-    new = kind.__new__(kind)
-    state = new.__dict__
-    old = tree.__dict__
-    state.update(old)
-    for field in fields:
-        value = old.get(field, _MISSING)
-        if type(value) is list or isinstance(value, gast.AST):
-            state[field] = substitute(value, names)
-        elif value is _MISSING:
-            state[field] = None
-    return new
+    if not isinstance(tree, gast.AST):
+        return tree
+    return _copied(tree, substitute, names)
 
 
 def map_calls(tree, replace):
