@@ -502,15 +502,14 @@ class Reverse:
         if template.varargs:
             names[template.varargs] = T.tuple_of(op.extra)
         out = []
-        for local, stmt in zip(template.locals, template.preamble):
+        for local, fill in zip(template.locals, template.preamble_fills):
             fresh = f"{local}_{op.target[2:]}"
-            value = T.substitute(stmt.value, names)
-            out.append(T.assign(fresh, value))
+            out.append(T.assign(fresh, fill(names)))
             names[local] = T.name(fresh)
         contributions = []   # (operand, expression); x * x gives one 2.0 * ... term
-        for p, result in zip(template.diff, template.results):
+        for p, fill in zip(template.diff, template.result_fills):
             if p in active:
-                expr = self.simplify(T.substitute(result, names), op.target)
+                expr = self.simplify(fill(names), op.target)
                 name = op.args[p].id
                 twin = next((k for k, (n, e) in enumerate(contributions)
                              if n == name and T.source_of(e) == T.source_of(expr)), None)

@@ -187,17 +187,15 @@ def _copied(node, copy, *args):
     """A new node of `node`'s class with its source position and fields, each node or list
     among them passed through `copy(value, *args)`; a field `node` lacks is None."""
     kind = type(node)
-    new = kind.__new__(kind)
-    state = new.__dict__
     old = node.__dict__
-    state.update(old)
+    state = old.copy()
     for field in _FIELDS.get(kind) or node._fields:
         value = old.get(field, _MISSING)
         if type(value) is list or isinstance(value, gast.AST):
             state[field] = copy(value, *args)
         elif value is _MISSING:
             state[field] = None
-    return new
+    return _made(kind, state)
 
 
 _FIELDS = {cls: cls._fields for cls in vars(gast).values()
@@ -206,16 +204,14 @@ _FIELDS = {cls: cls._fields for cls in vars(gast).values()
 
 def _clone_name(node, ident):
     """A copy of Name `node` (what `clone` makes of it) whose id is `ident`."""
-    new = gast.Name.__new__(gast.Name)
-    state = new.__dict__
-    state.update(node.__dict__)
+    state = node.__dict__.copy()
     state["id"] = ident
     ctx = state.get("ctx")
     state["ctx"] = ctx if ctx is None else ctx.__class__.__new__(ctx.__class__)
     annotation = state.get("annotation")
     state["annotation"] = annotation if annotation is None else clone(annotation)
     state.setdefault("type_comment", None)
-    return new
+    return _made(gast.Name, state)
 
 
 def name_nodes(tree):
@@ -291,16 +287,68 @@ def substitute(tree, names):
     if kind is list:
         return [substitute(t, names) for t in tree]
     if kind is gast.Name:
-        if tree.id not in names:
-            return _clone_name(tree, tree.id)
-        value = names[tree.id]
-        is_store = isinstance(tree.ctx, gast.Store)
-        if isinstance(value, str):
-            return name(value, store=is_store)
-        return store(value) if is_store else clone(value)
+        return _substituted_name(tree, names)
     if not isinstance(tree, gast.AST):
         return tree
     return _copied(tree, substitute, names)
+
+
+def _substituted_name(node, names):
+    """What `substitute` makes of Name `node`."""
+    if node.id not in names:
+        return _clone_name(node, node.id)
+    value = names[node.id]
+    is_store = isinstance(node.ctx, gast.Store)
+    if isinstance(value, str):
+        return name(value, store=is_store)
+    return store(value) if is_store else clone(value)
+
+
+def substituter(tree):
+    """A function `build(names)` that returns `substitute(tree, names)`, three times as fast:
+    Python code that builds the copy node by node, compiled once. For the expressions of
+    rule templates, substituted thousands of times a transformation.
+
+        substituter(g * np.cos(x)) ->
+        def build(names):
+            return _make(_1, {**_1s, 'left': _name(_2, names), 'op': _make(_3, {**_3s}),
+                              'right': _make(_4, {**_4s, 'func': ..., 'args': [...], ...})})
+    """
+    scope = {"_make": _made, "_name": _substituted_name}
+    code = _building_code(tree, scope)
+    exec(f"def build(names):\n    return {code}\n", scope)
+    return scope["build"]
+
+
+def _building_code(value, scope):
+    """Python expression that builds what `substitute(value, names)` returns; the objects it
+    refers to are added to `scope`."""
+    if type(value) is list:
+        return "[" + "".join(_building_code(v, scope) + ", " for v in value) + "]"
+    key = f"_{len(scope)}"
+    scope[key] = value
+    if type(value) is gast.Name:
+        return f"_name({key}, names)"
+    if not isinstance(value, gast.AST):
+        return key
+    kind = type(value)
+    fields = _FIELDS.get(kind) or value._fields
+    state = value.__dict__
+    children = {f: v for f, v in state.items()
+                if f in fields and (type(v) is list or isinstance(v, gast.AST))}
+    fixed = {f: v for f, v in state.items() if f not in children}
+    fixed.update({f: None for f in fields if f not in state})
+    scope[key] = kind
+    scope[key + "s"] = fixed
+    return f"_make({key}, {{**{key}s" + "".join(
+        f", {f!r}: {_building_code(v, scope)}" for f, v in children.items()) + "})"
+
+
+def _made(kind, state):
+    """A node of class `kind` whose fields and position are the new dict `state`."""
+    new = kind.__new__(kind)
+    new.__dict__ = state
+    return new
 
 
 def map_calls(tree, replace):
