@@ -154,8 +154,8 @@ class Reverse:
                                    if isinstance(inner, list) and inner]
         for block in blocks:
             if id(block) not in candidates or any(
-                    isinstance(node, (gast.Break, gast.Continue, gast.Return))
-                    for node in gast.walk(gast.Module(body=block, type_ignores=[]))):
+                    isinstance(stmt, (gast.Break, gast.Continue, gast.Return))
+                    for stmt in walk_block(block)):    # jumps are statements
                 continue
             at = dict(candidates[id(block)])           # position -> the name assigned there
             names, after = [], Counter()               # after: loads in later statements
