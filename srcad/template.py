@@ -42,7 +42,7 @@ def _from_ast(node):
     if kind is ast.Name:
         new = _new(gast.Name)
         new.id = node.id
-        new.ctx = _GAST_CONTEXTS[type(node.ctx)]()
+        new.ctx = _new(_GAST_CONTEXTS[type(node.ctx)])
         new.annotation = None
         new.type_comment = None
     elif kind is ast.arg:
@@ -262,6 +262,11 @@ def _child_fields():
 
 
 _CHILD_FIELDS = _child_fields()
+
+
+def child_fields(kind):
+    """The fields of gast class `kind` that may hold nodes."""
+    return _CHILD_FIELDS.get(kind, ())
 
 
 def names_read(tree, into=None):
