@@ -87,7 +87,8 @@ class Reverse:
         self.grouped = set()
         self.if_traced = {}               # id(if) -> whether the forward sweep records it
         self.loop_counted = {}            # id(loop) -> the name of its iteration counter
-        self._assigns = {}
+        self._assigns = {}                # id(stmt) -> the names its adjoints assign first
+        self.newly_assigned = []          # those of the adjoints being made
 
     # ----- facts -----
 
@@ -335,11 +336,11 @@ class Reverse:
             # both sweeps of `build` produce the same adjoints: make them once
             fragment = self._fragments.get(id(stmt))
             if fragment is None:
-                before = set(self.assigned)
+                self.newly_assigned = []
                 fragment = self._fragments[id(stmt)] = self._adjoint(op)
-                self._assigns[id(stmt)] = self.assigned - before
+                self._assigns[id(stmt)] = self.newly_assigned
             else:
-                self.assigned |= self._assigns.get(id(stmt), set())
+                self.assigned.update(self._assigns[id(stmt)])
             out.extend(fragment)
         if op.target in self.saved and id(stmt) not in self.first_defs \
                 and op.target not in self.grouped:
@@ -408,6 +409,7 @@ class Reverse:
         target = bar(name)
         if name in self.clean and name not in self.assigned:
             self.assigned.add(name)
+            self.newly_assigned.append(name)
             return T.assign(target, expr)
         if name in self.struct:
             return T.assign(target, T.call("add_grad", [T.name(target), expr]))
