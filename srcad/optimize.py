@@ -399,9 +399,10 @@ def propagate_copies(tree):
     the inputs' bindings (`v_m1 = x1`) stay, they name the trace.
     """
     blocks = list(_blocks(tree))
-    assigned = collections.Counter(_assigned_name(stmt) for block in blocks for stmt in block)
-    copies = [stmt for block in blocks for stmt in block
-              if _assigned_name(stmt) is not None and isinstance(stmt.value, gast.Name)]
+    targets = [(stmt, _assigned_name(stmt)) for block in blocks for stmt in block]
+    assigned = collections.Counter(name for _, name in targets)
+    copies = [stmt for stmt, name in targets
+              if name is not None and isinstance(stmt.value, gast.Name)]
     params = {a.id for a in tree.args.args + tree.args.kwonlyargs}
     if not any(_may_propagate(stmt.targets[0].id, stmt.value.id, params, assigned)
                for stmt in copies):
