@@ -22,7 +22,12 @@ def to_source(node):
     function is printed by `_Printer`, which hands astor the statements it does not know."""
     text = _Printer().function(node) if type(node) is gast.FunctionDef else None
     if text is None:
-        text = astor_source(node)
+        text = _uncommented(astor_source(node))
+    return text
+
+
+def _uncommented(text):
+    """astor's text with each comment statement's quotes taken off: a `# ...` line."""
     return _COMMENT.sub(r"\1\2", text)
 
 
@@ -89,7 +94,7 @@ class _Printer:
                 self._statement(stmt, level)
             except _Unprintable:
                 del self.lines[start:]
-                self.lines.append(_astor_statement(stmt, level))
+                self.lines.append(_uncommented(_astor_statement(stmt, level)))
         if stmts and all(is_comment(stmt) for stmt in stmts):
             self._line(level, "pass")
 
@@ -108,7 +113,7 @@ class _Printer:
             self._line(level, targets + expr(node.value, p))
         elif kind is gast.Expr:
             if is_comment(node):
-                self._line(level, _comment(node.value))
+                self._comment(level, node.value)
             else:
                 self._line(level, expr(node.value, _PRECEDENCE[kind]))
         elif kind is gast.AugAssign:
@@ -142,6 +147,16 @@ class _Printer:
             self._line(level, _KEYWORDS[kind])
         else:
             raise _Unprintable
+
+    def _comment(self, level, node):
+        """A comment's line: what `_uncommented` makes of the string astor prints in triple
+        quotes on a line of its own, for text that needs no escape (the quoted line must
+        fit, too)."""
+        text = node.value
+        if node.kind or '"' in text or "\\" in text or not text.isprintable():
+            raise _Unprintable
+        self._line(level, f'"""{text}"""')
+        self.lines[-1] = "\n" + _INDENT * level + text
 
     def _else(self, orelse, level):
         if orelse:
@@ -271,15 +286,6 @@ class _Printer:
 
 
 _KEYWORDS = {gast.Pass: "pass", gast.Break: "break", gast.Continue: "continue"}
-
-
-def _comment(node):
-    """A comment's string as astor quotes it on a line of its own (triple quotes), for
-    text that needs no escape; `_COMMENT` then takes the quotes off."""
-    text = node.value
-    if node.kind or '"' in text or "\\" in text or not text.isprintable():
-        raise _Unprintable
-    return f'"""{text}"""'
 
 
 def _astor_statement(stmt, level):

@@ -147,15 +147,15 @@ class Forward:
         if template.varargs:
             names[template.varargs] = T.tuple_of(op.extra)
         out = []
-        for local, stmt in zip(template.locals, template.preamble):
+        for local, fill in zip(template.locals, template.preamble_fills):
             fresh = f"{local}_{op.target[2:]}"
-            out.append(T.assign(fresh, T.substitute(stmt.value, names)))
+            out.append(T.assign(fresh, fill(names)))
             names[local] = T.name(fresh)
         terms = []
-        for p, result in zip(template.diff, template.results):
+        for p, fill in zip(template.diff, template.result_fills):
             if p in op.diff and self._active_atom(op.args.get(p)):
                 names["g"] = T.name(dot(op.args[p].id))
-                terms.append(self.simplify(T.substitute(result, names), op.target))
+                terms.append(self.simplify(fill(names), op.target))
         total = terms[0]
         for term in terms[1:]:
             total = gast.BinOp(left=total, op=gast.Add(), right=term)

@@ -148,6 +148,30 @@ class _Variables(gast.NodeVisitor):
     def visit_BoolOp(self, node):
         self._nested(node)
 
+    # NodeVisitor's dispatch, without its name lookups and with only the fields that hold
+    # nodes (what it visits besides are contexts and operators, which nothing here handles)
+
+    def visit(self, node):
+        kind = type(node)
+        method = _VISITS.get(kind)
+        if method is None:
+            method = _VISITS[kind] = getattr(_Variables, "visit_" + kind.__name__,
+                                             _Variables.generic_visit)
+        method(self, node)
+
+    def generic_visit(self, node):
+        for field in T.child_fields(type(node)):
+            value = getattr(node, field, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, gast.AST):
+                        self.visit(item)
+            elif isinstance(value, gast.AST):
+                self.visit(value)
+
+
+_VISITS = {}    # node class -> the _Variables method for it
+
 
 class Done:
     """An operation that is already in three-address form (skip normalising it again)."""
@@ -826,7 +850,8 @@ class Normaliser:
         return node
 
     def expr_BinOp(self, node):
-        return gast.BinOp(left=self.atom(node.left), op=node.op, right=self.atom(node.right))
+        return T.new_node(gast.BinOp, left=self.atom(node.left), op=node.op,
+                          right=self.atom(node.right))
 
     def expr_UnaryOp(self, node):
         operand = self.atom(node.operand)

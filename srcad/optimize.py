@@ -18,20 +18,31 @@ import collections
 
 import gast
 
-from .template import is_comment, loaded_names, name_nodes, names_read, quote, quote_expr
+from .template import (delete, is_comment, loaded_names, name_nodes, names_read, quote,
+                       quote_expr)
 
 _IMPURE_METHODS = {"append", "pop"}
 
 
 def optimize(tree):
-    """Run every pass until none changes anything. The passes edit `tree` in place: it must
-    share no node with the cached IR (reverse.py and forward.py copy what they take)."""
-    changed = True
-    while changed:
-        changed = False
+    """Run the passes in turn until none would change anything. The passes edit `tree` in
+    place: it must share no node with the cached IR (reverse.py and forward.py copy what
+    they take).
+
+    A pass that reports no change leaves the tree as it was, and a pass gives the same
+    answer on the same tree: so a pass runs again only if another pass changed the tree
+    since its last run. A pass of `_IDEMPOTENT` reaches its own fixed point in one run:
+    the tree it changed is one it would leave as it is."""
+    settled = set()         # passes that would change nothing in the tree as it is now
+    while len(settled) < len(PASSES):
         for step in PASSES:
-            tree, did = step(tree)
-            changed |= did
+            if step in settled:
+                continue
+            tree, changed = step(tree)
+            if changed:
+                settled = {step} if step in _IDEMPOTENT else set()
+            else:
+                settled.add(step)
     for block in _blocks(tree):
         if any(not isinstance(s, gast.Pass) and not is_comment(s) for s in block):
             block[:] = [s for s in block if not isinstance(s, gast.Pass)]   # `pass` + more
@@ -84,7 +95,7 @@ def release_arrays(tree, names):
     for k, stmt in enumerate(body):
         out.append(stmt)
         if k in dead:
-            out.extend(quote("del " + ", ".join(sorted(dead[k], key=_trace_order))))
+            out.append(delete(sorted(dead[k], key=_trace_order)))
     body[:] = out
     return tree
 
@@ -439,14 +450,17 @@ def propagate_copies(tree):
     (`v_m1 = x1`) stay, they name the trace.
     """
     blocks = list(_blocks(tree))
-    copies = [stmt for block in blocks for stmt in block
-              if _assigned_name(stmt) is not None and isinstance(stmt.value, gast.Name)]
-    if not copies:
-        return tree, False
+    targets = [(stmt, _assigned_name(stmt)) for block in blocks for stmt in block]
+    assigned = collections.Counter(name for _, name in targets)
+    copies = [stmt for stmt, name in targets
+              if name is not None and isinstance(stmt.value, gast.Name)]
+    params = {a.id for a in tree.args.args + tree.args.kwonlyargs}
+    if not any(_may_propagate(stmt.targets[0].id, stmt.value.id, params, assigned)
+               for stmt in copies):
+        return tree, False      # (saves the walk of the whole tree for the index)
     # renaming gives a read of `a` the name `b` of another copy: these names are all it needs
     involved = {stmt.targets[0].id for stmt in copies} | {stmt.value.id for stmt in copies}
     loads, stores = _name_index(tree, involved)
-    params = {a.id for a in tree.args.args + tree.args.kwonlyargs}
     changed = False
     for block in blocks:
         for k in range(len(block) - 1, -1, -1):   # last first: earlier positions stay valid
@@ -499,6 +513,13 @@ def _sets(stmt, b, a):
 def _is_self_copy(stmt):
     name = _assigned_name(stmt)
     return name is not None and isinstance(stmt.value, gast.Name) and stmt.value.id == name
+
+
+def _may_propagate(a, b, params, assigned):
+    """Whether copy `a = b` passes the checks of `propagate_copies` that need no index:
+    neither is a parameter, and `assigned` (name -> how many `name = ...` statements) does
+    not already show a assigned twice."""
+    return a not in params and b not in params and a != b and assigned[a] == 1
 
 
 def _after(chain, block, k):
@@ -891,3 +912,6 @@ def _is_operation(value):
 PASSES = (fold_zero_accumulate, fold_identities, propagate_copies, eliminate_dead_code,
           eliminate_dead_stores, batch_outer_products, keep_sum_adjoints_scalar,
           absorb_negations, reuse_common_values)
+# each runs to its own fixed point: eliminate_dead_code repeats until nothing more is dead;
+# eliminate_dead_stores reads only the statements it keeps, so it removes all it would at once
+_IDEMPOTENT = {eliminate_dead_code, eliminate_dead_stores}

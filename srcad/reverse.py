@@ -89,7 +89,8 @@ class Reverse:
         self.if_traced = {}               # id(if) -> whether the forward sweep records it
         self.loop_counted = {}            # id(loop) -> the name of its iteration counter
         self.counted_in = {}              # id(if) -> the counter of the loop it exits
-        self._assigns = {}
+        self._assigns = {}                # id(stmt) -> the names its adjoints assign first
+        self.newly_assigned = []          # those of the adjoints being made
 
     # ----- facts -----
 
@@ -156,8 +157,8 @@ class Reverse:
                                    if isinstance(inner, list) and inner]
         for block in blocks:
             if id(block) not in candidates or any(
-                    isinstance(node, (gast.Break, gast.Continue, gast.Return))
-                    for node in gast.walk(gast.Module(body=block, type_ignores=[]))):
+                    isinstance(stmt, (gast.Break, gast.Continue, gast.Return))
+                    for stmt in walk_block(block)):    # jumps are statements
                 continue
             at = dict(candidates[id(block)])           # position -> the name assigned there
             names, after = [], Counter()               # after: loads in later statements
@@ -258,7 +259,7 @@ class Reverse:
 
     def _push(self, value):
         self.uses_stack = True
-        return gast.Expr(value=T.call(f"{STACK}.append", [value]))
+        return T.new_node(gast.Expr, value=T.call(f"{STACK}.append", [value]))
 
     def _pop(self):
         self.uses_stack = True
@@ -343,11 +344,11 @@ class Reverse:
             # both sweeps of `build` produce the same adjoints: make them once
             fragment = self._fragments.get(id(stmt))
             if fragment is None:
-                before = set(self.assigned)
+                self.newly_assigned = []
                 fragment = self._fragments[id(stmt)] = self._adjoint(op)
-                self._assigns[id(stmt)] = self.assigned - before
+                self._assigns[id(stmt)] = self.newly_assigned
             else:
-                self.assigned |= self._assigns.get(id(stmt), set())
+                self.assigned.update(self._assigns[id(stmt)])
             out.extend(fragment)
         if op.target in self.saved and id(stmt) not in self.first_defs \
                 and op.target not in self.grouped:
@@ -425,10 +426,12 @@ class Reverse:
         target = bar(name)
         if name in self.clean and name not in self.assigned:
             self.assigned.add(name)
+            self.newly_assigned.append(name)
             return T.assign(target, expr)
         if name in self.struct:
             return T.assign(target, T.call("add_grad", [T.name(target), expr]))
-        return T.assign(target, gast.BinOp(left=T.name(target), op=gast.Add(), right=expr))
+        total = T.new_node(gast.BinOp, left=T.name(target), op=T.new_node(gast.Add), right=expr)
+        return T.assign(target, total)
 
     def _active_atom(self, atom):
         return isinstance(atom, gast.Name) and atom.id in self.active
@@ -518,15 +521,14 @@ class Reverse:
         if template.varargs:
             names[template.varargs] = T.tuple_of(op.extra)
         out = []
-        for local, stmt in zip(template.locals, template.preamble):
+        for local, fill in zip(template.locals, template.preamble_fills):
             fresh = f"{local}_{op.target[2:]}"
-            value = T.substitute(stmt.value, names)
-            out.append(T.assign(fresh, value))
+            out.append(T.assign(fresh, fill(names)))
             names[local] = T.name(fresh)
         contributions = []   # (operand, expression); x * x gives one 2.0 * ... term
-        for p, result in zip(template.diff, template.results):
+        for p, fill in zip(template.diff, template.result_fills):
             if p in active:
-                expr = self.simplify(T.substitute(result, names), op.target)
+                expr = self.simplify(fill(names), op.target)
                 name = op.args[p].id
                 twin = next((k for k, (n, e) in enumerate(contributions)
                              if n == name and T.source_of(e) == T.source_of(expr)), None)

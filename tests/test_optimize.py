@@ -40,6 +40,34 @@ def test_unoptimised_form_gives_the_same_derivative(name, f, args, wrt):
         np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-13)
 
 
+def _every_pass_every_round(tree):
+    """The plain fixed point: every pass, round after round, until a round changes nothing."""
+    changed = True
+    while changed:
+        changed = False
+        for step in passes.PASSES:
+            tree, did = step(tree)
+            changed |= did
+    return passes.optimize(tree)        # changes nothing more; adds its `pass` lines
+
+
+@pytest.mark.parametrize("name, f, args, wrt", CASES, ids=[c[0] for c in CASES])
+def test_rerunning_only_after_a_change_reaches_the_plain_fixed_point(name, f, args, wrt,
+                                                                      monkeypatch):
+    """`optimize` runs a pass again only after another pass changed the tree (and not after
+    its own change, for the passes that reach their own fixed point): the same derivative,
+    text for text, as running every pass until a whole round changes nothing."""
+    wrt = wrt if isinstance(wrt, tuple) else (wrt,)
+    sources = []
+    for optimize in (passes.optimize, _every_pass_every_round):
+        monkeypatch.setattr(srcad.api, "optimize", optimize)
+        srcad.api._DERIVED.clear()
+        df = srcad.grad(f, wrt=wrt)
+        df(*args)
+        sources.append(df.source)
+    assert sources[0] == sources[1]
+
+
 def test_reference_function_has_no_unused_statement():
     f = CASES[0][1]
     df = srcad.grad(f, wrt=(0, 1))

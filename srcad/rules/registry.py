@@ -21,6 +21,7 @@ import textwrap
 
 import gast
 
+from .. import template as T
 from ..errors import RuleError
 
 _RULES = {}        # id(primal) -> Rule
@@ -95,6 +96,9 @@ class Template:
                      and r.value == 0}
         self.locals = [s.targets[0].id for s in self.preamble]
         self.globals = self._free_names(tree)
+        # substitute(expression, names), compiled: what reverse and forward mode call
+        self.preamble_fills = [T.substituter(s.value) for s in self.preamble]
+        self.result_fills = [None if r is None else T.substituter(r) for r in self.results]
 
     def _free_names(self, tree):
         """Names the template reads from its module: they must exist where code runs."""

@@ -1,0 +1,75 @@
+"""template.py: its fast copies are the copies they stand for.
+
+`substituter(tree)` compiles `substitute(tree, names)` for the expressions of rule
+templates; every expression of every registered rule is built both ways, with
+names renamed, spliced as nodes, and left alone, and the two trees (positions
+included) must be equal.
+"""
+import gast
+import pytest
+
+from srcad import template as T
+from srcad.rules import registry
+
+
+def _expressions():
+    for rule in registry.all_rules():
+        for kind in ("adjoint", "tangent"):
+            template = getattr(rule, kind)
+            if template is None:
+                continue
+            for k, stmt in enumerate(template.preamble):
+                yield f"{rule.name}:{kind}:preamble{k}", template, stmt.value
+            for k, result in enumerate(template.results):
+                if result is not None:
+                    yield f"{rule.name}:{kind}:result{k}", template, result
+
+
+EXPRESSIONS = list(_expressions())
+
+
+def _names(template, how):
+    params = ["g", "ans", *template.params, *template.locals]
+    if template.varargs:
+        params.append(template.varargs)
+    if how == "rename":
+        return {p: f"v_{k}" for k, p in enumerate(params)}
+    if how == "splice":
+        return {p: T.quote_expr(f"a{k}.b[1:2] + {k}") for k, p in enumerate(params)}
+    return {p: T.name(f"w{k}") for k, p in enumerate(params) if k % 2}   # some left alone
+
+
+def _dump(tree):
+    return gast.dump(tree, include_attributes=True)
+
+
+@pytest.mark.parametrize("key, template, tree", EXPRESSIONS, ids=[e[0] for e in EXPRESSIONS])
+def test_substituter_builds_what_substitute_builds(key, template, tree):
+    build = T.substituter(tree)
+    for how in ("rename", "splice", "partly"):
+        names = _names(template, how)
+        built = build(names)
+        assert _dump(built) == _dump(T.substitute(tree, names)), how
+        spliced = [v for v in names.values() if not isinstance(v, str)]
+        new = {id(n) for n in gast.walk(built)}       # spliced nodes are copied, not shared
+        assert not any(id(n) in new for v in spliced for n in gast.walk(v)), how
+        again = build(names)                          # a new tree each time
+        assert not new & {id(n) for n in gast.walk(again)}, how
+
+
+def test_every_rule_expression_is_covered():
+    assert len(EXPRESSIONS) > 300
+
+
+def test_clone_keeps_fields_and_positions():
+    tree = T.parse("def f(x):\n    y = x[1:2] * 2.0\n    for i in range(3):\n        break\n"
+                   "    return -y")
+    copy = T.clone(tree)
+    assert _dump(copy) == _dump(tree)
+    assert not {id(n) for n in gast.walk(copy)} & {id(n) for n in gast.walk(tree)}
+
+
+def test_clone_sets_missing_fields_to_none():
+    node = gast.FunctionDef(name="f", args=None, body=[], decorator_list=[], returns=None,
+                            type_comment=None)          # no type_params
+    assert T.clone(node).type_params is None
