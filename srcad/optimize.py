@@ -67,17 +67,18 @@ def release_arrays(tree, names):
     body = tree.body
     params = {a.id for a in tree.args.args + tree.args.kwonlyargs}
     # a name whose only value is an argument's (`vbar_3 = vbar_4`): deleting it frees nothing
-    stores = collections.Counter(n.id for n in name_nodes(body) if type(n.ctx) is gast.Store)
-    names = set(names) - {_assigned_name(s) for s in body if isinstance(s, gast.Assign)
-                          and isinstance(s.value, gast.Name) and s.value.id in params
-                          and stores[_assigned_name(s)] == 1}
-    last, bound = {}, {}
+    copies = {s.targets[0].id for s in body if isinstance(s, gast.Assign)
+              and isinstance(s.value, gast.Name) and s.value.id in params
+              and isinstance(s.targets[0], gast.Name)} & names
+    last, bound, copied = {}, {}, collections.Counter()
     for k, stmt in enumerate(body):
         if is_comment(stmt):
             continue
         for node in name_nodes(stmt):
             if node.id in names:
                 last[node.id] = k
+                if node.id in copies and type(node.ctx) is gast.Store:
+                    copied[node.id] += 1
         if isinstance(stmt, gast.Assign):
             for node in name_nodes(stmt.targets):
                 if type(node.ctx) is gast.Store:
@@ -87,7 +88,8 @@ def release_arrays(tree, names):
         ending -= 1
     dead = {}
     for name, k in last.items():
-        if name not in params and bound.get(name, k + 1) <= k and k < ending - 1:
+        if name not in params and bound.get(name, k + 1) <= k and k < ending - 1 \
+                and copied[name] != 1:
             dead.setdefault(k, []).append(name)
     if not dead:
         return tree
@@ -241,8 +243,7 @@ def _mentioned(node):
 
 def _stored(node):
     """Every name stored in `node`."""
-    return {n.id for n in gast.walk(node)
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    return {n.id for n in name_nodes(node) if type(n.ctx) is gast.Store}
 
 
 def _accumulated(value, name):
@@ -455,8 +456,9 @@ def propagate_copies(tree):
     copies = [stmt for stmt, name in targets
               if name is not None and isinstance(stmt.value, gast.Name)]
     params = {a.id for a in tree.args.args + tree.args.kwonlyargs}
-    if not any(_may_propagate(stmt.targets[0].id, stmt.value.id, params, assigned)
-               for stmt in copies):
+    copies = [stmt for stmt in copies
+              if _may_propagate(stmt.targets[0].id, stmt.value.id, params, assigned)]
+    if not copies:
         return tree, False      # (saves the walk of the whole tree for the index)
     # renaming gives a read of `a` the name `b` of another copy: these names are all it needs
     involved = {stmt.targets[0].id for stmt in copies} | {stmt.value.id for stmt in copies}
@@ -659,12 +661,17 @@ def keep_sum_adjoints_scalar(tree):
     assigned at most once (their shapes cannot change between definition and use).
     """
     body = tree.body
+    spreads = [k for k, s in enumerate(body)
+               if _assigned_name(s) is not None and _is_full_spread(s.value)]
+    if not spreads:
+        return tree, False
     stores = collections.Counter(n.id for n in name_nodes(tree) if type(n.ctx) is not gast.Load)
     definitions = {_assigned_name(s): s.value for s in body if _assigned_name(s) is not None}
     changed = False
-    for k, stmt in enumerate(body):
+    for k in spreads:
+        stmt = body[k]
         name = _assigned_name(stmt)
-        if name is None or stores[name] != 1 or not _is_full_spread(stmt.value):
+        if stores[name] != 1:
             continue
         seed, summed = stmt.value.args[0], stmt.value.args[1].id
         if stores[summed] != 1 or (isinstance(seed, gast.Name) and stores[seed.id] > 1):
@@ -777,14 +784,21 @@ def absorb_negations(tree):
     the operation saved counts once per iteration: straight-line code keeps the textbook
     adjoints (`vbar_4 = -vbar_5` for `v_5 = v_3 - v_4`).
     """
-    loads, stores = _name_index(tree)
+    blocks = list(_loop_blocks(tree))
+    negations = [(_assigned_name(s), _negated(s.value)) for block in blocks for s in block
+                 if _assigned_name(s) is not None]
+    involved = {name for pair in negations if isinstance(pair[1], gast.Name)
+                for name in (pair[0], pair[1].id)}
+    if not involved:
+        return tree, False
+    loads, stores = _name_index(tree, involved)
     changed = False
-    for block in _loop_blocks(tree):
+    for block in blocks:
         for k in range(len(block) - 1, -1, -1):   # last first: earlier positions stay valid
             stmt = block[k]
             name = _assigned_name(stmt)
             negated = _negated(stmt.value) if name is not None else None
-            if not isinstance(negated, gast.Name) or len(stores[name]) != 1:
+            if not isinstance(negated, gast.Name) or len(stores.get(name, ())) != 1:
                 continue
             b = negated.id
             sites = loads.get(name, ())
@@ -873,21 +887,22 @@ def reuse_common_values(tree):
     changed = False
     in_place = None
     for block in _loop_blocks(tree):
-        known = {}                      # gast.dump of an operation -> the name that holds it
+        known = {}                      # an operation's key -> (its holder, its operands)
         for stmt in block:
             name = _assigned_name(stmt)
-            key = None
-            if name is not None and _is_operation(stmt.value):
-                if in_place is None:
-                    in_place = _changed_in_place(tree)
+            key = _operation_key(stmt.value) if name is not None else None
+            if key is not None:
                 operands = names_read(stmt.value)
-                if not operands & in_place and name not in operands:
-                    key = gast.dump(stmt.value)
-                    if known.get(key, (name,))[0] != name:
+                if name in operands:
+                    key = None
+                elif key in known and known[key][0] != name:
+                    if in_place is None:
+                        in_place = _changed_in_place(tree)
+                    if not operands & in_place:
                         stmt.value = gast.Name(id=known[key][0], ctx=gast.Load(),
                                                annotation=None, type_comment=None)
                         changed = True
-                        key = None
+                    key = None
             if not is_comment(stmt):
                 stored = _stored(stmt)
                 known = {k: held for k, held in known.items()
@@ -897,16 +912,25 @@ def reuse_common_values(tree):
     return tree, changed
 
 
-def _is_operation(value):
-    """An arithmetic operation of names and numbers, at least one name."""
-    if isinstance(value, gast.BinOp):
+def _operation_key(value):
+    """A hashable key equal for equal arithmetic operations of names and numbers (at least
+    one name), else None."""
+    kind = type(value)
+    if kind is gast.BinOp:
         parts = (value.left, value.right)
-    elif isinstance(value, gast.UnaryOp):
+    elif kind is gast.UnaryOp:
         parts = (value.operand,)
     else:
-        return False
-    return all(isinstance(p, gast.Name) or _is_number(p) for p in parts) \
-        and any(isinstance(p, gast.Name) for p in parts)
+        return None
+    key = [type(value.op)]
+    for part in parts:
+        if type(part) is gast.Name:
+            key.append(part.id)
+        elif _is_number(part):
+            key.append(repr(part.value))      # repr: 1 and 1.0, 0.0 and -0.0 differ
+        else:
+            return None
+    return tuple(key) if any(type(p) is gast.Name for p in parts) else None
 
 
 PASSES = (fold_zero_accumulate, fold_identities, propagate_copies, eliminate_dead_code,
