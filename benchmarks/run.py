@@ -24,7 +24,7 @@ import numpy as np
 from benchmarks import peers, report
 from benchmarks.memory import rss_growth_in_subprocess, traced_peak_bytes
 from benchmarks.swell import expression_swell
-from benchmarks.timing import measure
+from benchmarks.timing import measure, paired_ratio
 from benchmarks.transform_time import transformation_times
 from benchmarks.workloads import (SCALAR_WORKLOADS, WORKLOADS, central_differences,
                                   check_inputs, count_inputs, make_inputs,
@@ -62,6 +62,11 @@ class Settings:
                    cold_repeats=1, skip=slow)
 
 
+# tools whose call takes longer are not timed in pairs with the forward (their ratio is
+# of two medians: at these lengths the machine's drift matters little, the time a lot)
+PAIRED_LIMIT_S = 0.1
+
+
 @dataclass
 class Cell:
     """One tool on one workload: a median time, or a short reason why not."""
@@ -70,6 +75,7 @@ class Cell:
     note: str = ""          # shown in the table instead of (or after) the time
     detail: str = ""        # the full error, listed under the tables
     memory: tuple = None    # (tracemalloc peak, RSS high-water growth) in bytes
+    per_forward: float = None   # time / one forward, timed in pairs (timing.paired_ratio)
 
     @property
     def ok(self):
@@ -136,6 +142,8 @@ def run_cell(name, tool, prepare, cases, forward_s, settings):
     except Exception as exc:
         return _failure(exc)
     cell = Cell(seconds=timing.median_s, setup_s=max(first_s - timing.median_s, 0.0))
+    if timing.median_s <= PAIRED_LIMIT_S:
+        cell.per_forward = paired_ratio(prepared.run, lambda: f(*args), settings.budget_s)
     if name in MEMORY_WORKLOADS:
         rss = None if settings.quick else rss_growth_in_subprocess(name, tool)
         cell.memory = (traced_peak_bytes(prepared.run), rss)
