@@ -3,7 +3,8 @@
 
 - `fold_zero_accumulate`: `vbar_3 = 0.0` then `vbar_3 = vbar_3 + e` -> `vbar_3 = e`
 - `fold_identities`: `e * 1.0`, `e + 0.0`, `-(-e)` -> `e`, `a + -b` -> `a - b`
-- `absorb_negations`: `a = -b; x = x + a * c` -> `x = x - b * c` (loop bodies)
+- `absorb_negations`: `a = -b; x = x + a * c` -> `x = x - b * c`; a negated product read
+  once moves into its read (loop bodies)
 - `reuse_common_values`: `a = x * y; ...; b = x * y` -> `b = a` (loop bodies)
 - `propagate_copies`: `a = b; ... a ...` -> `... b ...` (a, b assigned once)
 - `eliminate_dead_code`: drop pure assignments whose names are never read
@@ -132,7 +133,8 @@ def _loop_blocks(tree, inside=False):
                 yield block
             for stmt in block:
                 if type(stmt) in _COMPOUND:
-                    yield from _loop_blocks(stmt, inside or isinstance(stmt, (gast.For, gast.While)))
+                    in_loop = inside or isinstance(stmt, (gast.For, gast.While))
+                    yield from _loop_blocks(stmt, in_loop)
 
 
 _COMPOUND = {cls for cls in vars(gast).values() if isinstance(cls, type)
@@ -653,7 +655,7 @@ def keep_sum_adjoints_scalar(tree):
 
         v_3 = v_2 * v_2                                 (v_3 no longer computed)
         vbar_3 = spread(vbar_4, v_3, None, False)   ->  vbar_3 = vbar_4
-        vbar_2 = 2.0 * unbroadcast(vbar_3 * v_2, v_2)   vbar_2 = 2.0 * unbroadcast(vbar_3 * v_2, v_2)
+        vbar_2 = 2.0 * unbroadcast(vbar_3 * v_2, v_2)   (the same)
 
     A scalar times an array of v_3's shape is elementwise the same as an array of that
     scalar times it, so values, shapes and dtypes do not change; the array of copies of the
@@ -777,41 +779,54 @@ def absorb_negations(tree):
         vbar_33 = vbar_33 + vbar_42 * v_41      (then `fold_zero_accumulate`:
                                                  vbar_33 = vbar_42 * v_41 - vbar_40 * v_m2)
 
+    A negated product read once moves into that read, which takes the sign the same way:
+
+        vbar_50 = -(vbar_61 * v_46)             vbar_44 = vbar_44 - vbar_61 * v_46 * v_m4
+        vbar_44 = vbar_44 + vbar_50 * v_m4  ->
+
     The sign travels through factors of products and quotients only. At most one read may
     need a minus of its own, so the count of negations never grows, and no name is left
     holding the opposite of what it names. Only for `a` assigned once and read only after,
-    in its block, once per statement, with b unchanged until then; and only in loops, where
-    the operation saved counts once per iteration: straight-line code keeps the textbook
-    adjoints (`vbar_4 = -vbar_5` for `v_5 = v_3 - v_4`).
+    in its block, once per statement, with what `-a` reads unchanged until then; and only
+    in loops, where the operation saved counts once per iteration: straight-line code
+    keeps the textbook adjoints (`vbar_4 = -vbar_5` for `v_5 = v_3 - v_4`).
     """
     blocks = list(_loop_blocks(tree))
     negations = [(_assigned_name(s), _negated(s.value)) for block in blocks for s in block
                  if _assigned_name(s) is not None]
-    involved = {name for pair in negations if isinstance(pair[1], gast.Name)
-                for name in (pair[0], pair[1].id)}
+    involved = {name for a, negated in negations if _product(negated)
+                for name in {a} | names_read(negated)}
     if not involved:
         return tree, False
     loads, stores = _name_index(tree, involved)
+    moved = set()           # names read by a product moved into a read: their index is stale
     changed = False
     for block in blocks:
         for k in range(len(block) - 1, -1, -1):   # last first: earlier positions stay valid
             stmt = block[k]
             name = _assigned_name(stmt)
             negated = _negated(stmt.value) if name is not None else None
-            if not isinstance(negated, gast.Name) or len(stores.get(name, ())) != 1:
+            if not _product(negated) or len(stores.get(name, ())) != 1:
                 continue
-            b = negated.id
+            operands = names_read(negated)
             sites = loads.get(name, ())
             users = [chain[-1][2] for chain, _ in sites]
             kinds = [_sign_site(user, name) for user in users]
             reads = _statements_holding(sites, block)
             if not reads or min(reads) <= k or None in kinds or kinds.count("wrap") > 1 \
-                    or len({id(user) for user in users}) != len(users) or b == name:
+                    or len({id(user) for user in users}) != len(users) \
+                    or name in operands or ({name} | operands) & moved:
                 continue
+            inline = not isinstance(negated, gast.Name)
+            if inline and (len(users) != 1 or kinds[0] == "wrap"):
+                continue            # a product moves into its one read, and only to save
             last = max(reads)
-            if any(b in _stored(block[j]) for j in range(k + 1, last)) or (
-                    type(block[last]) in _COMPOUND and b in _stored(block[last])):
+            if any(operands & _stored(block[j]) for j in range(k + 1, last)) or (
+                    type(block[last]) in _COMPOUND and operands & _stored(block[last])):
                 continue
+            if inline:                      # `a = -(p * q)` read once: the read reads p * q
+                users[0].value = _substitute(users[0].value, name, negated)
+                moved |= operands
             for user, kind in zip(users, kinds):
                 if kind == "accumulate":
                     user.value.op = gast.Sub() if isinstance(user.value.op, gast.Add) \
@@ -820,12 +835,34 @@ def absorb_negations(tree):
                     user.value = _drop_negation(user.value)
                 else:
                     user.value = gast.UnaryOp(op=gast.USub(), operand=user.value)
-            for chain, node in loads.pop(name):
-                node.id = b
-                loads.setdefault(b, []).append((chain, node))
+            if not inline:
+                for chain, node in loads.pop(name):
+                    node.id = negated.id
+                    loads.setdefault(negated.id, []).append((chain, node))
             del block[k]
             changed = True
     return tree, changed
+
+
+def _product(expr):
+    """Whether `expr` is a name, or a product or quotient of names and numbers."""
+    if isinstance(expr, gast.Name):
+        return True
+    return isinstance(expr, gast.BinOp) and isinstance(expr.op, (gast.Mult, gast.Div)) \
+        and all(_product(side) or _is_number(side) for side in (expr.left, expr.right))
+
+
+def _substitute(expr, name, new):
+    """`expr` with its read of `name` on the sign chain (see `_on_sign_chain`) replaced by
+    `new`."""
+    if isinstance(expr, gast.Name):
+        return new if expr.id == name else expr
+    if isinstance(expr, gast.UnaryOp):
+        expr.operand = _substitute(expr.operand, name, new)
+    elif isinstance(expr, gast.BinOp):
+        expr.left = _substitute(expr.left, name, new)
+        expr.right = _substitute(expr.right, name, new)
+    return expr
 
 
 def _has_negation(expr):
