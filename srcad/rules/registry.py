@@ -16,6 +16,7 @@ elementwise functions the two coincide: `elementwise` registers both.
 a literal `0` means "the derivative with respect to it is zero".
 """
 import builtins
+import functools
 import inspect
 import textwrap
 
@@ -96,9 +97,16 @@ class Template:
                      and r.value == 0}
         self.locals = [s.targets[0].id for s in self.preamble]
         self.globals = self._free_names(tree)
-        # substitute(expression, names), compiled: what reverse and forward mode call
-        self.preamble_fills = [T.substituter(s.value) for s in self.preamble]
-        self.result_fills = [None if r is None else T.substituter(r) for r in self.results]
+
+    # substitute(expression, names), compiled: what reverse and forward mode call; made on
+    # first use (the first transformation in a process reads every template's globals)
+    @functools.cached_property
+    def preamble_fills(self):
+        return [T.substituter(s.value) for s in self.preamble]
+
+    @functools.cached_property
+    def result_fills(self):
+        return [None if r is None else T.substituter(r) for r in self.results]
 
     def _free_names(self, tree):
         """Names the template reads from its module: they must exist where code runs."""
