@@ -19,8 +19,8 @@ import collections
 
 import gast
 
-from .template import (delete, is_comment, loaded_names, name_nodes, names_read, quote,
-                       quote_expr)
+from .template import (delete, is_comment, loaded_names, name_nodes, names_mentioned,
+                       names_read, names_stored, quote, quote_expr)
 
 _IMPURE_METHODS = {"append", "pop"}
 
@@ -180,7 +180,7 @@ def fold_zero_accumulate(tree):
 
     def mentions(stmt, name):
         if id(stmt) not in mentioned:
-            mentioned[id(stmt)] = _mentioned(stmt)
+            mentioned[id(stmt)] = names_mentioned(stmt)
         return name in mentioned[id(stmt)]
 
     in_loops = {id(block) for block in _loop_blocks(tree)}
@@ -207,17 +207,17 @@ def fold_zero_accumulate(tree):
         while k < len(block):
             stmt = block[k]
             name = targets[k]
-            negated = _negated(stmt.value) if name is not None and in_loop else None
-            if name is not None and (negated is not None or _is_zero(stmt.value)):
-                negated = () if negated is None else names_read(negated)
+            minus = _negated(stmt.value) if name is not None and in_loop else None
+            if name is not None and (minus is not None or _is_zero(stmt.value)):
+                minus_reads = () if minus is None else names_read(minus)
                 j = k + 1
-                while j < len(block) and passes(j, name, negated):
+                while j < len(block) and passes(j, name, minus_reads):
                     j += 1
                 if j < len(block) and targets[j] == name:
                     addend = _accumulated(block[j].value, name)
-                    if addend is not None and _negated(stmt.value) is not None:
+                    if addend is not None and minus is not None:   # `x = -y` then `x + e`
                         addend = None if not isinstance(block[j].value, gast.BinOp) else \
-                            gast.BinOp(left=addend, op=gast.Sub(), right=stmt.value.operand)
+                            gast.BinOp(left=addend, op=gast.Sub(), right=minus)
                     if addend is not None:
                         block[j].value = addend
                         reads[j] = None
@@ -236,16 +236,6 @@ def _negated(value):
     if isinstance(value, gast.UnaryOp) and isinstance(value.op, gast.USub):
         return value.operand
     return None
-
-
-def _mentioned(node):
-    """Every name loaded or stored in `node`."""
-    return {n.id for n in name_nodes(node)}
-
-
-def _stored(node):
-    """Every name stored in `node`."""
-    return {n.id for n in name_nodes(node) if type(n.ctx) is gast.Store}
 
 
 def _accumulated(value, name):
@@ -482,12 +472,9 @@ def propagate_copies(tree):
             if not reads or any(j <= k for j in reads):
                 continue        # (a copy nothing reads is dead code's)
             last = max(reads)
-            if any(_sets(block[j], b, a) for j in range(k + 1, last)) or (
-                    type(block[last]) in _COMPOUND and b in _stored(block[last])):
+            if _changed_before(block, k, last, {b}, copy=a):
                 continue
-            for chain, node in loads.pop(a, ()):
-                node.id = b
-                loads.setdefault(b, []).append((chain, node))
+            _rename(loads, a, b)
             block[k + 1:last + 1] = [s for s in block[k + 1:last + 1] if not _is_self_copy(s)]
             del block[k]
             changed = True
@@ -507,11 +494,24 @@ def _statements_holding(sites, block):
     return [j for j, s in enumerate(block) if id(s) in holders]
 
 
-def _sets(stmt, b, a):
-    """Whether `stmt` changes b; `b = a` does not, while a still holds b's value."""
-    if _assigned_name(stmt) == b and isinstance(stmt.value, gast.Name) and stmt.value.id == a:
-        return False
-    return b in _stored(stmt)
+def _changed_before(block, k, last, names, copy=None):
+    """Whether a statement after block[k] changes one of `names` before block[last] reads
+    it: one in between, or block[last] itself if it is a loop or branch (which may read
+    after it writes). With `copy` (a copy of the one name): `name = copy` changes nothing."""
+    for stmt in block[k + 1:last]:
+        if copy is not None and _assigned_name(stmt) in names \
+                and isinstance(stmt.value, gast.Name) and stmt.value.id == copy:
+            continue
+        if names & names_stored(stmt):
+            return True
+    return type(block[last]) in _COMPOUND and bool(names & names_stored(block[last]))
+
+
+def _rename(loads, old, new):
+    """Every read of `old` in the index `loads` (from `_name_index`) reads `new`."""
+    for chain, node in loads.pop(old, ()):
+        node.id = new
+        loads.setdefault(new, []).append((chain, node))
 
 
 def _is_self_copy(stmt):
@@ -637,7 +637,7 @@ def _collectable(stmt, term, loop, mutated):
     acc = stmt.targets[0].id
     fixed = term.args[_LOOP_SUMS[term.func.id][1]].id
     mentions = [n for n in gast.walk(loop) if isinstance(n, gast.Name) and n.id == acc]
-    return len(mentions) == 2 and fixed not in _stored(loop) \
+    return len(mentions) == 2 and fixed not in names_stored(loop) \
         and not {a.id for a in term.args} & mutated
 
 
@@ -820,9 +820,7 @@ def absorb_negations(tree):
             inline = not isinstance(negated, gast.Name)
             if inline and (len(users) != 1 or kinds[0] == "wrap"):
                 continue            # a product moves into its one read, and only to save
-            last = max(reads)
-            if any(operands & _stored(block[j]) for j in range(k + 1, last)) or (
-                    type(block[last]) in _COMPOUND and operands & _stored(block[last])):
+            if _changed_before(block, k, max(reads), operands):
                 continue
             if inline:                      # `a = -(p * q)` read once: the read reads p * q
                 users[0].value = _substitute(users[0].value, name, negated)
@@ -836,9 +834,7 @@ def absorb_negations(tree):
                 else:
                     user.value = gast.UnaryOp(op=gast.USub(), operand=user.value)
             if not inline:
-                for chain, node in loads.pop(name):
-                    node.id = negated.id
-                    loads.setdefault(negated.id, []).append((chain, node))
+                _rename(loads, name, negated.id)
             del block[k]
             changed = True
     return tree, changed
@@ -941,7 +937,7 @@ def reuse_common_values(tree):
                         changed = True
                     key = None
             if not is_comment(stmt):
-                stored = _stored(stmt)
+                stored = names_stored(stmt)
                 known = {k: held for k, held in known.items()
                          if held[0] not in stored and not held[1] & stored}
             if key is not None:

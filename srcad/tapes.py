@@ -96,7 +96,7 @@ def _use_tapes(body, loop, back, count):
     back.body[:] = [s for j, s in enumerate(back.body) if j not in popped]
     targets = [_target(names) for _, names in tapes]
     iters = [T.call("reversed", [T.name(tape)]) for tape, _ in tapes]
-    if _mentioned(back.target) & T.names_read(back.body):   # the body reads the index
+    if T.names_mentioned(back.target) & T.names_read(back.body):   # the body reads the index
         targets.insert(0, back.target)
         iters.insert(0, back.iter)
     back.target = targets[0] if len(targets) == 1 else T.tuple_of(targets, store=True)
@@ -115,11 +115,11 @@ def _pushes(block):
     for k, stmt in enumerate(block):
         arg = _stack_call(stmt, "append")
         if arg is None:
-            if STACK in _mentioned(stmt):
+            if STACK in T.names_mentioned(stmt):
                 return None
             continue
         if isinstance(arg, gast.Name):
-            stores = [s for s in block if arg.id in _stored(s)]
+            stores = [s for s in block if arg.id in T.names_stored(s)]
             nxt = block[k + 1] if k + 1 < len(block) else None
             if len(stores) != 1 or stores[0] is not nxt or not isinstance(nxt, gast.Assign):
                 return None
@@ -147,7 +147,7 @@ def _pops(block):
                                                       for e in target.elts):
                 found.append((k, tuple(e.id for e in target.elts)))
                 continue
-        if STACK in _mentioned(stmt):
+        if STACK in T.names_mentioned(stmt):
             return None
     return found
 
@@ -193,14 +193,6 @@ def _target(names):
     return T.tuple_of([T.name(n, store=True) for n in names], store=True)
 
 
-def _mentioned(node):
-    return {n.id for n in T.name_nodes(node)}
-
-
-def _stored(node):
-    return {n.id for n in T.name_nodes(node) if type(n.ctx) is gast.Store}
-
-
 def _unbind(body, loop, back, names):
     """Take `names` out of the `x = y = None` that binds what the reverse sweep reads, where
     nothing reads them before the loop assigns them any more."""
@@ -212,7 +204,7 @@ def _unbind(body, loop, back, names):
     elsewhere = T.names_read([s for s in body if s is not loop and s is not back])
     free = set()
     for name in names:
-        first = next(s for s in loop.body if name in _mentioned(s))
+        first = next(s for s in loop.body if name in T.names_mentioned(s))
         if name not in elsewhere and isinstance(first, gast.Assign) \
                 and name not in T.names_read(first.value):
             free.add(name)
@@ -225,7 +217,7 @@ def _unbind(body, loop, back, names):
 
 def _drop_unused_stack(body):
     """`_stack = []` (and the debug check that it ends empty) where nothing else uses it."""
-    uses = [s for s in body if STACK in _mentioned(s)]
+    uses = [s for s in body if STACK in T.names_mentioned(s)]
     if all(_is_stack_init(s) or isinstance(s, gast.Assert) for s in uses):
         body[:] = [s for s in body if s not in uses]
 

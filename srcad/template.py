@@ -276,6 +276,16 @@ def names_read(tree, into=None):
     return into
 
 
+def names_stored(tree):
+    """The set of names stored in `tree` (assignment, loop and unpacking targets)."""
+    return {node.id for node in name_nodes(tree) if type(node.ctx) is gast.Store}
+
+
+def names_mentioned(tree):
+    """The set of names loaded or stored in `tree`."""
+    return {node.id for node in name_nodes(tree)}
+
+
 def shell(stmt, **blocks):
     """A copy of a compound statement (if/for/while) with new blocks and a copied header."""
     new = stmt.__class__.__new__(stmt.__class__)
