@@ -7,6 +7,7 @@
 - `structures`: which names may hold lists, tuples or dicts.
 """
 import builtins
+import copy
 import inspect
 import operator
 import types
@@ -60,6 +61,12 @@ class Facts:
         check_in_place(ir, self.scalar)
         self.struct = structures(ir, self.ops, arg_kinds)
 
+    def with_ops(self, ops):
+        """The same facts seen through other `ops` (those of another mode, say)."""
+        other = copy.copy(self)
+        other.ops = ops
+        return other
+
 
 def callee_derivative(ir, op, derive_callee, active, facts):
     """Ask for the derivative of the user function `op` calls (w.r.t. `active`), telling
@@ -90,10 +97,11 @@ def walk_block(block):
             yield from walk_block(getattr(stmt, field, None) or [])
 
 
-def classify(ir, mode="reverse"):
-    """`{id(stmt): Op}` for the statements of `ir` that compute or store values."""
+def classify(ir, mode="reverse", block=None):
+    """`{id(stmt): Op}` for the statements of `ir` (of `block` in it, if given) that
+    compute or store values."""
     ops = {}
-    for stmt in walk_block(ir.body):
+    for stmt in walk_block(ir.body if block is None else block):
         op = _classify(ir, stmt, mode)
         if op is not None:
             ops[id(stmt)] = op

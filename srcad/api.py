@@ -139,7 +139,8 @@ def _generate(ir, wrt, kinds, with_value, mode, optimized, derive_callee, callee
     """The derivative's name, source and closure; its tree lives only in here."""
     arrays = set()
     if mode == "reverse":
-        tree, builder = differentiate(ir, wrt, kinds, derive_callee, with_value, DEBUG)
+        tree, builder = differentiate(ir, wrt, kinds, derive_callee, with_value, DEBUG,
+                                      carry=optimized)
         arrays = builder.array_names()
     else:
         tree = forward_differentiate(ir, wrt, kinds, derive_callee)

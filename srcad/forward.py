@@ -24,11 +24,10 @@ def dot(name):
 class Forward:
     """Builds `jvp_<name>` for one IR, one `wrt`, one set of argument kinds."""
 
-    def __init__(self, ir, wrt, arg_kinds, derive_callee):
+    def __init__(self, ir, wrt, facts, derive_callee):
         self.ir = ir
         self.wrt = wrt
         self.derive_callee = derive_callee
-        facts = Facts(ir, wrt, arg_kinds, "forward", getattr(derive_callee, "returns_scalar", None))
         self.ops, self.output, self.active = facts.ops, facts.output, facts.active
         self.scalar, self.struct = facts.scalar, facts.struct
 
@@ -187,4 +186,11 @@ class Forward:
 
 def differentiate(ir, wrt, arg_kinds, derive_callee):
     """The forward-mode derivative of `ir` as a gast FunctionDef."""
-    return Forward(ir, wrt, arg_kinds, derive_callee).build()
+    facts = Facts(ir, wrt, arg_kinds, "forward", getattr(derive_callee, "returns_scalar", None))
+    return Forward(ir, wrt, facts, derive_callee).build()
+
+
+def with_tangents(ir, block, facts):
+    """`block` of `ir` with each active statement followed by its tangent, as in `jvp`.
+    `facts.ops` must be classified in forward mode and hold no calls of user functions."""
+    return Forward(ir, (), facts, None)._block(block)

@@ -45,6 +45,7 @@ def optimize(tree):
             else:
                 settled.add(step)
     for block in _blocks(tree):
+        _drop_orphan_comments(block)
         if any(not isinstance(s, gast.Pass) and not is_comment(s) for s in block):
             block[:] = [s for s in block if not isinstance(s, gast.Pass)]   # `pass` + more
         for stmt in block:
@@ -394,12 +395,14 @@ def _header(stmt):
 
 
 def _drop_orphan_comments(block):
-    """A line comment left with no statement under it goes; an emptied block gets `pass`."""
+    """A line comment left with no statement under it (the derivative's `return` is none of
+    its statements) goes; an emptied block gets `pass`."""
     if not block:
         return
     keep = [s for k, s in enumerate(block)
             if not (is_comment(s) and s.value.value.startswith("# line")
-                    and (k + 1 == len(block) or is_comment(block[k + 1])))]
+                    and (k + 1 == len(block) or is_comment(block[k + 1])
+                         or isinstance(block[k + 1], gast.Return)))]
     if not any(not is_comment(s) for s in keep):
         keep.append(gast.Pass())
     block[:] = keep
@@ -892,14 +895,13 @@ def _on_sign_chain(expr, name):
 
 def _sign_site(stmt, name):
     """How the assignment `stmt` takes a flipped sign of `name` (read once in it): it
-    "accumulate"s (`x = x + t` -> `x = x - t`), can "cancel" a minus of its own, or needs
-    to "wrap" its value in one; None where the sign cannot reach the result."""
-    target = _assigned_name(stmt)
-    if target is None:
+    "accumulate"s (`x = x + t` -> `x = x - t`, `x = s + t` -> `x = s - t` when t reads
+    it), can "cancel" a minus of its own, or needs to "wrap" its value in one; None where
+    the sign cannot reach the result."""
+    if _assigned_name(stmt) is None:
         return None
     value = stmt.value
-    if isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Sub)) \
-            and isinstance(value.left, gast.Name) and value.left.id == target:
+    if isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Sub)):
         return "accumulate" if _on_sign_chain(value.right, name) else None
     if not _on_sign_chain(value, name):
         return None

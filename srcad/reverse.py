@@ -15,13 +15,14 @@ them in the opposite order, so that when it reaches a statement every name
 holds the value it had just after that statement ran.
 """
 import operator
-from collections import Counter
+from collections import Counter, namedtuple
 
 import gast
 
 from . import template as T
-from .analysis import Facts, callee_derivative, joins_sequences, walk_block
-from .errors import UnsupportedError
+from .analysis import Facts, callee_derivative, classify, joins_sequences, walk_block
+from .errors import SrcadError, UnsupportedError
+from .forward import dot, with_tangents
 
 STACK = "_stack"
 UNBOUND = "names the reverse sweep reads, bound on every path"   # comment on their binding
@@ -31,11 +32,19 @@ def bar(name):
     return "vbar_" + name[2:] if name.startswith("v_") else "vbar_" + name
 
 
+# A loop whose derivative is carried forward: `start`, its one active input; `constant`,
+# active names that enter it holding constants; `outputs`, the values it assigns whose
+# adjoints may be nonzero after it; `assigned`, every name it assigns; `loop`, the loop
+# with tangents; `blocks`, the ids of its blocks.
+Carried = namedtuple("Carried", "start constant outputs assigned loop blocks")
+
+
 class Sites:
     """Where each name is assigned and used: blocks, positions, loops."""
 
     def __init__(self, ir, ops, active):
         self.defs = {}        # name -> [(block id, position)]
+        self.def_kinds = {}   # name -> [(block id, the kind of its Op)]
         self.in_loop = set()  # names assigned inside a loop body
         self.uses = {}        # name -> [(block id, position)] of active uses
         self.counters = set()
@@ -46,6 +55,7 @@ class Sites:
             op = ops.get(id(stmt))
             if op is not None and op.target is not None:
                 self.defs.setdefault(op.target, []).append((id(block), pos))
+                self.def_kinds.setdefault(op.target, []).append((id(block), op.kind))
                 if loops:
                     self.in_loop.add(op.target)
                 if op.target in active or op.kind in ("setitem", "append"):
@@ -67,7 +77,8 @@ class Sites:
 class Reverse:
     """Builds `grad_<name>` for one IR, one `wrt`, one set of argument kinds."""
 
-    def __init__(self, ir, wrt, arg_kinds, derive_callee, with_value=False, debug=False):
+    def __init__(self, ir, wrt, arg_kinds, derive_callee, with_value=False, debug=False,
+                 carry=False):
         self.ir = ir
         self.wrt = wrt                    # indices of the differentiated inputs
         self.arg_kinds = arg_kinds
@@ -75,6 +86,8 @@ class Reverse:
         self.with_value = with_value
         self.debug = debug
         facts = Facts(ir, wrt, arg_kinds, "reverse", getattr(derive_callee, "returns_scalar", None))
+        self.facts = facts
+        self.carry = carry                # may loops carry tangents (see _carried_loops)
         self.ops, self.output, self.active = facts.ops, facts.output, facts.active
         self.scalar, self.struct, self.ndims = facts.scalar, facts.struct, facts.ndims
         self.sites = Sites(ir, self.ops, self.active)
@@ -122,6 +135,7 @@ class Reverse:
 
     def build(self):
         """The derivative function's gast tree."""
+        self.carried = self._carried_loops() if self.carry else {}
         self.saved = {n for n in self.sites.defs
                       if self.sites.multiply_assigned(n) and n not in self.sites.counters}
         reverse = self._reverse_sweep()
@@ -142,8 +156,11 @@ class Reverse:
         at its end and its reverse pops them together first: one tuple is cheaper than
         three pushes and pops or more, not than two."""
         candidates = {}
+        inside_carried = {b for plan in self.carried.values() for b in plan.blocks}
         for name in self.saved:
             defs = self.sites.defs.get(name, ())
+            if defs and defs[0][0] in inside_carried:
+                continue
             # an adjoint reset to zeros_like_grad(name) reads name after the block's reverse
             if len(defs) == 1 and (name not in self.needs_init or name in self.scalar):
                 candidates.setdefault(defs[0][0], []).append((defs[0][1], name))
@@ -173,6 +190,52 @@ class Reverse:
             if len(names) >= 3:
                 groups[id(block)] = names
         return groups
+
+    def _carried_loops(self):
+        """`{id(loop): Carried}`: top-level loops whose one active input is a scalar x and
+        whose active values are scalars made by rules and copies. Such a loop carries its
+        derivative forward, `vdot_k = d v_k / d x` beside each value as in `jvp`, and its
+        reverse is one product per output, `vbar_x = vbar_k * vdot_k + ...`: no stack and no
+        reverse loop (preaccumulation: forward mode inside the reverse sweep, cheaper than
+        recording the loop whenever one input enters it)."""
+        plans = {}
+        for pos, loop in enumerate(self.ir.body[:-1]):
+            if not isinstance(loop, (gast.For, gast.While)):
+                continue
+            inner = list(walk_block(loop.body))
+            blocks = {id(block) for stmt in [loop] + inner
+                      for block in (getattr(stmt, "body", None), getattr(stmt, "orelse", None))
+                      if isinstance(block, list)}
+            ops = [op for stmt in inner if (op := self.ops.get(id(stmt))) is not None]
+            assigned = {op.target for op in ops if op.target is not None}
+            moved = [op for op in ops if op.target in self.active]
+            if not moved or any(isinstance(stmt, gast.Return) for stmt in inner) or any(
+                    op.kind not in ("rule", "copy") or op.target not in self.scalar
+                    or op.target in self.struct for op in moved):
+                continue
+            reads = {n for op in moved for n in op.operand_names(op.diff)}
+            entering = {n for n in (reads | assigned) & self.active
+                        if any(block not in blocks for block, _ in self.sites.defs.get(n, ()))}
+            constant = {n for n in entering if all(   # `s = 0.0` before the loop: vdot_s = 0
+                block in blocks or kind == "const" for block, kind in self.sites.def_kinds[n])}
+            start = entering - constant
+            if len(start) != 1 or not start <= self.scalar:
+                continue
+            later = {n for stmt in self.ir.body[pos + 1:] for n in T.loaded_names(stmt)}
+            outputs = [n for n in self._ordered(assigned & self.active & later)
+                       if n in self.needs_init or n == self.output]
+            if not outputs:
+                continue
+            try:
+                facts = self.facts.with_ops(classify(self.ir, "forward", [loop]))
+                carrying = with_tangents(self.ir, [loop], facts)
+            except SrcadError:   # a rule without a tangent: the loop is recorded instead
+                continue
+            plans[id(loop)] = Carried(start.pop(), constant, outputs, assigned, carrying[0],
+                                      blocks)
+            # the adjoints of the loop's own values are never made
+            self.needs_init -= (assigned & self.active) - set(outputs) - {plans[id(loop)].start}
+        return plans
 
     def _first_top_level_defs(self):
         """Statements that bind a saved name for the first time, outside any loop or branch:
@@ -299,6 +362,9 @@ class Reverse:
         return T.shell(stmt, body=body or [gast.Pass()], orelse=orelse)
 
     def _forward_loop(self, stmt):
+        plan = self.carried.get(id(stmt))
+        if plan is not None:
+            return self._carried_forward(stmt, plan)
         body = self._forward_block(stmt.body)
         counter = self.loop_counted.get(id(stmt))
         if counter is None:
@@ -307,6 +373,21 @@ class Reverse:
             body = T.quote(f"{counter} = {counter} + 1") + body
         new = T.shell(stmt, body=body, orelse=[])
         return T.quote(f"{counter} = 0") + [new, self._push(T.name(counter))]
+
+    def _carried_forward(self, stmt, plan):
+        """Save what the reverse sweep reads before the loop changes it; seed the tangents
+        (1 for the input, 0 for outputs the loop may not assign); the loop with tangents."""
+        out = [self._push(T.name(n)) for n in self._ordered(plan.assigned & self.saved)]
+        node = self.ir.origin.get(stmt)
+        if node is not None:
+            out.append(T.comment(f"line {self.ir.source.file_line(node)}: "
+                                 f"{self.ir.source.line_text(node)}  "
+                                 f"(carries vdot_k = d v_k / d {plan.start} from here)"))
+        out.append(T.assign(dot(plan.start), T.constant(1.0)))
+        zero = self._ordered((plan.constant | set(plan.outputs)) - {plan.start})
+        out.extend(T.assign(dot(n), T.constant(0.0)) for n in zero)
+        out.append(T.clone(plan.loop))
+        return out
 
     # ----- reverse sweep -----
 
@@ -332,6 +413,8 @@ class Reverse:
     def _reverse_stmt(self, stmt):
         if isinstance(stmt, gast.If):
             return self._reverse_if(stmt)
+        if id(stmt) in self.carried:
+            return self._carried_reverse(stmt, self.carried[id(stmt)])
         if isinstance(stmt, gast.For):
             return self._reverse_for(stmt)
         if isinstance(stmt, gast.While):
@@ -379,6 +462,27 @@ class Reverse:
             self.if_traced[id(stmt)] = True
             test = self._pop()
         return [gast.If(test=test, body=body or [gast.Pass()], orelse=orelse)]
+
+    def _carried_reverse(self, stmt, plan):
+        """`vbar_x = sum of vbar_k * vdot_k` over the loop's outputs k; restore what the
+        forward sweep saved before the loop."""
+        terms = [gast.BinOp(left=T.name(bar(n)), op=gast.Mult(), right=T.name(dot(n)))
+                 for n in plan.outputs]
+        total = terms[0]
+        for term in terms[1:]:
+            total = gast.BinOp(left=total, op=gast.Add(), right=term)
+        node = self.ir.origin.get(stmt)
+        out = []
+        if node is not None:
+            out.append(T.comment(f"line {self.ir.source.file_line(node)}: "
+                                 f"{self.ir.source.line_text(node)}"))
+        if plan.start in plan.assigned:
+            out.append(T.assign(bar(plan.start), total))
+        else:
+            out.append(self.accumulate(plan.start, total))
+        restored = self._ordered(plan.assigned & self.saved)
+        out.extend(T.assign(n, self._pop()) for n in reversed(restored))
+        return out
 
     def _reverse_for(self, stmt):
         body = self._reverse_block(stmt.body)
@@ -681,7 +785,9 @@ def _may_jump(stmt):
     return False
 
 
-def differentiate(ir, wrt, arg_kinds, derive_callee, with_value=False, debug=False):
-    """The reverse-mode derivative of `ir` as a gast FunctionDef, plus the callees it calls."""
-    builder = Reverse(ir, wrt, arg_kinds, derive_callee, with_value, debug)
+def differentiate(ir, wrt, arg_kinds, derive_callee, with_value=False, debug=False,
+                  carry=False):
+    """The reverse-mode derivative of `ir` as a gast FunctionDef, plus the callees it calls.
+    `carry`: loops with one active scalar input carry tangents instead of being recorded."""
+    builder = Reverse(ir, wrt, arg_kinds, derive_callee, with_value, debug, carry)
     return builder.build(), builder

@@ -38,9 +38,11 @@ def test_readme_shows_the_textbook_and_the_optimised_derivative():
 
 def test_readme_loop_example(monkeypatch):
     monkeypatch.setattr(srcad.api, "DEBUG", False)   # no stack assertion in the README
-    df = srcad.grad(logistic_map.logistic)
-    df(0.3, 3.2, 10)
-    assert df.source in shown("def grad_logistic(l, r, n, vbar_4=1.0):")
+    blocks = shown("def grad_logistic(l, r, n, vbar_4=1.0):")
+    for wrt in (0, ("l", "r")):       # carried, then recorded
+        df = srcad.grad(logistic_map.logistic, wrt=wrt)
+        df(0.3, 3.2, 10)
+        assert df.source in blocks
 
 
 def test_readme_forward_mode_example():
