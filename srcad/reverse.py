@@ -34,9 +34,10 @@ def bar(name):
 
 # A loop whose derivative is carried forward: `start`, its one active input; `constant`,
 # active names that enter it holding constants; `outputs`, the values it assigns whose
-# adjoints may be nonzero after it; `assigned`, every name it assigns; `loop`, the loop
-# with tangents; `blocks`, the ids of its blocks.
-Carried = namedtuple("Carried", "start constant outputs assigned loop blocks")
+# adjoints may be nonzero after it; `assigned`, every name it assigns; `earlier`, those the
+# reverse of earlier statements may read; `loop`, the loop with tangents; `blocks`, the
+# ids of its blocks.
+Carried = namedtuple("Carried", "start constant outputs assigned earlier loop blocks")
 
 
 class Sites:
@@ -231,8 +232,15 @@ class Reverse:
                 carrying = with_tangents(self.ir, [loop], facts)
             except SrcadError:   # a rule without a tangent: the loop is recorded instead
                 continue
-            plans[id(loop)] = Carried(start.pop(), constant, outputs, assigned, carrying[0],
-                                      blocks)
+            # what the reverse of the statements before the loop may read: their operands,
+            # and the results of their operations (`y = np.exp(x)` reads y)
+            before = self.ir.body[:pos]
+            earlier = {n for stmt in before for n in T.loaded_names(stmt)} | {
+                op.target for stmt in walk_block(before)
+                if (op := self.ops.get(id(stmt))) is not None
+                and op.kind not in ("copy", "const")}
+            plans[id(loop)] = Carried(start.pop(), constant, outputs, assigned,
+                                      assigned & earlier, carrying[0], blocks)
             # the adjoints of the loop's own values are never made
             self.needs_init -= (assigned & self.active) - set(outputs) - {plans[id(loop)].start}
         return plans
@@ -377,7 +385,7 @@ class Reverse:
     def _carried_forward(self, stmt, plan):
         """Save what the reverse sweep reads before the loop changes it; seed the tangents
         (1 for the input, 0 for outputs the loop may not assign); the loop with tangents."""
-        out = [self._push(T.name(n)) for n in self._ordered(plan.assigned & self.saved)]
+        out = [self._push(T.name(n)) for n in self._ordered(plan.earlier & self.saved)]
         node = self.ir.origin.get(stmt)
         if node is not None:
             out.append(T.comment(f"line {self.ir.source.file_line(node)}: "
@@ -480,7 +488,7 @@ class Reverse:
             out.append(T.assign(bar(plan.start), total))
         else:
             out.append(self.accumulate(plan.start, total))
-        restored = self._ordered(plan.assigned & self.saved)
+        restored = self._ordered(plan.earlier & self.saved)
         out.extend(T.assign(n, self._pop()) for n in reversed(restored))
         return out
 

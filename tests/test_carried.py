@@ -197,3 +197,12 @@ def test_corpus_unchanged_without_carried_loops(monkeypatch):
         monkeypatch.undo()
         for a, b in zip(carried, recorded):
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-13, err_msg=name)
+
+
+def test_gradient_of_a_carried_gradient():
+    """No stack: the gradient's own code can be differentiated in reverse mode again.
+    y_k = 1.5^k x + c after k steps, so d2(y_k^2)/dx2 = 2 * 1.5^(2k)."""
+    df = srcad.grad(while_stop)
+    df(1.3)
+    assert "_stack" not in df.source
+    assert srcad.grad(srcad.grad(while_stop))(1.3) == pytest.approx(2 * 1.5 ** 10, rel=1e-13)
