@@ -151,19 +151,20 @@ class Reverse:
 
     def _block_groups(self):
         """`{id(block): names}`: saved names that live and die in one iteration of a block
-        inside a loop. Each is assigned once, by a statement of the block, and read only by
-        later statements of that block; the block has no jump. Instead of one push before
-        every assignment and one pop in the reverse sweep, the block pushes them together
-        at its end and its reverse pops them together first: one tuple is cheaper than
-        three pushes and pops or more, not than two."""
+        inside a loop. Each is assigned first by a statement of the block and again, if at
+        all, in the block's `if`s (`h = dt; if t + h > T: h = T - t`); every load of it
+        comes after the first assignment, every adjoint that reads it belongs to a
+        statement after the last; the block has no jump. Instead of one push before every
+        assignment and one pop in the reverse sweep, the block pushes the values they end
+        with together at its end and its reverse pops them together first: one tuple is
+        cheaper than three pushes and pops or more, not than two."""
         candidates = {}
         inside_carried = {b for plan in self.carried.values() for b in plan.blocks}
         for name in self.saved:
             defs = self.sites.defs.get(name, ())
-            if defs and defs[0][0] in inside_carried:
-                continue
             # an adjoint reset to zeros_like_grad(name) reads name after the block's reverse
-            if len(defs) == 1 and (name not in self.needs_init or name in self.scalar):
+            if defs and defs[0][0] not in inside_carried \
+                    and (name not in self.needs_init or name in self.scalar):
                 candidates.setdefault(defs[0][0], []).append((defs[0][1], name))
         if not candidates:
             return {}
@@ -173,24 +174,59 @@ class Reverse:
                                    for inner in (getattr(stmt, "body", None),
                                                  getattr(stmt, "orelse", None))
                                    if isinstance(inner, list) and inner]
+        by_id = {id(block): block for block in blocks}
         for block in blocks:
             if id(block) not in candidates or any(
                     isinstance(stmt, (gast.Break, gast.Continue, gast.Return))
                     for stmt in walk_block(block)):    # jumps are statements
                 continue
             at = dict(candidates[id(block)])           # position -> the name assigned there
+            last = self._last_assignments(block, at.values(), by_id)
             names, after = [], Counter()               # after: loads in later statements
             for pos in range(len(block) - 1, -1, -1):
-                name, op = at.get(pos), self.ops.get(id(block[pos]))
-                if name is not None and isinstance(block[pos], gast.Assign) \
-                        and op is not None and op.kind not in ("setitem", "append", "pop") \
-                        and after[name] == everywhere[name]:
+                name = at.get(pos)
+                if name is not None and name in last and after[name] == everywhere[name]:
                     names.append(name)                 # every load of it comes later
                 after.update(T.loaded_names(block[pos]))
             names.reverse()
             if len(names) >= 3:
                 groups[id(block)] = names
         return groups
+
+    def _last_assignments(self, block, names, by_id):
+        """`{name: position}` of the statement of `block` (an assignment, or an `if` around
+        one) that assigns each of `names` last, for those whose adjoint reads all come
+        after it: the value a name ends the block with is the one every adjoint reads."""
+        where = {id(block): None}                      # block id -> position of its `if`
+        for pos, stmt in enumerate(block):
+            for inner in _branch_blocks(stmt):
+                where[id(inner)] = pos
+        last = {}
+        for name in names:
+            positions = []
+            for block_id, pos in self.sites.defs[name]:
+                stmt, op = by_id[block_id][pos], None
+                if isinstance(stmt, gast.Assign):
+                    op = self.ops.get(id(stmt))
+                if block_id not in where or op is None \
+                        or op.kind in ("setitem", "append", "pop"):
+                    break
+                positions.append(pos if where[block_id] is None else where[block_id])
+            else:
+                last[name] = max(positions)
+        for pos, stmt in enumerate(block):
+            for inner in walk_block([stmt]):
+                op = self.ops.get(id(inner))
+                if op is None or not (op.target in self.active
+                                      or op.kind in ("setitem", "append")):
+                    continue
+                for name in op.operand_names():
+                    if name in last and pos <= last[name]:
+                        del last[name]
+                # the adjoint of an operation reads its result (`ans`)
+                if op.target in last and (pos < last[op.target] or inner is not stmt):
+                    del last[op.target]
+        return last
 
     def _carried_loops(self):
         """`{id(loop): Carried}`: top-level loops whose one active input is a scalar x and
@@ -760,6 +796,15 @@ def _exit_test(block, reverse):
             for s in test.body for n in gast.walk(s)):
         return None
     return test, back[0]
+
+
+def _branch_blocks(stmt):
+    """The blocks of an `if` statement and of the `if`s nested in them (not of loops)."""
+    if isinstance(stmt, gast.If):
+        for block in (stmt.body, stmt.orelse):
+            yield block
+            for inner in block:
+                yield from _branch_blocks(inner)
 
 
 def _packed(names, store=False):

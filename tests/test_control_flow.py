@@ -564,3 +564,43 @@ def test_while_loop_with_break_records_its_branches():
     df(1.0, 0.5)
     assert "if _stack.pop()" in df.source
     fd_check(grow_with_break, [1.0, 0.5], wrt=(0, 1))
+
+
+def stepped(x, k, n):
+    for i in range(n):
+        h = 0.3
+        if i == n - 1:
+            h = 0.1
+        a = x * h
+        b = a * k
+        x = x + b * x
+    return x
+
+
+def read_between(x, k, n):
+    for i in range(n):
+        h = 0.3
+        a = x * h              # reads h before the if may change it
+        if i == n - 1:
+            h = 0.1
+        b = a * k * h
+        x = x + b * x
+    return x
+
+
+def test_value_reassigned_in_an_if_goes_with_its_block_group():
+    """`h = 0.3; if ...: h = 0.1` read only after the if: the value h ends the pass with
+    goes on the stack in the block's tuple; no push per assignment, no branch flag."""
+    df = srcad.grad(stepped, wrt=(0, 1))
+    df(0.4, 0.7, 5)
+    assert "_stack.append(True)" not in df.source and "if _stack.pop()" not in df.source
+    assert re.search(r"_stack\.append\(\(v_\d+, ", df.source)
+    fd_check(stepped, [0.4, 0.7, 5], wrt=(0, 1))
+
+
+def test_value_read_before_its_reassignment_keeps_its_pushes():
+    df = srcad.grad(read_between, wrt=(0, 1))
+    df(0.4, 0.7, 5)
+    assert "if _stack.pop()" in df.source
+    fd_check(read_between, [0.4, 0.7, 5], wrt=(0, 1))
+    fd_check(read_between, [0.4, 0.7, 1], wrt=(0, 1))
