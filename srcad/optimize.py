@@ -968,9 +968,84 @@ def _operation_key(value):
     return tuple(key) if any(type(p) is gast.Name for p in parts) else None
 
 
+def drop_copied_slots(tree):
+    """A block's pushed tuple holds each value once: where the block copies one of its
+    values into another, `a = b` (what `reuse_common_values` leaves), a leaves the tuple
+    and the block's reverse reads b instead. The copy then goes in `propagate_copies`.
+
+        v_20 = v_17                            v_20 = v_17
+        _stack.append((v_17, v_20, v_19))  ->  _stack.append((v_17, v_19))
+        ...
+        v_17, v_20, v_19 = _stack.pop()        v_17, v_19 = _stack.pop()
+        vbar_12 = vbar_19 * v_20               vbar_12 = vbar_19 * v_17
+
+    Only for a and b assigned by the block and the pop alone, a read nowhere else, and
+    tuples of two values or more.
+    """
+    pushes, pops = {}, {}           # the names of a tuple -> (its block, the Tuple node)
+    for block in _blocks(tree):
+        for stmt in block:
+            packed = _pushed_tuple(stmt)
+            if packed is not None:
+                pushes[tuple(e.id for e in packed.elts)] = (block, packed)
+            elif _assigned_name(stmt) is None and _pops_tuple(stmt):
+                unpacked = stmt.targets[0]
+                pops[tuple(e.id for e in unpacked.elts)] = (block, unpacked)
+    changed = False
+    for names, (forward, packed) in pushes.items():
+        if names not in pops:
+            continue
+        backward, unpacked = pops[names]
+        copies = {_assigned_name(s): s.value.id for s in forward
+                  if _assigned_name(s) in names and isinstance(s.value, gast.Name)
+                  and s.value.id in names and s.value.id != _assigned_name(s)}
+        if not copies:
+            continue
+        loads, stores = _name_index(tree, set(copies) | set(copies.values()))
+        home = {id(forward), id(backward)}
+        for a, b in copies.items():
+            if b in copies or len(packed.elts) <= 2 \
+                    or len(stores.get(a, ())) != 2 or len(stores.get(b, ())) != 2 \
+                    or not all(home & {where for where, _, _ in chain}
+                               for chain, _ in loads.get(a, ())):
+                continue
+            k = [e.id for e in packed.elts].index(a)
+            del packed.elts[k], unpacked.elts[k]
+            for chain, node in loads.get(a, ()):
+                if any(where == id(backward) for where, _, _ in chain):
+                    node.id = b
+            changed = True
+    return tree, changed
+
+
+def _pushed_tuple(stmt):
+    """The Tuple of names in `_stack.append((a, b, ...))`, else None."""
+    call = stmt.value if type(stmt) is gast.Expr else None
+    if _stack_call(call, "append") and len(call.args) == 1 \
+            and type(call.args[0]) is gast.Tuple \
+            and all(type(e) is gast.Name for e in call.args[0].elts):
+        return call.args[0]
+    return None
+
+
+def _pops_tuple(stmt):
+    """Whether `stmt` is `a, b, ... = _stack.pop()`."""
+    return type(stmt) is gast.Assign and len(stmt.targets) == 1 \
+        and type(stmt.targets[0]) is gast.Tuple \
+        and all(type(e) is gast.Name for e in stmt.targets[0].elts) \
+        and _stack_call(stmt.value, "pop") and not stmt.value.args
+
+
+def _stack_call(node, method):
+    """Whether `node` calls `_stack.<method>`."""
+    return type(node) is gast.Call and type(node.func) is gast.Attribute \
+        and node.func.attr == method and type(node.func.value) is gast.Name \
+        and node.func.value.id == "_stack"
+
+
 PASSES = (fold_zero_accumulate, fold_identities, propagate_copies, eliminate_dead_code,
           eliminate_dead_stores, batch_outer_products, keep_sum_adjoints_scalar,
-          absorb_negations, reuse_common_values)
+          absorb_negations, reuse_common_values, drop_copied_slots)
 # each runs to its own fixed point: eliminate_dead_code repeats until nothing more is dead;
 # eliminate_dead_stores reads only the statements it keeps, so it removes all it would at once
 _IDEMPOTENT = {eliminate_dead_code, eliminate_dead_stores}

@@ -208,6 +208,21 @@ def run_pass(step, src):
     (passes.reuse_common_values, "a = 0.5 * h\nc = 0.5 * h\nreturn a, c", None),
     (passes.reuse_common_values,
      "for i in range(n):\n    a = 2 * h\n    h[0] = 1.0\n    c = 2 * h\nreturn a, c", None),
+    (passes.drop_copied_slots,
+     "for i in range(n):\n    a = 0.5 * h\n    b = a\n    c = b * x\n"
+     "    _stack.append((a, b, c))\n"
+     "for i in range(n):\n    a, b, c = _stack.pop()\n    g = g * b * c\nreturn g",
+     "for i in range(n):\n    a = 0.5 * h\n    b = a\n    c = b * x\n"
+     "    _stack.append((a, c))\n"
+     "for i in range(n):\n    a, c = _stack.pop()\n    g = g * a * c\nreturn g"),
+    # b read outside the two blocks; a tuple of two stays as it is
+    (passes.drop_copied_slots,
+     "for i in range(n):\n    a = 0.5 * h\n    b = a\n    c = b * x\n"
+     "    _stack.append((a, b, c))\n"
+     "for i in range(n):\n    a, b, c = _stack.pop()\n    g = g * b * c\nreturn b", None),
+    (passes.drop_copied_slots,
+     "for i in range(n):\n    a = 0.5 * h\n    b = a\n    _stack.append((a, b))\n"
+     "for i in range(n):\n    a, b = _stack.pop()\n    g = g * b\nreturn g", None),
     (passes.keep_sum_adjoints_scalar,
      "v_3 = v_2 * v_2\nvbar_3 = spread(vbar_4, v_3, None, False)\n"
      "vbar_2 = 2.0 * unbroadcast(vbar_3 * v_2, v_2)\nreturn vbar_2",
