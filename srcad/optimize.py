@@ -363,7 +363,8 @@ def _known_pure(func):
 
 
 def eliminate_dead_code(tree):
-    """Remove pure assignments to names that nothing reads, and what only they read."""
+    """Remove pure assignments to names that nothing reads, `if`s with nothing to do, and
+    what only they read."""
     counts = collections.Counter(loaded_names(
         [_header(stmt) if isinstance(stmt, (gast.If, gast.For, gast.While)) else stmt
          for block in _blocks(tree) for stmt in block]))
@@ -375,8 +376,9 @@ def eliminate_dead_code(tree):
             keep = []
             for stmt in reversed(block):   # last first: a chain of dead values goes at once
                 name = _assigned_name(stmt)
-                if name is not None and not counts.get(name) and _pure(stmt.value):
-                    for n in loaded_names(stmt.value):
+                if name is not None and not counts.get(name) and _pure(stmt.value) \
+                        or _empty_if(stmt):
+                    for n in loaded_names(stmt.test if _empty_if(stmt) else stmt.value):
                         counts[n] -= 1
                     changed = again = True
                     continue
@@ -387,6 +389,12 @@ def eliminate_dead_code(tree):
         for block in _blocks(tree):
             _drop_orphan_comments(block)
     return tree, changed
+
+
+def _empty_if(stmt):
+    """Whether `stmt` is an `if` of a pure test whose branches hold nothing but `pass`."""
+    return type(stmt) is gast.If and _pure(stmt.test) and all(
+        isinstance(s, gast.Pass) or is_comment(s) for s in stmt.body + stmt.orelse)
 
 
 def _header(stmt):

@@ -277,8 +277,9 @@ class Reverse:
                 and op.kind not in ("copy", "const")}
             plans[id(loop)] = Carried(start.pop(), constant, outputs, assigned,
                                       assigned & earlier, carrying[0], blocks)
-            # the adjoints of the loop's own values are never made
-            self.needs_init -= (assigned & self.active) - set(outputs) - {plans[id(loop)].start}
+            # the adjoints of the loop's own values are never made, and that of its input
+            # is assigned by its reverse (after it, where the loop assigns the input)
+            self.needs_init -= (assigned & self.active) - set(outputs)
         return plans
 
     def _first_top_level_defs(self):

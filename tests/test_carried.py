@@ -71,7 +71,17 @@ def two_loops(x, n):
     return z
 
 
-CARRIED = [(invariant, (0.7, 5)), (while_stop, (1.3,)), (jumps, (0.4, 9)),
+def early_return(x, n):
+    s = 0.0
+    y = x
+    while True:
+        s = s + np.sin(y)
+        y = y * 1.2
+        if y > 3.0:
+            return s
+
+
+CARRIED = [(early_return, (0.5, 0)), (invariant, (0.7, 5)), (while_stop, (1.3,)), (jumps, (0.4, 9)),
            (jumps, (1.9, 9)), (exp_first, (0.2, 4)), (maybe_unassigned, (0.3, 0)),
            (maybe_unassigned, (0.3, 3)), (nested, (0.6, 3)), (two_loops, (0.8, 3))]
 
@@ -206,3 +216,10 @@ def test_gradient_of_a_carried_gradient():
     df(1.3)
     assert "_stack" not in df.source
     assert srcad.grad(srcad.grad(while_stop))(1.3) == pytest.approx(2 * 1.5 ** 10, rel=1e-13)
+
+
+def test_no_empty_if_left_behind():
+    """The early return's flag leaves `if flag: pass else: pass` after the loop; it goes."""
+    df = srcad.grad(early_return)
+    df(0.5, 0)
+    assert "pass" not in df.source
