@@ -45,7 +45,7 @@ class Sites:
 
     def __init__(self, ir, ops, active):
         self.defs = {}        # name -> [(block id, position)]
-        self.def_kinds = {}   # name -> [(block id, the kind of its Op)]
+        self.def_kinds = {}   # name -> [the kind of its Op], in the order of defs
         self.in_loop = set()  # names assigned inside a loop body
         self.uses = {}        # name -> [(block id, position)] of active uses
         self.counters = set()
@@ -56,7 +56,7 @@ class Sites:
             op = ops.get(id(stmt))
             if op is not None and op.target is not None:
                 self.defs.setdefault(op.target, []).append((id(block), pos))
-                self.def_kinds.setdefault(op.target, []).append((id(block), op.kind))
+                self.def_kinds.setdefault(op.target, []).append(op.kind)
                 if loops:
                     self.in_loop.add(op.target)
                 if op.target in active or op.kind in ("setitem", "append"):
@@ -251,11 +251,21 @@ class Reverse:
                     or op.target in self.struct for op in moved):
                 continue
             reads = {n for op in moved for n in op.operand_names(op.diff)}
-            entering = {n for n in (reads | assigned) & self.active
-                        if any(block not in blocks for block, _ in self.sites.defs.get(n, ()))}
-            constant = {n for n in entering if all(   # `s = 0.0` before the loop: vdot_s = 0
-                block in blocks or kind == "const" for block, kind in self.sites.def_kinds[n])}
-            start = entering - constant
+            before = self.ir.body[:pos]
+            inner_before = {id(block) for stmt in walk_block(before)
+                            for block in (getattr(stmt, "body", None),
+                                          getattr(stmt, "orelse", None))
+                            if isinstance(block, list)}
+            entering = {}     # active name -> the kinds of its assignments before the loop
+            for n in (reads | assigned) & self.active:
+                kinds = [kind for (block, p), kind in zip(self.sites.defs.get(n, ()),
+                                                          self.sites.def_kinds.get(n, ()))
+                         if block in inner_before or block == id(self.ir.body) and p < pos]
+                if kinds:
+                    entering[n] = kinds
+            # `s = 0.0` before the loop: vdot_s = 0
+            constant = {n for n, kinds in entering.items() if set(kinds) == {"const"}}
+            start = set(entering) - constant
             if len(start) != 1 or not start <= self.scalar:
                 continue
             later = {n for stmt in self.ir.body[pos + 1:] for n in T.loaded_names(stmt)}
@@ -270,7 +280,6 @@ class Reverse:
                 continue
             # what the reverse of the statements before the loop may read: their operands,
             # and the results of their operations (`y = np.exp(x)` reads y)
-            before = self.ir.body[:pos]
             earlier = {n for stmt in before for n in T.loaded_names(stmt)} | {
                 op.target for stmt in walk_block(before)
                 if (op := self.ops.get(id(stmt))) is not None

@@ -81,7 +81,16 @@ def early_return(x, n):
             return s
 
 
-CARRIED = [(early_return, (0.5, 0)), (invariant, (0.7, 5)), (while_stop, (1.3,)), (jumps, (0.4, 9)),
+def return_inside_for(x, n):
+    for i in range(n):
+        x = x * 1.1
+        if x > 2.0:
+            return x * 3.0
+    return x
+
+
+CARRIED = [(early_return, (0.5, 0)), (return_inside_for, (1.0, 20)),
+           (return_inside_for, (1.0, 3)), (return_inside_for, (3.0, 0)), (invariant, (0.7, 5)), (while_stop, (1.3,)), (jumps, (0.4, 9)),
            (jumps, (1.9, 9)), (exp_first, (0.2, 4)), (maybe_unassigned, (0.3, 0)),
            (maybe_unassigned, (0.3, 3)), (nested, (0.6, 3)), (two_loops, (0.8, 3))]
 
