@@ -236,6 +236,7 @@ class Reverse:
         reverse loop (preaccumulation: forward mode inside the reverse sweep, cheaper than
         recording the loop whenever one input enters it)."""
         plans = {}
+        tangents_read = set()     # names whose tangents the reverse of a carried loop reads
         for pos, loop in enumerate(self.ir.body[:-1]):
             if not isinstance(loop, (gast.For, gast.While)):
                 continue
@@ -271,7 +272,9 @@ class Reverse:
             later = {n for stmt in self.ir.body[pos + 1:] for n in T.loaded_names(stmt)}
             outputs = [n for n in self._ordered(assigned & self.active & later)
                        if n in self.needs_init or n == self.output]
-            if not outputs:
+            # the reverse of an earlier carried loop reads its outputs' tangents: this loop
+            # must not change them (it would if both carry one variable)
+            if not outputs or (assigned | start | constant) & tangents_read:
                 continue
             try:
                 facts = self.facts.with_ops(classify(self.ir, "forward", [loop]))
@@ -284,6 +287,7 @@ class Reverse:
                 op.target for stmt in walk_block(before)
                 if (op := self.ops.get(id(stmt))) is not None
                 and op.kind not in ("copy", "const")}
+            tangents_read.update(outputs)
             plans[id(loop)] = Carried(start.pop(), constant, outputs, assigned,
                                       assigned & earlier, carrying[0], blocks)
             # the adjoints of the loop's own values are never made, and that of its input

@@ -12,6 +12,23 @@ import pytest
 import fuzzgen
 
 REGRESSIONS = {
+    # two loops in a row that both carry x's tangent: the second one overwrote vdot_0
+    # before the first one's reverse read it (the gradient came out halved, silently);
+    # now the second loop is recorded instead
+    "two_carried_loops_share_a_tangent": ("""
+        import numpy as np
+
+        def f(x):
+            x += x
+            j1 = 0
+            while j1 < 2:
+                j1 = j1 + 1
+                x += x
+            v_1 = x
+            for i2 in range(1, 2):
+                x += x
+            return x
+        """, [()], (0,)),
     # `t2 = x * 1` makes a new array; folding it to `t2 = x` made `t2[-3] = ...` write
     # into x (a wrong gradient, silently): the optimiser keeps such copies now.
     "multiply_by_one_copies": ("""
