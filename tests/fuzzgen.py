@@ -129,8 +129,10 @@ class Program:
 
 
 class Generator:
-    def __init__(self, ch, tricky_names=True, max_helpers=3, max_depth=3, max_stmts=4):
+    def __init__(self, ch, tricky_names=True, max_helpers=3, max_depth=3, max_stmts=4,
+                 scalar_inputs=False):
         self.ch = ch
+        self.scalar_inputs = scalar_inputs  # scalar arguments, the first one differentiated
         self.tricky = tricky_names
         self.max_helpers = max_helpers
         self.max_depth = max_depth
@@ -544,10 +546,12 @@ class Generator:
     def program(self):
         self.helper_lines = []
         n = self.ch.int(1, 3)
-        shapes = [PARAM_SHAPES[self.ch.int(0, len(PARAM_SHAPES) - 1)] for _ in range(n)]
+        shapes = [() if self.scalar_inputs else
+                  PARAM_SHAPES[self.ch.int(0, len(PARAM_SHAPES) - 1)] for _ in range(n)]
         params = ["x", "y", "z"][:n]
         f_lines = self.function("f", params, shapes, ())
-        wrt = tuple(k for k in range(n) if k == 0 or self.ch.flag(70))
+        wrt = tuple(k for k in range(n)
+                    if k == 0 or not self.scalar_inputs and self.ch.flag(70))
         out = ["import numpy as np", ""]
         for lines in self.helper_lines:
             out += ["", *lines, ""]

@@ -53,11 +53,14 @@ def _profile():
     return settings.get_profile(name)
 
 
-def _run_fuzz(counts, tricky_names):
-    @_profile()
+def _run_fuzz(counts, tricky_names, scalar_inputs=False, share=1.0):
+    profile = _profile()
+
+    @settings(profile, max_examples=int(share * profile.max_examples))
     @given(data=st.data(), seed=st.integers(0, 2**16))
     def fuzz(data, seed):
-        program = fuzzgen.generate(fuzzgen.DataChooser(data), tricky_names=tricky_names)
+        program = fuzzgen.generate(fuzzgen.DataChooser(data), tricky_names=tricky_names,
+                                   scalar_inputs=scalar_inputs)
         counts["generated"] += 1
         module = fuzzgen.load(program.source)
         try:
@@ -104,3 +107,14 @@ def test_reverse_forward_and_finite_differences_agree(capsys):
         _report(capsys, counts, "reverse vs finite differences"
                 + (" vs forward" if hasattr(srcad, "jvp") else ""))
     assert counts["checked"] >= 0.75 * _profile().max_examples
+
+
+def test_scalar_programs_with_one_input_agree(capsys):
+    """Programs of scalars differentiated w.r.t. their first argument: where one active
+    scalar enters a loop, the loop carries its tangent (reverse.py, `_carried_loops`)."""
+    counts = dict(generated=0, checked=0, skipped=0, failed=0)
+    try:
+        _run_fuzz(counts, tricky_names=True, scalar_inputs=True, share=0.5)
+    finally:
+        _report(capsys, counts, "scalar programs, one input")
+    assert counts["checked"] >= 0.75 * 0.5 * _profile().max_examples
