@@ -51,6 +51,11 @@ def optimize(tree):
         for stmt in block:
             if isinstance(stmt, (gast.If, gast.For, gast.While)) and not stmt.body:
                 stmt.body.append(gast.Pass())
+            if isinstance(stmt, gast.If) and stmt.orelse and all(
+                    isinstance(s, gast.Pass) or is_comment(s) for s in stmt.body):
+                # `if c: pass else: ...` -> `if not c: ...`
+                stmt.test = gast.UnaryOp(op=gast.Not(), operand=stmt.test)
+                stmt.body, stmt.orelse = stmt.orelse, []
     return tree
 
 

@@ -137,6 +137,7 @@ class Reverse:
     def build(self):
         """The derivative function's gast tree."""
         self.carried = self._carried_loops() if self.carry else {}
+        self.settled_tests = self._settled_tests()
         self.saved = {n for n in self.sites.defs
                       if self.sites.multiply_assigned(n) and n not in self.sites.counters}
         reverse = self._reverse_sweep()
@@ -294,6 +295,18 @@ class Reverse:
             # is assigned by its reverse (after it, where the loop assigns the input)
             self.needs_init -= (assigned & self.active) - set(outputs)
         return plans
+
+    def _settled_tests(self):
+        """The ids of top-level `if`s whose test is a name that neither the `if` nor any
+        later statement assigns: the reverse sweep reads it again, as it was, instead of
+        recording the branch taken (a flag set before a loop's early `return`)."""
+        settled, later = set(), set()
+        for stmt in reversed(self.ir.body):
+            later |= T.names_stored(stmt)
+            if isinstance(stmt, gast.If) and isinstance(stmt.test, gast.Name) \
+                    and stmt.test.id not in later:
+                settled.add(id(stmt))
+        return settled
 
     def _first_top_level_defs(self):
         """Statements that bind a saved name for the first time, outside any loop or branch:
@@ -513,7 +526,7 @@ class Reverse:
         if not body and not orelse:
             return []
         test = T.clone(stmt.test)
-        direct = isinstance(test, gast.Constant) or (
+        direct = isinstance(test, gast.Constant) or id(stmt) in self.settled_tests or (
             isinstance(test, gast.Name) and not self.sites.multiply_assigned(test.id)
             and test.id not in self.ir.homes)
         if not direct:
