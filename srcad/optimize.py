@@ -491,13 +491,21 @@ def _statements_holding(sites, block):
     """The positions in `block` of the statements that hold the names at `sites` (from
     `_name_index`), or None if one is outside `block`."""
     where = id(block)
-    holders = set()
+    holders = {}
     for chain, _ in sites:
         stmt = next((s for b, _, s in chain if b == where), None)
         if stmt is None:
             return None
-        holders.add(id(stmt))
-    return [j for j, s in enumerate(block) if id(s) in holders]
+        holders[id(stmt)] = stmt
+    positions = []
+    for stmt in holders.values():
+        # list.index finds the node itself (a gast node equals no other node), in C: a
+        # Python loop over the block for every copy was most of the pass on long blocks
+        try:
+            positions.append(block.index(stmt))
+        except ValueError:
+            pass            # removed from `block` since the index was made
+    return sorted(positions)
 
 
 def _overwritten_then_read(block, k, a, b):
