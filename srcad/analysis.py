@@ -94,7 +94,9 @@ def walk_block(block):
     for stmt in block:
         yield stmt
         for field in ("body", "orelse"):
-            yield from walk_block(getattr(stmt, field, None) or [])
+            inner = getattr(stmt, field, None)
+            if inner:       # (no generator for the blocks most statements lack)
+                yield from walk_block(inner)
 
 
 def classify(ir, mode="reverse", block=None):

@@ -470,16 +470,22 @@ def propagate_copies(tree):
         return tree, False      # (saves the walk of the whole tree for the index)
     # renaming gives a read of `a` the name `b` of another copy: these names are all it needs
     involved = {stmt.targets[0].id for stmt in copies} | {stmt.value.id for stmt in copies}
-    loads, stores = _name_index(tree, involved)
+    index = None            # (a walk of the whole tree: made for the first copy that needs it)
     changed = False
     for block in blocks:
         for k in range(len(block) - 1, -1, -1):   # last first: earlier positions stay valid
             stmt = block[k]
             a = _assigned_name(stmt)
-            if a is None or not isinstance(stmt.value, gast.Name) or a in params:
+            if a is None or not isinstance(stmt.value, gast.Name):
                 continue
             b = stmt.value.id
-            if b in params or b == a or len(stores.get(a, ())) != 1:
+            if not _may_propagate(a, b, params, assigned) \
+                    or _overwritten_then_read(block, k, a, b):
+                continue
+            if index is None:
+                index = _name_index(tree, involved)
+            loads, stores = index
+            if len(stores.get(a, ())) != 1:
                 continue
             if len(stores.get(b, ())) > 1 and any(
                     isinstance(chain[-1][2], gast.Return) for chain, _ in loads.get(a, ())):
@@ -501,26 +507,54 @@ def _statements_holding(sites, block):
     """The positions in `block` of the statements that hold the names at `sites` (from
     `_name_index`), or None if one is outside `block`."""
     where = id(block)
-    holders = set()
+    holders = {}
     for chain, _ in sites:
         stmt = next((s for b, _, s in chain if b == where), None)
         if stmt is None:
             return None
-        holders.add(id(stmt))
-    return [j for j, s in enumerate(block) if id(s) in holders]
+        holders[id(stmt)] = stmt
+    positions = []
+    for stmt in holders.values():
+        # list.index finds the node itself (a gast node equals no other node), in C: a
+        # Python loop over the block for every copy was most of the pass on long blocks
+        try:
+            positions.append(block.index(stmt))
+        except ValueError:
+            pass            # removed from `block` since the index was made
+    return sorted(positions)
+
+
+def _overwritten_then_read(block, k, a, b):
+    """Whether a statement after the copy `a = b` at block[k] changes b and a later one
+    reads a: then `_changed_before` keeps the copy, and this tells without `_name_index`
+    (it looks no further than the first read of a before b changes)."""
+    overwritten = False
+    for stmt in block[k + 1:]:
+        reads = a in names_read(stmt)
+        if reads and overwritten:
+            return True
+        overwritten = overwritten or _changes(stmt, {b}, copy=a)
+        if reads and not overwritten:
+            return False
+    return False
 
 
 def _changed_before(block, k, last, names, copy=None):
     """Whether a statement after block[k] changes one of `names` before block[last] reads
     it: one in between, or block[last] itself if it is a loop or branch (which may read
     after it writes). With `copy` (a copy of the one name): `name = copy` changes nothing."""
-    for stmt in block[k + 1:last]:
-        if copy is not None and _assigned_name(stmt) in names \
-                and isinstance(stmt.value, gast.Name) and stmt.value.id == copy:
-            continue
-        if names & names_stored(stmt):
-            return True
+    if any(_changes(stmt, names, copy) for stmt in block[k + 1:last]):
+        return True
     return type(block[last]) in _COMPOUND and bool(names & names_stored(block[last]))
+
+
+def _changes(stmt, names, copy=None):
+    """Whether `stmt` changes one of `names`; with `copy` (a copy of the one name),
+    `name = copy` does not."""
+    if copy is not None and _assigned_name(stmt) in names \
+            and isinstance(stmt.value, gast.Name) and stmt.value.id == copy:
+        return False
+    return bool(names & names_stored(stmt))
 
 
 def _rename(loads, old, new):

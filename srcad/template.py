@@ -42,7 +42,7 @@ def _from_ast(node):
     if kind is ast.Name:
         new = _new(gast.Name)
         new.id = node.id
-        new.ctx = _new(_GAST_CONTEXTS[type(node.ctx)])
+        new.ctx = _GAST_SHARED[type(node.ctx)]
         new.annotation = None
         new.type_comment = None
     elif kind is ast.arg:
@@ -50,6 +50,8 @@ def _from_ast(node):
     elif kind is ast.ExceptHandler and node.name:
         new = gast.ExceptHandler(_convert(node.type), gast.Name(node.name, gast.Store(), None,
                                                                 None), _convert(node.body))
+    elif kind in _GAST_SHARED:
+        return _GAST_SHARED[kind]
     else:
         cls = _GAST_CLASSES.get(kind)
         if cls is None:
@@ -85,16 +87,23 @@ _MISSING = object()
 _GAST_CLASSES = {cls: getattr(gast, name) for name, cls in vars(ast).items()
                  if isinstance(cls, type) and issubclass(cls, ast.AST)
                  and isinstance(getattr(gast, name, None), type)}
-_GAST_CONTEXTS = {ast.Load: gast.Load, ast.Store: gast.Store, ast.Del: gast.Del}
+# Contexts (`Load`, `Store`, ...) and operators (`Add`, `USub`, `Lt`, ...) have no fields
+# and nothing changes one: trees share one node of each kind, as the trees Python's parser
+# makes do, instead of one more object for every name and every operation.
+_SHARED_KINDS = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
+_SHARED = {cls: cls() for cls in vars(gast).values() if isinstance(cls, type)
+           and issubclass(cls, _SHARED_KINDS) and cls not in _SHARED_KINDS}
+_GAST_SHARED = {getattr(ast, cls.__name__): node for cls, node in _SHARED.items()}
+_LOAD, _STORE, _DEL = _SHARED[gast.Load], _SHARED[gast.Store], _SHARED[gast.Del]
 
 
 def name(ident, store=False):
     """A gast Name node (load or store context): what `gast.Name(id=ident, ctx=...,
     annotation=None, type_comment=None)` makes, without its generic constructor (the
-    commonest node, built thousands of times a transformation)."""
+    commonest node, built thousands of times a transformation); the context is shared."""
     node = _new(gast.Name)
     node.id = ident
-    node.ctx = _new(gast.Store) if store else _new(gast.Load)
+    node.ctx = _STORE if store else _LOAD
     node.annotation = None
     node.type_comment = None
     return node
@@ -134,7 +143,7 @@ def call(func, args, keywords=()):
 
 def tuple_of(elts, store=False):
     return new_node(gast.Tuple, elts=list(elts),
-                    ctx=_new(gast.Store) if store else _new(gast.Load))
+                    ctx=_STORE if store else _LOAD)
 
 
 def assign(target, value):
@@ -149,7 +158,7 @@ def delete(names):
     targets = []
     for ident in names:
         target = name(ident)
-        target.ctx = _new(gast.Del)
+        target.ctx = _DEL
         targets.append(target)
     return new_node(gast.Delete, targets=targets)
 
@@ -157,7 +166,7 @@ def delete(names):
 def store(node):
     """A copy of `node` (a Name, Subscript or Tuple) in store context."""
     copy = clone(node)
-    copy.ctx = _new(gast.Store)
+    copy.ctx = _STORE
     if isinstance(copy, gast.Tuple):
         copy.elts = [store(e) for e in copy.elts]
     return copy
@@ -166,13 +175,14 @@ def store(node):
 def load(node):
     copy = clone(node)
     if hasattr(copy, "ctx"):
-        copy.ctx = _new(gast.Load)
+        copy.ctx = _LOAD
     return copy
 
 
 def clone(node):
     """A deep copy of a gast tree (or list of trees); much faster than copy.deepcopy.
-    Every field of a node's class is set in the copy (None where the node has none)."""
+    Every field of a node's class is set in the copy (None where the node has none).
+    Contexts and operators are shared, not copied."""
     kind = type(node)
     if kind is list:
         return [clone(n) for n in node]
@@ -185,13 +195,15 @@ def clone(node):
 
 def _copied(node, copy, *args):
     """A new node of `node`'s class with its source position and fields, each node or list
-    among them passed through `copy(value, *args)`; a field `node` lacks is None."""
+    among them passed through `copy(value, *args)` but contexts and operators (shared); a
+    field `node` lacks is None."""
     kind = type(node)
     old = node.__dict__
     state = old.copy()
     for field in _FIELDS.get(kind) or node._fields:
         value = old.get(field, _MISSING)
-        if type(value) is list or isinstance(value, gast.AST):
+        if type(value) is list or (isinstance(value, gast.AST)
+                                   and type(value) not in _SHARED):
             state[field] = copy(value, *args)
         elif value is _MISSING:
             state[field] = None
@@ -206,8 +218,7 @@ def _clone_name(node, ident):
     """A copy of Name `node` (what `clone` makes of it) whose id is `ident`."""
     state = node.__dict__.copy()
     state["id"] = ident
-    ctx = state.get("ctx")
-    state["ctx"] = ctx if ctx is None else ctx.__class__.__new__(ctx.__class__)
+    state.setdefault("ctx", None)
     annotation = state.get("annotation")
     state["annotation"] = annotation if annotation is None else clone(annotation)
     state.setdefault("type_comment", None)
@@ -349,8 +360,8 @@ def _building_code(value, scope):
     kind = type(value)
     fields = _FIELDS.get(kind) or value._fields
     state = value.__dict__
-    children = {f: v for f, v in state.items()
-                if f in fields and (type(v) is list or isinstance(v, gast.AST))}
+    children = {f: v for f, v in state.items() if f in fields and (
+        type(v) is list or (isinstance(v, gast.AST) and type(v) not in _SHARED))}
     fixed = {f: v for f, v in state.items() if f not in children}
     fixed.update({f: None for f in fields if f not in state})
     scope[key] = kind
