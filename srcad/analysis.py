@@ -89,6 +89,16 @@ def callee_derivative(ir, op, derive_callee, active, facts):
             from None
 
 
+def inner_blocks(block):
+    """Every non-empty statement list nested in `block` (bodies and else blocks, at any
+    depth), outer ones first."""
+    for stmt in walk_block(block):
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if inner:
+                yield inner
+
+
 def walk_block(block):
     """Every statement of a block, nested ones included, in program order."""
     for stmt in block:

@@ -155,10 +155,7 @@ class Forward:
             if p in op.diff and self._active_atom(op.args.get(p)):
                 names["g"] = T.name(dot(op.args[p].id))
                 terms.append(self.simplify(fill(names), op.target))
-        total = terms[0]
-        for term in terms[1:]:
-            total = gast.BinOp(left=total, op=gast.Add(), right=term)
-        out.append(T.assign(dot(op.target), total))
+        out.append(T.assign(dot(op.target), T.sum_of(terms)))
         return out
 
     def simplify(self, expr, target):

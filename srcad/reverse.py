@@ -20,7 +20,8 @@ from collections import Counter, namedtuple
 import gast
 
 from . import template as T
-from .analysis import Facts, callee_derivative, classify, joins_sequences, walk_block
+from .analysis import (Facts, callee_derivative, classify, inner_blocks, joins_sequences,
+                       walk_block)
 from .errors import SrcadError, UnsupportedError
 from .forward import dot, with_tangents
 
@@ -171,10 +172,7 @@ class Reverse:
             return {}
         everywhere = Counter(T.loaded_names(self.ir.body))
         groups = {}
-        blocks = [self.ir.body] + [inner for stmt in walk_block(self.ir.body)
-                                   for inner in (getattr(stmt, "body", None),
-                                                 getattr(stmt, "orelse", None))
-                                   if isinstance(inner, list) and inner]
+        blocks = [self.ir.body] + list(inner_blocks(self.ir.body))
         by_id = {id(block): block for block in blocks}
         for block in blocks:
             if id(block) not in candidates or any(
@@ -242,9 +240,7 @@ class Reverse:
             if not isinstance(loop, (gast.For, gast.While)):
                 continue
             inner = list(walk_block(loop.body))
-            blocks = {id(block) for stmt in [loop] + inner
-                      for block in (getattr(stmt, "body", None), getattr(stmt, "orelse", None))
-                      if isinstance(block, list)}
+            blocks = {id(block) for block in inner_blocks([loop])}
             ops = [op for stmt in inner if (op := self.ops.get(id(stmt))) is not None]
             assigned = {op.target for op in ops if op.target is not None}
             moved = [op for op in ops if op.target in self.active]
@@ -254,10 +250,7 @@ class Reverse:
                 continue
             reads = {n for op in moved for n in op.operand_names(op.diff)}
             before = self.ir.body[:pos]
-            inner_before = {id(block) for stmt in walk_block(before)
-                            for block in (getattr(stmt, "body", None),
-                                          getattr(stmt, "orelse", None))
-                            if isinstance(block, list)}
+            inner_before = {id(block) for block in inner_blocks(before)}
             entering = {}     # active name -> the kinds of its assignments before the loop
             for n in (reads | assigned) & self.active:
                 kinds = [kind for (block, p), kind in zip(self.sites.defs.get(n, ()),
@@ -301,6 +294,8 @@ class Reverse:
         later statement assigns: the reverse sweep reads it again, as it was, instead of
         recording the branch taken (a flag set before a loop's early `return`)."""
         settled, later = set(), set()
+        if not any(isinstance(stmt, gast.If) for stmt in self.ir.body):
+            return settled          # (no walk of the whole function for nothing)
         for stmt in reversed(self.ir.body):
             later |= T.names_stored(stmt)
             if isinstance(stmt, gast.If) and isinstance(stmt.test, gast.Name) \
@@ -445,15 +440,19 @@ class Reverse:
         new = T.shell(stmt, body=body, orelse=[])
         return T.quote(f"{counter} = 0") + [new, self._push(T.name(counter))]
 
+    def _line_comment(self, node, note=""):
+        """`# line N: <the source line>`, and `note` after it."""
+        text = f"line {self.ir.source.file_line(node)}: {self.ir.source.line_text(node)}"
+        return T.comment(f"{text}  {note}" if note else text)
+
     def _carried_forward(self, stmt, plan):
         """Save what the reverse sweep reads before the loop changes it; seed the tangents
         (1 for the input, 0 for outputs the loop may not assign); the loop with tangents."""
         out = [self._push(T.name(n)) for n in self._ordered(plan.earlier & self.saved)]
         node = self.ir.origin.get(stmt)
         if node is not None:
-            out.append(T.comment(f"line {self.ir.source.file_line(node)}: "
-                                 f"{self.ir.source.line_text(node)}  "
-                                 f"(carries vdot_k = d v_k / d {plan.start} from here)"))
+            out.append(self._line_comment(
+                node, f"(carries vdot_k = d v_k / d {plan.start} from here)"))
         out.append(T.assign(dot(plan.start), T.constant(1.0)))
         zero = self._ordered((plan.constant | set(plan.outputs)) - {plan.start})
         out.extend(T.assign(dot(n), T.constant(0.0)) for n in zero)
@@ -473,8 +472,7 @@ class Reverse:
             here = getattr(node, "lineno", None)
             if fragment and here is not None and here != line \
                     and not isinstance(stmt, (gast.If, gast.For, gast.While)):
-                text = self.ir.source.line_text(node)
-                out.append(T.comment(f"line {self.ir.source.file_line(node)}: {text}"))
+                out.append(self._line_comment(node))
                 line = here
             elif fragment and isinstance(stmt, (gast.If, gast.For, gast.While)):
                 line = None
@@ -537,16 +535,10 @@ class Reverse:
     def _carried_reverse(self, stmt, plan):
         """`vbar_x = sum of vbar_k * vdot_k` over the loop's outputs k; restore what the
         forward sweep saved before the loop."""
-        terms = [gast.BinOp(left=T.name(bar(n)), op=gast.Mult(), right=T.name(dot(n)))
-                 for n in plan.outputs]
-        total = terms[0]
-        for term in terms[1:]:
-            total = gast.BinOp(left=total, op=gast.Add(), right=term)
+        total = T.sum_of([gast.BinOp(left=T.name(bar(n)), op=gast.Mult(), right=T.name(dot(n)))
+                          for n in plan.outputs])
         node = self.ir.origin.get(stmt)
-        out = []
-        if node is not None:
-            out.append(T.comment(f"line {self.ir.source.file_line(node)}: "
-                                 f"{self.ir.source.line_text(node)}"))
+        out = [self._line_comment(node)] if node is not None else []
         if plan.start in plan.assigned:
             out.append(T.assign(bar(plan.start), total))
         else:

@@ -125,6 +125,14 @@ def constant(value):
     return new_node(gast.Constant, value=value, kind=None)
 
 
+def sum_of(terms):
+    """`a + b + ...` of expression nodes, left to right."""
+    total = terms[0]
+    for term in terms[1:]:
+        total = gast.BinOp(left=total, op=gast.Add(), right=term)
+    return total
+
+
 def comment(text):
     """A statement that codegen prints as a `# text` line."""
     return new_node(gast.Expr, value=constant(COMMENT_PREFIX + " " + text))
