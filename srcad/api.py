@@ -22,7 +22,7 @@ from .errors import (Location, NonScalarOutputError, SourceError, SrcadError,
                      UnsupportedError, WrtError)
 from .jumps import structure_jumps
 from .normalise import normalise
-from .optimize import optimize, release_arrays
+from .optimize import Names, optimize, release_arrays
 from .tapes import replay_loops_from_tapes
 from .forward import differentiate as forward_differentiate
 from .forward import dot
@@ -144,10 +144,12 @@ def _generate(ir, wrt, kinds, with_value, mode, optimized, derive_callee, callee
         arrays = builder.array_names()
     else:
         tree = forward_differentiate(ir, wrt, kinds, derive_callee)
+    names = Names()             # the names of each statement, shared by what follows
     if optimized:
-        tree = release_arrays(replay_loops_from_tapes(optimize(tree)), arrays)
+        tree = optimize(tree, names, check=DEBUG)
+        tree = release_arrays(replay_loops_from_tapes(tree, names), arrays, names)
     source = to_source(tree)
-    return tree.name, source, _closure(tree, ir, callees)
+    return tree.name, source, _closure(tree, ir, callees, names)
 
 
 _RETURNS_SCALAR = {}
@@ -188,20 +190,27 @@ _MISSING = object()
 
 
 def _reserved():
-    """The names generated code uses for its own purposes, and what they mean there."""
-    provided = {}
-    for rule in registry.all_rules():
-        for template in (rule.adjoint, rule.tangent):
-            if template is not None:
-                provided.update(template.globals)
-    provided["np"] = np
-    for helper in runtime.HELPERS:
-        provided[helper.__name__] = helper
-    return provided
+    """The names generated code uses for its own purposes, and what they mean there (made
+    again only after a rule is registered; do not change it)."""
+    version = registry.templates_registered()
+    if _RESERVED.get("version") != version:
+        provided = {}
+        for rule in registry.all_rules():
+            for template in (rule.adjoint, rule.tangent):
+                if template is not None:
+                    provided.update(template.globals)
+        provided["np"] = np
+        for helper in runtime.HELPERS:
+            provided[helper.__name__] = helper
+        _RESERVED.update(version=version, provided=provided)
+    return _RESERVED["provided"]
 
 
-def _closure(tree, ir, callees):
-    provided = _reserved()
+_RESERVED = {}      # version: templates registered when `provided` was made
+
+
+def _closure(tree, ir, callees, names):
+    provided = dict(_reserved())
     provided.update({new: ir.namespace[new] for new in ir.renamed.values()})
     user_closure = {}
     code = ir.source.fn.__code__
@@ -212,7 +221,7 @@ def _closure(tree, ir, callees):
             pass
     closure = {}
     renamed = set(ir.renamed.values())
-    for name in _names(tree):
+    for name in _names(tree, names):
         if name in callees:
             closure[name] = _LazyCallee(*callees[name])
         elif name in renamed:            # a user global whose name generated code uses
@@ -225,8 +234,9 @@ def _closure(tree, ir, callees):
     return closure
 
 
-def _names(tree):
-    return T.names_read(tree)
+def _names(tree, names):
+    """The names `tree` (a FunctionDef) reads."""
+    return T.names_read(tree.args, {n for stmt in tree.body for n in names.loads(stmt)})
 
 
 # ----- argument handling -----

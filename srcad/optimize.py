@@ -25,21 +25,90 @@ from .template import (delete, is_comment, loaded_names, name_nodes, names_menti
 _IMPURE_METHODS = {"append", "pop"}
 
 
-def optimize(tree):
+class Names:
+    """The Name nodes of each statement, found once and kept while the statement stays as
+    it is: the passes ask for the names of the same statements over and over.
+
+    A simple statement's entry holds all its Name nodes, a loop's or branch's those of its
+    header (test, iterable, target); the names of its blocks come from their statements'
+    entries. Renaming a Name in place (`node.id = b`) keeps the entry right, since it holds
+    the node itself; a pass that puts other nodes into a statement (`stmt.value = e`) calls
+    `forget(stmt)`. `check` compares every entry with a fresh walk (the tests run it after
+    every pass)."""
+
+    def __init__(self):
+        self._nodes = {}            # id(stmt) -> (stmt, its Name nodes)
+
+    def nodes(self, stmt):
+        """The Name nodes of `stmt`, its blocks included."""
+        own = self._own(stmt)
+        if type(stmt) not in _LOOPS_AND_BRANCHES:
+            return own
+        found = list(own)
+        for block in (stmt.body, stmt.orelse):
+            for inner in block:
+                found.extend(self.nodes(inner))
+        return found
+
+    def _own(self, stmt):
+        entry = self._nodes.get(id(stmt))
+        if entry is None:
+            part = _header(stmt) if type(stmt) in _LOOPS_AND_BRANCHES else stmt
+            entry = self._nodes[id(stmt)] = (stmt, name_nodes(part))
+        return entry[1]
+
+    def header_loads(self, stmt):
+        """The names loaded by a simple statement, or by a loop's or branch's header
+        (repeats included)."""
+        return [node.id for node in self._own(stmt) if type(node.ctx) is gast.Load]
+
+    def loads(self, stmt):
+        """The names loaded in `stmt`, repeats included (a list)."""
+        return [node.id for node in self.nodes(stmt) if type(node.ctx) is gast.Load]
+
+    def reads(self, stmt):
+        """The set of names loaded in `stmt`."""
+        return {node.id for node in self.nodes(stmt) if type(node.ctx) is gast.Load}
+
+    def stores(self, stmt):
+        """The set of names stored in `stmt`."""
+        return {node.id for node in self.nodes(stmt) if type(node.ctx) is gast.Store}
+
+    def mentioned(self, stmt):
+        """The set of names loaded or stored in `stmt`."""
+        return {node.id for node in self.nodes(stmt)}
+
+    def forget(self, stmt):
+        """`stmt` now holds other nodes than when its names were found."""
+        self._nodes.pop(id(stmt), None)
+
+    def check(self):
+        """Every entry still lists exactly the Name nodes its statement holds."""
+        for stmt, nodes in self._nodes.values():
+            part = _header(stmt) if type(stmt) in _LOOPS_AND_BRANCHES else stmt
+            fresh = sorted(map(id, name_nodes(part)))
+            assert fresh == sorted(map(id, nodes)), f"stale names: {gast.dump(stmt)[:200]}"
+
+
+def optimize(tree, names=None, check=False):
     """Run the passes in turn until none would change anything. The passes edit `tree` in
     place: it must share no node with the cached IR (reverse.py and forward.py copy what
-    they take).
+    they take). `names` (a `Names` for `tree`) is shared by the passes; with `check`, its
+    entries are checked after every pass.
 
     A pass that reports no change leaves the tree as it was, and a pass gives the same
     answer on the same tree: so a pass runs again only if another pass changed the tree
     since its last run. A pass of `_IDEMPOTENT` reaches its own fixed point in one run:
     the tree it changed is one it would leave as it is."""
+    names = Names() if names is None else names
     settled = set()         # passes that would change nothing in the tree as it is now
     while len(settled) < len(PASSES):
         for step in PASSES:
             if step in settled:
                 continue
-            tree, changed = step(tree)
+            tree, changed = step(tree, names)
+            if check:
+                names.check()
             if changed:
                 settled = {step} if step in _IDEMPOTENT else set()
             else:
@@ -59,30 +128,33 @@ def optimize(tree):
     return tree
 
 
-def release_arrays(tree, names):
+def release_arrays(tree, arrays, names=None):
     """`del a, b` after the top-level statement that last mentions `a` and `b`, for the
-    `names` that may hold arrays, so that memory goes back as soon as possible (a NumPy
-    program that nests its expressions keeps few arrays alive; a trace names them all).
+    names of `arrays` (those that may hold arrays), so that memory goes back as soon as
+    possible (a NumPy program that nests its expressions keeps few arrays alive; a trace
+    names them all).
 
         vbar_2 = vbar_3 * (1.0 - v_3 * v_3)     vbar_2 = vbar_3 * (1.0 - v_3 * v_3)
         vbar_1 = unbroadcast(vbar_2, v_1)  ->   del v_3, vbar_3
                                                 vbar_1 = unbroadcast(vbar_2, v_1)
 
-    Only names bound on every path by then: a top-level assignment comes before."""
-    if not names:
+    Only names bound on every path by then: a top-level assignment comes before. `names`:
+    a `Names` for `tree`, if there is one."""
+    if not arrays:
         return tree
+    names = Names() if names is None else names
     body = tree.body
     params = {a.id for a in tree.args.args + tree.args.kwonlyargs}
     # a name whose only value is an argument's (`vbar_3 = vbar_4`): deleting it frees nothing
     copies = {s.targets[0].id for s in body if isinstance(s, gast.Assign)
               and isinstance(s.value, gast.Name) and s.value.id in params
-              and isinstance(s.targets[0], gast.Name)} & names
+              and isinstance(s.targets[0], gast.Name)} & arrays
     last, bound, copied = {}, {}, collections.Counter()
     for k, stmt in enumerate(body):
         if is_comment(stmt):
             continue
-        for node in name_nodes(stmt):
-            if node.id in names:
+        for node in names.nodes(stmt):
+            if node.id in arrays:
                 last[node.id] = k
                 if node.id in copies and type(node.ctx) is gast.Store:
                     copied[node.id] += 1
@@ -165,7 +237,7 @@ def _is_zero(node):
         and node.func.id == "zeros_like_grad"
 
 
-def fold_zero_accumulate(tree):
+def fold_zero_accumulate(tree, names=None):
     """`x = 0.0; ...; x = x + e` -> `x = e` when nothing in between touches x, and
     `x = -y; ...; x = x + e` -> `x = e - y` when nothing in between touches x or sets what
     y reads (in loops only: straight-line code keeps the textbook adjoints).
@@ -181,12 +253,13 @@ def fold_zero_accumulate(tree):
     the sum with a zero of that shape is the contribution itself; `-y + e` is `e - y`
     exactly (one operation less).
     """
+    names = Names() if names is None else names
     changed = False
     mentioned = {}                      # id(compound statement) -> the names in it
 
     def mentions(stmt, name):
         if id(stmt) not in mentioned:
-            mentioned[id(stmt)] = names_mentioned(stmt)
+            mentioned[id(stmt)] = names.mentioned(stmt)
         return name in mentioned[id(stmt)]
 
     in_loops = {id(block) for block in _loop_blocks(tree)}
@@ -203,7 +276,7 @@ def fold_zero_accumulate(tree):
                 if target == name or target in negated:
                     return False
                 if reads[j] is None:
-                    reads[j] = names_read(stmt)
+                    reads[j] = names.reads(stmt)
                 return name not in reads[j]
             if type(stmt) in _LOOPS_AND_BRANCHES:
                 return not mentions(stmt, name) and not any(mentions(stmt, n) for n in negated)
@@ -226,6 +299,7 @@ def fold_zero_accumulate(tree):
                             gast.BinOp(left=addend, op=gast.Sub(), right=minus)
                     if addend is not None:
                         block[j].value = addend
+                        names.forget(block[j])
                         reads[j] = None
                         del block[k], targets[k], reads[k]
                         changed = True
@@ -258,7 +332,7 @@ def _accumulated(value, name):
     return None
 
 
-def fold_identities(tree):
+def fold_identities(tree, names=None):
     """`e * 1.0` / `1.0 * e` / `e + 0.0` / `- -e` -> `e`; `a + -b` -> `a - b`.
 
     `t = x * 1` makes a new array and `t = x` does not: where t or x is changed in place
@@ -367,12 +441,14 @@ def _known_pure(func):
         "slice", "len", "range", "float", "abs", "min", "max", "keys_of")
 
 
-def eliminate_dead_code(tree):
+def eliminate_dead_code(tree, names=None):
     """Remove pure assignments to names that nothing reads, `if`s with nothing to do, and
     what only they read."""
-    counts = collections.Counter(loaded_names(
-        [_header(stmt) if isinstance(stmt, (gast.If, gast.For, gast.While)) else stmt
-         for block in _blocks(tree) for stmt in block]))
+    names = Names() if names is None else names
+    counts = collections.Counter()
+    for block in _blocks(tree):
+        for stmt in block:
+            counts.update(names.header_loads(stmt))
     changed = False
     again = True
     while again:
@@ -383,7 +459,7 @@ def eliminate_dead_code(tree):
                 name = _assigned_name(stmt)
                 if name is not None and not counts.get(name) and _pure(stmt.value) \
                         or _empty_if(stmt):
-                    for n in loaded_names(stmt.test if _empty_if(stmt) else stmt.value):
+                    for n in names.header_loads(stmt):    # (the target is a name)
                         counts[n] -= 1
                     changed = again = True
                     continue
@@ -421,12 +497,13 @@ def _drop_orphan_comments(block):
     block[:] = keep
 
 
-def eliminate_dead_stores(tree):
+def eliminate_dead_stores(tree, names=None):
     """Top-level assignments that no later statement reads (they run once, so this is exact).
 
         vbar_1 = 0.0        <- nothing after it reads vbar_1
         return vbar_0
     """
+    names = Names() if names is None else names
     body = tree.body
     later = set()
     keep = []
@@ -437,13 +514,13 @@ def eliminate_dead_stores(tree):
             changed = True
             continue
         keep.append(stmt)
-        names_read(stmt, later)
+        later.update(names.loads(stmt))
     if changed:
         body[:] = list(reversed(keep))
     return tree, changed
 
 
-def propagate_copies(tree):
+def propagate_copies(tree, names=None):
     """`a = b` with a assigned once: later reads of a read b, the copy goes, when every read
     of a follows the copy in its block and b does not change before the last of them.
 
@@ -458,6 +535,7 @@ def propagate_copies(tree):
     `b = a` in between gives b the value it has (it goes too). The inputs' bindings
     (`v_m1 = x1`) stay, they name the trace.
     """
+    names = Names() if names is None else names
     blocks = list(_blocks(tree))
     targets = [(stmt, _assigned_name(stmt)) for block in blocks for stmt in block]
     assigned = collections.Counter(name for _, name in targets)
@@ -473,6 +551,7 @@ def propagate_copies(tree):
     index = None            # (a walk of the whole tree: made for the first copy that needs it)
     changed = False
     for block in blocks:
+        order = _order(block)
         for k in range(len(block) - 1, -1, -1):   # last first: earlier positions stay valid
             stmt = block[k]
             a = _assigned_name(stmt)
@@ -480,81 +559,87 @@ def propagate_copies(tree):
                 continue
             b = stmt.value.id
             if not _may_propagate(a, b, params, assigned) \
-                    or _overwritten_then_read(block, k, a, b):
+                    or _overwritten_then_read(block, k, a, b, names):
                 continue
             if index is None:
-                index = _name_index(tree, involved)
+                index = _name_index(tree, names, involved)
             loads, stores = index
             if len(stores.get(a, ())) != 1:
                 continue
             if len(stores.get(b, ())) > 1 and any(
                     isinstance(chain[-1][2], gast.Return) for chain, _ in loads.get(a, ())):
                 continue    # `vbar_m1 = vbar_2; return vbar_m1`: the result keeps its name
-            reads = _statements_holding(loads.get(a, ()), block)
-            if not reads or any(j <= k for j in reads):
+            reads = _statements_holding(loads.get(a, ()), block, order)
+            if not reads or order[id(reads[0])] <= order[id(stmt)]:
                 continue        # (a copy nothing reads is dead code's)
-            last = max(reads)
-            if _changed_before(block, k, last, {b}, copy=a):
+            # list.index finds the node itself (a gast node equals no other node), in C
+            last = block.index(reads[-1])
+            if _changed_before(block, k, last, {b}, names, copy=a):
                 continue
             _rename(loads, a, b)
+            gone = [stmt] + [s for s in block[k + 1:last + 1] if _is_self_copy(s)]
             block[k + 1:last + 1] = [s for s in block[k + 1:last + 1] if not _is_self_copy(s)]
             del block[k]
+            for s in gone:
+                del order[id(s)]
             changed = True
     return tree, changed
 
 
-def _statements_holding(sites, block):
-    """The positions in `block` of the statements that hold the names at `sites` (from
-    `_name_index`), or None if one is outside `block`."""
+def _order(block):
+    """`{id(stmt): place}` for the statements of `block`: a pass that only takes statements
+    out of a block (and out of this too) keeps it right."""
+    return {id(stmt): k for k, stmt in enumerate(block)}
+
+
+def _statements_holding(sites, block, order):
+    """The statements of `block` that hold the names at `sites` (from `_name_index`), in
+    their order, or None if one is outside `block`; `order` (from `_order`) leaves out the
+    statements taken out of `block` since the index was made. (A chain of copies moves
+    every read down the chain: finding positions with `block.index` made this cubic.)"""
     where = id(block)
     holders = {}
     for chain, _ in sites:
         stmt = next((s for b, _, s in chain if b == where), None)
         if stmt is None:
             return None
-        holders[id(stmt)] = stmt
-    positions = []
-    for stmt in holders.values():
-        # list.index finds the node itself (a gast node equals no other node), in C: a
-        # Python loop over the block for every copy was most of the pass on long blocks
-        try:
-            positions.append(block.index(stmt))
-        except ValueError:
-            pass            # removed from `block` since the index was made
-    return sorted(positions)
+        if id(stmt) in order:
+            holders[id(stmt)] = stmt
+    return sorted(holders.values(), key=lambda stmt: order[id(stmt)])
 
 
-def _overwritten_then_read(block, k, a, b):
+def _overwritten_then_read(block, k, a, b, names):
     """Whether a statement after the copy `a = b` at block[k] changes b and a later one
     reads a: then `_changed_before` keeps the copy, and this tells without `_name_index`
     (it looks no further than the first read of a before b changes)."""
     overwritten = False
     for stmt in block[k + 1:]:
-        reads = a in names_read(stmt)
+        reads = a in names.loads(stmt)
         if reads and overwritten:
             return True
-        overwritten = overwritten or _changes(stmt, {b}, copy=a)
+        overwritten = overwritten or _changes(stmt, {b}, names, copy=a)
         if reads and not overwritten:
             return False
     return False
 
 
-def _changed_before(block, k, last, names, copy=None):
-    """Whether a statement after block[k] changes one of `names` before block[last] reads
-    it: one in between, or block[last] itself if it is a loop or branch (which may read
-    after it writes). With `copy` (a copy of the one name): `name = copy` changes nothing."""
-    if any(_changes(stmt, names, copy) for stmt in block[k + 1:last]):
+def _changed_before(block, k, last, watched, names, copy=None):
+    """Whether a statement after block[k] changes one of the `watched` names before
+    block[last] reads it: one in between, or block[last] itself if it is a loop or branch
+    (which may read after it writes). With `copy` (a copy of the one name): `name = copy`
+    changes nothing."""
+    if any(_changes(stmt, watched, names, copy) for stmt in block[k + 1:last]):
         return True
-    return type(block[last]) in _COMPOUND and bool(names & names_stored(block[last]))
+    return type(block[last]) in _COMPOUND and bool(watched & names.stores(block[last]))
 
 
-def _changes(stmt, names, copy=None):
-    """Whether `stmt` changes one of `names`; with `copy` (a copy of the one name),
-    `name = copy` does not."""
-    if copy is not None and _assigned_name(stmt) in names \
+def _changes(stmt, watched, names, copy=None):
+    """Whether `stmt` changes one of the `watched` names; with `copy` (a copy of the one
+    name), `name = copy` does not."""
+    if copy is not None and _assigned_name(stmt) in watched \
             and isinstance(stmt.value, gast.Name) and stmt.value.id == copy:
         return False
-    return bool(names & names_stored(stmt))
+    return bool(watched & names.stores(stmt))
 
 
 def _rename(loads, old, new):
@@ -582,19 +667,19 @@ def _after(chain, block, k):
     return any(b == block and j > k for b, j, _ in chain)
 
 
-def _name_index(tree, names=None):
+def _name_index(tree, names, wanted=None):
     """name -> [(chain, Name node)] for loads, name -> [chain] for stores, for the names in
-    `names` (all when None); a chain is the (block id, index, statement) of every statement
-    that contains the name, outermost first."""
+    `wanted` (all when None), from `names` (a `Names`); a chain is the (block id, index,
+    statement) of every statement that contains the name, outermost first."""
     loads, stores = {}, {}
 
     def visit(block, chain):
         where = id(block)
         for idx, stmt in enumerate(block):
             here = chain + ((where, idx, stmt),)
-            compound = isinstance(stmt, (gast.If, gast.For, gast.While))
-            for node in name_nodes(_header(stmt) if compound else stmt):
-                if names is None or node.id in names:
+            compound = type(stmt) in _LOOPS_AND_BRANCHES
+            for node in names._own(stmt):
+                if wanted is None or node.id in wanted:
                     if type(node.ctx) is gast.Load:
                         loads.setdefault(node.id, []).append((here, node))
                     else:
@@ -612,7 +697,7 @@ _LOOP_SUMS = {"matmul_adjoint_x": ("matmul_adjoint_x_sum", 1),
               "matmul_adjoint_y": ("matmul_adjoint_y_sum", 2)}
 
 
-def batch_outer_products(tree):
+def batch_outer_products(tree, names=None):
     """A matrix adjoint that a loop adds to once per iteration, and reads nowhere else:
     the loop collects the terms, one sum after the loop adds them.
 
@@ -660,6 +745,8 @@ def batch_outer_products(tree):
                 stmt.value.right = total
             else:
                 stmt.value.args[1] = total
+            if names is not None:
+                names.forget(stmt)
             after.append(stmt)
         if found:
             k = block.index(loop)
@@ -699,7 +786,7 @@ _ELEMENTWISE = frozenset({
 _ARITHMETIC = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)
 
 
-def keep_sum_adjoints_scalar(tree):
+def keep_sum_adjoints_scalar(tree, names=None):
     """The adjoint of a full sum stays the scalar it is, when every use of it meets a value
     of the summed array's shape in elementwise arithmetic (which broadcasts it anyway).
 
@@ -717,7 +804,9 @@ def keep_sum_adjoints_scalar(tree):
                if _assigned_name(s) is not None and _is_full_spread(s.value)]
     if not spreads:
         return tree, False
-    stores = collections.Counter(n.id for n in name_nodes(tree) if type(n.ctx) is not gast.Load)
+    names = Names() if names is None else names
+    stores = collections.Counter(n.id for block in _blocks(tree) for s in block
+                                 for n in names._own(s) if type(n.ctx) is not gast.Load)
     definitions = {_assigned_name(s): s.value for s in body if _assigned_name(s) is not None}
     changed = False
     for k in spreads:
@@ -729,11 +818,12 @@ def keep_sum_adjoints_scalar(tree):
         if stores[summed] != 1 or (isinstance(seed, gast.Name) and stores[seed.id] > 1):
             continue
         same = _same_shape(summed, definitions, stores)
-        if any(_reads(s, name) and (type(s) in _COMPOUND or
-                                    _broadcast_anyway(s, name, same) == "fail")
+        if any(name in names.loads(s) and (type(s) in _COMPOUND or
+                                           _broadcast_anyway(s, name, same) == "fail")
                for s in body[k + 1:]):
             continue
         stmt.value = seed
+        names.forget(stmt)
         changed = True
     return tree, changed
 
@@ -816,7 +906,7 @@ def _broadcast_anyway(node, name, same):
     return "fail" if "seed" in parts or "fail" in parts else "other"
 
 
-def absorb_negations(tree):
+def absorb_negations(tree, names=None):
     """`a = -b` whose reads can all take the sign: they read b, each flipping its statement,
     `x + t` becoming `x - t` and `-t` becoming `t` (every step exact in floating point), and
     the negation goes.
@@ -848,10 +938,12 @@ def absorb_negations(tree):
                 for name in {a} | names_read(negated)}
     if not involved:
         return tree, False
-    loads, stores = _name_index(tree, involved)
+    names = Names() if names is None else names
+    loads, stores = _name_index(tree, names, involved)
     moved = set()           # names read by a product moved into a read: their index is stale
     changed = False
     for block in blocks:
+        order = _order(block)
         for k in range(len(block) - 1, -1, -1):   # last first: earlier positions stay valid
             stmt = block[k]
             name = _assigned_name(stmt)
@@ -862,18 +954,20 @@ def absorb_negations(tree):
             sites = loads.get(name, ())
             users = [chain[-1][2] for chain, _ in sites]
             kinds = [_sign_site(user, name) for user in users]
-            reads = _statements_holding(sites, block)
-            if not reads or min(reads) <= k or None in kinds or kinds.count("wrap") > 1 \
+            reads = _statements_holding(sites, block, order)
+            if not reads or order[id(reads[0])] <= order[id(stmt)] or None in kinds \
+                    or kinds.count("wrap") > 1 \
                     or len({id(user) for user in users}) != len(users) \
                     or name in operands or ({name} | operands) & moved:
                 continue
             inline = not isinstance(negated, gast.Name)
             if inline and (len(users) != 1 or kinds[0] == "wrap"):
                 continue            # a product moves into its one read, and only to save
-            if _changed_before(block, k, max(reads), operands):
+            if _changed_before(block, k, block.index(reads[-1]), operands, names):
                 continue
             if inline:                      # `a = -(p * q)` read once: the read reads p * q
                 users[0].value = _substitute(users[0].value, name, negated)
+                names.forget(users[0])
                 moved |= operands
             for user, kind in zip(users, kinds):
                 if kind == "accumulate":
@@ -886,6 +980,7 @@ def absorb_negations(tree):
             if not inline:
                 _rename(loads, name, negated.id)
             del block[k]
+            del order[id(stmt)]
             changed = True
     return tree, changed
 
@@ -955,7 +1050,7 @@ def _sign_site(stmt, name):
     return "cancel" if _has_negation(value) else "wrap"
 
 
-def reuse_common_values(tree):
+def reuse_common_values(tree, names=None):
     """In a loop body, an operation already computed from the same operands, which have not
     changed since, is not computed again: `b = x * y` becomes `b = a` after `a = x * y`.
 
@@ -966,6 +1061,7 @@ def reuse_common_values(tree):
     The copy then goes in `propagate_copies`. Operations of names and numbers only, none
     of a name changed in place (`x[i] = ...` would change `x * y`).
     """
+    names = Names() if names is None else names
     changed = False
     in_place = None
     for block in _loop_blocks(tree):
@@ -974,7 +1070,7 @@ def reuse_common_values(tree):
             name = _assigned_name(stmt)
             key = _operation_key(stmt.value) if name is not None else None
             if key is not None:
-                operands = names_read(stmt.value)
+                operands = names.reads(stmt)          # (the target is a name)
                 if name in operands:
                     key = None
                 elif key in known and known[key][0] != name:
@@ -983,10 +1079,11 @@ def reuse_common_values(tree):
                     if not operands & in_place:
                         stmt.value = gast.Name(id=known[key][0], ctx=gast.Load(),
                                                annotation=None, type_comment=None)
+                        names.forget(stmt)
                         changed = True
                     key = None
             if not is_comment(stmt):
-                stored = names_stored(stmt)
+                stored = names.stores(stmt)
                 known = {k: held for k, held in known.items()
                          if held[0] not in stored and not held[1] & stored}
             if key is not None:
@@ -1015,7 +1112,7 @@ def _operation_key(value):
     return tuple(key) if any(type(p) is gast.Name for p in parts) else None
 
 
-def drop_copied_slots(tree):
+def drop_copied_slots(tree, names=None):
     """A block's pushed tuple holds each value once: where the block copies one of its
     values into another, `a = b` (what `reuse_common_values` leaves), a leaves the tuple
     and the block's reverse reads b instead. The copy then goes in `propagate_copies`.
@@ -1029,26 +1126,27 @@ def drop_copied_slots(tree):
     Only for a and b assigned by the block and the pop alone, a read nowhere else, and
     tuples of two values or more.
     """
-    pushes, pops = {}, {}           # the names of a tuple -> (its block, the Tuple node)
+    names = Names() if names is None else names
+    pushes, pops = {}, {}   # the names of a tuple -> (its block, the statement, the Tuple)
     for block in _blocks(tree):
         for stmt in block:
             packed = _pushed_tuple(stmt)
             if packed is not None:
-                pushes[tuple(e.id for e in packed.elts)] = (block, packed)
+                pushes[tuple(e.id for e in packed.elts)] = (block, stmt, packed)
             elif _assigned_name(stmt) is None and _pops_tuple(stmt):
                 unpacked = stmt.targets[0]
-                pops[tuple(e.id for e in unpacked.elts)] = (block, unpacked)
+                pops[tuple(e.id for e in unpacked.elts)] = (block, stmt, unpacked)
     changed = False
-    for names, (forward, packed) in pushes.items():
-        if names not in pops:
+    for slots, (forward, push, packed) in pushes.items():
+        if slots not in pops:
             continue
-        backward, unpacked = pops[names]
+        backward, pop, unpacked = pops[slots]
         copies = {_assigned_name(s): s.value.id for s in forward
-                  if _assigned_name(s) in names and isinstance(s.value, gast.Name)
-                  and s.value.id in names and s.value.id != _assigned_name(s)}
+                  if _assigned_name(s) in slots and isinstance(s.value, gast.Name)
+                  and s.value.id in slots and s.value.id != _assigned_name(s)}
         if not copies:
             continue
-        loads, stores = _name_index(tree, set(copies) | set(copies.values()))
+        loads, stores = _name_index(tree, names, set(copies) | set(copies.values()))
         home = {id(forward), id(backward)}
         for a, b in copies.items():
             if b in copies or len(packed.elts) <= 2 \
@@ -1058,6 +1156,8 @@ def drop_copied_slots(tree):
                 continue
             k = [e.id for e in packed.elts].index(a)
             del packed.elts[k], unpacked.elts[k]
+            names.forget(push)
+            names.forget(pop)
             for chain, node in loads.get(a, ()):
                 if any(where == id(backward) for where, _, _ in chain):
                     node.id = b

@@ -36,10 +36,11 @@ _IN_PLACE = {"append", "pop", "extend", "insert", "remove", "clear", "sort", "re
              "update", "setdefault", "popitem", "fill", "resize", "put", "itemset"}
 
 
-def replay_loops_from_tapes(tree):
+def replay_loops_from_tapes(tree, names=None):
     """Rewrite every eligible pair of a top-level loop and its reverse (see the module).
     A pair is a loop `for t in x` and a later `for t in reversed(x)`, each the only one
-    of its kind in the function body."""
+    of its kind in the function body. `names` (optimize.Names for `tree`, if there is one)
+    forgets the statements that change."""
     body = tree.body
     loops = {}
     for stmt in body:
@@ -50,7 +51,7 @@ def replay_loops_from_tapes(tree):
     count = 0
     for (loop, replayed), (back, iter_) in [pair for pair in loops.values() if len(pair) == 2]:
         if replayed is None and iter_ is not None and body.index(loop) < body.index(back):
-            count = _use_tapes(body, loop, back, count)
+            count = _use_tapes(body, loop, back, count, names)
     if count:
         _drop_unused_stack(body)
     return tree
@@ -68,7 +69,7 @@ def _loop_key(target, iter_):
     return gast.dump(target), gast.dump(iter_)
 
 
-def _use_tapes(body, loop, back, count):
+def _use_tapes(body, loop, back, count, known):
     """Give `loop` and its reverse `back` tapes if they qualify; the tape count after."""
     pushes = _pushes(loop.body)
     pops = _pops(back.body)
@@ -103,7 +104,10 @@ def _use_tapes(body, loop, back, count):
     back.iter = iters[0] if len(iters) == 1 else T.call("zip", iters)
     at = body.index(loop)
     body[at:at] = [T.assign(tape, gast.List(elts=[], ctx=gast.Load())) for tape, _ in tapes]
-    _unbind(body, loop, back, [names for _, names in tapes if isinstance(names, str)])
+    changed = _unbind(body, loop, back, [saved for _, saved in tapes if isinstance(saved, str)])
+    if known is not None:             # (an optimize.Names)
+        for stmt in (back, changed):
+            known.forget(stmt)
     return count
 
 
@@ -195,11 +199,11 @@ def _target(names):
 
 def _unbind(body, loop, back, names):
     """Take `names` out of the `x = y = None` that binds what the reverse sweep reads, where
-    nothing reads them before the loop assigns them any more."""
+    nothing reads them before the loop assigns them any more; that statement, or None."""
     marks = [k for k, s in enumerate(body[:body.index(loop)])
              if T.is_comment(s) and UNBOUND in s.value.value]
     if not marks:
-        return
+        return None
     init = body[marks[0] + 1]
     elsewhere = T.names_read([s for s in body if s is not loop and s is not back])
     free = set()
@@ -213,6 +217,7 @@ def _unbind(body, loop, back, names):
         del body[marks[0]:marks[0] + 2]
     else:
         init.targets = kept
+    return init
 
 
 def _drop_unused_stack(body):

@@ -28,6 +28,7 @@ from ..errors import RuleError
 _RULES = {}        # id(primal) -> Rule
 _METHODS = {}      # method or attribute name -> Rule  (x.sum(), x.T)
 _KEEP = []         # keep primals alive so that ids stay unique
+_TEMPLATES = []    # [templates]: every adjoint and tangent registered, in order
 
 
 class Template:
@@ -170,6 +171,7 @@ def adjoint(*primals, method=None):
     """Register the decorated template as the adjoint rule of each primal."""
     def register(fn):
         template = Template(fn)
+        _TEMPLATES.append(template)
         for primal in primals:
             rule_for(primal, create=True).adjoint = template
         if method:
@@ -183,6 +185,7 @@ def tangent(*primals):
     """Register the decorated template as the tangent rule of each primal."""
     def register(fn):
         template = Template(fn)
+        _TEMPLATES.append(template)
         for primal in primals:
             rule_for(primal, create=True).tangent = template
         return fn
@@ -223,6 +226,12 @@ def lookup(primal):
         return _RULES.get(id(primal))
     except TypeError:
         return None
+
+
+def templates_registered():
+    """How many templates have been registered so far (a version of the registry: it only
+    grows)."""
+    return len(_TEMPLATES)
 
 
 def all_rules():
