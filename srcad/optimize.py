@@ -26,68 +26,81 @@ _IMPURE_METHODS = {"append", "pop"}
 
 
 class Names:
-    """The Name nodes of each statement, found once and kept while the statement stays as
-    it is: the passes ask for the names of the same statements over and over.
+    """The names in each statement, found once and kept while the statement stays as it
+    is: the passes ask for the names of the same statements over and over.
 
-    A simple statement's entry holds all its Name nodes, a loop's or branch's those of its
-    header (test, iterable, target); the names of its blocks come from their statements'
-    entries. Renaming a Name in place (`node.id = b`) keeps the entry right, since it holds
-    the node itself; a pass that puts other nodes into a statement (`stmt.value = e`) calls
-    `forget(stmt)`. `check` compares every entry with a fresh walk (the tests run it after
-    every pass)."""
+    A simple statement's entry holds its Name nodes and the names it loads and stores, a
+    loop's or branch's those of its header (test, iterable, target); the names of its
+    blocks come from their statements' entries. A pass that changes a statement's names
+    (`stmt.value = e`, `node.id = b`) calls `forget(stmt)`. `check` compares every entry
+    with a fresh walk (the tests run it after every pass)."""
 
     def __init__(self):
-        self._nodes = {}            # id(stmt) -> (stmt, its Name nodes)
+        self._entries = {}      # id(stmt) -> (stmt, Name nodes, loads, stores) of its own
+
+    def _entry(self, stmt):
+        entry = self._entries.get(id(stmt))
+        if entry is None:
+            entry = self._entries[id(stmt)] = _names_entry(stmt)
+        return entry
+
+    def own_nodes(self, stmt):
+        """The Name nodes of a simple statement, or of a loop's or branch's header."""
+        return self._entry(stmt)[1]
+
+    def header_loads(self, stmt):
+        """The names loaded by a simple statement, or by a loop's or branch's header
+        (repeats included; a list not to be changed)."""
+        return self._entry(stmt)[2]
 
     def nodes(self, stmt):
         """The Name nodes of `stmt`, its blocks included."""
-        own = self._own(stmt)
+        return self._gather(stmt, 1)
+
+    def loads(self, stmt):
+        """The names loaded in `stmt`, repeats included (a list not to be changed)."""
+        return self._gather(stmt, 2)
+
+    def reads(self, stmt):
+        """The set of names loaded in `stmt`."""
+        return set(self._gather(stmt, 2))
+
+    def stores(self, stmt):
+        """The set of names stored in `stmt`."""
+        return set(self._gather(stmt, 3))
+
+    def mentioned(self, stmt):
+        """The set of names loaded or stored in `stmt`."""
+        return {node.id for node in self._gather(stmt, 1)}
+
+    def _gather(self, stmt, part):
+        own = self._entry(stmt)[part]
         if type(stmt) not in _LOOPS_AND_BRANCHES:
             return own
         found = list(own)
         for block in (stmt.body, stmt.orelse):
             for inner in block:
-                found.extend(self.nodes(inner))
+                found.extend(self._gather(inner, part))
         return found
 
-    def _own(self, stmt):
-        entry = self._nodes.get(id(stmt))
-        if entry is None:
-            part = _header(stmt) if type(stmt) in _LOOPS_AND_BRANCHES else stmt
-            entry = self._nodes[id(stmt)] = (stmt, name_nodes(part))
-        return entry[1]
-
-    def header_loads(self, stmt):
-        """The names loaded by a simple statement, or by a loop's or branch's header
-        (repeats included)."""
-        return [node.id for node in self._own(stmt) if type(node.ctx) is gast.Load]
-
-    def loads(self, stmt):
-        """The names loaded in `stmt`, repeats included (a list)."""
-        return [node.id for node in self.nodes(stmt) if type(node.ctx) is gast.Load]
-
-    def reads(self, stmt):
-        """The set of names loaded in `stmt`."""
-        return {node.id for node in self.nodes(stmt) if type(node.ctx) is gast.Load}
-
-    def stores(self, stmt):
-        """The set of names stored in `stmt`."""
-        return {node.id for node in self.nodes(stmt) if type(node.ctx) is gast.Store}
-
-    def mentioned(self, stmt):
-        """The set of names loaded or stored in `stmt`."""
-        return {node.id for node in self.nodes(stmt)}
-
     def forget(self, stmt):
-        """`stmt` now holds other nodes than when its names were found."""
-        self._nodes.pop(id(stmt), None)
+        """`stmt` now holds other names than when they were found."""
+        self._entries.pop(id(stmt), None)
 
     def check(self):
-        """Every entry still lists exactly the Name nodes its statement holds."""
-        for stmt, nodes in self._nodes.values():
-            part = _header(stmt) if type(stmt) in _LOOPS_AND_BRANCHES else stmt
-            fresh = sorted(map(id, name_nodes(part)))
-            assert fresh == sorted(map(id, nodes)), f"stale names: {gast.dump(stmt)[:200]}"
+        """Every entry still lists exactly the names its statement holds."""
+        for stmt, nodes, loads, stores in self._entries.values():
+            _, fresh, fresh_loads, fresh_stores = _names_entry(stmt)
+            assert sorted(map(id, fresh)) == sorted(map(id, nodes)) \
+                and sorted(fresh_loads) == sorted(loads) \
+                and sorted(fresh_stores) == sorted(stores), \
+                f"stale names: {gast.dump(stmt)[:200]}"
+
+
+def _names_entry(stmt):
+    nodes = name_nodes(_header(stmt) if type(stmt) in _LOOPS_AND_BRANCHES else stmt)
+    return (stmt, nodes, [node.id for node in nodes if type(node.ctx) is gast.Load],
+            [node.id for node in nodes if type(node.ctx) is gast.Store])
 
 
 def optimize(tree, names=None, check=False):
@@ -254,58 +267,56 @@ def fold_zero_accumulate(tree, names=None):
     exactly (one operation less).
     """
     names = Names() if names is None else names
-    changed = False
-    mentioned = {}                      # id(compound statement) -> the names in it
-
-    def mentions(stmt, name):
-        if id(stmt) not in mentioned:
-            mentioned[id(stmt)] = names.mentioned(stmt)
-        return name in mentioned[id(stmt)]
-
     in_loops = {id(block) for block in _loop_blocks(tree)}
+    changed = False
     for block in _blocks(tree):
-        in_loop = id(block) in in_loops
-        targets = [_assigned_name(stmt) for stmt in block]
-        reads = [None] * len(block)     # names_read of block[j], worked out when needed
-
-        def passes(j, name, negated):
-            """Whether `x = 0.0` or `x = -y` may move past block[j] (x is `name`, `negated`
-            the names y reads)."""
-            stmt, target = block[j], targets[j]
-            if target is not None:
-                if target == name or target in negated:
-                    return False
-                if reads[j] is None:
-                    reads[j] = names.reads(stmt)
-                return name not in reads[j]
-            if type(stmt) in _LOOPS_AND_BRANCHES:
-                return not mentions(stmt, name) and not any(mentions(stmt, n) for n in negated)
-            return is_comment(stmt)
-
-        k = 0
-        while k < len(block):
-            stmt = block[k]
-            name = targets[k]
-            minus = _negated(stmt.value) if name is not None and in_loop else None
-            if name is not None and (minus is not None or _is_zero(stmt.value)):
-                minus_reads = () if minus is None else names_read(minus)
-                j = k + 1
-                while j < len(block) and passes(j, name, minus_reads):
-                    j += 1
-                if j < len(block) and targets[j] == name:
-                    addend = _accumulated(block[j].value, name)
-                    if addend is not None and minus is not None:   # `x = -y` then `x + e`
-                        addend = None if not isinstance(block[j].value, gast.BinOp) else \
-                            gast.BinOp(left=addend, op=gast.Sub(), right=minus)
-                    if addend is not None:
-                        block[j].value = addend
-                        names.forget(block[j])
-                        reads[j] = None
-                        del block[k], targets[k], reads[k]
-                        changed = True
-                        continue
-            k += 1
+        changed |= _fold_block(block, id(block) in in_loops, names)
     return tree, changed
+
+
+def _fold_block(block, in_loop, names):
+    """`fold_zero_accumulate` on one block, in one walk down it: `pending` holds the
+    `x = 0.0` and `x = -y` met so far that may still move down. Each stops at the first
+    statement it may not pass: one that assigns x or what y reads, or reads x, a loop or
+    branch that mentions any of them, or any other statement but a comment. If that
+    statement is `x = x + e`, it takes the value and the first one goes."""
+    pending = {}            # x -> (its statement, y or None, the names y reads)
+    dropped = set()         # ids of the statements that go
+    for stmt in block:
+        target = _assigned_name(stmt)
+        if not pending:
+            stopped = ()
+        elif target is not None:
+            reads = names.header_loads(stmt)
+            stopped = [x for x, (_, _, minus_reads) in pending.items()
+                       if x == target or x in reads or target in minus_reads]
+        elif type(stmt) in _LOOPS_AND_BRANCHES:
+            mentioned = names.mentioned(stmt)
+            stopped = [x for x, (_, _, minus_reads) in pending.items()
+                       if x in mentioned or not mentioned.isdisjoint(minus_reads)]
+        elif is_comment(stmt):
+            stopped = ()
+        else:
+            stopped = list(pending)
+        for x in stopped:
+            first, minus, _ = pending.pop(x)
+            if x != target:
+                continue
+            addend = _accumulated(stmt.value, x)
+            if addend is not None and minus is not None:   # `x = -y` then `x = x + e`
+                addend = None if not isinstance(stmt.value, gast.BinOp) else \
+                    gast.BinOp(left=addend, op=gast.Sub(), right=minus)
+            if addend is not None:
+                stmt.value = addend
+                names.forget(stmt)
+                dropped.add(id(first))
+        if target is not None:
+            minus = _negated(stmt.value) if in_loop else None
+            if minus is not None or _is_zero(stmt.value):
+                pending[target] = (stmt, minus, () if minus is None else names_read(minus))
+    if dropped:
+        block[:] = [stmt for stmt in block if id(stmt) not in dropped]
+    return bool(dropped)
 
 
 _LOOPS_AND_BRANCHES = (gast.If, gast.For, gast.While)
@@ -576,7 +587,7 @@ def propagate_copies(tree, names=None):
             last = block.index(reads[-1])
             if _changed_before(block, k, last, {b}, names, copy=a):
                 continue
-            _rename(loads, a, b)
+            _rename(loads, a, b, names)
             gone = [stmt] + [s for s in block[k + 1:last + 1] if _is_self_copy(s)]
             block[k + 1:last + 1] = [s for s in block[k + 1:last + 1] if not _is_self_copy(s)]
             del block[k]
@@ -642,10 +653,11 @@ def _changes(stmt, watched, names, copy=None):
     return bool(watched & names.stores(stmt))
 
 
-def _rename(loads, old, new):
+def _rename(loads, old, new, names):
     """Every read of `old` in the index `loads` (from `_name_index`) reads `new`."""
     for chain, node in loads.pop(old, ()):
         node.id = new
+        names.forget(chain[-1][2])
         loads.setdefault(new, []).append((chain, node))
 
 
@@ -672,24 +684,26 @@ def _name_index(tree, names, wanted=None):
     `wanted` (all when None), from `names` (a `Names`); a chain is the (block id, index,
     statement) of every statement that contains the name, outermost first."""
     loads, stores = {}, {}
-
-    def visit(block, chain):
-        where = id(block)
-        for idx, stmt in enumerate(block):
-            here = chain + ((where, idx, stmt),)
-            compound = type(stmt) in _LOOPS_AND_BRANCHES
-            for node in names._own(stmt):
-                if wanted is None or node.id in wanted:
-                    if type(node.ctx) is gast.Load:
-                        loads.setdefault(node.id, []).append((here, node))
-                    else:
-                        stores.setdefault(node.id, []).append(here)
-            if compound:
-                visit(stmt.body, here)
-                visit(stmt.orelse, here)
-
-    visit(tree.body, ())
+    _index_block(tree.body, (), names, wanted, loads, stores)
     return loads, stores
+
+
+def _index_block(block, chain, names, wanted, loads, stores):
+    """`_name_index` for one block whose statements are inside `chain`. (A function of its
+    own: a nested function that calls itself is a reference cycle, and it would keep the
+    whole tree alive until the collector runs.)"""
+    where = id(block)
+    for idx, stmt in enumerate(block):
+        here = chain + ((where, idx, stmt),)
+        for node in names.own_nodes(stmt):
+            if wanted is None or node.id in wanted:
+                if type(node.ctx) is gast.Load:
+                    loads.setdefault(node.id, []).append((here, node))
+                else:
+                    stores.setdefault(node.id, []).append(here)
+        if type(stmt) in _LOOPS_AND_BRANCHES:
+            _index_block(stmt.body, here, names, wanted, loads, stores)
+            _index_block(stmt.orelse, here, names, wanted, loads, stores)
 
 
 # an adjoint helper of `@` -> (its sum over a loop's terms, the place of the fixed operand)
@@ -806,7 +820,7 @@ def keep_sum_adjoints_scalar(tree, names=None):
         return tree, False
     names = Names() if names is None else names
     stores = collections.Counter(n.id for block in _blocks(tree) for s in block
-                                 for n in names._own(s) if type(n.ctx) is not gast.Load)
+                                 for n in names.own_nodes(s) if type(n.ctx) is not gast.Load)
     definitions = {_assigned_name(s): s.value for s in body if _assigned_name(s) is not None}
     changed = False
     for k in spreads:
@@ -978,7 +992,7 @@ def absorb_negations(tree, names=None):
                 else:
                     user.value = gast.UnaryOp(op=gast.USub(), operand=user.value)
             if not inline:
-                _rename(loads, name, negated.id)
+                _rename(loads, name, negated.id, names)
             del block[k]
             del order[id(stmt)]
             changed = True
@@ -1161,6 +1175,7 @@ def drop_copied_slots(tree, names=None):
             for chain, node in loads.get(a, ()):
                 if any(where == id(backward) for where, _, _ in chain):
                     node.id = b
+                    names.forget(chain[-1][2])
             changed = True
     return tree, changed
 
