@@ -22,7 +22,7 @@ from .errors import (Location, NonScalarOutputError, SourceError, SrcadError,
                      UnsupportedError, WrtError)
 from .jumps import structure_jumps
 from .normalise import normalise
-from .optimize import Names, optimize, release_arrays
+from .optimize import optimize, release_arrays
 from .tapes import replay_loops_from_tapes
 from .forward import differentiate as forward_differentiate
 from .forward import dot
@@ -138,13 +138,13 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True):
 def _generate(ir, wrt, kinds, with_value, mode, optimized, derive_callee, callees):
     """The derivative's name, source and closure; its tree lives only in here."""
     arrays = set()
+    names = T.Names()           # the names of each statement, shared by what follows
     if mode == "reverse":
         tree, builder = differentiate(ir, wrt, kinds, derive_callee, with_value, DEBUG,
-                                      carry=optimized)
+                                      carry=optimized, names=names)
         arrays = builder.array_names()
     else:
         tree = forward_differentiate(ir, wrt, kinds, derive_callee)
-    names = Names()             # the names of each statement, shared by what follows
     if optimized:
         tree = optimize(tree, names, check=DEBUG)
         tree = release_arrays(replay_loops_from_tapes(tree, names), arrays, names)

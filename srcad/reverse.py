@@ -135,14 +135,17 @@ class Reverse:
 
     # ----- driver -----
 
-    def build(self):
-        """The derivative function's gast tree."""
+    def build(self, names):
+        """The derivative function's gast tree; `names` (a template.Names) learns the names
+        of its adjoint statements."""
         self.carried = self._carried_loops() if self.carry else {}
         self.settled_tests = self._settled_tests()
         self.saved = {n for n in self.sites.defs
                       if self.sites.multiply_assigned(n) and n not in self.sites.counters}
         reverse = self._reverse_sweep()
-        reads = T.names_read(reverse)
+        reads = set()
+        for stmt in reverse:      # (the adjoints are made once: the next sweep has them too)
+            reads.update(names.loads(stmt))
         self.saved &= reads
         self.groups = self._block_groups()
         self.grouped = {n for names in self.groups.values() for n in names}
@@ -858,8 +861,10 @@ def _may_jump(stmt):
 
 
 def differentiate(ir, wrt, arg_kinds, derive_callee, with_value=False, debug=False,
-                  carry=False):
+                  carry=False, names=None):
     """The reverse-mode derivative of `ir` as a gast FunctionDef, plus the callees it calls.
-    `carry`: loops with one active scalar input carry tangents instead of being recorded."""
+    `carry`: loops with one active scalar input carry tangents instead of being recorded.
+    `names` (a template.Names) keeps the names of the adjoint statements it finds, for the
+    passes that come next."""
     builder = Reverse(ir, wrt, arg_kinds, derive_callee, with_value, debug, carry)
-    return builder.build(), builder
+    return builder.build(T.Names() if names is None else names), builder

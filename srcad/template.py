@@ -305,6 +305,92 @@ def names_mentioned(tree):
     return {node.id for node in name_nodes(tree)}
 
 
+class Names:
+    """The names in each statement, found once and kept while the statement stays as it
+    is: the passes ask for the names of the same statements over and over.
+
+    A simple statement's entry holds its Name nodes and the names it loads and stores, a
+    loop's or branch's those of its header (test, iterable, target); the names of its
+    blocks come from their statements' entries. A pass that changes a statement's names
+    (`stmt.value = e`, `node.id = b`) calls `forget(stmt)`. `check` compares every entry
+    with a fresh walk (the tests run it after every pass)."""
+
+    def __init__(self):
+        self._entries = {}      # id(stmt) -> (stmt, Name nodes, loads, stores) of its own
+
+    def _entry(self, stmt):
+        entry = self._entries.get(id(stmt))
+        if entry is None:
+            entry = self._entries[id(stmt)] = _names_entry(stmt)
+        return entry
+
+    def own_nodes(self, stmt):
+        """The Name nodes of a simple statement, or of a loop's or branch's header."""
+        return self._entry(stmt)[1]
+
+    def header_loads(self, stmt):
+        """The names loaded by a simple statement, or by a loop's or branch's header
+        (repeats included; a list not to be changed)."""
+        return self._entry(stmt)[2]
+
+    def nodes(self, stmt):
+        """The Name nodes of `stmt`, its blocks included."""
+        return self._gather(stmt, 1)
+
+    def loads(self, stmt):
+        """The names loaded in `stmt`, repeats included (a list not to be changed)."""
+        return self._gather(stmt, 2)
+
+    def reads(self, stmt):
+        """The set of names loaded in `stmt`."""
+        return set(self._gather(stmt, 2))
+
+    def stores(self, stmt):
+        """The set of names stored in `stmt`."""
+        return set(self._gather(stmt, 3))
+
+    def mentioned(self, stmt):
+        """The set of names loaded or stored in `stmt`."""
+        return {node.id for node in self._gather(stmt, 1)}
+
+    def _gather(self, stmt, part):
+        own = self._entry(stmt)[part]
+        if type(stmt) not in LOOPS_AND_BRANCHES:
+            return own
+        found = list(own)
+        for block in (stmt.body, stmt.orelse):
+            for inner in block:
+                found.extend(self._gather(inner, part))
+        return found
+
+    def forget(self, stmt):
+        """`stmt` now holds other names than when they were found."""
+        self._entries.pop(id(stmt), None)
+
+    def check(self):
+        """Every entry still lists exactly the names its statement holds."""
+        for stmt, nodes, loads, stores in self._entries.values():
+            _, fresh, fresh_loads, fresh_stores = _names_entry(stmt)
+            assert sorted(map(id, fresh)) == sorted(map(id, nodes)) \
+                and sorted(fresh_loads) == sorted(loads) \
+                and sorted(fresh_stores) == sorted(stores), \
+                f"stale names: {gast.dump(stmt)[:200]}"
+
+
+def _names_entry(stmt):
+    nodes = name_nodes(header(stmt) if type(stmt) in LOOPS_AND_BRANCHES else stmt)
+    return (stmt, nodes, [node.id for node in nodes if type(node.ctx) is gast.Load],
+            [node.id for node in nodes if type(node.ctx) is gast.Store])
+
+
+LOOPS_AND_BRANCHES = (gast.If, gast.For, gast.While)
+
+
+def header(stmt):
+    """The parts of a compound statement outside its blocks (test, iterable, target)."""
+    return [getattr(stmt, f) for f in ("test", "iter", "target") if hasattr(stmt, f)]
+
+
 def shell(stmt, **blocks):
     """A copy of a compound statement (if/for/while) with new blocks and a copied header."""
     new = stmt.__class__.__new__(stmt.__class__)
