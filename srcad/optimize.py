@@ -375,10 +375,11 @@ def eliminate_dead_code(tree, names=None):
     """Remove pure assignments to names that nothing reads, `if`s with nothing to do, and
     what only they read."""
     names = Names() if names is None else names
-    counts = collections.Counter()
+    loads = []
     for block in _blocks(tree):
         for stmt in block:
-            counts.update(names.header_loads(stmt))
+            loads.extend(names.header_loads(stmt))
+    counts = collections.Counter(loads)     # (one count: Counter.update costs a microsecond)
     changed = False
     again = True
     while again:
@@ -733,8 +734,11 @@ def keep_sum_adjoints_scalar(tree, names=None):
     if not spreads:
         return tree, False
     names = Names() if names is None else names
-    stores = collections.Counter(n.id for block in _blocks(tree) for s in block
-                                 for n in names.own_nodes(s) if type(n.ctx) is not gast.Load)
+    stored = []
+    for block in _blocks(tree):
+        for stmt in block:
+            stored.extend(names.header_stores(stmt))
+    stores = collections.Counter(stored)
     definitions = {_assigned_name(s): s.value for s in body if _assigned_name(s) is not None}
     changed = False
     for k in spreads:

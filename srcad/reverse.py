@@ -106,6 +106,7 @@ class Reverse:
         self.counted_in = {}              # id(if) -> the counter of the loop it exits
         self._assigns = {}                # id(stmt) -> the names its adjoints assign first
         self.newly_assigned = []          # those of the adjoints being made
+        self.comments = True              # does the sweep being made get line comments
 
     # ----- facts -----
 
@@ -142,7 +143,7 @@ class Reverse:
         self.settled_tests = self._settled_tests()
         self.saved = {n for n in self.sites.defs
                       if self.sites.multiply_assigned(n) and n not in self.sites.counters}
-        reverse = self._reverse_sweep()
+        reverse = self._reverse_sweep(comments=False)
         reads = set()
         for stmt in reverse:      # (the adjoints are made once: the next sweep has them too)
             reads.update(names.loads(stmt))
@@ -184,12 +185,14 @@ class Reverse:
                 continue
             at = dict(candidates[id(block)])           # position -> the name assigned there
             last = self._last_assignments(block, at.values(), by_id)
-            names, after = [], Counter()               # after: loads in later statements
+            names, after = [], {}                      # after: loads in later statements
             for pos in range(len(block) - 1, -1, -1):
                 name = at.get(pos)
-                if name is not None and name in last and after[name] == everywhere[name]:
+                if name is not None and name in last \
+                        and after.get(name, 0) == everywhere[name]:
                     names.append(name)                 # every load of it comes later
-                after.update(T.loaded_names(block[pos]))
+                for n in T.loaded_names(block[pos]):   # (Counter.update: a microsecond more)
+                    after[n] = after.get(n, 0) + 1
             names.reverse()
             if len(names) >= 3:
                 groups[id(block)] = names
@@ -322,7 +325,10 @@ class Reverse:
                 first.add(id(stmt))
         return first
 
-    def _reverse_sweep(self):
+    def _reverse_sweep(self, comments=True):
+        """The reverse sweep's statements; without the line comments if not `comments` (a
+        sweep made only to see what it reads)."""
+        self.comments = comments
         self.if_traced.clear()
         self.loop_counted.clear()
         self.counted_in.clear()
@@ -473,7 +479,7 @@ class Reverse:
             fragment = self._reverse_stmt(stmt)
             node = self.ir.origin.get(stmt)
             here = getattr(node, "lineno", None)
-            if fragment and here is not None and here != line \
+            if fragment and here is not None and here != line and self.comments \
                     and not isinstance(stmt, (gast.If, gast.For, gast.While)):
                 out.append(self._line_comment(node))
                 line = here

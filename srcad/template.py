@@ -333,6 +333,11 @@ class Names:
         (repeats included; a list not to be changed)."""
         return self._entry(stmt)[2]
 
+    def header_stores(self, stmt):
+        """The names stored by a simple statement, or by a loop's header (a list not to be
+        changed)."""
+        return self._entry(stmt)[3]
+
     def nodes(self, stmt):
         """The Name nodes of `stmt`, its blocks included."""
         return self._gather(stmt, 1)
@@ -379,8 +384,14 @@ class Names:
 
 def _names_entry(stmt):
     nodes = name_nodes(header(stmt) if type(stmt) in LOOPS_AND_BRANCHES else stmt)
-    return (stmt, nodes, [node.id for node in nodes if type(node.ctx) is gast.Load],
-            [node.id for node in nodes if type(node.ctx) is gast.Store])
+    loads, stores = [], []
+    for node in nodes:
+        kind = type(node.ctx)
+        if kind is gast.Load:
+            loads.append(node.id)
+        elif kind is gast.Store:
+            stores.append(node.id)
+    return stmt, nodes, loads, stores
 
 
 LOOPS_AND_BRANCHES = (gast.If, gast.For, gast.While)
