@@ -291,8 +291,10 @@ class Reverse:
             plans[id(loop)] = Carried(start.pop(), constant, outputs, assigned,
                                       assigned & earlier, carrying[0], blocks)
             # the adjoints of the loop's own values are never made, and that of its input
-            # is assigned by its reverse (after it, where the loop assigns the input)
-            self.needs_init -= (assigned & self.active) - set(outputs)
+            # is assigned by its reverse (after it, where the loop assigns the input); a
+            # name assigned before the loop too keeps its resets there
+            self.needs_init -= {n for n in (assigned & self.active) - set(outputs)
+                                if all(block in blocks for block, _ in self.sites.defs[n])}
         return plans
 
     def _settled_tests(self):

@@ -39,7 +39,7 @@ _IN_PLACE = {"append", "pop", "extend", "insert", "remove", "clear", "sort", "re
 def replay_loops_from_tapes(tree, names=None):
     """Rewrite every eligible pair of a top-level loop and its reverse (see the module).
     A pair is a loop `for t in x` and a later `for t in reversed(x)`, each the only one
-    of its kind in the function body. `names` (optimize.Names for `tree`, if there is one)
+    of its kind in the function body. `names` (template.Names for `tree`, if there is one)
     forgets the statements that change."""
     body = tree.body
     loops = {}
@@ -105,7 +105,7 @@ def _use_tapes(body, loop, back, count, known):
     at = body.index(loop)
     body[at:at] = [T.assign(tape, gast.List(elts=[], ctx=gast.Load())) for tape, _ in tapes]
     changed = _unbind(body, loop, back, [saved for _, saved in tapes if isinstance(saved, str)])
-    if known is not None:             # (an optimize.Names)
+    if known is not None:             # (a template.Names)
         for stmt in (back, changed):
             known.forget(stmt)
     return count

@@ -12,6 +12,23 @@ import pytest
 import fuzzgen
 
 REGRESSIONS = {
+    # the input of a carried loop that leaves through `return` is assigned in a branch
+    # before the loop too: the reset of its adjoint there went with the loop's own names
+    # (the gradient came out 1.5 instead of 0.5, silently)
+    "carried_input_assigned_in_a_branch_before": ("""
+        import numpy as np
+
+        def f(x, y):
+            if y > 100.0:
+                x += y
+            else:
+                x = 0.5 * x + y
+            for i5 in range(3):
+                x += y
+                if i5 == 1:
+                    return x
+            return 3.0
+        """, [(), ()], (0,)),
     # two loops in a row that both carry x's tangent: the second one overwrote vdot_0
     # before the first one's reverse read it (the gradient came out halved, silently);
     # now the second loop is recorded instead
