@@ -500,7 +500,8 @@ def propagate_copies(tree, names=None):
                 continue        # (a copy nothing reads is dead code's)
             # list.index finds the node itself (a gast node equals no other node), in C
             last = block.index(reads[-1])
-            if _changed_before(block, k, last, {b}, names, copy=a):
+            if not _stored_once_elsewhere(stores.get(b, ()), block, order, stmt, reads[-1]) \
+                    and _changed_before(block, k, last, {b}, names, copy=a):
                 continue
             _rename(loads, a, b, names)
             gone = [stmt] + [s for s in block[k + 1:last + 1] if _is_self_copy(s)]
@@ -516,6 +517,22 @@ def _order(block):
     """`{id(stmt): place}` for the statements of `block`: a pass that only takes statements
     out of a block (and out of this too) keeps it right."""
     return {id(stmt): k for k, stmt in enumerate(block)}
+
+
+def _stored_once_elsewhere(chains, block, order, first, last):
+    """Whether the stores at `chains` (from `_name_index`) are at most one, and that one is
+    not in `block` after `first` and up to `last`: then no statement in between changes
+    the name, and `_changed_before` need not look (a long chain of copies made that
+    quadratic)."""
+    if len(chains) > 1:
+        return False
+    where = id(block)
+    for chain in chains:
+        stmt = next((s for b, _, s in chain if b == where), None)
+        if stmt is not None and id(stmt) in order \
+                and order[id(first)] < order[id(stmt)] <= order[id(last)]:
+            return False
+    return True
 
 
 def _statements_holding(sites, block, order):
