@@ -34,7 +34,9 @@ def optimize(tree, names=None, check=False):
     A pass that reports no change leaves the tree as it was, and a pass gives the same
     answer on the same tree: so a pass runs again only if another pass changed the tree
     since its last run. A pass of `_IDEMPOTENT` reaches its own fixed point in one run:
-    the tree it changed is one it would leave as it is."""
+    the tree it changed is one it would leave as it is. A change by a pass of
+    `_REMOVING` (it only takes assignments out) leaves the passes of `_NOT_AFTER_REMOVAL`
+    as settled as they were."""
     names = Names() if names is None else names
     settled = set()         # passes that would change nothing in the tree as it is now
     while len(settled) < len(PASSES):
@@ -45,7 +47,8 @@ def optimize(tree, names=None, check=False):
             if check:
                 names.check()
             if changed:
-                settled = {step} if step in _IDEMPOTENT else set()
+                kept = settled & _NOT_AFTER_REMOVAL if step in _REMOVING else set()
+                settled = kept | ({step} if step in _IDEMPOTENT else set())
             else:
                 settled.add(step)
     for block in _blocks(tree):
@@ -315,8 +318,8 @@ def _fold(node):
         node.left, node.right = left, right
         op = node.op
         if isinstance(op, gast.Add) and isinstance(right, gast.UnaryOp) \
-                and isinstance(right.op, gast.USub):
-            return gast.BinOp(left=left, op=gast.Sub(), right=right.operand), True
+                and isinstance(right.op, gast.USub):      # (`a - 0.0` folds again)
+            return _fold(gast.BinOp(left=left, op=gast.Sub(), right=right.operand))[0], True
         if (isinstance(op, gast.Mult) and _constant(right, 1)) or (
                 isinstance(op, (gast.Add, gast.Sub)) and _constant(right, 0)):
             return left, True
@@ -1144,5 +1147,11 @@ PASSES = (fold_zero_accumulate, fold_identities, propagate_copies, eliminate_dea
           eliminate_dead_stores, batch_outer_products, keep_sum_adjoints_scalar,
           absorb_negations, reuse_common_values, drop_copied_slots)
 # each runs to its own fixed point: eliminate_dead_code repeats until nothing more is dead;
-# eliminate_dead_stores reads only the statements it keeps, so it removes all it would at once
-_IDEMPOTENT = {eliminate_dead_code, eliminate_dead_stores}
+# eliminate_dead_stores reads only the statements it keeps, so it removes all it would at once;
+# fold_identities folds each expression bottom up, and folds again what its folds make
+_IDEMPOTENT = {eliminate_dead_code, eliminate_dead_stores, fold_identities}
+# these only take out pure assignments (and `if`s with nothing to do) ...
+_REMOVING = {eliminate_dead_code, eliminate_dead_stores}
+# ... which cannot give this one anything new to fold: it looks at each expression alone,
+# and at the names changed in place, which a pure assignment does not change
+_NOT_AFTER_REMOVAL = {fold_identities}
