@@ -507,9 +507,10 @@ def propagate_copies(tree, names=None):
                     and _changed_before(block, k, last, {b}, names, copy=a):
                 continue
             _rename(loads, a, b, names)
-            gone = [stmt] + [s for s in block[k + 1:last + 1] if _is_self_copy(s)]
-            block[k + 1:last + 1] = [s for s in block[k + 1:last + 1] if not _is_self_copy(s)]
-            del block[k]
+            kept, gone = [], [stmt]
+            for s in block[k + 1:last + 1]:             # `b = b` after the renaming goes
+                (gone if _is_self_copy(s) else kept).append(s)
+            block[k:last + 1] = kept
             for s in gone:
                 del order[id(s)]
             changed = True
