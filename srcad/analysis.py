@@ -232,7 +232,7 @@ def _label(func):
 def _resolve(ir, node):
     if isinstance(node, gast.Name):
         if node.id in ir.namespace:
-            return ir.namespace[node.id]
+            return ir.namespace.function(node.id)
         if hasattr(builtins, node.id):
             return getattr(builtins, node.id)
         return getattr(runtime, node.id, None)   # helpers that normalisation introduces

@@ -80,9 +80,12 @@ def _collector_paused():
 
 
 def intermediate(fn):
-    """The normalised, jump-structured IR of `fn` (cached per function)."""
+    """The normalised, jump-structured IR of `fn` (cached per function, while the functions
+    it calls are still the ones its free names referred to)."""
     fn = unwrap(fn)
     ir = _IRS.get(fn)
+    if ir is not None and ir.namespace.looked_up and not _current(_own_guards(fn, ir)):
+        ir = None
     if ir is None:
         with _deep_recursion(fn), _collector_paused():
             ir = structure_jumps(normalise(function_source(fn), _reserved()))
@@ -90,19 +93,83 @@ def intermediate(fn):
     return ir
 
 
-class Compiled:
-    """A generated derivative: its source, the compiled function, the callees it calls."""
+# ----- guards: is a cached transformation still right? -----
+#
+# A derivative is made for the objects that the function's free names refer to when it is
+# made: `np.tanh` gives the adjoint of tanh, a user function `h` gives a call of `h`'s own
+# derivative. If such a name is later bound to another object (a notebook cell defines `h`
+# again, a closure variable holding a function is assigned), the cached derivative would
+# be silently wrong. Each cached derivative keeps guards, `(place, name, object)`, and is
+# made again when one fails. Values that are not functions (arrays, numbers) need no
+# guard: generated code reads them when it runs, through the globals or, for closure
+# variables, through the primal's own cells (see `codegen.load`).
 
-    def __init__(self, source, function, callees):
+
+class _Cell:
+    """A closure cell read like a namespace, for guards."""
+    __slots__ = ("cell",)
+
+    def __init__(self, cell):
+        self.cell = cell
+
+    def get(self, name, default=None):
+        try:
+            return self.cell.cell_contents
+        except ValueError:     # emptied since (`del` of the closure variable)
+            return default
+
+
+def _own_guards(fn, ir):
+    """Guards for the objects that the transformation of `fn` itself looked up."""
+    cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
+    return [(_Cell(cells[name]) if name in cells else fn.__globals__, name, value)
+            for name, value in ir.namespace.looked_up.items()]
+
+
+def _guards(fn):
+    """Guards for the objects that `fn`'s transformation, and that of every user function
+    these reach, looked up (as far as their IRs are made)."""
+    guards, seen, todo = [], {fn}, [fn]
+    while todo:
+        f = todo.pop()
+        ir = _IRS.get(f)
+        if ir is None:
+            continue
+        guards.extend(_own_guards(f, ir))
+        for value in ir.namespace.looked_up.values():
+            if isinstance(value, types.FunctionType):
+                value = inspect.unwrap(value)
+                if value not in seen:
+                    seen.add(value)
+                    todo.append(value)
+    return tuple(guards)
+
+
+def _current(guards):
+    """Whether every name of `guards` still refers to the object it did."""
+    for place, name, value in guards:
+        if place.get(name, _MISSING) is not value:
+            return False
+    return True
+
+
+class Compiled:
+    """A generated derivative: its source, the compiled function, the callees it calls and
+    the guards it is right under (empty when it looked up no function but modules')."""
+
+    def __init__(self, source, function, callees, guards=()):
         self.source = source
         self.function = function
         self.callees = callees   # closure name -> (primal, wrt names)
+        self.guards = guards
 
 
 def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True):
     """Compile the derivative of `fn` in `mode` for argument `kinds` (cached)."""
     key = (fn, wrt, mode, kinds, with_value, DEBUG, optimized)
     compiled = _DERIVED.get(key)
+    if compiled is not None and compiled.guards and not _current(compiled.guards):
+        compiled = None
     if compiled is None:
         ir = intermediate(fn)
         callees = {}
@@ -128,15 +195,15 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True):
         derive_callee.returns_scalar = returns_scalar
 
         with _deep_recursion(fn), _collector_paused():
-            name, source, closure = _generate(ir, wrt, kinds, with_value, mode, optimized,
-                                              derive_callee, callees)
-        function = load(source, name, ir.source.fn.__globals__, closure)
-        compiled = _DERIVED[key] = Compiled(source, function, callees)
+            name, source, closure, cells = _generate(ir, wrt, kinds, with_value, mode,
+                                                     optimized, derive_callee, callees)
+        function = load(source, name, ir.source.fn.__globals__, closure, cells)
+        compiled = _DERIVED[key] = Compiled(source, function, callees, _guards(fn))
     return compiled
 
 
 def _generate(ir, wrt, kinds, with_value, mode, optimized, derive_callee, callees):
-    """The derivative's name, source and closure; its tree lives only in here."""
+    """The derivative's name, source, closure and cells; its tree lives only in here."""
     arrays = set()
     names = T.Names()           # the names of each statement, shared by what follows
     if mode == "reverse":
@@ -149,7 +216,7 @@ def _generate(ir, wrt, kinds, with_value, mode, optimized, derive_callee, callee
         tree = optimize(tree, names, check=DEBUG)
         tree = release_arrays(replay_loops_from_tapes(tree, names), arrays, names)
     source = to_source(tree)
-    return tree.name, source, _closure(tree, ir, callees, names)
+    return (tree.name, source) + _closure(tree, ir, callees, names)
 
 
 _RETURNS_SCALAR = {}
@@ -158,16 +225,17 @@ _RETURNS_SCALAR = {}
 def returns_scalar(fn, kinds):
     """Whether user function `fn` returns a scalar when called with argument `kinds`."""
     key = (fn, kinds)
-    if key not in _RETURNS_SCALAR:
-        _RETURNS_SCALAR[key] = False          # recursion: assume not while working it out
+    known = _RETURNS_SCALAR.get(key)
+    if known is None or not _current(known[1]):
+        _RETURNS_SCALAR[key] = (False, ())     # recursion: assume not while working it out
         try:
             ir = intermediate(fn)
             ops = classify(ir, "reverse")
         except SrcadError:
             return False
         found = scalars(ir, ops, kinds, returns_scalar)
-        _RETURNS_SCALAR[key] = ir.body[-1].value.id in found
-    return _RETURNS_SCALAR[key]
+        known = _RETURNS_SCALAR[key] = (ir.body[-1].value.id in found, _guards(unwrap(fn)))
+    return known[0]
 
 
 class _LazyCallee:
@@ -178,12 +246,13 @@ class _LazyCallee:
         self.wrt = wrt
         self.kinds = kinds
         self.mode = mode
-        self.function = None
+        self.compiled = None
 
     def __call__(self, *args, **kwargs):
-        if self.function is None:
-            self.function = derive(self.fn, self.wrt, self.kinds, mode=self.mode).function
-        return self.function(*args, **kwargs)
+        compiled = self.compiled
+        if compiled is None or compiled.guards and not _current(compiled.guards):
+            compiled = self.compiled = derive(self.fn, self.wrt, self.kinds, mode=self.mode)
+        return compiled.function(*args, **kwargs)
 
 
 _MISSING = object()
@@ -210,16 +279,13 @@ _RESERVED = {}      # version: templates registered when `provided` was made
 
 
 def _closure(tree, ir, callees, names):
+    """`(closure, cells)`: the values that the derivative's free names refer to, and the
+    cells of the user's closure variables among them."""
     provided = dict(_reserved())
     provided.update({new: ir.namespace[new] for new in ir.renamed.values()})
-    user_closure = {}
     code = ir.source.fn.__code__
-    for var, cell in zip(code.co_freevars, ir.source.fn.__closure__ or ()):
-        try:
-            user_closure[var] = cell.cell_contents
-        except ValueError:
-            pass
-    closure = {}
+    user_cells = dict(zip(code.co_freevars, ir.source.fn.__closure__ or ()))
+    closure, cells = {}, {}
     renamed = set(ir.renamed.values())
     for name in _names(tree, names):
         if name in callees:
@@ -229,9 +295,9 @@ def _closure(tree, ir, callees, names):
         elif name in provided:           # np, helpers: user references were renamed
             if ir.source.fn.__globals__.get(name, _MISSING) is not provided[name]:
                 closure[name] = provided[name]
-        elif name in user_closure:
-            closure[name] = user_closure[name]
-    return closure
+        elif name in user_cells:         # read through the primal's own cell
+            cells[name] = user_cells[name]
+    return closure, cells
 
 
 def _names(tree, names):
@@ -408,7 +474,8 @@ class Derivative(_Transformed):
             compiled = self._fast.get(tuple(map(type, args)))
             if type(compiled) is _ByLayout:   # arrays among the arguments
                 compiled = compiled.get(compiled.layout(args))
-            if compiled is not None:     # arguments like ones checked before: no checks left
+            if compiled is not None and not (compiled.guards and not _current(compiled.guards)):
+                # arguments like ones checked before: no checks left
                 self._last = compiled
                 if self._direct:
                     return compiled.function(*args)
@@ -433,8 +500,9 @@ class Derivative(_Transformed):
             return                       # array subclasses: checked on every call
         if np.ndarray not in types_:
             self._fast[types_] = compiled
-            if self._direct and not self._bound and all(t is float for t in types_):
-                self._floats = compiled
+            if self._direct and not self._bound and not compiled.guards \
+                    and all(t is float for t in types_):
+                self._floats = compiled      # (no guards to check on the quickest path)
             return
         by_layout = self._fast.get(types_)
         if by_layout is None or len(by_layout) >= _FAST_ENTRIES:
@@ -543,8 +611,8 @@ class TangentFunction(_Transformed):
                else tuple(map(type, tangents)))
         if not kwargs:
             fast = self._fast.get(key)
-            if fast is not None:
-                function, names = fast
+            if fast is not None and not (fast[2] and not _current(fast[2])):
+                function, names, _ = fast
                 if names is None:            # tangents follow the arguments positionally
                     return function(*args, tangents) if self.single \
                         else function(*args, *tangents)
@@ -568,7 +636,8 @@ class TangentFunction(_Transformed):
             positional = not (signature.kwonlyargs or signature.defaults) \
                 and len(args) == len(signature.args)
             self._fast[key] = (compiled.function,
-                               None if positional else [dot(ir.inputs[k]) for k in self.wrt])
+                               None if positional else [dot(ir.inputs[k]) for k in self.wrt],
+                               compiled.guards)
         return compiled.function(*args, **kwargs)
 
 

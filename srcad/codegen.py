@@ -4,6 +4,7 @@ import linecache
 import math
 import re
 import textwrap
+import types
 
 import astor
 import gast
@@ -387,15 +388,18 @@ _CONTEXTS = {gast.Load: ast.Load(), gast.Store: ast.Store(), gast.Del: ast.Del()
 _counter = [0]
 
 
-def load(source, name, namespace, closure):
+def load(source, name, namespace, closure, cells=None):
     """Compile `source` (defining `name`) so that it sees `namespace` as globals and
-    `closure` (helpers, callee derivatives) as free variables.
+    `closure` (helpers, callee derivatives) as free variables, and reads the free variables
+    named in `cells` through those cells (the user's closure variables: it reads what they
+    hold when it runs, as the user's function does).
 
     The text is registered with `linecache`, so tracebacks show generated lines.
     """
+    cells = cells or {}
     _counter[0] += 1
     filename = f"<srcad {name} #{_counter[0]}>"
-    params = ", ".join(sorted(closure))
+    params = ", ".join(sorted(closure.keys() | cells.keys()))
     factory = (f"def __srcad_factory__({params}):\n"
                f"{textwrap.indent(source, '    ')}\n"
                f"    return {name}\n")
@@ -403,4 +407,11 @@ def load(source, name, namespace, closure):
     code = compile(factory, filename, "exec")
     scope = {}
     exec(code, namespace, scope)
-    return scope["__srcad_factory__"](**closure)
+    function = scope["__srcad_factory__"](**closure, **dict.fromkeys(cells))
+    if not cells:
+        return function
+    code = function.__code__
+    own = tuple(cells.get(var, cell) for var, cell in zip(code.co_freevars, function.__closure__))
+    reading = types.FunctionType(code, namespace, name, function.__defaults__, own)
+    reading.__kwdefaults__ = function.__kwdefaults__
+    return reading

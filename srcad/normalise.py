@@ -846,6 +846,8 @@ class Normaliser:
                     new += "_"
                 self.renamed[ident] = new
                 self.namespace[new] = value
+                if ident in self.namespace:      # generated code holds the value itself
+                    self.namespace.remember(ident)
             root.id = self.renamed[ident]
         return node
 
@@ -1014,7 +1016,7 @@ class Normaliser:
         """The object a non-local name or dotted name refers to (module constants, np.sin)."""
         if isinstance(node, gast.Name):
             if node.id in self.namespace:
-                return self.namespace[node.id]
+                return self.namespace.function(node.id)
             if hasattr(builtins, node.id):
                 return getattr(builtins, node.id)
             self.error(node, f"the undefined name '{node.id}'", "define it at module level")

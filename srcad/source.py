@@ -41,14 +41,38 @@ class FunctionSource:
 
     def namespace(self):
         """Globals, then closure cells: what the function's free names refer to."""
-        ns = dict(self.fn.__globals__)
-        code = self.fn.__code__
-        for var, cell in zip(code.co_freevars, self.fn.__closure__ or ()):
+        return Namespace(self.fn)
+
+
+class Namespace(dict):
+    """What a function's free names refer to (its globals, then its closure cells), and
+    which of them the transformation looked up as functions (`np.sin`, a user function).
+
+    A derivative is made for those objects: its rule or callee derivative is only right
+    while each name still refers to the same one (see `api.Guards`). Values such as
+    arrays and numbers are not remembered: the generated code reads them when it runs."""
+
+    def __init__(self, fn):
+        super().__init__(fn.__globals__)
+        code = fn.__code__
+        for var, cell in zip(code.co_freevars, fn.__closure__ or ()):
             try:
-                ns[var] = cell.cell_contents
+                self[var] = cell.cell_contents
             except ValueError:  # empty cell
                 pass
-        return ns
+        self.looked_up = {}     # name -> the object the transformation relied on
+
+    def function(self, name):
+        """The object `name` refers to, remembered if it is callable (not a module)."""
+        value = self[name]
+        if callable(value) and not isinstance(value, types.ModuleType):
+            self.looked_up[name] = value
+        return value
+
+    def remember(self, name):
+        """Remember what `name` refers to, whatever it is (a value copied into generated
+        code)."""
+        self.looked_up[name] = self[name]
 
 
 def code_location(fn):
@@ -113,8 +137,12 @@ def function_source(fn):
         raise UnsupportedError("async functions are not supported by srcad",
                                source.location(tree),
                                hint="differentiate a synchronous function")
-    if not isinstance(tree, gast.FunctionDef):
-        raise SourceError(f"the source of {name} is not a function definition")
+    if not isinstance(tree, gast.FunctionDef) or tree.name != fn.__name__:
+        raise SourceError(
+            f"the source of {name} is not a function definition: line {source.first_line} "
+            f"of {filename} reads {lines[0].strip()!r}", code_location(fn),
+            hint="the file was probably changed after the function was loaded: reload the "
+                 "module (importlib.reload) or restart, then differentiate it again")
     tree.decorator_list = []
     return source
 
@@ -152,6 +180,7 @@ def _definition(fn):
         except SyntaxError:
             module = None
         if module is not None and len(module.body) == 1 \
+                and isinstance(module.body[0], (gast.FunctionDef, gast.AsyncFunctionDef)) \
                 and module.body[0].end_lineno == len(lines):
             first = module.body[0].body[0]
             body = margin + first.col_offset

@@ -4,6 +4,9 @@ Importing this module switches srcad into debug mode: every generated
 derivative then asserts that its control-flow stack is empty when it returns.
 """
 import copy
+import importlib.util
+import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -12,6 +15,21 @@ import srcad
 import srcad.api
 
 srcad.api.DEBUG = True
+
+_MODULES = [0]
+
+
+def load_module(tmp_path, source, prefix="test_mod"):
+    """Write `source` (dedented) to a new module file under tmp_path and import it."""
+    _MODULES[0] += 1
+    name = f"{prefix}_{_MODULES[0]}"
+    path = tmp_path / f"{name}.py"
+    path.write_text(textwrap.dedent(source).lstrip())
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 # ----- structure helpers: flatten arrays / floats / lists / tuples / dicts -----

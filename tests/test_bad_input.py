@@ -6,32 +6,19 @@ carries the line number of the user's code wherever the function has one.
 Correct derivatives are checked against central finite differences.
 """
 import functools
-import importlib.util
 import math
 import signal
-import sys
-import textwrap
 from contextlib import contextmanager
 
 import numpy as np
 import pytest
 
 import srcad
-
-_COUNT = [0]
-
+from conftest import load_module
 
 def load(tmp_path, source, name=None):
     """Write `source` to a module file under tmp_path and import it."""
-    _COUNT[0] += 1
-    name = name or f"bad_input_mod_{_COUNT[0]}"
-    path = tmp_path / f"{name}.py"
-    path.write_text(textwrap.dedent(source).lstrip())
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_module(tmp_path, source, name or "bad_input_mod")
 
 
 @contextmanager

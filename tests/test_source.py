@@ -2,6 +2,7 @@
 definition without the tokenizer where that is safe): the same lines, the same first line
 number, for awkward layouts and for every function of srcad and of the corpus."""
 import importlib
+import importlib.util
 import inspect
 import sys
 import types
@@ -101,3 +102,22 @@ def test_every_function_of_a_module_reads_as_inspect_reads_it(module):
         if fn.__module__ == module and fn.__name__ != "<lambda>":
             lines, first_line, _ = _definition(fn)
             assert (lines, first_line) == inspect.getsourcelines(fn), fn.__qualname__
+
+
+@pytest.mark.parametrize("now", ["import numpy as np\n\n\n\ndef f(x):\n    return x\n",
+                                 "def other(x):\n    return 2 * x\n",
+                                 "x = 1\n"])
+def test_a_file_changed_after_loading_is_a_clear_error(tmp_path, now):
+    """The lines Python points at are no longer the function's: a SourceError saying so,
+    not a crash or the derivative of another function."""
+    import os
+    import srcad
+    path = tmp_path / "changed_after_loading.py"
+    path.write_text("def g(x):\n    return x * x\n")
+    spec = importlib.util.spec_from_file_location("changed_after_loading", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    path.write_text(now)
+    os.utime(path, (1, 1))    # another modification time: linecache reads the file again
+    with pytest.raises(srcad.SourceError, match="changed after the function was loaded"):
+        srcad.grad(module.g)

@@ -1,0 +1,209 @@
+"""A derivative follows what the function's free names refer to when it runs.
+
+Closure variables are read through the function's own cells, so assigning one later is
+seen, as by the function itself. A name that the transformation looked up as a function
+(a user function called, `np.tanh` under another name) guards the cached derivative: bound
+to another object later (a notebook cell run again), the derivative is made again instead
+of returning the gradient of the old function. Each expected value is the closed form."""
+import itertools
+import textwrap
+
+import numpy as np
+import pytest
+
+import srcad
+import srcad.api
+from conftest import load_module
+
+_CELLS = itertools.count()
+
+
+
+def load(tmp_path, source):
+    return load_module(tmp_path, source, "bindings_mod")
+
+
+def redefine(module, source):
+    """Run `source` in `module`'s namespace, as a notebook cell run again does (from a
+    file of its own, so that its functions have source)."""
+    path = module.__file__.replace(".py", f"_cell{next(_CELLS)}.py")
+    with open(path, "w") as file:
+        file.write(textwrap.dedent(source))
+    exec(compile(textwrap.dedent(source), path, "exec"), vars(module))
+
+
+# ----- closure variables are read when the derivative runs -----
+
+
+CLOSURE = """
+    import numpy as np
+
+    def make(a):
+        def f(x):
+            return np.sum(a * x * x)
+        def set_a(value):
+            nonlocal a
+            a = value
+        return f, set_a
+    """
+
+
+def test_assigning_a_closure_variable_later_changes_the_gradient(tmp_path):
+    m = load(tmp_path, CLOSURE)
+    f, set_a = m.make(1.0)
+    g = srcad.grad(f)
+    assert g(1.5) == pytest.approx(3.0)            # 2 a x
+    set_a(3.0)
+    assert f(1.5) == pytest.approx(6.75)
+    assert g(1.5) == pytest.approx(9.0)
+    assert srcad.value_and_grad(f)(1.5) == pytest.approx((6.75, 9.0))
+    assert srcad.jvp(f)(1.5, 1.0) == pytest.approx((6.75, 9.0))
+
+
+def test_closure_variable_holding_an_array_is_read_when_it_runs(tmp_path):
+    m = load(tmp_path, CLOSURE)
+    f, set_a = m.make(np.array([1.0, 2.0]))
+    g = srcad.grad(f)
+    x = np.array([0.5, -1.0])
+    assert np.allclose(g(x), 2 * np.array([1.0, 2.0]) * x)
+    set_a(np.array([-3.0, 0.5]))
+    assert np.allclose(g(x), 2 * np.array([-3.0, 0.5]) * x)
+    value, pullback = srcad.vjp(f)(x)
+    assert np.allclose(pullback(2.0), 4 * np.array([-3.0, 0.5]) * x)
+
+
+def test_closures_made_in_a_loop_each_get_their_own_gradient(tmp_path):
+    m = load(tmp_path, CLOSURE)
+    for a in (0.5, 2.0, -1.0):
+        f, _ = m.make(a)
+        assert srcad.grad(f)(3.0) == pytest.approx(6.0 * a)
+
+
+def test_changing_a_data_global_needs_no_new_transformation(tmp_path):
+    m = load(tmp_path, """
+        import numpy as np
+        W = np.array([1.0, 2.0])
+
+        def loss(x):
+            return np.sum(W * np.tanh(x))
+        """)
+    g = srcad.grad(m.loss)
+    x = np.array([0.3, -0.4])
+    assert np.allclose(g(x), m.W * (1 - np.tanh(x) ** 2))
+    compiled = g._last
+    m.W = np.array([5.0, -1.0])
+    assert np.allclose(g(x), m.W * (1 - np.tanh(x) ** 2))
+    assert g._last is compiled and compiled.guards == ()
+
+
+# ----- functions bound again: the derivative is made again -----
+
+
+CALLER = """
+    import numpy as np
+
+    def h(x):
+        return x * x
+
+    def f(x):
+        return np.sum(h(x)) + 1.0
+    """
+
+CUBE = """
+    def h(x):
+        return x * x * x
+    """
+
+
+def test_a_called_function_defined_again_is_seen_by_an_existing_gradient(tmp_path):
+    m = load(tmp_path, CALLER)
+    g = srcad.grad(m.f)
+    x = np.array([1.0, -2.0])
+    assert g(3.0) == pytest.approx(6.0)
+    assert g(np.float64(3.0)) == pytest.approx(6.0)
+    assert np.allclose(g(x), 2 * x)
+    redefine(m, CUBE)
+    assert m.f(3.0) == pytest.approx(28.0)
+    assert g(3.0) == pytest.approx(27.0)           # the quickest path: floats only
+    assert g(np.float64(3.0)) == pytest.approx(27.0)
+    assert np.allclose(g(x), 3 * x * x)            # arrays: by layout
+    assert srcad.grad(m.f)(3.0) == pytest.approx(27.0)
+
+
+def test_forward_mode_and_value_and_grad_see_a_function_defined_again(tmp_path):
+    m = load(tmp_path, CALLER)
+    jf, vg = srcad.jvp(m.f), srcad.value_and_grad(m.f)
+    assert jf(3.0, 1.0) == pytest.approx((10.0, 6.0))
+    assert vg(3.0) == pytest.approx((10.0, 6.0))
+    redefine(m, CUBE)
+    assert jf(3.0, 1.0) == pytest.approx((28.0, 27.0))
+    assert vg(3.0) == pytest.approx((28.0, 27.0))
+
+
+def test_a_function_two_calls_deep_defined_again(tmp_path):
+    m = load(tmp_path, """
+        import numpy as np
+
+        def k(x):
+            return np.sin(x)
+
+        def h(x):
+            return 2.0 * k(x)
+
+        def f(x):
+            return h(x) * x
+        """)
+    g = srcad.grad(m.f)
+    x = 0.7
+    assert g(x) == pytest.approx(2 * np.cos(x) * x + 2 * np.sin(x))
+    redefine(m, """
+        def k(x):
+            return np.cos(x)
+        """)
+    assert g(x) == pytest.approx(-2 * np.sin(x) * x + 2 * np.cos(x))
+
+
+def test_a_rule_function_under_another_name_bound_again(tmp_path):
+    m = load(tmp_path, """
+        import numpy as np
+        act = np.tanh
+
+        def f(x):
+            return act(x) * 3.0
+        """)
+    g = srcad.grad(m.f)
+    assert g(0.4) == pytest.approx(3 * (1 - np.tanh(0.4) ** 2))
+    m.act = np.sin
+    assert g(0.4) == pytest.approx(3 * np.cos(0.4))
+
+
+def test_a_closure_variable_holding_a_function_assigned_again(tmp_path):
+    m = load(tmp_path, """
+        import numpy as np
+
+        def make():
+            act = np.tanh
+            def f(x):
+                return act(x) + x
+            def use(fn):
+                nonlocal act
+                act = fn
+            return f, use
+        """)
+    f, use = m.make()
+    g = srcad.grad(f)
+    assert g(0.4) == pytest.approx(2 - np.tanh(0.4) ** 2)
+    use(np.exp)
+    assert g(0.4) == pytest.approx(np.exp(0.4) + 1)
+
+
+def test_a_guard_that_holds_costs_no_transformation(tmp_path):
+    m = load(tmp_path, CALLER)
+    g = srcad.grad(m.f)
+    g(3.0)
+    compiled = g._last
+    assert compiled.guards               # f relies on h
+    size = len(srcad.api._DERIVED)
+    for _ in range(3):
+        assert g(2.0) == pytest.approx(4.0)
+    assert g._last is compiled and len(srcad.api._DERIVED) == size
