@@ -585,6 +585,7 @@ def vjp(f, wrt=0):
         seed = bar(intermediate(fn).body[-1].value.id)
 
         def pullback(ybar):
+            _check_cotangent(value, ybar, fn.__name__)
             grads = compiled.function(*args, **kwargs, **{seed: ybar})
             if not derivative.single and len(derivative.wrt) == 1:
                 return (grads,)
@@ -593,6 +594,35 @@ def vjp(f, wrt=0):
     forward.source = property(lambda self: derivative.source)
     forward.derivative = derivative
     return forward
+
+
+def _check_cotangent(value, ybar, name, where="ybar"):
+    """`ybar` must be shaped like the value it weighs: broadcasting would give another
+    product without a word (a (3, 1) ybar for a (3,) value triples it)."""
+    if isinstance(value, dict):
+        if not isinstance(ybar, dict) or ybar.keys() != value.keys():
+            raise _cotangent_error(value, ybar, name, where)
+        for key in value:
+            _check_cotangent(value[key], ybar[key], name, f"{where}[{key!r}]")
+    elif isinstance(value, (list, tuple)):
+        if not isinstance(ybar, (list, tuple)) or len(ybar) != len(value):
+            raise _cotangent_error(value, ybar, name, where)
+        for k, (v, y) in enumerate(zip(value, ybar)):
+            _check_cotangent(v, y, name, f"{where}[{k}]")
+    elif isinstance(ybar, (dict, list, tuple)) or np.shape(ybar) != np.shape(value):
+        raise _cotangent_error(value, ybar, name, where)
+
+
+def _cotangent_error(value, ybar, name, where):
+    def describe(x):
+        if isinstance(x, (dict, list, tuple)):
+            return f"a {type(x).__name__} of {len(x)}"
+        return f"shape {np.shape(x)}"
+    return SrcadError(
+        f"the pullback of {name} needs {where} shaped like value{where[4:]} (the value "
+        f"{name} returned): {describe(value)}, not {describe(ybar)}",
+        hint="reshape it, or np.broadcast_to(ybar, np.shape(value)) if broadcasting is "
+             "meant")
 
 
 class TangentFunction(_Transformed):

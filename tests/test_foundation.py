@@ -340,6 +340,31 @@ def test_vjp_against_jacobian(rng):
         np.testing.assert_allclose(pullback(np.eye(4)[i]), J[i], rtol=1e-12, atol=1e-14)
 
 
+def pair_valued(x):
+    return [np.sin(x), {"s": np.sum(x * x)}]
+
+
+@pytest.mark.parametrize("ybar", [1.0, np.ones(1), np.ones((4, 1)), np.ones(5)],
+                         ids=["scalar", "one", "column", "longer"])
+def test_vjp_refuses_a_ybar_shaped_unlike_the_value(rng, ybar):
+    """Broadcast, these would give a product silently (a column quadruples it)."""
+    _, pullback = srcad.vjp(vector_valued)(rng.standard_normal(4))
+    with pytest.raises(srcad.SrcadError, match=r"ybar shaped like value .*shape \(4,\)"):
+        pullback(ybar)
+
+
+def test_vjp_checks_each_part_of_a_structured_value():
+    x = np.array([0.3, -0.7])
+    _, pullback = srcad.vjp(pair_valued)(x)
+    got = pullback([np.array([1.0, 2.0]), {"s": 3.0}])
+    np.testing.assert_allclose(got, np.cos(x) * [1.0, 2.0] + 3.0 * 2 * x, rtol=1e-12)
+    for bad, where in (([np.ones(2)], "ybar"), ([1.0, {"s": 3.0}], r"ybar\[0\]"),
+                       ([np.ones(2), {"t": 3.0}], r"ybar\[1\]"),
+                       ([np.ones(2), {"s": np.ones(2)}], r"ybar\[1\]\['s'\]")):
+        with pytest.raises(srcad.SrcadError, match=where + " shaped like value"):
+            pullback(bad)
+
+
 def test_primal_is_original():
     df = srcad.grad(seed)
     assert df.primal is seed
