@@ -288,7 +288,9 @@ def _closure(tree, ir, callees, names):
     closure, cells = {}, {}
     renamed = set(ir.renamed.values())
     for name in _names(tree, names):
-        if name in callees:
+        if name in ir.defaults:          # a default value the function was made with
+            closure[name] = ir.defaults[name]
+        elif name in callees:
             closure[name] = _LazyCallee(*callees[name])
         elif name in renamed:            # a user global whose name generated code uses
             closure[name] = ir.namespace[name]

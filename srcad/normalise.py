@@ -93,7 +93,17 @@ _UNSUPPORTED_EXPRS = {
 _MUTATING_METHODS = {"append", "pop"}
 # names that generated code makes up itself
 _GENERATED = re.compile(r"^(v|vbar|vdot)_m?\d+$|^_stack$|^_(iterations|grads|terms|tape)\d+$|"
+                        r"^_default_|"
                         r"^(grad|jvp)_|^_$")
+
+
+def _plain_constant(node):
+    """A default written as a literal (`1.0`, `-2`, `None`): the same value read again."""
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+        node = node.operand
+    return isinstance(node, gast.Constant)
+
+
 _VIEW_METHODS = {"reshape", "ravel", "transpose", "swapaxes", "squeeze", "view", "diagonal"}
 
 
@@ -245,6 +255,32 @@ class Normaliser:
 
     # ----- the function -----
 
+    def default_values(self, signature):
+        """`{name: value}`: the derivative's signature refers by `name` to each default
+        that is not a plain constant, and its value is the one the function was made with.
+        Evaluated again, `k=a` would not find a closure's local `a`, and `k=K` would read a
+        global `K` changed since."""
+        fn = self.source.fn
+        self.default_sources = {}      # name -> the default as written (standalone files)
+        positional = signature.posonlyargs + signature.args
+        pairs = list(zip(positional[len(positional) - len(signature.defaults):],
+                         range(len(signature.defaults)), fn.__defaults__ or ()))
+        out = {}
+        for param, k, value in pairs:
+            if not _plain_constant(signature.defaults[k]):
+                out[f"_default_{param.id}"] = value
+                self.default_sources[f"_default_{param.id}"] = \
+                    T.source_of(signature.defaults[k]).strip()
+                signature.defaults[k] = T.name(f"_default_{param.id}")
+        for k, param in enumerate(signature.kwonlyargs):
+            if signature.kw_defaults[k] is not None \
+                    and not _plain_constant(signature.kw_defaults[k]):
+                out[f"_default_{param.id}"] = (fn.__kwdefaults__ or {})[param.id]
+                self.default_sources[f"_default_{param.id}"] = \
+                    T.source_of(signature.kw_defaults[k]).strip()
+                signature.kw_defaults[k] = T.name(f"_default_{param.id}")
+        return out
+
     def function(self):
         tree = self.source.tree
         args = tree.args
@@ -255,6 +291,7 @@ class Normaliser:
         # a parameter named like a generated name (v_0, vbar_1) is called v_0_ in the
         # derivative's signature, so that binding the inputs cannot overwrite it
         signature = T.clone(args)
+        defaults = self.default_values(signature)
         for a in signature.posonlyargs + signature.args + signature.kwonlyargs:
             if _GENERATED.match(a.id) and a.id != "_":
                 a.id += "_"
@@ -280,6 +317,8 @@ class Normaliser:
         ir = IR(self.source, passed, inputs, self.out, self.origin, self.namespace, self.homes,
                 self.counter)
         ir.args = signature
+        ir.defaults = defaults
+        ir.default_sources = self.default_sources
         ir.renamed = self.renamed
         # `z = x; z += y` changes x too when x is an array: remember where that could happen
         for a, b, made, _ in self.aliases:

@@ -233,6 +233,9 @@ class Module:
         self.names[key] = name
         self.functions[name] = None           # reserve (recursion reaches it first)
         renames = {own: name} if own != name else {}
+        # a default is the value the function was made with (`_default_k`); here, where
+        # the file imports the module's names, it is the expression as written
+        renames.update(api.intermediate(fn).default_sources)
         callee_names = {name}
         for closure_name, entry in compiled.callees.items():
             callee, callee_wrt, callee_kinds, _ = callee_key(entry, self.mode)

@@ -207,3 +207,34 @@ def test_a_guard_that_holds_costs_no_transformation(tmp_path):
     for _ in range(3):
         assert g(2.0) == pytest.approx(4.0)
     assert g._last is compiled and len(srcad.api._DERIVED) == size
+
+
+# ----- defaults: the values the function was made with -----
+
+
+def test_a_default_computed_in_the_enclosing_function(tmp_path):
+    m = load(tmp_path, """
+        import numpy as np
+
+        def make(a):
+            def f(x, k=a * 2, *, s=-a):
+                return k * x * x + s * x
+            return f
+        """)
+    f = m.make(3.0)
+    g = srcad.grad(f)
+    assert g(1.5) == pytest.approx(2 * 6.0 * 1.5 - 3.0)
+    assert g(1.5, 1.0) == pytest.approx(2 * 1.0 * 1.5 - 3.0)
+    assert srcad.jvp(f)(1.5, 1.0)[1] == pytest.approx(2 * 6.0 * 1.5 - 3.0)
+
+
+def test_a_default_reading_a_global_keeps_the_value_it_was_made_with(tmp_path):
+    m = load(tmp_path, """
+        K = 2.0
+
+        def f(x, k=K):
+            return k * x * x
+        """)
+    m.K = 100.0                          # the function still multiplies by 2.0
+    assert m.f(1.5) == pytest.approx(4.5)
+    assert srcad.grad(m.f)(1.5) == pytest.approx(6.0)

@@ -154,6 +154,26 @@ def test_several_functions_and_their_callees_in_one_file(tmp_path, capsys):
     assert "wrote" in capsys.readouterr().out
 
 
+def test_a_standalone_file_writes_defaults_as_the_module_does(tmp_path, capsys):
+    """srcad.grad binds a default to the value the function was made with; the file, which
+    imports the module's names, writes the expression (and imports what it reads)."""
+    path = module(tmp_path, "withdefaults", """
+        K = 3.0
+
+        def f(x, k=K, s=-1.0, *, t=K * 2):
+            return k * x * x + s * x + t * x
+        """)
+    assert run("grad", f"{path}:f") == 0
+    text = (tmp_path / "withdefaults_grad.py").read_text()
+    assert "def grad_f(x, k=K, s=-1.0, *, t=K * 2, vbar_" in text
+    assert re.search(r"^from withdefaults import K$", text, re.M)
+    proc = subprocess.run([sys.executable, "-c", "import withdefaults_grad as g; "
+                           "print(g.grad_f(2.0))"], cwd=tmp_path, capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert float(proc.stdout) == pytest.approx(2 * 3.0 * 2.0 - 1.0 + 6.0)
+
+
 def test_grad_twice_gives_identical_bytes(tmp_path, capsys):
     path = example(tmp_path, "loops")
     out = tmp_path / "loops_grad.py"
