@@ -11,13 +11,14 @@ import inspect
 import numbers
 import sys
 import types
+import weakref
 
 import numpy as np
 
 from . import runtime
 from . import template as T
 from .analysis import classify, scalars
-from .codegen import load, to_source
+from .codegen import load, to_source, with_closure
 from .errors import (Location, NonScalarOutputError, SourceError, SrcadError,
                      UnsupportedError, WrtError)
 from .jumps import structure_jumps
@@ -83,14 +84,83 @@ def intermediate(fn):
     """The normalised, jump-structured IR of `fn` (cached per function, while the functions
     it calls are still the ones its free names referred to)."""
     fn = unwrap(fn)
-    ir = _IRS.get(fn)
+    ir = _cached_ir(fn)
     if ir is not None and ir.namespace.looked_up and not _current(_own_guards(fn, ir)):
         ir = None
     if ir is None:
         with _deep_recursion(fn), _collector_paused():
             ir = structure_jumps(normalise(function_source(fn), _reserved()))
         _IRS[fn] = ir
+        if fn.__closure__ and _CLOSURES.get(id(fn.__code__), (fn,))[0] is fn:
+            _CLOSURES[id(fn.__code__)] = (fn, ir)   # (fn keeps the code, and its id, alive)
     return ir
+
+
+# ----- closures: one transformation for every closure made by one `def` -----
+#
+# A closure's derivative reads the closure variables through the closure's own cells, so
+# another closure made by the same `def` (`make(k)` called again) can run the same code
+# with its own cells: the first one's IR and derivatives serve it, without a transformation
+# and without a cache entry that would keep it alive. They serve it only where they are
+# right for it: the same globals and defaults, and its free names that the transformation
+# looked up as functions referring to the same objects (its guards hold).
+
+# (keyed by the code object's id: equal code objects of two modules compare equal)
+_CLOSURES = {}           # id(code object) -> (the first closure made by it, its IR)
+_CLOSURE_DERIVED = {}    # (id(code), wrt, mode, ...) -> (its IR, that closure's Compiled)
+_SERVED = weakref.WeakKeyDictionary()   # another closure -> {(wrt, mode, ...): Compiled}
+
+
+def _shared_ir(fn):
+    """The IR of the first closure made by `fn`'s `def`, if it serves `fn` too."""
+    first, ir = _CLOSURES.get(id(fn.__code__), (None, None))
+    if first is None or first is fn or first.__code__ is not fn.__code__ \
+            or first.__globals__ is not fn.__globals__ \
+            or not _same(first.__defaults__, fn.__defaults__) \
+            or not _same(first.__kwdefaults__, fn.__kwdefaults__) \
+            or not _current(_own_guards(fn, ir)):
+        return None
+    return ir
+
+
+def _same(a, b):
+    """The same default values, object for object."""
+    if a is None or b is None:
+        return a is b
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(a[k] is b[k] for k in a)
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b))
+
+
+def _cached_ir(fn):
+    ir = _IRS.get(fn)
+    if ir is None and fn.__closure__:
+        ir = _shared_ir(fn)
+    return ir
+
+
+def _closure_derivative(fn, key):
+    """The first closure's derivative, run with `fn`'s cells, if it serves `fn` (kept
+    while `fn` lives)."""
+    ir, compiled = _CLOSURE_DERIVED.get((id(fn.__code__),) + key[1:], (None, None))
+    first = _CLOSURES.get(id(fn.__code__), (None,))[0]
+    if compiled is None or first is fn or intermediate(fn) is not ir:
+        return None
+    served = _SERVED.setdefault(fn, {})
+    made = served.get(key[1:])
+    if made is not None and made.source is compiled.source and _current(made.guards):
+        return made
+    guards = tuple(_own_guards(fn, ir)) + compiled.guards[compiled.own:]
+    if not _current(guards):
+        return None
+    function = compiled.function
+    if function.__closure__:
+        cells = {id(old): new for old, new in zip(first.__closure__, fn.__closure__)}
+        function = with_closure(function, [cells.get(id(cell), cell)
+                                           for cell in function.__closure__])
+    made = served[key[1:]] = Compiled(compiled.source, function, compiled.callees, guards,
+                                      compiled.own)
+    return made
 
 
 # ----- guards: is a cached transformation still right? -----
@@ -120,7 +190,8 @@ class _Cell:
 
 
 def _own_guards(fn, ir):
-    """Guards for the objects that the transformation of `fn` itself looked up."""
+    """Guards for the objects that the transformation of `fn` itself looked up (they come
+    first among `_guards(fn)`)."""
     cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
     return [(_Cell(cells[name]) if name in cells else fn.__globals__, name, value)
             for name, value in ir.namespace.looked_up.items()]
@@ -132,7 +203,7 @@ def _guards(fn):
     guards, seen, todo = [], {fn}, [fn]
     while todo:
         f = todo.pop()
-        ir = _IRS.get(f)
+        ir = _cached_ir(f)
         if ir is None:
             continue
         guards.extend(_own_guards(f, ir))
@@ -157,11 +228,12 @@ class Compiled:
     """A generated derivative: its source, the compiled function, the callees it calls and
     the guards it is right under (empty when it looked up no function but modules')."""
 
-    def __init__(self, source, function, callees, guards=()):
+    def __init__(self, source, function, callees, guards=(), own=0):
         self.source = source
         self.function = function
         self.callees = callees   # closure name -> (primal, wrt names)
         self.guards = guards
+        self.own = own           # how many of them are the primal's own
 
 
 def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True):
@@ -170,6 +242,8 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True):
     compiled = _DERIVED.get(key)
     if compiled is not None and compiled.guards and not _current(compiled.guards):
         compiled = None
+    if compiled is None and fn.__closure__:
+        compiled = _closure_derivative(fn, key)
     if compiled is None:
         ir = intermediate(fn)
         callees = {}
@@ -195,14 +269,18 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True):
         derive_callee.returns_scalar = returns_scalar
 
         with _deep_recursion(fn), _collector_paused():
-            name, source, closure, cells = _generate(ir, wrt, kinds, with_value, mode,
+            name, source, closure, cells = _generate(fn, ir, wrt, kinds, with_value, mode,
                                                      optimized, derive_callee, callees)
-        function = load(source, name, ir.source.fn.__globals__, closure, cells)
-        compiled = _DERIVED[key] = Compiled(source, function, callees, _guards(fn))
+        function = load(source, name, fn.__globals__, closure, cells)
+        guards = _guards(fn)
+        own = len(_own_guards(fn, ir))
+        compiled = _DERIVED[key] = Compiled(source, function, callees, guards, own)
+        if fn.__closure__ and _CLOSURES.get(id(fn.__code__), (None,))[0] is fn:
+            _CLOSURE_DERIVED[(id(fn.__code__),) + key[1:]] = (ir, compiled)
     return compiled
 
 
-def _generate(ir, wrt, kinds, with_value, mode, optimized, derive_callee, callees):
+def _generate(fn, ir, wrt, kinds, with_value, mode, optimized, derive_callee, callees):
     """The derivative's name, source, closure and cells; its tree lives only in here."""
     arrays = set()
     names = T.Names()           # the names of each statement, shared by what follows
@@ -216,7 +294,7 @@ def _generate(ir, wrt, kinds, with_value, mode, optimized, derive_callee, callee
         tree = optimize(tree, names, check=DEBUG)
         tree = release_arrays(replay_loops_from_tapes(tree, names), arrays, names)
     source = to_source(tree)
-    return (tree.name, source) + _closure(tree, ir, callees, names)
+    return (tree.name, source) + _closure(tree, fn, ir, callees, names)
 
 
 _RETURNS_SCALAR = {}
@@ -278,13 +356,12 @@ def _reserved():
 _RESERVED = {}      # version: templates registered when `provided` was made
 
 
-def _closure(tree, ir, callees, names):
+def _closure(tree, fn, ir, callees, names):
     """`(closure, cells)`: the values that the derivative's free names refer to, and the
-    cells of the user's closure variables among them."""
+    cells of `fn`'s closure variables among them (`ir` may be another closure's)."""
     provided = dict(_reserved())
     provided.update({new: ir.namespace[new] for new in ir.renamed.values()})
-    code = ir.source.fn.__code__
-    user_cells = dict(zip(code.co_freevars, ir.source.fn.__closure__ or ()))
+    user_cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
     closure, cells = {}, {}
     renamed = set(ir.renamed.values())
     for name in _names(tree, names):
@@ -295,7 +372,7 @@ def _closure(tree, ir, callees, names):
         elif name in renamed:            # a user global whose name generated code uses
             closure[name] = ir.namespace[name]
         elif name in provided:           # np, helpers: user references were renamed
-            if ir.source.fn.__globals__.get(name, _MISSING) is not provided[name]:
+            if fn.__globals__.get(name, _MISSING) is not provided[name]:
                 closure[name] = provided[name]
         elif name in user_cells:         # read through the primal's own cell
             cells[name] = user_cells[name]

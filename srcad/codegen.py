@@ -410,8 +410,13 @@ def load(source, name, namespace, closure, cells=None):
     function = scope["__srcad_factory__"](**closure, **dict.fromkeys(cells))
     if not cells:
         return function
-    code = function.__code__
-    own = tuple(cells.get(var, cell) for var, cell in zip(code.co_freevars, function.__closure__))
-    reading = types.FunctionType(code, namespace, name, function.__defaults__, own)
-    reading.__kwdefaults__ = function.__kwdefaults__
-    return reading
+    return with_closure(function, [cells.get(var, cell) for var, cell in
+                                   zip(function.__code__.co_freevars, function.__closure__)])
+
+
+def with_closure(function, cells):
+    """`function` reading its free variables through `cells` (in `co_freevars` order)."""
+    new = types.FunctionType(function.__code__, function.__globals__, function.__name__,
+                             function.__defaults__, tuple(cells))
+    new.__kwdefaults__ = function.__kwdefaults__
+    return new

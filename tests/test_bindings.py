@@ -238,3 +238,50 @@ def test_a_default_reading_a_global_keeps_the_value_it_was_made_with(tmp_path):
     m.K = 100.0                          # the function still multiplies by 2.0
     assert m.f(1.5) == pytest.approx(4.5)
     assert srcad.grad(m.f)(1.5) == pytest.approx(6.0)
+
+
+# ----- closures made by one `def`: one transformation serves them all -----
+
+
+def test_closures_made_by_one_def_share_one_transformation(tmp_path):
+    m = load(tmp_path, CLOSURE)
+    x = np.array([0.5, -1.0])
+    f, _ = m.make(np.array([1.0, 2.0]))
+    assert np.allclose(srcad.grad(f)(x), 2 * np.array([1.0, 2.0]) * x)
+    sizes = len(srcad.api._IRS), len(srcad.api._DERIVED)
+    for k in range(5):
+        a = np.array([k, 1.0 - k])
+        f, set_a = m.make(a)
+        g = srcad.grad(f)
+        assert np.allclose(g(x), 2 * a * x)
+        set_a(a * 3)
+        assert np.allclose(g(x), 6 * a * x)
+    assert (len(srcad.api._IRS), len(srcad.api._DERIVED)) == sizes
+
+
+def test_a_shared_transformation_keeps_no_closure_alive(tmp_path):
+    import gc
+    import weakref
+    m = load(tmp_path, CLOSURE)
+    srcad.grad(m.make(1.0)[0])(2.0)
+    f, _ = m.make(5.0)
+    assert srcad.grad(f)(2.0) == pytest.approx(20.0)
+    alive = weakref.ref(f)
+    del f
+    gc.collect()
+    assert alive() is None
+
+
+def test_closures_calling_different_functions_are_not_shared(tmp_path):
+    m = load(tmp_path, """
+        import numpy as np
+
+        def make(act, k):
+            def f(x, scale=k):
+                return act(x) * scale
+            return f
+        """)
+    for act, slope in ((np.tanh, lambda x: 1 - np.tanh(x) ** 2), (np.sin, np.cos),
+                       (np.tanh, lambda x: 1 - np.tanh(x) ** 2), (np.exp, np.exp)):
+        for k in (1.0, 3.0):
+            assert srcad.grad(m.make(act, k))(0.4) == pytest.approx(k * slope(0.4))
