@@ -90,6 +90,7 @@ def intermediate(fn):
     if ir is None:
         with _deep_recursion(fn), _collector_paused():
             ir = structure_jumps(normalise(function_source(fn), _reserved()))
+        ir.code = fn.__code__
         _IRS[fn] = ir
         if fn.__closure__ and _CLOSURES.get(id(fn.__code__), (fn,))[0] is fn:
             _CLOSURES[id(fn.__code__)] = (fn, ir)   # (fn keeps the code, and its id, alive)
@@ -134,6 +135,8 @@ def _same(a, b):
 
 def _cached_ir(fn):
     ir = _IRS.get(fn)
+    if ir is not None and ir.code is not fn.__code__:
+        return None                      # its code replaced in place (IPython's autoreload)
     if ir is None and fn.__closure__:
         ir = _shared_ir(fn)
     return ir
@@ -159,7 +162,7 @@ def _closure_derivative(fn, key):
         function = with_closure(function, [cells.get(id(cell), cell)
                                            for cell in function.__closure__])
     made = served[key[1:]] = Compiled(compiled.source, function, compiled.callees, guards,
-                                      compiled.own)
+                                      compiled.own, compiled.code)
     return made
 
 
@@ -173,6 +176,17 @@ def _closure_derivative(fn, key):
 # made again when one fails. Values that are not functions (arrays, numbers) need no
 # guard: generated code reads them when it runs, through the globals or, for closure
 # variables, through the primal's own cells (see `codegen.load`).
+
+
+class _Attribute:
+    """An object's attributes read like a namespace, for guards (a function's code)."""
+    __slots__ = ("obj",)
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def get(self, name, default=None):
+        return getattr(self.obj, name, default)
 
 
 class _Cell:
@@ -207,6 +221,8 @@ def _guards(fn):
         if ir is None:
             continue
         guards.extend(_own_guards(f, ir))
+        if f is not fn:          # (the derivative's own primal: checked by `derive`)
+            guards.append((_Attribute(f), "__code__", f.__code__))
         for value in ir.namespace.looked_up.values():
             if isinstance(value, types.FunctionType):
                 value = inspect.unwrap(value)
@@ -228,19 +244,21 @@ class Compiled:
     """A generated derivative: its source, the compiled function, the callees it calls and
     the guards it is right under (empty when it looked up no function but modules')."""
 
-    def __init__(self, source, function, callees, guards=(), own=0):
+    def __init__(self, source, function, callees, guards=(), own=0, code=None):
         self.source = source
         self.function = function
         self.callees = callees   # closure name -> (primal, wrt names)
         self.guards = guards
         self.own = own           # how many of them are the primal's own
+        self.code = code         # the primal's code object it was made from
 
 
 def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True):
     """Compile the derivative of `fn` in `mode` for argument `kinds` (cached)."""
     key = (fn, wrt, mode, kinds, with_value, DEBUG, optimized)
     compiled = _DERIVED.get(key)
-    if compiled is not None and compiled.guards and not _current(compiled.guards):
+    if compiled is not None and (compiled.guards and not _current(compiled.guards)
+                                 or compiled.code is not fn.__code__):
         compiled = None
     if compiled is None and fn.__closure__:
         compiled = _closure_derivative(fn, key)
@@ -274,7 +292,8 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True):
         function = load(source, name, fn.__globals__, closure, cells)
         guards = _guards(fn)
         own = len(_own_guards(fn, ir))
-        compiled = _DERIVED[key] = Compiled(source, function, callees, guards, own)
+        compiled = _DERIVED[key] = Compiled(source, function, callees, guards, own,
+                                            fn.__code__)
         if fn.__closure__ and _CLOSURES.get(id(fn.__code__), (None,))[0] is fn:
             _CLOSURE_DERIVED[(id(fn.__code__),) + key[1:]] = (ir, compiled)
     return compiled
@@ -312,7 +331,9 @@ def returns_scalar(fn, kinds):
         except SrcadError:
             return False
         found = scalars(ir, ops, kinds, returns_scalar)
-        known = _RETURNS_SCALAR[key] = (ir.body[-1].value.id in found, _guards(unwrap(fn)))
+        fn = unwrap(fn)
+        guards = _guards(fn) + ((_Attribute(fn), "__code__", fn.__code__),)
+        known = _RETURNS_SCALAR[key] = (ir.body[-1].value.id in found, guards)
     return known[0]
 
 

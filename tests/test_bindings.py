@@ -285,3 +285,21 @@ def test_closures_calling_different_functions_are_not_shared(tmp_path):
                        (np.tanh, lambda x: 1 - np.tanh(x) ** 2), (np.exp, np.exp)):
         for k in (1.0, 3.0):
             assert srcad.grad(m.make(act, k))(0.4) == pytest.approx(k * slope(0.4))
+
+
+# ----- code replaced in place (IPython's autoreload) -----
+
+
+def test_code_replaced_in_place_is_seen_by_a_new_gradient(tmp_path):
+    """autoreload edits a function by giving the same object the new code: a gradient
+    asked for again is made again, for the caller and for a function it calls."""
+    m = load(tmp_path, CALLER)
+    assert srcad.grad(m.f)(3.0) == pytest.approx(6.0)
+    edited = load(tmp_path, CALLER.replace("x * x", "x * x * x"))
+    m.h.__code__ = edited.h.__code__     # h edited: f's derivative calls h's
+    assert m.f(3.0) == pytest.approx(28.0)
+    assert srcad.grad(m.f)(3.0) == pytest.approx(27.0)
+    edited = load(tmp_path, CALLER.replace("+ 1.0", "* 2.0"))
+    m.f.__code__ = edited.f.__code__     # f itself edited
+    assert m.f(3.0) == pytest.approx(54.0)
+    assert srcad.grad(m.f)(3.0) == pytest.approx(54.0)
