@@ -95,15 +95,6 @@ _MUTATING_METHODS = {"append", "pop"}
 _GENERATED = re.compile(r"^(v|vbar|vdot)_m?\d+$|^_stack$|^_(iterations|grads|terms|tape)\d+$|"
                         r"^_default_|"
                         r"^(grad|jvp)_|^_$")
-
-
-def _plain_constant(node):
-    """A default written as a literal (`1.0`, `-2`, `None`): the same value read again."""
-    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
-        node = node.operand
-    return isinstance(node, gast.Constant)
-
-
 _VIEW_METHODS = {"reshape", "ravel", "transpose", "swapaxes", "squeeze", "view", "diagonal"}
 
 
@@ -188,6 +179,13 @@ class Done:
 
     def __init__(self, node):
         self.node = node
+
+
+def _plain_constant(node):
+    """A default written as a literal (`1.0`, `-2`, `None`): the same value read again."""
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+        node = node.operand
+    return isinstance(node, gast.Constant)
 
 
 class Normaliser:

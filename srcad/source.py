@@ -49,7 +49,7 @@ class Namespace(dict):
     which of them the transformation looked up as functions (`np.sin`, a user function).
 
     A derivative is made for those objects: its rule or callee derivative is only right
-    while each name still refers to the same one (see `api.Guards`). Values such as
+    while each name still refers to the same one (see the guards in api.py). Values such as
     arrays and numbers are not remembered: the generated code reads them when it runs."""
 
     def __init__(self, fn):
@@ -137,7 +137,7 @@ def function_source(fn):
         raise UnsupportedError("async functions are not supported by srcad",
                                source.location(tree),
                                hint="differentiate a synchronous function")
-    if not isinstance(tree, gast.FunctionDef) or tree.name != fn.__name__:
+    if not isinstance(tree, gast.FunctionDef) or tree.name != fn.__code__.co_name:
         raise SourceError(
             f"the source of {name} is not a function definition: line {source.first_line} "
             f"of {filename} reads {lines[0].strip()!r}", code_location(fn),

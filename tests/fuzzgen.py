@@ -607,6 +607,14 @@ def _evaluate(f, args):
             value = f(*copy.deepcopy(args))
         except (FloatingPointError, OverflowError, ZeroDivisionError):
             return None
+        except TypeError as exc:
+            # a Python float raised to a fractional power: (-0.5) ** 1.5 is complex, and
+            # comparing it raises; the program leaves the reals here (NumPy would say nan)
+            if "complex" in str(exc):
+                return None
+            raise
+    if isinstance(value, complex):
+        return None
     value = float(value)
     if not np.isfinite(value) or abs(value) > 1e6:
         return None

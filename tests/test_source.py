@@ -121,3 +121,15 @@ def test_a_file_changed_after_loading_is_a_clear_error(tmp_path, now):
     os.utime(path, (1, 1))    # another modification time: linecache reads the file again
     with pytest.raises(srcad.SourceError, match="changed after the function was loaded"):
         srcad.grad(module.g)
+
+
+def renamed_by_hand(x):
+    return x * x
+
+
+renamed_by_hand.__name__ = "loss"
+
+
+def test_a_function_whose_name_was_changed_still_reads():
+    import srcad
+    assert srcad.grad(renamed_by_hand)(3.0) == 6.0
