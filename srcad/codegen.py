@@ -415,8 +415,23 @@ def load(source, name, namespace, closure, cells=None):
 
 
 def with_closure(function, cells):
-    """`function` reading its free variables through `cells` (in `co_freevars` order)."""
+    """`function` reading its free variables through `cells` (in `co_freevars` order). A
+    cell holding `function` itself (a recursive derivative calls itself by name) gives way
+    to one holding the new function."""
+    cells = list(cells)
+    itself = [k for k, cell in enumerate(cells) if _holds(cell, function)]
+    for k in itself:
+        cells[k] = types.CellType()
     new = types.FunctionType(function.__code__, function.__globals__, function.__name__,
                              function.__defaults__, tuple(cells))
     new.__kwdefaults__ = function.__kwdefaults__
+    for k in itself:
+        cells[k].cell_contents = new
     return new
+
+
+def _holds(cell, value):
+    try:
+        return cell.cell_contents is value
+    except ValueError:         # an empty cell
+        return False

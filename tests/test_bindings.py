@@ -303,3 +303,23 @@ def test_code_replaced_in_place_is_seen_by_a_new_gradient(tmp_path):
     m.f.__code__ = edited.f.__code__     # f itself edited
     assert m.f(3.0) == pytest.approx(54.0)
     assert srcad.grad(m.f)(3.0) == pytest.approx(54.0)
+
+
+def test_a_recursive_closure_calls_its_own_derivative_with_its_own_cells(tmp_path):
+    m = load(tmp_path, """
+        def make(c):
+            def f(x, n):
+                if n == 0:
+                    return c * x
+                return f(x, n - 1) * x
+            def set_c(value):
+                nonlocal c
+                c = value
+            return f, set_c
+        """)
+    for c in (1.0, 2.0, -0.5):
+        f, set_c = m.make(c)
+        g = srcad.grad(f)
+        assert g(2.0, 3) == pytest.approx(c * 4 * 2.0 ** 3)     # c x^4
+        set_c(5.0)
+        assert g(2.0, 3) == pytest.approx(5.0 * 4 * 2.0 ** 3)
