@@ -882,9 +882,7 @@ class Normaliser:
                 while new in self.namespace or new in self.sites or new in self.reserved:
                     new += "_"
                 self.renamed[ident] = new
-                self.namespace[new] = value
-                if ident in self.namespace:      # generated code holds the value itself
-                    self.namespace.remember(ident)
+                self.namespace.rename(new, ident, value)
             root.id = self.renamed[ident]
         return node
 

@@ -60,19 +60,23 @@ class Namespace(dict):
                 self[var] = cell.cell_contents
             except ValueError:  # empty cell
                 pass
-        self.looked_up = {}     # name -> the object the transformation relied on
+        self.looked_up = {}     # the user's name -> the object the transformation relied on
+        self.renamed = {}       # name in generated code -> the user's name
+
+    def rename(self, new, name, value):
+        """Generated code calls the user's `name` (bound to `value`) `new`."""
+        self[new] = value
+        self.renamed[new] = name
+        if name in self:                 # (not a builtin): generated code holds the value
+            self.looked_up[name] = value
 
     def function(self, name):
         """The object `name` refers to, remembered if it is callable (not a module)."""
         value = self[name]
-        if callable(value) and not isinstance(value, types.ModuleType):
+        name = self.renamed.get(name, name)
+        if callable(value) and not isinstance(value, types.ModuleType) and name in self:
             self.looked_up[name] = value
         return value
-
-    def remember(self, name):
-        """Remember what `name` refers to, whatever it is (a value copied into generated
-        code)."""
-        self.looked_up[name] = self[name]
 
 
 def code_location(fn):

@@ -323,3 +323,24 @@ def test_a_recursive_closure_calls_its_own_derivative_with_its_own_cells(tmp_pat
         assert g(2.0, 3) == pytest.approx(c * 4 * 2.0 ** 3)     # c x^4
         set_c(5.0)
         assert g(2.0, 3) == pytest.approx(5.0 * 4 * 2.0 ** 3)
+
+
+def test_a_called_function_named_like_a_helper_is_guarded_under_its_own_name(tmp_path):
+    """Generated code calls the user's `unbroadcast` `unbroadcast_`: its guard must read
+    the user's name (under the new one it failed on every call: a transformation each)."""
+    m = load(tmp_path, """
+        def unbroadcast(x):
+            return x * x
+
+        def f(x):
+            return unbroadcast(x) + 1.0
+        """)
+    g = srcad.grad(m.f)
+    assert g(3.0) == pytest.approx(6.0)
+    compiled = g._last
+    assert g(2.0) == pytest.approx(4.0) and g._last is compiled
+    redefine(m, """
+        def unbroadcast(x):
+            return x * x * x
+        """)
+    assert g(3.0) == pytest.approx(27.0)
