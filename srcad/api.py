@@ -255,6 +255,7 @@ class Compiled:
 
 def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True):
     """Compile the derivative of `fn` in `mode` for argument `kinds` (cached)."""
+    fn = unwrap(fn)          # a decorated callee: the function its decorator wraps
     key = (fn, wrt, mode, kinds, with_value, DEBUG, optimized)
     compiled = _DERIVED.get(key)
     if compiled is not None and (compiled.guards and not _current(compiled.guards)

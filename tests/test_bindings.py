@@ -344,3 +344,32 @@ def test_a_called_function_named_like_a_helper_is_guarded_under_its_own_name(tmp
             return x * x * x
         """)
     assert g(3.0) == pytest.approx(27.0)
+
+
+def test_a_decorated_callee_sees_a_function_it_calls_defined_again(tmp_path):
+    m = load(tmp_path, """
+        import functools
+
+        def traced(fn):
+            @functools.wraps(fn)
+            def wrapper(*args):
+                return fn(*args)
+            return wrapper
+
+        def k(x):
+            return x * x
+
+        @traced
+        def h(x):
+            return 2.0 * k(x)
+
+        def f(x):
+            return h(x) + x
+        """)
+    g = srcad.grad(m.f)
+    assert g(3.0) == pytest.approx(13.0)             # 4 x + 1
+    redefine(m, """
+        def k(x):
+            return x * x * x
+        """)
+    assert g(3.0) == pytest.approx(55.0)             # 6 x^2 + 1
