@@ -4,7 +4,8 @@ Closure variables are read through the function's own cells, so assigning one la
 seen, as by the function itself. A name that the transformation looked up as a function
 (a user function called, `np.tanh` under another name) guards the cached derivative: bound
 to another object later (a notebook cell run again), the derivative is made again instead
-of returning the gradient of the old function. Each expected value is the closed form."""
+of returning the gradient of the old function. Closures made by one `def` share one
+transformation. Each expected value is the closed form."""
 import itertools
 import textwrap
 
@@ -16,7 +17,6 @@ import srcad.api
 from conftest import load_module
 
 _CELLS = itertools.count()
-
 
 
 def load(tmp_path, source):
