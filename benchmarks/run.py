@@ -87,6 +87,7 @@ class WorkloadResult:
     name: str
     forward_s: float
     cells: dict             # tool name -> Cell
+    srcad_per_hand: float = None   # srcad's time / the hand-written one's, timed in pairs
 
 
 # ----- one cell -----
@@ -142,6 +143,7 @@ def run_cell(name, tool, prepare, cases, forward_s, settings):
     except Exception as exc:
         return _failure(exc)
     cell = Cell(seconds=timing.median_s, setup_s=max(first_s - timing.median_s, 0.0))
+    cell.run = prepared.run
     if timing.median_s <= PAIRED_LIMIT_S:
         cell.per_forward = paired_ratio(prepared.run, lambda: f(*args), settings.budget_s)
     if name in MEMORY_WORKLOADS:
@@ -176,7 +178,16 @@ def bench_workload(name, settings):
             continue
         cells[tool] = run_cell(name, tool, prepare, cases, forward_s, settings)
         _progress(f"{name:>14} {tool:<11} {report.cell_time(cells[tool])}")
-    return WorkloadResult(name, forward_s, cells)
+    # srcad against the hand-written gradient back to back, as against the forward: timed
+    # apart, minutes after each other, the heap and the machine's speed differ
+    srcad, hand = cells["srcad"], cells["hand"]
+    per_hand = None
+    if hasattr(srcad, "run") and hasattr(hand, "run") \
+            and max(srcad.seconds, hand.seconds) <= PAIRED_LIMIT_S:
+        per_hand = paired_ratio(srcad.run, hand.run, settings.budget_s)
+    for cell in cells.values():
+        cell.__dict__.pop("run", None)
+    return WorkloadResult(name, forward_s, cells, per_hand)
 
 
 def _same_inputs(a, b):
