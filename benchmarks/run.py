@@ -124,8 +124,9 @@ def _check(prepare, f, cases, tool):
     return timed
 
 
-def run_cell(name, tool, prepare, cases, forward_s, settings):
-    """Check, then time, one tool on one workload."""
+def run_cell(name, tool, prepare, cases, forward_s, settings, runs=None):
+    """Check, then time, one tool on one workload; `runs` (a dict) learns the prepared
+    gradient call of the tool."""
     if (name, tool) in settings.skip:
         return Cell(note=settings.skip[(name, tool)])
     f = WORKLOADS[name][0]
@@ -143,7 +144,8 @@ def run_cell(name, tool, prepare, cases, forward_s, settings):
     except Exception as exc:
         return _failure(exc)
     cell = Cell(seconds=timing.median_s, setup_s=max(first_s - timing.median_s, 0.0))
-    cell.run = prepared.run
+    if runs is not None:
+        runs[tool] = prepared.run
     if timing.median_s <= PAIRED_LIMIT_S:
         cell.per_forward = paired_ratio(prepared.run, lambda: f(*args), settings.budget_s)
     if name in MEMORY_WORKLOADS:
@@ -171,22 +173,19 @@ def bench_workload(name, settings):
     if not _same_inputs(check_args, args):
         cases.append((check_args, check_wrt, grad_f(*check_args)))
     forward_s = measure(lambda: f(*args), settings.budget_s).median_s
-    cells = {}
+    cells, runs = {}, {}
     for tool, prepare in tools_for(name).items():
         if prepare is None:
             cells[tool] = Cell(note="—")
             continue
-        cells[tool] = run_cell(name, tool, prepare, cases, forward_s, settings)
+        cells[tool] = run_cell(name, tool, prepare, cases, forward_s, settings, runs)
         _progress(f"{name:>14} {tool:<11} {report.cell_time(cells[tool])}")
     # srcad against the hand-written gradient back to back, as against the forward: timed
     # apart, minutes after each other, the heap and the machine's speed differ
-    srcad, hand = cells["srcad"], cells["hand"]
     per_hand = None
-    if hasattr(srcad, "run") and hasattr(hand, "run") \
-            and max(srcad.seconds, hand.seconds) <= PAIRED_LIMIT_S:
-        per_hand = paired_ratio(srcad.run, hand.run, settings.budget_s)
-    for cell in cells.values():
-        cell.__dict__.pop("run", None)
+    if "srcad" in runs and "hand" in runs \
+            and max(cells["srcad"].seconds, cells["hand"].seconds) <= PAIRED_LIMIT_S:
+        per_hand = paired_ratio(runs["srcad"], runs["hand"], settings.budget_s)
     return WorkloadResult(name, forward_s, cells, per_hand)
 
 

@@ -575,7 +575,7 @@ class Derivative(_Transformed):
             compiled = self._fast.get(tuple(map(type, args)))
             if type(compiled) is _ByLayout:   # arrays among the arguments
                 compiled = compiled.get(compiled.layout(args))
-            if compiled is not None and not (compiled.guards and not _current(compiled.guards)):
+            if compiled is not None and (not compiled.guards or _current(compiled.guards)):
                 # arguments like ones checked before: no checks left
                 self._last = compiled
                 if self._direct:
@@ -742,7 +742,7 @@ class TangentFunction(_Transformed):
                else tuple(map(type, tangents)))
         if not kwargs:
             fast = self._fast.get(key)
-            if fast is not None and not (fast[2] and not _current(fast[2])):
+            if fast is not None and (not fast[2] or _current(fast[2])):
                 function, names, _ = fast
                 if names is None:            # tangents follow the arguments positionally
                     return function(*args, tangents) if self.single \

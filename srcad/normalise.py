@@ -260,23 +260,23 @@ class Normaliser:
         global `K` changed since."""
         fn = self.source.fn
         self.default_sources = {}      # name -> the default as written (standalone files)
-        positional = signature.posonlyargs + signature.args
-        pairs = list(zip(positional[len(positional) - len(signature.defaults):],
-                         range(len(signature.defaults)), fn.__defaults__ or ()))
         out = {}
-        for param, k, value in pairs:
+
+        def named(param, default, value):
+            name = f"_default_{param.id}"
+            out[name] = value
+            self.default_sources[name] = T.source_of(default).strip()
+            return T.name(name)
+
+        positional = signature.posonlyargs + signature.args
+        params = positional[len(positional) - len(signature.defaults):]
+        for k, (param, value) in enumerate(zip(params, fn.__defaults__ or ())):
             if not _plain_constant(signature.defaults[k]):
-                out[f"_default_{param.id}"] = value
-                self.default_sources[f"_default_{param.id}"] = \
-                    T.source_of(signature.defaults[k]).strip()
-                signature.defaults[k] = T.name(f"_default_{param.id}")
+                signature.defaults[k] = named(param, signature.defaults[k], value)
         for k, param in enumerate(signature.kwonlyargs):
-            if signature.kw_defaults[k] is not None \
-                    and not _plain_constant(signature.kw_defaults[k]):
-                out[f"_default_{param.id}"] = (fn.__kwdefaults__ or {})[param.id]
-                self.default_sources[f"_default_{param.id}"] = \
-                    T.source_of(signature.kw_defaults[k]).strip()
-                signature.kw_defaults[k] = T.name(f"_default_{param.id}")
+            default = signature.kw_defaults[k]
+            if default is not None and not _plain_constant(default):
+                signature.kw_defaults[k] = named(param, default, fn.__kwdefaults__[param.id])
         return out
 
     def function(self):
