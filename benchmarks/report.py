@@ -123,10 +123,11 @@ def ratio_table(results):
 
 
 def srcad_ratio(result, peer):
-    """srcad's time / `peer`'s on one workload; against the hand-written gradient, the
-    two timed in pairs where they were."""
-    if peer == "hand" and result.srcad_per_hand is not None:
-        return result.srcad_per_hand
+    """srcad's time / `peer`'s on one workload; against the hand-written gradient and
+    tangent-ad, the two timed in pairs where they were."""
+    paired = result.srcad_paired.get(peer)
+    if paired is not None:
+        return paired
     return ratio(result.cells["srcad"], result.cells[peer])
 
 
@@ -181,6 +182,10 @@ def targets_lines(results, transform):
             lines.append(f"- within 1.2× of hand-written, {r.name}: {_fmt_ratio(value)}"
                          f"{_verdict(None if value is None else value <= 1.2)}")
     for r in results:
+        value = srcad_ratio(r, "tangent-ad")
+        lines.append(f"- faster than tangent-ad, {r.name}: {_fmt_ratio(value)}"
+                     f"{_verdict(None if value is None else value < 1)}")
+    for r in results:
         if r.name in SCALAR_WORKLOADS:
             best = best_srcad(r)
             for peer in EAGER_PEERS:
@@ -207,9 +212,9 @@ def notes_lines(results, settings):
         "calls under 0.1 s, the median of per-round ratios with the gradient and "
         "the forward timed back to back in each round (up to 31 rounds), which this "
         "shared machine's drift of tens of percent between minutes barely moves; "
-        "ratios between tools (second table) divide those, except srcad / hand, "
-        "whose two gradients are timed back to back in the same way; slower calls "
-        "use the medians.",
+        "ratios between tools (second table) divide those, except srcad / hand "
+        "and srcad / tangent-ad, whose two gradients are timed back to back in the "
+        "same way; slower calls use the medians.",
         "- Every gradient is checked against the hand-written one before it "
         "is timed (relative error <= 1e-7; finite differences <= 1e-5); "
         "`WRONG` marks a mismatch. `logistic` is also checked at n = 8, since "

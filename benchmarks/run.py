@@ -65,6 +65,8 @@ class Settings:
 # tools whose call takes longer are not timed in pairs with the forward (their ratio is
 # of two medians: at these lengths the machine's drift matters little, the time a lot)
 PAIRED_LIMIT_S = 0.1
+# the peers that SPEC section 7 compares srcad with workload by workload: timed in pairs
+PAIRED_PEERS = ("hand", "tangent-ad")
 
 
 @dataclass
@@ -87,7 +89,8 @@ class WorkloadResult:
     name: str
     forward_s: float
     cells: dict             # tool name -> Cell
-    srcad_per_hand: float = None   # srcad's time / the hand-written one's, timed in pairs
+    # peer of PAIRED_PEERS -> srcad's time / the peer's, the two timed in pairs
+    srcad_paired: dict = field(default_factory=dict)
 
 
 # ----- one cell -----
@@ -180,13 +183,14 @@ def bench_workload(name, settings):
             continue
         cells[tool] = run_cell(name, tool, prepare, cases, forward_s, settings, runs)
         _progress(f"{name:>14} {tool:<11} {report.cell_time(cells[tool])}")
-    # srcad against the hand-written gradient back to back, as against the forward: timed
-    # apart, minutes after each other, the heap and the machine's speed differ
-    per_hand = None
-    if "srcad" in runs and "hand" in runs \
-            and max(cells["srcad"].seconds, cells["hand"].seconds) <= PAIRED_LIMIT_S:
-        per_hand = paired_ratio(runs["srcad"], runs["hand"], settings.budget_s)
-    return WorkloadResult(name, forward_s, cells, per_hand)
+    # srcad against the hand-written gradient and tangent-ad back to back, as against the
+    # forward: timed apart, minutes after each other, the heap and the machine's speed differ
+    paired = {}
+    for peer in PAIRED_PEERS:
+        if "srcad" in runs and peer in runs \
+                and max(cells["srcad"].seconds, cells[peer].seconds) <= PAIRED_LIMIT_S:
+            paired[peer] = paired_ratio(runs["srcad"], runs[peer], settings.budget_s)
+    return WorkloadResult(name, forward_s, cells, paired)
 
 
 def _same_inputs(a, b):
