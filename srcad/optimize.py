@@ -19,8 +19,8 @@ import collections
 
 import gast
 
-from .template import (LOOPS_AND_BRANCHES, Names, delete, is_comment, name_nodes,
-                       names_read, names_stored, quote, quote_expr)
+from .template import (LOOPS_AND_BRANCHES, Names, delete, is_comment, map_calls,
+                       name_nodes, names_read, names_stored, quote, quote_expr)
 
 _IMPURE_METHODS = {"append", "pop"}
 
@@ -742,11 +742,12 @@ def keep_sum_adjoints_scalar(tree, names=None):
 
         v_3 = v_2 * v_2                                 (v_3 no longer computed)
         vbar_3 = spread(vbar_4, v_3, None, False)   ->  vbar_3 = vbar_4
-        vbar_2 = 2.0 * unbroadcast(vbar_3 * v_2, v_2)   (the same)
+        vbar_2 = 2.0 * unbroadcast(vbar_3 * v_2, v_2)   vbar_2 = 2.0 * vbar_3 * v_2
 
     A scalar times an array of v_3's shape is elementwise the same as an array of that
     scalar times it, so values, shapes and dtypes do not change; the array of copies of the
-    seed is not built, and v_3 itself may no longer be needed. Top-level code only, names
+    seed is not built, and v_3 itself may no longer be needed. Where the uses now say
+    that an `unbroadcast` has nothing to sum, it goes (`_full_shape_known`). Top-level code only, names
     assigned at most once (their shapes cannot change between definition and use).
     """
     body = tree.body
@@ -778,7 +779,37 @@ def keep_sum_adjoints_scalar(tree, names=None):
         stmt.value = seed
         names.forget(stmt)
         changed = True
+        for later in body[k + 1:]:
+            if type(later) is gast.Assign and name in names.loads(later):
+                later.value = _full_shape_known(later.value, name, same)
+                names.forget(later)
     return tree, changed
+
+
+def _full_shape_known(value, seed, same):
+    """`value` with `unbroadcast(e, v)` written `e` where e has v's shape already (v one of
+    `same`, e elementwise arithmetic of names of `same`, numbers and the scalar `seed`), and
+    `2.0 * (seed * e)` written `2.0 * seed * e`: the scalar product first, one array
+    operation less (exact, as doubling is).
+
+        vbar_2 = 2.0 * unbroadcast(vbar_3 * v_2, v_2)   ->   vbar_2 = 2.0 * vbar_3 * v_2
+    """
+    def drop(call):
+        args = call.args
+        if isinstance(call.func, gast.Name) and call.func.id == "unbroadcast" \
+                and len(args) == 2 and not call.keywords and isinstance(args[1], gast.Name) \
+                and args[1].id in same and _broadcast_anyway(args[0], seed, same) == "full":
+            return args[0]
+        return call
+
+    value = map_calls(value, drop)
+    if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Mult) \
+            and _constant(value.left, 2) and isinstance(value.right, gast.BinOp) \
+            and isinstance(value.right.op, gast.Mult) and isinstance(value.right.left, gast.Name) \
+            and value.right.left.id == seed:
+        scaled = gast.BinOp(left=value.left, op=gast.Mult(), right=value.right.left)
+        value = gast.BinOp(left=scaled, op=gast.Mult(), right=value.right.right)
+    return value
 
 
 def _is_full_spread(value):

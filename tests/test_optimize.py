@@ -229,7 +229,16 @@ def run_pass(step, src):
      "v_3 = v_2 * v_2\nvbar_3 = spread(vbar_4, v_3, None, False)\n"
      "vbar_2 = 2.0 * unbroadcast(vbar_3 * v_2, v_2)\nreturn vbar_2",
      "v_3 = v_2 * v_2\nvbar_3 = vbar_4\n"
-     "vbar_2 = 2.0 * unbroadcast(vbar_3 * v_2, v_2)\nreturn vbar_2"),
+     "vbar_2 = 2.0 * vbar_3 * v_2\nreturn vbar_2"),
+    # the unbroadcast stays where its operand may be smaller than the value it sums to
+    (passes.keep_sum_adjoints_scalar,
+     "v_3 = v_2 * v_1\nvbar_3 = spread(vbar_4, v_3, None, False)\n"
+     "vbar_2 = unbroadcast(vbar_3 * v_1, v_2)\nvbar_1 = unbroadcast(vbar_3 * v_2, v_1)\n"
+     "return vbar_2, vbar_1", None),
+    (passes.keep_sum_adjoints_scalar,
+     "v_3 = np.exp(v_2)\nvbar_3 = spread(vbar_4, v_3, None, False)\n"
+     "vbar_2 = unbroadcast(vbar_3 * v_3, v_2) * v_2\nreturn vbar_2",
+     "v_3 = np.exp(v_2)\nvbar_3 = vbar_4\nvbar_2 = vbar_3 * v_3 * v_2\nreturn vbar_2"),
     (passes.keep_sum_adjoints_scalar,
      "v_1 = np.exp(v_0)\nv_2 = v_1 * 3.0\nvbar_2 = spread(g, v_2, None, False)\n"
      "vbar_0 = vbar_2 * 3.0 * np.sign(v_0)\nreturn vbar_0",
