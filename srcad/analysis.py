@@ -52,13 +52,17 @@ class Op:
 class Facts:
     """What both modes need to know of an IR for one `wrt` and one set of argument kinds."""
 
-    def __init__(self, ir, wrt, arg_kinds, mode, returns_scalar=None):
+    def __init__(self, ir, wrt, arg_kinds, mode, callees=None):
+        """`callees` answers for the user functions `ir` calls: `returns_scalar(fn, kinds)`
+        and `changed_in_place(fn)` (see api.derive)."""
         self.ops = classify(ir, mode)
         self.output = ir.body[-1].value.id
         self.active = activity(ir, self.ops, [ir.inputs[k] for k in wrt], self.output)
-        self.scalar = scalars(ir, self.ops, arg_kinds, returns_scalar)
+        self.scalar = scalars(ir, self.ops, arg_kinds, getattr(callees, "returns_scalar", None))
         self.ndims = input_ndims(ir, self.ops, arg_kinds)
         check_in_place(ir, self.scalar)
+        check_calls_in_place(ir, self.ops, self.scalar,
+                             getattr(callees, "changed_in_place", None))
         self.struct = structures(ir, self.ops, arg_kinds)
 
     def with_ops(self, ops):
@@ -305,6 +309,26 @@ def check_in_place(ir, scalar):
                      f"{_AUG.get(type(node.op), '?=')[:-1]} ... to make a new array")
 
 
+def check_calls_in_place(ir, ops, scalar, changed_in_place):
+    """A user function that changes an argument in place (`a[0] = ...`, `a += ...`) changes
+    the caller's array in Python; srcad's derivative of it works on a copy, and the caller's
+    would not see the change: refuse such a call of a value that is not a scalar."""
+    if changed_in_place is None:
+        return
+    for op in ops.values():
+        if op.kind != "call":
+            continue
+        for param in changed_in_place(op.callee):
+            atom = op.args.get(param)
+            if isinstance(atom, gast.Name) and atom.id not in scalar:
+                name = op.callee.__name__
+                raise UnsupportedError(
+                    f"{name} changes its argument '{param}' in place; srcad cannot carry that "
+                    f"change back into {ir.name}", ir.location(op.stmt),
+                    hint=f"let {name} return the new value and assign it, or copy first "
+                         f"inside {name} ({param} = {param}.copy())")
+
+
 _AUG = {gast.Add: "+=", gast.Sub: "-=", gast.Mult: "*=", gast.Div: "/=", gast.Pow: "**=",
         gast.MatMult: "@=", gast.FloorDiv: "//=", gast.Mod: "%="}
 
@@ -338,6 +362,8 @@ def activity(ir, ops, wrt, output):
                         useful.add(n)
                         changed = True
     for op in ops.values():
+        if op.kind == "rule" and op.target in useful:
+            _check_differentiable(ir, op, varied)
         if op.kind == "opaque" and op.target in useful and op.operand_names([0]) \
                 and op.operand_names([0])[0] in varied:
             attr = op.stmt.value.attr
@@ -346,6 +372,20 @@ def activity(ir, ops, wrt, output):
                                    hint="use the NumPy function instead, or pass the value "
                                         "as an argument")
     return varied & useful
+
+
+def _check_differentiable(ir, op, varied):
+    """A varying value passed where `op`'s rule has no derivative (a parameter with a default,
+    or whose rule result is None) would be a silent zero: refuse it."""
+    for p, atom in op.args.items():
+        if p not in op.diff and p not in op.zero and _name_in(atom, varied):
+            raise UnsupportedError(
+                f"{op.rule.name} is not differentiable with respect to its argument '{p}'",
+                ir.location(op.stmt),
+                hint="wrap the value in srcad.stop_gradient if no derivative is needed")
+    if any(_name_in(atom, varied) for atom in getattr(op, "extra", [])):
+        raise UnsupportedError(f"{op.rule.name} is not differentiable with respect to its extra "
+                               "arguments", ir.location(op.stmt))
 
 
 # ----- kinds of values -----

@@ -286,6 +286,7 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True):
             return name, bar(callee_ir.body[-1].value.id)
 
         derive_callee.returns_scalar = returns_scalar
+        derive_callee.changed_in_place = changed_in_place
 
         with _deep_recursion(fn), _collector_paused():
             name, source, closure, cells = _generate(fn, ir, wrt, kinds, with_value, mode,
@@ -336,6 +337,15 @@ def returns_scalar(fn, kinds):
         guards = _guards(fn) + ((_Attribute(fn), "__code__", fn.__code__),)
         known = _RETURNS_SCALAR[key] = (ir.body[-1].value.id in found, guards)
     return known[0]
+
+
+def changed_in_place(fn):
+    """The parameters of user function `fn` that it may change in place (none known for a
+    function srcad cannot read: calling one is an error of its own where it matters)."""
+    try:
+        return intermediate(fn).changed
+    except SrcadError:
+        return ()
 
 
 class _LazyCallee:
@@ -793,7 +803,7 @@ def jacobian(f, wrt=0, mode="auto"):
 
     def jac(*args):
         args = _promote(args, indices)
-        value = np.asarray(f(*args))
+        value = _jacobian_value(f(*args), f)
         shapes = [np.shape(args[k]) for k in indices]
         sizes = [int(np.prod(s)) for s in shapes]
         chosen = mode
@@ -830,9 +840,49 @@ def jacobian(f, wrt=0, mode="auto"):
     return jac
 
 
+def _jacobian_value(value, f):
+    """The value of `f` as an array: the Jacobian has shape `out.shape + in.shape`."""
+    try:
+        out = np.asarray(value)
+    except ValueError:     # a tuple of arrays of different shapes, say
+        out = None
+    if out is None or out.dtype == object:
+        name = getattr(f, "__name__", "f")
+        raise SrcadError(f"jacobian needs {name} to return an array (a number, a list of "
+                         f"equally shaped arrays); it returned a {type(value).__name__} "
+                         "that NumPy cannot make one array of",
+                         hint="take the jacobian of each output separately, or return "
+                              "np.concatenate of the flattened outputs")
+    return out
+
+
 def hessian(f, wrt=0):
-    """The Hessian of scalar `f`: forward mode over the generated gradient code."""
-    return jacobian(grad(f, wrt=wrt), wrt=wrt, mode="forward")
+    """The Hessian of scalar `f`: forward mode over the generated gradient code.
+
+    For a tuple `wrt` it is a tuple of tuples of blocks, as `jax.hessian` gives them:
+    block `[i][j]` has the shape `shape(arg_i) + shape(arg_j)`.
+    """
+    indices, single = _wrt_indices(f.base() if isinstance(f, _Transformed) else f, wrt)
+    if single:
+        return jacobian(grad(f, wrt=wrt), wrt=wrt, mode="forward")
+    tangent_fn = TangentFunction(grad(f, wrt=tuple(indices)), tuple(indices))
+
+    def hess(*args):
+        args = _promote(args, indices)
+        shapes = [np.shape(args[k]) for k in indices]
+        rows = [[None] * len(indices) for _ in indices]
+        for j, shape in enumerate(shapes):
+            columns = []     # one per element of argument j: the tangents of every gradient
+            for e in np.eye(int(np.prod(shape))):
+                tangents = [np.zeros(s) if s else 0.0 for s in shapes]
+                tangents[j] = e.reshape(shape) if shape else 1.0
+                columns.append(tangent_fn(*args, tuple(tangents))[1])
+            for i, shape_i in enumerate(shapes):
+                parts = [np.asarray(c[i]) for c in columns]
+                block = np.stack(parts, axis=-1) if parts else np.zeros(shape_i + (0,))
+                rows[i][j] = block.reshape(shape_i + shape)
+        return tuple(tuple(row) for row in rows)
+    return hess
 
 
 def hvp(f, wrt=0):

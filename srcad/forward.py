@@ -145,18 +145,42 @@ class Forward:
             names[p] = op.args[p] if p in op.args else T.quote_expr(repr(template.defaults[p]))
         if template.varargs:
             names[template.varargs] = T.tuple_of(op.extra)
+        active = [p for p in template.diff if p in op.diff and self._active_atom(op.args.get(p))]
         out = []
-        for local, fill in zip(template.locals, template.preamble_fills):
-            fresh = f"{local}_{op.target[2:]}"
-            out.append(T.assign(fresh, fill(names)))
-            names[local] = T.name(fresh)
+        if not template.preamble_reads_g:
+            out.extend(self._preamble(template, names, op.target[2:]))
         terms = []
         for p, fill in zip(template.diff, template.result_fills):
-            if p in op.diff and self._active_atom(op.args.get(p)):
+            if p in active:
                 names["g"] = T.name(dot(op.args[p].id))
+                if template.preamble_reads_g:   # g differs per input: a preamble for each
+                    suffix = op.target[2:] if len(active) == 1 else f"{op.target[2:]}_{p}"
+                    out.extend(self._preamble(template, names, suffix))
                 terms.append(self.simplify(fill(names), op.target))
-        out.append(T.assign(dot(op.target), T.sum_of(terms)))
+        out.append(T.assign(dot(op.target), self._sum(terms, op)))
         return out
+
+    @staticmethod
+    def _preamble(template, names, suffix):
+        """The template's preamble, its locals renamed `<local>_<suffix>` (and bound in
+        `names`)."""
+        out = []
+        for local, fill in zip(template.locals, template.preamble_fills):
+            fresh = f"{local}_{suffix}"
+            out.append(T.assign(fresh, fill(names)))
+            names[local] = T.name(fresh)
+        return out
+
+    def _sum(self, terms, op):
+        """`a + b + ...`, or `add_grad(add_grad(a, b), ...)` where the tangents may be
+        lists, tuples or dicts (the tangent of `add_at` in an adjoint of a dict, say)."""
+        if len(terms) > 1 and (op.target in self.struct
+                               or any(n in self.struct for n in op.operand_names())):
+            total = terms[0]
+            for term in terms[1:]:
+                total = T.call("add_grad", [total, term])
+            return total
+        return T.sum_of(terms)
 
     def simplify(self, expr, target):
         if target not in self.scalar:
@@ -183,7 +207,7 @@ class Forward:
 
 def differentiate(ir, wrt, arg_kinds, derive_callee):
     """The forward-mode derivative of `ir` as a gast FunctionDef."""
-    facts = Facts(ir, wrt, arg_kinds, "forward", getattr(derive_callee, "returns_scalar", None))
+    facts = Facts(ir, wrt, arg_kinds, "forward", derive_callee)
     return Forward(ir, wrt, facts, derive_callee).build()
 
 

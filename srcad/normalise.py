@@ -24,8 +24,10 @@ Anything outside the supported subset raises `UnsupportedError` at its line.
 import builtins
 import itertools
 import re
+import types
 
 import gast
+import numpy as np
 
 from . import template as T
 from .errors import UnsupportedError
@@ -52,6 +54,7 @@ class IR:
         self.homes = homes                # names that several statements assign
         self.entry = {id(s) for s in body[:len(inputs)]}  # `v_0 = x`: binds the inputs
         self.in_place = {}   # home -> (augmented assignment, a, b) where `a = b` aliases it
+        self.changed = []    # the parameters whose caller's object it may change in place
 
     def fresh(self):
         return vname(next(self.counter))
@@ -96,6 +99,10 @@ _GENERATED = re.compile(r"^(v|vbar|vdot)_m?\d+$|^_stack$|^_(iterations|grads|ter
                         r"^_default_|"
                         r"^(grad|jvp)_|^_$")
 _VIEW_METHODS = {"reshape", "ravel", "transpose", "swapaxes", "squeeze", "view", "diagonal"}
+# NumPy functions whose result may share its first argument's array
+_VIEW_FUNCTIONS = {np.asarray, np.asanyarray, np.reshape, np.ravel, np.transpose, np.squeeze,
+                   np.swapaxes, np.moveaxis, np.atleast_1d, np.atleast_2d, np.atleast_3d,
+                   np.expand_dims, np.diagonal}
 
 
 class _Variables(gast.NodeVisitor):
@@ -209,7 +216,8 @@ class Normaliser:
         self.deleted = set()    # names removed by `del`, not assigned since
         self.augmented = {}    # user variable -> its first augmented assignment
         self.aliases = []      # (name, other name, node): `a = b` between locals
-        self.writes = []       # (name, node): `name[...] = ...`
+        self.writes = []       # (name, node, loops, text): `name[...] = ...`, `name.append(...)`
+        self.holders = set()   # (a, b, id(node)) of the aliases where list a holds b's object
         variables = _Variables()
         for stmt in source.tree.body:
             variables.visit(stmt)
@@ -318,6 +326,7 @@ class Normaliser:
         ir.defaults = defaults
         ir.default_sources = self.default_sources
         ir.renamed = self.renamed
+        ir.changed = self.changed_params(params)
         # `z = x; z += y` changes x too when x is an array: remember where that could happen
         for a, b, made, _ in self.aliases:
             for name, other in ((a, b), (b, a)):
@@ -345,19 +354,58 @@ class Normaliser:
             else:
                 return None
 
+    def changed_params(self, params):
+        """The parameters whose object the function may change in place (`p[i] = ...`,
+        `p.append(...)`, `p += ...` on an array) while it is still the caller's: a caller
+        passing an array there sees it change."""
+        changes = [(name, write) for name, write, _, _ in self.writes]
+        changes += [(node.target.id, node) for node in gast.walk(self.source.tree)
+                    if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name)]
+        top = self.source.tree
+        return [p for p in params if any(name == p and not self._fresh_before(p, write, top)
+                                         for name, write in changes)]
+
+    def is_new(self, value):
+        """Whether `value` makes a new object, shared with no local variable."""
+        return self.alias_root(value) is None and not self.call_aliases(value)
+
+    def call_aliases(self, value):
+        """The local variables whose arrays the result of call `value` may share: the first
+        argument of `np.asarray` and other view-making functions, every argument of a user
+        function (it may return one of them)."""
+        if not isinstance(value, gast.Call):
+            return []
+        root = value.func
+        while isinstance(root, gast.Attribute):
+            root = root.value
+        if not isinstance(root, gast.Name) or self.is_local(root.id):
+            return []                          # a method of a local value (x.copy())
+        func = self.resolve(value.func)
+        if func in _VIEW_FUNCTIONS:
+            args = value.args[:1]
+        elif isinstance(func, types.FunctionType):
+            args = value.args + [k.value for k in value.keywords]
+        else:
+            return []
+        return [name for name in map(self.alias_root, args) if name is not None]
+
     def check_writes_through_aliases(self):
         """`y = x` (or x[0], x.T, xs.append(x), ...) then `y[i] = v` changes x in Python;
         srcad's y is a copy. Refuse when x is read after the write, where the two differ."""
-        for name, write, write_loops in self.writes:
+        for name, write, write_loops, text in self.writes:
             for a, b, made, alias_loops in self.aliases:
                 if name not in (a, b) or a == b:
                     continue
                 other = b if name == a else a
+                if name == a and (a, b, id(made)) in self.holders and not text.endswith("= ..."):
+                    continue          # `xs.append(...)` leaves the arrays xs holds as they are
                 if self._rebound_between(name, made, write):
                     continue          # `t = y; t = 0.5 * t; t[i] = v` writes a new array
                 if self._fresh_before(name, write, made):
                     continue          # `t = np.sin(x); t[i] = v; t = x` in a loop: ditto
                 loops = [loop for loop in write_loops if loop in alias_loops]
+                if not loops and _position(made) > _position(write):
+                    continue          # the other name was made after the last write
                 if loops and self._fresh_each_iteration(loops[-1], name, write, made):
                     # a new `name` every iteration: only a write after the alias matters
                     later = _position(write) > _position(made)
@@ -366,10 +414,10 @@ class Normaliser:
                 elif write_loops:
                     if not self._read_after(other, write_loops[0], inclusive=True):
                         continue
-                elif _position(made) > _position(write) or not self._read_after(other, write):
-                    continue          # the other name was made after the write, or unused
+                elif not self._read_after(other, write):
+                    continue          # the other name is not read after the write
                 raise UnsupportedError(
-                    f"'{name}[...] = ...' changes an array that is also reached through "
+                    f"'{text}' changes an array that is also reached through "
                     f"'{other}', which is read later (Python would change both)",
                     self.source.location(write),
                     hint=f"make the copy explicit where '{a}' gets its value from "
@@ -398,7 +446,7 @@ class Normaliser:
         return block is other and i < j and any(
             isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
             and isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id == name
-            and self.alias_root(stmt.value) is None for stmt in block[i + 1:j])
+            and self.is_new(stmt.value) for stmt in block[i + 1:j])
 
     def _fresh_before(self, name, write, made):
         """Whether the last binding of `name` before `write`, in the block holding `write`,
@@ -411,7 +459,7 @@ class Normaliser:
         for stmt in reversed(block[:k]):
             if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
                     and isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id == name:
-                return self.alias_root(stmt.value) is None and not (
+                return self.is_new(stmt.value) and not (
                     _position(stmt) < _position(made) < _position(write))
             if name in {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)
                         and isinstance(n.ctx, gast.Store)}:
@@ -426,7 +474,7 @@ class Normaliser:
                 return False
             if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
                     and isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id == name:
-                return self.alias_root(stmt.value) is None
+                return self.is_new(stmt.value)
         return False
 
     def _read_after(self, ident, node, inclusive=False):
@@ -477,9 +525,12 @@ class Normaliser:
                     and isinstance(func.value, gast.Name) and self.is_local(func.value.id)):
                 if len(value.args) != 1 or value.keywords:
                     self.error(node, "this call of append", "append one value at a time")
+                self.writes.append((func.value.id, self.current, tuple(self.loop_stack),
+                                    f"{func.value.id}.append(...)"))
                 inner = self.alias_root(value.args[0])
                 if inner is not None:                # the list now holds that array
                     self.aliases.append((func.value.id, inner, node, tuple(self.loop_stack)))
+                    self.holders.add((func.value.id, inner, id(node)))
                 item = self.atom(value.args[0])
                 target = T.name(self.home_of(func.value.id))
                 call = gast.Call(func=gast.Attribute(value=target, attr="append",
@@ -589,6 +640,12 @@ class Normaliser:
         else:
             counter = self.fresh()
             iter_node, prologue = self.loop_items(it, node, counter)
+            root = self.alias_root(it)
+            if root is not None:        # `for row in B`: each row shares B's array
+                for target in gast.walk(node.target):
+                    if isinstance(target, gast.Name):
+                        self.aliases.append((target.id, root, node,
+                                             tuple(self.loop_stack) + (node,)))
         self.loops += 1
         self.outer_loop = self.outer_loop or node
         self.loop_stack.append(node)
@@ -709,12 +766,15 @@ class Normaliser:
             root = self.alias_root(value)
             if root is not None:
                 self.aliases.append((ident, root, self.current, tuple(self.loop_stack)))
+            for inner in self.call_aliases(value):
+                self.aliases.append((ident, inner, self.current, tuple(self.loop_stack)))
             if isinstance(value, (gast.List, gast.Tuple, gast.Dict)):   # [h, g] holds h
                 for item in value.values if isinstance(value, gast.Dict) else value.elts:
                     inner = self.alias_root(item)
                     if inner is not None:
                         self.aliases.append((ident, inner, self.current,
                                              tuple(self.loop_stack)))
+                        self.holders.add((ident, inner, id(self.current)))
             if ident in self.homed:
                 home = self.home_of(ident)
                 op = self.op(value)
@@ -815,7 +875,7 @@ class Normaliser:
             self.error(target, "assignment into an element of a non-local or nested object",
                        "assign into a local array, e.g. y = x.copy(); y[i] = ...")
         ident = target.value.id
-        self.writes.append((ident, self.current, tuple(self.loop_stack)))
+        self.writes.append((ident, self.current, tuple(self.loop_stack), f"{ident}[...] = ..."))
         home = self.home_of(ident)
         index = self.index(target.slice)
         if isinstance(value, gast.Name) and value.id == home:
@@ -1004,6 +1064,9 @@ class Normaliser:
                 self.resolve(func)
                 callee = self.global_ref(func)
             else:
+                if func.attr in _MUTATING_METHODS and isinstance(func.value, gast.Name):
+                    self.writes.append((func.value.id, self.current, tuple(self.loop_stack),
+                                        f"{func.value.id}.{func.attr}(...)"))
                 callee = gast.Attribute(value=self.atom(func.value), attr=func.attr,
                                         ctx=gast.Load())
         else:
@@ -1017,9 +1080,12 @@ class Normaliser:
         """`[e for x in xs if c]` -> v = []; for x in xs: if c: v.append(e)."""
         result = self.fresh()
         self.homes.add(result)
+        # the list's name while its loop is made: one per comprehension, as an inner one
+        # (in `e`) is made while the outer one's append is still to come
+        holder = f"__result_{result}__"
         self.emit_assign(result, gast.List(elts=[], ctx=gast.Load()))
         append = gast.Expr(value=gast.Call(
-            func=gast.Attribute(value=T.name("__result__"), attr="append", ctx=gast.Load()),
+            func=gast.Attribute(value=T.name(holder), attr="append", ctx=gast.Load()),
             args=[node.elt], keywords=[]))
         loop_body = [append]
         for generator in reversed(node.generators):
@@ -1037,9 +1103,9 @@ class Normaliser:
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
                 self.homed.add(n.id)
                 self.sites[n.id] = self.sites.get(n.id, 0) + 2
-        self.env["__result__"] = T.name(result)
-        self.home["__result__"] = result
-        self.sites["__result__"] = 2
+        self.env[holder] = T.name(result)
+        self.home[holder] = result
+        self.sites[holder] = 2
         saved_current = self.current
         self.stmt_For(loop_body[0])
         self.current = saved_current

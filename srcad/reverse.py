@@ -87,7 +87,7 @@ class Reverse:
         self.derive_callee = derive_callee
         self.with_value = with_value
         self.debug = debug
-        facts = Facts(ir, wrt, arg_kinds, "reverse", getattr(derive_callee, "returns_scalar", None))
+        facts = Facts(ir, wrt, arg_kinds, "reverse", derive_callee)
         self.facts = facts
         self.carry = carry                # may loops carry tangents (see _carried_loops)
         self.ops, self.output, self.active = facts.ops, facts.output, facts.active

@@ -1,8 +1,11 @@
 """The few helpers generated code calls. NumPy and the standard library only.
 
 The CLI copies this module's helpers into standalone `_grad.py` files, so
-nothing here may import srcad or gast.
+nothing here may import srcad or gast (`refused` takes srcad's error class from
+`sys.modules` when srcad is loaded, and falls back to TypeError without it).
 """
+import sys
+
 import numpy as np
 
 _BASIC_INDEX = (int, slice, type(None), type(Ellipsis), np.integer)
@@ -228,17 +231,33 @@ def add_tangent(tx, ty, x, ans):
 def mul_adjoint(g, x, y, first):
     """The adjoint of x (`first`) or y in `x * y`; `[a] * 3` repeats a list: refused."""
     if isinstance(x, (list, tuple)) or isinstance(y, (list, tuple)):
-        raise TypeError("srcad: repeating a list or tuple with * is not differentiable; "
-                        "build it with a loop or np.tile")
+        raise repeat_error(x, y)
     return unbroadcast(g * y, x) if first else unbroadcast(g * x, y)
 
 
 def mul_tangent(tx, ty, x, y, ans):
     """The tangent of `x * y` (x or y possibly not numbers: refused)."""
     if isinstance(x, (list, tuple)) or isinstance(y, (list, tuple)):
-        raise TypeError("srcad: repeating a list or tuple with * is not differentiable; "
-                        "build it with a loop or np.tile")
+        raise repeat_error(x, y)
     return broadcast_like(tx * y + x * ty, ans)
+
+
+def repeat_error(x, y):
+    """The error for `[a] * 3` (a list or tuple repeated with *) in a derivative."""
+    kind = type(x if isinstance(x, (list, tuple)) else y).__name__
+    return refused(f"repeating a {kind} with * is not differentiable",
+                   hint="build it with a loop or a comprehension ([x for _ in range(3)]), "
+                        "or use np.tile on an array")
+
+
+def refused(message, hint):
+    """The error for a case srcad cannot differentiate that is only known when the
+    derivative runs: a srcad.UnsupportedError, or a TypeError in a standalone file
+    (no srcad). Helpers `raise refused(...)`: srcad differentiates some of them again."""
+    errors = sys.modules.get("srcad.errors")    # loaded wherever srcad made the derivative
+    if errors is None:
+        return TypeError(f"srcad: {message}; {hint}")
+    return errors.UnsupportedError(message, hint=hint)
 
 
 HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_tangent, keys_of, _promoted,
@@ -487,7 +506,8 @@ def _matrix_norm_weights(x, ans, ord, axis, keepdims):
         hit = np.equal(sums, best)
         w = np.sign(moved) * hit / np.sum(hit, axis=(-2, -1), keepdims=True)
         return np.moveaxis(w, (-2, -1), (r, c))
-    raise ValueError(f"srcad: no derivative for the matrix norm ord={ord!r}")
+    raise refused(f"no derivative for the matrix norm ord={ord!r}",
+                  hint="use ord None, 'fro', 'nuc', 1, -1, 2, -2, np.inf or -np.inf")
 
 
 # ----- shape operations -----
@@ -514,6 +534,34 @@ def method_shape(shape):
     if len(shape) == 1:
         return shape[0]
     return tuple(shape)
+
+
+def spaced_weights(start, stop, num, endpoint, axis, retstep=False):
+    """w_k = k / (num - 1) (k / num without the endpoint), shaped along `axis` of
+    np.linspace(start, stop, num, endpoint, axis=axis): sample k is (1 - w_k) start + w_k stop
+    (logspace and geomspace sample that line too)."""
+    if retstep:
+        raise refused("np.linspace(..., retstep=True) is not differentiable",
+                      hint="compute the step as (stop - start) / (num - 1)")
+    ndim = len(np.broadcast_shapes(np.shape(start), np.shape(stop))) + 1
+    shape = [1] * ndim
+    shape[axis % ndim] = num
+    return np.linspace(0.0, 1.0, num, endpoint=endpoint).reshape(shape)
+
+
+def counts_from(stop):
+    """1.0 where np.arange(start, stop, ...) counts from its first argument, 0.0 for
+    np.arange(n), which counts from 0 up to it."""
+    return 0.0 if stop is None else 1.0
+
+
+def along(t, ans, axis):
+    """A tangent of a bound of np.linspace (logspace, geomspace): broadcast to the shape of
+    the samples without `axis`, that axis put back with length 1."""
+    shape = list(np.shape(ans))
+    axis = axis % len(shape)
+    del shape[axis]
+    return np.expand_dims(np.broadcast_to(t, shape), axis)
 
 
 def permute_axes(x, axes):
@@ -605,8 +653,9 @@ def unpad(g, x, pad_width, mode="constant"):
 
 def check_pad_mode(mode):
     if mode != "constant":
-        raise ValueError(f"srcad: np.pad is differentiable with mode='constant' only, "
-                         f"not {mode!r}")
+        raise refused(f"np.pad is differentiable with mode='constant' only, not {mode!r}",
+                      hint="pad with mode='constant', or build the padding with slices "
+                           "and np.concatenate")
     return mode
 
 
@@ -794,7 +843,8 @@ def einsum_adjoint(g, subscripts, operands, k):
     """The adjoint of operand k of np.einsum(subscripts, *operands) (no '...')."""
     spec = subscripts.replace(" ", "")
     if "..." in spec:
-        raise ValueError("srcad: the einsum rule does not support '...' yet")
+        raise refused("the einsum rule does not support '...' yet",
+                      hint="name every axis with a letter")
     inputs, _, output = spec.partition("->")
     inputs = inputs.split(",")
     if "->" not in spec:
@@ -802,8 +852,8 @@ def einsum_adjoint(g, subscripts, operands, k):
         output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
     mine = inputs[k]
     if len(set(mine)) != len(mine):
-        raise ValueError(f"srcad: the einsum rule does not support a repeated index in "
-                         f"one operand ({mine!r})")
+        raise refused(f"the einsum rule does not support a repeated index in one "
+                      f"operand ({mine!r})", hint="take the diagonal with np.diagonal first")
     others = [s for j, s in enumerate(inputs) if j != k]
     known = set(output).union(*others) if others else set(output)
     target = "".join(c for c in mine if c in known)
@@ -943,4 +993,5 @@ HELPERS = HELPERS + (
     outer_adjoint_a, outer_adjoint_b, mT, solve_transposed, solve_adjoint_a, solve_tangent_a,
     solve_tangent_b,
     det_adjoint, det_tangent, slogdet_adjoint, slogdet_tangent, _phi, cholesky_adjoint,
-    cholesky_tangent, select_weights, sum_adjoint, sum_tangent)
+    cholesky_tangent, select_weights, sum_adjoint, sum_tangent, spaced_weights, along,
+    counts_from)

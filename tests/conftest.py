@@ -108,6 +108,16 @@ def fd_directional(f, args, k, direction, eps=1e-6):
     return (at(eps) - at(-eps)) / (2 * eps)
 
 
+def numeric_jacobian(f, x, eps=1e-6):
+    """Central differences of `f` at vector `x`, one column per element of x."""
+    columns = []
+    for k in range(x.size):
+        e = np.zeros_like(x)
+        e[k] = eps
+        columns.append((f(x + e) - f(x - e)) / (2 * eps))
+    return np.stack(columns, axis=-1)
+
+
 def fd_check(f, args, wrt=0, rtol=1e-6, atol=1e-8, eps=1e-6, directions=3, seed=0,
              grads=None):
     """Compare srcad's gradient of `f` with central differences along random unit

@@ -4,6 +4,7 @@ import pytest
 
 import srcad
 import programs
+from conftest import numeric_jacobian
 from programs import CASES
 
 
@@ -63,15 +64,6 @@ def r3_to_r4(x):
 
 def r50_to_r2(x):
     return np.array([np.sum(x * x), np.sum(np.sin(x))])
-
-
-def numeric_jacobian(f, x, eps=1e-6):
-    columns = []
-    for k in range(x.size):
-        e = np.zeros_like(x)
-        e[k] = eps
-        columns.append((f(x + e) - f(x - e)) / (2 * eps))
-    return np.stack(columns, axis=-1)
 
 
 @pytest.mark.parametrize("f, n, chosen", [(r3_to_r4, 3, "forward"), (r50_to_r2, 50, "reverse")])

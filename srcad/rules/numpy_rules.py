@@ -16,20 +16,21 @@ import math
 
 import numpy as np
 
-from ..runtime import (balanced_weight, broadcast_like, cast_like, cast_tangent, check_pad_mode,
-                       cholesky_adjoint, cholesky_tangent, chooser_weights, clip_masks,
-                       cumprod_adjoint, cumprod_tangent, cumsum_adjoint, det_adjoint,
-                       det_tangent, diag_adjoint, diagonal_adjoint, diff_adjoint, dot_axes,
-                       einsum_adjoint, fmax_weight, inner_axes, inverse_axes,
-                       item_tangent, kron_adjoint_a, kron_adjoint_b, matmul_adjoint_x,
-                       matmul_adjoint_y, method_axes, method_shape, mT, norm_weights,
-                       outer_adjoint_a, outer_adjoint_b, permute_axes, prod_others,
-                       product_adjoint_a, product_adjoint_b, reduced_size, safe_log,
-                       sinc_derivative, slogdet_adjoint, slogdet_tangent, solve_adjoint_a,
-                       solve_tangent_a, solve_tangent_b, solve_transposed, sort_adjoint,
-                       sort_tangent, spread, take_adjoint, tensordot_adjoint_a, tensordot_adjoint_b,
-                       trace_adjoint, unarray, unbroadcast, unconcatenate, unhstack, unitem,
-                       unpad, unrepeat, unsplit, unstack_like, untile, unvstack, var_weights)
+from ..runtime import (along, balanced_weight, broadcast_like, cast_like, cast_tangent,
+                       check_pad_mode, cholesky_adjoint, cholesky_tangent, chooser_weights,
+                       clip_masks, counts_from, cumprod_adjoint, cumprod_tangent,
+                       cumsum_adjoint, det_adjoint, det_tangent, diag_adjoint,
+                       diagonal_adjoint, diff_adjoint, dot_axes, einsum_adjoint, fmax_weight,
+                       inner_axes, inverse_axes, item_tangent, kron_adjoint_a, kron_adjoint_b,
+                       matmul_adjoint_x, matmul_adjoint_y, method_axes, method_shape, mT,
+                       norm_weights, outer_adjoint_a, outer_adjoint_b, permute_axes,
+                       prod_others, product_adjoint_a, product_adjoint_b, reduced_size,
+                       safe_log, sinc_derivative, slogdet_adjoint, slogdet_tangent,
+                       solve_adjoint_a, solve_tangent_a, solve_tangent_b, solve_transposed,
+                       sort_adjoint, sort_tangent, spaced_weights, spread, take_adjoint,
+                       tensordot_adjoint_a, tensordot_adjoint_b, trace_adjoint, unarray,
+                       unbroadcast, unconcatenate, unhstack, unitem, unpad, unrepeat, unsplit,
+                       unstack_like, untile, unvstack, var_weights)
 from .registry import adjoint, elementwise, nondifferentiable, tangent, zero_method
 
 # ----- exponentials and logarithms -----
@@ -960,6 +961,94 @@ def cholesky_tangent_(g, ans, a):
     return cholesky_tangent(g, ans)
 
 
+# ----- arrays made from a value -----
+
+
+@adjoint(np.full)
+def full(g, ans, shape, fill_value, dtype=None, order="C"):
+    """Every element is the fill value: its adjoint is g summed back to the fill value's
+    shape (zero where the result holds integers, which round it)."""
+    floating = np.issubdtype(np.asarray(ans).dtype, np.inexact)
+    return 0, cast_like(unbroadcast(g, fill_value), fill_value) * floating
+
+
+@tangent(np.full)
+def full_tangent(g, ans, shape, fill_value, dtype=None, order="C"):
+    floating = np.issubdtype(np.asarray(ans).dtype, np.inexact)
+    return 0, cast_tangent(np.broadcast_to(g, np.shape(ans)), ans) * floating
+
+
+@adjoint(np.full_like)
+def full_like(g, ans, a, fill_value, dtype=None, order="K", subok=True, shape=None):
+    """Only the fill value reaches the result (`a` gives its shape and dtype)."""
+    floating = np.issubdtype(np.asarray(ans).dtype, np.inexact)
+    return 0, cast_like(unbroadcast(g, fill_value), fill_value) * floating
+
+
+@tangent(np.full_like)
+def full_like_tangent(g, ans, a, fill_value, dtype=None, order="K", subok=True, shape=None):
+    floating = np.issubdtype(np.asarray(ans).dtype, np.inexact)
+    return 0, cast_tangent(np.broadcast_to(g, np.shape(ans)), ans) * floating
+
+
+# Ranges: sample k of linspace(start, stop) is (1 - w_k) start + w_k stop; logspace raises
+# a base to those samples, geomspace is start (stop / start) ** w_k. An arange's values move
+# with its start alone (its stop and step change how many there are: no rule for them).
+
+@adjoint(np.linspace)
+def linspace(g, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    w = spaced_weights(start, stop, num, endpoint, axis, retstep)
+    return (unbroadcast(np.sum(g * (1.0 - w), axis=axis), start),
+            unbroadcast(np.sum(g * w, axis=axis), stop))
+
+
+@tangent(np.linspace)
+def linspace_tangent(g, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None,
+                     axis=0):
+    w = spaced_weights(start, stop, num, endpoint, axis, retstep)
+    return along(g, ans, axis) * (1.0 - w), along(g, ans, axis) * w
+
+
+@adjoint(np.logspace)
+def logspace(g, ans, start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
+    w = spaced_weights(start, stop, num, endpoint, axis)
+    h = g * ans * np.log(base)
+    return (unbroadcast(np.sum(h * (1.0 - w), axis=axis), start),
+            unbroadcast(np.sum(h * w, axis=axis), stop))
+
+
+@tangent(np.logspace)
+def logspace_tangent(g, ans, start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
+    w = spaced_weights(start, stop, num, endpoint, axis)
+    return (along(g, ans, axis) * (1.0 - w) * ans * np.log(base),
+            along(g, ans, axis) * w * ans * np.log(base))
+
+
+@adjoint(np.geomspace)
+def geomspace(g, ans, start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    w = spaced_weights(start, stop, num, endpoint, axis)
+    return (unbroadcast(np.sum(g * ans * (1.0 - w), axis=axis), start) / start,
+            unbroadcast(np.sum(g * ans * w, axis=axis), stop) / stop)
+
+
+@tangent(np.geomspace)
+def geomspace_tangent(g, ans, start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    w = spaced_weights(start, stop, num, endpoint, axis)
+    return (along(g / start, ans, axis) * (1.0 - w) * ans,
+            along(g / stop, ans, axis) * w * ans)
+
+
+@adjoint(np.arange)
+def arange(g, ans, start, stop=None, step=None, dtype=None):
+    """np.arange(n) counts from 0: its one argument is the stop, which moves no value."""
+    return np.sum(g) * counts_from(stop)
+
+
+@tangent(np.arange)
+def arange_tangent(g, ans, start, stop=None, step=None, dtype=None):
+    return np.broadcast_to(g, np.shape(ans)) * counts_from(stop)
+
+
 # ----- piecewise constant and constant-valued -----
 
 nondifferentiable(
@@ -975,8 +1064,7 @@ nondifferentiable(
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.any, np.all,
     # constructors whose value does not depend on an input's value
     np.zeros, np.ones, np.zeros_like, np.ones_like, np.empty, np.empty_like, np.eye,
-    np.identity, np.arange, np.linspace, np.logspace, np.geomspace, np.full, np.full_like,
-    np.tri, np.diag_indices, np.tril_indices, np.triu_indices, np.indices,
+    np.identity, np.tri, np.diag_indices, np.tril_indices, np.triu_indices, np.indices,
     # shapes
     np.shape, np.ndim, np.size)
 zero_method("shape", "ndim", "size", "dtype", "argmax", "argmin", "argsort", "astype_int",

@@ -97,6 +97,9 @@ class Template:
                      if isinstance(r, gast.Constant) and type(r.value) in (int, float)
                      and r.value == 0}
         self.locals = [s.targets[0].id for s in self.preamble]
+        # a tangent's preamble that reads g is written once per differentiated input
+        self.preamble_reads_g = any(isinstance(n, gast.Name) and n.id == "g"
+                                    for s in self.preamble for n in gast.walk(s.value))
         self.globals = self._free_names(tree)
 
     # substitute(expression, names), compiled: what reverse and forward mode call; made on

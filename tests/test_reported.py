@@ -1,0 +1,179 @@
+"""Programs that gave a wrong number without a word, found by adversarial testing (each test
+fails on the code before its fix). References: closed forms and central differences."""
+
+import numpy as np
+import pytest
+
+import srcad
+
+from conftest import full_check, numeric_jacobian
+
+
+# ----- np.full / np.full_like: the fill value reaches every element -----
+
+def filled(s):
+    return np.sum(np.full(3, s) * np.arange(3.0))
+
+
+def filled_like(s):
+    return np.sum(np.full_like(np.ones(3), s) * np.arange(3.0))
+
+
+def filled_rows(v):
+    return np.sum(np.full((2, 3), v) ** 2)
+
+
+def filled_integers(s):
+    return np.sum(np.full(3, s, dtype=int) * 2.0) + s
+
+
+def filled_float32(s):
+    return np.sum(np.full_like(np.ones(3, dtype=np.float32), s) * 2.0)
+
+
+@pytest.mark.parametrize("f, slope", [(filled, 3.0), (filled_like, 3.0),
+                                      (filled_integers, 1.0), (filled_float32, 6.0)])
+def test_full_differentiates_its_fill_value(f, slope):
+    assert srcad.grad(f)(0.7) == pytest.approx(slope)
+    assert srcad.jvp(f)(0.7, 1.0)[1] == pytest.approx(slope)
+
+
+def test_full_sums_the_adjoint_back_to_the_fill_values_shape():
+    v = np.array([0.5, -1.0, 2.0])
+    np.testing.assert_allclose(srcad.grad(filled_rows)(v), 4.0 * v)
+    assert srcad.jvp(filled_rows)(v, np.ones(3))[1] == pytest.approx(4.0 * v.sum())
+
+
+# ----- Hessians through reductions: the seed of a sum's adjoint is an np.float64 -----
+
+def sum_squared(x):
+    return np.sum(x) ** 2
+
+
+def mean_squared(x):
+    return np.mean(x) ** 2
+
+
+def deviation(x):
+    return np.std(x)
+
+
+@pytest.mark.parametrize("f", [sum_squared, mean_squared, deviation])
+def test_hessian_through_a_reduction(f):
+    x = np.array([0.3, -1.2, 0.8])
+    want = numeric_jacobian(srcad.grad(f), x)
+    assert np.abs(want).max() > 0.1
+    np.testing.assert_allclose(srcad.hessian(f)(x), want, atol=1e-6)
+
+
+# ----- ranges: their samples move with their bounds -----
+
+def spaced(T):
+    return np.sum(np.linspace(0.0, T, 5))
+
+
+def counted(s):
+    return np.sum(np.arange(s, 3.0))
+
+
+def stepped(h):
+    return np.sum(np.arange(0.0, 3.0, h))
+
+
+@pytest.mark.parametrize("mode", ["grad", "jvp"])
+def test_ranges_follow_their_bounds(mode):
+    for f, slope in ((spaced, 2.5), (counted, 3.0)):     # 2.5 T; (s) + (s + 1) + (s + 2)
+        got = srcad.grad(f)(0.3) if mode == "grad" else srcad.jvp(f)(0.3, 1.0)[1]
+        assert got == pytest.approx(slope)
+
+
+def test_arange_refuses_a_varying_step():
+    with pytest.raises(srcad.UnsupportedError, match="with respect to its argument 'step'"):
+        srcad.grad(stepped)(0.7)
+
+
+# ----- nested list comprehensions: each has its own list -----
+
+def nested_single(x):
+    grid = [[x * 2.0 for j in range(1)] for i in range(1)]
+    return grid[0][0]
+
+
+def triangle(x):
+    grid = [[x[i] * x[j] for j in range(i + 1)] for i in range(3)]
+    return sum([sum(row) for row in grid])
+
+
+def nested_in_loop(x):
+    s = 0.0
+    for t in range(2):
+        rows = [[x * (t + i + j) for j in range(2)] for i in range(2)]
+        s = s + rows[1][1] * rows[0][1]
+    return s
+
+
+def test_nested_comprehensions():
+    assert srcad.grad(nested_single)(3.0) == 2.0
+    assert srcad.value_and_grad(nested_single)(3.0) == (6.0, 2.0)
+    full_check(triangle, [np.array([0.5, -1.0, 2.0])])
+    full_check(nested_in_loop, [0.7])
+    assert srcad.jvp(nested_in_loop)(0.7, 1.0)[1] == pytest.approx(
+        srcad.grad(nested_in_loop)(0.7))
+
+
+# ----- a callee that changes its argument in place -----
+
+def overwrite_first(a):
+    a[0] = a[1] * 2.0
+    return np.sum(a)
+
+
+def calls_overwrite(x):
+    y = x * 1.0
+    t = overwrite_first(y)
+    return t + np.sum(y * y)
+
+
+def put_square(d, a):
+    d["k"] = a * a
+    return 0.0
+
+
+def calls_put_square(x):
+    d = {"k": x}
+    t = put_square(d, x)
+    return d["k"] + t
+
+
+def overwrite_copy(a):
+    a = a.copy()
+    a[0] = a[1] * 2.0
+    return np.sum(a)
+
+
+def calls_overwrite_copy(x):
+    return overwrite_copy(x) + np.sum(x * x)
+
+
+def nudge(s, h):
+    s += h * s
+    return s
+
+
+def calls_nudge(x):
+    return nudge(x, 0.5) * x
+
+
+@pytest.mark.parametrize("f, x", [(calls_overwrite, np.array([1.0, 2.0, 3.0])),
+                                  (calls_put_square, 3.0)])
+@pytest.mark.parametrize("mode", [srcad.grad, srcad.jvp])
+def test_callee_changing_an_argument_in_place_is_refused(f, x, mode):
+    x0 = np.copy(x)
+    with pytest.raises(srcad.UnsupportedError, match="changes its argument '(a|d)' in place"):
+        mode(f)(x, *([np.ones_like(x)] if mode is srcad.jvp else []))
+    np.testing.assert_array_equal(x, x0)
+
+
+def test_callee_changing_a_copy_or_a_scalar_is_differentiated():
+    full_check(calls_overwrite_copy, [np.array([1.0, 2.0, 3.0])])
+    full_check(calls_nudge, [0.7])
