@@ -502,6 +502,24 @@ def _numeric(kind):
     return kind == "scalar" or kind.startswith("array")
 
 
+def dictionaries(ir, ops, arg_kinds, struct):
+    """Names among `struct` that may hold dicts (`d[k] = v` may add a key): dict arguments,
+    dict displays, and what calls, subscripts and copies of those give."""
+    maybe = {v for v, kind in zip(ir.inputs, arg_kinds) if kind in ("dict", "other")}
+    changed = True
+    while changed:
+        changed = False
+        for op in ops.values():
+            if op.target is None or op.target in maybe or op.target not in struct:
+                continue
+            if (op.kind == "pack" and isinstance(op.stmt.value, gast.Dict)) \
+                    or op.kind in ("call", "getitem") or (
+                    op.kind == "copy" and _name_in(op.args[0], maybe)):
+                maybe.add(op.target)
+                changed = True
+    return maybe
+
+
 def structures(ir, ops, arg_kinds):
     """Names that may hold lists, tuples or dicts (their adjoints add with `add_grad`)."""
     maybe = {v for v, kind in zip(ir.inputs, arg_kinds) if not _numeric(kind)}

@@ -20,8 +20,8 @@ from collections import Counter, namedtuple
 import gast
 
 from . import template as T
-from .analysis import (Facts, callee_derivative, classify, inner_blocks, joins_sequences,
-                       walk_block)
+from .analysis import (Facts, callee_derivative, classify, dictionaries, inner_blocks,
+                       joins_sequences, walk_block)
 from .errors import SrcadError, UnsupportedError
 from .forward import dot, with_tangents
 
@@ -93,6 +93,7 @@ class Reverse:
         self.ops, self.output, self.active = facts.ops, facts.output, facts.active
         self.scalar, self.struct, self.ndims = facts.scalar, facts.struct, facts.ndims
         self.sites = Sites(ir, self.ops, self.active)
+        self.dicts = dictionaries(ir, self.ops, arg_kinds, self.struct)
         self.clean = {n for n in self.active if self._is_clean(n)}
         self.needs_init = {n for n in self.active if n not in self.clean and n != self.output}
         self.callees = {}                 # closure name -> derivative function
@@ -413,6 +414,9 @@ class Reverse:
                 and op.target not in self.grouped:
             if op.kind == "setitem":
                 index = stmt.targets[0].slice
+                if op.target in self.dicts:    # the key may be new: nothing to save
+                    return [self._push(T.call("saved_item", [T.name(op.target),
+                                                             T.clone(index)])), T.clone(stmt)]
                 old = gast.Subscript(value=T.name(op.target), slice=T.clone(index),
                                      ctx=gast.Load())
                 if op.target not in self.struct:
@@ -503,6 +507,23 @@ class Reverse:
         if op is None or op.target is None or id(stmt) in self.ir.entry:
             return []
         out = []
+        restore = []
+        if op.target in self.saved and id(stmt) not in self.first_defs \
+                and op.target not in self.grouped:
+            if op.kind == "setitem" and op.target in self.dicts:
+                # before the adjoints: they zero the item's adjoint as the old value is (or
+                # drop a key that the dict did not have)
+                out.append(T.new_node(gast.Expr, value=T.call(
+                    "restore_item", [T.name(op.target), T.clone(stmt.targets[0].slice),
+                                     self._pop()])))
+            elif op.kind == "setitem":
+                index = T.clone(stmt.targets[0].slice)
+                target = gast.Subscript(value=T.name(op.target), slice=index, ctx=gast.Store())
+                restore.append(T.assign(target, self._pop()))
+            elif op.kind == "append":
+                restore.extend(T.quote(f"{op.target}.pop()"))
+            else:
+                restore.append(T.assign(op.target, self._pop()))
         if op.target in self.active:
             # both sweeps of `build` produce the same adjoints: make them once
             fragment = self._fragments.get(id(stmt))
@@ -513,16 +534,7 @@ class Reverse:
             else:
                 self.assigned.update(self._assigns[id(stmt)])
             out.extend(fragment)
-        if op.target in self.saved and id(stmt) not in self.first_defs \
-                and op.target not in self.grouped:
-            if op.kind == "setitem":
-                index = T.clone(stmt.targets[0].slice)
-                target = gast.Subscript(value=T.name(op.target), slice=index, ctx=gast.Store())
-                out.append(T.assign(target, self._pop()))
-            elif op.kind == "append":
-                out.extend(T.quote(f"{op.target}.pop()"))
-            else:
-                out.append(T.assign(op.target, self._pop()))
+        out.extend(restore)
         if op.target in self.active and op.target in self.needs_init \
                 and op.kind not in ("setitem", "append") \
                 and self.sites.multiply_assigned(op.target):
@@ -662,8 +674,11 @@ class Reverse:
         out = []
         value = op.args["value"]
         index = op.stmt.targets[0].slice
-        part = gast.Subscript(value=T.name(bar(op.target)), slice=T.clone(index),
-                              ctx=gast.Load())
+        if op.target not in self.struct and self._may_be_array(index):
+            part = T.call("assigned_part", [T.name(bar(op.target)), T.index_expr(T.clone(index))])
+        else:
+            part = gast.Subscript(value=T.name(bar(op.target)), slice=T.clone(index),
+                                  ctx=gast.Load())
         if self._active_atom(value):
             if op.target not in self.struct:   # x[i] = scalar may fill a whole row
                 part = T.call("unbroadcast", [part, T.name(value.id)])
@@ -672,6 +687,12 @@ class Reverse:
                                  T.index_expr(T.clone(index)), T.constant(0.0)])
         out.append(T.assign(bar(op.target), zero))
         return out
+
+    def _may_be_array(self, index):
+        """Whether `index` may hold an index array, which may name an element twice."""
+        if isinstance(index, gast.Tuple):
+            return any(self._may_be_array(e) for e in index.elts)
+        return isinstance(index, gast.Name) and index.id not in self.scalar
 
     def _rule_adjoint(self, op, g):
         if joins_sequences(op, self.struct):

@@ -94,13 +94,46 @@ def set_at(acc, like, index, value):
     """A copy of the adjoint `acc` with `index` set to `value` (used to zero it)."""
     if isinstance(like, (list, tuple, dict)):
         out = dict(acc) if isinstance(like, dict) else list(acc)
-        out[index] = zeros_like_grad(like[index]) if value == 0 else value
+        if isinstance(like, dict) and index not in like:
+            del out[index]               # a key the dict did not have before
+        else:
+            out[index] = zeros_like_grad(like[index]) if value == 0 else value
         return tuple(out) if isinstance(like, tuple) else out
     out = np.array(acc, dtype=np.result_type(acc, float), copy=True)
     if np.shape(out) != np.shape(like):
         out = np.broadcast_to(out, np.shape(like)).copy()
     out[index] = value
     return out
+
+
+def saved_item(container, key):
+    """What `container[key] = ...` overwrites, for `restore_item`: `(value,)` (a copy of an
+    array's part), or `()` for a key a dict does not have yet."""
+    if isinstance(container, dict):
+        return (container[key],) if key in container else ()
+    old = container[key]
+    return (np.copy(old),) if isinstance(container, np.ndarray) else (old,)
+
+
+def restore_item(container, key, saved):
+    """Undo `container[key] = ...` (the reverse sweep): the old value back, or no key."""
+    if saved:
+        container[key] = saved[0]
+    else:
+        del container[key]
+
+
+def assigned_part(g, index):
+    """The adjoint of the value that `y[index] = value` writes: g[index], except that where
+    an index array names an element more than once only the write NumPy keeps (the last)
+    passes g on; the others were overwritten."""
+    part = g[index]
+    if _is_basic(index) or not isinstance(g, np.ndarray):
+        return part
+    order = np.arange(np.size(part)).reshape(np.shape(part))
+    kept = np.full(np.shape(g), -1, dtype=np.intp)
+    kept[index] = order                  # the same writes the primal made: the same survive
+    return np.where(kept[index] == order, part, 0.0)
 
 
 def _is_basic(index):
@@ -263,7 +296,8 @@ def refused(message, hint):
 HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_tangent, keys_of, _promoted,
            matmul_adjoint_x, matmul_adjoint_y, matmul_adjoint_x_sum, matmul_adjoint_y_sum,
            _loop_sum, _vector_rows, expand_to, reduced_size, unbroadcast, broadcast_like,
-           zeros_like_grad, add_grad, _items, _get, add_at, set_at, _is_basic, unstack)
+           zeros_like_grad, add_grad, _items, _get, add_at, set_at, assigned_part, _is_basic,
+           unstack, saved_item, restore_item)
 
 
 # ----- helpers of the NumPy rules (srcad/rules/numpy_rules.py) -----

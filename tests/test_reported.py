@@ -177,3 +177,68 @@ def test_callee_changing_an_argument_in_place_is_refused(f, x, mode):
 def test_callee_changing_a_copy_or_a_scalar_is_differentiated():
     full_check(calls_overwrite_copy, [np.array([1.0, 2.0, 3.0])])
     full_check(calls_nudge, [0.7])
+
+
+# ----- an index array that names an element twice: NumPy keeps the last write -----
+
+def repeated_write(x):
+    y = np.zeros(2)
+    y[[0, 0, 1]] = x
+    return np.sum(y * y)
+
+
+def repeated_update(x):
+    y = np.zeros(3)
+    y[[0, 0, 1]] += x
+    return np.sum(y * y)
+
+
+def repeated_write_in_loop(x):
+    y = np.zeros((2, 2))
+    for i in range(2):
+        y[[i, i]] = x[2 * i:2 * i + 2] * (i + 1.0)
+    return np.sum(y ** 3)
+
+
+@pytest.mark.parametrize("f", [repeated_write, repeated_update])
+def test_repeated_indices_pass_on_the_last_write_only(f):
+    g = full_check(f, [np.array([1.0, 2.0, 3.0])])
+    np.testing.assert_allclose(g, [0.0, 4.0, 6.0])
+
+
+def test_repeated_indices_in_a_loop():
+    full_check(repeated_write_in_loop, [np.array([0.5, -1.0, 2.0, 1.5])])
+
+
+# ----- a dict gains a key -----
+
+def new_key(x):
+    d = {"a": x}
+    d["c"] = x * x
+    return d["c"] + d["a"]
+
+
+def new_keys_in_loop(x):
+    d = {}
+    for i in range(3):
+        d[i] = x * (i + 1.0)
+    return d[0] * d[2] + d[1]
+
+
+def new_key_in_argument(d, x):
+    d["new"] = x * x
+    return d["new"] * d["a"]
+
+
+@pytest.mark.parametrize("f, slope", [(new_key, 7.0), (new_keys_in_loop, 20.0)])
+def test_a_dict_gains_keys(f, slope):
+    assert srcad.grad(f)(3.0) == pytest.approx(slope)     # 2x + 1; 6x + 2
+    assert srcad.jvp(f)(3.0, 1.0)[1] == pytest.approx(slope)
+
+
+def test_a_dict_argument_gains_a_key_and_the_callers_stays_as_it_was():
+    d = {"a": 2.0}
+    g = srcad.grad(new_key_in_argument, wrt=(0, 1))(d, 3.0)
+    assert d == {"a": 2.0}
+    assert set(g[0]) == {"a"}          # the gradient has the argument's structure
+    assert g[0]["a"] == pytest.approx(9.0) and g[1] == pytest.approx(12.0)
