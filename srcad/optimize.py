@@ -16,13 +16,15 @@
 `release_arrays` runs once, last: `del` for arrays after their last use.
 """
 import collections
+import re
 
 import gast
 
-from .template import (LOOPS_AND_BRANCHES, Names, delete, is_comment, map_calls,
+from .template import (LOOPS_AND_BRANCHES, Names, call, delete, is_comment, map_calls,
                        name_nodes, names_read, names_stored, quote, quote_expr)
 
 _IMPURE_METHODS = {"append", "pop"}
+_DERIVATIVE = re.compile(r"^(vbar|vdot)_m?\d+$")     # the names of adjoints and tangents
 
 
 def optimize(tree, names=None, check=False):
@@ -268,13 +270,16 @@ def _accumulated(value, name):
 def fold_identities(tree, names=None):
     """`e * 1.0` / `1.0 * e` / `e + 0.0` / `- -e` -> `e`; `a + -b` -> `a - b`.
 
-    `t = x * 1` makes a new array and `t = x` does not: where t or x is changed in place
-    (`t[i] = ...`, `t.append(...)`), the copy stays."""
+    Only where adjoints and tangents (vbar_k, vdot_k) are assigned: they are floating, and
+    there `e * 1.0` is `e`; the user's `(x > 0) * 1.0` turns booleans into numbers. `t = x *
+    1` makes a new array and `t = x` does not: where t or x is changed in place (`t[i] =
+    ...`, `t.append(...)`), the copy stays."""
     changed = False
     changed_in_place = None
     for block in _blocks(tree):
         for stmt in block:
-            if isinstance(stmt, gast.Assign):
+            if isinstance(stmt, gast.Assign) and all(
+                    type(t) is gast.Name and _DERIVATIVE.match(t.id) for t in stmt.targets):
                 value, did = _fold(stmt.value)
                 if did and isinstance(value, gast.Name) and not isinstance(stmt.value, gast.Name):
                     if changed_in_place is None:
@@ -741,7 +746,7 @@ def keep_sum_adjoints_scalar(tree, names=None):
     of the summed array's shape in elementwise arithmetic (which broadcasts it anyway).
 
         v_3 = v_2 * v_2                                 (v_3 no longer computed)
-        vbar_3 = spread(vbar_4, v_3, None, False)   ->  vbar_3 = vbar_4
+        vbar_3 = spread(vbar_4, v_3, None, False)   ->  vbar_3 = float(vbar_4)
         vbar_2 = 2.0 * unbroadcast(vbar_3 * v_2, v_2)   vbar_2 = 2.0 * vbar_3 * v_2
 
     A scalar times an array of v_3's shape is elementwise the same as an array of that
@@ -776,7 +781,8 @@ def keep_sum_adjoints_scalar(tree, names=None):
                                            _broadcast_anyway(s, name, same) == "fail")
                for s in body[k + 1:]):
             continue
-        stmt.value = seed
+        # a Python float, as spread's: an np.float64 seed would make float32 arrays float64
+        stmt.value = seed if isinstance(seed, gast.Constant) else call("float", [seed])
         names.forget(stmt)
         changed = True
         for later in body[k + 1:]:
@@ -794,13 +800,13 @@ def _full_shape_known(value, seed, same):
 
         vbar_2 = 2.0 * unbroadcast(vbar_3 * v_2, v_2)   ->   vbar_2 = 2.0 * vbar_3 * v_2
     """
-    def drop(call):
-        args = call.args
-        if isinstance(call.func, gast.Name) and call.func.id == "unbroadcast" \
-                and len(args) == 2 and not call.keywords and isinstance(args[1], gast.Name) \
+    def drop(node):
+        args = node.args
+        if isinstance(node.func, gast.Name) and node.func.id == "unbroadcast" \
+                and len(args) == 2 and not node.keywords and isinstance(args[1], gast.Name) \
                 and args[1].id in same and _broadcast_anyway(args[0], seed, same) == "full":
             return args[0]
-        return call
+        return node
 
     value = map_calls(value, drop)
     if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Mult) \

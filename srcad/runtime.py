@@ -97,7 +97,8 @@ def set_at(acc, like, index, value):
         if isinstance(like, dict) and index not in like:
             del out[index]               # a key the dict did not have before
         else:
-            out[index] = zeros_like_grad(like[index]) if value == 0 else value
+            zero = type(value) is float and value == 0.0
+            out[index] = zeros_like_grad(like[index]) if zero else value
         return tuple(out) if isinstance(like, tuple) else out
     out = np.array(acc, dtype=np.result_type(acc, float), copy=True)
     if np.shape(out) != np.shape(like):

@@ -100,7 +100,10 @@ def run_pass(step, src):
      "vbar_1 = vbar_0\nvbar_2 = g\nreturn vbar_2"),
     (passes.fold_zero_accumulate, "vbar_2 = 0.0\nvbar_1 = vbar_2 * 3\nvbar_2 = vbar_2 + g\n"
      "return vbar_1, vbar_2", None),
-    (passes.fold_identities, "y = x * 1.0 + 0.0\nz = -(-y)\nreturn z", "y = x\nz = y\nreturn z"),
+    (passes.fold_identities, "vbar_1 = vbar_2 * 1.0 + 0.0\nvbar_0 = -(-vbar_1)\nreturn vbar_0",
+     "vbar_1 = vbar_2\nvbar_0 = vbar_1\nreturn vbar_0"),
+    # the user's own values may be booleans or integers: `* 1.0` converts them
+    (passes.fold_identities, "v_1 = v_0 * 1.0\nv_2 = v_1 + 0\nreturn v_2", None),
     (passes.fold_identities, "vdot_5 = vdot_3 + -vdot_4\nreturn vdot_5",
      "vdot_5 = vdot_3 - vdot_4\nreturn vdot_5"),
     (passes.propagate_copies, "vbar_3 = vbar_5\nvbar_m1 = vbar_3 * v_0\nreturn vbar_m1",
@@ -228,7 +231,7 @@ def run_pass(step, src):
     (passes.keep_sum_adjoints_scalar,
      "v_3 = v_2 * v_2\nvbar_3 = spread(vbar_4, v_3, None, False)\n"
      "vbar_2 = 2.0 * unbroadcast(vbar_3 * v_2, v_2)\nreturn vbar_2",
-     "v_3 = v_2 * v_2\nvbar_3 = vbar_4\n"
+     "v_3 = v_2 * v_2\nvbar_3 = float(vbar_4)\n"
      "vbar_2 = 2.0 * vbar_3 * v_2\nreturn vbar_2"),
     # the unbroadcast stays where its operand may be smaller than the value it sums to
     (passes.keep_sum_adjoints_scalar,
@@ -238,11 +241,12 @@ def run_pass(step, src):
     (passes.keep_sum_adjoints_scalar,
      "v_3 = np.exp(v_2)\nvbar_3 = spread(vbar_4, v_3, None, False)\n"
      "vbar_2 = unbroadcast(vbar_3 * v_3, v_2) * v_2\nreturn vbar_2",
-     "v_3 = np.exp(v_2)\nvbar_3 = vbar_4\nvbar_2 = vbar_3 * v_3 * v_2\nreturn vbar_2"),
+     "v_3 = np.exp(v_2)\nvbar_3 = float(vbar_4)\nvbar_2 = vbar_3 * v_3 * v_2\n"
+     "return vbar_2"),
     (passes.keep_sum_adjoints_scalar,
      "v_1 = np.exp(v_0)\nv_2 = v_1 * 3.0\nvbar_2 = spread(g, v_2, None, False)\n"
      "vbar_0 = vbar_2 * 3.0 * np.sign(v_0)\nreturn vbar_0",
-     "v_1 = np.exp(v_0)\nv_2 = v_1 * 3.0\nvbar_2 = g\n"
+     "v_1 = np.exp(v_0)\nv_2 = v_1 * 3.0\nvbar_2 = float(g)\n"
      "vbar_0 = vbar_2 * 3.0 * np.sign(v_0)\nreturn vbar_0"),
     # x * y may broadcast y up to x's shape; -vbar and a helper call keep the seed's shape;
     # an axis, a use in a loop, a summed value assigned twice
@@ -333,10 +337,10 @@ def test_release_arrays_preserves_every_derivative(monkeypatch):
 
 
 def test_fold_identities_keeps_copies_that_are_changed_in_place():
-    src = "t = x * 1\nt[0] = y\nu = z * 1.0\nreturn t, u"
+    src = "vbar_1 = vbar_2 * 1\nvbar_1[0] = y\nvbar_3 = vbar_4 * 1.0\nreturn vbar_1, vbar_3"
     changed, text = run_pass(passes.fold_identities, src)
     assert changed and [l.strip() for l in text.strip().splitlines()] == [
-        "t = x * 1", "t[0] = y", "u = z", "return t, u"]
+        "vbar_1 = vbar_2 * 1", "vbar_1[0] = y", "vbar_3 = vbar_4", "return vbar_1, vbar_3"]
 
 
 @pytest.mark.parametrize("shapes", [((5,), (5,)), ((3, 1), (1, 4)), ((3, 4), (4,)), ((), (3,))])

@@ -242,3 +242,79 @@ def test_a_dict_argument_gains_a_key_and_the_callers_stays_as_it_was():
     assert d == {"a": 2.0}
     assert set(g[0]) == {"a"}          # the gradient has the argument's structure
     assert g[0]["a"] == pytest.approx(9.0) and g[1] == pytest.approx(12.0)
+
+
+# ----- rows of an array that a call gives, saved before they are written -----
+
+def same(a):
+    return a
+
+
+def rows_rewritten(X):
+    Y = same(X * 1.0)
+    for i in range(2):
+        Y[0] = np.sin(Y[0]) * 2.0
+    return np.sum(Y ** 2)
+
+
+def test_rows_of_a_call_result_rewritten_in_a_loop():
+    full_check(rows_rewritten, [np.array([[0.3, -0.5], [1.0, 2.0]])])
+
+
+# ----- `* 1.0` on the user's booleans and integers converts them -----
+
+def mask_doubled(x):
+    m = (x > 0) * 1.0
+    return np.sum(x * (m + m))
+
+
+def mask_negated(x):
+    m = (x > 0) * 1.0
+    return np.sum(x * -m)
+
+
+def integer_power(x, k):
+    y = k * 1.0
+    return np.sum(x * y ** 40)
+
+
+@pytest.mark.parametrize("f, want", [(mask_doubled, [2.0, 0.0, 2.0]),
+                                     (mask_negated, [-1.0, 0.0, -1.0])])
+def test_booleans_times_one_are_numbers(f, want):
+    x = np.array([0.5, -1.0, 2.0])
+    np.testing.assert_allclose(srcad.grad(f)(x), want)
+    value, tangent = srcad.jvp(f)(x, np.ones(3))
+    assert value == pytest.approx(f(x)) and tangent == pytest.approx(sum(want))
+
+
+def test_integers_times_one_do_not_overflow():
+    k = np.array([2, 3, 4])
+    np.testing.assert_allclose(srcad.grad(integer_power)(np.ones(3), k),
+                               k.astype(float) ** 40, rtol=1e-12)
+
+
+# ----- forward mode through a list item holding an array -----
+
+def list_item_rewritten(x):
+    xs = [x * 1.0, x * 2.0]
+    xs[0] = xs[0] * xs[0]
+    return np.sum(xs[0]) + np.sum(xs[1])
+
+
+def test_jvp_of_a_list_item_rewritten():
+    x = np.array([0.5, -1.0, 2.0])
+    value, tangent = srcad.jvp(list_item_rewritten)(x, np.array([1.0, 0.0, 0.0]))
+    assert value == pytest.approx(list_item_rewritten(x)) and tangent == pytest.approx(3.0)
+
+
+# ----- a sum's scalar seed keeps float32 gradients float32 -----
+
+def scaled_squares(x, c):
+    return np.sum(x * x) * c
+
+
+def test_float32_gradient_stays_float32_with_a_float64_factor():
+    x = np.ones(3, np.float32)
+    for optimize in (True, False):
+        g = srcad.grad(scaled_squares, optimize=optimize)(x, np.float64(0.5))
+        assert g.dtype == np.float32 and np.allclose(g, 1.0)
