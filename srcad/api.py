@@ -19,8 +19,8 @@ from . import runtime
 from . import template as T
 from .analysis import classify, scalars
 from .codegen import load, to_source, with_closure
-from .errors import (Location, NonScalarOutputError, SourceError, SrcadError,
-                     UnsupportedError, WrtError)
+from .errors import (ArgumentError, Location, NonScalarOutputError, SourceError,
+                     SrcadError, UnsupportedError, WrtError)
 from .jumps import structure_jumps
 from .normalise import normalise
 from .optimize import optimize, release_arrays
@@ -517,6 +517,7 @@ class _Transformed:
         self._bound = ()   # a method's object, passed first: a constant of the derivative
         if isinstance(fn, types.MethodType) and isinstance(fn.__func__, types.FunctionType):
             self._bound, fn = (fn.__self__,), fn.__func__
+        self._per_instance = weakref.WeakKeyDictionary()   # obj -> derivative of obj.method
         self._inner = fn if isinstance(fn, _Transformed) else None
         self._fn = None if self._inner else unwrap(fn)
         base = self.base()
@@ -532,6 +533,36 @@ class _Transformed:
     def base(self):
         """The user's original function (its signature is the derivative's)."""
         return self._inner.base() if self._inner else self._fn
+
+    def __get__(self, obj, objtype=None):
+        """`@srcad.grad` on a method: through an instance, the derivative of the method bound
+        to it (`wrt` counts the parameters after `self`), made once per instance."""
+        if obj is None or self._inner is not None or self._bound:
+            return self
+        try:
+            bound = self._per_instance.get(obj)
+        except TypeError:                 # an unhashable instance: made on each access
+            return self._remake(types.MethodType(self.primal, obj))
+        if bound is None:
+            bound = self._per_instance[obj] = self._remake(types.MethodType(self.primal, obj))
+        return bound
+
+    def _check_arguments(self, args, kwargs, after=""):
+        """Arguments the function does not take: an ArgumentError naming them (called on the
+        slow path only: the fast one sees only types that a checked call had)."""
+        try:
+            self._signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            base = self.base()
+            raise ArgumentError(f"{self.__name__} takes the arguments of {base.__name__}"
+                                f"{self._signature}{after}: {exc}") from None
+
+    @property
+    def _signature(self):
+        signature = self.__dict__.get("_signature_")
+        if signature is None:
+            signature = self._signature_ = inspect.signature(self.base())
+        return signature
 
     def function_for(self, args):
         return self._inner.compiled(args).function if self._inner else self._fn
@@ -568,6 +599,8 @@ class Derivative(_Transformed):
         self._checked = set()
         self._fast = {}       # argument types -> Compiled, or a _ByLayout of them
         self._floats = None   # the Compiled for arguments that are all floats
+        self._remake = lambda method: Derivative(method, wrt, with_value, check_scalar, name,
+                                                 optimize)
         super().__init__(fn, wrt, name)
         self._direct = not with_value and (self.single or len(self.wrt) > 1)  # result as is
 
@@ -591,12 +624,23 @@ class Derivative(_Transformed):
                 if self._direct:
                     return compiled.function(*args)
                 return self._finish(compiled.function(*args))
+        self._check_arguments(args, kwargs)
         promoted = _promote(args, self.wrt)
         compiled = self.compiled(promoted)
         self._last = compiled
-        if self.check_scalar and not self.with_value:
-            self._check_output(compiled, promoted, kwargs)
-        result = self._finish(compiled.function(*promoted, **kwargs))
+        try:
+            if self.check_scalar and not self.with_value:
+                self._check_output(compiled, promoted, kwargs)
+            result = self._finish(compiled.function(*promoted, **kwargs))
+        except TypeError as exc:
+            made = [name for name, a, p in zip(self._signature.parameters, args, promoted)
+                    if p is not a and isinstance(a, (int, np.integer))]
+            if not made or isinstance(exc, SrcadError):
+                raise
+            raise ArgumentError(
+                f"{self.base().__name__} fails when its integer argument(s) "
+                f"{', '.join(made)} become floats to be differentiated: {exc}",
+                hint="pass floats, or leave counts and indices out of wrt") from exc
         if not kwargs and all(p is a for p, a in zip(promoted, args)):
             self._remember(args, compiled)
         return result
@@ -623,7 +667,7 @@ class Derivative(_Transformed):
     def _finish(self, result):
         if self.with_value:
             value, grads = result
-            if self.check_scalar and np.ndim(value) != 0:
+            if self.check_scalar and not _is_scalar(value):
                 raise _non_scalar(self.base(), value)
             if not self.single and len(self.wrt) == 1:
                 grads = (grads,)
@@ -639,7 +683,7 @@ class Derivative(_Transformed):
             return
         # run the primal on copies: it may change its arguments in place
         value = self.function_for(args)(*copy.deepcopy(args), **copy.deepcopy(kwargs))
-        if np.ndim(value) != 0 or isinstance(value, (list, tuple, dict)):
+        if not _is_scalar(value):
             raise _non_scalar(self.base(), value)
         if self._inner is None and not self._bound and self.primal is not self._fn:
             # srcad differentiates the function a decorator wraps: it must compute the same
@@ -653,7 +697,19 @@ class Derivative(_Transformed):
         self._checked.add(key)
 
 
+def _is_scalar(value):
+    """A number (an integer, a float, a 0-d numeric array), not a bool, None or a string."""
+    if isinstance(value, (list, tuple, dict, str, bytes, bool, np.bool_)) or value is None \
+            or np.ndim(value) != 0:
+        return False
+    return np.asarray(value).dtype.kind in "iuf"
+
+
 def _non_scalar(fn, value):
+    if np.ndim(value) == 0 and not isinstance(value, (list, tuple, dict)):
+        return NonScalarOutputError(
+            f"grad needs {fn.__name__} to return a number, but it returned {value!r}",
+            hint=f"return the value to differentiate (a float) from {fn.__name__}")
     shape = np.shape(value) if not isinstance(value, dict) else "a dict"
     return NonScalarOutputError(
         f"grad needs {fn.__name__} to return a scalar, but it returned a value of shape "
@@ -707,42 +763,60 @@ def vjp(f, wrt=0):
     return forward
 
 
-def _check_cotangent(value, ybar, name, where="ybar"):
+def _check_cotangent(value, ybar, name):
     """`ybar` must be shaped like the value it weighs: broadcasting would give another
     product without a word (a (3, 1) ybar for a (3,) value triples it)."""
+    _check_shaped_like(value, ybar, "ybar", lambda where, v, y: _cotangent_error(
+        v, y, name, where))
+
+
+def _check_shaped_like(value, given, where, error):
+    """`given` must have the structure and shapes of `value`; `error(where, value part,
+    given part)` makes the exception for the first part that differs."""
     if isinstance(value, dict):
-        if not isinstance(ybar, dict) or ybar.keys() != value.keys():
-            raise _cotangent_error(value, ybar, name, where)
+        if not isinstance(given, dict) or given.keys() != value.keys():
+            raise error(where, value, given)
         for key in value:
-            _check_cotangent(value[key], ybar[key], name, f"{where}[{key!r}]")
+            _check_shaped_like(value[key], given[key], f"{where}[{key!r}]", error)
     elif isinstance(value, (list, tuple)):
-        if not isinstance(ybar, (list, tuple)) or len(ybar) != len(value):
-            raise _cotangent_error(value, ybar, name, where)
-        for k, (v, y) in enumerate(zip(value, ybar)):
-            _check_cotangent(v, y, name, f"{where}[{k}]")
-    elif isinstance(ybar, (dict, list, tuple)) or np.shape(ybar) != np.shape(value):
-        raise _cotangent_error(value, ybar, name, where)
+        if not isinstance(given, (list, tuple)) or len(given) != len(value):
+            raise error(where, value, given)
+        for k, (v, g) in enumerate(zip(value, given)):
+            _check_shaped_like(v, g, f"{where}[{k}]", error)
+    elif isinstance(given, (dict, list, tuple)) or np.shape(given) != np.shape(value):
+        raise error(where, value, given)
+
+
+def _described(x):
+    if isinstance(x, (dict, list, tuple)):
+        return f"a {type(x).__name__} of {len(x)}"
+    return f"shape {np.shape(x)}"
 
 
 def _cotangent_error(value, ybar, name, where):
-    def describe(x):
-        if isinstance(x, (dict, list, tuple)):
-            return f"a {type(x).__name__} of {len(x)}"
-        return f"shape {np.shape(x)}"
     return SrcadError(
         f"the pullback of {name} needs {where} shaped like value{where[4:]} (the value "
-        f"{name} returned): {describe(value)}, not {describe(ybar)}",
+        f"{name} returned): {_described(value)}, not {_described(ybar)}",
         hint="reshape it, or np.broadcast_to(ybar, np.shape(value)) if broadcasting is "
              "meant")
+
+
+def _tangent_error(value, tangent, name, where):
+    return ArgumentError(
+        f"{name} needs {where} shaped like the argument: {_described(value)}, not "
+        f"{_described(tangent)}",
+        hint="reshape it, or np.broadcast_to(t, np.shape(x)) if broadcasting is meant")
 
 
 class TangentFunction(_Transformed):
     """`fn(*args, tangent) -> (value, tangent_out)`: forward mode, one sweep."""
     mode = "forward"
+    tangents_text = ", then the tangent(s)"     # what follows the arguments, for messages
 
     def __init__(self, fn, wrt, optimize=True):
         self.optimized = optimize
         self._fast = {}   # argument types -> (generated function, tangent keyword names)
+        self._remake = lambda method: TangentFunction(method, wrt, optimize)
         super().__init__(fn, wrt, "jvp")
 
     def __call__(self, *args, **kwargs):
@@ -763,10 +837,20 @@ class TangentFunction(_Transformed):
         plain = not kwargs and self._plain(args) and (
             type(tangents) is float if self.single else type(tangents) is tuple
             and len(tangents) == len(self.wrt) and all(type(t) is float for t in tangents))
+        self._check_arguments(args, kwargs, self.tangents_text)
         args = _promote(args, self.wrt)
+        if not self.single and not isinstance(tangents, (tuple, list)):
+            raise ArgumentError(f"{self.__name__} needs a tuple of {len(self.wrt)} tangents "
+                                f"after the arguments, not {tangents!r}")
         tangents = (tangents,) if self.single else tuple(tangents)
         if len(tangents) != len(self.wrt):
             raise WrtError(f"jvp needs {len(self.wrt)} tangent(s), got {len(tangents)}")
+        params = list(self._signature.parameters)
+        for k, t in zip(self.wrt, tangents):
+            if k < len(args):
+                _check_shaped_like(args[k], t, f"the tangent of {params[k]}",
+                                   lambda where, value, given: _tangent_error(
+                                       value, given, self.__name__, where))
         compiled = self.compiled(args)
         self._last = compiled
         ir = intermediate(self.function_for(args))
@@ -888,6 +972,8 @@ def hessian(f, wrt=0):
 def hvp(f, wrt=0):
     """`fn(*args, v)` -> the Hessian-vector product, without forming the Hessian."""
     tangent_fn = TangentFunction(grad(f, wrt=wrt), wrt)
+    tangent_fn.__name__ = f"hvp_{tangent_fn.base().__name__}"
+    tangent_fn.tangents_text = ", then the vector v"
 
     def product(*args):
         return tangent_fn(*args)[1]

@@ -1,7 +1,7 @@
 """`check_grad`: a derivative against central finite differences along random directions."""
 import numpy as np
 
-from .errors import GradientCheckError
+from .errors import ArgumentError, GradientCheckError
 
 
 class GradientReport:
@@ -55,6 +55,10 @@ def check_grad(f, args, wrt=0, eps=1e-6, rtol=1e-5, atol=1e-7, directions=3, see
     `GradientReport` otherwise.
     """
     from .api import _wrt_indices, grad
+    if not isinstance(args, (tuple, list)):
+        raise ArgumentError(f"check_grad takes the arguments of {f.__name__} as a tuple or a "
+                            f"list, not {type(args).__name__}",
+                            hint=f"write check_grad({f.__name__}, ({args!r},)) for one argument")
     indices, single = _wrt_indices(f, wrt)
     df = grad_fn or grad(f, wrt=tuple(indices))
     grads = df(*args)

@@ -64,6 +64,11 @@ class WrtError(SrcadError):
     """`wrt` names an argument the function does not have."""
 
 
+class ArgumentError(SrcadError, TypeError):
+    """A derivative called with arguments its function does not take (also a TypeError, as
+    Python's own error for such a call is)."""
+
+
 class NonScalarOutputError(SrcadError):
     """`grad` of a function whose value is not a scalar."""
 

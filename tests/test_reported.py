@@ -318,3 +318,93 @@ def test_float32_gradient_stays_float32_with_a_float64_factor():
     for optimize in (True, False):
         g = srcad.grad(scaled_squares, optimize=optimize)(x, np.float64(0.5))
         assert g.dtype == np.float32 and np.allclose(g, 1.0)
+
+
+# ----- outputs that are not numbers -----
+
+def returns_nothing(x):
+    y = x * 2.0      # noqa: F841 (the return is missing)
+
+
+def returns_text(x):
+    return "a"
+
+
+def returns_flag(x):
+    return x > 0
+
+
+@pytest.mark.parametrize("f", [returns_nothing, returns_text, returns_flag])
+def test_a_gradient_of_something_else_than_a_number_is_refused(f):
+    for make in (srcad.grad, srcad.value_and_grad):
+        with pytest.raises(srcad.NonScalarOutputError, match="to return a number"):
+            make(f)(2.0)
+    with pytest.raises(srcad.NonScalarOutputError):
+        srcad.grad(f)(np.ones(2))
+
+
+# ----- calls with the wrong arguments -----
+
+def product(x1, x2):
+    return x1 * x2
+
+
+def dot_product(x, y):
+    return np.sum(x * y)
+
+
+def test_wrong_arguments_are_argument_errors_and_type_errors():
+    for call in (lambda: srcad.grad(product)(2.0), lambda: srcad.grad(product)(2.0, 3.0, 4.0),
+                 lambda: srcad.grad(product)(2.0, x3=1.0),
+                 lambda: srcad.jvp(product)(2.0),
+                 lambda: srcad.hvp(dot_product)(np.ones(3)),
+                 lambda: srcad.check_grad(product, 2.0)):
+        with pytest.raises(srcad.ArgumentError) as info:
+            call()
+        assert isinstance(info.value, TypeError)
+
+
+def test_tangents_shaped_unlike_their_arguments_are_refused():
+    jf = srcad.jvp(dot_product, wrt=(0, 1))
+    with pytest.raises(srcad.ArgumentError, match="tuple of 2 tangents"):
+        jf(np.ones(3), 2.0, 1.0)
+    with pytest.raises(srcad.ArgumentError, match="shape \\(3,\\), not shape \\(2,\\)"):
+        srcad.jvp(dot_product)(np.ones(3), 2.0, np.ones(2))
+    with pytest.raises(srcad.ArgumentError, match="not a list"):
+        srcad.jvp(dot_product)(np.ones(2), 2.0, [1.0, 0.0])
+    with pytest.raises(srcad.ArgumentError, match="shape \\(3,\\), not shape \\(1,\\)"):
+        srcad.hvp(dot_product)(np.ones(3), 2.0, np.ones(1))
+    assert srcad.jvp(dot_product, wrt=(0, 1))(np.ones(3), 2.0, (np.ones(3), 1.0))[1] == 9.0
+
+
+def doubled(x, n):
+    for i in range(n):
+        x = x * 2.0
+    return x
+
+
+def test_an_integer_count_in_wrt_is_an_argument_error():
+    with pytest.raises(srcad.ArgumentError, match="integer argument\\(s\\) n"):
+        srcad.grad(doubled, wrt=(0, 1))(1.0, 3)
+    assert srcad.grad(doubled)(1.0, 3) == 8.0
+
+
+# ----- @srcad.grad on a method -----
+
+class Model:
+    def __init__(self, w):
+        self.w = w
+
+    @srcad.grad
+    def loss(self, x):
+        return self.w * x ** 2
+
+    @srcad.jvp
+    def cube(self, x):
+        return self.w * x ** 3
+
+
+def test_a_decorated_method_differentiates_the_bound_method():
+    m, n = Model(3.0), Model(5.0)
+    assert m.loss(2.0) == 12.0 and n.loss(2.0) == 20.0 and m.loss(1.0) == 6.0
+    assert m.cube(2.0, 1.0) == (24.0, 36.0)
