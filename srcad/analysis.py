@@ -18,6 +18,7 @@ import numpy as np
 from . import rules, runtime
 from . import template as T
 from .errors import MissingRuleError, SourceError, UnsupportedError
+from .normalise import parameter_names
 
 BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
           gast.Div: operator.truediv, gast.Pow: operator.pow, gast.MatMult: operator.matmul,
@@ -70,6 +71,17 @@ class Facts:
         other = copy.copy(self)
         other.ops = ops
         return other
+
+
+def derivative_call(op, name):
+    """`op`'s call with the derivative `name` of its callee in the callee's place, keyword
+    arguments named as that derivative's signature names them."""
+    call = T.clone(op.stmt.value)
+    call.func = T.name(name)
+    renamed = parameter_names(list(inspect.signature(op.callee).parameters))
+    for keyword in call.keywords:
+        keyword.arg = renamed.get(keyword.arg, keyword.arg)
+    return call
 
 
 def callee_derivative(ir, op, derive_callee, active, facts):
@@ -207,6 +219,9 @@ def _call_op(ir, stmt, name, call, mode):
         return _bind(ir, stmt, name, rule, [func.value] + args, keywords, mode)
     primal = _resolve(ir, func)
     rule = rules.lookup(primal)
+    if rule is None and not isinstance(primal, types.FunctionType) \
+            and hasattr(primal, "__wrapped__"):
+        primal = inspect.unwrap(primal)   # the derivative of a callee (grad of grad)
     if rule is not None:
         return _bind(ir, stmt, name, rule, args, keywords, mode)
     module = getattr(primal, "__module__", None) or ""

@@ -359,10 +359,18 @@ class _LazyCallee:
         self.compiled = None
 
     def __call__(self, *args, **kwargs):
+        return self._current().function(*args, **kwargs)
+
+    def _current(self):
         compiled = self.compiled
         if compiled is None or compiled.guards and not _current(compiled.guards):
             compiled = self.compiled = derive(self.fn, self.wrt, self.kinds, mode=self.mode)
-        return compiled.function(*args, **kwargs)
+        return compiled
+
+    @property
+    def __wrapped__(self):
+        """The generated function (what a derivative of the derivative reads and calls)."""
+        return self._current().function
 
 
 _MISSING = object()

@@ -13,7 +13,7 @@ import operator
 import gast
 
 from . import template as T
-from .analysis import Facts, callee_derivative, joins_sequences
+from .analysis import Facts, callee_derivative, derivative_call, joins_sequences
 from .errors import UnsupportedError
 
 
@@ -196,8 +196,7 @@ class Forward:
     def _call(self, op):
         active = [p for p in op.diff if self._active_atom(op.args.get(p))]
         name, tangent_params = callee_derivative(self.ir, op, self.derive_callee, active, self)
-        call = T.clone(op.stmt.value)
-        call.func = T.name(name)
+        call = derivative_call(op, name)
         for p, tp in zip(active, tangent_params):
             call.keywords.append(gast.keyword(arg=tp, value=T.name(dot(op.args[p].id))))
         target = T.tuple_of([T.name(op.target, store=True), T.name(dot(op.target), store=True)],

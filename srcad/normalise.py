@@ -298,9 +298,9 @@ class Normaliser:
         # derivative's signature, so that binding the inputs cannot overwrite it
         signature = T.clone(args)
         defaults = self.default_values(signature)
+        renamed = parameter_names(params)
         for a in signature.posonlyargs + signature.args + signature.kwonlyargs:
-            if _GENERATED.match(a.id) and a.id != "_":
-                a.id += "_"
+            a.id = renamed[a.id]
         passed = [a.id for a in signature.posonlyargs + signature.args + signature.kwonlyargs]
         inputs = [vname(k) for k in range(1 - len(params), 1)]
         self.current = tree
@@ -1141,6 +1141,22 @@ def _is_op(node):
 
 def _reads(node, ident):
     return any(isinstance(n, gast.Name) and n.id == ident for n in gast.walk(node))
+
+
+def parameter_names(params):
+    """`{parameter: its name in a derivative's signature}`: one named like a generated name
+    (v_0, vbar_1) gets `_`s, so that binding the inputs cannot overwrite it, as many as
+    keep it apart from the other parameters."""
+    names, taken = {}, set(params)
+    for ident in params:
+        name = ident
+        if _GENERATED.match(ident) and ident != "_":
+            name = ident + "_"
+            while name in taken:
+                name += "_"
+            taken.add(name)
+        names[ident] = name
+    return names
 
 
 def normalise(source, reserved=None):

@@ -20,8 +20,8 @@ from collections import Counter, namedtuple
 import gast
 
 from . import template as T
-from .analysis import (Facts, callee_derivative, classify, dictionaries, inner_blocks,
-                       joins_sequences, walk_block)
+from .analysis import (Facts, callee_derivative, classify, derivative_call, dictionaries,
+                       inner_blocks, joins_sequences, walk_block)
 from .errors import SrcadError, UnsupportedError
 from .forward import dot, with_tangents
 
@@ -783,8 +783,7 @@ class Reverse:
             return []
         closure_name, seed = callee_derivative(self.ir, op, self.derive_callee, active, self)
         self.callees[closure_name] = True
-        call = T.clone(op.stmt.value)
-        call.func = T.name(closure_name)
+        call = derivative_call(op, closure_name)
         call.keywords.append(gast.keyword(arg=seed, value=g))
         if len(active) == 1:
             return [self.accumulate(op.args[active[0]].id, call)]

@@ -180,6 +180,50 @@ def _is_runtime(name, value):
     return getattr(runtime, name, None) is value and not isinstance(value, types.ModuleType)
 
 
+# ----- modules that import srcad -----
+
+
+def uses_srcad(module):
+    """Whether the module named `module` holds srcad or one of its objects (`import srcad`,
+    `from srcad import grad`, a function decorated with `@srcad.grad`): importing it
+    imports srcad."""
+    found = sys.modules.get(module)
+    for value in vars(found).values() if found is not None else ():
+        home = (value.__name__ if isinstance(value, types.ModuleType)
+                else getattr(value, "__module__", None))
+        if isinstance(home, str) and home.partition(".")[0] == "srcad":
+            return True
+    return False
+
+
+# A file that imports from such a module puts this stand-in in srcad's place
+# when srcad is not installed: the decorators return what they decorate.
+STAND_IN = '''\
+# {modules} {verb} srcad (for decorators or rules) and this file imports from {them}.
+# Where srcad is not installed, a stand-in whose decorators return the function
+# unchanged lets {them} load; the derivatives below do not need srcad.
+try:
+    import srcad
+except ImportError:
+    import sys
+    import types
+
+    def _unchanged(fn=None, *args, **options):
+        """`@srcad.grad` and `@srcad.grad(wrt=...)`: the function itself."""
+        return fn if callable(fn) else (lambda fn: fn)
+
+    def _keep_rule(fn, *args, **options):
+        """`@srcad.adjoint(fn)`, `@srcad.tangent(fn)`: the rule itself."""
+        return lambda rule: rule
+
+    srcad = types.ModuleType("srcad", "A stand-in for srcad: its decorators change nothing.")
+    srcad.grad = srcad.value_and_grad = srcad.vjp = srcad.jvp = _unchanged
+    srcad.jacobian = srcad.hessian = srcad.hvp = _unchanged
+    srcad.adjoint = srcad.tangent = _keep_rule
+    srcad.stop_gradient = lambda x: x
+    sys.modules["srcad"] = srcad'''
+
+
 # ----- the file -----
 
 
@@ -197,6 +241,7 @@ class Module:
         self.module_imports = {}              # alias -> module name
         self.from_imports = {}                # name -> (module name, attribute)
         self.runtime_needed = set()
+        self.srcad_users = set()              # imported modules that import srcad
         self.entries = []                     # (function name, emitted name) requested
 
     # ----- adding derivatives -----
@@ -232,6 +277,8 @@ class Module:
         name = self._unique(wanted or own)
         self.names[key] = name
         self.functions[name] = None           # reserve (recursion reaches it first)
+        # in the body, `own` may be a callee: `grad_rec` calling `grad_rec` for other
+        # argument kinds is another derivative, emitted as `grad_rec_2`
         renames = {own: name} if own != name else {}
         # a default is the value the function was made with (`_default_k`); here, where
         # the file imports the module's names, it is the expression as written
@@ -243,7 +290,7 @@ class Module:
             callee_names.add(emitted)
             if emitted != closure_name:
                 renames[closure_name] = emitted
-        source = _rename(compiled.source, renames) if renames else compiled.source
+        source = _rename(compiled.source, renames, definition=name)
         if self.resolve_names:
             self._resolve_names(fn, source, callee_names)
         self.functions[name] = source.rstrip("\n") + "\n"
@@ -291,6 +338,8 @@ class Module:
         """An import statement that binds `name` to `value` in the file."""
         if isinstance(value, types.ModuleType):
             self._bind(self.module_imports, name, value.__name__, where)
+            if uses_srcad(value.__name__):
+                self.srcad_users.add(value.__name__)
             return
         module = home
         if module is None:
@@ -310,6 +359,8 @@ class Module:
                 "standalone file cannot import",
                 hint="register rules in your own module, or use srcad.grad in your program")
         self._bind(self.from_imports, name, (module, attr), where)
+        if uses_srcad(module):
+            self.srcad_users.add(module)
 
     def _bind(self, table, name, target, where):
         if name in self.module_imports or name in self.from_imports:
@@ -331,17 +382,24 @@ class Module:
         if command:
             doc += f" Regenerate it with:\n\n    {command}\n"
         sections = [header + doc + '"""']
-        imports = []
+        imports, after_stand_in = [], []
         for alias, module in sorted(self.module_imports.items()):
-            imports.append(f"import {module}" if alias == module
-                           else f"import {module} as {alias}")
+            (after_stand_in if module in self.srcad_users else imports).append(
+                f"import {module}" if alias == module else f"import {module} as {alias}")
         by_module = {}
         for name, (module, attr) in sorted(self.from_imports.items()):
             by_module.setdefault(module, []).append(name if name == attr else f"{attr} as {name}")
         for module in sorted(by_module):
-            imports.append(f"from {module} import {', '.join(by_module[module])}")
+            (after_stand_in if module in self.srcad_users else imports).append(
+                f"from {module} import {', '.join(by_module[module])}")
         if imports:
             sections.append("\n".join(imports))
+        if after_stand_in:
+            one = len(self.srcad_users) == 1
+            stand_in = STAND_IN.format(modules=", ".join(sorted(self.srcad_users)),
+                                       verb="imports" if one else "import",
+                                       them="it" if one else "them")
+            sections.append(stand_in + "\n\n" + "\n".join(after_stand_in))
         if self.runtime_needed:
             ordered = sorted(self.runtime_needed, key=lambda n: self.runtime[n][0])
             texts = list(dict.fromkeys(self.runtime[name][1] for name in ordered))
@@ -352,13 +410,22 @@ class Module:
         return sections[0] + "\n\n" + "\n\n\n".join(sections[1:]) + "\n"
 
 
-def _rename(source, renames):
-    """`source` with the identifiers in `renames` replaced (tokens, not substrings)."""
+def _rename(source, renames, definition=None):
+    """`source` with the identifiers in `renames` replaced (tokens, not substrings).
+
+    With `definition`, the first `def` is named that, whatever `renames` says: the
+    name it had may also be a callee's, renamed to another function.
+    """
     tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     out = []
+    after_def = False
     for tok in tokens:
-        if tok.type == tokenize.NAME and tok.string in renames:
+        if tok.type == tokenize.NAME and after_def:
+            tok = tok._replace(string=definition)
+            definition = None
+        elif tok.type == tokenize.NAME and tok.string in renames:
             tok = tok._replace(string=renames[tok.string])
+        after_def = definition is not None and tok.type == tokenize.NAME and tok.string == "def"
         out.append(tok)
     return _untokenize(source, tokens, out)
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
 from srcad.cli import main
@@ -237,6 +238,110 @@ def test_grad_specialised_on_example_arguments(tmp_path, capsys):
         sys.path.remove(str(tmp_path))
     numeric = (loops["logistic"](0.3 + 1e-6, 3.2, 10) - loops["logistic"](0.3 - 1e-6, 3.2, 10)) / 2e-6
     assert namespace["grad_logistic"](0.3, 3.2, 10) == pytest.approx(numeric, rel=1e-6)
+
+
+def without_srcad(code, cwd):
+    """Run `code` in a fresh interpreter that finds NumPy but not srcad (no site hooks, so
+    no editable install); returns its stdout, parsed as JSON."""
+    import numpy
+    site = os.path.dirname(os.path.dirname(numpy.__file__))
+    check = "try:\n    import srcad\nexcept ImportError:\n    pass\nelse:\n" \
+            "    raise SystemExit('srcad is importable')\n"
+    proc = subprocess.run([sys.executable, "-S", "-c", check + textwrap.dedent(code)],
+                          cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": site})
+    if "srcad is importable" in proc.stderr:
+        pytest.skip("srcad is installed beside NumPy")
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def load(path):
+    """The module at `path`, imported in this process (with srcad)."""
+    sys.path.insert(0, str(path.parent))
+    try:
+        return runpy.run_path(str(path))
+    finally:
+        sys.path.remove(str(path.parent))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_recursive_function_gets_its_own_name(mode, tmp_path, capsys):
+    """grad_rec (any input) calls the derivative of rec for the kinds of its recursive
+    call, which calls itself: two functions, each defined once."""
+    import srcad
+    path = module(tmp_path, "rec", """
+        import numpy as np
+
+        def rec(x, n):
+            if n == 0:
+                return x
+            return rec(np.sin(x), n - 1)
+    """)
+    assert run("grad", f"{path}:rec", "--mode", mode) == 0
+    text = (tmp_path / "rec_grad.py").read_text()
+    prefix = "grad" if mode == "reverse" else "jvp"
+    for name in (f"{prefix}_rec", f"{prefix}_rec_2"):
+        assert len(re.findall(rf"^def {name}\(", text, re.M)) == 1, name
+    call = "grad_rec(0.7, 3)" if mode == "reverse" else "jvp_rec(0.7, 3, 1.0)[1]"
+    got = without_srcad(f"""
+        import json
+        from rec_grad import {prefix}_rec
+        print(json.dumps(float({call})))
+    """, tmp_path)
+    rec = load(path)["rec"]
+    assert got == pytest.approx(srcad.grad(rec)(0.7, 3), rel=1e-12)
+    assert got == pytest.approx((rec(0.7 + 1e-6, 3) - rec(0.7 - 1e-6, 3)) / 2e-6, rel=1e-6)
+
+
+def test_a_module_that_imports_srcad_needs_no_srcad_in_the_file(tmp_path, capsys):
+    """The file imports the module's helpers for its forward sweep; where srcad is not
+    installed, the module's `import srcad`, decorators and rules meet a stand-in."""
+    import srcad
+    path = module(tmp_path, "uses", """
+        import numpy as np
+        import srcad
+
+        SCALE = 2.0
+
+        def helper(x):
+            return x * x
+
+        def cube(x):
+            return x * x * x
+
+        @srcad.adjoint(cube)
+        def cube_adjoint(g, ans, x):
+            return g * 3.0 * x * x
+
+        @srcad.grad(wrt=("x", "w"))
+        def loss(x, w):
+            return np.sum(helper(x * w) * SCALE + np.sin(w))
+
+        @srcad.grad
+        def total(x):
+            return np.sum(cube(x) + helper(x))
+    """)
+    assert run("grad", path) == 0
+    text = (tmp_path / "uses_grad.py").read_text()
+    assert "except ImportError:" in text
+    got = without_srcad("""
+        import json
+        import numpy as np
+        from uses_grad import grad_loss, grad_total
+        x, w = np.array([0.3, -1.2]), np.array([0.5, 2.0])
+        print(json.dumps([np.asarray(g).tolist() for g in
+                          (*grad_loss(x, w), grad_total(x))]))
+    """, tmp_path)
+    ns = load(path)
+    x, w = np.array([0.3, -1.2]), np.array([0.5, 2.0])
+    expected = (*ns["loss"](x, w), ns["total"](x))
+    for g, e in zip(got, expected):
+        assert np.allclose(g, e, rtol=1e-12)
+    assert np.allclose(got[2], 3 * x * x + 2 * x)
+    plain = module(tmp_path, "plain", "def f(x):\n    return x * x\n")
+    assert run("grad", f"{plain}:f") == 0
+    assert "import srcad" not in (tmp_path / "plain_grad.py").read_text()
 
 
 # ----- error paths: one line on stderr, exit status 2 -----

@@ -408,3 +408,46 @@ def test_a_decorated_method_differentiates_the_bound_method():
     m, n = Model(3.0), Model(5.0)
     assert m.loss(2.0) == 12.0 and n.loss(2.0) == 20.0 and m.loss(1.0) == 6.0
     assert m.cube(2.0, 1.0) == (24.0, 36.0)
+
+
+# ----- second order through the user's own functions -----
+
+def cube(x):
+    return x * x * x
+
+
+def cube_plus(x):
+    return cube(x) + x
+
+
+def cube_times_sine(x):
+    return np.sum(cube(x) * np.sin(x))
+
+
+def cross(x, y):
+    return cube(x) * y + x * cube(y)
+
+
+def scaled(x, vbar_2=1.0):
+    return x * x * vbar_2          # a parameter named like srcad's own names
+
+
+def calls_scaled(x):
+    return scaled(x, vbar_2=3.0)
+
+
+def test_second_order_through_a_called_function():
+    assert srcad.hessian(cube_plus)(1.1) == pytest.approx(6.6)
+    x = np.array([0.3, -0.7, 1.2])
+    want = numeric_jacobian(srcad.grad(cube_times_sine), x)
+    np.testing.assert_allclose(srcad.hessian(cube_times_sine)(x), want, atol=1e-6)
+    np.testing.assert_allclose(srcad.hvp(cube_times_sine)(x, np.ones(3)), want.sum(axis=1),
+                               atol=1e-6)
+    blocks = srcad.hessian(cross, wrt=(0, 1))(0.5, 2.0)   # 6xy, 3x^2 + 3y^2, 6xy
+    np.testing.assert_allclose(np.asarray(blocks, dtype=float), [[6.0, 12.75], [12.75, 6.0]])
+
+
+def test_keyword_named_like_a_generated_name_reaches_the_callees_derivative():
+    assert srcad.grad(calls_scaled)(2.0) == pytest.approx(12.0)
+    assert srcad.jvp(calls_scaled)(2.0, 1.0)[1] == pytest.approx(12.0)
+    assert srcad.hessian(calls_scaled)(2.0) == pytest.approx(6.0)

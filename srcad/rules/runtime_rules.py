@@ -4,8 +4,9 @@ only reads the shape of its `like` argument (derivative 0)."""
 import numpy as np
 
 from .. import runtime
-from ..runtime import (add_at, broadcast_like, expand_to, matmul_adjoint_x, matmul_adjoint_y,
-                       set_at, unbroadcast, unstack, zeros_like_grad)
+from ..runtime import (add_adjoint, add_at, broadcast_like, expand_to, matmul_adjoint_x,
+                       matmul_adjoint_y, mul_adjoint, set_at, unbroadcast, unstack,
+                       zeros_like_grad)
 from .registry import adjoint, nondifferentiable, tangent
 
 # ----- shape bookkeeping -----
@@ -52,6 +53,20 @@ def add_grad_tangent(g, ans, a, b):
 @adjoint(runtime.add_grad)
 def add_grad_(g, ans, a, b):
     return g, g
+
+
+@tangent(runtime.add_adjoint)
+def add_adjoint_tangent(g, ans, u, x, y, first):
+    """Linear in the adjoint u; x and y give shapes (or lengths) only."""
+    return add_adjoint(g, x, y, first), 0, 0, None
+
+
+@tangent(runtime.mul_adjoint)
+def mul_adjoint_tangent(g, ans, u, x, y, first):
+    """unbroadcast(u * y, x) (first) or unbroadcast(u * x, y): bilinear in u and the other
+    factor; the one it is shaped like gives a shape only."""
+    return (mul_adjoint(g, x, y, first), mul_adjoint(u, g, y, first) * (not first),
+            mul_adjoint(u, x, g, first) * first, None)
 
 
 @tangent(runtime.add_at)
