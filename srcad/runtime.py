@@ -263,25 +263,28 @@ def add_tangent(tx, ty, x, ans):
 
 
 def mul_adjoint(g, x, y, first):
-    """The adjoint of x (`first`) or y in `x * y`; `[a] * 3` repeats a list: refused."""
+    """The adjoint of x (`first`) or y in `x * y`, where `[a, b] * 3` repeats a list."""
     if isinstance(x, (list, tuple)) or isinstance(y, (list, tuple)):
-        raise repeat_error(x, y)
+        part = x if first else y
+        return repeated_adjoint(g, part) if isinstance(part, (list, tuple)) else 0.0
     return unbroadcast(g * y, x) if first else unbroadcast(g * x, y)
 
 
+def repeated_adjoint(g, part):
+    """The adjoint of `part` in `part * n`: the sum of the adjoints of its n copies."""
+    total = [zeros_like_grad(item) for item in part]
+    for k, item in enumerate(g):
+        total[k % len(part)] = add_grad(total[k % len(part)], item)
+    return type(part)(total)
+
+
 def mul_tangent(tx, ty, x, y, ans):
-    """The tangent of `x * y` (x or y possibly not numbers: refused)."""
-    if isinstance(x, (list, tuple)) or isinstance(y, (list, tuple)):
-        raise repeat_error(x, y)
+    """The tangent of `x * y`, where `[a, b] * 3` repeats a list (and its tangent)."""
+    if isinstance(x, (list, tuple)):
+        return type(x)(list(tx) * y)
+    if isinstance(y, (list, tuple)):
+        return type(y)(x * list(ty))
     return broadcast_like(tx * y + x * ty, ans)
-
-
-def repeat_error(x, y):
-    """The error for `[a] * 3` (a list or tuple repeated with *) in a derivative."""
-    kind = type(x if isinstance(x, (list, tuple)) else y).__name__
-    return refused(f"repeating a {kind} with * is not differentiable",
-                   hint="build it with a loop or a comprehension ([x for _ in range(3)]), "
-                        "or use np.tile on an array")
 
 
 def refused(message, hint):
@@ -294,8 +297,8 @@ def refused(message, hint):
     return errors.UnsupportedError(message, hint=hint)
 
 
-HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_tangent, keys_of, _promoted,
-           matmul_adjoint_x, matmul_adjoint_y, matmul_adjoint_x_sum, matmul_adjoint_y_sum,
+HELPERS = (add_adjoint, add_tangent, mul_adjoint, repeated_adjoint, mul_tangent, keys_of,
+           _promoted, matmul_adjoint_x, matmul_adjoint_y, matmul_adjoint_x_sum, matmul_adjoint_y_sum,
            _loop_sum, _vector_rows, expand_to, reduced_size, unbroadcast, broadcast_like,
            zeros_like_grad, add_grad, _items, _get, add_at, set_at, assigned_part, _is_basic,
            unstack, saved_item, restore_item)

@@ -109,12 +109,15 @@ def fd_directional(f, args, k, direction, eps=1e-6):
 
 
 def numeric_jacobian(f, x, eps=1e-6):
-    """Central differences of `f` at vector `x`, one column per element of x."""
+    """Central differences of scalar or array-valued `f` at array `x`, one column (last
+    axis) per element of x."""
+    x = np.asarray(x, dtype=float)
     columns = []
     for k in range(x.size):
-        e = np.zeros_like(x)
+        e = np.zeros(x.size)
         e[k] = eps
-        columns.append((f(x + e) - f(x - e)) / (2 * eps))
+        e = e.reshape(x.shape)
+        columns.append((np.asarray(f(x + e)) - np.asarray(f(x - e))) / (2 * eps))
     return np.stack(columns, axis=-1)
 
 

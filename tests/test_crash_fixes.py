@@ -3,18 +3,7 @@ import numpy as np
 import pytest
 
 import srcad
-
-
-def central(f, x, eps=1e-6):
-    """Central differences of scalar or array-valued `f` at array `x`, columns last."""
-    x = np.asarray(x, dtype=float)
-    columns = []
-    for i in range(x.size):
-        e = np.zeros(x.size)
-        e[i] = eps
-        e = e.reshape(x.shape)
-        columns.append((np.asarray(f(x + e)) - np.asarray(f(x - e))) / (2 * eps))
-    return np.stack(columns, axis=-1)
+from conftest import full_check, numeric_jacobian
 
 
 # ----- [x] * 3: a list repeated with * -----
@@ -25,15 +14,25 @@ def repeated(x):
     return xs[0] * xs[2]
 
 
-def test_list_repeat_is_an_unsupported_error_in_reverse_mode():
-    with pytest.raises(srcad.UnsupportedError, match="repeating a list with \\*") as info:
-        srcad.grad(repeated)(3.0)
-    assert "comprehension" in str(info.value)
+def preallocated(x):
+    xs = [0.0] * 3
+    for i in range(3):
+        xs[i] = x * (i + 1.0)
+    return xs[0] * xs[1] + xs[2]
 
 
-def test_list_repeat_is_an_unsupported_error_in_forward_mode():
-    with pytest.raises(srcad.UnsupportedError, match="repeating a list with \\*"):
-        srcad.jvp(repeated)(3.0, 1.0)
+def repeated_pair(x, y):
+    ts = 2 * (x, y * y)
+    return np.sum(ts[0] * ts[3]) + np.sum(ts[2])
+
+
+@pytest.mark.parametrize("f, args", [(repeated, [3.0]), (preallocated, [0.7]),
+                                     (repeated_pair, [np.array([0.5, -1.0]), 1.5])])
+def test_list_repeat_is_differentiated(f, args):
+    full_check(f, args, wrt=tuple(range(len(args))) if len(args) > 1 else 0)
+    value, tangent = srcad.jvp(f)(*args, np.ones_like(args[0]))
+    assert value == pytest.approx(f(*args))
+    assert tangent == pytest.approx(np.sum(srcad.grad(f)(*args)))
 
 
 def padded(x):
@@ -143,7 +142,7 @@ def test_hessian_of_array_and_scalar_gives_blocks_like_jax():
     np.testing.assert_allclose(h[1][0], 3 * x ** 2, rtol=1e-12)
     assert np.shape(h[1][1]) == () and float(h[1][1]) == 0.0
     gx = srcad.grad(cubic_times, wrt=0)
-    np.testing.assert_allclose(h[0][0], central(lambda v: gx(v, y), x), rtol=1e-6)
+    np.testing.assert_allclose(h[0][0], numeric_jacobian(lambda v: gx(v, y), x), rtol=1e-6)
 
 
 def test_hessian_of_scalars_with_a_tuple_wrt():
@@ -197,4 +196,4 @@ def test_hvp_through_a_container(f):
     np.testing.assert_allclose(srcad.hvp(f)(x, np.ones(3)), 6 * x, rtol=1e-12)
     np.testing.assert_allclose(srcad.hvp(f)(x, v), 6 * x * v, rtol=1e-12)
     np.testing.assert_allclose(srcad.hessian(f)(x), np.diag(6 * x), rtol=1e-12)
-    np.testing.assert_allclose(central(srcad.grad(f), x) @ v, 6 * x * v, rtol=1e-6)
+    np.testing.assert_allclose(numeric_jacobian(srcad.grad(f), x) @ v, 6 * x * v, rtol=1e-6)
