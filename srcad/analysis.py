@@ -18,7 +18,7 @@ import numpy as np
 from . import rules, runtime
 from . import template as T
 from .errors import MissingRuleError, SourceError, UnsupportedError
-from .normalise import parameter_names
+from .normalise import AUGMENTED, parameter_names
 
 BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
           gast.Div: operator.truediv, gast.Pow: operator.pow, gast.MatMult: operator.matmul,
@@ -317,11 +317,11 @@ def check_in_place(ir, scalar):
     for home, (node, a, b) in ir.in_place.items():
         if home not in scalar:
             raise UnsupportedError(
-                f"'{node.target.id} {_AUG.get(type(node.op), '?=')} ...' changes an array that "
+                f"'{node.target.id} {AUGMENTED[type(node.op)]} ...' changes an array that "
                 f"is also named '{b if node.target.id == a else a}' (after '{a} = {b}'): NumPy "
                 "does this in place", ir.source.location(node),
                 hint=f"write {a} = {b}.copy(), or {node.target.id} = {node.target.id} "
-                     f"{_AUG.get(type(node.op), '?=')[:-1]} ... to make a new array")
+                     f"{AUGMENTED[type(node.op)][:-1]} ... to make a new array")
 
 
 def check_calls_in_place(ir, ops, scalar, changed_in_place):
@@ -333,19 +333,15 @@ def check_calls_in_place(ir, ops, scalar, changed_in_place):
     for op in ops.values():
         if op.kind != "call":
             continue
-        for param in changed_in_place(op.callee):
+        for param, how in changed_in_place(op.callee).items():
             atom = op.args.get(param)
             if isinstance(atom, gast.Name) and atom.id not in scalar:
                 name = op.callee.__name__
                 raise UnsupportedError(
-                    f"{name} changes its argument '{param}' in place; srcad cannot carry that "
-                    f"change back into {ir.name}", ir.location(op.stmt),
+                    f"{name} changes its argument '{param}' in place ({how}); srcad cannot "
+                    f"carry that change back into {ir.name}", ir.location(op.stmt),
                     hint=f"let {name} return the new value and assign it, or copy first "
                          f"inside {name} ({param} = {param}.copy())")
-
-
-_AUG = {gast.Add: "+=", gast.Sub: "-=", gast.Mult: "*=", gast.Div: "/=", gast.Pow: "**=",
-        gast.MatMult: "@=", gast.FloorDiv: "//=", gast.Mod: "%="}
 
 
 # ----- activity -----

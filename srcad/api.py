@@ -345,7 +345,7 @@ def changed_in_place(fn):
     try:
         return intermediate(fn).changed
     except SrcadError:
-        return ()
+        return {}
 
 
 class _LazyCallee:

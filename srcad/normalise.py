@@ -22,8 +22,10 @@ range(...)`` or ``while True`` with breaks; comprehensions become loops;
 Anything outside the supported subset raises `UnsupportedError` at its line.
 """
 import builtins
+import inspect
 import itertools
 import re
+import textwrap
 import types
 
 import gast
@@ -54,7 +56,7 @@ class IR:
         self.homes = homes                # names that several statements assign
         self.entry = {id(s) for s in body[:len(inputs)]}  # `v_0 = x`: binds the inputs
         self.in_place = {}   # home -> (augmented assignment, a, b) where `a = b` aliases it
-        self.changed = []    # the parameters whose caller's object it may change in place
+        self.changed = {}    # parameter -> how it may change the caller's object in place
 
     def fresh(self):
         return vname(next(self.counter))
@@ -94,15 +96,22 @@ _UNSUPPORTED_EXPRS = {
 }
 
 _MUTATING_METHODS = {"append", "pop"}
+# augmented assignment operators, as written
+AUGMENTED = {gast.Add: "+=", gast.Sub: "-=", gast.Mult: "*=", gast.Div: "/=", gast.Pow: "**=",
+             gast.MatMult: "@=", gast.FloorDiv: "//=", gast.Mod: "%=", gast.BitOr: "|=",
+             gast.BitAnd: "&=", gast.BitXor: "^=", gast.LShift: "<<=", gast.RShift: ">>="}
 # names that generated code makes up itself
 _GENERATED = re.compile(r"^(v|vbar|vdot)_m?\d+$|^_stack$|^_(iterations|grads|terms|tape)\d+$|"
                         r"^_default_|"
                         r"^(grad|jvp)_|^_$")
 _VIEW_METHODS = {"reshape", "ravel", "transpose", "swapaxes", "squeeze", "view", "diagonal"}
+# attributes of an array that share none of its elements
+_NUMBER_ATTRIBUTES = {"shape", "size", "ndim", "dtype", "itemsize", "nbytes", "strides"}
 # NumPy functions whose result may share its first argument's array
 _VIEW_FUNCTIONS = {np.asarray, np.asanyarray, np.reshape, np.ravel, np.transpose, np.squeeze,
                    np.swapaxes, np.moveaxis, np.atleast_1d, np.atleast_2d, np.atleast_3d,
-                   np.expand_dims, np.diagonal}
+                   np.expand_dims, np.diagonal, np.split, np.array_split, np.hsplit,
+                   np.vsplit, np.dsplit}
 
 
 class _Variables(gast.NodeVisitor):
@@ -346,7 +355,10 @@ class Normaliser:
         while True:
             if isinstance(node, gast.Name):
                 return node.id if self.is_local(node.id) else None
-            if isinstance(node, (gast.Subscript, gast.Attribute)):
+            if isinstance(node, gast.Subscript) and not isinstance(
+                    node.slice, (gast.List, gast.Compare, gast.BoolOp)):
+                node = node.value         # (an index list or a mask makes a copy)
+            elif isinstance(node, gast.Attribute) and node.attr not in _NUMBER_ATTRIBUTES:
                 node = node.value
             elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
                     and node.func.attr in _VIEW_METHODS:
@@ -355,19 +367,69 @@ class Normaliser:
                 return None
 
     def changed_params(self, params):
-        """The parameters whose object the function may change in place (`p[i] = ...`,
-        `p.append(...)`, `p += ...` on an array) while it is still the caller's: a caller
-        passing an array there sees it change."""
-        changes = [(name, write) for name, write, _, _ in self.writes]
-        changes += [(node.target.id, node) for node in gast.walk(self.source.tree)
+        """`{parameter: how}` for the parameters whose object the function may change in
+        place (`p[i] = ...`, `p.append(...)`, `p += ...` on an array) while it is still the
+        caller's: a caller passing an array there sees it change."""
+        changes = [(name, write, f"'{text}'") for name, write, _, text in self.writes]
+        changes += [(node.target.id, node, f"'{node.target.id} {AUGMENTED[type(node.op)]} ...': "
+                     "NumPy does this in place for arrays")
+                    for node in gast.walk(self.source.tree)
                     if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name)]
         top = self.source.tree
-        return [p for p in params if any(name == p and not self._fresh_before(p, write, top)
-                                         for name, write in changes)]
+        changed = {}
+        for p in params:
+            sharing = [(p, top)] + [(b if a == p else a, made) for a, b, made, _ in self.aliases
+                                    if p in (a, b) and a != b]
+            for name, write, text in changes:
+                if p not in changed and any(name == other and not self._fresh_before(
+                        name, write, made) for other, made in sharing):
+                    changed[p] = text
+        return changed
+
+    def loop_aliases(self, target, it):
+        """`(name, variable)` for each name of `for target in it` that takes items of a local
+        array, list or dict, and so shares their objects: `row` and `A` in `for row in A`,
+        `for i, row in enumerate(A)`, `for a, b in zip(A, B)`, `for k, v in d.items()`."""
+        names = [n.id for n in gast.walk(target) if isinstance(n, gast.Name)]
+        root = self.alias_root(it)
+        if root is not None:
+            return [(name, root) for name in names]
+        if not isinstance(it, gast.Call):
+            return []
+        pairs = isinstance(target, (gast.Tuple, gast.List)) and len(target.elts) == 2
+        func, args = it.func, it.args
+        if isinstance(func, gast.Attribute) and func.attr in ("values", "items") and not args:
+            root = self.alias_root(func.value)
+            if root is None:
+                return []
+            if func.attr == "items" and pairs:           # the keys are no objects of d's
+                target = target.elts[1]
+            return [(n.id, root) for n in gast.walk(target) if isinstance(n, gast.Name)]
+        resolved = self.resolve(func) if isinstance(func, gast.Name) \
+            and not self.is_local(func.id) else None
+        if resolved is enumerate and args:
+            return self.loop_aliases(target.elts[1] if pairs else target, args[0])
+        if resolved is reversed and len(args) == 1:
+            return self.loop_aliases(target, args[0])
+        if resolved is zip:
+            parts = target.elts if isinstance(target, (gast.Tuple, gast.List)) \
+                and len(target.elts) == len(args) else [target] * len(args)
+            return [pair for part, arg in zip(parts, args)
+                    for pair in self.loop_aliases(part, arg)]
+        return []
 
     def is_new(self, value):
         """Whether `value` makes a new object, shared with no local variable."""
         return self.alias_root(value) is None and not self.call_aliases(value)
+
+    def alias(self, name, other, node, loops):
+        """Note that `name` may share `other`'s object from `node` on, and so whatever
+        `other` shares (`p = parts[0]` after `parts = np.split(a, 3)` shares a's array)."""
+        for a, b, _, _ in list(self.aliases):
+            for mine, theirs in ((a, b), (b, a)):
+                if mine == other and theirs != name:
+                    self.aliases.append((name, theirs, node, loops))
+        self.aliases.append((name, other, node, loops))
 
     def call_aliases(self, value):
         """The local variables whose arrays the result of call `value` may share: the first
@@ -385,6 +447,15 @@ class Normaliser:
             args = value.args[:1]
         elif isinstance(func, types.FunctionType):
             args = value.args + [k.value for k in value.keywords]
+            shared = returned_params(func)
+            if shared is not None:          # only the arguments its result may share
+                try:
+                    bound = inspect.signature(func).bind(*value.args, **{
+                        k.arg: k.value for k in value.keywords if k.arg is not None})
+                except TypeError:
+                    bound = None
+                if bound is not None:
+                    args = [arg for param, arg in bound.arguments.items() if param in shared]
         else:
             return []
         return [name for name in map(self.alias_root, args) if name is not None]
@@ -577,6 +648,13 @@ class Normaliser:
         value = self.atom(node.value)
         for target in node.targets:
             self.bind(target, value)
+        # `a = b = np.zeros(2)`: the names share one object (and whatever the value shares)
+        names = [t.id for t in node.targets if isinstance(t, gast.Name)]
+        shared = [self.alias_root(node.value)] + self.call_aliases(node.value)
+        loops = tuple(self.loop_stack)
+        for k, name in enumerate(names):
+            for other in names[k + 1:] + [r for r in shared if r is not None]:
+                self.alias(name, other, node, loops)
 
     def stmt_AugAssign(self, node):
         target = node.target
@@ -640,12 +718,10 @@ class Normaliser:
         else:
             counter = self.fresh()
             iter_node, prologue = self.loop_items(it, node, counter)
-            root = self.alias_root(it)
-            if root is not None:        # `for row in B`: each row shares B's array
-                for target in gast.walk(node.target):
-                    if isinstance(target, gast.Name):
-                        self.aliases.append((target.id, root, node,
-                                             tuple(self.loop_stack) + (node,)))
+            # `for row in B`: each row shares B's array
+            for name, root in self.loop_aliases(node.target, it):
+                if not _indexes(node.body, root, name):       # `for k in d: d[k] = ...`
+                    self.alias(name, root, node, tuple(self.loop_stack) + (node,))
         self.loops += 1
         self.outer_loop = self.outer_loop or node
         self.loop_stack.append(node)
@@ -680,6 +756,9 @@ class Normaliser:
 
     def sequence(self, it):
         """(length atom, item(index) -> value) for an iterable; the length is emitted now."""
+        if isinstance(it, gast.Name) and self._dict_display(it.id):
+            it = gast.Call(func=gast.Attribute(value=it, attr="keys", ctx=gast.Load()),
+                           args=[], keywords=[])          # `for k in d`: d's keys
         func = self.resolve(it.func) if isinstance(it, gast.Call) and not (
             isinstance(it.func, gast.Attribute) and isinstance(it.func.value, gast.Name)
             and self.is_local(it.func.value.id)) else None
@@ -729,6 +808,16 @@ class Normaliser:
                        "dict.items()")
         return self.indexed(self.frozen_atom(it))
 
+    def _dict_display(self, ident):
+        """Whether every assignment of local `ident` is a dict display (`{...}`)."""
+        values = [node.value for node in gast.walk(self.source.tree)
+                  if isinstance(node, gast.Assign) and any(
+                      isinstance(t, gast.Name) and t.id == ident for t in node.targets)]
+        args = self.source.tree.args
+        params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
+        return bool(values) and ident not in params and all(
+            isinstance(v, gast.Dict) for v in values)
+
     def indexed(self, seq):
         n = self.smallest([seq], lengths=False)
         return n, lambda index: ("item", Done(gast.Subscript(value=seq, slice=index,
@@ -765,9 +854,9 @@ class Normaliser:
             ident = target.id
             root = self.alias_root(value)
             if root is not None:
-                self.aliases.append((ident, root, self.current, tuple(self.loop_stack)))
+                self.alias(ident, root, self.current, tuple(self.loop_stack))
             for inner in self.call_aliases(value):
-                self.aliases.append((ident, inner, self.current, tuple(self.loop_stack)))
+                self.alias(ident, inner, self.current, tuple(self.loop_stack))
             if isinstance(value, (gast.List, gast.Tuple, gast.Dict)):   # [h, g] holds h
                 for item in value.values if isinstance(value, gast.Dict) else value.elts:
                     inner = self.alias_root(item)
@@ -1137,6 +1226,101 @@ def _position(node):
 
 def _is_op(node):
     return not isinstance(node, (gast.Name, gast.Constant))
+
+
+_RETURNED = {}     # id(code) -> (code, the parameters its result may share, or None)
+
+
+def returned_params(fn):
+    """The parameters of user function `fn` whose objects its result may share (`return a`,
+    `return a[0]`, `return a.T`, `b = a; return b`), read from its source; None when the
+    source cannot be read. A call of a function other than NumPy's counts as sharing its
+    arguments."""
+    code = fn.__code__
+    known = _RETURNED.get(id(code))
+    if known is not None and known[0] is code:
+        return known[1]
+    try:
+        tree = T.parse(textwrap.dedent(inspect.getsource(fn))).body[0]
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        shared = None
+    else:
+        links = {}          # local name -> the names whose objects its value may share
+        for node in gast.walk(tree):
+            if isinstance(node, gast.Assign):
+                for target in node.targets:
+                    for name in gast.walk(target):
+                        if isinstance(name, gast.Name):
+                            links.setdefault(name.id, set()).update(
+                                _shared_names(node.value, fn.__globals__))
+            elif isinstance(node, gast.For):
+                for name in gast.walk(node.target):
+                    if isinstance(name, gast.Name):
+                        links.setdefault(name.id, set()).update(
+                            _shared_names(node.iter, fn.__globals__))
+        todo = [n for node in gast.walk(tree) if isinstance(node, gast.Return)
+                and node.value is not None for n in _shared_names(node.value, fn.__globals__)]
+        seen = set()
+        while todo:
+            name = todo.pop()
+            if name not in seen:
+                seen.add(name)
+                todo.extend(links.get(name, ()))
+        args = tree.args
+        shared = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs} & seen
+    _RETURNED[id(code)] = (code, shared)
+    return shared
+
+
+def _shared_names(expr, namespace):
+    """The names whose objects the value of `expr` may share (syntactically)."""
+    if isinstance(expr, gast.Name):
+        return {expr.id}
+    if isinstance(expr, gast.Subscript):
+        if isinstance(expr.slice, (gast.List, gast.Compare, gast.BoolOp)):
+            return set()
+        return _shared_names(expr.value, namespace)
+    if isinstance(expr, gast.Attribute):
+        return set() if expr.attr in _NUMBER_ATTRIBUTES else _shared_names(expr.value, namespace)
+    if isinstance(expr, (gast.Tuple, gast.List)):
+        return set().union(*(_shared_names(e, namespace) for e in expr.elts))
+    if isinstance(expr, gast.Dict):
+        return set().union(*(_shared_names(v, namespace) for v in expr.values))
+    if isinstance(expr, gast.IfExp):
+        return _shared_names(expr.body, namespace) | _shared_names(expr.orelse, namespace)
+    if isinstance(expr, gast.Call):
+        func = _global_object(expr.func, namespace)
+        if isinstance(expr.func, gast.Attribute) and func is None:     # a method: x.T()
+            return _shared_names(expr.func.value, namespace) \
+                if expr.func.attr in _VIEW_METHODS else set()
+        if func in _VIEW_FUNCTIONS:
+            return _shared_names(expr.args[0], namespace) if expr.args else set()
+        if getattr(func, "__module__", None) in ("numpy", "math", "builtins") \
+                or isinstance(func, (np.ufunc, type)):
+            return set()
+        return set().union(*(_shared_names(a, namespace) for a in expr.args),
+                           *(_shared_names(k.value, namespace) for k in expr.keywords))
+    return set()
+
+
+def _global_object(node, namespace):
+    """The module-level object `node` (a name or dotted name) refers to, or None."""
+    if isinstance(node, gast.Name):
+        if node.id in namespace:
+            return namespace[node.id]
+        return getattr(builtins, node.id, None)
+    if isinstance(node, gast.Attribute):
+        base = _global_object(node.value, namespace)
+        return getattr(base, node.attr, None) if base is not None else None
+    return None
+
+
+def _indexes(stmts, container, ident):
+    """Whether `ident` indexes `container` somewhere in `stmts` (`d[k]`): then it is a key
+    or an index, not one of the container's objects."""
+    return any(isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name)
+               and n.value.id == container and isinstance(n.slice, gast.Name)
+               and n.slice.id == ident for stmt in stmts for n in gast.walk(stmt))
 
 
 def _reads(node, ident):

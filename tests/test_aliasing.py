@@ -96,7 +96,83 @@ def fresh_callee_result(x):
     return np.sum(y * x)
 
 
+def chained(x):
+    a = b = np.zeros(3)
+    a[0] = x[0]
+    return np.sum(b * x)
+
+
+def rows_of_enumerate(x):
+    A = np.outer(x, x)
+    for i, row in enumerate(A):
+        row[0] = x[i]
+    return np.sum(A ** 2)
+
+
+def rows_of_zip(x):
+    A = np.outer(x, x)
+    for row, v in zip(A, x):
+        row *= v
+    return np.sum(A ** 2)
+
+
+def values_of_dict(x):
+    d = {"a": x * 1.0}
+    for v in d.values():
+        v[0] = 5.0
+    return np.sum(d["a"] ** 2)
+
+
+def part_of_split(x):
+    a = x * 1.0
+    parts = np.split(a, 3)
+    p = parts[0]
+    p[0] = 0.0
+    return np.sum(a ** 2)
+
+
+def relu(x):
+    return np.maximum(x, 0.0)
+
+
+def energy(y):
+    return np.sum(y ** 2)
+
+
+def new_array_of_a_callee(x):
+    z = relu(x)                 # relu returns a new array: z shares nothing with x
+    z[0] = 0.0
+    n = z.shape[0]              # a number
+    return np.sum(z) * n + np.sum(x)
+
+
+def number_of_a_callee(x):
+    y = x * 1.0
+    e = energy(y)
+    y[0] = 0.0
+    return e + np.sum(y)
+
+
+def copies_by_index_list_and_mask(x):
+    z = x[[0, 2]]
+    z[0] = 5.0
+    w = x[x > 0.0]
+    w[0] = 1.0
+    return np.sum(z * x[:2]) + np.sum(w) + np.sum(x)
+
+
+def dict_keys_loop(x):
+    params = {"w": x * 1.0, "b": x * 2.0}
+    for k in params:
+        params[k] = params[k] * 0.5
+    return np.sum(params["w"] ** 2) + np.sum(params["b"])
+
+
 @pytest.mark.parametrize("f, x", [
+    (new_array_of_a_callee, np.array([0.2, -0.1, 0.4])),
+    (number_of_a_callee, np.array([0.2, -0.1, 0.4])),
+    (copies_by_index_list_and_mask, np.array([0.2, -0.1, 0.4])),
+    (dict_keys_loop, np.array([0.2, -0.1, 0.4])),
     (fresh_callee_result, np.array([1.0, 2.0, 3.0])),
     (write_through_alias, np.array([1.0, 2.0, 3.0])),
     (write_into_row, np.arange(6.0).reshape(2, 3) + 1),
@@ -108,6 +184,11 @@ def test_writes_that_python_confines_to_one_name(f, x):
     np.testing.assert_array_equal(x, x0)   # the caller's array is untouched
 
 
+def test_in_place_updates_of_loop_rows_are_refused():
+    with pytest.raises(srcad.UnsupportedError, match="does this in place"):
+        srcad.grad(rows_of_zip)(np.array([0.2, -0.1, 0.4]))
+
+
 @pytest.mark.parametrize("f, line", [
     (write_then_read_original, "y[0] = 5.0 * x[1]"),
     (write_into_row_then_read_matrix, "row[1] = row[0] * 2.0"),
@@ -117,6 +198,10 @@ def test_writes_that_python_confines_to_one_name(f, x):
     (write_into_loop_rows, "row[0] = 5.0"),
     (append_through_second_name, "ys.append(x * x)"),
     (append_to_held_list, "row.append(x * x)"),
+    (chained, "a[0] = x[0]"),
+    (rows_of_enumerate, "row[0] = x[i]"),
+    (values_of_dict, "v[0] = 5.0"),
+    (part_of_split, "p[0] = 0.0"),
 ])
 def test_writes_seen_through_another_name_are_refused(f, line):
     matrices = (write_into_row_then_read_matrix, write_into_loop_rows)
