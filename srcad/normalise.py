@@ -495,7 +495,8 @@ class Normaliser:
                          f"'{b}' (add .copy()), and read '{a}' afterwards")
 
     def _statement_blocks(self):
-        """id(statement) -> (the block holding it, its index there), for the user's code."""
+        """id(statement) -> (the block holding it, its index there, the statement whose
+        block it is or None), for the user's code."""
         blocks = self.__dict__.get("_blocks")
         if blocks is None:
             blocks = self._blocks = {}
@@ -503,8 +504,10 @@ class Normaliser:
                 for field in ("body", "orelse"):
                     block = getattr(node, field, None)
                     if isinstance(block, list):
+                        owner = node if isinstance(node, gast.stmt) and \
+                            node is not self.source.tree else None
                         for k, stmt in enumerate(block):
-                            blocks[id(stmt)] = (block, k)
+                            blocks[id(stmt)] = (block, k, owner)
         return blocks
 
     def _rebound_between(self, name, first, last):
@@ -513,28 +516,31 @@ class Normaliser:
         blocks = self._statement_blocks()
         if id(first) not in blocks or id(last) not in blocks:
             return False
-        (block, i), (other, j) = blocks[id(first)], blocks[id(last)]
+        (block, i, _), (other, j, _) = blocks[id(first)], blocks[id(last)]
         return block is other and i < j and any(
             isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
             and isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id == name
             and self.is_new(stmt.value) for stmt in block[i + 1:j])
 
     def _fresh_before(self, name, write, made):
-        """Whether the last binding of `name` before `write`, in the block holding `write`,
-        is a new object, with the alias `made` not between the two: then `write` changes
-        that new object, whatever `name` shared before (in an earlier iteration, say)."""
+        """Whether the last binding of `name` before `write` (in its block, else before the
+        loop or branch around it) is a new object, with the alias `made` not between the
+        two: then `write` changes that new object, whatever `name` shared before."""
         blocks = self._statement_blocks()
-        if id(write) not in blocks:
-            return False
-        block, k = blocks[id(write)]
-        for stmt in reversed(block[:k]):
-            if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
-                    and isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id == name:
-                return self.is_new(stmt.value) and not (
-                    _position(stmt) < _position(made) < _position(write))
-            if name in {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)
-                        and isinstance(n.ctx, gast.Store)}:
-                return False          # bound some other way (a loop, a tuple target)
+        node = write
+        while id(node) in blocks:
+            block, k, owner = blocks[id(node)]
+            for stmt in reversed(block[:k]):
+                if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+                        and isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id == name:
+                    return self.is_new(stmt.value) and not (
+                        _position(stmt) < _position(made) < _position(write))
+                if name in _stored(stmt):
+                    return False      # bound some other way (a loop, a tuple target)
+            if owner is None or isinstance(owner, (gast.For, gast.While)) and (
+                    name in _stored(owner) or any(n is made for n in gast.walk(owner))):
+                return False          # an earlier turn of the loop rebinds it or shares it
+            node = owner
         return False
 
     def _fresh_each_iteration(self, loop, name, *stmts):
@@ -1313,6 +1319,12 @@ def _global_object(node, namespace):
         base = _global_object(node.value, namespace)
         return getattr(base, node.attr, None) if base is not None else None
     return None
+
+
+def _stored(node):
+    """The names that `node` binds (assignment and loop targets)."""
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Store)}
 
 
 def _indexes(stmts, container, ident):

@@ -168,7 +168,31 @@ def dict_keys_loop(x):
     return np.sum(params["w"] ** 2) + np.sum(params["b"])
 
 
+def rebound_before_a_loop_of_writes(x):
+    rows = []
+    r = x * 1.0
+    rows.append(r)
+    r = np.zeros(3)             # a new array: the writes below are its own
+    for j in range(3):
+        r[j] = x[j] ** 2
+    rows.append(r)
+    return np.sum(np.stack(rows) ** 2)
+
+
+def new_array_every_turn(x):
+    prev = x * 1.0
+    cur = prev
+    for t in range(3):
+        cur = np.zeros(3)
+        for j in range(3):
+            cur[j] = prev[j] * 0.5 + prev[(j + 1) % 3] * 0.5
+        prev = cur
+    return np.sum(cur ** 2)
+
+
 @pytest.mark.parametrize("f, x", [
+    (rebound_before_a_loop_of_writes, np.array([0.2, -0.1, 0.4])),
+    (new_array_every_turn, np.array([0.2, -0.1, 0.4])),
     (new_array_of_a_callee, np.array([0.2, -0.1, 0.4])),
     (number_of_a_callee, np.array([0.2, -0.1, 0.4])),
     (copies_by_index_list_and_mask, np.array([0.2, -0.1, 0.4])),
