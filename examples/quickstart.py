@@ -14,7 +14,9 @@ def main():
     print("gradient at (2, 5):", gradient)             # (5.5, 1.7163378145367738)
     print()
     print("the evaluation trace, as the transformation writes it (optimize=False):")
-    print(srcad.grad(f, wrt=(0, 1), optimize=False).source)
+    trace = srcad.grad(f, wrt=(0, 1), optimize=False)
+    trace(2.0, 5.0)          # .source is the code made for the last call's argument kinds
+    print(trace.source)
     print("what runs by default (forward values the reverse sweep never reads are dropped):")
     print(df.source)
 

@@ -43,6 +43,15 @@ def _flat(x):
     return [np.asarray(float(x))], lambda arrays: float(arrays[0])
 
 
+def _layout(x):
+    """A short description of a value's structure and shapes."""
+    if isinstance(x, (list, tuple)):
+        return f"{type(x).__name__}[{', '.join(_layout(item) for item in x)}]"
+    if isinstance(x, dict):
+        return "dict{" + ", ".join(f"{k!r}: {_layout(v)}" for k, v in x.items()) + "}"
+    return f"shape {np.shape(x)}"
+
+
 def _offset(parts, i):
     return sum(len(p[0]) for p in parts[:i])
 
@@ -69,6 +78,10 @@ def check_grad(f, args, wrt=0, eps=1e-6, rtol=1e-5, atol=1e-7, directions=3, see
     for pos, k in enumerate(indices):
         arrays, rebuild = _flat(args[k])
         garrays, _ = _flat(grads[pos])
+        if [a.shape for a in garrays] != [a.shape for a in arrays]:
+            raise GradientCheckError(
+                f"the gradient for argument {k} of {f.__name__} is not shaped like the "
+                f"argument: {_layout(grads[pos])} for {_layout(args[k])}")
         for _ in range(directions):
             d = [rng.standard_normal(a.shape) for a in arrays]
             norm = np.sqrt(sum(float(np.sum(x * x)) for x in d)) or 1.0

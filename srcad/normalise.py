@@ -96,6 +96,8 @@ _UNSUPPORTED_EXPRS = {
 }
 
 _MUTATING_METHODS = {"append", "pop"}
+# builtins that give the same for a generator expression and the list it would make
+_CONSUMERS = {sum, min, max, any, all}
 # augmented assignment operators, as written
 AUGMENTED = {gast.Add: "+=", gast.Sub: "-=", gast.Mult: "*=", gast.Div: "/=", gast.Pow: "**=",
              gast.MatMult: "@=", gast.FloorDiv: "//=", gast.Mod: "%=", gast.BitOr: "|=",
@@ -1167,6 +1169,15 @@ class Normaliser:
         else:
             self.error(node, "calling a local variable or the result of an expression",
                        "call a function defined at module level")
+        if len(node.args) == 1 and isinstance(node.args[0], gast.GeneratorExp) \
+                and isinstance(func, gast.Name) and not self.is_local(func.id) \
+                and self.resolve(func) in _CONSUMERS:
+            # sum(e for x in xs) is sum([e for x in xs])
+            made = node.args[0]
+            listed = gast.copy_location(gast.ListComp(elt=made.elt, generators=made.generators),
+                                        made)
+            node = gast.copy_location(gast.Call(func=func, args=[listed],
+                                                keywords=node.keywords), node)
         args = [self.atom(a) for a in node.args]
         keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
         return gast.Call(func=callee, args=args, keywords=keywords)
@@ -1179,17 +1190,30 @@ class Normaliser:
         # (in `e`) is made while the outer one's append is still to come
         holder = f"__result_{result}__"
         self.emit_assign(result, gast.List(elts=[], ctx=gast.Load()))
+        # its variables are its own (Python 3): renamed apart from the function's names, in
+        # all but the first iterable, which is read where the comprehension stands
+        private = {n.id: f"{n.id}__{result}" for generator in node.generators
+                   for n in gast.walk(generator.target) if isinstance(n, gast.Name)}
+
+        def inside(tree):
+            copy = T.clone(tree)
+            for n in gast.walk(copy):
+                if isinstance(n, gast.Name) and n.id in private:
+                    n.id = private[n.id]
+            return copy
         append = gast.Expr(value=gast.Call(
             func=gast.Attribute(value=T.name(holder), attr="append", ctx=gast.Load()),
-            args=[node.elt], keywords=[]))
+            args=[inside(node.elt)], keywords=[]))
         loop_body = [append]
-        for generator in reversed(node.generators):
+        for k in range(len(node.generators) - 1, -1, -1):
+            generator = node.generators[k]
             if generator.is_async:
                 self.error(node, "async comprehensions", "use a plain loop")
             for cond in reversed(generator.ifs):
-                loop_body = [gast.If(test=cond, body=loop_body, orelse=[])]
-            loop_body = [gast.For(target=generator.target, iter=generator.iter, body=loop_body,
-                                  orelse=[], type_comment=None)]
+                loop_body = [gast.If(test=inside(cond), body=loop_body, orelse=[])]
+            loop_body = [gast.For(target=inside(generator.target),
+                                  iter=generator.iter if k == 0 else inside(generator.iter),
+                                  body=loop_body, orelse=[], type_comment=None)]
         for synthetic in gast.walk(loop_body[0]):
             if isinstance(synthetic, (gast.For, gast.If, gast.Expr)):
                 gast.copy_location(synthetic, node)

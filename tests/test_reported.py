@@ -451,3 +451,73 @@ def test_keyword_named_like_a_generated_name_reaches_the_callees_derivative():
     assert srcad.grad(calls_scaled)(2.0) == pytest.approx(12.0)
     assert srcad.jvp(calls_scaled)(2.0, 1.0)[1] == pytest.approx(12.0)
     assert srcad.hessian(calls_scaled)(2.0) == pytest.approx(6.0)
+
+
+# ----- a comprehension's variables are its own -----
+
+def comprehension_reuses_a_parameter(x, v):
+    ys = [v * v for v in x]
+    return sum(ys) * v
+
+
+def comprehension_reuses_a_local(x):
+    i = 1
+    ys = [x[i] for i in range(3)]
+    return ys[0] * x[i]
+
+
+def comprehension_reuses_the_loop_variable(x):
+    s = 0.0
+    for i in range(3):
+        ys = [x[i] * 0.5 for i in range(2)]
+        s = s + x[i] * ys[1]
+    return s
+
+
+def test_comprehension_variables_do_not_leak():
+    x = np.array([1.0, 2.0])
+    value, grads = srcad.value_and_grad(comprehension_reuses_a_parameter, wrt=(0, 1))(x, 3.0)
+    assert value == 15.0
+    np.testing.assert_allclose(grads[0], [6.0, 12.0])
+    assert grads[1] == pytest.approx(5.0)
+    assert srcad.jvp(comprehension_reuses_a_parameter, wrt=1)(x, 3.0, 1.0)[1] == \
+        pytest.approx(5.0)
+    x3 = np.array([1.0, 2.0, 3.0])
+    assert srcad.value_and_grad(comprehension_reuses_a_local)(x3)[0] == 2.0
+    full_check(comprehension_reuses_a_local, [x3])
+    full_check(comprehension_reuses_the_loop_variable, [x3])
+
+
+# ----- generator expressions consumed by sum -----
+
+def summed_generator(x):
+    return sum(v * v for v in x) + sum(np.sin(v) * w for v, w in zip(x, x) if v > 0)
+
+
+def test_sum_of_a_generator_expression():
+    full_check(summed_generator, [np.array([0.3, -0.5, 0.8])])
+
+
+# ----- rules and checks that see the structure -----
+
+def test_a_rule_returning_two_expressions_for_one_parameter_is_refused():
+    namespace = {}
+    exec("def cube(x):\n    return x ** 3\n", namespace)
+
+    def cube_adjoint(g, ans, x):
+        return g * 3.0 * x * x, g
+    with pytest.raises(srcad.RuleError, match="2 expressions for 1 differentiable"):
+        srcad.adjoint(namespace["cube"])(cube_adjoint)
+
+
+def sines(x):
+    return np.sum(np.sin(x))
+
+
+def pair_gradient(x):
+    return (np.cos(x), np.ones_like(x))
+
+
+def test_check_grad_refuses_a_gradient_shaped_unlike_its_argument():
+    with pytest.raises(srcad.GradientCheckError, match="not shaped like"):
+        srcad.check_grad(sines, (np.array([0.3, 0.5]),), grad_fn=pair_gradient)

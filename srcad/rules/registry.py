@@ -84,6 +84,12 @@ class Template:
                                 "its return")
         self.preamble = body[:-1]
         value = body[-1].value
+        if isinstance(value, gast.Tuple) and len(self.diff) == 1 and len(value.elts) > 1:
+            raise RuleError(
+                f"the rule {fn.__qualname__} returns {len(value.elts)} expressions for 1 "
+                f"differentiable parameter ({self.diff[0]})",
+                hint="return one expression; give the other parameters defaults if they are "
+                     "not differentiated, or list them without defaults to return theirs")
         results = value.elts if isinstance(value, gast.Tuple) and len(self.diff) > 1 else [value]
         if len(results) != len(self.diff):
             raise RuleError(
