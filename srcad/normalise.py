@@ -489,12 +489,17 @@ class Normaliser:
                         continue
                 elif not self._read_after(other, write):
                     continue          # the other name is not read after the write
+                element = isinstance(made, gast.Assign) and isinstance(made.value,
+                                                                       gast.Subscript)
                 raise UnsupportedError(
                     f"'{text}' changes an array that is also reached through "
                     f"'{other}', which is read later (Python would change both)",
                     self.source.location(write),
-                    hint=f"make the copy explicit where '{a}' gets its value from "
-                         f"'{b}' (add .copy()), and read '{a}' afterwards")
+                    hint=f"if '{a}' holds a number, write {a} = float(...) where it gets "
+                         f"its value from '{b}'; else make the copy explicit there (add "
+                         ".copy())" if element else
+                         f"make the copy explicit where '{a}' gets its value from '{b}' "
+                         f"(add .copy()), and read '{a}' afterwards")
 
     def _statement_blocks(self):
         """id(statement) -> (the block holding it, its index there, the statement whose
