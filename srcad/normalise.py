@@ -435,8 +435,9 @@ class Normaliser:
 
     def call_aliases(self, value):
         """The local variables whose arrays the result of call `value` may share: the first
-        argument of `np.asarray` and other view-making functions, every argument of a user
-        function (it may return one of them)."""
+        argument of `np.asarray` and other view-making functions; of a user function, the
+        arguments its `return` may hand back (`returned_params`; all of them where its
+        source cannot be read)."""
         if not isinstance(value, gast.Call):
             return []
         root = value.func
