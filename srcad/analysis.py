@@ -62,6 +62,7 @@ class Facts:
         self.scalar = scalars(ir, self.ops, arg_kinds, getattr(callees, "returns_scalar", None))
         self.ndims = input_ndims(ir, self.ops, arg_kinds)
         check_in_place(ir, self.scalar)
+        check_iterated_dicts(ir, arg_kinds)
         check_calls_in_place(ir, self.ops, self.scalar,
                              getattr(callees, "changed_in_place", None))
         self.struct = structures(ir, self.ops, arg_kinds)
@@ -322,6 +323,18 @@ def check_in_place(ir, scalar):
                 "does this in place", ir.source.location(node),
                 hint=f"write {a} = {b}.copy(), or {node.target.id} = {node.target.id} "
                      f"{AUGMENTED[type(node.op)][:-1]} ... to make a new array")
+
+
+def check_iterated_dicts(ir, arg_kinds):
+    """`for k in d` with a dict argument d walks its keys; srcad's loop indexes d[0], d[1]:
+    refuse (a dict display is known to be one, and walks its keys)."""
+    for param, kind in zip(ir.params, arg_kinds):
+        node = ir.iterated.get(param)
+        if kind == "dict" and node is not None:
+            raise UnsupportedError(f"iterating over the dict '{param}' itself is not supported "
+                                   "by srcad", ir.source.location(node),
+                                   hint=f"loop over {param}.keys(), {param}.items() or "
+                                        f"{param}.values()")
 
 
 def check_calls_in_place(ir, ops, scalar, changed_in_place):

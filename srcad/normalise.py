@@ -57,6 +57,7 @@ class IR:
         self.entry = {id(s) for s in body[:len(inputs)]}  # `v_0 = x`: binds the inputs
         self.in_place = {}   # home -> (augmented assignment, a, b) where `a = b` aliases it
         self.changed = {}    # parameter -> how it may change the caller's object in place
+        self.iterated = {}   # parameter -> the node of `for x in parameter` (a dict's keys)
 
     def fresh(self):
         return vname(next(self.counter))
@@ -214,6 +215,7 @@ class Normaliser:
         self.namespace = source.namespace()
         self.reserved = reserved or {}   # names generated code uses -> what they are there
         self.renamed = {}                # user global -> the name generated code calls it
+        self.iterated = {}               # parameter -> `for x in parameter`'s iterable
         self.counter = itertools.count(1)
         self.env = {}          # user variable -> atom (Name or Constant node)
         self.home = {}         # homed user variable -> its trace name
@@ -338,6 +340,7 @@ class Normaliser:
         ir.default_sources = self.default_sources
         ir.renamed = self.renamed
         ir.changed = self.changed_params(params)
+        ir.iterated = self.iterated
         # `z = x; z += y` changes x too when x is an array: remember where that could happen
         for a, b, made, _ in self.aliases:
             for name, other in ((a, b), (b, a)):
@@ -820,6 +823,8 @@ class Normaliser:
             self.error(it, f"iterating over {T.source_of(it.func)}(...)",
                        "loop over range(...), an array, a list, enumerate(...), zip(...) or "
                        "dict.items()")
+        if isinstance(it, gast.Name) and it.id in self.parameters():
+            self.iterated.setdefault(it.id, it)    # a dict argument would walk its keys
         return self.indexed(self.frozen_atom(it))
 
     def _dict_display(self, ident):
@@ -827,10 +832,12 @@ class Normaliser:
         values = [node.value for node in gast.walk(self.source.tree)
                   if isinstance(node, gast.Assign) and any(
                       isinstance(t, gast.Name) and t.id == ident for t in node.targets)]
-        args = self.source.tree.args
-        params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
-        return bool(values) and ident not in params and all(
+        return bool(values) and ident not in self.parameters() and all(
             isinstance(v, gast.Dict) for v in values)
+
+    def parameters(self):
+        args = self.source.tree.args
+        return {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
 
     def indexed(self, seq):
         n = self.smallest([seq], lengths=False)

@@ -971,6 +971,7 @@ def absorb_negations(tree, names=None):
                 _rename(loads, name, negated.id, names)
             del block[k]
             del order[id(stmt)]
+            names.forget(stmt)      # (its product may live on in the read it moved into)
             changed = True
     return tree, changed
 

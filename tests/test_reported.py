@@ -521,3 +521,29 @@ def pair_gradient(x):
 def test_check_grad_refuses_a_gradient_shaped_unlike_its_argument():
     with pytest.raises(srcad.GradientCheckError, match="not shaped like"):
         srcad.check_grad(sines, (np.array([0.3, 0.5]),), grad_fn=pair_gradient)
+
+
+# ----- iterating a dict argument itself -----
+
+def keys_of_argument(params, x):
+    s = 0.0
+    for k in params:
+        s = s + np.sum(params[k] * x)
+    return s
+
+
+def items_of_argument(params, x):
+    s = 0.0
+    for k, w in params.items():
+        s = s + np.sum(w * x)
+    return s
+
+
+@pytest.mark.parametrize("mode", [srcad.grad, srcad.jvp])
+def test_iterating_a_dict_argument_is_refused_with_its_line(mode):
+    params = {"a": np.ones(2)}
+    with pytest.raises(srcad.UnsupportedError, match="iterating over the dict 'params'") as info:
+        mode(keys_of_argument)(params, np.ones(2), *([params] if mode is srcad.jvp else []))
+    assert "for k in params:" in str(info.value)
+    g = srcad.grad(items_of_argument)({"a": np.array([1.0, 2.0])}, np.array([3.0, 4.0]))
+    np.testing.assert_allclose(g["a"], [3.0, 4.0])
