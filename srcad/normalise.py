@@ -98,7 +98,8 @@ _UNSUPPORTED_EXPRS = {
 
 _MUTATING_METHODS = {"append", "pop"}
 # builtins that give the same for a generator expression and the list it would make
-_CONSUMERS = {sum, min, max, any, all}
+# (the others that do, min, max, any, all, have no rule for one list in srcad)
+_CONSUMERS = {sum}
 # augmented assignment operators, as written
 AUGMENTED = {gast.Add: "+=", gast.Sub: "-=", gast.Mult: "*=", gast.Div: "/=", gast.Pow: "**=",
              gast.MatMult: "@=", gast.FloorDiv: "//=", gast.Mod: "%=", gast.BitOr: "|=",
@@ -114,7 +115,8 @@ _NUMBER_ATTRIBUTES = {"shape", "size", "ndim", "dtype", "itemsize", "nbytes", "s
 _VIEW_FUNCTIONS = {np.asarray, np.asanyarray, np.reshape, np.ravel, np.transpose, np.squeeze,
                    np.swapaxes, np.moveaxis, np.atleast_1d, np.atleast_2d, np.atleast_3d,
                    np.expand_dims, np.diagonal, np.split, np.array_split, np.hsplit,
-                   np.vsplit, np.dsplit}
+                   np.vsplit, np.dsplit, np.flip, np.fliplr, np.flipud, np.rot90,
+                   np.float64, np.float32}
 
 
 class _Variables(gast.NodeVisitor):
@@ -163,7 +165,17 @@ class _Variables(gast.NodeVisitor):
         self.generic_visit(node)
         self.depth -= 1
 
-    visit_If = visit_For = visit_While = visit_ListComp = visit_IfExp = _nested
+    visit_If = visit_For = visit_While = visit_IfExp = _nested
+
+    def visit_ListComp(self, node):
+        """Its variables are its own (renamed apart in `expr_ListComp`): not the function's."""
+        self.depth += 1
+        for generator in node.generators:
+            self.visit(generator.iter)
+            for cond in generator.ifs:
+                self.visit(cond)
+        self.visit(node.elt)
+        self.depth -= 1
 
     def visit_BoolOp(self, node):
         self._nested(node)
@@ -365,8 +377,10 @@ class Normaliser:
                 node = node.value         # (an index list or a mask makes a copy)
             elif isinstance(node, gast.Attribute) and node.attr not in _NUMBER_ATTRIBUTES:
                 node = node.value
-            elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
-                    and node.func.attr in _VIEW_METHODS:
+            elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and (
+                    node.func.attr in _VIEW_METHODS or node.func.attr == "astype" and any(
+                        k.arg == "copy" and isinstance(k.value, gast.Constant)
+                        and k.value.value is False for k in node.keywords)):
                 node = node.func.value
             else:
                 return None
@@ -399,6 +413,8 @@ class Normaliser:
         root = self.alias_root(it)
         if root is not None:
             return [(name, root) for name in names]
+        if isinstance(it, (gast.List, gast.Tuple)):      # `for v in [y, z]`
+            return [(name, r) for name in names for r in self.shared_roots(it)]
         if not isinstance(it, gast.Call):
             return []
         pairs = isinstance(target, (gast.Tuple, gast.List)) and len(target.elts) == 2
@@ -425,7 +441,27 @@ class Normaliser:
 
     def is_new(self, value):
         """Whether `value` makes a new object, shared with no local variable."""
-        return self.alias_root(value) is None and not self.call_aliases(value)
+        return not self.shared_roots(value)
+
+    def shared_roots(self, value):
+        """The local variables whose objects `value` may share: `alias_root`'s, those of a
+        call (`call_aliases`), of the items of a display (`[y][0]`, `(y, 2.0)`), and of
+        both sides of a conditional expression."""
+        if isinstance(value, (gast.List, gast.Tuple)):
+            return {r for item in value.elts for r in self.shared_roots(item)}
+        if isinstance(value, gast.Dict):
+            return {r for item in value.values for r in self.shared_roots(item)}
+        if isinstance(value, gast.IfExp):
+            return self.shared_roots(value.body) | self.shared_roots(value.orelse)
+        if isinstance(value, gast.ListComp):     # its items come from its iterables
+            return self.shared_roots(value.elt).union(
+                *(self.shared_roots(g.iter) for g in value.generators))
+        if isinstance(value, gast.Subscript) and isinstance(
+                value.value, (gast.List, gast.Tuple, gast.Dict, gast.Call, gast.IfExp,
+                              gast.ListComp)):
+            return self.shared_roots(value.value)
+        root = self.alias_root(value)
+        return ({root} if root is not None else set()) | set(self.call_aliases(value))
 
     def alias(self, name, other, node, loops):
         """Note that `name` may share `other`'s object from `node` on, and so whatever
@@ -462,9 +498,13 @@ class Normaliser:
                     bound = None
                 if bound is not None:
                     args = [arg for param, arg in bound.arguments.items() if param in shared]
+        elif func in (np.array, np.asarray) and any(
+                k.arg == "copy" and isinstance(k.value, gast.Constant) and k.value.value is False
+                for k in value.keywords):
+            args = value.args[:1]           # np.array(y, copy=False)
         else:
             return []
-        return [name for name in map(self.alias_root, args) if name is not None]
+        return sorted({name for arg in args for name in self.shared_roots(arg)})
 
     def check_writes_through_aliases(self):
         """`y = x` (or x[0], x.T, xs.append(x), ...) then `y[i] = v` changes x in Python;
@@ -773,9 +813,8 @@ class Normaliser:
 
     def sequence(self, it):
         """(length atom, item(index) -> value) for an iterable; the length is emitted now."""
-        if isinstance(it, gast.Name) and self._dict_display(it.id):
-            it = gast.Call(func=gast.Attribute(value=it, attr="keys", ctx=gast.Load()),
-                           args=[], keywords=[])          # `for k in d`: d's keys
+        if isinstance(it, gast.Dict) or isinstance(it, gast.Name) and self._dict_display(it.id):
+            return self.mapping_items(self.frozen_atom(it), "keys")    # `for k in d`
         func = self.resolve(it.func) if isinstance(it, gast.Call) and not (
             isinstance(it.func, gast.Attribute) and isinstance(it.func.value, gast.Name)
             and self.is_local(it.func.value.id)) else None
@@ -807,18 +846,7 @@ class Normaliser:
             return self.indexed(T.name(backwards))
         if isinstance(it, gast.Call) and isinstance(it.func, gast.Attribute) \
                 and it.func.attr in ("items", "values", "keys") and not it.args:
-            mapping = self.frozen_atom(it.func.value)
-            keys = self.fresh()
-            self.emit_assign(keys, T.call("keys_of", [mapping]))
-            n = self.smallest([T.name(keys)], lengths=False)
-            kind = it.func.attr
-
-            def item(index):
-                key = self.atom(Done(gast.Subscript(value=T.name(keys), slice=index,
-                                                    ctx=gast.Load())))
-                value = ("item", Done(gast.Subscript(value=mapping, slice=key, ctx=gast.Load())))
-                return {"keys": key, "values": value, "items": ("tuple", [key, value])}[kind]
-            return n, item
+            return self.mapping_items(self.frozen_atom(it.func.value), it.func.attr)
         if isinstance(it, gast.Call) and func is not None and func not in (list, tuple, range):
             self.error(it, f"iterating over {T.source_of(it.func)}(...)",
                        "loop over range(...), an array, a list, enumerate(...), zip(...) or "
@@ -826,6 +854,20 @@ class Normaliser:
         if isinstance(it, gast.Name) and it.id in self.parameters():
             self.iterated.setdefault(it.id, it)    # a dict argument would walk its keys
         return self.indexed(self.frozen_atom(it))
+
+    def mapping_items(self, mapping, kind):
+        """(length atom, item(index) -> value) for the "keys", "values" or "items" of the
+        dict atom `mapping`."""
+        keys = self.fresh()
+        self.emit_assign(keys, T.call("keys_of", [mapping]))
+        n = self.smallest([T.name(keys)], lengths=False)
+
+        def item(index):
+            key = self.atom(Done(gast.Subscript(value=T.name(keys), slice=index,
+                                                ctx=gast.Load())))
+            value = ("item", Done(gast.Subscript(value=mapping, slice=key, ctx=gast.Load())))
+            return {"keys": key, "values": value, "items": ("tuple", [key, value])}[kind]
+        return n, item
 
     def _dict_display(self, ident):
         """Whether every assignment of local `ident` is a dict display (`{...}`)."""
@@ -874,9 +916,7 @@ class Normaliser:
         if isinstance(target, gast.Name):
             ident = target.id
             root = self.alias_root(value)
-            if root is not None:
-                self.alias(ident, root, self.current, tuple(self.loop_stack))
-            for inner in self.call_aliases(value):
+            for inner in self.shared_roots(value):
                 self.alias(ident, inner, self.current, tuple(self.loop_stack))
             if isinstance(value, (gast.List, gast.Tuple, gast.Dict)):   # [h, g] holds h
                 for item in value.values if isinstance(value, gast.Dict) else value.elts:
@@ -904,6 +944,13 @@ class Normaliser:
         elif isinstance(target, gast.Subscript):
             self.subscript_store(target, self.atom(value))
         elif isinstance(target, (gast.Tuple, gast.List)):
+            # `b, c = y, 2.0`, `a, b = Y`, `b, c = pair(y)`: any target may share what the
+            # value shares
+            shared = self.shared_roots(value)
+            for name in gast.walk(target):
+                if isinstance(name, gast.Name):
+                    for inner in shared:
+                        self.alias(name.id, inner, self.current, tuple(self.loop_stack))
             if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
                 atoms = [self.atom(e) for e in value.elts]
                 self.bind(target, ("tuple", [self.protect(a, target) for a in atoms]))
@@ -1062,8 +1109,8 @@ class Normaliser:
 
     def expr_UnaryOp(self, node):
         operand = self.atom(node.operand)
-        if isinstance(node.op, gast.UAdd):
-            return operand
+        if isinstance(node.op, gast.UAdd) and isinstance(operand, gast.Constant):
+            return operand                  # (+y of an array is a new array: it stays)
         if isinstance(node.op, gast.USub) and isinstance(operand, gast.Constant) \
                 and isinstance(operand.value, (int, float)) and not isinstance(operand.value, bool):
             return T.constant(-operand.value)
@@ -1296,7 +1343,7 @@ def returned_params(fn):
                         if isinstance(name, gast.Name):
                             links.setdefault(name.id, set()).update(
                                 _shared_names(node.value, fn.__globals__))
-            elif isinstance(node, gast.For):
+            elif isinstance(node, (gast.For, gast.comprehension)):
                 for name in gast.walk(node.target):
                     if isinstance(name, gast.Name):
                         links.setdefault(name.id, set()).update(
@@ -1331,6 +1378,9 @@ def _shared_names(expr, namespace):
         return set().union(*(_shared_names(v, namespace) for v in expr.values))
     if isinstance(expr, gast.IfExp):
         return _shared_names(expr.body, namespace) | _shared_names(expr.orelse, namespace)
+    if isinstance(expr, gast.ListComp):
+        return _shared_names(expr.elt, namespace).union(
+            *(_shared_names(g.iter, namespace) for g in expr.generators))
     if isinstance(expr, gast.Call):
         func = _global_object(expr.func, namespace)
         if isinstance(expr.func, gast.Attribute) and func is None:     # a method: x.T()

@@ -208,6 +208,48 @@ def test_writes_that_python_confines_to_one_name(f, x):
     np.testing.assert_array_equal(x, x0)   # the caller's array is untouched
 
 
+def unpacked_pair(x):
+    y = x * 1.0
+    b, c = y, 2.0
+    b[0] = 5.0
+    return np.sum(y)
+
+
+def conditional_alias(x):
+    y = x * 1.0
+    z = y if x[0] > 0 else y * 2.0
+    z[0] = 5.0
+    return np.sum(y * y)
+
+
+def item_of_a_display(x):
+    y = x * 1.0
+    b = (y, 2.0)[0]
+    b[0] = 5.0
+    return np.sum(y * y)
+
+
+def loop_over_a_display(x):
+    y = x * 1.0
+    for v in [y]:
+        v[0] = 5.0
+    return np.sum(y * y)
+
+
+def row_of_a_comprehension(X):
+    Y = X * 1.0
+    r0 = [Y[k] for k in range(2)][1]
+    r0[0] = 5.0
+    return np.sum(Y * Y)
+
+
+def flipped(x):
+    y = x * 1.0
+    z = np.flip(y)
+    z[0] = 5.0
+    return np.sum(y * y)
+
+
 def test_in_place_updates_of_loop_rows_are_refused():
     with pytest.raises(srcad.UnsupportedError, match="does this in place"):
         srcad.grad(rows_of_zip)(np.array([0.2, -0.1, 0.4]))
@@ -226,9 +268,15 @@ def test_in_place_updates_of_loop_rows_are_refused():
     (rows_of_enumerate, "row[0] = x[i]"),
     (values_of_dict, "v[0] = 5.0"),
     (part_of_split, "p[0] = 0.0"),
+    (unpacked_pair, "b[0] = 5.0"),
+    (conditional_alias, "z[0] = 5.0"),
+    (item_of_a_display, "b[0] = 5.0"),
+    (loop_over_a_display, "v[0] = 5.0"),
+    (row_of_a_comprehension, "r0[0] = 5.0"),
+    (flipped, "z[0] = 5.0"),
 ])
 def test_writes_seen_through_another_name_are_refused(f, line):
-    matrices = (write_into_row_then_read_matrix, write_into_loop_rows)
+    matrices = (write_into_row_then_read_matrix, write_into_loop_rows, row_of_a_comprehension)
     x = np.ones((2, 3)) if f in matrices else np.ones(3)
     with pytest.raises(srcad.UnsupportedError, match="also reached through") as info:
         srcad.grad(f)(x)

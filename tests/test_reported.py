@@ -547,3 +547,35 @@ def test_iterating_a_dict_argument_is_refused_with_its_line(mode):
     assert "for k in params:" in str(info.value)
     g = srcad.grad(items_of_argument)({"a": np.array([1.0, 2.0])}, np.array([3.0, 4.0]))
     np.testing.assert_allclose(g["a"], [3.0, 4.0])
+
+
+# ----- unary plus copies; dict displays iterate over their keys; comprehension names -----
+
+def plus_copy(x):
+    y = x * 1.0
+    z = +y
+    z[0] = 5.0
+    return np.sum(y * y) + np.sum(z)
+
+
+def keys_of_a_display(x):
+    s = 0.0
+    for k in {"a": 1.0, "bb": 2.0}:
+        s = s + x * len(k)
+    return s + sum([x * len(k) for k in {"ccc": 1.0}])
+
+
+G = 3.0
+
+
+def comprehension_shadows_a_global(x):
+    t = G * x
+    ys = [G * x for G in [1.0, 2.0]]
+    return t + ys[1]
+
+
+def test_unary_plus_dict_displays_and_shadowed_globals():
+    full_check(plus_copy, [np.array([0.3, -0.7, 1.2])])
+    assert srcad.value_and_grad(keys_of_a_display)(0.5) == (3.0, 6.0)
+    assert srcad.jvp(keys_of_a_display)(0.5, 1.0) == (3.0, 6.0)
+    assert srcad.value_and_grad(comprehension_shadows_a_global)(0.5) == (2.5, 5.0)
