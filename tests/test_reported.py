@@ -579,3 +579,24 @@ def test_unary_plus_dict_displays_and_shadowed_globals():
     assert srcad.value_and_grad(keys_of_a_display)(0.5) == (3.0, 6.0)
     assert srcad.jvp(keys_of_a_display)(0.5, 1.0) == (3.0, 6.0)
     assert srcad.value_and_grad(comprehension_shadows_a_global)(0.5) == (2.5, 5.0)
+
+
+# ----- x ** y at x = 0: the y-derivative x ** y log(x) is 0 there (as JAX) -----
+
+def power_sum(x, y):
+    return np.sum(x ** y)
+
+
+def scalar_power(x, y):
+    return x ** y
+
+
+def test_power_at_zero_has_a_zero_exponent_derivative():
+    assert srcad.grad(scalar_power, wrt=(0, 1))(0.0, 3.0) == (0.0, 0.0)
+    blocks = srcad.hessian(power_sum, wrt=(0, 1))(np.array([0.0, 1.0]), 3.0)
+    np.testing.assert_allclose(blocks[0][0], [[0.0, 0.0], [0.0, 6.0]])
+    x, y = 2.0, 3.0                                    # closed forms away from 0
+    np.testing.assert_allclose(np.asarray(srcad.hessian(scalar_power, wrt=(0, 1))(x, y),
+                                          dtype=float),
+                               [[y * (y - 1) * x ** (y - 2), x ** (y - 1) * (1 + y * np.log(x))],
+                                [x ** (y - 1) * (1 + y * np.log(x)), x ** y * np.log(x) ** 2]])
