@@ -473,6 +473,8 @@ def _wrt_indices(fn, wrt, bound=0):
         else:
             raise WrtError(f"wrt must be an index, a parameter name or a tuple of them, "
                            f"not {item!r}")
+    if len(set(indices)) != len(indices):
+        raise WrtError(f"wrt={wrt!r} names a parameter of {fn.__name__} twice")
     return tuple(k + bound for k in indices), single
 
 
@@ -893,9 +895,9 @@ def jacobian(f, wrt=0, mode="auto"):
     tangent_fn = TangentFunction(f, tuple(indices))
     pullback_fn = None if isinstance(f, _Transformed) else vjp(f, tuple(indices))
 
-    def jac(*args):
+    def jac(*args, **kwargs):
         args = _promote(args, indices)
-        value = _jacobian_value(f(*args), f)
+        value = _jacobian_value(f(*args, **kwargs), f)
         shapes = [np.shape(args[k]) for k in indices]
         sizes = [int(np.prod(s)) for s in shapes]
         chosen = mode
@@ -913,11 +915,12 @@ def jacobian(f, wrt=0, mode="auto"):
                     e = np.zeros(size)
                     e[j] = 1.0
                     tangents[pos] = e.reshape(shape) if shape else 1.0
-                    columns.append(np.asarray(tangent_fn(*args, tuple(tangents))[1]))
+                    columns.append(np.asarray(tangent_fn(*args, tuple(tangents),
+                                                         **kwargs)[1]))
                 out = np.stack(columns, axis=-1) if columns else np.zeros(value.shape + (0,))
                 blocks.append(out.reshape(value.shape + shape))
         else:
-            _, pullback = pullback_fn(*args)
+            _, pullback = pullback_fn(*args, **kwargs)
             rows = []
             for j in range(value.size):
                 seed = np.zeros(value.size)
@@ -959,7 +962,7 @@ def hessian(f, wrt=0):
         return jacobian(grad(f, wrt=wrt), wrt=wrt, mode="forward")
     tangent_fn = TangentFunction(grad(f, wrt=tuple(indices)), tuple(indices))
 
-    def hess(*args):
+    def hess(*args, **kwargs):
         args = _promote(args, indices)
         shapes = [np.shape(args[k]) for k in indices]
         rows = [[None] * len(indices) for _ in indices]
@@ -968,7 +971,9 @@ def hessian(f, wrt=0):
             for e in np.eye(int(np.prod(shape))):
                 tangents = [np.zeros(s) if s else 0.0 for s in shapes]
                 tangents[j] = e.reshape(shape) if shape else 1.0
-                columns.append(tangent_fn(*args, tuple(tangents))[1])
+                column = tangent_fn(*args, tuple(tangents), **kwargs)[1]
+                # (the generated gradient for a 1-tuple wrt returns the gradient alone)
+                columns.append(column if len(indices) > 1 else (column,))
             for i, shape_i in enumerate(shapes):
                 parts = [np.asarray(c[i]) for c in columns]
                 block = np.stack(parts, axis=-1) if parts else np.zeros(shape_i + (0,))
@@ -980,11 +985,14 @@ def hessian(f, wrt=0):
 def hvp(f, wrt=0):
     """`fn(*args, v)` -> the Hessian-vector product, without forming the Hessian."""
     tangent_fn = TangentFunction(grad(f, wrt=wrt), wrt)
+    indices, single = _wrt_indices(tangent_fn.base(), wrt)
     tangent_fn.__name__ = f"hvp_{tangent_fn.base().__name__}"
     tangent_fn.tangents_text = ", then the vector v"
 
-    def product(*args):
-        return tangent_fn(*args)[1]
+    def product(*args, **kwargs):
+        tangent = tangent_fn(*args, **kwargs)[1]
+        # a 1-tuple wrt gives a 1-tuple, as grad does (the generated gradient returns it bare)
+        return (tangent,) if not single and len(indices) == 1 else tangent
     return product
 
 

@@ -600,3 +600,39 @@ def test_power_at_zero_has_a_zero_exponent_derivative():
                                           dtype=float),
                                [[y * (y - 1) * x ** (y - 2), x ** (y - 1) * (1 + y * np.log(x))],
                                 [x ** (y - 1) * (1 + y * np.log(x)), x ** y * np.log(x) ** 2]])
+
+
+# ----- second order: one-element wrt tuples, repeated wrt, keyword arguments -----
+
+def quadratic_pair(x, y):
+    return x * x * y + y ** 3
+
+
+def cubes(x):
+    return np.sum(x ** 3)
+
+
+def power_with_default(x, n=3):
+    return x ** n
+
+
+def test_hessian_and_hvp_with_a_one_element_wrt_tuple():
+    assert np.asarray(srcad.hessian(quadratic_pair, wrt=(0,))(0.7, 1.3)[0][0]) == \
+        pytest.approx(2.6)
+    x = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(srcad.hessian(cubes, wrt=(0,))(x)[0][0], np.diag(6.0 * x))
+    assert srcad.hvp(quadratic_pair, wrt=(0,))(0.7, 1.3, (1.0,)) == pytest.approx((2.6,))
+
+
+def test_a_parameter_named_twice_in_wrt_is_refused():
+    with pytest.raises(srcad.WrtError, match="twice"):
+        srcad.hessian(quadratic_pair, wrt=(0, 0))
+    with pytest.raises(srcad.WrtError, match="twice"):
+        srcad.jvp(quadratic_pair, wrt=("x", 0))
+
+
+def test_second_order_passes_keyword_arguments():
+    want = 12 * 0.7 ** 2
+    assert srcad.hessian(power_with_default)(0.7, n=4) == pytest.approx(want)
+    assert srcad.hvp(power_with_default)(0.7, 1.0, n=4) == pytest.approx(want)
+    assert srcad.jacobian(srcad.grad(power_with_default))(0.7, n=4) == pytest.approx(want)
