@@ -914,7 +914,7 @@ def jacobian(f, wrt=0, mode="auto"):
                     tangents = [np.zeros(s) if s else 0.0 for s in shapes]
                     e = np.zeros(size)
                     e[j] = 1.0
-                    tangents[pos] = e.reshape(shape) if shape else 1.0
+                    tangents[pos] = _basis(e, shape, args[indices[pos]])
                     columns.append(np.asarray(tangent_fn(*args, tuple(tangents),
                                                          **kwargs)[1]))
                 out = np.stack(columns, axis=-1) if columns else np.zeros(value.shape + (0,))
@@ -933,6 +933,14 @@ def jacobian(f, wrt=0, mode="auto"):
         return blocks[0] if single else tuple(blocks)
     jac.mode = None
     return jac
+
+
+def _basis(e, shape, arg):
+    """The unit vector `e` shaped like argument `arg`: an array, a float, or a list or tuple
+    of numbers (which a list's tangent is)."""
+    if isinstance(arg, (list, tuple)):
+        return type(arg)(e.reshape(shape).tolist())
+    return e.reshape(shape) if shape else 1.0
 
 
 def _jacobian_value(value, f):
@@ -970,7 +978,7 @@ def hessian(f, wrt=0):
             columns = []     # one per element of argument j: the tangents of every gradient
             for e in np.eye(int(np.prod(shape))):
                 tangents = [np.zeros(s) if s else 0.0 for s in shapes]
-                tangents[j] = e.reshape(shape) if shape else 1.0
+                tangents[j] = _basis(e, shape, args[indices[j]])
                 column = tangent_fn(*args, tuple(tangents), **kwargs)[1]
                 # (the generated gradient for a 1-tuple wrt returns the gradient alone)
                 columns.append(column if len(indices) > 1 else (column,))

@@ -636,3 +636,14 @@ def test_second_order_passes_keyword_arguments():
     assert srcad.hessian(power_with_default)(0.7, n=4) == pytest.approx(want)
     assert srcad.hvp(power_with_default)(0.7, 1.0, n=4) == pytest.approx(want)
     assert srcad.jacobian(srcad.grad(power_with_default))(0.7, n=4) == pytest.approx(want)
+
+
+def of_a_list(xs):
+    return xs[0] ** 2 * xs[1] + np.sin(xs[1])
+
+
+def test_hessian_and_jacobian_of_a_function_of_a_list():
+    np.testing.assert_allclose(srcad.hessian(of_a_list)([0.7, -0.4]),
+                               [[-0.8, 1.4], [1.4, -np.sin(-0.4)]], rtol=1e-12)
+    np.testing.assert_allclose(srcad.jacobian(of_a_list)([0.7, -0.4]),
+                               [2 * 0.7 * -0.4, 0.49 + np.cos(-0.4)], rtol=1e-12)
