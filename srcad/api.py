@@ -911,7 +911,7 @@ def jacobian(f, wrt=0, mode="auto"):
             for pos, (shape, size) in enumerate(zip(shapes, sizes)):
                 columns = []
                 for j in range(size):
-                    tangents = [np.zeros(s) if s else 0.0 for s in shapes]
+                    tangents = [_basis(None, s, args[k]) for s, k in zip(shapes, indices)]
                     e = np.zeros(size)
                     e[j] = 1.0
                     tangents[pos] = _basis(e, shape, args[indices[pos]])
@@ -936,11 +936,14 @@ def jacobian(f, wrt=0, mode="auto"):
 
 
 def _basis(e, shape, arg):
-    """The unit vector `e` shaped like argument `arg`: an array, a float, or a list or tuple
-    of numbers (which a list's tangent is)."""
+    """The unit vector `e` (None: zero) shaped like argument `arg`: an array of its floating
+    dtype, a float, or a list or tuple of numbers (which a list's tangent is)."""
+    e = np.zeros(int(np.prod(shape))) if e is None else e
     if isinstance(arg, (list, tuple)):
         return type(arg)(e.reshape(shape).tolist())
-    return e.reshape(shape) if shape else 1.0
+    if isinstance(arg, np.ndarray) and arg.ndim:
+        return e.reshape(shape).astype(runtime.float_dtype(arg))
+    return float(e[0]) if e.size else 0.0
 
 
 def _jacobian_value(value, f):
@@ -977,7 +980,7 @@ def hessian(f, wrt=0):
         for j, shape in enumerate(shapes):
             columns = []     # one per element of argument j: the tangents of every gradient
             for e in np.eye(int(np.prod(shape))):
-                tangents = [np.zeros(s) if s else 0.0 for s in shapes]
+                tangents = [_basis(None, s, args[k]) for s, k in zip(shapes, indices)]
                 tangents[j] = _basis(e, shape, args[indices[j]])
                 column = tangent_fn(*args, tuple(tangents), **kwargs)[1]
                 # (the generated gradient for a 1-tuple wrt returns the gradient alone)

@@ -647,3 +647,10 @@ def test_hessian_and_jacobian_of_a_function_of_a_list():
                                [[-0.8, 1.4], [1.4, -np.sin(-0.4)]], rtol=1e-12)
     np.testing.assert_allclose(srcad.jacobian(of_a_list)([0.7, -0.4]),
                                [2 * 0.7 * -0.4, 0.49 + np.cos(-0.4)], rtol=1e-12)
+
+
+def test_hessian_of_a_float32_input_is_float32():
+    x = np.array([1.0, 2.0, 3.0], dtype=np.float32)
+    H = srcad.hessian(cubes)(x)
+    assert H.dtype == np.float32
+    np.testing.assert_allclose(H, np.diag(6.0 * x), rtol=1e-6)
