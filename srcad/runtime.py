@@ -270,6 +270,29 @@ def mul_adjoint(g, x, y, first):
     return unbroadcast(g * y, x) if first else unbroadcast(g * x, y)
 
 
+def add_adjoint_transpose(gbar, u, x, y, first):
+    """The adjoint of u in add_adjoint(u, x, y, first), which is linear in u."""
+    if isinstance(x, (list, tuple)):
+        raise refused("a derivative of the adjoint of + joining lists is not differentiable",
+                      hint="join the lists in a loop")
+    return broadcast_like(gbar, u)
+
+
+def mul_adjoint_transpose(gbar, u, x, y, first, k):
+    """The adjoint of argument k (0: u, 1: x, 2: y) of mul_adjoint(u, x, y, first), which is
+    unbroadcast(u * y, x) or unbroadcast(u * x, y): bilinear in u and the other factor."""
+    if isinstance(x, (list, tuple)) or isinstance(y, (list, tuple)):
+        raise refused("a derivative of the adjoint of a repeated list is not differentiable",
+                      hint="build the list in a loop")
+    other, shaped = (y, x) if first else (x, y)
+    gz = np.broadcast_to(gbar, np.broadcast_shapes(np.shape(u), np.shape(other)))
+    if k == 0:
+        return unbroadcast(gz * other, u)
+    if (k == 2) == first:                # the other factor
+        return unbroadcast(gz * u, other)
+    return zeros_like_grad(shaped)       # the operand it is shaped like: its shape only
+
+
 def repeated_adjoint(g, part):
     """The adjoint of `part` in `part * n`: the sum of the adjoints of its n copies."""
     total = [zeros_like_grad(item) for item in part]
@@ -298,6 +321,7 @@ def refused(message, hint):
 
 
 HELPERS = (add_adjoint, add_tangent, mul_adjoint, repeated_adjoint, mul_tangent, keys_of,
+           add_adjoint_transpose, mul_adjoint_transpose,
            _promoted, matmul_adjoint_x, matmul_adjoint_y, matmul_adjoint_x_sum, matmul_adjoint_y_sum,
            _loop_sum, _vector_rows, expand_to, reduced_size, unbroadcast, broadcast_like,
            zeros_like_grad, add_grad, _items, _get, add_at, set_at, assigned_part, _is_basic,

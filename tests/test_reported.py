@@ -654,3 +654,15 @@ def test_hessian_of_a_float32_input_is_float32():
     H = srcad.hessian(cubes)(x)
     assert H.dtype == np.float32
     np.testing.assert_allclose(H, np.diag(6.0 * x), rtol=1e-6)
+
+
+def product_of_calls(x):
+    return cube(x) * cube_plus(x) + cube(x * 2.0)
+
+
+def test_grad_of_grad_through_called_functions():
+    # f = x^3 (x^3 + x) + 8 x^3 = x^6 + x^4 + 8 x^3: f'' = 30 x^4 + 12 x^2 + 48 x
+    x = 0.7
+    assert srcad.grad(srcad.grad(cube_plus))(1.1) == pytest.approx(6.6)
+    assert srcad.grad(srcad.grad(product_of_calls))(x) == \
+        pytest.approx(30 * x ** 4 + 12 * x ** 2 + 48 * x)

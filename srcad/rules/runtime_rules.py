@@ -4,9 +4,9 @@ only reads the shape of its `like` argument (derivative 0)."""
 import numpy as np
 
 from .. import runtime
-from ..runtime import (add_adjoint, add_at, broadcast_like, expand_to, matmul_adjoint_x,
-                       matmul_adjoint_y, mul_adjoint, set_at, unbroadcast, unstack,
-                       zeros_like_grad)
+from ..runtime import (add_adjoint, add_adjoint_transpose, add_at, broadcast_like, expand_to,
+                       matmul_adjoint_x, matmul_adjoint_y, mul_adjoint, mul_adjoint_transpose,
+                       set_at, unbroadcast, unstack, zeros_like_grad)
 from .registry import adjoint, nondifferentiable, tangent
 
 # ----- shape bookkeeping -----
@@ -59,6 +59,18 @@ def add_grad_(g, ans, a, b):
 def add_adjoint_tangent(g, ans, u, x, y, first):
     """Linear in the adjoint u; x and y give shapes (or lengths) only."""
     return add_adjoint(g, x, y, first), 0, 0, None
+
+
+@adjoint(runtime.add_adjoint)
+def add_adjoint_(g, ans, u, x, y, first):
+    return add_adjoint_transpose(g, u, x, y, first), 0, 0, None
+
+
+@adjoint(runtime.mul_adjoint)
+def mul_adjoint_(g, ans, u, x, y, first):
+    return (mul_adjoint_transpose(g, u, x, y, first, 0),
+            mul_adjoint_transpose(g, u, x, y, first, 1),
+            mul_adjoint_transpose(g, u, x, y, first, 2), None)
 
 
 @tangent(runtime.mul_adjoint)
