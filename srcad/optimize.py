@@ -85,6 +85,10 @@ def release_arrays(tree, arrays, names=None):
     names = Names() if names is None else names
     body = tree.body
     params = {a.id for a in tree.args.args + tree.args.kwonlyargs}
+    # a sum's seed made a Python float (keep_sum_adjoints_scalar) holds no array
+    arrays = arrays - {s.targets[0].id for s in body if _assigned_name(s) is not None
+                       and isinstance(s.value, gast.Call) and isinstance(s.value.func, gast.Name)
+                       and s.value.func.id == "float"}
     # a name whose only value is an argument's (`vbar_3 = vbar_4`): deleting it frees nothing
     copies = {s.targets[0].id for s in body if isinstance(s, gast.Assign)
               and isinstance(s.value, gast.Name) and s.value.id in params
