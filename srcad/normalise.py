@@ -109,6 +109,8 @@ _GENERATED = re.compile(r"^(v|vbar|vdot)_m?\d+$|^_stack$|^_(iterations|grads|ter
                         r"^_default_|"
                         r"^(grad|jvp)_|^_$")
 _VIEW_METHODS = {"reshape", "ravel", "transpose", "swapaxes", "squeeze", "view", "diagonal"}
+# view functions whose result shares every argument (np.atleast_1d(y, z) -> (y, z))
+_EACH_ARGUMENT = {np.atleast_1d, np.atleast_2d, np.atleast_3d}
 # attributes of an array that share none of its elements
 _NUMBER_ATTRIBUTES = {"shape", "size", "ndim", "dtype", "itemsize", "nbytes", "strides"}
 # NumPy functions whose result may share its first argument's array
@@ -371,7 +373,9 @@ class Normaliser:
         node = value
         while True:
             if isinstance(node, gast.Name):
-                return node.id if self.is_local(node.id) else None
+                # (a global or closure array, bound to a local and written, changes too)
+                return node.id if self.is_local(node.id) or _may_hold_array(
+                    self.namespace.get(node.id)) else None
             if isinstance(node, gast.Subscript) and not isinstance(
                     node.slice, (gast.List, gast.Compare, gast.BoolOp)):
                 node = node.value         # (an index list or a mask makes a copy)
@@ -379,8 +383,7 @@ class Normaliser:
                 node = node.value
             elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and (
                     node.func.attr in _VIEW_METHODS or node.func.attr == "astype" and any(
-                        k.arg == "copy" and isinstance(k.value, gast.Constant)
-                        and k.value.value is False for k in node.keywords)):
+                        k.arg == "copy" and not _literal_true(k.value) for k in node.keywords)):
                 node = node.func.value
             else:
                 return None
@@ -413,7 +416,8 @@ class Normaliser:
         root = self.alias_root(it)
         if root is not None:
             return [(name, root) for name in names]
-        if isinstance(it, (gast.List, gast.Tuple)):      # `for v in [y, z]`
+        if isinstance(it, (gast.List, gast.Tuple)) or isinstance(it, gast.Call) and isinstance(
+                it.func, gast.Attribute) and it.func.attr == "copy":   # `for v in [y, z]`
             return [(name, r) for name in names for r in self.shared_roots(it)]
         if not isinstance(it, gast.Call):
             return []
@@ -453,6 +457,15 @@ class Normaliser:
             return {r for item in value.values for r in self.shared_roots(item)}
         if isinstance(value, gast.IfExp):
             return self.shared_roots(value.body) | self.shared_roots(value.orelse)
+        if isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Mult)) and any(
+                isinstance(side, (gast.List, gast.Tuple, gast.ListComp))
+                for side in (value.left, value.right)):     # [y] * 2, xs + [x]: same objects
+            return self.shared_roots(value.left) | self.shared_roots(value.right)
+        if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+                and isinstance(value.func.value, gast.Name) and (
+                    value.func.attr in ("pop", "get", "setdefault") or value.func.attr == "copy"
+                    and self._list_display(value.func.value.id)):
+            return self.shared_roots(value.func.value)     # an item, or a shallow copy
         if isinstance(value, gast.ListComp):     # its items come from its iterables
             return self.shared_roots(value.elt).union(
                 *(self.shared_roots(g.iter) for g in value.generators))
@@ -486,7 +499,7 @@ class Normaliser:
             return []                          # a method of a local value (x.copy())
         func = self.resolve(value.func)
         if func in _VIEW_FUNCTIONS:
-            args = value.args[:1]
+            args = value.args if func in _EACH_ARGUMENT else value.args[:1]
         elif isinstance(func, types.FunctionType):
             args = value.args + [k.value for k in value.keywords]
             shared = returned_params(func)
@@ -498,9 +511,8 @@ class Normaliser:
                     bound = None
                 if bound is not None:
                     args = [arg for param, arg in bound.arguments.items() if param in shared]
-        elif func in (np.array, np.asarray) and any(
-                k.arg == "copy" and isinstance(k.value, gast.Constant) and k.value.value is False
-                for k in value.keywords):
+        elif func in (np.array, np.asarray) and any(k.arg == "copy" and not _literal_true(
+                k.value) for k in value.keywords):
             args = value.args[:1]           # np.array(y, copy=False)
         else:
             return []
@@ -514,8 +526,9 @@ class Normaliser:
                 if name not in (a, b) or a == b:
                     continue
                 other = b if name == a else a
-                if name == a and (a, b, id(made)) in self.holders and not text.endswith("= ..."):
-                    continue          # `xs.append(...)` leaves the arrays xs holds as they are
+                if not text.endswith("= ...") and (
+                        name == a and (a, b, id(made)) in self.holders or made is write):
+                    continue          # `xs.append(...)`, `r = xs.pop()` change no item of xs
                 if self._rebound_between(name, made, write):
                     continue          # `t = y; t = 0.5 * t; t[i] = v` writes a new array
                 if self._fresh_before(name, write, made):
@@ -877,6 +890,15 @@ class Normaliser:
         return bool(values) and ident not in self.parameters() and all(
             isinstance(v, gast.Dict) for v in values)
 
+    def _list_display(self, ident):
+        """Whether every assignment of local `ident` is a list or a tuple display, or a
+        comprehension (its .copy() is shallow: the same objects)."""
+        values = [node.value for node in gast.walk(self.source.tree)
+                  if isinstance(node, gast.Assign) and any(
+                      isinstance(t, gast.Name) and t.id == ident for t in node.targets)]
+        return bool(values) and all(isinstance(v, (gast.List, gast.Tuple, gast.ListComp))
+                                    for v in values)
+
     def parameters(self):
         args = self.source.tree.args
         return {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
@@ -942,6 +964,11 @@ class Normaliser:
             else:
                 self.env[ident] = self.as_value(self.op(value))
         elif isinstance(target, gast.Subscript):
+            holder = target.value
+            if isinstance(holder, gast.Name):          # xs[0] = y: xs now holds y's array
+                for inner in self.shared_roots(value):
+                    self.alias(holder.id, inner, self.current, tuple(self.loop_stack))
+                    self.holders.add((holder.id, inner, id(self.current)))
             self.subscript_store(target, self.atom(value))
         elif isinstance(target, (gast.Tuple, gast.List)):
             # `b, c = y, 2.0`, `a, b = Y`, `b, c = pair(y)`: any target may share what the
@@ -1238,6 +1265,9 @@ class Normaliser:
                                         made)
             node = gast.copy_location(gast.Call(func=func, args=[listed],
                                                 keywords=node.keywords), node)
+        if any(k.arg == "out" for k in node.keywords):
+            self.error(node, "out= (a result written into an existing array)",
+                       "assign the result instead: y = f(x)")
         args = [self.atom(a) for a in node.args]
         keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
         return gast.Call(func=callee, args=args, keywords=keywords)
@@ -1378,6 +1408,10 @@ def _shared_names(expr, namespace):
         return set().union(*(_shared_names(v, namespace) for v in expr.values))
     if isinstance(expr, gast.IfExp):
         return _shared_names(expr.body, namespace) | _shared_names(expr.orelse, namespace)
+    if isinstance(expr, gast.BinOp) and isinstance(expr.op, (gast.Add, gast.Mult)) and any(
+            isinstance(side, (gast.List, gast.Tuple, gast.ListComp))
+            for side in (expr.left, expr.right)):
+        return _shared_names(expr.left, namespace) | _shared_names(expr.right, namespace)
     if isinstance(expr, gast.ListComp):
         return _shared_names(expr.elt, namespace).union(
             *(_shared_names(g.iter, namespace) for g in expr.generators))
@@ -1385,7 +1419,9 @@ def _shared_names(expr, namespace):
         func = _global_object(expr.func, namespace)
         if isinstance(expr.func, gast.Attribute) and func is None:     # a method: x.T()
             return _shared_names(expr.func.value, namespace) \
-                if expr.func.attr in _VIEW_METHODS else set()
+                if expr.func.attr in _VIEW_METHODS | {"get", "setdefault", "pop"} else set()
+        if func in (list, tuple):                  # a new list of the same objects
+            return set().union(*(_shared_names(a, namespace) for a in expr.args))
         if func in _VIEW_FUNCTIONS:
             return _shared_names(expr.args[0], namespace) if expr.args else set()
         if getattr(func, "__module__", None) in ("numpy", "math", "builtins") \
@@ -1406,6 +1442,15 @@ def _global_object(node, namespace):
         base = _global_object(node.value, namespace)
         return getattr(base, node.attr, None) if base is not None else None
     return None
+
+
+def _may_hold_array(value):
+    """Whether a global or closure value is an array or a container (shared if written)."""
+    return isinstance(value, (np.ndarray, list, dict))
+
+
+def _literal_true(node):
+    return isinstance(node, gast.Constant) and node.value is True
 
 
 def _stored(node):

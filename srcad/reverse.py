@@ -415,8 +415,8 @@ class Reverse:
             if op.kind == "setitem":
                 index = stmt.targets[0].slice
                 if op.target in self.dicts:    # the key may be new: nothing to save
-                    return [self._push(T.call("saved_item", [T.name(op.target),
-                                                             T.clone(index)])), T.clone(stmt)]
+                    return [self._push(T.call("saved_item", [
+                        T.name(op.target), T.index_expr(T.clone(index))])), T.clone(stmt)]
                 old = gast.Subscript(value=T.name(op.target), slice=T.clone(index),
                                      ctx=gast.Load())
                 if op.target not in self.struct:
@@ -514,7 +514,8 @@ class Reverse:
                 # before the adjoints: they zero the item's adjoint as the old value is (or
                 # drop a key that the dict did not have)
                 out.append(T.new_node(gast.Expr, value=T.call(
-                    "restore_item", [T.name(op.target), T.clone(stmt.targets[0].slice),
+                    "restore_item", [T.name(op.target),
+                                     T.index_expr(T.clone(stmt.targets[0].slice)),
                                      self._pop()])))
             elif op.kind == "setitem":
                 index = T.clone(stmt.targets[0].slice)

@@ -250,6 +250,60 @@ def flipped(x):
     return np.sum(y * y)
 
 
+def stored_in_a_list(x):
+    y = x * 2.0
+    xs = [0.0]
+    xs[0] = y
+    r = xs[0]
+    r[0] = 5.0
+    return np.sum(y * x)
+
+
+def repeated_list(x):
+    y = x * 2.0
+    xs = [y] * 2
+    r = xs[0]
+    r[0] = 5.0
+    return np.sum(y * x)
+
+
+def popped(x):
+    y = x * 2.0
+    xs = [y]
+    r = xs.pop()
+    r[0] = 5.0
+    return np.sum(y * x)
+
+
+def shallow_copy(x):
+    y = x * 2.0
+    xs = [y]
+    ys = xs.copy()
+    r = ys[0]
+    r[0] = 5.0
+    return np.sum(y * x)
+
+
+def listed(xs):
+    return list(xs)
+
+
+def through_list(x):
+    y = x * 2.0
+    r = listed([y])[0]
+    r[0] = 5.0
+    return np.sum(y * x)
+
+
+BUFFER = np.zeros(3)
+
+
+def global_written(x):
+    b = BUFFER
+    b[0] = 2.0 * x[0]
+    return np.sum(BUFFER * x)
+
+
 def test_in_place_updates_of_loop_rows_are_refused():
     with pytest.raises(srcad.UnsupportedError, match="does this in place"):
         srcad.grad(rows_of_zip)(np.array([0.2, -0.1, 0.4]))
@@ -274,6 +328,12 @@ def test_in_place_updates_of_loop_rows_are_refused():
     (loop_over_a_display, "v[0] = 5.0"),
     (row_of_a_comprehension, "r0[0] = 5.0"),
     (flipped, "z[0] = 5.0"),
+    (stored_in_a_list, "r[0] = 5.0"),
+    (repeated_list, "r[0] = 5.0"),
+    (popped, "r[0] = 5.0"),
+    (shallow_copy, "r[0] = 5.0"),
+    (through_list, "r[0] = 5.0"),
+    (global_written, "b[0] = 2.0 * x[0]"),
 ])
 def test_writes_seen_through_another_name_are_refused(f, line):
     matrices = (write_into_row_then_read_matrix, write_into_loop_rows, row_of_a_comprehension)

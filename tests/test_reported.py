@@ -666,3 +666,28 @@ def test_grad_of_grad_through_called_functions():
     assert srcad.grad(srcad.grad(cube_plus))(1.1) == pytest.approx(6.6)
     assert srcad.grad(srcad.grad(product_of_calls))(x) == \
         pytest.approx(30 * x ** 4 + 12 * x ** 2 + 48 * x)
+
+
+# ----- out= and slices of a dict-like container -----
+
+def floored_in_place(x):
+    y = x * 2.0
+    np.floor(y, out=y)
+    return np.sum(y * x)
+
+
+def test_out_keyword_is_refused():
+    with pytest.raises(srcad.UnsupportedError, match="out="):
+        srcad.grad(floored_in_place)(np.array([0.3, 0.7, 1.1]))
+
+
+def cleared_default(x, buf=np.zeros(3)):
+    buf = buf.copy()
+    buf[:] = 0.0
+    buf[0] = x[0]
+    return np.sum(buf * x)
+
+
+def test_slice_write_into_a_call_result_saves_its_part():
+    # (saved_item took the slice as written: a SyntaxError in generated code)
+    full_check(cleared_default, [np.array([0.3, 0.7, 1.1])])
