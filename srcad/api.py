@@ -244,13 +244,29 @@ class Compiled:
     """A generated derivative: its source, the compiled function, the callees it calls and
     the guards it is right under (empty when it looked up no function but modules')."""
 
-    def __init__(self, source, function, callees, guards=(), own=0, code=None):
+    def __init__(self, source, function, callees, guards=(), own=0, code=None, changed=()):
         self.source = source
         self.function = function
         self.callees = callees   # closure name -> (primal, wrt names)
         self.guards = guards
         self.own = own           # how many of them are the primal's own
         self.code = code         # the primal's code object it was made from
+        self.changed = changed   # (position, name) of the parameters it changes in place
+
+    def check_distinct(self, args):
+        """A parameter the function changes in place must not share its array with another
+        argument (`f(a, a)`): Python would change both, the derivative keeps them apart."""
+        for k, name in self.changed:
+            if k >= len(args) or not isinstance(args[k], (np.ndarray, list, dict)):
+                continue
+            for j, other in enumerate(args):
+                if j != k and (other is args[k] or isinstance(other, np.ndarray) and isinstance(
+                        args[k], np.ndarray) and np.may_share_memory(other, args[k])):
+                    function = self.code.co_name if self.code else "the function"
+                    raise UnsupportedError(
+                        f"{function} changes its argument '{name}' in place, and argument "
+                        f"{j} shares its array: srcad would keep the two apart",
+                        hint=f"pass a copy for '{name}'")
 
 
 def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True):
@@ -294,8 +310,10 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True):
         function = load(source, name, fn.__globals__, closure, cells)
         guards = _guards(fn)
         own = len(_own_guards(fn, ir))
+        params = list(inspect.signature(fn).parameters)
+        changed = tuple((k, p) for k, p in enumerate(params) if p in ir.changed)
         compiled = _DERIVED[key] = Compiled(source, function, callees, guards, own,
-                                            fn.__code__)
+                                            fn.__code__, changed)
         if fn.__closure__ and _CLOSURES.get(id(fn.__code__), (None,))[0] is fn:
             _CLOSURE_DERIVED[(id(fn.__code__),) + key[1:]] = (ir, compiled)
     return compiled
@@ -629,7 +647,10 @@ class Derivative(_Transformed):
             if type(compiled) is _ByLayout:   # arrays among the arguments
                 compiled = compiled.get(compiled.layout(args))
             if compiled is not None and (not compiled.guards or _current(compiled.guards)):
-                # arguments like ones checked before: no checks left
+                # arguments like ones checked before: no checks left (but arrays shared
+                # with a parameter the function changes in place)
+                if compiled.changed:
+                    compiled.check_distinct(args)
                 self._last = compiled
                 if self._direct:
                     return compiled.function(*args)
@@ -637,6 +658,7 @@ class Derivative(_Transformed):
         self._check_arguments(args, kwargs)
         promoted = _promote(args, self.wrt)
         compiled = self.compiled(promoted)
+        compiled.check_distinct(promoted)
         self._last = compiled
         try:
             if self.check_scalar and not self.with_value:
@@ -862,6 +884,7 @@ class TangentFunction(_Transformed):
                                    lambda where, value, given: _tangent_error(
                                        value, given, self.__name__, where))
         compiled = self.compiled(args)
+        compiled.check_distinct(args)
         self._last = compiled
         ir = intermediate(self.function_for(args))
         for k, t in zip(self.wrt, tangents):

@@ -691,3 +691,19 @@ def cleared_default(x, buf=np.zeros(3)):
 def test_slice_write_into_a_call_result_saves_its_part():
     # (saved_item took the slice as written: a SyntaxError in generated code)
     full_check(cleared_default, [np.array([0.3, 0.7, 1.1])])
+
+
+def writes_second(x, z):
+    z[0] = 5.0
+    return np.sum(x * x)
+
+
+def test_one_array_for_two_parameters_where_one_is_changed_in_place_is_refused():
+    a = np.array([0.3, 0.7, 1.1])
+    g = srcad.grad(writes_second)
+    np.testing.assert_allclose(g(a, a.copy()), 2 * a)     # first call: checked path
+    for call in (lambda: g(a, a), lambda: g(a, a[1:]),   # then the fast path
+                 lambda: srcad.jvp(writes_second)(a, a, np.ones(3))):
+        with pytest.raises(srcad.UnsupportedError, match="argument 'z' in place, and argument 0"):
+            call()
+    np.testing.assert_array_equal(a, [0.3, 0.7, 1.1])
