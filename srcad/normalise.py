@@ -511,6 +511,10 @@ class Normaliser:
                     bound = None
                 if bound is not None:
                     args = [arg for param, arg in bound.arguments.items() if param in shared]
+                # a module array it hands back, under the name this function reads it by
+                args += [gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+                         for name in shared - set(inspect.signature(func).parameters)
+                         if self.namespace.get(name) is func.__globals__.get(name)]
         elif func in (np.array, np.asarray) and any(k.arg == "copy" and not _literal_true(
                 k.value) for k in value.keywords):
             args = value.args[:1]           # np.array(y, copy=False)
@@ -1353,9 +1357,9 @@ _RETURNED = {}     # id(code) -> (code, the parameters its result may share, or 
 
 def returned_params(fn):
     """The parameters of user function `fn` whose objects its result may share (`return a`,
-    `return a[0]`, `return a.T`, `b = a; return b`), read from its source; None when the
-    source cannot be read. A call of a function other than NumPy's counts as sharing its
-    arguments."""
+    `return a[0]`, `return a.T`, `b = a; return b`), and the module arrays (`return G`), read
+    from its source; None when the source cannot be read. A call of a function other than
+    NumPy's counts as sharing its arguments."""
     code = fn.__code__
     known = _RETURNED.get(id(code))
     if known is not None and known[0] is code:
@@ -1387,7 +1391,11 @@ def returned_params(fn):
                 seen.add(name)
                 todo.extend(links.get(name, ()))
         args = tree.args
-        shared = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs} & seen
+        params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
+        # and the module's (or closure's) arrays it may hand back: `return G`
+        held = {name for name in seen - params - set(links)
+                if _may_hold_array(fn.__globals__.get(name))}
+        shared = (params & seen) | held
     _RETURNED[id(code)] = (code, shared)
     return shared
 

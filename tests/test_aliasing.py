@@ -304,6 +304,16 @@ def global_written(x):
     return np.sum(BUFFER * x)
 
 
+def the_buffer():
+    return BUFFER
+
+
+def global_through_a_helper(x):
+    b = the_buffer()
+    b[0] = 2.0 * x[0]
+    return np.sum(BUFFER * x)
+
+
 def test_in_place_updates_of_loop_rows_are_refused():
     with pytest.raises(srcad.UnsupportedError, match="does this in place"):
         srcad.grad(rows_of_zip)(np.array([0.2, -0.1, 0.4]))
@@ -334,6 +344,7 @@ def test_in_place_updates_of_loop_rows_are_refused():
     (shallow_copy, "r[0] = 5.0"),
     (through_list, "r[0] = 5.0"),
     (global_written, "b[0] = 2.0 * x[0]"),
+    (global_through_a_helper, "b[0] = 2.0 * x[0]"),
 ])
 def test_writes_seen_through_another_name_are_refused(f, line):
     matrices = (write_into_row_then_read_matrix, write_into_loop_rows, row_of_a_comprehension)
