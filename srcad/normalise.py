@@ -886,20 +886,22 @@ class Normaliser:
             return {"keys": key, "values": value, "items": ("tuple", [key, value])}[kind]
         return n, item
 
+    def _assigned_values(self, ident):
+        """The values assigned to local `ident` (`ident = value` statements)."""
+        return [node.value for node in gast.walk(self.source.tree)
+                if isinstance(node, gast.Assign) and any(
+                    isinstance(t, gast.Name) and t.id == ident for t in node.targets)]
+
     def _dict_display(self, ident):
         """Whether every assignment of local `ident` is a dict display (`{...}`)."""
-        values = [node.value for node in gast.walk(self.source.tree)
-                  if isinstance(node, gast.Assign) and any(
-                      isinstance(t, gast.Name) and t.id == ident for t in node.targets)]
+        values = self._assigned_values(ident)
         return bool(values) and ident not in self.parameters() and all(
             isinstance(v, gast.Dict) for v in values)
 
     def _list_display(self, ident):
         """Whether every assignment of local `ident` is a list or a tuple display, or a
         comprehension (its .copy() is shallow: the same objects)."""
-        values = [node.value for node in gast.walk(self.source.tree)
-                  if isinstance(node, gast.Assign) and any(
-                      isinstance(t, gast.Name) and t.id == ident for t in node.targets)]
+        values = self._assigned_values(ident)
         return bool(values) and all(isinstance(v, (gast.List, gast.Tuple, gast.ListComp))
                                     for v in values)
 
