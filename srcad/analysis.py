@@ -328,7 +328,9 @@ def check_in_place(ir, scalar):
 def check_iterated_dicts(ir, arg_kinds):
     """`for k in d` with a dict argument d walks its keys; srcad's loop indexes d[0], d[1]:
     refuse (a dict display is known to be one, and walks its keys)."""
-    for param, kind in zip(ir.params, arg_kinds):
+    args = ir.source.tree.args       # (the user's names: ir.params may rename one)
+    for param, kind in zip([a.id for a in args.posonlyargs + args.args + args.kwonlyargs],
+                           arg_kinds):
         node = ir.iterated.get(param)
         if kind == "dict" and node is not None:
             raise UnsupportedError(f"iterating over the dict '{param}' itself is not supported "

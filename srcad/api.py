@@ -162,7 +162,7 @@ def _closure_derivative(fn, key):
         function = with_closure(function, [cells.get(id(cell), cell)
                                            for cell in function.__closure__])
     made = served[key[1:]] = Compiled(compiled.source, function, compiled.callees, guards,
-                                      compiled.own, compiled.code)
+                                      compiled.own, compiled.code, compiled.changed)
     return made
 
 

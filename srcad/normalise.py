@@ -57,7 +57,7 @@ class IR:
         self.entry = {id(s) for s in body[:len(inputs)]}  # `v_0 = x`: binds the inputs
         self.in_place = {}   # home -> (augmented assignment, a, b) where `a = b` aliases it
         self.changed = {}    # parameter -> how it may change the caller's object in place
-        self.iterated = {}   # parameter -> the node of `for x in parameter` (a dict's keys)
+        self.iterated = {}   # parameter -> `for x in parameter`'s node (a dict: its keys)
 
     def fresh(self):
         return vname(next(self.counter))

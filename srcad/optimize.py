@@ -756,8 +756,9 @@ def keep_sum_adjoints_scalar(tree, names=None):
     A scalar times an array of v_3's shape is elementwise the same as an array of that
     scalar times it, so values, shapes and dtypes do not change; the array of copies of the
     seed is not built, and v_3 itself may no longer be needed. Where the uses now say
-    that an `unbroadcast` has nothing to sum, it goes (`_full_shape_known`). Top-level code only, names
-    assigned at most once (their shapes cannot change between definition and use).
+    that an `unbroadcast` has nothing to sum, it goes (`_full_shape_known`). Top-level
+    code only, names assigned at most once (their shapes cannot change between definition
+    and use).
     """
     body = tree.body
     spreads = [k for k, s in enumerate(body)

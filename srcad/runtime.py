@@ -321,8 +321,8 @@ def refused(message, hint):
 
 
 HELPERS = (add_adjoint, add_tangent, mul_adjoint, repeated_adjoint, mul_tangent, keys_of,
-           add_adjoint_transpose, mul_adjoint_transpose,
-           _promoted, matmul_adjoint_x, matmul_adjoint_y, matmul_adjoint_x_sum, matmul_adjoint_y_sum,
+           add_adjoint_transpose, mul_adjoint_transpose, _promoted, matmul_adjoint_x,
+           matmul_adjoint_y, matmul_adjoint_x_sum, matmul_adjoint_y_sum,
            _loop_sum, _vector_rows, expand_to, reduced_size, unbroadcast, broadcast_like,
            zeros_like_grad, add_grad, _items, _get, add_at, set_at, assigned_part, _is_basic,
            unstack, saved_item, restore_item)

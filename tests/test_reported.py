@@ -707,3 +707,19 @@ def test_one_array_for_two_parameters_where_one_is_changed_in_place_is_refused()
         with pytest.raises(srcad.UnsupportedError, match="argument 'z' in place, and argument 0"):
             call()
     np.testing.assert_array_equal(a, [0.3, 0.7, 1.1])
+
+
+def make_writer(k):
+    def writes(x, z):
+        z[0] = k
+        return np.sum(x * x)
+    return writes
+
+
+def test_a_closure_served_by_another_checks_shared_arguments_too():
+    a = np.array([0.3, 0.7, 1.1])
+    srcad.grad(make_writer(1.0))(a, a.copy())            # the first closure: transformed
+    second = srcad.grad(make_writer(2.0))                 # another: served its derivative
+    np.testing.assert_allclose(second(a, a.copy()), 2 * a)
+    with pytest.raises(srcad.UnsupportedError, match="argument 'z' in place"):
+        second(a, a)
