@@ -479,10 +479,14 @@ class Normaliser:
     def alias(self, name, other, node, loops):
         """Note that `name` may share `other`'s object from `node` on, and so whatever
         `other` shares (`p = parts[0]` after `parts = np.split(a, 3)` shares a's array)."""
-        for a, b, _, _ in list(self.aliases):
+        for a, b, made, _ in list(self.aliases):
             for mine, theirs in ((a, b), (b, a)):
                 if mine == other and theirs != name:
                     self.aliases.append((name, theirs, node, loops))
+                    if (theirs, mine, id(made)) in self.holders:   # r = xs.pop(); s = r
+                        self.holders.add((theirs, name, id(node)))
+                    elif (mine, theirs, id(made)) in self.holders:   # ys = xs: holds xs's
+                        self.holders.add((name, theirs, id(node)))
         self.aliases.append((name, other, node, loops))
 
     def call_aliases(self, value):
@@ -531,8 +535,8 @@ class Normaliser:
                     continue
                 other = b if name == a else a
                 if not text.endswith("= ...") and (
-                        name == a and (a, b, id(made)) in self.holders or made is write):
-                    continue          # `xs.append(...)`, `r = xs.pop()` change no item of xs
+                        (name, other, id(made)) in self.holders or made is write):
+                    continue          # `xs.append(...)`, `xs.pop()` change no item of xs
                 if self._rebound_between(name, made, write):
                     continue          # `t = y; t = 0.5 * t; t[i] = v` writes a new array
                 if self._fresh_before(name, write, made):
@@ -946,6 +950,8 @@ class Normaliser:
             root = self.alias_root(value)
             for inner in self.shared_roots(value):
                 self.alias(ident, inner, self.current, tuple(self.loop_stack))
+            if _item_of(value) is not None:      # r = xs[i], r = xs.pop(): xs held r
+                self.holders.add((_item_of(value), ident, id(self.current)))
             if isinstance(value, (gast.List, gast.Tuple, gast.Dict)):   # [h, g] holds h
                 for item in value.values if isinstance(value, gast.Dict) else value.elts:
                     inner = self.alias_root(item)
@@ -1344,6 +1350,18 @@ class Normaliser:
                 self.error(node, f"'{T.source_of(node)}' (no such attribute)",
                            "check the spelling of the function")
         return None
+
+
+def _item_of(value):
+    """The name of the list or dict that `value` takes an item of (`xs[i]`, `xs.pop()`,
+    `d.get(k)`), else None."""
+    if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
+        return value.value.id
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+            and value.func.attr in ("pop", "get", "setdefault") \
+            and isinstance(value.func.value, gast.Name):
+        return value.func.value.id
+    return None
 
 
 def _position(node):

@@ -270,6 +270,16 @@ def mul_adjoint(g, x, y, first):
     return unbroadcast(g * y, x) if first else unbroadcast(g * x, y)
 
 
+def mul_adjoint_along(u, x, y, first, k):
+    """The change of mul_adjoint(u, x, y, first) along a tangent of its factor x (k = 1) or
+    y (k = 2), passed in that factor's place: the product rule's term for that factor. Zeros
+    for the factor the adjoint is shaped like, and for a repeated list (its adjoint reads
+    the lengths only)."""
+    if isinstance(x, (list, tuple)) or isinstance(y, (list, tuple)) or (k == 1) == first:
+        return zeros_like_grad(mul_adjoint(u, x, y, first))
+    return mul_adjoint(u, x, y, first)
+
+
 def add_adjoint_transpose(gbar, u, x, y, first):
     """The adjoint of u in add_adjoint(u, x, y, first), which is linear in u."""
     if isinstance(x, (list, tuple)):
@@ -320,7 +330,7 @@ def refused(message, hint):
     return errors.UnsupportedError(message, hint=hint)
 
 
-HELPERS = (add_adjoint, add_tangent, mul_adjoint, repeated_adjoint, mul_tangent, keys_of,
+HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_adjoint_along, repeated_adjoint, mul_tangent, keys_of,
            add_adjoint_transpose, mul_adjoint_transpose, _promoted, matmul_adjoint_x,
            matmul_adjoint_y, matmul_adjoint_x_sum, matmul_adjoint_y_sum,
            _loop_sum, _vector_rows, expand_to, reduced_size, unbroadcast, broadcast_like,

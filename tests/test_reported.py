@@ -723,3 +723,65 @@ def test_a_closure_served_by_another_checks_shared_arguments_too():
     np.testing.assert_allclose(second(a, a.copy()), 2 * a)
     with pytest.raises(srcad.UnsupportedError, match="argument 'z' in place"):
         second(a, a)
+
+
+# ----- eighth session -----
+
+
+def loop_over_a_list(x):
+    s = 0.0
+    for v in [x, x * x]:
+        s = s + v * x
+    return s
+
+
+def loop_over_a_repeated_list(x):
+    xs = [x * x, x] * 3
+    s = 0.0
+    for v in xs:
+        s = s + v * x
+    return s
+
+
+def product_of_a_repeated_list(x):
+    xs = 2 * [x, x * x]
+    return xs[0] * xs[3] + xs[1] * xs[2]
+
+
+@pytest.mark.parametrize("f, closed_form", [
+    (loop_over_a_list, lambda x: 6 * x + 2),               # x^3 + x^2
+    (loop_over_a_repeated_list, lambda x: 18 * x + 6),     # 3 (x^3 + x^2)
+    (product_of_a_repeated_list, lambda x: 12 * x),        # 2 x^3
+])
+def test_hessian_through_generated_code_that_pops_and_pushes_list_items(f, closed_form):
+    """The generated gradient pushes list items on `_stack` and pops them back: the alias
+    check refused the append (a pop gives an item of the stack; an append changes the
+    stack, not that item), and the tangent of a repeated list's adjoint was cut short."""
+    for x in (0.7, 2.0):
+        assert srcad.hessian(f)(x) == pytest.approx(closed_form(x), rel=1e-12)
+        numeric = numeric_jacobian(lambda z: srcad.grad(f)(float(z[0])), [x])
+        assert srcad.hessian(f)(x) == pytest.approx(float(numeric[0]), rel=1e-6)
+
+
+def item_then_append(x):
+    xs = [x, x * x]
+    v = xs[0]
+    xs.append(3.0 * x)
+    return v * xs[2] + xs[1]
+
+
+def test_an_item_read_before_its_list_grows_is_not_refused():
+    assert srcad.grad(item_then_append)(2.0) == pytest.approx(16.0)      # 4 x
+    assert srcad.jvp(item_then_append)(2.0, 1.0)[1] == pytest.approx(16.0)
+
+
+def array_item_then_written(x):
+    xs = [x, np.array([1.0, 2.0]) * x]
+    r = xs[1]
+    r[0] = 5.0
+    return np.sum(xs[1]) * x
+
+
+def test_writing_into_an_item_read_from_a_list_is_still_refused():
+    with pytest.raises(srcad.UnsupportedError, match="changes an array that is also reached"):
+        srcad.grad(array_item_then_written)(2.0)

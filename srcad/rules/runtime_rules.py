@@ -5,8 +5,8 @@ import numpy as np
 
 from .. import runtime
 from ..runtime import (add_adjoint, add_adjoint_transpose, add_at, broadcast_like, expand_to,
-                       matmul_adjoint_x, matmul_adjoint_y, mul_adjoint, mul_adjoint_transpose,
-                       set_at, unbroadcast, unstack, zeros_like_grad)
+                       matmul_adjoint_x, matmul_adjoint_y, mul_adjoint, mul_adjoint_along,
+                       mul_adjoint_transpose, set_at, unbroadcast, unstack, zeros_like_grad)
 from .registry import adjoint, nondifferentiable, tangent
 
 # ----- shape bookkeeping -----
@@ -77,8 +77,8 @@ def mul_adjoint_(g, ans, u, x, y, first):
 def mul_adjoint_tangent(g, ans, u, x, y, first):
     """unbroadcast(u * y, x) (first) or unbroadcast(u * x, y): bilinear in u and the other
     factor; the one it is shaped like gives a shape only."""
-    return (mul_adjoint(g, x, y, first), mul_adjoint(u, g, y, first) * (not first),
-            mul_adjoint(u, x, g, first) * first, None)
+    return (mul_adjoint(g, x, y, first), mul_adjoint_along(u, g, y, first, 1),
+            mul_adjoint_along(u, x, g, first, 2), None)
 
 
 @tangent(runtime.add_at)
