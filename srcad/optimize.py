@@ -294,6 +294,8 @@ def fold_identities(tree, names=None):
                 if did:
                     stmt.value = value
                     changed = True
+                    if names is not None:
+                        names.forget(stmt)      # `power_slope(x, 2)` -> `2 * x`
     return tree, changed
 
 
@@ -347,8 +349,33 @@ def _fold(node):
         for k, arg in enumerate(node.args):
             node.args[k], did = _fold(arg)
             changed |= did
+        if type(node.func) is gast.Name and node.func.id == "power_slope" \
+                and len(node.args) == 2 and not node.keywords:
+            power = _power_slope(*node.args)
+            if power is not None:
+                return power, True
         return node, changed
     return node, False
+
+
+def _power_slope(x, y):
+    """`power_slope(x, 3)` -> `3 * x ** 2`, `power_slope(x, 2)` -> `2 * x`,
+    `power_slope(x, 1)` -> `1`, for a number y not in [0, 1) (x ** 0 has slope 0, also at
+    x = 0, where `0 * x ** -1` fails; there `0.5 * x ** -0.5` fails for a float, and the
+    helper says inf, as NumPy); else None."""
+    sign = 1
+    if type(y) is gast.UnaryOp and type(y.op) is gast.USub:
+        sign, y = -1, y.operand
+    if type(y) is not gast.Constant or type(y.value) not in (int, float) \
+            or 0 <= sign * y.value < 1:
+        return None
+    y = sign * y.value
+    if y == 1:
+        return gast.Constant(value=1, kind=None)
+    if y == 2:
+        return gast.BinOp(left=gast.Constant(value=2, kind=None), op=gast.Mult(), right=x)
+    return gast.BinOp(left=gast.Constant(value=y, kind=None), op=gast.Mult(), right=gast.BinOp(
+        left=x, op=gast.Pow(), right=gast.Constant(value=y - 1, kind=None)))
 
 
 def _constant(node, value):
@@ -378,6 +405,7 @@ def _known_pure(func):
         return True
     return isinstance(func, gast.Name) and func.id in (
         "unbroadcast", "broadcast_like", "zeros_like_grad", "add_grad", "add_at", "set_at",
+        "power_slope",
         "expand_to", "reduced_size", "matmul_adjoint_x", "matmul_adjoint_y", "unstack",
         "matmul_adjoint_x_sum", "matmul_adjoint_y_sum",
         "slice", "len", "range", "float", "abs", "min", "max", "keys_of")

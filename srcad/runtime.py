@@ -395,6 +395,37 @@ def clip_masks(x, lo, hi):
     return inside.astype(dtype), low.astype(dtype), high.astype(dtype)
 
 
+def power_slope(x, y, n=1):
+    """The n-th derivative of x ** y in x, y (y - 1) ... (y - n + 1) x ** (y - n), taken as 0
+    where that product is (x ** 0 is 1 and x ** 2 has no third derivative, at x = 0 too)."""
+    coefficient = y
+    for k in range(1, n):
+        coefficient = coefficient * (y - k)
+    if np.ndim(coefficient) == 0 and np.ndim(x) == 0 and not isinstance(x, np.ndarray):
+        if coefficient == 0:
+            return zeros_like_grad(x)
+        try:
+            return coefficient * x ** (y - n)
+        except ZeroDivisionError:        # 0.0 ** -0.5: the slope is infinite, as in NumPy
+            with np.errstate(divide="ignore"):
+                return float(coefficient * np.float64(x) ** (y - n))
+    zero = np.equal(coefficient, 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = coefficient * np.asarray(x, float_dtype(x)) ** np.where(zero, 1, y - n)
+    return np.where(zero, 0.0, slope).astype(float_dtype(x, slope))[()]
+
+
+def power_slope_in_y(x, y, n=1):
+    """The derivative of power_slope(x, y, n) in y: (c'(y) + c(y) log x) x ** (y - n), where
+    c(y) = y (y - 1) ... (y - n + 1), with log x taken as 0 at x = 0 (as `safe_log`)."""
+    coefficient, slope = 1.0, 0.0
+    for k in range(n):          # the product rule, one factor (y - k) at a time
+        coefficient, slope = coefficient * (y - k), slope * (y - k) + coefficient
+    x = np.asarray(x, float_dtype(x))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return ((slope + coefficient * safe_log(x)) * x ** (y - n))[()]
+
+
 def safe_log(x):
     """log(x) where x != 0, else 0: the y-derivative of x ** y at x = 0 is 0 (as JAX)."""
     x = np.asarray(x)
@@ -1053,7 +1084,7 @@ def sum_tangent(t, xs):
 
 HELPERS = HELPERS + (
     float_dtype, spread, cast_like, cast_tangent, balanced_weight, fmax_weight, clip_masks,
-    safe_log,
+    power_slope, power_slope_in_y, safe_log,
     sinc_derivative, _axes, chooser_weights, prod_others, var_weights, cumsum_adjoint,
     _cumprod_replaced, cumprod_adjoint, cumprod_tangent, _norm_is_matrix, norm_weights,
     _matrix_norm_weights, inverse_axes, method_axes, method_shape, permute_axes,

@@ -785,3 +785,44 @@ def array_item_then_written(x):
 def test_writing_into_an_item_read_from_a_list_is_still_refused():
     with pytest.raises(srcad.UnsupportedError, match="changes an array that is also reached"):
         srcad.grad(array_item_then_written)(2.0)
+
+
+def polynomial(x, c):
+    s = 0.0
+    for k in range(len(c)):
+        s = s + c[k] * x ** k
+    return s
+
+
+def zeroth_and_third_power(x):
+    return x ** 0 + x ** 3
+
+
+def powers_of_an_array(x):
+    return np.sum(np.power(x, np.array([0.0, 1.0, 2.0])) + x ** 0)
+
+
+def test_a_zero_exponent_at_zero_has_slope_zero():
+    """d/dx x ** 0 = 0, at x = 0 too: the adjoint was `0 * x ** -1` (ZeroDivisionError for
+    floats, nan for arrays)."""
+    c = np.array([1.0, 2.0, 3.0])
+    assert srcad.grad(polynomial)(0.0, c) == 2.0                  # c1 + 2 c2 x
+    assert srcad.hessian(polynomial)(0.0, c) == 6.0               # 2 c2
+    assert srcad.jvp(polynomial)(0.0, c, 1.0)[1] == 2.0
+    assert srcad.grad(zeroth_and_third_power)(0.0) == 0.0
+    np.testing.assert_array_equal(srcad.grad(powers_of_an_array)(np.zeros(3)), [0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(srcad.hessian(powers_of_an_array)(np.zeros(3)),
+                                  np.diag([0.0, 0.0, 2.0]))
+
+
+def root(x):
+    return x ** 0.5
+
+
+def test_a_fractional_power_at_zero_has_an_infinite_slope():
+    assert srcad.grad(root)(0.0) == np.inf                       # as NumPy's 0.0 ** -0.5
+
+
+def test_a_constant_exponent_is_folded_into_readable_code():
+    source = srcad.grad(zeroth_and_third_power).source
+    assert "3 * v_0 ** 2" in source and "(3 - 1)" not in source

@@ -8,8 +8,8 @@ import builtins
 
 import numpy as np
 
-from ..runtime import (balanced_weight, broadcast_like, safe_log, sum_adjoint, sum_tangent,
-                       unbroadcast)
+from ..runtime import (balanced_weight, broadcast_like, power_slope, safe_log, sum_adjoint,
+                       sum_tangent, unbroadcast)
 from .registry import adjoint, elementwise, nondifferentiable, tangent
 
 
@@ -26,12 +26,12 @@ def abs_(g, ans, x):
 
 @adjoint(builtins.pow)
 def pow_(g, ans, x, y, mod=None):
-    return unbroadcast(g * y * x ** (y - 1), x), unbroadcast(g * ans * safe_log(x), y)
+    return unbroadcast(g * power_slope(x, y), x), unbroadcast(g * ans * safe_log(x), y)
 
 
 @tangent(builtins.pow)
 def pow_tangent(g, ans, x, y, mod=None):
-    return g * y * x ** (y - 1), g * ans * safe_log(x)
+    return g * power_slope(x, y), g * ans * safe_log(x)
 
 
 @adjoint(builtins.sum)

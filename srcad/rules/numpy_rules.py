@@ -25,7 +25,7 @@ from ..runtime import (along, balanced_weight, broadcast_like, cast_like, cast_t
                        matmul_adjoint_x, matmul_adjoint_y, method_axes, method_shape, mT,
                        norm_weights, outer_adjoint_a, outer_adjoint_b, permute_axes,
                        prod_others, product_adjoint_a, product_adjoint_b, reduced_size,
-                       safe_log, sinc_derivative, slogdet_adjoint, slogdet_tangent,
+                       power_slope, safe_log, sinc_derivative, slogdet_adjoint, slogdet_tangent,
                        solve_adjoint_a, solve_tangent_a, solve_tangent_b, solve_transposed,
                        sort_adjoint, sort_tangent, spaced_weights, spread, take_adjoint,
                        tensordot_adjoint_a, tensordot_adjoint_b, trace_adjoint, unarray,
@@ -98,12 +98,12 @@ def reciprocal(g, ans, x):
 @adjoint(np.power, np.float_power)
 def power(g, ans, x, y):
     """The y-derivative x**y log(x) is taken as 0 at x = 0 (as JAX)."""
-    return unbroadcast(g * y * x ** (y - 1), x), unbroadcast(g * ans * safe_log(x), y)
+    return unbroadcast(g * power_slope(x, y), x), unbroadcast(g * ans * safe_log(x), y)
 
 
 @tangent(np.power, np.float_power)
 def power_tangent(g, ans, x, y):
-    return broadcast_like(g * y * x ** (y - 1), ans), broadcast_like(g * ans * safe_log(x), ans)
+    return broadcast_like(g * power_slope(x, y), ans), broadcast_like(g * ans * safe_log(x), ans)
 
 
 # ----- signs and absolute values -----

@@ -6,7 +6,8 @@ import numpy as np
 from .. import runtime
 from ..runtime import (add_adjoint, add_adjoint_transpose, add_at, broadcast_like, expand_to,
                        matmul_adjoint_x, matmul_adjoint_y, mul_adjoint, mul_adjoint_along,
-                       mul_adjoint_transpose, set_at, unbroadcast, unstack, zeros_like_grad)
+                       mul_adjoint_transpose, power_slope, power_slope_in_y, set_at,
+                       unbroadcast, unstack, zeros_like_grad)
 from .registry import adjoint, nondifferentiable, tangent
 
 # ----- shape bookkeeping -----
@@ -94,6 +95,22 @@ def set_at_tangent(g, ans, acc, like, index, value):
 @tangent(runtime.unstack)
 def unstack_tangent(g, ans, t, axis=0):
     return unstack(g, axis)
+
+
+# ----- powers -----
+
+
+@adjoint(runtime.power_slope)
+def power_slope_(g, ans, x, y, n=1):
+    """In x the next derivative, power_slope(x, y, n + 1)."""
+    return (unbroadcast(g * power_slope(x, y, n + 1), x),
+            unbroadcast(g * power_slope_in_y(x, y, n), y))
+
+
+@tangent(runtime.power_slope)
+def power_slope_tangent(g, ans, x, y, n=1):
+    return (broadcast_like(g * power_slope(x, y, n + 1), ans),
+            broadcast_like(g * power_slope_in_y(x, y, n), ans))
 
 
 # ----- matrix products -----
