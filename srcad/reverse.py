@@ -410,6 +410,19 @@ class Reverse:
         if id(stmt) in self.ir.entry:
             return [T.clone(stmt)]
         op = self.ops.get(id(stmt))
+        if self._popped_list(op) is not None:   # the reverse sweep puts the item back
+            return self._save_target(stmt, op) + [self._push(T.name(op.target))]
+        return self._save_target(stmt, op)
+
+    def _popped_list(self, op):
+        """For `x = xs.pop()` where the reverse sweep restores xs (it undoes the appends
+        to it, `xs.pop()`), the name xs; else None."""
+        if op is not None and op.kind == "pop" and type(op.args["list"]) is gast.Name \
+                and op.args["list"].id in self.saved:
+            return op.args["list"].id
+        return None
+
+    def _save_target(self, stmt, op):
         if op is not None and op.target in self.saved and id(stmt) not in self.first_defs \
                 and op.target not in self.grouped:
             if op.kind == "setitem":
@@ -525,6 +538,10 @@ class Reverse:
                 restore.extend(T.quote(f"{op.target}.pop()"))
             else:
                 restore.append(T.assign(op.target, self._pop()))
+        popped = self._popped_list(op)
+        if popped is not None:
+            restore.insert(0, T.new_node(gast.Expr, value=T.call(f"{popped}.append",
+                                                                 [self._pop()])))
         if op.target in self.active:
             # both sweeps of `build` produce the same adjoints: make them once
             fragment = self._fragments.get(id(stmt))
@@ -665,10 +682,15 @@ class Reverse:
         if kind == "call":
             return self._call_adjoint(op, g)
         if kind == "pop":
-            raise UnsupportedError("reverse mode through list.pop() is not supported",
-                                   self.ir.location(op.stmt),
-                                   hint="index the list instead (xs[-1]), or use forward "
-                                        "mode (srcad.jvp, srcad.hessian)")
+            generated = self.ir.source.filename.startswith("<srcad ")
+            raise UnsupportedError(
+                "reverse mode through list.pop() is not supported" + (
+                    " (here in srcad's generated code: reverse over reverse through a loop "
+                    "or branch)" if generated else ""),
+                self.ir.location(op.stmt),
+                hint="use srcad.hessian or srcad.hvp (forward over reverse)" if generated else
+                     "index the list instead (xs[-1]), or use forward mode (srcad.jvp, "
+                     "srcad.hessian)")
         return []
 
     def _setitem_adjoint(self, op, g):

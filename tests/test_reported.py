@@ -826,3 +826,28 @@ def test_a_fractional_power_at_zero_has_an_infinite_slope():
 def test_a_constant_exponent_is_folded_into_readable_code():
     source = srcad.grad(zeroth_and_third_power).source
     assert "3 * v_0 ** 2" in source and "(3 - 1)" not in source
+
+
+def while_counted(x):
+    s = x
+    while s < 10.0:
+        s = s * 1.5 + x
+    return s
+
+
+def while_of_a_square(x):
+    s = x
+    while s < 10.0:
+        s = s * x + 0.5 * s
+    return s
+
+
+def test_grad_of_grad_through_a_while_loop_restores_the_popped_count():
+    """grad(grad(f)) differentiates the gradient, which pops its loop count from `_stack`:
+    the reverse sweep undid the push (`_stack.pop()`) but not the pop (IndexError)."""
+    for x in (1.0, 2.5):
+        assert srcad.grad(srcad.grad(while_counted))(x) == srcad.hessian(while_counted)(x) == 0
+    with pytest.raises(srcad.UnsupportedError, match="srcad's generated code"):
+        srcad.grad(srcad.grad(while_of_a_square))(1.3)
+    numeric = numeric_jacobian(lambda z: srcad.grad(while_of_a_square)(float(z[0])), [1.3])
+    assert srcad.hessian(while_of_a_square)(1.3) == pytest.approx(float(numeric[0]), rel=1e-6)
