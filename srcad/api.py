@@ -547,6 +547,8 @@ class _Transformed:
             self._bound, fn = (fn.__self__,), fn.__func__
         self._per_instance = weakref.WeakKeyDictionary()   # obj -> derivative of obj.method
         self._inner = fn if isinstance(fn, _Transformed) else None
+        if self._inner is not None:
+            self._bound = self._inner._bound     # hessian(m.loss): the object goes first
         self._fn = None if self._inner else unwrap(fn)
         base = self.base()
         self.wrt, self.single = _wrt_indices(base, wrt, len(self._bound))
@@ -852,6 +854,10 @@ class TangentFunction(_Transformed):
         super().__init__(fn, wrt, "jvp")
 
     def __call__(self, *args, **kwargs):
+        if not args:
+            raise ArgumentError(f"{self.__name__} takes the arguments of {self.base().__name__}"
+                                f"{self._signature}{self.tangents_text}: pass the tangents by "
+                                "position, after the arguments")
         *args, tangents = self._bound + args
         key = (tuple(map(type, args)),
                type(tangents) if self.single or type(tangents) is not tuple
@@ -919,6 +925,7 @@ def jacobian(f, wrt=0, mode="auto"):
     pullback_fn = None if isinstance(f, _Transformed) else vjp(f, tuple(indices))
 
     def jac(*args, **kwargs):
+        args, kwargs = _positional(f, args, kwargs)
         args = _promote(args, indices)
         value = _jacobian_value(f(*args, **kwargs), f)
         shapes = [np.shape(args[k]) for k in indices]
@@ -956,6 +963,29 @@ def jacobian(f, wrt=0, mode="auto"):
         return blocks[0] if single else tuple(blocks)
     jac.mode = None
     return jac
+
+
+def _signature_of(f):
+    """The signature `f` is called with (a derivative's: its function's, less a bound
+    `self`)."""
+    if isinstance(f, _Transformed):
+        params = list(f._signature.parameters.values())[len(f._bound):]
+        return inspect.Signature(params)
+    return inspect.signature(f)
+
+
+def _positional(f, args, kwargs):
+    """`(args, kwargs)` for a call of `f` with the arguments of its positional parameters
+    passed by position (defaults filled in): Jacobians and Hessians index the arguments."""
+    if not kwargs:
+        return args, kwargs
+    try:
+        bound = _signature_of(f).bind(*args, **kwargs)
+    except TypeError as exc:
+        raise ArgumentError(f"{getattr(f, '__name__', 'the function')} takes the arguments "
+                            f"{_signature_of(f)}: {exc}") from None
+    bound.apply_defaults()
+    return bound.args, bound.kwargs
 
 
 def _basis(e, shape, arg):
@@ -997,6 +1027,7 @@ def hessian(f, wrt=0):
     tangent_fn = TangentFunction(grad(f, wrt=tuple(indices)), tuple(indices))
 
     def hess(*args, **kwargs):
+        args, kwargs = _positional(f, args, kwargs)
         args = _promote(args, indices)
         shapes = [np.shape(args[k]) for k in indices]
         rows = [[None] * len(indices) for _ in indices]
@@ -1024,7 +1055,15 @@ def hvp(f, wrt=0):
     tangent_fn.tangents_text = ", then the vector v"
 
     def product(*args, **kwargs):
-        tangent = tangent_fn(*args, **kwargs)[1]
+        if "v" in kwargs and "v" not in _signature_of(f).parameters:
+            v = kwargs.pop("v")
+        elif args:
+            *args, v = args
+        else:
+            raise ArgumentError(f"{tangent_fn.__name__} takes the arguments of "
+                                f"{tangent_fn.base().__name__}, then the vector v")
+        args, kwargs = _positional(f, tuple(args), kwargs)
+        tangent = tangent_fn(*args, v, **kwargs)[1]
         # a 1-tuple wrt gives a 1-tuple, as grad does (the generated gradient returns it bare)
         return (tangent,) if not single and len(indices) == 1 else tangent
     return product

@@ -245,6 +245,8 @@ class Normaliser:
         self.aliases = []      # (name, other name, node): `a = b` between locals
         self.writes = []       # (name, node, loops, text): `name[...] = ...`, `name.append(...)`
         self.holders = set()   # (a, b, id(node)) of the aliases where list a holds b's object
+        self.taken = set()     # (a, b, id(node)) of those where b is an item of a (b = a[i])
+        self.augmenting = None  # the operator of the augmented assignment being normalised
         variables = _Variables()
         for stmt in source.tree.body:
             variables.visit(stmt)
@@ -476,18 +478,31 @@ class Normaliser:
         root = self.alias_root(value)
         return ({root} if root is not None else set()) | set(self.call_aliases(value))
 
-    def alias(self, name, other, node, loops):
+    def alias(self, name, other, node, loops, item=False, stored=False):
         """Note that `name` may share `other`'s object from `node` on, and so whatever
-        `other` shares (`p = parts[0]` after `parts = np.split(a, 3)` shares a's array)."""
+        `other` shares (`p = parts[0]` after `parts = np.split(a, 3)` shares a's array).
+        `item`: name gets an item of `other` (`r = xs[i]`, `r = xs.pop()`), so appending to
+        or popping from `other` does not change it. `stored`: list `name` gets `other`'s
+        object as an item (`xs[i] = y`), and so holds whatever `other` may share."""
         for a, b, made, _ in list(self.aliases):
             for mine, theirs in ((a, b), (b, a)):
                 if mine == other and theirs != name:
                     self.aliases.append((name, theirs, node, loops))
-                    if (theirs, mine, id(made)) in self.holders:   # r = xs.pop(); s = r
-                        self.holders.add((theirs, name, id(node)))
-                    elif (mine, theirs, id(made)) in self.holders:   # ys = xs: holds xs's
+                    if stored:
                         self.holders.add((name, theirs, id(node)))
+                        if (theirs, mine, id(made)) in self.holders:
+                            self.holders.add((theirs, name, id(node)))   # both hold y
+                        continue
+                    for kind in (self.holders, self.taken):
+                        if (theirs, mine, id(made)) in kind:     # r = xs.pop(); s = r
+                            kind.add((theirs, name, id(node)))
+                        elif not item and (mine, theirs, id(made)) in kind:
+                            kind.add((name, theirs, id(node)))   # ys = xs: holds xs's
         self.aliases.append((name, other, node, loops))
+        if item:
+            self.taken.add((other, name, id(node)))
+        if stored:
+            self.holders.add((name, other, id(node)))
 
     def call_aliases(self, value):
         """The local variables whose arrays the result of call `value` may share: the first
@@ -534,9 +549,13 @@ class Normaliser:
                 if name not in (a, b) or a == b:
                     continue
                 other = b if name == a else a
+                key = (name, other, id(made))
                 if not text.endswith("= ...") and (
-                        (name, other, id(made)) in self.holders or made is write):
+                        key in self.holders or key in self.taken or made is write):
                     continue          # `xs.append(...)`, `xs.pop()` change no item of xs
+                if text.endswith("] = ...") and key in self.holders:
+                    continue          # `xs[i] = z` puts another object in the list (or
+                    #                   copies z's values into an array): what xs held stays
                 if self._rebound_between(name, made, write):
                     continue          # `t = y; t = 0.5 * t; t[i] = v` writes a new array
                 if self._fresh_before(name, write, made):
@@ -687,13 +706,18 @@ class Normaliser:
                                  args=[item], keywords=[])
                 self.emit(gast.Expr(value=call))
                 return
+            if (isinstance(func, gast.Attribute) and func.attr == "pop" and not value.args
+                    and not value.keywords and isinstance(func.value, gast.Name)
+                    and self.is_local(func.value.id)):
+                self.atom(value)                     # `xs.pop()`: a pop whose item goes
+                return
             if isinstance(func, gast.Name) and func.id == "print" and not self.is_local("print"):
                 args = [self.atom(a) for a in value.args]
                 self.emit(gast.Expr(value=gast.Call(func=func, args=args, keywords=[])))
                 return
         self.error(node, "a call whose result is unused (it may change its arguments in place)",
-                   "assign the result to a variable; srcad supports list.append and print "
-                   "as statements")
+                   "assign the result to a variable; srcad supports list.append, list.pop "
+                   "and print as statements")
 
     def stmt_Delete(self, node):
         """`del x`: no value changes; reading x afterwards, before a new assignment, is an
@@ -742,7 +766,11 @@ class Normaliser:
             self.assign(target, value)
         elif isinstance(target, gast.Subscript):
             current = T.load(target)
-            self.assign(target, gast.BinOp(left=current, op=node.op, right=node.value))
+            self.augmenting = AUGMENTED[type(node.op)]     # NumPy changes xs[i]'s array
+            try:
+                self.assign(target, gast.BinOp(left=current, op=node.op, right=node.value))
+            finally:
+                self.augmenting = None
         else:
             self.error(node, "augmented assignment to an attribute", "use a local variable")
 
@@ -948,10 +976,10 @@ class Normaliser:
         if isinstance(target, gast.Name):
             ident = target.id
             root = self.alias_root(value)
+            container = _item_of(value)           # r = xs[i], r = xs.pop(): xs held r
             for inner in self.shared_roots(value):
-                self.alias(ident, inner, self.current, tuple(self.loop_stack))
-            if _item_of(value) is not None:      # r = xs[i], r = xs.pop(): xs held r
-                self.holders.add((_item_of(value), ident, id(self.current)))
+                self.alias(ident, inner, self.current, tuple(self.loop_stack),
+                           item=inner == container)
             if isinstance(value, (gast.List, gast.Tuple, gast.Dict)):   # [h, g] holds h
                 for item in value.values if isinstance(value, gast.Dict) else value.elts:
                     inner = self.alias_root(item)
@@ -978,18 +1006,23 @@ class Normaliser:
         elif isinstance(target, gast.Subscript):
             holder = target.value
             if isinstance(holder, gast.Name):          # xs[0] = y: xs now holds y's array
+                container = _item_of(value)
                 for inner in self.shared_roots(value):
-                    self.alias(holder.id, inner, self.current, tuple(self.loop_stack))
-                    self.holders.add((holder.id, inner, id(self.current)))
+                    self.alias(holder.id, inner, self.current, tuple(self.loop_stack),
+                               stored=True)
+                    if inner == container:   # xs[i] = ys.pop(): ys held the item xs gets
+                        self.taken.add((inner, holder.id, id(self.current)))
             self.subscript_store(target, self.atom(value))
         elif isinstance(target, (gast.Tuple, gast.List)):
             # `b, c = y, 2.0`, `a, b = Y`, `b, c = pair(y)`: any target may share what the
             # value shares
             shared = self.shared_roots(value)
+            container = _item_of(value)           # a, b = xs.pop(): parts of an item of xs
             for name in gast.walk(target):
                 if isinstance(name, gast.Name):
                     for inner in shared:
-                        self.alias(name.id, inner, self.current, tuple(self.loop_stack))
+                        self.alias(name.id, inner, self.current, tuple(self.loop_stack),
+                                   item=inner == container)
             if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
                 atoms = [self.atom(e) for e in value.elts]
                 self.bind(target, ("tuple", [self.protect(a, target) for a in atoms]))
@@ -1071,7 +1104,8 @@ class Normaliser:
             self.error(target, "assignment into an element of a non-local or nested object",
                        "assign into a local array, e.g. y = x.copy(); y[i] = ...")
         ident = target.value.id
-        self.writes.append((ident, self.current, tuple(self.loop_stack), f"{ident}[...] = ..."))
+        self.writes.append((ident, self.current, tuple(self.loop_stack),
+                            f"{ident}[...] {self.augmenting or '='} ..."))
         home = self.home_of(ident)
         index = self.index(target.slice)
         if isinstance(value, gast.Name) and value.id == home:
@@ -1380,6 +1414,10 @@ def returned_params(fn):
     `return a[0]`, `return a.T`, `b = a; return b`), and the module arrays (`return G`), read
     from its source; None when the source cannot be read. A call of a function other than
     NumPy's counts as sharing its arguments."""
+    if getattr(fn, "__module__", None) == "srcad.runtime":
+        from .runtime import RESULT_SHARES      # (runtime imports nothing of srcad's)
+        if fn.__name__ in RESULT_SHARES:
+            return set(RESULT_SHARES[fn.__name__])
     code = fn.__code__
     known = _RETURNED.get(id(code))
     if known is not None and known[0] is code:

@@ -330,6 +330,25 @@ def refused(message, hint):
     return errors.UnsupportedError(message, hint=hint)
 
 
+# The parameters whose objects a helper's result may share (it may return the adjoint it is
+# given, or a list holding its items), where reading its source over-approximates: a forward
+# value passed for its shape or dtype is never handed back. Generated code that is
+# differentiated again writes forward values in place (restoring them from the stack), and
+# srcad refuses such a write to an array another name shares.
+RESULT_SHARES = {
+    "add_adjoint": ("g",), "mul_adjoint": ("g",), "mul_adjoint_along": (),
+    "add_tangent": ("tx", "ty"), "mul_tangent": ("tx", "ty"), "repeated_adjoint": ("g",),
+    "zeros_like_grad": (), "add_grad": ("a", "b"), "add_at": ("acc", "g"),
+    "set_at": ("acc", "value"), "unbroadcast": ("g",), "broadcast_like": ("t",),
+    "spread": ("g",), "assigned_part": ("g",), "power_slope": (), "power_slope_in_y": (),
+    "safe_log": (), "matmul_adjoint_x": (), "matmul_adjoint_y": (),
+    "matmul_adjoint_x_sum": (), "matmul_adjoint_y_sum": (), "float_dtype": (),
+    "sum_adjoint": ("g",), "sum_tangent": ("t",), "select_weights": (), "unarray": ("g",),
+    "diag_adjoint": ("g",), "trace_adjoint": (), "product_adjoint_a": (),
+    "product_adjoint_b": (), "solve_transposed": (), "solve_adjoint_a": (),
+    "solve_tangent_b": (), "keys_of": (),
+}
+
 HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_adjoint_along, repeated_adjoint, mul_tangent, keys_of,
            add_adjoint_transpose, mul_adjoint_transpose, _promoted, matmul_adjoint_x,
            matmul_adjoint_y, matmul_adjoint_x_sum, matmul_adjoint_y_sum,

@@ -335,6 +335,8 @@ SPECS.update({
     "srcad.runtime.mul_adjoint": [c("rt.mul_adjoint(g, x, y, True)", g=(2, 3), x=(3,), y=(2, 3)),
                                   c("rt.mul_adjoint(g, x, y, False)", g=(2, 3), x=(2, 3),
                                     y=(2, 1))],
+    "srcad.runtime.sum_adjoint": [c("rt.sum_adjoint(g, x)", g=(3,), x=(2, 3), wrt=["g"]),
+                                  c("rt.sum_adjoint(g, [x, y])", g=(), x=(), y=(), wrt=["g"])],
     "srcad.runtime.power_slope": [c("rt.power_slope(x, y)", x=("pos", (3,)), y=(3,)),
                                   c("rt.power_slope(x, y, 2)", x=("pos", (2, 3)), y=()),
                                   c("rt.power_slope(x, 3.0)", x=(3,))],

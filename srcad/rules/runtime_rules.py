@@ -7,7 +7,7 @@ from .. import runtime
 from ..runtime import (add_adjoint, add_adjoint_transpose, add_at, broadcast_like, expand_to,
                        matmul_adjoint_x, matmul_adjoint_y, mul_adjoint, mul_adjoint_along,
                        mul_adjoint_transpose, power_slope, power_slope_in_y, set_at,
-                       unbroadcast, unstack, zeros_like_grad)
+                       sum_adjoint, unbroadcast, unstack, zeros_like_grad)
 from .registry import adjoint, nondifferentiable, tangent
 
 # ----- shape bookkeeping -----
@@ -95,6 +95,12 @@ def set_at_tangent(g, ans, acc, like, index, value):
 @tangent(runtime.unstack)
 def unstack_tangent(g, ans, t, axis=0):
     return unstack(g, axis)
+
+
+@tangent(runtime.sum_adjoint)
+def sum_adjoint_tangent(g, ans, u, xs):
+    """Linear in the adjoint u; xs gives shapes only."""
+    return sum_adjoint(g, xs), 0
 
 
 # ----- powers -----
