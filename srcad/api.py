@@ -992,8 +992,9 @@ def _basis(e, shape, arg):
     """The unit vector `e` (None: zero) shaped like argument `arg`: an array of its floating
     dtype, a float, or a list or tuple of numbers (which a list's tangent is)."""
     e = np.zeros(int(np.prod(shape))) if e is None else e
-    if isinstance(arg, (list, tuple)):
-        return type(arg)(e.reshape(shape).tolist())
+    if isinstance(arg, (list, tuple)):     # each item shaped (and typed) like the argument's
+        return type(arg)(_basis(row.ravel(), np.shape(item), item)
+                         for row, item in zip(e.reshape(shape), arg))
     if isinstance(arg, np.ndarray) and arg.ndim:
         return e.reshape(shape).astype(runtime.float_dtype(arg))
     return float(e[0]) if e.size else 0.0

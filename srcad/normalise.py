@@ -964,11 +964,12 @@ class Normaliser:
             n = self.fresh()
             self.emit_assign(n, T.call("len", [item]))
             counts.append(T.name(n))
-        if len(counts) == 1:
-            return counts[0]
-        n = self.fresh()
-        self.emit_assign(n, T.call("min", counts))
-        return T.name(n)
+        smallest = counts[0]
+        for count in counts[1:]:        # two at a time: min's rules take two arguments
+            n = self.fresh()
+            self.emit_assign(n, T.call("min", [smallest, count]))
+            smallest = T.name(n)
+        return smallest
 
     # ----- assignment -----
 

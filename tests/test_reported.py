@@ -941,3 +941,32 @@ def test_second_order_of_a_bound_method():
     np.testing.assert_allclose(srcad.hessian(m.loss)(x), np.diag(12 * x))
     np.testing.assert_allclose(srcad.hvp(m.loss)(x, np.ones(2)), 12 * x)
     np.testing.assert_allclose(srcad.jacobian(srcad.grad(m.loss))(x), np.diag(12 * x))
+
+
+def rnn_over_rows(W, xs):
+    h = np.zeros(3)
+    for t in range(3):
+        h = np.tanh(W @ h + xs[t])
+    return np.sum(h)
+
+
+def test_hessian_through_a_loop_over_three_zipped_tapes():
+    """The gradient's reverse loop zips three tapes: its count was min(a, b, c), and min's
+    rules take two arguments."""
+    rng = np.random.default_rng(3)
+    W, xs = 0.5 * rng.standard_normal((3, 3)), rng.standard_normal((3, 3))
+    numeric = numeric_jacobian(lambda z: srcad.grad(rnn_over_rows, wrt=1)(W, z), xs)
+    np.testing.assert_allclose(srcad.hessian(rnn_over_rows, wrt=1)(W, xs), numeric.reshape(3, 3, 3, 3),
+                               rtol=1e-5, atol=1e-7)
+
+
+def of_a_list_of_arrays(xs):
+    return np.sum(xs[0] ** 2 * xs[1])
+
+
+def test_hessian_of_a_function_of_a_list_of_arrays():
+    xs = [np.array([0.3, 0.5]), np.array([1.1, -0.4])]
+    hessian = srcad.hessian(of_a_list_of_arrays)(xs)          # shape (2, 2) + (2, 2)
+    numeric = numeric_jacobian(
+        lambda z: np.stack(srcad.grad(of_a_list_of_arrays)([z[0], z[1]])), np.stack(xs))
+    np.testing.assert_allclose(hessian, numeric.reshape(hessian.shape), rtol=1e-6, atol=1e-8)
