@@ -418,6 +418,38 @@ SPECS.update({
                                        b=(2, 2))],
     "srcad.runtime.var_weights": [c("rt.var_weights(x)", x=(4,)),
                                   c("rt.var_weights(x, 1, 1)", x=(2, 3))],
+    "srcad.runtime.einsum_adjoint": [
+        c("rt.einsum_adjoint(g, 'ij,jk->ik', (a, b), 0)", g=(2, 4), a=(2, 3), b=(3, 4)),
+        c("rt.einsum_adjoint(g, 'i,i->', (a, b), 1)", g=(), a=(3,), b=(3,)),
+        c("rt.einsum_adjoint(g, 'ij,j', (a, b), 0)", g=(2,), a=(2, 3), b=(3,), wrt=["g", "a"])],
+    "srcad.runtime.matmul_adjoint_x_sum": [
+        c("rt.matmul_adjoint_x_sum([(g, y), (h, z)], x)", g=(2,), y=(3,), h=(2,), z=(3,),
+          x=(2, 3)),
+        c("rt.matmul_adjoint_x_sum([(g, y), (h, z)], x)", g=(2, 4), y=(3, 4), h=(2, 4),
+          z=(3, 4), x=(2, 3)),
+        c("rt.matmul_adjoint_x_sum([(g, y), (h, z)], x)", g=(2,), y=(3,), h=(2,), z=(3,),
+          x=(2, 3), wrt=["g", "h"])],
+    "srcad.runtime.matmul_adjoint_y_sum": [
+        c("rt.matmul_adjoint_y_sum([(g, x), (h, z)], y)", g=(3,), x=(2,), h=(3,), z=(2,),
+          y=(2, 3)),
+        c("rt.matmul_adjoint_y_sum([(g, x)], y)", g=(2, 4), x=(2, 3), y=(3, 4))],
+    # forward values as the gradient reads them; zeros where prod_others is exact
+    "srcad.runtime.prod_others": [c("rt.prod_others(x)", x=(4,)),
+                                  c("rt.prod_others(x, 1)", x=(2, 3)),
+                                  c("rt.prod_others(x, (0, 2))", x=(2, 2, 3)),
+                                  c("rt.prod_others(x * np.array([1.0, 0.0, 1.0, 0.0]))",
+                                    x=(4,))],
+    "srcad.runtime.norm_weights": [
+        c("rt.norm_weights(x, n)", x=(4,), n=("pos", ())),
+        c("rt.norm_weights(x, np.linalg.norm(x, 3, 1), 3, 1)", x=(2, 3)),
+        c("rt.norm_weights(x, np.linalg.norm(x, -1), -1)", x=("nz", (3,))),
+        c("rt.norm_weights(x, np.linalg.norm(x, 'fro'), 'fro')", x=(2, 3)),
+        c("rt.norm_weights(x, n, None, (0, 1), True)", x=(2, 3), n=("pos", (1, 1))),
+        c("rt.norm_weights(x, np.linalg.norm(x, 1, 0), 1, 0)", x=("nz", (3, 2)))],
+    "srcad.runtime.cumprod_adjoint": [
+        c("rt.cumprod_adjoint(g, c, x)", g=(4,), c=(4,), x=("nz", (4,))),
+        c("rt.cumprod_adjoint(g, np.cumprod(x, 1), x, 1)", g=(2, 3), x=("nz", (2, 3))),
+        c("rt.cumprod_adjoint(g, np.cumprod(x), x)", g=(6,), x=("nz", (2, 3)))],
 })
 
 # ----- array methods and attributes -----

@@ -8,14 +8,17 @@ import numpy as np
 
 from .. import runtime
 from ..runtime import (add_adjoint, add_adjoint_transpose, add_at, broadcast_like, cast_like,
-                       cumsum_adjoint, diag_adjoint, diagonal_adjoint, diff_adjoint, expand_to,
-                       kron_adjoint_a, kron_adjoint_b, matmul_adjoint_x, matmul_adjoint_y,
-                       mul_adjoint, mul_adjoint_along, mul_adjoint_transpose, permute_axes,
-                       power_slope, power_slope_in_y, product_adjoint_a, product_adjoint_b, set_at,
-                       sort_adjoint, spread, sum_adjoint, take_adjoint, tensordot_adjoint_a,
-                       tensordot_adjoint_b, trace_adjoint, unarray, unbroadcast, unconcatenate,
-                       unhstack, unitem, unpad, unrepeat, unsplit, unstack, unstack_like, untile,
-                       unvstack, var_weights, zeros_like_grad)
+                       cumprod_adjoint, cumprod_adjoint_along, cumsum_adjoint, diag_adjoint,
+                       diagonal_adjoint, diff_adjoint, einsum_adjoint, einsum_adjoint_along,
+                       expand_to, kron_adjoint_a, kron_adjoint_b, matmul_adjoint_x,
+                       matmul_adjoint_x_sum, matmul_adjoint_y, matmul_adjoint_y_sum, mul_adjoint,
+                       mul_adjoint_along, mul_adjoint_transpose, norm_weights_slopes, permute_axes,
+                       power_slope, power_slope_in_y, prod_others_tangent, product_adjoint_a,
+                       product_adjoint_b, product_rule_terms, set_at, sort_adjoint, spread,
+                       sum_adjoint, take_adjoint, tensordot_adjoint_a, tensordot_adjoint_b,
+                       trace_adjoint, unarray, unbroadcast, unconcatenate, unhstack, unitem, unpad,
+                       unrepeat, unsplit, unstack, unstack_like, untile, unvstack, var_weights,
+                       zeros_like_grad)
 from .registry import adjoint, nondifferentiable, tangent
 
 # ----- shape bookkeeping -----
@@ -278,7 +281,45 @@ def kron_adjoint_b_tangent(g, ans, u, a, b):
     return kron_adjoint_b(g, a, b), kron_adjoint_b(u, g, b), 0
 
 
-# ----- weights that depend on forward values -----
+@tangent(runtime.einsum_adjoint)
+def einsum_adjoint_tangent(g, ans, u, subscripts, operands, k):
+    """Linear in u and in each operand but the k-th, whose shape alone it reads."""
+    return (einsum_adjoint(g, subscripts, operands, k), None,
+            einsum_adjoint_along(u, subscripts, operands, k, g), None)
+
+
+@tangent(runtime.matmul_adjoint_x_sum)
+def matmul_adjoint_x_sum_tangent(g, ans, terms, x):
+    """The sum over terms (u, y) of matmul_adjoint_x(u, x, y): bilinear in each term."""
+    return matmul_adjoint_x_sum(product_rule_terms(terms, g), x), 0
+
+
+@tangent(runtime.matmul_adjoint_y_sum)
+def matmul_adjoint_y_sum_tangent(g, ans, terms, y):
+    return matmul_adjoint_y_sum(product_rule_terms(terms, g), y), 0
+
+
+# ----- weights and products that depend on forward values -----
+
+
+@tangent(runtime.prod_others)
+def prod_others_tangent_(g, ans, x, axis=None):
+    return prod_others_tangent(g, x, axis)
+
+
+@tangent(runtime.norm_weights)
+def norm_weights_tangent(g, ans, x, n, ord=None, axis=None, keepdims=False):
+    """The weights of a p-norm n of x are sign(x) |x|^(p-1) / n^(p-1), x / n for p = 2."""
+    s = norm_weights_slopes(x, n, ans, ord, axis, keepdims)
+    return g * s[0], expand_to(g, x, axis, keepdims) * s[1]
+
+
+@tangent(runtime.cumprod_adjoint)
+def cumprod_adjoint_tangent(g, ans, u, c, x, axis=None):
+    """Linear in u; c = cumprod(x) and x as the helper reads them (u c / x summed from the
+    end where x has no zeros)."""
+    return (cumprod_adjoint(g, c, x, axis), cumprod_adjoint_along(u, c, x, axis, g, 1),
+            cumprod_adjoint_along(u, c, x, axis, g, 2))
 
 
 @tangent(runtime.var_weights)
