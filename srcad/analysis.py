@@ -546,6 +546,21 @@ def dictionaries(ir, ops, arg_kinds, struct):
     return maybe
 
 
+# functions with a rule whose result is a list (np.split) and srcad's helpers that give one
+# for list, tuple or dict arguments (zeros_like_grad(pieces), add_at(pieces_bar, ...)): in
+# generated code that is differentiated again, their tangents add with `add_grad`
+_LIST_RESULTS = (np.split, np.array_split, runtime.unconcatenate, runtime.unhstack,
+                 runtime.unvstack, runtime.unstack_like, runtime.unstack)
+_LIKE_ARGUMENTS = (runtime.zeros_like_grad, runtime.add_at, runtime.set_at, runtime.add_grad,
+                   runtime.unarray, runtime.sum_adjoint)
+
+
+def _gives_structure(op, maybe):
+    primal = op.rule.primal if op.kind in ("rule", "zero") and op.rule else None
+    return any(primal is f for f in _LIST_RESULTS) or any(primal is f for f in _LIKE_ARGUMENTS) \
+        and any(_name_in(a, maybe) for a in op.args.values())
+
+
 def structures(ir, ops, arg_kinds):
     """Names that may hold lists, tuples or dicts (their adjoints add with `add_grad`)."""
     maybe = {v for v, kind in zip(ir.inputs, arg_kinds) if not _numeric(kind)}
@@ -556,7 +571,8 @@ def structures(ir, ops, arg_kinds):
         for op in ops.values():
             if op.target is None or op.target in maybe:
                 continue
-            if op.kind in ("pack", "call", "append") or joins_sequences(op, maybe) or (
+            if op.kind in ("pack", "call", "append") or joins_sequences(op, maybe) \
+                    or _gives_structure(op, maybe) or (
                     op.kind == "getitem" and _name_in(op.args["value"], maybe)) or (
                     op.kind == "copy" and isinstance(op.args[0], gast.Name)
                     and op.args[0].id in maybe):

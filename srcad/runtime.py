@@ -196,6 +196,16 @@ def matmul_adjoint_y_sum(terms, y):
     return _loop_sum(terms, y, lambda g, x: matmul_adjoint_y(g, x, y), lambda G, X: X.T @ G)
 
 
+def product_rule_terms(terms, t):
+    """The terms of the change of a sum of products of pairs (a, b) along tangents t of
+    the pairs: (ta, b) and (a, tb) for each (a zero tangent spread to its side's shape)."""
+    out = []
+    for (a, b), (ta, tb) in zip(terms, t):
+        out.append((np.broadcast_to(ta, np.shape(a)), b))
+        out.append((a, np.broadcast_to(tb, np.shape(b))))
+    return out
+
+
 def _loop_sum(terms, fixed, adjoint, product):
     """`adjoint(*term)` summed over `terms`, or `product` of the terms' two sides stacked
     as matrices when `fixed` is a matrix and every side a vector."""
@@ -349,10 +359,10 @@ RESULT_SHARES = {
     "solve_tangent_b": (), "keys_of": (),
 }
 
-HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_adjoint_along, repeated_adjoint, mul_tangent, keys_of,
-           add_adjoint_transpose, mul_adjoint_transpose, _promoted, matmul_adjoint_x,
-           matmul_adjoint_y, matmul_adjoint_x_sum, matmul_adjoint_y_sum,
-           _loop_sum, _vector_rows, expand_to, reduced_size, unbroadcast, broadcast_like,
+HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_adjoint_along, repeated_adjoint, mul_tangent,
+           keys_of, add_adjoint_transpose, mul_adjoint_transpose, _promoted, matmul_adjoint_x,
+           matmul_adjoint_y, matmul_adjoint_x_sum, matmul_adjoint_y_sum, _loop_sum, _vector_rows,
+           product_rule_terms, expand_to, reduced_size, unbroadcast, broadcast_like,
            zeros_like_grad, add_grad, _items, _get, add_at, set_at, assigned_part, _is_basic,
            unstack, saved_item, restore_item)
 
@@ -487,23 +497,48 @@ def chooser_weights(x, ans, axis=None, keepdims=False):
     return (hit / count).astype(float_dtype(x))
 
 
+def _grouped(x, axis):
+    """x with the axes of `axis` moved last and flattened into one, and how to undo that."""
+    x = np.asarray(x)
+    axes = _axes(axis, x.ndim)
+    perm = [a for a in range(x.ndim) if a not in axes] + list(axes)
+    moved = np.transpose(x, perm)
+    return moved.reshape(moved.shape[:x.ndim - len(axes)] + (-1,)), (perm, moved.shape)
+
+
+def _ungrouped(flat, how):
+    perm, shape = how
+    return np.transpose(flat.reshape(shape), np.argsort(perm))
+
+
+def _shifted(v, first):
+    """v moved one place along its last axis: first, v[0], ..., v[n - 2]."""
+    return np.concatenate([np.full_like(v[..., :1], first), v[..., :-1]], axis=-1)
+
+
 def prod_others(x, axis=None):
     """For each element, the product of the other elements of its group in prod(x, axis).
 
     Exact when x holds zeros (no division): exclusive cumulative products from
     the left and the right.
     """
-    x = np.asarray(x)
-    axes = _axes(axis, x.ndim)
-    keep = [a for a in range(x.ndim) if a not in axes]
-    perm = keep + list(axes)
-    moved = np.transpose(x, perm)
-    flat = moved.reshape(moved.shape[:len(keep)] + (-1,))
-    ones = np.ones_like(flat[..., :1])
-    left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
-    right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
-    others = (left * right).reshape(moved.shape)
-    return np.transpose(others, np.argsort(perm))
+    flat, how = _grouped(x, axis)
+    left = np.cumprod(_shifted(flat, 1), axis=-1)
+    right = np.cumprod(_shifted(flat[..., ::-1], 1), axis=-1)[..., ::-1]
+    return _ungrouped(left * right, how)
+
+
+def prod_others_tangent(t, x, axis=None):
+    """The tangent of prod_others(x, axis) along t: the product rule on the products from
+    the left and the right, each the tangent of a cumprod (exact at zeros)."""
+    flat, how = _grouped(x, axis)
+    tflat = _grouped(np.broadcast_to(t, np.shape(x)), axis)[0]
+    a, ta = _shifted(flat, 1), _shifted(tflat, 0)
+    b, tb = _shifted(flat[..., ::-1], 1), _shifted(tflat[..., ::-1], 0)
+    left, right = np.cumprod(a, axis=-1), np.cumprod(b, axis=-1)
+    d_left = cumprod_tangent(ta, left, a, a.ndim - 1)
+    d_right = cumprod_tangent(tb, right, b, b.ndim - 1)
+    return _ungrouped(d_left * right[..., ::-1] + left * d_right[..., ::-1], how)
 
 
 def var_weights(x, axis=None, ddof=0):
@@ -521,51 +556,83 @@ def cumsum_adjoint(g, x, axis=None):
     return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
 
 
-def _cumprod_replaced(x, axis, i, value):
-    """np.cumprod(x, axis) with element i along axis replaced by `value` (a slice)."""
+def _replaced(x, axis, i, value):
+    """A copy of x with element i along axis replaced by `value` (a slice)."""
     y = np.array(x, dtype=np.result_type(x, value), copy=True)
     index = [slice(None)] * y.ndim
     index[axis] = i
     y[tuple(index)] = value
-    return np.cumprod(y, axis=axis)
+    return y
+
+
+def _cumprod_replaced(x, axis, i, value):
+    """np.cumprod(x, axis) with element i along axis replaced by `value` (a slice)."""
+    return np.cumprod(_replaced(x, axis, i, value), axis=axis)
+
+
+def _from(x, axis, i):
+    """1 from place i on along axis, 0 before it (shaped to broadcast against x)."""
+    return (np.arange(x.shape[axis]) >= i).reshape(
+        [-1 if a == axis else 1 for a in range(x.ndim)])
+
+
+def _flat_along(x, axis, *others):
+    """x (and `others` shaped like it) flattened where axis is None, and the axis."""
+    if axis is None:
+        return (np.ravel(x), *[np.ravel(o) for o in others], 0)
+    return (np.asarray(x), *[np.asarray(o) for o in others], axis)
+
+
+def _later_sums(g, x, axis, others):
+    """For each i along axis, the sum over j >= i of g_j others(i)_j (others(i): the
+    products up to each j without x_i, or their tangents): cumprod's adjoint at zeros."""
+    out = np.zeros_like(x, dtype=np.result_type(g, x))
+    index = [slice(None)] * x.ndim
+    for i in range(x.shape[axis]):
+        index[axis] = i
+        out[tuple(index)] = np.sum(g * others(i) * _from(x, axis, i), axis=axis)
+    return out
 
 
 def cumprod_adjoint(g, ans, x, axis=None):
     """The adjoint of np.cumprod(x, axis); exact at zeros (then O(n^2) along axis)."""
     shape = np.shape(x)
-    x = np.asarray(x)
-    if axis is None:
-        x, axis = x.ravel(), 0
+    x, axis = _flat_along(x, axis)
     g = np.asarray(g)
     if np.all(x != 0):
         out = cumsum_adjoint(g * ans, x, axis) / x
         return out.reshape(shape)
-    out = np.zeros_like(x, dtype=np.result_type(g, x))
-    index = [slice(None)] * x.ndim
-    for i in range(x.shape[axis]):
-        index[axis] = i
-        others = _cumprod_replaced(x, axis, i, 1)          # prod over k <= j, k != i
-        later = (np.arange(x.shape[axis]) >= i).reshape(
-            [-1 if a == axis else 1 for a in range(x.ndim)])
-        out[tuple(index)] = np.sum(g * others * later, axis=axis)
-    return out.reshape(shape)
+    return _later_sums(g, x, axis, lambda i: _cumprod_replaced(x, axis, i, 1)).reshape(shape)
+
+
+def cumprod_adjoint_along(g, ans, x, axis, t, k):
+    """The change of cumprod_adjoint(g, ans, x, axis) along a tangent t of ans (k = 1) or x
+    (k = 2), as the helper reads them: cumsum_adjoint(g ans) / x where x has no zeros;
+    x alone (through the products without each x_i) where it has."""
+    shape = np.shape(x)
+    x, t, axis = _flat_along(x, axis, np.broadcast_to(t, np.shape(ans if k == 1 else x)))
+    g = np.asarray(g)
+    if np.all(x != 0):
+        if k == 1:
+            return (cumsum_adjoint(g * t, x, axis) / x).reshape(shape)
+        return (-cumsum_adjoint(g * ans, x, axis) / x * t / x).reshape(shape)
+    if k == 1:
+        return np.zeros(shape, dtype=np.result_type(g, x))
+    return _later_sums(g, x, axis, lambda i: cumprod_tangent(
+        _replaced(t, axis, i, 0), _cumprod_replaced(x, axis, i, 1), _replaced(x, axis, i, 1),
+        axis)).reshape(shape)
 
 
 def cumprod_tangent(t, ans, x, axis=None):
     """The tangent of np.cumprod(x, axis) along t; exact at zeros."""
-    x = np.asarray(x)
-    t = np.asarray(t)
-    if axis is None:
-        x, t, axis = x.ravel(), t.ravel(), 0
+    x, t, axis = _flat_along(x, axis, t)
     if np.all(x != 0):
         return ans * np.cumsum(t / x, axis=axis)
     out = 0.0
     index = [slice(None)] * x.ndim
     for i in range(x.shape[axis]):
         index[axis] = i
-        later = (np.arange(x.shape[axis]) >= i).reshape(
-            [-1 if a == axis else 1 for a in range(x.ndim)])
-        out = out + _cumprod_replaced(x, axis, i, t[tuple(index)]) * later
+        out = out + _cumprod_replaced(x, axis, i, t[tuple(index)]) * _from(x, axis, i)
     return out
 
 
@@ -604,6 +671,32 @@ def norm_weights(x, ans, ord=None, axis=None, keepdims=False):
     else:
         w = np.sign(x) * absx ** (ord - 1) / np.where(n == 0, 1, n) ** (ord - 1)
     return np.asarray(w).astype(dtype)
+
+
+def norm_weights_slopes(x, n, w, ord=None, axis=None, keepdims=False):
+    """(a, b): the weights w = norm_weights(x, n, ...) change by a t + b s along tangents
+    t of x and s of the norm n (s spread over x's shape).
+
+    For a p-norm w = sign(x) |x|^(p-1) / n^(p-1) (x / n for 2 and Frobenius), so
+    a = (p - 1) |x|^(p-2) / n^(p-1) and b = -(p - 1) w / n (inf or nan at n = 0, where
+    the norm has no second derivative); the weights of ord 0, 1, inf, -inf (and the matrix
+    1, -1, inf, -inf) are constant between their kinks: a = b = 0.
+    """
+    x = np.asarray(x)
+    matrix = _norm_is_matrix(x, ord, axis)
+    if matrix and ord in ("nuc", 2, -2):
+        raise refused(f"no second derivative for the matrix norm ord={ord!r} (it needs the "
+                      "derivative of the SVD)", hint="use the Frobenius norm, or build the "
+                      "norm from np.linalg.eigh of x.T @ x")
+    p = 2 if ord in (None, "fro") else ord
+    if matrix and p != 2 or p in (0, 1, np.inf, -np.inf):
+        zero = np.zeros(x.shape, dtype=float_dtype(x))
+        return zero, zero
+    if matrix and axis is None:
+        axis = (0, 1)
+    n = expand_to(n, x, axis, keepdims)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (p - 1) * np.abs(x) ** (p - 2) / n ** (p - 1), -(p - 1) * w / n
 
 
 def _matrix_norm_weights(x, ans, ord, axis, keepdims):
@@ -985,6 +1078,19 @@ def einsum_adjoint(g, subscripts, operands, k):
     return np.broadcast_to(out.reshape(shape), np.shape(operands[k])).copy()
 
 
+def einsum_adjoint_along(g, subscripts, operands, k, t):
+    """The change of einsum_adjoint(g, subscripts, operands, k) along tangents t of the
+    operands: linear in each operand other than the k-th (which gives a shape only), so
+    the product rule's terms are einsum adjoints with one operand replaced by its tangent."""
+    total = np.zeros(np.shape(operands[k]), dtype=float_dtype(operands[k]))
+    for j, tj in enumerate(t):
+        if j != k:
+            moved = list(operands)
+            moved[j] = np.broadcast_to(tj, np.shape(operands[j]))
+            total = total + einsum_adjoint(g, subscripts, moved, k)
+    return total
+
+
 def outer_adjoint_a(g, a, b):
     """The adjoint of a in np.outer(a, b) (both flattened)."""
     return (np.asarray(g) @ np.ravel(b)).reshape(np.shape(a))
@@ -1106,6 +1212,8 @@ HELPERS = HELPERS + (
     power_slope, power_slope_in_y, safe_log,
     sinc_derivative, _axes, chooser_weights, prod_others, var_weights, cumsum_adjoint,
     _cumprod_replaced, cumprod_adjoint, cumprod_tangent, _norm_is_matrix, norm_weights,
+    _grouped, _ungrouped, _shifted, prod_others_tangent, _replaced, _from, _flat_along,
+    _later_sums, cumprod_adjoint_along, norm_weights_slopes, einsum_adjoint_along,
     _matrix_norm_weights, inverse_axes, method_axes, method_shape, permute_axes,
     unconcatenate, unhstack, unvstack, unsplit, unstack_like, unarray, untile, unrepeat,
     unpad, check_pad_mode, diagonal_adjoint, diag_adjoint, trace_adjoint, take_adjoint,

@@ -1,13 +1,24 @@
 """Rules for the helpers generated code calls, so generated code can be differentiated again
-(`hessian`, `hvp`, `grad(grad(f))`). Each helper is linear in its adjoint argument and
-only reads the shape of its `like` argument (derivative 0)."""
+(`hessian`, `hvp`, `grad(grad(f))`). Most helpers are linear in their adjoint argument and
+only read the shape of the others (derivative 0); the weights and products that depend on
+forward values have their own derivatives below. A helper without a tangent rule here is
+read from its source when a gradient that calls it is differentiated again (and refused
+where srcad cannot read it)."""
 import numpy as np
 
 from .. import runtime
-from ..runtime import (add_adjoint, add_adjoint_transpose, add_at, broadcast_like, expand_to,
-                       matmul_adjoint_x, matmul_adjoint_y, mul_adjoint, mul_adjoint_along,
-                       mul_adjoint_transpose, power_slope, power_slope_in_y, set_at,
-                       sum_adjoint, unbroadcast, unstack, zeros_like_grad)
+from ..runtime import (add_adjoint, add_adjoint_transpose, add_at, broadcast_like, cast_like,
+                       cumprod_adjoint, cumprod_adjoint_along, cumsum_adjoint, diag_adjoint,
+                       diagonal_adjoint, diff_adjoint, einsum_adjoint, einsum_adjoint_along,
+                       expand_to, kron_adjoint_a, kron_adjoint_b, matmul_adjoint_x,
+                       matmul_adjoint_x_sum, matmul_adjoint_y, matmul_adjoint_y_sum, mul_adjoint,
+                       mul_adjoint_along, mul_adjoint_transpose, norm_weights_slopes, permute_axes,
+                       power_slope, power_slope_in_y, prod_others_tangent, product_adjoint_a,
+                       product_adjoint_b, product_rule_terms, set_at, sort_adjoint, spread,
+                       sum_adjoint, take_adjoint, tensordot_adjoint_a, tensordot_adjoint_b,
+                       trace_adjoint, unarray, unbroadcast, unconcatenate, unhstack, unitem, unpad,
+                       unrepeat, unsplit, unstack, unstack_like, untile, unvstack, var_weights,
+                       zeros_like_grad)
 from .registry import adjoint, nondifferentiable, tangent
 
 # ----- shape bookkeeping -----
@@ -41,6 +52,113 @@ def expand_to_(g, ans, t, x, axis=None, keepdims=False):
 @tangent(runtime.expand_to)
 def expand_to_tangent(g, ans, t, x, axis=None, keepdims=False):
     return expand_to(g, x, axis, keepdims), 0
+
+
+@tangent(runtime.spread)
+def spread_tangent(g, ans, u, x, axis=None, keepdims=False):
+    return spread(g, x, axis, keepdims), 0
+
+
+@tangent(runtime.cast_like)
+def cast_like_tangent(g, ans, u, x):
+    """Linear in u; x gives the dtype only."""
+    return cast_like(g, x), 0
+
+
+@tangent(runtime.permute_axes)
+def permute_axes_tangent(g, ans, x, axes):
+    return permute_axes(g, axes), None
+
+
+# The adjoints of NumPy's shape operations: linear in the adjoint u, the forward value
+# (or values) giving shapes only.
+
+
+@tangent(runtime.unconcatenate)
+def unconcatenate_tangent(g, ans, u, xs, axis=0):
+    return unconcatenate(g, xs, axis), 0
+
+
+@tangent(runtime.unhstack)
+def unhstack_tangent(g, ans, u, xs):
+    return unhstack(g, xs), 0
+
+
+@tangent(runtime.unvstack)
+def unvstack_tangent(g, ans, u, xs):
+    return unvstack(g, xs), 0
+
+
+@tangent(runtime.unstack_like)
+def unstack_like_tangent(g, ans, u, xs, axis=0):
+    return unstack_like(g, xs, axis), 0
+
+
+@tangent(runtime.unsplit)
+def unsplit_tangent(g, ans, u, pieces, axis=0):
+    """u is a list of adjoints (0.0 for unused pieces), pieces the forward pieces."""
+    return unsplit(g, pieces, axis), 0
+
+
+@tangent(runtime.unarray)
+def unarray_tangent(g, ans, u, obj):
+    return unarray(g, obj), 0
+
+
+@tangent(runtime.untile)
+def untile_tangent(g, ans, u, x, reps):
+    return untile(g, x, reps), 0, None
+
+
+@tangent(runtime.unrepeat)
+def unrepeat_tangent(g, ans, u, x, repeats, axis=None):
+    return unrepeat(g, x, repeats, axis), 0, None
+
+
+@tangent(runtime.unpad)
+def unpad_tangent(g, ans, u, x, pad_width, mode="constant"):
+    return unpad(g, x, pad_width, mode), 0, None
+
+
+@tangent(runtime.diagonal_adjoint)
+def diagonal_adjoint_tangent(g, ans, u, x, offset=0, axis1=0, axis2=1):
+    return diagonal_adjoint(g, x, offset, axis1, axis2), 0
+
+
+@tangent(runtime.diag_adjoint)
+def diag_adjoint_tangent(g, ans, u, v, k=0):
+    return diag_adjoint(g, v, k), 0
+
+
+@tangent(runtime.trace_adjoint)
+def trace_adjoint_tangent(g, ans, u, x, offset=0, axis1=0, axis2=1):
+    return trace_adjoint(g, x, offset, axis1, axis2), 0
+
+
+@tangent(runtime.take_adjoint)
+def take_adjoint_tangent(g, ans, u, x, indices, axis=None):
+    return take_adjoint(g, x, indices, axis), 0, None
+
+
+@tangent(runtime.sort_adjoint)
+def sort_adjoint_tangent(g, ans, u, x, axis=-1):
+    """x gives the order only, which is constant between ties (as argsort's derivative)."""
+    return sort_adjoint(g, x, axis), 0
+
+
+@tangent(runtime.diff_adjoint)
+def diff_adjoint_tangent(g, ans, u, n=1, axis=-1):
+    return diff_adjoint(g, n, axis)
+
+
+@tangent(runtime.unitem)
+def unitem_tangent(g, ans, u, x, index=()):
+    return unitem(g, x, index), 0
+
+
+@tangent(runtime.cumsum_adjoint)
+def cumsum_adjoint_tangent(g, ans, u, x, axis=None):
+    return cumsum_adjoint(g, x, axis), 0
 
 
 # ----- accumulation -----
@@ -132,6 +250,94 @@ def matmul_adjoint_y_tangent(g, ans, gy, x, y):
     return matmul_adjoint_y(g, x, y), matmul_adjoint_y(gy, g, y), 0
 
 
+@tangent(runtime.tensordot_adjoint_a)
+def tensordot_adjoint_a_tangent(g, ans, u, a, b, axes=2):
+    """Bilinear in the adjoint u and the other factor b; a gives its shape only."""
+    return tensordot_adjoint_a(g, a, b, axes), 0, tensordot_adjoint_a(u, a, g, axes)
+
+
+@tangent(runtime.tensordot_adjoint_b)
+def tensordot_adjoint_b_tangent(g, ans, u, a, b, axes=2):
+    return tensordot_adjoint_b(g, a, b, axes), tensordot_adjoint_b(u, g, b, axes), 0
+
+
+@tangent(runtime.product_adjoint_a)
+def product_adjoint_a_tangent(g, ans, u, a, b, axes):
+    return product_adjoint_a(g, a, b, axes), 0, product_adjoint_a(u, a, g, axes), None
+
+
+@tangent(runtime.product_adjoint_b)
+def product_adjoint_b_tangent(g, ans, u, a, b, axes):
+    return product_adjoint_b(g, a, b, axes), product_adjoint_b(u, g, b, axes), 0, None
+
+
+@tangent(runtime.kron_adjoint_a)
+def kron_adjoint_a_tangent(g, ans, u, a, b):
+    return kron_adjoint_a(g, a, b), 0, kron_adjoint_a(u, a, g)
+
+
+@tangent(runtime.kron_adjoint_b)
+def kron_adjoint_b_tangent(g, ans, u, a, b):
+    return kron_adjoint_b(g, a, b), kron_adjoint_b(u, g, b), 0
+
+
+@tangent(runtime.einsum_adjoint)
+def einsum_adjoint_tangent(g, ans, u, subscripts, operands, k):
+    """Linear in u and in each operand but the k-th, whose shape alone it reads."""
+    return (einsum_adjoint(g, subscripts, operands, k), None,
+            einsum_adjoint_along(u, subscripts, operands, k, g), None)
+
+
+@tangent(runtime.matmul_adjoint_x_sum)
+def matmul_adjoint_x_sum_tangent(g, ans, terms, x):
+    """The sum over terms (u, y) of matmul_adjoint_x(u, x, y): bilinear in each term."""
+    return matmul_adjoint_x_sum(product_rule_terms(terms, g), x), 0
+
+
+@tangent(runtime.matmul_adjoint_y_sum)
+def matmul_adjoint_y_sum_tangent(g, ans, terms, y):
+    return matmul_adjoint_y_sum(product_rule_terms(terms, g), y), 0
+
+
+# ----- weights and products that depend on forward values -----
+
+
+@tangent(runtime.prod_others)
+def prod_others_tangent_(g, ans, x, axis=None):
+    return prod_others_tangent(g, x, axis)
+
+
+@tangent(runtime.norm_weights)
+def norm_weights_tangent(g, ans, x, n, ord=None, axis=None, keepdims=False):
+    """The weights of a p-norm n of x are sign(x) |x|^(p-1) / n^(p-1), x / n for p = 2."""
+    s = norm_weights_slopes(x, n, ans, ord, axis, keepdims)
+    return g * s[0], expand_to(g, x, axis, keepdims) * s[1]
+
+
+@tangent(runtime.cumprod_adjoint)
+def cumprod_adjoint_tangent(g, ans, u, c, x, axis=None):
+    """Linear in u; c = cumprod(x) and x as the helper reads them (u c / x summed from the
+    end where x has no zeros)."""
+    return (cumprod_adjoint(g, c, x, axis), cumprod_adjoint_along(u, c, x, axis, g, 1),
+            cumprod_adjoint_along(u, c, x, axis, g, 2))
+
+
+@tangent(runtime.var_weights)
+def var_weights_tangent(g, ans, x, axis=None, ddof=0):
+    """2 (x - mean) / (N - ddof) is linear in x."""
+    return var_weights(g, axis, ddof)
+
+
 # generated code builds index objects and iterates backwards
 nondifferentiable(runtime.zeros_like_grad, runtime.reduced_size, runtime.keys_of, slice,
                   reversed)
+# axes, shapes, dtypes and modes: integers, tuples of them, dtypes and strings
+nondifferentiable(runtime.inverse_axes, runtime.method_axes, runtime.method_shape,
+                  runtime.float_dtype, runtime.dot_axes, runtime.inner_axes,
+                  runtime._tensordot_axes, runtime.check_pad_mode)
+# the fractions k / (num - 1) at which np.linspace samples: they depend on num, endpoint,
+# axis and the shapes of start and stop, never on their values
+nondifferentiable(runtime.spaced_weights)
+# 0/1 masks of the place each element of np.clip comes from: constant between the bounds
+# (their derivative is zero wherever it exists, as np.greater's)
+nondifferentiable(runtime.clip_masks)

@@ -1,0 +1,206 @@
+"""Second derivatives (`hessian`, `hvp`) of functions that call NumPy, checked against
+central differences of srcad's own gradient. The gradient calls srcad's runtime helpers
+(unconcatenate, norm_weights, prod_others, ...), and these tests check the tangent rules
+that let forward mode differentiate it again (srcad/rules/runtime_rules.py)."""
+import numpy as np
+import pytest
+
+import srcad
+from conftest import numeric_jacobian
+
+rng = np.random.default_rng(7)
+W = rng.standard_normal((3, 3)) * 0.5
+B = rng.standard_normal((3, 4))
+H0 = np.array([0.3, -0.4, 0.9])
+X = np.array([0.3, -0.45, 0.9])           # no ties, no zeros, away from the clip bounds
+WITH_ZERO = np.array([0.3, 0.0, 0.9, 1.2])
+WITH_ZEROS = np.array([0.0, 0.5, 0.0, 1.2])
+
+
+def norm(x):
+    return np.linalg.norm(x)
+
+
+def norm_p(x):
+    return np.linalg.norm(x, 3) + np.linalg.norm(x + 2.0, 1.5) + np.linalg.norm(x + 2.0, -1)
+
+
+def norm_axis(x):
+    return np.sum(np.linalg.norm(np.outer(x, x) + W, axis=0, keepdims=True) ** 2)
+
+
+def norm_fro(x):
+    return np.linalg.norm(np.outer(x, x) + W, "fro")
+
+
+def norm_kinked(x):
+    """ord 1 and inf: linear between kinks, so only the squares below curve."""
+    return np.linalg.norm(x ** 3 + x, 1) ** 2 + np.linalg.norm(x ** 3 + x, np.inf) ** 2
+
+
+def dot(x):
+    return np.dot(x, x ** 2) + np.sum(np.dot(W, x) ** 2) + np.sum(np.dot(np.outer(x, x), W) ** 2)
+
+
+def inner(x):
+    return np.sum(np.inner(np.outer(x, x), W) ** 2)
+
+
+def tensordot(x):
+    return np.sum(np.tensordot(np.outer(x, x), W, axes=1) ** 2)
+
+
+def transpose(x):
+    m = np.outer(x, x ** 2)
+    return np.sum(m.T @ W) + np.sum(np.transpose(m) @ W) + np.sum(m.transpose() @ W) \
+        + np.sum(np.transpose(m[:, :, None] * B[:, None, :2], (2, 0, 1)) ** 3)
+
+
+def reshape(x):
+    return np.sum(np.reshape(np.outer(x, x), (9,)) ** 3) + np.sum(np.outer(x, x).reshape(9) ** 3)
+
+
+def stack(x):
+    return np.sum(np.stack([x, np.sin(x)]) ** 2) + np.sum(np.stack([x, x ** 2], axis=1) ** 3)
+
+
+def hstack_vstack(x):
+    return np.sum(np.hstack([x, np.sin(x)]) ** 3) + np.sum(np.vstack([x, x ** 2]) ** 3)
+
+
+def concatenate(x):
+    return np.sum(np.concatenate([x, x ** 2]) ** 2)
+
+
+def split(x):
+    a, b, c = np.split(x ** 2, 3)
+    return np.sum(a * b * c)
+
+
+def array(x):
+    return np.sum(np.array([x[0], x[0] * x[1]]) ** 2) + np.sum(np.array([x, x * x]) ** 3)
+
+
+def clip(x):
+    return np.sum(np.clip(x, -0.4, 0.5) ** 3)
+
+
+def prod(x):
+    return np.prod(x)
+
+
+def prod_axis(x):
+    return np.sum(np.prod(np.outer(x, x) + W, axis=1, keepdims=True) ** 2)
+
+
+def einsum(x):
+    return np.einsum("i,i->", x, x ** 2) + np.sum(np.einsum("ij,jk->ik", np.outer(x, x), B) ** 2)
+
+
+def rnn(w):
+    h = H0
+    for t in range(3):
+        h = np.tanh(w @ h)
+    return np.sum(h)
+
+
+def rnn_state(h):
+    for t in range(3):
+        h = np.tanh(W @ h)
+    return np.sum(h)
+
+
+def full(x):
+    return np.sum(np.full(3, x[0] * x[1]) ** 2)
+
+
+def sort(x):
+    return np.sum(np.sort(x) * np.arange(3.0) * x) + np.sum(np.sort(np.outer(x, x), axis=0) * W)
+
+
+def tile(x):
+    return np.sum(np.tile(x, 2) ** 3) + np.sum(np.tile(np.outer(x, x), (2, 1)) ** 3)
+
+
+def kron(x):
+    return np.sum(np.kron(x, x ** 2) ** 2)
+
+
+def take(x):
+    return np.sum(np.take(x, [0, 1, 1]) ** 3) + np.sum(np.take(np.outer(x, x), [0, 2], 1) ** 3)
+
+
+def repeat(x):
+    return np.sum(np.repeat(x, 2) ** 3) + np.sum(np.repeat(np.outer(x, x), 2, axis=0) ** 3)
+
+
+def pad(x):
+    return np.sum(np.pad(x, 1) ** 3) + np.sum(np.pad(np.outer(x, x), ((1, 0), (0, 2))) ** 3)
+
+
+def cumprod(x):
+    return np.sum(np.cumprod(x) * np.arange(1.0, 1.0 + x.size))
+
+
+def cumprod_axis(x):
+    return np.sum(np.cumprod(np.outer(x, x) + W, axis=1) ** 2)
+
+
+def trace(x):
+    return np.trace(np.outer(x, x) @ W) + (np.outer(x, x) @ W).trace() ** 2
+
+
+def diagonal(x):
+    return np.sum(np.diagonal(np.outer(x, x) @ W) ** 2) + np.sum(np.diag(x) @ W @ np.diag(x))
+
+
+def reductions(x):
+    m = np.outer(x, x) + W
+    return (np.sum(np.mean(m, axis=0) ** 3) + np.sum(np.var(m[None], axis=(1, 2), ddof=1) ** 2)
+            + np.sum(np.std(m, axis=1, keepdims=True) ** 2) + m.std() + np.sum(m.var(axis=0)))
+
+
+def item(x):
+    return np.outer(x, x).item(1, 2) ** 3
+
+
+def linspace(x):
+    return np.sum(np.linspace(x[0], x[1] * x[2], 4) ** 3)
+
+
+CASES = [(norm, X), (norm_p, X), (norm_axis, X), (norm_fro, X), (norm_kinked, X), (dot, X),
+         (inner, X), (tensordot, X), (transpose, X), (reshape, X), (stack, X),
+         (hstack_vstack, X), (concatenate, X), (split, X), (array, X), (clip, X), (prod, X),
+         (prod, WITH_ZERO), (prod, WITH_ZEROS), (prod_axis, X), (einsum, X), (rnn, W),
+         (rnn_state, H0), (full, X), (sort, X), (tile, X), (kron, X), (take, X), (repeat, X),
+         (pad, X), (cumprod, X), (cumprod, WITH_ZERO), (cumprod, WITH_ZEROS),
+         (cumprod_axis, X), (trace, X), (diagonal, X), (reductions, X), (item, X),
+         (linspace, X)]
+IDS = [f"{f.__name__}-{k}" for k, (f, _) in enumerate(CASES)]
+
+
+def numeric_hessian(f, x):
+    return numeric_jacobian(srcad.grad(f), x).reshape(np.shape(x) * 2)
+
+
+@pytest.mark.parametrize("f, x", CASES, ids=IDS)
+def test_hessian_matches_differences_of_the_gradient(f, x):
+    np.testing.assert_allclose(srcad.hessian(f)(x), numeric_hessian(f, x), rtol=1e-6,
+                               atol=1e-7)
+
+
+@pytest.mark.parametrize("f, x", CASES, ids=IDS)
+def test_hvp_matches_differences_of_the_gradient(f, x):
+    v = np.random.default_rng(3).standard_normal(np.shape(x))
+    expected = np.tensordot(numeric_hessian(f, x), v, axes=np.ndim(x))
+    np.testing.assert_allclose(srcad.hvp(f)(x, v), expected, rtol=1e-6, atol=1e-7)
+
+
+def nuclear_norm(x):
+    return np.linalg.norm(np.outer(x, x) + W, "nuc")
+
+
+def test_the_nuclear_norm_has_no_second_derivative_and_says_so():
+    assert np.all(np.isfinite(srcad.grad(nuclear_norm)(X)))
+    with pytest.raises(srcad.UnsupportedError, match="no second derivative for the matrix norm"):
+        srcad.hessian(nuclear_norm)(X)
