@@ -104,6 +104,7 @@ _CONSUMERS = {sum}
 AUGMENTED = {gast.Add: "+=", gast.Sub: "-=", gast.Mult: "*=", gast.Div: "/=", gast.Pow: "**=",
              gast.MatMult: "@=", gast.FloorDiv: "//=", gast.Mod: "%=", gast.BitOr: "|=",
              gast.BitAnd: "&=", gast.BitXor: "^=", gast.LShift: "<<=", gast.RShift: ">>="}
+_STACK = "_stack"        # the stack of a gradient (its generated code differentiated again)
 # names that generated code makes up itself
 _GENERATED = re.compile(r"^(v|vbar|vdot)_m?\d+$|^_stack$|^_(iterations|grads|terms|tape)\d+$|"
                         r"^_default_|"
@@ -245,8 +246,9 @@ class Normaliser:
         self.aliases = []      # (name, other name, node): `a = b` between locals
         self.writes = []       # (name, node, loops, text): `name[...] = ...`, `name.append(...)`
         self.holders = set()   # (a, b, id(node)) of the aliases where list a holds b's object
-        self.taken = set()     # (a, b, id(node)) of those where b is an item of a (b = a[i])
+        self.taken = set()     # (a, b, id(node)) of those where b = a[i], b = a.pop(), ...
         self.augmenting = None  # the operator of the augmented assignment being normalised
+        self.generated = source.filename.startswith("<srcad ")   # a derivative's code
         variables = _Variables()
         for stmt in source.tree.body:
             variables.visit(stmt)
@@ -478,31 +480,21 @@ class Normaliser:
         root = self.alias_root(value)
         return ({root} if root is not None else set()) | set(self.call_aliases(value))
 
-    def alias(self, name, other, node, loops, item=False, stored=False):
+    def alias(self, name, other, node, loops, item=False):
         """Note that `name` may share `other`'s object from `node` on, and so whatever
         `other` shares (`p = parts[0]` after `parts = np.split(a, 3)` shares a's array).
-        `item`: name gets an item of `other` (`r = xs[i]`, `r = xs.pop()`), so appending to
-        or popping from `other` does not change it. `stored`: list `name` gets `other`'s
-        object as an item (`xs[i] = y`), and so holds whatever `other` may share."""
-        for a, b, made, _ in list(self.aliases):
+        `item`: name gets an item of list or dict `other` (`r = xs[i]`, `r = xs.pop()`),
+        which appending to or popping from `other` leaves as it is (only this pair: what
+        the closure adds is checked in full)."""
+        if _STACK in (name, other) and self.generated:
+            return            # a gradient's own stack: saved values, restored exactly
+        for a, b, _, _ in list(self.aliases):
             for mine, theirs in ((a, b), (b, a)):
                 if mine == other and theirs != name:
                     self.aliases.append((name, theirs, node, loops))
-                    if stored:
-                        self.holders.add((name, theirs, id(node)))
-                        if (theirs, mine, id(made)) in self.holders:
-                            self.holders.add((theirs, name, id(node)))   # both hold y
-                        continue
-                    for kind in (self.holders, self.taken):
-                        if (theirs, mine, id(made)) in kind:     # r = xs.pop(); s = r
-                            kind.add((theirs, name, id(node)))
-                        elif not item and (mine, theirs, id(made)) in kind:
-                            kind.add((name, theirs, id(node)))   # ys = xs: holds xs's
         self.aliases.append((name, other, node, loops))
         if item:
             self.taken.add((other, name, id(node)))
-        if stored:
-            self.holders.add((name, other, id(node)))
 
     def call_aliases(self, value):
         """The local variables whose arrays the result of call `value` may share: the first
@@ -546,7 +538,7 @@ class Normaliser:
         srcad's y is a copy. Refuse when x is read after the write, where the two differ."""
         for name, write, write_loops, text in self.writes:
             for a, b, made, alias_loops in self.aliases:
-                if name not in (a, b) or a == b:
+                if name not in (a, b) or a == b or self.generated and _STACK in (a, b):
                     continue
                 other = b if name == a else a
                 key = (name, other, id(made))
@@ -554,8 +546,8 @@ class Normaliser:
                         key in self.holders or key in self.taken or made is write):
                     continue          # `xs.append(...)`, `xs.pop()` change no item of xs
                 if text.endswith("] = ...") and key in self.holders:
-                    continue          # `xs[i] = z` puts another object in the list (or
-                    #                   copies z's values into an array): what xs held stays
+                    continue          # `xs[i] = z` puts another object in list xs (or
+                    #                   copies z's values into array xs): what it held stays
                 if self._rebound_between(name, made, write):
                     continue          # `t = y; t = 0.5 * t; t[i] = v` writes a new array
                 if self._fresh_before(name, write, made):
@@ -696,7 +688,8 @@ class Normaliser:
                 self.writes.append((func.value.id, self.current, tuple(self.loop_stack),
                                     f"{func.value.id}.append(...)"))
                 inner = self.alias_root(value.args[0])
-                if inner is not None:                # the list now holds that array
+                if inner is not None and not (self.generated and func.value.id == _STACK):
+                    # the list now holds that array
                     self.aliases.append((func.value.id, inner, node, tuple(self.loop_stack)))
                     self.holders.add((func.value.id, inner, id(node)))
                 item = self.atom(value.args[0])
@@ -750,7 +743,10 @@ class Normaliser:
         value = self.atom(node.value)
         for target in node.targets:
             self.bind(target, value)
-        # `a = b = np.zeros(2)`: the names share one object (and whatever the value shares)
+        # `a = b = np.zeros(2)`: the names share one object (and whatever the value shares);
+        # `a = b = None` or `= 0.0` share nothing that can change
+        if isinstance(node.value, gast.Constant):
+            return
         names = [t.id for t in node.targets if isinstance(t, gast.Name)]
         shared = [self.alias_root(node.value)] + self.call_aliases(node.value)
         loops = tuple(self.loop_stack)
@@ -1007,12 +1003,9 @@ class Normaliser:
         elif isinstance(target, gast.Subscript):
             holder = target.value
             if isinstance(holder, gast.Name):          # xs[0] = y: xs now holds y's array
-                container = _item_of(value)
                 for inner in self.shared_roots(value):
-                    self.alias(holder.id, inner, self.current, tuple(self.loop_stack),
-                               stored=True)
-                    if inner == container:   # xs[i] = ys.pop(): ys held the item xs gets
-                        self.taken.add((inner, holder.id, id(self.current)))
+                    self.alias(holder.id, inner, self.current, tuple(self.loop_stack))
+                    self.holders.add((holder.id, inner, id(self.current)))
             self.subscript_store(target, self.atom(value))
         elif isinstance(target, (gast.Tuple, gast.List)):
             # `b, c = y, 2.0`, `a, b = Y`, `b, c = pair(y)`: any target may share what the

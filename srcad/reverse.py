@@ -542,6 +542,8 @@ class Reverse:
         if popped is not None:
             restore.insert(0, T.new_node(gast.Expr, value=T.call(f"{popped}.append",
                                                                  [self._pop()])))
+        if op.kind == "pop" and getattr(op.args["list"], "id", None) in self.active:
+            raise self._pop_refused(op)   # (its item's adjoint would have to go back too)
         if op.target in self.active:
             # both sweeps of `build` produce the same adjoints: make them once
             fragment = self._fragments.get(id(stmt))
@@ -682,16 +684,19 @@ class Reverse:
         if kind == "call":
             return self._call_adjoint(op, g)
         if kind == "pop":
-            generated = self.ir.source.filename.startswith("<srcad ")
-            raise UnsupportedError(
-                "reverse mode through list.pop() is not supported" + (
-                    " (here in srcad's generated code: reverse over reverse through a loop "
-                    "or branch)" if generated else ""),
-                self.ir.location(op.stmt),
-                hint="use srcad.hessian or srcad.hvp (forward over reverse)" if generated else
-                     "index the list instead (xs[-1]), or use forward mode (srcad.jvp, "
-                     "srcad.hessian)")
+            raise self._pop_refused(op)
         return []
+
+    def _pop_refused(self, op):
+        generated = self.ir.source.filename.startswith("<srcad ")
+        return UnsupportedError(
+            "reverse mode through list.pop() is not supported" + (
+                " (here in srcad's generated code: reverse over reverse through a loop "
+                "or branch)" if generated else ""),
+            self.ir.location(op.stmt),
+            hint="use srcad.hessian or srcad.hvp (forward over reverse)" if generated else
+                 "index the list instead (xs[-1]), or use forward mode (srcad.jvp, "
+                 "srcad.hessian)")
 
     def _setitem_adjoint(self, op, g):
         out = []

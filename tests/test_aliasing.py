@@ -352,3 +352,62 @@ def test_writes_seen_through_another_name_are_refused(f, line):
     with pytest.raises(srcad.UnsupportedError, match="also reached through") as info:
         srcad.grad(f)(x)
     assert line in str(info.value) and "test_aliasing.py" in str(info.value)
+
+
+# ----- eighth session: items taken from lists and objects stored in them (helper-24) -----
+
+def list_holding_a_list(x):
+    y = x[:3] * 2.0
+    xs = [y]
+    s = [xs, y]                  # s[0] is xs
+    xs[0] = x[3:] * 1.0          # so s[0][0] is the new array
+    return np.sum(s[0][0] ** 2)
+
+
+def conditional_after_a_copy_in(x):
+    X = x * 2.0
+    y = x * 3.0
+    X[:] = y
+    s = X if x[0] > -10.0 else y  # s is X
+    X[1] = 5.0 * x[2]
+    return np.sum(s ** 2)
+
+
+def rows_unpacked(x):
+    A = np.outer(x[:2], x[2:5])
+    xs = [A[0], A[1]]
+    r, t = xs                    # r is a view of A
+    r[1] = 9.0 * x[0]
+    return np.sum(A ** 2)
+
+
+def rows_looped(x):
+    A = np.outer(x[:2], x[2:5])
+    xs = [A[0], A[1]]
+    for r in xs:
+        pass
+    r[1] = 9.0 * x[0]
+    return np.sum(A ** 2)
+
+
+@pytest.mark.parametrize("f", [list_holding_a_list, conditional_after_a_copy_in, rows_unpacked,
+                               rows_looped])
+def test_holding_an_object_is_not_taken_for_holding_what_it_shares(f):
+    """Relations between a list and its items are noted only for the statement that makes
+    them; what the closure over aliases adds is checked in full."""
+    with pytest.raises(srcad.UnsupportedError, match="also reached through"):
+        srcad.grad(f)(np.array([0.3, -0.7, 1.1, 0.5, -1.3, 0.9]))
+
+
+def bare_pop(x):
+    xs = [x[:3] * 1.0, x[3:] * 2.0]
+    xs.pop()
+    return np.sum(xs[0] ** 2)
+
+
+def test_a_bare_pop_from_an_active_list_is_refused_in_reverse_mode():
+    x = np.array([0.3, -0.7, 1.1, 0.5, -1.3, 0.9])
+    with pytest.raises(srcad.UnsupportedError, match="list.pop"):
+        srcad.grad(bare_pop)(x)
+    value, tangent = srcad.jvp(bare_pop)(x, np.ones(6))
+    assert tangent == pytest.approx(2 * np.sum(x[:3]))
