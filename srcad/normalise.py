@@ -242,11 +242,12 @@ class Normaliser:
         self.outer_loop = None  # the outermost loop being normalised (user node)
         self.loop_stack = []    # the loops being normalised, outermost first
         self.deleted = set()    # names removed by `del`, not assigned since
-        self.augmented = {}    # user variable -> its first augmented assignment
+        self.augmented = {}    # user variable -> its augmented assignments [(node, loop)]
         self.aliases = []      # (name, other name, node): `a = b` between locals
         self.writes = []       # (name, node, loops, text): `name[...] = ...`, `name.append(...)`
         self.holders = set()   # (a, b, id(node)) of the aliases where list a holds b's object
         self.taken = set()     # (a, b, id(node)) of those where b = a[i], b = a.pop(), ...
+        self.repeats = set()   # lists that may hold one object in two items ([y] * 2)
         self.augmenting = None  # the operator of the augmented assignment being normalised
         self.generated = source.filename.startswith("<srcad ")   # a derivative's code
         variables = _Variables()
@@ -364,11 +365,11 @@ class Normaliser:
             for name, other in ((a, b), (b, a)):
                 if a == b or name not in self.augmented or name not in self.home:
                     continue
-                aug, loop = self.augmented[name]
-                if loop is None and _position(made) > _position(aug):
-                    continue          # the second name was made after the update
-                if self._read_after(other, loop or aug, inclusive=loop is not None):
-                    ir.in_place[self.home[name]] = (aug, a, b)
+                for aug, loop in self.augmented[name]:
+                    if loop is None and _position(made) > _position(aug):
+                        continue      # the second name was made after the update
+                    if self._read_after(other, loop or aug, inclusive=loop is not None):
+                        ir.in_place.setdefault(self.home[name], (aug, a, b))
         return ir
 
     def alias_root(self, value):
@@ -461,9 +462,12 @@ class Normaliser:
             return {r for item in value.values for r in self.shared_roots(item)}
         if isinstance(value, gast.IfExp):
             return self.shared_roots(value.body) | self.shared_roots(value.orelse)
+        if isinstance(value, gast.BoolOp):                 # xs or [0.0]: xs itself
+            return set().union(*(self.shared_roots(v) for v in value.values))
         if isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Mult)) and any(
                 isinstance(side, (gast.List, gast.Tuple, gast.ListComp))
-                for side in (value.left, value.right)):     # [y] * 2, xs + [x]: same objects
+                or isinstance(side, gast.Name) and self._list_display(side.id)
+                for side in (value.left, value.right)):     # [y] * 2, xs + ys: same objects
             return self.shared_roots(value.left) | self.shared_roots(value.right)
         if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
                 and isinstance(value.func.value, gast.Name) and (
@@ -495,6 +499,34 @@ class Normaliser:
         self.aliases.append((name, other, node, loops))
         if item:
             self.taken.add((other, name, id(node)))
+
+    def note_held(self, holder, inner, node=None):
+        """List `holder` now holds `inner`'s object (at `node`, else the current statement);
+        holding it a second time, it may hold one object in two items."""
+        node = self.current if node is None else node
+        if self.loop_stack or any(a == holder and b == inner for a, b, _ in self.holders):
+            self.repeats.add(holder)         # (appended in a loop: maybe each time)
+        self.holders.add((holder, inner, id(node)))
+
+    def _repeated(self, value):
+        """Whether `value` is a list repeated (`[y] * 3`, `xs * 2`) whose items may be
+        arrays, or joined from lists that may hold the same objects (`xs + xs`): its copies
+        are one object each."""
+        if not isinstance(value, gast.BinOp):
+            return False
+        if isinstance(value.op, gast.Add):
+            sides = (value.left, value.right)
+            return any(isinstance(side, gast.Name) and side.id in self.repeats for side in sides) \
+                or bool(self.shared_roots(value.left) & self.shared_roots(value.right))
+        if not isinstance(value.op, gast.Mult):
+            return False
+        for side in (value.left, value.right):
+            if isinstance(side, (gast.List, gast.Tuple)):
+                return not all(isinstance(item, gast.Constant) for item in side.elts)
+            if isinstance(side, gast.ListComp) or isinstance(side, gast.Name) and (
+                    side.id in self.repeats or self._list_display(side.id)):
+                return True
+        return False
 
     def call_aliases(self, value):
         """The local variables whose arrays the result of call `value` may share: the first
@@ -537,6 +569,13 @@ class Normaliser:
         """`y = x` (or x[0], x.T, xs.append(x), ...) then `y[i] = v` changes x in Python;
         srcad's y is a copy. Refuse when x is read after the write, where the two differ."""
         for name, write, write_loops, text in self.writes:
+            if name in self.repeats and "] " in text and not text.endswith("] = ...") and (
+                    write_loops or self._read_after(name, write)):
+                raise UnsupportedError(
+                    f"'{text}' changes an array that another item of '{name}' may be too "
+                    "(Python would change both)", self.source.location(write),
+                    hint=f"give each item its own array (e.g. [y.copy() for _ in range(n)]), "
+                         f"or write {name}[i] = {name}[i] + ...")
             for a, b, made, alias_loops in self.aliases:
                 if name not in (a, b) or a == b or self.generated and _STACK in (a, b):
                     continue
@@ -687,11 +726,10 @@ class Normaliser:
                     self.error(node, "this call of append", "append one value at a time")
                 self.writes.append((func.value.id, self.current, tuple(self.loop_stack),
                                     f"{func.value.id}.append(...)"))
-                inner = self.alias_root(value.args[0])
-                if inner is not None and not (self.generated and func.value.id == _STACK):
-                    # the list now holds that array
-                    self.aliases.append((func.value.id, inner, node, tuple(self.loop_stack)))
-                    self.holders.add((func.value.id, inner, id(node)))
+                if not (self.generated and func.value.id == _STACK):
+                    for inner in self.shared_roots(value.args[0]):   # the list holds it now
+                        self.alias(func.value.id, inner, node, tuple(self.loop_stack))
+                        self.note_held(func.value.id, inner, node)
                 item = self.atom(value.args[0])
                 target = T.name(self.home_of(func.value.id))
                 call = gast.Call(func=gast.Attribute(value=target, attr="append",
@@ -757,7 +795,7 @@ class Normaliser:
     def stmt_AugAssign(self, node):
         target = node.target
         if isinstance(target, gast.Name):
-            self.augmented.setdefault(target.id, (node, self.outer_loop))
+            self.augmented.setdefault(target.id, []).append((node, self.outer_loop))
             value = gast.BinOp(left=T.load(target), op=node.op, right=node.value)
             self.assign(target, value)
         elif isinstance(target, gast.Subscript):
@@ -916,9 +954,15 @@ class Normaliser:
 
     def _assigned_values(self, ident):
         """The values assigned to local `ident` (`ident = value` statements)."""
-        return [node.value for node in gast.walk(self.source.tree)
-                if isinstance(node, gast.Assign) and any(
-                    isinstance(t, gast.Name) and t.id == ident for t in node.targets)]
+        assigned = self.__dict__.get("_assigned")
+        if assigned is None:                 # one walk of the function for every name
+            assigned = self._assigned = {}
+            for node in gast.walk(self.source.tree):
+                if isinstance(node, gast.Assign):
+                    for t in node.targets:
+                        if isinstance(t, gast.Name):
+                            assigned.setdefault(t.id, []).append(node.value)
+        return assigned.get(ident, [])
 
     def _dict_display(self, ident):
         """Whether every assignment of local `ident` is a dict display (`{...}`)."""
@@ -977,13 +1021,16 @@ class Normaliser:
             for inner in self.shared_roots(value):
                 self.alias(ident, inner, self.current, tuple(self.loop_stack),
                            item=inner == container)
+            self.repeats.discard(ident)
             if isinstance(value, (gast.List, gast.Tuple, gast.Dict)):   # [h, g] holds h
                 for item in value.values if isinstance(value, gast.Dict) else value.elts:
                     inner = self.alias_root(item)
                     if inner is not None:
                         self.aliases.append((ident, inner, self.current,
                                              tuple(self.loop_stack)))
-                        self.holders.add((ident, inner, id(self.current)))
+                        self.note_held(ident, inner)
+            elif self._repeated(value):
+                self.repeats.add(ident)
             if ident in self.homed:
                 home = self.home_of(ident)
                 op = self.op(value)
@@ -1005,7 +1052,7 @@ class Normaliser:
             if isinstance(holder, gast.Name):          # xs[0] = y: xs now holds y's array
                 for inner in self.shared_roots(value):
                     self.alias(holder.id, inner, self.current, tuple(self.loop_stack))
-                    self.holders.add((holder.id, inner, id(self.current)))
+                    self.note_held(holder.id, inner)
             self.subscript_store(target, self.atom(value))
         elif isinstance(target, (gast.Tuple, gast.List)):
             # `b, c = y, 2.0`, `a, b = Y`, `b, c = pair(y)`: any target may share what the

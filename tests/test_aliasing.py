@@ -411,3 +411,100 @@ def test_a_bare_pop_from_an_active_list_is_refused_in_reverse_mode():
         srcad.grad(bare_pop)(x)
     value, tangent = srcad.jvp(bare_pop)(x, np.ones(6))
     assert tangent == pytest.approx(2 * np.sum(x[:3]))
+
+
+def repeated_display(x):
+    zs = [x[:3] * 1.0] * 2       # both items are one array
+    zs[0] += x[3:]
+    return np.sum(zs[1] ** 2)
+
+
+def appended_twice(x):
+    y = x[:3] * 2.0
+    zs = []
+    zs.append(y)
+    zs.append(y)
+    zs[1] *= 3.0
+    return np.sum(zs[0] * x[3:])
+
+
+def appended_in_a_loop(x):
+    h = np.sin(x[:3])
+    rows = []
+    for i in range(3):
+        rows.append(h)
+    rows[0] += x[3:]
+    return np.sum(rows[2] * x[3:])
+
+
+def joined_with_itself(x):
+    y = x[:3] * 2.0
+    xs = [y]
+    zs = xs + xs
+    zs[0] += x[3:]
+    return np.sum(zs[1] ** 2)
+
+
+def joined_lists(x):
+    y = x[:3] * 2.0
+    xs = [y]
+    ys = [x[3:] * 1.0]
+    zs = xs + ys
+    zs[0] += x[3:]
+    return np.sum(y ** 2)
+
+
+def view_appended(x):
+    A = np.outer(x[:2], x[2:5])
+    y = A[0]
+    xs = []
+    xs.append(y)
+    xs[0] += 1.0
+    return np.sum(A ** 2)
+
+
+def conditional_appended(x):
+    a = x[:3] * 2.0
+    xs = []
+    xs.append(a if x[0] > -10.0 else x[3:] * 1.0)
+    r = xs[0]
+    r += 1.0
+    return np.sum(a ** 2)
+
+
+def second_augmented(x):
+    r = x * 1.0
+    r += 1.0
+    s = r
+    r *= x
+    return np.sum(s ** 2)
+
+
+def or_of_lists(x):
+    xs = [x[0] * 1.0]
+    r = xs or [0.0]
+    r.append(x[1] * 3.0)
+    return sum(xs)
+
+
+@pytest.mark.parametrize("f", [repeated_display, appended_twice, appended_in_a_loop,
+                               joined_with_itself, joined_lists, view_appended,
+                               conditional_appended, second_augmented, or_of_lists])
+def test_in_place_changes_of_objects_held_twice_are_refused(f):
+    """Each gave a wrong value or gradient (helper-24's round): one object in two items of a
+    list, lists joined or repeated, what an appended value shares, a second `r *= ...`
+    after an alias, `xs or [...]`."""
+    with pytest.raises(srcad.UnsupportedError, match="changes an array|in place|changes"):
+        srcad.grad(f)(np.array([0.3, -0.7, 1.1, 0.5, -1.3, 0.9]))
+
+
+def zeros_repeated(x):
+    ys = [0.0] * 3
+    for i in range(3):
+        ys[i] += x[i] * x[i]
+    return ys[0] + ys[1] + ys[2]
+
+
+def test_numbers_repeated_in_a_list_may_still_be_added_to():
+    x = np.array([0.3, -0.7, 1.1])
+    np.testing.assert_allclose(srcad.grad(zeros_repeated)(x), 2 * x)
