@@ -223,9 +223,11 @@ def _call_op(ir, stmt, name, call, mode):
     if rule is None and not isinstance(primal, types.FunctionType) \
             and hasattr(primal, "__wrapped__"):
         primal = inspect.unwrap(primal)   # the derivative of a callee (grad of grad)
-    if rule is not None:
-        return _bind(ir, stmt, name, rule, args, keywords, mode)
     module = getattr(primal, "__module__", None) or ""
+    if rule is not None and (rule.zero or module != "srcad.runtime" or (
+            rule.adjoint if mode == "reverse" else rule.tangent) is not None):
+        return _bind(ir, stmt, name, rule, args, keywords, mode)
+    # (a helper of srcad's with a rule for the other mode only: its source is read)
     if isinstance(primal, types.FunctionType) and module != "numpy" \
             and not module.startswith("numpy."):
         op = Op(stmt, "call", name, callee=primal)

@@ -360,6 +360,7 @@ class Normaliser:
         ir.renamed = self.renamed
         ir.changed = self.changed_params(params)
         ir.iterated = self.iterated
+        ir.stack = self.home.get(_STACK) if self.generated else None   # a gradient's stack
         # `z = x; z += y` changes x too when x is an array: remember where that could happen
         for a, b, made, _ in self.aliases:
             for name, other in ((a, b), (b, a)):

@@ -542,7 +542,8 @@ class Reverse:
         if popped is not None:
             restore.insert(0, T.new_node(gast.Expr, value=T.call(f"{popped}.append",
                                                                  [self._pop()])))
-        if op.kind == "pop" and getattr(op.args["list"], "id", None) in self.active:
+        if op.kind == "pop" and getattr(op.args["list"], "id", None) in self.active \
+                and op.args["list"].id != self.ir.stack:
             raise self._pop_refused(op)   # (its item's adjoint would have to go back too)
         if op.target in self.active:
             # both sweeps of `build` produce the same adjoints: make them once

@@ -970,3 +970,24 @@ def test_hessian_of_a_function_of_a_list_of_arrays():
     numeric = numeric_jacobian(
         lambda z: np.stack(srcad.grad(of_a_list_of_arrays)([z[0], z[1]])), np.stack(xs))
     np.testing.assert_allclose(hessian, numeric.reshape(hessian.shape), rtol=1e-6, atol=1e-8)
+
+
+def scaled_sum(s, y):
+    return np.sum((s * y) ** 2)
+
+
+FACTORS = np.array([0.5, -1.5, 2.0])
+
+
+def product_of_powers(s):
+    return np.prod(s * FACTORS)                  # s^3 * prod(FACTORS)
+
+
+def test_grad_of_grad_through_helpers_with_a_tangent_rule_only():
+    """spread and prod_others gained tangent rules (for hessian); reverse over reverse then
+    found no reverse rule where it read their source before."""
+    y = np.array([0.5, -1.5, 2.0])
+    gg = srcad.grad(srcad.grad(scaled_sum))(0.7, y)
+    assert gg == pytest.approx(2 * np.sum(y ** 2)) == srcad.hessian(scaled_sum)(0.7, y)
+    assert srcad.grad(srcad.grad(product_of_powers))(0.7) == pytest.approx(
+        6 * 0.7 * np.prod(FACTORS))

@@ -54,6 +54,11 @@ def expand_to_tangent(g, ans, t, x, axis=None, keepdims=False):
     return expand_to(g, x, axis, keepdims), 0
 
 
+@adjoint(runtime.spread)
+def spread_(g, ans, u, x, axis=None, keepdims=False):
+    return np.sum(g, axis=axis, keepdims=keepdims), 0
+
+
 @tangent(runtime.spread)
 def spread_tangent(g, ans, u, x, axis=None, keepdims=False):
     return spread(g, x, axis, keepdims), 0
@@ -300,6 +305,12 @@ def matmul_adjoint_y_sum_tangent(g, ans, terms, y):
 
 
 # ----- weights and products that depend on forward values -----
+
+
+@adjoint(runtime.prod_others)
+def prod_others_(g, ans, x, axis=None):
+    """Its Jacobian is symmetric: d p_j / d x_i is the product of the others but x_i, x_j."""
+    return prod_others_tangent(g, x, axis)
 
 
 @tangent(runtime.prod_others)
