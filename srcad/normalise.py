@@ -485,18 +485,22 @@ class Normaliser:
         root = self.alias_root(value)
         return ({root} if root is not None else set()) | set(self.call_aliases(value))
 
-    def alias(self, name, other, node, loops, item=False):
+    def alias(self, name, other, node, loops, item=False, stored=False):
         """Note that `name` may share `other`'s object from `node` on, and so whatever
         `other` shares (`p = parts[0]` after `parts = np.split(a, 3)` shares a's array).
         `item`: name gets an item of list or dict `other` (`r = xs[i]`, `r = xs.pop()`),
         which appending to or popping from `other` leaves as it is (only this pair: what
-        the closure adds is checked in full)."""
+        the closure adds is checked in full). `stored`: `name[i] = other` puts other's
+        object in list `name` (or copies it into array `name`): a later `name[j] = ...`
+        changes neither it nor what it shares."""
         if _STACK in (name, other) and self.generated:
             return            # a gradient's own stack: saved values, restored exactly
         for a, b, _, _ in list(self.aliases):
             for mine, theirs in ((a, b), (b, a)):
                 if mine == other and theirs != name:
                     self.aliases.append((name, theirs, node, loops))
+                    if stored:
+                        self.holders.add((name, theirs, id(node)))
         self.aliases.append((name, other, node, loops))
         if item:
             self.taken.add((other, name, id(node)))
@@ -1052,7 +1056,8 @@ class Normaliser:
             holder = target.value
             if isinstance(holder, gast.Name):          # xs[0] = y: xs now holds y's array
                 for inner in self.shared_roots(value):
-                    self.alias(holder.id, inner, self.current, tuple(self.loop_stack))
+                    self.alias(holder.id, inner, self.current, tuple(self.loop_stack),
+                               stored=True)
                     self.note_held(holder.id, inner)
             self.subscript_store(target, self.atom(value))
         elif isinstance(target, (gast.Tuple, gast.List)):

@@ -508,3 +508,20 @@ def zeros_repeated(x):
 def test_numbers_repeated_in_a_list_may_still_be_added_to():
     x = np.array([0.3, -0.7, 1.1])
     np.testing.assert_allclose(srcad.grad(zeros_repeated)(x), 2 * x)
+
+
+def rows_copied_in_a_loop(X):
+    Y = np.zeros((2, 3))
+    for i in range(2):
+        row = X[i]
+        Y[i] = row * 1.0
+        Y[i, 0] = row[1]
+    return np.sum(Y ** 2)
+
+
+def test_storing_an_item_into_another_array_in_a_loop_is_not_refused():
+    """`Y[i] = row` copies row's values (or puts row in a list): a later `Y[j] = ...` changes
+    neither row nor X (helper-22's round: refused as a write through X)."""
+    X = np.arange(6.0).reshape(2, 3) + 1
+    want = np.array([[0.0, 4.0, 2.0], [0.0, 4.0, 2.0]]) * X
+    np.testing.assert_allclose(srcad.grad(rows_copied_in_a_loop)(X), want)
