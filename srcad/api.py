@@ -22,7 +22,7 @@ from .codegen import load, to_source, with_closure
 from .errors import (ArgumentError, Location, NonScalarOutputError, SourceError,
                      SrcadError, UnsupportedError, WrtError)
 from .jumps import structure_jumps
-from .normalise import normalise
+from .normalise import normalise, parameter_names
 from .optimize import optimize, release_arrays
 from .tapes import replay_loops_from_tapes
 from .forward import differentiate as forward_differentiate
@@ -252,6 +252,13 @@ class Compiled:
         self.own = own           # how many of them are the primal's own
         self.code = code         # the primal's code object it was made from
         self.changed = changed   # (position, name) of the parameters it changes in place
+        self.renamed = {}        # parameter -> its name in the signature, where they differ
+
+    def keywords(self, kwargs):
+        """`kwargs` with the names of the derivative's signature (`vbar_1=` -> `vbar_1_=`)."""
+        if not self.renamed:
+            return kwargs
+        return {self.renamed.get(k, k): v for k, v in kwargs.items()}
 
     def check_distinct(self, args):
         """A parameter the function changes in place must not share its array with another
@@ -314,6 +321,7 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True):
         changed = tuple((k, p) for k, p in enumerate(params) if p in ir.changed)
         compiled = _DERIVED[key] = Compiled(source, function, callees, guards, own,
                                             fn.__code__, changed)
+        compiled.renamed = {p: n for p, n in parameter_names(params).items() if p != n}
         if fn.__closure__ and _CLOSURES.get(id(fn.__code__), (None,))[0] is fn:
             _CLOSURE_DERIVED[(id(fn.__code__),) + key[1:]] = (ir, compiled)
     return compiled
@@ -665,7 +673,7 @@ class Derivative(_Transformed):
         try:
             if self.check_scalar and not self.with_value:
                 self._check_output(compiled, promoted, kwargs)
-            result = self._finish(compiled.function(*promoted, **kwargs))
+            result = self._finish(compiled.function(*promoted, **compiled.keywords(kwargs)))
         except TypeError as exc:
             made = [name for name, a, p in zip(self._signature.parameters, args, promoted)
                     if p is not a and isinstance(a, (int, np.integer))]
@@ -787,7 +795,7 @@ def vjp(f, wrt=0):
 
         def pullback(ybar):
             _check_cotangent(value, ybar, fn.__name__)
-            grads = compiled.function(*args, **kwargs, **{seed: ybar})
+            grads = compiled.function(*args, **compiled.keywords(kwargs), **{seed: ybar})
             if not derivative.single and len(derivative.wrt) == 1:
                 return (grads,)
             return grads
@@ -892,6 +900,7 @@ class TangentFunction(_Transformed):
         compiled = self.compiled(args)
         compiled.check_distinct(args)
         self._last = compiled
+        kwargs = compiled.keywords(kwargs)
         ir = intermediate(self.function_for(args))
         for k, t in zip(self.wrt, tangents):
             kwargs[dot(ir.inputs[k])] = _promote([t], [0])[0]

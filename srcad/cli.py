@@ -13,6 +13,7 @@ stderr; `--debug` adds the traceback)::
 import argparse
 import ast
 import contextlib
+import copy
 import importlib.util
 import inspect
 import io
@@ -267,10 +268,15 @@ def cmd_grad(ns):
             indices = parse_wrt(ns.wrt, fn) if ns.wrt else wrt_indices(fn, wrt or 0)
             kinds = None
             if ns.args is not None:   # specialise on the kinds of these example arguments
-                from .api import kinds_of
+                from .api import _is_scalar, _non_scalar, kinds_of
                 n = len(inspect.signature(fn).parameters)
-                kinds = kinds_of(need_args(ns, fn)) + ("other",) * n
+                args = need_args(ns, fn)
+                kinds = kinds_of(args) + ("other",) * n
                 kinds = kinds[:n]
+                if ns.mode == "reverse":    # as srcad.grad does on the first call
+                    value = fn(*copy.deepcopy(args))
+                    if not _is_scalar(value):
+                        raise _non_scalar(fn, value)
             out.add(fn, indices, kinds)
         command = ["srcad grad", os.path.basename(path) + (":" + ",".join(names) if names else "")]
         if ns.wrt:

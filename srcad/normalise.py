@@ -31,6 +31,7 @@ import types
 import gast
 import numpy as np
 
+from . import runtime
 from . import template as T
 from .errors import UnsupportedError
 
@@ -104,6 +105,10 @@ _CONSUMERS = {sum}
 AUGMENTED = {gast.Add: "+=", gast.Sub: "-=", gast.Mult: "*=", gast.Div: "/=", gast.Pow: "**=",
              gast.MatMult: "@=", gast.FloorDiv: "//=", gast.Mod: "%=", gast.BitOr: "|=",
              gast.BitAnd: "&=", gast.BitXor: "^=", gast.LShift: "<<=", gast.RShift: ">>="}
+# the globals generated code calls: a parameter of that name would hide one
+_HELPER_NAMES = {helper.__name__ for helper in runtime.HELPERS} | {"np"}
+_COMPLEX_TYPES = {"complex64", "complex128", "complex256", "complex_", "csingle", "cdouble",
+                  "clongdouble", "complexfloating"}
 _STACK = "_stack"        # the stack of a gradient (its generated code differentiated again)
 # names that generated code makes up itself
 _GENERATED = re.compile(r"^(v|vbar|vdot)_m?\d+$|^_stack$|^_(iterations|grads|terms|tape)\d+$|"
@@ -253,11 +258,22 @@ class Normaliser:
         variables = _Variables()
         for stmt in source.tree.body:
             variables.visit(stmt)
+        self.refuse_complex()
         self.homed = variables.homed
         self.mutated = variables.mutated
         self.sites = variables.sites
 
     # ----- helpers -----
+
+    def refuse_complex(self):
+        """Complex numbers: srcad's rules are for real numbers (abs, conj, ...), and a real
+        result of complex steps would get a wrong gradient."""
+        for node in gast.walk(self.source.tree):
+            if isinstance(node, gast.Constant) and isinstance(node.value, complex) or (
+                    isinstance(node, gast.Name) and node.id == "complex") or (
+                    isinstance(node, gast.Attribute) and node.attr in _COMPLEX_TYPES):
+                self.error(node, "a complex number", "srcad differentiates real-valued code: "
+                           "write the real and imaginary parts as two real arrays")
 
     def error(self, node, what, hint):
         raise UnsupportedError(f"{what} is not supported by srcad",
@@ -1586,12 +1602,12 @@ def _reads(node, ident):
 
 def parameter_names(params):
     """`{parameter: its name in a derivative's signature}`: one named like a generated name
-    (v_0, vbar_1) gets `_`s, so that binding the inputs cannot overwrite it, as many as
+    (v_0, vbar_1) or like a name generated code calls (np, spread) gets `_`s, so that binding the inputs cannot overwrite it, as many as
     keep it apart from the other parameters."""
     names, taken = {}, set(params)
     for ident in params:
         name = ident
-        if _GENERATED.match(ident) and ident != "_":
+        if _GENERATED.match(ident) and ident != "_" or ident in _HELPER_NAMES:
             name = ident + "_"
             while name in taken:
                 name += "_"

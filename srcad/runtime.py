@@ -80,7 +80,7 @@ def add_at(acc, like, index, g):
         out = dict(acc) if isinstance(like, dict) else list(acc)
         out[index] = add_grad(out[index], g)
         return tuple(out) if isinstance(like, tuple) else out
-    out = np.array(acc, dtype=np.result_type(acc, g, float), copy=True)
+    out = np.array(acc, dtype=float_dtype(acc, g), copy=True)
     if np.shape(out) != np.shape(like):
         out = np.broadcast_to(out, np.shape(like)).copy()
     if _is_basic(index):
@@ -100,7 +100,7 @@ def set_at(acc, like, index, value):
             zero = type(value) is float and value == 0.0
             out[index] = zeros_like_grad(like[index]) if zero else value
         return tuple(out) if isinstance(like, tuple) else out
-    out = np.array(acc, dtype=np.result_type(acc, float), copy=True)
+    out = np.array(acc, dtype=float_dtype(acc), copy=True)
     if np.shape(out) != np.shape(like):
         out = np.broadcast_to(out, np.shape(like)).copy()
     out[index] = value

@@ -606,3 +606,66 @@ def test_committed_graph_matches_the_generator(capsys):
     assert run("graph", os.path.join(EXAMPLES, "straight.py") + ":f", "--args", "2.0, 5.0") == 0
     with open(os.path.join(ROOT, "docs", "graph.dot"), encoding="utf-8") as fh:
         assert fh.read() == capsys.readouterr().out
+
+
+# ----- eighth session (helper-22's round) -----
+
+
+def test_a_written_file_imports_globals_renamed_apart_from_helpers(tmp_path, capsys):
+    """A module global named like a helper (`spread`) or like a derivative (`grad_helper`) is
+    `spread_` in generated code: the file imports it under that name."""
+    path = module(tmp_path, "names_mod", """
+        import numpy as np
+
+        spread = 3.0
+
+
+        def grad_helper(x):
+            return 2.0 * x
+
+
+        def f(x):
+            return spread * np.sum(x ** 2)
+
+
+        def g(x):
+            return np.sum(grad_helper(x) * np.sin(x))
+        """)
+    assert run("grad", f"{path}:f,g") == 0
+    text = (tmp_path / "names_mod_grad.py").read_text()
+    assert "grad_helper as grad_helper_" in text and "spread as spread_" in text
+    check = ("import sys; sys.modules['srcad'] = None\n"
+             "import numpy as np, names_mod_grad as G\n"
+             "x = np.array([0.3, -0.5, 1.2])\n"
+             "assert np.allclose(G.grad_f(x), 6 * x)\n"
+             "assert np.allclose(G.grad_g(x), 2 * np.sin(x) + 2 * x * np.cos(x))\n")
+    proc = subprocess.run([sys.executable, "-c", check], cwd=tmp_path, capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": ""})
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_grad_with_example_arguments_refuses_a_function_that_is_not_scalar(tmp_path, capsys):
+    path = module(tmp_path, "vector", """
+        def f(x):
+            return x * 2.0
+        """)
+    assert run("grad", f"{path}:f", "--args", "[1.0, 2.0, 3.0]") == 2
+    assert "to return a scalar" in capsys.readouterr().err
+    assert not (tmp_path / "vector_grad.py").exists()
+
+
+def test_a_closure_variable_is_refused_at_the_line_that_reads_it(tmp_path, capsys):
+    path = module(tmp_path, "closed", """
+        import numpy as np
+
+
+        def make_loss(c):
+            def loss(x):
+                return c * np.sum(x ** 2)
+            return loss
+
+
+        loss = make_loss(3.0)
+        """)
+    assert run("grad", f"{path}:loss") == 2
+    assert f"{path}:7:15: " in capsys.readouterr().err

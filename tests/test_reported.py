@@ -991,3 +991,39 @@ def test_grad_of_grad_through_helpers_with_a_tangent_rule_only():
     assert gg == pytest.approx(2 * np.sum(y ** 2)) == srcad.hessian(scaled_sum)(0.7, y)
     assert srcad.grad(srcad.grad(product_of_powers))(0.7) == pytest.approx(
         6 * 0.7 * np.prod(FACTORS))
+
+
+def with_complex_steps(x):
+    return np.abs(np.sum(x * 1j))
+
+
+def test_complex_numbers_are_refused():
+    """Real input, complex steps, real output: the rules are for real numbers, and the
+    gradient came back complex and wrong (-1 for +1)."""
+    with pytest.raises(srcad.UnsupportedError, match="a complex number"):
+        srcad.grad(with_complex_steps)(np.array([0.3, -0.5, 1.2]))
+
+
+def named_like_a_helper(x, spread):
+    return np.sum(x * spread)
+
+
+def named_like_an_adjoint(x, vbar_1=1.0):
+    return np.sum(x * vbar_1)
+
+
+def test_parameters_named_like_helpers_or_adjoints():
+    x, w = np.array([0.4, -0.3, 0.8]), np.array([1.5, 0.5, -1.0])
+    gx, gw = srcad.grad(named_like_a_helper, wrt=(0, 1))(x, w)
+    np.testing.assert_allclose(gx, w)
+    np.testing.assert_allclose(gw, x)
+    np.testing.assert_allclose(srcad.grad(named_like_an_adjoint)(x, vbar_1=3.0), 3 * np.ones(3))
+    assert srcad.jvp(named_like_an_adjoint)(x, np.ones(3), vbar_1=3.0)[1] == pytest.approx(9.0)
+
+
+def picks(x):
+    return x[1] * x[2] + np.sum(x[:2] ** 2)
+
+
+def test_indexing_a_float32_array_keeps_its_gradient_float32():
+    assert srcad.grad(picks)(np.array([1.0, 2.0, 3.0], dtype=np.float32)).dtype == np.float32
