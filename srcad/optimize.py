@@ -240,6 +240,7 @@ def _fold_block(block, in_loop, names):
             if addend is not None:
                 stmt.value = addend
                 names.forget(stmt)
+                names.forget(first)         # (it goes; its `y` now belongs to stmt)
                 dropped.add(id(first))
         if target is not None:
             minus = _negated(stmt.value) if in_loop else None

@@ -766,7 +766,7 @@ class Reverse:
         out = []
         for first, atom in ((True, x), (False, y)):
             if self._active_atom(atom):
-                call = T.call(helper, [g, T.clone(x), T.clone(y), T.constant(first)])
+                call = T.call(helper, [T.clone(g), T.clone(x), T.clone(y), T.constant(first)])
                 out.append(self.accumulate(atom.id, call))
         return out
 

@@ -193,6 +193,45 @@ REGRESSIONS = {
             v_1 = (x if x > 0.5 else x)
             return x
         """, [()], (0,)),
+    # Long fuzz, eighth session: the adjoints `add_adjoint(g, x, y, True/False)` of a `+`
+    # that may join lists shared g's node (a copy renamed in one renamed the other), and
+    # fold_zero_accumulate kept the names of the statement it removed (check: stale names).
+    "sequence_adjoints_share_no_nodes": ("""
+        import numpy as np
+
+
+        def h1(p0, p1, p2):
+            vbar_0 = p1
+            return p1 * 0.5 + np.sum(p0 ** 3)
+
+
+        def f(x):
+            if np.sum(-((1.5 + np.tanh(x)) ** np.tanh(0.5))) > 0.5:
+                t1 = x[::-1]
+                if np.sum(t1) > -1.2:
+                    for e2 in t1:
+                        t3 = np.mean(-x - x[1])
+                        x = x + e2
+                        x = 0.5 * x + np.log(1.0 + (-t3) * (-t3))
+                    if 0.5 >= 3.0:
+                        t1 = 0.5 * t1 + h1(t1 / (1.0 + x * x), x, x)
+                        v_2 = x
+                        x = 0.5 * x + x
+                    elif np.sum(x) > 1.5:
+                        x = x + x
+                    else:
+                        v_m1 = x + x
+                elif np.sum(x) > 0.5:
+                    x = 0.5 * x + 2.0
+                t4 = x
+            elif np.sum(x) > 0.5:
+                x = x + x
+            else:
+                t5 = x
+            x = x + x
+            x = x - x
+            return np.sum((-x if np.sum(x) > 0.5 else x))
+        """, [(3,)], (0,)),
 }
 
 
