@@ -477,6 +477,12 @@ def kinds_of(args):
 def _wrt_indices(fn, wrt, bound=0):
     """`wrt` (index, name, or tuple of them) -> (tuple of indices, single?). `bound`: how
     many leading parameters are already bound (the `self` of a method)."""
+    made_by = getattr(fn, "srcad_made_by", None)
+    if made_by is not None:      # a Python loop over jvps: nothing srcad can transform
+        raise UnsupportedError(
+            f"srcad cannot differentiate the function that srcad.{made_by} returns",
+            hint="differentiate f or srcad.grad(f) instead: srcad.grad(srcad.grad(f)), "
+                 "srcad.jacobian(srcad.grad(f)), srcad.hessian(f), srcad.hvp(f)")
     if isinstance(fn, types.MethodType) and isinstance(fn.__func__, types.FunctionType):
         indices, single = _wrt_indices(fn.__func__, wrt, bound + 1)
         return tuple(k - 1 for k in indices), single   # relative to the bound method's call
@@ -710,7 +716,7 @@ class Derivative(_Transformed):
         if self.with_value:
             value, grads = result
             if self.check_scalar and not _is_scalar(value):
-                raise _non_scalar(self.base(), value)
+                raise _non_scalar(self._inner or self.base(), value)
             if not self.single and len(self.wrt) == 1:
                 grads = (grads,)
             return value, grads
@@ -726,7 +732,7 @@ class Derivative(_Transformed):
         # run the primal on copies: it may change its arguments in place
         value = self.function_for(args)(*copy.deepcopy(args), **copy.deepcopy(kwargs))
         if not _is_scalar(value):
-            raise _non_scalar(self.base(), value)
+            raise _non_scalar(self._inner or self.base(), value)
         if self._inner is None and not self._bound and self.primal is not self._fn:
             # srcad differentiates the function a decorator wraps: it must compute the same
             decorated = self.primal(*copy.deepcopy(args), **copy.deepcopy(kwargs))
@@ -971,6 +977,7 @@ def jacobian(f, wrt=0, mode="auto"):
                 blocks.append(out.reshape(value.shape + shape))
         return blocks[0] if single else tuple(blocks)
     jac.mode = None
+    jac.srcad_made_by = "jacobian"
     return jac
 
 
@@ -1033,7 +1040,9 @@ def hessian(f, wrt=0):
     """
     indices, single = _wrt_indices(f.base() if isinstance(f, _Transformed) else f, wrt)
     if single:
-        return jacobian(grad(f, wrt=wrt), wrt=wrt, mode="forward")
+        hess = jacobian(grad(f, wrt=wrt), wrt=wrt, mode="forward")
+        hess.srcad_made_by = "hessian"
+        return hess
     tangent_fn = TangentFunction(grad(f, wrt=tuple(indices)), tuple(indices))
 
     def hess(*args, **kwargs):
@@ -1054,6 +1063,7 @@ def hessian(f, wrt=0):
                 block = np.stack(parts, axis=-1) if parts else np.zeros(shape_i + (0,))
                 rows[i][j] = block.reshape(shape_i + shape)
         return tuple(tuple(row) for row in rows)
+    hess.srcad_made_by = "hessian"
     return hess
 
 
@@ -1076,6 +1086,7 @@ def hvp(f, wrt=0):
         tangent = tangent_fn(*args, v, **kwargs)[1]
         # a 1-tuple wrt gives a 1-tuple, as grad does (the generated gradient returns it bare)
         return (tangent,) if not single and len(indices) == 1 else tangent
+    product.srcad_made_by = "hvp"
     return product
 
 

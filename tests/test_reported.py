@@ -1027,3 +1027,24 @@ def picks(x):
 
 def test_indexing_a_float32_array_keeps_its_gradient_float32():
     assert srcad.grad(picks)(np.array([1.0, 2.0, 3.0], dtype=np.float32)).dtype == np.float32
+
+
+def cube_sum(x):
+    return np.sum(x ** 3)
+
+
+def two_inputs(x, y):
+    return x * x * y
+
+
+def test_what_jacobian_hessian_and_hvp_return_is_refused_clearly():
+    """They return Python loops over jvps: srcad used to try to transform them and pointed
+    into api.py (*args/**kwargs)."""
+    x = np.array([0.5, 1.0])
+    for call, maker in [(lambda: srcad.hessian(srcad.hessian(cube_sum))(x), "hessian"),
+                        (lambda: srcad.grad(srcad.hvp(cube_sum))(x, x), "hvp"),
+                        (lambda: srcad.jvp(srcad.jacobian(cube_sum))(x, x), "jacobian")]:
+        with pytest.raises(srcad.UnsupportedError, match=f"srcad.{maker} returns"):
+            call()
+    with pytest.raises(srcad.NonScalarOutputError, match="grad_two_inputs to return"):
+        srcad.grad(srcad.grad(two_inputs, wrt=(0, 1)))(1.0, 2.0)
