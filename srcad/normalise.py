@@ -1602,8 +1602,9 @@ def _reads(node, ident):
 
 def parameter_names(params):
     """`{parameter: its name in a derivative's signature}`: one named like a generated name
-    (v_0, vbar_1) or like a name generated code calls (np, spread) gets `_`s, so that binding the inputs cannot overwrite it, as many as
-    keep it apart from the other parameters."""
+    (v_0, vbar_1) or like a name generated code calls (np, spread) gets `_`s, so that
+    binding the inputs cannot overwrite it, as many as keep it apart from the other
+    parameters."""
     names, taken = {}, set(params)
     for ident in params:
         name = ident
