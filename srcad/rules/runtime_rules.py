@@ -44,19 +44,15 @@ def broadcast_like_tangent(g, ans, t, like):
     return broadcast_like(g, like), 0
 
 
-@adjoint(runtime.expand_to)
+@adjoint(runtime.expand_to, runtime.spread)
 def expand_to_(g, ans, t, x, axis=None, keepdims=False):
+    """Both spread t over the shape of x (spread keeps x's dtype for a float t)."""
     return np.sum(g, axis=axis, keepdims=keepdims), 0
 
 
 @tangent(runtime.expand_to)
 def expand_to_tangent(g, ans, t, x, axis=None, keepdims=False):
     return expand_to(g, x, axis, keepdims), 0
-
-
-@adjoint(runtime.spread)
-def spread_(g, ans, u, x, axis=None, keepdims=False):
-    return np.sum(g, axis=axis, keepdims=keepdims), 0
 
 
 @tangent(runtime.spread)
