@@ -276,10 +276,12 @@ class Compiled:
                         hint=f"pass a copy for '{name}'")
 
 
-def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True):
-    """Compile the derivative of `fn` in `mode` for argument `kinds` (cached)."""
+def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
+           check_output=False):
+    """Compile the derivative of `fn` in `mode` for argument `kinds` (cached).
+    `check_output`: a gradient that refuses a value that is not scalar (for files)."""
     fn = unwrap(fn)          # a decorated callee: the function its decorator wraps
-    key = (fn, wrt, mode, kinds, with_value, DEBUG, optimized)
+    key = (fn, wrt, mode, kinds, with_value, DEBUG, optimized, check_output)
     compiled = _DERIVED.get(key)
     if compiled is not None and (compiled.guards and not _current(compiled.guards)
                                  or compiled.code is not fn.__code__):
@@ -313,7 +315,8 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True):
 
         with _deep_recursion(fn), _collector_paused():
             name, source, closure, cells = _generate(fn, ir, wrt, kinds, with_value, mode,
-                                                     optimized, derive_callee, callees)
+                                                     optimized, derive_callee, callees,
+                                                     check_output)
         function = load(source, name, fn.__globals__, closure, cells)
         guards = _guards(fn)
         own = len(_own_guards(fn, ir))
@@ -327,13 +330,15 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True):
     return compiled
 
 
-def _generate(fn, ir, wrt, kinds, with_value, mode, optimized, derive_callee, callees):
+def _generate(fn, ir, wrt, kinds, with_value, mode, optimized, derive_callee, callees,
+              check_output=False):
     """The derivative's name, source, closure and cells; its tree lives only in here."""
     arrays = set()
     names = T.Names()           # the names of each statement, shared by what follows
     if mode == "reverse":
         tree, builder = differentiate(ir, wrt, kinds, derive_callee, with_value, DEBUG,
-                                      carry=optimized, names=names)
+                                      carry=optimized, names=names,
+                                      check_output=check_output)
         arrays = builder.array_names()
     else:
         tree = forward_differentiate(ir, wrt, kinds, derive_callee)

@@ -80,8 +80,9 @@ class Reverse:
     """Builds `grad_<name>` for one IR, one `wrt`, one set of argument kinds."""
 
     def __init__(self, ir, wrt, arg_kinds, derive_callee, with_value=False, debug=False,
-                 carry=False):
+                 carry=False, check_output=False):
         self.ir = ir
+        self.check_output = check_output  # refuse a value that is not scalar (files)
         self.wrt = wrt                    # indices of the differentiated inputs
         self.arg_kinds = arg_kinds
         self.derive_callee = derive_callee
@@ -370,6 +371,9 @@ class Reverse:
             body.append(T.assign(STACK, gast.List(elts=[], ctx=gast.Load())))
         body.append(T.comment("forward sweep"))
         body.extend(forward)
+        if self.check_output:
+            body.extend(T.quote(f"check_output({self.output}, {bar(self.output)}, "
+                                f"{ir.name!r})"))
         body.append(T.comment("reverse sweep"))
         body.extend(reverse)
         if self.debug and self.uses_stack:
@@ -909,10 +913,12 @@ def _may_jump(stmt):
 
 
 def differentiate(ir, wrt, arg_kinds, derive_callee, with_value=False, debug=False,
-                  carry=False, names=None):
+                  carry=False, names=None, check_output=False):
     """The reverse-mode derivative of `ir` as a gast FunctionDef, plus the callees it calls.
     `carry`: loops with one active scalar input carry tangents instead of being recorded.
     `names` (a template.Names) keeps the names of the adjoint statements it finds, for the
-    passes that come next."""
-    builder = Reverse(ir, wrt, arg_kinds, derive_callee, with_value, debug, carry)
+    passes that come next. `check_output`: the derivative refuses a value that is not
+    scalar when called without a seed (for files: srcad.grad checks it on the first call)."""
+    builder = Reverse(ir, wrt, arg_kinds, derive_callee, with_value, debug, carry,
+                      check_output)
     return builder.build(T.Names() if names is None else names), builder

@@ -340,6 +340,16 @@ def refused(message, hint):
     return errors.UnsupportedError(message, hint=hint)
 
 
+
+def check_output(value, seed, name):
+    """A gradient needs a scalar value. With the default seed 1.0, an array value would give
+    the gradient of its sum (a vector-Jacobian product) without a word: refused, unless a
+    seed shaped like the value asks for that product."""
+    if np.ndim(value) != 0 and np.shape(seed) != np.shape(value):
+        raise refused(f"grad needs {name} to return a scalar, but it returned a value of "
+                      f"shape {np.shape(value)}", "differentiate a scalar (e.g. the sum), or "
+                      "pass a seed shaped like the value for a vector-Jacobian product")
+
 # The parameters whose objects a helper's result may share (it may return the adjoint it is
 # given, or a list holding its items), where reading its source over-approximates: a forward
 # value passed for its shape or dtype is never handed back. Generated code that is
@@ -356,7 +366,7 @@ RESULT_SHARES = {
     "sum_adjoint": ("g",), "sum_tangent": ("t",), "select_weights": (), "unarray": ("g",),
     "diag_adjoint": ("g",), "trace_adjoint": (), "product_adjoint_a": (),
     "product_adjoint_b": (), "solve_transposed": (), "solve_adjoint_a": (),
-    "solve_tangent_b": (), "keys_of": (),
+    "solve_tangent_b": (), "keys_of": (), "check_output": (),
 }
 
 HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_adjoint_along, repeated_adjoint, mul_tangent,
@@ -1224,4 +1234,4 @@ HELPERS = HELPERS + (
     solve_tangent_b,
     det_adjoint, det_tangent, slogdet_adjoint, slogdet_tangent, _phi, cholesky_adjoint,
     cholesky_tangent, select_weights, sum_adjoint, sum_tangent, spaced_weights, along,
-    counts_from)
+    counts_from, check_output)

@@ -59,16 +59,12 @@ class OverwriteError(SrcadError):
 # ----- deriving (the one place that knows how to ask the core per mode) -----
 
 
-def derive(fn, wrt, kinds, mode="reverse"):
-    """The `Compiled` derivative of `fn` in `mode` ("reverse" or "forward")."""
+def derive(fn, wrt, kinds, mode="reverse", check_output=False):
+    """The `Compiled` derivative of `fn` in `mode` ("reverse" or "forward"); `check_output`:
+    a gradient that refuses a value that is not scalar."""
     if mode not in MODES:
         raise SrcadError(f"unknown mode {mode!r} (choose from {', '.join(MODES)})")
-    if "mode" in inspect.signature(api.derive).parameters:
-        return api.derive(fn, wrt, kinds, mode=mode)
-    if mode == "forward":
-        raise SrcadError("forward mode is not available in this version of srcad",
-                         hint="use --mode reverse")
-    return api.derive(fn, wrt, kinds)
+    return api.derive(fn, wrt, kinds, mode=mode, check_output=check_output)
 
 
 @contextlib.contextmanager
@@ -252,6 +248,9 @@ class Module:
         self.runtime_needed = set()
         self.srcad_users = set()              # imported modules that import srcad
         self.entries = []                     # (function name, emitted name) requested
+        # requested gradients of functions not known to return a scalar: they check it (as
+        # srcad.grad does on the first call), a file has no other chance to
+        self.checked = set()                  # (fn, wrt, kinds)
 
     # ----- adding derivatives -----
 
@@ -261,10 +260,15 @@ class Module:
         kinds = generic_kinds(fn) if kinds is None else kinds
         key = (fn, tuple(wrt), tuple(kinds))
         with release_mode():
+            check = self.mode == "reverse" and not api.returns_scalar(fn, key[2])
+            if check:
+                self.checked.add(key)
             if key in self.names:      # already emitted as a callee: give it its own name
                 own = ast.parse(derive(fn, key[1], key[2], self.mode).source).body[0].name
                 if self.names[key] != own and own not in self.functions:
                     self._rename_everywhere(self.names[key], own)
+                if check:              # and the check (a callee's seed is shaped right)
+                    self.functions[self.names[key]] = self._text(*key, self.names[key])
             name = self._emit(fn, key[1], key[2], None)
         self.entries.append((fn.__name__, name))
         return name
@@ -286,6 +290,13 @@ class Module:
         name = self._unique(wanted or own)
         self.names[key] = name
         self.functions[name] = None           # reserve (recursion reaches it first)
+        self.functions[name] = self._text(fn, wrt, kinds, name)
+        return name
+
+    def _text(self, fn, wrt, kinds, name):
+        """The source of the derivative of `fn` emitted as `name`, its callees emitted."""
+        compiled = derive(fn, wrt, kinds, self.mode, (fn, wrt, kinds) in self.checked)
+        own = ast.parse(compiled.source).body[0].name
         # in the body, `own` may be a callee: `grad_rec` calling `grad_rec` for other
         # argument kinds is another derivative, emitted as `grad_rec_2`
         renames = {own: name} if own != name else {}
@@ -302,8 +313,7 @@ class Module:
         source = _rename(compiled.source, renames, definition=name)
         if self.resolve_names:
             self._resolve_names(fn, source, callee_names)
-        self.functions[name] = source.rstrip("\n") + "\n"
-        return name
+        return source.rstrip("\n") + "\n"
 
     def _unique(self, wanted):
         name, k = wanted, 1

@@ -669,3 +669,42 @@ def test_a_closure_variable_is_refused_at_the_line_that_reads_it(tmp_path, capsy
         """)
     assert run("grad", f"{path}:loss") == 2
     assert f"{path}:7:15: " in capsys.readouterr().err
+
+
+# ----- ninth session -----
+
+
+def test_a_written_gradient_refuses_a_value_that_is_not_scalar(tmp_path, capsys):
+    """Without --args the file cannot know the kinds: a gradient of a function it cannot
+    prove scalar checks the value when it runs. With the default seed an array value would
+    give the gradient of its sum without a word; a seed shaped like it asks for the vjp."""
+    path = module(tmp_path, "maybe_vector", """
+        import numpy as np
+
+
+        def f(x, y):
+            return x * y + np.sin(x)
+
+
+        def total(x):
+            return np.sum(f(x, 2.0))
+        """)
+    assert run("grad", f"{path}:f,total") == 0
+    text = (tmp_path / "maybe_vector_grad.py").read_text()
+    assert "check_output(" in text.split("def grad_total")[0]      # f is checked
+    assert "check_output(" not in text.split("def grad_total")[1].split("\ndef ")[0]
+    check = ("import sys; sys.modules['srcad'] = None\n"
+             "import numpy as np, maybe_vector_grad as G\n"
+             "x = np.array([0.3, -0.5]); y = np.array([1.5, 2.0])\n"
+             "assert np.isclose(G.grad_f(0.3, 1.5), 1.5 + np.cos(0.3))\n"
+             "assert np.allclose(G.grad_total(x), 2.0 + np.cos(x))\n"
+             "assert np.allclose(G.grad_f(x, y, vbar_3=np.ones(2)), y + np.cos(x))\n"
+             "try:\n"
+             "    G.grad_f(x, y)\n"
+             "except TypeError as exc:\n"
+             "    assert 'to return a scalar' in str(exc) and '(2,)' in str(exc), exc\n"
+             "else:\n"
+             "    raise AssertionError('no error for an array value')\n")
+    proc = subprocess.run([sys.executable, "-c", check], cwd=tmp_path, capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": ""})
+    assert proc.returncode == 0, proc.stderr
