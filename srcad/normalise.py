@@ -265,10 +265,18 @@ class Normaliser:
 
     # ----- helpers -----
 
+    def nodes(self):
+        """Every node of the user's function, in `gast.walk`'s order (walked once: several
+        questions about the whole function read it)."""
+        nodes = self.__dict__.get("_nodes")
+        if nodes is None:
+            nodes = self._nodes = list(gast.walk(self.source.tree))
+        return nodes
+
     def refuse_complex(self):
         """Complex numbers: srcad's rules are for real numbers (abs, conj, ...), and a real
         result of complex steps would get a wrong gradient."""
-        for node in gast.walk(self.source.tree):
+        for node in self.nodes():
             if isinstance(node, gast.Constant) and isinstance(node.value, complex) or (
                     isinstance(node, gast.Name) and node.id == "complex") or (
                     isinstance(node, gast.Attribute) and node.attr in _COMPLEX_TYPES):
@@ -417,7 +425,7 @@ class Normaliser:
         changes = [(name, write, f"'{text}'") for name, write, _, text in self.writes]
         changes += [(node.target.id, node, f"'{node.target.id} {AUGMENTED[type(node.op)]} ...': "
                      "NumPy does this in place for arrays")
-                    for node in gast.walk(self.source.tree)
+                    for node in self.nodes()
                     if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name)]
         top = self.source.tree
         changed = {}
@@ -643,7 +651,7 @@ class Normaliser:
         blocks = self.__dict__.get("_blocks")
         if blocks is None:
             blocks = self._blocks = {}
-            for node in gast.walk(self.source.tree):
+            for node in self.nodes():
                 for field in ("body", "orelse"):
                     block = getattr(node, field, None)
                     if isinstance(block, list):
@@ -706,7 +714,7 @@ class Normaliser:
             start = (node.end_lineno, node.end_col_offset)
         return any(isinstance(n, gast.Name) and n.id == ident and isinstance(n.ctx, gast.Load)
                    and (n.lineno, n.col_offset) >= start
-                   for n in gast.walk(self.source.tree))
+                   for n in self.nodes())
 
     # ----- statements -----
 
@@ -978,7 +986,7 @@ class Normaliser:
         assigned = self.__dict__.get("_assigned")
         if assigned is None:                 # one walk of the function for every name
             assigned = self._assigned = {}
-            for node in gast.walk(self.source.tree):
+            for node in self.nodes():
                 if isinstance(node, gast.Assign):
                     for t in node.targets:
                         if isinstance(t, gast.Name):
