@@ -266,11 +266,11 @@ class Normaliser:
     # ----- helpers -----
 
     def nodes(self):
-        """Every node of the user's function, in `gast.walk`'s order (walked once: several
-        questions about the whole function read it)."""
+        """Every node of the user's function but contexts and operators, in source order
+        (walked once: several questions about the whole function read it)."""
         nodes = self.__dict__.get("_nodes")
         if nodes is None:
-            nodes = self._nodes = list(gast.walk(self.source.tree))
+            nodes = self._nodes = T.all_nodes(self.source.tree)
         return nodes
 
     def refuse_complex(self):

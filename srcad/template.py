@@ -268,19 +268,42 @@ def loaded_names(tree):
     return [node.id for node in name_nodes(tree) if type(node.ctx) is gast.Load]
 
 
+_LEAF_FIELDS = ("ctx", "op", "ops", "id", "attr", "kind", "type_comment")
+
+
 def _child_fields():
     """gast class -> the fields that may hold nodes (a context, an operator, an identifier
     or a constant's value holds none)."""
     fields = {}
     for value in vars(gast).values():
         if isinstance(value, type) and issubclass(value, gast.AST):
-            fields[value] = tuple(f for f in value._fields
-                                  if f not in ("ctx", "op", "id", "attr", "kind", "type_comment"))
+            fields[value] = tuple(f for f in value._fields if f not in _LEAF_FIELDS)
     fields[gast.Constant] = ()
     return fields
 
 
 _CHILD_FIELDS = _child_fields()
+
+
+def all_nodes(tree):
+    """Every node of `tree` (a node or a list), parents before children in source order:
+    what `gast.walk` finds, but contexts and operators, at a third of its cost."""
+    found = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if type(node) is list:
+            stack.extend(reversed(node))
+            continue
+        fields = _CHILD_FIELDS.get(type(node))
+        if fields is None:           # an identifier in a list (`global a, b`)
+            continue
+        found.append(node)
+        for field in reversed(fields):
+            child = getattr(node, field, None)
+            if child is not None:
+                stack.append(child)
+    return found
 
 
 def child_fields(kind):

@@ -5,6 +5,8 @@ templates; every expression of every registered rule is built both ways, with
 names renamed, spliced as nodes, and left alone, and the two trees (positions
 included) must be equal.
 """
+import textwrap
+
 import gast
 import pytest
 
@@ -80,3 +82,20 @@ def test_clone_sets_missing_fields_to_none():
     node = gast.FunctionDef(name="f", args=None, body=[], decorator_list=[], returns=None,
                             type_comment=None)          # no type_params
     assert T.clone(node).type_params is None
+
+
+def test_all_nodes_finds_what_gast_walk_finds_but_contexts_and_operators():
+    tree = gast.parse(textwrap.dedent("""
+        def f(x, ys):
+            global g
+            for i, y in enumerate(ys):
+                if not (x < y <= 2.0 and x is not None):
+                    x = -x + y[i:] * np.sin(x)
+            return [z ** 2 for z in ys if z]
+        """))
+    leaves = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
+    walked = [n for n in gast.walk(tree) if not isinstance(n, leaves)]
+    found = T.all_nodes(tree)
+    assert len(found) == len(walked) and {id(n) for n in found} == {id(n) for n in walked}
+    lines = [n.lineno for n in found if isinstance(n, gast.stmt)]
+    assert lines == sorted(lines)           # parents first, in source order
