@@ -1368,6 +1368,10 @@ class Normaliser:
                 if func.attr in _MUTATING_METHODS and isinstance(func.value, gast.Name):
                     self.writes.append((func.value.id, self.current, tuple(self.loop_stack),
                                         f"{func.value.id}.{func.attr}(...)"))
+                elif func.attr in _MUTATING_METHODS:      # the alias check sees names only
+                    self.error(node, f"'.{func.attr}()' of a list that is not a variable",
+                               f"name the list first (ys = xs[0]; ys.{func.attr}(...)), so "
+                               "that srcad can check what else holds it")
                 callee = gast.Attribute(value=self.atom(func.value), attr=func.attr,
                                         ctx=gast.Load())
         else:

@@ -409,7 +409,7 @@ def _known_pure(func):
         "power_slope",
         "expand_to", "reduced_size", "matmul_adjoint_x", "matmul_adjoint_y", "unstack",
         "matmul_adjoint_x_sum", "matmul_adjoint_y_sum",
-        "slice", "len", "range", "float", "abs", "min", "max", "keys_of")
+        "slice", "len", "range", "float", "abs", "min", "max", "keys_of", "pushed_back")
 
 
 def eliminate_dead_code(tree, names=None):

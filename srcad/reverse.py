@@ -546,10 +546,9 @@ class Reverse:
         if popped is not None:
             restore.insert(0, T.new_node(gast.Expr, value=T.call(f"{popped}.append",
                                                                  [self._pop()])))
-        if op.kind == "pop" and getattr(op.args["list"], "id", None) in self.active \
-                and op.args["list"].id != self.ir.stack:
-            raise self._pop_refused(op)   # (its item's adjoint would have to go back too)
-        if op.target in self.active:
+        if op.kind == "pop" and getattr(op.args["list"], "id", None) in self.active:
+            out.append(self._pop_adjoint(op))
+        elif op.target in self.active:
             # both sweeps of `build` produce the same adjoints: make them once
             fragment = self._fragments.get(id(stmt))
             if fragment is None:
@@ -691,6 +690,15 @@ class Reverse:
         if kind == "pop":
             raise self._pop_refused(op)
         return []
+
+    def _pop_adjoint(self, op):
+        """`t = xs.pop()` (also the stack of a gradient differentiated again): the adjoint
+        of xs takes t's adjoint (0.0 for a value that is not active) back, for the adjoint
+        of the append that pushed t (`abar = xsbar[-1]`). A list's adjoint is as long as
+        the list at every point of the reverse sweep, so every pop gives one."""
+        xs = op.args["list"].id
+        given = T.name(bar(op.target)) if op.target in self.active else T.constant(0.0)
+        return T.assign(bar(xs), T.call("pushed_back", [T.name(bar(xs)), given]))
 
     def _pop_refused(self, op):
         generated = self.ir.source.filename.startswith("<srcad ")

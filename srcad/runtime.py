@@ -107,6 +107,29 @@ def set_at(acc, like, index, value):
     return out
 
 
+def part_at(g, like, index, value, assigned=False):
+    """The adjoint of the `value` that add_at (set_at: `assigned`) puts at `index` of an
+    adjoint shaped like `like`: g's part there, summed back to value's shape (for reverse
+    over reverse). Where set_at drops a key a dict did not have, value went nowhere."""
+    if isinstance(like, (list, tuple, dict)):
+        if isinstance(like, dict) and index not in like:
+            return 0.0
+        return g[index]
+    return unbroadcast(assigned_part(g, index) if assigned else g[index], value)
+
+
+def pushed_back(g, item):
+    """The adjoint of a list before `xs.pop()`: its adjoint after, with the popped item's
+    adjoint `item` back at the end (a new list: adjoints are never changed in place)."""
+    return list(g) + [item]
+
+
+def whole_of(g, acc):
+    """The adjoint of the `acc` that add_at or set_at copies: g, summed back to acc's
+    shape where acc was broadcast (a float zero for an array)."""
+    return g if isinstance(acc, (list, tuple, dict)) else unbroadcast(g, acc)
+
+
 def saved_item(container, key):
     """What `container[key] = ...` overwrites, for `restore_item`: `(value,)` (a copy of an
     array's part), or `()` for a key a dict does not have yet."""
@@ -366,7 +389,8 @@ RESULT_SHARES = {
     "sum_adjoint": ("g",), "sum_tangent": ("t",), "select_weights": (), "unarray": ("g",),
     "diag_adjoint": ("g",), "trace_adjoint": (), "product_adjoint_a": (),
     "product_adjoint_b": (), "solve_transposed": (), "solve_adjoint_a": (),
-    "solve_tangent_b": (), "keys_of": (), "check_output": (),
+    "solve_tangent_b": (), "keys_of": (), "check_output": (), "part_at": ("g",),
+    "whole_of": ("g",), "unarray_transpose": ("u",), "pushed_back": ("g", "item"),
 }
 
 HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_adjoint_along, repeated_adjoint, mul_tangent,
@@ -374,7 +398,7 @@ HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_adjoint_along, repeated_ad
            matmul_adjoint_y, matmul_adjoint_x_sum, matmul_adjoint_y_sum, _loop_sum, _vector_rows,
            product_rule_terms, expand_to, reduced_size, unbroadcast, broadcast_like,
            zeros_like_grad, add_grad, _items, _get, add_at, set_at, assigned_part, _is_basic,
-           unstack, saved_item, restore_item)
+           unstack, saved_item, restore_item, part_at, whole_of, pushed_back)
 
 
 # ----- helpers of the NumPy rules (srcad/rules/numpy_rules.py) -----
@@ -840,6 +864,17 @@ def unarray(g, obj):
     return cast_like(np.reshape(g, np.shape(obj)), obj)
 
 
+def unarray_transpose(u, g, obj):
+    """The adjoint of unarray(g, obj) in g (it is linear in g): the nested adjoints u (a
+    zero for a part that got none) back in one array shaped like g."""
+    if isinstance(obj, (list, tuple)):
+        g = np.asarray(g)
+        items = u if isinstance(u, (list, tuple)) else [0.0] * len(obj)
+        parts = [unarray_transpose(ui, gi, oi) for ui, gi, oi in zip(items, g, obj)]
+        return np.array(parts, dtype=float_dtype(g)).reshape(np.shape(g))
+    return np.reshape(np.broadcast_to(u, np.shape(obj)), np.shape(g))
+
+
 def untile(g, x, reps):
     """The adjoint of np.tile(x, reps): the tiles of g summed."""
     reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
@@ -1234,4 +1269,4 @@ HELPERS = HELPERS + (
     solve_tangent_b,
     det_adjoint, det_tangent, slogdet_adjoint, slogdet_tangent, _phi, cholesky_adjoint,
     cholesky_tangent, select_weights, sum_adjoint, sum_tangent, spaced_weights, along,
-    counts_from, check_output)
+    counts_from, check_output, unarray_transpose)

@@ -325,9 +325,17 @@ SPECS.update({
                                c("rt.add_grad(x, y)", x=(), y=())],
     "srcad.runtime.add_at": [c("rt.add_at(x, y, 1, z)", x=(3,), y=(3,), z=(), wrt=["x", "z"]),
                              c("rt.add_at(x, y, slice(0, 2), z)", x=(3, 2), y=(3, 2), z=(2, 2),
-                               wrt=["x", "z"])],
+                               wrt=["x", "z"]),
+                             # an accumulator broadcast to y's shape, an index array that
+                             # repeats an element (np.add.at adds twice), z broadcast
+                             c("rt.add_at(x, y, np.array([0, 2, 0]), z)", x=(), y=(3,), z=(3,),
+                               wrt=["x", "z"]),
+                             c("rt.add_at(x, y, 1, z)", x=(1, 2), y=(3, 2), z=(), wrt=["x", "z"])],
     "srcad.runtime.set_at": [c("rt.set_at(x, y, 1, z)", x=(3,), y=(3,), z=(), wrt=["x", "z"]),
-                             c("rt.set_at(x, y, 0, z)", x=(2, 2), y=(2, 2), z=(2,), wrt=["x", "z"])],
+                             c("rt.set_at(x, y, 0, z)", x=(2, 2), y=(2, 2), z=(2,), wrt=["x", "z"]),
+                             # a repeated index: only the last write NumPy keeps counts
+                             c("rt.set_at(x, y, np.array([1, 1, 0]), z)", x=(3,), y=(3,),
+                               z=(3,), wrt=["x", "z"])],
     "srcad.runtime.add_adjoint": [c("rt.add_adjoint(g, x, y, True)", g=(2, 3), x=(3,), y=(2, 3),
                                     wrt=["g"]),
                                   c("rt.add_adjoint(g, x, y, False)", g=(2, 3), x=(2, 3),

@@ -12,12 +12,13 @@ from ..runtime import (add_adjoint, add_adjoint_transpose, add_at, broadcast_lik
                        diagonal_adjoint, diff_adjoint, einsum_adjoint, einsum_adjoint_along,
                        expand_to, kron_adjoint_a, kron_adjoint_b, matmul_adjoint_x,
                        matmul_adjoint_x_sum, matmul_adjoint_y, matmul_adjoint_y_sum, mul_adjoint,
-                       mul_adjoint_along, mul_adjoint_transpose, norm_weights_slopes, permute_axes,
-                       power_slope, power_slope_in_y, prod_others_tangent, product_adjoint_a,
-                       product_adjoint_b, product_rule_terms, set_at, sort_adjoint, spread,
-                       sum_adjoint, take_adjoint, tensordot_adjoint_a, tensordot_adjoint_b,
-                       trace_adjoint, unarray, unbroadcast, unconcatenate, unhstack, unitem, unpad,
-                       unrepeat, unsplit, unstack, unstack_like, untile, unvstack, var_weights,
+                       mul_adjoint_along, mul_adjoint_transpose, norm_weights_slopes, part_at,
+                       permute_axes, power_slope, power_slope_in_y, prod_others_tangent,
+                       product_adjoint_a, product_adjoint_b, product_rule_terms, set_at,
+                       sort_adjoint, spread, sum_adjoint, take_adjoint, tensordot_adjoint_a,
+                       tensordot_adjoint_b, trace_adjoint, unarray, unarray_transpose,
+                       unbroadcast, unconcatenate, unhstack, unitem, unpad, unrepeat, unsplit,
+                       unstack, unstack_like, untile, unvstack, var_weights, whole_of,
                        zeros_like_grad)
 from .registry import adjoint, nondifferentiable, tangent
 
@@ -104,6 +105,11 @@ def unsplit_tangent(g, ans, u, pieces, axis=0):
 @tangent(runtime.unarray)
 def unarray_tangent(g, ans, u, obj):
     return unarray(g, obj), 0
+
+
+@adjoint(runtime.unarray)
+def unarray_(g, ans, u, obj):
+    return unarray_transpose(g, u, obj), 0
 
 
 @tangent(runtime.untile)
@@ -199,6 +205,19 @@ def mul_adjoint_tangent(g, ans, u, x, y, first):
     factor; the one it is shaped like gives a shape only."""
     return (mul_adjoint(g, x, y, first), mul_adjoint_along(u, g, y, first, 1),
             mul_adjoint_along(u, x, g, first, 2), None)
+
+
+@adjoint(runtime.add_at)
+def add_at_(g, ans, acc, like, index, t):
+    """Linear in acc and t: acc gets all of g, t the part of g at index."""
+    return whole_of(g, acc), 0, None, part_at(g, like, index, t)
+
+
+@adjoint(runtime.set_at)
+def set_at_(g, ans, acc, like, index, value):
+    """acc's part at index is overwritten: acc gets the rest of g, value the part."""
+    return (whole_of(set_at(g, like, index, 0.0), acc), 0, None,
+            part_at(g, like, index, value, True))
 
 
 @tangent(runtime.add_at)
