@@ -49,6 +49,30 @@ class Op:
         keys = self.args if keys is None else keys
         return [self.args[k].id for k in keys if isinstance(self.args.get(k), gast.Name)]
 
+    def template_names(self, sequences):
+        """What the parameters of the rule's template stand for: the operands, else the
+        template's defaults. A list or tuple (a name of `sequences`) passed to a NumPy ufunc
+        is `np.asarray(xs)` there: NumPy computes with an array, where `2 * xs` in a rule's
+        derivative would repeat the list."""
+        template = self.template
+        names = {}
+        for p in template.params:
+            atom = self.args.get(p)
+            if atom is None:
+                names[p] = T.quote_expr(repr(template.defaults[p]))
+            else:
+                names[p] = T.call("np.asarray", [atom]) if self.as_array(p, sequences) else atom
+        if template.varargs:
+            names[template.varargs] = T.tuple_of(self.extra)
+        return names
+
+    def as_array(self, p, sequences):
+        """Whether operand `p` is a list or tuple (a name of `sequences`) that a NumPy ufunc
+        makes an array of (its tangent too: `template_names`)."""
+        atom = self.args.get(p)
+        return isinstance(atom, gast.Name) and atom.id in sequences \
+            and isinstance(self.rule.primal, np.ufunc)
+
 
 class Facts:
     """What both modes need to know of an IR for one `wrt` and one set of argument kinds."""
@@ -66,6 +90,14 @@ class Facts:
         check_calls_in_place(ir, self.ops, self.scalar,
                              getattr(callees, "changed_in_place", None))
         self.struct = structures(ir, self.ops, arg_kinds)
+        # lists and tuples that a NumPy ufunc gets (np.tanh(xs)): its derivative computes with
+        # np.asarray(xs). Known ones only: an argument of unknown kind (a file's generic
+        # derivative) is taken for an array there, as it is everywhere else.
+        self.ufunc_sequences = set()
+        if any(op.kind == "rule" and isinstance(op.rule.primal, np.ufunc)
+               and set(op.operand_names()) & self.struct for op in self.ops.values()):
+            known = tuple("scalar" if kind == "other" else kind for kind in arg_kinds)
+            self.ufunc_sequences = structures(ir, self.ops, known)
 
     def with_ops(self, ops):
         """The same facts seen through other `ops` (those of another mode, say)."""

@@ -30,6 +30,7 @@ class Forward:
         self.derive_callee = derive_callee
         self.ops, self.output, self.active = facts.ops, facts.output, facts.active
         self.scalar, self.struct = facts.scalar, facts.struct
+        self.sequences = facts.ufunc_sequences
 
     def build(self):
         ir = self.ir
@@ -140,11 +141,7 @@ class Forward:
                     f"{op.rule.name} is not differentiable with respect to its argument '{p}'",
                     self.ir.location(op.stmt),
                     hint="wrap the value in srcad.stop_gradient if no derivative is needed")
-        names = {"ans": T.name(op.target)}
-        for p in template.params:
-            names[p] = op.args[p] if p in op.args else T.quote_expr(repr(template.defaults[p]))
-        if template.varargs:
-            names[template.varargs] = T.tuple_of(op.extra)
+        names = {"ans": T.name(op.target), **op.template_names(self.sequences)}
         active = [p for p in template.diff if p in op.diff and self._active_atom(op.args.get(p))]
         out = []
         if not template.preamble_reads_g:
@@ -153,6 +150,8 @@ class Forward:
         for p, fill in zip(template.diff, template.result_fills):
             if p in active:
                 names["g"] = T.name(dot(op.args[p].id))
+                if op.as_array(p, self.sequences):
+                    names["g"] = T.call("np.asarray", [names["g"]])
                 if template.preamble_reads_g:   # g differs per input: a preamble for each
                     suffix = op.target[2:] if len(active) == 1 else f"{op.target[2:]}_{p}"
                     out.extend(self._preamble(template, names, suffix))

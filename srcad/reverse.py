@@ -93,6 +93,7 @@ class Reverse:
         self.carry = carry                # may loops carry tangents (see _carried_loops)
         self.ops, self.output, self.active = facts.ops, facts.output, facts.active
         self.scalar, self.struct, self.ndims = facts.scalar, facts.struct, facts.ndims
+        self.sequences = facts.ufunc_sequences
         self.sites = Sites(ir, self.ops, self.active)
         self.dicts = dictionaries(ir, self.ops, arg_kinds, self.struct)
         self.clean = {n for n in self.active if self._is_clean(n)}
@@ -381,7 +382,10 @@ class Reverse:
         grads = []
         for k in self.wrt:
             v = ir.inputs[k]
-            grads.append(T.name(bar(v)) if v in self.active else self.zero(v))
+            grad = T.name(bar(v)) if v in self.active else self.zero(v)
+            if self.arg_kinds[k] in ("list", "tuple") and v in self.active:
+                grad = T.call("structured", [grad, T.name(v)])   # (np.tanh(xs): an array)
+            grads.append(grad)
         result = grads[0] if len(grads) == 1 else T.tuple_of(grads)
         if self.with_value:
             result = T.tuple_of([T.name(self.output), result])
@@ -743,14 +747,7 @@ class Reverse:
         active = [p for p in op.diff if self._active_atom(op.args.get(p))]
         if not active:
             return []
-        names = {"g": g, "ans": T.name(op.target)}
-        for p in template.params:
-            if p in op.args:
-                names[p] = op.args[p]
-            else:
-                names[p] = T.quote_expr(repr(template.defaults[p]))
-        if template.varargs:
-            names[template.varargs] = T.tuple_of(op.extra)
+        names = {"g": g, "ans": T.name(op.target), **op.template_names(self.sequences)}
         out = []
         for local, fill in zip(template.locals, template.preamble_fills):
             fresh = f"{local}_{op.target[2:]}"

@@ -67,7 +67,13 @@ def add_grad(a, b):
 
 
 def _items(a, other):
-    return a if isinstance(a, (list, tuple)) else [0.0] * len(other)
+    """a's parts, to add to those of list or tuple `other`: a list's items, an array's rows
+    (the adjoint of a NumPy function of the list: np.sum(xs)), a number for every item."""
+    if isinstance(a, (list, tuple)):
+        return a
+    if np.ndim(a) >= 1:
+        return list(a)
+    return [a] * len(other)
 
 
 def _get(a, key):
@@ -122,6 +128,25 @@ def pushed_back(g, item):
     """The adjoint of a list before `xs.pop()`: its adjoint after, with the popped item's
     adjoint `item` back at the end (a new list: adjoints are never changed in place)."""
     return list(g) + [item]
+
+
+def structured(g, like):
+    """The gradient of list or tuple `like` as a list or tuple of its items' gradients: one
+    that NumPy made an array of (`np.tanh(xs)`) comes back as its rows."""
+    if isinstance(like, (list, tuple)) and not isinstance(g, (list, tuple)):
+        return type(like)(_items(g, like))
+    return g
+
+
+def structured_transpose(u, g):
+    """The adjoint of structured(g, like) in g (it is linear in g): u as g was, an array of
+    the items' adjoints for an array g, their sum for a number given to every item."""
+    if isinstance(g, (list, tuple)) or not isinstance(u, (list, tuple)):
+        return u
+    if np.ndim(g) >= 1:
+        return np.array([np.broadcast_to(ui, np.shape(gi)) for ui, gi in zip(u, g)],
+                        dtype=float_dtype(g))
+    return sum(u)
 
 
 def whole_of(g, acc):
@@ -391,6 +416,7 @@ RESULT_SHARES = {
     "product_adjoint_b": (), "solve_transposed": (), "solve_adjoint_a": (),
     "solve_tangent_b": (), "keys_of": (), "check_output": (), "part_at": ("g",),
     "whole_of": ("g",), "unarray_transpose": ("u",), "pushed_back": ("g", "item"),
+    "structured": ("g",), "structured_transpose": ("u",),
 }
 
 HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_adjoint_along, repeated_adjoint, mul_tangent,
@@ -398,7 +424,8 @@ HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_adjoint_along, repeated_ad
            matmul_adjoint_y, matmul_adjoint_x_sum, matmul_adjoint_y_sum, _loop_sum, _vector_rows,
            product_rule_terms, expand_to, reduced_size, unbroadcast, broadcast_like,
            zeros_like_grad, add_grad, _items, _get, add_at, set_at, assigned_part, _is_basic,
-           unstack, saved_item, restore_item, part_at, whole_of, pushed_back)
+           unstack, saved_item, restore_item, part_at, whole_of, pushed_back, structured,
+           structured_transpose)
 
 
 # ----- helpers of the NumPy rules (srcad/rules/numpy_rules.py) -----

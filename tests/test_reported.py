@@ -1165,3 +1165,63 @@ def test_grad_of_grad_through_indexing_and_the_gradients_stack(f):
         numeric = numeric_jacobian(lambda z: srcad.grad(f)(float(z[0])), [x])
         assert second == pytest.approx(float(numeric[0]), rel=1e-6, abs=1e-8)
         assert second == pytest.approx(srcad.hessian(f)(x), rel=1e-10, abs=1e-12)
+
+
+# helper-26's round (realistic user code)
+
+
+def sum_of_a_list_and_an_item(a):
+    vals = [a, 3.0]
+    return np.sum(vals) + vals[0]
+
+
+def mean_of_a_list_and_a_square(ws):
+    return np.mean(ws) * 2 + ws[1] ** 2
+
+
+def max_of_a_tuple_and_an_item(pair):
+    return np.max(pair) + pair[0] * pair[1]
+
+
+def sum_of_list_of_arrays_and_an_item(x):
+    ws = [x * 1.0, x ** 2]
+    return np.sum(np.sum(ws, axis=0) * ws[1])
+
+
+def test_a_list_read_by_numpy_and_by_an_index_keeps_both_adjoints():
+    """np.sum(xs)'s adjoint is an array, xs[0]'s a list: add_grad added the list to zeros
+    in place of the array's rows (a silently wrong gradient)."""
+    assert srcad.grad(sum_of_a_list_and_an_item)(1.0) == pytest.approx(2.0)
+    np.testing.assert_allclose(srcad.grad(mean_of_a_list_and_a_square)([0.5, 1.5, -2.0]),
+                               [2 / 3, 2 / 3 + 3.0, 2 / 3], rtol=1e-12)
+    np.testing.assert_allclose(srcad.grad(max_of_a_tuple_and_an_item)((0.5, 1.5)),
+                               [1.5, 1.5], rtol=1e-12)
+    x = np.array([0.3, -0.8])
+    full_check(sum_of_list_of_arrays_and_an_item, (x,))
+    assert srcad.hessian(sum_of_a_list_and_an_item)(1.0) == pytest.approx(0.0, abs=1e-12)
+
+
+def square_of_a_list(ws):
+    return np.sum(np.square(ws)) + np.sum(np.log(ws))
+
+
+def powers_of_a_list(ws):
+    return np.sum(np.power(ws, 3)) + np.sum(np.float_power(ws, 2.0)) + np.sum(
+        np.sqrt(ws) * np.reciprocal(ws)) + np.sum(np.multiply(ws, ws)) + np.sum(np.hypot(ws, 1.0))
+
+
+@pytest.mark.parametrize("f", [square_of_a_list, powers_of_a_list])
+@pytest.mark.parametrize("make", [list, tuple])
+def test_numpy_ufuncs_of_a_list_compute_their_derivatives_with_an_array(f, make):
+    """A rule's `2 * x` repeated a list x (or failed: TypeError); its derivative now computes
+    with np.asarray(x). The gradient of a list comes back as a list."""
+    ws = make([0.5, 1.5, 2.5])
+    grad = srcad.grad(f)(ws)
+    assert type(grad) is make and len(grad) == 3
+    numeric = numeric_jacobian(lambda z: f(make(z)), np.array(ws))
+    np.testing.assert_allclose(np.array(grad), numeric, rtol=1e-6)
+    for k in range(3):
+        e = make(float(k == j) for j in range(3))
+        assert srcad.jvp(f)(ws, e)[1] == pytest.approx(numeric[k], rel=1e-6)
+    np.testing.assert_allclose(srcad.hessian(f)(ws), numeric_jacobian(
+        lambda z: np.array(srcad.grad(f)(make(z))), np.array(ws)), rtol=1e-5, atol=1e-6)

@@ -15,11 +15,11 @@ from ..runtime import (add_adjoint, add_adjoint_transpose, add_at, broadcast_lik
                        mul_adjoint_along, mul_adjoint_transpose, norm_weights_slopes, part_at,
                        permute_axes, power_slope, power_slope_in_y, prod_others_tangent,
                        product_adjoint_a, product_adjoint_b, product_rule_terms, set_at,
-                       sort_adjoint, spread, sum_adjoint, take_adjoint, tensordot_adjoint_a,
-                       tensordot_adjoint_b, trace_adjoint, unarray, unarray_transpose,
-                       unbroadcast, unconcatenate, unhstack, unitem, unpad, unrepeat, unsplit,
-                       unstack, unstack_like, untile, unvstack, var_weights, whole_of,
-                       zeros_like_grad)
+                       sort_adjoint, spread, structured, structured_transpose, sum_adjoint,
+                       take_adjoint, tensordot_adjoint_a, tensordot_adjoint_b, trace_adjoint,
+                       unarray, unarray_transpose, unbroadcast, unconcatenate, unhstack, unitem,
+                       unpad, unrepeat, unsplit, unstack, unstack_like, untile, unvstack,
+                       var_weights, whole_of, zeros_like_grad)
 from .registry import adjoint, nondifferentiable, tangent
 
 # ----- shape bookkeeping -----
@@ -105,6 +105,16 @@ def unsplit_tangent(g, ans, u, pieces, axis=0):
 @tangent(runtime.unarray)
 def unarray_tangent(g, ans, u, obj):
     return unarray(g, obj), 0
+
+
+@adjoint(runtime.structured)
+def structured_(g, ans, t, like):
+    return structured_transpose(g, t), 0
+
+
+@tangent(runtime.structured)
+def structured_tangent(g, ans, t, like):
+    return structured(g, like), 0
 
 
 @adjoint(runtime.unarray)
