@@ -290,6 +290,7 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
         compiled = _closure_derivative(fn, key)
     if compiled is None:
         ir = intermediate(fn)
+        _refuse_for_kinds(fn, ir, kinds)
         callees = {}
         prefix = "grad" if mode == "reverse" else "jvp"
 
@@ -328,6 +329,18 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
         if fn.__closure__ and _CLOSURES.get(id(fn.__code__), (None,))[0] is fn:
             _CLOSURE_DERIVED[(id(fn.__code__),) + key[1:]] = (ir, compiled)
     return compiled
+
+
+def _refuse_for_kinds(fn, ir, kinds):
+    """The refusals that hold only where a parameter is a list or a tuple (`zs = xs * 2;
+    zs[0] += v`), or may be one (a file's generic derivative): known for these kinds."""
+    if not ir.refusals_if_list:
+        return
+    params = list(inspect.signature(fn).parameters)
+    listy = {p for p, kind in zip(params, kinds) if kind in ("list", "tuple", "other")}
+    for names, error in ir.refusals_if_list:
+        if names & listy:
+            raise error
 
 
 def _generate(fn, ir, wrt, kinds, with_value, mode, optimized, derive_callee, callees,

@@ -59,6 +59,7 @@ class IR:
         self.in_place = {}   # home -> (augmented assignment, a, b) where `a = b` aliases it
         self.changed = {}    # parameter -> how it may change the caller's object in place
         self.iterated = {}   # parameter -> `for x in parameter`'s node (a dict: its keys)
+        self.refusals_if_list = []   # (parameters, error): refused where one is a list
 
     def fresh(self):
         return vname(next(self.counter))
@@ -253,6 +254,9 @@ class Normaliser:
         self.holders = set()   # (a, b, id(node)) of the aliases where list a holds b's object
         self.taken = set()     # (a, b, id(node)) of those where b = a[i], b = a.pop(), ...
         self.repeats = set()   # lists that may hold one object in two items ([y] * 2)
+        # ... if a parameter is a list (`zs = xs * 2`, `zs = x + x`): name -> parameters
+        self.repeats_if_list = {}
+        self.refusals_if_list = []   # (parameters, the error where one of them is a list)
         self.augmenting = None  # the operator of the augmented assignment being normalised
         self.generated = source.filename.startswith("<srcad ")   # a derivative's code
         variables = _Variables()
@@ -385,6 +389,7 @@ class Normaliser:
         ir.changed = self.changed_params(params)
         ir.iterated = self.iterated
         ir.stack = self.home.get(_STACK) if self.generated else None   # a gradient's stack
+        ir.refusals_if_list = self.refusals_if_list
         # `z = x; z += y` changes x too when x is an array: remember where that could happen
         for a, b, made, _ in self.aliases:
             for name, other in ((a, b), (b, a)):
@@ -540,22 +545,31 @@ class Normaliser:
     def _repeated(self, value):
         """Whether `value` is a list repeated (`[y] * 3`, `xs * 2`) whose items may be
         arrays, or joined from lists that may hold the same objects (`xs + xs`): its copies
-        are one object each."""
-        if not isinstance(value, gast.BinOp):
+        are one object each. True, False, or the parameters that make it so if one of them
+        is a list (`x + x`, `2 * x`: arrays, unless x is a list; known when it is called)."""
+        if not isinstance(value, gast.BinOp) or not isinstance(value.op, (gast.Add, gast.Mult)):
             return False
+        sides = (value.left, value.right)
+        if_list = set()
+        for side in sides:
+            if isinstance(side, gast.Name):
+                if side.id in self.repeats:
+                    return True
+                if_list |= self.repeats_if_list.get(side.id, set())
         if isinstance(value.op, gast.Add):
-            sides = (value.left, value.right)
-            return any(isinstance(side, gast.Name) and side.id in self.repeats for side in sides) \
-                or bool(self.shared_roots(value.left) & self.shared_roots(value.right))
-        if not isinstance(value.op, gast.Mult):
-            return False
-        for side in (value.left, value.right):
+            common = self.shared_roots(value.left) & self.shared_roots(value.right)
+            if common - self.parameters():
+                return True
+            return common | if_list
+        for side in sides:
             if isinstance(side, (gast.List, gast.Tuple)):
                 return not all(isinstance(item, gast.Constant) for item in side.elts)
-            if isinstance(side, gast.ListComp) or isinstance(side, gast.Name) and (
-                    side.id in self.repeats or self._list_display(side.id)):
+            if isinstance(side, gast.ListComp) or isinstance(side, gast.Name) and \
+                    self._list_display(side.id):
                 return True
-        return False
+            if isinstance(side, gast.Name) and side.id in self.parameters():
+                if_list.add(side.id)
+        return if_list
 
     def call_aliases(self, value):
         """The local variables whose arrays the result of call `value` may share: the first
@@ -598,13 +612,20 @@ class Normaliser:
         """`y = x` (or x[0], x.T, xs.append(x), ...) then `y[i] = v` changes x in Python;
         srcad's y is a copy. Refuse when x is read after the write, where the two differ."""
         for name, write, write_loops, text in self.writes:
-            if name in self.repeats and "] " in text and not text.endswith("] = ...") and (
+            if (name in self.repeats or name in self.repeats_if_list) and "] " in text \
+                    and not text.endswith("] = ...") and (
                     write_loops or self._read_after(name, write)):
-                raise UnsupportedError(
+                params = self.repeats_if_list.get(name)
+                error = UnsupportedError(
                     f"'{text}' changes an array that another item of '{name}' may be too "
-                    "(Python would change both)", self.source.location(write),
+                    "(Python would change both" + (f", {' or '.join(sorted(params))} being a "
+                                                   "list or tuple" if params else "") + ")",
+                    self.source.location(write),
                     hint=f"give each item its own array (e.g. [y.copy() for _ in range(n)]), "
                          f"or write {name}[i] = {name}[i] + ...")
+                if not params:
+                    raise error
+                self.refusals_if_list.append((params, error))
             for a, b, made, alias_loops in self.aliases:
                 if name not in (a, b) or a == b or self.generated and _STACK in (a, b):
                     continue
@@ -1051,6 +1072,8 @@ class Normaliser:
                 self.alias(ident, inner, self.current, tuple(self.loop_stack),
                            item=inner == container)
             self.repeats.discard(ident)
+            self.repeats_if_list.pop(ident, None)
+            repeated = self._repeated(value)
             if isinstance(value, (gast.List, gast.Tuple, gast.Dict)):   # [h, g] holds h
                 for item in value.values if isinstance(value, gast.Dict) else value.elts:
                     inner = self.alias_root(item)
@@ -1058,8 +1081,10 @@ class Normaliser:
                         self.aliases.append((ident, inner, self.current,
                                              tuple(self.loop_stack)))
                         self.note_held(ident, inner)
-            elif self._repeated(value):
+            elif repeated is True:
                 self.repeats.add(ident)
+            elif repeated:
+                self.repeats_if_list[ident] = repeated
             if ident in self.homed:
                 home = self.home_of(ident)
                 op = self.op(value)

@@ -579,3 +579,53 @@ def test_a_pop_through_a_shared_list_is_refused_in_both_modes(f):
 
 def test_pops_then_an_append_in_reverse_mode():
     full_check(pops_then_an_append, (np.array([0.5, 1.5, -0.7]),))
+
+
+# ----- ninth session: a parameter repeated by * or + is a list only when it is called -----
+
+
+def repeated_parameter(xs, w):
+    zs = xs * 2
+    zs[0] += w
+    return np.sum(zs[1] * zs[0]) + np.sum(zs[2])
+
+
+def parameter_times_two(xs, w):
+    zs = 2 * xs
+    zs[0] += w
+    return np.sum(zs[0] * zs[2])
+
+
+def parameter_joined_to_itself(xs, w):
+    zs = xs + xs
+    zs[0] += w
+    return np.sum(zs[2]) * w
+
+
+def doubled_in_a_loop(x, y):
+    k = 0
+    while k < 1:
+        k = k + 1
+        t = x + x
+        t[-3] += np.sum(x) * y
+    return np.sum(t * x)
+
+
+@pytest.mark.parametrize("f", [repeated_parameter, parameter_times_two,
+                               parameter_joined_to_itself])
+def test_a_repeated_list_parameter_is_refused_but_an_array_is_not(f):
+    """`zs = xs * 2` repeats a list xs (zs[0] and zs[2] are one array: `zs[0] += w` changes
+    both; the gradient was silently wrong), but doubles an array; `xs + xs` was refused for
+    arrays too. The kinds of the arguments decide, when the derivative is made."""
+    xs = [np.array([1.0, 2.0]), np.array([0.5, -1.0])]
+    with pytest.raises(srcad.UnsupportedError, match="xs being a list or tuple"):
+        srcad.grad(f, wrt=1)(xs, 0.7)
+    with pytest.raises(srcad.UnsupportedError, match="xs being a list or tuple"):
+        srcad.jvp(f, wrt=1)(xs, 0.7, 1.0)
+    full_check(f, (np.array([1.0, 2.0, 3.0]), 0.7), wrt=(0, 1))
+
+
+def test_an_array_doubled_in_a_loop_then_written_is_not_refused():
+    """(The long fuzz's program: `t = x + x; t[-3] += ...` was refused as a list.)"""
+    full_check(doubled_in_a_loop, (np.array([[0.5, 1.0], [1.5, -2.0], [0.3, 0.2]]), 0.7),
+               wrt=(0, 1))
