@@ -806,7 +806,10 @@ class Normaliser:
         if self.out is not self.top:
             self.error(node, "'del' inside a branch or a loop",
                        "delete at the top level of the function, or leave the name alone")
-        for target in node.targets:
+        targets = [t for target in node.targets            # `del (a, b)` is `del a, b`
+                   for t in (target.elts if isinstance(target, (gast.Tuple, gast.List))
+                             else [target])]
+        for target in targets:
             if not isinstance(target, gast.Name):
                 self.error(target, "'del' of an element or attribute",
                            "build a new array or list without it")

@@ -1225,3 +1225,51 @@ def test_numpy_ufuncs_of_a_list_compute_their_derivatives_with_an_array(f, make)
         assert srcad.jvp(f)(ws, e)[1] == pytest.approx(numeric[k], rel=1e-6)
     np.testing.assert_allclose(srcad.hessian(f)(ws), numeric_jacobian(
         lambda z: np.array(srcad.grad(f)(make(z))), np.array(ws)), rtol=1e-5, atol=1e-6)
+
+
+def integrand(x, p):
+    return np.sin(p[0] * x) * np.exp(-p[1] * x)
+
+
+def simpson(p, a=0.0, b=3.0, n=4):
+    h = (b - a) / n
+    s = integrand(a, p) + integrand(b, p)
+    for i in range(1, n):
+        x = a + i * h
+        if i % 2 == 1:
+            s = s + 4 * integrand(x, p)
+        else:
+            s = s + 2 * integrand(x, p)
+    return s * h / 3
+
+
+def chained_products(x):
+    total = 0.0
+    for i in range(len(x) - 1):
+        total += x[i] * x[i + 1]
+    return total
+
+
+def deleted_together(x):
+    a = x * 2.0
+    b = np.sin(x)
+    del (a, b)
+    return np.sum(x ** 3)
+
+
+@pytest.mark.parametrize("f, x", [(simpson, [1.3, 0.4]), (chained_products, [1.0, 2.0, 3.0])])
+def test_hessian_through_the_gradients_deletes_and_tapes_of_indices(f, x):
+    """The gradient's `del (v_3, v_7, ...)` (a wrapped line) was refused as deleting an
+    element; an index saved on one tape with varying values was taken for a varying
+    argument of add_at (no derivative)."""
+    x = np.array(x)
+    numeric = numeric_jacobian(srcad.grad(f), x)
+    np.testing.assert_allclose(srcad.hessian(f)(x), numeric, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(srcad.jacobian(srcad.grad(f))(x), numeric, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(srcad.hvp(f)(x, np.ones_like(x)), numeric @ np.ones_like(x),
+                               rtol=1e-6, atol=1e-8)
+
+
+def test_del_of_a_parenthesised_tuple_of_names():
+    x = np.array([0.5, -1.0])
+    np.testing.assert_allclose(srcad.grad(deleted_together)(x), 3 * x ** 2)

@@ -219,25 +219,28 @@ def mul_adjoint_tangent(g, ans, u, x, y, first):
 
 @adjoint(runtime.add_at)
 def add_at_(g, ans, acc, like, index, t):
-    """Linear in acc and t: acc gets all of g, t the part of g at index."""
-    return whole_of(g, acc), 0, None, part_at(g, like, index, t)
+    """Linear in acc and t: acc gets all of g, t the part of g at index. An index is an
+    integer (or slice, or array of them): derivative 0, also where it comes from a tape
+    of the gradient that also holds varying values."""
+    return whole_of(g, acc), 0, 0, part_at(g, like, index, t)
 
 
 @adjoint(runtime.set_at)
 def set_at_(g, ans, acc, like, index, value):
     """acc's part at index is overwritten: acc gets the rest of g, value the part."""
-    return (whole_of(set_at(g, like, index, 0.0), acc), 0, None,
+    return (whole_of(set_at(g, like, index, 0.0), acc), 0, 0,
             part_at(g, like, index, value, True))
 
 
 @tangent(runtime.add_at)
 def add_at_tangent(g, ans, acc, like, index, t):
-    return add_at(g, like, index, 0.0), 0, None, add_at(zeros_like_grad(like), like, index, g)
+    """(The index: derivative 0, as in add_at_.)"""
+    return add_at(g, like, index, 0.0), 0, 0, add_at(zeros_like_grad(like), like, index, g)
 
 
 @tangent(runtime.set_at)
 def set_at_tangent(g, ans, acc, like, index, value):
-    return set_at(g, like, index, 0.0), 0, None, set_at(zeros_like_grad(like), like, index, g)
+    return set_at(g, like, index, 0.0), 0, 0, set_at(zeros_like_grad(like), like, index, g)
 
 
 @tangent(runtime.unstack)
