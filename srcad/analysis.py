@@ -211,7 +211,10 @@ def _classify(ir, stmt, mode):
         if isinstance(value.value, gast.Name) and value.value.id in _local_names(ir):
             rule = rules.method_rule(value.attr)
             if rule is None:   # self.w on a constant object: fine unless the object varies
-                return Op(stmt, "opaque", name, {0: value.value})
+                return _opaque(stmt, name, [value.value], MissingRuleError(
+                    f"srcad has no derivative rule for the attribute '.{value.attr}'",
+                    ir.location(stmt), hint="use the NumPy function instead, or pass the "
+                                            "value as an argument"), call=False)
             return _bind(ir, stmt, name, rule, [value.value], [], mode)
         return Op(stmt, "const", name)  # a module constant such as np.pi
     if isinstance(value, gast.Call):
@@ -234,6 +237,18 @@ def _op(stmt, kind, target, args=None, diff=()):
     return op
 
 
+def _opaque(stmt, target, atoms, refusal, call=True):
+    """An operation without a derivative (a call or an attribute srcad has no rule for):
+    its value is a constant where nothing it reads varies. `activity` raises `refusal`
+    where something does: for a call, whatever becomes of its value (it may change its
+    arguments in place: `x.sort()`); for an attribute, where its value is used."""
+    op = Op(stmt, "opaque", target, dict(enumerate(atoms)))
+    op.diff = list(op.args)        # (its value varies with them)
+    op.refusal = refusal
+    op.call = call
+    return op
+
+
 def _call_op(ir, stmt, name, call, mode):
     func = call.func
     args = list(call.args)
@@ -244,11 +259,13 @@ def _call_op(ir, stmt, name, call, mode):
             return _op(stmt, "pop", name, {"list": func.value}, diff=["list"])
         rule = rules.method_rule(func.attr)
         if rule is None:
-            raise MissingRuleError(
+            return _opaque(stmt, name, [func.value] + args + [v for _, v in keywords],
+                           MissingRuleError(
                 f"srcad has no derivative rule for the method '.{func.attr}()'",
                 ir.location(stmt),
-                hint="call the NumPy function instead (e.g. np.sum(x) for x.sum()), or "
-                     "register a rule with @srcad.adjoint")
+                hint="call the NumPy function instead (np.sum(x) for x.sum()); a method of "
+                     "your own class through the class (Model.loss(self, w)); or register a "
+                     "rule with @srcad.adjoint"))
         return _bind(ir, stmt, name, rule, [func.value] + args, keywords, mode)
     primal = _resolve(ir, func)
     rule = rules.lookup(primal)
@@ -272,10 +289,10 @@ def _call_op(ir, stmt, name, call, mode):
         op.diff = [k for k, v in op.args.items() if isinstance(v, gast.Name)]
         return op
     label = _label(func)
-    raise MissingRuleError(
+    return _opaque(stmt, name, args + [v for _, v in keywords], MissingRuleError(
         f"srcad has no derivative rule for {label}", ir.location(stmt),
         hint=f"register one with @srcad.adjoint({label}) (and @srcad.tangent for forward "
-             "mode), or wrap the value in srcad.stop_gradient if no derivative is needed")
+             "mode), or wrap the value in srcad.stop_gradient if no derivative is needed"))
 
 
 def _label(func):
@@ -405,7 +422,7 @@ def activity(ir, ops, wrt, output):
     while changed:
         changed = False
         for op in ops.values():
-            if op.target is None or op.kind in ("zero", "const", "inert", "opaque"):
+            if op.target is None or op.kind in ("zero", "const", "inert"):
                 continue
             if op.target not in varied and any(n in varied for n in op.operand_names(op.diff)):
                 varied.add(op.target)
@@ -424,13 +441,8 @@ def activity(ir, ops, wrt, output):
     for op in ops.values():
         if op.kind == "rule" and op.target in useful:
             _check_differentiable(ir, op, varied)
-        if op.kind == "opaque" and op.target in useful and op.operand_names([0]) \
-                and op.operand_names([0])[0] in varied:
-            attr = op.stmt.value.attr
-            raise MissingRuleError(f"srcad has no derivative rule for the attribute '.{attr}'",
-                                   ir.location(op.stmt),
-                                   hint="use the NumPy function instead, or pass the value "
-                                        "as an argument")
+        if op.kind == "opaque" and op.target in varied and (op.call or op.target in useful):
+            raise op.refusal
     return varied & useful
 
 

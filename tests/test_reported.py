@@ -1273,3 +1273,68 @@ def test_hessian_through_the_gradients_deletes_and_tapes_of_indices(f, x):
 def test_del_of_a_parenthesised_tuple_of_names():
     x = np.array([0.5, -1.0])
     np.testing.assert_allclose(srcad.grad(deleted_together)(x), 3 * x ** 2)
+
+
+NODES = np.linspace(-1.0, 1.0, 5)
+TABLE = np.array([[1.0, 2.0], [3.0, 4.0]])
+
+
+def vandermonde_fit(c, xs):
+    V = np.vander(xs, 3)              # no rule for np.vander: xs is a constant here
+    r = V @ c - np.cos(xs)
+    return r @ r
+
+
+def centred_table(w):
+    return np.sum((TABLE - TABLE.mean(axis=0)) @ w) + np.sum(TABLE.astype(np.float64) @ w)
+
+
+def weights_by_name(params):
+    out = 0.0
+    for name, value in params.items():
+        if name.startswith("W"):
+            out = out + np.sum(value ** 2)
+    return out
+
+
+def sorted_in_place(x):
+    y = x * 1.0
+    t = y.sort()
+    return np.sum(y * np.arange(3.0))
+
+
+def diagonal_filled(A):
+    B = A * 1.0
+    t = np.fill_diagonal(B, 0.0)
+    return np.sum(B * B)
+
+
+def fft_of_the_input(x):
+    return np.sum(np.fft.fft(x).real)
+
+
+def test_calls_without_a_rule_on_constant_values():
+    """A function or method srcad has no rule for, called on values that do not depend on
+    the differentiated arguments, gives a constant (helper-26: np.vander of data, X.mean()
+    of a module array, str.startswith of a dict key were refused)."""
+    c = np.array([0.3, -0.2, 0.6])
+    full_check(vandermonde_fit, (c, NODES))
+    np.testing.assert_allclose(srcad.hessian(vandermonde_fit)(c, NODES), numeric_jacobian(
+        lambda z: srcad.grad(vandermonde_fit)(z, NODES), c), rtol=1e-6, atol=1e-8)
+    full_check(centred_table, (np.array([1.0, -1.0]),))
+    grads = srcad.grad(weights_by_name)({"W0": np.array([1.0, 2.0]), "b0": np.array([0.5])})
+    np.testing.assert_allclose(grads["W0"], [2.0, 4.0])
+    np.testing.assert_allclose(grads["b0"], [0.0])
+
+
+@pytest.mark.parametrize("f, x", [(sorted_in_place, np.array([3.0, 1.0, 2.0])),
+                                  (diagonal_filled, np.ones((2, 2))),
+                                  (fft_of_the_input, np.ones(4))])
+def test_calls_without_a_rule_on_varying_values_are_refused(f, x):
+    """Whatever becomes of the value: the call may change its argument in place (`y.sort()`
+    returns None), and a chain of such calls must not hide the variation (`.real` of an
+    fft gave a silent zero gradient while this was being written)."""
+    with pytest.raises(srcad.MissingRuleError):
+        srcad.grad(f)(x)
+    with pytest.raises(srcad.MissingRuleError):
+        srcad.jvp(f)(x, np.ones_like(x))
