@@ -101,7 +101,7 @@ _UNSUPPORTED_EXPRS = {
 _MUTATING_METHODS = {"append", "pop"}
 # builtins that give the same for a generator expression and the list it would make
 # (the others that do, min, max, any, all, have no rule for one list in srcad)
-_CONSUMERS = {sum}
+_CONSUMERS = {sum, max, min}
 # augmented assignment operators, as written
 AUGMENTED = {gast.Add: "+=", gast.Sub: "-=", gast.Mult: "*=", gast.Div: "/=", gast.Pow: "**=",
              gast.MatMult: "@=", gast.FloorDiv: "//=", gast.Mod: "%=", gast.BitOr: "|=",
@@ -1378,9 +1378,32 @@ class Normaliser:
             return T.constant(node.value)
         return self.atom(node)
 
+    def _builtin_extremum(self, node):
+        """`max` or `min` if `node` calls the builtin one, else None."""
+        func = node.func
+        if isinstance(func, gast.Name) and not self.is_local(func.id) and not node.keywords \
+                and self.resolve(func) in (max, min):
+            return func.id
+        return None
+
+    def _two_at_a_time(self, node):
+        """`max(a, b, c)` is `max(max(a, b), c)` (the rule takes two values); `min` alike.
+        (`max(xs)` of one list or array is `np.max(xs)`: see expr_Call.)"""
+        func = node.func
+        if self._builtin_extremum(node) is None:
+            return node
+        if len(node.args) > 2 and not any(isinstance(a, gast.Starred) for a in node.args):
+            folded = node.args[0]
+            for arg in node.args[1:]:
+                folded = gast.copy_location(gast.Call(func=func, args=[folded, arg],
+                                                      keywords=[]), node)
+            return folded
+        return node
+
     def expr_Call(self, node):
         if any(k.arg is None for k in node.keywords):
             self.error(node, "'**' in a call", "pass the keyword arguments one by one")
+        node = self._two_at_a_time(node)
         func = node.func
         if isinstance(func, gast.Name) and not self.is_local(func.id):
             self.resolve(func)
@@ -1419,6 +1442,10 @@ class Normaliser:
                        "assign the result instead: y = f(x)")
         args = [self.atom(a) for a in node.args]
         keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
+        extremum = self._builtin_extremum(node)
+        if extremum and len(args) == 1 and not isinstance(node.args[0], gast.Starred):
+            # max(xs) of a list or an array is np.max(xs) (generated code's np is NumPy)
+            callee = gast.Attribute(value=T.name("np"), attr=extremum, ctx=gast.Load())
         return gast.Call(func=callee, args=args, keywords=keywords)
 
     def expr_ListComp(self, node):

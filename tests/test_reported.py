@@ -1338,3 +1338,25 @@ def test_calls_without_a_rule_on_varying_values_are_refused(f, x):
         srcad.grad(f)(x)
     with pytest.raises(srcad.MissingRuleError):
         srcad.jvp(f)(x, np.ones_like(x))
+
+
+def largest_of_a_list(a, b):
+    terms = [a * 2.0, b]
+    return max(terms) + min(terms)
+
+
+def largest_of_three(x):
+    return max(x[0], x[1], x[2]) - min(x[0] * 2, x[1], x[2], 0.5)
+
+
+def largest_of_an_array(x):
+    return max(x) + min(t * t for t in x)
+
+
+def test_builtin_max_and_min_of_one_sequence_or_many_values():
+    """`max(xs)` and `max(a, b, c)` were refused (the rule takes two values)."""
+    assert srcad.grad(largest_of_a_list, wrt=(0, 1))(1.0, 3.0) == (2.0, 1.0)
+    x = np.array([1.0, 3.0, 2.0])
+    for f in (largest_of_three, largest_of_an_array):
+        full_check(f, (x,))
+    np.testing.assert_allclose(srcad.hessian(largest_of_an_array)(x), np.diag([2.0, 0, 0]))
