@@ -91,7 +91,6 @@ _UNSUPPORTED_EXPRS = {
     gast.Await: ("'await'", "differentiate a synchronous function"),
     gast.GeneratorExp: ("a generator expression", "use a list comprehension or a loop"),
     gast.SetComp: ("a set comprehension", "use a list comprehension or a loop"),
-    gast.DictComp: ("a dict comprehension", "build the dict with a loop"),
     gast.Set: ("a set", "use a list or a tuple"),
     gast.NamedExpr: ("':=' (assignment expressions)", "assign on a line of its own"),
     gast.Starred: ("'*' unpacking", "pass the arguments one by one"),
@@ -1450,12 +1449,30 @@ class Normaliser:
 
     def expr_ListComp(self, node):
         """`[e for x in xs if c]` -> v = []; for x in xs: if c: v.append(e)."""
+        def append(holder, inside):
+            return gast.Expr(value=gast.Call(
+                func=gast.Attribute(value=T.name(holder), attr="append", ctx=gast.Load()),
+                args=[inside(node.elt)], keywords=[]))
+        return self._comprehension(node, gast.List(elts=[], ctx=gast.Load()), append)
+
+    def expr_DictComp(self, node):
+        """`{k: e for x in xs if c}` -> v = {}; for x in xs: if c: v[k] = e."""
+        def store(holder, inside):
+            item = gast.copy_location(gast.Subscript(value=T.name(holder), slice=inside(node.key),
+                                                     ctx=gast.Store()), node)
+            return gast.Assign(targets=[item], value=inside(node.value), type_comment=None)
+        return self._comprehension(node, gast.Dict(keys=[], values=[]), store)
+
+    def _comprehension(self, node, empty, store):
+        """The loop a comprehension stands for, made here; its value's name. `empty` is
+        the new list or dict; `store(holder, inside)` the statement that puts one item in
+        it (`inside` renames the comprehension's variables apart in an expression)."""
         result = self.fresh()
         self.homes.add(result)
         # the list's name while its loop is made: one per comprehension, as an inner one
         # (in `e`) is made while the outer one's append is still to come
         holder = f"__result_{result}__"
-        self.emit_assign(result, gast.List(elts=[], ctx=gast.Load()))
+        self.emit_assign(result, empty)
         # its variables are its own (Python 3): renamed apart from the function's names, in
         # all but the first iterable, which is read where the comprehension stands
         private = {n.id: f"{n.id}__{result}" for generator in node.generators
@@ -1467,10 +1484,7 @@ class Normaliser:
                 if isinstance(n, gast.Name) and n.id in private:
                     n.id = private[n.id]
             return copy
-        append = gast.Expr(value=gast.Call(
-            func=gast.Attribute(value=T.name(holder), attr="append", ctx=gast.Load()),
-            args=[inside(node.elt)], keywords=[]))
-        loop_body = [append]
+        loop_body = [store(holder, inside)]
         for k in range(len(node.generators) - 1, -1, -1):
             generator = node.generators[k]
             if generator.is_async:
@@ -1481,7 +1495,7 @@ class Normaliser:
                                   iter=generator.iter if k == 0 else inside(generator.iter),
                                   body=loop_body, orelse=[], type_comment=None)]
         for synthetic in gast.walk(loop_body[0]):
-            if isinstance(synthetic, (gast.For, gast.If, gast.Expr)):
+            if isinstance(synthetic, (gast.For, gast.If, gast.Expr, gast.Assign)):
                 gast.copy_location(synthetic, node)
         # comprehension variables are local to the comprehension: home them
         for n in gast.walk(loop_body[0]):

@@ -1360,3 +1360,21 @@ def test_builtin_max_and_min_of_one_sequence_or_many_values():
     for f in (largest_of_three, largest_of_an_array):
         full_check(f, (x,))
     np.testing.assert_allclose(srcad.hessian(largest_of_an_array)(x), np.diag([2.0, 0, 0]))
+
+
+def scaled_by_comprehension(params):
+    scaled = {k: 2.0 * v for k, v in params.items()}
+    return np.sum(scaled["w"] ** 2) + np.sum(scaled["b"])
+
+
+def keyed_squares(x):
+    d = {i: x[i] ** 2 for i in range(3) if i != 1}
+    return d[0] * d[2]
+
+
+def test_dict_comprehensions():
+    """(Refused before the ninth session: a dict comprehension is a loop storing items.)"""
+    grads = srcad.grad(scaled_by_comprehension)({"w": np.array([1.0, 2.0]), "b": np.array(0.5)})
+    np.testing.assert_allclose(grads["w"], [8.0, 16.0])
+    assert grads["b"] == pytest.approx(2.0)
+    full_check(keyed_squares, (np.array([0.5, 1.5, -2.0]),))
