@@ -118,6 +118,9 @@ _VIEW_METHODS = {"reshape", "ravel", "transpose", "swapaxes", "squeeze", "view",
 # view functions whose result shares every argument (np.atleast_1d(y, z) -> (y, z))
 _EACH_ARGUMENT = {np.atleast_1d, np.atleast_2d, np.atleast_3d}
 # attributes of an array that share none of its elements
+_NUMBER_TYPES = {float, int, bool, np.float64, np.float32, np.float16, np.int64, np.int32,
+                 np.int16, np.int8, np.uint8, np.bool_}   # dtypes of arrays of numbers
+
 _NUMBER_ATTRIBUTES = {"shape", "size", "ndim", "dtype", "itemsize", "nbytes", "strides"}
 # NumPy functions whose result may share its first argument's array
 _VIEW_FUNCTIONS = {np.asarray, np.asanyarray, np.reshape, np.ravel, np.transpose, np.squeeze,
@@ -521,6 +524,20 @@ class Normaliser:
         if item:
             self.taken.add((other, name, id(node)))
 
+    def note_new_container(self, ident, value, start):
+        """`ident = <value>` makes a new list or dict (`_new_container`), and
+        `self.aliases[start:]` are the aliases it made. Appending to it, popping from it or
+        putting another object in one of its slots changes nothing another name reaches;
+        and where it holds only items of list xs (`[xs[0], xs[1]]`, `xs + ys`, `xs[1:]`),
+        the same changes to xs leave it as it is. (`ident[i] += v` still changes the
+        object in slot i, which others may share: that is checked in full.)"""
+        node = self.current
+        for a, b, made, _ in self.aliases[start:]:
+            if a == ident and made is node:
+                self.holders.add((ident, b, id(node)))
+        for lists in self._items_taken(value)[0]:
+            self.taken.add((lists, ident, id(node)))
+
     def note_held(self, holder, inner, node=None):
         """List `holder` now holds `inner`'s object (at `node`, else the current statement);
         holding it a second time, it may hold one object in two items."""
@@ -605,9 +622,11 @@ class Normaliser:
                 if not text.endswith("= ...") and (
                         key in self.holders or key in self.taken or made is write):
                     continue          # `xs.append(...)`, `xs.pop()` change no item of xs
-                if text.endswith("] = ...") and key in self.holders:
+                if text.endswith("] = ...") and (key in self.holders or key in self.taken
+                                                  and self._known_container(name)):
                     continue          # `xs[i] = z` puts another object in list xs (or
-                    #                   copies z's values into array xs): what it held stays
+                    #                   copies z's values into array xs): what it held, and
+                    #                   an item taken from list xs before, stay as they are
                 if self._rebound_between(name, made, write):
                     continue          # `t = y; t = 0.5 * t; t[i] = v` writes a new array
                 if self._fresh_before(name, write, made):
@@ -998,6 +1017,136 @@ class Normaliser:
         return bool(values) and all(isinstance(v, (gast.List, gast.Tuple, gast.ListComp))
                                     for v in values)
 
+    def _only_assigned(self, ident):
+        """Whether local `ident` is not a parameter and every binding of it is a plain
+        `ident = value` (or `ident op= value`, which keeps a list a list and an array an
+        array): no loop target, unpacking or comprehension variable of that name."""
+        if ident in self.parameters() or not self._assigned_values(ident):
+            return False
+        other = self.__dict__.get("_bound_otherwise")
+        if other is None:                   # one walk of the function for every name
+            plain = set()
+            for node in gast.walk(self.source.tree):
+                if isinstance(node, gast.Assign):
+                    plain.update(id(t) for t in node.targets if isinstance(t, gast.Name))
+                elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
+                    plain.add(id(node.target))
+            other = self._bound_otherwise = {
+                n.id for n in gast.walk(self.source.tree) if isinstance(n, gast.Name)
+                and isinstance(n.ctx, gast.Store) and id(n) not in plain}
+        return ident not in other
+
+    def _known_container(self, ident, seen=()):
+        """Whether local `ident` is a list or a dict wherever the function uses it (every
+        binding makes one: a display, a comprehension, lists joined or repeated, a slice
+        of such a list, np.split(...)). Then `ident[i] = v` puts another
+        object in the slot and leaves the old one as it is (an array would copy v's values
+        into the old item's memory, which an item taken before shares)."""
+        if ident in seen or not self._only_assigned(ident):
+            return False
+        seen = seen + (ident,)
+        return all(self._container_value(v, seen) for v in self._assigned_values(ident))
+
+    def _container_value(self, value, seen=()):
+        """Whether expression `value` is surely a list or a dict (see `_known_container`)."""
+        if isinstance(value, gast.Name):
+            return self._known_container(value.id, seen)
+        if isinstance(value, gast.IfExp):
+            return self._container_value(value.body, seen) and self._container_value(
+                value.orelse, seen)
+        return self._new_container(value, seen)
+
+    def _new_container(self, value, seen=()):
+        """Whether expression `value` surely makes a new list or dict: a display, a
+        comprehension, lists joined or repeated, a slice of a list, np.split(...)."""
+        if isinstance(value, (gast.List, gast.ListComp, gast.Dict)):
+            return True
+        if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add):
+            return self._container_value(value.left, seen) and self._container_value(
+                value.right, seen)
+        if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Mult):
+            return any(self._container_value(a, seen) and isinstance(b, gast.Constant)
+                       and type(b.value) is int
+                       for a, b in ((value.left, value.right), (value.right, value.left)))
+        if isinstance(value, gast.IfExp):
+            return self._new_container(value.body, seen) and self._new_container(
+                value.orelse, seen)
+        if isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Slice):
+            return self._container_value(value.value, seen)   # a list's slice: a new list
+        # (not xs.copy(): forward mode makes its tangent an array, so what appends to
+        # the copy stays refused here)
+        return self._resolved(value) in (np.split, np.array_split, np.hsplit, np.vsplit,
+                                          np.dsplit)
+
+    def _items_taken(self, value):
+        """`(lists, shared)` for new container `value`: the local lists (or dicts) of
+        which it holds only items (`[xs[0], xs[1]]`, `xs + ys`, `xs[1:]`), and
+        the local variables whose objects it holds or shares otherwise (`[xs, y]`)."""
+        lists, shared = set(), set()
+        if isinstance(value, (gast.List, gast.Tuple, gast.Dict)):
+            parts = value.values if isinstance(value, gast.Dict) else value.elts
+        elif isinstance(value, gast.BinOp):
+            parts = [value.left, value.right]
+        elif isinstance(value, gast.IfExp):
+            parts = [value.body, value.orelse]
+        elif isinstance(value, gast.Subscript):          # xs[1:]: xs's items
+            parts = [value.value]
+            if isinstance(value.value, gast.Name):
+                return {value.value.id}, set()
+        else:
+            return set(), self.shared_roots(value)
+        for part in parts:
+            item = _item_of(part)
+            if isinstance(value, (gast.BinOp, gast.IfExp)) and isinstance(part, gast.Name):
+                lists.add(part.id)             # xs + ys: xs's items
+            elif isinstance(value, gast.BinOp) and isinstance(part, gast.Constant):
+                pass
+            elif item is not None and isinstance(part, (gast.Subscript, gast.Call)) and not (
+                    isinstance(value, gast.IfExp)):
+                lists.add(item)                # [xs[0], xs[1]]: xs's items
+                shared |= self.shared_roots(part) - {item}
+            elif isinstance(value, (gast.BinOp, gast.IfExp)) and self._new_container(part):
+                more_lists, more_shared = self._items_taken(part)
+                lists |= more_lists
+                shared |= more_shared
+            else:
+                shared |= self.shared_roots(part)
+        return lists - shared, shared
+
+    def _known_array(self, ident):
+        """Whether local `ident` is an array of numbers wherever the function uses it (every
+        binding is np.zeros(...), np.ones(...), ... without an object dtype): `ident[i] = y`
+        then copies y's values, and ident shares nothing of y afterwards."""
+        return self._only_assigned(ident) and all(
+            self._allocation(v) for v in self._assigned_values(ident))
+
+    def _allocation(self, value):
+        """Whether `value` is a call that makes a new array of numbers (np.zeros(3), ...)."""
+        func = self._resolved(value)
+        if func not in (np.zeros, np.ones, np.empty, np.eye, np.identity, np.full):
+            return False
+        if func is np.full and not (len(value.args) > 1 and isinstance(
+                value.args[1], gast.Constant) and type(value.args[1].value) in (int, float)):
+            return False                          # np.full(2, None) is an object array
+        return all(k.arg != "dtype" or self._resolved_object(k.value) in _NUMBER_TYPES
+                   for k in value.keywords)
+
+    def _resolved(self, value):
+        """The global function that call `value` calls (np.zeros, list), else None."""
+        return self._resolved_object(value.func) if isinstance(value, gast.Call) else None
+
+    def _resolved_object(self, node):
+        """The global object a name or dotted name refers to, else None (no error)."""
+        root = node
+        while isinstance(root, gast.Attribute):
+            root = root.value
+        if not isinstance(root, gast.Name) or self.is_local(root.id):
+            return None
+        try:
+            return self.resolve(node)
+        except UnsupportedError:
+            return None
+
     def parameters(self):
         args = self.source.tree.args
         return {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
@@ -1039,6 +1188,7 @@ class Normaliser:
             ident = target.id
             root = self.alias_root(value)
             container = _item_of(value)           # r = xs[i], r = xs.pop(): xs held r
+            start = len(self.aliases)
             for inner in self.shared_roots(value):
                 self.alias(ident, inner, self.current, tuple(self.loop_stack),
                            item=inner == container)
@@ -1052,6 +1202,8 @@ class Normaliser:
                         self.note_held(ident, inner)
             elif self._repeated(value):
                 self.repeats.add(ident)
+            if isinstance(self.current, gast.Assign) and self._new_container(value):
+                self.note_new_container(ident, value, start)
             if ident in self.homed:
                 home = self.home_of(ident)
                 op = self.op(value)
