@@ -1222,7 +1222,9 @@ class Normaliser:
                 self.env[ident] = self.as_value(self.op(value))
         elif isinstance(target, gast.Subscript):
             holder = target.value
-            if isinstance(holder, gast.Name):          # xs[0] = y: xs now holds y's array
+            # xs[0] = y: list xs now holds y's array (an array of numbers copies y's values
+            # and shares nothing of y afterwards)
+            if isinstance(holder, gast.Name) and not self._known_array(holder.id):
                 for inner in self.shared_roots(value):
                     self.alias(holder.id, inner, self.current, tuple(self.loop_stack),
                                stored=True)

@@ -690,3 +690,55 @@ def test_slot_writes_that_reach_a_shared_object_stay_refused(f):
     conditional keep the same list."""
     with pytest.raises(srcad.UnsupportedError, match="also reached through"):
         srcad.grad(f)(np.array([0.3, -0.7, 1.1, 0.5, -1.3, 0.9]))
+
+
+def copied_into_an_array(x):
+    X = np.zeros((2, 3))
+    y = x[:3] * 2.0
+    X[0] = y                     # copies y's values: X shares nothing of y
+    y[0] = 5.0 * x[4]
+    y += x[3:]
+    return np.sum(X ** 2) + np.sum(y * x[3:])
+
+
+def copied_into_an_array_in_a_loop(x):
+    X = np.zeros((2, 3))
+    y = x[:3] * 1.0
+    for i in range(2):
+        X[i] = y
+        y[i] = y[i] * x[i + 3]
+    return np.sum(X ** 2) + np.sum(y)
+
+
+def test_changing_what_was_copied_into_an_array_is_not_refused():
+    """`X[i] = y` with X made by np.zeros (ones, empty, full of a number): the values are
+    copied, so writing into y afterwards leaves X (helper-25's round: refused)."""
+    x = np.array([0.3, -0.7, 1.1, 0.5, -1.3, 0.9])
+    for f in (copied_into_an_array, copied_into_an_array_in_a_loop):
+        value, _ = srcad.value_and_grad(f)(x.copy())
+        assert value == pytest.approx(f(x.copy()))
+        fd_check(f, [x], 0)
+
+
+def stored_into_an_object_array(x):
+    X = np.zeros(2, dtype=object)
+    y = x[:3] * 2.0
+    X[0] = y                     # an object array holds y itself
+    y[0] = 5.0 * x[4]
+    return np.sum(X[0] ** 2)
+
+
+def stored_into_an_array_or_a_list(x):
+    X = np.zeros(2)
+    if x[0] > -10.0:
+        X = [x[:3] * 0.0, x[3:] * 0.0]
+    y = x[:3] * 2.0
+    X[0] = y
+    y[0] = 5.0 * x[4]
+    return np.sum(X[0] ** 2)
+
+
+@pytest.mark.parametrize("f", [stored_into_an_object_array, stored_into_an_array_or_a_list])
+def test_stores_into_what_may_hold_references_stay_refused(f):
+    with pytest.raises(srcad.UnsupportedError, match="also reached through"):
+        srcad.grad(f)(np.array([0.3, -0.7, 1.1, 0.5, -1.3, 0.9]))
