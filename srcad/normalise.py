@@ -504,14 +504,16 @@ class Normaliser:
         root = self.alias_root(value)
         return ({root} if root is not None else set()) | set(self.call_aliases(value))
 
-    def alias(self, name, other, node, loops, item=False, stored=False):
+    def alias(self, name, other, node, loops, item=False, stored=False, same=False):
         """Note that `name` may share `other`'s object from `node` on, and so whatever
         `other` shares (`p = parts[0]` after `parts = np.split(a, 3)` shares a's array).
         `item`: name gets an item of list or dict `other` (`r = xs[i]`, `r = xs.pop()`),
         which appending to or popping from `other` leaves as it is (only this pair: what
-        the closure adds is checked in full). `stored`: `name[i] = other` puts other's
-        object in list `name` (or copies it into array `name`): a later `name[j] = ...`
-        changes neither it nor what it shares."""
+        the closure adds is checked in full). `stored`: `name[i] = other` or
+        `name.append(other)` puts other's object in list `name` (or copies it into array
+        `name`): a later `name[j] = ...` changes neither it nor what it shares. `same`:
+        name is other's object itself (`r = a`): a list that only holds a (`xs = [a]`)
+        holds r as r were taken from it."""
         if _STACK in (name, other) and self.generated:
             return            # a gradient's own stack: saved values, restored exactly
         for a, b, _, _ in list(self.aliases):
@@ -520,9 +522,17 @@ class Normaliser:
                     self.aliases.append((name, theirs, node, loops))
                     if stored:
                         self.holders.add((name, theirs, id(node)))
+                    elif same and self._only_holds(theirs, other):
+                        self.taken.add((theirs, name, id(node)))
         self.aliases.append((name, other, node, loops))
         if item:
             self.taken.add((other, name, id(node)))
+
+    def _only_holds(self, holder, inner):
+        """Whether every alias between `holder` and `inner` is one where `holder` holds
+        `inner`'s object (`xs = [a]`, `xs.append(a)`): holder is not inner, nor part of it."""
+        pairs = [made for a, b, made, _ in self.aliases if {a, b} == {holder, inner}]
+        return bool(pairs) and all((holder, inner, id(made)) in self.holders for made in pairs)
 
     def note_new_container(self, ident, value, start):
         """`ident = <value>` makes a new list or dict (`_new_container`), and
@@ -768,7 +778,8 @@ class Normaliser:
                                     f"{func.value.id}.append(...)"))
                 if not (self.generated and func.value.id == _STACK):
                     for inner in self.shared_roots(value.args[0]):   # the list holds it now
-                        self.alias(func.value.id, inner, node, tuple(self.loop_stack))
+                        self.alias(func.value.id, inner, node, tuple(self.loop_stack),
+                                   stored=True)
                         self.note_held(func.value.id, inner, node)
                 item = self.atom(value.args[0])
                 target = T.name(self.home_of(func.value.id))
@@ -899,9 +910,12 @@ class Normaliser:
             counter = self.fresh()
             iter_node, prologue = self.loop_items(it, node, counter)
             # `for row in B`: each row shares B's array
+            items = self.loop_items_taken(it, node)
             for name, root in self.loop_aliases(node.target, it):
                 if not _indexes(node.body, root, name):       # `for k in d: d[k] = ...`
                     self.alias(name, root, node, tuple(self.loop_stack) + (node,))
+                    if root in items:
+                        self.taken.add((root, name, id(node)))
         self.loops += 1
         self.outer_loop = self.outer_loop or node
         self.loop_stack.append(node)
@@ -917,6 +931,34 @@ class Normaliser:
         self.current = node
         self.emit(gast.For(target=T.name(counter, store=True), iter=iter_node, body=body,
                            orelse=[], type_comment=None))
+
+    def loop_items_taken(self, it, loop):
+        """The local lists of which `for ... in it` binds only items, as `r = xs[i]` does:
+        `for r in [xs[0], xs[1]]` (the display is made once, before the loop), `for r in xs`
+        when the loop leaves xs's slots alone. Appending to such a list, popping from it or
+        putting another object in one of its slots then leaves the loop variable as it is."""
+        if isinstance(it, (gast.List, gast.Tuple)):
+            return self._items_taken(it)[0]
+        if isinstance(it, gast.Name) and not any(
+                name == it.id for name, write, _, _ in self.writes_in(loop)):
+            return {it.id}
+        return set()
+
+    def writes_in(self, loop):
+        """What `self.writes` will note for the statements of `loop` (not yet normalised):
+        `name[...] = ...`, `name[...] op= ...`, `name.append(...)`, `name.pop()`."""
+        out = []
+        for n in gast.walk(loop):
+            if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):
+                root = n.value
+                while isinstance(root, gast.Subscript):
+                    root = root.value
+                if isinstance(root, gast.Name):
+                    out.append((root.id, n, (), ""))
+            elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) \
+                    and n.func.attr in _MUTATING_METHODS and isinstance(n.func.value, gast.Name):
+                out.append((n.func.value.id, n, (), ""))
+        return out
 
     def loop_bound(self, expr, loop):
         """An atom for a range() bound that the loop body cannot change."""
@@ -1191,7 +1233,7 @@ class Normaliser:
             start = len(self.aliases)
             for inner in self.shared_roots(value):
                 self.alias(ident, inner, self.current, tuple(self.loop_stack),
-                           item=inner == container)
+                           item=inner == container, same=isinstance(value, gast.Name))
             self.repeats.discard(ident)
             if isinstance(value, (gast.List, gast.Tuple, gast.Dict)):   # [h, g] holds h
                 for item in value.values if isinstance(value, gast.Dict) else value.elts:
