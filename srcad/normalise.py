@@ -542,11 +542,19 @@ class Normaliser:
         the same changes to xs leave it as it is. (`ident[i] += v` still changes the
         object in slot i, which others may share: that is checked in full.)"""
         node = self.current
-        for a, b, made, _ in self.aliases[start:]:
-            if a == ident and made is node:
-                self.holders.add((ident, b, id(node)))
+        made = {b for a, b, m, _ in self.aliases[start:] if a == ident and m is node}
+        for other in made:
+            self.holders.add((ident, other, id(node)))
         for lists in self._items_taken(value)[0]:
             self.taken.add((lists, ident, id(node)))
+        direct = self.shared_roots(value)
+        for other in made - direct - {ident}:
+            # `xs = [y]; ys = [y]`: xs only holds what ys holds, and its appends, pops and
+            # slot rebinding change its own slots, not ys
+            inners = [inner for inner in direct if any(
+                {a, b} == {other, inner} for a, b, _, _ in self.aliases[:start])]
+            if inners and all(self._only_holds(other, inner) for inner in inners):
+                self.taken.add((other, ident, id(node)))
 
     def note_held(self, holder, inner, node=None):
         """List `holder` now holds `inner`'s object (at `node`, else the current statement);

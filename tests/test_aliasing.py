@@ -852,3 +852,52 @@ def loop_appending_to_its_list(x):
 def test_near_misses_of_taken_items_stay_refused(f):
     with pytest.raises(srcad.UnsupportedError, match="also reached through"):
         srcad.grad(f)(np.array([0.3, -0.7, 1.1, 0.5, -1.3, 0.9]))
+
+
+def two_lists_hold_one_array(x):
+    y = x[:3] * 2.0
+    xs = [y]
+    ys = [y]                     # a new list: xs's slots are not ys's
+    xs[0] = x[3:] * 1.0
+    xs.append(x[:3] * 1.0)
+    return np.sum(ys[0] * xs[0]) + np.sum(xs[1]) + len(ys)
+
+
+def test_rebinding_a_slot_of_one_of_two_lists_holding_an_array_is_not_refused():
+    x = np.array([0.3, -0.7, 1.1, 0.5, -1.3, 0.9])
+    value, _ = srcad.value_and_grad(two_lists_hold_one_array)(x.copy())
+    assert value == pytest.approx(two_lists_hold_one_array(x.copy()))
+    fd_check(two_lists_hold_one_array, [x], 0)
+
+
+def two_lists_hold_one_array_added_to(x):
+    y = x[:3] * 2.0
+    xs = [y]
+    ys = [y]
+    xs[0] += x[3:]               # changes y, which ys holds
+    return np.sum(ys[0] ** 2)
+
+
+def second_list_holds_the_first(x):
+    y = x[:3] * 2.0
+    xs = [y]
+    ys = [y, xs]
+    xs[0] = x[3:] * 1.0
+    return np.sum(ys[1][0] ** 2)
+
+
+def first_list_may_be_the_array(x):
+    y = x[:3] * 2.0
+    xs = [y]
+    if x[0] > -10.0:
+        xs = y
+    ys = [y]
+    xs[0] = 5.0 * x[3]
+    return np.sum(ys[0] ** 2)
+
+
+@pytest.mark.parametrize("f", [two_lists_hold_one_array_added_to, second_list_holds_the_first,
+                               first_list_may_be_the_array])
+def test_near_misses_of_two_holders_stay_refused(f):
+    with pytest.raises(srcad.UnsupportedError, match="also reached through"):
+        srcad.grad(f)(np.array([0.3, -0.7, 1.1, 0.5, -1.3, 0.9]))
