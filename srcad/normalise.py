@@ -118,6 +118,8 @@ _VIEW_METHODS = {"reshape", "ravel", "transpose", "swapaxes", "squeeze", "view",
 # view functions whose result shares every argument (np.atleast_1d(y, z) -> (y, z))
 _EACH_ARGUMENT = {np.atleast_1d, np.atleast_2d, np.atleast_3d}
 # attributes of an array that share none of its elements
+_INDEX_ARRAYS = {np.arange, np.argsort, np.flatnonzero}   # always 1-d or more: y[...] copies
+
 _NUMBER_TYPES = {float, int, bool, np.float64, np.float32, np.float16, np.int64, np.int32,
                  np.int16, np.int8, np.uint8, np.bool_}   # dtypes of arrays of numbers
 
@@ -402,8 +404,9 @@ class Normaliser:
                 return node.id if self.is_local(node.id) or _may_hold_array(
                     self.namespace.get(node.id)) else None
             if isinstance(node, gast.Subscript) and not isinstance(
-                    node.slice, (gast.List, gast.Compare, gast.BoolOp)):
-                node = node.value         # (an index list or a mask makes a copy)
+                    node.slice, (gast.List, gast.Compare, gast.BoolOp)) and not (
+                    self._resolved(node.slice) in _INDEX_ARRAYS):
+                node = node.value         # (an index list, array or a mask makes a copy)
             elif isinstance(node, gast.Attribute) and node.attr not in _NUMBER_ATTRIBUTES:
                 node = node.value
             elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and (

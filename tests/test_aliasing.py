@@ -901,3 +901,26 @@ def first_list_may_be_the_array(x):
 def test_near_misses_of_two_holders_stay_refused(f):
     with pytest.raises(srcad.UnsupportedError, match="also reached through"):
         srcad.grad(f)(np.array([0.3, -0.7, 1.1, 0.5, -1.3, 0.9]))
+
+
+def indexed_by_arange(x):
+    y = x * 2.0
+    b = y[np.arange(2)]          # an index array: a copy, as y[[0, 1]] is
+    b[0] = 5.0 * x[1]
+    return np.sum(y ** 2) + np.sum(b * x[:2])
+
+
+def indexed_by_a_slice_object(x):
+    y = x * 2.0
+    b = y[slice(0, 2)]           # a view
+    b[0] = 5.0 * x[1]
+    return np.sum(y ** 2)
+
+
+def test_an_index_array_makes_a_copy_and_a_slice_object_a_view():
+    x = np.array([0.3, -0.7, 1.1])
+    assert srcad.value_and_grad(indexed_by_arange)(x.copy())[0] == pytest.approx(
+        indexed_by_arange(x.copy()))
+    fd_check(indexed_by_arange, [x], 0)
+    with pytest.raises(srcad.UnsupportedError, match="also reached through"):
+        srcad.grad(indexed_by_a_slice_object)(x)
