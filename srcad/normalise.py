@@ -510,8 +510,9 @@ class Normaliser:
     def alias(self, name, other, node, loops, item=False, stored=False, same=False):
         """Note that `name` may share `other`'s object from `node` on, and so whatever
         `other` shares (`p = parts[0]` after `parts = np.split(a, 3)` shares a's array).
-        `item`: name gets an item of list or dict `other` (`r = xs[i]`, `r = xs.pop()`),
-        which appending to or popping from `other` leaves as it is (only this pair: what
+        `item`: name gets an item of list or dict `other` (`r = xs[i]`, `r = xs.pop()`;
+        with `stored`, holds one: `s[0] = xs[i]`), which appending to or popping from
+        `other` (or rebinding its slots) leaves as it is (only this pair: what
         the closure adds is checked in full). `stored`: `name[i] = other` or
         `name.append(other)` puts other's object in list `name` (or copies it into array
         `name`): a later `name[j] = ...` changes neither it nor what it shares. `same`:
@@ -788,9 +789,10 @@ class Normaliser:
                 self.writes.append((func.value.id, self.current, tuple(self.loop_stack),
                                     f"{func.value.id}.append(...)"))
                 if not (self.generated and func.value.id == _STACK):
+                    container = _item_of(value.args[0])      # xs.append(ys[0])
                     for inner in self.shared_roots(value.args[0]):   # the list holds it now
                         self.alias(func.value.id, inner, node, tuple(self.loop_stack),
-                                   stored=True)
+                                   stored=True, item=inner == container)
                         self.note_held(func.value.id, inner, node)
                 item = self.atom(value.args[0])
                 target = T.name(self.home_of(func.value.id))
@@ -1278,9 +1280,10 @@ class Normaliser:
             # xs[0] = y: list xs now holds y's array (an array of numbers copies y's values
             # and shares nothing of y afterwards)
             if isinstance(holder, gast.Name) and not self._known_array(holder.id):
+                container = _item_of(value)       # s[0] = xs[1]: an item of xs
                 for inner in self.shared_roots(value):
                     self.alias(holder.id, inner, self.current, tuple(self.loop_stack),
-                               stored=True)
+                               stored=True, item=inner == container)
                     self.note_held(holder.id, inner)
             self.subscript_store(target, self.atom(value))
         elif isinstance(target, (gast.Tuple, gast.List)):

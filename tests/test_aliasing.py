@@ -924,3 +924,41 @@ def test_an_index_array_makes_a_copy_and_a_slice_object_a_view():
     fd_check(indexed_by_arange, [x], 0)
     with pytest.raises(srcad.UnsupportedError, match="also reached through"):
         srcad.grad(indexed_by_a_slice_object)(x)
+
+
+def item_stored_then_slot_rebound(x):
+    xs = [x[:3] * 1.0, x[3:] * 1.0]
+    s = [x[:3] * 0.0]
+    s[0] = xs[1]                 # s holds an item of xs, not xs
+    xs[1] = x[:3] * 2.0
+    xs.append(x[3:] * 1.0)
+    return np.sum(s[0] ** 2) + np.sum(xs[1] * xs[2])
+
+
+def test_a_list_that_stored_an_item_keeps_it_when_the_slot_is_rebound():
+    x = np.array([0.3, -0.7, 1.1, 0.5, -1.3, 0.9])
+    value, _ = srcad.value_and_grad(item_stored_then_slot_rebound)(x.copy())
+    assert value == pytest.approx(item_stored_then_slot_rebound(x.copy()))
+    fd_check(item_stored_then_slot_rebound, [x], 0)
+
+
+def item_stored_then_added_to(x):
+    xs = [x[:3] * 1.0, x[3:] * 1.0]
+    s = [x[:3] * 0.0]
+    s[0] = xs[1]
+    xs[1] += x[:3]
+    return np.sum(s[0] ** 2)
+
+
+def row_stored_then_row_written(x):
+    A = np.outer(x[:2], x[2:5])
+    s = [x[:3] * 0.0]
+    s[0] = A[1]                  # a view of A's row
+    A[1] = x[3:] * 1.0
+    return np.sum(s[0] ** 2)
+
+
+@pytest.mark.parametrize("f", [item_stored_then_added_to, row_stored_then_row_written])
+def test_near_misses_of_stored_items_stay_refused(f):
+    with pytest.raises(srcad.UnsupportedError, match="also reached through"):
+        srcad.grad(f)(np.array([0.3, -0.7, 1.1, 0.5, -1.3, 0.9]))
