@@ -962,3 +962,30 @@ def row_stored_then_row_written(x):
 def test_near_misses_of_stored_items_stay_refused(f):
     with pytest.raises(srcad.UnsupportedError, match="also reached through"):
         srcad.grad(f)(np.array([0.3, -0.7, 1.1, 0.5, -1.3, 0.9]))
+
+
+def slice_of_a_list_appended_to(x):
+    xs = [x[:3] * 1.0, x[3:] * 1.0]
+    s = xs[1:]
+    s.append(x[:3] * 2.0)
+    return np.sum(s[0] * s[1])
+
+
+def copy_of_a_list_appended_to(x):
+    xs = [x[:3] * 1.0]
+    s = xs.copy()
+    s.append(x[3:] * 1.0)
+    return np.sum(s[1] * s[0])
+
+
+@pytest.mark.parametrize("f", [slice_of_a_list_appended_to, copy_of_a_list_appended_to])
+def test_forward_mode_copies_a_list_as_a_list(f):
+    """A list bound by slicing or .copy() is copied before it is changed: its tangent
+    stayed np.copy(...) of the tangent list, an array that appending then broadcast into
+    (IndexError, or a wrong tangent where the shapes allowed it)."""
+    x = np.array([0.3, -0.7, 1.1, 0.5, -1.3, 0.9])
+    d = np.array([0.2, 1.0, -0.5, 0.7, 0.1, -0.3])
+    value, tangent = srcad.jvp(f)(x.copy(), d)
+    eps = 1e-6
+    assert value == pytest.approx(f(x.copy()))
+    assert tangent == pytest.approx((f(x + eps * d) - f(x - eps * d)) / (2 * eps), rel=1e-6)
