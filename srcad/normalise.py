@@ -258,6 +258,8 @@ class Normaliser:
         self.holders = set()   # (a, b, id(node)) of the aliases where list a holds b's object
         self.taken = set()     # (a, b, id(node)) of those where b = a[i], b = a.pop(), ...
         self.repeats = set()   # lists that may hold one object in two items ([y] * 2)
+        self.were_repeated = set()   # names that were in `repeats` at some point
+        self.elements = set()  # (a, b, id(node)): b = a[i], a.pop(), a.get(k): one item
         self.augmenting = None  # the operator of the augmented assignment being normalised
         self.generated = source.filename.startswith("<srcad ")   # a derivative's code
         variables = _Variables()
@@ -566,6 +568,7 @@ class Normaliser:
         node = self.current if node is None else node
         if self.loop_stack or any(a == holder and b == inner for a, b, _ in self.holders):
             self.repeats.add(holder)         # (appended in a loop: maybe each time)
+            self.were_repeated.add(holder)
         self.holders.add((holder, inner, id(node)))
 
     def _repeated(self, value):
@@ -629,7 +632,7 @@ class Normaliser:
         """`y = x` (or x[0], x.T, xs.append(x), ...) then `y[i] = v` changes x in Python;
         srcad's y is a copy. Refuse when x is read after the write, where the two differ."""
         for name, write, write_loops, text in self.writes:
-            if name in self.repeats and "] " in text and not text.endswith("] = ...") and (
+            if self._may_repeat(name) and "] " in text and not text.endswith("] = ...") and (
                     write_loops or self._read_after(name, write)):
                 raise UnsupportedError(
                     f"'{text}' changes an array that another item of '{name}' may be too "
@@ -677,6 +680,20 @@ class Normaliser:
                          ".copy())" if element else
                          f"make the copy explicit where '{a}' gets its value from '{b}' "
                          f"(add .copy()), and read '{a}' afterwards")
+
+    def _may_repeat(self, name):
+        """Whether list `name` may hold one object in two items: it is in `repeats`, or it
+        shares (is, or holds items of) a list that was (`s = xs`, `s = xs[1:]` after
+        `xs = [y, y]`, also where xs got its repeated items after s was made). An item
+        taken from such a list (`r = xs[0]`) is not a list of them, nor is a list whose
+        object or items that list holds (`s = [xs[0], xs[1]]` may repeat, xs need not)."""
+        def shares_slots(other, made):
+            key = (other, name, id(made))
+            return other in self.were_repeated and key not in self.elements and (
+                key not in self.holders and (name, other, id(made)) not in self.taken)
+        return name in self.repeats or any(
+            shares_slots(b if name == a else a, made)
+            for a, b, made, _ in self.aliases if name in (a, b) and a != b)
 
     def _statement_blocks(self):
         """id(statement) -> (the block holding it, its index there, the statement whose
@@ -1094,7 +1111,7 @@ class Normaliser:
     def _known_container(self, ident, seen=()):
         """Whether local `ident` is a list or a dict wherever the function uses it (every
         binding makes one: a display, a comprehension, lists joined or repeated, a slice
-        of such a list, np.split(...)). Then `ident[i] = v` puts another
+        or copy of such a list, np.split(...)). Then `ident[i] = v` puts another
         object in the slot and leaves the old one as it is (an array would copy v's values
         into the old item's memory, which an item taken before shares)."""
         if ident in seen or not self._only_assigned(ident):
@@ -1113,7 +1130,7 @@ class Normaliser:
 
     def _new_container(self, value, seen=()):
         """Whether expression `value` surely makes a new list or dict: a display, a
-        comprehension, lists joined or repeated, a slice of a list, np.split(...)."""
+        comprehension, lists joined or repeated, a slice or copy of a list, np.split(...)."""
         if isinstance(value, (gast.List, gast.ListComp, gast.Dict)):
             return True
         if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add):
@@ -1128,14 +1145,15 @@ class Normaliser:
                 value.orelse, seen)
         if isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Slice):
             return self._container_value(value.value, seen)   # a list's slice: a new list
-        # (not xs.copy(): forward mode makes its tangent an array, so what appends to
-        # the copy stays refused here)
+        if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+                and value.func.attr == "copy" and not value.args and not value.keywords:
+            return self._container_value(value.func.value, seen)   # xs.copy()
         return self._resolved(value) in (np.split, np.array_split, np.hsplit, np.vsplit,
                                           np.dsplit)
 
     def _items_taken(self, value):
         """`(lists, shared)` for new container `value`: the local lists (or dicts) of
-        which it holds only items (`[xs[0], xs[1]]`, `xs + ys`, `xs[1:]`), and
+        which it holds only items (`[xs[0], xs[1]]`, `xs + ys`, `xs[1:]`, `xs.copy()`), and
         the local variables whose objects it holds or shares otherwise (`[xs, y]`)."""
         lists, shared = set(), set()
         if isinstance(value, (gast.List, gast.Tuple, gast.Dict)):
@@ -1144,16 +1162,17 @@ class Normaliser:
             parts = [value.left, value.right]
         elif isinstance(value, gast.IfExp):
             parts = [value.body, value.orelse]
-        elif isinstance(value, gast.Subscript):          # xs[1:]: xs's items
-            parts = [value.value]
-            if isinstance(value.value, gast.Name):
-                return {value.value.id}, set()
+        elif isinstance(value, gast.Subscript) or isinstance(value, gast.Call) and isinstance(
+                value.func, gast.Attribute) and value.func.attr == "copy":   # xs[1:], xs.copy()
+            parts = [value.value if isinstance(value, gast.Subscript) else value.func.value]
+            if isinstance(parts[0], gast.Name):
+                return {parts[0].id}, set()
         else:
             return set(), self.shared_roots(value)
         for part in parts:
             item = _item_of(part)
-            if isinstance(value, (gast.BinOp, gast.IfExp)) and isinstance(part, gast.Name):
-                lists.add(part.id)             # xs + ys: xs's items
+            if isinstance(value, gast.BinOp) and isinstance(part, gast.Name):
+                lists.add(part.id)             # xs + ys, xs * 2: xs's items
             elif isinstance(value, gast.BinOp) and isinstance(part, gast.Constant):
                 pass
             elif item is not None and isinstance(part, (gast.Subscript, gast.Call)) and not (
@@ -1257,6 +1276,10 @@ class Normaliser:
                         self.note_held(ident, inner)
             elif self._repeated(value):
                 self.repeats.add(ident)
+                self.were_repeated.add(ident)
+            if container is not None and not (isinstance(value, gast.Subscript)
+                                              and isinstance(value.slice, gast.Slice)):
+                self.elements.add((container, ident, id(self.current)))
             if isinstance(self.current, gast.Assign) and self._new_container(value):
                 self.note_new_container(ident, value, start)
             if ident in self.homed:
