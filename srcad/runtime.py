@@ -67,6 +67,8 @@ def add_grad(a, b):
 
 
 def _items(a, other):
+    if isinstance(a, np.ndarray) and a.ndim and len(a) == len(other):
+        return list(a)          # an array adjoint of a list (`x + [b]`): one row per item
     return a if isinstance(a, (list, tuple)) else [0.0] * len(other)
 
 

@@ -1059,3 +1059,27 @@ def item_of_a_repeated_list_added_to(x):
 def test_an_item_of_a_repeated_list_is_not_a_repeated_list():
     x = np.array([0.3, -0.7, 1.1, 0.5, -1.3, 0.9])
     fd_check(item_of_a_repeated_list_added_to, [x], 0)
+
+
+def array_plus_list_in_a_branch(x):
+    b = x[3:] * 1.5
+    s = x[:3] * 1.0
+    if x[0] > -10.0:
+        s = x[:3] + [b]          # NumPy adds the list's rows: b's adjoint is a row of s's
+    return np.sum(s ** 2)
+
+
+def array_plus_list_then_a_slot(x):
+    b = x[3:] * 1.5
+    s = x[:3] + [b]
+    t = [b]
+    t[0] = x[3:] * 0.5           # t's slot: b and s stay (accepted since this round)
+    return np.sum(s[0] ** 2) + np.sum(t[0])
+
+
+@pytest.mark.parametrize("f", [array_plus_list_in_a_branch, array_plus_list_then_a_slot])
+def test_an_array_adjoint_of_a_list_adds_row_by_row(f):
+    """`add_grad(list, array)` dropped the array (it took any non-list for a zero): where
+    the list's adjoint already existed, b's gradient was lost (found by helper-25's round,
+    also without any alias)."""
+    fd_check(f, [np.array([0.3, -0.7, 1.1, 0.5, -1.3, 0.9])], 0)
