@@ -259,7 +259,9 @@ class Normaliser:
         self.taken = set()     # (a, b, id(node)) of those where b = a[i], b = a.pop(), ...
         self.repeats = set()   # lists that may hold one object in two items ([y] * 2)
         self.were_repeated = set()   # names that were in `repeats` at some point
+        self.copied = set()    # (a, b, id(node)): b = a[1:], a.copy(), a + c: a's items
         self.elements = set()  # (a, b, id(node)): b = a[i], a.pop(), a.get(k): one item
+        #                        (or b[j] = a[i], b.append(a[i]): one slot holds one)
         self.augmenting = None  # the operator of the augmented assignment being normalised
         self.generated = source.filename.startswith("<srcad ")   # a derivative's code
         variables = _Variables()
@@ -533,6 +535,8 @@ class Normaliser:
         self.aliases.append((name, other, node, loops))
         if item:
             self.taken.add((other, name, id(node)))
+        if item and stored:        # one slot of name holds one item of other
+            self.elements.add((other, name, id(node)))
 
     def _only_holds(self, holder, inner):
         """Whether every alias between `holder` and `inner` is one where `holder` holds
@@ -551,8 +555,11 @@ class Normaliser:
         made = {b for a, b, m, _ in self.aliases[start:] if a == ident and m is node}
         for other in made:
             self.holders.add((ident, other, id(node)))
+        wholesale = not isinstance(value, (gast.List, gast.Tuple, gast.Dict))
         for lists in self._items_taken(value)[0]:
             self.taken.add((lists, ident, id(node)))
+            if wholesale:                       # xs[1:], xs + ys: slot for slot
+                self.copied.add((lists, ident, id(node)))
         direct = self.shared_roots(value)
         for other in made - direct - {ident}:
             # `xs = [y]; ys = [y]`: xs only holds what ys holds, and its appends, pops and
@@ -561,6 +568,16 @@ class Normaliser:
                 {a, b} == {other, inner} for a, b, _, _ in self.aliases[:start])]
             if inners and all(self._only_holds(other, inner) for inner in inners):
                 self.taken.add((other, ident, id(node)))
+
+    def note_stored_again(self, holder, inners):
+        """List `holder` gets (`holder[i] = v`, `holder.append(v)`) an object that shares
+        `inners`: where one of them is holder itself or shares something with it
+        (`xs[0] = xs[1]`, `r = xs[1]; xs[0] = r`, `xs.append(xs[0])`), holder may now hold
+        one object in two items."""
+        if any(inner == holder or any({a, b} == {holder, inner} for a, b, _, _ in self.aliases)
+               for inner in inners):
+            self.repeats.add(holder)
+            self.were_repeated.add(holder)
 
     def note_held(self, holder, inner, node=None):
         """List `holder` now holds `inner`'s object (at `node`, else the current statement);
@@ -686,11 +703,13 @@ class Normaliser:
         shares (is, or holds items of) a list that was (`s = xs`, `s = xs[1:]` after
         `xs = [y, y]`, also where xs got its repeated items after s was made). An item
         taken from such a list (`r = xs[0]`) is not a list of them, nor is a list whose
-        object or items that list holds (`s = [xs[0], xs[1]]` may repeat, xs need not)."""
+        object or items that list holds (`s = [xs[0], xs[1]]` may repeat, xs need not),
+        nor a new list holding what it holds (`t = [b]`: one slot)."""
         def shares_slots(other, made):
-            key = (other, name, id(made))
+            key, mine = (other, name, id(made)), (name, other, id(made))
             return other in self.were_repeated and key not in self.elements and (
-                key not in self.holders and (name, other, id(made)) not in self.taken)
+                key not in self.holders and mine not in self.taken) and (
+                mine not in self.holders or key in self.copied)   # (t = [b]: its own slot)
         return name in self.repeats or any(
             shares_slots(b if name == a else a, made)
             for a, b, made, _ in self.aliases if name in (a, b) and a != b)
@@ -807,7 +826,9 @@ class Normaliser:
                                     f"{func.value.id}.append(...)"))
                 if not (self.generated and func.value.id == _STACK):
                     container = _item_of(value.args[0])      # xs.append(ys[0])
-                    for inner in self.shared_roots(value.args[0]):   # the list holds it now
+                    shared = self.shared_roots(value.args[0])
+                    self.note_stored_again(func.value.id, shared)
+                    for inner in shared:                     # the list holds it now
                         self.alias(func.value.id, inner, node, tuple(self.loop_stack),
                                    stored=True, item=inner == container)
                         self.note_held(func.value.id, inner, node)
@@ -1304,7 +1325,9 @@ class Normaliser:
             # and shares nothing of y afterwards)
             if isinstance(holder, gast.Name) and not self._known_array(holder.id):
                 container = _item_of(value)       # s[0] = xs[1]: an item of xs
-                for inner in self.shared_roots(value):
+                shared = self.shared_roots(value)
+                self.note_stored_again(holder.id, shared)
+                for inner in shared:
                     self.alias(holder.id, inner, self.current, tuple(self.loop_stack),
                                stored=True, item=inner == container)
                     self.note_held(holder.id, inner)

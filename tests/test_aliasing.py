@@ -1083,3 +1083,46 @@ def test_an_array_adjoint_of_a_list_adds_row_by_row(f):
     the list's adjoint already existed, b's gradient was lost (found by helper-25's round,
     also without any alias)."""
     fd_check(f, [np.array([0.3, -0.7, 1.1, 0.5, -1.3, 0.9])], 0)
+
+
+def slot_copied_into_another(x):
+    xs = [x[:3] * 1.0, x[3:] * 1.0]
+    xs[0] = xs[1]                # both slots hold one array
+    xs[1] *= 2.0
+    return np.sum(xs[0] ** 2)
+
+
+def item_appended_back(x):
+    xs = [x[:3] * 1.0, x[3:] * 1.0]
+    xs.append(xs[0])
+    xs[0] *= 2.0
+    return np.sum(xs[2] ** 2)
+
+
+def item_named_then_stored_back(x):
+    xs = [x[:3] * 1.0, x[3:] * 1.0]
+    r = xs[1]
+    xs[0] = r
+    xs[1] *= 2.0
+    return np.sum(xs[0] ** 2)
+
+
+@pytest.mark.parametrize("f", [slot_copied_into_another, item_appended_back,
+                               item_named_then_stored_back])
+def test_a_list_given_back_its_own_item_holds_it_twice(f):
+    """Each gave a wrong value (helper-25's round)."""
+    with pytest.raises(srcad.UnsupportedError, match="another item of 'xs'"):
+        srcad.grad(f)(np.array([0.3, -0.7, 1.1, 0.5, -1.3, 0.9]))
+
+
+def one_item_of_a_repeated_list_stored(x):
+    a = x[:3] * 2.0
+    xs = [a, a]
+    t = [x[3:] * 1.0]
+    t[0] = xs[1]                 # t's one slot: nothing repeated in t
+    t[0] *= 3.0
+    return np.sum(t[0] ** 2)
+
+
+def test_one_item_of_a_repeated_list_stored_is_not_repeated():
+    fd_check(one_item_of_a_repeated_list_stored, [np.array([0.3, -0.7, 1.1, 0.5, -1.3, 0.9])], 0)
