@@ -117,12 +117,12 @@ _GENERATED = re.compile(r"^(v|vbar|vdot)_m?\d+$|^_stack$|^_(iterations|grads|ter
 _VIEW_METHODS = {"reshape", "ravel", "transpose", "swapaxes", "squeeze", "view", "diagonal"}
 # view functions whose result shares every argument (np.atleast_1d(y, z) -> (y, z))
 _EACH_ARGUMENT = {np.atleast_1d, np.atleast_2d, np.atleast_3d}
-# attributes of an array that share none of its elements
-_INDEX_ARRAYS = {np.arange, np.argsort, np.flatnonzero}   # always 1-d or more: y[...] copies
-
+# functions whose result is an index array (1-d or more): y[f(...)] is a copy, not a view
+_INDEX_ARRAYS = {np.arange, np.argsort, np.flatnonzero}
+# dtypes of arrays of numbers (an object array would hold references, as a list does)
 _NUMBER_TYPES = {float, int, bool, np.float64, np.float32, np.float16, np.int64, np.int32,
-                 np.int16, np.int8, np.uint8, np.bool_}   # dtypes of arrays of numbers
-
+                 np.int16, np.int8, np.uint8, np.bool_}
+# attributes of an array that share none of its elements
 _NUMBER_ATTRIBUTES = {"shape", "size", "ndim", "dtype", "itemsize", "nbytes", "strides"}
 # NumPy functions whose result may share its first argument's array
 _VIEW_FUNCTIONS = {np.asarray, np.asanyarray, np.reshape, np.ravel, np.transpose, np.squeeze,
@@ -521,7 +521,7 @@ class Normaliser:
         `name.append(other)` puts other's object in list `name` (or copies it into array
         `name`): a later `name[j] = ...` changes neither it nor what it shares. `same`:
         name is other's object itself (`r = a`): a list that only holds a (`xs = [a]`)
-        holds r as r were taken from it."""
+        holds r as if r were taken from it."""
         if _STACK in (name, other) and self.generated:
             return            # a gradient's own stack: saved values, restored exactly
         for a, b, _, _ in list(self.aliases):
@@ -699,20 +699,26 @@ class Normaliser:
                          f"(add .copy()), and read '{a}' afterwards")
 
     def _may_repeat(self, name):
-        """Whether list `name` may hold one object in two items: it is in `repeats`, or it
-        shares (is, or holds items of) a list that was (`s = xs`, `s = xs[1:]` after
-        `xs = [y, y]`, also where xs got its repeated items after s was made). An item
-        taken from such a list (`r = xs[0]`) is not a list of them, nor is a list whose
-        object or items that list holds (`s = [xs[0], xs[1]]` may repeat, xs need not),
-        nor a new list holding what it holds (`t = [b]`: one slot)."""
-        def shares_slots(other, made):
-            key, mine = (other, name, id(made)), (name, other, id(made))
-            return other in self.were_repeated and key not in self.elements and (
-                key not in self.holders and mine not in self.taken) and (
-                mine not in self.holders or key in self.copied)   # (t = [b]: its own slot)
+        """Whether list `name` may hold one object in two items: it is in `repeats`, or an
+        alias makes it share the slots of a list that was (`s = xs`, `s = xs[1:]`,
+        `s = xs + ys` after `xs = [y, y]`; also where xs got its repeated items after s was
+        made: `repeats` only knows names, not when)."""
         return name in self.repeats or any(
-            shares_slots(b if name == a else a, made)
+            self._shares_slots(name, b if name == a else a, made)
             for a, b, made, _ in self.aliases if name in (a, b) and a != b)
+
+    def _shares_slots(self, name, other, made):
+        """Whether alias `made` between `name` and `other` may give name the slots of
+        `other`, a list once repeated. Not where name is one item of other (`r = xs[0]`,
+        `s[0] = xs[1]`), nor where other holds name or took items of it, nor where name is
+        a new list that holds what other holds (`t = [b]`: its own slots, whose repeats
+        `note_held` sees), unless it took other's items slot for slot (`xs[1:]`)."""
+        theirs, mine = (other, name, id(made)), (name, other, id(made))
+        if other not in self.were_repeated or theirs in self.elements:
+            return False
+        if theirs in self.holders or mine in self.taken:
+            return False
+        return mine not in self.holders or theirs in self.copied
 
     def _statement_blocks(self):
         """id(statement) -> (the block holding it, its index there, the statement whose
@@ -990,26 +996,9 @@ class Normaliser:
         putting another object in one of its slots then leaves the loop variable as it is."""
         if isinstance(it, (gast.List, gast.Tuple)):
             return self._items_taken(it)[0]
-        if isinstance(it, gast.Name) and not any(
-                name == it.id for name, write, _, _ in self.writes_in(loop)):
+        if isinstance(it, gast.Name) and it.id not in _changed_in(loop):
             return {it.id}
         return set()
-
-    def writes_in(self, loop):
-        """What `self.writes` will note for the statements of `loop` (not yet normalised):
-        `name[...] = ...`, `name[...] op= ...`, `name.append(...)`, `name.pop()`."""
-        out = []
-        for n in gast.walk(loop):
-            if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):
-                root = n.value
-                while isinstance(root, gast.Subscript):
-                    root = root.value
-                if isinstance(root, gast.Name):
-                    out.append((root.id, n, (), ""))
-            elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) \
-                    and n.func.attr in _MUTATING_METHODS and isinstance(n.func.value, gast.Name):
-                out.append((n.func.value.id, n, (), ""))
-        return out
 
     def loop_bound(self, expr, loop):
         """An atom for a range() bound that the loop body cannot change."""
@@ -1227,7 +1216,7 @@ class Normaliser:
                    for k in value.keywords)
 
     def _resolved(self, value):
-        """The global function that call `value` calls (np.zeros, list), else None."""
+        """The global function that call `value` calls (np.zeros, np.split), else None."""
         return self._resolved_object(value.func) if isinstance(value, gast.Call) else None
 
     def _resolved_object(self, node):
@@ -1850,6 +1839,23 @@ def _indexes(stmts, container, ident):
     return any(isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name)
                and n.value.id == container and isinstance(n.slice, gast.Name)
                and n.slice.id == ident for stmt in stmts for n in gast.walk(stmt))
+
+
+def _changed_in(node):
+    """The names whose objects `node` changes by item or method (`name[...] = ...`,
+    `name[...] op= ...`, `name.append(...)`, `name.pop()`)."""
+    names = set()
+    for n in gast.walk(node):
+        if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):
+            root = n.value
+            while isinstance(root, gast.Subscript):
+                root = root.value
+            if isinstance(root, gast.Name):
+                names.add(root.id)
+        elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) \
+                and n.func.attr in _MUTATING_METHODS and isinstance(n.func.value, gast.Name):
+            names.add(n.func.value.id)
+    return names
 
 
 def _reads(node, ident):
