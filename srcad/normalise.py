@@ -117,6 +117,11 @@ _GENERATED = re.compile(r"^(v|vbar|vdot)_m?\d+$|^_stack$|^_(iterations|grads|ter
 _VIEW_METHODS = {"reshape", "ravel", "transpose", "swapaxes", "squeeze", "view", "diagonal"}
 # view functions whose result shares every argument (np.atleast_1d(y, z) -> (y, z))
 _EACH_ARGUMENT = {np.atleast_1d, np.atleast_2d, np.atleast_3d}
+# functions whose result is an index array (1-d or more): y[f(...)] is a copy, not a view
+_INDEX_ARRAYS = {np.arange, np.argsort, np.flatnonzero}
+# dtypes of arrays of numbers (an object array would hold references, as a list does)
+_NUMBER_TYPES = {float, int, bool, np.float64, np.float32, np.float16, np.int64, np.int32,
+                 np.int16, np.int8, np.uint8, np.bool_}
 # attributes of an array that share none of its elements
 _NUMBER_ATTRIBUTES = {"shape", "size", "ndim", "dtype", "itemsize", "nbytes", "strides"}
 # NumPy functions whose result may share its first argument's array
@@ -256,6 +261,10 @@ class Normaliser:
         # ... if a parameter is a list (`zs = xs * 2`, `zs = x + x`): name -> parameters
         self.repeats_if_list = {}
         self.refusals_if_list = []   # (parameters, the error where one of them is a list)
+        self.were_repeated = set()   # names that were in `repeats` at some point
+        self.copied = set()    # (a, b, id(node)): b = a[1:], a.copy(), a + c: a's items
+        self.elements = set()  # (a, b, id(node)): b = a[i], a.pop(), a.get(k): one item
+        #                        (or b[j] = a[i], b.append(a[i]): one slot holds one)
         self.augmenting = None  # the operator of the augmented assignment being normalised
         self.generated = source.filename.startswith("<srcad ")   # a derivative's code
         variables = _Variables()
@@ -411,8 +420,9 @@ class Normaliser:
                 return node.id if self.is_local(node.id) or _may_hold_array(
                     self.namespace.get(node.id)) else None
             if isinstance(node, gast.Subscript) and not isinstance(
-                    node.slice, (gast.List, gast.Compare, gast.BoolOp)):
-                node = node.value         # (an index list or a mask makes a copy)
+                    node.slice, (gast.List, gast.Compare, gast.BoolOp)) and not (
+                    self._resolved(node.slice) in _INDEX_ARRAYS):
+                node = node.value         # (an index list, array or a mask makes a copy)
             elif isinstance(node, gast.Attribute) and node.attr not in _NUMBER_ATTRIBUTES:
                 node = node.value
             elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and (
@@ -513,14 +523,17 @@ class Normaliser:
         root = self.alias_root(value)
         return ({root} if root is not None else set()) | set(self.call_aliases(value))
 
-    def alias(self, name, other, node, loops, item=False, stored=False):
+    def alias(self, name, other, node, loops, item=False, stored=False, same=False):
         """Note that `name` may share `other`'s object from `node` on, and so whatever
         `other` shares (`p = parts[0]` after `parts = np.split(a, 3)` shares a's array).
-        `item`: name gets an item of list or dict `other` (`r = xs[i]`, `r = xs.pop()`),
-        which appending to or popping from `other` leaves as it is (only this pair: what
-        the closure adds is checked in full). `stored`: `name[i] = other` puts other's
-        object in list `name` (or copies it into array `name`): a later `name[j] = ...`
-        changes neither it nor what it shares."""
+        `item`: name gets an item of list or dict `other` (`r = xs[i]`, `r = xs.pop()`;
+        with `stored`, holds one: `s[0] = xs[i]`), which appending to or popping from
+        `other` (or rebinding its slots) leaves as it is (only this pair: what
+        the closure adds is checked in full). `stored`: `name[i] = other` or
+        `name.append(other)` puts other's object in list `name` (or copies it into array
+        `name`): a later `name[j] = ...` changes neither it nor what it shares. `same`:
+        name is other's object itself (`r = a`): a list that only holds a (`xs = [a]`)
+        holds r as if r were taken from it."""
         if _STACK in (name, other) and self.generated:
             return            # a gradient's own stack: saved values, restored exactly
         for a, b, _, _ in list(self.aliases):
@@ -529,9 +542,54 @@ class Normaliser:
                     self.aliases.append((name, theirs, node, loops))
                     if stored:
                         self.holders.add((name, theirs, id(node)))
+                    elif same and self._only_holds(theirs, other):
+                        self.taken.add((theirs, name, id(node)))
         self.aliases.append((name, other, node, loops))
         if item:
             self.taken.add((other, name, id(node)))
+        if item and stored:        # one slot of name holds one item of other
+            self.elements.add((other, name, id(node)))
+
+    def _only_holds(self, holder, inner):
+        """Whether every alias between `holder` and `inner` is one where `holder` holds
+        `inner`'s object (`xs = [a]`, `xs.append(a)`): holder is not inner, nor part of it."""
+        pairs = [made for a, b, made, _ in self.aliases if {a, b} == {holder, inner}]
+        return bool(pairs) and all((holder, inner, id(made)) in self.holders for made in pairs)
+
+    def note_new_container(self, ident, value, start):
+        """`ident = <value>` makes a new list or dict (`_new_container`), and
+        `self.aliases[start:]` are the aliases it made. Appending to it, popping from it or
+        putting another object in one of its slots changes nothing another name reaches;
+        and where it holds only items of list xs (`[xs[0], xs[1]]`, `xs + ys`, `xs[1:]`),
+        the same changes to xs leave it as it is. (`ident[i] += v` still changes the
+        object in slot i, which others may share: that is checked in full.)"""
+        node = self.current
+        made = {b for a, b, m, _ in self.aliases[start:] if a == ident and m is node}
+        for other in made:
+            self.holders.add((ident, other, id(node)))
+        wholesale = not isinstance(value, (gast.List, gast.Tuple, gast.Dict))
+        for lists in self._items_taken(value)[0]:
+            self.taken.add((lists, ident, id(node)))
+            if wholesale:                       # xs[1:], xs + ys: slot for slot
+                self.copied.add((lists, ident, id(node)))
+        direct = self.shared_roots(value)
+        for other in made - direct - {ident}:
+            # `xs = [y]; ys = [y]`: xs only holds what ys holds, and its appends, pops and
+            # slot rebinding change its own slots, not ys
+            inners = [inner for inner in direct if any(
+                {a, b} == {other, inner} for a, b, _, _ in self.aliases[:start])]
+            if inners and all(self._only_holds(other, inner) for inner in inners):
+                self.taken.add((other, ident, id(node)))
+
+    def note_stored_again(self, holder, inners):
+        """List `holder` gets (`holder[i] = v`, `holder.append(v)`) an object that shares
+        `inners`: where one of them is holder itself or shares something with it
+        (`xs[0] = xs[1]`, `r = xs[1]; xs[0] = r`, `xs.append(xs[0])`), holder may now hold
+        one object in two items."""
+        if any(inner == holder or any({a, b} == {holder, inner} for a, b, _, _ in self.aliases)
+               for inner in inners):
+            self.repeats.add(holder)
+            self.were_repeated.add(holder)
 
     def note_held(self, holder, inner, node=None):
         """List `holder` now holds `inner`'s object (at `node`, else the current statement);
@@ -539,6 +597,7 @@ class Normaliser:
         node = self.current if node is None else node
         if self.loop_stack or any(a == holder and b == inner for a, b, _ in self.holders):
             self.repeats.add(holder)         # (appended in a loop: maybe each time)
+            self.were_repeated.add(holder)
         self.holders.add((holder, inner, id(node)))
 
     def _repeated(self, value):
@@ -611,7 +670,7 @@ class Normaliser:
         """`y = x` (or x[0], x.T, xs.append(x), ...) then `y[i] = v` changes x in Python;
         srcad's y is a copy. Refuse when x is read after the write, where the two differ."""
         for name, write, write_loops, text in self.writes:
-            if (name in self.repeats or name in self.repeats_if_list) and "] " in text \
+            if (self._may_repeat(name) or name in self.repeats_if_list) and "] " in text \
                     and not text.endswith("] = ...") and (
                     write_loops or self._read_after(name, write)):
                 params = self.repeats_if_list.get(name)
@@ -633,9 +692,11 @@ class Normaliser:
                 if not text.endswith("= ...") and (
                         key in self.holders or key in self.taken or made is write):
                     continue          # `xs.append(...)`, `xs.pop()` change no item of xs
-                if text.endswith("] = ...") and key in self.holders:
+                if text.endswith("] = ...") and (key in self.holders or key in self.taken
+                                                  and self._known_container(name)):
                     continue          # `xs[i] = z` puts another object in list xs (or
-                    #                   copies z's values into array xs): what it held stays
+                    #                   copies z's values into array xs): what it held, and
+                    #                   an item taken from list xs before, stay as they are
                 if self._rebound_between(name, made, write):
                     continue          # `t = y; t = 0.5 * t; t[i] = v` writes a new array
                 if self._fresh_before(name, write, made):
@@ -664,6 +725,28 @@ class Normaliser:
                          ".copy())" if element else
                          f"make the copy explicit where '{a}' gets its value from '{b}' "
                          f"(add .copy()), and read '{a}' afterwards")
+
+    def _may_repeat(self, name):
+        """Whether list `name` may hold one object in two items: it is in `repeats`, or an
+        alias makes it share the slots of a list that was (`s = xs`, `s = xs[1:]`,
+        `s = xs + ys` after `xs = [y, y]`; also where xs got its repeated items after s was
+        made: `repeats` only knows names, not when)."""
+        return name in self.repeats or any(
+            self._shares_slots(name, b if name == a else a, made)
+            for a, b, made, _ in self.aliases if name in (a, b) and a != b)
+
+    def _shares_slots(self, name, other, made):
+        """Whether alias `made` between `name` and `other` may give name the slots of
+        `other`, a list once repeated. Not where name is one item of other (`r = xs[0]`,
+        `s[0] = xs[1]`), nor where other holds name or took items of it, nor where name is
+        a new list that holds what other holds (`t = [b]`: its own slots, whose repeats
+        `note_held` sees), unless it took other's items slot for slot (`xs[1:]`)."""
+        theirs, mine = (other, name, id(made)), (name, other, id(made))
+        if other not in self.were_repeated or theirs in self.elements:
+            return False
+        if theirs in self.holders or mine in self.taken:
+            return False
+        return mine not in self.holders or theirs in self.copied
 
     def _statement_blocks(self):
         """id(statement) -> (the block holding it, its index there, the statement whose
@@ -776,8 +859,12 @@ class Normaliser:
                 self.writes.append((func.value.id, self.current, tuple(self.loop_stack),
                                     f"{func.value.id}.append(...)"))
                 if not (self.generated and func.value.id == _STACK):
-                    for inner in self.shared_roots(value.args[0]):   # the list holds it now
-                        self.alias(func.value.id, inner, node, tuple(self.loop_stack))
+                    container = _item_of(value.args[0])      # xs.append(ys[0])
+                    shared = self.shared_roots(value.args[0])
+                    self.note_stored_again(func.value.id, shared)
+                    for inner in shared:                     # the list holds it now
+                        self.alias(func.value.id, inner, node, tuple(self.loop_stack),
+                                   stored=True, item=inner == container)
                         self.note_held(func.value.id, inner, node)
                 item = self.atom(value.args[0])
                 target = T.name(self.home_of(func.value.id))
@@ -911,9 +998,12 @@ class Normaliser:
             counter = self.fresh()
             iter_node, prologue = self.loop_items(it, node, counter)
             # `for row in B`: each row shares B's array
+            items = self.loop_items_taken(it, node)
             for name, root in self.loop_aliases(node.target, it):
                 if not _indexes(node.body, root, name):       # `for k in d: d[k] = ...`
                     self.alias(name, root, node, tuple(self.loop_stack) + (node,))
+                    if root in items:
+                        self.taken.add((root, name, id(node)))
         self.loops += 1
         self.outer_loop = self.outer_loop or node
         self.loop_stack.append(node)
@@ -929,6 +1019,17 @@ class Normaliser:
         self.current = node
         self.emit(gast.For(target=T.name(counter, store=True), iter=iter_node, body=body,
                            orelse=[], type_comment=None))
+
+    def loop_items_taken(self, it, loop):
+        """The local lists of which `for ... in it` binds only items, as `r = xs[i]` does:
+        `for r in [xs[0], xs[1]]` (the display is made once, before the loop), `for r in xs`
+        when the loop leaves xs's slots alone. Appending to such a list, popping from it or
+        putting another object in one of its slots then leaves the loop variable as it is."""
+        if isinstance(it, (gast.List, gast.Tuple)):
+            return self._items_taken(it)[0]
+        if isinstance(it, gast.Name) and it.id not in _changed_in(loop):
+            return {it.id}
+        return set()
 
     def loop_bound(self, expr, loop):
         """An atom for a range() bound that the loop body cannot change."""
@@ -1029,6 +1130,138 @@ class Normaliser:
         return bool(values) and all(isinstance(v, (gast.List, gast.Tuple, gast.ListComp))
                                     for v in values)
 
+    def _only_assigned(self, ident):
+        """Whether local `ident` is not a parameter and every binding of it is a plain
+        `ident = value` (or `ident op= value`, which keeps a list a list and an array an
+        array): no loop target, unpacking or comprehension variable of that name."""
+        if ident in self.parameters() or not self._assigned_values(ident):
+            return False
+        other = self.__dict__.get("_bound_otherwise")
+        if other is None:                   # one walk of the function for every name
+            plain = set()
+            for node in gast.walk(self.source.tree):
+                if isinstance(node, gast.Assign):
+                    plain.update(id(t) for t in node.targets if isinstance(t, gast.Name))
+                elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
+                    plain.add(id(node.target))
+            other = self._bound_otherwise = {
+                n.id for n in gast.walk(self.source.tree) if isinstance(n, gast.Name)
+                and isinstance(n.ctx, gast.Store) and id(n) not in plain}
+        return ident not in other
+
+    def _known_container(self, ident, seen=()):
+        """Whether local `ident` is a list or a dict wherever the function uses it (every
+        binding makes one: a display, a comprehension, lists joined or repeated, a slice
+        or copy of such a list, np.split(...)). Then `ident[i] = v` puts another
+        object in the slot and leaves the old one as it is (an array would copy v's values
+        into the old item's memory, which an item taken before shares)."""
+        if ident in seen or not self._only_assigned(ident):
+            return False
+        seen = seen + (ident,)
+        return all(self._container_value(v, seen) for v in self._assigned_values(ident))
+
+    def _container_value(self, value, seen=()):
+        """Whether expression `value` is surely a list or a dict (see `_known_container`)."""
+        if isinstance(value, gast.Name):
+            return self._known_container(value.id, seen)
+        if isinstance(value, gast.IfExp):
+            return self._container_value(value.body, seen) and self._container_value(
+                value.orelse, seen)
+        return self._new_container(value, seen)
+
+    def _new_container(self, value, seen=()):
+        """Whether expression `value` surely makes a new list or dict: a display, a
+        comprehension, lists joined or repeated, a slice or copy of a list, np.split(...)."""
+        if isinstance(value, (gast.List, gast.ListComp, gast.Dict)):
+            return True
+        if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add):
+            return self._container_value(value.left, seen) and self._container_value(
+                value.right, seen)
+        if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Mult):
+            return any(self._container_value(a, seen) and isinstance(b, gast.Constant)
+                       and type(b.value) is int
+                       for a, b in ((value.left, value.right), (value.right, value.left)))
+        if isinstance(value, gast.IfExp):
+            return self._new_container(value.body, seen) and self._new_container(
+                value.orelse, seen)
+        if isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Slice):
+            return self._container_value(value.value, seen)   # a list's slice: a new list
+        if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+                and value.func.attr == "copy" and not value.args and not value.keywords:
+            return self._container_value(value.func.value, seen)   # xs.copy()
+        return self._resolved(value) in (np.split, np.array_split, np.hsplit, np.vsplit,
+                                          np.dsplit)
+
+    def _items_taken(self, value):
+        """`(lists, shared)` for new container `value`: the local lists (or dicts) of
+        which it holds only items (`[xs[0], xs[1]]`, `xs + ys`, `xs[1:]`, `xs.copy()`), and
+        the local variables whose objects it holds or shares otherwise (`[xs, y]`)."""
+        lists, shared = set(), set()
+        if isinstance(value, (gast.List, gast.Tuple, gast.Dict)):
+            parts = value.values if isinstance(value, gast.Dict) else value.elts
+        elif isinstance(value, gast.BinOp):
+            parts = [value.left, value.right]
+        elif isinstance(value, gast.IfExp):
+            parts = [value.body, value.orelse]
+        elif isinstance(value, gast.Subscript) or isinstance(value, gast.Call) and isinstance(
+                value.func, gast.Attribute) and value.func.attr == "copy":   # xs[1:], xs.copy()
+            parts = [value.value if isinstance(value, gast.Subscript) else value.func.value]
+            if isinstance(parts[0], gast.Name):
+                return {parts[0].id}, set()
+        else:
+            return set(), self.shared_roots(value)
+        for part in parts:
+            item = _item_of(part)
+            if isinstance(value, gast.BinOp) and isinstance(part, gast.Name):
+                lists.add(part.id)             # xs + ys, xs * 2: xs's items
+            elif isinstance(value, gast.BinOp) and isinstance(part, gast.Constant):
+                pass
+            elif item is not None and isinstance(part, (gast.Subscript, gast.Call)) and not (
+                    isinstance(value, gast.IfExp)):
+                lists.add(item)                # [xs[0], xs[1]]: xs's items
+                shared |= self.shared_roots(part) - {item}
+            elif isinstance(value, (gast.BinOp, gast.IfExp)) and self._new_container(part):
+                more_lists, more_shared = self._items_taken(part)
+                lists |= more_lists
+                shared |= more_shared
+            else:
+                shared |= self.shared_roots(part)
+        return lists - shared, shared
+
+    def _known_array(self, ident):
+        """Whether local `ident` is an array of numbers wherever the function uses it (every
+        binding is np.zeros(...), np.ones(...), ... without an object dtype): `ident[i] = y`
+        then copies y's values, and ident shares nothing of y afterwards."""
+        return self._only_assigned(ident) and all(
+            self._allocation(v) for v in self._assigned_values(ident))
+
+    def _allocation(self, value):
+        """Whether `value` is a call that makes a new array of numbers (np.zeros(3), ...)."""
+        func = self._resolved(value)
+        if func not in (np.zeros, np.ones, np.empty, np.eye, np.identity, np.full):
+            return False
+        if func is np.full and not (len(value.args) > 1 and isinstance(
+                value.args[1], gast.Constant) and type(value.args[1].value) in (int, float)):
+            return False                          # np.full(2, None) is an object array
+        return all(k.arg != "dtype" or self._resolved_object(k.value) in _NUMBER_TYPES
+                   for k in value.keywords)
+
+    def _resolved(self, value):
+        """The global function that call `value` calls (np.zeros, np.split), else None."""
+        return self._resolved_object(value.func) if isinstance(value, gast.Call) else None
+
+    def _resolved_object(self, node):
+        """The global object a name or dotted name refers to, else None (no error)."""
+        root = node
+        while isinstance(root, gast.Attribute):
+            root = root.value
+        if not isinstance(root, gast.Name) or self.is_local(root.id):
+            return None
+        try:
+            return self.resolve(node)
+        except UnsupportedError:
+            return None
+
     def parameters(self):
         args = self.source.tree.args
         return {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
@@ -1070,9 +1303,10 @@ class Normaliser:
             ident = target.id
             root = self.alias_root(value)
             container = _item_of(value)           # r = xs[i], r = xs.pop(): xs held r
+            start = len(self.aliases)
             for inner in self.shared_roots(value):
                 self.alias(ident, inner, self.current, tuple(self.loop_stack),
-                           item=inner == container)
+                           item=inner == container, same=isinstance(value, gast.Name))
             self.repeats.discard(ident)
             self.repeats_if_list.pop(ident, None)
             repeated = self._repeated(value)
@@ -1085,8 +1319,14 @@ class Normaliser:
                         self.note_held(ident, inner)
             elif repeated is True:
                 self.repeats.add(ident)
+                self.were_repeated.add(ident)
             elif repeated:
                 self.repeats_if_list[ident] = repeated
+            if container is not None and not (isinstance(value, gast.Subscript)
+                                              and isinstance(value.slice, gast.Slice)):
+                self.elements.add((container, ident, id(self.current)))
+            if isinstance(self.current, gast.Assign) and self._new_container(value):
+                self.note_new_container(ident, value, start)
             if ident in self.homed:
                 home = self.home_of(ident)
                 op = self.op(value)
@@ -1105,10 +1345,15 @@ class Normaliser:
                 self.env[ident] = self.as_value(self.op(value))
         elif isinstance(target, gast.Subscript):
             holder = target.value
-            if isinstance(holder, gast.Name):          # xs[0] = y: xs now holds y's array
-                for inner in self.shared_roots(value):
+            # xs[0] = y: list xs now holds y's array (an array of numbers copies y's values
+            # and shares nothing of y afterwards)
+            if isinstance(holder, gast.Name) and not self._known_array(holder.id):
+                container = _item_of(value)       # s[0] = xs[1]: an item of xs
+                shared = self.shared_roots(value)
+                self.note_stored_again(holder.id, shared)
+                for inner in shared:
                     self.alias(holder.id, inner, self.current, tuple(self.loop_stack),
-                               stored=True)
+                               stored=True, item=inner == container)
                     self.note_held(holder.id, inner)
             self.subscript_store(target, self.atom(value))
         elif isinstance(target, (gast.Tuple, gast.List)):
@@ -1675,6 +1920,23 @@ def _indexes(stmts, container, ident):
     return any(isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name)
                and n.value.id == container and isinstance(n.slice, gast.Name)
                and n.slice.id == ident for stmt in stmts for n in gast.walk(stmt))
+
+
+def _changed_in(node):
+    """The names whose objects `node` changes by item or method (`name[...] = ...`,
+    `name[...] op= ...`, `name.append(...)`, `name.pop()`)."""
+    names = set()
+    for n in gast.walk(node):
+        if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):
+            root = n.value
+            while isinstance(root, gast.Subscript):
+                root = root.value
+            if isinstance(root, gast.Name):
+                names.add(root.id)
+        elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) \
+                and n.func.attr in _MUTATING_METHODS and isinstance(n.func.value, gast.Name):
+            names.add(n.func.value.id)
+    return names
 
 
 def _reads(node, ident):

@@ -68,7 +68,8 @@ def add_grad(a, b):
 
 def _items(a, other):
     """a's parts, to add to those of list or tuple `other`: a list's items, an array's rows
-    (the adjoint of a NumPy function of the list: np.sum(xs)), a number for every item."""
+    (the adjoint of a NumPy function of the list: np.sum(xs), `x + [b]`), a number for
+    every item."""
     if isinstance(a, (list, tuple)):
         return a
     if np.ndim(a) >= 1:

@@ -795,7 +795,8 @@ def copy(g, ans, x, order="K", subok=False):
 
 @tangent(np.copy)
 def copy_tangent(g, ans, x, order="K", subok=False):
-    return np.copy(g)
+    # xs.copy() of a list or dict (the method): its tangent is one too, not an array
+    return g.copy() if isinstance(g, (list, dict)) else np.copy(g)
 
 
 @adjoint(np.ndarray.astype, np.float64, np.float32, method="astype")
