@@ -260,6 +260,7 @@ class Normaliser:
         self.repeats = set()   # lists that may hold one object in two items ([y] * 2)
         # ... if a parameter is a list (`zs = xs * 2`, `zs = x + x`): name -> parameters
         self.repeats_if_list = {}
+        self.were_repeated_if_list = {}   # ... at some point
         self.refusals_if_list = []   # (parameters, the error where one of them is a list)
         self.were_repeated = set()   # names that were in `repeats` at some point
         self.copied = set()    # (a, b, id(node)): b = a[1:], a.copy(), a + c: a's items
@@ -670,10 +671,9 @@ class Normaliser:
         """`y = x` (or x[0], x.T, xs.append(x), ...) then `y[i] = v` changes x in Python;
         srcad's y is a copy. Refuse when x is read after the write, where the two differ."""
         for name, write, write_loops, text in self.writes:
-            if (self._may_repeat(name) or name in self.repeats_if_list) and "] " in text \
-                    and not text.endswith("] = ...") and (
+            params = None if self._may_repeat(name) else self._repeat_params(name)
+            if params != set() and "] " in text and not text.endswith("] = ...") and (
                     write_loops or self._read_after(name, write)):
-                params = self.repeats_if_list.get(name)
                 error = UnsupportedError(
                     f"'{text}' changes an array that another item of '{name}' may be too "
                     "(Python would change both" + (f", {' or '.join(sorted(params))} being a "
@@ -735,14 +735,27 @@ class Normaliser:
             self._shares_slots(name, b if name == a else a, made)
             for a, b, made, _ in self.aliases if name in (a, b) and a != b)
 
-    def _shares_slots(self, name, other, made):
+    def _repeat_params(self, name):
+        """The parameters that make list `name` hold one object in two items if one of them
+        is a list (`zs = xs * 2`), also through the aliases `_may_repeat` follows (`s = zs`):
+        an empty set where there are none."""
+        params = set(self.repeats_if_list.get(name, ()))
+        for a, b, made, _ in self.aliases:
+            other = b if name == a else a
+            if name in (a, b) and a != b and other in self.were_repeated_if_list \
+                    and self._shares_slots(name, other, made, self.were_repeated_if_list):
+                params |= self.were_repeated_if_list[other]
+        return params
+
+    def _shares_slots(self, name, other, made, were_repeated=None):
         """Whether alias `made` between `name` and `other` may give name the slots of
         `other`, a list once repeated. Not where name is one item of other (`r = xs[0]`,
         `s[0] = xs[1]`), nor where other holds name or took items of it, nor where name is
         a new list that holds what other holds (`t = [b]`: its own slots, whose repeats
         `note_held` sees), unless it took other's items slot for slot (`xs[1:]`)."""
         theirs, mine = (other, name, id(made)), (name, other, id(made))
-        if other not in self.were_repeated or theirs in self.elements:
+        were_repeated = self.were_repeated if were_repeated is None else were_repeated
+        if other not in were_repeated or theirs in self.elements:
             return False
         if theirs in self.holders or mine in self.taken:
             return False
@@ -1322,6 +1335,7 @@ class Normaliser:
                 self.were_repeated.add(ident)
             elif repeated:
                 self.repeats_if_list[ident] = repeated
+                self.were_repeated_if_list.setdefault(ident, set()).update(repeated)
             if container is not None and not (isinstance(value, gast.Subscript)
                                               and isinstance(value.slice, gast.Slice)):
                 self.elements.add((container, ident, id(self.current)))

@@ -611,8 +611,15 @@ def doubled_in_a_loop(x, y):
     return np.sum(t * x)
 
 
+def repeated_parameter_seen_through_a_name(xs, w):
+    zs = xs * 2
+    s = zs
+    s[0] += w
+    return np.sum(s[2]) * w
+
+
 @pytest.mark.parametrize("f", [repeated_parameter, parameter_times_two,
-                               parameter_joined_to_itself])
+                               parameter_joined_to_itself, repeated_parameter_seen_through_a_name])
 def test_a_repeated_list_parameter_is_refused_but_an_array_is_not(f):
     """`zs = xs * 2` repeats a list xs (zs[0] and zs[2] are one array: `zs[0] += w` changes
     both; the gradient was silently wrong), but doubles an array; `xs + xs` was refused for
