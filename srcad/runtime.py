@@ -306,9 +306,21 @@ def keys_of(mapping):
     return list(mapping)
 
 
+def _joins(x, y):
+    """Whether `x + y` joins two lists or tuples (NumPy adds a list to an array)."""
+    return isinstance(x, (list, tuple)) and isinstance(y, (list, tuple))
+
+
+def _repeats(x, y):
+    """Whether `x * y` repeats a list or tuple: the other factor is an integer (NumPy
+    multiplies a list by an array or a float)."""
+    return isinstance(x, (list, tuple)) and isinstance(y, (int, np.integer)) or \
+        isinstance(y, (list, tuple)) and isinstance(x, (int, np.integer))
+
+
 def add_adjoint(g, x, y, first):
     """The adjoint of x (`first`) or y in `x + y`, where + may join lists or tuples."""
-    if isinstance(x, (list, tuple)):
+    if _joins(x, y):
         part = g[:len(x)] if first else g[len(x):]
         return type(x if first else y)(part)
     return unbroadcast(g, x if first else y)
@@ -316,14 +328,14 @@ def add_adjoint(g, x, y, first):
 
 def add_tangent(tx, ty, x, ans):
     """The tangent of `x + y`, where + may join lists or tuples."""
-    if isinstance(x, (list, tuple)):
+    if isinstance(x, (list, tuple)) and isinstance(ans, (list, tuple)):
         return type(x)(list(tx) + list(ty))
     return broadcast_like(tx + ty, ans)
 
 
 def mul_adjoint(g, x, y, first):
     """The adjoint of x (`first`) or y in `x * y`, where `[a, b] * 3` repeats a list."""
-    if isinstance(x, (list, tuple)) or isinstance(y, (list, tuple)):
+    if _repeats(x, y):
         part = x if first else y
         return repeated_adjoint(g, part) if isinstance(part, (list, tuple)) else 0.0
     return unbroadcast(g * y, x) if first else unbroadcast(g * x, y)
@@ -334,14 +346,14 @@ def mul_adjoint_along(u, x, y, first, k):
     y (k = 2), passed in that factor's place: the product rule's term for that factor. Zeros
     for the factor the adjoint is shaped like, and for a repeated list (its adjoint reads
     the lengths only)."""
-    if isinstance(x, (list, tuple)) or isinstance(y, (list, tuple)) or (k == 1) == first:
+    if _repeats(x, y) or (k == 1) == first:
         return zeros_like_grad(mul_adjoint(u, x, y, first))
     return mul_adjoint(u, x, y, first)
 
 
 def add_adjoint_transpose(gbar, u, x, y, first):
     """The adjoint of u in add_adjoint(u, x, y, first), which is linear in u."""
-    if isinstance(x, (list, tuple)):
+    if _joins(x, y):
         raise refused("a derivative of the adjoint of + joining lists is not differentiable",
                       hint="join the lists in a loop")
     return broadcast_like(gbar, u)
@@ -350,7 +362,7 @@ def add_adjoint_transpose(gbar, u, x, y, first):
 def mul_adjoint_transpose(gbar, u, x, y, first, k):
     """The adjoint of argument k (0: u, 1: x, 2: y) of mul_adjoint(u, x, y, first), which is
     unbroadcast(u * y, x) or unbroadcast(u * x, y): bilinear in u and the other factor."""
-    if isinstance(x, (list, tuple)) or isinstance(y, (list, tuple)):
+    if _repeats(x, y):
         raise refused("a derivative of the adjoint of a repeated list is not differentiable",
                       hint="build the list in a loop")
     other, shaped = (y, x) if first else (x, y)
@@ -372,9 +384,9 @@ def repeated_adjoint(g, part):
 
 def mul_tangent(tx, ty, x, y, ans):
     """The tangent of `x * y`, where `[a, b] * 3` repeats a list (and its tangent)."""
-    if isinstance(x, (list, tuple)):
+    if _repeats(x, y) and isinstance(x, (list, tuple)):
         return type(x)(list(tx) * y)
-    if isinstance(y, (list, tuple)):
+    if _repeats(x, y):
         return type(y)(x * list(ty))
     return broadcast_like(tx * y + x * ty, ans)
 
@@ -421,9 +433,10 @@ RESULT_SHARES = {
 }
 
 HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_adjoint_along, repeated_adjoint, mul_tangent,
-           keys_of, add_adjoint_transpose, mul_adjoint_transpose, _promoted, matmul_adjoint_x,
-           matmul_adjoint_y, matmul_adjoint_x_sum, matmul_adjoint_y_sum, _loop_sum, _vector_rows,
-           product_rule_terms, expand_to, reduced_size, unbroadcast, broadcast_like,
+           keys_of, _joins, _repeats, add_adjoint_transpose, mul_adjoint_transpose, _promoted,
+           matmul_adjoint_x, matmul_adjoint_y, matmul_adjoint_x_sum, matmul_adjoint_y_sum,
+           _loop_sum, _vector_rows, product_rule_terms, expand_to, reduced_size, unbroadcast,
+           broadcast_like,
            zeros_like_grad, add_grad, _items, _get, add_at, set_at, assigned_part, _is_basic,
            unstack, saved_item, restore_item, part_at, whole_of, pushed_back, structured,
            structured_transpose)

@@ -1237,3 +1237,38 @@ def one_item_of_a_repeated_list_stored(x):
 
 def test_one_item_of_a_repeated_list_stored_is_not_repeated():
     fd_check(one_item_of_a_repeated_list_stored, [np.array([0.3, -0.7, 1.1, 0.5, -1.3, 0.9])], 0)
+
+
+def list_item_plus_an_array(x):
+    a = x[:3] * 2.0
+    b = x[3:] * 1.5
+    xs = [[a], [b]]
+    xs[0] = xs[0] + x[3:]          # a list plus an array: NumPy adds, + joins no lists
+    return np.sum(np.asarray(xs[0]) ** 2) + np.sum(np.asarray(xs[1]) * x[3:])
+
+
+def list_items_augmented_by_numbers(x):
+    a = x[:3] * 2.0
+    b = x[3:] * 1.5
+    xs = [[a], [b]]
+    for i in range(2):
+        xs[i] += x[i]               # a list += a number: NumPy adds
+    return np.sum(np.asarray(xs[1]) * x[3:]) + np.sum(np.asarray(xs[0]) ** 2)
+
+
+def list_times_an_array(x):
+    return np.sum(np.asarray([x[0], x[1]] * x[2:4]) ** 2) + np.sum([x[4], x[5]] * 2)
+
+
+@pytest.mark.parametrize("f", [list_item_plus_an_array, list_items_augmented_by_numbers,
+                               list_times_an_array])
+def test_a_list_and_an_array_add_and_multiply_as_numpy_does(f):
+    """`[a] + array` and `[a, b] * array` are NumPy's sums and products; + and * join or
+    repeat lists only with a list and an integer (the gradient was wrong, the jvp raised
+    ValueError; helper-25's adv19 and adv11)."""
+    x = np.array([0.3, -0.7, 1.1, 0.5, -1.3, 0.9])
+    full_check(f, (x,))
+    for _ in range(2):
+        t = np.random.default_rng(2).standard_normal(6)
+        numeric = (f(x + 1e-6 * t) - f(x - 1e-6 * t)) / 2e-6
+        assert srcad.jvp(f)(x, t)[1] == pytest.approx(numeric, rel=1e-6, abs=1e-8)
