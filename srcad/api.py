@@ -319,6 +319,7 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
                                                      optimized, derive_callee, callees,
                                                      check_output)
         function = load(source, name, fn.__globals__, closure, cells)
+        function.srcad_primal = fn     # (what its errors name, differentiated again)
         guards = _guards(fn)
         own = len(_own_guards(fn, ir))
         params = list(inspect.signature(fn).parameters)

@@ -24,6 +24,7 @@ Anything outside the supported subset raises `UnsupportedError` at its line.
 import builtins
 import inspect
 import itertools
+import linecache
 import re
 import textwrap
 import types
@@ -33,7 +34,7 @@ import numpy as np
 
 from . import runtime
 from . import template as T
-from .errors import UnsupportedError
+from .errors import Location, UnsupportedError
 
 
 def vname(k):
@@ -388,7 +389,12 @@ class Normaliser:
         self.top = self.out
         for stmt in body:
             self.statement(stmt)
-        self.check_writes_through_aliases()
+        try:
+            self.check_writes_through_aliases()
+        except UnsupportedError as exc:
+            if not self.generated:
+                raise
+            raise self._second_order_refusal(exc) from None
         ir = IR(self.source, passed, inputs, self.out, self.origin, self.namespace, self.homes,
                 self.counter)
         ir.args = signature
@@ -666,6 +672,29 @@ class Normaliser:
         else:
             return []
         return sorted({name for arg in args for name in self.shared_roots(arg)})
+
+    def _second_order_refusal(self, exc):
+        """An alias refusal in srcad's own gradient code (differentiated again), told at the
+        user's line that the gradient's statement comes from (its `# line N:` comment)."""
+        primal = getattr(self.source.fn, "srcad_primal", None)
+        where = None
+        if exc.location is not None and primal is not None:
+            above = self.source.lines[:exc.location.line - self.source.first_line + 1]
+            for text in reversed(above):
+                found = re.match(r"\s*# line (\d+): ", text)
+                if found:
+                    filename = primal.__code__.co_filename
+                    line = linecache.getline(filename, int(found.group(1)))
+                    where = Location(filename, int(found.group(1)),
+                                     len(line) - len(line.lstrip()), line)
+                    break
+        name = primal.__name__ if primal is not None else "the function"
+        return UnsupportedError(
+            f"srcad cannot differentiate its gradient of {name} again here: the gradient "
+            "writes into an array in place, as this line does, while a value it read from "
+            "that array before is still in use", where or exc.location,
+            hint="for second derivatives, build new arrays instead of writing elements "
+                 "(np.where, np.concatenate, x * mask), or take differences of srcad.grad")
 
     def check_writes_through_aliases(self):
         """`y = x` (or x[0], x.T, xs.append(x), ...) then `y[i] = v` changes x in Python;

@@ -1378,3 +1378,23 @@ def test_dict_comprehensions():
     np.testing.assert_allclose(grads["w"], [8.0, 16.0])
     assert grads["b"] == pytest.approx(2.0)
     full_check(keyed_squares, (np.array([0.5, 1.5, -2.0]),))
+
+
+def scaled_copy_with_a_corner(x):
+    y = x.copy()
+    y *= 2.0
+    y[0] -= 1.0
+    return np.sum(y ** 2)
+
+
+def test_a_second_order_refusal_points_at_the_users_line():
+    """Differentiating the gradient again can meet an element write that the alias check
+    refuses; the error named generated names (v_1, v_3) in `<srcad grad_f #1>`."""
+    x = np.array([0.3, 0.5])
+    with pytest.raises(srcad.UnsupportedError) as info:
+        srcad.hessian(scaled_copy_with_a_corner)(x)
+    error = info.value
+    assert error.location.filename == __file__
+    assert "y[0] -= 1.0" in error.location.text
+    assert "gradient of scaled_copy_with_a_corner again" in str(error)
+    assert "v_" not in str(error)
