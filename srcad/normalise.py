@@ -1181,13 +1181,13 @@ class Normaliser:
         other = self.__dict__.get("_bound_otherwise")
         if other is None:                   # one walk of the function for every name
             plain = set()
-            for node in gast.walk(self.source.tree):
+            for node in self.nodes():
                 if isinstance(node, gast.Assign):
                     plain.update(id(t) for t in node.targets if isinstance(t, gast.Name))
                 elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
                     plain.add(id(node.target))
             other = self._bound_otherwise = {
-                n.id for n in gast.walk(self.source.tree) if isinstance(n, gast.Name)
+                n.id for n in self.nodes() if isinstance(n, gast.Name)
                 and isinstance(n.ctx, gast.Store) and id(n) not in plain}
         return ident not in other
 
