@@ -289,6 +289,11 @@ def _call_op(ir, stmt, name, call, mode):
         op.diff = [k for k, v in op.args.items() if isinstance(v, gast.Name)]
         return op
     label = _label(func)
+    if primal in (enumerate, zip, reversed):
+        return _opaque(stmt, name, args + [v for _, v in keywords], UnsupportedError(
+            f"{label}(...) of a differentiated value outside a for statement",
+            ir.location(stmt), hint=f"loop over it (for v in {label}(xs): ...), or index "
+                                    "(xs[::-1] for reversed)"))
     return _opaque(stmt, name, args + [v for _, v in keywords], MissingRuleError(
         f"srcad has no derivative rule for {label}", ir.location(stmt),
         hint=f"register one with @srcad.adjoint({label}) (and @srcad.tangent for forward "

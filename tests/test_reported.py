@@ -1398,3 +1398,44 @@ def test_a_second_order_refusal_points_at_the_users_line():
     assert "y[0] -= 1.0" in error.location.text
     assert "gradient of scaled_copy_with_a_corner again" in str(error)
     assert "v_" not in str(error)
+
+
+def reversed_into_a_list(xs):
+    ys = list(reversed(xs))
+    return ys[0] * ys[1]
+
+
+def sum_of_reversed(xs):
+    return sum(reversed(xs))
+
+
+def zipped_into_a_list(xs):
+    ys = list(zip(xs, xs))
+    return ys[0][0] * ys[1][1]
+
+
+def loops_over_enumerate_zip_reversed(xs):
+    s = 0.0
+    for i, v in enumerate(xs):
+        s = s + v * i
+    for a, b in zip(xs, reversed(xs)):
+        s = s + a * b
+    for v in reversed(xs):
+        s = s * v
+    return s
+
+
+@pytest.mark.parametrize("f", [reversed_into_a_list, sum_of_reversed, zipped_into_a_list])
+def test_enumerate_zip_reversed_of_varying_values_outside_a_loop_are_refused(f):
+    """They were registered with a zero derivative: `sum(reversed(xs))` had a zero
+    gradient, and so had `list(reversed(xs))` with calls of rule-less functions on
+    constants allowed (helper-27)."""
+    xs = np.array([0.3, 0.7])
+    with pytest.raises(srcad.UnsupportedError, match="outside a for statement"):
+        srcad.grad(f)(xs)
+    with pytest.raises(srcad.UnsupportedError, match="outside a for statement"):
+        srcad.jvp(f)(xs, np.ones(2))
+
+
+def test_for_statements_over_enumerate_zip_reversed():
+    full_check(loops_over_enumerate_zip_reversed, (np.array([0.5, 1.5, -0.7]),))

@@ -69,6 +69,7 @@ def builtin_min_tangent(g, ans, x, y):
             broadcast_like(g * balanced_weight(x, y), ans))
 
 
+# (enumerate, zip and reversed pass values on: a `for` statement over them is a loop over
+# the values; elsewhere they are refused where the values vary, see analysis._call_op)
 nondifferentiable(builtins.len, builtins.range, builtins.int, builtins.bool, builtins.round,
-                  builtins.isinstance, builtins.type, builtins.print, builtins.enumerate,
-                  builtins.zip)
+                  builtins.isinstance, builtins.type, builtins.print)

@@ -367,9 +367,9 @@ def var_weights_tangent(g, ans, x, axis=None, ddof=0):
     return var_weights(g, axis, ddof)
 
 
-# generated code builds index objects and iterates backwards
-nondifferentiable(runtime.zeros_like_grad, runtime.reduced_size, runtime.keys_of, slice,
-                  reversed)
+# generated code builds index objects (and iterates backwards: `for` statements over
+# reversed(...), which are loops, not calls)
+nondifferentiable(runtime.zeros_like_grad, runtime.reduced_size, runtime.keys_of, slice)
 # axes, shapes, dtypes and modes: integers, tuples of them, dtypes and strings
 nondifferentiable(runtime.inverse_axes, runtime.method_axes, runtime.method_shape,
                   runtime.float_dtype, runtime.dot_axes, runtime.inner_axes,
