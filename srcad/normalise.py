@@ -494,6 +494,18 @@ class Normaliser:
                     for pair in self.loop_aliases(part, arg)]
         return []
 
+    def iterated_roots(self, it):
+        """The local variables whose objects a loop over `it` may give: those of `xs` in
+        `xs`, `d.items()`, `d.values()`, `enumerate(xs)`, `zip(xs, ys)`, `reversed(xs)`."""
+        if isinstance(it, gast.Call) and isinstance(it.func, gast.Attribute) \
+                and it.func.attr in ("items", "values") and not it.args:
+            return self.shared_roots(it.func.value)
+        if isinstance(it, gast.Call) and isinstance(it.func, gast.Name) \
+                and not self.is_local(it.func.id) \
+                and self.resolve(it.func) in (enumerate, zip, reversed):
+            return set().union(*(self.iterated_roots(a) for a in it.args))
+        return self.shared_roots(it)
+
     def is_new(self, value):
         """Whether `value` makes a new object, shared with no local variable."""
         return not self.shared_roots(value)
@@ -520,9 +532,9 @@ class Normaliser:
                     value.func.attr in ("pop", "get", "setdefault") or value.func.attr == "copy"
                     and self._list_display(value.func.value.id)):
             return self.shared_roots(value.func.value)     # an item, or a shallow copy
-        if isinstance(value, gast.ListComp):     # its items come from its iterables
-            return self.shared_roots(value.elt).union(
-                *(self.shared_roots(g.iter) for g in value.generators))
+        if isinstance(value, (gast.ListComp, gast.DictComp)):   # items from its iterables
+            return self.shared_roots(_item_expression(value)).union(
+                *(self.iterated_roots(g.iter) for g in value.generators))
         if isinstance(value, gast.Subscript) and isinstance(
                 value.value, (gast.List, gast.Tuple, gast.Dict, gast.Call, gast.IfExp,
                               gast.ListComp)):
@@ -1163,7 +1175,7 @@ class Normaliser:
         """Whether every assignment of local `ident` is a dict display (`{...}`)."""
         values = self._assigned_values(ident)
         return bool(values) and ident not in self.parameters() and all(
-            isinstance(v, gast.Dict) for v in values)
+            isinstance(v, (gast.Dict, gast.DictComp)) for v in values)
 
     def _list_display(self, ident):
         """Whether every assignment of local `ident` is a list or a tuple display, or a
@@ -1214,7 +1226,7 @@ class Normaliser:
     def _new_container(self, value, seen=()):
         """Whether expression `value` surely makes a new list or dict: a display, a
         comprehension, lists joined or repeated, a slice or copy of a list, np.split(...)."""
-        if isinstance(value, (gast.List, gast.ListComp, gast.Dict)):
+        if isinstance(value, (gast.List, gast.ListComp, gast.Dict, gast.DictComp)):
             return True
         if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add):
             return self._container_value(value.left, seen) and self._container_value(
@@ -1818,6 +1830,12 @@ class Normaliser:
         return None
 
 
+def _item_expression(comprehension):
+    """What a list or dict comprehension puts in its list or dict (a dict's values)."""
+    return comprehension.value if isinstance(comprehension, gast.DictComp) \
+        else comprehension.elt
+
+
 def _item_of(value):
     """The name of the list or dict that `value` takes an item of (`xs[i]`, `xs.pop()`,
     `d.get(k)`), else None."""
@@ -1910,8 +1928,8 @@ def _shared_names(expr, namespace):
             isinstance(side, (gast.List, gast.Tuple, gast.ListComp))
             for side in (expr.left, expr.right)):
         return _shared_names(expr.left, namespace) | _shared_names(expr.right, namespace)
-    if isinstance(expr, gast.ListComp):
-        return _shared_names(expr.elt, namespace).union(
+    if isinstance(expr, (gast.ListComp, gast.DictComp)):
+        return _shared_names(_item_expression(expr), namespace).union(
             *(_shared_names(g.iter, namespace) for g in expr.generators))
     if isinstance(expr, gast.Call):
         func = _global_object(expr.func, namespace)

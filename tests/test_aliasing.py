@@ -1272,3 +1272,37 @@ def test_a_list_and_an_array_add_and_multiply_as_numpy_does(f):
         t = np.random.default_rng(2).standard_normal(6)
         numeric = (f(x + 1e-6 * t) - f(x - 1e-6 * t)) / 2e-6
         assert srcad.jvp(f)(x, t)[1] == pytest.approx(numeric, rel=1e-6, abs=1e-8)
+
+
+# ----- ninth session (helper-27): comprehensions over d.items(), enumerate(...) -----
+
+
+def list_comprehension_of_dict_values(x):
+    d = {"a": x * 1.0, "b": x * 2.0}
+    e = [v for k, v in d.items()]
+    e[0] += 1.0                     # changes d["a"]: the same array
+    return np.sum(d["a"] * d["b"])
+
+
+def dict_comprehension_of_dict_items(x):
+    d = {"a": x * 1.0, "b": x * 2.0}
+    e = {k: v for k, v in d.items()}
+    e["a"] += 1.0
+    return np.sum(d["a"] * d["b"])
+
+
+def list_comprehension_over_enumerate(x):
+    ys = [x * 1.0, x * 2.0]
+    e = [a for i, a in enumerate(ys)]
+    e[0] += 1.0
+    return np.sum(ys[0] * ys[1])
+
+
+@pytest.mark.parametrize("f", [list_comprehension_of_dict_values,
+                               dict_comprehension_of_dict_items,
+                               list_comprehension_over_enumerate])
+def test_a_comprehension_shares_the_objects_it_iterates_over(f):
+    """Its items are the iterable's objects, also through `.items()`, `.values()` and
+    enumerate/zip/reversed (the gradient was silently wrong)."""
+    with pytest.raises(srcad.UnsupportedError, match="read later"):
+        srcad.grad(f)(np.array([0.3, 0.5]))
