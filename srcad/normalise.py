@@ -1687,7 +1687,7 @@ class Normaliser:
 
     def _two_at_a_time(self, node):
         """`max(a, b, c)` is `max(max(a, b), c)` (the rule takes two values); `min` alike.
-        (`max(xs)` of one list or array is `np.max(xs)`: see expr_Call.)"""
+        (`max(xs)` of one iterable is `largest(xs)`: see expr_Call.)"""
         func = node.func
         if self._builtin_extremum(node) is None:
             return node
@@ -1743,8 +1743,8 @@ class Normaliser:
         keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
         extremum = self._builtin_extremum(node)
         if extremum and len(args) == 1 and not isinstance(node.args[0], gast.Starred):
-            # max(xs) of a list or an array is np.max(xs) (generated code's np is NumPy)
-            callee = gast.Attribute(value=T.name("np"), attr=extremum, ctx=gast.Load())
+            # max(xs) of one iterable: runtime.largest (np.max of numbers, else Python's)
+            callee = T.name("largest" if extremum == "max" else "smallest")
         return gast.Call(func=callee, args=args, keywords=keywords)
 
     def expr_ListComp(self, node):

@@ -429,7 +429,8 @@ RESULT_SHARES = {
     "product_adjoint_b": (), "solve_transposed": (), "solve_adjoint_a": (),
     "solve_tangent_b": (), "keys_of": (), "check_output": (), "part_at": ("g",),
     "whole_of": ("g",), "unarray_transpose": ("u",), "pushed_back": ("g", "item"),
-    "structured": ("g",), "structured_transpose": ("u",),
+    "structured": ("g",), "structured_transpose": ("u",), "largest": ("xs",),
+    "smallest": ("xs",), "extremum_weights": (),
 }
 
 HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_adjoint_along, repeated_adjoint, mul_tangent,
@@ -570,6 +571,37 @@ def chooser_weights(x, ans, axis=None, keepdims=False):
     hit = np.equal(x, expand_to(ans, x, axis, keepdims))
     count = np.sum(hit, axis=_axes(axis, x.ndim), keepdims=True)
     return (hit / count).astype(float_dtype(x))
+
+
+def largest(xs):
+    """Builtin max(xs) of one iterable: NumPy's max of a vector or a list of numbers (its
+    derivative: `extremum_weights`), Python's of anything else (strings, dict keys, tuples
+    compared in turn), whose value is what the user's code computes."""
+    return np.max(xs) if _numbers(xs) else max(xs)
+
+
+def smallest(xs):
+    """Builtin min(xs) of one iterable (see `largest`)."""
+    return np.min(xs) if _numbers(xs) else min(xs)
+
+
+def _numbers(xs):
+    """Whether xs is a vector of numbers, or a list or tuple of numbers."""
+    if isinstance(xs, np.ndarray):
+        return xs.ndim <= 1 and xs.dtype.kind in "biuf"
+    return isinstance(xs, (list, tuple)) and all(
+        isinstance(x, (int, float, np.number)) or isinstance(x, np.ndarray) and x.ndim == 0
+        for x in xs)
+
+
+def extremum_weights(xs, ans):
+    """The share of each number of xs in largest(xs) or smallest(xs) (ties split evenly);
+    refused where max or min compared other things than numbers."""
+    if not _numbers(xs):
+        raise refused("max(...) or min(...) of other things than numbers (tuples, strings) "
+                      "is not differentiable", "take max or min of the numbers, or find the "
+                      "index with np.argmax and read the values there")
+    return chooser_weights(xs, ans)
 
 
 def _grouped(x, axis):
@@ -1310,4 +1342,5 @@ HELPERS = HELPERS + (
     solve_tangent_b,
     det_adjoint, det_tangent, slogdet_adjoint, slogdet_tangent, _phi, cholesky_adjoint,
     cholesky_tangent, select_weights, sum_adjoint, sum_tangent, spaced_weights, along,
-    counts_from, check_output, unarray_transpose)
+    counts_from, check_output, unarray_transpose, largest, smallest, _numbers,
+    extremum_weights)

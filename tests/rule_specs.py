@@ -377,6 +377,9 @@ SPECS.update({
     "srcad.runtime.unsplit": [c("rt.unsplit([g, h], [x, y], 0)", g=(2,), h=(3,), x=(2,), y=(3,)),
                               c("rt.unsplit([g, 0.0], [x, y], 1)", g=(2, 2), x=(2, 2),
                                 y=(2, 1))],
+    # builtin max(xs) / min(xs) of one iterable (normalised to these): as np.max / np.min
+    "srcad.runtime.largest": [c("rt.largest(x)", x=(5,)), c("rt.largest([x, y, 0.5])", x=(), y=())],
+    "srcad.runtime.smallest": [c("rt.smallest(x)", x=(4,)), c("rt.smallest((x, y))", x=(), y=())],
     "srcad.runtime.structured": [c("rt.structured(g, [s, t])", g=(2,), s=(), t=(), wrt=["g"]),
                                  c("rt.structured(g, (x, y))", g=(2, 3), x=(3,), y=(3,),
                                    wrt=["g"])],

@@ -1439,3 +1439,22 @@ def test_enumerate_zip_reversed_of_varying_values_outside_a_loop_are_refused(f):
 
 def test_for_statements_over_enumerate_zip_reversed():
     full_check(loops_over_enumerate_zip_reversed, (np.array([0.5, 1.5, -0.7]),))
+
+
+def largest_key(x):
+    d = {"a": x[0], "b": x[1] * 2.0}
+    return d[max(d)] * 2.0
+
+
+def largest_pair(x):
+    v, i = max([(x[0] ** 2, 0), (x[1] ** 2, 1)])
+    return v + i
+
+
+def test_builtin_max_of_things_other_than_numbers_keeps_pythons_value():
+    """max(d) of a dict is its largest key, not NumPy's max (helper-27); max of tuples
+    compares them in turn: its value is Python's, its derivative refused when it runs."""
+    x = np.array([0.3, 0.7])
+    np.testing.assert_allclose(srcad.grad(largest_key)(x), [0.0, 4.0])
+    with pytest.raises(srcad.UnsupportedError, match="other things than numbers"):
+        srcad.grad(largest_pair)(x)

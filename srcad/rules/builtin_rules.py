@@ -1,15 +1,16 @@
 """Rules for Python built-ins (`abs`, `sum`, `min`, `max`, `pow`, `float`, `len`, ...).
 
 `max(x, y)` and `min(x, y)` split the gradient evenly on ties (as JAX's
-`maximum`); the iterable forms `max(xs)` are not supported yet (a rule's
-differentiable parameters are fixed: see docs/rules.md).
+`maximum`). Normalisation makes `max(a, b, c)` pairs, and `max(xs)` of one iterable
+`runtime.largest(xs)` (NumPy's max of numbers, Python's of anything else).
 """
 import builtins
 
 import numpy as np
 
-from ..runtime import (balanced_weight, broadcast_like, power_slope, safe_log, sum_adjoint,
-                       sum_tangent, unbroadcast)
+from .. import runtime
+from ..runtime import (balanced_weight, broadcast_like, extremum_weights, power_slope,
+                       safe_log, spread, sum_adjoint, sum_tangent, unbroadcast)
 from .registry import adjoint, elementwise, nondifferentiable, tangent
 
 
@@ -55,6 +56,17 @@ def builtin_max(g, ans, x, y):
 def builtin_max_tangent(g, ans, x, y):
     return (broadcast_like(g * balanced_weight(x, y), ans),
             broadcast_like(g * balanced_weight(y, x), ans))
+
+
+@adjoint(runtime.largest, runtime.smallest)
+def extremum_(g, ans, xs):
+    """max(xs) or min(xs) of numbers: as np.max (ties split evenly)."""
+    return spread(g, np.asarray(xs)) * extremum_weights(xs, ans)
+
+
+@tangent(runtime.largest, runtime.smallest)
+def extremum_tangent(g, ans, xs):
+    return np.sum(np.asarray(g) * extremum_weights(xs, ans))
 
 
 @adjoint(builtins.min)
