@@ -338,7 +338,7 @@ def _refuse_for_kinds(fn, ir, kinds):
     if not ir.refusals_if_list:
         return
     params = list(inspect.signature(fn).parameters)
-    listy = {p for p, kind in zip(params, kinds) if kind in ("list", "tuple", "other")}
+    listy = {p for p, kind in zip(params, kinds) if kind in ("list", "tuple", "dict", "other")}
     for names, error in ir.refusals_if_list:
         if names & listy:
             raise error

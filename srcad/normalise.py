@@ -633,20 +633,92 @@ class Normaliser:
                 if side.id in self.repeats:
                     return True
                 if_list |= self.repeats_if_list.get(side.id, set())
-        if isinstance(value.op, gast.Add):
-            common = self.shared_roots(value.left) & self.shared_roots(value.right)
-            if common - self.parameters():
+        if isinstance(value.op, gast.Add):      # lists that share objects, joined
+            if not self._alias_closure(self.shared_roots(value.left)) & \
+                    self._alias_closure(self.shared_roots(value.right)):
+                return if_list
+            left, right = self._list_sources(value.left), self._list_sources(value.right)
+            if left is True or right is True:
                 return True
-            return common | if_list
+            return left | right | if_list
         for side in sides:
             if isinstance(side, (gast.List, gast.Tuple)):
                 return not all(isinstance(item, gast.Constant) for item in side.elts)
-            if isinstance(side, gast.ListComp) or isinstance(side, gast.Name) and \
-                    self._list_display(side.id):
+            sources = self._list_sources(side)
+            if sources is True:
                 return True
-            if isinstance(side, gast.Name) and side.id in self.parameters():
-                if_list.add(side.id)
+            if_list |= sources
         return if_list
+
+    def _alias_closure(self, names):
+        """`names` and every local that an alias links to one of them, in turn."""
+        found, todo = set(names), list(names)
+        while todo:
+            name = todo.pop()
+            for a, b, _, _ in self.aliases:
+                for mine, theirs in ((a, b), (b, a)):
+                    if mine == name and theirs not in found:
+                        found.add(theirs)
+                        todo.append(theirs)
+        return found
+
+    def _item_sources(self, container, seen=()):
+        """`_list_sources` of an item of `container` (`d["a"] * 2`): of the items of the
+        displays it is made by, or the parameter it is."""
+        if not isinstance(container, gast.Name) or container.id in seen:
+            return set()
+        name, seen = container.id, seen + (container.id,)
+        found = {name} if name in self.parameters() else set()
+        for value in self._assigned_values(name):
+            if isinstance(value, (gast.List, gast.Tuple, gast.Dict)):
+                items = value.values if isinstance(value, gast.Dict) else value.elts
+            elif isinstance(value, gast.Name):
+                items = []
+                more = self._item_sources(value, seen)
+                if more is True:
+                    return True
+                found |= more
+            else:
+                return True if isinstance(value, gast.ListComp) else found | {name}
+            for item in items:
+                more = self._list_sources(item, seen)
+                if more is True:
+                    return True
+                found |= more
+        return found
+
+    def _list_sources(self, side, seen=()):
+        """Whether `side` of `side * n` may be a list (whose items `* n` repeats): True
+        where it surely may (a list display, an alias, slice or copy of one, an item of a
+        list of lists), else the parameters that make it one if they are lists (`x * 2`,
+        `ys = xs; ys * 2`, `xs[:] * 2`, `d["a"] * 2`); an empty set for a number or an
+        array made here."""
+        if isinstance(side, gast.ListComp):
+            return True
+        if isinstance(side, (gast.List, gast.Tuple)):
+            return not all(isinstance(item, gast.Constant) for item in side.elts)
+        if isinstance(side, gast.Subscript) and isinstance(side.slice, gast.Slice):
+            return self._list_sources(side.value, seen)         # a list's slice
+        if isinstance(side, gast.Subscript):                     # an item of a container
+            return self._item_sources(side.value, seen)
+        if isinstance(side, gast.Call) and isinstance(side.func, gast.Attribute) \
+                and side.func.attr == "copy" and not side.args:
+            return self._list_sources(side.func.value, seen)
+        if not isinstance(side, gast.Name) or side.id in seen:
+            return set()
+        name, seen = side.id, seen + (side.id,)
+        if name in self.repeats or self._list_display(name):
+            return True
+        params = set(self.repeats_if_list.get(name, ()))
+        if name in self.parameters():
+            params.add(name)
+        for value in self._assigned_values(name):
+            if isinstance(value, (gast.Name, gast.Subscript, gast.Call)):
+                found = self._list_sources(value, seen)
+                if found is True:
+                    return True
+                params |= found
+        return params
 
     def call_aliases(self, value):
         """The local variables whose arrays the result of call `value` may share: the first

@@ -1306,3 +1306,47 @@ def test_a_comprehension_shares_the_objects_it_iterates_over(f):
     enumerate/zip/reversed (the gradient was silently wrong)."""
     with pytest.raises(srcad.UnsupportedError, match="read later"):
         srcad.grad(f)(np.array([0.3, 0.5]))
+
+
+def repeated_through_an_alias(xs, w):
+    ys = xs
+    zs = ys * 2
+    zs[0] += w
+    return sum([np.sum(z * z) for z in zs])
+
+
+def repeated_slice(xs, w):
+    zs = xs[::-1] * 2
+    zs[0] += w
+    return sum([np.sum(z * z) for z in zs])
+
+
+def repeated_copy(xs, w):
+    zs = xs.copy() * 2
+    zs[0] += w
+    return sum([np.sum(z * z) for z in zs])
+
+
+def repeated_item_of_a_dict(xs, w):
+    d = {"a": xs}
+    zs = d["a"] * 2
+    zs[0] += w
+    return sum([np.sum(z * z) for z in zs])
+
+
+def joined_with_an_alias(xs, w):
+    ys = xs
+    zs = xs + ys
+    zs[0] += w
+    return sum([np.sum(z * z) for z in zs])
+
+
+@pytest.mark.parametrize("f", [repeated_through_an_alias, repeated_slice, repeated_copy,
+                               repeated_item_of_a_dict, joined_with_an_alias])
+def test_a_list_repeated_through_an_alias_slice_copy_or_item_is_refused(f):
+    """helper-27: `ys = xs; ys * 2`, `xs[::-1] * 2`, `xs.copy() * 2`, `d["a"] * 2`,
+    `xs + ys` gave wrong gradients for a list xs; an array is still fine."""
+    xs = [np.array([0.3, 0.5]), np.array([0.7, -0.2])]
+    with pytest.raises(srcad.UnsupportedError, match="another item of 'zs'"):
+        srcad.grad(f, wrt=1)(xs, 1.3)
+    full_check(f, (np.array([0.3, 0.5, -0.4]), 1.3), wrt=(0, 1))
