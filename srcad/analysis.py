@@ -26,6 +26,10 @@ BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mu
           gast.BitAnd: operator.and_, gast.BitOr: operator.or_, gast.BitXor: operator.xor}
 UNARYOPS = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
             gast.Invert: operator.invert}
+# operators that NumPy computes with arrays where one operand is a list (`C - xs`); + and *
+# may join or repeat lists instead (see joins_sequences)
+ARRAY_OPERATORS = {operator.sub, operator.truediv, operator.floordiv, operator.mod,
+                   operator.pow, operator.matmul}
 CMPOPS = {gast.Lt: operator.lt, gast.LtE: operator.le, gast.Gt: operator.gt,
           gast.GtE: operator.ge, gast.Eq: operator.eq, gast.NotEq: operator.ne,
           gast.Is: operator.is_, gast.IsNot: operator.is_not, gast.In: operator.contains,
@@ -67,11 +71,11 @@ class Op:
         return names
 
     def as_array(self, p, sequences):
-        """Whether operand `p` is a list or tuple (a name of `sequences`) that a NumPy ufunc
-        makes an array of (its tangent too: `template_names`)."""
+        """Whether operand `p` is a list or tuple (a name of `sequences`) that NumPy makes
+        an array of (a ufunc, `C - xs`; its tangent too: `template_names`)."""
         atom = self.args.get(p)
         return isinstance(atom, gast.Name) and atom.id in sequences \
-            and isinstance(self.rule.primal, np.ufunc)
+            and _computes_with_arrays(self.rule.primal)
 
 
 class Facts:
@@ -94,7 +98,7 @@ class Facts:
         # np.asarray(xs). Known ones only: an argument of unknown kind (a file's generic
         # derivative) is taken for an array there, as it is everywhere else.
         self.ufunc_sequences = set()
-        if any(op.kind == "rule" and isinstance(op.rule.primal, np.ufunc)
+        if any(op.kind == "rule" and _computes_with_arrays(op.rule.primal)
                and set(op.operand_names()) & self.struct for op in self.ops.values()):
             known = tuple("scalar" if kind == "other" else kind for kind in arg_kinds)
             self.ufunc_sequences = structures(ir, self.ops, known)
@@ -229,6 +233,12 @@ def _local_names(ir):
                      if isinstance(node.ctx, gast.Store))
         ir._locals = names
     return ir._locals
+
+
+def _computes_with_arrays(primal):
+    """Whether NumPy makes arrays of list operands of `primal`: its ufuncs, and the
+    operators of ARRAY_OPERATORS."""
+    return isinstance(primal, np.ufunc) or primal in ARRAY_OPERATORS
 
 
 def _op(stmt, kind, target, args=None, diff=()):

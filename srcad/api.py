@@ -773,11 +773,14 @@ def _is_scalar(value):
 
 
 def _non_scalar(fn, value):
-    if np.ndim(value) == 0 and not isinstance(value, (list, tuple, dict)):
+    if not isinstance(value, (list, tuple, dict)) and np.ndim(value) == 0:
         return NonScalarOutputError(
             f"grad needs {fn.__name__} to return a number, but it returned {value!r}",
             hint=f"return the value to differentiate (a float) from {fn.__name__}")
-    shape = np.shape(value) if not isinstance(value, dict) else "a dict"
+    try:
+        shape = np.shape(value) if not isinstance(value, dict) else "a dict"
+    except ValueError:                   # a ragged tuple
+        shape = f"a {type(value).__name__} of {len(value)} parts"
     return NonScalarOutputError(
         f"grad needs {fn.__name__} to return a scalar, but it returned a value of shape "
         f"{shape}", hint="use srcad.vjp for a vector-Jacobian product, or srcad.jacobian "

@@ -83,6 +83,11 @@ class Forward:
         if id(original) in self.ir.entry and op.target in self.active \
                 and op.target not in [self.ir.inputs[k] for k in self.wrt]:
             return [stmt, T.assign(dot(op.target), self.zero(op.target))]
+        if id(original) in self.ir.entry and op.target in self.active \
+                and isinstance(stmt.value, gast.Call):
+            # `v_0 = x.copy()`: the function changes x in place (xs.pop()); the caller's
+            # tangent must not change either
+            return [stmt, T.assign(dot(op.target), T.call(f"{dot(op.target)}.copy", []))]
         if op is not None and op.kind == "pop" and self._active_atom(op.args["list"]):
             popped = T.call(f"{dot(op.args['list'].id)}.pop", [])
             if op.target in self.active:

@@ -701,6 +701,11 @@ class Reverse:
         of the append that pushed t (`abar = xsbar[-1]`). A list's adjoint is as long as
         the list at every point of the reverse sweep, so every pop gives one."""
         xs = op.args["list"].id
+        if any(other.kind == "copy" and xs in other.operand_names() + [other.target]
+               for other in self.ops.values() if other.target is not None):
+            # another name for the list (`for v in xs` iterates one): its adjoint would not
+            # take the item back
+            raise self._pop_refused(op)
         given = T.name(bar(op.target)) if op.target in self.active else T.constant(0.0)
         return T.assign(bar(xs), T.call("pushed_back", [T.name(bar(xs)), given]))
 
@@ -713,7 +718,8 @@ class Reverse:
             self.ir.location(op.stmt),
             hint="use srcad.hessian or srcad.hvp (forward over reverse)" if generated else
                  "index the list instead (xs[-1]), or use forward mode (srcad.jvp, "
-                 "srcad.hessian)")
+                 "srcad.hessian); a list also named otherwise (a loop over it) cannot pop "
+                 "in reverse mode")
 
     def _setitem_adjoint(self, op, g):
         out = []

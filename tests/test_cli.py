@@ -708,3 +708,24 @@ def test_a_written_gradient_refuses_a_value_that_is_not_scalar(tmp_path, capsys)
     proc = subprocess.run([sys.executable, "-c", check], cwd=tmp_path, capture_output=True,
                           text=True, env={**os.environ, "PYTHONPATH": ""})
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_written_gradient_refuses_a_value_that_is_not_a_number(tmp_path):
+    """check_output took a string (0-d for np.ndim) for a scalar: the file returned 0.0."""
+    path = module(tmp_path, "not_a_number", """
+        def name(x):
+            return "x" * int(x)
+        """)
+    assert run("grad", f"{path}:name") == 0
+    check = ("import sys; sys.modules['srcad'] = None\n"
+             "import not_a_number_grad as G\n"
+             "for f in (G.grad_name,):\n"
+             "    try:\n"
+             "        f(2.0)\n"
+             "    except TypeError as exc:\n"
+             "        assert 'to return a number' in str(exc), exc\n"
+             "    else:\n"
+             "        raise AssertionError(f.__name__)\n")
+    proc = subprocess.run([sys.executable, "-c", check], cwd=tmp_path, capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": ""})
+    assert proc.returncode == 0, proc.stderr

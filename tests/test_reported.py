@@ -1458,3 +1458,55 @@ def test_builtin_max_of_things_other_than_numbers_keeps_pythons_value():
     np.testing.assert_allclose(srcad.grad(largest_key)(x), [0.0, 4.0])
     with pytest.raises(srcad.UnsupportedError, match="other things than numbers"):
         srcad.grad(largest_pair)(x)
+
+
+# helper-27's round (this session's changes, adversarially)
+
+
+def pops_a_list_it_looped_over(x):
+    xs = [x, 2 * x, 3 * x]
+    s = 0.0
+    for v in xs:
+        s = s + v * v
+    xs.pop()
+    return s + xs[-1]
+
+
+def pops_its_list_argument(xs):
+    a = xs.pop()
+    return a * xs[0]
+
+
+def array_minus_a_list(xs):
+    C = np.array([1.0, 2.0, 3.0])
+    return np.sum((C - xs) ** 2) + np.sum(C / xs)
+
+
+def ragged_pair(x):
+    return (x, np.ones(2))
+
+
+def test_a_pop_of_a_list_a_loop_went_over_is_refused_in_reverse_mode():
+    """The loop's name for the list kept the old length: IndexError."""
+    with pytest.raises(srcad.UnsupportedError, match="list.pop"):
+        srcad.grad(pops_a_list_it_looped_over)(0.7)
+    assert srcad.jvp(pops_a_list_it_looped_over)(0.7, 1.0)[1] == pytest.approx(28 * 0.7 + 2)
+
+
+def test_jvp_leaves_the_callers_tangent_list_as_it_was():
+    xs, t = [0.7, 1.3, 2.0], [1.0, 0.0, 0.0]
+    assert srcad.jvp(pops_its_list_argument)(xs, t)[1] == pytest.approx(2.0)
+    assert xs == [0.7, 1.3, 2.0] and t == [1.0, 0.0, 0.0]
+
+
+def test_jvp_of_an_array_minus_a_list():
+    xs = [0.3, 0.7, 0.9]
+    grad = srcad.grad(array_minus_a_list)(xs)
+    for k in range(3):
+        e = [float(k == j) for j in range(3)]
+        assert srcad.jvp(array_minus_a_list)(xs, e)[1] == pytest.approx(grad[k])
+
+
+def test_grad_of_a_ragged_tuple_says_it_is_not_scalar():
+    with pytest.raises(srcad.NonScalarOutputError, match="tuple"):
+        srcad.grad(ragged_pair)(0.5)
