@@ -1362,8 +1362,15 @@ class Normaliser:
             self._allocation(v) for v in self._assigned_values(ident))
 
     def _allocation(self, value):
-        """Whether `value` is a call that makes a new array of numbers (np.zeros(3), ...)."""
+        """Whether `value` makes a new array of numbers: np.zeros(3), ..., a NumPy ufunc's
+        result, or arithmetic that joins or repeats no list (`x / c`, `-x`; a number
+        there is never written into)."""
+        if isinstance(value, gast.BinOp) and not isinstance(value.op, (gast.Add, gast.Mult)) \
+                or isinstance(value, gast.UnaryOp) and isinstance(value.op, gast.USub):
+            return True
         func = self._resolved(value)
+        if isinstance(func, np.ufunc):
+            return not value.keywords
         if func not in (np.zeros, np.ones, np.empty, np.eye, np.identity, np.full):
             return False
         if func is np.full and not (len(value.args) > 1 and isinstance(

@@ -232,6 +232,23 @@ REGRESSIONS = {
             x = x - x
             return np.sum((-x if np.sum(x) > 0.5 else x))
         """, [(3,)], (0,)),
+    # the long fuzz of the ninth session: `t4 = x / (...)` is an array of numbers, and a
+    # loop counter written into it (`t4[-3] = i3`) is no object it holds: refused as a
+    # list that may hold one object twice
+    "arithmetic_result_written_in_a_loop": ("""
+        import numpy as np
+
+
+        def f(x, y):
+            for v_1 in range(1, 2):
+                t1 = x
+            t2 = x
+            for i3 in range(1, 2):
+                t4 = x / (1.0 + y[-1] * y[-1])
+                t4[-3] += x
+                t4[-3] = i3
+            return x
+        """, [(), (1, 3)], (0, 1)),
 }
 
 
@@ -244,3 +261,4 @@ def test_fuzz_regression(name):
     for seed in range(3):
         assert fuzzgen.check(module, program, seed) in ("ok", "skip")
     assert fuzzgen.check(module, program, 0) == "ok"
+
