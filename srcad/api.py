@@ -13,6 +13,7 @@ import sys
 import types
 import weakref
 
+import gast
 import numpy as np
 
 from . import runtime
@@ -382,6 +383,27 @@ def returns_scalar(fn, kinds):
         guards = _guards(fn) + ((_Attribute(fn), "__code__", fn.__code__),)
         known = _RETURNS_SCALAR[key] = (ir.body[-1].value.id in found, guards)
     return known[0]
+
+
+def computes_its_value(fn):
+    """Whether user function `fn` returns what an operation with a derivative computes (not
+    a comparison, a constant such as None, or the value of a call without a rule): then a
+    value the analysis knows to be scalar is a number."""
+    ir = intermediate(fn)
+    ops = classify(ir, "reverse").values()
+    todo, seen = [ir.body[-1].value], set()
+    while todo:                               # (through copies: `v_4 = v_2`)
+        out = todo.pop()
+        if not isinstance(out, gast.Name):
+            return False
+        if out.id in seen:
+            continue
+        seen.add(out.id)
+        made = [op for op in ops if op.target == out.id]
+        if not made or any(op.kind not in ("rule", "call", "copy", "getitem") for op in made):
+            return False
+        todo.extend(op.args[0] for op in made if op.kind == "copy")
+    return True
 
 
 def changed_in_place(fn):

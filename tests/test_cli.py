@@ -711,15 +711,24 @@ def test_a_written_gradient_refuses_a_value_that_is_not_scalar(tmp_path, capsys)
 
 
 def test_a_written_gradient_refuses_a_value_that_is_not_a_number(tmp_path):
-    """check_output took a string (0-d for np.ndim) for a scalar: the file returned 0.0."""
+    """check_output took a string (0-d for np.ndim) for a scalar, and a comparison or None
+    was taken for one (no check): the file returned 0.0."""
     path = module(tmp_path, "not_a_number", """
         def name(x):
             return "x" * int(x)
+
+
+        def flag(x):
+            return x > 0.5
+
+
+        def nothing(x):
+            y = x * 2
         """)
-    assert run("grad", f"{path}:name") == 0
+    assert run("grad", f"{path}:name,flag,nothing") == 0
     check = ("import sys; sys.modules['srcad'] = None\n"
              "import not_a_number_grad as G\n"
-             "for f in (G.grad_name,):\n"
+             "for f in (G.grad_name, G.grad_flag, G.grad_nothing):\n"
              "    try:\n"
              "        f(2.0)\n"
              "    except TypeError as exc:\n"
