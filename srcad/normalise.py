@@ -394,7 +394,12 @@ class Normaliser:
         except UnsupportedError as exc:
             if not self.generated:
                 raise
-            raise self._second_order_refusal(exc) from None
+            raise self._second_order_refusal(
+                exc, "the gradient writes into an array in place, as this line does, while "
+                     "a value it read from that array before is still in use",
+                "for second derivatives, build new arrays instead of writing elements "
+                "(np.where, np.concatenate, x * mask), or take differences of srcad.grad"
+            ) from None
         ir = IR(self.source, passed, inputs, self.out, self.origin, self.namespace, self.homes,
                 self.counter)
         ir.args = signature
@@ -757,9 +762,9 @@ class Normaliser:
             return []
         return sorted({name for arg in args for name in self.shared_roots(arg)})
 
-    def _second_order_refusal(self, exc):
-        """An alias refusal in srcad's own gradient code (differentiated again), told at the
-        user's line that the gradient's statement comes from (its `# line N:` comment)."""
+    def _second_order_refusal(self, exc, why, hint):
+        """A refusal in srcad's own gradient code (differentiated again), told at the user's
+        line that the gradient's statement comes from (its `# line N:` comment)."""
         primal = getattr(self.source.fn, "srcad_primal", None)
         where = None
         if exc.location is not None and primal is not None:
@@ -773,12 +778,10 @@ class Normaliser:
                                      len(line) - len(line.lstrip()), line)
                     break
         name = primal.__name__ if primal is not None else "the function"
-        return UnsupportedError(
-            f"srcad cannot differentiate its gradient of {name} again here: the gradient "
-            "writes into an array in place, as this line does, while a value it read from "
-            "that array before is still in use", where or exc.location,
-            hint="for second derivatives, build new arrays instead of writing elements "
-                 "(np.where, np.concatenate, x * mask), or take differences of srcad.grad")
+        error = UnsupportedError(f"srcad cannot differentiate its gradient of {name} again "
+                                 f"here: {why}", where or exc.location, hint=hint)
+        error.second_order = True
+        return error
 
     def check_writes_through_aliases(self):
         """`y = x` (or x[0], x.T, xs.append(x), ...) then `y[i] = v` changes x in Python;
@@ -2104,4 +2107,13 @@ def normalise(source, reserved=None):
     """The three-address IR of a parsed function (a `FunctionSource`). `reserved` maps the
     names that generated code uses (np, helpers) to their objects: user globals with those
     names but other values are renamed."""
-    return Normaliser(source, reserved).function()
+    normaliser = Normaliser(source, reserved)
+    try:
+        return normaliser.function()
+    except UnsupportedError as exc:
+        if not normaliser.generated or getattr(exc, "second_order", False):
+            raise
+        raise normaliser._second_order_refusal(      # (told at the user's line)
+            exc, f"in the gradient's code, {exc.message}",
+            "second derivatives (grad of grad, hessian, hvp) all differentiate this code: "
+            "take differences of srcad.grad here") from None

@@ -1510,3 +1510,19 @@ def test_jvp_of_an_array_minus_a_list():
 def test_grad_of_a_ragged_tuple_says_it_is_not_scalar():
     with pytest.raises(srcad.NonScalarOutputError, match="tuple"):
         srcad.grad(ragged_pair)(0.5)
+
+
+def dict_item_rewritten(x):
+    d = {"a": x * 1.0}
+    d["b"] = x ** 2
+    d["a"] = d["a"] * d["b"]
+    return d["a"] + d["b"]
+
+
+def test_any_second_order_refusal_in_generated_code_points_at_the_users_line():
+    """(helper-27: `<srcad grad_f16 #41>:31:8: a call whose result is unused`.)"""
+    with pytest.raises(srcad.UnsupportedError) as info:
+        srcad.hessian(dict_item_rewritten)(0.7)
+    assert info.value.location.filename == __file__
+    assert 'd["a"] = d["a"] * d["b"]' in info.value.location.text
+    assert "gradient of dict_item_rewritten again" in str(info.value)
