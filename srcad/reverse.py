@@ -667,7 +667,8 @@ class Reverse:
             if not self._active_atom(value):
                 return []
             index = T.clone(op.args["index"])
-            call = T.call("add_at", [T.name(bar(value.id)), T.name(value.id), T.index_expr(index), g])
+            call = T.call("add_at", [T.name(bar(value.id)), T.name(value.id),
+                                     T.index_expr(index), g])
             return [T.assign(bar(value.id), call)]
         if kind == "setitem":
             return self._setitem_adjoint(op, g)
