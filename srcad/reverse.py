@@ -703,6 +703,7 @@ class Reverse:
         the list at every point of the reverse sweep, so every pop gives one."""
         xs = op.args["list"].id
         if any(other.kind == "copy" and xs in other.operand_names() + [other.target]
+               and id(other.stmt) not in self.ir.entry      # (`v_0 = xs.copy()`: its own)
                for other in self.ops.values() if other.target is not None):
             # another name for the list (`for v in xs` iterates one): its adjoint would not
             # take the item back

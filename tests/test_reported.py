@@ -1499,6 +1499,14 @@ def test_jvp_leaves_the_callers_tangent_list_as_it_was():
     assert xs == [0.7, 1.3, 2.0] and t == [1.0, 0.0, 0.0]
 
 
+def test_reverse_mode_pops_a_copy_of_its_list_argument():
+    """The entry binding `v_0 = xs.copy()` is no second name of the list: the pop was
+    refused as if a loop went over it."""
+    xs = [0.7, 1.3, 2.0]
+    assert srcad.grad(pops_its_list_argument)(xs) == pytest.approx([2.0, 0.0, 0.7])
+    assert xs == [0.7, 1.3, 2.0]
+
+
 def test_jvp_of_an_array_minus_a_list():
     xs = [0.3, 0.7, 0.9]
     grad = srcad.grad(array_minus_a_list)(xs)
