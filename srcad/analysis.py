@@ -94,14 +94,14 @@ class Facts:
         check_calls_in_place(ir, self.ops, self.scalar,
                              getattr(callees, "changed_in_place", None))
         self.struct = structures(ir, self.ops, arg_kinds)
-        # lists and tuples that a NumPy ufunc gets (np.tanh(xs)): its derivative computes with
-        # np.asarray(xs). Known ones only: an argument of unknown kind (a file's generic
+        # lists and tuples that NumPy makes arrays of (np.tanh(xs), C - xs): the derivative
+        # computes with np.asarray(xs). Known ones only: an argument of unknown kind (a file's generic
         # derivative) is taken for an array there, as it is everywhere else.
-        self.ufunc_sequences = set()
+        self.array_sequences = set()
         if any(op.kind == "rule" and _computes_with_arrays(op.rule.primal)
                and set(op.operand_names()) & self.struct for op in self.ops.values()):
             known = tuple("scalar" if kind == "other" else kind for kind in arg_kinds)
-            self.ufunc_sequences = structures(ir, self.ops, known)
+            self.array_sequences = structures(ir, self.ops, known)
 
     def with_ops(self, ops):
         """The same facts seen through other `ops` (those of another mode, say)."""
@@ -299,12 +299,13 @@ def _call_op(ir, stmt, name, call, mode):
         op.diff = [k for k, v in op.args.items() if isinstance(v, gast.Name)]
         return op
     label = _label(func)
+    operands = args + [v for _, v in keywords]
     if primal in (enumerate, zip, reversed):
-        return _opaque(stmt, name, args + [v for _, v in keywords], UnsupportedError(
+        return _opaque(stmt, name, operands, UnsupportedError(
             f"{label}(...) of a differentiated value outside a for statement",
             ir.location(stmt), hint=f"loop over it (for v in {label}(xs): ...), or index "
                                     "(xs[::-1] for reversed)"))
-    return _opaque(stmt, name, args + [v for _, v in keywords], MissingRuleError(
+    return _opaque(stmt, name, operands, MissingRuleError(
         f"srcad has no derivative rule for {label}", ir.location(stmt),
         hint=f"register one with @srcad.adjoint({label}) (and @srcad.tangent for forward "
              "mode), or wrap the value in srcad.stop_gradient if no derivative is needed"))

@@ -30,7 +30,7 @@ class Forward:
         self.derive_callee = derive_callee
         self.ops, self.output, self.active = facts.ops, facts.output, facts.active
         self.scalar, self.struct = facts.scalar, facts.struct
-        self.sequences = facts.ufunc_sequences
+        self.sequences = facts.array_sequences
 
     def build(self):
         ir = self.ir

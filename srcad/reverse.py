@@ -93,7 +93,7 @@ class Reverse:
         self.carry = carry                # may loops carry tangents (see _carried_loops)
         self.ops, self.output, self.active = facts.ops, facts.output, facts.active
         self.scalar, self.struct, self.ndims = facts.scalar, facts.struct, facts.ndims
-        self.sequences = facts.ufunc_sequences
+        self.sequences = facts.array_sequences
         self.sites = Sites(ir, self.ops, self.active)
         self.dicts = dictionaries(ir, self.ops, arg_kinds, self.struct)
         self.clean = {n for n in self.active if self._is_clean(n)}
