@@ -274,8 +274,8 @@ def _call_op(ir, stmt, name, call, mode):
                 f"srcad has no derivative rule for the method '.{func.attr}()'",
                 ir.location(stmt),
                 hint="call the NumPy function instead (np.sum(x) for x.sum()); a method of "
-                     "your own class through the class (Model.loss(self, w)); or register a "
-                     "rule with @srcad.adjoint"))
+                     "your own module-level class on self (self.loss(w)) or through the class "
+                     "(Model.loss(self, w)); or register a rule with @srcad.adjoint"))
         return _bind(ir, stmt, name, rule, [func.value] + args, keywords, mode)
     primal = _resolve(ir, func)
     rule = rules.lookup(primal)

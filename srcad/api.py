@@ -86,7 +86,8 @@ def intermediate(fn):
     it calls are still the ones its free names referred to)."""
     fn = unwrap(fn)
     ir = _cached_ir(fn)
-    if ir is not None and ir.namespace.looked_up and not _current(_own_guards(fn, ir)):
+    if ir is not None and (ir.namespace.looked_up and not _current(_own_guards(fn, ir))
+                           or ir.before_its_class and not ir.source.in_class_not_yet_made()):
         ir = None
     if ir is None:
         with _deep_recursion(fn), _collector_paused():

@@ -61,6 +61,9 @@ class IR:
         self.changed = {}    # parameter -> how it may change the caller's object in place
         self.iterated = {}   # parameter -> `for x in parameter`'s node (a dict: its keys)
         self.refusals_if_list = []   # (parameters, error): refused where one is a list
+        # made while the class of this method was still being defined (@srcad.grad in its
+        # body): `self.predict(w)` could not be read as a call through the class
+        self.before_its_class = False
 
     def fresh(self):
         return vname(next(self.counter))
@@ -268,6 +271,7 @@ class Normaliser:
         self.elements = set()  # (a, b, id(node)): b = a[i], a.pop(), a.get(k): one item
         #                        (or b[j] = a[i], b.append(a[i]): one slot holds one)
         self.augmenting = None  # the operator of the augmented assignment being normalised
+        self.before_its_class = False   # see IR.before_its_class
         self.generated = source.filename.startswith("<srcad ")   # a derivative's code
         variables = _Variables()
         for stmt in source.tree.body:
@@ -410,6 +414,7 @@ class Normaliser:
         ir.iterated = self.iterated
         ir.stack = self.home.get(_STACK) if self.generated else None   # a gradient's stack
         ir.refusals_if_list = self.refusals_if_list
+        ir.before_its_class = self.before_its_class
         # `z = x; z += y` changes x too when x is an array: remember where that could happen
         for a, b, made, _ in self.aliases:
             for name, other in ((a, b), (b, a)):
@@ -1007,7 +1012,9 @@ class Normaliser:
                     and self.is_local(func.value.id)):
                 self.atom(value)                     # `xs.pop()`: a pop whose item goes
                 return
-            if isinstance(func, gast.Name) and func.id == "print" and not self.is_local("print"):
+            if isinstance(func, gast.Name) and (
+                    func.id == "print" and not self.is_local("print")
+                    or self.generated and func.id == "check_method"):    # (_through_class)
                 args = [self.atom(a) for a in value.args]
                 self.emit(gast.Expr(value=gast.Call(func=func, args=args, keywords=[])))
                 return
@@ -1785,6 +1792,7 @@ class Normaliser:
         if any(k.arg is None for k in node.keywords):
             self.error(node, "'**' in a call", "pass the keyword arguments one by one")
         node = self._two_at_a_time(node)
+        node = self._through_class(node)
         func = node.func
         if isinstance(func, gast.Name) and not self.is_local(func.id):
             self.resolve(func)
@@ -1828,6 +1836,41 @@ class Normaliser:
             # max(xs) of one iterable: runtime.largest (np.max of numbers, else Python's)
             callee = T.name("largest" if extremum == "max" else "smallest")
         return gast.Call(func=callee, args=args, keywords=keywords)
+
+    def _through_class(self, node):
+        """In a method of a module-level class, `self.predict(w)` calling a plain method of
+        the class is `Model.predict(self, w)` (a static method's call `Model.predict(w)`),
+        after a check that self's own `predict` is that function (`runtime.check_method`; a
+        subclass may override it). Other calls are returned as they are."""
+        func = node.func
+        if self.generated or not (isinstance(func, gast.Attribute)
+                                  and isinstance(func.value, gast.Name)):
+            return node
+        args = self.source.tree.args
+        params = args.posonlyargs + args.args
+        if not params or func.value.id != params[0].id or func.value.id in self.sites:
+            return node
+        owner = self.source.owner_class()
+        if owner is None:
+            self.before_its_class = self.source.in_class_not_yet_made()
+            return node
+        member = inspect.getattr_static(owner[0], func.attr, None)
+        static = isinstance(member, staticmethod)
+        if not isinstance(member.__func__ if static else member, types.FunctionType):
+            return node
+        path = owner[1].split(".")
+        cls = T.name(path[0])
+        for part in path[1:]:
+            cls = gast.Attribute(value=cls, attr=part, ctx=gast.Load())
+        self.resolve(cls)
+        check = gast.Call(func=T.name("check_method"),
+                          args=[self.atom(func.value), self.global_ref(cls),
+                                T.constant(func.attr)], keywords=[])
+        self.emit(gast.Expr(value=check))
+        method = gast.Attribute(value=cls, attr=func.attr, ctx=gast.Load())
+        args = node.args if static else [func.value] + node.args
+        return gast.copy_location(gast.Call(func=method, args=args, keywords=node.keywords),
+                                  node)
 
     def expr_ListComp(self, node):
         """`[e for x in xs if c]` -> v = []; for x in xs: if c: v.append(e)."""

@@ -401,6 +401,19 @@ def refused(message, hint):
     return errors.UnsupportedError(message, hint=hint)
 
 
+def check_method(obj, cls, name):
+    """Generated code calls `cls.name(obj, ...)` where the user's method wrote
+    `self.name(...)` (`cls.name(...)` for a static method): refused where `obj.name` is
+    another function (a subclass's override, or one set on obj itself), whose derivative
+    srcad did not make."""
+    method = getattr(obj, name, None)
+    if getattr(method, "__func__", method) is not getattr(cls, name, None):
+        owner = type(obj).__qualname__
+        raise refused(f"self.{name}(...) in {cls.__qualname__} is {owner}'s {name} here, "
+                      f"but srcad differentiated {cls.__qualname__}.{name}",
+                      f"differentiate a method of {owner} (define the caller there too), "
+                      f"or call {cls.__qualname__}.{name}(self, ...) explicitly")
+
 
 def check_output(value, seed, name):
     """A gradient needs a scalar value. With the default seed 1.0, an array value would give
@@ -431,7 +444,8 @@ RESULT_SHARES = {
     "sum_adjoint": ("g",), "sum_tangent": ("t",), "select_weights": (), "unarray": ("g",),
     "diag_adjoint": ("g",), "trace_adjoint": (), "product_adjoint_a": (),
     "product_adjoint_b": (), "solve_transposed": (), "solve_adjoint_a": (),
-    "solve_tangent_b": (), "keys_of": (), "check_output": (), "part_at": ("g",),
+    "solve_tangent_b": (), "keys_of": (), "check_output": (), "check_method": (),
+    "part_at": ("g",),
     "whole_of": ("g",), "unarray_transpose": ("u",), "pushed_back": ("g", "item"),
     "structured": ("g",), "structured_transpose": ("u",), "largest": ("xs",),
     "smallest": ("xs",), "extremum_weights": (),
@@ -1346,5 +1360,5 @@ HELPERS = HELPERS + (
     solve_tangent_b,
     det_adjoint, det_tangent, slogdet_adjoint, slogdet_tangent, _phi, cholesky_adjoint,
     cholesky_tangent, select_weights, sum_adjoint, sum_tangent, spaced_weights, along,
-    counts_from, check_output, unarray_transpose, largest, smallest, _numbers,
+    counts_from, check_output, check_method, unarray_transpose, largest, smallest, _numbers,
     extremum_weights)

@@ -43,6 +43,31 @@ class FunctionSource:
         """Globals, then closure cells: what the function's free names refer to."""
         return Namespace(self.fn)
 
+    def in_class_not_yet_made(self):
+        """Whether the function is defined in the body of a module-level class that does not
+        exist yet (a decorator in the class body runs before it does)."""
+        path = self.fn.__qualname__.split(".")
+        return len(path) > 1 and "<locals>" not in path and path[0] not in self.fn.__globals__
+
+    def owner_class(self):
+        """`(class, its dotted name)` when the function is an instance method defined in the
+        body of a module-level class (`Model.loss`, `Outer.Inner.loss`), else None."""
+        path = self.fn.__qualname__.split(".")
+        if len(path) < 2 or "<locals>" in path:
+            return None
+        owner = self.fn.__globals__.get(path[0])
+        for part in path[1:-1]:
+            owner = getattr(owner, part, None)
+        if not isinstance(owner, type):
+            return None
+        member = vars(owner).get(path[-1])     # (a static or class method has no self)
+        while hasattr(member, "primal"):       # @srcad.grad on the method
+            member = member.primal
+        if member is None or isinstance(member, (staticmethod, classmethod)) \
+                or inspect.unwrap(member) is not self.fn:
+            return None
+        return owner, ".".join(path[:-1])
+
 
 class Namespace(dict):
     """What a function's free names refer to (its globals, then its closure cells), and

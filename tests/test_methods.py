@@ -1,0 +1,120 @@
+"""A method calling another method of its class (`self.predict(w)`): the call of that
+function through the class, after a check that self's own method is that function."""
+import numpy as np
+import pytest
+
+import srcad
+from conftest import fd_check, load_module, numeric_jacobian
+
+_MODEL = """
+    import numpy as np
+    import srcad
+
+    class Base:
+        def feature(self, w):
+            return np.tanh(self.X @ w)
+
+    class Model(Base):
+        def __init__(self):
+            rng = np.random.default_rng(0)
+            self.X = rng.standard_normal((4, 3))
+            self.W = rng.standard_normal((2, 3))
+
+        def predict(self, w):
+            return self.W @ (w * self.feature(w)[:3])
+
+        def loss(self, w, c=1.0):
+            r = self.predict(w) - c
+            return np.sum(r ** 2) + self.penalty(w, lam=0.1)
+
+        def penalty(self, w, lam):
+            return lam * np.sum(w ** 2)
+
+        @staticmethod
+        def square(w):
+            return np.sum(w * w)
+
+        def loss_static(self, w):
+            return self.square(w) * 2.0
+
+        def loop_loss(self, w):
+            total = 0.0
+            for k in range(3):
+                total = total + self.penalty(w * k, 0.5)
+            return total
+
+        @srcad.grad
+        def decorated(self, w):
+            return self.penalty(w, 1.0) + np.sum(self.predict(w))
+
+        def rebinds_self(self, w):
+            self = Model()
+            return np.sum(self.predict(w))
+
+    class Sub(Model):
+        def penalty(self, w, lam):
+            return lam * np.sum(np.abs(w))
+
+    class Outer:
+        class Inner:
+            def scale(self, w):
+                return 3.0 * w
+
+            def loss(self, w):
+                return np.sum(self.scale(w) ** 2)
+    """
+
+W = np.array([0.3, -0.2, 0.5])
+
+
+@pytest.fixture
+def m(tmp_path):
+    return load_module(tmp_path, _MODEL, "methods_mod")
+
+
+def test_methods_of_the_class_and_of_a_base_class(m):
+    model = m.Model()
+    fd_check(model.loss, (W,))
+    fd_check(m.Model.loss, (model, W), wrt=1)
+    value, tangent = srcad.jvp(model.loss)(W, np.ones(3))
+    np.testing.assert_allclose(tangent, srcad.grad(model.loss)(W) @ np.ones(3), rtol=1e-12)
+    hessian = srcad.hessian(model.loss)(W)
+    np.testing.assert_allclose(hessian, numeric_jacobian(srcad.grad(model.loss), W),
+                               rtol=1e-6, atol=1e-8)
+
+
+def test_the_generated_code_checks_then_calls_through_the_class(m):
+    source = srcad.grad(m.Model().loss).source
+    assert "check_method(v_m2, Model, 'predict')\n    v_1 = Model.predict(v_m2, v_m1)" \
+        in source
+    assert "Model.penalty(v_m2, v_m1, lam=0.1)" in source
+
+
+def test_a_static_method_and_a_call_in_a_loop(m):
+    model = m.Model()
+    np.testing.assert_allclose(srcad.grad(model.loss_static)(W), 4.0 * W)
+    np.testing.assert_allclose(srcad.grad(model.loop_loss)(W), 2.0 * 0.5 * W * 5.0)
+
+
+def test_a_decorated_method_and_a_nested_class(m):
+    model = m.Model()
+    fd_check(lambda w: model.penalty(w, 1.0) + np.sum(model.predict(w)), (W,),
+             grads=model.decorated(W))
+    np.testing.assert_allclose(srcad.grad(m.Outer.Inner().loss)(W), 18.0 * W)
+
+
+def test_a_subclass_overriding_the_callee_is_refused(m):
+    sub = m.Sub()
+    for call in (lambda: srcad.grad(sub.loss)(W), lambda: srcad.grad(m.Model.loss, wrt=1)(sub, W),
+                 lambda: srcad.jvp(sub.loss)(W, np.ones(3))):
+        with pytest.raises(srcad.UnsupportedError, match=r"Sub's penalty.*Model\.penalty"):
+            call()
+    model = m.Model()
+    model.predict = lambda w: w       # an instance's own attribute: not Model.predict
+    with pytest.raises(srcad.UnsupportedError, match="predict"):
+        srcad.grad(model.loss)(W)
+
+
+def test_self_bound_again_keeps_the_old_refusal(m):
+    with pytest.raises(srcad.SrcadError, match=r"'\.predict\(\)'"):
+        srcad.grad(m.Model().rebinds_self)(W)
