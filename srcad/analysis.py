@@ -39,6 +39,9 @@ CMPOPS = {gast.Lt: operator.lt, gast.LtE: operator.le, gast.Gt: operator.gt,
 class Op:
     """One IR statement seen as an operation: `target = kind(operands)`."""
 
+    integral = False         # its value is known to hold integers or bools
+    dtype_unknown = False    # a rule's dtype argument known only when it runs
+
     def __init__(self, stmt, kind, target=None, args=None, rule=None, callee=None):
         self.stmt = stmt
         self.kind = kind  # copy const rule zero call getitem setitem append pop pack inert opaque
@@ -170,6 +173,7 @@ def classify(ir, mode="reverse", block=None):
         op = _classify(ir, stmt, mode)
         if op is not None:
             ops[id(stmt)] = op
+    _truncating_writes(ir, ops)
     return ops
 
 
@@ -289,9 +293,16 @@ def _call_op(ir, stmt, name, call, mode):
     # (a helper of srcad's with a rule for the other mode only: its source is read)
     if isinstance(primal, types.FunctionType) and module != "numpy" \
             and not module.startswith("numpy."):
+        signature = inspect.signature(primal)
+        if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+               for p in signature.parameters.values()):    # (a constant of constants)
+            return _opaque(stmt, name, args + [v for _, v in keywords], UnsupportedError(
+                f"calling {primal.__name__}, which takes *args or **kwargs, with a "
+                "differentiated value is not supported by srcad", ir.location(stmt),
+                hint=f"list the parameters of {primal.__name__} explicitly"))
         op = Op(stmt, "call", name, callee=primal)
         try:
-            bound = inspect.signature(primal).bind(*args, **dict(keywords))
+            bound = signature.bind(*args, **dict(keywords))
         except TypeError as exc:
             raise UnsupportedError(f"this call of {primal.__name__} does not match its "
                                    f"signature ({exc})", ir.location(stmt)) from None
@@ -366,13 +377,139 @@ def _bind(ir, stmt, name, rule, args, keywords, mode):
     if missing:
         raise UnsupportedError(f"this call of {rule.name} lacks the argument(s) {missing}",
                                ir.location(stmt))
+    dtype = bound.get("dtype")
+    kind = _dtype_kind(ir, dtype)
+    if kind is not None and kind in "biu":       # x.astype(int), np.sum(x, dtype=int)
+        op = Op(stmt, "zero", name, rule=rule)   # (piecewise constant: derivative 0)
+        op.args = dict(enumerate(args + [v for _, v in keywords]))
+        op.integral = True
+        return op
     op = Op(stmt, "rule", name, bound, rule=rule)
     op.extra = extra
     op.template = template
     op.diff = [p for p, r in zip(template.diff, template.results)
                if r is not None and p not in template.zero]
     op.zero = template.zero
+    # a dtype known only when it runs (`x.astype(y.dtype)`): derivatives of an integer
+    # result are zeros (`if_floating`)
+    op.dtype_unknown = kind is None and dtype is not None and not _is_none(dtype)
     return op
+
+
+def _is_none(atom):
+    return isinstance(atom, gast.Constant) and atom.value is None
+
+
+def _dtype_kind(ir, atom):
+    """The kind ('f', 'i', 'b', ...) of the dtype that operand `atom` names where it is known
+    before the code runs (`int`, `np.int64`, "int32", None for float64), else None."""
+    if atom is None:
+        return None
+    value = _constant_value(ir, atom)
+    if value is _UNKNOWN:
+        return None
+    try:
+        return np.dtype(value).kind
+    except TypeError:
+        return None
+
+
+_UNKNOWN = object()
+
+
+def _constant_value(ir, atom):
+    """The value of a constant operand, a module-level name, or a local name assigned once
+    from a module attribute (`v_1 = np.int64`); else _UNKNOWN."""
+    if isinstance(atom, gast.Constant):
+        return atom.value
+    if not isinstance(atom, gast.Name):
+        return _UNKNOWN
+    if atom.id in _local_names(ir):
+        values = _global_copies(ir).get(atom.id)
+        if values is None or len(values) != 1:
+            return _UNKNOWN
+        atom = values[0]
+    root = atom
+    while isinstance(root, gast.Attribute):
+        root = root.value
+    # (an attribute of a module or a class: `np.int64`; not `X.dtype` of a module array,
+    # which may be another array when the derivative runs)
+    if root is not atom and not isinstance(_resolve(ir, root), (types.ModuleType, type)):
+        return _UNKNOWN
+    value = _resolve(ir, atom)
+    return _UNKNOWN if value is None else value
+
+
+def _global_copies(ir):
+    """`{local name: [the module names or attributes assigned to it]}`; names assigned
+    anything else too are left out."""
+    if not hasattr(ir, "_global_copies"):
+        found, other = {}, set()
+        local = _local_names(ir)
+        for stmt in walk_block(ir.body):
+            if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
+                continue
+            name, value = stmt.targets[0].id, stmt.value
+            root = value
+            while isinstance(root, gast.Attribute):
+                root = root.value
+            if isinstance(root, gast.Name) and root.id not in local and root is not value:
+                found.setdefault(name, []).append(value)
+            else:
+                other.add(name)
+        ir._global_copies = {n: v for n, v in found.items() if n not in other}
+    return ir._global_copies
+
+
+def _truncating_writes(ir, ops):
+    """`y[i] = v` into an array known to hold integers or bools (`np.zeros(3, dtype=int)`,
+    `np.arange(5)`, `np.array([0, 0, 0])`, `x.astype(int)`) truncates v: it carries no
+    derivative into y."""
+    writes = [op for op in ops.values() if op.kind == "setitem"]
+    if not writes:
+        return
+    made = {}
+    for op in ops.values():
+        if op.target is not None and op.kind != "setitem":
+            made.setdefault(op.target, []).append(op)
+    lists = {op.target: op for op in ops.values() if op.kind == "pack"
+             and isinstance(op.stmt.value, gast.List)}
+    for op in writes:
+        defs = made.get(op.target, ())
+        if defs and all(_integral_result(ir, d, lists) for d in defs):
+            op.diff = []
+
+
+# where the functions that make arrays (zero-derivative ones among them) take their dtype
+_DTYPE_POSITIONS = {np.zeros: 1, np.ones: 1, np.empty: 1, np.zeros_like: 1, np.ones_like: 1,
+                    np.empty_like: 1, np.full: 2, np.full_like: 2, np.array: 1, np.asarray: 1,
+                    np.identity: 1, np.eye: 3, np.arange: 3}
+
+
+def _integral_result(ir, op, lists):
+    """Whether op's value is known to be an array of integers or bools."""
+    if op.integral:
+        return True
+    if op.rule is None or op.kind not in ("zero", "rule"):
+        return False
+    primal = op.rule.primal
+    call = op.stmt.value
+    keywords = {k.arg: k.value for k in call.keywords} if isinstance(call, gast.Call) else {}
+    position = _DTYPE_POSITIONS.get(primal)
+    dtype = keywords.get("dtype")
+    if dtype is None and position is not None and len(call.args) > position:
+        dtype = call.args[position]
+    if dtype is not None:
+        kind = _dtype_kind(ir, dtype)
+        return kind is not None and kind in "biu"
+    if primal is np.arange:
+        return all(isinstance(a, gast.Constant) and type(a.value) is int for a in call.args)
+    if primal in (np.array, np.asarray) and len(call.args) == 1 \
+            and isinstance(call.args[0], gast.Name) and call.args[0].id in lists:
+        elts = lists[call.args[0].id].stmt.value.elts
+        return bool(elts) and all(isinstance(e, gast.Constant) and type(e.value) in (int, bool)
+                                  for e in elts)
+    return False
 
 
 def _name_in(atom, names):

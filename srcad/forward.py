@@ -160,7 +160,10 @@ class Forward:
                 if template.preamble_reads_g:   # g differs per input: a preamble for each
                     suffix = op.target[2:] if len(active) == 1 else f"{op.target[2:]}_{p}"
                     out.extend(self._preamble(template, names, suffix))
-                terms.append(self.simplify(fill(names), op.target))
+                term = self.simplify(fill(names), op.target)
+                if op.dtype_unknown:
+                    term = T.call("if_floating", [term, T.name(op.target)])
+                terms.append(term)
         out.append(T.assign(dot(op.target), self._sum(terms, op)))
         return out
 

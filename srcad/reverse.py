@@ -765,6 +765,8 @@ class Reverse:
         for p, fill in zip(template.diff, template.result_fills):
             if p in active:
                 expr = self.simplify(fill(names), op.target)
+                if op.dtype_unknown:
+                    expr = T.call("if_floating", [expr, T.name(op.target)])
                 name = op.args[p].id
                 twin = next((k for k, (n, e) in enumerate(contributions)
                              if n == name and T.source_of(e) == T.source_of(expr)), None)

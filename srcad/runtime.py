@@ -401,6 +401,14 @@ def refused(message, hint):
     return errors.UnsupportedError(message, hint=hint)
 
 
+def if_floating(d, ans):
+    """`d`, a derivative through an operation whose result is `ans`, where ans is floating;
+    zeros where it holds integers or bools (`x.astype(y.dtype)` of an integer y: piecewise
+    constant)."""
+    kind = np.asarray(ans).dtype.kind
+    return d if kind in "fc" else zeros_like_grad(d)
+
+
 def check_method(obj, cls, name):
     """Generated code calls `cls.name(obj, ...)` where the user's method wrote
     `self.name(...)` (`cls.name(...)` for a static method): refused where `obj.name` is
@@ -445,6 +453,7 @@ RESULT_SHARES = {
     "diag_adjoint": ("g",), "trace_adjoint": (), "product_adjoint_a": (),
     "product_adjoint_b": (), "solve_transposed": (), "solve_adjoint_a": (),
     "solve_tangent_b": (), "keys_of": (), "check_output": (), "check_method": (),
+    "if_floating": ("d",),
     "part_at": ("g",),
     "whole_of": ("g",), "unarray_transpose": ("u",), "pushed_back": ("g", "item"),
     "structured": ("g",), "structured_transpose": ("u",), "largest": ("xs",),
@@ -1360,5 +1369,5 @@ HELPERS = HELPERS + (
     solve_tangent_b,
     det_adjoint, det_tangent, slogdet_adjoint, slogdet_tangent, _phi, cholesky_adjoint,
     cholesky_tangent, select_weights, sum_adjoint, sum_tangent, spaced_weights, along,
-    counts_from, check_output, check_method, unarray_transpose, largest, smallest, _numbers,
+    counts_from, check_output, check_method, if_floating, unarray_transpose, largest, smallest, _numbers,
     extremum_weights)

@@ -319,6 +319,8 @@ SPECS.update({
                                   c("rt.unbroadcast(x, y)", x=(3,), y=(3,), wrt=["x"])],
     "srcad.runtime.broadcast_like": [c("rt.broadcast_like(x, y)", x=(3,), y=(2, 3), wrt=["x"]),
                                      c("rt.broadcast_like(x, y)", x=(), y=(2,), wrt=["x"])],
+    "srcad.runtime.if_floating": [c("rt.if_floating(x, y)", x=(3,), y=(3,), wrt=["x"]),
+                                  c("rt.if_floating(x, y > 0)", x=(3,), y=(3,), wrt=["x"])],
     "srcad.runtime.expand_to": [c("rt.expand_to(x, y, 0)", x=(3,), y=(2, 3), wrt=["x"]),
                                 c("rt.expand_to(x, y, 1, True)", x=(2, 1), y=(2, 3), wrt=["x"])],
     "srcad.runtime.add_grad": [c("rt.add_grad(x, y)", x=(3,), y=(3,)),

@@ -189,3 +189,42 @@ def test_closure_read_only(rng):
     g = full_check(closure_fn, [x])
     c = np.array([1.0, 2.0, 3.0])
     np.testing.assert_allclose(g, c * np.cos(c * x), rtol=1e-12)
+
+
+# ----- callees taking *args or **kwargs -----
+
+def total(*xs):
+    return sum(xs)
+
+
+def scaled(a, **options):
+    return a * options["b"]
+
+
+def pack(*values):
+    return np.array(values)
+
+
+def sum_of_three(x, y):
+    return total(x, y, x * y)
+
+
+def keyword_to_kwargs(x, y):
+    return scaled(x, b=y)
+
+
+def packed_constants(x):
+    return np.sum(pack(1.0, 2.0) * x)
+
+
+@pytest.mark.parametrize("f", [sum_of_three, keyword_to_kwargs])
+def test_a_differentiated_value_passed_to_star_args_is_refused(f):
+    """Its derivative was taken as zero (the values in *xs were no operands)."""
+    for make in (srcad.grad, srcad.jvp):
+        with pytest.raises(srcad.UnsupportedError, match=r"\*args or \*\*kwargs"):
+            make(f, wrt=(0, 1))(0.7, 0.3, *([(1.0, 0.0)] if make is srcad.jvp else []))
+
+
+def test_constants_passed_to_star_args_are_a_constant():
+    np.testing.assert_allclose(srcad.grad(packed_constants)(np.ones(2)), [1.0, 2.0])
+    assert srcad.jvp(packed_constants)(np.ones(2), np.ones(2))[1] == 3.0

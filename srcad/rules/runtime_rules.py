@@ -10,7 +10,7 @@ from .. import runtime
 from ..runtime import (add_adjoint, add_adjoint_transpose, add_at, broadcast_like, cast_like,
                        cumprod_adjoint, cumprod_adjoint_along, cumsum_adjoint, diag_adjoint,
                        diagonal_adjoint, diff_adjoint, einsum_adjoint, einsum_adjoint_along,
-                       expand_to, kron_adjoint_a, kron_adjoint_b, matmul_adjoint_x,
+                       expand_to, if_floating, kron_adjoint_a, kron_adjoint_b, matmul_adjoint_x,
                        matmul_adjoint_x_sum, matmul_adjoint_y, matmul_adjoint_y_sum, mul_adjoint,
                        mul_adjoint_along, mul_adjoint_transpose, norm_weights_slopes, part_at,
                        permute_axes, power_slope, power_slope_in_y, prod_others_tangent,
@@ -33,6 +33,16 @@ def unbroadcast_(g, ans, t, like):
 @tangent(runtime.unbroadcast)
 def unbroadcast_tangent(g, ans, t, like):
     return unbroadcast(g, like), 0
+
+
+@adjoint(runtime.if_floating)
+def if_floating_(g, ans, d, like):
+    return if_floating(g, like), 0
+
+
+@tangent(runtime.if_floating)
+def if_floating_tangent(g, ans, d, like):
+    return if_floating(g, like), 0
 
 
 @adjoint(runtime.broadcast_like)

@@ -1,0 +1,117 @@
+"""Values of an integer or bool dtype are piecewise constant: no derivative goes through a
+cast to one (`x.astype(int)`, `dtype=int`), nor through a value written into an array of
+one (`np.zeros(3, dtype=int)`, `np.arange(5)`, `np.array([0, 0, 0])`): NumPy truncates it."""
+import numpy as np
+import pytest
+
+import srcad
+from conftest import numeric_jacobian
+
+INTS = np.array([1, 2, 3])
+FLOATS = np.array([1.0, 2.0, 3.0])
+
+
+def astype_int(x):
+    return np.sum(x * x.astype(int))
+
+
+def astype_bool(x):
+    return np.sum(x * x.astype(bool))
+
+
+def asarray_int(x):
+    return np.sum(x * np.asarray(x, dtype=int))
+
+
+def array_int64(x):
+    return np.sum(x * np.array(x, dtype=np.int64))
+
+
+def array_of_items_int(x):
+    return np.sum(np.array([x[0], x[1]], dtype=int)) * x[2]
+
+
+def sum_int(x):
+    return np.sum(x, dtype=int) * x[0]
+
+
+def cumsum_int(x):
+    return np.sum(np.cumsum(x, dtype="int64") * x)
+
+
+def trace_int(x):
+    return np.trace(np.diag(x), dtype=int) * x[2]
+
+
+def dtype_of_a_module_array(x):      # known when it runs: int here
+    return np.sum(x * x.astype(INTS.dtype))
+
+
+def float_dtype_of_a_module_array(x):
+    return np.sum(x * x.astype(FLOATS.dtype))
+
+
+def dtype_argument(x, t=int):
+    return np.sum(x.astype(t) * x)
+
+
+def write_into_int_zeros(x):
+    y = np.zeros(3, dtype=int)
+    y[1] = x[1] * 2
+    return np.sum(y) * x[0]
+
+
+def write_into_int_zeros_positional(x):
+    y = np.zeros(3, int)
+    y[1] = x[1] * 3
+    return np.sum(y * x)
+
+
+def write_into_bool_zeros(x):
+    y = np.zeros(3, dtype=bool)
+    y[1] = x[1]
+    return np.sum(y * x)
+
+
+def add_into_arange(x):
+    y = np.arange(3)
+    y[2] += x[2]
+    return np.sum(y * x)
+
+
+def write_into_int_display(x):
+    v = np.array([0, 0, 0])
+    v[0] = x[0] * 3
+    return np.sum(v * x)
+
+
+def write_into_float_display(x):     # (floats: the derivative goes through)
+    v = np.array([0.0, 0, 0])
+    v[0] = x[0] * 3
+    return np.sum(v * x)
+
+
+X = np.array([1.6, -2.3, 0.4])
+CASES = [astype_int, astype_bool, asarray_int, array_int64, array_of_items_int, sum_int,
+         cumsum_int, trace_int, dtype_of_a_module_array, float_dtype_of_a_module_array,
+         dtype_argument, write_into_int_zeros, write_into_int_zeros_positional,
+         write_into_bool_zeros, add_into_arange, write_into_int_display,
+         write_into_float_display]
+
+
+@pytest.mark.parametrize("f", CASES, ids=[f.__name__ for f in CASES])
+def test_gradient_and_tangent_match_differences(f):
+    # (away from integers: the casts are constant around X)
+    expected = numeric_jacobian(f, X)
+    np.testing.assert_allclose(srcad.grad(f)(X.copy()), expected, atol=1e-6)
+    direction = np.array([0.3, -1.0, 0.7])
+    value, tangent = srcad.jvp(f)(X.copy(), direction)
+    np.testing.assert_allclose(tangent, expected @ direction, atol=1e-6)
+
+
+def test_a_dtype_known_when_it_runs_is_checked_there():
+    source = srcad.grad(dtype_of_a_module_array).source
+    assert "if_floating(cast_like(" in source
+    assert "if_floating" not in srcad.grad(astype_int).source     # known: no derivative
+    np.testing.assert_allclose(srcad.hessian(float_dtype_of_a_module_array)(X), 2 * np.eye(3))
+    np.testing.assert_allclose(srcad.hessian(dtype_of_a_module_array)(X), np.zeros((3, 3)))
