@@ -1120,7 +1120,11 @@ def hvp(f, wrt=0):
     tangent_fn.tangents_text = ", then the vector v"
 
     def product(*args, **kwargs):
-        if "v" in kwargs and "v" not in _signature_of(f).parameters:
+        if "v" in kwargs and "v" in _signature_of(f).parameters:
+            raise ArgumentError(f"{tangent_fn.__name__}: v= is ambiguous, as "
+                                f"{tangent_fn.base().__name__} has a parameter named v",
+                                hint="pass the arguments positionally, the vector last")
+        if "v" in kwargs:
             v = kwargs.pop("v")
         elif args:
             *args, v = args

@@ -1048,11 +1048,15 @@ def trace_adjoint(g, x, offset=0, axis1=0, axis2=1):
                                             np.shape(g) + (n,)), x, offset, axis1, axis2)
 
 
-def take_adjoint(g, x, indices, axis=None):
-    """The adjoint of np.take(x, indices, axis): g added at the taken places."""
+def take_adjoint(g, x, indices, axis=None, mode="raise"):
+    """The adjoint of np.take(x, indices, axis, mode=mode): g added at the taken places
+    (out-of-range indices wrapped or clipped as `mode` says)."""
     x = np.asarray(x)
     out = np.zeros(x.size if axis is None else x.shape,
                    dtype=np.result_type(np.asarray(g), float_dtype(x)))
+    if mode != "raise":
+        n = x.size if axis is None else x.shape[axis]
+        indices = np.mod(indices, n) if mode == "wrap" else np.clip(indices, 0, n - 1)
     if axis is None:
         np.add.at(out, np.asarray(indices), g)
         return out.reshape(x.shape)
@@ -1100,6 +1104,8 @@ def unitem(g, x, index=()):
     """The adjoint of x.item(*index): g at that element, zeros elsewhere."""
     x = np.asarray(x)
     out = np.zeros(x.shape, dtype=np.result_type(np.asarray(g), float_dtype(x)))
+    if len(index) == 1 and isinstance(index[0], tuple):      # x.item((i, j))
+        index = index[0]
     if len(index) == 0:
         out.flat[0] = g
     elif len(index) == 1:

@@ -203,7 +203,9 @@ SPECS.update({
     "numpy.triu": [c("np.triu(x)", x=(3, 3)), c("np.triu(x, 1)", x=(2, 3, 4))],
     "numpy.tril": [c("np.tril(x)", x=(3, 3)), c("np.tril(x, -1)", x=(2, 4, 3))],
     "numpy.take": [c("np.take(x, [0, 2, 2])", x=(4,)), c("np.take(x, [1, 0, 1], axis=1)", x=(2, 3)),
-                   c("np.take(x, [[0, 1], [1, 1]], axis=0)", x=(3, 2))],
+                   c("np.take(x, [[0, 1], [1, 1]], axis=0)", x=(3, 2)),
+                   c("np.take(x, [1, 7, -1], mode='wrap')", x=(5,)),
+                   c("np.take(x, [1, 9, -3], axis=1, mode='clip')", x=(2, 4))],
     "numpy.concatenate": [c("np.concatenate([x, y])", x=(2,), y=(3,)),
                           c("np.concatenate([x, y, x], axis=1)", x=(2, 1), y=(2, 3)),
                           c("np.concatenate((x, y), axis=None)", x=(2, 2), y=(3,))],
@@ -262,7 +264,8 @@ SPECS.update({
     "ndarray.transpose": [c("x.transpose()", x=(2, 3)), c("x.transpose(1, 2, 0)", x=(2, 3, 4)),
                           c("x.transpose((2, 0, 1))", x=(2, 3, 4))],
     "ndarray.astype": [c("x.astype(float)", x=(3,)), c("x.astype(np.float64)", x=(2, 2))],
-    "ndarray.item": [c("x.item()", x=(1,)), c("x.item(2)", x=(4,)), c("x.item(1, 0)", x=(2, 3))],
+    "ndarray.item": [c("x.item()", x=(1,)), c("x.item(2)", x=(4,)), c("x.item(1, 0)", x=(2, 3)),
+                     c("x.item((1, 2))", x=(2, 3))],
 })
 
 # ----- operators (ops.py) -----
@@ -401,7 +404,9 @@ SPECS.update({
     "srcad.runtime.trace_adjoint": [c("rt.trace_adjoint(g, x)", g=(), x=(3, 3)),
                                     c("rt.trace_adjoint(g, x, 1)", g=(), x=(2, 3))],
     "srcad.runtime.take_adjoint": [c("rt.take_adjoint(g, x, [0, 2, 2])", g=(3,), x=(3,)),
-                                   c("rt.take_adjoint(g, x, [1, 1], 1)", g=(2, 2), x=(2, 3))],
+                                   c("rt.take_adjoint(g, x, [1, 1], 1)", g=(2, 2), x=(2, 3)),
+                                   c("rt.take_adjoint(g, x, [4, -1], 1, 'wrap')", g=(2, 2),
+                                     x=(2, 3))],
     "srcad.runtime.sort_adjoint": [c("rt.sort_adjoint(g, x)", g=(4,), x=(4,)),
                                    c("rt.sort_adjoint(g, x, 0)", g=(3, 2), x=(3, 2)),
                                    c("rt.sort_adjoint(g, x, None)", g=(6,), x=(2, 3))],

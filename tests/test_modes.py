@@ -153,3 +153,18 @@ def test_jvp_checks_the_tangents_after_calls_that_took_the_fast_path():
     with pytest.raises(srcad.WrtError):
         jf(*args, (1.0, 0.0))
     assert jf(*args, (1, 0, 0)) == (value, tangent)      # ints: promoted
+
+
+def quadratic_in_v(A, v):
+    return v @ np.linalg.solve(A, v)
+
+
+def test_hvp_refuses_v_keyword_when_the_function_has_a_parameter_v():
+    """`v=` named the function's own parameter, and the last positional argument became the
+    vector: H @ b came back for H @ t, silently."""
+    A, b, t = np.array([[2.0, 0.3], [0.1, 1.5]]), np.array([0.4, -0.2]), np.array([0.3, 0.9])
+    inverse = np.linalg.inv(A)
+    np.testing.assert_allclose(srcad.hvp(quadratic_in_v, wrt=1)(A, b, t),
+                               (inverse + inverse.T) @ t)
+    with pytest.raises(srcad.ArgumentError, match="ambiguous"):
+        srcad.hvp(quadratic_in_v, wrt=1)(A, b, v=t)

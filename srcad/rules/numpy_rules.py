@@ -712,12 +712,12 @@ def tril(g, ans, x, k=0):
 
 @adjoint(np.take, method="take")
 def take(g, ans, x, indices=None, axis=None, out=None, mode="raise"):
-    return take_adjoint(g, x, indices, axis)
+    return take_adjoint(g, x, indices, axis, mode)
 
 
 @tangent(np.take)
 def take_tangent(g, ans, x, indices=None, axis=None, out=None, mode="raise"):
-    return np.take(g, indices, axis)
+    return np.take(g, indices, axis, mode=mode)
 
 
 # ----- joining and splitting (list arguments get list adjoints) -----

@@ -163,8 +163,8 @@ def trace_adjoint_tangent(g, ans, u, x, offset=0, axis1=0, axis2=1):
 
 
 @tangent(runtime.take_adjoint)
-def take_adjoint_tangent(g, ans, u, x, indices, axis=None):
-    return take_adjoint(g, x, indices, axis), 0, None
+def take_adjoint_tangent(g, ans, u, x, indices, axis=None, mode="raise"):
+    return take_adjoint(g, x, indices, axis, mode), 0, None
 
 
 @tangent(runtime.sort_adjoint)
