@@ -729,6 +729,15 @@ class Reverse:
         index = op.stmt.targets[0].slice
         if op.target not in self.struct and self._may_be_array(index):
             part = T.call("assigned_part", [T.name(bar(op.target)), T.index_expr(T.clone(index))])
+        elif op.target in self.struct and self._active_atom(value) \
+                and not self._surely_container(op.target):
+            # a list, a dict or an array (a callee's result): `c[::2] = x` of an array sums
+            # the part back to x's shape, and of `c[[1, 1]]` only the kept write counts
+            return [self.accumulate(value.id, T.call("stored_part", [
+                T.name(bar(op.target)), T.name(op.target), T.index_expr(T.clone(index)),
+                T.name(value.id)])), T.assign(bar(op.target), T.call("set_at", [
+                    T.name(bar(op.target)), T.name(op.target), T.index_expr(T.clone(index)),
+                    T.constant(0.0)]))]
         else:
             part = gast.Subscript(value=T.name(bar(op.target)), slice=T.clone(index),
                                   ctx=gast.Load())
@@ -740,6 +749,18 @@ class Reverse:
                                  T.index_expr(T.clone(index)), T.constant(0.0)])
         out.append(T.assign(bar(op.target), zero))
         return out
+
+    def _surely_container(self, name):
+        """Whether `name` holds a list, tuple or dict wherever it is assigned: a display (a
+        comprehension's too), or a list, tuple or dict argument."""
+        kinds = dict(zip(self.ir.inputs, self.arg_kinds))
+        for op in self.ops.values():
+            if op.target != name or op.kind in ("setitem", "append", "pop"):
+                continue
+            if not (op.kind == "pack" or id(op.stmt) in self.ir.entry
+                    and kinds.get(name) in ("list", "tuple", "dict")):
+                return False
+        return True
 
     def _may_be_array(self, index):
         """Whether `index` may hold an index array, which may name an element twice."""

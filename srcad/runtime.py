@@ -186,6 +186,15 @@ def assigned_part(g, index):
     return np.where(kept[index] == order, part, 0.0)
 
 
+def stored_part(g, like, index, value):
+    """The adjoint of the `value` that `y[index] = value` writes into `y` (`like`), a list,
+    dict or array: g[index] of a list or dict; of an array, the part the write kept
+    (`assigned_part`) summed back to value's shape (`y[::2] = x` of a number x)."""
+    if isinstance(like, np.ndarray) and isinstance(g, np.ndarray):
+        return unbroadcast(assigned_part(g, index), value)
+    return g[index]
+
+
 def _is_basic(index):
     if isinstance(index, tuple):
         return all(isinstance(i, _BASIC_INDEX) for i in index)
@@ -453,7 +462,7 @@ RESULT_SHARES = {
     "diag_adjoint": ("g",), "trace_adjoint": (), "product_adjoint_a": (),
     "product_adjoint_b": (), "solve_transposed": (), "solve_adjoint_a": (),
     "solve_tangent_b": (), "keys_of": (), "check_output": (), "check_method": (),
-    "if_floating": ("d",),
+    "if_floating": ("d",), "stored_part": ("g",),
     "part_at": ("g",),
     "whole_of": ("g",), "unarray_transpose": ("u",), "pushed_back": ("g", "item"),
     "structured": ("g",), "structured_transpose": ("u",), "largest": ("xs",),
@@ -1375,5 +1384,6 @@ HELPERS = HELPERS + (
     solve_tangent_b,
     det_adjoint, det_tangent, slogdet_adjoint, slogdet_tangent, _phi, cholesky_adjoint,
     cholesky_tangent, select_weights, sum_adjoint, sum_tangent, spaced_weights, along,
-    counts_from, check_output, check_method, if_floating, unarray_transpose, largest, smallest, _numbers,
+    counts_from, check_output, check_method, if_floating, stored_part, unarray_transpose,
+    largest, smallest, _numbers,
     extremum_weights)
