@@ -17,7 +17,7 @@ import numpy as np
 
 from . import rules, runtime
 from . import template as T
-from .errors import MissingRuleError, SourceError, UnsupportedError
+from .errors import MissingRuleError, SourceError, SrcadError, UnsupportedError
 from .normalise import AUGMENTED, parameter_names
 
 BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -137,12 +137,17 @@ def callee_derivative(ir, op, derive_callee, active, facts):
             kinds.append("other" if atom.id in facts.struct else "array")
     try:
         return derive_callee(op.callee, tuple(active), tuple(op.args), tuple(kinds))
-    except SourceError as exc:
-        name = op.callee.__name__
-        raise MissingRuleError(
-            f"srcad cannot see into {name}: {exc.message}", ir.location(op.stmt),
-            hint=f"register a rule with @srcad.adjoint({name}) and @srcad.tangent({name})") \
-            from None
+    except SrcadError as exc:
+        if op.callee.__module__ != runtime.__name__ and isinstance(exc, SourceError):
+            raise MissingRuleError(
+                f"srcad cannot see into {op.callee.__name__}: {exc.message}",
+                ir.location(op.stmt), hint=f"register a rule with @srcad.adjoint("
+                f"{op.callee.__name__}) and @srcad.tangent({op.callee.__name__})") from None
+        if op.callee.__module__ != runtime.__name__:
+            raise
+        # a helper of srcad's without a rule for this mode, whose source srcad cannot read
+        raise MissingRuleError(f"srcad cannot differentiate its helper {op.callee.__name__} "
+                               f"({exc.message})", ir.location(op.stmt)) from None
 
 
 def inner_blocks(block):

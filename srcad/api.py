@@ -23,7 +23,7 @@ from .codegen import load, to_source, with_closure
 from .errors import (ArgumentError, Location, NonScalarOutputError, SourceError,
                      SrcadError, UnsupportedError, WrtError)
 from .jumps import structure_jumps
-from .normalise import normalise, parameter_names
+from .normalise import normalise, parameter_names, second_order_refusal
 from .optimize import optimize, release_arrays
 from .tapes import replay_loops_from_tapes
 from .forward import differentiate as forward_differentiate
@@ -309,6 +309,8 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
                 k += 1
                 name = f"{base}_{k}"
             callees[name] = (callee, indices, kinds, mode)
+            if callee.__module__ == runtime.__name__:    # (errors told at the caller's line)
+                derive(callee, indices, kinds, mode=mode)
             if mode == "forward":
                 return name, [dot(callee_ir.inputs[i]) for i in indices]
             return name, bar(callee_ir.body[-1].value.id)
@@ -316,10 +318,19 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
         derive_callee.returns_scalar = returns_scalar
         derive_callee.changed_in_place = changed_in_place
 
-        with _deep_recursion(fn), _collector_paused():
-            name, source, closure, cells = _generate(fn, ir, wrt, kinds, with_value, mode,
-                                                     optimized, derive_callee, callees,
-                                                     check_output)
+        try:
+            with _deep_recursion(fn), _collector_paused():
+                name, source, closure, cells = _generate(fn, ir, wrt, kinds, with_value, mode,
+                                                         optimized, derive_callee, callees,
+                                                         check_output)
+        except SrcadError as exc:
+            if getattr(fn, "srcad_primal", None) is None or getattr(exc, "second_order", False):
+                raise
+            raise second_order_refusal(       # (told at the user's line)
+                ir.source, exc, f"in the gradient's code, {exc.message}",
+                "srcad.hessian and srcad.hvp (forward over reverse) may work where grad of "
+                "grad does not; else take differences of srcad.grad" if mode == "reverse"
+                else "take differences of srcad.grad here") from None
         function = load(source, name, fn.__globals__, closure, cells)
         function.srcad_primal = fn     # (what its errors name, differentiated again)
         guards = _guards(fn)

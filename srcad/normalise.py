@@ -768,25 +768,7 @@ class Normaliser:
         return sorted({name for arg in args for name in self.shared_roots(arg)})
 
     def _second_order_refusal(self, exc, why, hint):
-        """A refusal in srcad's own gradient code (differentiated again), told at the user's
-        line that the gradient's statement comes from (its `# line N:` comment)."""
-        primal = getattr(self.source.fn, "srcad_primal", None)
-        where = None
-        if exc.location is not None and primal is not None:
-            above = self.source.lines[:exc.location.line - self.source.first_line + 1]
-            for text in reversed(above):
-                found = re.match(r"\s*# line (\d+): ", text)
-                if found:
-                    filename = primal.__code__.co_filename
-                    line = linecache.getline(filename, int(found.group(1)))
-                    where = Location(filename, int(found.group(1)),
-                                     len(line) - len(line.lstrip()), line)
-                    break
-        name = primal.__name__ if primal is not None else "the function"
-        error = UnsupportedError(f"srcad cannot differentiate its gradient of {name} again "
-                                 f"here: {why}", where or exc.location, hint=hint)
-        error.second_order = True
-        return error
+        return second_order_refusal(self.source, exc, why, hint)
 
     def check_writes_through_aliases(self):
         """`y = x` (or x[0], x.T, xs.append(x), ...) then `y[i] = v` changes x in Python;
@@ -2144,6 +2126,30 @@ def parameter_names(params):
             taken.add(name)
         names[ident] = name
     return names
+
+
+def second_order_refusal(source, exc, why, hint):
+    """A refusal `exc` met in srcad's own gradient code (`source`, differentiated again),
+    told at the user's line that the gradient's statement comes from (its `# line N:`
+    comment)."""
+    primal = getattr(source.fn, "srcad_primal", None)
+    where = None
+    if exc.location is not None and primal is not None \
+            and exc.location.filename == source.filename:
+        above = source.lines[:exc.location.line - source.first_line + 1]
+        for text in reversed(above):
+            found = re.match(r"\s*# line (\d+): ", text)
+            if found:
+                filename = primal.__code__.co_filename
+                line = linecache.getline(filename, int(found.group(1)))
+                where = Location(filename, int(found.group(1)),
+                                 len(line) - len(line.lstrip()), line)
+                break
+    name = primal.__name__ if primal is not None else "the function"
+    error = UnsupportedError(f"srcad cannot differentiate its gradient of {name} again "
+                             f"here: {why}", where or exc.location, hint=hint)
+    error.second_order = True
+    return error
 
 
 def normalise(source, reserved=None):

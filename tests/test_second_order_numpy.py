@@ -204,3 +204,30 @@ def test_the_nuclear_norm_has_no_second_derivative_and_says_so():
     assert np.all(np.isfinite(srcad.grad(nuclear_norm)(X)))
     with pytest.raises(srcad.UnsupportedError, match="no second derivative for the matrix norm"):
         srcad.hessian(nuclear_norm)(X)
+
+
+# ----- grad of grad where the gradient's helpers have no reverse rule -----
+
+def sum_of_a_list(x):
+    return sum([x, x * x])
+
+
+def norm_of_items(x):
+    return np.linalg.norm(np.array([x, x * x, 1.0]))
+
+
+def sum_of_a_stack(x):
+    return np.sum(np.stack([x, x * x]))
+
+
+@pytest.mark.parametrize("f", [sum_of_a_list, norm_of_items, sum_of_a_stack])
+def test_grad_of_grad_refusals_name_the_users_line(f):
+    """They named a line of the gradient's own code, or of srcad's runtime.py."""
+    line = f.__code__.co_firstlineno + 1
+    with pytest.raises(srcad.SrcadError) as info:
+        srcad.grad(srcad.grad(f))(0.7)
+    assert info.value.location.filename == __file__ and info.value.location.line == line
+    assert "hessian" in str(info.value)
+    slope = srcad.grad(f)
+    expected = (slope(0.7 + 1e-6) - slope(0.7 - 1e-6)) / 2e-6
+    assert srcad.hessian(f)(0.7) == pytest.approx(expected, rel=1e-6)   # (forward over reverse)
