@@ -1013,18 +1013,25 @@ def unrepeat(g, x, repeats, axis=None):
 
 
 def unpad(g, x, pad_width, mode="constant"):
-    """The adjoint of np.pad(x, pad_width, mode='constant'): the middle of g."""
-    check_pad_mode(mode)
-    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (np.ndim(x), 2))
-    index = tuple(slice(int(lo), int(lo) + n) for (lo, _), n in zip(widths, np.shape(x)))
-    return np.asarray(g)[index]
+    """The adjoint of np.pad(x, pad_width, mode=mode): the middle of g for 'constant'; for
+    the modes that pad with copies of x's elements, every element's adjoint adds up at the
+    element it copies."""
+    if check_pad_mode(mode) == "constant":
+        widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (np.ndim(x), 2))
+        index = tuple(slice(int(lo), int(lo) + n) for (lo, _), n in zip(widths, np.shape(x)))
+        return np.asarray(g)[index]
+    origins = np.pad(np.arange(np.size(x)).reshape(np.shape(x)), pad_width, mode=mode)
+    total = np.bincount(origins.ravel(), weights=np.ravel(g), minlength=np.size(x))
+    return total.reshape(np.shape(x)).astype(float_dtype(x))
+
+
+_COPYING_PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
 
 
 def check_pad_mode(mode):
-    if mode != "constant":
-        raise refused(f"np.pad is differentiable with mode='constant' only, not {mode!r}",
-                      hint="pad with mode='constant', or build the padding with slices "
-                           "and np.concatenate")
+    if mode not in _COPYING_PAD_MODES:
+        raise refused(f"np.pad is differentiable with modes {', '.join(_COPYING_PAD_MODES)}, "
+                      f"not {mode!r}", hint="build the padding with slices and np.concatenate")
     return mode
 
 

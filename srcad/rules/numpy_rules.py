@@ -671,7 +671,9 @@ def roll_tangent(g, ans, x, shift=0, axis=None):
 
 @adjoint(np.pad)
 def pad(g, ans, x, pad_width=0, mode="constant", constant_values=0):
-    """mode='constant' only; the padding value is a constant (not differentiated)."""
+    """Modes constant (its padding value not differentiated), edge, reflect, symmetric, wrap.
+
+    The modes that pad with copies of x's elements add the copies' adjoints up."""
     return unpad(g, x, pad_width, mode)
 
 
