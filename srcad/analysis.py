@@ -371,7 +371,9 @@ def _bind(ir, stmt, name, rule, args, keywords, mode):
             extra.append(atom)
     if extra and not template.varargs:
         raise UnsupportedError(f"too many arguments in this call of {rule.name} for its "
-                               "derivative rule", ir.location(stmt))
+                               "derivative rule", ir.location(stmt),
+                               hint="contract two operands at a time" if rule.name
+                               == "numpy.einsum" else None)
     for key, atom in keywords:
         if key not in params:
             raise UnsupportedError(f"the rule for {rule.name} does not take the keyword "

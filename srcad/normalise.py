@@ -1817,6 +1817,9 @@ class Normaliser:
         if extremum and len(args) == 1 and not isinstance(node.args[0], gast.Starred):
             # max(xs) of one iterable: runtime.largest (np.max of numbers, else Python's)
             callee = T.name("largest" if extremum == "max" else "smallest")
+        if len(args) == 2 and not keywords and self._resolved_object(func) is np.einsum \
+                and not any(isinstance(a, gast.Starred) for a in node.args):
+            callee = T.name("einsum_one")          # np.einsum("ii->", A): one operand
         return gast.Call(func=callee, args=args, keywords=keywords)
 
     def _through_class(self, node):

@@ -462,7 +462,7 @@ RESULT_SHARES = {
     "diag_adjoint": ("g",), "trace_adjoint": (), "product_adjoint_a": (),
     "product_adjoint_b": (), "solve_transposed": (), "solve_adjoint_a": (),
     "solve_tangent_b": (), "keys_of": (), "check_output": (), "check_method": (),
-    "if_floating": ("d",), "stored_part": ("g",),
+    "if_floating": ("d",), "stored_part": ("g",), "einsum_one": ("x",),
     "part_at": ("g",),
     "whole_of": ("g",), "unarray_transpose": ("u",), "pushed_back": ("g", "item"),
     "structured": ("g",), "structured_transpose": ("u",), "largest": ("xs",),
@@ -1233,16 +1233,28 @@ def einsum_adjoint(g, subscripts, operands, k):
         letters = "".join(inputs)
         output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
     mine = inputs[k]
-    if len(set(mine)) != len(mine):
-        raise refused(f"the einsum rule does not support a repeated index in one "
-                      f"operand ({mine!r})", hint="take the diagonal with np.diagonal first")
+    letters = "".join(dict.fromkeys(mine))      # an index repeated in the operand: once
+    sizes = {c: np.shape(operands[k])[mine.index(c)] for c in letters}
     others = [s for j, s in enumerate(inputs) if j != k]
     known = set(output).union(*others) if others else set(output)
-    target = "".join(c for c in mine if c in known)
+    target = "".join(c for c in letters if c in known)
     rest = [op for j, op in enumerate(operands) if j != k]
     out = np.einsum(",".join([output] + others) + "->" + target, g, *rest)
-    shape = [np.shape(operands[k])[j] if c in known else 1 for j, c in enumerate(mine)]
-    return np.broadcast_to(out.reshape(shape), np.shape(operands[k])).copy()
+    shape = [sizes[c] if c in known else 1 for c in letters]
+    spread_out = np.broadcast_to(out.reshape(shape), [sizes[c] for c in letters])
+    if letters == mine:
+        return spread_out.copy()
+    # `ii->`: the adjoint lies on the diagonal (einsum's `ii->i` is a writeable view)
+    adjoint = np.zeros(np.shape(operands[k]), dtype=np.result_type(out, float_dtype(
+        operands[k])))
+    np.einsum(f"{mine}->{letters}", adjoint)[...] = spread_out
+    return adjoint
+
+
+def einsum_one(subscripts, x):
+    """np.einsum of one operand (`ii->`, `ij->ji`, `ij->`): generated code calls it so,
+    as its derivative rule is not the two operands' one."""
+    return np.einsum(subscripts, x)
 
 
 def einsum_adjoint_along(g, subscripts, operands, k, t):
@@ -1391,6 +1403,7 @@ HELPERS = HELPERS + (
     solve_tangent_b,
     det_adjoint, det_tangent, slogdet_adjoint, slogdet_tangent, _phi, cholesky_adjoint,
     cholesky_tangent, select_weights, sum_adjoint, sum_tangent, spaced_weights, along,
-    counts_from, check_output, check_method, if_floating, stored_part, unarray_transpose,
+    counts_from, check_output, check_method, if_floating, stored_part, einsum_one,
+    unarray_transpose,
     largest, smallest, _numbers,
     extremum_weights)

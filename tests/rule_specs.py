@@ -246,7 +246,11 @@ SPECS.update({
                      c("np.einsum('ij,j', x, y)", x=(2, 3), y=(3,)),
                      c("np.einsum('bij,bjk->bik', x, y)", x=(2, 2, 3), y=(2, 3, 2)),
                      c("np.einsum('ij,k->ik', x, y)", x=(2, 3), y=(4,)),
-                     c("np.einsum('i,i->', x, y)", x=(4,), y=(4,))],
+                     c("np.einsum('i,i->', x, y)", x=(4,), y=(4,)),
+                     c("np.einsum('ii,i->i', x, y)", x=(3, 3), y=(3,))],
+    "srcad.runtime.einsum_one": [c("rt.einsum_one('ii->i', x)", x=(3, 3)),
+                                 c("rt.einsum_one('ij->', x)", x=(2, 3)),
+                                 c("rt.einsum_one('iji->j', x)", x=(2, 3, 2))],
     "numpy.kron": [c("np.kron(x, y)", x=(2, 2), y=(3, 2)), c("np.kron(x, y)", x=(3,), y=(2,)),
                    c("np.kron(x, y)", x=(2,), y=(2, 3))],
     # ----- linear algebra -----

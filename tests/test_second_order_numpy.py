@@ -231,3 +231,31 @@ def test_grad_of_grad_refusals_name_the_users_line(f):
     slope = srcad.grad(f)
     expected = (slope(0.7 + 1e-6) - slope(0.7 - 1e-6)) / 2e-6
     assert srcad.hessian(f)(0.7) == pytest.approx(expected, rel=1e-6)   # (forward over reverse)
+
+
+# ----- np.einsum of one operand -----
+
+def einsum_trace(a):
+    return np.einsum("ii->", a) ** 2
+
+
+def einsum_transpose(a):
+    return np.sum(np.einsum("ij->ji", a) * np.arange(6.0).reshape(3, 2))
+
+
+def einsum_diagonal(a):
+    return np.sum(np.sin(np.einsum("ii->i", a)))
+
+
+@pytest.mark.parametrize("f, shape", [(einsum_trace, (3, 3)), (einsum_transpose, (2, 3)),
+                                      (einsum_diagonal, (3, 3))])
+def test_einsum_of_one_operand(f, shape):
+    """It lacked the rule's second operand."""
+    a = np.random.default_rng(5).standard_normal(shape)
+    expected = numeric_jacobian(f, a).reshape(shape)
+    np.testing.assert_allclose(srcad.grad(f)(a), expected, rtol=1e-6, atol=1e-8)
+    t = np.ones(shape)
+    np.testing.assert_allclose(srcad.jvp(f)(a, t)[1], np.sum(expected * t), rtol=1e-6)
+    np.testing.assert_allclose(srcad.hessian(f)(a),
+                               numeric_jacobian(srcad.grad(f), a).reshape(shape + shape),
+                               rtol=1e-5, atol=1e-7)

@@ -20,7 +20,8 @@ from ..runtime import (along, balanced_weight, broadcast_like, cast_like, cast_t
                        check_pad_mode, cholesky_adjoint, cholesky_tangent, chooser_weights,
                        clip_masks, counts_from, cumprod_adjoint, cumprod_tangent,
                        cumsum_adjoint, det_adjoint, det_tangent, diag_adjoint,
-                       diagonal_adjoint, diff_adjoint, dot_axes, einsum_adjoint, fmax_weight,
+                       diagonal_adjoint, diff_adjoint, dot_axes, einsum_adjoint, einsum_one,
+                       fmax_weight,
                        inner_axes, inverse_axes, item_tangent, kron_adjoint_a, kron_adjoint_b,
                        matmul_adjoint_x, matmul_adjoint_y, method_axes, method_shape, mT,
                        norm_weights, outer_adjoint_a, outer_adjoint_b, permute_axes,
@@ -889,8 +890,18 @@ def tensordot_tangent(g, ans, x, y, axes=2):
 
 @adjoint(np.einsum)
 def einsum(g, ans, subscripts, x, y):
-    """Two operands, no '...' and no index repeated within one operand."""
+    """One or two operands, no '...'."""
     return 0, einsum_adjoint(g, subscripts, (x, y), 0), einsum_adjoint(g, subscripts, (x, y), 1)
+
+
+@adjoint(einsum_one)
+def einsum_one_(g, ans, subscripts, x):
+    return 0, einsum_adjoint(g, subscripts, (x,), 0)
+
+
+@tangent(einsum_one)
+def einsum_one_tangent(g, ans, subscripts, x):
+    return 0, np.einsum(subscripts, g)
 
 
 @tangent(np.einsum)
