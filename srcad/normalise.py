@@ -637,6 +637,9 @@ class Normaliser:
         if not isinstance(value, gast.BinOp) or not isinstance(value.op, (gast.Add, gast.Mult)):
             return False
         sides = (value.left, value.right)
+        if isinstance(value.op, gast.Mult) and any(
+                isinstance(side, gast.Constant) and type(side.value) is float for side in sides):
+            return False        # `xs * 1.0`: a list it would refuse (only ints repeat)
         if_list = set()
         for side in sides:
             if isinstance(side, gast.Name):
@@ -1355,10 +1358,14 @@ class Normaliser:
 
     def _allocation(self, value):
         """Whether `value` makes a new array of numbers: np.zeros(3), ..., a NumPy ufunc's
-        result, or arithmetic that joins or repeats no list (`x / c`, `-x`; a number
-        there is never written into)."""
+        result, or arithmetic that joins or repeats no list (`x / c`, `-x`, `b * 1.0`; a
+        number there is never written into)."""
         if isinstance(value, gast.BinOp) and not isinstance(value.op, (gast.Add, gast.Mult)) \
                 or isinstance(value, gast.UnaryOp) and isinstance(value.op, gast.USub):
+            return True
+        if isinstance(value, gast.BinOp) and any(    # `b * 1.0`: no list is joined or repeated
+                isinstance(side, gast.Constant) and type(side.value) is float
+                for side in (value.left, value.right)):
             return True
         func = self._resolved(value)
         if isinstance(func, np.ufunc):

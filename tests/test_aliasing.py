@@ -1350,3 +1350,26 @@ def test_a_list_repeated_through_an_alias_slice_copy_or_item_is_refused(f):
     with pytest.raises(srcad.UnsupportedError, match="another item of 'zs'"):
         srcad.grad(f, wrt=1)(xs, 1.3)
     full_check(f, (np.array([0.3, 0.5, -0.4]), 1.3), wrt=(0, 1))
+
+
+# ----- arithmetic with a float makes a new array of numbers -----
+
+def copy_of_a_dict_item_written_twice(x, d):
+    c = d["w"] * 1.0
+    c[[1, 1]] += x
+    return np.sum(c * c)
+
+
+def number_written_then_slice_scaled(a, b):
+    c = b * 1.0
+    c[::2] = a[0]
+    c[1:] *= 1.3
+    return np.sum(a * c)
+
+
+def test_writes_into_a_product_with_a_float_are_not_refused():
+    """`d["w"] * 1.0` was taken for a list d["w"] repeated (only ints repeat a list), and
+    `c[::2] = a[0]` for c holding a's item (c is an array of numbers: it copies the number)."""
+    fd_check(copy_of_a_dict_item_written_twice, (0.5, {"w": np.array([0.1, 0.2, 0.3])}))
+    fd_check(number_written_then_slice_scaled,
+             (np.array([0.3, -0.5, 0.8, 1.1]), np.array([0.1, 0.2, -0.3, 0.4])), wrt=(0, 1))
