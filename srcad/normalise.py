@@ -273,6 +273,7 @@ class Normaliser:
         self.augmenting = None  # the operator of the augmented assignment being normalised
         self.before_its_class = False   # see IR.before_its_class
         self.generated = source.filename.startswith("<srcad ")   # a derivative's code
+        _flag_loop_elses(source.tree)
         variables = _Variables()
         for stmt in source.tree.body:
             variables.visit(stmt)
@@ -951,7 +952,10 @@ class Normaliser:
         self.current = node
         text = self.source.line_text(node)
         if text:
-            self.emit(T.comment(f"line {self.source.file_line(node)}: {text}"))
+            comment = T.comment(f"line {self.source.file_line(node)}: {text}")
+            last = next((stmt for stmt in reversed(self.out) if T.is_comment(stmt)), None)
+            if last is None or last.value.value != comment.value.value:
+                self.emit(comment)      # (once for `a = 1; b = 2`, `loop_broke__1 = True; break`)
         method(node)
 
     def stmt_Pass(self, node):
@@ -1945,6 +1949,55 @@ class Normaliser:
                 self.error(node, f"'{T.source_of(node)}' (no such attribute)",
                            "check the spelling of the function")
         return None
+
+
+def _flag_loop_elses(tree):
+    """`for ...: ... break ... else: E` -> `flag = False; for ...: ... flag = True; break
+    ...; if not flag: E` (and `while` alike), in the user's function `tree`: the `else` of a
+    loop runs when no `break` of its own ended it."""
+    count = 0
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if not isinstance(block, list):
+                continue
+            new = []
+            for stmt in block:
+                if isinstance(stmt, (gast.For, gast.While)) and stmt.orelse:
+                    count += 1
+                    flag = f"loop_broke__{count}"
+                    new.append(_located(T.assign(flag, T.constant(False)), stmt))
+                    _flag_breaks(stmt.body, flag)
+                    new.append(stmt)
+                    test = gast.UnaryOp(op=gast.Not(), operand=T.name(flag))
+                    new.append(_located(gast.If(test=_located(test, stmt), body=stmt.orelse,
+                                                orelse=[]), stmt.orelse[0]))
+                    stmt.orelse = []
+                else:
+                    new.append(stmt)
+                if isinstance(stmt, gast.stmt):
+                    todo.append(stmt)
+            block[:] = new
+
+
+def _flag_breaks(block, flag):
+    """`flag = True` before each `break` of `block` that ends its loop (not an inner one)."""
+    for k in range(len(block) - 1, -1, -1):
+        stmt = block[k]
+        if isinstance(stmt, gast.Break):
+            block.insert(k, _located(T.assign(flag, T.constant(True)), stmt))
+        elif isinstance(stmt, gast.If):
+            _flag_breaks(stmt.body, flag)
+            _flag_breaks(stmt.orelse, flag)
+
+
+def _located(node, where):
+    """`node` (and the nodes in it) at the source position of `where`."""
+    for inner in gast.walk(node):
+        gast.copy_location(inner, where)
+    return node
 
 
 def _item_expression(comprehension):

@@ -604,3 +604,56 @@ def test_value_read_before_its_reassignment_keeps_its_pushes():
     assert "if _stack.pop()" in df.source
     fd_check(read_between, [0.4, 0.7, 5], wrt=(0, 1))
     fd_check(read_between, [0.4, 0.7, 1], wrt=(0, 1))
+
+
+# ----- the else of a loop: it runs where no break of the loop's own ended it -----
+
+def for_else(x, limit):
+    for i in range(4):
+        x = x * 1.5
+        if x > limit:
+            break
+    else:
+        x = x + np.sin(x)
+    return x
+
+
+def while_else_with_inner_break(x, limit):
+    k = 0
+    while k < 3:
+        for j in range(3):          # (its break ends the inner loop only)
+            x = x * 1.1
+            if j == 1:
+                break
+        if x > limit:
+            break
+        k = k + 1
+    else:
+        x = x * x
+    return x
+
+
+def nested_loop_elses(x):
+    total = 0.0
+    for i in range(3):
+        for j in range(3):
+            if j > i:
+                break
+            total = total + x * j
+        else:
+            total = total + x ** 2
+    else:
+        total = total * x
+    return total
+
+
+@pytest.mark.parametrize("f, args", [(for_else, (0.5, 100.0)), (for_else, (0.5, 1.0)),
+                                     (while_else_with_inner_break, (0.5, 100.0)),
+                                     (while_else_with_inner_break, (0.5, 0.6)),
+                                     (nested_loop_elses, (0.7,))])
+def test_loop_else(f, args):
+    """It was refused ('else' on a for loop)."""
+    full_check(f, args)
+    slope = srcad.grad(f)
+    expected = (slope(args[0] + 1e-6, *args[1:]) - slope(args[0] - 1e-6, *args[1:])) / 2e-6
+    assert srcad.hessian(f)(*args) == pytest.approx(expected, rel=1e-5)
