@@ -81,22 +81,47 @@ def _collector_paused():
             gc.enable()
 
 
-def intermediate(fn):
+def intermediate(fn, dicts=frozenset()):
     """The normalised, jump-structured IR of `fn` (cached per function, while the functions
-    it calls are still the ones its free names referred to)."""
+    it calls are still the ones its free names referred to). `dicts`: parameters that are
+    dicts in this call, whose `for k in d` walks the keys (see `ir_for_kinds`)."""
     fn = unwrap(fn)
-    ir = _cached_ir(fn)
+    if dicts:
+        ir = _DICT_IRS.get((fn, dicts))
+        if ir is not None and ir.code is not fn.__code__:
+            ir = None
+    else:
+        ir = _cached_ir(fn)
     if ir is not None and (ir.namespace.looked_up and not _current(_own_guards(fn, ir))
                            or ir.before_its_class and not ir.source.in_class_not_yet_made()):
         ir = None
     if ir is None:
         with _deep_recursion(fn), _collector_paused():
-            ir = structure_jumps(normalise(function_source(fn), _reserved()))
+            ir = structure_jumps(normalise(function_source(fn), _reserved(), dicts))
         ir.code = fn.__code__
+        if dicts:
+            _DICT_IRS[(fn, dicts)] = ir
+            return ir
         _IRS[fn] = ir
         if fn.__closure__ and _CLOSURES.get(id(fn.__code__), (fn,))[0] is fn:
             _CLOSURES[id(fn.__code__)] = (fn, ir)   # (fn keeps the code, and its id, alive)
     return ir
+
+
+_DICT_IRS = {}     # (function, the parameters that are dicts) -> its IR for such calls
+
+
+def ir_for_kinds(fn, kinds):
+    """The IR of `fn` for arguments of these `kinds`: `for k in d` of a parameter d walks
+    an index over a list or an array, the keys of a dict."""
+    ir = intermediate(fn)
+    if not ir.iterated:
+        return ir
+    args = ir.source.tree.args       # (the user's names: ir.params may rename one)
+    params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+    dicts = frozenset(p for p, kind in zip(params, kinds)
+                      if kind == "dict" and p in ir.iterated)
+    return intermediate(fn, dicts) if dicts else ir
 
 
 # ----- closures: one transformation for every closure made by one `def` -----
@@ -255,6 +280,7 @@ class Compiled:
         self.code = code         # the primal's code object it was made from
         self.changed = changed   # (position, name) of the parameters it changes in place
         self.renamed = {}        # parameter -> its name in the signature, where they differ
+        self.output = None       # the name of the value its IR returns
 
     def keywords(self, kwargs):
         """`kwargs` with the names of the derivative's signature (`vbar_1=` -> `vbar_1_=`)."""
@@ -291,7 +317,7 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
     if compiled is None and fn.__closure__:
         compiled = _closure_derivative(fn, key)
     if compiled is None:
-        ir = intermediate(fn)
+        ir = ir_for_kinds(fn, kinds)
         _refuse_for_kinds(fn, ir, kinds)
         callees = {}
         prefix = "grad" if mode == "reverse" else "jvp"
@@ -340,6 +366,7 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
         compiled = _DERIVED[key] = Compiled(source, function, callees, guards, own,
                                             fn.__code__, changed)
         compiled.renamed = {p: n for p, n in parameter_names(params).items() if p != n}
+        compiled.output = ir.body[-1].value.id      # (its adjoint is the seed's name)
         if fn.__closure__ and _CLOSURES.get(id(fn.__code__), (None,))[0] is fn:
             _CLOSURE_DERIVED[(id(fn.__code__),) + key[1:]] = (ir, compiled)
     return compiled
@@ -853,7 +880,7 @@ def vjp(f, wrt=0):
         args = _promote(args, derivative.wrt)
         value = fn(*args, **kwargs)
         compiled = derivative.compiled(args)
-        seed = bar(intermediate(fn).body[-1].value.id)
+        seed = bar(compiled.output)
 
         def pullback(ybar):
             _check_cotangent(value, ybar, fn.__name__)

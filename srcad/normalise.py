@@ -272,6 +272,7 @@ class Normaliser:
         #                        (or b[j] = a[i], b.append(a[i]): one slot holds one)
         self.augmenting = None  # the operator of the augmented assignment being normalised
         self.before_its_class = False   # see IR.before_its_class
+        self.dict_params = frozenset()  # parameters known to be dicts (see `normalise`)
         self.generated = source.filename.startswith("<srcad ")   # a derivative's code
         _flag_loop_elses(source.tree)
         variables = _Variables()
@@ -1174,7 +1175,9 @@ class Normaliser:
 
     def sequence(self, it):
         """(length atom, item(index) -> value) for an iterable; the length is emitted now."""
-        if isinstance(it, gast.Dict) or isinstance(it, gast.Name) and self._dict_display(it.id):
+        if isinstance(it, gast.Dict) or isinstance(it, gast.Name) and (
+                self._dict_display(it.id)
+                or it.id in self.dict_params and it.id not in self.sites):
             return self.mapping_items(self.frozen_atom(it), "keys")    # `for k in d`
         func = self.resolve(it.func) if isinstance(it, gast.Call) and not (
             isinstance(it.func, gast.Attribute) and isinstance(it.func.value, gast.Name)
@@ -2215,11 +2218,13 @@ def second_order_refusal(source, exc, why, hint):
     return error
 
 
-def normalise(source, reserved=None):
+def normalise(source, reserved=None, dicts=frozenset()):
     """The three-address IR of a parsed function (a `FunctionSource`). `reserved` maps the
     names that generated code uses (np, helpers) to their objects: user globals with those
-    names but other values are renamed."""
+    names but other values are renamed. `dicts`: parameters known to be dicts, whose `for k
+    in d` walks the keys."""
     normaliser = Normaliser(source, reserved)
+    normaliser.dict_params = dicts
     try:
         return normaliser.function()
     except UnsupportedError as exc:
