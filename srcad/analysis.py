@@ -97,6 +97,7 @@ class Facts:
         check_calls_in_place(ir, self.ops, self.scalar,
                              getattr(callees, "changed_in_place", None))
         self.struct = structures(ir, self.ops, arg_kinds)
+        self.floating = floating_names(ir, self.ops, wrt)
         # lists and tuples that NumPy makes arrays of (np.tanh(xs), C - xs): the derivative
         # computes with np.asarray(xs). Known ones only: an argument of unknown kind (a file's generic
         # derivative) is taken for an array there, as it is everywhere else.
@@ -380,6 +381,12 @@ def _bind(ir, stmt, name, rule, args, keywords, mode):
                                    f"argument '{key}'", ir.location(stmt),
                                    hint="pass it positionally or register a rule that takes it")
         bound[key] = atom
+    subscripts = bound.get("subscripts")
+    if rule.primal in (np.einsum, runtime.einsum_one) and not (
+            isinstance(subscripts, gast.Constant) and isinstance(subscripts.value, str)):
+        raise UnsupportedError(f"this call of {rule.name} without a subscripts string",
+                               ir.location(stmt), hint="write the subscripts as a string "
+                                                       "(np.einsum('ij,jk->ik', a, b))")
     missing = [p for p in template.diff if p not in bound]
     if missing:
         raise UnsupportedError(f"this call of {rule.name} lacks the argument(s) {missing}",
@@ -470,8 +477,8 @@ def _global_copies(ir):
 
 def _truncating_writes(ir, ops):
     """`y[i] = v` into an array known to hold integers or bools (`np.zeros(3, dtype=int)`,
-    `np.arange(5)`, `np.array([0, 0, 0])`, `x.astype(int)`) truncates v: it carries no
-    derivative into y."""
+    `np.arange(5)`, `x.astype(int)`) truncates v: it carries no derivative into y (other
+    arrays are checked when the write runs: see `floating_names`)."""
     writes = [op for op in ops.values() if op.kind == "setitem"]
     if not writes:
         return
@@ -479,12 +486,69 @@ def _truncating_writes(ir, ops):
     for op in ops.values():
         if op.target is not None and op.kind != "setitem":
             made.setdefault(op.target, []).append(op)
-    lists = {op.target: op for op in ops.values() if op.kind == "pack"
-             and isinstance(op.stmt.value, gast.List)}
     for op in writes:
         defs = made.get(op.target, ())
-        if defs and all(_integral_result(ir, d, lists) for d in defs):
+        if defs and all(_integral_result(ir, d) for d in defs):
             op.diff = []
+
+
+# functions whose result is floating whatever the dtype of their (real) operands
+_FLOATING_RESULTS = {operator.truediv, np.true_divide, np.exp, np.log, np.sqrt, np.sin, np.cos,
+                     np.tan, np.tanh, np.arctan, np.sinh, np.cosh, np.log1p, np.expm1,
+                     np.mean}
+_MADE_AS_FLOATS = {np.zeros, np.ones, np.empty, np.eye, np.identity, np.random.rand,
+                   np.random.randn}
+
+
+def floating_names(ir, ops, wrt):
+    """The names known to hold floating values (arrays of floats, floats): the differentiated
+    inputs (integers become floats), np.zeros(n) without an integer dtype, arithmetic with a
+    float constant, true division, np.exp(...), their copies, items and views. A value
+    written into one of them keeps its derivative; writes into anything else are checked
+    when they run (`if_floating`): an integer array truncates what it is given."""
+    floating = {ir.inputs[k] for k in wrt}
+    made = {}
+    for op in ops.values():
+        if op.target is not None and op.kind not in ("setitem", "append", "pop"):
+            made.setdefault(op.target, []).append(op)
+    changed = True
+    while changed:
+        changed = False
+        for name, defs in made.items():
+            if name not in floating and all(_makes_floats(ir, op, floating) for op in defs):
+                floating.add(name)
+                changed = True
+    return floating
+
+
+def _makes_floats(ir, op, floating):
+    if op.kind == "const":
+        return isinstance(op.stmt.value, gast.Constant) and type(op.stmt.value.value) is float
+    if op.kind in ("copy", "getitem"):
+        source = op.args[0] if op.kind == "copy" else op.args["value"]
+        return _name_in(source, floating)
+    if op.kind not in ("rule", "zero") or op.rule is None or op.integral:
+        return False
+    primal = op.rule.primal
+    call = op.stmt.value
+    keywords = {k.arg: k.value for k in call.keywords} if isinstance(call, gast.Call) else {}
+    if "dtype" in keywords or op.dtype_unknown:
+        return _dtype_kind(ir, keywords.get("dtype", op.args.get("dtype"))) == "f"
+    if primal in _MADE_AS_FLOATS:
+        return len(call.args) <= _DTYPE_POSITIONS.get(primal, 99)
+    if primal in (np.zeros_like, np.ones_like, np.empty_like):    # x's dtype
+        return len(call.args) == 1 and _name_in(call.args[0], floating)
+    if primal in _FLOATING_RESULTS:
+        return True
+    if primal is np.copy:
+        return _name_in(op.args.get("x"), floating)
+    if isinstance(call, gast.BinOp):
+        sides = (call.left, call.right)
+        return any(isinstance(a, gast.Constant) and type(a.value) is float for a in sides) \
+            or all(_name_in(a, floating) or isinstance(a, gast.Constant) for a in sides)
+    if isinstance(call, gast.UnaryOp):
+        return _name_in(call.operand, floating)
+    return False
 
 
 # where the functions that make arrays (zero-derivative ones among them) take their dtype
@@ -493,7 +557,7 @@ _DTYPE_POSITIONS = {np.zeros: 1, np.ones: 1, np.empty: 1, np.zeros_like: 1, np.o
                     np.identity: 1, np.eye: 3, np.arange: 3}
 
 
-def _integral_result(ir, op, lists):
+def _integral_result(ir, op):
     """Whether op's value is known to be an array of integers or bools."""
     if op.integral:
         return True
@@ -511,11 +575,6 @@ def _integral_result(ir, op, lists):
         return kind is not None and kind in "biu"
     if primal is np.arange:
         return all(isinstance(a, gast.Constant) and type(a.value) is int for a in call.args)
-    if primal in (np.array, np.asarray) and len(call.args) == 1 \
-            and isinstance(call.args[0], gast.Name) and call.args[0].id in lists:
-        elts = lists[call.args[0].id].stmt.value.elts
-        return bool(elts) and all(isinstance(e, gast.Constant) and type(e.value) in (int, bool)
-                                  for e in elts)
     return False
 
 
@@ -756,7 +815,8 @@ def dictionaries(ir, ops, arg_kinds, struct):
 # for list, tuple or dict arguments (zeros_like_grad(pieces), add_at(pieces_bar, ...)): in
 # generated code that is differentiated again, their tangents add with `add_grad`
 _LIST_RESULTS = (np.split, np.array_split, runtime.unconcatenate, runtime.unhstack,
-                 runtime.unvstack, runtime.unstack_like, runtime.unstack)
+                 runtime.unvstack, runtime.unstack_like, runtime.unstack, runtime.listed,
+                 runtime.tupled, runtime.unlisted)
 _LIKE_ARGUMENTS = (runtime.zeros_like_grad, runtime.add_at, runtime.set_at, runtime.add_grad,
                    runtime.unarray, runtime.sum_adjoint)
 

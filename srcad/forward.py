@@ -31,6 +31,7 @@ class Forward:
         self.ops, self.output, self.active = facts.ops, facts.output, facts.active
         self.scalar, self.struct = facts.scalar, facts.struct
         self.sequences = facts.array_sequences
+        self.floating = facts.floating
 
     def build(self):
         ir = self.ir
@@ -113,6 +114,8 @@ class Forward:
         if kind == "setitem":
             index = T.index_expr(T.clone(stmt.targets[0].slice))
             value = self._tangent_of(op.args["value"])
+            if target not in self.floating and target not in self.struct:
+                value = T.call("if_floating", [value, T.name(target)])  # (ints truncate)
             call = T.call("set_at", [T.name(dot(target)), T.name(target), index, value])
             return [stmt, T.assign(dot(target), call)]
         if kind == "append":

@@ -104,7 +104,7 @@ _UNSUPPORTED_EXPRS = {
 _MUTATING_METHODS = {"append", "pop"}
 # builtins that give the same for a generator expression and the list it would make
 # (the others that do, min, max, any, all, have no rule for one list in srcad)
-_CONSUMERS = {sum, max, min}
+_CONSUMERS = {sum, max, min, list, tuple}
 # augmented assignment operators, as written
 AUGMENTED = {gast.Add: "+=", gast.Sub: "-=", gast.Mult: "*=", gast.Div: "/=", gast.Pow: "**=",
              gast.MatMult: "@=", gast.FloorDiv: "//=", gast.Mod: "%=", gast.BitOr: "|=",
@@ -1372,6 +1372,8 @@ class Normaliser:
             return True
         if isinstance(value, gast.BinOp) and any(    # `b * 1.0`: no list is joined or repeated
                 isinstance(side, gast.Constant) and type(side.value) is float
+                for side in (value.left, value.right)) and not any(
+                isinstance(side, gast.Name) and self._object_array(side.id)
                 for side in (value.left, value.right)):
             return True
         func = self._resolved(value)
@@ -1384,6 +1386,13 @@ class Normaliser:
             return False                          # np.full(2, None) is an object array
         return all(k.arg != "dtype" or self._resolved_object(k.value) in _NUMBER_TYPES
                    for k in value.keywords)
+
+    def _object_array(self, ident):
+        """Whether local `ident` may be given an array of objects made here (`np.empty(2,
+        dtype=object)`): arithmetic on it gives one too."""
+        return any(isinstance(v, gast.Call) and any(
+            k.arg == "dtype" and self._resolved_object(k.value) not in _NUMBER_TYPES
+            for k in v.keywords) for v in self._assigned_values(ident))
 
     def _resolved(self, value):
         """The global function that call `value` calls (np.zeros, np.split), else None."""
@@ -1831,8 +1840,16 @@ class Normaliser:
         if extremum and len(args) == 1 and not isinstance(node.args[0], gast.Starred):
             # max(xs) of one iterable: runtime.largest (np.max of numbers, else Python's)
             callee = T.name("largest" if extremum == "max" else "smallest")
-        if len(args) == 2 and not keywords and self._resolved_object(func) is np.einsum \
+        if len(args) <= 1 and not keywords and isinstance(func, gast.Name) \
+                and not self.is_local(func.id) and self.resolve(func) in (list, tuple) \
                 and not any(isinstance(a, gast.Starred) for a in node.args):
+            if not args:                                # list(), tuple(): displays
+                return (gast.List if self.resolve(func) is list else gast.Tuple)(
+                    elts=[], ctx=gast.Load())
+            callee = T.name("listed" if self.resolve(func) is list else "tupled")   # its rule
+        if len(args) == 2 and not keywords and self._resolved_object(func) is np.einsum \
+                and isinstance(node.args[0], gast.Constant) and isinstance(node.args[0].value,
+                                                                            str):
             callee = T.name("einsum_one")          # np.einsum("ii->", A): one operand
         return gast.Call(func=callee, args=args, keywords=keywords)
 
@@ -1858,6 +1875,8 @@ class Normaliser:
         if not isinstance(member.__func__ if static else member, types.FunctionType):
             return node
         path = owner[1].split(".")
+        if self.is_local(path[0]):      # (`Model = Other` in the method: another class)
+            return node
         cls = T.name(path[0])
         for part in path[1:]:
             cls = gast.Attribute(value=cls, attr=part, ctx=gast.Load())

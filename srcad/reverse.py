@@ -96,6 +96,7 @@ class Reverse:
         self.sequences = facts.array_sequences
         self.sites = Sites(ir, self.ops, self.active)
         self.dicts = dictionaries(ir, self.ops, arg_kinds, self.struct)
+        self.floating = facts.floating
         self.clean = {n for n in self.active if self._is_clean(n)}
         self.needs_init = {n for n in self.active if n not in self.clean and n != self.output}
         self.callees = {}                 # closure name -> derivative function
@@ -744,6 +745,8 @@ class Reverse:
         if self._active_atom(value):
             if op.target not in self.struct:   # x[i] = scalar may fill a whole row
                 part = T.call("unbroadcast", [part, T.name(value.id)])
+                if op.target not in self.floating:     # an integer array truncates v
+                    part = T.call("if_floating", [part, T.name(op.target)])
             out.append(self.accumulate(value.id, part))
         zero = T.call("set_at", [T.name(bar(op.target)), T.name(op.target),
                                  T.index_expr(T.clone(index)), T.constant(0.0)])

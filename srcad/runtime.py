@@ -189,9 +189,10 @@ def assigned_part(g, index):
 def stored_part(g, like, index, value):
     """The adjoint of the `value` that `y[index] = value` writes into `y` (`like`), a list,
     dict or array: g[index] of a list or dict; of an array, the part the write kept
-    (`assigned_part`) summed back to value's shape (`y[::2] = x` of a number x)."""
+    (`assigned_part`) summed back to value's shape (`y[::2] = x` of a number x), or zeros
+    where the array holds integers (it truncates the value)."""
     if isinstance(like, np.ndarray) and isinstance(g, np.ndarray):
-        return unbroadcast(assigned_part(g, index), value)
+        return if_floating(unbroadcast(assigned_part(g, index), value), like)
     return g[index]
 
 
@@ -415,7 +416,7 @@ def if_floating(d, ans):
     zeros where it holds integers or bools (`x.astype(y.dtype)` of an integer y: piecewise
     constant)."""
     kind = np.asarray(ans).dtype.kind
-    return d if kind in "fc" else zeros_like_grad(d)
+    return zeros_like_grad(d) if kind in "biu" else d
 
 
 def check_method(obj, cls, name):
@@ -463,6 +464,7 @@ RESULT_SHARES = {
     "product_adjoint_b": (), "solve_transposed": (), "solve_adjoint_a": (),
     "solve_tangent_b": (), "keys_of": (), "check_output": (), "check_method": (),
     "if_floating": ("d",), "stored_part": ("g",), "einsum_one": ("x",),
+    "listed": ("xs",), "tupled": ("xs",), "unlisted": ("g",), "listed_tangent": ("t",),
     "part_at": ("g",),
     "whole_of": ("g",), "unarray_transpose": ("u",), "pushed_back": ("g", "item"),
     "structured": ("g",), "structured_transpose": ("u",), "largest": ("xs",),
@@ -965,6 +967,36 @@ def unstack_like(g, xs, axis=0):
     return [np.reshape(p, np.shape(x)) for p, x in zip(unstack(g, axis), xs)]
 
 
+def listed(xs):
+    """Builtin list(xs) of one iterable (generated code calls it so: its rule is srcad's)."""
+    return list(xs)
+
+
+def tupled(xs):
+    """Builtin tuple(xs) of one iterable (see `listed`)."""
+    return tuple(xs)
+
+
+def unlisted(g, xs):
+    """The adjoint of list(xs) or tuple(xs): the items' adjoints `g` in the structure of xs
+    (a list, a tuple, or an array whose rows they are)."""
+    if isinstance(xs, np.ndarray):
+        if xs.ndim == 0:
+            raise TypeError("iteration over a 0-d array")
+        rows = [np.broadcast_to(gi, xs.shape[1:]) for gi in g]
+        return np.array(rows, dtype=float_dtype(xs)).reshape(xs.shape)
+    if isinstance(xs, (list, tuple)):
+        return type(xs)(g)
+    raise refused(f"list() or tuple() of a {type(xs).__name__} that varies",
+                  "make the list from its items ([v for v in ...])")
+
+
+def listed_tangent(t, xs, ans):
+    """The tangent of list(xs) or tuple(xs) (`ans`): the items' tangents, in a list or a
+    tuple as ans is."""
+    return type(ans)(t)
+
+
 def unarray(g, obj):
     """The adjoint of np.array(obj): nested lists of arrays get nested lists of adjoints."""
     if isinstance(obj, (list, tuple)):
@@ -1403,7 +1435,8 @@ HELPERS = HELPERS + (
     solve_tangent_b,
     det_adjoint, det_tangent, slogdet_adjoint, slogdet_tangent, _phi, cholesky_adjoint,
     cholesky_tangent, select_weights, sum_adjoint, sum_tangent, spaced_weights, along,
-    counts_from, check_output, check_method, if_floating, stored_part, einsum_one,
+    counts_from, check_output, check_method, if_floating, stored_part, einsum_one, listed,
+    tupled, unlisted, listed_tangent,
     unarray_transpose,
     largest, smallest, _numbers,
     extremum_weights)

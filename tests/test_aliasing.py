@@ -1373,3 +1373,20 @@ def test_writes_into_a_product_with_a_float_are_not_refused():
     fd_check(copy_of_a_dict_item_written_twice, (0.5, {"w": np.array([0.1, 0.2, 0.3])}))
     fd_check(number_written_then_slice_scaled,
              (np.array([0.3, -0.5, 0.8, 1.1]), np.array([0.1, 0.2, -0.3, 0.4])), wrt=(0, 1))
+
+
+def object_array_times_a_float(x):
+    y = x * 2.0
+    b = np.empty(2, dtype=object)
+    b[0] = y
+    b[1] = y * 3.0
+    c = b * 1.0
+    c[0] = y
+    y *= 3.0
+    return np.sum(c[0])
+
+
+def test_an_object_array_times_a_float_holds_objects():
+    """`b * 1.0` of an object array was taken for an array of numbers: a bare ValueError."""
+    with pytest.raises(srcad.SrcadError, match="in place"):
+        srcad.grad(object_array_times_a_float)(np.array([0.3, 1.2]))

@@ -115,3 +115,65 @@ def test_a_dtype_known_when_it_runs_is_checked_there():
     assert "if_floating" not in srcad.grad(astype_int).source     # known: no derivative
     np.testing.assert_allclose(srcad.hessian(float_dtype_of_a_module_array)(X), 2 * np.eye(3))
     np.testing.assert_allclose(srcad.hessian(dtype_of_a_module_array)(X), np.zeros((3, 3)))
+
+
+# ----- writes checked when they run: arrays whose dtype srcad does not know -----
+
+def write_into_an_argument_copy(x, ints):
+    y = ints.copy()
+    y[1] = x[1] * 3.0
+    return np.sum(y * x)
+
+
+def write_into_full_of_an_int(x):
+    y = np.full(3, 2)
+    y[0] = x[0] * 2.5
+    return np.sum(y * x)
+
+
+def write_into_a_changed_int_list(x):
+    values = [1, 2, 3]
+    values[0] = x[0]                 # a float in the list: np.array makes floats
+    y = np.array(values)
+    y[1] = x[1] * 10.0
+    return np.sum(y * x)
+
+
+def write_into_an_int_list(x):
+    y = np.array([1, 2, 3])
+    y[1] = x[1] * 10.0
+    return np.sum(y * x)
+
+
+def write_into_zeros_like(x):        # (known floats: no check in the code)
+    y = np.zeros_like(x)
+    y[2] = x[2] ** 2
+    return np.sum(y * x)
+
+
+def object_dtype_argument(x, d=object):
+    return np.sum(x.astype(d) * x)
+
+
+WRITES = [write_into_full_of_an_int, write_into_a_changed_int_list, write_into_an_int_list,
+          write_into_zeros_like, object_dtype_argument]
+
+
+X2 = np.array([1.63, -2.31, 0.43])     # (the values written are no integers)
+
+
+@pytest.mark.parametrize("f", WRITES, ids=[f.__name__ for f in WRITES])
+def test_writes_of_unknown_dtype(f):
+    expected = numeric_jacobian(f, X2)
+    np.testing.assert_allclose(np.asarray(srcad.grad(f)(X2.copy()), float), expected, atol=1e-6)
+    direction = np.array([0.3, -1.0, 0.7])
+    np.testing.assert_allclose(float(srcad.jvp(f)(X2.copy(), direction)[1]),
+                               expected @ direction, atol=1e-6)
+
+
+def test_a_write_into_an_integer_argument_is_checked_when_it_runs():
+    for ints in (np.array([1, 2, 3]), np.array([1.0, 2.0, 3.0])):
+        expected = numeric_jacobian(lambda x: write_into_an_argument_copy(x, ints), X2)
+        np.testing.assert_allclose(srcad.grad(write_into_an_argument_copy)(X2.copy(), ints),
+                                   expected, atol=1e-6)
+    assert "if_floating" not in srcad.grad(write_into_zeros_like).source

@@ -51,6 +51,14 @@ _MODEL = """
             self = Model()
             return np.sum(self.predict(w))
 
+        def shadows_its_class(self, w):
+            Model = Other
+            return np.sum(self.predict(w))
+
+    class Other:
+        def predict(self, w):
+            return 5.0 * w
+
     class Sub(Model):
         def penalty(self, w, lam):
             return lam * np.sum(np.abs(w))
@@ -118,3 +126,9 @@ def test_a_subclass_overriding_the_callee_is_refused(m):
 def test_self_bound_again_keeps_the_old_refusal(m):
     with pytest.raises(srcad.SrcadError, match=r"'\.predict\(\)'"):
         srcad.grad(m.Model().rebinds_self)(W)
+
+
+def test_a_local_named_like_the_class_is_not_the_class(m):
+    """`Model = Other` in the method made `self.predict(w)` call Other.predict."""
+    with pytest.raises(srcad.SrcadError, match=r"'\.predict\(\)'"):
+        srcad.grad(m.Model().shadows_its_class)(W)

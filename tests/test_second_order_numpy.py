@@ -259,3 +259,13 @@ def test_einsum_of_one_operand(f, shape):
     np.testing.assert_allclose(srcad.hessian(f)(a),
                                numeric_jacobian(srcad.grad(f), a).reshape(shape + shape),
                                rtol=1e-5, atol=1e-7)
+
+
+def einsum_operand_lists(a):
+    return np.sum(np.einsum(a, [0, 0]))
+
+
+def test_einsum_without_a_subscripts_string_is_refused():
+    """np.einsum(a, [0, 0]) took `a` for the subscripts: a zero gradient."""
+    with pytest.raises(srcad.UnsupportedError, match="subscripts string"):
+        srcad.grad(einsum_operand_lists)(np.eye(2))

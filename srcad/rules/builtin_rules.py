@@ -2,15 +2,17 @@
 
 `max(x, y)` and `min(x, y)` split the gradient evenly on ties (as JAX's
 `maximum`). Normalisation makes `max(a, b, c)` pairs, and `max(xs)` of one iterable
-`runtime.largest(xs)` (NumPy's max of numbers, Python's of anything else).
+`runtime.largest(xs)` (NumPy's max of numbers, Python's of anything else); `list(xs)` and
+`tuple(xs)` of one iterable are `runtime.listed(xs)` and `runtime.tupled(xs)`.
 """
 import builtins
 
 import numpy as np
 
 from .. import runtime
-from ..runtime import (balanced_weight, broadcast_like, extremum_weights, power_slope,
-                       safe_log, spread, sum_adjoint, sum_tangent, unbroadcast)
+from ..runtime import (balanced_weight, broadcast_like, extremum_weights, listed_tangent,
+                       power_slope, safe_log, spread, sum_adjoint, sum_tangent, unbroadcast,
+                       unlisted)
 from .registry import adjoint, elementwise, nondifferentiable, tangent
 
 
@@ -79,6 +81,17 @@ def builtin_min(g, ans, x, y):
 def builtin_min_tangent(g, ans, x, y):
     return (broadcast_like(g * balanced_weight(y, x), ans),
             broadcast_like(g * balanced_weight(x, y), ans))
+
+
+@adjoint(runtime.listed, runtime.tupled)
+def listed(g, ans, xs):
+    """list(xs) and tuple(xs) of one list, tuple or array (its rows)."""
+    return unlisted(g, xs)
+
+
+@tangent(runtime.listed, runtime.tupled)
+def listed_tangent_(g, ans, xs):
+    return listed_tangent(g, xs, ans)
 
 
 # (enumerate, zip and reversed pass values on: a `for` statement over them is a loop over

@@ -7,19 +7,21 @@ where srcad cannot read it)."""
 import numpy as np
 
 from .. import runtime
-from ..runtime import (add_adjoint, add_adjoint_transpose, add_at, broadcast_like, cast_like,
-                       cumprod_adjoint, cumprod_adjoint_along, cumsum_adjoint, diag_adjoint,
-                       diagonal_adjoint, diff_adjoint, einsum_adjoint, einsum_adjoint_along,
-                       expand_to, if_floating, kron_adjoint_a, kron_adjoint_b, matmul_adjoint_x,
-                       matmul_adjoint_x_sum, matmul_adjoint_y, matmul_adjoint_y_sum, mul_adjoint,
-                       mul_adjoint_along, mul_adjoint_transpose, norm_weights_slopes, part_at,
-                       permute_axes, power_slope, power_slope_in_y, prod_others_tangent,
-                       product_adjoint_a, product_adjoint_b, product_rule_terms, set_at,
-                       sort_adjoint, spread, structured, structured_transpose, sum_adjoint,
-                       take_adjoint, tensordot_adjoint_a, tensordot_adjoint_b, trace_adjoint,
-                       unarray, unarray_transpose, unbroadcast, unconcatenate, unhstack, unitem,
-                       unpad, unrepeat, unsplit, unstack, unstack_like, untile, unvstack,
-                       var_weights, whole_of, zeros_like_grad)
+from ..runtime import (add_adjoint, add_adjoint_transpose, add_at, broadcast_like,
+                       cast_like, cumprod_adjoint, cumprod_adjoint_along, cumsum_adjoint,
+                       diag_adjoint, diagonal_adjoint, diff_adjoint, einsum_adjoint,
+                       einsum_adjoint_along, expand_to, if_floating, kron_adjoint_a,
+                       kron_adjoint_b, listed_tangent, matmul_adjoint_x,
+                       matmul_adjoint_x_sum, matmul_adjoint_y, matmul_adjoint_y_sum,
+                       mul_adjoint, mul_adjoint_along, mul_adjoint_transpose,
+                       norm_weights_slopes, part_at, permute_axes, power_slope,
+                       power_slope_in_y, prod_others_tangent, product_adjoint_a,
+                       product_adjoint_b, product_rule_terms, set_at, sort_adjoint, spread,
+                       structured, structured_transpose, sum_adjoint, take_adjoint,
+                       tensordot_adjoint_a, tensordot_adjoint_b, trace_adjoint, unarray,
+                       unarray_transpose, unbroadcast, unconcatenate, unhstack, unitem,
+                       unlisted, unpad, unrepeat, unsplit, unstack, unstack_like, untile,
+                       unvstack, var_weights, whole_of, zeros_like_grad)
 from .registry import adjoint, nondifferentiable, tangent
 
 # ----- shape bookkeeping -----
@@ -33,6 +35,16 @@ def unbroadcast_(g, ans, t, like):
 @tangent(runtime.unbroadcast)
 def unbroadcast_tangent(g, ans, t, like):
     return unbroadcast(g, like), 0
+
+
+@adjoint(runtime.unlisted)
+def unlisted_(g, ans, u, xs):
+    return listed_tangent(g, xs, u), 0
+
+
+@tangent(runtime.unlisted)
+def unlisted_tangent(g, ans, u, xs):
+    return unlisted(g, xs), 0
 
 
 @adjoint(runtime.if_floating)
