@@ -19,6 +19,7 @@ from . import rules, runtime
 from . import template as T
 from .errors import MissingRuleError, SourceError, SrcadError, UnsupportedError
 from .normalise import AUGMENTED, parameter_names
+from .source import opaque_wrapper
 
 BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
           gast.Div: operator.truediv, gast.Pow: operator.pow, gast.MatMult: operator.matmul,
@@ -299,6 +300,13 @@ def _call_op(ir, stmt, name, call, mode):
     # (a helper of srcad's with a rule for the other mode only: its source is read)
     if isinstance(primal, types.FunctionType) and module != "numpy" \
             and not module.startswith("numpy."):
+        wrapper = opaque_wrapper(primal)
+        if wrapper is not None:     # (srcad would differentiate what it wraps)
+            return _opaque(stmt, name, args + [v for _, v in keywords], UnsupportedError(
+                f"{primal.__name__} is decorated with {_code_name(wrapper)}, which may "
+                f"change its value: srcad cannot see through it", ir.location(stmt),
+                hint=f"call the undecorated function ({primal.__name__}.__wrapped__) here, "
+                     "or let the decorator return fn(*args, **kwargs) as it is"))
         signature = inspect.signature(primal)
         if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
                for p in signature.parameters.values()):    # (a constant of constants)
@@ -326,6 +334,13 @@ def _call_op(ir, stmt, name, call, mode):
         f"srcad has no derivative rule for {label}", ir.location(stmt),
         hint=f"register one with @srcad.adjoint({label}) (and @srcad.tangent for forward "
              "mode), or wrap the value in srcad.stop_gradient if no derivative is needed"))
+
+
+def _code_name(fn):
+    """The name a function's own code has (functools.wraps gives a wrapper the wrapped
+    function's name)."""
+    code = fn.__code__
+    return getattr(code, "co_qualname", code.co_name)
 
 
 def _label(func):

@@ -1,4 +1,5 @@
 """Front end, step one: a Python function -> its gast tree and where it came from."""
+import ast
 import functools
 import inspect
 import linecache
@@ -113,6 +114,58 @@ def code_location(fn):
     return Location(code.co_filename, code.co_firstlineno, len(text) - len(text.lstrip()), text)
 
 
+def opaque_wrapper(fn):
+    """The first Python-function wrapper in `fn`'s chain of decorators (functools.wraps)
+    that srcad cannot show to return what the function it wraps returns, or None. A
+    wrapper passes if each of its `return`s is `return f(*args, **kwargs)` (or f(x, y),
+    f(*args)) of the wrapped function with its own parameters, which it never rebinds or
+    changes: then its value is the wrapped function's, whatever else it does (logging)."""
+    while hasattr(fn, "__wrapped__"):
+        if isinstance(fn, types.FunctionType) and not _returns_what_it_wraps(fn):
+            return fn
+        fn = fn.__wrapped__
+    return None
+
+
+def _returns_what_it_wraps(wrapper):
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(wrapper.__code__))).body[0]
+    except (OSError, TypeError, SyntaxError, IndexError):
+        return False
+    if not isinstance(tree, ast.FunctionDef):
+        return False
+    cells = dict(zip(wrapper.__code__.co_freevars, wrapper.__closure__ or ()))
+    args = tree.args
+    positional = [a.arg for a in args.posonlyargs + args.args]
+    params = set(positional) | {a.arg for a in args.kwonlyargs} | {
+        a.arg for a in (args.vararg, args.kwarg) if a is not None}
+    returns = [node for node in ast.walk(tree) if isinstance(node, ast.Return)]
+    passed = [ast.dump(ast.Name(id=n, ctx=ast.Load())) for n in positional]
+    if args.vararg is not None:
+        passed.append(ast.dump(ast.Starred(value=ast.Name(id=args.vararg.arg, ctx=ast.Load()),
+                                           ctx=ast.Load())))
+    uses = 0
+    for node in returns:
+        call = node.value
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+                and call.func.id in cells and _holds(cells[call.func.id], wrapper.__wrapped__)
+                and [ast.dump(a) for a in call.args] == passed
+                and all(k.arg is None and isinstance(k.value, ast.Name) and args.kwarg
+                        and k.value.id == args.kwarg.arg for k in call.keywords)
+                and bool(call.keywords) == (args.kwarg is not None)):
+            return False
+        uses += len(passed) + len(call.keywords)
+    named = sum(isinstance(node, ast.Name) and node.id in params for node in ast.walk(tree))
+    return bool(returns) and named == uses      # (the parameters: read there only)
+
+
+def _holds(cell, value):
+    try:
+        return cell.cell_contents is value
+    except ValueError:
+        return False
+
+
 def unwrap(fn):
     """The plain Python function behind decorators; a clear error for what has none."""
     if isinstance(fn, functools.partial):
@@ -121,6 +174,15 @@ def unwrap(fn):
             code_location(fn.func),
             hint="differentiate the underlying function and pass the fixed "
                  "arguments yourself, e.g. srcad.grad(f)(x, *fixed)")
+    wrapper = opaque_wrapper(fn)
+    if wrapper is not None:
+        code = wrapper.__code__
+        raise SourceError(
+            f"{fn.__name__} is decorated with {getattr(code, 'co_qualname', code.co_name)}, "
+            "which may change its value: srcad cannot see through it",
+            code_location(inspect.unwrap(fn)),
+            hint=f"differentiate the undecorated function ({fn.__name__}.__wrapped__), or let "
+                 "the decorator return fn(*args, **kwargs) as it is")
     fn = inspect.unwrap(fn)
     if isinstance(fn, types.MethodType):
         raise SourceError(

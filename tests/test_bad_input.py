@@ -622,3 +622,43 @@ def test_del_of_a_name_is_supported(tmp_path):
 def test_del_errors_name_the_line(tmp_path, body, line):
     m = load(tmp_path, "def f(x):\n    " + body + "\n")
     clean_error(lambda: srcad.grad(m.f)(0.3), line=line)
+
+
+_CHANGING_DECORATOR = """
+    import functools
+    import numpy as np
+
+    def doubled(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            return fn(*args, **kwargs) * 2.0
+        return wrapper
+
+    @doubled
+    def f(w):
+        return np.sum(w * w)
+
+    def calls_f(w):
+        return f(w) + np.sum(w)
+
+    class Model:
+        @doubled
+        def part(self, w):
+            return np.sum(w * w)
+
+        def loss(self, w):
+            return self.part(w)
+    """
+
+
+def test_a_decorator_that_may_change_the_value_is_refused(tmp_path):
+    """srcad differentiated the function it wraps, silently (but for grad's value check):
+    jvp, hvp, vjp and value_and_grad gave the undecorated function's derivative."""
+    m = load(tmp_path, _CHANGING_DECORATOR)
+    w = np.array([0.3, -0.2])
+    for call in (lambda: srcad.grad(m.f)(w), lambda: srcad.jvp(m.f)(w, w),
+                 lambda: srcad.hvp(m.f)(w, w), lambda: srcad.vjp(m.f)(w),
+                 lambda: srcad.value_and_grad(m.f)(w)):
+        assert "doubled.<locals>.wrapper" in str(clean_error(call, line=10))
+    for call in (lambda: srcad.grad(m.calls_f)(w), lambda: srcad.grad(m.Model().loss)(w)):
+        assert "__wrapped__" in str(clean_error(call))
