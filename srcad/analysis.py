@@ -98,7 +98,8 @@ class Facts:
         check_calls_in_place(ir, self.ops, self.scalar,
                              getattr(callees, "changed_in_place", None))
         self.struct = structures(ir, self.ops, arg_kinds)
-        self.floating = floating_names(ir, self.ops, wrt)
+        self.floating = floating_names(ir, self.ops, wrt) if any(
+            op.kind == "setitem" for op in self.ops.values()) else set()   # (writes' question)
         # lists and tuples that NumPy makes arrays of (np.tanh(xs), C - xs): the derivative
         # computes with np.asarray(xs). Known ones only: an argument of unknown kind (a file's generic
         # derivative) is taken for an array there, as it is everywhere else.

@@ -235,7 +235,8 @@ def _own_guards(fn, ir):
     first among `_guards(fn)`)."""
     cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
     return [(_Cell(cells[name]) if name in cells else fn.__globals__, name, value)
-            for name, value in ir.namespace.looked_up.items()]
+            for name, value in ir.namespace.looked_up.items()] + [
+        (_Attribute(cls), attr, value) for cls, attr, value in ir.namespace.members]
 
 
 def _guards(fn):
@@ -250,7 +251,8 @@ def _guards(fn):
         guards.extend(_own_guards(f, ir))
         if f is not fn:          # (the derivative's own primal: checked by `derive`)
             guards.append((_Attribute(f), "__code__", f.__code__))
-        for value in ir.namespace.looked_up.values():
+        for value in [*ir.namespace.looked_up.values(),
+                      *(member for _, _, member in ir.namespace.members)]:
             if isinstance(value, types.FunctionType):
                 value = inspect.unwrap(value)
                 if value not in seen:

@@ -1966,10 +1966,14 @@ class Normaliser:
         if isinstance(node, gast.Attribute):
             base = self.resolve(node.value)
             try:
-                return getattr(base, node.attr)
+                value = getattr(base, node.attr)
             except AttributeError:
                 self.error(node, f"'{T.source_of(node)}' (no such attribute)",
                            "check the spelling of the function")
+            if isinstance(base, type) and isinstance(value, types.FunctionType) \
+                    and (base, node.attr, value) not in self.namespace.members:
+                self.namespace.members.append((base, node.attr, value))   # (a guard's)
+            return value
         return None
 
 

@@ -87,6 +87,8 @@ class Namespace(dict):
             except ValueError:  # empty cell
                 pass
         self.looked_up = {}     # the user's name -> the object the transformation relied on
+        # (class, attribute, function) of the functions looked up on a class (`Model.f`)
+        self.members = []
         self.renamed = {}       # name in generated code -> the user's name
 
     def rename(self, new, name, value):

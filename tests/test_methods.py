@@ -132,3 +132,19 @@ def test_a_local_named_like_the_class_is_not_the_class(m):
     """`Model = Other` in the method made `self.predict(w)` call Other.predict."""
     with pytest.raises(srcad.SrcadError, match=r"'\.predict\(\)'"):
         srcad.grad(m.Model().shadows_its_class)(W)
+
+
+def test_a_method_replaced_on_the_class_is_differentiated_anew(m):
+    """The derivative of the old method stayed in use (the guards named module names only)."""
+    model = m.Model()
+    before = srcad.grad(model.loss)(W)
+    old = m.Model.penalty
+    try:
+        m.Model.penalty = lambda self, w, lam: lam * np.sum(w ** 4)
+        with pytest.raises(srcad.SrcadError):       # (a lambda has no source to read)
+            srcad.grad(model.loss)(W)
+        m.Model.penalty = m.Sub.penalty
+        fd_check(model.loss, (W,))
+    finally:
+        m.Model.penalty = old
+    np.testing.assert_allclose(srcad.grad(model.loss)(W), before)
