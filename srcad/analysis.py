@@ -403,6 +403,16 @@ def _bind(ir, stmt, name, rule, args, keywords, mode):
         raise UnsupportedError(f"this call of {rule.name} without a subscripts string",
                                ir.location(stmt), hint="write the subscripts as a string "
                                                        "(np.einsum('ij,jk->ik', a, b))")
+    if rule.primal in (np.einsum, runtime.einsum_one) and "..." in subscripts.value:
+        raise UnsupportedError(f"'...' in the subscripts of {rule.name}", ir.location(stmt),
+                               hint="name every axis with a letter")
+    mode = bound.get("mode")
+    if rule.primal is np.pad and isinstance(mode, gast.Constant) \
+            and mode.value not in runtime.COPYING_PAD_MODES:
+        modes = ", ".join(runtime.COPYING_PAD_MODES)
+        raise UnsupportedError(f"np.pad with mode={mode.value!r}", ir.location(stmt),
+                               hint=f"pad with a mode of {modes}, or build the padding with "
+                                    "slices and np.concatenate")
     missing = [p for p in template.diff if p not in bound]
     if missing:
         raise UnsupportedError(f"this call of {rule.name} lacks the argument(s) {missing}",

@@ -427,6 +427,11 @@ def check_method(obj, cls, name):
     method = getattr(obj, name, None)
     if getattr(method, "__func__", method) is not getattr(cls, name, None):
         owner = type(obj).__qualname__
+        if name in getattr(obj, "__dict__", ()):
+            raise refused(f"self.{name}(...) in {cls.__qualname__} calls an attribute of the "
+                          f"object itself here, but srcad differentiated {cls.__qualname__}."
+                          f"{name}", f"call {cls.__qualname__}.{name}(self, ...) explicitly, "
+                                     f"or give the attribute another name")
         raise refused(f"self.{name}(...) in {cls.__qualname__} is {owner}'s {name} here, "
                       f"but srcad differentiated {cls.__qualname__}.{name}",
                       f"differentiate a method of {owner} (define the caller there too), "
@@ -1057,13 +1062,14 @@ def unpad(g, x, pad_width, mode="constant"):
     return total.reshape(np.shape(x)).astype(float_dtype(x))
 
 
-_COPYING_PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
+COPYING_PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
 
 
 def check_pad_mode(mode):
-    if mode not in _COPYING_PAD_MODES:
-        raise refused(f"np.pad is differentiable with modes {', '.join(_COPYING_PAD_MODES)}, "
-                      f"not {mode!r}", hint="build the padding with slices and np.concatenate")
+    if mode not in COPYING_PAD_MODES:
+        modes = ", ".join(COPYING_PAD_MODES)
+        raise refused(f"np.pad is differentiable with modes {modes}, not {mode!r}",
+                      hint="build the padding with slices and np.concatenate")
     return mode
 
 
