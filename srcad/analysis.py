@@ -391,11 +391,15 @@ def _bind(ir, stmt, name, rule, args, keywords, mode):
                                "derivative rule", ir.location(stmt),
                                hint="contract two operands at a time" if rule.name
                                == "numpy.einsum" else None)
+    aliases = _KEYWORD_ALIASES.get(rule.primal, {})
     for key, atom in keywords:
+        key = aliases.get(key, key)
         if key not in params:
             raise UnsupportedError(f"the rule for {rule.name} does not take the keyword "
                                    f"argument '{key}'", ir.location(stmt),
-                                   hint="pass it positionally or register a rule that takes it")
+                                   hint="write np.reshape(x, shape, order=...)"
+                                   if rule.name == "ndarray.reshape" else
+                                   "pass it positionally or register a rule that takes it")
         bound[key] = atom
     subscripts = bound.get("subscripts")
     if rule.primal in (np.einsum, runtime.einsum_one) and not (
@@ -413,6 +417,9 @@ def _bind(ir, stmt, name, rule, args, keywords, mode):
         raise UnsupportedError(f"np.pad with mode={mode.value!r}", ir.location(stmt),
                                hint=f"pad with a mode of {modes}, or build the padding with "
                                     "slices and np.concatenate")
+    if rule.primal is np.clip:       # x.clip(min=0.0): the bound not given is None
+        for bound_name in ("a_min", "a_max"):
+            bound.setdefault(bound_name, T.constant(None))
     missing = [p for p in template.diff if p not in bound]
     if missing:
         raise UnsupportedError(f"this call of {rule.name} lacks the argument(s) {missing}",
@@ -434,6 +441,11 @@ def _bind(ir, stmt, name, rule, args, keywords, mode):
     # result are zeros (`if_floating`)
     op.dtype_unknown = kind is None and dtype is not None and not _is_none(dtype)
     return op
+
+
+# keyword arguments a function takes under another name too (NumPy 2's np.clip(x, min=...),
+# the method x.clip(min=..., max=...))
+_KEYWORD_ALIASES = {np.clip: {"min": "a_min", "max": "a_max"}}
 
 
 def _is_none(atom):

@@ -889,7 +889,7 @@ def tensordot_tangent(g, ans, x, y, axes=2):
 
 
 @adjoint(np.einsum)
-def einsum(g, ans, subscripts, x, y):
+def einsum(g, ans, subscripts, x, y, optimize=False):
     """One or two operands, no '...'."""
     return 0, einsum_adjoint(g, subscripts, (x, y), 0), einsum_adjoint(g, subscripts, (x, y), 1)
 
@@ -905,7 +905,7 @@ def einsum_one_tangent(g, ans, subscripts, x):
 
 
 @tangent(np.einsum)
-def einsum_tangent(g, ans, subscripts, x, y):
+def einsum_tangent(g, ans, subscripts, x, y, optimize=False):
     return 0, np.einsum(subscripts, g, y), np.einsum(subscripts, x, g)
 
 
