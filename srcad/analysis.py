@@ -19,7 +19,7 @@ from . import rules, runtime
 from . import template as T
 from .errors import MissingRuleError, SourceError, SrcadError, UnsupportedError
 from .normalise import AUGMENTED, parameter_names
-from .source import opaque_wrapper
+from .source import opaque_wrapper, wrapper_name
 
 BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
           gast.Div: operator.truediv, gast.Pow: operator.pow, gast.MatMult: operator.matmul,
@@ -98,6 +98,12 @@ class Facts:
         check_calls_in_place(ir, self.ops, self.scalar,
                              getattr(callees, "changed_in_place", None))
         self.struct = structures(ir, self.ops, arg_kinds)
+        # dict arguments, and the names that only copy one
+        self.dict_inputs = {v for v, kind in zip(ir.inputs, arg_kinds) if kind == "dict"}
+        for op in self.ops.values():
+            if op.kind == "copy" and _name_in(op.args[0], self.dict_inputs) and all(
+                    o.target != op.target or o is op for o in self.ops.values()):
+                self.dict_inputs.add(op.target)
         self.floating = floating_names(ir, self.ops, wrt) if any(
             op.kind == "setitem" for op in self.ops.values()) else set()   # (writes' question)
         # lists and tuples that NumPy makes arrays of (np.tanh(xs), C - xs): the derivative
@@ -136,6 +142,8 @@ def callee_derivative(ir, op, derive_callee, active, facts):
             kinds.append("scalar" if isinstance(atom.value, (int, float)) else "other")
         elif atom.id in facts.scalar:
             kinds.append("scalar")
+        elif atom.id in facts.dict_inputs:      # (its `for k in d` walks the keys)
+            kinds.append("dict")
         else:
             kinds.append("other" if atom.id in facts.struct else "array")
     try:
@@ -291,6 +299,14 @@ def _call_op(ir, stmt, name, call, mode):
         return _bind(ir, stmt, name, rule, [func.value] + args, keywords, mode)
     primal = _resolve(ir, func)
     rule = rules.lookup(primal)
+    wrapper = opaque_wrapper(primal) if rule is None else None
+    if wrapper is not None:     # (srcad would differentiate what it wraps)
+        return _opaque(stmt, name, args + [v for _, v in keywords], UnsupportedError(
+            f"{getattr(primal, '__name__', _label(func))} is decorated with "
+            f"{wrapper_name(wrapper)}, which may change its value: srcad cannot see "
+            "through it", ir.location(stmt),
+            hint=f"call the undecorated function ({_label(func)}.__wrapped__) here, or let "
+                 "the decorator return fn(*args, **kwargs) as it is"))
     if rule is None and not isinstance(primal, types.FunctionType) \
             and hasattr(primal, "__wrapped__"):
         primal = inspect.unwrap(primal)   # the derivative of a callee (grad of grad)
@@ -301,13 +317,6 @@ def _call_op(ir, stmt, name, call, mode):
     # (a helper of srcad's with a rule for the other mode only: its source is read)
     if isinstance(primal, types.FunctionType) and module != "numpy" \
             and not module.startswith("numpy."):
-        wrapper = opaque_wrapper(primal)
-        if wrapper is not None:     # (srcad would differentiate what it wraps)
-            return _opaque(stmt, name, args + [v for _, v in keywords], UnsupportedError(
-                f"{primal.__name__} is decorated with {_code_name(wrapper)}, which may "
-                f"change its value: srcad cannot see through it", ir.location(stmt),
-                hint=f"call the undecorated function ({primal.__name__}.__wrapped__) here, "
-                     "or let the decorator return fn(*args, **kwargs) as it is"))
         signature = inspect.signature(primal)
         if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
                for p in signature.parameters.values()):    # (a constant of constants)
@@ -335,13 +344,6 @@ def _call_op(ir, stmt, name, call, mode):
         f"srcad has no derivative rule for {label}", ir.location(stmt),
         hint=f"register one with @srcad.adjoint({label}) (and @srcad.tangent for forward "
              "mode), or wrap the value in srcad.stop_gradient if no derivative is needed"))
-
-
-def _code_name(fn):
-    """The name a function's own code has (functools.wraps gives a wrapper the wrapped
-    function's name)."""
-    code = fn.__code__
-    return getattr(code, "co_qualname", code.co_name)
 
 
 def _label(func):

@@ -325,11 +325,11 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
         prefix = "grad" if mode == "reverse" else "jvp"
 
         def derive_callee(callee, wrt_names, passed, arg_kinds):
-            callee_ir = intermediate(callee)
             params = list(inspect.signature(callee).parameters)
             indices = tuple(params.index(p) for p in wrt_names)
             kinds = tuple(arg_kinds[passed.index(p)] if p in passed else "other"
                           for p in params)
+            callee_ir = ir_for_kinds(callee, kinds)
             name = f"{prefix}_{callee_ir.name}" + ("" if indices == (0,)
                                                    else "_" + "_".join(wrt_names))
             base, k = name, 1
@@ -587,6 +587,10 @@ def _wrt_indices(fn, wrt, bound=0):
         else:
             raise WrtError(f"wrt must be an index, a parameter name or a tuple of them, "
                            f"not {item!r}")
+        kind = inspect.signature(fn).parameters[params[indices[-1]]].kind
+        if kind is inspect.Parameter.KEYWORD_ONLY:
+            raise WrtError(f"wrt names the keyword-only parameter {params[indices[-1]]!r} of "
+                           f"{fn.__name__}: srcad differentiates positional parameters")
     if len(set(indices)) != len(indices):
         raise WrtError(f"wrt={wrt!r} names a parameter of {fn.__name__} twice")
     return tuple(k + bound for k in indices), single
@@ -880,8 +884,11 @@ def vjp(f, wrt=0):
 
     def forward(*args, **kwargs):
         args = _promote(args, derivative.wrt)
-        value = fn(*args, **kwargs)
         compiled = derivative.compiled(args)
+        if compiled.changed:     # (the pullback differentiates at the arguments as given)
+            value = fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+        else:
+            value = fn(*args, **kwargs)
         seed = bar(compiled.output)
 
         def pullback(ybar):

@@ -32,6 +32,7 @@ class Forward:
         self.scalar, self.struct = facts.scalar, facts.struct
         self.sequences = facts.array_sequences
         self.floating = facts.floating
+        self.dict_inputs = facts.dict_inputs
 
     def build(self):
         ir = self.ir

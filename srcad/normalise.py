@@ -480,7 +480,8 @@ class Normaliser:
         if root is not None:
             return [(name, root) for name in names]
         if isinstance(it, (gast.List, gast.Tuple)) or isinstance(it, gast.Call) and isinstance(
-                it.func, gast.Attribute) and it.func.attr == "copy":   # `for v in [y, z]`
+                it.func, gast.Attribute) and it.func.attr == "copy" \
+                or self._listed(it) is not None:            # `for v in [y, z]`, list(A)
             return [(name, r) for name in names for r in self.shared_roots(it)]
         if not isinstance(it, gast.Call):
             return []
@@ -514,9 +515,19 @@ class Normaliser:
             return self.shared_roots(it.func.value)
         if isinstance(it, gast.Call) and isinstance(it.func, gast.Name) \
                 and not self.is_local(it.func.id) \
-                and self.resolve(it.func) in (enumerate, zip, reversed):
+                and self.resolve(it.func) in (enumerate, zip, reversed, list, tuple):
             return set().union(*(self.iterated_roots(a) for a in it.args))
         return self.shared_roots(it)
+
+    def _listed(self, value):
+        """The iterable of `list(xs)` or `tuple(xs)` (a new list of xs's items: for an array,
+        views of its rows), else None."""
+        if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
+                and len(value.args) == 1 and not value.keywords \
+                and not self.is_local(value.func.id) \
+                and self._resolved_object(value.func) in (list, tuple):
+            return value.args[0]
+        return None
 
     def is_new(self, value):
         """Whether `value` makes a new object, shared with no local variable."""
@@ -547,6 +558,8 @@ class Normaliser:
         if isinstance(value, (gast.ListComp, gast.DictComp)):   # items from its iterables
             return self.shared_roots(_item_expression(value)).union(
                 *(self.iterated_roots(g.iter) for g in value.generators))
+        if self._listed(value) is not None:                # list(xs): xs's items
+            return self.iterated_roots(self._listed(value))
         if isinstance(value, gast.Subscript) and isinstance(
                 value.value, (gast.List, gast.Tuple, gast.Dict, gast.Call, gast.IfExp,
                               gast.ListComp)):
@@ -1217,7 +1230,10 @@ class Normaliser:
                        "dict.items()")
         if isinstance(it, gast.Name) and it.id in self.parameters():
             self.iterated.setdefault(it.id, it)    # a dict argument would walk its keys
-        return self.indexed(self.frozen_atom(it))
+        # (an argument, an item, a call's value: a dict it may be would be indexed)
+        checked = isinstance(it, (gast.Subscript, gast.Call)) or isinstance(it, gast.Name) \
+            and (it.id in self.parameters() or not self.is_local(it.id))
+        return self.indexed(self.frozen_atom(it), checked)
 
     def mapping_items(self, mapping, kind):
         """(length atom, item(index) -> value) for the "keys", "values" or "items" of the
@@ -1317,6 +1333,8 @@ class Normaliser:
         if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
                 and value.func.attr == "copy" and not value.args and not value.keywords:
             return self._container_value(value.func.value, seen)   # xs.copy()
+        if self._listed(value) is not None:
+            return True                                            # list(xs): a new list
         return self._resolved(value) in (np.split, np.array_split, np.hsplit, np.vsplit,
                                           np.dsplit)
 
@@ -1334,6 +1352,10 @@ class Normaliser:
         elif isinstance(value, gast.Subscript) or isinstance(value, gast.Call) and isinstance(
                 value.func, gast.Attribute) and value.func.attr == "copy":   # xs[1:], xs.copy()
             parts = [value.value if isinstance(value, gast.Subscript) else value.func.value]
+            if isinstance(parts[0], gast.Name):
+                return {parts[0].id}, set()
+        elif self._listed(value) is not None:                  # list(xs): xs's items
+            parts = [self._listed(value)]
             if isinstance(parts[0], gast.Name):
                 return {parts[0].id}, set()
         else:
@@ -1414,8 +1436,10 @@ class Normaliser:
         args = self.source.tree.args
         return {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
 
-    def indexed(self, seq):
-        n = self.smallest([seq], lengths=False)
+    def indexed(self, seq, checked=False):
+        """(length atom, item(index) -> value) of a loop over the items of `seq`; its
+        length `counted(seq)` where seq may be a dict (refused when it runs)."""
+        n = self.smallest([seq], lengths=False, checked=checked)
         return n, lambda index: ("item", Done(gast.Subscript(value=seq, slice=index,
                                                              ctx=gast.Load())))
 
@@ -1427,15 +1451,16 @@ class Normaliser:
             return T.name(copy)
         return atom
 
-    def smallest(self, items, lengths=True):
-        """An atom for the loop count: min of the lengths (`lengths=False`: of len(item))."""
+    def smallest(self, items, lengths=True, checked=False):
+        """An atom for the loop count: min of the lengths (`lengths=False`: of len(item), or
+        of counted(item) if `checked`)."""
         counts = []
         for item in items:
             if lengths:
                 counts.append(item)
                 continue
             n = self.fresh()
-            self.emit_assign(n, T.call("len", [item]))
+            self.emit_assign(n, T.call("counted" if checked else "len", [item]))
             counts.append(T.name(n))
         smallest = counts[0]
         for count in counts[1:]:        # two at a time: min's rules take two arguments
@@ -1983,6 +2008,7 @@ def _flag_loop_elses(tree):
     loop runs when no `break` of its own ended it."""
     count = 0
     todo = [tree]
+    taken = None
     while todo:
         node = todo.pop()
         for field in ("body", "orelse"):
@@ -1992,7 +2018,11 @@ def _flag_loop_elses(tree):
             new = []
             for stmt in block:
                 if isinstance(stmt, (gast.For, gast.While)) and stmt.orelse:
+                    if taken is None:         # the function's own names: none is a flag
+                        taken = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}
                     count += 1
+                    while f"loop_broke__{count}" in taken:
+                        count += 1
                     flag = f"loop_broke__{count}"
                     new.append(_located(T.assign(flag, T.constant(False)), stmt))
                     _flag_breaks(stmt.body, flag)
@@ -2009,13 +2039,16 @@ def _flag_loop_elses(tree):
 
 
 def _flag_breaks(block, flag):
-    """`flag = True` before each `break` of `block` that ends its loop (not an inner one)."""
+    """`flag = True` before each `break` of `block` that ends its loop: not one in an inner
+    loop's body, but one in an inner loop's `else` (it runs after that loop)."""
     for k in range(len(block) - 1, -1, -1):
         stmt = block[k]
         if isinstance(stmt, gast.Break):
             block.insert(k, _located(T.assign(flag, T.constant(True)), stmt))
         elif isinstance(stmt, gast.If):
             _flag_breaks(stmt.body, flag)
+            _flag_breaks(stmt.orelse, flag)
+        elif isinstance(stmt, (gast.For, gast.While)):
             _flag_breaks(stmt.orelse, flag)
 
 

@@ -97,6 +97,7 @@ class Reverse:
         self.sites = Sites(ir, self.ops, self.active)
         self.dicts = dictionaries(ir, self.ops, arg_kinds, self.struct)
         self.floating = facts.floating
+        self.dict_inputs = facts.dict_inputs
         self.clean = {n for n in self.active if self._is_clean(n)}
         self.needs_init = {n for n in self.active if n not in self.clean and n != self.output}
         self.callees = {}                 # closure name -> derivative function

@@ -411,6 +411,17 @@ def refused(message, hint):
     return errors.UnsupportedError(message, hint=hint)
 
 
+def counted(xs):
+    """len(xs) of what a `for` loop walks by index: refused for a dict, whose loop walks its
+    keys (srcad makes that loop for a dict argument of the function it differentiates)."""
+    if isinstance(xs, dict):
+        raise refused("a `for` loop over a dict that srcad took for a list (an argument "
+                      "of a file's generic derivative, a keyword-only argument, an item, a "
+                      "value a call returns)",
+                      "loop over d.keys(), d.values() or d.items()")
+    return len(xs)
+
+
 def if_floating(d, ans):
     """`d`, a derivative through an operation whose result is `ans`, where ans is floating;
     zeros where it holds integers or bools (`x.astype(y.dtype)` of an integer y: piecewise
@@ -468,7 +479,7 @@ RESULT_SHARES = {
     "diag_adjoint": ("g",), "trace_adjoint": (), "product_adjoint_a": (),
     "product_adjoint_b": (), "solve_transposed": (), "solve_adjoint_a": (),
     "solve_tangent_b": (), "keys_of": (), "check_output": (), "check_method": (),
-    "if_floating": ("d",), "stored_part": ("g",), "einsum_one": ("x",),
+    "if_floating": ("d",), "counted": (), "stored_part": ("g",), "einsum_one": ("x",),
     "listed": ("xs",), "tupled": ("xs",), "unlisted": ("g",), "listed_tangent": ("t",),
     "part_at": ("g",),
     "whole_of": ("g",), "unarray_transpose": ("u",), "pushed_back": ("g", "item"),
@@ -1441,7 +1452,7 @@ HELPERS = HELPERS + (
     solve_tangent_b,
     det_adjoint, det_tangent, slogdet_adjoint, slogdet_tangent, _phi, cholesky_adjoint,
     cholesky_tangent, select_weights, sum_adjoint, sum_tangent, spaced_weights, along,
-    counts_from, check_output, check_method, if_floating, stored_part, einsum_one, listed,
+    counts_from, check_output, check_method, counted, if_floating, stored_part, einsum_one, listed,
     tupled, unlisted, listed_tangent,
     unarray_transpose,
     largest, smallest, _numbers,

@@ -123,10 +123,23 @@ def opaque_wrapper(fn):
     f(*args)) of the wrapped function with its own parameters, which it never rebinds or
     changes: then its value is the wrapped function's, whatever else it does (logging)."""
     while hasattr(fn, "__wrapped__"):
-        if isinstance(fn, types.FunctionType) and not _returns_what_it_wraps(fn):
-            return fn
+        if isinstance(fn, types.FunctionType):
+            if not _returns_what_it_wraps(fn):
+                return fn
+        elif not isinstance(fn, functools._lru_cache_wrapper) \
+                and not type(fn).__module__.startswith(("srcad.", "numpy")):   # (dispatchers)
+            return fn           # an object's __call__ (functools.update_wrapper): unknown
         fn = fn.__wrapped__
     return None
+
+
+def wrapper_name(wrapper):
+    """How an error names a wrapper: its code's own name (functools.wraps gives it the
+    wrapped function's), or its class's."""
+    code = getattr(wrapper, "__code__", None)
+    if code is None:
+        return f"an object of class {type(wrapper).__qualname__}"
+    return getattr(code, "co_qualname", code.co_name)
 
 
 def _returns_what_it_wraps(wrapper):
@@ -178,10 +191,9 @@ def unwrap(fn):
                  "arguments yourself, e.g. srcad.grad(f)(x, *fixed)")
     wrapper = opaque_wrapper(fn)
     if wrapper is not None:
-        code = wrapper.__code__
         raise SourceError(
-            f"{fn.__name__} is decorated with {getattr(code, 'co_qualname', code.co_name)}, "
-            "which may change its value: srcad cannot see through it",
+            f"{fn.__name__} is decorated with {wrapper_name(wrapper)}, which may change its "
+            "value: srcad cannot see through it",
             code_location(inspect.unwrap(fn)),
             hint=f"differentiate the undecorated function ({fn.__name__}.__wrapped__), or let "
                  "the decorator return fn(*args, **kwargs) as it is")

@@ -396,6 +396,8 @@ def graph(fn, args):
     g = Graph(fn, args)
     glob = dict(fn.__globals__)
     glob.update(closure_vars(fn))
+    glob.update(ir.namespace)       # (a user global renamed where generated code uses its name)
+    glob.update(provided())         # the helpers the three-address form calls (`listed`)
     env = dict(zip(ir.params, args))
     for p in ir.params[len(args):]:
         default = _default(fn, p)

@@ -1390,3 +1390,29 @@ def test_an_object_array_times_a_float_holds_objects():
     """`b * 1.0` of an object array was taken for an array of numbers: a bare ValueError."""
     with pytest.raises(srcad.SrcadError, match="in place"):
         srcad.grad(object_array_times_a_float)(np.array([0.3, 1.2]))
+
+
+def row_of_list_changed_in_place(A):
+    a, b = tuple(A)
+    a += 1.0
+    return np.sum(A ** 2)
+
+
+def rows_scaled_in_place(A):
+    for r in list(A):
+        r *= 2.0
+    return np.sum(A ** 2)
+
+
+def array_changed_after_listing(A):
+    rows = list(A)
+    A *= 2.0
+    return np.sum(rows[0] ** 2)
+
+
+@pytest.mark.parametrize("f", [row_of_list_changed_in_place, rows_scaled_in_place,
+                               array_changed_after_listing])
+def test_list_of_an_array_shares_its_rows(f):
+    """list(A) holds views of A's rows: in-place changes through either went unseen."""
+    with pytest.raises(srcad.SrcadError, match="changes an array"):
+        srcad.grad(f)(np.array([[1.0, 2.0], [3.0, 4.0]]))

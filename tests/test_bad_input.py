@@ -662,3 +662,30 @@ def test_a_decorator_that_may_change_the_value_is_refused(tmp_path):
         assert "doubled.<locals>.wrapper" in str(clean_error(call, line=10))
     for call in (lambda: srcad.grad(m.calls_f)(w), lambda: srcad.grad(m.Model().loss)(w)):
         assert "__wrapped__" in str(clean_error(call))
+
+
+_OBJECT_DECORATOR = """
+    import functools
+    import numpy as np
+
+    class doubled:
+        def __init__(self, fn):
+            functools.update_wrapper(self, fn)
+            self.fn = fn
+
+        def __call__(self, *args):
+            return 2.0 * self.fn(*args)
+
+    @doubled
+    def sq(x):
+        return x * x
+
+    def calls_sq(x):
+        return sq(x) + x
+    """
+
+
+def test_a_decorator_object_is_refused(tmp_path):
+    m = load(tmp_path, _OBJECT_DECORATOR)
+    for call in (lambda: srcad.jvp(m.sq)(1.5, 1.0), lambda: srcad.grad(m.calls_sq)(1.5)):
+        assert "an object of class doubled" in str(clean_error(call))

@@ -738,3 +738,19 @@ def test_a_written_gradient_refuses_a_value_that_is_not_a_number(tmp_path):
         print(json.dumps(refusals))
         """, tmp_path)
     assert len(refusals) == 3 and all("to return a number" in r for r in refusals)
+
+
+def test_graph_of_a_function_whose_form_calls_srcad_helpers(tmp_path, capsys):
+    """The three-address form calls einsum_one and largest: NameError before."""
+    path = module(tmp_path, "helpers_mod", """
+        import numpy as np
+
+        def h(A):
+            return np.einsum("ii->", A) * 2.0
+
+        def k(x):
+            return max(x) * 2.0
+        """)
+    assert run("graph", f"{path}:h", "--args", "[[0.5, 1.5], [-0.7, 0.2]]") == 0
+    assert run("graph", f"{path}:k", "--args", "[0.5, 1.5, -0.7]") == 0
+    assert capsys.readouterr().out.count("digraph") == 2

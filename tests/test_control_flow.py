@@ -657,3 +657,35 @@ def test_loop_else(f, args):
     slope = srcad.grad(f)
     expected = (slope(args[0] + 1e-6, *args[1:]) - slope(args[0] - 1e-6, *args[1:])) / 2e-6
     assert srcad.hessian(f)(*args) == pytest.approx(expected, rel=1e-5)
+
+
+def break_in_an_inner_else(x):
+    s = x
+    for i in range(3):
+        for j in range(2):
+            if s > 100.0:
+                break
+            s = s * 2.0
+        else:
+            s = s + 1.0
+            break                   # (ends the outer loop: its else does not run)
+    else:
+        s = s * x
+    return s
+
+
+def a_variable_named_like_the_flag(x):
+    loop_broke__1 = x * x
+    for i in range(2):
+        if x > 10.0:
+            break
+    else:
+        x = x + 0.0
+    return loop_broke__1
+
+
+@pytest.mark.parametrize("f", [break_in_an_inner_else, a_variable_named_like_the_flag])
+def test_loop_else_flags(f):
+    """An inner loop's else may break the outer loop; the flag takes a name of its own."""
+    full_check(f, (0.7,))
+    assert srcad.value_and_grad(f)(0.7)[0] == pytest.approx(f(0.7))

@@ -1563,3 +1563,61 @@ def test_any_second_order_refusal_in_generated_code_points_at_the_users_line():
     assert info.value.location.filename == __file__
     assert 'd["a"] = d["a"] * d["b"]' in info.value.location.text
     assert "gradient of dict_item_rewritten again" in str(info.value)
+
+
+# ----- a dict given to a callee that iterates it; dicts srcad cannot tell -----
+
+def squares_of_values(d):
+    s = 0.0
+    for k in d:
+        s = s + d[k] ** 2
+    return s
+
+
+def through_a_callee(d):
+    return squares_of_values(d) * 2.0
+
+
+def nested_dict(outer):
+    s = 0.0
+    for k in outer["inner"]:
+        s = s + outer["inner"][k]
+    return s
+
+
+def keyword_only_dict(x, *, e):
+    s = 0.0
+    for k in e:
+        s = s + e[k] * x
+    return s
+
+
+def test_a_dict_argument_passed_on_to_a_callee_walks_its_keys():
+    d = {"a": 0.5, "b": 1.5}
+    g = srcad.grad(through_a_callee)(d)
+    assert g["a"] == pytest.approx(2.0) and g["b"] == pytest.approx(6.0)
+
+
+def test_loops_over_dicts_srcad_took_for_lists_are_refused():
+    """They indexed the dict: a bare KeyError: 0."""
+    with pytest.raises(srcad.SrcadError, match="loop over d.keys"):
+        srcad.grad(nested_dict)({"inner": {"a": 0.5}})
+    with pytest.raises(srcad.SrcadError, match="loop over d.keys"):
+        srcad.grad(keyword_only_dict)(0.3, e={"a": 0.5})
+    with pytest.raises(srcad.WrtError, match="keyword-only"):
+        srcad.grad(keyword_only_dict, wrt="e")
+
+
+def doubles_in_place(x):
+    x[0] = x[0] * 2.0
+    return np.sum(x ** 2)
+
+
+def test_vjp_of_a_function_that_changes_its_argument():
+    """vjp ran the function on the caller's array first: the pullback then differentiated
+    at the changed values (and the caller's array changed)."""
+    x = np.array([0.5, 1.5])
+    value, pullback = srcad.vjp(doubles_in_place)(x)
+    np.testing.assert_allclose(pullback(1.0), [4.0, 3.0])
+    np.testing.assert_array_equal(x, [0.5, 1.5])
+    assert value == pytest.approx(3.25)
