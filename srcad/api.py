@@ -109,6 +109,9 @@ def intermediate(fn, dicts=frozenset()):
 
 
 _DICT_IRS = {}     # (function, the parameters that are dicts) -> its IR for such calls
+# the file of each generated derivative -> the file of the function it is the derivative of
+# (an error raised while it runs is told at the user's line: runtime.refused)
+MADE_FROM = {}
 
 
 def ir_for_kinds(fn, kinds):
@@ -361,6 +364,7 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
                 else "take differences of srcad.grad here") from None
         function = load(source, name, fn.__globals__, closure, cells)
         function.srcad_primal = fn     # (what its errors name, differentiated again)
+        MADE_FROM[function.__code__.co_filename] = fn.__code__.co_filename
         guards = _guards(fn)
         own = len(_own_guards(fn, ir))
         params = list(inspect.signature(fn).parameters)

@@ -408,7 +408,27 @@ def refused(message, hint):
     errors = sys.modules.get("srcad.errors")    # loaded wherever srcad made the derivative
     if errors is None:
         return TypeError(f"srcad: {message}; {hint}")
-    return errors.UnsupportedError(message, hint=hint)
+    return errors.UnsupportedError(message, _users_line(errors), hint=hint)
+
+
+def _users_line(errors):
+    """The user's line that the statement of the running derivative comes from (its
+    `# line N:` comment), if a derivative srcad made in this process is running."""
+    made = getattr(sys.modules.get("srcad.api"), "MADE_FROM", {})
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_code.co_filename not in made:
+        frame = frame.f_back
+    if frame is None:
+        return None
+    import linecache
+    import re
+    for text in reversed(linecache.getlines(frame.f_code.co_filename)[:frame.f_lineno]):
+        found = re.match(r"\s*# line (\d+): ", text)
+        if found:
+            filename, line = made[frame.f_code.co_filename], int(found.group(1))
+            text = linecache.getline(filename, line)
+            return errors.Location(filename, line, len(text) - len(text.lstrip()), text)
+    return None
 
 
 def counted(xs):

@@ -148,3 +148,12 @@ def test_a_method_replaced_on_the_class_is_differentiated_anew(m):
     finally:
         m.Model.penalty = old
     np.testing.assert_allclose(srcad.grad(model.loss)(W), before)
+
+
+def test_a_refusal_when_the_derivative_runs_names_the_users_line(m):
+    """check_method's refusal (and every other one the generated code raises) had no place."""
+    with pytest.raises(srcad.UnsupportedError) as info:
+        srcad.grad(m.Sub().loss)(W)
+    location = info.value.location
+    assert location is not None and location.filename == m.__file__
+    assert "self.penalty(w, lam=0.1)" in location.text

@@ -1621,3 +1621,9 @@ def test_vjp_of_a_function_that_changes_its_argument():
     np.testing.assert_allclose(pullback(1.0), [4.0, 3.0])
     np.testing.assert_array_equal(x, [0.5, 1.5])
     assert value == pytest.approx(3.25)
+
+
+def test_a_dict_loop_refused_when_it_runs_names_its_line():
+    with pytest.raises(srcad.SrcadError) as info:
+        srcad.grad(nested_dict)({"inner": {"a": 0.5}})
+    assert info.value.location.line == nested_dict.__code__.co_firstlineno + 2
