@@ -101,9 +101,10 @@ class Facts:
         # dict arguments, and the names that only copy one
         self.dict_inputs = {v for v, kind in zip(ir.inputs, arg_kinds) if kind == "dict"}
         for op in self.ops.values():
-            if op.kind == "copy" and _name_in(op.args[0], self.dict_inputs) and all(
+            if (op.kind == "copy" and _name_in(op.args[0], self.dict_inputs)
+                    or op.kind == "pack" and isinstance(op.stmt.value, gast.Dict)) and all(
                     o.target != op.target or o is op for o in self.ops.values()):
-                self.dict_inputs.add(op.target)
+                self.dict_inputs.add(op.target)     # (a dict display too)
         self.floating = floating_names(ir, self.ops, wrt) if any(
             op.kind == "setitem" for op in self.ops.values()) else set()   # (writes' question)
         # lists and tuples that NumPy makes arrays of (np.tanh(xs), C - xs): the derivative
@@ -546,7 +547,8 @@ def floating_names(ir, ops, wrt):
     float constant, true division, np.exp(...), their copies, items and views. A value
     written into one of them keeps its derivative; writes into anything else are checked
     when they run (`if_floating`): an integer array truncates what it is given."""
-    floating = {ir.inputs[k] for k in wrt}
+    differentiated = {ir.inputs[k] for k in wrt}
+    floating = set()
     made = {}
     for op in ops.values():
         if op.target is not None and op.kind not in ("setitem", "append", "pop"):
@@ -555,8 +557,10 @@ def floating_names(ir, ops, wrt):
     while changed:
         changed = False
         for name, defs in made.items():
-            if name not in floating and all(_makes_floats(ir, op, floating) for op in defs):
-                floating.add(name)
+            if name not in floating and all(
+                    id(op.stmt) in ir.entry and name in differentiated
+                    or _makes_floats(ir, op, floating) for op in defs):
+                floating.add(name)        # (x = x.astype(int) after: not a float array)
                 changed = True
     return floating
 

@@ -820,12 +820,12 @@ class Derivative(_Transformed):
         if key in self._checked:
             return
         # run the primal on copies: it may change its arguments in place
-        value = self.function_for(args)(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+        value = self.function_for(args)(*_copies(args), **_copies(kwargs))
         if not _is_scalar(value):
             raise _non_scalar(self._inner or self.base(), value)
         if self._inner is None and not self._bound and self.primal is not self._fn:
             # srcad differentiates the function a decorator wraps: it must compute the same
-            decorated = self.primal(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+            decorated = self.primal(*_copies(args), **_copies(kwargs))
             if not np.allclose(decorated, value, rtol=1e-12, atol=0.0, equal_nan=True):
                 raise UnsupportedError(
                     f"the decorator of {self._fn.__name__} changes its value ({decorated!r} "
@@ -833,6 +833,25 @@ class Derivative(_Transformed):
                     code_location(self._fn),
                     hint="apply srcad.grad to a function that computes the decorated value")
         self._checked.add(key)
+
+
+def _copies(value):
+    """A deep copy of arguments `value` (a tuple or a dict of them); where an object cannot
+    be copied (one holding a lock), copies of its arrays, lists, tuples and dicts only."""
+    try:
+        return copy.deepcopy(value)
+    except Exception:       # noqa: BLE001 - any object's __deepcopy__ or __reduce__ may fail
+        return _containers_copied(value)
+
+
+def _containers_copied(value):
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (list, tuple)):
+        return type(value)(_containers_copied(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _containers_copied(v) for k, v in value.items()}
+    return value
 
 
 def _is_scalar(value):
@@ -889,10 +908,11 @@ def vjp(f, wrt=0):
     def forward(*args, **kwargs):
         args = _promote(args, derivative.wrt)
         compiled = derivative.compiled(args)
-        if compiled.changed:     # (the pullback differentiates at the arguments as given)
-            value = fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))
-        else:
-            value = fn(*args, **kwargs)
+        # the pullback differentiates at the arguments as given here, whatever the function
+        # or the caller does to them afterwards
+        args, kwargs = _copies(args), _copies(kwargs)
+        value = fn(*_copies(args), **_copies(kwargs)) if compiled.changed \
+            else fn(*args, **kwargs)
         seed = bar(compiled.output)
 
         def pullback(ybar):

@@ -1230,9 +1230,11 @@ class Normaliser:
                        "dict.items()")
         if isinstance(it, gast.Name) and it.id in self.parameters():
             self.iterated.setdefault(it.id, it)    # a dict argument would walk its keys
-        # (an argument, an item, a call's value: a dict it may be would be indexed)
-        checked = isinstance(it, (gast.Subscript, gast.Call)) or isinstance(it, gast.Name) \
-            and (it.id in self.parameters() or not self.is_local(it.id))
+        # (anything but a list display or an array srcad made: a dict would be indexed)
+        checked = not isinstance(it, (gast.List, gast.Tuple, gast.ListComp)) and not (
+            isinstance(it, gast.Name) and self.is_local(it.id)
+            and it.id not in self.parameters()
+            and (self._list_display(it.id) or self._known_array(it.id)))
         return self.indexed(self.frozen_atom(it), checked)
 
     def mapping_items(self, mapping, kind):
@@ -1432,6 +1434,12 @@ class Normaliser:
         except UnsupportedError:
             return None
 
+    def _dict_argument(self, atom):
+        """Whether `atom` is a dict argument (see `normalise`'s `dicts`) as it came."""
+        return isinstance(atom, gast.Name) and any(
+            p not in self.sites and isinstance(self.env.get(p), gast.Name)
+            and self.env[p].id == atom.id for p in self.dict_params)
+
     def parameters(self):
         args = self.source.tree.args
         return {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
@@ -1596,6 +1604,16 @@ class Normaliser:
                 for elt, part in zip(target.elts, parts):
                     self.bind(elt, part)
             else:
+                dict_argument = self._dict_argument(value)
+                for param in self.parameters():       # (unpacking walks a dict's keys)
+                    if not dict_argument and isinstance(value, gast.Name) \
+                            and isinstance(self.env.get(param), gast.Name) \
+                            and self.env[param].id == value.id:
+                        self.iterated.setdefault(param, target)
+                if dict_argument:
+                    keys = self.fresh()               # `a, b = d` of a dict: its keys
+                    self.emit_assign(keys, T.call("keys_of", [value]))
+                    value = T.name(keys)
                 for k, elt in enumerate(target.elts):
                     item = gast.Subscript(value=value, slice=T.constant(k), ctx=gast.Load())
                     self.bind(elt, ("item", Done(item)))
@@ -2028,8 +2046,10 @@ def _flag_loop_elses(tree):
                     _flag_breaks(stmt.body, flag)
                     new.append(stmt)
                     test = gast.UnaryOp(op=gast.Not(), operand=T.name(flag))
-                    new.append(_located(gast.If(test=_located(test, stmt), body=stmt.orelse,
-                                                orelse=[]), stmt.orelse[0]))
+                    otherwise = _located(gast.If(test=_located(test, stmt), body=stmt.orelse,
+                                                 orelse=[]), stmt.orelse[0])
+                    new.append(otherwise)
+                    todo.append(otherwise)          # (its loops may have an else too)
                     stmt.orelse = []
                 else:
                     new.append(stmt)

@@ -5,6 +5,7 @@ nothing here may import srcad or gast (`refused` takes srcad's error class from
 `sys.modules` when srcad is loaded, and falls back to TypeError without it).
 """
 import sys
+from collections.abc import Mapping, Set
 
 import numpy as np
 
@@ -434,10 +435,10 @@ def _users_line(errors):
 def counted(xs):
     """len(xs) of what a `for` loop walks by index: refused for a dict, whose loop walks its
     keys (srcad makes that loop for a dict argument of the function it differentiates)."""
-    if isinstance(xs, dict):
-        raise refused("a `for` loop over a dict that srcad took for a list (an argument "
-                      "of a file's generic derivative, a keyword-only argument, an item, a "
-                      "value a call returns)",
+    if isinstance(xs, (Mapping, Set)):
+        raise refused("a `for` loop over a dict or a set that srcad took for a list (an "
+                      "argument of a file's generic derivative, a keyword-only argument, an "
+                      "item, a value a call returns)",
                       "loop over d.keys(), d.values() or d.items()")
     return len(xs)
 

@@ -147,8 +147,10 @@ def _returns_what_it_wraps(wrapper):
         tree = ast.parse(textwrap.dedent(inspect.getsource(wrapper.__code__))).body[0]
     except (OSError, TypeError, SyntaxError, IndexError):
         return False
-    if not isinstance(tree, ast.FunctionDef):
-        return False
+    if not isinstance(tree, ast.FunctionDef) or tree.args.defaults or any(
+            tree.args.kw_defaults) or any(isinstance(node, (ast.Yield, ast.YieldFrom, ast.Await))
+                                          for node in ast.walk(tree)):
+        return False         # (its own defaults: called without them, it passes others)
     cells = dict(zip(wrapper.__code__.co_freevars, wrapper.__closure__ or ()))
     args = tree.args
     positional = [a.arg for a in args.posonlyargs + args.args]

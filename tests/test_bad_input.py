@@ -689,3 +689,27 @@ def test_a_decorator_object_is_refused(tmp_path):
     m = load(tmp_path, _OBJECT_DECORATOR)
     for call in (lambda: srcad.jvp(m.sq)(1.5, 1.0), lambda: srcad.grad(m.calls_sq)(1.5)):
         assert "an object of class doubled" in str(clean_error(call))
+
+
+_DEFAULT_DECORATOR = """
+    import functools
+
+    def with_default(fn):
+        @functools.wraps(fn)
+        def wrapper(x, c=5.0):
+            return fn(x, c)
+        return wrapper
+
+    @with_default
+    def loss(x, c=1.0):
+        return c * x * x
+
+    def caller(x):
+        return loss(x) * 1.0
+    """
+
+
+def test_a_wrapper_with_its_own_defaults_is_refused(tmp_path):
+    """Called without c, the wrapper passes its own 5.0: srcad used loss's 1.0."""
+    m = load(tmp_path, _DEFAULT_DECORATOR)
+    assert "__wrapped__" in str(clean_error(lambda: srcad.grad(m.caller)(0.5)))

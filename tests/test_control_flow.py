@@ -689,3 +689,21 @@ def test_loop_else_flags(f):
     """An inner loop's else may break the outer loop; the flag takes a name of its own."""
     full_check(f, (0.7,))
     assert srcad.value_and_grad(f)(0.7)[0] == pytest.approx(f(0.7))
+
+
+def loop_else_inside_an_else(x):
+    for i in range(2):
+        if x > 10.0:
+            break
+    else:
+        for j in range(2):
+            x = x * 1.5
+            if x > 100.0:
+                break
+        else:
+            x = x + 1.0
+    return x
+
+
+def test_a_loop_else_inside_another_loops_else():
+    full_check(loop_else_inside_an_else, (0.7,))

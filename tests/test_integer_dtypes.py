@@ -177,3 +177,16 @@ def test_a_write_into_an_integer_argument_is_checked_when_it_runs():
         np.testing.assert_allclose(srcad.grad(write_into_an_argument_copy)(X2.copy(), ints),
                                    expected, atol=1e-6)
     assert "if_floating" not in srcad.grad(write_into_zeros_like).source
+
+
+def differentiated_argument_made_integer(x, y):
+    x = x.astype(int)
+    x[0] = y
+    return np.sum(x) * 1.0
+
+
+def test_a_differentiated_argument_rebound_to_integers():
+    """The write's check was skipped: a differentiated argument was taken for floats."""
+    gx, gy = srcad.grad(differentiated_argument_made_integer, wrt=(0, 1))(X2.copy(), 2.7)
+    np.testing.assert_allclose(gx, 0.0)
+    assert gy == 0.0

@@ -1627,3 +1627,66 @@ def test_a_dict_loop_refused_when_it_runs_names_its_line():
     with pytest.raises(srcad.SrcadError) as info:
         srcad.grad(nested_dict)({"inner": {"a": 0.5}})
     assert info.value.location.line == nested_dict.__code__.co_firstlineno + 2
+
+
+def walks_an_item(ms, x):
+    s = 0.0
+    m = ms[0]
+    for k in m:
+        s = s + x * k
+    return s
+
+
+def walks_a_mapping(d, x):
+    s = 0.0
+    for k in d:
+        s = s + x * k
+    return s
+
+
+def unpacks_a_dict(x, d):
+    a, b = d
+    return x * a + x * b
+
+
+def squares_of_a_display(x):
+    return squares_of_values({"a": x, "b": 2.0 * x})
+
+
+def test_dicts_and_sets_srcad_takes_for_lists_are_refused():
+    """A dict with the keys 0 and 1 was walked by index: its values, silently."""
+    import collections
+    with pytest.raises(srcad.SrcadError, match="dict or a set"):
+        srcad.grad(walks_an_item, wrt=1)([{0: 2.0, 1: 3.0}], 0.5)
+    for mapping in (collections.UserDict({0: 2.0, 1: 3.0}), {0.0, 1.0}):
+        with pytest.raises(srcad.SrcadError, match="dict or a set"):
+            srcad.grad(walks_a_mapping, wrt=1)(mapping, 0.5)
+    assert srcad.grad(unpacks_a_dict)(0.5, {0: 2.0, 1: 3.0}) == pytest.approx(1.0)
+    assert srcad.grad(squares_of_a_display)(0.5) == pytest.approx(10 * 0.5)
+
+
+class Locked:
+    def __init__(self):
+        import threading
+        self.lock = threading.Lock()
+        self.scale = 3.0
+
+
+def scaled_square(x, config):
+    return config.scale * x * x
+
+
+def test_an_argument_that_cannot_be_copied():
+    """The first call ran the function on deep copies: a bare TypeError for a lock."""
+    assert srcad.grad(scaled_square)(0.5, Locked()) == pytest.approx(3.0)
+
+
+def test_vjp_pullback_keeps_the_arguments_of_the_forward_call():
+    x = np.array([1.0, 2.0, 3.0])
+    value, pullback = srcad.vjp(lambda_free_square)(x)
+    x *= 10.0
+    np.testing.assert_allclose(pullback(np.ones(3)), [2.0, 4.0, 6.0])
+
+
+def lambda_free_square(x):
+    return x * x
