@@ -820,12 +820,14 @@ class Derivative(_Transformed):
         if key in self._checked:
             return
         # run the primal on copies: it may change its arguments in place
-        value = self.function_for(args)(*_copies(args), **_copies(kwargs))
+        value = self.function_for(args)(*_copies(args, compiled),
+                                        **_copies(kwargs, compiled))
         if not _is_scalar(value):
             raise _non_scalar(self._inner or self.base(), value)
         if self._inner is None and not self._bound and self.primal is not self._fn:
             # srcad differentiates the function a decorator wraps: it must compute the same
-            decorated = self.primal(*_copies(args), **_copies(kwargs))
+            decorated = self.primal(*_copies(args, compiled),
+                                    **_copies(kwargs, compiled))
             if not np.allclose(decorated, value, rtol=1e-12, atol=0.0, equal_nan=True):
                 raise UnsupportedError(
                     f"the decorator of {self._fn.__name__} changes its value ({decorated!r} "
@@ -835,23 +837,20 @@ class Derivative(_Transformed):
         self._checked.add(key)
 
 
-def _copies(value):
-    """A deep copy of arguments `value` (a tuple or a dict of them); where an object cannot
-    be copied (one holding a lock), copies of its arrays, lists, tuples and dicts only."""
+def _copies(value, compiled):
+    """A deep copy of arguments `value` (a tuple or a dict of them), which the function may
+    change; where one cannot be copied (an object holding a lock), `value` itself if the
+    function changes none of its arguments in place (`compiled.changed`), else a clear
+    error."""
     try:
         return copy.deepcopy(value)
-    except Exception:       # noqa: BLE001 - any object's __deepcopy__ or __reduce__ may fail
-        return _containers_copied(value)
-
-
-def _containers_copied(value):
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if isinstance(value, (list, tuple)):
-        return type(value)(_containers_copied(v) for v in value)
-    if isinstance(value, dict):
-        return {k: _containers_copied(v) for k, v in value.items()}
-    return value
+    except Exception as exc:   # noqa: BLE001 - any object's __deepcopy__ or __reduce__ may fail
+        if not compiled.changed:
+            return value
+        raise ArgumentError(f"srcad runs the function on copies of its arguments (it may "
+                            f"change them), but one cannot be copied: {exc}",
+                            hint="pass the arrays and numbers the function reads as "
+                                 "arguments, or give the object a __deepcopy__") from None
 
 
 def _is_scalar(value):
@@ -910,8 +909,8 @@ def vjp(f, wrt=0):
         compiled = derivative.compiled(args)
         # the pullback differentiates at the arguments as given here, whatever the function
         # or the caller does to them afterwards
-        args, kwargs = _copies(args), _copies(kwargs)
-        value = fn(*_copies(args), **_copies(kwargs)) if compiled.changed \
+        args, kwargs = _copies(args, compiled), _copies(kwargs, compiled)
+        value = fn(*_copies(args, compiled), **_copies(kwargs, compiled)) if compiled.changed \
             else fn(*args, **kwargs)
         seed = bar(compiled.output)
 

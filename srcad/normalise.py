@@ -1230,11 +1230,10 @@ class Normaliser:
                        "dict.items()")
         if isinstance(it, gast.Name) and it.id in self.parameters():
             self.iterated.setdefault(it.id, it)    # a dict argument would walk its keys
-        # (anything but a list display or an array srcad made: a dict would be indexed)
+        # (anything but a list display: a dict would be indexed, an iterator has no length)
         checked = not isinstance(it, (gast.List, gast.Tuple, gast.ListComp)) and not (
-            isinstance(it, gast.Name) and self.is_local(it.id)
-            and it.id not in self.parameters()
-            and (self._list_display(it.id) or self._known_array(it.id)))
+            isinstance(it, gast.Name) and self._only_assigned(it.id)
+            and self._list_display(it.id))
         return self.indexed(self.frozen_atom(it), checked)
 
     def mapping_items(self, mapping, kind):
@@ -1391,9 +1390,10 @@ class Normaliser:
         """Whether `value` makes a new array of numbers: np.zeros(3), ..., a NumPy ufunc's
         result, or arithmetic that joins or repeats no list (`x / c`, `-x`, `b * 1.0`; a
         number there is never written into)."""
-        if isinstance(value, gast.BinOp) and not isinstance(value.op, (gast.Add, gast.Mult)) \
+        if isinstance(value, gast.BinOp) and not isinstance(value.op, (
+                gast.Add, gast.Mult, gast.BitOr, gast.BitAnd, gast.BitXor, gast.Sub)) \
                 or isinstance(value, gast.UnaryOp) and isinstance(value.op, gast.USub):
-            return True
+            return True           # (| & ^ - of dicts or sets make dicts and sets)
         if isinstance(value, gast.BinOp) and any(    # `b * 1.0`: no list is joined or repeated
                 isinstance(side, gast.Constant) and type(side.value) is float
                 for side in (value.left, value.right)) and not any(

@@ -423,13 +423,17 @@ def _users_line(errors):
         return None
     import linecache
     import re
-    for text in reversed(linecache.getlines(frame.f_code.co_filename)[:frame.f_lineno]):
-        found = re.match(r"\s*# line (\d+): ", text)
-        if found:
-            filename, line = made[frame.f_code.co_filename], int(found.group(1))
-            text = linecache.getline(filename, line)
-            return errors.Location(filename, line, len(text) - len(text.lstrip()), text)
-    return None
+    generated, line, text = frame.f_code.co_filename, frame.f_lineno, None
+    while generated in made:       # (a derivative of a derivative: back to the user's file)
+        for text in reversed(linecache.getlines(generated)[:line]):
+            found = re.match(r"\s*# line (\d+): ", text)
+            if found:
+                break
+        else:
+            return None
+        generated, line = made[generated], int(found.group(1))
+        text = linecache.getline(generated, line)
+    return errors.Location(generated, line, len(text) - len(text.lstrip()), text)
 
 
 def counted(xs):
@@ -440,6 +444,9 @@ def counted(xs):
                       "argument of a file's generic derivative, a keyword-only argument, an "
                       "item, a value a call returns)",
                       "loop over d.keys(), d.values() or d.items()")
+    if not (hasattr(xs, "__len__") and hasattr(xs, "__getitem__")):
+        raise refused(f"a `for` loop over a {type(xs).__name__}, which srcad's loop cannot "
+                      "index", "pass a list (list(...) where the value is made)")
     return len(xs)
 
 

@@ -157,3 +157,9 @@ def test_a_refusal_when_the_derivative_runs_names_the_users_line(m):
     location = info.value.location
     assert location is not None and location.filename == m.__file__
     assert "self.penalty(w, lam=0.1)" in location.text
+
+
+def test_a_refusal_in_a_derivative_of_a_derivative_names_the_users_line(m):
+    with pytest.raises(srcad.UnsupportedError) as info:
+        srcad.jvp(srcad.grad(m.Sub().loss))(W, np.ones(3))
+    assert info.value.location.filename == m.__file__

@@ -1690,3 +1690,52 @@ def test_vjp_pullback_keeps_the_arguments_of_the_forward_call():
 
 def lambda_free_square(x):
     return x * x
+
+
+def walks_a_rebound_display(x, ds):
+    t = 0.0
+    xs = [1.0]
+    for xs in ds:
+        for v in xs:
+            t = t + x * v
+    return t
+
+
+def walks_a_union(x, ds):
+    t = 0.0
+    a = ds[0] | ds[1]
+    for v in a:
+        t = t + x * v
+    return t
+
+
+def walks_an_iterator(x, it):
+    t = 0.0
+    for v in it:
+        t = t + x * v
+    return t
+
+
+def changes_an_attribute(x, p):
+    b = p.a
+    b[0] = b[0] + 1.0
+    return x * b[0]
+
+
+def test_more_loops_over_what_srcad_cannot_index_are_refused():
+    """A display rebound by a loop target, a dict union: walked by index (wrong numbers)."""
+    with pytest.raises(srcad.SrcadError, match="dict or a set"):
+        srcad.grad(walks_a_rebound_display)(2.0, [{0: 5.0, 1: 7.0}])
+    with pytest.raises(srcad.SrcadError, match="dict or a set"):
+        srcad.grad(walks_a_union)(2.0, [{0: 5.0}, {1: 7.0}])
+    with pytest.raises(srcad.SrcadError, match="cannot index"):
+        srcad.grad(walks_an_iterator, wrt=0)(2.0, {0: 5.0}.values())
+
+
+def test_an_uncopyable_argument_the_function_changes_is_refused():
+    """Run on the original, the first call's check changed it before the derivative ran."""
+    p = Locked()
+    p.a = [1.0, 2.0]
+    with pytest.raises(srcad.ArgumentError, match="cannot be copied"):
+        srcad.grad(changes_an_attribute)(2.0, p)
+    assert p.a == [1.0, 2.0]
