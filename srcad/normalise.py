@@ -1216,6 +1216,8 @@ class Normaliser:
             if len(it.args) != 1 or it.keywords:
                 self.error(it, "this call of reversed", "pass one sequence")
             seq = self.atom(it.args[0])
+            if self._may_be_mapping(it.args[0]):     # (a dict's reversed walks its keys)
+                self.emit_assign(self.fresh(), T.call("counted", [seq]))
             backwards = self.fresh()
             self.emit_assign(backwards, gast.Subscript(
                 value=seq, slice=gast.Slice(lower=None, upper=None, step=T.constant(-1)),
@@ -1230,11 +1232,14 @@ class Normaliser:
                        "dict.items()")
         if isinstance(it, gast.Name) and it.id in self.parameters():
             self.iterated.setdefault(it.id, it)    # a dict argument would walk its keys
-        # (anything but a list display: a dict would be indexed, an iterator has no length)
-        checked = not isinstance(it, (gast.List, gast.Tuple, gast.ListComp)) and not (
+        return self.indexed(self.frozen_atom(it), self._may_be_mapping(it))
+
+    def _may_be_mapping(self, it):
+        """Whether iterable `it` may be what srcad's loop cannot index (a dict, a set, an
+        iterator): anything but a list display."""
+        return not isinstance(it, (gast.List, gast.Tuple, gast.ListComp)) and not (
             isinstance(it, gast.Name) and self._only_assigned(it.id)
             and self._list_display(it.id))
-        return self.indexed(self.frozen_atom(it), checked)
 
     def mapping_items(self, mapping, kind):
         """(length atom, item(index) -> value) for the "keys", "values" or "items" of the

@@ -1739,3 +1739,25 @@ def test_an_uncopyable_argument_the_function_changes_is_refused():
     with pytest.raises(srcad.ArgumentError, match="cannot be copied"):
         srcad.grad(changes_an_attribute)(2.0, p)
     assert p.a == [1.0, 2.0]
+
+
+def walks_a_dict_backwards(x, d):
+    t = 0.0
+    for k in reversed(d):
+        t = t + x * d[k]
+    return t
+
+
+def walks_a_list_backwards(x, xs):
+    t = 0.0
+    for v in reversed(xs):
+        t = t * 0.5 + x * v
+    return t
+
+
+def test_reversed_of_a_dict_is_refused_and_of_a_list_walks_back():
+    with pytest.raises(srcad.SrcadError, match="dict or a set"):
+        srcad.grad(walks_a_dict_backwards)(2.0, {0: 5.0, 1: 7.0})
+    # t = 0.5 (0.5 (4 x) + 2 x) + 1 x: the first item walked (the last) is halved twice
+    assert srcad.grad(walks_a_list_backwards)(2.0, [1.0, 2.0, 4.0]) == pytest.approx(
+        0.25 * 4.0 + 0.5 * 2.0 + 1.0)
