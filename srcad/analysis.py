@@ -404,15 +404,15 @@ def _bind(ir, stmt, name, rule, args, keywords, mode):
                                    if rule.name == "ndarray.reshape" else
                                    "pass it positionally or register a rule that takes it")
         bound[key] = atom
-    subscripts = bound.get("subscripts")
-    if rule.primal in (np.einsum, runtime.einsum_one) and not (
-            isinstance(subscripts, gast.Constant) and isinstance(subscripts.value, str)):
-        raise UnsupportedError(f"this call of {rule.name} without a subscripts string",
-                               ir.location(stmt), hint="write the subscripts as a string "
-                                                       "(np.einsum('ij,jk->ik', a, b))")
-    if rule.primal in (np.einsum, runtime.einsum_one) and "..." in subscripts.value:
-        raise UnsupportedError(f"'...' in the subscripts of {rule.name}", ir.location(stmt),
-                               hint="name every axis with a letter")
+    if rule.primal in (np.einsum, runtime.einsum_one):
+        subscripts = bound.get("subscripts")
+        if not (isinstance(subscripts, gast.Constant) and isinstance(subscripts.value, str)):
+            raise UnsupportedError(f"this call of {rule.name} without a subscripts string",
+                                   ir.location(stmt), hint="write the subscripts as a string "
+                                                           "(np.einsum('ij,jk->ik', a, b))")
+        if "..." in subscripts.value:
+            raise UnsupportedError(f"'...' in the subscripts of {rule.name}",
+                                   ir.location(stmt), hint="name every axis with a letter")
     mode = bound.get("mode")
     if rule.primal is np.pad and isinstance(mode, gast.Constant) \
             and mode.value not in runtime.COPYING_PAD_MODES:
@@ -523,14 +523,21 @@ def _truncating_writes(ir, ops):
     writes = [op for op in ops.values() if op.kind == "setitem"]
     if not writes:
         return
-    made = {}
-    for op in ops.values():
-        if op.target is not None and op.kind != "setitem":
-            made.setdefault(op.target, []).append(op)
+    made = _definitions(ops)
     for op in writes:
         defs = made.get(op.target, ())
         if defs and all(_integral_result(ir, d) for d in defs):
             op.diff = []
+
+
+def _definitions(ops):
+    """`{name: the operations that bind it}` (not those that change its object: element
+    writes, appends, pops)."""
+    made = {}
+    for op in ops.values():
+        if op.target is not None and op.kind not in ("setitem", "append", "pop"):
+            made.setdefault(op.target, []).append(op)
+    return made
 
 
 # functions whose result is floating whatever the dtype of their (real) operands
@@ -549,10 +556,7 @@ def floating_names(ir, ops, wrt):
     when they run (`if_floating`): an integer array truncates what it is given."""
     differentiated = {ir.inputs[k] for k in wrt}
     floating = set()
-    made = {}
-    for op in ops.values():
-        if op.target is not None and op.kind not in ("setitem", "append", "pop"):
-            made.setdefault(op.target, []).append(op)
+    made = _definitions(ops)
     changed = True
     while changed:
         changed = False
@@ -575,11 +579,11 @@ def _makes_floats(ir, op, floating):
         return False
     primal = op.rule.primal
     call = op.stmt.value
-    keywords = {k.arg: k.value for k in call.keywords} if isinstance(call, gast.Call) else {}
-    if "dtype" in keywords or op.dtype_unknown:
-        return _dtype_kind(ir, keywords.get("dtype", op.args.get("dtype"))) == "f"
+    dtype = _dtype_argument(op)
+    if dtype is not None or op.dtype_unknown:
+        return _dtype_kind(ir, dtype) == "f"
     if primal in _MADE_AS_FLOATS:
-        return len(call.args) <= _DTYPE_POSITIONS.get(primal, 99)
+        return True
     if primal in (np.zeros_like, np.ones_like, np.empty_like):    # x's dtype
         return len(call.args) == 1 and _name_in(call.args[0], floating)
     if primal in _FLOATING_RESULTS:
@@ -607,19 +611,29 @@ def _integral_result(ir, op):
         return True
     if op.rule is None or op.kind not in ("zero", "rule"):
         return False
-    primal = op.rule.primal
-    call = op.stmt.value
-    keywords = {k.arg: k.value for k in call.keywords} if isinstance(call, gast.Call) else {}
-    position = _DTYPE_POSITIONS.get(primal)
-    dtype = keywords.get("dtype")
-    if dtype is None and position is not None and len(call.args) > position:
-        dtype = call.args[position]
+    dtype = _dtype_argument(op)
     if dtype is not None:
         kind = _dtype_kind(ir, dtype)
         return kind is not None and kind in "biu"
-    if primal is np.arange:
-        return all(isinstance(a, gast.Constant) and type(a.value) is int for a in call.args)
+    if op.rule.primal is np.arange:
+        return all(isinstance(a, gast.Constant) and type(a.value) is int
+                   for a in op.stmt.value.args)
     return False
+
+
+def _dtype_argument(op):
+    """The operand that the call of rule or zero op `op` passes as its dtype (by keyword,
+    or where the function takes it by position), else None."""
+    call = op.stmt.value
+    if not isinstance(call, gast.Call):
+        return None
+    for k in call.keywords:
+        if k.arg == "dtype":
+            return k.value
+    position = _DTYPE_POSITIONS.get(op.rule.primal)
+    if position is not None and len(call.args) > position:
+        return call.args[position]
+    return op.args.get("dtype")
 
 
 def _name_in(atom, names):

@@ -558,8 +558,8 @@ class Normaliser:
         if isinstance(value, (gast.ListComp, gast.DictComp)):   # items from its iterables
             return self.shared_roots(_item_expression(value)).union(
                 *(self.iterated_roots(g.iter) for g in value.generators))
-        if self._listed(value) is not None:                # list(xs): xs's items
-            return self.iterated_roots(self._listed(value))
+        if (listed := self._listed(value)) is not None:    # list(xs): xs's items
+            return self.iterated_roots(listed)
         if isinstance(value, gast.Subscript) and isinstance(
                 value.value, (gast.List, gast.Tuple, gast.Dict, gast.Call, gast.IfExp,
                               gast.ListComp)):
@@ -1360,8 +1360,8 @@ class Normaliser:
             parts = [value.value if isinstance(value, gast.Subscript) else value.func.value]
             if isinstance(parts[0], gast.Name):
                 return {parts[0].id}, set()
-        elif self._listed(value) is not None:                  # list(xs): xs's items
-            parts = [self._listed(value)]
+        elif (listed := self._listed(value)) is not None:      # list(xs): xs's items
+            parts = [listed]
             if isinstance(parts[0], gast.Name):
                 return {parts[0].id}, set()
         else:

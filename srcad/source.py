@@ -147,16 +147,21 @@ def _returns_what_it_wraps(wrapper):
         tree = ast.parse(textwrap.dedent(inspect.getsource(wrapper.__code__))).body[0]
     except (OSError, TypeError, SyntaxError, IndexError):
         return False
-    if not isinstance(tree, ast.FunctionDef) or tree.args.defaults or any(
-            tree.args.kw_defaults) or any(isinstance(node, (ast.Yield, ast.YieldFrom, ast.Await))
-                                          for node in ast.walk(tree)):
-        return False         # (its own defaults: called without them, it passes others)
-    cells = dict(zip(wrapper.__code__.co_freevars, wrapper.__closure__ or ()))
+    nodes = list(ast.walk(tree))
+    # its own defaults (called without them, it passes others); a generator or a coroutine
+    if not isinstance(tree, ast.FunctionDef) or tree.args.defaults \
+            or any(tree.args.kw_defaults) \
+            or any(isinstance(node, (ast.Yield, ast.YieldFrom, ast.Await)) for node in nodes):
+        return False
+    try:
+        enclosed = inspect.getclosurevars(wrapper).nonlocals
+    except ValueError:          # an empty cell
+        return False
     args = tree.args
     positional = [a.arg for a in args.posonlyargs + args.args]
     params = set(positional) | {a.arg for a in args.kwonlyargs} | {
         a.arg for a in (args.vararg, args.kwarg) if a is not None}
-    returns = [node for node in ast.walk(tree) if isinstance(node, ast.Return)]
+    returns = [node for node in nodes if isinstance(node, ast.Return)]
     passed = [ast.dump(ast.Name(id=n, ctx=ast.Load())) for n in positional]
     if args.vararg is not None:
         passed.append(ast.dump(ast.Starred(value=ast.Name(id=args.vararg.arg, ctx=ast.Load()),
@@ -165,22 +170,15 @@ def _returns_what_it_wraps(wrapper):
     for node in returns:
         call = node.value
         if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
-                and call.func.id in cells and _holds(cells[call.func.id], wrapper.__wrapped__)
+                and enclosed.get(call.func.id) is wrapper.__wrapped__
                 and [ast.dump(a) for a in call.args] == passed
                 and all(k.arg is None and isinstance(k.value, ast.Name) and args.kwarg
                         and k.value.id == args.kwarg.arg for k in call.keywords)
                 and bool(call.keywords) == (args.kwarg is not None)):
             return False
         uses += len(passed) + len(call.keywords)
-    named = sum(isinstance(node, ast.Name) and node.id in params for node in ast.walk(tree))
+    named = sum(isinstance(node, ast.Name) and node.id in params for node in nodes)
     return bool(returns) and named == uses      # (the parameters: read there only)
-
-
-def _holds(cell, value):
-    try:
-        return cell.cell_contents is value
-    except ValueError:
-        return False
 
 
 def unwrap(fn):
