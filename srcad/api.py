@@ -733,20 +733,20 @@ class Derivative(_Transformed):
         self._checked = set()
         self._fast = {}       # argument types -> Compiled, or a _ByLayout of them
         self._floats = None   # the Compiled for arguments that are all floats
+        self._floats_last = None   # its function while it is also `_last` (see _use)
         self._remake = lambda method: Derivative(method, wrt, with_value, check_scalar, name,
                                                  optimize)
         super().__init__(fn, wrt, name)
         self._direct = not with_value and (self.single or len(self.wrt) > 1)  # result as is
 
     def __call__(self, *args, **kwargs):
-        for a in args:                    # the commonest case first: floats, checked before
-            if type(a) is not float:
-                break
-        else:
-            floats = self._floats
-            if floats is not None and not kwargs:
-                self._last = floats
-                return floats.function(*args)
+        function = self._floats_last      # the commonest case first: floats, checked before
+        if function is not None and not kwargs:
+            for a in args:
+                if type(a) is not float:
+                    break
+            else:
+                return function(*args)
         args = self._bound + args
         if not kwargs:
             compiled = self._fast.get(tuple(map(type, args)))
@@ -757,7 +757,7 @@ class Derivative(_Transformed):
                 # with a parameter the function changes in place)
                 if compiled.changed:
                     compiled.check_distinct(args)
-                self._last = compiled
+                self._use(compiled)
                 if self._direct:
                     return compiled.function(*args)
                 return self._finish(compiled.function(*args))
@@ -765,7 +765,7 @@ class Derivative(_Transformed):
         promoted = _promote(args, self.wrt)
         compiled = self.compiled(promoted)
         compiled.check_distinct(promoted)
-        self._last = compiled
+        self._use(compiled)
         try:
             if self.check_scalar and not self.with_value:
                 self._check_output(compiled, promoted, kwargs)
@@ -783,6 +783,13 @@ class Derivative(_Transformed):
             self._remember(args, compiled)
         return result
 
+    def _use(self, compiled):
+        """`compiled` serves this call: `.source` shows its code. The quickest path (all
+        floats) is open while the float derivative is the one `.source` shows, so that it
+        need not set `_last` itself."""
+        self._last = compiled
+        self._floats_last = compiled.function if compiled is self._floats else None
+
     def _remember(self, args, compiled):
         """Let later calls with arguments of these types (and array layouts) go straight
         to `compiled`."""
@@ -796,6 +803,7 @@ class Derivative(_Transformed):
             if self._direct and not self._bound and not compiled.guards \
                     and all(t is float for t in types_):
                 self._floats = compiled      # (no guards to check on the quickest path)
+                self._floats_last = compiled.function      # (the call made `_last` it)
             return
         by_layout = self._fast.get(types_)
         if by_layout is None or len(by_layout) >= _FAST_ENTRIES:

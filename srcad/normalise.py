@@ -1328,8 +1328,8 @@ class Normaliser:
             return self._container_value(value.left, seen) and self._container_value(
                 value.right, seen)
         if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Mult):
-            return any(self._container_value(a, seen) and isinstance(b, gast.Constant)
-                       and type(b.value) is int
+            return any(isinstance(b, gast.Constant) and type(b.value) is int
+                       and self._container_value(a, seen)
                        for a, b in ((value.left, value.right), (value.right, value.left)))
         if isinstance(value, gast.IfExp):
             return self._new_container(value.body, seen) and self._new_container(

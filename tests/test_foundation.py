@@ -440,6 +440,26 @@ def test_caching_same_compiled_object(xw):
     assert a.compiled((x, w)) is b.compiled((x, w))
 
 
+def test_source_follows_the_last_call_through_the_float_path(xw):
+    """`.source` shows the code of the last call's argument kinds, also when calls with
+    floats (the quickest path) and with arrays take turns."""
+    x, w = xw
+    df = srcad.grad(named, wrt=(0, 1))
+    df(0.5, 1.5)
+    df(0.5, 1.5)                    # now on the quickest path
+    floats = df.source
+    df(x, w)
+    arrays = df.source
+    assert arrays != floats
+    df(0.5, 1.5)
+    assert df.source == floats
+    df(x, w)
+    assert df.source == arrays
+    df(0.25, 1.0)
+    assert df.source == floats
+    assert np.allclose(df(0.5, 1.5), (np.cos(0.5) * 1.5 + 1.0, np.sin(0.5)))
+
+
 # ----- inputs unchanged -----
 
 
