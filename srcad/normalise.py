@@ -1017,7 +1017,7 @@ class Normaliser:
                 return
             if isinstance(func, gast.Name) and (
                     func.id == "print" and not self.is_local("print")
-                    or self.generated and func.id == "check_method"):    # (_through_class)
+                    or self.generated and func.id in ("check_method", "check_reversible")):
                 args = [self.atom(a) for a in value.args]
                 self.emit(gast.Expr(value=gast.Call(func=func, args=args, keywords=[])))
                 return
@@ -1217,7 +1217,7 @@ class Normaliser:
                 self.error(it, "this call of reversed", "pass one sequence")
             seq = self.atom(it.args[0])
             if self._may_be_mapping(it.args[0]):     # (a dict's reversed walks its keys)
-                self.emit_assign(self.fresh(), T.call("counted", [seq]))
+                self.emit(gast.Expr(value=T.call("check_reversible", [seq])))
             backwards = self.fresh()
             self.emit_assign(backwards, gast.Subscript(
                 value=seq, slice=gast.Slice(lower=None, upper=None, step=T.constant(-1)),

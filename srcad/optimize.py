@@ -424,7 +424,10 @@ def eliminate_dead_code(tree, names=None):
     changed = False
     again = True
     while again:
+        # another walk only if a name stops being read after a statement assigning it was
+        # kept: a statement still to come in this walk sees the new count
         again = False
+        kept = set()            # the names assigned by the statements kept so far
         for block in _blocks(tree):
             keep = []
             for stmt in reversed(block):   # last first: a chain of dead values goes at once
@@ -433,8 +436,14 @@ def eliminate_dead_code(tree, names=None):
                         or _empty_if(stmt):
                     for n in names.header_loads(stmt):    # (the target is a name)
                         counts[n] -= 1
-                    changed = again = True
+                        if not counts[n] and n in kept:
+                            again = True
+                    changed = True
                     continue
+                if name is not None:
+                    kept.add(name)
+                elif type(stmt) is not gast.Expr:     # loops, branches, unpacking, ...
+                    kept.update(names.stores(stmt))
                 keep.append(stmt)
             if len(keep) != len(block):
                 block[:] = reversed(keep)

@@ -450,6 +450,18 @@ def counted(xs):
     return len(xs)
 
 
+def check_reversible(xs):
+    """Before `for x in reversed(xs)`, which generated code walks as `xs[::-1]`: refused for
+    a dict or a set (see `counted`) and for what cannot be sliced (a deque)."""
+    counted(xs)
+    try:
+        xs[:0]
+    except (TypeError, KeyError):
+        raise refused(f"a `for` loop over reversed(...) of a {type(xs).__name__}, which "
+                      "srcad's loop walks as xs[::-1] and this value cannot be sliced",
+                      "pass a list (list(...) where the value is made)") from None
+
+
 def if_floating(d, ans):
     """`d`, a derivative through an operation whose result is `ans`, where ans is floating;
     zeros where it holds integers or bools (`x.astype(y.dtype)` of an integer y: piecewise
@@ -507,7 +519,7 @@ RESULT_SHARES = {
     "diag_adjoint": ("g",), "trace_adjoint": (), "product_adjoint_a": (),
     "product_adjoint_b": (), "solve_transposed": (), "solve_adjoint_a": (),
     "solve_tangent_b": (), "keys_of": (), "check_output": (), "check_method": (),
-    "if_floating": ("d",), "counted": (), "stored_part": ("g",), "einsum_one": ("x",),
+    "check_reversible": (), "if_floating": ("d",), "counted": (), "stored_part": ("g",), "einsum_one": ("x",),
     "listed": ("xs",), "tupled": ("xs",), "unlisted": ("g",), "listed_tangent": ("t",),
     "part_at": ("g",),
     "whole_of": ("g",), "unarray_transpose": ("u",), "pushed_back": ("g", "item"),
@@ -1480,7 +1492,7 @@ HELPERS = HELPERS + (
     solve_tangent_b,
     det_adjoint, det_tangent, slogdet_adjoint, slogdet_tangent, _phi, cholesky_adjoint,
     cholesky_tangent, select_weights, sum_adjoint, sum_tangent, spaced_weights, along,
-    counts_from, check_output, check_method, counted, if_floating, stored_part, einsum_one, listed,
+    counts_from, check_output, check_method, check_reversible, counted, if_floating, stored_part, einsum_one, listed,
     tupled, unlisted, listed_tangent,
     unarray_transpose,
     largest, smallest, _numbers,

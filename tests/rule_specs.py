@@ -567,6 +567,7 @@ ZERO_SPECS = {
     "srcad.runtime.reduced_size": "rt.reduced_size(x, 0)",
     "srcad.runtime.check_method": "rt.check_method(rt, rt, 'float_dtype')",
     "srcad.runtime.counted": "rt.counted(x)",
+    "srcad.runtime.check_reversible": "rt.check_reversible(x)",
     "srcad.runtime.zeros_like_grad": "rt.zeros_like_grad(x)",
     "srcad.runtime.inverse_axes": "rt.inverse_axes((0,), x)",
     "srcad.runtime.method_axes": "rt.method_axes((0,))",

@@ -1,6 +1,7 @@
 """Programs that gave a wrong number without a word, found by adversarial testing (each test
 fails on the code before its fix). References: closed forms and central differences."""
 
+import collections
 import numpy as np
 import pytest
 
@@ -1761,3 +1762,14 @@ def test_reversed_of_a_dict_is_refused_and_of_a_list_walks_back():
     # t = 0.5 (0.5 (4 x) + 2 x) + 1 x: the first item walked (the last) is halved twice
     assert srcad.grad(walks_a_list_backwards)(2.0, [1.0, 2.0, 4.0]) == pytest.approx(
         0.25 * 4.0 + 0.5 * 2.0 + 1.0)
+
+
+def test_reversed_of_a_deque_is_refused_at_the_users_line():
+    """A deque has a length and items but no slices: generated code walked `xs[::-1]` and
+    a bare TypeError escaped."""
+    with pytest.raises(srcad.SrcadError, match="cannot be sliced") as caught:
+        srcad.grad(walks_a_list_backwards)(2.0, collections.deque([1.0, 2.0, 4.0]))
+    assert "for v in reversed(xs)" in str(caught.value)
+    assert srcad.grad(walks_a_list_backwards)(2.0, (1.0, 2.0, 4.0)) == pytest.approx(3.0)
+    assert "check_reversible(v_0)" in srcad.grad(walks_a_list_backwards).compiled(
+        (2.0, [1.0, 2.0])).source
