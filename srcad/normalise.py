@@ -101,7 +101,7 @@ _UNSUPPORTED_EXPRS = {
     gast.JoinedStr: ("an f-string", "format strings outside the differentiated function"),
 }
 
-_MUTATING_METHODS = {"append", "pop"}
+_MUTATING_METHODS = {"append", "extend", "pop"}
 # builtins that give the same for a generator expression and the list it would make
 # (the others that do, min, max, any, all, have no rule for one list in srcad)
 _CONSUMERS = {sum, max, min, list, tuple}
@@ -989,26 +989,35 @@ class Normaliser:
             self.error(value, *_UNSUPPORTED_EXPRS[type(value)])
         if isinstance(value, gast.Call):
             func = value.func
-            if (isinstance(func, gast.Attribute) and func.attr == "append"
+            if (isinstance(func, gast.Attribute) and func.attr in ("append", "extend")
                     and isinstance(func.value, gast.Name) and self.is_local(func.value.id)):
                 if len(value.args) != 1 or value.keywords:
-                    self.error(node, "this call of append", "append one value at a time")
+                    self.error(node, f"this call of {func.attr}",
+                               "append one value at a time" if func.attr == "append"
+                               else "extend by one list at a time")
+                if func.attr == "extend" and not _display_items(value.args[0]):
+                    self._extend_by_loop(func.value, value.args[0], node)
+                    return
+                items = [value.args[0]] if func.attr == "append" else value.args[0].elts
                 self.writes.append((func.value.id, self.current, tuple(self.loop_stack),
-                                    f"{func.value.id}.append(...)"))
+                                    f"{func.value.id}.{func.attr}(...)"))
                 if not (self.generated and func.value.id == _STACK):
-                    container = _item_of(value.args[0])      # xs.append(ys[0])
-                    shared = self.shared_roots(value.args[0])
-                    self.note_stored_again(func.value.id, shared)
-                    for inner in shared:                     # the list holds it now
-                        self.alias(func.value.id, inner, node, tuple(self.loop_stack),
-                                   stored=True, item=inner == container)
-                        self.note_held(func.value.id, inner, node)
-                item = self.atom(value.args[0])
+                    for item in items:
+                        container = _item_of(item)           # xs.append(ys[0])
+                        shared = self.shared_roots(item)
+                        self.note_stored_again(func.value.id, shared)
+                        for inner in shared:                 # the list holds it now
+                            self.alias(func.value.id, inner, node, tuple(self.loop_stack),
+                                       stored=True, item=inner == container)
+                            self.note_held(func.value.id, inner, node)
+                # xs.extend([a, b]): every item is computed before the first goes in
+                atoms = [self.atom(item) for item in items]
                 target = T.name(self.home_of(func.value.id))
-                call = gast.Call(func=gast.Attribute(value=target, attr="append",
-                                                     ctx=gast.Load()),
-                                 args=[item], keywords=[])
-                self.emit(gast.Expr(value=call))
+                for item in atoms:
+                    call = gast.Call(func=gast.Attribute(value=T.clone(target), attr="append",
+                                                         ctx=gast.Load()),
+                                     args=[item], keywords=[])
+                    self.emit(gast.Expr(value=call))
                 return
             if (isinstance(func, gast.Attribute) and func.attr == "pop" and not value.args
                     and not value.keywords and isinstance(func.value, gast.Name)
@@ -1024,6 +1033,24 @@ class Normaliser:
         self.error(node, "a call whose result is unused (it may change its arguments in place)",
                    "assign the result to a variable; srcad supports list.append, list.pop "
                    "and print as statements")
+
+    def _extend_by_loop(self, holder, iterable, node):
+        """`xs.extend(ys)` -> `for y in ys: xs.append(y)`, y a name of its own. The loop
+        walks as many items as ys has when it starts (srcad's loops count first), as
+        extend does, also where ys is xs itself."""
+        item = f"__item_{next(self.counter)}__"
+        self.homed.add(item)
+        self.sites[item] = 2
+        append = gast.Expr(value=gast.Call(
+            func=gast.Attribute(value=T.name(holder.id), attr="append", ctx=gast.Load()),
+            args=[T.name(item)], keywords=[]))
+        loop = gast.For(target=T.name(item, store=True), iter=iterable, body=[append],
+                        orelse=[], type_comment=None)
+        for synthetic in (loop, append):
+            gast.copy_location(synthetic, node)
+        saved_current = self.current
+        self.stmt_For(loop)
+        self.current = saved_current
 
     def stmt_Delete(self, node):
         """`del x`: no value changes; reading x afterwards, before a new assignment, is an
@@ -2252,6 +2279,12 @@ def _changed_in(node):
                 and n.func.attr in _MUTATING_METHODS and isinstance(n.func.value, gast.Name):
             names.add(n.func.value.id)
     return names
+
+
+def _display_items(node):
+    """Whether `node` is a list or tuple display without starred items (`[a, b]`)."""
+    return isinstance(node, (gast.List, gast.Tuple)) and not any(
+        isinstance(e, gast.Starred) for e in node.elts)
 
 
 def _reads(node, ident):

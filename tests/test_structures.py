@@ -597,3 +597,71 @@ def test_a_generic_file_writes_a_number_into_a_slice(tmp_path):
     assert srcad.cli.main(["grad", f"{path}:f", "-o", str(tmp_path / "f_grad.py")]) == 0
     namespace = runpy.run_path(str(tmp_path / "f_grad.py"))
     assert namespace["grad_f"](0.5, B.copy()) == pytest.approx(3.0)
+
+
+# ----- list.extend -----
+
+
+def extends_by_displays(x, w):
+    terms = []
+    for k in range(3):
+        terms.extend([x * w[k], np.sin(x + k)])
+    return sum(terms)
+
+
+def extends_reading_the_list(x, w):
+    terms = [x * w[0]]
+    terms.extend([terms[-1] * 2.0, terms[-1] * w[1]])   # both read the item before
+    return terms[0] * terms[1] * terms[2]
+
+
+def extends_by_lists_and_arrays(x, w):
+    a = [x * 1.0, x * x]
+    b = []
+    b.extend(a)
+    b.extend(w)              # an array's items
+    b.extend((x, 2.0))
+    t = 0.0
+    for v in b:
+        t = t * 0.5 + v * x
+    return t
+
+
+def extends_by_itself(x, w):
+    a = [x, 2.0 * x]
+    a.extend(a)              # the items it had: four in all
+    return a[0] * a[1] * a[2] * a[3] * w[0] + len(a)
+
+
+def extends_then_stacks(x, w):
+    rows = [w * x]
+    rows.extend([w + x, np.tanh(w)])
+    M = np.stack(rows)
+    return np.sum(M * M)
+
+
+@pytest.mark.parametrize("f", [extends_by_displays, extends_reading_the_list,
+                               extends_by_lists_and_arrays, extends_by_itself,
+                               extends_then_stacks])
+def test_extend(f, rng):
+    full_check(f, [0.7, rng.standard_normal(3)], wrt=(0, 1))
+
+
+def test_extend_second_order(rng):
+    w = rng.standard_normal(3)
+    for f in (extends_reading_the_list, extends_by_itself):
+        h = srcad.hessian(f)(0.7, w)
+        eps = 1e-5
+        grad = srcad.grad(f)
+        assert h == pytest.approx((grad(0.7 + eps, w) - grad(0.7 - eps, w)) / (2 * eps),
+                                  rel=1e-6)
+
+
+def test_extend_of_a_shared_list_is_refused():
+    def shared(x):
+        a = [x]
+        b = a
+        b.extend([x * x])
+        return a[0] * a[1]
+    with pytest.raises(srcad.SrcadError, match="also reached through 'a'"):
+        srcad.grad(shared)(0.5)
