@@ -869,14 +869,15 @@ def dictionaries(ir, ops, arg_kinds, struct):
     return maybe
 
 
-# functions with a rule whose result is a list (np.split) and srcad's helpers that give one
-# for list, tuple or dict arguments (zeros_like_grad(pieces), add_at(pieces_bar, ...)): in
-# generated code that is differentiated again, their tangents add with `add_grad`
-_LIST_RESULTS = (np.split, np.array_split, runtime.unconcatenate, runtime.unhstack,
-                 runtime.unvstack, runtime.unstack_like, runtime.unstack, runtime.listed,
-                 runtime.tupled, runtime.unlisted)
+# functions with a rule whose result is a list or a tuple (np.split, np.linalg.slogdet) and
+# those that give one for list, tuple or dict arguments (zeros_like_grad(pieces),
+# add_at(pieces_bar, ...), xs.copy(), whose rule is np.copy's): in generated code that is
+# differentiated again, their tangents add with `add_grad`
+_LIST_RESULTS = (np.split, np.array_split, np.linalg.slogdet, runtime.unconcatenate,
+                 runtime.unhstack, runtime.unvstack, runtime.unstack_like, runtime.unstack,
+                 runtime.listed, runtime.tupled, runtime.unlisted)
 _LIKE_ARGUMENTS = (runtime.zeros_like_grad, runtime.add_at, runtime.set_at, runtime.add_grad,
-                   runtime.unarray, runtime.sum_adjoint)
+                   runtime.unarray, runtime.sum_adjoint, runtime.structured, np.copy)
 
 
 def _gives_structure(op, maybe):

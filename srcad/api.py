@@ -1065,7 +1065,8 @@ def jacobian(f, wrt=0, mode="auto"):
     def jac(*args, **kwargs):
         args, kwargs = _positional(f, args, kwargs)
         args = _promote(args, indices)
-        value = _jacobian_value(f(*args, **kwargs), f)
+        returned = f(*args, **kwargs)
+        value = _jacobian_value(returned, f)
         shapes = [np.shape(args[k]) for k in indices]
         sizes = [int(np.prod(s)) for s in shapes]
         chosen = mode
@@ -1094,7 +1095,7 @@ def jacobian(f, wrt=0, mode="auto"):
                 seed = np.zeros(value.size)
                 seed[j] = 1.0
                 seed = seed.reshape(value.shape) if value.shape else 1.0
-                rows.append([np.asarray(g) for g in pullback(seed)])
+                rows.append([np.asarray(g) for g in pullback(_shaped_like(seed, returned))])
             for pos, shape in enumerate(shapes):
                 out = np.stack([r[pos] for r in rows]) if rows else np.zeros((0,) + shape)
                 blocks.append(out.reshape(value.shape + shape))
@@ -1153,6 +1154,17 @@ def _jacobian_value(value, f):
                          hint="take the jacobian of each output separately, or return "
                               "np.concatenate of the flattened outputs")
     return out
+
+
+def _shaped_like(seed, value):
+    """`seed`, an array shaped like np.asarray(value), in value's structure: a list or tuple
+    (nested) of its parts where value is one, a number where value is one."""
+    if isinstance(value, (list, tuple)):
+        parts = [_shaped_like(seed[k], part) for k, part in enumerate(value)]
+        return type(value)(*parts) if hasattr(value, "_fields") else type(value)(parts)
+    if isinstance(value, np.ndarray):
+        return seed
+    return float(seed)
 
 
 def hessian(f, wrt=0):

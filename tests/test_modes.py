@@ -79,6 +79,30 @@ def test_jacobian_modes_agree(f, n, chosen):
     assert forward.shape == (f(x).size, n)
 
 
+def list_of_arrays(x):
+    return [x * 2.0, np.sin(x) * x[0]]
+
+
+def list_of_numbers(x):
+    return [x[0] * x[1], np.sum(x ** 2)]
+
+
+def nested_tuple(x):
+    return ((x[0] * x[1], x[2]), (np.sum(np.exp(x)), x[1] ** 3))
+
+
+@pytest.mark.parametrize("f", [list_of_arrays, list_of_numbers, nested_tuple])
+def test_jacobian_of_a_list_or_tuple_value_in_both_modes(f):
+    """Reverse mode seeds the pullback in the value's own structure (it was given an array,
+    and refused it as shaped unlike the value)."""
+    x = np.random.default_rng(4).standard_normal(3)
+    forward = srcad.jacobian(f, mode="forward")(x)
+    reverse = srcad.jacobian(f, mode="reverse")(x)
+    np.testing.assert_allclose(reverse, forward, rtol=1e-12, atol=1e-12)
+    expected = numeric_jacobian(lambda z: np.asarray(f(z)).ravel(), x)
+    np.testing.assert_allclose(forward.reshape(expected.shape), expected, rtol=1e-6, atol=1e-7)
+
+
 # ----- second order -----
 
 

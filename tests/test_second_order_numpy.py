@@ -168,6 +168,23 @@ def linspace(x):
     return np.sum(np.linspace(x[0], x[1] * x[2], 4) ** 3)
 
 
+def slogdet(x):
+    sign, logdet = np.linalg.slogdet(np.outer(x, x) + 3.0 * np.eye(3) + W)
+    return logdet ** 2 + np.linalg.slogdet(np.diag(x) + 2.0 * np.eye(3))[1] ** 3
+
+
+def list_copy(x):
+    xs = [x, 2.0 * x]
+    ys = xs.copy()
+    return np.sum(ys[0] * ys[1] * x)
+
+
+def dict_copy(x):
+    d = {"a": x, "b": np.tanh(x)}
+    e = d.copy()
+    return np.sum(e["a"] * e["b"] * x)
+
+
 CASES = [(norm, X), (norm_p, X), (norm_axis, X), (norm_fro, X), (norm_kinked, X), (dot, X),
          (inner, X), (tensordot, X), (transpose, X), (reshape, X), (stack, X),
          (hstack_vstack, X), (concatenate, X), (split, X), (array, X), (clip, X), (prod, X),
@@ -175,7 +192,7 @@ CASES = [(norm, X), (norm_p, X), (norm_axis, X), (norm_fro, X), (norm_kinked, X)
          (rnn_state, H0), (full, X), (sort, X), (tile, X), (kron, X), (take, X), (repeat, X),
          (pad, X), (cumprod, X), (cumprod, WITH_ZERO), (cumprod, WITH_ZEROS),
          (cumprod_axis, X), (trace, X), (diagonal, X), (reductions, X), (item, X),
-         (linspace, X)]
+         (linspace, X), (slogdet, X), (list_copy, X), (dict_copy, X)]
 IDS = [f"{f.__name__}-{k}" for k, (f, _) in enumerate(CASES)]
 
 
