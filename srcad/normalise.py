@@ -133,7 +133,7 @@ _VIEW_FUNCTIONS = {np.asarray, np.asanyarray, np.reshape, np.ravel, np.transpose
                    np.swapaxes, np.moveaxis, np.atleast_1d, np.atleast_2d, np.atleast_3d,
                    np.expand_dims, np.diagonal, np.split, np.array_split, np.hsplit,
                    np.vsplit, np.dsplit, np.flip, np.fliplr, np.flipud, np.rot90,
-                   np.float64, np.float32}
+                   np.float64, np.float32, np.broadcast_to, np.diag}
 
 
 class _Variables(gast.NodeVisitor):
@@ -763,6 +763,8 @@ class Normaliser:
         func = self.resolve(value.func)
         if func in _VIEW_FUNCTIONS:
             args = value.args if func in _EACH_ARGUMENT else value.args[:1]
+        elif func is np.einsum:                 # of one operand: a view of it
+            args = value.args[1:] if len(value.args) == 2 else []
         elif isinstance(func, types.FunctionType):
             args = value.args + [k.value for k in value.keywords]
             shared = returned_params(func)

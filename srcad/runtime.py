@@ -1324,13 +1324,21 @@ def einsum_adjoint(g, subscripts, operands, k):
     mine = inputs[k]
     letters = "".join(dict.fromkeys(mine))      # an index repeated in the operand: once
     sizes = {c: np.shape(operands[k])[mine.index(c)] for c in letters}
+    full = dict(sizes)          # an axis of size 1 broadcasts against the others' size
+    for spec, operand in zip(inputs, operands):
+        for c, n in zip(spec, np.shape(operand)):
+            if c in full:
+                full[c] = max(full[c], n)
     others = [s for j, s in enumerate(inputs) if j != k]
     known = set(output).union(*others) if others else set(output)
     target = "".join(c for c in letters if c in known)
     rest = [op for j, op in enumerate(operands) if j != k]
     out = np.einsum(",".join([output] + others) + "->" + target, g, *rest)
-    shape = [sizes[c] if c in known else 1 for c in letters]
-    spread_out = np.broadcast_to(out.reshape(shape), [sizes[c] for c in letters])
+    shape = [out.shape[target.index(c)] if c in known else 1 for c in letters]
+    spread_out = np.broadcast_to(out.reshape(shape), [full[c] for c in letters])
+    broadcast = tuple(a for a, c in enumerate(letters) if sizes[c] != full[c])
+    if broadcast:                               # summed back onto the size-1 axes
+        spread_out = spread_out.sum(axis=broadcast, keepdims=True)
     if letters == mine:
         return spread_out.copy()
     # `ii->`: the adjoint lies on the diagonal (einsum's `ii->i` is a writeable view)

@@ -1416,3 +1416,43 @@ def test_list_of_an_array_shares_its_rows(f):
     """list(A) holds views of A's rows: in-place changes through either went unseen."""
     with pytest.raises(srcad.SrcadError, match="changes an array"):
         srcad.grad(f)(np.array([[1.0, 2.0], [3.0, 4.0]]))
+
+
+def written_under_an_einsum_view(x):
+    y = x.copy()
+    d = np.einsum("ii->i", y)          # a view of y's diagonal
+    y[1, 1] = 7.0 * x[0, 1]            # changes d[1] too
+    return np.sum(d * np.array([1.0, 2.0]))
+
+
+def written_under_a_broadcast(x):
+    y = x.copy()
+    b = np.broadcast_to(y, (3, 2))     # a view of y
+    y[1] = 7.0 * x[0]
+    return np.sum(b * b)
+
+
+def written_under_np_diag(x):
+    y = x.copy()
+    d = np.diag(y)                     # a 2-D y's diagonal: a view
+    y[0, 0] = 3.0 * x[1, 0]
+    return np.sum(d * d)
+
+
+def an_einsum_of_two_operands_is_new(x):
+    y = x.copy()
+    d = np.einsum("ij,jk->ik", y, y)
+    y[1, 1] = 7.0 * x[0, 1]
+    return np.sum(d) + np.sum(y)
+
+
+@pytest.mark.parametrize("f", [written_under_an_einsum_view, written_under_a_broadcast,
+                               written_under_np_diag])
+def test_writes_under_views_of_einsum_broadcast_to_and_diag_are_refused(f):
+    """These views saw the write in NumPy; srcad took them for new arrays: wrong numbers."""
+    with pytest.raises(srcad.UnsupportedError, match="also reached through"):
+        srcad.grad(f)(np.array([[0.5, 1.5], [-0.3, 0.8]]))
+
+
+def test_an_einsum_of_two_operands_makes_a_new_array():
+    fd_check(an_einsum_of_two_operands_is_new, [np.array([[0.5, 1.5], [-0.3, 0.8]])], 0)

@@ -286,3 +286,51 @@ def test_einsum_without_a_subscripts_string_is_refused():
     """np.einsum(a, [0, 0]) took `a` for the subscripts: a zero gradient."""
     with pytest.raises(srcad.UnsupportedError, match="subscripts string"):
         srcad.grad(einsum_operand_lists)(np.eye(2))
+
+
+def einsum_rows(x, y):
+    return np.sum(np.sin(np.einsum("ij,ij->i", x, y)) ** 2)
+
+
+def einsum_product(x, y):
+    return np.sum(np.sin(np.einsum("ij,jk->ik", x, y)) ** 2)
+
+
+def einsum_total(x, y):
+    return np.sum(np.sin(np.einsum("ij,ij->", x, y)) ** 2)
+
+
+def einsum_implicit(x, y):
+    return np.sum(np.sin(np.einsum("i,i", x, y)) ** 2)
+
+
+def einsum_diagonal_times(x, y):
+    return np.sum(np.sin(np.einsum("ii,i->i", x, y)) ** 2)
+
+
+def einsum_outer_rows(x, y):
+    return np.sum(np.sin(np.einsum("ij,kj->ikj", x, y)) ** 2)
+
+
+EINSUM_BROADCASTS = [(einsum_rows, (3, 3), (1, 3)), (einsum_rows, (1, 3), (3, 3)),
+                     (einsum_product, (3, 1), (4, 2)), (einsum_total, (3, 1), (1, 4)),
+                     (einsum_implicit, (1,), (4,)), (einsum_diagonal_times, (3, 3), (1,)),
+                     (einsum_outer_rows, (2, 1), (3, 4))]
+
+
+@pytest.mark.parametrize("f, a, b", EINSUM_BROADCASTS)
+def test_einsum_of_operands_with_broadcast_axes(f, a, b):
+    """An axis of size 1 against the other operand's n: its adjoint sums over the n (a
+    bare ValueError from a reshape before)."""
+    rng = np.random.default_rng(8)
+    x, y = rng.standard_normal(a), rng.standard_normal(b)
+    gx, gy = srcad.grad(f, wrt=(0, 1))(x, y)
+    np.testing.assert_allclose(gx, numeric_jacobian(lambda z: f(z, y), x).reshape(a),
+                               rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(gy, numeric_jacobian(lambda z: f(x, z), y).reshape(b),
+                               rtol=1e-6, atol=1e-8)
+    v = rng.standard_normal(a)
+    grad = srcad.grad(f)
+    np.testing.assert_allclose(srcad.hvp(f)(x, y, v),
+                               (grad(x + 1e-6 * v, y) - grad(x - 1e-6 * v, y)) / 2e-6,
+                               rtol=1e-5, atol=1e-7)
