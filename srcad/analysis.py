@@ -677,14 +677,21 @@ def check_calls_in_place(ir, ops, scalar, changed_in_place):
         if op.kind != "call":
             continue
         for param, how in changed_in_place(op.callee).items():
+            name = op.callee.__name__
+            if param == "":
+                raise UnsupportedError(
+                    f"{name} may change a value outside it ({how}), which srcad cannot "
+                    f"follow into {ir.name}", ir.location(op.stmt),
+                    hint=f"let {name} return what it computes, and pass it on as an "
+                         "argument")
             atom = op.args.get(param)
             if isinstance(atom, gast.Name) and atom.id not in scalar:
-                name = op.callee.__name__
                 raise UnsupportedError(
                     f"{name} changes its argument '{param}' in place ({how}); srcad cannot "
                     f"carry that change back into {ir.name}", ir.location(op.stmt),
-                    hint=f"let {name} return the new value and assign it, or copy first "
-                         f"inside {name} ({param} = {param}.copy())")
+                    hint=f"let {name} return the new value and assign it"
+                         + (f", or copy first inside {name} ({param} = {param}.copy())"
+                            if param != "self" else ""))
 
 
 # ----- activity -----

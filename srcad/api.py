@@ -16,7 +16,7 @@ import weakref
 import gast
 import numpy as np
 
-from . import runtime
+from . import effects, runtime
 from . import template as T
 from .analysis import classify, scalars
 from .codegen import load, to_source, with_closure
@@ -452,12 +452,14 @@ def computes_its_value(fn):
 
 
 def changed_in_place(fn):
-    """The parameters of user function `fn` that it may change in place (none known for a
-    function srcad cannot read: calling one is an error of its own where it matters)."""
+    """The parameters of user function `fn` that it may change in place, "" standing for
+    values outside it; for a function srcad cannot normalise, what `effects.changes` reads
+    from its source (nothing for one without source: calling one is an error of its own
+    where it matters)."""
     try:
         return intermediate(fn).changed
     except SrcadError:
-        return {}
+        return effects.changes(fn) or {}
 
 
 class _LazyCallee:

@@ -1,0 +1,146 @@
+"""What a user function srcad cannot normalise may change (srcad/effects.py), and the
+refusals that follow where such a function is called with objects the derivative reads."""
+import numpy as np
+import pytest
+
+import srcad
+from srcad import effects
+
+CACHE = {}
+
+
+class Box:
+    pass
+
+
+def sets_an_attribute(obj, w):
+    obj.v = w * 2.0
+    return 0.0
+
+
+def updates_a_dict(d, w):
+    d.update(k=w * 2.0)
+    return 0.0
+
+
+def writes_through_a_name(obj, w):
+    inner = obj.items
+    for row in inner:
+        row[0] = w
+    return 0.0
+
+
+def fills_a_module_dict(w):
+    CACHE["w"] = w * 2.0
+    return 0.0
+
+
+def passes_on(obj, w):
+    return sets_an_attribute(obj, w)
+
+
+def keeps_everything(xs, w):
+    out = []
+    for x in xs:
+        out.append(x * w)       # a local list grows: xs stays as it is
+    y = np.sum(w) * 1.0
+    try:
+        y = y + float(len(xs))
+    except TypeError:
+        pass
+    return y
+
+
+def writes_a_copy(xs, w):
+    ys = xs.copy()
+    ys[0] = w
+    scaled = w * 2.0
+    scaled[0] = 1.0
+    return 0.0
+
+
+def uses_out(a, b):
+    np.multiply(a, 2.0, out=b)
+    return 0.0
+
+
+@pytest.mark.parametrize("fn, expected", [
+    (sets_an_attribute, {"obj"}), (updates_a_dict, {"d"}), (writes_through_a_name, {"obj"}),
+    (fills_a_module_dict, {""}), (passes_on, {"obj"}), (keeps_everything, set()),
+    (writes_a_copy, set()), (uses_out, {"b"})])
+def test_what_a_function_may_change(fn, expected):
+    assert set(effects.changes(fn)) == expected
+
+
+def after_a_setter(w):
+    b = Box()
+    _ = sets_an_attribute(b, w)         # its result is not needed: nothing checked it
+    return np.sum(b.v * w)
+
+
+def after_an_update(w):
+    d = {}
+    _ = updates_a_dict(d, w)
+    return np.sum(d["k"] * w)
+
+
+def after_a_module_change(w):
+    _ = fills_a_module_dict(w)
+    return np.sum(CACHE["w"] * w)
+
+
+def after_a_reader(w):
+    xs = [w, 2.0 * w]
+    _ = keeps_everything(xs, w)
+    return np.sum(xs[0] * xs[1])
+
+
+class Model:
+    def __init__(self, W):
+        self.W = W
+
+    def store(self, w):
+        self.W = self.W * np.sum(w)
+        return 0.0
+
+    def loss(self, w):
+        _ = self.store(w)
+        return np.sum(self.W @ w)
+
+
+@pytest.mark.parametrize("f", [after_a_setter, after_an_update, after_a_module_change])
+def test_a_call_whose_changes_srcad_cannot_follow_is_refused(f):
+    """Each gave half the gradient: the helper's change of `b.v` (`d['k']`, a module
+    dict) was a constant to srcad."""
+    with pytest.raises(srcad.UnsupportedError, match="may change a value outside|in place"):
+        srcad.grad(f)(np.array([0.3, 0.7]))
+
+
+def test_a_method_that_changes_self_is_refused():
+    model = Model(np.array([[1.0, 2.0], [0.5, -1.0]]))
+    with pytest.raises(srcad.UnsupportedError, match="argument 'self' in place"):
+        srcad.grad(model.loss)(np.array([0.3, 0.7]))
+
+
+def test_a_call_that_changes_nothing_is_fine():
+    w = np.array([0.3, 0.7])
+    # xs[0] * xs[1] = 2 w**2: gradient 4 w
+    np.testing.assert_allclose(srcad.grad(after_a_reader)(w), 4.0 * w)
+
+
+def changes_an_item_of_a_copy(xs, w):
+    ys = xs.copy()              # a new list holding xs's arrays
+    ys[0][1] = w
+    return 0.0
+
+
+def hands_a_holder_on(xs, w):
+    box = [xs]
+    np.copyto(box[0], w)
+    return 0.0
+
+
+def test_items_of_a_copy_and_of_a_holder_are_the_arguments_objects():
+    assert set(effects.changes(changes_an_item_of_a_copy)) == {"xs"}
+    assert set(effects.changes(hands_a_holder_on)) == {"xs"}
+    assert set(effects.changes(writes_a_copy)) == set()
