@@ -151,7 +151,8 @@ def test_several_functions_and_their_callees_in_one_file(tmp_path, capsys):
     text = (tmp_path / "calls_grad.py").read_text()
     for name in ("def grad_energy(", "def grad_damped(", "def grad_spring"):
         assert name in text
-    assert re.search(r"^from calls import .*STIFFNESS", text, re.M)
+    # a module-level value is read through the module when the derivative runs
+    assert re.search(r"^import calls$", text, re.M) and "calls.STIFFNESS" in text
     assert "wrote" in capsys.readouterr().out
 
 
@@ -166,8 +167,8 @@ def test_a_standalone_file_writes_defaults_as_the_module_does(tmp_path, capsys):
         """)
     assert run("grad", f"{path}:f") == 0
     text = (tmp_path / "withdefaults_grad.py").read_text()
-    assert "def grad_f(x, k=K, s=-1.0, *, t=K * 2, vbar_" in text
-    assert re.search(r"^from withdefaults import K$", text, re.M)
+    assert "def grad_f(x, k=withdefaults.K, s=-1.0, *, t=withdefaults.K * 2, vbar_" in text
+    assert re.search(r"^import withdefaults$", text, re.M)
     proc = subprocess.run([sys.executable, "-c", "import withdefaults_grad as g; "
                            "print(g.grad_f(2.0))"], cwd=tmp_path, capture_output=True,
                           text=True)
@@ -613,7 +614,8 @@ def test_committed_graph_matches_the_generator(capsys):
 
 def test_a_written_file_imports_globals_renamed_apart_from_helpers(tmp_path, capsys):
     """A module global named like a helper (`spread`) or like a derivative (`grad_helper`) is
-    `spread_` in generated code: the file imports it under that name."""
+    `spread_` in generated code: the file imports a function under that name, and reads a
+    value through its module."""
     path = module(tmp_path, "names_mod", """
         import numpy as np
 
@@ -633,7 +635,8 @@ def test_a_written_file_imports_globals_renamed_apart_from_helpers(tmp_path, cap
         """)
     assert run("grad", f"{path}:f,g") == 0
     text = (tmp_path / "names_mod_grad.py").read_text()
-    assert "grad_helper as grad_helper_" in text and "spread as spread_" in text
+    # (a value: read through the module, which needs no other name)
+    assert "grad_helper as grad_helper_" in text and "names_mod.spread * " in text
     check = ("import sys; sys.modules['srcad'] = None\n"
              "import numpy as np, names_mod_grad as G\n"
              "x = np.array([0.3, -0.5, 1.2])\n"
@@ -754,3 +757,29 @@ def test_graph_of_a_function_whose_form_calls_srcad_helpers(tmp_path, capsys):
     assert run("graph", f"{path}:h", "--args", "[[0.5, 1.5], [-0.7, 0.2]]") == 0
     assert run("graph", f"{path}:k", "--args", "[0.5, 1.5, -0.7]") == 0
     assert capsys.readouterr().out.count("digraph") == 2
+
+
+def test_a_written_file_reads_module_values_when_it_runs(tmp_path, capsys):
+    """`from scaled import SCALE` froze the value the module had when the file was
+    imported; srcad.grad reads it when the derivative runs. Rebound later, the file's
+    gradient was the old one's (a wrong number against the function)."""
+    path = module(tmp_path, "scaled", """
+        import numpy as np
+
+        SCALE = 2.0
+
+
+        def loss(x, scaled=1.0):       # a parameter named like the module
+            return np.sum(x ** 2) * SCALE * scaled
+        """)
+    assert run("grad", f"{path}:loss") == 0
+    text = (tmp_path / "scaled_grad.py").read_text()
+    assert re.search(r"^import scaled as _scaled$", text, re.M) and "_scaled.SCALE" in text
+    check = ("import sys; sys.modules['srcad'] = None\n"
+             "import numpy as np, scaled, scaled_grad as G\n"
+             "x = np.array([0.6, -1.0])\n"
+             "scaled.SCALE = 5.0\n"
+             "assert np.allclose(G.grad_loss(x), 10.0 * x), G.grad_loss(x)\n")
+    proc = subprocess.run([sys.executable, "-c", check], cwd=tmp_path, capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": ""})
+    assert proc.returncode == 0, proc.stderr
