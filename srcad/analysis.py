@@ -354,7 +354,9 @@ def _label(func):
 
 def _resolve(ir, node):
     if isinstance(node, gast.Name):
-        if node.id in ir.namespace:
+        # (a user global named like a helper is called `counted_` in the IR: `counted`
+        # there is the helper normalisation introduced)
+        if node.id in ir.namespace and node.id not in ir.namespace.renamed.values():
             return ir.namespace.function(node.id)
         if hasattr(builtins, node.id):
             return getattr(builtins, node.id)

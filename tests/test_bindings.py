@@ -373,3 +373,24 @@ def test_a_decorated_callee_sees_a_function_it_calls_defined_again(tmp_path):
             return x * x * x
         """)
     assert g(3.0) == pytest.approx(55.0)             # 6 x^2 + 1
+
+
+def test_user_globals_named_like_the_helpers_normalisation_calls(tmp_path):
+    """A module constant `counted` (or `tupled`) took the place of the helper the loop (the
+    tuple(...) call) is normalised to: "srcad has no derivative rule for counted"."""
+    m = load(tmp_path, """
+        import numpy as np
+
+        counted = 3.0
+        tupled = 2.0
+
+        def f(x, d):
+            s = 0.0
+            for k in d:
+                s = s + d[k] * counted
+            t = tuple(x)
+            return s + np.sum(x ** 2) * tupled + t[0]
+        """)
+    gx, gd = srcad.grad(m.f, wrt=(0, 1))(np.array([1.0, 2.0]), {"a": 1.0, "b": 2.0})
+    np.testing.assert_allclose(gx, [4.0 * 1.0 + 1.0, 4.0 * 2.0])
+    assert gd == {"a": 3.0, "b": 3.0}
