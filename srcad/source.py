@@ -166,17 +166,44 @@ def _returns_what_it_wraps(wrapper):
     if args.vararg is not None:
         passed.append(ast.dump(ast.Starred(value=ast.Name(id=args.vararg.arg, ctx=ast.Load()),
                                            ctx=ast.Load())))
-    uses = 0
+
+    def wraps(call):
+        return isinstance(call, ast.Call) and isinstance(call.func, ast.Name) \
+            and enclosed.get(call.func.id) is wrapper.__wrapped__ \
+            and [ast.dump(a) for a in call.args] == passed \
+            and all(k.arg is None and isinstance(k.value, ast.Name) and args.kwarg
+                    and k.value.id == args.kwarg.arg for k in call.keywords) \
+            and bool(call.keywords) == (args.kwarg is not None)
+
+    # `result = fn(*args, **kwargs)`, then `return result` (a timing decorator): result
+    # bound by such calls alone and read by such returns (and f-strings) alone
+    bound = {}
+    for node in nodes:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] \
+            if isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For, ast.NamedExpr)) else []
+        for target in targets:
+            for name in ast.walk(target):
+                if isinstance(name, ast.Name):
+                    ok = isinstance(node, ast.Assign) and target is name \
+                        and len(node.targets) == 1 and wraps(node.value)
+                    bound[name.id] = bound.get(name.id, True) and ok
+    held = {name for name, ok in bound.items() if ok and name not in params}
+    formatted = {id(n) for node in nodes if isinstance(node, ast.FormattedValue)
+                 for n in ast.walk(node.value)}
+    calls = [node.value for node in nodes if isinstance(node, ast.Assign)
+             and isinstance(node.targets[0], ast.Name) and node.targets[0].id in held]
     for node in returns:
-        call = node.value
-        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
-                and enclosed.get(call.func.id) is wrapper.__wrapped__
-                and [ast.dump(a) for a in call.args] == passed
-                and all(k.arg is None and isinstance(k.value, ast.Name) and args.kwarg
-                        and k.value.id == args.kwarg.arg for k in call.keywords)
-                and bool(call.keywords) == (args.kwarg is not None)):
+        value = node.value
+        if isinstance(value, ast.Name) and value.id in held:
+            continue
+        if not wraps(value):
             return False
-        uses += len(passed) + len(call.keywords)
+        calls.append(value)
+    if any(isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in held
+           and id(node) not in formatted
+           and not any(r.value is node for r in returns) for node in nodes):
+        return False
+    uses = sum(len(passed) + len(call.keywords) for call in calls)
     named = sum(isinstance(node, ast.Name) and node.id in params for node in nodes)
     return bool(returns) and named == uses      # (the parameters: read there only)
 

@@ -713,3 +713,65 @@ def test_a_wrapper_with_its_own_defaults_is_refused(tmp_path):
     """Called without c, the wrapper passes its own 5.0: srcad used loss's 1.0."""
     m = load(tmp_path, _DEFAULT_DECORATOR)
     assert "__wrapped__" in str(clean_error(lambda: srcad.grad(m.caller)(0.5)))
+
+
+_TIMING_DECORATORS = """
+    import functools
+    import time
+    import numpy as np
+
+    def timed(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            t0 = time.perf_counter()
+            result = fn(*args, **kwargs)
+            elapsed = time.perf_counter() - t0
+            message = f"{fn.__name__} took {elapsed:.1e} s, gave {result}"
+            return result
+        return wrapper
+
+    def doubled_later(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            result = fn(*args, **kwargs)
+            result = result * 2.0
+            return result
+        return wrapper
+
+    def handed_on(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            result = fn(*args, **kwargs)
+            keep(result)                 # may change an array in place
+            return result
+        return wrapper
+
+    def keep(r):
+        pass
+
+    @timed
+    def f(w):
+        return np.sum(w * w)
+
+    @doubled_later
+    def g(w):
+        return np.sum(w * w)
+
+    @handed_on
+    def h(w):
+        return np.sum(w * w)
+
+    def calls_f(w):
+        return f(w) * 3.0
+    """
+
+
+def test_a_timing_decorator_that_returns_the_stored_result_is_seen_through(tmp_path):
+    """`result = fn(*args, **kwargs); ...; return result` was refused as opaque."""
+    m = load(tmp_path, _TIMING_DECORATORS)
+    w = np.array([0.3, -0.2])
+    np.testing.assert_allclose(srcad.grad(m.f)(w), 2 * w)
+    np.testing.assert_allclose(srcad.grad(m.calls_f)(w), 6 * w)
+    np.testing.assert_allclose(srcad.hvp(m.f)(w, w), 2 * w)
+    for fn in (m.g, m.h):             # the stored result changed, or handed to a call
+        assert "__wrapped__" in str(clean_error(lambda: srcad.grad(fn)(w)))
