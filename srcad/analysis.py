@@ -689,8 +689,8 @@ def check_calls_in_place(ir, ops, scalar, changed_in_place):
             atom = op.args.get(param)
             if isinstance(atom, gast.Name) and atom.id not in scalar:
                 raise UnsupportedError(
-                    f"{name} changes its argument '{param}' in place ({how}); srcad cannot "
-                    f"carry that change back into {ir.name}", ir.location(op.stmt),
+                    f"{name} may change its argument '{param}' in place ({how}); srcad "
+                    f"cannot carry that change back into {ir.name}", ir.location(op.stmt),
                     hint=f"let {name} return the new value and assign it"
                          + (f", or copy first inside {name} ({param} = {param}.copy())"
                             if param != "self" else ""))

@@ -458,8 +458,10 @@ def changed_in_place(fn):
     where it matters)."""
     try:
         return intermediate(fn).changed
-    except SrcadError:
-        return effects.changes(fn) or {}
+    except SrcadError as exc:
+        reason = str(exc).splitlines()[0]
+        return {param: f"{how}; srcad cannot read {fn.__name__} to follow it: {reason}"
+                for param, how in (effects.changes(fn) or {}).items()}
 
 
 class _LazyCallee:

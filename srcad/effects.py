@@ -44,7 +44,9 @@ _KEEPING_BUILTINS = frozenset({
     "len", "sum", "min", "max", "abs", "float", "int", "bool", "range", "enumerate", "zip",
     "isinstance", "print", "list", "tuple", "dict", "set", "sorted", "reversed", "any",
     "all", "repr", "str", "round", "type", "hasattr", "getattr", "id", "map", "filter",
-    "divmod", "pow", "iter", "next", "format", "hash", "callable", "complex"})
+    "divmod", "pow", "iter", "next", "format", "hash", "callable", "complex", "issubclass",
+    "vars", "dir", "ord", "chr", "bin", "hex", "oct", "ascii", "slice", "frozenset",
+    "bytes", "memoryview"})
 
 
 def changes(fn, _seen=None):

@@ -144,3 +144,28 @@ def test_items_of_a_copy_and_of_a_holder_are_the_arguments_objects():
     assert set(effects.changes(changes_an_item_of_a_copy)) == {"xs"}
     assert set(effects.changes(hands_a_holder_on)) == {"xs"}
     assert set(effects.changes(writes_a_copy)) == set()
+
+
+def copies_through_the_library(x):
+    import copy
+    xs = [x, x * 2.0]
+    ys = copy.copy(xs)
+    return ys[0] * ys[1]
+
+
+def test_a_function_srcad_cannot_read_is_named_with_the_reason():
+    """The refusal says why srcad cannot follow the call: what the function may change
+    and the line srcad cannot read (copy.copy's `copier(x)`)."""
+    with pytest.raises(srcad.UnsupportedError) as caught:
+        srcad.grad(copies_through_the_library)(0.7)
+    text = str(caught.value)
+    assert "copy may change its argument 'x'" in text and "srcad cannot read copy" in text
+    assert "ys = copy.copy(xs)" in text
+
+
+def test_np_atleast_1d_of_two_arrays_is_refused_as_such():
+    def two(a, b):
+        x, y = np.atleast_1d(a, b)
+        return np.sum(x * y)
+    with pytest.raises(srcad.SrcadError, match="too many arguments"):
+        srcad.grad(two)(np.array([1.0, 2.0]), np.array([3.0, 4.0]))

@@ -604,14 +604,24 @@ def moveaxis_tangent(g, ans, x, source=0, destination=0):
     return np.moveaxis(g, source, destination)
 
 
-@adjoint(np.squeeze, np.expand_dims, np.atleast_1d, np.atleast_2d, np.atleast_3d,
-         method="squeeze")
+@adjoint(np.squeeze, np.expand_dims, method="squeeze")
 def expand_dims(g, ans, x, axis=None):
     return np.reshape(g, np.shape(x))
 
 
-@tangent(np.squeeze, np.expand_dims, np.atleast_1d, np.atleast_2d, np.atleast_3d)
+@tangent(np.squeeze, np.expand_dims)
 def expand_dims_tangent(g, ans, x, axis=None):
+    return np.reshape(g, np.shape(ans))
+
+
+# (of one array: np.atleast_1d(a, b) gives a list, which these rules do not make)
+@adjoint(np.atleast_1d, np.atleast_2d, np.atleast_3d)
+def atleast(g, ans, x):
+    return np.reshape(g, np.shape(x))
+
+
+@tangent(np.atleast_1d, np.atleast_2d, np.atleast_3d)
+def atleast_tangent(g, ans, x):
     return np.reshape(g, np.shape(ans))
 
 
