@@ -1,5 +1,7 @@
 """What a user function srcad cannot normalise may change (srcad/effects.py), and the
 refusals that follow where such a function is called with objects the derivative reads."""
+import copy
+
 import numpy as np
 import pytest
 
@@ -147,7 +149,6 @@ def test_items_of_a_copy_and_of_a_holder_are_the_arguments_objects():
 
 
 def copies_through_the_library(x):
-    import copy
     xs = [x, x * 2.0]
     ys = copy.copy(xs)
     return ys[0] * ys[1]
