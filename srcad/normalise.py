@@ -1215,11 +1215,16 @@ class Normaliser:
         index = T.name(counter)
         return T.call("range", [n]), [(loop.target, lambda: item(index))]
 
+    def _known_dict(self, it):
+        """Whether iterable `it` is surely a dict: a display, a local only ever bound to
+        one, a dict argument (see `normalise`'s `dicts`) as it came."""
+        return isinstance(it, gast.Dict) or isinstance(it, gast.Name) and (
+            self._dict_display(it.id)
+            or it.id in self.dict_params and it.id not in self.sites)
+
     def sequence(self, it):
         """(length atom, item(index) -> value) for an iterable; the length is emitted now."""
-        if isinstance(it, gast.Dict) or isinstance(it, gast.Name) and (
-                self._dict_display(it.id)
-                or it.id in self.dict_params and it.id not in self.sites):
+        if self._known_dict(it):
             return self.mapping_items(self.frozen_atom(it), "keys")    # `for k in d`
         func = self.resolve(it.func) if isinstance(it, gast.Call) and not (
             isinstance(it.func, gast.Attribute) and isinstance(it.func.value, gast.Name)
@@ -1244,8 +1249,16 @@ class Normaliser:
         if func is reversed:
             if len(it.args) != 1 or it.keywords:
                 self.error(it, "this call of reversed", "pass one sequence")
-            seq = self.atom(it.args[0])
-            if self._may_be_mapping(it.args[0]):     # (a dict's reversed walks its keys)
+            if isinstance(it.args[0], gast.Name) and it.args[0].id in self.parameters() \
+                    and not self._known_dict(it.args[0]):
+                self.iterated.setdefault(it.args[0].id, it)     # (a dict: its keys)
+            if self._known_dict(it.args[0]):        # its keys, last first
+                seq = self.fresh()
+                self.emit_assign(seq, T.call("keys_of", [self.frozen_atom(it.args[0])]))
+                seq = T.name(seq)
+            else:
+                seq = self.atom(it.args[0])
+            if self._may_be_mapping(it.args[0]) and not self._known_dict(it.args[0]):
                 self.emit(gast.Expr(value=T.call("check_reversible", [seq])))
             backwards = self.fresh()
             self.emit_assign(backwards, gast.Subscript(

@@ -1756,9 +1756,10 @@ def walks_a_list_backwards(x, xs):
     return t
 
 
-def test_reversed_of_a_dict_is_refused_and_of_a_list_walks_back():
-    with pytest.raises(srcad.SrcadError, match="dict or a set"):
-        srcad.grad(walks_a_dict_backwards)(2.0, {0: 5.0, 1: 7.0})
+def test_reversed_of_a_dict_walks_its_keys_back_and_of_a_list_its_items():
+    # t = x d[1] + x d[0] (walked last key first): refused until the eleventh session
+    gx, gd = srcad.grad(walks_a_dict_backwards, wrt=(0, 1))(2.0, {0: 5.0, 1: 7.0})
+    assert gx == pytest.approx(12.0) and gd == {0: 2.0, 1: 2.0}
     # t = 0.5 (0.5 (4 x) + 2 x) + 1 x: the first item walked (the last) is halved twice
     assert srcad.grad(walks_a_list_backwards)(2.0, [1.0, 2.0, 4.0]) == pytest.approx(
         0.25 * 4.0 + 0.5 * 2.0 + 1.0)
@@ -1773,3 +1774,20 @@ def test_reversed_of_a_deque_is_refused_at_the_users_line():
     assert srcad.grad(walks_a_list_backwards)(2.0, (1.0, 2.0, 4.0)) == pytest.approx(3.0)
     assert "check_reversible(v_0)" in srcad.grad(walks_a_list_backwards).compiled(
         (2.0, [1.0, 2.0])).source
+
+
+def walks_a_made_dict_backwards(x):
+    d = {"a": x, "b": 2.0 * x, "c": x * x}
+    t = 0.0
+    for k in reversed(d):
+        t = t * 0.5 + d[k]
+    return t
+
+
+def test_reversed_of_a_dict_display_walks_its_keys_back():
+    # c, b, a: t = 0.25 x^2 + 2 x
+    assert srcad.grad(walks_a_made_dict_backwards)(2.0) == pytest.approx(3.0)
+    assert srcad.hessian(walks_a_made_dict_backwards)(2.0) == pytest.approx(0.5)
+    d = {"a": 1.0, "b": 2.0, "c": 4.0}
+    gx, gd = srcad.grad(walks_a_dict_backwards, wrt=(0, 1))(2.0, d)
+    assert gx == pytest.approx(7.0) and gd == {"a": 2.0, "b": 2.0, "c": 2.0}
