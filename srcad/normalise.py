@@ -21,6 +21,7 @@ range(...)`` or ``while True`` with breaks; comprehensions become loops;
 ``a if c else b`` and ``and``/``or`` become ``if`` statements.
 Anything outside the supported subset raises `UnsupportedError` at its line.
 """
+import collections.abc
 import builtins
 import inspect
 import itertools
@@ -1217,10 +1218,14 @@ class Normaliser:
 
     def _known_dict(self, it):
         """Whether iterable `it` is surely a dict: a display, a local only ever bound to
-        one, a dict argument (see `normalise`'s `dicts`) as it came."""
+        one, a dict argument (see `normalise`'s `dicts`) as it came; or a module-level
+        dict, which generated code walks as `keys_of(CFG)`: what Python's loop walks, also
+        if CFG is something else by the time it runs."""
         return isinstance(it, gast.Dict) or isinstance(it, gast.Name) and (
             self._dict_display(it.id)
-            or it.id in self.dict_params and it.id not in self.sites)
+            or it.id in self.dict_params and it.id not in self.sites
+            or not self.is_local(it.id)
+            and isinstance(self.namespace.get(it.id), collections.abc.Mapping))
 
     def sequence(self, it):
         """(length atom, item(index) -> value) for an iterable; the length is emitted now."""

@@ -394,3 +394,31 @@ def test_user_globals_named_like_the_helpers_normalisation_calls(tmp_path):
     gx, gd = srcad.grad(m.f, wrt=(0, 1))(np.array([1.0, 2.0]), {"a": 1.0, "b": 2.0})
     np.testing.assert_allclose(gx, [4.0 * 1.0 + 1.0, 4.0 * 2.0])
     assert gd == {"a": 3.0, "b": 3.0}
+
+
+def test_a_loop_over_a_module_level_dict_walks_its_keys_when_it_runs(tmp_path):
+    """`for k in CFG` over a module dict was refused when it ran (srcad indexed it);
+    generated code walks `keys_of(CFG)`, read when it runs, as Python's loop does."""
+    m = load(tmp_path, """
+        import numpy as np
+
+        CFG = {"a": 1.0, "b": 2.0}
+        W = {"a": np.array([1.0, 2.0]), "b": np.array([0.5, -1.0])}
+
+        def f(x):
+            t = 0.0
+            for k in CFG:
+                t = t + CFG[k] * np.sum(x ** 2)
+            for k in reversed(W):
+                t = t * 0.5 + np.sum(W[k] * x)
+            return t
+        """)
+    x = np.array([0.3, 0.7])
+    g = srcad.grad(m.f)
+    # t = 0.25 * 3 sum(x^2) + 0.5 sum(W_b x) + sum(W_a x)
+    np.testing.assert_allclose(g(x), 1.5 * x + 0.5 * m.W["b"] + m.W["a"])
+    m.CFG = {"z": 5.0}
+    np.testing.assert_allclose(g(x), 2.5 * x + 0.5 * m.W["b"] + m.W["a"])
+    m.CFG = [0.0]            # a list now: Python walks its items, and CFG[0.0] fails
+    with pytest.raises(TypeError):
+        m.f(x)
