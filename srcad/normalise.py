@@ -1959,9 +1959,14 @@ class Normaliser:
             return node
         args = self.source.tree.args
         params = args.posonlyargs + args.args
-        if not params or func.value.id != params[0].id or func.value.id in self.sites:
+        if not self.is_local(func.value.id):
+            owner = self._instance_class(func.value.id)   # `M.loss(w)`, M a module object
+            if owner is None:
+                return node
+        elif not params or func.value.id != params[0].id or func.value.id in self.sites:
             return node
-        owner = self.source.owner_class()
+        else:
+            owner = self.source.owner_class()
         if owner is None:
             self.before_its_class = self.source.in_class_not_yet_made()
             return node
@@ -1976,14 +1981,27 @@ class Normaliser:
         for part in path[1:]:
             cls = gast.Attribute(value=cls, attr=part, ctx=gast.Load())
         self.resolve(cls)
+        holder = [] if self.is_local(func.value.id) else [T.constant(func.value.id)]
         check = gast.Call(func=T.name("check_method"),
                           args=[self.atom(func.value), self.global_ref(cls),
-                                T.constant(func.attr)], keywords=[])
+                                T.constant(func.attr)] + holder, keywords=[])
         self.emit(gast.Expr(value=check))
         method = gast.Attribute(value=cls, attr=func.attr, ctx=gast.Load())
         args = node.args if static else [func.value] + node.args
         return gast.copy_location(gast.Call(func=method, args=args, keywords=node.keywords),
                                   node)
+
+    def _instance_class(self, ident):
+        """`(class, its dotted name)` where global `ident` is an instance of a module-level
+        class that the function can name (`Model`, `Outer.Inner`), else None."""
+        cls = type(self.namespace.get(ident))
+        path = cls.__qualname__.split(".")
+        if "<locals>" in path or self.is_local(path[0]) or path[0] not in self.namespace:
+            return None
+        found = self.namespace[path[0]]
+        for part in path[1:]:
+            found = getattr(found, part, None)
+        return (cls, cls.__qualname__) if found is cls else None
 
     def expr_ListComp(self, node):
         """`[e for x in xs if c]` -> v = []; for x in xs: if c: v.append(e)."""

@@ -470,23 +470,25 @@ def if_floating(d, ans):
     return zeros_like_grad(d) if kind in "biu" else d
 
 
-def check_method(obj, cls, name):
+def check_method(obj, cls, name, holder="self"):
     """Generated code calls `cls.name(obj, ...)` where the user's method wrote
-    `self.name(...)` (`cls.name(...)` for a static method): refused where `obj.name` is
+    `self.name(...)` (`cls.name(...)` for a static method), or the user's function wrote
+    `M.name(...)` of a module-level object M (`holder`): refused where `obj.name` is
     another function (a subclass's override, or one set on obj itself), whose derivative
     srcad did not make."""
     method = getattr(obj, name, None)
     if getattr(method, "__func__", method) is not getattr(cls, name, None):
         owner = type(obj).__qualname__
+        where = f" in {cls.__qualname__}" if holder == "self" else ""
         if name in getattr(obj, "__dict__", ()):
-            raise refused(f"self.{name}(...) in {cls.__qualname__} calls an attribute of the "
-                          f"object itself here, but srcad differentiated {cls.__qualname__}."
-                          f"{name}", f"call {cls.__qualname__}.{name}(self, ...) explicitly, "
-                                     f"or give the attribute another name")
-        raise refused(f"self.{name}(...) in {cls.__qualname__} is {owner}'s {name} here, "
-                      f"but srcad differentiated {cls.__qualname__}.{name}",
+            raise refused(f"{holder}.{name}(...){where} calls an attribute of the object "
+                          f"itself here, but srcad differentiated {cls.__qualname__}.{name}",
+                          f"call {cls.__qualname__}.{name}({holder}, ...) explicitly, or give "
+                          "the attribute another name")
+        raise refused(f"{holder}.{name}(...){where} is {owner}'s {name} here, but srcad "
+                      f"differentiated {cls.__qualname__}.{name}",
                       f"differentiate a method of {owner} (define the caller there too), "
-                      f"or call {cls.__qualname__}.{name}(self, ...) explicitly")
+                      f"or call {cls.__qualname__}.{name}({holder}, ...) explicitly")
 
 
 def check_output(value, seed, name):

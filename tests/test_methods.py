@@ -163,3 +163,46 @@ def test_a_refusal_in_a_derivative_of_a_derivative_names_the_users_line(m):
     with pytest.raises(srcad.UnsupportedError) as info:
         srcad.jvp(srcad.grad(m.Sub().loss))(W, np.ones(3))
     assert info.value.location.filename == m.__file__
+
+
+_INSTANCE = """
+    import numpy as np
+
+    class Model:
+        def __init__(self, W):
+            self.W = W
+
+        def loss(self, w):
+            return np.sum((self.W @ w) ** 2)
+
+        @staticmethod
+        def reg(w):
+            return np.sum(w ** 4)
+
+    class Other(Model):
+        def loss(self, w):
+            return np.sum(w)
+
+    M = Model(np.array([[1.0, 2.0], [0.5, -1.0]]))
+
+    def f(w):
+        return M.loss(w) + 0.1 * M.reg(w) + np.sum(w)
+    """
+
+
+def test_a_method_of_a_module_level_object(tmp_path):
+    """`M.loss(w)` of a module-level instance was refused ("no derivative rule for
+    M.loss"); it is `Model.loss(M, w)` after a check that M's loss is still that one."""
+    m = load_module(tmp_path, _INSTANCE, "instance_mod")
+    w = np.array([0.3, 0.7])
+    fd_check(m.f, [w])
+    assert "check_method(M, Model, 'loss', 'M')" in srcad.grad(m.f).compiled((w,)).source
+    np.testing.assert_allclose(srcad.hessian(m.f)(w), numeric_jacobian(srcad.grad(m.f), w),
+                               rtol=1e-6, atol=1e-7)
+    g = srcad.grad(m.f)
+    g(w)
+    m.M = m.Model(np.eye(2) * 2.0)            # another object of the class: read when it runs
+    fd_check(m.f, [w], grads=g(w))
+    m.M = m.Other(np.eye(2))                  # another class: refused
+    with pytest.raises(srcad.SrcadError, match=r"M.loss\(...\) is Other's loss here"):
+        g(w)
