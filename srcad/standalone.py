@@ -306,7 +306,9 @@ class Module:
         renames = {own: name} if own != name else {}
         # a default is the value the function was made with (`_default_k`); here, where
         # the file imports the module's names, it is the expression as written
-        renames.update(api.intermediate(fn).default_sources)
+        for placeholder, text in api.intermediate(fn).default_sources.items():
+            renames[placeholder] = self._default_text(fn, text) if self.resolve_names \
+                else text
         callee_names = {name}
         for closure_name, entry in compiled.callees.items():
             callee, callee_wrt, callee_kinds, _ = callee_key(entry, self.mode)
@@ -366,14 +368,31 @@ class Module:
                 self._import_object(name, value, fn.__module__, where)
         return through_module
 
+    def _default_text(self, fn, text):
+        """A default's expression as the file writes it: module values read through the
+        module (`model.n` in `def grad_f(w, n=model.n)`), functions imported."""
+        where = f"{fn.__module__}.{fn.__qualname__}"
+        through_module = {}
+        for name in free_names(f"def _():\n    return {text}\n"):
+            origin, value = resolve(name, fn, {}, {})
+            if origin == "global" and _is_value(value):
+                through_module[name] = self._module_value(fn, name, text, where)
+            elif origin == "global":
+                self._import_object(name, value, fn.__module__, where)
+        return _rename(text, through_module)
+
     def _module_value(self, fn, name, source, where):
         """`module.name`: how the file reads `fn`'s module-level value `name` (the module
         imported under an alias where the derivative has a name of its own like it)."""
         module = fn.__module__
         alias = module
-        if module.split(".")[0] in set(free_names(source)) | _bound_names(source):
+        top = module.split(".")[0]
+        if top in set(free_names(source)) | _bound_names(source) \
+                and self.module_imports.get(top) != top:   # (not the module itself)
             alias = "_" + module.replace(".", "_")
         self._bind(self.module_imports, alias, module, where)
+        if uses_srcad(module):
+            self.srcad_users.add(module)
         return f"{alias}.{name}"
 
     def _need_runtime(self, name):
@@ -497,7 +516,8 @@ def _rename(source, renames, definition=None):
             tok = tok._replace(string=definition)
             definition = None
         elif tok.type == tokenize.NAME and tok.string in renames and not (
-                k and tokens[k - 1].string == "."):          # (an attribute: `x.T`)
+                k and tokens[k - 1].string == "."             # (an attribute: `x.T`)
+                or k + 1 < len(tokens) and tokens[k + 1].string == "="):  # (`axis=...`)
             tok = tok._replace(string=renames[tok.string])
         after_def = definition is not None and tok.type == tokenize.NAME and tok.string == "def"
         out.append(tok)

@@ -783,3 +783,32 @@ def test_a_written_file_reads_module_values_when_it_runs(tmp_path, capsys):
     proc = subprocess.run([sys.executable, "-c", check], cwd=tmp_path, capture_output=True,
                           text=True, env={**os.environ, "PYTHONPATH": ""})
     assert proc.returncode == 0, proc.stderr
+
+
+def test_module_values_in_keywords_defaults_and_a_module_that_imports_srcad(tmp_path, capsys):
+    """`axis=axis` had its keyword renamed too (a SyntaxError); `def f(w, n=n)` wrote a
+    default the file did not import (a NameError); a module that imports srcad was imported
+    before the stand-in that lets it load where srcad is missing."""
+    path = module(tmp_path, "valmod", """
+        import numpy as np
+        import srcad
+
+        axis = 0
+        n = 3.0
+
+        @srcad.grad
+        def f(w, n=n):
+            M = np.outer(w, w)
+            return np.sum(np.sum(M, axis=axis) ** 2) * n
+        """)
+    assert run("grad", f"{path}") == 0
+    text = (tmp_path / "valmod_grad.py").read_text()
+    assert "axis=valmod.axis" in text and "n=valmod.n" in text and "_valmod" not in text
+    check = ("import sys; sys.modules['srcad'] = None\n"
+             "import numpy as np, valmod_grad as G\n"
+             "w = np.array([0.3, 0.7])\n"
+             "expected = 3.0 * (2 * np.sum(w) * np.sum(w ** 2) + 2 * np.sum(w) ** 2 * w)\n"
+             "assert np.allclose(G.grad_f(w), expected), G.grad_f(w)\n")
+    proc = subprocess.run([sys.executable, "-c", check], cwd=tmp_path, capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": ""})
+    assert proc.returncode == 0, proc.stderr
