@@ -95,9 +95,9 @@ class Facts:
         self.ndims = input_ndims(ir, self.ops, arg_kinds)
         check_in_place(ir, self.scalar)
         check_iterated_dicts(ir, arg_kinds)
-        check_calls_in_place(ir, self.ops, self.scalar,
-                             getattr(callees, "changed_in_place", None))
         self.struct = structures(ir, self.ops, arg_kinds)
+        check_calls_in_place(ir, self.ops, self.scalar,
+                             getattr(callees, "changed_in_place", None), self.struct)
         # dict arguments, and the names that only copy one
         self.dict_inputs = {v for v, kind in zip(ir.inputs, arg_kinds) if kind == "dict"}
         for op in self.ops.values():
@@ -669,7 +669,7 @@ def check_iterated_dicts(ir, arg_kinds):
                                         f"{param}.values()")
 
 
-def check_calls_in_place(ir, ops, scalar, changed_in_place):
+def check_calls_in_place(ir, ops, scalar, changed_in_place, structures=frozenset()):
     """A user function that changes an argument in place (`a[0] = ...`, `a += ...`) changes
     the caller's array in Python; srcad's derivative of it works on a copy, and the caller's
     would not see the change: refuse such a call of a value that is not a scalar."""
@@ -687,13 +687,26 @@ def check_calls_in_place(ir, ops, scalar, changed_in_place):
                     hint=f"let {name} return what it computes, and pass it on as an "
                          "argument")
             atom = op.args.get(param)
-            if isinstance(atom, gast.Name) and atom.id not in scalar:
+            if isinstance(atom, gast.Name) and atom.id not in scalar \
+                    and (atom.id in structures
+                         or not _fresh_and_passed_once(ir, ops, atom.id)):
                 raise UnsupportedError(
                     f"{name} may change its argument '{param}' in place ({how}); srcad "
                     f"cannot carry that change back into {ir.name}", ir.location(op.stmt),
                     hint=f"let {name} return the new value and assign it"
                          + (f", or copy first inside {name} ({param} = {param}.copy())"
                             if param != "self" else ""))
+
+
+def _fresh_and_passed_once(ir, ops, name):
+    """Whether `name` holds a new array made for the call that reads it, and read nowhere
+    else (`h(x + x)`): a change the callee makes to it reaches nothing."""
+    made = [op for op in ops.values() if op.target == name]
+    if len(made) != 1 or made[0].kind != "rule" or made[0].rule is None or not (
+            isinstance(made[0].rule.primal, np.ufunc)
+            or getattr(made[0].rule.primal, "__module__", None) in ("_operator", "operator")):
+        return False
+    return T.loaded_names(ir.body).count(name) == 1
 
 
 # ----- activity -----

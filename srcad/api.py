@@ -451,13 +451,26 @@ def computes_its_value(fn):
     return True
 
 
+_READING = set()    # the functions whose calls changed_in_place is reading
+
+
 def changed_in_place(fn):
     """The parameters of user function `fn` that it may change in place, "" standing for
-    values outside it; for a function srcad cannot normalise, what `effects.changes` reads
-    from its source (nothing for one without source: calling one is an error of its own
+    values outside it: what normalising it finds, and what `effects.changes` reads from its
+    source (nothing for a function without source: calling one is an error of its own
     where it matters)."""
     try:
-        return intermediate(fn).changed
+        # what its statements change, and what its calls may (np.copyto(b, w), out=,
+        # b.fill(0.0), a helper of its own that does)
+        found = intermediate(fn).changed
+        if str(fn.__module__).startswith("srcad.") \
+                or fn.__code__.co_filename.startswith("<srcad ") or fn in _READING:
+            return found            # (its helpers and generated code change no argument)
+        _READING.add(fn)            # (a recursive function: its own calls, found so far)
+        try:
+            return {**(effects.definite_changes(fn, changed_in_place) or {}), **found}
+        finally:
+            _READING.discard(fn)
     except SrcadError as exc:
         reason = str(exc).splitlines()[0]
         return {param: f"{how}; srcad cannot read {fn.__name__} to follow it: {reason}"

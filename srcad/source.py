@@ -8,6 +8,7 @@ import types
 
 import gast
 
+from . import effects
 from . import template as T
 from .errors import Location, SourceError, UnsupportedError
 
@@ -188,8 +189,8 @@ def _returns_what_it_wraps(wrapper):
                         and len(node.targets) == 1 and wraps(node.value)
                     bound[name.id] = bound.get(name.id, True) and ok
     held = {name for name, ok in bound.items() if ok and name not in params}
-    formatted = {id(n) for node in nodes if isinstance(node, ast.FormattedValue)
-                 for n in ast.walk(node.value)}
+    formatted = {id(node.value) for node in nodes if isinstance(node, ast.FormattedValue)
+                 and isinstance(node.value, ast.Name)}          # `{result}`, `{result:.3f}`
     calls = [node.value for node in nodes if isinstance(node, ast.Assign)
              and isinstance(node.targets[0], ast.Name) and node.targets[0].id in held]
     for node in returns:
@@ -205,7 +206,21 @@ def _returns_what_it_wraps(wrapper):
         return False
     uses = sum(len(passed) + len(call.keywords) for call in calls)
     named = sum(isinstance(node, ast.Name) and node.id in params for node in nodes)
-    return bool(returns) and named == uses      # (the parameters: read there only)
+    # (the parameters: read there only; and nothing that the function reads changed
+    # around the call: `CONFIG["scale"] = 3.0`, but `calls.append(fn.__name__)` passes)
+    outside = effects.changed_outside(wrapper)
+    read = _names_read(inspect.unwrap(wrapper))
+    return bool(returns) and named == uses and outside is not None and None not in outside \
+        and read is not None and not outside & read
+
+
+def _names_read(fn):
+    """The names `fn`'s source reads (all of them where it cannot be read: None)."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn.__code__)))
+    except (OSError, TypeError, SyntaxError, AttributeError):
+        return None
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
 
 
 def unwrap(fn):

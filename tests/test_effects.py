@@ -160,7 +160,7 @@ def test_a_function_srcad_cannot_read_is_named_with_the_reason():
     with pytest.raises(srcad.UnsupportedError) as caught:
         srcad.grad(copies_through_the_library)(0.7)
     text = str(caught.value)
-    assert "copy may change its argument 'x'" in text and "srcad cannot read copy" in text
+    assert "copy may change" in text and "srcad cannot read copy" in text
     assert "ys = copy.copy(xs)" in text
 
 
@@ -170,3 +170,95 @@ def test_np_atleast_1d_of_two_arrays_is_refused_as_such():
         return np.sum(x * y)
     with pytest.raises(srcad.SrcadError, match="too many arguments"):
         srcad.grad(two)(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+
+
+LOG = []
+BUF = np.zeros(2)
+
+
+def writes_it(b, w):
+    b[0] = w[0] * 2.0
+    return 0.0
+
+
+def passes_it_on(b, w):
+    return writes_it(b, w) * 0.0
+
+
+def copies_into(b, w):
+    scale = np.sum(w) * 0.0
+    _ = np.copyto(b, w * 2.0)
+    return scale
+
+
+def multiplies_into(b, w):
+    _ = np.multiply(w, 2.0, b)          # a positional out
+    return 0.0
+
+
+def appends_through_a_name(w):
+    log = LOG
+    log.append(w * 2.0)
+    return 0.0
+
+
+def writes_through_a_name(w):
+    buf = BUF
+    buf[0] = w[0] * 2.0
+    return 0.0
+
+
+def after_nested(w):
+    b = np.zeros(2)
+    _ = passes_it_on(b, w)
+    return np.sum(b * w)
+
+
+def after_copyto(w):
+    b = np.zeros(2)
+    _ = copies_into(b, w)
+    return np.sum(b * w)
+
+
+def after_positional_out(w):
+    b = np.zeros(2)
+    _ = multiplies_into(b, w)
+    return np.sum(b * w)
+
+
+def after_append(w):
+    _ = appends_through_a_name(w)
+    return np.sum(LOG[-1] * w)
+
+
+def after_buffer(w):
+    _ = writes_through_a_name(w)
+    return np.sum(BUF * w)
+
+
+@pytest.mark.parametrize("f", [after_nested, after_copyto, after_positional_out,
+                               after_append, after_buffer])
+def test_changes_by_calls_and_through_names_in_functions_srcad_can_read(f):
+    """Functions srcad normalises: what their calls change (np.copyto, a positional out,
+    a helper of their own) and what they change through a name bound to a module value
+    went unseen: half the gradient (helper-36's round)."""
+    with pytest.raises(srcad.UnsupportedError, match="may change"):
+        srcad.grad(f)(np.array([0.3, 0.7]))
+
+
+def recursive_writer(b, w, n):
+    if n == 0:
+        return 0.0
+    b[n - 1] = w[0]
+    return recursive_writer(b, w, n - 1)
+
+
+def after_recursion(w):
+    b = np.zeros(2)
+    _ = recursive_writer(b, w, 2)
+    return np.sum(b * w)
+
+
+def test_a_recursive_helper_is_read_once():
+    with pytest.raises(srcad.UnsupportedError, match="may change its argument"):
+        srcad.grad(after_recursion)(np.array([0.3, 0.7]))
