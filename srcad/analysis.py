@@ -905,7 +905,14 @@ _LIKE_ARGUMENTS = (runtime.zeros_like_grad, runtime.add_at, runtime.set_at, runt
 def _gives_structure(op, maybe):
     primal = op.rule.primal if op.kind in ("rule", "zero") and op.rule else None
     return any(primal is f for f in _LIST_RESULTS) or any(primal is f for f in _LIKE_ARGUMENTS) \
-        and any(_name_in(a, maybe) for a in op.args.values())
+        and any(_name_in(a, maybe) for a in op.args.values()) \
+        or primal is not None and _users_rule(op.rule)
+
+
+def _users_rule(rule):
+    """Whether a rule was registered by the user (its function may return a tuple)."""
+    return any(not (getattr(t.fn, "__module__", "") or "").startswith("srcad.")
+               for t in (rule.adjoint, rule.tangent) if t is not None)
 
 
 def structures(ir, ops, arg_kinds):

@@ -314,7 +314,9 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
     """Compile the derivative of `fn` in `mode` for argument `kinds` (cached).
     `check_output`: a gradient that refuses a value that is not scalar (for files)."""
     fn = unwrap(fn)          # a decorated callee: the function its decorator wraps
-    key = (fn, wrt, mode, kinds, with_value, DEBUG, optimized, check_output)
+    # (a rule registered later may change the derivative: the registry's version)
+    key = (fn, wrt, mode, kinds, with_value, DEBUG, optimized, check_output,
+           registry.templates_registered())
     compiled = _DERIVED.get(key)
     if compiled is not None and (compiled.guards and not _current(compiled.guards)
                                  or compiled.code is not fn.__code__):

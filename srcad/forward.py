@@ -173,11 +173,11 @@ class Forward:
 
     @staticmethod
     def _preamble(template, names, suffix):
-        """The template's preamble, its locals renamed `<local>_<suffix>` (and bound in
+        """The template's preamble, its locals renamed (`Template.local_name`, and bound in
         `names`)."""
         out = []
         for local, fill in zip(template.locals, template.preamble_fills):
-            fresh = f"{local}_{suffix}"
+            fresh = template.local_name(local, suffix)
             out.append(T.assign(fresh, fill(names)))
             names[local] = T.name(fresh)
         return out

@@ -783,7 +783,7 @@ class Reverse:
         names = {"g": g, "ans": T.name(op.target), **op.template_names(self.sequences)}
         out = []
         for local, fill in zip(template.locals, template.preamble_fills):
-            fresh = f"{local}_{op.target[2:]}"
+            fresh = template.local_name(local, op.target[2:])
             out.append(T.assign(fresh, fill(names)))
             names[local] = T.name(fresh)
         contributions = []   # (operand, expression); x * x gives one 2.0 * ... term

@@ -79,3 +79,101 @@ def test_bad_rule_template_is_a_clear_error():
         @srcad.adjoint(np.hypot)
         def hypot_wrong(g, ans, x, y):
             return g
+
+
+# ----- helper-35's round: locals named like trace names, tuples, defaults, re-registering
+
+def _opaque(source, name):
+    ns = {"np": np}
+    exec(source, ns)
+    return ns[name]
+
+
+twosin = _opaque("def twosin(x):\n    return 2.0 * np.sin(x)\n", "twosin")
+
+
+@srcad.adjoint(twosin)
+def twosin_adjoint(g, ans, x):
+    v = 2.0                       # `v_<n>` was the call's own value
+    vbar = np.cos(x)              # and `vbar_<n>` its adjoint
+    return g * v * vbar
+
+
+@srcad.tangent(twosin)
+def twosin_tangent(g, ans, x):
+    v = 2.0
+    vdot = np.cos(x)
+    return g * v * vdot
+
+
+def uses_twosin(x):
+    y = twosin(x)
+    return y * y + x
+
+
+def test_rule_locals_named_like_trace_names():
+    x = 0.4
+    slope = 8 * np.sin(x) * np.cos(x) + 1
+    value, tangent = srcad.jvp(uses_twosin)(x, 1.0)
+    assert value == pytest.approx(uses_twosin(x)) and tangent == pytest.approx(slope)
+    assert srcad.grad(uses_twosin)(x) == pytest.approx(slope)
+    assert srcad.hessian(uses_twosin)(x) == pytest.approx(8 * np.cos(2 * x))
+
+
+polar = _opaque("def polar(x, y):\n    return np.hypot(x, y), np.arctan2(y, x)\n", "polar")
+
+
+@srcad.adjoint(polar)
+def polar_adjoint(g, ans, x, y):
+    r = ans[0]
+    return (g[0] * x / r - g[1] * y / (r * r), g[0] * y / r + g[1] * x / (r * r))
+
+
+@srcad.tangent(polar)
+def polar_tangent(g, ans, x, y):
+    r = ans[0]
+    return (g * x / r, -g * y / (r * r)), (g * y / r, g * x / (r * r))
+
+
+def uses_polar(x, y):
+    r, t = polar(x, y)
+    return r * r * t + r
+
+
+def test_a_rules_tuple_tangents_add_as_tuples():
+    """Forward mode joined the tuple tangents of x and y end to end: y's was lost."""
+    x, y = 0.6, 0.8
+    grads = srcad.grad(uses_polar, wrt=(0, 1))(x, y)
+    for k, direction in enumerate([(1.0, 0.0), (0.0, 1.0)]):
+        _, tangent = srcad.jvp(uses_polar, wrt=(0, 1))(x, y, direction)
+        assert tangent == pytest.approx(grads[k])
+    eps = 1e-6
+    assert grads[1] == pytest.approx((uses_polar(x, y + eps) - uses_polar(x, y - eps))
+                                     / (2 * eps), rel=1e-6)
+
+
+def test_a_rule_default_that_is_not_a_literal_is_refused():
+    weights = _opaque("def weights(x, w=None):\n    return x * 2.0\n", "weights")
+    with pytest.raises(srcad.RuleError, match="cannot write as it is"):
+        @srcad.adjoint(weights)
+        def weights_adjoint(g, ans, x, w=np.array([1.0, 2.0])):
+            return g * w
+
+
+triple = _opaque("def triple(x):\n    return 3.0 * x\n", "triple")
+
+
+def uses_triple(x):
+    return triple(x) * x
+
+
+def test_a_rule_registered_again_makes_the_derivative_again():
+    @srcad.adjoint(triple)
+    def wrong(g, ans, x):
+        return g * 2.0
+    assert srcad.grad(uses_triple)(1.5) == pytest.approx(2.0 * 1.5 + 4.5)
+
+    @srcad.adjoint(triple)
+    def right(g, ans, x):
+        return g * 3.0
+    assert srcad.grad(uses_triple)(1.5) == pytest.approx(6.0 * 1.5)

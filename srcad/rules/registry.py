@@ -71,6 +71,12 @@ class Template:
                 raise RuleError(f"the rule {fn.__qualname__} cannot take **kwargs")
             self.params.append(param.name)
             if param.default is not param.empty:
+                if not _literal(param.default):
+                    raise RuleError(
+                        f"the rule {fn.__qualname__} has the default {param.name}="
+                        f"{param.default!r}, which generated code cannot write as it is",
+                        hint="give it a number, string, None or a tuple of them (None, "
+                             "then the value inside the rule: `if axis is None: ...`)")
                 self.defaults[param.name] = param.default
         self.diff = [p for p in self.params if p not in self.defaults]
         body = [s for s in tree.body if not (isinstance(s, gast.Expr)
@@ -108,6 +114,14 @@ class Template:
                                     for s in self.preamble for n in gast.walk(s.value))
         self.globals = self._free_names(tree)
 
+    @staticmethod
+    def local_name(local, suffix):
+        """The name of the rule's local `local` in generated code for v_<suffix>: `s_5`;
+        one named like a trace name (v, vbar, vdot) is kept apart from them, `v__5`."""
+        if local in ("v", "vbar", "vdot"):
+            return f"{local}__{suffix}"
+        return f"{local}_{suffix}"
+
     # substitute(expression, names), compiled: what reverse and forward mode call; made on
     # first use (the first transformation in a process reads every template's globals)
     @functools.cached_property
@@ -134,6 +148,13 @@ class Template:
                     raise RuleError(f"the rule {self.fn.__qualname__} uses the undefined name "
                                     f"'{node.id}'")
         return names
+
+
+def _literal(value):
+    """Whether `repr(value)` reads back as the same value wherever generated code runs."""
+    if isinstance(value, tuple):
+        return all(_literal(v) for v in value)
+    return value is None or type(value) in (bool, int, float, str)
 
 
 class Rule:
