@@ -177,3 +177,49 @@ def test_a_rule_registered_again_makes_the_derivative_again():
     def right(g, ans, x):
         return g * 3.0
     assert srcad.grad(uses_triple)(1.5) == pytest.approx(6.0 * 1.5)
+
+
+def test_rules_read_their_own_modules_names(tmp_path):
+    """Two rules' modules binding K to different values, and a parameter named like a
+    rule's global: the rules read one K, or the parameter (wrong numbers)."""
+    from conftest import load_module
+    a = load_module(tmp_path, """
+        import numpy as np
+        import srcad
+        K = 2.0
+        w = 3.0
+        ns = {"np": np}
+        exec("def fa(x):\\n    return 2.0 * x\\n", ns)
+        fa = ns["fa"]
+
+        @srcad.adjoint(fa)
+        def fa_adjoint(g, ans, x):
+            return g * K
+
+        @srcad.tangent(fa)
+        def fa_tangent(g, ans, x):
+            return g * w - g
+        """, "rules_a")
+    b = load_module(tmp_path, """
+        import numpy as np
+        import srcad
+        K = 5.0
+        ns = {"np": np}
+        exec("def fb(x):\\n    return 5.0 * x\\n", ns)
+        fb = ns["fb"]
+
+        @srcad.adjoint(fb)
+        def fb_adjoint(g, ans, x):
+            return g * K
+
+        @srcad.tangent(fb)
+        def fb_tangent(g, ans, x):
+            return g * K
+        """, "rules_b")
+
+    def both(x, w):
+        return a.fa(x) * w + b.fb(x)
+
+    # (both is defined in this file: srcad reads it here)
+    assert srcad.grad(both)(0.7, 10.0) == pytest.approx(2.0 * 10.0 + 5.0)
+    assert srcad.jvp(both)(0.7, 10.0, 1.0)[1] == pytest.approx(2.0 * 10.0 + 5.0)

@@ -19,6 +19,7 @@ import builtins
 import functools
 import inspect
 import textwrap
+import types
 
 import gast
 
@@ -113,6 +114,21 @@ class Template:
         self.preamble_reads_g = any(isinstance(n, gast.Name) and n.id == "g"
                                     for s in self.preamble for n in gast.walk(s.value))
         self.globals = self._free_names(tree)
+        if not (getattr(fn, "__module__", "") or "").startswith("srcad."):
+            self._own_globals(tree)
+
+    def _own_globals(self, tree):
+        """A user's rule reads its module's names (but modules) under names of their own in
+        generated code, `w__rules` for `w` of module rules: two rules' modules may bind `w`
+        to different values, and the differentiated function may have a parameter `w`."""
+        home = (self.fn.__module__ or "rule").replace(".", "_")
+        renames = {name: f"{name}__{home}" for name, value in self.globals.items()
+                   if not isinstance(value, types.ModuleType)}
+        for node in gast.walk(tree):
+            if isinstance(node, gast.Name) and node.id in renames \
+                    and isinstance(node.ctx, gast.Load):
+                node.id = renames[node.id]
+        self.globals = {renames.get(name, name): value for name, value in self.globals.items()}
 
     @staticmethod
     def local_name(local, suffix):
