@@ -885,7 +885,9 @@ def dictionaries(ir, ops, arg_kinds, struct):
                 continue
             if (op.kind == "pack" and isinstance(op.stmt.value, gast.Dict)) \
                     or op.kind in ("call", "getitem") or (
-                    op.kind == "copy" and _name_in(op.args[0], maybe)):
+                    op.kind == "copy" and _name_in(op.args[0], maybe)) or (
+                    op.kind == "rule" and op.rule is not None and op.rule.primal is np.copy
+                    and _name_in(op.args.get("x"), maybe)):          # d.copy()
                 maybe.add(op.target)
                 changed = True
     return maybe

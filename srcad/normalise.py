@@ -2259,6 +2259,8 @@ def _shared_names(expr, namespace):
             return set().union(*(_shared_names(a, namespace) for a in expr.args))
         if func in _VIEW_FUNCTIONS:
             return _shared_names(expr.args[0], namespace) if expr.args else set()
+        if func is np.einsum and len(expr.args) == 2:      # of one operand: a view of it
+            return _shared_names(expr.args[1], namespace)
         if getattr(func, "__module__", None) in ("numpy", "math", "builtins") \
                 or isinstance(func, (np.ufunc, type)):
             return set()

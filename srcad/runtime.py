@@ -454,6 +454,11 @@ def check_reversible(xs):
     """Before `for x in reversed(xs)`, which generated code walks as `xs[::-1]`: refused for
     a dict or a set (see `counted`) and for what cannot be sliced (a deque)."""
     counted(xs)
+    walks = getattr(type(xs), "__reversed__", None)
+    if walks not in (None, list.__reversed__, range.__reversed__):
+        raise refused(f"a `for` loop over reversed(...) of a {type(xs).__name__}, whose own "
+                      "__reversed__ srcad's loop (xs[::-1]) would not follow",
+                      "pass a list (list(reversed(xs)) where the value is made)")
     try:
         xs[:0]
     except (TypeError, KeyError):

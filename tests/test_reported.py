@@ -1768,7 +1768,7 @@ def test_reversed_of_a_dict_walks_its_keys_back_and_of_a_list_its_items():
 def test_reversed_of_a_deque_is_refused_at_the_users_line():
     """A deque has a length and items but no slices: generated code walked `xs[::-1]` and
     a bare TypeError escaped."""
-    with pytest.raises(srcad.SrcadError, match="cannot be sliced") as caught:
+    with pytest.raises(srcad.SrcadError, match=r"reversed\(...\) of a deque") as caught:
         srcad.grad(walks_a_list_backwards)(2.0, collections.deque([1.0, 2.0, 4.0]))
     assert "for v in reversed(xs)" in str(caught.value)
     assert srcad.grad(walks_a_list_backwards)(2.0, (1.0, 2.0, 4.0)) == pytest.approx(3.0)
@@ -1791,3 +1791,37 @@ def test_reversed_of_a_dict_display_walks_its_keys_back():
     d = {"a": 1.0, "b": 2.0, "c": 4.0}
     gx, gd = srcad.grad(walks_a_dict_backwards, wrt=(0, 1))(2.0, d)
     assert gx == pytest.approx(7.0) and gd == {"a": 2.0, "b": 2.0, "c": 2.0}
+
+
+# ----- the eleventh session's last round (helper-36) -----
+
+def diag_of(x):
+    return np.einsum("ii->i", x)          # a view of x
+
+
+def written_under_a_returned_view(A):
+    B = A * 1.0
+    d = diag_of(B)
+    B[0, 0] = A[0, 1] * 5.0               # d[0] too
+    return np.sum(d * d)
+
+
+def new_key_in_a_dict_copy(w):
+    d = {"a": w}
+    e = d.copy()
+    e["c"] = w ** 3
+    return np.sum(e["a"] * e["c"])
+
+
+class Backwards(list):
+    def __reversed__(self):
+        return iter(list.__iter__(self))  # (not backwards at all)
+
+
+def test_a_returned_einsum_view_a_dict_copy_and_a_list_walking_back_its_own_way():
+    with pytest.raises(srcad.UnsupportedError, match="also reached through 'd'"):
+        srcad.grad(written_under_a_returned_view)(np.array([[0.3, 0.7], [1.1, -0.4]]))
+    w = np.array([0.3, 0.7])
+    np.testing.assert_allclose(srcad.grad(new_key_in_a_dict_copy)(w), 4 * w ** 3)  # (a bare KeyError)
+    with pytest.raises(srcad.SrcadError, match="own __reversed__"):
+        srcad.grad(walks_a_list_backwards)(2.0, Backwards([1.0, 2.0, 4.0]))
