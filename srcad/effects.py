@@ -175,8 +175,8 @@ def _read(fn, seen, definite):
             is_, holds = sources(func.value)
             return set(), is_ | holds
         found = set()
-        for part in [func.value if isinstance(func, gast.Attribute) else func] + list(
-                call.args) + [k.value for k in call.keywords]:
+        holder = [func.value] if isinstance(func, gast.Attribute) else []   # (x.T(): x's)
+        for part in holder + list(call.args) + [k.value for k in call.keywords]:
             s = sources(part) if not isinstance(part, gast.Name) or part.id in local \
                 else ({_OUTSIDE}, set())
             found |= s[0] | s[1]
@@ -211,9 +211,9 @@ def _read(fn, seen, definite):
             outside.add(obj if obj is None else obj.name)
             return
         root = _root(obj)
-        if not isinstance(root, gast.Name):     # (a call's result: what it may share)
+        if not isinstance(root, gast.Name):     # (a call's result: what it may be)
             is_, holds = sources(root)
-            for p in is_ | holds:
+            for p in is_:
                 found.setdefault(p, how)
                 if p == _OUTSIDE:
                     outside.add(None)
