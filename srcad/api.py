@@ -458,9 +458,10 @@ _READING = set()    # the functions whose calls changed_in_place is reading
 
 def changed_in_place(fn):
     """The parameters of user function `fn` that it may change in place, "" standing for
-    values outside it: what normalising it finds, and what `effects.changes` reads from its
-    source (nothing for a function without source: calling one is an error of its own
-    where it matters)."""
+    values outside it: what normalising it finds and what its calls change
+    (`effects.definite_changes`); for a function srcad cannot normalise, all that
+    `effects.changes` reads from its source may change (nothing for a function without
+    source: calling one is an error of its own where it matters)."""
     try:
         # what its statements change, and what its calls may (np.copyto(b, w), out=,
         # b.fill(0.0), a helper of its own that does)
