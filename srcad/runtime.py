@@ -62,7 +62,9 @@ def add_grad(a, b):
     if isinstance(a, tuple) or isinstance(b, tuple):
         return tuple(add_grad(x, y) for x, y in zip(_items(a, b), _items(b, a)))
     if isinstance(a, dict) or isinstance(b, dict):
-        keys = a.keys() if isinstance(a, dict) else b.keys()
+        # (a key one of them lacks, as a dict that gained a key has: a zero there)
+        keys = dict.fromkeys([*(a if isinstance(a, dict) else ()),
+                              *(b if isinstance(b, dict) else ())])
         return {k: add_grad(_get(a, k), _get(b, k)) for k in keys}
     return a + b
 
@@ -79,7 +81,7 @@ def _items(a, other):
 
 
 def _get(a, key):
-    return a[key] if isinstance(a, dict) else 0.0
+    return a.get(key, 0.0) if isinstance(a, dict) else 0.0
 
 
 def add_at(acc, like, index, g):

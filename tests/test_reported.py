@@ -1825,3 +1825,17 @@ def test_a_returned_einsum_view_a_dict_copy_and_a_list_walking_back_its_own_way(
     np.testing.assert_allclose(srcad.grad(new_key_in_a_dict_copy)(w), 4 * w ** 3)  # (a bare KeyError)
     with pytest.raises(srcad.SrcadError, match="own __reversed__"):
         srcad.grad(walks_a_list_backwards)(2.0, Backwards([1.0, 2.0, 4.0]))
+
+
+def new_key_in_a_comprehensions_dict(w):
+    d = {k: w * 1.0 for k in "a"}
+    d["c"] = w ** 3
+    return np.sum(d["a"] * d["c"])
+
+
+def test_a_new_key_in_a_dict_made_by_a_comprehension():
+    """Adjoints of the dict before and after the key came added with a KeyError (and a key
+    only the second one had would have been dropped)."""
+    w = np.array([0.3, 0.7])
+    np.testing.assert_allclose(srcad.grad(new_key_in_a_comprehensions_dict)(w), 4 * w ** 3)
+    assert srcad.runtime.add_grad({"a": 1.0}, {"a": 2.0, "c": 3.0}) == {"a": 3.0, "c": 3.0}
