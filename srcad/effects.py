@@ -32,6 +32,7 @@ import gast
 import numpy as np
 
 from . import template as T
+from .normalise import _VIEW_FUNCTIONS
 
 # methods that leave their object as it is (arrays, lists, dicts, strings), and the
 # position of their `out` where they take one
@@ -49,12 +50,6 @@ _KEEPING_METHODS = {
 # NumPy functions that write into their first argument
 _WRITING_FUNCTIONS = frozenset({"copyto", "put", "putmask", "place", "fill_diagonal",
                                 "put_along_axis", "shuffle"})
-# NumPy functions whose result may be a view of an argument
-_VIEWS = frozenset({"asarray", "asanyarray", "reshape", "ravel", "transpose", "squeeze",
-                    "swapaxes", "moveaxis", "atleast_1d", "atleast_2d", "atleast_3d",
-                    "expand_dims", "diagonal", "split", "array_split", "hsplit", "vsplit",
-                    "dsplit", "flip", "fliplr", "flipud", "rot90", "broadcast_to", "diag",
-                    "einsum", "broadcast_arrays", "real", "imag"})
 _KEEPING_BUILTINS = frozenset({
     "len", "sum", "min", "max", "abs", "float", "int", "bool", "range", "enumerate", "zip",
     "isinstance", "print", "list", "tuple", "dict", "set", "sorted", "reversed", "any",
@@ -75,10 +70,10 @@ _CHANGING_METHODS = frozenset({
     "__setitem__", "__delitem__", "__iadd__", "__imul__"})
 
 
-def changes(fn, _seen=None):
+def changes(fn):
     """`{parameter: how}` for what user function `fn` may change in place, "" standing
     for values outside it; None where its source cannot be read."""
-    scan = _scan(fn, set() if _seen is None else _seen)
+    scan = _scan(fn, set())
     return None if scan is None else scan[0]
 
 
@@ -164,9 +159,8 @@ def _read(fn, seen, definite):
 
     def _call_sources(call):
         func = call.func
-        name = getattr(func, "attr", getattr(func, "id", None))
         target = _resolved(func, fn)
-        if _is_numpy(target) and name not in _VIEWS:
+        if _is_numpy(target) and target not in _VIEW_FUNCTIONS and target is not np.einsum:
             return set(), set()                 # a new array
         if isinstance(func, gast.Name) and func.id in _NEW_BUILTINS \
                 and getattr(builtins, func.id, None) is target:

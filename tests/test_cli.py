@@ -39,6 +39,14 @@ def module(tmp_path, name, text):
 # ----- the command itself -----
 
 
+def run_without_srcad(folder, check):
+    """Run Python source `check` in `folder` where srcad cannot be imported; it must pass."""
+    proc = subprocess.run([sys.executable, "-c", "import sys; sys.modules['srcad'] = None\n"
+                           + check], cwd=folder, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": ""})
+    assert proc.returncode == 0, proc.stderr
+
+
 def test_python_m_srcad_help():
     out = subprocess.run([sys.executable, "-m", "srcad", "--help"], capture_output=True,
                          text=True, cwd=ROOT)
@@ -637,14 +645,11 @@ def test_a_written_file_imports_globals_renamed_apart_from_helpers(tmp_path, cap
     text = (tmp_path / "names_mod_grad.py").read_text()
     # (a value: read through the module, which needs no other name)
     assert "grad_helper as grad_helper_" in text and "names_mod.spread * " in text
-    check = ("import sys; sys.modules['srcad'] = None\n"
-             "import numpy as np, names_mod_grad as G\n"
-             "x = np.array([0.3, -0.5, 1.2])\n"
-             "assert np.allclose(G.grad_f(x), 6 * x)\n"
-             "assert np.allclose(G.grad_g(x), 2 * np.sin(x) + 2 * x * np.cos(x))\n")
-    proc = subprocess.run([sys.executable, "-c", check], cwd=tmp_path, capture_output=True,
-                          text=True, env={**os.environ, "PYTHONPATH": ""})
-    assert proc.returncode == 0, proc.stderr
+    run_without_srcad(tmp_path,
+                      "import numpy as np, names_mod_grad as G\n"
+                      "x = np.array([0.3, -0.5, 1.2])\n"
+                      "assert np.allclose(G.grad_f(x), 6 * x)\n"
+                      "assert np.allclose(G.grad_g(x), 2 * np.sin(x) + 2 * x * np.cos(x))\n")
 
 
 def test_grad_with_example_arguments_refuses_a_function_that_is_not_scalar(tmp_path, capsys):
@@ -775,14 +780,11 @@ def test_a_written_file_reads_module_values_when_it_runs(tmp_path, capsys):
     assert run("grad", f"{path}:loss") == 0
     text = (tmp_path / "scaled_grad.py").read_text()
     assert re.search(r"^import scaled as _scaled$", text, re.M) and "_scaled.SCALE" in text
-    check = ("import sys; sys.modules['srcad'] = None\n"
-             "import numpy as np, scaled, scaled_grad as G\n"
-             "x = np.array([0.6, -1.0])\n"
-             "scaled.SCALE = 5.0\n"
-             "assert np.allclose(G.grad_loss(x), 10.0 * x), G.grad_loss(x)\n")
-    proc = subprocess.run([sys.executable, "-c", check], cwd=tmp_path, capture_output=True,
-                          text=True, env={**os.environ, "PYTHONPATH": ""})
-    assert proc.returncode == 0, proc.stderr
+    run_without_srcad(tmp_path,
+                      "import numpy as np, scaled, scaled_grad as G\n"
+                      "x = np.array([0.6, -1.0])\n"
+                      "scaled.SCALE = 5.0\n"
+                      "assert np.allclose(G.grad_loss(x), 10.0 * x), G.grad_loss(x)\n")
 
 
 def test_module_values_in_keywords_defaults_and_a_module_that_imports_srcad(tmp_path, capsys):
@@ -804,11 +806,9 @@ def test_module_values_in_keywords_defaults_and_a_module_that_imports_srcad(tmp_
     assert run("grad", f"{path}") == 0
     text = (tmp_path / "valmod_grad.py").read_text()
     assert "axis=valmod.axis" in text and "n=valmod.n" in text and "_valmod" not in text
-    check = ("import sys; sys.modules['srcad'] = None\n"
-             "import numpy as np, valmod_grad as G\n"
-             "w = np.array([0.3, 0.7])\n"
-             "expected = 3.0 * (2 * np.sum(w) * np.sum(w ** 2) + 2 * np.sum(w) ** 2 * w)\n"
-             "assert np.allclose(G.grad_f(w), expected), G.grad_f(w)\n")
-    proc = subprocess.run([sys.executable, "-c", check], cwd=tmp_path, capture_output=True,
-                          text=True, env={**os.environ, "PYTHONPATH": ""})
-    assert proc.returncode == 0, proc.stderr
+    run_without_srcad(tmp_path,
+                      "import numpy as np, valmod_grad as G\n"
+                      "w = np.array([0.3, 0.7])\n"
+                      "s = np.sum(w)\n"
+                      "expected = 3.0 * (2 * s * np.sum(w ** 2) + 2 * s ** 2 * w)\n"
+                      "assert np.allclose(G.grad_f(w), expected), G.grad_f(w)\n")
