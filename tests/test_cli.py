@@ -353,6 +353,48 @@ def test_a_module_that_imports_srcad_needs_no_srcad_in_the_file(tmp_path, capsys
     assert "import srcad" not in (tmp_path / "plain_grad.py").read_text()
 
 
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_rules_module_values_are_read_through_it(mode, tmp_path, capsys):
+    """A user rule's module value in a standalone file: `rules.K`, read when it runs
+    (forward mode refused the file: the value could not be imported by name)."""
+    module(tmp_path, "krules", """
+        import srcad
+        K = 3.0
+        ns = {}
+        exec("def fa(x):\\n    return 3.0 * x\\n", ns)
+        fa = ns["fa"]
+
+        @srcad.adjoint(fa)
+        def fa_adjoint(g, ans, x):
+            return g * K
+
+        @srcad.tangent(fa)
+        def fa_tangent(g, ans, x):
+            return g * K
+    """)
+    path = module(tmp_path, "kmodel", """
+        import krules
+
+        def f(x):
+            return krules.fa(x) * x
+    """)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        assert run("grad", f"{path}:f", "--mode", mode) == 0
+    finally:
+        sys.path.remove(str(tmp_path))
+    call = "grad_f(0.5)" if mode == "reverse" else "jvp_f(0.5, 1.0)[1]"
+    got = without_srcad(f"""
+        import json
+        from kmodel_grad import {call.partition("(")[0]}
+        import krules                  # (after the file, which puts a stand-in for srcad)
+        before = float({call})
+        krules.K = 7.0
+        print(json.dumps([before, float({call})]))
+    """, tmp_path)
+    assert got == pytest.approx([3.0 * 0.5 + 1.5, 7.0 * 0.5 + 1.5], rel=1e-12)
+
+
 # ----- error paths: one line on stderr, exit status 2 -----
 
 

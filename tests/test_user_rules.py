@@ -223,3 +223,37 @@ def test_rules_read_their_own_modules_names(tmp_path):
     # (both is defined in this file: srcad reads it here)
     assert srcad.grad(both)(0.7, 10.0) == pytest.approx(2.0 * 10.0 + 5.0)
     assert srcad.jvp(both)(0.7, 10.0, 1.0)[1] == pytest.approx(2.0 * 10.0 + 5.0)
+
+
+def test_a_rules_module_value_rebound_later_changes_the_derivative(tmp_path):
+    """A rule reads its module's values when the derivative runs (`rules.K`), as the
+    differentiated function reads its own: rebinding one after the derivative was made
+    changed the rule but not the derivative (wrong numbers)."""
+    from conftest import load_module
+    rules = load_module(tmp_path, """
+        import srcad
+        K = 3.0
+        ns = {}
+        exec("def fa(x):\\n    return 3.0 * x\\n", ns)
+        fa = ns["fa"]
+
+        @srcad.adjoint(fa)
+        def fa_adjoint(g, ans, x):
+            return g * K
+
+        @srcad.tangent(fa)
+        def fa_tangent(g, ans, x):
+            return g * K
+        """, "rules_k")
+
+    def f(x):
+        return rules.fa(x) * x
+
+    grad, jvp, hess = srcad.grad(f), srcad.jvp(f), srcad.hessian(f)
+    assert grad(0.5) == pytest.approx(3.0 * 0.5 + 1.5)
+    assert jvp(0.5, 1.0)[1] == pytest.approx(3.0 * 0.5 + 1.5)
+    rules.K = 7.0
+    assert grad(0.5) == pytest.approx(7.0 * 0.5 + 1.5)
+    assert jvp(0.5, 1.0)[1] == pytest.approx(7.0 * 0.5 + 1.5)
+    assert hess(0.5) == pytest.approx(7.0 + 7.0)    # the rule's fa' is K everywhere
+    assert f"{rules.__name__}.K" in grad.source

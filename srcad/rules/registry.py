@@ -18,6 +18,7 @@ a literal `0` means "the derivative with respect to it is zero".
 import builtins
 import functools
 import inspect
+import sys
 import textwrap
 import types
 
@@ -118,17 +119,40 @@ class Template:
             self._own_globals(tree)
 
     def _own_globals(self, tree):
-        """A user's rule reads its module's names (but modules) under names of their own in
-        generated code, `w__rules` for `w` of module rules: two rules' modules may bind `w`
-        to different values, and the differentiated function may have a parameter `w`."""
-        home = (self.fn.__module__ or "rule").replace(".", "_")
-        renames = {name: f"{name}__{home}" for name, value in self.globals.items()
+        """A user's rule reads its module's names (but modules) through its module when the
+        derivative runs, `rules.K` for `K` of module rules: rebinding `rules.K` later changes
+        the derivative as it changes the rule, two rules' modules may bind `K` to different
+        values, and the differentiated function may have a parameter `K`. A rule whose module
+        is not imported (its globals are no module's) reads them as they were when it was
+        registered, under names of their own (`K__rules`)."""
+        home = self.fn.__module__ or "rule"
+        alias = home.replace(".", "_")
+        module = sys.modules.get(home)
+        live = module is not None and getattr(module, "__dict__", None) is self.fn.__globals__
+        renames = {name: f"{name}__{alias}" for name, value in self.globals.items()
                    if not isinstance(value, types.ModuleType)}
-        for node in gast.walk(tree):
-            if isinstance(node, gast.Name) and node.id in renames \
-                    and isinstance(node.ctx, gast.Load):
-                node.id = renames[node.id]
-        self.globals = {renames.get(name, name): value for name, value in self.globals.items()}
+        if not renames:
+            return
+        reads = [(node, field, k, item) for node in gast.walk(tree) for field in node._fields
+                 for k, item in _children(getattr(node, field, None))
+                 if isinstance(item, gast.Name) and item.id in renames
+                 and isinstance(item.ctx, gast.Load)]
+        for node, field, k, name in reads:
+            if not live:
+                name.id = renames[name.id]
+                continue
+            read = gast.Attribute(value=T.name(alias), attr=name.id, ctx=gast.Load())
+            if k is None:
+                setattr(node, field, read)
+            else:
+                getattr(node, field)[k] = read
+            # (a result that is the name itself: `return K`)
+            self.results = [read if r is name else r for r in self.results]
+        kept = {name: value for name, value in self.globals.items() if name not in renames}
+        if live:
+            self.globals = {**kept, alias: module}
+        else:
+            self.globals = {**kept, **{renames[name]: self.globals[name] for name in renames}}
 
     @staticmethod
     def local_name(local, suffix):
@@ -164,6 +188,13 @@ class Template:
                     raise RuleError(f"the rule {self.fn.__qualname__} uses the undefined name "
                                     f"'{node.id}'")
         return names
+
+
+def _children(value):
+    """(index or None, item) for each item of a node's field (a list or one value)."""
+    if isinstance(value, list):
+        return list(enumerate(value))
+    return [(None, value)]
 
 
 def _literal(value):
