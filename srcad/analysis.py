@@ -94,6 +94,7 @@ class Facts:
         self.scalar = scalars(ir, self.ops, arg_kinds, getattr(callees, "returns_scalar", None))
         self.ndims = input_ndims(ir, self.ops, arg_kinds)
         check_in_place(ir, self.scalar)
+        check_items(ir, self.ops, self.scalar, arg_kinds)
         check_iterated_dicts(ir, arg_kinds)
         self.struct = structures(ir, self.ops, arg_kinds)
         check_calls_in_place(ir, self.ops, self.scalar,
@@ -655,6 +656,25 @@ def check_in_place(ir, scalar):
                      f"{AUGMENTED[type(node.op)][:-1]} ... to make a new array")
 
 
+def check_items(ir, ops, scalar, arg_kinds):
+    """`t = a[2]; a[2] = v; ... t`: t shares a's memory unless it is a number (a row of a
+    matrix is a view); srcad's t is a copy. Refuse unless every item such a statement takes
+    is a number for these kinds, or an item of a list, tuple or dict argument (whose slots
+    a write rebinds): normalise names the statements, `ir.unless_numbers`."""
+    if not ir.unless_numbers:
+        return
+    containers = {v for v, kind in zip(ir.inputs, arg_kinds) if kind in ("list", "tuple", "dict")
+                  and all(op.target != v or op.kind == "setitem" or id(op.stmt) in ir.entry
+                          for op in ops.values())}
+    for made, error in ir.unless_numbers:
+        taken = [op for op in ops.values()
+                 if op.kind == "getitem" and ir.origin.get(op.stmt) is made]
+        if not taken or any(op.target not in scalar and not _name_in(op.args["value"],
+                                                                      containers)
+                            for op in taken):
+            raise error
+
+
 def check_iterated_dicts(ir, arg_kinds):
     """`for k in d` with a dict argument d walks its keys; srcad's loop indexes d[0], d[1]:
     refuse (a dict display is known to be one, and walks its keys)."""
@@ -763,13 +783,52 @@ def _check_differentiable(ir, op, varied):
 
 
 def input_ndims(ir, ops, arg_kinds):
-    """`{name: number of dimensions}` of the array inputs that keep their value, under both
-    their trace name and their parameter name (entry bindings v_0 = x keep them)."""
-    ndims = {}
+    """`{name: number of dimensions}` of the array inputs, under both their trace name and
+    their parameter name (entry bindings v_0 = x keep them), and of the names every
+    assignment of which keeps one's: copies (`a = a.copy()`, `b = a`) and element writes
+    (`a[i] = v`)."""
+    given = {}
     for v, p, kind in zip(ir.inputs, ir.params, arg_kinds):
-        if kind.startswith("array") and kind[5:].isdigit() and not _reassigned(ops, v):
-            ndims[v] = ndims[p] = int(kind[5:])
+        if kind.startswith("array") and kind[5:].isdigit():
+            given[v] = given[p] = int(kind[5:])
+    sources = {}          # name -> the names its assignments keep the dimensions of
+    for op in ops.values():
+        if op.target is not None and op.target not in ir.params:
+            sources.setdefault(op.target, []).append(_same_dimensions(op))
+    ndims = dict(given)
+    changed = True
+    while changed:        # a name takes the dimensions of a name it is made from
+        changed = False
+        for name, kept in sources.items():
+            if name not in ndims:
+                ndim = next((ndims[k] for k in kept if k in ndims), None)
+                if ndim is not None:
+                    ndims[name] = ndim
+                    changed = True
+    changed = True
+    while changed:        # and keeps them if every assignment of it keeps them
+        changed = False
+        for name, kept in sources.items():
+            if name in ndims and any(k is None or ndims.get(k) != ndims[name]
+                                     for k in kept if k != name):
+                del ndims[name]
+                changed = True
+    for v, p in zip(ir.inputs, ir.params):
+        if p in ndims and v not in ndims:
+            del ndims[p]
     return ndims
+
+
+def _same_dimensions(op):
+    """The name whose number of dimensions `op`'s result has for certain, or None."""
+    if op.kind == "setitem":
+        return op.target
+    if op.kind == "copy" and isinstance(op.args.get(0), gast.Name):
+        return op.args[0].id
+    if op.kind == "rule" and op.rule.primal is np.copy and len(op.args) == 1 \
+            and isinstance(next(iter(op.args.values())), gast.Name):
+        return next(iter(op.args.values())).id
+    return None
 
 
 def scalars(ir, ops, arg_kinds, returns_scalar=None):
@@ -811,6 +870,8 @@ def _reassigned(ops, name):
 
 def _scalar_result(op, scalar, returns_scalar=None, ndims=None):
     atoms = [a for a in op.args.values() if not isinstance(a, (gast.Slice, gast.Tuple))]
+    if op.kind == "zero" and op.rule is None:   # a comparison: of arrays, an array (a mask)
+        atoms = [op.stmt.value.left] + op.stmt.value.comparators
     if op.kind == "getitem":   # v[i] or m[i, j]: one integer per dimension
         value, index = op.args["value"], op.args["index"]
         parts = index.elts if isinstance(index, gast.Tuple) else [index]

@@ -62,6 +62,8 @@ class IR:
         self.changed = {}    # parameter -> how it may change the caller's object in place
         self.iterated = {}   # parameter -> `for x in parameter`'s node (a dict: its keys)
         self.refusals_if_list = []   # (parameters, error): refused where one is a list
+        self.unless_numbers = []     # (user statement, error): refused unless the items it
+        #                              takes from arrays are numbers (`t = a[2]; a[2] = v`)
         # made while the class of this method was still being defined (@srcad.grad in its
         # body): `self.predict(w)` could not be read as a call through the class
         self.before_its_class = False
@@ -267,6 +269,7 @@ class Normaliser:
         self.repeats_if_list = {}
         self.were_repeated_if_list = {}   # ... at some point
         self.refusals_if_list = []   # (parameters, the error where one of them is a list)
+        self.unless_numbers = []     # (user statement, the error unless its items are numbers)
         self.were_repeated = set()   # names that were in `repeats` at some point
         self.copied = set()    # (a, b, id(node)): b = a[1:], a.copy(), a + c: a's items
         self.elements = set()  # (a, b, id(node)): b = a[i], a.pop(), a.get(k): one item
@@ -396,17 +399,16 @@ class Normaliser:
         self.top = self.out
         for stmt in body:
             self.statement(stmt)
+        self.free_helper_names()
         try:
             self.check_writes_through_aliases()
         except UnsupportedError as exc:
             if not self.generated:
                 raise
-            raise self._second_order_refusal(
-                exc, "the gradient writes into an array in place, as this line does, while "
-                     "a value it read from that array before is still in use",
-                "for second derivatives, build new arrays instead of writing elements "
-                "(np.where, np.concatenate, x * mask), or take differences of srcad.grad"
-            ) from None
+            raise self._in_place_refusal(exc) from None
+        if self.generated:      # (refusals that wait for the kinds, told at the user's line)
+            self.unless_numbers = [(made, self._in_place_refusal(exc))
+                                   for made, exc in self.unless_numbers]
         ir = IR(self.source, passed, inputs, self.out, self.origin, self.namespace, self.homes,
                 self.counter)
         ir.args = signature
@@ -417,6 +419,7 @@ class Normaliser:
         ir.iterated = self.iterated
         ir.stack = self.home.get(_STACK) if self.generated else None   # a gradient's stack
         ir.refusals_if_list = self.refusals_if_list
+        ir.unless_numbers = self.unless_numbers
         ir.before_its_class = self.before_its_class
         # `z = x; z += y` changes x too when x is an array: remember where that could happen
         for a, b, made, _ in self.aliases:
@@ -791,6 +794,14 @@ class Normaliser:
     def _second_order_refusal(self, exc, why, hint):
         return second_order_refusal(self.source, exc, why, hint)
 
+    def _in_place_refusal(self, exc):
+        """`exc`, met in srcad's own gradient code: an element write there."""
+        return self._second_order_refusal(
+            exc, "the gradient writes into an array in place, as this line does, while "
+                 "a value it read from that array before is still in use",
+            "for second derivatives, build new arrays instead of writing elements "
+            "(np.where, np.concatenate, x * mask), or take differences of srcad.grad")
+
     def check_writes_through_aliases(self):
         """`y = x` (or x[0], x.T, xs.append(x), ...) then `y[i] = v` changes x in Python;
         srcad's y is a copy. Refuse when x is read after the write, where the two differ."""
@@ -840,7 +851,7 @@ class Normaliser:
                     continue          # the other name is not read after the write
                 element = isinstance(made, gast.Assign) and isinstance(made.value,
                                                                        gast.Subscript)
-                raise UnsupportedError(
+                error = UnsupportedError(
                     f"'{text}' changes an array that is also reached through "
                     f"'{other}', which is read later (Python would change both)",
                     self.source.location(write),
@@ -849,6 +860,11 @@ class Normaliser:
                          ".copy())" if element else
                          f"make the copy explicit where '{a}' gets its value from '{b}' "
                          f"(add .copy()), and read '{a}' afterwards")
+                if not element:
+                    raise error
+                # `t = a[2]`: an element of a vector is a number, which shares nothing;
+                # known once the kinds of the arguments are (analysis.check_items)
+                self.unless_numbers.append((made, error))
 
     def _may_repeat(self, name):
         """Whether list `name` may hold one object in two items: it is in `repeats`, or an
@@ -1595,18 +1611,55 @@ class Normaliser:
             # value shares
             shared = self.shared_roots(value)
             container = _item_of(value)           # a, b = xs.pop(): parts of an item of xs
-            for name in gast.walk(target):
-                if isinstance(name, gast.Name):
+            for part in _unpacked(target):
+                if isinstance(part, gast.Name):
                     for inner in shared:
-                        self.alias(name.id, inner, self.current, tuple(self.loop_stack),
+                        self.alias(part.id, inner, self.current, tuple(self.loop_stack),
+                                   item=inner == container)
+                elif isinstance(part, gast.Subscript) and isinstance(part.value, gast.Name) \
+                        and not self._known_array(part.value.id):
+                    # `xs[0], xs[1] = xs[1], xs[0]`: list xs holds what the value shares (the
+                    # names in `a[k]` are no targets)
+                    for inner in shared:
+                        self.alias(part.value.id, inner, self.current,
+                                   tuple(self.loop_stack), stored=True,
                                    item=inner == container)
             if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
+                self.note_swap(target, value)
                 atoms = [self.atom(e) for e in value.elts]
                 self.bind(target, ("tuple", [self.protect(a, target) for a in atoms]))
             else:
                 self.bind(target, self.atom(value))
         else:
             self.error(target, "assignment to an attribute", "assign to a local variable")
+
+    def note_swap(self, target, value):
+        """`A[0], A[1] = A[1], A[0]`: Python takes both rows first, as views where they are
+        arrays, then writes A[0], which changes the view of it that it writes into A[1];
+        srcad's items are copies. Refused unless they are numbers (analysis.check_items)."""
+        for k, part in enumerate(target.elts):
+            holder = part.value if isinstance(part, gast.Subscript) else None
+            if isinstance(holder, gast.Name) and not self._list_here(holder.id) and any(
+                    holder.id in self.shared_roots(later) for later in value.elts[k + 1:]):
+                self.unless_numbers.append((self.current, UnsupportedError(
+                    f"this assignment writes '{T.source_of(part)}' and then an item that "
+                    f"was read from '{holder.id}' before it (where the items are rows, not "
+                    "numbers, NumPy's views see the first write)",
+                    self.source.location(self.current),
+                    hint="copy the items first: a[i], a[j] = a[j].copy(), a[i].copy()")))
+                return
+
+    def _list_here(self, ident):
+        """Whether `ident` holds a list or dict where the current statement runs: it always
+        does (`_known_container`), or it is a parameter assigned once, a new list, by a
+        statement of the function's top level before this one (`xs = list(xs)`)."""
+        if self._known_container(ident):
+            return True
+        made = [s for s in self.source.tree.body if isinstance(s, gast.Assign)
+                and any(isinstance(t, gast.Name) and t.id == ident for t in s.targets)]
+        return ident in self.parameters() and len(made) == 1 \
+            and len(self._assigned_values(ident)) == 1 and self._new_container(made[0].value) \
+            and _position(made[0]) < _position(self.current)
 
     def copy_if_needed(self, op, home):
         """A plain atom assigned to a home: a temp first when the atom is an operation."""
@@ -1755,13 +1808,27 @@ class Normaliser:
             ident in self.reserved and self.reserved[ident] is not value)
         if clash:
             if ident not in self.renamed:
-                new = ident + "_"
-                while new in self.namespace or new in self.sites or new in self.reserved:
-                    new += "_"
-                self.renamed[ident] = new
-                self.namespace.rename(new, ident, value)
+                self._rename_global(ident, value)
             root.id = self.renamed[ident]
         return node
+
+    def _rename_global(self, ident, value):
+        """Generated code calls the user's global `ident` (bound to `value`) another name."""
+        new = ident + "_"
+        while new in self.namespace or new in self.sites or new in self.reserved:
+            new += "_"
+        self.renamed[ident] = new
+        self.namespace.rename(new, ident, value)
+
+    def free_helper_names(self):
+        """A helper that normalisation introduced (`listed` for list(xs)) named like a user
+        global the function never reads (its own `def listed`): the user's is renamed too,
+        so that the helper's name means the helper (it meant the user's function)."""
+        clashes = {ident for ident, value in self.reserved.items() if ident in self.namespace
+                   and self.namespace[ident] is not value and ident not in self.renamed}
+        if clashes:
+            for ident in clashes & {node.id for node in T.name_nodes(self.out)}:
+                self._rename_global(ident, self.namespace[ident])
 
     def expr_BinOp(self, node):
         return T.new_node(gast.BinOp, left=self.atom(node.left), op=node.op,
@@ -2153,6 +2220,16 @@ def _item_expression(comprehension):
     """What a list or dict comprehension puts in its list or dict (a dict's values)."""
     return comprehension.value if isinstance(comprehension, gast.DictComp) \
         else comprehension.elt
+
+
+def _unpacked(target):
+    """The targets a tuple or list target assigns: names, subscripts, attributes (those in
+    nested tuples and starred ones too)."""
+    if isinstance(target, (gast.Tuple, gast.List)):
+        return [part for elt in target.elts for part in _unpacked(elt)]
+    if isinstance(target, gast.Starred):
+        return _unpacked(target.value)
+    return [target]
 
 
 def _item_of(value):

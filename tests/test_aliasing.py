@@ -1456,3 +1456,75 @@ def test_writes_under_views_of_einsum_broadcast_to_and_diag_are_refused(f):
 
 def test_an_einsum_of_two_operands_makes_a_new_array():
     fd_check(an_einsum_of_two_operands_is_new, [np.array([[0.5, 1.5], [-0.3, 0.8]])], 0)
+
+
+# ----- an item taken before its slot is written: a number shares nothing -----
+
+
+def element_kept_then_written(a):
+    a = a.copy()
+    t = a[2]
+    a[2] = a[1] * 3.0
+    return t * a[2] + np.sum(a)
+
+
+def old_value_in_a_relaxation(x):
+    u = x.copy()
+    for i in range(1, len(u) - 1):
+        old = u[i]
+        u[i] = 0.5 * (u[i - 1] + u[i + 1])
+        u[i] = u[i] + 0.1 * old
+    return np.sum(u * u)
+
+
+def swaps_in_a_loop(a):
+    b = a.copy()
+    for k in range(len(b) - 1):
+        if b[k] > b[k + 1]:
+            b[k], b[k + 1] = b[k + 1], b[k]
+    return np.sum(b * np.arange(len(b)))
+
+
+def swaps_list_slots(xs):
+    xs = list(xs)
+    xs[0], xs[1] = xs[1], xs[0]
+    return xs[0] * 2.0 + xs[1] * 3.0
+
+
+def swaps_rows(A):
+    A = A.copy()
+    A[0], A[1] = A[1], A[0]
+    return np.sum(A * np.arange(A.size).reshape(A.shape))
+
+
+def row_kept_then_written(A):
+    A = A.copy()
+    t = A[1]
+    A[1] = A[0] * 3.0
+    return np.sum(t * A[1])
+
+
+def test_an_element_of_a_vector_taken_before_its_slot_is_written():
+    """`t = a[2]; a[2] = ...; t`: an element of a vector is a number, not a view (refused
+    before: srcad could not tell it from a row of a matrix before it knew the kinds)."""
+    full_check(element_kept_then_written, [np.array([0.3, 1.2, -0.5, 0.9])])
+    full_check(old_value_in_a_relaxation, [np.array([0.3, 1.2, -0.5, 0.9, 0.4])])
+
+
+def test_swaps_of_numbers_and_of_list_slots():
+    """`b[k], b[k + 1] = b[k + 1], b[k]`: the names in the targets' indices are no targets
+    (`k` was taken for an alias of b and refused)."""
+    full_check(swaps_in_a_loop, [np.array([0.3, 1.2, -0.5, 0.9])])
+    full_check(swaps_list_slots, [[0.3, 0.7]])
+
+
+def test_rows_taken_before_their_slots_are_written_are_refused():
+    """`A[0], A[1] = A[1], A[0]` of a matrix copies row 1 into row 0 and then row 0's new
+    values back (NumPy's views): srcad's swap gave another function's gradient. And a row
+    kept in `t` changes with the write."""
+    A = np.array([[0.3, 1.2, -0.5], [0.9, 0.4, -1.1]])
+    with pytest.raises(srcad.UnsupportedError, match="NumPy's views"):
+        srcad.grad(swaps_rows)(A)
+    with pytest.raises(srcad.UnsupportedError, match="also reached through 't'"):
+        srcad.grad(row_kept_then_written)(A)
+    assert srcad.grad(element_kept_then_written)(np.array([0.3, 1.2, -0.5, 0.9])) is not None

@@ -1839,3 +1839,50 @@ def test_a_new_key_in_a_dict_made_by_a_comprehension():
     w = np.array([0.3, 0.7])
     np.testing.assert_allclose(srcad.grad(new_key_in_a_comprehensions_dict)(w), 4 * w ** 3)
     assert srcad.runtime.add_grad({"a": 1.0}, {"a": 2.0, "c": 3.0}) == {"a": 3.0, "c": 3.0}
+
+
+def test_a_helper_named_like_a_users_function_the_function_never_calls(tmp_path):
+    """`list(xs)` is `listed(xs)` in the IR; a module with its own `def listed` that the
+    function does not call made `listed` mean the user's function, whose derivative called
+    itself (RecursionError; helper-37's test file had one)."""
+    from conftest import load_module
+    mod = load_module(tmp_path, """
+        def listed(xs):
+            return list(xs)
+
+        def f(xs):
+            ys = list(xs)
+            return ys[0] * 2.0 + ys[1] * 3.0
+
+        def g(x):
+            ys = listed([x, 2.0 * x])
+            return ys[0] * ys[1]
+        """)
+    assert srcad.grad(mod.f)([0.3, 0.7]) == [2.0, 3.0]
+    assert srcad.grad(mod.g)(0.3) == pytest.approx(4.0 * 0.3)
+
+
+def masked_sum_squared(x):
+    y = x[x > 0.2]
+    return np.sum((y * np.sum(y)) ** 2)
+
+
+def masked_variance(x):
+    y = x[x > 0.0]
+    return np.sum((y - y.mean()) ** 2)
+
+
+def masked_scaled(x, s):
+    z = x[np.abs(x) > 0.2]
+    return s * np.sum(z) + np.sum(z * s)
+
+
+def test_a_mask_made_by_a_comparison_is_no_number():
+    """`x[x > c]`: the comparison of an array was taken for a number, so its selection for
+    one element, and adjoints reaching a number from it were not summed (helper-37: wrong
+    gradients, and an array for the gradient of a float)."""
+    x = np.array([0.5, -1.0, 0.9, 0.3, -0.3])
+    full_check(masked_sum_squared, (x,))
+    full_check(masked_variance, (x,))
+    grads = full_check(masked_scaled, (x, 1.7), wrt=(0, 1))
+    assert np.ndim(grads[1]) == 0 and grads[1] == pytest.approx(2.0 * np.sum(x[np.abs(x) > 0.2]))
