@@ -380,6 +380,23 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
     return compiled
 
 
+def _seed_keyword_only(function):
+    """`function` (a gradient, `grad_f(x, y, vbar_3=1.0)`) with its last positional parameter,
+    the seed, keyword-only: the quickest path of `Derivative.__call__` passes the floats it
+    gets as they are, and a float too many must be an error, not the seed."""
+    code = function.__code__
+    defaults = function.__defaults__
+    if code.co_kwonlyargcount or not defaults or code.co_flags & (
+            inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+        return function              # (a seed after keyword-only parameters is one already)
+    strict = types.FunctionType(code.replace(co_argcount=code.co_argcount - 1,
+                                             co_kwonlyargcount=1),
+                                function.__globals__, function.__name__, defaults[:-1] or None,
+                                function.__closure__)
+    strict.__kwdefaults__ = {code.co_varnames[code.co_argcount - 1]: defaults[-1]}
+    return strict
+
+
 def _refuse_for_kinds(fn, ir, kinds):
     """The refusals that hold only where a parameter is a list or a tuple (`zs = xs * 2;
     zs[0] += v`), or may be one (a file's generic derivative): known for these kinds."""
@@ -636,6 +653,18 @@ class _ByLayout(dict):
         self.layout = eval(f"lambda a: ({', '.join(reads)},)")
 
 
+def _layout(value):
+    """What the output check of a call depends on beyond the derivative: the shape of each
+    array, also inside lists, tuples and dicts (a list of floats, then one of arrays)."""
+    if isinstance(value, np.ndarray):
+        return value.shape
+    if isinstance(value, (list, tuple)):
+        return type(value), tuple(_layout(v) for v in value)
+    if isinstance(value, dict):
+        return dict, tuple((k, _layout(v)) for k, v in value.items())
+    return None
+
+
 def _promote(args, wrt):
     """Integer inputs that are differentiated become floats."""
     args = list(args)
@@ -753,6 +782,7 @@ class Derivative(_Transformed):
         self._checked = set()
         self._fast = {}       # argument types -> Compiled, or a _ByLayout of them
         self._floats = None   # the Compiled for arguments that are all floats
+        self._floats_strict = None   # its function, the seed keyword-only (_seed_keyword_only)
         self._floats_last = None   # its function while it is also `_last` (see _use)
         self._remake = lambda method: Derivative(method, wrt, with_value, check_scalar, name,
                                                  optimize)
@@ -766,7 +796,10 @@ class Derivative(_Transformed):
                 if type(a) is not float:
                     break
             else:
-                return function(*args)
+                try:       # (a float too many or too few: a TypeError, told below)
+                    return function(*args)
+                except TypeError:
+                    pass
         args = self._bound + args
         if not kwargs:
             compiled = self._fast.get(tuple(map(type, args)))
@@ -808,7 +841,7 @@ class Derivative(_Transformed):
         floats) is open while the float derivative is the one `.source` shows, so that it
         need not set `_last` itself."""
         self._last = compiled
-        self._floats_last = compiled.function if compiled is self._floats else None
+        self._floats_last = self._floats_strict if compiled is self._floats else None
 
     def _remember(self, args, compiled):
         """Let later calls with arguments of these types (and array layouts) go straight
@@ -816,14 +849,16 @@ class Derivative(_Transformed):
         if len(self._fast) >= _FAST_ENTRIES:
             self._fast.clear()
         types_ = tuple(map(type, args))
-        if any(isinstance(a, np.ndarray) and t is not np.ndarray for a, t in zip(args, types_)):
-            return                       # array subclasses: checked on every call
+        if any(isinstance(a, np.ndarray) and t is not np.ndarray
+               or isinstance(a, (list, tuple, dict)) for a, t in zip(args, types_)):
+            return        # array subclasses, and structures (what they hold): checked each call
         if np.ndarray not in types_:
             self._fast[types_] = compiled
             if self._direct and not self._bound and not compiled.guards \
                     and all(t is float for t in types_):
                 self._floats = compiled      # (no guards to check on the quickest path)
-                self._floats_last = compiled.function      # (the call made `_last` it)
+                self._floats_strict = self._floats_last = _seed_keyword_only(
+                    compiled.function)                     # (the call made `_last` it)
             return
         by_layout = self._fast.get(types_)
         if by_layout is None or len(by_layout) >= _FAST_ENTRIES:
@@ -843,8 +878,7 @@ class Derivative(_Transformed):
         return result
 
     def _check_output(self, compiled, args, kwargs):
-        key = (id(compiled), tuple(np.shape(a) if isinstance(a, np.ndarray) else None
-                                   for a in args))
+        key = (id(compiled), tuple(_layout(a) for a in args))
         if key in self._checked:
             return
         # run the primal on copies: it may change its arguments in place
@@ -1053,7 +1087,11 @@ class TangentFunction(_Transformed):
         ir = intermediate(self.function_for(args))
         for k, t in zip(self.wrt, tangents):
             kwargs[dot(ir.inputs[k])] = _promote([t], [0])[0]
-        if plain:
+        if compiled.changed:
+            # it changes a parameter through another name (`y = np.asarray(x); y[0] = ...`),
+            # which the forward sweep does as it goes: on copies, the caller's stay intact
+            args, kwargs = _copies(tuple(args), compiled), _copies(kwargs, compiled)
+        elif plain:
             signature = ir.args
             positional = not (signature.kwonlyargs or signature.defaults) \
                 and len(args) == len(signature.args)
@@ -1085,7 +1123,9 @@ def jacobian(f, wrt=0, mode="auto"):
     def jac(*args, **kwargs):
         args, kwargs = _positional(f, args, kwargs)
         args = _promote(args, indices)
-        returned = f(*args, **kwargs)
+        # (on copies: a function may change its arguments, the Jacobian is at these)
+        returned = f(*copy.deepcopy(args), **copy.deepcopy(kwargs)) \
+            if not isinstance(f, _Transformed) else f(*args, **kwargs)
         value = _jacobian_value(returned, f)
         shapes = [np.shape(args[k]) for k in indices]
         sizes = [int(np.prod(s)) for s in shapes]

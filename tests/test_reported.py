@@ -1886,3 +1886,80 @@ def test_a_mask_made_by_a_comparison_is_no_number():
     full_check(masked_variance, (x,))
     grads = full_check(masked_scaled, (x, 1.7), wrt=(0, 1))
     assert np.ndim(grads[1]) == 0 and grads[1] == pytest.approx(2.0 * np.sum(x[np.abs(x) > 0.2]))
+
+
+def times_twice(x, y):
+    return x * x * y
+
+
+def first_twice(xs):
+    return xs[0] * 2.0 + xs[1]
+
+
+def test_a_float_too_many_after_float_calls_is_an_error_not_the_seed():
+    """After a call with floats, the quickest path passed a third float on as the seed
+    (`grad_f(x, y, vbar_3)`: the gradient times 7.0), and one float too few was a bare
+    TypeError (helper-38)."""
+    g = srcad.grad(times_twice)
+    assert g(0.5, 0.3) == pytest.approx(0.3)
+    with pytest.raises(srcad.ArgumentError, match="too many"):
+        g(0.5, 0.3, 7.0)
+    with pytest.raises(srcad.ArgumentError, match="missing"):
+        g(0.5)
+    both = srcad.grad(times_twice, wrt=(0, 1))
+    assert both(0.5, 0.3) == pytest.approx((0.3, 0.25))
+    with pytest.raises(srcad.ArgumentError):
+        both(0.5, 0.3, 7.0)
+    assert g(0.5, 0.3) == pytest.approx(0.3)
+
+
+def test_the_output_check_looks_inside_lists_and_dicts():
+    """A list of floats, then one of arrays: the second call skipped the check that the
+    output is a number and gave the gradient of its sum (helper-38)."""
+    g = srcad.grad(first_twice)
+    assert g([1.0, 2.0]) == [2.0, 1.0]
+    with pytest.raises(srcad.NonScalarOutputError):
+        g([np.array([1.0, 2.0]), np.array([3.0, 4.0])])
+    with pytest.raises(srcad.NonScalarOutputError):
+        g((np.array([1.0, 2.0]), 3.0))
+
+
+def writes_through_asarray(x):
+    y = np.asarray(x)
+    y[0] = 5.0 * y[0]
+    return np.sum(y ** 2)
+
+
+def writes_through_ravel(x):
+    y = np.ravel(x)
+    y[0] = 2.0 * y[0]
+    return y ** 2
+
+
+def doubles_then_cubes(x):
+    x *= 2.0
+    return x ** 3
+
+
+@pytest.mark.parametrize("f", [writes_through_asarray, writes_through_ravel])
+def test_jvp_leaves_an_array_changed_through_a_view_alone(f):
+    """`y = np.asarray(x); y[0] = ...`: jvp's code wrote into the caller's x (grad's
+    restores it in the reverse sweep), and the forward Jacobian's later columns started
+    from the changed x (helper-37)."""
+    x = np.array([1.0, 2.0, 3.0])
+    value, tangent = srcad.jvp(f)(x, np.array([1.0, 0.0, 0.0]))
+    np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])
+    np.testing.assert_allclose(value, f(x.copy()))
+    jac = srcad.jacobian(f, mode="forward")(x)
+    np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])
+    np.testing.assert_allclose(jac, numeric_jacobian(lambda v: f(v.copy()), x), rtol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_jacobian_is_taken_at_the_arguments_as_given(mode):
+    """jacobian ran the function itself on the caller's array first: `x *= 2.0` changed it,
+    and the Jacobian was taken at 2x (helper-37)."""
+    x = np.array([1.0, 2.0, 3.0])
+    jac = srcad.jacobian(doubles_then_cubes, mode=mode)(x)
+    np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])
+    np.testing.assert_allclose(np.diag(jac), 24.0 * x ** 2)
