@@ -677,10 +677,21 @@ def _promote(args, wrt):
                 args[k] = float(a)
             elif isinstance(a, np.ndarray) and a.dtype.kind in "iub":
                 args[k] = a.astype(float)
-            elif isinstance(a, np.ndarray) and a.dtype.kind == "c":
-                from .errors import SrcadError
-                raise SrcadError("complex inputs are not supported by srcad's rules")
+            elif _holds_complex(a):
+                raise SrcadError("complex inputs are not supported by srcad's rules",
+                                 hint="srcad differentiates real-valued code: pass the real "
+                                      "and imaginary parts as two real arrays")
     return args
+
+
+def _holds_complex(value):
+    """Whether `value` is a complex number or array, or a list, tuple or dict holding one."""
+    if isinstance(value, (list, tuple)):
+        return any(_holds_complex(v) for v in value)
+    if isinstance(value, dict):
+        return any(_holds_complex(v) for v in value.values())
+    return isinstance(value, (complex, np.complexfloating)) or isinstance(
+        value, np.ndarray) and value.dtype.kind == "c"
 
 
 class _Transformed:
@@ -963,34 +974,51 @@ def value_and_grad(f=None, wrt=0, optimize=True):
 
 def vjp(f, wrt=0):
     """`fn(*args) -> (value, pullback)`, `pullback(ybar)` -> the vector-Jacobian product."""
-    derivative = Derivative(f, wrt, check_scalar=False, name="vjp")
-    fn = unwrap(f)
+    return _VectorJacobian(f, wrt)
 
-    def forward(*args, **kwargs):
-        args = _promote(args, derivative.wrt)
+
+class _VectorJacobian:
+    """What `vjp(f)` returns: called, `(value, pullback)`; `.source`, the pullback's code."""
+
+    def __init__(self, f, wrt):
+        self.derivative = Derivative(f, wrt, check_scalar=False, name="vjp")
+        # (a bound method is called as it is: its object goes first, as the derivative's)
+        self._fn = f if isinstance(f, types.MethodType) else unwrap(f)
+        self.__name__ = self.derivative.__name__
+
+    @property
+    def source(self):
+        return self.derivative.source
+
+    def __call__(self, *args, **kwargs):
+        derivative = self.derivative
+        args = _promote(derivative._bound + args, derivative.wrt)
         compiled = derivative.compiled(args)
+        derivative._last = compiled
         # the pullback differentiates at the arguments as given here, whatever the function
         # or the caller does to them afterwards
         args, kwargs = _copies(args, compiled), _copies(kwargs, compiled)
-        value = fn(*_copies(args, compiled), **_copies(kwargs, compiled)) if compiled.changed \
-            else fn(*args, **kwargs)
+        own = args[len(derivative._bound):]
+        value = self._fn(*_copies(own, compiled), **_copies(kwargs, compiled)) \
+            if compiled.changed else self._fn(*own, **kwargs)
         seed = bar(compiled.output)
+        name = self._fn.__name__
 
         def pullback(ybar):
-            _check_cotangent(value, ybar, fn.__name__)
+            _check_cotangent(value, ybar, name)
             grads = compiled.function(*args, **compiled.keywords(kwargs), **{seed: ybar})
             if not derivative.single and len(derivative.wrt) == 1:
                 return (grads,)
             return grads
         return value, pullback
-    forward.source = property(lambda self: derivative.source)
-    forward.derivative = derivative
-    return forward
 
 
 def _check_cotangent(value, ybar, name):
     """`ybar` must be shaped like the value it weighs: broadcasting would give another
     product without a word (a (3, 1) ybar for a (3,) value triples it)."""
+    if _holds_complex(ybar):
+        raise SrcadError("a complex ybar is not supported by srcad's rules",
+                         hint="pass the real and imaginary parts as two real ybars")
     _check_shaped_like(value, ybar, "ybar", lambda where, v, y: _cotangent_error(
         v, y, name, where))
 
@@ -1056,7 +1084,7 @@ class TangentFunction(_Transformed):
         if not kwargs:
             fast = self._fast.get(key)
             if fast is not None and (not fast[2] or _current(fast[2])):
-                function, names, _ = fast
+                function, names, _, self._last = fast
                 if names is None:            # tangents follow the arguments positionally
                     return function(*args, tangents) if self.single \
                         else function(*args, *tangents)
@@ -1076,6 +1104,9 @@ class TangentFunction(_Transformed):
             raise WrtError(f"jvp needs {len(self.wrt)} tangent(s), got {len(tangents)}")
         params = list(self._signature.parameters)
         for k, t in zip(self.wrt, tangents):
+            if _holds_complex(t):
+                raise SrcadError("complex tangents are not supported by srcad's rules",
+                                 hint="pass the real and imaginary parts as two real tangents")
             if k < len(args):
                 _check_shaped_like(args[k], t, f"the tangent of {params[k]}",
                                    lambda where, value, given: _tangent_error(
@@ -1097,7 +1128,7 @@ class TangentFunction(_Transformed):
                 and len(args) == len(signature.args)
             self._fast[key] = (compiled.function,
                                None if positional else [dot(ir.inputs[k]) for k in self.wrt],
-                               compiled.guards)
+                               compiled.guards, compiled)
         return compiled.function(*args, **kwargs)
 
 
@@ -1121,13 +1152,13 @@ def jacobian(f, wrt=0, mode="auto"):
     pullback_fn = None if isinstance(f, _Transformed) else vjp(f, tuple(indices))
 
     def jac(*args, **kwargs):
-        args, kwargs = _positional(f, args, kwargs)
+        args, kwargs = _positional(f, args, kwargs, indices)
         args = _promote(args, indices)
         # (on copies: a function may change its arguments, the Jacobian is at these)
         returned = f(*copy.deepcopy(args), **copy.deepcopy(kwargs)) \
             if not isinstance(f, _Transformed) else f(*args, **kwargs)
         value = _jacobian_value(returned, f)
-        shapes = [np.shape(args[k]) for k in indices]
+        shapes = [_input_shape(args[k], "jacobian") for k in indices]
         sizes = [int(np.prod(s)) for s in shapes]
         chosen = mode
         if mode == "auto":
@@ -1174,10 +1205,11 @@ def _signature_of(f):
     return inspect.signature(f)
 
 
-def _positional(f, args, kwargs):
+def _positional(f, args, kwargs, indices=()):
     """`(args, kwargs)` for a call of `f` with the arguments of its positional parameters
-    passed by position (defaults filled in): Jacobians and Hessians index the arguments."""
-    if not kwargs:
+    passed by position (defaults filled in, those at `indices` too): Jacobians and Hessians
+    index the arguments."""
+    if not kwargs and all(k < len(args) for k in indices):
         return args, kwargs
     try:
         bound = _signature_of(f).bind(*args, **kwargs)
@@ -1186,6 +1218,27 @@ def _positional(f, args, kwargs):
                             f"{_signature_of(f)}: {exc}") from None
     bound.apply_defaults()
     return bound.args, bound.kwargs
+
+
+def _input_shape(arg, what):
+    """The shape of an argument a Jacobian or Hessian is taken with respect to: an array, a
+    number, or a list or tuple of numbers or of arrays of one shape."""
+    if isinstance(arg, dict):
+        raise ArgumentError(f"srcad.{what} takes arrays, numbers and lists of them, not a "
+                            "dict", hint="use srcad.vjp or srcad.jvp, which take dicts, or "
+                                         "pass the dict's arrays as arguments")
+    try:
+        return np.shape(arg)
+    except ValueError:
+        raise ArgumentError(f"srcad.{what} needs a list whose items have one shape (they make "
+                            f"one array), not {_items_shapes(arg)}",
+                            hint="use srcad.vjp or srcad.jvp, which take any list, or pass "
+                                 "the items as arguments") from None
+
+
+def _items_shapes(items):
+    return "items of shapes " + ", ".join(str(np.shape(item)) if not isinstance(
+        item, (list, tuple, dict)) else _described(item) for item in items)
 
 
 def _basis(e, shape, arg):
@@ -1241,9 +1294,9 @@ def hessian(f, wrt=0):
     tangent_fn = TangentFunction(grad(f, wrt=tuple(indices)), tuple(indices))
 
     def hess(*args, **kwargs):
-        args, kwargs = _positional(f, args, kwargs)
+        args, kwargs = _positional(f, args, kwargs, indices)
         args = _promote(args, indices)
-        shapes = [np.shape(args[k]) for k in indices]
+        shapes = [_input_shape(args[k], "hessian") for k in indices]
         rows = [[None] * len(indices) for _ in indices]
         for j, shape in enumerate(shapes):
             columns = []     # one per element of argument j: the tangents of every gradient

@@ -192,3 +192,99 @@ def test_hvp_refuses_v_keyword_when_the_function_has_a_parameter_v():
                                (inverse + inverse.T) @ t)
     with pytest.raises(srcad.ArgumentError, match="ambiguous"):
         srcad.hvp(quadratic_in_v, wrt=1)(A, b, v=t)
+
+
+# ----- helper-38's round: jacobian, vjp and jvp at their edges -----
+
+
+def sin_times(x, y, z=1.0):
+    return np.sin(x) * y * z
+
+
+def sum_sin_times(x, y, z=1.0):
+    return np.sum(np.sin(x) * y * z)
+
+
+def list_product(xs):
+    return np.sum(xs[0]) * xs[1]
+
+
+def dict_product(d):
+    return d["w"] * np.sum(d["b"])
+
+
+def product_of_two(x, y):
+    return x * y + np.sin(x)
+
+
+class Scaled:
+    def __init__(self, a):
+        self.a = a
+
+    def predict(self, x):
+        return self.a * np.sin(x)
+
+
+def test_jacobian_and_hessian_with_respect_to_a_default():
+    """wrt a parameter left at its default: a bare IndexError (grad and vjp took it)."""
+    x, y = np.array([0.3, 0.7]), np.array([1.1, 0.4])
+    np.testing.assert_allclose(srcad.jacobian(sin_times, wrt="z")(x, y), np.sin(x) * y)
+    np.testing.assert_allclose(srcad.jacobian(sin_times, wrt=2, mode="forward")(x, y),
+                               np.sin(x) * y)
+    (hxx, hxz), (hzx, hzz) = srcad.hessian(sum_sin_times, wrt=("x", "z"))(x, y)
+    np.testing.assert_allclose(hxx, np.diag(-np.sin(x) * y))
+    np.testing.assert_allclose(hxz, np.cos(x) * y)
+    assert hzz == 0.0
+
+
+def test_jacobian_refuses_what_makes_no_one_array():
+    """A list whose items differ in shape, and a dict: bare ValueErrors, and an object
+    array of dicts."""
+    with pytest.raises(srcad.ArgumentError, match="one shape"):
+        srcad.jacobian(list_product)([np.array([0.3, 0.7]), 2.0])
+    with pytest.raises(srcad.ArgumentError, match="not a dict"):
+        srcad.jacobian(dict_product)({"w": np.array([0.3, 0.7]), "b": np.array([1.0, 2.0])})
+
+
+def test_jacobian_and_vjp_of_a_bound_method():
+    """The README says they take bound methods as grad does: refused ("bound to a class")."""
+    m = Scaled(1.7)
+    x = np.array([0.3, -0.5, 1.1])
+    np.testing.assert_allclose(srcad.jacobian(m.predict)(x), np.diag(1.7 * np.cos(x)))
+    value, pullback = srcad.vjp(m.predict)(x)
+    np.testing.assert_allclose(value, 1.7 * np.sin(x))
+    np.testing.assert_allclose(pullback(np.ones(3)), 1.7 * np.cos(x))
+
+
+def test_sources_follow_the_last_call():
+    """jvp's quickest path left `.source` at the previous call's code; vjp(f).source was a
+    property object."""
+    j = srcad.jvp(product_of_two)
+    j(0.5, 0.3, 1.0)
+    floats = j.source
+    j(np.array([0.5]), np.array([0.3]), np.array([1.0]))
+    assert j.source != floats
+    j(0.5, 0.3, 1.0)
+    assert j.source == floats
+    assert "def grad_product_of_two" in srcad.vjp(product_of_two).source
+
+
+@pytest.mark.parametrize("call", [
+    lambda: srcad.jvp(product_of_two)(1 + 2j, 0.3, 1.0),
+    lambda: srcad.jvp(list_product)([1 + 2j, 3.0], [1.0, 0.0]),
+    lambda: srcad.jvp(product_of_two)(0.5, 0.3, 1j),
+    lambda: srcad.vjp(product_of_two)(np.array([0.5]), 0.3)[1](
+        np.array([1 + 1j])),
+    lambda: srcad.grad(list_product)([np.array([1 + 2j]), 3.0]),
+])
+def test_complex_values_are_refused(call):
+    """The README says complex inputs raise; jvp, lists and ybar let them through."""
+    with pytest.raises(srcad.SrcadError, match="complex"):
+        call()
+
+
+def test_a_list_of_floats_then_a_complex_one():
+    g = srcad.grad(list_product)
+    g([1.0, 2.0])
+    with pytest.raises(srcad.SrcadError, match="complex"):
+        g([1 + 2j, 3.0])
