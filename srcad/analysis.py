@@ -825,10 +825,20 @@ def _same_dimensions(op):
         return op.target
     if op.kind == "copy" and isinstance(op.args.get(0), gast.Name):
         return op.args[0].id
-    if op.kind == "rule" and op.rule.primal is np.copy and len(op.args) == 1 \
-            and isinstance(next(iter(op.args.values())), gast.Name):
-        return next(iter(op.args.values())).id
+    call = op.stmt.value
+    first = next(iter(op.args.values()), None)        # (a method's object too: a.copy())
+    if op.kind in ("rule", "zero") and op.rule is not None and isinstance(first, gast.Name) \
+            and op.rule.primal in _SAME_DIMENSIONS and isinstance(call, gast.Call) \
+            and len(call.args) < _SAME_DIMENSIONS[op.rule.primal] \
+            and not any(k.arg in ("shape", None) for k in call.keywords):
+        return first.id
     return None
+
+
+# functions whose result has the dimensions of their first argument, an array, unless
+# they are given a shape: the position of their `shape` parameter
+_SAME_DIMENSIONS = {np.copy: 1 << 10, np.zeros_like: 4, np.ones_like: 4, np.empty_like: 4,
+                    np.full_like: 5}
 
 
 def scalars(ir, ops, arg_kinds, returns_scalar=None):

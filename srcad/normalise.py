@@ -1984,14 +1984,14 @@ class Normaliser:
         else:
             self.error(node, "calling a local variable or the result of an expression",
                        "call a function defined at module level")
-        if len(node.args) == 1 and isinstance(node.args[0], gast.GeneratorExp) \
+        if node.args and isinstance(node.args[0], gast.GeneratorExp) \
                 and isinstance(func, gast.Name) and not self.is_local(func.id) \
                 and self.resolve(func) in _CONSUMERS:
-            # sum(e for x in xs) is sum([e for x in xs])
+            # sum(e for x in xs) is sum([e for x in xs]); sum((e for x in xs), start) too
             made = node.args[0]
             listed = gast.copy_location(gast.ListComp(elt=made.elt, generators=made.generators),
                                         made)
-            node = gast.copy_location(gast.Call(func=func, args=[listed],
+            node = gast.copy_location(gast.Call(func=func, args=[listed] + node.args[1:],
                                                 keywords=node.keywords), node)
         if any(k.arg == "out" for k in node.keywords):
             self.error(node, "out= (a result written into an existing array)",
@@ -2009,6 +2009,9 @@ class Normaliser:
                 return (gast.List if self.resolve(func) is list else gast.Tuple)(
                     elts=[], ctx=gast.Load())
             callee = T.name("listed" if self.resolve(func) is list else "tupled")   # its rule
+        if len(args) == 1 and not keywords and not isinstance(node.args[0], gast.Starred) \
+                and self._resolved_object(func) is np.where:
+            callee = T.quote_expr("np.nonzero")    # np.where(c): the indices, as np.nonzero(c)
         if len(args) == 2 and not keywords and self._resolved_object(func) is np.einsum \
                 and isinstance(node.args[0], gast.Constant) and isinstance(node.args[0].value,
                                                                             str):

@@ -1963,3 +1963,39 @@ def test_jacobian_is_taken_at_the_arguments_as_given(mode):
     jac = srcad.jacobian(doubles_then_cubes, mode=mode)(x)
     np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])
     np.testing.assert_allclose(np.diag(jac), 24.0 * x ** 2)
+
+
+def cholesky_log_det(A):
+    n = A.shape[0]
+    L = np.zeros_like(A)
+    for i in range(n):
+        for j in range(i + 1):
+            s = A[i, j]
+            for k in range(j):
+                s -= L[i, k] * L[j, k]
+            if i == j:
+                L[i, j] = np.sqrt(s)
+            else:
+                L[i, j] = s / L[j, j]
+    return np.sum(np.log(np.diag(L)))
+
+
+def squares_where_positive(x):
+    idx = np.where(x > 0)[0]
+    return np.sum(x[idx] ** 2)
+
+
+def squares_from_one(xs):
+    return sum((x * x for x in xs), 1.0)
+
+
+def test_false_refusals_of_helper_37():
+    """A textbook Cholesky (`s = A[i, j]` is a number: `s -= ...` changes no array; L from
+    np.zeros_like(A) has A's dimensions), np.where(c) of one argument (np.nonzero's
+    indices), sum((... for ...), start)."""
+    A = np.array([[2.0, 0.3, 0.1], [0.3, 1.5, -0.2], [0.1, -0.2, 1.2]])
+    grad = full_check(cholesky_log_det, (A,))
+    np.testing.assert_allclose(np.tril(grad, -1), np.tril(np.linalg.inv(A), -1))
+    np.testing.assert_allclose(np.diag(grad), 0.5 * np.diag(np.linalg.inv(A)))
+    full_check(squares_where_positive, (np.array([0.3, -0.5, 1.2]),))
+    assert srcad.grad(squares_from_one)([0.3, 1.2]) == pytest.approx([0.6, 2.4])
