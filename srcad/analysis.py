@@ -91,8 +91,9 @@ class Facts:
         self.ops = classify(ir, mode)
         self.output = ir.body[-1].value.id
         self.active = activity(ir, self.ops, [ir.inputs[k] for k in wrt], self.output)
-        self.scalar = scalars(ir, self.ops, arg_kinds, getattr(callees, "returns_scalar", None))
         self.ndims = input_ndims(ir, self.ops, arg_kinds)
+        self.scalar = scalars(ir, self.ops, arg_kinds, getattr(callees, "returns_scalar", None),
+                              self.ndims)
         check_in_place(ir, self.scalar)
         check_items(ir, self.ops, self.scalar, arg_kinds)
         check_iterated_dicts(ir, arg_kinds)
@@ -791,11 +792,20 @@ def input_ndims(ir, ops, arg_kinds):
     for v, p, kind in zip(ir.inputs, ir.params, arg_kinds):
         if kind.startswith("array") and kind[5:].isdigit():
             given[v] = given[p] = int(kind[5:])
-    sources = {}          # name -> the names its assignments keep the dimensions of
+    if not given:
+        return given
+    sources, other = {}, set()   # name -> the names its assignments keep the dimensions of
     for op in ops.values():
-        if op.target is not None and op.target not in ir.params:
-            sources.setdefault(op.target, []).append(_same_dimensions(op))
-    ndims = dict(given)
+        name = op.target
+        if name is not None and name not in ir.params:
+            kept = _same_dimensions(op)
+            if kept is None:
+                other.add(name)
+            else:
+                sources.setdefault(name, []).append(kept)
+    for name in other:
+        sources.pop(name, None)
+    ndims = {name: ndim for name, ndim in given.items() if name not in other}
     changed = True
     while changed:        # a name takes the dimensions of a name it is made from
         changed = False
@@ -809,8 +819,7 @@ def input_ndims(ir, ops, arg_kinds):
     while changed:        # and keeps them if every assignment of it keeps them
         changed = False
         for name, kept in sources.items():
-            if name in ndims and any(k is None or ndims.get(k) != ndims[name]
-                                     for k in kept if k != name):
+            if name in ndims and any(ndims.get(k) != ndims[name] for k in kept if k != name):
                 del ndims[name]
                 changed = True
     for v, p in zip(ir.inputs, ir.params):
@@ -821,15 +830,18 @@ def input_ndims(ir, ops, arg_kinds):
 
 def _same_dimensions(op):
     """The name whose number of dimensions `op`'s result has for certain, or None."""
-    if op.kind == "setitem":
+    kind = op.kind
+    if kind == "setitem":
         return op.target
-    if op.kind == "copy" and isinstance(op.args.get(0), gast.Name):
-        return op.args[0].id
+    if kind == "copy":
+        return op.args[0].id if type(op.args[0]) is gast.Name else None
+    if kind != "rule" and kind != "zero" or op.rule is None \
+            or id(op.rule.primal) not in _SAME_DIMENSIONS:
+        return None
     call = op.stmt.value
     first = next(iter(op.args.values()), None)        # (a method's object too: a.copy())
-    if op.kind in ("rule", "zero") and op.rule is not None and isinstance(first, gast.Name) \
-            and op.rule.primal in _SAME_DIMENSIONS and isinstance(call, gast.Call) \
-            and len(call.args) < _SAME_DIMENSIONS[op.rule.primal] \
+    if isinstance(first, gast.Name) and isinstance(call, gast.Call) \
+            and len(call.args) < _SAME_DIMENSIONS[id(op.rule.primal)] \
             and not any(k.arg in ("shape", None) for k in call.keywords):
         return first.id
     return None
@@ -837,17 +849,19 @@ def _same_dimensions(op):
 
 # functions whose result has the dimensions of their first argument, an array, unless
 # they are given a shape: the position of their `shape` parameter
-_SAME_DIMENSIONS = {np.copy: 1 << 10, np.zeros_like: 4, np.ones_like: 4, np.empty_like: 4,
-                    np.full_like: 5}
+_SAME_DIMENSIONS = {id(np.copy): 1 << 10, id(np.zeros_like): 4, id(np.ones_like): 4,
+                    id(np.empty_like): 4, id(np.full_like): 5}    # (by id, as rules are)
 
 
-def scalars(ir, ops, arg_kinds, returns_scalar=None):
+def scalars(ir, ops, arg_kinds, returns_scalar=None, ndims=None):
     """Names that certainly hold scalars, given `arg_kinds` ("scalar", "array", ...).
 
-    `returns_scalar(fn, kinds)` answers for calls of user functions (None: never)."""
+    `returns_scalar(fn, kinds)` answers for calls of user functions (None: never); `ndims`,
+    what `input_ndims` says (found here if not given)."""
     known = {v for v, kind in zip(ir.inputs, arg_kinds) if kind == "scalar"}
     known |= {p for p, kind in zip(ir.params, arg_kinds) if kind == "scalar"}
-    ndims = input_ndims(ir, ops, arg_kinds)
+    if ndims is None:
+        ndims = input_ndims(ir, ops, arg_kinds)
     loop_counters = {s.target.id for s in walk_block(ir.body) if isinstance(s, gast.For)}
     candidates = {op.target for op in ops.values() if op.target} | loop_counters
     scalar = (candidates | known) - (set(ir.inputs) - known)
