@@ -1154,11 +1154,12 @@ def jacobian(f, wrt=0, mode="auto"):
     def jac(*args, **kwargs):
         args, kwargs = _positional(f, args, kwargs, indices)
         args = _promote(args, indices)
+        what = getattr(jac, "srcad_made_by", "jacobian")
+        shapes = [_input_shape(args[k], what) for k in indices]
         # (on copies: a function may change its arguments, the Jacobian is at these)
         returned = f(*copy.deepcopy(args), **copy.deepcopy(kwargs)) \
             if not isinstance(f, _Transformed) else f(*args, **kwargs)
         value = _jacobian_value(returned, f)
-        shapes = [_input_shape(args[k], "jacobian") for k in indices]
         sizes = [int(np.prod(s)) for s in shapes]
         chosen = mode
         if mode == "auto":
@@ -1225,15 +1226,18 @@ def _input_shape(arg, what):
     number, or a list or tuple of numbers or of arrays of one shape."""
     if isinstance(arg, dict):
         raise ArgumentError(f"srcad.{what} takes arrays, numbers and lists of them, not a "
-                            "dict", hint="use srcad.vjp or srcad.jvp, which take dicts, or "
-                                         "pass the dict's arrays as arguments")
+                            "dict", hint=f"use {_PER_ITEM[what]}, which take dicts, or pass "
+                                         "the dict's arrays as arguments")
     try:
         return np.shape(arg)
     except ValueError:
         raise ArgumentError(f"srcad.{what} needs a list whose items have one shape (they make "
                             f"one array), not {_items_shapes(arg)}",
-                            hint="use srcad.vjp or srcad.jvp, which take any list, or pass "
-                                 "the items as arguments") from None
+                            hint=f"use {_PER_ITEM[what]}, which take any list, or pass the "
+                                 "items as arguments") from None
+
+
+_PER_ITEM = {"jacobian": "srcad.vjp or srcad.jvp", "hessian": "srcad.hvp or srcad.grad"}
 
 
 def _items_shapes(items):

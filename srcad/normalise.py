@@ -1958,6 +1958,22 @@ class Normaliser:
     def expr_Call(self, node):
         if any(k.arg is None for k in node.keywords):
             self.error(node, "'**' in a call", "pass the keyword arguments one by one")
+        func = node.func
+        if isinstance(func, gast.Attribute) and func.attr == "values" and not node.args \
+                and not node.keywords and isinstance(func.value, gast.Name) \
+                and self.is_local(func.value.id):
+            # d.values() outside a for statement (sum(d.values())): a list of them, as
+            # [d[k] for k in d.keys()] makes it, which a for statement over d.keys() reads
+            key = gast.Name(id="__key", ctx=gast.Store(), annotation=None,
+                            type_comment=None)
+            keys = gast.Call(func=gast.Attribute(value=T.load(func.value), attr="keys",
+                                                 ctx=gast.Load()), args=[], keywords=[])
+            item = gast.Subscript(value=T.load(func.value), slice=T.load(key), ctx=gast.Load())
+            made = gast.ListComp(elt=item, generators=[gast.comprehension(
+                target=key, iter=keys, ifs=[], is_async=0)])
+            for part in gast.walk(made):
+                gast.copy_location(part, node)
+            return self.op(made)
         node = self._two_at_a_time(node)
         node = self._through_class(node)
         func = node.func

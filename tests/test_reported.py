@@ -1999,3 +1999,36 @@ def test_false_refusals_of_helper_37():
     np.testing.assert_allclose(np.diag(grad), 0.5 * np.diag(np.linalg.inv(A)))
     full_check(squares_where_positive, (np.array([0.3, -0.5, 1.2]),))
     assert srcad.grad(squares_from_one)([0.3, 1.2]) == pytest.approx([0.6, 2.4])
+
+
+def sum_of_values_times_a(d):
+    return sum(d.values()) * d["a"]
+
+
+def stacked_values(d):
+    return np.sum(np.stack(list(d.values())) ** 2)
+
+
+def values_of_a_display(x):
+    d = {"a": x, "b": 2.0 * x}
+    return np.sum(sum(d.values()) ** 2)
+
+
+def test_dict_values_outside_a_for_statement():
+    """`sum(d.values())`, `list(d.values())`: "no derivative rule for the method
+    '.values()'" (helper-37); they are [d[k] for k in d.keys()]."""
+    grads = srcad.grad(sum_of_values_times_a)({"a": 0.3, "b": 0.7})
+    assert grads == pytest.approx({"a": 2 * 0.3 + 0.7, "b": 0.3})
+    d = {"a": np.array([0.3, 0.1]), "b": np.array([0.7, -0.2])}
+    grads = srcad.grad(stacked_values)(d)
+    for k in d:
+        np.testing.assert_allclose(grads[k], 2.0 * d[k])
+    full_check(values_of_a_display, (np.array([0.5, 1.0]),))
+    np.testing.assert_allclose(srcad.hessian(values_of_a_display)(np.array([0.5, 1.0])),
+                               18.0 * np.eye(2))
+
+
+def test_a_hessian_with_respect_to_a_dict_says_so():
+    """It said that jacobian needs grad_f to return an array."""
+    with pytest.raises(srcad.ArgumentError, match="hessian takes arrays.*not a dict"):
+        srcad.hessian(sum_of_values_times_a)({"a": 0.3, "b": 0.7})
