@@ -660,19 +660,19 @@ def check_in_place(ir, scalar):
 def check_items(ir, ops, scalar, arg_kinds):
     """`t = a[2]; a[2] = v; ... t`: t shares a's memory unless it is a number (a row of a
     matrix is a view); srcad's t is a copy. Refuse unless every item such a statement takes
-    is a number for these kinds, or an item of a list, tuple or dict argument (whose slots
-    a write rebinds): normalise names the statements, `ir.unless_numbers`."""
+    is a number for these kinds, or an item of a list, tuple or dict argument whose slot
+    the write rebinds (`slot`: `xs[0] = v`, not `t[1] = v`): normalise names the statements,
+    `ir.unless_numbers`."""
     if not ir.unless_numbers:
         return
     containers = {v for v, kind in zip(ir.inputs, arg_kinds) if kind in ("list", "tuple", "dict")
                   and all(op.target != v or op.kind == "setitem" or id(op.stmt) in ir.entry
                           for op in ops.values())}
-    for made, error in ir.unless_numbers:
+    for made, error, slot in ir.unless_numbers:
         taken = [op for op in ops.values()
                  if op.kind == "getitem" and ir.origin.get(op.stmt) is made]
-        if not taken or any(op.target not in scalar and not _name_in(op.args["value"],
-                                                                      containers)
-                            for op in taken):
+        if not taken or any(op.target not in scalar and not (
+                slot and _name_in(op.args["value"], containers)) for op in taken):
             raise error
 
 
@@ -784,42 +784,49 @@ def _check_differentiable(ir, op, varied):
 
 
 def input_ndims(ir, ops, arg_kinds):
-    """`{name: number of dimensions}` of the array inputs, under both their trace name and
-    their parameter name (entry bindings v_0 = x keep them), and of the names every
-    assignment of which keeps one's: copies (`a = a.copy()`, `b = a`) and element writes
-    (`a[i] = v`)."""
+    """`{name: number of dimensions}` of the array and number inputs, under both their trace
+    name and their parameter name (entry bindings v_0 = x keep them), and of the names every
+    assignment of which is known to have a number of them: copies (`a = a.copy()`, `b = a`),
+    element writes (`a[i] = v`) and elementwise arithmetic (`b = a * a`, `np.tanh(a)`)."""
     given = {}
     for v, p, kind in zip(ir.inputs, ir.params, arg_kinds):
         if kind.startswith("array") and kind[5:].isdigit():
             given[v] = given[p] = int(kind[5:])
-    if not given:
-        return given
-    sources, other = {}, set()   # name -> the names its assignments keep the dimensions of
+        elif kind == "scalar":
+            given[v] = given[p] = 0
+    if not any(given.values()):
+        return {}
+    made, other = {}, set()   # name -> per assignment, the names whose most dimensions it has
     for op in ops.values():
         name = op.target
         if name is not None and name not in ir.params:
-            kept = _same_dimensions(op)
-            if kept is None:
+            sources = _dimensions_from(op)
+            if sources is None:
                 other.add(name)
             else:
-                sources.setdefault(name, []).append(kept)
+                made.setdefault(name, []).append(sources)
     for name in other:
-        sources.pop(name, None)
+        made.pop(name, None)
     ndims = {name: ndim for name, ndim in given.items() if name not in other}
+
+    def most(sources):       # (None: one of them is not known)
+        if any(k not in ndims for k in sources):
+            return None
+        return max((ndims[k] for k in sources), default=0)
     changed = True
-    while changed:        # a name takes the dimensions of a name it is made from
+    while changed:        # a name takes the dimensions of an assignment of it
         changed = False
-        for name, kept in sources.items():
+        for name, assignments in made.items():
             if name not in ndims:
-                ndim = next((ndims[k] for k in kept if k in ndims), None)
+                ndim = next((n for n in map(most, assignments) if n is not None), None)
                 if ndim is not None:
                     ndims[name] = ndim
                     changed = True
     changed = True
-    while changed:        # and keeps them if every assignment of it keeps them
+    while changed:        # and keeps them if every assignment of it gives them
         changed = False
-        for name, kept in sources.items():
-            if name in ndims and any(ndims.get(k) != ndims[name] for k in kept if k != name):
+        for name, assignments in made.items():
+            if name in ndims and any(most(sources) != ndims[name] for sources in assignments):
                 del ndims[name]
                 changed = True
     for v, p in zip(ir.inputs, ir.params):
@@ -828,25 +835,40 @@ def input_ndims(ir, ops, arg_kinds):
     return ndims
 
 
-def _same_dimensions(op):
-    """The name whose number of dimensions `op`'s result has for certain, or None."""
+def _dimensions_from(op):
+    """The names whose most dimensions `op`'s result has for certain (numbers add none), or
+    None where they are not known."""
     kind = op.kind
     if kind == "setitem":
-        return op.target
+        return (op.target,)
     if kind == "copy":
-        return op.args[0].id if type(op.args[0]) is gast.Name else None
-    if kind != "rule" and kind != "zero" or op.rule is None \
-            or id(op.rule.primal) not in _SAME_DIMENSIONS:
+        return (op.args[0].id,) if type(op.args[0]) is gast.Name else None
+    if kind != "rule" and kind != "zero" or op.rule is None:
         return None
+    primal = op.rule.primal
     call = op.stmt.value
-    first = next(iter(op.args.values()), None)        # (a method's object too: a.copy())
-    if isinstance(first, gast.Name) and isinstance(call, gast.Call) \
-            and len(call.args) < _SAME_DIMENSIONS[id(op.rule.primal)] \
-            and not any(k.arg in ("shape", None) for k in call.keywords):
-        return first.id
+    if id(primal) in _SAME_DIMENSIONS:
+        first = next(iter(op.args.values()), None)        # (a method's object too: a.copy())
+        if isinstance(first, gast.Name) and isinstance(call, gast.Call) \
+                and len(call.args) < _SAME_DIMENSIONS[id(primal)] \
+                and not any(k.arg in ("shape", None) for k in call.keywords):
+            return (first.id,)
+        return None
+    if kind == "rule" and (primal in _ELEMENTWISE_OPERATORS or isinstance(primal, np.ufunc)
+                           and not (isinstance(call, gast.Call) and call.keywords)):
+        names = []
+        for atom in op.args.values():
+            if isinstance(atom, gast.Name):
+                names.append(atom.id)
+            elif not (isinstance(atom, gast.Constant) and type(atom.value) in (int, float)):
+                return None
+        return tuple(names)
     return None
 
 
+_ELEMENTWISE_OPERATORS = {operator.add, operator.sub, operator.mul, operator.truediv,
+                          operator.pow, operator.floordiv, operator.mod, operator.neg,
+                          operator.pos}
 # functions whose result has the dimensions of their first argument, an array, unless
 # they are given a shape: the position of their `shape` parameter
 _SAME_DIMENSIONS = {id(np.copy): 1 << 10, id(np.zeros_like): 4, id(np.ones_like): 4,

@@ -662,6 +662,8 @@ def _layout(value):
         return type(value), tuple(_layout(v) for v in value)
     if isinstance(value, dict):
         return dict, tuple((k, _layout(v)) for k, v in value.items())
+    if isinstance(value, (str, bytes, bool, int, type(None))):
+        return value            # (`mode="sum"` or `n` may decide the output's shape)
     return None
 
 
@@ -677,10 +679,10 @@ def _promote(args, wrt):
                 args[k] = float(a)
             elif isinstance(a, np.ndarray) and a.dtype.kind in "iub":
                 args[k] = a.astype(float)
-            elif _holds_complex(a):
-                raise SrcadError("complex inputs are not supported by srcad's rules",
-                                 hint="srcad differentiates real-valued code: pass the real "
-                                      "and imaginary parts as two real arrays")
+    if any(_holds_complex(a) for a in args):   # (also where it is no input: np.abs(x * c))
+        raise SrcadError("complex inputs are not supported by srcad's rules",
+                         hint="srcad differentiates real-valued code: pass the real and "
+                              "imaginary parts as two real arrays")
     return args
 
 
@@ -861,8 +863,9 @@ class Derivative(_Transformed):
             self._fast.clear()
         types_ = tuple(map(type, args))
         if any(isinstance(a, np.ndarray) and t is not np.ndarray
-               or isinstance(a, (list, tuple, dict)) for a, t in zip(args, types_)):
-            return        # array subclasses, and structures (what they hold): checked each call
+               or isinstance(a, (list, tuple, dict, str, bytes)) for a, t in zip(args, types_)):
+            return        # array subclasses, structures (what they hold) and strings (which
+            #               may choose what the function does): checked on each call
         if np.ndarray not in types_:
             self._fast[types_] = compiled
             if self._direct and not self._bound and not compiled.guards \

@@ -407,8 +407,8 @@ class Normaliser:
                 raise
             raise self._in_place_refusal(exc) from None
         if self.generated:      # (refusals that wait for the kinds, told at the user's line)
-            self.unless_numbers = [(made, self._in_place_refusal(exc))
-                                   for made, exc in self.unless_numbers]
+            self.unless_numbers = [(made, self._in_place_refusal(exc), slot)
+                                   for made, exc, slot in self.unless_numbers]
         ir = IR(self.source, passed, inputs, self.out, self.origin, self.namespace, self.homes,
                 self.counter)
         ir.args = signature
@@ -849,8 +849,10 @@ class Normaliser:
                         continue
                 elif not self._read_after(other, write):
                     continue          # the other name is not read after the write
-                element = isinstance(made, gast.Assign) and isinstance(made.value,
-                                                                       gast.Subscript)
+                element = isinstance(made, gast.Assign) and (
+                    isinstance(made.value, gast.Subscript) or isinstance(
+                        made.value, (gast.Tuple, gast.List)) and all(
+                            isinstance(e, gast.Subscript) for e in made.value.elts))
                 error = UnsupportedError(
                     f"'{text}' changes an array that is also reached through "
                     f"'{other}', which is read later (Python would change both)",
@@ -860,11 +862,12 @@ class Normaliser:
                          ".copy())" if element else
                          f"make the copy explicit where '{a}' gets its value from '{b}' "
                          f"(add .copy()), and read '{a}' afterwards")
-                if not element:
-                    raise error
-                # `t = a[2]`: an element of a vector is a number, which shares nothing;
-                # known once the kinds of the arguments are (analysis.check_items)
-                self.unless_numbers.append((made, error))
+                if not element or name == a:
+                    raise error       # (`t[1] = ...` writes into what t is, an item)
+                # `t = a[2]; a[2] = ...`: an element of a vector is a number, which shares
+                # nothing, and `xs[2] = ...` of a list rebinds a slot; known once the kinds
+                # of the arguments are (analysis.check_items)
+                self.unless_numbers.append((made, error, text.endswith("] = ...")))
 
     def _may_repeat(self, name):
         """Whether list `name` may hold one object in two items: it is in `repeats`, or an
@@ -1624,8 +1627,8 @@ class Normaliser:
                         self.alias(part.value.id, inner, self.current,
                                    tuple(self.loop_stack), stored=True,
                                    item=inner == container)
+            self.note_swap(target, value)
             if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
-                self.note_swap(target, value)
                 atoms = [self.atom(e) for e in value.elts]
                 self.bind(target, ("tuple", [self.protect(a, target) for a in atoms]))
             else:
@@ -1636,18 +1639,30 @@ class Normaliser:
     def note_swap(self, target, value):
         """`A[0], A[1] = A[1], A[0]`: Python takes both rows first, as views where they are
         arrays, then writes A[0], which changes the view of it that it writes into A[1];
-        srcad's items are copies. Refused unless they are numbers (analysis.check_items)."""
-        for k, part in enumerate(target.elts):
+        srcad's items are copies. Refused unless they are numbers (analysis.check_items).
+        Also where the later values reach A through other names (`r1, r0`), or the value is
+        no display (`p`, `A[1::-1]`, `swapped(A[0], A[1])`): what of it is written later
+        may be a view."""
+        parts = _unpacked(target)
+        values = _aligned(target, value)
+        for k, part in enumerate(parts):
             holder = part.value if isinstance(part, gast.Subscript) else None
-            if isinstance(holder, gast.Name) and not self._list_here(holder.id) and any(
-                    holder.id in self.shared_roots(later) for later in value.elts[k + 1:]):
+            if not isinstance(holder, gast.Name) or self._list_here(holder.id):
+                continue
+            later = values[k + 1:] if values is not None else [value]
+            if any(self._shares(root, holder.id)
+                   for item in later for root in self.shared_roots(item)):
                 self.unless_numbers.append((self.current, UnsupportedError(
                     f"this assignment writes '{T.source_of(part)}' and then an item that "
                     f"was read from '{holder.id}' before it (where the items are rows, not "
                     "numbers, NumPy's views see the first write)",
                     self.source.location(self.current),
-                    hint="copy the items first: a[i], a[j] = a[j].copy(), a[i].copy()")))
+                    hint="copy the items first: a[i], a[j] = a[j].copy(), a[i].copy()"), True))
                 return
+
+    def _shares(self, name, other):
+        """Whether `name` is `other` or may share its object (an alias pair of them)."""
+        return name == other or any({a, b} == {name, other} for a, b, _, _ in self.aliases)
 
     def _list_here(self, ident):
         """Whether `ident` holds a list or dict where the current statement runs: it always
@@ -2249,6 +2264,22 @@ def _unpacked(target):
     if isinstance(target, gast.Starred):
         return _unpacked(target.value)
     return [target]
+
+
+def _aligned(target, value):
+    """The values a tuple target's parts get, in `_unpacked`'s order, where `value` is a
+    display of the same shape; else None."""
+    if isinstance(target, (gast.Tuple, gast.List)):
+        if not isinstance(value, (gast.Tuple, gast.List)) or len(value.elts) != len(target.elts):
+            return None
+        out = []
+        for part, item in zip(target.elts, value.elts):
+            inner = _aligned(part, item)
+            if inner is None:
+                return None
+            out.extend(inner)
+        return out
+    return None if isinstance(target, gast.Starred) else [value]
 
 
 def _item_of(value):

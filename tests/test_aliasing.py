@@ -1528,3 +1528,88 @@ def test_rows_taken_before_their_slots_are_written_are_refused():
     with pytest.raises(srcad.UnsupportedError, match="also reached through 't'"):
         srcad.grad(row_kept_then_written)(A)
     assert srcad.grad(element_kept_then_written)(np.array([0.3, 1.2, -0.5, 0.9])) is not None
+
+
+# ----- helper-39's round on the above -----
+
+
+ROW_WEIGHTS = np.arange(8.0).reshape(2, 4)
+
+
+def nested_row_swap(A):
+    A = A.copy()
+    (A[0], A[1]), c = (A[1], A[0]), 1.0
+    return c * np.sum(A * ROW_WEIGHTS)
+
+
+def row_swap_through_an_alias(A):
+    A = A.copy()
+    B = A
+    A[0], A[1] = B[1], B[0]
+    return np.sum(A * ROW_WEIGHTS)
+
+
+def row_swap_from_a_tuple(A):
+    A = A.copy()
+    p = (A[1], A[0])
+    A[0], A[1] = p
+    return np.sum(A * ROW_WEIGHTS)
+
+
+def row_swap_of_unpacked_rows(A):
+    A = A.copy()
+    r0, r1 = A[0], A[1]
+    A[0], A[1] = r1, r0
+    return np.sum(A * ROW_WEIGHTS)
+
+
+def row_swap_by_a_reversed_view(A):
+    A = A.copy()
+    A[0], A[1] = A[1::-1]
+    return np.sum(A * ROW_WEIGHTS)
+
+
+def writes_into_an_item_of_a_list(xs):
+    t = xs[0]
+    t[1] = 5.0
+    return np.sum(xs[0] * xs[0])
+
+
+def numbers_unpacked_then_written(x):
+    a = x * x
+    t, u = a[0], a[1]
+    a[0] = u * 2.0
+    return t * a[0] + np.sum(a)
+
+
+def swaps_numbers_of_arithmetic(x):
+    b = np.tanh(x) + 1.0
+    for k in range(len(b) - 1):
+        if b[k] > b[k + 1]:
+            b[k], b[k + 1] = b[k + 1], b[k]
+    return np.sum(b * np.arange(len(b)))
+
+
+@pytest.mark.parametrize("f", [nested_row_swap, row_swap_through_an_alias,
+                               row_swap_from_a_tuple, row_swap_of_unpacked_rows,
+                               row_swap_by_a_reversed_view])
+def test_row_swaps_in_other_forms_are_refused(f):
+    """NumPy leaves both rows at the old A[1] (views); srcad swapped them (wrong numbers)."""
+    with pytest.raises(srcad.UnsupportedError, match="NumPy's views"):
+        srcad.grad(f)(np.arange(8.0).reshape(2, 4) * 0.1)
+
+
+def test_a_write_into_an_item_of_a_list_argument_is_refused():
+    """`t = xs[0]; t[1] = 5.0` changes xs[0] itself; an exemption meant for slots that a
+    write rebinds (`xs[0] = ...`) let it through (a regression of this session)."""
+    with pytest.raises(srcad.UnsupportedError, match="also reached through 'xs'"):
+        srcad.grad(writes_into_an_item_of_a_list)([np.array([0.3, 1.2, -0.5]),
+                                                   np.array([0.1, 0.2, 0.3])])
+
+
+def test_numbers_of_arithmetic_and_unpacking():
+    """Items of `x * x` and `np.tanh(x) + 1.0` are numbers too (elementwise arithmetic keeps
+    the dimensions), and `t, u = a[0], a[1]` takes two of them."""
+    x = np.array([0.3, 1.2, -0.5, 0.9])
+    full_check(numbers_unpacked_then_written, [x])
+    full_check(swaps_numbers_of_arithmetic, [x])

@@ -288,3 +288,32 @@ def test_a_list_of_floats_then_a_complex_one():
     g([1.0, 2.0])
     with pytest.raises(srcad.SrcadError, match="complex"):
         g([1 + 2j, 3.0])
+
+
+def abs_of_product(x, c):
+    return np.abs(x * c)
+
+
+def total_or_each(a, how):
+    if how == "sum":
+        return np.sum(a * a)
+    return a * a
+
+
+def test_a_complex_argument_that_is_not_differentiated_is_refused():
+    """`np.abs(x * c)` with c = 1j: every mode gave -1 (helper-39)."""
+    for call in (lambda: srcad.grad(abs_of_product)(0.5, 1j),
+                 lambda: srcad.jvp(abs_of_product)(0.5, 1j, 1.0),
+                 lambda: srcad.jacobian(abs_of_product)(0.5, [1j])):
+        with pytest.raises(srcad.SrcadError, match="complex"):
+            call()
+
+
+def test_a_string_that_chooses_the_output_is_checked_on_each_call():
+    """After `g(a, "sum")`, `g(a, "vec")` skipped the output check (the gradient of the
+    sum); a fresh derivative refused it."""
+    g = srcad.grad(total_or_each)
+    a = np.array([0.5, 0.7])
+    np.testing.assert_allclose(g(a, "sum"), 2 * a)
+    with pytest.raises(srcad.NonScalarOutputError):
+        g(a, "vec")

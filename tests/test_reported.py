@@ -1419,8 +1419,9 @@ def scaled_copy_with_a_corner(x):
 
 def test_a_second_order_refusal_points_at_the_users_line():
     """Differentiating the gradient again can meet an element write that the alias check
-    refuses; the error named generated names (v_1, v_3) in `<srcad grad_f #1>`."""
-    x = np.array([0.3, 0.5])
+    refuses (here a row of a matrix); the error named generated names (v_1, v_3) in
+    `<srcad grad_f #1>`."""
+    x = np.array([[0.3, 0.5], [0.1, -0.2]])
     with pytest.raises(srcad.UnsupportedError) as info:
         srcad.hessian(scaled_copy_with_a_corner)(x)
     error = info.value
@@ -1428,6 +1429,15 @@ def test_a_second_order_refusal_points_at_the_users_line():
     assert "y[0] -= 1.0" in error.location.text
     assert "gradient of scaled_copy_with_a_corner again" in str(error)
     assert "v_" not in str(error)
+
+
+def test_second_derivatives_through_an_element_write_of_a_vector():
+    """The same function of a vector: y[0] is a number, which the gradient's saved copy of
+    it shares nothing with (refused before this session)."""
+    x = np.array([0.3, 0.5, -0.7])
+    np.testing.assert_allclose(srcad.hessian(scaled_copy_with_a_corner)(x), 8.0 * np.eye(3))
+    np.testing.assert_allclose(srcad.jacobian(srcad.grad(scaled_copy_with_a_corner),
+                                              mode="reverse")(x), 8.0 * np.eye(3))
 
 
 def reversed_into_a_list(xs):

@@ -1,4 +1,6 @@
 """User-defined rules: @srcad.adjoint / @srcad.tangent for functions srcad cannot see into."""
+import sys
+
 import numpy as np
 import pytest
 
@@ -256,4 +258,41 @@ def test_a_rules_module_value_rebound_later_changes_the_derivative(tmp_path):
     assert grad(0.5) == pytest.approx(7.0 * 0.5 + 1.5)
     assert jvp(0.5, 1.0)[1] == pytest.approx(7.0 * 0.5 + 1.5)
     assert hess(0.5) == pytest.approx(7.0 + 7.0)    # the rule's fa' is K everywhere
-    assert f"{rules.__name__}.K" in grad.source
+    assert f"{rules.__name__}_module.K" in grad.source
+
+
+def test_rule_modules_named_like_parameters_numpy_or_each_other(tmp_path, monkeypatch):
+    """A rule's module was read as `x.K` (the parameter x shadowed module x) or `np.K`, and
+    modules pkg.rules and pkg_rules were both `pkg_rules` (helper-39); a comprehension's
+    variable named like a module global was read from the module."""
+    import importlib
+    import textwrap
+    text = """
+        import srcad
+        K = {k}
+        i = 0
+        ns = {{}}
+        exec("def {name}(x):\\n    return {k} * x\\n", ns)
+        {name} = ns["{name}"]
+
+        @srcad.adjoint({name})
+        def {name}_adjoint(g, ans, x):
+            return sum([g * K * (i + 1) for i in range(2)]) / 3.0
+        """
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    for module, k, name in (("x", 3.0, "fx"), ("np", 5.0, "fnp"), ("pkg/rules", 7.0, "fr"),
+                            ("pkg_rules", 11.0, "fpr")):
+        (tmp_path / f"{module}.py").write_text(textwrap.dedent(text.format(k=k, name=name)))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for module in ("x", "np", "pkg", "pkg.rules", "pkg_rules"):
+        monkeypatch.delitem(sys.modules, module, raising=False)
+    x_mod, np_mod, rules, pkg_rules = (importlib.import_module(m) for m in
+                                       ("x", "np", "pkg.rules", "pkg_rules"))
+
+    def f(x):
+        return x_mod.fx(x) + np_mod.fnp(x) + rules.fr(x) + pkg_rules.fpr(x)
+
+    assert srcad.grad(f)(0.7) == pytest.approx(3.0 + 5.0 + 7.0 + 11.0)
+    for module in ("x", "np", "pkg", "pkg.rules", "pkg_rules"):
+        sys.modules.pop(module, None)

@@ -120,15 +120,15 @@ class Template:
 
     def _own_globals(self, tree):
         """A user's rule reads its module's names (but modules) through its module when the
-        derivative runs, `rules.K` for `K` of module rules: rebinding `rules.K` later changes
-        the derivative as it changes the rule, two rules' modules may bind `K` to different
-        values, and the differentiated function may have a parameter `K`. A rule whose module
-        is not imported (its globals are no module's) reads them as they were when it was
-        registered, under names of their own (`K__rules`)."""
+        derivative runs, `rules_module.K` for `K` of module rules: rebinding `rules.K` later
+        changes the derivative as it changes the rule, two rules' modules may bind `K` to
+        different values, and the differentiated function may have a parameter `K`. A rule
+        whose module is not imported (its globals are no module's) reads them as they were
+        when it was registered, under names of their own (`K__rules_module`)."""
         home = self.fn.__module__ or "rule"
-        alias = home.replace(".", "_")
         module = sys.modules.get(home)
         live = module is not None and getattr(module, "__dict__", None) is self.fn.__globals__
+        alias = _module_alias(home, module if live else self.fn.__globals__)
         renames = {name: f"{name}__{alias}" for name, value in self.globals.items()
                    if not isinstance(value, types.ModuleType)}
         if not renames:
@@ -175,6 +175,9 @@ class Template:
     def _free_names(self, tree):
         """Names the template reads from its module: they must exist where code runs."""
         bound = {"g", "ans", *self.params, *self.locals}
+        # (a comprehension's variables are its own, whatever the module calls so)
+        bound.update(node.id for node in gast.walk(tree)
+                     if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store))
         if self.varargs:
             bound.add(self.varargs)
         names = {}
@@ -188,6 +191,22 @@ class Template:
                     raise RuleError(f"the rule {self.fn.__qualname__} uses the undefined name "
                                     f"'{node.id}'")
         return names
+
+
+_ALIASES = {}      # the name generated code calls a rules' module -> the module (see below)
+
+
+def _module_alias(home, owner):
+    """The name generated code reads a user rule's module by: `rules_module` for module
+    rules (`pkg_rules_module` for pkg.rules), a name no parameter, helper or module of
+    NumPy's is likely to have; numbered where two modules (`owner`: the module, or the
+    rule's globals where it is in no module) would share it."""
+    base = home.replace(".", "_") + "_module"
+    alias, k = base, 1
+    while _ALIASES.setdefault(alias, owner) is not owner:
+        k += 1
+        alias = f"{base}{k}"
+    return alias
 
 
 def _children(value):
