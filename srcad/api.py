@@ -193,6 +193,8 @@ def _closure_derivative(fn, key):
                                            for cell in function.__closure__])
     made = served[key[1:]] = Compiled(compiled.source, function, compiled.callees, guards,
                                       compiled.own, compiled.code, compiled.changed)
+    made.renamed, made.output = compiled.renamed, compiled.output
+    made.differentiated = compiled.differentiated
     return made
 
 
@@ -286,6 +288,7 @@ class Compiled:
         self.changed = changed   # (position, name) of the parameters it changes in place
         self.renamed = {}        # parameter -> its name in the signature, where they differ
         self.output = None       # the name of the value its IR returns
+        self.differentiated = None   # the function it is the derivative of
 
     def keywords(self, kwargs):
         """`kwargs` with the names of the derivative's signature (`vbar_1=` -> `vbar_1_=`)."""
@@ -375,6 +378,7 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
                                             fn.__code__, changed)
         compiled.renamed = {p: n for p, n in parameter_names(params).items() if p != n}
         compiled.output = ir.body[-1].value.id      # (its adjoint is the seed's name)
+        compiled.differentiated = fn                # (an inner gradient: maybe unoptimised)
         if fn.__closure__ and _CLOSURES.get(id(fn.__code__), (None,))[0] is fn:
             _CLOSURE_DERIVED[(id(fn.__code__),) + key[1:]] = (ir, compiled)
     return compiled
@@ -760,15 +764,27 @@ class _Transformed:
             signature = self._signature_ = inspect.signature(self.base())
         return signature
 
-    def function_for(self, args):
-        return self._inner.compiled(args).function if self._inner else self._fn
+    def function_for(self, args, optimized=None):
+        """The function this one differentiates: the user's, or the inner derivative's
+        generated one (`optimized`: whether its passes ran, where not as the inner says)."""
+        return self._inner.compiled(args, optimized).function if self._inner else self._fn
 
-    def compiled(self, args=()):
+    def compiled(self, args=(), optimized=None):
         n = self.base().__code__.co_argcount
         args = args[:n]
         kinds = tuple(_kind(a) for a in args) + ("other",) * (n - len(args))
-        return derive(self.function_for(args), self.wrt, kinds, self.with_value, self.mode,
-                      self.optimized)
+        optimized = self.optimized if optimized is None else optimized
+        try:
+            return derive(self.function_for(args), self.wrt, kinds, self.with_value,
+                          self.mode, optimized)
+        except UnsupportedError as exc:
+            if self._inner is None or not self._inner.optimized \
+                    or not getattr(exc, "second_order", False):
+                raise
+            # the inner gradient's optimised code may do what its plain code does not
+            # (write into a list of terms for a batched product): differentiate that
+            return derive(self.function_for(args, optimized=False), self.wrt, kinds,
+                          self.with_value, self.mode, optimized)
 
     @property
     def source(self):
@@ -1118,7 +1134,7 @@ class TangentFunction(_Transformed):
         compiled.check_distinct(args)
         self._last = compiled
         kwargs = compiled.keywords(kwargs)
-        ir = intermediate(self.function_for(args))
+        ir = intermediate(compiled.differentiated)
         for k, t in zip(self.wrt, tangents):
             kwargs[dot(ir.inputs[k])] = _promote([t], [0])[0]
         if compiled.changed:

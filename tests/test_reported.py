@@ -2042,3 +2042,56 @@ def test_a_hessian_with_respect_to_a_dict_says_so():
     """It said that jacobian needs grad_f to return an array."""
     with pytest.raises(srcad.ArgumentError, match="hessian takes arrays.*not a dict"):
         srcad.hessian(sum_of_values_times_a)({"a": 0.3, "b": 0.7})
+
+
+RNN_INPUTS = np.random.default_rng(5).standard_normal((5, 2))
+
+
+def rnn_of_two_matrices(theta):
+    Wh = theta[:4].reshape(2, 2)
+    Wx = theta[4:8].reshape(2, 2)
+    h = np.zeros(2)
+    for t in range(3):
+        h = np.tanh(Wh @ h + Wx @ RNN_INPUTS[t])
+    return np.sum(h ** 2)
+
+
+def rnn_stacking_its_states(W):
+    h = np.array([0.2, -0.1])
+    hs = []
+    for t in range(RNN_INPUTS.shape[0]):
+        h = np.tanh(W @ h + RNN_INPUTS[t])
+        hs.append(h)
+    H = np.stack(hs)
+    return np.sum(H[:, 0] ** 2) + 0.1 * np.sum(H[:, 1] ** 2)
+
+
+@pytest.mark.parametrize("f, x", [(rnn_of_two_matrices, np.linspace(-0.5, 0.6, 8)),
+                                  (rnn_stacking_its_states,
+                                   np.array([[0.3, -0.2], [0.5, 0.1]]))])
+def test_second_derivatives_of_an_rnn_whose_gradient_batches_outer_products(f, x):
+    """The optimised gradient collects `vbar @ h.T` terms in a list (batch_outer_products),
+    which differentiating it again refused; its plain code is differentiated instead
+    (helper-40)."""
+    v = np.ones_like(x)
+    g = srcad.grad(f)
+    expected = (g(x + 1e-6 * v) - g(x - 1e-6 * v)) / 2e-6
+    np.testing.assert_allclose(srcad.hvp(f)(x, v), expected, rtol=1e-6, atol=1e-8)
+    hess = srcad.hessian(f)(x).reshape(x.size, x.size)
+    np.testing.assert_allclose(hess @ v.ravel(), expected.ravel(), rtol=1e-6, atol=1e-8)
+
+
+def make_scaled_sine(k):
+    def scaled_sine(x):
+        return np.sum(np.sin(x) * k)
+    return scaled_sine
+
+
+def test_vjp_of_a_second_closure_of_one_def():
+    """The second closure shares the first one's derivative: vjp read its output's name,
+    which that copy lacked (a bare AttributeError)."""
+    x = np.array([0.3, 0.5])
+    srcad.vjp(make_scaled_sine(2.0))(x)
+    value, pullback = srcad.vjp(make_scaled_sine(3.0))(x)
+    np.testing.assert_allclose(pullback(1.0), 3.0 * np.cos(x))
+    np.testing.assert_allclose(srcad.hvp(make_scaled_sine(5.0))(x, np.ones(2)), -5 * np.sin(x))
