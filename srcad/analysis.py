@@ -313,6 +313,10 @@ def _call_op(ir, stmt, name, call, mode):
     if rule is None and not isinstance(primal, types.FunctionType) \
             and hasattr(primal, "__wrapped__"):
         primal = inspect.unwrap(primal)   # the derivative of a callee (grad of grad)
+    if rule is None and hasattr(type(primal), "generic_function"):
+        # a derivative object the function calls (`w - lr * d_loss(w, x)`): its generated
+        # code for arguments of any kind, differentiated as a function of the user's is
+        primal = primal.generic_function()
     module = getattr(primal, "__module__", None) or ""
     if rule is not None and (rule.zero or module != "srcad.runtime" or (
             rule.adjoint if mode == "reverse" else rule.tangent) is not None):

@@ -791,6 +791,11 @@ class _Transformed:
         """The generated source (for the argument kinds of the last call, else generic)."""
         return (self._last or self.compiled()).source
 
+    def generic_function(self):
+        """The generated function for arguments of any kind: what a function that calls
+        this derivative object is differentiated through."""
+        return self.compiled().function
+
     def _plain(self, args):
         """Whether calls with these argument types can skip promotion and checks."""
         scalars = (float, np.float64, int, bool, type(None))

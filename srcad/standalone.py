@@ -300,6 +300,9 @@ class Module:
     def _text(self, fn, wrt, kinds, name):
         """The source of the derivative of `fn` emitted as `name`, its callees emitted."""
         compiled = derive(fn, wrt, kinds, self.mode, (fn, wrt, kinds) in self.checked)
+        originals = {new: old for old, new in api.intermediate(fn).renamed.items()}
+        for read in free_names(compiled.source):
+            self._refuse_derivative_objects(fn, originals.get(read, read))
         own = ast.parse(compiled.source).body[0].name
         # in the body, `own` may be a callee: `grad_rec` calling `grad_rec` for other
         # argument kinds is another derivative, emitted as `grad_rec_2`
@@ -367,6 +370,16 @@ class Module:
             else:
                 self._import_object(name, value, fn.__module__, where)
         return through_module
+
+    def _refuse_derivative_objects(self, fn, name):
+        """A derivative object that `fn` calls (`d_inner = srcad.grad(inner)`): where srcad
+        is not installed, the file's stand-in for srcad.grad makes it `inner` itself."""
+        if isinstance(fn.__globals__.get(name), api._Transformed):
+            raise StandaloneError(
+                f"{fn.__module__}.{fn.__qualname__} calls the derivative object '{name}' "
+                "(made by srcad), which a standalone file cannot hold", _where_read(fn, name),
+                hint="use srcad.grad in your program; or write the file for the inner "
+                     "function first and call its grad_ function from a plain function")
 
     def _default_text(self, fn, text):
         """A default's expression as the file writes it: module values read through the

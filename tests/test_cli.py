@@ -854,3 +854,28 @@ def test_module_values_in_keywords_defaults_and_a_module_that_imports_srcad(tmp_
                       "s = np.sum(w)\n"
                       "expected = 3.0 * (2 * s * np.sum(w ** 2) + 2 * s ** 2 * w)\n"
                       "assert np.allclose(G.grad_f(w), expected), G.grad_f(w)\n")
+
+
+def test_a_function_calling_a_derivative_object_is_refused_in_a_file(tmp_path, capsys):
+    """Where srcad is missing, the file's stand-in for srcad.grad would make d_inner the
+    function itself (wrong numbers); where the call is differentiated, the message said that
+    a closure variable 'mul_adjoint' was read."""
+    path = module(tmp_path, "meta", """
+        import numpy as np
+        import srcad
+
+        def inner(w):
+            return np.sum(w ** 4)
+
+        d_inner = srcad.grad(inner)
+
+        def outer(lr):
+            w = np.array([0.5, -0.3])
+            return np.sum((w - lr * d_inner(w)) ** 2)
+    """)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        assert run("grad", f"{path}:outer") == 2
+    finally:
+        sys.path.remove(str(tmp_path))
+    assert "calls the derivative object 'd_inner'" in capsys.readouterr().err

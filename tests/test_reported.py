@@ -2095,3 +2095,43 @@ def test_vjp_of_a_second_closure_of_one_def():
     value, pullback = srcad.vjp(make_scaled_sine(3.0))(x)
     np.testing.assert_allclose(pullback(1.0), 3.0 * np.cos(x))
     np.testing.assert_allclose(srcad.hvp(make_scaled_sine(5.0))(x, np.ones(2)), -5 * np.sin(x))
+
+
+def inner_loss(w, x):
+    return np.sum((w * x - 1.0) ** 2) + 0.1 * np.sum(w ** 4)
+
+
+d_inner_loss = srcad.grad(inner_loss)
+value_and_grad_inner_loss = srcad.value_and_grad(inner_loss)
+
+
+def unrolled_descent(lr):
+    w = np.array([0.5, -0.3])
+    x = np.array([1.2, 0.7])
+    for _ in range(3):
+        w = w - lr * d_inner_loss(w, x)
+    return np.sum(w ** 2)
+
+
+def unrolled_with_values(lr):
+    w = np.array([0.5, -0.3])
+    x = np.array([1.2, 0.7])
+    total = 0.0
+    for _ in range(3):
+        v, g = value_and_grad_inner_loss(w, x)
+        total = total + v
+        w = w - lr * g
+    return total + np.sum(w ** 2)
+
+
+@pytest.mark.parametrize("f", [unrolled_descent, unrolled_with_values])
+def test_a_function_that_calls_a_derivative_object(f):
+    """Unrolled gradient descent (MAML): "no derivative rule for d_inner" (helper-40). The
+    derivative object's generated code is differentiated as a function of the user's."""
+    lr, e = 0.05, 1e-6
+    fd = (f(lr + e) - f(lr - e)) / (2 * e)
+    assert srcad.grad(f)(lr) == pytest.approx(fd, rel=1e-7)
+    assert srcad.jvp(f)(lr, 1.0)[1] == pytest.approx(fd, rel=1e-7)
+    g = srcad.grad(f)
+    assert srcad.hessian(f)(lr) == pytest.approx((g(lr + 1e-5) - g(lr - 1e-5)) / 2e-5,
+                                                 rel=1e-6)
