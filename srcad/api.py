@@ -1006,8 +1006,9 @@ class _VectorJacobian:
 
     def __init__(self, f, wrt):
         self.derivative = Derivative(f, wrt, check_scalar=False, name="vjp")
-        # (a bound method is called as it is: its object goes first, as the derivative's)
-        self._fn = f if isinstance(f, types.MethodType) else unwrap(f)
+        # (a bound method is called as it is: its object goes first, as the derivative's;
+        # a derivative object too: vjp(grad(f)))
+        self._fn = f if isinstance(f, (types.MethodType, _Transformed)) else unwrap(f)
         self.__name__ = self.derivative.__name__
 
     @property

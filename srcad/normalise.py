@@ -2055,6 +2055,12 @@ class Normaliser:
         after a check that self's own `predict` is that function (`runtime.check_method`; a
         subclass may override it). Other calls are returned as they are."""
         func = node.func
+        if not self.generated and isinstance(func, gast.Name) and self._callable_object(func.id):
+            # `LAYER(x)` of a module-level object whose class defines __call__:
+            # `LAYER.__call__(x)`, which goes on as such a method's call does
+            func = gast.Attribute(value=func, attr="__call__", ctx=gast.Load())
+            node = gast.copy_location(gast.Call(func=func, args=node.args,
+                                                keywords=node.keywords), node)
         if self.generated or not (isinstance(func, gast.Attribute)
                                   and isinstance(func.value, gast.Name)):
             return node
@@ -2091,6 +2097,21 @@ class Normaliser:
         args = node.args if static else [func.value] + node.args
         return gast.copy_location(gast.Call(func=method, args=args, keywords=node.keywords),
                                   node)
+
+    def _callable_object(self, ident):
+        """Whether global `ident` is an object of a module-level class of the user's whose
+        `__call__` is a plain function, and no rule is registered for it (a decorator
+        object, which wraps a function, is told apart by `source.opaque_wrapper`)."""
+        from .rules import registry
+        if self.is_local(ident) or ident not in self.namespace:
+            return False
+        value = self.namespace[ident]
+        return not isinstance(value, (type, types.FunctionType, types.BuiltinFunctionType,
+                                      types.ModuleType)) \
+            and not hasattr(value, "__wrapped__") \
+            and isinstance(inspect.getattr_static(type(value), "__call__", None),
+                           types.FunctionType) \
+            and registry.lookup(value) is None and self._instance_class(ident) is not None
 
     def _instance_class(self, ident):
         """`(class, its dotted name)` where global `ident` is an instance of a module-level

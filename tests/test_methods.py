@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import srcad
-from conftest import fd_check, load_module, numeric_jacobian
+from conftest import fd_check, full_check, load_module, numeric_jacobian
 
 _MODEL = """
     import numpy as np
@@ -206,3 +206,29 @@ def test_a_method_of_a_module_level_object(tmp_path):
     m.M = m.Other(np.eye(2))                  # another class: refused
     with pytest.raises(srcad.SrcadError, match=r"M.loss\(...\) is Other's loss here"):
         g(w)
+
+
+class CallableLayer:
+    def __init__(self, W):
+        self.W = W
+
+    def __call__(self, x):
+        return np.tanh(self.W @ x)
+
+
+LAYER = CallableLayer(np.array([[0.3, -0.2], [0.5, 0.1], [-0.4, 0.6]]))
+
+
+def through_a_callable_object(x):
+    return np.sum(LAYER(x) ** 2) + np.sum(x ** 4)
+
+
+def test_a_module_level_callable_object():
+    """`LAYER(x)` of an object whose class defines __call__ (a PyTorch-style layer): "no
+    derivative rule for LAYER" (helper-40). It is `CallableLayer.__call__(LAYER, x)`."""
+    x = np.array([0.7, -0.4])
+    full_check(through_a_callable_object, (x,))
+    g = srcad.grad(through_a_callable_object)
+    e = 1e-6
+    fd = np.stack([(g(x + e * d) - g(x - e * d)) / (2 * e) for d in np.eye(2)], axis=1)
+    np.testing.assert_allclose(srcad.hessian(through_a_callable_object)(x), fd, rtol=1e-6)

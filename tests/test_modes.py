@@ -317,3 +317,17 @@ def test_a_string_that_chooses_the_output_is_checked_on_each_call():
     np.testing.assert_allclose(g(a, "sum"), 2 * a)
     with pytest.raises(srcad.NonScalarOutputError):
         g(a, "vec")
+
+
+def sine_times_square(x):
+    return np.sum(np.sin(x) * x ** 2)
+
+
+def test_vjp_of_a_gradient():
+    """Reverse over reverse through vjp: refused as "not a Python function with source
+    code", with a hint to register a rule (helper-40)."""
+    x, v = np.array([0.5, -1.2, 0.7]), np.array([1.0, 2.0, -1.0])
+    g = srcad.grad(sine_times_square)
+    value, pullback = srcad.vjp(g)(x)
+    np.testing.assert_allclose(value, g(x))
+    np.testing.assert_allclose(pullback(v), srcad.jvp(g)(x, v)[1], rtol=1e-12)
