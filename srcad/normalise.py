@@ -2502,17 +2502,24 @@ def second_order_refusal(source, exc, why, hint):
     comment)."""
     primal = getattr(source.fn, "srcad_primal", None)
     where = None
-    if exc.location is not None and primal is not None \
-            and exc.location.filename == source.filename:
-        above = source.lines[:exc.location.line - source.first_line + 1]
-        for text in reversed(above):
+    lines, first, filename = source.lines, source.first_line, source.filename
+    at = exc.location
+    # (a third derivative: the gradient's line comes from generated code in turn, whose
+    # own `# line N:` comment names the user's line)
+    while at is not None and primal is not None and at.filename == filename:
+        for text in reversed(lines[:at.line - first + 1]):
             found = re.match(r"\s*# line (\d+): ", text)
             if found:
                 filename = primal.__code__.co_filename
                 line = linecache.getline(filename, int(found.group(1)))
-                where = Location(filename, int(found.group(1)),
-                                 len(line) - len(line.lstrip()), line)
+                where = at = Location(filename, int(found.group(1)),
+                                      len(line) - len(line.lstrip()), line)
                 break
+        else:
+            break
+        if not filename.startswith("<srcad ") or getattr(primal, "srcad_primal", None) is None:
+            break
+        lines, first, primal = linecache.getlines(filename), 1, primal.srcad_primal
     name = primal.__name__ if primal is not None else "the function"
     error = UnsupportedError(f"srcad cannot differentiate its gradient of {name} again "
                              f"here: {why}", where or exc.location, hint=hint)

@@ -2135,3 +2135,24 @@ def test_a_function_that_calls_a_derivative_object(f):
     g = srcad.grad(f)
     assert srcad.hessian(f)(lr) == pytest.approx((g(lr + 1e-5) - g(lr - 1e-5)) / 2e-5,
                                                  rel=1e-6)
+
+
+WEIGHTS_3 = np.array([0.3, -0.5, 1.1])
+
+
+def sum_over_a_module_array(a):
+    s = 0.0
+    for d in WEIGHTS_3:
+        s = s + np.exp(-a * d * d) * d
+    return s
+
+
+def test_a_third_order_refusal_points_at_the_users_line():
+    """It pointed into srcad's generated code (`<srcad grad_f #1>:26:12`, helper-40): the
+    gradient's line comes from generated code, whose own comment names the user's."""
+    g3 = srcad.grad(srcad.grad(srcad.grad(sum_over_a_module_array)))
+    with pytest.raises(srcad.UnsupportedError) as info:
+        g3(0.7)
+    assert info.value.location.filename == __file__
+    assert "s = s + np.exp(-a * d * d) * d" in info.value.location.text
+    assert "sum_over_a_module_array" in str(info.value)
