@@ -258,6 +258,8 @@ def _guards(fn):
             guards.append((_Attribute(f), "__code__", f.__code__))
         for value in [*ir.namespace.looked_up.values(),
                       *(member for _, _, member in ir.namespace.members)]:
+            if isinstance(value, _Transformed):     # (what its generated code looked up)
+                value = value.generic_function()
             if isinstance(value, types.FunctionType):
                 value = inspect.unwrap(value)
                 if value not in seen:

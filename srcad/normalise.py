@@ -1714,8 +1714,12 @@ class Normaliser:
                 value = self.tuple_atom(value)
             self.assign(target, value if isinstance(value, Done) else Done(value))
         elif isinstance(target, (gast.Tuple, gast.List)):
-            if any(isinstance(e, gast.Starred) for e in target.elts):
-                self.error(target, "starred assignment", "unpack the values one by one")
+            stars = [k for k, e in enumerate(target.elts) if isinstance(e, gast.Starred)]
+            if len(stars) > 1:
+                self.error(target, "two starred targets", "unpack the values one by one")
+            if stars:
+                self.bind_starred(target, value, stars[0])
+                return
             if isinstance(value, tuple):
                 parts = value[1]
                 if len(parts) != len(target.elts):
@@ -1743,6 +1747,25 @@ class Normaliser:
             self.subscript_store(target, value)
         else:
             self.error(target, "this assignment target", "assign to a local variable")
+
+    def bind_starred(self, target, value, star):
+        """`first, *rest = v` (`a, *mid, z = v`): the items before the star are v[0], ...,
+        those after it v[-1], ...; the starred name is the list of the others, as Python
+        makes it (`list(v[1:])`, of an array too)."""
+        if isinstance(value, tuple):
+            value = self.tuple_atom(value)
+        after = len(target.elts) - star - 1
+        for k, elt in enumerate(target.elts):
+            if k == star:
+                stop = None if after == 0 else T.constant(-after)
+                part = gast.Subscript(value=value, slice=gast.Slice(
+                    lower=T.constant(star) if star else None, upper=stop, step=None),
+                    ctx=gast.Load())
+                self.bind(elt.value, Done(T.call("listed", [self.atom(Done(part))])))
+                continue
+            index = T.constant(k if k < star else k - len(target.elts))
+            self.bind(elt, ("item", Done(gast.Subscript(value=value, slice=index,
+                                                         ctx=gast.Load()))))
 
     def tuple_atom(self, value):
         parts = []
@@ -1973,22 +1996,17 @@ class Normaliser:
     def expr_Call(self, node):
         if any(k.arg is None for k in node.keywords):
             self.error(node, "'**' in a call", "pass the keyword arguments one by one")
-        func = node.func
-        if isinstance(func, gast.Attribute) and func.attr == "values" and not node.args \
-                and not node.keywords and isinstance(func.value, gast.Name) \
-                and self.is_local(func.value.id):
-            # d.values() outside a for statement (sum(d.values())): a list of them, as
-            # [d[k] for k in d.keys()] makes it, which a for statement over d.keys() reads
-            key = gast.Name(id="__key", ctx=gast.Store(), annotation=None,
-                            type_comment=None)
-            keys = gast.Call(func=gast.Attribute(value=T.load(func.value), attr="keys",
-                                                 ctx=gast.Load()), args=[], keywords=[])
-            item = gast.Subscript(value=T.load(func.value), slice=T.load(key), ctx=gast.Load())
-            made = gast.ListComp(elt=item, generators=[gast.comprehension(
-                target=key, iter=keys, ifs=[], is_async=0)])
-            for part in gast.walk(made):
-                gast.copy_location(part, node)
-            return self.op(made)
+        if isinstance(node.func, gast.Name) and not self.is_local(node.func.id) \
+                and self._resolved_object(node.func) is sum and any(
+                    isinstance(start, (gast.List, gast.Tuple, gast.ListComp))
+                    for start in node.args[1:] + [k.value for k in node.keywords]):
+            self.error(node, "sum(..., []) joining lists",
+                       "join them with a comprehension: [y for part in parts for y in part]")
+        if isinstance(node.func, gast.Name) and not self.is_local(node.func.id) and (
+                self._resolved_object(node.func) in _CONSUMERS
+                or getattr(self._resolved_object(node.func), "__module__", None) == "numpy"):
+            node = gast.copy_location(gast.Call(func=node.func, args=[
+                self._values_listed(a) for a in node.args], keywords=node.keywords), node)
         node = self._two_at_a_time(node)
         node = self._through_class(node)
         func = node.func
@@ -2098,6 +2116,25 @@ class Normaliser:
         return gast.copy_location(gast.Call(func=method, args=args, keywords=node.keywords),
                                   node)
 
+    def _values_listed(self, arg):
+        """`d.values()` taken at once by sum, list, np.stack, ...: the list of them, as
+        [d[k] for k in d.keys()] makes it, which a for statement over d.keys() reads (a
+        view kept in a name follows later writes: not rewritten there)."""
+        func = arg.func if isinstance(arg, gast.Call) else None
+        if not (isinstance(func, gast.Attribute) and func.attr == "values" and not arg.args
+                and not arg.keywords and isinstance(func.value, gast.Name)
+                and self.is_local(func.value.id)):
+            return arg
+        key = gast.Name(id="__key", ctx=gast.Store(), annotation=None, type_comment=None)
+        keys = gast.Call(func=gast.Attribute(value=T.load(func.value), attr="keys",
+                                             ctx=gast.Load()), args=[], keywords=[])
+        item = gast.Subscript(value=T.load(func.value), slice=T.load(key), ctx=gast.Load())
+        made = gast.ListComp(elt=item, generators=[gast.comprehension(
+            target=key, iter=keys, ifs=[], is_async=0)])
+        for part in gast.walk(made):
+            gast.copy_location(part, arg)
+        return made
+
     def _callable_object(self, ident):
         """Whether global `ident` is an object of a module-level class of the user's whose
         `__call__` is a plain function, and no rule is registered for it (a decorator
@@ -2108,7 +2145,7 @@ class Normaliser:
         value = self.namespace[ident]
         return not isinstance(value, (type, types.FunctionType, types.BuiltinFunctionType,
                                       types.ModuleType)) \
-            and not hasattr(value, "__wrapped__") \
+            and inspect.getattr_static(value, "__wrapped__", None) is None \
             and isinstance(inspect.getattr_static(type(value), "__call__", None),
                            types.FunctionType) \
             and registry.lookup(value) is None and self._instance_class(ident) is not None

@@ -315,7 +315,11 @@ def reduced_size(x, axis=None):
 
 
 def keys_of(mapping):
-    """The keys of a dict, as a list (generated code loops over dict items by index)."""
+    """The keys of a dict, as a list (generated code loops over dict items by index);
+    refused for what is no mapping (`bag.values()` of an object of another kind)."""
+    if not isinstance(mapping, Mapping):
+        raise refused(f"the keys or values of a {type(mapping).__name__}, which srcad reads "
+                      "as a dict's", "pass a dict, or name the values as a list first")
     return list(mapping)
 
 
@@ -1479,15 +1483,26 @@ def select_weights(xs, ans):
 
 def sum_adjoint(g, xs):
     """The adjoint of builtin sum(xs): g for every item (xs a list or an array)."""
+    _sum_of_numbers(g)
     if isinstance(xs, (list, tuple)):
         parts = [unbroadcast(g, x) for x in xs]
         return parts if isinstance(xs, list) else tuple(parts)
     return np.broadcast_to(g, np.shape(xs)).copy()
 
 
+def _sum_of_numbers(part):
+    """Refuse builtin sum where it joins lists or tuples (`sum(parts, start)` with a list
+    start: its value, or an item's, is a list)."""
+    if isinstance(part, (list, tuple)):
+        raise refused("sum(..., start) joining lists or tuples",
+                      "join them with a comprehension: [y for part in parts for y in part]")
+
+
 def sum_tangent(t, xs):
     """The tangent of builtin sum(xs)."""
     if isinstance(xs, (list, tuple)):
+        for item in t:
+            _sum_of_numbers(item)
         return sum(t)
     return np.sum(t, axis=0)
 

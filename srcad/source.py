@@ -138,7 +138,7 @@ def wrapper_name(wrapper):
     """How an error names a wrapper: its code's own name (functools.wraps gives it the
     wrapped function's), or its class's."""
     code = getattr(wrapper, "__code__", None)
-    if code is None:
+    if not isinstance(code, types.CodeType):   # (an object's __getattr__ may answer anything)
         return f"an object of class {type(wrapper).__qualname__}"
     return getattr(code, "co_qualname", code.co_name)
 

@@ -300,9 +300,7 @@ class Module:
     def _text(self, fn, wrt, kinds, name):
         """The source of the derivative of `fn` emitted as `name`, its callees emitted."""
         compiled = derive(fn, wrt, kinds, self.mode, (fn, wrt, kinds) in self.checked)
-        originals = {new: old for old, new in api.intermediate(fn).renamed.items()}
-        for read in free_names(compiled.source):
-            self._refuse_derivative_objects(fn, originals.get(read, read))
+        self._refuse_derivative_objects(fn, compiled.source)
         own = ast.parse(compiled.source).body[0].name
         # in the body, `own` may be a callee: `grad_rec` calling `grad_rec` for other
         # argument kinds is another derivative, emitted as `grad_rec_2`
@@ -371,15 +369,31 @@ class Module:
                 self._import_object(name, value, fn.__module__, where)
         return through_module
 
-    def _refuse_derivative_objects(self, fn, name):
-        """A derivative object that `fn` calls (`d_inner = srcad.grad(inner)`): where srcad
-        is not installed, the file's stand-in for srcad.grad makes it `inner` itself."""
-        if isinstance(fn.__globals__.get(name), api._Transformed):
-            raise StandaloneError(
-                f"{fn.__module__}.{fn.__qualname__} calls the derivative object '{name}' "
-                "(made by srcad), which a standalone file cannot hold", _where_read(fn, name),
-                hint="use srcad.grad in your program; or write the file for the inner "
-                     "function first and call its grad_ function from a plain function")
+    def _refuse_derivative_objects(self, fn, source):
+        """A derivative object that `fn`'s derivative `source` calls (`d_inner =
+        srcad.grad(inner)`, `helpers.d_inner`): where srcad is not installed, the file's
+        stand-in for srcad.grad makes it `inner` itself."""
+        originals = {new: old for old, new in api.intermediate(fn).renamed.items()}
+        free = set(free_names(source))
+        for node in ast.walk(ast.parse(source)):
+            path = []
+            while isinstance(node, ast.Attribute):
+                path.append(node.attr)
+                node = node.value
+            if not isinstance(node, ast.Name) or node.id not in free:
+                continue
+            name = originals.get(node.id, node.id)
+            value = fn.__globals__.get(name)
+            for attr in reversed(path):
+                value = getattr(value, attr, None)
+            if isinstance(value, api._Transformed):
+                dotted = ".".join([name] + path[::-1])
+                raise StandaloneError(
+                    f"{fn.__module__}.{fn.__qualname__} calls the derivative object "
+                    f"'{dotted}' (made by srcad), which a standalone file cannot hold",
+                    _where_read(fn, name),
+                    hint="use srcad.grad in your program; or write the file for the inner "
+                         "function first and call its grad_ function from a plain function")
 
     def _default_text(self, fn, text):
         """A default's expression as the file writes it: module values read through the
@@ -499,8 +513,14 @@ class Module:
 
 def _is_value(value):
     """Whether a module-level object is a value the derivative reads when it runs (a
-    number, an array, a container), not a function, class or module it was made for."""
-    return not callable(value) and not isinstance(value, types.ModuleType)
+    number, an array, a container, an object of a class of the user's, callable or not),
+    not a function, class or module it was made for."""
+    if isinstance(value, types.ModuleType):
+        return False
+    return not callable(value) or not isinstance(value, (
+        types.FunctionType, types.BuiltinFunctionType, types.MethodType, type, np.ufunc,
+        functools.partial)) and type(value).__module__.partition(".")[0] not in (
+            "numpy", "builtins", "functools", "srcad")
 
 
 def _bound_names(source):

@@ -879,3 +879,53 @@ def test_a_function_calling_a_derivative_object_is_refused_in_a_file(tmp_path, c
     finally:
         sys.path.remove(str(tmp_path))
     assert "calls the derivative object 'd_inner'" in capsys.readouterr().err
+
+
+def test_derivative_objects_behind_attributes_and_callable_objects(tmp_path, capsys):
+    """`H.d(w)` of a derivative object reached through an attribute was written into a file
+    (without srcad, the stand-in makes it the loss itself: wrong numbers); a callable
+    object `LAYER(x)` was imported by value, so rebinding `model.LAYER` was not seen."""
+    path = module(tmp_path, "holder", """
+        import numpy as np
+        import srcad
+
+        def loss(w):
+            return np.sum(w ** 4)
+
+        class Holder:
+            pass
+
+        H = Holder()
+        H.d = srcad.grad(loss)
+
+        def f(w):
+            return np.sum(H.d(w) ** 2)
+
+        class Layer:
+            def __init__(self, k):
+                self.k = k
+
+            def __call__(self, x):
+                return self.k * x
+
+        LAYER = Layer(2.0)
+
+        def g(x):
+            return LAYER(x) * x
+    """)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        assert run("grad", f"{path}:f") == 2
+        assert "calls the derivative object 'H.d'" in capsys.readouterr().err
+        assert run("grad", f"{path}:g") == 0
+    finally:
+        sys.path.remove(str(tmp_path))
+    got = without_srcad("""
+        import json
+        from holder_grad import grad_g
+        import holder
+        before = float(grad_g(3.0))
+        holder.LAYER = holder.Layer(5.0)
+        print(json.dumps([before, float(grad_g(3.0))]))
+    """, tmp_path)
+    assert got == pytest.approx([12.0, 30.0])

@@ -2156,3 +2156,108 @@ def test_a_third_order_refusal_points_at_the_users_line():
     assert info.value.location.filename == __file__
     assert "s = s + np.exp(-a * d * d) * d" in info.value.location.text
     assert "sum_over_a_module_array" in str(info.value)
+
+
+def first_and_rest(v):
+    first, *rest = v
+    return first * np.sum(np.array(rest) ** 2)
+
+
+def ends_and_middle(v):
+    a, *m, z = v
+    return a * z + sum(m) * 2.0
+
+
+def test_starred_assignment():
+    """`first, *rest = v` (helper-37: "starred assignment is not supported"): the starred
+    name is the list of the other items, as Python makes it."""
+    x = np.array([0.3, 1.2, -0.5, 0.9])
+    full_check(first_and_rest, (x,))
+    full_check(ends_and_middle, (x,))
+    assert srcad.grad(ends_and_middle)([0.3, 1.2, -0.5]) == pytest.approx([-0.5, 2.0, 0.3])
+    g = srcad.grad(first_and_rest)
+    fd = np.stack([(g(x + 1e-6 * d) - g(x - 1e-6 * d)) / 2e-6 for d in np.eye(4)], axis=1)
+    np.testing.assert_allclose(srcad.hessian(first_and_rest)(x), fd, rtol=1e-6, atol=1e-8)
+
+
+def test_helper_41s_round(tmp_path):
+    """A derivative object's callee defined again: the derivative of a function calling
+    the object kept the old callee's code (wrong numbers). `vs = d.values()` kept as a
+    name is a view that later writes change (it was taken as a list then: wrong numbers;
+    now refused). sum(..., []) joins lists (differentiated as a sum: wrong numbers).
+    `.values()` of an object that is no dict, and a callable object whose __getattr__
+    answers anything (bare TypeError and AttributeError)."""
+    from conftest import load_module
+    mod = load_module(tmp_path, """
+        import numpy as np
+        import srcad
+
+        def helper(w):
+            return np.sum(w ** 2)
+
+        def helper2(w):
+            return np.sum(w ** 3)
+
+        def loss(w):
+            return helper(w)
+
+        d = srcad.grad(loss)
+
+        def f(w):
+            return np.sum(d(w) ** 2)
+
+        def view_then_write(x):
+            d = {"a": x}
+            vs = d.values()
+            d["b"] = 2.0 * x
+            return sum(vs)
+
+        def joins(xs):
+            ys = sum([[x, 2.0 * x] for x in xs], [])
+            return ys[0] * ys[3]
+
+        def joins_from_a_name(x):
+            acc = []
+            ys = sum([[x, 3.0], [2.0 * x]], acc)
+            return ys[2] * x
+
+        class Bag:
+            def __init__(self, x):
+                self.x = x
+
+            def values(self):
+                return [self.x, 2.0 * self.x]
+
+        def bag_values(x):
+            bag = Bag(x)
+            return sum(bag.values())
+
+        class Config:
+            def __init__(self):
+                self.k = 2.0
+
+            def __call__(self, x):
+                return self.k * x
+
+            def __getattr__(self, name):
+                return 1.0
+
+        LAYER = Config()
+
+        def through_config(x):
+            return LAYER(x) * x
+        """)
+    w = np.array([0.5, -0.3])
+    g = srcad.grad(mod.f)
+    np.testing.assert_allclose(g(w), 8.0 * w)
+    mod.helper = mod.helper2
+    np.testing.assert_allclose(g(w), 36.0 * w ** 3)
+    for call in (lambda: srcad.grad(mod.view_then_write)(0.5),
+                 lambda: srcad.grad(mod.joins)([0.3, 0.5]),
+                 lambda: srcad.jvp(mod.joins)([0.3, 0.5], [1.0, 0.0]),
+                 lambda: srcad.grad(mod.joins_from_a_name)(0.5),
+                 lambda: srcad.jvp(mod.joins_from_a_name)(0.5, 1.0),
+                 lambda: srcad.grad(mod.bag_values)(0.5)):
+        with pytest.raises(srcad.SrcadError):
+            call()
+    assert srcad.grad(mod.through_config)(3.0) == pytest.approx(12.0)
