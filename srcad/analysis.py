@@ -321,6 +321,13 @@ def _call_op(ir, stmt, name, call, mode):
     if rule is not None and (rule.zero or module != "srcad.runtime" or (
             rule.adjoint if mode == "reverse" else rule.tangent) is not None):
         return _bind(ir, stmt, name, rule, args, keywords, mode)
+    made_by = getattr(primal, "srcad_made_by", None)
+    if made_by is not None:   # (hessian(f), jacobian(f), hvp(f): loops over jvps in Python)
+        return _opaque(stmt, name, args + [v for _, v in keywords], UnsupportedError(
+            f"calling what srcad.{made_by} returns ({_label(func)}) with a differentiated "
+            "value is not supported by srcad", ir.location(stmt),
+            hint="call a srcad.grad or srcad.jvp object here (or a function of your own "
+                 f"that computes the {made_by} from them)"))
     # (a helper of srcad's with a rule for the other mode only: its source is read)
     if isinstance(primal, types.FunctionType) and module != "numpy" \
             and not module.startswith("numpy."):

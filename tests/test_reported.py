@@ -2261,3 +2261,20 @@ def test_helper_41s_round(tmp_path):
         with pytest.raises(srcad.SrcadError):
             call()
     assert srcad.grad(mod.through_config)(3.0) == pytest.approx(12.0)
+
+
+def quartic(w):
+    return np.sum(w ** 4)
+
+
+HESSIAN_OF_QUARTIC = srcad.hessian(quartic)
+
+
+def calls_a_hessian(w):
+    return np.sum(HESSIAN_OF_QUARTIC(w) @ w)
+
+
+def test_calling_a_hessian_inside_a_function_says_so():
+    """It said "calling jac, which takes *args or **kwargs" (helper-41)."""
+    with pytest.raises(srcad.UnsupportedError, match="what srcad.hessian returns"):
+        srcad.grad(calls_a_hessian)(np.array([0.5, 0.3]))
