@@ -807,6 +807,14 @@ def input_ndims(ir, ops, arg_kinds):
             given[v] = given[p] = 0
     if not any(given.values()):
         return {}
+    if not any(op.kind == "getitem" for op in ops.values()):
+        # (what else asks, the matrices among the inputs, asks of the inputs only)
+        reassigned = {op.target for op in ops.values() if id(op.stmt) not in ir.entry}
+        kept = {}
+        for v, p in zip(ir.inputs, ir.params):
+            if given.get(v) and v not in reassigned:
+                kept[v] = kept[p] = given[v]
+        return kept
     made, other = {}, set()   # name -> per assignment, the names whose most dimensions it has
     for op in ops.values():
         name = op.target
