@@ -27,6 +27,7 @@ import inspect
 import itertools
 import linecache
 import re
+import sys
 import textwrap
 import types
 
@@ -2242,11 +2243,22 @@ class Normaliser:
             except AttributeError:
                 self.error(node, f"'{T.source_of(node)}' (no such attribute)",
                            "check the spelling of the function")
-            if isinstance(base, type) and isinstance(value, types.FunctionType) \
+            if (isinstance(base, type) or _users_module(base)) \
+                    and isinstance(value, types.FunctionType) \
                     and (base, node.attr, value) not in self.namespace.members:
-                self.namespace.members.append((base, node.attr, value))   # (a guard's)
+                # (a guard's: `helpers.act = act2` later makes the derivative again)
+                self.namespace.members.append((base, node.attr, value))
             return value
         return None
+
+
+def _users_module(value):
+    """Whether `value` is a module of the user's (not NumPy's, srcad's or the standard
+    library's, whose functions no program rebinds)."""
+    if not isinstance(value, types.ModuleType):
+        return False
+    top = value.__name__.partition(".")[0]
+    return top not in sys.stdlib_module_names and top not in ("numpy", "srcad", "scipy")
 
 
 def _flag_loop_elses(tree):

@@ -493,7 +493,7 @@ def _edges(fn, ir, op, env, value, glob, current):
     if op.kind == "zero":
         return [(node_of(a), 0.0, "0", True) for a in op.args.values() if node_of(a)]
     if op.kind == "rule":
-        return _rule_edges(op, env, value, node_of)
+        return _rule_edges(op, env, value, node_of, glob)
     if op.kind == "call":
         return _call_edges(op, env, glob, node_of)
     raise SrcadError(f"srcad graph draws scalar operations; `{_stmt_text(op.stmt)}` is "
@@ -501,8 +501,9 @@ def _edges(fn, ir, op, env, value, glob, current):
                      ir.location(op.stmt), hint="use srcad trace")
 
 
-def _rule_edges(op, env, value, node_of):
-    """Partials from the adjoint template: its result for parameter p with `g = 1`."""
+def _rule_edges(op, env, value, node_of, glob):
+    """Partials from the adjoint template: its result for parameter p with `g = 1` (its
+    operands may be the function's module values: `glob`, what the statements read)."""
     template = op.template
     names = {"g": T.constant(1.0), "ans": T.name("__ans__")}
     for p in template.params:
@@ -511,7 +512,7 @@ def _rule_edges(op, env, value, node_of):
         names[template.varargs] = T.tuple_of(getattr(op, "extra", []))
     scope = dict(env)
     scope["__ans__"] = value
-    glob = dict(template.globals)
+    glob = {**glob, **template.globals}
     for local, stmt in zip(template.locals, template.preamble) if _scalar(value) is not None \
             else ():
         scope[local] = _eval(T.substitute(stmt.value, names), glob, scope)

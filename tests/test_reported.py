@@ -2278,3 +2278,31 @@ def test_calling_a_hessian_inside_a_function_says_so():
     """It said "calling jac, which takes *args or **kwargs" (helper-41)."""
     with pytest.raises(srcad.UnsupportedError, match="what srcad.hessian returns"):
         srcad.grad(calls_a_hessian)(np.array([0.5, 0.3]))
+
+
+def test_a_function_called_through_its_module_defined_again(tmp_path):
+    """`helpers.act(x)` then `helpers.act = act2`: the cached derivative kept tanh's
+    (helper-43: wrong numbers in process); module attributes are guarded as class
+    attributes were."""
+    from conftest import load_module
+    helpers = load_module(tmp_path, """
+        import numpy as np
+
+        def act(x):
+            return np.tanh(x)
+
+        def act2(x):
+            return x ** 3
+        """, "helpers_mod")
+    user = load_module(tmp_path, f"""
+        import numpy as np
+        import {helpers.__name__} as helpers
+
+        def f(x):
+            return np.sum(helpers.act(x))
+        """)
+    x = np.array([0.3, 0.7])
+    g = srcad.grad(user.f)
+    np.testing.assert_allclose(g(x), 1.0 - np.tanh(x) ** 2)
+    helpers.act = helpers.act2
+    np.testing.assert_allclose(g(x), 3.0 * x ** 2)

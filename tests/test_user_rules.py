@@ -296,3 +296,17 @@ def test_rule_modules_named_like_parameters_numpy_or_each_other(tmp_path, monkey
     assert srcad.grad(f)(0.7) == pytest.approx(3.0 + 5.0 + 7.0 + 11.0)
     for module in ("x", "np", "pkg", "pkg.rules", "pkg_rules"):
         sys.modules.pop(module, None)
+
+
+def test_bad_registrations_are_rule_errors():
+    """A lambda (a bare AttributeError), a number, and `@srcad.adjoint` without the function
+    (the rule became the decorator itself) were taken without a word or crashed
+    (helper-42)."""
+    with pytest.raises(srcad.RuleError, match="lambda"):
+        srcad.adjoint(triple)(lambda g, ans, x: g)
+    with pytest.raises(srcad.RuleError, match="needs functions"):
+        srcad.adjoint(3.0)
+    with pytest.raises(srcad.RuleError, match="the function the rule is for"):
+        @srcad.adjoint
+        def triple_adjoint(g, ans, x):
+            return g * 3.0

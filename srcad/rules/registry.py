@@ -52,12 +52,17 @@ class Template:
     def _load(self):
         self._loaded = True
         fn = self.fn
+        if not isinstance(fn, types.FunctionType) or fn.__name__ == "<lambda>":
+            raise RuleError(f"a rule must be a function written with `def`, not "
+                            f"{'a lambda' if callable(fn) else repr(fn)}",
+                            hint="define the rule with `def` in a .py file, ending with "
+                                 "`return <expression>`")
         try:
             src = textwrap.dedent(inspect.getsource(fn))
-        except (OSError, TypeError) as exc:
+            tree = gast.parse(src).body[0]
+        except (OSError, TypeError, SyntaxError) as exc:
             raise RuleError(f"the source of the rule {fn.__qualname__} is not available ({exc})",
                             hint="define rules with `def` in a .py file") from None
-        tree = gast.parse(src).body[0]
         signature = inspect.signature(fn)
         names = list(signature.parameters)
         if names[:2] != ["g", "ans"]:
@@ -263,8 +268,27 @@ def rule_for(primal, create=False, name=None):
     return rule
 
 
+def _check_primals(primals, kind):
+    """Each primal is something a rule can be for: a callable, not the rule itself
+    (`@srcad.adjoint` without the function: the rule would become the decorator)."""
+    if not primals:
+        raise RuleError(f"@srcad.{kind} needs the function the rule is for: "
+                        f"@srcad.{kind}(f)")
+    for primal in primals:
+        if not callable(primal):
+            raise RuleError(f"@srcad.{kind} needs functions, not {primal!r}",
+                            hint=f"write @srcad.{kind}(f) with the function f the rule is for")
+        params = list(getattr(getattr(primal, "__code__", None), "co_varnames", ()))[:2]
+        if params == ["g", "ans"] and not str(primal.__module__).startswith("srcad."):
+            raise RuleError(f"@srcad.{kind} was given the rule {primal.__qualname__} as the "
+                            "function the rule is for", hint=f"write @srcad.{kind}(f) with "
+                            "the function f the rule is for")
+
+
 def adjoint(*primals, method=None):
     """Register the decorated template as the adjoint rule of each primal."""
+    _check_primals(primals, "adjoint")
+
     def register(fn):
         template = Template(fn)
         _TEMPLATES.append(template)
@@ -279,6 +303,8 @@ def adjoint(*primals, method=None):
 
 def tangent(*primals):
     """Register the decorated template as the tangent rule of each primal."""
+    _check_primals(primals, "tangent")
+
     def register(fn):
         template = Template(fn)
         _TEMPLATES.append(template)
