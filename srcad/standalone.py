@@ -308,7 +308,8 @@ class Module:
         # a default is the value the function was made with (`_default_k`); here, where
         # the file imports the module's names, it is the expression as written
         for placeholder, text in api.intermediate(fn).default_sources.items():
-            renames[placeholder] = self._default_text(fn, text) if self.resolve_names \
+            renames[placeholder] = self._default_text(fn, text, placeholder) \
+                if self.resolve_names \
                 else text
         callee_names = {name}
         for closure_name, entry in compiled.callees.items():
@@ -395,10 +396,30 @@ class Module:
                     hint="use srcad.grad in your program; or write the file for the inner "
                          "function first and call its grad_ function from a plain function")
 
-    def _default_text(self, fn, text):
-        """A default's expression as the file writes it: module values read through the
-        module (`model.n` in `def grad_f(w, n=model.n)`), functions imported."""
+    def _default_text(self, fn, text, placeholder):
+        """A default as the file writes it: the value the function was made with, as the
+        derivative in process has it (`SCALE = 5.0` after the def changes neither): its
+        text where it is a number, a string or None, else read from the function
+        (`model.f.__defaults__[0]`); where the function cannot be reached by its name,
+        the expression as written, module values read through the module (`model.n`)."""
         where = f"{fn.__module__}.{fn.__qualname__}"
+        param = placeholder[len("_default_"):]
+        code = fn.__code__
+        positional = code.co_varnames[:code.co_argcount]
+        if param in positional:
+            k = positional.index(param) - (code.co_argcount - len(fn.__defaults__ or ()))
+            value, reads = fn.__defaults__[k], f"__defaults__[{k}]"
+        else:
+            value, reads = (fn.__kwdefaults__ or {})[param], f"__kwdefaults__[{param!r}]"
+        if registry._literal(value):
+            return repr(value)
+        path = fn.__qualname__.split(".")
+        found = sys.modules.get(fn.__module__)
+        for part in path:
+            found = getattr(found, part, None)
+        if found is fn:
+            return f"{self._module_value(fn, path[0], text, where)}." + \
+                ".".join(path[1:] + [reads])
         through_module = {}
         for name in free_names(f"def _():\n    return {text}\n"):
             origin, value = resolve(name, fn, {}, {})

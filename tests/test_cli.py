@@ -164,24 +164,32 @@ def test_several_functions_and_their_callees_in_one_file(tmp_path, capsys):
     assert "wrote" in capsys.readouterr().out
 
 
-def test_a_standalone_file_writes_defaults_as_the_module_does(tmp_path, capsys):
-    """srcad.grad binds a default to the value the function was made with; the file, which
-    imports the module's names, writes the expression (and imports what it reads)."""
+def test_a_standalone_file_writes_defaults_as_the_function_has_them(tmp_path, capsys):
+    """srcad.grad binds a default to the value the function was made with, and so does the
+    file: a number as it is, another value read from the function's own defaults. It wrote
+    the expression (`k=withdefaults.K`), which read K when the file was imported: `K = 5.0`
+    after the def changed the file's gradient, not the function's (helper-43)."""
     path = module(tmp_path, "withdefaults", """
-        K = 3.0
+        import numpy as np
 
-        def f(x, k=K, s=-1.0, *, t=K * 2):
-            return k * x * x + s * x + t * x
+        K = 3.0
+        W = np.array([1.0, 2.0])
+
+        def f(x, k=K, s=-1.0, *, t=K * 2, w=W):
+            return k * x * x + s * x + t * x + np.sum(w) * x
+
+        K = 5.0
+        W = np.array([10.0, 20.0])
         """)
     assert run("grad", f"{path}:f") == 0
     text = (tmp_path / "withdefaults_grad.py").read_text()
-    assert "def grad_f(x, k=withdefaults.K, s=-1.0, *, t=withdefaults.K * 2, vbar_" in text
-    assert re.search(r"^import withdefaults$", text, re.M)
+    assert "def grad_f(x, k=3.0, s=-1.0, *, t=6.0, w=withdefaults.f.__kwdefaults__['w'], " \
+           "vbar_" in text
     proc = subprocess.run([sys.executable, "-c", "import withdefaults_grad as g; "
                            "print(g.grad_f(2.0))"], cwd=tmp_path, capture_output=True,
                           text=True)
     assert proc.returncode == 0, proc.stderr
-    assert float(proc.stdout) == pytest.approx(2 * 3.0 * 2.0 - 1.0 + 6.0)
+    assert float(proc.stdout) == pytest.approx(2 * 3.0 * 2.0 - 1.0 + 6.0 + 3.0)
 
 
 def test_grad_twice_gives_identical_bytes(tmp_path, capsys):
@@ -831,7 +839,8 @@ def test_a_written_file_reads_module_values_when_it_runs(tmp_path, capsys):
 
 def test_module_values_in_keywords_defaults_and_a_module_that_imports_srcad(tmp_path, capsys):
     """`axis=axis` had its keyword renamed too (a SyntaxError); `def f(w, n=n)` wrote a
-    default the file did not import (a NameError); a module that imports srcad was imported
+    default the file did not import (a NameError; now the value, 3.0); a module that
+    imports srcad was imported
     before the stand-in that lets it load where srcad is missing."""
     path = module(tmp_path, "valmod", """
         import numpy as np
@@ -847,7 +856,7 @@ def test_module_values_in_keywords_defaults_and_a_module_that_imports_srcad(tmp_
         """)
     assert run("grad", f"{path}") == 0
     text = (tmp_path / "valmod_grad.py").read_text()
-    assert "axis=valmod.axis" in text and "n=valmod.n" in text and "_valmod" not in text
+    assert "axis=valmod.axis" in text and "n=3.0" in text and "_valmod" not in text
     run_without_srcad(tmp_path,
                       "import numpy as np, valmod_grad as G\n"
                       "w = np.array([0.3, 0.7])\n"
