@@ -191,40 +191,86 @@ def _is_runtime(name, value):
 # ----- modules that import srcad -----
 
 
-def uses_srcad(module):
-    """Whether the module named `module` holds srcad or one of its objects (`import srcad`,
-    `from srcad import grad`, a function decorated with `@srcad.grad`): importing it
-    imports srcad."""
+def uses_srcad(module, seen=None):
+    """Whether importing the module named `module` imports srcad: it holds srcad or one of
+    its objects (`import srcad`, `from srcad import grad`, a function decorated with
+    `@srcad.grad`), or a module of the user's it holds, or one its functions and classes
+    come from, does (`from rules import blackbox`, where rules registers a rule)."""
+    seen = set() if seen is None else seen
+    if module in seen:
+        return False
+    seen.add(module)
     found = sys.modules.get(module)
-    for value in vars(found).values() if found is not None else ():
-        home = (value.__name__ if isinstance(value, types.ModuleType)
-                else getattr(value, "__module__", None))
-        if isinstance(home, str) and home.partition(".")[0] == "srcad":
+    homes = [value.__name__ if isinstance(value, types.ModuleType)
+             else getattr(value, "__module__", None)
+             for value in (vars(found).values() if found is not None else ())]
+    for home in homes + _imported_by(found):
+        if not isinstance(home, str):
+            continue
+        top = home.partition(".")[0]
+        if top == "srcad":
+            return True
+        if home != module and _users_module(home) and uses_srcad(home, seen):
             return True
     return False
+
+
+def _users_module(name):
+    """Whether module `name` is the user's own (not the standard library's, nor an
+    installed package's, which import srcad only if they are srcad)."""
+    top = name.partition(".")[0]
+    path = getattr(sys.modules.get(name), "__file__", None) or ""
+    return top not in sys.stdlib_module_names and "-packages" + os.sep not in path
+
+
+def _imported_by(module):
+    """The modules that `module`'s source imports (`from krules import bb` leaves no trace
+    of krules among module's values where bb has no module of its own)."""
+    try:
+        tree = ast.parse(inspect.getsource(module))
+    except (OSError, TypeError, SyntaxError):
+        return []
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.append(node.module)
+    return names
 
 
 # A file that imports from such a module puts this stand-in in srcad's place
 # when srcad is not installed: the decorators return what they decorate.
 STAND_IN = '''\
 # {modules} {verb} srcad (for decorators or rules) and this file imports from {them}.
-# Where srcad is not installed, a stand-in whose decorators return the function
-# unchanged lets {them} load; the derivatives below do not need srcad.
+# Where srcad is not installed, a stand-in lets {them} load: what its srcad.grad and the
+# like make needs srcad only when it is called. The derivatives below do not need srcad.
 try:
     import srcad
 except ImportError:
     import sys
     import types
 
+    class _NeedsSrcad:
+        """What `srcad.grad(f)` (`@srcad.grad`, ...) makes: a derivative, which needs srcad."""
+
+        def __init__(self, fn):
+            self.__wrapped__ = fn
+            self.__name__ = getattr(fn, "__name__", "a function")
+
+        def __call__(self, *args, **kwargs):
+            raise ImportError(f"the derivative srcad made of {{self.__name__}} needs srcad, "
+                              "which is not installed (this file's functions do not)")
+
     def _unchanged(fn=None, *args, **options):
-        """`@srcad.grad` and `@srcad.grad(wrt=...)`: the function itself."""
-        return fn if callable(fn) else (lambda fn: fn)
+        """`@srcad.grad` and `@srcad.grad(wrt=...)`: a derivative that needs srcad."""
+        return _NeedsSrcad(fn) if callable(fn) else _NeedsSrcad
 
     def _keep_rule(fn, *args, **options):
         """`@srcad.adjoint(fn)`, `@srcad.tangent(fn)`: the rule itself."""
         return lambda rule: rule
 
-    srcad = types.ModuleType("srcad", "A stand-in for srcad: its decorators change nothing.")
+    srcad = types.ModuleType("srcad", "A stand-in for srcad where it is not installed.")
     srcad.grad = srcad.value_and_grad = srcad.vjp = srcad.jvp = _unchanged
     srcad.jacobian = srcad.hessian = srcad.hvp = _unchanged
     srcad.adjoint = srcad.tangent = _keep_rule
@@ -436,7 +482,8 @@ class Module:
         alias = module
         top = module.split(".")[0]
         if top in set(free_names(source)) | _bound_names(source) \
-                and self.module_imports.get(top) != top:   # (not the module itself)
+                and self.module_imports.get(top) != top \
+                or top in self.runtime:     # (a helper the file may copy: `def spread`)
             alias = "_" + module.replace(".", "_")
         self._bind(self.module_imports, alias, module, where)
         if uses_srcad(module):

@@ -938,3 +938,79 @@ def test_derivative_objects_behind_attributes_and_callable_objects(tmp_path, cap
         print(json.dumps([before, float(grad_g(3.0))]))
     """, tmp_path)
     assert got == pytest.approx([12.0, 30.0])
+
+
+def test_modules_that_reach_srcad_through_others_and_modules_named_like_helpers(tmp_path,
+                                                                                capsys):
+    """A module that imports a rules module, which imports srcad, was imported before the
+    stand-in (the file needed srcad); a module named like a helper the file copies
+    (`spread`) was shadowed by the copy (AttributeError); a derivative object reached at
+    run time (`self.d`) is, without srcad, an object that says it needs srcad (it was the
+    function itself: wrong numbers) (helper-43)."""
+    module(tmp_path, "krules2", """
+        import srcad
+        ns = {}
+        exec("def bb(x):\\n    return 2.0 * x\\n", ns)
+        bb = ns["bb"]
+
+        @srcad.adjoint(bb)
+        def bb_adjoint(g, ans, x):
+            return 2.0 * g
+    """)
+    module(tmp_path, "spread", "K = 5.0\n")
+    path = module(tmp_path, "viamod", """
+        import numpy as np
+        import srcad
+        import spread
+        from krules2 import bb
+
+        def loss(w):
+            return np.sum(w ** 4)
+
+        class Opt:
+            def __init__(self):
+                self.d = srcad.grad(loss)
+
+            def step(self, w, lr):
+                return w - lr * self.d(w)
+
+        OPT = Opt()
+
+        def f(x):
+            return np.sum(bb(x) * x) * spread.K
+
+        def g(lr, w):
+            return np.sum(OPT.step(w, lr))
+    """)
+    module(tmp_path, "plainmod", """
+        import numpy as np
+        from krules2 import bb
+
+        def h(x):
+            return np.sum(bb(x) * x)
+    """)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        assert run("grad", f"{tmp_path / 'viamod.py'}:f") == 0
+        assert run("grad", f"{tmp_path / 'viamod.py'}:g", "--wrt", "lr", "-o",
+                   str(tmp_path / "viamod_g.py")) == 0
+        assert run("grad", f"{tmp_path / 'plainmod.py'}:h") == 0
+    finally:
+        sys.path.remove(str(tmp_path))
+    got = without_srcad("""
+        import json
+        import numpy as np
+        from plainmod_grad import grad_h
+        from viamod_grad import grad_f
+        from viamod_g import grad_g
+        x = np.array([0.3, 0.5])
+        try:
+            grad_g(0.1, x)
+            needs = "no error"
+        except ImportError as exc:
+            needs = str(exc)
+        print(json.dumps([grad_h(x).tolist(), grad_f(x).tolist(), needs]))
+    """, tmp_path)
+    np.testing.assert_allclose(got[0], [1.2, 2.0])
+    np.testing.assert_allclose(got[1], [6.0, 10.0])
+    assert "needs srcad" in got[2]
