@@ -685,11 +685,31 @@ def _promote(args, wrt):
                 args[k] = float(a)
             elif isinstance(a, np.ndarray) and a.dtype.kind in "iub":
                 args[k] = a.astype(float)
+            elif _holds_text(a):
+                raise ArgumentError(f"argument {k} is {_described_text(a)}: srcad "
+                                    "differentiates with respect to numbers and arrays",
+                                    hint="leave it out of wrt")
     if any(_holds_complex(a) for a in args):   # (also where it is no input: np.abs(x * c))
         raise SrcadError("complex inputs are not supported by srcad's rules",
                          hint="srcad differentiates real-valued code: pass the real and "
                               "imaginary parts as two real arrays")
     return args
+
+
+def _holds_text(value):
+    """Whether `value` is a string (or an array of them), or a list, tuple or dict holding
+    one: nothing to differentiate with respect to."""
+    if isinstance(value, (list, tuple)):
+        return any(_holds_text(v) for v in value)
+    if isinstance(value, dict):
+        return any(_holds_text(v) for v in value.values())
+    return isinstance(value, (str, bytes)) or isinstance(value, np.ndarray) \
+        and value.dtype.kind in "OUSV"
+
+
+def _described_text(value):
+    return f"a {type(value).__name__}" + (f" of dtype {value.dtype}"
+                                          if isinstance(value, np.ndarray) else "")
 
 
 def _holds_complex(value):
@@ -859,7 +879,7 @@ class Derivative(_Transformed):
             if self.check_scalar and not self.with_value:
                 self._check_output(compiled, promoted, kwargs)
             result = self._finish(compiled.function(*promoted, **compiled.keywords(kwargs)))
-        except TypeError as exc:
+        except (TypeError, IndexError) as exc:   # (`x[i]` of an index made a float)
             made = [name for name, a, p in zip(self._signature.parameters, args, promoted)
                     if p is not a and isinstance(a, (int, np.integer))]
             if not made or isinstance(exc, SrcadError):
@@ -1031,7 +1051,10 @@ class _VectorJacobian:
         seed = bar(compiled.output)
         name = self._fn.__name__
 
-        def pullback(ybar):
+        def pullback(ybar=_MISSING):
+            if ybar is _MISSING:
+                raise ArgumentError(f"the pullback of {name} takes ybar, shaped like the "
+                                    f"value {name} returned ({_described(value)})")
             _check_cotangent(value, ybar, name)
             grads = compiled.function(*args, **compiled.keywords(kwargs), **{seed: ybar})
             if not derivative.single and len(derivative.wrt) == 1:
@@ -1134,6 +1157,9 @@ class TangentFunction(_Transformed):
             if _holds_complex(t):
                 raise SrcadError("complex tangents are not supported by srcad's rules",
                                  hint="pass the real and imaginary parts as two real tangents")
+            if _holds_text(t):
+                raise ArgumentError(f"a tangent is {_described_text(t)}: tangents are numbers "
+                                    "and arrays shaped like their arguments")
             if k < len(args):
                 _check_shaped_like(args[k], t, f"the tangent of {params[k]}",
                                    lambda where, value, given: _tangent_error(
@@ -1237,7 +1263,8 @@ def _positional(f, args, kwargs, indices=()):
     """`(args, kwargs)` for a call of `f` with the arguments of its positional parameters
     passed by position (defaults filled in, those at `indices` too): Jacobians and Hessians
     index the arguments."""
-    if not kwargs and all(k < len(args) for k in indices):
+    if not kwargs and all(k < len(args) for k in indices) \
+            and len(args) >= _required_count(f):
         return args, kwargs
     try:
         bound = _signature_of(f).bind(*args, **kwargs)
@@ -1270,6 +1297,13 @@ _PER_ITEM = {"jacobian": "srcad.vjp or srcad.jvp", "hessian": "srcad.hvp or srca
 def _items_shapes(items):
     return "items of shapes " + ", ".join(str(np.shape(item)) if not isinstance(
         item, (list, tuple, dict)) else _described(item) for item in items)
+
+
+def _required_count(f):
+    """How many positional arguments a call of `f` needs at least."""
+    return sum(1 for p in _signature_of(f).parameters.values()
+               if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+               and p.default is p.empty)
 
 
 def _basis(e, shape, arg):
@@ -1352,6 +1386,7 @@ def hvp(f, wrt=0):
     indices, single = _wrt_indices(tangent_fn.base(), wrt)
     tangent_fn.__name__ = f"hvp_{tangent_fn.base().__name__}"
     tangent_fn.tangents_text = ", then the vector v"
+    checked = set()           # argument layouts at which f was seen to return a number
 
     def product(*args, **kwargs):
         if "v" in kwargs and "v" in _signature_of(f).parameters:
@@ -1366,6 +1401,12 @@ def hvp(f, wrt=0):
             raise ArgumentError(f"{tangent_fn.__name__} takes the arguments of "
                                 f"{tangent_fn.base().__name__}, then the vector v")
         args, kwargs = _positional(f, tuple(args), kwargs)
+        layout = tuple(_layout(a) for a in args)
+        if layout not in checked:     # (the gradient of a vector's sum is not the Hessian's)
+            value = f(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+            if not _is_scalar(value):
+                raise _non_scalar(tangent_fn.base(), value)
+            checked.add(layout)
         tangent = tangent_fn(*args, v, **kwargs)[1]
         # a 1-tuple wrt gives a 1-tuple, as grad does (the generated gradient returns it bare)
         return (tangent,) if not single and len(indices) == 1 else tangent

@@ -68,6 +68,10 @@ def check_grad(f, args, wrt=0, eps=1e-6, rtol=1e-5, atol=1e-7, directions=3, see
         raise ArgumentError(f"check_grad takes the arguments of {f.__name__} as a tuple or a "
                             f"list, not {type(args).__name__}",
                             hint=f"write check_grad({f.__name__}, ({args!r},)) for one argument")
+    if not (isinstance(eps, (int, float)) and eps > 0):
+        raise ArgumentError(f"check_grad needs a step eps > 0, not {eps!r}",
+                            hint="leave eps at its default (1e-6), or pass a small positive "
+                                 "number")
     indices, single = _wrt_indices(f, wrt)
     df = grad_fn or grad(f, wrt=tuple(indices))
     grads = df(*args)

@@ -2062,6 +2062,10 @@ class Normaliser:
         if len(args) == 1 and not keywords and not isinstance(node.args[0], gast.Starred) \
                 and self._resolved_object(func) is np.where:
             callee = T.quote_expr("np.nonzero")    # np.where(c): the indices, as np.nonzero(c)
+        if len(args) > 3 and self._resolved_object(func) is np.einsum:
+            self.error(node, f"np.einsum of {len(args) - 1} operands",
+                       "contract two at a time: np.einsum('ij,jk->ik', A, B), then the result "
+                       "with the next")
         if len(args) == 2 and not keywords and self._resolved_object(func) is np.einsum \
                 and isinstance(node.args[0], gast.Constant) and isinstance(node.args[0].value,
                                                                             str):

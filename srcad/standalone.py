@@ -662,6 +662,9 @@ def write(path, text, force=False):
             if fh.read() == data:
                 return False
     directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise StandaloneError(f"cannot write {path}: the folder {directory} does not exist",
+                              hint="create it first, or pass another -o")
     fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".",
                                suffix=".tmp")
     try:

@@ -775,3 +775,52 @@ def test_a_timing_decorator_that_returns_the_stored_result_is_seen_through(tmp_p
     np.testing.assert_allclose(srcad.hvp(m.f)(w, w), 2 * w)
     for fn in (m.g, m.h):             # the stored result changed, or handed to a call
         assert "__wrapped__" in str(clean_error(lambda: srcad.grad(fn)(w)))
+
+
+# ----- helper-42's round: plain Python exceptions that escaped srcad -----
+
+
+def three_operands(A, B, C):
+    return np.einsum("ij,jk,kl->", A, B, C)
+
+
+def indexes_with(x, i):
+    return x[i] * 2.0
+
+
+def scaled_by_length(x, s):
+    return x * len(s)
+
+
+def squares(x):
+    return x ** 2
+
+
+def two_arguments(x, w):
+    return np.sin(x) * w
+
+
+def test_plain_exceptions_of_helper_42_are_srcad_errors(tmp_path):
+    A = np.ones((2, 2))
+    x = np.array([0.3, 0.7])
+    cases = [
+        (lambda: srcad.grad(three_operands)(A, A, A), srcad.UnsupportedError, "3 operands"),
+        (lambda: srcad.grad(indexes_with, wrt=(0, 1))(x, 1), srcad.ArgumentError,
+         "integer argument"),
+        (lambda: srcad.jacobian(two_arguments)(x), srcad.ArgumentError, "missing"),
+        (lambda: srcad.vjp(squares)(x)[1](), srcad.ArgumentError, "takes ybar"),
+        (lambda: srcad.check_grad(squares, (1.5,), eps=0.0), srcad.ArgumentError, "eps > 0"),
+        (lambda: srcad.jvp(squares)(2.0, "a"), srcad.ArgumentError, "a str"),
+        (lambda: srcad.grad(scaled_by_length, wrt=1)(2.0, "abc"), srcad.ArgumentError,
+         "a str"),
+        (lambda: srcad.jacobian(squares)("abc"), srcad.ArgumentError, "a str"),
+        (lambda: srcad.hvp(squares)(x, np.ones(2)), srcad.NonScalarOutputError, "shape"),
+        (lambda: srcad.adjoint(np.sin)(lambda g, ans, x: g), srcad.RuleError, "lambda"),
+    ]
+    for call, error, words in cases:
+        with pytest.raises(error, match=words):
+            call()
+    from srcad.cli import main
+    path = tmp_path / "plain.py"
+    path.write_text("def f(x):\n    return x * x\n")
+    assert main(["grad", f"{path}:f", "-o", str(tmp_path / "no" / "such" / "out.py")]) == 2

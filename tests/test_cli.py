@@ -1014,3 +1014,15 @@ def test_modules_that_reach_srcad_through_others_and_modules_named_like_helpers(
     np.testing.assert_allclose(got[0], [1.2, 2.0])
     np.testing.assert_allclose(got[1], [6.0, 10.0])
     assert "needs srcad" in got[2]
+
+
+def test_graph_of_a_function_reading_a_module_constant(tmp_path, capsys):
+    """The rule's partials were evaluated without the module's names: NameError (helper-42)."""
+    path = module(tmp_path, "gconst", """
+        K = 3.0
+
+        def f(x):
+            return x * K
+    """)
+    assert run("graph", f"{path}:f", "--args", "1.0") == 0
+    assert "3" in capsys.readouterr().out
