@@ -290,6 +290,12 @@ def _call_op(ir, stmt, name, call, mode):
             and func.value.id in _local_names(ir):
         if func.attr == "pop" and not args and not keywords:
             return _op(stmt, "pop", name, {"list": func.value}, diff=["list"])
+        if func.attr == "pop":
+            return _opaque(stmt, name, [func.value] + args + [v for _, v in keywords],
+                           UnsupportedError(
+                "xs.pop(i) with an index is not supported by srcad (xs.pop() is)",
+                ir.location(stmt), hint="take the item and a new list instead: "
+                                        "a = xs[i]; xs = xs[:i] + xs[i + 1:]"))
         rule = rules.method_rule(func.attr)
         if rule is None:
             return _opaque(stmt, name, [func.value] + args + [v for _, v in keywords],

@@ -603,15 +603,34 @@ def kinds_of(args):
     return tuple(_kind(a) for a in args)
 
 
-def _wrt_indices(fn, wrt, bound=0):
-    """`wrt` (index, name, or tuple of them) -> (tuple of indices, single?). `bound`: how
-    many leading parameters are already bound (the `self` of a method)."""
+def _as_function(fn):
+    """A callable object of a class of the user's (`layer`, whose class defines __call__)
+    as its bound method `layer.__call__`, which srcad differentiates as other methods;
+    anything else as it is."""
+    call = inspect.getattr_static(type(fn), "__call__", None)
+    if isinstance(fn, (types.FunctionType, types.MethodType, type, _Transformed)) \
+            or not isinstance(call, types.FunctionType) or hasattr(fn, "srcad_made_by") \
+            or inspect.getattr_static(fn, "__wrapped__", None) is not None:
+        return fn
+    return fn.__call__
+
+
+def _refuse_made_by(fn):
+    """What jacobian, hessian, hvp or vjp returns is a Python loop over derivatives (or a
+    closure per call): nothing srcad can transform."""
     made_by = getattr(fn, "srcad_made_by", None)
-    if made_by is not None:      # a Python loop over jvps: nothing srcad can transform
+    if made_by is not None:
         raise UnsupportedError(
             f"srcad cannot differentiate the function that srcad.{made_by} returns",
             hint="differentiate f or srcad.grad(f) instead: srcad.grad(srcad.grad(f)), "
                  "srcad.jacobian(srcad.grad(f)), srcad.hessian(f), srcad.hvp(f)")
+
+
+def _wrt_indices(fn, wrt, bound=0):
+    """`wrt` (index, name, or tuple of them) -> (tuple of indices, single?). `bound`: how
+    many leading parameters are already bound (the `self` of a method)."""
+    fn = _as_function(fn)
+    _refuse_made_by(fn)
     if isinstance(fn, types.MethodType) and isinstance(fn.__func__, types.FunctionType):
         indices, single = _wrt_indices(fn.__func__, wrt, bound + 1)
         return tuple(k - 1 for k in indices), single   # relative to the bound method's call
@@ -734,6 +753,8 @@ class _Transformed:
 
     def __init__(self, fn, wrt, name):
         self.primal = fn
+        fn = _as_function(fn)
+        _refuse_made_by(fn)
         self._bound = ()   # a method's object, passed first: a constant of the derivative
         if isinstance(fn, types.MethodType) and isinstance(fn.__func__, types.FunctionType):
             self._bound, fn = (fn.__self__,), fn.__func__
@@ -998,6 +1019,9 @@ def _non_scalar(fn, value):
 def _decorator_form(make, f, kwargs):
     if f is None:
         return lambda fn: make(fn, **kwargs)
+    if isinstance(f, (int, str, tuple)) and not isinstance(f, bool):
+        raise WrtError(f"srcad got {f!r} where the function belongs",
+                       hint=f"write @srcad.grad(wrt={f!r}) (wrt by keyword)")
     return make(f, **kwargs)
 
 
@@ -1025,6 +1049,7 @@ def vjp(f, wrt=0):
 
 class _VectorJacobian:
     """What `vjp(f)` returns: called, `(value, pullback)`; `.source`, the pullback's code."""
+    srcad_made_by = "vjp"      # (a Python closure per call: differentiate f instead)
 
     def __init__(self, f, wrt):
         self.derivative = Derivative(f, wrt, check_scalar=False, name="vjp")

@@ -824,3 +824,31 @@ def test_plain_exceptions_of_helper_42_are_srcad_errors(tmp_path):
     path = tmp_path / "plain.py"
     path.write_text("def f(x):\n    return x * x\n")
     assert main(["grad", f"{path}:f", "-o", str(tmp_path / "no" / "such" / "out.py")]) == 2
+
+
+class ScaledSquare:
+    def __init__(self, k):
+        self.k = k
+
+    def __call__(self, x):
+        return self.k * x * x
+
+
+def pops_the_first(x):
+    xs = [x, 2.0 * x, 3.0 * x]
+    a = xs.pop(0)
+    return a + xs[0]
+
+
+def test_helper_42s_hints():
+    """grad of a callable object (its __call__, as a bound method: it said to register a
+    rule), grad of what vjp returns, @srcad.grad(0), xs.pop(0) (it said there was no rule
+    for .pop())."""
+    assert srcad.grad(ScaledSquare(2.0))(2.0) == pytest.approx(8.0)
+    assert srcad.jvp(ScaledSquare(2.0))(2.0, 1.0)[1] == pytest.approx(8.0)
+    with pytest.raises(srcad.UnsupportedError, match="srcad.vjp returns"):
+        srcad.grad(srcad.vjp(pops_the_first))
+    with pytest.raises(srcad.WrtError, match="wrt=0"):
+        srcad.grad(0)
+    with pytest.raises(srcad.UnsupportedError, match=r"xs.pop\(i\) with an index"):
+        srcad.grad(pops_the_first)(2.0)
