@@ -1001,17 +1001,17 @@ def _is_scalar(value):
     return np.asarray(value).dtype.kind in "iuf"
 
 
-def _non_scalar(fn, value):
+def _non_scalar(fn, value, what="grad"):
     if not isinstance(value, (list, tuple, dict)) and np.ndim(value) == 0:
         return NonScalarOutputError(
-            f"grad needs {fn.__name__} to return a number, but it returned {value!r}",
+            f"{what} needs {fn.__name__} to return a number, but it returned {value!r}",
             hint=f"return the value to differentiate (a float) from {fn.__name__}")
     try:
         shape = np.shape(value) if not isinstance(value, dict) else "a dict"
     except ValueError:                   # a ragged tuple
         shape = f"a {type(value).__name__} of {len(value)} parts"
     return NonScalarOutputError(
-        f"grad needs {fn.__name__} to return a scalar, but it returned a value of shape "
+        f"{what} needs {fn.__name__} to return a scalar, but it returned a value of shape "
         f"{shape}", hint="use srcad.vjp for a vector-Jacobian product, or srcad.jacobian "
                          "for the whole Jacobian")
 
@@ -1430,7 +1430,7 @@ def hvp(f, wrt=0):
         if layout not in checked:     # (the gradient of a vector's sum is not the Hessian's)
             value = f(*copy.deepcopy(args), **copy.deepcopy(kwargs))
             if not _is_scalar(value):
-                raise _non_scalar(tangent_fn.base(), value)
+                raise _non_scalar(tangent_fn.base(), value, "hvp")
             checked.add(layout)
         tangent = tangent_fn(*args, v, **kwargs)[1]
         # a 1-tuple wrt gives a 1-tuple, as grad does (the generated gradient returns it bare)
