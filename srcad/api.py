@@ -609,7 +609,8 @@ def _as_function(fn):
     anything else as it is."""
     call = inspect.getattr_static(type(fn), "__call__", None)
     if isinstance(fn, (types.FunctionType, types.MethodType, type, _Transformed)) \
-            or not isinstance(call, types.FunctionType) or hasattr(fn, "srcad_made_by") \
+            or not isinstance(call, types.FunctionType) \
+            or isinstance(getattr(fn, "srcad_made_by", None), str) \
             or inspect.getattr_static(fn, "__wrapped__", None) is not None:
         return fn
     return fn.__call__
@@ -619,7 +620,7 @@ def _refuse_made_by(fn):
     """What jacobian, hessian, hvp or vjp returns is a Python loop over derivatives (or a
     closure per call): nothing srcad can transform."""
     made_by = getattr(fn, "srcad_made_by", None)
-    if made_by is not None:
+    if isinstance(made_by, str):     # (an object's __getattr__ may answer anything)
         raise UnsupportedError(
             f"srcad cannot differentiate the function that srcad.{made_by} returns",
             hint="differentiate f or srcad.grad(f) instead: srcad.grad(srcad.grad(f)), "
@@ -1055,6 +1056,7 @@ class _VectorJacobian:
         self.derivative = Derivative(f, wrt, check_scalar=False, name="vjp")
         # (a bound method is called as it is: its object goes first, as the derivative's;
         # a derivative object too: vjp(grad(f)))
+        f = _as_function(f)
         self._fn = f if isinstance(f, (types.MethodType, _Transformed)) else unwrap(f)
         self.__name__ = self.derivative.__name__
 

@@ -2247,10 +2247,16 @@ class Normaliser:
             except AttributeError:
                 self.error(node, f"'{T.source_of(node)}' (no such attribute)",
                            "check the spelling of the function")
-            if (isinstance(base, type) or _users_module(base)) \
-                    and isinstance(value, types.FunctionType) \
+            if _users_module(base) and isinstance(node.value, gast.Name) \
+                    and node.value.id in self.namespace:
+                # (a guard's: `mod = other_module` later makes the derivative again)
+                self.namespace.looked_up[self.namespace.renamed.get(
+                    node.value.id, node.value.id)] = base
+            if ((isinstance(base, type) or _users_module(base))
+                    and isinstance(value, types.FunctionType) or _users_module(value)) \
                     and (base, node.attr, value) not in self.namespace.members:
-                # (a guard's: `helpers.act = act2` later makes the derivative again)
+                # (a guard's: `helpers.act = act2`, `BOX.mod = other` later make the
+                # derivative again)
                 self.namespace.members.append((base, node.attr, value))
             return value
         return None

@@ -255,7 +255,7 @@ except ImportError:
         """What `srcad.grad(f)` (`@srcad.grad`, ...) makes: a derivative, which needs srcad."""
 
         def __init__(self, fn):
-            self.__wrapped__ = fn
+            self.__wrapped__ = self.primal = fn
             self.__name__ = getattr(fn, "__name__", "a function")
 
         def __call__(self, *args, **kwargs):
@@ -463,6 +463,15 @@ class Module:
         found = sys.modules.get(fn.__module__)
         for part in path:
             found = getattr(found, part, None)
+        # (a decorated function: through the decorator's __wrapped__, or the `primal` of
+        # what @srcad.grad made, which the file's stand-in for srcad has too)
+        while found is not fn and found is not None and len(path) < 16:
+            if isinstance(found, api._Transformed) and found.primal is not found:
+                found, path = found.primal, path + ["primal"]
+            elif inspect.getattr_static(found, "__wrapped__", None) is not None:
+                found, path = found.__wrapped__, path + ["__wrapped__"]
+            else:
+                found = None
         if found is fn:
             return f"{self._module_value(fn, path[0], text, where)}." + \
                 ".".join(path[1:] + [reads])

@@ -1026,3 +1026,46 @@ def test_graph_of_a_function_reading_a_module_constant(tmp_path, capsys):
     """)
     assert run("graph", f"{path}:f", "--args", "1.0") == 0
     assert "3" in capsys.readouterr().out
+
+
+def test_defaults_of_decorated_functions_in_a_file(tmp_path, capsys):
+    """A default of a function decorated with @srcad.grad or a functools.wraps wrapper was
+    written as the expression (`arr=model.W`), read when the file was imported: `W` bound
+    again after the def gave other numbers (helper-44). The file reads it through the
+    decorator: `model.f.primal.__defaults__[0]`, `model.g.__wrapped__.__defaults__[0]`."""
+    path = module(tmp_path, "decodefaults", """
+        import functools
+        import numpy as np
+        import srcad
+
+        W = np.array([1.0, 2.0, 3.0])
+
+        def logged(fn):
+            @functools.wraps(fn)
+            def wrapper(*args, **kwargs):
+                return fn(*args, **kwargs)
+            return wrapper
+
+        @srcad.grad
+        def f(x, arr=W):
+            return np.sum(x * arr)
+
+        @logged
+        def g(x, arr=W):
+            return np.sum(x * arr)
+
+        W = np.zeros(3)
+    """)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        assert run("grad", f"{path}:f,g") == 0
+    finally:
+        sys.path.remove(str(tmp_path))
+    got = without_srcad("""
+        import json
+        import numpy as np
+        from decodefaults_grad import grad_f, grad_g
+        x = np.ones(3)
+        print(json.dumps([grad_f(x).tolist(), grad_g(x).tolist()]))
+    """, tmp_path)
+    assert got == [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]

@@ -2306,3 +2306,73 @@ def test_a_function_called_through_its_module_defined_again(tmp_path):
     np.testing.assert_allclose(g(x), 1.0 - np.tanh(x) ** 2)
     helpers.act = helpers.act2
     np.testing.assert_allclose(g(x), 3.0 * x ** 2)
+
+
+def test_a_module_name_rebound_to_another_module(tmp_path):
+    """`mod.act(x)`, then `model.mod = other` (or `BOX.mod = other`): the derivative kept
+    the first module's act (helper-44: wrong numbers in process). The name's module and an
+    object's module attribute are guarded."""
+    from conftest import load_module
+    first = load_module(tmp_path, """
+        import numpy as np
+
+        def act(x):
+            return np.sin(x)
+        """, "mod_a")
+    second = load_module(tmp_path, """
+        import numpy as np
+
+        def act(x):
+            return np.cos(x)
+        """, "mod_b")
+    model = load_module(tmp_path, f"""
+        import {first.__name__} as mod
+
+        class Box:
+            pass
+
+        BOX = Box()
+        BOX.mod = mod
+
+        def f(x):
+            return mod.act(x) * x
+
+        def g(x):
+            return BOX.mod.act(x) * x
+        """)
+    x = 0.7
+    gf, gg = srcad.grad(model.f), srcad.grad(model.g)
+    assert gf(x) == pytest.approx(np.sin(x) + x * np.cos(x))
+    assert gg(x) == pytest.approx(np.sin(x) + x * np.cos(x))
+    model.mod = second
+    model.BOX.mod = second
+    for g in (gf, gg):
+        assert g(x) == pytest.approx(np.cos(x) - x * np.sin(x))
+
+
+class AnswersAnything:
+    def __call__(self, x):
+        return 2.0 * x ** 3
+
+    def __getattr__(self, name):
+        return lambda *args: None
+
+
+class LayerObject:
+    def __init__(self, W):
+        self.W = W
+
+    def __call__(self, x):
+        return np.tanh(self.W @ x)
+
+
+def test_vjp_and_jacobian_of_callable_objects():
+    """vjp and jacobian of a callable object were refused ("not a Python function"), and an
+    object answering any attribute was taken for what srcad.jacobian returns (helper-44)."""
+    layer = LayerObject(np.array([[0.3, -0.2], [0.5, 0.1]]))
+    x = np.array([0.7, -0.4])
+    want = numeric_jacobian(layer, x)
+    np.testing.assert_allclose(srcad.jacobian(layer)(x), want, rtol=1e-6)
+    value, pullback = srcad.vjp(layer)(x)
+    np.testing.assert_allclose(pullback(np.ones(2)), np.ones(2) @ want, rtol=1e-6)
+    assert srcad.grad(AnswersAnything())(0.5) == pytest.approx(6.0 * 0.25)
