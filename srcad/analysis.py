@@ -880,6 +880,7 @@ def _dimensions_from(op):
             return (first.id,)
         return None
     if kind == "rule" and (primal in _ELEMENTWISE_OPERATORS or isinstance(primal, np.ufunc)
+                           and primal.signature is None     # (not matmul's (n,k),(k,m))
                            and not (isinstance(call, gast.Call) and call.keywords)):
         names = []
         for atom in op.args.values():
