@@ -716,15 +716,20 @@ def _promote(args, wrt):
     return args
 
 
-def _holds_text(value):
-    """Whether `value` is a string (or an array of them), or a list, tuple or dict holding
-    one: nothing to differentiate with respect to."""
+def _holds(value, test):
+    """Whether `value`, or an item of a list, tuple or dict in it, passes `test`."""
     if isinstance(value, (list, tuple)):
-        return any(_holds_text(v) for v in value)
+        return any(_holds(v, test) for v in value)
     if isinstance(value, dict):
-        return any(_holds_text(v) for v in value.values())
-    return isinstance(value, (str, bytes)) or isinstance(value, np.ndarray) \
-        and value.dtype.kind in "OUSV"
+        return any(_holds(v, test) for v in value.values())
+    return test(value)
+
+
+def _holds_text(value):
+    """Whether `value` holds a string (or an array of them): nothing to differentiate with
+    respect to."""
+    return _holds(value, lambda v: isinstance(v, (str, bytes)) or isinstance(
+        v, np.ndarray) and v.dtype.kind in "OUSV")
 
 
 def _described_text(value):
@@ -733,13 +738,9 @@ def _described_text(value):
 
 
 def _holds_complex(value):
-    """Whether `value` is a complex number or array, or a list, tuple or dict holding one."""
-    if isinstance(value, (list, tuple)):
-        return any(_holds_complex(v) for v in value)
-    if isinstance(value, dict):
-        return any(_holds_complex(v) for v in value.values())
-    return isinstance(value, (complex, np.complexfloating)) or isinstance(
-        value, np.ndarray) and value.dtype.kind == "c"
+    """Whether `value` holds a complex number or array."""
+    return _holds(value, lambda v: isinstance(v, (complex, np.complexfloating)) or isinstance(
+        v, np.ndarray) and v.dtype.kind == "c")
 
 
 class _Transformed:
