@@ -27,7 +27,6 @@ import inspect
 import itertools
 import linecache
 import re
-import sys
 import textwrap
 import types
 
@@ -37,6 +36,7 @@ import numpy as np
 from . import runtime
 from . import template as T
 from .errors import Location, UnsupportedError
+from .source import users_module
 
 
 def vname(k):
@@ -2247,28 +2247,19 @@ class Normaliser:
             except AttributeError:
                 self.error(node, f"'{T.source_of(node)}' (no such attribute)",
                            "check the spelling of the function")
-            if _users_module(base) and isinstance(node.value, gast.Name) \
+            if users_module(base) and isinstance(node.value, gast.Name) \
                     and node.value.id in self.namespace:
                 # (a guard's: `mod = other_module` later makes the derivative again)
                 self.namespace.looked_up[self.namespace.renamed.get(
                     node.value.id, node.value.id)] = base
-            if ((isinstance(base, type) or _users_module(base))
-                    and isinstance(value, types.FunctionType) or _users_module(value)) \
+            if ((isinstance(base, type) or users_module(base))
+                    and isinstance(value, types.FunctionType) or users_module(value)) \
                     and (base, node.attr, value) not in self.namespace.members:
                 # (a guard's: `helpers.act = act2`, `BOX.mod = other` later make the
                 # derivative again)
                 self.namespace.members.append((base, node.attr, value))
             return value
         return None
-
-
-def _users_module(value):
-    """Whether `value` is a module of the user's (not NumPy's, srcad's or the standard
-    library's, whose functions no program rebinds)."""
-    if not isinstance(value, types.ModuleType):
-        return False
-    top = value.__name__.partition(".")[0]
-    return top not in sys.stdlib_module_names and top not in ("numpy", "srcad", "scipy")
 
 
 def _flag_loop_elses(tree):

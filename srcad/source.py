@@ -3,6 +3,8 @@ import ast
 import functools
 import inspect
 import linecache
+import os
+import sys
 import textwrap
 import types
 
@@ -106,6 +108,18 @@ class Namespace(dict):
         if callable(value) and not isinstance(value, types.ModuleType) and name in self:
             self.looked_up[name] = value
         return value
+
+
+def users_module(module):
+    """Whether `module` (a module object) is the user's own: not the standard library's,
+    srcad's or an installed package's (NumPy's), whose functions no program rebinds and
+    which import srcad only if they are srcad."""
+    if not isinstance(module, types.ModuleType):
+        return False
+    top = module.__name__.partition(".")[0]
+    path = getattr(module, "__file__", None) or ""
+    return top not in sys.stdlib_module_names and top != "srcad" \
+        and "-packages" + os.sep not in path
 
 
 def code_location(fn):

@@ -19,6 +19,26 @@ srcad.api.DEBUG = True
 _MODULES = [0]
 
 
+def rule_module(name, k):
+    """Source of a module holding `name(x) = k * x`, a function without source (made by
+    exec), whose adjoint and tangent rules multiply g by the module's value `K = k`."""
+    return textwrap.dedent(f"""
+        import srcad
+        K = {k!r}
+        ns = {{}}
+        exec("def {name}(x):\\n    return {k!r} * x\\n", ns)
+        {name} = ns["{name}"]
+
+        @srcad.adjoint({name})
+        def {name}_adjoint(g, ans, x):
+            return g * K
+
+        @srcad.tangent({name})
+        def {name}_tangent(g, ans, x):
+            return g * K
+        """)
+
+
 def load_module(tmp_path, source, prefix="test_mod"):
     """Write `source` (dedented) to a new module file under tmp_path and import it."""
     _MODULES[0] += 1

@@ -365,21 +365,8 @@ def test_a_module_that_imports_srcad_needs_no_srcad_in_the_file(tmp_path, capsys
 def test_a_rules_module_values_are_read_through_it(mode, tmp_path, capsys):
     """A user rule's module value in a standalone file: `rules.K`, read when it runs
     (forward mode refused the file: the value could not be imported by name)."""
-    module(tmp_path, "krules", """
-        import srcad
-        K = 3.0
-        ns = {}
-        exec("def fa(x):\\n    return 3.0 * x\\n", ns)
-        fa = ns["fa"]
-
-        @srcad.adjoint(fa)
-        def fa_adjoint(g, ans, x):
-            return g * K
-
-        @srcad.tangent(fa)
-        def fa_tangent(g, ans, x):
-            return g * K
-    """)
+    from conftest import rule_module
+    module(tmp_path, "krules", rule_module("fa", 3.0))
     path = module(tmp_path, "kmodel", """
         import krules
 

@@ -184,7 +184,7 @@ def test_a_rule_registered_again_makes_the_derivative_again():
 def test_rules_read_their_own_modules_names(tmp_path):
     """Two rules' modules binding K to different values, and a parameter named like a
     rule's global: the rules read one K, or the parameter (wrong numbers)."""
-    from conftest import load_module
+    from conftest import load_module, rule_module
     a = load_module(tmp_path, """
         import numpy as np
         import srcad
@@ -202,22 +202,7 @@ def test_rules_read_their_own_modules_names(tmp_path):
         def fa_tangent(g, ans, x):
             return g * w - g
         """, "rules_a")
-    b = load_module(tmp_path, """
-        import numpy as np
-        import srcad
-        K = 5.0
-        ns = {"np": np}
-        exec("def fb(x):\\n    return 5.0 * x\\n", ns)
-        fb = ns["fb"]
-
-        @srcad.adjoint(fb)
-        def fb_adjoint(g, ans, x):
-            return g * K
-
-        @srcad.tangent(fb)
-        def fb_tangent(g, ans, x):
-            return g * K
-        """, "rules_b")
+    b = load_module(tmp_path, rule_module("fb", 5.0), "rules_b")
 
     def both(x, w):
         return a.fa(x) * w + b.fb(x)
@@ -231,22 +216,8 @@ def test_a_rules_module_value_rebound_later_changes_the_derivative(tmp_path):
     """A rule reads its module's values when the derivative runs (`rules.K`), as the
     differentiated function reads its own: rebinding one after the derivative was made
     changed the rule but not the derivative (wrong numbers)."""
-    from conftest import load_module
-    rules = load_module(tmp_path, """
-        import srcad
-        K = 3.0
-        ns = {}
-        exec("def fa(x):\\n    return 3.0 * x\\n", ns)
-        fa = ns["fa"]
-
-        @srcad.adjoint(fa)
-        def fa_adjoint(g, ans, x):
-            return g * K
-
-        @srcad.tangent(fa)
-        def fa_tangent(g, ans, x):
-            return g * K
-        """, "rules_k")
+    from conftest import load_module, rule_module
+    rules = load_module(tmp_path, rule_module("fa", 3.0), "rules_k")
 
     def f(x):
         return rules.fa(x) * x
