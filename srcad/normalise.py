@@ -1584,9 +1584,10 @@ class Normaliser:
             if ident in self.homed:
                 home = self.home_of(ident)
                 op = self.op(value)
-                if ident in self.mutated and root is not None:
+                if ident in self.mutated and (root is not None or self.call_aliases(value)):
                     # x[i] = ... must not reach through to another variable's array (or the
-                    # caller's): bind a copy. Reads of the other name later are refused.
+                    # caller's, `x = np.asarray(p)`): bind a copy. Reads of the other name
+                    # later are refused.
                     op = gast.Call(func=gast.Attribute(value=self.atom(Done(op)), attr="copy",
                                                        ctx=gast.Load()), args=[], keywords=[])
                 if _reads(op, home) or not _is_op(op):

@@ -1613,3 +1613,22 @@ def test_numbers_of_arithmetic_and_unpacking():
     x = np.array([0.3, 1.2, -0.5, 0.9])
     full_check(numbers_unpacked_then_written, [x])
     full_check(swaps_numbers_of_arithmetic, [x])
+
+
+def write_through_asarray(x, k):
+    y = np.asarray(x)
+    y[0] = y[1] * 2.0
+    return np.sum(y * y) * [1.0, 2.0][k]
+
+
+def test_a_view_made_by_a_numpy_function_is_copied_before_it_is_written():
+    """`y = np.asarray(x); y[0] = ...` wrote into the caller's array during the forward
+    sweep and put it back in the reverse sweep: an error in between (here an index out of
+    range) left the caller's array changed. The write goes into a copy now."""
+    x = np.array([1.0, 2.0, 3.0])
+    g = srcad.grad(write_through_asarray)
+    np.testing.assert_allclose(g(x, 1), [0.0, 2.0 * (2 * 4.0 * 2.0 + 2 * 2.0), 2.0 * 6.0])
+    with pytest.raises(IndexError):
+        g(x, 5)
+    np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])
+    full_check(write_through_asarray, [np.array([0.3, -1.2, 0.7]), 0])
