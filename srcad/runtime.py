@@ -1024,6 +1024,25 @@ def unvstack(g, xs):
     return [p.reshape(np.shape(x)) for p, x in zip(pieces, xs)]
 
 
+def uncolumn_stack(g, xs):
+    """The adjoint of np.column_stack(xs): 1-d items are columns of g, 2-d items blocks."""
+    columns = [np.reshape(x, (-1, 1)) if np.ndim(x) < 2 else x for x in xs]
+    return [p.reshape(np.shape(x)) for p, x in zip(unconcatenate(g, columns, 1), xs)]
+
+
+def appended_part(g, arr, values, axis=None, first=True):
+    """The adjoint of `arr` (`first`) or of `values` in np.append(arr, values, axis): its
+    piece of g (of the flattened g where axis is None), shaped like it."""
+    g = np.asarray(g)
+    if axis is None:
+        n = np.size(arr)
+        part, like = (g[:n], arr) if first else (g[n:], values)
+    else:
+        head, tail = np.split(g, [np.shape(arr)[axis]], axis=axis)
+        part, like = (head, arr) if first else (tail, values)
+    return unarray(np.reshape(part, np.shape(like)), like)
+
+
 def unsplit(g, ans, axis=0):
     """The adjoint of np.split(x, ...): g is a list of adjoints, 0.0 for unused pieces."""
     parts = [np.broadcast_to(np.asarray(gi, dtype=np.result_type(gi, ai)), np.shape(ai))
@@ -1218,6 +1237,26 @@ def diff_adjoint(g, n=1, axis=-1):
     return g
 
 
+def diff_trimmed(g, x, axis=-1, prepend=None, append=None):
+    """The adjoint of x in np.diff(x, n, axis, prepend, append) from the adjoint `g` of
+    the whole (prepend, x, append): the part that belongs to x."""
+    g = np.asarray(g)
+    axis = axis % g.ndim
+    start = 0 if prepend is None else 1 if np.ndim(prepend) == 0 else np.shape(prepend)[axis]
+    index = [slice(None)] * g.ndim
+    index[axis] = slice(start, start + np.shape(x)[axis])
+    return g[tuple(index)]
+
+
+def diff_tangent(t, n=1, axis=-1, prepend=None, append=None):
+    """The tangent of np.diff(x, n, axis, prepend, append) for the tangent t of x (prepend
+    and append are constants: their tangents are zeros)."""
+    t = np.asarray(t)
+    ends = {key: np.zeros_like(t, shape=np.shape(value)) for key, value in
+            (("prepend", prepend), ("append", append)) if value is not None}
+    return np.diff(t, n, axis, **ends)
+
+
 def unitem(g, x, index=()):
     """The adjoint of x.item(*index): g at that element, zeros elsewhere."""
     x = np.asarray(x)
@@ -1380,6 +1419,39 @@ def einsum_adjoint_along(g, subscripts, operands, k, t):
     return total
 
 
+def cross_adjoint(g, x, y, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """The adjoint of x in np.cross(x, y, ...): y x g for vectors of 3 components; for
+    vectors of 2, whose cross product x0 y1 - x1 y0 is a number, (y1 g, -y0 g). (The
+    adjoint of y is -cross_adjoint(g, y, x, ...).)"""
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    xm = np.moveaxis(np.asarray(x), axisa, -1)
+    ym = np.moveaxis(np.asarray(y), axisb, -1)
+    if xm.shape[-1] != ym.shape[-1]:
+        raise refused("np.cross of a vector of 2 components and one of 3 is not "
+                      "differentiable with srcad", hint="give both vectors 3 components "
+                      "(a third one of 0.0)")
+    g = np.asarray(g)
+    if xm.shape[-1] == 3:
+        d = np.cross(ym, np.moveaxis(g, axisc, -1))
+    else:
+        d = np.stack([ym[..., 1] * g, -ym[..., 0] * g], axis=-1)
+    return np.moveaxis(unbroadcast(d, xm), -1, axisa)
+
+
+def convolve_adjoint(g, x, y, mode="full"):
+    """The adjoint of x in np.convolve(x, y, mode) (np.convolve(y, x, mode) is the same):
+    g put in its place in the full convolution's length, correlated with y."""
+    m, n = np.size(x), np.size(y)
+    g = np.asarray(g)
+    if g.shape[0] != m + n - 1:
+        full = np.zeros(m + n - 1, dtype=np.result_type(g, float_dtype(x)))
+        start = (min(m, n) - 1) // 2 if mode == "same" else min(m, n) - 1
+        full[start:start + g.shape[0]] = g
+        g = full
+    return np.correlate(g, np.asarray(y), "valid")
+
+
 def outer_adjoint_a(g, a, b):
     """The adjoint of a in np.outer(a, b) (both flattened)."""
     return (np.asarray(g) @ np.ravel(b)).reshape(np.shape(a))
@@ -1395,6 +1467,45 @@ def outer_adjoint_b(g, a, b):
 def mT(a):
     """The matrix transpose of a (stacks of matrices: the last two axes)."""
     return np.swapaxes(a, -1, -2)
+
+
+def _matrix_powers(a, n):
+    """[a^0, a^1, ..., a^(n-1)] (identities shaped like a first)."""
+    powers = [np.broadcast_to(np.eye(a.shape[-1], dtype=float_dtype(a)), a.shape)]
+    for _ in range(n - 1):
+        powers.append(powers[-1] @ a)
+    return powers
+
+
+def matrix_power_adjoint(g, a, n):
+    """The adjoint of np.linalg.matrix_power(a, n): the sum over k < n of
+    (a^k)^T g (a^(n-1-k))^T; for n < 0, that of the inverse's power, taken back through
+    the inverse (d inv(a) = -inv(a) da inv(a))."""
+    a = np.asarray(a)
+    g = np.asarray(g)
+    if n < 0:
+        inverse = np.linalg.inv(a)
+        return -mT(inverse) @ matrix_power_adjoint(g, inverse, -n) @ mT(inverse)
+    powers = _matrix_powers(a, n)
+    total = np.zeros(a.shape, dtype=np.result_type(g, float_dtype(a)))
+    for k in range(n):
+        total = total + mT(powers[k]) @ g @ mT(powers[n - 1 - k])
+    return total
+
+
+def matrix_power_tangent(t, a, n):
+    """The tangent of np.linalg.matrix_power(a, n) for the tangent t of a: the sum over
+    k < n of a^k t a^(n-1-k); for n < 0, through the inverse."""
+    a = np.asarray(a)
+    t = np.asarray(t)
+    if n < 0:
+        inverse = np.linalg.inv(a)
+        return matrix_power_tangent(-inverse @ t @ inverse, inverse, -n)
+    powers = _matrix_powers(a, n)
+    total = np.zeros(np.broadcast_shapes(a.shape, t.shape), dtype=np.result_type(t, a))
+    for k in range(n):
+        total = total + powers[k] @ t @ powers[n - 1 - k]
+    return total
 
 
 def solve_transposed(g, a, b):
@@ -1515,12 +1626,15 @@ HELPERS = HELPERS + (
     _grouped, _ungrouped, _shifted, prod_others_tangent, _replaced, _from, _flat_along,
     _later_sums, cumprod_adjoint_along, norm_weights_slopes, einsum_adjoint_along,
     _matrix_norm_weights, inverse_axes, method_axes, method_shape, permute_axes,
-    unconcatenate, unhstack, unvstack, unsplit, unstack_like, unarray, untile, unrepeat,
+    unconcatenate, unhstack, unvstack, uncolumn_stack, appended_part, unsplit, unstack_like,
+    unarray, untile, unrepeat,
     unpad, check_pad_mode, diagonal_adjoint, diag_adjoint, trace_adjoint, take_adjoint,
-    sort_adjoint, sort_tangent, diff_adjoint, unitem, item_tangent, _tensordot_axes,
+    sort_adjoint, sort_tangent, diff_adjoint, diff_trimmed, diff_tangent,
+    unitem, item_tangent, _tensordot_axes,
     tensordot_adjoint_a, tensordot_adjoint_b, dot_axes, inner_axes, product_adjoint_a,
     product_adjoint_b, kron_parts, kron_adjoint_a, kron_adjoint_b, einsum_adjoint,
-    outer_adjoint_a, outer_adjoint_b, mT, solve_transposed, solve_adjoint_a, solve_tangent_a,
+    outer_adjoint_a, outer_adjoint_b, cross_adjoint, convolve_adjoint, mT,
+    _matrix_powers, matrix_power_adjoint, matrix_power_tangent, solve_transposed, solve_adjoint_a, solve_tangent_a,
     solve_tangent_b,
     det_adjoint, det_tangent, slogdet_adjoint, slogdet_tangent, _phi, cholesky_adjoint,
     cholesky_tangent, select_weights, sum_adjoint, sum_tangent, spaced_weights, along,

@@ -16,22 +16,24 @@ import math
 
 import numpy as np
 
-from ..runtime import (along, balanced_weight, broadcast_like, cast_like, cast_tangent,
-                       check_pad_mode, cholesky_adjoint, cholesky_tangent, chooser_weights,
-                       clip_masks, counts_from, cumprod_adjoint, cumprod_tangent,
-                       cumsum_adjoint, det_adjoint, det_tangent, diag_adjoint,
-                       diagonal_adjoint, diff_adjoint, dot_axes, einsum_adjoint, einsum_one,
+from ..runtime import (along, appended_part, balanced_weight, broadcast_like, cast_like,
+                       cast_tangent, check_pad_mode, cholesky_adjoint, cholesky_tangent,
+                       chooser_weights, clip_masks, convolve_adjoint, counts_from,
+                       cross_adjoint, cumprod_adjoint, cumprod_tangent, cumsum_adjoint,
+                       det_adjoint, det_tangent, diag_adjoint, diagonal_adjoint, diff_adjoint,
+                       diff_tangent, diff_trimmed, dot_axes, einsum_adjoint, einsum_one,
                        fmax_weight,
                        inner_axes, inverse_axes, item_tangent, kron_adjoint_a, kron_adjoint_b,
-                       matmul_adjoint_x, matmul_adjoint_y, method_axes, method_shape, mT,
-                       norm_weights, outer_adjoint_a, outer_adjoint_b, permute_axes,
+                       matmul_adjoint_x, matmul_adjoint_y, matrix_power_adjoint,
+                       matrix_power_tangent, method_axes, method_shape, mT, norm_weights,
+                       outer_adjoint_a, outer_adjoint_b, permute_axes, power_slope,
                        prod_others, product_adjoint_a, product_adjoint_b, reduced_size,
-                       power_slope, safe_log, sinc_derivative, slogdet_adjoint, slogdet_tangent,
+                       safe_log, sinc_derivative, slogdet_adjoint, slogdet_tangent,
                        solve_adjoint_a, solve_tangent_a, solve_tangent_b, solve_transposed,
                        sort_adjoint, sort_tangent, spaced_weights, spread, take_adjoint,
                        tensordot_adjoint_a, tensordot_adjoint_b, trace_adjoint, unarray,
-                       unbroadcast, unconcatenate, unhstack, unitem, unpad, unrepeat, unsplit,
-                       unstack_like, untile, unvstack, var_weights)
+                       unbroadcast, uncolumn_stack, unconcatenate, unhstack, unitem, unpad,
+                       unrepeat, unsplit, unstack_like, untile, unvstack, var_weights)
 from .registry import adjoint, elementwise, nondifferentiable, tangent, zero_method
 
 # ----- exponentials and logarithms -----
@@ -515,13 +517,14 @@ def trace_tangent(g, ans, x, offset=0, axis1=0, axis2=1, dtype=None, out=None):
 
 
 @adjoint(np.diff)
-def diff(g, ans, x, n=1, axis=-1):
-    return diff_adjoint(g, n, axis)
+def diff(g, ans, x, n=1, axis=-1, prepend=None, append=None):
+    """prepend and append (constants) are not differentiated."""
+    return diff_trimmed(diff_adjoint(g, n, axis), x, axis, prepend, append)
 
 
 @tangent(np.diff)
-def diff_tangent(g, ans, x, n=1, axis=-1):
-    return np.diff(g, n, axis)
+def diff_tangent_(g, ans, x, n=1, axis=-1, prepend=None, append=None):
+    return diff_tangent(g, n, axis, prepend, append)
 
 
 @adjoint(np.sort)
@@ -776,6 +779,27 @@ def vstack_tangent(g, ans, tup, dtype=None, casting="same_kind"):
     return np.vstack(g)
 
 
+@adjoint(np.column_stack)
+def column_stack(g, ans, tup):
+    return uncolumn_stack(g, tup)
+
+
+@tangent(np.column_stack)
+def column_stack_tangent(g, ans, tup):
+    return np.column_stack(g)
+
+
+@adjoint(np.append)
+def append(g, ans, arr, values, axis=None):
+    return appended_part(g, arr, values, axis, True), appended_part(g, arr, values, axis, False)
+
+
+@tangent(np.append)
+def append_tangent(g, ans, arr, values, axis=None):
+    return (np.append(g, np.zeros_like(g, shape=np.shape(values)), axis),
+            np.append(np.zeros_like(g, shape=np.shape(arr)), g, axis))
+
+
 @adjoint(np.split, np.array_split)
 def split(g, ans, x, indices_or_sections=1, axis=0):
     """ans is a list of pieces; g a list of their adjoints (0.0 for unused pieces)."""
@@ -888,6 +912,28 @@ def outer_tangent(g, ans, x, y):
     return np.outer(g, y), np.outer(x, g)
 
 
+@adjoint(np.cross)
+def cross(g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """d(a x b) = da x b + a x db; the adjoint of a is b x g, that of b is g x a."""
+    return (cross_adjoint(g, a, b, axisa, axisb, axisc, axis),
+            -cross_adjoint(g, b, a, axisb, axisa, axisc, axis))
+
+
+@tangent(np.cross)
+def cross_tangent(g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    return np.cross(g, b, axisa, axisb, axisc, axis), np.cross(a, g, axisa, axisb, axisc, axis)
+
+
+@adjoint(np.convolve)
+def convolve(g, ans, a, v, mode="full"):
+    return convolve_adjoint(g, a, v, mode), convolve_adjoint(g, v, a, mode)
+
+
+@tangent(np.convolve)
+def convolve_tangent(g, ans, a, v, mode="full"):
+    return np.convolve(g, v, mode), np.convolve(a, g, mode)
+
+
 @adjoint(np.tensordot)
 def tensordot(g, ans, x, y, axes=2):
     return tensordot_adjoint_a(g, x, y, axes), tensordot_adjoint_b(g, x, y, axes)
@@ -941,6 +987,16 @@ def solve(g, ans, a, b):
 @tangent(np.linalg.solve)
 def solve_tangent(g, ans, a, b):
     return solve_tangent_a(g, ans, a, b), solve_tangent_b(g, a, b)
+
+
+@adjoint(np.linalg.matrix_power)
+def matrix_power(g, ans, a, n=1):
+    return matrix_power_adjoint(g, a, n)
+
+
+@tangent(np.linalg.matrix_power)
+def matrix_power_tangent_(g, ans, a, n=1):
+    return matrix_power_tangent(g, a, n)
 
 
 @adjoint(np.linalg.inv)
