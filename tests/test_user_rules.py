@@ -1,4 +1,5 @@
 """User-defined rules: @srcad.adjoint / @srcad.tangent for functions srcad cannot see into."""
+import inspect
 import sys
 
 import numpy as np
@@ -281,3 +282,32 @@ def test_bad_registrations_are_rule_errors():
         @srcad.adjoint
         def triple_adjoint(g, ans, x):
             return g * 3.0
+
+
+def _signed(x):
+    return np.abs(x)
+
+
+def test_rules_that_bind_names_in_their_expression_are_refused_where_they_do_it():
+    """`return (x := np.sign(x)) * g` was spliced into the derivative as it is: the walrus
+    rebound the forward value x (grad 8.0 instead of 9.6, jvp's value changed too). Errors
+    in a rule's body name its file and line, and say how to write a choice."""
+    line = inspect.currentframe().f_lineno
+    with pytest.raises(srcad.RuleError, match=":=") as info:
+        @srcad.adjoint(_signed)
+        def signed_adjoint(g, ans, x):
+            return (x := np.sign(x)) * g
+    assert info.value.location.line == line + 4
+    assert info.value.location.filename == __file__
+    with pytest.raises(srcad.RuleError, match="lambda"):
+        @srcad.tangent(_signed)
+        def signed_tangent(g, ans, x):
+            return (lambda z: z * g)(np.sign(x))
+    with pytest.raises(srcad.RuleError, match="may only assign names") as info:
+        @srcad.adjoint(_signed)
+        def signed_adjoint_branches(g, ans, x):
+            if x > 0:
+                return g
+            return -g
+    assert info.value.location.line == line + 14
+    assert "a if c else b" in info.value.hint

@@ -25,7 +25,7 @@ import types
 import gast
 
 from .. import template as T
-from ..errors import RuleError
+from ..errors import Location, RuleError
 
 _RULES = {}        # id(primal) -> Rule
 _METHODS = {}      # method or attribute name -> Rule  (x.sum(), x.T)
@@ -63,6 +63,15 @@ class Template:
         except (OSError, TypeError, SyntaxError) as exc:
             raise RuleError(f"the source of the rule {fn.__qualname__} is not available ({exc})",
                             hint="define rules with `def` in a .py file") from None
+        at = _rule_locator(fn, src)
+        for node in gast.walk(tree):
+            if isinstance(node, (gast.NamedExpr, gast.Lambda)):
+                what = "binds a name with :=" if isinstance(node, gast.NamedExpr) \
+                    else "defines a lambda"
+                raise RuleError(f"the rule {fn.__qualname__} {what}: generated code would "
+                                "run it among the derivative's own names", at(node),
+                                hint="assign names before the return (`s = np.sign(x)`), "
+                                     "and write functions with `def` outside the rule")
         signature = inspect.signature(fn)
         names = list(signature.parameters)
         if names[:2] != ["g", "ans"]:
@@ -88,13 +97,16 @@ class Template:
         self.diff = [p for p in self.params if p not in self.defaults]
         body = [s for s in tree.body if not (isinstance(s, gast.Expr)
                                              and isinstance(s.value, gast.Constant))]
+        branches = "write a choice as one expression: `a if c else b`, or np.where(c, a, b) " \
+                   "for arrays"
         if not body or not isinstance(body[-1], gast.Return) or body[-1].value is None:
-            raise RuleError(f"the rule {fn.__qualname__} must end with `return <expression>`")
+            raise RuleError(f"the rule {fn.__qualname__} must end with `return <expression>`",
+                            at(body[-1] if body else tree), hint=branches)
         for stmt in body[:-1]:
             if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
                     and isinstance(stmt.targets[0], gast.Name)):
                 raise RuleError(f"the rule {fn.__qualname__} may only assign names before "
-                                "its return")
+                                "its return", at(stmt), hint=branches)
         self.preamble = body[:-1]
         value = body[-1].value
         if isinstance(value, gast.Tuple) and len(self.diff) == 1 and len(value.elts) > 1:
@@ -119,7 +131,7 @@ class Template:
         # a tangent's preamble that reads g is written once per differentiated input
         self.preamble_reads_g = any(isinstance(n, gast.Name) and n.id == "g"
                                     for s in self.preamble for n in gast.walk(s.value))
-        self.globals = self._free_names(tree)
+        self.globals = self._free_names(tree, at)
         if not (getattr(fn, "__module__", "") or "").startswith("srcad."):
             self._own_globals(tree)
 
@@ -177,7 +189,7 @@ class Template:
     def result_fills(self):
         return [None if r is None else T.substituter(r) for r in self.results]
 
-    def _free_names(self, tree):
+    def _free_names(self, tree, at):
         """Names the template reads from its module: they must exist where code runs."""
         bound = {"g", "ans", *self.params, *self.locals}
         # (a comprehension's variables are its own, whatever the module calls so)
@@ -194,8 +206,30 @@ class Template:
                     names[node.id] = ns[node.id]
                 elif not hasattr(builtins, node.id):
                     raise RuleError(f"the rule {self.fn.__qualname__} uses the undefined name "
-                                    f"'{node.id}'")
+                                    f"'{node.id}'", at(node))
         return names
+
+
+def _rule_locator(fn, dedented):
+    """`at(node)`: the Location of a node of rule `fn`'s tree (parsed from `dedented`, its
+    source without the indentation it has in its file)."""
+    code = fn.__code__
+    lines = dedented.splitlines()
+    indent = 0
+    try:
+        first = inspect.getsourcelines(fn)[0][0]
+        indent = len(first) - len(first.lstrip())
+    except (OSError, TypeError, IndexError):
+        pass
+    start = code.co_firstlineno - 1        # (the line of its first decorator, where
+    #                                         its source begins)
+
+    def at(node):
+        line = getattr(node, "lineno", 1)
+        text = lines[line - 1] if 0 < line <= len(lines) else ""
+        return Location(code.co_filename, start + line, indent + getattr(node, "col_offset", 0),
+                        " " * indent + text)
+    return at
 
 
 _ALIASES = {}      # the name generated code calls a rules' module -> the module (see below)
