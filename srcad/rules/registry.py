@@ -206,7 +206,9 @@ class Template:
                     names[node.id] = ns[node.id]
                 elif not hasattr(builtins, node.id):
                     raise RuleError(f"the rule {self.fn.__qualname__} uses the undefined name "
-                                    f"'{node.id}'", at(node))
+                                    f"'{node.id}'", at(node),
+                                    hint="define it in the rule's module before the "
+                                         "derivative runs, or assign it before the return")
         return names
 
 
