@@ -207,8 +207,8 @@ class Template:
                 elif not hasattr(builtins, node.id):
                     raise RuleError(f"the rule {self.fn.__qualname__} uses the undefined name "
                                     f"'{node.id}'", at(node),
-                                    hint="define it in the rule's module before the "
-                                         "derivative runs, or assign it before the return")
+                                    hint="define it in the rule's module above the rule, "
+                                         "or assign it before the return")
         return names
 
 
