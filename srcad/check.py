@@ -43,6 +43,19 @@ def _flat(x):
     return [np.asarray(float(x))], lambda arrays: float(arrays[0])
 
 
+def _fresh(x):
+    """A copy of the arrays, lists, tuples and dicts in `x` (other objects as they are)."""
+    if isinstance(x, np.ndarray):
+        return x.copy()
+    if isinstance(x, list):
+        return [_fresh(item) for item in x]
+    if type(x) is tuple:
+        return tuple(_fresh(item) for item in x)
+    if type(x) is dict:
+        return {k: _fresh(v) for k, v in x.items()}
+    return x
+
+
 def _layout(x):
     """A short description of a value's structure and shapes."""
     if isinstance(x, (list, tuple)):
@@ -92,7 +105,7 @@ def check_grad(f, args, wrt=0, eps=1e-6, rtol=1e-5, atol=1e-7, directions=3, see
             d = [x / norm for x in d]
 
             def at(step):
-                moved = list(args)
+                moved = [_fresh(a) for a in args]   # (f may change its arguments in place)
                 moved[k] = rebuild([a + step * x for a, x in zip(arrays, d)])
                 return float(np.sum(f(*moved)))
             numeric = (at(eps) - at(-eps)) / (2 * eps)

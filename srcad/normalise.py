@@ -286,6 +286,7 @@ class Normaliser:
         self.refuse_complex()
         self.homed = variables.homed
         self.mutated = variables.mutated
+        self._comprehension_reads = None    # (see _comprehension_locals)
         self.sites = variables.sites
 
     # ----- helpers -----
@@ -837,6 +838,12 @@ class Normaliser:
                     continue          # `t = y; t = 0.5 * t; t[i] = v` writes a new array
                 if self._fresh_before(name, write, made):
                     continue          # `t = np.sin(x); t[i] = v; t = x` in a loop: ditto
+                if made in write_loops and self._writes_its_own_slot(made, write, name):
+                    inner = write_loops[write_loops.index(made) + 1:]
+                    if not (self._read_after(other, inner[0], inclusive=True) if inner
+                            else self._read_after(other, write)):
+                        continue  # `for i, v in enumerate(A): A[i] = v * w`: the loop binds
+                        #           v anew each time; only reads after the write see it
                 loops = [loop for loop in write_loops if loop in alias_loops]
                 if not loops and _position(made) > _position(write):
                     continue          # the other name was made after the last write
@@ -869,6 +876,24 @@ class Normaliser:
                 # nothing, and `xs[2] = ...` of a list rebinds a slot; known once the kinds
                 # of the arguments are (analysis.check_items)
                 self.unless_numbers.append((made, error, text.endswith("] = ...")))
+
+    def _writes_its_own_slot(self, loop, write, name):
+        """`for i, v in enumerate(name): ... name[i] = ...`: `write` puts a value in the slot
+        that the loop took v from this time round (i is not rebound in the loop)."""
+        it, target = loop.iter, loop.target
+        if not (isinstance(loop, gast.For) and isinstance(it, gast.Call) and len(it.args) == 1
+                and not it.keywords and isinstance(it.func, gast.Name)
+                and not self.is_local(it.func.id) and self.resolve(it.func) is enumerate
+                and isinstance(it.args[0], gast.Name) and it.args[0].id == name
+                and isinstance(target, gast.Tuple) and len(target.elts) == 2
+                and isinstance(target.elts[0], gast.Name)):
+            return False
+        index = target.elts[0].id
+        slot = write.targets[0] if isinstance(write, gast.Assign) and len(write.targets) == 1 \
+            else getattr(write, "target", None)
+        return isinstance(slot, gast.Subscript) and isinstance(slot.value, gast.Name) \
+            and slot.value.id == name and isinstance(slot.slice, gast.Name) \
+            and slot.slice.id == index and index not in T.names_stored(loop.body)
 
     def _may_repeat(self, name):
         """Whether list `name` may hold one object in two items: it is in `repeats`, or an
@@ -972,9 +997,28 @@ class Normaliser:
             start = (node.lineno, node.col_offset)
         else:
             start = (node.end_lineno, node.end_col_offset)
+        own = self._comprehension_locals()
         return any(isinstance(n, gast.Name) and n.id == ident and isinstance(n.ctx, gast.Load)
-                   and (n.lineno, n.col_offset) >= start
+                   and (n.lineno, n.col_offset) >= start and id(n) not in own
                    for n in self.nodes())
+
+    def _comprehension_locals(self):
+        """The ids of the Name nodes that read a comprehension's own variable (`v` in
+        `sum(v * v for v in xs)`), which is not the function's variable of that name."""
+        if self._comprehension_reads is None:
+            own = set()
+            for node in self.nodes():
+                if isinstance(node, (gast.ListComp, gast.SetComp, gast.GeneratorExp,
+                                     gast.DictComp)):
+                    bound = {n.id for g in node.generators for n in gast.walk(g.target)
+                             if isinstance(n, gast.Name)}
+                    inner = [node.elt] if hasattr(node, "elt") else [node.key, node.value]
+                    inner += [c for g in node.generators for c in g.ifs]
+                    inner += [g.iter for g in node.generators[1:]]
+                    own.update(id(n) for part in inner for n in gast.walk(part)
+                               if isinstance(n, gast.Name) and n.id in bound)
+            self._comprehension_reads = own
+        return self._comprehension_reads
 
     # ----- statements -----
 

@@ -1632,3 +1632,44 @@ def test_a_view_made_by_a_numpy_function_is_copied_before_it_is_written():
         g(x, 5)
     np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])
     full_check(write_through_asarray, [np.array([0.3, -1.2, 0.7]), 0])
+
+
+def scale_rows_in_place(A, w):
+    for i, v in enumerate(A):
+        A[i] = v * w
+    return np.sum(A * A)
+
+
+def scale_items_in_place(xs, w):
+    for i, v in enumerate(xs):
+        xs[i] = v * w
+    return sum(np.sum(v * v) for v in xs)
+
+
+def scale_the_next_row(A, w):
+    n = A.shape[0]
+    for i, v in enumerate(A):
+        if i + 1 < n:
+            A[i + 1] = v * w       # the next v is this row: Python reads the new values
+    return np.sum(A * A)
+
+
+def scale_row_then_read_it(A, w):
+    for i, v in enumerate(A):
+        A[i] = v * w
+        A[i] = A[i] + v            # v is a view of row i: its new values
+    return np.sum(A * A)
+
+
+def test_enumerate_writes_the_slot_it_took_the_item_from():
+    """`for i, v in enumerate(xs): xs[i] = v * w` (a common idiom) was refused as a write
+    through v's array; v is not read after the write, and the loop binds it anew (the
+    comprehension's own v at the end is another variable)."""
+    A = np.array([[0.3, -1.2], [0.7, 0.4], [1.1, -0.6]])
+    full_check(scale_rows_in_place, [A, 0.7], wrt=(0, 1))
+    full_check(scale_items_in_place, [[np.array([0.3, 0.7]), np.array([1.1, 0.9])], 0.8],
+               wrt=1)
+    full_check(scale_items_in_place, [[0.3, 0.7, -0.4], 0.8], wrt=1)
+    for f in (scale_the_next_row, scale_row_then_read_it):
+        with pytest.raises(srcad.UnsupportedError, match="also reached through 'v'"):
+            srcad.grad(f, wrt=1)(A.copy(), 0.7)
