@@ -664,14 +664,16 @@ def _name_in(atom, names):
 def check_in_place(ir, scalar):
     """`z = x; z += y` changes x as well when x is an array (NumPy works in place);
     srcad's `z = z + y` would not: refuse rather than differ."""
-    for home, (node, a, b) in ir.in_place.items():
+    for home, (node, a, b, made) in ir.in_place.items():
         if home not in scalar:
             raise UnsupportedError(
                 f"'{node.target.id} {AUGMENTED[type(node.op)]} ...' changes an array that "
-                f"is also named '{b if node.target.id == a else a}' (after '{a} = {b}'): NumPy "
+                f"is also named '{b if node.target.id == a else a}' (after '{made}'): NumPy "
                 "does this in place", ir.source.location(node),
-                hint=f"write {a} = {b}.copy(), or {node.target.id} = {node.target.id} "
-                     f"{AUGMENTED[type(node.op)][:-1]} ... to make a new array")
+                hint=(f"write {a} = {b}.copy()" if made == f"{a} = {b}" else
+                      "make the copy explicit there (add .copy())")
+                + f", or {node.target.id} = {node.target.id} "
+                  f"{AUGMENTED[type(node.op)][:-1]} ... to make a new array")
 
 
 def check_items(ir, ops, scalar, arg_kinds):
@@ -822,10 +824,11 @@ def input_ndims(ir, ops, arg_kinds):
                 kept[v] = kept[p] = given[v]
         return kept
     made, other = {}, set()   # name -> per assignment, the names whose most dimensions it has
+    lengths = _tuple_lengths(ops)
     for op in ops.values():
         name = op.target
         if name is not None and name not in ir.params:
-            sources = _dimensions_from(op)
+            sources = _dimensions_from(op, lengths)
             if sources is None:
                 other.add(name)
             else:
@@ -834,10 +837,10 @@ def input_ndims(ir, ops, arg_kinds):
         made.pop(name, None)
     ndims = {name: ndim for name, ndim in given.items() if name not in other}
 
-    def most(sources):       # (None: one of them is not known)
-        if any(k not in ndims for k in sources):
+    def most(sources):       # (None: one of them is not known; a number is one itself)
+        if any(type(k) is str and k not in ndims for k in sources):
             return None
-        return max((ndims[k] for k in sources), default=0)
+        return max((ndims[k] if type(k) is str else k for k in sources), default=0)
     changed = True
     while changed:        # a name takes the dimensions of an assignment of it
         changed = False
@@ -860,9 +863,27 @@ def input_ndims(ir, ops, arg_kinds):
     return ndims
 
 
-def _dimensions_from(op):
-    """The names whose most dimensions `op`'s result has for certain (numbers add none), or
-    None where they are not known."""
+def _tuple_lengths(ops):
+    """`{name: k}` for the names assigned once, a tuple display of k items (`v_3 = n, n`)."""
+    lengths, seen = {}, set()
+    for op in ops.values():
+        name = op.target
+        if name is None:
+            continue
+        if name in seen:
+            lengths.pop(name, None)
+            continue
+        seen.add(name)
+        value = getattr(op.stmt, "value", None)
+        if isinstance(op.stmt, gast.Assign) and isinstance(value, gast.Tuple):
+            lengths[name] = len(value.elts)
+    return lengths
+
+
+def _dimensions_from(op, lengths):
+    """The names whose most dimensions `op`'s result has for certain (numbers add none; a
+    number among them is a number of dimensions), or None where they are not known.
+    `lengths`: `_tuple_lengths`, for the shapes given to np.zeros and its kin."""
     kind = op.kind
     if kind == "setitem":
         return (op.target,)
@@ -872,6 +893,14 @@ def _dimensions_from(op):
         return None
     primal = op.rule.primal
     call = op.stmt.value
+    if id(primal) in _SHAPED and isinstance(call, gast.Call):
+        shape = call.args[0] if call.args else next(
+            (k.value for k in call.keywords if k.arg == "shape"), None)
+        if isinstance(shape, gast.Constant) and type(shape.value) is int:
+            return (1,)                                     # np.zeros(3)
+        if isinstance(shape, gast.Name) and shape.id in lengths:
+            return (lengths[shape.id],)                     # np.zeros((n, n))
+        return None
     if id(primal) in _SAME_DIMENSIONS:
         first = next(iter(op.args.values()), None)        # (a method's object too: a.copy())
         if isinstance(first, gast.Name) and isinstance(call, gast.Call) \
@@ -897,6 +926,8 @@ _ELEMENTWISE_OPERATORS = {operator.add, operator.sub, operator.mul, operator.tru
                           operator.pos}
 # functions whose result has the dimensions of their first argument, an array, unless
 # they are given a shape: the position of their `shape` parameter
+# functions whose first argument (or `shape`) is the shape of their result
+_SHAPED = {id(np.zeros), id(np.ones), id(np.empty), id(np.full)}
 _SAME_DIMENSIONS = {id(np.copy): 1 << 10, id(np.zeros_like): 4, id(np.ones_like): 4,
                     id(np.empty_like): 4, id(np.full_like): 5}    # (by id, as rules are)
 

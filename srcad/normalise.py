@@ -59,7 +59,8 @@ class IR:
         self.namespace = namespace        # what free names refer to
         self.homes = homes                # names that several statements assign
         self.entry = {id(s) for s in body[:len(inputs)]}  # `v_0 = x`: binds the inputs
-        self.in_place = {}   # home -> (augmented assignment, a, b) where `a = b` aliases it
+        self.in_place = {}   # home -> (augmented assignment, a, b, the text of the
+        #                      statement that made them share)
         self.changed = {}    # parameter -> how it may change the caller's object in place
         self.iterated = {}   # parameter -> `for x in parameter`'s node (a dict: its keys)
         self.refusals_if_list = []   # (parameters, error): refused where one is a list
@@ -426,13 +427,15 @@ class Normaliser:
         # `z = x; z += y` changes x too when x is an array: remember where that could happen
         for a, b, made, _ in self.aliases:
             for name, other in ((a, b), (b, a)):
-                if a == b or name not in self.augmented or name not in self.home:
-                    continue
+                if a == b or name not in self.augmented or name not in self.home \
+                        or _list_of_items(made, name):
+                    continue          # (`hist += [x]`: list hist holds x, and stays a list)
                 for aug, loop in self.augmented[name]:
                     if loop is None and _position(made) > _position(aug):
                         continue      # the second name was made after the update
                     if self._read_after(other, loop or aug, inclusive=loop is not None):
-                        ir.in_place.setdefault(self.home[name], (aug, a, b))
+                        ir.in_place.setdefault(self.home[name],
+                                               (aug, a, b, self._text_of(made)))
         return ir
 
     def alias_root(self, value):
@@ -989,6 +992,13 @@ class Normaliser:
                     and isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id == name:
                 return self.is_new(stmt.value)
         return False
+
+    def _text_of(self, stmt):
+        """The user's text of statement `stmt` (its line where it spans several)."""
+        lines = self.source.lines
+        if stmt.lineno == getattr(stmt, "end_lineno", None) and stmt.lineno <= len(lines):
+            return lines[stmt.lineno - 1][stmt.col_offset:stmt.end_col_offset].strip()
+        return self.source.line_text(stmt)
 
     def _read_after(self, ident, node, inclusive=False):
         """Whether the user's code reads `ident` after statement `node` ends (`inclusive`:
@@ -2545,6 +2555,18 @@ def _indexes(stmts, container, ident):
     return any(isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name)
                and n.value.id == container and isinstance(n.slice, gast.Name)
                and n.slice.id == ident for stmt in stmts for n in gast.walk(stmt))
+
+
+def _list_of_items(made, name):
+    """Whether assignment `made` binds `name` to a list or tuple display, or to one joined
+    to another (`hist = [x]`, `hist += [x]`, `hist = hist + [x]`): a list that holds
+    items, not an array that another name may be."""
+    value = getattr(made, "value", None)
+    target = made.targets[0] if isinstance(made, gast.Assign) and len(made.targets) == 1 \
+        else getattr(made, "target", None)
+    sides = [value.left, value.right] if isinstance(value, gast.BinOp) else [value]
+    return isinstance(target, gast.Name) and target.id == name and any(
+        isinstance(side, (gast.List, gast.Tuple, gast.ListComp)) for side in sides)
 
 
 def _changed_in(node):

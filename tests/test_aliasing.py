@@ -1673,3 +1673,65 @@ def test_enumerate_writes_the_slot_it_took_the_item_from():
     for f in (scale_the_next_row, scale_row_then_read_it):
         with pytest.raises(srcad.UnsupportedError, match="also reached through 'v'"):
             srcad.grad(f, wrt=1)(A.copy(), 0.7)
+
+
+def cholesky_logdet_into_zeros(A):
+    n = A.shape[0]
+    L = np.zeros((n, n))
+    for i in range(n):
+        for j in range(i + 1):
+            s = A[i, j]
+            for k in range(j):
+                s -= L[i, k] * L[j, k]
+            if i == j:
+                L[i, j] = np.sqrt(s)
+            else:
+                L[i, j] = s / L[j, j]
+    return np.sum(np.log(np.diag(L)))
+
+
+def test_items_of_a_matrix_made_by_np_zeros_of_a_shape_are_numbers():
+    """The textbook Cholesky worked with L = np.zeros_like(A) and was refused with
+    L = np.zeros((n, n)): a shape of two items makes a matrix, whose items A[i, j] are
+    numbers (helper-45)."""
+    A = np.array([[2.0, 0.3, 0.1], [0.3, 1.5, -0.2], [0.1, -0.2, 1.2]])
+    g = full_check(cholesky_logdet_into_zeros, [A])
+    inverse = np.linalg.inv(A)
+    np.testing.assert_allclose(g, np.tril(inverse, -1) + 0.5 * np.diag(np.diag(inverse)),
+                               rtol=1e-10)
+
+
+def history_by_augmented_list(x):
+    hist = []
+    for i in range(3):
+        x = x * 1.5
+        hist += [x]
+    return sum(np.sum(h) for h in hist)
+
+
+def augmented_item_of_a_history(x):
+    x = x * 1.0
+    hist = []
+    for i in range(2):
+        hist += [x]
+        x += 1.0                   # changes the array hist holds
+    return sum(np.sum(h * h) for h in hist)
+
+
+def augmented_view_of_a_slice(x):
+    v = x[1:]
+    v *= 2.0
+    return np.sum(x ** 2)
+
+
+def test_a_list_extended_with_plus_equals_holds_its_items():
+    """`hist += [x]` extends a list, as hist.append(x) does; it was refused as an in-place
+    change of x's array, quoting `hist = x`, which the code does not say. Changing x in
+    place while hist holds it is still refused, and messages quote the statement that made
+    the two names share."""
+    assert full_check(history_by_augmented_list, [0.4]) == pytest.approx(7.125)
+    full_check(history_by_augmented_list, [np.array([0.4, -0.2])])
+    with pytest.raises(srcad.UnsupportedError, match=r"after 'hist \+= \[x\]'"):
+        srcad.grad(augmented_item_of_a_history)(np.array([0.5, -0.3]))
+    with pytest.raises(srcad.UnsupportedError, match=r"after 'v = x\[1:\]'"):
+        srcad.grad(augmented_view_of_a_slice)(np.array([1.0, 2.0, 3.0]))
