@@ -322,6 +322,18 @@ def _call_op(ir, stmt, name, call, mode):
     if rule is None and hasattr(type(primal), "generic_function"):
         # a derivative object the function calls (`w - lr * d_loss(w, x)`): its generated
         # code for arguments of any kind, differentiated as a function of the user's is
+        if getattr(primal, "_bound", ()):
+            method = primal.primal
+            owner = type(getattr(method, "__self__", None)).__name__
+            called = getattr(method, "__name__", "method")
+            wrt = primal.wrt[0] if primal.single else primal.wrt   # (counting the object)
+            return _opaque(stmt, name, args + [v for _, v in keywords], UnsupportedError(
+                f"{_label(func)} is the derivative of a bound method ({owner} object's "
+                f"{called}): calling it with a differentiated value is not supported by "
+                "srcad", ir.location(stmt),
+                hint=f"take the derivative through the class and pass the object: "
+                     f"{_label(func)} = srcad.grad({owner}.{called}, wrt={wrt}), then "
+                     f"{_label(func)}(obj, ...)"))
         primal = primal.generic_function()
     module = getattr(primal, "__module__", None) or ""
     if rule is not None and (rule.zero or module != "srcad.runtime" or (
