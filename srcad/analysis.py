@@ -306,6 +306,11 @@ def _call_op(ir, stmt, name, call, mode):
                      "your own module-level class on self (self.loss(w)) or through the class "
                      "(Model.loss(self, w)); or register a rule with @srcad.adjoint"))
         return _bind(ir, stmt, name, rule, [func.value] + args, keywords, mode)
+    if isinstance(func, gast.Attribute) and func.attr == "format" \
+            and isinstance(func.value, gast.Constant) and isinstance(func.value.value, str):
+        # "x={:.3f}".format(x) (an f-string, normalised): a string
+        return _bind(ir, stmt, name, rules.lookup(str.format), [func.value] + args, keywords,
+                     mode)
     primal = _resolve(ir, func)
     rule = rules.lookup(primal)
     wrapper = opaque_wrapper(primal) if rule is None else None

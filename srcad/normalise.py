@@ -103,7 +103,6 @@ _UNSUPPORTED_EXPRS = {
     gast.Set: ("a set", "use a list or a tuple"),
     gast.NamedExpr: ("':=' (assignment expressions)", "assign on a line of its own"),
     gast.Starred: ("'*' unpacking", "pass the arguments one by one"),
-    gast.JoinedStr: ("an f-string", "format strings outside the differentiated function"),
 }
 
 _MUTATING_METHODS = {"append", "extend", "pop"}
@@ -1869,6 +1868,28 @@ class Normaliser:
             self.error(node, f"the expression '{kind.__name__}'", "rewrite it with simpler "
                        "operations")
         return method(node)
+
+    def expr_JoinedStr(self, node):
+        """f"x={x:.3f}" -> "x={:.3f}".format(x): a string, whose derivative is zero."""
+        template, values = [], []
+        for part in node.values:
+            if isinstance(part, gast.Constant):
+                template.append(str(part.value).replace("{", "{{").replace("}", "}}"))
+                continue
+            spec = part.format_spec
+            if spec is not None and not all(isinstance(p, gast.Constant)
+                                            for p in spec.values):
+                self.error(part, "an f-string with a computed format",
+                           "write the format as it is (f'{x:.3f}')")
+            conversion = "" if part.conversion in (-1, None) else "!" + chr(part.conversion)
+            spec_text = "" if spec is None else ":" + "".join(str(p.value) for p in spec.values)
+            template.append("{" + conversion + spec_text + "}")
+            values.append(part.value)
+        call = gast.Call(func=gast.Attribute(value=gast.Constant(value="".join(template),
+                                                                 kind=None),
+                                             attr="format", ctx=gast.Load()),
+                         args=values, keywords=[])
+        return self.op(gast.copy_location(call, node))
 
     def expr_Constant(self, node):
         return T.constant(node.value)

@@ -576,6 +576,7 @@ ZERO_SPECS = {
     "builtins.enumerate": "enumerate(x)", "builtins.zip": "zip(x, x)",
     "builtins.reversed": "reversed(x)", "builtins.slice": "slice(0, 2)", "isinstance":
     "isinstance(x, float)", "len": "len(x)", "print": "print(end='')", "round": "round(s)",
+    "str.format": "f'{s:.3f} {x!r} {{'",
     "builtins.type": "type(x) is np.ndarray",
     "operator.floordiv": "x // 0.3", "operator.lt": "x < 0", "operator.le": "x <= 0",
     "operator.gt": "x > 0", "operator.ge": "x >= 0", "operator.eq": "x == 0",

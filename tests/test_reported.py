@@ -2414,3 +2414,27 @@ def test_a_derivative_of_a_bound_method_called_inside_says_how_to_write_it():
     assert "srcad.grad(_Ridge.loss, wrt=1)" in info.value.hint
     f, lr, e = unrolled_through_the_class, 0.05, 1e-6
     assert srcad.grad(f)(lr) == pytest.approx((f(lr + e) - f(lr - e)) / (2 * e), rel=1e-7)
+
+
+def descent_that_prints(x0, lr):
+    x = x0
+    for i in range(3):
+        x = x - lr * 2 * x
+        print(f"step {i}: x={x:.4f} {{{x!r}}}")
+    return x ** 2
+
+
+def computed_format(x, digits):
+    print(f"{x:.{digits}f}")
+    return x * x
+
+
+def test_f_strings_are_texts_with_a_zero_derivative(capsys):
+    """print(f"step {i}: x={x:.4f}") in an optimisation loop was refused ("an f-string");
+    it is "step {}: x={:.4f}".format(i, x) now, a text, as print's % formatting was."""
+    g = srcad.grad(descent_that_prints, wrt=(0, 1))(1.0, 0.1)
+    assert g == pytest.approx((2 * 0.8 ** 6, 2 * 0.8 ** 6 * 3 * -2 / 0.8))
+    assert "step 2: x=0.5120 {0.512" in capsys.readouterr().out
+    assert srcad.jvp(descent_that_prints)(1.0, 0.1, 1.0)[1] == pytest.approx(2 * 0.8 ** 6)
+    with pytest.raises(srcad.UnsupportedError, match="computed format"):
+        srcad.grad(computed_format)(0.5, 3)
