@@ -99,7 +99,8 @@ class Facts:
         check_iterated_dicts(ir, arg_kinds)
         self.struct = structures(ir, self.ops, arg_kinds)
         check_calls_in_place(ir, self.ops, self.scalar,
-                             getattr(callees, "changed_in_place", None), self.struct)
+                             getattr(callees, "changed_in_place", None), self.struct,
+                             self.ndims)
         # dict arguments, and the names that only copy one
         self.dict_inputs = {v for v, kind in zip(ir.inputs, arg_kinds) if kind == "dict"}
         for op in self.ops.values():
@@ -147,8 +148,11 @@ def callee_derivative(ir, op, derive_callee, active, facts):
             kinds.append("scalar")
         elif atom.id in facts.dict_inputs:      # (its `for k in d` walks the keys)
             kinds.append("dict")
-        else:
-            kinds.append("other" if atom.id in facts.struct else "array")
+        elif atom.id in facts.struct:
+            kinds.append("other")
+        else:       # (its number of dimensions where known: items of a matrix are numbers)
+            kinds.append(f"array{facts.ndims[atom.id]}" if facts.ndims.get(atom.id)
+                         else "array")
     try:
         return derive_callee(op.callee, tuple(active), tuple(op.args), tuple(kinds))
     except SrcadError as exc:
@@ -726,16 +730,25 @@ def check_iterated_dicts(ir, arg_kinds):
                                         f"{param}.values()")
 
 
-def check_calls_in_place(ir, ops, scalar, changed_in_place, structures=frozenset()):
+def check_calls_in_place(ir, ops, scalar, changed_in_place, structures=frozenset(),
+                         ndims=None):
     """A user function that changes an argument in place (`a[0] = ...`, `a += ...`) changes
     the caller's array in Python; srcad's derivative of it works on a copy, and the caller's
-    would not see the change: refuse such a call of a value that is not a scalar."""
+    would not see the change: refuse such a call of a value that is not a scalar. `ndims`
+    (`input_ndims`) tells the callee which arguments are matrices, vectors, numbers."""
     if changed_in_place is None:
         return
+    ndims = ndims or {}
     for op in ops.values():
         if op.kind != "call":
             continue
-        for param, how in changed_in_place(op.callee).items():
+        kinds = []
+        for param in inspect.signature(op.callee).parameters:
+            atom = op.args.get(param)
+            kinds.append("scalar" if atom is not None and _is_scalar_atom(atom, scalar)
+                         else f"array{ndims[atom.id]}" if isinstance(atom, gast.Name)
+                         and ndims.get(atom.id) else "other")
+        for param, how in changed_in_place(op.callee, tuple(kinds)).items():
             name = op.callee.__name__
             if param == "":
                 raise UnsupportedError(

@@ -479,24 +479,32 @@ def computes_its_value(fn):
 _READING = set()    # the functions whose calls changed_in_place is reading
 
 
-def changed_in_place(fn):
+def changed_in_place(fn, kinds=None):
     """The parameters of user function `fn` that it may change in place, "" standing for
     values outside it: what normalising it finds and what its calls change
     (`effects.definite_changes`); for a function srcad cannot normalise, all that
     `effects.changes` reads from its source may change (nothing for a function without
-    source: calling one is an error of its own where it matters)."""
+    source: calling one is an error of its own where it matters). With the `kinds` of
+    its arguments, not the parameters that only `s -= ...` of a number would change
+    (`s = A[i, j]` of a matrix A)."""
     try:
         # what its statements change, and what its calls may (np.copyto(b, w), out=,
         # b.fill(0.0), a helper of its own that does)
-        found = intermediate(fn).changed
+        ir = intermediate(fn)
+        found = ir.changed
         if str(fn.__module__).startswith("srcad.") \
                 or fn.__code__.co_filename.startswith("<srcad ") or fn in _READING:
             return found            # (its helpers and generated code change no argument)
         _READING.add(fn)            # (a recursive function: its own calls, found so far)
         try:
-            return {**(effects.definite_changes(fn, changed_in_place) or {}), **found}
+            calls = effects.definite_changes(fn, changed_in_place) or {}
         finally:
             _READING.discard(fn)
+        if kinds is not None and any(p not in calls for p in ir.augmented_only):
+            numbers = scalars(ir, classify(ir, "reverse"), kinds, returns_scalar)
+            found = {p: how for p, how in found.items() if p in calls
+                     or not ir.augmented_only.get(p, {None}) <= numbers}
+        return {**calls, **found}
     except SrcadError as exc:
         reason = str(exc).splitlines()[0]
         return {param: f"{how}; srcad cannot read {fn.__name__} to follow it: {reason}"

@@ -29,7 +29,7 @@ class Forward:
         self.wrt = wrt
         self.derive_callee = derive_callee
         self.ops, self.output, self.active = facts.ops, facts.output, facts.active
-        self.scalar, self.struct = facts.scalar, facts.struct
+        self.scalar, self.struct, self.ndims = facts.scalar, facts.struct, facts.ndims
         self.sequences = facts.array_sequences
         self.floating = facts.floating
         self.dict_inputs = facts.dict_inputs

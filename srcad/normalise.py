@@ -62,6 +62,9 @@ class IR:
         self.in_place = {}   # home -> (augmented assignment, a, b, the text of the
         #                      statement that made them share)
         self.changed = {}    # parameter -> how it may change the caller's object in place
+        # parameter -> the names whose augmented assignments alone change it (`s = A[i, j];
+        # s -= ...`): none for kinds that make them numbers
+        self.augmented_only = {}
         self.iterated = {}   # parameter -> `for x in parameter`'s node (a dict: its keys)
         self.refusals_if_list = []   # (parameters, error): refused where one is a list
         self.unless_numbers = []     # (user statement, error): refused unless the items it
@@ -418,6 +421,7 @@ class Normaliser:
         ir.default_sources = self.default_sources
         ir.renamed = self.renamed
         ir.changed = self.changed_params(params)
+        ir.augmented_only = self.augmented_only
         ir.iterated = self.iterated
         ir.stack = self.home.get(_STACK) if self.generated else None   # a gradient's stack
         ir.refusals_if_list = self.refusals_if_list
@@ -470,13 +474,20 @@ class Normaliser:
                     if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name)]
         top = self.source.tree
         changed = {}
+        self.augmented_only = {}    # parameter -> the homes whose `s -= ...` alone change it
         for p in params:
             sharing = [(p, top)] + [(b if a == p else a, made) for a, b, made, _ in self.aliases
                                     if p in (a, b) and a != b]
+            homes = set()
             for name, write, text in changes:
-                if p not in changed and any(name == other and not self._fresh_before(
-                        name, write, made) for other, made in sharing):
-                    changed[p] = text
+                if any(name == other and not self._fresh_before(name, write, made)
+                       for other, made in sharing):
+                    changed.setdefault(p, text)
+                    augmented = isinstance(write, gast.AugAssign) and isinstance(
+                        write.target, gast.Name) and name in self.home
+                    homes.add(self.home[name] if augmented else None)
+            if homes and None not in homes:
+                self.augmented_only[p] = homes
         return changed
 
     def loop_aliases(self, target, it):

@@ -1735,3 +1735,46 @@ def test_a_list_extended_with_plus_equals_holds_its_items():
         srcad.grad(augmented_item_of_a_history)(np.array([0.5, -0.3]))
     with pytest.raises(srcad.UnsupportedError, match=r"after 'v = x\[1:\]'"):
         srcad.grad(augmented_view_of_a_slice)(np.array([1.0, 2.0, 3.0]))
+
+
+def cholesky_helper(A):
+    n = A.shape[0]
+    L = np.zeros_like(A)
+    for i in range(n):
+        for j in range(i + 1):
+            s = A[i, j]
+            for k in range(j):
+                s -= L[i, k] * L[j, k]
+            L[i, j] = np.sqrt(s) if i == j else s / L[j, j]
+    return L
+
+
+def logdet_through_a_helper(A):
+    return 2.0 * np.sum(np.log(np.diag(cholesky_helper(A))))
+
+
+def first_less_one(b):
+    s = b[0]
+    s -= 1.0
+    return s
+
+
+def calls_first_less_one(b):
+    t = first_less_one(b)
+    return np.sum(b * b) * t
+
+
+def test_a_helper_whose_augmented_names_are_numbers_changes_no_argument():
+    """`s = A[i, j]; s -= ...` in a helper was taken for a change of the caller's A (helper-
+    46): the helper's `s` is a number for a matrix A, which the caller now tells it. For a
+    matrix b, `s = b[0]` is a row that `s -= 1.0` changes in place: still refused."""
+    A = np.array([[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]])
+    g = full_check(logdet_through_a_helper, [A])
+    inverse = np.linalg.inv(A)
+    np.testing.assert_allclose(g, np.tril(2 * inverse - np.diag(np.diag(inverse))), rtol=1e-10)
+    D = np.array([[0.3, 0.1, -0.2], [0.1, 0.5, 0.4], [-0.2, 0.4, 0.2]])
+    assert srcad.jvp(logdet_through_a_helper)(A, D)[1] == pytest.approx(
+        np.trace(np.linalg.solve(A, D)), rel=1e-10)
+    full_check(calls_first_less_one, [np.array([0.5, -1.5, 2.0])])
+    with pytest.raises(srcad.UnsupportedError, match="may change its argument 'b' in place"):
+        srcad.grad(calls_first_less_one)(np.array([[0.5, -1.5], [2.0, 0.3]]))
