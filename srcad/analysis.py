@@ -222,6 +222,9 @@ def _classify(ir, stmt, mode):
         return _op(stmt, "copy", name, {0: value}, diff=[0])
     if isinstance(value, gast.Constant):
         return Op(stmt, "const", name)
+    if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Mod) and isinstance(
+            value.left, gast.Constant) and isinstance(value.left.value, str):
+        return _text_op(ir, stmt, name, [value.right])        # "x=%.3f" % x
     if isinstance(value, gast.BinOp):
         return _rule_op(ir, stmt, name, BINOPS[type(value.op)], [value.left, value.right], [],
                         mode)
@@ -286,6 +289,16 @@ def _opaque(stmt, target, atoms, refusal, call=True):
     return op
 
 
+def _text_op(ir, stmt, name, atoms):
+    """A text made of `atoms` ("x={:.3f}".format(x), what an f-string becomes, or "%.3f" %
+    x): print may take it (it reaches no output); a number read back from it would have no
+    derivative, so that is refused."""
+    return _opaque(stmt, name, atoms, UnsupportedError(
+        "a number read back from a text (an f-string, str.format or % of a differentiated "
+        "value) has no derivative in srcad", ir.location(stmt),
+        hint="compute with the number itself; format it only to print it"), call=False)
+
+
 def _call_op(ir, stmt, name, call, mode):
     func = call.func
     args = list(call.args)
@@ -312,9 +325,7 @@ def _call_op(ir, stmt, name, call, mode):
         return _bind(ir, stmt, name, rule, [func.value] + args, keywords, mode)
     if isinstance(func, gast.Attribute) and func.attr == "format" \
             and isinstance(func.value, gast.Constant) and isinstance(func.value.value, str):
-        # "x={:.3f}".format(x) (an f-string, normalised): a string
-        return _bind(ir, stmt, name, rules.lookup(str.format), [func.value] + args, keywords,
-                     mode)
+        return _text_op(ir, stmt, name, args + [v for _, v in keywords])
     primal = _resolve(ir, func)
     rule = rules.lookup(primal)
     wrapper = opaque_wrapper(primal) if rule is None else None

@@ -1237,10 +1237,13 @@ def diff_adjoint(g, n=1, axis=-1):
     return g
 
 
-def diff_trimmed(g, x, axis=-1, prepend=None, append=None):
+def diff_trimmed(g, x, n=1, axis=-1, prepend=None, append=None):
     """The adjoint of x in np.diff(x, n, axis, prepend, append) from the adjoint `g` of
-    the whole (prepend, x, append): the part that belongs to x."""
+    the whole (prepend, x, append): the part that belongs to x (for n = 0, NumPy returns
+    x as it is, without prepend and append)."""
     g = np.asarray(g)
+    if n == 0:
+        return g
     axis = axis % g.ndim
     start = 0 if prepend is None else 1 if np.ndim(prepend) == 0 else np.shape(prepend)[axis]
     index = [slice(None)] * g.ndim
@@ -1443,13 +1446,14 @@ def convolve_adjoint(g, x, y, mode="full"):
     """The adjoint of x in np.convolve(x, y, mode) (np.convolve(y, x, mode) is the same):
     g put in its place in the full convolution's length, correlated with y."""
     m, n = np.size(x), np.size(y)
-    g = np.asarray(g)
+    g = np.ravel(g)
     if g.shape[0] != m + n - 1:
         full = np.zeros(m + n - 1, dtype=np.result_type(g, float_dtype(x)))
-        start = (min(m, n) - 1) // 2 if mode == "same" else min(m, n) - 1
+        start = (min(m, n) - 1) // 2 if mode in ("same", 1) else min(m, n) - 1
         full[start:start + g.shape[0]] = g
         g = full
-    return np.correlate(g, np.asarray(y), "valid")
+    adjoint = np.correlate(g, np.ravel(y), "valid")         # (modes 0, 1, 2: valid, same,
+    return adjoint.reshape(np.shape(x)) if np.ndim(x) else adjoint[0]   # full; a number x)
 
 
 def outer_adjoint_a(g, a, b):

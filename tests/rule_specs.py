@@ -150,7 +150,8 @@ SPECS.update({
                     c("np.trace(x, -1, 0, 2)", x=(3, 2, 4))],
     "numpy.diff": [c("np.diff(x)", x=(5,)), c("np.diff(x, 2, axis=0)", x=(5, 3)),
                    c("np.diff(x, axis=0)", x=(3, 2)), c("np.diff(x, prepend=0.5)", x=(4,)),
-                   c("np.diff(x, 2, axis=0, prepend=np.ones((2, 3)), append=0.0)", x=(4, 3))],
+                   c("np.diff(x, 2, axis=0, prepend=np.ones((2, 3)), append=0.0)", x=(4, 3)),
+                   c("np.diff(x, 0, prepend=1.0)", x=(3,))],
     "numpy.sort": [c("np.sort(x)", x=(5,)), c("np.sort(x, axis=0)", x=(4, 3)),
                    c("np.sort(x, axis=None)", x=(2, 3))],
     # ----- shape operations -----
@@ -252,7 +253,9 @@ SPECS.update({
                        c("np.convolve(x, y, 'same')", x=(4,), y=(3,)),
                        c("np.convolve(x, y, 'same')", x=(2,), y=(5,)),
                        c("np.convolve(x, y, mode='valid')", x=(6,), y=(3,)),
-                       c("np.convolve(x, y, 'valid')", x=(3,), y=(5,))],
+                       c("np.convolve(x, y, 'valid')", x=(3,), y=(5,)),
+                       c("np.convolve(x, y, 1)", x=(5,), y=(2,)),
+                       c("np.convolve(x, y)", x=(), y=(3,))],
     "numpy.tensordot": [c("np.tensordot(x, y)", x=(2, 3, 4), y=(3, 4, 2)),
                         c("np.tensordot(x, y, axes=1)", x=(2, 3), y=(3, 4)),
                         c("np.tensordot(x, y, axes=([0, 2], [1, 0]))", x=(2, 3, 4), y=(4, 2, 5)),
@@ -576,7 +579,6 @@ ZERO_SPECS = {
     "builtins.enumerate": "enumerate(x)", "builtins.zip": "zip(x, x)",
     "builtins.reversed": "reversed(x)", "builtins.slice": "slice(0, 2)", "isinstance":
     "isinstance(x, float)", "len": "len(x)", "print": "print(end='')", "round": "round(s)",
-    "str.format": "f'{s:.3f} {x!r} {{'",
     "builtins.type": "type(x) is np.ndarray",
     "operator.floordiv": "x // 0.3", "operator.lt": "x < 0", "operator.le": "x <= 0",
     "operator.gt": "x > 0", "operator.ge": "x >= 0", "operator.eq": "x == 0",

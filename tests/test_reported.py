@@ -2438,3 +2438,14 @@ def test_f_strings_are_texts_with_a_zero_derivative(capsys):
     assert srcad.jvp(descent_that_prints)(1.0, 0.1, 1.0)[1] == pytest.approx(2 * 0.8 ** 6)
     with pytest.raises(srcad.UnsupportedError, match="computed format"):
         srcad.grad(computed_format)(0.5, 3)
+    for f in (number_from_an_f_string, number_from_percent_formatting):
+        with pytest.raises(srcad.UnsupportedError, match="a number read back from a text"):
+            srcad.grad(f)(1.25)
+
+
+def number_from_an_f_string(x):
+    return float(f"{x}") * x           # (helper-47: d/dx came back as x, not 2x)
+
+
+def number_from_percent_formatting(x):
+    return float("%.6f" % x) * x       # (a TypeError from the generated code before)

@@ -20,8 +20,7 @@ GROUPS = [  # (title, test on a rule name)
     ("numpy.linalg", lambda n: n.startswith("numpy.linalg.")),
     ("Array methods with their own rule", lambda n: n.startswith("ndarray.")),
     ("math", lambda n: n.startswith("math.")),
-    ("Built-ins", lambda n: n.startswith(("builtins.", "str.")) or ("." not in n
-                                                                and hasattr(builtins, n))),
+    ("Built-ins", lambda n: n.startswith("builtins.") or ("." not in n and hasattr(builtins, n))),
     ("Operators", lambda n: n.startswith("operator.")),
 ]
 

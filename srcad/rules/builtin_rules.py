@@ -98,5 +98,3 @@ def listed_tangent_(g, ans, xs):
 # the values; elsewhere they are refused where the values vary, see analysis._call_op)
 nondifferentiable(builtins.len, builtins.range, builtins.int, builtins.bool, builtins.round,
                   builtins.isinstance, builtins.type, builtins.print)
-# the text of a number ("x={:.3f}".format(x), which is what an f-string becomes)
-nondifferentiable(str.format)

@@ -519,7 +519,7 @@ def trace_tangent(g, ans, x, offset=0, axis1=0, axis2=1, dtype=None, out=None):
 @adjoint(np.diff)
 def diff(g, ans, x, n=1, axis=-1, prepend=None, append=None):
     """prepend and append (constants) are not differentiated."""
-    return diff_trimmed(diff_adjoint(g, n, axis), x, axis, prepend, append)
+    return diff_trimmed(diff_adjoint(g, n, axis), x, n, axis, prepend, append)
 
 
 @tangent(np.diff)
