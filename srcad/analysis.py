@@ -246,9 +246,12 @@ def _classify(ir, stmt, mode):
             rule = rules.method_rule(value.attr)
             if rule is None:   # self.w on a constant object: fine unless the object varies
                 return _opaque(stmt, name, [value.value], MissingRuleError(
-                    f"srcad has no derivative rule for the attribute '.{value.attr}'",
-                    ir.location(stmt), hint="use the NumPy function instead, or pass the "
-                                            "value as an argument"), call=False)
+                    f"srcad has no derivative rule for the attribute '.{value.attr}' (srcad "
+                    "differentiates arrays, numbers and lists, tuples and dicts of them, not "
+                    "the fields of other objects)", ir.location(stmt),
+                    hint="pass the value as an argument, or keep the parameters in a dict "
+                         f"(p['{value.attr}']); for an array attribute, the NumPy function "
+                         "(np.transpose(x) for x.T)"), call=False)
             return _bind(ir, stmt, name, rule, [value.value], [], mode)
         return Op(stmt, "const", name)  # a module constant such as np.pi
     if isinstance(value, gast.Call):

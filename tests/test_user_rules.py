@@ -278,6 +278,12 @@ def test_bad_registrations_are_rule_errors():
         srcad.adjoint(triple)(lambda g, ans, x: g)
     with pytest.raises(srcad.RuleError, match="needs functions"):
         srcad.adjoint(3.0)
+    with pytest.raises(srcad.RuleError, match="not a staticmethod"):   # (it said "lambda")
+        class Rules:
+            @srcad.adjoint(triple)
+            @staticmethod
+            def triple_adjoint(g, ans, x):
+                return g * 3.0
     with pytest.raises(srcad.RuleError, match="the function the rule is for"):
         @srcad.adjoint
         def triple_adjoint(g, ans, x):

@@ -52,6 +52,10 @@ class Template:
     def _load(self):
         self._loaded = True
         fn = self.fn
+        if isinstance(fn, (staticmethod, classmethod)):
+            raise RuleError(f"a rule must be a plain function, not a {type(fn).__name__}",
+                            hint="define the rule with `def` at module level, without "
+                                 f"@{type(fn).__name__}")
         if not isinstance(fn, types.FunctionType) or fn.__name__ == "<lambda>":
             raise RuleError(f"a rule must be a function written with `def`, not "
                             f"{'a lambda' if callable(fn) else repr(fn)}",
