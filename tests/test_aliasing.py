@@ -1,10 +1,13 @@
 """Arrays reached through two names: srcad copies where Python semantics allow it and
 refuses (with the line) where Python would change both names; never a silent difference."""
+import inspect
+
 import numpy as np
 import pytest
 
 import srcad
-from conftest import fd_check, full_check
+from conftest import fd_check, full_check, load_module
+from test_reported import cholesky_log_det
 
 
 def write_through_alias(x):
@@ -1675,27 +1678,15 @@ def test_enumerate_writes_the_slot_it_took_the_item_from():
             srcad.grad(f, wrt=1)(A.copy(), 0.7)
 
 
-def cholesky_logdet_into_zeros(A):
-    n = A.shape[0]
-    L = np.zeros((n, n))
-    for i in range(n):
-        for j in range(i + 1):
-            s = A[i, j]
-            for k in range(j):
-                s -= L[i, k] * L[j, k]
-            if i == j:
-                L[i, j] = np.sqrt(s)
-            else:
-                L[i, j] = s / L[j, j]
-    return np.sum(np.log(np.diag(L)))
-
-
-def test_items_of_a_matrix_made_by_np_zeros_of_a_shape_are_numbers():
+def test_items_of_a_matrix_made_by_np_zeros_of_a_shape_are_numbers(tmp_path):
     """The textbook Cholesky worked with L = np.zeros_like(A) and was refused with
     L = np.zeros((n, n)): a shape of two items makes a matrix, whose items A[i, j] are
-    numbers (helper-45)."""
+    numbers (helper-45). The same source as test_reported's, L made the other way."""
+    source = inspect.getsource(cholesky_log_det).replace("np.zeros_like(A)", "np.zeros((n, n))")
+    assert "np.zeros((n, n))" in source
+    module = load_module(tmp_path, "import numpy as np\n\n\n" + source)
     A = np.array([[2.0, 0.3, 0.1], [0.3, 1.5, -0.2], [0.1, -0.2, 1.2]])
-    g = full_check(cholesky_logdet_into_zeros, [A])
+    g = full_check(module.cholesky_log_det, [A])
     inverse = np.linalg.inv(A)
     np.testing.assert_allclose(g, np.tril(inverse, -1) + 0.5 * np.diag(np.diag(inverse)),
                                rtol=1e-10)
@@ -1737,22 +1728,6 @@ def test_a_list_extended_with_plus_equals_holds_its_items():
         srcad.grad(augmented_view_of_a_slice)(np.array([1.0, 2.0, 3.0]))
 
 
-def cholesky_helper(A):
-    n = A.shape[0]
-    L = np.zeros_like(A)
-    for i in range(n):
-        for j in range(i + 1):
-            s = A[i, j]
-            for k in range(j):
-                s -= L[i, k] * L[j, k]
-            L[i, j] = np.sqrt(s) if i == j else s / L[j, j]
-    return L
-
-
-def logdet_through_a_helper(A):
-    return 2.0 * np.sum(np.log(np.diag(cholesky_helper(A))))
-
-
 def first_less_one(b):
     s = b[0]
     s -= 1.0
@@ -1764,10 +1739,18 @@ def calls_first_less_one(b):
     return np.sum(b * b) * t
 
 
-def test_a_helper_whose_augmented_names_are_numbers_changes_no_argument():
+def test_a_helper_whose_augmented_names_are_numbers_changes_no_argument(tmp_path):
     """`s = A[i, j]; s -= ...` in a helper was taken for a change of the caller's A (helper-
     46): the helper's `s` is a number for a matrix A, which the caller now tells it. For a
-    matrix b, `s = b[0]` is a row that `s -= 1.0` changes in place: still refused."""
+    matrix b, `s = b[0]` is a row that `s -= 1.0` changes in place: still refused. (The
+    helper is test_reported's Cholesky, returning L.)"""
+    helper = inspect.getsource(cholesky_log_det).replace(
+        "def cholesky_log_det(A):", "def cholesky_factor(A):").replace(
+        "return np.sum(np.log(np.diag(L)))", "return L")
+    module = load_module(tmp_path, "import numpy as np\n\n\n" + helper + (
+        "\n\ndef logdet_through_a_helper(A):\n"
+        "    return 2.0 * np.sum(np.log(np.diag(cholesky_factor(A))))\n"))
+    logdet_through_a_helper = module.logdet_through_a_helper
     A = np.array([[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]])
     g = full_check(logdet_through_a_helper, [A])
     inverse = np.linalg.inv(A)
