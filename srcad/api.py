@@ -969,6 +969,9 @@ class Derivative(_Transformed):
         key = (id(compiled), tuple(_layout(a) for a in args))
         if key in self._checked:
             return
+        if self._returns_a_number(args):
+            self._checked.add(key)       # (its prints and other effects: once per call)
+            return
         # run the primal on copies: it may change its arguments in place
         value = self.function_for(args)(*_copies(args, compiled),
                                         **_copies(kwargs, compiled))
@@ -985,6 +988,22 @@ class Derivative(_Transformed):
                     code_location(self._fn),
                     hint="apply srcad.grad to a function that computes the decorated value")
         self._checked.add(key)
+
+
+    def _returns_a_number(self, args):
+        """Whether the analysis tells that the function returns a number for arguments
+        of these kinds (`np.sum(...)`, arithmetic of numbers): then it need not run once
+        more to show it."""
+        fn = self._fn
+        if self._inner is not None or self._bound or self.primal is not fn \
+                or fn.__closure__:       # (a decorator's value is compared when it runs;
+            return False                 # returns_scalar's cache would keep a closure)
+        n = fn.__code__.co_argcount
+        kinds = tuple(_kind(a) for a in args[:n]) + ("other",) * (n - len(args[:n]))
+        try:
+            return returns_scalar(fn, kinds) and computes_its_value(fn)
+        except SrcadError:
+            return False
 
 
 def _copies(value, compiled):

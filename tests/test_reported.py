@@ -2449,3 +2449,25 @@ def number_from_an_f_string(x):
 
 def number_from_percent_formatting(x):
     return float("%.6f" % x) * x       # (a TypeError from the generated code before)
+
+
+def loss_that_logs(w):
+    print("loss called")
+    return np.sum(w * w)
+
+
+def values_that_log(w):
+    print("loss called")
+    return w * w
+
+
+def test_the_first_call_runs_the_function_once_where_its_output_is_known_to_be_a_number(
+        capsys):
+    """The first call of a gradient ran the function once more to see that it returns a
+    number: its prints came twice. Where the analysis tells (np.sum of anything), it does
+    not; where it cannot, the function still runs and a non-scalar value is refused."""
+    g = srcad.grad(loss_that_logs)
+    np.testing.assert_allclose(g(np.array([1.0, 2.0])), [2.0, 4.0])
+    assert capsys.readouterr().out.count("loss called") == 1
+    with pytest.raises(srcad.NonScalarOutputError):
+        srcad.grad(values_that_log)(np.array([1.0, 2.0]))
