@@ -289,6 +289,7 @@ class Compiled:
         self.code = code         # the primal's code object it was made from
         self.changed = changed   # (position, name) of the parameters it changes in place
         self.renamed = {}        # parameter -> its name in the signature, where they differ
+        self.returns_number = False  # the analysis found that the primal returns a number
         self.output = None       # the name of the value its IR returns
         self.differentiated = None   # the function it is the derivative of
 
@@ -358,9 +359,9 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
 
         try:
             with _deep_recursion(fn), _collector_paused():
-                name, source, closure, cells = _generate(fn, ir, wrt, kinds, with_value, mode,
-                                                         optimized, derive_callee, callees,
-                                                         check_output)
+                name, source, closure, cells, number = _generate(
+                    fn, ir, wrt, kinds, with_value, mode, optimized, derive_callee, callees,
+                    check_output)
         except SrcadError as exc:
             if getattr(fn, "srcad_primal", None) is None or getattr(exc, "second_order", False):
                 raise
@@ -381,6 +382,7 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
         compiled.renamed = {p: n for p, n in parameter_names(params).items() if p != n}
         compiled.output = ir.body[-1].value.id      # (its adjoint is the seed's name)
         compiled.differentiated = fn                # (an inner gradient: maybe unoptimised)
+        compiled.returns_number = number            # (for these kinds: analysis.scalars)
         if fn.__closure__ and _CLOSURES.get(id(fn.__code__), (None,))[0] is fn:
             _CLOSURE_DERIVED[(id(fn.__code__),) + key[1:]] = (ir, compiled)
     return compiled
@@ -420,18 +422,20 @@ def _generate(fn, ir, wrt, kinds, with_value, mode, optimized, derive_callee, ca
     """The derivative's name, source, closure and cells; its tree lives only in here."""
     arrays = set()
     names = T.Names()           # the names of each statement, shared by what follows
+    number = False      # whether the function's value is known to be a number
     if mode == "reverse":
         tree, builder = differentiate(ir, wrt, kinds, derive_callee, with_value, DEBUG,
                                       carry=optimized, names=names,
                                       check_output=check_output)
         arrays = builder.array_names()
+        number = builder.output in builder.scalar and computes_its_value(fn, ir, builder.ops)
     else:
         tree = forward_differentiate(ir, wrt, kinds, derive_callee)
     if optimized:
         tree = optimize(tree, names, check=DEBUG)
         tree = release_arrays(replay_loops_from_tapes(tree, names), arrays, names)
     source = to_source(tree)
-    return (tree.name, source) + _closure(tree, fn, ir, callees, names)
+    return (tree.name, source) + _closure(tree, fn, ir, callees, names) + (number,)
 
 
 _RETURNS_SCALAR = {}
@@ -455,12 +459,15 @@ def returns_scalar(fn, kinds):
     return known[0]
 
 
-def computes_its_value(fn):
+def computes_its_value(fn, ir=None, ops=None):
     """Whether user function `fn` returns what an operation with a derivative computes (not
     a comparison, a constant such as None, or the value of a call without a rule): then a
-    value the analysis knows to be scalar is a number."""
-    ir = intermediate(fn)
-    ops = classify(ir, "reverse").values()
+    value the analysis knows to be scalar is a number. (`ir` and its reverse-mode `ops`,
+    where they are known already.)"""
+    if ops is None:
+        ir = intermediate(fn)
+        ops = classify(ir, "reverse")
+    ops = ops.values()
     todo, seen = [ir.body[-1].value], set()
     while todo:                               # (through copies: `v_4 = v_2`)
         out = todo.pop()
@@ -969,7 +976,7 @@ class Derivative(_Transformed):
         key = (id(compiled), tuple(_layout(a) for a in args))
         if key in self._checked:
             return
-        if self._returns_a_number(args):
+        if self._returns_a_number(compiled):
             self._checked.add(key)       # (its prints and other effects: once per call)
             return
         # run the primal on copies: it may change its arguments in place
@@ -990,20 +997,13 @@ class Derivative(_Transformed):
         self._checked.add(key)
 
 
-    def _returns_a_number(self, args):
-        """Whether the analysis tells that the function returns a number for arguments
-        of these kinds (`np.sum(...)`, arithmetic of numbers): then it need not run once
-        more to show it."""
-        fn = self._fn
-        if self._inner is not None or self._bound or self.primal is not fn \
-                or fn.__closure__:       # (a decorator's value is compared when it runs;
-            return False                 # returns_scalar's cache would keep a closure)
-        n = fn.__code__.co_argcount
-        kinds = tuple(_kind(a) for a in args[:n]) + ("other",) * (n - len(args[:n]))
-        try:
-            return returns_scalar(fn, kinds) and computes_its_value(fn)
-        except SrcadError:
-            return False
+    def _returns_a_number(self, compiled):
+        """Whether the analysis found that the function returns a number for arguments of
+        the kinds `compiled` was made for (`np.sum(...)`, arithmetic of numbers): then it
+        need not run once more to show it."""
+        return self._inner is None and not self._bound and self.primal is self._fn \
+            and not self._fn.__closure__ and compiled.returns_number
+        # (a decorator's value is compared when it runs; closures may share a derivative)
 
 
 def _copies(value, compiled):

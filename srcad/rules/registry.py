@@ -68,7 +68,8 @@ class Template:
             raise RuleError(f"the source of the rule {fn.__qualname__} is not available ({exc})",
                             hint="define rules with `def` in a .py file") from None
         at = _rule_locator(fn, src)
-        for node in gast.walk(tree):
+        users = not (getattr(fn, "__module__", "") or "").startswith("srcad.")
+        for node in gast.walk(tree) if users else ():   # (srcad's own rules have none)
             if isinstance(node, (gast.NamedExpr, gast.Lambda)):
                 what = "binds a name with :=" if isinstance(node, gast.NamedExpr) \
                     else "defines a lambda"
@@ -221,16 +222,16 @@ def _rule_locator(fn, dedented):
     source without the indentation it has in its file)."""
     code = fn.__code__
     lines = dedented.splitlines()
-    indent = 0
-    try:
-        first = inspect.getsourcelines(fn)[0][0]
-        indent = len(first) - len(first.lstrip())
-    except (OSError, TypeError, IndexError):
-        pass
     start = code.co_firstlineno - 1        # (the line of its first decorator, where
     #                                         its source begins)
 
-    def at(node):
+    def at(node):               # (only for an error: reading the file's line costs)
+        indent = 0
+        try:
+            first = inspect.getsourcelines(fn)[0][0]
+            indent = len(first) - len(first.lstrip())
+        except (OSError, TypeError, IndexError):
+            pass
         line = getattr(node, "lineno", 1)
         text = lines[line - 1] if 0 < line <= len(lines) else ""
         return Location(code.co_filename, start + line, indent + getattr(node, "col_offset", 0),
