@@ -555,7 +555,7 @@ def _reserved():
         for rule in registry.all_rules():
             for template in (rule.adjoint, rule.tangent):
                 if template is not None:
-                    provided.update(template.globals)
+                    provided.update(template.module_values())
         provided["np"] = np
         for helper in runtime.HELPERS:
             provided[helper.__name__] = helper

@@ -31,6 +31,7 @@ _RULES = {}        # id(primal) -> Rule
 _METHODS = {}      # method or attribute name -> Rule  (x.sum(), x.T)
 _KEEP = []         # keep primals alive so that ids stay unique
 _TEMPLATES = []    # [templates]: every adjoint and tangent registered, in order
+_TEMPLATE_FUNCTIONS = set()   # ids of their functions (kept alive by _TEMPLATES)
 
 
 class Template:
@@ -48,6 +49,20 @@ class Template:
             raise AttributeError(name)
         self._load()
         return getattr(self, name)
+
+    def module_values(self):
+        """`{name: value}` of the module names the template reads (what `globals` holds),
+        without parsing srcad's own rules: the names their code objects load that are
+        values of their module but no rule of it (`np`, `unbroadcast`)."""
+        if self.__dict__.get("_loaded", True):
+            return self.globals
+        ns = self.fn.__globals__
+        names, todo = set(), [self.fn.__code__]
+        while todo:
+            code = todo.pop()
+            names.update(code.co_names)
+            todo.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
+        return {n: ns[n] for n in names if n in ns and id(ns[n]) not in _TEMPLATE_FUNCTIONS}
 
     def _load(self):
         self._loaded = True
@@ -333,6 +348,7 @@ def adjoint(*primals, method=None):
     def register(fn):
         template = Template(fn)
         _TEMPLATES.append(template)
+        _TEMPLATE_FUNCTIONS.add(id(fn))
         for primal in primals:
             rule_for(primal, create=True).adjoint = template
         if method:
@@ -349,6 +365,7 @@ def tangent(*primals):
     def register(fn):
         template = Template(fn)
         _TEMPLATES.append(template)
+        _TEMPLATE_FUNCTIONS.add(id(fn))
         for primal in primals:
             rule_for(primal, create=True).tangent = template
         return fn
