@@ -996,14 +996,13 @@ class Derivative(_Transformed):
                     hint="apply srcad.grad to a function that computes the decorated value")
         self._checked.add(key)
 
-
     def _returns_a_number(self, compiled):
         """Whether the analysis found that the function returns a number for arguments of
         the kinds `compiled` was made for (`np.sum(...)`, arithmetic of numbers): then it
-        need not run once more to show it."""
+        need not run once more to show it. (A decorated function runs, to compare its
+        value with the decorator's; closures may share one derivative.)"""
         return self._inner is None and not self._bound and self.primal is self._fn \
             and not self._fn.__closure__ and compiled.returns_number
-        # (a decorator's value is compared when it runs; closures may share a derivative)
 
 
 def _copies(value, compiled):
