@@ -701,14 +701,18 @@ def check_in_place(ir, scalar):
     srcad's `z = z + y` would not: refuse rather than differ."""
     for home, (node, a, b, made) in ir.in_place.items():
         if home not in scalar:
+            listed = isinstance(node.value, (gast.List, gast.ListComp, gast.Tuple))
+            kind, how = ("a list", "Python extends a list in place (a tuple it would not)") \
+                if listed else ("an array", "NumPy does this in place")
             raise UnsupportedError(
-                f"'{node.target.id} {AUGMENTED[type(node.op)]} ...' changes an array that "
-                f"is also named '{b if node.target.id == a else a}' (after '{made}'): NumPy "
-                "does this in place", ir.source.location(node),
+                f"'{node.target.id} {AUGMENTED[type(node.op)]} ...' changes {kind} that "
+                f"is also named '{b if node.target.id == a else a}' (after '{made}'): {how}",
+                ir.source.location(node),
                 hint=(f"write {a} = {b}.copy()" if made == f"{a} = {b}" else
                       "make the copy explicit there (add .copy())")
                 + f", or {node.target.id} = {node.target.id} "
-                  f"{AUGMENTED[type(node.op)][:-1]} ... to make a new array")
+                  f"{AUGMENTED[type(node.op)][:-1]} ... to make a new "
+                + ("list" if listed else "array"))
 
 
 def check_items(ir, ops, scalar, arg_kinds):

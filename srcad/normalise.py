@@ -1645,6 +1645,9 @@ class Normaliser:
                 self.elements.add((container, ident, id(self.current)))
             if isinstance(self.current, gast.Assign) and self._new_container(value):
                 self.note_new_container(ident, value, start)
+            elif _list_of_items(self.current, ident):      # `hist += [x]`: hist holds x
+                self.holders.update((ident, b, id(made)) for a, b, made, _ in
+                                    self.aliases[start:] if a == ident and made is self.current)
             if ident in self.homed:
                 home = self.home_of(ident)
                 op = self.op(value)

@@ -1700,6 +1700,14 @@ def history_by_augmented_list(x):
     return sum(np.sum(h) for h in hist)
 
 
+def history_by_both_forms(x):
+    hist = []
+    hist += [x]
+    hist.append(x * 2.0)
+    hist += [x * 3.0]
+    return np.sum(hist[0] * hist[1] * hist[2])
+
+
 def augmented_item_of_a_history(x):
     x = x * 1.0
     hist = []
@@ -1722,6 +1730,8 @@ def test_a_list_extended_with_plus_equals_holds_its_items():
     the two names share."""
     assert full_check(history_by_augmented_list, [0.4]) == pytest.approx(7.125)
     full_check(history_by_augmented_list, [np.array([0.4, -0.2])])
+    np.testing.assert_allclose(full_check(history_by_both_forms, [np.array([1.0, 2.0])]),
+                               [18.0, 72.0])        # (hist.append after hist += [x], 47)
     with pytest.raises(srcad.UnsupportedError, match=r"after 'hist \+= \[x\]'"):
         srcad.grad(augmented_item_of_a_history)(np.array([0.5, -0.3]))
     with pytest.raises(srcad.UnsupportedError, match=r"after 'v = x\[1:\]'"):
