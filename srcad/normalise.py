@@ -2133,6 +2133,19 @@ class Normaliser:
                                         made)
             node = gast.copy_location(gast.Call(func=func, args=[listed] + node.args[1:],
                                                 keywords=node.keywords), node)
+        if len(node.args) == 1 and [k.arg for k in node.keywords] == ["default"] \
+                and isinstance(func, gast.Name) and not self.is_local(func.id) \
+                and self.resolve(func) in (max, min) \
+                and not isinstance(node.args[0], gast.Starred):
+            # max(xs, default=d) is max(list(xs) or [d])
+            items = node.args[0]
+            if not isinstance(items, (gast.List, gast.ListComp)):
+                items = gast.Call(func=gast.Name(id="list", ctx=gast.Load(), annotation=None,
+                                                 type_comment=None), args=[items], keywords=[])
+            either = gast.BoolOp(op=gast.Or(), values=[items, gast.List(
+                elts=[node.keywords[0].value], ctx=gast.Load())])
+            node = gast.copy_location(gast.Call(func=func, args=[
+                gast.copy_location(either, node)], keywords=[]), node)
         if any(k.arg == "out" for k in node.keywords):
             self.error(node, "out= (a result written into an existing array)",
                        "assign the result instead: y = f(x)")

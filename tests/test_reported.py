@@ -2471,3 +2471,21 @@ def test_the_first_call_runs_the_function_once_where_its_output_is_known_to_be_a
     assert capsys.readouterr().out.count("loss called") == 1
     with pytest.raises(srcad.NonScalarOutputError):
         srcad.grad(values_that_log)(np.array([1.0, 2.0]))
+
+
+def largest_square_or_default(xs, d):
+    return max((x * x for x in xs), default=d) * 2.0
+
+
+def smallest_big_square(x):
+    return min((v * v for v in x if v > 5.0), default=1.5) * np.sum(x)
+
+
+def test_max_and_min_with_a_default():
+    """`max(gen, default=d)` was refused ("the rule for max does not take 'default'"): it is
+    max(list(gen) or [d]) now."""
+    g = full_check(largest_square_or_default, [[0.5, -2.0, 1.0], 0.3], wrt=(0, 1))
+    assert g[1] == 0.0 and g[0][1] == pytest.approx(-8.0)
+    assert srcad.grad(largest_square_or_default, wrt=1)([], 0.3) == pytest.approx(2.0)
+    full_check(smallest_big_square, [np.array([6.0, 7.0, 0.5])])
+    full_check(smallest_big_square, [np.array([0.5, -2.0, 1.0])])
