@@ -289,7 +289,6 @@ class Compiled:
         self.code = code         # the primal's code object it was made from
         self.changed = changed   # (position, name) of the parameters it changes in place
         self.renamed = {}        # parameter -> its name in the signature, where they differ
-        self.returns_number = False  # the analysis found that the primal returns a number
         self.output = None       # the name of the value its IR returns
         self.differentiated = None   # the function it is the derivative of
 
@@ -359,7 +358,7 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
 
         try:
             with _deep_recursion(fn), _collector_paused():
-                name, source, closure, cells, number = _generate(
+                name, source, closure, cells = _generate(
                     fn, ir, wrt, kinds, with_value, mode, optimized, derive_callee, callees,
                     check_output)
         except SrcadError as exc:
@@ -382,7 +381,6 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
         compiled.renamed = {p: n for p, n in parameter_names(params).items() if p != n}
         compiled.output = ir.body[-1].value.id      # (its adjoint is the seed's name)
         compiled.differentiated = fn                # (an inner gradient: maybe unoptimised)
-        compiled.returns_number = number            # (for these kinds: analysis.scalars)
         if fn.__closure__ and _CLOSURES.get(id(fn.__code__), (None,))[0] is fn:
             _CLOSURE_DERIVED[(id(fn.__code__),) + key[1:]] = (ir, compiled)
     return compiled
@@ -422,20 +420,18 @@ def _generate(fn, ir, wrt, kinds, with_value, mode, optimized, derive_callee, ca
     """The derivative's name, source, closure and cells; its tree lives only in here."""
     arrays = set()
     names = T.Names()           # the names of each statement, shared by what follows
-    number = False      # whether the function's value is known to be a number
     if mode == "reverse":
         tree, builder = differentiate(ir, wrt, kinds, derive_callee, with_value, DEBUG,
                                       carry=optimized, names=names,
                                       check_output=check_output)
         arrays = builder.array_names()
-        number = builder.output in builder.scalar and computes_its_value(fn, ir, builder.ops)
     else:
         tree = forward_differentiate(ir, wrt, kinds, derive_callee)
     if optimized:
         tree = optimize(tree, names, check=DEBUG)
         tree = release_arrays(replay_loops_from_tapes(tree, names), arrays, names)
     source = to_source(tree)
-    return (tree.name, source) + _closure(tree, fn, ir, callees, names) + (number,)
+    return (tree.name, source) + _closure(tree, fn, ir, callees, names)
 
 
 _RETURNS_SCALAR = {}
@@ -459,15 +455,12 @@ def returns_scalar(fn, kinds):
     return known[0]
 
 
-def computes_its_value(fn, ir=None, ops=None):
+def computes_its_value(fn):
     """Whether user function `fn` returns what an operation with a derivative computes (not
     a comparison, a constant such as None, or the value of a call without a rule): then a
-    value the analysis knows to be scalar is a number. (`ir` and its reverse-mode `ops`,
-    where they are known already.)"""
-    if ops is None:
-        ir = intermediate(fn)
-        ops = classify(ir, "reverse")
-    ops = ops.values()
+    value the analysis knows to be scalar is a number."""
+    ir = intermediate(fn)
+    ops = classify(ir, "reverse").values()
     todo, seen = [ir.body[-1].value], set()
     while todo:                               # (through copies: `v_4 = v_2`)
         out = todo.pop()
@@ -976,9 +969,6 @@ class Derivative(_Transformed):
         key = (id(compiled), tuple(_layout(a) for a in args))
         if key in self._checked:
             return
-        if self._returns_a_number(compiled):
-            self._checked.add(key)       # (its prints and other effects: once per call)
-            return
         # run the primal on copies: it may change its arguments in place
         value = self.function_for(args)(*_copies(args, compiled),
                                         **_copies(kwargs, compiled))
@@ -995,14 +985,6 @@ class Derivative(_Transformed):
                     code_location(self._fn),
                     hint="apply srcad.grad to a function that computes the decorated value")
         self._checked.add(key)
-
-    def _returns_a_number(self, compiled):
-        """Whether the analysis found that the function returns a number for arguments of
-        the kinds `compiled` was made for (`np.sum(...)`, arithmetic of numbers): then it
-        need not run once more to show it. (A decorated function runs, to compare its
-        value with the decorator's; closures may share one derivative.)"""
-        return self._inner is None and not self._bound and self.primal is self._fn \
-            and not self._fn.__closure__ and compiled.returns_number
 
 
 def _copies(value, compiled):
