@@ -137,22 +137,29 @@ def derivative_call(op, name):
     return call
 
 
+def argument_kind(atom, scalar, ndims, struct=frozenset(), dicts=frozenset()):
+    """What a called user function is told of an argument `atom` (None: not passed):
+    "scalar", "dict" (its `for k in d` walks the keys), "other" (a list, tuple or dict of
+    values), or "array" with its number of dimensions where known (items of a matrix are
+    numbers)."""
+    if isinstance(atom, gast.Constant):
+        return "scalar" if isinstance(atom.value, (int, float)) else "other"
+    if not isinstance(atom, gast.Name):
+        return "other"
+    if atom.id in scalar:
+        return "scalar"
+    if atom.id in dicts:
+        return "dict"
+    if atom.id in struct:
+        return "other"
+    return f"array{ndims[atom.id]}" if ndims.get(atom.id) else "array"
+
+
 def callee_derivative(ir, op, derive_callee, active, facts):
     """Ask for the derivative of the user function `op` calls (w.r.t. `active`), telling
     it which arguments are scalars; a callee without source becomes a MissingRuleError."""
-    kinds = []
-    for atom in op.args.values():
-        if isinstance(atom, gast.Constant):
-            kinds.append("scalar" if isinstance(atom.value, (int, float)) else "other")
-        elif atom.id in facts.scalar:
-            kinds.append("scalar")
-        elif atom.id in facts.dict_inputs:      # (its `for k in d` walks the keys)
-            kinds.append("dict")
-        elif atom.id in facts.struct:
-            kinds.append("other")
-        else:       # (its number of dimensions where known: items of a matrix are numbers)
-            kinds.append(f"array{facts.ndims[atom.id]}" if facts.ndims.get(atom.id)
-                         else "array")
+    kinds = [argument_kind(atom, facts.scalar, facts.ndims, facts.struct, facts.dict_inputs)
+             for atom in op.args.values()]
     try:
         return derive_callee(op.callee, tuple(active), tuple(op.args), tuple(kinds))
     except SrcadError as exc:
@@ -760,13 +767,9 @@ def check_calls_in_place(ir, ops, scalar, changed_in_place, structures=frozenset
     for op in ops.values():
         if op.kind != "call":
             continue
-        kinds = []
-        for param in inspect.signature(op.callee).parameters:
-            atom = op.args.get(param)
-            kinds.append("scalar" if atom is not None and _is_scalar_atom(atom, scalar)
-                         else f"array{ndims[atom.id]}" if isinstance(atom, gast.Name)
-                         and ndims.get(atom.id) else "other")
-        for param, how in changed_in_place(op.callee, tuple(kinds)).items():
+        kinds = tuple(argument_kind(op.args.get(param), scalar, ndims, structures)
+                      for param in inspect.signature(op.callee).parameters)
+        for param, how in changed_in_place(op.callee, kinds).items():
             name = op.callee.__name__
             if param == "":
                 raise UnsupportedError(
@@ -972,10 +975,10 @@ def _dimensions_from(op, lengths):
 _ELEMENTWISE_OPERATORS = {operator.add, operator.sub, operator.mul, operator.truediv,
                           operator.pow, operator.floordiv, operator.mod, operator.neg,
                           operator.pos}
-# functions whose result has the dimensions of their first argument, an array, unless
-# they are given a shape: the position of their `shape` parameter
 # functions whose first argument (or `shape`) is the shape of their result
 _SHAPED = {id(np.zeros), id(np.ones), id(np.empty), id(np.full)}
+# functions whose result has the dimensions of their first argument, an array, unless
+# they are given a shape: the position of their `shape` parameter
 _SAME_DIMENSIONS = {id(np.copy): 1 << 10, id(np.zeros_like): 4, id(np.ones_like): 4,
                     id(np.empty_like): 4, id(np.full_like): 5}    # (by id, as rules are)
 

@@ -1447,13 +1447,13 @@ def convolve_adjoint(g, x, y, mode="full"):
     g put in its place in the full convolution's length, correlated with y."""
     m, n = np.size(x), np.size(y)
     g = np.ravel(g)
-    if g.shape[0] != m + n - 1:
+    if g.shape[0] != m + n - 1:        # (modes "valid" or 0, "same" or 1; "full" is 2)
         full = np.zeros(m + n - 1, dtype=np.result_type(g, float_dtype(x)))
         start = (min(m, n) - 1) // 2 if mode in ("same", 1) else min(m, n) - 1
         full[start:start + g.shape[0]] = g
         g = full
-    adjoint = np.correlate(g, np.ravel(y), "valid")         # (modes 0, 1, 2: valid, same,
-    return adjoint.reshape(np.shape(x)) if np.ndim(x) else adjoint[0]   # full; a number x)
+    adjoint = np.correlate(g, np.ravel(y), "valid")
+    return adjoint.reshape(np.shape(x)) if np.ndim(x) else adjoint[0]   # (x may be a number)
 
 
 def outer_adjoint_a(g, a, b):
