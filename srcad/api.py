@@ -88,7 +88,7 @@ def intermediate(fn, dicts=frozenset()):
     fn = unwrap(fn)
     if dicts:
         ir = _DICT_IRS.get((fn, dicts))
-        if ir is not None and ir.code is not fn.__code__:
+        if ir is not None and not _made_from(fn, ir):
             ir = None
     else:
         ir = _cached_ir(fn)
@@ -98,7 +98,7 @@ def intermediate(fn, dicts=frozenset()):
     if ir is None:
         with _deep_recursion(fn), _collector_paused():
             ir = structure_jumps(normalise(function_source(fn), _reserved(), dicts))
-        ir.code = fn.__code__
+        ir.code, ir.made_with = fn.__code__, _defaults(fn)
         if dicts:
             _DICT_IRS[(fn, dicts)] = ir
             return ir
@@ -163,10 +163,33 @@ def _same(a, b):
     return len(a) == len(b) and all(x is y for x, y in zip(a, b))
 
 
+def _defaults(fn):
+    """`fn`'s default values, as what is made from it keeps them (`_made_from`)."""
+    keywords = fn.__kwdefaults__
+    return fn.__defaults__, None if keywords is None else dict(keywords)
+
+
+def _made_from(fn, made):
+    """Whether `made` (an IR, a Compiled) was made from `fn` as it is: its code replaced
+    in place (IPython's autoreload) or its defaults (`f.__defaults__ = (5.0,)`,
+    `f.__kwdefaults__["k"] = 2`) call for another."""
+    defaults, keywords = made.made_with
+    return made.code is fn.__code__ and fn.__defaults__ is defaults \
+        and _same(fn.__kwdefaults__, keywords)
+
+
+def _state_guards(f):
+    """Guards for a function's code and defaults (those of a function that others call:
+    `_made_from` tells for the differentiated one)."""
+    return ((_Attribute(f), "__code__", f.__code__),
+            (_Attribute(f), "__defaults__", f.__defaults__),
+            (_Attribute(f), "__kwdefaults__", f.__kwdefaults__))
+
+
 def _cached_ir(fn):
     ir = _IRS.get(fn)
-    if ir is not None and ir.code is not fn.__code__:
-        return None                      # its code replaced in place (IPython's autoreload)
+    if ir is not None and not _made_from(fn, ir):
+        return None
     if ir is None and fn.__closure__:
         ir = _shared_ir(fn)
     return ir
@@ -193,6 +216,7 @@ def _closure_derivative(fn, key):
                                            for cell in function.__closure__])
     made = served[key[1:]] = Compiled(compiled.source, function, compiled.callees, guards,
                                       compiled.own, compiled.code, compiled.changed)
+    made.made_with = compiled.made_with
     made.renamed, made.output = compiled.renamed, compiled.output
     made.differentiated = compiled.differentiated
     return made
@@ -255,7 +279,7 @@ def _guards(fn):
             continue
         guards.extend(_own_guards(f, ir))
         if f is not fn:          # (the derivative's own primal: checked by `derive`)
-            guards.append((_Attribute(f), "__code__", f.__code__))
+            guards.extend(_state_guards(f))
         for value in [*ir.namespace.looked_up.values(),
                       *(member for _, _, member in ir.namespace.members)]:
             if isinstance(value, _Transformed):     # (what its generated code looked up)
@@ -287,6 +311,7 @@ class Compiled:
         self.guards = guards
         self.own = own           # how many of them are the primal's own
         self.code = code         # the primal's code object it was made from
+        self.made_with = (None, None)   # and its defaults (see `_made_from`)
         self.changed = changed   # (position, name) of the parameters it changes in place
         self.renamed = {}        # parameter -> its name in the signature, where they differ
         self.output = None       # the name of the value its IR returns
@@ -324,7 +349,7 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
            registry.templates_registered())
     compiled = _DERIVED.get(key)
     if compiled is not None and (compiled.guards and not _current(compiled.guards)
-                                 or compiled.code is not fn.__code__):
+                                 or not _made_from(fn, compiled)):
         compiled = None
     if compiled is None and fn.__closure__:
         compiled = _closure_derivative(fn, key)
@@ -378,6 +403,7 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
         changed = tuple((k, p) for k, p in enumerate(params) if p in ir.changed)
         compiled = _DERIVED[key] = Compiled(source, function, callees, guards, own,
                                             fn.__code__, changed)
+        compiled.made_with = ir.made_with
         compiled.renamed = {p: n for p, n in parameter_names(params).items() if p != n}
         compiled.output = ir.body[-1].value.id      # (its adjoint is the seed's name)
         compiled.differentiated = fn                # (an inner gradient: maybe unoptimised)
@@ -450,7 +476,7 @@ def returns_scalar(fn, kinds):
             return False
         found = scalars(ir, ops, kinds, returns_scalar)
         fn = unwrap(fn)
-        guards = _guards(fn) + ((_Attribute(fn), "__code__", fn.__code__),)
+        guards = _guards(fn) + _state_guards(fn)
         known = _RETURNS_SCALAR[key] = (ir.body[-1].value.id in found, guards)
     return known[0]
 
@@ -773,7 +799,8 @@ class _Transformed:
         if self._inner is not None:
             self._bound = self._inner._bound     # hessian(m.loss): the object goes first
         self._fn = None if self._inner else unwrap(fn)
-        base = self.base()
+        base = self._base = self.base()
+        self._made_from = (base.__code__, _defaults(base))   # what `_fast` holds is made from
         self.wrt, self.single = _wrt_indices(base, wrt, len(self._bound))
         if self._fn is not None:
             intermediate(self._fn)  # errors in the source surface now, not at the first call
@@ -786,6 +813,23 @@ class _Transformed:
     def base(self):
         """The user's original function (its signature is the derivative's)."""
         return self._inner.base() if self._inner else self._fn
+
+    def _unchanged(self):
+        """Whether the user's function keeps the code and defaults that the derivatives
+        in `_fast` were made from; if not, they are forgotten (IPython's autoreload replaces
+        a function's code in place, `f.__defaults__ = (5.0,)` its defaults)."""
+        base = self._base
+        code, (defaults, keywords) = self._made_from
+        if base.__code__ is code and base.__defaults__ is defaults \
+                and _same(base.__kwdefaults__, keywords):
+            return True
+        self._forget()
+        return False
+
+    def _forget(self):
+        self._fast = {}
+        self._made_from = (self._base.__code__, _defaults(self._base))
+        self.__dict__.pop("_signature_", None)
 
     def __get__(self, obj, objtype=None):
         """`@srcad.grad` on a method: through an instance, the derivative of the method bound
@@ -803,6 +847,7 @@ class _Transformed:
     def _check_arguments(self, args, kwargs, after=""):
         """Arguments the function does not take: an ArgumentError naming them (called on the
         slow path only: the fast one sees only types that a checked call had)."""
+        self._unchanged()        # (the signature of a function given other defaults)
         try:
             self._signature.bind(*args, **kwargs)
         except TypeError as exc:
@@ -860,6 +905,8 @@ class _Transformed:
 
 class Derivative(_Transformed):
     """A gradient function: call it, read `.source`, find the original in `.primal`."""
+    # what the quickest path of __call__ reads, in slots: quicker than the instance's dict
+    __slots__ = ("_floats_last", "_floats_code", "_base")
 
     def __init__(self, fn, wrt, with_value=False, check_scalar=True, name="grad",
                  optimize=True):
@@ -871,6 +918,7 @@ class Derivative(_Transformed):
         self._floats = None   # the Compiled for arguments that are all floats
         self._floats_strict = None   # its function, the seed keyword-only (_seed_keyword_only)
         self._floats_last = None   # its function while it is also `_last` (see _use)
+        self._floats_code = None   # the code of the user's function it was made from
         self._remake = lambda method: Derivative(method, wrt, with_value, check_scalar, name,
                                                  optimize)
         super().__init__(fn, wrt, name)
@@ -878,7 +926,7 @@ class Derivative(_Transformed):
 
     def __call__(self, *args, **kwargs):
         function = self._floats_last      # the commonest case first: floats, checked before
-        if function is not None and not kwargs:
+        if function is not None and not kwargs and self._base.__code__ is self._floats_code:
             for a in args:
                 if type(a) is not float:
                     break
@@ -892,7 +940,8 @@ class Derivative(_Transformed):
             compiled = self._fast.get(tuple(map(type, args)))
             if type(compiled) is _ByLayout:   # arrays among the arguments
                 compiled = compiled.get(compiled.layout(args))
-            if compiled is not None and (not compiled.guards or _current(compiled.guards)):
+            if compiled is not None and (not compiled.guards or _current(compiled.guards)) \
+                    and self._unchanged():
                 # arguments like ones checked before: no checks left (but arrays shared
                 # with a parameter the function changes in place)
                 if compiled.changed:
@@ -934,7 +983,7 @@ class Derivative(_Transformed):
         """Let later calls with arguments of these types (and array layouts) go straight
         to `compiled`."""
         if len(self._fast) >= _FAST_ENTRIES:
-            self._fast.clear()
+            self._forget()
         types_ = tuple(map(type, args))
         if any(isinstance(a, np.ndarray) and t is not np.ndarray
                or isinstance(a, (list, tuple, dict, str, bytes)) for a, t in zip(args, types_)):
@@ -943,8 +992,10 @@ class Derivative(_Transformed):
         if np.ndarray not in types_:
             self._fast[types_] = compiled
             if self._direct and not self._bound and not compiled.guards \
-                    and all(t is float for t in types_):
-                self._floats = compiled      # (no guards to check on the quickest path)
+                    and all(t is float for t in types_) \
+                    and self._made_from[1][0] is None and self._made_from[1][1] is None:
+                # (no guards to check on the quickest path, but that the code is the same)
+                self._floats, self._floats_code = compiled, self._base.__code__
                 self._floats_strict = self._floats_last = _seed_keyword_only(
                     compiled.function)                     # (the call made `_last` it)
             return
@@ -952,6 +1003,10 @@ class Derivative(_Transformed):
         if by_layout is None or len(by_layout) >= _FAST_ENTRIES:
             by_layout = self._fast[types_] = _ByLayout(types_)
         by_layout[by_layout.layout(args)] = compiled
+
+    def _forget(self):
+        super()._forget()
+        self._floats = self._floats_strict = self._floats_last = self._floats_code = None
 
     def _finish(self, result):
         if self.with_value:
@@ -1169,7 +1224,7 @@ class TangentFunction(_Transformed):
                else tuple(map(type, tangents)))
         if not kwargs:
             fast = self._fast.get(key)
-            if fast is not None and (not fast[2] or _current(fast[2])):
+            if fast is not None and (not fast[2] or _current(fast[2])) and self._unchanged():
                 function, names, _, self._last = fast
                 if names is None:            # tangents follow the arguments positionally
                     return function(*args, tangents) if self.single \

@@ -236,11 +236,22 @@ class Done:
         self.node = node
 
 
-def _plain_constant(node):
-    """A default written as a literal (`1.0`, `-2`, `None`): the same value read again."""
+def _plain_constant(node, value):
+    """A default written as a literal (`1.0`, `-2`, `None`) that is the function's `value`
+    (`f.__defaults__ = (5.0,)` gives f another): the same value read again."""
+    sign = 1
     if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+        sign = -1 if isinstance(node.op, gast.USub) else 1
         node = node.operand
-    return isinstance(node, gast.Constant)
+    if not isinstance(node, gast.Constant):
+        return False
+    written = node.value
+    if sign == -1:
+        try:
+            written = -written
+        except TypeError:
+            return False
+    return type(written) is type(value) and (written is value or written == value)
 
 
 class Normaliser:
@@ -358,18 +369,26 @@ class Normaliser:
         def named(param, default, value):
             name = f"_default_{param.id}"
             out[name] = value
-            self.default_sources[name] = T.source_of(default).strip()
+            self.default_sources[name] = repr(value) if default is None \
+                else T.source_of(default).strip()
             return T.name(name)
 
+        def made(param, default, value):      # (the function's defaults may not be those
+            if default is not None and _plain_constant(default, value):   # of its source)
+                return default
+            return named(param, default, value)
+
         positional = signature.posonlyargs + signature.args
-        params = positional[len(positional) - len(signature.defaults):]
-        for k, (param, value) in enumerate(zip(params, fn.__defaults__ or ())):
-            if not _plain_constant(signature.defaults[k]):
-                signature.defaults[k] = named(param, signature.defaults[k], value)
-        for k, param in enumerate(signature.kwonlyargs):
-            default = signature.kw_defaults[k]
-            if default is not None and not _plain_constant(default):
-                signature.kw_defaults[k] = named(param, default, fn.__kwdefaults__[param.id])
+        written = dict(zip([a.id for a in positional[len(positional) - len(signature.defaults):]],
+                           signature.defaults))
+        values = fn.__defaults__ or ()
+        signature.defaults = [made(param, written.get(param.id), value) for param, value in
+                              zip(positional[len(positional) - len(values):], values)]
+        keywords = fn.__kwdefaults__ or {}
+        signature.kw_defaults = [made(param, default, keywords[param.id])
+                                 if param.id in keywords else None
+                                 for param, default in zip(signature.kwonlyargs,
+                                                           signature.kw_defaults)]
         return out
 
     def function(self):

@@ -305,6 +305,86 @@ def test_code_replaced_in_place_is_seen_by_a_new_gradient(tmp_path):
     assert srcad.grad(m.f)(3.0) == pytest.approx(54.0)
 
 
+def test_code_replaced_in_place_is_seen_by_a_gradient_made_before(tmp_path):
+    """The same gradient object, called again after autoreload gave f new code, on each
+    of its quick paths (floats, arrays, forward mode)."""
+    m = load(tmp_path, CALLER)
+    df, jf = srcad.grad(m.f), srcad.jvp(m.f)
+    x = np.array([1.0, 2.0])
+    assert df(3.0) == pytest.approx(6.0) and df(3.0) == pytest.approx(6.0)
+    assert df(x) == pytest.approx(2 * x) and df(x) == pytest.approx(2 * x)
+    assert jf(3.0, 1.0)[1] == pytest.approx(6.0) and jf(3.0, 1.0)[1] == pytest.approx(6.0)
+    m.f.__code__ = load(tmp_path, CALLER.replace("np.sum(h(x))", "np.sum(h(x) * x)")).f.__code__
+    assert df(3.0) == pytest.approx(27.0)
+    assert df(x) == pytest.approx(3 * x ** 2)
+    assert jf(3.0, 1.0) == pytest.approx((28.0, 27.0))
+
+
+DEFAULTS = """
+    import numpy as np
+
+    def h(x, c=2.0):
+        return c * x * x
+
+    def f(x, c=2.0):
+        return c * x * x
+
+    def g(x, *, c=2.0):
+        return c * x * x
+
+    def calls_h(x):
+        return h(x) + x
+    """
+
+
+@pytest.mark.parametrize("name", ["f", "g"])
+def test_defaults_changed_after_the_first_call_are_seen(tmp_path, name):
+    """`f.__defaults__ = (5.0,)` (or a keyword-only default changed) gives f another value:
+    gradients, their values, tangents and Hessians made before follow it."""
+    fn = getattr(load(tmp_path, DEFAULTS), name)
+    made = (srcad.grad(fn), srcad.value_and_grad(fn), srcad.jvp(fn), srcad.hessian(fn))
+
+    def results(x):
+        df, vg, jf, hf = made
+        return df(x), vg(x), jf(x, 1.0), hf(x)
+
+    for c in (2.0, 5.0, -1.0):
+        if name == "f":
+            fn.__defaults__ = (c,)
+        elif c == 5.0:
+            fn.__kwdefaults__["c"] = c          # (the same dict, changed)
+        else:
+            fn.__kwdefaults__ = {"c": c}
+        for _ in range(2):                      # (the first call, then a quick one)
+            grad, (value, grad_too), (value_too, tangent), second = results(3.0)
+            assert (value, value_too) == pytest.approx((9.0 * c, 9.0 * c))
+            assert (grad, grad_too, tangent) == pytest.approx((6.0 * c,) * 3)
+            assert second == pytest.approx(2.0 * c)
+            assert srcad.grad(fn)(np.float64(3.0)) == pytest.approx(6.0 * c)
+
+
+def test_defaults_of_a_called_function_changed_after_the_first_call_are_seen(tmp_path):
+    m = load(tmp_path, DEFAULTS)
+    df = srcad.grad(m.calls_h)
+    assert df(3.0) == pytest.approx(13.0) and df(3.0) == pytest.approx(13.0)
+    m.h.__defaults__ = (5.0,)
+    assert df(3.0) == pytest.approx(31.0) and df(3.0) == pytest.approx(31.0)
+    assert df(np.float64(3.0)) == pytest.approx(31.0)
+
+
+def test_defaults_given_to_a_function_are_those_of_its_signature(tmp_path):
+    """Defaults that the source does not show (more of them, or none where it has one)."""
+    m = load(tmp_path, DEFAULTS)
+    df = srcad.grad(m.f)
+    assert df(3.0) == pytest.approx(12.0)
+    m.f.__defaults__ = (1.5, 3.0)                   # x too has a default now
+    assert df() == pytest.approx(9.0)
+    m.f.__defaults__ = None
+    with pytest.raises(srcad.ArgumentError, match="missing a required argument: 'c'"):
+        df(3.0)
+    assert df(3.0, 4.0) == pytest.approx(24.0)
+
+
 def test_a_recursive_closure_calls_its_own_derivative_with_its_own_cells(tmp_path):
     m = load(tmp_path, """
         def make(c):
