@@ -983,6 +983,36 @@ _SAME_DIMENSIONS = {id(np.copy): 1 << 10, id(np.zeros_like): 4, id(np.ones_like)
                     id(np.empty_like): 4, id(np.full_like): 5}    # (by id, as rules are)
 
 
+def returns_a_number(ir, ops, scalar):
+    """Whether `ir` returns a name of `scalar` (what `scalars` found) that an operation with
+    a derivative computes (not a comparison, a constant such as None, or the value of a call
+    without a rule), a number written as such (`s = 0.0`) or a scalar parameter, through copies (`v_4 = v_2`): then it returns a
+    number, or an argument's object (of a type that the caller checks once)."""
+    ops = ops.values()
+    todo, seen = [ir.body[-1].value], set()
+    while todo:
+        out = todo.pop()
+        if not isinstance(out, gast.Name) or out.id not in scalar:
+            return False
+        if out.id in seen:
+            continue
+        seen.add(out.id)
+        made = [op for op in ops if op.target == out.id]
+        if not made and out.id not in ir.params or not all(
+                op.kind in ("rule", "call", "copy", "getitem") or _number_written(op)
+                for op in made):
+            return False
+        todo.extend(op.args[0] for op in made if op.kind == "copy")
+    return True
+
+
+def _number_written(op):
+    """`v = 0.0`, `v = 3`."""
+    value = op.stmt.value
+    return op.kind == "const" and isinstance(value, gast.Constant) \
+        and type(value.value) in (int, float)
+
+
 def scalars(ir, ops, arg_kinds, returns_scalar=None, ndims=None):
     """Names that certainly hold scalars, given `arg_kinds` ("scalar", "array", ...).
 

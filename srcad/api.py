@@ -18,7 +18,7 @@ import numpy as np
 
 from . import effects, runtime
 from . import template as T
-from .analysis import classify, scalars
+from .analysis import classify, returns_a_number, scalars
 from .codegen import load, to_source, with_closure
 from .errors import (ArgumentError, Location, NonScalarOutputError, SourceError,
                      SrcadError, UnsupportedError, WrtError)
@@ -342,7 +342,8 @@ class Compiled:
 def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
            check_output=False):
     """Compile the derivative of `fn` in `mode` for argument `kinds` (cached).
-    `check_output`: a gradient that refuses a value that is not scalar (for files)."""
+    `check_output`: a gradient that refuses a value that is not a number (True, for files;
+    "unproven": where the analysis does not show it is one)."""
     fn = unwrap(fn)          # a decorated callee: the function its decorator wraps
     # (a rule registered later may change the derivative: the registry's version)
     key = (fn, wrt, mode, kinds, with_value, DEBUG, optimized, check_output,
@@ -468,7 +469,7 @@ def returns_scalar(fn, kinds):
     key = (fn, kinds)
     known = _RETURNS_SCALAR.get(key)
     if known is None or not _current(known[1]):
-        _RETURNS_SCALAR[key] = (False, ())     # recursion: assume not while working it out
+        _RETURNS_SCALAR[key] = (False, (), False)   # recursion: assume not meanwhile
         try:
             ir = intermediate(fn)
             ops = classify(ir, "reverse")
@@ -477,29 +478,16 @@ def returns_scalar(fn, kinds):
         found = scalars(ir, ops, kinds, returns_scalar)
         fn = unwrap(fn)
         guards = _guards(fn) + _state_guards(fn)
-        known = _RETURNS_SCALAR[key] = (ir.body[-1].value.id in found, guards)
+        known = _RETURNS_SCALAR[key] = (ir.body[-1].value.id in found, guards,
+                                        returns_a_number(ir, ops, found))
     return known[0]
 
 
-def computes_its_value(fn):
-    """Whether user function `fn` returns what an operation with a derivative computes (not
-    a comparison, a constant such as None, or the value of a call without a rule): then a
-    value the analysis knows to be scalar is a number."""
-    ir = intermediate(fn)
-    ops = classify(ir, "reverse").values()
-    todo, seen = [ir.body[-1].value], set()
-    while todo:                               # (through copies: `v_4 = v_2`)
-        out = todo.pop()
-        if not isinstance(out, gast.Name):
-            return False
-        if out.id in seen:
-            continue
-        seen.add(out.id)
-        made = [op for op in ops if op.target == out.id]
-        if not made or any(op.kind not in ("rule", "call", "copy", "getitem") for op in made):
-            return False
-        todo.extend(op.args[0] for op in made if op.kind == "copy")
-    return True
+def returns_number(fn, kinds):
+    """Whether user function `fn` certainly returns a number when called with argument
+    `kinds` (`analysis.returns_a_number`)."""
+    returns_scalar(fn, kinds)
+    return _RETURNS_SCALAR[(fn, kinds)][2]
 
 
 _READING = set()    # the functions whose calls changed_in_place is reading
@@ -786,6 +774,9 @@ class _Transformed:
     mode = "reverse"
     with_value = False
     optimized = True
+    # "unproven": the generated gradient checks that the value is a number where the
+    # analysis does not show it is (the first call's run of the function sees one call)
+    checks_output = False
 
     def __init__(self, fn, wrt, name):
         self.primal = fn
@@ -874,7 +865,7 @@ class _Transformed:
         optimized = self.optimized if optimized is None else optimized
         try:
             return derive(self.function_for(args), self.wrt, kinds, self.with_value,
-                          self.mode, optimized)
+                          self.mode, optimized, self.checks_output)
         except UnsupportedError as exc:
             if self._inner is None or not self._inner.optimized \
                     or not getattr(exc, "second_order", False):
@@ -913,6 +904,7 @@ class Derivative(_Transformed):
         self.optimized = optimize
         self.with_value = with_value
         self.check_scalar = check_scalar
+        self.checks_output = "unproven" if check_scalar and not with_value else False
         self._checked = set()
         self._fast = {}       # argument types -> Compiled, or a _ByLayout of them
         self._floats = None   # the Compiled for arguments that are all floats

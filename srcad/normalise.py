@@ -1132,7 +1132,8 @@ class Normaliser:
                 return
             if isinstance(func, gast.Name) and (
                     func.id == "print" and not self.is_local("print")
-                    or self.generated and func.id in ("check_method", "check_reversible")):
+                    or self.generated and func.id in ("check_method", "check_reversible",
+                                                      "check_output")):
                 args = [self.atom(a) for a in value.args]
                 self.emit(gast.Expr(value=gast.Call(func=func, args=args, keywords=[])))
                 return

@@ -21,7 +21,7 @@ import gast
 
 from . import template as T
 from .analysis import (Facts, callee_derivative, classify, derivative_call, dictionaries,
-                       inner_blocks, joins_sequences, walk_block)
+                       inner_blocks, joins_sequences, returns_a_number, walk_block)
 from .errors import SrcadError, UnsupportedError
 from .forward import dot, with_tangents
 
@@ -82,7 +82,9 @@ class Reverse:
     def __init__(self, ir, wrt, arg_kinds, derive_callee, with_value=False, debug=False,
                  carry=False, check_output=False):
         self.ir = ir
-        self.check_output = check_output  # refuse a value that is not scalar (files)
+        # refuse a value that is not a number: True (files), "unproven" (where the analysis
+        # does not show that it is one)
+        self.check_output = check_output
         self.wrt = wrt                    # indices of the differentiated inputs
         self.arg_kinds = arg_kinds
         self.derive_callee = derive_callee
@@ -374,7 +376,8 @@ class Reverse:
             body.append(T.assign(STACK, gast.List(elts=[], ctx=gast.Load())))
         body.append(T.comment("forward sweep"))
         body.extend(forward)
-        if self.check_output:
+        if self.check_output is True or self.check_output == "unproven" \
+                and not returns_a_number(ir, self.ops, self.scalar):
             body.extend(T.quote(f"check_output({self.output}, {bar(self.output)}, "
                                 f"{ir.name!r})"))
         body.append(T.comment("reverse sweep"))

@@ -408,13 +408,17 @@ def mul_tangent(tx, ty, x, y, ans):
     return broadcast_like(tx * y + x * ty, ans)
 
 
-def refused(message, hint):
+def refused(message, hint, output=False):
     """The error for a case srcad cannot differentiate that is only known when the
-    derivative runs: a srcad.UnsupportedError, or a TypeError in a standalone file
-    (no srcad). Helpers `raise refused(...)`: srcad differentiates some of them again."""
+    derivative runs: a srcad.UnsupportedError (a NonScalarOutputError for a value that
+    is not a number, `output`, as srcad.grad's first call raises it), or a TypeError in a
+    standalone file (no srcad). Helpers `raise refused(...)`: srcad differentiates some of
+    them again."""
     errors = sys.modules.get("srcad.errors")    # loaded wherever srcad made the derivative
     if errors is None:
         return TypeError(f"srcad: {message}; {hint}")
+    if output:
+        return errors.NonScalarOutputError(message, hint=hint)
     return errors.UnsupportedError(message, _users_line(errors), hint=hint)
 
 
@@ -509,11 +513,11 @@ def check_output(value, seed, name):
     if isinstance(value, (bool, np.bool_, str, bytes, list, tuple, dict)) or value is None \
             or np.asarray(value).dtype.kind not in "iuf":
         raise refused(f"grad needs {name} to return a number, but it returned {value!r}",
-                      f"return the value to differentiate (a float) from {name}")
+                      f"return the value to differentiate (a float) from {name}", True)
     if np.ndim(value) != 0 and np.shape(seed) != np.shape(value):
         raise refused(f"grad needs {name} to return a scalar, but it returned a value of "
                       f"shape {np.shape(value)}", "differentiate a scalar (e.g. the sum), or "
-                      "pass a seed shaped like the value for a vector-Jacobian product")
+                      "pass a seed shaped like the value for a vector-Jacobian product", True)
 
 # The parameters whose objects a helper's result may share (it may return the adjoint it is
 # given, or a list holding its items), where reading its source over-approximates: a forward

@@ -591,6 +591,7 @@ ZERO_SPECS = {
     "srcad.runtime.check_method": "rt.check_method(rt, rt, 'float_dtype')",
     "srcad.runtime.counted": "rt.counted(x)",
     "srcad.runtime.check_reversible": "rt.check_reversible(x)",
+    "srcad.runtime.check_output": "rt.check_output(s, 1.0, 'f')",
     "srcad.runtime.zeros_like_grad": "rt.zeros_like_grad(x)",
     "srcad.runtime.inverse_axes": "rt.inverse_axes((0,), x)",
     "srcad.runtime.method_axes": "rt.method_axes((0,))",

@@ -253,6 +253,41 @@ def test_output_check_follows_shapes_after_repeated_calls():
     assert np.allclose(g(np.ones((1, 1))), 2.0)
 
 
+def value_chosen_by_an_argument(x, s):
+    if s > 1.0:
+        return x * np.array([1.0, 2.0, 3.0])
+    return x * x
+
+
+def value_chosen_by_a_count(x, n):
+    return x * 2.0 if n > 0 else np.sum(x * x)
+
+
+def test_output_check_follows_values_after_repeated_calls():
+    """A number at the first call, an array later, with arguments of the same types (helper-49):
+    the quick paths gave the gradient of its sum; the gradient checks where the analysis does
+    not show that the value is a number."""
+    for make, extra in ((srcad.grad, ()), (srcad.hessian, ()), (srcad.hvp, (1.0,))):
+        d = make(value_chosen_by_an_argument)
+        for _ in range(2):
+            assert d(2.0, 0.5, *extra) == pytest.approx(4.0 if make is srcad.grad else 2.0)
+        with pytest.raises(srcad.NonScalarOutputError, match=r"shape \(3,\)"):
+            d(2.0, 3.0, *extra)
+    d = srcad.grad(value_chosen_by_a_count)
+    for _ in range(2):
+        assert d(np.ones(3), 0) == pytest.approx(2.0 * np.ones(3))
+    with pytest.raises(srcad.NonScalarOutputError, match=r"shape \(3,\)"):
+        d(np.ones(3), 1)
+
+
+def test_a_value_shown_to_be_a_number_is_not_checked_again():
+    """The generated gradient checks its value only where the analysis cannot tell."""
+    for f, args in ((sum_of_cubes, (np.ones(3),)), (value_chosen_by_a_count, (np.ones(3), 0))):
+        d = srcad.grad(f)
+        d(*args)
+        assert ("check_output" in d.source) == (f is value_chosen_by_a_count)
+
+
 def sum_of_cubes(x):
     return np.sum(x ** 3)
 

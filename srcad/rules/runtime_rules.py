@@ -393,8 +393,10 @@ def var_weights_tangent(g, ans, x, axis=None, ddof=0):
 # reversed(...), which are loops, not calls)
 nondifferentiable(runtime.zeros_like_grad, runtime.reduced_size, runtime.keys_of, slice)
 # the check before a call of a method through its class (`self.predict(w)`), the length of
-# what a loop walks by index, the check before a loop walks a value backwards
-nondifferentiable(runtime.check_method, runtime.counted, runtime.check_reversible)
+# what a loop walks by index, the check before a loop walks a value backwards, the check
+# that a gradient's value is a number
+nondifferentiable(runtime.check_method, runtime.counted, runtime.check_reversible,
+                  runtime.check_output)
 # axes, shapes, dtypes and modes: integers, tuples of them, dtypes and strings
 nondifferentiable(runtime.inverse_axes, runtime.method_axes, runtime.method_shape,
                   runtime.float_dtype, runtime.dot_axes, runtime.inner_axes,
