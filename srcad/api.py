@@ -846,6 +846,16 @@ class _Transformed:
             raise ArgumentError(f"{self.__name__} takes the arguments of {base.__name__}"
                                 f"{self._signature}{after}: {exc}") from None
 
+    def _by_position(self, args, kwargs):
+        """`(args, kwargs)` of a checked call with the arguments of positional parameters
+        passed by position (defaults filled in before one given by name): promotion, kinds
+        and checks see an argument given by name where they see the others."""
+        if not kwargs:
+            return args, kwargs
+        bound = self._signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return bound.args, bound.kwargs
+
     @property
     def _signature(self):
         signature = self.__dict__.get("_signature_")
@@ -943,6 +953,7 @@ class Derivative(_Transformed):
                     return compiled.function(*args)
                 return self._finish(compiled.function(*args))
         self._check_arguments(args, kwargs)
+        args, kwargs = self._by_position(args, kwargs)
         promoted = _promote(args, self.wrt)
         compiled = self.compiled(promoted)
         compiled.check_distinct(promoted)
@@ -1122,7 +1133,10 @@ class _VectorJacobian:
 
     def __call__(self, *args, **kwargs):
         derivative = self.derivative
-        args = _promote(derivative._bound + args, derivative.wrt)
+        args = derivative._bound + args
+        derivative._check_arguments(args, kwargs)
+        args, kwargs = derivative._by_position(args, kwargs)
+        args = _promote(args, derivative.wrt)
         compiled = derivative.compiled(args)
         derivative._last = compiled
         # the pullback differentiates at the arguments as given here, whatever the function
@@ -1228,6 +1242,7 @@ class TangentFunction(_Transformed):
             type(tangents) is float if self.single else type(tangents) is tuple
             and len(tangents) == len(self.wrt) and all(type(t) is float for t in tangents))
         self._check_arguments(args, kwargs, self.tangents_text)
+        args, kwargs = self._by_position(tuple(args), kwargs)
         args = _promote(args, self.wrt)
         if not self.single and not isinstance(tangents, (tuple, list)):
             raise ArgumentError(f"{self.__name__} needs a tuple of {len(self.wrt)} tangents "

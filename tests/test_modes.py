@@ -331,3 +331,62 @@ def test_vjp_of_a_gradient():
     value, pullback = srcad.vjp(g)(x)
     np.testing.assert_allclose(value, g(x))
     np.testing.assert_allclose(pullback(v), srcad.jvp(g)(x, v)[1], rtol=1e-12)
+
+
+# ----- arguments given by name are arguments as those given by position (helper-49) -----
+
+
+def scaled_copy(x, b):
+    c = b.copy()
+    c[0] = x * c[0]
+    return np.sum(c * c)
+
+
+def weighted_by_a_dict(x, d):
+    s = 0.0
+    for k in d:
+        s = s + d[k] * x ** 2
+    return s
+
+
+def maybe_weighted(x, b=None):
+    if b is None:
+        return x * x
+    return x * b
+
+
+def test_an_integer_array_given_by_name_is_promoted_as_one_given_by_position():
+    dg = srcad.grad(scaled_copy, wrt=(0, 1))
+    for grads in (dg(0.5, np.array([1, 2])), dg(0.5, b=np.array([1, 2])),
+                  dg(x=0.5, b=np.array([1, 2]))):
+        assert grads[0] == pytest.approx(1.0) and grads[1] == pytest.approx([0.5, 4.0])
+    value, pullback = srcad.vjp(scaled_copy, wrt=1)(0.5, b=np.array([1, 2]))
+    assert value == pytest.approx(4.25) and pullback(1.0) == pytest.approx([0.5, 4.0])
+
+
+def test_a_tangent_for_an_argument_given_by_name_is_checked():
+    y = np.array([0.1, 0.2, 0.3])
+    j = srcad.jvp(lambda_free_sum, wrt="y")
+    for call in (lambda: j(2.0, y, np.ones(1)), lambda: j(2.0, np.ones(1), y=y)):
+        with pytest.raises(srcad.ArgumentError, match="shaped like the argument"):
+            call()
+    assert j(2.0, np.ones(3), y=y)[1] == pytest.approx(2.0 * np.sum(np.cos(y)))
+
+
+def lambda_free_sum(x, y):
+    return np.sum(np.sin(y) * x)
+
+
+def test_the_value_of_a_call_by_name_is_checked():
+    df = srcad.grad(maybe_weighted)
+    assert df(0.5, b=None) == pytest.approx(1.0)
+    with pytest.raises(srcad.NonScalarOutputError):
+        df(0.5, b=np.array([1.0, 2.0]))
+
+
+def test_a_dict_given_by_name_is_walked_by_its_keys():
+    df = srcad.grad(weighted_by_a_dict)
+    weights = {"a": 1.0, "b": 2.0}
+    assert df(0.5, weights) == pytest.approx(3.0)
+    assert df(0.5, d=weights) == pytest.approx(3.0)
+    assert srcad.jvp(weighted_by_a_dict)(0.5, 1.0, d=weights)[1] == pytest.approx(3.0)
