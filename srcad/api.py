@@ -785,7 +785,7 @@ class _Transformed:
         self._bound = ()   # a method's object, passed first: a constant of the derivative
         if isinstance(fn, types.MethodType) and isinstance(fn.__func__, types.FunctionType):
             self._bound, fn = (fn.__self__,), fn.__func__
-        self._per_instance = weakref.WeakKeyDictionary()   # obj -> derivative of obj.method
+        self._per_instance = {}   # id(obj) -> (weak reference to obj, derivative of obj.method)
         self._inner = fn if isinstance(fn, _Transformed) else None
         if self._inner is not None:
             self._bound = self._inner._bound     # hessian(m.loss): the object goes first
@@ -827,12 +827,16 @@ class _Transformed:
         to it (`wrt` counts the parameters after `self`), made once per instance."""
         if obj is None or self._inner is not None or self._bound:
             return self
+        made = self._per_instance.get(id(obj))   # (by identity: instances equal by their
+        if made is not None and made[0]() is obj:  # __eq__ hold other weights)
+            return made[1]
+        bound = self._remake(types.MethodType(self.primal, obj))
         try:
-            bound = self._per_instance.get(obj)
-        except TypeError:                 # an unhashable instance: made on each access
-            return self._remake(types.MethodType(self.primal, obj))
-        if bound is None:
-            bound = self._per_instance[obj] = self._remake(types.MethodType(self.primal, obj))
+            ref = weakref.ref(obj, lambda _, key=id(obj), made=self._per_instance:
+                              made.pop(key, None))
+        except TypeError:                 # no weak references to it: made on each access
+            return bound
+        self._per_instance[id(obj)] = (ref, bound)
         return bound
 
     def _check_arguments(self, args, kwargs, after=""):

@@ -2376,10 +2376,14 @@ class Normaliser:
                 self.namespace.looked_up[self.namespace.renamed.get(
                     node.value.id, node.value.id)] = base
             if ((isinstance(base, type) or users_module(base))
-                    and isinstance(value, types.FunctionType) or users_module(value)) \
-                    and (base, node.attr, value) not in self.namespace.members:
-                # (a guard's: `helpers.act = act2`, `BOX.mod = other` later make the
-                # derivative again)
+                    and isinstance(value, types.FunctionType) or users_module(value)
+                    or not isinstance(base, (type, types.ModuleType)) and callable(value)
+                    and getattr(base, node.attr, None) is value) \
+                    and not any(b is base and a == node.attr
+                                for b, a, _ in self.namespace.members):
+                # (a guard's: `helpers.act = act2`, `BOX.mod = other`, `cfg.act = np.sin`
+                # (an object's attribute: not a bound method, made anew on each look-up)
+                # later make the derivative again)
                 self.namespace.members.append((base, node.attr, value))
             return value
         return None

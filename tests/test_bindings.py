@@ -197,6 +197,36 @@ def test_a_closure_variable_holding_a_function_assigned_again(tmp_path):
     assert g(0.4) == pytest.approx(np.exp(0.4) + 1)
 
 
+def test_a_function_held_by_an_object_assigned_again(tmp_path):
+    """`cfg.act` of a module-level object (not a module, not a class): its derivative was
+    made once, even for a new srcad.grad (helper-49)."""
+    m = load(tmp_path, """
+        import types
+        import numpy as np
+
+        def square(x):
+            return x ** 2
+
+        class Settings:
+            pass
+
+        cfg = types.SimpleNamespace(act=square)
+        settings = Settings()
+        settings.act = np.tanh
+
+        def f(x):
+            return cfg.act(x) * 2.0 + settings.act(x)
+        """)
+    g = srcad.grad(m.f)
+    x = 0.5
+    assert g(x) == pytest.approx(2 * 2 * x + 1 - np.tanh(x) ** 2)
+    m.cfg.act = np.sin
+    assert g(x) == pytest.approx(2 * np.cos(x) + 1 - np.tanh(x) ** 2)
+    m.settings.act = m.square
+    assert g(x) == pytest.approx(2 * np.cos(x) + 2 * x)
+    assert srcad.grad(m.f)(x) == pytest.approx(2 * np.cos(x) + 2 * x)
+
+
 def test_a_guard_that_holds_costs_no_transformation(tmp_path):
     m = load(tmp_path, CALLER)
     g = srcad.grad(m.f)

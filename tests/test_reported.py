@@ -412,6 +412,40 @@ def test_a_decorated_method_differentiates_the_bound_method():
     assert m.cube(2.0, 1.0) == (24.0, 36.0)
 
 
+class NamedModel(Model):
+    """Instances equal by name (a common __eq__), with weights of their own."""
+
+    def __init__(self, name, w):
+        super().__init__(w)
+        self.name = name
+
+    def __eq__(self, other):
+        return isinstance(other, NamedModel) and self.name == other.name
+
+    def __hash__(self):
+        return hash(self.name)
+
+
+class SlottedModel:
+    __slots__ = ("w",)            # (no weak references to it)
+
+    def __init__(self, w):
+        self.w = w
+
+    @srcad.grad
+    def loss(self, x):
+        return self.w * x ** 2
+
+
+def test_a_decorated_method_of_equal_instances_is_each_ones_own():
+    """The derivatives made per instance were found by equality (helper-49): b's gradient
+    came from a, equal to it by name."""
+    a, b = NamedModel("m", 1.0), NamedModel("m", 10.0)
+    assert a.loss(2.0) == 4.0 and b.loss(2.0) == 40.0 and a.loss(2.0) == 4.0
+    assert b.cube(1.0, 1.0) == (10.0, 30.0)
+    assert SlottedModel(2.0).loss(1.0) == 4.0 and SlottedModel(3.0).loss(1.0) == 6.0
+
+
 # ----- second order through the user's own functions -----
 
 def cube(x):
