@@ -1157,11 +1157,48 @@ class _VectorJacobian:
                 raise ArgumentError(f"the pullback of {name} takes ybar, shaped like the "
                                     f"value {name} returned ({_described(value)})")
             _check_cotangent(value, ybar, name)
-            grads = compiled.function(*args, **compiled.keywords(kwargs), **{seed: ybar})
+            grads = _apart_from(compiled.function(*args, **compiled.keywords(kwargs),
+                                                  **{seed: ybar}), ybar)
             if not derivative.single and len(derivative.wrt) == 1:
                 return (grads,)
             return grads
         return value, pullback
+
+
+def _arrays_in(value):
+    """The arrays of `value`, or of the tuples, lists and dicts in it."""
+    if isinstance(value, np.ndarray):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        return [a for item in value for a in _arrays_in(item)]
+    return []
+
+
+def _apart_from(result, given):
+    """`result` with each of its arrays that shares memory with an array of `given` (the
+    caller's ybar or tangents: a reshape passes them on as views) copied: changing a
+    derivative in place must not change what the caller passed."""
+    given = _arrays_in(given)
+    if not given:
+        return result
+
+    def apart(value):
+        if isinstance(value, np.ndarray):
+            shared = any(np.may_share_memory(value, g) for g in given)
+            return value.copy() if shared else value
+        if isinstance(value, dict):            # (new lists and dicts: the caller's may
+            return {k: apart(v) for k, v in value.items()}      # be the result itself)
+        if isinstance(value, list):
+            return [apart(v) for v in value]
+        if isinstance(value, tuple):
+            items = [apart(v) for v in value]
+            if all(a is b for a, b in zip(items, value)):
+                return value
+            return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
+        return value
+    return apart(result)
 
 
 def _check_cotangent(value, ybar, name):
@@ -1284,7 +1321,8 @@ class TangentFunction(_Transformed):
             self._fast[key] = (compiled.function,
                                None if positional else [dot(ir.inputs[k]) for k in self.wrt],
                                compiled.guards, compiled)
-        return compiled.function(*args, **kwargs)
+        value, tangent = compiled.function(*args, **kwargs)
+        return value, _apart_from(tangent, tangents)
 
 
 def jvp(f=None, wrt=0, optimize=True):

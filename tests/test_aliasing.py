@@ -1771,3 +1771,43 @@ def test_a_helper_whose_augmented_names_are_numbers_changes_no_argument(tmp_path
     full_check(calls_first_less_one, [np.array([0.5, -1.5, 2.0])])
     with pytest.raises(srcad.UnsupportedError, match="may change its argument 'b' in place"):
         srcad.grad(calls_first_less_one)(np.array([[0.5, -1.5], [2.0, 0.3]]))
+
+
+# ----- derivatives do not share memory with the seed or tangents passed (helper-50) -----
+
+
+def to_matrix(x):
+    return x.reshape(2, 3)
+
+
+def head(x):
+    return x[:3]
+
+
+def passed_on(p):
+    return p
+
+
+def test_a_pullback_result_does_not_share_the_callers_ybar():
+    x = np.arange(6.0)
+    _, pullback = srcad.vjp(to_matrix)(x)
+    ybar = np.ones((2, 3))
+    g = pullback(ybar)
+    g *= 0.1
+    assert np.all(ybar == 1.0) and g == pytest.approx(0.1 * np.ones(6))
+    _, pullback = srcad.vjp(passed_on)({"a": np.ones(2), "b": [np.ones(3)]})
+    seed = {"a": np.ones(2), "b": [np.ones(3)]}
+    g = pullback(seed)
+    g["a"][0] = 5.0
+    g["b"][0][0] = 5.0
+    g["b"].append(1.0)
+    assert np.all(seed["a"] == 1.0) and np.all(seed["b"][0] == 1.0) and len(seed["b"]) == 1
+
+
+@pytest.mark.parametrize("f", [head, passed_on, to_matrix])
+def test_a_tangent_out_does_not_share_the_callers_tangent(f):
+    x, t = np.arange(6.0), np.ones(6)
+    value, t_out = srcad.jvp(f)(x, t)
+    t_out[0] = 99.0
+    assert np.all(t == 1.0)
+    assert np.shape(t_out) == np.shape(value)
