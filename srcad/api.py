@@ -8,7 +8,6 @@ import contextlib
 import copy
 import gc
 import inspect
-import numbers
 import sys
 import types
 import weakref
@@ -604,25 +603,9 @@ def _names(tree, names):
 # ----- argument handling -----
 
 
-def _kind(value):
-    if isinstance(value, (numbers.Number, np.number)) and not isinstance(value, complex):
-        return "scalar"
-    if isinstance(value, np.ndarray):
-        return f"array{value.ndim}"      # the number of dimensions: x[i] of a vector is a scalar
-    if isinstance(value, list):
-        return "list"
-    if isinstance(value, tuple):
-        return "tuple"
-    if isinstance(value, dict):
-        return "dict"
-    return "other"
-
-
 def kinds_of(args):
-    """What a derivative is specialised on: "scalar", "arrayN" (N dimensions), "list", "tuple",
-    "dict", "other"
-    for each argument."""
-    return tuple(_kind(a) for a in args)
+    """What a derivative is specialised on, for each argument (`runtime.kind_of`)."""
+    return tuple(runtime.kind_of(a) for a in args)
 
 
 def _as_function(fn):
@@ -875,7 +858,7 @@ class _Transformed:
     def compiled(self, args=(), optimized=None):
         n = self.base().__code__.co_argcount
         args = args[:n]
-        kinds = tuple(_kind(a) for a in args) + ("other",) * (n - len(args))
+        kinds = kinds_of(args) + ("other",) * (n - len(args))
         optimized = self.optimized if optimized is None else optimized
         try:
             return derive(self.function_for(args), self.wrt, kinds, self.with_value,

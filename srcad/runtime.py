@@ -4,6 +4,7 @@ The CLI copies this module's helpers into standalone `_grad.py` files, so
 nothing here may import srcad or gast (`refused` takes srcad's error class from
 `sys.modules` when srcad is loaded, and falls back to TypeError without it).
 """
+import numbers
 import sys
 from collections.abc import Mapping, Set
 
@@ -518,6 +519,31 @@ def check_output(value, seed, name):
         raise refused(f"grad needs {name} to return a scalar, but it returned a value of "
                       f"shape {np.shape(value)}", "differentiate a scalar (e.g. the sum), or "
                       "pass a seed shaped like the value for a vector-Jacobian product", True)
+
+def kind_of(value):
+    """What a derivative is specialised on: "scalar", "arrayN" (N dimensions), "list",
+    "tuple", "dict" or "other"."""
+    if isinstance(value, (numbers.Number, np.number)) and not isinstance(value, complex):
+        return "scalar"
+    if isinstance(value, np.ndarray):
+        return f"array{value.ndim}"      # the number of dimensions: x[i] of a vector is a scalar
+    for kind in (list, tuple, dict):
+        if isinstance(value, kind):
+            return kind.__name__
+    return "other"
+
+
+def check_kinds(name, params, values, kinds):
+    """A file made for example arguments (`srcad grad --args`) takes arguments of their
+    kinds: for others its code may be wrong (a gradient for a number made an array is not
+    summed back to a number)."""
+    for param, value, kind in zip(params, values, kinds):
+        if kind_of(value) != kind:
+            raise refused(f"this derivative of {name} was made for {param} of kind {kind} "
+                          f"(srcad grad --args), not {kind_of(value)}",
+                          "make the file again with --args like these arguments, or without "
+                          "--args for a derivative that takes any")
+
 
 # The parameters whose objects a helper's result may share (it may return the adjoint it is
 # given, or a list holding its items), where reading its source over-approximates: a forward

@@ -292,14 +292,18 @@ class Module:
         # requested gradients of functions not known to return a scalar: they check it (as
         # srcad.grad does on the first call), a file has no other chance to
         self.checked = set()                  # (fn, wrt, kinds)
+        # requested for the kinds of example arguments (--args): they check their arguments'
+        self.specialised = set()              # (fn, wrt, kinds)
 
     # ----- adding derivatives -----
 
     def add(self, fn, wrt, kinds=None):
-        """Add the derivative of `fn` w.r.t. the indices `wrt`; returns its emitted name."""
+        """Add the derivative of `fn` w.r.t. the indices `wrt`; returns its emitted name.
+        `kinds`: those of example arguments, which the derivative then checks."""
         fn = unwrap(fn)
-        kinds = generic_kinds(fn) if kinds is None else kinds
-        key = (fn, tuple(wrt), tuple(kinds))
+        key = (fn, tuple(wrt), tuple(generic_kinds(fn) if kinds is None else kinds))
+        if kinds is not None and any(kind != "other" for kind in kinds):
+            self.specialised.add(key)
         with release_mode():
             check = self.mode == "reverse" and not api.returns_number(fn, key[2])
             if check:
@@ -308,7 +312,8 @@ class Module:
                 own = ast.parse(derive(fn, key[1], key[2], self.mode).source).body[0].name
                 if self.names[key] != own and own not in self.functions:
                     self._rename_everywhere(self.names[key], own)
-                if check:              # and the check (a callee's seed is shaped right)
+                if check or key in self.specialised:  # and the checks (a callee's seed
+                    #                                       is shaped right, its arguments too)
                     self.functions[self.names[key]] = self._text(*key, self.names[key])
             name = self._emit(fn, key[1], key[2], None)
         self.entries.append((fn.__name__, name))
@@ -360,7 +365,28 @@ class Module:
             # module-level values are read through their module when the derivative runs,
             # as srcad.grad reads them: `model.SCALE` follows `model.SCALE = 5.0`
             source = _rename(source, self._resolve_names(fn, source, callee_names))
+        if (fn, wrt, kinds) in self.specialised:
+            source = self._checking_kinds(source, fn, kinds)
         return source.rstrip("\n") + "\n"
+
+    def _checking_kinds(self, source, fn, kinds):
+        """`source` (a derivative made for the kinds of example arguments) checking, first,
+        that its arguments are of those kinds (`runtime.check_kinds`)."""
+        tree = ast.parse(source).body[0]
+        args = tree.args
+        passed = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+        checked = [(param, value, kind) for param, value, kind in
+                   zip(inspect.signature(fn).parameters, passed, kinds) if kind != "other"]
+        params, values, kinds = (tuple(column) for column in zip(*checked))
+        lines = source.splitlines()
+        at = tree.body[0].lineno - 1          # (before the comments above the first statement)
+        while at > tree.lineno and lines[at - 1].lstrip().startswith("#"):
+            at -= 1
+        indent = lines[tree.body[0].lineno - 1][:tree.body[0].col_offset]
+        self._need_runtime("check_kinds")
+        values = "(" + ", ".join(values) + ("," if len(values) == 1 else "") + ")"
+        lines.insert(at, f"{indent}check_kinds({fn.__name__!r}, {params!r}, {values}, {kinds!r})")
+        return "\n".join(lines)
 
     def _unique(self, wanted):
         name, k = wanted, 1

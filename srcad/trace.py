@@ -229,9 +229,8 @@ class _Recorder:
 
 
 def _kinds(fn, args):
-    kind = getattr(api, "_kind", None)
     n = len(api.intermediate(fn).params)
-    known = tuple(kind(a) if kind else "other" for a in args)
+    known = api.kinds_of(args)
     return known + ("other",) * (n - len(known))
 
 

@@ -257,6 +257,33 @@ def test_grad_specialised_on_example_arguments(tmp_path, capsys):
     assert namespace["grad_logistic"](0.3, 3.2, 10) == pytest.approx(numeric, rel=1e-6)
 
 
+def test_a_gradient_specialised_on_example_arguments_refuses_other_kinds(tmp_path):
+    """Made for floats, the file's code took an array for x and returned, for w, an array
+    where the gradient of a number is a number (helper-49, helper-50)."""
+    path = module(tmp_path, "specialised", """
+        import numpy as np
+
+
+        def f(x, w, n=2):
+            return np.sum(x * w + w ** n)
+        """)
+    assert run("grad", f"{path}:f", "--wrt", "x,w", "--args", "1.0, 2.0") == 0
+    text = (tmp_path / "specialised_grad.py").read_text()
+    assert "    check_kinds('f', ('x', 'w'), (x, w), ('scalar', 'scalar'))\n" in text
+    found = without_srcad("""
+        import json
+        import numpy as np, specialised_grad as G
+        found = [list(map(float, G.grad_f(1.0, 2.0))), list(map(float, G.grad_f(1, 2.0)))]
+        try:
+            G.grad_f(np.array([1.0, 2.0, 3.0]), 2.0)
+        except TypeError as exc:
+            found.append(str(exc))
+        print(json.dumps(found))
+        """, tmp_path)
+    assert found[:2] == [[2.0, 5.0], [2.0, 5.0]]
+    assert len(found) == 3 and "made for x of kind scalar" in found[2] and "array1" in found[2]
+
+
 def without_srcad(code, cwd):
     """Run `code` in a fresh interpreter that finds NumPy but not srcad (no site hooks, so
     no editable install); returns its stdout, parsed as JSON."""
