@@ -262,12 +262,40 @@ except ImportError:
         """`@srcad.adjoint(fn)`, `@srcad.tangent(fn)`: the rule itself."""
         return lambda rule: rule
 
+    def _needs_srcad(name):
+        def needs_srcad(*args, **kwargs):
+            raise ImportError(f"srcad.{{name}} needs srcad, which is not installed (this "
+                              "file's functions do not)")
+        return needs_srcad
+
     srcad = types.ModuleType("srcad", "A stand-in for srcad where it is not installed.")
     srcad.grad = srcad.value_and_grad = srcad.vjp = srcad.jvp = _unchanged
     srcad.jacobian = srcad.hessian = srcad.hvp = _unchanged
     srcad.adjoint = srcad.tangent = _keep_rule
-    srcad.stop_gradient = lambda x: x
-    sys.modules["srcad"] = srcad'''
+    srcad.stop_gradient = lambda x: x'''
+
+
+def stand_in(**words):
+    """STAND_IN (its `words` filled in) with the rest of srcad's names: its other
+    functions, which need srcad when they are called, and its error classes (`except
+    srcad.SrcadError` in the user's module)."""
+    import srcad
+    lines = [STAND_IN.format(**words)]
+    public = [(name, getattr(srcad, name)) for name in srcad.__all__]
+    kept = {"grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "hvp", "adjoint",
+            "tangent", "stop_gradient", "__version__"}
+    functions = tuple(n for n, value in public if n not in kept and not isinstance(value, type))
+    lines.append(f"    for _name in {functions!r}:")
+    lines.append("        setattr(srcad, _name, _needs_srcad(_name))")
+    errors = sorted((value for _, value in public if isinstance(value, type)),
+                    key=lambda cls: len(cls.__mro__))       # (bases first)
+    for cls in errors:
+        bases = ", ".join(b.__name__ if b.__module__ == "builtins" else f"srcad.{b.__name__}"
+                          for b in cls.__bases__)
+        lines.append(f"    srcad.{cls.__name__} = type({cls.__name__!r}, ({bases},), {{}})")
+    lines.append(f"    srcad.__version__ = {srcad.__version__!r}")
+    lines.append('    sys.modules["srcad"] = srcad')
+    return "\n".join(lines)
 
 
 # ----- the file -----
@@ -591,10 +619,9 @@ class Module:
             sections.append("\n".join(imports))
         if after_stand_in:
             one = len(self.srcad_users) == 1
-            stand_in = STAND_IN.format(modules=", ".join(sorted(self.srcad_users)),
-                                       verb="imports" if one else "import",
-                                       them="it" if one else "them")
-            sections.append(stand_in + "\n\n" + "\n".join(after_stand_in))
+            text = stand_in(modules=", ".join(sorted(self.srcad_users)),
+                            verb="imports" if one else "import", them="it" if one else "them")
+            sections.append(text + "\n\n" + "\n".join(after_stand_in))
         if self.runtime_needed:
             ordered = sorted(self.runtime_needed, key=lambda n: self.runtime[n][0])
             texts = list(dict.fromkeys(self.runtime[name][1] for name in ordered))

@@ -12,6 +12,7 @@ import textwrap
 import numpy as np
 import pytest
 
+import srcad
 from srcad.cli import main
 from srcad.standalone import GENERATED
 
@@ -877,6 +878,43 @@ def test_module_values_in_keywords_defaults_and_a_module_that_imports_srcad(tmp_
                       "s = np.sum(w)\n"
                       "expected = 3.0 * (2 * s * np.sum(w ** 2) + 2 * s ** 2 * w)\n"
                       "assert np.allclose(G.grad_f(w), expected), G.grad_f(w)\n")
+
+
+def test_the_stand_in_has_every_public_name_of_srcad(tmp_path):
+    """`from srcad import SrcadError, check_grad` in the user's module: an ImportError where
+    srcad is missing (helper-50). The stand-in has each name; functions raise ImportError
+    when called; the error classes keep srcad's hierarchy."""
+    path = module(tmp_path, "usesall", f"""
+        import numpy as np
+        from srcad import {", ".join(srcad.__all__)}
+
+
+        def loss(w):
+            return np.sum(w * stop_gradient(w))
+
+
+        def checked(w):
+            try:
+                return check_grad(loss, (w,))
+            except SrcadError:
+                return None
+        """)
+    assert run("grad", f"{path}:loss") == 0
+    run_without_srcad(tmp_path, textwrap.dedent("""
+        import numpy as np, usesall_grad as G
+        import srcad
+        w = np.array([0.3, 0.7])
+        assert np.allclose(G.grad_loss(w), w), G.grad_loss(w)
+        assert issubclass(srcad.MissingRuleError, srcad.UnsupportedError)
+        assert issubclass(srcad.ArgumentError, srcad.SrcadError)
+        assert issubclass(srcad.ArgumentError, TypeError)
+        try:
+            srcad.check_grad(lambda x: x, (1.0,))
+        except ImportError as exc:
+            assert "srcad.check_grad needs srcad" in str(exc)
+        else:
+            raise AssertionError("check_grad ran")
+        """))
 
 
 def test_a_function_calling_a_derivative_object_is_refused_in_a_file(tmp_path, capsys):
