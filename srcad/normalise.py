@@ -486,9 +486,13 @@ class Normaliser:
         """`{parameter: how}` for the parameters whose object the function may change in
         place (`p[i] = ...`, `p.append(...)`, `p += ...` on an array) while it is still the
         caller's: a caller passing an array there sees it change."""
-        changes = [(name, write, f"'{text}'") for name, write, _, text in self.writes]
+        # (name, write, how, whether it changes only list `name`'s slots when name is a list:
+        # `hs.append(...)`, `hs[i] = ...` of a name that is a list wherever it is used)
+        changes = [(name, write, f"'{text}'", not text.endswith("= ...") or text == f"{name}"
+                    "[...] = ..." and self._known_container(name))
+                   for name, write, _, text in self.writes]
         changes += [(node.target.id, node, f"'{node.target.id} {AUGMENTED[type(node.op)]} ...': "
-                     "NumPy does this in place for arrays")
+                     "NumPy does this in place for arrays", True)
                     for node in self.nodes()
                     if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name)]
         top = self.source.tree
@@ -498,8 +502,9 @@ class Normaliser:
             sharing = [(p, top)] + [(b if a == p else a, made) for a, b, made, _ in self.aliases
                                     if p in (a, b) and a != b]
             homes = set()
-            for name, write, text in changes:
+            for name, write, text, slots_only in changes:
                 if any(name == other and not self._fresh_before(name, write, made)
+                       and not (slots_only and other != p and self._holds(name, p, made))
                        for other, made in sharing):
                     changed.setdefault(p, text)
                     augmented = isinstance(write, gast.AugAssign) and isinstance(
@@ -508,6 +513,12 @@ class Normaliser:
             if homes and None not in homes:
                 self.augmented_only[p] = homes
         return changed
+
+    def _holds(self, holder, inner, made):
+        """Whether alias `made` makes list `holder` hold `inner`'s object in a slot (`hs =
+        [x]`, `hs.append(x)`): appending to holder, popping from it, extending it change
+        its slots, not inner."""
+        return (holder, inner, id(made)) in self.holders
 
     def loop_aliases(self, target, it):
         """`(name, variable)` for each name of `for target in it` that takes items of a local

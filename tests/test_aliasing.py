@@ -1811,3 +1811,51 @@ def test_a_tangent_out_does_not_share_the_callers_tangent(f):
     t_out[0] = 99.0
     assert np.all(t == 1.0)
     assert np.shape(t_out) == np.shape(value)
+
+
+# ----- a list that holds an argument grows without changing it (helper-50) -----
+
+
+def unroll(x, depth):
+    hs = [x]
+    for _ in range(depth):
+        hs.append(np.tanh(hs[-1]))
+    return sum(np.sum(h) for h in hs)
+
+
+def calls_unroll(x):
+    return unroll(x, 3)
+
+
+def rebinds_a_slot(x):
+    hs = [x]
+    hs.append(x * 2.0)
+    hs[0] = x * 3.0
+    return hs[0][0] + hs[1][0]
+
+
+def calls_rebinds_a_slot(x):
+    return rebinds_a_slot(x) * 1.0
+
+
+def grows_an_item(x):
+    r = x[0]
+    r.append(2.0)
+    return r[0] * 3.0
+
+
+def calls_grows_an_item(x):
+    return grows_an_item([[x]]) + x
+
+
+def test_a_helper_appending_to_a_list_that_holds_its_argument_changes_no_argument():
+    x = np.array([0.1, 0.2])
+    expected = srcad.grad(unroll)(x, 3)
+    assert srcad.grad(calls_unroll)(x) == pytest.approx(expected)
+    assert srcad.jvp(calls_unroll)(x, np.ones(2))[1] == pytest.approx(np.sum(expected))
+    assert srcad.grad(calls_rebinds_a_slot)(x) == pytest.approx([5.0, 0.0])
+
+
+def test_a_helper_growing_an_item_of_its_list_argument_is_refused():
+    with pytest.raises(srcad.UnsupportedError, match="may change its argument 'x' in place"):
+        srcad.grad(calls_grows_an_item)(2.0)
