@@ -678,11 +678,35 @@ class Normaliser:
         """List `holder` gets (`holder[i] = v`, `holder.append(v)`) an object that shares
         `inners`: where one of them is holder itself or shares something with it
         (`xs[0] = xs[1]`, `r = xs[1]; xs[0] = r`, `xs.append(xs[0])`), holder may now hold
-        one object in two items."""
+        one object in two items (if it is a list: `u = u0.copy()` is one where u0 is)."""
         if any(inner == holder or any({a, b} == {holder, inner} for a, b, _, _ in self.aliases)
                for inner in inners):
+            params = self._list_only_if(holder)
+            if params:
+                self.repeats_if_list.setdefault(holder, set()).update(params)
+                self.were_repeated_if_list.setdefault(holder, set()).update(params)
+                return
             self.repeats.add(holder)
             self.were_repeated.add(holder)
+
+    def _list_only_if(self, ident):
+        """The parameters of which one must be a list for local `ident` to be one, where
+        each binding of ident is such a parameter or its copy (`u = u0.copy()`, `u = u0`)
+        and the parameters are bound nowhere else; None where ident may be a list
+        otherwise."""
+        if not self._only_assigned(ident):
+            return None
+        params = set()
+        for value in self._assigned_values(ident):
+            if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+                    and value.func.attr == "copy" and not value.args and not value.keywords:
+                value = value.func.value
+            if not (isinstance(value, gast.Name) and value.id in self.parameters()
+                    and not self._assigned_values(value.id)
+                    and value.id not in self._bound_otherwise):
+                return None
+            params.add(value.id)
+        return params
 
     def note_held(self, holder, inner, node=None):
         """List `holder` now holds `inner`'s object (at `node`, else the current statement);

@@ -1859,3 +1859,26 @@ def test_a_helper_appending_to_a_list_that_holds_its_argument_changes_no_argumen
 def test_a_helper_growing_an_item_of_its_list_argument_is_refused():
     with pytest.raises(srcad.UnsupportedError, match="may change its argument 'x' in place"):
         srcad.grad(calls_grows_an_item)(2.0)
+
+
+# ----- `u = u0.copy(); u[0] = u[1]` repeats items only where u0 is a list (helper-50) -----
+
+
+def neumann_then_damped(u0):
+    u = u0.copy()
+    u[0] = u[1]
+    u[-1] *= 0.5
+    return np.sum(u[0] ** 2) + np.sum(u[1]) + np.sum(u[-1])
+
+
+def test_a_copy_of_an_array_argument_with_an_item_stored_again_is_no_list():
+    """Refused when the derivative was made, before the arguments were seen: u would hold
+    one object in two items if u0 were a list."""
+    x = np.array([1.0, 2.0, 3.0])
+    full_check(neumann_then_damped, [x])
+    assert srcad.jvp(neumann_then_damped)(x, np.ones(3))[1] == pytest.approx(
+        2 * 2.0 + 1.0 + 0.5)
+    rows = np.array([[1.0, 2.0], [3.0, 4.0]])
+    full_check(neumann_then_damped, [rows])
+    with pytest.raises(srcad.UnsupportedError, match="u0 being a list or tuple"):
+        srcad.grad(neumann_then_damped)([np.array([1.0, 2.0]), np.array([3.0, 4.0])])
