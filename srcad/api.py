@@ -500,6 +500,8 @@ def changed_in_place(fn, kinds=None):
     source: calling one is an error of its own where it matters). With the `kinds` of
     its arguments, not the parameters that only `s -= ...` of a number would change
     (`s = A[i, j]` of a matrix A)."""
+    if fn.__module__ == runtime.__name__:
+        return {}                   # (srcad's helpers change no argument)
     try:
         # what its statements change, and what its calls may (np.copyto(b, w), out=,
         # b.fill(0.0), a helper of its own that does)
@@ -507,7 +509,7 @@ def changed_in_place(fn, kinds=None):
         found = ir.changed
         if str(fn.__module__).startswith("srcad.") \
                 or fn.__code__.co_filename.startswith("<srcad ") or fn in _READING:
-            return found            # (its helpers and generated code change no argument)
+            return found            # (generated code changes no argument)
         _READING.add(fn)            # (a recursive function: its own calls, found so far)
         try:
             calls = effects.definite_changes(fn, changed_in_place) or {}

@@ -2522,3 +2522,24 @@ def test_max_and_min_with_a_default():
     assert srcad.grad(largest_square_or_default, wrt=1)([], 0.3) == pytest.approx(2.0)
     full_check(smallest_big_square, [np.array([6.0, 7.0, 0.5])])
     full_check(smallest_big_square, [np.array([0.5, -2.0, 1.0])])
+
+
+def energy_of(z):
+    return np.sum(np.sin(z) * z)
+
+
+ENERGY_JVP = srcad.jvp(energy_of)
+
+
+def along_ones(z):
+    v, t = ENERGY_JVP(z, np.ones(3))
+    return v * t
+
+
+def test_a_jvp_called_inside_says_which_helper_srcad_cannot_differentiate():
+    """It said srcad's own helper mul_tangent "may change a value outside it", quoting
+    srcad's runtime.py (helper-50): srcad's helpers change no argument."""
+    with pytest.raises(srcad.UnsupportedError) as info:
+        srcad.grad(along_ones)(np.array([0.1, 0.5, -0.3]))
+    assert "its helper mul_tangent" in str(info.value)
+    assert "outside" not in str(info.value) and "runtime.py" not in str(info.value)
