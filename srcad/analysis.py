@@ -1025,21 +1025,52 @@ def scalars(ir, ops, arg_kinds, returns_scalar=None, ndims=None):
     loop_counters = {s.target.id for s in walk_block(ir.body) if isinstance(s, gast.For)}
     candidates = {op.target for op in ops.values() if op.target} | loop_counters
     scalar = (candidates | known) - (set(ir.inputs) - known)
+    flags = _flags(ops)
     changed = True
     while changed:
         changed = False
         for op in ops.values():
-            if op.target in scalar and not _scalar_result(op, scalar, returns_scalar, ndims):
+            if op.target in scalar and not _scalar_result(op, scalar, returns_scalar, ndims,
+                                                          flags):
                 scalar.discard(op.target)
                 changed = True
     return scalar
 
 
-def _is_int_atom(atom, scalar):
-    """An index that selects one element: an int constant or a scalar name (loop counter)."""
+# functions whose value is a bool (or an array of them)
+_BOOLEAN = {operator.not_, operator.is_, operator.is_not, operator.contains, operator.eq,
+            operator.ne, operator.lt, operator.le, operator.gt, operator.ge, bool, isinstance,
+            callable, np.isnan, np.isinf, np.isfinite, np.isclose, np.allclose, np.all, np.any,
+            np.array_equal, np.signbit, np.logical_and, np.logical_or, np.logical_not,
+            np.logical_xor}
+
+
+def _flags(ops):
+    """Names that hold a bool (a comparison, `not a`, np.isnan(x), their copies and `&`):
+    `x[b]` of one is no element of x but x with an axis more, (1, n) or (0, n)."""
+    flags, changed = set(), True
+    while changed:
+        changed = False
+        for op in ops.values():
+            if op.target is None or op.target in flags:
+                continue
+            primal = getattr(op.rule, "primal", None)
+            args = [a for a in op.args.values() if isinstance(a, gast.Name)]
+            if isinstance(getattr(op.stmt, "value", None), gast.Compare) or primal in _BOOLEAN \
+                    or (op.kind == "copy" or primal in (operator.and_, operator.or_,
+                                                        operator.xor)) \
+                    and args and all(a.id in flags for a in args):
+                flags.add(op.target)
+                changed = True
+    return flags
+
+
+def _is_int_atom(atom, scalar, flags=()):
+    """An index that selects one element: an int constant or a scalar name (loop counter),
+    not a bool (`flags`)."""
     if isinstance(atom, gast.Constant):
         return isinstance(atom.value, int) and not isinstance(atom.value, bool)
-    return isinstance(atom, gast.Name) and atom.id in scalar
+    return isinstance(atom, gast.Name) and atom.id in scalar and atom.id not in flags
 
 
 def _is_scalar_atom(atom, scalar):
@@ -1052,7 +1083,7 @@ def _reassigned(ops, name):
     return sum(1 for op in ops.values() if op.target == name) > 1
 
 
-def _scalar_result(op, scalar, returns_scalar=None, ndims=None):
+def _scalar_result(op, scalar, returns_scalar=None, ndims=None, flags=()):
     atoms = [a for a in op.args.values() if not isinstance(a, (gast.Slice, gast.Tuple))]
     if op.kind == "zero" and op.rule is None:   # a comparison: of arrays, an array (a mask)
         atoms = [op.stmt.value.left] + op.stmt.value.comparators
@@ -1060,7 +1091,7 @@ def _scalar_result(op, scalar, returns_scalar=None, ndims=None):
         value, index = op.args["value"], op.args["index"]
         parts = index.elts if isinstance(index, gast.Tuple) else [index]
         return isinstance(value, gast.Name) and (ndims or {}).get(value.id) == len(parts) \
-            and all(_is_int_atom(p, scalar) for p in parts)
+            and all(_is_int_atom(p, scalar, flags) for p in parts)
     if op.kind == "call":
         if returns_scalar is None:
             return False

@@ -2543,3 +2543,21 @@ def test_a_jvp_called_inside_says_which_helper_srcad_cannot_differentiate():
         srcad.grad(along_ones)(np.array([0.1, 0.5, -0.3]))
     assert "its helper mul_tangent" in str(info.value)
     assert "outside" not in str(info.value) and "runtime.py" not in str(info.value)
+
+
+def picked_by_a_flag(x):
+    return np.sum(x[np.sum(x) > 0] * x[0])
+
+
+def picked_by_not(x, y):
+    keep = not (y > 1.0)
+    return np.sum(x[keep] * x[0]) + np.sum(x[np.isnan(y)] * x[1])
+
+
+def test_an_index_that_is_a_bool_is_no_element():
+    """`x[b]` of a bool b is x with an axis more ((1, n)), not an element: the gradient of
+    x[0] took the shape of x (a bare ValueError in add_at)."""
+    x = np.array([1.0, 2.0])
+    assert srcad.grad(picked_by_a_flag)(x) == pytest.approx([2 * x[0] + x[1], x[0]])
+    full_check(picked_by_not, [x, 0.5])
+    full_check(picked_by_a_flag, [np.array([[1.0, 2.0], [0.5, -1.0]])])
