@@ -324,7 +324,12 @@ class Compiled:
 
     def check_distinct(self, args):
         """A parameter the function changes in place must not share its array with another
-        argument (`f(a, a)`): Python would change both, the derivative keeps them apart."""
+        argument (`f(a, a)`, or a default: `def f(x, a=B, b=B)`): Python would change
+        both, the derivative keeps them apart."""
+        defaults = self.made_with[0] or ()
+        first = self.code.co_argcount - len(defaults) if self.code is not None else 0
+        if first <= len(args) < first + len(defaults):     # (defaults fill the rest)
+            args = tuple(args) + tuple(defaults[len(args) - first:])
         for k, name in self.changed:
             if k >= len(args) or not isinstance(args[k], (np.ndarray, list, dict)):
                 continue

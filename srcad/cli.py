@@ -254,14 +254,14 @@ def cmd_grad(ns):
     from . import standalone
     path, names = ns.target
     with user_module(path) as module:
+        marked = decorated(path)
         if names is None:
-            marked = decorated(path)
             if not marked:
                 raise CliError(f"{path}: no function is decorated with @srcad.grad",
                                hint="name the functions: srcad grad MODULE.py:f,g")
             jobs = [(name, wrt) for name, wrt in marked]
-        else:
-            jobs = [(name, None) for name in names]
+        else:                  # (a function named that is decorated: the decorator's wrt)
+            jobs = [(name, dict(marked).get(name)) for name in names]
         out = standalone.Module(os.path.basename(path), ns.mode)
         for name, wrt in jobs:
             fn = function(module, path, name)

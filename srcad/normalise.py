@@ -251,7 +251,8 @@ def _plain_constant(node, value):
             written = -written
         except TypeError:
             return False
-    return type(written) is type(value) and (written is value or written == value)
+    return type(written) is type(value) and (written is value or written == value
+                                             and repr(written) == repr(value))   # (-0.0)
 
 
 class Normaliser:
@@ -369,8 +370,8 @@ class Normaliser:
         def named(param, default, value):
             name = f"_default_{param.id}"
             out[name] = value
-            self.default_sources[name] = repr(value) if default is None \
-                else T.source_of(default).strip()
+            self.default_sources[name] = None if default is None \
+                else T.source_of(default).strip()        # (None: set at run time)
             return T.name(name)
 
         def made(param, default, value):      # (the function's defaults may not be those
@@ -2390,6 +2391,19 @@ class Normaliser:
 
     # ----- names outside the function -----
 
+    def _guard_holder(self, node, holder):
+        """`node` (a name or a dotted name outside the function) refers to `holder`, an
+        object whose attribute the derivative was made for: a guard's too (`cfg =
+        Cfg(np.tanh)`, `box.cfg = ...` later make the derivative again)."""
+        if isinstance(node, gast.Name) and node.id in self.namespace:
+            self.namespace.looked_up[self.namespace.renamed.get(node.id, node.id)] = holder
+        elif isinstance(node, gast.Attribute):
+            parent = self.resolve(node.value)
+            if (not isinstance(parent, types.ModuleType) or users_module(parent)) and not any(
+                    b is parent and a == node.attr for b, a, _ in self.namespace.members):
+                self.namespace.members.append((parent, node.attr, holder))
+                self._guard_holder(node.value, parent)
+
     def resolve(self, node):
         """The object a non-local name or dotted name refers to (module constants, np.sin)."""
         if isinstance(node, gast.Name):
@@ -2420,6 +2434,7 @@ class Normaliser:
                 # (an object's attribute: not a bound method, made anew on each look-up)
                 # later make the derivative again)
                 self.namespace.members.append((base, node.attr, value))
+                self._guard_holder(node.value, base)
             return value
         return None
 

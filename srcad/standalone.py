@@ -380,7 +380,7 @@ class Module:
         for placeholder, text in api.intermediate(fn).default_sources.items():
             renames[placeholder] = self._default_text(fn, text, placeholder) \
                 if self.resolve_names \
-                else text
+                else text or placeholder
         callee_names = {name}
         for closure_name, entry in compiled.callees.items():
             callee, callee_wrt, callee_kinds, _ = callee_key(entry, self.mode)
@@ -520,6 +520,11 @@ class Module:
         if found is fn:
             return f"{self._module_value(fn, path[0], text, where)}." + \
                 ".".join(path[1:] + [reads])
+        if text is None:          # (given by `f.__defaults__ = ...`, not written in the def)
+            raise StandaloneError(
+                f"{where}: the default of {param} was set when the program ran, and the file "
+                f"cannot reach {fn.__qualname__} to read it", code_location(fn),
+                hint=f"write the default in the def of {fn.__name__}, or pass {param}")
         through_module = {}
         for name in free_names(f"def _():\n    return {text}\n"):
             origin, value = resolve(name, fn, {}, {})

@@ -1882,3 +1882,22 @@ def test_a_copy_of_an_array_argument_with_an_item_stored_again_is_no_list():
     full_check(neumann_then_damped, [rows])
     with pytest.raises(srcad.UnsupportedError, match="u0 being a list or tuple"):
         srcad.grad(neumann_then_damped)([np.array([1.0, 2.0]), np.array([3.0, 4.0])])
+
+
+SHARED_DEFAULT = np.zeros(2)
+
+
+def writes_a_shared_default(x, a=SHARED_DEFAULT, b=SHARED_DEFAULT):
+    a[:] = x
+    return np.sum(a * b)
+
+
+def test_a_default_sharing_the_array_of_a_parameter_changed_in_place_is_refused():
+    """a and b are one array (g(x) = sum(x * x)): the gradient kept them apart when the
+    defaults were not passed (helper-51); by name it was refused already."""
+    x = np.array([1.0, 2.0])
+    for call in (lambda d: d(x), lambda d: d(x=x)):
+        with pytest.raises(srcad.UnsupportedError, match="shares its array"):
+            call(srcad.grad(writes_a_shared_default))
+    assert srcad.grad(writes_a_shared_default)(x, np.zeros(2), 3.0 * x) == pytest.approx(
+        3.0 * x)

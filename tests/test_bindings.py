@@ -227,6 +227,33 @@ def test_a_function_held_by_an_object_assigned_again(tmp_path):
     assert srcad.grad(m.f)(x) == pytest.approx(2 * np.cos(x) + 2 * x)
 
 
+def test_an_object_holding_a_function_bound_again(tmp_path):
+    """`cfg = Cfg(np.tanh)` (the global rebound, not its attribute): the gradient kept the
+    old object's function (helper-51); also one level deeper (`box.cfg = ...`)."""
+    m = load(tmp_path, """
+        import types
+        import numpy as np
+
+        class Cfg:
+            def __init__(self, act):
+                self.act = act
+
+        cfg = Cfg(np.sin)
+        box = types.SimpleNamespace(cfg=Cfg(np.sin))
+
+        def f(x):
+            return cfg.act(x) + 2.0 * box.cfg.act(x)
+        """)
+    g = srcad.grad(m.f)
+    x = 0.3
+    assert g(x) == pytest.approx(3 * np.cos(x))
+    m.cfg = m.Cfg(np.tanh)
+    assert g(x) == pytest.approx(1 - np.tanh(x) ** 2 + 2 * np.cos(x))
+    m.box.cfg = m.Cfg(np.exp)
+    assert g(x) == pytest.approx(1 - np.tanh(x) ** 2 + 2 * np.exp(x))
+    assert srcad.grad(m.f)(x) == pytest.approx(1 - np.tanh(x) ** 2 + 2 * np.exp(x))
+
+
 def test_a_guard_that_holds_costs_no_transformation(tmp_path):
     m = load(tmp_path, CALLER)
     g = srcad.grad(m.f)
@@ -413,6 +440,19 @@ def test_defaults_given_to_a_function_are_those_of_its_signature(tmp_path):
     with pytest.raises(srcad.ArgumentError, match="missing a required argument: 'c'"):
         df(3.0)
     assert df(3.0, 4.0) == pytest.approx(24.0)
+
+
+def test_a_default_of_the_other_zero_is_another_default(tmp_path):
+    """0.0 == -0.0: the literal of the source was kept for the other one (helper-51)."""
+    m = load(tmp_path, """
+        import numpy as np
+
+        def f(x, a=-0.0):
+            return x * np.arctan2(a, -1.0)
+        """)
+    assert srcad.grad(m.f)(2.0) == pytest.approx(-np.pi)
+    m.f.__defaults__ = (0.0,)
+    assert srcad.grad(m.f)(2.0) == pytest.approx(np.pi)
 
 
 def test_a_recursive_closure_calls_its_own_derivative_with_its_own_cells(tmp_path):

@@ -285,6 +285,42 @@ def test_a_gradient_specialised_on_example_arguments_refuses_other_kinds(tmp_pat
     assert len(found) == 3 and "made for x of kind scalar" in found[2] and "array1" in found[2]
 
 
+def test_a_default_set_when_the_program_ran_is_refused_in_a_file(tmp_path, capsys):
+    """`inner.__defaults__ = (np.array(...),)` on a closure the file cannot reach: it wrote
+    `w=array([1., 3.])`, a NameError when the file was imported (helper-51)."""
+    path = module(tmp_path, "late_default", """
+        import numpy as np
+
+        def make():
+            def inner(x, w):
+                return np.sum(w * x ** 2)
+            inner.__defaults__ = (np.array([1.0, 3.0]),)
+            return inner
+
+        h = make()
+
+        def f(x):
+            return h(x) + np.sum(x)
+        """)
+    assert run("grad", f"{path}:f") == 2
+    err = capsys.readouterr().err
+    assert "the default of w was set when the program ran" in err and f"{path}:5:" in err
+
+
+def test_a_named_function_that_is_decorated_keeps_the_decorators_wrt(tmp_path):
+    path = module(tmp_path, "named_wrt", """
+        import srcad
+
+
+        @srcad.grad(wrt=(0, 1))
+        def loss(x, y):
+            return x * y * y
+        """)
+    assert run("grad", f"{path}:loss") == 0
+    namespace = runpy.run_path(str(tmp_path / "named_wrt_grad.py"))
+    assert namespace["grad_loss"](2.0, 3.0) == pytest.approx((9.0, 12.0))
+
+
 def without_srcad(code, cwd):
     """Run `code` in a fresh interpreter that finds NumPy but not srcad (no site hooks, so
     no editable install); returns its stdout, parsed as JSON."""
