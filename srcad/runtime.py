@@ -1619,6 +1619,64 @@ def cholesky_tangent(t, L):
     return L @ _phi(Linv @ sym @ mT(Linv))
 
 
+def _one_triangle(x, UPLO):
+    """The symmetric matrix np.linalg.eigh reads from x: its lower (UPLO "L") or upper
+    ("U") triangle, mirrored."""
+    part = np.triu(x) if str(UPLO).upper() == "U" else np.tril(x)
+    return part + mT(part) - np.eye(x.shape[-1], dtype=part.dtype) * part
+
+
+def _to_triangle(S, UPLO):
+    """The adjoint of `_one_triangle`: the triangle read gets S's symmetric part, twice off
+    the diagonal (each entry stands on both sides), once on it."""
+    S = 0.5 * (S + mT(S))
+    off = np.triu(2.0 * S, 1) if str(UPLO).upper() == "U" else np.tril(2.0 * S, -1)
+    return off + np.eye(S.shape[-1], dtype=S.dtype) * S
+
+
+def _eigen_gaps(w):
+    """F with F[i, j] = 1 / (w[j] - w[i]) and 0 on the diagonal (eigenvalues w; a repeated
+    eigenvalue gives inf: its eigenvectors have no derivative)."""
+    gaps = w[..., None, :] - w[..., :, None]
+    diagonal = np.eye(w.shape[-1], dtype=bool)
+    with np.errstate(divide="ignore"):
+        return np.where(diagonal, 0.0, 1.0 / np.where(diagonal, 1.0, gaps))
+
+
+def eigh_adjoint(g, ans, UPLO="L"):
+    """The adjoint of (w, V) = eigh(a): S = V (diag(gw) + F * (V^T gV)) V^T (F of
+    `_eigen_gaps`), given to the triangle of a that eigh reads."""
+    w, V = ans
+    gw = np.broadcast_to(np.asarray(g[0], dtype=w.dtype), w.shape)
+    gV = mT(V) @ np.broadcast_to(np.asarray(g[1], dtype=V.dtype), V.shape)
+    with np.errstate(invalid="ignore"):     # (no eigenvector used: no gap read, inf or not)
+        inner = np.where(gV == 0.0, 0.0, _eigen_gaps(w) * gV)
+    inner = inner + gw[..., None, :] * np.eye(w.shape[-1])
+    return _to_triangle(V @ inner @ mT(V), UPLO)
+
+
+def eigh_tangent(t, ans, UPLO="L"):
+    """The tangent of (w, V) = eigh(a) along t: with M = V^T t V (t's triangle mirrored),
+    dw = diag(M), dV = V (F * M)."""
+    w, V = ans
+    inner = mT(V) @ _one_triangle(np.asarray(t), UPLO) @ V
+    return np.diagonal(inner, axis1=-2, axis2=-1).copy(), V @ (_eigen_gaps(w) * inner)
+
+
+def eigvalsh_adjoint(g, a, UPLO="L"):
+    """The adjoint of eigvalsh(a): V diag(g) V^T, given to the triangle it reads."""
+    w, V = np.linalg.eigh(a, UPLO)
+    g = np.broadcast_to(np.asarray(g, dtype=w.dtype), w.shape)
+    return _to_triangle((V * g[..., None, :]) @ mT(V), UPLO)
+
+
+def eigvalsh_tangent(t, a, UPLO="L"):
+    """The tangent of eigvalsh(a) along t: diag(V^T t V)."""
+    w, V = np.linalg.eigh(a, UPLO)
+    inner = mT(V) @ _one_triangle(np.asarray(t), UPLO) @ V
+    return np.diagonal(inner, axis1=-2, axis2=-1).copy()
+
+
 def select_weights(xs, ans):
     """The share of each item of builtin max/min(xs) in the result: ties split evenly."""
     hits = [np.equal(x, ans) for x in xs]
@@ -1672,7 +1730,8 @@ HELPERS = HELPERS + (
     solve_adjoint_a, solve_tangent_a,
     solve_tangent_b,
     det_adjoint, det_tangent, slogdet_adjoint, slogdet_tangent, _phi, cholesky_adjoint,
-    cholesky_tangent, select_weights, sum_adjoint, sum_tangent, spaced_weights, along,
+    cholesky_tangent, _one_triangle, _to_triangle, _eigen_gaps, eigh_adjoint, eigh_tangent,
+    eigvalsh_adjoint, eigvalsh_tangent, select_weights, sum_adjoint, sum_tangent, spaced_weights, along,
     counts_from, check_output, check_method, check_reversible, counted, if_floating, stored_part, einsum_one, listed,
     tupled, unlisted, listed_tangent,
     unarray_transpose,

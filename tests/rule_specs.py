@@ -295,6 +295,13 @@ SPECS.update({
                              c("np.linalg.slogdet(a)", a=("mat", (2, 3, 3)), use=[1])],
     "numpy.linalg.cholesky": [c("np.linalg.cholesky(a)", a=("spd", (3, 3))),
                               c("np.linalg.cholesky(a)", a=("spd", (2, 2, 2)))],
+    # (eigh reads one triangle: a plain matrix checks that the other gets nothing)
+    "numpy.linalg.eigh": [c("np.linalg.eigh(a)", a=("spd", (3, 3))),
+                          c("np.linalg.eigh(a)", a=(3, 3)),
+                          c("np.linalg.eigh(a, 'U')", a=(2, 3, 3)),
+                          c("np.linalg.eigh(a)", a=("spd", (3, 3)), use=[0])],
+    "numpy.linalg.eigvalsh": [c("np.linalg.eigvalsh(a)", a=(3, 3)),
+                              c("np.linalg.eigvalsh(a, UPLO='U')", a=("spd", (2, 3, 3)))],
     # ----- methods under their own primal -----
     "ndarray.reshape": [c("x.reshape(3, 2)", x=(6,)), c("x.reshape((2, -1))", x=(3, 2)),
                         c("x.reshape(-1)", x=(2, 2))],

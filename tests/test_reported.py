@@ -2561,3 +2561,18 @@ def test_an_index_that_is_a_bool_is_no_element():
     assert srcad.grad(picked_by_a_flag)(x) == pytest.approx([2 * x[0] + x[1], x[0]])
     full_check(picked_by_not, [x, 0.5])
     full_check(picked_by_a_flag, [np.array([[1.0, 2.0], [0.5, -1.0]])])
+
+
+def spectrum_energy(a):
+    w, _ = np.linalg.eigh(a)
+    return np.sum(w ** 2) + w[-1]
+
+
+def test_eigenvalues_of_a_matrix_with_a_repeated_eigenvalue_have_a_gradient():
+    """The eigenvector part of eigh's adjoint divides by the gaps between eigenvalues: with
+    no eigenvector used it must not turn the gradient into nan (0 * inf)."""
+    a = np.diag([2.0, 2.0, 5.0])
+    assert srcad.grad(spectrum_energy)(a) == pytest.approx(np.diag([4.0, 4.0, 11.0]))
+    rng = np.random.default_rng(3)
+    b = rng.standard_normal((4, 4))
+    full_check(spectrum_energy, [b + b.T])

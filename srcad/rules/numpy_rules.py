@@ -21,7 +21,8 @@ from ..runtime import (along, appended_part, balanced_weight, broadcast_like, ca
                        chooser_weights, clip_masks, convolve_adjoint, counts_from,
                        cross_adjoint, cumprod_adjoint, cumprod_tangent, cumsum_adjoint,
                        det_adjoint, det_tangent, diag_adjoint, diagonal_adjoint, diff_adjoint,
-                       diff_tangent, diff_trimmed, dot_axes, einsum_adjoint, einsum_one,
+                       diff_tangent, diff_trimmed, dot_axes, eigh_adjoint, eigh_tangent,
+                       eigvalsh_adjoint, eigvalsh_tangent, einsum_adjoint, einsum_one,
                        fmax_weight,
                        inner_axes, inverse_axes, item_tangent, kron_adjoint_a, kron_adjoint_b,
                        matmul_adjoint_x, matmul_adjoint_y, matrix_power_adjoint,
@@ -1039,6 +1040,28 @@ def cholesky(g, ans, a):
 @tangent(np.linalg.cholesky)
 def cholesky_tangent_(g, ans, a):
     return cholesky_tangent(g, ans)
+
+
+@adjoint(np.linalg.eigh)
+def eigh(g, ans, a, UPLO="L"):
+    """eigh reads one triangle of a (the lower by default): the adjoint lives there. An
+    eigenvector of a repeated eigenvalue has no derivative (nan where it is used)."""
+    return eigh_adjoint(g, ans, UPLO)
+
+
+@tangent(np.linalg.eigh)
+def eigh_tangent_(g, ans, a, UPLO="L"):
+    return eigh_tangent(g, ans, UPLO)
+
+
+@adjoint(np.linalg.eigvalsh)
+def eigvalsh(g, ans, a, UPLO="L"):
+    return eigvalsh_adjoint(g, a, UPLO)
+
+
+@tangent(np.linalg.eigvalsh)
+def eigvalsh_tangent_(g, ans, a, UPLO="L"):
+    return eigvalsh_tangent(g, a, UPLO)
 
 
 # ----- arrays made from a value -----

@@ -308,7 +308,8 @@ def _name(primal):
         return name
     if module.startswith("numpy"):
         module = "numpy"
-        linalg = ("solve", "inv", "det", "slogdet", "cholesky", "norm", "eigh", "pinv", "qr")
+        linalg = ("solve", "inv", "det", "slogdet", "cholesky", "norm", "eigh", "eigvalsh",
+                  "pinv", "qr")
         if name in linalg and getattr(__import__("numpy").linalg, name, None) is primal:
             module = "numpy.linalg"
     if module in ("_operator", "operator"):
