@@ -1677,6 +1677,123 @@ def eigvalsh_tangent(t, a, UPLO="L"):
     return np.diagonal(inner, axis1=-2, axis2=-1).copy()
 
 
+def polyval_adjoint_p(g, p, x):
+    """The adjoint of polyval(p, x) in the coefficients p: g times x^(n-1-k), summed over
+    the points x."""
+    x = np.asarray(x)
+    powers = x[..., None] ** np.arange(np.shape(p)[0] - 1, -1, -1)
+    return unarray(np.sum(np.asarray(g)[..., None] * powers, axis=tuple(range(x.ndim))), p)
+
+
+def polyval_slope(p, x):
+    """d polyval(p, x) / dx: the derivative polynomial's value (0 for a constant)."""
+    return np.polyval(np.polyder(np.asarray(p)), x) if np.shape(p)[0] > 1 else 0.0 * x
+
+
+def trapezoid_weights(y, x=None, dx=1.0, axis=-1):
+    """The weight of each y in trapezoid(y, x, dx, axis): half the spacing on each side of
+    it along `axis` (shaped to broadcast against y)."""
+    y = np.asarray(y)
+    axis = axis % y.ndim
+    n = y.shape[axis]
+    if n < 2:
+        return np.zeros(y.shape)
+    if x is None:
+        d = np.full(n - 1, float(dx))
+    else:
+        x = np.asarray(x, dtype=float)
+        d = np.diff(x, axis=axis if x.ndim > 1 else -1)
+    if d.ndim == 1:
+        d = d.reshape([-1 if k == axis else 1 for k in range(y.ndim)])
+    edge = np.zeros_like(np.take(d, [0], axis=axis))
+    return 0.5 * (np.concatenate([edge, d], axis=axis) + np.concatenate([d, edge], axis=axis))
+
+
+def trapezoid_adjoint(g, y, x=None, dx=1.0, axis=-1):
+    """The adjoint of trapezoid(y, x, dx, axis) in y: g spread along `axis`, weighted."""
+    weights = trapezoid_weights(y, x, dx, axis)
+    return np.broadcast_to(np.expand_dims(g, axis) * weights, np.shape(y)).copy()
+
+
+def average_weights(a, axis=None, weights=None, returned=False):
+    """The share of each item of a in np.average(a, axis, weights): its weight over the
+    sum of the weights along `axis` (a 1-D weights lies along axis)."""
+    if returned:
+        raise refused("np.average(..., returned=True) returns the sum of the weights too",
+                      "compute the weights' sum with np.sum and average without returned")
+    a = np.asarray(a)
+    if weights is None:
+        w = np.ones(a.shape)
+    else:
+        w = np.asarray(weights, dtype=float)
+        if w.shape != a.shape:
+            w = w.reshape([-1 if k == axis % a.ndim else 1 for k in range(a.ndim)])
+        w = np.broadcast_to(w, a.shape)
+    return w / np.sum(w, axis=axis, keepdims=True)
+
+
+def interp_parts(x, xp, fp, left=None, right=None, period=None):
+    """For np.interp(x, xp, fp, left, right): the index i of the segment of each x, its
+    position t along it, and where x lies inside [xp[0], xp[-1]] (outside, the value is
+    left or right: fp's end where they are None)."""
+    if period is not None:
+        raise refused("np.interp with a period has no derivative rule in srcad",
+                      "reduce x modulo the period first")
+    x, xp = np.asarray(x, dtype=float), np.asarray(xp, dtype=float)
+    i = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, len(xp) - 2)
+    t = (x - xp[i]) / (xp[i + 1] - xp[i])
+    return i, t, (x >= xp[0]) & (x <= xp[-1])
+
+
+def interp_slope(x, xp, fp, left=None, right=None, period=None):
+    """d np.interp(x, xp, fp) / dx: the slope of x's segment, 0 outside xp."""
+    i, _, inside = interp_parts(x, xp, fp, left, right, period)
+    xp, fp = np.asarray(xp, dtype=float), np.asarray(fp, dtype=float)
+    return np.where(inside, (fp[i + 1] - fp[i]) / (xp[i + 1] - xp[i]), 0.0)
+
+
+def interp_adjoint_fp(g, x, xp, fp, left=None, right=None, period=None):
+    """The adjoint of np.interp(x, xp, fp, ...) in fp: each x's g shared by the two ends of
+    its segment (1 - t and t); outside xp, all of it to fp's end unless left/right is
+    given."""
+    i, t, _ = interp_parts(x, xp, fp, left, right, period)
+    g = np.broadcast_to(np.asarray(g, dtype=float), np.shape(t))
+    x, xp = np.asarray(x, dtype=float), np.asarray(xp, dtype=float)
+    below, above = x < xp[0], x > xp[-1]
+    t = np.where(below, 0.0, np.where(above, 1.0, t))
+    keep = ~(below & (left is not None) | above & (right is not None))
+    out = np.zeros(len(xp))
+    np.add.at(out, i, np.where(keep, g * (1.0 - t), 0.0))
+    np.add.at(out, i + 1, np.where(keep, g * t, 0.0))
+    return unarray(out, fp)
+
+
+def interp_tangent_fp(t, x, xp, fp, left=None, right=None, period=None):
+    """The tangent of np.interp(x, xp, fp, ...) along fp's tangent t (linear in fp; a given
+    left or right is a constant)."""
+    interp_parts(x, xp, fp, left, right, period)
+    return np.interp(x, xp, t, left=None if left is None else 0.0,
+                     right=None if right is None else 0.0)
+
+
+def median_weights(a, axis=None, overwrite_input=False):
+    """The share of each item of a in np.median(a, axis): 1 for the middle one, 1/2 for
+    each of the two middle ones of an even count (a tie: those that sorting puts there)."""
+    if isinstance(axis, (tuple, list)) or overwrite_input:
+        raise refused("np.median over several axes, or overwriting its input, has no "
+                      "derivative rule in srcad", "take the median over one axis (reshape "
+                      "first), without overwrite_input")
+    a = np.asarray(a)
+    moved = a.reshape(-1) if axis is None else np.moveaxis(a, axis, -1)
+    n = moved.shape[-1]
+    order = np.argsort(moved, axis=-1)
+    middle = [n // 2] if n % 2 else [n // 2 - 1, n // 2]
+    weights = np.zeros(moved.shape)
+    picked = np.take(order, middle, axis=-1)
+    np.put_along_axis(weights, picked, 1.0 / len(middle), axis=-1)
+    return weights.reshape(a.shape) if axis is None else np.moveaxis(weights, -1, axis)
+
+
 def select_weights(xs, ans):
     """The share of each item of builtin max/min(xs) in the result: ties split evenly."""
     hits = [np.equal(x, ans) for x in xs]
@@ -1731,7 +1848,9 @@ HELPERS = HELPERS + (
     solve_tangent_b,
     det_adjoint, det_tangent, slogdet_adjoint, slogdet_tangent, _phi, cholesky_adjoint,
     cholesky_tangent, _one_triangle, _to_triangle, _eigen_gaps, eigh_adjoint, eigh_tangent,
-    eigvalsh_adjoint, eigvalsh_tangent, select_weights, sum_adjoint, sum_tangent, spaced_weights, along,
+    eigvalsh_adjoint, eigvalsh_tangent, polyval_adjoint_p, polyval_slope,
+    trapezoid_weights, trapezoid_adjoint, average_weights, interp_parts, interp_slope,
+    interp_adjoint_fp, interp_tangent_fp, median_weights, select_weights, sum_adjoint, sum_tangent, spaced_weights, along,
     counts_from, check_output, check_method, check_reversible, counted, if_floating, stored_part, einsum_one, listed,
     tupled, unlisted, listed_tangent,
     unarray_transpose,

@@ -2576,3 +2576,25 @@ def test_eigenvalues_of_a_matrix_with_a_repeated_eigenvalue_have_a_gradient():
     rng = np.random.default_rng(3)
     b = rng.standard_normal((4, 4))
     full_check(spectrum_energy, [b + b.T])
+
+
+def weighted_twice(a, w):
+    avg, total = np.average(a, weights=w, returned=True)
+    return avg * total
+
+
+def median_of_planes(a):
+    return np.sum(np.median(a, axis=(0, 1)))
+
+
+def interp_periodic(x):
+    return np.sum(np.interp(x, [0.0, 1.0, 2.0], [1.0, 2.0, 0.5], period=2.0))
+
+
+@pytest.mark.parametrize("f, args, words", [
+    (weighted_twice, (np.ones(3), np.ones(3)), "returned=True"),
+    (median_of_planes, (np.ones((2, 2, 3)),), "several axes"),
+    (interp_periodic, (np.ones(3),), "period")])
+def test_the_parts_of_the_new_statistics_rules_that_have_none_are_refused(f, args, words):
+    with pytest.raises(srcad.UnsupportedError, match=words):
+        srcad.grad(f)(*args)

@@ -21,7 +21,10 @@ from ..runtime import (along, appended_part, balanced_weight, broadcast_like, ca
                        chooser_weights, clip_masks, convolve_adjoint, counts_from,
                        cross_adjoint, cumprod_adjoint, cumprod_tangent, cumsum_adjoint,
                        det_adjoint, det_tangent, diag_adjoint, diagonal_adjoint, diff_adjoint,
-                       diff_tangent, diff_trimmed, dot_axes, eigh_adjoint, eigh_tangent,
+                       average_weights, diff_tangent, diff_trimmed, dot_axes, eigh_adjoint,
+                       eigh_tangent, expand_to, interp_adjoint_fp, interp_slope,
+                       interp_tangent_fp, median_weights, polyval_adjoint_p, polyval_slope,
+                       trapezoid_adjoint,
                        eigvalsh_adjoint, eigvalsh_tangent, einsum_adjoint, einsum_one,
                        fmax_weight,
                        inner_axes, inverse_axes, item_tangent, kron_adjoint_a, kron_adjoint_b,
@@ -1062,6 +1065,67 @@ def eigvalsh(g, ans, a, UPLO="L"):
 @tangent(np.linalg.eigvalsh)
 def eigvalsh_tangent_(g, ans, a, UPLO="L"):
     return eigvalsh_tangent(g, a, UPLO)
+
+
+# ----- polynomials, quadrature, interpolation, weighted statistics -----
+
+
+@adjoint(np.polyval)
+def polyval(g, ans, p, x):
+    return polyval_adjoint_p(g, p, x), unbroadcast(g * polyval_slope(p, x), x)
+
+
+@tangent(np.polyval)
+def polyval_tangent(g, ans, p, x):
+    return np.polyval(g, x), g * polyval_slope(p, x)
+
+
+@adjoint(np.trapezoid)
+def trapezoid(g, ans, y, x=None, dx=1.0, axis=-1):
+    """Linear in y; the sample points x and the spacing dx are constants."""
+    return trapezoid_adjoint(g, y, x, dx, axis)
+
+
+@tangent(np.trapezoid)
+def trapezoid_tangent(g, ans, y, x=None, dx=1.0, axis=-1):
+    return np.trapezoid(g, x, dx, axis)
+
+
+@adjoint(np.average)
+def average(g, ans, a, axis=None, weights=None, returned=False, keepdims=False):
+    """The weights are constants (not returned=True)."""
+    return average_weights(a, axis, weights, returned) * expand_to(g, a, axis, keepdims)
+
+
+@tangent(np.average)
+def average_tangent(g, ans, a, axis=None, weights=None, returned=False, keepdims=False):
+    return np.sum(g * average_weights(a, axis, weights, returned), axis=axis,
+                  keepdims=keepdims)
+
+
+@adjoint(np.interp)
+def interp(g, ans, x, xp, fp, left=None, right=None, period=None):
+    """Piecewise linear in x (the slope of x's segment; 0 outside xp) and linear in fp;
+    the breakpoints xp, left and right are constants (no period)."""
+    return (unbroadcast(g * interp_slope(x, xp, fp, left, right, period), x), None,
+            interp_adjoint_fp(g, x, xp, fp, left, right, period))
+
+
+@tangent(np.interp)
+def interp_tangent(g, ans, x, xp, fp, left=None, right=None, period=None):
+    return (g * interp_slope(x, xp, fp, left, right, period), None,
+            interp_tangent_fp(g, x, xp, fp, left, right, period))
+
+
+@adjoint(np.median)
+def median(g, ans, a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """The middle item (the two middle ones share an even count's): as np.sort's."""
+    return median_weights(a, axis, overwrite_input) * expand_to(g, a, axis, keepdims)
+
+
+@tangent(np.median)
+def median_tangent(g, ans, a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    return np.sum(g * median_weights(a, axis, overwrite_input), axis=axis, keepdims=keepdims)
 
 
 # ----- arrays made from a value -----
