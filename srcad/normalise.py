@@ -1173,6 +1173,10 @@ class Normaliser:
                 args = [self.atom(a) for a in value.args]
                 self.emit(gast.Expr(value=gast.Call(func=func, args=args, keywords=[])))
                 return
+            if isinstance(func, gast.Name) and self.generated and func.id == "restore_item":
+                # (the reverse sweep puts back what an element write of the user's replaced)
+                raise self._in_place_refusal(UnsupportedError(
+                    "an element write undone in place", self.source.location(node)))
         self.error(node, "a call whose result is unused (it may change its arguments in place)",
                    "assign the result to a variable; srcad supports list.append, list.pop "
                    "and print as statements")

@@ -2598,3 +2598,25 @@ def interp_periodic(x):
 def test_the_parts_of_the_new_statistics_rules_that_have_none_are_refused(f, args, words):
     with pytest.raises(srcad.UnsupportedError, match=words):
         srcad.grad(f)(*args)
+
+
+U0 = np.sin(np.linspace(0.0, 3.0, 6))
+
+
+def smoothed_once(k, u0=U0):
+    u = u0.copy()
+    u[1:-1] = u[1:-1] + k * (u[2:] - 2 * u[1:-1] + u[:-2])
+    return np.sum(u ** 2)
+
+
+def test_a_hessian_through_an_element_write_says_so():
+    """It said 'a call whose result is unused' (the reverse sweep's restore_item), pointing
+    at a line without a call (helper-53). (u0 left to its default: a value of any kind;
+    passed as an array, the gradient restores nothing and the Hessian is made.)"""
+    with pytest.raises(srcad.UnsupportedError) as info:
+        srcad.hessian(smoothed_once)(0.2)
+    assert "writes into an array in place" in str(info.value)
+    assert "u[1:-1] = u[1:-1] + k" in info.value.location.text
+    g = srcad.grad(smoothed_once)
+    expected = (g(0.2 + 1e-5, U0) - g(0.2 - 1e-5, U0)) / 2e-5
+    assert srcad.hessian(smoothed_once)(0.2, U0) == pytest.approx(expected, rel=1e-6)
