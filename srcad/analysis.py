@@ -999,11 +999,19 @@ def returns_a_number(ir, ops, scalar):
         seen.add(out.id)
         made = [op for op in ops if op.target == out.id]
         if not made and out.id not in ir.params or not all(
-                op.kind in ("rule", "call", "copy", "getitem") or _number_written(op)
-                for op in made):
+                op.kind in ("rule", "call", "copy", "getitem") and not _maybe_complex(op)
+                or _number_written(op) for op in made):
             return False
         todo.extend(op.args[0] for op in made if op.kind == "copy")
     return True
+
+
+def _maybe_complex(op):
+    """`x ** y` of Python floats, but for a whole exponent, is complex where x < 0."""
+    if getattr(op.rule, "primal", None) is not operator.pow:
+        return False
+    exponent = op.args.get("y")
+    return not (isinstance(exponent, gast.Constant) and type(exponent.value) is int)
 
 
 def _number_written(op):
@@ -1046,8 +1054,9 @@ _BOOLEAN = {operator.not_, operator.is_, operator.is_not, operator.contains, ope
 
 
 def _flags(ops):
-    """Names that hold a bool (a comparison, `not a`, np.isnan(x), their copies and `&`):
-    `x[b]` of one is no element of x but x with an axis more, (1, n) or (0, n)."""
+    """Names that may hold a bool (a comparison, `not a`, np.isnan(x), what a function of
+    the user's returns, their copies and `&`): `x[b]` of one is no element of x but x with
+    an axis more, (1, n) or (0, n)."""
     flags, changed = set(), True
     while changed:
         changed = False
@@ -1057,6 +1066,7 @@ def _flags(ops):
             primal = getattr(op.rule, "primal", None)
             args = [a for a in op.args.values() if isinstance(a, gast.Name)]
             if isinstance(getattr(op.stmt, "value", None), gast.Compare) or primal in _BOOLEAN \
+                    or op.kind == "call" \
                     or (op.kind == "copy" or primal in (operator.and_, operator.or_,
                                                         operator.xor)) \
                     and args and all(a.id in flags for a in args):

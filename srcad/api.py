@@ -322,25 +322,48 @@ class Compiled:
             return kwargs
         return {self.renamed.get(k, k): v for k, v in kwargs.items()}
 
-    def check_distinct(self, args):
+    def check_distinct(self, args, kwargs=None):
         """A parameter the function changes in place must not share its array with another
-        argument (`f(a, a)`, or a default: `def f(x, a=B, b=B)`): Python would change
-        both, the derivative keeps them apart."""
-        defaults = self.made_with[0] or ()
-        first = self.code.co_argcount - len(defaults) if self.code is not None else 0
-        if first <= len(args) < first + len(defaults):     # (defaults fill the rest)
-            args = tuple(args) + tuple(defaults[len(args) - first:])
-        for k, name in self.changed:
-            if k >= len(args) or not isinstance(args[k], (np.ndarray, list, dict)):
+        argument (`f(a, a)`, `f(b, [b])`), a default (`def f(x, a=B, b=B)`) or a module
+        value the derivative reads (`f(x, G)` where f reads G): Python would change both,
+        the derivative keeps them apart."""
+        if not self.changed or self.code is None:
+            return
+        values = self._arguments(args, kwargs or {})
+        module = self.function.__globals__
+        others = list(values.items()) + [
+            (f"module:{n}", module[n]) for n in self.function.__code__.co_names
+            if isinstance(module.get(n), (np.ndarray, list, dict))]
+        for _, name in self.changed:
+            if not isinstance(values.get(name), (np.ndarray, list, dict)):
                 continue
-            for j, other in enumerate(args):
-                if j != k and (other is args[k] or isinstance(other, np.ndarray) and isinstance(
-                        args[k], np.ndarray) and np.may_share_memory(other, args[k])):
-                    function = self.code.co_name if self.code else "the function"
+            mine = _arrays_in(values[name], containers=True)
+            for other_name, other in others:
+                if other_name != name and any(
+                        a is b or type(a) is np.ndarray and type(b) is np.ndarray
+                        and np.may_share_memory(a, b)
+                        for a in mine for b in _arrays_in(other, containers=True)):
+                    what = f"the module's {other_name[7:]}" if other_name.startswith(
+                        "module:") else f"argument '{other_name}'"
                     raise UnsupportedError(
-                        f"{function} changes its argument '{name}' in place, and argument "
-                        f"{j} shares its array: srcad would keep the two apart",
+                        f"{self.code.co_name} changes its argument '{name}' in place, and "
+                        f"{what} shares its array: srcad would keep the two apart",
                         hint=f"pass a copy for '{name}'")
+
+    def _arguments(self, args, kwargs):
+        """Parameter -> the value the call gives it (defaults too)."""
+        code = self.code
+        n, params = code.co_argcount, code.co_varnames
+        defaults, keywords = self.made_with
+        defaults = defaults or ()
+        values = dict(zip(params[:n], args))
+        values.update((p, d) for p, d in zip(params[n - len(defaults):n], defaults)
+                      if p not in values)
+        for p in params[n:n + code.co_kwonlyargcount]:
+            if p in kwargs or p in (keywords or {}):
+                values[p] = kwargs.get(p, (keywords or {}).get(p))
+        values.update((p, v) for p, v in kwargs.items() if p in params[:n])
+        return values
 
 
 def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
@@ -440,6 +463,7 @@ def _refuse_for_kinds(fn, ir, kinds):
     if not ir.refusals_if_list:
         return
     params = list(inspect.signature(fn).parameters)
+    kinds = tuple(kinds) + ("other",) * (len(params) - len(kinds))    # (keyword-only ones)
     listy = {p for p, kind in zip(params, kinds) if kind in ("list", "tuple", "dict", "other")}
     for names, error in ir.refusals_if_list:
         if names & listy:
@@ -950,7 +974,7 @@ class Derivative(_Transformed):
         args, kwargs = self._by_position(args, kwargs)
         promoted = _promote(args, self.wrt)
         compiled = self.compiled(promoted)
-        compiled.check_distinct(promoted)
+        compiled.check_distinct(promoted, kwargs)
         self._use(compiled)
         try:
             if self.check_scalar and not self.with_value:
@@ -1155,15 +1179,17 @@ class _VectorJacobian:
         return value, pullback
 
 
-def _arrays_in(value):
-    """The arrays of `value`, or of the tuples, lists and dicts in it."""
+def _arrays_in(value, containers=False):
+    """The arrays of `value`, or of the tuples, lists and dicts in it (and, `containers`,
+    those lists and dicts)."""
     if isinstance(value, np.ndarray):
         return [value]
+    own = [value] if containers and isinstance(value, (list, dict)) else []
     if isinstance(value, dict):
         value = list(value.values())
     if isinstance(value, (list, tuple)):
-        return [a for item in value for a in _arrays_in(item)]
-    return []
+        return own + [a for item in value for a in _arrays_in(item, containers)]
+    return own
 
 
 def _apart_from(result, given):
@@ -1294,7 +1320,7 @@ class TangentFunction(_Transformed):
                                    lambda where, value, given: _tangent_error(
                                        value, given, self.__name__, where))
         compiled = self.compiled(args)
-        compiled.check_distinct(args)
+        compiled.check_distinct(args, kwargs)
         self._last = compiled
         kwargs = compiled.keywords(kwargs)
         ir = intermediate(compiled.differentiated)

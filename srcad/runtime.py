@@ -521,8 +521,10 @@ def check_output(value, seed, name):
                       "pass a seed shaped like the value for a vector-Jacobian product", True)
 
 def kind_of(value):
-    """What a derivative is specialised on: "scalar", "arrayN" (N dimensions), "list",
-    "tuple", "dict" or "other"."""
+    """What a derivative is specialised on: "scalar", "bool" (an index x[b] of one adds an
+    axis), "arrayN" (N dimensions), "list", "tuple", "dict" or "other"."""
+    if isinstance(value, (bool, np.bool_)):
+        return "bool"
     if isinstance(value, (numbers.Number, np.number)) and not isinstance(value, complex):
         return "scalar"
     if isinstance(value, np.ndarray):

@@ -1901,3 +1901,55 @@ def test_a_default_sharing_the_array_of_a_parameter_changed_in_place_is_refused(
             call(srcad.grad(writes_a_shared_default))
     assert srcad.grad(writes_a_shared_default)(x, np.zeros(2), 3.0 * x) == pytest.approx(
         3.0 * x)
+
+
+# ----- an argument changed in place shares its array with something else (helper-52) -----
+
+
+SHARED_GLOBAL = np.array([1.0, 2.0, 3.0])
+
+
+def reads_the_global_too(x, a):
+    a += 1.0
+    return np.sum(a * x) + np.sum(SHARED_GLOBAL * x)
+
+
+def keyword_default_changed(x, *, a=SHARED_GLOBAL):
+    a += 1.0
+    return np.sum(a * x)
+
+
+def holder_changed(b, hs):
+    hs[0] += 1.0
+    return np.sum(b * hs[0])
+
+
+def test_an_argument_changed_in_place_that_another_name_reaches_is_refused():
+    """A global the function reads, a keyword-only default, an item of a list argument:
+    Python changes both; the gradient kept them apart (wrong numbers, helper-52)."""
+    x = np.ones(3)
+    before = SHARED_GLOBAL.copy()
+    for call in (lambda: srcad.grad(reads_the_global_too)(x, SHARED_GLOBAL),
+                 lambda: srcad.value_and_grad(keyword_default_changed)(SHARED_GLOBAL),
+                 lambda: srcad.grad(holder_changed)(x, [x])):
+        with pytest.raises(srcad.UnsupportedError, match="shares its array"):
+            call()
+    np.testing.assert_array_equal(SHARED_GLOBAL, before)
+    assert srcad.grad(reads_the_global_too)(x, SHARED_GLOBAL.copy()) == pytest.approx(
+        before + 1.0 + before)
+
+
+def repeats_a_keyword_only_list(x, *, u0):
+    u = u0.copy()
+    u[0] = u[1]
+    u[0] *= 3.0
+    return np.sum(u[0] * u[1] * x)
+
+
+def test_a_keyword_only_list_whose_items_repeat_is_refused():
+    """u0 a list: u[0] and u[1] are one array, which Python changes for both; a keyword-only
+    parameter was taken for no list, so the derivative was made (helper-52). (Its kind is
+    not known: an array there is refused too.)"""
+    a, b = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    with pytest.raises(srcad.UnsupportedError, match="u0 being a list or tuple"):
+        srcad.grad(repeats_a_keyword_only_list)(np.ones(2), u0=[a, b])

@@ -327,3 +327,40 @@ def test_float_fast_path_keeps_source_and_kinds_apart():
     assert g.source != scalar_source   # only the array derivative may need to unbroadcast
     assert g(np.float64(2.0)) == 12.0 and g.source == scalar_source
     assert g(2) == 12.0            # an int: promoted on the checked path
+
+
+def picks_an_item(x, i):
+    return x[i] * 3.0
+
+
+def index_or_flag(v):
+    if v > 5.0:
+        return v > 0
+    return 1
+
+
+def picks_by_a_helper(x):
+    return x[index_or_flag(x[0])] * 2.0
+
+
+def square_root(x):
+    return x ** 0.5
+
+
+def test_values_that_become_arrays_or_complex_on_later_calls_are_refused():
+    """An int index, then a bool (x[True] is (1, n)); a helper that returns an int or a
+    bool; a power of a negative float (complex): after a call whose value was a number,
+    the gradient of a sum or a complex number came back (helper-52)."""
+    x = np.array([1.0, 2.0, 3.0])
+    g = srcad.grad(picks_an_item)
+    assert g(x, 1) == pytest.approx([0.0, 3.0, 0.0])
+    with pytest.raises(srcad.NonScalarOutputError):
+        g(x, True)
+    g = srcad.grad(picks_by_a_helper)
+    assert g(x) == pytest.approx([0.0, 2.0, 0.0])
+    with pytest.raises(srcad.NonScalarOutputError):
+        g(np.array([6.0, 2.0, 3.0]))
+    g = srcad.grad(square_root)
+    assert g(4.0) == pytest.approx(0.25)
+    with pytest.raises(srcad.NonScalarOutputError):
+        g(-4.0)
