@@ -1048,7 +1048,8 @@ def scalars(ir, ops, arg_kinds, returns_scalar=None, ndims=None):
 # functions whose value is a bool (or an array of them)
 _BOOLEAN = {operator.not_, operator.is_, operator.is_not, operator.contains, operator.eq,
             operator.ne, operator.lt, operator.le, operator.gt, operator.ge, bool, isinstance,
-            callable, np.isnan, np.isinf, np.isfinite, np.isclose, np.allclose, np.all, np.any,
+            callable, operator.truth, np.bool_, np.isnan, np.isinf, np.isfinite, np.isclose,
+            np.allclose, np.all, np.any,
             np.array_equal, np.signbit, np.logical_and, np.logical_or, np.logical_not,
             np.logical_xor}
 

@@ -22,7 +22,7 @@ from .codegen import load, to_source, with_closure
 from .errors import (ArgumentError, Location, NonScalarOutputError, SourceError,
                      SrcadError, UnsupportedError, WrtError)
 from .jumps import structure_jumps
-from .normalise import normalise, parameter_names, second_order_refusal
+from .normalise import made_by, normalise, parameter_names, second_order_refusal
 from .optimize import optimize, release_arrays
 from .tapes import replay_loops_from_tapes
 from .forward import differentiate as forward_differentiate
@@ -418,7 +418,7 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
             if getattr(fn, "srcad_primal", None) is None or getattr(exc, "second_order", False):
                 raise
             raise second_order_refusal(       # (told at the user's line)
-                ir.source, exc, f"in the gradient's code, {exc.message}",
+                ir.source, exc, f"in the {made_by(fn)}'s code, {exc.message}",
                 "srcad.hessian and srcad.hvp (forward over reverse) may work where grad of "
                 "grad does not; else take differences of srcad.grad" if mode == "reverse"
                 else "take differences of srcad.grad here") from None

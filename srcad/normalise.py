@@ -882,7 +882,8 @@ class Normaliser:
                 error = UnsupportedError(
                     f"'{text}' changes an array that another item of '{name}' may be too "
                     "(Python would change both" + (f", {' or '.join(sorted(params))} being a "
-                                                   "list or tuple" if params else "") + ")",
+                                                   "list, tuple or dict" if params else "")
+                    + ")",
                     self.source.location(write),
                     hint=f"give each item its own array (e.g. [y.copy() for _ in range(n)]), "
                          f"or write {name}[i] = {name}[i] + ...")
@@ -2739,6 +2740,12 @@ def parameter_names(params):
     return names
 
 
+def made_by(generated):
+    """What srcad's generated function `generated` is: "jvp" (forward code) or
+    "gradient"."""
+    return "jvp" if generated.__name__.startswith("jvp_") else "gradient"
+
+
 def second_order_refusal(source, exc, why, hint):
     """A refusal `exc` met in srcad's own gradient code (`source`, differentiated again),
     told at the user's line that the gradient's statement comes from (its `# line N:`
@@ -2764,8 +2771,8 @@ def second_order_refusal(source, exc, why, hint):
             break
         lines, first, primal = linecache.getlines(filename), 1, primal.srcad_primal
     name = primal.__name__ if primal is not None else "the function"
-    error = UnsupportedError(f"srcad cannot differentiate its gradient of {name} again "
-                             f"here: {why}", where or exc.location, hint=hint)
+    error = UnsupportedError(f"srcad cannot differentiate its {made_by(source.fn)} of {name} "
+                             f"again here: {why}", where or exc.location, hint=hint)
     error.second_order = True
     return error
 
@@ -2783,6 +2790,6 @@ def normalise(source, reserved=None, dicts=frozenset()):
         if not normaliser.generated or getattr(exc, "second_order", False):
             raise
         raise normaliser._second_order_refusal(      # (told at the user's line)
-            exc, f"in the gradient's code, {exc.message}",
+            exc, f"in the {made_by(source.fn)}'s code, {exc.message}",
             "second derivatives (grad of grad, hessian, hvp) all differentiate this code: "
             "take differences of srcad.grad here") from None

@@ -629,7 +629,8 @@ ZERO_SPECS = {
     "srcad.runtime.check_pad_mode": "rt.check_pad_mode('constant')",
     "srcad.runtime.clip_masks": "rt.clip_masks(x, -0.5, 0.5)",
     "srcad.runtime.spaced_weights": "rt.spaced_weights(s, x, 4, True, 0)",
-    "numpy.issubdtype": "np.issubdtype(x.dtype, np.floating)",
+    "numpy.issubdtype": "np.issubdtype(x.dtype, np.floating)", "numpy.bool": "np.bool_(s > 0)",
+    "operator.truth": "operator.truth(s)",
 }
 ZERO_METHOD_SPECS = {
     "shape": "x.shape", "ndim": "x.ndim", "size": "x.size", "dtype": "x.dtype",

@@ -628,9 +628,9 @@ def test_a_repeated_list_parameter_is_refused_but_an_array_is_not(f):
     both; the gradient was silently wrong), but doubles an array; `xs + xs` was refused for
     arrays too. The kinds of the arguments decide, when the derivative is made."""
     xs = [np.array([1.0, 2.0]), np.array([0.5, -1.0])]
-    with pytest.raises(srcad.UnsupportedError, match="xs being a list or tuple"):
+    with pytest.raises(srcad.UnsupportedError, match="xs being a list, tuple or dict"):
         srcad.grad(f, wrt=1)(xs, 0.7)
-    with pytest.raises(srcad.UnsupportedError, match="xs being a list or tuple"):
+    with pytest.raises(srcad.UnsupportedError, match="xs being a list, tuple or dict"):
         srcad.jvp(f, wrt=1)(xs, 0.7, 1.0)
     full_check(f, (np.array([1.0, 2.0, 3.0]), 0.7), wrt=(0, 1))
 
@@ -1880,7 +1880,7 @@ def test_a_copy_of_an_array_argument_with_an_item_stored_again_is_no_list():
         2 * 2.0 + 1.0 + 0.5)
     rows = np.array([[1.0, 2.0], [3.0, 4.0]])
     full_check(neumann_then_damped, [rows])
-    with pytest.raises(srcad.UnsupportedError, match="u0 being a list or tuple"):
+    with pytest.raises(srcad.UnsupportedError, match="u0 being a list, tuple or dict"):
         srcad.grad(neumann_then_damped)([np.array([1.0, 2.0]), np.array([3.0, 4.0])])
 
 
@@ -1951,5 +1951,5 @@ def test_a_keyword_only_list_whose_items_repeat_is_refused():
     parameter was taken for no list, so the derivative was made (helper-52). (Its kind is
     not known: an array there is refused too.)"""
     a, b = np.array([1.0, 2.0]), np.array([3.0, 4.0])
-    with pytest.raises(srcad.UnsupportedError, match="u0 being a list or tuple"):
+    with pytest.raises(srcad.UnsupportedError, match="u0 being a list, tuple or dict"):
         srcad.grad(repeats_a_keyword_only_list)(np.ones(2), u0=[a, b])

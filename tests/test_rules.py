@@ -50,6 +50,7 @@ def _workdir(tmp_path_factory):
 
 HEADER = """import builtins
 import math
+import operator
 import numpy as np
 import srcad.runtime as rt
 from srcad import stop_gradient
@@ -70,7 +71,7 @@ def load_module(directory, source):
 
 
 def namespace(values):
-    return {"np": np, "math": math, "builtins": builtins, "rt": rt,
+    return {"np": np, "math": math, "builtins": builtins, "rt": rt, "operator": operator,
             "stop_gradient": srcad.stop_gradient, **values}
 
 

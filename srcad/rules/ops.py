@@ -111,4 +111,5 @@ def mod_tangent(g, ans, x, y):
 # Comparisons, `//` and `not` are piecewise constant.
 nondifferentiable(operator.floordiv, operator.lt, operator.le, operator.gt, operator.ge,
                   operator.eq, operator.ne, operator.not_, operator.is_, operator.is_not,
-                  operator.contains, operator.and_, operator.or_, operator.xor, operator.invert)
+                  operator.contains, operator.and_, operator.or_, operator.xor, operator.invert,
+                  operator.truth)
