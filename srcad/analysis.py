@@ -1055,9 +1055,9 @@ _BOOLEAN = {operator.not_, operator.is_, operator.is_not, operator.contains, ope
 
 
 def _flags(ops):
-    """Names that may hold a bool (a comparison, `not a`, np.isnan(x), what a function of
-    the user's returns, their copies and `&`): `x[b]` of one is no element of x but x with
-    an axis more, (1, n) or (0, n)."""
+    """Names that hold a bool (a comparison, `not a`, np.isnan(x), their copies and `&`):
+    `x[b]` of one is no element of x but x with an axis more, (1, n) or (0, n). (A user
+    function's value is a scalar only where it is a number: `returns_scalar`.)"""
     flags, changed = set(), True
     while changed:
         changed = False
@@ -1067,7 +1067,6 @@ def _flags(ops):
             primal = getattr(op.rule, "primal", None)
             args = [a for a in op.args.values() if isinstance(a, gast.Name)]
             if isinstance(getattr(op.stmt, "value", None), gast.Compare) or primal in _BOOLEAN \
-                    or op.kind == "call" \
                     or (op.kind == "copy" or primal in (operator.and_, operator.or_,
                                                         operator.xor)) \
                     and args and all(a.id in flags for a in args):

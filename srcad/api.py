@@ -6,6 +6,7 @@ This is the one place where the pipeline order appears::
 """
 import contextlib
 import copy
+import dis
 import gc
 import inspect
 import sys
@@ -29,7 +30,7 @@ from .forward import differentiate as forward_differentiate
 from .forward import dot
 from .reverse import bar, differentiate
 from .rules import registry
-from .source import code_location, function_source, unwrap
+from .source import code_location, function_source, unwrap, users_module
 
 DEBUG = False   # tests set this: generated code then asserts the stack is empty
 
@@ -330,24 +331,23 @@ class Compiled:
         if not self.changed or self.code is None:
             return
         values = self._arguments(args, kwargs or {})
-        module = self.function.__globals__
-        others = list(values.items()) + [
-            (f"module:{n}", module[n]) for n in self.function.__code__.co_names
-            if isinstance(module.get(n), (np.ndarray, list, dict))]
+        others = [(f"argument '{p}'", p, v) for p, v in values.items()]
+        if self.differentiated is not None:
+            others += [(what, None, v) for what, v in _values_read(self.differentiated, set())]
         for _, name in self.changed:
             if not isinstance(values.get(name), (np.ndarray, list, dict)):
                 continue
             mine = _arrays_in(values[name], containers=True)
-            for other_name, other in others:
+            for what, other_name, other in others:
                 if other_name != name and any(
                         a is b or type(a) is np.ndarray and type(b) is np.ndarray
                         and np.may_share_memory(a, b)
                         for a in mine for b in _arrays_in(other, containers=True)):
-                    what = f"the module's {other_name[7:]}" if other_name.startswith(
-                        "module:") else f"argument '{other_name}'"
+                    fn = self.differentiated
                     raise UnsupportedError(
                         f"{self.code.co_name} changes its argument '{name}' in place, and "
                         f"{what} shares its array: srcad would keep the two apart",
+                        code_location(fn) if fn is not None else None,
                         hint=f"pass a copy for '{name}'")
 
     def _arguments(self, args, kwargs):
@@ -364,6 +364,40 @@ class Compiled:
                 values[p] = kwargs.get(p, (keywords or {}).get(p))
         values.update((p, v) for p, v in kwargs.items() if p in params[:n])
         return values
+
+
+_GLOBALS_READ = {}     # code object -> the global names it (and code nested in it) reads
+
+
+def _values_read(fn, seen):
+    """`(what, value)` for the arrays, lists and dicts that `fn` reads besides its
+    arguments: module values and closure variables, its own and those of the functions of
+    the user's that it calls."""
+    code = fn.__code__
+    names = _GLOBALS_READ.get(code)
+    if names is None:
+        names, todo = set(), [code]
+        while todo:
+            inner = todo.pop()
+            names.update(i.argval for i in dis.get_instructions(inner)
+                         if i.opname in ("LOAD_GLOBAL", "LOAD_NAME"))
+            todo.extend(c for c in inner.co_consts if isinstance(c, types.CodeType))
+        names = _GLOBALS_READ[code] = tuple(sorted(names))
+    found = [(f"the module's {n}", fn.__globals__.get(n, None)) for n in names]
+    for name, cell in zip(code.co_freevars, fn.__closure__ or ()):
+        try:
+            found.append((f"the closure variable {name}", cell.cell_contents))
+        except ValueError:              # (an empty cell)
+            pass
+    out = []
+    for what, value in found:
+        if isinstance(value, (np.ndarray, list, dict)):
+            out.append((what, value))
+        elif isinstance(value, types.FunctionType) and value not in seen \
+                and users_module(sys.modules.get(value.__module__)):
+            seen.add(value)
+            out.extend(_values_read(value, seen))
+    return out
 
 
 def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
@@ -493,7 +527,8 @@ _RETURNS_SCALAR = {}
 
 
 def returns_scalar(fn, kinds):
-    """Whether user function `fn` returns a scalar when called with argument `kinds`."""
+    """Whether user function `fn` returns a scalar when called with argument `kinds`: a
+    number (`returns_number`; a bool is none, x[b] of one adds an axis)."""
     key = (fn, kinds)
     known = _RETURNS_SCALAR.get(key)
     if known is None or not _current(known[1]):
@@ -506,8 +541,9 @@ def returns_scalar(fn, kinds):
         found = scalars(ir, ops, kinds, returns_scalar)
         fn = unwrap(fn)
         guards = _guards(fn) + _state_guards(fn)
-        known = _RETURNS_SCALAR[key] = (ir.body[-1].value.id in found, guards,
-                                        returns_a_number(ir, ops, found))
+        number = returns_a_number(ir, ops, found)
+        known = _RETURNS_SCALAR[key] = (number and ir.body[-1].value.id in found, guards,
+                                        number)
     return known[0]
 
 

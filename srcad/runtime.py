@@ -1640,6 +1640,10 @@ def _eigen_gaps(w):
     """F with F[i, j] = 1 / (w[j] - w[i]) and 0 on the diagonal (eigenvalues w; a repeated
     eigenvalue gives inf: its eigenvectors have no derivative)."""
     gaps = w[..., None, :] - w[..., :, None]
+    # (eigenvalues equal but for rounding are equal: their gap would be rounding's, and a
+    # finite but meaningless derivative would pass for one)
+    tiny = 64 * np.finfo(float).eps * np.max(np.abs(w), axis=-1, keepdims=True)[..., None]
+    gaps = np.where(np.abs(gaps) <= tiny, 0.0, gaps)
     diagonal = np.eye(w.shape[-1], dtype=bool)
     with np.errstate(divide="ignore"):
         return np.where(diagonal, 0.0, 1.0 / np.where(diagonal, 1.0, gaps))
@@ -1696,25 +1700,21 @@ def trapezoid_weights(y, x=None, dx=1.0, axis=-1):
     """The weight of each y in trapezoid(y, x, dx, axis): half the spacing on each side of
     it along `axis` (shaped to broadcast against y)."""
     y = np.asarray(y)
-    axis = axis % y.ndim
     n = y.shape[axis]
     if n < 2:
         return np.zeros(y.shape)
     if x is None:
         d = np.full(n - 1, float(dx))
-    else:
+    else:                              # (x along the same axis, counted as NumPy does)
         x = np.asarray(x, dtype=float)
         d = np.diff(x, axis=axis if x.ndim > 1 else -1)
+    axis = axis % y.ndim
     if d.ndim == 1:
         d = d.reshape([-1 if k == axis else 1 for k in range(y.ndim)])
+    elif d.ndim < y.ndim:
+        d = d.reshape((1,) * (y.ndim - d.ndim) + d.shape)
     edge = np.zeros_like(np.take(d, [0], axis=axis))
     return 0.5 * (np.concatenate([edge, d], axis=axis) + np.concatenate([d, edge], axis=axis))
-
-
-def trapezoid_adjoint(g, y, x=None, dx=1.0, axis=-1):
-    """The adjoint of trapezoid(y, x, dx, axis) in y: g spread along `axis`, weighted."""
-    weights = trapezoid_weights(y, x, dx, axis)
-    return np.broadcast_to(np.expand_dims(g, axis) * weights, np.shape(y)).copy()
 
 
 def average_weights(a, axis=None, weights=None, returned=False):
@@ -1728,8 +1728,9 @@ def average_weights(a, axis=None, weights=None, returned=False):
         w = np.ones(a.shape)
     else:
         w = np.asarray(weights, dtype=float)
-        if w.shape != a.shape:
-            w = w.reshape([-1 if k == axis % a.ndim else 1 for k in range(a.ndim)])
+        if w.shape != a.shape:          # (weights along `axis`, one or several)
+            axes = {k % a.ndim for k in (axis if isinstance(axis, tuple) else (axis,))}
+            w = w.reshape([a.shape[k] if k in axes else 1 for k in range(a.ndim)])
         w = np.broadcast_to(w, a.shape)
     return w / np.sum(w, axis=axis, keepdims=True)
 
@@ -1742,6 +1743,8 @@ def interp_parts(x, xp, fp, left=None, right=None, period=None):
         raise refused("np.interp with a period has no derivative rule in srcad",
                       "reduce x modulo the period first")
     x, xp = np.asarray(x, dtype=float), np.asarray(xp, dtype=float)
+    if len(xp) < 2:                     # one point: fp[0] everywhere (but left, right)
+        return np.zeros(x.shape, dtype=int), np.zeros(x.shape), np.zeros(x.shape, dtype=bool)
     i = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, len(xp) - 2)
     t = (x - xp[i]) / (xp[i + 1] - xp[i])
     return i, t, (x >= xp[0]) & (x <= xp[-1])
@@ -1751,6 +1754,8 @@ def interp_slope(x, xp, fp, left=None, right=None, period=None):
     """d np.interp(x, xp, fp) / dx: the slope of x's segment, 0 outside xp."""
     i, _, inside = interp_parts(x, xp, fp, left, right, period)
     xp, fp = np.asarray(xp, dtype=float), np.asarray(fp, dtype=float)
+    if len(xp) < 2:
+        return np.zeros(np.shape(x))
     return np.where(inside, (fp[i + 1] - fp[i]) / (xp[i + 1] - xp[i]), 0.0)
 
 
@@ -1766,7 +1771,8 @@ def interp_adjoint_fp(g, x, xp, fp, left=None, right=None, period=None):
     keep = ~(below & (left is not None) | above & (right is not None))
     out = np.zeros(len(xp))
     np.add.at(out, i, np.where(keep, g * (1.0 - t), 0.0))
-    np.add.at(out, i + 1, np.where(keep, g * t, 0.0))
+    if len(xp) > 1:
+        np.add.at(out, i + 1, np.where(keep, g * t, 0.0))
     return unarray(out, fp)
 
 
@@ -1851,7 +1857,7 @@ HELPERS = HELPERS + (
     det_adjoint, det_tangent, slogdet_adjoint, slogdet_tangent, _phi, cholesky_adjoint,
     cholesky_tangent, _one_triangle, _to_triangle, _eigen_gaps, eigh_adjoint, eigh_tangent,
     eigvalsh_adjoint, eigvalsh_tangent, polyval_adjoint_p, polyval_slope,
-    trapezoid_weights, trapezoid_adjoint, average_weights, interp_parts, interp_slope,
+    trapezoid_weights, average_weights, interp_parts, interp_slope,
     interp_adjoint_fp, interp_tangent_fp, median_weights, select_weights, sum_adjoint, sum_tangent, spaced_weights, along,
     counts_from, check_output, check_method, check_reversible, counted, if_floating, stored_part, einsum_one, listed,
     tupled, unlisted, listed_tangent,

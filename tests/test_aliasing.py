@@ -1953,3 +1953,51 @@ def test_a_keyword_only_list_whose_items_repeat_is_refused():
     a, b = np.array([1.0, 2.0]), np.array([3.0, 4.0])
     with pytest.raises(srcad.UnsupportedError, match="u0 being a list, tuple or dict"):
         srcad.grad(repeats_a_keyword_only_list)(np.ones(2), u0=[a, b])
+
+
+def value_reads_the_global(x):
+    x[0] *= 3.0
+    return np.sum(SHARED_GLOBAL ** 2) + np.sum(x)
+
+
+def helper_reads_the_global():
+    return np.sum(SHARED_GLOBAL ** 2)
+
+
+def callee_reads_the_global(x):
+    x[0] *= 3.0
+    return helper_reads_the_global() + np.sum(x)
+
+
+def make_closure_reader(c):
+    def reads_its_cell(x):
+        x[0] *= 3.0
+        return np.sum(c ** 2) + np.sum(x)
+    return reads_its_cell
+
+
+class Settings:
+    W = 2.0
+
+
+def scaled_by_an_attribute(x, cfg):
+    x[0] = x[0] * cfg.W
+    return np.sum(x * x)
+
+
+W = np.array([1.0, 2.0, 3.0])     # (a module value named like the attribute cfg.W)
+
+
+def test_what_the_function_reads_besides_its_arguments_is_checked_for_sharing():
+    """The value reads a global, a function it calls reads it, a closure cell holds it: the
+    argument changed in place is that array (helper-54). A global named like an attribute
+    the function reads (cfg.W) is no value it reads."""
+    before = SHARED_GLOBAL.copy()
+    for f in (value_reads_the_global, callee_reads_the_global,
+              make_closure_reader(SHARED_GLOBAL)):
+        with pytest.raises(srcad.UnsupportedError, match="shares its array") as info:
+            srcad.grad(f)(SHARED_GLOBAL)
+        assert info.value.location is not None and info.value.location.filename == __file__
+    np.testing.assert_array_equal(SHARED_GLOBAL, before)
+    assert srcad.grad(scaled_by_an_attribute)(W, Settings()) == pytest.approx([8.0, 4.0, 6.0])
+    np.testing.assert_array_equal(W, [1.0, 2.0, 3.0])

@@ -2620,3 +2620,50 @@ def test_a_hessian_through_an_element_write_says_so():
     g = srcad.grad(smoothed_once)
     expected = (g(0.2 + 1e-5, U0) - g(0.2 - 1e-5, U0)) / 2e-5
     assert srcad.hessian(smoothed_once)(0.2, U0) == pytest.approx(expected, rel=1e-6)
+
+
+# ----- helper-54: the new rules' corners -----
+
+
+def trapezoid_along_a_middle_axis(y, x):
+    return np.sum(np.trapezoid(y, x, axis=-2))
+
+
+def interp_at_one_point(x):
+    return np.interp(2.0, [2.0], [3.0]) + np.interp(x, [2.0], [3.0]) + x
+
+
+def average_over_two_axes(b, w):
+    return np.sum(np.average(b, axis=(1, 2), weights=w) ** 2)
+
+
+def cubed_eigenvalues(a):
+    return np.sum(np.linalg.eigvalsh(a) ** 3)
+
+
+def index_of(k):
+    return k + 1
+
+
+def written_at_a_computed_index(x):
+    y = x * 1.0
+    y[index_of(0)] = y[index_of(0)] * 3.0
+    return np.sum(y * y)
+
+
+def test_the_new_rules_corners():
+    rng = np.random.default_rng(4)
+    full_check(trapezoid_along_a_middle_axis,
+               [rng.standard_normal((2, 3, 4)), np.cumsum(rng.uniform(0.1, 1.0, (3, 4)), 0)])
+    assert srcad.grad(interp_at_one_point)(2.0) == pytest.approx(1.0)
+    assert srcad.jvp(interp_at_one_point)(1.0, 1.0)[1] == pytest.approx(1.0)
+    full_check(average_over_two_axes, [rng.standard_normal((2, 3, 4)),
+                                       rng.uniform(0.5, 2.0, (3, 4))])
+    # a twice repeated eigenvalue: no finite but meaningless Hessian (it was 2.23 off)
+    q, _ = np.linalg.qr(rng.standard_normal((3, 3)))
+    with pytest.warns(RuntimeWarning):          # (NumPy's word on the nan)
+        hessian = srcad.hessian(cubed_eigenvalues)(q @ np.diag([1.0, 1.0, 2.0]) @ q.T)
+    assert not np.all(np.isfinite(hessian))
+    x = np.array([1.0, 2.0, 3.0])
+    assert srcad.hessian(written_at_a_computed_index)(x) == pytest.approx(
+        np.diag([2.0, 18.0, 2.0]))

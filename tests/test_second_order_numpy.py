@@ -185,6 +185,24 @@ def dict_copy(x):
     return np.sum(e["a"] * e["b"] * x)
 
 
+def median_terms(x):
+    return np.median(x) ** 2 + np.sum(np.median(np.outer(x, x), axis=0) ** 2)
+
+
+def average_terms(x):
+    w = np.arange(1.0, np.size(x) + 1.0)
+    return np.average(x ** 2, weights=w) ** 2 + np.average(np.sin(x))
+
+
+def trapezoid_terms(x):
+    return np.trapezoid(x ** 3, np.cumsum(np.ones(np.size(x)))) ** 2 + np.trapezoid(x, dx=0.3)
+
+
+def eigenvalue_terms(x):
+    a = np.outer(x, x) + np.diag(x)
+    return np.sum(np.linalg.eigvalsh(a) ** 3)
+
+
 CASES = [(norm, X), (norm_p, X), (norm_axis, X), (norm_fro, X), (norm_kinked, X), (dot, X),
          (inner, X), (tensordot, X), (transpose, X), (reshape, X), (stack, X),
          (hstack_vstack, X), (concatenate, X), (split, X), (array, X), (clip, X), (prod, X),
@@ -192,7 +210,8 @@ CASES = [(norm, X), (norm_p, X), (norm_axis, X), (norm_fro, X), (norm_kinked, X)
          (rnn_state, H0), (full, X), (sort, X), (tile, X), (kron, X), (take, X), (repeat, X),
          (pad, X), (cumprod, X), (cumprod, WITH_ZERO), (cumprod, WITH_ZEROS),
          (cumprod_axis, X), (trace, X), (diagonal, X), (reductions, X), (item, X),
-         (linspace, X), (slogdet, X), (list_copy, X), (dict_copy, X)]
+         (linspace, X), (slogdet, X), (list_copy, X), (dict_copy, X), (median_terms, X),
+         (average_terms, X), (trapezoid_terms, X), (eigenvalue_terms, X)]
 IDS = [f"{f.__name__}-{k}" for k, (f, _) in enumerate(CASES)]
 
 

@@ -24,7 +24,7 @@ from ..runtime import (along, appended_part, balanced_weight, broadcast_like, ca
                        average_weights, diff_tangent, diff_trimmed, dot_axes, eigh_adjoint,
                        eigh_tangent, expand_to, interp_adjoint_fp, interp_slope,
                        interp_tangent_fp, median_weights, polyval_adjoint_p, polyval_slope,
-                       trapezoid_adjoint,
+                       trapezoid_weights,
                        eigvalsh_adjoint, eigvalsh_tangent, einsum_adjoint, einsum_one,
                        fmax_weight,
                        inner_axes, inverse_axes, item_tangent, kron_adjoint_a, kron_adjoint_b,
@@ -1083,7 +1083,7 @@ def polyval_tangent(g, ans, p, x):
 @adjoint(np.trapezoid)
 def trapezoid(g, ans, y, x=None, dx=1.0, axis=-1):
     """Linear in y; the sample points x and the spacing dx are constants."""
-    return trapezoid_adjoint(g, y, x, dx, axis)
+    return trapezoid_weights(y, x, dx, axis) * expand_to(g, y, axis)
 
 
 @tangent(np.trapezoid)
