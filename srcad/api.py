@@ -1053,6 +1053,8 @@ class Derivative(_Transformed):
                     and self._made_from[1][0] is None and self._made_from[1][1] is None:
                 # (no guards to check on the quickest path, but that the code is the same)
                 self._floats, self._floats_code = compiled, self._base.__code__
+                if types_ and type(self) is Derivative:
+                    self.__class__ = _quick_class(len(types_))
                 self._floats_strict = self._floats_last = _seed_keyword_only(
                     compiled.function)                     # (the call made `_last` it)
             return
@@ -1097,6 +1099,36 @@ class Derivative(_Transformed):
                     code_location(self._fn),
                     hint="apply srcad.grad to a function that computes the decorated value")
         self._checked.add(key)
+
+
+_QUICK = {}     # number of arguments -> a Derivative whose __call__ takes that many floats
+
+
+def _quick_class(n):
+    """A subclass of Derivative for `n` floats: its __call__ checks them one by one, and
+    passes them on without packing them in a tuple (a third of the call's cost, where the
+    function is a few operations on numbers); anything else goes to Derivative.__call__."""
+    cls = _QUICK.get(n)
+    if cls is None:
+        names = [f"_srcad_{k}" for k in range(n)]
+        listed = ", ".join(names)
+        source = (
+            f"def __call__(self, {', '.join(p + '=_MISSING' for p in names)}, *rest, **kwargs):\n"
+            f"    function = self._floats_last\n"
+            f"    if function is not None and {' and '.join(f'type({p}) is float' for p in names)}"
+            f" and not rest and not kwargs and self._base.__code__ is self._floats_code:\n"
+            f"        try:\n"
+            f"            return function({listed})\n"
+            f"        except TypeError:\n"
+            f"            pass\n"
+            f"    args = tuple(a for a in ({listed},) if a is not _MISSING) + rest\n"
+            f"    return Derivative.__call__(self, *args, **kwargs)\n")
+        namespace = {"_MISSING": _MISSING, "Derivative": Derivative}
+        exec(compile(source, f"<srcad quick call of {n}>", "exec"), namespace)
+        cls = _QUICK[n] = type("Derivative", (Derivative,), {
+            "__call__": namespace["__call__"], "__slots__": (), "__module__": __name__,
+            "__doc__": Derivative.__doc__})
+    return cls
 
 
 def _copies(value, compiled):

@@ -390,3 +390,26 @@ def test_a_dict_given_by_name_is_walked_by_its_keys():
     assert df(0.5, weights) == pytest.approx(3.0)
     assert df(0.5, d=weights) == pytest.approx(3.0)
     assert srcad.jvp(weighted_by_a_dict)(0.5, 1.0, d=weights)[1] == pytest.approx(3.0)
+
+
+def sigmoid_of_two(w, x):
+    return 1.0 / (1.0 + np.exp(-(w * x)))
+
+
+def test_the_quickest_call_of_floats_hands_anything_else_on():
+    """After calls with floats a gradient takes them one by one (no tuple); other calls go
+    the usual way: other types, keywords, too few or too many arguments."""
+    g = srcad.grad(sigmoid_of_two, wrt=(0, 1))
+    s = 1.0 / (1.0 + np.exp(-0.6))
+    expected = (s * (1 - s) * 3.0, s * (1 - s) * 0.2)
+    for _ in range(3):
+        assert g(0.2, 3.0) == pytest.approx(expected)
+    assert g(np.float64(0.2), 3.0) == pytest.approx(expected)
+    assert g(0.2, x=3.0) == pytest.approx(expected)
+    assert g(w=0.2, x=3.0) == pytest.approx(expected)
+    assert g(0.2, 3) == pytest.approx(expected)
+    for call in (lambda: g(0.2), lambda: g(0.2, 3.0, 1.0), lambda: g(0.2, 3.0, y=1.0)):
+        with pytest.raises(srcad.ArgumentError):
+            call()
+    assert g(0.2, 3.0) == pytest.approx(expected)
+    assert isinstance(g, srcad.api.Derivative) and type(g).__name__ == "Derivative"
