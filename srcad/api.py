@@ -178,6 +178,14 @@ def _made_from(fn, made):
         and _same(fn.__kwdefaults__, keywords)
 
 
+class _Made:
+    """What the derivatives a derivative object keeps were made from (`_made_from`)."""
+    __slots__ = ("code", "made_with")
+
+    def __init__(self, fn):
+        self.code, self.made_with = fn.__code__, _defaults(fn)
+
+
 def _state_guards(f):
     """Guards for a function's code and defaults (those of a function that others call:
     `_made_from` tells for the differentiated one)."""
@@ -841,7 +849,7 @@ class _Transformed:
             self._bound = self._inner._bound     # hessian(m.loss): the object goes first
         self._fn = None if self._inner else unwrap(fn)
         base = self._base = self.base()
-        self._made_from = (base.__code__, _defaults(base))   # what `_fast` holds is made from
+        self._made = _Made(base)      # what the derivatives of `_fast` are made from
         self.wrt, self.single = _wrt_indices(base, wrt, len(self._bound))
         if self._fn is not None:
             intermediate(self._fn)  # errors in the source surface now, not at the first call
@@ -859,17 +867,14 @@ class _Transformed:
         """Whether the user's function keeps the code and defaults that the derivatives
         in `_fast` were made from; if not, they are forgotten (IPython's autoreload replaces
         a function's code in place, `f.__defaults__ = (5.0,)` its defaults)."""
-        base = self._base
-        code, (defaults, keywords) = self._made_from
-        if base.__code__ is code and base.__defaults__ is defaults \
-                and _same(base.__kwdefaults__, keywords):
+        if _made_from(self._base, self._made):
             return True
         self._forget()
         return False
 
     def _forget(self):
         self._fast = {}
-        self._made_from = (self._base.__code__, _defaults(self._base))
+        self._made = _Made(self._base)
         self.__dict__.pop("_signature_", None)
 
     def __get__(self, obj, objtype=None):
@@ -1050,7 +1055,7 @@ class Derivative(_Transformed):
             self._fast[types_] = compiled
             if self._direct and not self._bound and not compiled.guards \
                     and all(t is float for t in types_) \
-                    and self._made_from[1][0] is None and self._made_from[1][1] is None:
+                    and self._made.made_with == (None, None):
                 # (no guards to check on the quickest path, but that the code is the same)
                 self._floats, self._floats_code = compiled, self._base.__code__
                 if types_ and type(self) is Derivative:
