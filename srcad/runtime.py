@@ -1657,7 +1657,7 @@ def eigh_adjoint(g, ans, UPLO="L"):
     gV = mT(V) @ np.broadcast_to(np.asarray(g[1], dtype=V.dtype), V.shape)
     with np.errstate(invalid="ignore"):     # (no eigenvector used: no gap read, inf or not)
         inner = np.where(gV == 0.0, 0.0, _eigen_gaps(w) * gV)
-    inner = inner + gw[..., None, :] * np.eye(w.shape[-1])
+    inner = inner + gw[..., None, :] * np.eye(w.shape[-1], dtype=w.dtype)
     return _to_triangle(V @ inner @ mT(V), UPLO)
 
 
@@ -1702,9 +1702,9 @@ def trapezoid_weights(y, x=None, dx=1.0, axis=-1):
     y = np.asarray(y)
     n = y.shape[axis]
     if n < 2:
-        return np.zeros(y.shape)
+        return np.zeros(y.shape, dtype=float_dtype(y))
     if x is None:
-        d = np.full(n - 1, float(dx))
+        d = np.full(n - 1, float(dx), dtype=float_dtype(y))
     else:                              # (x along the same axis, counted as NumPy does)
         x = np.asarray(x, dtype=float)
         d = np.diff(x, axis=axis if x.ndim > 1 else -1)
@@ -1725,7 +1725,7 @@ def average_weights(a, axis=None, weights=None, returned=False):
                       "compute the weights' sum with np.sum and average without returned")
     a = np.asarray(a)
     if weights is None:
-        w = np.ones(a.shape)
+        w = np.ones(a.shape, dtype=float_dtype(a))
     else:
         w = np.asarray(weights, dtype=float)
         if w.shape != a.shape:          # (weights along `axis`, one or several)
@@ -1796,7 +1796,7 @@ def median_weights(a, axis=None, overwrite_input=False):
     n = moved.shape[-1]
     order = np.argsort(moved, axis=-1)
     middle = [n // 2] if n % 2 else [n // 2 - 1, n // 2]
-    weights = np.zeros(moved.shape)
+    weights = np.zeros(moved.shape, dtype=float_dtype(a))
     picked = np.take(order, middle, axis=-1)
     np.put_along_axis(weights, picked, 1.0 / len(middle), axis=-1)
     return weights.reshape(a.shape) if axis is None else np.moveaxis(weights, -1, axis)

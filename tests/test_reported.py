@@ -2667,3 +2667,24 @@ def test_the_new_rules_corners():
     x = np.array([1.0, 2.0, 3.0])
     assert srcad.hessian(written_at_a_computed_index)(x) == pytest.approx(
         np.diag([2.0, 18.0, 2.0]))
+
+
+def trapezoid_of_squares(x):
+    return np.trapezoid(x * x)
+
+
+def twice_the_median(x):
+    return np.median(x) * 2
+
+
+def average_of_squares(x):
+    return np.average(x * x)
+
+
+@pytest.mark.parametrize("f", [trapezoid_of_squares, twice_the_median, average_of_squares])
+def test_the_new_statistics_rules_keep_float32(f):
+    """Their weights were float64: a float32 function got a float64 gradient (helper-54)."""
+    x = np.array([0.3, -1.2, 2.0, 0.7], dtype=np.float32)
+    assert np.asarray(f(x)).dtype == np.float32
+    assert srcad.grad(f)(x).dtype == np.float32
+    np.testing.assert_allclose(srcad.grad(f)(x), srcad.grad(f)(x.astype(float)), rtol=1e-6)

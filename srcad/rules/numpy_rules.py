@@ -22,7 +22,7 @@ from ..runtime import (along, appended_part, balanced_weight, broadcast_like, ca
                        cross_adjoint, cumprod_adjoint, cumprod_tangent, cumsum_adjoint,
                        det_adjoint, det_tangent, diag_adjoint, diagonal_adjoint, diff_adjoint,
                        average_weights, diff_tangent, diff_trimmed, dot_axes, eigh_adjoint,
-                       eigh_tangent, expand_to, interp_adjoint_fp, interp_slope,
+                       eigh_tangent, interp_adjoint_fp, interp_slope,
                        interp_tangent_fp, median_weights, polyval_adjoint_p, polyval_slope,
                        trapezoid_weights,
                        eigvalsh_adjoint, eigvalsh_tangent, einsum_adjoint, einsum_one,
@@ -1083,7 +1083,7 @@ def polyval_tangent(g, ans, p, x):
 @adjoint(np.trapezoid)
 def trapezoid(g, ans, y, x=None, dx=1.0, axis=-1):
     """Linear in y; the sample points x and the spacing dx are constants."""
-    return trapezoid_weights(y, x, dx, axis) * expand_to(g, y, axis)
+    return trapezoid_weights(y, x, dx, axis) * spread(g, y, axis)
 
 
 @tangent(np.trapezoid)
@@ -1094,7 +1094,7 @@ def trapezoid_tangent(g, ans, y, x=None, dx=1.0, axis=-1):
 @adjoint(np.average)
 def average(g, ans, a, axis=None, weights=None, returned=False, keepdims=False):
     """The weights are constants (not returned=True)."""
-    return average_weights(a, axis, weights, returned) * expand_to(g, a, axis, keepdims)
+    return average_weights(a, axis, weights, returned) * spread(g, a, axis, keepdims)
 
 
 @tangent(np.average)
@@ -1120,7 +1120,7 @@ def interp_tangent(g, ans, x, xp, fp, left=None, right=None, period=None):
 @adjoint(np.median)
 def median(g, ans, a, axis=None, out=None, overwrite_input=False, keepdims=False):
     """The middle item (the two middle ones share an even count's): as np.sort's."""
-    return median_weights(a, axis, overwrite_input) * expand_to(g, a, axis, keepdims)
+    return median_weights(a, axis, overwrite_input) * spread(g, a, axis, keepdims)
 
 
 @tangent(np.median)
