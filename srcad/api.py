@@ -789,6 +789,10 @@ def _promote(args, wrt):
                 raise ArgumentError(f"argument {k} is {_described_text(a)}: srcad "
                                     "differentiates with respect to numbers and arrays",
                                     hint="leave it out of wrt")
+    if any(_holds(a, lambda v: isinstance(v, np.ndarray) and v.dtype == object) for a in args):
+        raise ArgumentError("srcad differentiates arrays of numbers, not arrays of objects "
+                            "(dtype=object)", hint="pass an array of floats, or a list of "
+                                                   "arrays")
     if any(_holds_complex(a) for a in args):   # (also where it is no input: np.abs(x * c))
         raise SrcadError("complex inputs are not supported by srcad's rules",
                          hint="srcad differentiates real-valued code: pass the real and "

@@ -1600,6 +1600,17 @@ class Normaliser:
         func = self._resolved(value)
         if isinstance(func, np.ufunc):
             return not value.keywords
+        if func in (np.zeros_like, np.ones_like, np.empty_like, np.full_like):
+            # (shaped like a value that holds numbers: srcad refuses arrays of objects as
+            # arguments, and an array of objects made here is one `_object_array` sees)
+            like = value.args[0] if value.args else None
+            if not isinstance(like, gast.Name) or self._object_array(like.id) or (
+                    func is np.full_like and not (len(value.args) > 1 and isinstance(
+                        value.args[1], gast.Constant) and type(value.args[1].value) in (
+                            int, float))):
+                return False
+            return all(k.arg != "dtype" or self._resolved_object(k.value) in _NUMBER_TYPES
+                       for k in value.keywords)
         if func not in (np.zeros, np.ones, np.empty, np.eye, np.identity, np.full):
             return False
         if func is np.full and not (len(value.args) > 1 and isinstance(

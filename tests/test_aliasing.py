@@ -2001,3 +2001,21 @@ def test_what_the_function_reads_besides_its_arguments_is_checked_for_sharing():
     np.testing.assert_array_equal(SHARED_GLOBAL, before)
     assert srcad.grad(scaled_by_an_attribute)(W, Settings()) == pytest.approx([8.0, 4.0, 6.0])
     np.testing.assert_array_equal(W, [1.0, 2.0, 3.0])
+
+
+def recursive_filter(b, x):
+    y = np.zeros_like(x)
+    y1 = 0.0
+    for n in range(len(x)):
+        yn = b * x[n] + 0.5 * y1
+        y[n] = yn
+        y1 = yn
+    return np.sum(y ** 2)
+
+
+def test_an_array_shaped_like_an_argument_holds_numbers():
+    """`y = np.zeros_like(x); y[n] = yn; y1 = yn`: y copies yn's value (refused as if y
+    could hold yn's object, helper-53); srcad refuses arrays of objects as arguments."""
+    full_check(recursive_filter, [0.7, np.sin(np.arange(6) * 0.4)], wrt=(0, 1))
+    with pytest.raises(srcad.ArgumentError, match="arrays of objects"):
+        srcad.grad(recursive_filter)(0.7, np.array([1.0, 2.0], dtype=object))
