@@ -341,6 +341,8 @@ class Compiled:
         values = self._arguments(args, kwargs or {})
         others = [(f"argument '{p}'", p, v) for p, v in values.items()]
         if self.differentiated is not None:
+            others += [(f"argument '{p}{what}'", p, v) for p, value in values.items()
+                       for what, v in _attributes_read(self.differentiated, value)]
             others += [(what, None, v) for what, v in _values_read(self.differentiated, set())]
         for _, name in self.changed:
             if not isinstance(values.get(name), (np.ndarray, list, dict)):
@@ -405,7 +407,20 @@ def _values_read(fn, seen):
                 and users_module(sys.modules.get(value.__module__)):
             seen.add(value)
             out.extend(_values_read(value, seen))
+        else:
+            out.extend((what + attribute, v) for attribute, v in _attributes_read(fn, value))
     return out
+
+
+def _attributes_read(fn, value):
+    """`(".name", value)` for the arrays, lists and dicts among the attributes of object
+    `value` (not a class; a module of the user's) that `fn` may read (`cfg.k`, `m.W`)."""
+    if not (hasattr(value, "__dict__") and not isinstance(value, (
+            type, types.ModuleType, types.FunctionType, np.ndarray)) or users_module(value)):
+        return []
+    names = fn.__code__.co_names
+    return [(f".{n}", v) for n, v in vars(value).items()
+            if n in names and isinstance(v, (np.ndarray, list, dict))]
 
 
 def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,

@@ -1728,8 +1728,9 @@ def average_weights(a, axis=None, weights=None, returned=False):
         w = np.ones(a.shape, dtype=float_dtype(a))
     else:
         w = np.asarray(weights, dtype=float)
-        if w.shape != a.shape:          # (weights along `axis`, one or several)
-            axes = {k % a.ndim for k in (axis if isinstance(axis, tuple) else (axis,))}
+        if w.shape != a.shape:          # (weights along `axis`, one or several, in its order)
+            axes = [k % a.ndim for k in (axis if isinstance(axis, tuple) else (axis,))]
+            w = w.transpose(np.argsort(axes))
             w = w.reshape([a.shape[k] if k in axes else 1 for k in range(a.ndim)])
         w = np.broadcast_to(w, a.shape)
     return w / np.sum(w, axis=axis, keepdims=True)
@@ -1770,9 +1771,11 @@ def interp_adjoint_fp(g, x, xp, fp, left=None, right=None, period=None):
     t = np.where(below, 0.0, np.where(above, 1.0, t))
     keep = ~(below & (left is not None) | above & (right is not None))
     out = np.zeros(len(xp))
+    if len(xp) < 2:                    # (one point: fp[0] on both sides)
+        out[0] = np.sum(np.where(keep, g, 0.0))
+        return unarray(out, fp)
     np.add.at(out, i, np.where(keep, g * (1.0 - t), 0.0))
-    if len(xp) > 1:
-        np.add.at(out, i + 1, np.where(keep, g * t, 0.0))
+    np.add.at(out, i + 1, np.where(keep, g * t, 0.0))
     return unarray(out, fp)
 
 
@@ -1799,6 +1802,8 @@ def median_weights(a, axis=None, overwrite_input=False):
     weights = np.zeros(moved.shape, dtype=float_dtype(a))
     picked = np.take(order, middle, axis=-1)
     np.put_along_axis(weights, picked, 1.0 / len(middle), axis=-1)
+    # (a nan makes the median nan: so is its derivative)
+    weights = np.where(np.isnan(moved).any(axis=-1, keepdims=True), np.nan, weights)
     return weights.reshape(a.shape) if axis is None else np.moveaxis(weights, -1, axis)
 
 

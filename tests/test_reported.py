@@ -2688,3 +2688,44 @@ def test_the_new_statistics_rules_keep_float32(f):
     assert np.asarray(f(x)).dtype == np.float32
     assert srcad.grad(f)(x).dtype == np.float32
     np.testing.assert_allclose(srcad.grad(f)(x), srcad.grad(f)(x.astype(float)), rtol=1e-6)
+
+
+def average_over_axes_in_their_order(b, w):
+    return np.sum(np.average(b, axis=(-1, -2), weights=w) ** 2)
+
+
+def interp_one_point_both_sides(fp):
+    return np.sum(np.interp(np.array([1.0, 3.0]), [2.0], fp))
+
+
+def median_with_a_nan(x):
+    return np.median(x)
+
+
+def test_more_corners_of_the_new_rules():
+    """Weights for a tuple axis follow its order; one point of np.interp gives fp[0] on both
+    sides; a nan makes the median's derivative nan (helper-55)."""
+    rng = np.random.default_rng(5)
+    full_check(average_over_axes_in_their_order,
+               [rng.standard_normal((2, 3, 4)), rng.uniform(0.5, 2.0, (4, 3))])
+    assert srcad.grad(interp_one_point_both_sides)(np.array([3.0])) == pytest.approx([2.0])
+    assert np.all(np.isnan(srcad.grad(median_with_a_nan)(np.array([1.0, np.nan, 2.0]))))
+
+
+class Holder:
+    pass
+
+
+def doubles_its_argument(x, o):
+    x *= 2.0
+    return np.sum(x * o.k)
+
+
+def test_an_argument_changed_in_place_that_an_objects_attribute_holds_is_refused():
+    k = np.array([0.5, 0.5, 0.5])
+    o = Holder()
+    o.k = k
+    with pytest.raises(srcad.UnsupportedError, match="argument 'o.k' shares its array"):
+        srcad.grad(doubles_its_argument)(k, o)
+    np.testing.assert_array_equal(k, [0.5, 0.5, 0.5])
+    assert srcad.grad(doubles_its_argument)(k.copy(), o) == pytest.approx(2.0 * k)
