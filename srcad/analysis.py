@@ -985,8 +985,9 @@ _SAME_DIMENSIONS = {id(np.copy): 1 << 10, id(np.zeros_like): 4, id(np.ones_like)
 
 def returns_a_number(ir, ops, scalar):
     """Whether `ir` returns a name of `scalar` (what `scalars` found) that an operation with
-    a derivative computes (not a comparison, a constant such as None, or the value of a call
-    without a rule), a number written as such (`s = 0.0`) or a scalar parameter, through copies (`v_4 = v_2`): then it returns a
+    a derivative computes (not a comparison, a constant such as None, the value of a call
+    without a rule, nor `x ** 0.5`, complex for a negative float), a number written as
+    such (`s = 0.0`) or a scalar parameter, through copies (`v_4 = v_2`): then it returns a
     number, or an argument's object (of a type that the caller checks once)."""
     ops = ops.values()
     todo, seen = [ir.body[-1].value], set()
@@ -1049,9 +1050,8 @@ def scalars(ir, ops, arg_kinds, returns_scalar=None, ndims=None):
 _BOOLEAN = {operator.not_, operator.is_, operator.is_not, operator.contains, operator.eq,
             operator.ne, operator.lt, operator.le, operator.gt, operator.ge, bool, isinstance,
             callable, operator.truth, np.bool_, np.isnan, np.isinf, np.isfinite, np.isclose,
-            np.allclose, np.all, np.any,
-            np.array_equal, np.signbit, np.logical_and, np.logical_or, np.logical_not,
-            np.logical_xor}
+            np.allclose, np.all, np.any, np.array_equal, np.signbit, np.logical_and,
+            np.logical_or, np.logical_not, np.logical_xor}
 
 
 def _flags(ops):

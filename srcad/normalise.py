@@ -380,8 +380,8 @@ class Normaliser:
             return named(param, default, value)
 
         positional = signature.posonlyargs + signature.args
-        written = dict(zip([a.id for a in positional[len(positional) - len(signature.defaults):]],
-                           signature.defaults))
+        first = len(positional) - len(signature.defaults)
+        written = dict(zip([a.id for a in positional[first:]], signature.defaults))
         values = fn.__defaults__ or ()
         signature.defaults = [made(param, written.get(param.id), value) for param, value in
                               zip(positional[len(positional) - len(values):], values)]

@@ -528,7 +528,7 @@ def kind_of(value):
     if isinstance(value, (numbers.Number, np.number)) and not isinstance(value, complex):
         return "scalar"
     if isinstance(value, np.ndarray):
-        return f"array{value.ndim}"      # the number of dimensions: x[i] of a vector is a scalar
+        return f"array{value.ndim}"   # (the number of dimensions: x[i] of a vector is a scalar)
     for kind in (list, tuple, dict):
         if isinstance(value, kind):
             return kind.__name__
@@ -1863,7 +1863,8 @@ HELPERS = HELPERS + (
     cholesky_tangent, _one_triangle, _to_triangle, _eigen_gaps, eigh_adjoint, eigh_tangent,
     eigvalsh_adjoint, eigvalsh_tangent, polyval_adjoint_p, polyval_slope,
     trapezoid_weights, average_weights, interp_parts, interp_slope,
-    interp_adjoint_fp, interp_tangent_fp, median_weights, select_weights, sum_adjoint, sum_tangent, spaced_weights, along,
+    interp_adjoint_fp, interp_tangent_fp, median_weights, select_weights, sum_adjoint,
+    sum_tangent, spaced_weights, along,
     counts_from, check_output, check_method, check_reversible, counted, if_floating, stored_part, einsum_one, listed,
     tupled, unlisted, listed_tangent,
     unarray_transpose,

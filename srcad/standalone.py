@@ -413,7 +413,8 @@ class Module:
         indent = lines[tree.body[0].lineno - 1][:tree.body[0].col_offset]
         self._need_runtime("check_kinds")
         values = "(" + ", ".join(values) + ("," if len(values) == 1 else "") + ")"
-        lines.insert(at, f"{indent}check_kinds({fn.__name__!r}, {params!r}, {values}, {kinds!r})")
+        lines.insert(at, f"{indent}check_kinds({fn.__name__!r}, {params!r}, {values}, "
+                         f"{kinds!r})")
         return "\n".join(lines)
 
     def _unique(self, wanted):
