@@ -351,7 +351,7 @@ class Compiled:
             for what, other_name, other in others:
                 if other_name != name and any(
                         a is b or type(a) is np.ndarray and type(b) is np.ndarray
-                        and np.may_share_memory(a, b)
+                        and _share_memory(a, b)
                         for a in mine for b in _arrays_in(other, containers=True)):
                     fn = self.differentiated
                     raise UnsupportedError(
@@ -374,6 +374,17 @@ class Compiled:
                 values[p] = kwargs.get(p, (keywords or {}).get(p))
         values.update((p, v) for p, v in kwargs.items() if p in params[:n])
         return values
+
+
+def _share_memory(a, b):
+    """Whether arrays a and b share an element (`x[::2]` and `x[1::2]` do not); where
+    telling costs too much, that they may."""
+    if not np.may_share_memory(a, b):
+        return False
+    try:
+        return np.shares_memory(a, b, max_work=10_000)
+    except np.exceptions.TooHardError:
+        return True
 
 
 _GLOBALS_READ = {}     # code object -> the global names it (and code nested in it) reads
@@ -401,7 +412,7 @@ def _values_read(fn, seen):
             pass
     out = []
     for what, value in found:
-        if isinstance(value, (np.ndarray, list, dict)):
+        if isinstance(value, (np.ndarray, list, tuple, dict)):
             out.append((what, value))
         elif isinstance(value, types.FunctionType) and value not in seen \
                 and users_module(sys.modules.get(value.__module__)):
@@ -420,7 +431,7 @@ def _attributes_read(fn, value):
         return []
     names = fn.__code__.co_names
     return [(f".{n}", v) for n, v in vars(value).items()
-            if n in names and isinstance(v, (np.ndarray, list, dict))]
+            if n in names and isinstance(v, (np.ndarray, list, tuple, dict))]
 
 
 def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
@@ -522,8 +533,9 @@ def _refuse_for_kinds(fn, ir, kinds):
     params = list(inspect.signature(fn).parameters)
     kinds = tuple(kinds) + ("other",) * (len(params) - len(kinds))    # (keyword-only ones)
     listy = {p for p, kind in zip(params, kinds) if kind in ("list", "tuple", "dict", "other")}
+    sequences = {p for p, kind in zip(params, kinds) if kind in ("list", "tuple")}
     for names, error in ir.refusals_if_list:
-        if names & listy:
+        if names & (sequences if getattr(error, "only_sequences", False) else listy):
             raise error
 
 
@@ -869,6 +881,7 @@ class _Transformed:
         self._fn = None if self._inner else unwrap(fn)
         base = self._base = self.base()
         self._made = _Made(base)      # what the derivatives of `_fast` are made from
+        self._wrt_given = wrt
         self.wrt, self.single = _wrt_indices(base, wrt, len(self._bound))
         if self._fn is not None:
             intermediate(self._fn)  # errors in the source surface now, not at the first call
@@ -895,6 +908,8 @@ class _Transformed:
         self._fast = {}
         self._made = _Made(self._base)
         self.__dict__.pop("_signature_", None)
+        # (new code may have other parameters: `wrt` as given, checked against them)
+        self.wrt, self.single = _wrt_indices(self._base, self._wrt_given, len(self._bound))
 
     def __get__(self, obj, objtype=None):
         """`@srcad.grad` on a method: through an instance, the derivative of the method bound
@@ -1248,6 +1263,7 @@ class _VectorJacobian:
         args, kwargs = derivative._by_position(args, kwargs)
         args = _promote(args, derivative.wrt)
         compiled = derivative.compiled(args)
+        compiled.check_distinct(args, kwargs)
         derivative._last = compiled
         # the pullback differentiates at the arguments as given here, whatever the function
         # or the caller does to them afterwards

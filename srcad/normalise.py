@@ -236,6 +236,12 @@ class Done:
         self.node = node
 
 
+# where array makers take their dtype by position
+_DTYPE_POSITION = {np.zeros: 1, np.ones: 1, np.empty: 1, np.full: 2, np.zeros_like: 1,
+                   np.ones_like: 1, np.empty_like: 1, np.full_like: 2, np.identity: 1,
+                   np.eye: 3, np.array: 1, np.asarray: 1}
+
+
 def _plain_constant(node, value):
     """A default written as a literal (`1.0`, `-2`, `None`) that is the function's `value`
     (`f.__defaults__ = (5.0,)` gives f another): the same value read again."""
@@ -704,7 +710,7 @@ class Normaliser:
                 value = value.func.value
             if not (isinstance(value, gast.Name) and value.id in self.parameters()
                     and not self._assigned_values(value.id)
-                    and value.id not in self._bound_otherwise):
+                    and value.id not in self._bound_otherwise()):
                 return None
             params.add(value.id)
         return params
@@ -1478,7 +1484,12 @@ class Normaliser:
         array): no loop target, unpacking or comprehension variable of that name."""
         if ident in self.parameters() or not self._assigned_values(ident):
             return False
-        other = self.__dict__.get("_bound_otherwise")
+        return ident not in self._bound_otherwise()
+
+    def _bound_otherwise(self):
+        """The names bound otherwise than by `name = value` (or `name op= value`): loop
+        targets, unpacking, comprehension variables."""
+        other = self.__dict__.get("_bound_other")
         if other is None:                   # one walk of the function for every name
             plain = set()
             for node in self.nodes():
@@ -1486,10 +1497,10 @@ class Normaliser:
                     plain.update(id(t) for t in node.targets if isinstance(t, gast.Name))
                 elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
                     plain.add(id(node.target))
-            other = self._bound_otherwise = {
+            other = self._bound_other = {
                 n.id for n in self.nodes() if isinstance(n, gast.Name)
                 and isinstance(n.ctx, gast.Store) and id(n) not in plain}
-        return ident not in other
+        return other
 
     def _known_container(self, ident, seen=()):
         """Whether local `ident` is a list or a dict wherever the function uses it (every
@@ -1601,30 +1612,54 @@ class Normaliser:
         if isinstance(func, np.ufunc):
             return not value.keywords
         if func in (np.zeros_like, np.ones_like, np.empty_like, np.full_like):
-            # (shaped like a value that holds numbers: srcad refuses arrays of objects as
-            # arguments, and an array of objects made here is one `_object_array` sees)
+            # (shaped like an array of numbers: one made here, or a parameter that is not a
+            # list, which may hold None: refused when it is one)
             like = value.args[0] if value.args else None
-            if not isinstance(like, gast.Name) or self._object_array(like.id) or (
+            if not isinstance(like, gast.Name) or not self._number_dtype(value, func) or (
                     func is np.full_like and not (len(value.args) > 1 and isinstance(
                         value.args[1], gast.Constant) and type(value.args[1].value) in (
                             int, float))):
                 return False
-            return all(k.arg != "dtype" or self._resolved_object(k.value) in _NUMBER_TYPES
-                       for k in value.keywords)
+            if like.id in self.parameters() and not self._assigned_values(like.id) \
+                    and like.id not in self._bound_otherwise():
+                self._note_like_param(like.id, value)
+                return True
+            return self._known_array(like.id)
         if func not in (np.zeros, np.ones, np.empty, np.eye, np.identity, np.full):
             return False
         if func is np.full and not (len(value.args) > 1 and isinstance(
                 value.args[1], gast.Constant) and type(value.args[1].value) in (int, float)):
             return False                          # np.full(2, None) is an object array
-        return all(k.arg != "dtype" or self._resolved_object(k.value) in _NUMBER_TYPES
-                   for k in value.keywords)
+        return self._number_dtype(value, func)
+
+    def _number_dtype(self, value, func):
+        """Whether call `value` of `func` (an array maker) gives no dtype but a number type,
+        by keyword or by position (`np.zeros(3, object)`)."""
+        at = _DTYPE_POSITION.get(func)
+        dtype = value.args[at] if at is not None and len(value.args) > at else None
+        for k in value.keywords:
+            if k.arg == "dtype":
+                dtype = k.value
+        return dtype is None or self._resolved_object(dtype) in _NUMBER_TYPES
+
+    def _note_like_param(self, param, value):
+        """`np.zeros_like(x)` of parameter x is taken for an array of numbers: x must not be
+        a list or a tuple (`[1.0, None]` makes an array of objects)."""
+        noted = self.__dict__.setdefault("_like_params", set())
+        if param not in noted:
+            noted.add(param)
+            error = UnsupportedError(
+                f"'{T.source_of(value).strip()}' of a list or tuple '{param}': srcad takes "
+                "it for an array of numbers", self.source.location(value),
+                hint=f"pass an array for '{param}' (np.asarray)")
+            error.only_sequences = True     # (not where the kind is not known: generic code)
+            self.refusals_if_list.append(({param}, error))
 
     def _object_array(self, ident):
         """Whether local `ident` may be given an array of objects made here (`np.empty(2,
         dtype=object)`): arithmetic on it gives one too."""
-        return any(isinstance(v, gast.Call) and any(
-            k.arg == "dtype" and self._resolved_object(k.value) not in _NUMBER_TYPES
-            for k in v.keywords) for v in self._assigned_values(ident))
+        return any(isinstance(v, gast.Call) and not self._number_dtype(v, self._resolved(v))
+                   for v in self._assigned_values(ident))
 
     def _resolved(self, value):
         """The global function that call `value` calls (np.zeros, np.split), else None."""

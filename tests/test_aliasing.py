@@ -2019,3 +2019,45 @@ def test_an_array_shaped_like_an_argument_holds_numbers():
     full_check(recursive_filter, [0.7, np.sin(np.arange(6) * 0.4)], wrt=(0, 1))
     with pytest.raises(srcad.ArgumentError, match="arrays of objects"):
         srcad.grad(recursive_filter)(0.7, np.array([1.0, 2.0], dtype=object))
+
+
+def objects_by_position(x):
+    y = np.zeros_like(x, object)
+    t = x * 2.0
+    y[1] = t
+    t += x
+    return np.sum(y.sum())
+
+
+def like_a_list(x, cfg):
+    y = np.zeros_like(cfg)
+    y[0] = x[0] * 2.0
+    return np.sum(y * x)
+
+
+B_INTERLEAVED = np.arange(1.0, 7.0)
+EVEN, ODD = B_INTERLEAVED[::2], B_INTERLEAVED[1::2]
+
+
+def doubles_and_reads_odd(x):
+    x *= 2.0
+    return np.sum(x * x) + np.sum(ODD)
+
+
+def test_arrays_made_like_others_and_arrays_that_only_seem_to_share():
+    """A dtype given by position (`np.zeros_like(x, object)`) makes an array of objects; a
+    list argument of np.zeros_like may hold None (refused, as a list); interleaved views
+    share no element (helper-56)."""
+    with pytest.raises(srcad.UnsupportedError, match="changes an array that is also named"):
+        srcad.grad(objects_by_position)(np.ones(3))
+    with pytest.raises(srcad.UnsupportedError, match="of a list or tuple 'cfg'"):
+        srcad.grad(like_a_list)(np.ones(2), [1.0, None])
+    assert srcad.grad(like_a_list)(np.ones(2), np.zeros(2)) == pytest.approx([4.0, 0.0])
+    x = EVEN.copy()
+    assert srcad.grad(doubles_and_reads_odd)(EVEN) == pytest.approx(8.0 * x)
+    np.testing.assert_array_equal(EVEN, x)
+
+
+def test_a_vjp_checks_what_an_argument_changed_in_place_shares():
+    with pytest.raises(srcad.UnsupportedError, match="shares its array"):
+        srcad.vjp(reads_the_global_too)(np.ones(3), SHARED_GLOBAL)

@@ -572,3 +572,16 @@ def test_a_loop_over_a_module_level_dict_walks_its_keys_when_it_runs(tmp_path):
     m.CFG = [0.0]            # a list now: Python walks its items, and CFG[0.0] fails
     with pytest.raises(TypeError):
         m.f(x)
+
+
+def test_code_with_fewer_parameters_checks_wrt_again(tmp_path):
+    """wrt=(0, 1), then autoreload gives f one parameter: a bare IndexError (helper-56)."""
+    m = load(tmp_path, """
+        def f(x, y):
+            return x * y
+        """)
+    g = srcad.grad(m.f, wrt=(0, 1))
+    assert g(2.0, 3.0) == pytest.approx((3.0, 2.0))
+    m.f.__code__ = load(tmp_path, "def f(x):\n    return x * x\n").f.__code__
+    with pytest.raises(srcad.WrtError, match="out of range"):
+        g(2.0)
