@@ -636,7 +636,7 @@ class _LazyCallee:
         self.mode = mode
         self.compiled = None
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, /, *args, **kwargs):
         return self._current().function(*args, **kwargs)
 
     def _current(self):
@@ -806,8 +806,10 @@ def _promote(args, wrt):
     for k in wrt:
         if k < len(args):
             a = args[k]
-            if isinstance(a, (bool, np.bool_)):
-                continue
+            if isinstance(a, (bool, np.bool_)):     # (NumPy gives float16 for np.sin(True))
+                raise ArgumentError(f"argument {k} is a bool ({a!r}): srcad differentiates "
+                                    "with respect to numbers and arrays of numbers",
+                                    hint="pass a float, or leave it out of wrt")
             if isinstance(a, (int, np.integer)):
                 args[k] = float(a)
             elif isinstance(a, np.ndarray) and a.dtype.kind in "iub":
@@ -1019,7 +1021,7 @@ class Derivative(_Transformed):
         super().__init__(fn, wrt, name)
         self._direct = not with_value and (self.single or len(self.wrt) > 1)  # result as is
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, /, *args, **kwargs):
         function = self._floats_last      # the commonest case first: floats, checked before
         if function is not None and not kwargs and self._base.__code__ is self._floats_code:
             for a in args:
@@ -1152,7 +1154,7 @@ def _quick_class(n):
         names = [f"_srcad_{k}" for k in range(n)]
         listed = ", ".join(names)
         source = (
-            f"def __call__(self, {', '.join(p + '=_MISSING' for p in names)}, *rest, **kwargs):\n"
+            f"def __call__(self, /, {', '.join(p + '=_MISSING' for p in names)}, *rest, **kwargs):\n"
             f"    function = self._floats_last\n"
             f"    if function is not None and {' and '.join(f'type({p}) is float' for p in names)}"
             f" and not rest and not kwargs and self._base.__code__ is self._floats_code:\n"
@@ -1256,7 +1258,7 @@ class _VectorJacobian:
     def source(self):
         return self.derivative.source
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, /, *args, **kwargs):
         derivative = self.derivative
         args = derivative._bound + args
         derivative._check_arguments(args, kwargs)
@@ -1384,7 +1386,7 @@ class TangentFunction(_Transformed):
         self._remake = lambda method: TangentFunction(method, wrt, optimize)
         super().__init__(fn, wrt, "jvp")
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, /, *args, **kwargs):
         if not args:
             raise ArgumentError(f"{self.__name__} takes the arguments of {self.base().__name__}"
                                 f"{self._signature}{self.tangents_text}: pass the tangents by "

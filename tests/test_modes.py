@@ -413,3 +413,24 @@ def test_the_quickest_call_of_floats_hands_anything_else_on():
             call()
     assert g(0.2, 3.0) == pytest.approx(expected)
     assert isinstance(g, srcad.api.Derivative) and type(g).__name__ == "Derivative"
+
+
+def scaled_sine(a, b):
+    return a * np.sin(b)
+
+
+def named_self(self, x):
+    return self * x * x
+
+
+def test_a_bool_to_differentiate_and_a_parameter_named_self():
+    """A bool where a float is differentiated gave NumPy's float16 result (0.5405 for
+    0.5403); `g(self=..., x=...)` collided with the derivative object's own self (bare
+    TypeErrors, helper-56)."""
+    with pytest.raises(srcad.ArgumentError, match="is a bool"):
+        srcad.grad(scaled_sine, wrt=1)(1.0, True)
+    assert srcad.grad(scaled_sine, wrt=1)(1.0, 1.0) == pytest.approx(np.cos(1.0))
+    g = srcad.grad(named_self, wrt=1)
+    assert g(self=2.0, x=3.0) == pytest.approx(12.0)
+    assert srcad.value_and_grad(named_self, wrt=1)(self=2.0, x=3.0) == pytest.approx(
+        (18.0, 12.0))
