@@ -290,9 +290,10 @@ def stand_in(**words):
     errors = sorted((value for _, value in public if isinstance(value, type)),
                     key=lambda cls: len(cls.__mro__))       # (bases first)
     for cls in errors:
-        bases = ", ".join(b.__name__ if b.__module__ == "builtins" else f"srcad.{b.__name__}"
-                          for b in cls.__bases__)
-        lines.append(f"    srcad.{cls.__name__} = type({cls.__name__!r}, ({bases},), {{}})")
+        bases = [b.__name__ if b.__module__ == "builtins" else f"srcad.{b.__name__}"
+                 for b in cls.__bases__]
+        bases = f"({bases[0]},)" if len(bases) == 1 else f"({', '.join(bases)})"
+        lines.append(f"    srcad.{cls.__name__} = type({cls.__name__!r}, {bases}, {{}})")
     lines.append(f"    srcad.__version__ = {srcad.__version__!r}")
     lines.append('    sys.modules["srcad"] = srcad')
     return "\n".join(lines)
