@@ -510,8 +510,8 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
 
 def _seed_keyword_only(function):
     """`function` (a gradient, `grad_f(x, y, vbar_3=1.0)`) with its last positional parameter,
-    the seed, keyword-only: the quickest path of `Derivative.__call__` passes the floats it
-    gets as they are, and a float too many must be an error, not the seed."""
+    the seed, keyword-only: the quickest path (`_quick_class`) passes the floats it gets as
+    they are, and they must never be taken for the seed."""
     code = function.__code__
     defaults = function.__defaults__
     if code.co_kwonlyargcount or not defaults or code.co_flags & (
@@ -945,11 +945,7 @@ class _Transformed:
         """`(args, kwargs)` of a checked call with the arguments of positional parameters
         passed by position (defaults filled in before one given by name): promotion, kinds
         and checks see an argument given by name where they see the others."""
-        if not kwargs:
-            return args, kwargs
-        bound = self._signature.bind(*args, **kwargs)
-        bound.apply_defaults()
-        return bound.args, bound.kwargs
+        return _positional(self.base(), args, kwargs) if kwargs else (args, kwargs)
 
     @property
     def _signature(self):
@@ -1001,7 +997,7 @@ class _Transformed:
 
 class Derivative(_Transformed):
     """A gradient function: call it, read `.source`, find the original in `.primal`."""
-    # what the quickest path of __call__ reads, in slots: quicker than the instance's dict
+    # what the quickest path (`_quick_class`) reads, in slots: quicker than the instance's dict
     __slots__ = ("_floats_last", "_floats_code", "_base")
 
     def __init__(self, fn, wrt, with_value=False, check_scalar=True, name="grad",
@@ -1022,16 +1018,7 @@ class Derivative(_Transformed):
         self._direct = not with_value and (self.single or len(self.wrt) > 1)  # result as is
 
     def __call__(self, /, *args, **kwargs):
-        function = self._floats_last      # the commonest case first: floats, checked before
-        if function is not None and not kwargs and self._base.__code__ is self._floats_code:
-            for a in args:
-                if type(a) is not float:
-                    break
-            else:
-                try:       # (a float too many or too few: a TypeError, told below)
-                    return function(*args)
-                except TypeError:
-                    pass
+        # (floats, checked before, take the quickest path: the __call__ of `_quick_class`)
         args = self._bound + args
         if not kwargs:
             compiled = self._fast.get(tuple(map(type, args)))
