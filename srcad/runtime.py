@@ -1598,32 +1598,9 @@ def _phi(x):
     return np.tril(x) - 0.5 * np.eye(x.shape[-1], dtype=x.dtype) * x
 
 
-def cholesky_adjoint(g, L):
-    """The adjoint of L = cholesky(a) with respect to a's lower triangle.
-
-    NumPy reads only the lower triangle of a, so the adjoint lives there:
-    with S = L^-T phi(L^T g) L^-1 symmetrised, abar = tril(2 S, -1) + diag(S).
-    """
-    g = np.asarray(g)
-    P = _phi(mT(L) @ g)
-    Linv = np.linalg.inv(L)
-    S = mT(Linv) @ P @ Linv
-    S = 0.5 * (S + mT(S))
-    eye = np.eye(L.shape[-1], dtype=S.dtype)
-    return np.tril(2.0 * S, -1) + eye * S
-
-
-def cholesky_tangent(t, L):
-    """The tangent of cholesky(a) along t (only t's lower triangle is read)."""
-    t = np.asarray(t)
-    sym = np.tril(t) + mT(np.tril(t, -1))
-    Linv = np.linalg.inv(L)
-    return L @ _phi(Linv @ sym @ mT(Linv))
-
-
 def _one_triangle(x, UPLO):
-    """The symmetric matrix np.linalg.eigh reads from x: its lower (UPLO "L") or upper
-    ("U") triangle, mirrored."""
+    """The symmetric matrix that np.linalg.eigh (and cholesky, "L") reads from x: its
+    lower (UPLO "L") or upper ("U") triangle, mirrored."""
     part = np.triu(x) if str(UPLO).upper() == "U" else np.tril(x)
     return part + mT(part) - np.eye(x.shape[-1], dtype=part.dtype) * part
 
@@ -1634,6 +1611,24 @@ def _to_triangle(S, UPLO):
     S = 0.5 * (S + mT(S))
     off = np.triu(2.0 * S, 1) if str(UPLO).upper() == "U" else np.tril(2.0 * S, -1)
     return off + np.eye(S.shape[-1], dtype=S.dtype) * S
+
+
+def cholesky_adjoint(g, L):
+    """The adjoint of L = cholesky(a) with respect to a's lower triangle.
+
+    NumPy reads only the lower triangle of a, so the adjoint lives there:
+    with S = L^-T phi(L^T g) L^-1 symmetrised, abar = tril(2 S, -1) + diag(S).
+    """
+    g = np.asarray(g)
+    P = _phi(mT(L) @ g)
+    Linv = np.linalg.inv(L)
+    return _to_triangle(mT(Linv) @ P @ Linv, "L")
+
+
+def cholesky_tangent(t, L):
+    """The tangent of cholesky(a) along t (only t's lower triangle is read)."""
+    Linv = np.linalg.inv(L)
+    return L @ _phi(Linv @ _one_triangle(np.asarray(t), "L") @ mT(Linv))
 
 
 def _eigen_gaps(w):
