@@ -876,10 +876,11 @@ def input_ndims(ir, ops, arg_kinds):
         return kept
     made, other = {}, set()   # name -> per assignment, the names whose most dimensions it has
     lengths = _tuple_lengths(ops)
+    counts = _counts(ops, {v for v, ndim in given.items() if ndim})
     for op in ops.values():
         name = op.target
         if name is not None and name not in ir.params:
-            sources = _dimensions_from(op, lengths)
+            sources = _dimensions_from(op, lengths, counts)
             if sources is None:
                 other.add(name)
             else:
@@ -931,10 +932,49 @@ def _tuple_lengths(ops):
     return lengths
 
 
-def _dimensions_from(op, lengths):
+def _counts(ops, arrays):
+    """Names that certainly hold an int: `len(a)`, `a.shape[k]` of an array input a (in
+    `arrays`), int constants, and `+`, `-`, `*`, `//` of these (`n = b.shape[0]; m = n - 1`):
+    `np.zeros(n)` of one has one dimension."""
+    counts = {op.target for op in ops.values() if op.target is not None}
+    shapes = {op.target for op in ops.values() if op.kind == "zero"
+              and isinstance(op.stmt.value, gast.Attribute) and op.stmt.value.attr == "shape"
+              and _name_in(op.stmt.value.value, arrays)}
+
+    def an_int(atom):
+        return _name_in(atom, counts) or isinstance(atom, gast.Constant) \
+            and type(atom.value) is int
+
+    def gives_int(op):
+        value = getattr(op.stmt, "value", None)
+        if op.kind == "const":
+            return an_int(value)
+        if op.kind == "copy":
+            return an_int(op.args[0])
+        if op.kind == "getitem":
+            return _name_in(op.args["value"], shapes) and isinstance(op.args["index"],
+                                                                     gast.Constant)
+        primal = getattr(op.rule, "primal", None)
+        if primal is len:
+            return True
+        return primal in (operator.add, operator.sub, operator.mul, operator.floordiv) \
+            and isinstance(value, gast.BinOp) and all(map(an_int, op.args.values()))
+
+    changed = True
+    while changed:
+        changed = False
+        for op in ops.values():
+            if op.target in counts and not gives_int(op):
+                counts.discard(op.target)
+                changed = True
+    return counts - shapes
+
+
+def _dimensions_from(op, lengths, counts=frozenset()):
     """The names whose most dimensions `op`'s result has for certain (numbers add none; a
     number among them is a number of dimensions), or None where they are not known.
-    `lengths`: `_tuple_lengths`, for the shapes given to np.zeros and its kin."""
+    `lengths`: `_tuple_lengths`, for the shapes given to np.zeros and its kin; `counts`:
+    `_counts`, names that hold an int."""
     kind = op.kind
     if kind == "setitem":
         return (op.target,)
@@ -947,8 +987,9 @@ def _dimensions_from(op, lengths):
     if id(primal) in _SHAPED and isinstance(call, gast.Call):
         shape = call.args[0] if call.args else next(
             (k.value for k in call.keywords if k.arg == "shape"), None)
-        if isinstance(shape, gast.Constant) and type(shape.value) is int:
-            return (1,)                                     # np.zeros(3)
+        if isinstance(shape, gast.Constant) and type(shape.value) is int \
+                or _name_in(shape, counts):
+            return (1,)                                     # np.zeros(3), np.zeros(n)
         if isinstance(shape, gast.Name) and shape.id in lengths:
             return (lengths[shape.id],)                     # np.zeros((n, n))
         return None

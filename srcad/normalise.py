@@ -650,6 +650,21 @@ class Normaliser:
         if item and stored:        # one slot of name holds one item of other
             self.elements.add((other, name, id(node)))
 
+    def alias_permuted(self, moved):
+        """`a, b, c = b, c, a` (`moved`: each target's name with the name it takes its
+        object from): the names hold the same objects as before, each under another name,
+        so two of them share one only where two of them did before. Each takes over what
+        its source shared, under the names that now hold it: no new alias between them."""
+        holder = {source: name for name, source in moved}
+        before = list(self.aliases)
+        loops = tuple(self.loop_stack)
+        for name, source in moved:
+            for a, b, _, _ in before:
+                for mine, theirs in ((a, b), (b, a)):
+                    theirs = holder.get(theirs, theirs)
+                    if mine == source and theirs != name:
+                        self.aliases.append((name, theirs, self.current, loops))
+
     def _only_holds(self, holder, inner):
         """Whether every alias between `holder` and `inner` is one where `holder` holds
         `inner`'s object (`xs = [a]`, `xs.append(a)`): holder is not inner, nor part of it."""
@@ -1790,7 +1805,12 @@ class Normaliser:
             # value shares
             shared = self.shared_roots(value)
             container = _item_of(value)           # a, b = xs.pop(): parts of an item of xs
+            moved = _permutation(target, value)
+            if moved:
+                self.alias_permuted(moved)
             for part in _unpacked(target):
+                if moved:
+                    break
                 if isinstance(part, gast.Name):
                     for inner in shared:
                         self.alias(part.id, inner, self.current, tuple(self.loop_stack),
@@ -2553,6 +2573,20 @@ def _item_expression(comprehension):
     """What a list or dict comprehension puts in its list or dict (a dict's values)."""
     return comprehension.value if isinstance(comprehension, gast.DictComp) \
         else comprehension.elt
+
+
+def _permutation(target, value):
+    """`[(a, b), (b, c), (c, a)]` for `a, b, c = b, c, a`: the targets, distinct names,
+    each with the name whose object it takes, where the values are the same names in
+    another order; else None."""
+    if not isinstance(value, (gast.Tuple, gast.List)) or len(value.elts) != len(target.elts):
+        return None
+    names = [t.id for t in target.elts if isinstance(t, gast.Name)]
+    sources = [v.id for v in value.elts if isinstance(v, gast.Name)]
+    if len(names) != len(target.elts) or len(set(names)) != len(names) \
+            or sorted(sources) != sorted(names):
+        return None
+    return list(zip(names, sources))
 
 
 def _unpacked(target):

@@ -2061,3 +2061,110 @@ def test_arrays_made_like_others_and_arrays_that_only_seem_to_share():
 def test_a_vjp_checks_what_an_argument_changed_in_place_shares():
     with pytest.raises(srcad.UnsupportedError, match="shares its array"):
         srcad.vjp(reads_the_global_too)(np.ones(3), SHARED_GLOBAL)
+
+
+# ----- fifteenth session: buffers swapped by name, sizes of arrays made from lengths -----
+
+def ping_pong(u0, steps):
+    a = u0.copy()
+    b = np.zeros_like(u0)
+    for t in range(steps):
+        for i in range(1, len(u0) - 1):
+            b[i] = a[i] + 0.1 * (a[i - 1] - 2 * a[i] + a[i + 1])
+        a, b = b, a
+    return np.sum(a ** 2)
+
+
+def three_level(u0, steps):
+    a = u0.copy()
+    b = u0.copy()
+    c = np.zeros_like(u0)
+    for t in range(steps):
+        for i in range(1, len(u0) - 1):
+            c[i] = 2 * b[i] - a[i] + 0.1 * (b[i - 1] - 2 * b[i] + b[i + 1])
+        a, b, c = b, c, a
+    return np.sum(b ** 2)
+
+
+def swapped_after_sharing(x):
+    a = x.copy()
+    b = a
+    for t in range(3):
+        b[0] = b[0] * 2.0 + a[1]
+        a, b = b, a
+    return np.sum(a * b)
+
+
+def shared_with_a_third(x):
+    a = x.copy()
+    c = a
+    b = np.zeros_like(x)
+    for t in range(3):
+        c[0] = c[0] * 1.5 + 1.0
+        b[1] = b[1] + a[0] * c[1]
+        a, b = b, a
+    return np.sum(b * b) + np.sum(a)
+
+
+def shared_in_rotation(x):
+    a = x.copy()
+    b = x.copy()
+    c = a
+    for t in range(2):
+        c[0] = c[0] * 1.5 + b[1]
+        a, b, c = b, c, a
+        b[1] = b[1] * a[0]
+    return np.sum(a * b) + np.sum(c)
+
+
+def back_substitution(U, b):
+    n = b.shape[0]
+    x = np.zeros(n)
+    for i in range(n - 1, -1, -1):
+        s = b[i]
+        for j in range(i + 1, n):
+            s -= U[i, j] * x[j]
+        x[i] = s / U[i, i]
+    return np.sum(x * x)
+
+
+def forward_substitution(L, b):
+    x = np.zeros(len(b) - 1 + 1)
+    for i in range(len(b)):
+        s = b[i]
+        for j in range(i):
+            s -= L[i, j] * x[j]
+        x[i] = s / L[i, i]
+    return np.sum(x ** 3)
+
+
+def rows_of_a_matrix_made_from_a_length(b):
+    n = len(b)
+    m = np.zeros((n, n))
+    m[0] = b
+    s = m[0]
+    s -= b * 0.5
+    return np.sum(m * b)
+
+
+def test_buffers_swapped_by_name_share_nothing_new():
+    """`a, b = b, a` moves the arrays between the names: element writes into ping-pong and
+    three-level buffers are differentiated; where two of the names shared an array before,
+    they are refused as before."""
+    rng = np.random.default_rng(15)
+    full_check(ping_pong, [rng.normal(size=6), 3])
+    full_check(three_level, [rng.normal(size=6), 3])
+    for f in (swapped_after_sharing, shared_with_a_third, shared_in_rotation):
+        with pytest.raises(srcad.UnsupportedError, match="also reached through"):
+            srcad.grad(f)(rng.normal(size=4))
+
+
+def test_an_array_made_from_a_length_holds_numbers():
+    """`x = np.zeros(n)` with `n = b.shape[0]` or `len(b)` is a vector: `s = b[i]; s -= U[i, j]
+    * x[j]` changes no array (back substitution); a matrix's row still is one."""
+    rng = np.random.default_rng(16)
+    U = np.triu(rng.normal(size=(4, 4))) + 4 * np.eye(4)
+    full_check(back_substitution, [U, rng.normal(size=4)], wrt=(0, 1))
+    full_check(forward_substitution, [U.T.copy(), rng.normal(size=4)], wrt=(0, 1))
+    with pytest.raises(srcad.UnsupportedError, match="NumPy does this in place"):
+        srcad.grad(rows_of_a_matrix_made_from_a_length)(rng.normal(size=3))
