@@ -301,14 +301,57 @@ class Normaliser:
         self.dict_params = frozenset()  # parameters known to be dicts (see `normalise`)
         self.generated = source.filename.startswith("<srcad ")   # a derivative's code
         _flag_loop_elses(source.tree)
-        variables = _Variables()
-        for stmt in source.tree.body:
-            variables.visit(stmt)
+        self._variables()
         self.refuse_complex()
+        if self._writes_by_calls(source.tree):
+            self._variables()         # (the writes they are now)
+            self.__dict__.pop("_nodes", None)
+        self._comprehension_reads = None    # (see _comprehension_locals)
+
+    def _variables(self):
+        variables = _Variables()
+        for stmt in self.source.tree.body:
+            variables.visit(stmt)
         self.homed = variables.homed
         self.mutated = variables.mutated
-        self._comprehension_reads = None    # (see _comprehension_locals)
         self.sites = variables.sites
+
+    def _writes_by_calls(self, tree):
+        """`np.copyto(y, v)` -> `y[...] = v`; `np.add.at(y, i, v)` -> `y[...] = add_at(y, y, i,
+        v)` (a copy of y with v added at i, repeats summed), `np.subtract.at` with -v: element
+        writes into a local y, which srcad differentiates and checks (y also reached through
+        another name ...), in the user's function `tree`. Whether it found any."""
+        found = False
+        for block in _blocks_of(tree):
+            for k, stmt in enumerate(block):
+                call = stmt.value if isinstance(stmt, gast.Expr) else None
+                if not isinstance(call, gast.Call) or call.keywords or not call.args \
+                        or not isinstance(call.args[0], gast.Name) \
+                        or any(isinstance(a, gast.Starred) for a in call.args):
+                    continue
+                func = self._resolved_object(call.func)
+                target, args = call.args[0], call.args[1:]
+                if func is np.copyto and len(args) == 1:
+                    written = args[0]
+                elif len(args) == 2 and any(_same_method(func, ufunc.at)
+                                            for ufunc in (np.add, np.subtract)):
+                    index, added = args
+                    if _same_method(func, np.subtract.at):
+                        added = _at(gast.UnaryOp(op=gast.USub(), operand=added), added)
+                    helper = _at(T.name("add_at"), call.func)
+                    helper.srcad_helper = True      # (resolved to srcad's, not the user's)
+                    written = _at(gast.Call(func=helper, args=[
+                        _at(T.load(target), target), _at(T.load(target), target), index,
+                        added], keywords=[]), call)
+                else:
+                    continue
+                whole = _located(gast.Subscript(value=T.load(target),
+                                                slice=T.constant(Ellipsis),
+                                                ctx=gast.Store()), target)
+                block[k] = _at(gast.Assign(targets=[whole], value=written, type_comment=None),
+                               stmt)
+                found = True
+        return found
 
     # ----- helpers -----
 
@@ -1200,8 +1243,8 @@ class Normaliser:
                 raise self._in_place_refusal(UnsupportedError(
                     "an element write undone in place", self.source.location(node)))
         self.error(node, "a call whose result is unused (it may change its arguments in place)",
-                   "assign the result to a variable; srcad supports list.append, list.pop "
-                   "and print as statements")
+                   "assign the result to a variable; srcad supports list.append, list.pop, "
+                   "print, np.copyto and np.add.at as statements")
 
     def _extend_by_loop(self, holder, iterable, node):
         """`xs.extend(ys)` -> `for y in ys: xs.append(y)`, y a name of its own. The loop
@@ -2059,6 +2102,8 @@ class Normaliser:
         while isinstance(root, gast.Attribute):
             root = root.value
         ident = root.id
+        if getattr(root, "srcad_helper", False):
+            return node                         # srcad's helper (see _writes_by_calls)
         value = self.namespace.get(ident, getattr(builtins, ident, None))
         clash = _GENERATED.match(ident) or (
             ident in self.reserved and self.reserved[ident] is not value)
@@ -2478,6 +2523,8 @@ class Normaliser:
     def resolve(self, node):
         """The object a non-local name or dotted name refers to (module constants, np.sin)."""
         if isinstance(node, gast.Name):
+            if getattr(node, "srcad_helper", False):     # (see _writes_by_calls)
+                return self.reserved.get(node.id) or getattr(runtime, node.id)
             if node.id in self.namespace:
                 return self.namespace.function(node.id)
             if hasattr(builtins, node.id):
@@ -2562,6 +2609,23 @@ def _flag_breaks(block, flag):
             _flag_breaks(stmt.orelse, flag)
 
 
+def _blocks_of(tree):
+    """Every statement list in `tree` (bodies and else blocks), outer ones first."""
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if isinstance(block, list):
+                yield block
+                todo.extend(stmt for stmt in block if isinstance(stmt, gast.stmt))
+
+
+def _at(node, where):
+    """`node` (not the nodes in it) at the source position of `where`."""
+    return gast.copy_location(node, where)
+
+
 def _located(node, where):
     """`node` (and the nodes in it) at the source position of `where`."""
     for inner in gast.walk(node):
@@ -2573,6 +2637,12 @@ def _item_expression(comprehension):
     """What a list or dict comprehension puts in its list or dict (a dict's values)."""
     return comprehension.value if isinstance(comprehension, gast.DictComp) \
         else comprehension.elt
+
+
+def _same_method(found, method):
+    """Whether `found` is bound method `method` (`np.add.at`: a new object each time)."""
+    return type(found) is type(method) and getattr(found, "__self__", None) is method.__self__ \
+        and getattr(found, "__name__", None) == method.__name__
 
 
 def _permutation(target, value):

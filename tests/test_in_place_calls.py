@@ -1,0 +1,122 @@
+"""Calls made for what they write into an array argument: `np.copyto(y, v)`, `np.add.at(y, i,
+v)` and `np.subtract.at(y, i, v)` are element writes into y (`y[...] = ...`), differentiated
+and checked as those are. References: central differences and closed forms."""
+
+import numpy as np
+import pytest
+
+import srcad
+
+from conftest import fd_check, full_check
+
+
+def copied_in(x):
+    out = np.zeros(3)
+    np.copyto(out, x * 2.0)
+    return np.sum(out ** 2 * x)
+
+
+def copied_in_broadcast(x):
+    out = np.ones((2, 3))
+    np.copyto(out, np.sin(x))
+    return np.sum(out * np.arange(6.0).reshape(2, 3))
+
+
+def scattered(x):
+    out = np.zeros(3)
+    np.add.at(out, [0, 1, 1, 2, 1], x)
+    return np.sum(out ** 2)
+
+
+def scattered_rows(x):
+    A = np.zeros((3, 2))
+    np.add.at(A, ([0, 2, 0], [1, 1, 1]), x[:3] * x[1:])
+    np.subtract.at(A, [1, 1], x[:2, None] * np.ones(2))
+    return np.sum(A ** 3)
+
+
+def assembled(k, x):
+    """A spring chain's stiffness matrix, assembled element by element (as finite element
+    codes do), times a displacement."""
+    K = np.zeros((4, 4))
+    for e in range(3):
+        idx = np.array([e, e + 1])
+        local = k[e] * np.array([[1.0, -1.0], [-1.0, 1.0]])
+        np.add.at(K, (idx[:, None], idx[None, :]), local)
+    return 0.5 * x @ K @ x
+
+
+def into_a_parameter(x, w):
+    np.add.at(x, [0, 0], w)
+    return np.sum(x ** 2)
+
+
+def scattered_then_read_through_another_name(x):
+    y = x * 1.0
+    z = y
+    np.add.at(y, [0, 1], x[:2])
+    return np.sum(z * x)
+
+
+def scatter_seen_through_another_name_later(x):
+    y = x * 1.0
+    z = y
+    np.add.at(y, [0, 1], x[:2])
+    return np.sum(y * x) + np.sum(z)
+
+
+def test_copyto_is_an_element_write():
+    rng = np.random.default_rng(3)
+    full_check(copied_in, [rng.normal(size=3)])
+    full_check(copied_in_broadcast, [rng.normal(size=3)])
+    x = np.array([0.3, -0.2, 0.5])
+    assert srcad.grad(copied_in)(x) == pytest.approx(12.0 * x ** 2)
+
+
+def test_add_at_sums_repeated_indices():
+    x = np.array([0.3, -0.2, 0.5, 0.7, 1.1])
+    out = np.array([0.3, -0.2 + 0.5 + 1.1, 0.7])
+    # d/dx_k sum(out ** 2) = 2 * out[index of x_k]
+    expected = 2.0 * out[[0, 1, 1, 2, 1]]
+    assert srcad.grad(scattered)(x) == pytest.approx(expected)
+    full_check(scattered, [x])
+    _, tangent = srcad.jvp(scattered)(x, np.ones(5))
+    assert tangent == pytest.approx(expected.sum())
+
+
+def test_add_and_subtract_at_on_a_matrix_and_in_a_loop():
+    rng = np.random.default_rng(4)
+    full_check(scattered_rows, [rng.normal(size=4)])
+    k, x = rng.uniform(1.0, 2.0, size=3), rng.normal(size=4)
+    full_check(assembled, [k, x], wrt=(0, 1))
+    gk, gx = srcad.grad(assembled, wrt=(0, 1))(k, x)
+    np.testing.assert_allclose(gk, [0.5 * x @ K_e @ x for K_e in _elements(4)], rtol=1e-12)
+    K = sum(k_e * K_e for k_e, K_e in zip(k, _elements(4)))
+    np.testing.assert_allclose(gx, K @ x, rtol=1e-12)
+
+
+def _elements(n):
+    """The stiffness matrices of unit springs between neighbours."""
+    for e in range(n - 1):
+        K_e = np.zeros((n, n))
+        K_e[e:e + 2, e:e + 2] = np.array([[1.0, -1.0], [-1.0, 1.0]])
+        yield K_e
+
+
+def test_a_scatter_into_an_argument_leaves_the_callers_array_alone():
+    x, w = np.array([0.5, -0.4]), 0.3
+    before = x.copy()
+    gx, gw = srcad.grad(into_a_parameter, wrt=(0, 1))(x, w)
+    np.testing.assert_array_equal(x, before)
+    # x0 + 2w is the first element afterwards
+    assert gx == pytest.approx([2.0 * (0.5 + 0.6), 2.0 * -0.4])
+    assert gw == pytest.approx(2.0 * 2.0 * (0.5 + 0.6))
+    fd_check(into_a_parameter, [x, w], wrt=(0, 1))
+
+
+@pytest.mark.parametrize("f", [scattered_then_read_through_another_name,
+                               scatter_seen_through_another_name_later])
+def test_a_scatter_seen_through_another_name_is_refused(f):
+    with pytest.raises(srcad.UnsupportedError, match="also reached through") as info:
+        srcad.grad(f)(np.array([0.5, -0.4, 0.2]))
+    assert "np.add.at(y, [0, 1], x[:2])" in str(info.value)
