@@ -880,7 +880,7 @@ def input_ndims(ir, ops, arg_kinds):
     for op in ops.values():
         name = op.target
         if name is not None and name not in ir.params:
-            sources = _dimensions_from(op, lengths, counts)
+            sources = _dimensions_from(op, lengths, counts) if _plain_dtype(ir, op) else None
             if sources is None:
                 other.add(name)
             else:
@@ -940,6 +940,9 @@ def _counts(ops, arrays):
     shapes = {op.target for op in ops.values() if op.kind == "zero"
               and isinstance(op.stmt.value, gast.Attribute) and op.stmt.value.attr == "shape"
               and _name_in(op.stmt.value.value, arrays)}
+    shapes -= {op.target for op in ops.values() if op.target in shapes and not (
+        op.kind == "zero" and isinstance(op.stmt.value, gast.Attribute)
+        and op.stmt.value.attr == "shape" and _name_in(op.stmt.value.value, arrays))}
 
     def an_int(atom):
         return _name_in(atom, counts) or isinstance(atom, gast.Constant) \
@@ -968,6 +971,21 @@ def _counts(ops, arrays):
                 counts.discard(op.target)
                 changed = True
     return counts - shapes
+
+
+def _plain_dtype(ir, op):
+    """Whether the dtype that op's call gives, if any, is known and adds no axes
+    (`np.zeros(n, dtype=(float, 3))` has two)."""
+    if op.kind not in ("rule", "zero") or op.rule is None or op.rule.primal is None:
+        return True
+    dtype = _dtype_argument(op)
+    if dtype is None:
+        return True
+    value = _constant_value(ir, dtype)
+    try:
+        return value is not _UNKNOWN and np.dtype(value).shape == ()
+    except (TypeError, ValueError):
+        return False
 
 
 def _dimensions_from(op, lengths, counts=frozenset()):

@@ -283,6 +283,7 @@ class Normaliser:
         self.deleted = set()    # names removed by `del`, not assigned since
         self.augmented = {}    # user variable -> its augmented assignments [(node, loop)]
         self.aliases = []      # (name, other name, node): `a = b` between locals
+        self.permuted_in_loops = []   # (moved, node, loops) of `a, b = b, a` in loops
         self.writes = []       # (name, node, loops, text): `name[...] = ...`, `name.append(...)`
         self.holders = set()   # (a, b, id(node)) of the aliases where list a holds b's object
         self.taken = set()     # (a, b, id(node)) of those where b = a[i], b = a.pop(), ...
@@ -475,6 +476,7 @@ class Normaliser:
             self.statement(stmt)
         self.free_helper_names()
         try:
+            self.close_permutations()
             self.check_writes_through_aliases()
         except UnsupportedError as exc:
             if not self.generated:
@@ -698,15 +700,36 @@ class Normaliser:
         object from): the names hold the same objects as before, each under another name,
         so two of them share one only where two of them did before. Each takes over what
         its source shared, under the names that now hold it: no new alias between them."""
-        holder = {source: name for name, source in moved}
-        before = list(self.aliases)
         loops = tuple(self.loop_stack)
+        self._pass_on(moved, self.current, loops, list(self.aliases))
+        if loops:       # (the aliases made later in the loop reach it on the next turn)
+            self.permuted_in_loops.append((moved, self.current, loops))
+
+    def _pass_on(self, moved, node, loops, aliases):
+        """Add what the sources of a permutation share in `aliases` to the names that take
+        their objects (see alias_permuted); whether any alias was new."""
+        holder = {source: name for name, source in moved}
+        known = {(a, b) for a, b, _, _ in self.aliases}
+        added = False
         for name, source in moved:
-            for a, b, _, _ in before:
+            for a, b, _, _ in aliases:
                 for mine, theirs in ((a, b), (b, a)):
                     theirs = holder.get(theirs, theirs)
-                    if mine == source and theirs != name:
-                        self.aliases.append((name, theirs, self.current, loops))
+                    if mine == source and theirs != name and (name, theirs) not in known:
+                        self.aliases.append((name, theirs, node, loops))
+                        known.add((name, theirs))
+                        added = True
+        return added
+
+    def close_permutations(self):
+        """A permutation in a loop passes on, on the next turn, what its names came to
+        share after it (`a, b = b, a; ...; c = b`: a shares c's array then): until nothing
+        more is passed on."""
+        changed = bool(self.permuted_in_loops)
+        while changed:
+            changed = False
+            for moved, node, loops in self.permuted_in_loops:
+                changed |= self._pass_on(moved, node, loops, list(self.aliases))
 
     def _only_holds(self, holder, inner):
         """Whether every alias between `holder` and `inner` is one where `holder` holds
@@ -1302,12 +1325,24 @@ class Normaliser:
         # `a = b = None` or `= 0.0` share nothing that can change
         if isinstance(node.value, gast.Constant):
             return
-        names = [t.id for t in node.targets if isinstance(t, gast.Name)]
         shared = [self.alias_root(node.value)] + self.call_aliases(node.value)
         loops = tuple(self.loop_stack)
-        for k, name in enumerate(names):
-            for other in names[k + 1:] + [r for r in shared if r is not None]:
-                self.alias(name, other, node, loops)
+        if any(isinstance(t, (gast.Tuple, gast.List)) for t in node.targets):
+            # `a, b = c, d = y, z`: a and c take one object, b and d another, each what the
+            # value shares (where the targets line up; else any name may share any)
+            shared = sorted(self.shared_roots(node.value))
+            parts = [_unpacked(t) for t in node.targets]
+            lined_up = len({len(p) for p in parts}) == 1 and all(
+                isinstance(t, (gast.Tuple, gast.List)) and not any(
+                    isinstance(e, gast.Starred) for e in t.elts) for t in node.targets)
+            groups = list(zip(*parts)) if lined_up else [[p for ps in parts for p in ps]]
+        else:
+            groups = [node.targets]
+        for group in groups:
+            names = [t.id for t in group if isinstance(t, gast.Name)]
+            for k, name in enumerate(names):
+                for other in names[k + 1:] + [r for r in shared if r is not None]:
+                    self.alias(name, other, node, loops)
 
     def stmt_AugAssign(self, node):
         target = node.target
@@ -1849,8 +1884,10 @@ class Normaliser:
             shared = self.shared_roots(value)
             container = _item_of(value)           # a, b = xs.pop(): parts of an item of xs
             moved = _permutation(target, value)
-            if moved:
+            if moved and not self.parameters() & {name for name, _ in moved}:
                 self.alias_permuted(moved)
+            else:
+                moved = None       # (a parameter's name: its array stays the caller's)
             for part in _unpacked(target):
                 if moved:
                     break

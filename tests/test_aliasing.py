@@ -2168,3 +2168,107 @@ def test_an_array_made_from_a_length_holds_numbers():
     full_check(forward_substitution, [U.T.copy(), rng.normal(size=4)], wrt=(0, 1))
     with pytest.raises(srcad.UnsupportedError, match="NumPy does this in place"):
         srcad.grad(rows_of_a_matrix_made_from_a_length)(rng.normal(size=3))
+
+
+# ----- helper-57: what a swap or a size may hide -----
+
+def swap_then_alias_later_in_the_loop(x):
+    a = x * 1.0
+    b = x * 2.0
+    c = x * 3.0
+    s = 0.0
+    for i in range(2):
+        a, b = b, a
+        a[0] = a[0] * x[1]
+        s = s + c[0]
+        c = b
+    return s
+
+
+def two_swaps_in_one_loop(x):
+    a = x * 1.0
+    b = x * 2.0
+    c = x * 3.0
+    e = c
+    s = 0.0
+    for i in range(2):
+        a, b = b, a
+        a[0] = a[0] * x[1]
+        s = s + e[0]
+        c, b = b, c
+    return s
+
+
+def swaps_its_parameter_away(x):
+    a = x * 1.0
+    a, x = x, a
+    a[0] = a[0] * 3.0
+    return np.sum(x)
+
+
+def calls_a_swapper(x):
+    y = x * 1.0
+    s = swaps_its_parameter_away(y)
+    return s + np.sum(y * y)
+
+
+def shape_rebound(x):
+    s = x.shape
+    s = ((2, 3),)
+    z = np.zeros(s[0])
+    r = z[1]
+    r += x[0]
+    return np.sum(z * z)
+
+
+def shape_rebound_in_a_loop(x):
+    s = x.shape
+    t = 0.0
+    for i in range(2):
+        z = np.zeros(s[0])
+        r = z[0]
+        r += x[0]
+        t = t + np.sum(z * z)
+        s = ((2, 2),)
+    return t
+
+
+def rows_of_a_subarray_dtype(x):
+    z = np.zeros(len(x), dtype=(float, 3))
+    r = z[1]
+    r += x[0]
+    return np.sum(z * z)
+
+
+def rows_of_a_subarray_dtype_by_position(x):
+    z = np.full(4, 0.0, (float, 2))
+    r = z[1]
+    r += x[0]
+    return np.sum(z * z)
+
+
+def chained_tuple_targets(x):
+    a, b = c, d = x * 1.0, x * 2.0
+    a[0] = a[0] * x[1]
+    return c[0]
+
+
+def chained_tuple_targets_of_names(x):
+    a = x * 1.0
+    b = x * 2.0
+    a, b = c, d = b, a
+    a[0] = a[0] * x[1]
+    return c[0] + np.sum(d)
+
+
+@pytest.mark.parametrize("f", [swap_then_alias_later_in_the_loop, two_swaps_in_one_loop,
+                               calls_a_swapper, shape_rebound, shape_rebound_in_a_loop,
+                               rows_of_a_subarray_dtype, rows_of_a_subarray_dtype_by_position,
+                               chained_tuple_targets, chained_tuple_targets_of_names])
+def test_sharing_that_a_swap_a_size_or_chained_targets_hide_is_refused(f):
+    """Each gave a wrong gradient without a word (helper-57): a swap in a loop passes on,
+    the next time round, what its names came to share after it; a parameter swapped away
+    leaves the caller's array in another name; a name that held a shape once may hold a
+    tuple later; a subarray dtype adds axes; `a, b = c, d = ...` makes a and c share."""
+    with pytest.raises(srcad.UnsupportedError, match="also (reached through|named)"):
+        srcad.grad(f)(np.array([1.0, 2.0, 3.0, 4.0]))
