@@ -448,8 +448,8 @@ def _bind(ir, stmt, name, rule, args, keywords, mode):
     bound = {}
     extra = []
     for k, atom in enumerate(args):
-        if k < len(params):
-            bound[params[k]] = atom
+        if k < len(template.positional):
+            bound[template.positional[k]] = atom
         else:
             extra.append(atom)
     if extra and not template.varargs:
@@ -1242,8 +1242,8 @@ def dictionaries(ir, ops, arg_kinds, struct):
 # those that give one for list, tuple or dict arguments (zeros_like_grad(pieces),
 # add_at(pieces_bar, ...), xs.copy(), whose rule is np.copy's): in generated code that is
 # differentiated again, their tangents add with `add_grad`
-_LIST_RESULTS = (np.split, np.array_split, np.linalg.slogdet, runtime.unconcatenate,
-                 runtime.unhstack, runtime.unvstack, runtime.unstack_like, runtime.unstack,
+_LIST_RESULTS = (np.split, np.array_split, np.linalg.slogdet, np.gradient,
+                 runtime.unconcatenate, runtime.unhstack, runtime.unvstack, runtime.unstack_like, runtime.unstack,
                  runtime.listed, runtime.tupled, runtime.unlisted)
 _LIKE_ARGUMENTS = (runtime.zeros_like_grad, runtime.add_at, runtime.set_at, runtime.add_grad,
                    runtime.unarray, runtime.sum_adjoint, runtime.structured, np.copy)

@@ -1259,6 +1259,44 @@ def sort_tangent(t, x, axis=-1):
     return np.take_along_axis(np.asarray(t), np.argsort(x, axis=axis, kind="stable"), axis)
 
 
+def gradient_adjoint(g, f, spacings=(), axis=None, edge_order=1):
+    """The adjoint of f in np.gradient(f, *spacings, axis=axis, edge_order=edge_order)
+    for the adjoint `g` of its value (a list of them, one per axis, for several axes).
+    Along each axis np.gradient applies a banded matrix D (D[i, j] = 0 for |i - j| > 2:
+    three points at most, within two of i); the adjoint is D's transpose applied to g."""
+    f = np.asarray(f)
+    axes = tuple(range(f.ndim)) if axis is None else \
+        tuple(a % f.ndim for a in (axis if isinstance(axis, tuple) else (axis,)))
+    gs = [g] if len(axes) == 1 and not isinstance(g, (list, tuple)) else list(g)
+    if len(spacings) <= 1:
+        spacings = tuple(spacings) * len(axes)
+    dtype = float_dtype(f, *gs)
+    out = np.zeros(f.shape, dtype=dtype)
+    for a, ga, spacing in zip(axes, gs, spacings or (None,) * len(axes)):
+        out += np.moveaxis(_banded_transposed(np.moveaxis(np.asarray(ga, dtype=dtype), a, -1),
+                                              spacing, edge_order), -1, a)
+    return out
+
+
+def _banded_transposed(g, spacing, edge_order):
+    """D.T applied to g along its last axis, D the matrix of np.gradient along an axis of
+    that length. The columns j = r, r + 5, r + 10, ... of D are read at once, as
+    np.gradient of the comb of ones at those j: no two of them are within two of a row."""
+    n = g.shape[-1]
+    out = np.zeros_like(g)
+    for r in range(min(n, 5)):
+        comb = np.zeros(n)
+        comb[r::5] = 1.0
+        column = np.gradient(comb, *(() if spacing is None else (spacing,)),
+                             edge_order=edge_order).astype(g.dtype)   # D[i, j(i)]
+        columns = np.arange(r, n, 5)
+        for d in range(-2, 3):
+            rows = columns + d
+            kept = (rows >= 0) & (rows < n)
+            out[..., columns[kept]] += g[..., rows[kept]] * column[rows[kept]]
+    return out
+
+
 def diff_adjoint(g, n=1, axis=-1):
     """The adjoint of np.diff(x, n, axis): -diff of g padded with zeros, n times."""
     g = np.asarray(g)
@@ -1846,7 +1884,7 @@ HELPERS = HELPERS + (
     unconcatenate, unhstack, unvstack, uncolumn_stack, appended_part, unsplit, unstack_like,
     unarray, untile, unrepeat,
     unpad, check_pad_mode, diagonal_adjoint, diag_adjoint, trace_adjoint, take_adjoint,
-    sort_adjoint, sort_tangent, diff_adjoint, diff_trimmed, diff_tangent,
+    sort_adjoint, sort_tangent, gradient_adjoint, diff_adjoint, diff_trimmed, diff_tangent,
     unitem, item_tangent, _tensordot_axes,
     tensordot_adjoint_a, tensordot_adjoint_b, dot_axes, inner_axes, product_adjoint_a,
     product_adjoint_b, kron_parts, kron_adjoint_a, kron_adjoint_b, einsum_adjoint,

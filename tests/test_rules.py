@@ -204,13 +204,13 @@ def check_tangent_template(case, directory):
         pytest.skip("the outermost operation is not the rule's primal call")
     template = rule.tangent
     params = template.params
-    positional = dict(zip(params, range(len(args))))
+    positional = dict(zip(template.positional, range(len(args))))
     keys = list(range(len(args))) + list(kwargs)
     active = {keys[i] for i, src in enumerate(sources) if src & set(case.wrt)}
     ans = call(args, kwargs)
     full = [args[positional[p]] if p in positional else kwargs.get(p, template.defaults.get(p))
             for p in params]
-    extra = args[len(params):]
+    extra = args[len(template.positional):]
     rng = np.random.default_rng(5)
     checked = 0
     for j, p in enumerate(template.diff):

@@ -353,3 +353,27 @@ def test_einsum_of_operands_with_broadcast_axes(f, a, b):
     np.testing.assert_allclose(srcad.hvp(f)(x, y, v),
                                (grad(x + 1e-6 * v, y) - grad(x - 1e-6 * v, y)) / 2e-6,
                                rtol=1e-5, atol=1e-7)
+
+
+# ----- np.gradient: linear in the values; several axes give a tuple of arrays -----
+
+T_COORDINATES = np.array([0.0, 0.1, 0.35, 0.5, 0.9, 1.0, 1.4])
+
+
+def gradient_cubed(x):
+    return np.sum(np.gradient(x, T_COORDINATES, edge_order=2) ** 3)
+
+
+def gradients_of_a_grid(x):
+    gy, gx = np.gradient(x.reshape(3, 4), 0.5, 2.0)
+    return np.sum(gy * gx) + np.sum(np.cos(gx))
+
+
+@pytest.mark.parametrize("f, size", [(gradient_cubed, 7), (gradients_of_a_grid, 12)])
+def test_second_derivatives_through_np_gradient(f, size):
+    """The adjoint of np.gradient is its transpose, linear in the adjoint; a tuple of
+    per-axis arrays adds its tangents item by item (with `+` they were joined)."""
+    x = np.linspace(-0.8, 1.1, size) ** 2
+    hessian = srcad.hessian(f)(x)
+    np.testing.assert_allclose(hessian, numeric_jacobian(srcad.grad(f), x),
+                               rtol=1e-6, atol=1e-6)

@@ -22,7 +22,7 @@ from ..runtime import (along, appended_part, balanced_weight, broadcast_like, ca
                        cross_adjoint, cumprod_adjoint, cumprod_tangent, cumsum_adjoint,
                        det_adjoint, det_tangent, diag_adjoint, diagonal_adjoint, diff_adjoint,
                        average_weights, diff_tangent, diff_trimmed, dot_axes, eigh_adjoint,
-                       eigh_tangent, interp_adjoint_fp, interp_slope,
+                       eigh_tangent, gradient_adjoint, interp_adjoint_fp, interp_slope,
                        interp_tangent_fp, median_weights, polyval_adjoint_p, polyval_slope,
                        trapezoid_weights,
                        eigvalsh_adjoint, eigvalsh_tangent, einsum_adjoint, einsum_one,
@@ -1089,6 +1089,17 @@ def trapezoid(g, ans, y, x=None, dx=1.0, axis=-1):
 @tangent(np.trapezoid)
 def trapezoid_tangent(g, ans, y, x=None, dx=1.0, axis=-1):
     return np.trapezoid(g, x, dx, axis)
+
+
+@adjoint(np.gradient)
+def gradient(g, ans, f, *varargs, axis=None, edge_order=1):
+    """Linear in f; the spacings are constants (g: one adjoint per axis, for several)."""
+    return gradient_adjoint(g, f, varargs, axis, edge_order)
+
+
+@tangent(np.gradient)
+def gradient_tangent(g, ans, f, *varargs, axis=None, edge_order=1):
+    return np.gradient(g, *varargs, axis=axis, edge_order=edge_order)
 
 
 @adjoint(np.average)

@@ -97,6 +97,7 @@ class Template:
         if names[:2] != ["g", "ans"]:
             raise RuleError(f"the rule {fn.__qualname__} must start with the parameters (g, ans)")
         self.params = []
+        self.positional = []     # those a call may pass by position (not after *varargs)
         self.defaults = {}
         self.varargs = None
         for param in list(signature.parameters.values())[2:]:
@@ -106,6 +107,8 @@ class Template:
             if param.kind is param.VAR_KEYWORD:
                 raise RuleError(f"the rule {fn.__qualname__} cannot take **kwargs")
             self.params.append(param.name)
+            if param.kind is not param.KEYWORD_ONLY:
+                self.positional.append(param.name)
             if param.default is not param.empty:
                 if not _literal(param.default):
                     raise RuleError(

@@ -9,7 +9,7 @@ import numpy as np
 from .. import runtime
 from ..runtime import (add_adjoint, add_adjoint_transpose, add_at, broadcast_like,
                        cast_like, cumprod_adjoint, cumprod_adjoint_along, cumsum_adjoint,
-                       diag_adjoint, diagonal_adjoint, diff_adjoint, einsum_adjoint,
+                       diag_adjoint, diagonal_adjoint, diff_adjoint, einsum_adjoint, gradient_adjoint,
                        einsum_adjoint_along, expand_to, if_floating, kron_adjoint_a,
                        kron_adjoint_b, listed_tangent, matmul_adjoint_x,
                        matmul_adjoint_x_sum, matmul_adjoint_y, matmul_adjoint_y_sum,
@@ -183,6 +183,12 @@ def take_adjoint_tangent(g, ans, u, x, indices, axis=None, mode="raise"):
 def sort_adjoint_tangent(g, ans, u, x, axis=-1):
     """x gives the order only, which is constant between ties (as argsort's derivative)."""
     return sort_adjoint(g, x, axis), 0
+
+
+@tangent(runtime.gradient_adjoint)
+def gradient_adjoint_tangent(g, ans, u, f, spacings=(), axis=None, edge_order=1):
+    """Linear in u; f gives the shape only."""
+    return gradient_adjoint(g, f, spacings, axis, edge_order), 0
 
 
 @tangent(runtime.diff_adjoint)
