@@ -36,6 +36,7 @@ import numpy as np
 from . import runtime
 from . import template as T
 from .errors import Location, UnsupportedError
+from .inline import inline_local_functions
 from .source import users_module
 
 
@@ -91,13 +92,17 @@ _UNSUPPORTED_STMTS = {
     gast.ClassDef: ("a class definition inside the function", "define the class at module level"),
     gast.Import: ("an import inside the function", "import at module level"),
     gast.ImportFrom: ("an import inside the function", "import at module level"),
-    gast.FunctionDef: ("a function defined inside the differentiated function",
-                       "define the helper at module level and pass what it needs as arguments"),
+    gast.FunctionDef: ("this function defined inside the differentiated function",
+                       "srcad inlines a def of assignments and a return, without defaults, "
+                       "at the function's top level, that is only called; else define the "
+                       "helper at module level and pass what it needs as arguments"),
     gast.AsyncFunctionDef: ("an async function", "use a plain function at module level"),
 }
 
 _UNSUPPORTED_EXPRS = {
-    gast.Lambda: ("lambda", "write a `def` function at module level and call it"),
+    gast.Lambda: ("this lambda", "srcad inlines `f = lambda ...` without defaults, at the "
+                  "function's top level, where f is only called; else write a `def` "
+                  "function at module level and call it"),
     gast.Yield: ("'yield' (generators)", "return a list or an array instead"),
     gast.YieldFrom: ("'yield from' (generators)", "return a list or an array instead"),
     gast.Await: ("'await'", "differentiate a synchronous function"),
@@ -302,6 +307,8 @@ class Normaliser:
         self.dict_params = frozenset()  # parameters known to be dicts (see `normalise`)
         self.generated = source.filename.startswith("<srcad ")   # a derivative's code
         _flag_loop_elses(source.tree)
+        inline_local_functions(source, lambda name: bool(_GENERATED.match(name))
+                               or name in _HELPER_NAMES)
         self._variables()
         self.refuse_complex()
         if self._writes_by_calls(source.tree):

@@ -84,7 +84,9 @@ async def uses_async(x):
 
 def uses_nested_def(x):
     def square(z):
-        return z * z
+        for _ in range(2):        # (a def of assignments and a return is inlined)
+            z = z * z
+        return z
     return square(x) + x
 
 

@@ -1,0 +1,272 @@
+"""Local functions, inlined where they are called: the first step of normalising a user
+function's tree (`inline_local_functions`, before `normalise` reads it).
+
+    def energy(x, k):                        def energy(x, k):
+        spring = lambda d: 0.5 * k * d * d       spring__1 = 0.5 * k * x * x
+        return spring(x) + spring(x - 1.0)  ->   d__2 = x - 1.0
+                                                 spring__2 = 0.5 * k * d__2 * d__2
+                                                 return spring__1 + spring__2
+
+A local function is a `lambda` assigned to a name, or a `def` (no decorators) whose body
+assigns names and ends with `return <expression>`, at the top level of the function. It
+takes positional or named arguments, without defaults or `*args`. Its name is bound
+once and only ever called. Each call runs its body right before the statement that makes
+it, with its parameters and names renamed for that call: what it reads of the enclosing
+function is what that function holds then, as Python's late binding reads it.
+
+Calls where the statement may not evaluate them (`a if c else f(x)`, `c and f(x)`, a
+comprehension, a `while` condition) are refused: inlining would run them always, or
+once only."""
+
+import itertools
+
+import gast
+
+from . import template as T
+from .errors import UnsupportedError
+
+_DEFINITIONS = (gast.Lambda, gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef)
+# (expressions whose parts Python may evaluate, or not, or many times)
+_CONDITIONAL = (gast.IfExp, gast.BoolOp, gast.ListComp, gast.SetComp, gast.DictComp,
+                gast.GeneratorExp, gast.Lambda)
+
+
+class _Local:
+    """A local function: its parameters, its body's assignments and the returned value."""
+
+    def __init__(self, name, params, body, value, node):
+        self.name, self.params, self.body, self.value, self.node = \
+            name, params, body, value, node
+        assigned = {n.id for stmt in body for n in T.name_nodes(stmt.targets)}
+        self.rebinds = set(params) & assigned      # (bound to a copy, not substituted)
+        self.locals = set(params) | assigned
+        # (comprehension variables too: a caller's name there would be theirs)
+        self.stored = {n.id for n in T.name_nodes(body + [value])
+                       if not isinstance(n.ctx, gast.Load)}
+
+
+def inline_local_functions(source, reserved):
+    """Inline the local functions of `source.tree` (a FunctionSource's) at their calls, in
+    place. `reserved(name)`: whether srcad keeps `name` for itself (v_1, add_at, ...)."""
+    tree = source.tree
+    found = {}
+    for stmt in tree.body:
+        local = _local_function(stmt)
+        if local is not None:
+            found[local.name] = local
+    if not found:
+        return
+    nodes = T.all_nodes(tree)
+    called = {id(node.func) for node in nodes if isinstance(node, gast.Call)}
+    for node in nodes:
+        name = getattr(node, "id", None)
+        local = found.get(name)
+        if local is None or type(node) is not gast.Name or _defines(local, node):
+            continue
+        if not isinstance(node.ctx, gast.Load) or id(node) not in called:
+            del found[name]            # (rebound or passed on: `lambda` is refused there)
+    for local in list(found.values()):   # (calls of itself: never done)
+        inner = T.all_nodes(local.body + [local.value])
+        if any(getattr(n, "id", None) == local.name or isinstance(n, _DEFINITIONS)
+               for n in inner):
+            del found[local.name]
+    if not found:
+        return
+    names = {node.id for node in nodes if type(node) is gast.Name}
+    inliner = _Inliner(source, found, names, reserved)
+    tree.body = [stmt for stmt in tree.body if not any(
+        stmt is local.node for local in found.values())]
+    inliner.block(tree.body)
+    for node in T.all_nodes(tree):          # (an `assert`'s message, a `raise`)
+        if type(node) is gast.Name and node.id in found:
+            raise UnsupportedError(f"a call of the local function '{node.id}' here",
+                                   source.location(node),
+                                   hint="call it in a statement of its own, or define it "
+                                        "at module level")
+
+
+def _local_function(stmt):
+    """The _Local that `stmt` defines, or None."""
+    if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+            and isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.Lambda):
+        lam = stmt.value
+        params = _plain_params(lam.args)
+        return None if params is None else _Local(stmt.targets[0].id, params, [], lam.body,
+                                                  stmt)
+    if not isinstance(stmt, gast.FunctionDef) or stmt.decorator_list or stmt.returns:
+        return None
+    params = _plain_params(stmt.args)
+    body = stmt.body
+    if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
+        body = body[1:]                  # docstring
+    if params is None or not body or not isinstance(body[-1], gast.Return) \
+            or body[-1].value is None or not all(
+                isinstance(s, gast.Assign) and all(isinstance(n, gast.Name) for t in s.targets
+                                                   for n in _target_names(t))
+                for s in body[:-1]):
+        return None
+    return _Local(stmt.name, params, body[:-1], body[-1].value, stmt)
+
+
+def _plain_params(args):
+    """The parameter names of `args` if they are plain (no defaults, *args, keyword-only)."""
+    if args.vararg or args.kwarg or args.kwonlyargs or args.defaults or args.posonlyargs:
+        return None
+    return [a.id for a in args.args]
+
+
+def _target_names(target):
+    if isinstance(target, (gast.Tuple, gast.List)):
+        return [n for elt in target.elts for n in _target_names(elt)]
+    return [target]
+
+
+def _defines(local, node):
+    """Whether Name `node` is the name that `local`'s definition binds."""
+    return isinstance(local.node, gast.Assign) and node is local.node.targets[0]
+
+
+class _Inliner:
+    def __init__(self, source, found, taken, reserved):
+        self.source = source
+        self.found = found
+        self.taken = taken
+        self.reserved = reserved
+        self.count = itertools.count(1)
+
+    def block(self, block, depth=0):
+        """Inline the calls in `block`'s statements (and in the blocks they hold)."""
+        out = []
+        for stmt in block:
+            for field in ("body", "orelse"):
+                inner = getattr(stmt, field, None)
+                if isinstance(inner, list) and isinstance(stmt, gast.stmt):
+                    self.block(inner, depth)
+            out.extend(self.statement(stmt, depth))
+        block[:] = out
+
+    def statement(self, stmt, depth):
+        """The statements that replace `stmt`: its calls' bodies, then itself."""
+        if depth > 20:
+            raise UnsupportedError("local functions that call each other without end",
+                                   self.source.location(stmt),
+                                   hint="define the functions at module level")
+        if isinstance(stmt, gast.While):
+            parts = []
+            self._refuse_calls(stmt.test, "a call of the local function '{}' in a while "
+                               "condition (Python makes it before every turn)",
+                               "compute the value into a variable before the loop and "
+                               "again at the end of its body")
+        elif isinstance(stmt, gast.For):
+            parts = [stmt.iter]                      # (the target is bound each time)
+        else:
+            parts = [getattr(stmt, f) for f in ("targets", "target", "value", "test")
+                     if isinstance(getattr(stmt, f, None), (gast.AST, list))]
+        before = []
+        for part in parts:
+            for node in T.all_nodes(part):
+                if isinstance(node, _CONDITIONAL):
+                    self._refuse_calls(node, "a call of the local function '{}' that Python "
+                                       "may not make, or make several times (in a "
+                                       "conditional expression, `and`/`or` or a "
+                                       "comprehension)", "call it in a statement of its "
+                                       "own, or define it at module level")
+            before.extend(self._inline_calls(stmt, part, depth))
+        return before + [stmt]
+
+    def _refuse_calls(self, tree, message, hint):
+        for node in T.all_nodes(tree):
+            if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+                    and node.func.id in self.found:
+                raise UnsupportedError(message.format(node.func.id),
+                                       self.source.location(node), hint=hint)
+
+    def _inline_calls(self, stmt, part, depth):
+        """Statements computing the calls of local functions in expression `part` (which
+        each call is replaced in by the name of its value), innermost first."""
+        before = []
+        for call in reversed([n for n in T.all_nodes(part) if isinstance(n, gast.Call)
+                              and isinstance(n.func, gast.Name)
+                              and n.func.id in self.found]):
+            local = self.found[call.func.id]
+            k = next(self.count)
+            body, result = self._instance(local, call, k, stmt)
+            inner = []
+            for s in body:
+                inner.extend(self.statement(s, depth + 1))
+            before.extend(inner)
+            _replace(stmt, part, call, result)
+        return before
+
+    def _instance(self, local, call, k, stmt):
+        """(the statements of `local`'s body for call `call`, the name of its value)."""
+        args = self._bound(local, call)
+        renamed = {}
+        body = []
+        for p in local.params:
+            arg = args[p]
+            if isinstance(arg, gast.Name) and p not in local.rebinds \
+                    and arg.id not in local.stored:
+                renamed[p] = arg.id               # (read only: the caller's own name)
+                continue
+            renamed[p] = self._fresh(f"{p}__{k}")
+            body.append(gast.copy_location(T.assign(renamed[p], arg), call))
+        for q in local.locals - set(local.params):
+            renamed[q] = self._fresh(f"{q}__{k}")
+        for s in local.body:
+            body.append(_renamed(s, renamed))
+        result = self._fresh(f"{local.name}__{k}")
+        value = _renamed(local.value, renamed)
+        where = local.value if hasattr(local.value, "lineno") else call
+        body.append(gast.copy_location(T.assign(result, value), where))
+        return body, result
+
+    def _bound(self, local, call):
+        name = local.name
+        if any(isinstance(a, gast.Starred) for a in call.args) \
+                or any(k.arg is None for k in call.keywords):
+            raise UnsupportedError(f"'*' or '**' in a call of the local function '{name}'",
+                                   self.source.location(call),
+                                   hint="pass the arguments one by one")
+        args = dict(zip(local.params, call.args))
+        for keyword in call.keywords:
+            if keyword.arg not in local.params or keyword.arg in args:
+                args = None
+                break
+            args[keyword.arg] = keyword.value
+        if args is None or len(call.args) > len(local.params) \
+                or set(args) != set(local.params):
+            raise UnsupportedError(
+                f"this call of the local function '{name}' does not match its parameters "
+                f"({', '.join(local.params)})", self.source.location(call),
+                hint="pass one value for each parameter, by position or by name")
+        return args
+
+    def _fresh(self, name):
+        while name in self.taken or self.reserved(name):
+            name = "_" + name if self.reserved(name) else name + "_"
+        self.taken.add(name)
+        return name
+
+
+def _renamed(node, renamed):
+    """A copy of `node` with its Name nodes renamed by `renamed` (names it lacks stay)."""
+    copy = T.clone(node)
+    for name in T.name_nodes(copy):
+        if name.id in renamed:
+            name.id = renamed[name.id]
+    return copy
+
+
+def _replace(stmt, part, old, new_name):
+    """Replace node `old` (in `part`, a field of `stmt`) by a load of `new_name`."""
+    new = gast.copy_location(T.name(new_name), old)
+    for holder in [stmt] + T.all_nodes(part):
+        for field in T.child_fields(type(holder)):
+            value = getattr(holder, field, None)
+            if value is old:
+                setattr(holder, field, new)
+                return
+            if isinstance(value, list) and any(item is old for item in value):
+                value[[id(item) for item in value].index(id(old))] = new
+                return

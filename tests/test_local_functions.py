@@ -1,0 +1,172 @@
+"""Local functions (`f = lambda ...`, a nested `def` of assignments and a return) are
+inlined where they are called (srcad/inline.py). References: central differences and
+closed forms; calls that Python may not make, or make several times, are refused."""
+
+import numpy as np
+import pytest
+
+import srcad
+
+from conftest import fd_check, full_check, numeric_jacobian
+
+
+def spring_energy(x, k):
+    spring = lambda d: 0.5 * k * d * d          # noqa: E731
+    return np.sum(spring(x) + spring(x - 1.0))
+
+
+def rk4(y0, k):
+    def rhs(y):
+        """Decay with a cubic term."""
+        a = -k * y
+        return a - 0.1 * y ** 3
+    y = y0
+    h = 0.1
+    for i in range(5):
+        k1 = rhs(y)
+        k2 = rhs(y + 0.5 * h * k1)
+        k3 = rhs(y + 0.5 * h * k2)
+        k4 = rhs(y + h * k3)
+        y = y + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+    return np.sum(y ** 2)
+
+
+def late_binding(x):
+    a = 2.0
+    f = lambda t: t * a                          # noqa: E731
+    y = f(x)
+    a = 3.0
+    z = f(x)
+    return y * z
+
+
+def nested_and_named(x, w):
+    sq = lambda t: t * t                         # noqa: E731
+
+    def lin(t, c):
+        s = t * c
+        s, r = s + 1.0, s - 1.0
+        return s * r
+    return np.sum(lin(sq(x), c=w)) + np.sum(sq(lin(x, w)))
+
+
+def shadowing(x):
+    s = x * 3.0
+
+    def h(x):
+        s = x * 2.0
+        return s + 1.0
+    return np.sum(h(s) * s)
+
+
+def in_tests_and_ranges(x):
+    n = lambda m: m + 1                          # noqa: E731
+    s = 0.0
+    for i in range(n(2)):
+        if np.sum(x) * n(i) > 0.0:
+            s = s + np.sum(x) * n(i)
+    return s
+
+
+def test_local_functions_are_differentiated_where_they_are_called():
+    rng = np.random.default_rng(21)
+    x, k = rng.normal(size=3), 1.5
+    gx, gk = srcad.grad(spring_energy, wrt=(0, 1))(x, k)
+    np.testing.assert_allclose(gx, k * (2 * x - 1.0), rtol=1e-12)
+    assert gk == pytest.approx(np.sum(0.5 * x * x + 0.5 * (x - 1.0) ** 2))
+    full_check(rk4, [rng.normal(size=3), 0.7], wrt=(0, 1))
+    full_check(nested_and_named, [rng.normal(size=3), rng.normal(size=3)], wrt=(0, 1))
+    full_check(shadowing, [rng.normal(size=3)])
+    fd_check(in_tests_and_ranges, [np.abs(rng.normal(size=3))])
+    _, tangent = srcad.jvp(rk4, wrt=0)(np.ones(2), 0.7, np.ones(2))
+    assert tangent == pytest.approx(float(np.sum(srcad.grad(rk4)(np.ones(2), 0.7))))
+    y = rng.normal(size=2)
+    np.testing.assert_allclose(srcad.hessian(rk4)(y, 0.7),
+                               numeric_jacobian(lambda v: srcad.grad(rk4)(v, 0.7), y),
+                               rtol=1e-6, atol=1e-8)
+
+
+def test_a_local_function_reads_the_enclosing_values_of_the_moment_it_is_called():
+    # y = 2x, z = 3x: d(6x^2)/dx = 12x
+    assert srcad.grad(late_binding)(0.7) == pytest.approx(12 * 0.7)
+
+
+def comprehension_variable_named_like_the_argument(x, v):
+    def h(t):
+        return sum([t * v for v in [1.0, 2.0]])
+    return h(v) + x
+
+
+def test_an_argument_is_not_confused_with_a_name_of_the_local_functions_own():
+    # h(v) = v * 1.0 + v * 2.0: the comprehension's v is its own
+    assert srcad.grad(comprehension_variable_named_like_the_argument, wrt=(0, 1))(
+        0.5, 0.3) == pytest.approx((1.0, 3.0))
+
+
+def called_in_a_conditional_expression(x, c):
+    double = lambda t: 2.0 * t                   # noqa: E731
+    return double(x) if c > 0 else x
+
+
+def called_in_a_comprehension(xs):
+    double = lambda t: 2.0 * t                   # noqa: E731
+    return sum([double(v) for v in xs])
+
+
+def called_in_a_while_condition(x):
+    half = lambda t: t * 0.5                     # noqa: E731
+    while half(x) > 1.0:
+        x = x * 0.5
+    return x
+
+
+def passed_on(xs):
+    return sum(map(lambda t: t * t, xs))
+
+
+def recursive(x):
+    def power(t, n):
+        return t * power(t, n - 1) if n > 1 else t
+    return power(x, 3)
+
+
+def with_a_default(x):
+    f = lambda t, c=2.0: t * c                   # noqa: E731
+    return f(x)
+
+
+def called_in_an_assert_message(x):
+    f = lambda t: t * 2.0                        # noqa: E731
+    assert x > -10.0, f(x)
+    return f(x)
+
+
+def defining_a_lambda(x):
+    f = lambda t: (lambda u: u * t)(2.0)         # noqa: E731
+    return f(x)
+
+
+def called_with_too_few(x):
+    f = lambda a, b: a * b                       # noqa: E731
+    return f(x)
+
+
+@pytest.mark.parametrize("f, args, message, line", [
+    (called_in_a_conditional_expression, (2.0, 1.0), "may not make",
+     "return double(x) if c > 0 else x"),
+    (called_in_a_comprehension, ([0.5, 0.25],), "may not make",
+     "return sum([double(v) for v in xs])"),
+    (called_in_a_while_condition, (5.0,), "in a while condition", "while half(x) > 1.0:"),
+    (passed_on, ([0.5, 0.25],), "this lambda", "return sum(map(lambda t: t * t, xs))"),
+    (recursive, (0.5,), "this function defined inside", "def power(t, n):"),
+    (with_a_default, (0.5,), "this lambda", "f = lambda t, c=2.0: t * c"),
+    (called_in_an_assert_message, (0.5,), "local function 'f' here",
+     "assert x > -10.0, f(x)"),
+    (defining_a_lambda, (0.5,), "this lambda", "f = lambda t: (lambda u: u * t)(2.0)"),
+    (called_with_too_few, (0.5,), r"does not match its parameters \(a, b\)", "return f(x)"),
+])
+def test_local_functions_that_cannot_be_inlined_are_refused_at_their_line(f, args, message,
+                                                                          line):
+    with pytest.raises(srcad.UnsupportedError, match=message) as info:
+        srcad.grad(f)(*args)
+    assert line in str(info.value) and "test_local_functions.py" in str(info.value)
