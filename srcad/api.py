@@ -423,15 +423,69 @@ def _values_read(fn, seen):
     return out
 
 
-def _attributes_read(fn, value):
+def _attributes_read(fn, value, depth=0):
     """`(".name", value)` for the arrays, lists and dicts among the attributes of object
-    `value` (not a class; a module of the user's) that `fn` may read (`cfg.k`, `m.W`)."""
+    `value` (not a class; a module of the user's) that `fn` or a function of the user's it
+    calls may read (`cfg.k`, `m.W`, `getattr(o, "k")`): in its `__dict__`, its slots or its
+    class, and in the objects it holds (`cfg.p.k`, three deep)."""
     if not (hasattr(value, "__dict__") and not isinstance(value, (
-            type, types.ModuleType, types.FunctionType, np.ndarray)) or users_module(value)):
+            type, types.ModuleType, types.FunctionType, np.ndarray)) or users_module(value)
+            or getattr(type(value), "__slots__", None) and not isinstance(value, np.ndarray)):
         return []
-    names = fn.__code__.co_names
-    return [(f".{n}", v) for n, v in vars(value).items()
-            if n in names and isinstance(v, (np.ndarray, list, tuple, dict))]
+    names = _names_read(fn)
+    attributes = dict(getattr(value, "__dict__", {}))
+    if not isinstance(value, types.ModuleType):
+        for klass in type(value).__mro__:
+            slots = klass.__dict__.get("__slots__", ())
+            for n in (slots,) if isinstance(slots, str) else slots:
+                if n in names and n not in attributes and hasattr(value, n):
+                    attributes[n] = getattr(value, n)
+            for n, v in vars(klass).items():       # (class attributes: data only)
+                if n in names and n not in attributes and isinstance(
+                        v, (np.ndarray, list, tuple, dict)):
+                    attributes[n] = v
+    found = []
+    for n, v in attributes.items():
+        if n not in names:
+            continue
+        if isinstance(v, (np.ndarray, list, tuple, dict)):
+            found.append((f".{n}", v))
+        elif depth < 2 and not users_module(v):
+            found.extend((f".{n}{inner}", w) for inner, w in _attributes_read(fn, v, depth + 1))
+    return found
+
+
+def _names_read(fn):
+    """The attribute and global names (and identifier-like strings: getattr's) that `fn`, the
+    code nested in it and the functions of the user's that it calls may read."""
+    names, todo, seen = set(), [fn], {fn}
+    while todo:
+        f = todo.pop()
+        names.update(_code_names(f.__code__))
+        for n in f.__code__.co_names:
+            callee = f.__globals__.get(n)
+            if isinstance(callee, types.FunctionType) and callee not in seen \
+                    and users_module(sys.modules.get(callee.__module__)):
+                seen.add(callee)
+                todo.append(callee)
+    return names
+
+
+_CODE_NAMES = {}     # code object -> `_code_names`
+
+
+def _code_names(code):
+    """The names and identifier-like strings of `code` and the code nested in it."""
+    names = _CODE_NAMES.get(code)
+    if names is None:
+        names, codes = set(), [code]
+        while codes:
+            inner = codes.pop()
+            names.update(inner.co_names)
+            names.update(c for c in inner.co_consts if isinstance(c, str) and c.isidentifier())
+            codes.extend(c for c in inner.co_consts if isinstance(c, types.CodeType))
+        names = _CODE_NAMES[code] = frozenset(names)
+    return names
 
 
 def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,

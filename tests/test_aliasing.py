@@ -2272,3 +2272,101 @@ def test_sharing_that_a_swap_a_size_or_chained_targets_hide_is_refused(f):
     tuple later; a subarray dtype adds axes; `a, b = c, d = ...` makes a and c share."""
     with pytest.raises(srcad.UnsupportedError, match="also (reached through|named)"):
         srcad.grad(f)(np.array([1.0, 2.0, 3.0, 4.0]))
+
+
+# ----- arrays an argument changed in place shares with attributes the function reads -----
+
+class _Holder:
+    pass
+
+
+class _Slotted:
+    __slots__ = ("k",)
+
+
+class _WithClassArray:
+    k = None
+
+
+HELD = _Holder()
+HELD.p = _Holder()
+
+
+def doubles_and_reads_a_nested_attribute(x, o):
+    x *= 2.0
+    return np.sum(x) + np.sum(o.p.k)
+
+
+def _sum_of_k(o):
+    return np.sum(o.k)
+
+
+def doubles_and_reads_an_attribute_in_a_callee(x, o):
+    x *= 2.0
+    return np.sum(x) + _sum_of_k(o)
+
+
+def doubles_and_reads_an_attribute(x, o):
+    x *= 2.0
+    return np.sum(x) + np.sum(o.k)
+
+
+def doubles_and_reads_by_getattr(x, o):
+    x *= 2.0
+    return np.sum(x) + np.sum(getattr(o, "k"))
+
+
+def doubles_and_reads_a_module_objects_nested_attribute(x):
+    x *= 2.0
+    return np.sum(x) + np.sum(HELD.p.k)
+
+
+def _nested(x):
+    o = _Holder()
+    o.p = _Holder()
+    o.p.k = x
+    return (o,)
+
+
+def _plain(x):
+    o = _Holder()
+    o.k = x
+    return (o,)
+
+
+def _slotted(x):
+    o = _Slotted()
+    o.k = x
+    return (o,)
+
+
+def _class_array(x):
+    _WithClassArray.k = x
+    return (_WithClassArray(),)
+
+
+def _module_object(x):
+    HELD.p.k = x
+    return ()
+
+
+@pytest.mark.parametrize("f, extra, what", [
+    (doubles_and_reads_a_nested_attribute, _nested, "argument 'o.p.k'"),
+    (doubles_and_reads_an_attribute_in_a_callee, _plain, "argument 'o.k'"),
+    (doubles_and_reads_an_attribute, _slotted, "argument 'o.k'"),
+    (doubles_and_reads_an_attribute, _class_array, "argument 'o.k'"),
+    (doubles_and_reads_by_getattr, _plain, "argument 'o.k'"),
+    (doubles_and_reads_a_module_objects_nested_attribute, _module_object, "module's HELD.p.k"),
+])
+def test_an_array_changed_in_place_and_read_through_an_objects_attribute_is_refused(
+        f, extra, what):
+    """Python reads the doubled array through the attribute, srcad's derivative the array
+    as it came (a gradient of 2 for 4, without a word, before): nested attributes, slots,
+    class attributes, getattr with a constant name, attributes read in a callee."""
+    x = np.array([1.0, 2.0])
+    more = extra(x)
+    with pytest.raises(srcad.UnsupportedError, match="shares its array") as info:
+        srcad.grad(f)(x, *more)
+    assert what in str(info.value)
+    other = np.array([1.0, 2.0])
+    assert srcad.grad(f)(other, *more) == pytest.approx([2.0, 2.0])
