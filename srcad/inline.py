@@ -74,8 +74,6 @@ def inline_local_functions(source, reserved):
         return
     names = {node.id for node in nodes if type(node) is gast.Name}
     inliner = _Inliner(source, found, names, reserved)
-    tree.body = [stmt for stmt in tree.body if not any(
-        stmt is local.node for local in found.values())]
     inliner.block(tree.body)
     for node in T.all_nodes(tree):          # (an `assert`'s message, a `raise`)
         if type(node) is gast.Name and node.id in found:
@@ -133,11 +131,16 @@ class _Inliner:
         self.taken = taken
         self.reserved = reserved
         self.count = itertools.count(1)
+        self.defined = set()     # the local functions defined before the statement at hand
+        self.definitions = {id(local.node): name for name, local in found.items()}
 
     def block(self, block, depth=0):
         """Inline the calls in `block`'s statements (and in the blocks they hold)."""
         out = []
         for stmt in block:
+            if id(stmt) in self.definitions:        # (at the top level: it goes)
+                self.defined.add(self.definitions[id(stmt)])
+                continue
             for field in ("body", "orelse"):
                 inner = getattr(stmt, field, None)
                 if isinstance(inner, list) and isinstance(stmt, gast.stmt):
@@ -183,18 +186,30 @@ class _Inliner:
 
     def _inline_calls(self, stmt, part, depth):
         """Statements computing the calls of local functions in expression `part` (which
-        each call is replaced in by the name of its value), innermost first."""
+        each call is replaced in by the name of its value), in the order Python makes
+        them: arguments first, left to right."""
+        calls = [n for n in _after_their_parts(part) if isinstance(n, gast.Call)
+                 and isinstance(n.func, gast.Name) and n.func.id in self.found]
+        if calls and any(isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
+                         and n.func.attr == "pop" for n in T.all_nodes(part)):
+            raise UnsupportedError(
+                f"a call of the local function '{calls[0].func.id}' in a statement that "
+                "also pops from a list", self.source.location(calls[0]),
+                hint="pop into a variable in a statement of its own first")
         before = []
-        for call in reversed([n for n in T.all_nodes(part) if isinstance(n, gast.Call)
-                              and isinstance(n.func, gast.Name)
-                              and n.func.id in self.found]):
-            local = self.found[call.func.id]
+        for call in calls:
+            name = call.func.id
+            if name not in self.defined:
+                raise UnsupportedError(
+                    f"a call of the local function '{name}' before its definition "
+                    "(Python raises an error there)", self.source.location(call),
+                    hint=f"define {name} before the statement that calls it")
             k = next(self.count)
-            body, result = self._instance(local, call, k, stmt)
-            inner = []
+            body, result = self._instance(self.found[name], call, k, stmt)
+            for node in T.all_nodes(body):
+                _placed_at(node, stmt)
             for s in body:
-                inner.extend(self.statement(s, depth + 1))
-            before.extend(inner)
+                before.extend(self.statement(s, depth + 1))
             _replace(stmt, part, call, result)
         return before
 
@@ -247,6 +262,40 @@ class _Inliner:
             name = "_" + name if self.reserved(name) else name + "_"
         self.taken.add(name)
         return name
+
+
+def _after_their_parts(tree):
+    """The nodes of `tree`, each after the nodes in it, left to right (Python's order of
+    evaluation for calls: arguments first)."""
+    out = []
+    todo = [(tree, False)]
+    while todo:
+        node, done = todo.pop()
+        if done:
+            out.append(node)
+            continue
+        if type(node) is list:
+            todo.extend((item, False) for item in reversed(node))
+            continue
+        if not isinstance(node, gast.AST):
+            continue
+        todo.append((node, True))
+        for field in reversed(T.child_fields(type(node))):
+            child = getattr(node, field, None)
+            if child is not None:
+                todo.append((child, False))
+    return out
+
+
+def _placed_at(node, stmt):
+    """Give `node` (of a local function's body) the position of `stmt`, which makes the call:
+    its code runs there, and what reads a position (is a name read after a write into an
+    array it shares?) must see it there; messages show its own line (`written_at`)."""
+    if getattr(node, "srcad_at", None) is None and hasattr(node, "lineno"):
+        node.srcad_at = (node.lineno, node.col_offset)
+    for field in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
+        if hasattr(node, field):
+            setattr(node, field, getattr(stmt, field))
 
 
 def _renamed(node, renamed):

@@ -333,16 +333,28 @@ class Normaliser:
         for block in _blocks_of(tree):
             for k, stmt in enumerate(block):
                 call = stmt.value if isinstance(stmt, gast.Expr) else None
-                if not isinstance(call, gast.Call) or call.keywords or not call.args \
-                        or not isinstance(call.args[0], gast.Name) \
-                        or any(isinstance(a, gast.Starred) for a in call.args):
+                if not isinstance(call, gast.Call):
                     continue
                 func = self._resolved_object(call.func)
+                scatter = any(_same_method(func, ufunc.at) for ufunc in (np.add, np.subtract))
+                if func is not np.copyto and not scatter:
+                    continue
+                label = T.source_of(call.func)
+                if call.keywords or any(isinstance(a, gast.Starred) for a in call.args) \
+                        or len(call.args) != (3 if scatter else 2):
+                    self.error(call, f"this call of {label} (srcad takes "
+                               + ("np.add.at(y, i, v)" if scatter else "np.copyto(y, v)")
+                               + " as a statement, without keywords)",
+                               "write y[...] = np.where(mask, v, y) for where=" if not scatter
+                               else "pass the array, the index and the values by position")
+                if not isinstance(call.args[0], gast.Name):
+                    self.error(call, f"{label} into something that is not a variable",
+                               f"name the array first (y = {T.source_of(call.args[0])}), "
+                               "then write into y")
                 target, args = call.args[0], call.args[1:]
-                if func is np.copyto and len(args) == 1:
+                if func is np.copyto:
                     written = args[0]
-                elif len(args) == 2 and any(_same_method(func, ufunc.at)
-                                            for ufunc in (np.add, np.subtract)):
+                else:
                     index, added = args
                     if _same_method(func, np.subtract.at):
                         added = _at(gast.UnaryOp(op=gast.USub(), operand=added), added)
@@ -351,8 +363,6 @@ class Normaliser:
                     written = _at(gast.Call(func=helper, args=[
                         _at(T.load(target), target), _at(T.load(target), target), index,
                         added], keywords=[]), call)
-                else:
-                    continue
                 whole = _located(gast.Subscript(value=T.load(target),
                                                 slice=T.constant(Ellipsis),
                                                 ctx=gast.Store()), target)
@@ -1156,7 +1166,8 @@ class Normaliser:
     def _text_of(self, stmt):
         """The user's text of statement `stmt` (its line where it spans several)."""
         lines = self.source.lines
-        if stmt.lineno == getattr(stmt, "end_lineno", None) and stmt.lineno <= len(lines):
+        if getattr(stmt, "srcad_at", None) is None and stmt.lineno == getattr(
+                stmt, "end_lineno", None) and stmt.lineno <= len(lines):
             return lines[stmt.lineno - 1][stmt.col_offset:stmt.end_col_offset].strip()
         return self.source.line_text(stmt)
 
@@ -2317,7 +2328,8 @@ class Normaliser:
         node = self._two_at_a_time(node)
         node = self._through_class(node)
         func = node.func
-        if isinstance(func, gast.Name) and not self.is_local(func.id):
+        if isinstance(func, gast.Name) and (getattr(func, "srcad_helper", False)
+                                            or not self.is_local(func.id)):
             self.resolve(func)
             callee = self.global_ref(func)
         elif isinstance(func, gast.Attribute):

@@ -732,7 +732,11 @@ class Reverse:
         out = []
         value = op.args["value"]
         index = op.stmt.targets[0].slice
-        if op.target not in self.struct and self._may_be_array(index):
+        if op.target not in self.struct and (self._may_be_array(index) or isinstance(
+                index, gast.Constant) and index.value is Ellipsis or isinstance(
+                index, gast.Tuple) and not index.elts):
+            # (`y[...]`, `y[()]` may write a 0-d array, whose adjoint may be a number:
+            # `float(y)` after `y[...] = v`)
             part = T.call("assigned_part", [T.name(bar(op.target)), T.index_expr(T.clone(index))])
         elif op.target in self.struct and self._active_atom(value) \
                 and not self._surely_container(op.target):

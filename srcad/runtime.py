@@ -180,7 +180,9 @@ def restore_item(container, key, saved):
 def assigned_part(g, index):
     """The adjoint of the value that `y[index] = value` writes: g[index], except that where
     an index array names an element more than once only the write NumPy keeps (the last)
-    passes g on; the others were overwritten."""
+    passes g on; the others were overwritten. (A number g: the adjoint of a 0-d array.)"""
+    if not isinstance(g, (np.ndarray, list, tuple, dict)):
+        g = np.asarray(g)
     part = g[index]
     if _is_basic(index) or not isinstance(g, np.ndarray):
         return part
@@ -1266,7 +1268,7 @@ def gradient_adjoint(g, f, spacings=(), axis=None, edge_order=1):
     three points at most, within two of i); the adjoint is D's transpose applied to g."""
     f = np.asarray(f)
     axes = tuple(range(f.ndim)) if axis is None else \
-        tuple(a % f.ndim for a in (axis if isinstance(axis, tuple) else (axis,)))
+        tuple(a % f.ndim for a in (axis if isinstance(axis, (tuple, list)) else (axis,)))
     gs = [g] if len(axes) == 1 and not isinstance(g, (list, tuple)) else list(g)
     if len(spacings) <= 1:
         spacings = tuple(spacings) * len(axes)

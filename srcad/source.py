@@ -15,6 +15,16 @@ from . import template as T
 from .errors import Location, SourceError, UnsupportedError
 
 
+def written_at(node):
+    """(line, column) where `node` is written in its function's parsed text: its position,
+    or for code inlined from a local function (which is placed where the call is, as it
+    runs there: srcad/inline.py) its own line in the definition."""
+    written = getattr(node, "srcad_at", None)
+    if written is not None:
+        return written
+    return getattr(node, "lineno", None), getattr(node, "col_offset", None)
+
+
 class FunctionSource:
     """A function's parsed definition and the facts needed to point at its lines."""
 
@@ -28,20 +38,21 @@ class FunctionSource:
 
     def location(self, node):
         """The user's file, line and column of `node` (a node of `self.tree`)."""
-        lineno = getattr(node, "lineno", None) or self.tree.lineno
-        col = getattr(node, "col_offset", 0) or 0
+        lineno, col = written_at(node)
+        lineno = lineno or self.tree.lineno
+        col = col or 0
         text = self.lines[lineno - 1] if 0 < lineno <= len(self.lines) else ""
         return Location(self.filename, lineno + self.first_line - 1, col + self.indent,
                         " " * self.indent + text)
 
     def line_text(self, node):
-        lineno = getattr(node, "lineno", None)
+        lineno, _ = written_at(node)
         if not lineno or lineno > len(self.lines):
             return ""
         return self.lines[lineno - 1].strip()
 
     def file_line(self, node):
-        return node.lineno + self.first_line - 1
+        return written_at(node)[0] + self.first_line - 1
 
     def namespace(self):
         """Globals, then closure cells: what the function's free names refer to."""

@@ -309,6 +309,7 @@ SPECS.update({
                        c("np.gradient(y, 0.5, axis=1)", y=(3, 4)),
                        c("np.gradient(y, 0.5, 2.0)", y=(4, 3)),
                        c("np.gradient(y, axis=(1, 0), edge_order=2)", y=(3, 4)),
+                       c("np.gradient(y, axis=[0, 1])", y=(3, 4)),
                        c("np.gradient(y)", y=(2,))],
     "numpy.average": [c("np.average(a)", a=(4,)),
                       c("np.average(a, axis=1, weights=w)", a=(2, 3), w=("pos", (3,)),

@@ -120,3 +120,46 @@ def test_a_scatter_seen_through_another_name_is_refused(f):
     with pytest.raises(srcad.UnsupportedError, match="also reached through") as info:
         srcad.grad(f)(np.array([0.5, -0.4, 0.2]))
     assert "np.add.at(y, [0, 1], x[:2])" in str(info.value)
+
+
+def scattered_from_a_variable_named_like_srcads_helper(x):
+    add_at = x * 2.0
+    y = np.zeros(3)
+    np.add.at(y, [0, 0, 2], add_at)
+    return np.sum(y ** 2)
+
+
+def copied_into_a_zero_d_array(x):
+    y = np.array(0.0)
+    np.copyto(y, x * 2.0)
+    return float(y) ** 2
+
+
+def copied_where(x):
+    y = np.zeros(3)
+    np.copyto(y, x ** 2, where=x > 0)
+    return np.sum(y)
+
+
+def scattered_into_an_item(x):
+    ys = [np.zeros(3)]
+    np.add.at(ys[0], [0, 1], x[:2])
+    return np.sum(ys[0])
+
+
+def test_helper_59s_cases():
+    """A local variable named add_at is the user's, not srcad's helper (refused as a call of
+    a local variable before); the adjoint of a 0-d array written whole may be a number
+    (`float(y)`: a bare TypeError before); forms srcad does not rewrite say so."""
+    x = np.array([1.0, 2.0, 3.0])
+    # y = [2 x0 + 2 x1, 0, 2 x2]: d/dx sum(y^2) = [8(x0 + x1), 8(x0 + x1), 8 x2]
+    assert srcad.grad(scattered_from_a_variable_named_like_srcads_helper)(x) == \
+        pytest.approx([24.0, 24.0, 24.0])
+    assert srcad.grad(copied_into_a_zero_d_array)(1.5) == pytest.approx(12.0)
+    assert srcad.hessian(copied_into_a_zero_d_array)(1.5) == pytest.approx(8.0)
+    with pytest.raises(srcad.UnsupportedError, match="without keywords") as info:
+        srcad.grad(copied_where)(x)
+    assert "np.where(mask, v, y)" in str(info.value)
+    with pytest.raises(srcad.UnsupportedError, match="not a variable") as info:
+        srcad.grad(scattered_into_an_item)(x)
+    assert "y = ys[0]" in str(info.value)

@@ -97,6 +97,19 @@ def comprehension_variable_named_like_the_argument(x, v):
     return h(v) + x
 
 
+def calls_in_the_order_python_makes_them(x):
+    g = lambda t: t * t                          # noqa: E731
+    h = lambda t: t + 1.0                        # noqa: E731
+    return g(x) - h(g(x * 2.0)) * g(x + 1.0)
+
+
+def test_calls_run_arguments_first_left_to_right():
+    # x^2 - (4x^2 + 1)(x + 1)^2
+    x = 0.7
+    expected = 2 * x - (8 * x * (x + 1) ** 2 + (4 * x * x + 1) * 2 * (x + 1))
+    assert srcad.grad(calls_in_the_order_python_makes_them)(x) == pytest.approx(expected)
+
+
 def test_an_argument_is_not_confused_with_a_name_of_the_local_functions_own():
     # h(v) = v * 1.0 + v * 2.0: the comprehension's v is its own
     assert srcad.grad(comprehension_variable_named_like_the_argument, wrt=(0, 1))(
@@ -146,6 +159,18 @@ def defining_a_lambda(x):
     return f(x)
 
 
+def popped_around_a_call(x):
+    xs = [x, 2.0 * x]
+    g = lambda t: t * t                          # noqa: E731
+    return g(xs.pop()) - g(xs.pop())
+
+
+def called_before_its_definition(x):
+    a = f(x)
+    f = lambda t: t * 2.0                        # noqa: E731
+    return a * x
+
+
 def called_with_too_few(x):
     f = lambda a, b: a * b                       # noqa: E731
     return f(x)
@@ -163,6 +188,9 @@ def called_with_too_few(x):
     (called_in_an_assert_message, (0.5,), "local function 'f' here",
      "assert x > -10.0, f(x)"),
     (defining_a_lambda, (0.5,), "this lambda", "f = lambda t: (lambda u: u * t)(2.0)"),
+    (popped_around_a_call, (3.0,), "also pops from a list",
+     "return g(xs.pop()) - g(xs.pop())"),
+    (called_before_its_definition, (3.0,), "before its definition", "a = f(x)"),
     (called_with_too_few, (0.5,), r"does not match its parameters \(a, b\)", "return f(x)"),
 ])
 def test_local_functions_that_cannot_be_inlined_are_refused_at_their_line(f, args, message,
@@ -170,3 +198,19 @@ def test_local_functions_that_cannot_be_inlined_are_refused_at_their_line(f, arg
     with pytest.raises(srcad.UnsupportedError, match=message) as info:
         srcad.grad(f)(*args)
     assert line in str(info.value) and "test_local_functions.py" in str(info.value)
+
+
+def reads_an_array_written_through_another_name(x):
+    g = lambda t: np.sum(y * t)                  # noqa: E731
+    y = x * 1.0
+    z = y
+    z[0] = 5.0
+    return g(x)
+
+
+def test_an_inlined_body_is_where_its_call_is():
+    """The call reads y after the write through z (Python changes both): the inlined body
+    sits at the call, not at the lambda's line, for the check of what is read after a
+    write (it was taken to read y before the write: a wrong gradient without a word)."""
+    with pytest.raises(srcad.UnsupportedError, match="also reached through 'y'"):
+        srcad.grad(reads_an_array_written_through_another_name)(np.array([1.0, 2.0, 3.0]))
