@@ -936,8 +936,10 @@ class Normaliser:
         root = value.func
         while isinstance(root, gast.Attribute):
             root = root.value
-        if not isinstance(root, gast.Name) or self.is_local(root.id):
-            return []                          # a method of a local value (x.copy())
+        if not isinstance(root, gast.Name) or self.is_local(root.id) \
+                or isinstance(value.func, gast.Attribute) \
+                and self._missing_attribute(value.func) is not None:
+            return []        # a method of a local value (x.copy()), a missing function
         func = self.resolve(value.func)
         if func in _VIEW_FUNCTIONS:
             args = value.args if func in _EACH_ARGUMENT else value.args[:1]
@@ -1776,6 +1778,18 @@ class Normaliser:
         """The global function that call `value` calls (np.zeros, np.split), else None."""
         return self._resolved_object(value.func) if isinstance(value, gast.Call) else None
 
+    def _missing_attribute(self, func):
+        """(module name, attribute) where `func` is `module.attribute` of a module that has
+        no such attribute (`np.trapz` in NumPy 2.4, behind `hasattr(np, "trapezoid")`),
+        else None."""
+        try:
+            base = self.resolve(func.value)
+        except UnsupportedError:
+            return None
+        if isinstance(base, types.ModuleType) and not hasattr(base, func.attr):
+            return base.__name__, func.attr
+        return None
+
     def _resolved_object(self, node):
         """The global object a name or dotted name refers to, else None (no error)."""
         root = node
@@ -2337,6 +2351,12 @@ class Normaliser:
             while isinstance(root, gast.Attribute):
                 root = root.value
             if isinstance(root, gast.Name) and not self.is_local(root.id):
+                missing = self._missing_attribute(func) if self.out is not self.top else None
+                if missing is not None:     # (in a branch: Python's error where it runs)
+                    helper = _at(T.name("missing_attribute"), func)
+                    helper.srcad_helper = True
+                    return gast.Call(func=self.global_ref(helper),
+                                     args=[T.constant(m) for m in missing], keywords=[])
                 self.resolve(func)
                 callee = self.global_ref(func)
             else:

@@ -1182,6 +1182,12 @@ def unpad(g, x, pad_width, mode="constant"):
 COPYING_PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
 
 
+def missing_attribute(module, name):
+    """What calling `module.name` does where the module has no such attribute (in a branch
+    that `hasattr` keeps from running, for another version of NumPy): Python's error."""
+    raise AttributeError(f"module {module!r} has no attribute {name!r}")
+
+
 def check_pad_mode(mode):
     if mode not in COPYING_PAD_MODES:
         modes = ", ".join(COPYING_PAD_MODES)
@@ -1885,7 +1891,7 @@ HELPERS = HELPERS + (
     _matrix_norm_weights, inverse_axes, method_axes, method_shape, permute_axes,
     unconcatenate, unhstack, unvstack, uncolumn_stack, appended_part, unsplit, unstack_like,
     unarray, untile, unrepeat,
-    unpad, check_pad_mode, diagonal_adjoint, diag_adjoint, trace_adjoint, take_adjoint,
+    unpad, check_pad_mode, missing_attribute, diagonal_adjoint, diag_adjoint, trace_adjoint, take_adjoint,
     sort_adjoint, sort_tangent, gradient_adjoint, diff_adjoint, diff_trimmed, diff_tangent,
     unitem, item_tangent, _tensordot_axes,
     tensordot_adjoint_a, tensordot_adjoint_b, dot_axes, inner_axes, product_adjoint_a,

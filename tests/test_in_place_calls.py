@@ -163,3 +163,31 @@ def test_helper_59s_cases():
     with pytest.raises(srcad.UnsupportedError, match="not a variable") as info:
         srcad.grad(scattered_into_an_item)(x)
     assert "y = ys[0]" in str(info.value)
+
+
+# ----- a module's missing function behind hasattr (np.trapz left NumPy 2.4) -----
+
+def area_behind_hasattr(y):
+    t = np.trapezoid(y) if hasattr(np, "trapezoid") else np.trapz_of_old(y)
+    return t * 2.0
+
+
+def area_in_a_branch(y):
+    if hasattr(np, "trapezoid"):
+        t = np.trapezoid(y)
+    else:
+        t = np.trapz_of_old(y)
+    return t * 2.0
+
+
+def area_unguarded(y):
+    return np.trapz_of_old(y) * 2.0
+
+
+def test_a_missing_module_function_in_a_branch_raises_only_where_it_runs():
+    y = np.array([1.0, 2.0, 4.0])
+    for f in (area_behind_hasattr, area_in_a_branch):
+        np.testing.assert_allclose(srcad.grad(f)(y), [1.0, 2.0, 1.0])
+        assert srcad.jvp(f)(y, np.ones(3))[1] == pytest.approx(4.0)
+    with pytest.raises(srcad.UnsupportedError, match="no such attribute"):
+        srcad.grad(area_unguarded)(y)

@@ -410,6 +410,8 @@ nondifferentiable(runtime.median_weights, runtime.average_weights, runtime.trape
 nondifferentiable(runtime.inverse_axes, runtime.method_axes, runtime.method_shape,
                   runtime.float_dtype, runtime.dot_axes, runtime.inner_axes,
                   runtime._tensordot_axes, runtime.check_pad_mode)
+# a call of a module's missing attribute raises where it runs (`np.trapz` in NumPy 2.4)
+nondifferentiable(runtime.missing_attribute)
 # the fractions k / (num - 1) at which np.linspace samples: they depend on num, endpoint,
 # axis and the shapes of start and stop, never on their values
 nondifferentiable(runtime.spaced_weights)
