@@ -148,6 +148,32 @@ _VIEW_FUNCTIONS = {np.asarray, np.asanyarray, np.reshape, np.ravel, np.transpose
                    np.float64, np.float32, np.broadcast_to, np.diag}
 
 
+class _Aliases(list):
+    """The aliases between locals, `(name, other name, node, loops)` in the order they were
+    noted, with what a name is aliased to and where each pair was made at hand (a list
+    scanned for each new alias took minutes on a gradient's long code)."""
+
+    def __init__(self):
+        super().__init__()
+        self._partners = collections.defaultdict(list)   # name -> the other names, in order
+        self._made = collections.defaultdict(list)       # {a, b} -> the nodes that made them
+
+    def append(self, alias):
+        a, b, made, _ = alias
+        super().append(alias)
+        self._partners[a].append(b)      # (both ways round: `a = a` twice)
+        self._partners[b].append(a)
+        self._made[frozenset((a, b))].append(made)
+
+    def partners(self, name):
+        """The names aliased to `name`, once per alias and way round, in order."""
+        return self._partners.get(name, ())
+
+    def made_between(self, a, b):
+        """The nodes that made an alias between `a` and `b`."""
+        return self._made.get(frozenset((a, b)), ())
+
+
 class _Variables(gast.NodeVisitor):
     """Pre-pass: which user variables need a home name (see the module docstring)."""
 
@@ -287,7 +313,7 @@ class Normaliser:
         self.loop_stack = []    # the loops being normalised, outermost first
         self.deleted = set()    # names removed by `del`, not assigned since
         self.augmented = {}    # user variable -> its augmented assignments [(node, loop)]
-        self.aliases = []      # (name, other name, node): `a = b` between locals
+        self.aliases = _Aliases()   # (name, other name, node, loops): `a = b` between locals
         self.permuted_in_loops = []   # (moved, node, loops) of `a, b = b, a` in loops
         self.writes = []       # (name, node, loops, text): `name[...] = ...`, `name.append(...)`
         self.holders = set()   # (a, b, id(node)) of the aliases where list a holds b's object
@@ -698,14 +724,13 @@ class Normaliser:
         holds r as if r were taken from it."""
         if _STACK in (name, other) and self.generated:
             return            # a gradient's own stack: saved values, restored exactly
-        for a, b, _, _ in list(self.aliases):
-            for mine, theirs in ((a, b), (b, a)):
-                if mine == other and theirs != name:
-                    self.aliases.append((name, theirs, node, loops))
-                    if stored:
-                        self.holders.add((name, theirs, id(node)))
-                    elif same and self._only_holds(theirs, other):
-                        self.taken.add((theirs, name, id(node)))
+        for theirs in list(self.aliases.partners(other)):
+            if theirs != name:
+                self.aliases.append((name, theirs, node, loops))
+                if stored:
+                    self.holders.add((name, theirs, id(node)))
+                elif same and self._only_holds(theirs, other):
+                    self.taken.add((theirs, name, id(node)))
         self.aliases.append((name, other, node, loops))
         if item:
             self.taken.add((other, name, id(node)))
@@ -751,7 +776,7 @@ class Normaliser:
     def _only_holds(self, holder, inner):
         """Whether every alias between `holder` and `inner` is one where `holder` holds
         `inner`'s object (`xs = [a]`, `xs.append(a)`): holder is not inner, nor part of it."""
-        pairs = [made for a, b, made, _ in self.aliases if {a, b} == {holder, inner}]
+        pairs = self.aliases.made_between(holder, inner)
         return bool(pairs) and all((holder, inner, id(made)) in self.holders for made in pairs)
 
     def note_new_container(self, ident, value, start):
