@@ -1042,14 +1042,14 @@ _SAME_DIMENSIONS = {id(np.copy): 1 << 10, id(np.zeros_like): 4, id(np.ones_like)
                     id(np.empty_like): 4, id(np.full_like): 5}    # (by id, as rules are)
 
 
-def returns_a_number(ir, ops, scalar):
+def returns_a_number(ir, ops, scalar, out=None):
     """Whether `ir` returns a name of `scalar` (what `scalars` found) that an operation with
     a derivative computes (not a comparison, a constant such as None, the value of a call
     without a rule, nor `x ** 0.5`, complex for a negative float), a number written as
     such (`s = 0.0`) or a scalar parameter, through copies (`v_4 = v_2`): then it returns a
     number, or an argument's object (of a type that the caller checks once)."""
     ops = ops.values()
-    todo, seen = [ir.body[-1].value], set()
+    todo, seen = [ir.body[-1].value if out is None else out], set()
     while todo:
         out = todo.pop()
         if not isinstance(out, gast.Name) or out.id not in scalar:
@@ -1088,21 +1088,56 @@ def scalars(ir, ops, arg_kinds, returns_scalar=None, ndims=None):
     what `input_ndims` says (found here if not given)."""
     known = {v for v, kind in zip(ir.inputs, arg_kinds) if kind == "scalar"}
     known |= {p for p, kind in zip(ir.params, arg_kinds) if kind == "scalar"}
+    known |= _global_numbers(ir, ops)
     if ndims is None:
         ndims = input_ndims(ir, ops, arg_kinds)
     loop_counters = {s.target.id for s in walk_block(ir.body) if isinstance(s, gast.For)}
     candidates = {op.target for op in ops.values() if op.target} | loop_counters
     scalar = (candidates | known) - (set(ir.inputs) - known)
     flags = _flags(ops)
+    calls = _made_once_by_calls(ops)
     changed = True
     while changed:
         changed = False
         for op in ops.values():
             if op.target in scalar and not _scalar_result(op, scalar, returns_scalar, ndims,
-                                                          flags):
+                                                          flags, calls):
                 scalar.discard(op.target)
                 changed = True
     return scalar
+
+
+def _global_numbers(ir, ops):
+    """The free names the IR reads that hold an int or a float now (`G = 9.81` of the
+    module, a closure's `k`): numbers, under a guard on their type (Namespace.number)."""
+    bound = {op.target for op in ops.values()} | set(ir.inputs) | set(ir.params)
+    free = {n for n in T.loaded_names(ir.body) if n not in bound}
+    namespace = ir.namespace
+    return {n for n in free if n in namespace and namespace.number(n)}
+
+
+def _made_once_by_calls(ops):
+    """`{name: call op}` for the names that one call of a user function binds, and nothing
+    else (`v_3 = rhs(th, om)`: its items are read by `a, b = ...`)."""
+    made = {}
+    for op in ops.values():
+        if op.target is not None and op.kind not in ("setitem", "append", "pop"):
+            made[op.target] = op if op.target not in made else None
+    return {name: op for name, op in made.items() if op is not None and op.kind == "call"}
+
+
+def _callee_kinds(op, scalar):
+    """The kinds `scalars` of a callee takes from call op `op`: "scalar" for the numbers
+    passed (or defaulted), else "other"."""
+    kinds = []
+    for name, param in inspect.signature(op.callee).parameters.items():
+        if name in op.args:
+            kinds.append("scalar" if _is_scalar_atom(op.args[name], scalar) else "other")
+        else:
+            number = isinstance(param.default, (int, float)) and \
+                not isinstance(param.default, bool)
+            kinds.append("scalar" if number else "other")
+    return tuple(kinds)
 
 
 # functions whose value is a bool (or an array of them)
@@ -1152,27 +1187,26 @@ def _reassigned(ops, name):
     return sum(1 for op in ops.values() if op.target == name) > 1
 
 
-def _scalar_result(op, scalar, returns_scalar=None, ndims=None, flags=()):
+def _scalar_result(op, scalar, returns_scalar=None, ndims=None, flags=(), calls=None):
     atoms = [a for a in op.args.values() if not isinstance(a, (gast.Slice, gast.Tuple))]
     if op.kind == "zero" and op.rule is None:   # a comparison: of arrays, an array (a mask)
         atoms = [op.stmt.value.left] + op.stmt.value.comparators
     if op.kind == "getitem":   # v[i] or m[i, j]: one integer per dimension
         value, index = op.args["value"], op.args["index"]
+        call = (calls or {}).get(getattr(value, "id", None))
+        numbers = getattr(returns_scalar, "numbers", None)
+        if call is not None and numbers is not None and isinstance(index, gast.Constant) \
+                and type(index.value) is int:   # `a, b = rhs(th, om)` of `return om, -th`
+            items = numbers(call.callee, _callee_kinds(call, scalar))
+            return items is not None and -len(items) <= index.value < len(items) \
+                and items[index.value]
         parts = index.elts if isinstance(index, gast.Tuple) else [index]
         return isinstance(value, gast.Name) and (ndims or {}).get(value.id) == len(parts) \
             and all(_is_int_atom(p, scalar, flags) for p in parts)
     if op.kind == "call":
         if returns_scalar is None:
             return False
-        kinds = []
-        for name, param in inspect.signature(op.callee).parameters.items():
-            if name in op.args:
-                kinds.append("scalar" if _is_scalar_atom(op.args[name], scalar) else "other")
-            else:
-                number = isinstance(param.default, (int, float)) and \
-                    not isinstance(param.default, bool)
-                kinds.append("scalar" if number else "other")
-        return returns_scalar(op.callee, tuple(kinds))
+        return returns_scalar(op.callee, _callee_kinds(op, scalar))
     if op.kind == "const":
         return isinstance(op.stmt.value, gast.Constant) and _is_scalar_atom(op.stmt.value, scalar)
     if op.kind in ("copy",):

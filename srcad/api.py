@@ -267,13 +267,28 @@ class _Cell:
             return default
 
 
+class _TypeOf:
+    """The types of what a namespace's names hold, read like a namespace, for guards (a
+    number the analysis relied on: `G = 9.81` may become 9.80, not an array)."""
+    __slots__ = ("place",)
+
+    def __init__(self, place):
+        self.place = place
+
+    def get(self, name, default=None):
+        value = self.place.get(name, _MISSING)
+        return default if value is _MISSING else type(value)
+
+
 def _own_guards(fn, ir):
     """Guards for the objects that the transformation of `fn` itself looked up (they come
     first among `_guards(fn)`)."""
     cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
     return [(_Cell(cells[name]) if name in cells else fn.__globals__, name, value)
             for name, value in ir.namespace.looked_up.items()] + [
-        (_Attribute(cls), attr, value) for cls, attr, value in ir.namespace.members]
+        (_Attribute(cls), attr, value) for cls, attr, value in ir.namespace.members] + [
+        (_TypeOf(_Cell(cells[name]) if name in cells else fn.__globals__), name, kind)
+        for name, kind in ir.namespace.numbers.items()]
 
 
 def _guards(fn):
@@ -621,7 +636,7 @@ def returns_scalar(fn, kinds):
     key = (fn, kinds)
     known = _RETURNS_SCALAR.get(key)
     if known is None or not _current(known[1]):
-        _RETURNS_SCALAR[key] = (False, (), False)   # recursion: assume not meanwhile
+        _RETURNS_SCALAR[key] = (False, (), False, None)   # recursion: assume not meanwhile
         try:
             ir = intermediate(fn)
             ops = classify(ir, "reverse")
@@ -632,7 +647,7 @@ def returns_scalar(fn, kinds):
         guards = _guards(fn) + _state_guards(fn)
         number = returns_a_number(ir, ops, found)
         known = _RETURNS_SCALAR[key] = (number and ir.body[-1].value.id in found, guards,
-                                        number)
+                                        number, _numbers_returned(ir, ops, found))
     return known[0]
 
 
@@ -641,6 +656,30 @@ def returns_number(fn, kinds):
     `kinds` (`analysis.returns_a_number`)."""
     returns_scalar(fn, kinds)
     return _RETURNS_SCALAR[(fn, kinds)][2]
+
+
+def returned_numbers(fn, kinds):
+    """Where user function `fn` returns a tuple display (`return v, -k * x`) when called
+    with argument `kinds`: for each item, whether it is certainly a number; else None."""
+    returns_scalar(fn, kinds)
+    return _RETURNS_SCALAR[(fn, kinds)][3]
+
+
+returns_scalar.numbers = returned_numbers     # (what `analysis.scalars` asks of a's and b's
+#                                               `a, b = rhs(th, om)`)
+
+
+def _numbers_returned(ir, ops, found):
+    """`returned_numbers` of the function of `ir` (`found`: its scalars)."""
+    out = ir.body[-1].value
+    made = [op for op in ops.values() if op.target == getattr(out, "id", None)]
+    if not made or not all(op.kind == "pack" and isinstance(op.stmt.value, gast.Tuple)
+                           for op in made) \
+            or len({len(op.stmt.value.elts) for op in made}) != 1:
+        return None
+    return tuple(all(isinstance(item, gast.Constant) and type(item.value) in (int, float)
+                     or returns_a_number(ir, ops, found, out=item) for item in items)
+                 for items in zip(*(op.stmt.value.elts for op in made)))
 
 
 _READING = set()    # the functions whose calls changed_in_place is reading
@@ -1014,9 +1053,15 @@ class _Transformed:
         return self._inner.compiled(args, optimized).function if self._inner else self._fn
 
     def compiled(self, args=(), optimized=None):
-        n = self.base().__code__.co_argcount
+        base = self.base()
+        n = base.__code__.co_argcount
         args = args[:n]
-        kinds = kinds_of(args) + ("other",) * (n - len(args))
+        # (a parameter left to its default: the default's kind, `dt=0.01` a number)
+        defaults = base.__defaults__ or ()
+        missing = [defaults[k - n + len(defaults)] if k >= n - len(defaults) else _MISSING
+                   for k in range(len(args), n)]
+        kinds = kinds_of(args) + tuple("other" if d is _MISSING else runtime.kind_of(d)
+                                       for d in missing)
         optimized = self.optimized if optimized is None else optimized
         try:
             return derive(self.function_for(args), self.wrt, kinds, self.with_value,

@@ -104,6 +104,19 @@ class Namespace(dict):
         # (class, attribute, function) of the functions looked up on a class (`Model.f`)
         self.members = []
         self.renamed = {}       # name in generated code -> the user's name
+        # the user's name -> the type of the number it held, which the analysis took it
+        # for (`G = 9.81`: `-G / L * sin(th)` is a number); the derivative holds while it
+        # holds a number of that type (whatever its value)
+        self.numbers = {}
+
+    def number(self, name):
+        """Whether `name` (a free name of the function) holds an int or a float now;
+        remembered if it does."""
+        kind = type(self.get(name))
+        if kind not in (int, float):
+            return False
+        self.numbers[self.renamed.get(name, name)] = kind
+        return True
 
     def rename(self, new, name, value):
         """Generated code calls the user's `name` (bound to `value`) `new`."""

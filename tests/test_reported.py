@@ -2609,17 +2609,29 @@ def smoothed_once(k, u0=U0):
     return np.sum(u ** 2)
 
 
+class _Profile:
+    """Values behind an object of the user's: a value of a kind srcad does not know."""
+
+    def __init__(self, values):
+        self.values = values
+
+    def copy(self):
+        return self.values.copy()
+
+
 def test_a_hessian_through_an_element_write_says_so():
     """It said 'a call whose result is unused' (the reverse sweep's restore_item), pointing
-    at a line without a call (helper-53). (u0 left to its default: a value of any kind;
-    passed as an array, the gradient restores nothing and the Hessian is made.)"""
+    at a line without a call (helper-53). (u0 of a kind srcad does not know, which may hold
+    a dict; an array, passed or left to the default, restores nothing: the Hessian is
+    made.)"""
     with pytest.raises(srcad.UnsupportedError) as info:
-        srcad.hessian(smoothed_once)(0.2)
+        srcad.hessian(smoothed_once)(0.2, _Profile(U0))
     assert "writes into an array in place" in str(info.value)
     assert "u[1:-1] = u[1:-1] + k" in info.value.location.text
     g = srcad.grad(smoothed_once)
     expected = (g(0.2 + 1e-5, U0) - g(0.2 - 1e-5, U0)) / 2e-5
     assert srcad.hessian(smoothed_once)(0.2, U0) == pytest.approx(expected, rel=1e-6)
+    assert srcad.hessian(smoothed_once)(0.2) == pytest.approx(expected, rel=1e-6)
 
 
 # ----- helper-54: the new rules' corners -----
@@ -2729,3 +2741,58 @@ def test_an_argument_changed_in_place_that_an_objects_attribute_holds_is_refused
         srcad.grad(doubles_its_argument)(k, o)
     np.testing.assert_array_equal(k, [0.5, 0.5, 0.5])
     assert srcad.grad(doubles_its_argument)(k.copy(), o) == pytest.approx(2.0 * k)
+
+
+# ----- helper-58: numbers a state update reads, from a helper's tuple and the module -----
+
+G_ACCEL = 9.81
+
+
+def pendulum_rhs(theta, omega, L):
+    return omega, -G_ACCEL / L * np.sin(theta)
+
+
+def rk4_pendulum(theta0, L, dt=0.01, steps=20):
+    th = theta0
+    om = 0.0
+    for _ in range(steps):
+        a1, b1 = pendulum_rhs(th, om, L)
+        a2, b2 = pendulum_rhs(th + 0.5 * dt * a1, om + 0.5 * dt * b1, L)
+        a3, b3 = pendulum_rhs(th + 0.5 * dt * a2, om + 0.5 * dt * b2, L)
+        a4, b4 = pendulum_rhs(th + dt * a3, om + dt * b3, L)
+        th += dt / 6 * (a1 + 2 * a2 + 2 * a3 + a4)
+        om += dt / 6 * (b1 + 2 * b2 + 2 * b3 + b4)
+    return th ** 2 + 0.5 * om
+
+
+SCALE = 2.0
+
+
+def scaled_by_the_module(x):
+    return x * SCALE
+
+
+def test_a_state_updated_by_numbers_from_a_helpers_tuple():
+    """`a1, b1 = rhs(th, om, L)` of `return omega, -G / L * sin(theta)`: with numbers in,
+    both items are numbers (the module's G a float, dt=0.01 left to its default), and
+    `om += ...` changes no array (refused as an array's in-place change before)."""
+    full_check(rk4_pendulum, [0.3, 1.0], wrt=(0, 1))
+    _, tangent = srcad.jvp(rk4_pendulum, wrt=0)(0.3, 1.0, 1.0)
+    assert tangent == pytest.approx(srcad.grad(rk4_pendulum)(0.3, 1.0))
+
+
+def test_a_module_number_the_analysis_relied_on_is_guarded_by_its_type():
+    """SCALE a float: `x * SCALE` is a number, which the gradient does not check again;
+    SCALE an array later: the derivative is made again, and the array value refused (a
+    gradient of its sum, without a word, had the old derivative stayed)."""
+    global SCALE
+    g = srcad.grad(scaled_by_the_module)
+    try:
+        assert g(0.5) == pytest.approx(2.0)
+        SCALE = np.array([2.0, 1.0])
+        with pytest.raises(srcad.NonScalarOutputError):
+            g(0.5)
+        SCALE = 3.0
+        assert g(0.5) == pytest.approx(3.0)
+    finally:
+        SCALE = 2.0
