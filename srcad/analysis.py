@@ -715,8 +715,11 @@ def check_in_place(ir, scalar):
                 f"'{node.target.id} {AUGMENTED[type(node.op)]} ...' changes {kind} that "
                 f"is also named '{b if node.target.id == a else a}' (after '{made}'): {how}",
                 ir.source.location(node),
-                hint=(f"write {a} = {b}.copy()" if made == f"{a} = {b}" else
-                      "make the copy explicit there (add .copy())")
+                hint=(f"to change '{b}' too, as Python does, write into it by index "
+                      f"({b}[i] {AUGMENTED[type(node.op)]} ...); to keep them apart, "
+                      if made.startswith("for ") else "")
+                + (f"write {a} = {b}.copy()" if made == f"{a} = {b}" else
+                   "make the copy explicit there (add .copy())")
                 + f", or {node.target.id} = {node.target.id} "
                   f"{AUGMENTED[type(node.op)][:-1]} ... to make a new "
                 + ("list" if listed else "array"))

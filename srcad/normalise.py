@@ -689,11 +689,16 @@ class Normaliser:
             return self.shared_roots(value.body) | self.shared_roots(value.orelse)
         if isinstance(value, gast.BoolOp):                 # xs or [0.0]: xs itself
             return set().union(*(self.shared_roots(v) for v in value.values))
-        if isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Mult)) and any(
-                isinstance(side, (gast.List, gast.Tuple, gast.ListComp))
-                or isinstance(side, gast.Name) and self._list_display(side.id)
-                for side in (value.left, value.right)):     # [y] * 2, xs + ys: same objects
-            return self.shared_roots(value.left) | self.shared_roots(value.right)
+        listy = [isinstance(side, (gast.List, gast.Tuple, gast.ListComp))
+                 or isinstance(side, gast.Name) and self._list_display(side.id)
+                 for side in (value.left, value.right)] if isinstance(value, gast.BinOp) \
+            else ()
+        if any(listy) and isinstance(value.op, (gast.Add, gast.Mult)):
+            # [y] * 2, xs + ys: the same objects (of `[0.0] * n`, none of n's: a count)
+            sides = [value.left, value.right]
+            if isinstance(value.op, gast.Mult) and not all(listy):
+                sides = [side for side, is_list in zip(sides, listy) if is_list]
+            return set().union(*(self.shared_roots(side) for side in sides))
         if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
                 and isinstance(value.func.value, gast.Name) and (
                     value.func.attr in ("pop", "get", "setdefault") or value.func.attr == "copy"
@@ -1057,19 +1062,19 @@ class Normaliser:
                         continue
                 elif not self._read_after(other, write):
                     continue          # the other name is not read after the write
-                element = isinstance(made, gast.Assign) and (
-                    isinstance(made.value, gast.Subscript) or isinstance(
-                        made.value, (gast.Tuple, gast.List)) and all(
-                            isinstance(e, gast.Subscript) for e in made.value.elts))
+                element = isinstance(made, gast.Assign) and _items_taken(made.value)
                 error = UnsupportedError(
                     f"'{text}' changes an array that is also reached through "
                     f"'{other}', which is read later (Python would change both)",
                     self.source.location(write),
                     hint=f"if '{a}' holds a number, write {a} = float(...) where it gets "
-                         f"its value from '{b}'; else make the copy explicit there (add "
-                         ".copy())" if element else
-                         f"make the copy explicit where '{a}' gets its value from '{b}' "
-                         f"(add .copy()), and read '{a}' afterwards")
+                         f"its value from '{b}'; to change '{other}' too, as Python does, "
+                         f"write into '{other}' itself (by index or slice); else make the "
+                         "copy explicit there (add .copy())" if element else
+                         f"to change '{other}' too, as Python does, write into '{other}' "
+                         f"itself (by index or slice); to keep them apart, make the copy "
+                         f"explicit where '{a}' gets its value from '{b}' (add .copy()), "
+                         f"and read '{a}' afterwards")
                 if not element or name == a:
                     raise error       # (`t[1] = ...` writes into what t is, an item)
                 # `t = a[2]; a[2] = ...`: an element of a vector is a number, which shares
@@ -2744,6 +2749,17 @@ def _same_method(found, method):
     """Whether `found` is bound method `method` (`np.add.at`: a new object each time)."""
     return type(found) is type(method) and getattr(found, "__self__", None) is method.__self__ \
         and getattr(found, "__name__", None) == method.__name__
+
+
+def _items_taken(value):
+    """Whether `value` takes items (`a[i]`, `a[i], b[j]`, `a[i - 1, j] if i > 0 else
+    0.0`), which are numbers where they are elements (analysis.check_items)."""
+    if isinstance(value, gast.IfExp):
+        return all(_items_taken(v) or isinstance(v, gast.Constant) and type(v.value) in (
+            int, float) for v in (value.body, value.orelse)) and not all(
+                isinstance(v, gast.Constant) for v in (value.body, value.orelse))
+    return isinstance(value, gast.Subscript) or isinstance(value, (gast.Tuple, gast.List)) \
+        and all(isinstance(e, gast.Subscript) for e in value.elts)
 
 
 def _permutation(target, value):

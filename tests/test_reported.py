@@ -2796,3 +2796,61 @@ def test_a_module_number_the_analysis_relied_on_is_guarded_by_its_type():
         assert g(0.5) == pytest.approx(3.0)
     finally:
         SCALE = 2.0
+
+
+def best_path_sum(s):
+    """A dynamic programme's boundary in a conditional expression (helper-58)."""
+    n, m = s.shape
+    best = np.zeros((n, m))
+    for i in range(n):
+        for j in range(m):
+            up = best[i - 1, j] if i > 0 else 0.0
+            best[i, j] = s[i, j] + up
+    return best[-1, -1]
+
+
+def rows_of_a_conditional_expression(s):
+    n, m = s.shape
+    best = np.zeros((n, m))
+    for i in range(n):
+        up = best[i - 1] if i > 0 else 0.0
+        best[i] = s[i] + up
+        best[i, 0] = best[i, 0] * 2.0
+    return np.sum(best)
+
+
+def fresh_list_each_turn(x, a):
+    n = len(x)
+    u = list(x)
+    for t in range(3):
+        new = [0.0] * n
+        for i in range(n):
+            new[i] = u[i] - a * u[i - 1]
+        u = new
+    return sum(v * v for v in u)
+
+
+def normalised_rows(M):
+    P = np.exp(M)
+    for row in P:
+        row /= row.sum()
+    return np.sum(P * np.arange(P.shape[1]))
+
+
+def test_items_of_a_conditional_expression_and_lists_made_anew_each_turn():
+    """`up = best[i - 1, j] if i > 0 else 0.0` takes a number (a row there is refused as
+    before); `[0.0] * n` is a new list each turn, which shares nothing with n."""
+    rng = np.random.default_rng(58)
+    full_check(best_path_sum, [rng.normal(size=(3, 4))])
+    with pytest.raises(srcad.UnsupportedError, match="also reached through 'up'"):
+        srcad.grad(rows_of_a_conditional_expression)(rng.normal(size=(3, 4)))
+    x = rng.normal(size=4)
+    full_check(fresh_list_each_turn, [list(x), 0.4], wrt=(0, 1))
+
+
+def test_hints_for_writes_through_rows_say_how_to_change_the_matrix():
+    """The hints kept only the copy (which leaves P as it was) or `row = row / ...`: both
+    change what the program computes where it meant to change P."""
+    with pytest.raises(srcad.UnsupportedError) as info:
+        srcad.grad(normalised_rows)(np.ones((2, 3)))
+    assert "write into it by index (P[i] /= ...)" in str(info.value)
