@@ -443,18 +443,25 @@ def _attributes_read(fn, value, depth=0):
     `value` (not a class; a module of the user's) that `fn` or a function of the user's it
     calls may read (`cfg.k`, `m.W`, `getattr(o, "k")`): in its `__dict__`, its slots or its
     class, and in the objects it holds (`cfg.p.k`, three deep)."""
-    if not (hasattr(value, "__dict__") and not isinstance(value, (
+    try:                 # (an object's __getattr__ may raise anything, for __dict__ too)
+        own = vars(value)
+    except Exception:
+        own = None
+    if not (own is not None and not isinstance(value, (
             type, types.ModuleType, types.FunctionType, np.ndarray)) or users_module(value)
             or getattr(type(value), "__slots__", None) and not isinstance(value, np.ndarray)):
         return []
     names = _names_read(fn)
-    attributes = dict(getattr(value, "__dict__", {}))
+    attributes = dict(own or {})
     if not isinstance(value, types.ModuleType):
         for klass in type(value).__mro__:
             slots = klass.__dict__.get("__slots__", ())
             for n in (slots,) if isinstance(slots, str) else slots:
-                if n in names and n not in attributes and hasattr(value, n):
-                    attributes[n] = getattr(value, n)
+                if n in names and n not in attributes:
+                    try:
+                        attributes[n] = getattr(value, n)
+                    except Exception:    # (an empty slot, or a raising __getattr__)
+                        pass
             for n, v in vars(klass).items():       # (class attributes: data only)
                 if n in names and n not in attributes and isinstance(
                         v, (np.ndarray, list, tuple, dict)):

@@ -95,6 +95,8 @@ class Namespace(dict):
     def __init__(self, fn):
         super().__init__(fn.__globals__)
         code = fn.__code__
+        self._globals = fn.__globals__
+        self._cells = dict(zip(code.co_freevars, fn.__closure__ or ()))
         for var, cell in zip(code.co_freevars, fn.__closure__ or ()):
             try:
                 self[var] = cell.cell_contents
@@ -110,12 +112,18 @@ class Namespace(dict):
         self.numbers = {}
 
     def number(self, name):
-        """Whether `name` (a free name of the function) holds an int or a float now;
-        remembered if it does."""
-        kind = type(self.get(name))
-        if kind not in (int, float):
+        """Whether `name` (a free name of the function) holds an int or a float now (read
+        where it lives: this namespace is a copy made with the IR, which outlives a new
+        value); remembered if it does."""
+        name = self.renamed.get(name, name)
+        cell = self._cells.get(name)
+        try:
+            value = cell.cell_contents if cell is not None else self._globals.get(name)
+        except ValueError:               # (an empty cell)
             return False
-        self.numbers[self.renamed.get(name, name)] = kind
+        if type(value) not in (int, float):
+            return False
+        self.numbers[name] = type(value)
         return True
 
     def rename(self, new, name, value):

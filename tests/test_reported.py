@@ -2854,3 +2854,64 @@ def test_hints_for_writes_through_rows_say_how_to_change_the_matrix():
     with pytest.raises(srcad.UnsupportedError) as info:
         srcad.grad(normalised_rows)(np.ones((2, 3)))
     assert "write into it by index (P[i] /= ...)" in str(info.value)
+
+
+# ----- helper-60: a number the analysis relied on, read where it lives -----
+
+LENGTH = 2.0
+
+
+def scaled_copy(x):
+    s = LENGTH * 1.0
+    t = s
+    s *= 3.0
+    return np.sum(t * x)
+
+
+def test_a_module_number_made_an_array_is_read_anew():
+    """The guard on LENGTH's type fired, but the IR kept a copy of the module's names made
+    with it, and the analysis read LENGTH there: still a float, so `s *= 3.0` was no
+    in-place change of t (a gradient of 2 for 6, without a word)."""
+    global LENGTH
+    x = np.array([1.5])
+    g = srcad.grad(scaled_copy)
+    try:
+        assert g(x) == pytest.approx([2.0])
+        LENGTH = np.array([2.0])
+        with pytest.raises(srcad.UnsupportedError, match="NumPy does this in place"):
+            g(x)
+        with pytest.raises(srcad.UnsupportedError, match="NumPy does this in place"):
+            srcad.jvp(scaled_copy)(x, np.ones(1))
+    finally:
+        LENGTH = 2.0
+
+
+class _Params:
+    """Values behind attributes, and a KeyError for any other name (__dict__ too)."""
+    __slots__ = ("_values",)
+
+    def __init__(self, **values):
+        self._values = values
+
+    def __getattr__(self, name):
+        return self._values[name]
+
+    def __deepcopy__(self, memo):
+        return _Params(**self._values)
+
+
+class _Model:
+    pass
+
+
+def loss_with_nested_params(x, m):
+    y = x
+    y += 1.0
+    return np.sum(y * y) * m.p.scale
+
+
+def test_objects_whose_attributes_raise_are_read_carefully():
+    m = _Model()
+    m.p = _Params(scale=2.0)
+    assert srcad.grad(loss_with_nested_params)(np.array([1.0, 2.0]), m) == \
+        pytest.approx([8.0, 12.0])
