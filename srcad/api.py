@@ -442,7 +442,11 @@ def _attributes_read(fn, value, depth=0):
     """`(".name", value)` for the arrays, lists and dicts among the attributes of object
     `value` (not a class; a module of the user's) that `fn` or a function of the user's it
     calls may read (`cfg.k`, `m.W`, `getattr(o, "k")`): in its `__dict__`, its slots or its
-    class, and in the objects it holds (`cfg.p.k`, three deep)."""
+    class, and in the objects it holds (`cfg.p.k`, `ws[0].w`, five deep)."""
+    if isinstance(value, (list, tuple, dict)) and depth < _ATTRIBUTE_DEPTH:
+        items = list(value.items() if isinstance(value, dict) else enumerate(value))
+        return [(f"[{k!r}]{inner}", w) for k, item in items[:64]      # (objects it holds:
+                for inner, w in _attributes_read(fn, item, depth + 1)]  # `ws[0].w`)
     try:                 # (an object's __getattr__ may raise anything, for __dict__ too)
         own = vars(value)
     except Exception:
@@ -472,9 +476,12 @@ def _attributes_read(fn, value, depth=0):
             continue
         if isinstance(v, (np.ndarray, list, tuple, dict)):
             found.append((f".{n}", v))
-        elif depth < 2 and not users_module(v):
+        elif depth < _ATTRIBUTE_DEPTH and not users_module(v):
             found.extend((f".{n}{inner}", w) for inner, w in _attributes_read(fn, v, depth + 1))
     return found
+
+
+_ATTRIBUTE_DEPTH = 4      # how deep `_attributes_read` looks (`o.a.b.c.w`, `ws[0].w`)
 
 
 def _names_read(fn):

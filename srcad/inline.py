@@ -97,6 +97,9 @@ def _local_function(stmt):
     body = stmt.body
     if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
         body = body[1:]                  # docstring
+    body = [gast.copy_location(T.assign(s.target, s.value), s)     # `u: float = 2.0 * t`
+            if isinstance(s, gast.AnnAssign) and s.value is not None and s.simple else s
+            for s in body]
     if params is None or not body or not isinstance(body[-1], gast.Return) \
             or body[-1].value is None or not all(
                 isinstance(s, gast.Assign) and all(isinstance(n, gast.Name) for t in s.targets

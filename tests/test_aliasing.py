@@ -2321,6 +2321,29 @@ def doubles_and_reads_a_module_objects_nested_attribute(x):
     return np.sum(x) + np.sum(HELD.p.k)
 
 
+def doubles_and_reads_four_deep(x, o):
+    x *= 2.0
+    return np.sum(x) + np.sum(o.a.b.c.k)
+
+
+def doubles_and_reads_an_object_in_a_list(x, ws):
+    x *= 2.0
+    return np.sum(x) + np.sum(ws[0].k)
+
+
+def _four_deep(x):
+    o = _Holder()
+    o.a = _Holder()
+    o.a.b = _Holder()
+    o.a.b.c = _Holder()
+    o.a.b.c.k = x
+    return (o,)
+
+
+def _in_a_list(x):
+    return ([_plain(x)[0]],)
+
+
 def _nested(x):
     o = _Holder()
     o.p = _Holder()
@@ -2357,6 +2380,8 @@ def _module_object(x):
     (doubles_and_reads_an_attribute, _class_array, "argument 'o.k'"),
     (doubles_and_reads_by_getattr, _plain, "argument 'o.k'"),
     (doubles_and_reads_a_module_objects_nested_attribute, _module_object, "module's HELD.p.k"),
+    (doubles_and_reads_four_deep, _four_deep, "argument 'o.a.b.c.k'"),
+    (doubles_and_reads_an_object_in_a_list, _in_a_list, "argument 'ws[0].k'"),
 ])
 def test_an_array_changed_in_place_and_read_through_an_objects_attribute_is_refused(
         f, extra, what):

@@ -214,3 +214,15 @@ def test_an_inlined_body_is_where_its_call_is():
     write (it was taken to read y before the write: a wrong gradient without a word)."""
     with pytest.raises(srcad.UnsupportedError, match="also reached through 'y'"):
         srcad.grad(reads_an_array_written_through_another_name)(np.array([1.0, 2.0, 3.0]))
+
+
+def annotated_local(x):
+    def g(t):
+        u: float = t * 2.0
+        return u * t
+    return g(x) + x
+
+
+def test_an_annotated_assignment_in_a_local_function():
+    # 2x^2 + x
+    assert srcad.grad(annotated_local)(1.5) == pytest.approx(7.0)
