@@ -45,16 +45,20 @@ class _Local:
                        if not isinstance(n.ctx, gast.Load)}
 
 
-def inline_local_functions(source, reserved):
+def inline_local_functions(source, reserved, helper=None):
     """Inline the local functions of `source.tree` (a FunctionSource's) at their calls, in
-    place. `reserved(name)`: whether srcad keeps `name` for itself (v_1, add_at, ...)."""
+    place. `reserved(name)`: whether srcad keeps `name` for itself (v_1, add_at, ...).
+    `helper(name)`: the FunctionSource of the function of the user's that a statement
+    `name(...)` calls, where it may be inlined there (`_Helper`), else None."""
     tree = source.tree
     found = {}
     for stmt in tree.body:
         local = _local_function(stmt)
         if local is not None:
             found[local.name] = local
-    if not found:
+    statement_calls = helper is not None and any(
+        _called_name(stmt) is not None for block in T.blocks(tree) for stmt in block)
+    if not found and not statement_calls:
         return
     nodes = T.all_nodes(tree)
     called = {id(node.func) for node in nodes if isinstance(node, gast.Call)}
@@ -70,10 +74,16 @@ def inline_local_functions(source, reserved):
         if any(getattr(n, "id", None) == local.name or isinstance(n, _DEFINITIONS)
                for n in inner):
             del found[local.name]
-    if not found:
+    if not found and not statement_calls:
         return
     names = {node.id for node in nodes if type(node) is gast.Name}
     inliner = _Inliner(source, found, names, reserved)
+    if statement_calls:
+        args = tree.args
+        inliner.helper = helper
+        inliner.caller_locals = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs
+                                 + [a for a in (args.vararg, args.kwarg) if a is not None]} \
+            | {n.id for n in nodes if type(n) is gast.Name and not isinstance(n.ctx, gast.Load)}
     inliner.block(tree.body)
     for node in T.all_nodes(tree):          # (an `assert`'s message, a `raise`)
         if type(node) is gast.Name and node.id in found:
@@ -127,7 +137,53 @@ def _defines(local, node):
     return isinstance(local.node, gast.Assign) and node is local.node.targets[0]
 
 
+def _called_name(stmt):
+    """`h` of a statement `h(...)`, else None."""
+    call = stmt.value if isinstance(stmt, gast.Expr) else None
+    if isinstance(call, gast.Call) and isinstance(call.func, gast.Name):
+        return call.func.id
+    return None
+
+
+class _Helper:
+    """A function of the user's that a statement `h(u, ...)` calls for what it changes (its
+    value unused), inlined there: its body, its parameters standing for the caller's names,
+    so that `u[0] = 0.0` in it writes into the caller's u, as Python does.
+
+    Only a plain one: positional parameters without defaults, none of them bound again in
+    it (`p = ...`, `p += ...`: for a number the caller's name would change), no `return`
+    but a last one without a value, no definitions, `global`, `try` or `with`, and reading
+    no module name that the caller binds as its own."""
+
+    def __init__(self, source):
+        self.source = source
+        tree = source.tree
+        self.params = _plain_params(tree.args)
+        body = tree.body
+        if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
+            body = body[1:]                  # docstring
+        if body and isinstance(body[-1], gast.Return) and body[-1].value is None:
+            body = body[:-1]
+        self.body = body
+        nodes = T.all_nodes(body)
+        stored = {n.id for n in nodes if type(n) is gast.Name
+                  and not isinstance(n.ctx, gast.Load)}
+        self.locals = stored - set(self.params or ())
+        self.free = {n.id for n in nodes if type(n) is gast.Name
+                     and isinstance(n.ctx, gast.Load)} - stored - set(self.params or ())
+        self.plain = self.params is not None and bool(body) and not (
+            stored & set(self.params) or any(isinstance(n, _NOT_IN_HELPERS) for n in nodes))
+
+
+_NOT_IN_HELPERS = (gast.Return, gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef,
+                   gast.Lambda, gast.Global, gast.Nonlocal, gast.Try, gast.With,
+                   gast.Yield, gast.YieldFrom, gast.Await, gast.Delete)
+
+
 class _Inliner:
+    helper = None           # (see inline_local_functions)
+    caller_locals = frozenset()
+
     def __init__(self, source, found, taken, reserved):
         self.source = source
         self.found = found
@@ -157,6 +213,11 @@ class _Inliner:
             raise UnsupportedError("local functions that call each other without end",
                                    self.source.location(stmt),
                                    hint="define the functions at module level")
+        name = _called_name(stmt) if self.helper is not None else None
+        if name is not None and name not in self.found and name not in self.caller_locals:
+            inlined = self._helper_call(stmt, name, depth)
+            if inlined is not None:
+                return inlined
         if isinstance(stmt, gast.While):
             parts = []
             self._refuse_calls(stmt.test, "a call of the local function '{}' in a while "
@@ -215,6 +276,45 @@ class _Inliner:
                 before.extend(self.statement(s, depth + 1))
             _replace(stmt, part, call, result)
         return before
+
+    def _helper_call(self, stmt, name, depth):
+        """The statements of helper `name`'s body for statement `stmt` (`name(...)`), or None
+        where it is not one to inline (`_Helper`)."""
+        source = self.helper(name)
+        if source is None:
+            return None
+        helper = _Helper(source)
+        call = stmt.value
+        if not helper.plain or helper.free & self.caller_locals or call.keywords \
+                or len(call.args) != len(helper.params) \
+                or any(isinstance(a, gast.Starred) for a in call.args):
+            return None
+        k = next(self.count)
+        renamed, body = {}, []
+        for p, arg in zip(helper.params, call.args):
+            if isinstance(arg, gast.Name) and arg.id not in helper.locals:
+                renamed[p] = arg.id               # (the caller's own name: its object)
+                continue
+            renamed[p] = self._fresh(f"{p}__{k}")
+            body.append(gast.copy_location(T.assign(renamed[p], arg), call))
+        for q in helper.locals:
+            renamed[q] = self._fresh(f"{q}__{k}")
+        inlined = []
+        for s in helper.body:
+            copy = _renamed(s, renamed)
+            for node in T.all_nodes(copy):
+                node.srcad_source = source      # (its messages: the helper's own lines)
+            inlined.append(copy)
+        # placed inside the call's statement, in the helper's own order: what reads
+        # positions (a read after a write into a shared array) sees them where they run
+        lines = [n for n in T.all_nodes(inlined) if hasattr(n, "lineno")]
+        first = min(n.lineno for n in lines) if lines else 0
+        for node in lines:
+            _placed_inside(node, stmt, first)
+        out = []
+        for s in body + inlined:
+            out.extend(self.statement(s, depth + 1))
+        return out
 
     def _instance(self, local, call, k, stmt):
         """(the statements of `local`'s body for call `call`, the name of its value)."""
@@ -299,6 +399,20 @@ def _placed_at(node, stmt):
     for field in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
         if hasattr(node, field):
             setattr(node, field, getattr(stmt, field))
+
+
+def _placed_inside(node, stmt, first):
+    """Give `node`, of a helper's body whose first line is `first`, a position inside
+    `stmt`'s first column, in the body's own order (line, then column); messages show its
+    own line (`written_at`)."""
+    if getattr(node, "srcad_at", None) is None:
+        node.srcad_at = (node.lineno, node.col_offset)
+    line, col = node.srcad_at
+    end_line = getattr(node, "end_lineno", None) or line
+    end_col = getattr(node, "end_col_offset", None) or col
+    node.lineno = node.end_lineno = stmt.lineno
+    node.col_offset = stmt.col_offset + ((line - first) * 10_000 + col + 1) / 1e9
+    node.end_col_offset = stmt.col_offset + ((end_line - first) * 10_000 + end_col + 1) / 1e9
 
 
 def _renamed(node, renamed):

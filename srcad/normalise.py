@@ -35,9 +35,9 @@ import numpy as np
 
 from . import runtime
 from . import template as T
-from .errors import Location, UnsupportedError
+from .errors import Location, SrcadError, UnsupportedError
 from .inline import inline_local_functions
-from .source import users_module
+from .source import function_source, users_module
 
 
 def vname(k):
@@ -334,7 +334,7 @@ class Normaliser:
         self.generated = source.filename.startswith("<srcad ")   # a derivative's code
         _flag_loop_elses(source.tree)
         inline_local_functions(source, lambda name: bool(_GENERATED.match(name))
-                               or name in _HELPER_NAMES)
+                               or name in _HELPER_NAMES, helper=self._helper_to_inline)
         self._variables()
         self.refuse_complex()
         if self._writes_by_calls(source.tree):
@@ -350,13 +350,35 @@ class Normaliser:
         self.mutated = variables.mutated
         self.sites = variables.sites
 
+    def _helper_to_inline(self, name):
+        """The FunctionSource of the function of the user's, in this module, that a
+        statement `name(...)` calls (its value unused: for what it changes), to inline
+        there (srcad/inline.py); None for anything else. The derivative is made for it:
+        guarded on the name, the function's code and its defaults."""
+        fn = self.source.fn
+        value = self.namespace.get(name)
+        if self.generated or not isinstance(value, types.FunctionType) or value is fn \
+                or value.__globals__ is not fn.__globals__ or value.__closure__ \
+                or value.__defaults__ or value.__kwdefaults__ \
+                or inspect.unwrap(value) is not value \
+                or str(value.__module__).startswith("srcad"):
+            return None
+        try:
+            source = function_source(value)
+        except SrcadError:
+            return None
+        self.namespace.function(name)
+        for attr in ("__code__", "__defaults__"):
+            self.namespace.members.append((value, attr, getattr(value, attr)))
+        return source
+
     def _writes_by_calls(self, tree):
         """`np.copyto(y, v)` -> `y[...] = v`; `np.add.at(y, i, v)` -> `y[...] = add_at(y, y, i,
         v)` (a copy of y with v added at i, repeats summed), `np.subtract.at` with -v: element
         writes into a local y, which srcad differentiates and checks (y also reached through
         another name ...), in the user's function `tree`. Whether it found any."""
         found = False
-        for block in _blocks_of(tree):
+        for block in T.blocks(tree):
             for k, stmt in enumerate(block):
                 call = stmt.value if isinstance(stmt, gast.Expr) else None
                 if not isinstance(call, gast.Call):
@@ -1315,6 +1337,15 @@ class Normaliser:
                 # (the reverse sweep puts back what an element write of the user's replaced)
                 raise self._in_place_refusal(UnsupportedError(
                     "an element write undone in place", self.source.location(node)))
+        if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
+                and isinstance(self.namespace.get(value.func.id), types.FunctionType) \
+                and not self.is_local(value.func.id):
+            self.error(node, "a call whose result is unused (it may change its arguments in "
+                       "place)", f"srcad inlines a function of this module called as a "
+                       "statement where it binds none of its parameters again (p = ..., "
+                       "p += ...: write p[...] += ... to change an array), takes no defaults "
+                       "and returns nothing; else return the new value and assign it "
+                       f"(u = {value.func.id}(u, ...))")
         self.error(node, "a call whose result is unused (it may change its arguments in place)",
                    "assign the result to a variable; srcad supports list.append, list.pop, "
                    "print, np.copyto and np.add.at as statements")
@@ -2713,18 +2744,6 @@ def _flag_breaks(block, flag):
             _flag_breaks(stmt.orelse, flag)
         elif isinstance(stmt, (gast.For, gast.While)):
             _flag_breaks(stmt.orelse, flag)
-
-
-def _blocks_of(tree):
-    """Every statement list in `tree` (bodies and else blocks), outer ones first."""
-    todo = [tree]
-    while todo:
-        node = todo.pop()
-        for field in ("body", "orelse"):
-            block = getattr(node, field, None)
-            if isinstance(block, list):
-                yield block
-                todo.extend(stmt for stmt in block if isinstance(stmt, gast.stmt))
 
 
 def _at(node, where):

@@ -37,7 +37,11 @@ class FunctionSource:
         self.lines = lines          # the parsed (dedented) lines
 
     def location(self, node):
-        """The user's file, line and column of `node` (a node of `self.tree`)."""
+        """The user's file, line and column of `node` (a node of `self.tree`, or of a
+        helper's inlined into it: `srcad_source` is the helper's)."""
+        other = getattr(node, "srcad_source", None)
+        if other is not None and other is not self:
+            return other.location(node)
         lineno, col = written_at(node)
         lineno = lineno or self.tree.lineno
         col = col or 0
@@ -46,12 +50,18 @@ class FunctionSource:
                         " " * self.indent + text)
 
     def line_text(self, node):
+        other = getattr(node, "srcad_source", None)
+        if other is not None and other is not self:
+            return other.line_text(node)
         lineno, _ = written_at(node)
         if not lineno or lineno > len(self.lines):
             return ""
         return self.lines[lineno - 1].strip()
 
     def file_line(self, node):
+        other = getattr(node, "srcad_source", None)
+        if other is not None and other is not self:
+            return other.file_line(node)
         return written_at(node)[0] + self.first_line - 1
 
     def namespace(self):

@@ -306,6 +306,18 @@ def all_nodes(tree):
     return found
 
 
+def blocks(tree):
+    """Every statement list in `tree` (bodies and else blocks), outer ones first."""
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if isinstance(block, list):
+                yield block
+                todo.extend(stmt for stmt in block if isinstance(stmt, gast.stmt))
+
+
 def child_fields(kind):
     """The fields of gast class `kind` that may hold nodes."""
     return _CHILD_FIELDS.get(kind, ())

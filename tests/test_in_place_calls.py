@@ -191,3 +191,108 @@ def test_a_missing_module_function_in_a_branch_raises_only_where_it_runs():
         assert srcad.jvp(f)(y, np.ones(3))[1] == pytest.approx(4.0)
     with pytest.raises(srcad.UnsupportedError, match="no such attribute"):
         srcad.grad(area_unguarded)(y)
+
+
+# ----- functions of the module called as statements, for what they change -----
+
+def apply_boundary(u):
+    u[0] = 0.0
+    u[-1] = 0.0
+
+
+def smooth_into(u, out, k):
+    for i in range(1, len(u) - 1):
+        out[i] = u[i] + k * (u[i - 1] - 2 * u[i] + u[i + 1])
+    apply_boundary(out)
+
+
+def heat_with_helpers(u0, k):
+    u = u0.copy()
+    v = np.zeros_like(u0)
+    for t in range(3):
+        smooth_into(u, v, k)
+        u, v = v, u
+    return np.sum(u ** 2)
+
+
+def boundary_seen_through_another_name(x):
+    u = x * 1.0
+    z = u
+    apply_boundary(u)
+    return np.sum(z * x)
+
+
+def boundary_of_a_slice(x):
+    u = x * 1.0
+    apply_boundary(u[1:])
+    return np.sum(u * u)
+
+
+def scale_first(u, c):
+    u[0] = u[0] * c
+
+
+def scale_first_twice(u, c):
+    u[0] = u[0] * c * c
+
+
+def scaled_in_a_loop(x, c):
+    u = x * 1.0
+    for i in range(3):
+        scale_first(u, c)
+    return np.sum(u * u)
+
+
+def axpy_bound(y, a, x):
+    y += a * x
+
+
+def axpy_written(y, a, x):
+    y[...] += a * x
+
+
+def calls_axpy_bound(x):
+    y = np.ones_like(x)
+    axpy_bound(y, 0.5, x)
+    return np.sum(y * y)
+
+
+def calls_axpy_written(x):
+    y = np.ones_like(x)
+    axpy_written(y, 0.5, x)
+    return np.sum(y * y)
+
+
+def test_a_function_called_for_what_it_changes_is_inlined():
+    """`apply_boundary(u)` writes into the caller's u, as in Python: its body is inlined
+    with its parameter standing for the caller's name (a call whose result is unused was
+    refused before)."""
+    rng = np.random.default_rng(60)
+    full_check(heat_with_helpers, [rng.normal(size=6), 0.2], wrt=(0, 1))
+    full_check(scaled_in_a_loop, [rng.normal(size=3), 1.3], wrt=(0, 1))
+    x = rng.normal(size=3)
+    np.testing.assert_allclose(srcad.grad(calls_axpy_written)(x), 2 * (1.0 + 0.5 * x) * 0.5)
+    with pytest.raises(srcad.UnsupportedError, match="also reached through 'z'") as info:
+        srcad.grad(boundary_seen_through_another_name)(x)
+    assert "u[0] = 0.0" in str(info.value)            # (at the helper's line)
+    with pytest.raises(srcad.UnsupportedError, match="also reached through 'u'"):
+        srcad.grad(boundary_of_a_slice)(rng.normal(size=4))
+    with pytest.raises(srcad.UnsupportedError, match="result is unused") as info:
+        srcad.grad(calls_axpy_bound)(x)
+    assert "write p[...] += ..." in str(info.value)
+
+
+def test_an_inlined_function_is_guarded_by_its_name_and_code():
+    global scale_first
+    x, c = np.array([1.0, 2.0]), 1.5
+    g = srcad.grad(scaled_in_a_loop, wrt=(0, 1))
+    # (x0 c^3)^2 + x1^2: d/dc = 6 x0^2 c^5
+    assert g(x, c)[1] == pytest.approx(6 * c ** 5)
+    first = scale_first
+    try:
+        scale_first = scale_first_twice            # (x0 c^6)^2: 12 x0^2 c^11
+        assert g(x, c)[1] == pytest.approx(12 * c ** 11)
+        scale_first = first
+        assert g(x, c)[1] == pytest.approx(6 * c ** 5)
+    finally:
+        scale_first = first
