@@ -958,8 +958,9 @@ def _counts(ops, arrays):
         if op.kind == "copy":
             return an_int(op.args[0])
         if op.kind == "getitem":
-            return _name_in(op.args["value"], shapes) and isinstance(op.args["index"],
-                                                                     gast.Constant)
+            index = op.args["index"]
+            return _name_in(op.args["value"], shapes) and isinstance(index, gast.Constant) \
+                and type(index.value) is int
         primal = getattr(op.rule, "primal", None)
         if primal is len:
             return True
@@ -1280,7 +1281,8 @@ def dictionaries(ir, ops, arg_kinds, struct):
 # add_at(pieces_bar, ...), xs.copy(), whose rule is np.copy's): in generated code that is
 # differentiated again, their tangents add with `add_grad`
 _LIST_RESULTS = (np.split, np.array_split, np.linalg.slogdet, np.gradient,
-                 runtime.unconcatenate, runtime.unhstack, runtime.unvstack, runtime.unstack_like, runtime.unstack,
+                 runtime.unconcatenate, runtime.unhstack, runtime.unvstack,
+                 runtime.unstack_like, runtime.unstack,
                  runtime.listed, runtime.tupled, runtime.unlisted)
 _LIKE_ARGUMENTS = (runtime.zeros_like_grad, runtime.add_at, runtime.set_at, runtime.add_grad,
                    runtime.unarray, runtime.sum_adjoint, runtime.structured, np.copy)
