@@ -83,7 +83,8 @@ def inline_local_functions(source, reserved, helper=None):
         inliner.helper = helper
         inliner.caller_locals = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs
                                  + [a for a in (args.vararg, args.kwarg) if a is not None]} \
-            | {n.id for n in nodes if type(n) is gast.Name and not isinstance(n.ctx, gast.Load)}
+            | {n.id for n in nodes if type(n) is gast.Name and not isinstance(n.ctx, gast.Load)} \
+            | {n.name for n in nodes if n is not tree and isinstance(n, _DEFINITIONS[1:])}
     inliner.block(tree.body)
     for node in T.all_nodes(tree):          # (an `assert`'s message, a `raise`)
         if type(node) is gast.Name and node.id in found:
@@ -169,6 +170,7 @@ class _Helper:
         stored = {n.id for n in nodes if type(n) is gast.Name
                   and not isinstance(n.ctx, gast.Load)}
         self.locals = stored - set(self.params or ())
+        self.names = {n.id for n in nodes if type(n) is gast.Name}
         self.free = {n.id for n in nodes if type(n) is gast.Name
                      and isinstance(n.ctx, gast.Load)} - stored - set(self.params or ())
         self.plain = self.params is not None and bool(body) and not (
@@ -194,7 +196,14 @@ class _Inliner:
         self.definitions = {id(local.node): name for name, local in found.items()}
 
     def block(self, block, depth=0):
-        """Inline the calls in `block`'s statements (and in the blocks they hold)."""
+        """Inline the calls in `block`'s statements (and in the blocks they hold); `depth`:
+        how many inlined bodies hold it."""
+        if depth > 20:
+            raise UnsupportedError("calls that srcad inlines (local functions, or functions "
+                                   "called for what they change) nested without end",
+                                   self.source.location(block[0]) if block else None,
+                                   hint="write the recursion as a loop, or let the function "
+                                        "return its value and assign it")
         out = []
         for stmt in block:
             if id(stmt) in self.definitions:        # (at the top level: it goes)
@@ -210,9 +219,11 @@ class _Inliner:
     def statement(self, stmt, depth):
         """The statements that replace `stmt`: its calls' bodies, then itself."""
         if depth > 20:
-            raise UnsupportedError("local functions that call each other without end",
+            raise UnsupportedError("calls that srcad inlines (local functions, or functions "
+                                   "called for what they change) nested without end",
                                    self.source.location(stmt),
-                                   hint="define the functions at module level")
+                                   hint="write the recursion as a loop, or let the function "
+                                        "return its value and assign it")
         name = _called_name(stmt) if self.helper is not None else None
         if name is not None and name not in self.found and name not in self.caller_locals:
             inlined = self._helper_call(stmt, name, depth)
@@ -285,14 +296,16 @@ class _Inliner:
             return None
         helper = _Helper(source)
         call = stmt.value
-        if not helper.plain or helper.free & self.caller_locals or call.keywords \
-                or len(call.args) != len(helper.params) \
-                or any(isinstance(a, gast.Starred) for a in call.args):
+        if not helper.plain or helper.free & self.caller_locals:
             return None
+        passed = _passed(helper.params, call)
+        if passed is None:
+            return None
+        self.taken |= helper.names          # (fresh names keep clear of the helper's own)
         k = next(self.count)
         renamed, body = {}, []
-        for p, arg in zip(helper.params, call.args):
-            if isinstance(arg, gast.Name) and arg.id not in helper.locals:
+        for p, arg in passed:                 # (in the call's order, as Python reads them)
+            if isinstance(arg, gast.Name):
                 renamed[p] = arg.id               # (the caller's own name: its object)
                 continue
             renamed[p] = self._fresh(f"{p}__{k}")
@@ -307,13 +320,9 @@ class _Inliner:
             inlined.append(copy)
         # placed inside the call's statement, in the helper's own order: what reads
         # positions (a read after a write into a shared array) sees them where they run
-        lines = [n for n in T.all_nodes(inlined) if hasattr(n, "lineno")]
-        first = min(n.lineno for n in lines) if lines else 0
-        for node in lines:
-            _placed_inside(node, stmt, first)
-        out = []
-        for s in body + inlined:
-            out.extend(self.statement(s, depth + 1))
+        _place_within(inlined, stmt)
+        out = body + inlined
+        self.block(out, depth + 1)
         return out
 
     def _instance(self, local, call, k, stmt):
@@ -401,18 +410,45 @@ def _placed_at(node, stmt):
             setattr(node, field, getattr(stmt, field))
 
 
-def _placed_inside(node, stmt, first):
-    """Give `node`, of a helper's body whose first line is `first`, a position inside
-    `stmt`'s first column, in the body's own order (line, then column); messages show its
-    own line (`written_at`)."""
-    if getattr(node, "srcad_at", None) is None:
-        node.srcad_at = (node.lineno, node.col_offset)
-    line, col = node.srcad_at
-    end_line = getattr(node, "end_lineno", None) or line
-    end_col = getattr(node, "end_col_offset", None) or col
-    node.lineno = node.end_lineno = stmt.lineno
-    node.col_offset = stmt.col_offset + ((line - first) * 10_000 + col + 1) / 1e9
-    node.end_col_offset = stmt.col_offset + ((end_line - first) * 10_000 + end_col + 1) / 1e9
+def _passed(params, call):
+    """`[(parameter, argument)]` of `call` in the order Python reads the arguments, where
+    they bind each of `params` once (by position or name); else None."""
+    if any(isinstance(a, gast.Starred) for a in call.args) or len(call.args) > len(params) \
+            or any(k.arg is None for k in call.keywords):
+        return None
+    passed = list(zip(params, call.args)) + [(k.arg, k.value) for k in call.keywords]
+    if sorted(p for p, _ in passed) != sorted(params):
+        return None
+    return passed
+
+
+def _place_within(stmts, stmt):
+    """Give the nodes of `stmts` (a helper's body) positions inside `stmt`, which calls it,
+    in the body's own order (line, then column): the checks that read positions (is a
+    name read after a write into an array it shares?) see them where they run, a helper's
+    inside another's within the other's statement. Messages show their own lines
+    (`written_at`)."""
+    nodes = [n for n in T.all_nodes(stmts) if getattr(n, "lineno", None) is not None]
+    for node in nodes:
+        if getattr(node, "srcad_at", None) is None:
+            node.srcad_at = (node.lineno, node.col_offset)
+            node.srcad_end = (getattr(node, "end_lineno", None) or node.lineno,
+                              getattr(node, "end_col_offset", None) or node.col_offset)
+    if not nodes:
+        return
+    first = min(n.srcad_at[0] for n in nodes)
+
+    def key(line, col):
+        return (line - first) * 10_000 + col + 1
+
+    ends = [getattr(n, "srcad_end", n.srcad_at) for n in nodes]
+    span = max(key(*end) for end in ends) + 1
+    start = stmt.col_offset
+    width = stmt.end_col_offset - start if stmt.end_lineno == stmt.lineno else 1.0
+    for node, end in zip(nodes, ends):
+        node.lineno = node.end_lineno = stmt.lineno
+        node.col_offset = start + width * key(*node.srcad_at) / span
+        node.end_col_offset = start + width * key(*end) / span
 
 
 def _renamed(node, renamed):

@@ -296,3 +296,88 @@ def test_an_inlined_function_is_guarded_by_its_name_and_code():
         assert g(x, c)[1] == pytest.approx(6 * c ** 5)
     finally:
         scale_first = first
+
+
+# ----- helper-61: inlined helpers' names and positions -----
+
+t__1 = 5.0
+
+
+def bump_by_a_global(u):
+    t = 2.0
+    u[0] = u[0] * t * t__1
+
+
+def bumped(x):
+    u = x * 1.0
+    bump_by_a_global(u)
+    return np.sum(u * u)
+
+
+def tenfold(a):
+    return a * 10.0
+
+
+def bump_tenfold(u):
+    u[0] = tenfold(u[0])
+
+
+def shadows_the_helpers_function(x):
+    def tenfold(a):
+        return a * 2.0
+    u = x * 1.0
+    bump_tenfold(u)
+    return np.sum(u * u)
+
+
+def copy_across(a):
+    t = 1.0
+    s = 2.0
+    a[0] = t * s * a[1]
+
+
+def copy_and_scale(a, b, c):
+    copy_across(a)
+    c[0] = b[0] * 3.0
+
+
+def reads_an_alias_in_the_outer_helper(x):
+    u = x * 1.0
+    z = u
+    w = np.zeros(3)
+    copy_and_scale(u, z, w)
+    return np.sum(w * x)
+
+
+def scale_each(u, c):
+    for i in range(2):
+        scale_first(u, c=c)
+
+
+def scaled_through_a_loop_of_calls(x, c):
+    u = x * 1.0
+    scale_each(u, c)
+    return np.sum(u * u)
+
+
+def named_like_the_helpers_local(x):
+    t = x * 1.0
+    bump_by_a_global(t)
+    return np.sum(t * t)
+
+
+def test_inlined_helpers_keep_their_names_and_order():
+    """A renamed local took the name of a global the helper reads (t__1); the caller's
+    local def hid the module function the helper calls; a nested helper's lines were
+    placed after the outer helper's next line, so a read through an alias looked like
+    one before the write: three wrong gradients without a word (helper-61). Calls inside
+    a helper's loop, by keyword, and a caller name equal to a helper's local are inlined."""
+    x = np.array([0.3, 1.2, -0.7])
+    # u0 becomes 10 x0: d/dx0 (10 x0)^2 = 200 x0
+    np.testing.assert_allclose(srcad.grad(bumped)(x), [200 * 0.3, 2.4, -1.4])
+    with pytest.raises(srcad.UnsupportedError, match="result is unused"):
+        srcad.grad(shadows_the_helpers_function)(x)
+    with pytest.raises(srcad.UnsupportedError, match="also reached through 'z'"):
+        srcad.grad(reads_an_alias_in_the_outer_helper)(x)
+    full_check(scaled_through_a_loop_of_calls, [x, 1.3], wrt=(0, 1))
+    full_check(named_like_the_helpers_local, [x])
