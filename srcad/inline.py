@@ -200,7 +200,8 @@ class _Inliner:
         how many inlined bodies hold it."""
         if depth > 20:
             raise UnsupportedError("calls that srcad inlines (local functions, or functions "
-                                   "called for what they change) nested without end",
+                                   "called for what they change) nested more than 20 "
+                                   "deep: a recursion",
                                    self.source.location(block[0]) if block else None,
                                    hint="write the recursion as a loop, or let the function "
                                         "return its value and assign it")
@@ -220,7 +221,8 @@ class _Inliner:
         """The statements that replace `stmt`: its calls' bodies, then itself."""
         if depth > 20:
             raise UnsupportedError("calls that srcad inlines (local functions, or functions "
-                                   "called for what they change) nested without end",
+                                   "called for what they change) nested more than 20 "
+                                   "deep: a recursion",
                                    self.source.location(stmt),
                                    hint="write the recursion as a loop, or let the function "
                                         "return its value and assign it")

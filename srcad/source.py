@@ -44,7 +44,7 @@ class FunctionSource:
             return other.location(node)
         lineno, col = written_at(node)
         lineno = lineno or self.tree.lineno
-        col = col or 0
+        col = int(col or 0)         # (an inlined helper's nodes sit at fractional columns)
         text = self.lines[lineno - 1] if 0 < lineno <= len(self.lines) else ""
         return Location(self.filename, lineno + self.first_line - 1, col + self.indent,
                         " " * self.indent + text)

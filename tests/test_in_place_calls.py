@@ -381,3 +381,22 @@ def test_inlined_helpers_keep_their_names_and_order():
         srcad.grad(reads_an_alias_in_the_outer_helper)(x)
     full_check(scaled_through_a_loop_of_calls, [x, 1.3], wrt=(0, 1))
     full_check(named_like_the_helpers_local, [x])
+
+
+def double_first_n_times(u, n):
+    if n > 0:
+        u[0] = u[0] * 2.0
+        double_first_n_times(u, n - 1)
+
+
+def doubled_recursively(x):
+    u = x * 1.0
+    double_first_n_times(u, 3)
+    return np.sum(u * u)
+
+
+def test_a_recursive_helper_is_refused_at_its_call():
+    """(It crashed while writing the message: a column of the inlined code's positions.)"""
+    with pytest.raises(srcad.UnsupportedError, match="a recursion") as info:
+        srcad.grad(doubled_recursively)(np.array([0.3, 1.2]))
+    assert "double_first_n_times(u, 3)" in str(info.value)
