@@ -76,7 +76,9 @@ def inline_local_functions(source, reserved, helper=None):
             del found[local.name]
     if not found and not statement_calls:
         return
-    names = {node.id for node in nodes if type(node) is gast.Name}
+    # (fresh names keep clear of every name of the module: a helper inlined later may
+    # read any of them)
+    names = {node.id for node in nodes if type(node) is gast.Name} | set(source.fn.__globals__)
     inliner = _Inliner(source, found, names, reserved)
     if statement_calls:
         args = tree.args
@@ -84,7 +86,8 @@ def inline_local_functions(source, reserved, helper=None):
         inliner.caller_locals = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs
                                  + [a for a in (args.vararg, args.kwarg) if a is not None]} \
             | {n.id for n in nodes if type(n) is gast.Name and not isinstance(n.ctx, gast.Load)} \
-            | {n.name for n in nodes if n is not tree and isinstance(n, _DEFINITIONS[1:])}
+            | {n.name for n in nodes if n is not tree and isinstance(n, _DEFINITIONS[1:])} \
+            | set(source.fn.__code__.co_freevars)       # (a closure's own names)
     inliner.block(tree.body)
     for node in T.all_nodes(tree):          # (an `assert`'s message, a `raise`)
         if type(node) is gast.Name and node.id in found:
@@ -311,7 +314,7 @@ class _Inliner:
                 renamed[p] = arg.id               # (the caller's own name: its object)
                 continue
             renamed[p] = self._fresh(f"{p}__{k}")
-            body.append(gast.copy_location(T.assign(renamed[p], arg), call))
+            body.append(_at_call(T.assign(renamed[p], arg), call))
         for q in helper.locals:
             renamed[q] = self._fresh(f"{q}__{k}")
         inlined = []
@@ -410,6 +413,16 @@ def _placed_at(node, stmt):
     for field in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
         if hasattr(node, field):
             setattr(node, field, getattr(stmt, field))
+
+
+def _at_call(node, call):
+    """`node`, made for `call`, at its position, and told at its line (the call may be in
+    an inlined body: `srcad_at`, `srcad_source`)."""
+    gast.copy_location(node, call)
+    for attr in ("srcad_at", "srcad_source"):
+        if hasattr(call, attr):
+            setattr(node, attr, getattr(call, attr))
+    return node
 
 
 def _passed(params, call):

@@ -395,8 +395,68 @@ def doubled_recursively(x):
     return np.sum(u * u)
 
 
-def test_a_recursive_helper_is_refused_at_its_call():
+def test_a_recursive_helper_is_refused_at_its_recursive_call():
     """(It crashed while writing the message: a column of the inlined code's positions.)"""
     with pytest.raises(srcad.UnsupportedError, match="a recursion") as info:
         srcad.grad(doubled_recursively)(np.array([0.3, 1.2]))
-    assert "double_first_n_times(u, 3)" in str(info.value)
+    assert "double_first_n_times(u, n - 1)" in str(info.value)     # (the recursive call)
+
+
+# ----- helper-62: names an inlined helper reads, seen from the caller -----
+
+k_scale = 2.0
+
+
+def scale_first_by_the_module(u):
+    u[0] = u[0] * k_scale
+
+
+def make_loss(k_scale):
+    def loss(x):
+        u = x * 1.0
+        scale_first_by_the_module(u)
+        return np.sum(u * u) + 0.0 * k_scale
+    return loss
+
+
+t__2 = 3.0
+
+
+def double_second(u):
+    t = 2.0
+    u[1] = u[1] * t
+
+
+def triple_first(u):
+    u[0] = u[0] * t__2
+
+
+def two_helpers(x):
+    u = x * 1.0
+    double_second(u)
+    triple_first(u)
+    return np.sum(u * u)
+
+
+def halve_down(u, n):
+    if n > 0:
+        u[n] = u[n] * 0.5
+        halve_down(u, n - 1)
+
+
+def halved_recursively(x):
+    u = x * 1.0
+    halve_down(u, 2)
+    return np.sum(u * u)
+
+
+def test_an_inlined_helper_reads_the_modules_names():
+    """A closure's own k_scale hid the module's k_scale that the helper reads (refused
+    now); fresh names keep clear of every module name (a helper's t renamed t__2 hid the
+    global another helper reads): wrong gradients without a word before (helper-62)."""
+    x = np.array([0.3, -0.7, 1.1])
+    with pytest.raises(srcad.UnsupportedError, match="result is unused"):
+        srcad.grad(make_loss(5.0))(x)
+    np.testing.assert_allclose(srcad.grad(two_helpers)(x), [18 * 0.3, 8 * -0.7, 2 * 1.1])
+    with pytest.raises(srcad.UnsupportedError, match="a recursion"):
+        srcad.grad(halved_recursively)(x)
