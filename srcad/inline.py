@@ -170,14 +170,20 @@ class _Helper:
             body = body[:-1]
         self.body = body
         nodes = T.all_nodes(body)
+        # a comprehension's variables are its own (`[u[i] for i in ...]` next to the
+        # module's `i`): not renamed, and no caller's name stands in for a parameter there
+        self.scoped = {n.id for c in nodes if isinstance(c, gast.comprehension)
+                       for n in T.name_nodes(c.target)}
         stored = {n.id for n in nodes if type(n) is gast.Name
-                  and not isinstance(n.ctx, gast.Load)}
+                  and not isinstance(n.ctx, gast.Load)} - self.scoped
         self.locals = stored - set(self.params or ())
         self.names = {n.id for n in nodes if type(n) is gast.Name}
+        # (a name a comprehension binds may be the module's outside it: free too)
         self.free = {n.id for n in nodes if type(n) is gast.Name
                      and isinstance(n.ctx, gast.Load)} - stored - set(self.params or ())
         self.plain = self.params is not None and bool(body) and not (
-            stored & set(self.params) or any(isinstance(n, _NOT_IN_HELPERS) for n in nodes))
+            (stored | self.scoped) & set(self.params)
+            or any(isinstance(n, _NOT_IN_HELPERS) for n in nodes))
 
 
 _NOT_IN_HELPERS = (gast.Return, gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef,
@@ -310,7 +316,7 @@ class _Inliner:
         k = next(self.count)
         renamed, body = {}, []
         for p, arg in passed:                 # (in the call's order, as Python reads them)
-            if isinstance(arg, gast.Name):
+            if isinstance(arg, gast.Name) and arg.id not in helper.scoped:
                 renamed[p] = arg.id               # (the caller's own name: its object)
                 continue
             renamed[p] = self._fresh(f"{p}__{k}")

@@ -114,6 +114,10 @@ _UNSUPPORTED_EXPRS = {
 }
 
 _MUTATING_METHODS = {"append", "extend", "pop"}
+# builtins that read the names of the frame they run in: always, or (False) only when
+# called without arguments (`vars(obj)` and `dir(obj)` read an object)
+_FRAME_READERS = ((eval, True), (exec, True), (locals, True), (globals, True),
+                  (vars, False), (dir, False))
 # builtins that give the same for a generator expression and the list it would make
 # (the others that do, min, max, any, all, have no rule for one list in srcad)
 _CONSUMERS = {sum, max, min, list, tuple}
@@ -2389,6 +2393,12 @@ class Normaliser:
     def expr_Call(self, node):
         if any(k.arg is None for k in node.keywords):
             self.error(node, "'**' in a call", "pass the keyword arguments one by one")
+        reader = self._resolved_object(node.func) if isinstance(node.func, gast.Name) \
+            and not self.is_local(node.func.id) else None
+        if any(reader is f and (always or not node.args) for f, always in _FRAME_READERS):
+            self.error(node, f"{node.func.id}(), which reads the names of the frame it runs "
+                       "in (srcad's generated function runs this code, with names of its "
+                       "own)", "pass the values explicitly")
         if isinstance(node.func, gast.Name) and not self.is_local(node.func.id) \
                 and self._resolved_object(node.func) is sum and any(
                     isinstance(start, (gast.List, gast.Tuple, gast.ListComp))

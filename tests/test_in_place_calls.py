@@ -460,3 +460,41 @@ def test_an_inlined_helper_reads_the_modules_names():
     np.testing.assert_allclose(srcad.grad(two_helpers)(x), [18 * 0.3, 8 * -0.7, 2 * 1.1])
     with pytest.raises(srcad.UnsupportedError, match="a recursion"):
         srcad.grad(halved_recursively)(x)
+
+
+# ----- helper-63: frames and comprehension scopes -----
+
+i_offset = 3.0
+
+
+def add_offset_and_items(u):
+    u[:] = u * i_offset + np.array([u[i_offset] for i_offset in range(3)])
+
+
+def offset_by_a_helper(x):
+    u = x * 1.0
+    add_offset_and_items(u)
+    return np.sum(u * x)
+
+
+def counts_its_names(x):
+    a = 1.0
+    return np.sum(x * x) * len(dir()) * a
+
+
+def evaluates_text(x):
+    return eval("np.sum(x * x)")
+
+
+def test_comprehension_scopes_and_frame_readers():
+    """A helper's comprehension variable is its own: the module's i_offset outside it was
+    renamed with it (refused as an undefined name); dir(), vars(), locals(), eval() read
+    the frame they run in, srcad's generated function (wrong gradients, or a bare
+    KeyError, before)."""
+    x = np.array([0.3, -0.7, 1.1])
+    full_check(offset_by_a_helper, [x])
+    for f, name in ((counts_its_names, "dir()"), (evaluates_text, "eval()")):
+        with pytest.raises(srcad.UnsupportedError, match="reads the names of the frame") \
+                as info:
+            srcad.grad(f)(x)
+        assert name in str(info.value)
