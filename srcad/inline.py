@@ -16,7 +16,14 @@ function is what that function holds then, as Python's late binding reads it.
 
 Calls where the statement may not evaluate them (`a if c else f(x)`, `c and f(x)`, a
 comprehension, a `while` condition) are refused: inlining would run them always, or
-once only."""
+once only.
+
+The second kind: a function of the same module called as a statement for what it changes
+(`apply_bc(u)`, its value unused), inlined there with the caller's names standing for
+its parameters, so that `u[0] = 0.0` in it writes into the caller's u as Python does
+(`_Helper` says which). Its nodes are placed inside the call's statement, in their own
+order, for the checks that read positions; messages show their own lines (`srcad_at`,
+`srcad_source`). Fresh names keep clear of every name of the module and of the caller."""
 
 import itertools
 
@@ -465,7 +472,8 @@ def _place_within(stmts, stmt):
     ends = [getattr(n, "srcad_end", n.srcad_at) for n in nodes]
     span = max(key(*end) for end in ends) + 1
     start = stmt.col_offset
-    width = stmt.end_col_offset - start if stmt.end_lineno == stmt.lineno else 1.0
+    end = getattr(stmt, "end_col_offset", None)
+    width = end - start if end is not None and stmt.end_lineno == stmt.lineno else 1.0
     for node, end in zip(nodes, ends):
         node.lineno = node.end_lineno = stmt.lineno
         node.col_offset = start + width * key(*node.srcad_at) / span
