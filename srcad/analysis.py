@@ -1114,8 +1114,11 @@ def scalars(ir, ops, arg_kinds, returns_scalar=None, ndims=None):
 def _global_numbers(ir, ops):
     """The free names the IR reads that hold an int or a float now (`G = 9.81` of the
     module, a closure's `k`): numbers, under a guard on their type (Namespace.number)."""
+    loaded = ir.__dict__.get("_loaded")
+    if loaded is None:               # (the IR's names stay; what they hold is read anew)
+        loaded = ir._loaded = frozenset(T.loaded_names(ir.body))
     bound = {op.target for op in ops.values()} | set(ir.inputs) | set(ir.params)
-    free = {n for n in T.loaded_names(ir.body) if n not in bound}
+    free = loaded - bound
     namespace = ir.namespace
     return {n for n in free if n in namespace and namespace.number(n)}
 

@@ -64,7 +64,8 @@ def inline_local_functions(source, reserved, helper=None):
         if local is not None:
             found[local.name] = local
     statement_calls = helper is not None and any(
-        _called_name(stmt) is not None for block in T.blocks(tree) for stmt in block)
+        name is not None and helper(name) is not None
+        for block in T.blocks(tree) for name in map(_called_name, block))
     if not found and not statement_calls:
         return
     nodes = T.all_nodes(tree)
@@ -210,6 +211,7 @@ class _Inliner:
         self.count = itertools.count(1)
         self.defined = set()     # the local functions defined before the statement at hand
         self.definitions = {id(local.node): name for name, local in found.items()}
+        self.helpers = {}        # name -> the _Helper a statement `name(...)` inlines, or None
 
     def block(self, block, depth=0):
         """Inline the calls in `block`'s statements (and in the blocks they hold); `depth`:
@@ -309,10 +311,13 @@ class _Inliner:
     def _helper_call(self, stmt, name, depth):
         """The statements of helper `name`'s body for statement `stmt` (`name(...)`), or None
         where it is not one to inline (`_Helper`)."""
-        source = self.helper(name)
-        if source is None:
+        if name not in self.helpers:
+            source = self.helper(name)
+            self.helpers[name] = None if source is None else _Helper(source)
+        helper = self.helpers[name]
+        if helper is None:
             return None
-        helper = _Helper(source)
+        source = helper.source
         call = stmt.value
         if not helper.plain or helper.free & self.caller_locals:
             return None

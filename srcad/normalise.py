@@ -118,6 +118,7 @@ _MUTATING_METHODS = {"append", "extend", "pop"}
 # called without arguments (`vars(obj)` and `dir(obj)` read an object)
 _FRAME_READERS = ((eval, True), (exec, True), (locals, True), (globals, True),
                   (vars, False), (dir, False))
+_FRAME_READER_NAMES = {f.__name__ for f, _ in _FRAME_READERS}   # (a user's alias: not seen)
 # builtins that give the same for a generator expression and the list it would make
 # (the others that do, min, max, any, all, have no rule for one list in srcad)
 _CONSUMERS = {sum, max, min, list, tuple}
@@ -337,6 +338,7 @@ class Normaliser:
         self.dict_params = frozenset()  # parameters known to be dicts (see `normalise`)
         self.generated = source.filename.startswith("<srcad ")   # a derivative's code
         _flag_loop_elses(source.tree)
+        self._helpers = {}     # name -> the source of the function `name(...)` inlines, or None
         inline_local_functions(source, lambda name: bool(_GENERATED.match(name))
                                or name in _HELPER_NAMES, helper=self._helper_to_inline)
         self._variables()
@@ -359,6 +361,11 @@ class Normaliser:
         statement `name(...)` calls (its value unused: for what it changes), to inline
         there (srcad/inline.py); None for anything else. The derivative is made for it:
         guarded on the name, the function's code and its defaults."""
+        if name not in self._helpers:
+            self._helpers[name] = self._helper_source(name)
+        return self._helpers[name]
+
+    def _helper_source(self, name):
         fn = self.source.fn
         value = self.namespace.get(name)
         if self.generated or not isinstance(value, types.FunctionType) or value is fn \
@@ -992,11 +999,15 @@ class Normaliser:
         root = value.func
         while isinstance(root, gast.Attribute):
             root = root.value
-        if not isinstance(root, gast.Name) or self.is_local(root.id) \
-                or isinstance(value.func, gast.Attribute) \
-                and self._missing_attribute(value.func) is not None:
-            return []        # a method of a local value (x.copy()), a missing function
-        func = self.resolve(value.func)
+        if not isinstance(root, gast.Name) or self.is_local(root.id):
+            return []                          # a method of a local value (x.copy())
+        try:
+            func = self.resolve(value.func)
+        except UnsupportedError:
+            if isinstance(value.func, gast.Attribute) \
+                    and self._missing_attribute(value.func) is not None:
+                return []                      # (a missing function: see expr_Call)
+            raise
         if func in _VIEW_FUNCTIONS:
             args = value.args if func in _EACH_ARGUMENT else value.args[:1]
         elif func is np.einsum:                 # of one operand: a view of it
@@ -2394,7 +2405,8 @@ class Normaliser:
         if any(k.arg is None for k in node.keywords):
             self.error(node, "'**' in a call", "pass the keyword arguments one by one")
         reader = self._resolved_object(node.func) if isinstance(node.func, gast.Name) \
-            and not self.is_local(node.func.id) else None
+            and node.func.id in _FRAME_READER_NAMES and not self.is_local(node.func.id) \
+            else None
         if any(reader is f and (always or not node.args) for f, always in _FRAME_READERS):
             self.error(node, f"{node.func.id}(), which reads the names of the frame it runs "
                        "in (srcad's generated function runs this code, with names of its "
