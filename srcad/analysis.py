@@ -1100,15 +1100,64 @@ def scalars(ir, ops, arg_kinds, returns_scalar=None, ndims=None):
     scalar = (candidates | known) - (set(ir.inputs) - known)
     flags = _flags(ops)
     calls = _made_once_by_calls(ops)
+    ranges = _ranges(ops)
+    restored = _restored(ir, ops)
     changed = True
     while changed:
         changed = False
         for op in ops.values():
-            if op.target in scalar and not _scalar_result(op, scalar, returns_scalar, ndims,
-                                                          flags, calls):
+            if op.target not in scalar:
+                continue
+            pushed = restored.get(id(op.stmt))
+            if pushed is not None and all(_is_scalar_atom(a, scalar) for a in pushed):
+                continue
+            if pushed is not None or not _scalar_result(op, scalar, returns_scalar, ndims,
+                                                        flags, calls, ranges):
                 scalar.discard(op.target)
                 changed = True
     return scalar
+
+
+def _restored(ir, ops):
+    """In a gradient's code (differentiated again), `{id(statement): atoms}` for the
+    statements that take a name's value back from the stack, `v = _stack.pop()` and the
+    items of `a, v = _stack.pop()`: reverse.py pushes a saved name so (`_stack.append(v)`,
+    `_stack.append((a, v))`) and restores it so, and `atoms` are the values the pushes of
+    that name hand over."""
+    if ir.stack is None:
+        return {}
+    pushed, pops = {}, []
+    tuples = {op.target: op for op in ops.values() if op.kind == "pack"}
+    popped = {op.target for op in ops.values()       # (the tuples popped: `a, v = ...`)
+              if op.kind == "pop" and _name_in(op.args["list"], {ir.stack})}
+    for op in ops.values():
+        made = ir.origin.get(op.stmt)
+        if op.kind == "append" and op.target == ir.stack:
+            value = made.value.args[0] if isinstance(made, gast.Expr) \
+                and isinstance(made.value, gast.Call) and made.value.args else None
+            if isinstance(value, gast.Name):
+                pushed.setdefault(value.id, []).append(op.args[0])
+            elif isinstance(value, gast.Tuple):
+                pack = tuples.get(getattr(op.args[0], "id", None))
+                if pack is None or len(pack.args) != len(value.elts) or not all(
+                        isinstance(item, gast.Name) for item in value.elts):
+                    return {}        # (not one of reverse.py's pushes: nothing is known)
+                for k, item in enumerate(value.elts):
+                    pushed.setdefault(item.id, []).append(pack.args[k])
+        elif not isinstance(made, gast.Assign) or len(made.targets) != 1:
+            continue
+        elif op.kind == "pop" and _name_in(op.args["list"], {ir.stack}) \
+                and isinstance(made.targets[0], gast.Name):
+            pops.append((id(op.stmt), made.targets[0].id))
+        elif op.kind == "getitem" and isinstance(made.targets[0], gast.Tuple) \
+                and _name_in(op.args["value"], popped) \
+                and isinstance(op.args["index"], gast.Constant) \
+                and type(op.args["index"].value) is int:
+            items = made.targets[0].elts
+            k = op.args["index"].value
+            if 0 <= k < len(items) and isinstance(items[k], gast.Name):
+                pops.append((id(op.stmt), items[k].id))
+    return {stmt: pushed[name] for stmt, name in pops if name in pushed}
 
 
 def _global_numbers(ir, ops):
@@ -1121,6 +1170,29 @@ def _global_numbers(ir, ops):
     free = loaded - bound
     namespace = ir.namespace
     return {n for n in free if n in namespace and namespace.number(n)}
+
+
+def _ranges(ops):
+    """Names that hold a range wherever they are assigned: `range(...)` and slices of one
+    (`for i in reversed(range(n))` walks `range(n)[::-1]`, also in a gradient's reverse
+    sweep); an int index of one is an int."""
+    ranges = {op.target for op in ops.values()
+              if op.target is not None and op.kind not in ("setitem", "append", "pop")}
+    changed = True
+    while changed:
+        changed = False
+        for op in ops.values():
+            if op.target in ranges and not _makes_range(op, ranges):
+                ranges.discard(op.target)
+                changed = True
+    return ranges
+
+
+def _makes_range(op, ranges):
+    if op.kind == "getitem":
+        return isinstance(op.args["index"], gast.Slice) and _name_in(op.args["value"], ranges)
+    return op.kind in ("rule", "zero") and getattr(op.rule, "primal", None) is range \
+        and isinstance(op.stmt.value, gast.Call)
 
 
 def _made_once_by_calls(ops):
@@ -1194,7 +1266,8 @@ def _reassigned(ops, name):
     return sum(1 for op in ops.values() if op.target == name) > 1
 
 
-def _scalar_result(op, scalar, returns_scalar=None, ndims=None, flags=(), calls=None):
+def _scalar_result(op, scalar, returns_scalar=None, ndims=None, flags=(), calls=None,
+                   ranges=()):
     atoms = [a for a in op.args.values() if not isinstance(a, (gast.Slice, gast.Tuple))]
     if op.kind == "zero" and op.rule is None:   # a comparison: of arrays, an array (a mask)
         atoms = [op.stmt.value.left] + op.stmt.value.comparators
@@ -1207,6 +1280,8 @@ def _scalar_result(op, scalar, returns_scalar=None, ndims=None, flags=(), calls=
             items = numbers(call.callee, _callee_kinds(call, scalar))
             return items is not None and -len(items) <= index.value < len(items) \
                 and items[index.value]
+        if _name_in(value, ranges):            # an item of a range: an int
+            return _is_int_atom(index, scalar, flags)
         parts = index.elts if isinstance(index, gast.Tuple) else [index]
         return isinstance(value, gast.Name) and (ndims or {}).get(value.id) == len(parts) \
             and all(_is_int_atom(p, scalar, flags) for p in parts)

@@ -1,0 +1,173 @@
+"""Second derivatives of loops that write array elements (triangular solves, recurrences):
+srcad differentiates its own gradient, whose reverse sweep walks `reversed(range(n))` and
+takes saved values back from its stack."""
+import numpy as np
+import pytest
+
+import srcad
+
+
+def forward_substitution(L, b):
+    n = b.shape[0]
+    x = np.zeros(n)
+    for i in range(n):
+        s = b[i]
+        for j in range(i):
+            s = s - L[i, j] * x[j]
+        x[i] = s / L[i, i]
+    return np.sum(x ** 2)
+
+
+def back_substitution(U, b):
+    n = b.shape[0]
+    x = np.zeros(n)
+    for i in reversed(range(n)):
+        s = b[i]
+        for j in range(i + 1, n):
+            s = s - U[i, j] * x[j]
+        x[i] = s / U[i, i]
+    return np.sum(x ** 2)
+
+
+def back_substitution_counting_down(U, b):
+    n = b.shape[0]
+    x = np.zeros(n)
+    for i in range(n - 1, -1, -1):
+        s = b[i]
+        for j in range(i + 1, n):
+            s = s - U[i, j] * x[j]
+        x[i] = s / U[i, i]
+    return np.sum(x ** 2)
+
+
+def _lower(seed, n=4):
+    rng = np.random.default_rng(seed)
+    return np.tril(rng.standard_normal((n, n))) + 3.0 * np.eye(n), rng.standard_normal(n)
+
+
+def _differences_of_grad(f, args, wrt, eps=1e-6):
+    """The Hessian as central differences of srcad's gradient (itself checked against
+    differences of f across the suite)."""
+    g = srcad.grad(f, wrt=wrt)
+    x = args[wrt]
+    rows = []
+    for k in range(x.size):
+        step = np.zeros(x.size)
+        step[k] = eps
+        step = step.reshape(x.shape)
+        up, down = list(args), list(args)
+        up[wrt], down[wrt] = x + step, x - step
+        rows.append((g(*up) - g(*down)) / (2 * eps))
+    return np.array(rows).reshape(x.shape + x.shape)
+
+
+@pytest.mark.parametrize("f, triangle", [
+    (forward_substitution, np.tril),
+    (back_substitution, np.triu),
+    (back_substitution_counting_down, np.triu)])
+def test_hessian_of_a_triangular_solve_in_its_right_hand_side(f, triangle):
+    """f(b) = |T^-1 b|^2 has the Hessian 2 T^-T T^-1."""
+    L, b = _lower(0)
+    T = triangle(L if triangle is np.tril else L.T)
+    inverse = np.linalg.inv(T)
+    want = 2.0 * inverse.T @ inverse
+    np.testing.assert_allclose(srcad.hessian(f, wrt=1)(T, b), want, rtol=1e-10, atol=1e-12)
+    v = np.array([0.3, -1.0, 0.5, 2.0])
+    np.testing.assert_allclose(srcad.hvp(f, wrt=1)(T, b, v), want @ v, rtol=1e-10)
+
+
+@pytest.mark.parametrize("f, triangle", [
+    (forward_substitution, np.tril),
+    (back_substitution, np.triu)])
+def test_hessian_of_a_triangular_solve_in_its_matrix(f, triangle):
+    L, b = _lower(1)
+    T = triangle(L if triangle is np.tril else L.T)
+    got = np.asarray(srcad.hessian(f, wrt=0)(T, b))
+    want = _differences_of_grad(f, (T, b), 0)
+    assert got.shape == (4, 4, 4, 4)
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7 * np.abs(want).max())
+
+
+def recursive_filter(x, a):
+    n = x.shape[0]
+    y = np.zeros(n)
+    y[0] = x[0]
+    for i in range(1, n):
+        y[i] = np.tanh(a * y[i - 1]) + x[i]
+    return np.sum(y ** 3)
+
+
+def cholesky_log_determinant(A):
+    n = A.shape[0]
+    L = np.zeros((n, n))
+    for j in range(n):
+        s = A[j, j]
+        for k in range(j):
+            s = s - L[j, k] ** 2
+        L[j, j] = np.sqrt(s)
+        for i in range(j + 1, n):
+            t = A[i, j]
+            for k in range(j):
+                t = t - L[i, k] * L[j, k]
+            L[i, j] = t / L[j, j]
+    total = 0.0
+    for j in range(n):
+        total = total + np.log(L[j, j])
+    return 2.0 * total
+
+
+def assembled_compliance(k, f):
+    """Finite elements: springs k between n + 1 nodes, the first one held."""
+    n = k.shape[0]
+    K = np.zeros((n + 1, n + 1))
+    for e in range(n):
+        K[e, e] += k[e]
+        K[e + 1, e + 1] += k[e]
+        K[e, e + 1] -= k[e]
+        K[e + 1, e] -= k[e]
+    K[0, 0] += 1.0
+    u = np.linalg.solve(K, f)
+    return u @ f
+
+
+@pytest.mark.parametrize("wrt", [0, 1])
+def test_hessian_of_a_recursive_filter(wrt):
+    """y[i] = tanh(a y[i-1]) + x[i]: the gradient saves y's elements and the loop's values
+    in tuples on its stack; the second differentiation knows them for numbers."""
+    x = np.random.default_rng(2).standard_normal(5)
+    got = np.asarray(srcad.hessian(recursive_filter, wrt=wrt)(x, 0.7))
+    want = _differences_of_grad(recursive_filter, (x, np.array(0.7)), wrt)
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8)
+
+
+def test_reverse_over_reverse_through_a_recursive_filter():
+    x = np.random.default_rng(2).standard_normal(5)
+    g = srcad.grad(recursive_filter, wrt=1)
+    got = srcad.grad(srcad.grad(recursive_filter, wrt=1), wrt=1)(x, 0.7)
+    assert got == pytest.approx((g(x, 0.7 + 1e-6) - g(x, 0.7 - 1e-6)) / 2e-6, rel=1e-6)
+
+
+def test_hessian_of_a_cholesky_log_determinant():
+    """The loops read only A's lower triangle: for a symmetric direction V, the Hessian
+    along V twice is d2/dt2 log det(A + t V) = -tr(A^-1 V A^-1 V)."""
+    rng = np.random.default_rng(3)
+    M = rng.standard_normal((4, 4))
+    A = M @ M.T + 4.0 * np.eye(4)
+    assert cholesky_log_determinant(A) == pytest.approx(np.linalg.slogdet(A)[1])
+    H = np.asarray(srcad.hessian(cholesky_log_determinant)(A))
+    V = rng.standard_normal((4, 4))
+    V = V + V.T
+    lower = np.tril(V)          # what the loops read of A + t V
+    inverse = np.linalg.inv(A)
+    want = -np.trace(inverse @ V @ inverse @ V)
+    assert np.einsum("ij,ijkl,kl->", lower, H, lower) == pytest.approx(want, rel=1e-8)
+
+
+def test_hessian_of_an_assembled_stiffness_matrix():
+    rng = np.random.default_rng(4)
+    k, f = 1.0 + rng.random(4), rng.standard_normal(5)
+    got = np.asarray(srcad.hessian(assembled_compliance)(k, f))
+    want = _differences_of_grad(assembled_compliance, (k, f), 0)
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    v = rng.standard_normal(4)
+    np.testing.assert_allclose(srcad.hvp(assembled_compliance)(k, f, v), got @ v, rtol=1e-10)
