@@ -811,13 +811,17 @@ def activity(ir, ops, wrt, output):
 
     Also checks that no attribute without a rule (`obj.w`) is read from a varying object."""
     varied = set(wrt)
+    restored = _restored(ir, ops)     # (what a gradient's stack gives back: what was pushed)
     changed = True
     while changed:
         changed = False
         for op in ops.values():
             if op.target is None or op.kind in ("zero", "const", "inert"):
                 continue
-            if op.target not in varied and any(n in varied for n in op.operand_names(op.diff)):
+            pushed = restored.get(id(op.stmt))
+            operands = op.operand_names(op.diff) if pushed is None else \
+                [a.id for a in pushed if isinstance(a, gast.Name)]
+            if op.target not in varied and any(n in varied for n in operands):
                 varied.add(op.target)
                 changed = True
     useful = {output}
