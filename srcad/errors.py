@@ -57,7 +57,7 @@ class MissingRuleError(UnsupportedError):
 
 
 class SourceError(SrcadError):
-    """The source of a function cannot be retrieved (built-ins, exec'd code)."""
+    """The source of a function cannot be retrieved (built-ins, exec'd code, a prompt)."""
 
 
 class WrtError(SrcadError):

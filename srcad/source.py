@@ -315,9 +315,7 @@ def function_source(fn):
     fn = unwrap(fn)
     name = fn.__qualname__
     if fn.__name__ == "<lambda>":
-        raise SourceError(
-            f"srcad cannot differentiate the lambda {name}", code_location(fn),
-            hint="write it as a `def` function in a file")
+        return _lambda_source(fn)
     try:
         lines, first_line, module = _definition(fn)
     except (OSError, TypeError) as exc:
@@ -349,6 +347,81 @@ def function_source(fn):
     tree.decorator_list = []
     return source
 
+
+
+def _lambda_source(fn):
+    """The source of lambda `fn` as `def lambda_<line>(<its parameters>): return <its body>`,
+    the lambda found in its file: the one at its first line with its parameters (where
+    several such are, the one whose body holds where its code starts). Positions are the
+    file's: the whole file is parsed, once for each text of it."""
+    code = fn.__code__
+    where = code_location(fn)
+    try:
+        all_lines, _ = inspect.findsource(fn)
+    except (OSError, TypeError) as exc:
+        raise SourceError(
+            f"the source of the lambda {fn.__qualname__} is not available ({exc})", where,
+            hint="srcad reads source code: define the function in a .py file (not at an "
+                 "interactive prompt or through exec)") from None
+    text = "".join(all_lines)
+    module = _PARSED_FILES.get(text)
+    if module is None:
+        try:
+            module = T.parse(text)
+        except SyntaxError as exc:
+            raise SourceError(f"the file of the lambda {fn.__qualname__} cannot be parsed "
+                              f"({exc.msg})", where) from None
+        _PARSED_FILES.clear()           # (one file at a time: lambdas come few)
+        _PARSED_FILES[text] = module
+    params = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount
+                              + bool(code.co_flags & inspect.CO_VARARGS)
+                              + bool(code.co_flags & inspect.CO_VARKEYWORDS)]
+    found = [node for node in gast.walk(module) if isinstance(node, gast.Lambda)
+             and node.lineno == code.co_firstlineno and _parameters(node.args) == params]
+    if not found:
+        raise SourceError(
+            f"line {code.co_firstlineno} of {code.co_filename} holds no lambda with this "
+            f"one's parameters ({', '.join(params)})", where,
+            hint="the file was probably changed after the lambda was made: reload the module "
+                 "(importlib.reload) or restart, then differentiate it again")
+    if len(found) > 1:
+        found = [node for node in found if _holds_start(node.body, code)]
+    if len(found) != 1:
+        raise SourceError(
+            f"srcad cannot tell which lambda of line {code.co_firstlineno} this is", where,
+            hint="write it as a `def` function, or give each lambda its own line")
+    lam = found[0]
+    body = gast.Return(value=lam.body)
+    gast.copy_location(body, lam.body)
+    tree = gast.FunctionDef(name=f"lambda_{code.co_firstlineno}", args=lam.args, body=[body],
+                            decorator_list=[], returns=None, type_comment=None)
+    gast.copy_location(tree, lam)
+    tree.end_lineno, tree.end_col_offset = lam.end_lineno, lam.end_col_offset
+    filename = inspect.getsourcefile(fn) or code.co_filename
+    return FunctionSource(fn, tree, filename, 1, 0, text.splitlines())
+
+
+_PARSED_FILES = {}         # the text of the file of the last lambda read -> its gast module
+
+
+def _parameters(args):
+    """The names of a lambda's parameters, in the order of its code's co_varnames."""
+    names = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+    names += [a.id for a in (args.vararg, args.kwarg) if a is not None]
+    return tuple(names)
+
+
+def _holds_start(body, code):
+    """Whether expression `body` spans the first source position of `code`'s instructions
+    that has a width (Python 3.11's positions; without them, every body does)."""
+    positions = getattr(code, "co_positions", None)
+    if positions is None:
+        return True
+    for line, end_line, col, end_col in positions():
+        if line is not None and col is not None and (line, col) != (end_line, end_col):
+            return (body.lineno, body.col_offset) <= (line, col) \
+                and (line, col) < (body.end_lineno, body.end_col_offset)
+    return True
 
 
 def _definition(fn):

@@ -100,12 +100,18 @@ def test_builtin_and_numpy_functions_have_no_source(fn):
     clean_error(lambda: srcad.grad(fn)(1.0), cls=srcad.SourceError)
 
 
-def test_module_level_lambda_points_at_its_line(tmp_path):
+def test_module_level_lambda_whose_file_changed_points_at_its_line(tmp_path):
     m = load(tmp_path, """
         import numpy as np
 
         f = lambda x: np.sin(x) * x
         """)
+    assert srcad.grad(m.f)(1.0) == pytest.approx(np.cos(1.0) + np.sin(1.0))
+    path = m.__file__
+    with open(path, "w") as out:
+        out.write("import numpy as np\n\ng = np.sin\nf = lambda x: np.cos(x) * x\n")
+    m.f = eval("lambda x: x * x", {"__file__": path})       # (made at no line of the file)
+    m.f.__code__ = m.f.__code__.replace(co_filename=path, co_firstlineno=3)
     clean_error(lambda: srcad.grad(m.f)(1.0), line=3, cls=srcad.SourceError)
 
 
