@@ -320,6 +320,9 @@ class Normaliser:
         self.augmented = {}    # user variable -> its augmented assignments [(node, loop)]
         self.aliases = _Aliases()   # (name, other name, node, loops): `a = b` between locals
         self.permuted_in_loops = []   # (moved, node, loops) of `a, b = b, a` in loops
+        # (a, b, id(permutation)) -> the statement that made the alias a permutation passed
+        # on to a and b (`b[0] = a[0]`, whose item may be a number: `unless_numbers`)
+        self.passed_on = {}
         self.writes = []       # (name, node, loops, text): `name[...] = ...`, `name.append(...)`
         self.holders = set()   # (a, b, id(node)) of the aliases where list a holds b's object
         self.taken = set()     # (a, b, id(node)) of those where b = a[i], b = a.pop(), ...
@@ -341,6 +344,7 @@ class Normaliser:
         self._helpers = {}     # name -> the source of the function `name(...)` inlines, or None
         inline_local_functions(source, lambda name: bool(_GENERATED.match(name))
                                or name in _HELPER_NAMES, helper=self._helper_to_inline)
+        _rotations_through_temporaries(source.tree)
         self._variables()
         self.refuse_complex()
         if self._writes_by_calls(source.tree):
@@ -787,17 +791,27 @@ class Normaliser:
 
     def _pass_on(self, moved, node, loops, aliases):
         """Add what the sources of a permutation share in `aliases` to the names that take
-        their objects (see alias_permuted); whether any alias was new."""
+        their objects (see alias_permuted), each alias in the order of the one it renames,
+        of the same kinds (`holders`, ...); whether any alias was new."""
         holder = {source: name for name, source in moved}
         known = {(a, b) for a, b, _, _ in self.aliases}
         added = False
         for name, source in moved:
-            for a, b, _, _ in aliases:
-                for mine, theirs in ((a, b), (b, a)):
-                    theirs = holder.get(theirs, theirs)
-                    if mine == source and theirs != name and (name, theirs) not in known:
-                        self.aliases.append((name, theirs, node, loops))
-                        known.add((name, theirs))
+            for a, b, made, _ in aliases:
+                for mine, partner in ((a, b), (b, a)):
+                    theirs = holder.get(partner, partner)
+                    new = (name, theirs) if mine == a else (theirs, name)
+                    if mine == source and theirs != name and new not in known:
+                        self.aliases.append(new + (node, loops))
+                        known.add(new)
+                        first = self.passed_on.get((a, b, id(made)), made)
+                        self.passed_on[new + (id(node),)] = first
+                        self.passed_on[new[::-1] + (id(node),)] = first
+                        for kinds in (self.holders, self.taken, self.elements, self.copied):
+                            if (a, b, id(made)) in kinds:
+                                kinds.add(new + (id(node),))
+                            if (b, a, id(made)) in kinds:
+                                kinds.add(new[::-1] + (id(node),))
                         added = True
         return added
 
@@ -1099,6 +1113,7 @@ class Normaliser:
                         continue
                 elif not self._read_after(other, write):
                     continue          # the other name is not read after the write
+                made = self.passed_on.get(key, made)     # (a permutation passed it on)
                 element = isinstance(made, gast.Assign) and _items_taken(made.value)
                 error = UnsupportedError(
                     f"'{text}' changes an array that is also reached through "
@@ -2801,6 +2816,59 @@ def _items_taken(value):
                 isinstance(v, gast.Constant) for v in (value.body, value.orelse))
     return isinstance(value, gast.Subscript) or isinstance(value, (gast.Tuple, gast.List)) \
         and all(isinstance(e, gast.Subscript) for e in value.elts)
+
+
+def _rotations_through_temporaries(tree):
+    """`t = a; a = b; b = t` -> `a, b = b, a` (and `t = a; a = b; b = c; c = t` -> `a, b, c =
+    b, c, a`) in the user's function `tree`, where t is a local name that nothing else
+    mentions: the same names end with the same objects, and t, which held one of them,
+    is never read again. A permutation of names shares nothing (`_permutation`), where
+    t would stay another name for one of the arrays."""
+    mentioned = None
+    for block in T.blocks(tree):
+        for k in range(len(block) - 2):
+            names = _rotated(block, k)
+            if names is None:
+                continue
+            if mentioned is None:
+                params = tree.args
+                mentioned = collections.Counter(n.id for n in T.name_nodes(tree.body)) + \
+                    collections.Counter(a.id for a in params.posonlyargs + params.args
+                                        + params.kwonlyargs)
+            if mentioned[names[0]] != 2:     # the temporary: its two mentions only
+                continue
+            last = block[k + len(names) - 1]
+            rotated = names[1:]
+            swap = gast.Assign(
+                targets=[gast.Tuple(elts=[T.name(n, store=True) for n in rotated], ctx=gast.Store())],
+                value=gast.Tuple(elts=[T.name(n) for n in rotated[1:] + rotated[:1]],
+                                 ctx=gast.Load()), type_comment=None)
+            _located(swap, block[k])
+            swap.end_lineno, swap.end_col_offset = last.end_lineno, last.end_col_offset
+            block[k:k + len(names)] = [swap]
+            return _rotations_through_temporaries(tree)      # (the blocks changed)
+
+
+def _rotated(block, k):
+    """`[t, a, b, ...]` where `block[k:]` starts with `t = a; a = b; ...; b = t` (names only,
+    distinct, at least two besides t), else None."""
+    def copy(stmt):
+        if type(stmt) is gast.Assign and len(stmt.targets) == 1 \
+                and type(stmt.targets[0]) is gast.Name and type(stmt.value) is gast.Name:
+            return stmt.targets[0].id, stmt.value.id
+        return None
+    first = copy(block[k])
+    if first is None:
+        return None
+    names = list(first)
+    for stmt in block[k + 1:]:
+        pair = copy(stmt)
+        if pair is None or pair[0] != names[-1]:
+            return None
+        if pair[1] == names[0]:
+            return names if len(names) >= 3 and len(set(names)) == len(names) else None
+        names.append(pair[1])
+    return None
 
 
 def _permutation(target, value):

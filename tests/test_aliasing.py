@@ -2170,6 +2170,87 @@ def test_an_array_made_from_a_length_holds_numbers():
         srcad.grad(rows_of_a_matrix_made_from_a_length)(rng.normal(size=3))
 
 
+# ----- sixteenth session: swaps through a temporary, element copies between buffers -----
+
+def ping_pong_with_ends(u0, k):
+    a = u0.copy()
+    b = np.zeros_like(u0)
+    for t in range(4):
+        for i in range(1, len(u0) - 1):
+            b[i] = a[i] + k * (a[i - 1] - 2 * a[i] + a[i + 1])
+        b[0] = a[0]
+        b[-1] = a[-1]
+        a, b = b, a
+    return np.sum(a ** 2)
+
+
+def ping_pong_through_a_temporary(u0, k):
+    a = u0.copy()
+    b = np.zeros_like(u0)
+    for t in range(4):
+        for i in range(1, a.shape[0] - 1):
+            b[i] = a[i] + k * (a[i - 1] - 2 * a[i] + a[i + 1])
+        b[0] = a[0]
+        b[-1] = a[-1]
+        tmp = a
+        a = b
+        b = tmp
+    return np.sum(a ** 2)
+
+
+def three_levels_through_a_temporary(u0, k):
+    a = u0.copy()
+    b = u0.copy()
+    c = np.zeros_like(u0)
+    for t in range(4):
+        for i in range(1, len(u0) - 1):
+            c[i] = 2 * b[i] - a[i] + k * (b[i - 1] - 2 * b[i] + b[i + 1])
+        c[0] = b[0]
+        old = a
+        a = b
+        b = c
+        c = old
+    return np.sum(b ** 2)
+
+
+def numbers_swapped_through_a_temporary(x, y):
+    for i in range(3):
+        t = x
+        x = y * 0.5
+        y = t
+        t = x
+        x = y
+        y = t
+    return x * x * y
+
+
+def temporary_read_afterwards(u0, k):
+    a = u0.copy()
+    b = np.zeros_like(u0)
+    s = 0.0
+    for t in range(3):
+        b[1] = a[1] * k
+        tmp = a
+        a = b
+        b = tmp
+        s = s + tmp[1]
+    return s + np.sum(a)
+
+
+def test_buffers_swapped_through_a_temporary():
+    """`tmp = a; a = b; b = tmp` (its temporary read nowhere else) is the permutation `a, b
+    = b, a`, and a three-level rotation through one alike; an element copied from one
+    buffer into the other (`b[0] = a[0]`) is a number, under the names a permutation
+    gives the two arrays later on too."""
+    rng = np.random.default_rng(17)
+    for f in (ping_pong_with_ends, ping_pong_through_a_temporary,
+              three_levels_through_a_temporary):
+        full_check(f, [np.sin(np.linspace(0.0, 3.0, 7)), 0.2], wrt=(0, 1))
+    full_check(numbers_swapped_through_a_temporary, [0.7, -1.3], wrt=(0, 1))
+    with pytest.raises(srcad.UnsupportedError, match="also reached through"):
+        srcad.grad(temporary_read_afterwards)(rng.normal(size=4), 0.5)
+
+
 # ----- helper-57: what a swap or a size may hide -----
 
 def swap_then_alias_later_in_the_loop(x):
