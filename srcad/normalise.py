@@ -389,7 +389,8 @@ class Normaliser:
 
     def _writes_by_calls(self, tree):
         """`np.copyto(y, v)` -> `y[...] = v`; `np.add.at(y, i, v)` -> `y[...] = add_at(y, y, i,
-        v)` (a copy of y with v added at i, repeats summed), `np.subtract.at` with -v: element
+        v)` (a copy of y with v added at i, repeats summed), `np.subtract.at` with -v;
+        `np.fill_diagonal(y, v)` -> `y[...] = filled_diagonal(y, v)`: element
         writes into a local y, which srcad differentiates and checks (y also reached through
         another name ...), in the user's function `tree`. Whether it found any."""
         found = False
@@ -400,16 +401,20 @@ class Normaliser:
                     continue
                 func = self._resolved_object(call.func)
                 scatter = any(_same_method(func, ufunc.at) for ufunc in (np.add, np.subtract))
-                if func is not np.copyto and not scatter:
+                if func is not np.copyto and func is not np.fill_diagonal and not scatter:
                     continue
                 label = T.source_of(call.func)
                 if call.keywords or any(isinstance(a, gast.Starred) for a in call.args) \
                         or len(call.args) != (3 if scatter else 2):
                     self.error(call, f"this call of {label} (srcad takes "
-                               + ("np.add.at(y, i, v)" if scatter else "np.copyto(y, v)")
+                               + ("np.add.at(y, i, v)" if scatter else
+                                  "np.fill_diagonal(y, v)" if func is np.fill_diagonal
+                                  else "np.copyto(y, v)")
                                + " as a statement, without keywords)",
-                               "write y[...] = np.where(mask, v, y) for where=" if not scatter
-                               else "pass the array, the index and the values by position")
+                               "pass the array, the index and the values by position"
+                               if scatter else "write y[...] = np.where(mask, v, y) for where="
+                               if func is np.copyto else "wrap=True: write the diagonal's "
+                               "elements by index (y[i, i] = v)")
                 if not isinstance(call.args[0], gast.Name):
                     self.error(call, f"{label} into something that is not a variable",
                                f"name the array first (y = {T.source_of(call.args[0])}), "
@@ -417,6 +422,11 @@ class Normaliser:
                 target, args = call.args[0], call.args[1:]
                 if func is np.copyto:
                     written = args[0]
+                elif func is np.fill_diagonal:
+                    helper = _at(T.name("filled_diagonal"), call.func)
+                    helper.srcad_helper = True
+                    written = _at(gast.Call(func=helper, args=[
+                        _at(T.load(target), target), args[0]], keywords=[]), call)
                 else:
                     index, added = args
                     if _same_method(func, np.subtract.at):

@@ -129,6 +129,28 @@ def part_at(g, like, index, value, assigned=False):
     return unbroadcast(assigned_part(g, index) if assigned else g[index], value)
 
 
+def filled_diagonal(a, val):
+    """A copy of array `a` with its main diagonal set to `val`, as np.fill_diagonal(a, val)
+    sets it in place (val's items in turn, repeated as needed; a's dtype)."""
+    out = np.array(a, copy=True)
+    np.fill_diagonal(out, val)
+    return out
+
+
+def diagonal_part(g, val):
+    """The adjoint of the `val` that filled_diagonal writes: g's main diagonal (where
+    np.fill_diagonal writes, in its order), summed onto the items of val it took."""
+    g = np.asarray(g)
+    if g.ndim == 2:
+        step, end = g.shape[1] + 1, g.shape[1] * g.shape[1]
+    else:
+        step, end = 1 + int(np.cumprod(g.shape[:-1]).sum()), None
+    diagonal = g.ravel()[:end:step]
+    size = np.size(val)
+    summed = np.bincount(np.arange(diagonal.size) % size, weights=diagonal, minlength=size)
+    return summed.reshape(np.shape(val)) if np.ndim(val) else summed[0]
+
+
 def pushed_back(g, item):
     """The adjoint of a list before `xs.pop()`: its adjoint after, with the popped item's
     adjoint `item` back at the end (a new list: adjoints are never changed in place)."""
@@ -580,6 +602,7 @@ HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_adjoint_along, repeated_ad
            _loop_sum, _vector_rows, product_rule_terms, expand_to, reduced_size, unbroadcast,
            broadcast_like,
            zeros_like_grad, add_grad, _items, _get, add_at, set_at, assigned_part, _is_basic,
+           filled_diagonal, diagonal_part,
            unstack, saved_item, restore_item, part_at, whole_of, pushed_back, structured,
            structured_transpose)
 

@@ -414,6 +414,17 @@ SPECS.update({
                              # a repeated index: only the last write NumPy keeps counts
                              c("rt.set_at(x, y, np.array([1, 1, 0]), z)", x=(3,), y=(3,),
                                z=(3,), wrt=["x", "z"])],
+    # np.fill_diagonal: a scalar, a vector, a shorter vector repeated, a tall matrix, a cube
+    "srcad.runtime.filled_diagonal": [c("rt.filled_diagonal(x, z)", x=(3, 3), z=(), wrt=["x", "z"]),
+                                      c("rt.filled_diagonal(x, z)", x=(3, 3), z=(3,),
+                                        wrt=["x", "z"]),
+                                      c("rt.filled_diagonal(x, z)", x=(5, 3), z=(2,),
+                                        wrt=["x", "z"]),
+                                      c("rt.filled_diagonal(x, z)", x=(2, 2, 2), z=(),
+                                        wrt=["x", "z"])],
+    "srcad.runtime.diagonal_part": [c("rt.diagonal_part(g, z)", g=(3, 3), z=(), wrt=["g"]),
+                                    c("rt.diagonal_part(g, z)", g=(5, 3), z=(2,), wrt=["g"]),
+                                    c("rt.diagonal_part(g, z)", g=(2, 2, 2), z=(2,), wrt=["g"])],
     "srcad.runtime.add_adjoint": [c("rt.add_adjoint(g, x, y, True)", g=(2, 3), x=(3,), y=(2, 3),
                                     wrt=["g"]),
                                   c("rt.add_adjoint(g, x, y, False)", g=(2, 3), x=(2, 3),

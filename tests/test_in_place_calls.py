@@ -498,3 +498,69 @@ def test_comprehension_scopes_and_frame_readers():
                 as info:
             srcad.grad(f)(x)
         assert name in str(info.value)
+
+
+# ----- sixteenth session: np.fill_diagonal -----
+
+def diagonal_set(A, d):
+    K = A @ A.T
+    np.fill_diagonal(K, d)
+    return np.sum(K * np.arange(9.0).reshape(3, 3)) + np.sum(K ** 2)
+
+
+def diagonal_zeroed(X):
+    D = X @ X.T
+    np.fill_diagonal(D, 0.0)
+    return np.sum(np.tanh(D))
+
+
+def diagonal_cycled(A, d):
+    M = A * 1.0
+    np.fill_diagonal(M, d)         # d's two items in turn along four diagonal places
+    return np.sum(M ** 3)
+
+
+def cube_diagonal(C, s):
+    T = C * s
+    np.fill_diagonal(T, s * s)
+    return np.sum(T * T)
+
+
+def test_fill_diagonal_is_an_element_write():
+    """np.fill_diagonal(K, d) -> K[...] = filled_diagonal(K, d): K keeps its adjoint off the
+    diagonal; d's items take the diagonal's, summed where NumPy repeats them (a shorter d,
+    a tall matrix, whose diagonal stops at its last column; a cube)."""
+    rng = np.random.default_rng(6)
+    A, d = rng.normal(size=(3, 2)), rng.normal(size=3)
+    full_check(diagonal_set, [A, d], wrt=(0, 1))
+    gd = srcad.grad(diagonal_set, wrt=1)(A, d)
+    np.testing.assert_allclose(gd, np.diag(np.arange(9.0).reshape(3, 3)) + 2.0 * d, rtol=1e-12)
+    full_check(diagonal_set, [A, 0.7], wrt=(0, 1))
+    full_check(diagonal_zeroed, [rng.normal(size=(4, 2))])
+    full_check(diagonal_cycled, [rng.normal(size=(6, 4)), rng.normal(size=2)], wrt=(0, 1))
+    full_check(cube_diagonal, [rng.normal(size=(2, 2, 2)), 0.8], wrt=(0, 1))
+    _, tangent = srcad.jvp(diagonal_cycled, wrt=1)(np.ones((6, 4)), np.array([0.5, -1.0]),
+                                                   np.array([1.0, 0.0]))
+    assert tangent == pytest.approx(2 * 3 * 0.5 ** 2)     # two places hold d[0]
+
+
+def test_second_derivatives_through_fill_diagonal():
+    rng = np.random.default_rng(7)
+    A, d = rng.normal(size=(3, 2)), rng.normal(size=3)
+    H = srcad.hessian(diagonal_set, wrt=1)(A, d)
+    np.testing.assert_allclose(H, 2.0 * np.eye(3), atol=1e-12)
+    g = srcad.grad(diagonal_set, wrt=0)
+    step = np.zeros((3, 2))
+    step[1, 0] = 1e-6
+    want = (g(A + step, d) - g(A - step, d)) / 2e-6
+    got = srcad.hvp(diagonal_set, wrt=0)(A, d, step / 1e-6)
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8)
+
+
+def test_fill_diagonal_with_wrap_says_what_to_write():
+    def wrapped(A):
+        M = A * 1.0
+        np.fill_diagonal(M, 1.0, wrap=True)
+        return np.sum(M)
+    with pytest.raises(srcad.UnsupportedError, match="np.fill_diagonal"):
+        srcad.grad(wrapped)(np.ones((5, 2)))

@@ -9,7 +9,8 @@ import numpy as np
 from .. import runtime
 from ..runtime import (add_adjoint, add_adjoint_transpose, add_at, broadcast_like,
                        cast_like, cumprod_adjoint, cumprod_adjoint_along, cumsum_adjoint,
-                       diag_adjoint, diagonal_adjoint, diff_adjoint, einsum_adjoint, gradient_adjoint,
+                       diag_adjoint, diagonal_adjoint, diagonal_part, diff_adjoint,
+                       einsum_adjoint, filled_diagonal, gradient_adjoint,
                        einsum_adjoint_along, expand_to, if_floating, kron_adjoint_a,
                        kron_adjoint_b, listed_tangent, matmul_adjoint_x,
                        matmul_adjoint_x_sum, matmul_adjoint_y, matmul_adjoint_y_sum,
@@ -251,6 +252,28 @@ def add_at_(g, ans, acc, like, index, t):
     integer (or slice, or array of them): derivative 0, also where it comes from a tape
     of the gradient that also holds varying values."""
     return whole_of(g, acc), 0, 0, part_at(g, like, index, t)
+
+
+@adjoint(runtime.filled_diagonal)
+def filled_diagonal_(g, ans, a, val):
+    """a keeps all of g but the diagonal, which val's items take."""
+    return filled_diagonal(g, 0.0), diagonal_part(g, val)
+
+
+@tangent(runtime.filled_diagonal)
+def filled_diagonal_tangent(g, ans, a, val):
+    return filled_diagonal(g, 0.0), filled_diagonal(zeros_like_grad(ans), g)
+
+
+@adjoint(runtime.diagonal_part)
+def diagonal_part_(g, ans, h, val):
+    """Linear in h: its diagonal's items go back there (val gives a shape only)."""
+    return filled_diagonal(zeros_like_grad(h), g), 0
+
+
+@tangent(runtime.diagonal_part)
+def diagonal_part_tangent(g, ans, h, val):
+    return diagonal_part(g, val), 0
 
 
 @adjoint(runtime.set_at)
