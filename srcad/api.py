@@ -537,6 +537,7 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
         _refuse_for_kinds(fn, ir, kinds)
         callees = {}
         prefix = "grad" if mode == "reverse" else "jvp"
+        own_names = {f"{prefix}_{ir.name}", f"value_and_grad_{ir.name}"}   # (the derivative's)
 
         def derive_callee(callee, wrt_names, passed, arg_kinds):
             params = list(inspect.signature(callee).parameters)
@@ -547,7 +548,8 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
             name = f"{prefix}_{callee_ir.name}" + ("" if indices == (0,)
                                                    else "_" + "_".join(wrt_names))
             base, k = name, 1
-            while name in callees and callees[name] != (callee, indices, kinds, mode):
+            while name in callees and callees[name] != (callee, indices, kinds, mode) \
+                    or name in own_names and callee is not fn:    # (two lambda_3s, two fs)
                 k += 1
                 name = f"{base}_{k}"
             callees[name] = (callee, indices, kinds, mode)

@@ -25,13 +25,12 @@ import builtins
 import inspect
 import logging
 import math
-import textwrap
 import types
 
 import gast
 import numpy as np
 
-from . import template as T
+from . import source
 from .normalise import _VIEW_FUNCTIONS
 
 # methods that leave their object as it is (arrays, lists, dicts, strings), and the
@@ -113,11 +112,8 @@ def _scan(fn, seen, definite=False):
 
 
 def _read(fn, seen, definite):
-    try:                           # (its own code: a decorator's wrapper too)
-        tree = T.parse(textwrap.dedent(inspect.getsource(fn.__code__))).body[0]
-    except (OSError, TypeError, SyntaxError, IndexError, AttributeError):
-        return None
-    if not isinstance(tree, (gast.FunctionDef, gast.AsyncFunctionDef)):
+    tree = source.definition(fn)   # (its own code: a decorator's wrapper too)
+    if tree is None:
         return None
     tree.decorator_list = []       # (they ran when it was defined, not when it is called)
     args = tree.args

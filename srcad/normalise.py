@@ -27,7 +27,6 @@ import inspect
 import itertools
 import linecache
 import re
-import textwrap
 import types
 
 import gast
@@ -37,7 +36,7 @@ from . import runtime
 from . import template as T
 from .errors import Location, SrcadError, UnsupportedError
 from .inline import inline_local_functions
-from .source import function_source, users_module
+from .source import definition, function_source, users_module
 
 
 def vname(k):
@@ -2957,9 +2956,8 @@ def returned_params(fn):
     known = _RETURNED.get(id(code))
     if known is not None and known[0] is code:
         return known[1]
-    try:
-        tree = T.parse(textwrap.dedent(inspect.getsource(fn))).body[0]
-    except (OSError, TypeError, SyntaxError, IndentationError):
+    tree = definition(fn)
+    if tree is None:
         shared = None
     else:
         links = {}          # local name -> the names whose objects its value may share

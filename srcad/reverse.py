@@ -379,7 +379,7 @@ class Reverse:
         if self.check_output is True or self.check_output == "unproven" \
                 and not returns_a_number(ir, self.ops, self.scalar):
             body.extend(T.quote(f"check_output({self.output}, {bar(self.output)}, "
-                                f"{ir.name!r})"))
+                                f"{ir.source.fn.__name__!r})"))   # (a lambda's: <lambda>)
         body.append(T.comment("reverse sweep"))
         body.extend(reverse)
         if self.debug and self.uses_stack:

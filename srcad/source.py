@@ -86,6 +86,8 @@ class FunctionSource:
         if not isinstance(owner, type):
             return None
         member = vars(owner).get(path[-1])     # (a static or class method has no self)
+        if path[-1] == "<lambda>":             # (`g = lambda self, x: ...`: by its value)
+            member = next((m for m in vars(owner).values() if m is self.fn), None)
         while hasattr(member, "primal"):       # @srcad.grad on the method
             member = member.primal
         if member is None or isinstance(member, (staticmethod, classmethod)) \
@@ -270,6 +272,24 @@ def _returns_what_it_wraps(wrapper):
         and read is not None and not outside & read
 
 
+def definition(fn):
+    """The gast FunctionDef of function `fn` (or of a code object) as its file has it, a
+    lambda's as `def lambda_<line>(...): return ...`; None where it cannot be read."""
+    code = getattr(fn, "__code__", fn)
+    if not isinstance(code, types.CodeType):
+        return None
+    if code.co_name == "<lambda>":
+        try:
+            return _lambda_source(fn).tree
+        except SourceError:
+            return None
+    try:
+        tree = T.parse(textwrap.dedent(inspect.getsource(code))).body[0]
+    except (OSError, TypeError, SyntaxError, IndexError):
+        return None
+    return tree if isinstance(tree, (gast.FunctionDef, gast.AsyncFunctionDef)) else None
+
+
 def _names_read(fn):
     """The names `fn`'s source reads (all of them where it cannot be read: None)."""
     try:
@@ -333,7 +353,7 @@ def function_source(fn):
     tree = module.body[0]
     filename = inspect.getsourcefile(fn) or fn.__code__.co_filename
     source = FunctionSource(fn, tree, filename, max(first_line, 1), indent,
-                            dedented.splitlines())
+                            dedented.split("\n"))
     if isinstance(tree, gast.AsyncFunctionDef):
         raise UnsupportedError("async functions are not supported by srcad",
                                source.location(tree),
@@ -384,21 +404,64 @@ def _lambda_source(fn):
             f"one's parameters ({', '.join(params)})", where,
             hint="the file was probably changed after the lambda was made: reload the module "
                  "(importlib.reload) or restart, then differentiate it again")
-    if len(found) > 1:
+    if len(found) > 1:      # (the innermost of those whose body holds where its code starts)
         found = [node for node in found if _holds_start(node.body, code)]
+        found = sorted(found, key=lambda node: (node.lineno, node.col_offset))[-1:]
     if len(found) != 1:
         raise SourceError(
             f"srcad cannot tell which lambda of line {code.co_firstlineno} this is", where,
             hint="write it as a `def` function, or give each lambda its own line")
     lam = found[0]
-    body = gast.Return(value=lam.body)
+    if not _compiles_to(text, code):
+        raise SourceError(
+            f"the lambda at line {code.co_firstlineno} of {code.co_filename} is not the code "
+            f"that {fn.__qualname__} runs", where,
+            hint="the file was probably changed after the lambda was made (or the lambda was "
+                 "made by exec): reload the module (importlib.reload) or restart, then "
+                 "differentiate it again")
+    body = gast.Return(value=T.clone(lam.body))   # (the parsed file stays as it is)
     gast.copy_location(body, lam.body)
-    tree = gast.FunctionDef(name=f"lambda_{code.co_firstlineno}", args=lam.args, body=[body],
-                            decorator_list=[], returns=None, type_comment=None)
+    tree = gast.FunctionDef(name=f"lambda_{code.co_firstlineno}", args=T.clone(lam.args),
+                            body=[body], decorator_list=[], returns=None, type_comment=None)
     gast.copy_location(tree, lam)
     tree.end_lineno, tree.end_col_offset = lam.end_lineno, lam.end_col_offset
     filename = inspect.getsourcefile(fn) or code.co_filename
-    return FunctionSource(fn, tree, filename, 1, 0, text.splitlines())
+    return FunctionSource(fn, tree, filename, 1, 0, text.split("\n"))   # (a form feed
+    #                                                                    ends no line)
+
+
+def _compiles_to(text, code):
+    """Whether the file's `text`, compiled, holds `code` (a lambda's) at its line: the same
+    instructions, names and constants. (Its instructions depend on the whole file: a name
+    bound by an import is loaded as an attribute, not as a method.)"""
+    compiled = _COMPILED_FILES.get(text)
+    if compiled is None:
+        try:
+            compiled = compile(text, code.co_filename, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError):
+            return False
+        _COMPILED_FILES.clear()
+        _COMPILED_FILES[text] = compiled
+    key = _code_key(code)
+    todo = [compiled]
+    while todo:
+        inner = todo.pop()
+        if inner.co_firstlineno == code.co_firstlineno and inner.co_name == code.co_name \
+                and _code_key(inner) == key:
+            return True
+        todo.extend(c for c in inner.co_consts if isinstance(c, types.CodeType))
+    return False
+
+
+_COMPILED_FILES = {}       # the text of the file of the last lambda checked -> its code
+
+
+def _code_key(code):
+    """What two compilations of one text share: instructions, names, constants (those of
+    nested code too)."""
+    consts = tuple(_code_key(c) if isinstance(c, types.CodeType) else (type(c), repr(c))
+                   for c in code.co_consts)
+    return code.co_code, code.co_names, code.co_varnames, code.co_freevars, consts
 
 
 _PARSED_FILES = {}         # the text of the file of the last lambda read -> its gast module

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import srcad
-from conftest import fd_check
+from conftest import fd_check, load_module
 
 X = np.arange(6.0).reshape(3, 2) / 5
 Y = np.array([0.5, -1.0, 2.0])
@@ -81,3 +81,105 @@ def test_a_lambda_without_a_file_says_so():
     exec("h = lambda x: x * x", namespace)
     with pytest.raises(srcad.SourceError, match="source of the lambda .* is not available"):
         srcad.grad(namespace["h"])(2.0)
+
+
+# ----- helper-64: what a lambda's name, source and class may hide -----
+
+def test_a_callee_named_like_the_differentiated_function_keeps_its_own_derivative(tmp_path):
+    """Two lambdas of line 1, in two files: grad_lambda_1 called itself, not its callee's
+    derivative (two defs named f in two modules alike)."""
+    other = load_module(tmp_path, "p5 = lambda x: x ** 5\n")
+    caller = load_module(tmp_path, "f = lambda x: p5(-x) if x > 0 else 5.0 * x\n")
+    caller.p5 = other.p5
+    assert srcad.grad(caller.f)(1.1) == pytest.approx(-5 * 1.1 ** 4)
+    assert srcad.jvp(caller.f)(1.1, 1.0) == pytest.approx((-1.1 ** 5, -5 * 1.1 ** 4))
+    twin = load_module(tmp_path, "def h(x):\n    return x ** 5\n")
+    outer = load_module(tmp_path, "def h(x):\n    return inner(-x) if x > 0 else 5.0 * x\n")
+    outer.inner = twin.h
+    assert srcad.grad(outer.h)(1.1) == pytest.approx(-5 * 1.1 ** 4)
+
+
+def test_what_a_called_lambda_returns_is_read_from_the_lambda(tmp_path):
+    """The reader of what a callee returns took the line's first statement: a crash for
+    `sq = lambda ...` (a hessian through any lambda callee), and no sharing seen for a
+    lambda made in a `def`'s return."""
+    m = load_module(tmp_path, """
+        import numpy as np
+
+        sq = lambda a: a * a
+        cube = lambda x: x ** 3
+
+        def make_view():
+            return lambda a: a[:]
+
+        view = make_view()
+
+        def squared(x):
+            y = x * 2.0
+            return np.sum(sq(y))
+
+        def through_a_view(x):
+            y = x * 1.0
+            z = view(y)
+            z[0] = 5.0
+            return np.sum(y * x)
+        """)
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(srcad.grad(m.squared)(x), 8.0 * x)
+    assert srcad.hessian(lambda x: m.cube(x) * 2.0)(1.5) == pytest.approx(12.0 * 1.5)
+    with pytest.raises(srcad.UnsupportedError, match="also reached through"):
+        srcad.grad(m.through_a_view)(x)
+
+
+def test_a_lambda_method_and_a_decorated_lambda(tmp_path):
+    m = load_module(tmp_path, """
+        import functools
+
+        def deco(fn):
+            @functools.wraps(fn)
+            def wrapper(*args, **kwargs):
+                return fn(*args, **kwargs)
+            return wrapper
+
+        cube = deco(lambda x: x ** 3)
+
+        class Model:
+            def __init__(self):
+                self.w = 2.0
+
+            def f(self, x):
+                return self.w * x ** 3
+
+            g = lambda self, x: self.f(x) + x
+        """)
+    assert srcad.grad(m.cube)(1.5) == pytest.approx(3 * 1.5 ** 2)
+    assert srcad.grad(m.Model().g)(1.5) == pytest.approx(6.0 * 1.5 ** 2 + 1.0)
+
+
+def test_a_lambda_inside_a_lambda_with_the_same_parameters():
+    make = lambda x: (lambda x: x ** 5)       # noqa: E731
+    assert srcad.grad(make(0.0))(1.2) == pytest.approx(5 * 1.2 ** 4)
+
+
+def test_a_lambda_whose_file_says_otherwise_is_refused(tmp_path):
+    """A file edited after the lambda was made, or a lambda that exec made under the file's
+    name: the file's lambda at that line compiles to other code."""
+    m = load_module(tmp_path, "f = lambda x: x ** 2\n")
+    path = m.__file__
+    with open(path, "w") as out:
+        out.write("f = lambda x: x ** 3\n")
+    with pytest.raises(srcad.SourceError, match="not the code"):
+        srcad.grad(m.f)(2.0)
+    namespace = {}
+    exec(compile("g = lambda x: x ** 4\n", path, "exec"), namespace)
+    with pytest.raises(srcad.SourceError, match="not the code"):
+        srcad.grad(namespace["g"])(2.0)
+
+
+def test_a_form_feed_ends_no_line(tmp_path):
+    """The lines shown in messages and comments are Python's: a form feed (or U+2028 in a
+    string) does not start another."""
+    m = load_module(tmp_path, 'import numpy as np\ns = "\u2028"\x0c\ng = lambda x: np.sin(x) * x\n')
+    df = srcad.grad(m.g)
+    assert df(2.0) == pytest.approx(2.0 * np.cos(2.0) + np.sin(2.0))
+    assert "# line 3: g = lambda x: np.sin(x) * x" in df.source
