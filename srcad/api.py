@@ -7,6 +7,7 @@ This is the one place where the pipeline order appears::
 import contextlib
 import copy
 import dis
+import functools
 import gc
 import inspect
 import sys
@@ -30,7 +31,7 @@ from .forward import differentiate as forward_differentiate
 from .forward import dot
 from .reverse import bar, differentiate
 from .rules import registry
-from .source import code_location, function_source, unwrap, users_module
+from .source import code_location, function_source, partial_function, unwrap, users_module
 
 DEBUG = False   # tests set this: generated code then asserts the stack is empty
 
@@ -823,6 +824,8 @@ def _as_function(fn):
     """A callable object of a class of the user's (`layer`, whose class defines __call__)
     as its bound method `layer.__call__`, which srcad differentiates as other methods;
     anything else as it is."""
+    if isinstance(fn, functools.partial):
+        return partial_function(fn) or fn
     call = inspect.getattr_static(type(fn), "__call__", None)
     if isinstance(fn, (types.FunctionType, types.MethodType, type, _Transformed)) \
             or not isinstance(call, types.FunctionType) \

@@ -2,11 +2,14 @@
 import ast
 import functools
 import inspect
+import itertools
+import keyword
 import linecache
 import os
 import sys
 import textwrap
 import types
+import weakref
 
 import gast
 
@@ -297,6 +300,92 @@ def _names_read(fn):
     except (OSError, TypeError, SyntaxError, AttributeError):
         return None
     return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+
+
+# ----- functools.partial: a function with source that does what the partial does -----
+
+_PARTIAL_FACTORIES = weakref.WeakKeyDictionary()   # function -> {(bound, names): factory}
+_PARTIALS = weakref.WeakKeyDictionary()            # partial -> the function made for it
+_PARTIAL_COUNT = itertools.count(1)
+
+
+def partial_function(p):
+    """A function that does what functools.partial `p` does, with source that srcad reads:
+
+        partial(loss, X=X, y=y)  ->  def loss_partial(w):
+                                         return loss(w, X=_p_keyword_0, y=_p_keyword_1)
+
+    p's values are its closure's cells, so functions made for partials of one function
+    that bind the same positions and names share one code, and one transformation. The
+    source is registered with linecache. None where p's function is no plain Python
+    function (a method's is: its object is bound first) or takes *args or **kwargs."""
+    made = _PARTIALS.get(p)
+    if made is not None:
+        return made
+    func, bound = p.func, p.args
+    if isinstance(func, types.MethodType) and isinstance(func.__func__, types.FunctionType):
+        func, bound = func.__func__, (func.__self__,) + bound
+    if not isinstance(func, types.FunctionType):
+        return None
+    names = tuple(p.keywords)
+    factories = _PARTIAL_FACTORIES.setdefault(func, {})
+    factory = factories.get((len(bound), names))
+    if factory is None:
+        try:
+            params = inspect.signature(functools.partial(func, *bound, **p.keywords)).parameters
+        except (TypeError, ValueError):
+            return None
+        factory = factories[(len(bound), names)] = _partial_factory(func, len(bound), names,
+                                                                   params)
+    if factory is False:
+        return None
+    made = _PARTIALS[p] = factory(*bound, *p.keywords.values(), *factory.srcad_defaults)
+    made.srcad_partial = p
+    return made
+
+
+class _Text:
+    """A default that prints as the name it is read from (`c=_p_default_c`)."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def __repr__(self):
+        return self.text
+
+
+def _partial_factory(func, bound, names, params):
+    """`factory(*bound values, *keyword values, *defaults)` -> the function for a partial of
+    `func` binding `bound` positions and the keywords `names`; False where it cannot."""
+    kept = [q for q in params.values() if q.name not in names]
+    inner = [f"_p_argument_{k}" for k in range(bound)] + \
+        [f"_p_keyword_{k}" for k in range(len(names))]
+    defaults = [q for q in kept if q.default is not q.empty]
+    inner += [f"_p_default_{q.name}" for q in defaults]
+    called = func.__name__
+    taken = {q.name for q in kept} | set(inner)
+    if any(q.kind in (q.VAR_POSITIONAL, q.VAR_KEYWORD) for q in kept) \
+            or not called.isidentifier() or keyword.iskeyword(called) or called in taken:
+        return False
+    signature = inspect.Signature([
+        q.replace(annotation=q.empty, default=_Text(f"_p_default_{q.name}")
+                  if q.default is not q.empty else q.empty) for q in kept])
+    arguments = [f"_p_argument_{k}" for k in range(bound)] \
+        + [q.name for q in kept if q.kind in (q.POSITIONAL_ONLY, q.POSITIONAL_OR_KEYWORD)] \
+        + [f"{n}=_p_keyword_{k}" for k, n in enumerate(names)] \
+        + [f"{q.name}={q.name}" for q in kept if q.kind is q.KEYWORD_ONLY]
+    name = f"{called}_partial"
+    text = (f"def _srcad_partial({', '.join(inner)}):\n"
+            f"    def {name}{signature}:\n"
+            f"        return {called}({', '.join(arguments)})\n"
+            f"    return {name}\n")
+    filename = f"<partial of {func.__qualname__} #{next(_PARTIAL_COUNT)}>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    scope = {called: func, "__name__": func.__module__}
+    exec(compile(text, filename, "exec", dont_inherit=True), scope)
+    factory = scope["_srcad_partial"]
+    factory.srcad_defaults = tuple(q.default for q in defaults)
+    return factory
 
 
 def unwrap(fn):

@@ -1,5 +1,9 @@
-"""Lambdas differentiated as functions: `srcad.grad(lambda w: loss(w, X, y))`, as JAX and
-autograd users write it. srcad reads the lambda from its file at its line."""
+"""Lambdas and functools.partial objects differentiated as functions: `srcad.grad(lambda w:
+loss(w, X, y))`, `srcad.grad(partial(loss, X=X, y=y))`, as JAX and
+autograd users write them. srcad reads a lambda from its file at its line, and writes a
+function for a partial."""
+import functools
+
 import numpy as np
 import pytest
 
@@ -183,3 +187,56 @@ def test_a_form_feed_ends_no_line(tmp_path):
     df = srcad.grad(m.g)
     assert df(2.0) == pytest.approx(2.0 * np.cos(2.0) + np.sin(2.0))
     assert "# line 3: g = lambda x: np.sin(x) * x" in df.source
+
+
+# ----- functools.partial -----
+
+def penalised(w, X, y, lam=0.1):
+    r = X @ w - y
+    return np.sum(r * r) + lam * np.sum(w * w)
+
+
+def test_a_partial_binding_data_by_name():
+    rng = np.random.default_rng(8)
+    X2, y2, w = rng.normal(size=(5, 3)), rng.normal(size=5), rng.normal(size=3)
+    p = functools.partial(penalised, X=X2, y=y2)
+    g = srcad.grad(p)
+    np.testing.assert_allclose(g(w), 2 * X2.T @ (X2 @ w - y2) + 0.2 * w, rtol=1e-12)
+    assert "def grad_penalised_partial(w" in g.source
+    np.testing.assert_allclose(srcad.hessian(p)(w), 2 * X2.T @ X2 + 0.2 * np.eye(3),
+                               rtol=1e-12)
+    assert srcad.grad(p)(w, lam=0.5) == pytest.approx(2 * X2.T @ (X2 @ w - y2) + w)
+
+
+def test_a_partial_binding_leading_arguments_and_a_method():
+    rng = np.random.default_rng(9)
+    X2, y2, w = rng.normal(size=(5, 3)), rng.normal(size=5), rng.normal(size=3)
+    g = srcad.grad(functools.partial(penalised, w))       # X is argument 0 now
+    np.testing.assert_allclose(g(X2, y2), 2 * np.outer(X2 @ w - y2, w), rtol=1e-12)
+
+    class Scaled:
+        def __init__(self):
+            self.s = 2.0
+
+        def f(self, x, k):
+            return self.s * x ** k
+    assert srcad.grad(functools.partial(Scaled().f, k=3))(1.5) == pytest.approx(6 * 1.5 ** 2)
+
+
+def test_partials_of_one_function_share_one_transformation(monkeypatch):
+    rng = np.random.default_rng(10)
+    X2, y2, w = rng.normal(size=(4, 2)), rng.normal(size=4), rng.normal(size=2)
+    srcad.grad(functools.partial(penalised, X=X2, y=y2))(w)
+    made = []
+    normalise = srcad.api.normalise
+    monkeypatch.setattr(srcad.api, "normalise", lambda *a: made.append(1) or normalise(*a))
+    for k in range(1, 4):
+        Xk = k * X2
+        got = srcad.grad(functools.partial(penalised, X=Xk, y=y2))(w)
+        np.testing.assert_allclose(got, 2 * Xk.T @ (Xk @ w - y2) + 0.2 * w, rtol=1e-12)
+    assert not made
+
+
+def test_a_partial_of_a_function_without_source_says_so():
+    with pytest.raises(srcad.SourceError, match="functools.partial"):
+        srcad.grad(functools.partial(np.power, 2.0))(1.5)
