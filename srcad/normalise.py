@@ -2542,6 +2542,9 @@ class Normaliser:
             func = gast.Attribute(value=func, attr="__call__", ctx=gast.Load())
             node = gast.copy_location(gast.Call(func=func, args=node.args,
                                                 keywords=node.keywords), node)
+        if not self.generated and isinstance(func, gast.Attribute) \
+                and self._is_super(func.value):
+            return self._through_super(node)
         if self.generated or not (isinstance(func, gast.Attribute)
                                   and isinstance(func.value, gast.Name)):
             return node
@@ -2612,6 +2615,64 @@ class Normaliser:
             and isinstance(inspect.getattr_static(type(value), "__call__", None),
                            types.FunctionType) \
             and registry.lookup(value) is None and self._instance_class(ident) is not None
+
+    def _is_super(self, node):
+        """Whether `node` is `super()`, Python's own."""
+        return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+            and node.func.id == "super" and not node.args and not node.keywords \
+            and not self.is_local("super") and self._resolved_object(node.func) is super
+
+    def _through_super(self, node):
+        """`super().loss(w)` in a method of module-level class C: `B.loss(self, w)`, B the
+        first class after C in C's method resolution order that defines loss, after a check
+        that super() finds B's loss for self's class too (`runtime.check_method`: another
+        class may come between C and B in a subclass's order); B must have a name in the
+        module. Refused otherwise."""
+        func = node.func
+        params = self.source.tree.args.posonlyargs + self.source.tree.args.args
+        owner = self.source.owner_class()
+        hint = ("call the base class's method by name, Base.method(self, ...), where Base "
+                "is a name of this module")
+        if owner is None or not params or params[0].id in self.sites:
+            self.error(node, "super() outside a method of a module-level class", hint)
+        cls, name = owner[0], func.attr
+        base = next((k for k in cls.__mro__[1:] if name in vars(k)), None)
+        if base is None or not isinstance(vars(base)[name], types.FunctionType):
+            self.error(node, f"super().{name}(...), which is no plain method of a base class",
+                       hint)
+        ref = self._class_name(base)
+        if ref is None:
+            self.error(node, f"super().{name}(...) of {base.__qualname__}, which has no name "
+                       "in this module", hint)
+        check = gast.Call(func=T.name("check_method"), args=[
+            self.atom(T.name(params[0].id)), self.global_ref(ref), T.constant(name),
+            T.constant("self"), self.global_ref(self._class_name(cls))], keywords=[])
+        self.emit(gast.Expr(value=check))
+        method = gast.Attribute(value=ref, attr=name, ctx=gast.Load())
+        return gast.copy_location(gast.Call(func=method, args=[T.name(params[0].id)]
+                                            + node.args, keywords=node.keywords), node)
+
+    def _class_name(self, cls):
+        """A reference to class `cls` by a name of the module (`Base`, `Outer.Inner`, or
+        any global bound to it), or None."""
+        path = cls.__qualname__.split(".")
+        if "<locals>" not in path and not self.is_local(path[0]):
+            found = self.namespace.get(path[0])
+            for part in path[1:]:
+                found = getattr(found, part, None)
+            if found is cls:
+                ref = T.name(path[0])
+                for part in path[1:]:
+                    ref = gast.Attribute(value=ref, attr=part, ctx=gast.Load())
+                self.resolve(ref)
+                return ref
+        name = next((n for n, v in self.namespace.items() if v is cls and not self.is_local(n)
+                     and n.isidentifier()), None)
+        if name is None:
+            return None
+        ref = T.name(name)
+        self.resolve(ref)
+        return ref
 
     def _instance_class(self, ident):
         """`(class, its dotted name)` where global `ident` is an instance of a module-level

@@ -510,12 +510,21 @@ def if_floating(d, ans):
     return zeros_like_grad(d) if kind in "biu" else d
 
 
-def check_method(obj, cls, name, holder="self"):
+def check_method(obj, cls, name, holder="self", after=None):
     """Generated code calls `cls.name(obj, ...)` where the user's method wrote
     `self.name(...)` (`cls.name(...)` for a static method), or the user's function wrote
     `M.name(...)` of a module-level object M (`holder`): refused where `obj.name` is
     another function (a subclass's override, or one set on obj itself), whose derivative
-    srcad did not make."""
+    srcad did not make. `after`: the method's class, where it wrote `super().name(...)`."""
+    if after is not None:
+        method = getattr(super(after, obj), name, None)
+        if getattr(method, "__func__", method) is not getattr(cls, name, None):
+            raise refused(f"super().{name}(...) in {after.__qualname__} is another class's "
+                          f"{name} for {type(obj).__qualname__}, but srcad differentiated "
+                          f"{cls.__qualname__}.{name}",
+                          f"call the method you mean by name: {cls.__qualname__}.{name}(self, "
+                          "...)")
+        return
     method = getattr(obj, name, None)
     if getattr(method, "__func__", method) is not getattr(cls, name, None):
         owner = type(obj).__qualname__

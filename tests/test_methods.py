@@ -231,3 +231,46 @@ def test_a_module_level_callable_object():
     e = 1e-6
     fd = np.stack([(g(x + e * d) - g(x - e * d)) / (2 * e) for d in np.eye(2)], axis=1)
     np.testing.assert_allclose(srcad.hessian(through_a_callable_object)(x), fd, rtol=1e-6)
+
+
+# ----- sixteenth session: super() -----
+
+_SUPER = """
+    import numpy as np
+
+    class Base:
+        def __init__(self):
+            self.k = 2.0
+
+        def loss(self, w):
+            return self.k * np.sum(w ** 2)
+
+    class Sub(Base):
+        def loss(self, w):
+            return super().loss(w) + np.sum(np.sin(w))
+
+    class Other(Base):
+        def loss(self, w):
+            return np.sum(np.cos(w))
+
+    class Both(Sub, Other):
+        pass
+
+    def outside(w):
+        return super().loss(w)
+    """
+
+
+def test_super_calls_the_base_class_method(tmp_path):
+    """`super().loss(w)` is `Base.loss(self, w)` after a check that super() finds it for
+    self's class: in Both(Sub, Other), Other's loss comes first, and the check refuses."""
+    m = load_module(tmp_path, _SUPER)
+    w = np.array([0.3, -0.4])
+    np.testing.assert_allclose(srcad.grad(m.Sub().loss)(w), 4.0 * w + np.cos(w), rtol=1e-12)
+    fd_check(m.Sub().loss, (w,))
+    np.testing.assert_allclose(srcad.hessian(m.Sub().loss)(w), np.diag(4.0 - np.sin(w)),
+                               rtol=1e-12)
+    with pytest.raises(srcad.UnsupportedError, match=r"super\(\).loss\(...\) in Sub is"):
+        srcad.grad(m.Both().loss)(w)
+    with pytest.raises(srcad.UnsupportedError, match="super.. outside a method"):
+        srcad.grad(m.outside)(w)
