@@ -336,9 +336,18 @@ def _call_changes(call, fn, seen, local, definite=False):
                 bound = None
             if bound is not None and not any(isinstance(a, gast.Starred) for a in call.args) \
                     and all(k.arg is not None for k in call.keywords):
-                return [(bound.arguments[p], text) for p in inner
-                        if p in bound.arguments] + outside
+                return [(node, text) for p in inner if p in bound.arguments
+                        for node in _passed(bound.arguments[p])] + outside
     return everything
+
+
+def _passed(value):
+    """The argument nodes a parameter was bound to: one, or those of `*args`, `**kwargs`."""
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, dict):
+        return list(value.values())
+    return [value]
 
 
 class _Outside:

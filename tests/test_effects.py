@@ -262,3 +262,26 @@ def after_recursion(w):
 def test_a_recursive_helper_is_read_once():
     with pytest.raises(srcad.UnsupportedError, match="may change its argument"):
         srcad.grad(after_recursion)(np.array([0.3, 0.7]))
+
+
+def _prepared(*arrays):
+    for a in arrays:
+        a.setflags(write=True)      # a method srcad does not know: it may change a
+    return np
+
+
+def log_sum_exp_through_a_varargs_helper(a, b):
+    xp = _prepared(a, b)
+    m = xp.max(a)
+    return m + xp.log(xp.sum(b * xp.exp(a - m)))
+
+
+def calls_the_varargs_reader(x):
+    return log_sum_exp_through_a_varargs_helper(x, np.ones(3))
+
+
+def test_arguments_passed_on_through_varargs_are_followed():
+    """A callee that hands its arguments to a `*arrays` helper (scipy's logsumexp does):
+    the helper's `*args` bound them as a tuple, which crashed the reader (helper-66)."""
+    with pytest.raises(srcad.UnsupportedError, match="may change its argument 'a' in place"):
+        srcad.grad(calls_the_varargs_reader)(np.array([1.0, 2.0, 3.0]))
