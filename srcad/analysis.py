@@ -97,7 +97,7 @@ class Facts:
         check_in_place(ir, self.scalar)
         check_items(ir, self.ops, self.scalar, arg_kinds)
         check_iterated_dicts(ir, arg_kinds)
-        self.struct = structures(ir, self.ops, arg_kinds)
+        self.struct = structures(ir, self.ops, arg_kinds, self.scalar)
         check_calls_in_place(ir, self.ops, self.scalar,
                              getattr(callees, "changed_in_place", None), self.struct,
                              self.ndims)
@@ -117,7 +117,7 @@ class Facts:
         if any(op.kind == "rule" and _computes_with_arrays(op.rule.primal)
                and set(op.operand_names()) & self.struct for op in self.ops.values()):
             known = tuple("scalar" if kind == "other" else kind for kind in arg_kinds)
-            self.array_sequences = structures(ir, self.ops, known)
+            self.array_sequences = structures(ir, self.ops, known, self.scalar)
 
     def with_ops(self, ops):
         """The same facts seen through other `ops` (those of another mode, say)."""
@@ -1383,15 +1383,16 @@ def _users_rule(rule):
                for t in (rule.adjoint, rule.tangent) if t is not None)
 
 
-def structures(ir, ops, arg_kinds):
-    """Names that may hold lists, tuples or dicts (their adjoints add with `add_grad`)."""
+def structures(ir, ops, arg_kinds, scalar=frozenset()):
+    """Names that may hold lists, tuples or dicts (their adjoints add with `add_grad`): not
+    those of `scalar`, which hold numbers (`a, b = rhs(th, om)` of `return om, -th`)."""
     maybe = {v for v, kind in zip(ir.inputs, arg_kinds) if not _numeric(kind)}
     maybe |= {p for p, kind in zip(ir.params, arg_kinds) if not _numeric(kind)}
     changed = True
     while changed:
         changed = False
         for op in ops.values():
-            if op.target is None or op.target in maybe:
+            if op.target is None or op.target in maybe or op.target in scalar:
                 continue
             if op.kind in ("pack", "call", "append") or joins_sequences(op, maybe) \
                     or _gives_structure(op, maybe) or (
