@@ -613,15 +613,18 @@ def _seed_keyword_only(function):
 
 def _refuse_for_kinds(fn, ir, kinds):
     """The refusals that hold only where a parameter is a list or a tuple (`zs = xs * 2;
-    zs[0] += v`), or may be one (a file's generic derivative): known for these kinds."""
+    zs[0] += v`), or may be one (a file's generic derivative), or is no dict (`dict(d)`):
+    known for these kinds."""
     if not ir.refusals_if_list:
         return
     params = list(inspect.signature(fn).parameters)
     kinds = tuple(kinds) + ("other",) * (len(params) - len(kinds))    # (keyword-only ones)
     listy = {p for p, kind in zip(params, kinds) if kind in ("list", "tuple", "dict", "other")}
     sequences = {p for p, kind in zip(params, kinds) if kind in ("list", "tuple")}
+    others = {p for p, kind in zip(params, kinds) if kind != "dict"}
     for names, error in ir.refusals_if_list:
-        if names & (sequences if getattr(error, "only_sequences", False) else listy):
+        kind = getattr(error, "only_sequences", False) or getattr(error, "unless_dicts", False)
+        if names & (sequences if kind is True else others if kind == "dicts" else listy):
             raise error
 
 

@@ -344,12 +344,74 @@ class Normaliser:
         inline_local_functions(source, lambda name: bool(_GENERATED.match(name))
                                or name in _HELPER_NAMES, helper=self._helper_to_inline)
         _rotations_through_temporaries(source.tree)
+        self._dict_copies(source.tree)
         self._variables()
         self.refuse_complex()
         if self._writes_by_calls(source.tree):
             self._variables()         # (the writes they are now)
             self.__dict__.pop("_nodes", None)
         self._comprehension_reads = None    # (see _comprehension_locals)
+
+    def _dict_copies(self, tree):
+        """`p = dict(params)` -> `p = params.copy()`, and `p = {**params, "w": e}` -> `value =
+        e; p = params.copy(); p["w"] = value`, in the user's function `tree`, for a parameter
+        params: what Python makes of a dict (refused for other kinds of argument, which dict()
+        or ** would read otherwise); the values are computed first, as Python does."""
+        args = tree.args
+        params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
+        taken = stored = None
+        for block in T.blocks(tree):
+            for k in range(len(block) - 1, -1, -1):
+                stmt = block[k]
+                if not (type(stmt) is gast.Assign and len(stmt.targets) == 1
+                        and type(stmt.targets[0]) is gast.Name):
+                    continue
+                value, target = stmt.value, stmt.targets[0].id
+                if stored is None and isinstance(value, gast.Call):
+                    stored = {n.id for n in T.name_nodes(tree.body)
+                              if not isinstance(n.ctx, gast.Load)} | params
+                if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
+                        and value.func.id == "dict" and len(value.args) == 1 \
+                        and not value.keywords \
+                        and isinstance(value.args[0], gast.Name) \
+                        and value.args[0].id in params and value.func.id not in stored \
+                        and self.namespace.get("dict", dict) is dict:
+                    source, entries = value.args[0], []
+                elif isinstance(value, gast.Dict) and value.keys and value.keys[0] is None \
+                        and isinstance(value.values[0], gast.Name) \
+                        and value.values[0].id in params and all(
+                            isinstance(key, gast.Constant) for key in value.keys[1:]):
+                    source, entries = value.values[0], list(zip(value.keys[1:],
+                                                                value.values[1:]))
+                else:
+                    continue
+                if taken is None:
+                    taken = {n.id for n in T.name_nodes(tree.body)} | params
+                error = UnsupportedError(
+                    f"'{self._text_of(stmt)}' of {source.id}, which is no dict here",
+                    self.source.location(stmt),
+                    hint="srcad copies a dict argument this way; build other mappings with a "
+                         "comprehension ({k: v for k, v in pairs})")
+                error.unless_dicts = "dicts"
+                self.refusals_if_list.append(({source.id}, error))
+                new = []
+                names = []
+                for key, item in entries:
+                    name = _fresh_name(f"{target}__value", taken)
+                    taken.add(name)
+                    names.append(name)
+                    new.append(_located(T.assign(name, T.constant(None)), stmt))
+                    new[-1].value = item
+                copy = gast.Call(func=gast.Attribute(value=T.load(source), attr="copy",
+                                                     ctx=gast.Load()), args=[], keywords=[])
+                new.append(_located(gast.Assign(targets=[T.name(target, store=True)],
+                                                value=copy, type_comment=None), stmt))
+                for (key, _), name in zip(entries, names):
+                    slot = gast.Subscript(value=T.name(target), slice=T.clone(key),
+                                          ctx=gast.Store())
+                    new.append(_located(gast.Assign(targets=[slot], value=T.name(name),
+                                                    type_comment=None), stmt))
+                block[k:k + 1] = new
 
     def _variables(self):
         variables = _Variables()
@@ -2886,6 +2948,15 @@ def _items_taken(value):
                 isinstance(v, gast.Constant) for v in (value.body, value.orelse))
     return isinstance(value, gast.Subscript) or isinstance(value, (gast.Tuple, gast.List)) \
         and all(isinstance(e, gast.Subscript) for e in value.elts)
+
+
+def _fresh_name(base, taken):
+    """`base`, or `base2`, `base3`, ...: the first not in `taken`."""
+    name, k = base, 1
+    while name in taken:
+        k += 1
+        name = f"{base}{k}"
+    return name
 
 
 def _rotations_through_temporaries(tree):

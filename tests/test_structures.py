@@ -665,3 +665,32 @@ def test_extend_of_a_shared_list_is_refused():
         return a[0] * a[1]
     with pytest.raises(srcad.SrcadError, match="also reached through 'a'"):
         srcad.grad(shared)(0.5)
+
+
+# ----- sixteenth session: copies of a dict argument (JAX-style updates) -----
+
+def updated_copy(p, x):
+    p = {**p, "w": p["w"] * 2, "b": p["w"][0] + p["b"]}
+    return np.sum(p["w"] * x) + p["b"] ** 2
+
+
+def copied_by_dict(params, x):
+    p = dict(params)
+    p["w"] = np.tanh(p["w"])
+    return np.sum(p["w"] * x) + np.sum(params["w"])
+
+
+def test_a_dict_argument_copied_by_dict_or_unpacking():
+    """`dict(params)` and `{**params, "w": ...}` copy a dict argument (the values computed
+    first, from the old dict, as Python does); another kind of argument is refused where
+    dict() would read pairs."""
+    params = {"w": np.array([0.5, -0.3]), "b": 0.2}
+    x = np.array([1.0, 2.0])
+    g = srcad.grad(updated_copy)(params, x)
+    # p2 = (2w, w0 + b): f = 2 w.x + (w0 + b)^2
+    s = 2.0 * (0.5 + 0.2)
+    np.testing.assert_allclose(g["w"], 2 * x + np.array([s, 0.0]), rtol=1e-12)
+    assert g["b"] == pytest.approx(s)
+    full_check(copied_by_dict, [params, x], wrt=(0, 1))
+    with pytest.raises(srcad.UnsupportedError, match="which is no dict here"):
+        srcad.grad(copied_by_dict, wrt=1)([("w", np.ones(2)), ("b", 0.0)], x)
