@@ -400,8 +400,9 @@ class Normaliser:
                     name = _fresh_name(f"{target}__value", taken)
                     taken.add(name)
                     names.append(name)
-                    new.append(_located(T.assign(name, T.constant(None)), stmt))
-                    new[-1].value = item
+                    first = _located(T.assign(name, T.constant(None)), stmt)
+                    first.value = item           # (the value keeps its own positions)
+                    new.append(first)
                 copy = gast.Call(func=gast.Attribute(value=T.load(source), attr="copy",
                                                      ctx=gast.Load()), args=[], keywords=[])
                 new.append(_located(gast.Assign(targets=[T.name(target, store=True)],
@@ -2980,10 +2981,11 @@ def _rotations_through_temporaries(tree):
                 continue
             last = block[k + len(names) - 1]
             rotated = names[1:]
-            swap = gast.Assign(
-                targets=[gast.Tuple(elts=[T.name(n, store=True) for n in rotated], ctx=gast.Store())],
-                value=gast.Tuple(elts=[T.name(n) for n in rotated[1:] + rotated[:1]],
-                                 ctx=gast.Load()), type_comment=None)
+            targets = gast.Tuple(elts=[T.name(n, store=True) for n in rotated],
+                                 ctx=gast.Store())
+            values = gast.Tuple(elts=[T.name(n) for n in rotated[1:] + rotated[:1]],
+                                ctx=gast.Load())
+            swap = gast.Assign(targets=[targets], value=values, type_comment=None)
             _located(swap, block[k])
             swap.end_lineno, swap.end_col_offset = last.end_lineno, last.end_col_offset
             block[k:k + len(names)] = [swap]
