@@ -1660,6 +1660,72 @@ def det_tangent(t, ans, a):
     return ans * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)
 
 
+def lstsq_weights(g, ans, a):
+    """z = (a^T a)^-1 gx for ans = np.linalg.lstsq(a, b), gx the adjoint of its solution:
+    refused unless a has full column rank (the least-squares solution is then unique; the
+    minimum-norm one of a wide or rank-deficient a has another derivative)."""
+    a = np.asarray(a)
+    if a.ndim != 2 or a.shape[0] < a.shape[1] or ans[2] < a.shape[1]:
+        raise refused(f"np.linalg.lstsq of a {a.shape[0]}x{a.shape[1]} matrix of rank "
+                      f"{ans[2]}: srcad differentiates the solution where it is unique (full "
+                      "column rank)", "solve a regularised problem: np.linalg.solve(A.T @ A + "
+                      "lam * np.eye(n), A.T @ b)")
+    gx = g[0] if isinstance(g, (tuple, list)) else 0.0
+    return np.linalg.solve(a.T @ a, np.broadcast_to(gx, np.shape(ans[0])))
+
+
+def _residual_part(g, ans, a, b):
+    """(r, gres): b - a x, and the adjoint of lstsq's residuals (r's squares summed per
+    column; an empty array, without adjoint, where lstsq gives none)."""
+    r = np.asarray(b) - np.asarray(a) @ ans[0]
+    gres = g[1] if isinstance(g, (tuple, list)) and np.size(ans[1]) else 0.0
+    return r, np.reshape(gres, (-1,))[0] if np.ndim(b) == 1 and np.ndim(gres) else gres
+
+
+def lstsq_adjoint_a(g, ans, a, b, z):
+    """a's adjoint: r z^T - a z x^T (the solution's), -2 r x^T gres (the residuals': at the
+    minimum only a's own change counts), U diag(gs) V^T (the singular values')."""
+    x = ans[0]
+    r, gres = _residual_part(g, ans, a, b)
+    az = np.asarray(a) @ z
+    if np.ndim(b) == 1:
+        out = np.outer(r, z) - np.outer(az, x) - 2.0 * gres * np.outer(r, x)
+    else:
+        out = r @ z.T - az @ x.T - 2.0 * (r * gres) @ x.T
+    gs = g[3] if isinstance(g, (tuple, list)) else 0.0
+    if np.any(gs):
+        u, _, vt = np.linalg.svd(a, full_matrices=False)
+        out = out + (u * gs) @ vt
+    return out
+
+
+def lstsq_adjoint_b(g, ans, a, b, z):
+    """b's adjoint: a z (the solution's) + 2 r gres (the residuals')."""
+    r, gres = _residual_part(g, ans, a, b)
+    return np.asarray(a) @ z + 2.0 * r * gres
+
+
+def lstsq_tangent_a(t, ans, a, b):
+    """The tangent of np.linalg.lstsq(a, b) along t for a: (dx, dres, 0, ds)."""
+    a = np.asarray(a)
+    x = ans[0]
+    r = np.asarray(b) - a @ x
+    dx = np.linalg.solve(a.T @ a, t.T @ r - a.T @ (t @ x))
+    dres = -2.0 * np.sum(r * (t @ x), axis=0) if np.size(ans[1]) else np.zeros_like(ans[1])
+    u, _, vt = np.linalg.svd(a, full_matrices=False)
+    ds = np.einsum("ij,ik,kj->j", u, t, vt.T)
+    return dx, np.reshape(dres, np.shape(ans[1])), 0, ds
+
+
+def lstsq_tangent_b(t, ans, a, b):
+    """The tangent of np.linalg.lstsq(a, b) along t for b: (dx, dres, 0, 0)."""
+    a = np.asarray(a)
+    r = np.asarray(b) - a @ ans[0]
+    dx = np.linalg.solve(a.T @ a, a.T @ t)
+    dres = 2.0 * np.sum(r * t, axis=0) if np.size(ans[1]) else np.zeros_like(ans[1])
+    return dx, np.reshape(dres, np.shape(ans[1])), 0, np.zeros_like(ans[3])
+
+
 def slogdet_adjoint(g, a):
     """The adjoint of slogdet(a) = (sign, logdet): only logdet carries a derivative."""
     glog = np.asarray(g[1])
@@ -1924,7 +1990,8 @@ HELPERS = HELPERS + (
     unconcatenate, unhstack, unvstack, uncolumn_stack, appended_part, unsplit, unstack_like,
     unarray, untile, unrepeat,
     unpad, check_pad_mode, missing_attribute, diagonal_adjoint, diag_adjoint, trace_adjoint, take_adjoint,
-    sort_adjoint, sort_tangent, gradient_adjoint, diff_adjoint, diff_trimmed, diff_tangent,
+    sort_adjoint, sort_tangent, gradient_adjoint, lstsq_weights, _residual_part, lstsq_adjoint_a,
+    lstsq_adjoint_b, lstsq_tangent_a, lstsq_tangent_b, diff_adjoint, diff_trimmed, diff_tangent,
     unitem, item_tangent, _tensordot_axes,
     tensordot_adjoint_a, tensordot_adjoint_b, dot_axes, inner_axes, product_adjoint_a,
     product_adjoint_b, kron_parts, kron_adjoint_a, kron_adjoint_b, einsum_adjoint,

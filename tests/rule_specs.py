@@ -291,6 +291,14 @@ SPECS.update({
                          c("np.linalg.inv(a)", a=("mat", (2, 2, 2)))],
     "numpy.linalg.det": [c("np.linalg.det(a)", a=("mat", (3, 3))),
                          c("np.linalg.det(a)", a=("mat", (2, 2, 2)))],
+    # least squares: the solution, the residuals and the singular values, b a vector or
+    # a matrix of right-hand sides
+    "numpy.linalg.lstsq": [c("np.linalg.lstsq(a, b, rcond=None)", a=(5, 3), b=(5,),
+                             use=[0, 1, 3]),
+                           c("np.linalg.lstsq(a, b, rcond=None)", a=(6, 2), b=(6, 3),
+                             use=[0, 1, 3]),
+                           c("np.linalg.lstsq(a, b, rcond=None)", a=(3, 3), b=(3,),
+                             use=[0, 3])],
     "numpy.linalg.slogdet": [c("np.linalg.slogdet(a)", a=("mat", (3, 3))),
                              c("np.linalg.slogdet(a)", a=("mat", (2, 3, 3)), use=[1])],
     "numpy.linalg.cholesky": [c("np.linalg.cholesky(a)", a=("spd", (3, 3))),

@@ -2925,3 +2925,30 @@ def test_objects_whose_attributes_raise_are_read_carefully():
     m.p = _Params(scale=2.0)
     assert srcad.grad(loss_with_nested_params)(np.array([1.0, 2.0]), m) == \
         pytest.approx([8.0, 12.0])
+
+
+# ----- helper-66: least squares -----
+
+def least_squares_fit(A, b):
+    x, residuals, rank, s = np.linalg.lstsq(A, b, rcond=None)
+    return np.sum(x ** 2) + 0.3 * residuals[0] + np.sum(s)
+
+
+def least_squares_solution(A, b):
+    return np.sum(np.tanh(np.linalg.lstsq(A, b, rcond=None)[0]))
+
+
+def test_lstsq_of_a_matrix_of_full_column_rank():
+    """np.linalg.lstsq: its solution, residuals and singular values, for a tall matrix of
+    full column rank; a wide one (a minimum-norm solution) is refused where it runs."""
+    rng = np.random.default_rng(11)
+    A, b = rng.normal(size=(6, 3)), rng.normal(size=6)
+    full_check(least_squares_fit, [A, b], wrt=(0, 1))
+    full_check(least_squares_solution, [A, b], wrt=(0, 1))
+    gb = srcad.grad(least_squares_solution, wrt=1)(A, b)
+    x = np.linalg.solve(A.T @ A, A.T @ b)
+    np.testing.assert_allclose(gb, A @ np.linalg.solve(A.T @ A, 1 - np.tanh(x) ** 2),
+                               rtol=1e-10)
+    with pytest.raises(srcad.UnsupportedError, match="full column rank") as info:
+        srcad.grad(least_squares_solution)(rng.normal(size=(2, 3)), rng.normal(size=2))
+    assert "np.linalg.lstsq(A, b, rcond=None)" in info.value.location.text

@@ -32,7 +32,8 @@ from ..runtime import (along, appended_part, balanced_weight, broadcast_like, ca
                        matrix_power_tangent, method_axes, method_shape, mT, norm_weights,
                        outer_adjoint_a, outer_adjoint_b, permute_axes, power_slope,
                        prod_others, product_adjoint_a, product_adjoint_b, reduced_size,
-                       safe_log, sinc_derivative, slogdet_adjoint, slogdet_tangent,
+                       lstsq_adjoint_a, lstsq_adjoint_b, lstsq_tangent_a, lstsq_tangent_b,
+                       lstsq_weights, safe_log, sinc_derivative, slogdet_adjoint, slogdet_tangent,
                        solve_adjoint_a, solve_tangent_a, solve_tangent_b, solve_transposed,
                        sort_adjoint, sort_tangent, spaced_weights, spread, take_adjoint,
                        tensordot_adjoint_a, tensordot_adjoint_b, trace_adjoint, unarray,
@@ -1021,6 +1022,18 @@ def det(g, ans, a):
 @tangent(np.linalg.det)
 def det_tangent_(g, ans, a):
     return det_tangent(g, ans, a)
+
+
+@adjoint(np.linalg.lstsq)
+def lstsq(g, ans, a, b, rcond=None):
+    """ans = (x, residuals, rank, singular values), a of full column rank."""
+    z = lstsq_weights(g, ans, a)
+    return lstsq_adjoint_a(g, ans, a, b, z), lstsq_adjoint_b(g, ans, a, b, z)
+
+
+@tangent(np.linalg.lstsq)
+def lstsq_tangent(g, ans, a, b, rcond=None):
+    return lstsq_tangent_a(g, ans, a, b), lstsq_tangent_b(g, ans, a, b)
 
 
 @adjoint(np.linalg.slogdet)
