@@ -1362,7 +1362,8 @@ def dictionaries(ir, ops, arg_kinds, struct):
 # those that give one for list, tuple or dict arguments (zeros_like_grad(pieces),
 # add_at(pieces_bar, ...), xs.copy(), whose rule is np.copy's): in generated code that is
 # differentiated again, their tangents add with `add_grad`
-_LIST_RESULTS = (np.split, np.array_split, np.linalg.slogdet, np.linalg.lstsq, np.gradient,
+_LIST_RESULTS = (np.split, np.array_split, np.linalg.slogdet, np.linalg.lstsq, np.linalg.qr,
+                 np.gradient,
                  runtime.unconcatenate, runtime.unhstack, runtime.unvstack,
                  runtime.unstack_like, runtime.unstack,
                  runtime.listed, runtime.tupled, runtime.unlisted)

@@ -1660,6 +1660,41 @@ def det_tangent(t, ans, a):
     return ans * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)
 
 
+def _qr_checked(a, mode):
+    """a, refused unless np.linalg.qr(a, mode) is a reduced factorisation of a matrix with
+    no more columns than rows, of full rank (R invertible: its derivative is unique)."""
+    a = np.asarray(a)
+    if mode != "reduced" or a.ndim != 2 or a.shape[0] < a.shape[1]:
+        raise refused(f"np.linalg.qr of a {'x'.join(map(str, a.shape))} array, mode={mode!r}: "
+                      "srcad differentiates the reduced factorisation of a matrix with no "
+                      "more columns than rows", "pass a tall matrix and leave mode at 'reduced'")
+    return a
+
+
+def qr_adjoint(g, ans, a, mode="reduced"):
+    """The adjoint of (Q, R) = np.linalg.qr(a): with M = R gR^T - gQ^T Q and copyltu(M) the
+    symmetric matrix of its lower triangle, (gQ + Q copyltu(M)) R^-T."""
+    a = _qr_checked(a, mode)
+    q, r = ans
+    gq = np.broadcast_to(g[0], q.shape) if np.ndim(g[0]) else np.zeros_like(q)
+    gr = np.broadcast_to(g[1], r.shape) if np.ndim(g[1]) else np.zeros_like(r)
+    m = r @ gr.T - gq.T @ q
+    sym = np.tril(m) + np.tril(m, -1).T
+    return np.linalg.solve(r, (gq + q @ sym).T).T
+
+
+def qr_tangent(t, ans, a, mode="reduced"):
+    """The tangent of (Q, R) = np.linalg.qr(a) along t: X = Q^T t R^-1, its strictly lower
+    part made skew, W; dR = (X - W) R and dQ = (t - Q dR) R^-1."""
+    a = _qr_checked(a, mode)
+    q, r = ans
+    x = np.linalg.solve(r.T, (q.T @ t).T).T
+    w = np.tril(x, -1) - np.tril(x, -1).T
+    dr = (x - w) @ r
+    dq = np.linalg.solve(r.T, (t - q @ dr).T).T
+    return dq, dr
+
+
 def lstsq_weights(g, ans, a):
     """z = (a^T a)^-1 gx for ans = np.linalg.lstsq(a, b), gx the adjoint of its solution:
     refused unless a has full column rank (the least-squares solution is then unique; the
@@ -1990,7 +2025,8 @@ HELPERS = HELPERS + (
     unconcatenate, unhstack, unvstack, uncolumn_stack, appended_part, unsplit, unstack_like,
     unarray, untile, unrepeat,
     unpad, check_pad_mode, missing_attribute, diagonal_adjoint, diag_adjoint, trace_adjoint, take_adjoint,
-    sort_adjoint, sort_tangent, gradient_adjoint, lstsq_weights, _residual_part, lstsq_adjoint_a,
+    sort_adjoint, sort_tangent, gradient_adjoint, _qr_checked, qr_adjoint, qr_tangent,
+    lstsq_weights, _residual_part, lstsq_adjoint_a,
     lstsq_adjoint_b, lstsq_tangent_a, lstsq_tangent_b, diff_adjoint, diff_trimmed, diff_tangent,
     unitem, item_tangent, _tensordot_axes,
     tensordot_adjoint_a, tensordot_adjoint_b, dot_axes, inner_axes, product_adjoint_a,

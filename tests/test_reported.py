@@ -2952,3 +2952,26 @@ def test_lstsq_of_a_matrix_of_full_column_rank():
     with pytest.raises(srcad.UnsupportedError, match="full column rank") as info:
         srcad.grad(least_squares_solution)(rng.normal(size=(2, 3)), rng.normal(size=2))
     assert "np.linalg.lstsq(A, b, rcond=None)" in info.value.location.text
+
+
+def qr_features(A):
+    Q, R = np.linalg.qr(A)
+    return np.sum(Q[:, 0] * np.arange(5.0)) + np.sum(np.log(np.abs(np.diag(R))))
+
+
+def qr_norm(A):
+    R = np.linalg.qr(A)[1]
+    return np.sum(R ** 2)
+
+
+def test_qr_of_a_tall_matrix():
+    """np.linalg.qr's reduced factorisation (Q and R); ||R|| = ||A||: the Hessian of
+    sum(R ** 2) is 2 I, through the gradient's own qr_adjoint."""
+    rng = np.random.default_rng(12)
+    full_check(qr_features, [rng.normal(size=(5, 3))])
+    A = rng.normal(size=(3, 2))
+    np.testing.assert_allclose(srcad.grad(qr_norm)(A), 2 * A, rtol=1e-10)
+    H = np.asarray(srcad.hessian(qr_norm)(A)).reshape(6, 6)
+    np.testing.assert_allclose(H, 2 * np.eye(6), atol=1e-10)
+    with pytest.raises(srcad.UnsupportedError, match="no more columns than rows"):
+        srcad.grad(qr_norm)(rng.normal(size=(2, 3)))

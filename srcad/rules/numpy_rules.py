@@ -33,7 +33,7 @@ from ..runtime import (along, appended_part, balanced_weight, broadcast_like, ca
                        outer_adjoint_a, outer_adjoint_b, permute_axes, power_slope,
                        prod_others, product_adjoint_a, product_adjoint_b, reduced_size,
                        lstsq_adjoint_a, lstsq_adjoint_b, lstsq_tangent_a, lstsq_tangent_b,
-                       lstsq_weights, safe_log, sinc_derivative, slogdet_adjoint, slogdet_tangent,
+                       lstsq_weights, qr_adjoint, qr_tangent, safe_log, sinc_derivative, slogdet_adjoint, slogdet_tangent,
                        solve_adjoint_a, solve_tangent_a, solve_tangent_b, solve_transposed,
                        sort_adjoint, sort_tangent, spaced_weights, spread, take_adjoint,
                        tensordot_adjoint_a, tensordot_adjoint_b, trace_adjoint, unarray,
@@ -1022,6 +1022,17 @@ def det(g, ans, a):
 @tangent(np.linalg.det)
 def det_tangent_(g, ans, a):
     return det_tangent(g, ans, a)
+
+
+@adjoint(np.linalg.qr)
+def qr(g, ans, a, mode="reduced"):
+    """ans = (Q, R), the reduced factorisation of a matrix with no more columns than rows."""
+    return qr_adjoint(g, ans, a, mode)
+
+
+@tangent(np.linalg.qr)
+def qr_tangent_(g, ans, a, mode="reduced"):
+    return qr_tangent(g, ans, a, mode)
 
 
 @adjoint(np.linalg.lstsq)
