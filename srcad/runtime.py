@@ -1981,6 +1981,57 @@ def median_weights(a, axis=None, overwrite_input=False):
     return weights.reshape(a.shape) if axis is None else np.moveaxis(weights, -1, axis)
 
 
+def quantile_weights(a, q, axis=None, overwrite_input=False, method="linear",
+                     weights=None):
+    """`(w, qs)`: w[k] the share of each item of a in np.quantile(a, qs[k], axis) (linear
+    interpolation between the two items sorting puts around position q (n - 1)), qs the
+    q's as a flat array."""
+    if isinstance(axis, (tuple, list)) or overwrite_input or method != "linear" \
+            or weights is not None:
+        raise refused("np.quantile and np.percentile have derivative rules in srcad for "
+                      "method='linear' over one axis, without weights or overwrite_input",
+                      "sort first and interpolate by hand (np.sort(a)[k])")
+    a = np.asarray(a)
+    moved = a.reshape(-1) if axis is None else np.moveaxis(a, axis, -1)
+    n = moved.shape[-1]
+    order = np.argsort(moved, axis=-1)
+    qs = np.asarray(q, dtype=float).reshape(-1)
+    shares = np.zeros((qs.size,) + moved.shape, dtype=float_dtype(a))
+    for k, position in enumerate(qs * (n - 1)):
+        low = int(np.floor(position))
+        high = min(low + 1, n - 1)
+        for index, share in ((low, 1.0 - (position - low)), (high, position - low)):
+            picked = np.take(order, [index], axis=-1)
+            np.put_along_axis(shares[k], picked,
+                              np.take_along_axis(shares[k], picked, axis=-1) + share, axis=-1)
+    shares = np.where(np.isnan(moved).any(axis=-1, keepdims=True), np.nan, shares)
+    return shares, qs
+
+
+def quantile_adjoint(g, a, q, axis=None, overwrite_input=False, method="linear",
+                     keepdims=False, weights=None, scale=1.0):
+    """a's adjoint in np.quantile(a, q, ...) (np.percentile's: q scaled by 1/100)."""
+    shares, qs = quantile_weights(a, np.asarray(q) * scale, axis, overwrite_input, method,
+                                  weights)
+    parts = np.reshape(g, (qs.size,) + shares.shape[1:-1] + (1,))
+    out = np.sum(shares * parts, axis=0)
+    a = np.asarray(a)
+    return out.reshape(a.shape) if axis is None else np.moveaxis(out, -1, axis)
+
+
+def quantile_tangent(t, a, q, axis=None, overwrite_input=False, method="linear",
+                     keepdims=False, weights=None, scale=1.0):
+    """The tangent of np.quantile(a, q, ...) along t (np.percentile's: q scaled)."""
+    shares, qs = quantile_weights(a, np.asarray(q) * scale, axis, overwrite_input, method,
+                                  weights)
+    t = np.asarray(t)
+    moved = t.reshape(-1) if axis is None else np.moveaxis(t, axis, -1)
+    out = np.sum(shares * moved, axis=-1)
+    if keepdims:
+        out = np.expand_dims(out, tuple(range(1, t.ndim + 1)) if axis is None else 1 + axis)
+    return out.reshape(np.shape(q) + out.shape[1:])
+
+
 def select_weights(xs, ans):
     """The share of each item of builtin max/min(xs) in the result: ties split evenly."""
     hits = [np.equal(x, ans) for x in xs]
@@ -2025,7 +2076,8 @@ HELPERS = HELPERS + (
     unconcatenate, unhstack, unvstack, uncolumn_stack, appended_part, unsplit, unstack_like,
     unarray, untile, unrepeat,
     unpad, check_pad_mode, missing_attribute, diagonal_adjoint, diag_adjoint, trace_adjoint, take_adjoint,
-    sort_adjoint, sort_tangent, gradient_adjoint, _qr_checked, qr_adjoint, qr_tangent,
+    sort_adjoint, sort_tangent, gradient_adjoint, quantile_weights, quantile_adjoint,
+    quantile_tangent, _qr_checked, qr_adjoint, qr_tangent,
     lstsq_weights, _residual_part, lstsq_adjoint_a,
     lstsq_adjoint_b, lstsq_tangent_a, lstsq_tangent_b, diff_adjoint, diff_trimmed, diff_tangent,
     unitem, item_tangent, _tensordot_axes,

@@ -2975,3 +2975,22 @@ def test_qr_of_a_tall_matrix():
     np.testing.assert_allclose(H, 2 * np.eye(6), atol=1e-10)
     with pytest.raises(srcad.UnsupportedError, match="no more columns than rows"):
         srcad.grad(qr_norm)(rng.normal(size=(2, 3)))
+
+
+def spread_of_quantiles(x):
+    low, high = np.percentile(x, [25.0, 75.0])
+    return (high - low) ** 2 + np.quantile(x, 0.9)
+
+
+def test_quantiles_and_percentiles():
+    """np.quantile and np.percentile (method='linear'): the two items around q (n - 1) share
+    g; another method is refused where it runs."""
+    x = np.array([0.3, -1.2, 2.5, 0.7, 1.1, -0.4])
+    full_check(spread_of_quantiles, [x])
+    s = np.sort(x)
+    # np.quantile(x, 0.9): position 4.5, half of s[4] and half of s[5]
+    g = srcad.grad(lambda x: np.quantile(x, 0.9))(x)
+    np.testing.assert_allclose(g[np.argsort(x)], [0, 0, 0, 0, 0.5, 0.5], atol=1e-15)
+    assert s[4] < s[5]
+    with pytest.raises(srcad.UnsupportedError, match="method='linear'"):
+        srcad.grad(lambda x: np.quantile(x, 0.5, method="nearest"))(x)

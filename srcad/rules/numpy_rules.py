@@ -33,7 +33,8 @@ from ..runtime import (along, appended_part, balanced_weight, broadcast_like, ca
                        outer_adjoint_a, outer_adjoint_b, permute_axes, power_slope,
                        prod_others, product_adjoint_a, product_adjoint_b, reduced_size,
                        lstsq_adjoint_a, lstsq_adjoint_b, lstsq_tangent_a, lstsq_tangent_b,
-                       lstsq_weights, qr_adjoint, qr_tangent, safe_log, sinc_derivative, slogdet_adjoint, slogdet_tangent,
+                       lstsq_weights, qr_adjoint, qr_tangent, quantile_adjoint,
+                       quantile_tangent, safe_log, sinc_derivative, slogdet_adjoint, slogdet_tangent,
                        solve_adjoint_a, solve_tangent_a, solve_tangent_b, solve_transposed,
                        sort_adjoint, sort_tangent, spaced_weights, spread, take_adjoint,
                        tensordot_adjoint_a, tensordot_adjoint_b, trace_adjoint, unarray,
@@ -1161,6 +1162,35 @@ def median(g, ans, a, axis=None, out=None, overwrite_input=False, keepdims=False
 @tangent(np.median)
 def median_tangent(g, ans, a, axis=None, out=None, overwrite_input=False, keepdims=False):
     return np.sum(g * median_weights(a, axis, overwrite_input), axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.quantile)
+def quantile(g, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear",
+             keepdims=False, weights=None):
+    """Linear interpolation between the two items sorting puts around q (n - 1): their
+    shares of g (q itself: no derivative)."""
+    return quantile_adjoint(g, a, q, axis, overwrite_input, method, keepdims, weights), None
+
+
+@tangent(np.quantile)
+def quantile_tangent_(g, ans, a, q, axis=None, out=None, overwrite_input=False,
+                      method="linear", keepdims=False, weights=None):
+    return quantile_tangent(g, a, q, axis, overwrite_input, method, keepdims, weights), None
+
+
+@adjoint(np.percentile)
+def percentile(g, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear",
+               keepdims=False, weights=None):
+    """np.quantile's, at q / 100."""
+    return quantile_adjoint(g, a, q, axis, overwrite_input, method, keepdims, weights,
+                            0.01), None
+
+
+@tangent(np.percentile)
+def percentile_tangent(g, ans, a, q, axis=None, out=None, overwrite_input=False,
+                       method="linear", keepdims=False, weights=None):
+    return quantile_tangent(g, a, q, axis, overwrite_input, method, keepdims, weights,
+                            0.01), None
 
 
 # ----- arrays made from a value -----
