@@ -1727,7 +1727,17 @@ def hessian(f, wrt=0):
     """
     indices, single = _wrt_indices(f.base() if isinstance(f, _Transformed) else f, wrt)
     if single:
-        hess = jacobian(grad(f, wrt=wrt), wrt=wrt, mode="forward")
+        by_blocks = jacobian(grad(f, wrt=wrt), wrt=wrt, mode="forward")
+        tangent_of_grad = None
+
+        def hess(*args, **kwargs):
+            nonlocal tangent_of_grad
+            args, kwargs = _positional(f, args, kwargs, indices)
+            if not isinstance(args[indices[0]], dict):
+                return by_blocks(*args, **kwargs)
+            if tangent_of_grad is None:
+                tangent_of_grad = TangentFunction(grad(f, wrt=wrt), wrt)
+            return _dict_hessian(tangent_of_grad, args, kwargs, indices[0])
         hess.srcad_made_by = "hessian"
         return hess
     tangent_fn = TangentFunction(grad(f, wrt=tuple(indices)), tuple(indices))
@@ -1752,6 +1762,31 @@ def hessian(f, wrt=0):
         return tuple(tuple(row) for row in rows)
     hess.srcad_made_by = "hessian"
     return hess
+
+
+def _dict_hessian(tangent_fn, args, kwargs, index):
+    """The Hessian with respect to dict argument `args[index]` of numbers and arrays, as
+    jax.hessian gives it: `{a: {b: block}}`, block `[a][b]` of shape `shape(d[a]) +
+    shape(d[b])`; a column per element, the tangents of the gradient (`tangent_fn`)."""
+    d = args[index]
+    for key, value in d.items():
+        if isinstance(value, (dict, list, tuple)):
+            raise ArgumentError(f"srcad.hessian takes a dict of numbers and arrays; its item "
+                                f"{key!r} is a {type(value).__name__}",
+                                hint="use srcad.hvp or srcad.grad, which take any structure")
+    shapes = {key: np.shape(value) for key, value in d.items()}
+    blocks = {key: {} for key in d}
+    for j, shape in shapes.items():
+        columns = []
+        for e in np.eye(int(np.prod(shape))):
+            tangent = {key: _basis(None, s, d[key]) for key, s in shapes.items()}
+            tangent[j] = _basis(e, shape, d[j])
+            columns.append(tangent_fn(*args, tangent, **kwargs)[1])
+        for i, shape_i in shapes.items():
+            parts = [np.asarray(column[i]) for column in columns]
+            block = np.stack(parts, axis=-1) if parts else np.zeros(shape_i + (0,))
+            blocks[i][j] = block.reshape(shape_i + shape)
+    return blocks
 
 
 def hvp(f, wrt=0):
