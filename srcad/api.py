@@ -31,7 +31,8 @@ from .forward import differentiate as forward_differentiate
 from .forward import dot
 from .reverse import bar, differentiate
 from .rules import registry
-from .source import code_location, function_source, partial_function, unwrap, users_module
+from .source import (code_location, function_source, method_of_class, partial_function,
+                     unwrap, users_module)
 
 DEBUG = False   # tests set this: generated code then asserts the stack is empty
 
@@ -990,7 +991,8 @@ class _Transformed:
         _refuse_made_by(fn)
         self._bound = ()   # a method's object, passed first: a constant of the derivative
         if isinstance(fn, types.MethodType) and isinstance(fn.__func__, types.FunctionType):
-            self._bound, fn = (fn.__self__,), fn.__func__
+            # (a subclass's object: its own methods are those `self.predict(w)` calls)
+            self._bound, fn = (fn.__self__,), method_of_class(fn.__func__, type(fn.__self__))
         self._per_instance = {}   # id(obj) -> (weak reference to obj, derivative of obj.method)
         self._inner = fn if isinstance(fn, _Transformed) else None
         if self._inner is not None:

@@ -88,13 +88,15 @@ class FunctionSource:
             owner = getattr(owner, part, None)
         if not isinstance(owner, type):
             return None
-        member = vars(owner).get(path[-1])     # (a static or class method has no self)
+        fn = getattr(self.fn, "srcad_method_of", self.fn)    # (see method_of_class)
+        member = vars(owner).get(path[-1]) if fn is self.fn else \
+            inspect.getattr_static(owner, path[-1], None)     # (a base class's method)
         if path[-1] == "<lambda>":             # (`g = lambda self, x: ...`: by its value)
             member = next((m for m in vars(owner).values() if m is self.fn), None)
         while hasattr(member, "primal"):       # @srcad.grad on the method
             member = member.primal
         if member is None or isinstance(member, (staticmethod, classmethod)) \
-                or inspect.unwrap(member) is not self.fn:
+                or inspect.unwrap(member) is not fn:
             return None
         return owner, ".".join(path[:-1])
 
@@ -273,6 +275,37 @@ def _returns_what_it_wraps(wrapper):
     read = _names_read(inspect.unwrap(wrapper))
     return bool(returns) and named == uses and outside is not None and None not in outside \
         and read is not None and not outside & read
+
+
+_METHODS_OF = weakref.WeakKeyDictionary()   # function -> {class: its method_of_class}
+
+
+def method_of_class(fn, cls):
+    """`fn`, a method of a module-level class that `cls` inherits it from, as a function of
+    cls's own (`Poly.loss`, the same code as `LinearModel.loss`): its calls `self.predict(w)`
+    are then cls's methods (`Poly.predict`, where cls overrides it), which the check in
+    generated code asks of the object. `fn` itself where cls is its own class, or has no
+    name in fn's module."""
+    path = fn.__qualname__.split(".")
+    names = cls.__qualname__.split(".")
+    if len(path) < 2 or "<locals>" in path or "<locals>" in names \
+            or path[:-1] == names or inspect.getattr_static(cls, path[-1], None) is not fn:
+        return fn
+    found = fn.__globals__.get(names[0])
+    for part in names[1:]:
+        found = getattr(found, part, None)
+    if found is not cls:
+        return fn
+    made = _METHODS_OF.setdefault(fn, {})
+    method = made.get(cls)
+    if method is None or method.__code__ is not fn.__code__:
+        method = made[cls] = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__,
+                                                fn.__defaults__, fn.__closure__)
+        method.__kwdefaults__ = fn.__kwdefaults__
+        method.__qualname__ = f"{cls.__qualname__}.{fn.__name__}"
+        method.__module__ = fn.__module__
+        method.srcad_method_of = fn
+    return method
 
 
 def definition(fn):

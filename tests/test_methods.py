@@ -111,10 +111,15 @@ def test_a_decorated_method_and_a_nested_class(m):
     np.testing.assert_allclose(srcad.grad(m.Outer.Inner().loss)(W), 18.0 * W)
 
 
-def test_a_subclass_overriding_the_callee_is_refused(m):
+def test_a_subclass_overriding_the_callee(m):
+    """sub.loss, Model's, is differentiated as Sub's method: its self.penalty is Sub's;
+    Model.loss called with a Sub object is refused where it runs."""
     sub = m.Sub()
-    for call in (lambda: srcad.grad(sub.loss)(W), lambda: srcad.grad(m.Model.loss, wrt=1)(sub, W),
-                 lambda: srcad.jvp(sub.loss)(W, np.ones(3))):
+    fd_check(sub.loss, (W,))
+    _, tangent = srcad.jvp(sub.loss)(W, np.ones(3))
+    assert tangent == pytest.approx(np.sum(srcad.grad(sub.loss)(W)))
+    for call in (lambda: srcad.grad(m.Model.loss, wrt=1)(sub, W),
+                 lambda: srcad.jvp(m.Model.loss, wrt=1)(sub, W, np.ones(3))):
         with pytest.raises(srcad.UnsupportedError, match=r"Sub's penalty.*Model\.penalty"):
             call()
     model = m.Model()
@@ -152,7 +157,7 @@ def test_a_method_replaced_on_the_class_is_differentiated_anew(m):
 def test_a_refusal_when_the_derivative_runs_names_the_users_line(m):
     """check_method's refusal (and every other one the generated code raises) had no place."""
     with pytest.raises(srcad.UnsupportedError) as info:
-        srcad.grad(m.Sub().loss)(W)
+        srcad.grad(m.Model.loss, wrt=1)(m.Sub(), W)
     location = info.value.location
     assert location is not None and location.filename == m.__file__
     assert "self.penalty(w, lam=0.1)" in location.text
@@ -160,7 +165,7 @@ def test_a_refusal_when_the_derivative_runs_names_the_users_line(m):
 
 def test_a_refusal_in_a_derivative_of_a_derivative_names_the_users_line(m):
     with pytest.raises(srcad.UnsupportedError) as info:
-        srcad.jvp(srcad.grad(m.Sub().loss))(W, np.ones(3))
+        srcad.jvp(srcad.grad(m.Model.loss, wrt=1), wrt=1)(m.Sub(), W, np.ones(3))
     assert info.value.location.filename == m.__file__
 
 
@@ -274,3 +279,50 @@ def test_super_calls_the_base_class_method(tmp_path):
         srcad.grad(m.Both().loss)(w)
     with pytest.raises(srcad.UnsupportedError, match="super.. outside a method"):
         srcad.grad(m.outside)(w)
+
+
+_OVERRIDES = """
+    import numpy as np
+    import srcad
+
+    class Linear:
+        def __init__(self, X, y):
+            self.X, self.y = X, y
+
+        def predict(self, w):
+            return self.X @ w[:-1] + w[-1]
+
+        def loss(self, w):
+            r = self.predict(w) - self.y
+            return 0.5 * np.mean(r ** 2)
+
+    class Poly(Linear):
+        def predict(self, w):
+            return np.polyval(w, self.X[:, 0])
+    """
+
+
+def test_a_base_class_method_calls_the_subclass_override(tmp_path):
+    """`srcad.grad(poly.loss)`, loss defined in Linear and calling self.predict, which Poly
+    overrides: differentiated as Poly's method (helper-66: refused before); a subclass
+    defined in another module still gets the check's refusal."""
+    m = load_module(tmp_path, _OVERRIDES)
+    rng = np.random.default_rng(13)
+    X, y, w = rng.normal(size=(8, 2)), rng.normal(size=8), rng.normal(size=3)
+    poly, linear = m.Poly(X, y), m.Linear(X, y)
+    fd_check(poly.loss, (w,))
+    fd_check(linear.loss, (w,))
+    assert not np.allclose(srcad.grad(poly.loss)(w), srcad.grad(linear.loss)(w))
+    H = srcad.hessian(poly.loss)(w)
+    np.testing.assert_allclose(H, H.T, atol=1e-12)
+    other = load_module(tmp_path, """
+        import numpy as np
+
+        def make(base):
+            class Cubic(base):
+                def predict(self, w):
+                    return np.polyval(w, self.X[:, 0]) ** 3
+            return Cubic
+        """)
+    with pytest.raises(srcad.UnsupportedError, match="Cubic's predict here"):
+        srcad.grad(other.make(m.Linear)(X, y).loss)(w)
