@@ -322,6 +322,9 @@ class Normaliser:
         # (a, b, id(permutation)) -> the statement that made the alias a permutation passed
         # on to a and b (`b[0] = a[0]`, whose item may be a number: `unless_numbers`)
         self.passed_on = {}
+        # (a, b, id(node)) -> {parameter}: `a = b.copy()` of a parameter b, which shares b's
+        # items if b is a list or dict (refused only for such arguments)
+        self.parameter_copies = {}
         self.writes = []       # (name, node, loops, text): `name[...] = ...`, `name.append(...)`
         self.holders = set()   # (a, b, id(node)) of the aliases where list a holds b's object
         self.taken = set()     # (a, b, id(node)) of those where b = a[i], b = a.pop(), ...
@@ -884,6 +887,10 @@ class Normaliser:
                                 kinds.add(new + (id(node),))
                             if (b, a, id(made)) in kinds:
                                 kinds.add(new[::-1] + (id(node),))
+                        copied = self.parameter_copies.get((a, b, id(made)))
+                        if copied is not None:
+                            self.parameter_copies[new + (id(node),)] = copied
+                            self.parameter_copies[new[::-1] + (id(node),)] = copied
                         added = True
         return added
 
@@ -1162,6 +1169,8 @@ class Normaliser:
                     continue          # `xs[i] = z` puts another object in list xs (or
                     #                   copies z's values into array xs): what it held, and
                     #                   an item taken from list xs before, stay as they are
+                if text.endswith("] = ...") and key in self.parameter_copies:
+                    continue          # `p = params.copy(); p["w"] = v` rebinds p's own slot
                 if self._rebound_between(name, made, write):
                     continue          # `t = y; t = 0.5 * t; t[i] = v` writes a new array
                 if self._fresh_before(name, write, made):
@@ -1185,13 +1194,17 @@ class Normaliser:
                         continue
                 elif not self._read_after(other, write):
                     continue          # the other name is not read after the write
+                copied = self.parameter_copies.get(key)
                 made = self.passed_on.get(key, made)     # (a permutation passed it on)
                 element = isinstance(made, gast.Assign) and _items_taken(made.value)
                 error = UnsupportedError(
                     f"'{text}' changes an array that is also reached through "
                     f"'{other}', which is read later (Python would change both)",
                     self.source.location(write),
-                    hint=f"if '{a}' holds a number, write {a} = float(...) where it gets "
+                    hint=f"a list's or dict's copy holds the items of {other} themselves: "
+                         f"write {name}[k] = {name}[k] + ... to put a new value in the "
+                         "copy's slot" if copied is not None else
+                         f"if '{a}' holds a number, write {a} = float(...) where it gets "
                          f"its value from '{b}'; to change '{other}' too, as Python does, "
                          f"write into '{other}' itself (by index or slice); else make the "
                          "copy explicit there (add .copy())" if element else
@@ -1199,6 +1212,9 @@ class Normaliser:
                          f"itself (by index or slice); to keep them apart, make the copy "
                          f"explicit where '{a}' gets its value from '{b}' (add .copy()), "
                          f"and read '{a}' afterwards")
+                if copied is not None:          # (refused for a list or dict argument)
+                    self.refusals_if_list.append((copied, error))
+                    continue
                 if not element or name == a:
                     raise error       # (`t[1] = ...` writes into what t is, an item)
                 # `t = a[2]; a[2] = ...`: an element of a vector is a number, which shares
@@ -1298,7 +1314,9 @@ class Normaliser:
             for stmt in reversed(block[:k]):
                 if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
                         and isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id == name:
-                    return self.is_new(stmt.value) and not (
+                    # (a new object that made the alias shares what the alias says:
+                    # `p = params.copy()` holds params' items)
+                    return self.is_new(stmt.value) and stmt is not made and not (
                         _position(stmt) < _position(made) < _position(write))
                 if name in _stored(stmt):
                     return False      # bound some other way (a loop, a tuple target)
@@ -2019,6 +2037,17 @@ class Normaliser:
             for inner in self.shared_roots(value):
                 self.alias(ident, inner, self.current, tuple(self.loop_stack),
                            item=inner == container, same=isinstance(value, gast.Name))
+            copied = self._parameter_copied(value)
+            if copied is not None:
+                # `p = params.copy()`: a list's or dict's copy holds the same items (an
+                # array's copies its values): refused where the argument is a list, tuple,
+                # dict (or may be), as the writes into a slice of one are
+                made = (ident, copied, self.current, tuple(self.loop_stack))
+                self.aliases.append(made)
+                self.taken.add((copied, ident, id(self.current)))
+                self.copied.add((copied, ident, id(self.current)))
+                self.parameter_copies[(ident, copied, id(self.current))] = {copied}
+                self.parameter_copies[(copied, ident, id(self.current))] = {copied}
             self.repeats.discard(ident)
             self.repeats_if_list.pop(ident, None)
             repeated = self._repeated(value)
@@ -2491,6 +2520,10 @@ class Normaliser:
     def expr_Call(self, node):
         if any(k.arg is None for k in node.keywords):
             self.error(node, "'**' in a call", "pass the keyword arguments one by one")
+        if not self.generated and self._is_super(node):    # (super().f(x): _through_super)
+            self.error(node, "super() other than in a call of a base class's method "
+                       "(super().loss(w))", "read the attribute through the base class: "
+                       "Base.attribute, Base.method(self, ...)")
         reader = self._resolved_object(node.func) if isinstance(node.func, gast.Name) \
             and node.func.id in _FRAME_READER_NAMES and not self.is_local(node.func.id) \
             else None
@@ -2736,6 +2769,18 @@ class Normaliser:
         ref = T.name(name)
         self.resolve(ref)
         return ref
+
+    def _parameter_copied(self, value):
+        """The parameter p where `value` is `p.copy()`, p bound nowhere else; else None."""
+        if not (isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute)
+                and value.func.attr == "copy" and not value.args and not value.keywords
+                and isinstance(value.func.value, gast.Name)):
+            return None
+        name = value.func.value.id
+        if name in self.parameters() and not self._assigned_values(name) \
+                and name not in self._bound_otherwise():
+            return name
+        return None
 
     def _instance_class(self, ident):
         """`(class, its dotted name)` where global `ident` is an instance of a module-level

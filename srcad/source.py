@@ -351,7 +351,9 @@ def partial_function(p):
     p's values are its closure's cells, so functions made for partials of one function
     that bind the same positions and names share one code, and one transformation. The
     source is registered with linecache. None where p's function is no plain Python
-    function (a method's is: its object is bound first) or takes *args or **kwargs."""
+    function (a method's is: its object is bound first) or takes *args or **kwargs. Its
+    parameters with defaults are not the made function's: func's own defaults, read when
+    it is called (a later `func.__defaults__ = ...` too)."""
     made = _PARTIALS.get(p)
     if made is not None:
         return made
@@ -372,42 +374,33 @@ def partial_function(p):
                                                                    params)
     if factory is False:
         return None
-    made = _PARTIALS[p] = factory(*bound, *p.keywords.values(), *factory.srcad_defaults)
+    made = _PARTIALS[p] = factory(*bound, *p.keywords.values())
     made.srcad_partial = p
     return made
 
 
-class _Text:
-    """A default that prints as the name it is read from (`c=_p_default_c`)."""
-
-    def __init__(self, text):
-        self.text = text
-
-    def __repr__(self):
-        return self.text
-
-
 def _partial_factory(func, bound, names, params):
-    """`factory(*bound values, *keyword values, *defaults)` -> the function for a partial of
-    `func` binding `bound` positions and the keywords `names`; False where it cannot."""
-    kept = [q for q in params.values() if q.name not in names]
-    inner = [f"_p_argument_{k}" for k in range(bound)] + \
-        [f"_p_keyword_{k}" for k in range(len(names))]
-    defaults = [q for q in kept if q.default is not q.empty]
-    inner += [f"_p_default_{q.name}" for q in defaults]
-    called = func.__name__
-    taken = {q.name for q in kept} | set(inner)
-    if any(q.kind in (q.VAR_POSITIONAL, q.VAR_KEYWORD) for q in kept) \
-            or not called.isidentifier() or keyword.iskeyword(called) or called in taken:
+    """`factory(*bound values, *keyword values)` -> the function for a partial of `func`
+    binding `bound` positions and the keywords `names`; False where it cannot. Parameters
+    with a default are left to `func` (its default, as it is when called: a partial reads
+    it then too); the wrapper's own names take a prefix no parameter has."""
+    kept = [q for q in params.values() if q.name not in names and q.default is q.empty]
+    if any(q.kind in (q.VAR_POSITIONAL, q.VAR_KEYWORD) for q in kept):
         return False
-    signature = inspect.Signature([
-        q.replace(annotation=q.empty, default=_Text(f"_p_default_{q.name}")
-                  if q.default is not q.empty else q.empty) for q in kept])
-    arguments = [f"_p_argument_{k}" for k in range(bound)] \
+    taken = [q.name for q in kept] + [func.__name__]
+    prefix = "_p"
+    while any(name.startswith(prefix + "_") for name in taken):
+        prefix += "p"
+    called = func.__name__ if func.__name__.isidentifier() \
+        and not keyword.iskeyword(func.__name__) else f"{prefix}_function"
+    inner = [f"{prefix}_argument_{k}" for k in range(bound)] + \
+        [f"{prefix}_keyword_{k}" for k in range(len(names))]
+    signature = inspect.Signature([q.replace(annotation=q.empty) for q in kept])
+    arguments = inner[:bound] \
         + [q.name for q in kept if q.kind in (q.POSITIONAL_ONLY, q.POSITIONAL_OR_KEYWORD)] \
-        + [f"{n}=_p_keyword_{k}" for k, n in enumerate(names)] \
+        + [f"{n}={inner[bound + k]}" for k, n in enumerate(names)] \
         + [f"{q.name}={q.name}" for q in kept if q.kind is q.KEYWORD_ONLY]
-    name = f"{called}_partial"
+    name = f"{func.__name__}_partial" if called == func.__name__ else "lambda_partial"
     text = (f"def _srcad_partial({', '.join(inner)}):\n"
             f"    def {name}{signature}:\n"
             f"        return {called}({', '.join(arguments)})\n"
@@ -416,9 +409,7 @@ def _partial_factory(func, bound, names, params):
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     scope = {called: func, "__name__": func.__module__}
     exec(compile(text, filename, "exec", dont_inherit=True), scope)
-    factory = scope["_srcad_partial"]
-    factory.srcad_defaults = tuple(q.default for q in defaults)
-    return factory
+    return scope["_srcad_partial"]
 
 
 def unwrap(fn):

@@ -205,7 +205,26 @@ def test_a_partial_binding_data_by_name():
     assert "def grad_penalised_partial(w" in g.source
     np.testing.assert_allclose(srcad.hessian(p)(w), 2 * X2.T @ X2 + 0.2 * np.eye(3),
                                rtol=1e-12)
-    assert srcad.grad(p)(w, lam=0.5) == pytest.approx(2 * X2.T @ (X2 @ w - y2) + w)
+
+    def penalty(w, lam=0.1):
+        return lam * np.sum(w * w)
+    g = srcad.grad(functools.partial(penalty))
+    assert g(w) == pytest.approx(0.2 * w)
+    penalty.__defaults__ = (0.5,)     # (a partial reads the function's default when called)
+    assert g(w) == pytest.approx(1.0 * w)
+
+
+def test_a_partials_function_keeps_its_names_apart_from_the_made_ones():
+    """A parameter named like the made function's cells (`_p_keyword_0`) took the bound
+    value's place (helper-67); a partial of a lambda has no name to call it by."""
+    def scaled(x, _p_keyword_0, z):
+        return x * _p_keyword_0 * z
+    g = srcad.grad(functools.partial(scaled, z=2.0), wrt=1)
+    assert g(0.6, 3.0) == pytest.approx(1.2)
+    _, tangent = srcad.jvp(functools.partial(scaled, z=2.0), wrt=1)(0.6, 3.0, 1.0)
+    assert tangent == pytest.approx(1.2)
+    square = functools.partial(lambda x, a: a * x ** 2, a=3.0)
+    assert srcad.grad(square)(0.5) == pytest.approx(3.0)
 
 
 def test_a_partial_binding_leading_arguments_and_a_method():

@@ -326,3 +326,23 @@ def test_a_base_class_method_calls_the_subclass_override(tmp_path):
         """)
     with pytest.raises(srcad.UnsupportedError, match="Cubic's predict here"):
         srcad.grad(other.make(m.Linear)(X, y).loss)(w)
+
+
+def test_super_other_than_a_method_call_is_refused(tmp_path):
+    """`super().scale` (a property), `super().K`, `f = super().loss`: the generated code has
+    no __class__ cell for super() (a RuntimeError escaped, helper-67)."""
+    m = load_module(tmp_path, """
+        import numpy as np
+
+        class Base:
+            K = 2.0
+
+            def loss(self, w):
+                return np.sum(w ** 2)
+
+        class Sub(Base):
+            def loss(self, w):
+                return super().K * np.sum(w ** 2)
+        """)
+    with pytest.raises(srcad.UnsupportedError, match="super.. other than in a call"):
+        srcad.grad(m.Sub().loss)(np.array([0.3, -0.5]))
