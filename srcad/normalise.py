@@ -391,10 +391,11 @@ class Normaliser:
                 if taken is None:
                     taken = {n.id for n in T.name_nodes(tree.body)} | params
                 error = UnsupportedError(
-                    f"'{self._text_of(stmt)}' of {source.id}, which is no dict here",
-                    self.source.location(stmt),
-                    hint="srcad copies a dict argument this way; build other mappings with a "
-                         "comprehension ({k: v for k, v in pairs})")
+                    f"'{self._text_of(stmt)}' of {source.id}, which srcad does not know for a "
+                    "dict here", self.source.location(stmt),
+                    hint=f"srcad copies a dict argument this way (not one passed on by a "
+                         f"caller it differentiates, nor pairs): write {{k: v for k, v in "
+                         f"{source.id}.items()}}")
                 error.unless_dicts = "dicts"
                 self.refusals_if_list.append(({source.id}, error))
                 new = []
@@ -712,6 +713,8 @@ class Normaliser:
             for name, write, text, slots_only in changes:
                 if any(name == other and not self._fresh_before(name, write, made)
                        and not (slots_only and other != p and self._holds(name, p, made))
+                       and not (text.endswith("[...] = ...'")     # (a copy's own slot)
+                                and (name, p, id(made)) in self.parameter_copies)
                        for other, made in sharing):
                     changed.setdefault(p, text)
                     augmented = isinstance(write, gast.AugAssign) and isinstance(
