@@ -844,8 +844,8 @@ class Normaliser:
         holds r as if r were taken from it."""
         if _STACK in (name, other) and self.generated:
             return            # a gradient's own stack: saved values, restored exactly
-        for theirs in list(self.aliases.partners(other)):
-            if theirs != name:
+        for theirs in dict.fromkeys(self.aliases.partners(other)):   # (each name once:
+            if theirs != name:                     # repeats made the list grow without end)
                 self.aliases.append((name, theirs, node, loops))
                 if stored:
                     self.holders.add((name, theirs, id(node)))

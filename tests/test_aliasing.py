@@ -2476,3 +2476,26 @@ def test_an_array_changed_in_place_and_read_through_an_objects_attribute_is_refu
     assert what in str(info.value)
     other = np.array([1.0, 2.0])
     assert srcad.grad(f)(other, *more) == pytest.approx([2.0, 2.0])
+
+
+# ----- helper-65: the alias bookkeeping of long gradient code -----
+
+def names_bound_again_and_again(x):
+    a = x
+    a = x
+    a = x
+    c = a
+    d = c
+    return np.sum(d * x)
+
+
+def test_an_alias_takes_each_partner_once():
+    """`c = a` copied every alias of a, once per alias that made it (a = x three times):
+    in a gradient's loops the lists grew without end (a MemoryError in an hvp, helper-65).
+    Each partner once now; the derivative is the same."""
+    source = srcad.source.function_source(names_bound_again_and_again)
+    normaliser = srcad.normalise.Normaliser(source, {})
+    normaliser.function()
+    pairs = [(a, b, id(made)) for a, b, made, _ in normaliser.aliases]
+    assert len(pairs) == len(set(pairs))
+    full_check(names_bound_again_and_again, [np.array([0.3, -0.2])])
