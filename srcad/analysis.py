@@ -871,8 +871,6 @@ def input_ndims(ir, ops, arg_kinds):
             given[v] = given[p] = int(kind[5:])
         elif kind == "scalar":
             given[v] = given[p] = 0
-    if not any(given.values()):
-        return {}
     if not any(op.kind == "getitem" for op in ops.values()):
         # (what else asks, the matrices among the inputs, asks of the inputs only)
         reassigned = {op.target for op in ops.values() if id(op.stmt) not in ir.entry}
@@ -940,9 +938,9 @@ def _tuple_lengths(ops):
 
 
 def _counts(ops, arrays):
-    """Names that certainly hold an int: `len(a)`, `a.shape[k]` of an array input a (in
-    `arrays`), int constants, and `+`, `-`, `*`, `//` of these (`n = b.shape[0]; m = n - 1`):
-    `np.zeros(n)` of one has one dimension."""
+    """Names that certainly hold an int: `len(a)`, `a.shape[k]`, `a.size` of an array input
+    a (in `arrays`), `int(...)`, int constants, and `+`, `-`, `*`, `//` of these (`n =
+    b.shape[0]; m = n - 1`): `np.zeros(n)` of one has one dimension."""
     counts = {op.target for op in ops.values() if op.target is not None}
     shapes = {op.target for op in ops.values() if op.kind == "zero"
               and isinstance(op.stmt.value, gast.Attribute) and op.stmt.value.attr == "shape"
@@ -965,8 +963,11 @@ def _counts(ops, arrays):
             index = op.args["index"]
             return _name_in(op.args["value"], shapes) and isinstance(index, gast.Constant) \
                 and type(index.value) is int
+        if op.kind == "zero" and isinstance(value, gast.Attribute) \
+                and value.attr in ("size", "ndim") and _name_in(value.value, arrays):
+            return True                       # x.size, x.ndim of an array input
         primal = getattr(op.rule, "primal", None)
-        if primal is len:
+        if primal is len or primal is int:
             return True
         return primal in (operator.add, operator.sub, operator.mul, operator.floordiv) \
             and isinstance(value, gast.BinOp) and all(map(an_int, op.args.values()))

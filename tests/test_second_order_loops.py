@@ -197,3 +197,45 @@ def test_hessian_of_a_likelihood_over_enumerated_counts():
     v = rng.standard_normal(3)
     np.testing.assert_allclose(
         srcad.hvp(poisson_negative_log_likelihood)(w, X, counts, v), want @ v, rtol=1e-12)
+
+
+def trajectory_from_numbers(y0, k):
+    Y = np.zeros(6)
+    Y[0] = y0
+    for i in range(5):
+        Y[i + 1] = Y[i] - 0.1 * k * Y[i] ** 3
+    return np.sum(Y ** 2)
+
+
+def filtered_by_size(x, k):
+    Y = np.zeros(x.size)
+    Y[0] = x[0]
+    for i in range(1, x.size):
+        Y[i] = np.tanh(k * Y[i - 1]) + x[i]
+    return np.sum(Y ** 2)
+
+
+def filtered_by_int_of_shape(x, k):
+    n = int(x.shape[0])
+    Y = np.zeros(n)
+    Y[0] = x[0]
+    for i in range(1, n):
+        Y[i] = np.tanh(k * Y[i - 1]) + x[i]
+    return np.sum(Y ** 2)
+
+
+def test_vectors_whose_length_is_known_otherwise():
+    """np.zeros(6) of a function of numbers only, np.zeros(x.size), np.zeros(int(n)): their
+    elements are numbers too (helper-65: refused before)."""
+    H = srcad.hessian(trajectory_from_numbers, wrt=(0, 1))(0.8, 0.5)
+    g = srcad.grad(trajectory_from_numbers, wrt=(0, 1))
+    for j, step in enumerate(((1e-6, 0.0), (0.0, 1e-6))):
+        up = g(0.8 + step[0], 0.5 + step[1])
+        down = g(0.8 - step[0], 0.5 - step[1])
+        for i in range(2):
+            assert H[i][j] == pytest.approx((up[i] - down[i]) / 2e-6, rel=1e-6)
+    x = np.random.default_rng(6).standard_normal(5)
+    for f in (filtered_by_size, filtered_by_int_of_shape):
+        got = np.asarray(srcad.hessian(f)(x, 0.7))
+        np.testing.assert_allclose(got, _differences_of_grad(f, (x, np.array(0.7)), 0),
+                                   rtol=1e-6, atol=1e-8)
