@@ -119,10 +119,10 @@ class Forward:
                 value = T.call("if_floating", [value, T.name(target)])  # (ints truncate)
             call = T.call("set_at", [T.name(dot(target)), T.name(target), index, value])
             return [stmt, T.assign(dot(target), call)]
-        if kind == "append":
-            item = gast.List(elts=[self._tangent_of(op.args[0])], ctx=gast.Load())
-            grown = gast.BinOp(left=T.name(dot(target)), op=gast.Add(), right=item)
-            return [stmt, T.assign(dot(target), grown)]
+        if kind == "append":       # (in place, as the pop's: a new list each time was
+            #                            quadratic in a long loop's pushes)
+            grown = T.call(f"{dot(target)}.append", [self._tangent_of(op.args[0])])
+            return [stmt, gast.Expr(value=grown)]
         if kind == "pack":
             value = T.clone(stmt.value)
             if isinstance(value, gast.Dict):

@@ -434,3 +434,23 @@ def test_a_bool_to_differentiate_and_a_parameter_named_self():
     assert g(self=2.0, x=3.0) == pytest.approx(12.0)
     assert srcad.value_and_grad(named_self, wrt=1)(self=2.0, x=3.0) == pytest.approx(
         (18.0, 12.0))
+
+
+def collected_in_a_list(x, n):
+    ys = []
+    for i in range(n):
+        ys.append(np.sin(x * (i + 1)))
+    total = 0.0
+    while ys:
+        total = total + ys.pop() ** 2
+    return total
+
+
+def test_a_lists_tangent_grows_in_place():
+    """`ys.append(v)`: its tangent list takes v's tangent in place, as a pop takes one off
+    (a new list each time made a long loop's hessian quadratic, helper-65)."""
+    fn = srcad.jvp(collected_in_a_list)
+    value, tangent = fn(0.3, 5, 1.0)
+    want = sum(2 * np.sin(0.3 * k) * np.cos(0.3 * k) * k for k in range(1, 6))
+    assert tangent == pytest.approx(want)
+    assert ".append(vdot_" in fn.source and "+ [vdot_" not in fn.source
