@@ -2045,8 +2045,7 @@ class Normaliser:
                 # `p = params.copy()`: a list's or dict's copy holds the same items (an
                 # array's copies its values): refused where the argument is a list, tuple,
                 # dict (or may be), as the writes into a slice of one are
-                made = (ident, copied, self.current, tuple(self.loop_stack))
-                self.aliases.append(made)
+                self.aliases.append((ident, copied, self.current, tuple(self.loop_stack)))
                 self.taken.add((copied, ident, id(self.current)))
                 self.copied.add((copied, ident, id(self.current)))
                 self.parameter_copies[(ident, copied, id(self.current))] = {copied}

@@ -1660,7 +1660,7 @@ def det_tangent(t, ans, a):
     return ans * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)
 
 
-def _qr_checked(a, mode):
+def _qr_checked(a, mode, r):
     """a, refused unless np.linalg.qr(a, mode) is a reduced factorisation of a matrix with
     no more columns than rows, of full rank (R invertible: its derivative is unique)."""
     a = np.asarray(a)
@@ -1668,14 +1668,19 @@ def _qr_checked(a, mode):
         raise refused(f"np.linalg.qr of a {'x'.join(map(str, a.shape))} array, mode={mode!r}: "
                       "srcad differentiates the reduced factorisation of a matrix with no "
                       "more columns than rows", "pass a tall matrix and leave mode at 'reduced'")
+    tiny = np.finfo(float_dtype(r)).eps * max(a.shape) * np.max(np.abs(r), initial=0.0)
+    if np.any(np.abs(np.diag(r)) <= tiny):
+        raise refused("np.linalg.qr of a matrix of lower rank than its columns: its R has a "
+                      "zero on the diagonal, and Q no unique derivative", "drop the dependent "
+                      "columns first")
     return a
 
 
 def qr_adjoint(g, ans, a, mode="reduced"):
     """The adjoint of (Q, R) = np.linalg.qr(a): with M = R gR^T - gQ^T Q and copyltu(M) the
     symmetric matrix of its lower triangle, (gQ + Q copyltu(M)) R^-T."""
-    a = _qr_checked(a, mode)
     q, r = ans
+    a = _qr_checked(a, mode, r)
     gq = np.broadcast_to(g[0], q.shape) if np.ndim(g[0]) else np.zeros_like(q)
     gr = np.broadcast_to(g[1], r.shape) if np.ndim(g[1]) else np.zeros_like(r)
     m = r @ gr.T - gq.T @ q
@@ -1686,8 +1691,8 @@ def qr_adjoint(g, ans, a, mode="reduced"):
 def qr_tangent(t, ans, a, mode="reduced"):
     """The tangent of (Q, R) = np.linalg.qr(a) along t: X = Q^T t R^-1, its strictly lower
     part made skew, W; dR = (X - W) R and dQ = (t - Q dR) R^-1."""
-    a = _qr_checked(a, mode)
     q, r = ans
+    a = _qr_checked(a, mode, r)
     x = np.linalg.solve(r.T, (q.T @ t).T).T
     w = np.tril(x, -1) - np.tril(x, -1).T
     dr = (x - w) @ r

@@ -3002,3 +3002,8 @@ def test_quantiles_and_percentiles():
     assert s[4] < s[5]
     with pytest.raises(srcad.UnsupportedError, match="method='linear'"):
         srcad.grad(lambda x: np.quantile(x, 0.5, method="nearest"))(x)
+
+
+def test_qr_of_a_matrix_of_lower_rank_is_refused():
+    with pytest.raises(srcad.UnsupportedError, match="lower rank than its columns"):
+        srcad.grad(qr_norm)(np.ones((3, 2)))
