@@ -322,9 +322,10 @@ class Normaliser:
         # (a, b, id(permutation)) -> the statement that made the alias a permutation passed
         # on to a and b (`b[0] = a[0]`, whose item may be a number: `unless_numbers`)
         self.passed_on = {}
-        # (a, b, id(node)) -> {parameter}: `a = b.copy()` of a parameter b, which shares b's
-        # items if b is a list or dict (refused only for such arguments)
+        # name -> parameter: `name = p.copy()` (its only binding) of a parameter p, which
+        # holds p's items if p is a list or dict (see `_check_copied_item`)
         self.parameter_copies = {}
+        self.items_of_copies = {}    # name -> the parameter copy it is an item of, t = p[k]
         self.writes = []       # (name, node, loops, text): `name[...] = ...`, `name.append(...)`
         self.holders = set()   # (a, b, id(node)) of the aliases where list a holds b's object
         self.taken = set()     # (a, b, id(node)) of those where b = a[i], b = a.pop(), ...
@@ -358,65 +359,73 @@ class Normaliser:
     def _dict_copies(self, tree):
         """`p = dict(params)` -> `p = params.copy()`, and `p = {**params, "w": e}` -> `value =
         e; p = params.copy(); p["w"] = value`, in the user's function `tree`, for a parameter
-        params: what Python makes of a dict (refused for other kinds of argument, which dict()
-        or ** would read otherwise); the values are computed first, as Python does."""
+        params that nothing else binds (`params = {**params, ...}` may): what Python makes of
+        a dict (refused for other kinds of argument, which dict() or ** would read
+        otherwise); the values are computed first, as Python does."""
         args = tree.args
         params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
-        taken = stored = None
-        for block in T.blocks(tree):
-            for k in range(len(block) - 1, -1, -1):
-                stmt = block[k]
-                if not (type(stmt) is gast.Assign and len(stmt.targets) == 1
-                        and type(stmt.targets[0]) is gast.Name):
-                    continue
-                value, target = stmt.value, stmt.targets[0].id
-                if stored is None and isinstance(value, gast.Call):
-                    stored = {n.id for n in T.name_nodes(tree.body)
-                              if not isinstance(n.ctx, gast.Load)} | params
-                if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
-                        and value.func.id == "dict" and len(value.args) == 1 \
-                        and not value.keywords \
-                        and isinstance(value.args[0], gast.Name) \
-                        and value.args[0].id in params and value.func.id not in stored \
-                        and self.namespace.get("dict", dict) is dict:
-                    source, entries = value.args[0], []
-                elif isinstance(value, gast.Dict) and value.keys and value.keys[0] is None \
-                        and isinstance(value.values[0], gast.Name) \
-                        and value.values[0].id in params and all(
-                            isinstance(key, gast.Constant) for key in value.keys[1:]):
-                    source, entries = value.values[0], list(zip(value.keys[1:],
-                                                                value.values[1:]))
-                else:
-                    continue
-                if taken is None:
-                    taken = {n.id for n in T.name_nodes(tree.body)} | params
-                error = UnsupportedError(
-                    f"'{self._text_of(stmt)}' of {source.id}, which srcad does not know for a "
-                    "dict here", self.source.location(stmt),
-                    hint=f"srcad copies a dict argument this way (not one passed on by a "
-                         f"caller it differentiates, nor pairs): write {{k: v for k, v in "
-                         f"{source.id}.items()}}")
-                error.unless_dicts = "dicts"
-                self.refusals_if_list.append(({source.id}, error))
-                new = []
-                names = []
-                for key, item in entries:
-                    name = _fresh_name(f"{target}__value", taken)
-                    taken.add(name)
-                    names.append(name)
-                    first = _located(T.assign(name, T.constant(None)), stmt)
-                    first.value = item           # (the value keeps its own positions)
-                    new.append(first)
-                copy = gast.Call(func=gast.Attribute(value=T.load(source), attr="copy",
-                                                     ctx=gast.Load()), args=[], keywords=[])
-                new.append(_located(gast.Assign(targets=[T.name(target, store=True)],
-                                                value=copy, type_comment=None), stmt))
-                for (key, _), name in zip(entries, names):
-                    slot = gast.Subscript(value=T.name(target), slice=T.clone(key),
-                                          ctx=gast.Store())
-                    new.append(_located(gast.Assign(targets=[slot], value=T.name(name),
-                                                    type_comment=None), stmt))
-                block[k:k + 1] = new
+        found = [(block, k, parts) for block in T.blocks(tree)
+                 for k in range(len(block) - 1, -1, -1)
+                 if (parts := self._dict_copy_parts(block[k], params)) is not None]
+        if not found:
+            return
+        stores = collections.Counter(n.id for n in T.name_nodes(tree.body)
+                                     if not isinstance(n.ctx, gast.Load))
+        own = collections.Counter(block[k].targets[0].id for block, k, (source, _) in found
+                                  if block[k].targets[0].id == source.id)
+        taken = {n.id for n in T.name_nodes(tree.body)} | params
+        for block, k, (source, entries) in found:
+            stmt = block[k]
+            target = stmt.targets[0].id
+            if stores[source.id] != own[source.id]:
+                continue                 # (bound otherwise: maybe no longer the argument)
+            error = UnsupportedError(
+                f"'{self._text_of(stmt)}' of {source.id}, which srcad does not know for a "
+                "dict here", self.source.location(stmt),
+                hint=f"srcad copies a dict argument this way (not one passed on by a "
+                     f"caller it differentiates, nor pairs): write {{k: v for k, v in "
+                     f"{source.id}.items()}}")
+            error.unless_dicts = "dicts"
+            self.refusals_if_list.append(({source.id}, error))
+            new = []
+            names = []
+            for key, item in entries:
+                name = _fresh_name(f"{target}__value", taken)
+                taken.add(name)
+                names.append(name)
+                first = _located(T.assign(name, T.constant(None)), stmt)
+                first.value = item           # (the value keeps its own positions)
+                new.append(first)
+            copy = gast.Call(func=gast.Attribute(value=T.load(source), attr="copy",
+                                                 ctx=gast.Load()), args=[], keywords=[])
+            new.append(_located(gast.Assign(targets=[T.name(target, store=True)],
+                                            value=copy, type_comment=None), stmt))
+            for (key, _), name in zip(entries, names):
+                slot = gast.Subscript(value=T.name(target), slice=T.clone(key),
+                                      ctx=gast.Store())
+                new.append(_located(gast.Assign(targets=[slot], value=T.name(name),
+                                                type_comment=None), stmt))
+            block[k:k + 1] = new
+
+    def _dict_copy_parts(self, stmt, params):
+        """`(source, entries)` where `stmt` is `p = dict(source)` or `p = {**source, k: v,
+        ...}` (constant keys) of a parameter `source`; else None."""
+        if not (type(stmt) is gast.Assign and len(stmt.targets) == 1
+                and type(stmt.targets[0]) is gast.Name):
+            return None
+        value = stmt.value
+        if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
+                and value.func.id == "dict" and len(value.args) == 1 and not value.keywords \
+                and isinstance(value.args[0], gast.Name) and value.args[0].id in params \
+                and self.namespace.get("dict", dict) is dict and not any(
+                    n.id == "dict" and not isinstance(n.ctx, gast.Load)
+                    for n in T.name_nodes(self.source.tree.body)):
+            return value.args[0], []
+        if isinstance(value, gast.Dict) and value.keys and value.keys[0] is None \
+                and isinstance(value.values[0], gast.Name) and value.values[0].id in params \
+                and all(isinstance(key, gast.Constant) for key in value.keys[1:]):
+            return value.values[0], list(zip(value.keys[1:], value.values[1:]))
+        return None
 
     def _variables(self):
         variables = _Variables()
@@ -713,8 +722,6 @@ class Normaliser:
             for name, write, text, slots_only in changes:
                 if any(name == other and not self._fresh_before(name, write, made)
                        and not (slots_only and other != p and self._holds(name, p, made))
-                       and not (text.endswith("[...] = ...'")     # (a copy's own slot)
-                                and (name, p, id(made)) in self.parameter_copies)
                        for other, made in sharing):
                     changed.setdefault(p, text)
                     augmented = isinstance(write, gast.AugAssign) and isinstance(
@@ -890,10 +897,6 @@ class Normaliser:
                                 kinds.add(new + (id(node),))
                             if (b, a, id(made)) in kinds:
                                 kinds.add(new[::-1] + (id(node),))
-                        copied = self.parameter_copies.get((a, b, id(made)))
-                        if copied is not None:
-                            self.parameter_copies[new + (id(node),)] = copied
-                            self.parameter_copies[new[::-1] + (id(node),)] = copied
                         added = True
         return added
 
@@ -1134,10 +1137,12 @@ class Normaliser:
         return second_order_refusal(self.source, exc, why, hint)
 
     def _in_place_refusal(self, exc):
-        """`exc`, met in srcad's own gradient code: an element write there."""
+        """`exc`, met in srcad's own gradient code: an element write there (told without
+        the gradient's names, which are srcad's)."""
         return self._second_order_refusal(
-            exc, "the gradient writes into an array in place, as this line does, while "
-                 "a value it read from that array before is still in use",
+            exc, "the gradient writes into an array in place, as this line does, where "
+                 "srcad cannot show that no other value the gradient still reads shares "
+                 "that array (another name for it, a value read from it, a saved copy)",
             "for second derivatives, build new arrays instead of writing elements "
             "(np.where, np.concatenate, x * mask), or take differences of srcad.grad")
 
@@ -1172,8 +1177,6 @@ class Normaliser:
                     continue          # `xs[i] = z` puts another object in list xs (or
                     #                   copies z's values into array xs): what it held, and
                     #                   an item taken from list xs before, stay as they are
-                if text.endswith("] = ...") and key in self.parameter_copies:
-                    continue          # `p = params.copy(); p["w"] = v` rebinds p's own slot
                 if self._rebound_between(name, made, write):
                     continue          # `t = y; t = 0.5 * t; t[i] = v` writes a new array
                 if self._fresh_before(name, write, made):
@@ -1197,17 +1200,13 @@ class Normaliser:
                         continue
                 elif not self._read_after(other, write):
                     continue          # the other name is not read after the write
-                copied = self.parameter_copies.get(key)
                 made = self.passed_on.get(key, made)     # (a permutation passed it on)
                 element = isinstance(made, gast.Assign) and _items_taken(made.value)
                 error = UnsupportedError(
                     f"'{text}' changes an array that is also reached through "
                     f"'{other}', which is read later (Python would change both)",
                     self.source.location(write),
-                    hint=f"a list's or dict's copy holds the items of {other} themselves: "
-                         f"write {name}[k] = {name}[k] + ... to put a new value in the "
-                         "copy's slot" if copied is not None else
-                         f"if '{a}' holds a number, write {a} = float(...) where it gets "
+                    hint=f"if '{a}' holds a number, write {a} = float(...) where it gets "
                          f"its value from '{b}'; to change '{other}' too, as Python does, "
                          f"write into '{other}' itself (by index or slice); else make the "
                          "copy explicit there (add .copy())" if element else
@@ -1215,9 +1214,6 @@ class Normaliser:
                          f"itself (by index or slice); to keep them apart, make the copy "
                          f"explicit where '{a}' gets its value from '{b}' (add .copy()), "
                          f"and read '{a}' afterwards")
-                if copied is not None:          # (refused for a list or dict argument)
-                    self.refusals_if_list.append((copied, error))
-                    continue
                 if not element or name == a:
                     raise error       # (`t[1] = ...` writes into what t is, an item)
                 # `t = a[2]; a[2] = ...`: an element of a vector is a number, which shares
@@ -1317,9 +1313,7 @@ class Normaliser:
             for stmt in reversed(block[:k]):
                 if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
                         and isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id == name:
-                    # (a new object that made the alias shares what the alias says:
-                    # `p = params.copy()` holds params' items)
-                    return self.is_new(stmt.value) and stmt is not made and not (
+                    return self.is_new(stmt.value) and not (
                         _position(stmt) < _position(made) < _position(write))
                 if name in _stored(stmt):
                     return False      # bound some other way (a loop, a tuple target)
@@ -1452,6 +1446,7 @@ class Normaliser:
             if isinstance(func, gast.Name) and (
                     func.id == "print" and not self.is_local("print")
                     or self.generated and func.id in ("check_method", "check_reversible",
+                                                      "check_item_copied",
                                                       "check_output")):
                 args = [self.atom(a) for a in value.args]
                 self.emit(gast.Expr(value=gast.Call(func=func, args=args, keywords=[])))
@@ -1552,10 +1547,19 @@ class Normaliser:
         target = node.target
         if isinstance(target, gast.Name):
             self.augmented.setdefault(target.id, []).append((node, self.outer_loop))
+            if target.id in self.items_of_copies:       # `t = p["w"]; t += v`: as below
+                self.current = node
+                self._check_copied_item(self.items_of_copies[target.id], T.load(target), node)
             value = gast.BinOp(left=T.load(target), op=node.op, right=node.value)
             self.assign(target, value)
         elif isinstance(target, gast.Subscript):
             current = T.load(target)
+            holder = target.value
+            if isinstance(holder, gast.Name) and holder.id in self.parameter_copies:
+                # `p = params.copy(); p["w"] += v`: a list's or dict's copy holds params'
+                # items, which NumPy changes in place: checked where it runs
+                self.current = node
+                self._check_copied_item(holder.id, current, node)
             self.augmenting = AUGMENTED[type(node.op)]     # NumPy changes xs[i]'s array
             try:
                 self.assign(target, gast.BinOp(left=current, op=node.op, right=node.value))
@@ -1563,6 +1567,14 @@ class Normaliser:
                 self.augmenting = None
         else:
             self.error(node, "augmented assignment to an attribute", "use a local variable")
+
+    def _check_copied_item(self, copy, item, node):
+        """Emit `check_item_copied(copy, item, ...)`: refused where it runs if `copy` (of a
+        parameter) is a list or dict whose `item` is no number (see stmt_AugAssign)."""
+        text = f"{T.source_of(node.target)} {AUGMENTED[type(node.op)]} ..."
+        self.emit(gast.Expr(value=T.call("check_item_copied", [
+            self.atom(T.name(copy)), self.atom(item),
+            T.constant(self.parameter_copies[copy]), T.constant(text)])))
 
     def stmt_Return(self, node):
         value = self.atom(node.value) if node.value is not None else T.constant(None)
@@ -2041,15 +2053,11 @@ class Normaliser:
                 self.alias(ident, inner, self.current, tuple(self.loop_stack),
                            item=inner == container, same=isinstance(value, gast.Name))
             copied = self._parameter_copied(value)
-            if copied is not None:
-                # `p = params.copy()`: a list's or dict's copy holds the same items (an
-                # array's copies its values): refused where the argument is a list, tuple,
-                # dict (or may be), as the writes into a slice of one are
-                self.aliases.append((ident, copied, self.current, tuple(self.loop_stack)))
-                self.taken.add((copied, ident, id(self.current)))
-                self.copied.add((copied, ident, id(self.current)))
-                self.parameter_copies[(ident, copied, id(self.current))] = {copied}
-                self.parameter_copies[(copied, ident, id(self.current))] = {copied}
+            if copied is not None and self.sites.get(ident) == 1:
+                self.parameter_copies[ident] = copied
+            if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
+                    and value.value.id in self.parameter_copies:
+                self.items_of_copies[ident] = value.value.id       # `t = p["w"]`
             self.repeats.discard(ident)
             self.repeats_if_list.pop(ident, None)
             repeated = self._repeated(value)
@@ -2773,15 +2781,22 @@ class Normaliser:
         return ref
 
     def _parameter_copied(self, value):
-        """The parameter p where `value` is `p.copy()`, p bound nowhere else; else None."""
+        """The parameter p where `value` is `p.copy()` (p bound nowhere else), or a copy of
+        such a copy, or of a name bound once to p (`v = p`); else None."""
         if not (isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute)
                 and value.func.attr == "copy" and not value.args and not value.keywords
                 and isinstance(value.func.value, gast.Name)):
             return None
         name = value.func.value.id
-        if name in self.parameters() and not self._assigned_values(name) \
+        if name in self.parameter_copies:
+            return self.parameter_copies[name]
+        values = self._assigned_values(name)
+        if len(values) == 1 and isinstance(values[0], gast.Name) \
                 and name not in self._bound_otherwise():
-            return name
+            name = values[0].id                  # `v = ws; p = v.copy()`
+        if name in self.parameters() and name not in self._bound_otherwise() and all(
+                _copies_of(v, name) for v in self._assigned_values(name)):
+            return name               # (`params = params.copy()` too: still its items)
         return None
 
     def _instance_class(self, ident):
@@ -2996,6 +3011,13 @@ def _items_taken(value):
                 isinstance(v, gast.Constant) for v in (value.body, value.orelse))
     return isinstance(value, gast.Subscript) or isinstance(value, (gast.Tuple, gast.List)) \
         and all(isinstance(e, gast.Subscript) for e in value.elts)
+
+
+def _copies_of(value, name):
+    """Whether `value` is `name.copy()`."""
+    return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+        and value.func.attr == "copy" and not value.args and not value.keywords \
+        and isinstance(value.func.value, gast.Name) and value.func.value.id == name
 
 
 def _fresh_name(base, taken):

@@ -540,6 +540,19 @@ def check_method(obj, cls, name, holder="self", after=None):
                       f"or call {cls.__qualname__}.{name}({holder}, ...) explicitly")
 
 
+def check_item_copied(container, item, source, text):
+    """`p[k] += v` or `t = p[k]; t += v` (`text`) where p is a copy of argument `source`: a
+    list's or dict's copy holds the argument's own items, and NumPy changes an array item
+    in place, the argument's too: refused unless `item` is a number (an array's copy is
+    its own, rows and all)."""
+    if isinstance(container, (list, tuple, dict)) and not isinstance(
+            item, (int, float, complex, np.generic)):
+        raise refused(f"'{text}' changes the item of {source} that the copy holds too "
+                      "(Python would change both)",
+                      "put a new value in the copy's slot: p[k] = p[k] + ... (or copy the "
+                      "items: {k: v.copy() for k, v in params.items()})")
+
+
 def check_output(value, seed, name):
     """A gradient needs a scalar value. With the default seed 1.0, an array value would give
     the gradient of its sum (a vector-Jacobian product) without a word: refused, unless a
@@ -597,7 +610,7 @@ RESULT_SHARES = {
     "diag_adjoint": ("g",), "trace_adjoint": (), "product_adjoint_a": (),
     "product_adjoint_b": (), "solve_transposed": (), "solve_adjoint_a": (),
     "solve_tangent_b": (), "keys_of": (), "check_output": (), "check_method": (),
-    "check_reversible": (), "if_floating": ("d",), "counted": (), "stored_part": ("g",), "einsum_one": ("x",),
+    "check_reversible": (), "check_item_copied": (), "if_floating": ("d",), "counted": (), "stored_part": ("g",), "einsum_one": ("x",),
     "listed": ("xs",), "tupled": ("xs",), "unlisted": ("g",), "listed_tangent": ("t",),
     "part_at": ("g",),
     "whole_of": ("g",), "unarray_transpose": ("u",), "pushed_back": ("g", "item"),
@@ -2098,7 +2111,7 @@ HELPERS = HELPERS + (
     trapezoid_weights, average_weights, interp_parts, interp_slope,
     interp_adjoint_fp, interp_tangent_fp, median_weights, select_weights, sum_adjoint,
     sum_tangent, spaced_weights, along,
-    counts_from, check_output, check_method, check_reversible, counted, if_floating, stored_part, einsum_one, listed,
+    counts_from, check_output, check_method, check_reversible, check_item_copied, counted, if_floating, stored_part, einsum_one, listed,
     tupled, unlisted, listed_tangent,
     unarray_transpose,
     largest, smallest, _numbers,

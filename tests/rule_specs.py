@@ -659,6 +659,7 @@ ZERO_SPECS = {
     "srcad.api.stop_gradient": "stop_gradient(x)", "srcad.runtime.keys_of": "rt.keys_of({'a': x})",
     "srcad.runtime.reduced_size": "rt.reduced_size(x, 0)",
     "srcad.runtime.check_method": "rt.check_method(rt, rt, 'float_dtype')",
+    "srcad.runtime.check_item_copied": "rt.check_item_copied([1.0], 1.0, 'xs', 'ys[0] += ...')",
     "srcad.runtime.counted": "rt.counted(x)",
     "srcad.runtime.check_reversible": "rt.check_reversible(x)",
     "srcad.runtime.check_output": "rt.check_output(s, 1.0, 'f')",

@@ -719,9 +719,9 @@ def test_a_copy_of_a_dict_or_list_argument_shares_its_items():
     params' arrays; `p["w"] += 1.0` changes params["w"] in Python (helper-67: srcad's
     gradient missed it). Refused for a list or dict argument, not for an array's copy."""
     params = {"w": np.array([0.3, -0.5, 0.8]), "b": 0.7}
-    with pytest.raises(srcad.UnsupportedError, match="copy holds the items of params"):
+    with pytest.raises(srcad.UnsupportedError, match="item of params that the copy holds too"):
         srcad.grad(shifted_through_a_copy)(params)
-    with pytest.raises(srcad.UnsupportedError, match="copy holds the items of xs"):
+    with pytest.raises(srcad.UnsupportedError, match="item of xs that the copy holds too"):
         srcad.grad(list_copy_shifted)([np.array([0.3, -0.5]), np.array([1.0])])
     g = srcad.grad(rebound_in_a_copy)(params)
     np.testing.assert_allclose(g["w"], 2 * params["w"] + 1.0)
@@ -748,3 +748,35 @@ def test_a_callee_giving_its_arguments_copy_a_new_slot_changes_no_argument():
     """The copy's slot is its own: the callee changes nothing of the caller's dict."""
     assert srcad.grad(calls_a_function_copying_its_dict)(
         0.5, {"s": 3.0, "a": np.array([1.0, 2.0])}) == pytest.approx(6.0)
+
+
+def euler_on_a_copy(u0, k):
+    u = u0.copy()
+    for t in range(3):
+        u += 0.1 * (-k * u ** 3)
+    return np.sum(u ** 2)
+
+
+def floats_of_a_copy(xs):
+    p = xs.copy()
+    p[0] *= 2.0
+    p.append(p[1] * 3.0)
+    return p[0] * p[1] + p[2] + xs[0]
+
+
+def item_taken_from_a_copy(params):
+    p = params.copy()
+    t = p["w"]
+    t += 1.0
+    return np.sum(params["w"] ** 2)
+
+
+def test_copies_of_arguments_changed_in_place():
+    """helper-68: an array's copy is its own (`u += ...` in an Euler loop), a list of floats'
+    items are numbers (`p[0] *= 2`), appends change the copy only: all differentiated; an
+    array item of a dict's copy changed in place through a name taken from it is refused
+    where it runs (it is the argument's array)."""
+    full_check(euler_on_a_copy, [np.array([0.3, -0.5, 0.8]), 0.7], wrt=(0, 1))
+    assert srcad.grad(floats_of_a_copy)([0.5, 2.0]) == pytest.approx([2 * 2.0 + 1.0, 2 * 0.5 + 3.0])
+    with pytest.raises(srcad.UnsupportedError, match="item of params that the copy holds"):
+        srcad.grad(item_taken_from_a_copy)({"w": np.array([0.3, -0.5]), "b": 1.0})
