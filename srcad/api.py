@@ -624,8 +624,10 @@ def _refuse_for_kinds(fn, ir, kinds):
     sequences = {p for p, kind in zip(params, kinds) if kind in ("list", "tuple")}
     others = {p for p, kind in zip(params, kinds) if kind != "dict"}
     for names, error in ir.refusals_if_list:
-        kind = getattr(error, "only_sequences", False) or getattr(error, "unless_dicts", False)
-        if names & (sequences if kind is True else others if kind == "dicts" else listy):
+        # (`refused_for`: "sequences" (lists and tuples only), "no dict"; else any structure)
+        kind = getattr(error, "refused_for", None)
+        if names & (sequences if kind == "sequences" else others if kind == "no dict"
+                    else listy):
             raise error
 
 

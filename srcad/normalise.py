@@ -385,7 +385,7 @@ class Normaliser:
                 hint=f"srcad copies a dict argument this way (not one passed on by a "
                      f"caller it differentiates, nor pairs): write {{k: v for k, v in "
                      f"{source.id}.items()}}")
-            error.unless_dicts = "dicts"
+            error.refused_for = "no dict"
             self.refusals_if_list.append(({source.id}, error))
             new = []
             names = []
@@ -1961,7 +1961,7 @@ class Normaliser:
                 f"'{T.source_of(value).strip()}' of a list or tuple '{param}': srcad takes "
                 "it for an array of numbers", self.source.location(value),
                 hint=f"pass an array for '{param}' (np.asarray)")
-            error.only_sequences = True     # (not where the kind is not known: generic code)
+            error.refused_for = "sequences"   # (not where the kind is not known: generic code)
             self.refusals_if_list.append(({param}, error))
 
     def _object_array(self, ident):
