@@ -322,10 +322,6 @@ class Normaliser:
         # (a, b, id(permutation)) -> the statement that made the alias a permutation passed
         # on to a and b (`b[0] = a[0]`, whose item may be a number: `unless_numbers`)
         self.passed_on = {}
-        # name -> parameter: `name = p.copy()` (its only binding) of a parameter p, which
-        # holds p's items if p is a list or dict (see `_check_copied_item`)
-        self.parameter_copies = {}
-        self.items_of_copies = {}    # name -> the parameter copy it is an item of, t = p[k]
         self.writes = []       # (name, node, loops, text): `name[...] = ...`, `name.append(...)`
         self.holders = set()   # (a, b, id(node)) of the aliases where list a holds b's object
         self.taken = set()     # (a, b, id(node)) of those where b = a[i], b = a.pop(), ...
@@ -748,7 +744,7 @@ class Normaliser:
         if isinstance(it, (gast.List, gast.Tuple)) or isinstance(it, gast.Call) and isinstance(
                 it.func, gast.Attribute) and it.func.attr == "copy" \
                 or self._listed(it) is not None:            # `for v in [y, z]`, list(A)
-            return [(name, r) for name in names for r in self.shared_roots(it)]
+            return [(name, r) for name in names for r in sorted(self.shared_roots(it))]
         if not isinstance(it, gast.Call):
             return []
         pairs = isinstance(target, (gast.Tuple, gast.List)) and len(target.elts) == 2
@@ -1418,14 +1414,15 @@ class Normaliser:
                     self._extend_by_loop(func.value, value.args[0], node)
                     return
                 items = [value.args[0]] if func.attr == "append" else value.args[0].elts
-                self.writes.append((func.value.id, self.current, tuple(self.loop_stack),
-                                    f"{func.value.id}.{func.attr}(...)"))
+                text = f"{func.value.id}.{func.attr}(...)"
+                self.writes.append((func.value.id, self.current, tuple(self.loop_stack), text))
+                self._check_shared_write(func.value.id, text)
                 if not (self.generated and func.value.id == _STACK):
                     for item in items:
                         container = _item_of(item)           # xs.append(ys[0])
                         shared = self.shared_roots(item)
                         self.note_stored_again(func.value.id, shared)
-                        for inner in shared:                 # the list holds it now
+                        for inner in sorted(shared):         # the list holds it now
                             self.alias(func.value.id, inner, node, tuple(self.loop_stack),
                                        stored=True, item=inner == container)
                             self.note_held(func.value.id, inner, node)
@@ -1547,19 +1544,20 @@ class Normaliser:
         target = node.target
         if isinstance(target, gast.Name):
             self.augmented.setdefault(target.id, []).append((node, self.outer_loop))
-            if target.id in self.items_of_copies:       # `t = p["w"]; t += v`: as below
-                self.current = node
-                self._check_copied_item(self.items_of_copies[target.id], T.load(target), node)
+            self.current = node
+            self._check_shared_write(target.id, f"{target.id} {AUGMENTED[type(node.op)]} ...")
             value = gast.BinOp(left=T.load(target), op=node.op, right=node.value)
             self.assign(target, value)
         elif isinstance(target, gast.Subscript):
             current = T.load(target)
             holder = target.value
-            if isinstance(holder, gast.Name) and holder.id in self.parameter_copies:
+            copies = self._parameter_sharers()[0]
+            if isinstance(holder, gast.Name) and holder.id in copies:
                 # `p = params.copy(); p["w"] += v`: a list's or dict's copy holds params'
                 # items, which NumPy changes in place: checked where it runs
                 self.current = node
-                self._check_copied_item(holder.id, current, node)
+                self._check_copied_item(holder.id, current, copies[holder.id],
+                                        f"{T.source_of(target)} {AUGMENTED[type(node.op)]} ...")
             self.augmenting = AUGMENTED[type(node.op)]     # NumPy changes xs[i]'s array
             try:
                 self.assign(target, gast.BinOp(left=current, op=node.op, right=node.value))
@@ -1568,13 +1566,79 @@ class Normaliser:
         else:
             self.error(node, "augmented assignment to an attribute", "use a local variable")
 
-    def _check_copied_item(self, copy, item, node):
+    def _check_copied_item(self, copy, item, sources, text):
         """Emit `check_item_copied(copy, item, ...)`: refused where it runs if `copy` (of a
-        parameter) is a list or dict whose `item` is no number (see stmt_AugAssign)."""
-        text = f"{T.source_of(node.target)} {AUGMENTED[type(node.op)]} ..."
+        parameter in `sources`) is a list or dict whose `item` is no number (see
+        `_parameter_sharers`)."""
         self.emit(gast.Expr(value=T.call("check_item_copied", [
             self.atom(T.name(copy)), self.atom(item),
-            T.constant(self.parameter_copies[copy]), T.constant(text)])))
+            T.constant(" or ".join(sorted(sources))), T.constant(text)])))
+
+    def _check_shared_write(self, ident, text):
+        """Before `text`, which changes local `ident` in place (`t += v`, `t[i] = v`,
+        `t.append(v)`): where `ident` may be an item of a parameter's copy (`t = p["w"]`),
+        a check that it is none of the argument's own objects."""
+        copies, items = self._parameter_sharers()
+        for container in sorted(items.get(ident, ())):
+            if container in self.env or container in self.home:
+                self._check_copied_item(container, T.name(ident),
+                                        copies.get(container) or items[container], text)
+
+    def _parameter_sharers(self):
+        """`(copies, items)` for the whole function. copies: the names that may hold a copy
+        of a list or dict argument (`p = params.copy()` where nothing else binds params,
+        copies of copies, `q = p`, `p, q = q, p`) -> the arguments; items: the names that
+        may hold an item of such a copy (`t = p["w"]`, `w, b = p`, `l = p["layer"]; w =
+        l["w"]`) -> its containers. Such a copy holds the argument's own objects, which a
+        write in place changes for both (checked where it runs: `_check_copied_item`).
+        Whatever binds a name anywhere counts: in a loop a later binding reaches an earlier
+        statement."""
+        found = self.__dict__.get("_sharers")
+        if found is not None:
+            return found
+        pairs = []              # (name, how, other): name = other, other.copy(), other[k]
+        for node in self.nodes():
+            if not isinstance(node, gast.Assign):
+                continue
+            for target in node.targets:
+                parts = _aligned(target, node.value)
+                if parts is None:               # `w, b = p`: items of p
+                    parts = [None] * len(_unpacked(target))
+                for t, value in zip(_unpacked(target), parts):
+                    if not isinstance(t, gast.Name):
+                        continue
+                    if value is None:
+                        if isinstance(node.value, gast.Name):
+                            pairs.append((t.id, "item", node.value.id))
+                    elif isinstance(value, gast.Name):
+                        pairs.append((t.id, "name", value.id))
+                    elif _item_of(value) is not None:
+                        pairs.append((t.id, "item", _item_of(value)))
+                    elif self._parameter_copied(value) is not None:
+                        pairs.append((t.id, "argument", self._parameter_copied(value)))
+                    elif isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+                            and value.func.attr == "copy" and not value.args \
+                            and isinstance(value.func.value, gast.Name):
+                        pairs.append((t.id, "name", value.func.value.id))
+        copies, items = {}, {}
+        changed = True
+        while changed:
+            changed = False
+            for name, how, other in pairs:
+                if how == "argument":
+                    add, into = {other}, copies
+                elif how == "item":
+                    add, into = ({other} if other in copies or other in items else set()), items
+                else:
+                    add, into = copies.get(other, set()), copies
+                    if items.get(other, set()) - items.get(name, set()):
+                        items.setdefault(name, set()).update(items[other])
+                        changed = True
+                if add - into.get(name, set()):
+                    into.setdefault(name, set()).update(add)
+                    changed = True
+        self._sharers = copies, items
+        return self._sharers
 
     def stmt_Return(self, node):
         value = self.atom(node.value) if node.value is not None else T.constant(None)
@@ -2049,15 +2113,9 @@ class Normaliser:
             root = self.alias_root(value)
             container = _item_of(value)           # r = xs[i], r = xs.pop(): xs held r
             start = len(self.aliases)
-            for inner in self.shared_roots(value):
+            for inner in sorted(self.shared_roots(value)):
                 self.alias(ident, inner, self.current, tuple(self.loop_stack),
                            item=inner == container, same=isinstance(value, gast.Name))
-            copied = self._parameter_copied(value)
-            if copied is not None and self.sites.get(ident) == 1:
-                self.parameter_copies[ident] = copied
-            if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
-                    and value.value.id in self.parameter_copies:
-                self.items_of_copies[ident] = value.value.id       # `t = p["w"]`
             self.repeats.discard(ident)
             self.repeats_if_list.pop(ident, None)
             repeated = self._repeated(value)
@@ -2107,7 +2165,7 @@ class Normaliser:
                 container = _item_of(value)       # s[0] = xs[1]: an item of xs
                 shared = self.shared_roots(value)
                 self.note_stored_again(holder.id, shared)
-                for inner in shared:
+                for inner in sorted(shared):
                     self.alias(holder.id, inner, self.current, tuple(self.loop_stack),
                                stored=True, item=inner == container)
                     self.note_held(holder.id, inner)
@@ -2115,7 +2173,7 @@ class Normaliser:
         elif isinstance(target, (gast.Tuple, gast.List)):
             # `b, c = y, 2.0`, `a, b = Y`, `b, c = pair(y)`: any target may share what the
             # value shares
-            shared = self.shared_roots(value)
+            shared = sorted(self.shared_roots(value))
             container = _item_of(value)           # a, b = xs.pop(): parts of an item of xs
             moved = _permutation(target, value)
             if moved and not self.parameters() & {name for name, _ in moved}:
@@ -2292,8 +2350,9 @@ class Normaliser:
             self.error(target, "assignment into an element of a non-local or nested object",
                        "assign into a local array, e.g. y = x.copy(); y[i] = ...")
         ident = target.value.id
-        self.writes.append((ident, self.current, tuple(self.loop_stack),
-                            f"{ident}[...] {self.augmenting or '='} ..."))
+        text = f"{ident}[...] {self.augmenting or '='} ..."
+        self.writes.append((ident, self.current, tuple(self.loop_stack), text))
+        self._check_shared_write(ident, text)
         home = self.home_of(ident)
         index = self.index(target.slice)
         if isinstance(value, gast.Name) and value.id == home:
@@ -2574,8 +2633,10 @@ class Normaliser:
                 callee = self.global_ref(func)
             else:
                 if func.attr in _MUTATING_METHODS and isinstance(func.value, gast.Name):
+                    text = f"{func.value.id}.{func.attr}(...)"
                     self.writes.append((func.value.id, self.current, tuple(self.loop_stack),
-                                        f"{func.value.id}.{func.attr}(...)"))
+                                        text))
+                    self._check_shared_write(func.value.id, text)
                 elif func.attr in _MUTATING_METHODS:      # the alias check sees names only
                     self.error(node, f"'.{func.attr}()' of a list that is not a variable",
                                f"name the list first (ys = xs[0]; ys.{func.attr}(...)), so "
@@ -2781,15 +2842,13 @@ class Normaliser:
         return ref
 
     def _parameter_copied(self, value):
-        """The parameter p where `value` is `p.copy()` (p bound nowhere else), or a copy of
-        such a copy, or of a name bound once to p (`v = p`); else None."""
+        """The parameter p where `value` is `p.copy()` (p bound nowhere else), or a copy of a
+        name bound once to p (`v = p`); else None (copies of copies: `_parameter_sharers`)."""
         if not (isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute)
                 and value.func.attr == "copy" and not value.args and not value.keywords
                 and isinstance(value.func.value, gast.Name)):
             return None
         name = value.func.value.id
-        if name in self.parameter_copies:
-            return self.parameter_copies[name]
         values = self._assigned_values(name)
         if len(values) == 1 and isinstance(values[0], gast.Name) \
                 and name not in self._bound_otherwise():
