@@ -1679,7 +1679,8 @@ class Normaliser:
         if func is range:
             bounds = [self.loop_bound(a, node) for a in it.args]
             target = node.target
-            if isinstance(target, gast.Name) and self.sites.get(target.id) == 1:
+            if isinstance(target, gast.Name) and self.sites.get(target.id) == 1 \
+                    and target.id not in self.parameters():    # (a parameter's is its input)
                 counter = self.home_of(target.id)
                 self.env.pop(target.id, None)
                 prologue = []

@@ -707,3 +707,47 @@ def loop_else_inside_an_else(x):
 
 def test_a_loop_else_inside_another_loops_else():
     full_check(loop_else_inside_an_else, (0.7,))
+
+
+# ----- seventeenth session: a parameter's name as a counting loop's target -----
+
+def loop_rebinds_the_parameter(x):
+    s = x
+    for x in range(2):
+        s = s + x
+    return s
+
+
+def loop_rebinds_the_parameter_then_scales(x):
+    s = x * x
+    for x in range(2):
+        s = s * 2.0
+    return s
+
+
+def loop_rebinds_another_parameter(x, k):
+    y = x * k
+    for k in range(3):
+        y = y + k * x
+    return y
+
+
+def loop_rebinds_an_array_parameter(xs):
+    s = np.sum(xs * xs)
+    for xs in range(1, 4, 2):
+        s = s + 1.0
+    return s
+
+
+def test_a_parameter_named_as_a_counting_loops_target():
+    """helper-70: `for x in range(2)` where x is a parameter took x's input name for the
+    counter: the forward value was lost and the counter's adjoint added to x's (grad 3.0
+    for 1.0). The counter is a name of its own now; x is the counter after the loop, as
+    in Python."""
+    assert srcad.grad(loop_rebinds_the_parameter)(0.5) == pytest.approx(1.0)
+    assert srcad.jvp(loop_rebinds_the_parameter)(0.5, 1.0)[1] == pytest.approx(1.0)
+    full_check(loop_rebinds_the_parameter_then_scales, (0.5,))
+    assert srcad.hessian(loop_rebinds_the_parameter_then_scales)(0.5) == pytest.approx(8.0)
+    full_check(loop_rebinds_another_parameter, (0.7, 1.5), wrt=(0, 1))
+    xs = np.array([0.7, 0.2])
+    np.testing.assert_allclose(srcad.grad(loop_rebinds_an_array_parameter)(xs), 2 * xs)
