@@ -135,6 +135,9 @@ _GENERATED = re.compile(r"^(v|vbar|vdot)_m?\d+$|^_stack$|^_(iterations|grads|ter
                         r"^_default_|"
                         r"^(grad|jvp)_|^_$")
 _VIEW_METHODS = {"reshape", "ravel", "transpose", "swapaxes", "squeeze", "view", "diagonal"}
+# methods whose result holds (or is) an object of a list or dict: what a function returning
+# one hands back shares it (`return xs.copy()` of a list holds xs's arrays)
+_CONTAINER_METHODS = {"get", "setdefault", "pop", "copy", "values", "items"}
 # view functions whose result shares every argument (np.atleast_1d(y, z) -> (y, z))
 _EACH_ARGUMENT = {np.atleast_1d, np.atleast_2d, np.atleast_3d}
 # functions whose result is an index array (1-d or more): y[f(...)] is a copy, not a view
@@ -1105,8 +1108,8 @@ class Normaliser:
             raise
         if func in _VIEW_FUNCTIONS:
             args = value.args if func in _EACH_ARGUMENT else value.args[:1]
-        elif func is np.einsum:                 # of one operand: a view of it
-            args = value.args[1:] if len(value.args) == 2 else []
+        elif _returned_inputs(func, value) is not None:
+            args = _returned_inputs(func, value)
         elif isinstance(func, types.FunctionType):
             args = value.args + [k.value for k in value.keywords]
             shared = returned_params(func)
@@ -1122,9 +1125,6 @@ class Normaliser:
                 args += [gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
                          for name in shared - set(inspect.signature(func).parameters)
                          if self.namespace.get(name) is func.__globals__.get(name)]
-        elif func in (np.array, np.asarray) and any(k.arg == "copy" and not _literal_true(
-                k.value) for k in value.keywords):
-            args = value.args[:1]           # np.array(y, copy=False)
         else:
             return []
         return sorted({name for arg in args for name in self.shared_roots(arg)})
@@ -1619,7 +1619,12 @@ class Normaliser:
                     elif isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
                             and value.func.attr == "copy" and not value.args \
                             and isinstance(value.func.value, gast.Name):
-                        pairs.append((t.id, "name", value.func.value.id))
+                        copied = value.func.value.id
+                        pairs.append((t.id, "name", copied))
+                        if not (self._list_display(copied) or self._known_array(copied)):
+                            # `xs = make(x); ys = xs.copy()`: a list's copy, maybe (a list
+                            # display's shares its items where the copy is made: shared_roots)
+                            pairs.append((t.id, "argument", copied))
         copies, items = {}, {}
         changed = True
         while changed:
@@ -3270,6 +3275,10 @@ def _shared_names(expr, namespace):
         return set().union(*(_shared_names(v, namespace) for v in expr.values))
     if isinstance(expr, gast.IfExp):
         return _shared_names(expr.body, namespace) | _shared_names(expr.orelse, namespace)
+    if isinstance(expr, gast.BoolOp):                 # `xs or [...]`: xs itself
+        return set().union(*(_shared_names(v, namespace) for v in expr.values))
+    if isinstance(expr, gast.Starred):                # `[*xs]`: xs's items
+        return _shared_names(expr.value, namespace)
     if isinstance(expr, gast.BinOp) and isinstance(expr.op, (gast.Add, gast.Mult)) and any(
             isinstance(side, (gast.List, gast.Tuple, gast.ListComp))
             for side in (expr.left, expr.right)):
@@ -3280,20 +3289,51 @@ def _shared_names(expr, namespace):
     if isinstance(expr, gast.Call):
         func = _global_object(expr.func, namespace)
         if isinstance(expr.func, gast.Attribute) and func is None:     # a method: x.T()
-            return _shared_names(expr.func.value, namespace) \
-                if expr.func.attr in _VIEW_METHODS | {"get", "setdefault", "pop"} else set()
-        if func in (list, tuple):                  # a new list of the same objects
-            return set().union(*(_shared_names(a, namespace) for a in expr.args))
+            copy = next((k.value for k in expr.keywords if k.arg == "copy"), None)
+            return _shared_names(expr.func.value, namespace) if expr.func.attr in \
+                _VIEW_METHODS | _CONTAINER_METHODS or expr.func.attr == "astype" \
+                and copy is not None and not _literal_true(copy) else set()
+        if func in (list, tuple, dict, zip, reversed, enumerate, iter, sorted):
+            # a new list of the same objects (`list(reversed(xs))`, `dict(a=y, b=z)`)
+            return set().union(*(_shared_names(a, namespace) for a in expr.args),
+                               *(_shared_names(k.value, namespace) for k in expr.keywords))
         if func in _VIEW_FUNCTIONS:
             return _shared_names(expr.args[0], namespace) if expr.args else set()
-        if func is np.einsum and len(expr.args) == 2:      # of one operand: a view of it
-            return _shared_names(expr.args[1], namespace)
+        if (returned := _returned_inputs(func, expr)) is not None:
+            return set().union(*(_shared_names(a, namespace) for a in returned))
         if getattr(func, "__module__", None) in ("numpy", "math", "builtins") \
                 or isinstance(func, (np.ufunc, type)):
             return set()
         return set().union(*(_shared_names(a, namespace) for a in expr.args),
                            *(_shared_names(k.value, namespace) for k in expr.keywords))
     return set()
+
+
+def _returned_inputs(func, call):
+    """The arguments of a call of NumPy's `func` that its result may be (or view), where
+    that depends on how it is called; else None: `np.array(y, copy=False)`, einsum of one
+    operand (`np.einsum("ij->ji", A)`, `np.einsum(A, [0, 1], [1, 0])`), `matrix_power(B,
+    k)` (B itself for k = 1), `np.diff(y, n=k)` (y itself for n = 0)."""
+    args, keywords = call.args, {k.arg: k.value for k in call.keywords}
+    if func in (np.array, np.asarray) and "copy" in keywords \
+            and not _literal_true(keywords["copy"]):
+        return args[:1]
+    if func is np.einsum:
+        if args and isinstance(args[0], gast.Constant) and isinstance(args[0].value, str):
+            return args[1:] if len(args) == 2 else []
+        return [a for a in args[::2] if not isinstance(a, (gast.List, gast.Tuple))]
+    if func is np.linalg.matrix_power:
+        power = args[1] if len(args) > 1 else keywords.get("n")
+        return [] if _constant_int(power, lambda k: k != 1) else args[:1]
+    if func is np.diff:
+        order = args[1] if len(args) > 1 else keywords.get("n")
+        return [] if order is None or _constant_int(order, lambda k: k >= 1) else args[:1]
+    return None
+
+
+def _constant_int(node, test):
+    """Whether `node` is an int constant that passes `test`."""
+    return isinstance(node, gast.Constant) and type(node.value) is int and test(node.value)
 
 
 def _global_object(node, namespace):

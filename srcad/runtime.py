@@ -616,6 +616,10 @@ RESULT_SHARES = {
     "whole_of": ("g",), "unarray_transpose": ("u",), "pushed_back": ("g", "item"),
     "structured": ("g",), "structured_transpose": ("u",), "largest": ("xs",),
     "smallest": ("xs",), "extremum_weights": (),
+    # (read from their sources, these would share more: `zip(pieces, xs)` in a comprehension)
+    "_loop_sum": ("fixed",), "expand_to": (), "unconcatenate": ("g",), "unhstack": (),
+    "unvstack": (), "uncolumn_stack": (), "unstack_like": (), "diff_tangent": (),
+    "einsum_adjoint": (),
 }
 
 HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_adjoint_along, repeated_adjoint, mul_tangent,
