@@ -26,6 +26,7 @@ from .errors import (ArgumentError, Location, NonScalarOutputError, SourceError,
 from .jumps import structure_jumps
 from .normalise import made_by, normalise, parameter_names, second_order_refusal
 from .optimize import optimize, release_arrays
+from .in_place import update_in_place
 from .tapes import replay_loops_from_tapes
 from .forward import differentiate as forward_differentiate
 from .forward import dot
@@ -634,18 +635,19 @@ def _refuse_for_kinds(fn, ir, kinds):
 def _generate(fn, ir, wrt, kinds, with_value, mode, optimized, derive_callee, callees,
               check_output=False):
     """The derivative's name, source, closure and cells; its tree lives only in here."""
-    arrays = set()
+    arrays, numbers = set(), set()
     names = T.Names()           # the names of each statement, shared by what follows
     if mode == "reverse":
         tree, builder = differentiate(ir, wrt, kinds, derive_callee, with_value, DEBUG,
                                       carry=optimized, names=names,
                                       check_output=check_output)
-        arrays = builder.array_names()
+        arrays, numbers = builder.array_names(), builder.number_names()
     else:
         tree = forward_differentiate(ir, wrt, kinds, derive_callee)
     if optimized:
         tree = optimize(tree, names, check=DEBUG)
-        tree = release_arrays(replay_loops_from_tapes(tree, names), arrays, names)
+        tree = replay_loops_from_tapes(tree, names)
+        tree = release_arrays(update_in_place(tree, numbers, names), arrays, names)
     source = to_source(tree)
     return (tree.name, source) + _closure(tree, fn, ir, callees, names)
 

@@ -343,6 +343,8 @@ class Normaliser:
         self.dict_params = frozenset()  # parameters known to be dicts (see `normalise`)
         self.generated = source.filename.startswith("<srcad ")   # a derivative's code
         _flag_loop_elses(source.tree)
+        if self.generated:
+            _functional_updates(source.tree)
         self._helpers = {}     # name -> the source of the function `name(...)` inlines, or None
         inline_local_functions(source, lambda name: bool(_GENERATED.match(name))
                                or name in _HELPER_NAMES, helper=self._helper_to_inline)
@@ -3092,6 +3094,25 @@ def _fresh_name(base, taken):
         k += 1
         name = f"{base}{k}"
     return name
+
+
+_FUNCTIONAL = {"add_at_in_place": "add_at", "set_at_in_place": "set_at"}
+
+
+def _functional_updates(tree):
+    """In a derivative's code differentiated again, its updates in place (in_place.py) as
+    add_at and set_at, and `a = writable(a)` dropped: the same values where they run (no
+    other name holds a), and what reverse mode differentiates and saves (a write in
+    place would change an array that its stack holds)."""
+    for block in T.blocks(tree):
+        block[:] = [stmt for stmt in block if not (
+            isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Call)
+            and isinstance(stmt.value.func, gast.Name) and stmt.value.func.id == "writable")]
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+                and node.func.id in _FUNCTIONAL:
+            node.func.id = _FUNCTIONAL[node.func.id]
+            node.func.srcad_helper = True        # (what the code's namespace lacks)
 
 
 def _rotations_through_temporaries(tree):

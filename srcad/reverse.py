@@ -141,6 +141,11 @@ class Reverse:
         values = set(self.sites.defs) - set(self.ir.inputs) - self.scalar
         return values | {bar(n) for n in values}
 
+    def number_names(self):
+        """The names of the derivative that certainly hold numbers: forward values and their
+        adjoints."""
+        return self.scalar | {bar(n) for n in self.scalar}
+
     # ----- driver -----
 
     def build(self, names):

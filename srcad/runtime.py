@@ -118,6 +118,40 @@ def set_at(acc, like, index, value):
     return out
 
 
+def add_at_in_place(acc, like, index, g):
+    """add_at, writing into `acc` itself where it is a float array shaped like `like` whose
+    dtype the sum keeps: `acc` is a loop's own array (in_place.update_in_place), which no
+    other name holds. Else a copy, as add_at makes (then the loop's own)."""
+    if _writes_in_place(acc, like) and (type(g) is float or type(g) is int or (
+            type(g) is np.float64 or type(g) is np.ndarray) and g.dtype == acc.dtype
+            or float_dtype(acc, g) == acc.dtype):
+        if _is_basic(index):
+            acc[index] += g
+        else:
+            np.add.at(acc, index, g)
+        return acc
+    return add_at(acc, like, index, g)
+
+
+def set_at_in_place(acc, like, index, value):
+    """set_at, writing into `acc` itself where it is a float array shaped like `like` (see
+    add_at_in_place)."""
+    if _writes_in_place(acc, like):
+        acc[index] = value
+        return acc
+    return set_at(acc, like, index, value)
+
+
+def _writes_in_place(acc, like):
+    return type(acc) is np.ndarray and type(like) is np.ndarray and acc.shape == like.shape \
+        and acc.dtype.kind == "f"
+
+
+def writable(acc):
+    """A copy of array `acc` for the loop after it to write into (add_at_in_place)."""
+    return acc.copy() if type(acc) is np.ndarray else acc
+
+
 def part_at(g, like, index, value, assigned=False):
     """The adjoint of the `value` that add_at (set_at: `assigned`) puts at `index` of an
     adjoint shaped like `like`: g's part there, summed back to value's shape (for reverse
@@ -602,7 +636,8 @@ RESULT_SHARES = {
     "add_adjoint": ("g",), "mul_adjoint": ("g",), "mul_adjoint_along": (),
     "add_tangent": ("tx", "ty"), "mul_tangent": ("tx", "ty"), "repeated_adjoint": ("g",),
     "zeros_like_grad": (), "add_grad": ("a", "b"), "add_at": ("acc", "g"),
-    "set_at": ("acc", "value"), "unbroadcast": ("g",), "broadcast_like": ("t",),
+    "set_at": ("acc", "value"), "add_at_in_place": ("acc", "g"),
+    "set_at_in_place": ("acc", "value"), "writable": ("acc",), "unbroadcast": ("g",), "broadcast_like": ("t",),
     "spread": ("g",), "assigned_part": ("g",), "power_slope": (), "power_slope_in_y": (),
     "safe_log": (), "matmul_adjoint_x": (), "matmul_adjoint_y": (),
     "matmul_adjoint_x_sum": (), "matmul_adjoint_y_sum": (), "float_dtype": (),
@@ -627,7 +662,8 @@ HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_adjoint_along, repeated_ad
            matmul_adjoint_x, matmul_adjoint_y, matmul_adjoint_x_sum, matmul_adjoint_y_sum,
            _loop_sum, _vector_rows, product_rule_terms, expand_to, reduced_size, unbroadcast,
            broadcast_like,
-           zeros_like_grad, add_grad, _items, _get, add_at, set_at, assigned_part, _is_basic,
+           zeros_like_grad, add_grad, _items, _get, add_at, set_at, add_at_in_place,
+           set_at_in_place, _writes_in_place, writable, assigned_part, _is_basic,
            filled_diagonal, diagonal_part,
            unstack, saved_item, restore_item, part_at, whole_of, pushed_back, structured,
            structured_transpose)
