@@ -326,6 +326,10 @@ class Normaliser:
         # on to a and b (`b[0] = a[0]`, whose item may be a number: `unless_numbers`)
         self.passed_on = {}
         self.writes = []       # (name, node, loops, text): `name[...] = ...`, `name.append(...)`
+        # names whose last binding, in straight-line code since the last loop or branch,
+        # made a new object (`w = w * 1.0`, `p = q.copy()`), and a new object of new items
+        # (`p = [np.zeros(3)]`): what a copy held before is not theirs (_parameter_sharers)
+        self.new_objects, self.new_items = set(), set()
         self.holders = set()   # (a, b, id(node)) of the aliases where list a holds b's object
         self.taken = set()     # (a, b, id(node)) of those where b = a[i], b = a.pop(), ...
         self.repeats = set()   # lists that may hold one object in two items ([y] * 2)
@@ -1116,13 +1120,12 @@ class Normaliser:
             args = value.args + [k.value for k in value.keywords]
             shared = returned_params(func)
             if shared is not None:          # only the arguments its result may share
-                try:
-                    bound = inspect.signature(func).bind(*value.args, **{
-                        k.arg: k.value for k in value.keywords if k.arg is not None})
-                except TypeError:
-                    bound = None
+                bound = _bound_arguments(func, value)
                 if bound is not None:
-                    args = [arg for param, arg in bound.arguments.items() if param in shared]
+                    # (a copy of a list display holds its items, as `xs.copy()` here would)
+                    args = [arg for param, arg in bound.items() if param in shared or (
+                        param in returned_copies(func) and isinstance(arg, gast.Name)
+                        and self._list_display(arg.id))]
                 # a module array it hands back, under the name this function reads it by
                 args += [gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
                          for name in shared - set(inspect.signature(func).parameters)
@@ -1387,7 +1390,14 @@ class Normaliser:
             last = next((stmt for stmt in reversed(self.out) if T.is_comment(stmt)), None)
             if last is None or last.value.value != comment.value.value:
                 self.emit(comment)      # (once for `a = 1; b = 2`, `loop_broke__1 = True; break`)
+        compound = hasattr(node, "body")
+        if compound:                    # (a loop's later iterations see its own bindings)
+            self.new_objects -= _stored(node)
+            self.new_items -= _stored(node)
         method(node)
+        if compound:
+            self.new_objects -= _stored(node)
+            self.new_items -= _stored(node)
 
     def stmt_Pass(self, node):
         pass
@@ -1549,12 +1559,17 @@ class Normaliser:
             self.current = node
             self._check_shared_write(target.id, f"{target.id} {AUGMENTED[type(node.op)]} ...")
             value = gast.BinOp(left=T.load(target), op=node.op, right=node.value)
+            kept = (target.id in self.new_objects, target.id in self.new_items)
             self.assign(target, value)
+            for known, names in zip(kept, (self.new_objects, self.new_items)):
+                if not known:           # (an array changed in place is the object it was)
+                    names.discard(target.id)
         elif isinstance(target, gast.Subscript):
             current = T.load(target)
             holder = target.value
             copies = self._parameter_sharers()[0]
-            if isinstance(holder, gast.Name) and holder.id in copies:
+            if isinstance(holder, gast.Name) and holder.id in copies \
+                    and holder.id not in self.new_items:
                 # `p = params.copy(); p["w"] += v`: a list's or dict's copy holds params'
                 # items, which NumPy changes in place: checked where it runs
                 self.current = node
@@ -1568,6 +1583,77 @@ class Normaliser:
         else:
             self.error(node, "augmented assignment to an attribute", "use a local variable")
 
+    def _new_object(self, value):
+        """Whether user expression `value` makes a new object: a number, an operator's
+        result, a display, a copy, what a NumPy function computes (not a view)."""
+        if isinstance(value, (gast.Constant, gast.UnaryOp, gast.BinOp, gast.List, gast.Tuple,
+                              gast.Dict, gast.ListComp, gast.DictComp)):
+            return True
+        if not isinstance(value, gast.Call):
+            return False
+        if isinstance(value.func, gast.Attribute) and value.func.attr == "copy" \
+                and not value.args:
+            return True
+        return self._numpy_result(value) or self._builtin(value) in (list, tuple, dict)
+
+    def _new_items(self, value):
+        """Whether `value` makes a new object whose items are new too: numbers, arrays of
+        numbers (arithmetic with a float, a NumPy function), displays of those."""
+        if isinstance(value, (gast.Constant, gast.UnaryOp)):
+            return True
+        if isinstance(value, gast.BinOp):          # (`xs + ys`, `xs * 2` of lists share)
+            return not isinstance(value.op, (gast.Add, gast.Mult)) or any(
+                isinstance(side, gast.Constant) and type(side.value) is float
+                for side in (value.left, value.right))
+        if isinstance(value, (gast.List, gast.Tuple)):
+            return all(self._new_items(e) for e in value.elts)
+        if isinstance(value, gast.Dict):
+            return all(self._new_items(v) for v in value.values)
+        return isinstance(value, gast.Call) and self._numpy_result(value)
+
+    def _numpy_result(self, call):
+        """Whether `call` calls a NumPy function whose result is a new array."""
+        root = call.func
+        while isinstance(root, gast.Attribute):
+            root = root.value
+        if not isinstance(root, gast.Name) or self.is_local(root.id):
+            return False
+        try:
+            func = self.resolve(call.func)
+        except UnsupportedError:
+            return False
+        return (getattr(func, "__module__", "") or "").startswith("numpy") \
+            and func not in _VIEW_FUNCTIONS and _returned_inputs(func, call) is None
+
+    def _builtin(self, call):
+        """The builtin that `call` calls by its own name, else None."""
+        func = call.func
+        if isinstance(func, gast.Name) and not self.is_local(func.id) \
+                and func.id not in self.namespace:
+            return getattr(builtins, func.id, None)
+        return None
+
+    def _copied_by_call(self, value):
+        """The local names whose copy the result of call `value` of a user function may
+        be or hold (`returned_copies`)."""
+        if not (isinstance(value, gast.Call) and isinstance(value.func, (gast.Name,
+                                                                         gast.Attribute))):
+            return []
+        root = value.func
+        while isinstance(root, gast.Attribute):
+            root = root.value
+        if not isinstance(root, gast.Name) or self.is_local(root.id):
+            return []
+        try:
+            func = self.resolve(value.func)
+        except UnsupportedError:
+            return []
+        if not isinstance(func, types.FunctionType) or not returned_copies(func):
+            return []
+        bound = _bound_arguments(func, value) or {}
+        return sorted({arg.id for param, arg in bound.items() if param in returned_copies(func)
+                       and isinstance(arg, gast.Name) and self.is_local(arg.id)})
+
     def _check_copied_item(self, copy, item, sources, text):
         """Emit `check_item_copied(copy, item, ...)`: refused where it runs if `copy` (of a
         parameter in `sources`) is a list or dict whose `item` is no number (see
@@ -1580,6 +1666,8 @@ class Normaliser:
         """Before `text`, which changes local `ident` in place (`t += v`, `t[i] = v`,
         `t.append(v)`): where `ident` may be an item of a parameter's copy (`t = p["w"]`),
         a check that it is none of the argument's own objects."""
+        if ident in self.new_objects:
+            return                      # (`w = w.copy(); w[0] = v`)
         copies, items = self._parameter_sharers()
         for container in sorted(items.get(ident, ())):
             if container in self.env or container in self.home:
@@ -1602,6 +1690,13 @@ class Normaliser:
         for node in self.nodes():
             if not isinstance(node, gast.Assign):
                 continue
+            for copied in self._copied_by_call(node.value):
+                # `u = init(u0)` of `def init(u0): return u0.copy()`: as `u = u0.copy()`
+                for t in _unpacked(node.targets[0]) if len(node.targets) == 1 else ():
+                    if isinstance(t, gast.Name):
+                        pairs.append((t.id, "name", copied))
+                        if not (self._list_display(copied) or self._known_array(copied)):
+                            pairs.append((t.id, "argument", copied))
             for target in node.targets:
                 parts = _aligned(target, node.value)
                 if parts is None:               # `w, b = p`: items of p
@@ -2118,6 +2213,12 @@ class Normaliser:
     def assign(self, target, value):
         if isinstance(target, gast.Name):
             ident = target.id
+            for fresh, names in ((self._new_object(value), self.new_objects),
+                                 (self._new_items(value), self.new_items)):
+                if fresh:
+                    names.add(ident)
+                else:
+                    names.discard(ident)
             root = self.alias_root(value)
             container = _item_of(value)           # r = xs[i], r = xs.pop(): xs held r
             start = len(self.aliases)
@@ -3236,98 +3337,152 @@ def returned_params(fn):
     """The parameters of user function `fn` whose objects its result may share (`return a`,
     `return a[0]`, `return a.T`, `b = a; return b`), and the module arrays (`return G`), read
     from its source; None when the source cannot be read. A call of a function other than
-    NumPy's counts as sharing its arguments."""
+    NumPy's counts as sharing its arguments. (A copy it returns: `returned_copies`.)"""
     if getattr(fn, "__module__", None) == "srcad.runtime":
         from .runtime import RESULT_SHARES      # (runtime imports nothing of srcad's)
         if fn.__name__ in RESULT_SHARES:
             return set(RESULT_SHARES[fn.__name__])
+    return _returned(fn)[0]
+
+
+def returned_copies(fn):
+    """The parameters of user function `fn` whose copy (`p.copy()`) its result may be or
+    hold, and that it does not share otherwise (`returned_params`): a list's or dict's copy
+    holds p's objects, an array's holds its own."""
+    if getattr(fn, "__module__", None) == "srcad.runtime":
+        return set()
+    return _returned(fn)[1] or set()
+
+
+def _returned(fn):
+    """`(returned_params, returned_copies)` of `fn`, read from its source once."""
     code = fn.__code__
     known = _RETURNED.get(id(code))
     if known is not None and known[0] is code:
         return known[1]
     tree = definition(fn)
     if tree is None:
-        shared = None
+        found = None, None
     else:
+        namespace = fn.__globals__
         links = {}          # local name -> the names whose objects its value may share
+        copy_links = {}     # ... whose copy (`p.copy()`) it may be or hold
         for node in gast.walk(tree):
             if isinstance(node, gast.Assign):
                 for target in node.targets:
+                    copies = set()
+                    shared = _shared_names(node.value, namespace, copies)
                     for name in gast.walk(target):
                         if isinstance(name, gast.Name):
-                            links.setdefault(name.id, set()).update(
-                                _shared_names(node.value, fn.__globals__))
+                            links.setdefault(name.id, set()).update(shared)
+                            copy_links.setdefault(name.id, set()).update(copies)
             elif isinstance(node, (gast.For, gast.comprehension)):
                 for name in gast.walk(node.target):
                     if isinstance(name, gast.Name):
                         links.setdefault(name.id, set()).update(
-                            _shared_names(node.iter, fn.__globals__))
-        todo = [n for node in gast.walk(tree) if isinstance(node, gast.Return)
-                and node.value is not None for n in _shared_names(node.value, fn.__globals__)]
+                            _shared_names(node.iter, namespace))
+        todo = []           # (name, whether the result holds a copy of it)
+        for node in gast.walk(tree):
+            if isinstance(node, gast.Return) and node.value is not None:
+                copies = set()
+                todo += [(n, False) for n in _shared_names(node.value, namespace, copies)]
+                todo += [(n, True) for n in copies]
         seen = set()
         while todo:
-            name = todo.pop()
-            if name not in seen:
-                seen.add(name)
-                todo.extend(links.get(name, ()))
+            name, copied = todo.pop()
+            if (name, copied) not in seen:
+                seen.add((name, copied))
+                todo += [(n, copied) for n in links.get(name, ())]
+                todo += [(n, True) for n in copy_links.get(name, ())]
         args = tree.args
         params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
+        shared = {name for name, copied in seen if not copied}
         # and the module's (or closure's) arrays it may hand back: `return G`
-        held = {name for name in seen - params - set(links)
-                if _may_hold_array(fn.__globals__.get(name))}
-        shared = (params & seen) | held
-    _RETURNED[id(code)] = (code, shared)
-    return shared
+        held = {name for name in shared - params - set(links)
+                if _may_hold_array(namespace.get(name))}
+        found = (params & shared) | held, \
+            params & {name for name, copied in seen if copied} - shared
+    _RETURNED[id(code)] = (code, found)
+    return found
 
 
-def _shared_names(expr, namespace):
-    """The names whose objects the value of `expr` may share (syntactically)."""
+def _shared_names(expr, namespace, copies=None):
+    """The names whose objects the value of `expr` may share (syntactically). `copies`: a
+    set that gets the names whose copy (`x.copy()`) the value is or holds, where a copy
+    is a copy of the value's own (else they count as shared)."""
+    def inner(node):                # (a part of the value: what it shares, it shares)
+        return _shared_names(node, namespace, copies)
+
+    def through(node):              # (what a part shares a view or item of)
+        return _shared_names(node, namespace)
+
     if isinstance(expr, gast.Name):
         return {expr.id}
     if isinstance(expr, gast.Subscript):
         if isinstance(expr.slice, (gast.List, gast.Compare, gast.BoolOp)):
             return set()
-        return _shared_names(expr.value, namespace)
+        return through(expr.value)
     if isinstance(expr, gast.Attribute):
-        return set() if expr.attr in _NUMBER_ATTRIBUTES else _shared_names(expr.value, namespace)
+        return set() if expr.attr in _NUMBER_ATTRIBUTES else through(expr.value)
     if isinstance(expr, (gast.Tuple, gast.List)):
-        return set().union(*(_shared_names(e, namespace) for e in expr.elts))
+        return set().union(*(inner(e) for e in expr.elts))
     if isinstance(expr, gast.Dict):
-        return set().union(*(_shared_names(v, namespace) for v in expr.values))
+        return set().union(*(inner(v) for v in expr.values))
     if isinstance(expr, gast.IfExp):
-        return _shared_names(expr.body, namespace) | _shared_names(expr.orelse, namespace)
+        return inner(expr.body) | inner(expr.orelse)
     if isinstance(expr, gast.BoolOp):                 # `xs or [...]`: xs itself
-        return set().union(*(_shared_names(v, namespace) for v in expr.values))
+        return set().union(*(inner(v) for v in expr.values))
     if isinstance(expr, gast.Starred):                # `[*xs]`: xs's items
-        return _shared_names(expr.value, namespace)
+        return through(expr.value)
     if isinstance(expr, gast.BinOp) and isinstance(expr.op, (gast.Add, gast.Mult)) and any(
             isinstance(side, (gast.List, gast.Tuple, gast.ListComp))
             for side in (expr.left, expr.right)):
-        return _shared_names(expr.left, namespace) | _shared_names(expr.right, namespace)
+        return inner(expr.left) | inner(expr.right)
     if isinstance(expr, (gast.ListComp, gast.DictComp)):
-        return _shared_names(_item_expression(expr), namespace).union(
-            *(_shared_names(g.iter, namespace) for g in expr.generators))
+        # `[w for w in ws]` holds ws's items; `[w.copy() for w in ws]` new ones
+        targets = {n.id for g in expr.generators for n in gast.walk(g.target)
+                   if isinstance(n, gast.Name)}
+        made = set()
+        direct = _shared_names(_item_expression(expr), namespace, made)
+        if copies is not None:
+            copies |= made - targets
+        else:
+            direct |= made - targets
+        iterated = set().union(*(through(g.iter) for g in expr.generators))
+        return direct - targets | (iterated if direct & targets else set())
     if isinstance(expr, gast.Call):
         func = _global_object(expr.func, namespace)
         if isinstance(expr.func, gast.Attribute) and func is None:     # a method: x.T()
+            if expr.func.attr == "copy" and not expr.args and copies is not None:
+                copies |= through(expr.func.value)
+                return set()
             copy = next((k.value for k in expr.keywords if k.arg == "copy"), None)
-            return _shared_names(expr.func.value, namespace) if expr.func.attr in \
+            return through(expr.func.value) if expr.func.attr in \
                 _VIEW_METHODS | _CONTAINER_METHODS or expr.func.attr == "astype" \
                 and copy is not None and not _literal_true(copy) else set()
         if func in (list, tuple, dict, zip, reversed, enumerate, iter, sorted):
             # a new list of the same objects (`list(reversed(xs))`, `dict(a=y, b=z)`)
-            return set().union(*(_shared_names(a, namespace) for a in expr.args),
-                               *(_shared_names(k.value, namespace) for k in expr.keywords))
+            return set().union(*(through(a) for a in expr.args),
+                               *(through(k.value) for k in expr.keywords))
         if func in _VIEW_FUNCTIONS:
-            return _shared_names(expr.args[0], namespace) if expr.args else set()
+            return through(expr.args[0]) if expr.args else set()
         if (returned := _returned_inputs(func, expr)) is not None:
-            return set().union(*(_shared_names(a, namespace) for a in returned))
+            return set().union(*(through(a) for a in returned))
         if getattr(func, "__module__", None) in ("numpy", "math", "builtins") \
                 or isinstance(func, (np.ufunc, type)):
             return set()
-        return set().union(*(_shared_names(a, namespace) for a in expr.args),
-                           *(_shared_names(k.value, namespace) for k in expr.keywords))
+        return set().union(*(through(a) for a in expr.args),
+                           *(through(k.value) for k in expr.keywords))
     return set()
+
+
+def _bound_arguments(func, call):
+    """`{parameter: argument node}` of `call` of user function `func`, or None."""
+    try:
+        return inspect.signature(func).bind(*call.args, **{
+            k.arg: k.value for k in call.keywords if k.arg is not None}).arguments
+    except TypeError:
+        return None
 
 
 def _returned_inputs(func, call):

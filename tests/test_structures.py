@@ -843,3 +843,91 @@ def test_writes_into_what_a_copy_of_an_argument_shares():
         with pytest.raises(srcad.UnsupportedError, match="that the copy holds too"):
             srcad.grad(f)(*args)
     full_check(item_of_a_copy_copied, [params])
+
+
+def _initial_state(u0):
+    return u0.copy()
+
+
+def _copied_layers(p):
+    return {k: v.copy() for k, v in p.items()}
+
+
+def _list_copy_of(ws):
+    return ws.copy()
+
+
+def state_from_a_helpers_copy(u0):
+    u = _initial_state(u0)
+    u[0] = 0.0
+    u += 0.5 * u0
+    return np.sum(u * u0)
+
+
+def layers_copied_item_by_item(params):
+    q = _copied_layers(params)
+    q["w"] += 1.0
+    return np.sum(q["w"] * params["w"]) + np.sum(q["b"])
+
+
+def item_copied_before_its_write(ws):
+    c = ws.copy()
+    W = c[0]
+    W = W.copy()
+    W[0] = 0.0
+    c[0] = W
+    return np.sum(c[0] * c[1]) + np.sum(ws[0])
+
+
+def copy_name_given_new_arrays(ws):
+    p = ws.copy()
+    s = np.sum(p[0] * p[1])
+    p = [np.zeros(3), np.zeros(3)]
+    p[0] += ws[0] * 2.0
+    return s + np.sum(p[0] * ws[1])
+
+
+def item_name_rebound_in_a_loop(ws):
+    c = ws.copy()
+    w = c[0]
+    s = np.sum(w ** 2)
+    for k in range(2):
+        w = np.ones(3) * k
+        w[0] = ws[1][0]
+        s = s + np.sum(w * ws[0])
+    return s
+
+
+def item_name_written_before_a_later_iteration_takes_it(ws):
+    p = ws.copy()
+    w = np.zeros(3)
+    for i in range(2):
+        w[0] = 1.0               # the second time round, w is ws[0] itself
+        w = p[0]
+    return np.sum(ws[0])
+
+
+def items_of_a_helpers_list_copy_augmented(ws):
+    p = _list_copy_of(ws)
+    p[0] *= 2.0
+    return np.sum(ws[0])
+
+
+def test_new_objects_bound_to_names_that_held_a_copys_items():
+    """helper-71: where the last binding of a name, in straight-line code, made a new
+    object (a copy, an operator's result, a display of new arrays), writing into it changes
+    no argument: differentiated (refused after the morning's checks). A helper returning
+    an array's copy (or `{k: v.copy() ...}`) hands back a new array. In a loop a later
+    iteration's binding counts, and a helper's copy of a list still holds its items."""
+    ws = [np.array([0.3, -0.5, 0.8]), np.array([1.0, 2.0, -1.0])]
+    params = {"w": ws[0], "b": ws[1]}
+    full_check(state_from_a_helpers_copy, [ws[0]])
+    full_check(layers_copied_item_by_item, [params])
+    for f in (item_copied_before_its_write, copy_name_given_new_arrays,
+              item_name_rebound_in_a_loop):
+        full_check(f, [ws])
+    for f in (item_name_written_before_a_later_iteration_takes_it,
+              items_of_a_helpers_list_copy_augmented):
+        with pytest.raises(srcad.UnsupportedError,
+                           match="that the copy holds too|also reached through 'p'"):
+            srcad.grad(f)(ws)
