@@ -66,8 +66,11 @@ def _rewrite_block(block, numbers, names, done):
 def _owned(loop, numbers):
     """The names that `loop` updates by add_at or set_at of themselves and reads otherwise
     only for new values (see the module)."""
+    statements = _statements(loop)
+    if not any(type(stmt) is gast.Assign and _is_update(stmt.value) for stmt in statements):
+        return set()
     updated, escaping = set(), set()
-    for stmt in _statements(loop):
+    for stmt in statements:
         target = stmt.targets[0] if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
             else None
         if isinstance(target, gast.Name) and _updates_itself(stmt.value, target.id):

@@ -1391,13 +1391,19 @@ class Normaliser:
             if last is None or last.value.value != comment.value.value:
                 self.emit(comment)      # (once for `a = 1; b = 2`, `loop_broke__1 = True; break`)
         compound = hasattr(node, "body")
-        if compound:                    # (a loop's later iterations see its own bindings)
-            self.new_objects -= _stored(node)
-            self.new_items -= _stored(node)
+        if compound:         # (a loop's later iterations see its own bindings; after a
+            self._forget_new(node)      # branch, either branch's)
         method(node)
         if compound:
-            self.new_objects -= _stored(node)
-            self.new_items -= _stored(node)
+            self._forget_new(node)
+
+    def _forget_new(self, node):
+        """Take the names that compound statement `node` binds out of `new_objects` and
+        `new_items`."""
+        if self.new_objects or self.new_items:
+            bound = {n.id for n in T.name_nodes(node) if type(n.ctx) is gast.Store}
+            self.new_objects -= bound
+            self.new_items -= bound
 
     def stmt_Pass(self, node):
         pass
