@@ -86,8 +86,10 @@ _UNSUPPORTED_STMTS = {
     gast.With: ("'with'", "move it outside the differentiated function"),
     gast.AsyncWith: ("'async with'", "move it outside the differentiated function"),
     gast.AsyncFor: ("'async for'", "use a plain for loop"),
-    gast.Global: ("'global'", "pass the value as an argument and return the new value"),
-    gast.Nonlocal: ("'nonlocal'", "pass the value as an argument and return the new value"),
+    gast.Global: ("'global' of a name the function assigns",
+                  "pass the value as an argument and return the new value"),
+    gast.Nonlocal: ("'nonlocal' of a name the function assigns",
+                    "pass the value as an argument and return the new value"),
     gast.ClassDef: ("a class definition inside the function", "define the class at module level"),
     gast.Import: ("an import inside the function", "import at module level"),
     gast.ImportFrom: ("an import inside the function", "import at module level"),
@@ -120,7 +122,16 @@ _FRAME_READERS = ((eval, True), (exec, True), (locals, True), (globals, True),
 _FRAME_READER_NAMES = {f.__name__ for f, _ in _FRAME_READERS}   # (a user's alias: not seen)
 # builtins that give the same for a generator expression and the list it would make
 # (the others that do, min, max, any, all, have no rule for one list in srcad)
-_CONSUMERS = {sum, max, min, list, tuple}
+_CONSUMERS = {sum, max, min, list, tuple, any, all}
+# array methods that change the array in place, and what to write instead
+_IN_PLACE_METHODS = {
+    "fill": "write y[...] = v (or y = np.full_like(y, v))",
+    "sort": "write y = np.sort(y)",
+    "put": "write y[indices] = values",
+    "resize": "write y = np.resize(y, shape)",
+    "itemset": "write y[index] = v",
+    "partition": "write y = np.partition(y, k)",
+}
 # augmented assignment operators, as written
 AUGMENTED = {gast.Add: "+=", gast.Sub: "-=", gast.Mult: "*=", gast.Div: "/=", gast.Pow: "**=",
              gast.MatMult: "@=", gast.FloorDiv: "//=", gast.Mod: "%=", gast.BitOr: "|=",
@@ -353,6 +364,8 @@ class Normaliser:
         inline_local_functions(source, lambda name: bool(_GENERATED.match(name))
                                or name in _HELPER_NAMES, helper=self._helper_to_inline)
         _rotations_through_temporaries(source.tree)
+        if "dict" not in self.namespace:
+            _dict_calls_as_displays(source.tree)
         self._dict_copies(source.tree)
         self._variables()
         self.refuse_complex()
@@ -693,7 +706,8 @@ class Normaliser:
                     self.namespace.get(node.id)) else None
             if isinstance(node, gast.Subscript) and not isinstance(
                     node.slice, (gast.List, gast.Compare, gast.BoolOp)) and not (
-                    self._resolved(node.slice) in _INDEX_ARRAYS):
+                    self._resolved(node.slice) in _INDEX_ARRAYS
+                    or self._index_array_name(node.slice)):
                 node = node.value         # (an index list, array or a mask makes a copy)
             elif isinstance(node, gast.Attribute) and node.attr not in _NUMBER_ATTRIBUTES:
                 node = node.value
@@ -703,6 +717,45 @@ class Normaliser:
                 node = node.func.value
             else:
                 return None
+
+    def _one_index(self, target):
+        """`B[i][j]` -> `B[i, j]` as a target, where B is a local array of numbers
+        (`_known_array`) and i an int (a constant, or a name only `for i in range(...)`
+        binds): the same element. Else `target` as it is."""
+        outer = target.value
+        if not (isinstance(outer, gast.Subscript) and isinstance(outer.value, gast.Name)
+                and self._known_array(outer.value.id) and self._an_int(outer.slice)):
+            return target
+        inner = target.slice.elts if isinstance(target.slice, gast.Tuple) else [target.slice]
+        return gast.copy_location(gast.Subscript(
+            value=outer.value, slice=gast.Tuple(elts=[outer.slice, *inner], ctx=gast.Load()),
+            ctx=target.ctx), target)
+
+    def _an_int(self, index):
+        """Whether `index` is an int constant or a name that only range loops bind."""
+        if isinstance(index, gast.Constant):
+            return type(index.value) is int
+        if not isinstance(index, gast.Name):
+            return False
+        loops = [n for n in self.nodes() if isinstance(n, gast.For)
+                 and isinstance(n.target, gast.Name) and n.target.id == index.id]
+        stores = [n for n in T.name_nodes(self.source.tree.body)
+                  if n.id == index.id and not isinstance(n.ctx, gast.Load)]
+        return bool(loops) and len(stores) == len(loops) and all(
+            isinstance(n.iter, gast.Call) and self._resolved(n.iter) is range for n in loops)
+
+    def _index_array_name(self, index):
+        """Whether `index` is a local that every binding makes an index array or a mask
+        (`idx = np.array([0, 2])`, `mask = x > 0`, `order = np.argsort(x)`): y[index] is a
+        copy."""
+        if not (isinstance(index, gast.Name) and self._only_assigned(index.id)):
+            return False
+        values = self._assigned_values(index.id)
+        return bool(values) and all(
+            isinstance(v, gast.Compare) or self._resolved(v) in _INDEX_ARRAYS
+            or self._resolved(v) in (np.array, np.asarray) and v.args
+            and isinstance(v.args[0], (gast.List, gast.Tuple, gast.ListComp))
+            for v in values)
 
     def changed_params(self, params):
         """`{parameter: how}` for the parameters whose object the function may change in
@@ -1377,6 +1430,8 @@ class Normaliser:
 
     def statement(self, node):
         kind = type(node)
+        if kind in (gast.Global, gast.Nonlocal) and not any(n in self.sites for n in node.names):
+            return                      # (`global G` of a G the function only reads)
         if kind in _UNSUPPORTED_STMTS:
             self.error(node, *_UNSUPPORTED_STMTS[kind])
         method = getattr(self, "stmt_" + kind.__name__, None)
@@ -1479,6 +1534,14 @@ class Normaliser:
                        "p += ...: write p[...] += ... to change an array), takes no defaults "
                        "and returns nothing; else return the new value and assign it "
                        f"(u = {value.func.id}(u, ...))")
+        if isinstance(value, gast.Call) and any(k.arg == "out" for k in value.keywords):
+            self.error(node, "out= (a result written into an existing array)",
+                       "assign the result instead: y = f(x), or y[...] = f(x) to fill y")
+        method = value.func.attr if isinstance(value, gast.Call) \
+            and isinstance(value.func, gast.Attribute) else None
+        if method in _IN_PLACE_METHODS:
+            self.error(node, f"'.{method}()', which changes what it is called on in place",
+                       _IN_PLACE_METHODS[method])
         self.error(node, "a call whose result is unused (it may change its arguments in place)",
                    "assign the result to a variable; srcad supports list.append, list.pop, "
                    "print, np.copyto and np.add.at as statements")
@@ -1906,7 +1969,8 @@ class Normaliser:
         if isinstance(it, gast.Call) and isinstance(it.func, gast.Attribute) \
                 and it.func.attr in ("items", "values", "keys") and not it.args:
             return self.mapping_items(self.frozen_atom(it.func.value), it.func.attr)
-        if isinstance(it, gast.Call) and func is not None and func not in (list, tuple, range):
+        if isinstance(it, gast.Call) and func is not None and func not in (list, tuple, range) \
+                and not _numpy_function(func):        # (`for t in np.linspace(...)`: items)
             self.error(it, f"iterating over {T.source_of(it.func)}(...)",
                        "loop over range(...), an array, a list, enumerate(...), zip(...) or "
                        "dict.items()")
@@ -2461,9 +2525,13 @@ class Normaliser:
         return T.name(tmp)
 
     def subscript_store(self, target, value):
+        target = self._one_index(target)
         if not isinstance(target.value, gast.Name) or not self.is_local(target.value.id):
             self.error(target, "assignment into an element of a non-local or nested object",
-                       "assign into a local array, e.g. y = x.copy(); y[i] = ...")
+                       "assign into a local array, e.g. y = x.copy(); y[i] = ..."
+                       if isinstance(target.value, (gast.Name, gast.Attribute)) else
+                       "index a local array once: y[i, j] = ... (of a list of lists, take "
+                       "the inner list first: row = ys[i]; row[j] = ...)")
         ident = target.value.id
         text = f"{ident}[...] {self.augmenting or '='} ..."
         self.writes.append((ident, self.current, tuple(self.loop_stack), text))
@@ -3203,6 +3271,26 @@ def _fresh_name(base, taken):
     return name
 
 
+def _dict_calls_as_displays(tree):
+    """`dict(w=a, b=c)` -> `{"w": a, "b": c}` in the user's function `tree` (where nothing
+    there binds the name dict): the same dict, which srcad knows as a display."""
+    if any(n.id == "dict" and not isinstance(n.ctx, gast.Load) for n in T.name_nodes(tree)):
+        return
+
+    class Displays(gast.NodeTransformer):
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            if isinstance(node.func, gast.Name) and node.func.id == "dict" and not node.args \
+                    and node.keywords and all(k.arg is not None for k in node.keywords):
+                return gast.copy_location(gast.Dict(
+                    keys=[gast.copy_location(gast.Constant(value=k.arg, kind=None), k.value)
+                          for k in node.keywords],
+                    values=[k.value for k in node.keywords]), node)
+            return node
+
+    Displays().visit(tree)
+
+
 _FUNCTIONAL = {"add_at_in_place": "add_at", "set_at_in_place": "set_at"}
 
 
@@ -3511,6 +3599,12 @@ def _returned_inputs(func, call):
         order = args[1] if len(args) > 1 else keywords.get("n")
         return [] if order is None or _constant_int(order, lambda k: k >= 1) else args[:1]
     return None
+
+
+def _numpy_function(func):
+    """Whether `func` is a function of NumPy's (not a class: np.ndindex, np.nditer)."""
+    return (getattr(func, "__module__", "") or "").startswith("numpy") \
+        and not isinstance(func, type)
 
 
 def _constant_int(node, test):

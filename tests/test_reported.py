@@ -3007,3 +3007,102 @@ def test_quantiles_and_percentiles():
 def test_qr_of_a_matrix_of_lower_rank_is_refused():
     with pytest.raises(srcad.UnsupportedError, match="lower rank than its columns"):
         srcad.grad(qr_norm)(np.ones((3, 2)))
+
+
+# ----- seventeenth session: helper-69's and helper-70's refusals of plain code -----
+
+def summed_over_a_grid(x):
+    s = 0.0
+    for t in np.linspace(0.0, 1.0, 5):
+        s = s + np.sin(t * x)
+    return s
+
+
+def squares_if_any_positive(x):
+    if any(v > 0 for v in x):
+        return np.sum(x ** 2)
+    return np.sum(x)
+
+
+SCALE = 2.0
+
+
+def reads_a_declared_global(x):
+    global SCALE
+    return SCALE * x
+
+
+def params_by_keywords(w, b):
+    p = dict(W=w, b=b)
+    p["W"] = p["W"] * 3.0
+    return np.sum(p["W"] * w) + p["b"] ** 2
+
+
+def picked_by_an_index_array(x):
+    idx = np.array([0, 2])
+    a = x[idx]                 # an index array's pick is a copy
+    a[0] = 5.0
+    return np.sum(a * x[:2])
+
+
+def element_of_an_element(x):
+    B = np.zeros((2, 3))
+    B[0][1] = x[0]
+    for i in range(2):
+        B[i][2] = x[1] * i
+    return np.sum(B * B * 3.0)
+
+
+def test_plain_code_that_was_refused():
+    """`for t in np.linspace(...)`, any/all of a generator, `global G` only read,
+    dict(W=w, b=b), a copy picked by an index array and written, B[i][j] = v of an array."""
+    x = np.array([0.3, -0.2, 0.5])
+    full_check(summed_over_a_grid, (0.7,))
+    full_check(squares_if_any_positive, (x,))
+    full_check(squares_if_any_positive, (-np.abs(x),))
+    assert srcad.grad(reads_a_declared_global)(0.5) == pytest.approx(2.0)
+    full_check(params_by_keywords, (np.array([1.0, -2.0]), 0.5), wrt=(0, 1))
+    full_check(picked_by_an_index_array, (x,))
+    full_check(element_of_an_element, (np.array([0.5, 2.0]),))
+
+
+def item_through_dict_keywords(x):
+    y = x * 2.0
+    d = dict(a=y, b=x)
+    d["a"] *= 3.0              # y itself, tripled
+    return np.sum(y)
+
+
+def assigns_a_declared_global(x):
+    global SCALE
+    SCALE = x
+    return SCALE * x
+
+
+def fills(x):
+    y = x * 1.0
+    y.fill(2.0)
+    return np.sum(y * x)
+
+
+def writes_out(x):
+    y = np.zeros(3)
+    np.multiply(x, 2.0, out=y)
+    return np.sum(y)
+
+
+def element_of_a_nested_list(x):
+    B = [[0.0, 1.0], [2.0, 3.0]]
+    B[0][1] = x
+    return B[0][1] * 2.0
+
+
+@pytest.mark.parametrize("f, x, message", [
+    (item_through_dict_keywords, np.ones(3), "also reached through 'y'"),
+    (assigns_a_declared_global, 0.5, "'global' of a name the function assigns"),
+    (fills, np.ones(3), r"'\.fill\(\)', which changes what it is called on in place"),
+    (writes_out, np.ones(3), "out="),
+    (element_of_a_nested_list, 0.5, "take the inner list first")])
+def test_what_stays_refused_says_what_to_write(f, x, message):
+    with pytest.raises(srcad.UnsupportedError, match=message):
+        srcad.grad(f)(x)
