@@ -1352,6 +1352,33 @@ def sort_tangent(t, x, axis=-1):
     return np.take_along_axis(np.asarray(t), np.argsort(x, axis=axis, kind="stable"), axis)
 
 
+def sorted_order(xs, key=None, reverse=False):
+    """Where each item of sorted(xs, reverse=reverse) comes from in xs (the same stable
+    order, ties included); a key function is refused (its ranks are not differentiated)."""
+    if key is not None:
+        raise refused("sorted(..., key=...) is not differentiated by srcad",
+                      "sort the values themselves (sorted(xs), np.sort(x)), or take the "
+                      "order with np.argsort and index with it")
+    items = list(xs)
+    return sorted(range(len(items)), key=items.__getitem__, reverse=reverse)
+
+
+def sorted_adjoint(g, xs, key=None, reverse=False):
+    """The adjoint of sorted(xs): each item's adjoint back where it came from, shaped as xs
+    (a list, a tuple or an array)."""
+    out = [None] * len(g)
+    for k, i in enumerate(sorted_order(xs, key, reverse)):
+        out[i] = g[k]
+    if isinstance(xs, np.ndarray):
+        return np.array(out, dtype=float_dtype(xs)).reshape(xs.shape)
+    return type(xs)(out) if isinstance(xs, tuple) else out
+
+
+def sorted_tangent(t, xs, key=None, reverse=False):
+    """The tangent of sorted(xs): the items' tangents in sorted order (a list)."""
+    return [t[i] for i in sorted_order(xs, key, reverse)]
+
+
 def gradient_adjoint(g, f, spacings=(), axis=None, edge_order=1):
     """The adjoint of f in np.gradient(f, *spacings, axis=axis, edge_order=edge_order)
     for the adjoint `g` of its value (a list of them, one per axis, for several axes).
@@ -2124,7 +2151,7 @@ def sum_tangent(t, xs):
 
 
 HELPERS = HELPERS + (
-    float_dtype, spread, cast_like, cast_tangent, balanced_weight, fmax_weight, clip_masks,
+    sorted_order, sorted_adjoint, sorted_tangent, float_dtype, spread, cast_like, cast_tangent, balanced_weight, fmax_weight, clip_masks,
     power_slope, power_slope_in_y, safe_log,
     sinc_derivative, _axes, chooser_weights, prod_others, var_weights, cumsum_adjoint,
     _cumprod_replaced, cumprod_adjoint, cumprod_tangent, _norm_is_matrix, norm_weights,

@@ -403,6 +403,8 @@ SPECS.update({
     "pow": [c("pow(x, y)", x=("pos", ()), y=()), c("pow(x, 2)", x=(3,))],
     "sum": [c("sum([x, y, x])", x=(3,), y=(3,)), c("sum(x)", x=(3, 2)),
             c("sum([x, y], 1.0)", x=(), y=())],
+    "sorted": [c("sorted([x, y, z])", x=(), y=(), z=()), c("sorted(x, reverse=True)", x=(4,)),
+               c("sorted([x, y, x * 2.0])", x=(), y=(), use=[0, 2])],
     "max": [c("max(x, y)", x=(), y=()), c("max(x, 0.0)", x=()), c("max(0.5, x)", x=())],
     "min": [c("min(x, y)", x=(), y=()), c("min(x, 0.0)", x=()), c("min(0.5, x)", x=())],
 })

@@ -3106,3 +3106,30 @@ def element_of_a_nested_list(x):
 def test_what_stays_refused_says_what_to_write(f, x, message):
     with pytest.raises(srcad.UnsupportedError, match=message):
         srcad.grad(f)(x)
+
+
+def middle_of_three(a, b, c):
+    s = sorted([a, b, c])
+    return s[1] * 2.0 + s[0]
+
+
+def largest_first(x):
+    s = sorted(x, reverse=True)
+    return s[0] * 3.0 + s[-1]
+
+
+def sorted_by_a_key(x):
+    s = sorted(x, key=abs)
+    return s[0] * 3.0
+
+
+def test_sorted():
+    """helper-70: sorted had no rule. Each item's adjoint goes back where it came from."""
+    assert srcad.grad(middle_of_three, wrt=(0, 1, 2))(0.5, 0.2, 0.9) == \
+        pytest.approx((2.0, 1.0, 0.0))
+    x = np.array([0.5, 0.2, 0.9])
+    full_check(largest_first, (x,))
+    assert srcad.grad(largest_first)([0.5, 0.2, 0.9]) == pytest.approx([0.0, 1.0, 3.0])
+    assert srcad.jvp(largest_first)(x, np.array([1.0, 10.0, 100.0]))[1] == pytest.approx(310.0)
+    with pytest.raises(srcad.SrcadError, match="key="):
+        srcad.grad(sorted_by_a_key)(x)

@@ -11,8 +11,8 @@ import numpy as np
 
 from .. import runtime
 from ..runtime import (balanced_weight, broadcast_like, extremum_weights, listed_tangent,
-                       power_slope, safe_log, spread, sum_adjoint, sum_tangent, unbroadcast,
-                       unlisted)
+                       power_slope, safe_log, sorted_adjoint, sorted_tangent, spread,
+                       sum_adjoint, sum_tangent, unbroadcast, unlisted)
 from .registry import adjoint, elementwise, nondifferentiable, tangent
 
 
@@ -46,6 +46,17 @@ def builtin_sum(g, ans, xs, start=0):
 @tangent(builtins.sum)
 def builtin_sum_tangent(g, ans, xs, start=0):
     return sum_tangent(g, xs)
+
+
+@adjoint(builtins.sorted)
+def builtin_sorted(g, ans, iterable, key=None, reverse=False):
+    """Each item's adjoint back where it came from (ties in Python's stable order)."""
+    return sorted_adjoint(g, iterable, key, reverse)
+
+
+@tangent(builtins.sorted)
+def builtin_sorted_tangent(g, ans, iterable, key=None, reverse=False):
+    return sorted_tangent(g, iterable, key, reverse)
 
 
 @adjoint(builtins.max)
