@@ -1314,12 +1314,13 @@ def _scalar_result(op, scalar, returns_scalar=None, ndims=None, flags=(), calls=
 
 
 _FULL_REDUCTIONS = (np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.std,
-                    np.var, np.median, np.vdot)
+                    np.var, np.median, np.vdot, np.argmin, np.argmax)
 
 
 def _always_scalar(primal):
-    """math functions and float() return Python numbers whatever they are given."""
-    return getattr(primal, "__module__", None) == "math" or primal is float
+    """math functions, float(), int(), bool() and len() return Python numbers whatever they
+    are given (or raise)."""
+    return getattr(primal, "__module__", None) == "math" or primal in (float, int, bool, len)
 
 
 def _keeps_scalars(primal):

@@ -3133,3 +3133,17 @@ def test_sorted():
     assert srcad.jvp(largest_first)(x, np.array([1.0, 10.0, 100.0]))[1] == pytest.approx(310.0)
     with pytest.raises(srcad.SrcadError, match="key="):
         srcad.grad(sorted_by_a_key)(x)
+
+
+def pivoted_by_argmin(x):
+    a = x * 1.0
+    for i in range(a.shape[0]):
+        m = i + int(np.argmin(a[i:]))
+        a[i], a[m] = a[m], a[i]          # numbers of a vector: no views
+    return np.sum(a * np.arange(1.0, a.shape[0] + 1))
+
+
+def test_a_swap_at_an_index_int_makes():
+    """helper-69: int(...) (and np.argmin without an axis) is a number, so a[m] of a vector
+    is one: the swap was refused as if the items were rows."""
+    full_check(pivoted_by_argmin, (np.array([0.5, -0.2, 0.9]),))
