@@ -934,8 +934,9 @@ def _promote(args, wrt):
                 args[k] = float(a)
             elif isinstance(a, np.ndarray) and a.dtype.kind in "iub":
                 args[k] = a.astype(float)
-            elif _holds_text(a):
-                raise ArgumentError(f"argument {k} is {_described_text(a)}: srcad "
+            elif _holds_text(a) or a is None:
+                raise ArgumentError(f"argument {k} is "
+                                    f"{'None' if a is None else _described_text(a)}: srcad "
                                     "differentiates with respect to numbers and arrays",
                                     hint="leave it out of wrt")
     if any(_holds(a, lambda v: isinstance(v, np.ndarray) and v.dtype == object) for a in args):

@@ -3147,3 +3147,14 @@ def test_a_swap_at_an_index_int_makes():
     """helper-69: int(...) (and np.argmin without an axis) is a number, so a[m] of a vector
     is one: the swap was refused as if the items were rows."""
     full_check(pivoted_by_argmin, (np.array([0.5, -0.2, 0.9]),))
+
+
+def none_or_zero(x, y):
+    return (0.0 if x is None else x) + y * 2.0
+
+
+def test_a_gradient_with_respect_to_none_is_an_error():
+    """helper-70: grad with respect to a None argument gave 0.0 (a string: an error)."""
+    with pytest.raises(srcad.ArgumentError, match="argument 0 is None"):
+        srcad.grad(none_or_zero)(None, 2.0)
+    assert srcad.grad(none_or_zero, wrt=1)(None, 2.0) == pytest.approx(2.0)
