@@ -250,7 +250,16 @@ def notes_lines(results, settings):
     return lines
 
 
-def render(results, transform, swell, settings, context):
+def element_loop_lines(rows):
+    table = [[name, size, format_seconds(forward),
+              f"{format_seconds(fast)} ({fast / forward:.3g}×)",
+              f"{format_seconds(slow)} ({slow / forward:.3g}×)"]
+             for name, size, forward, fast, slow in rows]
+    return _table(["workload", "size", "forward", "srcad (adds in place)",
+                   "srcad, each element's update copying"], table)
+
+
+def render(results, transform, swell, settings, context, loops=None):
     mode = "quick (small sizes)" if settings.quick else "full (SPEC section 7 sizes)"
     out = ["# srcad benchmarks", "", f"Mode: {mode}. Regenerate with "
            f"`python -m benchmarks{' --quick' if settings.quick else ''}`.", "",
@@ -269,6 +278,13 @@ def render(results, transform, swell, settings, context):
         out += ["", "## Peak memory of one gradient evaluation", ""] + memory
     out += ["", "## Transformation time, generated 100-line function", ""]
     out += transform_lines(transform)
+    if loops:
+        out += ["", "## Element loops (not a SPEC workload): reverse loops that add into "
+                "adjoint arrays element by element", "",
+                "`benchmarks/element_loops.py`: explicit heat steps and forward substitution "
+                "written with scalar indexing, gradient time and its ratio to one forward "
+                "evaluation, with srcad's update in place and with it switched off.", ""]
+        out += element_loop_lines(loops)
     if swell:
         out += ["", "## Expression swell: sympy on the n-fold logistic map", "",
                 "Symbolic d l_n / d l0 at r = 16/5; the AD gradient of `logistic` "

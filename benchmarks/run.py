@@ -25,6 +25,7 @@ from benchmarks import peers, report
 from benchmarks.memory import rss_growth_in_subprocess, traced_peak_bytes
 from benchmarks.swell import expression_swell
 from benchmarks.timing import measure, paired_ratio
+from benchmarks.element_loops import element_loop_times
 from benchmarks.transform_time import transformation_times
 from benchmarks.workloads import (SCALAR_WORKLOADS, WORKLOADS, central_differences,
                                   check_inputs, count_inputs, make_inputs,
@@ -253,8 +254,9 @@ def main(argv=None):
         settings.cold_repeats, settings.budget_s,
         skip=[tool for (what, tool) in settings.skip if what == "transform"])
     swell = run_swell(settings.swell_max_n) if "logistic" in names else None
+    loops = element_loop_times(settings.budget_s, settings.quick) if not options.only else None
     context["load_end"] = os.getloadavg()[0]
-    text = report.render(results, transform, swell, settings, context)
+    text = report.render(results, transform, swell, settings, context, loops)
     print(text)
     output = options.output or HERE / (
         "RESULTS.md" if not (options.quick or options.only) else "RESULTS-quick.md")
