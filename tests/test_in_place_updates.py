@@ -12,7 +12,8 @@ from srcad.template import quote
 from conftest import assert_tree_allclose, full_check
 from programs import CASES
 from test_optimize import gradient
-from test_second_order_loops import cholesky_log_determinant, forward_substitution
+from test_second_order_loops import cholesky_log_determinant
+from benchmarks.element_loops import forward_substitution, heat_steps
 from test_tapes import function
 
 
@@ -84,16 +85,6 @@ def test_a_name_assigned_otherwise_in_the_loop_updates_only_its_inner_loop_in_pl
 
 # ----- the derivatives: unchanged, and nothing of the caller's changed -----
 
-def smoothing(u0, k):
-    u = u0.copy()
-    for t in range(3):
-        un = u.copy()
-        for i in range(1, u.shape[0] - 1):
-            un[i] = u[i] + k * (u[i + 1] - 2.0 * u[i] + u[i - 1])
-        u = un
-    return np.sum(u ** 2)
-
-
 def scattered_counts(w, idx):
     out = np.zeros(4)
     for k in range(idx.shape[0]):
@@ -116,7 +107,7 @@ def float32_loop(x):
 
 
 ELEMENT_CASES = [
-    ("smoothing", smoothing, (np.linspace(0.0, 1.0, 7) ** 2, 0.2), (0, 1)),
+    ("heat_steps", heat_steps, (np.linspace(0.0, 1.0, 7) ** 2, 0.2), (0, 1)),
     ("forward_substitution", forward_substitution,
      (np.array([[2.0, 0.0, 0.0], [0.5, 1.5, 0.0], [-0.3, 0.2, 1.2]]),
       np.array([0.3, -0.7, 1.1])), (0, 1)),

@@ -7,17 +7,7 @@ import numpy as np
 import pytest
 
 import srcad
-
-
-def forward_substitution(L, b):
-    n = b.shape[0]
-    x = np.zeros(n)
-    for i in range(n):
-        s = b[i]
-        for j in range(i):
-            s = s - L[i, j] * x[j]
-        x[i] = s / L[i, i]
-    return np.sum(x ** 2)
+from benchmarks.element_loops import forward_substitution
 
 
 def back_substitution(U, b):
