@@ -884,9 +884,8 @@ class Normaliser:
                     value.func.attr in ("pop", "get", "setdefault") or value.func.attr == "copy"
                     and self._list_display(value.func.value.id)):
             return self.shared_roots(value.func.value)     # an item, or a shallow copy
-        if isinstance(value, (gast.ListComp, gast.DictComp)):   # items from its iterables
-            return self.shared_roots(_item_expression(value)).union(
-                *(self.iterated_roots(g.iter) for g in value.generators))
+        if isinstance(value, (gast.ListComp, gast.DictComp)):
+            return self._comprehension_roots(value)
         if (listed := self._listed(value)) is not None:    # list(xs): xs's items
             return self.iterated_roots(listed)
         if isinstance(value, gast.Subscript) and isinstance(
@@ -895,6 +894,22 @@ class Normaliser:
             return self.shared_roots(value.value)
         root = self.alias_root(value)
         return ({root} if root is not None else set()) | set(self.call_aliases(value))
+
+    def _comprehension_roots(self, value):
+        """What a list or dict comprehension's items may share: its iterables' items where
+        an item is a loop variable or part of one (`[w for w in ws]`, `[r[0] for r in
+        R]`), not a new value of it (`[w * 2.0 for w in ws]`, `[w.copy() for w in ws]`);
+        and what the item shares of other names (`[y for _ in range(3)]`)."""
+        item = _item_expression(value)
+        targets = {n.id for g in value.generators for n in T.name_nodes(g.target)}
+        if not targets & {n.id for n in T.name_nodes(item)}:
+            return self.shared_roots(item)
+        shared = _shared_names(item, self.namespace, set())
+        roots = {n for n in shared - targets
+                 if self.is_local(n) or _may_hold_array(self.namespace.get(n))}
+        if shared & targets:
+            roots = roots.union(*(self.iterated_roots(g.iter) for g in value.generators))
+        return roots
 
     def alias(self, name, other, node, loops, item=False, stored=False, same=False):
         """Note that `name` may share `other`'s object from `node` on, and so whatever

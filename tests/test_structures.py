@@ -931,3 +931,39 @@ def test_new_objects_bound_to_names_that_held_a_copys_items():
         with pytest.raises(srcad.UnsupportedError,
                            match="that the copy holds too|also reached through 'p'"):
             srcad.grad(f)(ws)
+
+
+def comprehension_of_copies(xs):
+    ys = [x.copy() for x in xs]
+    ys[0] *= 2.0
+    return np.sum(ys[0] * xs[1])
+
+
+def comprehension_of_new_values(ws):
+    ys = [w * 1.0 for w in ws]
+    ys[0] += 1.0
+    return np.sum(ys[0] * ws[1])
+
+
+def comprehension_of_the_items(ws):
+    ys = [w for w in ws]
+    ys[0] += 1.0               # ws[0] itself
+    return np.sum(ys[0] * ws[0])
+
+
+def comprehension_of_views(ws):
+    ys = [w[:2] for w in ws]
+    ys[0] *= 2.0
+    return np.sum(ws[0])
+
+
+def test_what_a_comprehensions_items_share():
+    """helper-71, helper-72: `[x.copy() for x in xs]` was refused ("the undefined name
+    'x'"), `[w * 1.0 for w in ws]` taken to hold ws's arrays. New values are the
+    comprehension's own; the items themselves, or views of them, are ws's."""
+    ws = [np.array([1.0, 2.0, 0.5]), np.array([0.5, -1.0, 2.0])]
+    full_check(comprehension_of_copies, [ws])
+    full_check(comprehension_of_new_values, [ws])
+    for f in (comprehension_of_the_items, comprehension_of_views):
+        with pytest.raises(srcad.UnsupportedError, match="also reached through 'ws'"):
+            srcad.grad(f)(ws)
