@@ -123,6 +123,10 @@ _FRAME_READER_NAMES = {f.__name__ for f, _ in _FRAME_READERS}   # (a user's alia
 # builtins that give the same for a generator expression and the list it would make
 # (the others that do, min, max, any, all, have no rule for one list in srcad)
 _CONSUMERS = {sum, max, min, list, tuple, any, all}
+# the arguments of srcad's helpers that they read for the shape and dtype only
+_SHAPE_ARGUMENTS = {"unbroadcast": (1,), "zeros_like_grad": (0,), "add_at": (1,),
+                    "set_at": (1,), "spread": (1,), "broadcast_like": (1,), "if_floating": (1,),
+                    "stored_part": (1, 3)}
 # array methods that change the array in place, and what to write instead
 _IN_PLACE_METHODS = {
     "fill": "write y[...] = v (or y = np.full_like(y, v))",
@@ -1418,10 +1422,25 @@ class Normaliser:
             start = (node.lineno, node.col_offset)
         else:
             start = (node.end_lineno, node.end_col_offset)
-        own = self._comprehension_locals()
+        own = self._comprehension_locals() | self._shape_reads()
         return any(isinstance(n, gast.Name) and n.id == ident and isinstance(n.ctx, gast.Load)
                    and (n.lineno, n.col_offset) >= start and id(n) not in own
                    for n in self.nodes())
+
+    def _shape_reads(self):
+        """In a derivative's code, the ids of the names that its helpers read for their
+        shape and dtype only (`unbroadcast(g, v_2)`: v_2's), which a write into their
+        array's elements leaves as they were."""
+        found = self.__dict__.get("_shapes_read")
+        if found is None:
+            found = self._shapes_read = set()
+            if self.generated:
+                for node in self.nodes():
+                    if isinstance(node, gast.Call) and isinstance(node.func, gast.Name):
+                        for k in _SHAPE_ARGUMENTS.get(node.func.id, ()):
+                            if k < len(node.args) and isinstance(node.args[k], gast.Name):
+                                found.add(id(node.args[k]))
+        return found
 
     def _comprehension_locals(self):
         """The ids of the Name nodes that read a comprehension's own variable (`v` in

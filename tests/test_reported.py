@@ -1452,18 +1452,34 @@ def scaled_copy_with_a_corner(x):
     return np.sum(y ** 2)
 
 
+def history_of_states(W, x):
+    H = np.zeros((4, 2))
+    H[0] = x
+    for t in range(3):
+        H[t + 1] = np.tanh(W @ H[t])
+    return np.sum(H ** 2)
+
+
 def test_a_second_order_refusal_points_at_the_users_line():
     """Differentiating the gradient again can meet an element write that the alias check
-    refuses (here a row of a matrix); the error named generated names (v_1, v_3) in
-    `<srcad grad_f #1>`."""
-    x = np.array([[0.3, 0.5], [0.1, -0.2]])
+    refuses (here rows of a matrix read before the next is written); the error named
+    generated names (v_1, v_3) in `<srcad grad_f #1>`."""
+    W, x = np.array([[0.5, 0.1], [-0.2, 0.3]]), np.array([0.3, -0.4])
     with pytest.raises(srcad.UnsupportedError) as info:
-        srcad.hessian(scaled_copy_with_a_corner)(x)
+        srcad.hessian(history_of_states)(W, x)
     error = info.value
     assert error.location.filename == __file__
-    assert "y[0] -= 1.0" in error.location.text
-    assert "gradient of scaled_copy_with_a_corner again" in str(error)
+    assert "H[t + 1] = np.tanh(W @ H[t])" in error.location.text
+    assert "gradient of history_of_states again" in str(error)
     assert "v_" not in str(error)
+
+
+def test_second_derivatives_through_a_row_write():
+    """The gradient's views of the array it writes into are read for their shape only
+    (`unbroadcast(g, v_2)`): refused before the seventeenth session."""
+    x = np.array([[0.3, 0.5], [0.1, -0.2]])
+    h = srcad.hessian(scaled_copy_with_a_corner)(x)
+    np.testing.assert_allclose(h.reshape(4, 4), 8.0 * np.eye(4))
 
 
 def test_second_derivatives_through_an_element_write_of_a_vector():

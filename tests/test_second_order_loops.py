@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import srcad
-from benchmarks.element_loops import forward_substitution
+from benchmarks.element_loops import forward_substitution, heat_steps
+from conftest import numeric_jacobian
 
 
 def back_substitution(U, b):
@@ -229,3 +230,63 @@ def test_vectors_whose_length_is_known_otherwise():
         got = np.asarray(srcad.hessian(f)(x, 0.7))
         np.testing.assert_allclose(got, _differences_of_grad(f, (x, np.array(0.7)), 0),
                                    rtol=1e-6, atol=1e-8)
+
+
+# ----- seventeenth session: views that the gradient reads for their shape only -----
+
+def heat_step(u0, dt):
+    u = u0 * 1.0
+    u[1:-1] += dt * (u[2:] - 2 * u[1:-1] + u[:-2])
+    return np.sum(u ** 2)
+
+
+def running_differences(u0):
+    u = u0 * 1.0
+    u[1:] -= u[:-1]
+    return np.sum(u ** 3)
+
+
+def jacobi_sweeps(A, b):
+    x = np.zeros(b.shape[0])
+    for k in range(3):
+        xn = np.zeros(b.shape[0])
+        for i in range(b.shape[0]):
+            s = b[i]
+            for j in range(b.shape[0]):
+                if j != i:
+                    s = s - A[i, j] * x[j]
+            xn[i] = s / A[i, i]
+        x = xn
+    return np.sum(x ** 2)
+
+
+@pytest.mark.parametrize("f, args, wrt", [
+    (heat_step, (np.linspace(0.0, 1.0, 6) ** 2, 0.1), 0),
+    (heat_step, (np.linspace(0.0, 1.0, 6) ** 2, 0.1), 1),
+    (running_differences, (np.linspace(0.2, 1.0, 5),), 0),
+    (jacobi_sweeps, (np.array([[4.0, 0.5, 0.2], [0.3, 3.0, -0.4], [0.2, -0.1, 2.0]]),
+                     np.array([0.3, -0.2, 0.5])), 1),
+    (heat_steps, (np.linspace(0.0, 1.0, 6) ** 2, 0.2), 0),
+    (heat_steps, (np.linspace(0.0, 1.0, 6) ** 2, 0.2), 1)])
+def test_second_derivatives_where_the_gradient_reads_views_for_their_shape(f, args, wrt):
+    """helper-69: the gradient keeps views of the array it writes into (`v_2 = v_1[1:-1]`)
+    and reads them only for their shape (`unbroadcast(g, v_2)`): the second-order alias
+    check no longer counts those reads. Refused before; checked against differences of
+    the gradient, and hvp against the Hessian."""
+    h = srcad.hessian(f, wrt=wrt)(*args)
+    g = srcad.grad(f, wrt=wrt)
+    x = np.asarray(args[wrt], dtype=float)
+
+    def gradient_at(value):
+        moved = list(args)
+        moved[wrt] = value if x.ndim else float(value)
+        return g(*moved)
+
+    expected = numeric_jacobian(gradient_at, x)
+    np.testing.assert_allclose(np.reshape(h, np.shape(expected)), expected, rtol=1e-6,
+                               atol=1e-7)
+    if x.ndim:
+        v = np.linspace(-1.0, 1.0, x.size)
+        moved = list(args)
+        np.testing.assert_allclose(srcad.hvp(f, wrt=wrt)(*moved, v), h @ v, rtol=1e-9,
+                                   atol=1e-12)
