@@ -8,6 +8,7 @@
 """
 import builtins
 import copy
+import functools
 import inspect
 import operator
 import types
@@ -19,7 +20,7 @@ from . import rules, runtime
 from . import template as T
 from .errors import MissingRuleError, SourceError, SrcadError, UnsupportedError
 from .normalise import AUGMENTED, parameter_names
-from .source import opaque_wrapper, wrapper_name
+from .source import opaque_wrapper, partial_function, wrapper_name
 
 BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
           gast.Div: operator.truediv, gast.Pow: operator.pow, gast.MatMult: operator.matmul,
@@ -349,6 +350,9 @@ def _call_op(ir, stmt, name, call, mode):
     if rule is None and not isinstance(primal, types.FunctionType) \
             and hasattr(primal, "__wrapped__"):
         primal = inspect.unwrap(primal)   # the derivative of a callee (grad of grad)
+    if rule is None and isinstance(primal, functools.partial) \
+            and partial_function(primal) is not None:
+        primal = partial_function(primal)   # `LOSS(w)` of `LOSS = partial(loss, X=X)`
     if rule is None and hasattr(type(primal), "generic_function"):
         # a derivative object the function calls (`w - lr * d_loss(w, x)`): its generated
         # code for arguments of any kind, differentiated as a function of the user's is

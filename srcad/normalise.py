@@ -22,6 +22,7 @@ range(...)`` or ``while True`` with breaks; comprehensions become loops;
 Anything outside the supported subset raises `UnsupportedError` at its line.
 """
 import collections.abc
+import functools
 import builtins
 import inspect
 import itertools
@@ -36,7 +37,7 @@ from . import runtime
 from . import template as T
 from .errors import Location, SrcadError, UnsupportedError
 from .inline import inline_local_functions
-from .source import definition, function_source, users_module
+from .source import definition, function_source, partial_function, users_module
 
 
 def vname(k):
@@ -122,7 +123,7 @@ _FRAME_READERS = ((eval, True), (exec, True), (locals, True), (globals, True),
 _FRAME_READER_NAMES = {f.__name__ for f, _ in _FRAME_READERS}   # (a user's alias: not seen)
 # builtins that give the same for a generator expression and the list it would make
 # (the others that do, min, max, any, all, have no rule for one list in srcad)
-_CONSUMERS = {sum, max, min, list, tuple, any, all}
+_CONSUMERS = {sum, max, min, list, tuple}    # (any and all stop early: not these)
 # the arguments of srcad's helpers that they read for the shape and dtype only
 _SHAPE_ARGUMENTS = {"unbroadcast": (1,), "zeros_like_grad": (0,), "add_at": (1,),
                     "set_at": (1,), "spread": (1,), "broadcast_like": (1,), "if_floating": (1,),
@@ -430,8 +431,9 @@ class Normaliser:
             block[k:k + 1] = new
 
     def _dict_copy_parts(self, stmt, params):
-        """`(source, entries)` where `stmt` is `p = dict(source)` or `p = {**source, k: v,
-        ...}` (constant keys) of a parameter `source`; else None."""
+        """`(source, entries)` where `stmt` is `p = dict(source)`, `p = {**source, k: v,
+        ...}` or `p = source | {k: v, ...}` (constant keys) of a parameter `source`; else
+        None."""
         if not (type(stmt) is gast.Assign and len(stmt.targets) == 1
                 and type(stmt.targets[0]) is gast.Name):
             return None
@@ -443,6 +445,10 @@ class Normaliser:
                     n.id == "dict" and not isinstance(n.ctx, gast.Load)
                     for n in T.name_nodes(self.source.tree.body)):
             return value.args[0], []
+        if isinstance(value, gast.BinOp) and isinstance(value.op, gast.BitOr) \
+                and isinstance(value.right, gast.Dict) and None not in value.right.keys:
+            value = gast.Dict(keys=[None] + value.right.keys,      # `params | {"w": e}`
+                              values=[value.left] + value.right.values)
         if isinstance(value, gast.Dict) and value.keys and value.keys[0] is None \
                 and isinstance(value.values[0], gast.Name) and value.values[0].id in params \
                 and all(isinstance(key, gast.Constant) for key in value.keys[1:]):
@@ -749,14 +755,14 @@ class Normaliser:
             isinstance(n.iter, gast.Call) and self._resolved(n.iter) is range for n in loops)
 
     def _index_array_name(self, index):
-        """Whether `index` is a local that every binding makes an index array or a mask
-        (`idx = np.array([0, 2])`, `mask = x > 0`, `order = np.argsort(x)`): y[index] is a
-        copy."""
+        """Whether `index` is a local that every binding makes an index array
+        (`idx = np.array([0, 2])`, `order = np.argsort(x)`): y[index] is a copy. (Not a
+        comparison: `m = n > 2` may be a bool, and xs[m] of a list an item.)"""
         if not (isinstance(index, gast.Name) and self._only_assigned(index.id)):
             return False
         values = self._assigned_values(index.id)
         return bool(values) and all(
-            isinstance(v, gast.Compare) or self._resolved(v) in _INDEX_ARRAYS
+            self._resolved(v) in _INDEX_ARRAYS
             or self._resolved(v) in (np.array, np.asarray) and v.args
             and isinstance(v.args[0], (gast.List, gast.Tuple, gast.ListComp))
             for v in values)
@@ -1184,6 +1190,8 @@ class Normaliser:
                     and self._missing_attribute(value.func) is not None:
                 return []                      # (a missing function: see expr_Call)
             raise
+        if isinstance(func, functools.partial) and partial_function(func) is not None:
+            func = partial_function(func)       # (the function srcad reads for it)
         if func in _VIEW_FUNCTIONS:
             args = value.args if func in _EACH_ARGUMENT else value.args[:1]
         elif _returned_inputs(func, value) is not None:
@@ -1810,6 +1818,14 @@ class Normaliser:
                     if value is None:
                         if isinstance(node.value, gast.Name):
                             pairs.append((t.id, "item", node.value.id))
+                    elif isinstance(value, (gast.Dict, gast.List, gast.Tuple)):
+                        # `q = {"a": p["a"]}`: q holds what the copy p holds
+                        for part in value.values if isinstance(value, gast.Dict) \
+                                else value.elts:
+                            if _item_of(part) is not None:
+                                pairs.append((t.id, "holds", _item_of(part)))
+                            elif isinstance(part, gast.Name):
+                                pairs.append((t.id, "holds", part.id))
                     elif isinstance(value, gast.Name):
                         pairs.append((t.id, "name", value.id))
                     elif _item_of(value) is not None:
@@ -1832,6 +1848,10 @@ class Normaliser:
             for name, how, other in pairs:
                 if how == "argument":
                     add, into = {other}, copies
+                elif how == "holds":       # (an item of a copy, or a name for one)
+                    add, into = (set().union(copies.get(other, set()), *(
+                        copies.get(c, {c}) for c in items.get(other, ())))
+                        if other in copies or other in items else set()), copies
                 elif how == "item":
                     add, into = ({other} if other in copies or other in items else set()), items
                 else:
@@ -2004,7 +2024,10 @@ class Normaliser:
                 and it.func.attr in ("items", "values", "keys") and not it.args:
             return self.mapping_items(self.frozen_atom(it.func.value), it.func.attr)
         if isinstance(it, gast.Call) and func is not None and func not in (list, tuple, range) \
-                and not _numpy_function(func):        # (`for t in np.linspace(...)`: items)
+                and not (_numpy_function(func) and func not in _VIEW_FUNCTIONS
+                         and _returned_inputs(func, it) is None):
+            # (`for t in np.linspace(...)`: a new array's items; a view's rows would be
+            # another array's)
             self.error(it, f"iterating over {T.source_of(it.func)}(...)",
                        "loop over range(...), an array, a list, enumerate(...), zip(...) or "
                        "dict.items()")

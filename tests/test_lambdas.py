@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import srcad
-from conftest import fd_check, load_module
+from conftest import fd_check, full_check, load_module
 
 X = np.arange(6.0).reshape(3, 2) / 5
 Y = np.array([0.5, -1.0, 2.0])
@@ -259,3 +259,44 @@ def test_partials_of_one_function_share_one_transformation(monkeypatch):
 def test_a_partial_of_a_function_without_source_says_so():
     with pytest.raises(srcad.SourceError, match="functools.partial"):
         srcad.grad(functools.partial(np.power, 2.0))(1.5)
+
+
+# ----- seventeenth session: a module-level partial called inside the function -----
+
+def _data_loss(w, X, y):
+    return np.sum((X @ w - y) ** 2)
+
+
+_X3 = np.array([[1.0, 2.0], [0.5, -1.0], [0.3, 0.2]])
+_Y3 = np.array([0.5, -0.2, 0.1])
+DATA_LOSS = functools.partial(_data_loss, X=_X3, y=_Y3)
+
+
+def regularised(w):
+    return DATA_LOSS(w) + 0.1 * np.sum(w ** 2)
+
+
+def _passes_back(x, k):
+    return x
+
+
+SAME = functools.partial(_passes_back, k=2.0)
+
+
+def written_through_a_partials_result(x):
+    y = SAME(x)
+    y[0] = 5.0                 # x itself
+    return np.sum(x * 2.0)
+
+
+def test_a_partial_called_inside_the_function():
+    """`DATA_LOSS(w)` of `DATA_LOSS = partial(loss, X=X, y=y)`: srcad differentiates the
+    function it writes for the partial (refused before: "no derivative rule for
+    DATA_LOSS"); what the partial's function returns may be its argument."""
+    w = np.array([0.3, -0.4])
+    np.testing.assert_allclose(srcad.grad(regularised)(w),
+                               2 * _X3.T @ (_X3 @ w - _Y3) + 0.2 * w)
+    np.testing.assert_allclose(srcad.hessian(regularised)(w), 2 * _X3.T @ _X3 + 0.2 * np.eye(2))
+    full_check(regularised, (w,))
+    with pytest.raises(srcad.UnsupportedError, match="also reached through 'x'"):
+        srcad.grad(written_through_a_partials_result)(w)

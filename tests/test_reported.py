@@ -3070,12 +3070,10 @@ def element_of_an_element(x):
 
 
 def test_plain_code_that_was_refused():
-    """`for t in np.linspace(...)`, any/all of a generator, `global G` only read,
-    dict(W=w, b=b), a copy picked by an index array and written, B[i][j] = v of an array."""
+    """`for t in np.linspace(...)`, `global G` only read, dict(W=w, b=b), a copy picked by
+    an index array and written, B[i][j] = v of an array."""
     x = np.array([0.3, -0.2, 0.5])
     full_check(summed_over_a_grid, (0.7,))
-    full_check(squares_if_any_positive, (x,))
-    full_check(squares_if_any_positive, (-np.abs(x),))
     assert srcad.grad(reads_a_declared_global)(0.5) == pytest.approx(2.0)
     full_check(params_by_keywords, (np.array([1.0, -2.0]), 0.5), wrt=(0, 1))
     full_check(picked_by_an_index_array, (x,))
@@ -3107,6 +3105,34 @@ def writes_out(x):
     return np.sum(y)
 
 
+def written_through_a_bool_index(x):
+    ws = [x * 3.0, x * 2.0]
+    m = 2 > 1                  # a bool: ws[m] is ws[1] itself
+    a = ws[m]
+    a[0] = 0.0
+    return np.sum(ws[1] * x)
+
+
+def columns_of_a_view(A):
+    B = A * 1.0
+    for c in np.transpose(B):  # rows of a view of B
+        c[0] = 0.0
+    return np.sum(B * A)
+
+
+def updated_by_union(d):
+    p = d | {}
+    p["a"] += 1.0              # d["a"] itself
+    return np.sum(p["a"]) + np.sum(d["a"] ** 2)
+
+
+def rebuilt_from_a_copy(params):
+    p = params.copy()
+    q = {"a": p["a"]}
+    q["a"] += 1.0              # params["a"] itself
+    return np.sum(params["a"] ** 2)
+
+
 def element_of_a_nested_list(x):
     B = [[0.0, 1.0], [2.0, 3.0]]
     B[0][1] = x
@@ -3118,7 +3144,13 @@ def element_of_a_nested_list(x):
     (assigns_a_declared_global, 0.5, "'global' of a name the function assigns"),
     (fills, np.ones(3), r"'\.fill\(\)', which changes what it is called on in place"),
     (writes_out, np.ones(3), "out="),
-    (element_of_a_nested_list, 0.5, "take the inner list first")])
+    (element_of_a_nested_list, 0.5, "take the inner list first"),
+    # (any and all of a generator stop at the first item that decides: a list would not)
+    (squares_if_any_positive, np.ones(3), "a generator expression"),
+    (written_through_a_bool_index, np.ones(3), "also reached through 'ws'"),
+    (columns_of_a_view, np.ones((2, 2)), r"iterating over np.transpose\(...\)"),
+    (updated_by_union, {"a": np.ones(2)}, "that the copy holds too"),
+    (rebuilt_from_a_copy, {"a": np.ones(2)}, "that the copy holds too")])
 def test_what_stays_refused_says_what_to_write(f, x, message):
     with pytest.raises(srcad.UnsupportedError, match=message):
         srcad.grad(f)(x)
