@@ -1700,10 +1700,14 @@ class Normaliser:
         if isinstance(value, (gast.Constant, gast.UnaryOp, gast.BinOp, gast.List, gast.Tuple,
                               gast.Dict, gast.ListComp, gast.DictComp)):
             return True
+        if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
+                and value.value.id in self.new_items:
+            return True                 # (`p = (np.ones(3), ...); w = p[0]`)
         if not isinstance(value, gast.Call):
             return False
-        if isinstance(value.func, gast.Attribute) and value.func.attr == "copy" \
-                and not value.args:
+        if isinstance(value.func, gast.Attribute) and not value.args and (
+                value.func.attr in ("copy", "flatten") or value.func.attr == "astype"
+                and not any(k.arg == "copy" for k in value.keywords)):
             return True
         return self._numpy_result(value) or self._builtin(value) in (list, tuple, dict)
 
@@ -1718,6 +1722,9 @@ class Normaliser:
                 for side in (value.left, value.right))
         if isinstance(value, (gast.List, gast.Tuple)):
             return all(self._new_items(e) for e in value.elts)
+        if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
+                and value.value.id in self.new_items:
+            return True
         if isinstance(value, gast.Dict):
             return all(self._new_items(v) for v in value.values)
         return isinstance(value, gast.Call) and self._numpy_result(value)
