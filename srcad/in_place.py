@@ -14,8 +14,8 @@ the loop may write into it:
 with `vbar_3 = writable(vbar_3)` (a copy, once) before the loop, unless the array was just
 made there (`zeros_like_grad(...)`, an operator's result). Inside the loop, every other
 statement must read the name only for a new value: an operand of an operator, an index
-taken where the statement binds a number (`numbers`), its shape; so that nothing keeps
-the array or a view of it while the loop changes it. The helpers write in place only into
+taken by numbers where the statement binds a number (`numbers`), its shape; so that nothing
+keeps the array or a view of it while the loop changes it. The helpers write in place only into
 a float array shaped like the value (else they copy, as add_at does, and the copy is then
 the loop's own). Code that srcad differentiates again reads them as add_at and set_at
 (normalise.py), whose derivatives are known and which save nothing a write could change.
@@ -75,15 +75,14 @@ def _owned(loop, numbers):
             else None
         if isinstance(target, gast.Name) and _updates_itself(stmt.value, target.id):
             updated.add(target.id)
-            escaping |= _escaping(stmt.value)
+            escaping |= _escaping(stmt.value, numbers)
         elif isinstance(stmt, (gast.If, gast.While)):
             continue                          # a test keeps nothing
         elif isinstance(stmt, gast.For):
             escaping |= {n.id for n in name_nodes([stmt.target, stmt.iter])}
         elif isinstance(target, gast.Name):
             escaping.add(target.id)
-            if target.id not in numbers:      # (a number holds no array)
-                escaping |= _escaping(stmt.value)
+            escaping |= _escaping(stmt.value, numbers, target.id in numbers)
         else:
             escaping |= {n.id for n in name_nodes(stmt)}
     return updated - escaping
@@ -115,10 +114,13 @@ def _is_update(node):
         and node.func.id in _UPDATES and len(node.args) == 4 and not node.keywords
 
 
-def _escaping(node):
+def _escaping(node, numbers, number=False):
     """The names read in expression `node` whose objects its value may hold: none of an
     operator's result, of a number attribute, of add_at's (it copies what it reads), of
-    set_at's but the value it puts in a list's slot; all names of anything else."""
+    set_at's but the value it puts in a list's slot, of an element indexed by numbers where
+    the value is a number (`number`; `numbers`, the names of numbers: `a[i, ...]` would be a
+    0-d view); unbroadcast's and if_floating's of their first argument (which they may
+    return); all names of anything else."""
     if isinstance(node, gast.Name):
         return {node.id}
     displays = (gast.List, gast.Tuple, gast.ListComp)     # `[a] + b` holds a
@@ -128,8 +130,31 @@ def _escaping(node):
             isinstance(node, gast.Attribute) and node.attr in _NUMBER_ATTRIBUTES):
         return set()
     if _is_update(node):
-        return _escaping(node.args[3]) if node.func.id.startswith("set_at") else set()
+        return _escaping(node.args[3], numbers) if node.func.id.startswith("set_at") \
+            else set()
+    if number and isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) \
+            and all(_number_atom(part, numbers) for part in (
+                node.slice.elts if isinstance(node.slice, gast.Tuple) else [node.slice])):
+        return set()
+    if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+            and node.func.id in ("unbroadcast", "if_floating") and node.args \
+            and not node.keywords:
+        return _escaping(node.args[0], numbers, number)
     return {n.id for n in name_nodes(node)}
+
+
+def _number_atom(node, numbers):
+    """Whether index part `node` is an int constant, a name of a number, or arithmetic of
+    those (not a slice, `...` or None, which make views)."""
+    if isinstance(node, gast.Constant):
+        return type(node.value) is int
+    if isinstance(node, gast.Name):
+        return node.id in numbers
+    if isinstance(node, gast.BinOp):
+        return _number_atom(node.left, numbers) and _number_atom(node.right, numbers)
+    if isinstance(node, gast.UnaryOp):
+        return _number_atom(node.operand, numbers)
+    return False
 
 
 def _made_just_before(block, k, name, names):

@@ -121,9 +121,9 @@ _MUTATING_METHODS = {"append", "extend", "pop"}
 _FRAME_READERS = ((eval, True), (exec, True), (locals, True), (globals, True),
                   (vars, False), (dir, False))
 _FRAME_READER_NAMES = {f.__name__ for f, _ in _FRAME_READERS}   # (a user's alias: not seen)
-# builtins that give the same for a generator expression and the list it would make
-# (the others that do, min, max, any, all, have no rule for one list in srcad)
-_CONSUMERS = {sum, max, min, list, tuple}    # (any and all stop early: not these)
+# builtins that give the same for a generator expression and the list it would make (not
+# any and all, which stop at the first item that decides: the list's later items may raise)
+_CONSUMERS = {sum, max, min, list, tuple}
 # the arguments of srcad's helpers that they read for the shape and dtype only
 _SHAPE_ARGUMENTS = {"unbroadcast": (1,), "zeros_like_grad": (0,), "add_at": (1,),
                     "set_at": (1,), "spread": (1,), "broadcast_like": (1,), "if_floating": (1,),
@@ -1532,6 +1532,7 @@ class Normaliser:
                 text = f"{func.value.id}.{func.attr}(...)"
                 self.writes.append((func.value.id, self.current, tuple(self.loop_stack), text))
                 self._check_shared_write(func.value.id, text)
+                self.new_items.discard(func.value.id)
                 if not (self.generated and func.value.id == _STACK):
                     for item in items:
                         container = _item_of(item)           # xs.append(ys[0])
@@ -1705,9 +1706,10 @@ class Normaliser:
             return True                 # (`p = (np.ones(3), ...); w = p[0]`)
         if not isinstance(value, gast.Call):
             return False
-        if isinstance(value.func, gast.Attribute) and not value.args and (
-                value.func.attr in ("copy", "flatten") or value.func.attr == "astype"
-                and not any(k.arg == "copy" for k in value.keywords)):
+        if isinstance(value.func, gast.Attribute) and (
+                value.func.attr in ("copy", "flatten") and not value.args
+                or value.func.attr == "astype" and not any(k.arg == "copy"
+                                                           for k in value.keywords)):
             return True
         return self._numpy_result(value) or self._builtin(value) in (list, tuple, dict)
 
@@ -1754,8 +1756,7 @@ class Normaliser:
     def _copied_by_call(self, value):
         """The local names whose copy the result of call `value` of a user function may
         be or hold (`returned_copies`)."""
-        if not (isinstance(value, gast.Call) and isinstance(value.func, (gast.Name,
-                                                                         gast.Attribute))):
+        if not isinstance(value, gast.Call):
             return []
         root = value.func
         while isinstance(root, gast.Attribute):
@@ -1804,8 +1805,17 @@ class Normaliser:
         found = self.__dict__.get("_sharers")
         if found is not None:
             return found
+        if self.generated:                  # (srcad's own code: checked as the user's was)
+            self._sharers = {}, {}
+            return self._sharers
         pairs = []              # (name, how, other): name = other, other.copy(), other[k]
         for node in self.nodes():
+            stored = _stored_in(node)
+            if stored is not None:      # `q[0] = p[0]`, `q.append(t)`: q holds them
+                holder, part = stored
+                held = _item_of(part) or (part.id if isinstance(part, gast.Name) else None)
+                if held is not None:
+                    pairs.append((holder, "holds", held))
             if not isinstance(node, gast.Assign):
                 continue
             for copied in self._copied_by_call(node.value):
@@ -2600,6 +2610,7 @@ class Normaliser:
         text = f"{ident}[...] {self.augmenting or '='} ..."
         self.writes.append((ident, self.current, tuple(self.loop_stack), text))
         self._check_shared_write(ident, text)
+        self.new_items.discard(ident)           # (`p[0] = c[0]`: no longer new items)
         home = self.home_of(ident)
         index = self.index(target.slice)
         if isinstance(value, gast.Name) and value.id == home:
@@ -2884,6 +2895,7 @@ class Normaliser:
                     self.writes.append((func.value.id, self.current, tuple(self.loop_stack),
                                         text))
                     self._check_shared_write(func.value.id, text)
+                    self.new_items.discard(func.value.id)
                 elif func.attr in _MUTATING_METHODS:      # the alias check sees names only
                     self.error(node, f"'.{func.attr}()' of a list that is not a variable",
                                f"name the list first (ys = xs[0]; ys.{func.attr}(...)), so "
@@ -3333,6 +3345,20 @@ def _fresh_name(base, taken):
         k += 1
         name = f"{base}{k}"
     return name
+
+
+def _stored_in(node):
+    """`(holder, value)` where statement or expression `node` puts `value` in list or dict
+    `holder` (`holder[k] = value`, `holder.append(value)`); else None."""
+    if isinstance(node, gast.Assign) and len(node.targets) == 1 \
+            and isinstance(node.targets[0], gast.Subscript) \
+            and isinstance(node.targets[0].value, gast.Name):
+        return node.targets[0].value.id, node.value
+    if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+            and node.func.attr in ("append", "insert") and node.args \
+            and isinstance(node.func.value, gast.Name):
+        return node.func.value.id, node.args[-1]
+    return None
 
 
 def _dict_calls_as_displays(tree):

@@ -195,3 +195,37 @@ def test_second_derivatives_of_an_element_loop(monkeypatch):
     np.testing.assert_allclose(srcad.hvp(forward_substitution, wrt=1)(L, b, v), h @ v,
                                rtol=1e-10)
     assert plain and not any(plain)
+
+
+def element_by_ellipsis(x):
+    y = np.zeros(3)
+    for i in range(3):
+        y[i, ...] = x[i] ** 2      # y[i, ...] of a vector is a 0-d view, not a number
+    return np.sum(y * np.arange(1.0, 4.0))
+
+
+def column_by_ellipsis(X):
+    Y = np.zeros((2, 3))
+    for i in range(3):
+        Y[..., i] = X[:, i] * 2.0
+    return np.sum(Y ** 2)
+
+
+def element_by_ellipsis_in_a_while_loop(x):
+    y = np.zeros(3)
+    i = 0
+    while i < 3:
+        y[i, ...] = x[i] * x[0]
+        i += 1
+    return np.sum(y)
+
+
+@pytest.mark.parametrize("f, x", [
+    (element_by_ellipsis, np.array([1.0, 2.0, 3.0])),
+    (column_by_ellipsis, np.arange(6.0).reshape(2, 3) / 4.0),
+    (element_by_ellipsis_in_a_while_loop, np.array([1.0, 2.0, 3.0]))])
+def test_a_view_read_by_an_index_of_ellipsis_keeps_the_loop_functional(f, x):
+    """helper-74: `vbar[i, ...]` is a 0-d view of the adjoint array, which unbroadcast hands
+    back as it is: the update in place then zeroed the value it had just read (a zero
+    gradient). Only an element indexed by numbers is read for a new value."""
+    full_check(f, (x,))

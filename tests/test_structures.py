@@ -967,3 +967,31 @@ def test_what_a_comprehensions_items_share():
     for f in (comprehension_of_the_items, comprehension_of_views):
         with pytest.raises(srcad.UnsupportedError, match="also reached through 'ws'"):
             srcad.grad(f)(ws)
+
+
+def copy_item_stored_then_written(ws):
+    c = ws.copy()
+    p = [np.zeros(3)]
+    p[0] = c[0]                # ws[0] itself, now in p
+    w = p[0]
+    w += 1.0
+    return np.sum(ws[0] ** 2)
+
+
+def copy_item_appended_then_written(ws):
+    c = ws.copy()
+    p = []
+    p.append(c[0])
+    w = p[0]
+    w += 1.0
+    return np.sum(ws[0] ** 2)
+
+
+def test_an_item_of_a_copy_stored_in_another_list_is_the_arguments():
+    """Wrong before the seventeenth session: `p[0] = c[0]` or `p.append(c[0])` of a
+    parameter's copy c puts the argument's array in p; writing it in place through p's
+    item changes the argument."""
+    ws = [np.array([1.0, 2.0, 3.0]), np.ones(3)]
+    for f in (copy_item_stored_then_written, copy_item_appended_then_written):
+        with pytest.raises(srcad.UnsupportedError, match="that the copy holds too"):
+            srcad.grad(f)(ws)
