@@ -452,6 +452,10 @@ class Reverse:
                                      ctx=gast.Load())
                 if op.target not in self.struct:
                     old = T.call("np.copy", [old])
+                else:       # (a list's item as it is; an array's part copied: not a view)
+                    old = T.new_node(gast.IfExp, test=T.call("isinstance", [
+                        T.name(op.target), T.quote_expr("np.ndarray")]),
+                        body=T.call("np.copy", [old]), orelse=T.clone(old))
                 return [self._push(old), T.clone(stmt)]
             if isinstance(stmt, gast.Assign):
                 return [self._push(T.name(op.target)), T.clone(stmt)]

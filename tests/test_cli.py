@@ -1157,3 +1157,33 @@ def test_defaults_of_decorated_functions_in_a_file(tmp_path, capsys):
         print(json.dumps([grad_f(x).tolist(), grad_g(x).tolist()]))
     """, tmp_path)
     assert got == [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]
+
+
+def test_a_standalone_file_saves_a_copy_of_what_a_slice_write_replaces(tmp_path):
+    """The file's derivative takes arguments of any kind: it saved `u[1:3]` as it was, a
+    view that the write then changed (a wrong gradient without a word, helper-74's
+    `u[...] = u * x` through a derivative object called in a function)."""
+    module(tmp_path, "slices", """
+        import numpy as np
+
+        def f(x):
+            u = x * 1.0
+            u[1:3] = u[1:3] * x[1:3]
+            return np.sum(u ** 2)
+
+        def g(x):
+            u = x * 1.0
+            u[...] = u * x
+            return np.sum(u ** 2)
+        """)
+    assert run("grad", tmp_path / "slices.py:f", "-o", tmp_path / "f_grad.py") == 0
+    assert run("grad", tmp_path / "slices.py:g", "-o", tmp_path / "g_grad.py") == 0
+    run_without_srcad(tmp_path, textwrap.dedent("""
+        import numpy as np
+        import f_grad, g_grad
+        x = np.array([0.3, -0.5, 0.8, 1.2])
+        expected = 2 * x
+        expected[1:3] = 4 * x[1:3] ** 3
+        assert np.allclose(f_grad.grad_f(x.copy()), expected), f_grad.grad_f(x)
+        assert np.allclose(g_grad.grad_g(x.copy()), 4 * x ** 3)
+        """))
