@@ -950,6 +950,17 @@ def _promote(args, wrt):
     return args
 
 
+def _refuse_none_defaults(fn, passed, wrt):
+    """A parameter of `wrt` left to its default None is differentiated with respect to
+    nothing: refused, as None passed is (`_promote`)."""
+    params = list(_signature_of(fn).parameters.values())
+    for k in wrt:
+        if passed <= k < len(params) and params[k].default is None:
+            raise ArgumentError(f"argument {k} ({params[k].name}) is left to its default None: "
+                                "srcad differentiates with respect to numbers and arrays",
+                                hint="pass a value for it, or leave it out of wrt")
+
+
 def _holds(value, test):
     """Whether `value`, or an item of a list, tuple or dict in it, passes `test`."""
     if isinstance(value, (list, tuple)):
@@ -1165,6 +1176,7 @@ class Derivative(_Transformed):
         self._check_arguments(args, kwargs)
         args, kwargs = self._by_position(args, kwargs)
         promoted = _promote(args, self.wrt)
+        _refuse_none_defaults(self.base(), len(args), self.wrt)
         compiled = self.compiled(promoted)
         compiled.check_distinct(promoted, kwargs)
         self._use(compiled)

@@ -3206,3 +3206,15 @@ def test_a_gradient_with_respect_to_none_is_an_error():
     with pytest.raises(srcad.ArgumentError, match="argument 0 is None"):
         srcad.grad(none_or_zero)(None, 2.0)
     assert srcad.grad(none_or_zero, wrt=1)(None, 2.0) == pytest.approx(2.0)
+
+
+def none_by_default(x, y=None):
+    return x * 2.0 + (0.0 if y is None else y)
+
+
+def test_a_gradient_with_respect_to_a_default_none_is_an_error():
+    """helper-73: the parameter left to its default None gave 0.0, as None passed did."""
+    with pytest.raises(srcad.ArgumentError, match=r"argument 1 \(y\) is left to its default"):
+        srcad.grad(none_by_default, wrt=1)(0.5)
+    assert srcad.grad(none_by_default, wrt=1)(0.5, 1.5) == pytest.approx(1.0)
+    assert srcad.grad(none_by_default)(0.5) == pytest.approx(2.0)
