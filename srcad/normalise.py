@@ -1560,6 +1560,7 @@ class Normaliser:
                     func.id == "print" and not self.is_local("print")
                     or self.generated and func.id in ("check_method", "check_reversible",
                                                       "check_item_copied",
+                                                      "check_slice_length",
                                                       "check_output")):
                 args = [self.atom(a) for a in value.args]
                 self.emit(gast.Expr(value=gast.Call(func=func, args=args, keywords=[])))
@@ -2613,6 +2614,11 @@ class Normaliser:
         self.new_items.discard(ident)           # (`p[0] = c[0]`: no longer new items)
         home = self.home_of(ident)
         index = self.index(target.slice)
+        if isinstance(target.slice, gast.Slice) and not self._known_array(ident) \
+                and not self.generated:         # `xs[1:3] = [v]` of a list: its length
+            self.emit(gast.Expr(value=T.call("check_slice_length", [
+                T.name(home), T.index_expr(T.clone(index)), T.clone(value),
+                T.constant(f"{ident}[{T.source_of(target.slice)}] = ...")])))
         if isinstance(value, gast.Name) and value.id == home:
             value = self.as_value(value)
         self.emit_assign(gast.Subscript(value=T.name(home), slice=index, ctx=gast.Store()), value)

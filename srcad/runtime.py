@@ -91,10 +91,14 @@ def add_at(acc, like, index, g):
         out = dict(acc) if isinstance(like, dict) else list(acc)
         out[index] = add_grad(out[index], g)
         return tuple(out) if isinstance(like, tuple) else out
-    out = np.array(acc, dtype=float_dtype(acc, g), copy=True)
+    # (np.add.at into an array of ints truncates each sum, as NumPy's own does)
+    integers = isinstance(acc, np.ndarray) and acc.dtype.kind in "iu"
+    out = np.array(acc, dtype=acc.dtype if integers else float_dtype(acc, g), copy=True)
     if np.shape(out) != np.shape(like):
         out = np.broadcast_to(out, np.shape(like)).copy()
-    if _is_basic(index):
+    if integers:
+        np.add.at(out, index, g)
+    elif _is_basic(index):
         out[index] += g
     else:
         np.add.at(out, index, g)
@@ -253,7 +257,7 @@ def stored_part(g, like, index, value):
     dict or array: g[index] of a list or dict; of an array, the part the write kept
     (`assigned_part`) summed back to value's shape (`y[::2] = x` of a number x), or zeros
     where the array holds integers (it truncates the value)."""
-    if isinstance(like, np.ndarray) and isinstance(g, np.ndarray):
+    if isinstance(like, np.ndarray):     # (g a number where like is 0-d: assigned_part)
         return if_floating(unbroadcast(assigned_part(g, index), value), like)
     return g[index]
 
@@ -587,6 +591,16 @@ def check_item_copied(container, item, source, text):
                       "items: {k: v.copy() for k, v in params.items()})")
 
 
+def check_slice_length(container, index, value, text):
+    """`xs[i:j] = v` (`text`) where list xs's slice and v differ in length: the write makes
+    the list longer or shorter, which srcad's derivative does not follow (an array's slice
+    keeps its shape): refused."""
+    if isinstance(container, list) and isinstance(index, slice) \
+            and len(range(*index.indices(len(container)))) != len(value):
+        raise refused(f"'{text}' changes the length of a list",
+                      "build a new list instead: u = u[:i] + [v] + u[j:]")
+
+
 def check_output(value, seed, name):
     """A gradient needs a scalar value. With the default seed 1.0, an array value would give
     the gradient of its sum (a vector-Jacobian product) without a word: refused, unless a
@@ -645,7 +659,7 @@ RESULT_SHARES = {
     "diag_adjoint": ("g",), "trace_adjoint": (), "product_adjoint_a": (),
     "product_adjoint_b": (), "solve_transposed": (), "solve_adjoint_a": (),
     "solve_tangent_b": (), "keys_of": (), "check_output": (), "check_method": (),
-    "check_reversible": (), "check_item_copied": (), "if_floating": ("d",), "counted": (), "stored_part": ("g",), "einsum_one": ("x",),
+    "check_reversible": (), "check_item_copied": (), "check_slice_length": (), "if_floating": ("d",), "counted": (), "stored_part": ("g",), "einsum_one": ("x",),
     "listed": ("xs",), "tupled": ("xs",), "unlisted": ("g",), "listed_tangent": ("t",),
     "part_at": ("g",),
     "whole_of": ("g",), "unarray_transpose": ("u",), "pushed_back": ("g", "item"),
@@ -2178,7 +2192,7 @@ HELPERS = HELPERS + (
     trapezoid_weights, average_weights, interp_parts, interp_slope,
     interp_adjoint_fp, interp_tangent_fp, median_weights, select_weights, sum_adjoint,
     sum_tangent, spaced_weights, along,
-    counts_from, check_output, check_method, check_reversible, check_item_copied, counted, if_floating, stored_part, einsum_one, listed,
+    counts_from, check_output, check_method, check_reversible, check_item_copied, check_slice_length, counted, if_floating, stored_part, einsum_one, listed,
     tupled, unlisted, listed_tangent,
     unarray_transpose,
     largest, smallest, _numbers,

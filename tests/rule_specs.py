@@ -662,6 +662,8 @@ ZERO_SPECS = {
     "srcad.runtime.reduced_size": "rt.reduced_size(x, 0)",
     "srcad.runtime.check_method": "rt.check_method(rt, rt, 'float_dtype')",
     "srcad.runtime.check_item_copied": "rt.check_item_copied([1.0], 1.0, 'xs', 'ys[0] += ...')",
+    "srcad.runtime.check_slice_length": "rt.check_slice_length([1.0, 2.0], slice(0, 1), [s], "
+                                        "'u[0:1] = ...')",
     "srcad.runtime.counted": "rt.counted(x)",
     "srcad.runtime.check_reversible": "rt.check_reversible(x)",
     "srcad.runtime.check_output": "rt.check_output(s, 1.0, 'f')",

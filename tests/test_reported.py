@@ -3218,3 +3218,60 @@ def test_a_gradient_with_respect_to_a_default_none_is_an_error():
         srcad.grad(none_by_default, wrt=1)(0.5)
     assert srcad.grad(none_by_default, wrt=1)(0.5, 1.5) == pytest.approx(1.0)
     assert srcad.grad(none_by_default)(0.5) == pytest.approx(2.0)
+
+
+# ----- seventeenth session: helper-75's derivatives for arguments of any kind -----
+
+def list_slice_made_shorter(x):
+    u = list(x)
+    u[1:3] = [u[1] * u[2]]
+    return np.sum(np.asarray(u) ** 2)
+
+
+def list_slice_made_longer(x):
+    u = list(x)
+    u[0:1] = [u[0] * 2.0, u[0] * 3.0]
+    return np.sum(np.asarray(u) ** 2)
+
+
+def list_slice_of_its_length(x):
+    u = list(x)
+    u[1:3] = [u[1] * u[2], u[2]]
+    return np.sum(np.asarray(u) ** 2)
+
+
+def test_a_list_slice_write_that_changes_the_length():
+    """The gradient lost the last item's derivative (a wrong gradient without a word) or
+    crashed (IndexError, ValueError): refused where it runs; a write of the slice's length
+    is differentiated."""
+    for f in (list_slice_made_shorter, list_slice_made_longer):
+        for x in ([0.5, 0.7, 0.9, 1.1], np.array([0.5, 0.7, 0.9, 1.1])):
+            with pytest.raises(srcad.UnsupportedError, match="changes the length of a list"):
+                srcad.grad(f)(x)
+    full_check(list_slice_of_its_length, (np.array([0.5, 0.7, 0.9, 1.1]),))
+
+
+def added_into_integers(k, x):
+    u = np.zeros_like(k)       # ints: NumPy truncates each sum
+    np.add.at(u, [0, 0], x)
+    return np.sum(u * x)
+
+
+def rebound_zero_dimensional(x):
+    s = np.zeros(())
+    s[...] = x
+    s = s + x * x
+    return float(s)
+
+
+def test_add_at_into_integers_and_a_zero_dimensional_write():
+    """np.add.at into an int array gave 3 for NumPy's 2 (the sums were truncated once, at
+    the end), and its gradient 3.0 for 2.0; a 0-d array written and rebound crashed the
+    derivative for arguments of any kind (`g[...]` of a float adjoint)."""
+    k = np.array([1, 2, 3])
+    assert srcad.value_and_grad(added_into_integers, wrt=1)(k, 1.7)[0] == \
+        pytest.approx(added_into_integers(k, 1.7))
+    assert srcad.grad(added_into_integers, wrt=1)(k, 1.7) == pytest.approx(2.0)
+    generic = srcad.api.derive(rebound_zero_dimensional, (0,), ("other",))
+    assert generic.function(0.7) == pytest.approx(2.4)
+    assert srcad.grad(rebound_zero_dimensional)(0.7) == pytest.approx(2.4)
