@@ -1719,8 +1719,10 @@ class Normaliser:
         numbers (arithmetic with a float, a NumPy function), displays of those."""
         if isinstance(value, (gast.Constant, gast.UnaryOp)):
             return True
-        if isinstance(value, gast.BinOp):          # (`xs + ys`, `xs * 2` of lists share)
-            return not isinstance(value.op, (gast.Add, gast.Mult)) or any(
+        if isinstance(value, gast.BinOp):  # (`xs + ys`, `xs * 2` of lists, `d | e` share)
+            return isinstance(value.op, (gast.Sub, gast.Div, gast.FloorDiv, gast.Mod,
+                                         gast.Pow, gast.MatMult)) or isinstance(
+                value.op, (gast.Add, gast.Mult)) and any(
                 isinstance(side, gast.Constant) and type(side.value) is float
                 for side in (value.left, value.right))
         if isinstance(value, (gast.List, gast.Tuple)):
@@ -1850,15 +1852,15 @@ class Normaliser:
                         pairs.append((t.id, "item", _item_of(value)))
                     elif self._parameter_copied(value) is not None:
                         pairs.append((t.id, "argument", self._parameter_copied(value)))
-                    elif isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
-                            and value.func.attr == "copy" and not value.args \
-                            and isinstance(value.func.value, gast.Name):
-                        copied = value.func.value.id
-                        pairs.append((t.id, "name", copied))
-                        if not (self._list_display(copied) or self._known_array(copied)):
-                            # `xs = make(x); ys = xs.copy()`: a list's copy, maybe (a list
-                            # display's shares its items where the copy is made: shared_roots)
-                            pairs.append((t.id, "argument", copied))
+                    else:
+                        for copied in _copied_names(value):
+                            pairs.append((t.id, "name", copied))
+                            if not (self._list_display(copied)
+                                    or self._known_array(copied)):
+                                # `xs = make(x); ys = xs.copy()`: a list's copy, maybe (a
+                                # list display's shares its items where the copy is made:
+                                # shared_roots)
+                                pairs.append((t.id, "argument", copied))
         copies, items = {}, {}
         changed = True
         while changed:
@@ -3351,6 +3353,18 @@ def _fresh_name(base, taken):
         k += 1
         name = f"{base}{k}"
     return name
+
+
+def _copied_names(value):
+    """The names whose items `value` holds as a shallow copy: `xs.copy()`, `{} | d`,
+    `d | e`."""
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+            and value.func.attr == "copy" and not value.args \
+            and isinstance(value.func.value, gast.Name):
+        return [value.func.value.id]
+    if isinstance(value, gast.BinOp) and isinstance(value.op, gast.BitOr):
+        return [side.id for side in (value.left, value.right) if isinstance(side, gast.Name)]
+    return []
 
 
 def _stored_in(node):

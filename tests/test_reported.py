@@ -3275,3 +3275,16 @@ def test_add_at_into_integers_and_a_zero_dimensional_write():
     generic = srcad.api.derive(rebound_zero_dimensional, (0,), ("other",))
     assert generic.function(0.7) == pytest.approx(2.4)
     assert srcad.grad(rebound_zero_dimensional)(0.7) == pytest.approx(2.4)
+
+
+def item_of_a_union_written(d):
+    p = {} | d
+    t = p["a"]                 # d["a"] itself
+    t[0] = 0.0
+    return np.sum(t) + np.sum(d["a"] ** 2)
+
+
+def test_an_item_of_a_dict_union_is_the_arguments():
+    """`{} | d` holds d's arrays, as d.copy() does (found by re-running helper-73's cases)."""
+    with pytest.raises(srcad.UnsupportedError, match="that the copy holds too"):
+        srcad.grad(item_of_a_union_written)({"a": np.array([1.0, 2.0])})
