@@ -13,11 +13,11 @@ the loop may write into it:
 
 with `vbar_3 = writable(vbar_3)` (a copy, once) before the loop, unless the array was just
 made there (`zeros_like_grad(...)`, an operator's result). Inside the loop, every other
-statement must read the name only for a new value: an operand of an operator, an index
-taken by numbers where the statement binds a number (`numbers`), its shape; so that nothing
-keeps the array or a view of it while the loop changes it. The helpers write in place only into
-a float array shaped like the value (else they copy, as add_at does, and the copy is then
-the loop's own). Code that srcad differentiates again reads them as add_at and set_at
+statement must read the name only for a new value: an operand of an operator, an element
+indexed by numbers where the statement binds a number (`numbers`; `a[i, ...]` is a 0-d
+view), its shape; so that nothing keeps the array or a view of it while the loop changes
+it. The helpers write in place only into a float array shaped like the value (else they
+copy, as add_at does, and the copy is then the loop's own). Code that srcad differentiates again reads them as add_at and set_at
 (normalise.py), whose derivatives are known and which save nothing a write could change.
 """
 import gast

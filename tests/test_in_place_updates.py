@@ -8,7 +8,6 @@ import pytest
 import srcad
 from srcad.codegen import to_source
 from srcad.in_place import update_in_place
-from srcad.template import quote
 from conftest import assert_tree_allclose, full_check
 from programs import CASES
 from test_optimize import gradient
