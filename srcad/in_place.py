@@ -34,6 +34,9 @@ def update_in_place(tree, numbers, names=None):
     """Rewrite the loops of derivative `tree` (see the module). `numbers`: the names that
     certainly hold numbers; `names` (template.Names for `tree`, if there is one) forgets
     the statements that change."""
+    if names is not None and not any(_UPDATES & names.mentioned(stmt) for stmt in tree.body
+                                     if isinstance(stmt, _LOOPS)):
+        return tree                     # (no loop updates an adjoint by element)
     _rewrite_block(tree.body, numbers, names, frozenset())
     return tree
 

@@ -369,7 +369,7 @@ class Normaliser:
         inline_local_functions(source, lambda name: bool(_GENERATED.match(name))
                                or name in _HELPER_NAMES, helper=self._helper_to_inline)
         _rotations_through_temporaries(source.tree)
-        if "dict" not in self.namespace:
+        if "dict" not in self.namespace and any("dict(" in line for line in source.lines):
             _dict_calls_as_displays(source.tree)
         self._dict_copies(source.tree)
         self._variables()
@@ -3384,7 +3384,8 @@ def _stored_in(node):
 def _dict_calls_as_displays(tree):
     """`dict(w=a, b=c)` -> `{"w": a, "b": c}` in the user's function `tree` (where nothing
     there binds the name dict): the same dict, which srcad knows as a display."""
-    if any(n.id == "dict" and not isinstance(n.ctx, gast.Load) for n in T.name_nodes(tree)):
+    named = [n for n in T.name_nodes(tree) if n.id == "dict"]
+    if not named or any(not isinstance(n.ctx, gast.Load) for n in named):
         return
 
     class Displays(gast.NodeTransformer):
