@@ -26,8 +26,8 @@ from .errors import (ArgumentError, Location, NonScalarOutputError, SourceError,
 from .jumps import structure_jumps
 from .normalise import made_by, normalise, parameter_names, second_order_refusal
 from .optimize import optimize, release_arrays
-from .in_place import update_in_place
 from .tapes import replay_loops_from_tapes
+from .in_place import update_in_place
 from .forward import differentiate as forward_differentiate
 from .forward import dot
 from .reverse import bar, differentiate

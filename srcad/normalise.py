@@ -1736,17 +1736,9 @@ class Normaliser:
 
     def _numpy_result(self, call):
         """Whether `call` calls a NumPy function whose result is a new array."""
-        root = call.func
-        while isinstance(root, gast.Attribute):
-            root = root.value
-        if not isinstance(root, gast.Name) or self.is_local(root.id):
-            return False
-        try:
-            func = self.resolve(call.func)
-        except UnsupportedError:
-            return False
-        return (getattr(func, "__module__", "") or "").startswith("numpy") \
-            and func not in _VIEW_FUNCTIONS and _returned_inputs(func, call) is None
+        func = self._resolved_object(call.func)
+        return _numpy_function(func) and func not in _VIEW_FUNCTIONS \
+            and _returned_inputs(func, call) is None
 
     def _builtin(self, call):
         """The builtin that `call` calls by its own name, else None."""
@@ -1759,17 +1751,7 @@ class Normaliser:
     def _copied_by_call(self, value):
         """The local names whose copy the result of call `value` of a user function may
         be or hold (`returned_copies`)."""
-        if not isinstance(value, gast.Call):
-            return []
-        root = value.func
-        while isinstance(root, gast.Attribute):
-            root = root.value
-        if not isinstance(root, gast.Name) or self.is_local(root.id):
-            return []
-        try:
-            func = self.resolve(value.func)
-        except UnsupportedError:
-            return []
+        func = self._resolved_object(value.func) if isinstance(value, gast.Call) else None
         if not isinstance(func, types.FunctionType) or not returned_copies(func):
             return []
         bound = _bound_arguments(func, value) or {}
@@ -2044,8 +2026,7 @@ class Normaliser:
                 and it.func.attr in ("items", "values", "keys") and not it.args:
             return self.mapping_items(self.frozen_atom(it.func.value), it.func.attr)
         if isinstance(it, gast.Call) and func is not None and func not in (list, tuple, range) \
-                and not (_numpy_function(func) and func not in _VIEW_FUNCTIONS
-                         and _returned_inputs(func, it) is None):
+                and not self._numpy_result(it):
             # (`for t in np.linspace(...)`: a new array's items; a view's rows would be
             # another array's)
             self.error(it, f"iterating over {T.source_of(it.func)}(...)",
