@@ -1801,6 +1801,18 @@ class Normaliser:
                 held = _item_of(part) or (part.id if isinstance(part, gast.Name) else None)
                 if held is not None:
                     pairs.append((holder, "holds", held))
+            if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
+                # `p |= params`, `p += ws`: p holds params' objects now
+                merged = gast.BinOp(left=node.target, op=node.op, right=node.value)
+                for copied in _copied_names(merged):
+                    if copied != node.target.id:
+                        pairs.append((node.target.id, "name", copied))
+                        pairs.append((node.target.id, "argument", copied))
+                for part in _display_parts(node.value):
+                    held = _item_of(part) or (part.id if isinstance(part, gast.Name)
+                                              else None)
+                    if held is not None:
+                        pairs.append((node.target.id, "holds", held))
             if not isinstance(node, gast.Assign):
                 continue
             for copied in self._copied_by_call(node.value):
@@ -1832,6 +1844,13 @@ class Normaliser:
                         pairs.append((t.id, "name", value.id))
                     elif _item_of(value) is not None:
                         pairs.append((t.id, "item", _item_of(value)))
+                        if isinstance(value, gast.Subscript):  # `v = p["w"][:]`: a view
+                            pairs += [(t.id, "item", root) for root in
+                                      sorted(self.shared_roots(value)) if root != _item_of(value)]
+                    elif self.alias_root(value) is not None or self.call_aliases(value):
+                        # `v = w[:]`, `v = w.T`, `np.asarray(w)`: a view of what w is
+                        pairs += [(t.id, "item", root)
+                                  for root in sorted(self.shared_roots(value))]
                     elif self._parameter_copied(value) is not None:
                         pairs.append((t.id, "argument", self._parameter_copied(value)))
                     else:
@@ -1854,8 +1873,9 @@ class Normaliser:
                     add, into = (set().union(copies.get(other, set()), *(
                         copies.get(c, {c}) for c in items.get(other, ())))
                         if other in copies or other in items else set()), copies
-                elif how == "item":
-                    add, into = ({other} if other in copies or other in items else set()), items
+                elif how == "item":     # (of an item of a copy: its containers too)
+                    add, into = ({other} | items.get(other, set())
+                                 if other in copies or other in items else set()), items
                 else:
                     add, into = copies.get(other, set()), copies
                     if items.get(other, set()) - items.get(name, set()):
@@ -3337,15 +3357,25 @@ def _fresh_name(base, taken):
 
 
 def _copied_names(value):
-    """The names whose items `value` holds as a shallow copy: `xs.copy()`, `{} | d`,
-    `d | e`."""
+    """The names whose items `value` may hold as a shallow copy: `xs.copy()`, `{} | d`,
+    `d | e`, `ws * 2`."""
     if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
             and value.func.attr == "copy" and not value.args \
             and isinstance(value.func.value, gast.Name):
         return [value.func.value.id]
-    if isinstance(value, gast.BinOp) and isinstance(value.op, gast.BitOr):
+    if isinstance(value, gast.BinOp) and isinstance(value.op, (gast.BitOr, gast.Add,
+                                                                gast.Mult)):
+        # `d | e`, `xs + ys`, `ws * 2` (lists: the same objects; arrays: a new one, which
+        # the check where it runs lets through)
         return [side.id for side in (value.left, value.right) if isinstance(side, gast.Name)]
     return []
+
+
+def _display_parts(value):
+    """The items of a list, tuple or dict display, else none."""
+    if isinstance(value, (gast.List, gast.Tuple)):
+        return value.elts
+    return value.values if isinstance(value, gast.Dict) else []
 
 
 def _stored_in(node):

@@ -995,3 +995,43 @@ def test_an_item_of_a_copy_stored_in_another_list_is_the_arguments():
     for f in (copy_item_stored_then_written, copy_item_appended_then_written):
         with pytest.raises(srcad.UnsupportedError, match="that the copy holds too"):
             srcad.grad(f)(ws)
+
+
+def view_of_an_item_of_a_copy(params):
+    p = params.copy()
+    v = p["w"][:]              # a view of params["w"]
+    v[0] = 5.0
+    return np.sum(params["w"] ** 2)
+
+
+def view_of_a_name_for_an_item(params):
+    p = params.copy()
+    w = p["w"]
+    v = w.reshape(3)           # a view of params["w"]
+    v[0] = 5.0
+    return np.sum(params["w"] ** 2)
+
+
+def merged_into_a_local_dict(params):
+    p = {"w": np.zeros(3)}
+    p |= params                # p["w"] is params["w"] now
+    p["w"] += 1.0
+    return np.sum(params["w"] ** 2)
+
+
+def a_list_repeated_once(ws):
+    p = ws * 1                 # ws's arrays
+    p[0] += 1.0
+    return np.sum(ws[0] ** 2)
+
+
+def test_views_merges_and_repetitions_of_what_a_copy_holds():
+    """helper-76: a view of an item of a parameter's copy, `p |= params`, `ws * 1`: each
+    holds the argument's arrays, which the writes changed in Python while srcad's gradient
+    missed it (wrong without a word). Refused where they run."""
+    params = {"w": np.array([0.3, -1.2, 0.8]), "b": np.array([0.5, 1.5])}
+    for f in (view_of_an_item_of_a_copy, view_of_a_name_for_an_item, merged_into_a_local_dict):
+        with pytest.raises(srcad.UnsupportedError, match="that the copy holds too"):
+            srcad.grad(f)(dict(params))
+    with pytest.raises(srcad.UnsupportedError, match="that the copy holds too"):
+        srcad.grad(a_list_repeated_once)([np.array([0.3, -1.2, 0.8]), np.array([0.5, 1.5])])
