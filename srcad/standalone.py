@@ -447,6 +447,14 @@ class Module:
             origin, value = resolve(name, fn, callees, self.helpers)
             if origin in ("callee", "builtin", "unknown"):
                 continue
+            if origin == "closure" and getattr(fn, "srcad_partial", None) is not None:
+                partial = fn.srcad_partial
+                raise StandaloneError(
+                    f"a functools.partial of {partial.func.__name__} is called, whose bound "
+                    "values a standalone file cannot reach",
+                    code_location(partial.func),
+                    hint=f"call {partial.func.__name__} itself with module-level values as its "
+                         "arguments (or use srcad.grad in your program)")
             if origin == "closure":
                 raise StandaloneError(
                     f"{where} reads the closure variable '{name}', which a standalone file "

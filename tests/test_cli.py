@@ -1187,3 +1187,24 @@ def test_a_standalone_file_saves_a_copy_of_what_a_slice_write_replaces(tmp_path)
         assert np.allclose(f_grad.grad_f(x.copy()), expected), f_grad.grad_f(x)
         assert np.allclose(g_grad.grad_g(x.copy()), 4 * x ** 3)
         """))
+
+
+def test_a_partial_called_in_the_function_is_no_standalone_file(tmp_path, capsys):
+    """A module-level functools.partial called inside the function works in a program; a
+    `srcad grad` file cannot reach its bound values: the error says so, not srcad's names
+    for the function it writes for the partial (helper-77)."""
+    module(tmp_path, "bound", """
+        import functools
+        import numpy as np
+
+        def loss(w, X):
+            return np.sum((X @ w) ** 2)
+
+        LOSS = functools.partial(loss, X=np.eye(2))
+
+        def total(w):
+            return LOSS(w) + np.sum(w ** 2)
+        """)
+    assert run("grad", tmp_path / "bound.py:total") == 2
+    err = capsys.readouterr().err
+    assert "a functools.partial of loss is called" in err and "_p_" not in err
