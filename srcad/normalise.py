@@ -1844,13 +1844,9 @@ class Normaliser:
                         pairs.append((t.id, "name", value.id))
                     elif _item_of(value) is not None:
                         pairs.append((t.id, "item", _item_of(value)))
-                        if isinstance(value, gast.Subscript):  # `v = p["w"][:]`: a view
-                            pairs += [(t.id, "item", root) for root in
-                                      sorted(self.shared_roots(value)) if root != _item_of(value)]
-                    elif self.alias_root(value) is not None or self.call_aliases(value):
-                        # `v = w[:]`, `v = w.T`, `np.asarray(w)`: a view of what w is
-                        pairs += [(t.id, "item", root)
-                                  for root in sorted(self.shared_roots(value))]
+                    elif roots := self.shared_roots(value):
+                        # `v = w[:]`, `v = p["w"].T`, `np.asarray(w)`: a view of what w is
+                        pairs += [(t.id, "item", root) for root in sorted(roots)]
                     elif self._parameter_copied(value) is not None:
                         pairs.append((t.id, "argument", self._parameter_copied(value)))
                     else:
