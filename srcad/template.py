@@ -31,56 +31,50 @@ def _parsed(src):
 
 
 def parse(src):
-    """`gast.parse(src)`: Python's parser, then one direct ast -> gast conversion (gast's
-    own goes through a generic NodeTransformer, which took half the front end's time)."""
-    return _from_ast(ast.parse(src))
+    """`gast.parse(src)`: Python's parser, then the ast tree made a gast tree in place (gast's
+    own conversion goes through a generic NodeTransformer and builds a second tree, which
+    took half the front end's time)."""
+    return _to_gast(ast.parse(src))
 
 
-def _from_ast(node):
-    """The gast node `gast.ast_to_gast` makes of ast `node` (fields and positions)."""
+def _to_gast(node):
+    """Ast `node`, a tree of its own, turned into the gast node `gast.ast_to_gast` makes of
+    it (fields and positions): each node takes its gast class where it is, contexts and
+    operators become the shared ones, and the few nodes gast spells otherwise change."""
     kind = type(node)
+    state = node.__dict__
     if kind is ast.Name:
-        new = _new(gast.Name)
-        new.id = node.id
-        new.ctx = _GAST_SHARED[type(node.ctx)]
-        new.annotation = None
-        new.type_comment = None
-    elif kind is ast.arg:
-        new = gast.Name(node.arg, gast.Param(), _convert(node.annotation), node.type_comment)
-    elif kind is ast.ExceptHandler and node.name:
-        new = gast.ExceptHandler(_convert(node.type), gast.Name(node.name, gast.Store(), None,
-                                                                None), _convert(node.body))
-    elif kind in _GAST_SHARED:
-        return _GAST_SHARED[kind]
-    else:
-        cls = _GAST_CLASSES.get(kind)
-        if cls is None:
-            return None
-        new = cls.__new__(cls)   # gast's __init__ would only set what follows
-        state = new.__dict__
-        state.update(node.__dict__)     # the parser's fields and positions
-        for field in kind._fields:
-            value = state[field] if field in state else getattr(node, field, _MISSING)
-            if type(value) is list or isinstance(value, ast.AST):
-                state[field] = _convert(value)
-            elif value is not _MISSING:
-                state[field] = value
-        if kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
-            new.type_params = []
-        return new
-    known = node.__dict__
-    for attr in kind._attributes:
-        if attr in known:
-            setattr(new, attr, known[attr])
-    return new
-
-
-def _convert(value):
-    if type(value) is list:
-        return [_convert(v) for v in value]
-    if isinstance(value, ast.AST):
-        return _from_ast(value)
-    return value
+        node.__class__ = gast.Name
+        state["ctx"] = _GAST_SHARED[type(state["ctx"])]
+        state["annotation"] = None
+        state["type_comment"] = None
+        return node
+    if kind is ast.arg:                 # gast: a Name in the Param context
+        node.__class__ = gast.Name
+        state["id"] = state.pop("arg")
+        state["ctx"] = gast.Param()
+        annotation = state.get("annotation")
+        state["annotation"] = None if annotation is None else _to_gast(annotation)
+        state.setdefault("type_comment", None)
+        return node
+    shared = _GAST_SHARED.get(kind)
+    if shared is not None:
+        return shared
+    cls = _GAST_CLASSES.get(kind)
+    if cls is None:
+        return None
+    node.__class__ = cls
+    for field in kind._fields:
+        value = state.get(field)
+        if type(value) is list:
+            state[field] = [_to_gast(v) if isinstance(v, ast.AST) else v for v in value]
+        elif isinstance(value, ast.AST):
+            state[field] = _to_gast(value)
+    if kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+        state["type_params"] = []
+    elif kind is ast.ExceptHandler and state.get("name"):     # gast: the name is a Name
+        state["name"] = gast.Name(state["name"], gast.Store(), None, None)
+    return node
 
 
 _MISSING = object()
