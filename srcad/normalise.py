@@ -1279,6 +1279,12 @@ class Normaliser:
                 elif write_loops:
                     if not self._read_after(other, write_loops[0], inclusive=True):
                         continue
+                    if loops and write_loops[-1] is loops[-1] \
+                            and self._bound_before_its_reads(loops[-1], other, write,
+                                                             write_loops[0], made):
+                        continue  # `v = u.copy(); u = v; u[1:] = ...` or `v = u[1:];
+                        #           ...; u[1:] = ...` each iteration: a new v every time,
+                        #           read only before the write (or for its shape)
                 elif not self._read_after(other, write):
                     continue          # the other name is not read after the write
                 made = self.passed_on.get(key, made)     # (a permutation passed it on)
@@ -1415,6 +1421,31 @@ class Normaliser:
                 return self.is_new(stmt.value)
         return False
 
+    def _bound_before_its_reads(self, loop, name, write, outer, made):
+        """Whether every iteration of `loop` binds `name` first, at the top of its body, to
+        a new object or by `made`, and reads it only after that and before `write` (no read
+        after `write`, none in `outer`, the outermost loop around the write, before the
+        binding; reads of its shape aside): then no read of name sees what `write`
+        changed."""
+        binding = None
+        for stmt in loop.body:
+            if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+                    and isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id == name:
+                binding = stmt
+                break
+            if name in _stored(stmt) or any(isinstance(n, gast.Name) and n.id == name
+                                            for n in gast.walk(stmt)):
+                return False
+        if binding is None or not (binding is made or self.is_new(binding.value)) \
+                or _position(write) <= _position(binding):
+            return False
+        start, end = (binding.end_lineno, binding.end_col_offset), _position(write)
+        own = self._comprehension_locals() | self._shape_reads()
+        return not any(
+            isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)
+            and id(n) not in own and _position(n) >= _position(outer)
+            and not start <= _position(n) < end for n in self.nodes())
+
     def _text_of(self, stmt):
         """The user's text of statement `stmt` (its line where it spans several)."""
         lines = self.source.lines
@@ -1448,7 +1479,39 @@ class Normaliser:
                         for k in _SHAPE_ARGUMENTS.get(node.func.id, ()):
                             if k < len(node.args) and isinstance(node.args[k], gast.Name):
                                 found.add(id(node.args[k]))
+                found |= self._pushed_for_shapes(found)
         return found
+
+    def _pushed_for_shapes(self, shape_reads):
+        """In a derivative's code, the ids of the names read by `_stack.append(...)` (a name
+        or a tuple of names) whose values, popped back, are read for their shape only: every
+        read of the name after a statement `... = _stack.pop()` that binds it is one of
+        `shape_reads`. (The forward sweep saves a view of an array for the reverse sweep's
+        `unbroadcast(g, v_4)`; a later write into the array leaves its shape as it was.)"""
+        pushed, popped = [], {}         # Name nodes pushed; name -> where its first pop is
+        for node in self.nodes():
+            if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+                    and node.func.attr == "append" and isinstance(node.func.value, gast.Name) \
+                    and node.func.value.id == _STACK and len(node.args) == 1:
+                item = node.args[0]
+                pushed.extend(item.elts if isinstance(item, gast.Tuple) else [item])
+            elif isinstance(node, gast.Assign) and len(node.targets) == 1 \
+                    and isinstance(node.value, gast.Call) and _is_stack_pop(node.value):
+                target = node.targets[0]
+                for part in target.elts if isinstance(target, gast.Tuple) else [target]:
+                    if isinstance(part, gast.Name):
+                        where = _position(node)
+                        popped[part.id] = min(popped.get(part.id, where), where)
+        names = {n.id for n in pushed if isinstance(n, gast.Name) and n.id in popped}
+        if not names:
+            return set()
+        pushes = {id(n) for n in pushed}
+        for node in self.nodes():
+            if isinstance(node, gast.Name) and node.id in names \
+                    and isinstance(node.ctx, gast.Load) and id(node) not in pushes \
+                    and id(node) not in shape_reads and _position(node) > popped[node.id]:
+                names.discard(node.id)
+        return {id(n) for n in pushed if isinstance(n, gast.Name) and n.id in names}
 
     def _comprehension_locals(self):
         """The ids of the Name nodes that read a comprehension's own variable (`v` in
@@ -3536,6 +3599,13 @@ def _item_of(value):
 
 def _position(node):
     return (node.lineno, node.col_offset)
+
+
+def _is_stack_pop(call):
+    """Whether `call` is `_stack.pop()` (a derivative's)."""
+    return isinstance(call.func, gast.Attribute) and call.func.attr == "pop" \
+        and isinstance(call.func.value, gast.Name) and call.func.value.id == _STACK \
+        and not call.args
 
 
 def _is_op(node):

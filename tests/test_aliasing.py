@@ -2667,3 +2667,84 @@ def test_new_arrays_of_calls_stay_differentiable():
     full_check(copy_of_an_array_a_call_made, (np.array([0.3, -1.2, 0.7]),))
     full_check(squared_power_written, (np.array([[1.0, 0.5], [0.2, 2.0]]),))
     full_check(first_difference_written, (np.array([0.3, -1.2, 0.7, 2.0]),))
+
+
+# ----- eighteenth session: a name bound anew each iteration, read before the write -----
+
+def copy_then_rebind_each_step(u):
+    for t in range(3):
+        v = u.copy()
+        u = v
+        u[1:] = u[1:] * 0.5 + u[:-1] ** 2
+    return np.sum(u * u)
+
+
+def view_read_before_the_write(u):
+    s = 0.0
+    u = u.copy()
+    for t in range(3):
+        w = u[1:]
+        s = s + np.sum(w * w)
+        u[1:] = u[1:] * 0.5 + u[:-1] ** 2
+    return s + np.sum(u)
+
+
+def test_a_name_bound_anew_each_iteration_and_read_before_the_write():
+    """`v = u.copy(); u = v; u[1:] = ...` in a loop changes v too, but v is bound to a new
+    array at the top of every iteration and not read after the write: nothing reads the
+    change (refused before). Likewise a view taken each iteration and read before the
+    write."""
+    x = np.array([0.3, -0.5, 0.8, 0.1, -0.2])
+    fd_check(copy_then_rebind_each_step, (x,))
+    fd_check(view_read_before_the_write, (x,))
+
+
+def view_read_after_the_write(u):
+    s = 0.0
+    u = u.copy()
+    for t in range(3):
+        w = u[1:]
+        u[1:] = u[1:] * 0.5 + u[:-1] ** 2
+        s = s + np.sum(w * w)
+    return s
+
+
+def view_read_before_its_binding(u):
+    s = 0.0
+    u = u.copy()
+    w = u[1:]
+    for t in range(3):
+        s = s + np.sum(w * w)
+        w = u[1:]
+        u[1:] = u[1:] * 0.5 + u[:-1] ** 2
+    return s
+
+
+def copy_read_by_an_outer_loop(u):
+    s = 0.0
+    v = u.copy()
+    for r in range(2):
+        s = s + np.sum(v * v)
+        for t in range(2):
+            v = u.copy()
+            u = v
+            u[1:] = u[1:] * 0.5 + u[:-1] ** 2
+    return s
+
+
+def view_read_after_the_loop(u):
+    u = u.copy()
+    for t in range(3):
+        w = u[1:]
+        u[1:] = u[1:] * 0.5
+    return np.sum(w * u[1:])
+
+
+@pytest.mark.parametrize("f", [view_read_after_the_write, view_read_before_its_binding,
+                               copy_read_by_an_outer_loop, view_read_after_the_loop])
+def test_a_name_read_where_it_may_hold_a_written_array_stays_refused(f):
+    """The other side of the test above: a read after the write, at the top of the loop
+    before the name is bound again, in an outer loop, or after the loop, sees what the
+    write changed (Python) where srcad's copy would not."""
+    with pytest.raises(srcad.UnsupportedError, match="which is read later"):
+        srcad.grad(f)(np.array([0.3, -0.5, 0.8, 0.1, -0.2]))
