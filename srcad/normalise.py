@@ -2915,6 +2915,9 @@ class Normaliser:
     def expr_Call(self, node):
         if any(k.arg is None for k in node.keywords):
             self.error(node, "'**' in a call", "pass the keyword arguments one by one")
+        decides = self._any_or_all(node)
+        if decides is not None:
+            return self._first_deciding(node.args[0], decides)
         if not self.generated and self._is_super(node):    # (super().f(x): _through_super)
             self.error(node, "super() other than in a call of a base class's method "
                        "(super().loss(w))", "read the attribute through the base class: "
@@ -3212,6 +3215,31 @@ class Normaliser:
                                                      ctx=gast.Store()), node)
             return gast.Assign(targets=[item], value=inside(node.value), type_comment=None)
         return self._comprehension(node, gast.Dict(keys=[], values=[]), store)
+
+    def _any_or_all(self, node):
+        """For `any(e for x in xs)` (one `for`, conditions allowed) True, for `all(...)`
+        False: the value a true (false) item decides; else None."""
+        if len(node.args) == 1 and not node.keywords and isinstance(node.func, gast.Name) \
+                and isinstance(node.args[0], gast.GeneratorExp) \
+                and len(node.args[0].generators) == 1 and not self.is_local(node.func.id):
+            function = self._resolved_object(node.func)
+            if function is any or function is all:
+                return function is any
+        return None
+
+    def _first_deciding(self, node, decides):
+        """`any(e for x in xs)` -> v = False; for x in xs: if e: v = True; break (`all`:
+        v = True; ... if not e: v = False; break): the loop stops at the first item that
+        decides, as the generator does (a later item is never made)."""
+        def decide(holder, inside):
+            test = inside(node.elt)
+            if not decides:
+                test = gast.UnaryOp(op=gast.Not(), operand=test)
+            return gast.If(test=test, body=[
+                gast.Assign(targets=[T.name(holder, store=True)],
+                            value=T.constant(decides), type_comment=None),
+                gast.Break()], orelse=[])
+        return self._comprehension(node, T.constant(not decides), decide)
 
     def _comprehension(self, node, empty, store):
         """The loop a comprehension stands for, made here; its value's name. `empty` is

@@ -751,3 +751,67 @@ def test_a_parameter_named_as_a_counting_loops_target():
     full_check(loop_rebinds_another_parameter, (0.7, 1.5), wrt=(0, 1))
     xs = np.array([0.7, 0.2])
     np.testing.assert_allclose(srcad.grad(loop_rebinds_an_array_parameter)(xs), 2 * xs)
+
+
+# ----- eighteenth session: any and all of a generator -----
+
+def squares_if_any_positive(x):
+    if any(v > 0 for v in x):
+        return np.sum(x ** 2)
+    return np.sum(x)
+
+
+def iterate_until_all_small(x):
+    s = 0.0
+    for i in range(5):
+        x = x * 0.5 + np.sin(x)
+        if all(abs(v) < 0.9 for v in x):
+            break
+        s = s + np.sum(x * x)
+    return s + np.sum(x)
+
+
+def any_with_a_condition(xs, t):
+    y = 0.0
+    for k in range(3):
+        if any(v * t > 1.0 for v in xs if v > 0):
+            y = y + t * t
+        else:
+            y = y + np.sum(xs) * t
+        t = t * 1.5
+    return y
+
+
+def stops_before_a_division_by_zero(x):
+    ok = any(1.0 / v > 0.5 for v in [1.0, 0.0])
+    return np.sum(x ** 3) if ok else 0.0
+
+
+def variable_of_the_generator_is_its_own(x):
+    v = 3.0
+    small = all(v > -5 for v in x)
+    return v * np.sum(x) if small else 0.0
+
+
+@pytest.mark.parametrize("f, args", [
+    (squares_if_any_positive, (np.array([0.3, -0.5, 0.8]),)),
+    (squares_if_any_positive, (np.array([-0.3, -0.5, -0.8]),)),
+    (iterate_until_all_small, (np.array([0.9, -1.4, 0.3]),)),
+    (iterate_until_all_small, (np.array([0.1, -0.2, 0.3]),)),
+    (any_with_a_condition, (np.array([0.2, -0.3, 0.6]), 0.8)),
+    (stops_before_a_division_by_zero, (np.array([0.2, -0.3, 0.6]),)),
+    (variable_of_the_generator_is_its_own, (np.array([0.2, -0.3, 0.6]),))])
+def test_any_and_all_of_a_generator(f, args):
+    """`any(e for x in xs)` is a loop that stops at the first true item (`all`: the first
+    false one), as the generator does: a later item is never made (1.0 / 0.0 would
+    raise). Refused before. Reverse, forward and second order against differences."""
+    fd_check(f, args, wrt=0)
+    x = np.asarray(args[0], dtype=float)
+    v = np.linspace(-1.0, 1.0, x.size)
+    g = srcad.grad(f, wrt=0)
+    value, tangent = srcad.jvp(f, wrt=0)(*args, v)
+    np.testing.assert_allclose(tangent, np.dot(g(*args), v), rtol=1e-10, atol=1e-12)
+    assert value == f(*args)
+    h = 1e-5
+    expected = (g(x + h * v, *args[1:]) - g(x - h * v, *args[1:])) / (2 * h)
+    np.testing.assert_allclose(srcad.hvp(f, wrt=0)(*args, v), expected, rtol=1e-6, atol=1e-7)

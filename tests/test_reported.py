@@ -3034,8 +3034,8 @@ def summed_over_a_grid(x):
     return s
 
 
-def squares_if_any_positive(x):
-    if any(v > 0 for v in x):
+def any_pair_positive(x):
+    if any(a * b > 0 for a in x for b in x):
         return np.sum(x ** 2)
     return np.sum(x)
 
@@ -3145,8 +3145,8 @@ def element_of_a_nested_list(x):
     (fills, np.ones(3), r"'\.fill\(\)', which changes what it is called on in place"),
     (writes_out, np.ones(3), "out="),
     (element_of_a_nested_list, 0.5, "take the inner list first"),
-    # (any and all of a generator stop at the first item that decides: a list would not)
-    (squares_if_any_positive, np.ones(3), "a generator expression"),
+    # (any of a generator over two loops: the break would leave the inner one only)
+    (any_pair_positive, np.ones(3), "a generator expression"),
     (written_through_a_bool_index, np.ones(3), "also reached through 'ws'"),
     (columns_of_a_view, np.ones((2, 2)), r"iterating over np.transpose\(...\)"),
     (updated_by_union, {"a": np.ones(2)}, "that the copy holds too"),
