@@ -1260,8 +1260,10 @@ class Normaliser:
                     #                   an item taken from list xs before, stay as they are
                 if self._rebound_between(name, made, write):
                     continue          # `t = y; t = 0.5 * t; t[i] = v` writes a new array
-                if self._fresh_before(name, write, made):
+                if self._fresh_before(name, write, made, slots=text.endswith("] = ...")
+                                      and self._known_container(name)):
                     continue          # `t = np.sin(x); t[i] = v; t = x` in a loop: ditto
+                    #                   (`un = u[:]; un[i] = v; u = un`: a new list's slot)
                 if made in write_loops and self._writes_its_own_slot(made, write, name):
                     inner = write_loops[write_loops.index(made) + 1:]
                     if not (self._read_after(other, inner[0], inclusive=True) if inner
@@ -1389,10 +1391,12 @@ class Normaliser:
             and isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id == name
             and self.is_new(stmt.value) for stmt in block[i + 1:j])
 
-    def _fresh_before(self, name, write, made):
+    def _fresh_before(self, name, write, made, slots=False):
         """Whether the last binding of `name` before `write` (in its block, else before the
         loop or branch around it) is a new object, with the alias `made` not between the
-        two: then `write` changes that new object, whatever `name` shared before."""
+        two: then `write` changes that new object, whatever `name` shared before. With
+        `slots` (`write` puts an object in a slot of list or dict `name`), a new list or
+        dict holding the items of another (`u[:]`, `u.copy()`) is one too."""
         blocks = self._statement_blocks()
         node = write
         while id(node) in blocks:
@@ -1400,7 +1404,8 @@ class Normaliser:
             for stmt in reversed(block[:k]):
                 if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
                         and isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id == name:
-                    return self.is_new(stmt.value) and not (
+                    return (self.is_new(stmt.value) or slots and self._new_container(
+                        stmt.value)) and not (
                         _position(stmt) < _position(made) < _position(write))
                 if name in _stored(stmt):
                     return False      # bound some other way (a loop, a tuple target)
@@ -2190,8 +2195,14 @@ class Normaliser:
         binding makes one: a display, a comprehension, lists joined or repeated, a slice
         or copy of such a list, np.split(...)). Then `ident[i] = v` puts another
         object in the slot and leaves the old one as it is (an array would copy v's values
-        into the old item's memory, which an item taken before shares)."""
-        if ident in seen or not self._only_assigned(ident):
+        into the old item's memory, which an item taken before shares).
+
+        A name met again while its own bindings are being looked at (`un = u[:]; ...;
+        u = un` in a loop) counts as one: each binding then makes a list from lists, so
+        every value either name holds is one (what is asked is an invariant of the loop)."""
+        if ident in seen:
+            return True
+        if not self._only_assigned(ident):
             return False
         seen = seen + (ident,)
         return all(self._container_value(v, seen) for v in self._assigned_values(ident))

@@ -2748,3 +2748,60 @@ def test_a_name_read_where_it_may_hold_a_written_array_stays_refused(f):
     write changed (Python) where srcad's copy would not."""
     with pytest.raises(srcad.UnsupportedError, match="which is read later"):
         srcad.grad(f)(np.array([0.3, -0.5, 0.8, 0.1, -0.2]))
+
+
+def burgers_on_a_list(u0):
+    u = list(u0)
+    for t in range(4):
+        un = u[:]
+        for i in range(1, len(u) - 1):
+            un[i] = u[i] - 0.1 * u[i] * (u[i] - u[i - 1]) + 0.05 * (u[i + 1] - 2 * u[i]
+                                                                     + u[i - 1])
+        u = un
+    return sum(v * v for v in u)
+
+
+def list_of_arrays_stepped(x):
+    u = [x * 1.0, x * 2.0]
+    for t in range(2):
+        un = u[:]
+        un[0] = u[1] * x + u[0]
+        un[1] = np.sin(u[0])
+        u = un
+    return np.sum(u[0] * u[1])
+
+
+def test_slots_of_a_list_copied_each_step():
+    """helper-77: `un = u[:]` of a list, `un[i] = ...`, `u = un` in a time loop puts new
+    objects in the slots of a new list each step: u's list stays as it is. Refused before
+    (`u = un` made u another name for un, and u[:] was not taken for a new list), accepted
+    outside a loop."""
+    fd_check(burgers_on_a_list, (np.linspace(0.1, 1.0, 6),))
+    fd_check(list_of_arrays_stepped, (np.array([0.3, -0.5, 0.8]),))
+
+
+def same_list_each_step(u0):
+    u = list(u0)
+    for t in range(2):
+        un = u
+        for i in range(1, len(u) - 1):
+            un[i] = u[i] * 0.5 + u[i - 1] * u[i + 1]
+        u = un
+    return sum(v * v for v in u)
+
+
+def arrays_of_a_list_copy_added_to(x):
+    u = [x * 1.0, x * 2.0]
+    for t in range(2):
+        un = u[:]
+        un[0] += u[1] * x
+        u = un
+    return np.sum(u[0] * u[1])
+
+
+@pytest.mark.parametrize("f", [same_list_each_step, arrays_of_a_list_copy_added_to])
+def test_a_list_shared_or_its_arrays_changed_stays_refused(f):
+    """`un = u` is the same list (its slot is u's); `un[0] += ...` changes the array that
+    both lists hold: Python changes what u reads."""
+    with pytest.raises(srcad.UnsupportedError, match="also reached through 'u'"):
+        srcad.grad(f)(np.linspace(0.1, 1.0, 5))
