@@ -1251,9 +1251,10 @@ class Derivative(_Transformed):
         key = (id(compiled), tuple(_layout(a) for a in args))
         if key in self._checked:
             return
-        # run the primal on copies: it may change its arguments in place
-        value = self.function_for(args)(*_copies(args, compiled),
-                                        **_copies(kwargs, compiled))
+        # run the primal on copies: it may change its arguments in place (and its defaults)
+        function = self.function_for(args)
+        given, keywords = _with_defaults(function, args, kwargs)
+        value = function(*_copies(given, compiled), **_copies(keywords, compiled))
         if not _is_scalar(value):
             raise _non_scalar(self._inner or self.base(), value)
         if self._inner is None and not self._bound and self.primal is not self._fn:
@@ -1297,6 +1298,21 @@ def _quick_class(n):
             "__call__": namespace["__call__"], "__slots__": (), "__module__": __name__,
             "__doc__": Derivative.__doc__})
     return cls
+
+
+def _with_defaults(fn, args, kwargs):
+    """`args` and `kwargs` with the defaults of the parameters they leave out passed
+    explicitly, so that a run on copies copies those too: a default array is an object the
+    function may change as it may change an argument, and Python keeps it for the next
+    call (helper-78: grad's check run wrote into one, then differentiated at it)."""
+    if not (getattr(fn, "__defaults__", None) or getattr(fn, "__kwdefaults__", None)):
+        return args, kwargs
+    try:
+        bound = _signature_of(fn).bind(*args, **kwargs)
+    except TypeError:
+        return args, kwargs         # (the call raises Python's error)
+    bound.apply_defaults()
+    return bound.args, bound.kwargs
 
 
 def _copies(value, compiled):
@@ -1397,9 +1413,9 @@ class _VectorJacobian:
         # the pullback differentiates at the arguments as given here, whatever the function
         # or the caller does to them afterwards
         args, kwargs = _copies(args, compiled), _copies(kwargs, compiled)
-        own = args[len(derivative._bound):]
-        value = self._fn(*_copies(own, compiled), **_copies(kwargs, compiled)) \
-            if compiled.changed else self._fn(*own, **kwargs)
+        own, keywords = _with_defaults(self._fn, args[len(derivative._bound):], kwargs)
+        value = self._fn(*_copies(own, compiled), **_copies(keywords, compiled)) \
+            if compiled.changed else self._fn(*own, **keywords)
         seed = bar(compiled.output)
         name = self._fn.__name__
 
@@ -1603,7 +1619,8 @@ def jacobian(f, wrt=0, mode="auto"):
         what = getattr(jac, "srcad_made_by", "jacobian")
         shapes = [_input_shape(args[k], what) for k in indices]
         # (on copies: a function may change its arguments, the Jacobian is at these)
-        returned = f(*copy.deepcopy(args), **copy.deepcopy(kwargs)) \
+        given, keywords = _with_defaults(f, args, kwargs)
+        returned = f(*copy.deepcopy(given), **copy.deepcopy(keywords)) \
             if not isinstance(f, _Transformed) else f(*args, **kwargs)
         value = _jacobian_value(returned, f)
         sizes = [int(np.prod(s)) for s in shapes]
@@ -1831,7 +1848,8 @@ def hvp(f, wrt=0):
         args, kwargs = _positional(f, tuple(args), kwargs)
         layout = tuple(_layout(a) for a in args)
         if layout not in checked:     # (the gradient of a vector's sum is not the Hessian's)
-            value = f(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+            given, keywords = _with_defaults(f, args, kwargs)
+            value = f(*copy.deepcopy(given), **copy.deepcopy(keywords))
             if not _is_scalar(value):
                 raise _non_scalar(tangent_fn.base(), value, "hvp")
             checked.add(layout)

@@ -3288,3 +3288,30 @@ def test_an_item_of_a_dict_union_is_the_arguments():
     """`{} | d` holds d's arrays, as d.copy() does (found by re-running helper-73's cases)."""
     with pytest.raises(srcad.UnsupportedError, match="that the copy holds too"):
         srcad.grad(item_of_a_union_written)({"a": np.array([1.0, 2.0])})
+
+
+# ----- eighteenth session: helper-78 and helper-79 -----
+
+def _scratch_default():
+    def scratch(x, buf=np.zeros(3)):
+        buf[0] = buf[0] + x
+        return buf[0] * x
+    return scratch
+
+
+@pytest.mark.parametrize("mode", ["grad", "vjp", "hvp", "hessian", "jacobian"])
+def test_a_default_array_the_function_writes_stays_as_it_was(mode):
+    """helper-78: the check run (is the value a number?) ran the function on copies of
+    the arguments but not of the defaults it left to the function: the run wrote into the
+    default array, and the derivative was taken at the changed default (grad 1.5 for
+    1.0 = d(x * x)/dx at 0.5)."""
+    f = _scratch_default()
+    expected = {"grad": 1.0, "vjp": 1.0, "hvp": 2.0, "hessian": 2.0, "jacobian": 1.0}
+    if mode == "vjp":
+        got = srcad.vjp(f)(0.5)[1](1.0)
+    elif mode == "hvp":
+        got = srcad.hvp(f)(0.5, 1.0)
+    else:
+        got = getattr(srcad, mode)(f)(0.5)
+    assert np.allclose(got, expected[mode])
+    assert np.all(f.__defaults__[0] == 0.0)
