@@ -92,6 +92,7 @@ class Facts:
         self.ops = classify(ir, mode)
         self.output = ir.body[-1].value.id
         self.active = activity(ir, self.ops, [ir.inputs[k] for k in wrt], self.output)
+        check_own_arithmetic(ir, self.ops, self.active)
         self.ndims = input_ndims(ir, self.ops, arg_kinds)
         self.scalar = scalars(ir, self.ops, arg_kinds, getattr(callees, "returns_scalar", None),
                               self.ndims)
@@ -746,6 +747,49 @@ def check_items(ir, ops, scalar, arg_kinds):
         if not taken or any(op.target not in scalar and not (
                 slot and _name_in(op.args["value"], containers)) for op in taken):
             raise error
+
+
+def check_own_arithmetic(ir, ops, active, operators=None):
+    """`s * x` where s brings a `*` of its own (`runtime.own_arithmetic`: a scipy.sparse
+    matrix, np.matrix, a class defining __mul__): srcad's rules for operators are those of
+    numbers and NumPy arrays, whose derivative would be wrong for it. Refused where an
+    operator whose value varies with `wrt` (`active`) has such an operand: a global name,
+    or an argument (`operators`: its index -> the object), or a name that copies one."""
+    held = {ir.inputs[k]: value for k, value in (operators or {}).items()}
+    grown = bool(held)
+    while grown:                    # names that copy one (`v_3 = v_0`)
+        grown = False
+        for op in ops.values():
+            if op.kind == "copy" and _name_in(op.args[0], held) and op.target not in held:
+                held[op.target] = held[op.args[0].id]
+                grown = True
+    bound = None
+    for op in ops.values():
+        value = op.stmt.value if op.kind == "rule" and op.target in active else None
+        if isinstance(value, gast.BinOp):
+            operands = [value.left, value.right]
+        elif isinstance(value, gast.UnaryOp):
+            operands = [value.operand]
+        else:
+            continue
+        for operand in operands:
+            if not isinstance(operand, gast.Name):
+                continue
+            if operand.id in held:
+                found = held[operand.id]
+            else:
+                if bound is None:
+                    bound = {o.target for o in ops.values()} | set(ir.inputs) | set(ir.params)
+                found = ir.namespace.get(operand.id) if operand.id not in bound else None
+            if found is not None and runtime.own_arithmetic(found):
+                kind = type(found)
+                raise UnsupportedError(
+                    f"an operand of this operator is a {kind.__module__}.{kind.__qualname__}, "
+                    "which brings its operators with it: srcad's derivatives of operators "
+                    "are those of numbers and NumPy arrays", ir.location(op.stmt),
+                    hint="pass a NumPy array (A.toarray() of a sparse matrix, np.asarray of "
+                         "an np.matrix), or put the operation in a function of your own and "
+                         "register its derivatives with @srcad.adjoint and @srcad.tangent")
 
 
 def check_iterated_dicts(ir, arg_kinds):

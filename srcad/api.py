@@ -19,7 +19,7 @@ import numpy as np
 
 from . import effects, runtime
 from . import template as T
-from .analysis import classify, returns_a_number, scalars
+from .analysis import activity, check_own_arithmetic, classify, returns_a_number, scalars
 from .codegen import load, to_source, with_closure
 from .errors import (ArgumentError, Location, NonScalarOutputError, SourceError,
                      SrcadError, UnsupportedError, WrtError)
@@ -1103,6 +1103,12 @@ class _Transformed:
         kinds = kinds_of(args) + tuple("other" if d is _MISSING else runtime.kind_of(d)
                                        for d in missing)
         optimized = self.optimized if optimized is None else optimized
+        operators = {k: a for k, a in enumerate(args) if runtime.own_arithmetic(a)}
+        if operators:           # (a scipy.sparse matrix, np.matrix, a class with its own *)
+            ir = intermediate(self.function_for(args))
+            ops = classify(ir, "reverse")
+            check_own_arithmetic(ir, ops, activity(ir, ops, [ir.inputs[k] for k in self.wrt],
+                                                   ir.body[-1].value.id), operators)
         try:
             return derive(self.function_for(args), self.wrt, kinds, self.with_value,
                           self.mode, optimized, self.checks_output)

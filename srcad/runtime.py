@@ -629,6 +629,23 @@ def kind_of(value):
     return "other"
 
 
+_OPERATOR_METHODS = ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__",
+                     "__matmul__", "__rmatmul__", "__truediv__", "__rtruediv__", "__pow__",
+                     "__rpow__", "__neg__")
+
+
+def own_arithmetic(value):
+    """Whether `value` brings arithmetic operators of its own (a scipy.sparse matrix, an
+    np.matrix, whose * is a matrix product, a class defining __mul__): srcad's rules for
+    `*`, `@`, ... are those of numbers and NumPy arrays."""
+    if isinstance(value, np.matrix):
+        return True
+    if value is None or isinstance(value, (numbers.Number, np.generic, np.ndarray, list, tuple,
+                                           dict, str, bytes)):
+        return False
+    return any(hasattr(type(value), method) for method in _OPERATOR_METHODS)
+
+
 def check_kinds(name, params, values, kinds):
     """A file made for example arguments (`srcad grad --args`) takes arguments of their
     kinds: for others its code may be wrong (a gradient for a number made an array is not

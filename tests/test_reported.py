@@ -3315,3 +3315,63 @@ def test_a_default_array_the_function_writes_stays_as_it_was(mode):
         got = getattr(srcad, mode)(f)(0.5)
     assert np.allclose(got, expected[mode])
     assert np.all(f.__defaults__[0] == 0.0)
+
+
+class Squaring:
+    """An object whose * is not a product: s * x is 3 x ** 2."""
+
+    def __mul__(self, x):
+        return 3.0 * x ** 2
+
+    __rmul__ = __mul__
+
+
+class LinearMap:
+    def __init__(self, A):
+        self.A = np.asarray(A, dtype=float)
+
+    def __matmul__(self, x):
+        return self.A @ x
+
+
+MATRIX = np.matrix([[2.0, 1.0], [0.5, 3.0]])
+
+
+def scaled_by_an_object(x, s):
+    return s * x
+
+
+def applied_map(x, L):
+    return np.sum((L @ x) ** 2)
+
+
+def times_a_global_matrix(x):
+    return np.sum(np.asarray(MATRIX * x) ** 2)
+
+
+def object_used_where_nothing_varies(x, s):
+    c = s * 2.0
+    return c * np.sum(x * x)
+
+
+@pytest.mark.parametrize("f, args", [
+    (scaled_by_an_object, (0.7, Squaring())),
+    (applied_map, (np.array([0.3, -0.4]), LinearMap([[2.0, 0.0], [1.0, 3.0]]))),
+    (times_a_global_matrix, (np.array([[0.3], [-0.7]]),))])
+@pytest.mark.parametrize("mode", ["grad", "jvp"])
+def test_an_operand_with_operators_of_its_own_is_refused(f, args, mode):
+    """helper-78: an operand whose class brings its own `*` or `@` (a user class, a
+    scipy.sparse matrix, np.matrix) got the derivative of NumPy's operator: 3.0 for 4.2
+    (nonlinear __mul__), or a crash (AxisError) in runtime.matmul_adjoint_y. Refused where
+    the operator's value varies."""
+    with pytest.raises(srcad.UnsupportedError, match="brings its operators with it"):
+        if mode == "grad":
+            srcad.grad(f)(*args)
+        else:
+            srcad.jvp(f)(*args, np.ones_like(args[0]))
+
+
+def test_an_object_with_operators_where_nothing_varies_is_accepted():
+    x = np.array([1.0, 2.0])
+    assert np.allclose(srcad.grad(object_used_where_nothing_varies)(x, Squaring()),
+                       24.0 * x)
