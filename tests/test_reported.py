@@ -3,6 +3,8 @@ fails on the code before its fix). References: closed forms and central differen
 
 import collections
 import inspect
+import math
+import warnings
 import numpy as np
 import pytest
 
@@ -3334,7 +3336,9 @@ class LinearMap:
         return self.A @ x
 
 
-MATRIX = np.matrix([[2.0, 1.0], [0.5, 3.0]])
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", PendingDeprecationWarning)
+    MATRIX = np.matrix([[2.0, 1.0], [0.5, 3.0]])
 
 
 def scaled_by_an_object(x, s):
@@ -3354,6 +3358,7 @@ def object_used_where_nothing_varies(x, s):
     return c * np.sum(x * x)
 
 
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")      # (np.matrix)
 @pytest.mark.parametrize("f, args", [
     (scaled_by_an_object, (0.7, Squaring())),
     (applied_map, (np.array([0.3, -0.4]), LinearMap([[2.0, 0.0], [1.0, 3.0]]))),
@@ -3375,3 +3380,17 @@ def test_an_object_with_operators_where_nothing_varies_is_accepted():
     x = np.array([1.0, 2.0])
     assert np.allclose(srcad.grad(object_used_where_nothing_varies)(x, Squaring()),
                        24.0 * x)
+
+
+def math_power_plus_x(x, n):
+    return math.pow(x, n) + x
+
+
+def test_math_pow_at_a_zero_base_with_a_zero_exponent():
+    """helper-79: the rule computed n * math.pow(x, n - 1), which raises at x = 0 for n = 0
+    (math domain error), where x ** 0 is 1 and its slope 0 (`**` gave 1.0)."""
+    assert srcad.grad(math_power_plus_x)(0.0, 0.0) == 1.0
+    assert srcad.jvp(math_power_plus_x)(0.0, 0.0, 1.0) == (1.0, 1.0)
+    assert srcad.hessian(math_power_plus_x)(0.0, 1.0) == 0.0
+    assert srcad.grad(math_power_plus_x, wrt=(0, 1))(2.0, 3.0) == pytest.approx(
+        (13.0, 8.0 * math.log(2.0)))

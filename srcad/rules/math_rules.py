@@ -2,6 +2,9 @@
 
 The derivatives use `math` functions so that they stay Python floats; the
 conventions at kinks match the NumPy rules (fabs'(0) = 0, copysign'(0) = 0).
+Where a derivative is infinite or undefined, it raises as `math` itself does
+(ZeroDivisionError for sqrt at 0, asin at 1, ...; ValueError for the log of a
+negative number), where NumPy's functions give inf or nan.
 """
 import math
 
@@ -51,13 +54,18 @@ def sqrt(g, ans, x):
 
 @adjoint(math.pow)
 def pow_(g, ans, x, y):
-    """The y-derivative x**y log(x) is 0 at x = 0 (as JAX)."""
-    return g * y * math.pow(x, y - 1), g * ans * (math.log(x) if x > 0 else 0.0)
+    """In x 0 where y = 0, in y 0 at x = 0 (as JAX); for x < 0 the y-derivative raises.
+
+    x ** 0 is 1, also at x = 0, where math.pow(0, -1) would raise; for x < 0 the
+    y-derivative x**y log(x) has no value, and math.log raises as math.pow(x, 0.5) does."""
+    return (g * y * math.pow(x, y - 1) if y != 0 else 0.0,
+            g * ans * (math.log(x) if x != 0 else 0.0))
 
 
 @tangent(math.pow)
 def pow_tangent(g, ans, x, y):
-    return g * y * math.pow(x, y - 1), g * ans * (math.log(x) if x > 0 else 0.0)
+    return (g * y * math.pow(x, y - 1) if y != 0 else 0.0,
+            g * ans * (math.log(x) if x != 0 else 0.0))
 
 
 @elementwise(math.fabs)
