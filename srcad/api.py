@@ -1150,7 +1150,7 @@ class Derivative(_Transformed):
         self.optimized = optimize
         self.with_value = with_value
         self.check_scalar = check_scalar
-        self.checks_output = "unproven" if check_scalar and not with_value else False
+        self.checks_output = "unproven" if check_scalar else False
         self._checked = set()
         self._fast = {}       # argument types -> Compiled, or a _ByLayout of them
         self._floats = None   # the Compiled for arguments that are all floats

@@ -3394,3 +3394,23 @@ def test_math_pow_at_a_zero_base_with_a_zero_exponent():
     assert srcad.hessian(math_power_plus_x)(0.0, 1.0) == 0.0
     assert srcad.grad(math_power_plus_x, wrt=(0, 1))(2.0, 3.0) == pytest.approx(
         (13.0, 8.0 * math.log(2.0)))
+
+
+def loss_and_sum(x):
+    return (np.sum(x ** 2), np.sum(x))
+
+
+def loss_and_sum_listed(x):
+    return [np.sum(x ** 2), np.sum(x)]
+
+
+def loss_and_sum_in_a_dict(x):
+    return {"loss": np.sum(x ** 2), "sum": np.sum(x)}
+
+
+@pytest.mark.parametrize("f", [loss_and_sum, loss_and_sum_listed, loss_and_sum_in_a_dict])
+def test_value_and_grad_of_a_function_returning_several_values(f):
+    """helper-79: value_and_grad ran the derivative without the output check that grad
+    makes, and its code failed on `vbar_3[0]` of the seed 1.0 (a bare TypeError)."""
+    with pytest.raises(srcad.NonScalarOutputError):
+        srcad.value_and_grad(f)(np.array([0.1, 0.2, 0.3]))
