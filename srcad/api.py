@@ -1092,6 +1092,18 @@ class _Transformed:
         generated one (`optimized`: whether its passes ran, where not as the inner says)."""
         return self._inner.compiled(args, optimized).function if self._inner else self._fn
 
+    def _integers_made_floats(self, exc, args, promoted):
+        """`exc`, raised by the derivative, as the ArgumentError it is where integer
+        arguments became floats to be differentiated (`range(n)`, `x[i]` of a float)."""
+        made = [name for name, a, p in zip(self._signature.parameters, args, promoted)
+                if p is not a and isinstance(a, (int, np.integer))]
+        if not made or isinstance(exc, SrcadError):
+            return exc
+        return ArgumentError(
+            f"{self.base().__name__} fails when its integer argument(s) "
+            f"{', '.join(made)} become floats to be differentiated: {exc}",
+            hint="pass floats, or leave counts and indices out of wrt")
+
     def compiled(self, args=(), optimized=None):
         base = self.base()
         n = base.__code__.co_argcount
@@ -1191,14 +1203,7 @@ class Derivative(_Transformed):
                 self._check_output(compiled, promoted, kwargs)
             result = self._finish(compiled.function(*promoted, **compiled.keywords(kwargs)))
         except (TypeError, IndexError) as exc:   # (`x[i]` of an index made a float)
-            made = [name for name, a, p in zip(self._signature.parameters, args, promoted)
-                    if p is not a and isinstance(a, (int, np.integer))]
-            if not made or isinstance(exc, SrcadError):
-                raise
-            raise ArgumentError(
-                f"{self.base().__name__} fails when its integer argument(s) "
-                f"{', '.join(made)} become floats to be differentiated: {exc}",
-                hint="pass floats, or leave counts and indices out of wrt") from exc
+            raise self._integers_made_floats(exc, args, promoted) from exc
         if not kwargs and all(p is a for p, a in zip(promoted, args)):
             self._remember(args, compiled)
         return result
@@ -1559,7 +1564,7 @@ class TangentFunction(_Transformed):
             and len(tangents) == len(self.wrt) and all(type(t) is float for t in tangents))
         self._check_arguments(args, kwargs, self.tangents_text)
         args, kwargs = self._by_position(tuple(args), kwargs)
-        args = _promote(args, self.wrt)
+        given, args = args, _promote(args, self.wrt)
         if not self.single and not isinstance(tangents, (tuple, list)):
             raise ArgumentError(f"{self.__name__} needs a tuple of {len(self.wrt)} tangents "
                                 f"after the arguments, not {tangents!r}")
@@ -1596,7 +1601,10 @@ class TangentFunction(_Transformed):
             self._fast[key] = (compiled.function,
                                None if positional else [dot(ir.inputs[k]) for k in self.wrt],
                                compiled.guards, compiled)
-        value, tangent = compiled.function(*args, **kwargs)
+        try:
+            value, tangent = compiled.function(*args, **kwargs)
+        except (TypeError, IndexError) as exc:   # (`range(n)` of an integer made a float)
+            raise self._integers_made_floats(exc, given, args) from exc
         return value, _apart_from(tangent, tangents)
 
 

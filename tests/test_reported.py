@@ -3414,3 +3414,18 @@ def test_value_and_grad_of_a_function_returning_several_values(f):
     makes, and its code failed on `vbar_3[0]` of the seed 1.0 (a bare TypeError)."""
     with pytest.raises(srcad.NonScalarOutputError):
         srcad.value_and_grad(f)(np.array([0.1, 0.2, 0.3]))
+
+
+def sum_of_multiples(x, n):
+    s = 0.0
+    for i in range(n):
+        s = s + x * i
+    return s
+
+
+@pytest.mark.parametrize("mode", ["jvp", "hvp"])
+def test_forward_modes_with_an_integer_count_among_wrt(mode):
+    """helper-79: grad says that the integer n, made a float to be differentiated, fails
+    in range(n); jvp and hvp let the bare TypeError out."""
+    with pytest.raises(srcad.ArgumentError, match="integer argument"):
+        getattr(srcad, mode)(sum_of_multiples, wrt=(0, 1))(0.5, 3, (1.0, 1.0))
