@@ -14,7 +14,7 @@ from astor.source_repr import split_lines
 
 from .template import is_comment
 
-_COMMENT = re.compile(r'^(\s*)(?:"""|\'\'\'|"|\')(#.*?)(?:"""|\'\'\'|"|\')\s*$', re.M)
+_COMMENT = re.compile(r'^(\s*)((?:"""|\'\'\'|"|\')#.*?(?:"""|\'\'\'|"|\'))\s*$', re.M)
 
 
 def to_source(node):
@@ -28,8 +28,9 @@ def to_source(node):
 
 
 def _uncommented(text):
-    """astor's text with each comment statement's quotes taken off: a `# ...` line."""
-    return _COMMENT.sub(r"\1\2", text)
+    """astor's text with each comment statement's string made a `# ...` line (its quotes
+    taken off, its escapes read: `# line 8: return "abc"`, not `... "abc\\"`)."""
+    return _COMMENT.sub(lambda m: m.group(1) + ast.literal_eval(m.group(2)), text)
 
 
 def astor_source(node):

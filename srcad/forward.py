@@ -13,7 +13,7 @@ import operator
 import gast
 
 from . import template as T
-from .analysis import Facts, callee_derivative, derivative_call, joins_sequences
+from .analysis import Facts, callee_derivative, derivative_call, joins_sequences, walk_block
 from .errors import UnsupportedError
 
 
@@ -48,9 +48,32 @@ class Forward:
         body = self._block(ir.body[:-1])
         out = self.output
         tangent = T.name(dot(out)) if out in self.active else self.zero(out)
+        if self._none_only(out):
+            tangent = T.constant(None)      # a function that returns None: no tangent (as JAX)
         body.append(gast.Return(value=T.tuple_of([T.name(out), tangent])))
         return gast.FunctionDef(name=f"jvp_{ir.name}", args=args, body=body,
                                 decorator_list=[], returns=None, type_comment=None)
+
+    def _none_only(self, name):
+        """Whether every assignment of `name` (through copies) is `None`: a function without
+        a `return`, or returning None."""
+        values = {}
+        for stmt in walk_block(self.ir.body):
+            if isinstance(stmt, gast.Assign):
+                for stored in T.names_stored(stmt):
+                    values.setdefault(stored, []).append(stmt.value)
+        todo, seen = [name], set()
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            for value in values.get(current) or [None]:
+                if isinstance(value, gast.Name):
+                    todo.append(value.id)
+                elif not (isinstance(value, gast.Constant) and value.value is None):
+                    return False
+        return True
 
     def zero(self, name):
         if name in self.scalar:

@@ -13,7 +13,7 @@ import fuzzgen
 
 
 def astor_text(tree):
-    return codegen._COMMENT.sub(r"\1\2", codegen.astor_source(tree))
+    return codegen._uncommented(codegen.astor_source(tree))
 
 
 @pytest.fixture
@@ -110,3 +110,11 @@ def test_long_header_and_decorators_are_left_to_astor():
                    "@decorated\ndef f(x) -> float:\n    return x\n"):
         tree = parse(source).body[0]
         assert codegen.to_source(tree) == astor_text(tree)
+
+
+def test_a_comment_holding_quotes_reads_as_the_line():
+    """A line comment of a source line with a string in double quotes: astor escapes the
+    quote before the closing triple quote, which the comment kept (`"abc\\"`)."""
+    tree = fill("def f(x):\n    y = x\n    return y")[0]
+    tree.body.insert(0, comment('line 8: return "abc"'))
+    assert '    # line 8: return "abc"\n' in codegen.to_source(tree)

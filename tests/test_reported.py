@@ -3429,3 +3429,18 @@ def test_forward_modes_with_an_integer_count_among_wrt(mode):
     in range(n); jvp and hvp let the bare TypeError out."""
     with pytest.raises(srcad.ArgumentError, match="integer argument"):
         getattr(srcad, mode)(sum_of_multiples, wrt=(0, 1))(0.5, 3, (1.0, 1.0))
+
+
+def forgets_to_return(x):
+    y = x * 2
+
+
+def returns_none(x):
+    return None
+
+
+@pytest.mark.parametrize("f", [forgets_to_return, returns_none])
+def test_jvp_of_a_function_returning_none(f):
+    """helper-78: jvp made up a tangent 0.0 for the None a function without `return`
+    gives; None has none (JAX gives (None, None))."""
+    assert srcad.jvp(f)(0.7, 1.0) == (None, None)
