@@ -1509,7 +1509,9 @@ def _check_shaped_like(value, given, where, error):
 
 
 def _described(x):
-    if isinstance(x, (dict, list, tuple)):
+    if isinstance(x, dict):
+        return f"a dict with keys {', '.join(sorted(map(repr, x)))}"
+    if isinstance(x, (list, tuple)):
         return f"a {type(x).__name__} of {len(x)}"
     return f"shape {np.shape(x)}"
 
@@ -1860,6 +1862,7 @@ def hvp(f, wrt=0):
             raise ArgumentError(f"{tangent_fn.__name__} takes the arguments of "
                                 f"{tangent_fn.base().__name__}, then the vector v")
         args, kwargs = _positional(f, tuple(args), kwargs)
+        _promote(args, indices)             # (None or a text among wrt: an ArgumentError)
         layout = tuple(_layout(a) for a in args)
         if layout not in checked:     # (the gradient of a vector's sum is not the Hessian's)
             given, keywords = _with_defaults(f, args, kwargs)

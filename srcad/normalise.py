@@ -1654,6 +1654,9 @@ class Normaliser:
         if method in _IN_PLACE_METHODS:
             self.error(node, f"'.{method}()', which changes what it is called on in place",
                        _IN_PLACE_METHODS[method])
+        if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
+                and value.func.id in _FRAME_READER_NAMES:
+            self.expr_Call(value)       # `exec("...")`: its own error (it reads the frame)
         self.error(node, "a call whose result is unused (it may change its arguments in place)",
                    "assign the result to a variable; srcad supports list.append, list.pop, "
                    "print, np.copyto and np.add.at as statements")

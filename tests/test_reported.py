@@ -3444,3 +3444,36 @@ def test_jvp_of_a_function_returning_none(f):
     """helper-78: jvp made up a tangent 0.0 for the None a function without `return`
     gives; None has none (JAX gives (None, None))."""
     assert srcad.jvp(f)(0.7, 1.0) == (None, None)
+
+
+def exec_statement(x):
+    exec("y = 1")
+    return x * x
+
+
+def test_exec_as_a_statement_gets_its_own_error():
+    """helper-78: `exec("...")` as a statement was 'a call whose result is unused'."""
+    with pytest.raises(srcad.UnsupportedError, match=r"exec\(\), which reads the names"):
+        srcad.grad(exec_statement)(0.7)
+
+
+def power_times(x, s):
+    return np.sum(x ** 2) * s
+
+
+@pytest.mark.parametrize("bad", [None, "abc"])
+def test_hvp_with_none_or_text_among_wrt(bad):
+    """helper-78: hvp ran the function on them first (a TypeError of its own)."""
+    with pytest.raises(srcad.ArgumentError, match="srcad differentiates with respect to"):
+        srcad.hvp(power_times)(bad, 2.0, np.ones(2))
+
+
+def dict_scaled(p):
+    return {"a": p["a"] * 2.0, "b": p["b"] * 3.0}
+
+
+def test_a_tangent_dict_with_other_keys_names_them():
+    """helper-79: 'a dict of 2, not a dict of 2'."""
+    p = {"a": 1.0, "b": 2.0}
+    with pytest.raises(srcad.ArgumentError, match="keys 'a', 'b', not a dict with keys 'a', 'c'"):
+        srcad.jvp(dict_scaled)(p, {"a": 1.0, "c": 1.0})
