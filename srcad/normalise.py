@@ -2510,7 +2510,15 @@ class Normaliser:
                 self.alias_permuted(moved)
             else:
                 moved = None       # (a parameter's name: its array stays the caller's)
-            for part in _unpacked(target):
+            parts = [(part, shared, container) for part in _unpacked(target)]
+            if isinstance(value, (gast.Tuple, gast.List)) \
+                    and len(value.elts) == len(target.elts) and not any(
+                        isinstance(e, gast.Starred) for e in value.elts + target.elts):
+                # `a, b = x, x.copy()`: each target shares what its own item shares
+                parts = [(part, sorted(self.shared_roots(item)), _item_of(item))
+                         for elt, item in zip(target.elts, value.elts)
+                         for part in _unpacked(elt)]
+            for part, shared, container in parts:
                 if moved:
                     break
                 if isinstance(part, gast.Name):

@@ -2805,3 +2805,33 @@ def test_a_list_shared_or_its_arrays_changed_stays_refused(f):
     both lists hold: Python changes what u reads."""
     with pytest.raises(srcad.UnsupportedError, match="also reached through 'u'"):
         srcad.grad(f)(np.linspace(0.1, 1.0, 5))
+
+
+def unpacked_copy_written(x):
+    a, b = x, x.copy()
+    b[0] = 7.0
+    return np.sum(a * b)
+
+
+def nested_unpacking_copy_written(x):
+    y = x * 1.0
+    (a, c), b = (y, 2.0), y.copy()
+    b[0] = 7.0
+    return np.sum(a * b) * c
+
+
+def nested_unpacking_view_written(x):
+    y = x * 1.0
+    (a, c), b = (y, 2.0), y.copy()
+    a[0] = 7.0
+    return np.sum(y * b) * c
+
+
+def test_each_target_of_an_unpacked_display_shares_its_own_item():
+    """helper-78: `a, b = x, x.copy()` took b for another name of x (what the whole display
+    shares), and refused `b[0] = 7.0`, which the same code on two lines passes."""
+    x = np.array([0.3, 0.5, -0.2, 1.0])
+    fd_check(unpacked_copy_written, (x,))
+    fd_check(nested_unpacking_copy_written, (x,))
+    with pytest.raises(srcad.UnsupportedError, match="also reached through 'y'"):
+        srcad.grad(nested_unpacking_view_written)(x)
