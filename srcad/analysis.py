@@ -930,9 +930,16 @@ def input_ndims(ir, ops, arg_kinds):
     made, other = {}, set()   # name -> per assignment, the names whose most dimensions it has
     lengths = _tuple_lengths(ops)
     counts = _counts(ops, {v for v, ndim in given.items() if ndim})
+    restored = _restored(ir, ops)
     for op in ops.values():
         name = op.target
         if name is not None and name not in ir.params:
+            pushed = restored.get(id(op.stmt))
+            if pushed is not None and pushed and all(isinstance(a, gast.Name) for a in pushed):
+                # a gradient's `v = _stack.pop()`: one of the values pushed, each of which
+                # must have the dimensions v has
+                made.setdefault(name, []).extend((a.id,) for a in pushed)
+                continue
             sources = _dimensions_from(op, lengths, counts) if _plain_dtype(ir, op) else None
             if sources is None:
                 other.add(name)

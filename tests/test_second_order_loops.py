@@ -358,3 +358,25 @@ def test_second_derivatives_of_time_steps_that_copy_then_write(f, wrt):
         v = np.linspace(-1.0, 1.0, 6)
         np.testing.assert_allclose(srcad.hvp(f, wrt=0)(*args, v), h @ v, rtol=1e-9,
                                    atol=1e-12)
+
+
+def copy_then_write_an_element(x):
+    x = x.copy()
+    x[0] = x[1] * x[2]
+    return np.sum(x ** 2)
+
+
+def test_hessian_of_a_copy_then_an_element_write():
+    """helper-78: the gradient restores the copy's name from its stack (`v_0 =
+    _stack.pop()`), which left v_0's dimensions unknown to the second-order analysis, and
+    `v_2 = v_0[1]` was not known to be a number: refused (written into the parameter
+    itself, accepted). The pop gives back a value pushed, whose dimensions are known."""
+    x = np.array([0.3, 0.5, -0.2, 1.0])
+    a, b = x[1], x[2]
+    expected = np.diag([0.0, 2 * b * b + 2, 2 * a * a + 2, 2.0])
+    expected[1, 2] = expected[2, 1] = 4 * a * b
+    np.testing.assert_allclose(srcad.hessian(copy_then_write_an_element)(x), expected,
+                               rtol=1e-12, atol=1e-12)
+    v = np.array([0.2, -1.0, 0.5, 0.3])
+    np.testing.assert_allclose(srcad.hvp(copy_then_write_an_element)(x, v), expected @ v,
+                               rtol=1e-12, atol=1e-12)
