@@ -1635,8 +1635,15 @@ class Normaliser:
                 return
             if isinstance(func, gast.Name) and self.generated and func.id == "restore_item":
                 # (the reverse sweep puts back what an element write of the user's replaced)
-                raise self._in_place_refusal(UnsupportedError(
-                    "an element write undone in place", self.source.location(node)))
+                raise self._second_order_refusal(
+                    UnsupportedError("an element write undone in place",
+                                     self.source.location(node)),
+                    "the gradient puts back, in place, the item that this line writes into a "
+                    "dict (d[k] = ..., a dict comprehension) or into a value not known to be "
+                    "an array",
+                    "for second derivatives, build a list comprehension or a dict display "
+                    "({'a': ..., 'b': ...}) instead, pass arrays as arrays, or take "
+                    "differences of srcad.grad")
         if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
                 and isinstance(self.namespace.get(value.func.id), types.FunctionType) \
                 and not self.is_local(value.func.id):

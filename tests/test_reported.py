@@ -2652,7 +2652,7 @@ def test_a_hessian_through_an_element_write_says_so():
     made.)"""
     with pytest.raises(srcad.UnsupportedError) as info:
         srcad.hessian(smoothed_once)(0.2, _Profile(U0))
-    assert "writes into an array in place" in str(info.value)
+    assert "puts back, in place, the item that this line writes" in str(info.value)
     assert "u[1:-1] = u[1:-1] + k" in info.value.location.text
     g = srcad.grad(smoothed_once)
     expected = (g(0.2 + 1e-5, U0) - g(0.2 - 1e-5, U0)) / 2e-5
@@ -3477,3 +3477,16 @@ def test_a_tangent_dict_with_other_keys_names_them():
     p = {"a": 1.0, "b": 2.0}
     with pytest.raises(srcad.ArgumentError, match="keys 'a', 'b', not a dict with keys 'a', 'c'"):
         srcad.jvp(dict_scaled)(p, {"a": 1.0, "c": 1.0})
+
+
+def dict_comprehension_product(x):
+    d = {k: x * (k + 1) for k in range(3)}
+    return sum(d.values()) * d[1]
+
+
+def test_second_order_refusal_of_dict_writes_names_them():
+    """helper-78: the refusal spoke of arrays written in place, of code with a dict
+    comprehension and no array."""
+    assert srcad.grad(dict_comprehension_product)(0.7) == pytest.approx(16.8)
+    with pytest.raises(srcad.UnsupportedError, match="writes into a dict"):
+        srcad.hessian(dict_comprehension_product)(0.7)
