@@ -1355,14 +1355,17 @@ def _non_scalar(fn, value, what="grad"):
         return NonScalarOutputError(
             f"{what} needs {fn.__name__} to return a number, but it returned {value!r}",
             hint=f"return the value to differentiate (a float) from {fn.__name__}")
-    try:
-        shape = np.shape(value) if not isinstance(value, dict) else "a dict"
-    except ValueError:                   # a ragged tuple
-        shape = f"a {type(value).__name__} of {len(value)} parts"
+    if isinstance(value, dict):
+        returned = f"a dict (keys {', '.join(map(repr, value))})"
+    else:
+        try:
+            returned = f"a value of shape {np.shape(value)}"
+        except ValueError:                   # a ragged tuple
+            returned = f"a {type(value).__name__} of {len(value)} parts"
     return NonScalarOutputError(
-        f"{what} needs {fn.__name__} to return a scalar, but it returned a value of shape "
-        f"{shape}", hint="use srcad.vjp for a vector-Jacobian product, or srcad.jacobian "
-                         "for the whole Jacobian")
+        f"{what} needs {fn.__name__} to return a scalar, but it returned {returned}",
+        hint="use srcad.vjp for a vector-Jacobian product, or srcad.jacobian for the whole "
+             "Jacobian")
 
 
 def _decorator_form(make, f, kwargs):

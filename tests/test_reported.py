@@ -3490,3 +3490,9 @@ def test_second_order_refusal_of_dict_writes_names_them():
     assert srcad.grad(dict_comprehension_product)(0.7) == pytest.approx(16.8)
     with pytest.raises(srcad.UnsupportedError, match="writes into a dict"):
         srcad.hessian(dict_comprehension_product)(0.7)
+
+
+def test_grad_of_a_function_returning_a_dict_names_its_keys():
+    """helper-79: the message read 'a value of shape a dict'."""
+    with pytest.raises(srcad.NonScalarOutputError, match=r"returned a dict \(keys 'loss', 'sum'\)"):
+        srcad.grad(loss_and_sum_in_a_dict)(np.array([0.1, 0.2]))
