@@ -1735,6 +1735,15 @@ def _required_count(f):
                and p.default is p.empty)
 
 
+def _ragged(items):
+    """Whether list or tuple `items` holds arrays of several shapes (no one array)."""
+    try:
+        np.shape(items)
+    except ValueError:
+        return True
+    return False
+
+
 def _basis(e, shape, arg):
     """The unit vector `e` (None: zero) shaped like argument `arg`: an array of its floating
     dtype, a float, or a list or tuple of numbers (which a list's tangent is)."""
@@ -1788,11 +1797,13 @@ def hessian(f, wrt=0):
         def hess(*args, **kwargs):
             nonlocal tangent_of_grad
             args, kwargs = _positional(f, args, kwargs, indices)
-            if not isinstance(args[indices[0]], dict):
+            arg = args[indices[0]]
+            if not isinstance(arg, dict) and not (isinstance(arg, (list, tuple))
+                                                  and _ragged(arg)):
                 return by_blocks(*args, **kwargs)
             if tangent_of_grad is None:
                 tangent_of_grad = TangentFunction(grad(f, wrt=wrt), wrt)
-            return _dict_hessian(tangent_of_grad, args, kwargs, indices[0])
+            return _structure_hessian(tangent_of_grad, args, kwargs, indices[0])
         hess.srcad_made_by = "hessian"
         return hess
     tangent_fn = TangentFunction(grad(f, wrt=tuple(indices)), tuple(indices))
@@ -1819,29 +1830,34 @@ def hessian(f, wrt=0):
     return hess
 
 
-def _dict_hessian(tangent_fn, args, kwargs, index):
-    """The Hessian with respect to dict argument `args[index]` of numbers and arrays, as
-    jax.hessian gives it: `{a: {b: block}}`, block `[a][b]` of shape `shape(d[a]) +
+def _structure_hessian(tangent_fn, args, kwargs, index):
+    """The Hessian with respect to argument `args[index]`, a dict of numbers and arrays or
+    a list or tuple of them of several shapes, as jax.hessian gives it: `{a: {b: block}}`
+    (a list of lists, a tuple of tuples), block `[a][b]` of shape `shape(d[a]) +
     shape(d[b])`; a column per element, the tangents of the gradient (`tangent_fn`)."""
     d = args[index]
-    for key, value in d.items():
-        if isinstance(value, (dict, list, tuple)):
-            raise ArgumentError(f"srcad.hessian takes a dict of numbers and arrays; its item "
-                                f"{key!r} is a {type(value).__name__}",
+    keys = list(d) if isinstance(d, dict) else list(range(len(d)))
+    for key in keys:
+        if isinstance(d[key], (dict, list, tuple)):
+            raise ArgumentError(f"srcad.hessian takes a {type(d).__name__} of numbers and "
+                                f"arrays; its item {key!r} is a {type(d[key]).__name__}",
                                 hint="use srcad.hvp or srcad.grad, which take any structure")
-    shapes = {key: np.shape(value) for key, value in d.items()}
-    blocks = {key: {} for key in d}
-    for j, shape in shapes.items():
+
+    def like_d(parts):
+        return dict(zip(keys, parts)) if isinstance(d, dict) else type(d)(parts)
+    shapes = {key: np.shape(d[key]) for key in keys}
+    blocks = {key: {} for key in keys}
+    for j in keys:
         columns = []
-        for e in np.eye(int(np.prod(shape))):
-            tangent = {key: _basis(None, s, d[key]) for key, s in shapes.items()}
-            tangent[j] = _basis(e, shape, d[j])
+        for e in np.eye(int(np.prod(shapes[j]))):
+            tangent = like_d(_basis(e if key == j else None, shapes[key], d[key])
+                             for key in keys)
             columns.append(tangent_fn(*args, tangent, **kwargs)[1])
-        for i, shape_i in shapes.items():
+        for i in keys:
             parts = [np.asarray(column[i]) for column in columns]
-            block = np.stack(parts, axis=-1) if parts else np.zeros(shape_i + (0,))
-            blocks[i][j] = block.reshape(shape_i + shape)
-    return blocks
+            block = np.stack(parts, axis=-1) if parts else np.zeros(shapes[i] + (0,))
+            blocks[i][j] = block.reshape(shapes[i] + shapes[j])
+    return like_d(like_d(blocks[i][j] for j in keys) for i in keys)
 
 
 def hvp(f, wrt=0):

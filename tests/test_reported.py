@@ -3496,3 +3496,22 @@ def test_grad_of_a_function_returning_a_dict_names_its_keys():
     """helper-79: the message read 'a value of shape a dict'."""
     with pytest.raises(srcad.NonScalarOutputError, match=r"returned a dict \(keys 'loss', 'sum'\)"):
         srcad.grad(loss_and_sum_in_a_dict)(np.array([0.1, 0.2]))
+
+
+def product_of_layer_norms(ws):
+    return np.sum(ws[0] ** 2) * np.sum(ws[1] ** 3)
+
+
+@pytest.mark.parametrize("container", [list, tuple])
+def test_hessian_with_respect_to_arrays_of_several_shapes(container):
+    """A list of arrays of several shapes was an ArgumentError (that named
+    srcad.jacobian); JAX gives a list of lists of blocks, as srcad does for a dict."""
+    ws = container([np.array([0.3, -0.5]), np.array([0.2, 0.4, -0.1])])
+    h = srcad.hessian(product_of_layer_norms)(ws)
+    assert type(h) is container and all(type(row) is container for row in h)
+    a, b = ws
+    expected = [[2.0 * np.eye(2) * np.sum(b ** 3), np.outer(2 * a, 3 * b ** 2)],
+                [np.outer(3 * b ** 2, 2 * a), np.diag(6 * b) * np.sum(a ** 2)]]
+    for i in range(2):
+        for j in range(2):
+            np.testing.assert_allclose(h[i][j], expected[i][j], rtol=1e-12, atol=1e-14)
