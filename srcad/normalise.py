@@ -137,6 +137,8 @@ _IN_PLACE_METHODS = {
     "itemset": "write y[index] = v",
     "partition": "write y = np.partition(y, k)",
 }
+# the text of a write by a list's method (`xs.append(...)`), as `writes` holds it
+_METHOD_TEXT = re.compile(r"^\w+\.\w+\(")
 # augmented assignment operators, as written
 AUGMENTED = {gast.Add: "+=", gast.Sub: "-=", gast.Mult: "*=", gast.Div: "/=", gast.Pow: "**=",
              gast.MatMult: "@=", gast.FloorDiv: "//=", gast.Mod: "%=", gast.BitOr: "|=",
@@ -1292,7 +1294,8 @@ class Normaliser:
                 made = self.passed_on.get(key, made)     # (a permutation passed it on)
                 element = isinstance(made, gast.Assign) and _items_taken(made.value)
                 error = UnsupportedError(
-                    f"'{text}' changes an array that is also reached through "
+                    f"'{text}' changes {'a list' if _METHOD_TEXT.match(text) else 'an array'} "
+                    f"that is also reached through "
                     f"'{other}', which is read later (Python would change both)",
                     self.source.location(write),
                     hint=f"if '{a}' holds a number, write {a} = float(...) where it gets "
