@@ -3394,6 +3394,9 @@ def test_math_pow_at_a_zero_base_with_a_zero_exponent():
     assert srcad.hessian(math_power_plus_x)(0.0, 1.0) == 0.0
     assert srcad.grad(math_power_plus_x, wrt=(0, 1))(2.0, 3.0) == pytest.approx(
         (13.0, 8.0 * math.log(2.0)))
+    # helper-80: a rule `... if y != 0 else 0.0` lost the y-derivative of the x-slope there
+    h = srcad.hessian(math_power_plus_x, wrt=(0, 1))(2.0, 0.0)
+    assert np.allclose(np.array(h, dtype=float), [[0.0, 0.5], [0.5, math.log(2.0) ** 2]])
 
 
 def loss_and_sum(x):

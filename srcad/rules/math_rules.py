@@ -2,12 +2,13 @@
 
 The derivatives use `math` functions so that they stay Python floats; the
 conventions at kinks match the NumPy rules (fabs'(0) = 0, copysign'(0) = 0).
-Where a derivative is infinite or undefined, it raises as `math` itself does
-(ZeroDivisionError for sqrt at 0, asin at 1, ...; ValueError for the log of a
-negative number), where NumPy's functions give inf or nan.
+Where a derivative is infinite, it raises as `math` itself does
+(ZeroDivisionError for sqrt at 0, asin at 1, ...), where NumPy's functions give
+inf; `math.pow` has the rules of `**`.
 """
 import math
 
+from ..runtime import power_slope, safe_log
 from .registry import adjoint, elementwise, nondifferentiable, tangent
 
 # ----- exponentials and logarithms -----
@@ -54,18 +55,13 @@ def sqrt(g, ans, x):
 
 @adjoint(math.pow)
 def pow_(g, ans, x, y):
-    """In x 0 where y = 0, in y 0 at x = 0 (as JAX); for x < 0 the y-derivative raises.
-
-    x ** 0 is 1, also at x = 0, where math.pow(0, -1) would raise; for x < 0 the
-    y-derivative x**y log(x) has no value, and math.log raises as math.pow(x, 0.5) does."""
-    return (g * y * math.pow(x, y - 1) if y != 0 else 0.0,
-            g * ans * (math.log(x) if x != 0 else 0.0))
+    """As `**`: in x 0 where y = 0 (also at x = 0), in y 0 at x = 0 (as JAX), nan at x < 0."""
+    return g * power_slope(x, y), g * ans * safe_log(x)
 
 
 @tangent(math.pow)
 def pow_tangent(g, ans, x, y):
-    return (g * y * math.pow(x, y - 1) if y != 0 else 0.0,
-            g * ans * (math.log(x) if x != 0 else 0.0))
+    return g * power_slope(x, y), g * ans * safe_log(x)
 
 
 @elementwise(math.fabs)
