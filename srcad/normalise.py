@@ -654,9 +654,15 @@ class Normaliser:
         passed = [a.id for a in signature.posonlyargs + signature.args + signature.kwonlyargs]
         inputs = [vname(k) for k in range(1 - len(params), 1)]
         self.current = tree
+        fn = self.source.fn
+        none_default = {p.id for p, d in zip(reversed(args.posonlyargs + args.args),
+                                             reversed(fn.__defaults__ or ())) if d is None}
+        none_default |= {p for p, d in (fn.__kwdefaults__ or {}).items() if d is None}
         for param, name, v in zip(params, passed, inputs):
             # a parameter changed in place is copied first: the caller's value stays intact
             value = T.call(f"{name}.copy", []) if param in self.mutated else T.name(name)
+            if param in self.mutated and param in none_default:    # `buf=None`, then made
+                value = T.quote_expr(f"None if {name} is None else {name}.copy()")
             self.emit_assign(v, value)
             self.env[param] = T.name(v)
             if param in self.homed:

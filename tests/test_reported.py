@@ -3518,3 +3518,20 @@ def test_hessian_with_respect_to_arrays_of_several_shapes(container):
     for i in range(2):
         for j in range(2):
             np.testing.assert_allclose(h[i][j], expected[i][j], rtol=1e-12, atol=1e-14)
+
+
+def scratch_made_when_none(x, buf=None):
+    if buf is None:
+        buf = np.zeros(2)
+    buf[0] = buf[0] + x
+    return buf[0] * x
+
+
+def test_a_none_default_made_into_an_array_then_written():
+    """helper-80: the derivative copied the parameter it writes (`buf.copy()`), also when
+    it was the None of `buf=None` (a bare AttributeError)."""
+    assert srcad.grad(scratch_made_when_none)(1.5) == pytest.approx(3.0)
+    assert srcad.jvp(scratch_made_when_none)(1.5, 1.0) == pytest.approx((2.25, 3.0))
+    buf = np.array([1.0, 2.0])
+    assert srcad.grad(scratch_made_when_none)(1.5, buf) == pytest.approx(4.0)   # 2x + 1
+    assert buf.tolist() == [1.0, 2.0]
