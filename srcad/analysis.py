@@ -10,6 +10,7 @@ import builtins
 import copy
 import functools
 import inspect
+import numbers
 import operator
 import types
 
@@ -829,6 +830,15 @@ def check_calls_in_place(ir, ops, scalar, changed_in_place, structures=frozenset
                     hint=f"let {name} return what it computes, and pass it on as an "
                          "argument")
             atom = op.args.get(param)
+            default = _default_of(op.callee, param)
+            if param not in op.args and default is not None \
+                    and not isinstance(default, (numbers.Number, str, bytes, tuple)):
+                raise UnsupportedError(
+                    f"{name} may change its default value of '{param}' in place ({how}), "
+                    "which Python keeps for the next call: srcad's derivative would not "
+                    "follow that change", ir.location(op.stmt),
+                    hint=f"pass {name} a new value for {param} here, or make it inside "
+                         f"{name} (a default of None, then {param} = np.zeros(...))")
             if isinstance(atom, gast.Name) and atom.id not in scalar \
                     and (atom.id in structures
                          or not _fresh_and_passed_once(ir, ops, atom.id)):
@@ -838,6 +848,15 @@ def check_calls_in_place(ir, ops, scalar, changed_in_place, structures=frozenset
                     hint=f"let {name} return the new value and assign it"
                          + (f", or copy first inside {name} ({param} = {param}.copy())"
                             if param != "self" else ""))
+
+
+def _default_of(fn, param):
+    """The default value of `fn`'s parameter `param`, None where it has none."""
+    try:
+        default = inspect.signature(fn).parameters[param].default
+    except (KeyError, TypeError, ValueError):
+        return None
+    return None if default is inspect.Parameter.empty else default
 
 
 def _fresh_and_passed_once(ir, ops, name):
