@@ -755,8 +755,18 @@ def check_own_arithmetic(ir, ops, active, operators=None):
     matrix, np.matrix, a class defining __mul__): srcad's rules for operators are those of
     numbers and NumPy arrays, whose derivative would be wrong for it. Refused where an
     operator whose value varies with `wrt` (`active`) has such an operand: a global name,
-    or an argument (`operators`: its index -> the object), or a name that copies one."""
-    held = {ir.inputs[k]: value for k, value in (operators or {}).items()}
+    an argument (`operators`: its index -> the object), an object the function makes by
+    calling such a class (or np.matrix), or a name that copies one."""
+    held = {ir.inputs[k]: type(value) for k, value in (operators or {}).items()}
+    for op in ops.values():         # `s = Sq()`, `M = np.matrix(...)`
+        call = op.stmt.value if op.kind == "opaque" and isinstance(op.stmt, gast.Assign) \
+            else None
+        if isinstance(call, gast.Call):
+            made = _global_value(ir, call.func)
+            if made in (np.matrix, np.asmatrix, np.bmat):
+                held[op.target] = np.matrix
+            elif isinstance(made, type) and runtime.own_arithmetic_type(made):
+                held[op.target] = made
     grown = bool(held)
     while grown:                    # names that copy one (`v_3 = v_0`)
         grown = False
@@ -777,20 +787,37 @@ def check_own_arithmetic(ir, ops, active, operators=None):
             if not isinstance(operand, gast.Name):
                 continue
             if operand.id in held:
-                found = held[operand.id]
+                kind = held[operand.id]
             else:
                 if bound is None:
                     bound = {o.target for o in ops.values()} | set(ir.inputs) | set(ir.params)
-                found = ir.namespace.get(operand.id) if operand.id not in bound else None
-            if found is not None and runtime.own_arithmetic(found):
-                kind = type(found)
-                raise UnsupportedError(
-                    f"an operand of this operator is a {kind.__module__}.{kind.__qualname__}, "
-                    "which brings its operators with it: srcad's derivatives of operators "
-                    "are those of numbers and NumPy arrays", ir.location(op.stmt),
-                    hint="pass a NumPy array (A.toarray() of a sparse matrix, np.asarray of "
-                         "an np.matrix), or put the operation in a function of your own and "
-                         "register its derivatives with @srcad.adjoint and @srcad.tangent")
+                if operand.id in bound or operand.id not in ir.namespace:
+                    continue
+                kind = type(ir.namespace[operand.id])
+                if not runtime.own_arithmetic_type(kind):
+                    continue
+            raise UnsupportedError(
+                f"an operand of this operator is a {kind.__module__}.{kind.__qualname__}, "
+                "which brings its operators with it: srcad's derivatives of operators "
+                "are those of numbers and NumPy arrays", ir.location(op.stmt),
+                hint="pass a NumPy array (A.toarray() of a sparse matrix, np.asarray of "
+                     "an np.matrix), or put the operation in a function of your own and "
+                     "register its derivatives with @srcad.adjoint and @srcad.tangent")
+
+
+def _global_value(ir, node):
+    """The object a global name or dotted name (`Sq`, `np.matrix`) of the IR refers to
+    now, else None."""
+    parts = []
+    while isinstance(node, gast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, gast.Name) or node.id not in ir.namespace:
+        return None
+    value = ir.namespace[node.id]
+    for attr in reversed(parts):
+        value = getattr(value, attr, None)
+    return value
 
 
 def check_iterated_dicts(ir, arg_kinds):

@@ -631,19 +631,28 @@ def kind_of(value):
 
 _OPERATOR_METHODS = ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__",
                      "__matmul__", "__rmatmul__", "__truediv__", "__rtruediv__", "__pow__",
-                     "__rpow__", "__neg__")
+                     "__rpow__", "__neg__", "__mod__", "__rmod__", "__floordiv__",
+                     "__rfloordiv__")
 
 
 def own_arithmetic(value):
-    """Whether `value` brings arithmetic operators of its own (a scipy.sparse matrix, an
-    np.matrix, whose * is a matrix product, a class defining __mul__): srcad's rules for
-    `*`, `@`, ... are those of numbers and NumPy arrays."""
-    if isinstance(value, np.matrix):
-        return True
-    if value is None or isinstance(value, (numbers.Number, np.generic, np.ndarray, list, tuple,
-                                           dict, str, bytes)):
+    """Whether `value` brings arithmetic operators of its own (`own_arithmetic_type`)."""
+    return own_arithmetic_type(type(value))
+
+
+def own_arithmetic_type(cls):
+    """Whether the objects of class `cls` bring arithmetic operators of their own (a
+    scipy.sparse matrix; np.matrix, whose * is a matrix product, and other subclasses of
+    ndarray that redefine an operator, masked arrays aside; a class defining __mul__):
+    srcad's rules for `*`, `@`, ... are those of numbers and NumPy arrays."""
+    if issubclass(cls, np.ndarray):
+        return cls is not np.ndarray and not issubclass(cls, np.ma.MaskedArray) and any(
+            getattr(cls, method, None) is not getattr(np.ndarray, method, None)
+            for method in _OPERATOR_METHODS)
+    if issubclass(cls, (numbers.Number, np.generic, list, tuple, dict, str, bytes,
+                        type(None))):
         return False
-    return any(hasattr(type(value), method) for method in _OPERATOR_METHODS)
+    return any(hasattr(cls, method) for method in _OPERATOR_METHODS)
 
 
 def check_kinds(name, params, values, kinds):
