@@ -3609,11 +3609,11 @@ def test_more_operands_with_operators_of_their_own_are_refused(f, x):
         srcad.grad(f)(x)
 
 
-def masked_scaled(x, m):
+def scaled_by_a_masked_array(x, m):
     return np.sum(m * x)
 
 
 def test_a_masked_array_operand_is_not_refused():
     m = np.ma.masked_array([1.0, 2.0, 3.0], mask=[False, True, False])
-    g = srcad.grad(masked_scaled)(np.ones(3), m)
+    g = srcad.grad(scaled_by_a_masked_array)(np.ones(3), m)
     assert np.allclose(np.ma.filled(g, 0.0), [1.0, 0.0, 3.0])
