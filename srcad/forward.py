@@ -48,21 +48,31 @@ class Forward:
         body = self._block(ir.body[:-1])
         out = self.output
         tangent = T.name(dot(out)) if out in self.active else self.zero(out)
-        if self._none_only(out):
+        none = self._none_bindings(out)
+        if none == "all":
             tangent = T.constant(None)      # a function that returns None: no tangent (as JAX)
+        elif none == "some":                # (`return None` on one path)
+            tangent = gast.IfExp(test=T.quote_expr(f"{out} is None"), body=T.constant(None),
+                                 orelse=tangent)
         body.append(gast.Return(value=T.tuple_of([T.name(out), tangent])))
         return gast.FunctionDef(name=f"jvp_{ir.name}", args=args, body=body,
                                 decorator_list=[], returns=None, type_comment=None)
 
-    def _none_only(self, name):
-        """Whether every assignment of `name` (through copies) is `None`: a function without
-        a `return`, or returning None."""
-        values = {}
+    def _none_bindings(self, name):
+        """"all" where every assignment of `name` (through copies) is `None` (a function
+        without a `return`), "some" where one is, else None."""
+        values, top = {}, {id(stmt) for stmt in self.ir.body}
         for stmt in walk_block(self.ir.body):
             if isinstance(stmt, gast.Assign):
                 for stored in T.names_stored(stmt):
-                    values.setdefault(stored, []).append(stmt.value)
-        todo, seen = [name], set()
+                    values.setdefault(stored, []).append(stmt)
+        for stored, stmts in values.items():
+            first = stmts[0]
+            if len(stmts) > 1 and id(first) in top and isinstance(first.value, gast.Constant) \
+                    and first.value.value is None and self.ir.origin.get(first) is None:
+                stmts.pop(0)     # (`v_3 = None` before the body: a name early returns bind)
+            values[stored] = [stmt.value for stmt in stmts]
+        todo, seen, found = [name], set(), set()
         while todo:
             current = todo.pop()
             if current in seen:
@@ -71,9 +81,9 @@ class Forward:
             for value in values.get(current) or [None]:
                 if isinstance(value, gast.Name):
                     todo.append(value.id)
-                elif not (isinstance(value, gast.Constant) and value.value is None):
-                    return False
-        return True
+                else:
+                    found.add(isinstance(value, gast.Constant) and value.value is None)
+        return "all" if found == {True} else "some" if True in found else None
 
     def zero(self, name):
         if name in self.scalar:

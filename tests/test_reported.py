@@ -3617,3 +3617,34 @@ def test_a_masked_array_operand_is_not_refused():
     m = np.ma.masked_array([1.0, 2.0, 3.0], mask=[False, True, False])
     g = srcad.grad(scaled_by_a_masked_array)(np.ones(3), m)
     assert np.allclose(np.ma.filled(g, 0.0), [1.0, 0.0, 3.0])
+
+
+def none_on_one_branch(x):
+    if x > 0:
+        return None
+    return x * 2
+
+
+def none_unless_large(x):
+    r = None
+    if x > 10:
+        r = x * 2
+    return r
+
+
+def returns_early(x):
+    if x > 0:
+        return x * 2
+    return x * 3
+
+
+def test_jvp_of_a_function_returning_none_on_one_path():
+    """helper-80: (None, 0.0) where the path taken returns None; the tangent is None
+    there, and a function with early returns keeps its plain `return v, vdot`."""
+    assert srcad.jvp(none_on_one_branch)(1.5, 1.0) == (None, None)
+    assert srcad.jvp(none_on_one_branch)(-1.5, 1.0) == (-3.0, 2.0)
+    assert srcad.jvp(none_unless_large)(1.5, 1.0) == (None, None)
+    assert srcad.jvp(none_unless_large)(11.0, 1.0) == (22.0, 2.0)
+    j = srcad.jvp(returns_early)
+    assert j(1.5, 1.0) == (3.0, 2.0)
+    assert "is None" not in j.source
