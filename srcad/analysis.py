@@ -103,7 +103,7 @@ class Facts:
         self.struct = structures(ir, self.ops, arg_kinds, self.scalar)
         check_calls_in_place(ir, self.ops, self.scalar,
                              getattr(callees, "changed_in_place", None), self.struct,
-                             self.ndims)
+                             self.ndims, self.active if mode == "reverse" else ())
         # dict arguments, and the names that only copy one
         self.dict_inputs = {v for v, kind in zip(ir.inputs, arg_kinds) if kind == "dict"}
         for op in self.ops.values():
@@ -835,11 +835,14 @@ def check_iterated_dicts(ir, arg_kinds):
 
 
 def check_calls_in_place(ir, ops, scalar, changed_in_place, structures=frozenset(),
-                         ndims=None):
+                         ndims=None, recalled=()):
     """A user function that changes an argument in place (`a[0] = ...`, `a += ...`) changes
     the caller's array in Python; srcad's derivative of it works on a copy, and the caller's
     would not see the change: refuse such a call of a value that is not a scalar. `ndims`
-    (`input_ndims`) tells the callee which arguments are matrices, vectors, numbers."""
+    (`input_ndims`) tells the callee which arguments are matrices, vectors, numbers. A new
+    array made for the call alone passes, unless the call's value is among `recalled` (the
+    active values of a reverse sweep, which calls the callee's derivative with the array
+    again, after the forward sweep's call changed it)."""
     if changed_in_place is None:
         return
     ndims = ndims or {}
@@ -867,7 +870,7 @@ def check_calls_in_place(ir, ops, scalar, changed_in_place, structures=frozenset
                     hint=f"pass {name} a new value for {param} here, or make it inside "
                          f"{name} (a default of None, then {param} = np.zeros(...))")
             if isinstance(atom, gast.Name) and atom.id not in scalar \
-                    and (atom.id in structures
+                    and (atom.id in structures or op.target in recalled
                          or not _fresh_and_passed_once(ir, ops, atom.id)):
                 raise UnsupportedError(
                     f"{name} may change its argument '{param}' in place ({how}); srcad "
@@ -886,12 +889,19 @@ def _default_of(fn, param):
     return None if default is inspect.Parameter.empty else default
 
 
+# NumPy functions whose result is a new array, shared with nothing (np.full(2, x) too)
+_NEW_ARRAYS = {np.zeros, np.ones, np.full, np.empty, np.zeros_like, np.ones_like,
+               np.full_like, np.empty_like, np.copy, np.linspace, np.arange, np.eye,
+               np.identity}
+
+
 def _fresh_and_passed_once(ir, ops, name):
     """Whether `name` holds a new array made for the call that reads it, and read nowhere
-    else (`h(x + x)`): a change the callee makes to it reaches nothing."""
+    else (`h(x + x)`, `h(x, np.zeros(2))`): a change the callee makes to it reaches
+    nothing."""
     made = [op for op in ops.values() if op.target == name]
-    if len(made) != 1 or made[0].kind != "rule" or made[0].rule is None or not (
-            isinstance(made[0].rule.primal, np.ufunc)
+    if len(made) != 1 or made[0].kind not in ("rule", "zero") or made[0].rule is None or not (
+            isinstance(made[0].rule.primal, np.ufunc) or made[0].rule.primal in _NEW_ARRAYS
             or getattr(made[0].rule.primal, "__module__", None) in ("_operator", "operator")):
         return False
     return T.loaded_names(ir.body).count(name) == 1

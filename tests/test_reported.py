@@ -3648,3 +3648,27 @@ def test_jvp_of_a_function_returning_none_on_one_path():
     j = srcad.jvp(returns_early)
     assert j(1.5, 1.0) == (3.0, 2.0)
     assert "is None" not in j.source
+
+
+def adds_into_its_buffer(x, buf):
+    buf[0] = buf[0] + x
+    return buf[0] * x
+
+
+def passes_a_new_zeroed_buffer(x):
+    return adds_into_its_buffer(x, np.ones(2) * 0.0)
+
+
+def passes_np_zeros(x):
+    return adds_into_its_buffer(x, np.zeros(2))
+
+
+@pytest.mark.parametrize("f", [passes_a_new_zeroed_buffer, passes_np_zeros])
+def test_a_new_array_that_the_callee_changes_in_place(f):
+    """Found while widening the arrays taken for new (np.zeros): reverse mode called the
+    callee in the forward sweep, which wrote into the array, then its derivative with the
+    written array (grad 4.5 for 3.0, silently). Refused in reverse mode; forward mode calls
+    the callee once and is right."""
+    with pytest.raises(srcad.UnsupportedError, match="may change its argument 'buf'"):
+        srcad.grad(f)(1.5)
+    assert srcad.jvp(f)(1.5, 1.0) == pytest.approx((2.25, 3.0))
