@@ -762,7 +762,7 @@ def check_own_arithmetic(ir, ops, active, operators=None):
         call = op.stmt.value if op.kind == "opaque" and isinstance(op.stmt, gast.Assign) \
             else None
         if isinstance(call, gast.Call):
-            made = _global_value(ir, call.func)
+            made = _resolve(ir, call.func)
             if made in (np.matrix, np.asmatrix, np.bmat):
                 held[op.target] = np.matrix
             elif isinstance(made, type) and runtime.own_arithmetic_type(made):
@@ -803,21 +803,6 @@ def check_own_arithmetic(ir, ops, active, operators=None):
                 hint="pass a NumPy array (A.toarray() of a sparse matrix, np.asarray of "
                      "an np.matrix), or put the operation in a function of your own and "
                      "register its derivatives with @srcad.adjoint and @srcad.tangent")
-
-
-def _global_value(ir, node):
-    """The object a global name or dotted name (`Sq`, `np.matrix`) of the IR refers to
-    now, else None."""
-    parts = []
-    while isinstance(node, gast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, gast.Name) or node.id not in ir.namespace:
-        return None
-    value = ir.namespace[node.id]
-    for attr in reversed(parts):
-        value = getattr(value, attr, None)
-    return value
 
 
 def check_iterated_dicts(ir, arg_kinds):
