@@ -756,17 +756,30 @@ def check_own_arithmetic(ir, ops, active, operators=None):
     numbers and NumPy arrays, whose derivative would be wrong for it. Refused where an
     operator whose value varies with `wrt` (`active`) has such an operand: a global name,
     an argument (`operators`: its index -> the object), an object the function makes by
-    calling such a class (or np.matrix), or a name that copies one."""
-    held = {ir.inputs[k]: type(value) for k, value in (operators or {}).items()}
+    calling such a class (or np.matrix), or a name that copies one. In the function's
+    straight-line code a name holds what its last assignment gave it (`A = np.asarray(A)`
+    passes); in loops and branches, what any assignment may."""
+    made = {}                       # id(stmt) -> the class of what the statement binds
+    for k in (operators or {}):
+        made[id(ir.body[k])] = type(operators[k])
     for op in ops.values():         # `s = Sq()`, `M = np.matrix(...)`
         call = op.stmt.value if op.kind == "opaque" and isinstance(op.stmt, gast.Assign) \
             else None
         if isinstance(call, gast.Call):
-            made = _resolve(ir, call.func)
-            if made in (np.matrix, np.asmatrix, np.bmat):
-                held[op.target] = np.matrix
-            elif isinstance(made, type) and runtime.own_arithmetic_type(made):
-                held[op.target] = made
+            maker = _resolve(ir, call.func)
+            if maker in (np.matrix, np.asmatrix, np.bmat):
+                made[id(op.stmt)] = np.matrix
+            elif isinstance(maker, type) and runtime.own_arithmetic_type(maker):
+                made[id(op.stmt)] = maker
+    bound = {o.target for o in ops.values()} | set(ir.inputs) | set(ir.params)
+    if not made:                    # (global names only)
+        for op in ops.values():
+            _check_operands(ir, op, active, {}, bound)
+        return
+    held = {}                       # what any assignment may bind, copies followed
+    for op in ops.values():
+        if id(op.stmt) in made:
+            held[op.target] = made[id(op.stmt)]
     grown = bool(held)
     while grown:                    # names that copy one (`v_3 = v_0`)
         grown = False
@@ -774,35 +787,57 @@ def check_own_arithmetic(ir, ops, active, operators=None):
             if op.kind == "copy" and _name_in(op.args[0], held) and op.target not in held:
                 held[op.target] = held[op.args[0].id]
                 grown = True
-    bound = None
-    for op in ops.values():
-        value = op.stmt.value if op.kind == "rule" and op.target in active else None
-        if isinstance(value, gast.BinOp):
-            operands = [value.left, value.right]
-        elif isinstance(value, gast.UnaryOp):
-            operands = [value.operand]
+    current = {}                    # what the straight-line code has bound so far
+    for stmt in ir.body:
+        if isinstance(stmt, (gast.For, gast.While, gast.If)):
+            inside = list(walk_block([stmt]))
+            assigned = {op.target for s in inside if (op := ops.get(id(s))) is not None}
+            current = {**current, **{n: held[n] for n in assigned if n in held}}
+            for inner in inside:
+                _check_operands(ir, ops.get(id(inner)), active, current, bound)
+            for name in assigned - held.keys():
+                current.pop(name, None)
+            continue
+        op = ops.get(id(stmt))
+        _check_operands(ir, op, active, current, bound)
+        if op is None or op.target is None:
+            continue
+        if id(stmt) in made:
+            current[op.target] = made[id(stmt)]
+        elif op.kind == "copy" and _name_in(op.args[0], current):
+            current[op.target] = current[op.args[0].id]
+        else:
+            current.pop(op.target, None)
+
+
+def _check_operands(ir, op, active, held, bound):
+    """`check_own_arithmetic` of one operation, `held` the names that may hold such an
+    object there."""
+    value = op.stmt.value if op is not None and op.kind == "rule" and op.target in active \
+        else None
+    if isinstance(value, gast.BinOp):
+        operands = [value.left, value.right]
+    elif isinstance(value, gast.UnaryOp):
+        operands = [value.operand]
+    else:
+        return
+    for operand in operands:
+        if not isinstance(operand, gast.Name):
+            continue
+        if operand.id in held:
+            kind = held[operand.id]
+        elif operand.id not in bound and operand.id in ir.namespace \
+                and runtime.own_arithmetic(ir.namespace[operand.id]):
+            kind = type(ir.namespace[operand.id])
         else:
             continue
-        for operand in operands:
-            if not isinstance(operand, gast.Name):
-                continue
-            if operand.id in held:
-                kind = held[operand.id]
-            else:
-                if bound is None:
-                    bound = {o.target for o in ops.values()} | set(ir.inputs) | set(ir.params)
-                if operand.id in bound or operand.id not in ir.namespace:
-                    continue
-                kind = type(ir.namespace[operand.id])
-                if not runtime.own_arithmetic_type(kind):
-                    continue
-            raise UnsupportedError(
-                f"an operand of this operator is a {kind.__module__}.{kind.__qualname__}, "
-                "which brings its operators with it: srcad's derivatives of operators "
-                "are those of numbers and NumPy arrays", ir.location(op.stmt),
-                hint="pass a NumPy array (A.toarray() of a sparse matrix, np.asarray of "
-                     "an np.matrix), or put the operation in a function of your own and "
-                     "register its derivatives with @srcad.adjoint and @srcad.tangent")
+        raise UnsupportedError(
+            f"an operand of this operator is a {kind.__module__}.{kind.__qualname__}, "
+            "which brings its operators with it: srcad's derivatives of operators "
+            "are those of numbers and NumPy arrays", ir.location(op.stmt),
+            hint="pass a NumPy array (A.toarray() of a sparse matrix, np.asarray of "
+                 "an np.matrix), or put the operation in a function of your own and "
+                 "register its derivatives with @srcad.adjoint and @srcad.tangent")
 
 
 def check_iterated_dicts(ir, arg_kinds):

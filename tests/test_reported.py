@@ -3672,3 +3672,25 @@ def test_a_new_array_that_the_callee_changes_in_place(f):
     with pytest.raises(srcad.UnsupportedError, match="may change its argument 'buf'"):
         srcad.grad(f)(1.5)
     assert srcad.jvp(f)(1.5, 1.0) == pytest.approx((2.25, 3.0))
+
+
+def matrix_made_then_converted(x, A):
+    M = np.matrix(A)
+    M = np.array(M)
+    return np.sum((M @ x) ** 2)
+
+
+def matrix_argument_converted(x, A):
+    A = np.asarray(A)
+    return np.sum((A @ x) ** 2)
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")      # (np.matrix)
+@pytest.mark.parametrize("f", [matrix_made_then_converted, matrix_argument_converted])
+def test_an_np_matrix_converted_before_the_product_is_accepted(f):
+    """helper-81: a name that held an np.matrix anywhere was refused everywhere, also
+    after `M = np.array(M)` (what the refusal's hint says to write)."""
+    A = np.array([[1.0, 2.0], [3.0, 4.0]])
+    x = np.array([0.7, -1.3])
+    got = srcad.grad(f)(x, np.matrix(A) if f is matrix_argument_converted else A)
+    np.testing.assert_allclose(got, 2 * A.T @ (A @ x))
