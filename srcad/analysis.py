@@ -754,7 +754,8 @@ def check_own_arithmetic(ir, ops, active, operators=None):
     """`s * x` where s brings a `*` of its own (`runtime.own_arithmetic`: a scipy.sparse
     matrix, np.matrix, a class defining __mul__): srcad's rules for operators are those of
     numbers and NumPy arrays, whose derivative would be wrong for it. Refused where an
-    operator whose value varies with `wrt` (`active`) has such an operand: a global name,
+    operator whose value varies with `wrt` (`active`) has such an operand, or a call of a
+    user function whose value varies has such an argument: a global name,
     an argument (`operators`: its index -> the object), an object the function makes by
     calling such a class (or np.matrix), or a name that copies one. In the function's
     straight-line code a name holds what its last assignment gave it (`A = np.asarray(A)`
@@ -813,12 +814,14 @@ def check_own_arithmetic(ir, ops, active, operators=None):
 def _check_operands(ir, op, active, held, bound):
     """`check_own_arithmetic` of one operation, `held` the names that may hold such an
     object there."""
-    value = op.stmt.value if op is not None and op.kind == "rule" and op.target in active \
-        else None
+    value = op.stmt.value if op is not None and op.kind in ("rule", "call") \
+        and op.target in active else None
     if isinstance(value, gast.BinOp):
         operands = [value.left, value.right]
     elif isinstance(value, gast.UnaryOp):
         operands = [value.operand]
+    elif op is not None and op.kind == "call":   # (the callee may compute with it)
+        operands = list(op.args.values())
     else:
         return
     for operand in operands:
@@ -831,10 +834,12 @@ def _check_operands(ir, op, active, held, bound):
             kind = type(ir.namespace[operand.id])
         else:
             continue
+        where = "an argument of this call" if op.kind == "call" else \
+            "an operand of this operator"
         raise UnsupportedError(
-            f"an operand of this operator is a {kind.__module__}.{kind.__qualname__}, "
-            "which brings its operators with it: srcad's derivatives of operators "
-            "are those of numbers and NumPy arrays", ir.location(op.stmt),
+            f"{where} is a {kind.__module__}.{kind.__qualname__}, which brings its "
+            "operators with it: srcad's derivatives of operators are those of numbers "
+            "and NumPy arrays", ir.location(op.stmt),
             hint="pass a NumPy array (A.toarray() of a sparse matrix, np.asarray of "
                  "an np.matrix), or put the operation in a function of your own and "
                  "register its derivatives with @srcad.adjoint and @srcad.tangent")

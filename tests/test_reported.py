@@ -3694,3 +3694,18 @@ def test_an_np_matrix_converted_before_the_product_is_accepted(f):
     x = np.array([0.7, -1.3])
     got = srcad.grad(f)(x, np.matrix(A) if f is matrix_argument_converted else A)
     np.testing.assert_allclose(got, 2 * A.T @ (A @ x))
+
+
+def applies_an_operator(s, x):
+    return s * x
+
+
+def passes_the_object_on(x, s):
+    return applies_an_operator(s, x)
+
+
+def test_an_object_with_operators_of_its_own_passed_to_a_callee_is_refused():
+    """helper-81: the callee's derivative took it for a number or an array (grad 1.0 for
+    3.0 = d(x * x)/dx at 1.5)."""
+    with pytest.raises(srcad.UnsupportedError, match="an argument of this call is a"):
+        srcad.grad(passes_the_object_on)(1.5, Squaring())
