@@ -101,9 +101,10 @@ class Facts:
         check_items(ir, self.ops, self.scalar, arg_kinds)
         check_iterated_dicts(ir, arg_kinds)
         self.struct = structures(ir, self.ops, arg_kinds, self.scalar)
-        check_calls_in_place(ir, self.ops, self.scalar,
-                             getattr(callees, "changed_in_place", None), self.struct,
-                             self.ndims, self.active if mode == "reverse" else ())
+        # (new arrays that a callee changes: the forward sweep's call takes copies)
+        self.copied_for_calls = check_calls_in_place(
+            ir, self.ops, self.scalar, getattr(callees, "changed_in_place", None),
+            self.struct, self.ndims, self.active if mode == "reverse" else ())
         # dict arguments, and the names that only copy one
         self.dict_inputs = {v for v, kind in zip(ir.inputs, arg_kinds) if kind == "dict"}
         for op in self.ops.values():
@@ -865,11 +866,13 @@ def check_calls_in_place(ir, ops, scalar, changed_in_place, structures=frozenset
     the caller's array in Python; srcad's derivative of it works on a copy, and the caller's
     would not see the change: refuse such a call of a value that is not a scalar. `ndims`
     (`input_ndims`) tells the callee which arguments are matrices, vectors, numbers. A new
-    array made for the call alone passes, unless the call's value is among `recalled` (the
-    active values of a reverse sweep, which calls the callee's derivative with the array
-    again, after the forward sweep's call changed it)."""
+    array made for the call alone passes. Returns `{id(call statement): names}`: such arrays
+    passed to a call whose value is among `recalled` (the active values of a reverse sweep,
+    which calls the callee's derivative with the array again): the forward sweep's call
+    takes a copy, which the callee may change."""
+    copied = {}
     if changed_in_place is None:
-        return
+        return copied
     ndims = ndims or {}
     for op in ops.values():
         if op.kind != "call":
@@ -895,7 +898,7 @@ def check_calls_in_place(ir, ops, scalar, changed_in_place, structures=frozenset
                     hint=f"pass {name} a new value for {param} here, or make it inside "
                          f"{name} (a default of None, then {param} = np.zeros(...))")
             if isinstance(atom, gast.Name) and atom.id not in scalar \
-                    and (atom.id in structures or op.target in recalled
+                    and (atom.id in structures
                          or not _fresh_and_passed_once(ir, ops, atom.id)):
                 raise UnsupportedError(
                     f"{name} may change its argument '{param}' in place ({how}); srcad "
@@ -903,6 +906,9 @@ def check_calls_in_place(ir, ops, scalar, changed_in_place, structures=frozenset
                     hint=f"let {name} return the new value and assign it"
                          + (f", or copy first inside {name} ({param} = {param}.copy())"
                             if param != "self" else ""))
+            if isinstance(atom, gast.Name) and atom.id not in scalar and op.target in recalled:
+                copied.setdefault(id(op.stmt), set()).add(atom.id)
+    return copied
 
 
 def _default_of(fn, param):

@@ -430,7 +430,17 @@ class Reverse:
         op = self.ops.get(id(stmt))
         if self._popped_list(op) is not None:   # the reverse sweep puts the item back
             return self._save_target(stmt, op) + [self._push(T.name(op.target))]
-        return self._save_target(stmt, op)
+        out = self._save_target(stmt, op)
+        copied = self.facts.copied_for_calls.get(id(stmt))
+        if copied and type(out[-1]) is gast.Assign and type(out[-1].value) is gast.Call:
+            # `g(x, b)` that changes the new array b: the reverse sweep passes b again
+            call = out[-1].value
+            call.args = [T.call(f"{a.id}.copy", []) if type(a) is gast.Name and a.id in copied
+                         else a for a in call.args]
+            for keyword in call.keywords:
+                if type(keyword.value) is gast.Name and keyword.value.id in copied:
+                    keyword.value = T.call(f"{keyword.value.id}.copy", [])
+        return out
 
     def _popped_list(self, op):
         """For `x = xs.pop()` where the reverse sweep restores xs (it undoes the appends
