@@ -3546,6 +3546,11 @@ def calls_it_twice(x):
     return accumulates_in_its_default(x) + accumulates_in_its_default(x)
 
 
+def calls_it_with_new_buffers(x):
+    return accumulates_in_its_default(x, np.zeros(2)) + accumulates_in_its_default(
+        x, np.zeros(2))
+
+
 @pytest.mark.parametrize("mode", ["grad", "jvp", "value_and_grad"])
 def test_a_called_function_writing_its_default_is_refused(mode):
     """helper-80: a function that changes its default array keeps the change for the next
@@ -3553,6 +3558,10 @@ def test_a_called_function_writing_its_default_is_refused(mode):
     f = getattr(srcad, mode)(calls_it_twice)
     with pytest.raises(srcad.UnsupportedError, match="its default value of 'buf'"):
         f(1.5, 1.0) if mode == "jvp" else f(1.5)
+    # what the refusal says to write: a new array for each call
+    g = getattr(srcad, mode)(calls_it_with_new_buffers)
+    assert (g(1.5, 1.0)[1] if mode == "jvp" else g(1.5) if mode == "grad"
+            else g(1.5)[1]) == pytest.approx(4 * 1.5)
 
 
 class Remainder:
