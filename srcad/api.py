@@ -1115,8 +1115,8 @@ class _Transformed:
         kinds = kinds_of(args) + tuple("other" if d is _MISSING else runtime.kind_of(d)
                                        for d in missing)
         optimized = self.optimized if optimized is None else optimized
-        given = _with_defaults(self.function_for(args), args, {})[0]    # (defaults too)
-        operators = {k: a for k, a in enumerate(given) if runtime.own_arithmetic(a)}
+        operators = {k: a for k, a in enumerate(tuple(args) + tuple(missing))  # (defaults too)
+                     if a is not _MISSING and runtime.own_arithmetic(a)}
         if operators:           # (a scipy.sparse matrix, np.matrix, a class with its own *)
             ir = intermediate(self.function_for(args))
             ops = classify(ir, "reverse")
