@@ -1499,31 +1499,43 @@ class Normaliser:
     def _pushed_for_shapes(self, shape_reads):
         """In a derivative's code, the ids of the names read by `_stack.append(...)` (a name
         or a tuple of names) whose values, popped back, are read for their shape only: every
-        read of the name after a statement `... = _stack.pop()` that binds it is one of
-        `shape_reads`. (The forward sweep saves a view of an array for the reverse sweep's
+        read of the name from the first statement `... = _stack.pop()` that binds it on (from
+        the start of the outermost loop around that statement: a later turn reads what it
+        popped) is one of `shape_reads`, or the array a write goes into (`v[i] = ...`).
+        (The forward sweep saves a view of an array for the reverse sweep's
         `unbroadcast(g, v_4)`; a later write into the array leaves its shape as it was.)"""
-        pushed, popped = [], {}         # Name nodes pushed; name -> where its first pop is
+        pushed, popped = [], {}         # Name nodes pushed; name -> where its reads count
+        blocks = self._statement_blocks()
+        written = set()                 # ids of the names that `v[i] = ...` writes into
         for node in self.nodes():
             if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
                     and node.func.attr == "append" and isinstance(node.func.value, gast.Name) \
                     and node.func.value.id == _STACK and len(node.args) == 1:
                 item = node.args[0]
                 pushed.extend(item.elts if isinstance(item, gast.Tuple) else [item])
-            elif isinstance(node, gast.Assign) and len(node.targets) == 1 \
-                    and isinstance(node.value, gast.Call) and _is_stack_pop(node.value):
+            elif isinstance(node, gast.Assign) and len(node.targets) == 1:
                 target = node.targets[0]
+                if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
+                    written.add(id(target.value))
+                if not (isinstance(node.value, gast.Call) and _is_stack_pop(node.value)):
+                    continue
+                start, owner = node, node
+                while id(owner) in blocks:      # (the outermost loop around the pop)
+                    owner = blocks[id(owner)][2]
+                    if isinstance(owner, (gast.For, gast.While)):
+                        start = owner
                 for part in target.elts if isinstance(target, gast.Tuple) else [target]:
                     if isinstance(part, gast.Name):
-                        where = _position(node)
+                        where = _position(start)
                         popped[part.id] = min(popped.get(part.id, where), where)
         names = {n.id for n in pushed if isinstance(n, gast.Name) and n.id in popped}
         if not names:
             return set()
-        pushes = {id(n) for n in pushed}
+        skipped = {id(n) for n in pushed} | shape_reads | written
         for node in self.nodes():
             if isinstance(node, gast.Name) and node.id in names \
-                    and isinstance(node.ctx, gast.Load) and id(node) not in pushes \
-                    and id(node) not in shape_reads and _position(node) > popped[node.id]:
+                    and isinstance(node.ctx, gast.Load) and id(node) not in skipped \
+                    and _position(node) >= popped[node.id]:
                 names.discard(node.id)
         return {id(n) for n in pushed if isinstance(n, gast.Name) and n.id in names}
 
