@@ -383,8 +383,9 @@ class Reverse:
         body.extend(forward)
         if self.check_output is True or self.check_output == "unproven" \
                 and not returns_a_number(ir, self.ops, self.scalar):
+            what = ", 'value_and_grad'" if self.with_value else ""
             body.extend(T.quote(f"check_output({self.output}, {bar(self.output)}, "
-                                f"{ir.source.fn.__name__!r})"))   # (a lambda's: <lambda>)
+                                f"{ir.source.fn.__name__!r}{what})"))   # (<lambda> too)
         body.append(T.comment("reverse sweep"))
         body.extend(reverse)
         if self.debug and self.uses_stack:

@@ -601,16 +601,16 @@ def check_slice_length(container, index, value, text):
                       "build a new list instead: u = u[:i] + [v] + u[j:]")
 
 
-def check_output(value, seed, name):
+def check_output(value, seed, name, what="grad"):
     """A gradient needs a scalar value. With the default seed 1.0, an array value would give
     the gradient of its sum (a vector-Jacobian product) without a word: refused, unless a
-    seed shaped like the value asks for that product."""
+    seed shaped like the value asks for that product. (`what`: the function asked for.)"""
     if isinstance(value, (bool, np.bool_, str, bytes, list, tuple, dict)) or value is None \
             or np.asarray(value).dtype.kind not in "iuf":
-        raise refused(f"grad needs {name} to return a number, but it returned {value!r}",
+        raise refused(f"{what} needs {name} to return a number, but it returned {value!r}",
                       f"return the value to differentiate (a float) from {name}", True)
     if np.ndim(value) != 0 and np.shape(seed) != np.shape(value):
-        raise refused(f"grad needs {name} to return a scalar, but it returned a value of "
+        raise refused(f"{what} needs {name} to return a scalar, but it returned a value of "
                       f"shape {np.shape(value)}", "differentiate a scalar (e.g. the sum), or "
                       "pass a seed shaped like the value for a vector-Jacobian product", True)
 

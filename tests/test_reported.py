@@ -3415,7 +3415,7 @@ def loss_and_sum_in_a_dict(x):
 def test_value_and_grad_of_a_function_returning_several_values(f):
     """helper-79: value_and_grad ran the derivative without the output check that grad
     makes, and its code failed on `vbar_3[0]` of the seed 1.0 (a bare TypeError)."""
-    with pytest.raises(srcad.NonScalarOutputError):
+    with pytest.raises(srcad.NonScalarOutputError, match="^value_and_grad needs"):
         srcad.value_and_grad(f)(np.array([0.1, 0.2, 0.3]))
 
 
