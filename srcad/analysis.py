@@ -812,20 +812,44 @@ def check_own_arithmetic(ir, ops, active, operators=None):
             current.pop(op.target, None)
 
 
-def _check_operands(ir, op, active, held, bound):
-    """`check_own_arithmetic` of one operation, `held` the names that may hold such an
-    object there."""
+def arithmetic_inputs(ir, ops, active):
+    """The indices of the inputs that an operator whose value varies takes as an operand
+    (or a call of a user function whose value varies as an argument), directly or through
+    copies: what a file made for arguments of any kind checks (`check_plain_operand`)."""
+    source = {v: v for v in ir.inputs}
+    grown = True
+    while grown:
+        grown = False
+        for op in ops.values():
+            if op.kind == "copy" and _name_in(op.args[0], source) and op.target not in source:
+                source[op.target] = source[op.args[0].id]
+                grown = True
+    found = set()
+    for op in ops.values():
+        for operand in _operands(op, active):
+            if isinstance(operand, gast.Name) and operand.id in source:
+                found.add(source[operand.id])
+    return [k for k, v in enumerate(ir.inputs) if v in found]
+
+
+def _operands(op, active):
+    """The operands of `op` if it is an operator (or a user function's call) whose value
+    varies, else none."""
     value = op.stmt.value if op is not None and op.kind in ("rule", "call") \
         and op.target in active else None
     if isinstance(value, gast.BinOp):
-        operands = [value.left, value.right]
-    elif isinstance(value, gast.UnaryOp):
-        operands = [value.operand]
-    elif op is not None and op.kind == "call":   # (the callee may compute with it)
-        operands = list(op.args.values())
-    else:
-        return
-    for operand in operands:
+        return [value.left, value.right]
+    if isinstance(value, gast.UnaryOp):
+        return [value.operand]
+    if op is not None and op.kind == "call" and op.target in active:
+        return list(op.args.values())     # (the callee may compute with them)
+    return []
+
+
+def _check_operands(ir, op, active, held, bound):
+    """`check_own_arithmetic` of one operation, `held` the names that may hold such an
+    object there."""
+    for operand in _operands(op, active):
         if not isinstance(operand, gast.Name):
             continue
         if operand.id in held:

@@ -1650,7 +1650,8 @@ class Normaliser:
                     or self.generated and func.id in ("check_method", "check_reversible",
                                                       "check_item_copied",
                                                       "check_slice_length",
-                                                      "check_output")):
+                                                      "check_output",
+                                                      "check_plain_operand")):
                 args = [self.atom(a) for a in value.args]
                 self.emit(gast.Expr(value=gast.Call(func=func, args=args, keywords=[])))
                 return

@@ -20,8 +20,9 @@ from collections import Counter, namedtuple
 import gast
 
 from . import template as T
-from .analysis import (Facts, callee_derivative, classify, derivative_call, dictionaries,
-                       inner_blocks, joins_sequences, returns_a_number, walk_block)
+from .analysis import (Facts, arithmetic_inputs, callee_derivative, classify,
+                       derivative_call, dictionaries, inner_blocks, joins_sequences,
+                       returns_a_number, walk_block)
 from .errors import SrcadError, UnsupportedError
 from .forward import dot, with_tangents
 
@@ -379,6 +380,13 @@ class Reverse:
                                     value=T.constant(None), type_comment=None))
         if self.uses_stack:
             body.append(T.assign(STACK, gast.List(elts=[], ctx=gast.Load())))
+        params = ir.args.posonlyargs + ir.args.args + ir.args.kwonlyargs
+        for k in arithmetic_inputs(ir, self.ops, self.active):
+            # (an argument of any kind, as in a file: not one with operators of its own,
+            # which srcad.grad refuses where it knows the argument)
+            if tuple(self.arg_kinds[k:k + 1]) == ("other",):
+                body.extend(T.quote(f"check_plain_operand({params[k].id}, "
+                                    f"{params[k].id!r}, {ir.source.fn.__name__!r})"))
         body.append(T.comment("forward sweep"))
         body.extend(forward)
         if self.check_output is True or self.check_output == "unproven" \

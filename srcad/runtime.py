@@ -655,6 +655,19 @@ def own_arithmetic_type(cls):
     return any(hasattr(cls, method) for method in _OPERATOR_METHODS)
 
 
+def check_plain_operand(value, param, name):
+    """A derivative file made for arguments of any kind: argument `param` of `name`, an
+    operand of its arithmetic, must not bring operators of its own (`own_arithmetic`), as
+    srcad.grad refuses it on the first call."""
+    if own_arithmetic(value):
+        kind = type(value)
+        raise refused(f"{name} computes with {param} by operators, and {param} is a "
+                      f"{kind.__module__}.{kind.__qualname__}, which brings its operators "
+                      "with it: srcad's derivatives of operators are those of numbers and "
+                      "NumPy arrays", "pass a NumPy array (A.toarray() of a sparse matrix, "
+                      "np.asarray of an np.matrix)")
+
+
 def check_kinds(name, params, values, kinds):
     """A file made for example arguments (`srcad grad --args`) takes arguments of their
     kinds: for others its code may be wrong (a gradient for a number made an array is not
@@ -684,7 +697,7 @@ RESULT_SHARES = {
     "sum_adjoint": ("g",), "sum_tangent": ("t",), "select_weights": (), "unarray": ("g",),
     "diag_adjoint": ("g",), "trace_adjoint": (), "product_adjoint_a": (),
     "product_adjoint_b": (), "solve_transposed": (), "solve_adjoint_a": (),
-    "solve_tangent_b": (), "keys_of": (), "check_output": (), "check_method": (),
+    "solve_tangent_b": (), "keys_of": (), "check_output": (), "check_plain_operand": (), "check_method": (),
     "check_reversible": (), "check_item_copied": (), "check_slice_length": (), "if_floating": ("d",), "counted": (), "stored_part": ("g",), "einsum_one": ("x",),
     "listed": ("xs",), "tupled": ("xs",), "unlisted": ("g",), "listed_tangent": ("t",),
     "part_at": ("g",),
@@ -2218,7 +2231,7 @@ HELPERS = HELPERS + (
     trapezoid_weights, average_weights, interp_parts, interp_slope,
     interp_adjoint_fp, interp_tangent_fp, median_weights, select_weights, sum_adjoint,
     sum_tangent, spaced_weights, along,
-    counts_from, check_output, check_method, check_reversible, check_item_copied, check_slice_length, counted, if_floating, stored_part, einsum_one, listed,
+    counts_from, check_output, check_plain_operand, check_method, check_reversible, check_item_copied, check_slice_length, counted, if_floating, stored_part, einsum_one, listed,
     tupled, unlisted, listed_tangent,
     unarray_transpose,
     largest, smallest, _numbers,

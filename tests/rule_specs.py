@@ -667,6 +667,7 @@ ZERO_SPECS = {
     "srcad.runtime.counted": "rt.counted(x)",
     "srcad.runtime.check_reversible": "rt.check_reversible(x)",
     "srcad.runtime.check_output": "rt.check_output(s, 1.0, 'f')",
+    "srcad.runtime.check_plain_operand": "rt.check_plain_operand(s, 'x', 'f')",
     "srcad.runtime.median_weights": "rt.median_weights(x)",
     "srcad.runtime.average_weights": "rt.average_weights(x)",
     "srcad.runtime.trapezoid_weights": "rt.trapezoid_weights(x)",

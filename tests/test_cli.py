@@ -1208,3 +1208,34 @@ def test_a_partial_called_in_the_function_is_no_standalone_file(tmp_path, capsys
     assert run("grad", tmp_path / "bound.py:total") == 2
     err = capsys.readouterr().err
     assert "a functools.partial of loss is called" in err and "_p_" not in err
+
+
+def test_a_file_for_any_arguments_refuses_one_with_operators_of_its_own(tmp_path, capsys):
+    """helper-83: the file made without --args took an np.matrix argument, or an object
+    whose class defines __rmul__, for an array ([3, 10, 3, 10] for [4.5, 5, 8, 8.5]), where
+    srcad.grad refuses them. Its code checks such arguments where they meet an operator."""
+    path = module(tmp_path, "operands", """
+        import numpy as np
+
+
+        def f(M):
+            return np.sum(np.asarray(M * M))
+        """)
+    assert run("grad", f"{path}:f") == 0
+    text = (tmp_path / "operands_grad.py").read_text()
+    assert "    check_plain_operand(M, 'M', 'f')\n" in text
+    found = without_srcad("""
+        import json, warnings
+        import numpy as np, operands_grad as G
+        warnings.simplefilter("ignore")
+        A = np.array([[1.0, 2.0], [0.5, 3.0]])
+        found = [G.grad_f(A).tolist()]
+        try:
+            G.grad_f(np.matrix(A))
+        except TypeError as exc:
+            found.append(str(exc))
+        print(json.dumps(found))
+        """, tmp_path)
+    A = np.array([[1.0, 2.0], [0.5, 3.0]])
+    assert np.allclose(found[0], 2 * A)
+    assert len(found) == 2 and "numpy.matrix, which brings its operators" in found[1]

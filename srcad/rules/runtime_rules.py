@@ -425,7 +425,8 @@ nondifferentiable(runtime.zeros_like_grad, runtime.reduced_size, runtime.keys_of
 # what a loop walks by index, the check before a loop walks a value backwards, the check
 # that a gradient's value is a number
 nondifferentiable(runtime.check_method, runtime.counted, runtime.check_reversible,
-                  runtime.check_output, runtime.check_item_copied,
+                  runtime.check_output, runtime.check_plain_operand,
+                  runtime.check_item_copied,
                   runtime.check_slice_length)
 # the weights of np.median, np.average and np.trapezoid's items: piecewise constant in the
 # values (the middle one's place), or made of what the rules take for constants
