@@ -833,8 +833,8 @@ def arithmetic_inputs(ir, ops, active):
 
 
 def _operands(op, active):
-    """The operands of `op` if it is an operator (or a user function's call) whose value
-    varies, else none."""
+    """The operands of `op` if it is an operator, a method with an array method's rule or
+    a user function's call, whose value varies; else none."""
     value = op.stmt.value if op is not None and op.kind in ("rule", "call") \
         and op.target in active else None
     if isinstance(value, gast.BinOp):
@@ -843,6 +843,8 @@ def _operands(op, active):
         return [value.operand]
     if op is not None and op.kind == "call" and op.target in active:
         return list(op.args.values())     # (the callee may compute with them)
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute):
+        return [value.func.value]         # `M.dot(x)`: an array method's rule
     return []
 
 
@@ -860,6 +862,7 @@ def _check_operands(ir, op, active, held, bound):
         else:
             continue
         where = "an argument of this call" if op.kind == "call" else \
+            "the object of this method" if isinstance(op.stmt.value, gast.Call) else \
             "an operand of this operator"
         raise UnsupportedError(
             f"{where} is a {kind.__module__}.{kind.__qualname__}, which brings its "

@@ -3720,3 +3720,19 @@ def test_an_object_with_operators_of_its_own_passed_to_a_callee_is_refused():
     3.0 = d(x * x)/dx at 1.5)."""
     with pytest.raises(srcad.UnsupportedError, match="an argument of this call is a"):
         srcad.grad(passes_the_object_on)(1.5, Squaring())
+
+
+def product_by_a_method(x, M):
+    return np.sum(np.asarray(M.dot(x)) ** 2)
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")      # (np.matrix)
+def test_a_method_of_an_object_with_operators_of_its_own_is_refused():
+    """helper-83: `M.dot(x)` of a sparse matrix crashed (IndexError) in the array method's
+    rule; an np.matrix is refused the same way."""
+    with pytest.raises(srcad.UnsupportedError, match="the object of this method is a"):
+        srcad.grad(product_by_a_method)(np.array([0.3, -0.5]), np.matrix([[1.0, 2.0],
+                                                                           [3.0, 4.0]]))
+    A = np.array([[1.0, 2.0], [3.0, 4.0]])
+    x = np.array([0.3, -0.5])
+    np.testing.assert_allclose(srcad.grad(product_by_a_method)(x, A), 2 * A.T @ (A @ x))
