@@ -778,17 +778,8 @@ def check_own_arithmetic(ir, ops, active, operators=None):
         for op in ops.values():
             _check_operands(ir, op, active, {}, bound)
         return
-    held = {}                       # what any assignment may bind, copies followed
-    for op in ops.values():
-        if id(op.stmt) in made:
-            held[op.target] = made[id(op.stmt)]
-    grown = bool(held)
-    while grown:                    # names that copy one (`v_3 = v_0`)
-        grown = False
-        for op in ops.values():
-            if op.kind == "copy" and _name_in(op.args[0], held) and op.target not in held:
-                held[op.target] = held[op.args[0].id]
-                grown = True
+    held = _through_copies(ops, {op.target: made[id(op.stmt)] for op in ops.values()
+                                 if id(op.stmt) in made})    # what any assignment may bind
     current = {}                    # what the straight-line code has bound so far
     for stmt in ir.body:
         if isinstance(stmt, (gast.For, gast.While, gast.If)):
@@ -816,14 +807,7 @@ def arithmetic_inputs(ir, ops, active):
     """The indices of the inputs that an operator whose value varies takes as an operand
     (or a call of a user function whose value varies as an argument), directly or through
     copies: what a file made for arguments of any kind checks (`check_plain_operand`)."""
-    source = {v: v for v in ir.inputs}
-    grown = True
-    while grown:
-        grown = False
-        for op in ops.values():
-            if op.kind == "copy" and _name_in(op.args[0], source) and op.target not in source:
-                source[op.target] = source[op.args[0].id]
-                grown = True
+    source = _through_copies(ops, {v: v for v in ir.inputs})
     found = set()
     for op in ops.values():
         for operand in _operands(op, active):
@@ -832,17 +816,30 @@ def arithmetic_inputs(ir, ops, active):
     return [k for k, v in enumerate(ir.inputs) if v in found]
 
 
+def _through_copies(ops, found):
+    """`found` ({name: what it holds}) with the names that copy one (`v_3 = v_0`)."""
+    grown = bool(found)
+    while grown:
+        grown = False
+        for op in ops.values():
+            if op.kind == "copy" and _name_in(op.args[0], found) and op.target not in found:
+                found[op.target] = found[op.args[0].id]
+                grown = True
+    return found
+
+
 def _operands(op, active):
     """The operands of `op` if it is an operator, a method with an array method's rule or
     a user function's call, whose value varies; else none."""
-    value = op.stmt.value if op is not None and op.kind in ("rule", "call") \
-        and op.target in active else None
+    if op is None or op.kind not in ("rule", "call") or op.target not in active:
+        return []
+    value = op.stmt.value
+    if op.kind == "call":
+        return list(op.args.values())     # (the callee may compute with them)
     if isinstance(value, gast.BinOp):
         return [value.left, value.right]
     if isinstance(value, gast.UnaryOp):
         return [value.operand]
-    if op is not None and op.kind == "call" and op.target in active:
-        return list(op.args.values())     # (the callee may compute with them)
     if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute):
         return [value.func.value]         # `M.dot(x)`: an array method's rule
     return []
@@ -1049,7 +1046,7 @@ def input_ndims(ir, ops, arg_kinds):
         name = op.target
         if name is not None and name not in ir.params:
             pushed = restored.get(id(op.stmt))
-            if pushed is not None and pushed and all(isinstance(a, gast.Name) for a in pushed):
+            if pushed and all(isinstance(a, gast.Name) for a in pushed):
                 # a gradient's `v = _stack.pop()`: one of the values pushed, each of which
                 # must have the dimensions v has
                 made.setdefault(name, []).extend((a.id,) for a in pushed)

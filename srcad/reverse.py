@@ -381,7 +381,9 @@ class Reverse:
         if self.uses_stack:
             body.append(T.assign(STACK, gast.List(elts=[], ctx=gast.Load())))
         params = ir.args.posonlyargs + ir.args.args + ir.args.kwonlyargs
-        for k in arithmetic_inputs(ir, self.ops, self.active):
+        checked = arithmetic_inputs(ir, self.ops, self.active) \
+            if "other" in self.arg_kinds else ()
+        for k in checked:
             # (an argument of any kind, as in a file: not one with operators of its own,
             # which srcad.grad refuses where it knows the argument)
             if tuple(self.arg_kinds[k:k + 1]) == ("other",):
