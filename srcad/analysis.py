@@ -751,16 +751,47 @@ def check_items(ir, ops, scalar, arg_kinds):
             raise error
 
 
-def check_own_arithmetic(ir, ops, active, operators=None):
+def own_arithmetic_within(value, depth=3):
+    """The class of an object with operators of its own (`runtime.own_arithmetic`) that
+    `value` holds: an item of a list, tuple or dict, or an attribute of an object of a
+    user class (to `depth` levels); else None."""
+    if depth == 0 or isinstance(value, (numbers.Number, np.generic, np.ndarray, str, bytes,
+                                        type(None), type, types.ModuleType,
+                                        types.FunctionType, types.BuiltinFunctionType,
+                                        types.MethodType, functools.partial)):
+        return None
+    if isinstance(value, (list, tuple)):
+        items = value
+    elif isinstance(value, dict):
+        items = value.values()
+    else:
+        try:
+            items = object.__getattribute__(value, "__dict__")
+        except AttributeError:            # (slots, or a __getattr__ of its own)
+            return None
+        if not isinstance(items, dict):
+            return None
+        items = items.values()
+    for item in items:
+        if runtime.own_arithmetic(item):
+            return type(item)
+        found = own_arithmetic_within(item, depth - 1)
+        if found is not None:
+            return found
+    return None
+
+
+def check_own_arithmetic(ir, ops, active, operators=None, holders=None):
     """`s * x` where s brings a `*` of its own (`runtime.own_arithmetic`: a scipy.sparse
     matrix, np.matrix, a class defining __mul__): srcad's rules for operators are those of
     numbers and NumPy arrays, whose derivative would be wrong for it. Refused where an
     operator whose value varies with `wrt` (`active`) has such an operand, or a call of a
     user function whose value varies has such an argument: a global name,
     an argument (`operators`: its index -> the object), an object the function makes by
-    calling such a class (or np.matrix), or a name that copies one. In the function's
-    straight-line code a name holds what its last assignment gave it (`A = np.asarray(A)`
-    passes); in loops and branches, what any assignment may."""
+    calling such a class (or np.matrix), a name that copies one, or an item or attribute
+    of an argument or global that holds one (`holders`: index -> the argument). In the function's straight-line code a name holds what its last
+    assignment gave it (`A = np.asarray(A)` passes); in loops and branches, what any
+    assignment may."""
     made = {}                       # id(stmt) -> the class of what the statement binds
     for k in (operators or {}):
         made[id(ir.body[k])] = type(operators[k])
@@ -774,6 +805,8 @@ def check_own_arithmetic(ir, ops, active, operators=None):
             elif isinstance(maker, type) and runtime.own_arithmetic_type(maker):
                 made[id(op.stmt)] = maker
     bound = {o.target for o in ops.values()} | set(ir.inputs) | set(ir.params)
+    _items_of_holders(ir, ops, bound, made,
+                      {ir.inputs[k]: [value] for k, value in (holders or {}).items()})
     if not made:                    # (global names only)
         for op in ops.values():
             _check_operands(ir, op, active, {}, bound)
@@ -801,6 +834,107 @@ def check_own_arithmetic(ir, ops, active, operators=None):
             current[op.target] = current[op.args[0].id]
         else:
             current.pop(op.target, None)
+
+
+class _Made:
+    """Stands for the objects of class `cls` (with operators of their own) that a list the
+    function makes holds: any item of it is one."""
+
+    def __init__(self, cls):
+        self.cls = cls
+
+
+def _items_of_holders(ir, ops, bound, made, holding):
+    """Add to `made` the statements that take an item or attribute with operators of its
+    own from a name `holding` ({name: the objects it may be}: argument values, or `_Made`)
+    or from a global that holds one (`own_arithmetic_within`), through copies, nested
+    items, and lists made of such objects. An item at a constant index (or an attribute)
+    is the one the object has; an item at a varying index, any of them."""
+    own = _through_copies(ops, {op.target: made[id(op.stmt)] for op in ops.values()
+                                if id(op.stmt) in made}) if made else {}
+    grown = True
+    while grown:
+        grown = False
+        for op in ops.values():
+            if op.kind not in ("getitem", "opaque", "const", "pack", "copy") \
+                    or op.target is None \
+                    or op.target in holding or id(op.stmt) in made:
+                continue
+            if op.kind == "pack":         # `[A, B]`: its items, where known
+                items = [_Made(own[e.id]) if _name_in(e, own) else holding[e.id][0]
+                         if _name_in(e, holding) and len(holding[e.id]) == 1
+                         else ir.namespace[e.id] if isinstance(e, gast.Name)
+                         and e.id not in bound and e.id in ir.namespace else None
+                         for e in op.args.values()]
+                if any(_holds_own(item) or runtime.own_arithmetic(item) for item in items):
+                    if isinstance(op.stmt.value, gast.Dict):
+                        items = {k.value: item for k, item in zip(op.stmt.value.keys, items)
+                                 if isinstance(k, gast.Constant)} if all(
+                            isinstance(k, gast.Constant) for k in op.stmt.value.keys) \
+                            else [items]
+                    holding[op.target] = [items]
+                    grown = True
+                continue
+            value = op.stmt.value
+            if op.kind == "const" and isinstance(value, gast.Name):
+                source, op_kind = value, "global"         # `M = A` of a global A
+            elif op.kind in ("opaque", "const"):
+                if not isinstance(value, gast.Attribute):
+                    continue
+                source, op_kind = value.value, "attribute"
+            else:
+                source = op.args[0] if op.kind == "copy" else op.args["value"]
+                op_kind = op.kind
+            if not isinstance(source, gast.Name):
+                continue
+            if source.id in holding:
+                objects = holding[source.id]
+            elif op.kind != "copy" and source.id not in bound and source.id in ir.namespace:
+                objects = [ir.namespace[source.id]]
+            else:
+                continue
+            if op_kind in ("getitem", "attribute"):
+                objects = _parts(objects, op_kind, op)
+            cls = next((type(o) if not isinstance(o, _Made) else o.cls for o in objects
+                        if isinstance(o, _Made) or runtime.own_arithmetic(o)), None)
+            if cls is not None and op.kind != "copy":
+                made[id(op.stmt)] = cls
+                grown = True
+            elif any(_holds_own(o) for o in objects):
+                holding[op.target] = objects
+                grown = True
+
+
+def _parts(objects, kind, op):
+    """The items (or attributes) of `objects` that `op` (`v = a[i]`, `v = a.name`: `kind`
+    getitem or attribute) may take: at a constant index, that item; else any."""
+    parts = []
+    for o in objects:
+        if kind == "attribute":
+            try:
+                parts.append(getattr(o, op.stmt.value.attr))
+            except Exception:             # (the function would fail the same way)
+                pass
+        elif isinstance(index := op.args["index"], gast.Constant):
+            try:
+                parts.append(o[index.value])
+            except Exception:             # (the function would fail the same way)
+                pass
+        elif isinstance(o, (list, tuple)):
+            parts.extend(o)
+        elif isinstance(o, dict):
+            parts.extend(o.values())
+    return parts
+
+
+def _holds_own(o):
+    """Whether `o` is or holds an object with operators of its own (`_Made` one too)."""
+    if isinstance(o, _Made):
+        return True
+    if isinstance(o, (list, dict)) and any(isinstance(item, _Made) for item in (
+            o.values() if isinstance(o, dict) else o)):
+        return True
+    return own_arithmetic_within(o) is not None
 
 
 def arithmetic_inputs(ir, ops, active):

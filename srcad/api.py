@@ -19,7 +19,8 @@ import numpy as np
 
 from . import effects, runtime
 from . import template as T
-from .analysis import activity, check_own_arithmetic, classify, returns_a_number, scalars
+from .analysis import (activity, check_own_arithmetic, classify, own_arithmetic_within,
+                       returns_a_number, scalars)
 from .codegen import load, to_source, with_closure
 from .errors import (ArgumentError, Location, NonScalarOutputError, SourceError,
                      SrcadError, UnsupportedError, WrtError)
@@ -890,6 +891,7 @@ def _wrt_indices(fn, wrt, bound=0):
     return tuple(k + bound for k in indices), single
 
 
+_PLAIN = (float, int, bool, np.float64, np.ndarray, type(None), str)  # (hold nothing)
 _FAST_ENTRIES = 64   # argument signatures remembered per derivative
 
 
@@ -1115,13 +1117,19 @@ class _Transformed:
         kinds = kinds_of(args) + tuple("other" if d is _MISSING else runtime.kind_of(d)
                                        for d in missing)
         optimized = self.optimized if optimized is None else optimized
-        operators = {k: a for k, a in enumerate(tuple(args) + tuple(missing))  # (defaults too)
-                     if a is not _MISSING and runtime.own_arithmetic(a)}
-        if operators:           # (a scipy.sparse matrix, np.matrix, a class with its own *)
+        operators, holders = {}, {}   # (defaults too)
+        for k, a in enumerate(tuple(args) + tuple(missing)):
+            if a is _MISSING or type(a) in _PLAIN:
+                continue
+            if runtime.own_arithmetic(a):
+                operators[k] = a
+            elif own_arithmetic_within(a) is not None:
+                holders[k] = a
+        if operators or holders:  # (a scipy.sparse matrix, np.matrix, a class with its own *)
             ir = intermediate(self.function_for(args))
             ops = classify(ir, "reverse")
             check_own_arithmetic(ir, ops, activity(ir, ops, [ir.inputs[k] for k in self.wrt],
-                                                   ir.body[-1].value.id), operators)
+                                                   ir.body[-1].value.id), operators, holders)
         try:
             return derive(self.function_for(args), self.wrt, kinds, self.with_value,
                           self.mode, optimized, self.checks_output)

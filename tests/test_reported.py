@@ -3736,3 +3736,94 @@ def test_a_method_of_an_object_with_operators_of_its_own_is_refused():
     A = np.array([[1.0, 2.0], [3.0, 4.0]])
     x = np.array([0.3, -0.5])
     np.testing.assert_allclose(srcad.grad(product_by_a_method)(x, A), 2 * A.T @ (A @ x))
+
+
+def times_an_item(x, Ms):
+    return np.sum(x * (Ms[0] @ x))
+
+
+def times_a_dict_value(x, d):
+    return np.sum(d["A"] @ x)
+
+
+def times_an_unpacked_item(x, pair):
+    M, b = pair
+    return np.sum((M @ x) * b)
+
+
+def times_each_item(x, Ms):
+    s = 0.0
+    for M in Ms:
+        s = s + np.sum(M @ x)
+    return s
+
+
+def times_an_attribute(x, m):
+    return np.sum((m.A @ x) ** 2)
+
+
+class _Holder:
+    def __init__(self, **values):
+        self.__dict__.update(values)
+
+
+GLOBAL_MAPS = [LinearMap([[2.0, 0.0], [1.0, 3.0]])]
+GLOBAL_HOLDER = _Holder(L=LinearMap([[2.0, 0.0], [1.0, 3.0]]), w=np.array([1.0, 2.0]))
+
+
+def times_a_global_item(x):
+    return np.sum(GLOBAL_MAPS[0] @ x)
+
+
+def times_a_global_attribute(x):
+    return np.sum(GLOBAL_HOLDER.L @ x)
+
+
+def times_an_item_of_a_list_made_inside(x):
+    maps = [GLOBAL_MAPS[0], Squaring()]
+    return np.sum(maps[1] * x)
+
+
+_L = LinearMap([[2.0, 0.0], [1.0, 3.0]])
+
+
+@pytest.mark.parametrize("f, rest", [
+    (times_an_item, ([_L],)), (times_a_dict_value, ({"A": _L},)),
+    (times_an_unpacked_item, ((_L, np.array([1.0, -1.0])),)),
+    (times_each_item, ([_L, _L],)), (times_an_attribute, (_Holder(A=_L),)),
+    (times_a_global_item, ()), (times_a_global_attribute, ()),
+    (times_an_item_of_a_list_made_inside, ())])
+@pytest.mark.parametrize("mode", ["grad", "jvp", "hessian"])
+def test_an_item_or_attribute_with_operators_of_its_own_is_refused(f, rest, mode):
+    """An object with operators of its own reached through a list item, a dict value, an
+    unpacked tuple, a loop over a list, an attribute of an argument or of a global: a
+    sparse matrix in a list gave an object array of sparse matrices for the gradient, an
+    attribute one an AxisError."""
+    x = np.array([0.3, -0.4])
+    with pytest.raises(srcad.UnsupportedError, match="brings its operators with it"):
+        if mode == "jvp":
+            srcad.jvp(f)(x, *rest, np.ones(2))
+        else:
+            getattr(srcad, mode)(f)(x, *rest)
+
+
+def times_the_second_item(x, Ms):
+    return np.sum(Ms[1] * x)
+
+
+def times_a_plain_attribute(x, m):
+    return np.sum(m.w * x)
+
+
+def times_a_plain_global_attribute(x):
+    return np.sum(GLOBAL_HOLDER.w * x * x)
+
+
+def test_plain_items_beside_an_object_with_operators_of_its_own_are_accepted():
+    """The item (or attribute) that the arithmetic takes is a NumPy array: right, though
+    its list (or object) holds another that brings its own operators."""
+    x = np.array([0.3, -0.4])
+    w = np.array([1.0, 2.0])
+    assert np.allclose(srcad.grad(times_the_second_item)(x, [_L, w]), w)
+    assert np.allclose(srcad.grad(times_a_plain_attribute)(x, _Holder(A=_L, w=w)), w)
+    assert np.allclose(srcad.grad(times_a_plain_global_attribute)(x), 2 * w * x)
