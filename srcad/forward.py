@@ -51,16 +51,19 @@ class Forward:
         none = self._none_bindings(out)
         if none == "all":
             tangent = T.constant(None)      # a function that returns None: no tangent (as JAX)
-        elif none == "some":                # (`return None` on one path)
-            tangent = gast.IfExp(test=T.quote_expr(f"{out} is None"), body=T.constant(None),
+        elif none is not None:              # (`return None` on one path)
+            test = f"{out} is None" if none == "some" else \
+                f"{out} is None or isinstance({out}, (str, bytes))"
+            tangent = gast.IfExp(test=T.quote_expr(test), body=T.constant(None),
                                  orelse=tangent)
         body.append(gast.Return(value=T.tuple_of([T.name(out), tangent])))
         return gast.FunctionDef(name=f"jvp_{ir.name}", args=args, body=body,
                                 decorator_list=[], returns=None, type_comment=None)
 
     def _none_bindings(self, name):
-        """"all" where every assignment of `name` (through copies) is `None` (a function
-        without a `return`), "some" where one is, else None."""
+        """"all" where every assignment of `name` (through copies) is `None` or a text (a
+        function without a `return`), "some" where one is None, "some texts" where one
+        is a text, else None."""
         values, top = {}, {id(stmt) for stmt in self.ir.body}
         for stmt in walk_block(self.ir.body):
             if isinstance(stmt, gast.Assign):
@@ -81,9 +84,13 @@ class Forward:
             for value in values.get(current) or [None]:
                 if isinstance(value, gast.Name):
                     todo.append(value.id)
+                elif isinstance(value, gast.Constant) and not _numeric(value.value):
+                    found.add("none" if value.value is None else "text")
                 else:
-                    found.add(isinstance(value, gast.Constant) and value.value is None)
-        return "all" if found == {True} else "some" if True in found else None
+                    found.add("value")
+        if "value" not in found and found:
+            return "all"
+        return "some texts" if "text" in found else "some" if "none" in found else None
 
     def zero(self, name):
         if name in self.scalar:
@@ -109,7 +116,7 @@ class Forward:
         if self._active_atom(atom):
             return T.name(dot(atom.id))
         if isinstance(atom, gast.Constant):
-            return T.constant(0.0)
+            return T.constant(0.0 if _numeric(atom.value) else None)   # (None, a text: none)
         return self.zero(atom.id)
 
     def _stmt(self, original):
@@ -135,6 +142,8 @@ class Forward:
         kind = op.kind
         if kind == "call":
             return self._call(op)
+        if kind == "const" and isinstance(stmt.value, gast.Constant):
+            return [stmt, T.assign(dot(target), self._tangent_of(stmt.value))]
         if not any(self._active_atom(op.args.get(k)) for k in op.diff) \
                 and kind not in ("setitem", "append"):
             return [stmt, T.assign(dot(target), self.zero(target))]
@@ -246,6 +255,10 @@ class Forward:
         target = T.tuple_of([T.name(op.target, store=True), T.name(dot(op.target), store=True)],
                             store=True)
         return [T.assign(target, call)]
+
+
+def _numeric(value):
+    return not isinstance(value, (str, bytes, type(None)))
 
 
 def differentiate(ir, wrt, arg_kinds, derive_callee):

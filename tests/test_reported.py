@@ -3659,6 +3659,41 @@ def test_jvp_of_a_function_returning_none_on_one_path():
     assert "is None" not in j.source
 
 
+def none_beside_a_value(x):
+    return (None, x * 2)
+
+
+def none_in_a_list_and_a_dict(x):
+    return [x * 2, None], {"a": None, "b": x * 3}
+
+
+def none_after_a_loop_that_may_return(x):
+    for i in range(3):
+        if i > 5:
+            return x
+    return None
+
+
+def a_text(x):
+    return "abc"
+
+
+def a_text_on_one_path(x):
+    return "small" if x < 1 else x * 2
+
+
+@pytest.mark.parametrize("f, x, expected", [
+    (none_beside_a_value, 1.5, (None, 2.0)),
+    (none_in_a_list_and_a_dict, 1.5, ([2.0, None], {"a": None, "b": 3.0})),
+    (none_after_a_loop_that_may_return, 1.5, None),
+    (a_text, 1.5, None), (a_text_on_one_path, 0.5, None),
+    (a_text_on_one_path, 1.5, 2.0)])
+def test_jvp_has_no_tangent_for_none_or_a_text(f, x, expected):
+    """A None or a text among the outputs has no tangent, as in JAX: jvp made one up
+    ((0.0, 2.0) for `(None, x * 2)`; 0.0 for "abc")."""
+    assert srcad.jvp(f)(x, 1.0)[1] == expected
+
+
 def adds_into_its_buffer(x, buf):
     buf[0] = buf[0] + x
     return buf[0] * x
