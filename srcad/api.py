@@ -616,8 +616,8 @@ def _seed_keyword_only(function):
 
 def _refuse_for_kinds(fn, ir, kinds):
     """The refusals that hold only where a parameter is a list or a tuple (`zs = xs * 2;
-    zs[0] += v`), or may be one (a file's generic derivative), or is no dict (`dict(d)`):
-    known for these kinds."""
+    zs[0] += v`), or may be one (a file's generic derivative), or is no dict (`dict(d)`),
+    or is not a list (`un = u[:]; un[i] = v`): known for these kinds."""
     if not ir.refusals_if_list:
         return
     params = list(inspect.signature(fn).parameters)
@@ -625,11 +625,16 @@ def _refuse_for_kinds(fn, ir, kinds):
     listy = {p for p, kind in zip(params, kinds) if kind in ("list", "tuple", "dict", "other")}
     sequences = {p for p, kind in zip(params, kinds) if kind in ("list", "tuple")}
     others = {p for p, kind in zip(params, kinds) if kind != "dict"}
+    lists = {p for p, kind in zip(params, kinds) if kind == "list"}
     for names, error in ir.refusals_if_list:
-        # (`refused_for`: "sequences" (lists and tuples only), "no dict"; else any structure)
+        # (`refused_for`: "sequences" (lists and tuples only), "no dict", "unless lists"
+        # (refused unless they all are); else any structure)
         kind = getattr(error, "refused_for", None)
-        if names & (sequences if kind == "sequences" else others if kind == "no dict"
-                    else listy):
+        if kind == "unless lists":
+            if names - lists:
+                raise error
+        elif names & (sequences if kind == "sequences" else others if kind == "no dict"
+                      else listy):
             raise error
 
 

@@ -355,6 +355,7 @@ class Normaliser:
         self.repeats_if_list = {}
         self.were_repeated_if_list = {}   # ... at some point
         self.refusals_if_list = []   # (parameters, the error where one of them is a list)
+        self._lists_assumed = None   # parameters taken for lists (a second look at aliases)
         self.unless_numbers = []     # (user statement, the error unless its items are numbers)
         self.were_repeated = set()   # names that were in `repeats` at some point
         self.copied = set()    # (a, b, id(node)): b = a[1:], a.copy(), a + c: a's items
@@ -678,7 +679,7 @@ class Normaliser:
         self.free_helper_names()
         try:
             self.close_permutations()
-            self.check_writes_through_aliases()
+            self.check_writes_through_aliases_unless_lists()
         except UnsupportedError as exc:
             if not self.generated:
                 raise
@@ -1234,6 +1235,32 @@ class Normaliser:
                  "that array (another name for it, a value read from it, a saved copy)",
             "for second derivatives, build new arrays instead of writing elements "
             "(np.where, np.concatenate, x * mask), or take differences of srcad.grad")
+
+    def check_writes_through_aliases_unless_lists(self):
+        """`check_writes_through_aliases`; where it refuses, but would not if some
+        parameters were lists (`un = u[:]; un[i] = ...`: a list's slice is a new list, an
+        array's a view), the refusal waits for the kinds of the arguments (refused unless
+        they are lists)."""
+        before = len(self.refusals_if_list), len(self.unless_numbers)
+        try:
+            self.check_writes_through_aliases()
+            return
+        except UnsupportedError as exc:
+            if self.generated:
+                raise
+            refusal = exc
+        del self.refusals_if_list[before[0]:], self.unless_numbers[before[1]:]
+        self._lists_assumed = set()
+        try:
+            self.check_writes_through_aliases()
+        except UnsupportedError:
+            raise refusal from None
+        finally:
+            assumed, self._lists_assumed = self._lists_assumed, None
+        if not assumed:
+            raise refusal
+        refusal.refused_for = "unless lists"
+        self.refusals_if_list.append((assumed, refusal))
 
     def check_writes_through_aliases(self):
         """`y = x` (or x[0], x.T, xs.append(x), ...) then `y[i] = v` changes x in Python;
@@ -2234,10 +2261,37 @@ class Normaliser:
         every value either name holds is one (what is asked is an invariant of the loop)."""
         if ident in seen:
             return True
+        if ident in self.parameters() and self._lists_assumed is not None \
+                and self._rebound_first(ident) is None and ident not in self._bound_otherwise():
+            self._lists_assumed.add(ident)      # (see check_writes_through_aliases_unless_lists)
+            seen = seen + (ident,)
+            return all(self._container_value(v, seen) for v in self._assigned_values(ident))
+        if ident in self.parameters() and (first := self._rebound_first(ident)) is not None:
+            # `u = list(u)` first: what the caller passed is read only there
+            if (ident, "passed") in seen or not self._new_container(
+                    first, seen + ((ident, "passed"),)) or ident in self._bound_otherwise():
+                return False
+            seen = seen + (ident,)
+            return all(self._container_value(v, seen) for v in self._assigned_values(ident)
+                       if v is not first)
         if not self._only_assigned(ident):
             return False
         seen = seen + (ident,)
         return all(self._container_value(v, seen) for v in self._assigned_values(ident))
+
+    def _rebound_first(self, param):
+        """The value of `param = value` where that is the first top-level statement of the
+        function to mention parameter `param`; else None."""
+        for stmt in self.source.tree.body:
+            mentioned = any(isinstance(n, gast.Name) and n.id == param
+                            for n in gast.walk(stmt))
+            if not mentioned:
+                continue
+            if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+                    and isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id == param:
+                return stmt.value
+            return None
+        return None
 
     def _container_value(self, value, seen=()):
         """Whether expression `value` is surely a list or a dict (see `_known_container`)."""
