@@ -3720,6 +3720,27 @@ def test_a_new_array_that_the_callee_changes_in_place(f):
     assert srcad.hessian(f)(1.5) == pytest.approx(2.0)
 
 
+def copied_into_then_doubled(x, buf):
+    buf[:] = x
+    buf[0] = buf[0] * 2.0
+    return buf
+
+
+def passes_x_and_a_new_buffer(x):
+    y = copied_into_then_doubled(x, np.zeros(2))
+    return np.sum(y * x)
+
+
+def test_a_slice_store_shares_nothing_a_later_slot_write_could_change():
+    """`buf[:] = x` copies x's values into array buf (a list's slots get x's items):
+    `buf[0] = ...` afterwards changes neither x nor its items. The callee was refused for
+    changing 'x' in place."""
+    x = np.array([1.0, 2.0])
+    assert np.allclose(srcad.grad(passes_x_and_a_new_buffer)(x), [4.0, 4.0])
+    assert np.allclose(srcad.jvp(passes_x_and_a_new_buffer)(x, np.ones(2))[1], 8.0)
+    assert np.allclose(x, [1.0, 2.0])
+
+
 def matrix_made_then_converted(x, A):
     M = np.matrix(A)
     M = np.array(M)
