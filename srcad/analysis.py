@@ -805,8 +805,8 @@ def check_own_arithmetic(ir, ops, active, operators=None, holders=None):
             elif isinstance(maker, type) and runtime.own_arithmetic_type(maker):
                 made[id(op.stmt)] = maker
     bound = {o.target for o in ops.values()} | set(ir.inputs) | set(ir.params)
-    _items_of_holders(ir, ops, bound, made,
-                      {ir.inputs[k]: [value] for k, value in (holders or {}).items()})
+    holding = {ir.inputs[k]: [value] for k, value in (holders or {}).items()}
+    derived = _items_of_holders(ir, ops, bound, made, holding)
     if not made:                    # (global names only)
         for op in ops.values():
             _check_operands(ir, op, active, {}, bound)
@@ -828,7 +828,13 @@ def check_own_arithmetic(ir, ops, active, operators=None, holders=None):
         _check_operands(ir, op, active, current, bound)
         if op is None or op.target is None:
             continue
-        if id(stmt) in made:
+        if id(stmt) in derived:     # (from what the straight-line code bound to it)
+            cls = _computed_from_own(op, current, holding)
+            if cls is None:
+                current.pop(op.target, None)
+            else:
+                current[op.target] = cls
+        elif id(stmt) in made:
             current[op.target] = made[id(stmt)]
         elif op.kind == "copy" and _name_in(op.args[0], current):
             current[op.target] = current[op.args[0].id]
@@ -844,21 +850,41 @@ class _Made:
         self.cls = cls
 
 
+# what gives a NumPy array (or a number) of an object with operators of its own
+_CONVERTERS = (np.asarray, np.array, np.ascontiguousarray, np.asfortranarray, np.copy, float,
+               int, np.float64)
+_PLAIN_METHODS = ("toarray", "diagonal", "getA", "getA1", "item", "tolist", "getnnz",
+                  "count_nonzero")
+_PLAIN_ATTRIBUTES = ("A", "A1", "shape", "ndim", "size", "nnz", "dtype", "data", "indices",
+                     "indptr", "format")
+
+
 def _items_of_holders(ir, ops, bound, made, holding):
-    """Add to `made` the statements that take an item or attribute with operators of its
-    own from a name `holding` ({name: the objects it may be}: argument values, or `_Made`)
-    or from a global that holds one (`own_arithmetic_within`), through copies, nested
-    items, and lists made of such objects. An item at a constant index (or an attribute)
-    is the one the object has; an item at a varying index, any of them."""
+    """Add to `made` the statements that bind an object with operators of its own: an item
+    or attribute of a name `holding` ({name: the objects it may be}: argument values, or
+    `_Made`) or of a global that holds one (`own_arithmetic_within`), through copies,
+    nested items, and lists made of such objects (an item at a constant index, or an
+    attribute, is the one the object has; at a varying index, any of them); and what the
+    function computes from such an object (`B = A * 2.0`, `A.T`, `np.multiply(A, y)`,
+    `g(A)`), which is of its kind (np.matrix, a sparse matrix), but where it converts it
+    (`np.asarray(A)`, `A.toarray()`). Returns the ids of the latter statements."""
     own = _through_copies(ops, {op.target: made[id(op.stmt)] for op in ops.values()
                                 if id(op.stmt) in made}) if made else {}
+    derived = set()
     grown = True
     while grown:
         grown = False
         for op in ops.values():
-            if op.kind not in ("getitem", "opaque", "const", "pack", "copy") \
-                    or op.target is None \
-                    or op.target in holding or id(op.stmt) in made:
+            if op.target is None or op.target in holding or id(op.stmt) in made \
+                    or op.target in own:
+                continue
+            cls = _computed_from_own(op, own, holding)
+            if cls is not None:
+                made[id(op.stmt)] = own[op.target] = cls
+                derived.add(id(op.stmt))
+                grown = True
+                continue
+            if op.kind not in ("getitem", "opaque", "const", "pack", "copy"):
                 continue
             if op.kind == "pack":         # `[A, B]`: its items, where known
                 items = [_Made(own[e.id]) if _name_in(e, own) else holding[e.id][0]
@@ -887,6 +913,10 @@ def _items_of_holders(ir, ops, bound, made, holding):
                 op_kind = op.kind
             if not isinstance(source, gast.Name):
                 continue
+            if op.kind == "copy" and source.id in own:
+                own[op.target] = own[source.id]
+                grown = True
+                continue
             if source.id in holding:
                 objects = holding[source.id]
             elif op.kind != "copy" and source.id not in bound and source.id in ir.namespace:
@@ -898,11 +928,45 @@ def _items_of_holders(ir, ops, bound, made, holding):
             cls = next((type(o) if not isinstance(o, _Made) else o.cls for o in objects
                         if isinstance(o, _Made) or runtime.own_arithmetic(o)), None)
             if cls is not None and op.kind != "copy":
-                made[id(op.stmt)] = cls
+                made[id(op.stmt)] = own[op.target] = cls
                 grown = True
             elif any(_holds_own(o) for o in objects):
                 holding[op.target] = objects
                 grown = True
+    return derived
+
+
+def _computed_from_own(op, own, holding):
+    """The class of what `op` computes from an object with operators of its own (a name of
+    `own`, {name: class}), or that a user function called with one, or with an object
+    holding one (`holding`), may return; None where it is none (a conversion)."""
+    value = op.stmt.value if isinstance(op.stmt, gast.Assign) else None
+    if op.kind == "rule":
+        if op.rule.primal in _CONVERTERS:
+            return None
+        names = [a.id for p, a in op.args.items() if p in op.diff and isinstance(a, gast.Name)]
+    elif op.kind == "call":
+        for a in op.args.values():
+            if _name_in(a, holding):
+                found = next((c for o in holding[a.id] if (c := _own_within(o)) is not None),
+                             None)
+                if found is not None:
+                    return found
+        names = [a.id for a in op.args.values() if isinstance(a, gast.Name)]
+    elif op.kind in ("opaque", "zero") and isinstance(value, gast.Attribute):
+        if value.attr in _PLAIN_ATTRIBUTES:
+            return None                       # (np.matrix's .A: an ndarray)
+        names = [value.value.id] if isinstance(value.value, gast.Name) else []
+    elif op.kind == "opaque" and isinstance(value, gast.Call) \
+            and isinstance(value.func, gast.Attribute):
+        if value.func.attr in _PLAIN_METHODS:
+            return None                       # (A.toarray())
+        if value.func.attr == "todense" and _name_in(value.func.value, own):
+            return np.matrix
+        names = [value.func.value.id] if isinstance(value.func.value, gast.Name) else []
+    else:
+        return None
+    return next((own[n] for n in names if n in own), None)
 
 
 def _parts(objects, kind, op):
@@ -925,6 +989,20 @@ def _parts(objects, kind, op):
         elif isinstance(o, dict):
             parts.extend(o.values())
     return parts
+
+
+def _own_within(o):
+    """The class of the object with operators of its own that `o` is or holds, or None."""
+    if isinstance(o, _Made):
+        return o.cls
+    if isinstance(o, (list, dict)):
+        made = next((item for item in (o.values() if isinstance(o, dict) else o)
+                     if isinstance(item, _Made)), None)
+        if made is not None:
+            return made.cls
+    if runtime.own_arithmetic(o):
+        return type(o)
+    return own_arithmetic_within(o)
 
 
 def _holds_own(o):
@@ -967,16 +1045,12 @@ def _operands(op, active):
     a user function's call, whose value varies; else none."""
     if op is None or op.kind not in ("rule", "call") or op.target not in active:
         return []
-    value = op.stmt.value
     if op.kind == "call":
         return list(op.args.values())     # (the callee may compute with them)
-    if isinstance(value, gast.BinOp):
-        return [value.left, value.right]
-    if isinstance(value, gast.UnaryOp):
-        return [value.operand]
-    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute):
-        return [value.func.value]         # `M.dot(x)`: an array method's rule
-    return []
+    if op.rule.primal in _CONVERTERS:
+        return []
+    # (an operator, a NumPy function, `M.dot(x)`: an array method's rule)
+    return [a for p, a in op.args.items() if p in op.diff]
 
 
 def _check_operands(ir, op, active, held, bound):
@@ -992,8 +1066,11 @@ def _check_operands(ir, op, active, held, bound):
             kind = type(ir.namespace[operand.id])
         else:
             continue
+        value = op.stmt.value
         where = "an argument of this call" if op.kind == "call" else \
-            "the object of this method" if isinstance(op.stmt.value, gast.Call) else \
+            "the object of this method" if isinstance(value, gast.Call) and isinstance(
+                value.func, gast.Attribute) and value.func.value is operand else \
+            "an argument of this function" if isinstance(value, gast.Call) else \
             "an operand of this operator"
         raise UnsupportedError(
             f"{where} is a {kind.__module__}.{kind.__qualname__}, which brings its "

@@ -1111,7 +1111,9 @@ class _Transformed:
             f"{', '.join(made)} become floats to be differentiated: {exc}",
             hint="pass floats, or leave counts and indices out of wrt")
 
-    def compiled(self, args=(), optimized=None):
+    def compiled(self, args=(), optimized=None, kwargs=None):
+        """The derivative for arguments like `args` (and keyword-only ones in `kwargs`,
+        which only the check of operands with operators of their own reads)."""
         base = self.base()
         n = base.__code__.co_argcount
         args = args[:n]
@@ -1123,7 +1125,10 @@ class _Transformed:
                                        for d in missing)
         optimized = self.optimized if optimized is None else optimized
         operators, holders = {}, {}   # (defaults too)
-        for k, a in enumerate(tuple(args) + tuple(missing)):
+        named = base.__code__.co_varnames[n:n + base.__code__.co_kwonlyargcount]
+        given = {**(base.__kwdefaults__ or {}), **(kwargs or {})}
+        for k, a in enumerate(tuple(args) + tuple(missing)
+                              + tuple(given.get(name, _MISSING) for name in named)):
             if a is _MISSING or type(a) in _PLAIN:
                 continue
             if runtime.own_arithmetic(a):
@@ -1209,7 +1214,7 @@ class Derivative(_Transformed):
         args, kwargs = self._by_position(args, kwargs)
         promoted = _promote(args, self.wrt)
         _refuse_none_defaults(self.base(), len(args), self.wrt)
-        compiled = self.compiled(promoted)
+        compiled = self.compiled(promoted, kwargs=kwargs)
         compiled.check_distinct(promoted, kwargs)
         self._use(compiled)
         try:
@@ -1435,7 +1440,7 @@ class _VectorJacobian:
         derivative._check_arguments(args, kwargs)
         args, kwargs = derivative._by_position(args, kwargs)
         args = _promote(args, derivative.wrt)
-        compiled = derivative.compiled(args)
+        compiled = derivative.compiled(args, kwargs=kwargs)
         compiled.check_distinct(args, kwargs)
         derivative._last = compiled
         # the pullback differentiates at the arguments as given here, whatever the function
@@ -1602,7 +1607,7 @@ class TangentFunction(_Transformed):
                 _check_shaped_like(args[k], t, f"the tangent of {params[k]}",
                                    lambda where, value, given: _tangent_error(
                                        value, given, self.__name__, where))
-        compiled = self.compiled(args)
+        compiled = self.compiled(args, kwargs=kwargs)
         compiled.check_distinct(args, kwargs)
         self._last = compiled
         kwargs = compiled.keywords(kwargs)

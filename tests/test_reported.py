@@ -4,6 +4,7 @@ fails on the code before its fix). References: closed forms and central differen
 import collections
 import inspect
 import math
+import operator
 import warnings
 import numpy as np
 import pytest
@@ -3376,10 +3377,20 @@ def test_an_operand_with_operators_of_its_own_is_refused(f, args, mode):
             srcad.jvp(f)(*args, np.ones_like(args[0]))
 
 
+def object_converted_where_nothing_varies(x, s):
+    c = float(s * 2.0)
+    return c * np.sum(x * x)
+
+
 def test_an_object_with_operators_where_nothing_varies_is_accepted():
+    """What the function computes from such an object is taken for one of its kind (an
+    np.matrix or a sparse matrix stays one; a class's own `*` may give anything): refused
+    where it meets arithmetic that varies, unless converted (float(...), np.asarray)."""
     x = np.array([1.0, 2.0])
-    assert np.allclose(srcad.grad(object_used_where_nothing_varies)(x, Squaring()),
+    assert np.allclose(srcad.grad(object_converted_where_nothing_varies)(x, Squaring()),
                        24.0 * x)
+    with pytest.raises(srcad.UnsupportedError, match="brings its operators with it"):
+        srcad.grad(object_used_where_nothing_varies)(x, Squaring())
 
 
 def math_power_plus_x(x, n):
@@ -3861,6 +3872,84 @@ def test_an_item_or_attribute_with_operators_of_its_own_is_refused(f, rest, mode
             srcad.jvp(f)(x, *rest, np.ones(2))
         else:
             getattr(srcad, mode)(f)(x, *rest)
+
+
+def times_a_scaled_object(x, A):
+    B = A * 2.0
+    return np.sum(np.sin(B * x))
+
+
+def divided_by_a_shifted_item(x, L):
+    s = 0.0
+    for A in L:
+        s = s + np.sum(np.sin(x / (A + 5.0)))
+    return s
+
+
+def _attribute_of(p):
+    return p.A
+
+
+def times_what_a_helper_returns(x, p):
+    A = _attribute_of(p)
+    return np.sum(np.sin(A * x))
+
+
+def times_by_operator_mul(x, A):
+    return np.sum(np.sin(operator.mul(A, x)))
+
+
+def times_by_np_multiply(x, A):
+    return np.sum(np.sin(np.multiply(A, x)))
+
+
+def times_by_np_dot(x, A):
+    return np.sum(np.sin(np.dot(A, x)))
+
+
+def times_a_keyword_only(x, *, A):
+    return np.sum(np.sin(A * x))
+
+
+_COMPUTED_FROM = [
+    (times_a_scaled_object, lambda A: ((A,), {})),
+    (divided_by_a_shifted_item, lambda A: (([A, A],), {})),
+    (times_what_a_helper_returns, lambda A: ((_Holder(A=A),), {})),
+    (times_by_operator_mul, lambda A: ((A,), {})),
+    (times_by_np_multiply, lambda A: ((A,), {})),
+    (times_by_np_dot, lambda A: ((A,), {})),
+    (times_a_keyword_only, lambda A: ((), {"A": A}))]
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")      # (np.matrix)
+@pytest.mark.parametrize("f, make, kind", [(f, make, "matrix") for f, make in _COMPUTED_FROM]
+                         + [(f, make, "map") for f, make in _COMPUTED_FROM if f not in (
+                             divided_by_a_shifted_item, times_by_np_multiply,
+                             times_by_np_dot)])   # (a LinearMap has no +, NumPy's * and dot)
+def test_values_computed_from_an_object_with_operators_of_its_own_are_refused(f, make, kind):
+    """helper-86: `B = A * 2.0` of an np.matrix or a sparse matrix is one too, as is what
+    `A + 5.0` gives, what a helper returns from such an object, and np.multiply, np.dot,
+    operator.mul of one; a keyword-only argument was not looked at: wrong numbers
+    (the gradient of an elementwise product for a matrix product, or twice the right one)
+    or a bare ValueError."""
+    A = MATRIX if kind == "matrix" else _L
+    args, kwargs = make(A)
+    x = np.array([[0.3, 0.7], [-0.2, 0.4]])
+    with pytest.raises(srcad.UnsupportedError, match="brings its operators with it"):
+        srcad.grad(f)(x, *args, **kwargs)
+
+
+def times_a_converted_product(x, A):
+    B = np.asarray(A * 2.0)
+    return np.sum(np.sin(B * x))
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")      # (np.matrix)
+def test_a_value_computed_from_an_object_then_converted_is_accepted():
+    x = np.array([[0.3, 0.7], [-0.2, 0.4]])
+    M = np.asarray(MATRIX)
+    np.testing.assert_allclose(srcad.grad(times_a_converted_product)(x, MATRIX),
+                               2 * M * np.cos(2 * M * x))
 
 
 def times_the_second_item(x, Ms):
