@@ -805,6 +805,7 @@ def check_own_arithmetic(ir, ops, active, operators=None, holders=None):
             elif isinstance(maker, type) and runtime.own_arithmetic_type(maker):
                 made[id(op.stmt)] = maker
     bound = {o.target for o in ops.values()} | set(ir.inputs) | set(ir.params)
+    _remember_global_operands(ir, ops, active, bound)
     holding = {ir.inputs[k]: [value] for k, value in (holders or {}).items()}
     derived = _items_of_holders(ir, ops, bound, made, holding)
     if not made:                    # (global names only)
@@ -840,6 +841,21 @@ def check_own_arithmetic(ir, ops, active, operators=None, holders=None):
             current[op.target] = current[op.args[0].id]
         else:
             current.pop(op.target, None)
+
+
+def _remember_global_operands(ir, ops, active, bound):
+    """The types of the globals (and closure variables) that an operator whose value
+    varies takes (`W * x`, read as `v_1 = W`): the derivative is made again where one is
+    bound to a value of another type (a sparse matrix, whose operators are its own)."""
+    reads = {op.target: op.stmt.value.id for op in ops.values()
+             if op.kind == "const" and isinstance(op.stmt.value, gast.Name)
+             and op.stmt.value.id not in bound}
+    if not reads:
+        return
+    for op in ops.values():
+        for operand in _operands(op, active):
+            if isinstance(operand, gast.Name) and operand.id in reads:
+                ir.namespace.typed(reads[operand.id])
 
 
 class _Made:
@@ -889,7 +905,7 @@ def _items_of_holders(ir, ops, bound, made, holding):
             if op.kind == "pack":         # `[A, B]`: its items, where known
                 items = [_Made(own[e.id]) if _name_in(e, own) else holding[e.id][0]
                          if _name_in(e, holding) and len(holding[e.id]) == 1
-                         else ir.namespace[e.id] if isinstance(e, gast.Name)
+                         else ir.namespace.live(e.id) if isinstance(e, gast.Name)
                          and e.id not in bound and e.id in ir.namespace else None
                          for e in op.args.values()]
                 if any(_holds_own(item) or runtime.own_arithmetic(item) for item in items):
@@ -920,7 +936,7 @@ def _items_of_holders(ir, ops, bound, made, holding):
             if source.id in holding:
                 objects = holding[source.id]
             elif op.kind != "copy" and source.id not in bound and source.id in ir.namespace:
-                objects = [ir.namespace[source.id]]
+                objects = [ir.namespace.live(source.id)]
             else:
                 continue
             if op_kind in ("getitem", "attribute"):
@@ -1062,9 +1078,11 @@ def _check_operands(ir, op, active, held, bound):
         if operand.id in held:
             kind = held[operand.id]
         elif operand.id not in bound and operand.id in ir.namespace \
-                and runtime.own_arithmetic(ir.namespace[operand.id]):
-            kind = type(ir.namespace[operand.id])
+                and runtime.own_arithmetic(ir.namespace.live(operand.id)):
+            kind = type(ir.namespace.live(operand.id))
         else:
+            if operand.id not in bound and operand.id in ir.namespace:
+                ir.namespace.typed(operand.id)    # (rebound to a sparse matrix: made again)
             continue
         value = op.stmt.value
         where = "an argument of this call" if op.kind == "call" else \

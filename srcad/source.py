@@ -101,6 +101,9 @@ class FunctionSource:
         return owner, ".".join(path[:-1])
 
 
+_EMPTY = object()
+
+
 class Namespace(dict):
     """What a function's free names refer to (its globals, then its closure cells), and
     which of them the transformation looked up as functions (`np.sin`, a user function).
@@ -124,23 +127,36 @@ class Namespace(dict):
         self.members = []
         self.renamed = {}       # name in generated code -> the user's name
         # the user's name -> the type of the number it held, which the analysis took it
-        # for (`G = 9.81`: `-G / L * sin(th)` is a number); the derivative holds while it
-        # holds a number of that type (whatever its value)
+        # for (`G = 9.81`: `-G / L * sin(th)` is a number), or of another value that an
+        # operator takes (`typed`); the derivative holds while it holds a value of that
+        # type (whatever the value)
         self.numbers = {}
 
     def number(self, name):
         """Whether `name` (a free name of the function) holds an int or a float now (read
         where it lives: this namespace is a copy made with the IR, which outlives a new
         value); remembered if it does."""
+        return self.typed(name, (int, float))
+
+    def live(self, name, default=None):
+        """What free name `name` holds now (this namespace is a copy made with the IR)."""
         name = self.renamed.get(name, name)
         cell = self._cells.get(name)
         try:
-            value = cell.cell_contents if cell is not None else self._globals.get(name)
+            return cell.cell_contents if cell is not None else self._globals.get(name, default)
         except ValueError:               # (an empty cell)
+            return default
+
+    def typed(self, name, types_=None):
+        """Whether `name` (a free name of the function) holds a value of one of `types_`
+        (any, where None) now; its type is remembered if it does (the derivative holds
+        while the name holds a value of that type: a global array that an operator takes
+        must not become a sparse matrix, whose operators are its own)."""
+        value = self.live(name, _EMPTY)
+        if value is _EMPTY or types_ is not None and type(value) not in types_ or isinstance(
+                value, (types.ModuleType, types.FunctionType, type)):
             return False
-        if type(value) not in (int, float):
-            return False
-        self.numbers[name] = type(value)
+        self.numbers[self.renamed.get(name, name)] = type(value)
         return True
 
     def rename(self, new, name, value):

@@ -3939,6 +3939,50 @@ def test_values_computed_from_an_object_with_operators_of_its_own_are_refused(f,
         srcad.grad(f)(x, *args, **kwargs)
 
 
+REBOUND = np.array([[1.0, 2.0], [0.5, 3.0]])
+
+
+def times_a_global_rebound_later(x):
+    return np.sum(np.sin(REBOUND * x))
+
+
+def _closure_over(A):
+    def times_a_closure_variable(x):
+        return np.sum(np.sin(A * x))
+
+    def rebind(value):
+        nonlocal A
+        A = value
+    return times_a_closure_variable, rebind
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")      # (np.matrix)
+def test_a_global_or_closure_operand_bound_to_an_object_with_operators_later():
+    """helper-86: a global (or closure variable) that an operator takes, an array at the
+    first call and later bound to an np.matrix: the cached derivative (also of a new
+    srcad.grad) gave the elementwise product's gradient for a matrix product. The
+    derivative holds while the name holds a value of the type it had."""
+    global REBOUND
+    x = np.array([[0.3, 0.7], [-0.2, 0.4]])
+    M = np.array([[1.0, 2.0], [0.5, 3.0]])
+    g = srcad.grad(times_a_global_rebound_later)
+    np.testing.assert_allclose(g(x), M * np.cos(M * x))
+    try:
+        REBOUND = np.matrix(M)
+        for grad in (g, srcad.grad(times_a_global_rebound_later)):
+            with pytest.raises(srcad.UnsupportedError, match="brings its operators"):
+                grad(x)
+    finally:
+        REBOUND = M
+    np.testing.assert_allclose(g(x), M * np.cos(M * x))
+    f, rebind = _closure_over(M.copy())
+    g = srcad.grad(f)
+    np.testing.assert_allclose(g(x), M * np.cos(M * x))
+    rebind(np.matrix(M))
+    with pytest.raises(srcad.UnsupportedError, match="brings its operators"):
+        g(x)
+
+
 def times_a_converted_product(x, A):
     B = np.asarray(A * 2.0)
     return np.sum(np.sin(B * x))
