@@ -340,6 +340,12 @@ def _call_op(ir, stmt, name, call, mode):
     if isinstance(func, gast.Attribute) and func.attr == "format" \
             and isinstance(func.value, gast.Constant) and isinstance(func.value.value, str):
         return _text_op(ir, stmt, name, args + [v for _, v in keywords])
+    if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+            and func.value.id in ir.namespace \
+            and type(ir.namespace.live(func.value.id)) is np.ndarray \
+            and (rule := rules.method_rule(func.attr)) is not None:
+        ir.namespace.typed(func.value.id)    # (`W.dot(x)` of a global array: while it is one)
+        return _bind(ir, stmt, name, rule, [func.value] + args, keywords, mode)
     primal = _resolve(ir, func)
     rule = rules.lookup(primal)
     wrapper = opaque_wrapper(primal) if rule is None else None

@@ -346,3 +346,31 @@ def test_super_other_than_a_method_call_is_refused(tmp_path):
         """)
     with pytest.raises(srcad.UnsupportedError, match="super.. other than in a call"):
         srcad.grad(m.Sub().loss)(np.array([0.3, -0.5]))
+
+
+GLOBAL_W = np.array([[1.0, 2.0], [0.5, 3.0]])
+
+
+def through_a_global_arrays_method(x):
+    return np.sum(np.tanh(GLOBAL_W.dot(x)))
+
+
+def _closure_calling_a_method(scale):
+    V = GLOBAL_W * scale
+
+    def h(x):
+        return np.sum(np.tanh(V.dot(x)))
+    return h
+
+
+def test_an_array_method_of_a_global_or_closure_array():
+    """helper-86: `W.dot(x)` of a module-level (or closure) array had no rule ("no
+    derivative rule for W.dot"); the array method's rule, while W holds an array."""
+    x = np.array([0.3, -0.2])
+    for f, M in ((through_a_global_arrays_method, GLOBAL_W),
+                 (_closure_calling_a_method(2.0), 2.0 * GLOBAL_W)):
+        expected = M.T @ (1 - np.tanh(M @ x) ** 2)
+        np.testing.assert_allclose(srcad.grad(f)(x), expected, rtol=1e-12)
+        np.testing.assert_allclose(srcad.jvp(f)(x, np.ones(2))[1], expected.sum(),
+                                   rtol=1e-12)
+        fd_check(f, [x])
