@@ -120,14 +120,15 @@ MADE_FROM = {}
 
 def ir_for_kinds(fn, kinds):
     """The IR of `fn` for arguments of these `kinds`: `for k in d` of a parameter d walks
-    an index over a list or an array, the keys of a dict."""
+    an index over a list or an array, the keys of a dict; `d.get(k)` of a dict looks k
+    up."""
     ir = intermediate(fn)
-    if not ir.iterated:
+    if not ir.iterated and not ir.dict_gets:
         return ir
     args = ir.source.tree.args       # (the user's names: ir.params may rename one)
     params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
     dicts = frozenset(p for p, kind in zip(params, kinds)
-                      if kind == "dict" and p in ir.iterated)
+                      if kind == "dict" and (p in ir.iterated or p in ir.dict_gets))
     return intermediate(fn, dicts) if dicts else ir
 
 

@@ -67,6 +67,7 @@ class IR:
         # s -= ...`): none for kinds that make them numbers
         self.augmented_only = {}
         self.iterated = {}   # parameter -> `for x in parameter`'s node (a dict: its keys)
+        self.dict_gets = set()   # parameters whose `.get(k)` is called (see ir_for_kinds)
         self.refusals_if_list = []   # (parameters, error): refused where one is a list
         self.unless_numbers = []     # (user statement, error): refused unless the items it
         #                              takes from arrays are numbers (`t = a[2]; a[2] = v`)
@@ -326,6 +327,7 @@ class Normaliser:
         self.reserved = reserved or {}   # names generated code uses -> what they are there
         self.renamed = {}                # user global -> the name generated code calls it
         self.iterated = {}               # parameter -> `for x in parameter`'s iterable
+        self.dict_gets = set()           # parameters whose `.get(k)` is called
         self.counter = itertools.count(1)
         self.env = {}          # user variable -> atom (Name or Constant node)
         self.home = {}         # homed user variable -> its trace name
@@ -698,6 +700,7 @@ class Normaliser:
         ir.changed = self.changed_params(params)
         ir.augmented_only = self.augmented_only
         ir.iterated = self.iterated
+        ir.dict_gets = self.dict_gets
         ir.stack = self.home.get(_STACK) if self.generated else None   # a gradient's stack
         ir.refusals_if_list = self.refusals_if_list
         ir.unless_numbers = self.unless_numbers
@@ -2216,6 +2219,29 @@ class Normaliser:
                             assigned.setdefault(t.id, []).append(node.value)
         return assigned.get(ident, [])
 
+    def _dict_get(self, node):
+        """`d.get(k, default)` of a dict d (a dict argument, see `normalise`'s `dicts`, or a
+        local dict display), k a constant or a name: `d[k] if k in d else default` (None
+        without one); else None. A parameter whose `.get` is called is noted: a dict
+        argument there makes the IR again with it known (`api.ir_for_kinds`)."""
+        func = node.func
+        if not (isinstance(func, gast.Attribute) and func.attr == "get"
+                and isinstance(func.value, gast.Name) and self.is_local(func.value.id)
+                and 1 <= len(node.args) <= 2 and not node.keywords
+                and isinstance(node.args[0], (gast.Constant, gast.Name))):
+            return None
+        name = func.value.id
+        if name in self.parameters() and name not in self.dict_params:
+            self.dict_gets.add(name)
+        if not (self._dict_display(name) or self._dict_argument(self.env.get(name))):
+            return None
+        key = node.args[0]
+        default = node.args[1] if len(node.args) == 2 else T.constant(None)
+        return gast.copy_location(gast.IfExp(
+            test=gast.Compare(left=key, ops=[gast.In()], comparators=[func.value]),
+            body=gast.Subscript(value=func.value, slice=key, ctx=gast.Load()),
+            orelse=default), node)
+
     def _dict_display(self, ident):
         """Whether every assignment of local `ident` is a dict display (`{...}`)."""
         values = self._assigned_values(ident)
@@ -3029,6 +3055,9 @@ class Normaliser:
         decides = self._any_or_all(node)
         if decides is not None:
             return self._first_deciding(node.args[0], decides)
+        looked_up = self._dict_get(node)
+        if looked_up is not None:
+            return self.op(looked_up)
         if not self.generated and self._is_super(node):    # (super().f(x): _through_super)
             self.error(node, "super() other than in a call of a base class's method "
                        "(super().loss(w))", "read the attribute through the base class: "

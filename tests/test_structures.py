@@ -1035,3 +1035,33 @@ def test_views_merges_and_repetitions_of_what_a_copy_holds():
             srcad.grad(f)(dict(params))
     with pytest.raises(srcad.UnsupportedError, match="that the copy holds too"):
         srcad.grad(a_list_repeated_once)([np.array([0.3, -1.2, 0.8]), np.array([0.5, 1.5])])
+
+
+def scaled_by_optional_params(x, p):
+    s = p.get("scale", 1.0)
+    b = p.get("bias")
+    return np.sum(s * x * x) + (0.0 if b is None else np.sum(b * x))
+
+
+def looked_up_in_a_dict_of_its_own(x):
+    d = {"a": x * 2.0}
+    return np.sum(d.get("a", 0.0) * x) + np.sum(d.get("b", 3.0) * x)
+
+
+@pytest.mark.parametrize("p", [{"scale": 2.0, "bias": np.array([1.0, 2.0])},
+                               {"bias": np.array([1.0, 2.0])}, {"scale": 0.5}, {}])
+def test_get_of_a_dict_with_and_without_a_default(p):
+    """`d.get(k, default)` of a dict argument or of a dict the function makes: `d[k] if
+    k in d else default` (helper-84: "no derivative rule for the method '.get()'")."""
+    x = np.array([0.5, -1.0])
+    gx, gp = srcad.grad(scaled_by_optional_params, wrt=(0, 1))(x, p)
+    np.testing.assert_allclose(gx, 2 * p.get("scale", 1.0) * x + p.get("bias", 0.0))
+    assert set(gp) == set(p)
+    if "scale" in p:
+        assert gp["scale"] == pytest.approx(np.sum(x * x))
+    if "bias" in p:
+        np.testing.assert_allclose(gp["bias"], x)
+    fd_check(scaled_by_optional_params, (x, p))
+    np.testing.assert_allclose(srcad.grad(looked_up_in_a_dict_of_its_own)(x), 4 * x + 3.0)
+    np.testing.assert_allclose(srcad.hessian(looked_up_in_a_dict_of_its_own)(x),
+                               4 * np.eye(2))
