@@ -3049,6 +3049,37 @@ class Normaliser:
             return folded
         return node
 
+    def _einsum_by_pairs(self, node):
+        """`np.einsum("id,de,je->ij", A, B, C)` is `np.einsum("ie,je->ij",
+        np.einsum("id,de->ie", A, B), C)`: two operands at a time (the rule takes two),
+        each pair keeping the letters that a later operand or the output has. Other calls
+        are returned as they are."""
+        if len(node.args) < 4 or node.keywords or any(
+                isinstance(a, gast.Starred) for a in node.args) \
+                or not isinstance(node.args[0], gast.Constant) \
+                or not isinstance(node.args[0].value, str) \
+                or self._resolved_object(node.func) is not np.einsum:
+            return node
+        spec = node.args[0].value.replace(" ", "")
+        inputs, arrow, output = spec.partition("->")
+        inputs = inputs.split(",")
+        if "." in spec or len(inputs) != len(node.args) - 1 \
+                or not all(s.isalpha() for s in inputs + [output] if s):
+            return node
+        if not arrow:                   # (implicit: the letters met once, in order)
+            letters = "".join(inputs)
+            output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+        folded, held = node.args[1], inputs[0]
+        for j in range(1, len(inputs)):
+            later = set(output).union(*inputs[j + 1:])
+            kept = output if j == len(inputs) - 1 else "".join(
+                dict.fromkeys(c for c in held + inputs[j] if c in later))
+            pair = T.constant(f"{held},{inputs[j]}->{kept}")
+            folded = gast.copy_location(gast.Call(func=node.func, args=[
+                pair, folded, node.args[j + 1]], keywords=[]), node)
+            held = kept
+        return folded
+
     def expr_Call(self, node):
         if any(k.arg is None for k in node.keywords):
             self.error(node, "'**' in a call", "pass the keyword arguments one by one")
@@ -3081,6 +3112,7 @@ class Normaliser:
             node = gast.copy_location(gast.Call(func=node.func, args=[
                 self._values_listed(a) for a in node.args], keywords=node.keywords), node)
         node = self._two_at_a_time(node)
+        node = self._einsum_by_pairs(node)
         node = self._through_class(node)
         func = node.func
         if isinstance(func, gast.Name) and (getattr(func, "srcad_helper", False)

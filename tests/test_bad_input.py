@@ -787,7 +787,7 @@ def test_a_timing_decorator_that_returns_the_stored_result_is_seen_through(tmp_p
 
 
 def three_operands(A, B, C):
-    return np.einsum("ij,jk,kl->", A, B, C)
+    return np.einsum("...j,jk,kl->", A, B, C)     # (without '...': two at a time)
 
 
 def indexes_with(x, i):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import srcad
-from conftest import numeric_jacobian
+from conftest import fd_check, numeric_jacobian
 
 rng = np.random.default_rng(7)
 W = rng.standard_normal((3, 3)) * 0.5
@@ -377,3 +377,48 @@ def test_second_derivatives_through_np_gradient(f, size):
     hessian = srcad.hessian(f)(x)
     np.testing.assert_allclose(hessian, numeric_jacobian(srcad.grad(f), x),
                                rtol=1e-6, atol=1e-6)
+
+
+# ----- np.einsum of three operands and more: two at a time -----
+
+def einsum_of_three(A, B, C):
+    return np.sum(np.tanh(np.einsum("id,de,je->ij", A, B, C)))
+
+
+def einsum_of_three_implicit(A, B, C):
+    return np.sum(np.einsum("id,de,je", A, B, C) ** 2)
+
+
+def einsum_of_three_vectors(a, b, c):
+    return np.einsum("i,i,i->", a, b, c)
+
+
+def einsum_of_four(A, B, C, D):
+    return np.sum(np.einsum("ij,jk,kl,lm->im", A, B, C, D) ** 2)
+
+
+_R = np.random.default_rng(4)
+
+
+@pytest.mark.parametrize("f, shapes", [
+    (einsum_of_three, [(3, 4), (4, 5), (2, 5)]),
+    (einsum_of_three_implicit, [(3, 4), (4, 5), (2, 5)]),
+    (einsum_of_three_vectors, [(4,), (4,), (4,)]),
+    (einsum_of_four, [(3, 4), (4, 5), (5, 2), (2, 3)])])
+def test_einsum_of_more_than_two_operands(f, shapes):
+    """helper-84: np.einsum of 3 operands was refused; it contracts two at a time, each
+    pair keeping the letters that a later operand or the output has."""
+    args = [_R.normal(size=s) for s in shapes]
+    wrt = tuple(range(len(args)))
+    fd_check(f, args, wrt=wrt)
+    assert "np.einsum('id,de->ie'" in srcad.grad(einsum_of_three).source
+    tangents = tuple(_R.normal(size=s) for s in shapes)
+    eps = 1e-6
+    numeric = (f(*[a + eps * t for a, t in zip(args, tangents)])
+               - f(*[a - eps * t for a, t in zip(args, tangents)])) / (2 * eps)
+    assert srcad.jvp(f, wrt=wrt)(*args, tangents)[1] == pytest.approx(numeric, rel=1e-6)
+    h = srcad.hessian(f)(*args)
+    g = srcad.grad(f)
+    np.testing.assert_allclose(h.reshape(args[0].size, -1),
+                               numeric_jacobian(lambda a: g(a, *args[1:]), args[0]).reshape(
+                                   args[0].size, -1), rtol=1e-5, atol=1e-6)

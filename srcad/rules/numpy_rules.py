@@ -952,7 +952,7 @@ def tensordot_tangent(g, ans, x, y, axes=2):
 
 @adjoint(np.einsum)
 def einsum(g, ans, subscripts, x, y, optimize=False):
-    """One or two operands, no '...'."""
+    """Any number of operands (more than two: contracted two at a time), no '...'."""
     return 0, einsum_adjoint(g, subscripts, (x, y), 0), einsum_adjoint(g, subscripts, (x, y), 1)
 
 
