@@ -21,7 +21,7 @@ from . import rules, runtime
 from . import template as T
 from .errors import MissingRuleError, SourceError, SrcadError, UnsupportedError
 from .normalise import AUGMENTED, parameter_names
-from .source import opaque_wrapper, partial_function, wrapper_name
+from .source import opaque_wrapper, partial_function, users_module, wrapper_name
 
 BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
           gast.Div: operator.truediv, gast.Pow: operator.pow, gast.MatMult: operator.matmul,
@@ -1138,7 +1138,11 @@ def check_calls_in_place(ir, ops, scalar, changed_in_place, structures=frozenset
             continue
         kinds = tuple(argument_kind(op.args.get(param), scalar, ndims, structures)
                       for param in inspect.signature(op.callee).parameters)
-        for param, how in changed_in_place(op.callee, kinds).items():
+        changes = changed_in_place(op.callee, kinds)
+        if changes:     # (what it may change is all srcad can tell: refused for that)
+            _refuse_unreadable_library(ir, op, getattr(changed_in_place, "unreadable", {}),
+                                       changes)
+        for param, how in changes.items():
             name = op.callee.__name__
             if param == "":
                 raise UnsupportedError(
@@ -1168,6 +1172,23 @@ def check_calls_in_place(ir, ops, scalar, changed_in_place, structures=frozenset
             if isinstance(atom, gast.Name) and atom.id not in scalar and op.target in recalled:
                 copied.setdefault(id(op.stmt), set()).add(atom.id)
     return copied
+
+
+def _refuse_unreadable_library(ir, op, unreadable, changes):
+    """A call of a library's function (SciPy's, the standard library's: not the user's)
+    without a rule, whose code srcad cannot read (`unreadable`: function -> why) and which
+    may change `changes` ({parameter or "": how}): say that it has no rule, first."""
+    if op.callee not in unreadable or users_module(inspect.getmodule(op.callee)):
+        return
+    param, how = next(iter(changes.items()))
+    what = "a value outside it" if param == "" else f"its argument '{param}' in place"
+    name = op.callee.__name__
+    raise MissingRuleError(
+        f"srcad has no derivative rule for {op.callee.__module__}.{op.callee.__qualname__}"
+        f", and cannot follow its code: {name} may change {what} ({how})",
+        ir.location(op.stmt),
+        hint=f"register one with @srcad.adjoint({name}) (and @srcad.tangent for forward "
+             "mode), or compute the value with NumPy in your own code")
 
 
 def _default_of(fn, param):

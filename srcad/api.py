@@ -747,8 +747,13 @@ def changed_in_place(fn, kinds=None):
         return {**calls, **found}
     except SrcadError as exc:
         reason = str(exc).splitlines()[0]
+        changed_in_place.unreadable[fn] = reason
         return {param: f"{how}; srcad cannot read {fn.__name__} to follow it: {reason}"
                 for param, how in (effects.changes(fn) or {}).items()}
+
+
+# function -> why srcad cannot read it (what a library function without a rule is refused for)
+changed_in_place.unreadable = weakref.WeakKeyDictionary()
 
 
 class _LazyCallee:

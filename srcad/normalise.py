@@ -26,6 +26,7 @@ import functools
 import builtins
 import inspect
 import itertools
+import math
 import linecache
 import re
 import types
@@ -292,6 +293,12 @@ class Done:
     def __init__(self, node):
         self.node = node
 
+
+# the fields of NumPy's results that are named tuples (NumPy 2)
+_RESULT_FIELDS = {np.linalg.slogdet: ("sign", "logabsdet"),
+                  np.linalg.eigh: ("eigenvalues", "eigenvectors"),
+                  np.linalg.eig: ("eigenvalues", "eigenvectors"),
+                  np.linalg.svd: ("U", "S", "Vh"), np.linalg.qr: ("Q", "R")}
 
 # where array makers take their dtype by position
 _DTYPE_POSITION = {np.zeros: 1, np.ones: 1, np.empty: 1, np.full: 2, np.zeros_like: 1,
@@ -3004,6 +3011,10 @@ class Normaliser:
                          values=[self.atom(v) for v in node.values])
 
     def expr_Attribute(self, node):
+        field = self._result_field(node)
+        if field is not None:           # `np.linalg.slogdet(a).logabsdet`: its item
+            return self.op(gast.copy_location(gast.Subscript(
+                value=node.value, slice=T.constant(field), ctx=gast.Load()), node))
         root = node
         while isinstance(root, gast.Attribute):
             root = root.value
@@ -3011,6 +3022,16 @@ class Normaliser:
             self.resolve(node)  # a module constant such as np.pi: checked, kept as is
             return self.global_ref(node)
         return gast.Attribute(value=self.atom(node.value), attr=node.attr, ctx=gast.Load())
+
+    def _result_field(self, node):
+        """The index of field `node.attr` of what `node.value` returns, a call of a NumPy
+        function with one argument whose result is a named tuple
+        (`np.linalg.eigh(a).eigenvalues`); else None."""
+        call = node.value
+        if not isinstance(call, gast.Call) or call.keywords or len(call.args) != 1:
+            return None                 # (`svd(a, compute_uv=False)` gives S alone)
+        fields = _RESULT_FIELDS.get(self._resolved_object(call.func))
+        return fields.index(node.attr) if fields and node.attr in fields else None
 
     def expr_Subscript(self, node):
         return gast.Subscript(value=self.atom(node.value), slice=self.index(node.slice),
@@ -3036,11 +3057,18 @@ class Normaliser:
         return None
 
     def _two_at_a_time(self, node):
-        """`max(a, b, c)` is `max(max(a, b), c)` (the rule takes two values); `min` alike.
-        (`max(xs)` of one iterable is `largest(xs)`: see expr_Call.)"""
+        """`max(a, b, c)` is `max(max(a, b), c)` (the rule takes two values); `min` and
+        `math.hypot` alike (`math.hypot(a)` is `math.hypot(a, 0.0)`). (`max(xs)` of one
+        iterable is `largest(xs)`: see expr_Call.)"""
         func = node.func
         if self._builtin_extremum(node) is None:
-            return node
+            if node.keywords or any(isinstance(a, gast.Starred) for a in node.args) \
+                    or len(node.args) == 2 or not node.args \
+                    or self._resolved_object(func) is not math.hypot:
+                return node
+            if len(node.args) == 1:
+                return gast.copy_location(gast.Call(func=func, args=[
+                    node.args[0], T.constant(0.0)], keywords=[]), node)
         if len(node.args) > 2 and not any(isinstance(a, gast.Starred) for a in node.args):
             folded = node.args[0]
             for arg in node.args[1:]:

@@ -162,6 +162,7 @@ def test_a_function_srcad_cannot_read_is_named_with_the_reason():
     text = str(caught.value)
     assert "copy may change" in text and "srcad cannot read copy" in text
     assert "ys = copy.copy(xs)" in text
+    assert "no derivative rule for copy.copy" in text       # (a library's function)
 
 
 def test_np_atleast_1d_of_two_arrays_is_refused_as_such():

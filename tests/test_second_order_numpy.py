@@ -2,6 +2,8 @@
 central differences of srcad's own gradient. The gradient calls srcad's runtime helpers
 (unconcatenate, norm_weights, prod_others, ...), and these tests check the tangent rules
 that let forward mode differentiate it again (srcad/rules/runtime_rules.py)."""
+import math
+
 import numpy as np
 import pytest
 
@@ -422,3 +424,42 @@ def test_einsum_of_more_than_two_operands(f, shapes):
     np.testing.assert_allclose(h.reshape(args[0].size, -1),
                                numeric_jacobian(lambda a: g(a, *args[1:]), args[0]).reshape(
                                    args[0].size, -1), rtol=1e-5, atol=1e-6)
+
+
+# ----- spellings of supported calls -----
+
+def reshaped_by_columns(x):
+    return np.sum(np.sin(x.reshape(2, 3, order="F")) * np.arange(6.0).reshape(2, 3))
+
+
+def hypot_of_three(x):
+    return math.hypot(x[0], x[1], x[2])
+
+
+def hypot_of_one(x):
+    return math.hypot(x[0]) * x[1]
+
+
+def log_determinant_field(a):
+    return np.linalg.slogdet(a).logabsdet
+
+
+def eigenvalues_field(a):
+    return np.sum(np.linalg.eigh(a).eigenvalues ** 2)
+
+
+@pytest.mark.parametrize("f, x", [
+    (reshaped_by_columns, np.linspace(-1.0, 1.0, 6)),
+    (hypot_of_three, np.array([1.0, -2.0, 2.5])),
+    (hypot_of_one, np.array([-1.5, 0.7])),
+    (log_determinant_field, np.array([[2.0, 0.3], [0.1, 1.5]])),
+    (eigenvalues_field, np.array([[2.0, 0.3], [0.3, 1.5]]))])
+def test_spellings_that_were_refused(f, x):
+    """helper-85: `x.reshape(..., order="F")` (np.reshape took order=, the method did not),
+    math.hypot of one or three values, and the fields of NumPy 2's named-tuple results
+    (`slogdet(a).logabsdet`, `eigh(a).eigenvalues`) were refused."""
+    fd_check(f, [x])
+    tangent = np.linspace(0.3, -0.2, x.size).reshape(x.shape)
+    eps = 1e-6
+    numeric = (f(x + eps * tangent) - f(x - eps * tangent)) / (2 * eps)
+    assert srcad.jvp(f)(x, tangent)[1] == pytest.approx(numeric, rel=1e-6, abs=1e-9)

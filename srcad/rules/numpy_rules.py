@@ -557,14 +557,14 @@ def reshape_tangent(g, ans, x, shape=None, order="C"):
 
 
 @adjoint(np.ndarray.reshape, method="reshape")
-def reshape_method(g, ans, x, *shape):
+def reshape_method(g, ans, x, *shape, order="C"):
     """x.reshape(3, 4) and x.reshape((3, 4)): the shape is never differentiated."""
-    return np.reshape(g, np.shape(x))
+    return np.reshape(g, np.shape(x), order=order)
 
 
 @tangent(np.ndarray.reshape)
-def reshape_method_tangent(g, ans, x, *shape):
-    return np.reshape(g, method_shape(shape))
+def reshape_method_tangent(g, ans, x, *shape, order="C"):
+    return np.reshape(g, method_shape(shape), order=order)
 
 
 @adjoint(np.ravel, method=("ravel", "flatten"))
