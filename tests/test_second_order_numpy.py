@@ -463,3 +463,49 @@ def test_spellings_that_were_refused(f, x):
     eps = 1e-6
     numeric = (f(x + eps * tangent) - f(x - eps * tangent)) / (2 * eps)
     assert srcad.jvp(f)(x, tangent)[1] == pytest.approx(numeric, rel=1e-6, abs=1e-9)
+
+
+# ----- np.sinc near 0: its derivative's helper, differentiated again -----
+
+def sinc(x):
+    return np.sinc(x)
+
+
+def sinc_sum(x):
+    return np.sum(np.sinc(x))
+
+
+def sinc_second_derivative(x):
+    """sinc''(x), closed form away from 0; near it (where the closed form cancels) the
+    Taylor series of sinc(x) = sum (-1)^k (pi x)^2k / (2k + 1)!, differentiated twice."""
+    if abs(x) < 1e-2:
+        p2 = (np.pi * x) ** 2
+        return np.pi ** 2 * (-1 / 3 + p2 / 10 - p2 ** 2 / 168)
+    px = np.pi * x
+    return ((2 - px ** 2) * np.sin(px) - 2 * px * np.cos(px)) / (np.pi * x ** 3)
+
+
+@pytest.mark.parametrize("x", [0.0, 1e-12, 1e-9, 1e-6, 1e-3, 0.1, 0.2499, 0.25, 0.3, 1.0,
+                               -0.7, 2.5])
+def test_sinc_second_derivative_near_zero(x):
+    """sinc''(0) = -pi^2 / 3: the helper for sinc' was 0 at 0 (a constant branch, whose
+    derivative srcad took) and cancelled to garbage for tiny x; now a series near 0."""
+    expected = sinc_second_derivative(x)
+    np.testing.assert_allclose(srcad.hessian(sinc)(x), expected, rtol=1e-12)
+    np.testing.assert_allclose(srcad.grad(srcad.grad(sinc))(x), expected, rtol=1e-12)
+    np.testing.assert_allclose(srcad.hvp(sinc)(x, 1.0), expected, rtol=1e-12)
+    # the first derivative, accurate to rounding there too (-(pi^2 / 3) x to first order)
+    if abs(x) <= 1e-6:
+        assert srcad.grad(sinc)(x) == pytest.approx(-np.pi ** 2 / 3 * x, rel=1e-12, abs=0)
+    else:   # (central differences of the value: 1e-7 is what they reach)
+        h = 1e-6
+        assert srcad.grad(sinc)(x) == pytest.approx((np.sinc(x + h) - np.sinc(x - h)) / (2 * h),
+                                                    rel=1e-7)
+
+
+def test_sinc_hessian_of_an_array_through_zero():
+    x = np.array([0.0, 0.3, -1e-8, 1.5])
+    expected = np.diag([sinc_second_derivative(v) for v in x])
+    np.testing.assert_allclose(srcad.hessian(sinc_sum)(x), expected, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(srcad.hessian(sinc_sum)(x), numeric_hessian(sinc_sum, x),
+                               rtol=1e-6, atol=1e-7)
