@@ -963,6 +963,63 @@ def _promote(args, wrt):
     return args
 
 
+def _check_promotion(fn, given, promoted, kwargs, copies=copy.deepcopy):
+    """Refuse where `fn` computes another value once `_promote` has made its arrays of
+    integers (or NumPy integers) floats: NumPy keeps an argument's dtype through
+    `np.full_like(x, 2.7)`, `np.zeros_like(x)` or `x.copy()` and truncates what is written
+    into them, so that the function of floats that srcad differentiates would not be the one
+    called, and neither would its value or derivative. Where no such argument was promoted
+    (floats), this costs a loop over the arguments; where one was, `fn` runs on copies of
+    both argument lists (`given` and `promoted` hold the object `fn` takes first, if bound)."""
+    made = [k for k, (a, p) in enumerate(zip(given, promoted))
+            if p is not a and isinstance(a, (np.ndarray, np.integer))]
+    if not made:
+        return
+    try:
+        params = list(_signature_of(fn).parameters)
+    except (TypeError, ValueError):       # (a callable without a signature)
+        params = []
+    names = ", ".join(params[k] if k < len(params) else f"#{k}" for k in made)
+    name = getattr(fn, "__name__", getattr(getattr(fn, "func", None), "__name__", "f"))
+    hint = "pass floats (x.astype(float)): srcad differentiates the function of floats"
+    given, keywords = _with_defaults(fn, given, kwargs)
+    promoted, _ = _with_defaults(fn, promoted, kwargs)
+    try:
+        floats = fn(*copies(tuple(promoted)), **copies(keywords))
+    except Exception:     # noqa: BLE001 - the derivative raises it, or says why it fails
+        return
+    try:
+        integers = fn(*copies(tuple(given)), **copies(keywords))
+    except Exception as exc:  # noqa: BLE001 - any error of the user's function
+        raise ArgumentError(f"{name} fails on its integer argument(s) {names} "
+                            f"({type(exc).__name__}: {exc}), which srcad makes floats to "
+                            "differentiate", hint=hint) from None
+    if not _same_value(integers, floats):
+        raise ArgumentError(f"{name} computes another value when its integer "
+                            f"argument(s) {names} become floats to be differentiated "
+                            f"({integers!r} for the integers given, {floats!r} for floats: "
+                            "its result depends on their dtype)", hint=hint)
+
+
+def _same_value(a, b):
+    """Whether two results of a function are the same: the same structure, and numbers
+    equal but for rounding (a result that cannot be compared counts as the same)."""
+    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(_same_value, a, b))
+    if isinstance(a, dict) or isinstance(b, dict):
+        return type(a) is type(b) and a.keys() == b.keys() and all(
+            _same_value(a[k], b[k]) for k in a)
+    try:
+        x, y = np.asarray(a), np.asarray(b)
+        if x.shape != y.shape:
+            return False
+        if x.dtype.kind in "biufc" and y.dtype.kind in "biufc":
+            return bool(np.allclose(x, y, rtol=1e-12, atol=0.0, equal_nan=True))
+        return bool(np.all(x == y))
+    except Exception:         # noqa: BLE001 - an object of the user's that NumPy cannot read
+        return True
+
+
 def _refuse_none_defaults(fn, passed, wrt):
     """A parameter of `wrt` left to its default None is differentiated with respect to
     nothing: refused, as None passed is (`_promote`)."""
@@ -1222,6 +1279,8 @@ class Derivative(_Transformed):
         _refuse_none_defaults(self.base(), len(args), self.wrt)
         compiled = self.compiled(promoted, kwargs=kwargs)
         compiled.check_distinct(promoted, kwargs)
+        _check_promotion(self.base(), args, promoted, kwargs,
+                         functools.partial(_copies, compiled=compiled))
         self._use(compiled)
         try:
             if self.check_scalar and not self.with_value:
@@ -1445,9 +1504,11 @@ class _VectorJacobian:
         args = derivative._bound + args
         derivative._check_arguments(args, kwargs)
         args, kwargs = derivative._by_position(args, kwargs)
-        args = _promote(args, derivative.wrt)
+        given, args = args, _promote(args, derivative.wrt)
         compiled = derivative.compiled(args, kwargs=kwargs)
         compiled.check_distinct(args, kwargs)
+        _check_promotion(derivative.base(), given, args, kwargs,
+                         functools.partial(_copies, compiled=compiled))
         derivative._last = compiled
         # the pullback differentiates at the arguments as given here, whatever the function
         # or the caller does to them afterwards
@@ -1615,6 +1676,8 @@ class TangentFunction(_Transformed):
                                        value, given, self.__name__, where))
         compiled = self.compiled(args, kwargs=kwargs)
         compiled.check_distinct(args, kwargs)
+        _check_promotion(self.base(), given, args, kwargs,
+                         functools.partial(_copies, compiled=compiled))
         self._last = compiled
         kwargs = compiled.keywords(kwargs)
         ir = intermediate(compiled.differentiated)
@@ -1659,7 +1722,8 @@ def jacobian(f, wrt=0, mode="auto"):
 
     def jac(*args, **kwargs):
         args, kwargs = _positional(f, args, kwargs, indices)
-        args = _promote(args, indices)
+        given, args = args, _promote(args, indices)
+        _check_promotion(_users_function(f), given, args, kwargs)
         what = getattr(jac, "srcad_made_by", "jacobian")
         shapes = [_input_shape(args[k], what) for k in indices]
         # (on copies: a function may change its arguments, the Jacobian is at these)
@@ -1702,6 +1766,14 @@ def jacobian(f, wrt=0, mode="auto"):
     jac.mode = None
     jac.srcad_made_by = "jacobian"
     return jac
+
+
+def _users_function(f):
+    """The user's function that `f` (a function, or a derivative object of srcad's, whose
+    bound object goes first) is made from, taking `f`'s arguments."""
+    if isinstance(f, _Transformed):
+        return functools.partial(f.base(), *f._bound) if f._bound else f.base()
+    return f
 
 
 def _signature_of(f):
@@ -1835,7 +1907,8 @@ def hessian(f, wrt=0):
 
     def hess(*args, **kwargs):
         args, kwargs = _positional(f, args, kwargs, indices)
-        args = _promote(args, indices)
+        given, args = args, _promote(args, indices)
+        _check_promotion(_users_function(f), given, args, kwargs)
         shapes = [_input_shape(args[k], "hessian") for k in indices]
         rows = [[None] * len(indices) for _ in indices]
         for j, shape in enumerate(shapes):

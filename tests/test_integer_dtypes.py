@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import srcad
-from conftest import numeric_jacobian
+from conftest import assert_tree_allclose, numeric_jacobian
 
 INTS = np.array([1, 2, 3])
 FLOATS = np.array([1.0, 2.0, 3.0])
@@ -190,3 +190,99 @@ def test_a_differentiated_argument_rebound_to_integers():
     gx, gy = srcad.grad(differentiated_argument_made_integer, wrt=(0, 1))(X2.copy(), 2.7)
     np.testing.assert_allclose(gx, 0.0)
     assert gy == 0.0
+
+
+# ----- integer arrays differentiated: promoted only where the function's value stays -----
+
+def filled_like(x, c):
+    """full_like keeps x's dtype: int(c) for an integer x, c for floats."""
+    return float(np.sum(np.full_like(x, c) * x))
+
+
+def filled_like_values(x, c):
+    return np.full_like(x, c) * x
+
+
+def sine_weighted(x, c):
+    return np.sum(np.sin(x) * c + x ** 2)
+
+
+def sine_weighted_values(x, c):
+    return np.sin(x) * c + x ** 2
+
+
+def printed_cubes(x):
+    print("ran")
+    return np.sum(x ** 3)
+
+
+PROMOTED_CALLS = {
+    "grad": lambda f, x, c: srcad.grad(f, wrt=(0, 1))(x, c),
+    "grad_by_name": lambda f, x, c: srcad.grad(f, wrt="x")(x=x, c=c),
+    "value_and_grad": lambda f, x, c: srcad.value_and_grad(f, wrt=(0, 1))(x, c),
+    "jvp": lambda f, x, c: srcad.jvp(f, wrt=(0, 1))(x, c, (np.ones(3), 1.0)),
+    "hessian": lambda f, x, c: srcad.hessian(f)(x, c),
+    "hessian_of_two": lambda f, x, c: srcad.hessian(f, wrt=(0, 1))(x, c),
+    "hvp": lambda f, x, c: srcad.hvp(f)(x, c, np.ones(3)),
+    "grad_of_grad": lambda f, x, c: srcad.grad(srcad.grad(f, wrt=1), wrt=0)(x, c),
+}
+VECTOR_CALLS = {
+    "vjp": lambda f, x, c: srcad.vjp(f, wrt=(0, 1))(x, c)[1](np.ones(3)),
+    "jvp": lambda f, x, c: srcad.jvp(f)(x, c, np.ones(3)),
+    "jacobian_forward": lambda f, x, c: srcad.jacobian(f, mode="forward")(x, c),
+    "jacobian_reverse": lambda f, x, c: srcad.jacobian(f, mode="reverse")(x, c),
+}
+
+
+@pytest.mark.parametrize("call", list(PROMOTED_CALLS) + [f"vector-{k}" for k in VECTOR_CALLS])
+def test_an_integer_array_whose_dtype_changes_the_value_is_refused(call):
+    """np.full_like(x, 2.7) of an integer x truncates 2.7: f(x, c) is 12, not the 16.2 of
+    floats, and d/dc is 0. srcad made x floats first and returned 16.2 and the derivatives of
+    that other function; it now refuses, naming x and telling to pass floats."""
+    x, c = np.array([1, 2, 3]), 2.7
+    if call.startswith("vector-"):
+        make, f = VECTOR_CALLS[call[len("vector-"):]], filled_like_values
+    else:
+        make, f = PROMOTED_CALLS[call], filled_like
+    with pytest.raises(srcad.ArgumentError, match=r"integer argument\(s\) x become floats") \
+            as info:
+        make(f, x, c)
+    assert "pass floats" in str(info.value)
+    # floats: the function of floats, whose derivatives are c and sum(x)
+    xf = x.astype(float)
+    if call == "grad":
+        gx, gc = make(f, xf, c)
+        np.testing.assert_allclose(gx, [c] * 3)
+        assert gc == pytest.approx(6.0)
+
+
+@pytest.mark.parametrize("call", list(PROMOTED_CALLS) + [f"vector-{k}" for k in VECTOR_CALLS])
+def test_an_integer_array_whose_dtype_does_not_change_the_value_is_promoted(call):
+    """sin(x) c + x^2 is the same for integers and floats: promoted as before, the
+    derivatives those of the floats (checked against central differences)."""
+    x, c = np.array([1, 2, 3]), 0.7
+    xf = x.astype(float)
+    if call.startswith("vector-"):
+        make, f = VECTOR_CALLS[call[len("vector-"):]], sine_weighted_values
+    else:
+        make, f = PROMOTED_CALLS[call], sine_weighted
+    got = make(f, x, c)
+    assert_tree_allclose(got, make(f, xf, c), rtol=1e-12, atol=0.0)
+    if call == "grad":
+        gx, gc = got
+        np.testing.assert_allclose(gx, numeric_jacobian(lambda v: f(v, c), xf), rtol=1e-7)
+        np.testing.assert_allclose(gx, c * np.cos(xf) + 2 * xf, rtol=1e-12)
+        assert gc == pytest.approx(np.sum(np.sin(xf)), rel=1e-12)
+
+
+def test_the_integer_check_runs_only_for_integer_arrays(capsys):
+    """Float calls run the function as before: once more on the first call (its check),
+    then only inside the gradient; an integer array runs it twice more on each call (on
+    the integers and on the floats)."""
+    g = srcad.grad(printed_cubes)
+    x = np.array([1.0, 2.0])
+    for _ in range(3):
+        np.testing.assert_allclose(g(x), [3.0, 12.0])
+    assert capsys.readouterr().out.count("ran") == 3 + 1
+    np.testing.assert_allclose(g(np.array([1, 2])), [3.0, 12.0])
+    assert capsys.readouterr().out.count("ran") == 1 + 2

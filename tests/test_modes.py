@@ -356,12 +356,20 @@ def maybe_weighted(x, b=None):
 
 
 def test_an_integer_array_given_by_name_is_promoted_as_one_given_by_position():
+    """x = 2.0 writes an integer into b's copy: the same value for integers and floats, and
+    the integers are promoted; x = 0.5 writes one that b's integer copy truncates (4 rather
+    than 4.25): refused, by name as by position (the function of floats is another)."""
     dg = srcad.grad(scaled_copy, wrt=(0, 1))
-    for grads in (dg(0.5, np.array([1, 2])), dg(0.5, b=np.array([1, 2])),
-                  dg(x=0.5, b=np.array([1, 2]))):
-        assert grads[0] == pytest.approx(1.0) and grads[1] == pytest.approx([0.5, 4.0])
-    value, pullback = srcad.vjp(scaled_copy, wrt=1)(0.5, b=np.array([1, 2]))
-    assert value == pytest.approx(4.25) and pullback(1.0) == pytest.approx([0.5, 4.0])
+    for grads in (dg(2.0, np.array([1, 2])), dg(2.0, b=np.array([1, 2])),
+                  dg(x=2.0, b=np.array([1, 2]))):
+        assert grads[0] == pytest.approx(4.0) and grads[1] == pytest.approx([8.0, 4.0])
+    value, pullback = srcad.vjp(scaled_copy, wrt=1)(2.0, b=np.array([1, 2]))
+    assert value == pytest.approx(8.0) and pullback(1.0) == pytest.approx([8.0, 4.0])
+    for call in (lambda: dg(0.5, np.array([1, 2])), lambda: dg(0.5, b=np.array([1, 2])),
+                 lambda: dg(x=0.5, b=np.array([1, 2])),
+                 lambda: srcad.vjp(scaled_copy, wrt=1)(0.5, b=np.array([1, 2]))):
+        with pytest.raises(srcad.ArgumentError, match="integer argument.* b become floats"):
+            call()
 
 
 def test_a_tangent_for_an_argument_given_by_name_is_checked():
