@@ -1808,15 +1808,19 @@ def det_tangent(t, ans, a):
     return ans * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)
 
 
-def _qr_checked(a, mode, r):
-    """a, refused unless np.linalg.qr(a, mode) is a reduced factorisation of a matrix with
-    no more columns than rows, of full rank (R invertible: its derivative is unique)."""
+def _qr_checked(a, mode, ans):
+    """a, refused unless ans = np.linalg.qr(a, mode) is a reduced factorisation (mode
+    'reduced', or 'r', which returns R alone) of a matrix with no more columns than rows, of
+    full rank (R invertible: its derivative is unique)."""
     a = np.asarray(a)
-    if mode != "reduced" or a.ndim != 2 or a.shape[0] < a.shape[1]:
+    if mode not in ("reduced", "r") or a.ndim != 2 or a.shape[0] < a.shape[1]:
         raise refused(f"np.linalg.qr of a {'x'.join(map(str, a.shape))} array, mode={mode!r}: "
-                      "srcad differentiates the reduced factorisation of a matrix with no "
-                      "more columns than rows", "pass a tall matrix and leave mode at 'reduced'")
-    tiny = np.finfo(float_dtype(r)).eps * max(a.shape) * np.max(np.abs(r), initial=0.0)
+                      "srcad differentiates the reduced factorisation (mode 'reduced', or 'r' "
+                      "for R alone) of a matrix with no more columns than rows",
+                      "pass a tall matrix and leave mode at 'reduced' (or 'r')")
+    r = ans if mode == "r" else ans[1]
+    largest = np.max(np.abs(r)) if np.size(r) else 0.0
+    tiny = np.finfo(float_dtype(r)).eps * max(a.shape) * largest
     if np.any(np.abs(np.diag(r)) <= tiny):
         raise refused("np.linalg.qr of a matrix of lower rank than its columns: its R has a "
                       "zero on the diagonal, and Q no unique derivative", "drop the dependent "
@@ -1824,26 +1828,41 @@ def _qr_checked(a, mode, r):
     return a
 
 
+def _qr_factors(ans, a, mode):
+    """(Q, R) of ans = np.linalg.qr(a, mode) (checked): mode 'r' returns R alone, whose
+    derivative needs Q too, the reduced factorisation's (NumPy computes the same R)."""
+    a = _qr_checked(a, mode, ans)
+    if mode == "r":
+        q, r = np.linalg.qr(a)
+    else:
+        q, r = ans
+    return q, r
+
+
 def qr_adjoint(g, ans, a, mode="reduced"):
-    """The adjoint of (Q, R) = np.linalg.qr(a): with M = R gR^T - gQ^T Q and copyltu(M) the
-    symmetric matrix of its lower triangle, (gQ + Q copyltu(M)) R^-T."""
-    q, r = ans
-    a = _qr_checked(a, mode, r)
-    gq = np.broadcast_to(g[0], q.shape) if np.ndim(g[0]) else np.zeros_like(q)
-    gr = np.broadcast_to(g[1], r.shape) if np.ndim(g[1]) else np.zeros_like(r)
+    """The adjoint of (Q, R) = np.linalg.qr(a) (R alone for mode 'r': gQ = 0): with
+    M = R gR^T - gQ^T Q and copyltu(M) the symmetric matrix of its lower triangle,
+    (gQ + Q copyltu(M)) R^-T."""
+    q, r = _qr_factors(ans, a, mode)
+    if mode == "r":
+        gq, gr = np.zeros_like(q), np.broadcast_to(g, r.shape)
+    else:
+        gq = np.broadcast_to(g[0], q.shape) if np.ndim(g[0]) else np.zeros_like(q)
+        gr = np.broadcast_to(g[1], r.shape) if np.ndim(g[1]) else np.zeros_like(r)
     m = r @ gr.T - gq.T @ q
     sym = np.tril(m) + np.tril(m, -1).T
     return np.linalg.solve(r, (gq + q @ sym).T).T
 
 
 def qr_tangent(t, ans, a, mode="reduced"):
-    """The tangent of (Q, R) = np.linalg.qr(a) along t: X = Q^T t R^-1, its strictly lower
-    part made skew, W; dR = (X - W) R and dQ = (t - Q dR) R^-1."""
-    q, r = ans
-    a = _qr_checked(a, mode, r)
+    """The tangent of (Q, R) = np.linalg.qr(a) along t (dR alone for mode 'r'): X = Q^T t R^-1,
+    its strictly lower part made skew, W; dR = (X - W) R and dQ = (t - Q dR) R^-1."""
+    q, r = _qr_factors(ans, a, mode)
     x = np.linalg.solve(r.T, (q.T @ t).T).T
     w = np.tril(x, -1) - np.tril(x, -1).T
     dr = (x - w) @ r
+    if mode == "r":
+        return dr
     dq = np.linalg.solve(r.T, (t - q @ dr).T).T
     return dq, dr
 
@@ -2230,7 +2249,7 @@ HELPERS = HELPERS + (
     unarray, untile, unrepeat,
     unpad, check_pad_mode, missing_attribute, diagonal_adjoint, diag_adjoint, trace_adjoint, take_adjoint,
     sort_adjoint, sort_tangent, gradient_adjoint, quantile_weights, quantile_adjoint,
-    quantile_tangent, _qr_checked, qr_adjoint, qr_tangent,
+    quantile_tangent, _qr_checked, _qr_factors, qr_adjoint, qr_tangent,
     lstsq_weights, _residual_part, lstsq_adjoint_a,
     lstsq_adjoint_b, lstsq_tangent_a, lstsq_tangent_b, diff_adjoint, diff_trimmed, diff_tangent,
     unitem, item_tangent, _tensordot_axes,

@@ -293,9 +293,10 @@ SPECS.update({
                          c("np.linalg.det(a)", a=("mat", (2, 2, 2)))],
     # least squares: the solution, the residuals and the singular values, b a vector or
     # a matrix of right-hand sides
-    # QR: the reduced factorisation of a tall and of a square matrix
+    # QR: the reduced factorisation of a tall and of a square matrix, and its R alone
     "numpy.linalg.qr": [c("np.linalg.qr(a)", a=(5, 3)), c("np.linalg.qr(a)", a=("mat", (3, 3))),
-                        c("np.linalg.qr(a)", a=(4, 2), use=[1])],
+                        c("np.linalg.qr(a)", a=(4, 2), use=[1]),
+                        c("np.linalg.qr(a, mode='r')", a=(5, 3))],
     "numpy.linalg.lstsq": [c("np.linalg.lstsq(a, b, rcond=None)", a=(5, 3), b=(5,),
                              use=[0, 1, 3]),
                            c("np.linalg.lstsq(a, b, rcond=None)", a=(6, 2), b=(6, 3),

@@ -3004,6 +3004,51 @@ def test_qr_of_a_tall_matrix():
         srcad.grad(qr_norm)(rng.normal(size=(2, 3)))
 
 
+def qr_r_log_volume(A):
+    R = np.linalg.qr(A, mode="r")
+    return np.sum(np.log(np.abs(np.diag(R)))) + np.sum(R[0] * np.arange(3.0))
+
+
+def qr_r_norm(A):
+    R = np.linalg.qr(A, mode="r")
+    return np.sum(R * R)
+
+
+def qr_complete(A):
+    Q, R = np.linalg.qr(A, mode="complete")
+    return np.sum(R * R)
+
+
+def test_qr_mode_r_gives_r_alone():
+    """mode='r' returns R alone (the reduced factorisation's): the rule unpacked it as
+    (Q, R), a bare ValueError. sum(log |R_ii|) = log det(A^T A) / 2, gradient A (A^T A)^-1;
+    ||R||^2 = ||A||^2, gradient 2 A, Hessian 2 I; the rest against central differences."""
+    rng = np.random.default_rng(13)
+    A = rng.normal(size=(5, 3))
+    g = srcad.grad(qr_r_log_volume)(A)
+    np.testing.assert_allclose(g, numeric_jacobian(qr_r_log_volume, A).reshape(A.shape),
+                               rtol=1e-6, atol=1e-8)
+    # the first term's part, in closed form: what is left is the first row's
+    first_row = numeric_jacobian(lambda B: np.sum(np.linalg.qr(B)[1][0] * np.arange(3.0)), A)
+    np.testing.assert_allclose(g - A @ np.linalg.inv(A.T @ A), first_row.reshape(A.shape),
+                               rtol=1e-6, atol=1e-8)
+    t = rng.normal(size=A.shape)
+    value, tangent = srcad.jvp(qr_r_log_volume)(A, t)
+    assert value == pytest.approx(qr_r_log_volume(A), rel=1e-14)
+    assert tangent == pytest.approx(np.sum(g * t), rel=1e-10)
+    H = np.asarray(srcad.hessian(qr_r_log_volume)(A))
+    H_numeric = numeric_jacobian(srcad.grad(qr_r_log_volume), A).reshape(H.shape)
+    np.testing.assert_allclose(H, H_numeric, rtol=1e-5, atol=1e-6)
+    B = rng.normal(size=(3, 2))
+    np.testing.assert_allclose(srcad.grad(qr_r_norm)(B), 2 * B, rtol=1e-10)
+    np.testing.assert_allclose(np.asarray(srcad.hessian(qr_r_norm)(B)).reshape(6, 6),
+                               2 * np.eye(6), atol=1e-10)
+    np.testing.assert_allclose(srcad.jvp(qr_r_norm)(B, B)[1], 2 * np.sum(B * B), rtol=1e-10)
+    with pytest.raises(srcad.UnsupportedError, match="mode='complete'") as info:
+        srcad.grad(qr_complete)(A)
+    assert 'np.linalg.qr(A, mode="complete")' in info.value.location.text
+
+
 def spread_of_quantiles(x):
     low, high = np.percentile(x, [25.0, 75.0])
     return (high - low) ** 2 + np.quantile(x, 0.9)

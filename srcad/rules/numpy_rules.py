@@ -1027,7 +1027,7 @@ def det_tangent_(g, ans, a):
 
 @adjoint(np.linalg.qr)
 def qr(g, ans, a, mode="reduced"):
-    """ans = (Q, R), the reduced factorisation of a matrix with no more columns than rows."""
+    """ans = (Q, R) (R alone for mode='r'), reduced, of a matrix with no more columns than rows."""
     return qr_adjoint(g, ans, a, mode)
 
 
