@@ -707,7 +707,11 @@ RESULT_SHARES = {
     # (read from their sources, these would share more: `zip(pieces, xs)` in a comprehension)
     "_loop_sum": ("fixed",), "expand_to": (), "unconcatenate": ("g",), "unhstack": (),
     "unvstack": (), "uncolumn_stack": (), "unstack_like": (), "diff_tangent": (),
-    "einsum_adjoint": (),
+    "einsum_adjoint": (), "adjugate": (), "adjugate_tangent": (), "adjugate_adjoint": (),
+    "adjugate_second": (), "adjugate_second_adjoint": (), "_products_but_one": (),
+    "_products_but_two": (), "_products_but_three": (), "_svd_for_adjugate": (),
+    "_well_conditioned_inverse": (), "_adjugate_of_diagonal_tangent": (),
+    "_third_of_diagonal": (),
 }
 
 HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_adjoint_along, repeated_adjoint, mul_tangent,
@@ -1798,14 +1802,176 @@ def solve_tangent_b(t, a, b):
     return np.linalg.solve(a, t)
 
 
+def _products_but_one(s):
+    """p[..., i] = the product of s_k over k != i, without dividing (s may hold zeros):
+    the product of those before i times that of those after it."""
+    ones = np.ones_like(s[..., :1])
+    before = np.concatenate([ones, np.cumprod(s, axis=-1)[..., :-1]], axis=-1)
+    after = np.flip(np.cumprod(np.flip(s, -1), axis=-1), -1)
+    after = np.concatenate([after[..., 1:], ones], axis=-1)
+    return before * after, before, after
+
+
+def _products_but_two(s):
+    """P[..., i, j] = the product of s_k over k != i, j for i != j, 0 on the diagonal (a
+    symmetric matrix), without dividing: for i < j, the product of those before i, of
+    those between i and j, and of those after j."""
+    n = s.shape[-1]
+    _, before, after = _products_but_one(s)
+    later = np.arange(n)[None, :] > np.arange(n)[:, None]          # [i, k]: k > i
+    # up_to[..., i, j] = the product of s_k over i < k <= j; between: over i < k < j
+    up_to = np.cumprod(np.where(later, s[..., None, :], 1.0), axis=-1)
+    between = np.concatenate([np.ones_like(up_to[..., :1]), up_to[..., :-1]], axis=-1)
+    upper = np.where(later, before[..., :, None] * between * after[..., None, :], 0.0)
+    return upper + mT(upper)
+
+
+def _svd_for_adjugate(a):
+    """(U, s, V^T, det(U) det(V)) of a = U diag(s) V^T; s is nan for a matrix holding a nan
+    or an inf (whose SVD does not converge): its adjugate's derivatives are nan."""
+    finite = np.all(np.isfinite(a), axis=(-2, -1))
+    u, s, vt = np.linalg.svd(np.where(finite[..., None, None], a, 0.0))
+    s = np.where(finite[..., None], s, np.nan)
+    return u, s, vt, np.sign(np.linalg.det(u) * np.linalg.det(vt))
+
+
+def _well_conditioned_inverse(a):
+    """(det(a), inv(a)) where the matrices of a are invertible with condition numbers (in
+    the 1-norm) below 1e6, else None: there det(a) inv(a) is their adjugate to about 1e-10,
+    some times quicker than from the SVD, which is right everywhere."""
+    try:
+        inverse = np.linalg.inv(a)
+    except np.linalg.LinAlgError:          # (a singular matrix)
+        return None
+    # (the largest 1-norms of the stack: a bound on each matrix's condition number; nan or
+    # inf where a holds them)
+    with np.errstate(invalid="ignore", over="ignore"):
+        condition = np.abs(a).sum(axis=-2).max() * np.abs(inverse).sum(axis=-2).max()
+    if not condition < 1e6:
+        return None
+    return np.linalg.det(a)[..., None, None], inverse
+
+
+def adjugate(a):
+    """adj(a), the transposed matrix of cofactors (det(a) inv(a) where a is invertible),
+    also where a is singular (stacks of matrices: the last two axes). From the SVD
+    a = U diag(s) V^T, as adj(X Y) = adj(Y) adj(X) and adj(U) = det(U) U^T for an orthogonal
+    U: adj(a) = det(U) det(V) V diag(prod over j != i of s_j) U^T, no division anywhere."""
+    a = np.asarray(a)
+    if a.shape[-1] == 0:
+        return np.zeros(a.shape, dtype=float_dtype(a))
+    quick = _well_conditioned_inverse(a)
+    if quick is not None:
+        d, b = quick
+        return d * b
+    u, s, vt, sign = _svd_for_adjugate(a)
+    others = _products_but_one(s)[0]
+    return sign[..., None, None] * (mT(vt) * others[..., None, :]) @ mT(u)
+
+
+def _adjugate_of_diagonal_tangent(m, s):
+    """The tangent of adj(diag(s)) along m: its (n - 1)-minors to first order,
+    diag(P diag(m)) - P * m with P = `_products_but_two(s)` (a linear map of m that is its
+    own adjoint, P being symmetric)."""
+    p = _products_but_two(s)
+    d = np.diagonal(m, axis1=-2, axis2=-1)
+    eye = np.eye(s.shape[-1], dtype=bool)
+    return np.where(eye, (p @ d[..., None]), 0.0) - p * m
+
+
+def adjugate_tangent(t, a):
+    """The tangent of adj(a) along t: with a = U diag(s) V^T and M = U^T t V,
+    a + e t = U (diag(s) + e M) V^T, so d adj(a) = det(U) det(V) V d adj(diag(s))[M] U^T
+    (where a is well conditioned, with B = inv(a): det(a) (tr(B t) B - B t B))."""
+    a = np.asarray(a)
+    if a.shape[-1] == 0:
+        return np.zeros(np.broadcast_shapes(a.shape, np.shape(t)), dtype=float_dtype(a))
+    quick = _well_conditioned_inverse(a)
+    if quick is not None:
+        d, b = quick
+        bt = b @ t
+        return d * (np.trace(bt, axis1=-2, axis2=-1)[..., None, None] * b - bt @ b)
+    u, s, vt, sign = _svd_for_adjugate(a)
+    m = mT(u) @ t @ mT(vt)
+    return sign[..., None, None] * mT(vt) @ _adjugate_of_diagonal_tangent(m, s) @ mT(u)
+
+
+def adjugate_adjoint(g, a):
+    """The adjoint of adj(a): the transpose of `adjugate_tangent`,
+    det(U) det(V) U d adj(diag(s))[V^T g U] V^T (that map being its own adjoint); where a is
+    well conditioned, det(a) (<g, B> B^T - B^T g B^T)."""
+    a = np.asarray(a)
+    if a.shape[-1] == 0:
+        return np.zeros(a.shape, dtype=float_dtype(a))
+    quick = _well_conditioned_inverse(a)
+    if quick is not None:
+        d, b = quick
+        bT = mT(b)
+        return d * (np.sum(g * b, axis=(-2, -1))[..., None, None] * bT - bT @ g @ bT)
+    u, s, vt, sign = _svd_for_adjugate(a)
+    h = vt @ g @ u
+    return sign[..., None, None] * u @ _adjugate_of_diagonal_tangent(h, s) @ vt
+
+
+def _products_but_three(s):
+    """Q[..., a, b, p] = the product of s_k over k not in {a, b, p} for a, b, p distinct, 0
+    where two of them are the same: `_products_but_two` of s with s_a made 1, for each a."""
+    n = s.shape[-1]
+    eye = np.eye(n, dtype=bool)
+    without_a = np.where(eye, 1.0, s[..., None, :])               # [..., a, k]
+    q = _products_but_two(without_a)                              # [..., a, b, p]
+    return np.where(eye[:, :, None] | eye[:, None, :], 0.0, q)
+
+
+def _third_of_diagonal(x, y, s):
+    """F(x, y) with F[a, b] = T(x, y, E_ab), T the third derivative of det at diag(s) (a
+    trilinear form): the sum over distinct k, l, m and the permutations p of them of
+    sign(p) x[k, p(k)] y[l, p(l)] z[m, p(m)], times the product of the other s. For z = E_ab,
+    m = a and p(a) = b: on the diagonal, the sum over k, l of Q[a, k, l] (x_kk y_ll - x_kl y_lk);
+    off it, that over p of Q[a, b, p] (x_bp y_pa + x_pa y_bp - x_ba y_pp - x_pp y_ba)
+    (Q = `_products_but_three(s)`)."""
+    q = _products_but_three(s)
+    dx = np.diagonal(x, axis1=-2, axis2=-1)
+    dy = np.diagonal(y, axis1=-2, axis2=-1)
+    on = np.einsum("...akl,...k,...l->...a", q, dx, dy) \
+        - np.einsum("...akl,...kl,...lk->...a", q, x, y)
+    off = np.einsum("...abp,...bp,...pa->...ab", q, x, y) \
+        + np.einsum("...abp,...pa,...bp->...ab", q, x, y) \
+        - mT(x) * np.einsum("...abp,...p->...ab", q, dy) \
+        - mT(y) * np.einsum("...abp,...p->...ab", q, dx)
+    eye = np.eye(s.shape[-1], dtype=bool)
+    return np.where(eye, on[..., None, :], off)
+
+
+def adjugate_second(t, u, a):
+    """The second derivative of adj(a) along t and u (symmetric in them), also where a is
+    singular: adj(a)[i, j] is the derivative of det(a) along E_ji, so its second derivative
+    is det's third along E_ji, t and u; with a = U diag(s) V^T, det(U) det(V)
+    V F(U^T t V, U^T u V)^T U^T (F of `_third_of_diagonal`). O(n^3) memory."""
+    u_, s, vt, sign = _svd_for_adjugate(a)
+    mt, mu = mT(u_) @ t @ mT(vt), mT(u_) @ u @ mT(vt)
+    return sign[..., None, None] * mT(vt) @ mT(_third_of_diagonal(mt, mu, s)) @ mT(u_)
+
+
+def adjugate_second_adjoint(g, t, a):
+    """The adjoint of u -> adjugate_second(t, u, a) applied to g: the gradient in u of
+    <g, adjugate_second(t, u, a)> = det(U) det(V) T(U^T g^T V, U^T t V, U^T u V), which is
+    det(U) det(V) U F(U^T g^T V, U^T t V) V^T."""
+    u_, s, vt, sign = _svd_for_adjugate(a)
+    mg, mt = mT(u_) @ mT(g) @ mT(vt), mT(u_) @ t @ mT(vt)
+    return sign[..., None, None] * u_ @ _third_of_diagonal(mg, mt, s) @ vt
+
+
 def det_adjoint(g, ans, a):
-    """The adjoint of det(a): g det(a) inv(a)^T."""
-    return (np.asarray(g) * ans)[..., None, None] * mT(np.linalg.inv(a))
+    """The adjoint of det(a): g adj(a)^T (g det(a) inv(a)^T where a is invertible; the
+    adjugate is also right where a is singular)."""
+    return np.asarray(g)[..., None, None] * mT(adjugate(a))
 
 
 def det_tangent(t, ans, a):
-    """The tangent of det(a): det(a) trace(inv(a) t)."""
-    return ans * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)
+    """The tangent of det(a): trace(adj(a) t) (det(a) trace(inv(a) t) where a is
+    invertible)."""
+    return np.sum(mT(adjugate(a)) * t, axis=(-2, -1))
 
 
 def _qr_checked(a, mode, ans):
@@ -1933,14 +2099,31 @@ def lstsq_tangent_b(t, ans, a, b):
     return dx, np.reshape(dres, np.shape(ans[1])), 0, np.zeros_like(ans[3])
 
 
-def slogdet_adjoint(g, a):
-    """The adjoint of slogdet(a) = (sign, logdet): only logdet carries a derivative."""
+def _singular_refused():
+    """A refusal of the derivative of slogdet's logabsdet at a singular matrix (sign 0)."""
+    return refused("np.linalg.slogdet of a singular matrix: its logabsdet is -inf, and has "
+                   "no derivative there", "differentiate np.linalg.det (its derivative, the "
+                   "adjugate, exists everywhere), or keep the matrix away from singular ones")
+
+
+def slogdet_adjoint(g, ans, a):
+    """The adjoint of slogdet(a) = (sign, logdet): only logdet carries a derivative,
+    inv(a)^T; refused at a singular matrix (sign 0) whose logdet is used (its adjoint is not
+    0). A singular matrix of a stack whose logdet is not used gets 0."""
     glog = np.asarray(g[1])
+    singular = np.equal(ans[0], 0)
+    if np.any(singular & np.not_equal(glog, 0)):
+        raise _singular_refused()
+    if np.any(singular):
+        a = np.where(singular[..., None, None], np.eye(np.shape(a)[-1], dtype=float_dtype(a)),
+                     a)
     return glog[..., None, None] * mT(np.linalg.inv(a))
 
 
 def slogdet_tangent(t, ans, a):
-    """The tangent of slogdet(a): (0, trace(inv(a) t))."""
+    """The tangent of slogdet(a): (0, trace(inv(a) t)); refused at a singular matrix."""
+    if np.any(np.equal(ans[0], 0)):
+        raise _singular_refused()
     return (np.zeros_like(ans[0]), np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1))
 
 
@@ -2259,7 +2442,11 @@ HELPERS = HELPERS + (
     _matrix_powers, matrix_power_adjoint, matrix_power_tangent, solve_transposed,
     solve_adjoint_a, solve_tangent_a,
     solve_tangent_b,
-    det_adjoint, det_tangent, slogdet_adjoint, slogdet_tangent, _phi, cholesky_adjoint,
+    _products_but_one, _products_but_two, _svd_for_adjugate, _well_conditioned_inverse,
+    adjugate, _adjugate_of_diagonal_tangent, adjugate_tangent, adjugate_adjoint,
+    _products_but_three, _third_of_diagonal, adjugate_second, adjugate_second_adjoint,
+    det_adjoint, det_tangent, _singular_refused, slogdet_adjoint, slogdet_tangent, _phi,
+    cholesky_adjoint,
     cholesky_tangent, _one_triangle, _to_triangle, _eigen_gaps, eigh_adjoint, eigh_tangent,
     eigvalsh_adjoint, eigvalsh_tangent, polyval_adjoint_p, polyval_slope,
     trapezoid_weights, average_weights, interp_parts, interp_slope,

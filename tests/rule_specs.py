@@ -54,7 +54,15 @@ DOMAINS = {
     "spd": _spd,
     "mat": lambda rng, s: rng.standard_normal(s) + s[-1] * np.eye(s[-1]),
     "sorted": lambda rng, s: np.sort(rng.uniform(0.1, 2.0, s), axis=-1),
+    "singular": lambda rng, s: _singular(rng, s),
 }
+
+
+def _singular(rng, shape):
+    """Matrices of rank n - 1: the last row the sum of the others."""
+    x = rng.standard_normal(shape)
+    x[..., -1, :] = np.sum(x[..., :-1, :], axis=-2)
+    return x
 
 
 def sample(spec, rng):
@@ -290,7 +298,8 @@ SPECS.update({
     "numpy.linalg.inv": [c("np.linalg.inv(a)", a=("mat", (3, 3))),
                          c("np.linalg.inv(a)", a=("mat", (2, 2, 2)))],
     "numpy.linalg.det": [c("np.linalg.det(a)", a=("mat", (3, 3))),
-                         c("np.linalg.det(a)", a=("mat", (2, 2, 2)))],
+                         c("np.linalg.det(a)", a=("mat", (2, 2, 2))),
+                         c("np.linalg.det(a)", a=("singular", (2, 3, 3)))],
     # least squares: the solution, the residuals and the singular values, b a vector or
     # a matrix of right-hand sides
     # QR: the reduced factorisation of a tall and of a square matrix, and its R alone
@@ -565,6 +574,19 @@ SPECS.update({
         c("rt.matmul_adjoint_y_sum([(g, x), (h, z)], y)", g=(3,), x=(2,), h=(3,), z=(2,),
           y=(2, 3)),
         c("rt.matmul_adjoint_y_sum([(g, x)], y)", g=(2, 4), x=(2, 3), y=(3, 4))],
+    # the adjugate (det's derivative) everywhere, its derivatives (the inverse's) where a is
+    # invertible
+    "srcad.runtime.adjugate": [c("rt.adjugate(a)", a=(3, 3)), c("rt.adjugate(a)", a=(2, 4, 4)),
+                               c("rt.adjugate(a)", a=("singular", (3, 3))),
+                               c("rt.adjugate(a)", a=(1, 1))],
+    "srcad.runtime.adjugate_tangent": [
+        c("rt.adjugate_tangent(t, a)", t=(3, 3), a=("mat", (3, 3))),
+        c("rt.adjugate_tangent(t, a)", t=(2, 3, 3), a=("mat", (2, 3, 3))),
+        c("rt.adjugate_tangent(t, a)", t=(4, 4), a=("singular", (4, 4)))],
+    "srcad.runtime.adjugate_adjoint": [
+        c("rt.adjugate_adjoint(g, a)", g=(3, 3), a=("mat", (3, 3))),
+        c("rt.adjugate_adjoint(g, a)", g=(2, 3, 3), a=("mat", (2, 3, 3))),
+        c("rt.adjugate_adjoint(g, a)", g=(4, 4), a=("singular", (4, 4)))],
     # forward values as the gradient reads them; zeros where prod_others is exact
     "srcad.runtime.prod_others": [c("rt.prod_others(x)", x=(4,)),
                                   c("rt.prod_others(x, 1)", x=(2, 3)),

@@ -3049,6 +3049,125 @@ def test_qr_mode_r_gives_r_alone():
     assert 'np.linalg.qr(A, mode="complete")' in info.value.location.text
 
 
+def determinant(A):
+    return np.linalg.det(A)
+
+
+def determinants(A):
+    return np.sum(np.linalg.det(A) * np.arange(1.0, 4.0))
+
+
+def log_abs_determinant(A):
+    return np.linalg.slogdet(A)[1]
+
+
+def log_abs_determinants(A):
+    sign, logdet = np.linalg.slogdet(A)
+    return np.sum(np.where(sign == 0, 0.0, logdet))
+
+
+def cofactors(A):
+    """The matrix of cofactors, from the minors: d det(A) / dA, independent of srcad."""
+    n = A.shape[-1]
+    out = np.zeros(A.shape)
+    for i in range(n):
+        for j in range(n):
+            minor = np.delete(np.delete(A, i, -2), j, -1)
+            out[..., i, j] = (-1) ** (i + j) * np.linalg.det(minor)
+    return out
+
+
+def of_rank(rng, n, r):
+    return rng.normal(size=(n, r)) @ rng.normal(size=(r, n))
+
+
+@pytest.mark.parametrize("rank", [4, 3, 2, 1])
+def test_det_at_singular_matrices(rank):
+    """det's derivative is the cofactor matrix, which exists everywhere (det is a
+    polynomial): the rules inverted A, a bare LinAlgError at a singular one. Rank 3 of 4 has
+    cofactors of rank 1, rank 2 none but a second derivative, rank 1 neither; checked
+    against the minors and their central differences, in every mode."""
+    rng = np.random.default_rng(20 + rank)
+    A, T = of_rank(rng, 4, rank), rng.normal(size=(4, 4))
+    expected = cofactors(A)
+    np.testing.assert_allclose(srcad.grad(determinant)(A), expected, atol=1e-12)
+    value, tangent = srcad.jvp(determinant)(A, T)
+    assert tangent == pytest.approx(np.sum(expected * T), abs=1e-12)
+    h = 1e-5
+    hessian = np.stack([(cofactors(A + h * E) - cofactors(A - h * E)) / (2 * h)
+                        for E in np.eye(16).reshape(16, 4, 4)], axis=-1).reshape(4, 4, 4, 4)
+    np.testing.assert_allclose(srcad.hessian(determinant)(A), hessian, atol=1e-8)
+    np.testing.assert_allclose(srcad.hvp(determinant)(A, T),
+                               np.tensordot(hessian, T, axes=2), atol=1e-8)
+    np.testing.assert_allclose(srcad.jacobian(srcad.grad(determinant))(A), hessian, atol=1e-8)
+    # reverse over reverse: the gradient of ||cofactors||^2, against its differences
+    gradient = srcad.grad(determinant)
+    squared = srcad.grad(lambda B: np.sum(gradient(B) ** 2))(A)
+    np.testing.assert_allclose(squared, numeric_jacobian(
+        lambda B: np.sum(cofactors(B) ** 2), A).reshape(4, 4), rtol=1e-6, atol=1e-7)
+
+
+def test_det_of_a_stack_with_singular_matrices():
+    rng = np.random.default_rng(24)
+    A = np.stack([of_rank(rng, 3, 2), rng.normal(size=(3, 3)), of_rank(rng, 3, 1)])
+    np.testing.assert_allclose(srcad.grad(determinants)(A),
+                               cofactors(A) * np.arange(1.0, 4.0)[:, None, None], atol=1e-12)
+    T = rng.normal(size=A.shape)
+    assert srcad.jvp(determinants)(A, T)[1] == pytest.approx(
+        np.sum(cofactors(A) * T * np.arange(1.0, 4.0)[:, None, None]), abs=1e-12)
+    H = np.asarray(srcad.hessian(determinants)(A)).reshape(27, 27)
+    np.testing.assert_allclose(H, numeric_jacobian(srcad.grad(determinants), A).reshape(27, 27),
+                               rtol=1e-6, atol=1e-7)
+
+
+DETERMINANT_GRADIENT = srcad.grad(determinant)
+COFACTOR_WEIGHTS = np.random.default_rng(25).normal(size=(3, 3))
+
+
+def weighted_cofactors(A):
+    return np.sum(DETERMINANT_GRADIENT(A) * COFACTOR_WEIGHTS)
+
+
+@pytest.mark.parametrize("rank", [3, 2, 1])
+def test_third_derivatives_of_det(rank):
+    """The adjugate's own derivatives (det's third): from the SVD too, right where A is
+    singular; a fourth derivative is refused at the user's line."""
+    rng = np.random.default_rng(25 + rank)
+    A = of_rank(rng, 3, rank)
+    third = srcad.hessian(weighted_cofactors)(A)
+    np.testing.assert_allclose(
+        np.asarray(third).reshape(9, 9),
+        numeric_jacobian(srcad.grad(weighted_cofactors), A).reshape(9, 9), rtol=1e-6, atol=1e-6)
+    # reverse over reverse over reverse
+    second = srcad.grad(weighted_cofactors)
+    reverse = srcad.grad(lambda B: np.sum(second(B) * COFACTOR_WEIGHTS.T))(A)
+    np.testing.assert_allclose(reverse, numeric_jacobian(
+        lambda B: np.sum(second(B) * COFACTOR_WEIGHTS.T), A).reshape(3, 3), rtol=1e-6,
+        atol=1e-6)
+    with pytest.raises(srcad.UnsupportedError, match="np.linalg.svd") as info:
+        srcad.hessian(lambda B: np.sum(second(B) * COFACTOR_WEIGHTS.T))(A)
+    assert info.value.location.filename == __file__
+
+
+def test_slogdet_at_a_singular_matrix_is_refused():
+    """logabsdet is -inf there, without a derivative: a clear error at the user's line
+    (a bare LinAlgError before), in both modes; a singular matrix of a stack whose logabsdet
+    is not used gets 0, the others inv(A)^T."""
+    rng = np.random.default_rng(26)
+    A = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.5, 0.1, 0.2]])
+    assert np.linalg.slogdet(A)[0] == 0
+    for call in (lambda: srcad.grad(log_abs_determinant)(A),
+                 lambda: srcad.jvp(log_abs_determinant)(A, np.eye(3)),
+                 lambda: srcad.hessian(log_abs_determinant)(A)):
+        with pytest.raises(srcad.UnsupportedError, match="slogdet of a singular matrix") \
+                as info:
+            call()
+        assert "np.linalg.slogdet(A)[1]" in info.value.location.text
+    B = np.stack([A, rng.normal(size=(3, 3))])
+    np.testing.assert_allclose(srcad.grad(log_abs_determinants)(B),
+                               np.stack([np.zeros((3, 3)), np.linalg.inv(B[1]).T]), atol=1e-12)
+
+
 def spread_of_quantiles(x):
     low, high = np.percentile(x, [25.0, 75.0])
     return (high - low) ** 2 + np.quantile(x, 0.9)

@@ -1017,6 +1017,7 @@ def inv_tangent(g, ans, a):
 
 @adjoint(np.linalg.det)
 def det(g, ans, a):
+    """g adj(a)^T, the cofactors: right where a is singular too."""
     return det_adjoint(g, ans, a)
 
 
@@ -1050,8 +1051,8 @@ def lstsq_tangent(g, ans, a, b, rcond=None):
 
 @adjoint(np.linalg.slogdet)
 def slogdet(g, ans, a):
-    """ans = (sign, logabsdet); only logabsdet has a derivative."""
-    return slogdet_adjoint(g, a)
+    """ans = (sign, logabsdet); only logabsdet has a derivative (none at a singular a)."""
+    return slogdet_adjoint(g, ans, a)
 
 
 @tangent(np.linalg.slogdet)

@@ -7,8 +7,10 @@ where srcad cannot read it)."""
 import numpy as np
 
 from .. import runtime
-from ..runtime import (add_adjoint, add_adjoint_transpose, add_at, broadcast_like,
-                       cast_like, cumprod_adjoint, cumprod_adjoint_along, cumsum_adjoint,
+from ..runtime import (add_adjoint, add_adjoint_transpose, add_at, adjugate_adjoint,
+                       adjugate_second, adjugate_second_adjoint, adjugate_tangent,
+                       broadcast_like, cast_like, cumprod_adjoint, cumprod_adjoint_along,
+                       cumsum_adjoint,
                        diag_adjoint, diagonal_adjoint, diagonal_part, diff_adjoint,
                        einsum_adjoint, filled_diagonal, gradient_adjoint,
                        einsum_adjoint_along, expand_to, if_floating, kron_adjoint_a,
@@ -381,6 +383,47 @@ def matmul_adjoint_x_sum_tangent(g, ans, terms, x):
 @tangent(runtime.matmul_adjoint_y_sum)
 def matmul_adjoint_y_sum_tangent(g, ans, terms, y):
     return matmul_adjoint_y_sum(product_rule_terms(terms, g), y), 0
+
+
+# ----- the adjugate (np.linalg.det's derivative) -----
+
+
+@tangent(runtime.adjugate)
+def adjugate_tangent_(g, ans, a):
+    """Its entries are (n - 1)-minors of a: polynomials, differentiable everywhere."""
+    return adjugate_tangent(g, a)
+
+
+@adjoint(runtime.adjugate)
+def adjugate_(g, ans, a):
+    return adjugate_adjoint(g, a)
+
+
+# adjugate_tangent(t, a) = D(a)[t] and adjugate_adjoint(h, a) = D(a)^T[h] are linear in t and
+# h; in a they take the adjugate's second derivative D2(a)[t, u] (adjugate_second) or its
+# adjoint in u (adjugate_second_adjoint), from the SVD as well: right where a is singular.
+# Those two have no rules (det's fourth derivative): srcad refuses them (np.linalg.svd).
+
+
+@tangent(runtime.adjugate_tangent)
+def adjugate_tangent_tangent(g, ans, t, a):
+    return adjugate_tangent(g, a), adjugate_second(t, g, a)
+
+
+@adjoint(runtime.adjugate_tangent)
+def adjugate_tangent_(g, ans, t, a):
+    return adjugate_adjoint(g, a), adjugate_second_adjoint(g, t, a)
+
+
+@tangent(runtime.adjugate_adjoint)
+def adjugate_adjoint_tangent(g, ans, h, a):
+    return adjugate_adjoint(g, a), adjugate_second_adjoint(h, g, a)
+
+
+@adjoint(runtime.adjugate_adjoint)
+def adjugate_adjoint_(g, ans, h, a):
+    """<g, D^T[h]> = <D[g], h>: h gets D[g], a the adjoint of D2[g, u] in u applied to h."""
+    return adjugate_tangent(g, a), adjugate_second_adjoint(h, g, a)
 
 
 # ----- weights and products that depend on forward values -----
