@@ -2033,16 +2033,23 @@ def qr_tangent(t, ans, a, mode="reduced"):
     return dq, dr
 
 
-def lstsq_weights(g, ans, a):
-    """z = (a^T a)^-1 gx for ans = np.linalg.lstsq(a, b), gx the adjoint of its solution:
-    refused unless a has full column rank (the least-squares solution is then unique; the
-    minimum-norm one of a wide or rank-deficient a has another derivative)."""
+def _lstsq_checked(a, ans):
+    """a, refused unless it has full column rank for ans = np.linalg.lstsq(a, b) (the
+    least-squares solution is then unique; the minimum-norm one of a wide or rank-deficient
+    a has another derivative). Both modes check: (a^T a) is singular otherwise."""
     a = np.asarray(a)
     if a.ndim != 2 or a.shape[0] < a.shape[1] or ans[2] < a.shape[1]:
-        raise refused(f"np.linalg.lstsq of a {a.shape[0]}x{a.shape[1]} matrix of rank "
+        raise refused(f"np.linalg.lstsq of a {'x'.join(map(str, a.shape))} matrix of rank "
                       f"{ans[2]}: srcad differentiates the solution where it is unique (full "
                       "column rank)", "solve a regularised problem: np.linalg.solve(A.T @ A + "
                       "lam * np.eye(n), A.T @ b)")
+    return a
+
+
+def lstsq_weights(g, ans, a):
+    """z = (a^T a)^-1 gx for ans = np.linalg.lstsq(a, b), gx the adjoint of its solution
+    (a of full column rank: `_lstsq_checked`)."""
+    a = _lstsq_checked(a, ans)
     gx = g[0] if isinstance(g, (tuple, list)) else 0.0
     return np.linalg.solve(a.T @ a, np.broadcast_to(gx, np.shape(ans[0])))
 
@@ -2080,7 +2087,7 @@ def lstsq_adjoint_b(g, ans, a, b, z):
 
 def lstsq_tangent_a(t, ans, a, b):
     """The tangent of np.linalg.lstsq(a, b) along t for a: (dx, dres, 0, ds)."""
-    a = np.asarray(a)
+    a = _lstsq_checked(a, ans)
     x = ans[0]
     r = np.asarray(b) - a @ x
     dx = np.linalg.solve(a.T @ a, t.T @ r - a.T @ (t @ x))
@@ -2092,7 +2099,7 @@ def lstsq_tangent_a(t, ans, a, b):
 
 def lstsq_tangent_b(t, ans, a, b):
     """The tangent of np.linalg.lstsq(a, b) along t for b: (dx, dres, 0, 0)."""
-    a = np.asarray(a)
+    a = _lstsq_checked(a, ans)
     r = np.asarray(b) - a @ ans[0]
     dx = np.linalg.solve(a.T @ a, a.T @ t)
     dres = 2.0 * np.sum(r * t, axis=0) if np.size(ans[1]) else np.zeros_like(ans[1])
@@ -2433,7 +2440,7 @@ HELPERS = HELPERS + (
     unpad, check_pad_mode, missing_attribute, diagonal_adjoint, diag_adjoint, trace_adjoint, take_adjoint,
     sort_adjoint, sort_tangent, gradient_adjoint, quantile_weights, quantile_adjoint,
     quantile_tangent, _qr_checked, _qr_factors, qr_adjoint, qr_tangent,
-    lstsq_weights, _residual_part, lstsq_adjoint_a,
+    _lstsq_checked, lstsq_weights, _residual_part, lstsq_adjoint_a,
     lstsq_adjoint_b, lstsq_tangent_a, lstsq_tangent_b, diff_adjoint, diff_trimmed, diff_tangent,
     unitem, item_tangent, _tensordot_axes,
     tensordot_adjoint_a, tensordot_adjoint_b, dot_axes, inner_axes, product_adjoint_a,

@@ -2981,6 +2981,48 @@ def test_lstsq_of_a_matrix_of_full_column_rank():
     assert "np.linalg.lstsq(A, b, rcond=None)" in info.value.location.text
 
 
+def least_squares_values(A, b):
+    return np.sin(np.linalg.lstsq(A, b, rcond=None)[0])
+
+
+@pytest.mark.parametrize("shape, rank", [((3, 2), 1), ((2, 3), 2), ((4, 3), 2)])
+def test_lstsq_of_a_rank_deficient_matrix_is_refused_in_every_mode(shape, rank):
+    """jvp raised a bare LinAlgError ('Singular matrix', from solving with A^T A) where grad
+    refused clearly: the tangents check the rank as the adjoint does."""
+    rng = np.random.default_rng(30 + rank)
+    A = rng.normal(size=(shape[0], rank)) @ rng.normal(size=(rank, shape[1]))
+    b = rng.normal(size=shape[0])
+    calls = [lambda: srcad.grad(least_squares_solution, wrt=(0, 1))(A, b),
+             lambda: srcad.jvp(least_squares_solution, wrt=1)(A, b, np.ones_like(b)),
+             lambda: srcad.jvp(least_squares_solution, wrt=0)(A, b, np.ones_like(A)),
+             lambda: srcad.jvp(least_squares_fit, wrt=(0, 1))(A, b, (A, b)),
+             lambda: srcad.hessian(least_squares_solution, wrt=1)(A, b),
+             lambda: srcad.hvp(least_squares_solution, wrt=1)(A, b, b),
+             lambda: srcad.jacobian(least_squares_values, wrt=1, mode="forward")(A, b),
+             lambda: srcad.jacobian(least_squares_values, wrt=1, mode="reverse")(A, b),
+             lambda: srcad.vjp(least_squares_values, wrt=0)(A, b)[1](np.ones(shape[1]))]
+    for call in calls:
+        with pytest.raises(srcad.UnsupportedError, match="full column rank") as info:
+            call()
+        assert "np.linalg.lstsq(A, b, rcond=None)" in info.value.location.text
+
+
+def test_lstsq_tangents_of_a_matrix_of_full_column_rank():
+    """The tangents (along A and b) against central differences."""
+    rng = np.random.default_rng(33)
+    A, b = rng.normal(size=(6, 3)), rng.normal(size=6)
+    dA, db = rng.normal(size=A.shape), rng.normal(size=b.shape)
+    h = 1e-6
+    for f in (least_squares_fit, least_squares_solution):
+        expected = (f(A + h * dA, b + h * db) - f(A - h * dA, b - h * db)) / (2 * h)
+        value, tangent = srcad.jvp(f, wrt=(0, 1))(A, b, (dA, db))
+        assert value == pytest.approx(f(A, b), rel=1e-12)
+        assert tangent == pytest.approx(expected, rel=1e-6)
+    jacobian = srcad.jacobian(least_squares_values, wrt=1, mode="forward")(A, b)
+    np.testing.assert_allclose(jacobian, numeric_jacobian(lambda v: least_squares_values(A, v), b),
+                               rtol=1e-6, atol=1e-8)
+
+
 def qr_features(A):
     Q, R = np.linalg.qr(A)
     return np.sum(Q[:, 0] * np.arange(5.0)) + np.sum(np.log(np.abs(np.diag(R))))
