@@ -770,6 +770,8 @@ def own_arithmetic_within(value, depth=3):
         items = value
     elif isinstance(value, dict):
         items = value.values()
+    elif type(value).__module__.partition(".")[0] == "srcad":
+        return None                       # (a derivative object: its caches)
     else:
         try:
             items = object.__getattribute__(value, "__dict__")
@@ -836,7 +838,7 @@ def check_own_arithmetic(ir, ops, active, operators=None, holders=None):
         if op is None or op.target is None:
             continue
         if id(stmt) in derived:     # (from what the straight-line code bound to it)
-            cls = _computed_from_own(op, current, holding)
+            cls = _computed_from_own(ir, op, current, holding, bound)
             if cls is None:
                 current.pop(op.target, None)
             else:
@@ -850,18 +852,28 @@ def check_own_arithmetic(ir, ops, active, operators=None, holders=None):
 
 
 def _remember_global_operands(ir, ops, active, bound):
-    """The types of the globals (and closure variables) that an operator whose value
-    varies takes (`W * x`, read as `v_1 = W`): the derivative is made again where one is
-    bound to a value of another type (a sparse matrix, whose operators are its own)."""
-    reads = {op.target: op.stmt.value.id for op in ops.values()
-             if op.kind == "const" and isinstance(op.stmt.value, gast.Name)
-             and op.stmt.value.id not in bound}
+    """The types of the globals (and closure variables), and of the attributes of global
+    objects, that an operator whose value varies takes (`W * x`, read as `v_1 = W`;
+    `CFG.W * x`): the derivative is made again where one is bound to a value of another
+    type (a sparse matrix, whose operators are its own)."""
+    reads = {}                  # name -> the global (or (global, attribute)) it reads
+    for op in ops.values():
+        value = op.stmt.value if op.kind in ("const", "copy", "opaque") else None
+        if isinstance(value, gast.Name) and value.id not in bound:
+            reads[op.target] = value.id
+        elif isinstance(value, gast.Attribute) and isinstance(value.value, gast.Name) \
+                and value.value.id not in bound and value.value.id in ir.namespace:
+            reads[op.target] = (value.value.id, value.attr)     # (`CFG.W`)
     if not reads:
         return
     for op in ops.values():
         for operand in _operands(op, active):
             if isinstance(operand, gast.Name) and operand.id in reads:
-                ir.namespace.typed(reads[operand.id])
+                read = reads[operand.id]
+                if isinstance(read, tuple):
+                    ir.namespace.typed_attribute(*read)
+                else:
+                    ir.namespace.typed(read)
 
 
 class _Made:
@@ -900,11 +912,22 @@ def _items_of_holders(ir, ops, bound, made, holding):
             if op.target is None or op.target in holding or id(op.stmt) in made \
                     or op.target in own:
                 continue
-            cls = _computed_from_own(op, own, holding)
+            cls = _computed_from_own(ir, op, own, holding, bound)
             if cls is not None:
                 made[id(op.stmt)] = own[op.target] = cls
                 derived.add(id(op.stmt))
                 grown = True
+                continue
+            if op.kind == "append":       # `L.append(A)`: any item of L may be one
+                item = op.args[0]
+                cls = own.get(item.id) if isinstance(item, gast.Name) else None
+                if cls is None and isinstance(item, gast.Name) and item.id not in bound \
+                        and item.id in ir.namespace \
+                        and runtime.own_arithmetic(outside := ir.namespace.live(item.id)):
+                    cls = type(outside)
+                if cls is not None:
+                    holding[op.target] = [_Items(cls)]
+                    grown = True
                 continue
             if op.kind not in ("getitem", "opaque", "const", "pack", "copy"):
                 continue
@@ -939,9 +962,10 @@ def _items_of_holders(ir, ops, bound, made, holding):
                 own[op.target] = own[source.id]
                 grown = True
                 continue
+            outside = source.id not in bound and source.id in ir.namespace
             if source.id in holding:
                 objects = holding[source.id]
-            elif op.kind != "copy" and source.id not in bound and source.id in ir.namespace:
+            elif outside:                             # (`o = OP`, `o = CFG.A` of a global)
                 objects = [ir.namespace.live(source.id)]
             else:
                 continue
@@ -949,7 +973,7 @@ def _items_of_holders(ir, ops, bound, made, holding):
                 objects = _parts(objects, op_kind, op)
             cls = next((type(o) if not isinstance(o, _Made) else o.cls for o in objects
                         if isinstance(o, _Made) or runtime.own_arithmetic(o)), None)
-            if cls is not None and op.kind != "copy":
+            if cls is not None and (op.kind != "copy" or outside):
                 made[id(op.stmt)] = own[op.target] = cls
                 grown = True
             elif any(_holds_own(o) for o in objects):
@@ -958,10 +982,11 @@ def _items_of_holders(ir, ops, bound, made, holding):
     return derived
 
 
-def _computed_from_own(op, own, holding):
+def _computed_from_own(ir, op, own, holding, bound):
     """The class of what `op` computes from an object with operators of its own (a name of
-    `own`, {name: class}), or that a user function called with one, or with an object
-    holding one (`holding`), may return; None where it is none (a conversion)."""
+    `own`, {name: class}, or a global), or that a user function called with one, or with
+    an object holding one (`holding`, or a global), may return; None where it is none (a
+    conversion)."""
     value = op.stmt.value if isinstance(op.stmt, gast.Assign) else None
     if op.kind == "rule":
         if op.rule.primal in _CONVERTERS:
@@ -988,7 +1013,24 @@ def _computed_from_own(op, own, holding):
         names = [value.func.value.id] if isinstance(value.func.value, gast.Name) else []
     else:
         return None
-    return next((own[n] for n in names if n in own), None)
+    for n in names:
+        if n in own:
+            return own[n]
+        if n not in bound and n in ir.namespace:     # (a global: `-OP`, `g(A)`, `g(CFG)`)
+            outside = ir.namespace.live(n)
+            if runtime.own_arithmetic(outside):
+                return type(outside)
+            if op.kind == "call" and (found := own_arithmetic_within(outside)) is not None:
+                return found
+    return None
+
+
+class _Items:
+    """Stands for a list that the function appends objects of class `cls` (with operators
+    of their own) to: any item of it may be one."""
+
+    def __init__(self, cls):
+        self.cls = cls
 
 
 def _parts(objects, kind, op):
@@ -996,7 +1038,10 @@ def _parts(objects, kind, op):
     getitem or attribute) may take: at a constant index, that item; else any."""
     parts = []
     for o in objects:
-        if kind == "attribute":
+        if isinstance(o, _Items):
+            if kind == "getitem":
+                parts.append(_Made(o.cls))
+        elif kind == "attribute":
             try:
                 parts.append(getattr(o, op.stmt.value.attr))
             except Exception:             # (the function would fail the same way)
@@ -1015,7 +1060,7 @@ def _parts(objects, kind, op):
 
 def _own_within(o):
     """The class of the object with operators of its own that `o` is or holds, or None."""
-    if isinstance(o, _Made):
+    if isinstance(o, (_Made, _Items)):
         return o.cls
     if isinstance(o, (list, dict)):
         made = next((item for item in (o.values() if isinstance(o, dict) else o)
@@ -1029,7 +1074,7 @@ def _own_within(o):
 
 def _holds_own(o):
     """Whether `o` is or holds an object with operators of its own (`_Made` one too)."""
-    if isinstance(o, _Made):
+    if isinstance(o, (_Made, _Items)):
         return True
     if isinstance(o, (list, dict)) and any(isinstance(item, _Made) for item in (
             o.values() if isinstance(o, dict) else o)):

@@ -293,7 +293,9 @@ def _own_guards(fn, ir):
             for name, value in ir.namespace.looked_up.items()] + [
         (_Attribute(cls), attr, value) for cls, attr, value in ir.namespace.members] + [
         (_TypeOf(_Cell(cells[name]) if name in cells else fn.__globals__), name, kind)
-        for name, kind in ir.namespace.numbers.items()]
+        for name, kind in ir.namespace.numbers.items()] + [
+        (_TypeOf(_Attribute(obj)), attr, kind)
+        for obj, attr, kind in ir.namespace.attribute_types.values()]
 
 
 def _guards(fn):
@@ -1199,7 +1201,7 @@ class _Transformed:
             elif own_arithmetic_within(a) is not None:
                 holders[k] = a
         if operators or holders:  # (a scipy.sparse matrix, np.matrix, a class with its own *)
-            ir = intermediate(self.function_for(args))
+            ir = ir_for_kinds(self.function_for(args), kinds)
             ops = classify(ir, "reverse")
             check_own_arithmetic(ir, ops, activity(ir, ops, [ir.inputs[k] for k in self.wrt],
                                                    ir.body[-1].value.id), operators, holders)

@@ -649,8 +649,8 @@ def own_arithmetic_type(cls):
         return cls is not np.ndarray and not issubclass(cls, np.ma.MaskedArray) and any(
             getattr(cls, method, None) is not getattr(np.ndarray, method, None)
             for method in _OPERATOR_METHODS)
-    if issubclass(cls, (numbers.Number, np.generic, list, tuple, dict, str, bytes,
-                        type(None))):
+    if issubclass(cls, (numbers.Number, np.generic, list, tuple, dict, str, bytes, set,
+                        frozenset, range, np.dtype, type(None))):
         return False
     return any(hasattr(cls, method) for method in _OPERATOR_METHODS)
 

@@ -131,6 +131,9 @@ class Namespace(dict):
         # operator takes (`typed`); the derivative holds while it holds a value of that
         # type (whatever the value)
         self.numbers = {}
+        # (id(object), attribute) -> (object, attribute, type) of the attributes of global
+        # objects that operators take
+        self.attribute_types = {}
 
     def number(self, name):
         """Whether `name` (a free name of the function) holds an int or a float now (read
@@ -146,6 +149,18 @@ class Namespace(dict):
             return cell.cell_contents if cell is not None else self._globals.get(name, default)
         except ValueError:               # (an empty cell)
             return default
+
+    def typed_attribute(self, name, attr):
+        """Remember the type of what attribute `attr` of the object that free name `name`
+        holds is now (a guard, as `typed`'s): modules' attributes (np.pi) need none."""
+        obj = self.live(name, _EMPTY)
+        if obj is _EMPTY or isinstance(obj, (types.ModuleType, type)):
+            return
+        try:
+            value = getattr(obj, attr)
+        except Exception:               # (the function fails the same way)
+            return
+        self.attribute_types[id(obj), attr] = (obj, attr, type(value))
 
     def typed(self, name, types_=None):
         """Whether `name` (a free name of the function) holds a value of one of `types_`

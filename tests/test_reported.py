@@ -4189,6 +4189,91 @@ def test_a_global_or_closure_operand_bound_to_an_object_with_operators_later():
         g(x)
 
 
+GLOBAL_MAP = LinearMap([[2.0, 0.0], [1.0, 3.0]])
+GLOBAL_SQUARING = Squaring()
+GLOBAL_CONFIG = _Holder(L=np.array([[2.0, 0.0], [1.0, 3.0]]))
+
+
+def _the_same(o):
+    return o
+
+
+def global_map_chosen_in_a_branch(x):
+    B = GLOBAL_MAP
+    if x[0] > -100.0:
+        B = GLOBAL_MAP
+    return np.sum(B @ x)
+
+
+def global_through_a_helper(x):
+    return np.sum(_the_same(GLOBAL_MAP) @ x)
+
+
+def global_object_negated(x):
+    o = -GLOBAL_SQUARING
+    return o * x[0]
+
+
+def global_object_bound_again_multiplied(x):
+    y = GLOBAL_SQUARING
+    y = y * x[0]
+    return y
+
+
+def global_object_multiplied_in_place(x):
+    s = GLOBAL_SQUARING
+    s *= x[0]
+    return s
+
+
+def global_map_appended(x):
+    maps = []
+    maps.append(GLOBAL_MAP)
+    return np.sum(maps[0] @ x)
+
+
+def a_dict_value_got(x, d):
+    return d.get("o", 1.0) * x[0]
+
+
+@pytest.mark.parametrize("f, rest", [
+    (global_map_chosen_in_a_branch, ()), (global_through_a_helper, ()), (global_map_appended, ()),
+    (global_object_negated, ()), (global_object_bound_again_multiplied, ()),
+    (global_object_multiplied_in_place, ()), (a_dict_value_got, ({"o": Squaring()},))])
+def test_globals_with_operators_of_their_own_through_other_routes(f, rest):
+    """helper-88: a module-level object with operators of its own reached through a
+    branch, a helper that returns it, unary minus, a name bound to it then again, `*=`,
+    a list it is appended to, or `d.get` of a dict argument holding one: wrong numbers
+    (3.0 for 7.8) or a bare AxisError."""
+    Squaring.__neg__ = lambda self: self
+    try:
+        with pytest.raises(srcad.UnsupportedError, match="brings its operators with it"):
+            srcad.grad(f)(np.array([0.3, -0.4]), *rest)
+    finally:
+        del Squaring.__neg__
+
+
+def times_a_global_attribute_rebound_later(x):
+    return np.sum(np.sin(GLOBAL_CONFIG.L @ x))
+
+
+def test_an_attribute_of_a_global_bound_to_an_object_with_operators_later():
+    """helper-88: `CFG.W` an array at the first call, then a sparse matrix (here a class
+    with its own @): the cached derivative raised a bare AxisError. The derivative holds
+    while the attribute holds a value of the type it had."""
+    x = np.array([0.3, -0.4])
+    L = GLOBAL_CONFIG.L
+    g = srcad.grad(times_a_global_attribute_rebound_later)
+    np.testing.assert_allclose(g(x), L.T @ np.cos(L @ x))
+    try:
+        GLOBAL_CONFIG.L = LinearMap(L)
+        with pytest.raises(srcad.UnsupportedError, match="brings its operators with it"):
+            g(x)
+    finally:
+        GLOBAL_CONFIG.L = L
+    np.testing.assert_allclose(g(x), L.T @ np.cos(L @ x))
+
+
 def times_a_converted_product(x, A):
     B = np.asarray(A * 2.0)
     return np.sum(np.sin(B * x))
