@@ -909,15 +909,18 @@ _FAST_ENTRIES = 64   # argument signatures remembered per derivative
 
 
 class _ByLayout(dict):
-    """Compiled derivatives for one signature of argument types that includes arrays, by
-    the dtype and shape of each array argument (what checks depend on beyond types).
-    `layout(args)` reads them, written out for the signature's array positions: a loop
-    over the arguments costs three times as much per call."""
+    """Compiled derivatives for one signature of argument types that includes arrays or
+    objects with attributes, by the dtype and shape of each array argument and the types
+    of each object's attributes (what checks depend on beyond types: an attribute that
+    becomes a sparse matrix brings operators of its own). `layout(args)` reads them,
+    written out for the signature's positions: a loop over the arguments costs three times
+    as much per call."""
 
-    def __init__(self, types_):
+    def __init__(self, types_, objects=()):
         super().__init__()
-        reads = [f"a[{k}].dtype, a[{k}].shape" for k, t in enumerate(types_)
-                 if t is np.ndarray]
+        reads = [f"a[{k}].dtype, a[{k}].shape" if t is np.ndarray else
+                 f"tuple(map(type, a[{k}].__dict__.values()))"
+                 for k, t in enumerate(types_) if t is np.ndarray or k in objects]
         self.layout = eval(f"lambda a: ({', '.join(reads)},)")
 
 
@@ -1311,7 +1314,9 @@ class Derivative(_Transformed):
                or isinstance(a, (list, tuple, dict, str, bytes)) for a, t in zip(args, types_)):
             return        # array subclasses, structures (what they hold) and strings (which
             #               may choose what the function does): checked on each call
-        if np.ndarray not in types_:
+        objects = [k for k, a in enumerate(args)    # (their attributes' types: a layout)
+                   if type(getattr(a, "__dict__", None)) is dict and not callable(a)]
+        if np.ndarray not in types_ and not objects:
             self._fast[types_] = compiled
             if self._direct and not self._bound and not compiled.guards \
                     and all(t is float for t in types_) \
@@ -1325,7 +1330,7 @@ class Derivative(_Transformed):
             return
         by_layout = self._fast.get(types_)
         if by_layout is None or len(by_layout) >= _FAST_ENTRIES:
-            by_layout = self._fast[types_] = _ByLayout(types_)
+            by_layout = self._fast[types_] = _ByLayout(types_, objects)
         by_layout[by_layout.layout(args)] = compiled
 
     def _forget(self):

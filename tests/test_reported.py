@@ -4274,6 +4274,25 @@ def test_an_attribute_of_a_global_bound_to_an_object_with_operators_later():
     np.testing.assert_allclose(g(x), L.T @ np.cos(L @ x))
 
 
+def times_an_attribute_of_an_argument(x, p):
+    return np.sum(np.sin(p.L @ x))
+
+
+def test_an_attribute_of_an_argument_that_becomes_an_object_with_operators():
+    """helper-86: one derivative object called again with an object of the same class
+    whose attribute is now a sparse matrix (here a class with its own @): the calls of
+    that class went straight to the derivative made for an array attribute (a bare
+    AxisError, or wrong numbers). Such calls are told apart by their attributes' types."""
+    x = np.array([0.3, -0.4])
+    L = np.array([[2.0, 0.0], [1.0, 3.0]])
+    g = srcad.grad(times_an_attribute_of_an_argument)
+    for _ in range(2):
+        np.testing.assert_allclose(g(x, _Holder(L=L)), L.T @ np.cos(L @ x))
+    with pytest.raises(srcad.UnsupportedError, match="brings its operators with it"):
+        g(x, _Holder(L=LinearMap(L)))
+    np.testing.assert_allclose(g(x, _Holder(L=2.0 * L)), 2.0 * L.T @ np.cos(2.0 * L @ x))
+
+
 def times_a_converted_product(x, A):
     B = np.asarray(A * 2.0)
     return np.sum(np.sin(B * x))
