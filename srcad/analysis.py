@@ -175,8 +175,10 @@ def callee_derivative(ir, op, derive_callee, active, facts):
         if op.callee.__module__ != runtime.__name__:
             raise
         # a helper of srcad's without a rule for this mode, whose source srcad cannot read
-        raise MissingRuleError(f"srcad cannot differentiate its helper {op.callee.__name__} "
-                               f"({exc.message})", ir.location(op.stmt)) from None
+        said = f"srcad cannot differentiate its helper {op.callee.__name__} "
+        if exc.message.startswith(said):
+            raise                 # (a helper that calls itself: said once)
+        raise MissingRuleError(f"{said}({exc.message})", ir.location(op.stmt)) from None
 
 
 def inner_blocks(block):
@@ -1832,6 +1834,7 @@ def dictionaries(ir, ops, arg_kinds, struct):
 # add_at(pieces_bar, ...), xs.copy(), whose rule is np.copy's): in generated code that is
 # differentiated again, their tangents add with `add_grad`
 _LIST_RESULTS = (np.split, np.array_split, np.linalg.slogdet, np.linalg.lstsq, np.linalg.qr,
+                 np.linalg.eigh,
                  np.gradient,
                  runtime.unconcatenate, runtime.unhstack, runtime.unvstack,
                  runtime.unstack_like, runtime.unstack,

@@ -1714,7 +1714,7 @@ def convolve_adjoint(g, x, y, mode="full"):
         start = (min(m, n) - 1) // 2 if mode in ("same", 1) else min(m, n) - 1
         full[start:start + g.shape[0]] = g
         g = full
-    adjoint = np.correlate(g, np.ravel(y), "valid")
+    adjoint = np.convolve(g, np.ravel(y)[::-1], "valid")   # (correlated: convolve has rules)
     return adjoint.reshape(np.shape(x)) if np.ndim(x) else adjoint[0]   # (x may be a number)
 
 
@@ -1749,14 +1749,13 @@ def matrix_power_adjoint(g, a, n):
     the inverse (d inv(a) = -inv(a) da inv(a))."""
     a = np.asarray(a)
     g = np.asarray(g)
-    if n < 0:
-        inverse = np.linalg.inv(a)
-        return -mT(inverse) @ matrix_power_adjoint(g, inverse, -n) @ mT(inverse)
-    powers = _matrix_powers(a, n)
+    base = np.linalg.inv(a) if n < 0 else a    # (not called again: srcad differentiates it)
+    m = abs(n)
+    powers = _matrix_powers(base, m)
     total = np.zeros(a.shape, dtype=np.result_type(g, float_dtype(a)))
-    for k in range(n):
-        total = total + mT(powers[k]) @ g @ mT(powers[n - 1 - k])
-    return total
+    for k in range(m):
+        total = total + mT(powers[k]) @ g @ mT(powers[m - 1 - k])
+    return -mT(base) @ total @ mT(base) if n < 0 else total
 
 
 def matrix_power_tangent(t, a, n):
@@ -1764,13 +1763,13 @@ def matrix_power_tangent(t, a, n):
     k < n of a^k t a^(n-1-k); for n < 0, through the inverse."""
     a = np.asarray(a)
     t = np.asarray(t)
-    if n < 0:
-        inverse = np.linalg.inv(a)
-        return matrix_power_tangent(-inverse @ t @ inverse, inverse, -n)
-    powers = _matrix_powers(a, n)
+    base = np.linalg.inv(a) if n < 0 else a    # (not called again: srcad differentiates it)
+    t = -base @ t @ base if n < 0 else t
+    m = abs(n)
+    powers = _matrix_powers(base, m)
     total = np.zeros(np.broadcast_shapes(a.shape, t.shape), dtype=np.result_type(t, a))
-    for k in range(n):
-        total = total + powers[k] @ t @ powers[n - 1 - k]
+    for k in range(m):
+        total = total + powers[k] @ t @ powers[m - 1 - k]
     return total
 
 
@@ -2181,8 +2180,9 @@ def _eigen_gaps(w):
     tiny = 64 * np.finfo(float).eps * np.max(np.abs(w), axis=-1, keepdims=True)[..., None]
     gaps = np.where(np.abs(gaps) <= tiny, 0.0, gaps)
     diagonal = np.eye(w.shape[-1], dtype=bool)
-    with np.errstate(divide="ignore"):
-        return np.where(diagonal, 0.0, 1.0 / np.where(diagonal, 1.0, gaps))
+    same = gaps == 0.0        # (divided by 1.0, then inf: no division by zero to silence)
+    return np.where(diagonal, 0.0, np.where(same, np.inf, 1.0 / np.where(
+        diagonal | same, 1.0, gaps)))
 
 
 def eigh_adjoint(g, ans, UPLO="L"):
@@ -2191,8 +2191,8 @@ def eigh_adjoint(g, ans, UPLO="L"):
     w, V = ans
     gw = np.broadcast_to(np.asarray(g[0], dtype=w.dtype), w.shape)
     gV = mT(V) @ np.broadcast_to(np.asarray(g[1], dtype=V.dtype), V.shape)
-    with np.errstate(invalid="ignore"):     # (no eigenvector used: no gap read, inf or not)
-        inner = np.where(gV == 0.0, 0.0, _eigen_gaps(w) * gV)
+    unused = gV == 0.0          # (no eigenvector used: no gap read, inf or not)
+    inner = np.where(unused, 0.0, _eigen_gaps(w) * np.where(unused, 1.0, gV))
     inner = inner + gw[..., None, :] * np.eye(w.shape[-1], dtype=w.dtype)
     return _to_triangle(V @ inner @ mT(V), UPLO)
 
@@ -2229,7 +2229,9 @@ def polyval_adjoint_p(g, p, x):
 
 def polyval_slope(p, x):
     """d polyval(p, x) / dx: the derivative polynomial's value (0 for a constant)."""
-    return np.polyval(np.polyder(np.asarray(p)), x) if np.shape(p)[0] > 1 else 0.0 * x
+    p = np.asarray(p)
+    n = np.shape(p)[0]        # (np.polyder's coefficients, written out: linear in p)
+    return np.polyval(p[:-1] * np.arange(n - 1, 0, -1), x) if n > 1 else 0.0 * x
 
 
 def trapezoid_weights(y, x=None, dx=1.0, axis=-1):

@@ -692,6 +692,7 @@ ZERO_SPECS = {
     "srcad.runtime.check_output": "rt.check_output(s, 1.0, 'f')",
     "srcad.runtime.check_plain_operand": "rt.check_plain_operand(s, 'x', 'f')",
     "srcad.runtime.median_weights": "rt.median_weights(x)",
+    "srcad.runtime.quantile_weights": "rt.quantile_weights(x, 0.3)[0]",
     "srcad.runtime.average_weights": "rt.average_weights(x)",
     "srcad.runtime.trapezoid_weights": "rt.trapezoid_weights(x)",
     "srcad.runtime.zeros_like_grad": "rt.zeros_like_grad(x)",
@@ -707,6 +708,7 @@ ZERO_SPECS = {
     "srcad.runtime.clip_masks": "rt.clip_masks(x, -0.5, 0.5)",
     "srcad.runtime.spaced_weights": "rt.spaced_weights(s, x, 4, True, 0)",
     "numpy.issubdtype": "np.issubdtype(x.dtype, np.floating)", "numpy.bool": "np.bool_(s > 0)",
+    "numpy.result_type": "np.result_type(x, 1.0)",
     "operator.truth": "operator.truth(s)",
 }
 ZERO_METHOD_SPECS = {

@@ -509,3 +509,55 @@ def test_sinc_hessian_of_an_array_through_zero():
     np.testing.assert_allclose(srcad.hessian(sinc_sum)(x), expected, rtol=1e-12, atol=1e-300)
     np.testing.assert_allclose(srcad.hessian(sinc_sum)(x), numeric_hessian(sinc_sum, x),
                                rtol=1e-6, atol=1e-7)
+
+
+# ----- second derivatives through helpers that srcad could not differentiate -----
+
+def cubed_eigenvalues(a):
+    return np.sum(np.linalg.eigh(a)[0] ** 3)
+
+
+def first_eigenvector_weighted(a):
+    w, V = np.linalg.eigh(a)
+    return np.sum(V[:, 0] * np.array([1.0, 2.0, -1.0])) * w[1]
+
+
+def cube_summed(a):
+    return np.sum(np.linalg.matrix_power(a, 3))
+
+
+def inverse_squared_summed(a):
+    return np.sum(np.linalg.matrix_power(a, -2))
+
+
+def self_convolved(x):
+    return np.sum(np.convolve(x, x) ** 2)
+
+
+def polynomial_of_itself(x):
+    return np.sum(np.polyval(x, x))
+
+
+def squared_quantile(x):
+    return np.quantile(x, 0.3) ** 2
+
+
+_SYMMETRIC = np.array([[2.0, 0.3, -0.1], [0.3, 1.5, 0.2], [-0.1, 0.2, 0.7]])
+
+
+@pytest.mark.parametrize("f, x", [
+    (cubed_eigenvalues, _SYMMETRIC), (first_eigenvector_weighted, _SYMMETRIC),
+    (cube_summed, _SYMMETRIC + 0.1 * np.arange(9.0).reshape(3, 3)),
+    (inverse_squared_summed, _SYMMETRIC),
+    (self_convolved, np.array([0.5, -0.3, 0.8])),
+    (polynomial_of_itself, np.array([0.5, -0.3, 0.8])),
+    (squared_quantile, np.array([0.5, -0.3, 0.8, 0.1]))])
+def test_hessians_through_helpers_srcad_could_not_differentiate(f, x):
+    """helper-85: eigh's adjoint had a `with` (and its tangents added as tuples: np.eigh's
+    result was not known for one), matrix_power's called itself, convolve's used
+    np.correlate, polyval's np.polyder, quantile's weights were not known to be constant,
+    np.result_type had no rule: hessian refused them."""
+    h = np.asarray(srcad.hessian(f)(x)).reshape(x.size, x.size)
+    g = srcad.grad(f)
+    np.testing.assert_allclose(h, numeric_jacobian(g, x).reshape(x.size, x.size),
+                               rtol=1e-5, atol=1e-6)

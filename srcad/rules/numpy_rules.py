@@ -1295,7 +1295,7 @@ nondifferentiable(
     np.isnan, np.isinf, np.isfinite, np.isclose, np.allclose, np.array_equal,
     np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal,
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.any, np.all,
-    np.issubdtype, np.bool_,
+    np.issubdtype, np.bool_, np.result_type,
     # constructors whose value does not depend on an input's value
     np.zeros, np.ones, np.zeros_like, np.ones_like, np.empty, np.empty_like, np.eye,
     np.identity, np.tri, np.diag_indices, np.tril_indices, np.triu_indices, np.indices,

@@ -473,7 +473,8 @@ nondifferentiable(runtime.check_method, runtime.counted, runtime.check_reversibl
                   runtime.check_slice_length)
 # the weights of np.median, np.average and np.trapezoid's items: piecewise constant in the
 # values (the middle one's place), or made of what the rules take for constants
-nondifferentiable(runtime.median_weights, runtime.average_weights, runtime.trapezoid_weights)
+nondifferentiable(runtime.median_weights, runtime.average_weights, runtime.trapezoid_weights,
+                  runtime.quantile_weights)
 # axes, shapes, dtypes and modes: integers, tuples of them, dtypes and strings
 nondifferentiable(runtime.inverse_axes, runtime.method_axes, runtime.method_shape,
                   runtime.float_dtype, runtime.dot_axes, runtime.inner_axes,
