@@ -952,6 +952,8 @@ def _promote(args, wrt):
                 args[k] = float(a)
             elif isinstance(a, np.ndarray) and a.dtype.kind in "iub":
                 args[k] = a.astype(float)
+            elif isinstance(a, (list, tuple, dict)) and not _holds_text(a):
+                args[k] = _promoted_items(a)
             elif _holds_text(a) or a is None:
                 raise ArgumentError(f"argument {k} is "
                                     f"{'None' if a is None else _described_text(a)}: srcad "
@@ -968,6 +970,26 @@ def _promote(args, wrt):
     return args
 
 
+def _promoted_items(value):
+    """`value`, a list, tuple or dict, with its integers and arrays of integers made
+    floats (at any depth); `value` itself where it holds none."""
+    if isinstance(value, (list, tuple)):
+        items = [_promoted_items(v) for v in value]
+        if all(p is v for p, v in zip(items, value)):
+            return value
+        return type(value)(items) if type(value) in (list, tuple) else value
+    if isinstance(value, dict):
+        items = {key: _promoted_items(v) for key, v in value.items()}
+        if all(items[key] is v for key, v in value.items()):
+            return value
+        return items if type(value) is dict else value
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return float(value)
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iu":
+        return value.astype(float)
+    return value
+
+
 def _check_promotion(fn, given, promoted, kwargs, copies=copy.deepcopy):
     """Refuse where `fn` computes another value once `_promote` has made its arrays of
     integers (or NumPy integers) floats: NumPy keeps an argument's dtype through
@@ -977,7 +999,7 @@ def _check_promotion(fn, given, promoted, kwargs, copies=copy.deepcopy):
     (floats), this costs a loop over the arguments; where one was, `fn` runs on copies of
     both argument lists (`given` and `promoted` hold the object `fn` takes first, if bound)."""
     made = [k for k, (a, p) in enumerate(zip(given, promoted))
-            if p is not a and isinstance(a, (np.ndarray, np.integer))]
+            if p is not a and isinstance(a, (np.ndarray, np.integer, int, list, tuple, dict))]
     if not made:
         return
     try:
@@ -1986,9 +2008,10 @@ def hvp(f, wrt=0):
             raise ArgumentError(f"{tangent_fn.__name__} takes the arguments of "
                                 f"{tangent_fn.base().__name__}, then the vector v")
         args, kwargs = _positional(f, tuple(args), kwargs)
-        _promote(args, indices)             # (None or a text among wrt: an ArgumentError)
+        promoted = _promote(args, indices)  # (None or a text among wrt: an ArgumentError)
         layout = tuple(_layout(a) for a in args)
         if layout not in checked:     # (the gradient of a vector's sum is not the Hessian's)
+            _check_promotion(f, args, promoted, kwargs)
             given, keywords = _with_defaults(f, args, kwargs)
             value = f(*copy.deepcopy(given), **copy.deepcopy(keywords))
             if not _is_scalar(value):

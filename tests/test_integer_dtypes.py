@@ -286,3 +286,44 @@ def test_the_integer_check_runs_only_for_integer_arrays(capsys):
     assert capsys.readouterr().out.count("ran") == 3 + 1
     np.testing.assert_allclose(g(np.array([1, 2])), [3.0, 12.0])
     assert capsys.readouterr().out.count("ran") == 1 + 2
+
+
+def filled_from_a_count(x, n):
+    y = np.full(3, n)
+    y[0] = 0.5 * n
+    return np.sum(y) * x
+
+
+def summed_pieces(xs):
+    total = 0.0
+    for x in xs:
+        y = np.zeros_like(x)
+        y[0] = 1.5 * x[0]
+        total = total + np.sum(y * x)
+    return total
+
+
+def test_a_python_int_or_integer_arrays_in_a_list_whose_dtype_changes_the_value():
+    """helper-89: a Python int among wrt (np.full(3, n) is an integer array) and integer
+    arrays inside a list were not checked as integer arrays are: the value was the
+    integers' (14.0, 21), the derivative the floats' function's."""
+    with pytest.raises(srcad.ArgumentError, match="computes another value"):
+        srcad.value_and_grad(filled_from_a_count, wrt=(0, 1))(2.0, 3)
+    with pytest.raises(srcad.ArgumentError, match="computes another value"):
+        srcad.grad(summed_pieces)([np.array([1, 2]), np.array([3, 4])])
+    assert srcad.grad(filled_from_a_count, wrt=(0, 1))(2.0, 4) == pytest.approx((10.0, 5.0))
+    g = srcad.grad(summed_pieces)([np.array([1.0, 2.0]), np.array([3.0, 4.0])])
+    np.testing.assert_allclose(g[0], [3.0, 0.0])
+    np.testing.assert_allclose(g[1], [9.0, 0.0])
+
+
+def adds_a_float_in_place(x):
+    x += 0.5
+    return np.sum(x * x)
+
+
+def test_hvp_of_a_function_that_fails_on_integers_says_so():
+    """helper-89: hvp's check of the value ran the function on the integers first: numpy's
+    UFuncTypeError escaped (grad and hessian said what failed)."""
+    with pytest.raises(srcad.ArgumentError, match="fails on its integer"):
+        srcad.hvp(adds_a_float_in_place)(np.array([1, 2]), np.ones(2))
