@@ -759,38 +759,6 @@ def check_items(ir, ops, scalar, arg_kinds):
             raise error
 
 
-def own_arithmetic_within(value, depth=3):
-    """The class of an object with operators of its own (`runtime.own_arithmetic`) that
-    `value` holds: an item of a list, tuple or dict, or an attribute of an object of a
-    user class (to `depth` levels); else None."""
-    if depth == 0 or isinstance(value, (numbers.Number, np.generic, np.ndarray, str, bytes,
-                                        type(None), type, types.ModuleType,
-                                        types.FunctionType, types.BuiltinFunctionType,
-                                        types.MethodType, functools.partial)):
-        return None
-    if isinstance(value, (list, tuple)):
-        items = value
-    elif isinstance(value, dict):
-        items = value.values()
-    elif type(value).__module__.partition(".")[0] == "srcad":
-        return None                       # (a derivative object: its caches)
-    else:
-        try:
-            items = object.__getattribute__(value, "__dict__")
-        except AttributeError:            # (slots, or a __getattr__ of its own)
-            return None
-        if not isinstance(items, dict):
-            return None
-        items = items.values()
-    for item in items:
-        if runtime.own_arithmetic(item):
-            return type(item)
-        found = own_arithmetic_within(item, depth - 1)
-        if found is not None:
-            return found
-    return None
-
-
 def check_own_arithmetic(ir, ops, active, operators=None, holders=None):
     """`s * x` where s brings a `*` of its own (`runtime.own_arithmetic`: a scipy.sparse
     matrix, np.matrix, a class defining __mul__): srcad's rules for operators are those of
@@ -1022,7 +990,8 @@ def _computed_from_own(ir, op, own, holding, bound):
             outside = ir.namespace.live(n)
             if runtime.own_arithmetic(outside):
                 return type(outside)
-            if op.kind == "call" and (found := own_arithmetic_within(outside)) is not None:
+            found = runtime.own_arithmetic_within(outside) if op.kind == "call" else None
+            if found is not None:
                 return found
     return None
 
@@ -1071,7 +1040,7 @@ def _own_within(o):
             return made.cls
     if runtime.own_arithmetic(o):
         return type(o)
-    return own_arithmetic_within(o)
+    return runtime.own_arithmetic_within(o)
 
 
 def _holds_own(o):
@@ -1081,14 +1050,26 @@ def _holds_own(o):
     if isinstance(o, (list, dict)) and any(isinstance(item, _Made) for item in (
             o.values() if isinstance(o, dict) else o)):
         return True
-    return own_arithmetic_within(o) is not None
+    return runtime.own_arithmetic_within(o) is not None
 
 
-def arithmetic_inputs(ir, ops, active):
+def arithmetic_inputs(ir, ops, active, parts=False):
     """The indices of the inputs that an operator whose value varies takes as an operand
-    (or a call of a user function whose value varies as an argument), directly or through
-    copies: what a file made for arguments of any kind checks (`check_plain_operand`)."""
-    source = _through_copies(ops, {v: v for v in ir.inputs})
+    (or a call of a user function whose value varies as an argument), directly, through
+    copies, or (with `parts`) as their items or attributes: what a file made for arguments
+    of any kind checks (`check_plain_operand`)."""
+    source = {v: v for v in ir.inputs}
+    grown = True
+    while grown:                      # (copies, items and attributes of the inputs)
+        grown = False
+        for op in ops.values():
+            value = op.stmt.value if isinstance(op.stmt, gast.Assign) else None
+            part = op.args[0] if op.kind == "copy" else None if not parts \
+                else op.args["value"] if op.kind == "getitem" else value.value \
+                if op.kind == "opaque" and isinstance(value, gast.Attribute) else None
+            if _name_in(part, source) and op.target not in source:
+                source[op.target] = source[part.id]
+                grown = True
     found = set()
     for op in ops.values():
         for operand in _operands(op, active):

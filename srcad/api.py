@@ -19,8 +19,7 @@ import numpy as np
 
 from . import effects, runtime
 from . import template as T
-from .analysis import (activity, check_own_arithmetic, classify, own_arithmetic_within,
-                       returns_a_number, scalars)
+from .analysis import activity, check_own_arithmetic, classify, returns_a_number, scalars
 from .codegen import load, to_source, with_closure
 from .errors import (ArgumentError, Location, NonScalarOutputError, SourceError,
                      SrcadError, UnsupportedError, WrtError)
@@ -37,6 +36,9 @@ from .source import (code_location, function_source, method_of_class, partial_fu
                      unwrap, users_module)
 
 DEBUG = False   # tests set this: generated code then asserts the stack is empty
+# set while `srcad grad` writes a file: a derivative for arguments of any kind checks the
+# items and attributes of those its arithmetic takes (srcad.grad checks them on its calls)
+FOR_FILES = False
 
 _IRS = {}
 _DERIVED = {}
@@ -531,7 +533,7 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
     "unproven": where the analysis does not show it is one)."""
     fn = unwrap(fn)          # a decorated callee: the function its decorator wraps
     # (a rule registered later may change the derivative: the registry's version)
-    key = (fn, wrt, mode, kinds, with_value, DEBUG, optimized, check_output,
+    key = (fn, wrt, mode, kinds, with_value, DEBUG, FOR_FILES, optimized, check_output,
            registry.templates_registered())
     compiled = _DERIVED.get(key)
     if compiled is not None and (compiled.guards and not _current(compiled.guards)
@@ -649,7 +651,7 @@ def _generate(fn, ir, wrt, kinds, with_value, mode, optimized, derive_callee, ca
     if mode == "reverse":
         tree, builder = differentiate(ir, wrt, kinds, derive_callee, with_value, DEBUG,
                                       carry=optimized, names=names,
-                                      check_output=check_output)
+                                      check_output=check_output, for_files=FOR_FILES)
         arrays, numbers = builder.array_names(), builder.number_names()
     else:
         tree = forward_differentiate(ir, wrt, kinds, derive_callee)
@@ -1223,7 +1225,7 @@ class _Transformed:
                 continue
             if runtime.own_arithmetic(a):
                 operators[k] = a
-            elif own_arithmetic_within(a) is not None:
+            elif runtime.own_arithmetic_within(a) is not None:
                 holders[k] = a
         if operators or holders:  # (a scipy.sparse matrix, np.matrix, a class with its own *)
             ir = ir_for_kinds(self.function_for(args), kinds)

@@ -86,6 +86,7 @@ class Reverse:
         # refuse a value that is not a number: True (files), "unproven" (where the analysis
         # does not show that it is one)
         self.check_output = check_output
+        self.for_files = False   # (see `differentiate`)
         self.wrt = wrt                    # indices of the differentiated inputs
         self.arg_kinds = arg_kinds
         self.derive_callee = derive_callee
@@ -381,11 +382,14 @@ class Reverse:
         if self.uses_stack:
             body.append(T.assign(STACK, gast.List(elts=[], ctx=gast.Load())))
         params = ir.args.posonlyargs + ir.args.args + ir.args.kwonlyargs
-        checked = arithmetic_inputs(ir, self.ops, self.active) \
+        checked = arithmetic_inputs(ir, self.ops, self.active,
+                                    parts=self.for_files) \
             if "other" in self.arg_kinds else ()
         for k in checked:
             # (an argument of any kind, as in a file: not one with operators of its own,
-            # which srcad.grad refuses where it knows the argument)
+            # which srcad.grad refuses where it knows the argument; in a file, nor one
+            # whose items or attributes the arithmetic takes, which srcad.grad checks on
+            # each call that its fast path does not serve)
             if tuple(self.arg_kinds[k:k + 1]) == ("other",):
                 body.extend(T.quote(f"check_plain_operand({params[k].id}, "
                                     f"{params[k].id!r}, {ir.source.fn.__name__!r})"))
@@ -990,12 +994,15 @@ def _may_jump(stmt):
 
 
 def differentiate(ir, wrt, arg_kinds, derive_callee, with_value=False, debug=False,
-                  carry=False, names=None, check_output=False):
+                  carry=False, names=None, check_output=False, for_files=False):
     """The reverse-mode derivative of `ir` as a gast FunctionDef, plus the callees it calls.
     `carry`: loops with one active scalar input carry tangents instead of being recorded.
     `names` (a template.Names) keeps the names of the adjoint statements it finds, for the
     passes that come next. `check_output`: the derivative refuses a value that is not
-    scalar when called without a seed (for files: srcad.grad checks it on the first call)."""
+    scalar when called without a seed (for files: srcad.grad checks it on the first call).
+    `for_files`: an argument of any kind whose items or attributes the arithmetic takes is
+    checked (`check_plain_operand`) too."""
     builder = Reverse(ir, wrt, arg_kinds, derive_callee, with_value, debug, carry,
                       check_output)
+    builder.for_files = for_files
     return builder.build(T.Names() if names is None else names), builder

@@ -655,13 +655,46 @@ def own_arithmetic_type(cls):
     return any(hasattr(cls, method) for method in _OPERATOR_METHODS)
 
 
+def own_arithmetic_within(value, depth=3):
+    """The class of an object with operators of its own (`own_arithmetic`) that `value`
+    holds: an item of a list, tuple or dict, or an attribute of an object of a user class
+    (to `depth` levels); else None."""
+    if depth == 0 or isinstance(value, (numbers.Number, np.generic, np.ndarray, str, bytes,
+                                        type(None), type, type(np))) \
+            or type(value).__module__ in ("builtins", "functools") and callable(value):
+        return None               # (numbers, arrays, classes, modules, functions, methods)
+    if isinstance(value, (list, tuple)):
+        items = value
+    elif isinstance(value, dict):
+        items = value.values()
+    elif type(value).__module__.partition(".")[0] == "srcad":
+        return None               # (a derivative object: its caches)
+    else:
+        try:
+            items = object.__getattribute__(value, "__dict__")
+        except AttributeError:    # (slots, or a __getattr__ of its own)
+            return None
+        if not isinstance(items, dict):
+            return None
+        items = items.values()
+    for item in items:
+        if own_arithmetic(item):
+            return type(item)
+        found = own_arithmetic_within(item, depth - 1)
+        if found is not None:
+            return found
+    return None
+
+
 def check_plain_operand(value, param, name):
     """A derivative file made for arguments of any kind: argument `param` of `name`, an
-    operand of its arithmetic, must not bring operators of its own (`own_arithmetic`), as
-    srcad.grad refuses it on the first call."""
-    if own_arithmetic(value):
-        kind = type(value)
-        raise refused(f"{name} computes with {param} by operators, and {param} is a "
+    operand of its arithmetic (or what one of its items or attributes is), must not be or
+    hold an object that brings operators of its own (`own_arithmetic`), as srcad.grad
+    refuses it on the first call."""
+    kind = type(value) if own_arithmetic(value) else own_arithmetic_within(value)
+    if kind is not None:
+        what = "is" if kind is type(value) else "holds"
+        raise refused(f"{name} computes with {param} by operators, and {param} {what} a "
                       f"{kind.__module__}.{kind.__qualname__}, which brings its operators "
                       "with it: srcad's derivatives of operators are those of numbers and "
                       "NumPy arrays", "pass a NumPy array (A.toarray() of a sparse matrix, "

@@ -67,7 +67,11 @@ def derive(fn, wrt, kinds, mode="reverse", check_output=False):
     a gradient that refuses a value that is not scalar."""
     if mode not in MODES:
         raise SrcadError(f"unknown mode {mode!r} (choose from {', '.join(MODES)})")
-    return api.derive(fn, wrt, kinds, mode=mode, check_output=check_output)
+    saved, api.FOR_FILES = api.FOR_FILES, True
+    try:
+        return api.derive(fn, wrt, kinds, mode=mode, check_output=check_output)
+    finally:
+        api.FOR_FILES = saved
 
 
 @contextlib.contextmanager

@@ -1239,3 +1239,43 @@ def test_a_file_for_any_arguments_refuses_one_with_operators_of_its_own(tmp_path
     A = np.array([[1.0, 2.0], [0.5, 3.0]])
     assert np.allclose(found[0], 2 * A)
     assert len(found) == 2 and "numpy.matrix, which brings its operators" in found[1]
+
+
+def test_a_file_for_any_arguments_refuses_an_item_with_operators_of_its_own(tmp_path):
+    """helper-90: the file made without --args took a dict (or a list) holding an
+    np.matrix for one of arrays: grad_f(p, x) gave a number for p's gradient (0.336),
+    where srcad.grad refuses. It checks what the arithmetic takes from its arguments."""
+    path = module(tmp_path, "held", """
+        import numpy as np
+
+
+        def f(p, x):
+            return np.sum((p["A"] @ x) ** 2)
+
+
+        def g(mats, x):
+            return np.sum((mats[0] @ x) ** 2)
+        """)
+    assert run("grad", f"{path}:f,g", "--wrt", "x") == 0
+    found = without_srcad("""
+        import json, warnings
+        import numpy as np, held_grad as G
+        warnings.simplefilter("ignore")
+        A = np.array([[1.0, 2.0], [0.5, 3.0]])
+        x = np.array([0.3, -0.7])
+        found = [G.grad_f({"A": A}, x).tolist(), G.grad_g([A], x).tolist()]
+        for call in (lambda: G.grad_f({"A": np.matrix(A)}, x),
+                     lambda: G.grad_g([np.matrix(A)], x)):
+            try:
+                call()
+            except TypeError as exc:
+                found.append(str(exc))
+        print(json.dumps(found))
+        """, tmp_path)
+    A = np.array([[1.0, 2.0], [0.5, 3.0]])
+    x = np.array([0.3, -0.7])
+    assert np.allclose(found[0], 2 * A.T @ (A @ x))
+    assert np.allclose(found[1], 2 * A.T @ (A @ x))
+    assert len(found) == 4
+    assert all("holds a numpy.matrix, which brings its operators" in text
+               for text in found[2:])
