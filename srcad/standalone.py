@@ -338,7 +338,10 @@ class Module:
         if kinds is not None and any(kind != "other" for kind in kinds):
             self.specialised.add(key)
         with release_mode():
-            check = self.mode == "reverse" and not api.returns_number(fn, key[2])
+            # (a file reads the module's globals when it runs: a number there may become
+            # an array, which the in-memory derivative's guards would see)
+            check = self.mode == "reverse" and (not api.returns_number(fn, key[2])
+                                                or bool(api.intermediate(fn).namespace.numbers))
             if check:
                 self.checked.add(key)
             if key in self.names:      # already emitted as a callee: give it its own name

@@ -1279,3 +1279,33 @@ def test_a_file_for_any_arguments_refuses_an_item_with_operators_of_its_own(tmp_
     assert len(found) == 4
     assert all("holds a numpy.matrix, which brings its operators" in text
                for text in found[2:])
+
+
+def test_a_file_checks_the_value_where_a_global_number_may_become_an_array(tmp_path):
+    """helper-90: a file made with --args for `np.sum(W * x) + B * x` (B a module-level
+    number) left out the check that the value is a number; B bound to an array afterwards
+    made grad_f return an array (a Jacobian) for a float x."""
+    path = module(tmp_path, "globalb", """
+        import numpy as np
+
+        W = np.array([1.0, 2.0])
+        B = 3.0
+
+
+        def f(x):
+            return np.sum(W * x) + B * x
+        """)
+    assert run("grad", f"{path}:f", "--args", "2.0") == 0
+    found = without_srcad("""
+        import json
+        import numpy as np, globalb, globalb_grad as G
+        found = [G.grad_f(2.0)]
+        globalb.B = np.array([1.0, 2.0])
+        try:
+            G.grad_f(2.0)
+        except TypeError as exc:
+            found.append(str(exc))
+        print(json.dumps(found))
+        """, tmp_path)
+    assert found[0] == pytest.approx(6.0)
+    assert len(found) == 2 and "to return a scalar" in found[1]
