@@ -359,8 +359,6 @@ class Normaliser:
         self.new_objects, self.new_items = set(), set()
         self.holders = set()   # (a, b, id(node)) of the aliases where list a holds b's object
         self.taken = set()     # (a, b, id(node)) of those where b = a[i], b = a.pop(), ...
-        self.slice_stored = set()   # (a, b, id(node)) of `a[:] = b`: an array copies b's
-        #                             values, a list holds b's items in its own slots
         self.repeats = set()   # lists that may hold one object in two items ([y] * 2)
         # ... if a parameter is a list (`zs = xs * 2`, `zs = x + x`): name -> parameters
         self.repeats_if_list = {}
@@ -809,9 +807,11 @@ class Normaliser:
                                     if p in (a, b) and a != b]
             homes = set()
             for name, write, text, slots_only in changes:
+                # (`buf[i] = p` or `buf[:] = p` stored p's values in array buf, or p's
+                # object in a slot of list buf: `buf[j] = ...` changes neither p nor what p
+                # holds)
                 if any(name == other and not self._fresh_before(name, write, made)
-                       and not ((slots_only or text == f"'{name}[...] = ...'"
-                                 and (name, p, id(made)) in self.slice_stored)
+                       and not ((slots_only or text == f"'{name}[...] = ...'")
                                 and other != p and self._holds(name, p, made))
                        for other, made in sharing):
                     changed.setdefault(p, text)
@@ -2619,8 +2619,6 @@ class Normaliser:
                     self.alias(holder.id, inner, self.current, tuple(self.loop_stack),
                                stored=True, item=inner == container)
                     self.note_held(holder.id, inner)
-                    if isinstance(target.slice, gast.Slice):
-                        self.slice_stored.add((holder.id, inner, id(self.current)))
             self.subscript_store(target, self.atom(value))
         elif isinstance(target, (gast.Tuple, gast.List)):
             # `b, c = y, 2.0`, `a, b = Y`, `b, c = pair(y)`: any target may share what the

@@ -4326,3 +4326,20 @@ def test_plain_items_beside_an_object_with_operators_of_its_own_are_accepted():
     assert np.allclose(srcad.grad(times_the_second_item)(x, [_L, w]), w)
     assert np.allclose(srcad.grad(times_a_plain_attribute)(x, _Holder(A=_L, w=w)), w)
     assert np.allclose(srcad.grad(times_a_plain_global_attribute)(x), 2 * w * x)
+
+
+def _stores_into_its_default(x, buf=np.zeros(2)):
+    buf[0] = x
+    return buf[0] * 2.0
+
+
+def calls_one_that_stores_into_its_default(x):
+    return _stores_into_its_default(x) * x
+
+
+def test_a_store_into_a_default_array_names_the_default():
+    """helper-90: `buf[0] = x` into a default array was refused as a change of 'x' (the
+    store was taken for one that shares x's object, as a list's slot would); it names
+    buf, the default that Python keeps for the next call."""
+    with pytest.raises(srcad.UnsupportedError, match="default value of 'buf'"):
+        srcad.grad(calls_one_that_stores_into_its_default)(1.5)
