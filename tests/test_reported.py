@@ -4328,13 +4328,13 @@ def test_plain_items_beside_an_object_with_operators_of_its_own_are_accepted():
     assert np.allclose(srcad.grad(times_a_plain_global_attribute)(x), 2 * w * x)
 
 
-def _stores_into_its_default(x, buf=np.zeros(2)):
+def _stores_into_its_default(x, buf=np.zeros((2, 2))):
     buf[0] = x
-    return buf[0] * 2.0
+    return np.sum(buf[0] * 2.0)
 
 
 def calls_one_that_stores_into_its_default(x):
-    return _stores_into_its_default(x) * x
+    return _stores_into_its_default(x) * np.sum(x)
 
 
 def test_a_store_into_a_default_array_names_the_default():
@@ -4342,4 +4342,4 @@ def test_a_store_into_a_default_array_names_the_default():
     store was taken for one that shares x's object, as a list's slot would); it names
     buf, the default that Python keeps for the next call."""
     with pytest.raises(srcad.UnsupportedError, match="default value of 'buf'"):
-        srcad.grad(calls_one_that_stores_into_its_default)(1.5)
+        srcad.grad(calls_one_that_stores_into_its_default)(np.array([1.5, -0.5]))
