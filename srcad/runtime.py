@@ -406,11 +406,11 @@ def add_adjoint(g, x, y, first):
     return unbroadcast(g, x if first else y)
 
 
-def add_tangent(tx, ty, x, ans):
-    """The tangent of `x + y`, where + may join lists or tuples."""
-    if isinstance(x, (list, tuple)) and isinstance(ans, (list, tuple)):
+def add_tangent(tx, ty, x, like):
+    """The tangent of `x + y` (`like`), where + may join lists or tuples."""
+    if isinstance(x, (list, tuple)) and isinstance(like, (list, tuple)):
         return type(x)(list(tx) + list(ty))
-    return broadcast_like(tx + ty, ans)
+    return broadcast_like(tx + ty, like)
 
 
 def mul_adjoint(g, x, y, first):
@@ -462,13 +462,23 @@ def repeated_adjoint(g, part):
     return type(part)(total)
 
 
-def mul_tangent(tx, ty, x, y, ans):
-    """The tangent of `x * y`, where `[a, b] * 3` repeats a list (and its tangent)."""
+def mul_tangent(tx, ty, x, y, like):
+    """The tangent of `x * y` (`like`), where `[a, b] * 3` repeats a list (and its
+    tangent)."""
     if _repeats(x, y) and isinstance(x, (list, tuple)):
         return type(x)(list(tx) * y)
     if _repeats(x, y):
         return type(y)(x * list(ty))
-    return broadcast_like(tx * y + x * ty, ans)
+    return broadcast_like(tx * y + x * ty, like)
+
+
+def mul_tangent_adjoint(g, tx, ty, x, y, k):
+    """The adjoint of argument k (0: tx, 1: ty, 2: x, 3: y) of mul_tangent(tx, ty, x, y,
+    like): tx y + x ty is bilinear; a repeated list's tangent gets its repeats' sum."""
+    if _repeats(x, y):
+        listed = 0 if isinstance(x, (list, tuple)) else 1
+        return repeated_adjoint(g, (tx, ty)[listed]) if k == listed else 0.0
+    return unbroadcast(g * (y, x, ty, tx)[k], (tx, ty, x, y)[k])
 
 
 def refused(message, hint, output=False):
@@ -721,6 +731,7 @@ def check_kinds(name, params, values, kinds):
 RESULT_SHARES = {
     "add_adjoint": ("g",), "mul_adjoint": ("g",), "mul_adjoint_along": (),
     "add_tangent": ("tx", "ty"), "mul_tangent": ("tx", "ty"), "repeated_adjoint": ("g",),
+    "mul_tangent_adjoint": ("g",),
     "zeros_like_grad": (), "add_grad": ("a", "b"), "add_at": ("acc", "g"),
     "set_at": ("acc", "value"), "add_at_in_place": ("acc", "g"),
     "set_at_in_place": ("acc", "value"), "writable": ("acc",), "unbroadcast": ("g",), "broadcast_like": ("t",),
@@ -748,6 +759,7 @@ RESULT_SHARES = {
 }
 
 HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_adjoint_along, repeated_adjoint, mul_tangent,
+           mul_tangent_adjoint,
            keys_of, _joins, _repeats, add_adjoint_transpose, mul_adjoint_transpose, _promoted,
            matmul_adjoint_x, matmul_adjoint_y, matmul_adjoint_x_sum, matmul_adjoint_y_sum,
            _loop_sum, _vector_rows, product_rule_terms, expand_to, reduced_size, unbroadcast,

@@ -17,6 +17,7 @@ from ..runtime import (add_adjoint, add_adjoint_transpose, add_at, adjugate_adjo
                        kron_adjoint_b, listed_tangent, matmul_adjoint_x,
                        matmul_adjoint_x_sum, matmul_adjoint_y, matmul_adjoint_y_sum,
                        mul_adjoint, mul_adjoint_along, mul_adjoint_transpose,
+                       mul_tangent_adjoint,
                        norm_weights_slopes, part_at, permute_axes, power_slope,
                        power_slope_in_y, prod_others_tangent, product_adjoint_a,
                        product_adjoint_b, product_rule_terms, set_at, sort_adjoint, spread,
@@ -231,6 +232,21 @@ def add_adjoint_tangent(g, ans, u, x, y, first):
 @adjoint(runtime.add_adjoint)
 def add_adjoint_(g, ans, u, x, y, first):
     return add_adjoint_transpose(g, u, x, y, first), 0, 0, None
+
+
+@adjoint(runtime.add_tangent)
+def add_tangent_(g, ans, tx, ty, x, like):
+    """Linear in the tangents (a joined list's parts go back to each); x and the result
+    give shapes only."""
+    return add_adjoint(g, tx, ty, True), add_adjoint(g, tx, ty, False), 0, 0
+
+
+@adjoint(runtime.mul_tangent)
+def mul_tangent_(g, ans, tx, ty, x, y, like):
+    """tx y + x ty: bilinear in (tx, y) and (x, ty); the result gives a shape only."""
+    return (mul_tangent_adjoint(g, tx, ty, x, y, 0), mul_tangent_adjoint(g, tx, ty, x, y, 1),
+            mul_tangent_adjoint(g, tx, ty, x, y, 2), mul_tangent_adjoint(g, tx, ty, x, y, 3),
+            0)
 
 
 @adjoint(runtime.mul_adjoint)
