@@ -181,6 +181,9 @@ def _arrays(value):
         return tuple(_arrays(v) for v in value)
     if isinstance(value, dict):
         return {k: _arrays(v) for k, v in value.items()}
+    if isinstance(value, complex):
+        raise CliError(f"--args: {value!r} is a complex number, which srcad's rules do not "
+                       "take", hint="pass the real and imaginary parts as two real arguments")
     return value
 
 
@@ -265,7 +268,7 @@ def cmd_grad(ns):
         out = standalone.Module(os.path.basename(path), ns.mode)
         for name, wrt in jobs:
             fn = function(module, path, name)
-            indices = parse_wrt(ns.wrt, fn) if ns.wrt else wrt_indices(fn, wrt or 0)
+            indices = parse_wrt(ns.wrt, fn) if ns.wrt is not None else wrt_indices(fn, wrt or 0)
             kinds = None
             if ns.args is not None:   # specialise on the kinds of these example arguments
                 from .api import _is_scalar, _non_scalar, kinds_of
@@ -274,7 +277,12 @@ def cmd_grad(ns):
                 kinds = kinds_of(args) + ("other",) * n
                 kinds = kinds[:n]
                 if ns.mode == "reverse":    # as srcad.grad does on the first call
-                    value = fn(*copy.deepcopy(args))
+                    try:
+                        value = fn(*copy.deepcopy(args))
+                    except Exception as exc:   # noqa: BLE001 - any error of the function's
+                        raise CliError(f"--args: {fn.__name__} fails on these arguments "
+                                       f"({type(exc).__name__}: {exc})",
+                                       hint="pass arguments that the function takes") from None
                     if not _is_scalar(value):
                         raise _non_scalar(fn, value)
             out.add(fn, indices, kinds)
@@ -302,7 +310,7 @@ def cmd_show(ns):
         if ns.ssa:
             text = api.ssa(fn)
         else:
-            indices = parse_wrt(ns.wrt, fn) if ns.wrt else wrt_indices(fn, 0)
+            indices = parse_wrt(ns.wrt, fn) if ns.wrt is not None else wrt_indices(fn, 0)
             out = standalone.Module(os.path.basename(path), ns.mode, resolve_names=False)
             out.add(fn, indices)
             text = "\n\n".join(out.functions.values())
@@ -318,7 +326,7 @@ def cmd_check(ns):
     with user_module(path) as module:
         fn = one_function(ns, module)
         args = need_args(ns, fn)
-        wrt = parse_wrt(ns.wrt, fn) if ns.wrt else default_wrt(fn, args)
+        wrt = parse_wrt(ns.wrt, fn) if ns.wrt is not None else default_wrt(fn, args)
         params = list(inspect.signature(fn).parameters)
         failure = None
         try:
@@ -374,7 +382,7 @@ def cmd_trace(ns):
     with user_module(path) as module:
         fn = one_function(ns, module)
         args = need_args(ns, fn)
-        wrt = parse_wrt(ns.wrt, fn) if ns.wrt else default_wrt(fn, args)
+        wrt = parse_wrt(ns.wrt, fn) if ns.wrt is not None else default_wrt(fn, args)
         limit = ns.max_rows if ns.max_rows > 0 else sys.maxsize
         trace = evaluation_trace(fn, args, wrt, max_rows=limit)
     sys.stdout.write(format_trace(trace))

@@ -1309,3 +1309,27 @@ def test_a_file_checks_the_value_where_a_global_number_may_become_an_array(tmp_p
         """, tmp_path)
     assert found[0] == pytest.approx(6.0)
     assert len(found) == 2 and "to return a scalar" in found[1]
+
+
+def test_rough_edges_of_the_command_line_are_clear_errors(tmp_path, capsys):
+    """helper-90: -o naming a folder (IsADirectoryError), a folder srcad cannot write into
+    (the temporary file's name), --wrt '' (taken for no --wrt), a complex --args (refused
+    for its value), arguments the function fails on (NumPy's TypeError)."""
+    path = module(tmp_path, "edges", """
+        import numpy as np
+
+
+        def f(x, y):
+            return np.sin(x) * y
+        """)
+    (tmp_path / "folder").mkdir()
+    cases = [(["-o", str(tmp_path / "folder"), "--force"], "it is a folder"),
+             (["-o", "/proc/edges_grad.py"], "cannot write /proc/edges_grad.py"),
+             (["--wrt", ""], "--wrt names no parameter"),
+             (["--args", "1j, 2.0"], "is a complex number"),
+             (["--args", "'s', 2.0"], "f fails on these arguments")]
+    for extra, words in cases:
+        capsys.readouterr()
+        assert run("grad", f"{path}:f", *extra) == 2
+        err = capsys.readouterr().err
+        assert words in err and "Traceback" not in err and ".tmp" not in err
