@@ -1213,8 +1213,8 @@ def _refuse_unreadable_library(ir, op, unreadable, changes):
     name = op.callee.__name__
     raise MissingRuleError(
         f"srcad has no derivative rule for {op.callee.__module__}.{op.callee.__qualname__}"
-        f", and cannot follow its code: {name} may change {what} ({how})",
-        ir.location(op.stmt),
+        f", and cannot follow its code ({unreadable[op.callee]}): {name} may change "
+        f"{what} ({how.split('; srcad cannot read')[0]})", ir.location(op.stmt),
         hint=f"register one with @srcad.adjoint({name}) (and @srcad.tangent for forward "
              "mode), or compute the value with NumPy in your own code")
 

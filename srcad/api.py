@@ -751,7 +751,7 @@ def changed_in_place(fn, kinds=None):
         return {**calls, **found}
     except SrcadError as exc:
         reason = str(exc).splitlines()[0]
-        changed_in_place.unreadable[fn] = reason
+        changed_in_place.unreadable[fn] = exc.message   # (where in a library: not said)
         return {param: f"{how}; srcad cannot read {fn.__name__} to follow it: {reason}"
                 for param, how in (effects.changes(fn) or {}).items()}
 
