@@ -19,13 +19,14 @@ import numpy as np
 
 from . import effects, runtime
 from . import template as T
-from .analysis import activity, check_own_arithmetic, classify, returns_a_number, scalars
+from .analysis import activity, classify, returns_a_number, scalars
 from .codegen import load, to_source, with_closure
 from .errors import (ArgumentError, Location, NonScalarOutputError, SourceError,
                      SrcadError, UnsupportedError, WrtError)
 from .jumps import structure_jumps
 from .normalise import made_by, normalise, parameter_names, second_order_refusal
 from .optimize import optimize, release_arrays
+from .own_operators import check_own_arithmetic
 from .tapes import replay_loops_from_tapes
 from .in_place import update_in_place
 from .forward import differentiate as forward_differentiate

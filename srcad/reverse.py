@@ -20,11 +20,11 @@ from collections import Counter, namedtuple
 import gast
 
 from . import template as T
-from .analysis import (Facts, arithmetic_inputs, callee_derivative, classify,
-                       derivative_call, dictionaries, inner_blocks, joins_sequences,
-                       returns_a_number, walk_block)
+from .analysis import (Facts, callee_derivative, classify, derivative_call, dictionaries,
+                       inner_blocks, joins_sequences, returns_a_number, walk_block)
 from .errors import SrcadError, UnsupportedError
 from .forward import dot, with_tangents
+from .own_operators import arithmetic_inputs
 
 STACK = "_stack"
 UNBOUND = "names the reverse sweep reads, bound on every path"   # comment on their binding

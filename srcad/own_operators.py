@@ -1,0 +1,385 @@
+"""Operands that bring operators of their own: a scipy.sparse matrix, np.matrix, an
+ndarray subclass redefining an operator, a class defining `__mul__` (`runtime.own_arithmetic`).
+srcad's derivatives of operators and NumPy functions are those of numbers and arrays, which
+would be wrong for them: these checks find where such an object may meet arithmetic whose
+value varies (`check_own_arithmetic`), and which arguments a derivative for arguments of any
+kind checks where it runs (`arithmetic_inputs`)."""
+import gast
+import numpy as np
+
+from . import analysis, runtime
+from .errors import UnsupportedError
+
+
+def check_own_arithmetic(ir, ops, active, operators=None, holders=None):
+    """`s * x` where s brings a `*` of its own (`runtime.own_arithmetic`: a scipy.sparse
+    matrix, np.matrix, a class defining __mul__): srcad's rules for operators are those of
+    numbers and NumPy arrays, whose derivative would be wrong for it. Refused where an
+    operator whose value varies with `wrt` (`active`) has such an operand, or a call of a
+    user function whose value varies has such an argument: a global name,
+    an argument (`operators`: its index -> the object), an object the function makes by
+    calling such a class (or np.matrix), a name that copies one, or an item or attribute
+    of an argument or global that holds one (`holders`: index -> the argument). In the function's straight-line code a name holds what its last
+    assignment gave it (`A = np.asarray(A)` passes); in loops and branches, what any
+    assignment may."""
+    made = {}                       # id(stmt) -> the class of what the statement binds
+    for k in (operators or {}):
+        made[id(ir.body[k])] = type(operators[k])
+    for op in ops.values():         # `s = Sq()`, `M = np.matrix(...)`
+        call = op.stmt.value if op.kind == "opaque" and isinstance(op.stmt, gast.Assign) \
+            else None
+        if isinstance(call, gast.Call):
+            maker = analysis._resolve(ir, call.func)
+            if maker in (np.matrix, np.asmatrix, np.bmat):
+                made[id(op.stmt)] = np.matrix
+            elif isinstance(maker, type) and runtime.own_arithmetic_type(maker):
+                made[id(op.stmt)] = maker
+    bound = {o.target for o in ops.values()} | set(ir.inputs) | set(ir.params)
+    _remember_global_operands(ir, ops, active, bound)
+    holding = {ir.inputs[k]: [value] for k, value in (holders or {}).items()}
+    derived = _items_of_holders(ir, ops, bound, made, holding)
+    if not made:                    # (global names only)
+        for op in ops.values():
+            _check_operands(ir, op, active, {}, bound)
+        return
+    held = _through_copies(ops, {op.target: made[id(op.stmt)] for op in ops.values()
+                                 if id(op.stmt) in made})    # what any assignment may bind
+    current = {}                    # what the straight-line code has bound so far
+    for stmt in ir.body:
+        if isinstance(stmt, (gast.For, gast.While, gast.If)):
+            inside = list(analysis.walk_block([stmt]))
+            assigned = {op.target for s in inside if (op := ops.get(id(s))) is not None}
+            current = {**current, **{n: held[n] for n in assigned if n in held}}
+            for inner in inside:
+                _check_operands(ir, ops.get(id(inner)), active, current, bound)
+            for name in assigned - held.keys():
+                current.pop(name, None)
+            continue
+        op = ops.get(id(stmt))
+        _check_operands(ir, op, active, current, bound)
+        if op is None or op.target is None:
+            continue
+        if id(stmt) in derived:     # (from what the straight-line code bound to it)
+            cls = _computed_from_own(ir, op, current, holding, bound)
+            if cls is None:
+                current.pop(op.target, None)
+            else:
+                current[op.target] = cls
+        elif id(stmt) in made:
+            current[op.target] = made[id(stmt)]
+        elif op.kind == "copy" and analysis._name_in(op.args[0], current):
+            current[op.target] = current[op.args[0].id]
+        else:
+            current.pop(op.target, None)
+
+
+def _remember_global_operands(ir, ops, active, bound):
+    """The types of the globals (and closure variables), and of the attributes of global
+    objects, that an operator whose value varies takes (`W * x`, read as `v_1 = W`;
+    `CFG.W * x`): the derivative is made again where one is bound to a value of another
+    type (a sparse matrix, whose operators are its own)."""
+    reads = {}                  # name -> the global (or (global, attribute)) it reads
+    for op in ops.values():
+        value = op.stmt.value if op.kind in ("const", "copy", "opaque") else None
+        if isinstance(value, gast.Name) and value.id not in bound:
+            reads[op.target] = value.id
+        elif isinstance(value, gast.Attribute) and isinstance(value.value, gast.Name) \
+                and value.value.id not in bound and value.value.id in ir.namespace:
+            reads[op.target] = (value.value.id, value.attr)     # (`CFG.W`)
+    if not reads:
+        return
+    for op in ops.values():
+        for operand in _operands(op, active):
+            if isinstance(operand, gast.Name) and operand.id in reads:
+                read = reads[operand.id]
+                if isinstance(read, tuple):
+                    ir.namespace.typed_attribute(*read)
+                else:
+                    ir.namespace.typed(read)
+
+
+class _Made:
+    """Stands for the objects of class `cls` (with operators of their own) that a list the
+    function makes holds: any item of it is one."""
+
+    def __init__(self, cls):
+        self.cls = cls
+
+
+# what gives a NumPy array (or a number) of an object with operators of its own
+_CONVERTERS = (np.asarray, np.array, np.ascontiguousarray, np.asfortranarray, np.copy, float,
+               int, np.float64)
+_PLAIN_METHODS = ("toarray", "diagonal", "getA", "getA1", "item", "tolist", "getnnz",
+                  "count_nonzero")
+_PLAIN_ATTRIBUTES = ("A", "A1", "shape", "ndim", "size", "nnz", "dtype", "data", "indices",
+                     "indptr", "format")
+
+
+def _items_of_holders(ir, ops, bound, made, holding):
+    """Add to `made` the statements that bind an object with operators of its own: an item
+    or attribute of a name `holding` ({name: the objects it may be}: argument values, or
+    `_Made`) or of a global that holds one (`own_arithmetic_within`), through copies,
+    nested items, and lists made of such objects (an item at a constant index, or an
+    attribute, is the one the object has; at a varying index, any of them); and what the
+    function computes from such an object (`B = A * 2.0`, `A.T`, `np.multiply(A, y)`,
+    `g(A)`), which is of its kind (np.matrix, a sparse matrix), but where it converts it
+    (`np.asarray(A)`, `A.toarray()`). Returns the ids of the latter statements."""
+    own = _through_copies(ops, {op.target: made[id(op.stmt)] for op in ops.values()
+                                if id(op.stmt) in made}) if made else {}
+    derived = set()
+    grown = True
+    while grown:
+        grown = False
+        for op in ops.values():
+            if op.target is None or op.target in holding or id(op.stmt) in made \
+                    or op.target in own:
+                continue
+            cls = _computed_from_own(ir, op, own, holding, bound)
+            if cls is not None:
+                made[id(op.stmt)] = own[op.target] = cls
+                derived.add(id(op.stmt))
+                grown = True
+                continue
+            if op.kind == "append":       # `L.append(A)`: any item of L may be one
+                item = op.args[0]
+                cls = own.get(item.id) if isinstance(item, gast.Name) else None
+                if cls is None and isinstance(item, gast.Name) and item.id not in bound \
+                        and item.id in ir.namespace \
+                        and runtime.own_arithmetic(outside := ir.namespace.live(item.id)):
+                    cls = type(outside)
+                if cls is not None:
+                    holding[op.target] = [_Items(cls)]
+                    grown = True
+                continue
+            if op.kind not in ("getitem", "opaque", "const", "pack", "copy"):
+                continue
+            if op.kind == "pack":         # `[A, B]`: its items, where known
+                items = [_Made(own[e.id]) if analysis._name_in(e, own) else holding[e.id][0]
+                         if analysis._name_in(e, holding) and len(holding[e.id]) == 1
+                         else ir.namespace.live(e.id) if isinstance(e, gast.Name)
+                         and e.id not in bound and e.id in ir.namespace else None
+                         for e in op.args.values()]
+                if any(_holds_own(item) or runtime.own_arithmetic(item) for item in items):
+                    if isinstance(op.stmt.value, gast.Dict):
+                        items = {k.value: item for k, item in zip(op.stmt.value.keys, items)
+                                 if isinstance(k, gast.Constant)} if all(
+                            isinstance(k, gast.Constant) for k in op.stmt.value.keys) \
+                            else [items]
+                    holding[op.target] = [items]
+                    grown = True
+                continue
+            value = op.stmt.value
+            if op.kind == "const" and isinstance(value, gast.Name):
+                source, op_kind = value, "global"         # `M = A` of a global A
+            elif op.kind in ("opaque", "const"):
+                if not isinstance(value, gast.Attribute):
+                    continue
+                source, op_kind = value.value, "attribute"
+            else:
+                source = op.args[0] if op.kind == "copy" else op.args["value"]
+                op_kind = op.kind
+            if not isinstance(source, gast.Name):
+                continue
+            if op.kind == "copy" and source.id in own:
+                own[op.target] = own[source.id]
+                grown = True
+                continue
+            outside = source.id not in bound and source.id in ir.namespace
+            if source.id in holding:
+                objects = holding[source.id]
+            elif outside:                             # (`o = OP`, `o = CFG.A` of a global)
+                objects = [ir.namespace.live(source.id)]
+            else:
+                continue
+            if op_kind in ("getitem", "attribute"):
+                objects = _parts(objects, op_kind, op)
+            cls = next((type(o) if not isinstance(o, _Made) else o.cls for o in objects
+                        if isinstance(o, _Made) or runtime.own_arithmetic(o)), None)
+            if cls is not None and (op.kind != "copy" or outside):
+                made[id(op.stmt)] = own[op.target] = cls
+                grown = True
+            elif any(_holds_own(o) for o in objects):
+                holding[op.target] = objects
+                grown = True
+    return derived
+
+
+def _computed_from_own(ir, op, own, holding, bound):
+    """The class of what `op` computes from an object with operators of its own (a name of
+    `own`, {name: class}, or a global), or that a user function called with one, or with
+    an object holding one (`holding`, or a global), may return; None where it is none (a
+    conversion)."""
+    value = op.stmt.value if isinstance(op.stmt, gast.Assign) else None
+    if op.kind == "rule":
+        if op.rule.primal in _CONVERTERS:
+            return None
+        names = [a.id for p, a in op.args.items() if p in op.diff and isinstance(a, gast.Name)]
+    elif op.kind == "call":
+        for a in op.args.values():
+            if analysis._name_in(a, holding):
+                found = next((c for o in holding[a.id] if (c := _own_within(o)) is not None),
+                             None)
+                if found is not None:
+                    return found
+        names = [a.id for a in op.args.values() if isinstance(a, gast.Name)]
+    elif op.kind in ("opaque", "zero") and isinstance(value, gast.Attribute):
+        if value.attr in _PLAIN_ATTRIBUTES:
+            return None                       # (np.matrix's .A: an ndarray)
+        names = [value.value.id] if isinstance(value.value, gast.Name) else []
+    elif op.kind == "opaque" and isinstance(value, gast.Call) \
+            and isinstance(value.func, gast.Attribute):
+        if value.func.attr in _PLAIN_METHODS:
+            return None                       # (A.toarray())
+        if value.func.attr == "todense" and analysis._name_in(value.func.value, own):
+            return np.matrix
+        names = [value.func.value.id] if isinstance(value.func.value, gast.Name) else []
+    else:
+        return None
+    for n in names:
+        if n in own:
+            return own[n]
+        if n not in bound and n in ir.namespace:     # (a global: `-OP`, `g(A)`, `g(CFG)`)
+            outside = ir.namespace.live(n)
+            if runtime.own_arithmetic(outside):
+                return type(outside)
+            found = runtime.own_arithmetic_within(outside) if op.kind == "call" else None
+            if found is not None:
+                return found
+    return None
+
+
+class _Items:
+    """Stands for a list that the function appends objects of class `cls` (with operators
+    of their own) to: any item of it may be one."""
+
+    def __init__(self, cls):
+        self.cls = cls
+
+
+def _parts(objects, kind, op):
+    """The items (or attributes) of `objects` that `op` (`v = a[i]`, `v = a.name`: `kind`
+    getitem or attribute) may take: at a constant index, that item; else any."""
+    parts = []
+    for o in objects:
+        if isinstance(o, _Items):
+            if kind == "getitem":
+                parts.append(_Made(o.cls))
+        elif kind == "attribute":
+            try:
+                parts.append(getattr(o, op.stmt.value.attr))
+            except Exception:             # (the function would fail the same way)
+                pass
+        elif isinstance(index := op.args["index"], gast.Constant):
+            try:
+                parts.append(o[index.value])
+            except Exception:             # (the function would fail the same way)
+                pass
+        elif isinstance(o, (list, tuple)):
+            parts.extend(o)
+        elif isinstance(o, dict):
+            parts.extend(o.values())
+    return parts
+
+
+def _own_within(o):
+    """The class of the object with operators of its own that `o` is or holds, or None."""
+    if isinstance(o, (_Made, _Items)):
+        return o.cls
+    if isinstance(o, (list, dict)):
+        made = next((item for item in (o.values() if isinstance(o, dict) else o)
+                     if isinstance(item, _Made)), None)
+        if made is not None:
+            return made.cls
+    if runtime.own_arithmetic(o):
+        return type(o)
+    return runtime.own_arithmetic_within(o)
+
+
+def _holds_own(o):
+    """Whether `o` is or holds an object with operators of its own (`_Made` one too)."""
+    if isinstance(o, (_Made, _Items)):
+        return True
+    if isinstance(o, (list, dict)) and any(isinstance(item, _Made) for item in (
+            o.values() if isinstance(o, dict) else o)):
+        return True
+    return runtime.own_arithmetic_within(o) is not None
+
+
+def arithmetic_inputs(ir, ops, active, parts=False):
+    """The indices of the inputs that an operator whose value varies takes as an operand
+    (or a call of a user function whose value varies as an argument), directly, through
+    copies, or (with `parts`) as their items or attributes: what a file made for arguments
+    of any kind checks (`check_plain_operand`)."""
+    source = {v: v for v in ir.inputs}
+    grown = True
+    while grown:                      # (copies, items and attributes of the inputs)
+        grown = False
+        for op in ops.values():
+            value = op.stmt.value if isinstance(op.stmt, gast.Assign) else None
+            part = op.args[0] if op.kind == "copy" else None if not parts \
+                else op.args["value"] if op.kind == "getitem" else value.value \
+                if op.kind == "opaque" and isinstance(value, gast.Attribute) else None
+            if analysis._name_in(part, source) and op.target not in source:
+                source[op.target] = source[part.id]
+                grown = True
+    found = set()
+    for op in ops.values():
+        for operand in _operands(op, active):
+            if isinstance(operand, gast.Name) and operand.id in source:
+                found.add(source[operand.id])
+    return [k for k, v in enumerate(ir.inputs) if v in found]
+
+
+def _through_copies(ops, found):
+    """`found` ({name: what it holds}) with the names that copy one (`v_3 = v_0`)."""
+    grown = bool(found)
+    while grown:
+        grown = False
+        for op in ops.values():
+            if op.kind == "copy" and analysis._name_in(op.args[0], found) and op.target not in found:
+                found[op.target] = found[op.args[0].id]
+                grown = True
+    return found
+
+
+def _operands(op, active):
+    """The operands of `op` if it is an operator, a method with an array method's rule or
+    a user function's call, whose value varies; else none."""
+    if op is None or op.kind not in ("rule", "call") or op.target not in active:
+        return []
+    if op.kind == "call":
+        return list(op.args.values())     # (the callee may compute with them)
+    if op.rule.primal in _CONVERTERS:
+        return []
+    # (an operator, a NumPy function, `M.dot(x)`: an array method's rule)
+    return [a for p, a in op.args.items() if p in op.diff]
+
+
+def _check_operands(ir, op, active, held, bound):
+    """`check_own_arithmetic` of one operation, `held` the names that may hold such an
+    object there."""
+    for operand in _operands(op, active):
+        if not isinstance(operand, gast.Name):
+            continue
+        if operand.id in held:
+            kind = held[operand.id]
+        elif operand.id not in bound and operand.id in ir.namespace \
+                and runtime.own_arithmetic(ir.namespace.live(operand.id)):
+            kind = type(ir.namespace.live(operand.id))
+        else:
+            if operand.id not in bound and operand.id in ir.namespace:
+                ir.namespace.typed(operand.id)    # (rebound to a sparse matrix: made again)
+            continue
+        value = op.stmt.value
+        where = "an argument of this call" if op.kind == "call" else \
+            "the object of this method" if isinstance(value, gast.Call) and isinstance(
+                value.func, gast.Attribute) and value.func.value is operand else \
+            "an argument of this function" if isinstance(value, gast.Call) else \
+            "an operand of this operator"
+        raise UnsupportedError(
+            f"{where} is a {kind.__module__}.{kind.__qualname__}, which brings its "
+            "operators with it: srcad's derivatives of operators are those of numbers "
+            "and NumPy arrays", ir.location(op.stmt),
+            hint="pass a NumPy array (A.toarray() of a sparse matrix, np.asarray of "
+                 "an np.matrix), or put the operation in a function of your own and "
+                 "register its derivatives with @srcad.adjoint and @srcad.tangent")
