@@ -19,9 +19,11 @@ def check_own_arithmetic(ir, ops, active, operators=None, holders=None):
     user function whose value varies has such an argument: a global name,
     an argument (`operators`: its index -> the object), an object the function makes by
     calling such a class (or np.matrix), a name that copies one, or an item or attribute
-    of an argument or global that holds one (`holders`: index -> the argument). In the function's straight-line code a name holds what its last
-    assignment gave it (`A = np.asarray(A)` passes); in loops and branches, what any
-    assignment may."""
+    of an argument or global that holds one (`holders`: index -> the argument), or a value
+    computed from one (taken for one of its kind: `A @ v` of a sparse matrix is an array,
+    `A * 2.0` another sparse matrix; convert it, `np.asarray(A @ v)`). In the function's
+    straight-line code a name holds what its last assignment gave it (`A = np.asarray(A)`
+    passes); in loops and branches, what any assignment may."""
     made = {}                       # id(stmt) -> the class of what the statement binds
     for k in (operators or {}):
         made[id(ir.body[k])] = type(operators[k])
@@ -42,6 +44,8 @@ def check_own_arithmetic(ir, ops, active, operators=None, holders=None):
         for op in ops.values():
             _check_operands(ir, op, active, {}, bound)
         return
+    computed = _through_copies(ops, {op.target: True for op in ops.values()
+                                     if id(op.stmt) in derived})
     held = _through_copies(ops, {op.target: made[id(op.stmt)] for op in ops.values()
                                  if id(op.stmt) in made})    # what any assignment may bind
     current = {}                    # what the straight-line code has bound so far
@@ -51,12 +55,12 @@ def check_own_arithmetic(ir, ops, active, operators=None, holders=None):
             assigned = {op.target for s in inside if (op := ops.get(id(s))) is not None}
             current = {**current, **{n: held[n] for n in assigned if n in held}}
             for inner in inside:
-                _check_operands(ir, ops.get(id(inner)), active, current, bound)
+                _check_operands(ir, ops.get(id(inner)), active, current, bound, computed)
             for name in assigned - held.keys():
                 current.pop(name, None)
             continue
         op = ops.get(id(stmt))
-        _check_operands(ir, op, active, current, bound)
+        _check_operands(ir, op, active, current, bound, computed)
         if op is None or op.target is None:
             continue
         if id(stmt) in derived:     # (from what the straight-line code bound to it)
@@ -109,10 +113,12 @@ class _Made:
 # what gives a NumPy array (or a number) of an object with operators of its own
 _CONVERTERS = (np.asarray, np.array, np.ascontiguousarray, np.asfortranarray, np.copy, float,
                int, np.float64)
-_PLAIN_METHODS = ("toarray", "diagonal", "getA", "getA1", "item", "tolist", "getnnz",
-                  "count_nonzero")
-_PLAIN_ATTRIBUTES = ("A", "A1", "shape", "ndim", "size", "nnz", "dtype", "data", "indices",
-                     "indptr", "format")
+# the methods and attributes that give NumPy arrays or numbers: of np.matrix (whose other
+# methods, `.diagonal()`, `.sum(axis=0)`, give matrices), and of others (sparse matrices)
+_MATRIX_PLAIN = ("A", "A1", "getA", "getA1", "item", "tolist", "shape", "ndim", "size",
+                 "dtype")
+_PLAIN = ("toarray", "diagonal", "item", "tolist", "getnnz", "count_nonzero", "shape",
+          "ndim", "size", "nnz", "dtype", "data", "indices", "indptr", "format")
 
 
 def _items_of_holders(ir, ops, bound, made, holding):
@@ -210,6 +216,8 @@ def _computed_from_own(ir, op, own, holding, bound):
     an object holding one (`holding`, or a global), may return; None where it is none (a
     conversion)."""
     value = op.stmt.value if isinstance(op.stmt, gast.Assign) else None
+    part = value.attr if isinstance(value, gast.Attribute) else value.func.attr \
+        if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) else None
     if op.kind == "rule":
         if op.rule.primal in _CONVERTERS:
             return None
@@ -223,25 +231,27 @@ def _computed_from_own(ir, op, own, holding, bound):
                     return found
         names = [a.id for a in op.args.values() if isinstance(a, gast.Name)]
     elif op.kind in ("opaque", "zero") and isinstance(value, gast.Attribute):
-        if value.attr in _PLAIN_ATTRIBUTES:
-            return None                       # (np.matrix's .A: an ndarray)
         names = [value.value.id] if isinstance(value.value, gast.Name) else []
     elif op.kind == "opaque" and isinstance(value, gast.Call) \
             and isinstance(value.func, gast.Attribute):
-        if value.func.attr in _PLAIN_METHODS:
-            return None                       # (A.toarray())
-        if value.func.attr == "todense" and analysis._name_in(value.func.value, own):
+        if part == "todense" and analysis._name_in(value.func.value, own):
             return np.matrix
         names = [value.func.value.id] if isinstance(value.func.value, gast.Name) else []
     else:
         return None
     for n in names:
-        if n in own:
-            return own[n]
-        if n not in bound and n in ir.namespace:     # (a global: `-OP`, `g(A)`, `g(CFG)`)
+        cls = own.get(n)
+        if cls is None and n not in bound and n in ir.namespace:  # (a global: `-OP`, `g(A)`)
             outside = ir.namespace.live(n)
-            if runtime.own_arithmetic(outside):
-                return type(outside)
+            cls = type(outside) if runtime.own_arithmetic(outside) else None
+        if cls is not None:
+            receiver = isinstance(value, gast.Attribute) and analysis._name_in(
+                value.value, {n}) or isinstance(value, gast.Call) and isinstance(
+                value.func, gast.Attribute) and analysis._name_in(value.func.value, {n})
+            plain = _MATRIX_PLAIN if issubclass(cls, np.matrix) else _PLAIN
+            return None if receiver and part in plain else cls   # (A.toarray(), M.A)
+        if n not in bound and n in ir.namespace:
+            outside = ir.namespace.live(n)
             found = runtime.own_arithmetic_within(outside) if op.kind == "call" else None
             if found is not None:
                 return found
@@ -355,9 +365,9 @@ def _operands(op, active):
     return [a for p, a in op.args.items() if p in op.diff]
 
 
-def _check_operands(ir, op, active, held, bound):
+def _check_operands(ir, op, active, held, bound, computed=()):
     """`check_own_arithmetic` of one operation, `held` the names that may hold such an
-    object there."""
+    object there (those of `computed` computed from one)."""
     for operand in _operands(op, active):
         if not isinstance(operand, gast.Name):
             continue
@@ -376,8 +386,16 @@ def _check_operands(ir, op, active, held, bound):
                 value.func, gast.Attribute) and value.func.value is operand else \
             "an argument of this function" if isinstance(value, gast.Call) else \
             "an operand of this operator"
+        name = f"{kind.__module__}.{kind.__qualname__}"
+        if operand.id in computed:
+            raise UnsupportedError(
+                f"{where} is computed from a {name}, which brings its operators with it, "
+                "and srcad takes it for one (srcad's derivatives of operators are those of "
+                "numbers and NumPy arrays)", ir.location(op.stmt),
+                hint="convert what you compute from it to a NumPy array "
+                     "(np.asarray(A @ v), A.toarray() first) before this line")
         raise UnsupportedError(
-            f"{where} is a {kind.__module__}.{kind.__qualname__}, which brings its "
+            f"{where} is a {name}, which brings its "
             "operators with it: srcad's derivatives of operators are those of numbers "
             "and NumPy arrays", ir.location(op.stmt),
             hint="pass a NumPy array (A.toarray() of a sparse matrix, np.asarray of "

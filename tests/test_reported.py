@@ -4363,3 +4363,42 @@ def test_grad_of_a_function_calling_a_jvp_that_multiplies_and_adds_arrays():
     np.testing.assert_allclose(srcad.grad(value_and_slope_combined)(w),
                                12.0 + 6.0 * w + 1.0)
     fd_check(value_and_slope_combined, [w])
+
+
+class _MapWithArray(LinearMap):
+    def toarray(self):
+        return self.A
+
+
+def times_the_maps_array(x, L):
+    return np.sum(L.toarray() @ x * x)
+
+
+def times_what_the_map_gives(x, L):
+    return np.sum((L @ np.ones(2)) * x)
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")      # (np.matrix)
+def test_what_converts_an_object_with_operators_of_its_own_and_what_does_not():
+    """helper-91: a value computed from such an object is taken for one of its kind, but
+    its conversions are not: `L.toarray()` (`M.A` of an np.matrix) is an array; other
+    values are refused saying they were computed from one (they spoke of the object)."""
+    x = np.array([0.3, -0.4])
+    A = np.array([[2.0, 0.0], [1.0, 3.0]])
+    np.testing.assert_allclose(srcad.grad(times_the_maps_array)(x, _MapWithArray(A)),
+                               A @ x + A.T @ x)
+    with pytest.raises(srcad.UnsupportedError, match="is computed from a"):
+        srcad.grad(times_what_the_map_gives)(x, _MapWithArray(A))
+
+
+def hypot_of_several(x):
+    return math.hypot(x[0], x[1], x[2]) + math.hypot(x[0])
+
+
+def test_math_hypot_at_the_origin_has_derivative_zero():
+    """helper-91: math.hypot's rule divided by the value: ZeroDivisionError at 0 (of one
+    value or three); 0 there, as np.linalg.norm's rule."""
+    assert np.allclose(srcad.grad(hypot_of_several)(np.zeros(3)), 0.0)
+    x = np.array([1.0, -2.0, 2.0])
+    np.testing.assert_allclose(srcad.grad(hypot_of_several)(x),
+                               x / 3.0 + np.array([1.0, 0.0, 0.0]))

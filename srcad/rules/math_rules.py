@@ -72,12 +72,14 @@ def fabs(g, ans, x):
 
 @adjoint(math.hypot)
 def hypot(g, ans, x, y):
-    return g * x / ans, g * y / ans
+    """0 at the origin, where hypot has no derivative (as np.linalg.norm's rule; math
+    would divide by zero)."""
+    return g * (x / ans if ans != 0 else 0.0), g * (y / ans if ans != 0 else 0.0)
 
 
 @tangent(math.hypot)
 def hypot_tangent(g, ans, x, y):
-    return g * x / ans, g * y / ans
+    return g * (x / ans if ans != 0 else 0.0), g * (y / ans if ans != 0 else 0.0)
 
 
 # ----- trigonometry -----
