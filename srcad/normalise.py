@@ -365,6 +365,7 @@ class Normaliser:
         self.were_repeated_if_list = {}   # ... at some point
         self.refusals_if_list = []   # (parameters, the error where one of them is a list)
         self._lists_assumed = None   # parameters taken for lists (a second look at aliases)
+        self.unbound_checked = set()   # copies that item checks name, maybe unbound there
         self.unless_numbers = []     # (user statement, the error unless its items are numbers)
         self.were_repeated = set()   # names that were in `repeats` at some point
         self.copied = set()    # (a, b, id(node)): b = a[1:], a.copy(), a + c: a's items
@@ -683,8 +684,13 @@ class Normaliser:
                 and isinstance(body[0].value.value, str)):
             body = body[1:]  # docstring
         self.top = self.out
+        entry = len(self.out)
         for stmt in body:
             self.statement(stmt)
+        # a check of a copy's item names the copy where a branch may not have bound it: None
+        # until it is (the check passes a None)
+        self.out[entry:entry] = [T.assign(name, T.constant(None))
+                                 for name in sorted(self.unbound_checked - set(inputs))]
         self.free_helper_names()
         try:
             self.close_permutations()
@@ -1903,8 +1909,14 @@ class Normaliser:
         """Emit `check_item_copied(copy, item, ...)`: refused where it runs if `copy` (of a
         parameter in `sources`) is a list or dict whose `item` is no number (see
         `_parameter_sharers`)."""
+        container = self.atom(T.name(copy))
+        if isinstance(container, gast.Name) and not any(
+                isinstance(s, gast.Assign) and any(isinstance(t, gast.Name) and t.id ==
+                                                   container.id for t in s.targets)
+                for s in self.top):
+            self.unbound_checked.add(container.id)   # (bound in a branch: maybe not here)
         self.emit(gast.Expr(value=T.call("check_item_copied", [
-            self.atom(T.name(copy)), self.atom(item),
+            container, self.atom(item),
             T.constant(" or ".join(sorted(sources))), T.constant(text)])))
 
     def _check_shared_write(self, ident, text):

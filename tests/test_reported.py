@@ -4402,3 +4402,23 @@ def test_math_hypot_at_the_origin_has_derivative_zero():
     x = np.array([1.0, -2.0, 2.0])
     np.testing.assert_allclose(srcad.grad(hypot_of_several)(x),
                                x / 3.0 + np.array([1.0, 0.0, 0.0]))
+
+
+def counter_maybe_taken_then_added_to(x, y):
+    if x > 10.0:
+        j = 0
+        while j < 2:
+            j = j + 1
+            x = (j if y > 100.0 else x)
+    x += y
+    return x * x
+
+
+def test_an_item_check_of_a_name_a_branch_may_not_have_bound():
+    """Long fuzz run (seed 59949): `x += y` after a branch where x may have become j's
+    item checks j (`check_item_copied`), which the path taken never bound: an
+    UnboundLocalError from the generated code. Such a name is None until bound."""
+    g = srcad.grad(counter_maybe_taken_then_added_to, wrt=(0, 1))
+    assert g(0.5, 0.25) == pytest.approx((1.5, 1.5))
+    assert srcad.jvp(counter_maybe_taken_then_added_to)(0.5, 0.25, 1.0)[1] == \
+        pytest.approx(1.5)
