@@ -39,7 +39,7 @@ def check_own_arithmetic(ir, ops, active, operators=None, holders=None):
     bound = {o.target for o in ops.values()} | set(ir.inputs) | set(ir.params)
     _remember_global_operands(ir, ops, active, bound)
     holding = {ir.inputs[k]: [value] for k, value in (holders or {}).items()}
-    derived = _items_of_holders(ir, ops, bound, made, holding)
+    derived = _bound_to_own(ir, ops, bound, made, holding)
     if not made:                    # (global names only)
         for op in ops.values():
             _check_operands(ir, op, active, {}, bound)
@@ -121,7 +121,7 @@ _PLAIN = ("toarray", "diagonal", "item", "tolist", "getnnz", "count_nonzero", "s
           "ndim", "size", "nnz", "dtype", "data", "indices", "indptr", "format")
 
 
-def _items_of_holders(ir, ops, bound, made, holding):
+def _bound_to_own(ir, ops, bound, made, holding):
     """Add to `made` the statements that bind an object with operators of its own: an item
     or attribute of a name `holding` ({name: the objects it may be}: argument values, or
     `_Made`) or of a global that holds one (`own_arithmetic_within`), through copies,
