@@ -858,7 +858,7 @@ def _default_of(fn, param):
 # NumPy functions whose result is a new array, shared with nothing (np.full(2, x) too)
 _NEW_ARRAYS = {np.zeros, np.ones, np.full, np.empty, np.zeros_like, np.ones_like,
                np.full_like, np.empty_like, np.copy, np.linspace, np.arange, np.eye,
-               np.identity}
+               np.identity, runtime.fresh}
 
 
 def _fresh_and_passed_once(ir, ops, name):

@@ -448,13 +448,14 @@ class Reverse:
         out = self._save_target(stmt, op)
         copied = self.facts.copied_for_calls.get(id(stmt))
         if copied and type(out[-1]) is gast.Assign and type(out[-1].value) is gast.Call:
-            # `g(x, b)` that changes the new array b: the reverse sweep passes b again
+            # `g(x, b)` that changes the new array b: the reverse sweep passes b again (b
+            # may be a number where srcad could not tell: `fresh` copies arrays only)
             call = out[-1].value
-            call.args = [T.call(f"{a.id}.copy", []) if type(a) is gast.Name and a.id in copied
+            call.args = [T.call("fresh", [a]) if type(a) is gast.Name and a.id in copied
                          else a for a in call.args]
             for keyword in call.keywords:
                 if type(keyword.value) is gast.Name and keyword.value.id in copied:
-                    keyword.value = T.call(f"{keyword.value.id}.copy", [])
+                    keyword.value = T.call("fresh", [keyword.value])
         return out
 
     def _popped_list(self, op):

@@ -151,6 +151,12 @@ def _writes_in_place(acc, like):
         and acc.dtype.kind == "f"
 
 
+def fresh(value):
+    """A copy of `value` for a callee that changes it in place: an array's copy; a number,
+    which nothing changes in place, as it is."""
+    return value.copy() if isinstance(value, np.ndarray) else value
+
+
 def writable(acc):
     """A copy of array `acc` for the loop after it to write into (add_at_in_place)."""
     return acc.copy() if type(acc) is np.ndarray else acc
@@ -731,7 +737,7 @@ def check_kinds(name, params, values, kinds):
 RESULT_SHARES = {
     "add_adjoint": ("g",), "mul_adjoint": ("g",), "mul_adjoint_along": (),
     "add_tangent": ("tx", "ty"), "mul_tangent": ("tx", "ty"), "repeated_adjoint": ("g",),
-    "mul_tangent_adjoint": ("g",),
+    "mul_tangent_adjoint": ("g",), "fresh": (),
     "zeros_like_grad": (), "add_grad": ("a", "b"), "add_at": ("acc", "g"),
     "set_at": ("acc", "value"), "add_at_in_place": ("acc", "g"),
     "set_at_in_place": ("acc", "value"), "writable": ("acc",), "unbroadcast": ("g",), "broadcast_like": ("t",),
@@ -759,7 +765,7 @@ RESULT_SHARES = {
 }
 
 HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_adjoint_along, repeated_adjoint, mul_tangent,
-           mul_tangent_adjoint,
+           mul_tangent_adjoint, fresh,
            keys_of, _joins, _repeats, add_adjoint_transpose, mul_adjoint_transpose, _promoted,
            matmul_adjoint_x, matmul_adjoint_y, matmul_adjoint_x_sum, matmul_adjoint_y_sum,
            _loop_sum, _vector_rows, product_rule_terms, expand_to, reduced_size, unbroadcast,

@@ -7,7 +7,7 @@ where srcad cannot read it)."""
 import numpy as np
 
 from .. import runtime
-from ..runtime import (add_adjoint, add_adjoint_transpose, add_at, adjugate_adjoint,
+from ..runtime import (add_adjoint, fresh, add_adjoint_transpose, add_at, adjugate_adjoint,
                        adjugate_second, adjugate_second_adjoint, adjugate_tangent,
                        broadcast_like, cast_like, cumprod_adjoint, cumprod_adjoint_along,
                        cumsum_adjoint,
@@ -232,6 +232,17 @@ def add_adjoint_tangent(g, ans, u, x, y, first):
 @adjoint(runtime.add_adjoint)
 def add_adjoint_(g, ans, u, x, y, first):
     return add_adjoint_transpose(g, u, x, y, first), 0, 0, None
+
+
+@adjoint(runtime.fresh)
+def fresh_(g, ans, value):
+    """A copy: its derivative is the identity."""
+    return g
+
+
+@tangent(runtime.fresh)
+def fresh_tangent(g, ans, value):
+    return fresh(g)
 
 
 @adjoint(runtime.add_tangent)
