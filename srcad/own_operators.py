@@ -222,6 +222,11 @@ def _computed_from_own(ir, op, own, holding, bound):
         if op.rule.primal in _CONVERTERS:
             return None
         names = [a.id for p, a in op.args.items() if p in op.diff and isinstance(a, gast.Name)]
+        for n in names:                       # (`sum([A, A])`: of the items' kind)
+            found = next((c for o in holding.get(n, ()) if (c := _own_within(o)) is not None),
+                         None)
+            if found is not None:
+                return found
     elif op.kind == "call":
         for a in op.args.values():
             if analysis._name_in(a, holding):

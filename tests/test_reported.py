@@ -4448,3 +4448,22 @@ def test_a_number_passed_where_the_callee_may_change_an_array():
     `.copy()`: a float has none (AttributeError). `fresh` copies arrays only."""
     for x in (1.3, -1.3, 0.4):
         fd_check(passes_a_difference_that_may_be_a_number, [x])
+
+
+class _SummableMap(LinearMap):
+    def __add__(self, other):
+        return _SummableMap(self.A + (other.A if isinstance(other, LinearMap) else other))
+
+    __radd__ = __add__
+
+
+def times_a_sum_of_maps(x, maps):
+    return np.sum(sum(maps) @ x)
+
+
+def test_a_sum_of_objects_with_operators_of_their_own_is_refused():
+    """helper-91: `sum([A, A]) @ x` of sparse matrices (a reduction of a list of them is
+    one of their kind) gave the elementwise product's gradient."""
+    A = _SummableMap([[2.0, 0.0], [1.0, 3.0]])
+    with pytest.raises(srcad.UnsupportedError, match="computed from a"):
+        srcad.grad(times_a_sum_of_maps)(np.array([0.3, -0.4]), [A, A])
