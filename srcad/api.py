@@ -951,17 +951,12 @@ def _promote(args, wrt):
                 raise ArgumentError(f"argument {k} is a bool ({a!r}): srcad differentiates "
                                     "with respect to numbers and arrays of numbers",
                                     hint="pass a float, or leave it out of wrt")
-            if isinstance(a, (int, np.integer)):
-                args[k] = float(a)
-            elif isinstance(a, np.ndarray) and a.dtype.kind in "iub":
-                args[k] = a.astype(float)
-            elif isinstance(a, (list, tuple, dict)) and not _holds_text(a):
-                args[k] = _promoted_items(a)
-            elif _holds_text(a) or a is None:
+            if _holds_text(a) or a is None:
                 raise ArgumentError(f"argument {k} is "
                                     f"{'None' if a is None else _described_text(a)}: srcad "
                                     "differentiates with respect to numbers and arrays",
                                     hint="leave it out of wrt")
+            args[k] = _promoted(a)
     if any(_holds(a, lambda v: isinstance(v, np.ndarray) and v.dtype == object) for a in args):
         raise ArgumentError("srcad differentiates arrays of numbers, not arrays of objects "
                             "(dtype=object)", hint="pass an array of floats, or a list of "
@@ -973,22 +968,22 @@ def _promote(args, wrt):
     return args
 
 
-def _promoted_items(value):
-    """`value`, a list, tuple or dict, with its integers and arrays of integers made
-    floats (at any depth); `value` itself where it holds none."""
+def _promoted(value):
+    """`value` with its integers and arrays of integers (or bools) made floats, also in
+    lists, tuples and dicts at any depth; `value` itself where it holds none."""
     if isinstance(value, (list, tuple)):
-        items = [_promoted_items(v) for v in value]
+        items = [_promoted(v) for v in value]
         if all(p is v for p, v in zip(items, value)):
             return value
         return type(value)(items) if type(value) in (list, tuple) else value
     if isinstance(value, dict):
-        items = {key: _promoted_items(v) for key, v in value.items()}
+        items = {key: _promoted(v) for key, v in value.items()}
         if all(items[key] is v for key, v in value.items()):
             return value
         return items if type(value) is dict else value
     if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
         return float(value)
-    if isinstance(value, np.ndarray) and value.dtype.kind in "iu":
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iub":
         return value.astype(float)
     return value
 
@@ -1001,8 +996,7 @@ def _check_promotion(fn, given, promoted, kwargs, copies=copy.deepcopy):
     called, and neither would its value or derivative. Where no such argument was promoted
     (floats), this costs a loop over the arguments; where one was, `fn` runs on copies of
     both argument lists (`given` and `promoted` hold the object `fn` takes first, if bound)."""
-    made = [k for k, (a, p) in enumerate(zip(given, promoted))
-            if p is not a and isinstance(a, (np.ndarray, np.integer, int, list, tuple, dict))]
+    made = [k for k, (a, p) in enumerate(zip(given, promoted)) if p is not a]
     if not made:
         return
     try:
