@@ -81,12 +81,12 @@ class Reverse:
     """Builds `grad_<name>` for one IR, one `wrt`, one set of argument kinds."""
 
     def __init__(self, ir, wrt, arg_kinds, derive_callee, with_value=False, debug=False,
-                 carry=False, check_output=False):
+                 carry=False, check_output=False, for_files=False):
         self.ir = ir
         # refuse a value that is not a number: True (files), "unproven" (where the analysis
         # does not show that it is one)
         self.check_output = check_output
-        self.for_files = False   # (see `differentiate`)
+        self.for_files = for_files   # (see `differentiate`)
         self.wrt = wrt                    # indices of the differentiated inputs
         self.arg_kinds = arg_kinds
         self.derive_callee = derive_callee
@@ -1004,6 +1004,5 @@ def differentiate(ir, wrt, arg_kinds, derive_callee, with_value=False, debug=Fal
     `for_files`: an argument of any kind whose items or attributes the arithmetic takes is
     checked (`check_plain_operand`) too."""
     builder = Reverse(ir, wrt, arg_kinds, derive_callee, with_value, debug, carry,
-                      check_output)
-    builder.for_files = for_files
+                      check_output, for_files)
     return builder.build(T.Names() if names is None else names), builder
