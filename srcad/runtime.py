@@ -2270,6 +2270,99 @@ def eigvalsh_tangent(t, a, UPLO="L"):
     return np.diagonal(inner, axis1=-2, axis2=-1).copy()
 
 
+def _svd_parts(ans, a, compute_uv=True, hermitian=False):
+    """(U, s, V) of the reduced factorisation a = U diag(s) V^T that ans = np.linalg.svd(a)
+    holds (its first min(m, n) columns of U and rows of Vh: those of the full one too;
+    recomputed for compute_uv=False)."""
+    if hermitian:
+        raise refused("np.linalg.svd(..., hermitian=True) returns |eigenvalues| and "
+                      "eigenvectors whose signs differ from the general factorisation's",
+                      "leave hermitian at False, or use np.linalg.eigh")
+    u, s, vh = ans if compute_uv else np.linalg.svd(a, full_matrices=False)
+    k = s.shape[-1]
+    return u[..., :, :k], s, mT(vh[..., :k, :])
+
+
+def _svd_extra_refused(which, forward=False):
+    """The refusal of a derivative of the columns of U (rows of Vh) beyond min(m, n) that
+    np.linalg.svd(a) gives with full_matrices=True: any basis of a's orthogonal complement
+    (forward mode gives every item of the result a tangent, used or not)."""
+    return refused(f"np.linalg.svd with full_matrices=True of a matrix that is not square"
+                   f"{' in forward mode' if forward else ''}: the {which} beyond min(m, n) "
+                   "are any basis of a complement, with no derivative", "pass "
+                   "full_matrices=False (or compute_uv=False for the singular values alone)")
+
+
+def _svd_cotangents(g, u, s, v, compute_uv):
+    """(gU, gs, gV), the adjoints of the reduced U, s and V = Vh^T from g, that of what
+    np.linalg.svd returned (an unused item: 0); refused where the extra columns of a full
+    U (rows of Vh) have one."""
+    if not compute_uv:
+        return 0.0 * u, np.broadcast_to(np.asarray(g, dtype=s.dtype), s.shape), 0.0 * v
+    k = s.shape[-1]
+    gu, gvh = np.asarray(g[0], dtype=s.dtype), np.asarray(g[2], dtype=s.dtype)
+    if gu.ndim and gu.shape[-1] > k:
+        if np.any(gu[..., :, k:] != 0.0):
+            raise _svd_extra_refused("columns of U")
+        gu = gu[..., :, :k]
+    if gvh.ndim and gvh.shape[-2] > k:
+        if np.any(gvh[..., k:, :] != 0.0):
+            raise _svd_extra_refused("rows of Vh")
+        gvh = gvh[..., :k, :]
+    return (np.broadcast_to(gu, u.shape), np.broadcast_to(np.asarray(g[1], dtype=s.dtype),
+                                                          s.shape),
+            np.broadcast_to(mT(gvh) if gvh.ndim else gvh, v.shape))
+
+
+def _gapped(f, m):
+    """F * m, 0 wherever m is 0 (an unused singular vector reads no gap, inf or not)."""
+    unused = m == 0.0
+    return np.where(unused, 0.0, f * np.where(unused, 1.0, m))
+
+
+def svd_adjoint(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
+    """The adjoint of (U, s, Vh) = np.linalg.svd(a), V = Vh^T, F[i, j] = 1 / (s_j^2 - s_i^2):
+    U (F * (U^T gU - gU^T U) S + diag(gs) + S F * (V^T gV - gV^T V)) V^T
+    + (I - U U^T) gU S^-1 V^T + U S^-1 gV^T (I - V V^T), the last two only for a matrix that
+    is not square (Townsend, "Differentiating the singular value decomposition", 2016)."""
+    u, s, v = _svd_parts(ans, a, compute_uv, hermitian)
+    gu, gs, gv = _svd_cotangents(g, u, s, v, compute_uv)
+    f = _eigen_gaps(s * s)
+    j, k = mT(u) @ gu, mT(v) @ gv
+    inner = _gapped(f, j - mT(j)) * s[..., None, :] + s[..., :, None] * _gapped(f, k - mT(k))
+    inner = inner + gs[..., None, :] * np.eye(s.shape[-1], dtype=s.dtype)
+    abar = u @ inner @ mT(v)
+    if u.shape[-2] > s.shape[-1]:
+        abar = abar + (gu - u @ (mT(u) @ gu)) @ (mT(v) / s[..., :, None])
+    if v.shape[-2] > s.shape[-1]:
+        abar = abar + (u / s[..., None, :]) @ mT(gv - v @ (mT(v) @ gv))
+    return abar
+
+
+def svd_tangent(t, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
+    """The tangent of (U, s, Vh) = np.linalg.svd(a) along t: with P = U^T t V, ds = diag(P),
+    dU = U (F * (P S + S P^T)) + (I - U U^T) t V S^-1,
+    dV = V (F * (S P + P^T S)) + (I - V V^T) t^T U S^-1 (F as in `svd_adjoint`); refused
+    for the extra columns of a full U (rows of Vh), which have no derivative."""
+    u, s, v = _svd_parts(ans, a, compute_uv, hermitian)
+    p = mT(u) @ t @ v
+    ds = np.diagonal(p, axis1=-2, axis2=-1).copy()
+    if not compute_uv:
+        return ds
+    if ans[0].shape[-1] > s.shape[-1]:
+        raise _svd_extra_refused("columns of U", forward=True)
+    if ans[2].shape[-2] > s.shape[-1]:
+        raise _svd_extra_refused("rows of Vh", forward=True)
+    f = _eigen_gaps(s * s)
+    du = u @ (f * (p * s[..., None, :] + s[..., :, None] * mT(p)))
+    dv = v @ (f * (s[..., :, None] * p + mT(p) * s[..., None, :]))
+    if u.shape[-2] > s.shape[-1]:
+        du = du + (t @ v - u @ (mT(u) @ t @ v)) / s[..., None, :]
+    if v.shape[-2] > s.shape[-1]:
+        dv = dv + (mT(t) @ u - v @ (mT(v) @ mT(t) @ u)) / s[..., None, :]
+    return du, ds, mT(dv)
+
+
 def polyval_adjoint_p(g, p, x):
     """The adjoint of polyval(p, x) in the coefficients p: g times x^(n-1-k), summed over
     the points x."""
@@ -2508,7 +2601,8 @@ HELPERS = HELPERS + (
     det_adjoint, det_tangent, _singular_refused, slogdet_adjoint, slogdet_tangent, _phi,
     cholesky_adjoint,
     cholesky_tangent, _one_triangle, _to_triangle, _eigen_gaps, eigh_adjoint, eigh_tangent,
-    eigvalsh_adjoint, eigvalsh_tangent, polyval_adjoint_p, polyval_slope,
+    eigvalsh_adjoint, eigvalsh_tangent, _svd_parts, _svd_extra_refused,
+    _svd_cotangents, _gapped, svd_adjoint, svd_tangent, polyval_adjoint_p, polyval_slope,
     trapezoid_weights, average_weights, interp_parts, interp_slope,
     interp_adjoint_fp, interp_tangent_fp, median_weights, select_weights, sum_adjoint,
     sum_tangent, spaced_weights, along,

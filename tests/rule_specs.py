@@ -354,6 +354,13 @@ SPECS.update({
                      c("np.median(a, axis=1)", a=(2, 4)),
                      c("np.median(a, axis=0, keepdims=True)", a=(3, 2))],
     # (eigh reads one triangle: a plain matrix checks that the other gets nothing)
+    # (svd: square, tall, wide, stacked, the singular values alone; full_matrices=True of a
+    # tall one: tests/test_reported.py)
+    "numpy.linalg.svd": [c("np.linalg.svd(a)", a=(3, 3)),
+                         c("np.linalg.svd(a, full_matrices=False)", a=(5, 3)),
+                         c("np.linalg.svd(a, False)", a=(3, 4)),
+                         c("np.linalg.svd(a, full_matrices=False)", a=(2, 3, 2)),
+                         c("np.linalg.svd(a, compute_uv=False)", a=(3, 5))],
     "numpy.linalg.eigh": [c("np.linalg.eigh(a)", a=("spd", (3, 3))),
                           c("np.linalg.eigh(a)", a=(3, 3)),
                           c("np.linalg.eigh(a, 'U')", a=(2, 3, 3)),

@@ -3185,7 +3185,8 @@ def test_third_derivatives_of_det(rank):
     np.testing.assert_allclose(reverse, numeric_jacobian(
         lambda B: np.sum(second(B) * COFACTOR_WEIGHTS.T), A).reshape(3, 3), rtol=1e-6,
         atol=1e-6)
-    with pytest.raises(srcad.UnsupportedError, match="np.linalg.svd") as info:
+    # (the SVD has a rule now: what stops it is a helper's einsum of three operands)
+    with pytest.raises(srcad.UnsupportedError, match="cannot differentiate its helper") as info:
         srcad.hessian(lambda B: np.sum(second(B) * COFACTOR_WEIGHTS.T))(A)
     assert info.value.location.filename == __file__
 
@@ -3231,6 +3232,77 @@ def test_quantiles_and_percentiles():
 def test_qr_of_a_matrix_of_lower_rank_is_refused():
     with pytest.raises(srcad.UnsupportedError, match="lower rank than its columns"):
         srcad.grad(qr_norm)(np.ones((3, 2)))
+
+
+def nuclear_norm(A):
+    return np.sum(np.linalg.svd(A, compute_uv=False))
+
+
+def squared_singular_values(A):
+    return np.sum(np.linalg.svd(A, compute_uv=False) ** 2)
+
+
+def rank_one_misfit(A, B):
+    U, s, Vh = np.linalg.svd(A, full_matrices=False)
+    return np.sum(((U[:, :1] * s[:1]) @ Vh[:1] - B) ** 2)
+
+
+def cubed_singular_values(A):
+    U, s, Vh = np.linalg.svd(A)      # (full_matrices=True: U is 5 x 5 for a 5 x 3 A)
+    return np.sum(s ** 3) + np.sum(U[:, :3] * Vh[0, 0])
+
+
+def last_column_of_full_u(A):
+    U, s, Vh = np.linalg.svd(A)
+    return np.sum(U[:, -1] ** 3)
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (5, 3), (3, 4)])
+def test_svd_in_every_mode(shape):
+    """np.linalg.svd: the nuclear norm's gradient is U V^T; ||A||_F^2 = sum(s^2), so its
+    Hessian is 2 I (through the gradient's own svd_adjoint); a rank-one approximation's
+    misfit (U, s and Vh all used) against central differences in reverse and forward mode."""
+    rng = np.random.default_rng(14)
+    A, B = rng.normal(size=shape), rng.normal(size=shape)
+    U, s, Vh = np.linalg.svd(A, full_matrices=False)
+    np.testing.assert_allclose(srcad.grad(nuclear_norm)(A), U @ Vh, rtol=1e-10, atol=1e-12)
+    H = np.asarray(srcad.hessian(squared_singular_values)(A)).reshape(A.size, A.size)
+    np.testing.assert_allclose(H, 2 * np.eye(A.size), atol=1e-10)
+    full_check(rank_one_misfit, [A, B], wrt=(0, 1))
+    dA, h = rng.normal(size=shape), 1e-6
+    expected = (rank_one_misfit(A + h * dA, B) - rank_one_misfit(A - h * dA, B)) / (2 * h)
+    value, tangent = srcad.jvp(rank_one_misfit)(A, B, dA)
+    assert value == pytest.approx(rank_one_misfit(A, B), rel=1e-12)
+    assert tangent == pytest.approx(expected, rel=1e-6)
+
+
+def test_svd_with_full_matrices_of_a_tall_matrix():
+    """full_matrices=True (NumPy's default) of a 5 x 3 matrix: U's two extra columns are any
+    basis of the complement of A's columns, with no derivative. Reverse mode takes the rest;
+    it refuses where an extra column is used, and forward mode (which gives every output a
+    tangent) refuses at once; both name the call."""
+    rng = np.random.default_rng(15)
+    A = rng.normal(size=(5, 3))
+    full_check(cubed_singular_values, [A])
+    calls = [lambda: srcad.grad(last_column_of_full_u)(A),
+             lambda: srcad.jvp(cubed_singular_values)(A, A)]
+    for call in calls:
+        with pytest.raises(srcad.UnsupportedError, match="columns of U beyond") as info:
+            call()
+        assert "np.linalg.svd(A)" in info.value.location.text
+        assert "full_matrices=False" in info.value.hint
+
+
+def test_svd_gives_lstsq_second_derivatives():
+    """lstsq's singular values are svd's: its Hessians needed an svd rule (they were refused);
+    against central differences of the gradient."""
+    rng = np.random.default_rng(16)
+    A, b = rng.normal(size=(6, 3)), rng.normal(size=6)
+    H = srcad.hessian(least_squares_fit, wrt=0)(A, b)
+    grad = srcad.grad(least_squares_fit, wrt=0)
+    dA, h = rng.normal(size=A.shape), 1e-5
+    expected = (grad(A + h * dA, b) - grad(A - h * dA, b)) / (2 * h)
+    np.testing.assert_allclose(np.tensordot(H, dA, 2), expected, rtol=1e-6, atol=1e-7)
 
 
 # ----- seventeenth session: helper-69's and helper-70's refusals of plain code -----

@@ -24,7 +24,7 @@ from ..runtime import (along, appended_part, balanced_weight, broadcast_like, ca
                        average_weights, diff_tangent, diff_trimmed, dot_axes, eigh_adjoint,
                        eigh_tangent, gradient_adjoint, interp_adjoint_fp, interp_slope,
                        interp_tangent_fp, median_weights, polyval_adjoint_p, polyval_slope,
-                       trapezoid_weights,
+                       svd_adjoint, svd_tangent, trapezoid_weights,
                        eigvalsh_adjoint, eigvalsh_tangent, einsum_adjoint, einsum_one,
                        fmax_weight,
                        inner_axes, inverse_axes, item_tangent, kron_adjoint_a, kron_adjoint_b,
@@ -1091,6 +1091,19 @@ def eigvalsh(g, ans, a, UPLO="L"):
 @tangent(np.linalg.eigvalsh)
 def eigvalsh_tangent_(g, ans, a, UPLO="L"):
     return eigvalsh_tangent(g, a, UPLO)
+
+
+@adjoint(np.linalg.svd)
+def svd(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
+    """ans = (U, S, Vh) (S alone for compute_uv=False). A singular vector of a repeated singular
+    value has no derivative (nan where it is used); U's columns (Vh's rows) beyond min(m, n)
+    of full_matrices=True none (refused where they are used)."""
+    return svd_adjoint(g, ans, a, full_matrices, compute_uv, hermitian)
+
+
+@tangent(np.linalg.svd)
+def svd_tangent_(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
+    return svd_tangent(g, ans, a, full_matrices, compute_uv, hermitian)
 
 
 # ----- polynomials, quadrature, interpolation, weighted statistics -----

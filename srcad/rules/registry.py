@@ -312,7 +312,7 @@ def _name(primal):
     if module.startswith("numpy"):
         module = "numpy"
         linalg = ("solve", "inv", "det", "slogdet", "cholesky", "norm", "eigh", "eigvalsh",
-                  "pinv", "qr", "lstsq")
+                  "pinv", "qr", "lstsq", "svd")
         if name in linalg and getattr(__import__("numpy").linalg, name, None) is primal:
             module = "numpy.linalg"
     if module in ("_operator", "operator"):
