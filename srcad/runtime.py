@@ -2363,6 +2363,58 @@ def svd_tangent(t, ans, a, full_matrices=True, compute_uv=True, hermitian=False)
     return du, ds, mT(dv)
 
 
+def _pinv_checked(a, rcond=None, hermitian=False, rtol=None):
+    """a, refused unless it has full rank (min(m, n)) by np.linalg.pinv's own cutoff, rtol
+    (or rcond) times the largest singular value: where the rank drops, the pseudo-inverse
+    jumps (the singular values it drops come back when a moves), with no derivative."""
+    if hermitian:
+        raise refused("np.linalg.pinv(..., hermitian=True) reads one triangle of a",
+                      "leave hermitian at False")
+    a = np.asarray(a)
+    s = np.linalg.svd(a, compute_uv=False)
+    tol = rtol if rtol is not None else rcond if rcond is not None \
+        else max(a.shape[-2:]) * np.finfo(float_dtype(a)).eps
+    kept = s > np.asarray(tol)[..., None] * np.max(s, axis=-1, keepdims=True)
+    if not np.all(kept):
+        raise refused("np.linalg.pinv of a matrix of lower rank than min(m, n): its "
+                      "pseudo-inverse jumps where the rank changes, with no derivative",
+                      "drop the dependent rows or columns first, or solve a regularised "
+                      "problem: np.linalg.solve(A.T @ A + lam * np.eye(n), A.T)")
+    return a
+
+
+def pinv_adjoint(g, ans, a, rcond=None, hermitian=False, rtol=None):
+    """The adjoint of P = np.linalg.pinv(a), a of full rank: -P^T g P^T, plus
+    (I - a P) g^T P P^T for a tall a and P^T P g^T (I - P a) for a wide one (Golub and
+    Pereyra's derivative; each projection is 0 in the other case)."""
+    a = _pinv_checked(a, rcond, hermitian, rtol)
+    p = ans
+    g = np.broadcast_to(np.asarray(g, dtype=p.dtype), p.shape)
+    abar = -mT(p) @ g @ mT(p)
+    if a.shape[-2] > a.shape[-1]:
+        x = mT(g) @ p @ mT(p)
+        abar = abar + x - a @ (p @ x)
+    elif a.shape[-2] < a.shape[-1]:
+        y = mT(p) @ p @ mT(g)
+        abar = abar + y - (y @ p) @ a
+    return abar
+
+
+def pinv_tangent(t, ans, a, rcond=None, hermitian=False, rtol=None):
+    """The tangent of P = np.linalg.pinv(a) along t, a of full rank: -P t P, plus
+    P P^T t^T (I - a P) for a tall a and (I - P a) t^T P^T P for a wide one."""
+    a = _pinv_checked(a, rcond, hermitian, rtol)
+    p = ans
+    dp = -p @ t @ p
+    if a.shape[-2] > a.shape[-1]:
+        x = p @ mT(p) @ mT(t)
+        dp = dp + x - (x @ a) @ p
+    elif a.shape[-2] < a.shape[-1]:
+        y = mT(t) @ mT(p) @ p
+        dp = dp + y - p @ (a @ y)
+    return dp
+
+
 def polyval_adjoint_p(g, p, x):
     """The adjoint of polyval(p, x) in the coefficients p: g times x^(n-1-k), summed over
     the points x."""
@@ -2602,7 +2654,8 @@ HELPERS = HELPERS + (
     cholesky_adjoint,
     cholesky_tangent, _one_triangle, _to_triangle, _eigen_gaps, eigh_adjoint, eigh_tangent,
     eigvalsh_adjoint, eigvalsh_tangent, _svd_parts, _svd_extra_refused,
-    _svd_cotangents, _gapped, svd_adjoint, svd_tangent, polyval_adjoint_p, polyval_slope,
+    _svd_cotangents, _gapped, svd_adjoint, svd_tangent, _pinv_checked, pinv_adjoint,
+    pinv_tangent, polyval_adjoint_p, polyval_slope,
     trapezoid_weights, average_weights, interp_parts, interp_slope,
     interp_adjoint_fp, interp_tangent_fp, median_weights, select_weights, sum_adjoint,
     sum_tangent, spaced_weights, along,

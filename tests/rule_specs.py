@@ -354,6 +354,9 @@ SPECS.update({
                      c("np.median(a, axis=1)", a=(2, 4)),
                      c("np.median(a, axis=0, keepdims=True)", a=(3, 2))],
     # (eigh reads one triangle: a plain matrix checks that the other gets nothing)
+    "numpy.linalg.pinv": [c("np.linalg.pinv(a)", a=(3, 3)), c("np.linalg.pinv(a)", a=(5, 3)),
+                          c("np.linalg.pinv(a, rtol=1e-10)", a=(3, 4)),
+                          c("np.linalg.pinv(a)", a=(2, 2, 3))],
     # (svd: square, tall, wide, stacked, the singular values alone; full_matrices=True of a
     # tall one: tests/test_reported.py)
     "numpy.linalg.svd": [c("np.linalg.svd(a)", a=(3, 3)),

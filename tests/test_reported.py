@@ -3305,6 +3305,48 @@ def test_svd_gives_lstsq_second_derivatives():
     np.testing.assert_allclose(np.tensordot(H, dA, 2), expected, rtol=1e-6, atol=1e-7)
 
 
+def pseudo_inverse_fit(A, b):
+    x = np.linalg.pinv(A) @ b
+    return np.sum(np.tanh(x)) + np.sum((A @ x - b) ** 2)
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (6, 3), (3, 5)])
+def test_pinv_of_a_matrix_of_full_rank(shape):
+    """np.linalg.pinv in both modes and at second order, against central differences; for a
+    tall A, pinv(A) @ b is lstsq's solution and has its gradient in b."""
+    rng = np.random.default_rng(17)
+    A, b = rng.normal(size=shape), rng.normal(size=shape[0])
+    full_check(pseudo_inverse_fit, [A, b], wrt=(0, 1))
+    dA, db, h = rng.normal(size=A.shape), rng.normal(size=b.shape), 1e-6
+    expected = (pseudo_inverse_fit(A + h * dA, b + h * db)
+                - pseudo_inverse_fit(A - h * dA, b - h * db)) / (2 * h)
+    assert srcad.jvp(pseudo_inverse_fit, wrt=(0, 1))(A, b, (dA, db))[1] == \
+        pytest.approx(expected, rel=1e-6)
+    H = srcad.hessian(pseudo_inverse_fit, wrt=0)(A, b)
+    grad = srcad.grad(pseudo_inverse_fit, wrt=0)
+    expected = (grad(A + 1e-5 * dA, b) - grad(A - 1e-5 * dA, b)) / 2e-5
+    np.testing.assert_allclose(np.tensordot(H, dA, 2), expected, rtol=1e-5, atol=1e-6)
+    if shape[0] > shape[1]:
+        x = np.linalg.lstsq(A, b, rcond=None)[0]
+        np.testing.assert_allclose(srcad.grad(least_squares_solution, wrt=1)(A, b),
+                                   srcad.grad(lambda v: np.sum(np.tanh(np.linalg.pinv(A) @ v)))(b),
+                                   rtol=1e-10)
+        assert x == pytest.approx(np.linalg.pinv(A) @ b)
+
+
+def test_pinv_of_a_rank_deficient_matrix_is_refused():
+    """Where A loses rank, pinv jumps (a perturbation brings the dropped singular value
+    back): refused in both modes at the user's line, with a way out."""
+    rng = np.random.default_rng(18)
+    A = rng.normal(size=(4, 1)) @ rng.normal(size=(1, 3))
+    b = rng.normal(size=4)
+    for call in (lambda: srcad.grad(pseudo_inverse_fit)(A, b),
+                 lambda: srcad.jvp(pseudo_inverse_fit)(A, b, A)):
+        with pytest.raises(srcad.UnsupportedError, match="lower rank than min") as info:
+            call()
+        assert "np.linalg.pinv(A)" in info.value.location.text
+
+
 # ----- seventeenth session: helper-69's and helper-70's refusals of plain code -----
 
 def summed_over_a_grid(x):

@@ -24,7 +24,8 @@ from ..runtime import (along, appended_part, balanced_weight, broadcast_like, ca
                        average_weights, diff_tangent, diff_trimmed, dot_axes, eigh_adjoint,
                        eigh_tangent, gradient_adjoint, interp_adjoint_fp, interp_slope,
                        interp_tangent_fp, median_weights, polyval_adjoint_p, polyval_slope,
-                       svd_adjoint, svd_tangent, trapezoid_weights,
+                       pinv_adjoint, pinv_tangent, svd_adjoint, svd_tangent,
+                       trapezoid_weights,
                        eigvalsh_adjoint, eigvalsh_tangent, einsum_adjoint, einsum_one,
                        fmax_weight,
                        inner_axes, inverse_axes, item_tangent, kron_adjoint_a, kron_adjoint_b,
@@ -1091,6 +1092,17 @@ def eigvalsh(g, ans, a, UPLO="L"):
 @tangent(np.linalg.eigvalsh)
 def eigvalsh_tangent_(g, ans, a, UPLO="L"):
     return eigvalsh_tangent(g, a, UPLO)
+
+
+@adjoint(np.linalg.pinv)
+def pinv(g, ans, a, rcond=None, hermitian=False, *, rtol=None):
+    """a of full rank (by pinv's own cutoff): where the rank drops, pinv jumps."""
+    return pinv_adjoint(g, ans, a, rcond, hermitian, rtol)
+
+
+@tangent(np.linalg.pinv)
+def pinv_tangent_(g, ans, a, rcond=None, hermitian=False, *, rtol=None):
+    return pinv_tangent(g, ans, a, rcond, hermitian, rtol)
 
 
 @adjoint(np.linalg.svd)
