@@ -1129,6 +1129,39 @@ def norm_weights(x, ans, ord=None, axis=None, keepdims=False):
     return np.asarray(w).astype(dtype)
 
 
+def vector_norm_weights(x, ans, axis=None, keepdims=False, ord=2):
+    """The local gradient of np.linalg.vector_norm(x, axis=axis, keepdims=keepdims, ord=ord),
+    shaped like x: `norm_weights`' of a vector norm, the axes it reduces (all for None)
+    flattened into one."""
+    x = np.asarray(x)
+    axes = _axes(axis, x.ndim)
+    kept = [k for k in range(x.ndim) if k not in axes]
+    moved = np.transpose(x, kept + list(axes))
+    flat = np.reshape(moved, moved.shape[:len(kept)] + (-1,))
+    weights = norm_weights(flat, np.linalg.vector_norm(flat, axis=-1, ord=ord), ord, -1)
+    return np.transpose(np.reshape(weights, moved.shape), np.argsort(kept + list(axes)))
+
+
+def cond_weights(x, p=None):
+    """The local gradient of np.linalg.cond(x, p), shaped like x (stacks too): for p None or
+    2, s_1 / s_n, u_1 v_1^T / s_n - s_1 u_n v_n^T / s_n^2 (-2: the reverse ratio); for the
+    others, |x| |x^-1| with norm_weights W, |x^-1| W(x) - |x| x^-T W(x^-1) x^-T."""
+    x = np.asarray(x)
+    if p in (None, 2, -2):
+        u, s, vh = np.linalg.svd(x, full_matrices=False)
+        big, small = (0, -1) if p != -2 else (-1, 0)
+        top, bottom = s[..., big, None, None], s[..., small, None, None]
+        first = u[..., :, big, None] * vh[..., None, big, :]
+        last = u[..., :, small, None] * vh[..., None, small, :]
+        return first / bottom - top * last / (bottom * bottom)
+    inverse = np.linalg.inv(x)
+    axes = (-2, -1)
+    norm, inverse_norm = np.linalg.norm(x, p, axes), np.linalg.norm(inverse, p, axes)
+    return inverse_norm[..., None, None] * norm_weights(x, norm, p, axes) - (
+        norm[..., None, None] * mT(inverse) @ norm_weights(inverse, inverse_norm, p, axes)
+        @ mT(inverse))
+
+
 def norm_weights_slopes(x, n, w, ord=None, axis=None, keepdims=False):
     """(a, b): the weights w = norm_weights(x, n, ...) change by a t + b s along tangents
     t of x and s of the norm n (s spread over x's shape).
@@ -1767,6 +1800,24 @@ def convolve_adjoint(g, x, y, mode="full"):
         g = full
     adjoint = np.convolve(g, np.ravel(y)[::-1], "valid")   # (correlated: convolve has rules)
     return adjoint.reshape(np.shape(x)) if np.ndim(x) else adjoint[0]   # (x may be a number)
+
+
+def correlate_adjoint_a(g, a, v, mode="valid"):
+    """The adjoint of a in np.correlate(a, v, mode): convolve's, as NumPy computes it,
+    np.convolve(a, v[::-1], mode), or np.convolve(v, a[::-1], mode)[::-1] where v is the
+    longer."""
+    a, v = np.ravel(a), np.ravel(v)
+    if a.shape[0] >= v.shape[0]:
+        return convolve_adjoint(g, a, v[::-1], mode)
+    return convolve_adjoint(np.asarray(g)[::-1], a[::-1], v, mode)[::-1]
+
+
+def correlate_adjoint_v(g, a, v, mode="valid"):
+    """The adjoint of v in np.correlate(a, v, mode) (see `correlate_adjoint_a`)."""
+    a, v = np.ravel(a), np.ravel(v)
+    if a.shape[0] >= v.shape[0]:
+        return convolve_adjoint(g, v[::-1], a, mode)[::-1]
+    return convolve_adjoint(np.asarray(g)[::-1], v, a[::-1], mode)
 
 
 def outer_adjoint_a(g, a, b):
@@ -2415,6 +2466,176 @@ def pinv_tangent(t, ans, a, rcond=None, hermitian=False, rtol=None):
     return dp
 
 
+def _multi_dot_chain(arrays):
+    """The matrices np.linalg.multi_dot(arrays) multiplies: a first 1-D array as a row, a
+    last one as a column."""
+    chain = [np.asarray(a) for a in arrays]
+    if chain[0].ndim == 1:
+        chain[0] = chain[0][None, :]
+    if chain[-1].ndim == 1:
+        chain[-1] = chain[-1][:, None]
+    return chain
+
+
+def multi_dot_adjoint(g, arrays):
+    """The adjoints of np.linalg.multi_dot(arrays): for A_k, (A_1 ... A_k-1)^T g
+    (A_k+1 ... A_n)^T, each in the shape of its array."""
+    chain = _multi_dot_chain(arrays)
+    g = np.reshape(g, (chain[0].shape[0], chain[-1].shape[1]))
+    before = [np.eye(chain[0].shape[0], dtype=g.dtype)]
+    for a in chain[:-1]:
+        before.append(before[-1] @ a)
+    after = [np.eye(chain[-1].shape[1], dtype=g.dtype)]
+    for a in chain[:0:-1]:
+        after.append(a @ after[-1])
+    n = len(chain)
+    return [np.reshape(before[k].T @ g @ after[n - 1 - k].T, np.shape(arrays[k]))
+            for k in range(n)]
+
+
+def multi_dot_tangent(t, arrays):
+    """The tangent of np.linalg.multi_dot(arrays) along the tangents t of the arrays: the sum
+    over k of the product with A_k replaced by t_k."""
+    chain = _multi_dot_chain(arrays)
+    tangents = _multi_dot_chain(t)
+    total = 0.0
+    for k in range(len(chain)):
+        total = total + np.linalg.multi_dot(chain[:k] + [tangents[k]] + chain[k + 1:])
+    shape = np.shape(np.linalg.multi_dot(arrays))
+    return np.reshape(total, shape)
+
+
+def _covariance_rows(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None,
+                     aweights=None):
+    """(X, N - ddof, rows of m, transposed): the variables np.cov(m, y, rowvar, ...) pairs,
+    one per row of X, centred; refused with weights."""
+    if fweights is not None or aweights is not None:
+        raise refused("np.cov with fweights or aweights", "weight the centred data yourself "
+                      "and write the covariance as a matrix product")
+    x = np.atleast_2d(np.asarray(m, dtype=float_dtype(m)))
+    transposed = not rowvar and x.shape[0] != 1
+    x = x.T if transposed else x
+    rows = x.shape[0]
+    if y is not None:
+        extra = np.atleast_2d(np.asarray(y, dtype=float_dtype(y)))
+        x = np.concatenate((x, extra.T if not rowvar and extra.shape[0] != 1 else extra))
+    if ddof is None:
+        ddof = 0 if bias else 1
+    return x - np.mean(x, axis=1, keepdims=True), x.shape[1] - ddof, rows, transposed
+
+
+def cov_adjoint(g, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None,
+                aweights=None):
+    """The adjoint of m in np.cov(m, y, ...) = X X^T / (N - ddof) (X the centred variables,
+    one per row): (g + g^T) X / (N - ddof), m's rows of it in m's layout."""
+    x, divisor, rows, transposed = _covariance_rows(m, y, rowvar, bias, ddof, fweights,
+                                                    aweights)
+    g = np.reshape(np.asarray(g, dtype=x.dtype), (x.shape[0], x.shape[0]))
+    part = ((g + g.T) @ x / divisor)[:rows]
+    return np.reshape(part.T if transposed else part, np.shape(m))
+
+
+def cov_tangent(t, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None,
+                aweights=None):
+    """The tangent of np.cov(m, y, ...) along t for m: (dX X^T + X dX^T) / (N - ddof), dX the
+    centred tangent in X's layout (y's rows: 0)."""
+    x, divisor, rows, transposed = _covariance_rows(m, y, rowvar, bias, ddof, fweights,
+                                                    aweights)
+    dx = np.atleast_2d(np.asarray(t, dtype=x.dtype))
+    dx = dx.T if transposed else dx
+    dx = np.concatenate((dx - np.mean(dx, axis=1, keepdims=True),
+                         np.zeros((x.shape[0] - rows, x.shape[1]), dtype=x.dtype)))
+    product = dx @ x.T / divisor
+    return np.squeeze(product + product.T)
+
+
+def _correlation_parts(x, y=None, rowvar=True):
+    """(C, s, R): the covariance matrix of np.corrcoef(x, y, rowvar), the standard deviations
+    and the correlations C / (s s^T)."""
+    c = np.atleast_2d(np.cov(x, y, rowvar))
+    s = np.sqrt(np.diagonal(c))
+    return c, s, c / s[:, None] / s[None, :]
+
+
+def corrcoef_adjoint(g, x, y=None, rowvar=True):
+    """The adjoint of x in np.corrcoef(x, y, rowvar): with R = C / (s s^T), s^2 = diag(C),
+    C's adjoint g / (s s^T) - diag((rows + columns of g * R) / (2 s^2)), then np.cov's."""
+    c, s, r = _correlation_parts(x, y, rowvar)
+    g = np.reshape(np.asarray(g, dtype=c.dtype), c.shape)
+    weighted = g * r
+    gc = g / s[:, None] / s[None, :] - np.diag(
+        (np.sum(weighted, axis=1) + np.sum(weighted, axis=0)) / (2.0 * s * s))
+    return cov_adjoint(gc, x, y, rowvar)
+
+
+def corrcoef_tangent(t, x, y=None, rowvar=True):
+    """The tangent of np.corrcoef(x, y, rowvar) along t for x: dC / (s s^T) - R * (q + q^T),
+    q = diag(dC) / (2 s^2) as a column."""
+    c, s, r = _correlation_parts(x, y, rowvar)
+    dc = np.reshape(cov_tangent(t, x, y, rowvar), c.shape)
+    q = (np.diagonal(dc) / (2.0 * s * s))[:, None]
+    return np.squeeze(dc / s[:, None] / s[None, :] - r * (q + q.T))
+
+
+def _polyfit_system(x, deg, w=None, full=False, cov=False):
+    """(A, D): the weighted Vandermonde matrix np.polyfit(x, y, deg, w=w) solves with, and
+    its derivative in x (row i: d A[i] / d x_i); refused for full=True or cov=True, or where
+    A has not full column rank (the fit is not unique)."""
+    if full or cov:
+        raise refused("np.polyfit with full=True or cov=True returns more than the "
+                      "coefficients", "call np.polyfit for the coefficients alone")
+    x = np.asarray(x, dtype=float_dtype(x))
+    powers = np.arange(deg, -1, -1)
+    weights = np.ones_like(x) if w is None else np.asarray(w, dtype=x.dtype)
+    a = weights[:, None] * x[:, None] ** powers
+    d = weights[:, None] * powers * x[:, None] ** np.maximum(powers - 1, 0)
+    if np.linalg.matrix_rank(a) < deg + 1:
+        raise refused(f"np.polyfit of degree {deg} through fewer than {deg + 1} distinct "
+                      "points: the fit is not unique", "lower the degree")
+    return a, d
+
+
+def _polyfit_residual(ans, a, y, w=None):
+    """(r, w shaped like y): the weighted residual w y - A p of p = ans = np.polyfit(...)."""
+    weights = np.ones(a.shape[0], dtype=a.dtype) if w is None else np.asarray(w, dtype=a.dtype)
+    shaped = weights if np.ndim(y) == 1 else weights[:, None]
+    return shaped * np.asarray(y, dtype=a.dtype) - a @ ans, shaped
+
+
+def polyfit_adjoint_x(g, ans, x, y, deg, w=None, full=False, cov=False):
+    """The adjoint of x in p = np.polyfit(x, y, deg, w=w), the least-squares solution of
+    A p = w y: with z = (A^T A)^-1 g and r = w y - A p, sum_j D_ij (r z^T - A z p^T)_ij
+    (D = dA/dx, `_polyfit_system`)."""
+    a, d = _polyfit_system(x, deg, w, full, cov)
+    z = np.linalg.solve(a.T @ a, np.asarray(g, dtype=a.dtype))
+    r, _ = _polyfit_residual(ans, a, y, w)
+    m = np.outer(r, z) - np.outer(a @ z, ans) if np.ndim(y) == 1 else r @ z.T - (a @ z) @ ans.T
+    return np.sum(d * m, axis=1)
+
+
+def polyfit_adjoint_y(g, ans, x, y, deg, w=None, full=False, cov=False):
+    """The adjoint of y in p = np.polyfit(x, y, deg, w=w): w A (A^T A)^-1 g."""
+    a, _ = _polyfit_system(x, deg, w, full, cov)
+    _, shaped = _polyfit_residual(ans, a, y, w)
+    return shaped * (a @ np.linalg.solve(a.T @ a, np.asarray(g, dtype=a.dtype)))
+
+
+def polyfit_tangent_x(t, ans, x, y, deg, w=None, full=False, cov=False):
+    """The tangent of np.polyfit(x, y, deg, w=w) along t for x: (A^T A)^-1 (dA^T r - A^T dA p),
+    dA = D t row by row."""
+    a, d = _polyfit_system(x, deg, w, full, cov)
+    r, _ = _polyfit_residual(ans, a, y, w)
+    da = d * np.asarray(t, dtype=a.dtype)[:, None]
+    return np.linalg.solve(a.T @ a, da.T @ r - a.T @ (da @ ans))
+
+
+def polyfit_tangent_y(t, ans, x, y, deg, w=None, full=False, cov=False):
+    """The tangent of np.polyfit(x, y, deg, w=w) along t for y: (A^T A)^-1 A^T (w t)."""
+    a, _ = _polyfit_system(x, deg, w, full, cov)
+    _, shaped = _polyfit_residual(ans, a, y, w)
+    return np.linalg.solve(a.T @ a, a.T @ (shaped * np.asarray(t, dtype=a.dtype)))
+
+
 def polyval_adjoint_p(g, p, x):
     """The adjoint of polyval(p, x) in the coefficients p: g times x^(n-1-k), summed over
     the points x."""
@@ -2655,7 +2876,11 @@ HELPERS = HELPERS + (
     cholesky_tangent, _one_triangle, _to_triangle, _eigen_gaps, eigh_adjoint, eigh_tangent,
     eigvalsh_adjoint, eigvalsh_tangent, _svd_parts, _svd_extra_refused,
     _svd_cotangents, _gapped, svd_adjoint, svd_tangent, _pinv_checked, pinv_adjoint,
-    pinv_tangent, polyval_adjoint_p, polyval_slope,
+    pinv_tangent, correlate_adjoint_a, correlate_adjoint_v, _multi_dot_chain, multi_dot_adjoint,
+    multi_dot_tangent, _covariance_rows, cov_adjoint, cov_tangent, _correlation_parts,
+    corrcoef_adjoint, corrcoef_tangent, _polyfit_system, _polyfit_residual,
+    polyfit_adjoint_x, polyfit_adjoint_y, polyfit_tangent_x, polyfit_tangent_y,
+    vector_norm_weights, cond_weights, polyval_adjoint_p, polyval_slope,
     trapezoid_weights, average_weights, interp_parts, interp_slope,
     interp_adjoint_fp, interp_tangent_fp, median_weights, select_weights, sum_adjoint,
     sum_tangent, spaced_weights, along,

@@ -1333,3 +1333,31 @@ def test_rough_edges_of_the_command_line_are_clear_errors(tmp_path, capsys):
         assert run("grad", f"{path}:f", *extra) == 2
         err = capsys.readouterr().err
         assert words in err and "Traceback" not in err and ".tmp" not in err
+
+
+def test_a_file_using_the_linear_algebra_and_statistics_rules_runs_without_srcad(tmp_path):
+    """The helpers of svd, pinv, cov, corrcoef and polyfit (twentieth session) are copied
+    into the file, which gives srcad.grad's gradient without srcad."""
+    path = module(tmp_path, "stats", """
+        import numpy as np
+
+
+        def f(X, y):
+            U, s, Vh = np.linalg.svd(X, full_matrices=False)
+            fit = np.polyfit(X[:, 0], y, 1)
+            return (np.sum(s ** 3) + np.sum(np.linalg.pinv(X) ** 2) + np.sum(np.cov(X.T))
+                    + np.sum(np.corrcoef(X.T) ** 2) + np.sum(fit ** 2))
+        """)
+    assert run("grad", f"{path}:f", "--wrt", "0,1") == 0
+    found = without_srcad("""
+        import json
+        import numpy as np, stats_grad as G
+        X = np.arange(12.0).reshape(4, 3) ** 1.5 / 7 + np.eye(4, 3)
+        y = np.array([0.5, -1.0, 2.0, 0.3])
+        print(json.dumps([g.tolist() for g in G.grad_f(X, y)]))
+        """, tmp_path)
+    X = np.arange(12.0).reshape(4, 3) ** 1.5 / 7 + np.eye(4, 3)
+    y = np.array([0.5, -1.0, 2.0, 0.3])
+    f = runpy.run_path(str(path))["f"]
+    for got, want in zip(found, srcad.grad(f, wrt=(0, 1))(X, y)):
+        np.testing.assert_allclose(got, want, rtol=1e-10)

@@ -3347,6 +3347,85 @@ def test_pinv_of_a_rank_deficient_matrix_is_refused():
         assert "np.linalg.pinv(A)" in info.value.location.text
 
 
+def gaussian_fit_loss(X):
+    C = np.cov(X, rowvar=False) + 0.1 * np.eye(X.shape[1])
+    sign, logdet = np.linalg.slogdet(C)
+    return logdet + np.sum(np.corrcoef(X, rowvar=False) ** 2)
+
+
+def quadratic_trend(t, y):
+    p = np.polyfit(t, y, 2)
+    return p[0] * 10.0 + np.sum(np.polyval(p, t) ** 2)
+
+
+def matched_filter_energy(signal, template):
+    return np.sum(np.correlate(signal, template, "same") ** 2)
+
+
+def chained_products(A, B, v):
+    return np.linalg.vector_norm(np.linalg.multi_dot([v, A, B, A.T])) + np.linalg.cond(A @ B)
+
+
+def test_statistics_fits_and_filters_of_numpy():
+    """np.cov, np.corrcoef, np.polyfit, np.correlate, multi_dot, vector_norm, cond: rules of
+    the twentieth session, in the programs they come in, against central differences in
+    both modes; cov's gradient of sum(C * W) in closed form, (W + W^T) Xc / (N - 1); polyfit
+    is linear in y: its coefficients' gradient in y is a row of the pseudo-inverse."""
+    rng = np.random.default_rng(19)
+    X = rng.normal(size=(8, 3))
+    full_check(gaussian_fit_loss, [X])
+    W = rng.normal(size=(3, 3))
+    centred = X - X.mean(axis=0)
+    np.testing.assert_allclose(srcad.grad(lambda Z: np.sum(np.cov(Z, rowvar=False) * W))(X),
+                               centred @ (W + W.T) / 7, rtol=1e-10)
+    t, y = np.linspace(0.0, 2.0, 7) + 0.1 * rng.normal(size=7), rng.normal(size=7)
+    full_check(quadratic_trend, [t, y], wrt=(0, 1))
+    V = t[:, None] ** np.arange(2, -1, -1)
+    np.testing.assert_allclose(srcad.grad(lambda v: np.polyfit(t, v, 2)[0], wrt=0)(y),
+                               np.linalg.pinv(V)[0], rtol=1e-8, atol=1e-12)
+    full_check(matched_filter_energy, [rng.normal(size=9), rng.normal(size=4)], wrt=(0, 1))
+    full_check(matched_filter_energy, [rng.normal(size=3), rng.normal(size=5)], wrt=(0, 1))
+    A, B, v = rng.normal(size=(3, 3)), rng.normal(size=(3, 3)), rng.normal(size=3)
+    full_check(chained_products, [A, B, v], wrt=(0, 1, 2))
+    for f, args in ((gaussian_fit_loss, (X,)), (quadratic_trend, (t, y)),
+                    (chained_products, (A, B, v))):
+        directions = tuple(rng.normal(size=np.shape(a)) for a in args)
+        h = 1e-6
+        expected = (f(*(a + h * d for a, d in zip(args, directions)))
+                    - f(*(a - h * d for a, d in zip(args, directions)))) / (2 * h)
+        wrt = tuple(range(len(args)))
+        tangent = srcad.jvp(f, wrt=wrt)(*args, directions)[1]
+        assert tangent == pytest.approx(expected, rel=1e-6, abs=1e-8)
+
+
+def test_second_derivatives_through_covariance_and_correlation():
+    """The Hessian of gaussian_fit_loss (its gradient reads cov_adjoint and
+    corrcoef_adjoint, differentiated again) against differences of its gradient."""
+    rng = np.random.default_rng(20)
+    X = rng.normal(size=(6, 2))
+    H = srcad.hessian(gaussian_fit_loss)(X)
+    grad = srcad.grad(gaussian_fit_loss)
+    d, h = rng.normal(size=X.shape), 1e-5
+    np.testing.assert_allclose(np.tensordot(H, d, 2), (grad(X + h * d) - grad(X - h * d)) / (2 * h),
+                               rtol=1e-5, atol=1e-7)
+
+
+def test_what_the_new_numpy_rules_refuse():
+    """A clear error, never a number: polyfit through too few distinct points, cov with
+    weights, and cov of a varying y (a constant to its rule: stack it into m)."""
+    rng = np.random.default_rng(21)
+    t = np.array([0.0, 1.0, 1.0, 0.0])
+    with pytest.raises(srcad.UnsupportedError, match="fit is not unique"), \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore")           # (NumPy's RankWarning, before the refusal)
+        srcad.grad(quadratic_trend, wrt=1)(t, rng.normal(size=4))
+    with pytest.raises(srcad.UnsupportedError, match="fweights or aweights"):
+        srcad.grad(lambda Z: np.sum(np.cov(Z, aweights=np.ones(5))))(rng.normal(size=(2, 5)))
+    with pytest.raises(srcad.UnsupportedError, match="with respect to its argument 'y'"):
+        srcad.grad(lambda a, b: np.sum(np.cov(a, b)), wrt=(0, 1))(rng.normal(size=5),
+                                                                 rng.normal(size=5))
+
+
 # ----- seventeenth session: helper-69's and helper-70's refusals of plain code -----
 
 def summed_over_a_grid(x):

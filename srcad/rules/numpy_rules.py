@@ -25,6 +25,11 @@ from ..runtime import (along, appended_part, balanced_weight, broadcast_like, ca
                        eigh_tangent, gradient_adjoint, interp_adjoint_fp, interp_slope,
                        interp_tangent_fp, median_weights, polyval_adjoint_p, polyval_slope,
                        pinv_adjoint, pinv_tangent, svd_adjoint, svd_tangent,
+                       correlate_adjoint_a, correlate_adjoint_v, multi_dot_adjoint,
+                       multi_dot_tangent, cov_adjoint, cov_tangent, corrcoef_adjoint,
+                       corrcoef_tangent, polyfit_adjoint_x, polyfit_adjoint_y,
+                       polyfit_tangent_x, polyfit_tangent_y, vector_norm_weights,
+                       cond_weights,
                        trapezoid_weights,
                        eigvalsh_adjoint, eigvalsh_tangent, einsum_adjoint, einsum_one,
                        fmax_weight,
@@ -513,6 +518,61 @@ def norm_tangent(g, ans, x, ord=None, axis=None, keepdims=False):
     return np.sum(g * norm_weights(x, ans, ord, axis, keepdims), axis=axis, keepdims=keepdims)
 
 
+@adjoint(np.linalg.vector_norm)
+def vector_norm(g, ans, x, axis=None, keepdims=False, ord=2):
+    """ord 1, 2, inf, -inf, p, over any axes (all for None: x flattened)."""
+    return spread(g, x, axis, keepdims) * vector_norm_weights(x, ans, axis, keepdims, ord)
+
+
+@tangent(np.linalg.vector_norm)
+def vector_norm_tangent(g, ans, x, axis=None, keepdims=False, ord=2):
+    return np.sum(g * vector_norm_weights(x, ans, axis, keepdims, ord), axis=axis,
+                  keepdims=keepdims)
+
+
+@adjoint(np.linalg.matrix_norm)
+def matrix_norm(g, ans, x, keepdims=False, ord="fro"):
+    """As np.linalg.norm's over the last two axes."""
+    return spread(g, x, (-2, -1), keepdims) * norm_weights(x, ans, ord, (-2, -1), keepdims)
+
+
+@tangent(np.linalg.matrix_norm)
+def matrix_norm_tangent(g, ans, x, keepdims=False, ord="fro"):
+    return np.sum(g * norm_weights(x, ans, ord, (-2, -1), keepdims), axis=(-2, -1),
+                  keepdims=keepdims)
+
+
+@adjoint(np.linalg.cond)
+def cond(g, ans, x, p=None):
+    """p None, 2, -2 (from the SVD), 'fro', 'nuc', 1, -1, inf, -inf (square x)."""
+    return np.asarray(g)[..., None, None] * cond_weights(x, p)
+
+
+@tangent(np.linalg.cond)
+def cond_tangent(g, ans, x, p=None):
+    return np.sum(g * cond_weights(x, p), axis=(-2, -1))
+
+
+@adjoint(np.linalg.trace)
+def linalg_trace(g, ans, x, offset=0, dtype=None):
+    return trace_adjoint(g, x, offset, -2, -1)
+
+
+@tangent(np.linalg.trace)
+def linalg_trace_tangent(g, ans, x, offset=0, dtype=None):
+    return np.linalg.trace(g, offset=offset)
+
+
+@adjoint(np.linalg.diagonal)
+def linalg_diagonal(g, ans, x, offset=0):
+    return diagonal_adjoint(g, x, offset, -2, -1)
+
+
+@tangent(np.linalg.diagonal)
+def linalg_diagonal_tangent(g, ans, x, offset=0):
+    return np.linalg.diagonal(g, offset=offset)
+
+
 @adjoint(np.trace, method="trace")
 def trace(g, ans, x, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     return trace_adjoint(g, x, offset, axis1, axis2)
@@ -878,14 +938,50 @@ def dot_tangent(g, ans, x, y):
     return np.dot(g, y), np.dot(x, g)
 
 
-@adjoint(np.matmul)
+@adjoint(np.matmul, np.linalg.matmul)
 def matmul(g, ans, x, y):
     return matmul_adjoint_x(g, x, y), matmul_adjoint_y(g, x, y)
 
 
-@tangent(np.matmul)
+@tangent(np.matmul, np.linalg.matmul)
 def matmul_tangent(g, ans, x, y):
     return np.matmul(g, y), np.matmul(x, g)
+
+
+@adjoint(np.vecdot, np.linalg.vecdot)
+def vecdot(g, ans, x1, x2, axis=-1):
+    """Real arrays: sum(x1 * x2, axis) of the broadcast pair."""
+    return (unbroadcast(np.expand_dims(g, axis) * x2, x1),
+            unbroadcast(np.expand_dims(g, axis) * x1, x2))
+
+
+@tangent(np.vecdot, np.linalg.vecdot)
+def vecdot_tangent(g, ans, x1, x2, axis=-1):
+    return np.sum(g * x2, axis=axis), np.sum(x1 * g, axis=axis)
+
+
+@adjoint(np.matvec)
+def matvec(g, ans, x1, x2):
+    """Real arrays: x1 @ x2 of stacks of matrices and vectors."""
+    return (unbroadcast(np.asarray(g)[..., :, None] * np.asarray(x2)[..., None, :], x1),
+            unbroadcast(np.sum(np.asarray(g)[..., :, None] * x1, axis=-2), x2))
+
+
+@tangent(np.matvec)
+def matvec_tangent(g, ans, x1, x2):
+    return np.matvec(g, x2), np.matvec(x1, g)
+
+
+@adjoint(np.vecmat)
+def vecmat(g, ans, x1, x2):
+    """Real arrays: x1 @ x2 of stacks of vectors and matrices."""
+    return (unbroadcast(np.sum(x2 * np.asarray(g)[..., None, :], axis=-1), x1),
+            unbroadcast(np.asarray(x1)[..., :, None] * np.asarray(g)[..., None, :], x2))
+
+
+@tangent(np.vecmat)
+def vecmat_tangent(g, ans, x1, x2):
+    return np.vecmat(g, x2), np.vecmat(x1, g)
 
 
 @adjoint(np.inner)
@@ -909,12 +1005,12 @@ def vdot_tangent(g, ans, x, y):
     return np.vdot(g, y), np.vdot(x, g)
 
 
-@adjoint(np.outer)
+@adjoint(np.outer, np.linalg.outer)
 def outer(g, ans, x, y):
     return outer_adjoint_a(g, x, y), outer_adjoint_b(g, x, y)
 
 
-@tangent(np.outer)
+@tangent(np.outer, np.linalg.outer)
 def outer_tangent(g, ans, x, y):
     return np.outer(g, y), np.outer(x, g)
 
@@ -931,6 +1027,18 @@ def cross_tangent(g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     return np.cross(g, b, axisa, axisb, axisc, axis), np.cross(a, g, axisa, axisb, axisc, axis)
 
 
+@adjoint(np.linalg.cross)
+def linalg_cross(g, ans, x1, x2, axis=-1):
+    """Vectors of 3 along axis."""
+    return (cross_adjoint(g, x1, x2, -1, -1, -1, axis),
+            -cross_adjoint(g, x2, x1, -1, -1, -1, axis))
+
+
+@tangent(np.linalg.cross)
+def linalg_cross_tangent(g, ans, x1, x2, axis=-1):
+    return np.linalg.cross(g, x2, axis=axis), np.linalg.cross(x1, g, axis=axis)
+
+
 @adjoint(np.convolve)
 def convolve(g, ans, a, v, mode="full"):
     return convolve_adjoint(g, a, v, mode), convolve_adjoint(g, v, a, mode)
@@ -939,6 +1047,16 @@ def convolve(g, ans, a, v, mode="full"):
 @tangent(np.convolve)
 def convolve_tangent(g, ans, a, v, mode="full"):
     return np.convolve(g, v, mode), np.convolve(a, g, mode)
+
+
+@adjoint(np.correlate)
+def correlate(g, ans, a, v, mode="valid"):
+    return correlate_adjoint_a(g, a, v, mode), correlate_adjoint_v(g, a, v, mode)
+
+
+@tangent(np.correlate)
+def correlate_tangent(g, ans, a, v, mode="valid"):
+    return np.correlate(g, v, mode), np.correlate(a, g, mode)
 
 
 @adjoint(np.tensordot)
@@ -1094,6 +1212,26 @@ def eigvalsh_tangent_(g, ans, a, UPLO="L"):
     return eigvalsh_tangent(g, a, UPLO)
 
 
+@adjoint(np.linalg.multi_dot)
+def multi_dot(g, ans, arrays, out=None):
+    return multi_dot_adjoint(g, arrays)
+
+
+@tangent(np.linalg.multi_dot)
+def multi_dot_tangent_(g, ans, arrays, out=None):
+    return multi_dot_tangent(g, arrays)
+
+
+@adjoint(np.linalg.svdvals)
+def svdvals(g, ans, x):
+    return svd_adjoint(g, ans, x, False, False)
+
+
+@tangent(np.linalg.svdvals)
+def svdvals_tangent(g, ans, x):
+    return svd_tangent(g, ans, x, False, False)
+
+
 @adjoint(np.linalg.pinv)
 def pinv(g, ans, a, rcond=None, hermitian=False, *, rtol=None):
     """a of full rank (by pinv's own cutoff): where the rank drops, pinv jumps."""
@@ -1119,6 +1257,44 @@ def svd_tangent_(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False
 
 
 # ----- polynomials, quadrature, interpolation, weighted statistics -----
+
+
+@adjoint(np.polyfit)
+def polyfit(g, ans, x, y, deg, rcond=None, full=False, w=None, cov=False):
+    """The coefficients alone (not full=True or cov=True), a unique fit (full column rank);
+    the weights w are constants."""
+    return (polyfit_adjoint_x(g, ans, x, y, deg, w, full, cov),
+            polyfit_adjoint_y(g, ans, x, y, deg, w, full, cov), 0)
+
+
+@tangent(np.polyfit)
+def polyfit_tangent(g, ans, x, y, deg, rcond=None, full=False, w=None, cov=False):
+    return (polyfit_tangent_x(g, ans, x, y, deg, w, full, cov),
+            polyfit_tangent_y(g, ans, x, y, deg, w, full, cov), 0)
+
+
+@adjoint(np.cov)
+def cov(g, ans, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None,
+        *, dtype=None):
+    """Without weights; y is a constant (stack both into m to differentiate both)."""
+    return cov_adjoint(g, m, y, rowvar, bias, ddof, fweights, aweights)
+
+
+@tangent(np.cov)
+def cov_tangent_(g, ans, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None,
+                 aweights=None, *, dtype=None):
+    return cov_tangent(g, m, y, rowvar, bias, ddof, fweights, aweights)
+
+
+@adjoint(np.corrcoef)
+def corrcoef(g, ans, x, y=None, rowvar=True, *, dtype=None):
+    """y is a constant (stack both into x to differentiate both)."""
+    return corrcoef_adjoint(g, x, y, rowvar)
+
+
+@tangent(np.corrcoef)
+def corrcoef_tangent_(g, ans, x, y=None, rowvar=True, *, dtype=None):
+    return corrcoef_tangent(g, x, y, rowvar)
 
 
 @adjoint(np.polyval)

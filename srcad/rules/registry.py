@@ -312,7 +312,9 @@ def _name(primal):
     if module.startswith("numpy"):
         module = "numpy"
         linalg = ("solve", "inv", "det", "slogdet", "cholesky", "norm", "eigh", "eigvalsh",
-                  "pinv", "qr", "lstsq", "svd")
+                  "pinv", "qr", "lstsq", "svd", "svdvals", "multi_dot", "matmul",
+                  "outer", "cross", "trace", "diagonal", "vecdot", "matrix_norm", "vector_norm",
+                  "cond")
         if name in linalg and getattr(__import__("numpy").linalg, name, None) is primal:
             module = "numpy.linalg"
     if module in ("_operator", "operator"):
