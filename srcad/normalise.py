@@ -861,7 +861,7 @@ class Normaliser:
             and not self.is_local(func.id) else None
         if resolved is enumerate and args:
             return self.loop_aliases(target.elts[1] if pairs else target, args[0])
-        if resolved is reversed and len(args) == 1:
+        if resolved in (reversed, sorted) and len(args) == 1:
             return self.loop_aliases(target, args[0])
         if resolved is zip:
             parts = target.elts if isinstance(target, (gast.Tuple, gast.List)) \
@@ -878,7 +878,7 @@ class Normaliser:
             return self.shared_roots(it.func.value)
         if isinstance(it, gast.Call) and isinstance(it.func, gast.Name) \
                 and not self.is_local(it.func.id) \
-                and self.resolve(it.func) in (enumerate, zip, reversed, list, tuple):
+                and self.resolve(it.func) in (enumerate, zip, reversed, sorted, list, tuple):
             return set().union(*(self.iterated_roots(a) for a in it.args))
         return self.shared_roots(it)
 
@@ -2172,6 +2172,8 @@ class Normaliser:
             parts = [self.sequence(a) for a in it.args]
             n = self.smallest([p[0] for p in parts])
             return n, lambda index: ("tuple", [p[1](index) for p in parts])
+        if func is sorted and len(it.args) == 1:
+            return self.sorted_items(it)
         if func is reversed:
             if len(it.args) != 1 or it.keywords:
                 self.error(it, "this call of reversed", "pass one sequence")
@@ -2205,6 +2207,32 @@ class Normaliser:
             self.iterated.setdefault(it.id, it)    # a dict argument would walk its keys
         return self.indexed(self.frozen_atom(it), self._may_be_mapping(it))
 
+    def sorted_items(self, it):
+        """(length atom, item(index) -> value) for `sorted(...)` of one iterable. Of a dict
+        (`sorted(d)`, `sorted(d.keys())`, `sorted(d.items())`), the keys in order, each
+        value read by its key: a dict's keys differ, so sorting its items sorts the keys
+        and no value is compared (a key= would see the values: refused for items). Of
+        anything else, the sorted list itself, whose rule's derivative follows each item
+        to where the sort puts it."""
+        inner = it.args[0]
+        view = inner.func.attr if isinstance(inner, gast.Call) \
+            and isinstance(inner.func, gast.Attribute) and not inner.args \
+            and inner.func.attr in ("keys", "items", "values") else None
+        if view == "values":
+            self.error(it, "sorted(d.values())", "sort a list of the values: "
+                       "sorted([d[k] for k in d])")
+        if view is None and not self._known_dict(inner):
+            return self.indexed(self.frozen_atom(it))
+        if view == "items" and any(k.arg == "key" for k in it.keywords):
+            self.error(it, "sorted(d.items(), key=...) (the key may compare the values)",
+                       "sort the keys: for k in sorted(d, key=...): v = d[k]")
+        mapping = self.frozen_atom(inner.func.value if view else inner)
+
+        def in_order(keys):
+            return self.atom(gast.copy_location(gast.Call(
+                func=it.func, args=[Done(keys)], keywords=it.keywords), it))
+        return self.mapping_items(mapping, view or "keys", in_order)
+
     def _may_be_mapping(self, it):
         """Whether iterable `it` may be what srcad's loop cannot index (a dict, a set, an
         iterator): anything but a list display."""
@@ -2212,15 +2240,18 @@ class Normaliser:
             isinstance(it, gast.Name) and self._only_assigned(it.id)
             and self._list_display(it.id))
 
-    def mapping_items(self, mapping, kind):
+    def mapping_items(self, mapping, kind, in_order=None):
         """(length atom, item(index) -> value) for the "keys", "values" or "items" of the
-        dict atom `mapping`."""
-        keys = self.fresh()
-        self.emit_assign(keys, T.call("keys_of", [mapping]))
-        n = self.smallest([T.name(keys)], lengths=False)
+        dict atom `mapping`; `in_order(keys)`, if given, gives the atom of the keys in the
+        order to walk them (`sorted(d)`)."""
+        keys = T.name(self.fresh())
+        self.emit_assign(keys.id, T.call("keys_of", [mapping]))
+        if in_order is not None:
+            keys = in_order(keys)
+        n = self.smallest([keys], lengths=False)
 
         def item(index):
-            key = self.atom(Done(gast.Subscript(value=T.name(keys), slice=index,
+            key = self.atom(Done(gast.Subscript(value=T.clone(keys), slice=index,
                                                 ctx=gast.Load())))
             value = ("item", Done(gast.Subscript(value=mapping, slice=key, ctx=gast.Load())))
             return {"keys": key, "values": value, "items": ("tuple", [key, value])}[kind]

@@ -8,7 +8,8 @@ import pytest
 
 import srcad
 import srcad.cli
-from conftest import assert_tree_allclose, fd_check, full_check, same_structure
+from conftest import (assert_tree_allclose, fd_check, fd_directional, flatten, full_check,
+                      same_structure, unflatten)
 
 
 # ----- functions under test -----
@@ -1065,3 +1066,118 @@ def test_get_of_a_dict_with_and_without_a_default(p):
     np.testing.assert_allclose(srcad.grad(looked_up_in_a_dict_of_its_own)(x), 4 * x + 3.0)
     np.testing.assert_allclose(srcad.hessian(looked_up_in_a_dict_of_its_own)(x),
                                4 * np.eye(2))
+
+
+# ----- loops over sorted(...) -----
+
+
+def jvp_matches_differences(f, args, k=0):
+    """srcad.jvp of f in argument k along a random direction against central differences."""
+    rng = np.random.default_rng(7)
+    direction = [rng.standard_normal(a.shape) for a in flatten(args[k])]
+    tangent = unflatten(args[k], direction)
+    value, derivative = srcad.jvp(f, wrt=k)(*args, tangent)
+    assert value == pytest.approx(f(*args))
+    assert derivative == pytest.approx(fd_directional(f, args, k, direction), rel=1e-6)
+
+
+def over_sorted_items(x, d):
+    s = 0.0
+    for k, v in sorted(d.items()):
+        s = s * x + np.sum(v * v)
+    return s
+
+
+def over_sorted_keys(x, d):
+    s = 0.0
+    for k in sorted(d, reverse=True):
+        s = s * x + d[k]
+    return s
+
+
+def over_sorted_key_view(x, d):
+    s = 0.0
+    for k in sorted(d.keys(), key=len):
+        s = s * x + d[k] * x
+    return s
+
+
+def over_a_sorted_dict_built_in_a_loop(x):
+    d = {}
+    for i in range(4):
+        d[3 - i] = x ** (i + 1)
+    s = 0.0
+    if x > 0.0:
+        for k, v in sorted(d.items(), reverse=True):
+            s = s * 2.0 + v * k
+    else:
+        s = sum([v for k, v in sorted(d.items())])
+    return s
+
+
+def over_sorted_values(xs):
+    s = 0.0
+    for i, v in enumerate(sorted(xs, reverse=True)):
+        s = s + (i + 1) * v * v
+    return s
+
+
+def over_sorted_pairs(x):
+    pairs = [(x * x, 1.0), (2.0 - x, 2.0), (x, 3.0)]
+    s = 0.0
+    for a, b in sorted(pairs):
+        s = s * 2.0 + a * b
+    return s
+
+
+def over_sorted_values_of_a_dict(x, d):
+    s = 0.0
+    for v in sorted(d.values()):
+        s = s * x + v
+    return s
+
+
+def over_items_sorted_by_a_key(x, d):
+    s = 0.0
+    for k, v in sorted(d.items(), key=len):
+        s = s * x + v
+    return s
+
+
+SORTED_CASES = [
+    (over_sorted_items, (1.3, {"b": 2.0, "a": np.array([3.0, -0.5]), "c": -1.5}), (0, 1)),
+    (over_sorted_keys, (1.3, {"b": 2.0, "a": 3.0, "c": -1.5}), (0, 1)),
+    (over_sorted_key_view, (1.3, {"bb": 2.0, "a": 3.0, "ccc": -1.5}), (0, 1)),
+    (over_a_sorted_dict_built_in_a_loop, (1.3,), (0,)),
+    (over_a_sorted_dict_built_in_a_loop, (-0.7,), (0,)),
+    (over_sorted_values, ([0.3, -1.2, 2.0, 0.7],), (0,)),
+    (over_sorted_values, (np.array([0.3, -1.2, 2.0, 0.7]),), (0,)),
+    (over_sorted_pairs, (1.3,), (0,)),
+    (over_sorted_pairs, (0.4,), (0,)),
+]
+
+
+@pytest.mark.parametrize("f, args, wrt", SORTED_CASES)
+def test_loops_over_sorted(f, args, wrt):
+    """`for ... in sorted(...)`: a dict's keys in order, each value read by its key (the
+    keys are not differentiated; `sorted(d.items())` sorts by the keys, which differ);
+    values sorted by the forward sweep, each derivative following its value (refused
+    before: "iterating over sorted(...)")."""
+    for k in wrt:
+        fd_check(f, args, wrt=k)
+        jvp_matches_differences(f, args, k)
+
+
+def test_sorted_dict_items_gradient_is_each_values():
+    d = {"b": 2.0, "a": 3.0, "c": -1.5}
+    gx, gd = srcad.grad(over_sorted_items, wrt=(0, 1))(2.0, d)
+    assert gx == pytest.approx(2 * 2.0 * 9.0 + 4.0)             # s = 4 (9) + 2 (4) + 2.25
+    assert gd == pytest.approx({"a": 2 * 3.0 * 4.0, "b": 2 * 2.0 * 2.0, "c": -3.0})
+
+
+def test_sorted_values_of_a_dict_and_items_by_a_key_are_refused():
+    d = {"b": 2.0, "a": 3.0}
+    with pytest.raises(srcad.UnsupportedError, match=r"sorted\(d.values\(\)\)"):
+        srcad.grad(over_sorted_values_of_a_dict)(1.5, d)
+    with pytest.raises(srcad.UnsupportedError, match="the key may compare the values"):
+        srcad.grad(over_items_sorted_by_a_key)(1.5, d)
