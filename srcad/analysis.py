@@ -49,6 +49,7 @@ class Op:
     def __init__(self, stmt, kind, target=None, args=None, rule=None, callee=None):
         self.stmt = stmt
         self.kind = kind  # copy const rule zero call getitem setitem append pop pack inert opaque
+        #                   (append: also xs.insert(at, v), `at` in args)
         self.target = target      # the name written, or None
         self.args = args or {}    # parameter (or position) -> atom node
         self.rule = rule
@@ -220,6 +221,10 @@ def _classify(ir, stmt, mode):
         if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) \
                 and call.func.attr == "append":
             return _op(stmt, "append", call.func.value.id, {0: call.args[0]}, diff=[0])
+        if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) \
+                and call.func.attr == "insert":     # an append at `at` (in 0..len(xs))
+            return _op(stmt, "append", call.func.value.id, {0: call.args[1],
+                                                            "at": call.args[0]}, diff=[0])
         return Op(stmt, "inert")
     if not isinstance(stmt, gast.Assign):
         return None

@@ -164,6 +164,9 @@ class Forward:
         if kind == "append":       # (in place, as the pop's: a new list each time was
             #                            quadratic in a long loop's pushes)
             grown = T.call(f"{dot(target)}.append", [self._tangent_of(op.args[0])])
+            if "at" in op.args:                          # xs.insert(at, v)
+                grown = T.call(f"{dot(target)}.insert", [T.clone(op.args["at"]),
+                                                          self._tangent_of(op.args[0])])
             return [stmt, gast.Expr(value=grown)]
         if kind == "pack":
             value = T.clone(stmt.value)

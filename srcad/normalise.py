@@ -117,7 +117,7 @@ _UNSUPPORTED_EXPRS = {
     gast.Starred: ("'*' unpacking", "pass the arguments one by one"),
 }
 
-_MUTATING_METHODS = {"append", "extend", "pop"}
+_MUTATING_METHODS = {"append", "extend", "insert", "pop"}
 # builtins that read the names of the frame they run in: always, or (False) only when
 # called without arguments (`vars(obj)` and `dir(obj)` read an object)
 _FRAME_READERS = ((eval, True), (exec, True), (locals, True), (globals, True),
@@ -1655,16 +1655,17 @@ class Normaliser:
             self.error(value, *_UNSUPPORTED_EXPRS[type(value)])
         if isinstance(value, gast.Call):
             func = value.func
-            if (isinstance(func, gast.Attribute) and func.attr in ("append", "extend")
+            if (isinstance(func, gast.Attribute) and func.attr in ("append", "extend", "insert")
                     and isinstance(func.value, gast.Name) and self.is_local(func.value.id)):
-                if len(value.args) != 1 or value.keywords:
-                    self.error(node, f"this call of {func.attr}",
-                               "append one value at a time" if func.attr == "append"
-                               else "extend by one list at a time")
+                if len(value.args) != (2 if func.attr == "insert" else 1) or value.keywords:
+                    self.error(node, f"this call of {func.attr}", {
+                        "append": "append one value at a time",
+                        "extend": "extend by one list at a time",
+                        "insert": "insert one value at a time: xs.insert(i, v)"}[func.attr])
                 if func.attr == "extend" and not _display_items(value.args[0]):
                     self._extend_by_loop(func.value, value.args[0], node)
                     return
-                items = [value.args[0]] if func.attr == "append" else value.args[0].elts
+                items = value.args[0].elts if func.attr == "extend" else value.args[-1:]
                 text = f"{func.value.id}.{func.attr}(...)"
                 self.writes.append((func.value.id, self.current, tuple(self.loop_stack), text))
                 self._check_shared_write(func.value.id, text)
@@ -1678,9 +1679,12 @@ class Normaliser:
                             self.alias(func.value.id, inner, node, tuple(self.loop_stack),
                                        stored=True, item=inner == container)
                             self.note_held(func.value.id, inner, node)
+                target = T.name(self.home_of(func.value.id))
+                if func.attr == "insert":
+                    self._insert(target, value.args[0], value.args[1])
+                    return
                 # xs.extend([a, b]): every item is computed before the first goes in
                 atoms = [self.atom(item) for item in items]
-                target = T.name(self.home_of(func.value.id))
                 for item in atoms:
                     call = gast.Call(func=gast.Attribute(value=T.clone(target), attr="append",
                                                          ctx=gast.Load()),
@@ -1736,6 +1740,20 @@ class Normaliser:
         self.error(node, "a call whose result is unused (it may change its arguments in place)",
                    "assign the result to a variable; srcad supports list.append, list.pop, "
                    "print, np.copyto and np.add.at as statements")
+
+    def _insert(self, target, index, item):
+        """`xs.insert(i, v)` -> `xs.insert(j, v)`, j where Python puts v (i counted from the
+        end where negative, within 0..len(xs): `runtime.insertion_index`), which the
+        reverse sweep takes v's adjoint from; i = 0 is j."""
+        index, item = self.atom(index), self.atom(item)
+        if not (isinstance(index, gast.Constant) and index.value == 0
+                and type(index.value) is int):
+            at = self.fresh()
+            self.emit_assign(at, T.call("insertion_index", [T.clone(target), index]))
+            index = T.name(at)
+        self.emit(gast.Expr(value=gast.Call(
+            func=gast.Attribute(value=target, attr="insert", ctx=gast.Load()),
+            args=[index, item], keywords=[])))
 
     def _extend_by_loop(self, holder, iterable, node):
         """`xs.extend(ys)` -> `for y in ys: xs.append(y)`, y a name of its own. The loop

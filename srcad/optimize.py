@@ -23,7 +23,7 @@ import gast
 from .template import (LOOPS_AND_BRANCHES, Names, call, delete, is_comment, map_calls,
                        name_nodes, names_read, names_stored, quote, quote_expr)
 
-_IMPURE_METHODS = {"append", "pop"}
+_IMPURE_METHODS = {"append", "insert", "pop"}
 _DERIVATIVE = re.compile(r"^(vbar|vdot)_m?\d+$")     # the names of adjoints and tangents
 
 

@@ -582,8 +582,9 @@ class Reverse:
                 index = T.clone(stmt.targets[0].slice)
                 target = gast.Subscript(value=T.name(op.target), slice=index, ctx=gast.Store())
                 restore.append(T.assign(target, self._pop()))
-            elif op.kind == "append":
-                restore.extend(T.quote(f"{op.target}.pop()"))
+            elif op.kind == "append":            # (xs.insert(at, v): xs.pop(at))
+                restore.append(T.new_node(gast.Expr, value=T.call(f"{op.target}.pop", [
+                    T.clone(op.args["at"])] if "at" in op.args else [])))
             else:
                 restore.append(T.assign(op.target, self._pop()))
         popped = self._popped_list(op)
@@ -715,11 +716,16 @@ class Reverse:
         if kind == "append":
             out = []
             item = op.args[0]
-            last = gast.Subscript(value=T.name(bar(op.target)), slice=T.constant(-1),
+            at = op.args.get("at", T.constant(-1))       # (xs.insert(at, v): there)
+            last = gast.Subscript(value=T.name(bar(op.target)), slice=T.clone(at),
                                   ctx=gast.Load())
             if self._active_atom(item):
                 out.append(self.accumulate(item.id, last))
-            out.extend(T.quote(f"{bar(op.target)} = {bar(op.target)}[:-1]"))
+            if "at" in op.args:
+                out.append(T.assign(bar(op.target), T.call("without_item", [
+                    T.name(bar(op.target)), T.clone(at)])))
+            else:
+                out.extend(T.quote(f"{bar(op.target)} = {bar(op.target)}[:-1]"))
             return out
         if kind == "pack":
             out = []

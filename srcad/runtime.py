@@ -201,6 +201,18 @@ def pushed_back(g, item):
     return list(g) + [item]
 
 
+def insertion_index(xs, i):
+    """Where `xs.insert(i, v)` puts v: i counted from the end where negative, within 0 ..
+    len(xs) (as list.insert, and a slice's start, clamp it)."""
+    return slice(i, None).indices(len(xs))[0]
+
+
+def without_item(g, at):
+    """The adjoint of a list before `xs.insert(at, v)`: its adjoint after, without the
+    inserted item's at `at` (a new list: adjoints are never changed in place)."""
+    return list(g[:at]) + list(g[at + 1:])
+
+
 def structured(g, like):
     """The gradient of list or tuple `like` as a list or tuple of its items' gradients: one
     that NumPy made an array of (`np.tanh(xs)`) comes back as its rows."""
@@ -752,6 +764,7 @@ RESULT_SHARES = {
     "listed": ("xs",), "tupled": ("xs",), "unlisted": ("g",), "listed_tangent": ("t",),
     "part_at": ("g",),
     "whole_of": ("g",), "unarray_transpose": ("u",), "pushed_back": ("g", "item"),
+    "insertion_index": (), "without_item": ("g",),
     "structured": ("g",), "structured_transpose": ("u",), "largest": ("xs",),
     "smallest": ("xs",), "extremum_weights": (),
     # (read from their sources, these would share more: `zip(pieces, xs)` in a comprehension)
@@ -773,7 +786,8 @@ HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_adjoint_along, repeated_ad
            zeros_like_grad, add_grad, _items, _get, add_at, set_at, add_at_in_place,
            set_at_in_place, _writes_in_place, writable, assigned_part, _is_basic,
            filled_diagonal, diagonal_part,
-           unstack, saved_item, restore_item, part_at, whole_of, pushed_back, structured,
+           unstack, saved_item, restore_item, part_at, whole_of, pushed_back, insertion_index,
+           without_item, structured,
            structured_transpose)
 
 

@@ -1361,3 +1361,39 @@ def test_a_file_using_the_linear_algebra_and_statistics_rules_runs_without_srcad
     f = runpy.run_path(str(path))["f"]
     for got, want in zip(found, srcad.grad(f, wrt=(0, 1))(X, y)):
         np.testing.assert_allclose(got, want, rtol=1e-10)
+
+
+def test_standalone_files_through_sorted_loops_and_list_inserts(tmp_path):
+    """`for k, v in sorted(d.items())` and `xs.insert(i, v)` in files that run without srcad
+    (their helpers, insertion_index and without_item, are copied in): the gradients match
+    central differences of the functions themselves."""
+    module(tmp_path, "lists", """
+        def by_keys(x, d):
+            s = 0.0
+            for k, v in sorted(d.items()):
+                s = s * x + v
+            return s
+
+
+        def inserted(x):
+            xs = [x, 2.0 * x]
+            for i in range(3):
+                xs.insert(-1, xs[0] * x)
+            return xs[0] + xs[1] * xs[-1]
+        """)
+    for name in ("by_keys", "inserted"):
+        assert run("grad", f"{tmp_path / 'lists.py'}:{name}", "-o",
+                   tmp_path / f"{name}_grad.py") == 0
+    got = without_srcad("""
+        import json
+        import lists
+        from by_keys_grad import grad_by_keys
+        from inserted_grad import grad_inserted
+        def slope(f, *rest):
+            return (f(0.7 + 1e-6, *rest) - f(0.7 - 1e-6, *rest)) / 2e-6
+        d = {"b": 2.0, "a": 3.0, "c": -1.0}
+        print(json.dumps([[grad_by_keys(0.7, d), slope(lists.by_keys, d)],
+                          [grad_inserted(0.7), slope(lists.inserted)]]))
+    """, tmp_path)
+    for analytic, numeric in got:
+        assert analytic == pytest.approx(numeric, rel=1e-6)

@@ -1181,3 +1181,89 @@ def test_sorted_values_of_a_dict_and_items_by_a_key_are_refused():
         srcad.grad(over_sorted_values_of_a_dict)(1.5, d)
     with pytest.raises(srcad.UnsupportedError, match="the key may compare the values"):
         srcad.grad(over_items_sorted_by_a_key)(1.5, d)
+
+
+# ----- list.insert -----
+
+
+def insert_at_the_front(x):
+    xs = [x, 2.0 * x]
+    xs.insert(0, x * x)
+    return xs[0] + xs[1] * xs[2]
+
+
+def insert_outside_the_list(x):
+    xs = [x, 2.0 * x, 3.0]
+    xs.insert(-1, x * x)                 # before the last
+    xs.insert(-10, 5.0 * x)              # at the front
+    xs.insert(10, x - 1.0)               # at the end
+    return xs[0] + xs[1] * xs[2] + xs[3] * xs[4] + xs[5] * 0.5
+
+
+def insert_in_a_loop_and_branch(x, n):
+    xs = [x]
+    for i in range(n):
+        if i % 2 == 0:
+            xs.insert(-i, x * (i + 1.0))
+        else:
+            xs.insert(i - 1, xs[0] * x)
+    s = 0.0
+    for v in xs:
+        s = s * 1.5 + v * v
+    return s
+
+
+def insert_rows_then_stack(x):
+    rows = [x * 2.0]
+    rows.insert(0, np.sin(x))
+    rows.insert(1, x * x)
+    return np.sum(np.stack(rows) * np.arange(3.0)[:, None])
+
+
+def insert_then_sort(x):
+    xs = [x, 2.0 - x]
+    xs.insert(1, x * x)
+    s = 0.0
+    for i, v in enumerate(sorted(xs)):
+        s = s + (i + 1.0) * v
+    return s
+
+
+INSERT_CASES = [
+    (insert_at_the_front, (1.5,), (0,)),
+    (insert_outside_the_list, (1.5,), (0,)),
+    (insert_in_a_loop_and_branch, (0.7, 6), (0,)),
+    (insert_rows_then_stack, (np.array([0.3, 1.2]),), (0,)),
+    (insert_then_sort, (0.4,), (0,)),
+    (insert_then_sort, (1.4,), (0,)),
+]
+
+
+@pytest.mark.parametrize("f, args, wrt", INSERT_CASES)
+def test_insert_into_a_local_list(f, args, wrt):
+    """`xs.insert(i, v)`: v goes where Python puts it (i from the end where negative,
+    within the list's ends), and its derivative comes back from there (refused before: "a
+    call whose result is unused")."""
+    for k in wrt:
+        fd_check(f, args, wrt=k)
+        jvp_matches_differences(f, args, k)
+
+
+def test_insert_at_the_front_gradient():
+    assert srcad.grad(insert_at_the_front)(1.5) == pytest.approx(2 * 1.5 + 4 * 1.5)
+
+
+def insert_of_a_value_kept(x):
+    xs = [x]
+    y = xs.insert(0, x)
+    return xs[0]
+
+
+def test_insert_refusals():
+    """What srcad does not take of insert says so: its value used, second derivatives
+    (the gradient's code undoes the insert with xs.pop(j))."""
+    with pytest.raises(srcad.MissingRuleError, match=r"'\.insert\(\)'"):
+        srcad.grad(insert_of_a_value_kept)(1.5)
+    with pytest.raises(srcad.UnsupportedError, match="cannot differentiate its gradient"):
+        srcad.hessian(insert_at_the_front)(1.5)
+
