@@ -1451,7 +1451,8 @@ _LIST_RESULTS = (np.split, np.array_split, np.linalg.slogdet, np.linalg.lstsq, n
                  np.gradient,
                  runtime.unconcatenate, runtime.unhstack, runtime.unvstack,
                  runtime.unstack_like, runtime.unstack, runtime.multi_dot_adjoint,
-                 runtime.listed, runtime.tupled, runtime.unlisted)
+                 runtime.listed, runtime.tupled, runtime.unlisted, runtime.transposed,
+                 runtime.untransposed)
 _LIKE_ARGUMENTS = (runtime.zeros_like_grad, runtime.add_at, runtime.set_at, runtime.add_grad,
                    runtime.unarray, runtime.sum_adjoint, runtime.structured, np.copy)
 

@@ -384,6 +384,8 @@ class Normaliser:
         _rotations_through_temporaries(source.tree)
         if "dict" not in self.namespace and any("dict(" in line for line in source.lines):
             _dict_calls_as_displays(source.tree)
+        if "zip" not in self.namespace and any("zip(*" in line for line in source.lines):
+            _zips_of_rows_transposed(source.tree, self.namespace)
         self._dict_copies(source.tree)
         self._variables()
         self.refuse_complex()
@@ -863,6 +865,8 @@ class Normaliser:
             return self.loop_aliases(target.elts[1] if pairs else target, args[0])
         if resolved in (reversed, sorted) and len(args) == 1:
             return self.loop_aliases(target, args[0])
+        if resolved is runtime.transposed:             # `for a, b in zip(*rows)`
+            return [(name, r) for name in names for r in sorted(self.shared_roots(it))]
         if resolved is zip:
             parts = target.elts if isinstance(target, (gast.Tuple, gast.List)) \
                 and len(target.elts) == len(args) else [target] * len(args)
@@ -878,7 +882,8 @@ class Normaliser:
             return self.shared_roots(it.func.value)
         if isinstance(it, gast.Call) and isinstance(it.func, gast.Name) \
                 and not self.is_local(it.func.id) \
-                and self.resolve(it.func) in (enumerate, zip, reversed, sorted, list, tuple):
+                and self.resolve(it.func) in (enumerate, zip, reversed, sorted, list, tuple,
+                                              runtime.transposed):
             return set().union(*(self.iterated_roots(a) for a in it.args))
         return self.shared_roots(it)
 
@@ -2214,7 +2219,8 @@ class Normaliser:
         if isinstance(it, gast.Call) and isinstance(it.func, gast.Attribute) \
                 and it.func.attr in ("items", "values", "keys") and not it.args:
             return self.mapping_items(self.frozen_atom(it.func.value), it.func.attr)
-        if isinstance(it, gast.Call) and func is not None and func not in (list, tuple, range) \
+        if isinstance(it, gast.Call) and func is not None \
+                and func not in (list, tuple, range, runtime.transposed) \
                 and not self._numpy_result(it):
             # (`for t in np.linspace(...)`: a new array's items; a view's rows would be
             # another array's)
@@ -3757,6 +3763,45 @@ def _dict_calls_as_displays(tree):
             return node
 
     Displays().visit(tree)
+
+
+def _zips_of_rows_transposed(tree, namespace):
+    """`zip(*rows)` -> `transposed(rows)` (`runtime.transposed`: the same tuples, listed,
+    which its rule differentiates) in the user's function `tree` (where nothing there binds
+    the name zip), where the zip is read once as it is made: unpacked (`a, b = zip(*rows)`),
+    looped over (`for a, b in zip(*rows)`, also in enumerate(...) and comprehensions) or
+    listed (`list(zip(*rows))`). Elsewhere (`z = zip(*rows)`, read twice: empty the second
+    time) the `*` stays, and is refused."""
+    named = [n for n in T.name_nodes(tree) if n.id == "zip"]
+    if any(not isinstance(n.ctx, gast.Load) for n in named):
+        return
+
+    def builtin(func, *names):
+        return isinstance(func, gast.Name) and func.id in names and func.id not in namespace \
+            and not any(n.id == func.id and not isinstance(n.ctx, gast.Load)
+                        for n in T.name_nodes(tree))
+
+    def read_once(node):                # where a zip made here is read once, as it is made
+        if isinstance(node, gast.Assign) and all(isinstance(t, (gast.Tuple, gast.List))
+                                                 for t in node.targets):
+            return [node.value]
+        if isinstance(node, (gast.For, gast.comprehension)):
+            it = node.iter
+            inner = it.args[:1] if isinstance(it, gast.Call) and builtin(it.func, "enumerate") \
+                else []
+            return [it] + inner
+        if isinstance(node, gast.Call) and builtin(node.func, "list", "tuple") \
+                and len(node.args) == 1 and not node.keywords:
+            return node.args
+        return []
+
+    for node in gast.walk(tree):
+        for call in read_once(node):
+            if isinstance(call, gast.Call) and builtin(call.func, "zip") and not call.keywords \
+                    and len(call.args) == 1 and isinstance(call.args[0], gast.Starred):
+                helper = _at(T.name("transposed"), call.func)
+                helper.srcad_helper = True          # (resolved to srcad's, not the user's)
+                call.func, call.args = helper, [call.args[0].value]
 
 
 _FUNCTIONAL = {"add_at_in_place": "add_at", "set_at_in_place": "set_at"}

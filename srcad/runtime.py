@@ -762,6 +762,7 @@ RESULT_SHARES = {
     "solve_tangent_b": (), "keys_of": (), "check_output": (), "check_plain_operand": (), "check_method": (),
     "check_reversible": (), "check_item_copied": (), "check_slice_length": (), "if_floating": ("d",), "counted": (), "stored_part": ("g",), "einsum_one": ("x",),
     "listed": ("xs",), "tupled": ("xs",), "unlisted": ("g",), "listed_tangent": ("t",),
+    "transposed": ("rows",), "untransposed": ("g",),
     "part_at": ("g",),
     "whole_of": ("g",), "unarray_transpose": ("u",), "pushed_back": ("g", "item"),
     "insertion_index": (), "without_item": ("g",),
@@ -1366,6 +1367,27 @@ def unlisted(g, xs):
         return type(xs)(g)
     raise refused(f"list() or tuple() of a {type(xs).__name__} that varies",
                   "make the list from its items ([v for v in ...])")
+
+
+def transposed(rows):
+    """`list(zip(*rows))`: the tuple of the rows' first items, that of their second ones, ...
+    as many as the shortest row has (generated code calls it so: its rule is srcad's)."""
+    return list(zip(*rows))
+
+
+def untransposed(g, rows):
+    """The adjoint of transposed(rows) for the tuples' adjoints `g`: row i's adjoint holds
+    g[j][i] at each j, a zero where zip stopped before the row's end; in the structure of
+    rows (lists, tuples, or an array)."""
+    out = []
+    for i, row in enumerate(rows):
+        items = [g[j][i] if j < len(g) else zeros_like_grad(item) for j, item in enumerate(row)]
+        if isinstance(row, np.ndarray):
+            items = np.array(items, dtype=float_dtype(row)).reshape(row.shape)
+        out.append(tuple(items) if isinstance(row, tuple) else items)
+    if isinstance(rows, np.ndarray):
+        return np.array(out, dtype=float_dtype(rows)).reshape(rows.shape)
+    return tuple(out) if isinstance(rows, tuple) else out
 
 
 def listed_tangent(t, xs, ans):
@@ -2899,7 +2921,7 @@ HELPERS = HELPERS + (
     interp_adjoint_fp, interp_tangent_fp, median_weights, select_weights, sum_adjoint,
     sum_tangent, spaced_weights, along,
     counts_from, check_output, check_plain_operand, check_method, check_reversible, check_item_copied, check_slice_length, counted, if_floating, stored_part, einsum_one, listed,
-    tupled, unlisted, listed_tangent,
+    tupled, unlisted, listed_tangent, transposed, untransposed,
     unarray_transpose,
     largest, smallest, _numbers,
     extremum_weights)

@@ -1363,10 +1363,11 @@ def test_a_file_using_the_linear_algebra_and_statistics_rules_runs_without_srcad
         np.testing.assert_allclose(got, want, rtol=1e-10)
 
 
-def test_standalone_files_through_sorted_loops_and_list_inserts(tmp_path):
-    """`for k, v in sorted(d.items())` and `xs.insert(i, v)` in files that run without srcad
-    (their helpers, insertion_index and without_item, are copied in): the gradients match
-    central differences of the functions themselves."""
+def test_standalone_files_through_sorted_loops_list_inserts_and_unzips(tmp_path):
+    """`for k, v in sorted(d.items())`, `xs.insert(i, v)` and `a, b = zip(*pairs)` in files
+    that run without srcad (their helpers, insertion_index, without_item, transposed and
+    untransposed, are copied in): the gradients match central differences of the functions
+    themselves."""
     module(tmp_path, "lists", """
         def by_keys(x, d):
             s = 0.0
@@ -1380,8 +1381,14 @@ def test_standalone_files_through_sorted_loops_and_list_inserts(tmp_path):
             for i in range(3):
                 xs.insert(-1, xs[0] * x)
             return xs[0] + xs[1] * xs[-1]
+
+
+        def unzipped(x):
+            pairs = [(x, 2.0), (x * x, 3.0)]
+            a, b = zip(*pairs)
+            return a[0] * b[1] + a[1] * b[0]
         """)
-    for name in ("by_keys", "inserted"):
+    for name in ("by_keys", "inserted", "unzipped"):
         assert run("grad", f"{tmp_path / 'lists.py'}:{name}", "-o",
                    tmp_path / f"{name}_grad.py") == 0
     got = without_srcad("""
@@ -1389,11 +1396,13 @@ def test_standalone_files_through_sorted_loops_and_list_inserts(tmp_path):
         import lists
         from by_keys_grad import grad_by_keys
         from inserted_grad import grad_inserted
+        from unzipped_grad import grad_unzipped
         def slope(f, *rest):
             return (f(0.7 + 1e-6, *rest) - f(0.7 - 1e-6, *rest)) / 2e-6
         d = {"b": 2.0, "a": 3.0, "c": -1.0}
         print(json.dumps([[grad_by_keys(0.7, d), slope(lists.by_keys, d)],
-                          [grad_inserted(0.7), slope(lists.inserted)]]))
+                          [grad_inserted(0.7), slope(lists.inserted)],
+                          [grad_unzipped(0.7), slope(lists.unzipped)]]))
     """, tmp_path)
     for analytic, numeric in got:
         assert analytic == pytest.approx(numeric, rel=1e-6)

@@ -1267,3 +1267,86 @@ def test_insert_refusals():
     with pytest.raises(srcad.UnsupportedError, match="cannot differentiate its gradient"):
         srcad.hessian(insert_at_the_front)(1.5)
 
+
+# ----- zip(*rows) -----
+
+
+def unzip_pairs(x):
+    pairs = [(x, 2.0), (x * x, 3.0)]
+    a, b = zip(*pairs)
+    return a[0] * b[1] + a[1]
+
+
+def unzip_a_list_argument(pairs):
+    firsts, seconds = zip(*pairs)
+    return sum([u * v for u, v in zip(firsts, seconds)]) + firsts[0] * seconds[-1]
+
+
+def loop_over_columns(rows):
+    s = 0.0
+    for i, column in enumerate(zip(*rows)):
+        s = s * 1.5 + (i + 1.0) * column[0] * column[-1]
+    return s
+
+
+def columns_of_ragged_rows(x):
+    rows = [[x, 2.0 * x, 3.0], (x * x, 1.0)]         # zip stops at the shorter row
+    columns = list(zip(*rows))
+    return columns[0][0] * columns[1][1] + columns[1][0] * len(columns)
+
+
+def unzip_pairs_built_in_a_loop(x, n):
+    pairs = []
+    for i in range(n):
+        if i % 2:
+            pairs.append((x * i, x + i))
+        else:
+            pairs.append((np.sin(x), x * x))
+    firsts, seconds = zip(*pairs)
+    return sum([a * b for a, b in zip(*[firsts, seconds])]) * seconds[-1]
+
+
+def unzip_the_rows_of_an_array(X):
+    a, b, c = zip(*X)
+    return np.sum(np.array(a) * np.array(c)) + b[1] ** 2
+
+
+ZIP_CASES = [
+    (unzip_pairs, (1.5,)),
+    (unzip_a_list_argument, ([(0.5, 1.0), (1.5, -2.0), (0.3, 0.7)],)),
+    (loop_over_columns, ([[0.5, 1.0, 2.0], [1.5, -2.0, 0.1]],)),
+    (loop_over_columns, (np.array([[0.5, 1.0, 2.0], [1.5, -2.0, 0.1]]),)),
+    (columns_of_ragged_rows, (0.8,)),
+    (unzip_pairs_built_in_a_loop, (0.8, 5)),
+    (unzip_the_rows_of_an_array, (np.arange(6.0).reshape(2, 3) * 0.3,)),
+]
+
+
+@pytest.mark.parametrize("f, args", ZIP_CASES)
+def test_zip_of_starred_rows(f, args):
+    """`zip(*rows)` unpacked, looped over or listed: the rows' first items, second items,
+    ... as tuples, each derivative back in its row (refused before: "'*' unpacking")."""
+    fd_check(f, args)
+    jvp_matches_differences(f, args)
+
+
+def test_unzip_pairs_gradient_and_hessian():
+    assert srcad.grad(unzip_pairs)(1.5) == pytest.approx(3.0 + 2 * 1.5)
+    assert srcad.hessian(unzip_pairs)(1.5) == pytest.approx(2.0)
+
+
+def zip_of_starred_rows_kept(x):
+    columns = zip(*[(x, 1.0), (2.0, x)])
+    return list(columns)[0][1]
+
+
+def other_starred_call(x):
+    return np.sum(np.stack(*[[x, x]]))
+
+
+def test_other_starred_calls_are_refused():
+    """A zip kept to read later (an iterator: empty once read) and other `*` calls stay
+    refused."""
+    for f in (zip_of_starred_rows_kept, other_starred_call):
+        with pytest.raises(srcad.UnsupportedError, match="'\\*' unpacking"):
+            srcad.grad(f)(np.array([0.5, 1.5]))

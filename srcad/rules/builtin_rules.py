@@ -12,7 +12,8 @@ import numpy as np
 from .. import runtime
 from ..runtime import (balanced_weight, broadcast_like, extremum_weights, listed_tangent,
                        power_slope, safe_log, sorted_adjoint, sorted_tangent, spread,
-                       sum_adjoint, sum_tangent, unbroadcast, unlisted)
+                       sum_adjoint, sum_tangent, transposed, unbroadcast, unlisted,
+                       untransposed)
 from .registry import adjoint, elementwise, nondifferentiable, tangent
 
 
@@ -103,6 +104,17 @@ def listed(g, ans, xs):
 @tangent(runtime.listed, runtime.tupled)
 def listed_tangent_(g, ans, xs):
     return listed_tangent(g, xs, ans)
+
+
+@adjoint(runtime.transposed)
+def transposed_(g, ans, rows):
+    """zip(*rows) listed: each tuple's adjoints back in the rows."""
+    return untransposed(g, rows)
+
+
+@tangent(runtime.transposed)
+def transposed_tangent(g, ans, rows):
+    return transposed(g)
 
 
 # (enumerate, zip and reversed pass values on: a `for` statement over them is a loop over

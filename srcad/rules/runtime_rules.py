@@ -22,10 +22,11 @@ from ..runtime import (add_adjoint, fresh, add_adjoint_transpose, add_at, adjuga
                        power_slope_in_y, prod_others_tangent, product_adjoint_a,
                        product_adjoint_b, product_rule_terms, set_at, sort_adjoint, spread,
                        structured, structured_transpose, sum_adjoint, take_adjoint,
-                       tensordot_adjoint_a, tensordot_adjoint_b, trace_adjoint, unarray,
-                       unarray_transpose, unbroadcast, unconcatenate, unhstack, unitem,
-                       unlisted, unpad, unrepeat, unsplit, unstack, unstack_like, untile,
-                       unvstack, var_weights, whole_of, zeros_like_grad)
+                       tensordot_adjoint_a, tensordot_adjoint_b, trace_adjoint, transposed,
+                       unarray, unarray_transpose, unbroadcast, unconcatenate, unhstack,
+                       unitem, unlisted, unpad, unrepeat, unsplit, unstack, unstack_like,
+                       untile, untransposed, unvstack, var_weights, whole_of,
+                       zeros_like_grad)
 from .registry import adjoint, nondifferentiable, tangent
 
 # ----- shape bookkeeping -----
@@ -49,6 +50,17 @@ def unlisted_(g, ans, u, xs):
 @tangent(runtime.unlisted)
 def unlisted_tangent(g, ans, u, xs):
     return unlisted(g, xs), 0
+
+
+@adjoint(runtime.untransposed)
+def untransposed_(g, ans, u, rows):
+    """untransposed is linear in its adjoints: its own adjoint transposes them back."""
+    return transposed(g), 0
+
+
+@tangent(runtime.untransposed)
+def untransposed_tangent(g, ans, u, rows):
+    return untransposed(g, rows), 0
 
 
 @adjoint(runtime.if_floating)
