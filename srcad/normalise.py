@@ -3266,6 +3266,11 @@ class Normaliser:
         if any(k.arg == "out" for k in node.keywords):
             self.error(node, "out= (a result written into an existing array)",
                        "assign the result instead: y = f(x)")
+        if any(isinstance(a, gast.Starred) for a in node.args) \
+                and self._resolved_object(func) is zip:     # (see _zips_of_rows_transposed)
+            self.error(node, "zip(*rows) kept to read later (an iterator: empty once read)",
+                       "unpack it (a, b = zip(*rows)), loop over it, or list it once: "
+                       "cols = list(zip(*rows))")
         args = [self.atom(a) for a in node.args]
         keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
         extremum = self._builtin_extremum(node)
@@ -3771,19 +3776,17 @@ def _zips_of_rows_transposed(tree, namespace):
     the name zip), where the zip is read once as it is made: unpacked (`a, b = zip(*rows)`),
     looped over (`for a, b in zip(*rows)`, also in enumerate(...) and comprehensions) or
     listed (`list(zip(*rows))`). Elsewhere (`z = zip(*rows)`, read twice: empty the second
-    time) the `*` stays, and is refused."""
-    named = [n for n in T.name_nodes(tree) if n.id == "zip"]
-    if any(not isinstance(n.ctx, gast.Load) for n in named):
-        return
+    time; `a, b = c, d = zip(*rows)`: the second finds it empty) the `*` stays, and is
+    refused."""
+    bound = {n.id for n in T.name_nodes(tree) if not isinstance(n.ctx, gast.Load)}
 
     def builtin(func, *names):
-        return isinstance(func, gast.Name) and func.id in names and func.id not in namespace \
-            and not any(n.id == func.id and not isinstance(n.ctx, gast.Load)
-                        for n in T.name_nodes(tree))
+        return isinstance(func, gast.Name) and func.id in names \
+            and func.id not in namespace and func.id not in bound
 
     def read_once(node):                # where a zip made here is read once, as it is made
-        if isinstance(node, gast.Assign) and all(isinstance(t, (gast.Tuple, gast.List))
-                                                 for t in node.targets):
+        if isinstance(node, gast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], (gast.Tuple, gast.List)):
             return [node.value]
         if isinstance(node, (gast.For, gast.comprehension)):
             it = node.iter

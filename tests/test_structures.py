@@ -1340,6 +1340,11 @@ def zip_of_starred_rows_kept(x):
     return list(columns)[0][1]
 
 
+def zip_of_starred_rows_unpacked_twice(x):
+    a, b = c, d = zip(*[(x, 1.0), (2.0, x)])         # (Python: c, d find it empty)
+    return a[0] * d[1]
+
+
 def other_starred_call(x):
     return np.sum(np.stack(*[[x, x]]))
 
@@ -1347,6 +1352,8 @@ def other_starred_call(x):
 def test_other_starred_calls_are_refused():
     """A zip kept to read later (an iterator: empty once read) and other `*` calls stay
     refused."""
-    for f in (zip_of_starred_rows_kept, other_starred_call):
-        with pytest.raises(srcad.UnsupportedError, match="'\\*' unpacking"):
+    for f in (zip_of_starred_rows_kept, zip_of_starred_rows_unpacked_twice):
+        with pytest.raises(srcad.UnsupportedError, match=r"zip\(\*rows\) kept to read later"):
             srcad.grad(f)(np.array([0.5, 1.5]))
+    with pytest.raises(srcad.UnsupportedError, match="'\\*' unpacking"):
+        srcad.grad(other_starred_call)(np.array([0.5, 1.5]))
