@@ -36,6 +36,7 @@ import numpy as np
 
 from . import runtime
 from . import template as T
+from .assignment_expressions import assignment_expressions
 from .errors import Location, SrcadError, UnsupportedError
 from .inline import inline_local_functions
 from .source import definition, function_source, partial_function, users_module
@@ -113,7 +114,8 @@ _UNSUPPORTED_EXPRS = {
     gast.GeneratorExp: ("a generator expression", "use a list comprehension or a loop"),
     gast.SetComp: ("a set comprehension", "use a list comprehension or a loop"),
     gast.Set: ("a set", "use a list or a tuple"),
-    gast.NamedExpr: ("':=' (assignment expressions)", "assign on a line of its own"),
+    gast.NamedExpr: ("':=' in a lambda or a function that srcad inlines where it is called",
+                     "assign in a statement of its own (`y = ...`, then read y)"),
     gast.Starred: ("'*' unpacking", "pass the arguments one by one"),
 }
 
@@ -379,6 +381,11 @@ class Normaliser:
         if self.generated:
             _functional_updates(source.tree)
         self._helpers = {}     # name -> the source of the function `name(...)` inlines, or None
+        # `while` loops whose test is their first statements, made so for its `:=` (before
+        # inlining: a local function's call after a `:=` reads its binding)
+        self.tested_in_body = assignment_expressions(
+            source, {n.id for n in T.name_nodes(source.tree)} | set(self.namespace)
+            | set(self.reserved)) if any(":=" in line for line in source.lines) else ()
         inline_local_functions(source, lambda name: bool(_GENERATED.match(name))
                                or name in _HELPER_NAMES, helper=self._helper_to_inline)
         _rotations_through_temporaries(source.tree)
@@ -2077,9 +2084,10 @@ class Normaliser:
         self.outer_loop = self.outer_loop or node
         self.loop_stack.append(node)
         saved, self.out = self.out, []
-        test = self.atom(node.test)
-        self.current = node
-        self.emit(gast.If(test=test, body=[gast.Pass()], orelse=[gast.Break()]))
+        if node not in self.tested_in_body:
+            test = self.atom(node.test)
+            self.current = node
+            self.emit(gast.If(test=test, body=[gast.Pass()], orelse=[gast.Break()]))
         for stmt in node.body:
             self.statement(stmt)
         body, self.out = self.out, saved
