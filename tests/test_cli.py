@@ -1406,3 +1406,32 @@ def test_standalone_files_through_sorted_loops_list_inserts_and_unzips(tmp_path)
     """, tmp_path)
     for analytic, numeric in got:
         assert analytic == pytest.approx(numeric, rel=1e-6)
+
+
+def test_a_file_of_assignment_expressions(tmp_path, capsys):
+    """`:=` in a `while` test and an `if` test: the standalone file gives the gradient of
+    central differences (the binding of the last, failing test read after the loop)."""
+    path = module(tmp_path, "walrus", """
+        import numpy as np
+
+        def f(x):
+            steps = 0
+            while (r := np.sin(x) * x) > 0.05:
+                x = x * 0.7
+                steps += 1
+            if (y := r * x) > 0.0:
+                return y + steps * x
+            return r
+        """)
+    assert run("grad", f"{path}:f") == 0
+    text = (tmp_path / "walrus_grad.py").read_text()
+    assert "# line 6: while (r := np.sin(x) * x) > 0.05:" in text
+    ns = runpy.run_path(str(tmp_path / "walrus_grad.py"))
+    sys.path.insert(0, str(tmp_path))
+    try:
+        f = runpy.run_path(str(path))["f"]
+    finally:
+        sys.path.remove(str(tmp_path))
+    for x in (1.3, -0.9):
+        numeric = (f(x + 1e-6) - f(x - 1e-6)) / 2e-6
+        assert ns["grad_f"](x) == pytest.approx(numeric, rel=1e-6)

@@ -815,3 +815,176 @@ def test_any_and_all_of_a_generator(f, args):
     h = 1e-5
     expected = (g(x + h * v, *args[1:]) - g(x - h * v, *args[1:])) / (2 * h)
     np.testing.assert_allclose(srcad.hvp(f, wrt=0)(*args, v), expected, rtol=1e-6, atol=1e-7)
+
+
+# ----- assignment expressions (:=) -----
+
+_A = np.array([[0.9, -0.4], [0.3, 0.8]])
+
+
+def walrus_in_if_test(x):
+    if (y := x * x) > 1.0:
+        return y * 2.0
+    return y
+
+
+def walrus_in_while_test(x):
+    steps = 0
+    while (r := np.sin(x) * x) > 0.05:
+        x = x * 0.7
+        steps += 1
+    return r * 3.0 + x * steps        # r: the value of the last test, which failed
+
+
+def walrus_counting_down_with_continue(x):
+    s = 0.0
+    n = 5
+    while (n := n - 1) > 0:
+        s = s + n * x
+        if n == 2:
+            continue
+        s = s * x
+    return s + n * x
+
+
+def walrus_array_in_loop(x):
+    s = 0.0
+    for i in range(3):
+        if (u := _A @ x)[0] > 0.0:
+            x = u * 0.5 + np.sin(x)
+        s = s + np.dot(u, u)
+    return s + np.sum(x * u)
+
+
+def walrus_in_call_arguments(x):
+    return np.dot((u := _A @ x), np.tanh(u)) + np.sum(u)
+
+
+def walrus_reads_in_order(x):
+    y = np.sin(x)
+    z = y * (y := 2.0 * x) + np.cos(x) * (w := y * x)   # the old y, then the new one
+    xs = [x, 2.0 * x, x * x]
+    t = xs[2] * (p := xs.pop()) + xs[-1]                # xs[2] before the pop
+    return z * y + w + t * p
+
+
+def walrus_in_and_or_and_branches(x):
+    y = 0.5
+    if x > 0.0 and (y := x * x) > 0.1:
+        y = y * 3.0
+    q = x < -1.0 or (w := np.exp(x)) > 0.5
+    r = (v := x * 3.0) if x > 0.2 else (v := x - 1.0)
+    return y + r * v + (w * q if x >= -1.0 else 1.0)    # (w: bound where x >= -1)
+
+
+def walrus_in_for_and_elif(x):
+    s = 0.0
+    for v in (ys := [x, 2.0 * x, x * x]):
+        if v > 1.5:
+            s = s + v
+        elif (t := np.sin(v)) > 0.0:
+            s = s + t * v
+        else:
+            s = s - t
+    return s + ys[0]
+
+
+def walrus_in_local_def(x):
+    def squared_twice(v):
+        w = (t := v * v) + t
+        return w
+    t = 3.0
+    return squared_twice(x) * t      # the def's t is its own
+
+
+@pytest.mark.parametrize("f, args", [
+    (walrus_in_if_test, (1.5,)), (walrus_in_if_test, (0.4,)),
+    (walrus_in_while_test, (1.3,)), (walrus_in_while_test, (0.1,)),
+    (walrus_counting_down_with_continue, (0.8,)),
+    (walrus_array_in_loop, (np.array([0.7, -0.2]),)),
+    (walrus_array_in_loop, (np.array([-0.7, 0.4]),)),
+    (walrus_in_call_arguments, (np.array([0.3, 1.2]),)),
+    (walrus_reads_in_order, (0.6,)),
+    (walrus_in_and_or_and_branches, (0.7,)), (walrus_in_and_or_and_branches, (0.1,)),
+    (walrus_in_and_or_and_branches, (-0.3,)), (walrus_in_and_or_and_branches, (-1.2,)),
+    (walrus_in_for_and_elif, (0.6,)), (walrus_in_for_and_elif, (-0.4,)),
+    (walrus_in_local_def, (0.7,))])
+def test_assignment_expressions(f, args):
+    """`name := e` is an assignment statement made where Python evaluates it, the name read
+    there: in an `if` or `while` test (before every test, the last failing one too), a
+    call's argument, `and`/`or` and a conditional expression's branches (only where they
+    run), a `for`'s iterable; what the statement evaluates before it sees the old values.
+    Refused before. Reverse and forward mode against central differences."""
+    fd_check(f, args)
+    x = np.asarray(args[0], dtype=float)
+    v = np.linspace(1.0, -0.5, x.size).reshape(x.shape)
+    h = 1e-6
+    expected = (f(x + h * v) - f(x - h * v)) / (2 * h)
+    value, tangent = srcad.jvp(f)(args[0], v if x.ndim else 1.0)
+    assert value == pytest.approx(f(*args), rel=1e-12)
+    assert tangent == pytest.approx(expected, rel=1e-6, abs=1e-8)
+
+
+def test_an_assignment_expressions_derivative_reads_well():
+    """Its statements sit under the line's comment; a `while` test's are the loop's first
+    statements, with no `if True:` of a loop without a test around them."""
+    g = srcad.grad(walrus_counting_down_with_continue)
+    g(0.8)
+    text = g.source
+    assert "# line " in text and "while (n := n - 1) > 0:" in text
+    assert "if True" not in text
+    loop = text[text.index("while True:"):]
+    assert re.match(r"while True:\n\s+# line \d+: while \(n := n - 1\) > 0:\n\s+v_\d+ = v_\d+ - 1",
+                    loop), loop
+    g = srcad.grad(walrus_in_if_test)
+    g(1.5)
+    assert "_part" not in g.source and "y :=" in g.source
+
+
+def comprehension_binds(x):
+    return sum([(y := v * x) for v in (1.0, 2.0)]) + y
+
+
+def generator_binds(x):
+    if any((y := v) > 1.0 for v in (x, 2.0 * x)):
+        return y
+    return x
+
+
+def later_comparison_binds(x):
+    return 1.0 if 0.0 < x < (y := 2.0) else y * x
+
+
+def augmented_value_binds_its_target(x):
+    s = 1.0
+    s += (s := x * x)
+    return s
+
+
+def augmented_item_value_binds(x):
+    a = np.array([x, 2.0 * x])
+    a[0] += (y := x * x)
+    return np.sum(a) * y
+
+
+def lambda_binds(x):
+    h = lambda v: (t := v * v) + t      # noqa: E731
+    t = 3.0
+    return h(x) * t
+
+
+@pytest.mark.parametrize("f, phrase", [
+    (comprehension_binds, "':=' inside a comprehension"),
+    (generator_binds, "':=' inside a comprehension"),
+    (later_comparison_binds, "':=' in a later part of a chained comparison"),
+    (augmented_value_binds_its_target, "augmented assignment to 's'"),
+    (augmented_item_value_binds, "augmented assignment to 'a[0]'"),
+    (lambda_binds, "':=' in a lambda")])
+def test_assignment_expressions_that_would_bind_another_number_of_times(f, phrase):
+    """Where making the binding a statement would run it another number of times than
+    Python does (each item of a comprehension, only where the comparisons before hold),
+    or after what reads its name (`s += (s := ...)`), or in a lambda's own scope: a clear
+    refusal, not a wrong value."""
+    with pytest.raises(srcad.UnsupportedError, match=re.escape(phrase)) as info:
+        srcad.grad(f)(0.7)
+    assert "hint:" in str(info.value)
