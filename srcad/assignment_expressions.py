@@ -70,7 +70,7 @@ class _Statements:
         if isinstance(stmt, gast.While):
             if not _binds(stmt.test):
                 return [stmt]
-            self.start(stmt, stmt.test)
+            self.start(stmt.test)
             test = self.lift(stmt.test)     # (at each test: the loop's first statements)
             stop = _at(gast.If(test=test, body=[gast.Pass()], orelse=[gast.Break()]), stmt)
             stmt.body[:0] = self.before + [stop]
@@ -80,13 +80,14 @@ class _Statements:
         parts = _statement_parts(stmt)
         if not any(_binds(_get(part)) for part in parts):
             return [stmt]
-        self.start(stmt, [_get(part) for part in parts])
+        self.start([_get(part) for part in parts])
         if isinstance(stmt, gast.AugAssign):
             self.check_augmented(stmt)
         self.lift_parts(parts)
         return self.before + [stmt]
 
-    def start(self, stmt, parts):
+    def start(self, parts):
+        """Begin a statement whose expressions `parts` hold a `:=`."""
         self.before = []
         self.bound = {n.target.id for n in T.all_nodes(parts) if isinstance(n, gast.NamedExpr)}
 
