@@ -370,7 +370,7 @@ def _call_op(ir, stmt, name, call, mode):
     if rule is None and isinstance(primal, functools.partial) \
             and partial_function(primal) is not None:
         primal = partial_function(primal)   # `LOSS(w)` of `LOSS = partial(loss, X=X)`
-    if rule is None and hasattr(type(primal), "generic_function"):
+    if rule is None and isinstance(getattr(type(primal), "generated", None), property):
         # a derivative object the function calls (`w - lr * d_loss(w, x)`): its generated
         # code for arguments of any kind, differentiated as a function of the user's is
         if getattr(primal, "_bound", ()):
@@ -385,7 +385,7 @@ def _call_op(ir, stmt, name, call, mode):
                 hint=f"take the derivative through the class and pass the object: "
                      f"{_label(func)} = srcad.grad({owner}.{called}, wrt={wrt}), then "
                      f"{_label(func)}(obj, ...)"))
-        primal = primal.generic_function()
+        primal = primal.generated
     module = getattr(primal, "__module__", None) or ""
     if rule is not None and (rule.zero or module != "srcad.runtime" or (
             rule.adjoint if mode == "reverse" else rule.tangent) is not None):

@@ -316,7 +316,7 @@ def _guards(fn):
         for value in [*ir.namespace.looked_up.values(),
                       *(member for _, _, member in ir.namespace.members)]:
             if isinstance(value, _Transformed):     # (what its generated code looked up)
-                value = value.generic_function()
+                value = value.generated
             if isinstance(value, types.FunctionType):
                 value = inspect.unwrap(value)
                 if value not in seen:
@@ -860,6 +860,20 @@ def _as_function(fn):
     return fn.__call__
 
 
+def _refuse_packed(f, name):
+    """`f`, a derivative object that packs its one gradient in a 1-tuple (`wrt=(0,)`), given
+    to the public `name` (grad, jvp, ...): its generated code, what srcad differentiates
+    again, gives the gradient alone (srcad's own hessian and hvp know it does)."""
+    inner = f
+    if isinstance(inner, _Transformed) and inner.mode == "reverse" and not inner.single \
+            and len(inner.wrt) == 1:
+        made = "value_and_grad" if inner.with_value else "grad"
+        raise WrtError(f"srcad.{name} of srcad.{made}(..., wrt=({inner._wrt_given[0]!r},)), "
+                       "which gives its one gradient in a 1-tuple, is not supported by srcad",
+                       hint=f"differentiate srcad.{made}(..., wrt={inner._wrt_given[0]!r}): "
+                            "the gradient alone")
+
+
 def _refuse_made_by(fn):
     """What jacobian, hessian, hvp or vjp returns is a Python loop over derivatives (or a
     closure per call): nothing srcad can transform."""
@@ -1244,9 +1258,11 @@ class _Transformed:
         """The generated source (for the argument kinds of the last call, else generic)."""
         return (self._last or self.compiled()).source
 
-    def generic_function(self):
+    @property
+    def generated(self):
         """The generated function for arguments of any kind: what a function that calls
-        this derivative object is differentiated through."""
+        this derivative object is differentiated through (and what its derivative calls,
+        `d.generated(w, x)`, where the object packs the function's results otherwise)."""
         return self.compiled().function
 
     def _plain(self, args):
@@ -1478,12 +1494,13 @@ def _non_scalar(fn, value, what="grad"):
              "Jacobian")
 
 
-def _decorator_form(make, f, kwargs):
+def _decorator_form(make, f, kwargs, name):
     if f is None:
         return lambda fn: make(fn, **kwargs)
     if isinstance(f, (int, str, tuple)) and not isinstance(f, bool):
         raise WrtError(f"srcad got {f!r} where the function belongs",
                        hint=f"write @srcad.grad(wrt={f!r}) (wrt by keyword)")
+    _refuse_packed(f, name)
     return make(f, **kwargs)
 
 
@@ -1493,7 +1510,7 @@ def grad(f=None, wrt=0, optimize=True):
     `optimize=False` keeps the derivative exactly as the transformation wrote it.
     """
     return _decorator_form(lambda fn, wrt, optimize: Derivative(fn, wrt, optimize=optimize),
-                           f, {"wrt": wrt, "optimize": optimize})
+                           f, {"wrt": wrt, "optimize": optimize}, "grad")
 
 
 def value_and_grad(f=None, wrt=0, optimize=True):
@@ -1501,11 +1518,12 @@ def value_and_grad(f=None, wrt=0, optimize=True):
     return _decorator_form(
         lambda fn, wrt, optimize: Derivative(fn, wrt, with_value=True, name="value_and_grad",
                                              optimize=optimize),
-        f, {"wrt": wrt, "optimize": optimize})
+        f, {"wrt": wrt, "optimize": optimize}, "value_and_grad")
 
 
 def vjp(f, wrt=0):
     """`fn(*args) -> (value, pullback)`, `pullback(ybar)` -> the vector-Jacobian product."""
+    _refuse_packed(f, "vjp")
     return _VectorJacobian(f, wrt)
 
 
@@ -1730,7 +1748,7 @@ class TangentFunction(_Transformed):
 def jvp(f=None, wrt=0, optimize=True):
     """Forward mode: `fn(*args, tangent) -> (value, tangent_out)`."""
     return _decorator_form(lambda fn, wrt, optimize: TangentFunction(fn, wrt, optimize),
-                           f, {"wrt": wrt, "optimize": optimize})
+                           f, {"wrt": wrt, "optimize": optimize}, "jvp")
 
 
 def jacobian(f, wrt=0, mode="auto"):
@@ -1742,6 +1760,7 @@ def jacobian(f, wrt=0, mode="auto"):
     """
     if mode not in ("auto", "forward", "reverse"):
         raise SrcadError(f"jacobian mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
+    _refuse_packed(f, "jacobian")
     indices, single = _wrt_indices(f.base() if isinstance(f, _Transformed) else f, wrt)
     tangent_fn = TangentFunction(f, tuple(indices))
     pullback_fn = None if isinstance(f, _Transformed) else vjp(f, tuple(indices))

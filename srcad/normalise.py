@@ -3215,6 +3215,7 @@ class Normaliser:
         node = self._two_at_a_time(node)
         node = self._einsum_by_pairs(node)
         node = self._through_class(node)
+        node, packing = self._derivative_object_call(node)
         func = node.func
         if isinstance(func, gast.Name) and (getattr(func, "srcad_helper", False)
                                             or not self.is_local(func.id)):
@@ -3303,7 +3304,69 @@ class Normaliser:
                 and isinstance(node.args[0], gast.Constant) and isinstance(node.args[0].value,
                                                                             str):
             callee = T.name("einsum_one")          # np.einsum("ii->", A): one operand
-        return gast.Call(func=callee, args=args, keywords=keywords)
+        call = gast.Call(func=callee, args=args, keywords=keywords)
+        return call if packing is None else self._packed(call, packing)
+
+    def _derivative_object_call(self, node):
+        """`(call, packing)`: a call of a srcad derivative object `d` as a call of its
+        generated function, `d.generated` (what srcad differentiates where a function calls
+        the object), where the object's own call takes or gives something else. A jvp
+        object's tangents, a tuple after the arguments, go to the tangent parameters by
+        name; where the object packs what the function returns, `packing` says how
+        (`_packed`): a 1-tuple `wrt` gets its one gradient in a 1-tuple ("grads";
+        `value_and_grad`: "value and grads"). Other calls are returned as they are,
+        packing None.
+
+            d = srcad.grad(f, wrt=(0,))           j = srcad.jvp(f, wrt=(0, 1))
+            g = d(w, x)                           y, t = j(a, b, (ta, tb))
+        ->  v_3 = d.generated(v_1, v_2)       ->  v_5 = j.generated(v_1, v_2, vdot_m1=v_3,
+            v_4 = (v_3,)                                            vdot_0=v_4)"""
+        obj = self._resolved_object(node.func) if not self.generated else None
+        if not isinstance(getattr(type(obj), "generated", None), property) \
+                or getattr(obj, "_bound", ()):
+            return node, None
+        packing = None
+        if obj.mode == "forward":
+            node = self._tangents_by_name(node, obj)
+        elif obj.single or len(obj.wrt) != 1:
+            return node, None
+        else:
+            packing = "value and grads" if obj.with_value else "grads"
+        func = gast.Attribute(value=node.func, attr="generated", ctx=gast.Load())
+        return gast.copy_location(gast.Call(func=func, args=node.args, keywords=node.keywords),
+                                  node), packing
+
+    def _packed(self, call, packing):
+        """What a derivative object gives for `call` of its generated function (see
+        `_derivative_object_call`)."""
+        held = self.atom(Done(call))
+        if packing == "grads":
+            return gast.Tuple(elts=[held], ctx=gast.Load())
+        value = self.atom(Done(gast.Subscript(value=held, slice=T.constant(0), ctx=gast.Load())))
+        grads = self.atom(Done(gast.Subscript(value=held, slice=T.constant(1), ctx=gast.Load())))
+        return gast.Tuple(elts=[value, self.atom(Done(gast.Tuple(elts=[grads], ctx=gast.Load())))],
+                          ctx=gast.Load())
+
+    def _tangents_by_name(self, node, obj):
+        """The call `j(*args, tangents)` of a jvp object `j` as its generated function takes
+        it: each tangent by its parameter's name (`vdot_m1=...`)."""
+        if not node.args or any(isinstance(a, gast.Starred) for a in node.args):
+            self.error(node, "a jvp object's call without its tangents after the arguments",
+                       "pass the arguments, then the tangent (a tuple of them for several)")
+        names = list(inspect.signature(obj.generated).parameters)[
+            len(inspect.signature(obj.base()).parameters) - len(obj._bound):]
+        *args, given = node.args
+        if obj.single:
+            tangents = [given]
+        elif isinstance(given, (gast.Tuple, gast.List)) and len(given.elts) == len(names) \
+                and not any(isinstance(t, gast.Starred) for t in given.elts):
+            tangents = given.elts
+        else:
+            held = self.atom(given)
+            tangents = [gast.Subscript(value=held, slice=T.constant(k), ctx=gast.Load())
+                        for k in range(len(names))]
+        keywords = node.keywords + [gast.keyword(arg=n, value=t) for n, t in zip(names, tangents)]
+        return gast.copy_location(gast.Call(func=node.func, args=args, keywords=keywords), node)
 
     def _through_class(self, node):
         """In a method of a module-level class, `self.predict(w)` calling a plain method of

@@ -4660,3 +4660,65 @@ def test_a_sum_of_objects_with_operators_of_their_own_is_refused():
     A = _SummableMap([[2.0, 0.0], [1.0, 3.0]])
     with pytest.raises(srcad.UnsupportedError, match="computed from a"):
         srcad.grad(times_a_sum_of_maps)(np.array([0.3, -0.4]), [A, A])
+
+
+# ----- twentieth session: helper-95's derivative objects called in differentiated code -----
+
+def tanh_energy(w, x):
+    return np.sum(np.tanh(w * x) ** 2)
+
+
+ENERGY_GRADIENT_IN_A_TUPLE = srcad.grad(tanh_energy, wrt=(0,))
+ENERGY_VALUE_AND_GRADIENT = srcad.value_and_grad(tanh_energy, wrt=("w",))
+ENERGY_TANGENTS = srcad.jvp(tanh_energy, wrt=(0, 1))
+ENERGY_TANGENT = srcad.jvp(tanh_energy, wrt=(0,))
+
+
+def after_three_steps(lr, w0, x):
+    w = w0
+    for i in range(3):
+        w = w - lr * ENERGY_GRADIENT_IN_A_TUPLE(w, x)[0]
+    return tanh_energy(w, x)
+
+
+def after_a_step_with_its_value(lr, w0, x):
+    value, (g,) = ENERGY_VALUE_AND_GRADIENT(w0, x)
+    return value * tanh_energy(w0 - lr * g, x)
+
+
+def tangents_used(lr, w0, x):
+    value, t = ENERGY_TANGENTS(w0, x, (lr * np.ones_like(w0), x))
+    single, s = ENERGY_TANGENT(w0, x, (lr * w0,))
+    return value * t + s * s
+
+
+@pytest.mark.parametrize("f", [after_three_steps, after_a_step_with_its_value, tangents_used])
+def test_derivative_objects_called_as_the_api_documents(f):
+    """helper-95: srcad.grad(g, wrt=(0,)) gives its gradient in a 1-tuple, but srcad
+    differentiated a function calling it through its generated code, which gives it alone:
+    `d(w, x)[0]` took the gradient's first element (jvp: a wrong value and tangent; grad: a
+    bare ValueError). A jvp object's tuple of tangents after the arguments was refused
+    naming srcad's 'vdot_0'. Both now call the generated function as it takes and gives."""
+    rng = np.random.default_rng(22)
+    args = [0.1, rng.normal(size=3), rng.normal(size=3)]
+    full_check(f, args, wrt=(0, 1, 2))
+    h, directions = 1e-6, [0.7, rng.normal(size=3), rng.normal(size=3)]
+    expected = (f(*(a + h * d for a, d in zip(args, directions)))
+                - f(*(a - h * d for a, d in zip(args, directions)))) / (2 * h)
+    if f is tangents_used:     # (forward over forward: the jvp's mul_tangent has no tangent)
+        with pytest.raises(srcad.UnsupportedError, match="mul_tangent"):
+            srcad.jvp(f, wrt=(0, 1, 2))(*args, tuple(directions))
+        return
+    value, tangent = srcad.jvp(f, wrt=(0, 1, 2))(*args, tuple(directions))
+    assert value == pytest.approx(f(*args), rel=1e-12)
+    assert tangent == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize("make", [lambda d: srcad.jvp(d, wrt=(0,)), lambda d: srcad.vjp(d),
+                                  lambda d: srcad.grad(d), lambda d: srcad.jacobian(d)])
+def test_a_derivative_object_packing_its_gradient_is_not_differentiated_again(make):
+    """jvp of grad(f, wrt=(0,)) gave bare arrays where the object gives 1-tuples, vjp's
+    pullback a bare ValueError: refused when made, saying to take wrt=0."""
+    with pytest.raises(srcad.WrtError, match="in a 1-tuple") as info:
+        make(ENERGY_GRADIENT_IN_A_TUPLE)
+    assert "wrt=0" in info.value.hint
