@@ -1204,7 +1204,7 @@ def norm_weights_slopes(x, n, w, ord=None, axis=None, keepdims=False):
 
 
 def _matrix_norm_weights(x, ans, ord, axis, keepdims):
-    r, c = (a % x.ndim for a in axis)
+    r, c = axis[0] % x.ndim, axis[1] % x.ndim
     moved = np.moveaxis(x, (r, c), (-2, -1))
     if ord in (None, "fro"):
         n = expand_to(ans, x, axis, keepdims)
@@ -1301,6 +1301,15 @@ def unconcatenate(g, xs, axis=0):
     return np.split(g, sizes, axis=axis)
 
 
+def concatenated(g, xs, axis=0):
+    """The adjoint of unconcatenate(u, xs, axis), which is linear in u: the pieces'
+    adjoints g joined back (flattened for axis None; an unused piece's 0.0 spread)."""
+    pieces = [np.broadcast_to(p, np.shape(x)) for p, x in zip(g, xs)]
+    if axis is None:
+        return np.concatenate([np.ravel(p) for p in pieces])
+    return np.concatenate(pieces, axis=axis)
+
+
 def unhstack(g, xs):
     """The adjoint of np.hstack(xs)."""
     axis = 0 if np.ndim(xs[0]) <= 1 else 1
@@ -1343,6 +1352,13 @@ def unsplit(g, ans, axis=0):
 def unstack_like(g, xs, axis=0):
     """The adjoint of np.stack(xs, axis), each piece in the shape of its input."""
     return [np.reshape(p, np.shape(x)) for p, x in zip(unstack(g, axis), xs)]
+
+
+def stacked_like(g, u, axis=0):
+    """The adjoint of unstack_like(u, xs, axis), which is linear in u: the pieces' adjoints
+    g stacked back along axis (an unused piece's 0.0 spread over its slice)."""
+    piece = np.shape(np.take(np.asarray(u), 0, axis=axis))
+    return np.stack([np.broadcast_to(p, piece) for p in g], axis=axis)
 
 
 def listed(xs):
@@ -1536,6 +1552,16 @@ def sort_adjoint(g, x, axis=-1):
     return out
 
 
+def sorted_like(g, x, axis=-1):
+    """The adjoint of sort_adjoint(u, x, axis), which is linear in u: g in the order
+    np.sort(x, axis) puts x's elements (the same stable order)."""
+    x = np.asarray(x)
+    g = np.broadcast_to(g, x.shape)
+    if axis is None:
+        return np.ravel(g)[np.argsort(x.ravel(), kind="stable")]
+    return np.take_along_axis(g, np.argsort(x, axis=axis, kind="stable"), axis=axis)
+
+
 def sort_tangent(t, x, axis=-1):
     """The tangent of np.sort(x, axis): t permuted like x."""
     x = np.asarray(x)
@@ -1566,6 +1592,13 @@ def sorted_adjoint(g, xs, key=None, reverse=False):
     return type(xs)(out) if isinstance(xs, tuple) else out
 
 
+def in_sorted_order(g, xs, key=None, reverse=False):
+    """The adjoint of sorted_adjoint(u, xs, key, reverse), which is linear in u: the items'
+    adjoints g in sorted(xs)'s order (a list, as sorted gives)."""
+    items = list(g)
+    return [items[i] for i in sorted_order(xs, key, reverse)]
+
+
 def sorted_tangent(t, xs, key=None, reverse=False):
     """The tangent of sorted(xs): the items' tangents in sorted order (a list)."""
     return [t[i] for i in sorted_order(xs, key, reverse)]
@@ -1588,6 +1621,13 @@ def gradient_adjoint(g, f, spacings=(), axis=None, edge_order=1):
         out += np.moveaxis(_banded_transposed(np.moveaxis(np.asarray(ga, dtype=dtype), a, -1),
                                               spacing, edge_order), -1, a)
     return out
+
+
+def gradient_along(g, spacings=(), axis=None, edge_order=1):
+    """The adjoint of gradient_adjoint(u, f, spacings, axis, edge_order), which is linear
+    in u (D^T u along each axis): D g, np.gradient's own (a list for several axes)."""
+    out = np.gradient(g, *spacings, axis=axis, edge_order=edge_order)
+    return list(out) if isinstance(out, tuple) else out
 
 
 def _banded_transposed(g, spacing, edge_order):
@@ -1725,26 +1765,30 @@ def product_adjoint_b(g, a, b, axes):
     return tensordot_adjoint_b(g, a, b, axes)
 
 
+def kron_shapes(a, b):
+    """(shape of a, shape of b, ndim): both padded with leading 1s to np.kron's ndim."""
+    nd = max(np.ndim(a), np.ndim(b))
+    return (1,) * (nd - np.ndim(a)) + np.shape(a), (1,) * (nd - np.ndim(b)) + np.shape(b), nd
+
+
 def kron_parts(g, a, b):
     """g of np.kron(a, b) viewed as (a0, b0, a1, b1, ...), a and b padded to one ndim."""
-    nd = max(np.ndim(a), np.ndim(b))
-    sa = (1,) * (nd - np.ndim(a)) + np.shape(a)
-    sb = (1,) * (nd - np.ndim(b)) + np.shape(b)
-    return np.asarray(g).reshape([d for pair in zip(sa, sb) for d in pair]), sa, sb, nd
+    sa, sb, nd = kron_shapes(a, b)
+    return np.reshape(g, [d for pair in zip(sa, sb) for d in pair])
 
 
 def kron_adjoint_a(g, a, b):
     """The adjoint of a in np.kron(a, b)."""
-    parts, sa, sb, nd = kron_parts(g, a, b)
+    sa, sb, nd = kron_shapes(a, b)
     bb = np.reshape(b, [d for s in sb for d in (1, s)])
-    return np.sum(parts * bb, axis=tuple(range(1, 2 * nd, 2))).reshape(np.shape(a))
+    return np.sum(kron_parts(g, a, b) * bb, axis=tuple(range(1, 2 * nd, 2))).reshape(np.shape(a))
 
 
 def kron_adjoint_b(g, a, b):
     """The adjoint of b in np.kron(a, b)."""
-    parts, sa, sb, nd = kron_parts(g, a, b)
+    sa, sb, nd = kron_shapes(a, b)
     aa = np.reshape(a, [d for s in sa for d in (s, 1)])
-    return np.sum(parts * aa, axis=tuple(range(0, 2 * nd, 2))).reshape(np.shape(b))
+    return np.sum(kron_parts(g, a, b) * aa, axis=tuple(range(0, 2 * nd, 2))).reshape(np.shape(b))
 
 
 def einsum_adjoint(g, subscripts, operands, k):
@@ -1789,6 +1833,26 @@ def einsum_one(subscripts, x):
     """np.einsum of one operand (`ii->`, `ij->ji`, `ij->`): generated code calls it so,
     as its derivative rule is not the two operands' one."""
     return np.einsum(subscripts, x)
+
+
+def einsum_with(g, subscripts, operands, k):
+    """np.einsum(subscripts, *operands) with operand k replaced by g: the adjoint in its
+    first argument of einsum_adjoint(u, subscripts, operands, k), which is linear in u."""
+    replaced = list(operands)
+    replaced[k] = g
+    return np.einsum(subscripts, *replaced)
+
+
+def einsum_adjoint_operands(g, u, subscripts, operands, k):
+    """The adjoints of the operands in einsum_adjoint(u, subscripts, operands, k), which is
+    linear in each but the k-th (its shape only): for operand j, einsum_adjoint(u, ...) of
+    the operands with the k-th replaced by g (the sum over all indices of the operands'
+    and u's product is the same form, whichever of them is left out)."""
+    replaced = list(operands)
+    replaced[k] = np.broadcast_to(g, np.shape(operands[k]))
+    parts = [np.zeros(np.shape(operands[k]), dtype=float_dtype(operands[k])) if j == k
+             else einsum_adjoint(u, subscripts, replaced, j) for j in range(len(operands))]
+    return tuple(parts) if isinstance(operands, tuple) else parts
 
 
 def einsum_adjoint_along(g, subscripts, operands, k, t):
@@ -2865,6 +2929,17 @@ def sum_adjoint(g, xs):
     return np.broadcast_to(g, np.shape(xs)).copy()
 
 
+def sum_adjoint_transpose(g, u, xs):
+    """The adjoint of sum_adjoint(u, xs), which is linear in u: the items' adjoints g
+    summed, each to u's shape (xs an array: g summed over its first axis)."""
+    if isinstance(xs, (list, tuple)):
+        total = 0.0
+        for part in g:
+            total = total + broadcast_like(part, u)
+        return total
+    return unbroadcast(g, u)
+
+
 def _sum_of_numbers(part):
     """Refuse builtin sum where it joins lists or tuples (`sum(parts, start)` with a list
     start: its value, or an item's, is a list)."""
@@ -2883,7 +2958,8 @@ def sum_tangent(t, xs):
 
 
 HELPERS = HELPERS + (
-    sorted_order, sorted_adjoint, sorted_tangent, float_dtype, spread, cast_like, cast_tangent, balanced_weight, fmax_weight, clip_masks,
+    sorted_order, sorted_adjoint, in_sorted_order, sorted_tangent, sorted_like,
+    concatenated, stacked_like, gradient_along, sum_adjoint_transpose, float_dtype, spread, cast_like, cast_tangent, balanced_weight, fmax_weight, clip_masks,
     power_slope, power_slope_in_y, safe_log,
     sinc_derivative, _axes, chooser_weights, prod_others, var_weights, cumsum_adjoint,
     _cumprod_replaced, cumprod_adjoint, cumprod_tangent, _norm_is_matrix, norm_weights,
@@ -2899,8 +2975,8 @@ HELPERS = HELPERS + (
     lstsq_adjoint_b, lstsq_tangent_a, lstsq_tangent_b, diff_adjoint, diff_trimmed, diff_tangent,
     unitem, item_tangent, _tensordot_axes,
     tensordot_adjoint_a, tensordot_adjoint_b, dot_axes, inner_axes, product_adjoint_a,
-    product_adjoint_b, kron_parts, kron_adjoint_a, kron_adjoint_b, einsum_adjoint,
-    outer_adjoint_a, outer_adjoint_b, cross_adjoint, convolve_adjoint, mT,
+    product_adjoint_b, kron_shapes, kron_parts, kron_adjoint_a, kron_adjoint_b, einsum_adjoint,
+    einsum_with, einsum_adjoint_operands, outer_adjoint_a, outer_adjoint_b, cross_adjoint, convolve_adjoint, mT,
     _matrix_powers, matrix_power_adjoint, matrix_power_tangent, solve_transposed,
     solve_adjoint_a, solve_tangent_a,
     solve_tangent_b,

@@ -592,6 +592,9 @@ SPECS.update({
                                    c("rt.take_adjoint(g, x, [1, 1], 1)", g=(2, 2), x=(2, 3)),
                                    c("rt.take_adjoint(g, x, [4, -1], 1, 'wrap')", g=(2, 2),
                                      x=(2, 3))],
+    "srcad.runtime.sorted_adjoint": [c("np.stack(rt.sorted_adjoint(list(g), list(x)))", g=(4,), x=(4,)),
+                                     c("np.stack(rt.sorted_adjoint(list(g), list(x), None, True))",
+                                       g=(3,), x=(3,))],
     "srcad.runtime.sort_adjoint": [c("rt.sort_adjoint(g, x)", g=(4,), x=(4,)),
                                    c("rt.sort_adjoint(g, x, 0)", g=(3, 2), x=(3, 2)),
                                    c("rt.sort_adjoint(g, x, None)", g=(6,), x=(2, 3))],
@@ -772,6 +775,7 @@ ZERO_SPECS = {
     "srcad.runtime.float_dtype": "rt.float_dtype(x)", "srcad.runtime.dot_axes": "rt.dot_axes(x, x)",
     "srcad.runtime.inner_axes": "rt.inner_axes(x, x)",
     "srcad.runtime._tensordot_axes": "rt._tensordot_axes(x, x, 1)",
+    "srcad.runtime.kron_shapes": "rt.kron_shapes(x, x)[2] * x",
     "srcad.runtime.check_pad_mode": "rt.check_pad_mode('constant')",
     # (it raises: called where a branch never runs, as in the programs it is made for)
     "srcad.runtime.missing_attribute": "rt.missing_attribute('numpy', 'x') if s > 1.0 else s",

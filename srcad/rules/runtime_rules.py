@@ -7,7 +7,8 @@ where srcad cannot read it)."""
 import numpy as np
 
 from .. import runtime
-from ..runtime import (add_adjoint, fresh, add_adjoint_transpose, add_at, adjugate_adjoint,
+from ..runtime import (add_adjoint, concatenated, einsum_adjoint_operands, einsum_with, fresh, gradient_along, in_sorted_order,
+                       item_tangent, sorted_like, stacked_like, sum_adjoint_transpose, add_adjoint_transpose, add_at, adjugate_adjoint,
                        adjugate_second, adjugate_second_adjoint, adjugate_tangent,
                        broadcast_like, cast_like, cumprod_adjoint, cumprod_adjoint_along,
                        cumsum_adjoint,
@@ -119,6 +120,12 @@ def unconcatenate_tangent(g, ans, u, xs, axis=0):
     return unconcatenate(g, xs, axis), 0
 
 
+@adjoint(runtime.unconcatenate)
+def unconcatenate_(g, ans, u, xs, axis=0):
+    """Linear in u: its adjoint joins the pieces' adjoints back (xs gives shapes only)."""
+    return concatenated(g, xs, axis), 0
+
+
 @tangent(runtime.unhstack)
 def unhstack_tangent(g, ans, u, xs):
     return unhstack(g, xs), 0
@@ -132,6 +139,12 @@ def unvstack_tangent(g, ans, u, xs):
 @tangent(runtime.unstack_like)
 def unstack_like_tangent(g, ans, u, xs, axis=0):
     return unstack_like(g, xs, axis), 0
+
+
+@adjoint(runtime.unstack_like)
+def unstack_like_(g, ans, u, xs, axis=0):
+    """Linear in u: its adjoint stacks the pieces' adjoints back (xs gives shapes only)."""
+    return stacked_like(g, u, axis), 0
 
 
 @tangent(runtime.unsplit)
@@ -195,16 +208,40 @@ def take_adjoint_tangent(g, ans, u, x, indices, axis=None, mode="raise"):
     return take_adjoint(g, x, indices, axis, mode), 0, None
 
 
+@adjoint(runtime.take_adjoint)
+def take_adjoint_(g, ans, u, x, indices, axis=None, mode="raise"):
+    """Linear in u: its adjoint takes at the same places (np.take of g, shaped like x)."""
+    return np.take(g, indices, axis=axis, mode=mode), 0, None
+
+
 @tangent(runtime.sort_adjoint)
 def sort_adjoint_tangent(g, ans, u, x, axis=-1):
     """x gives the order only, which is constant between ties (as argsort's derivative)."""
     return sort_adjoint(g, x, axis), 0
 
 
+@adjoint(runtime.sorted_adjoint)
+def sorted_adjoint_(g, ans, u, xs, key=None, reverse=False):
+    """Linear in u: its adjoint puts g in sorted(xs)'s order (xs gives the order only)."""
+    return in_sorted_order(g, xs, key, reverse), 0
+
+
+@adjoint(runtime.sort_adjoint)
+def sort_adjoint_(g, ans, u, x, axis=-1):
+    """Linear in u: its adjoint puts g in x's sorted order (x gives the order only)."""
+    return sorted_like(g, x, axis), 0
+
+
 @tangent(runtime.gradient_adjoint)
 def gradient_adjoint_tangent(g, ans, u, f, spacings=(), axis=None, edge_order=1):
     """Linear in u; f gives the shape only."""
     return gradient_adjoint(g, f, spacings, axis, edge_order), 0
+
+
+@adjoint(runtime.gradient_adjoint)
+def gradient_adjoint_(g, ans, u, f, spacings=(), axis=None, edge_order=1):
+    """Linear in u, D^T u along each axis: its adjoint is D g, np.gradient's own."""
+    return gradient_along(g, spacings, axis, edge_order), 0
 
 
 @tangent(runtime.diff_adjoint)
@@ -215,6 +252,12 @@ def diff_adjoint_tangent(g, ans, u, n=1, axis=-1):
 @tangent(runtime.unitem)
 def unitem_tangent(g, ans, u, x, index=()):
     return unitem(g, x, index), 0
+
+
+@adjoint(runtime.unitem)
+def unitem_(g, ans, u, x, index=()):
+    """Linear in u: its adjoint is g's element there."""
+    return item_tangent(g, index), 0
 
 
 @tangent(runtime.cumsum_adjoint)
@@ -346,6 +389,12 @@ def sum_adjoint_tangent(g, ans, u, xs):
     return sum_adjoint(g, xs), 0
 
 
+@adjoint(runtime.sum_adjoint)
+def sum_adjoint_(g, ans, u, xs):
+    """Linear in u: its adjoint sums the items' adjoints, each to u's shape."""
+    return sum_adjoint_transpose(g, u, xs), 0
+
+
 # ----- powers -----
 
 
@@ -404,6 +453,13 @@ def kron_adjoint_a_tangent(g, ans, u, a, b):
 @tangent(runtime.kron_adjoint_b)
 def kron_adjoint_b_tangent(g, ans, u, a, b):
     return kron_adjoint_b(g, a, b), kron_adjoint_b(u, g, b), 0
+
+
+@adjoint(runtime.einsum_adjoint)
+def einsum_adjoint_(g, ans, u, subscripts, operands, k):
+    """Linear in u and in each operand but the k-th, whose shape alone it reads."""
+    return (einsum_with(g, subscripts, operands, k), None,
+            einsum_adjoint_operands(g, u, subscripts, operands, k), None)
 
 
 @tangent(runtime.einsum_adjoint)
@@ -519,7 +575,7 @@ nondifferentiable(runtime.median_weights, runtime.average_weights, runtime.trape
 # axes, shapes, dtypes and modes: integers, tuples of them, dtypes and strings
 nondifferentiable(runtime.inverse_axes, runtime.method_axes, runtime.method_shape,
                   runtime.float_dtype, runtime.dot_axes, runtime.inner_axes,
-                  runtime._tensordot_axes, runtime.check_pad_mode)
+                  runtime._tensordot_axes, runtime.check_pad_mode, runtime.kron_shapes)
 # a call of a module's missing attribute raises where it runs (`np.trapz` in NumPy 2.4)
 nondifferentiable(runtime.missing_attribute)
 # the fractions k / (num - 1) at which np.linspace samples: they depend on num, endpoint,
