@@ -31,11 +31,9 @@ def check_own_arithmetic(ir, ops, active, operators=None, holders=None):
         call = op.stmt.value if op.kind == "opaque" and isinstance(op.stmt, gast.Assign) \
             else None
         if isinstance(call, gast.Call):
-            maker = analysis._resolve(ir, call.func)
-            if maker in (np.matrix, np.asmatrix, np.bmat):
-                made[id(op.stmt)] = np.matrix
-            elif isinstance(maker, type) and runtime.own_arithmetic_type(maker):
-                made[id(op.stmt)] = maker
+            cls = _made_by(analysis._resolve(ir, call.func))
+            if cls is not None:
+                made[id(op.stmt)] = cls
     bound = {o.target for o in ops.values()} | set(ir.inputs) | set(ir.params)
     _remember_global_operands(ir, ops, active, bound)
     holding = {ir.inputs[k]: [value] for k, value in (holders or {}).items()}
@@ -77,6 +75,27 @@ def check_own_arithmetic(ir, ops, active, operators=None, holders=None):
             current.pop(op.target, None)
 
 
+# what makes a masked array (np.ma.masked_array is its class)
+_MASKED_MAKERS = (np.ma.array, np.ma.asarray, np.ma.asanyarray, np.ma.fix_invalid,
+                  np.ma.zeros, np.ma.ones, np.ma.empty, np.ma.zeros_like, np.ma.ones_like,
+                  np.ma.empty_like) + tuple(
+    maker for name, maker in vars(np.ma).items() if name.startswith("masked_")
+    and callable(maker) and not isinstance(maker, type))
+
+
+def _made_by(maker):
+    """The class of the objects with operators of their own that calling `maker` gives
+    (np.matrix; a masked array, by np.ma.masked_where and the like; a class with such
+    operators), or None."""
+    if maker in (np.matrix, np.asmatrix, np.bmat):
+        return np.matrix
+    if any(maker is m for m in _MASKED_MAKERS):
+        return np.ma.MaskedArray
+    if isinstance(maker, type) and runtime.own_arithmetic_type(maker):
+        return maker
+    return None
+
+
 def _remember_global_operands(ir, ops, active, bound):
     """The types of the globals (and closure variables), and of the attributes of global
     objects, that an operator whose value varies takes (`W * x`, read as `v_1 = W`;
@@ -114,9 +133,12 @@ class _Made:
 _CONVERTERS = (np.asarray, np.array, np.ascontiguousarray, np.asfortranarray, np.copy, float,
                int, np.float64)
 # the methods and attributes that give NumPy arrays or numbers: of np.matrix (whose other
-# methods, `.diagonal()`, `.sum(axis=0)`, give matrices), and of others (sparse matrices)
+# methods, `.diagonal()`, `.sum(axis=0)`, give matrices), of a masked array, and of others
+# (sparse matrices)
 _MATRIX_PLAIN = ("A", "A1", "getA", "getA1", "item", "tolist", "shape", "ndim", "size",
                  "dtype")
+_MASKED_PLAIN = ("filled", "compressed", "data", "mask", "tolist", "item", "count", "shape",
+                 "ndim", "size", "dtype")
 _PLAIN = ("toarray", "diagonal", "item", "tolist", "getnnz", "count_nonzero", "shape",
           "ndim", "size", "nnz", "dtype", "data", "indices", "indptr", "format")
 
@@ -253,7 +275,8 @@ def _computed_from_own(ir, op, own, holding, bound):
             receiver = isinstance(value, gast.Attribute) and analysis._name_in(
                 value.value, {n}) or isinstance(value, gast.Call) and isinstance(
                 value.func, gast.Attribute) and analysis._name_in(value.func.value, {n})
-            plain = _MATRIX_PLAIN if issubclass(cls, np.matrix) else _PLAIN
+            plain = _MATRIX_PLAIN if issubclass(cls, np.matrix) else _MASKED_PLAIN \
+                if issubclass(cls, np.ma.MaskedArray) else _PLAIN
             return None if receiver and part in plain else cls   # (A.toarray(), M.A)
         if n not in bound and n in ir.namespace:
             outside = ir.namespace.live(n)
@@ -403,6 +426,6 @@ def _check_operands(ir, op, active, held, bound, computed=()):
             f"{where} is a {name}, which brings its "
             "operators with it: srcad's derivatives of operators are those of numbers "
             "and NumPy arrays", ir.location(op.stmt),
-            hint="pass a NumPy array (A.toarray() of a sparse matrix, np.asarray of "
-                 "an np.matrix), or put the operation in a function of your own and "
+            hint=f"pass a NumPy array ({runtime.PLAIN_CONVERSIONS}), or put the "
+                 "operation in a function of your own and "
                  "register its derivatives with @srcad.adjoint and @srcad.tangent")

@@ -663,6 +663,11 @@ _OPERATOR_METHODS = ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "_
                      "__rfloordiv__")
 
 
+# how to make a NumPy array of an object with operators of its own, for refusals' hints
+PLAIN_CONVERSIONS = ("A.toarray() of a sparse matrix, np.asarray of an np.matrix, "
+                     "m.filled(0.0) of a masked array whose masked entries count as 0")
+
+
 def own_arithmetic(value):
     """Whether `value` brings arithmetic operators of its own (`own_arithmetic_type`)."""
     return own_arithmetic_type(type(value))
@@ -671,10 +676,11 @@ def own_arithmetic(value):
 def own_arithmetic_type(cls):
     """Whether the objects of class `cls` bring arithmetic operators of their own (a
     scipy.sparse matrix; np.matrix, whose * is a matrix product, and other subclasses of
-    ndarray that redefine an operator, masked arrays aside; a class defining __mul__):
-    srcad's rules for `*`, `@`, ... are those of numbers and NumPy arrays."""
+    ndarray that redefine an operator: a masked array, whose operators and reductions skip
+    its masked entries; a class defining __mul__): srcad's rules for `*`, `@`, ... are
+    those of numbers and NumPy arrays."""
     if issubclass(cls, np.ndarray):
-        return cls is not np.ndarray and not issubclass(cls, np.ma.MaskedArray) and any(
+        return cls is not np.ndarray and any(
             getattr(cls, method, None) is not getattr(np.ndarray, method, None)
             for method in _OPERATOR_METHODS)
     if issubclass(cls, (numbers.Number, np.generic, list, tuple, dict, str, bytes, set,
@@ -725,8 +731,7 @@ def check_plain_operand(value, param, name):
         raise refused(f"{name} computes with {param} by operators, and {param} {what} a "
                       f"{kind.__module__}.{kind.__qualname__}, which brings its operators "
                       "with it: srcad's derivatives of operators are those of numbers and "
-                      "NumPy arrays", "pass a NumPy array (A.toarray() of a sparse matrix, "
-                      "np.asarray of an np.matrix)")
+                      "NumPy arrays", f"pass a NumPy array ({PLAIN_CONVERSIONS})")
 
 
 def check_kinds(name, params, values, kinds):

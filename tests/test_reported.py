@@ -4028,13 +4028,63 @@ def test_more_operands_with_operators_of_their_own_are_refused(f, x):
 
 
 def scaled_by_a_masked_array(x, m):
-    return np.sum(m * x)
+    return np.sum(m * x ** 2)
 
 
-def test_a_masked_array_operand_is_not_refused():
-    m = np.ma.masked_array([1.0, 2.0, 3.0], mask=[False, True, False])
-    g = srcad.grad(scaled_by_a_masked_array)(np.ones(3), m)
-    assert np.allclose(np.ma.filled(g, 0.0), [1.0, 0.0, 3.0])
+MASKED = np.ma.masked_array([1.0, 2.0, 3.0], mask=[False, True, False])
+
+
+def scaled_by_a_global_masked_array(x):
+    return np.sum(MASKED * x ** 2)
+
+
+def squares_summed(x):
+    return np.sum(x ** 2)
+
+
+def masked_where_inside(x, c):
+    return np.sum(np.ma.masked_where(c > 1.5, c) * x ** 2)
+
+
+def masked_array_made_inside(x, c):
+    m = np.ma.array(c, mask=[False, True, False])
+    return np.sum(m * x ** 2)
+
+
+def masked_array_filled(x, c):
+    m = np.ma.masked_array(c, mask=[False, True, False])
+    return np.sum(m.filled(0.0) * x ** 2)
+
+
+@pytest.mark.parametrize("f, rest", [
+    (scaled_by_a_masked_array, (MASKED,)), (scaled_by_a_global_masked_array, ()),
+    (masked_where_inside, (np.array([1.0, 2.0, 3.0]),)),
+    (masked_array_made_inside, (np.array([1.0, 2.0, 3.0]),))])
+@pytest.mark.parametrize("mode", ["grad", "jvp"])
+def test_a_masked_array_operand_is_refused(f, rest, mode):
+    """A masked array's operators and reductions skip its masked entries, srcad's
+    derivatives do not: the gradient of sum(m * x ** 2) kept the masked entry's term
+    ([2, 1, 6] for [2, 0, 6]), as an argument, a global, or one the function makes
+    (np.ma.masked_where, np.ma.array). Refused, with how to make an array of it."""
+    x = np.ones(3)
+    with pytest.raises(srcad.UnsupportedError, match=r"numpy\.ma\.MaskedArray, which brings "
+                       r"its operators with it(.|\n)*m\.filled\(0\.0\)"):
+        if mode == "grad":
+            srcad.grad(f)(x, *rest)
+        else:
+            srcad.jvp(f)(x, *rest, np.ones(3))
+
+
+def test_a_masked_array_differentiated_or_filled():
+    """Differentiated with respect to a masked array: refused as well. What the hint
+    says to write (`m.filled(0.0)`) is an array: its gradient is the right one."""
+    with pytest.raises(srcad.UnsupportedError, match="numpy.ma.MaskedArray"):
+        srcad.grad(squares_summed)(MASKED)
+    c = np.array([1.0, 2.0, 3.0])
+    x = np.array([0.5, -1.0, 2.0])
+    np.testing.assert_allclose(srcad.grad(masked_array_filled)(x, c), 2 * x * [1.0, 0.0, 3.0])
+    np.testing.assert_allclose(srcad.grad(scaled_by_a_masked_array)(x, MASKED.filled(0.0)),
+                               2 * x * [1.0, 0.0, 3.0])
 
 
 def none_on_one_branch(x):
