@@ -34,7 +34,7 @@ from .forward import dot
 from .reverse import bar, differentiate
 from .rules import registry
 from .source import (code_location, function_source, method_of_class, partial_function,
-                     unwrap, users_module)
+                     type_along, unwrap, users_module)
 
 DEBUG = False   # tests set this: generated code then asserts the stack is empty
 # set while `srcad grad` writes a file: a derivative for arguments of any kind checks the
@@ -288,6 +288,20 @@ class _TypeOf:
         return default if value is _MISSING else type(value)
 
 
+class _TypeAlong:
+    """The type of what a path of items and attributes reaches from what a namespace's
+    names hold (`source.type_along`: `CFG.inner.W`, `LAYERS[0]`), read like a namespace,
+    for guards (a global array item that becomes a sparse matrix)."""
+    __slots__ = ("place", "steps")
+
+    def __init__(self, place, steps):
+        self.place, self.steps = place, steps
+
+    def get(self, name, default=None):
+        value = self.place.get(name, _MISSING)
+        return default if value is _MISSING else type_along(value, self.steps)
+
+
 def _own_guards(fn, ir):
     """Guards for the objects that the transformation of `fn` itself looked up (they come
     first among `_guards(fn)`)."""
@@ -297,8 +311,8 @@ def _own_guards(fn, ir):
         (_Attribute(cls), attr, value) for cls, attr, value in ir.namespace.members] + [
         (_TypeOf(_Cell(cells[name]) if name in cells else fn.__globals__), name, kind)
         for name, kind in ir.namespace.numbers.items()] + [
-        (_TypeOf(_Attribute(obj)), attr, kind)
-        for obj, attr, kind in ir.namespace.attribute_types.values()]
+        (_TypeAlong(_Cell(cells[name]) if name in cells else fn.__globals__, steps), name,
+         kind) for (name, steps), kind in ir.namespace.path_types.items()]
 
 
 def _guards(fn):

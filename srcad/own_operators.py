@@ -8,6 +8,7 @@ import gast
 import numpy as np
 
 from . import analysis, runtime
+from .source import ITEMS, UNREACHED, values_along
 from .errors import UnsupportedError
 
 
@@ -35,9 +36,10 @@ def check_own_arithmetic(ir, ops, active, operators=None, holders=None):
             if cls is not None:
                 made[id(op.stmt)] = cls
     bound = {o.target for o in ops.values()} | set(ir.inputs) | set(ir.params)
-    _remember_global_operands(ir, ops, active, bound)
+    reads = _global_reads(ir, ops, bound)
+    _remember_global_operands(ir, ops, active, reads)
     holding = {ir.inputs[k]: [value] for k, value in (holders or {}).items()}
-    derived = _bound_to_own(ir, ops, bound, made, holding)
+    derived = _bound_to_own(ir, ops, bound, made, holding, reads)
     if not made:                    # (global names only)
         for op in ops.values():
             _check_operands(ir, op, active, {}, bound)
@@ -96,29 +98,67 @@ def _made_by(maker):
     return None
 
 
-def _remember_global_operands(ir, ops, active, bound):
-    """The types of the globals (and closure variables), and of the attributes of global
-    objects, that an operator whose value varies takes (`W * x`, read as `v_1 = W`;
-    `CFG.W * x`): the derivative is made again where one is bound to a value of another
-    type (a sparse matrix, whose operators are its own)."""
-    reads = {}                  # name -> the global (or (global, attribute)) it reads
-    for op in ops.values():
-        value = op.stmt.value if op.kind in ("const", "copy", "opaque") else None
-        if isinstance(value, gast.Name) and value.id not in bound:
-            reads[op.target] = value.id
-        elif isinstance(value, gast.Attribute) and isinstance(value.value, gast.Name) \
-                and value.value.id not in bound and value.value.id in ir.namespace:
-            reads[op.target] = (value.value.id, value.attr)     # (`CFG.W`)
+def _remember_global_operands(ir, ops, active, reads):
+    """The types of the globals (and closure variables), and of their items and attributes
+    (`reads`, `_global_reads`), that an operator whose value varies takes (`W * x`, read
+    as `v_1 = W`; `CFG.W * x`, `LAYERS[0] * x`): the derivative is made again where one is
+    bound to a value of another type (a sparse matrix, whose operators are its own)."""
     if not reads:
         return
     for op in ops.values():
         for operand in _operands(op, active):
-            if isinstance(operand, gast.Name) and operand.id in reads:
-                read = reads[operand.id]
-                if isinstance(read, tuple):
-                    ir.namespace.typed_attribute(*read)
+            for name, steps in reads.get(operand.id, ()) if isinstance(operand, gast.Name) \
+                    else ():
+                if steps:
+                    ir.namespace.typed_path(name, steps)
                 else:
-                    ir.namespace.typed(read)
+                    ir.namespace.typed(name)
+
+
+def _global_reads(ir, ops, bound):
+    """{name: {(global, steps)}}: the globals (and closure variables) each name may hold
+    (steps empty), or their items and attributes (`source.type_along`'s steps: `CFG.W`,
+    `CFG.inner.W`, `D["W"]`, `getattr(CFG, "W")`, any item of a list `for W in LAYERS`
+    walks), through copies."""
+    reads = {}
+    grown = True
+    while grown:
+        grown = False
+        for op in ops.values():
+            if op.target is None or not isinstance(op.stmt, gast.Assign):
+                continue
+            found = _read_of(ir, op, bound, reads) - reads.get(op.target, set())
+            if found:
+                reads.setdefault(op.target, set()).update(found)
+                grown = True
+    return reads
+
+
+def _read_of(ir, op, bound, reads):
+    """What `op` reads of globals, as `_global_reads` tells it (`reads` so far)."""
+    value = op.stmt.value
+    steps = ()
+    if op.kind == "getitem":
+        index = op.args["index"]
+        value, steps = op.args["value"], (("item", index.value),) if isinstance(
+            index, gast.Constant) else (ITEMS,)
+    elif op.kind == "copy":
+        value = op.args[0]
+    elif op.kind == "opaque" and isinstance(value, gast.Call) and len(value.args) == 2 \
+            and isinstance(name := value.args[1], gast.Constant) \
+            and isinstance(name.value, str) and analysis._resolve(ir, value.func) is getattr:
+        value, steps = value.args[0], (("attr", name.value),)     # (`getattr(CFG, "W")`)
+    elif op.kind not in ("const", "opaque"):
+        return set()
+    while isinstance(value, gast.Attribute):                      # (`CFG.inner.W`)
+        value, steps = value.value, (("attr", value.attr),) + steps
+    if not isinstance(value, gast.Name):
+        return set()
+    if value.id in reads:
+        return {(name, before + steps) for name, before in reads[value.id]}
+    if value.id not in bound and (not steps or value.id in ir.namespace):
+        return {(value.id, steps)}
+    return set()
 
 
 class _Made:
@@ -143,12 +183,13 @@ _PLAIN = ("toarray", "diagonal", "item", "tolist", "getnnz", "count_nonzero", "s
           "ndim", "size", "nnz", "dtype", "data", "indices", "indptr", "format")
 
 
-def _bound_to_own(ir, ops, bound, made, holding):
+def _bound_to_own(ir, ops, bound, made, holding, reads):
     """Add to `made` the statements that bind an object with operators of its own: an item
     or attribute of a name `holding` ({name: the objects it may be}: argument values, or
     `_Made`) or of a global that holds one (`own_arithmetic_within`), through copies,
     nested items, and lists made of such objects (an item at a constant index, or an
-    attribute, is the one the object has; at a varying index, any of them); and what the
+    attribute, is the one the object has; at a varying index, any of them), or what a path
+    from a global reaches (`reads`, `_global_reads`: `CFG.inner.W`); and what the
     function computes from such an object (`B = A * 2.0`, `A.T`, `np.multiply(A, y)`,
     `g(A)`), which is of its kind (np.matrix, a sparse matrix), but where it converts it
     (`np.asarray(A)`, `A.toarray()`). Returns the ids of the latter statements."""
@@ -196,6 +237,13 @@ def _bound_to_own(ir, ops, bound, made, holding):
                     holding[op.target] = [items]
                     grown = True
                 continue
+            if op.kind in ("const", "opaque"):      # (`CFG.inner.W`, `getattr(S, "T")`)
+                objects = _read_objects(ir, _read_of(ir, op, bound, reads))
+                cls = next((type(o) for o in objects if runtime.own_arithmetic(o)), None)
+                if cls is not None:
+                    made[id(op.stmt)] = own[op.target] = cls
+                    grown = True
+                    continue
             value = op.stmt.value
             if op.kind == "const" and isinstance(value, gast.Name):
                 source, op_kind = value, "global"         # `M = A` of a global A
@@ -230,6 +278,15 @@ def _bound_to_own(ir, ops, bound, made, holding):
                 holding[op.target] = objects
                 grown = True
     return derived
+
+
+def _read_objects(ir, reads):
+    """What `reads` ({(global, steps)}, `_global_reads`) reach now."""
+    objects = []
+    for name, steps in reads:
+        found = values_along(ir.namespace.live(name), steps)
+        objects.extend(() if found is UNREACHED else found)
+    return objects
 
 
 def _computed_from_own(ir, op, own, holding, bound):

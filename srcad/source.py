@@ -131,9 +131,10 @@ class Namespace(dict):
         # operator takes (`typed`); the derivative holds while it holds a value of that
         # type (whatever the value)
         self.numbers = {}
-        # (id(object), attribute) -> (object, attribute, type) of the attributes of global
-        # objects that operators take
-        self.attribute_types = {}
+        # (the user's name, steps) -> the type of what the steps reach from what the name
+        # holds (`type_along`): the items and attributes of globals that operators take
+        # (`CFG.W`, `LAYERS[0]`, `CFG.inner.W`, any item of a list walked `for W in LAYERS`)
+        self.path_types = {}
 
     def number(self, name):
         """Whether `name` (a free name of the function) holds an int or a float now (read
@@ -150,17 +151,16 @@ class Namespace(dict):
         except ValueError:               # (an empty cell)
             return default
 
-    def typed_attribute(self, name, attr):
-        """Remember the type of what attribute `attr` of the object that free name `name`
-        holds is now (a guard, as `typed`'s): modules' attributes (np.pi) need none."""
-        obj = self.live(name, _EMPTY)
-        if obj is _EMPTY or isinstance(obj, (types.ModuleType, type)):
+    def typed_path(self, name, steps):
+        """Remember the type of what `steps` (`type_along`) reach from what free name
+        `name` holds now (a guard, as `typed`'s, read through the name: another object
+        bound to it is read too): modules' attributes (np.pi) need none."""
+        value = self.live(name, _EMPTY)
+        if value is _EMPTY or isinstance(value, (types.ModuleType, type)):
             return
-        try:
-            value = getattr(obj, attr)
-        except Exception:               # (the function fails the same way)
-            return
-        self.attribute_types[id(obj), attr] = (obj, attr, type(value))
+        kind = type_along(value, steps)
+        if kind is not UNREACHED:         # (else the function fails the same way)
+            self.path_types[self.renamed.get(name, name), steps] = kind
 
     def typed(self, name, types_=None):
         """Whether `name` (a free name of the function) holds a value of one of `types_`
@@ -188,6 +188,44 @@ class Namespace(dict):
         if callable(value) and not isinstance(value, types.ModuleType) and name in self:
             self.looked_up[name] = value
         return value
+
+
+ITEMS = ("items",)    # a step to any item of a list, tuple or dict (at a varying index)
+UNREACHED = object()  # what `type_along` gives where a step fails
+_TYPE_SETS = {}       # each frozenset of types that `type_along` gave, once
+
+
+def values_along(value, steps):
+    """The values that `steps` (`type_along`'s) reach from `value`, or `UNREACHED`."""
+    values = [value]
+    try:
+        for step in steps:
+            if step is ITEMS:
+                values = [item for v in values for item in (
+                    v.values() if isinstance(v, dict) else v if isinstance(v, (list, tuple))
+                    else (v,))]
+            elif step[0] == "attr":
+                values = [getattr(v, step[1]) for v in values]
+            else:
+                values = [v[step[1]] for v in values]
+    except Exception:
+        return UNREACHED
+    return values
+
+
+def type_along(value, steps):
+    """The type of what `steps` reach from `value`: each ("attr", name) an attribute,
+    ("item", key) an item, `ITEMS` any item of a list, tuple or dict (an array stands for
+    its own items, none of which brings operators of its own); past `ITEMS`, the frozenset
+    of the types reached, one object for equal sets (guards compare by identity).
+    `UNREACHED` where a step fails."""
+    values = values_along(value, steps)
+    if values is UNREACHED:
+        return UNREACHED
+    if ITEMS not in steps:
+        return type(values[0])
+    kinds = frozenset(map(type, values))
+    return _TYPE_SETS.setdefault(kinds, kinds)
 
 
 def users_module(module):

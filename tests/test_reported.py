@@ -4516,6 +4516,93 @@ def test_an_attribute_of_a_global_bound_to_an_object_with_operators_later():
     np.testing.assert_allclose(g(x), L.T @ np.cos(L @ x))
 
 
+_PATH_L = np.array([[2.0, 0.0], [1.0, 3.0]])
+GLOBAL_LAYERS = [_PATH_L]
+GLOBAL_WEIGHTS = {"L": _PATH_L}
+GLOBAL_PAIR = (_PATH_L, 1.0)
+GLOBAL_NESTED = _Holder(inner=_Holder(L=_PATH_L))
+
+
+def times_a_global_list_item(x):
+    return np.sum(np.sin(GLOBAL_LAYERS[0] @ x))
+
+
+def times_each_global_list_item(x):
+    s = 0.0
+    for L in GLOBAL_LAYERS:
+        s = s + np.sum(np.sin(L @ x))
+    return s
+
+
+def times_a_global_dict_value(x):
+    return np.sum(np.sin(GLOBAL_WEIGHTS["L"] @ x))
+
+
+def times_a_global_tuple_item(x):
+    return np.sum(np.sin(GLOBAL_PAIR[0] @ x))
+
+
+def times_an_attribute_of_an_attribute(x):
+    return np.sum(np.sin(GLOBAL_NESTED.inner.L @ x))
+
+
+def times_an_attribute_got(x):
+    return np.sum(np.sin(getattr(GLOBAL_NESTED.inner, "L") @ x))
+
+
+def _rebind_global(name, value):
+    globals()[name] = value
+
+
+@pytest.mark.parametrize("f, rebind", [
+    (times_a_global_list_item, lambda v: GLOBAL_LAYERS.__setitem__(0, v)),
+    (times_each_global_list_item, lambda v: GLOBAL_LAYERS.__setitem__(0, v)),
+    (times_a_global_dict_value, lambda v: GLOBAL_WEIGHTS.__setitem__("L", v)),
+    (times_a_global_tuple_item, lambda v: _rebind_global("GLOBAL_PAIR", (v, 1.0))),
+    (times_an_attribute_of_an_attribute, lambda v: setattr(GLOBAL_NESTED.inner, "L", v)),
+    (times_an_attribute_of_an_attribute,
+     lambda v: _rebind_global("GLOBAL_NESTED", _Holder(inner=_Holder(L=v)))),
+    (times_an_attribute_got, lambda v: setattr(GLOBAL_NESTED.inner, "L", v))])
+def test_an_item_or_attribute_of_a_global_bound_to_an_object_with_operators_later(f, rebind):
+    """helper-92: `LAYERS[0] @ x`, `for L in LAYERS`, `D["L"]`, `PAIR[0]`,
+    `CFG.inner.L` (or the object holding it bound anew), `getattr(CFG.inner, "L")`: an
+    array at the first call, then an object with operators of its own (a sparse matrix;
+    here a class with its own @). The cached derivative kept the elementwise rule (wrong
+    numbers) or a bare AxisError; the derivative holds while what the path reaches has the
+    type it had, and one made with the object there refuses it."""
+    x = np.array([0.3, -0.4])
+    expected = _PATH_L.T @ np.cos(_PATH_L @ x)
+    g = srcad.grad(f)
+    np.testing.assert_allclose(g(x), expected)
+    try:
+        rebind(LinearMap(_PATH_L))
+        for grad in (g, srcad.grad(f)):
+            with pytest.raises(srcad.UnsupportedError, match="brings its operators with it"):
+                grad(x)
+    finally:
+        rebind(_PATH_L)
+    np.testing.assert_allclose(g(x), expected)
+
+
+def _closure_over_a_list(L):
+    layers = [L]
+
+    def times_an_item_of_a_closure_list(x):
+        return np.sum(np.sin(layers[0] @ x))
+    return times_an_item_of_a_closure_list, layers
+
+
+def test_an_item_of_a_closure_variable_bound_to_an_object_with_operators_later():
+    """helper-92: as a global list's item, one of a list a closure holds."""
+    x = np.array([0.3, -0.4])
+    f, layers = _closure_over_a_list(_PATH_L)
+    g = srcad.grad(f)
+    np.testing.assert_allclose(g(x), _PATH_L.T @ np.cos(_PATH_L @ x))
+    layers[0] = LinearMap(_PATH_L)
+    with pytest.raises(srcad.UnsupportedError, match="brings its operators with it"):
+        g(x)
+
+
 def times_an_attribute_of_an_argument(x, p):
     return np.sum(np.sin(p.L @ x))
 
