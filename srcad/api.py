@@ -942,17 +942,27 @@ _FAST_ENTRIES = 64   # argument signatures remembered per derivative
 class _ByLayout(dict):
     """Compiled derivatives for one signature of argument types that includes arrays or
     objects with attributes, by the dtype and shape of each array argument and the types
-    of each object's attributes (what checks depend on beyond types: an attribute that
-    becomes a sparse matrix brings operators of its own). `layout(args)` reads them,
-    written out for the signature's positions: a loop over the arguments costs three times
-    as much per call."""
+    of each object's attributes (`_attribute_layout`: what checks depend on beyond types:
+    an attribute, or an attribute's attribute, that becomes a sparse matrix brings
+    operators of its own). `layout(args)` reads them, written out for the signature's
+    positions: a loop over the arguments costs three times as much per call."""
 
     def __init__(self, types_, objects=()):
         super().__init__()
         reads = [f"a[{k}].dtype, a[{k}].shape" if t is np.ndarray else
-                 f"tuple(map(type, a[{k}].__dict__.values()))"
+                 f"_attribute_layout(a[{k}])"
                  for k, t in enumerate(types_) if t is np.ndarray or k in objects]
         self.layout = eval(f"lambda a: ({', '.join(reads)},)")
+
+
+_HOLDS_NOTHING = frozenset(_PLAIN)
+
+
+def _attribute_layout(obj):
+    """The types of `obj`'s attributes, and of what they hold where they hold more (an
+    object, a list: `runtime.types_within`, as far as the check of the first call looks)."""
+    kinds = tuple(map(type, obj.__dict__.values()))
+    return kinds if _HOLDS_NOTHING.issuperset(kinds) else runtime.types_within(obj)
 
 
 def _layout(value):

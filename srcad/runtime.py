@@ -693,31 +693,45 @@ def own_arithmetic_within(value, depth=3):
     """The class of an object with operators of its own (`own_arithmetic`) that `value`
     holds: an item of a list, tuple or dict, or an attribute of an object of a user class
     (to `depth` levels); else None."""
-    if depth == 0 or isinstance(value, (numbers.Number, np.generic, np.ndarray, str, bytes,
-                                        type(None), type, type(np))) \
-            or type(value).__module__ in ("builtins", "functools") and callable(value):
-        return None               # (numbers, arrays, classes, modules, functions, methods)
-    if isinstance(value, (list, tuple)):
-        items = value
-    elif isinstance(value, dict):
-        items = value.values()
-    elif type(value).__module__.partition(".")[0] == "srcad":
-        return None               # (a derivative object: its caches)
-    else:
-        try:
-            items = object.__getattribute__(value, "__dict__")
-        except AttributeError:    # (slots, or a __getattr__ of its own)
-            return None
-        if not isinstance(items, dict):
-            return None
-        items = items.values()
-    for item in items:
+    items = _held(value) if depth else None
+    for item in items or ():
         if own_arithmetic(item):
             return type(item)
         found = own_arithmetic_within(item, depth - 1)
         if found is not None:
             return found
     return None
+
+
+def _held(value):
+    """What `value` holds that may be an object with operators of its own: the items of a
+    list, tuple or dict, the attributes of an object of a user class; None for what holds
+    none (numbers, arrays, classes, modules, functions, methods, derivative objects)."""
+    if isinstance(value, (numbers.Number, np.generic, np.ndarray, str, bytes, type(None),
+                          type, type(np))) \
+            or type(value).__module__ in ("builtins", "functools") and callable(value):
+        return None
+    if isinstance(value, (list, tuple)):
+        return value
+    if isinstance(value, dict):
+        return value.values()
+    if type(value).__module__.partition(".")[0] == "srcad":
+        return None               # (a derivative object: its caches)
+    try:
+        items = object.__getattribute__(value, "__dict__")
+    except AttributeError:        # (slots, or a __getattr__ of its own)
+        return None
+    return items.values() if isinstance(items, dict) else None
+
+
+def types_within(value, depth=3):
+    """The type of `value` and, where it holds more (`_held`), the types of what it holds,
+    to `depth` levels: what `own_arithmetic_within` reads (a derivative made for an object
+    whose attribute's attribute is an array is not one for a sparse matrix there)."""
+    items = _held(value) if depth else None
+    if items is None:
+        return type(value)
+    return (type(value),) + tuple(types_within(item, depth - 1) for item in items)
 
 
 def check_plain_operand(value, param, name):

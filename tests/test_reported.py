@@ -4622,6 +4622,38 @@ def test_an_attribute_of_an_argument_that_becomes_an_object_with_operators():
     np.testing.assert_allclose(g(x, _Holder(L=2.0 * L)), 2.0 * L.T @ np.cos(2.0 * L @ x))
 
 
+def times_a_nested_attribute_of_an_argument(x, p):
+    return np.sum(np.sin(p.inner.L @ x))
+
+
+def times_an_item_of_an_argument_attribute(x, p):
+    return np.sum(np.sin(p.layers[0] @ x))
+
+
+@pytest.mark.parametrize("f, make", [
+    (times_a_nested_attribute_of_an_argument, lambda L: _Holder(inner=_Holder(L=L))),
+    (times_an_item_of_an_argument_attribute, lambda L: _Holder(layers=[L]))])
+def test_what_an_argument_attribute_holds_becomes_an_object_with_operators(f, make):
+    """helper-92: `p.inner.L`, `p.layers[0]` an array, then (same object, or another of
+    the same class) a sparse matrix (here a class with its own @): the fast path, keyed
+    by the types of p's own attributes only, kept the elementwise derivative (wrong
+    numbers). It keys by the types of what those hold too."""
+    x = np.array([0.3, -0.4])
+    L = np.array([[2.0, 0.0], [1.0, 3.0]])
+    g = srcad.grad(f)
+    p = make(L)
+    for _ in range(2):
+        np.testing.assert_allclose(g(x, p), L.T @ np.cos(L @ x))
+    if f is times_a_nested_attribute_of_an_argument:
+        p.inner.L = LinearMap(L)
+    else:
+        p.layers[0] = LinearMap(L)
+    for q in (p, make(LinearMap(L))):
+        with pytest.raises(srcad.UnsupportedError, match="brings its operators with it"):
+            g(x, q)
+    np.testing.assert_allclose(g(x, make(2.0 * L)), 2.0 * L.T @ np.cos(2.0 * L @ x))
+
+
 def times_a_converted_product(x, A):
     B = np.asarray(A * 2.0)
     return np.sum(np.sin(B * x))
