@@ -190,7 +190,7 @@ class Namespace(dict):
         return value
 
 
-ITEMS = ("items",)    # a step to any item of a list, tuple or dict (at a varying index)
+ITEMS = ("items", None)  # a step to any item of a list, tuple or dict (at a varying index)
 UNREACHED = object()  # what `type_along` gives where a step fails
 _TYPE_SETS = {}       # each frozenset of types that `type_along` gave, once
 
@@ -204,13 +204,16 @@ def values_along(value, steps):
                 values = [item for v in values for item in (
                     v.values() if isinstance(v, dict) else v if isinstance(v, (list, tuple))
                     else (v,))]
-            elif step[0] == "attr":
-                values = [getattr(v, step[1]) for v in values]
             else:
-                values = [v[step[1]] for v in values]
+                values = [_step(v, step) for v in values]
     except Exception:
         return UNREACHED
     return values
+
+
+def _step(value, step):
+    kind, key = step
+    return getattr(value, key) if kind == "attr" else value[key]
 
 
 def type_along(value, steps):
@@ -218,12 +221,17 @@ def type_along(value, steps):
     ("item", key) an item, `ITEMS` any item of a list, tuple or dict (an array stands for
     its own items, none of which brings operators of its own); past `ITEMS`, the frozenset
     of the types reached, one object for equal sets (guards compare by identity).
-    `UNREACHED` where a step fails."""
+    `UNREACHED` where a step fails. (A guard's read: one path, written out, is quickest.)"""
+    if ITEMS not in steps:
+        try:
+            for kind, key in steps:
+                value = getattr(value, key) if kind == "attr" else value[key]
+        except Exception:
+            return UNREACHED
+        return type(value)
     values = values_along(value, steps)
     if values is UNREACHED:
         return UNREACHED
-    if ITEMS not in steps:
-        return type(values[0])
     kinds = frozenset(map(type, values))
     return _TYPE_SETS.setdefault(kinds, kinds)
 
