@@ -21,7 +21,7 @@ from . import rules, runtime
 from . import template as T
 from .errors import MissingRuleError, SourceError, SrcadError, UnsupportedError
 from .normalise import AUGMENTED, parameter_names
-from .own_operators import check_own_arithmetic
+from .own_operators import check_own_arithmetic, result_checks
 from .source import opaque_wrapper, partial_function, users_module, wrapper_name
 
 BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -96,6 +96,8 @@ class Facts:
         self.output = ir.body[-1].value.id
         self.active = activity(ir, self.ops, [ir.inputs[k] for k in wrt], self.output)
         check_own_arithmetic(ir, self.ops, self.active)
+        # (values of calls of user functions that such arithmetic takes: checked as they come)
+        self.result_checks = result_checks(ir, self.ops, self.active)
         self.ndims = input_ndims(ir, self.ops, arg_kinds)
         self.scalar = scalars(ir, self.ops, arg_kinds, getattr(callees, "returns_scalar", None),
                               self.ndims)

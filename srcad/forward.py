@@ -15,6 +15,7 @@ import gast
 from . import template as T
 from .analysis import Facts, callee_derivative, derivative_call, joins_sequences, walk_block
 from .errors import UnsupportedError
+from .own_operators import result_checked
 
 
 def dot(name):
@@ -33,6 +34,7 @@ class Forward:
         self.sequences = facts.array_sequences
         self.floating = facts.floating
         self.dict_inputs = facts.dict_inputs
+        self.facts = facts
 
     def build(self):
         ir = self.ir
@@ -107,6 +109,7 @@ class Forward:
                 out.append(T.shell(stmt, body=self._block(stmt.body), orelse=[]))
             else:
                 out.extend(self._stmt(stmt))
+                out.extend(result_checked(self.facts, stmt))
         return out
 
     def _active_atom(self, atom):

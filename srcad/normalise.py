@@ -1714,7 +1714,8 @@ class Normaliser:
                                                       "check_item_copied",
                                                       "check_slice_length",
                                                       "check_output",
-                                                      "check_plain_operand")):
+                                                      "check_plain_operand",
+                                                      "check_plain_result")):
                 args = [self.atom(a) for a in value.args]
                 self.emit(gast.Expr(value=gast.Call(func=func, args=args, keywords=[])))
                 return

@@ -8,6 +8,7 @@ import gast
 import numpy as np
 
 from . import analysis, runtime
+from . import template as T
 from .source import ITEMS, UNREACHED, values_along
 from .errors import UnsupportedError
 
@@ -398,6 +399,61 @@ def _holds_own(o):
             o.values() if isinstance(o, dict) else o)):
         return True
     return runtime.own_arithmetic_within(o) is not None
+
+
+def result_checks(ir, ops, active):
+    """{id(stmt): [(name, what it is)]}: the statements that bind a value a call of a user
+    function gives, or an item or attribute of one (through copies), that an operator whose
+    value varies takes (or a call whose value varies is given). Its type is known only
+    when it runs, where `runtime.check_plain_result` refuses an object with operators of
+    its own (a helper returning a global sparse matrix)."""
+    taken = {a.id for op in ops.values() for a in _operands(op, active)
+             if isinstance(a, gast.Name)}
+    if not taken:
+        return {}
+    parts = {}          # id(stmt) -> what the name it binds is
+    given = {}          # name -> what a statement binding it makes it
+    grown = True
+    while grown:
+        grown = False
+        for op in ops.values():
+            if op.target is None or id(op.stmt) in parts:
+                continue
+            what = _part_of_a_result(ir, op, given)
+            if what is not None:
+                parts[id(op.stmt)] = given[op.target] = what
+                grown = True
+    checks = {}
+    for op in ops.values():
+        if id(op.stmt) in parts and op.target in taken:
+            checks[id(op.stmt)] = [(op.target, parts[id(op.stmt)])]
+    return checks
+
+
+def result_checked(facts, stmt):
+    """The checks (`result_checks`) that follow `stmt` in a derivative's forward sweep."""
+    return [gast.Expr(value=T.call("check_plain_result", [T.name(name), T.constant(what)]))
+            for name, what in getattr(facts, "result_checks", {}).get(id(stmt), ())]
+
+
+def _part_of_a_result(ir, op, given):
+    """What `op` binds, where it is the value of a call of a user function ("the value of
+    h()") or part of one (`given`: {name: what it is}); else None."""
+    value = op.stmt.value if isinstance(op.stmt, gast.Assign) else None
+    if op.kind == "call" and isinstance(value, gast.Call):
+        func = value.func
+        name = ir.namespace.renamed.get(func.id, func.id) if isinstance(func, gast.Name) \
+            else func.attr if isinstance(func, gast.Attribute) else "the function"
+        return f"the value of {name}({'...' if value.args or value.keywords else ''})"
+    source = op.args[0] if op.kind == "copy" else op.args["value"] if op.kind == "getitem" \
+        else value.value if op.kind in ("opaque", "const") and isinstance(
+            value, gast.Attribute) else None
+    if not analysis._name_in(source, given):
+        return None
+    if op.kind == "copy":
+        return given[source.id]
+    part = "an item" if op.kind == "getitem" else "an attribute"
+    return f"{part} of {given[source.id]}"
 
 
 def arithmetic_inputs(ir, ops, active, parts=False):

@@ -24,7 +24,7 @@ from .analysis import (Facts, callee_derivative, classify, derivative_call, dict
                        inner_blocks, joins_sequences, returns_a_number, walk_block)
 from .errors import SrcadError, UnsupportedError
 from .forward import dot, with_tangents
-from .own_operators import arithmetic_inputs
+from .own_operators import arithmetic_inputs, result_checked
 
 STACK = "_stack"
 UNBOUND = "names the reverse sweep reads, bound on every path"   # comment on their binding
@@ -426,6 +426,7 @@ class Reverse:
         out = []
         for stmt in block:
             out.extend(self._forward_stmt(stmt))
+            out.extend(result_checked(self.facts, stmt))
         group = self.groups.get(id(block))
         if group:
             out.append(self._push(_packed(group)))

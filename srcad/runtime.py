@@ -748,6 +748,24 @@ def check_plain_operand(value, param, name):
                       "NumPy arrays", f"pass a NumPy array ({PLAIN_CONVERSIONS})")
 
 
+def check_plain_result(value, what):
+    """`what` (the value of a call of a user function, or part of it: known only when it
+    runs), which an operator whose value varies takes, must not be an object that brings
+    operators of its own (`own_arithmetic`), as srcad refuses those it sees when it
+    differentiates."""
+    if type(value) in _HOLDS_NOTHING or not own_arithmetic(value):
+        return
+    kind = type(value)
+    raise refused(f"{what} is a {kind.__module__}.{kind.__qualname__}, which brings its "
+                  "operators with it: srcad's derivatives of operators are those of numbers "
+                  "and NumPy arrays", f"return a NumPy array ({PLAIN_CONVERSIONS}), or put "
+                  "the operation in a function of your own and register its derivatives "
+                  "with @srcad.adjoint and @srcad.tangent")
+
+
+_HOLDS_NOTHING = frozenset((float, int, bool, np.float64, np.ndarray, type(None)))
+
+
 def check_kinds(name, params, values, kinds):
     """A file made for example arguments (`srcad grad --args`) takes arguments of their
     kinds: for others its code may be wrong (a gradient for a number made an array is not
@@ -778,7 +796,7 @@ RESULT_SHARES = {
     "sum_adjoint": ("g",), "sum_tangent": ("t",), "select_weights": (), "unarray": ("g",),
     "diag_adjoint": ("g",), "trace_adjoint": (), "product_adjoint_a": (),
     "product_adjoint_b": (), "solve_transposed": (), "solve_adjoint_a": (),
-    "solve_tangent_b": (), "keys_of": (), "check_output": (), "check_plain_operand": (), "check_method": (),
+    "solve_tangent_b": (), "keys_of": (), "check_output": (), "check_plain_operand": (), "check_plain_result": (), "check_method": (),
     "check_reversible": (), "check_item_copied": (), "check_slice_length": (), "if_floating": ("d",), "counted": (), "stored_part": ("g",), "einsum_one": ("x",),
     "listed": ("xs",), "tupled": ("xs",), "unlisted": ("g",), "listed_tangent": ("t",),
     "transposed": ("rows",), "untransposed": ("g",),
@@ -3015,7 +3033,7 @@ HELPERS = HELPERS + (
     trapezoid_weights, average_weights, interp_parts, interp_slope,
     interp_adjoint_fp, interp_tangent_fp, median_weights, select_weights, sum_adjoint,
     sum_tangent, spaced_weights, along,
-    counts_from, check_output, check_plain_operand, check_method, check_reversible, check_item_copied, check_slice_length, counted, if_floating, stored_part, einsum_one, listed,
+    counts_from, check_output, check_plain_operand, check_plain_result, check_method, check_reversible, check_item_copied, check_slice_length, counted, if_floating, stored_part, einsum_one, listed,
     tupled, unlisted, listed_tangent, transposed, untransposed,
     unarray_transpose,
     largest, smallest, _numbers,

@@ -1241,6 +1241,44 @@ def test_a_file_for_any_arguments_refuses_one_with_operators_of_its_own(tmp_path
     assert len(found) == 2 and "numpy.matrix, which brings its operators" in found[1]
 
 
+def test_a_file_checks_what_a_helper_gives_an_operator(tmp_path):
+    """helper-92: a helper's value, known only when it runs, is checked where it comes
+    (`check_plain_result`): an np.matrix that a helper returns was taken for an array."""
+    path = module(tmp_path, "helped", """
+        import numpy as np
+
+        W = np.array([[1.0, 2.0], [0.5, 3.0]])
+
+
+        def weights():
+            return W
+
+
+        def f(x):
+            return np.sum(np.sin(weights() * x))
+        """)
+    assert run("grad", f"{path}:f") == 0
+    text = (tmp_path / "helped_grad.py").read_text()
+    assert "check_plain_result(" in text
+    found = without_srcad("""
+        import json, warnings
+        import numpy as np, helped, helped_grad as G
+        warnings.simplefilter("ignore")
+        x = np.array([[0.3, 0.7], [-0.2, 0.4]])
+        found = [G.grad_f(x).tolist()]
+        G.W = helped.W = np.matrix(helped.W)
+        try:
+            G.grad_f(x)
+        except TypeError as exc:
+            found.append(str(exc))
+        print(json.dumps(found))
+        """, tmp_path)
+    W = np.array([[1.0, 2.0], [0.5, 3.0]])
+    x = np.array([[0.3, 0.7], [-0.2, 0.4]])
+    assert np.allclose(found[0], W * np.cos(W * x))
+    assert len(found) == 2 and "the value of weights() is a numpy.matrix" in found[1]
+
+
 def test_a_file_for_any_arguments_refuses_an_item_with_operators_of_its_own(tmp_path):
     """helper-90: the file made without --args took a dict (or a list) holding an
     np.matrix for one of arrays: grad_f(p, x) gave a number for p's gradient (0.336),

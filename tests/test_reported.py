@@ -4622,6 +4622,95 @@ def test_an_attribute_of_an_argument_that_becomes_an_object_with_operators():
     np.testing.assert_allclose(g(x, _Holder(L=2.0 * L)), 2.0 * L.T @ np.cos(2.0 * L @ x))
 
 
+def _global_squaring():
+    return GLOBAL_SQUARING
+
+
+def _global_map_for(k):
+    return GLOBAL_MAP
+
+
+def _global_map_whatever(x):
+    return GLOBAL_MAP
+
+
+def _holder_of_the_global_map():
+    return _Holder(L=GLOBAL_MAP)
+
+
+def _the_global_maps():
+    return GLOBAL_MAPS
+
+
+def times_what_a_helper_without_arguments_gives(x):
+    return np.sum(_global_squaring() * x)
+
+
+def times_what_a_helper_with_arguments_gives(x):
+    return np.sum(_global_map_for(1) @ x)
+
+
+def times_what_a_varying_helper_gives(x):
+    return np.sum(_global_map_whatever(x) @ x)
+
+
+def times_an_attribute_of_what_a_helper_gives(x):
+    return np.sum(_holder_of_the_global_map().L @ x)
+
+
+def times_an_item_of_what_a_helper_gives(x):
+    maps = _the_global_maps()
+    return np.sum(maps[0] @ x)
+
+
+@pytest.mark.parametrize("f", [
+    times_what_a_helper_without_arguments_gives, times_what_a_helper_with_arguments_gives,
+    times_what_a_varying_helper_gives, times_an_attribute_of_what_a_helper_gives,
+    times_an_item_of_what_a_helper_gives])
+@pytest.mark.parametrize("mode", ["grad", "jvp", "hessian"])
+def test_what_a_helper_gives_with_operators_of_its_own_is_refused(f, mode):
+    """helper-92: `get() * x` where the helper returns a global object with operators of
+    its own (a class's own *, here; a sparse matrix): its type is known only when the
+    helper runs, and the derivative took it for an array (3.0 for 6 x, or a "gradient" of
+    sparse matrices). The derivative checks such a value where it comes."""
+    x = np.array([0.3, -0.4])
+    with pytest.raises(srcad.UnsupportedError, match=r"the value of _\w+\(.*\) is a .*, "
+                       "which brings its operators with it"):
+        if mode == "jvp":
+            srcad.jvp(f)(x, np.ones(2))
+        else:
+            getattr(srcad, mode)(f)(x)
+
+
+_HELPED = [np.array([[2.0, 0.0], [1.0, 3.0]])]
+
+
+def _helped_weights():
+    return _HELPED[0]
+
+
+def times_what_a_helper_gives_later(x):
+    return np.sum(np.sin(_helped_weights() @ x))
+
+
+def test_what_a_helper_gives_is_checked_on_each_call():
+    """helper-92: an array while the derivative is made, then an object with operators of
+    its own: refused on that call; the array again, right again."""
+    x = np.array([0.3, -0.4])
+    L = _HELPED[0]
+    g = srcad.grad(times_what_a_helper_gives_later)
+    np.testing.assert_allclose(g(x), L.T @ np.cos(L @ x))
+    try:
+        _HELPED[0] = LinearMap(L)
+        with pytest.raises(srcad.UnsupportedError, match="the value of _helped_weights"):
+            g(x)
+    finally:
+        _HELPED[0] = L
+    np.testing.assert_allclose(g(x), L.T @ np.cos(L @ x))
+    h = srcad.hessian(times_what_a_helper_gives_later)(x)
+    np.testing.assert_allclose(h, -L.T @ np.diag(np.sin(L @ x)) @ L)
+
+
 def times_a_nested_attribute_of_an_argument(x, p):
     return np.sum(np.sin(p.inner.L @ x))
 
