@@ -38,7 +38,7 @@ def check_own_arithmetic(ir, ops, active, operators=None, holders=None):
                 made[id(op.stmt)] = cls
     bound = {o.target for o in ops.values()} | set(ir.inputs) | set(ir.params)
     reads = _global_reads(ir, ops, bound)
-    _remember_global_operands(ir, ops, active, reads)
+    _remember_global_operands(ir, ops, active, reads, bound)
     holding = {ir.inputs[k]: [value] for k, value in (holders or {}).items()}
     derived = _bound_to_own(ir, ops, bound, made, holding, reads)
     if not made:                    # (global names only)
@@ -99,28 +99,57 @@ def _made_by(maker):
     return None
 
 
-def _remember_global_operands(ir, ops, active, reads):
+def _remember_global_operands(ir, ops, active, reads, bound):
     """The types of the globals (and closure variables), and of their items and attributes
     (`reads`, `_global_reads`), that an operator whose value varies takes (`W * x`, read
-    as `v_1 = W`; `CFG.W * x`, `LAYERS[0] * x`): the derivative is made again where one is
+    as `v_1 = W`; `CFG.W * x`, `LAYERS[0] * x`), or that what it takes is computed from
+    where nothing varies (`B = W * 2.0; B * x`): the derivative is made again where one is
     bound to a value of another type (a sparse matrix, whose operators are its own)."""
-    if not reads:
-        return
+    computed = _read_where_nothing_varies(ir, ops, active, reads, bound)
     for op in ops.values():
         for operand in _operands(op, active):
-            for name, steps in reads.get(operand.id, ()) if isinstance(operand, gast.Name) \
-                    else ():
+            if not isinstance(operand, gast.Name):
+                continue
+            for name, steps in reads.get(operand.id, ()):
                 if steps:
                     ir.namespace.typed_path(name, steps)
                 else:
                     ir.namespace.typed(name)
+            for name, steps in computed.get(operand.id, set()) - reads.get(operand.id, set()):
+                ir.namespace.typed_path(name, steps)
+
+
+def _read_where_nothing_varies(ir, ops, active, reads, bound):
+    """{name: {(global, steps)}}: what of globals (`reads`) the values that operations
+    whose value does not vary compute read, through them (`B = W * 2.0; C = -B`: C reads
+    W). A call's value is checked where it comes (`result_checks`)."""
+    found = {name: set(read) for name, read in reads.items()}
+    grown = True
+    while grown:
+        grown = False
+        for op in ops.values():
+            if op.target is None or op.target in active \
+                    or op.kind not in ("rule", "opaque", "getitem", "pack"):
+                continue
+            new = set()
+            for atom in op.args.values():
+                if isinstance(atom, gast.Name) and atom.id in found:
+                    new |= found[atom.id]
+                elif isinstance(atom, gast.Name) and atom.id not in bound \
+                        and atom.id in ir.namespace:
+                    new.add((atom.id, ()))
+            new -= found.get(op.target, set())
+            if new:
+                found.setdefault(op.target, set()).update(new)
+                grown = True
+    return found
 
 
 def _global_reads(ir, ops, bound):
     """{name: {(global, steps)}}: the globals (and closure variables) each name may hold
     (steps empty), or their items and attributes (`source.type_along`'s steps: `CFG.W`,
-    `CFG.inner.W`, `D["W"]`, `getattr(CFG, "W")`, any item of a list `for W in LAYERS`
-    walks), through copies."""
+    `CFG.inner.W`, `D["W"]`, `D.get("W")`, `getattr(CFG, "W")`, any item of a list
+    `for W in LAYERS` walks), through copies."""
     reads = {}
     grown = True
     while grown:
@@ -149,6 +178,11 @@ def _read_of(ir, op, bound, reads):
             and isinstance(name := value.args[1], gast.Constant) \
             and isinstance(name.value, str) and analysis._resolve(ir, value.func) is getattr:
         value, steps = value.args[0], (("attr", name.value),)     # (`getattr(CFG, "W")`)
+    elif op.kind == "opaque" and isinstance(value, gast.Call) \
+            and isinstance(value.func, gast.Attribute) and value.func.attr == "get" \
+            and len(value.args) == 1 and not value.keywords \
+            and isinstance(key := value.args[0], gast.Constant):
+        value, steps = value.func.value, (("get", key.value),)    # (`D.get("W")`)
     elif op.kind not in ("const", "opaque"):
         return set()
     while isinstance(value, gast.Attribute):                      # (`CFG.inner.W`)

@@ -154,9 +154,13 @@ class Namespace(dict):
     def typed_path(self, name, steps):
         """Remember the type of what `steps` (`type_along`) reach from what free name
         `name` holds now (a guard, as `typed`'s, read through the name: another object
-        bound to it is read too): modules' attributes (np.pi) need none."""
+        bound to it is read too): the attributes of NumPy's and other libraries' modules
+        and classes (np.pi) need none."""
         value = self.live(name, _EMPTY)
-        if value is _EMPTY or isinstance(value, (types.ModuleType, type)):
+        if value is _EMPTY or isinstance(value, types.FunctionType) or isinstance(
+                value, (types.ModuleType, type)) and not users_module(
+                    value if isinstance(value, types.ModuleType)
+                    else sys.modules.get(value.__module__)):
             return
         kind = type_along(value, steps)
         if kind is not UNREACHED:         # (else the function fails the same way)
@@ -213,19 +217,29 @@ def values_along(value, steps):
 
 def _step(value, step):
     kind, key = step
-    return getattr(value, key) if kind == "attr" else value[key]
+    return getattr(value, key) if kind == "attr" else value[key] if kind == "item" \
+        else _got(value, key)
+
+
+def _got(value, key):
+    """`value.get(key)` of a dict (a step "get"); of anything else, no step."""
+    if type(value) is not dict:
+        raise TypeError("not a dict")
+    return value.get(key)
 
 
 def type_along(value, steps):
     """The type of what `steps` reach from `value`: each ("attr", name) an attribute,
-    ("item", key) an item, `ITEMS` any item of a list, tuple or dict (an array stands for
+    ("item", key) an item, ("get", key) what a dict's get gives, `ITEMS` any item of a
+    list, tuple or dict (an array stands for
     its own items, none of which brings operators of its own); past `ITEMS`, the frozenset
     of the types reached, one object for equal sets (guards compare by identity).
     `UNREACHED` where a step fails. (A guard's read: one path, written out, is quickest.)"""
     if ITEMS not in steps:
         try:
             for kind, key in steps:
-                value = getattr(value, key) if kind == "attr" else value[key]
+                value = getattr(value, key) if kind == "attr" else value[key] \
+                    if kind == "item" else _got(value, key)
         except Exception:
             return UNREACHED
         return type(value)

@@ -5,6 +5,7 @@ import collections
 import inspect
 import math
 import operator
+import types
 import warnings
 import numpy as np
 import pytest
@@ -4550,6 +4551,47 @@ def times_an_attribute_got(x):
     return np.sum(np.sin(getattr(GLOBAL_NESTED.inner, "L") @ x))
 
 
+class ScalableMap(LinearMap):
+    """A LinearMap that scales and transposes into another."""
+
+    def __mul__(self, k):
+        return ScalableMap(self.A * k)
+
+    @property
+    def T(self):
+        return ScalableMap(self.A.T)
+
+
+def times_a_global_list_item_scaled(x):
+    B = GLOBAL_LAYERS[0] * 2.0
+    return np.sum(np.sin(0.5 * (B @ x)))
+
+
+def times_a_global_list_item_transposed_twice(x):
+    A = GLOBAL_LAYERS[0]
+    return np.sum(np.sin(A.T.T @ x))
+
+
+GLOBAL_MODULE = types.ModuleType("srcad_test_settings")
+GLOBAL_MODULE.L = _PATH_L
+
+
+class GlobalSettings:
+    L = _PATH_L
+
+
+def times_an_attribute_of_a_module(x):
+    return np.sum(np.sin(GLOBAL_MODULE.L @ x))
+
+
+def times_an_attribute_of_a_class(x):
+    return np.sum(np.sin(GlobalSettings.L @ x))
+
+
+def times_a_global_dict_value_got(x):
+    return np.sum(np.sin(GLOBAL_WEIGHTS.get("L") @ x))
+
+
 def _rebind_global(name, value):
     globals()[name] = value
 
@@ -4562,10 +4604,17 @@ def _rebind_global(name, value):
     (times_an_attribute_of_an_attribute, lambda v: setattr(GLOBAL_NESTED.inner, "L", v)),
     (times_an_attribute_of_an_attribute,
      lambda v: _rebind_global("GLOBAL_NESTED", _Holder(inner=_Holder(L=v)))),
-    (times_an_attribute_got, lambda v: setattr(GLOBAL_NESTED.inner, "L", v))])
+    (times_an_attribute_got, lambda v: setattr(GLOBAL_NESTED.inner, "L", v)),
+    (times_a_global_list_item_scaled, lambda v: GLOBAL_LAYERS.__setitem__(0, v)),
+    (times_a_global_list_item_transposed_twice, lambda v: GLOBAL_LAYERS.__setitem__(0, v)),
+    (times_an_attribute_of_a_module, lambda v: setattr(GLOBAL_MODULE, "L", v)),
+    (times_an_attribute_of_a_class, lambda v: setattr(GlobalSettings, "L", v)),
+    (times_a_global_dict_value_got, lambda v: GLOBAL_WEIGHTS.__setitem__("L", v))])
 def test_an_item_or_attribute_of_a_global_bound_to_an_object_with_operators_later(f, rebind):
     """helper-92: `LAYERS[0] @ x`, `for L in LAYERS`, `D["L"]`, `PAIR[0]`,
-    `CFG.inner.L` (or the object holding it bound anew), `getattr(CFG.inner, "L")`: an
+    `CFG.inner.L` (or the object holding it bound anew), `getattr(CFG.inner, "L")`, what
+    is computed from one where nothing varies (`LAYERS[0] * 2.0`, `A.T.T`), an attribute
+    of the user's module or class, `D.get("L")`: an
     array at the first call, then an object with operators of its own (a sparse matrix;
     here a class with its own @). The cached derivative kept the elementwise rule (wrong
     numbers) or a bare AxisError; the derivative holds while what the path reaches has the
@@ -4575,7 +4624,7 @@ def test_an_item_or_attribute_of_a_global_bound_to_an_object_with_operators_late
     g = srcad.grad(f)
     np.testing.assert_allclose(g(x), expected)
     try:
-        rebind(LinearMap(_PATH_L))
+        rebind(ScalableMap(_PATH_L))
         for grad in (g, srcad.grad(f)):
             with pytest.raises(srcad.UnsupportedError, match="brings its operators with it"):
                 grad(x)
