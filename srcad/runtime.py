@@ -689,17 +689,21 @@ def own_arithmetic_type(cls):
     return any(hasattr(cls, method) for method in _OPERATOR_METHODS)
 
 
-def own_arithmetic_within(value, depth=3):
+def own_arithmetic_within(value):
     """The class of an object with operators of its own (`own_arithmetic`) that `value`
-    holds: an item of a list, tuple or dict, or an attribute of an object of a user class
-    (to `depth` levels); else None."""
-    items = _held(value) if depth else None
-    for item in items or ():
-        if own_arithmetic(item):
-            return type(item)
-        found = own_arithmetic_within(item, depth - 1)
-        if found is not None:
-            return found
+    holds: an item of a list, tuple or dict, or an attribute of an object of a user class,
+    at any depth (each object once: structures may hold themselves); else None."""
+    todo, seen = [value], set()
+    while todo:
+        current = todo.pop()
+        items = _held(current)
+        if items is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        for item in items:
+            if own_arithmetic(item):
+                return type(item)
+            todo.append(item)
     return None
 
 
@@ -724,14 +728,25 @@ def _held(value):
     return items.values() if isinstance(items, dict) else None
 
 
-def types_within(value, depth=3):
-    """The type of `value` and, where it holds more (`_held`), the types of what it holds,
-    to `depth` levels: what `own_arithmetic_within` reads (a derivative made for an object
-    whose attribute's attribute is an array is not one for a sparse matrix there)."""
-    items = _held(value) if depth else None
-    if items is None:
-        return type(value)
-    return (type(value),) + tuple(types_within(item, depth - 1) for item in items)
+def types_within(value):
+    """The types of `value` and of all it holds (`_held`), as a walk meets them, with how
+    many items each holder has: what `own_arithmetic_within` reads (a derivative made for
+    an object whose attribute's attribute is an array is not one for a sparse matrix
+    there)."""
+    found, todo, seen = [], [value], set()
+    while todo:
+        current = todo.pop()
+        items = _held(current)
+        if items is None:
+            found.append(type(current))
+        elif id(current) in seen:
+            found.append(None)            # (met before)
+        else:
+            seen.add(id(current))
+            items = list(items)
+            found.append((type(current), len(items)))
+            todo.extend(reversed(items))
+    return tuple(found)
 
 
 def check_plain_operand(value, param, name):

@@ -4792,6 +4792,43 @@ def test_what_an_argument_attribute_holds_becomes_an_object_with_operators(f, ma
     np.testing.assert_allclose(g(x, make(2.0 * L)), 2.0 * L.T @ np.cos(2.0 * L @ x))
 
 
+def times_a_deep_attribute_of_an_argument(x, p):
+    return np.sum(np.sin(p.a.b.c.L @ x))
+
+
+def times_a_deep_item_of_an_argument(x, p):
+    return np.sum(np.sin(p[0][0][0][0] @ x))
+
+
+@pytest.mark.parametrize("f, make, put", [
+    (times_a_deep_attribute_of_an_argument,
+     lambda L: _Holder(a=_Holder(b=_Holder(c=_Holder(L=L)))),
+     lambda p, v: setattr(p.a.b.c, "L", v)),
+    (times_a_deep_item_of_an_argument, lambda L: [[[[L]]]],
+     lambda p, v: p[0][0][0].__setitem__(0, v))])
+def test_an_object_with_operators_deep_in_an_argument_is_refused(f, make, put):
+    """helper-92: four levels down (`p.a.b.c.L`, `p[0][0][0][0]`) an object with
+    operators of its own was not looked for (the walk stopped at three): a class's own @
+    gave the elementwise product's gradient, a sparse matrix a bare AxisError. Any depth
+    is looked at now, on the first call and by the fast path's key; an object that
+    holds itself is walked once (a list that holds itself is no argument srcad takes)."""
+    x = np.array([0.3, -0.4])
+    L = np.array([[2.0, 0.0], [1.0, 3.0]])
+    with pytest.raises(srcad.UnsupportedError, match="brings its operators with it"):
+        srcad.grad(f)(x, make(LinearMap(L)))
+    g = srcad.grad(f)
+    p = make(L)
+    np.testing.assert_allclose(g(x, p), L.T @ np.cos(L @ x))
+    put(p, LinearMap(L))
+    with pytest.raises(srcad.UnsupportedError, match="brings its operators with it"):
+        g(x, p)
+    if f is times_a_deep_attribute_of_an_argument:
+        p = make(L)
+        p.a.b.back = p                      # (an object that holds itself)
+        for _ in range(2):
+            np.testing.assert_allclose(g(x, p), L.T @ np.cos(L @ x))
+
+
 def times_a_converted_product(x, A):
     B = np.asarray(A * 2.0)
     return np.sum(np.sin(B * x))
