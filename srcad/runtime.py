@@ -1146,6 +1146,25 @@ def cumprod_adjoint_along(g, ans, x, axis, t, k):
         axis)).reshape(shape)
 
 
+def cumprod_adjoint_transpose(g, u, c, x, axis, k):
+    """The adjoint of argument k (0: u, 1: c, 2: x) of cumprod_adjoint(u, c, x, axis) for
+    the adjoint g of its value (x's shape): linear in u, cumprod's own tangent along g;
+    where x has no zeros, u cumsum(g / x) for c and -g cumsum_adjoint(u c) / x^2 for x;
+    where it has, the helper reads x alone (c: 0), and x's part is refused."""
+    if k == 0:
+        return cumprod_tangent(g, c, x, axis)
+    shape = np.shape(x)
+    x, g, axis = _flat_along(x, axis, np.broadcast_to(g, shape))
+    if not np.all(x != 0):
+        if k == 1:
+            return np.zeros(np.shape(c), dtype=np.result_type(g, x))
+        raise refused("reverse over reverse of np.cumprod of an array holding zeros",
+                      "use srcad.hessian or srcad.hvp (forward over reverse)")
+    if k == 1:
+        return (np.asarray(u) * np.cumsum(g / x, axis=axis)).reshape(np.shape(c))
+    return (-g * cumsum_adjoint(np.asarray(u) * c, x, axis) / (x * x)).reshape(shape)
+
+
 def cumprod_tangent(t, ans, x, axis=None):
     """The tangent of np.cumprod(x, axis) along t; exact at zeros."""
     x, t, axis = _flat_along(x, axis, t)
@@ -3014,7 +3033,7 @@ HELPERS = HELPERS + (
     concatenated, stacked_like, gradient_along, sum_adjoint_transpose, float_dtype, spread, cast_like, cast_tangent, balanced_weight, fmax_weight, clip_masks,
     power_slope, power_slope_in_y, safe_log,
     sinc_derivative, _axes, chooser_weights, prod_others, var_weights, cumsum_adjoint,
-    _cumprod_replaced, cumprod_adjoint, cumprod_tangent, _norm_is_matrix, norm_weights,
+    _cumprod_replaced, cumprod_adjoint, cumprod_adjoint_transpose, cumprod_tangent, _norm_is_matrix, norm_weights,
     _grouped, _ungrouped, _shifted, prod_others_tangent, _replaced, _from, _flat_along,
     _later_sums, cumprod_adjoint_along, norm_weights_slopes, einsum_adjoint_along,
     _matrix_norm_weights, inverse_axes, method_axes, method_shape, permute_axes,

@@ -259,13 +259,14 @@ def sum_of_a_stack(x):
 
 
 def products_of_items(x):
-    return np.sum(np.cumprod(np.array([x, x * x, 2.0])))
+    return np.sum(np.cumprod(np.array([x, x * x, 0.0, 2.0])))
 
 
-@pytest.mark.parametrize("f", [sum_of_a_list, norm_of_items, sum_of_a_stack])
+@pytest.mark.parametrize("f", [sum_of_a_list, norm_of_items, sum_of_a_stack,
+                               lambda x: np.sum(np.cumprod(np.array([x, x * x, 2.0])))])
 def test_grad_of_grad_through_the_gradients_helpers(f):
-    """sum_adjoint, norm_weights and unstack_like had no reverse rule (the twentieth
-    session gave them, and others, one): grad of grad was refused."""
+    """sum_adjoint, norm_weights, unstack_like and cumprod_adjoint had no reverse rule (the
+    twentieth session gave them, and others, one): grad of grad was refused."""
     slope = srcad.grad(f)
     expected = (slope(0.7 + 1e-6) - slope(0.7 - 1e-6)) / 2e-6
     assert srcad.grad(srcad.grad(f))(0.7) == pytest.approx(expected, rel=1e-6)
@@ -273,7 +274,8 @@ def test_grad_of_grad_through_the_gradients_helpers(f):
 
 
 def test_grad_of_grad_refusals_name_the_users_line():
-    """They named a line of the gradient's own code, or of srcad's runtime.py."""
+    """They named a line of the gradient's own code, or of srcad's runtime.py (here:
+    cumprod's adjoint at a zero, whose second derivative reverse mode refuses)."""
     line = products_of_items.__code__.co_firstlineno + 1
     with pytest.raises(srcad.SrcadError) as info:
         srcad.grad(srcad.grad(products_of_items))(0.7)

@@ -7,7 +7,7 @@ where srcad cannot read it)."""
 import numpy as np
 
 from .. import runtime
-from ..runtime import (add_adjoint, concatenated, einsum_adjoint_operands, einsum_with, fresh, gradient_along, in_sorted_order,
+from ..runtime import (add_adjoint, add_tangent, cumprod_adjoint_transpose, mul_tangent, concatenated, einsum_adjoint_operands, einsum_with, fresh, gradient_along, in_sorted_order,
                        item_tangent, sorted_like, stacked_like, sum_adjoint_transpose, add_adjoint_transpose, add_at, adjugate_adjoint,
                        adjugate_second, adjugate_second_adjoint, adjugate_tangent,
                        broadcast_like, cast_like, cumprod_adjoint, cumprod_adjoint_along,
@@ -315,6 +315,22 @@ def mul_tangent_(g, ans, tx, ty, x, y, like):
             0)
 
 
+@tangent(runtime.add_tangent)
+def add_tangent_tangent(g, ans, tx, ty, x, like):
+    """Linear in the tangents: each one's change along g, the other's held."""
+    return (add_tangent(g, zeros_like_grad(ty), x, like),
+            add_tangent(zeros_like_grad(tx), g, x, like), 0, 0)
+
+
+@tangent(runtime.mul_tangent)
+def mul_tangent_tangent(g, ans, tx, ty, x, y, like):
+    """tx y + x ty changes by g y, x g, g ty and tx g along tx, ty, x and y."""
+    return (mul_tangent(g, zeros_like_grad(ty), x, y, like),
+            mul_tangent(zeros_like_grad(tx), g, x, y, like),
+            mul_tangent(zeros_like_grad(tx), ty, g, y, like),
+            mul_tangent(tx, zeros_like_grad(ty), x, g, like), 0)
+
+
 @adjoint(runtime.mul_adjoint)
 def mul_adjoint_(g, ans, u, x, y, first):
     return (mul_adjoint_transpose(g, u, x, y, first, 0),
@@ -540,6 +556,14 @@ def norm_weights_tangent(g, ans, x, n, ord=None, axis=None, keepdims=False):
     """The weights of a p-norm n of x are sign(x) |x|^(p-1) / n^(p-1), x / n for p = 2."""
     s = norm_weights_slopes(x, n, ans, ord, axis, keepdims)
     return g * s[0], expand_to(g, x, axis, keepdims) * s[1]
+
+
+@adjoint(runtime.cumprod_adjoint)
+def cumprod_adjoint_(g, ans, u, c, x, axis=None):
+    """Linear in u; c = cumprod(x) and x as the helper reads them."""
+    return (cumprod_adjoint_transpose(g, u, c, x, axis, 0),
+            cumprod_adjoint_transpose(g, u, c, x, axis, 1),
+            cumprod_adjoint_transpose(g, u, c, x, axis, 2))
 
 
 @tangent(runtime.cumprod_adjoint)
