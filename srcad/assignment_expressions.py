@@ -24,7 +24,7 @@ import gast
 
 from . import template as T
 from .errors import UnsupportedError
-from .inline import _at_call as _at
+from .inline import at_call as _at
 
 _SCOPES = (gast.Lambda, gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef)
 _COMPREHENSIONS = (gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp)

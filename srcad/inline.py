@@ -332,7 +332,7 @@ class _Inliner:
                 renamed[p] = arg.id               # (the caller's own name: its object)
                 continue
             renamed[p] = self._fresh(f"{p}__{k}")
-            body.append(_at_call(T.assign(renamed[p], arg), call))
+            body.append(at_call(T.assign(renamed[p], arg), call))
         for q in helper.locals:
             renamed[q] = self._fresh(f"{q}__{k}")
         inlined = []
@@ -433,7 +433,7 @@ def _placed_at(node, stmt):
             setattr(node, field, getattr(stmt, field))
 
 
-def _at_call(node, call):
+def at_call(node, call):
     """`node`, made for `call`, at its position, and told at its line (the call may be in
     an inlined body: `srcad_at`, `srcad_source`)."""
     gast.copy_location(node, call)
