@@ -2664,3 +2664,143 @@ HELPERS = HELPERS + (
     unarray_transpose,
     largest, smallest, _numbers,
     extremum_weights)
+
+
+# ----- helpers of NumPy's NaN-aware reductions, selections and shape operations -----
+
+
+def present(x):
+    """1 where x holds a number, 0 where it holds NaN, in x's floating dtype: the items
+    np.nansum and its kin count."""
+    return (~np.isnan(x)).astype(float_dtype(x))
+
+
+def nan_count(x, axis=None):
+    """How many numbers each group of a NaN-aware reduction of x over `axis` holds (axes of
+    length 1 kept), at least 1: an all-NaN group, whose result is NaN, divides 0 by 1."""
+    return np.maximum(np.sum(present(x), axis=axis, keepdims=True), 1.0)
+
+
+def nan_chooser_weights(x, ans, axis=None, keepdims=False):
+    """chooser_weights of np.nanmax and np.nanmin: a NaN is never chosen (it equals
+    nothing), ties split evenly; an all-NaN group (its result NaN) gets no share."""
+    x = np.asarray(x)
+    hit = np.equal(x, expand_to(ans, x, axis, keepdims))
+    count = np.maximum(np.sum(hit, axis=_axes(axis, x.ndim), keepdims=True), 1)
+    return (hit / count).astype(float_dtype(x))
+
+
+def ptp_weights(x, axis=None, keepdims=False):
+    """d ptp(x, axis) / dx: the max's share of each element less the min's (ties split
+    evenly; where a group is constant, they cancel)."""
+    highest = np.max(x, axis=axis, keepdims=keepdims)
+    lowest = np.min(x, axis=axis, keepdims=keepdims)
+    return chooser_weights(x, highest, axis, keepdims) - chooser_weights(x, lowest, axis,
+                                                                         keepdims)
+
+
+def nan_var_weights(x, axis=None, ddof=0):
+    """d nanvar(x, axis, ddof) / dx = 2 (x - nanmean) / (n - ddof), n the count of numbers
+    in x's group; 0 at a NaN."""
+    return nan_var_weights_along(x, x, axis, ddof)
+
+
+def nan_var_weights_along(t, x, axis=None, ddof=0):
+    """nan_var_weights is linear in the numbers of x, and symmetric: its tangent along t
+    (and its adjoint), with t read where x holds numbers only."""
+    counts = np.sum(present(x), axis=axis, keepdims=True)
+    numbers = np.where(np.isnan(x), 0.0, t)
+    centred = numbers - np.sum(numbers, axis=axis, keepdims=True) / np.maximum(counts, 1.0)
+    return np.where(np.isnan(x), 0.0, centred * (2.0 / (counts - ddof)))
+
+
+def _along_axis_index(indices, shape, axis):
+    """The fancy index that np.take_along_axis(x, indices, axis) reads x (shaped `shape`,
+    flattened where axis is None) at: `indices` along axis, every place along the others."""
+    if axis is None:
+        return (np.asarray(indices),)
+    axis = axis % len(shape)
+    return tuple(np.asarray(indices) if d == axis else
+                 np.arange(n).reshape([-1 if k == d else 1 for k in range(len(shape))])
+                 for d, n in enumerate(shape))
+
+
+def take_along_axis_adjoint(g, x, indices, axis=-1):
+    """The adjoint of np.take_along_axis(x, indices, axis): g added into zeros at the places
+    taken (a place taken twice gets both)."""
+    x = np.asarray(x)
+    shape = (x.size,) if axis is None else x.shape
+    out = np.zeros(shape, dtype=np.result_type(np.asarray(g), float_dtype(x)))
+    np.add.at(out, _along_axis_index(indices, shape, axis), g)
+    return out.reshape(x.shape)
+
+
+def select_adjoint(g, condlist, choicelist):
+    """The adjoint of np.select(condlist, choicelist, default) in its choices: each gets g
+    where its condition is the first that holds, summed back to its shape."""
+    g = np.asarray(g)
+    taken = np.zeros(g.shape, dtype=bool)
+    parts = []
+    for condition, choice in zip(condlist, choicelist):
+        chosen = np.broadcast_to(condition, g.shape) & ~taken
+        taken = taken | chosen
+        parts.append(unbroadcast(np.where(chosen, g, 0.0), choice))
+    return parts
+
+
+def choose_adjoint(g, a, choices, mode="raise"):
+    """The adjoint of np.choose(a, choices, mode=mode) in its choices: each gets g where a
+    picks it (an index out of range wrapped or clipped as `mode` says)."""
+    n = len(choices)
+    picked = np.mod(a, n) if mode == "wrap" else np.clip(a, 0, n - 1) if mode == "clip" \
+        else np.asarray(a)
+    parts = [unbroadcast(np.where(picked == k, g, 0.0), choices[k]) for k in range(n)]
+    return np.array(parts) if isinstance(choices, np.ndarray) else parts
+
+
+def compress_adjoint(g, condition, x, axis=None):
+    """The adjoint of np.compress(condition, x, axis): g back at the places kept (of x
+    flattened where axis is None), zeros elsewhere."""
+    x = np.asarray(x)
+    shape = (x.size,) if axis is None else x.shape
+    out = np.zeros(shape, dtype=np.result_type(np.asarray(g), float_dtype(x)))
+    index = [slice(None)] * len(shape)
+    index[0 if axis is None else axis] = np.flatnonzero(condition)
+    out[tuple(index)] = g
+    return out.reshape(x.shape)
+
+
+def initial_dropped(v, axis=None, include_initial=False):
+    """v without its first item along axis (0 for None) where np.cumulative_sum or
+    np.cumulative_prod put the initial value there (include_initial): their cumsum's or
+    cumprod's part."""
+    if not include_initial:
+        return v
+    v = np.asarray(v)
+    axis = 0 if axis is None else axis
+    return np.take(v, np.arange(1, v.shape[axis]), axis=axis)
+
+
+def initial_zero(t, axis=None, include_initial=False):
+    """t with a zero put first along axis (0 for None) where include_initial: the tangent
+    of a cumulative sum or product whose constant initial value leads (initial_dropped's
+    transpose)."""
+    if not include_initial:
+        return t
+    t = np.asarray(t)
+    axis = 0 if axis is None else axis
+    return np.concatenate([np.zeros_like(np.take(t, [0], axis=axis)), t], axis=axis)
+
+
+# (each makes a new array: none hands back an argument, but initial_dropped and initial_zero
+# without include_initial)
+RESULT_SHARES.update({"present": (), "nan_count": (), "nan_chooser_weights": (),
+                      "ptp_weights": (), "nan_var_weights": (), "nan_var_weights_along": (),
+                      "take_along_axis_adjoint": (), "select_adjoint": (),
+                      "choose_adjoint": (), "compress_adjoint": (), "initial_dropped": ("v",),
+                      "initial_zero": ("t",)})
+
+HELPERS = HELPERS + (present, nan_count, nan_chooser_weights, ptp_weights, nan_var_weights,
+                     nan_var_weights_along, _along_axis_index, take_along_axis_adjoint,
+                     select_adjoint, choose_adjoint, compress_adjoint, initial_dropped,
+                     initial_zero)

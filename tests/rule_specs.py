@@ -737,3 +737,107 @@ ZERO_METHOD_SPECS = {
     "round": "x.round(1)", "searchsorted": "x.searchsorted(0.0)",
     "astype_int": None,   # a placeholder name in the registry, not a method of arrays
 }
+
+# ----- NaN-aware reductions, selections, shapes (twentieth session) -----
+
+
+def _with_nans(rng, shape):
+    """Standard normal values with a NaN at every fifth place from the second (no row or
+    column of the shapes sampled here is all NaN)."""
+    x = rng.standard_normal(shape)
+    x.reshape(-1)[1::5] = np.nan
+    return x
+
+
+DOMAINS["nans"] = _with_nans
+
+SPECS.update({
+    "numpy.nansum": [c("np.nansum(x)", x=("nans", (2, 3))), c("np.nansum(x, axis=0)", x=("nans", (2, 3))),
+                     c("np.nansum(x, 1, keepdims=True)", x=("nans", (3, 4))),
+                     c("np.nansum(x, axis=(0, 2))", x=("nans", (2, 3, 2)))],
+    "numpy.nanmean": [c("np.nanmean(x)", x=("nans", (4,))),
+                      c("np.nanmean(x, axis=1)", x=("nans", (3, 4))),
+                      c("np.nanmean(x, 0, keepdims=True)", x=("nans", (2, 3))),
+                      c("np.nanmean(x)", x=(2, 3))],
+    "numpy.nanprod": [c("np.nanprod(x)", x=("nans", (4,))),
+                      c("np.nanprod(x, axis=0)", x=("nans", (2, 3))),
+                      c("np.nanprod(x, 1, keepdims=True)", x=(3, 2))],
+    "numpy.nanmax": [c("np.nanmax(x)", x=("nans", (4,))),
+                     c("np.nanmax(x, axis=1)", x=("nans", (3, 4))),
+                     c("np.nanmax(x, 0, keepdims=True)", x=(2, 3))],
+    "numpy.nanmin": [c("np.nanmin(x)", x=("nans", (4,))),
+                     c("np.nanmin(x, axis=1)", x=("nans", (3, 4))),
+                     c("np.nanmin(x, 0, keepdims=True)", x=(2, 3))],
+    "numpy.nanvar": [c("np.nanvar(x)", x=("nans", (6,))),
+                     c("np.nanvar(x, axis=1, ddof=1)", x=("nans", (3, 4))),
+                     c("np.nanvar(x, 0, keepdims=True)", x=(3, 2))],
+    "numpy.nanstd": [c("np.nanstd(x)", x=("nans", (6,))),
+                     c("np.nanstd(x, axis=1, ddof=1)", x=("nans", (3, 4))),
+                     c("np.nanstd(x, 0, keepdims=True)", x=(3, 2))],
+    "numpy.ptp": [c("np.ptp(x)", x=(4,)), c("np.ptp(x, axis=1)", x=(2, 3)),
+                  c("np.ptp(x, 0, keepdims=True)", x=(3, 2))],
+    "numpy.nan_to_num": [c("np.nan_to_num(x)", x=("nans", (2, 3))),
+                         c("np.nan_to_num(x, nan=1.0, posinf=2.0)", x=(4,)),
+                         c("np.nan_to_num(x / y)", x=(3,), y=(3,), wrt=["x"])],
+    "numpy.take_along_axis": [
+        c("np.take_along_axis(x, np.array([[0, 2, 2], [1, 0, 1]]), axis=1)", x=(2, 3)),
+        c("np.take_along_axis(x, np.array([3, 0, 0, -1]), axis=None)", x=(2, 2)),
+        c("np.take_along_axis(x, np.argsort(x, axis=0), 0)", x=(3, 2)),
+        c("np.take_along_axis(x, np.array([[1, 1], [0, 3], [2, 2]]), -1)", x=(1, 4))],
+    "srcad.runtime.nan_var_weights": [c("rt.nan_var_weights(x)", x=("nans", (4,))),
+                                      c("rt.nan_var_weights(x, 1, 1)", x=("nans", (3, 4)))],
+    "srcad.runtime.nan_var_weights_along": [
+        c("rt.nan_var_weights_along(t, x)", t=(4,), x=("nans", (4,)), wrt=["t"]),
+        c("rt.nan_var_weights_along(t, x, 0, 1)", t=(3, 2), x=("nans", (3, 2)), wrt=["t"])],
+    "srcad.runtime.take_along_axis_adjoint": [
+        c("rt.take_along_axis_adjoint(g, x, np.array([[0, 2, 2], [1, 0, 1]]), 1)", g=(2, 3),
+          x=(2, 3), wrt=["g"]),
+        c("rt.take_along_axis_adjoint(g, x, np.array([3, 0, 0]), None)", g=(3,), x=(2, 2),
+          wrt=["g"])],
+    "numpy.select": [
+        c("np.select([x > 0, x < -0.5], [x * x, np.sin(x)], 0.0)", x=(5,)),
+        c("np.select([x > 0, y > 0], [x, y], default=2.0)", x=(2, 3), y=(2, 3)),
+        c("np.select([x > 0.3, x > 0], [y, 2.0 * x])", x=(2, 3), y=(3,)),
+        c("np.select((x > 0,), (y,))", x=(4,), y=(), wrt=["y"])],
+    "numpy.choose": [
+        c("np.choose(np.array([0, 2, 1, 2]), [x, y, x * y])", x=(4,), y=(4,)),
+        c("np.choose(np.array([[1, 0, 1], [0, 0, 1]]), (x, y))", x=(2, 3), y=(3,)),
+        c("np.choose(np.array([0, 3, -1]), x, mode='wrap')", x=(3, 3)),
+        c("np.choose(np.array([0, 5, 1]), [x, y], mode='clip')", x=(3,), y=())],
+    "numpy.compress": [
+        c("np.compress([True, False, True], x)", x=(3,)),
+        c("np.compress(np.array([0, 1, 1]), x, axis=1)", x=(2, 3)),
+        c("np.compress([False, True], x, axis=0)", x=(3, 2)),
+        c("np.compress(np.ravel(x) > 0, x)", x=(2, 3))],
+    "numpy.extract": [c("np.extract(x > 0, x)", x=(2, 3)),
+                      c("np.extract(np.array([[1, 0], [0, 2]]), x * y)", x=(2, 2), y=(2,))],
+    "numpy.cumulative_sum": [
+        c("np.cumulative_sum(x)", x=(4,)), c("np.cumulative_sum(x, axis=1)", x=(2, 3)),
+        c("np.cumulative_sum(x, axis=0, include_initial=True)", x=(3, 2)),
+        c("np.cumulative_sum(x, include_initial=True)", x=(3,))],
+    "numpy.cumulative_prod": [
+        c("np.cumulative_prod(x)", x=(4,)), c("np.cumulative_prod(x, axis=1)", x=(2, 3)),
+        c("np.cumulative_prod(x, axis=-2, include_initial=True)", x=(3, 2)),
+        c("np.cumulative_prod(x * np.array([1.0, 0.0, 1.0]), include_initial=True)", x=(3,))],
+    "srcad.runtime.select_adjoint": [
+        c("rt.select_adjoint(g, [x > 0, x < -0.5], [x, 1.0])", g=(4,), x=(4,), wrt=["g"]),
+        c("rt.select_adjoint(g, [x > 0], [np.ones(3)])", g=(2, 3), x=(2, 3), wrt=["g"])],
+    "srcad.runtime.choose_adjoint": [
+        c("rt.choose_adjoint(g, np.array([0, 1, 1]), [x, 1.0])", g=(3,), x=(3,), wrt=["g"]),
+        c("rt.choose_adjoint(g, np.array([2, 0]), x, 'wrap')", g=(2,), x=(2, 2), wrt=["g"])],
+    "srcad.runtime.compress_adjoint": [
+        c("rt.compress_adjoint(g, [True, False, True], x)", g=(2,), x=(3,), wrt=["g"]),
+        c("rt.compress_adjoint(g, [0, 1], x, 0)", g=(1, 3), x=(2, 3), wrt=["g"])],
+    "srcad.runtime.initial_dropped": [
+        c("rt.initial_dropped(v, None, True)", v=(4,)),
+        c("rt.initial_dropped(v, 1, True)", v=(2, 3)), c("rt.initial_dropped(v)", v=(3,))],
+    "srcad.runtime.initial_zero": [
+        c("rt.initial_zero(t, None, True)", t=(4,)),
+        c("rt.initial_zero(t, -1, True)", t=(2, 3)), c("rt.initial_zero(t, 0)", t=(3,))],
+})
+
+ZERO_SPECS.update({
+    "srcad.runtime.present": "rt.present(x)", "srcad.runtime.nan_count": "rt.nan_count(x, 0)",
+    "srcad.runtime.nan_chooser_weights": "rt.nan_chooser_weights(x, np.nanmax(x))",
+    "srcad.runtime.ptp_weights": "rt.ptp_weights(x)",
+})

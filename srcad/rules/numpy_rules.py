@@ -41,6 +41,9 @@ from ..runtime import (along, appended_part, balanced_weight, broadcast_like, ca
                        tensordot_adjoint_a, tensordot_adjoint_b, trace_adjoint, unarray,
                        unbroadcast, uncolumn_stack, unconcatenate, unhstack, unitem, unpad,
                        unrepeat, unsplit, unstack_like, untile, unvstack, var_weights)
+from ..runtime import (choose_adjoint, compress_adjoint, initial_dropped, initial_zero,
+                       nan_chooser_weights, nan_count, nan_var_weights, ptp_weights,
+                       select_adjoint, take_along_axis_adjoint)
 from .registry import adjoint, elementwise, nondifferentiable, tangent, zero_method
 
 # ----- exponentials and logarithms -----
@@ -1328,3 +1331,174 @@ nondifferentiable(
     np.shape, np.ndim, np.size)
 zero_method("shape", "ndim", "size", "dtype", "argmax", "argmin", "argsort", "astype_int",
             "nonzero", "any", "all", "round", "searchsorted")
+
+
+# ----- NaN-aware reductions, selections, shapes (twentieth session) -----
+# The nan-reductions skip NaN items: those get a zero derivative (their tangents are read
+# as 0 too, whatever they hold), and an all-NaN group, whose result is NaN, none.
+
+
+@adjoint(np.nansum)
+def nansum(g, ans, x, axis=None, dtype=None, out=None, keepdims=False):
+    """NaN items are skipped: their derivative is 0."""
+    return np.where(np.isnan(x), 0.0, spread(g, x, axis, keepdims))
+
+
+@tangent(np.nansum)
+def nansum_tangent(g, ans, x, axis=None, dtype=None, out=None, keepdims=False):
+    return np.sum(np.where(np.isnan(x), 0.0, g), axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.nanmean)
+def nanmean(g, ans, x, axis=None, dtype=None, out=None, keepdims=False):
+    """The mean of a group's numbers: NaN items get derivative 0 (an all-NaN group too)."""
+    return np.where(np.isnan(x), 0.0, spread(g, x, axis, keepdims) / nan_count(x, axis))
+
+
+@tangent(np.nanmean)
+def nanmean_tangent(g, ans, x, axis=None, dtype=None, out=None, keepdims=False):
+    return np.sum(np.where(np.isnan(x), 0.0, g) / nan_count(x, axis), axis=axis,
+                  keepdims=keepdims)
+
+
+@adjoint(np.nanprod)
+def nanprod(g, ans, x, axis=None, dtype=None, out=None, keepdims=False):
+    """The product of the other numbers (NaN items count as 1), exact at zeros."""
+    ones = np.where(np.isnan(x), 1.0, x)
+    return np.where(np.isnan(x), 0.0, spread(g, x, axis, keepdims) * prod_others(ones, axis))
+
+
+@tangent(np.nanprod)
+def nanprod_tangent(g, ans, x, axis=None, dtype=None, out=None, keepdims=False):
+    ones = np.where(np.isnan(x), 1.0, x)
+    return np.sum(np.where(np.isnan(x), 0.0, g) * prod_others(ones, axis), axis=axis,
+                  keepdims=keepdims)
+
+
+@adjoint(np.nanmax, np.nanmin)
+def nanmax(g, ans, x, axis=None, out=None, keepdims=False):
+    """Ties split the gradient evenly between the tied elements (as np.max's)."""
+    return spread(g, x, axis, keepdims) * nan_chooser_weights(x, ans, axis, keepdims)
+
+
+@tangent(np.nanmax, np.nanmin)
+def nanmax_tangent(g, ans, x, axis=None, out=None, keepdims=False):
+    return np.sum(np.where(np.isnan(x), 0.0, g) * nan_chooser_weights(x, ans, axis, keepdims),
+                  axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.nanvar)
+def nanvar(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    """2 (x - nanmean) / (n - ddof) over each group's n numbers; NaN items get 0."""
+    return spread(g, x, axis, keepdims) * nan_var_weights(x, axis, ddof)
+
+
+@tangent(np.nanvar)
+def nanvar_tangent(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    return np.sum(np.where(np.isnan(x), 0.0, g) * nan_var_weights(x, axis, ddof), axis=axis,
+                  keepdims=keepdims)
+
+
+@adjoint(np.nanstd)
+def nanstd(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    """nanstd' = nanvar' / (2 nanstd): nan where every number of a group is equal (as std)."""
+    return spread(g / ans, x, axis, keepdims) * nan_var_weights(x, axis, ddof) * 0.5
+
+
+@tangent(np.nanstd)
+def nanstd_tangent(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    return np.sum(np.where(np.isnan(x), 0.0, g) * nan_var_weights(x, axis, ddof), axis=axis,
+                  keepdims=keepdims) * 0.5 / ans
+
+
+@adjoint(np.ptp)
+def ptp(g, ans, x, axis=None, out=None, keepdims=False):
+    """max - min: ties split evenly (a constant group: derivative 0)."""
+    return spread(g, x, axis, keepdims) * ptp_weights(x, axis, keepdims)
+
+
+@tangent(np.ptp)
+def ptp_tangent(g, ans, x, axis=None, out=None, keepdims=False):
+    return np.sum(g * ptp_weights(x, axis, keepdims), axis=axis, keepdims=keepdims)
+
+
+@elementwise(np.nan_to_num)
+def nan_to_num(g, ans, x, copy=True, nan=0.0, posinf=None, neginf=None):
+    """Finite items pass through; NaN and infinities become constants (derivative 0)."""
+    return np.where(np.isfinite(x), g, 0.0)
+
+
+@adjoint(np.take_along_axis)
+def take_along_axis(g, ans, arr, indices, axis=-1):
+    """Places taken more than once add their adjoints up."""
+    return take_along_axis_adjoint(g, arr, indices, axis), 0
+
+
+@tangent(np.take_along_axis)
+def take_along_axis_tangent(g, ans, arr, indices, axis=-1):
+    return np.take_along_axis(g, indices, axis=axis), 0
+
+
+@adjoint(np.select)
+def select(g, ans, condlist, choicelist, default=0):
+    """The first condition that holds picks; the default is a constant."""
+    return 0, select_adjoint(g, condlist, choicelist)
+
+
+@tangent(np.select)
+def select_tangent(g, ans, condlist, choicelist, default=0):
+    return 0, broadcast_like(np.select(condlist, g, 0.0), ans)
+
+
+@adjoint(np.choose)
+def choose(g, ans, a, choices, out=None, mode="raise"):
+    return 0, choose_adjoint(g, a, choices, mode)
+
+
+@tangent(np.choose)
+def choose_tangent(g, ans, a, choices, out=None, mode="raise"):
+    return 0, broadcast_like(np.choose(a, g, mode=mode), ans)
+
+
+@adjoint(np.compress)
+def compress(g, ans, condition, a, axis=None, out=None):
+    return 0, compress_adjoint(g, condition, a, axis)
+
+
+@tangent(np.compress)
+def compress_tangent(g, ans, condition, a, axis=None, out=None):
+    return 0, np.compress(condition, g, axis=axis)
+
+
+@adjoint(np.extract)
+def extract(g, ans, condition, arr):
+    return 0, compress_adjoint(g, np.ravel(condition), arr)
+
+
+@tangent(np.extract)
+def extract_tangent(g, ans, condition, arr):
+    return 0, np.extract(condition, g)
+
+
+@adjoint(np.cumulative_sum)
+def cumulative_sum(g, ans, x, axis=None, dtype=None, out=None, include_initial=False):
+    """include_initial's leading 0 is a constant."""
+    return cumsum_adjoint(initial_dropped(g, axis, include_initial), x, axis)
+
+
+@tangent(np.cumulative_sum)
+def cumulative_sum_tangent(g, ans, x, axis=None, dtype=None, out=None, include_initial=False):
+    return np.cumulative_sum(g, axis=axis, include_initial=include_initial)
+
+
+@adjoint(np.cumulative_prod)
+def cumulative_prod(g, ans, x, axis=None, dtype=None, out=None, include_initial=False):
+    """include_initial's leading 1 is a constant; exact at zeros (as np.cumprod's)."""
+    return cumprod_adjoint(initial_dropped(g, axis, include_initial),
+                           initial_dropped(ans, axis, include_initial), x, axis)
+
+
+@tangent(np.cumulative_prod)
+def cumulative_prod_tangent(g, ans, x, axis=None, dtype=None, out=None, include_initial=False):
+    return initial_zero(cumprod_tangent(g, initial_dropped(ans, axis, include_initial), x, axis),
+                        axis, include_initial)

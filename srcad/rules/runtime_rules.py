@@ -26,6 +26,8 @@ from ..runtime import (add_adjoint, fresh, add_adjoint_transpose, add_at, adjuga
                        unarray_transpose, unbroadcast, unconcatenate, unhstack, unitem,
                        unlisted, unpad, unrepeat, unsplit, unstack, unstack_like, untile,
                        unvstack, var_weights, whole_of, zeros_like_grad)
+from ..runtime import (choose_adjoint, compress_adjoint, initial_dropped, initial_zero,
+                       nan_var_weights_along, select_adjoint, take_along_axis_adjoint)
 from .registry import adjoint, nondifferentiable, tangent
 
 # ----- shape bookkeeping -----
@@ -514,3 +516,95 @@ nondifferentiable(runtime.spaced_weights)
 # 0/1 masks of the place each element of np.clip comes from: constant between the bounds
 # (their derivative is zero wherever it exists, as np.greater's)
 nondifferentiable(runtime.clip_masks)
+
+
+# ----- NumPy's NaN-aware reductions, selections and shape operations -----
+
+
+@tangent(runtime.nan_var_weights)
+def nan_var_weights_tangent(g, ans, x, axis=None, ddof=0):
+    """Linear in the numbers of x (NaN items stay NaN: their weight 0)."""
+    return nan_var_weights_along(g, x, axis, ddof)
+
+
+@adjoint(runtime.nan_var_weights)
+def nan_var_weights_(g, ans, x, axis=None, ddof=0):
+    """Its Jacobian is symmetric (a centring within each group, scaled)."""
+    return nan_var_weights_along(g, x, axis, ddof)
+
+
+@tangent(runtime.nan_var_weights_along)
+def nan_var_weights_along_tangent(g, ans, t, x, axis=None, ddof=0):
+    """Linear in t; x gives where the NaNs are and the counts only."""
+    return nan_var_weights_along(g, x, axis, ddof), 0
+
+
+@adjoint(runtime.nan_var_weights_along)
+def nan_var_weights_along_(g, ans, t, x, axis=None, ddof=0):
+    return nan_var_weights_along(g, x, axis, ddof), 0
+
+
+@tangent(runtime.take_along_axis_adjoint)
+def take_along_axis_adjoint_tangent(g, ans, u, x, indices, axis=-1):
+    return take_along_axis_adjoint(g, x, indices, axis), 0, None
+
+
+@adjoint(runtime.take_along_axis_adjoint)
+def take_along_axis_adjoint_(g, ans, u, x, indices, axis=-1):
+    """Its transpose takes the places back."""
+    return np.take_along_axis(g, indices, axis=axis), 0, None
+
+
+# The adjoints of the selections: linear in the adjoint u; the conditions and indices, and
+# the forward values (shapes), have derivative 0.
+
+
+@tangent(runtime.select_adjoint)
+def select_adjoint_tangent(g, ans, u, condlist, choicelist):
+    return select_adjoint(g, condlist, choicelist), 0, 0
+
+
+@tangent(runtime.choose_adjoint)
+def choose_adjoint_tangent(g, ans, u, a, choices, mode="raise"):
+    return choose_adjoint(g, a, choices, mode), 0, 0
+
+
+@tangent(runtime.compress_adjoint)
+def compress_adjoint_tangent(g, ans, u, condition, x, axis=None):
+    return compress_adjoint(g, condition, x, axis), 0, 0
+
+
+@adjoint(runtime.compress_adjoint)
+def compress_adjoint_(g, ans, u, condition, x, axis=None):
+    """Its transpose keeps the places again."""
+    return np.compress(condition, np.reshape(g, np.shape(x)), axis=axis), 0, 0
+
+
+# np.cumulative_sum's and np.cumulative_prod's leading initial value: dropping it and
+# putting a zero there are linear, and each other's transposes
+
+
+@tangent(runtime.initial_dropped)
+def initial_dropped_tangent(g, ans, v, axis=None, include_initial=False):
+    return initial_dropped(g, axis, include_initial)
+
+
+@adjoint(runtime.initial_dropped)
+def initial_dropped_(g, ans, v, axis=None, include_initial=False):
+    return initial_zero(g, axis, include_initial)
+
+
+@tangent(runtime.initial_zero)
+def initial_zero_tangent(g, ans, t, axis=None, include_initial=False):
+    return initial_zero(g, axis, include_initial)
+
+
+@adjoint(runtime.initial_zero)
+def initial_zero_(g, ans, t, axis=None, include_initial=False):
+    return initial_dropped(g, axis, include_initial)
+
+
+# which items are numbers, how many, and the 0/1 shares of a group's max and min: piecewise
+# constant in the values
+nondifferentiable(runtime.present, runtime.nan_count, runtime.nan_chooser_weights,
+                  runtime.ptp_weights)
