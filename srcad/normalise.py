@@ -3118,6 +3118,26 @@ class Normaliser:
             held = kept
         return folded
 
+    def _arrays_listed(self, node):
+        """`np.meshgrid(x, y, indexing="ij")` is `meshgrid_of([x, y], indexing="ij")`, and
+        np.meshgrid(*xs) `meshgrid_of(xs)` (np.broadcast_arrays(a, b) `broadcast_arrays_of([a,
+        b])`): a rule's parameters after *args are not differentiated, a list's items are.
+        Other calls are returned as they are."""
+        func = self._resolved_object(node.func)
+        helpers = {id(np.meshgrid): "meshgrid_of", id(np.broadcast_arrays): "broadcast_arrays_of"}
+        if id(func) not in helpers:
+            return node
+        if len(node.args) == 1 and isinstance(node.args[0], gast.Starred):
+            arrays = node.args[0].value                     # np.meshgrid(*xs): xs
+        elif any(isinstance(a, gast.Starred) for a in node.args):
+            return node
+        else:
+            arrays = _at(gast.List(elts=node.args, ctx=gast.Load()), node)
+        helper = _at(T.name(helpers[id(func)]), node.func)
+        helper.srcad_helper = True          # (resolved to srcad's, not the user's)
+        return gast.copy_location(gast.Call(func=helper, args=[arrays],
+                                            keywords=node.keywords), node)
+
     def expr_Call(self, node):
         if any(k.arg is None for k in node.keywords):
             self.error(node, "'**' in a call", "pass the keyword arguments one by one")
@@ -3151,6 +3171,7 @@ class Normaliser:
                 self._values_listed(a) for a in node.args], keywords=node.keywords), node)
         node = self._two_at_a_time(node)
         node = self._einsum_by_pairs(node)
+        node = self._arrays_listed(node)
         node = self._through_class(node)
         func = node.func
         if isinstance(func, gast.Name) and (getattr(func, "srcad_helper", False)

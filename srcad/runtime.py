@@ -2748,6 +2748,16 @@ def select_adjoint(g, condlist, choicelist):
     return parts
 
 
+def unselected(g, condlist, default):
+    """The adjoint of np.select(condlist, choicelist, default) in its default: g where no
+    condition holds, summed back to the default's shape."""
+    g = np.asarray(g)
+    held = np.zeros(g.shape, dtype=bool)
+    for condition in condlist:
+        held = held | np.broadcast_to(condition, g.shape)
+    return unbroadcast(np.where(held, 0.0, g), default)
+
+
 def choose_adjoint(g, a, choices, mode="raise"):
     """The adjoint of np.choose(a, choices, mode=mode) in its choices: each gets g where a
     picks it (an index out of range wrapped or clipped as `mode` says)."""
@@ -2792,15 +2802,175 @@ def initial_zero(t, axis=None, include_initial=False):
     return np.concatenate([np.zeros_like(np.take(t, [0], axis=axis)), t], axis=axis)
 
 
-# (each makes a new array: none hands back an argument, but initial_dropped and initial_zero
-# without include_initial)
+def meshgrid_of(xs, copy=True, sparse=False, indexing="xy"):
+    """np.meshgrid(*xs, ...): generated code calls it so, its rule differentiating the list
+    xs (normalise rewrites np.meshgrid(x, y) to it)."""
+    return np.meshgrid(*xs, copy=copy, sparse=sparse, indexing=indexing)
+
+
+def _grid_axis(k, n, indexing):
+    """The axis of np.meshgrid's grids along which its k-th of n inputs runs ('xy' swaps
+    the first two)."""
+    if indexing == "xy" and n > 1 and k < 2:
+        return 1 - k
+    return k
+
+
+def unmeshgrid(g, ans, xs, indexing="xy"):
+    """The adjoint of np.meshgrid(*xs, indexing=indexing): each input gets its grid's
+    adjoint summed over the axes it does not run along (g: one adjoint per grid, 0.0 for
+    those unused)."""
+    parts = []
+    for k, (gk, grid, x) in enumerate(zip(g, ans, xs)):
+        gk = np.broadcast_to(gk, np.shape(grid))
+        axis = _grid_axis(k, len(xs), indexing)
+        others = tuple(a for a in range(gk.ndim) if a != axis)
+        part = np.sum(gk, axis=others).reshape(np.shape(x))
+        parts.append(part.astype(float_dtype(x, part)))
+    return np.array(parts) if isinstance(xs, np.ndarray) else parts
+
+
+def meshgrid_tangent(t, xs, copy=True, sparse=False, indexing="xy"):
+    """The tangent of np.meshgrid(*xs, ...): the grids of the inputs' tangents (each
+    shaped like its input first, a constant's 0.0 too)."""
+    return meshgrid_of([np.broadcast_to(tk, np.shape(x)) for tk, x in zip(t, xs)], copy,
+                       sparse, indexing)
+
+
+def broadcast_arrays_of(xs, subok=False):
+    """np.broadcast_arrays(*xs) (see meshgrid_of)."""
+    return np.broadcast_arrays(*xs, subok=subok)
+
+
+def unbroadcast_arrays(g, ans, xs):
+    """The adjoint of np.broadcast_arrays(*xs): each one's adjoint summed back to its
+    shape (0.0 for those unused)."""
+    parts = [unbroadcast(np.broadcast_to(gk, np.shape(out)), x) for gk, out, x in zip(g, ans, xs)]
+    return np.array(parts) if isinstance(xs, np.ndarray) else parts
+
+
+def broadcast_arrays_tangent(t, ans):
+    """The tangent of np.broadcast_arrays(*xs): each input's tangent broadcast like its
+    result."""
+    return tuple(np.broadcast_to(tk, np.shape(out)) for tk, out in zip(t, ans))
+
+
+def undstack(g, xs):
+    """The adjoint of np.dstack(xs): g cut along its third axis, each piece in the shape of
+    its input."""
+    pieces = unconcatenate(g, [np.atleast_3d(x) for x in xs], 2)
+    return [p.reshape(np.shape(x)) for p, x in zip(pieces, xs)]
+
+
+def unblock(g, arrays):
+    """The adjoint of np.block(arrays): g cut into the blocks, in nested lists as `arrays`
+    nests them (the innermost lists are joined along the last axis, the next along the one
+    before, ...)."""
+    g = np.asarray(g)
+    depth, item = 0, arrays
+    while isinstance(item, list) and item:
+        depth, item = depth + 1, item[0]
+    return _unblocked(g, arrays, depth, g.ndim)
+
+
+def _unblocked(g, arrays, depth, ndim):
+    """g's pieces for the blocks of `arrays`, a list `depth` deep in a result of ndim axes."""
+    if not isinstance(arrays, list):
+        return np.reshape(g, np.shape(arrays))
+    axis = ndim - depth
+    sizes = [_block_extent(item, axis, ndim) for item in arrays]
+    pieces = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
+    return [_unblocked(p, item, depth - 1, ndim) for p, item in zip(pieces, arrays)]
+
+
+def _block_extent(item, axis, ndim):
+    """How far a block of np.block reaches along `axis`, one its lists do not join along:
+    as far as its first array (its shape taken to ndim axes with leading 1s)."""
+    while isinstance(item, list):
+        item = item[0]
+    shape = (1,) * (ndim - np.ndim(item)) + np.shape(item)
+    return shape[axis]
+
+
+def item_indices(x):
+    """The flat index of each item of x, in x's shape: what np.delete, np.insert and
+    np.resize do to them tells where each item of their result comes from."""
+    return np.arange(np.size(x)).reshape(np.shape(x))
+
+
+def gathered_adjoint(g, x, origins):
+    """The adjoint of an array whose items are x's at the flat indices `origins` (-1 for an
+    item that is none of x's): each item of g added at its origin (repeats add up)."""
+    if np.size(x) == 0:          # (np.resize of an empty array fills with zeros)
+        return np.zeros(np.shape(x), dtype=float_dtype(x))
+    origins = np.asarray(origins)
+    g = np.broadcast_to(g, origins.shape)
+    kept = origins >= 0
+    total = np.bincount(origins[kept], weights=g[kept], minlength=np.size(x))
+    return total.reshape(np.shape(x)).astype(float_dtype(x, g))[()]
+
+
+def ediff1d_adjoint(g, ary, to_begin=None):
+    """The adjoint of np.ediff1d(ary, to_end, to_begin) in ary: np.diff's adjoint of the
+    differences' part of g (after to_begin's items)."""
+    n = np.size(ary)
+    if n == 0:
+        return np.zeros(np.shape(ary), dtype=float_dtype(ary))
+    begin = 0 if to_begin is None else np.size(to_begin)
+    return diff_adjoint(np.asarray(g)[begin:begin + n - 1]).reshape(np.shape(ary))
+
+
+def ediff1d_tangent(t, to_end=None, to_begin=None):
+    """The tangent of np.ediff1d(ary, to_end, to_begin) along t: the differences of t
+    between zeros for the constants to_begin and to_end."""
+    def zeros(part):
+        return None if part is None else np.zeros(np.size(part))
+    return np.ediff1d(t, zeros(to_end), zeros(to_begin))
+
+
+def bessel_i1(x):
+    """The modified Bessel function I1, np.i0's derivative, by its power series: the sum
+    over k of (x/2)^(2k+1) / (k! (k+1)!), terms of one sign (no cancellation), summed until
+    they fall below rounding (|x| + 30 of them; I1 overflows beyond |x| = 713)."""
+    x = np.asarray(x, dtype=float_dtype(x))
+    half = x / 2
+    term, total = half, half
+    finite = np.abs(x[np.isfinite(x)])
+    for k in range(min(int(np.max(finite, initial=0.0)), 750) + 30):
+        term = term * half * half / ((k + 1) * (k + 2))
+        total = total + term
+    return total[()]
+
+
+def bessel_i1_slope(x):
+    """I1' = I0 - I1 / x (1/2 at x = 0): the derivative of bessel_i1, np.i0's second."""
+    x = np.asarray(x, dtype=float_dtype(x))
+    nonzero = np.where(x == 0, 1.0, x)
+    return np.where(x == 0, 0.5, np.i0(x) - bessel_i1(nonzero) / nonzero)[()]
+
+
+# (most make new arrays; initial_dropped and initial_zero hand their argument back without
+# include_initial)
 RESULT_SHARES.update({"present": (), "nan_count": (), "nan_chooser_weights": (),
                       "ptp_weights": (), "nan_var_weights": (), "nan_var_weights_along": (),
-                      "take_along_axis_adjoint": (), "select_adjoint": (),
+                      "take_along_axis_adjoint": (), "select_adjoint": (), "unselected": (),
                       "choose_adjoint": (), "compress_adjoint": (), "initial_dropped": ("v",),
-                      "initial_zero": ("t",)})
+                      "initial_zero": ("t",), "unmeshgrid": (), "_grid_axis": (),
+                      # (views of their inputs, as NumPy's are)
+                      "meshgrid_of": ("xs",), "meshgrid_tangent": ("t",),
+                      "broadcast_arrays_of": ("xs",), "unbroadcast_arrays": ("g",),
+                      "broadcast_arrays_tangent": ("t",),
+                      # (pieces of g: np.split's views)
+                      "undstack": ("g",), "unblock": ("g",), "_unblocked": ("g",),
+                      "_block_extent": (),
+                      "item_indices": (), "gathered_adjoint": (), "ediff1d_adjoint": (),
+                      "ediff1d_tangent": (), "bessel_i1": (), "bessel_i1_slope": ()})
 
 HELPERS = HELPERS + (present, nan_count, nan_chooser_weights, ptp_weights, nan_var_weights,
                      nan_var_weights_along, _along_axis_index, take_along_axis_adjoint,
-                     select_adjoint, choose_adjoint, compress_adjoint, initial_dropped,
-                     initial_zero)
+                     select_adjoint, unselected, choose_adjoint, compress_adjoint, initial_dropped,
+                     initial_zero, meshgrid_of, _grid_axis, unmeshgrid, meshgrid_tangent,
+                     broadcast_arrays_of, unbroadcast_arrays, broadcast_arrays_tangent,
+                     undstack, unblock, _unblocked, _block_extent, item_indices,
+                     gathered_adjoint, ediff1d_adjoint, ediff1d_tangent, bessel_i1,
+                     bessel_i1_slope)

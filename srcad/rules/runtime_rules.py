@@ -26,9 +26,12 @@ from ..runtime import (add_adjoint, fresh, add_adjoint_transpose, add_at, adjuga
                        unarray_transpose, unbroadcast, unconcatenate, unhstack, unitem,
                        unlisted, unpad, unrepeat, unsplit, unstack, unstack_like, untile,
                        unvstack, var_weights, whole_of, zeros_like_grad)
-from ..runtime import (choose_adjoint, compress_adjoint, initial_dropped, initial_zero,
-                       nan_var_weights_along, select_adjoint, take_along_axis_adjoint)
-from .registry import adjoint, nondifferentiable, tangent
+from ..runtime import (bessel_i1_slope, choose_adjoint, compress_adjoint, ediff1d_adjoint,
+                       ediff1d_tangent, gathered_adjoint, initial_dropped, initial_zero,
+                       meshgrid_tangent, nan_var_weights_along, select_adjoint,
+                       take_along_axis_adjoint, unblock, unbroadcast_arrays, undstack,
+                       unmeshgrid, unselected)
+from .registry import adjoint, elementwise, nondifferentiable, tangent
 
 # ----- shape bookkeeping -----
 
@@ -564,6 +567,11 @@ def select_adjoint_tangent(g, ans, u, condlist, choicelist):
     return select_adjoint(g, condlist, choicelist), 0, 0
 
 
+@tangent(runtime.unselected)
+def unselected_tangent(g, ans, u, condlist, default):
+    return unselected(g, condlist, default), 0, 0
+
+
 @tangent(runtime.choose_adjoint)
 def choose_adjoint_tangent(g, ans, u, a, choices, mode="raise"):
     return choose_adjoint(g, a, choices, mode), 0, 0
@@ -604,7 +612,57 @@ def initial_zero_(g, ans, t, axis=None, include_initial=False):
     return initial_dropped(g, axis, include_initial)
 
 
+@tangent(runtime.unmeshgrid)
+def unmeshgrid_tangent(g, ans, u, grids, xs, indexing="xy"):
+    """Linear in the grids' adjoints u; the grids and inputs give shapes only."""
+    return unmeshgrid(g, grids, xs, indexing), 0, 0
+
+
+@tangent(runtime.meshgrid_tangent)
+def meshgrid_tangent_tangent(g, ans, t, xs, copy=True, sparse=False, indexing="xy"):
+    return meshgrid_tangent(g, xs, copy, sparse, indexing), 0
+
+
+@tangent(runtime.unbroadcast_arrays)
+def unbroadcast_arrays_tangent(g, ans, u, outs, xs):
+    return unbroadcast_arrays(g, outs, xs), 0, 0
+
+
+@tangent(runtime.undstack)
+def undstack_tangent(g, ans, u, xs):
+    return undstack(g, xs), 0
+
+
+@tangent(runtime.unblock)
+def unblock_tangent(g, ans, u, arrays):
+    return unblock(g, arrays), 0
+
+
+@tangent(runtime.gathered_adjoint)
+def gathered_adjoint_tangent(g, ans, u, x, origins):
+    """Linear in u; x gives a shape, origins are indices."""
+    return gathered_adjoint(g, x, origins), 0, 0
+
+
+@tangent(runtime.ediff1d_adjoint)
+def ediff1d_adjoint_tangent(g, ans, u, ary, to_begin=None):
+    return ediff1d_adjoint(g, ary, to_begin), 0
+
+
+@tangent(runtime.ediff1d_tangent)
+def ediff1d_tangent_tangent(g, ans, t, to_end=None, to_begin=None):
+    return ediff1d_tangent(g, to_end, to_begin)
+
+
+@elementwise(runtime.bessel_i1)
+def bessel_i1_(g, ans, x):
+    """I1' = I0 - I1 / x (np.i0's second derivative)."""
+    return g * bessel_i1_slope(x)
+
+
 # which items are numbers, how many, and the 0/1 shares of a group's max and min: piecewise
 # constant in the values
 nondifferentiable(runtime.present, runtime.nan_count, runtime.nan_chooser_weights,
                   runtime.ptp_weights)
+# indices of items, and where they go
+nondifferentiable(runtime.item_indices)
