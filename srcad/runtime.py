@@ -2735,6 +2735,14 @@ def take_along_axis_adjoint(g, x, indices, axis=-1):
     return out.reshape(x.shape)
 
 
+def _items_like(parts, xs):
+    """The adjoints `parts` of the items of xs, as xs holds them: a list for a list or a
+    tuple, an array for an array (whose rows NumPy took for the items)."""
+    if isinstance(xs, np.ndarray):
+        return np.array(parts, dtype=float_dtype(xs, *parts)).reshape(xs.shape)
+    return parts
+
+
 def select_adjoint(g, condlist, choicelist):
     """The adjoint of np.select(condlist, choicelist, default) in its choices: each gets g
     where its condition is the first that holds, summed back to its shape."""
@@ -2745,7 +2753,7 @@ def select_adjoint(g, condlist, choicelist):
         chosen = np.broadcast_to(condition, g.shape) & ~taken
         taken = taken | chosen
         parts.append(unbroadcast(np.where(chosen, g, 0.0), choice))
-    return parts
+    return _items_like(parts, choicelist)
 
 
 def unselected(g, condlist, default):
@@ -2765,7 +2773,7 @@ def choose_adjoint(g, a, choices, mode="raise"):
     picked = np.mod(a, n) if mode == "wrap" else np.clip(a, 0, n - 1) if mode == "clip" \
         else np.asarray(a)
     parts = [unbroadcast(np.where(picked == k, g, 0.0), choices[k]) for k in range(n)]
-    return np.array(parts) if isinstance(choices, np.ndarray) else parts
+    return _items_like(parts, choices)
 
 
 def compress_adjoint(g, condition, x, axis=None):
@@ -2827,7 +2835,7 @@ def unmeshgrid(g, ans, xs, indexing="xy"):
         others = tuple(a for a in range(gk.ndim) if a != axis)
         part = np.sum(gk, axis=others).reshape(np.shape(x))
         parts.append(part.astype(float_dtype(x, part)))
-    return np.array(parts) if isinstance(xs, np.ndarray) else parts
+    return _items_like(parts, xs)
 
 
 def meshgrid_tangent(t, xs, copy=True, sparse=False, indexing="xy"):
@@ -2846,7 +2854,7 @@ def unbroadcast_arrays(g, ans, xs):
     """The adjoint of np.broadcast_arrays(*xs): each one's adjoint summed back to its
     shape (0.0 for those unused)."""
     parts = [unbroadcast(np.broadcast_to(gk, np.shape(out)), x) for gk, out, x in zip(g, ans, xs)]
-    return np.array(parts) if isinstance(xs, np.ndarray) else parts
+    return _items_like(parts, xs)
 
 
 def broadcast_arrays_tangent(t, ans):
@@ -2859,7 +2867,7 @@ def undstack(g, xs):
     """The adjoint of np.dstack(xs): g cut along its third axis, each piece in the shape of
     its input."""
     pieces = unconcatenate(g, [np.atleast_3d(x) for x in xs], 2)
-    return [p.reshape(np.shape(x)) for p, x in zip(pieces, xs)]
+    return _items_like([p.reshape(np.shape(x)) for p, x in zip(pieces, xs)], xs)
 
 
 def unblock(g, arrays):
@@ -2953,9 +2961,10 @@ def bessel_i1_slope(x):
 # include_initial)
 RESULT_SHARES.update({"present": (), "nan_count": (), "nan_chooser_weights": (),
                       "ptp_weights": (), "nan_var_weights": (), "nan_var_weights_along": (),
-                      "take_along_axis_adjoint": (), "select_adjoint": (), "unselected": (),
-                      "choose_adjoint": (), "compress_adjoint": (), "initial_dropped": ("v",),
-                      "initial_zero": ("t",), "unmeshgrid": (), "_grid_axis": (),
+                      "take_along_axis_adjoint": (), "_items_like": (), "select_adjoint": (),
+                      "unselected": (), "choose_adjoint": (), "compress_adjoint": (),
+                      "initial_dropped": ("v",), "initial_zero": ("t",), "unmeshgrid": (),
+                      "_grid_axis": (),
                       # (views of their inputs, as NumPy's are)
                       "meshgrid_of": ("xs",), "meshgrid_tangent": ("t",),
                       "broadcast_arrays_of": ("xs",), "unbroadcast_arrays": ("g",),
@@ -2968,9 +2977,9 @@ RESULT_SHARES.update({"present": (), "nan_count": (), "nan_chooser_weights": (),
 
 HELPERS = HELPERS + (present, nan_count, nan_chooser_weights, ptp_weights, nan_var_weights,
                      nan_var_weights_along, _along_axis_index, take_along_axis_adjoint,
-                     select_adjoint, unselected, choose_adjoint, compress_adjoint, initial_dropped,
-                     initial_zero, meshgrid_of, _grid_axis, unmeshgrid, meshgrid_tangent,
-                     broadcast_arrays_of, unbroadcast_arrays, broadcast_arrays_tangent,
-                     undstack, unblock, _unblocked, _block_extent, item_indices,
-                     gathered_adjoint, ediff1d_adjoint, ediff1d_tangent, bessel_i1,
-                     bessel_i1_slope)
+                     _items_like, select_adjoint, unselected, choose_adjoint,
+                     compress_adjoint, initial_dropped, initial_zero, meshgrid_of, _grid_axis,
+                     unmeshgrid, meshgrid_tangent, broadcast_arrays_of, unbroadcast_arrays,
+                     broadcast_arrays_tangent, undstack, unblock, _unblocked, _block_extent,
+                     item_indices, gathered_adjoint, ediff1d_adjoint, ediff1d_tangent,
+                     bessel_i1, bessel_i1_slope)

@@ -801,7 +801,8 @@ SPECS.update({
         c("np.select([x > 0.3, x > 0], [y, 2.0 * x])", x=(2, 3), y=(3,)),
         c("np.select((x > 0,), (y,))", x=(4,), y=(), wrt=["y"]),
         c("np.select([x > 0, x < -1.0], [x, y], default=z)", x=(2, 3), y=(3,), z=(2, 1)),
-        c("np.select([np.abs(x) < 1.0], [x * x], 2.0 * np.abs(x) - 1.0)", x=(5,))],
+        c("np.select([np.abs(x) < 1.0], [x * x], 2.0 * np.abs(x) - 1.0)", x=(5,)),
+        c("np.select(y > 0, x)", x=(2, 3), y=(2, 3), wrt=["x"])],
     "numpy.choose": [
         c("np.choose(np.array([0, 2, 1, 2]), [x, y, x * y])", x=(4,), y=(4,)),
         c("np.choose(np.array([[1, 0, 1], [0, 0, 1]]), (x, y))", x=(2, 3), y=(3,)),
@@ -877,7 +878,7 @@ SPECS.update({
           x=(2, 1), y=(2,), wrt=["g"])],
     "numpy.dstack": [c("np.dstack([x, y])", x=(2, 3), y=(2, 3)),
                      c("np.dstack((x, y))", x=(3,), y=(3,)),
-                     c("np.dstack([x, y])", x=(2, 2, 1), y=(2, 2, 2))],
+                     c("np.dstack([x, y])", x=(2, 2, 1), y=(2, 2, 2)), c("np.dstack(x)", x=(2, 3))],
     "numpy.block": [c("np.block([x, y])", x=(2,), y=(3,)),
                     c("np.block([[a, b], [c, d]])", a=(2, 2), b=(2, 1), c=(1, 2), d=(1, 1)),
                     c("np.block([[x], [y]])", x=(3,), y=(1, 3)),
