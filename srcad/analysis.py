@@ -1452,7 +1452,8 @@ _LIST_RESULTS = (np.split, np.array_split, np.linalg.slogdet, np.linalg.lstsq, n
                  np.hsplit, np.vsplit, np.dsplit, runtime.meshgrid_of, runtime.unmeshgrid,
                  runtime.meshgrid_tangent, runtime.broadcast_arrays_of,
                  runtime.unbroadcast_arrays, runtime.broadcast_arrays_tangent,
-                 runtime.undstack, runtime.unblock)
+                 runtime.undstack, runtime.unblock, runtime.select_adjoint,
+                 runtime.choose_adjoint)
 _LIKE_ARGUMENTS = (runtime.zeros_like_grad, runtime.add_at, runtime.set_at, runtime.add_grad,
                    runtime.unarray, runtime.sum_adjoint, runtime.structured, np.copy)
 

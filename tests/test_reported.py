@@ -4696,6 +4696,22 @@ def test_second_derivatives_through_the_new_rules(f):
     np.testing.assert_allclose(H, H.T, atol=1e-8)
 
 
+def one_list_chosen_from_twice(x, y):
+    xs = [2.0 * x, y]
+    picks = np.array([1, 0, 1])
+    return np.sum(np.choose(picks, xs) ** 3) + np.sum(np.select([x > 0, x <= 0], xs) ** 2) \
+        + np.sum(np.choose(picks, xs) * x)
+
+
+def test_the_hessian_where_one_list_gets_two_adjoints():
+    """The adjoints select and choose give a list are lists: differentiated again, their
+    sum is add_grad's (`+` joined the two lists: a Hessian 50 off)."""
+    x, y = np.array([0.3, -1.1, 0.8]), np.array([0.5, 1.5, -0.25])
+    H = srcad.hessian(one_list_chosen_from_twice)(x, y)
+    numeric = numeric_jacobian(lambda v: srcad.grad(one_list_chosen_from_twice)(v, y), x)
+    np.testing.assert_allclose(H, numeric, rtol=1e-6, atol=1e-6)
+
+
 def grid_energy(x, y):
     X, Y = np.meshgrid(x, y)
     return np.sum(np.sin(X) * Y ** 2)
