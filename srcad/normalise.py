@@ -3232,6 +3232,11 @@ class Normaliser:
         if any(k.arg == "out" for k in node.keywords):
             self.error(node, "out= (a result written into an existing array)",
                        "assign the result instead: y = f(x)")
+        if self._resolved_object(node.func) is np.nan_to_num and not all(
+                isinstance(c, gast.Constant) and c.value is True
+                for c in node.args[1:2] + [k.value for k in node.keywords if k.arg == "copy"]):
+            self.error(node, "np.nan_to_num(x, copy=False) (x's NaNs and infinities replaced "
+                       "in place)", "leave copy=True and use the result: y = np.nan_to_num(x)")
         args = [self.atom(a) for a in node.args]
         keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
         extremum = self._builtin_extremum(node)

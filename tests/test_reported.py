@@ -4712,6 +4712,18 @@ def test_the_hessian_where_one_list_gets_two_adjoints():
     np.testing.assert_allclose(H, numeric, rtol=1e-6, atol=1e-6)
 
 
+def cleaned_in_place(x):
+    y = np.nan_to_num(x, copy=False)
+    return np.sum(x * x) + np.sum(y)
+
+
+def test_nan_to_num_writing_into_its_argument_is_refused():
+    """np.nan_to_num(x, copy=False) replaces x's NaNs in place: later reads of x are of the
+    cleaned values, whose derivative at a NaN is 0 (the gradient had 1 there)."""
+    with pytest.raises(srcad.UnsupportedError, match="copy=False"):
+        srcad.grad(cleaned_in_place)(np.array([1.0, np.nan, 2.0]))
+
+
 def grid_energy(x, y):
     X, Y = np.meshgrid(x, y)
     return np.sum(np.sin(X) * Y ** 2)
