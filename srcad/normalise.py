@@ -159,7 +159,8 @@ _VIEW_METHODS = {"reshape", "ravel", "transpose", "swapaxes", "squeeze", "view",
 # one hands back shares it (`return xs.copy()` of a list holds xs's arrays)
 _CONTAINER_METHODS = {"get", "setdefault", "pop", "copy", "values", "items"}
 # view functions whose result shares every argument (np.atleast_1d(y, z) -> (y, z))
-_EACH_ARGUMENT = {np.atleast_1d, np.atleast_2d, np.atleast_3d}
+_EACH_ARGUMENT = {np.atleast_1d, np.atleast_2d, np.atleast_3d, np.meshgrid,
+                  np.broadcast_arrays}
 # functions whose result is an index array (1-d or more): y[f(...)] is a copy, not a view
 _INDEX_ARRAYS = {np.arange, np.argsort, np.flatnonzero}
 # dtypes of arrays of numbers (an object array would hold references, as a list does)
@@ -172,7 +173,8 @@ _VIEW_FUNCTIONS = {np.asarray, np.asanyarray, np.reshape, np.ravel, np.transpose
                    np.swapaxes, np.moveaxis, np.atleast_1d, np.atleast_2d, np.atleast_3d,
                    np.expand_dims, np.diagonal, np.split, np.array_split, np.hsplit,
                    np.vsplit, np.dsplit, np.flip, np.fliplr, np.flipud, np.rot90,
-                   np.float64, np.float32, np.broadcast_to, np.diag}
+                   np.float64, np.float32, np.broadcast_to, np.diag, np.broadcast_arrays,
+                   np.meshgrid}
 
 
 class _Aliases(list):
@@ -1221,6 +1223,8 @@ class Normaliser:
             raise
         if isinstance(func, functools.partial) and partial_function(func) is not None:
             func = partial_function(func)       # (the function srcad reads for it)
+        if func in _VIEW_FUNCTIONS and _copies(func, value):
+            return []
         if func in _VIEW_FUNCTIONS:
             args = value.args if func in _EACH_ARGUMENT else value.args[:1]
         elif _returned_inputs(func, value) is not None:
@@ -4010,8 +4014,11 @@ def _shared_names(expr, namespace, copies=None):
             # a new list of the same objects (`list(reversed(xs))`, `dict(a=y, b=z)`)
             return set().union(*(through(a) for a in expr.args),
                                *(through(k.value) for k in expr.keywords))
+        if func in _VIEW_FUNCTIONS and _copies(func, expr):
+            return set()
         if func in _VIEW_FUNCTIONS:
-            return through(expr.args[0]) if expr.args else set()
+            return set().union(*(through(a) for a in (
+                expr.args if func in _EACH_ARGUMENT else expr.args[:1])))
         if (returned := _returned_inputs(func, expr)) is not None:
             return set().union(*(through(a) for a in returned))
         if getattr(func, "__module__", None) in ("numpy", "math", "builtins") \
@@ -4083,6 +4090,13 @@ def _may_hold_array(value):
 
 def _literal_true(node):
     return isinstance(node, gast.Constant) and node.value is True
+
+
+def _copies(func, call):
+    """Whether `call` of a view function copies all the same: np.meshgrid but with
+    copy=False."""
+    copy = next((k.value for k in call.keywords if k.arg == "copy"), None)
+    return func is np.meshgrid and (copy is None or _literal_true(copy))
 
 
 def _stored(node):

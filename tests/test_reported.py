@@ -4724,6 +4724,28 @@ def test_nan_to_num_writing_into_its_argument_is_refused():
         srcad.grad(cleaned_in_place)(np.array([1.0, np.nan, 2.0]))
 
 
+def written_into_a_grid_view(x):
+    X, Y = np.meshgrid(x[0], x[1], copy=False)
+    X[0, 0] = 3.0
+    return np.sum(x * x)
+
+
+def written_into_a_grid_copy(x):
+    X, Y = np.meshgrid(x[0], x[1])
+    X[0, 0] = 3.0
+    return np.sum(x * x) + np.sum(X * Y)
+
+
+def test_a_write_into_what_meshgrid_shares_is_refused():
+    """np.meshgrid(..., copy=False) (and np.broadcast_arrays) give views of their inputs: a
+    write into one changes x, which srcad had not seen (a wrong gradient). Its copies (the
+    default) may be written."""
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(srcad.UnsupportedError, match="also reached through 'x'"):
+        srcad.grad(written_into_a_grid_view)(x)
+    fd_check(written_into_a_grid_copy, [x])
+
+
 def grid_energy(x, y):
     X, Y = np.meshgrid(x, y)
     return np.sum(np.sin(X) * Y ** 2)
