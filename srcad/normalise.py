@@ -174,7 +174,7 @@ _VIEW_FUNCTIONS = {np.asarray, np.asanyarray, np.reshape, np.ravel, np.transpose
                    np.expand_dims, np.diagonal, np.split, np.array_split, np.hsplit,
                    np.vsplit, np.dsplit, np.flip, np.fliplr, np.flipud, np.rot90,
                    np.float64, np.float32, np.broadcast_to, np.diag, np.broadcast_arrays,
-                   np.meshgrid}
+                   np.meshgrid, np.real}
 
 
 class _Aliases(list):

@@ -4746,6 +4746,19 @@ def test_a_write_into_what_meshgrid_shares_is_refused():
     fd_check(written_into_a_grid_copy, [x])
 
 
+def written_into_its_real_part(x):
+    a = np.real(x)
+    a[0] = 5.0
+    return np.sum(x * x)
+
+
+def test_a_write_into_np_real_of_a_real_array_is_refused():
+    """np.real(x) of a real x is x's own memory: the write changes x (the gradient was
+    [10, 4] where it is [0, 4])."""
+    with pytest.raises(srcad.UnsupportedError, match="also reached through 'x'"):
+        srcad.grad(written_into_its_real_part)(np.array([1.0, 2.0]))
+
+
 def grid_energy(x, y):
     X, Y = np.meshgrid(x, y)
     return np.sum(np.sin(X) * Y ** 2)
