@@ -1248,28 +1248,30 @@ def unconcatenate(g, xs, axis=0):
     g = np.asarray(g)
     if axis is None:
         sizes = np.cumsum([np.size(x) for x in xs])[:-1]
-        return [p.reshape(np.shape(x)) for p, x in zip(np.split(g, sizes), xs)]
+        return _items_like([p.reshape(np.shape(x)) for p, x in zip(np.split(g, sizes), xs)],
+                           xs)
     sizes = np.cumsum([np.shape(x)[axis] for x in xs])[:-1]
-    return np.split(g, sizes, axis=axis)
+    return _items_like(np.split(g, sizes, axis=axis), xs)
 
 
 def unhstack(g, xs):
     """The adjoint of np.hstack(xs)."""
     axis = 0 if np.ndim(xs[0]) <= 1 else 1
     pieces = unconcatenate(g, [np.atleast_1d(x) for x in xs], axis)
-    return [p.reshape(np.shape(x)) for p, x in zip(pieces, xs)]
+    return _items_like([p.reshape(np.shape(x)) for p, x in zip(pieces, xs)], xs)
 
 
 def unvstack(g, xs):
     """The adjoint of np.vstack(xs)."""
     pieces = unconcatenate(g, [np.atleast_2d(x) for x in xs], 0)
-    return [p.reshape(np.shape(x)) for p, x in zip(pieces, xs)]
+    return _items_like([p.reshape(np.shape(x)) for p, x in zip(pieces, xs)], xs)
 
 
 def uncolumn_stack(g, xs):
     """The adjoint of np.column_stack(xs): 1-d items are columns of g, 2-d items blocks."""
     columns = [np.reshape(x, (-1, 1)) if np.ndim(x) < 2 else x for x in xs]
-    return [p.reshape(np.shape(x)) for p, x in zip(unconcatenate(g, columns, 1), xs)]
+    return _items_like([p.reshape(np.shape(x)) for p, x in zip(unconcatenate(g, columns, 1),
+                                                                xs)], xs)
 
 
 def appended_part(g, arr, values, axis=None, first=True):
@@ -1294,7 +1296,7 @@ def unsplit(g, ans, axis=0):
 
 def unstack_like(g, xs, axis=0):
     """The adjoint of np.stack(xs, axis), each piece in the shape of its input."""
-    return [np.reshape(p, np.shape(x)) for p, x in zip(unstack(g, axis), xs)]
+    return _items_like([np.reshape(p, np.shape(x)) for p, x in zip(unstack(g, axis), xs)], xs)
 
 
 def listed(xs):

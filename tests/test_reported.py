@@ -4759,6 +4759,19 @@ def test_a_write_into_np_real_of_a_real_array_is_refused():
         srcad.grad(written_into_its_real_part)(np.array([1.0, 2.0]))
 
 
+def joined_rows(x):
+    return np.sum(np.concatenate(x) ** 2) + np.sum(np.hstack(x) ** 3) \
+        + np.sum(np.vstack(x) * np.column_stack(x).T) + np.sum(np.stack(x, axis=1) ** 3)
+
+
+def test_a_2d_array_joined_as_its_rows_gets_an_array_gradient():
+    """np.concatenate(x), np.hstack(x), ... of a 2-d array join its rows: the gradient was
+    a list of row gradients (check_grad: not shaped like the argument)."""
+    x = np.array([[0.3, -1.2, 2.0], [0.5, 0.7, -0.4]])
+    g = full_check(joined_rows, [x])
+    assert isinstance(g, np.ndarray) and g.shape == x.shape
+
+
 def grid_energy(x, y):
     X, Y = np.meshgrid(x, y)
     return np.sum(np.sin(X) * Y ** 2)
