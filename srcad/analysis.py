@@ -509,6 +509,8 @@ def _bind(ir, stmt, name, rule, args, keywords, mode):
     if rule.primal is np.clip:       # x.clip(min=0.0): the bound not given is None
         for bound_name in ("a_min", "a_max"):
             bound.setdefault(bound_name, T.constant(None))
+    if rule.primal is np.select:     # np.select(conditions, choices): the default is 0
+        bound.setdefault("default", T.constant(0))
     missing = [p for p in template.diff if p not in bound]
     if missing:
         raise UnsupportedError(f"this call of {rule.name} lacks the argument(s) {missing}",
@@ -1454,7 +1456,12 @@ _LIST_RESULTS = (np.split, np.array_split, np.linalg.slogdet, np.linalg.lstsq, n
                  runtime.unconcatenate, runtime.unhstack, runtime.unvstack,
                  runtime.unstack_like, runtime.unstack, runtime.multi_dot_adjoint,
                  runtime.listed, runtime.tupled, runtime.unlisted, runtime.transposed,
-                 runtime.untransposed)
+                 runtime.untransposed,
+                 np.hsplit, np.vsplit, np.dsplit, runtime.meshgrid_of, runtime.unmeshgrid,
+                 runtime.meshgrid_tangent, runtime.broadcast_arrays_of,
+                 runtime.unbroadcast_arrays, runtime.broadcast_arrays_tangent,
+                 runtime.undstack, runtime.unblock, runtime.select_adjoint,
+                 runtime.choose_adjoint)
 _LIKE_ARGUMENTS = (runtime.zeros_like_grad, runtime.add_at, runtime.set_at, runtime.add_grad,
                    runtime.unarray, runtime.sum_adjoint, runtime.structured, np.copy)
 

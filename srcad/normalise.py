@@ -161,7 +161,8 @@ _VIEW_METHODS = {"reshape", "ravel", "transpose", "swapaxes", "squeeze", "view",
 # one hands back shares it (`return xs.copy()` of a list holds xs's arrays)
 _CONTAINER_METHODS = {"get", "setdefault", "pop", "copy", "values", "items"}
 # view functions whose result shares every argument (np.atleast_1d(y, z) -> (y, z))
-_EACH_ARGUMENT = {np.atleast_1d, np.atleast_2d, np.atleast_3d}
+_EACH_ARGUMENT = {np.atleast_1d, np.atleast_2d, np.atleast_3d, np.meshgrid,
+                  np.broadcast_arrays}
 # functions whose result is an index array (1-d or more): y[f(...)] is a copy, not a view
 _INDEX_ARRAYS = {np.arange, np.argsort, np.flatnonzero}
 # dtypes of arrays of numbers (an object array would hold references, as a list does)
@@ -174,7 +175,8 @@ _VIEW_FUNCTIONS = {np.asarray, np.asanyarray, np.reshape, np.ravel, np.transpose
                    np.swapaxes, np.moveaxis, np.atleast_1d, np.atleast_2d, np.atleast_3d,
                    np.expand_dims, np.diagonal, np.split, np.array_split, np.hsplit,
                    np.vsplit, np.dsplit, np.flip, np.fliplr, np.flipud, np.rot90,
-                   np.float64, np.float32, np.broadcast_to, np.diag}
+                   np.float64, np.float32, np.broadcast_to, np.diag, np.broadcast_arrays,
+                   np.meshgrid, np.real}
 
 
 class _Aliases(list):
@@ -1233,6 +1235,8 @@ class Normaliser:
             raise
         if isinstance(func, functools.partial) and partial_function(func) is not None:
             func = partial_function(func)       # (the function srcad reads for it)
+        if func in _VIEW_FUNCTIONS and _copies(func, value):
+            return []
         if func in _VIEW_FUNCTIONS:
             args = value.args if func in _EACH_ARGUMENT else value.args[:1]
         elif _returned_inputs(func, value) is not None:
@@ -3182,6 +3186,26 @@ class Normaliser:
             held = kept
         return folded
 
+    def _arrays_listed(self, node):
+        """`np.meshgrid(x, y, indexing="ij")` is `meshgrid_of([x, y], indexing="ij")`, and
+        np.meshgrid(*xs) `meshgrid_of(xs)` (np.broadcast_arrays(a, b) `broadcast_arrays_of([a,
+        b])`): a rule's parameters after *args are not differentiated, a list's items are.
+        Other calls are returned as they are."""
+        func = self._resolved_object(node.func)
+        helpers = {id(np.meshgrid): "meshgrid_of", id(np.broadcast_arrays): "broadcast_arrays_of"}
+        if id(func) not in helpers:
+            return node
+        if len(node.args) == 1 and isinstance(node.args[0], gast.Starred):
+            arrays = node.args[0].value                     # np.meshgrid(*xs): xs
+        elif any(isinstance(a, gast.Starred) for a in node.args):
+            return node
+        else:
+            arrays = _at(gast.List(elts=node.args, ctx=gast.Load()), node)
+        helper = _at(T.name(helpers[id(func)]), node.func)
+        helper.srcad_helper = True          # (resolved to srcad's, not the user's)
+        return gast.copy_location(gast.Call(func=helper, args=[arrays],
+                                            keywords=node.keywords), node)
+
     def expr_Call(self, node):
         if any(k.arg is None for k in node.keywords):
             self.error(node, "'**' in a call", "pass the keyword arguments one by one")
@@ -3215,6 +3239,7 @@ class Normaliser:
                 self._values_listed(a) for a in node.args], keywords=node.keywords), node)
         node = self._two_at_a_time(node)
         node = self._einsum_by_pairs(node)
+        node = self._arrays_listed(node)
         node = self._through_class(node)
         node, packing = self._derivative_object_call(node)
         func = node.func
@@ -3281,6 +3306,11 @@ class Normaliser:
             self.error(node, "zip(*rows) kept to read later (an iterator: empty once read)",
                        "unpack it (a, b = zip(*rows)), loop over it, or list it once: "
                        "cols = list(zip(*rows))")
+        if self._resolved_object(node.func) is np.nan_to_num and not all(
+                isinstance(c, gast.Constant) and c.value is True
+                for c in node.args[1:2] + [k.value for k in node.keywords if k.arg == "copy"]):
+            self.error(node, "np.nan_to_num(x, copy=False) (x's NaNs and infinities replaced "
+                       "in place)", "leave copy=True and use the result: y = np.nan_to_num(x)")
         args = [self.atom(a) for a in node.args]
         keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
         extremum = self._builtin_extremum(node)
@@ -4153,8 +4183,11 @@ def _shared_names(expr, namespace, copies=None):
             # a new list of the same objects (`list(reversed(xs))`, `dict(a=y, b=z)`)
             return set().union(*(through(a) for a in expr.args),
                                *(through(k.value) for k in expr.keywords))
+        if func in _VIEW_FUNCTIONS and _copies(func, expr):
+            return set()
         if func in _VIEW_FUNCTIONS:
-            return through(expr.args[0]) if expr.args else set()
+            return set().union(*(through(a) for a in (
+                expr.args if func in _EACH_ARGUMENT else expr.args[:1])))
         if (returned := _returned_inputs(func, expr)) is not None:
             return set().union(*(through(a) for a in returned))
         if getattr(func, "__module__", None) in ("numpy", "math", "builtins") \
@@ -4226,6 +4259,13 @@ def _may_hold_array(value):
 
 def _literal_true(node):
     return isinstance(node, gast.Constant) and node.value is True
+
+
+def _copies(func, call):
+    """Whether `call` of a view function copies all the same: np.meshgrid but with
+    copy=False."""
+    copy = next((k.value for k in call.keywords if k.arg == "copy"), None)
+    return func is np.meshgrid and (copy is None or _literal_true(copy))
 
 
 def _stored(node):

@@ -1367,9 +1367,10 @@ def unconcatenate(g, xs, axis=0):
     g = np.asarray(g)
     if axis is None:
         sizes = np.cumsum([np.size(x) for x in xs])[:-1]
-        return [p.reshape(np.shape(x)) for p, x in zip(np.split(g, sizes), xs)]
+        return _items_like([p.reshape(np.shape(x)) for p, x in zip(np.split(g, sizes), xs)],
+                           xs)
     sizes = np.cumsum([np.shape(x)[axis] for x in xs])[:-1]
-    return np.split(g, sizes, axis=axis)
+    return _items_like(np.split(g, sizes, axis=axis), xs)
 
 
 def concatenated(g, xs, axis=0):
@@ -1385,19 +1386,20 @@ def unhstack(g, xs):
     """The adjoint of np.hstack(xs)."""
     axis = 0 if np.ndim(xs[0]) <= 1 else 1
     pieces = unconcatenate(g, [np.atleast_1d(x) for x in xs], axis)
-    return [p.reshape(np.shape(x)) for p, x in zip(pieces, xs)]
+    return _items_like([p.reshape(np.shape(x)) for p, x in zip(pieces, xs)], xs)
 
 
 def unvstack(g, xs):
     """The adjoint of np.vstack(xs)."""
     pieces = unconcatenate(g, [np.atleast_2d(x) for x in xs], 0)
-    return [p.reshape(np.shape(x)) for p, x in zip(pieces, xs)]
+    return _items_like([p.reshape(np.shape(x)) for p, x in zip(pieces, xs)], xs)
 
 
 def uncolumn_stack(g, xs):
     """The adjoint of np.column_stack(xs): 1-d items are columns of g, 2-d items blocks."""
     columns = [np.reshape(x, (-1, 1)) if np.ndim(x) < 2 else x for x in xs]
-    return [p.reshape(np.shape(x)) for p, x in zip(unconcatenate(g, columns, 1), xs)]
+    return _items_like([p.reshape(np.shape(x)) for p, x in zip(unconcatenate(g, columns, 1),
+                                                                xs)], xs)
 
 
 def appended_part(g, arr, values, axis=None, first=True):
@@ -1422,7 +1424,7 @@ def unsplit(g, ans, axis=0):
 
 def unstack_like(g, xs, axis=0):
     """The adjoint of np.stack(xs, axis), each piece in the shape of its input."""
-    return [np.reshape(p, np.shape(x)) for p, x in zip(unstack(g, axis), xs)]
+    return _items_like([np.reshape(p, np.shape(x)) for p, x in zip(unstack(g, axis), xs)], xs)
 
 
 def stacked_like(g, u, axis=0):
@@ -3072,3 +3074,322 @@ HELPERS = HELPERS + (
     unarray_transpose,
     largest, smallest, _numbers,
     extremum_weights)
+
+
+# ----- helpers of NumPy's NaN-aware reductions, selections and shape operations -----
+
+
+def present(x):
+    """1 where x holds a number, 0 where it holds NaN, in x's floating dtype: the items
+    np.nansum and its kin count."""
+    return (~np.isnan(x)).astype(float_dtype(x))
+
+
+def nan_count(x, axis=None):
+    """How many numbers each group of a NaN-aware reduction of x over `axis` holds (axes of
+    length 1 kept), at least 1: an all-NaN group, whose result is NaN, divides 0 by 1."""
+    return np.maximum(np.sum(present(x), axis=axis, keepdims=True), 1.0)
+
+
+def nan_chooser_weights(x, ans, axis=None, keepdims=False):
+    """chooser_weights of np.nanmax and np.nanmin: a NaN is never chosen (it equals
+    nothing), ties split evenly; an all-NaN group (its result NaN) gets no share."""
+    x = np.asarray(x)
+    hit = np.equal(x, expand_to(ans, x, axis, keepdims))
+    count = np.maximum(np.sum(hit, axis=_axes(axis, x.ndim), keepdims=True), 1)
+    return (hit / count).astype(float_dtype(x))
+
+
+def ptp_weights(x, axis=None, keepdims=False):
+    """d ptp(x, axis) / dx: the max's share of each element less the min's (ties split
+    evenly; where a group is constant, they cancel)."""
+    highest = np.max(x, axis=axis, keepdims=keepdims)
+    lowest = np.min(x, axis=axis, keepdims=keepdims)
+    return chooser_weights(x, highest, axis, keepdims) - chooser_weights(x, lowest, axis,
+                                                                         keepdims)
+
+
+def nan_var_weights(x, axis=None, ddof=0):
+    """d nanvar(x, axis, ddof) / dx = 2 (x - nanmean) / (n - ddof), n the count of numbers
+    in x's group; 0 at a NaN."""
+    return nan_var_weights_along(x, x, axis, ddof)
+
+
+def nan_var_weights_along(t, x, axis=None, ddof=0):
+    """nan_var_weights is linear in the numbers of x, and symmetric: its tangent along t
+    (and its adjoint), with t read where x holds numbers only."""
+    counts = np.sum(present(x), axis=axis, keepdims=True)
+    numbers = np.where(np.isnan(x), 0.0, t)
+    centred = numbers - np.sum(numbers, axis=axis, keepdims=True) / np.maximum(counts, 1.0)
+    return np.where(np.isnan(x), 0.0, centred * (2.0 / (counts - ddof)))
+
+
+def _along_axis_index(indices, shape, axis):
+    """The fancy index that np.take_along_axis(x, indices, axis) reads x (shaped `shape`,
+    flattened where axis is None) at: `indices` along axis, every place along the others."""
+    if axis is None:
+        return (np.asarray(indices),)
+    axis = axis % len(shape)
+    return tuple(np.asarray(indices) if d == axis else
+                 np.arange(n).reshape([-1 if k == d else 1 for k in range(len(shape))])
+                 for d, n in enumerate(shape))
+
+
+def take_along_axis_adjoint(g, x, indices, axis=-1):
+    """The adjoint of np.take_along_axis(x, indices, axis): g added into zeros at the places
+    taken (a place taken twice gets both)."""
+    x = np.asarray(x)
+    shape = (x.size,) if axis is None else x.shape
+    out = np.zeros(shape, dtype=np.result_type(np.asarray(g), float_dtype(x)))
+    np.add.at(out, _along_axis_index(indices, shape, axis), g)
+    return out.reshape(x.shape)
+
+
+def _items_like(parts, xs):
+    """The adjoints `parts` of the items of xs, as xs holds them: a list for a list or a
+    tuple, an array for an array (whose rows NumPy took for the items)."""
+    if isinstance(xs, np.ndarray):
+        return np.array(parts, dtype=float_dtype(xs, *parts)).reshape(xs.shape)
+    return parts
+
+
+def select_adjoint(g, condlist, choicelist):
+    """The adjoint of np.select(condlist, choicelist, default) in its choices: each gets g
+    where its condition is the first that holds, summed back to its shape."""
+    g = np.asarray(g)
+    taken = np.zeros(g.shape, dtype=bool)
+    parts = []
+    for condition, choice in zip(condlist, choicelist):
+        chosen = np.broadcast_to(condition, g.shape) & ~taken
+        taken = taken | chosen
+        parts.append(unbroadcast(np.where(chosen, g, 0.0), choice))
+    return _items_like(parts, choicelist)
+
+
+def unselected(g, condlist, default):
+    """The adjoint of np.select(condlist, choicelist, default) in its default: g where no
+    condition holds, summed back to the default's shape."""
+    g = np.asarray(g)
+    held = np.zeros(g.shape, dtype=bool)
+    for condition in condlist:
+        held = held | np.broadcast_to(condition, g.shape)
+    return unbroadcast(np.where(held, 0.0, g), default)
+
+
+def choose_adjoint(g, a, choices, mode="raise"):
+    """The adjoint of np.choose(a, choices, mode=mode) in its choices: each gets g where a
+    picks it (an index out of range wrapped or clipped as `mode` says)."""
+    n = len(choices)
+    picked = np.mod(a, n) if mode == "wrap" else np.clip(a, 0, n - 1) if mode == "clip" \
+        else np.asarray(a)
+    parts = [unbroadcast(np.where(picked == k, g, 0.0), choices[k]) for k in range(n)]
+    return _items_like(parts, choices)
+
+
+def compress_adjoint(g, condition, x, axis=None):
+    """The adjoint of np.compress(condition, x, axis): g back at the places kept (of x
+    flattened where axis is None), zeros elsewhere."""
+    x = np.asarray(x)
+    shape = (x.size,) if axis is None else x.shape
+    out = np.zeros(shape, dtype=np.result_type(np.asarray(g), float_dtype(x)))
+    index = [slice(None)] * len(shape)
+    index[0 if axis is None else axis] = np.flatnonzero(condition)
+    out[tuple(index)] = g
+    return out.reshape(x.shape)
+
+
+def initial_dropped(v, axis=None, include_initial=False):
+    """v without its first item along axis (0 for None) where np.cumulative_sum or
+    np.cumulative_prod put the initial value there (include_initial): their cumsum's or
+    cumprod's part."""
+    if not include_initial:
+        return v
+    v = np.asarray(v)
+    axis = 0 if axis is None else axis
+    return np.take(v, np.arange(1, v.shape[axis]), axis=axis)
+
+
+def initial_zero(t, axis=None, include_initial=False):
+    """t with a zero put first along axis (0 for None) where include_initial: the tangent
+    of a cumulative sum or product whose constant initial value leads (initial_dropped's
+    transpose)."""
+    if not include_initial:
+        return t
+    t = np.asarray(t)
+    axis = 0 if axis is None else axis
+    return np.concatenate([np.zeros_like(np.take(t, [0], axis=axis)), t], axis=axis)
+
+
+def meshgrid_of(xs, copy=True, sparse=False, indexing="xy"):
+    """np.meshgrid(*xs, ...): generated code calls it so, its rule differentiating the list
+    xs (normalise rewrites np.meshgrid(x, y) to it)."""
+    return np.meshgrid(*xs, copy=copy, sparse=sparse, indexing=indexing)
+
+
+def _grid_axis(k, n, indexing):
+    """The axis of np.meshgrid's grids along which its k-th of n inputs runs ('xy' swaps
+    the first two)."""
+    if indexing == "xy" and n > 1 and k < 2:
+        return 1 - k
+    return k
+
+
+def unmeshgrid(g, ans, xs, indexing="xy"):
+    """The adjoint of np.meshgrid(*xs, indexing=indexing): each input gets its grid's
+    adjoint summed over the axes it does not run along (g: one adjoint per grid, 0.0 for
+    those unused)."""
+    parts = []
+    for k, (gk, grid, x) in enumerate(zip(g, ans, xs)):
+        gk = np.broadcast_to(gk, np.shape(grid))
+        axis = _grid_axis(k, len(xs), indexing)
+        others = tuple(a for a in range(gk.ndim) if a != axis)
+        part = np.sum(gk, axis=others).reshape(np.shape(x))
+        parts.append(part.astype(float_dtype(x, part)))
+    return _items_like(parts, xs)
+
+
+def meshgrid_tangent(t, xs, copy=True, sparse=False, indexing="xy"):
+    """The tangent of np.meshgrid(*xs, ...): the grids of the inputs' tangents (each
+    shaped like its input first, a constant's 0.0 too)."""
+    return meshgrid_of([np.broadcast_to(tk, np.shape(x)) for tk, x in zip(t, xs)], copy,
+                       sparse, indexing)
+
+
+def broadcast_arrays_of(xs, subok=False):
+    """np.broadcast_arrays(*xs) (see meshgrid_of)."""
+    return np.broadcast_arrays(*xs, subok=subok)
+
+
+def unbroadcast_arrays(g, ans, xs):
+    """The adjoint of np.broadcast_arrays(*xs): each one's adjoint summed back to its
+    shape (0.0 for those unused)."""
+    parts = [unbroadcast(np.broadcast_to(gk, np.shape(out)), x) for gk, out, x in zip(g, ans, xs)]
+    return _items_like(parts, xs)
+
+
+def broadcast_arrays_tangent(t, ans):
+    """The tangent of np.broadcast_arrays(*xs): each input's tangent broadcast like its
+    result."""
+    return tuple(np.broadcast_to(tk, np.shape(out)) for tk, out in zip(t, ans))
+
+
+def undstack(g, xs):
+    """The adjoint of np.dstack(xs): g cut along its third axis, each piece in the shape of
+    its input."""
+    pieces = unconcatenate(g, [np.atleast_3d(x) for x in xs], 2)
+    return _items_like([p.reshape(np.shape(x)) for p, x in zip(pieces, xs)], xs)
+
+
+def unblock(g, arrays):
+    """The adjoint of np.block(arrays): g cut into the blocks, in nested lists as `arrays`
+    nests them (the innermost lists are joined along the last axis, the next along the one
+    before, ...)."""
+    g = np.asarray(g)
+    depth, item = 0, arrays
+    while isinstance(item, list) and item:
+        depth, item = depth + 1, item[0]
+    return _unblocked(g, arrays, depth, g.ndim)
+
+
+def _unblocked(g, arrays, depth, ndim):
+    """g's pieces for the blocks of `arrays`, a list `depth` deep in a result of ndim axes."""
+    if not isinstance(arrays, list):
+        return np.reshape(g, np.shape(arrays))
+    axis = ndim - depth
+    sizes = [_block_extent(item, axis, ndim) for item in arrays]
+    pieces = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
+    return [_unblocked(p, item, depth - 1, ndim) for p, item in zip(pieces, arrays)]
+
+
+def _block_extent(item, axis, ndim):
+    """How far a block of np.block reaches along `axis`, one its lists do not join along:
+    as far as its first array (its shape taken to ndim axes with leading 1s)."""
+    while isinstance(item, list):
+        item = item[0]
+    shape = (1,) * (ndim - np.ndim(item)) + np.shape(item)
+    return shape[axis]
+
+
+def item_indices(x):
+    """The flat index of each item of x, in x's shape: what np.delete, np.insert and
+    np.resize do to them tells where each item of their result comes from."""
+    return np.arange(np.size(x)).reshape(np.shape(x))
+
+
+def gathered_adjoint(g, x, origins):
+    """The adjoint of an array whose items are x's at the flat indices `origins` (-1 for an
+    item that is none of x's): each item of g added at its origin (repeats add up)."""
+    if np.size(x) == 0:          # (np.resize of an empty array fills with zeros)
+        return np.zeros(np.shape(x), dtype=float_dtype(x))
+    origins = np.asarray(origins)
+    g = np.broadcast_to(g, origins.shape)
+    kept = origins >= 0
+    total = np.bincount(origins[kept], weights=g[kept], minlength=np.size(x))
+    return total.reshape(np.shape(x)).astype(float_dtype(x, g))[()]
+
+
+def ediff1d_adjoint(g, ary, to_begin=None):
+    """The adjoint of np.ediff1d(ary, to_end, to_begin) in ary: np.diff's adjoint of the
+    differences' part of g (after to_begin's items)."""
+    n = np.size(ary)
+    if n == 0:
+        return np.zeros(np.shape(ary), dtype=float_dtype(ary))
+    begin = 0 if to_begin is None else np.size(to_begin)
+    return diff_adjoint(np.asarray(g)[begin:begin + n - 1]).reshape(np.shape(ary))
+
+
+def ediff1d_tangent(t, to_end=None, to_begin=None):
+    """The tangent of np.ediff1d(ary, to_end, to_begin) along t: the differences of t
+    between zeros for the constants to_begin and to_end."""
+    def zeros(part):
+        return None if part is None else np.zeros(np.size(part))
+    return np.ediff1d(t, zeros(to_end), zeros(to_begin))
+
+
+def bessel_i1(x):
+    """The modified Bessel function I1, np.i0's derivative, by its power series: the sum
+    over k of (x/2)^(2k+1) / (k! (k+1)!), terms of one sign (no cancellation), summed until
+    they fall below rounding (|x| + 30 of them; I1 overflows beyond |x| = 713)."""
+    x = np.asarray(x, dtype=float_dtype(x))
+    half = x / 2
+    term, total = half, half
+    finite = np.abs(x[np.isfinite(x)])
+    for k in range(min(int(np.max(finite, initial=0.0)), 750) + 30):
+        term = term * half * half / ((k + 1) * (k + 2))
+        total = total + term
+    return total[()]
+
+
+def bessel_i1_slope(x):
+    """I1' = I0 - I1 / x (1/2 at x = 0): the derivative of bessel_i1, np.i0's second."""
+    x = np.asarray(x, dtype=float_dtype(x))
+    nonzero = np.where(x == 0, 1.0, x)
+    return np.where(x == 0, 0.5, np.i0(x) - bessel_i1(nonzero) / nonzero)[()]
+
+
+# (most make new arrays; initial_dropped and initial_zero hand their argument back without
+# include_initial)
+RESULT_SHARES.update({"present": (), "nan_count": (), "nan_chooser_weights": (),
+                      "ptp_weights": (), "nan_var_weights": (), "nan_var_weights_along": (),
+                      "take_along_axis_adjoint": (), "_items_like": (), "select_adjoint": (),
+                      "unselected": (), "choose_adjoint": (), "compress_adjoint": (),
+                      "initial_dropped": ("v",), "initial_zero": ("t",), "unmeshgrid": (),
+                      "_grid_axis": (),
+                      # (views of their inputs, as NumPy's are)
+                      "meshgrid_of": ("xs",), "meshgrid_tangent": ("t",),
+                      "broadcast_arrays_of": ("xs",), "unbroadcast_arrays": ("g",),
+                      "broadcast_arrays_tangent": ("t",),
+                      # (pieces of g: np.split's views)
+                      "undstack": ("g",), "unblock": ("g",), "_unblocked": ("g",),
+                      "_block_extent": (),
+                      "item_indices": (), "gathered_adjoint": (), "ediff1d_adjoint": (),
+                      "ediff1d_tangent": (), "bessel_i1": (), "bessel_i1_slope": ()})
+
+HELPERS = HELPERS + (present, nan_count, nan_chooser_weights, ptp_weights, nan_var_weights,
+                     nan_var_weights_along, _along_axis_index, take_along_axis_adjoint,
+                     _items_like, select_adjoint, unselected, choose_adjoint,
+                     compress_adjoint, initial_dropped, initial_zero, meshgrid_of, _grid_axis,
+                     unmeshgrid, meshgrid_tangent, broadcast_arrays_of, unbroadcast_arrays,
+                     broadcast_arrays_tangent, undstack, unblock, _unblocked, _block_extent,
+                     item_indices, gathered_adjoint, ediff1d_adjoint, ediff1d_tangent,
+                     bessel_i1, bessel_i1_slope)

@@ -792,3 +792,195 @@ ZERO_METHOD_SPECS = {
     "round": "x.round(1)", "searchsorted": "x.searchsorted(0.0)",
     "astype_int": None,   # a placeholder name in the registry, not a method of arrays
 }
+
+# ----- NaN-aware reductions, selections, shapes (twentieth session) -----
+
+
+def _with_nans(rng, shape):
+    """Standard normal values with a NaN at every fifth place from the second (no row or
+    column of the shapes sampled here is all NaN)."""
+    x = rng.standard_normal(shape)
+    x.reshape(-1)[1::5] = np.nan
+    return x
+
+
+DOMAINS["nans"] = _with_nans
+
+SPECS.update({
+    "numpy.nansum": [c("np.nansum(x)", x=("nans", (2, 3))),
+                     c("np.nansum(x, axis=0)", x=("nans", (2, 3))),
+                     c("np.nansum(x, 1, keepdims=True)", x=("nans", (3, 4))),
+                     c("np.nansum(x, axis=(0, 2))", x=("nans", (2, 3, 2)))],
+    "numpy.nanmean": [c("np.nanmean(x)", x=("nans", (4,))),
+                      c("np.nanmean(x, axis=1)", x=("nans", (3, 4))),
+                      c("np.nanmean(x, 0, keepdims=True)", x=("nans", (2, 3))),
+                      c("np.nanmean(x)", x=(2, 3))],
+    "numpy.nanprod": [c("np.nanprod(x)", x=("nans", (4,))),
+                      c("np.nanprod(x, axis=0)", x=("nans", (2, 3))),
+                      c("np.nanprod(x, 1, keepdims=True)", x=(3, 2))],
+    "numpy.nanmax": [c("np.nanmax(x)", x=("nans", (4,))),
+                     c("np.nanmax(x, axis=1)", x=("nans", (3, 4))),
+                     c("np.nanmax(x, 0, keepdims=True)", x=(2, 3))],
+    "numpy.nanmin": [c("np.nanmin(x)", x=("nans", (4,))),
+                     c("np.nanmin(x, axis=1)", x=("nans", (3, 4))),
+                     c("np.nanmin(x, 0, keepdims=True)", x=(2, 3))],
+    "numpy.nanvar": [c("np.nanvar(x)", x=("nans", (6,))),
+                     c("np.nanvar(x, axis=1, ddof=1)", x=("nans", (3, 4))),
+                     c("np.nanvar(x, 0, keepdims=True)", x=(3, 2))],
+    "numpy.nanstd": [c("np.nanstd(x)", x=("nans", (6,))),
+                     c("np.nanstd(x, axis=1, ddof=1)", x=("nans", (3, 4))),
+                     c("np.nanstd(x, 0, keepdims=True)", x=(3, 2))],
+    "numpy.ptp": [c("np.ptp(x)", x=(4,)), c("np.ptp(x, axis=1)", x=(2, 3)),
+                  c("np.ptp(x, 0, keepdims=True)", x=(3, 2))],
+    "numpy.nan_to_num": [c("np.nan_to_num(x)", x=("nans", (2, 3))),
+                         c("np.nan_to_num(x, nan=1.0, posinf=2.0)", x=(4,)),
+                         c("np.nan_to_num(x / y)", x=(3,), y=(3,), wrt=["x"])],
+    "numpy.take_along_axis": [
+        c("np.take_along_axis(x, np.array([[0, 2, 2], [1, 0, 1]]), axis=1)", x=(2, 3)),
+        c("np.take_along_axis(x, np.array([3, 0, 0, -1]), axis=None)", x=(2, 2)),
+        c("np.take_along_axis(x, np.argsort(x, axis=0), 0)", x=(3, 2)),
+        c("np.take_along_axis(x, np.array([[1, 1], [0, 3], [2, 2]]), -1)", x=(1, 4))],
+    "srcad.runtime.nan_var_weights": [c("rt.nan_var_weights(x)", x=("nans", (4,))),
+                                      c("rt.nan_var_weights(x, 1, 1)", x=("nans", (3, 4)))],
+    "srcad.runtime.nan_var_weights_along": [
+        c("rt.nan_var_weights_along(t, x)", t=(4,), x=("nans", (4,)), wrt=["t"]),
+        c("rt.nan_var_weights_along(t, x, 0, 1)", t=(3, 2), x=("nans", (3, 2)), wrt=["t"])],
+    "srcad.runtime.take_along_axis_adjoint": [
+        c("rt.take_along_axis_adjoint(g, x, np.array([[0, 2, 2], [1, 0, 1]]), 1)", g=(2, 3),
+          x=(2, 3), wrt=["g"]),
+        c("rt.take_along_axis_adjoint(g, x, np.array([3, 0, 0]), None)", g=(3,), x=(2, 2),
+          wrt=["g"])],
+    "numpy.select": [
+        c("np.select([x > 0, x < -0.5], [x * x, np.sin(x)], 0.0)", x=(5,)),
+        c("np.select([x > 0, y > 0], [x, y], default=2.0)", x=(2, 3), y=(2, 3)),
+        c("np.select([x > 0.3, x > 0], [y, 2.0 * x])", x=(2, 3), y=(3,)),
+        c("np.select((x > 0,), (y,))", x=(4,), y=(), wrt=["y"]),
+        c("np.select([x > 0, x < -1.0], [x, y], default=z)", x=(2, 3), y=(3,), z=(2, 1)),
+        c("np.select([np.abs(x) < 1.0], [x * x], 2.0 * np.abs(x) - 1.0)", x=(5,)),
+        c("np.select(y > 0, x)", x=(2, 3), y=(2, 3), wrt=["x"])],
+    "numpy.choose": [
+        c("np.choose(np.array([0, 2, 1, 2]), [x, y, x * y])", x=(4,), y=(4,)),
+        c("np.choose(np.array([[1, 0, 1], [0, 0, 1]]), (x, y))", x=(2, 3), y=(3,)),
+        c("np.choose(np.array([0, 3, -1]), x, mode='wrap')", x=(3, 3)),
+        c("np.choose(np.array([0, 5, 1]), [x, y], mode='clip')", x=(3,), y=())],
+    "numpy.compress": [
+        c("np.compress([True, False, True], x)", x=(3,)),
+        c("np.compress(np.array([0, 1, 1]), x, axis=1)", x=(2, 3)),
+        c("np.compress([False, True], x, axis=0)", x=(3, 2)),
+        c("np.compress(np.ravel(x) > 0, x)", x=(2, 3))],
+    "numpy.extract": [c("np.extract(x > 0, x)", x=(2, 3)),
+                      c("np.extract(np.array([[1, 0], [0, 2]]), x * y)", x=(2, 2), y=(2,))],
+    "numpy.cumulative_sum": [
+        c("np.cumulative_sum(x)", x=(4,)), c("np.cumulative_sum(x, axis=1)", x=(2, 3)),
+        c("np.cumulative_sum(x, axis=0, include_initial=True)", x=(3, 2)),
+        c("np.cumulative_sum(x, include_initial=True)", x=(3,))],
+    "numpy.cumulative_prod": [
+        c("np.cumulative_prod(x)", x=(4,)), c("np.cumulative_prod(x, axis=1)", x=(2, 3)),
+        c("np.cumulative_prod(x, axis=-2, include_initial=True)", x=(3, 2)),
+        c("np.cumulative_prod(x * np.array([1.0, 0.0, 1.0]), include_initial=True)", x=(3,))],
+    "srcad.runtime.select_adjoint": [
+        c("rt.select_adjoint(g, [x > 0, x < -0.5], [x, 1.0])", g=(4,), x=(4,), wrt=["g"]),
+        c("rt.select_adjoint(g, [x > 0], [np.ones(3)])", g=(2, 3), x=(2, 3), wrt=["g"])],
+    "srcad.runtime.unselected": [
+        c("rt.unselected(g, [x > 0, x < -0.5], 1.0)", g=(4,), x=(4,), wrt=["g"]),
+        c("rt.unselected(g, [x > 0], np.ones(3))", g=(2, 3), x=(2, 3), wrt=["g"])],
+    "srcad.runtime.choose_adjoint": [
+        c("rt.choose_adjoint(g, np.array([0, 1, 1]), [x, 1.0])", g=(3,), x=(3,), wrt=["g"]),
+        c("rt.choose_adjoint(g, np.array([2, 0]), x, 'wrap')", g=(2,), x=(2, 2), wrt=["g"])],
+    "srcad.runtime.compress_adjoint": [
+        c("rt.compress_adjoint(g, [True, False, True], x)", g=(2,), x=(3,), wrt=["g"]),
+        c("rt.compress_adjoint(g, [0, 1], x, 0)", g=(1, 3), x=(2, 3), wrt=["g"])],
+    "srcad.runtime.initial_dropped": [
+        c("rt.initial_dropped(v, None, True)", v=(4,)),
+        c("rt.initial_dropped(v, 1, True)", v=(2, 3)), c("rt.initial_dropped(v)", v=(3,))],
+    "srcad.runtime.initial_zero": [
+        c("rt.initial_zero(t, None, True)", t=(4,)),
+        c("rt.initial_zero(t, -1, True)", t=(2, 3)), c("rt.initial_zero(t, 0)", t=(3,))],
+    # (np.meshgrid(x, y) and np.broadcast_arrays(x, y) themselves: tests/test_reported.py)
+    "numpy.meshgrid": [
+        c("rt.meshgrid_of([x, y])", x=(3,), y=(2,)),
+        c("rt.meshgrid_of([x, y, np.ones(2)], indexing='ij')", x=(3,), y=(2, 2)),
+        c("rt.meshgrid_of([x, 2.0 * y], True, True)", x=(2,), y=(3,)),
+        c("rt.meshgrid_of([x])", x=(3,))],
+    "numpy.broadcast_arrays": [
+        c("rt.broadcast_arrays_of([x, y])", x=(3,), y=(2, 1)),
+        c("rt.broadcast_arrays_of([x, y, 2.0])", x=(), y=(2, 3)),
+        c("rt.broadcast_arrays_of((x, y))", x=(1, 3), y=(2, 1))],
+    "numpy.copysign": [c("np.copysign(x, y)", x=("nz", (4,)), y=("nz", (4,))),
+                       c("np.copysign(x, -1.0)", x=("nz", (2, 3))),
+                       c("np.copysign(x, y)", x=("nz", ()), y=(3,), wrt=["x"])],
+    "numpy.ldexp": [c("np.ldexp(x, 3)", x=(4,)),
+                    c("np.ldexp(x, np.array([[1], [-2]]))", x=(3,))],
+    "numpy.real": [c("np.real(x)", x=(3,)), c("np.real(x * y)", x=(2, 3), y=())],
+    "numpy.unwrap": [c("np.unwrap(3.0 * x)", x=(5,)),
+                     c("np.unwrap(x, axis=0, period=2.0)", x=(4, 2))],
+    "numpy.rot90": [c("np.rot90(x)", x=(2, 3)), c("np.rot90(x, 2)", x=(2, 3)),
+                    c("np.rot90(x, -1, axes=(1, 2))", x=(2, 3, 4))],
+    "srcad.runtime.unmeshgrid": [
+        c("rt.unmeshgrid([g, h], np.meshgrid(x, y), [x, y])", g=(2, 3), h=(2, 3), x=(3,),
+          y=(2,), wrt=["g", "h"]),
+        c("rt.unmeshgrid([0.0, h], np.meshgrid(x, y, indexing='ij'), [x, y], 'ij')",
+          h=(3, 2), x=(3,), y=(2,), wrt=["h"])],
+    "srcad.runtime.meshgrid_tangent": [
+        c("rt.meshgrid_tangent([t, u], [x, y])", t=(3,), u=(2,), x=(3,), y=(2,),
+          wrt=["t", "u"]),
+        c("rt.meshgrid_tangent([t, 0.0], [x, y], True, True)", t=(3,), x=(3,), y=(2,),
+          wrt=["t"])],
+    "srcad.runtime.unbroadcast_arrays": [
+        c("rt.unbroadcast_arrays([g, h], np.broadcast_arrays(x, y), [x, y])", g=(2, 3),
+          h=(2, 3), x=(3,), y=(2, 1), wrt=["g", "h"]),
+        c("rt.unbroadcast_arrays([g, 0.0], np.broadcast_arrays(x, y), [x, y])", g=(2, 2),
+          x=(2, 1), y=(2,), wrt=["g"])],
+    "numpy.dstack": [c("np.dstack([x, y])", x=(2, 3), y=(2, 3)),
+                     c("np.dstack((x, y))", x=(3,), y=(3,)),
+                     c("np.dstack([x, y])", x=(2, 2, 1), y=(2, 2, 2)), c("np.dstack(x)", x=(2, 3))],
+    "numpy.block": [c("np.block([x, y])", x=(2,), y=(3,)),
+                    c("np.block([[a, b], [c, d]])", a=(2, 2), b=(2, 1), c=(1, 2), d=(1, 1)),
+                    c("np.block([[x], [y]])", x=(3,), y=(1, 3)),
+                    c("np.block([[x, 1.0]])", x=(1, 2)), c("np.block(x)", x=(2, 2))],
+    "numpy.hsplit": [c("np.hsplit(x, 2)", x=(2, 4)), c("np.hsplit(x, [1])", x=(3,)),
+                     c("np.hsplit(x, 3)", x=(1, 3), use=[2])],
+    "numpy.vsplit": [c("np.vsplit(x, 2)", x=(4, 2)),
+                     c("np.vsplit(x, [1, 2])", x=(3, 2, 2), use=[0, 2])],
+    "numpy.dsplit": [c("np.dsplit(x, 2)", x=(1, 2, 4)), c("np.dsplit(x, [1])", x=(2, 1, 3))],
+    "numpy.delete": [c("np.delete(x, 1)", x=(4,)), c("np.delete(x, [0, 2], axis=1)", x=(2, 3)),
+                     c("np.delete(x, slice(0, 2), 0)", x=(3, 2)),
+                     c("np.delete(x, [3, 0])", x=(2, 2))],
+    "numpy.insert": [c("np.insert(x, 1, y)", x=(4,), y=()),
+                     c("np.insert(x, 2, y, axis=0)", x=(3, 2), y=(2,)),
+                     c("np.insert(x, [0, 0, 2], y)", x=(2, 2), y=(3,)),
+                     c("np.insert(x, [1, 2], y, axis=1)", x=(2, 3), y=(2, 1)),
+                     c("np.insert(x, 1, 2.0 * x[0])", x=(3,)),
+                     c("np.insert(np.arange(3), 1, y)", y=())],
+    "numpy.resize": [c("np.resize(x, (2, 3))", x=(4,)), c("np.resize(x, 3)", x=(2, 2)),
+                     c("np.resize(x, (3, 2))", x=(2, 3))],
+    "numpy.ediff1d": [c("np.ediff1d(x)", x=(4,)),
+                      c("np.ediff1d(x, to_end=[1.0, 2.0], to_begin=-3.0)", x=(2, 2)),
+                      c("np.ediff1d(x, to_begin=[0.0])", x=(1,))],
+    "srcad.runtime.undstack": [
+        c("rt.undstack(g, [x, y])", g=(2, 3, 2), x=(2, 3), y=(2, 3), wrt=["g"]),
+        c("rt.undstack(g, [x])", g=(1, 3, 1), x=(3,), wrt=["g"])],
+    "srcad.runtime.unblock": [
+        c("rt.unblock(g, [a, b])", g=(2, 3), a=(2, 1), b=(2, 2), wrt=["g"]),
+        c("rt.unblock(g, [a, b])", g=(5,), a=(2,), b=(3,), wrt=["g"]),
+        c("rt.unblock(g, [x, 1.0])", g=(3,), x=(2,), wrt=["g"])],
+    "srcad.runtime.gathered_adjoint": [
+        c("rt.gathered_adjoint(g, x, np.array([2, 0, -1, 2]))", g=(4,), x=(3,), wrt=["g"]),
+        c("rt.gathered_adjoint(g, x, np.array([[0, 1], [1, 0]]))", g=(2, 2), x=(2,),
+          wrt=["g"])],
+    "srcad.runtime.ediff1d_adjoint": [
+        c("rt.ediff1d_adjoint(g, x)", g=(3,), x=(4,), wrt=["g"]),
+        c("rt.ediff1d_adjoint(g, x, [1.0])", g=(5,), x=(2, 2), wrt=["g"])],
+    "srcad.runtime.ediff1d_tangent": [c("rt.ediff1d_tangent(t)", t=(4,)),
+                                      c("rt.ediff1d_tangent(t, 2.0, [1.0, 3.0])", t=(2, 2))],
+    "numpy.i0": [c("np.i0(x)", x=(4,)), c("np.i0(8.0 * x)", x=(2, 3)), c("np.i0(x)", x=())],
+    "srcad.runtime.bessel_i1": [c("rt.bessel_i1(x)", x=(4,)), c("rt.bessel_i1(6.0 * x)", x=(3,)),
+                                c("rt.bessel_i1(x * 0.0)", x=(2,))],
+})
+
+ZERO_SPECS.update({
+    "srcad.runtime.item_indices": "rt.item_indices(x)",
+    "srcad.runtime.present": "rt.present(x)", "srcad.runtime.nan_count": "rt.nan_count(x, 0)",
+    "srcad.runtime.nan_chooser_weights": "rt.nan_chooser_weights(x, np.nanmax(x))",
+    "srcad.runtime.ptp_weights": "rt.ptp_weights(x)",
+})

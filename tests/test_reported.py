@@ -5063,3 +5063,282 @@ def test_a_derivative_object_packing_its_gradient_is_not_differentiated_again(ma
     with pytest.raises(srcad.WrtError, match="in a 1-tuple") as info:
         make(ENERGY_GRADIENT_IN_A_TUPLE)
     assert "wrt=0" in info.value.hint
+
+
+# ----- twentieth session: NumPy rules (helper-96) -----
+# NumPy functions users call that srcad refused (MissingRuleError): NaN-aware statistics,
+# selections, shape operations. References: closed forms and central differences.
+
+
+def _with_missing():
+    """A 4 x 3 table of measurements with missing values (NaN), none of its columns empty."""
+    return np.array([[0.3, -1.2, 2.0], [np.nan, 0.7, -0.4], [1.5, np.nan, 0.9],
+                     [-0.8, 0.2, np.nan]])
+
+
+def spread_statistics(x):
+    centred = x - np.nanmean(x, axis=0)
+    return np.sum(np.nanstd(x, axis=0, ddof=1) * np.nanmean(2.0 * centred + 1.0, axis=0)) \
+        + np.nanmax(x) - np.nanmin(x, axis=1).sum() + np.nanvar(x) * np.nansum(x) \
+        + np.nanprod(x + 2.0)
+
+
+def test_nan_aware_statistics_of_data_with_missing_values():
+    """The missing items get derivative 0; the others as central differences say."""
+    x = _with_missing()
+    g = fd_check(spread_statistics, [x])
+    assert np.all(g[np.isnan(x)] == 0.0) and np.all(np.isfinite(g))
+    t = np.where(np.isnan(x), 0.0, np.arange(12.0).reshape(4, 3) / 7)
+    h = 1e-6
+    numeric = (spread_statistics(x + h * t) - spread_statistics(x - h * t)) / (2 * h)
+    assert srcad.jvp(spread_statistics)(x, t)[1] == pytest.approx(numeric, rel=1e-6)
+
+
+def missing_labels_loss(w, X, y):
+    missing = np.isnan(y)
+    residuals = X @ w - np.where(missing, 0.0, y)
+    return np.nanmean(np.where(missing, np.nan, residuals ** 2))
+
+
+def test_a_mean_squared_error_over_the_labels_present():
+    """Labels missing (NaN) leave their rows out of the loss: 2/n X_m^T (X_m w - y_m) over
+    the n rows m with a label. (The NaNs are put back after the arithmetic: a NaN label in
+    `(X @ w - y) ** 2` reaches the gradient as 0 * NaN, docs/rules.md.)"""
+    rng = np.random.default_rng(7)
+    X, w = rng.standard_normal((6, 3)), rng.standard_normal(3)
+    y = rng.standard_normal(6)
+    y[[1, 4]] = np.nan
+    m = ~np.isnan(y)
+    expected = 2.0 / m.sum() * X[m].T @ (X[m] @ w - y[m])
+    np.testing.assert_allclose(srcad.grad(missing_labels_loss)(w, X, y), expected)
+    np.testing.assert_allclose(srcad.jvp(missing_labels_loss)(w, X, y, np.ones(3))[1],
+                               expected.sum())
+
+
+def huber_by_select(x):
+    return np.sum(np.select([x > 1.0, x < -1.0], [2.0 * x - 1.0, -2.0 * x - 1.0], x * x))
+
+
+def huber_by_select_default(x):
+    return np.sum(np.select([np.abs(x) <= 1.0], [x * x], 2.0 * np.abs(x) - 1.0))
+
+
+def positive_part_energy(x):
+    kept = np.extract(x > 0, x)
+    return np.sum(kept ** 2) + np.sum(np.compress(x[:, 0] > 0, x, axis=0) ** 3)
+
+
+def test_masked_selections():
+    x = np.array([[-2.0, -0.5, 0.25], [1.5, 0.75, -1.25]])
+    np.testing.assert_allclose(srcad.grad(huber_by_select)(x), 2.0 * np.clip(x, -1.0, 1.0))
+    np.testing.assert_allclose(srcad.grad(huber_by_select_default)(x),
+                               2.0 * np.clip(x, -1.0, 1.0))
+    expected = 2.0 * np.maximum(x, 0.0) + np.where(x[:, :1] > 0, 3.0 * x * x, 0.0)
+    np.testing.assert_allclose(srcad.grad(positive_part_energy)(x), expected)
+    full_check(positive_part_energy, [x])
+
+
+def top_two_per_row(s):
+    order = np.argsort(s, axis=1)
+    return np.sum(np.take_along_axis(s, order[:, -2:], axis=1) ** 2)
+
+
+def repeated_picks(s):
+    picks = np.array([[0, 0, 2], [1, 1, 1]])
+    return np.sum(np.take_along_axis(s, picks, axis=1) * np.array([1.0, 2.0, 3.0]))
+
+
+def test_take_along_axis_sends_each_adjoint_back_to_its_place():
+    s = np.array([[0.3, -1.0, 2.0, 0.5], [1.0, 0.2, -0.7, 0.9]])
+    top = np.zeros_like(s)
+    np.put_along_axis(top, np.argsort(s, axis=1)[:, -2:], 1.0, axis=1)
+    np.testing.assert_allclose(srcad.grad(top_two_per_row)(s), 2.0 * s * top)
+    # a place taken twice gets both adjoints
+    np.testing.assert_allclose(srcad.grad(repeated_picks)(s),
+                               [[3.0, 0.0, 3.0, 0.0], [0.0, 6.0, 0.0, 0.0]])
+
+
+def spread_of_running_totals(x):
+    totals = np.cumulative_sum(x * x, include_initial=True)
+    return np.nanvar(np.where(x > 0.0, totals[1:], np.nan)) + np.ptp(totals) ** 2
+
+
+def picked_cubes(x):
+    rows = np.reshape(x, (2, 3))
+    return np.sum(np.take_along_axis(rows, np.array([[2, 0], [1, 1]]), axis=1) ** 3) \
+        + np.nanprod(np.where(x > 1.0, np.nan, x))
+
+
+@pytest.mark.parametrize("f", [spread_of_running_totals, picked_cubes])
+def test_second_derivatives_through_the_new_rules(f):
+    """srcad.hessian against central differences of srcad.grad."""
+    x = np.array([0.4, -0.9, 1.3, 0.7, -0.2, 0.55])
+    H = srcad.hessian(f)(x)
+    np.testing.assert_allclose(H, numeric_jacobian(srcad.grad(f), x), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(H, H.T, atol=1e-8)
+
+
+def one_list_chosen_from_twice(x, y):
+    xs = [2.0 * x, y]
+    picks = np.array([1, 0, 1])
+    return np.sum(np.choose(picks, xs) ** 3) + np.sum(np.select([x > 0, x <= 0], xs) ** 2) \
+        + np.sum(np.choose(picks, xs) * x)
+
+
+def test_the_hessian_where_one_list_gets_two_adjoints():
+    """The adjoints select and choose give a list are lists: differentiated again, their
+    sum is add_grad's (`+` joined the two lists: a Hessian 50 off)."""
+    x, y = np.array([0.3, -1.1, 0.8]), np.array([0.5, 1.5, -0.25])
+    H = srcad.hessian(one_list_chosen_from_twice)(x, y)
+    numeric = numeric_jacobian(lambda v: srcad.grad(one_list_chosen_from_twice)(v, y), x)
+    np.testing.assert_allclose(H, numeric, rtol=1e-6, atol=1e-6)
+
+
+def cleaned_in_place(x):
+    y = np.nan_to_num(x, copy=False)
+    return np.sum(x * x) + np.sum(y)
+
+
+def test_nan_to_num_writing_into_its_argument_is_refused():
+    """np.nan_to_num(x, copy=False) replaces x's NaNs in place: later reads of x are of the
+    cleaned values, whose derivative at a NaN is 0 (the gradient had 1 there)."""
+    with pytest.raises(srcad.UnsupportedError, match="copy=False"):
+        srcad.grad(cleaned_in_place)(np.array([1.0, np.nan, 2.0]))
+
+
+def written_into_a_grid_view(x):
+    X, Y = np.meshgrid(x[0], x[1], copy=False)
+    X[0, 0] = 3.0
+    return np.sum(x * x)
+
+
+def written_into_a_grid_copy(x):
+    X, Y = np.meshgrid(x[0], x[1])
+    X[0, 0] = 3.0
+    return np.sum(x * x) + np.sum(X * Y)
+
+
+def test_a_write_into_what_meshgrid_shares_is_refused():
+    """np.meshgrid(..., copy=False) (and np.broadcast_arrays) give views of their inputs: a
+    write into one changes x, which srcad had not seen (a wrong gradient). Its copies (the
+    default) may be written."""
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(srcad.UnsupportedError, match="also reached through 'x'"):
+        srcad.grad(written_into_a_grid_view)(x)
+    fd_check(written_into_a_grid_copy, [x])
+
+
+def written_into_its_real_part(x):
+    a = np.real(x)
+    a[0] = 5.0
+    return np.sum(x * x)
+
+
+def test_a_write_into_np_real_of_a_real_array_is_refused():
+    """np.real(x) of a real x is x's own memory: the write changes x (the gradient was
+    [10, 4] where it is [0, 4])."""
+    with pytest.raises(srcad.UnsupportedError, match="also reached through 'x'"):
+        srcad.grad(written_into_its_real_part)(np.array([1.0, 2.0]))
+
+
+def joined_rows(x):
+    return np.sum(np.concatenate(x) ** 2) + np.sum(np.hstack(x) ** 3) \
+        + np.sum(np.vstack(x) * np.column_stack(x).T) + np.sum(np.stack(x, axis=1) ** 3)
+
+
+def test_a_2d_array_joined_as_its_rows_gets_an_array_gradient():
+    """np.concatenate(x), np.hstack(x), ... of a 2-d array join its rows: the gradient was
+    a list of row gradients (check_grad: not shaped like the argument)."""
+    x = np.array([[0.3, -1.2, 2.0], [0.5, 0.7, -0.4]])
+    g = full_check(joined_rows, [x])
+    assert isinstance(g, np.ndarray) and g.shape == x.shape
+
+
+def grid_energy(x, y):
+    X, Y = np.meshgrid(x, y)
+    return np.sum(np.sin(X) * Y ** 2)
+
+
+def sparse_grid_energy(x, y):
+    X, Y, Z = np.meshgrid(x, y, np.array([1.0, 2.0]), indexing="ij", sparse=True)
+    return np.sum(np.sin(X) * Y ** 2 * Z)
+
+
+def grid_of_a_list(x, y):
+    axes = [x, 2.0 * y]
+    X, Y = np.meshgrid(*axes)
+    return np.sum(X * Y ** 3)
+
+
+def broadcast_pair(x, y):
+    a, b = np.broadcast_arrays(x, y[:, None])
+    return np.sum(a * b ** 2)
+
+
+@pytest.mark.parametrize("f", [grid_energy, sparse_grid_energy, grid_of_a_list,
+                               broadcast_pair])
+def test_meshgrid_and_broadcast_arrays(f):
+    """np.meshgrid(x, y) takes its arrays as *args: they are differentiated as a list's
+    items (normalise calls runtime.meshgrid_of)."""
+    x, y = np.array([0.3, -1.1, 0.8]), np.array([0.5, 1.5, -0.25, 2.0])
+    full_check(f, [x, y], wrt=(0, 1))
+    h = 1e-6
+    tx, ty = np.array([1.0, -0.5, 0.25]), np.array([0.2, 0.0, -1.0, 0.5])
+    numeric = (f(x + h * tx, y + h * ty) - f(x - h * tx, y - h * ty)) / (2 * h)
+    dx = srcad.jvp(f, wrt=0)(x, y, tx)[1]
+    dy = srcad.jvp(f, wrt=1)(x, y, ty)[1]
+    assert dx + dy == pytest.approx(numeric, rel=1e-6)
+
+
+def nan_statistics_of(x):
+    return np.nansum(x * 2.0) + np.nanmean(x) + np.nanmax(x) + np.nanstd(x) + np.nanprod(x)
+
+
+def selections_of(x):
+    return np.sum(np.select([x > 0], [x], x * 2.0)) + np.ptp(x) \
+        + np.sum(np.take_along_axis(x, np.array([0, 0, 2]), 0) ** 2)
+
+
+def shapes_of(x):
+    return np.sum(np.insert(np.delete(x, 1), 1, 2.0) ** 2) + np.sum(np.resize(x, 6) ** 2) \
+        + np.sum(np.copysign(x, -1.0) * np.ediff1d(x, to_begin=0.0)) \
+        + np.sum(np.cumulative_sum(x, include_initial=True) ** 2)
+
+
+@pytest.mark.parametrize("f", [nan_statistics_of, selections_of, shapes_of])
+def test_float32_in_float32_out_through_the_new_rules(f):
+    x = np.array([0.5, -1.0, 2.0, 0.25], dtype=np.float32)
+    assert srcad.grad(f)(x).dtype == np.float32
+    assert srcad.jvp(f)(x, np.ones(4, dtype=np.float32))[1].dtype == np.float32
+    fd_check(f, [x.astype(float)])
+
+
+def test_a_standalone_file_of_nan_statistics_runs_without_srcad(tmp_path):
+    """`srcad grad` copies the new helpers (nan_count, nan_var_weights, ...) into the file."""
+    import subprocess
+    import sys
+    import textwrap
+    from srcad.cli import main
+    source = tmp_path / "stats.py"
+    source.write_text(textwrap.dedent("""
+        import numpy as np
+
+        def spread(x):
+            return np.nanstd(x, axis=0).sum() + np.nanmean(x) ** 2
+        """))
+    assert main(["grad", f"{source}:spread"]) == 0
+    check = textwrap.dedent("""
+        import sys
+        sys.modules["srcad"] = None
+        import numpy as np
+        import stats, stats_grad
+        x = np.array([[0.3, np.nan, 2.0], [1.1, 0.7, np.nan], [-0.4, 0.2, 0.9]])
+        g = stats_grad.grad_spread(x)
+        h, d = 1e-6, np.where(np.isnan(x), 0.0, np.arange(9.0).reshape(3, 3) / 9)
+        numeric = (stats.spread(x + h * d) - stats.spread(x - h * d)) / (2 * h)
+        assert np.all(g[np.isnan(x)] == 0.0)
+        assert abs(np.sum(g * d) - numeric) < 1e-7, (np.sum(g * d), numeric)
+        """)
+    proc = subprocess.run([sys.executable, "-c", check], cwd=tmp_path, capture_output=True,
+                          text=True, env={**__import__("os").environ, "PYTHONPATH": ""})
+    assert proc.returncode == 0, proc.stderr

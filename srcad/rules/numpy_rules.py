@@ -46,7 +46,13 @@ from ..runtime import (along, appended_part, balanced_weight, broadcast_like, ca
                        tensordot_adjoint_a, tensordot_adjoint_b, trace_adjoint, unarray,
                        unbroadcast, uncolumn_stack, unconcatenate, unhstack, unitem, unpad,
                        unrepeat, unsplit, unstack_like, untile, unvstack, var_weights)
-from .registry import adjoint, elementwise, nondifferentiable, tangent, zero_method
+from ..runtime import (bessel_i1, broadcast_arrays_of, broadcast_arrays_tangent,
+                       choose_adjoint, compress_adjoint, ediff1d_adjoint, ediff1d_tangent,
+                       gathered_adjoint, initial_dropped, initial_zero, item_indices,
+                       meshgrid_of, meshgrid_tangent, nan_chooser_weights, nan_count,
+                       nan_var_weights, ptp_weights, select_adjoint, take_along_axis_adjoint,
+                       unblock, unbroadcast_arrays, undstack, unmeshgrid, unselected)
+from .registry import adjoint, elementwise, nondifferentiable, rule_for, tangent, zero_method
 
 # ----- exponentials and logarithms -----
 
@@ -1504,3 +1510,360 @@ nondifferentiable(
     np.shape, np.ndim, np.size)
 zero_method("shape", "ndim", "size", "dtype", "argmax", "argmin", "argsort", "astype_int",
             "nonzero", "any", "all", "round", "searchsorted")
+
+
+# ----- NaN-aware reductions, selections, shapes (twentieth session) -----
+# The nan-reductions skip NaN items: those get a zero derivative (their tangents are read
+# as 0 too, whatever they hold), and an all-NaN group, whose result is NaN, none.
+
+
+@adjoint(np.nansum)
+def nansum(g, ans, x, axis=None, dtype=None, out=None, keepdims=False):
+    """NaN items are skipped: their derivative is 0."""
+    return np.where(np.isnan(x), 0.0, spread(g, x, axis, keepdims))
+
+
+@tangent(np.nansum)
+def nansum_tangent(g, ans, x, axis=None, dtype=None, out=None, keepdims=False):
+    return np.sum(np.where(np.isnan(x), 0.0, g), axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.nanmean)
+def nanmean(g, ans, x, axis=None, dtype=None, out=None, keepdims=False):
+    """The mean of a group's numbers: NaN items get derivative 0 (an all-NaN group too)."""
+    return np.where(np.isnan(x), 0.0, spread(g, x, axis, keepdims) / nan_count(x, axis))
+
+
+@tangent(np.nanmean)
+def nanmean_tangent(g, ans, x, axis=None, dtype=None, out=None, keepdims=False):
+    return np.sum(np.where(np.isnan(x), 0.0, g) / nan_count(x, axis), axis=axis,
+                  keepdims=keepdims)
+
+
+@adjoint(np.nanprod)
+def nanprod(g, ans, x, axis=None, dtype=None, out=None, keepdims=False):
+    """The product of the other numbers (NaN items count as 1), exact at zeros."""
+    ones = np.where(np.isnan(x), 1.0, x)
+    return np.where(np.isnan(x), 0.0, spread(g, x, axis, keepdims) * prod_others(ones, axis))
+
+
+@tangent(np.nanprod)
+def nanprod_tangent(g, ans, x, axis=None, dtype=None, out=None, keepdims=False):
+    ones = np.where(np.isnan(x), 1.0, x)
+    return np.sum(np.where(np.isnan(x), 0.0, g) * prod_others(ones, axis), axis=axis,
+                  keepdims=keepdims)
+
+
+@adjoint(np.nanmax, np.nanmin)
+def nanmax(g, ans, x, axis=None, out=None, keepdims=False):
+    """NaN items are never chosen; ties split evenly between the tied elements (as np.max)."""
+    return spread(g, x, axis, keepdims) * nan_chooser_weights(x, ans, axis, keepdims)
+
+
+@tangent(np.nanmax, np.nanmin)
+def nanmax_tangent(g, ans, x, axis=None, out=None, keepdims=False):
+    return np.sum(np.where(np.isnan(x), 0.0, g) * nan_chooser_weights(x, ans, axis, keepdims),
+                  axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.nanvar)
+def nanvar(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    """2 (x - nanmean) / (n - ddof) over each group's n numbers; NaN items get 0."""
+    return spread(g, x, axis, keepdims) * nan_var_weights(x, axis, ddof)
+
+
+@tangent(np.nanvar)
+def nanvar_tangent(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    return np.sum(np.where(np.isnan(x), 0.0, g) * nan_var_weights(x, axis, ddof), axis=axis,
+                  keepdims=keepdims)
+
+
+@adjoint(np.nanstd)
+def nanstd(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    """nanstd' = nanvar' / (2 nanstd): nan where every number of a group is equal (as std)."""
+    return spread(g / ans, x, axis, keepdims) * nan_var_weights(x, axis, ddof) * 0.5
+
+
+@tangent(np.nanstd)
+def nanstd_tangent(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    return np.sum(np.where(np.isnan(x), 0.0, g) * nan_var_weights(x, axis, ddof), axis=axis,
+                  keepdims=keepdims) * 0.5 / ans
+
+
+@adjoint(np.ptp)
+def ptp(g, ans, x, axis=None, out=None, keepdims=False):
+    """max - min: ties split evenly (a constant group: derivative 0)."""
+    return spread(g, x, axis, keepdims) * ptp_weights(x, axis, keepdims)
+
+
+@tangent(np.ptp)
+def ptp_tangent(g, ans, x, axis=None, out=None, keepdims=False):
+    return np.sum(g * ptp_weights(x, axis, keepdims), axis=axis, keepdims=keepdims)
+
+
+@elementwise(np.nan_to_num)
+def nan_to_num(g, ans, x, copy=True, nan=0.0, posinf=None, neginf=None):
+    """Finite items pass through; NaN and infinities become constants (derivative 0)."""
+    return np.where(np.isfinite(x), g, 0.0)
+
+
+@adjoint(np.take_along_axis)
+def take_along_axis(g, ans, arr, indices, axis=-1):
+    """Places taken more than once add their adjoints up."""
+    return take_along_axis_adjoint(g, arr, indices, axis), 0
+
+
+@tangent(np.take_along_axis)
+def take_along_axis_tangent(g, ans, arr, indices, axis=-1):
+    return np.take_along_axis(g, indices, axis=axis), 0
+
+
+# (a call without the default passes 0: analysis._bind)
+@adjoint(np.select)
+def select(g, ans, condlist, choicelist, default):
+    """The first condition that holds picks its choice; the default where none holds."""
+    return 0, select_adjoint(g, condlist, choicelist), unselected(g, condlist, default)
+
+
+@tangent(np.select)
+def select_tangent(g, ans, condlist, choicelist, default):
+    return (0, broadcast_like(np.select(condlist, g, 0.0), ans),
+            broadcast_like(np.select(condlist, [0.0] * len(condlist), g), ans))
+
+
+@adjoint(np.choose)
+def choose(g, ans, a, choices, out=None, mode="raise"):
+    return 0, choose_adjoint(g, a, choices, mode)
+
+
+@tangent(np.choose)
+def choose_tangent(g, ans, a, choices, out=None, mode="raise"):
+    return 0, broadcast_like(np.choose(a, g, mode=mode), ans)
+
+
+@adjoint(np.compress)
+def compress(g, ans, condition, a, axis=None, out=None):
+    return 0, compress_adjoint(g, condition, a, axis)
+
+
+@tangent(np.compress)
+def compress_tangent(g, ans, condition, a, axis=None, out=None):
+    return 0, np.compress(condition, g, axis=axis)
+
+
+@adjoint(np.extract)
+def extract(g, ans, condition, arr):
+    return 0, compress_adjoint(g, np.ravel(condition), arr)
+
+
+@tangent(np.extract)
+def extract_tangent(g, ans, condition, arr):
+    return 0, np.extract(condition, g)
+
+
+@adjoint(np.cumulative_sum)
+def cumulative_sum(g, ans, x, axis=None, dtype=None, out=None, include_initial=False):
+    """include_initial's leading 0 is a constant."""
+    return cumsum_adjoint(initial_dropped(g, axis, include_initial), x, axis)
+
+
+@tangent(np.cumulative_sum)
+def cumulative_sum_tangent(g, ans, x, axis=None, dtype=None, out=None, include_initial=False):
+    return np.cumulative_sum(g, axis=axis, include_initial=include_initial)
+
+
+@adjoint(np.cumulative_prod)
+def cumulative_prod(g, ans, x, axis=None, dtype=None, out=None, include_initial=False):
+    """include_initial's leading 1 is a constant; exact at zeros (as np.cumprod's)."""
+    return cumprod_adjoint(initial_dropped(g, axis, include_initial),
+                           initial_dropped(ans, axis, include_initial), x, axis)
+
+
+@tangent(np.cumulative_prod)
+def cumulative_prod_tangent(g, ans, x, axis=None, dtype=None, out=None, include_initial=False):
+    return initial_zero(cumprod_tangent(g, initial_dropped(ans, axis, include_initial), x, axis),
+                        axis, include_initial)
+
+
+# (np.meshgrid(x, y) and np.broadcast_arrays(a, b) are called through these helpers, which
+# take the arrays as one list: see normalise; the rules keep NumPy's names)
+rule_for(meshgrid_of, create=True, name="numpy.meshgrid")
+rule_for(broadcast_arrays_of, create=True, name="numpy.broadcast_arrays")
+
+
+@adjoint(meshgrid_of)
+def meshgrid(g, ans, xs, copy=True, sparse=False, indexing="xy"):
+    """np.meshgrid: each input's adjoint is its grid's summed over the other axes."""
+    return unmeshgrid(g, ans, xs, indexing)
+
+
+@tangent(meshgrid_of)
+def meshgrid_tangent_(g, ans, xs, copy=True, sparse=False, indexing="xy"):
+    return meshgrid_tangent(g, xs, copy, sparse, indexing)
+
+
+@adjoint(broadcast_arrays_of)
+def broadcast_arrays(g, ans, xs, subok=False):
+    """np.broadcast_arrays: each adjoint summed back to its input's shape."""
+    return unbroadcast_arrays(g, ans, xs)
+
+
+@tangent(broadcast_arrays_of)
+def broadcast_arrays_tangent_(g, ans, xs, subok=False):
+    return broadcast_arrays_tangent(g, ans)
+
+
+@adjoint(np.copysign)
+def copysign(g, ans, x1, x2):
+    """|x1| with x2's sign (piecewise constant in x2); |x1|'s kink at 0 gets 0 (as abs)."""
+    return unbroadcast(np.where(np.signbit(x2), -g, g) * np.sign(x1), x1), 0
+
+
+@tangent(np.copysign)
+def copysign_tangent(g, ans, x1, x2):
+    return broadcast_like(np.where(np.signbit(x2), -g, g) * np.sign(x1), ans), 0
+
+
+@adjoint(np.ldexp)
+def ldexp(g, ans, x1, x2):
+    """x1 * 2 ** x2, x2 integers."""
+    return unbroadcast(np.ldexp(g, x2), x1), 0
+
+
+@tangent(np.ldexp)
+def ldexp_tangent(g, ans, x1, x2):
+    return broadcast_like(np.ldexp(g, x2), ans), 0
+
+
+@elementwise(np.real)
+def real(g, ans, val):
+    """Of real values: the identity (srcad refuses complex values where they are made)."""
+    return g
+
+
+@elementwise(np.unwrap)
+def unwrap(g, ans, p, discont=None, axis=-1, *, period=6.283185307179586):
+    """p plus whole periods, which are piecewise constant: the identity."""
+    return g
+
+
+@adjoint(np.rot90)
+def rot90(g, ans, m, k=1, axes=(0, 1)):
+    return np.rot90(g, -k, axes)
+
+
+@tangent(np.rot90)
+def rot90_tangent(g, ans, m, k=1, axes=(0, 1)):
+    return np.rot90(g, k, axes)
+
+
+@adjoint(np.dstack)
+def dstack(g, ans, tup):
+    return undstack(g, tup)
+
+
+@tangent(np.dstack)
+def dstack_tangent(g, ans, tup):
+    return np.dstack(g)
+
+
+@adjoint(np.block)
+def block(g, ans, arrays):
+    """Nested lists of blocks get nested lists of adjoints."""
+    return unblock(g, arrays)
+
+
+@tangent(np.block)
+def block_tangent(g, ans, arrays):
+    return np.block(g)
+
+
+@adjoint(np.hsplit)
+def hsplit(g, ans, ary, indices_or_sections=1):
+    """As np.split's along axis 1 (axis 0 of a vector)."""
+    return unsplit(g, ans, 0 if np.ndim(ary) == 1 else 1)
+
+
+@tangent(np.hsplit)
+def hsplit_tangent(g, ans, ary, indices_or_sections=1):
+    return unconcatenate(g, ans, 0 if np.ndim(ary) == 1 else 1)
+
+
+@adjoint(np.vsplit)
+def vsplit(g, ans, ary, indices_or_sections=1):
+    """As np.split's along axis 0."""
+    return unsplit(g, ans, 0)
+
+
+@tangent(np.vsplit)
+def vsplit_tangent(g, ans, ary, indices_or_sections=1):
+    return unconcatenate(g, ans, 0)
+
+
+@adjoint(np.dsplit)
+def dsplit(g, ans, ary, indices_or_sections=1):
+    """As np.split's along axis 2."""
+    return unsplit(g, ans, 2)
+
+
+@tangent(np.dsplit)
+def dsplit_tangent(g, ans, ary, indices_or_sections=1):
+    return unconcatenate(g, ans, 2)
+
+
+# np.delete, np.insert and np.resize move items: done to the items' indices (item_indices),
+# they say where each item of the result comes from, and adjoints go back there
+
+
+@adjoint(np.delete)
+def delete(g, ans, arr, obj=None, axis=None):
+    return gathered_adjoint(g, arr, np.delete(item_indices(arr), obj, axis))
+
+
+@tangent(np.delete)
+def delete_tangent(g, ans, arr, obj=None, axis=None):
+    return np.delete(g, obj, axis)
+
+
+@adjoint(np.insert)
+def insert(g, ans, arr, obj, values, axis=None):
+    """Zero where the result holds integers (values inserted into an integer array round)."""
+    floating = np.issubdtype(np.asarray(ans).dtype, np.inexact)
+    return (gathered_adjoint(g, arr, np.insert(item_indices(arr), obj, -1, axis)) * floating, 0,
+            gathered_adjoint(g, values, np.insert(np.full(np.shape(arr), -1), obj,
+                                                  item_indices(values), axis)) * floating)
+
+
+@tangent(np.insert)
+def insert_tangent(g, ans, arr, obj, values, axis=None):
+    floating = np.issubdtype(np.asarray(ans).dtype, np.inexact)
+    return (np.insert(g, obj, 0.0, axis) * floating, 0,
+            np.insert(np.zeros_like(g, shape=np.shape(arr)), obj, g, axis) * floating)
+
+
+@adjoint(np.resize)
+def resize(g, ans, a, new_shape=None):
+    """The items repeated to fill a larger shape add their adjoints up."""
+    return gathered_adjoint(g, a, np.resize(item_indices(a), new_shape))
+
+
+@tangent(np.resize)
+def resize_tangent(g, ans, a, new_shape=None):
+    return np.resize(g, new_shape)
+
+
+@adjoint(np.ediff1d)
+def ediff1d(g, ans, ary, to_end=None, to_begin=None):
+    """to_end and to_begin are constants."""
+    return ediff1d_adjoint(g, ary, to_begin)
+
+
+@tangent(np.ediff1d)
+def ediff1d_tangent_(g, ans, ary, to_end=None, to_begin=None):
+    return ediff1d_tangent(g, to_end, to_begin)
+
+
+@elementwise(np.i0)
+def i0(g, ans, x):
+    """I0' = I1, the modified Bessel function of order 1."""
+    return g * bessel_i1(x)

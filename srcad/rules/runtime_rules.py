@@ -28,7 +28,12 @@ from ..runtime import (add_adjoint, add_tangent, cumprod_adjoint_transpose, mul_
                        unitem, unlisted, unpad, unrepeat, unsplit, unstack, unstack_like,
                        untile, untransposed, unvstack, var_weights, whole_of,
                        zeros_like_grad)
-from .registry import adjoint, nondifferentiable, tangent
+from ..runtime import (bessel_i1_slope, choose_adjoint, compress_adjoint, ediff1d_adjoint,
+                       ediff1d_tangent, gathered_adjoint, initial_dropped, initial_zero,
+                       meshgrid_tangent, nan_var_weights_along, select_adjoint,
+                       take_along_axis_adjoint, unblock, unbroadcast_arrays, undstack,
+                       unmeshgrid, unselected)
+from .registry import adjoint, elementwise, nondifferentiable, tangent
 
 # ----- shape bookkeeping -----
 
@@ -513,7 +518,8 @@ def adjugate_(g, ans, a):
 # adjugate_tangent(t, a) = D(a)[t] and adjugate_adjoint(h, a) = D(a)^T[h] are linear in t and
 # h; in a they take the adjugate's second derivative D2(a)[t, u] (adjugate_second) or its
 # adjoint in u (adjugate_second_adjoint), from the SVD as well: right where a is singular.
-# Those two have no rules (det's fourth derivative): srcad refuses them (np.linalg.svd).
+# Those two have no rules (det's fourth derivative): srcad refuses them (a helper's np.einsum
+# of three operands).
 
 
 @tangent(runtime.adjugate_tangent)
@@ -522,7 +528,7 @@ def adjugate_tangent_tangent(g, ans, t, a):
 
 
 @adjoint(runtime.adjugate_tangent)
-def adjugate_tangent_(g, ans, t, a):
+def adjugate_tangent_adjoint(g, ans, t, a):
     return adjugate_adjoint(g, a), adjugate_second_adjoint(g, t, a)
 
 
@@ -608,3 +614,150 @@ nondifferentiable(runtime.spaced_weights)
 # 0/1 masks of the place each element of np.clip comes from: constant between the bounds
 # (their derivative is zero wherever it exists, as np.greater's)
 nondifferentiable(runtime.clip_masks)
+
+
+# ----- NumPy's NaN-aware reductions, selections and shape operations -----
+
+
+@tangent(runtime.nan_var_weights)
+def nan_var_weights_tangent(g, ans, x, axis=None, ddof=0):
+    """Linear in the numbers of x (NaN items stay NaN: their weight 0)."""
+    return nan_var_weights_along(g, x, axis, ddof)
+
+
+@adjoint(runtime.nan_var_weights)
+def nan_var_weights_(g, ans, x, axis=None, ddof=0):
+    """Its Jacobian is symmetric (a centring within each group, scaled)."""
+    return nan_var_weights_along(g, x, axis, ddof)
+
+
+@tangent(runtime.nan_var_weights_along)
+def nan_var_weights_along_tangent(g, ans, t, x, axis=None, ddof=0):
+    """Linear in t; x gives where the NaNs are and the counts only."""
+    return nan_var_weights_along(g, x, axis, ddof), 0
+
+
+@adjoint(runtime.nan_var_weights_along)
+def nan_var_weights_along_(g, ans, t, x, axis=None, ddof=0):
+    return nan_var_weights_along(g, x, axis, ddof), 0
+
+
+@tangent(runtime.take_along_axis_adjoint)
+def take_along_axis_adjoint_tangent(g, ans, u, x, indices, axis=-1):
+    return take_along_axis_adjoint(g, x, indices, axis), 0, None
+
+
+@adjoint(runtime.take_along_axis_adjoint)
+def take_along_axis_adjoint_(g, ans, u, x, indices, axis=-1):
+    """Its transpose takes the places back."""
+    return np.take_along_axis(g, indices, axis=axis), 0, None
+
+
+# The adjoints of the selections: linear in the adjoint u; the conditions and indices, and
+# the forward values (shapes), have derivative 0.
+
+
+@tangent(runtime.select_adjoint)
+def select_adjoint_tangent(g, ans, u, condlist, choicelist):
+    return select_adjoint(g, condlist, choicelist), 0, 0
+
+
+@tangent(runtime.unselected)
+def unselected_tangent(g, ans, u, condlist, default):
+    return unselected(g, condlist, default), 0, 0
+
+
+@tangent(runtime.choose_adjoint)
+def choose_adjoint_tangent(g, ans, u, a, choices, mode="raise"):
+    return choose_adjoint(g, a, choices, mode), 0, 0
+
+
+@tangent(runtime.compress_adjoint)
+def compress_adjoint_tangent(g, ans, u, condition, x, axis=None):
+    return compress_adjoint(g, condition, x, axis), 0, 0
+
+
+@adjoint(runtime.compress_adjoint)
+def compress_adjoint_(g, ans, u, condition, x, axis=None):
+    """Its transpose keeps the places again."""
+    return np.compress(condition, np.reshape(g, np.shape(x)), axis=axis), 0, 0
+
+
+# np.cumulative_sum's and np.cumulative_prod's leading initial value: dropping it and
+# putting a zero there are linear, and each other's transposes
+
+
+@tangent(runtime.initial_dropped)
+def initial_dropped_tangent(g, ans, v, axis=None, include_initial=False):
+    return initial_dropped(g, axis, include_initial)
+
+
+@adjoint(runtime.initial_dropped)
+def initial_dropped_(g, ans, v, axis=None, include_initial=False):
+    return initial_zero(g, axis, include_initial)
+
+
+@tangent(runtime.initial_zero)
+def initial_zero_tangent(g, ans, t, axis=None, include_initial=False):
+    return initial_zero(g, axis, include_initial)
+
+
+@adjoint(runtime.initial_zero)
+def initial_zero_(g, ans, t, axis=None, include_initial=False):
+    return initial_dropped(g, axis, include_initial)
+
+
+@tangent(runtime.unmeshgrid)
+def unmeshgrid_tangent(g, ans, u, grids, xs, indexing="xy"):
+    """Linear in the grids' adjoints u; the grids and inputs give shapes only."""
+    return unmeshgrid(g, grids, xs, indexing), 0, 0
+
+
+@tangent(runtime.meshgrid_tangent)
+def meshgrid_tangent_tangent(g, ans, t, xs, copy=True, sparse=False, indexing="xy"):
+    return meshgrid_tangent(g, xs, copy, sparse, indexing), 0
+
+
+@tangent(runtime.unbroadcast_arrays)
+def unbroadcast_arrays_tangent(g, ans, u, outs, xs):
+    return unbroadcast_arrays(g, outs, xs), 0, 0
+
+
+@tangent(runtime.undstack)
+def undstack_tangent(g, ans, u, xs):
+    return undstack(g, xs), 0
+
+
+@tangent(runtime.unblock)
+def unblock_tangent(g, ans, u, arrays):
+    return unblock(g, arrays), 0
+
+
+@tangent(runtime.gathered_adjoint)
+def gathered_adjoint_tangent(g, ans, u, x, origins):
+    """Linear in u; x gives a shape, origins are indices."""
+    return gathered_adjoint(g, x, origins), 0, 0
+
+
+@tangent(runtime.ediff1d_adjoint)
+def ediff1d_adjoint_tangent(g, ans, u, ary, to_begin=None):
+    return ediff1d_adjoint(g, ary, to_begin), 0
+
+
+@tangent(runtime.ediff1d_tangent)
+def ediff1d_tangent_tangent(g, ans, t, to_end=None, to_begin=None):
+    return ediff1d_tangent(g, to_end, to_begin)
+
+
+@elementwise(runtime.bessel_i1)
+def bessel_i1_(g, ans, x):
+    """I1' = I0 - I1 / x (np.i0's second derivative)."""
+    return g * bessel_i1_slope(x)
+
+
+# which items are numbers, how many, and the 0/1 shares of a group's max and min: piecewise
+# constant in the values
+nondifferentiable(runtime.present, runtime.nan_count, runtime.nan_chooser_weights,
+                  runtime.ptp_weights)
+# indices of items, and where they go
+nondifferentiable(runtime.item_indices)
