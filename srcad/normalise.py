@@ -3352,7 +3352,8 @@ class Normaliser:
             g = d(w, x)                           y, t = j(a, b, (ta, tb))
         ->  v_3 = d.generated(v_1, v_2)       ->  v_5 = j.generated(v_1, v_2, vdot_m1=v_3,
             v_4 = (v_3,)                                            vdot_0=v_4)"""
-        obj = self._resolved_object(node.func) if not self.generated else None
+        obj = self._resolved_object(node.func) if isinstance(node.func, gast.Name) \
+            and not self.generated else None
         if not isinstance(getattr(type(obj), "generated", None), property) \
                 or getattr(obj, "_bound", ()):
             return node, None

@@ -441,6 +441,8 @@ def result_checks(ir, ops, active):
     value varies takes (or a call whose value varies is given). Its type is known only
     when it runs, where `runtime.check_plain_result` refuses an object with operators of
     its own (a helper returning a global sparse matrix)."""
+    if not any(op.kind == "call" for op in ops.values()):
+        return {}           # (no call of a user function: no value to check)
     taken = {a.id for op in ops.values() for a in _operands(op, active)
              if isinstance(a, gast.Name)}
     if not taken:
