@@ -879,6 +879,11 @@ def _refuse_packed(f, name):
     to the public `name` (grad, jvp, ...): its generated code, what srcad differentiates
     again, gives the gradient alone (srcad's own hessian and hvp know it does)."""
     inner = f
+    if isinstance(inner, _Transformed) and inner.mode == "forward":
+        raise UnsupportedError(f"srcad.{name} of a srcad.jvp object (its tangents come after "
+                               "the arguments) is not supported by srcad",
+                               hint=f"take srcad.{name} of the function itself, or of a function "
+                                    "of yours that calls the jvp object")
     if isinstance(inner, _Transformed) and inner.mode == "reverse" and not inner.single \
             and len(inner.wrt) == 1:
         made = "value_and_grad" if inner.with_value else "grad"
@@ -1955,6 +1960,7 @@ def hessian(f, wrt=0):
     For a tuple `wrt` it is a tuple of tuples of blocks, as `jax.hessian` gives them:
     block `[i][j]` has the shape `shape(arg_i) + shape(arg_j)`.
     """
+    _refuse_packed(f, "hessian")
     indices, single = _wrt_indices(f.base() if isinstance(f, _Transformed) else f, wrt)
     if single:
         by_blocks = jacobian(grad(f, wrt=wrt), wrt=wrt, mode="forward")
@@ -2029,6 +2035,7 @@ def _structure_hessian(tangent_fn, args, kwargs, index):
 
 def hvp(f, wrt=0):
     """`fn(*args, v)` -> the Hessian-vector product, without forming the Hessian."""
+    _refuse_packed(f, "hvp")
     tangent_fn = TangentFunction(grad(f, wrt=wrt), wrt)
     indices, single = _wrt_indices(tangent_fn.base(), wrt)
     tangent_fn.__name__ = f"hvp_{tangent_fn.base().__name__}"

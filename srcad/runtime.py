@@ -1233,6 +1233,12 @@ def cond_weights(x, p=None):
     2, s_1 / s_n, u_1 v_1^T / s_n - s_1 u_n v_n^T / s_n^2 (-2: the reverse ratio); for the
     others, |x| |x^-1| with norm_weights W, |x^-1| W(x) - |x| x^-T W(x^-1) x^-T."""
     x = np.asarray(x)
+    smallest = np.linalg.svd(x, compute_uv=False)
+    if np.any(smallest[..., -1] <= max(x.shape[-2:]) * np.finfo(float_dtype(x)).eps
+              * smallest[..., 0]):
+        raise refused("np.linalg.cond of a singular matrix (of lower rank than min(m, n)): "
+                      "infinite, with no derivative", "keep the matrix away from singular "
+                      "ones, or differentiate its singular values (np.linalg.svdvals)")
     if p in (None, 2, -2):
         u, s, vh = np.linalg.svd(x, full_matrices=False)
         big, small = (0, -1) if p != -2 else (-1, 0)
@@ -2517,6 +2523,20 @@ def _svd_extra_refused(which, forward=False):
                    "full_matrices=False (or compute_uv=False for the singular values alone)")
 
 
+def _svd_rank_checked(u, s, v):
+    """u, refused for a matrix that is not square and of lower rank than min(m, n) (a zero
+    singular value, by NumPy's cutoff): the singular vectors of its zero singular values
+    are any basis of a complement, with no derivative."""
+    k = s.shape[-1]
+    tiny = max(u.shape[-2], v.shape[-2]) * np.finfo(s.dtype).eps * np.max(s, axis=-1)
+    if (u.shape[-2] > k or v.shape[-2] > k) and np.any(s[..., -1] <= tiny):
+        raise refused("the singular vectors of np.linalg.svd of a matrix that is not square "
+                      "and of lower rank than min(m, n): those of its zero singular values "
+                      "have no derivative", "use the singular values alone "
+                      "(np.linalg.svd(a, compute_uv=False)), or keep the matrix of full rank")
+    return u
+
+
 def _svd_cotangents(g, u, s, v, compute_uv):
     """(gU, gs, gV), the adjoints of the reduced U, s and V = Vh^T from g, that of what
     np.linalg.svd returned (an unused item: 0); refused where the extra columns of a full
@@ -2551,6 +2571,8 @@ def svd_adjoint(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False)
     is not square (Townsend, "Differentiating the singular value decomposition", 2016)."""
     u, s, v = _svd_parts(ans, a, compute_uv, hermitian)
     gu, gs, gv = _svd_cotangents(g, u, s, v, compute_uv)
+    if compute_uv and (np.any(gu != 0.0) or np.any(gv != 0.0)):
+        u = _svd_rank_checked(u, s, v)
     f = _eigen_gaps(s * s)
     j, k = mT(u) @ gu, mT(v) @ gv
     inner = _gapped(f, j - mT(j)) * s[..., None, :] + s[..., :, None] * _gapped(f, k - mT(k))
@@ -2577,6 +2599,7 @@ def svd_tangent(t, ans, a, full_matrices=True, compute_uv=True, hermitian=False)
         raise _svd_extra_refused("columns of U", forward=True)
     if ans[2].shape[-2] > s.shape[-1]:
         raise _svd_extra_refused("rows of Vh", forward=True)
+    u = _svd_rank_checked(u, s, v)
     f = _eigen_gaps(s * s)
     du = u @ (f * (p * s[..., None, :] + s[..., :, None] * mT(p)))
     dv = v @ (f * (s[..., :, None] * p + mT(p) * s[..., None, :]))
@@ -2643,11 +2666,13 @@ def _multi_dot_chain(arrays):
     """The matrices np.linalg.multi_dot(arrays) multiplies: a first 1-D array as a row, a
     last one as a column."""
     chain = [np.asarray(a) for a in arrays]
-    if chain[0].ndim == 1:
-        chain[0] = chain[0][None, :]
-    if chain[-1].ndim == 1:
-        chain[-1] = chain[-1][:, None]
-    return chain
+    if any(a.ndim != 2 for a in chain[1:-1]) or chain[0].ndim not in (1, 2) \
+            or chain[-1].ndim not in (1, 2):
+        raise refused("np.linalg.multi_dot of arrays other than matrices (and a vector first "
+                      "or last)", "multiply stacks of matrices with @ (np.matmul)")
+    first = chain[0][None, :] if chain[0].ndim == 1 else chain[0]
+    last = chain[-1][:, None] if chain[-1].ndim == 1 else chain[-1]
+    return [first] + chain[1:-1] + [last]
 
 
 def multi_dot_adjoint(g, arrays):
@@ -3059,7 +3084,7 @@ HELPERS = HELPERS + (
     det_adjoint, det_tangent, _singular_refused, slogdet_adjoint, slogdet_tangent, _phi,
     cholesky_adjoint,
     cholesky_tangent, _one_triangle, _to_triangle, _eigen_gaps, eigh_adjoint, eigh_tangent,
-    eigvalsh_adjoint, eigvalsh_tangent, _svd_parts, _svd_extra_refused,
+    eigvalsh_adjoint, eigvalsh_tangent, _svd_parts, _svd_extra_refused, _svd_rank_checked,
     _svd_cotangents, _gapped, svd_adjoint, svd_tangent, _pinv_checked, pinv_adjoint,
     pinv_tangent, correlate_adjoint_a, correlate_adjoint_v, _multi_dot_chain, multi_dot_adjoint,
     multi_dot_tangent, _covariance_rows, cov_adjoint, cov_tangent, _correlation_parts,

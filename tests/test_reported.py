@@ -5342,3 +5342,74 @@ def test_a_standalone_file_of_nan_statistics_runs_without_srcad(tmp_path):
     proc = subprocess.run([sys.executable, "-c", check], cwd=tmp_path, capture_output=True,
                           text=True, env={**__import__("os").environ, "PYTHONPATH": ""})
     assert proc.returncode == 0, proc.stderr
+
+
+# ----- twentieth session: helper-98's findings in the day's features -----
+
+SHORT_SIDE = np.arange(12.0).reshape(3, 4) / 7.0
+LONG_SIDE = np.cos(np.arange(8.0)).reshape(4, 2)
+
+
+def chained_to_a_vector(x):
+    return np.sum(np.sin(np.linalg.multi_dot([SHORT_SIDE, LONG_SIDE, x])))
+
+
+def vector_chain(x):
+    return np.linalg.multi_dot([x, np.eye(3) + 0.1, x])
+
+
+@pytest.mark.parametrize("f, x", [(chained_to_a_vector, np.array([0.3, -1.2])),
+                                  (vector_chain, np.array([0.3, -1.2, 0.5]))])
+def test_multi_dot_with_vector_ends_at_second_order(f, x):
+    """vjp of the gradient (reverse over reverse) through multi_dot with a 1-D first or last
+    array raised a bare ValueError (the helper's list of matrices was written in place)."""
+    v = np.linspace(0.5, 1.0, x.size)
+    slope = srcad.grad(f)
+    expected = (slope(x + 1e-6 * v) - slope(x - 1e-6 * v)) / 2e-6
+    np.testing.assert_allclose(srcad.vjp(slope)(x)[1](v), expected, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(srcad.hvp(f)(x, v), expected, rtol=1e-6, atol=1e-8)
+
+
+def chained_through_a_stack(x):
+    return np.sum(np.linalg.multi_dot([x, np.ones((2, 3, 3))]))
+
+
+def first_singular_vectors(x):
+    u, s, vh = np.linalg.svd(x, full_matrices=False)
+    return np.sum(u[:, 0] ** 3) + np.sum(vh[-1] ** 2 * s[0])
+
+
+def condition_number(a):
+    return np.linalg.cond(a)
+
+
+def test_what_the_day_s_rules_refuse_where_they_have_no_derivative():
+    """helper-98: a bare ValueError for multi_dot of a 3-D array; gradients of 1e15 from the
+    singular vectors of a 4 x 3 matrix of rank 2 (its third vectors are any basis of a
+    complement); 7e35 for the condition number of a singular matrix. Clear errors now; the
+    singular values alone are still differentiated there."""
+    rng = np.random.default_rng(23)
+    with pytest.raises(srcad.UnsupportedError, match="other than matrices"):
+        srcad.grad(chained_through_a_stack)(np.ones(3))
+    low_rank = rng.normal(size=(4, 2)) @ rng.normal(size=(2, 3))
+    for call in (lambda: srcad.grad(first_singular_vectors)(low_rank),
+                 lambda: srcad.jvp(first_singular_vectors)(low_rank, low_rank)):
+        with pytest.raises(srcad.UnsupportedError, match="lower rank than min"):
+            call()
+    full_check(first_singular_vectors, [rng.normal(size=(4, 3))])
+    with pytest.raises(srcad.UnsupportedError, match="cond of a singular matrix"):
+        srcad.grad(condition_number)(np.array([[1.0, 2.0], [2.0, 4.0]]))
+    full_check(condition_number, [np.array([[2.0, 1.0], [0.5, 3.0]])])
+
+
+def two_inputs(a, b):
+    return a * np.sin(b)
+
+
+@pytest.mark.parametrize("make", [srcad.grad, srcad.hessian, srcad.jvp, srcad.hvp,
+                                  srcad.jacobian, srcad.vjp])
+def test_a_jvp_object_is_not_differentiated_again(make):
+    """grad, hessian or jvp of a jvp object raised a bare TypeError (its generated code's
+    tangents are keyword-only): refused, naming the transformation."""
+    with pytest.raises(srcad.UnsupportedError, match="of a srcad.jvp object"):
+        make(srcad.jvp(two_inputs, wrt=(0, 1)))
