@@ -4722,3 +4722,123 @@ def test_a_derivative_object_packing_its_gradient_is_not_differentiated_again(ma
     with pytest.raises(srcad.WrtError, match="in a 1-tuple") as info:
         make(ENERGY_GRADIENT_IN_A_TUPLE)
     assert "wrt=0" in info.value.hint
+
+
+# ----- twentieth session: helper-95's API findings (helper-98) -----
+
+def dropout_loss(w, x, rng):
+    mask = rng.random(w.shape) < 0.5
+    h = np.tanh(x @ (w * mask))
+    return np.sum(h ** 2)
+
+
+def noisy_features(w, rng):
+    noise = rng.normal(size=w.shape)
+    return np.sin(w * noise) * w[0]
+
+
+def noisy_quadratic(x, y, rng):
+    scale = rng.random(x.shape)
+    return np.sum(scale * x ** 2 * y) + np.sum(y ** 3)
+
+
+DROPOUT_W = np.array([0.3, -0.4, 1.1, 0.7])
+DROPOUT_X = np.array([[0.5, -1.0, 0.2, 0.9], [1.1, 0.3, -0.7, 0.4]])
+
+
+def _after_one_call(f, *args, seed):
+    """Where a generator of `seed` stands after one call of f(*args, generator)."""
+    rng = np.random.default_rng(seed)
+    f(*args, rng)
+    return rng.random()
+
+
+def test_vjp_value_and_pullback_come_from_one_draw():
+    """helper-95: vjp's value came from one draw of the generator it was given, its pullback
+    differentiated another (and each call of the pullback a third, a fourth)."""
+    value, g = srcad.value_and_grad(dropout_loss)(DROPOUT_W, DROPOUT_X,
+                                                  np.random.default_rng(1))
+    rng = np.random.default_rng(1)
+    made, pullback = srcad.vjp(dropout_loss)(DROPOUT_W, DROPOUT_X, rng)
+    assert made == value
+    np.testing.assert_allclose(pullback(1.0), g, rtol=1e-12)
+    after = rng.random()       # (the caller's draws between: the pullback leaves them)
+    np.testing.assert_allclose(pullback(2.0), 2.0 * g, rtol=1e-12)
+    assert after == _after_one_call(dropout_loss, DROPOUT_W, DROPOUT_X, seed=1)
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_jacobian_passes_make_one_draw(mode):
+    """helper-95: each column (row) of a Jacobian drew again from the generator."""
+    w = np.array([0.3, -0.4, 1.1])
+    J = srcad.jacobian(noisy_features, mode=mode)(w, np.random.default_rng(4))
+    expected = numeric_jacobian(lambda v: noisy_features(v, np.random.default_rng(4)), w)
+    np.testing.assert_allclose(J, expected, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("make", [np.random.default_rng, np.random.RandomState])
+def test_hessians_and_products_with_a_generator_make_one_draw(make):
+    x, y = np.array([0.3, -0.4, 1.1]), np.array([0.5, 0.2, -0.8])
+    scale = make(6).random(3)
+    H = srcad.hessian(noisy_quadratic)(x, y, make(6))
+    np.testing.assert_allclose(H, np.diag(2.0 * scale * y), rtol=1e-12)
+    blocks = srcad.hessian(noisy_quadratic, wrt=(0, 1))(x, y, make(6))
+    np.testing.assert_allclose(blocks[0][1], np.diag(2.0 * scale * x), rtol=1e-12)
+    np.testing.assert_allclose(blocks[1][1], np.diag(6.0 * y), rtol=1e-12)
+    v = np.array([1.0, -2.0, 0.5])
+    np.testing.assert_allclose(srcad.hvp(noisy_quadratic)(x, y, make(6), v),
+                               2.0 * scale * y * v, rtol=1e-12)
+
+
+def noisy_in_place(x, rng):
+    y = np.asarray(x)
+    y[0] = y[0] * rng.normal()
+    return np.sum(y ** 2)
+
+
+def test_jvp_on_copies_moves_the_callers_generator_on():
+    """A function changing its argument in place runs on copies of the arguments: the
+    generator among them is the caller's, which the call moves on as Python's does."""
+    rng, x = np.random.default_rng(2), np.array([0.3, -0.4, 1.1])
+    value, tangent = srcad.jvp(noisy_in_place)(x, rng, np.ones(3))
+    c = np.random.default_rng(2).normal()
+    assert value == pytest.approx(np.sum((x * [c, 1, 1]) ** 2), rel=1e-12)
+    assert tangent == pytest.approx(np.sum(2 * x * [c, 1, 1] * [c, 1, 1]), rel=1e-12)
+    assert rng.random() == _after_one_call(noisy_in_place, x.copy(), seed=2)
+
+
+def noisy_sum(x, rng):
+    noise = rng.normal(size=x.shape)
+    return np.sum(x * noise) + np.sum(x ** 2)
+
+
+@pytest.mark.parametrize("make", [np.random.default_rng, np.random.RandomState])
+def test_check_grad_differences_make_the_gradients_draw(make):
+    """helper-95: f(x + eps d) and f(x - eps d) drew from the generator one after the other:
+    a difference of two draws / 2e-6, and a correct gradient refused."""
+    rng = make(5)
+    report = srcad.check_grad(noisy_sum, (np.array([0.3, -0.4, 1.1]), rng))
+    assert report.worst < 1e-6
+    reference = make(5)
+    noisy_sum(np.zeros(3), reference)       # (left where one call leaves it)
+    assert rng.random() == reference.random()
+
+
+NOISE = np.random.default_rng(8)
+
+
+def module_noise(x):
+    return np.sum(x ** 2 * NOISE.random(x.shape)) + np.sum(np.random.random(x.shape) * x)
+
+
+def test_vjp_of_a_function_drawing_from_module_generators():
+    """The module's generator and NumPy's own: the pullback replays the value's draws."""
+    x = np.array([0.3, -0.4, 1.1])
+    np.random.seed(3)
+    state = NOISE.bit_generator.state
+    value, pullback = srcad.vjp(module_noise)(x)
+    NOISE.bit_generator.state = state
+    np.random.seed(3)
+    a, b = NOISE.random(3), np.random.random(3)
+    assert value == pytest.approx(np.sum(x ** 2 * a) + np.sum(b * x), rel=1e-12)
+    np.testing.assert_allclose(pullback(1.0), 2 * x * a + b, rtol=1e-12)
