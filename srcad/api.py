@@ -365,10 +365,13 @@ class Compiled:
             return
         values = self._arguments(args, kwargs or {})
         others = [(f"argument '{p}'", p, v) for p, v in values.items()]
-        if self.differentiated is not None:
+        fn = self.differentiated
+        while getattr(fn, "srcad_primal", None) is not None:   # (the user's, not a
+            fn = fn.srcad_primal                                #  derivative's code)
+        if fn is not None:
             others += [(f"argument '{p}{what}'", p, v) for p, value in values.items()
-                       for what, v in _attributes_read(self.differentiated, value)]
-            others += [(what, None, v) for what, v in _values_read(self.differentiated, set())]
+                       for what, v in _attributes_read(fn, value)]
+            others += [(what, None, v) for what, v in _values_read(fn, set())]
         for _, name in self.changed:
             if not isinstance(values.get(name), (np.ndarray, list, dict)):
                 continue
@@ -378,9 +381,9 @@ class Compiled:
                         a is b or type(a) is np.ndarray and type(b) is np.ndarray
                         and _share_memory(a, b)
                         for a in mine for b in _arrays_in(other, containers=True)):
-                    fn = self.differentiated
                     raise UnsupportedError(
-                        f"{self.code.co_name} changes its argument '{name}' in place, and "
+                        f"{self.code.co_name if fn is None else fn.__name__} changes its "
+                        f"argument '{name}' in place, and "
                         f"{what} shares its array: srcad would keep the two apart",
                         code_location(fn) if fn is not None else None,
                         hint=f"pass a copy for '{name}'")
@@ -596,6 +599,10 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
         own = len(_own_guards(fn, ir))
         params = list(inspect.signature(fn).parameters)
         changed = tuple((k, p) for k, p in enumerate(params) if p in ir.changed)
+        # a derivative's generated code copies the parameters its function changes: those
+        # are the ones whose arrays no other argument may share (`check_distinct`)
+        changed = tuple(sorted(set(changed) | set(getattr(fn, "srcad_changed", ()))))
+        function.srcad_changed = changed
         compiled = _DERIVED[key] = Compiled(source, function, callees, guards, own,
                                             fn.__code__, changed)
         compiled.made_with = ir.made_with

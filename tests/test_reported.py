@@ -4842,3 +4842,32 @@ def test_vjp_of_a_function_drawing_from_module_generators():
     a, b = NOISE.random(3), np.random.random(3)
     assert value == pytest.approx(np.sum(x ** 2 * a) + np.sum(b * x), rel=1e-12)
     np.testing.assert_allclose(pullback(1.0), 2 * x * a + b, rtol=1e-12)
+
+
+def writes_its_first(x, y):
+    x[0] = 5.0
+    return np.sum(x * y ** 2)
+
+
+@pytest.mark.parametrize("call", [
+    lambda z: srcad.hessian(writes_its_first, wrt=(0, 1))(z, z),
+    lambda z: srcad.hvp(writes_its_first, wrt=(0, 1))(z, z, (np.ones(3), np.ones(3))),
+    lambda z: srcad.hvp(writes_its_first)(z, z, np.ones(3)),
+    lambda z: srcad.jvp(srcad.grad(writes_its_first))(z, z, np.ones(3))])
+def test_hessians_refuse_an_argument_sharing_the_array_changed_in_place(call):
+    """helper-95: grad, jvp, vjp and jacobian refuse f(z, z) where f writes into x (Python
+    changes y too); hessian and hvp, forward over the gradient's code (which copies x),
+    gave the numbers of two arrays."""
+    z = np.array([0.3, -0.4, 1.1])
+    with pytest.raises(srcad.UnsupportedError,
+                       match="writes_its_first changes its argument 'x' in place, and "
+                             "argument 'y' shares its array"):
+        call(z)
+    x, y, v = np.array([0.3, -0.4, 1.1]), np.array([0.5, 0.2, -0.8]), np.array([1.0, 2.0, -1.0])
+    # d/dx: (0, y1^2, y2^2); d/dy: (10 y0, 2 x1 y1, 2 x2 y2)
+    expected = (np.array([0.0, 2 * y[1] * v[1], 2 * y[2] * v[2]]),
+                np.array([10.0 * v[0], 2 * y[1] * v[1] + 2 * x[1] * v[1],
+                          2 * y[2] * v[2] + 2 * x[2] * v[2]]))
+    tangent = srcad.hvp(writes_its_first, wrt=(0, 1))(x.copy(), y, (v, v))
+    np.testing.assert_allclose(tangent[0], expected[0], rtol=1e-12)
+    np.testing.assert_allclose(tangent[1], expected[1], rtol=1e-12)
