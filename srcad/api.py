@@ -1107,6 +1107,20 @@ def _holds_complex(value):
         v, np.ndarray) and v.dtype.kind == "c")
 
 
+_OBJECTS = weakref.WeakSet()     # every derivative object (`_forget_rules`)
+
+
+def _forget_rules():
+    """A rule registered (again) makes derivatives again: the derivative cache's key holds
+    the registry's version, and each derivative object forgets the derivatives it went
+    straight to (here, so that its quickest calls check nothing)."""
+    for made in list(_OBJECTS):
+        made._forget()
+
+
+registry.on_register(_forget_rules)
+
+
 class _Transformed:
     """Common ground of derivative objects: which function, which `wrt`, which kinds.
 
@@ -1144,6 +1158,7 @@ class _Transformed:
         self.__qualname__ = self.__name__
         self.__doc__ = base.__doc__
         self.__module__ = base.__module__
+        _OBJECTS.add(self)
 
     def base(self):
         """The user's original function (its signature is the derivative's)."""

@@ -4871,3 +4871,51 @@ def test_hessians_refuse_an_argument_sharing_the_array_changed_in_place(call):
     tangent = srcad.hvp(writes_its_first, wrt=(0, 1))(x.copy(), y, (v, v))
     np.testing.assert_allclose(tangent[0], expected[0], rtol=1e-12)
     np.testing.assert_allclose(tangent[1], expected[1], rtol=1e-12)
+
+
+def _made_by_exec(source, name):
+    """A function srcad cannot read the source of: it needs a rule."""
+    namespace = {"np": np}
+    exec(source, namespace)
+    return namespace[name]
+
+
+CUBED = _made_by_exec("def cubed(x):\n    return x ** 3\n", "cubed")
+
+
+def uses_cubed(x):
+    return np.sum(CUBED(x)) * 2.0
+
+
+def test_derivative_objects_made_before_take_a_rule_registered_again():
+    """helper-95: an existing derivative object went on with the rule it was made with
+    (its quick path to the derivative skipped the registry's version), while a new
+    srcad.grad took the one registered again, as the README says."""
+    @srcad.adjoint(CUBED)
+    def wrong_adjoint(g, ans, x):
+        return g * 2.0 * x ** 2
+
+    @srcad.tangent(CUBED)
+    def wrong_tangent(g, ans, x):
+        return g * 2.0 * x ** 2
+
+    x = np.array([0.3, -0.5, 0.9])
+    d, t, vjp = srcad.grad(uses_cubed), srcad.jvp(uses_cubed), srcad.vjp(uses_cubed)
+    for _ in range(2):       # (the second call takes the quick paths)
+        assert d(1.5) == pytest.approx(4.0 * 1.5 ** 2)
+        np.testing.assert_allclose(d(x), 4.0 * x ** 2)
+        assert t(1.5, 1.0)[1] == pytest.approx(4.0 * 1.5 ** 2)
+
+    @srcad.adjoint(CUBED)
+    def cubed_adjoint(g, ans, x):
+        return g * 3.0 * x ** 2
+
+    @srcad.tangent(CUBED)
+    def cubed_tangent(g, ans, x):
+        return g * 3.0 * x ** 2
+
+    assert d(1.5) == pytest.approx(6.0 * 1.5 ** 2)
+    np.testing.assert_allclose(d(x), 6.0 * x ** 2)
+    assert t(1.5, 1.0)[1] == pytest.approx(6.0 * 1.5 ** 2)
+    np.testing.assert_allclose(vjp(x)[1](1.0), 6.0 * x ** 2)
+    fd_check(uses_cubed, [x])
