@@ -1788,11 +1788,14 @@ def _check_shaped_like(value, given, where, error):
             raise error(where, value, given)
         for k, (v, g) in enumerate(zip(value, given)):
             _check_shaped_like(v, g, f"{where}[{k}]", error)
-    elif isinstance(given, (dict, list, tuple)) or np.shape(given) != np.shape(value):
-        raise error(where, value, given)
+    elif isinstance(given, (dict, list, tuple)) or given is None and value is not None \
+            or np.shape(given) != np.shape(value):
+        raise error(where, value, given)     # (None is no zero of a number's: as JAX)
 
 
 def _described(x):
+    if x is None:
+        return "None"
     if isinstance(x, dict):
         return f"a dict with keys {', '.join(sorted(map(repr, x)))}"
     if isinstance(x, (list, tuple)):
@@ -1804,15 +1807,20 @@ def _cotangent_error(value, ybar, name, where):
     return SrcadError(
         f"the pullback of {name} needs {where} shaped like value{where[4:]} (the value "
         f"{name} returned): {_described(value)}, not {_described(ybar)}",
-        hint="reshape it, or np.broadcast_to(ybar, np.shape(value)) if broadcasting is "
-             "meant")
+        hint=_NO_NONE if ybar is None else "reshape it, or np.broadcast_to(ybar, "
+                                           "np.shape(value)) if broadcasting is meant")
 
 
 def _tangent_error(value, tangent, name, where):
     return ArgumentError(
         f"{name} needs {where} shaped like the argument: {_described(value)}, not "
         f"{_described(tangent)}",
-        hint="reshape it, or np.broadcast_to(t, np.shape(x)) if broadcasting is meant")
+        hint=_NO_NONE if tangent is None else "reshape it, or np.broadcast_to(t, "
+                                              "np.shape(x)) if broadcasting is meant")
+
+
+_NO_NONE = "pass zeros (0.0, np.zeros_like(x)) where a part does not count: None is the " \
+           "derivative of a None value only"
 
 
 class TangentFunction(_Transformed):

@@ -5,6 +5,7 @@ import collections
 import inspect
 import math
 import operator
+import re
 import warnings
 import numpy as np
 import pytest
@@ -4919,3 +4920,46 @@ def test_derivative_objects_made_before_take_a_rule_registered_again():
     assert t(1.5, 1.0)[1] == pytest.approx(6.0 * 1.5 ** 2)
     np.testing.assert_allclose(vjp(x)[1](1.0), 6.0 * x ** 2)
     fd_check(uses_cubed, [x])
+
+
+def two_outputs(x):
+    return x * 2.0, np.sum(x)
+
+
+def list_of_three(xs):
+    return xs[0] * xs[1] ** 2 + np.sin(xs[2])
+
+
+def number_and_array(a, x):
+    return a * np.sum(x ** 2) + a ** 3
+
+
+@pytest.mark.parametrize("ybar, where", [((np.ones(3), None), "ybar[1]"),
+                                         ((None, 1.0), "ybar[0]"), (None, "ybar")])
+def test_a_pullback_refuses_none_for_a_part_of_its_value(ybar, where):
+    """helper-95: None for a number's cotangent in a tuple gave a bare TypeError (and None
+    for a number's whole one an array of Nones)."""
+    _, pullback = srcad.vjp(two_outputs)(np.array([0.3, -0.4, 1.1]))
+    with pytest.raises(srcad.SrcadError, match=re.escape(where) + r" shaped like .*, not None"
+                       ) as info:
+        pullback(ybar)
+    assert "zeros" in info.value.hint
+    with pytest.raises(srcad.SrcadError, match="not None"):
+        srcad.vjp(sum_squared)(np.ones(3))[1](None)
+    np.testing.assert_allclose(pullback((np.ones(3), 0.0)), 2.0 * np.ones(3))
+
+
+@pytest.mark.parametrize("call, where", [
+    (lambda: srcad.jvp(list_of_three)([0.5, 1.5, 2.0], [1.0, None, 0.0]), "xs[1]"),
+    (lambda: srcad.hvp(list_of_three)([0.5, 1.5, 2.0], [1.0, None, 0.0]), "xs[1]"),
+    (lambda: srcad.jvp(number_and_array, wrt=(0, 1))(0.7, np.ones(3), (None, np.ones(3))),
+     "of a "),
+    (lambda: srcad.jvp(number_and_array, wrt=(0, 1))(0.7, np.ones(3), (1.0, None)),
+     "of x ")])
+def test_tangents_refuse_none_for_a_number_or_an_array(call, where):
+    """helper-95: None as the tangent of a list's number gave a bare TypeError, and None in
+    the tuple of tangents was refused as "argument 0 is None" (the argument was 0.7)."""
+    with pytest.raises(srcad.ArgumentError, match=re.escape(where) + r".*, not None"):
+        call()
+    value, tangent = srcad.jvp(list_of_three)([0.5, 1.5, 2.0], [1.0, 0.0, 0.0])
+    assert tangent == pytest.approx(1.5 ** 2)
