@@ -1968,7 +1968,7 @@ def jacobian(f, wrt=0, mode="auto"):
                 _, pullback = pullback_fn(*args, **kwargs)
             rows = []
             for j in range(value.size):
-                seed = np.zeros(value.size)
+                seed = np.zeros(value.size, runtime.float_dtype(value))   # (float32 stays)
                 seed[j] = 1.0
                 seed = seed.reshape(value.shape) if value.shape else 1.0
                 rows.append([np.asarray(g) for g in pullback(_shaped_like(seed, returned))])

@@ -4963,3 +4963,17 @@ def test_tangents_refuse_none_for_a_number_or_an_array(call, where):
         call()
     value, tangent = srcad.jvp(list_of_three)([0.5, 1.5, 2.0], [1.0, 0.0, 0.0])
     assert tangent == pytest.approx(1.5 ** 2)
+
+
+def sines_times_first(x):
+    return np.sin(x) * x[0]
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_jacobian_of_float32_is_float32(mode):
+    """helper-95: the reverse Jacobian of a float32 function was float64 (its seeds were)."""
+    x = np.array([0.3, -0.4, 1.1], dtype=np.float32)
+    J = srcad.jacobian(sines_times_first, mode=mode)(x)
+    assert J.dtype == np.float32
+    expected = numeric_jacobian(sines_times_first, x.astype(float))
+    np.testing.assert_allclose(J, expected, rtol=1e-5, atol=1e-6)
