@@ -1048,6 +1048,40 @@ def _check_promotion(fn, given, promoted, kwargs, copies=copy.deepcopy):
                             f"argument(s) {names} become floats to be differentiated "
                             f"({integers!r} for the integers given, {floats!r} for floats: "
                             "its result depends on their dtype)", hint=hint)
+    # a branch on their type (`if isinstance(x, int)`, `if x.dtype.kind == "i"`) may agree
+    # at the point alone, and its derivative not: the integers beside it tell
+    for step in (1, 2):
+        moved = [_shifted(a, step) if k in made else a for k, a in enumerate(given)]
+        try:
+            floats = fn(*copies(tuple(_promoted(a) for a in moved)), **copies(keywords))
+            integers = fn(*copies(tuple(moved)), **copies(keywords))
+        except Exception:     # noqa: BLE001 - beside the point: (a count, an index) not told
+            continue
+        if not _same_value(integers, floats):
+            raise ArgumentError(
+                f"{name} computes another function of its integer argument(s) {names} than "
+                "of floats, which srcad makes them to differentiate: the values agree at the "
+                f"point given, not {step} greater ({integers!r} for integers, {floats!r} for "
+                "floats: its result depends on their dtype)", hint=hint)
+
+
+def _shifted(value, step):
+    """`value` with its integers and arrays of integers `step` greater (where that stays
+    within their dtype), also in lists, tuples and dicts: the integers beside the point."""
+    if isinstance(value, (list, tuple)):
+        items = [_shifted(v, step) for v in value]
+        return type(value)(items) if type(value) in (list, tuple) else value
+    if isinstance(value, dict):
+        return {key: _shifted(v, step) for key, v in value.items()} \
+            if type(value) is dict else value
+    if isinstance(value, (bool, np.bool_)):
+        return value
+    if isinstance(value, int):
+        return value + step
+    if isinstance(value, (np.integer, np.ndarray)) and np.asarray(value).dtype.kind in "iu" \
+            and np.all(value <= np.iinfo(value.dtype).max - step):
+        return value + value.dtype.type(step)
+    return value
 
 
 def _same_value(a, b):

@@ -4977,3 +4977,35 @@ def test_jacobian_of_float32_is_float32(mode):
     assert J.dtype == np.float32
     expected = numeric_jacobian(sines_times_first, x.astype(float))
     np.testing.assert_allclose(J, expected, rtol=1e-5, atol=1e-6)
+
+
+def squared_for_integers(x):
+    if isinstance(x, int):
+        return x ** 2 - 6.0
+    return x
+
+
+def summed_squares_for_integers(x):
+    if x.dtype.kind == "i":
+        return np.sum(x ** 2) - 2.0
+    return np.sum(x)
+
+
+def floats_first(x):
+    if x.dtype.kind == "i":
+        x = x.astype(float)
+    return np.sum(x ** 2)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: srcad.grad(squared_for_integers)(3),
+    lambda: srcad.jvp(squared_for_integers)(3, 1.0),
+    lambda: srcad.hessian(summed_squares_for_integers)(np.array([1, 2]))])
+def test_a_branch_on_an_integers_type_that_agrees_at_the_point_only_is_refused(call):
+    """helper-95: the promotion check compared values at the point given only: a branch on
+    the argument's type agreeing there (3 ** 2 - 6 == 3.0) gave the float branch's
+    derivative (1.0) where Python's call takes the other (6)."""
+    with pytest.raises(srcad.ArgumentError, match="not 1 greater"):
+        call()
+    assert srcad.grad(squared_for_integers)(3.0) == 1.0
+    np.testing.assert_allclose(srcad.grad(floats_first)(np.array([1, 2])), [2.0, 4.0])
