@@ -10,6 +10,7 @@ import dis
 import functools
 import gc
 import inspect
+import itertools
 import sys
 import types
 import weakref
@@ -1540,12 +1541,13 @@ def _copies(value, compiled, draws=None):
 # where one run leaves them, as Python's call of the function would leave them.
 
 _GENERATOR_DEPTH = 6      # how deep `_random_generators` looks into objects' attributes
+_GENERATOR_ITEMS = 256    # and at how many items of a list (a module's list of numbers)
 
 
 def _random_generators(values):
     """The NumPy random generators (a Generator, a RandomState, a bit generator) that
-    `values` hold, in lists, tuples and dicts and in the attributes of objects (six deep),
-    each once."""
+    `values` hold, in lists, tuples and dicts (their first 256 items) and in the attributes
+    of objects (six deep), each once."""
     found, seen = {}, set()
     todo = [(values, 0)]
     while todo:
@@ -1556,9 +1558,9 @@ def _random_generators(values):
         if isinstance(value, _GENERATORS):
             found[id(value)] = value
         elif isinstance(value, (list, tuple)):
-            todo.extend((v, depth) for v in value)
+            todo.extend((v, depth) for v in value[:_GENERATOR_ITEMS])
         elif isinstance(value, dict):
-            todo.extend((v, depth) for v in value.values())
+            todo.extend((v, depth) for v in itertools.islice(value.values(), _GENERATOR_ITEMS))
         elif depth < _GENERATOR_DEPTH and not isinstance(
                 value, (type, types.ModuleType, types.FunctionType, np.ndarray)):
             try:         # (an object's __getattr__ may raise anything, for __dict__ too)
