@@ -10,6 +10,7 @@ import dis
 import functools
 import gc
 import inspect
+import itertools
 import sys
 import types
 import weakref
@@ -379,10 +380,13 @@ class Compiled:
             return
         values = self._arguments(args, kwargs or {})
         others = [(f"argument '{p}'", p, v) for p, v in values.items()]
-        if self.differentiated is not None:
+        fn = self.differentiated
+        while getattr(fn, "srcad_primal", None) is not None:   # (the user's, not a
+            fn = fn.srcad_primal                                #  derivative's code)
+        if fn is not None:
             others += [(f"argument '{p}{what}'", p, v) for p, value in values.items()
-                       for what, v in _attributes_read(self.differentiated, value)]
-            others += [(what, None, v) for what, v in _values_read(self.differentiated, set())]
+                       for what, v in _attributes_read(fn, value)]
+            others += [(what, None, v) for what, v in _values_read(fn, set())]
         for _, name in self.changed:
             if not isinstance(values.get(name), (np.ndarray, list, dict)):
                 continue
@@ -392,9 +396,9 @@ class Compiled:
                         a is b or type(a) is np.ndarray and type(b) is np.ndarray
                         and _share_memory(a, b)
                         for a in mine for b in _arrays_in(other, containers=True)):
-                    fn = self.differentiated
                     raise UnsupportedError(
-                        f"{self.code.co_name} changes its argument '{name}' in place, and "
+                        f"{self.code.co_name if fn is None else fn.__name__} changes its "
+                        f"argument '{name}' in place, and "
                         f"{what} shares its array: srcad would keep the two apart",
                         code_location(fn) if fn is not None else None,
                         hint=f"pass a copy for '{name}'")
@@ -427,12 +431,16 @@ def _share_memory(a, b):
 
 
 _GLOBALS_READ = {}     # code object -> the global names it (and code nested in it) reads
+_GENERATORS = (np.random.Generator, np.random.RandomState, np.random.BitGenerator)
+# what `_values_read` finds: what the function may change (and random generators, which
+# draws change: `_Draws`)
+_HELD = (np.ndarray, list, tuple, dict) + _GENERATORS
 
 
 def _values_read(fn, seen):
-    """`(what, value)` for the arrays, lists and dicts that `fn` reads besides its
-    arguments: module values and closure variables, its own and those of the functions of
-    the user's that it calls."""
+    """`(what, value)` for the arrays, lists and dicts (and random generators) that `fn`
+    reads besides its arguments: module values and closure variables, its own and those of
+    the functions of the user's that it calls."""
     code = fn.__code__
     names = _GLOBALS_READ.get(code)
     if names is None:
@@ -451,7 +459,7 @@ def _values_read(fn, seen):
             pass
     out = []
     for what, value in found:
-        if isinstance(value, (np.ndarray, list, tuple, dict)):
+        if isinstance(value, _HELD):
             out.append((what, value))
         elif isinstance(value, types.FunctionType) and value not in seen \
                 and users_module(sys.modules.get(value.__module__)):
@@ -463,10 +471,11 @@ def _values_read(fn, seen):
 
 
 def _attributes_read(fn, value, depth=0):
-    """`(".name", value)` for the arrays, lists and dicts among the attributes of object
-    `value` (not a class; a module of the user's) that `fn` or a function of the user's it
-    calls may read (`cfg.k`, `m.W`, `getattr(o, "k")`): in its `__dict__`, its slots or its
-    class, and in the objects it holds (`cfg.p.k`, `ws[0].w`, five deep)."""
+    """`(".name", value)` for the arrays, lists and dicts (and random generators: `_HELD`)
+    among the attributes of object `value` (not a class; a module of the user's) that `fn`
+    or a function of the user's it calls may read (`cfg.k`, `m.W`, `getattr(o, "k")`): in
+    its `__dict__`, its slots or its class, and in the objects it holds (`cfg.p.k`,
+    `ws[0].w`, five deep)."""
     if isinstance(value, (list, tuple, dict)) and depth < _ATTRIBUTE_DEPTH:
         items = list(value.items() if isinstance(value, dict) else enumerate(value))
         return [(f"[{k!r}]{inner}", w) for k, item in items[:64]      # (objects it holds:
@@ -491,14 +500,13 @@ def _attributes_read(fn, value, depth=0):
                     except Exception:    # (an empty slot, or a raising __getattr__)
                         pass
             for n, v in vars(klass).items():       # (class attributes: data only)
-                if n in names and n not in attributes and isinstance(
-                        v, (np.ndarray, list, tuple, dict)):
+                if n in names and n not in attributes and isinstance(v, _HELD):
                     attributes[n] = v
     found = []
     for n, v in attributes.items():
         if n not in names:
             continue
-        if isinstance(v, (np.ndarray, list, tuple, dict)):
+        if isinstance(v, _HELD):
             found.append((f".{n}", v))
         elif depth < _ATTRIBUTE_DEPTH and not users_module(v):
             found.extend((f".{n}{inner}", w) for inner, w in _attributes_read(fn, v, depth + 1))
@@ -606,6 +614,10 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
         own = len(_own_guards(fn, ir))
         params = list(inspect.signature(fn).parameters)
         changed = tuple((k, p) for k, p in enumerate(params) if p in ir.changed)
+        # a derivative's generated code copies the parameters its function changes: those
+        # are the ones whose arrays no other argument may share (`check_distinct`)
+        changed = tuple(sorted(set(changed) | set(getattr(fn, "srcad_changed", ()))))
+        function.srcad_changed = changed
         compiled = _DERIVED[key] = Compiled(source, function, callees, guards, own,
                                             fn.__code__, changed)
         compiled.made_with = ir.made_with
@@ -1066,6 +1078,40 @@ def _check_promotion(fn, given, promoted, kwargs, copies=copy.deepcopy):
                             f"argument(s) {names} become floats to be differentiated "
                             f"({integers!r} for the integers given, {floats!r} for floats: "
                             "its result depends on their dtype)", hint=hint)
+    # a branch on their type (`if isinstance(x, int)`, `if x.dtype.kind == "i"`) may agree
+    # at the point alone, and its derivative not: the integers beside it tell
+    for step in (1, 2):
+        moved = [_shifted(a, step) if k in made else a for k, a in enumerate(given)]
+        try:
+            floats = fn(*copies(tuple(_promoted(a) for a in moved)), **copies(keywords))
+            integers = fn(*copies(tuple(moved)), **copies(keywords))
+        except Exception:     # noqa: BLE001 - beside the point: (a count, an index) not told
+            continue
+        if not _same_value(integers, floats):
+            raise ArgumentError(
+                f"{name} computes another function of its integer argument(s) {names} than "
+                "of floats, which srcad makes them to differentiate: the values agree at the "
+                f"point given, not {step} greater ({integers!r} for integers, {floats!r} for "
+                "floats: its result depends on their dtype)", hint=hint)
+
+
+def _shifted(value, step):
+    """`value` with its integers and arrays of integers `step` greater (where that stays
+    within their dtype), also in lists, tuples and dicts: the integers beside the point."""
+    if isinstance(value, (list, tuple)):
+        items = [_shifted(v, step) for v in value]
+        return type(value)(items) if type(value) in (list, tuple) else value
+    if isinstance(value, dict):
+        return {key: _shifted(v, step) for key, v in value.items()} \
+            if type(value) is dict else value
+    if isinstance(value, (bool, np.bool_)):
+        return value
+    if isinstance(value, int):
+        return value + step
+    if isinstance(value, (np.integer, np.ndarray)) and np.asarray(value).dtype.kind in "iu" \
+            and np.all(value <= np.iinfo(value.dtype).max - step):
+        return value + value.dtype.type(step)
+    return value
 
 
 def _same_value(a, b):
@@ -1125,6 +1171,20 @@ def _holds_complex(value):
         v, np.ndarray) and v.dtype.kind == "c")
 
 
+_OBJECTS = weakref.WeakSet()     # every derivative object (`_forget_rules`)
+
+
+def _forget_rules():
+    """A rule registered (again) makes derivatives again: the derivative cache's key holds
+    the registry's version, and each derivative object forgets the derivatives it went
+    straight to (here, so that its quickest calls check nothing)."""
+    for made in list(_OBJECTS):
+        made._forget()
+
+
+registry.on_register(_forget_rules)
+
+
 class _Transformed:
     """Common ground of derivative objects: which function, which `wrt`, which kinds.
 
@@ -1162,6 +1222,7 @@ class _Transformed:
         self.__qualname__ = self.__name__
         self.__doc__ = base.__doc__
         self.__module__ = base.__module__
+        _OBJECTS.add(self)
 
     def base(self):
         """The user's original function (its signature is the derivative's)."""
@@ -1481,13 +1542,13 @@ def _with_defaults(fn, args, kwargs):
     return bound.args, bound.kwargs
 
 
-def _copies(value, compiled):
+def _copies(value, compiled, draws=None):
     """A deep copy of arguments `value` (a tuple or a dict of them), which the function may
     change; where one cannot be copied (an object holding a lock), `value` itself if the
     function changes none of its arguments in place (`compiled.changed`), else a clear
-    error."""
+    error. `draws`: the random generators the copy shares with `value` (`_Draws`)."""
     try:
-        return copy.deepcopy(value)
+        return copy.deepcopy(value, None if draws is None else draws.shared())
     except Exception as exc:   # noqa: BLE001 - any object's __deepcopy__ or __reduce__ may fail
         if not compiled.changed:
             return value
@@ -1495,6 +1556,128 @@ def _copies(value, compiled):
                             f"change them), but one cannot be copied: {exc}",
                             hint="pass the arrays and numbers the function reads as "
                                  "arguments, or give the object a __deepcopy__") from None
+
+
+# ----- random generators: one call of the function, one draw -----
+#
+# A function may draw from a NumPy random generator it is given or reads (noise, a dropout
+# mask: `rng.random(w.shape) < 0.5`). Where srcad runs it more than once for one call (vjp:
+# the value, then each call of the pullback; a Jacobian's or a Hessian's passes; check_grad's
+# differences), every run must make the draws of that one call, or a value and its
+# derivative, or two columns, come from different draws. `_Draws.run` puts the generators
+# back where the call found them before each run, and where the call left them after it;
+# the copies of the arguments srcad runs on share them (`_copies`). The generators end
+# where one run leaves them, as Python's call of the function would leave them.
+
+_GENERATOR_DEPTH = 6      # how deep `_random_generators` looks into objects' attributes
+_GENERATOR_ITEMS = 256    # and at how many items of a list (a module's list of numbers)
+
+
+def _random_generators(values):
+    """The NumPy random generators (a Generator, a RandomState, a bit generator) that
+    `values` hold, in lists, tuples and dicts (their first 256 items) and in the attributes
+    of objects (six deep), each once."""
+    found, seen = {}, set()
+    todo = [(values, 0)]
+    while todo:
+        value, depth = todo.pop()
+        if type(value) in _PLAIN or id(value) in seen:
+            continue
+        seen.add(id(value))
+        if isinstance(value, _GENERATORS):
+            found[id(value)] = value
+        elif isinstance(value, (list, tuple)):
+            todo.extend((v, depth) for v in value[:_GENERATOR_ITEMS])
+        elif isinstance(value, dict):
+            todo.extend((v, depth) for v in itertools.islice(value.values(), _GENERATOR_ITEMS))
+        elif depth < _GENERATOR_DEPTH and not isinstance(
+                value, (type, types.ModuleType, types.FunctionType, np.ndarray)):
+            try:         # (an object's __getattr__ may raise anything, for __dict__ too)
+                attributes = vars(value)
+            except Exception:  # noqa: BLE001 - no __dict__ (a number, a C object)
+                continue
+            if isinstance(attributes, dict):
+                todo.extend((v, depth + 1) for v in attributes.values())
+    return list(found.values())
+
+
+def _random_state(generator):
+    """The state `generator` (`_GENERATORS`) draws from next."""
+    if isinstance(generator, np.random.RandomState):
+        return generator.get_state()
+    if isinstance(generator, np.random.Generator):
+        generator = generator.bit_generator
+    return generator.state
+
+
+def _set_random_state(generator, state):
+    if isinstance(generator, np.random.RandomState):
+        generator.set_state(state)
+        return
+    if isinstance(generator, np.random.Generator):
+        generator = generator.bit_generator
+    generator.state = state
+
+
+class _Draws:
+    """The random generators that one call of a function reads: those its arguments (and
+    its defaults) hold, those its code and the functions of the user's it calls read
+    (`RNG` of the module, `cfg.rng`), and NumPy's own where it reads `np.random`; and where
+    each stood when the call came. Each run of the function goes through `run`."""
+
+    def __init__(self, fn, *values):
+        if isinstance(fn, _Transformed):
+            fn = fn.base()
+        elif not isinstance(fn, types.FunctionType):
+            fn = _as_function(fn)
+        if isinstance(fn, types.MethodType):        # (its object: `self.rng`)
+            values += (fn.__self__,)
+            fn = fn.__func__
+        fn = inspect.unwrap(fn)
+        numpys = False
+        if isinstance(fn, types.FunctionType):
+            values += (fn.__defaults__, fn.__kwdefaults__,
+                       [value for _, value in _values_read(fn, set())])
+            numpys = _reads_numpy_random(fn)
+        self.generators = _random_generators(values)
+        self.shares = {id(g): g for g in self.generators}
+        if numpys:
+            self.generators.append(np.random.mtrand._rand)
+        self.start = [_random_state(g) for g in self.generators]
+        self.ran = False
+
+    def shared(self):
+        """A memo for `copy.deepcopy` that keeps the generators: the copy draws from them."""
+        return dict(self.shares)
+
+    @contextlib.contextmanager
+    def run(self):
+        """A run of the function: the first is the call, from where the call found the
+        generators; each later one replays its draws, and leaves them where the call did
+        (and where anything since has, `rng.normal()` between vjp and its pullback)."""
+        if not self.generators:
+            yield
+            return
+        now = [_random_state(g) for g in self.generators] if self.ran else None
+        self.ran = True
+        for generator, state in zip(self.generators, self.start):
+            _set_random_state(generator, state)
+        try:
+            yield
+        finally:
+            for generator, state in zip(self.generators, now or ()):
+                _set_random_state(generator, state)
+
+
+def _reads_numpy_random(fn):
+    """Whether `fn` (or a function of the user's it calls) may draw from NumPy's own
+    generator: reads `np.random`, or a module name bound to it or to one of its functions
+    (`from numpy.random import normal`)."""
+    names = _names_read(fn)
+    own = np.random.mtrand._rand
+    return "random" in names or any(
+        value is np.random or getattr(value, "__self__", None) is own
+        for value in map(fn.__globals__.get, names))
 
 
 def _is_scalar(value):
@@ -1584,11 +1767,14 @@ class _VectorJacobian:
                          functools.partial(_copies, compiled=compiled))
         derivative._last = compiled
         # the pullback differentiates at the arguments as given here, whatever the function
-        # or the caller does to them afterwards
-        args, kwargs = _copies(args, compiled), _copies(kwargs, compiled)
+        # or the caller does to them afterwards, and at the draws the value was made of
+        draws = _Draws(derivative, args, kwargs)
+        args, kwargs = _copies(args, compiled, draws), _copies(kwargs, compiled, draws)
         own, keywords = _with_defaults(self._fn, args[len(derivative._bound):], kwargs)
-        value = self._fn(*_copies(own, compiled), **_copies(keywords, compiled)) \
-            if compiled.changed else self._fn(*own, **keywords)
+        with draws.run():
+            value = self._fn(*_copies(own, compiled, draws),
+                             **_copies(keywords, compiled, draws)) \
+                if compiled.changed else self._fn(*own, **keywords)
         seed = bar(compiled.output)
         name = self._fn.__name__
 
@@ -1597,8 +1783,9 @@ class _VectorJacobian:
                 raise ArgumentError(f"the pullback of {name} takes ybar, shaped like the "
                                     f"value {name} returned ({_described(value)})")
             _check_cotangent(value, ybar, name)
-            grads = _apart_from(compiled.function(*args, **compiled.keywords(kwargs),
-                                                  **{seed: ybar}), ybar)
+            with draws.run():
+                grads = _apart_from(compiled.function(*args, **compiled.keywords(kwargs),
+                                                      **{seed: ybar}), ybar)
             if not derivative.single and len(derivative.wrt) == 1:
                 return (grads,)
             return grads
@@ -1666,11 +1853,14 @@ def _check_shaped_like(value, given, where, error):
             raise error(where, value, given)
         for k, (v, g) in enumerate(zip(value, given)):
             _check_shaped_like(v, g, f"{where}[{k}]", error)
-    elif isinstance(given, (dict, list, tuple)) or np.shape(given) != np.shape(value):
-        raise error(where, value, given)
+    elif isinstance(given, (dict, list, tuple)) or given is None and value is not None \
+            or np.shape(given) != np.shape(value):
+        raise error(where, value, given)     # (None is no zero of a number's: as JAX)
 
 
 def _described(x):
+    if x is None:
+        return "None"
     if isinstance(x, dict):
         return f"a dict with keys {', '.join(sorted(map(repr, x)))}"
     if isinstance(x, (list, tuple)):
@@ -1682,15 +1872,20 @@ def _cotangent_error(value, ybar, name, where):
     return SrcadError(
         f"the pullback of {name} needs {where} shaped like value{where[4:]} (the value "
         f"{name} returned): {_described(value)}, not {_described(ybar)}",
-        hint="reshape it, or np.broadcast_to(ybar, np.shape(value)) if broadcasting is "
-             "meant")
+        hint=_NO_NONE if ybar is None else "reshape it, or np.broadcast_to(ybar, "
+                                           "np.shape(value)) if broadcasting is meant")
 
 
 def _tangent_error(value, tangent, name, where):
     return ArgumentError(
         f"{name} needs {where} shaped like the argument: {_described(value)}, not "
         f"{_described(tangent)}",
-        hint="reshape it, or np.broadcast_to(t, np.shape(x)) if broadcasting is meant")
+        hint=_NO_NONE if tangent is None else "reshape it, or np.broadcast_to(t, "
+                                              "np.shape(x)) if broadcasting is meant")
+
+
+_NO_NONE = "pass zeros (0.0, np.zeros_like(x)) where a part does not count: None is the " \
+           "derivative of a None value only"
 
 
 class TangentFunction(_Transformed):
@@ -1759,7 +1954,10 @@ class TangentFunction(_Transformed):
         if compiled.changed:
             # it changes a parameter through another name (`y = np.asarray(x); y[0] = ...`),
             # which the forward sweep does as it goes: on copies, the caller's stay intact
-            args, kwargs = _copies(tuple(args), compiled), _copies(kwargs, compiled)
+            # (but its random generators, which its draws move on, as a call's do)
+            draws = _Draws(self, args, kwargs)
+            args = _copies(tuple(args), compiled, draws)
+            kwargs = _copies(kwargs, compiled, draws)
         elif plain:
             signature = ir.args
             positional = not (signature.kwonlyargs or signature.defaults) \
@@ -1800,10 +1998,14 @@ def jacobian(f, wrt=0, mode="auto"):
         _check_promotion(_users_function(f), given, args, kwargs)
         what = getattr(jac, "srcad_made_by", "jacobian")
         shapes = [_input_shape(args[k], what) for k in indices]
-        # (on copies: a function may change its arguments, the Jacobian is at these)
+        # (on copies: a function may change its arguments, the Jacobian is at these; each
+        # pass makes the draws of this one run)
         given, keywords = _with_defaults(f, args, kwargs)
-        returned = f(*copy.deepcopy(given), **copy.deepcopy(keywords)) \
-            if not isinstance(f, _Transformed) else f(*args, **kwargs)
+        draws = _Draws(f, given, keywords)
+        with draws.run():
+            returned = f(*copy.deepcopy(given, draws.shared()),
+                         **copy.deepcopy(keywords, draws.shared())) \
+                if not isinstance(f, _Transformed) else f(*args, **kwargs)
         value = _jacobian_value(returned, f)
         sizes = [int(np.prod(s)) for s in shapes]
         chosen = mode
@@ -1821,15 +2023,17 @@ def jacobian(f, wrt=0, mode="auto"):
                     e = np.zeros(size)
                     e[j] = 1.0
                     tangents[pos] = _basis(e, shape, args[indices[pos]])
-                    columns.append(np.asarray(tangent_fn(*args, tuple(tangents),
-                                                         **kwargs)[1]))
+                    with draws.run():
+                        column = tangent_fn(*args, tuple(tangents), **kwargs)[1]
+                    columns.append(np.asarray(column))
                 out = np.stack(columns, axis=-1) if columns else np.zeros(value.shape + (0,))
                 blocks.append(out.reshape(value.shape + shape))
         else:
-            _, pullback = pullback_fn(*args, **kwargs)
+            with draws.run():        # (the pullback replays the draws of its value's run)
+                _, pullback = pullback_fn(*args, **kwargs)
             rows = []
             for j in range(value.size):
-                seed = np.zeros(value.size)
+                seed = np.zeros(value.size, runtime.float_dtype(value))   # (float32 stays)
                 seed[j] = 1.0
                 seed = seed.reshape(value.shape) if value.shape else 1.0
                 rows.append([np.asarray(g) for g in pullback(_shaped_like(seed, returned))])
@@ -1986,12 +2190,14 @@ def hessian(f, wrt=0):
         _check_promotion(_users_function(f), given, args, kwargs)
         shapes = [_input_shape(args[k], "hessian") for k in indices]
         rows = [[None] * len(indices) for _ in indices]
+        draws = _Draws(f, args, kwargs)      # (each pass makes the draws of the first)
         for j, shape in enumerate(shapes):
             columns = []     # one per element of argument j: the tangents of every gradient
             for e in np.eye(int(np.prod(shape))):
                 tangents = [_basis(None, s, args[k]) for s, k in zip(shapes, indices)]
                 tangents[j] = _basis(e, shape, args[indices[j]])
-                column = tangent_fn(*args, tuple(tangents), **kwargs)[1]
+                with draws.run():
+                    column = tangent_fn(*args, tuple(tangents), **kwargs)[1]
                 # (the generated gradient for a 1-tuple wrt returns the gradient alone)
                 columns.append(column if len(indices) > 1 else (column,))
             for i, shape_i in enumerate(shapes):
@@ -2020,12 +2226,14 @@ def _structure_hessian(tangent_fn, args, kwargs, index):
         return dict(zip(keys, parts)) if isinstance(d, dict) else type(d)(parts)
     shapes = {key: np.shape(d[key]) for key in keys}
     blocks = {key: {} for key in keys}
+    draws = _Draws(tangent_fn, args, kwargs)      # (each pass makes the draws of the first)
     for j in keys:
         columns = []
         for e in np.eye(int(np.prod(shapes[j]))):
             tangent = like_d(_basis(e if key == j else None, shapes[key], d[key])
                              for key in keys)
-            columns.append(tangent_fn(*args, tangent, **kwargs)[1])
+            with draws.run():
+                columns.append(tangent_fn(*args, tangent, **kwargs)[1])
         for i in keys:
             parts = [np.asarray(column[i]) for column in columns]
             block = np.stack(parts, axis=-1) if parts else np.zeros(shapes[i] + (0,))

@@ -44,7 +44,8 @@ def _flat(x):
 
 
 def _fresh(x):
-    """A copy of the arrays, lists, tuples and dicts in `x` (other objects as they are)."""
+    """A copy of the arrays, lists, tuples and dicts in `x` (other objects as they are: a
+    random generator too, which `_Draws.run` puts back before each run)."""
     if isinstance(x, np.ndarray):
         return x.copy()
     if isinstance(x, list):
@@ -76,7 +77,7 @@ def check_grad(f, args, wrt=0, eps=1e-6, rtol=1e-5, atol=1e-7, directions=3, see
     Raises `GradientCheckError` with the worst error when they disagree; returns a
     `GradientReport` otherwise.
     """
-    from .api import _wrt_indices, grad
+    from .api import _Draws, _wrt_indices, grad
     if not isinstance(args, (tuple, list)):
         raise ArgumentError(f"check_grad takes the arguments of {f.__name__} as a tuple or a "
                             f"list, not {type(args).__name__}",
@@ -87,7 +88,9 @@ def check_grad(f, args, wrt=0, eps=1e-6, rtol=1e-5, atol=1e-7, directions=3, see
                                  "number")
     indices, single = _wrt_indices(f, wrt)
     df = grad_fn or grad(f, wrt=tuple(indices))
-    grads = df(*args)
+    draws = _Draws(f, args)      # (each difference makes the draws the gradient was of)
+    with draws.run():
+        grads = df(*args)
     if grad_fn is not None and single:
         grads = (grads,)
     rng = np.random.default_rng(seed)
@@ -107,7 +110,8 @@ def check_grad(f, args, wrt=0, eps=1e-6, rtol=1e-5, atol=1e-7, directions=3, see
             def at(step):
                 moved = [_fresh(a) for a in args]   # (f may change its arguments in place)
                 moved[k] = rebuild([a + step * x for a, x in zip(arrays, d)])
-                return float(np.sum(f(*moved)))
+                with draws.run():
+                    return float(np.sum(f(*moved)))
             numeric = (at(eps) - at(-eps)) / (2 * eps)
             analytic = float(sum(np.sum(g * x) for g, x in zip(garrays, d)))
             error = abs(analytic - numeric)

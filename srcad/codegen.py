@@ -426,6 +426,7 @@ def with_closure(function, cells):
     new = types.FunctionType(function.__code__, function.__globals__, function.__name__,
                              function.__defaults__, tuple(cells))
     new.__kwdefaults__ = function.__kwdefaults__
+    new.__dict__.update(function.__dict__)     # (what srcad noted on it: `srcad_primal`)
     for k in itself:
         cells[k].cell_contents = new
     return new

@@ -6,6 +6,9 @@ import inspect
 import math
 import operator
 import types
+
+
+import re
 import warnings
 import numpy as np
 import pytest
@@ -5402,7 +5405,7 @@ def test_what_the_day_s_rules_refuse_where_they_have_no_derivative():
     full_check(condition_number, [np.array([[2.0, 1.0], [0.5, 3.0]])])
 
 
-def two_inputs(a, b):
+def sine_scaled(a, b):
     return a * np.sin(b)
 
 
@@ -5412,4 +5415,290 @@ def test_a_jvp_object_is_not_differentiated_again(make):
     """grad, hessian or jvp of a jvp object raised a bare TypeError (its generated code's
     tangents are keyword-only): refused, naming the transformation."""
     with pytest.raises(srcad.UnsupportedError, match="of a srcad.jvp object"):
-        make(srcad.jvp(two_inputs, wrt=(0, 1)))
+        make(srcad.jvp(sine_scaled, wrt=(0, 1)))
+
+
+# ----- twentieth session: helper-95's API findings (helper-97) -----
+
+def dropout_loss(w, x, rng):
+    mask = rng.random(w.shape) < 0.5
+    h = np.tanh(x @ (w * mask))
+    return np.sum(h ** 2)
+
+
+def noisy_features(w, rng):
+    noise = rng.normal(size=w.shape)
+    return np.sin(w * noise) * w[0]
+
+
+def noisy_quadratic(x, y, rng):
+    scale = rng.random(x.shape)
+    return np.sum(scale * x ** 2 * y) + np.sum(y ** 3)
+
+
+DROPOUT_W = np.array([0.3, -0.4, 1.1, 0.7])
+DROPOUT_X = np.array([[0.5, -1.0, 0.2, 0.9], [1.1, 0.3, -0.7, 0.4]])
+
+
+def _after_one_call(f, *args, seed):
+    """Where a generator of `seed` stands after one call of f(*args, generator)."""
+    rng = np.random.default_rng(seed)
+    f(*args, rng)
+    return rng.random()
+
+
+def test_vjp_value_and_pullback_come_from_one_draw():
+    """helper-95: vjp's value came from one draw of the generator it was given, its pullback
+    differentiated another (and each call of the pullback a third, a fourth)."""
+    value, g = srcad.value_and_grad(dropout_loss)(DROPOUT_W, DROPOUT_X,
+                                                  np.random.default_rng(1))
+    rng = np.random.default_rng(1)
+    made, pullback = srcad.vjp(dropout_loss)(DROPOUT_W, DROPOUT_X, rng)
+    assert made == value
+    np.testing.assert_allclose(pullback(1.0), g, rtol=1e-12)
+    after = rng.random()       # (the caller's draws between: the pullback leaves them)
+    np.testing.assert_allclose(pullback(2.0), 2.0 * g, rtol=1e-12)
+    assert after == _after_one_call(dropout_loss, DROPOUT_W, DROPOUT_X, seed=1)
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_jacobian_passes_make_one_draw(mode):
+    """helper-95: each column (row) of a Jacobian drew again from the generator."""
+    w = np.array([0.3, -0.4, 1.1])
+    J = srcad.jacobian(noisy_features, mode=mode)(w, np.random.default_rng(4))
+    expected = numeric_jacobian(lambda v: noisy_features(v, np.random.default_rng(4)), w)
+    np.testing.assert_allclose(J, expected, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("make", [np.random.default_rng, np.random.RandomState])
+def test_hessians_and_products_with_a_generator_make_one_draw(make):
+    x, y = np.array([0.3, -0.4, 1.1]), np.array([0.5, 0.2, -0.8])
+    scale = make(6).random(3)
+    H = srcad.hessian(noisy_quadratic)(x, y, make(6))
+    np.testing.assert_allclose(H, np.diag(2.0 * scale * y), rtol=1e-12)
+    blocks = srcad.hessian(noisy_quadratic, wrt=(0, 1))(x, y, make(6))
+    np.testing.assert_allclose(blocks[0][1], np.diag(2.0 * scale * x), rtol=1e-12)
+    np.testing.assert_allclose(blocks[1][1], np.diag(6.0 * y), rtol=1e-12)
+    v = np.array([1.0, -2.0, 0.5])
+    np.testing.assert_allclose(srcad.hvp(noisy_quadratic)(x, y, make(6), v),
+                               2.0 * scale * y * v, rtol=1e-12)
+
+
+def noisy_in_place(x, rng):
+    y = np.asarray(x)
+    y[0] = y[0] * rng.normal()
+    return np.sum(y ** 2)
+
+
+def test_jvp_on_copies_moves_the_callers_generator_on():
+    """A function changing its argument in place runs on copies of the arguments: the
+    generator among them is the caller's, which the call moves on as Python's does."""
+    rng, x = np.random.default_rng(2), np.array([0.3, -0.4, 1.1])
+    value, tangent = srcad.jvp(noisy_in_place)(x, rng, np.ones(3))
+    c = np.random.default_rng(2).normal()
+    assert value == pytest.approx(np.sum((x * [c, 1, 1]) ** 2), rel=1e-12)
+    assert tangent == pytest.approx(np.sum(2 * x * [c, 1, 1] * [c, 1, 1]), rel=1e-12)
+    assert rng.random() == _after_one_call(noisy_in_place, x.copy(), seed=2)
+
+
+def noisy_sum(x, rng):
+    noise = rng.normal(size=x.shape)
+    return np.sum(x * noise) + np.sum(x ** 2)
+
+
+@pytest.mark.parametrize("make", [np.random.default_rng, np.random.RandomState])
+def test_check_grad_differences_make_the_gradients_draw(make):
+    """helper-95: f(x + eps d) and f(x - eps d) drew from the generator one after the other:
+    a difference of two draws / 2e-6, and a correct gradient refused."""
+    rng = make(5)
+    report = srcad.check_grad(noisy_sum, (np.array([0.3, -0.4, 1.1]), rng))
+    assert report.worst < 1e-6
+    reference = make(5)
+    noisy_sum(np.zeros(3), reference)       # (left where one call leaves it)
+    assert rng.random() == reference.random()
+
+
+NOISE = np.random.default_rng(8)
+
+
+def module_noise(x):
+    return np.sum(x ** 2 * NOISE.random(x.shape)) + np.sum(np.random.random(x.shape) * x)
+
+
+def test_vjp_of_a_function_drawing_from_module_generators():
+    """The module's generator and NumPy's own: the pullback replays the value's draws."""
+    x = np.array([0.3, -0.4, 1.1])
+    np.random.seed(3)
+    state = NOISE.bit_generator.state
+    value, pullback = srcad.vjp(module_noise)(x)
+    NOISE.bit_generator.state = state
+    np.random.seed(3)
+    a, b = NOISE.random(3), np.random.random(3)
+    assert value == pytest.approx(np.sum(x ** 2 * a) + np.sum(b * x), rel=1e-12)
+    np.testing.assert_allclose(pullback(1.0), 2 * x * a + b, rtol=1e-12)
+
+
+def writes_its_first(x, y):
+    x[0] = 5.0
+    return np.sum(x * y ** 2)
+
+
+@pytest.mark.parametrize("call", [
+    lambda z: srcad.hessian(writes_its_first, wrt=(0, 1))(z, z),
+    lambda z: srcad.hvp(writes_its_first, wrt=(0, 1))(z, z, (np.ones(3), np.ones(3))),
+    lambda z: srcad.hvp(writes_its_first)(z, z, np.ones(3)),
+    lambda z: srcad.jvp(srcad.grad(writes_its_first))(z, z, np.ones(3))])
+def test_hessians_refuse_an_argument_sharing_the_array_changed_in_place(call):
+    """helper-95: grad, jvp, vjp and jacobian refuse f(z, z) where f writes into x (Python
+    changes y too); hessian and hvp, forward over the gradient's code (which copies x),
+    gave the numbers of two arrays."""
+    z = np.array([0.3, -0.4, 1.1])
+    with pytest.raises(srcad.UnsupportedError,
+                       match="writes_its_first changes its argument 'x' in place, and "
+                             "argument 'y' shares its array"):
+        call(z)
+    x, y, v = np.array([0.3, -0.4, 1.1]), np.array([0.5, 0.2, -0.8]), np.array([1.0, 2.0, -1.0])
+    # d/dx: (0, y1^2, y2^2); d/dy: (10 y0, 2 x1 y1, 2 x2 y2)
+    expected = (np.array([0.0, 2 * y[1] * v[1], 2 * y[2] * v[2]]),
+                np.array([10.0 * v[0], 2 * y[1] * v[1] + 2 * x[1] * v[1],
+                          2 * y[2] * v[2] + 2 * x[2] * v[2]]))
+    tangent = srcad.hvp(writes_its_first, wrt=(0, 1))(x.copy(), y, (v, v))
+    np.testing.assert_allclose(tangent[0], expected[0], rtol=1e-12)
+    np.testing.assert_allclose(tangent[1], expected[1], rtol=1e-12)
+
+
+def _made_by_exec(source, name):
+    """A function srcad cannot read the source of: it needs a rule."""
+    namespace = {"np": np}
+    exec(source, namespace)
+    return namespace[name]
+
+
+CUBED = _made_by_exec("def cubed(x):\n    return x ** 3\n", "cubed")
+
+
+def uses_cubed(x):
+    return np.sum(CUBED(x)) * 2.0
+
+
+def test_derivative_objects_made_before_take_a_rule_registered_again():
+    """helper-95: an existing derivative object went on with the rule it was made with
+    (its quick path to the derivative skipped the registry's version), while a new
+    srcad.grad took the one registered again, as the README says."""
+    @srcad.adjoint(CUBED)
+    def wrong_adjoint(g, ans, x):
+        return g * 2.0 * x ** 2
+
+    @srcad.tangent(CUBED)
+    def wrong_tangent(g, ans, x):
+        return g * 2.0 * x ** 2
+
+    x = np.array([0.3, -0.5, 0.9])
+    d, t, vjp = srcad.grad(uses_cubed), srcad.jvp(uses_cubed), srcad.vjp(uses_cubed)
+    for _ in range(2):       # (the second call takes the quick paths)
+        assert d(1.5) == pytest.approx(4.0 * 1.5 ** 2)
+        np.testing.assert_allclose(d(x), 4.0 * x ** 2)
+        assert t(1.5, 1.0)[1] == pytest.approx(4.0 * 1.5 ** 2)
+
+    @srcad.adjoint(CUBED)
+    def cubed_adjoint(g, ans, x):
+        return g * 3.0 * x ** 2
+
+    @srcad.tangent(CUBED)
+    def cubed_tangent(g, ans, x):
+        return g * 3.0 * x ** 2
+
+    assert d(1.5) == pytest.approx(6.0 * 1.5 ** 2)
+    np.testing.assert_allclose(d(x), 6.0 * x ** 2)
+    assert t(1.5, 1.0)[1] == pytest.approx(6.0 * 1.5 ** 2)
+    np.testing.assert_allclose(vjp(x)[1](1.0), 6.0 * x ** 2)
+    fd_check(uses_cubed, [x])
+
+
+def two_outputs(x):
+    return x * 2.0, np.sum(x)
+
+
+def list_of_three(xs):
+    return xs[0] * xs[1] ** 2 + np.sin(xs[2])
+
+
+def number_and_array(a, x):
+    return a * np.sum(x ** 2) + a ** 3
+
+
+@pytest.mark.parametrize("ybar, where", [((np.ones(3), None), "ybar[1]"),
+                                         ((None, 1.0), "ybar[0]"), (None, "ybar")])
+def test_a_pullback_refuses_none_for_a_part_of_its_value(ybar, where):
+    """helper-95: None for a number's cotangent in a tuple gave a bare TypeError (and None
+    for a number's whole one an array of Nones)."""
+    _, pullback = srcad.vjp(two_outputs)(np.array([0.3, -0.4, 1.1]))
+    with pytest.raises(srcad.SrcadError, match=re.escape(where) + r" shaped like .*, not None"
+                       ) as info:
+        pullback(ybar)
+    assert "zeros" in info.value.hint
+    with pytest.raises(srcad.SrcadError, match="not None"):
+        srcad.vjp(sum_squared)(np.ones(3))[1](None)
+    np.testing.assert_allclose(pullback((np.ones(3), 0.0)), 2.0 * np.ones(3))
+
+
+@pytest.mark.parametrize("call, where", [
+    (lambda: srcad.jvp(list_of_three)([0.5, 1.5, 2.0], [1.0, None, 0.0]), "xs[1]"),
+    (lambda: srcad.hvp(list_of_three)([0.5, 1.5, 2.0], [1.0, None, 0.0]), "xs[1]"),
+    (lambda: srcad.jvp(number_and_array, wrt=(0, 1))(0.7, np.ones(3), (None, np.ones(3))),
+     "of a "),
+    (lambda: srcad.jvp(number_and_array, wrt=(0, 1))(0.7, np.ones(3), (1.0, None)),
+     "of x ")])
+def test_tangents_refuse_none_for_a_number_or_an_array(call, where):
+    """helper-95: None as the tangent of a list's number gave a bare TypeError, and None in
+    the tuple of tangents was refused as "argument 0 is None" (the argument was 0.7)."""
+    with pytest.raises(srcad.ArgumentError, match=re.escape(where) + r".*, not None"):
+        call()
+    value, tangent = srcad.jvp(list_of_three)([0.5, 1.5, 2.0], [1.0, 0.0, 0.0])
+    assert tangent == pytest.approx(1.5 ** 2)
+
+
+def sines_times_first(x):
+    return np.sin(x) * x[0]
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_jacobian_of_float32_is_float32(mode):
+    """helper-95: the reverse Jacobian of a float32 function was float64 (its seeds were)."""
+    x = np.array([0.3, -0.4, 1.1], dtype=np.float32)
+    J = srcad.jacobian(sines_times_first, mode=mode)(x)
+    assert J.dtype == np.float32
+    expected = numeric_jacobian(sines_times_first, x.astype(float))
+    np.testing.assert_allclose(J, expected, rtol=1e-5, atol=1e-6)
+
+
+def squared_for_integers(x):
+    if isinstance(x, int):
+        return x ** 2 - 6.0
+    return x
+
+
+def summed_squares_for_integers(x):
+    if x.dtype.kind == "i":
+        return np.sum(x ** 2) - 2.0
+    return np.sum(x)
+
+
+def floats_first(x):
+    if x.dtype.kind == "i":
+        x = x.astype(float)
+    return np.sum(x ** 2)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: srcad.grad(squared_for_integers)(3),
+    lambda: srcad.jvp(squared_for_integers)(3, 1.0),
+    lambda: srcad.hessian(summed_squares_for_integers)(np.array([1, 2]))])
+def test_a_branch_on_an_integers_type_that_agrees_at_the_point_only_is_refused(call):
+    """helper-95: the promotion check compared values at the point given only: a branch on
+    the argument's type agreeing there (3 ** 2 - 6 == 3.0) gave the float branch's
+    derivative (1.0) where Python's call takes the other (6)."""
+    with pytest.raises(srcad.ArgumentError, match="not 1 greater"):
+        call()
+    assert srcad.grad(squared_for_integers)(3.0) == 1.0
+    np.testing.assert_allclose(srcad.grad(floats_first)(np.array([1, 2])), [2.0, 4.0])

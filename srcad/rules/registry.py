@@ -32,6 +32,7 @@ _METHODS = {}      # method or attribute name -> Rule  (x.sum(), x.T)
 _KEEP = []         # keep primals alive so that ids stay unique
 _TEMPLATES = []    # [templates]: every adjoint and tangent registered, in order
 _TEMPLATE_FUNCTIONS = set()   # ids of their functions (kept alive by _TEMPLATES)
+_LISTENERS = []    # called with no arguments after each template is registered
 
 
 class Template:
@@ -360,6 +361,7 @@ def adjoint(*primals, method=None):
         if method:
             for m in ([method] if isinstance(method, str) else method):
                 _METHODS[m] = rule_for(primals[0])
+        _registered()
         return fn
     return register
 
@@ -374,8 +376,20 @@ def tangent(*primals):
         _TEMPLATE_FUNCTIONS.add(id(fn))
         for primal in primals:
             rule_for(primal, create=True).tangent = template
+        _registered()
         return fn
     return register
+
+
+def on_register(listener):
+    """Call `listener()` after each template registered from now on (derivatives made
+    before may use the rule it replaces)."""
+    _LISTENERS.append(listener)
+
+
+def _registered():
+    for listener in _LISTENERS:
+        listener()
 
 
 def elementwise(*primals, method=None):
