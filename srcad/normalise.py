@@ -3206,6 +3206,28 @@ class Normaliser:
         return gast.copy_location(gast.Call(func=helper, args=[arrays],
                                             keywords=node.keywords), node)
 
+    def _of_a_pair(self, node):
+        """`np.cov(m, y, ...)` is `cov_of_pair(m, y, ...)`, `np.corrcoef(x, y)`
+        `corrcoef_of_pair(x, y)`: their rules differentiate y too (np.cov's and
+        np.corrcoef's take it for a constant, a parameter with a default). Other calls,
+        and these without y, are returned as they are."""
+        func = self._resolved_object(node.func)
+        helpers = {id(np.cov): "cov_of_pair", id(np.corrcoef): "corrcoef_of_pair"}
+        if id(func) not in helpers or any(isinstance(a, gast.Starred) for a in node.args):
+            return node
+        args, keywords = list(node.args), list(node.keywords)
+        if len(args) < 2:
+            given = [k for k in keywords if k.arg == "y"]
+            if not given or len(args) != 1:
+                return node
+            keywords.remove(given[0])
+            args.append(given[0].value)
+        if isinstance(args[1], gast.Constant) and args[1].value is None:
+            return node
+        helper = _at(T.name(helpers[id(func)]), node.func)
+        helper.srcad_helper = True          # (resolved to srcad's, not the user's)
+        return gast.copy_location(gast.Call(func=helper, args=args, keywords=keywords), node)
+
     def expr_Call(self, node):
         if any(k.arg is None for k in node.keywords):
             self.error(node, "'**' in a call", "pass the keyword arguments one by one")
@@ -3240,6 +3262,7 @@ class Normaliser:
         node = self._two_at_a_time(node)
         node = self._einsum_by_pairs(node)
         node = self._arrays_listed(node)
+        node = self._of_a_pair(node)
         node = self._through_class(node)
         node, packing = self._derivative_object_call(node)
         func = node.func

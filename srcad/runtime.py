@@ -2722,27 +2722,48 @@ def _covariance_rows(m, y=None, rowvar=True, bias=False, ddof=None, fweights=Non
     return x - np.mean(x, axis=1, keepdims=True), x.shape[1] - ddof, rows, transposed
 
 
+def cov_of_pair(m, y, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None):
+    """np.cov(m, y, ...): generated code calls it so where y is given, its rule
+    differentiating y too (normalise rewrites np.cov(m, y) to it)."""
+    return np.cov(m, y, rowvar, bias, ddof, fweights, aweights)
+
+
+def corrcoef_of_pair(x, y, rowvar=True):
+    """np.corrcoef(x, y, rowvar), as `cov_of_pair` is np.cov's."""
+    return np.corrcoef(x, y, rowvar)
+
+
+def _in_layout(rows, like, rowvar):
+    """Variables' rows (one per row) put back in the layout np.cov read them from, `like`'s."""
+    transposed = not rowvar and np.atleast_2d(np.asarray(like)).shape[0] != 1
+    return np.reshape(rows.T if transposed else rows, np.shape(like))
+
+
 def cov_adjoint(g, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None,
-                aweights=None):
-    """The adjoint of m in np.cov(m, y, ...) = X X^T / (N - ddof) (X the centred variables,
-    one per row): (g + g^T) X / (N - ddof), m's rows of it in m's layout."""
-    x, divisor, rows, transposed = _covariance_rows(m, y, rowvar, bias, ddof, fweights,
-                                                    aweights)
+                aweights=None, of_y=False):
+    """The adjoint of m (of y for `of_y`) in np.cov(m, y, ...) = X X^T / (N - ddof) (X the
+    centred variables, one per row): (g + g^T) X / (N - ddof), m's rows (y's) of it in
+    m's layout (y's)."""
+    x, divisor, rows, _ = _covariance_rows(m, y, rowvar, bias, ddof, fweights, aweights)
     g = np.reshape(np.asarray(g, dtype=x.dtype), (x.shape[0], x.shape[0]))
-    part = ((g + g.T) @ x / divisor)[:rows]
-    return np.reshape(part.T if transposed else part, np.shape(m))
+    full = (g + g.T) @ x / divisor
+    return _in_layout(full[rows:], y, rowvar) if of_y else _in_layout(full[:rows], m, rowvar)
 
 
 def cov_tangent(t, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None,
-                aweights=None):
-    """The tangent of np.cov(m, y, ...) along t for m: (dX X^T + X dX^T) / (N - ddof), dX the
-    centred tangent in X's layout (y's rows: 0)."""
+                aweights=None, of_y=False):
+    """The tangent of np.cov(m, y, ...) along t for m (for y: `of_y`): (dX X^T + X dX^T) /
+    (N - ddof), dX the centred tangent in X's layout (the other's rows: 0)."""
     x, divisor, rows, transposed = _covariance_rows(m, y, rowvar, bias, ddof, fweights,
                                                     aweights)
-    dx = np.atleast_2d(np.asarray(t, dtype=x.dtype))
-    dx = dx.T if transposed else dx
-    dx = np.concatenate((dx - np.mean(dx, axis=1, keepdims=True),
-                         np.zeros((x.shape[0] - rows, x.shape[1]), dtype=x.dtype)))
+    dt = np.atleast_2d(np.asarray(t, dtype=x.dtype))
+    if of_y:
+        dt = dt.T if not rowvar and dt.shape[0] != 1 else dt
+    else:
+        dt = dt.T if transposed else dt
+    dt = dt - np.mean(dt, axis=1, keepdims=True)
+    held = np.zeros((x.shape[0] - dt.shape[0], x.shape[1]), dtype=x.dtype)
+    dx = np.concatenate((held, dt) if of_y else (dt, held))
     product = dx @ x.T / divisor
     return np.squeeze(product + product.T)
 
@@ -2755,7 +2776,7 @@ def _correlation_parts(x, y=None, rowvar=True):
     return c, s, c / s[:, None] / s[None, :]
 
 
-def corrcoef_adjoint(g, x, y=None, rowvar=True):
+def corrcoef_adjoint(g, x, y=None, rowvar=True, of_y=False):
     """The adjoint of x in np.corrcoef(x, y, rowvar): with R = C / (s s^T), s^2 = diag(C),
     C's adjoint g / (s s^T) - diag((rows + columns of g * R) / (2 s^2)), then np.cov's."""
     c, s, r = _correlation_parts(x, y, rowvar)
@@ -2763,14 +2784,14 @@ def corrcoef_adjoint(g, x, y=None, rowvar=True):
     weighted = g * r
     gc = g / s[:, None] / s[None, :] - np.diag(
         (np.sum(weighted, axis=1) + np.sum(weighted, axis=0)) / (2.0 * s * s))
-    return cov_adjoint(gc, x, y, rowvar)
+    return cov_adjoint(gc, x, y, rowvar, of_y=of_y)
 
 
-def corrcoef_tangent(t, x, y=None, rowvar=True):
+def corrcoef_tangent(t, x, y=None, rowvar=True, of_y=False):
     """The tangent of np.corrcoef(x, y, rowvar) along t for x: dC / (s s^T) - R * (q + q^T),
     q = diag(dC) / (2 s^2) as a column."""
     c, s, r = _correlation_parts(x, y, rowvar)
-    dc = np.reshape(cov_tangent(t, x, y, rowvar), c.shape)
+    dc = np.reshape(cov_tangent(t, x, y, rowvar, of_y=of_y), c.shape)
     q = (np.diagonal(dc) / (2.0 * s * s))[:, None]
     return np.squeeze(dc / s[:, None] / s[None, :] - r * (q + q.T))
 
@@ -3087,7 +3108,8 @@ HELPERS = HELPERS + (
     eigvalsh_adjoint, eigvalsh_tangent, _svd_parts, _svd_extra_refused, _svd_rank_checked,
     _svd_cotangents, _gapped, svd_adjoint, svd_tangent, _pinv_checked, pinv_adjoint,
     pinv_tangent, correlate_adjoint_a, correlate_adjoint_v, _multi_dot_chain, multi_dot_adjoint,
-    multi_dot_tangent, _covariance_rows, cov_adjoint, cov_tangent, _correlation_parts,
+    multi_dot_tangent, _covariance_rows, cov_of_pair, corrcoef_of_pair, _in_layout,
+    cov_adjoint, cov_tangent, _correlation_parts,
     corrcoef_adjoint, corrcoef_tangent, _polyfit_system, _polyfit_residual,
     polyfit_adjoint_x, polyfit_adjoint_y, polyfit_tangent_x, polyfit_tangent_y,
     vector_norm_weights, cond_weights, polyval_adjoint_p, polyval_slope,

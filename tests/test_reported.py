@@ -3416,7 +3416,7 @@ def test_second_derivatives_through_covariance_and_correlation():
 
 def test_what_the_new_numpy_rules_refuse():
     """A clear error, never a number: polyfit through too few distinct points, cov with
-    weights, and cov of a varying y (a constant to its rule: stack it into m)."""
+    weights. (A varying y of np.cov was refused too: tests below.)"""
     rng = np.random.default_rng(21)
     t = np.array([0.0, 1.0, 1.0, 0.0])
     with pytest.raises(srcad.UnsupportedError, match="fit is not unique"), \
@@ -3425,9 +3425,27 @@ def test_what_the_new_numpy_rules_refuse():
         srcad.grad(quadratic_trend, wrt=1)(t, rng.normal(size=4))
     with pytest.raises(srcad.UnsupportedError, match="fweights or aweights"):
         srcad.grad(lambda Z: np.sum(np.cov(Z, aweights=np.ones(5))))(rng.normal(size=(2, 5)))
-    with pytest.raises(srcad.UnsupportedError, match="with respect to its argument 'y'"):
-        srcad.grad(lambda a, b: np.sum(np.cov(a, b)), wrt=(0, 1))(rng.normal(size=5),
-                                                                 rng.normal(size=5))
+
+
+def paired_covariance(a, b):
+    return np.sum(np.cov(a, b) ** 2) + np.sum(np.cov(a, y=b, rowvar=False, ddof=0))
+
+
+def pearson(a, b):
+    return np.corrcoef(a, b)[0, 1]
+
+
+@pytest.mark.parametrize("f", [paired_covariance, pearson])
+def test_covariance_and_correlation_of_two_varying_arrays(f):
+    """np.cov(a, b) and np.corrcoef(a, b) with both varying (Pearson's r): refused before
+    (y a constant to their rules), now differentiated in both, in both modes."""
+    rng = np.random.default_rng(24)
+    args = [rng.normal(size=6), rng.normal(size=6)]
+    full_check(f, args, wrt=(0, 1))
+    d, h = [rng.normal(size=6), rng.normal(size=6)], 1e-6
+    expected = (f(*(a + h * t for a, t in zip(args, d)))
+                - f(*(a - h * t for a, t in zip(args, d)))) / (2 * h)
+    assert srcad.jvp(f, wrt=(0, 1))(*args, tuple(d))[1] == pytest.approx(expected, rel=1e-6)
 
 
 # ----- seventeenth session: helper-69's and helper-70's refusals of plain code -----

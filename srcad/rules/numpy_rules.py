@@ -27,6 +27,7 @@ from ..runtime import (along, appended_part, balanced_weight, broadcast_like, ca
                        pinv_adjoint, pinv_tangent, svd_adjoint, svd_tangent,
                        correlate_adjoint_a, correlate_adjoint_v, multi_dot_adjoint,
                        multi_dot_tangent, cov_adjoint, cov_tangent, corrcoef_adjoint,
+                       cov_of_pair, corrcoef_of_pair,
                        corrcoef_tangent, polyfit_adjoint_x, polyfit_adjoint_y,
                        polyfit_tangent_x, polyfit_tangent_y, vector_norm_weights,
                        cond_weights,
@@ -1282,7 +1283,7 @@ def polyfit_tangent(g, ans, x, y, deg, rcond=None, full=False, w=None, cov=False
 @adjoint(np.cov)
 def cov(g, ans, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None,
         *, dtype=None):
-    """Without weights; y is a constant (stack both into m to differentiate both)."""
+    """Without weights; m and y (where given) differentiated."""
     return cov_adjoint(g, m, y, rowvar, bias, ddof, fweights, aweights)
 
 
@@ -1292,15 +1293,41 @@ def cov_tangent_(g, ans, m, y=None, rowvar=True, bias=False, ddof=None, fweights
     return cov_tangent(g, m, y, rowvar, bias, ddof, fweights, aweights)
 
 
+# np.cov(m, y) with y given (normalise's `_of_a_pair`): y differentiated too
+@adjoint(cov_of_pair)
+def cov_of_pair_(g, ans, m, y, rowvar=True, bias=False, ddof=None, fweights=None,
+                 aweights=None):
+    return (cov_adjoint(g, m, y, rowvar, bias, ddof, fweights, aweights),
+            cov_adjoint(g, m, y, rowvar, bias, ddof, fweights, aweights, True))
+
+
+@tangent(cov_of_pair)
+def cov_of_pair_tangent(g, ans, m, y, rowvar=True, bias=False, ddof=None, fweights=None,
+                        aweights=None):
+    return (cov_tangent(g, m, y, rowvar, bias, ddof, fweights, aweights),
+            cov_tangent(g, m, y, rowvar, bias, ddof, fweights, aweights, True))
+
+
 @adjoint(np.corrcoef)
 def corrcoef(g, ans, x, y=None, rowvar=True, *, dtype=None):
-    """y is a constant (stack both into x to differentiate both)."""
+    """x and y (where given) differentiated."""
     return corrcoef_adjoint(g, x, y, rowvar)
 
 
 @tangent(np.corrcoef)
 def corrcoef_tangent_(g, ans, x, y=None, rowvar=True, *, dtype=None):
     return corrcoef_tangent(g, x, y, rowvar)
+
+
+# np.corrcoef(x, y) with y given, as np.cov's
+@adjoint(corrcoef_of_pair)
+def corrcoef_of_pair_(g, ans, x, y, rowvar=True):
+    return corrcoef_adjoint(g, x, y, rowvar), corrcoef_adjoint(g, x, y, rowvar, True)
+
+
+@tangent(corrcoef_of_pair)
+def corrcoef_of_pair_tangent(g, ans, x, y, rowvar=True):
+    return corrcoef_tangent(g, x, y, rowvar), corrcoef_tangent(g, x, y, rowvar, True)
 
 
 @adjoint(np.polyval)
