@@ -303,6 +303,7 @@ _RESULT_FIELDS = {np.linalg.slogdet: ("sign", "logabsdet"),
                   np.linalg.eigh: ("eigenvalues", "eigenvectors"),
                   np.linalg.eig: ("eigenvalues", "eigenvectors"),
                   np.linalg.svd: ("U", "S", "Vh"), np.linalg.qr: ("Q", "R")}
+_FIELD_NAMES = {name for fields in _RESULT_FIELDS.values() for name in fields}
 
 # where array makers take their dtype by position
 _DTYPE_POSITION = {np.zeros: 1, np.ones: 1, np.empty: 1, np.full: 2, np.zeros_like: 1,
@@ -3104,12 +3105,41 @@ class Normaliser:
     def _result_field(self, node):
         """The index of field `node.attr` of what `node.value` returns, a call of a NumPy
         function with one argument whose result is a named tuple
-        (`np.linalg.eigh(a).eigenvalues`); else None."""
+        (`np.linalg.eigh(a).eigenvalues`), or holds, a name bound to such a call's value
+        and to nothing else (`r = np.linalg.svd(a)`, then `r.S`); else None."""
+        if node.attr not in _FIELD_NAMES:
+            return None
         call = node.value
-        if not isinstance(call, gast.Call) or call.keywords or len(call.args) != 1:
-            return None                 # (`svd(a, compute_uv=False)` gives S alone)
-        fields = _RESULT_FIELDS.get(self._resolved_object(call.func))
+        if isinstance(call, gast.Name):
+            fields = self._named_results.get(call.id)
+            return fields.index(node.attr) if fields and node.attr in fields else None
+        fields = self._result_fields(call)
         return fields.index(node.attr) if fields and node.attr in fields else None
+
+    def _result_fields(self, call):
+        """The field names of what `call` returns, a NumPy function's named tuple of one
+        argument; else None (`svd(a, compute_uv=False)` gives S alone)."""
+        if not isinstance(call, gast.Call) or call.keywords or len(call.args) != 1:
+            return None
+        return _RESULT_FIELDS.get(self._resolved_object(call.func))
+
+    @functools.cached_property
+    def _named_results(self):
+        """{name: field names}: the names the user's function binds once, to the value of a
+        call whose result is a named tuple (`r = np.linalg.slogdet(a)`)."""
+        tree = self.source.tree
+        stores = collections.Counter(n.id for n in T.name_nodes(tree.body)
+                                     if not isinstance(n.ctx, gast.Load))
+        params = {a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs}
+        found = {}
+        for node in T.all_nodes(tree.body):
+            if isinstance(node, gast.Assign) and len(node.targets) == 1 \
+                    and isinstance(node.targets[0], gast.Name):
+                name = node.targets[0].id
+                fields = self._result_fields(node.value)
+                if fields and stores[name] == 1 and name not in params:
+                    found[name] = fields
+        return found
 
     def expr_Subscript(self, node):
         return gast.Subscript(value=self.atom(node.value), slice=self.index(node.slice),

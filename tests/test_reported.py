@@ -5720,3 +5720,33 @@ def test_a_branch_on_an_integers_type_that_agrees_at_the_point_only_is_refused(c
         call()
     assert srcad.grad(squared_for_integers)(3.0) == 1.0
     np.testing.assert_allclose(srcad.grad(floats_first)(np.array([1, 2])), [2.0, 4.0])
+
+
+def fields_through_names(a):
+    factors = np.linalg.svd(a)
+    spectrum = np.linalg.eigh(a @ a.T)
+    volume = np.linalg.slogdet(a)
+    q_r = np.linalg.qr(a)
+    return (np.sum(factors.S) + np.sum(factors.U[:, 0] * factors.Vh[0])
+            + np.sum(spectrum.eigenvalues ** 2) + volume.logabsdet + np.sum(q_r.R ** 2))
+
+
+def a_name_bound_twice(a):
+    factors = np.linalg.svd(a)
+    if a[0, 0] > 10.0:
+        factors = (a, a, a)
+    return np.sum(factors.S)
+
+
+def test_named_result_fields_read_through_a_name():
+    """NumPy 2's named results (`r = np.linalg.svd(a)`, then `r.S`) were refused ("no
+    derivative rule for the attribute '.S'") where the call's own field (`svd(a).S`) worked;
+    a name bound to something else too stays refused."""
+    rng = np.random.default_rng(25)
+    A = rng.normal(size=(3, 3)) + 3.0 * np.eye(3)
+    full_check(fields_through_names, [A])
+    d, h = rng.normal(size=A.shape), 1e-6
+    expected = (fields_through_names(A + h * d) - fields_through_names(A - h * d)) / (2 * h)
+    assert srcad.jvp(fields_through_names)(A, d)[1] == pytest.approx(expected, rel=1e-6)
+    with pytest.raises(srcad.MissingRuleError, match="'.S'"):
+        srcad.grad(a_name_bound_twice)(A)
