@@ -1451,7 +1451,8 @@ def dictionaries(ir, ops, arg_kinds, struct):
 # add_at(pieces_bar, ...), xs.copy(), whose rule is np.copy's): in generated code that is
 # differentiated again, their tangents add with `add_grad`
 _LIST_RESULTS = (np.split, np.array_split, np.linalg.slogdet, np.linalg.lstsq, np.linalg.qr,
-                 np.linalg.eigh, np.linalg.svd,
+                 np.linalg.eigh, np.linalg.svd, sorted, runtime.sorted_adjoint,
+                 runtime.in_sorted_order,
                  np.gradient,
                  runtime.unconcatenate, runtime.unhstack, runtime.unvstack,
                  runtime.unstack_like, runtime.unstack, runtime.multi_dot_adjoint,

@@ -327,6 +327,8 @@ def test_reverse_over_reverse_of_numpy_functions(f):
     slope = srcad.grad(f)
     expected = (slope(x + 1e-6 * v) - slope(x - 1e-6 * v)) / 2e-6
     np.testing.assert_allclose(srcad.vjp(slope)(x)[1](v), expected, rtol=1e-6, atol=1e-8)
+    # forward over reverse too (sorted's: the list tangents of add_at added, not joined)
+    np.testing.assert_allclose(srcad.hvp(f)(x, v), expected, rtol=1e-6, atol=1e-8)
 
 
 # ----- np.einsum of one operand -----

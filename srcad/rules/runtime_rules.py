@@ -21,7 +21,8 @@ from ..runtime import (add_adjoint, add_tangent, cumprod_adjoint_transpose, mul_
                        mul_tangent_adjoint,
                        norm_weights_slopes, part_at, permute_axes, power_slope,
                        power_slope_in_y, prod_others_tangent, product_adjoint_a,
-                       product_adjoint_b, product_rule_terms, set_at, sort_adjoint, spread,
+                       product_adjoint_b, product_rule_terms, set_at, sort_adjoint,
+                       sorted_adjoint, spread,
                        structured, structured_transpose, sum_adjoint, take_adjoint,
                        tensordot_adjoint_a, tensordot_adjoint_b, trace_adjoint, transposed,
                        unarray, unarray_transpose, unbroadcast, unconcatenate, unhstack,
@@ -223,6 +224,12 @@ def take_adjoint_(g, ans, u, x, indices, axis=None, mode="raise"):
 def sort_adjoint_tangent(g, ans, u, x, axis=-1):
     """x gives the order only, which is constant between ties (as argsort's derivative)."""
     return sort_adjoint(g, x, axis), 0
+
+
+@tangent(runtime.sorted_adjoint)
+def sorted_adjoint_tangent(g, ans, u, xs, key=None, reverse=False):
+    """Linear in u; xs gives the order only."""
+    return sorted_adjoint(g, xs, key, reverse), 0
 
 
 @adjoint(runtime.sorted_adjoint)
