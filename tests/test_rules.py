@@ -508,3 +508,29 @@ def test_rules_table_script_runs():
     result = subprocess.run([sys.executable, str(ROOT / "tools" / "rules_table.py")],
                             capture_output=True, text=True, check=True)
     assert "numpy.linalg.solve" in result.stdout
+
+
+def test_every_rule_giving_a_list_is_known_to_give_one():
+    """A rule whose result is a list or a tuple (np.split, sorted, eigh) must be in
+    analysis._LIST_RESULTS: generated code differentiated again adds such values' tangents
+    with add_grad, and with `+` it joined the two lists (silently wrong Hessians through
+    eigh, np.select and sorted, each found once). Checked on every sample call that is a
+    call of its rule's function."""
+    from srcad import analysis
+    known = analysis._LIST_RESULTS + analysis._LIKE_ARGUMENTS
+    unknown = set()
+    for rule in registry.all_rules():
+        cases = SPECS.get(rule.name)
+        if not isinstance(cases, list):
+            continue
+        for case in cases:
+            try:
+                called = eval(case.expr.split("(")[0], namespace({}))
+            except Exception:      # (an expression that is not a call of a name)
+                continue
+            if called is not rule.primal:
+                continue
+            out = eval(case.expr, namespace(inputs_of(case)))
+            if isinstance(out, (list, tuple)) and not any(rule.primal is f for f in known):
+                unknown.add(rule.name)
+    assert not unknown, f"rules giving lists, not in analysis._LIST_RESULTS: {sorted(unknown)}"
