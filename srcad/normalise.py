@@ -304,6 +304,10 @@ _RESULT_FIELDS = {np.linalg.slogdet: ("sign", "logabsdet"),
                   np.linalg.eig: ("eigenvalues", "eigenvectors"),
                   np.linalg.svd: ("U", "S", "Vh"), np.linalg.qr: ("Q", "R")}
 _FIELD_NAMES = {name for fields in _RESULT_FIELDS.values() for name in fields}
+# NumPy functions called through a helper of srcad's (`_through_srcad_helper`): their
+# arrays as one list, or with y differentiated
+_LISTING_HELPERS = {id(np.meshgrid): "meshgrid_of", id(np.broadcast_arrays): "broadcast_arrays_of"}
+_PAIR_HELPERS = {id(np.cov): "cov_of_pair", id(np.corrcoef): "corrcoef_of_pair"}
 
 # where array makers take their dtype by position
 _DTYPE_POSITION = {np.zeros: 1, np.ones: 1, np.empty: 1, np.full: 2, np.zeros_like: 1,
@@ -3216,34 +3220,25 @@ class Normaliser:
             held = kept
         return folded
 
-    def _arrays_listed(self, node):
-        """`np.meshgrid(x, y, indexing="ij")` is `meshgrid_of([x, y], indexing="ij")`, and
-        np.meshgrid(*xs) `meshgrid_of(xs)` (np.broadcast_arrays(a, b) `broadcast_arrays_of([a,
-        b])`): a rule's parameters after *args are not differentiated, a list's items are.
-        Other calls are returned as they are."""
+    def _through_srcad_helper(self, node):
+        """A call of a NumPy function whose rule cannot take it as it is, made a call of the
+        helper of srcad's whose rule can; other calls are returned as they are:
+        `np.meshgrid(x, y, indexing="ij")` is `meshgrid_of([x, y], indexing="ij")` and
+        np.meshgrid(*xs) `meshgrid_of(xs)` (np.broadcast_arrays: `broadcast_arrays_of`): a
+        rule's parameters after *args are not differentiated, a list's items are;
+        `np.cov(m, y, ...)` is `cov_of_pair(m, y, ...)` (np.corrcoef: `corrcoef_of_pair`):
+        np.cov's rule takes y, a parameter with a default, for a constant."""
         func = self._resolved_object(node.func)
-        helpers = {id(np.meshgrid): "meshgrid_of", id(np.broadcast_arrays): "broadcast_arrays_of"}
-        if id(func) not in helpers:
-            return node
-        if len(node.args) == 1 and isinstance(node.args[0], gast.Starred):
-            arrays = node.args[0].value                     # np.meshgrid(*xs): xs
-        elif any(isinstance(a, gast.Starred) for a in node.args):
-            return node
-        else:
-            arrays = _at(gast.List(elts=node.args, ctx=gast.Load()), node)
-        helper = _at(T.name(helpers[id(func)]), node.func)
-        helper.srcad_helper = True          # (resolved to srcad's, not the user's)
-        return gast.copy_location(gast.Call(func=helper, args=[arrays],
-                                            keywords=node.keywords), node)
-
-    def _of_a_pair(self, node):
-        """`np.cov(m, y, ...)` is `cov_of_pair(m, y, ...)`, `np.corrcoef(x, y)`
-        `corrcoef_of_pair(x, y)`: their rules differentiate y too (np.cov's and
-        np.corrcoef's take it for a constant, a parameter with a default). Other calls,
-        and these without y, are returned as they are."""
-        func = self._resolved_object(node.func)
-        helpers = {id(np.cov): "cov_of_pair", id(np.corrcoef): "corrcoef_of_pair"}
-        if id(func) not in helpers or any(isinstance(a, gast.Starred) for a in node.args):
+        if id(func) in _LISTING_HELPERS:
+            if len(node.args) == 1 and isinstance(node.args[0], gast.Starred):
+                arrays = node.args[0].value                     # np.meshgrid(*xs): xs
+            elif any(isinstance(a, gast.Starred) for a in node.args):
+                return node
+            else:
+                arrays = _at(gast.List(elts=node.args, ctx=gast.Load()), node)
+            return self._helper_call(node, _LISTING_HELPERS[id(func)], [arrays],
+                                     node.keywords)
+        if id(func) not in _PAIR_HELPERS or any(isinstance(a, gast.Starred) for a in node.args):
             return node
         args, keywords = list(node.args), list(node.keywords)
         if len(args) < 2:
@@ -3254,9 +3249,13 @@ class Normaliser:
             args.append(given[0].value)
         if isinstance(args[1], gast.Constant) and args[1].value is None:
             return node
-        helper = _at(T.name(helpers[id(func)]), node.func)
-        helper.srcad_helper = True          # (resolved to srcad's, not the user's)
-        return gast.copy_location(gast.Call(func=helper, args=args, keywords=keywords), node)
+        return self._helper_call(node, _PAIR_HELPERS[id(func)], args, keywords)
+
+    def _helper_call(self, node, helper, args, keywords):
+        """`node`, a call, made a call of srcad's `helper` (never the user's of that name)."""
+        func = _at(T.name(helper), node.func)
+        func.srcad_helper = True
+        return gast.copy_location(gast.Call(func=func, args=args, keywords=keywords), node)
 
     def expr_Call(self, node):
         if any(k.arg is None for k in node.keywords):
@@ -3291,8 +3290,7 @@ class Normaliser:
                 self._values_listed(a) for a in node.args], keywords=node.keywords), node)
         node = self._two_at_a_time(node)
         node = self._einsum_by_pairs(node)
-        node = self._arrays_listed(node)
-        node = self._of_a_pair(node)
+        node = self._through_srcad_helper(node)
         node = self._through_class(node)
         node, packing = self._derivative_object_call(node)
         func = node.func

@@ -1233,14 +1233,12 @@ def cond_weights(x, p=None):
     2, s_1 / s_n, u_1 v_1^T / s_n - s_1 u_n v_n^T / s_n^2 (-2: the reverse ratio); for the
     others, |x| |x^-1| with norm_weights W, |x^-1| W(x) - |x| x^-T W(x^-1) x^-T."""
     x = np.asarray(x)
-    smallest = np.linalg.svd(x, compute_uv=False)
-    if np.any(smallest[..., -1] <= max(x.shape[-2:]) * np.finfo(float_dtype(x)).eps
-              * smallest[..., 0]):
+    u, s, vh = np.linalg.svd(x, full_matrices=False)
+    if np.any(s[..., -1] <= max(x.shape[-2:]) * np.finfo(float_dtype(x)).eps * s[..., 0]):
         raise refused("np.linalg.cond of a singular matrix (of lower rank than min(m, n)): "
                       "infinite, with no derivative", "keep the matrix away from singular "
                       "ones, or differentiate its singular values (np.linalg.svdvals)")
     if p in (None, 2, -2):
-        u, s, vh = np.linalg.svd(x, full_matrices=False)
         big, small = (0, -1) if p != -2 else (-1, 0)
         top, bottom = s[..., big, None, None], s[..., small, None, None]
         first = u[..., :, big, None] * vh[..., None, big, :]

@@ -1293,7 +1293,7 @@ def cov_tangent_(g, ans, m, y=None, rowvar=True, bias=False, ddof=None, fweights
     return cov_tangent(g, m, y, rowvar, bias, ddof, fweights, aweights)
 
 
-# np.cov(m, y) with y given (normalise's `_of_a_pair`): y differentiated too
+# np.cov(m, y) with y given (normalise's `_through_srcad_helper`): y differentiated too
 @adjoint(cov_of_pair)
 def cov_of_pair_(g, ans, m, y, rowvar=True, bias=False, ddof=None, fweights=None,
                  aweights=None):
