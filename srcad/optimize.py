@@ -1100,6 +1100,7 @@ def reuse_common_values(tree, names=None):
     in_place = None
     for block in _loop_blocks(tree):
         known = {}                      # an operation's key -> (its holder, its operands)
+        keys_of = collections.defaultdict(list)    # a name -> the keys that mention it
         for stmt in block:
             name = _assigned_name(stmt)
             key = _operation_key(stmt.value) if name is not None else None
@@ -1117,11 +1118,15 @@ def reuse_common_values(tree, names=None):
                         changed = True
                     key = None
             if not is_comment(stmt):
-                stored = names.stores(stmt)
-                known = {k: held for k, held in known.items()
-                         if held[0] not in stored and not held[1] & stored}
+                for stored in names.stores(stmt):
+                    for k in keys_of.pop(stored, ()):
+                        held = known.get(k)
+                        if held is not None and (held[0] == stored or stored in held[1]):
+                            del known[k]
             if key is not None:
                 known[key] = (name, operands)
+                for mentioned in operands | {name}:
+                    keys_of[mentioned].append(key)
     return tree, changed
 
 
