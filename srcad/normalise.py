@@ -304,6 +304,10 @@ _RESULT_FIELDS = {np.linalg.slogdet: ("sign", "logabsdet"),
                   np.linalg.eig: ("eigenvalues", "eigenvectors"),
                   np.linalg.svd: ("U", "S", "Vh"), np.linalg.qr: ("Q", "R")}
 _FIELD_NAMES = {name for fields in _RESULT_FIELDS.values() for name in fields}
+# arguments that make such a function give something else where they are not one of these
+# constants (`svd(a, compute_uv=False)` gives S alone, `qr(a, mode="r")` R alone)
+_NAMED_ONLY_WHEN = {np.linalg.svd: {"compute_uv": (True,)},
+                    np.linalg.qr: {"mode": ("reduced", "complete")}}
 # NumPy functions called through a helper of srcad's (`_through_srcad_helper`): their
 # arrays as one list, or with y differentiated
 _LISTING_HELPERS = {id(np.meshgrid): "meshgrid_of", id(np.broadcast_arrays): "broadcast_arrays_of"}
@@ -3121,11 +3125,28 @@ class Normaliser:
         return fields.index(node.attr) if fields and node.attr in fields else None
 
     def _result_fields(self, call):
-        """The field names of what `call` returns, a NumPy function's named tuple of one
-        argument; else None (`svd(a, compute_uv=False)` gives S alone)."""
-        if not isinstance(call, gast.Call) or call.keywords or len(call.args) != 1:
+        """The field names of what `call` returns, a NumPy function's named tuple
+        (`svd(a, full_matrices=False)`); else None (`svd(a, compute_uv=False)` gives S
+        alone)."""
+        if not isinstance(call, gast.Call) or any(
+                isinstance(a, gast.Starred) for a in call.args) \
+                or any(k.arg is None for k in call.keywords):
             return None
-        return _RESULT_FIELDS.get(self._resolved_object(call.func))
+        function = self._resolved_object(call.func)
+        fields = _RESULT_FIELDS.get(function)
+        if fields is None:
+            return None
+        try:
+            given = inspect.signature(function).bind(
+                *call.args, **{k.arg: k.value for k in call.keywords}).arguments
+        except TypeError:        # (a call NumPy refuses: refused where it is made)
+            return None
+        for parameter, named in _NAMED_ONLY_WHEN.get(function, {}).items():
+            value = given.get(parameter)
+            if value is not None and not (isinstance(value, gast.Constant)
+                                          and value.value in named):
+                return None
+        return fields
 
     @functools.cached_property
     def _named_results(self):

@@ -5750,3 +5750,28 @@ def test_named_result_fields_read_through_a_name():
     assert srcad.jvp(fields_through_names)(A, d)[1] == pytest.approx(expected, rel=1e-6)
     with pytest.raises(srcad.MissingRuleError, match="'.S'"):
         srcad.grad(a_name_bound_twice)(A)
+
+
+def fields_of_calls_with_options(a):
+    thin = np.linalg.svd(a, full_matrices=False)
+    spectrum = np.linalg.eigh(a.T @ a, UPLO="U")
+    q_r = np.linalg.qr(a, mode="reduced")
+    return (np.sum(thin.S ** 2) + np.sum(thin.U[:, 0] * a[:, 0])
+            + np.sum(np.linalg.svd(a, False).Vh[0] ** 3) + np.sum(spectrum.eigenvalues)
+            + np.sum(q_r.R ** 2))
+
+
+def singular_values_alone(a):
+    return np.sum(np.linalg.svd(a, compute_uv=False).S)
+
+
+def test_named_result_fields_of_calls_with_options():
+    """`np.linalg.svd(a, full_matrices=False).S` (and eigh's UPLO, qr's mode) was refused
+    ("no derivative rule for the attribute '.S'"): only calls of one argument had their
+    fields. An option that makes the call give something else (compute_uv=False: S alone,
+    an array without fields) stays refused."""
+    rng = np.random.default_rng(26)
+    A = rng.normal(size=(4, 3))
+    full_check(fields_of_calls_with_options, [A])
+    with pytest.raises(srcad.MissingRuleError, match="'.S'"):
+        srcad.grad(singular_values_alone)(A)
