@@ -1184,6 +1184,7 @@ def scalars(ir, ops, arg_kinds, returns_scalar=None, ndims=None):
     known = {v for v, kind in zip(ir.inputs, arg_kinds) if kind == "scalar"}
     known |= {p for p, kind in zip(ir.params, arg_kinds) if kind == "scalar"}
     known |= _global_numbers(ir, ops)
+    read_numbers = _numbers_read_along(ir, ops)
     if ndims is None:
         ndims = input_ndims(ir, ops, arg_kinds)
     loop_counters = {s.target.id for s in walk_block(ir.body) if isinstance(s, gast.For)}
@@ -1197,7 +1198,7 @@ def scalars(ir, ops, arg_kinds, returns_scalar=None, ndims=None):
     while changed:
         changed = False
         for op in ops.values():
-            if op.target not in scalar:
+            if op.target not in scalar or id(op.stmt) in read_numbers:
                 continue
             pushed = restored.get(id(op.stmt))
             if pushed is not None and all(_is_scalar_atom(a, scalar) for a in pushed):
@@ -1261,6 +1262,23 @@ def _global_numbers(ir, ops):
     free = loaded - bound
     namespace = ir.namespace
     return {n for n in free if n in namespace and namespace.number(n)}
+
+
+def _numbers_read_along(ir, ops):
+    """The ids of the statements that read a number from the attributes of a free name
+    (`v_3 = CFG.lr`, `v_4 = config.LR` of a module of the user's), under a guard on its type
+    (Namespace.number_along)."""
+    found = set()
+    for op in ops.values():
+        value = op.stmt.value if op.kind == "const" else None
+        steps = ()
+        while isinstance(value, gast.Attribute):
+            value, steps = value.value, (("attr", value.attr),) + steps
+        if steps and isinstance(value, gast.Name) and value.id not in ir.inputs \
+                and value.id not in ir.params and value.id in ir.namespace \
+                and ir.namespace.number_along(value.id, steps):
+            found.add(id(op.stmt))
+    return found
 
 
 def _ranges(ops):

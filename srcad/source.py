@@ -135,6 +135,8 @@ class Namespace(dict):
         # holds (`type_along`): the items and attributes of globals that operators take
         # (`CFG.W`, `LAYERS[0]`, `CFG.inner.W`, any item of a list walked `for W in LAYERS`)
         self.path_types = {}
+        # those of them that the analysis took for numbers (`CFG.lr`: `number_along`)
+        self.path_numbers = set()
 
     def number(self, name):
         """Whether `name` (a free name of the function) holds an int or a float now (read
@@ -165,6 +167,22 @@ class Namespace(dict):
         kind = type_along(value, steps)
         if kind is not UNREACHED:         # (else the function fails the same way)
             self.path_types[self.renamed.get(name, name), steps] = kind
+
+    def number_along(self, name, steps):
+        """Whether what the attributes `steps` reach from what free name `name` holds is an
+        int or a float now (`CFG.lr`, `config.LR` of a module of the user's); remembered if
+        it is, under a guard on its type (as `typed_path`'s)."""
+        value = self.live(name, _EMPTY)
+        if value is _EMPTY or isinstance(value, (types.FunctionType, type)) or isinstance(
+                value, types.ModuleType) and not users_module(value):
+            return False
+        kind = type_along(value, steps)
+        if kind not in (int, float):
+            return False
+        key = (self.renamed.get(name, name), steps)
+        self.path_types[key] = kind
+        self.path_numbers.add(key)
+        return True
 
     def typed(self, name, types_=None):
         """Whether `name` (a free name of the function) holds a value of one of `types_`

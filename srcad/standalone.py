@@ -340,8 +340,9 @@ class Module:
         with release_mode():
             # (a file reads the module's globals when it runs: a number there may become
             # an array, which the in-memory derivative's guards would see)
-            check = self.mode == "reverse" and (not api.returns_number(fn, key[2])
-                                                or bool(api.intermediate(fn).namespace.numbers))
+            namespace = api.intermediate(fn).namespace
+            check = self.mode == "reverse" and (not api.returns_number(fn, key[2]) or bool(
+                namespace.numbers or namespace.path_numbers))
             if check:
                 self.checked.add(key)
             if key in self.names:      # already emitted as a callee: give it its own name

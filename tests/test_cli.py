@@ -1473,3 +1473,37 @@ def test_a_file_of_assignment_expressions(tmp_path, capsys):
     for x in (1.3, -0.9):
         numeric = (f(x + 1e-6) - f(x - 1e-6)) / 2e-6
         assert ns["grad_f"](x) == pytest.approx(numeric, rel=1e-6)
+
+
+def test_a_file_checks_the_value_where_a_number_read_through_attributes_may_become_an_array(
+        tmp_path):
+    """As a global number's (above): `CFG.b` read as a number, and bound to an array after
+    the file was written, would have made grad_f return an array for a float x."""
+    path = module(tmp_path, "globalattr", """
+        import numpy as np
+
+
+        class Config:
+            b = 3.0
+
+
+        CFG = Config()
+
+
+        def f(x):
+            return x * x + CFG.b * x
+        """)
+    assert run("grad", f"{path}:f", "--args", "2.0") == 0
+    found = without_srcad("""
+        import json
+        import numpy as np, globalattr, globalattr_grad as G
+        found = [G.grad_f(2.0)]
+        globalattr.CFG.b = np.array([1.0, 2.0])
+        try:
+            G.grad_f(2.0)
+        except TypeError as exc:
+            found.append(str(exc))
+        print(json.dumps(found))
+        """, tmp_path)
+    assert found[0] == pytest.approx(7.0)
+    assert len(found) == 2 and "to return a scalar" in found[1]

@@ -5775,3 +5775,45 @@ def test_named_result_fields_of_calls_with_options():
     full_check(fields_of_calls_with_options, [A])
     with pytest.raises(srcad.MissingRuleError, match="'.S'"):
         srcad.grad(singular_values_alone)(A)
+
+
+class _Settings:
+    pass
+
+
+SETTINGS = _Settings()
+SETTINGS.physics = _Settings()
+SETTINGS.physics.gravity = 9.81
+SETTINGS.steps = 3
+
+
+def pendulum_energy(theta, omega):
+    """A number read through a global object's attributes (`SETTINGS.physics.gravity`)."""
+    for _ in range(SETTINGS.steps):
+        theta = theta + 0.1 * omega
+        omega = omega - 0.1 * SETTINGS.physics.gravity * np.sin(theta)
+    return np.sum(0.5 * omega ** 2 - SETTINGS.physics.gravity * np.cos(theta))
+
+
+def test_numbers_read_through_global_attributes_are_numbers_under_a_guard():
+    """A number read through a global object's attributes (`CFG.g`) was taken for a value
+    that may be an array: float arguments got broadcasting helpers and a run-time check of
+    the value (twice the call's cost). It is a number now, as a global name bound to one
+    (`G = 9.81`) is, while the path reaches a number of that type: bound to an array (the
+    gradient of float arguments is then a sum over its entries), or to an int, it gets a
+    derivative of its own."""
+    derivative = srcad.grad(pendulum_energy, wrt=(0, 1))
+    try:
+        for gravity in (9.81, np.array([9.81, 1.62, 3.7]), 3):
+            SETTINGS.physics.gravity = gravity
+            got = derivative(0.3, -0.2)
+            h = 1e-6
+            expected = ((pendulum_energy(0.3 + h, -0.2) - pendulum_energy(0.3 - h, -0.2)) / (2 * h),
+                        (pendulum_energy(0.3, -0.2 + h) - pendulum_energy(0.3, -0.2 - h)) / (2 * h))
+            assert np.shape(got[0]) == () and np.shape(got[1]) == ()
+            assert got == pytest.approx(expected, rel=1e-6)
+            if np.ndim(gravity) == 0:
+                assert "unbroadcast" not in derivative.source
+                assert "check_output" not in derivative.source
+    finally:
+        SETTINGS.physics.gravity = 9.81
