@@ -29,6 +29,7 @@ import itertools
 import math
 import linecache
 import re
+import sys
 import types
 
 import gast
@@ -3635,15 +3636,25 @@ class Normaliser:
 
     def _instance_class(self, ident):
         """`(class, its dotted name)` where global `ident` is an instance of a module-level
-        class that the function can name (`Model`, `Outer.Inner`), else None."""
+        class that the function can name (`Model`, `Outer.Inner`, `models.Model` through a
+        module it imported), else None."""
         cls = type(self.namespace.get(ident))
         path = cls.__qualname__.split(".")
-        if "<locals>" in path or self.is_local(path[0]) or path[0] not in self.namespace:
+        if "<locals>" in path:
+            return None
+        if path[0] not in self.namespace:          # (the class's module by a name of it)
+            module = sys.modules.get(cls.__module__)
+            names = sorted(name for name, value in self.namespace.items()
+                           if value is module and users_module(module))
+            if not names:
+                return None
+            path = names[:1] + path
+        if self.is_local(path[0]):
             return None
         found = self.namespace[path[0]]
         for part in path[1:]:
             found = getattr(found, part, None)
-        return (cls, cls.__qualname__) if found is cls else None
+        return (cls, ".".join(path)) if found is cls else None
 
     def expr_ListComp(self, node):
         """`[e for x in xs if c]` -> v = []; for x in xs: if c: v.append(e)."""

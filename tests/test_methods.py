@@ -212,6 +212,32 @@ def test_a_method_of_a_module_level_object(tmp_path):
     assert "check_method(M, Other, 'loss', 'M')" in g.source
 
 
+def test_a_method_of_a_module_level_object_of_a_class_named_through_its_module(tmp_path):
+    """`M.loss(w)` where M's class is another module's, imported as a module (`import models
+    as mm; M = mm.Model(W)`): refused as "no derivative rule for M.loss", since the function
+    could not name the class; it is `mm.Model.loss(M, w)` now (found by a PyTorch-style
+    model object made in a script)."""
+    models = load_module(tmp_path, _INSTANCE, "models_mod")
+    m = load_module(tmp_path, f"""
+        import numpy as np
+        import {models.__name__} as mm
+
+        M = mm.Model(np.array([[1.0, 2.0], [0.5, -1.0]]))
+
+        def f(w):
+            return M.loss(w) + 0.1 * M.reg(w) + np.sum(w)
+        """, "script_mod")
+    w = np.array([0.3, 0.7])
+    fd_check(m.f, [w])
+    assert "check_method(M, mm.Model, 'loss', 'M')" in srcad.grad(m.f).compiled((w,)).source
+    np.testing.assert_allclose(srcad.hessian(m.f)(w), numeric_jacobian(srcad.grad(m.f), w),
+                               rtol=1e-6, atol=1e-7)
+    g = srcad.grad(m.f)
+    g(w)
+    m.M = models.Other(np.eye(2))             # another class: made again for it
+    fd_check(m.f, [w], grads=g(w))
+
+
 class CallableLayer:
     def __init__(self, W):
         self.W = W
