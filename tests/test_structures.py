@@ -514,6 +514,41 @@ def test_plus_joins_lists_and_tuples():
     assert tangent == pytest.approx(sum(np.sum(a) for a in g))
 
 
+def list_joined_with_itself(x):
+    xs = [x[0] * x[1], x[2]]
+    ys = xs + xs
+    return ys[0] * ys[3] + ys[1] ** 2 * ys[2]
+
+
+def list_repeated_on_both_sides(x):
+    xs = [x[0] * x[1], x[2]]
+    ys = xs * 2
+    zs = 2 * xs
+    return ys[0] * zs[3] + ys[1] ** 2 * zs[2]
+
+
+def tuple_joined_with_itself(x):
+    t = (x[0] * x[1], x[2] ** 2)
+    u = t + t
+    return u[0] * u[3] + u[1] * u[2] ** 2
+
+
+@pytest.mark.parametrize("f", [list_joined_with_itself, list_repeated_on_both_sides,
+                               tuple_joined_with_itself])
+def test_hessian_through_a_list_joined_or_repeated_twice(f):
+    """`xs + xs`, `xs * 2` and `2 * xs`: the gradient adds the adjoints of xs's two uses
+    (add_adjoint, mul_adjoint: lists here), and forward mode over it must add their
+    tangents item by item. With `+` it joined them: a Hessian of the right shape and wrong
+    numbers ([-0.108, 0.617, -0.362] for [1.166, -0.111, -0.652])."""
+    x = np.array([0.4, -0.7, 1.3])
+    v = np.array([0.3, -0.2, -0.7])
+    slope = srcad.grad(f)
+    columns = [(slope(x + 1e-6 * e) - slope(x - 1e-6 * e)) / 2e-6 for e in np.eye(3)]
+    expected = np.stack(columns, axis=-1)
+    np.testing.assert_allclose(srcad.hessian(f)(x), expected, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(srcad.hvp(f)(x, v), expected @ v, rtol=1e-6, atol=1e-8)
+
+
 # ----- `@` with a known matrix: the adjoints are plain matrix products -----
 
 
