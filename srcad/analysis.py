@@ -1491,17 +1491,26 @@ def structures(ir, ops, arg_kinds, scalar=frozenset()):
     those of `scalar`, which hold numbers (`a, b = rhs(th, om)` of `return om, -th`)."""
     maybe = {v for v, kind in zip(ir.inputs, arg_kinds) if not _numeric(kind)}
     maybe |= {p for p, kind in zip(ir.params, arg_kinds) if not _numeric(kind)}
+    restored = _restored(ir, ops)
     changed = True
     while changed:
         changed = False
         for op in ops.values():
             if op.target is None or op.target in maybe or op.target in scalar:
                 continue
-            if op.kind in ("pack", "call", "append") or joins_sequences(op, maybe) \
-                    or _gives_structure(op, maybe) or (
-                    op.kind == "getitem" and _name_in(op.args["value"], maybe)) or (
-                    op.kind == "copy" and isinstance(op.args[0], gast.Name)
-                    and op.args[0].id in maybe):
+            pushed = restored.get(id(op.stmt))
+            if pushed is not None and any(_name_in(a, maybe) for a in pushed) \
+                    or pushed is None and _may_give_structure(op, maybe):
                 maybe.add(op.target)
                 changed = True
     return maybe
+
+
+def _may_give_structure(op, maybe):
+    """Whether `op` may give a list, tuple or dict, given the names `maybe` that may hold
+    one: an item popped from a list of them (`r = rows.pop()`) too."""
+    return op.kind in ("pack", "call", "append") or joins_sequences(op, maybe) \
+        or _gives_structure(op, maybe) or (
+            op.kind == "getitem" and _name_in(op.args["value"], maybe)) or (
+            op.kind == "pop" and _name_in(op.args["list"], maybe)) or (
+            op.kind == "copy" and _name_in(op.args[0], maybe))

@@ -549,6 +549,35 @@ def test_hessian_through_a_list_joined_or_repeated_twice(f):
     np.testing.assert_allclose(srcad.hvp(f)(x, v), expected @ v, rtol=1e-6, atol=1e-8)
 
 
+def row_popped_then_repeated(x):
+    rows = [[x[0] * x[1], x[2]], [x[2] ** 2, x[0]]]
+    r = rows.pop()
+    s = r * 2
+    t = 2 * r
+    return s[0] * t[3] + s[1] ** 2 * t[2] + rows[0][0] * r[0]
+
+
+def row_popped_then_joined(x):
+    rows = [(x[0] * x[1], x[2]), (x[2] ** 2, x[0])]
+    r = rows.pop()
+    s = r + r
+    return s[0] * s[3] + s[1] ** 2 * s[2] + rows[0][0] * r[0]
+
+
+@pytest.mark.parametrize("f", [row_popped_then_repeated, row_popped_then_joined])
+def test_an_item_popped_from_a_list_of_lists_is_a_list(f):
+    """`r = rows.pop()` of a list of lists or tuples is one: `r * 2` repeats it, `r + r`
+    joins it. Not known before: both gradients were a bare ValueError (operands could not
+    be broadcast), and without the last term that of `r * 2` was [1.352, 0, 1.04] for
+    [3.042, 0, 1.456]."""
+    x = np.array([0.4, -0.7, 1.3])
+    fd_check(f, [x])
+    slope = srcad.grad(f)
+    columns = [(slope(x + 1e-6 * e) - slope(x - 1e-6 * e)) / 2e-6 for e in np.eye(3)]
+    np.testing.assert_allclose(srcad.hessian(f)(x), np.stack(columns, axis=-1), rtol=1e-6,
+                               atol=1e-8)
+
+
 # ----- `@` with a known matrix: the adjoints are plain matrix products -----
 
 
