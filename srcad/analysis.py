@@ -1454,6 +1454,7 @@ _LIST_RESULTS = (np.split, np.array_split, np.linalg.slogdet, np.linalg.lstsq, n
                  runtime.in_sorted_order,
                  np.gradient,
                  runtime.unconcatenate, runtime.unhstack, runtime.unvstack,
+                 runtime.uncolumn_stack,
                  runtime.unstack_like, runtime.unstack, runtime.multi_dot_adjoint,
                  runtime.listed, runtime.tupled, runtime.unlisted, runtime.transposed,
                  runtime.untransposed,
