@@ -1465,14 +1465,14 @@ def dictionaries(ir, ops, arg_kinds, struct):
 
 
 # functions with a rule whose result is a list or a tuple (np.split, np.linalg.slogdet) and
-# those that give one for list, tuple or dict arguments (zeros_like_grad(pieces),
-# add_at(pieces_bar, ...), xs.copy(), whose rule is np.copy's): in generated code that is
-# differentiated again, their tangents add with `add_grad`
+# those that give one for list, tuple or dict arguments (`_follows_arguments`): in generated
+# code that is differentiated again, their tangents add with `add_grad`
 _LIST_RESULTS = (np.split, np.array_split, np.linalg.slogdet, np.linalg.lstsq, np.linalg.qr,
                  np.linalg.eigh, np.linalg.svd, sorted, runtime.sorted_adjoint,
                  runtime.in_sorted_order,
                  np.gradient,
                  runtime.unconcatenate, runtime.unhstack, runtime.unvstack,
+                 runtime.uncolumn_stack,
                  runtime.unstack_like, runtime.unstack, runtime.multi_dot_adjoint,
                  runtime.listed, runtime.tupled, runtime.unlisted, runtime.transposed,
                  runtime.untransposed,
@@ -1481,13 +1481,20 @@ _LIST_RESULTS = (np.split, np.array_split, np.linalg.slogdet, np.linalg.lstsq, n
                  runtime.unbroadcast_arrays, runtime.broadcast_arrays_tangent,
                  runtime.undstack, runtime.unblock, runtime.select_adjoint,
                  runtime.choose_adjoint)
-_LIKE_ARGUMENTS = (runtime.zeros_like_grad, runtime.add_at, runtime.set_at, runtime.add_grad,
-                   runtime.unarray, runtime.sum_adjoint, runtime.structured, np.copy)
+
+
+def _follows_arguments(primal):
+    """Whether `primal` may give a list, tuple or dict where an argument is one: xs.copy()
+    (whose rule is np.copy's) and every helper of srcad's runtime, whatever it does
+    (zeros_like_grad(pieces), add_at(pieces_bar, ...), add_adjoint(g, xs, ys, True) of a
+    joined list): one that gives an array then adds with add_grad, which adds arrays with
+    `+`, and a helper that gives a list need not be listed to be known."""
+    return primal is np.copy or getattr(primal, "__module__", None) == runtime.__name__
 
 
 def _gives_structure(op, maybe):
     primal = op.rule.primal if op.kind in ("rule", "zero") and op.rule else None
-    return any(primal is f for f in _LIST_RESULTS) or any(primal is f for f in _LIKE_ARGUMENTS) \
+    return any(primal is f for f in _LIST_RESULTS) or _follows_arguments(primal) \
         and any(_name_in(a, maybe) for a in op.args.values()) \
         or primal is not None and _users_rule(op.rule)
 
@@ -1503,17 +1510,26 @@ def structures(ir, ops, arg_kinds, scalar=frozenset()):
     those of `scalar`, which hold numbers (`a, b = rhs(th, om)` of `return om, -th`)."""
     maybe = {v for v, kind in zip(ir.inputs, arg_kinds) if not _numeric(kind)}
     maybe |= {p for p, kind in zip(ir.params, arg_kinds) if not _numeric(kind)}
+    restored = _restored(ir, ops)
     changed = True
     while changed:
         changed = False
         for op in ops.values():
             if op.target is None or op.target in maybe or op.target in scalar:
                 continue
-            if op.kind in ("pack", "call", "append") or joins_sequences(op, maybe) \
-                    or _gives_structure(op, maybe) or (
-                    op.kind == "getitem" and _name_in(op.args["value"], maybe)) or (
-                    op.kind == "copy" and isinstance(op.args[0], gast.Name)
-                    and op.args[0].id in maybe):
+            pushed = restored.get(id(op.stmt))
+            if pushed is not None and any(_name_in(a, maybe) for a in pushed) \
+                    or pushed is None and _may_give_structure(op, maybe):
                 maybe.add(op.target)
                 changed = True
     return maybe
+
+
+def _may_give_structure(op, maybe):
+    """Whether `op` may give a list, tuple or dict, given the names `maybe` that may hold
+    one: an item popped from a list of them (`r = rows.pop()`) too."""
+    return op.kind in ("pack", "call", "append") or joins_sequences(op, maybe) \
+        or _gives_structure(op, maybe) or (
+            op.kind == "getitem" and _name_in(op.args["value"], maybe)) or (
+            op.kind == "pop" and _name_in(op.args["list"], maybe)) or (
+            op.kind == "copy" and _name_in(op.args[0], maybe))

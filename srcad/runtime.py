@@ -70,6 +70,13 @@ def add_grad(a, b):
     return a + b
 
 
+def _sequence_like(items, like):
+    """`items` as a list where list or tuple `like` is a list, else as a tuple: a plain one
+    for a named tuple (np.linalg.eigh's result, a namedtuple argument), whose class takes
+    its fields one by one, as zeros_like_grad and add_grad make its adjoints."""
+    return list(items) if isinstance(like, list) else tuple(items)
+
+
 def _items(a, other):
     """a's parts, to add to those of list or tuple `other`: a list's items, an array's rows
     (the adjoint of a NumPy function of the list: np.sum(xs), `x + [b]`), a number for
@@ -217,7 +224,7 @@ def structured(g, like):
     """The gradient of list or tuple `like` as a list or tuple of its items' gradients: one
     that NumPy made an array of (`np.tanh(xs)`) comes back as its rows."""
     if isinstance(like, (list, tuple)) and not isinstance(g, (list, tuple)):
-        return type(like)(_items(g, like))
+        return _sequence_like(_items(g, like), like)
     return g
 
 
@@ -420,14 +427,14 @@ def add_adjoint(g, x, y, first):
     """The adjoint of x (`first`) or y in `x + y`, where + may join lists or tuples."""
     if _joins(x, y):
         part = g[:len(x)] if first else g[len(x):]
-        return type(x if first else y)(part)
+        return _sequence_like(part, x if first else y)
     return unbroadcast(g, x if first else y)
 
 
 def add_tangent(tx, ty, x, like):
     """The tangent of `x + y` (`like`), where + may join lists or tuples."""
     if isinstance(x, (list, tuple)) and isinstance(like, (list, tuple)):
-        return type(x)(list(tx) + list(ty))
+        return _sequence_like(list(tx) + list(ty), x)
     return broadcast_like(tx + ty, like)
 
 
@@ -477,16 +484,16 @@ def repeated_adjoint(g, part):
     total = [zeros_like_grad(item) for item in part]
     for k, item in enumerate(g):
         total[k % len(part)] = add_grad(total[k % len(part)], item)
-    return type(part)(total)
+    return _sequence_like(total, part)
 
 
 def mul_tangent(tx, ty, x, y, like):
     """The tangent of `x * y` (`like`), where `[a, b] * 3` repeats a list (and its
     tangent)."""
     if _repeats(x, y) and isinstance(x, (list, tuple)):
-        return type(x)(list(tx) * y)
+        return _sequence_like(list(tx) * y, x)
     if _repeats(x, y):
-        return type(y)(x * list(ty))
+        return _sequence_like(x * list(ty), y)
     return broadcast_like(tx * y + x * ty, like)
 
 
@@ -1457,7 +1464,7 @@ def unlisted(g, xs):
         rows = [np.broadcast_to(gi, xs.shape[1:]) for gi in g]
         return np.array(rows, dtype=float_dtype(xs)).reshape(xs.shape)
     if isinstance(xs, (list, tuple)):
-        return type(xs)(g)
+        return _sequence_like(g, xs)
     raise refused(f"list() or tuple() of a {type(xs).__name__} that varies",
                   "make the list from its items ([v for v in ...])")
 
@@ -1666,7 +1673,7 @@ def sorted_adjoint(g, xs, key=None, reverse=False):
         out[i] = g[k]
     if isinstance(xs, np.ndarray):
         return np.array(out, dtype=float_dtype(xs)).reshape(xs.shape)
-    return type(xs)(out) if isinstance(xs, tuple) else out
+    return tuple(out) if isinstance(xs, tuple) else out
 
 
 def in_sorted_order(g, xs, key=None, reverse=False):

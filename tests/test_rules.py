@@ -512,12 +512,13 @@ def test_rules_table_script_runs():
 
 def test_every_rule_giving_a_list_is_known_to_give_one():
     """A rule whose result is a list or a tuple (np.split, sorted, eigh) must be in
-    analysis._LIST_RESULTS: generated code differentiated again adds such values' tangents
-    with add_grad, and with `+` it joined the two lists (silently wrong Hessians through
-    eigh, np.select and sorted, each found once). Checked on every sample call that is a
-    call of its rule's function."""
+    analysis._LIST_RESULTS, or give one only where an argument is one and follow its
+    arguments (analysis._follows_arguments: srcad's runtime helpers, add_adjoint of joined
+    lists): generated code differentiated again adds such values' tangents with add_grad,
+    and with `+` it joined the two lists (silently wrong Hessians through eigh, np.select,
+    sorted and `xs + xs`, each found once). Checked on every sample call that is a call of
+    its rule's function."""
     from srcad import analysis
-    known = analysis._LIST_RESULTS + analysis._LIKE_ARGUMENTS
     unknown = set()
     for rule in registry.all_rules():
         cases = SPECS.get(rule.name)
@@ -530,7 +531,15 @@ def test_every_rule_giving_a_list_is_known_to_give_one():
                 continue
             if called is not rule.primal:
                 continue
-            out = eval(case.expr, namespace(inputs_of(case)))
-            if isinstance(out, (list, tuple)) and not any(rule.primal is f for f in known):
+            values = namespace(inputs_of(case))
+            out = eval(case.expr, values)
+            if not isinstance(out, (list, tuple)) \
+                    or any(rule.primal is f for f in analysis._LIST_RESULTS):
+                continue
+            call = ast.parse(case.expr, mode="eval").body
+            given = [eval(compile(ast.Expression(a), "<arg>", "eval"), values)
+                     for a in call.args + [k.value for k in call.keywords]]
+            if not (analysis._follows_arguments(rule.primal)
+                    and any(isinstance(a, (list, tuple, dict)) for a in given)):
                 unknown.add(rule.name)
     assert not unknown, f"rules giving lists, not in analysis._LIST_RESULTS: {sorted(unknown)}"

@@ -70,6 +70,13 @@ def hstack_vstack(x):
     return np.sum(np.hstack([x, np.sin(x)]) ** 3) + np.sum(np.vstack([x, x ** 2]) ** 3)
 
 
+def column_stack(x):
+    """(the helper uncolumn_stack had no tangent rule: refused, 'iterating over
+    unconcatenate(...)')"""
+    return np.sum(np.column_stack([x, np.sin(x)]) ** 3) \
+        + np.sum(np.column_stack([np.outer(x, x), x ** 2]) ** 3)
+
+
 def concatenate(x):
     return np.sum(np.concatenate([x, x ** 2]) ** 2)
 
@@ -207,8 +214,8 @@ def eigenvalue_terms(x):
 
 CASES = [(norm, X), (norm_p, X), (norm_axis, X), (norm_fro, X), (norm_kinked, X), (dot, X),
          (inner, X), (tensordot, X), (transpose, X), (reshape, X), (stack, X),
-         (hstack_vstack, X), (concatenate, X), (split, X), (array, X), (clip, X), (prod, X),
-         (prod, WITH_ZERO), (prod, WITH_ZEROS), (prod_axis, X), (einsum, X), (rnn, W),
+         (hstack_vstack, X), (column_stack, X), (concatenate, X), (split, X), (array, X),
+         (clip, X), (prod, X), (prod, WITH_ZERO), (prod, WITH_ZEROS), (prod_axis, X), (einsum, X), (rnn, W),
          (rnn_state, H0), (full, X), (sort, X), (tile, X), (kron, X), (take, X), (repeat, X),
          (pad, X), (cumprod, X), (cumprod, WITH_ZERO), (cumprod, WITH_ZEROS),
          (cumprod_axis, X), (trace, X), (diagonal, X), (reductions, X), (item, X),

@@ -1,5 +1,6 @@
 """Issue 3: subscripts (reads and writes), loops over arrays/lists, enumerate,
 zip, lists/tuples/dicts of arrays as inputs and locals, list comprehensions."""
+import collections
 import inspect
 import runpy
 
@@ -512,6 +513,129 @@ def test_plus_joins_lists_and_tuples():
     np.testing.assert_allclose(gt[1], t[0] * t[0])
     _, tangent = srcad.jvp(join_lists)(xs, [np.ones(2), np.ones(2)])
     assert tangent == pytest.approx(sum(np.sum(a) for a in g))
+
+
+def list_joined_with_itself(x):
+    xs = [x[0] * x[1], x[2]]
+    ys = xs + xs
+    return ys[0] * ys[3] + ys[1] ** 2 * ys[2]
+
+
+def list_repeated_on_both_sides(x):
+    xs = [x[0] * x[1], x[2]]
+    ys = xs * 2
+    zs = 2 * xs
+    return ys[0] * zs[3] + ys[1] ** 2 * zs[2]
+
+
+def tuple_joined_with_itself(x):
+    t = (x[0] * x[1], x[2] ** 2)
+    u = t + t
+    return u[0] * u[3] + u[1] * u[2] ** 2
+
+
+@pytest.mark.parametrize("f", [list_joined_with_itself, list_repeated_on_both_sides,
+                               tuple_joined_with_itself])
+def test_hessian_through_a_list_joined_or_repeated_twice(f):
+    """`xs + xs`, `xs * 2` and `2 * xs`: the gradient adds the adjoints of xs's two uses
+    (add_adjoint, mul_adjoint: lists here), and forward mode over it must add their
+    tangents item by item. With `+` it joined them: a Hessian of the right shape and wrong
+    numbers ([-0.108, 0.617, -0.362] for [1.166, -0.111, -0.652])."""
+    x = np.array([0.4, -0.7, 1.3])
+    v = np.array([0.3, -0.2, -0.7])
+    slope = srcad.grad(f)
+    columns = [(slope(x + 1e-6 * e) - slope(x - 1e-6 * e)) / 2e-6 for e in np.eye(3)]
+    expected = np.stack(columns, axis=-1)
+    np.testing.assert_allclose(srcad.hessian(f)(x), expected, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(srcad.hvp(f)(x, v), expected @ v, rtol=1e-6, atol=1e-8)
+
+
+def row_popped_then_repeated(x):
+    rows = [[x[0] * x[1], x[2]], [x[2] ** 2, x[0]]]
+    r = rows.pop()
+    s = r * 2
+    t = 2 * r
+    return s[0] * t[3] + s[1] ** 2 * t[2] + rows[0][0] * r[0]
+
+
+def row_popped_then_joined(x):
+    rows = [(x[0] * x[1], x[2]), (x[2] ** 2, x[0])]
+    r = rows.pop()
+    s = r + r
+    return s[0] * s[3] + s[1] ** 2 * s[2] + rows[0][0] * r[0]
+
+
+_M = np.array([[2.0, 0.3, 0.1], [0.3, 1.5, -0.2], [0.1, -0.2, 1.0]])
+
+
+def eigh_result_joined(x):
+    r = np.linalg.eigh(_M + np.outer(x, x))
+    t = tuple(r) + r
+    return np.sum(t[0] * t[2] ** 2) + np.sum(t[3][:, 0] ** 2 * t[0][0])
+
+
+def slogdet_result_repeated(x):
+    r = np.linalg.slogdet(_M + np.outer(x, x))
+    t = r * 2
+    return t[1] * t[3] ** 2 * t[0]
+
+
+@pytest.mark.parametrize("f", [eigh_result_joined, slogdet_result_repeated])
+def test_named_tuples_joined_or_repeated(f):
+    """NumPy's named results (EighResult, SlogdetResult) joined with `+`, repeated with `*`
+    or made a tuple: their adjoints are plain tuples, as zeros_like_grad makes them (a bare
+    TypeError before: 'EighResult.__new__() missing 1 required positional argument')."""
+    x = np.array([0.4, -0.7, 1.3])
+    fd_check(f, [x])
+    slope = srcad.grad(f)
+    columns = [(slope(x + 1e-6 * e) - slope(x - 1e-6 * e)) / 2e-6 for e in np.eye(3)]
+    np.testing.assert_allclose(srcad.hessian(f)(x), np.stack(columns, axis=-1), rtol=1e-5,
+                               atol=1e-7)
+
+
+Pair = collections.namedtuple("Pair", "a b")
+
+
+def pair_joined(p):
+    q = p + p
+    return q[0] * q[3] ** 2
+
+
+def pair_repeated(p):
+    q = 2 * p
+    return q[0] * q[3] ** 2
+
+
+def pair_as_tuple(p):
+    t = tuple(p)
+    return t[0] * t[1] ** 2
+
+
+def pair_sorted(p):
+    t = sorted(p)
+    return t[0] * t[1] ** 2
+
+
+@pytest.mark.parametrize("f", [pair_joined, pair_repeated, pair_as_tuple, pair_sorted])
+def test_a_namedtuple_argument_joined_repeated_or_listed(f):
+    """A namedtuple argument read as a tuple: its gradient is a plain tuple (a bare
+    TypeError before: 'Pair.__new__() missing 1 required positional argument')."""
+    g = srcad.grad(f)(Pair(0.5, 1.5))
+    assert type(g) is tuple and g == pytest.approx((1.5 ** 2, 2 * 0.5 * 1.5))
+
+
+@pytest.mark.parametrize("f", [row_popped_then_repeated, row_popped_then_joined])
+def test_an_item_popped_from_a_list_of_lists_is_a_list(f):
+    """`r = rows.pop()` of a list of lists or tuples is one: `r * 2` repeats it, `r + r`
+    joins it. Not known before: both gradients were a bare ValueError (operands could not
+    be broadcast), and without the last term that of `r * 2` was [1.352, 0, 1.04] for
+    [3.042, 0, 1.456]."""
+    x = np.array([0.4, -0.7, 1.3])
+    fd_check(f, [x])
+    slope = srcad.grad(f)
+    columns = [(slope(x + 1e-6 * e) - slope(x - 1e-6 * e)) / 2e-6 for e in np.eye(3)]
+    np.testing.assert_allclose(srcad.hessian(f)(x), np.stack(columns, axis=-1), rtol=1e-6,
+                               atol=1e-8)
 
 
 # ----- `@` with a known matrix: the adjoints are plain matrix products -----

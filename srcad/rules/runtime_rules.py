@@ -25,10 +25,10 @@ from ..runtime import (add_adjoint, add_tangent, cumprod_adjoint_transpose, mul_
                        sorted_adjoint, spread,
                        structured, structured_transpose, sum_adjoint, take_adjoint,
                        tensordot_adjoint_a, tensordot_adjoint_b, trace_adjoint, transposed,
-                       unarray, unarray_transpose, unbroadcast, unconcatenate, unhstack,
-                       unitem, unlisted, unpad, unrepeat, unsplit, unstack, unstack_like,
-                       untile, untransposed, unvstack, var_weights, whole_of,
-                       zeros_like_grad)
+                       unarray, unarray_transpose, unbroadcast, uncolumn_stack,
+                       unconcatenate, unhstack, unitem, unlisted, unpad, unrepeat, unsplit,
+                       unstack, unstack_like, untile, untransposed, unvstack, var_weights,
+                       whole_of, zeros_like_grad)
 from ..runtime import (bessel_i1_slope, choose_adjoint, compress_adjoint, ediff1d_adjoint,
                        ediff1d_tangent, gathered_adjoint, initial_dropped, initial_zero,
                        meshgrid_tangent, nan_var_weights_along, select_adjoint,
@@ -140,6 +140,11 @@ def unhstack_tangent(g, ans, u, xs):
 @tangent(runtime.unvstack)
 def unvstack_tangent(g, ans, u, xs):
     return unvstack(g, xs), 0
+
+
+@tangent(runtime.uncolumn_stack)
+def uncolumn_stack_tangent(g, ans, u, xs):
+    return uncolumn_stack(g, xs), 0
 
 
 @tangent(runtime.unstack_like)
