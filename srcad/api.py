@@ -1997,7 +1997,7 @@ def jacobian(f, wrt=0, mode="auto"):
         given, args = args, _promote(args, indices)
         _check_promotion(_users_function(f), given, args, kwargs)
         what = getattr(jac, "srcad_made_by", "jacobian")
-        shapes = [_input_shape(args[k], what) for k in indices]
+        leaves = [_leaves(args[k], what) for k in indices]
         # (on copies: a function may change its arguments, the Jacobian is at these; each
         # pass makes the draws of this one run)
         given, keywords = _with_defaults(f, args, kwargs)
@@ -2006,41 +2006,51 @@ def jacobian(f, wrt=0, mode="auto"):
             returned = f(*copy.deepcopy(given, draws.shared()),
                          **copy.deepcopy(keywords, draws.shared())) \
                 if not isinstance(f, _Transformed) else f(*args, **kwargs)
-        value = _jacobian_value(returned, f)
-        sizes = [int(np.prod(s)) for s in shapes]
+        outputs = _output_parts(returned, f)
+        total = sum(size for _, _, size in outputs)
         chosen = mode
         if mode == "auto":
-            chosen = "forward" if sum(sizes) <= value.size else "reverse"
+            size = sum(int(np.prod(shape)) for parts in leaves for _, shape in parts)
+            chosen = "forward" if size <= total else "reverse"
         if pullback_fn is None:
             chosen = "forward"   # derivatives of derivatives: forward over reverse
         jac.mode = chosen
-        blocks = []
+        found = [{} for _ in indices]      # per argument: its part's key -> (total, *shape)
         if chosen == "forward":
-            for pos, (shape, size) in enumerate(zip(shapes, sizes)):
-                columns = []
-                for j in range(size):
-                    tangents = [_basis(None, s, args[k]) for s, k in zip(shapes, indices)]
-                    e = np.zeros(size)
-                    e[j] = 1.0
-                    tangents[pos] = _basis(e, shape, args[indices[pos]])
-                    with draws.run():
-                        column = tangent_fn(*args, tuple(tangents), **kwargs)[1]
-                    columns.append(np.asarray(column))
-                out = np.stack(columns, axis=-1) if columns else np.zeros(value.shape + (0,))
-                blocks.append(out.reshape(value.shape + shape))
+            zero = [_tangent_of(args[k], parts) for parts, k in zip(leaves, indices)]
+            for pos, parts in enumerate(leaves):
+                for key, shape in parts:
+                    columns = []
+                    for e in np.eye(int(np.prod(shape))):
+                        tangents = list(zero)
+                        tangents[pos] = _tangent_of(args[indices[pos]], parts, key, e)
+                        with draws.run():
+                            column = tangent_fn(*args, tuple(tangents), **kwargs)[1]
+                        columns.append(_flat_output(column, outputs))
+                    out = np.stack(columns, axis=-1) if columns else np.zeros((total, 0))
+                    found[pos][key] = out.reshape((total,) + shape)
         else:
             with draws.run():        # (the pullback replays the draws of its value's run)
                 _, pullback = pullback_fn(*args, **kwargs)
+            dtype = runtime.float_dtype(np.asarray(
+                returned if outputs[0][0] is None else returned[outputs[0][0]]))
             rows = []
-            for j in range(value.size):
-                seed = np.zeros(value.size, runtime.float_dtype(value))   # (float32 stays)
-                seed[j] = 1.0
-                seed = seed.reshape(value.shape) if value.shape else 1.0
-                rows.append([np.asarray(g) for g in pullback(_shaped_like(seed, returned))])
-            for pos, shape in enumerate(shapes):
-                out = np.stack([r[pos] for r in rows]) if rows else np.zeros((0,) + shape)
-                blocks.append(out.reshape(value.shape + shape))
-        return blocks[0] if single else tuple(blocks)
+            for e in np.eye(total, dtype=dtype):     # (float32 stays)
+                rows.append(pullback(_output_seed(e, outputs, returned)))
+            for pos, parts in enumerate(leaves):
+                for key, shape in parts:
+                    pieces = [np.asarray(r[pos] if key is None else r[pos][key]) for r in rows]
+                    out = np.stack(pieces) if rows else np.zeros((0,) + shape)
+                    found[pos][key] = out.reshape((total,) + shape)
+        by_output = {}
+        start = 0
+        for key, shape, size in outputs:
+            blocks = [_like_argument(args[k], {part: block[start:start + size].reshape(
+                shape + block.shape[1:]) for part, block in parts.items()})
+                for parts, k in zip(found, indices)]
+            by_output[key] = blocks[0] if single else tuple(blocks)
+            start += size
+        return _like_argument(returned, by_output)
     jac.mode = None
     jac.srcad_made_by = "jacobian"
     return jac
@@ -2077,6 +2087,41 @@ def _positional(f, args, kwargs, indices=()):
                             f"{_signature_of(f)}: {exc}") from None
     bound.apply_defaults()
     return bound.args, bound.kwargs
+
+
+def _leaves(arg, what):
+    """The parts of an argument a Jacobian is taken with respect to, `[(key, shape)]`: the
+    argument whole (key None: an array, a number, a list of numbers or of arrays of one
+    shape), or each item of a dict, or of a list or tuple of arrays of several shapes
+    (its keys, its indices), which must be numbers or arrays."""
+    if not isinstance(arg, dict) and not (isinstance(arg, (list, tuple)) and _ragged(arg)):
+        return [(None, _input_shape(arg, what))]
+    keys = list(arg) if isinstance(arg, dict) else list(range(len(arg)))
+    for key in keys:
+        if isinstance(arg[key], (dict, list, tuple)):
+            raise ArgumentError(f"srcad.{what} takes a {type(arg).__name__} of numbers and "
+                                f"arrays; its item {key!r} is a {type(arg[key]).__name__}",
+                                hint=f"use {_PER_ITEM[what]}, which take any structure")
+    return [(key, np.shape(arg[key])) for key in keys]
+
+
+def _tangent_of(arg, parts, key=None, e=None):
+    """A tangent of argument `arg` (whose `parts` are `_leaves`'): zero, but the unit
+    vector `e` in part `key` where `e` is given."""
+    if parts[0][0] is None:
+        return _basis(e, parts[0][1], arg)
+    return _like_argument(arg, {k: _basis(e if k == key else None, shape, arg[k])
+                                for k, shape in parts})
+
+
+def _like_argument(arg, found):
+    """`found[None]` for an argument taken whole, else its parts `found` (key -> value) in
+    the argument's structure: a dict, a list, a tuple."""
+    if None in found:
+        return found[None]
+    if isinstance(arg, dict):
+        return dict(found)
+    return type(arg)(found[k] for k in range(len(arg)))
 
 
 def _input_shape(arg, what):
@@ -2131,20 +2176,57 @@ def _basis(e, shape, arg):
     return float(e[0]) if e.size else 0.0
 
 
-def _jacobian_value(value, f):
-    """The value of `f` as an array: the Jacobian has shape `out.shape + in.shape`."""
+def _jacobian_value(value, f, part=""):
+    """The value of `f` (its item `part`) as an array: the Jacobian has shape `out.shape +
+    in.shape`."""
     try:
         out = np.asarray(value)
-    except ValueError:     # a tuple of arrays of different shapes, say
+    except ValueError:     # a list of arrays of different shapes in a dict, say
         out = None
     if out is None or out.dtype == object:
         name = getattr(f, "__name__", "f")
-        raise SrcadError(f"jacobian needs {name} to return an array (a number, a list of "
-                         f"equally shaped arrays); it returned a {type(value).__name__} "
+        raise SrcadError(f"jacobian needs {name} to return an array, a number, or a dict, "
+                         f"list or tuple of them; {part or 'it'} is a {type(value).__name__} "
                          "that NumPy cannot make one array of",
                          hint="take the jacobian of each output separately, or return "
                               "np.concatenate of the flattened outputs")
     return out
+
+
+def _output_parts(value, f):
+    """The parts of `f`'s value that a Jacobian has blocks for, `[(key, shape, size)]`: the
+    value whole (key None: an array, a number, a list of equally shaped arrays), or each
+    item of a dict, or of a list or tuple of arrays of several shapes, as jax.jacobian
+    gives them."""
+    if isinstance(value, dict) or isinstance(value, (list, tuple)) and _ragged(value):
+        keys = list(value) if isinstance(value, dict) else list(range(len(value)))
+        shapes = [np.shape(_jacobian_value(value[key], f, f"its item {key!r}"))
+                  for key in keys]
+        return [(key, shape, int(np.prod(shape))) for key, shape in zip(keys, shapes)]
+    shape = _jacobian_value(value, f).shape
+    return [(None, shape, int(np.prod(shape)))]
+
+
+def _flat_output(value, outputs):
+    """A value (or tangent) of the function, its parts (`_output_parts`) one after another
+    in one flat array."""
+    if outputs[0][0] is None:
+        return np.ravel(np.asarray(value))
+    return np.concatenate([np.ravel(np.asarray(value[key])) for key, _, _ in outputs])
+
+
+def _output_seed(e, outputs, value):
+    """The flat array `e` cut into the parts of the function's value and shaped like it:
+    a seed for its pullback."""
+    if outputs[0][0] is None:
+        shape = outputs[0][1]
+        return _shaped_like(e.reshape(shape) if shape else 1.0 * e[0], value)
+    parts, start = {}, 0
+    for key, shape, size in outputs:
+        part = e[start:start + size]
+        parts[key] = _shaped_like(part.reshape(shape) if shape else part[0], value[key])
+        start += size
+    return _like_argument(value, parts)
 
 
 def _shaped_like(seed, value):

@@ -163,9 +163,20 @@ def two_outputs(x):
     return x, np.sum(x)
 
 
-def test_jacobian_of_a_tuple_of_different_shapes_is_a_srcad_error():
-    with pytest.raises(srcad.SrcadError, match="jacobian needs two_outputs to return an array"):
-        srcad.jacobian(two_outputs)(np.ones(3))
+def nested_outputs(x):
+    return {"parts": [x, np.sum(x)]}
+
+
+def test_jacobian_of_a_tuple_of_different_shapes_has_a_block_for_each():
+    """Refused before (a clear error, once a bare ValueError); as jax.jacobian gives it,
+    the Jacobian of each item. A list of such inside a dict is still refused."""
+    x = np.array([0.3, -1.2, 2.0])
+    for mode in ("forward", "reverse"):
+        ja, jb = srcad.jacobian(two_outputs, mode=mode)(x)
+        np.testing.assert_array_equal(ja, np.eye(3))
+        np.testing.assert_array_equal(jb, np.ones(3))
+    with pytest.raises(srcad.SrcadError, match="its item 'parts' is a list"):
+        srcad.jacobian(nested_outputs)(x)
 
 
 # ----- hvp through dicts, lists and tuples (lists were joined by `+`: wrong values) -----
