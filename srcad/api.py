@@ -935,7 +935,8 @@ def _wrt_indices(fn, wrt, bound=0):
                 raise WrtError(f"{fn.__name__} has no parameter named {item!r} "
                                f"(its parameters are {', '.join(params)})")
             indices.append(params.index(item))
-        elif isinstance(item, int) and not isinstance(item, bool):
+        elif isinstance(item, (int, np.integer)) and not isinstance(item, (bool, np.bool_)):
+            item = int(item)      # (an index computed with NumPy: `np.argmax(...)`, np.int64)
             if not -len(params) <= item < len(params):
                 raise WrtError(f"wrt={item} is out of range: {fn.__name__} has "
                                f"{len(params)} parameter(s)")
@@ -946,7 +947,9 @@ def _wrt_indices(fn, wrt, bound=0):
         kind = inspect.signature(fn).parameters[params[indices[-1]]].kind
         if kind is inspect.Parameter.KEYWORD_ONLY:
             raise WrtError(f"wrt names the keyword-only parameter {params[indices[-1]]!r} of "
-                           f"{fn.__name__}: srcad differentiates positional parameters")
+                           f"{fn.__name__}: srcad differentiates positional parameters",
+                           hint=f"move {params[indices[-1]]!r} before the `*` of the "
+                                "signature: calls that pass it by name stay as they are")
     if len(set(indices)) != len(indices):
         raise WrtError(f"wrt={wrt!r} names a parameter of {fn.__name__} twice")
     return tuple(k + bound for k in indices), single
@@ -1709,7 +1712,7 @@ def _non_scalar(fn, value, what="grad"):
 def _decorator_form(make, f, kwargs, name):
     if f is None:
         return lambda fn: make(fn, **kwargs)
-    if isinstance(f, (int, str, tuple)) and not isinstance(f, bool):
+    if isinstance(f, (int, np.integer, str, tuple)) and not isinstance(f, bool):
         raise WrtError(f"srcad got {f!r} where the function belongs",
                        hint=f"write @srcad.grad(wrt={f!r}) (wrt by keyword)")
     _refuse_packed(f, name)
