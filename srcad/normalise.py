@@ -21,6 +21,7 @@ range(...)`` or ``while True`` with breaks; comprehensions become loops;
 ``a if c else b`` and ``and``/``or`` become ``if`` statements.
 Anything outside the supported subset raises `UnsupportedError` at its line.
 """
+import collections
 import collections.abc
 import functools
 import builtins
@@ -396,6 +397,8 @@ class Normaliser:
         inline_local_functions(source, lambda name: bool(_GENERATED.match(name))
                                or name in _HELPER_NAMES, helper=self._helper_to_inline)
         _rotations_through_temporaries(source.tree)
+        if not self.generated:
+            _records_as_names(source.tree, self.namespace)
         if "dict" not in self.namespace and any("dict(" in line for line in source.lines):
             _dict_calls_as_displays(source.tree)
         if "zip" not in self.namespace and any("zip(*" in line for line in source.lines):
@@ -3959,6 +3962,124 @@ def _zips_of_rows_transposed(tree, namespace):
                 helper = _at(T.name("transposed"), call.func)
                 helper.srcad_helper = True          # (resolved to srcad's, not the user's)
                 call.func, call.args = helper, [call.args[0].value]
+
+
+def _records_as_names(tree, namespace):
+    """`p = Params(w, b)` of a plain dataclass (`_dataclass_fields`) -> `p__w = w; p__b = b`,
+    and each `p.w` -> `p__w`, in the user's function `tree`, where nothing else binds p
+    and p is read only for its fields (written too, unless the dataclass is frozen): p's
+    fields are then names of their own, holding the objects they would hold, which srcad
+    differentiates (an object's fields it does not). A field that is a record in turn
+    (`Outer(Params(w, b), 2.0)`) becomes names in the next round. Where p is passed on,
+    returned or its methods are called, it stays the object it is (refused where it
+    varies)."""
+    while True:
+        nodes = T.name_nodes(tree)
+        stores = collections.Counter(n.id for n in nodes if not isinstance(n.ctx, gast.Load))
+        taken = {n.id for n in nodes} | set(namespace)
+        for block in T.blocks(tree):
+            made = next(((k, found) for k, stmt in enumerate(block)
+                         if (found := _record_made(stmt, stores, namespace, tree))), None)
+            if made is not None:
+                break
+        else:
+            return
+        k, (name, fields, values) = made
+        fresh = {}
+        for field in fields:
+            fresh[field] = f"{name}__{field}"
+            while fresh[field] in taken:
+                fresh[field] += "_"
+            taken.add(fresh[field])
+        _FieldsAsNames(name, fresh).visit(tree)
+        block[k:k + 1] = [_located(T.assign(fresh[field], value), block[k]) if
+                          isinstance(value, gast.Constant) else
+                          _at(T.assign(fresh[field], value), block[k])
+                          for field, value in values]
+
+
+def _record_made(stmt, stores, namespace, tree):
+    """`(name, fields, [(field, value), ...])` where `stmt` is `name = Cls(...)` of a plain
+    dataclass Cls, a name that only this statement binds and whose every other mention reads
+    or writes a field (`_records_as_names`): the values in the order Python computes them
+    (the arguments as written, then the defaults left). None otherwise."""
+    if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.Call)
+            and isinstance(stmt.value.func, gast.Name)):
+        return None
+    name, call, callee = stmt.targets[0].id, stmt.value, stmt.value.func.id
+    if stores[name] != 1 or stores[callee] or callee not in namespace \
+            or not isinstance(namespace[callee], type):
+        return None
+    record = _dataclass_fields(namespace[callee])
+    if record is None or any(isinstance(a, gast.Starred) for a in call.args) \
+            or any(k.arg is None for k in call.keywords) \
+            or any(n.id == name for n in T.name_nodes(call)):
+        return None         # (`p = Params(p.b, p.w)` in a loop reads p's fields as it sets them)
+    fields, frozen = record
+    try:
+        bound = inspect.signature(namespace[callee]).bind(
+            *range(len(call.args)), **{k.arg: k.arg for k in call.keywords})
+    except TypeError:                      # (Python's own error where it runs)
+        return None
+    given = {v: field for field, v in bound.arguments.items()}
+    values = [(given[k], a) for k, a in enumerate(call.args)] \
+        + [(k.arg, k.value) for k in call.keywords]
+    for field, default in fields.items():
+        if field not in bound.arguments:
+            if type(default) not in (int, float, bool, str, type(None)):
+                return None                # (a factory's, an array's: read by the object)
+            values.append((field, T.constant(default)))
+    mentions = [n for n in T.name_nodes(tree) if n.id == name]
+    reads = [n for n in gast.walk(tree) if isinstance(n, gast.Attribute)
+             and isinstance(n.value, gast.Name) and n.value.id == name]
+    if len(reads) != len(mentions) - 1 or any(
+            n.attr not in fields or isinstance(n.ctx, gast.Del)
+            or frozen and not isinstance(n.ctx, gast.Load) for n in reads):
+        return None
+    namespace.function(callee)       # (a guard's: `Params = Other` later makes it again)
+    return name, list(fields), values
+
+
+def _dataclass_fields(cls):
+    """`({field: default or MISSING}, frozen?)` of a dataclass whose construction only
+    sets its fields from the arguments of its generated __init__ (no __post_init__, InitVar,
+    field left out of __init__, or class of its own that reads or makes its objects
+    otherwise); None for other classes."""
+    import dataclasses
+    if not dataclasses.is_dataclass(cls) or hasattr(cls, "__post_init__") \
+            or type(cls).__call__ is not type.__call__ \
+            or inspect.getattr_static(cls, "__new__") is not object.__new__ \
+            or inspect.getattr_static(cls, "__getattribute__") is not object.__getattribute__ \
+            or inspect.getattr_static(cls, "__getattr__", None) is not None:
+        return None
+    init = inspect.getattr_static(cls, "__init__")
+    if getattr(getattr(init, "__code__", None), "co_filename", None) != "<string>":
+        return None                        # (an __init__ of the user's)
+    fields = dataclasses.fields(cls)
+    params = list(inspect.signature(cls).parameters)
+    if any(not f.init for f in fields) or set(params) != {f.name for f in fields}:
+        return None                        # (an InitVar, a field set otherwise)
+    for f in fields:
+        member = inspect.getattr_static(cls, f.name, None)
+        if hasattr(type(member), "__set__") and not isinstance(member,
+                                                               types.MemberDescriptorType):
+            return None                    # (a property of the same name)
+    return ({f.name: f.default for f in fields},
+            cls.__dataclass_params__.frozen)
+
+
+class _FieldsAsNames(gast.NodeTransformer):
+    """`p.w` -> `p__w` (`fresh`: field -> its name), reading or writing as p.w did."""
+
+    def __init__(self, name, fresh):
+        self.name, self.fresh = name, fresh
+
+    def visit_Attribute(self, node):
+        if isinstance(node.value, gast.Name) and node.value.id == self.name:
+            return _at(gast.Name(id=self.fresh[node.attr], ctx=node.ctx, annotation=None,
+                                 type_comment=None), node)
+        return self.generic_visit(node)
 
 
 _FUNCTIONAL = {"add_at_in_place": "add_at", "set_at_in_place": "set_at"}
