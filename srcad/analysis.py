@@ -12,6 +12,7 @@ import functools
 import inspect
 import numbers
 import operator
+import sys
 import types
 
 import gast
@@ -425,10 +426,15 @@ def _call_op(ir, stmt, name, call, mode):
             f"{label}(...) of a differentiated value outside a for statement",
             ir.location(stmt), hint=f"loop over it (for v in {label}(xs): ...), or index "
                                     "(xs[::-1] for reversed)"))
+    if rule is None and isinstance(primal, type) and users_module(sys.modules.get(module)):
+        hint = (f"srcad differentiates the fields of a dataclass object made here and read "
+                f"only for its fields (p = {label}(w, b), then p.w; no __post_init__, not "
+                "passed on); else pass the arrays themselves, or keep them in a dict")
+    else:
+        hint = (f"register one with @srcad.adjoint({label}) (and @srcad.tangent for forward "
+                "mode), or wrap the value in srcad.stop_gradient if no derivative is needed")
     return _opaque(stmt, name, operands, MissingRuleError(
-        f"srcad has no derivative rule for {label}", ir.location(stmt),
-        hint=f"register one with @srcad.adjoint({label}) (and @srcad.tangent for forward "
-             "mode), or wrap the value in srcad.stop_gradient if no derivative is needed"))
+        f"srcad has no derivative rule for {label}", ir.location(stmt), hint=hint))
 
 
 def _label(func):

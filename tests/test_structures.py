@@ -1451,7 +1451,8 @@ def test_a_dataclass_made_in_the_function_differentiates_its_fields(f, args):
 
 def test_a_dataclass_that_does_more_than_hold_its_fields_stays_an_object():
     """A __post_init__ (w doubled), or the object returned: refused, as before."""
-    with pytest.raises(srcad.MissingRuleError, match="Doubled"):
+    with pytest.raises(srcad.MissingRuleError, match="Doubled") as refused:
         srcad.grad(record_with_post_init)(np.ones(2))
+    assert "read only for its fields" in str(refused.value)
     with pytest.raises(srcad.SrcadError):
         srcad.grad(record_returned)(np.ones(2), 1.0)
