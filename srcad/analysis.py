@@ -471,8 +471,15 @@ def _bind(ir, stmt, name, rule, args, keywords, mode):
     template = rule.adjoint if mode == "reverse" else rule.tangent
     if template is None:
         which = "@srcad.adjoint" if mode == "reverse" else "@srcad.tangent"
-        raise MissingRuleError(f"srcad has no {mode}-mode rule for {rule.name}",
-                               ir.location(stmt), hint=f"register one with {which}")
+        called = rule.name.rpartition(".")[2]
+        refusal = MissingRuleError(
+            f"srcad has no {mode}-mode rule for {rule.name}", ir.location(stmt),
+            hint=f"register one with {which}({called}): where {called} has a rule, srcad "
+                 "uses the rules, not its code" + (
+                     " (srcad.hessian and srcad.hvp take forward mode over the gradient)"
+                     if mode != "reverse" else ""))
+        refusal.holds_again = True       # (the hint, met in a gradient differentiated again)
+        raise refusal
     params = template.params
     bound = {}
     extra = []

@@ -604,6 +604,7 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
                 raise
             raise second_order_refusal(       # (told at the user's line)
                 ir.source, exc, f"in the {made_by(fn)}'s code, {exc.message}",
+                exc.hint if getattr(exc, "holds_again", False) else
                 "srcad.hessian and srcad.hvp (forward over reverse) may work where grad of "
                 "grad does not; else take differences of srcad.grad" if mode == "reverse"
                 else "take differences of srcad.grad here") from None
