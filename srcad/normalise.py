@@ -3486,6 +3486,14 @@ class Normaliser:
             self.before_its_class = self.source.in_class_not_yet_made()
             return node
         member = inspect.getattr_static(owner[0], func.attr, None)
+        if isinstance(getattr(type(member), "generated", None), property):
+            primal = getattr(member.base(), "__name__", "method")
+            self.error(node, f"calling {T.source_of(func)}, a srcad derivative object that "
+                             f"the class {owner[1]} holds, through an object",
+                       f"call it through the class, {owner[1]}.{func.attr}"
+                       f"({func.value.id}, ...), where its wrt counts self as parameter 0 "
+                       f"(made as srcad.grad({primal}, wrt=1), it differentiates the "
+                       "parameter after self)")
         static = isinstance(member, staticmethod)
         if not isinstance(member.__func__ if static else member, types.FunctionType):
             return node
