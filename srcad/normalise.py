@@ -3327,6 +3327,11 @@ class Normaliser:
                                "that srcad can check what else holds it")
                 callee = gast.Attribute(value=self.atom(func.value), attr=func.attr,
                                         ctx=gast.Load())
+        elif self._module_level_item(func):
+            self.error(node, f"calling {T.source_of(func)}, an item of a module-level "
+                             "container", f"give it a module-level name (function = "
+                                          f"{T.source_of(func)}, at module level) and call "
+                                          "that: srcad follows functions by their names")
         else:
             self.error(node, "calling a local variable or the result of an expression",
                        "call a function defined at module level")
@@ -3391,6 +3396,17 @@ class Normaliser:
             callee = T.name("einsum_one")          # np.einsum("ii->", A): one operand
         call = gast.Call(func=callee, args=args, keywords=keywords)
         return call if packing is None else self._packed(call, packing)
+
+    def _module_level_item(self, node):
+        """Whether `node` is an item of a module-level name's list, tuple or dict (`D["g"]`,
+        `cfg.fns[0]`), whatever it holds."""
+        if not isinstance(node, gast.Subscript):
+            return False
+        root = node
+        while isinstance(root, (gast.Subscript, gast.Attribute)):
+            root = root.value
+        return isinstance(root, gast.Name) and not self.is_local(root.id) \
+            and root.id in self.namespace
 
     def _derivative_object_call(self, node):
         """`(call, packing)`: a call of a srcad derivative object `d` as a call of its

@@ -228,3 +228,36 @@ def test_a_differentiated_value_passed_to_star_args_is_refused(f):
 def test_constants_passed_to_star_args_are_a_constant():
     np.testing.assert_allclose(srcad.grad(packed_constants)(np.ones(2)), [1.0, 2.0])
     assert srcad.jvp(packed_constants)(np.ones(2), np.ones(2))[1] == 3.0
+
+
+def _cubed_sum(x):
+    return np.sum(x ** 3)
+
+
+_GRADIENTS = {"cubed": srcad.grad(_cubed_sum)}
+_FUNCTIONS = (_cubed_sum,)
+_cubed_gradient = _GRADIENTS["cubed"]
+
+
+def calls_a_dict_item(x):
+    return np.sum(_GRADIENTS["cubed"](x) * x)
+
+
+def calls_a_tuple_item(x):
+    return _FUNCTIONS[0](x) * 2.0
+
+
+def calls_it_by_name(x):
+    return np.sum(_cubed_gradient(x) * x)
+
+
+def test_a_function_held_in_a_module_level_container_is_refused_with_a_name_to_give_it():
+    """`D["g"](x)`, `FUNCTIONS[0](x)`: refused, saying to name the item at module level
+    (it said 'call a function defined at module level', which it was); named, it works."""
+    x = np.array([0.5, -1.2, 2.0])
+    for f in (calls_a_dict_item, calls_a_tuple_item):
+        with pytest.raises(srcad.UnsupportedError, match="an item of a module-level "
+                                                         "container") as info:
+            srcad.grad(f)(x)
+        assert "give it a module-level name" in info.value.hint
+    np.testing.assert_allclose(srcad.grad(calls_it_by_name)(x), 9 * x ** 2, rtol=1e-12)
