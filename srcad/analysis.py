@@ -454,6 +454,9 @@ def _resolve(ir, node):
     if isinstance(node, gast.Attribute):
         base = _resolve(ir, node.value)
         return getattr(base, node.attr, None)
+    if isinstance(node, gast.Subscript):         # `D["g"]` (normalise guards what it holds)
+        held = T.item_held(_resolve(ir, node.value), node.slice)
+        return held[1] if held is not None else None
     return None
 
 

@@ -262,6 +262,20 @@ class _Attribute:
         return getattr(self.obj, name, default)
 
 
+class _Item:
+    """A list, tuple or dict read like a namespace, for guards (`D["g"] = other`)."""
+    __slots__ = ("container",)
+
+    def __init__(self, container):
+        self.container = container
+
+    def get(self, key, default=None):
+        try:
+            return self.container[key]
+        except (KeyError, IndexError):
+            return default
+
+
 class _Cell:
     """A closure cell read like a namespace, for guards."""
     __slots__ = ("cell",)
@@ -310,6 +324,7 @@ def _own_guards(fn, ir):
     return [(_Cell(cells[name]) if name in cells else fn.__globals__, name, value)
             for name, value in ir.namespace.looked_up.items()] + [
         (_Attribute(cls), attr, value) for cls, attr, value in ir.namespace.members] + [
+        (_Item(container), key, value) for container, key, value in ir.namespace.items] + [
         (_TypeOf(_Cell(cells[name]) if name in cells else fn.__globals__), name, kind)
         for name, kind in ir.namespace.numbers.items()] + [
         (_TypeAlong(_Cell(cells[name]) if name in cells else fn.__globals__, steps), name,
@@ -329,7 +344,8 @@ def _guards(fn):
         if f is not fn:          # (the derivative's own primal: checked by `derive`)
             guards.extend(_state_guards(f))
         for value in [*ir.namespace.looked_up.values(),
-                      *(member for _, _, member in ir.namespace.members)]:
+                      *(member for _, _, member in ir.namespace.members),
+                      *(item for _, _, item in ir.namespace.items)]:
             if isinstance(value, _Transformed):     # (what its generated code looked up)
                 value = value.generated
             if isinstance(value, types.FunctionType):

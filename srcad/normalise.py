@@ -2585,7 +2585,7 @@ class Normaliser:
     def _resolved_object(self, node):
         """The global object a name or dotted name refers to, else None (no error)."""
         root = node
-        while isinstance(root, gast.Attribute):
+        while isinstance(root, (gast.Attribute, gast.Subscript)):
             root = root.value
         if not isinstance(root, gast.Name) or self.is_local(root.id):
             return None
@@ -2985,7 +2985,7 @@ class Normaliser:
         name is one that generated code uses for something else (np, unbroadcast, v_1)."""
         node = T.load(node)
         root = node
-        while isinstance(root, gast.Attribute):
+        while isinstance(root, (gast.Attribute, gast.Subscript)):
             root = root.value
         ident = root.id
         if getattr(root, "srcad_helper", False):
@@ -3303,7 +3303,8 @@ class Normaliser:
             callee = self.global_ref(func)
         elif isinstance(func, gast.Attribute):
             root = func
-            while isinstance(root, gast.Attribute):
+            while isinstance(root, gast.Attribute) or self._module_level_item(root) \
+                    and callable(self._resolved_object(root)):   # (`D["g"].generated`)
                 root = root.value
             if isinstance(root, gast.Name) and not self.is_local(root.id):
                 missing = self._missing_attribute(func) if self.out is not self.top else None
@@ -3327,11 +3328,15 @@ class Normaliser:
                                "that srcad can check what else holds it")
                 callee = gast.Attribute(value=self.atom(func.value), attr=func.attr,
                                         ctx=gast.Load())
+        elif self._module_level_item(func) and callable(self._resolved_object(func)):
+            callee = self.global_ref(func)    # `D["g"](x)`: the function it holds now
         elif self._module_level_item(func):
             self.error(node, f"calling {T.source_of(func)}, an item of a module-level "
-                             "container", f"give it a module-level name (function = "
-                                          f"{T.source_of(func)}, at module level) and call "
-                                          "that: srcad follows functions by their names")
+                             "container that srcad cannot look up as it transforms the "
+                             "function (a key other than a constant, or one the container "
+                             "does not hold)",
+                       f"give the function a module-level name (function = "
+                       f"{T.source_of(func)}, at module level) and call that")
         else:
             self.error(node, "calling a local variable or the result of an expression",
                        "call a function defined at module level")
@@ -3422,8 +3427,8 @@ class Normaliser:
             g = d(w, x)                           y, t = j(a, b, (ta, tb))
         ->  v_3 = d.generated(v_1, v_2)       ->  v_5 = j.generated(v_1, v_2, vdot_m1=v_3,
             v_4 = (v_3,)                                            vdot_0=v_4)"""
-        obj = self._resolved_object(node.func) if isinstance(node.func, gast.Name) \
-            and not self.generated else None
+        obj = self._resolved_object(node.func) if isinstance(
+            node.func, (gast.Name, gast.Subscript)) and not self.generated else None
         if not isinstance(getattr(type(obj), "generated", None), property) \
                 or getattr(obj, "_bound", ()):
             return node, None
@@ -3754,6 +3759,17 @@ class Normaliser:
                 self.namespace.members.append((parent, node.attr, holder))
                 self._guard_holder(node.value, parent)
 
+    def _guard_item(self, node, container, held):
+        """`node`, `D["g"]`, holds `held[1]` at key `held[0]` of `container`: a guard's
+        (`D["g"] = other`, `D = {...}` later make the derivative again)."""
+        if not any(c is container and k == held[0] for c, k, _ in self.namespace.items):
+            self.namespace.items.append((container, *held))
+        if isinstance(node.value, gast.Subscript):
+            self._guard_item(node.value, self.resolve(node.value.value),
+                             T.item_held(self.resolve(node.value.value), node.value.slice))
+        else:
+            self._guard_holder(node.value, container)
+
     def resolve(self, node):
         """The object a non-local name or dotted name refers to (module constants, np.sin)."""
         if isinstance(node, gast.Name):
@@ -3788,6 +3804,15 @@ class Normaliser:
                 self.namespace.members.append((base, node.attr, value))
                 self._guard_holder(node.value, base)
             return value
+        if isinstance(node, gast.Subscript):     # `D["g"]`, a function a call reads
+            container = self.resolve(node.value)
+            held = T.item_held(container, node.slice)
+            if held is None:
+                self.error(node, f"'{T.source_of(node)}' (no such item)",
+                           "check the key or index")
+            if callable(held[1]):
+                self._guard_item(node, container, held)
+            return held[1]
         return None
 
 
