@@ -397,8 +397,8 @@ class Normaliser:
         inline_local_functions(source, lambda name: bool(_GENERATED.match(name))
                                or name in _HELPER_NAMES, helper=self._helper_to_inline)
         _rotations_through_temporaries(source.tree)
-        if not self.generated:
-            _records_as_names(source.tree, self.namespace)
+        if not self.generated:    # (`p__w` -> "p.w": what errors call the field)
+            source.record_fields = _records_as_names(source.tree, self.namespace)
         if "dict" not in self.namespace and any("dict(" in line for line in source.lines):
             _dict_calls_as_displays(source.tree)
         if "zip" not in self.namespace and any("zip(*" in line for line in source.lines):
@@ -4022,6 +4022,7 @@ def _records_as_names(tree, namespace):
     (`Outer(Params(w, b), 2.0)`) becomes names in the next round. Where p is passed on,
     returned or its methods are called, it stays the object it is (refused where it
     varies)."""
+    named = {}         # the name of each field -> how the user writes it ("p.w")
     while True:
         nodes = T.name_nodes(tree)
         stores = collections.Counter(n.id for n in nodes if not isinstance(n.ctx, gast.Load))
@@ -4032,7 +4033,7 @@ def _records_as_names(tree, namespace):
             if made is not None:
                 break
         else:
-            return
+            return named
         k, (name, fields, values) = made
         fresh = {}
         for field in fields:
@@ -4040,6 +4041,7 @@ def _records_as_names(tree, namespace):
             while fresh[field] in taken:
                 fresh[field] += "_"
             taken.add(fresh[field])
+            named[fresh[field]] = f"{named.get(name, name)}.{field}"   # (`o.p.w`)
         _FieldsAsNames(name, fresh).visit(tree)
         block[k:k + 1] = [_located(T.assign(fresh[field], value), block[k]) if
                           isinstance(value, gast.Constant) else
@@ -4597,16 +4599,32 @@ def second_order_refusal(source, exc, why, hint):
     return error
 
 
+def _fields_named(exc, named):
+    """`exc`, its message and hint calling the fields of dataclass objects the function
+    made as the user does (`p.w`, not `p__w`: `_records_as_names`)."""
+    if named:
+        pattern = re.compile(r"\b(" + "|".join(map(re.escape, named)) + r")\b")
+        exc.message = pattern.sub(lambda m: named[m.group(1)], exc.message)
+        if exc.hint:
+            exc.hint = pattern.sub(lambda m: named[m.group(1)], exc.hint)
+        exc.args = (exc.render(),)
+    return exc
+
+
 def normalise(source, reserved=None, dicts=frozenset()):
     """The three-address IR of a parsed function (a `FunctionSource`). `reserved` maps the
     names that generated code uses (np, helpers) to their objects: user globals with those
     names but other values are renamed. `dicts`: parameters known to be dicts, whose `for k
     in d` walks the keys."""
-    normaliser = Normaliser(source, reserved)
+    try:
+        normaliser = Normaliser(source, reserved)
+    except SrcadError as exc:
+        raise _fields_named(exc, getattr(source, "record_fields", None))
     normaliser.dict_params = dicts
     try:
         return normaliser.function()
     except UnsupportedError as exc:
+        _fields_named(exc, getattr(source, "record_fields", None))
         if not normaliser.generated or getattr(exc, "second_order", False):
             raise
         raise normaliser._second_order_refusal(      # (told at the user's line)

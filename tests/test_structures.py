@@ -1431,6 +1431,14 @@ def record_returned(w, b):
     return p
 
 
+def records_sharing_an_array(w, b):
+    shared = w * 1.0
+    p = Params(shared, b)
+    q = Params(shared, b * 2.0)
+    p.w[0] = p.w[0] * p.b
+    return np.sum(q.w ** 2) * q.b
+
+
 @pytest.mark.parametrize("f, args", [
     (record_of_arguments, (np.array([0.5, -1.0, 0.3]), 0.7, np.array([2.0, 3.0, -1.0]))),
     (record_by_keywords_and_default, (np.array([0.5, -1.0]), np.array([2.0, 3.0]))),
@@ -1450,9 +1458,14 @@ def test_a_dataclass_made_in_the_function_differentiates_its_fields(f, args):
 
 
 def test_a_dataclass_that_does_more_than_hold_its_fields_stays_an_object():
-    """A __post_init__ (w doubled), or the object returned: refused, as before."""
+    """A __post_init__ (w doubled), or the object returned: refused, as before. A refusal
+    names a field as the function writes it (p.w, not the name srcad gives it)."""
     with pytest.raises(srcad.MissingRuleError, match="Doubled") as refused:
         srcad.grad(record_with_post_init)(np.ones(2))
     assert "read only for its fields" in str(refused.value)
     with pytest.raises(srcad.SrcadError):
         srcad.grad(record_returned)(np.ones(2), 1.0)
+    with pytest.raises(srcad.UnsupportedError, match=r"'p\.w\[\.\.\.\] = \.\.\.' changes an "
+                                                     r"array that is also reached through "
+                                                     r"'q\.w'"):
+        srcad.grad(records_sharing_an_array)(np.ones(2), 1.0)
