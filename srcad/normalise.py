@@ -4060,8 +4060,10 @@ def _record_made(stmt, stores, namespace, tree):
         return None
     name, call, callee = stmt.targets[0].id, stmt.value, stmt.value.func.id
     if stores[name] != 1 or stores[callee] or callee not in namespace \
-            or not isinstance(namespace[callee], type):
-        return None
+            or not isinstance(namespace[callee], type) or any(
+                isinstance(n, (gast.Global, gast.Nonlocal)) and name in n.names
+                for n in gast.walk(tree)):
+        return None          # (`global p`: the module's p, which srcad refuses to assign)
     record = _dataclass_fields(namespace[callee])
     if record is None or any(isinstance(a, gast.Starred) for a in call.args) \
             or any(k.arg is None for k in call.keywords) \

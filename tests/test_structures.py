@@ -1431,6 +1431,15 @@ def record_returned(w, b):
     return p
 
 
+LAST_PARAMS = None
+
+
+def record_made_global(w, b):
+    global LAST_PARAMS
+    LAST_PARAMS = Params(w, b)
+    return np.sum(LAST_PARAMS.w) * LAST_PARAMS.b
+
+
 def records_sharing_an_array(w, b):
     shared = w * 1.0
     p = Params(shared, b)
@@ -1469,3 +1478,5 @@ def test_a_dataclass_that_does_more_than_hold_its_fields_stays_an_object():
                                                      r"array that is also reached through "
                                                      r"'q\.w'"):
         srcad.grad(records_sharing_an_array)(np.ones(2), 1.0)
+    with pytest.raises(srcad.UnsupportedError, match="'global' of a name the function"):
+        srcad.grad(record_made_global)(np.ones(2), 1.0)     # (the module's, not made names)
