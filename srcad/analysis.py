@@ -12,6 +12,7 @@ import functools
 import inspect
 import numbers
 import operator
+import sys
 import types
 
 import gast
@@ -425,10 +426,15 @@ def _call_op(ir, stmt, name, call, mode):
             f"{label}(...) of a differentiated value outside a for statement",
             ir.location(stmt), hint=f"loop over it (for v in {label}(xs): ...), or index "
                                     "(xs[::-1] for reversed)"))
+    if rule is None and isinstance(primal, type) and users_module(sys.modules.get(module)):
+        hint = (f"srcad differentiates the fields of a dataclass object made here and read "
+                f"only for its fields (p = {label}(w, b), then p.w; no __post_init__, not "
+                "passed on); else pass the arrays themselves, or keep them in a dict")
+    else:
+        hint = (f"register one with @srcad.adjoint({label}) (and @srcad.tangent for forward "
+                "mode), or wrap the value in srcad.stop_gradient if no derivative is needed")
     return _opaque(stmt, name, operands, MissingRuleError(
-        f"srcad has no derivative rule for {label}", ir.location(stmt),
-        hint=f"register one with @srcad.adjoint({label}) (and @srcad.tangent for forward "
-             "mode), or wrap the value in srcad.stop_gradient if no derivative is needed"))
+        f"srcad has no derivative rule for {label}", ir.location(stmt), hint=hint))
 
 
 def _label(func):
@@ -448,6 +454,9 @@ def _resolve(ir, node):
     if isinstance(node, gast.Attribute):
         base = _resolve(ir, node.value)
         return getattr(base, node.attr, None)
+    if isinstance(node, gast.Subscript):         # `D["g"]` (normalise guards what it holds)
+        held = T.item_held(_resolve(ir, node.value), node.slice)
+        return held[1] if held is not None else None
     return None
 
 
@@ -465,8 +474,15 @@ def _bind(ir, stmt, name, rule, args, keywords, mode):
     template = rule.adjoint if mode == "reverse" else rule.tangent
     if template is None:
         which = "@srcad.adjoint" if mode == "reverse" else "@srcad.tangent"
-        raise MissingRuleError(f"srcad has no {mode}-mode rule for {rule.name}",
-                               ir.location(stmt), hint=f"register one with {which}")
+        called = rule.name.rpartition(".")[2]
+        refusal = MissingRuleError(
+            f"srcad has no {mode}-mode rule for {rule.name}", ir.location(stmt),
+            hint=f"register one with {which}({called}): where {called} has a rule, srcad "
+                 "uses the rules, not its code" + (
+                     " (srcad.hessian and srcad.hvp take forward mode over the gradient)"
+                     if mode != "reverse" else ""))
+        refusal.holds_again = True       # (the hint, met in a gradient differentiated again)
+        raise refusal
     params = template.params
     bound = {}
     extra = []

@@ -262,6 +262,20 @@ class _Attribute:
         return getattr(self.obj, name, default)
 
 
+class _Item:
+    """A list, tuple or dict read like a namespace, for guards (`D["g"] = other`)."""
+    __slots__ = ("container",)
+
+    def __init__(self, container):
+        self.container = container
+
+    def get(self, key, default=None):
+        try:
+            return self.container[key]
+        except (KeyError, IndexError):
+            return default
+
+
 class _Cell:
     """A closure cell read like a namespace, for guards."""
     __slots__ = ("cell",)
@@ -310,6 +324,7 @@ def _own_guards(fn, ir):
     return [(_Cell(cells[name]) if name in cells else fn.__globals__, name, value)
             for name, value in ir.namespace.looked_up.items()] + [
         (_Attribute(cls), attr, value) for cls, attr, value in ir.namespace.members] + [
+        (_Item(container), key, value) for container, key, value in ir.namespace.items] + [
         (_TypeOf(_Cell(cells[name]) if name in cells else fn.__globals__), name, kind)
         for name, kind in ir.namespace.numbers.items()] + [
         (_TypeAlong(_Cell(cells[name]) if name in cells else fn.__globals__, steps), name,
@@ -329,7 +344,8 @@ def _guards(fn):
         if f is not fn:          # (the derivative's own primal: checked by `derive`)
             guards.extend(_state_guards(f))
         for value in [*ir.namespace.looked_up.values(),
-                      *(member for _, _, member in ir.namespace.members)]:
+                      *(member for _, _, member in ir.namespace.members),
+                      *(item for _, _, item in ir.namespace.items)]:
             if isinstance(value, _Transformed):     # (what its generated code looked up)
                 value = value.generated
             if isinstance(value, types.FunctionType):
@@ -604,6 +620,7 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
                 raise
             raise second_order_refusal(       # (told at the user's line)
                 ir.source, exc, f"in the {made_by(fn)}'s code, {exc.message}",
+                exc.hint if getattr(exc, "holds_again", False) else
                 "srcad.hessian and srcad.hvp (forward over reverse) may work where grad of "
                 "grad does not; else take differences of srcad.grad" if mode == "reverse"
                 else "take differences of srcad.grad here") from None
@@ -935,7 +952,8 @@ def _wrt_indices(fn, wrt, bound=0):
                 raise WrtError(f"{fn.__name__} has no parameter named {item!r} "
                                f"(its parameters are {', '.join(params)})")
             indices.append(params.index(item))
-        elif isinstance(item, int) and not isinstance(item, bool):
+        elif isinstance(item, (int, np.integer)) and not isinstance(item, (bool, np.bool_)):
+            item = int(item)      # (an index computed with NumPy: `np.argmax(...)`, np.int64)
             if not -len(params) <= item < len(params):
                 raise WrtError(f"wrt={item} is out of range: {fn.__name__} has "
                                f"{len(params)} parameter(s)")
@@ -946,7 +964,9 @@ def _wrt_indices(fn, wrt, bound=0):
         kind = inspect.signature(fn).parameters[params[indices[-1]]].kind
         if kind is inspect.Parameter.KEYWORD_ONLY:
             raise WrtError(f"wrt names the keyword-only parameter {params[indices[-1]]!r} of "
-                           f"{fn.__name__}: srcad differentiates positional parameters")
+                           f"{fn.__name__}: srcad differentiates positional parameters",
+                           hint=f"move {params[indices[-1]]!r} before the `*` of the "
+                                "signature: calls that pass it by name stay as they are")
     if len(set(indices)) != len(indices):
         raise WrtError(f"wrt={wrt!r} names a parameter of {fn.__name__} twice")
     return tuple(k + bound for k in indices), single
@@ -1709,7 +1729,7 @@ def _non_scalar(fn, value, what="grad"):
 def _decorator_form(make, f, kwargs, name):
     if f is None:
         return lambda fn: make(fn, **kwargs)
-    if isinstance(f, (int, str, tuple)) and not isinstance(f, bool):
+    if isinstance(f, (int, np.integer, str, tuple)) and not isinstance(f, bool):
         raise WrtError(f"srcad got {f!r} where the function belongs",
                        hint=f"write @srcad.grad(wrt={f!r}) (wrt by keyword)")
     _refuse_packed(f, name)

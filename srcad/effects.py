@@ -31,6 +31,7 @@ import gast
 import numpy as np
 
 from . import source
+from . import template as T
 from .normalise import _VIEW_FUNCTIONS
 
 # methods that leave their object as it is (arrays, lists, dicts, strings), and the
@@ -381,6 +382,9 @@ def _resolved(node, fn):
     if isinstance(node, gast.Attribute):
         base = _resolved(node.value, fn)
         return getattr(base, node.attr, None) if base is not None else None
+    if isinstance(node, gast.Subscript):         # `D["g"]`, a function held in a container
+        held = T.item_held(_resolved(node.value, fn), node.slice)
+        return held[1] if held is not None else None
     if not isinstance(node, gast.Name):
         return None
     if node.id in fn.__code__.co_varnames or node.id in fn.__code__.co_cellvars:

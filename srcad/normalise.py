@@ -21,6 +21,7 @@ range(...)`` or ``while True`` with breaks; comprehensions become loops;
 ``a if c else b`` and ``and``/``or`` become ``if`` statements.
 Anything outside the supported subset raises `UnsupportedError` at its line.
 """
+import collections
 import collections.abc
 import functools
 import builtins
@@ -401,6 +402,8 @@ class Normaliser:
         inline_local_functions(source, lambda name: bool(_GENERATED.match(name))
                                or name in _HELPER_NAMES, helper=self._helper_to_inline)
         _rotations_through_temporaries(source.tree)
+        if not self.generated:    # (`p__w` -> "p.w": what errors call the field)
+            source.record_fields = _records_as_names(source.tree, self.namespace)
         if "dict" not in self.namespace and any("dict(" in line for line in source.lines):
             _dict_calls_as_displays(source.tree)
         if "zip" not in self.namespace and any("zip(*" in line for line in source.lines):
@@ -2587,7 +2590,7 @@ class Normaliser:
     def _resolved_object(self, node):
         """The global object a name or dotted name refers to, else None (no error)."""
         root = node
-        while isinstance(root, gast.Attribute):
+        while isinstance(root, (gast.Attribute, gast.Subscript)):
             root = root.value
         if not isinstance(root, gast.Name) or self.is_local(root.id):
             return None
@@ -2987,7 +2990,7 @@ class Normaliser:
         name is one that generated code uses for something else (np, unbroadcast, v_1)."""
         node = T.load(node)
         root = node
-        while isinstance(root, gast.Attribute):
+        while isinstance(root, (gast.Attribute, gast.Subscript)):
             root = root.value
         ident = root.id
         if getattr(root, "srcad_helper", False):
@@ -3322,7 +3325,8 @@ class Normaliser:
             callee = self.global_ref(func)
         elif isinstance(func, gast.Attribute):
             root = func
-            while isinstance(root, gast.Attribute):
+            while isinstance(root, gast.Attribute) or self._module_level_item(root) \
+                    and callable(self._resolved_object(root)):   # (`D["g"].generated`)
                 root = root.value
             if isinstance(root, gast.Name) and not self.is_local(root.id):
                 missing = self._missing_attribute(func) if self.out is not self.top else None
@@ -3346,6 +3350,15 @@ class Normaliser:
                                "that srcad can check what else holds it")
                 callee = gast.Attribute(value=self.atom(func.value), attr=func.attr,
                                         ctx=gast.Load())
+        elif self._module_level_item(func) and callable(self._resolved_object(func)):
+            callee = self.global_ref(func)    # `D["g"](x)`: the function it holds now
+        elif self._module_level_item(func):
+            self.error(node, f"calling {T.source_of(func)}, an item of a module-level "
+                             "container that srcad cannot look up as it transforms the "
+                             "function (a key other than a constant, or one the container "
+                             "does not hold)",
+                       f"give the function a module-level name (function = "
+                       f"{T.source_of(func)}, at module level) and call that")
         else:
             self.error(node, "calling a local variable or the result of an expression",
                        "call a function defined at module level")
@@ -3411,6 +3424,17 @@ class Normaliser:
         call = gast.Call(func=callee, args=args, keywords=keywords)
         return call if packing is None else self._packed(call, packing)
 
+    def _module_level_item(self, node):
+        """Whether `node` is an item of a module-level name's list, tuple or dict (`D["g"]`,
+        `cfg.fns[0]`), whatever it holds."""
+        if not isinstance(node, gast.Subscript):
+            return False
+        root = node
+        while isinstance(root, (gast.Subscript, gast.Attribute)):
+            root = root.value
+        return isinstance(root, gast.Name) and not self.is_local(root.id) \
+            and root.id in self.namespace
+
     def _derivative_object_call(self, node):
         """`(call, packing)`: a call of a srcad derivative object `d` as a call of its
         generated function, `d.generated` (what srcad differentiates where a function calls
@@ -3425,8 +3449,8 @@ class Normaliser:
             g = d(w, x)                           y, t = j(a, b, (ta, tb))
         ->  v_3 = d.generated(v_1, v_2)       ->  v_5 = j.generated(v_1, v_2, vdot_m1=v_3,
             v_4 = (v_3,)                                            vdot_0=v_4)"""
-        obj = self._resolved_object(node.func) if isinstance(node.func, gast.Name) \
-            and not self.generated else None
+        obj = self._resolved_object(node.func) if isinstance(
+            node.func, (gast.Name, gast.Subscript)) and not self.generated else None
         if not isinstance(getattr(type(obj), "generated", None), property) \
                 or getattr(obj, "_bound", ()):
             return node, None
@@ -3505,6 +3529,14 @@ class Normaliser:
             self.before_its_class = self.source.in_class_not_yet_made()
             return node
         member = inspect.getattr_static(owner[0], func.attr, None)
+        if isinstance(getattr(type(member), "generated", None), property):
+            primal = getattr(member.base(), "__name__", "method")
+            self.error(node, f"calling {T.source_of(func)}, a srcad derivative object that "
+                             f"the class {owner[1]} holds, through an object",
+                       f"call it through the class, {owner[1]}.{func.attr}"
+                       f"({func.value.id}, ...), where its wrt counts self as parameter 0 "
+                       f"(made as srcad.grad({primal}, wrt=1), it differentiates the "
+                       "parameter after self)")
         static = isinstance(member, staticmethod)
         if not isinstance(member.__func__ if static else member, types.FunctionType):
             return node
@@ -3759,6 +3791,17 @@ class Normaliser:
                 self.namespace.members.append((parent, node.attr, holder))
                 self._guard_holder(node.value, parent)
 
+    def _guard_item(self, node, container, held):
+        """`node`, `D["g"]`, holds `held[1]` at key `held[0]` of `container`: a guard's
+        (`D["g"] = other`, `D = {...}` later make the derivative again)."""
+        if not any(c is container and k == held[0] for c, k, _ in self.namespace.items):
+            self.namespace.items.append((container, *held))
+        if isinstance(node.value, gast.Subscript):
+            self._guard_item(node.value, self.resolve(node.value.value),
+                             T.item_held(self.resolve(node.value.value), node.value.slice))
+        else:
+            self._guard_holder(node.value, container)
+
     def resolve(self, node):
         """The object a non-local name or dotted name refers to (module constants, np.sin)."""
         if isinstance(node, gast.Name):
@@ -3793,6 +3836,15 @@ class Normaliser:
                 self.namespace.members.append((base, node.attr, value))
                 self._guard_holder(node.value, base)
             return value
+        if isinstance(node, gast.Subscript):     # `D["g"]`, a function a call reads
+            container = self.resolve(node.value)
+            held = T.item_held(container, node.slice)
+            if held is None:
+                self.error(node, f"'{T.source_of(node)}' (no such item)",
+                           "check the key or index")
+            if callable(held[1]):
+                self._guard_item(node, container, held)
+            return held[1]
         return None
 
 
@@ -3991,6 +4043,128 @@ def _zips_of_rows_transposed(tree, namespace):
                 helper = _at(T.name("transposed"), call.func)
                 helper.srcad_helper = True          # (resolved to srcad's, not the user's)
                 call.func, call.args = helper, [call.args[0].value]
+
+
+def _records_as_names(tree, namespace):
+    """`p = Params(w, b)` of a plain dataclass (`_dataclass_fields`) -> `p__w = w; p__b = b`,
+    and each `p.w` -> `p__w`, in the user's function `tree`, where nothing else binds p
+    and p is read only for its fields (written too, unless the dataclass is frozen): p's
+    fields are then names of their own, holding the objects they would hold, which srcad
+    differentiates (an object's fields it does not). A field that is a record in turn
+    (`Outer(Params(w, b), 2.0)`) becomes names in the next round. Where p is passed on,
+    returned or its methods are called, it stays the object it is (refused where it
+    varies)."""
+    named = {}         # the name of each field -> how the user writes it ("p.w")
+    while True:
+        nodes = T.name_nodes(tree)
+        stores = collections.Counter(n.id for n in nodes if not isinstance(n.ctx, gast.Load))
+        taken = {n.id for n in nodes} | set(namespace)
+        for block in T.blocks(tree):
+            made = next(((k, found) for k, stmt in enumerate(block)
+                         if (found := _record_made(stmt, stores, namespace, tree))), None)
+            if made is not None:
+                break
+        else:
+            return named
+        k, (name, fields, values) = made
+        fresh = {}
+        for field in fields:
+            fresh[field] = f"{name}__{field}"
+            while fresh[field] in taken:
+                fresh[field] += "_"
+            taken.add(fresh[field])
+            named[fresh[field]] = f"{named.get(name, name)}.{field}"   # (`o.p.w`)
+        _FieldsAsNames(name, fresh).visit(tree)
+        block[k:k + 1] = [_located(T.assign(fresh[field], value), block[k]) if
+                          isinstance(value, gast.Constant) else
+                          _at(T.assign(fresh[field], value), block[k])
+                          for field, value in values]
+
+
+def _record_made(stmt, stores, namespace, tree):
+    """`(name, fields, [(field, value), ...])` where `stmt` is `name = Cls(...)` of a plain
+    dataclass Cls, a name that only this statement binds and whose every other mention reads
+    or writes a field (`_records_as_names`): the values in the order Python computes them
+    (the arguments as written, then the defaults left). None otherwise."""
+    if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.Call)
+            and isinstance(stmt.value.func, gast.Name)):
+        return None
+    name, call, callee = stmt.targets[0].id, stmt.value, stmt.value.func.id
+    if stores[name] != 1 or stores[callee] or callee not in namespace \
+            or not isinstance(namespace[callee], type) or any(
+                isinstance(n, (gast.Global, gast.Nonlocal)) and name in n.names
+                for n in gast.walk(tree)):
+        return None          # (`global p`: the module's p, which srcad refuses to assign)
+    record = _dataclass_fields(namespace[callee])
+    if record is None or any(isinstance(a, gast.Starred) for a in call.args) \
+            or any(k.arg is None for k in call.keywords) \
+            or any(n.id == name for n in T.name_nodes(call)):
+        return None         # (`p = Params(p.b, p.w)` in a loop reads p's fields as it sets them)
+    fields, frozen = record
+    try:
+        bound = inspect.signature(namespace[callee]).bind(
+            *range(len(call.args)), **{k.arg: k.arg for k in call.keywords})
+    except TypeError:                      # (Python's own error where it runs)
+        return None
+    given = {v: field for field, v in bound.arguments.items()}
+    values = [(given[k], a) for k, a in enumerate(call.args)] \
+        + [(k.arg, k.value) for k in call.keywords]
+    for field, default in fields.items():
+        if field not in bound.arguments:
+            if type(default) not in (int, float, bool, str, type(None)):
+                return None                # (a factory's, an array's: read by the object)
+            values.append((field, T.constant(default)))
+    mentions = [n for n in T.name_nodes(tree) if n.id == name]
+    reads = [n for n in gast.walk(tree) if isinstance(n, gast.Attribute)
+             and isinstance(n.value, gast.Name) and n.value.id == name]
+    if len(reads) != len(mentions) - 1 or any(
+            n.attr not in fields or isinstance(n.ctx, gast.Del)
+            or frozen and not isinstance(n.ctx, gast.Load) for n in reads):
+        return None
+    namespace.function(callee)       # (a guard's: `Params = Other` later makes it again)
+    return name, list(fields), values
+
+
+def _dataclass_fields(cls):
+    """`({field: default or MISSING}, frozen?)` of a dataclass whose construction only
+    sets its fields from the arguments of its generated __init__ (no __post_init__, InitVar,
+    field left out of __init__, or class of its own that reads or makes its objects
+    otherwise); None for other classes."""
+    import dataclasses
+    if not dataclasses.is_dataclass(cls) or hasattr(cls, "__post_init__") \
+            or type(cls).__call__ is not type.__call__ \
+            or inspect.getattr_static(cls, "__new__") is not object.__new__ \
+            or inspect.getattr_static(cls, "__getattribute__") is not object.__getattribute__ \
+            or inspect.getattr_static(cls, "__getattr__", None) is not None:
+        return None
+    init = inspect.getattr_static(cls, "__init__")
+    if getattr(getattr(init, "__code__", None), "co_filename", None) != "<string>":
+        return None                        # (an __init__ of the user's)
+    fields = dataclasses.fields(cls)
+    params = list(inspect.signature(cls).parameters)
+    if any(not f.init for f in fields) or set(params) != {f.name for f in fields}:
+        return None                        # (an InitVar, a field set otherwise)
+    for f in fields:
+        member = inspect.getattr_static(cls, f.name, None)
+        if hasattr(type(member), "__set__") and not isinstance(member,
+                                                               types.MemberDescriptorType):
+            return None                    # (a property of the same name)
+    return ({f.name: f.default for f in fields},
+            cls.__dataclass_params__.frozen)
+
+
+class _FieldsAsNames(gast.NodeTransformer):
+    """`p.w` -> `p__w` (`fresh`: field -> its name), reading or writing as p.w did."""
+
+    def __init__(self, name, fresh):
+        self.name, self.fresh = name, fresh
+
+    def visit_Attribute(self, node):
+        if isinstance(node.value, gast.Name) and node.value.id == self.name:
+            return _at(gast.Name(id=self.fresh[node.attr], ctx=node.ctx, annotation=None,
+                                 type_comment=None), node)
+        return self.generic_visit(node)
 
 
 _FUNCTIONAL = {"add_at_in_place": "add_at", "set_at_in_place": "set_at"}
@@ -4459,16 +4633,32 @@ def second_order_refusal(source, exc, why, hint):
     return error
 
 
+def _fields_named(exc, named):
+    """`exc`, its message and hint calling the fields of dataclass objects the function
+    made as the user does (`p.w`, not `p__w`: `_records_as_names`)."""
+    if named:
+        pattern = re.compile(r"\b(" + "|".join(map(re.escape, named)) + r")\b")
+        exc.message = pattern.sub(lambda m: named[m.group(1)], exc.message)
+        if exc.hint:
+            exc.hint = pattern.sub(lambda m: named[m.group(1)], exc.hint)
+        exc.args = (exc.render(),)
+    return exc
+
+
 def normalise(source, reserved=None, dicts=frozenset()):
     """The three-address IR of a parsed function (a `FunctionSource`). `reserved` maps the
     names that generated code uses (np, helpers) to their objects: user globals with those
     names but other values are renamed. `dicts`: parameters known to be dicts, whose `for k
     in d` walks the keys."""
-    normaliser = Normaliser(source, reserved)
+    try:
+        normaliser = Normaliser(source, reserved)
+    except SrcadError as exc:
+        raise _fields_named(exc, getattr(source, "record_fields", None))
     normaliser.dict_params = dicts
     try:
         return normaliser.function()
     except UnsupportedError as exc:
+        _fields_named(exc, getattr(source, "record_fields", None))
         if not normaliser.generated or getattr(exc, "second_order", False):
             raise
         raise normaliser._second_order_refusal(      # (told at the user's line)

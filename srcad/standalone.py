@@ -158,6 +158,14 @@ def resolve(name, fn, callees, helpers=None):
     return "unknown", None
 
 
+def _item_or_none(container, key):
+    """`container[key]` of a list, tuple or dict that holds it, else None."""
+    try:
+        return container[key] if isinstance(container, (list, tuple, dict)) else None
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
 def _where_read(fn, name):
     """The file, line and column where `fn` first reads `name` (else its `def` line)."""
     source = api.intermediate(fn).source
@@ -486,18 +494,20 @@ class Module:
         originals = {new: old for old, new in api.intermediate(fn).renamed.items()}
         free = set(free_names(source))
         for node in ast.walk(ast.parse(source)):
-            path = []
-            while isinstance(node, ast.Attribute):
-                path.append(node.attr)
+            path, read = [], node     # (attributes and items, `helpers.GRADS[0]`)
+            while isinstance(node, ast.Attribute) or isinstance(node, ast.Subscript) \
+                    and isinstance(node.slice, ast.Constant):
+                path.append(node.attr if isinstance(node, ast.Attribute) else node.slice)
                 node = node.value
             if not isinstance(node, ast.Name) or node.id not in free:
                 continue
             name = originals.get(node.id, node.id)
             value = fn.__globals__.get(name)
-            for attr in reversed(path):
-                value = getattr(value, attr, None)
+            for step in reversed(path):
+                value = getattr(value, step, None) if isinstance(step, str) else \
+                    _item_or_none(value, step.value)
             if isinstance(value, api._Transformed):
-                dotted = ".".join([name] + path[::-1])
+                dotted = ast.unparse(read)
                 raise StandaloneError(
                     f"{fn.__module__}.{fn.__qualname__} calls the derivative object "
                     f"'{dotted}' (made by srcad), which a standalone file cannot hold",

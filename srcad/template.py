@@ -549,3 +549,22 @@ def index_expr(index):
     if isinstance(index, gast.Tuple):
         return tuple_of([index_expr(e) for e in index.elts])
     return index
+
+
+def item_held(container, key):
+    """`(key, what container[key] holds)`, for a list, tuple or dict `container` and a
+    `key` node written as a constant ("g", 0, -1): a function held in a module-level
+    container that a call reads (`D["g"](x)`); None otherwise."""
+    if isinstance(key, gast.UnaryOp) and isinstance(key.op, gast.USub) \
+            and isinstance(key.operand, gast.Constant) and type(key.operand.value) is int:
+        key = -key.operand.value
+    elif isinstance(key, gast.Constant) and type(key.value) in (int, str):
+        key = key.value
+    else:
+        return None
+    if type(container) is dict and key in container:
+        return key, container[key]
+    if type(container) in (list, tuple) and type(key) is int \
+            and -len(container) <= key < len(container):
+        return key, container[key]
+    return None

@@ -228,3 +228,67 @@ def test_a_differentiated_value_passed_to_star_args_is_refused(f):
 def test_constants_passed_to_star_args_are_a_constant():
     np.testing.assert_allclose(srcad.grad(packed_constants)(np.ones(2)), [1.0, 2.0])
     assert srcad.jvp(packed_constants)(np.ones(2), np.ones(2))[1] == 3.0
+
+
+
+def _cubed_sum(x):
+    return np.sum(x ** 3)
+
+
+def _sines(x):
+    return np.sum(np.sin(x))
+
+
+_GRADIENTS = {"cubed": srcad.grad(_cubed_sum), "packed": srcad.grad(_cubed_sum, wrt=(0,)),
+              "tangent": srcad.jvp(_cubed_sum)}
+_FUNCTIONS = (_cubed_sum, np.cos)
+_NESTED = {"functions": [_cubed_sum, _sines]}
+
+
+def calls_dict_items(x):
+    (packed,) = _GRADIENTS["packed"](x)
+    _, tangent = _GRADIENTS["tangent"](x, x)
+    return np.sum(_GRADIENTS["cubed"](x) * x) + np.sum(packed) + tangent
+
+
+def calls_tuple_items(x):
+    return _FUNCTIONS[0](x) * 2.0 + np.sum(_FUNCTIONS[-1](x)) + _NESTED["functions"][1](x)
+
+
+def calls_an_item_by_a_key_it_computes(x, key):
+    return _NESTED["functions"][key](x)
+
+
+def test_functions_and_derivative_objects_held_in_module_level_containers():
+    """`D["g"](x)`, `FUNCTIONS[0](x)`, with a constant key: the function the item holds,
+    as a function called by its name is (refused before: 'calling a local variable or the
+    result of an expression'); first and second order."""
+    x = np.array([0.5, -1.2, 2.0])
+    full_check(calls_dict_items, [x])
+    np.testing.assert_allclose(srcad.grad(calls_dict_items)(x), 18 * x ** 2 + 6 * x,
+                               rtol=1e-12)
+    full_check(calls_tuple_items, [x])
+    np.testing.assert_allclose(srcad.grad(calls_tuple_items)(x),
+                               6 * x ** 2 - np.sin(x) + np.cos(x), rtol=1e-12)
+    np.testing.assert_allclose(srcad.hessian(calls_tuple_items)(x),
+                               np.diag(12 * x - np.cos(x) - np.sin(x)), rtol=1e-12, atol=1e-12)
+    _, tangent = srcad.jvp(calls_tuple_items)(x, np.ones(3))
+    assert tangent == pytest.approx(np.sum(6 * x ** 2 - np.sin(x) + np.cos(x)), rel=1e-12)
+
+
+def test_a_function_held_in_a_container_is_the_one_it_holds_at_each_call():
+    """`D["g"] = other` after the derivative was made: it is made again. A key the function
+    computes: refused, with the hint to name the function."""
+    x = np.array([0.5, -1.2, 2.0])
+    with pytest.raises(srcad.UnsupportedError, match="cannot look up") as info:
+        srcad.grad(calls_an_item_by_a_key_it_computes)(x, 1)
+    assert "give the function a module-level name" in info.value.hint
+    gradient = srcad.grad(calls_tuple_items)
+    before = gradient(x)
+    functions = _NESTED["functions"]
+    try:
+        functions[1] = _cubed_sum
+        np.testing.assert_allclose(gradient(x), before - np.cos(x) + 3 * x ** 2, rtol=1e-12)
+    finally:
+        functions[1] = _sines
+    np.testing.assert_allclose(gradient(x), before, rtol=1e-12)

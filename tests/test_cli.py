@@ -1028,6 +1028,41 @@ def test_derivative_objects_behind_attributes_and_callable_objects(tmp_path, cap
     assert got == pytest.approx([12.0, 30.0])
 
 
+def test_functions_and_derivative_objects_held_in_containers_in_a_file(tmp_path, capsys):
+    """`FUNCS["g"](x)`: the file reads the item through the module; a derivative object in
+    a list (`GRADS[0](x)`) is refused as `d(x)` is
+    (the stand-in would make it the function itself; the message named a closure variable
+    'check_plain_operand')."""
+    path = module(tmp_path, "held", """
+        import numpy as np
+        import srcad
+
+        def cube(x):
+            return x ** 3
+
+        FUNCS = {"cube": cube, "sin": np.sin}
+        GRADS = [srcad.grad(cube)]
+
+        def f(x):
+            return FUNCS["cube"](x) + FUNCS["sin"](x)
+
+        def g(x):
+            return GRADS[0](x) * x
+    """)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        assert run("grad", f"{path}:g") == 2
+        assert "calls the derivative object 'GRADS[0]'" in capsys.readouterr().err
+        assert run("grad", f"{path}:f") == 0
+    finally:
+        sys.path.remove(str(tmp_path))
+    got = without_srcad("""
+        import json
+        from held_grad import grad_f
+        print(json.dumps(float(grad_f(0.5))))
+    """, tmp_path)
+    assert got == pytest.approx(0.75 + np.cos(0.5))
+
 def test_modules_that_reach_srcad_through_others_and_modules_named_like_helpers(tmp_path,
                                                                                 capsys):
     """A module that imports a rules module, which imports srcad, was imported before the

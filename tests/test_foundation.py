@@ -281,6 +281,31 @@ def test_wrt_one_element_tuple_gives_tuple(xw):
     np.testing.assert_allclose(g[0], expected_named(x, w)[1])
 
 
+@pytest.mark.parametrize("index", [np.int64(1), np.int32(-1), np.intp(1)])
+def test_wrt_a_numpy_integer_index(xw, index):
+    """An index NumPy computed (`np.argmax`, `np.int64`) is an index like an int, in every
+    form that takes wrt."""
+    x, w = xw
+    expected = expected_named(x, w)
+    np.testing.assert_allclose(srcad.grad(named, wrt=index)(x, w), expected[1])
+    gx, gw = srcad.grad(named, wrt=(np.int64(0), index))(x, w)
+    np.testing.assert_allclose(gx, expected[0])
+    np.testing.assert_allclose(gw, expected[1])
+    np.testing.assert_allclose(srcad.jvp(named, wrt=index)(x, w, np.ones(4))[1],
+                               np.sum(expected[1]))
+    np.testing.assert_allclose(srcad.hessian(named, wrt=index)(x, w), np.zeros((4, 4)),
+                               atol=1e-12)
+    np.testing.assert_allclose(srcad.hessian(named, wrt=np.int64(0))(x, w),
+                               np.diag(2 - np.sin(x) * w), rtol=1e-12)
+    np.testing.assert_allclose(srcad.jacobian(named, wrt=index)(x, w), expected[1])
+    srcad.check_grad(named, (x, w), wrt=index)
+
+
+def test_wrt_a_numpy_integer_where_the_function_belongs():
+    with pytest.raises(srcad.WrtError, match="where the function belongs"):
+        srcad.grad(np.int64(0))
+
+
 @srcad.grad
 def decorated_plain(x, w):
     return np.sum(np.sin(x) * w) + np.sum(x * x)

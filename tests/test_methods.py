@@ -400,3 +400,36 @@ def test_an_array_method_of_a_global_or_closure_array():
         np.testing.assert_allclose(srcad.jvp(f)(x, np.ones(2))[1], expected.sum(),
                                    rtol=1e-12)
         fd_check(f, [x])
+
+
+def test_a_derivative_object_of_the_class_called_through_self(tmp_path):
+    """`self.dloss(a)`, dloss a srcad derivative object the class holds: through the class
+    it works (wrt counting self); through self, its wrt would count the parameters after
+    self, which the call through the class does not: refused, saying how (it said 'no
+    derivative rule for the method .dloss()', whose hint calls self.loss(w) supported)."""
+    mod = load_module(tmp_path, """
+        import numpy as np
+        import srcad
+
+        class Net:
+            def __init__(self, w):
+                self.w = w
+
+            def loss(self, a):
+                return np.sum((a * self.w) ** 2)
+
+            dloss = srcad.grad(loss, wrt=1)
+
+            def through_the_class(self, a):
+                return np.sum(Net.dloss(self, a))
+
+            def through_self(self, a):
+                return np.sum(self.dloss(a))
+    """, "derivative_members")
+    w, a = np.array([0.3, 0.7, -1.1]), np.array([0.5, -1.2, 2.0])
+    net = mod.Net(w)
+    np.testing.assert_allclose(srcad.grad(net.through_the_class)(a), 2 * w ** 2, rtol=1e-12)
+    with pytest.raises(srcad.UnsupportedError, match="derivative object that the class Net "
+                                                     "holds") as info:
+        srcad.grad(net.through_self)(a)
+    assert "Net.dloss(self, ...)" in info.value.hint

@@ -1,6 +1,7 @@
 """Issue 3: subscripts (reads and writes), loops over arrays/lists, enumerate,
 zip, lists/tuples/dicts of arrays as inputs and locals, list comprehensions."""
 import collections
+import dataclasses
 import inspect
 import runpy
 
@@ -10,7 +11,7 @@ import pytest
 import srcad
 import srcad.cli
 from conftest import (assert_tree_allclose, fd_check, fd_directional, flatten, full_check,
-                      same_structure, unflatten)
+                      numeric_jacobian, same_structure, unflatten)
 
 
 # ----- functions under test -----
@@ -1481,3 +1482,125 @@ def test_other_starred_calls_are_refused():
             srcad.grad(f)(np.array([0.5, 1.5]))
     with pytest.raises(srcad.UnsupportedError, match="'\\*' unpacking"):
         srcad.grad(other_starred_call)(np.array([0.5, 1.5]))
+
+
+# ----- dataclass objects made in the function, read for their fields -----
+
+
+@dataclasses.dataclass
+class Params:
+    w: np.ndarray
+    b: float
+
+
+@dataclasses.dataclass(frozen=True)
+class FrozenParams:
+    w: np.ndarray
+    b: float = 2.0
+
+
+@dataclasses.dataclass
+class Layered:
+    inner: Params
+    scale: float
+
+
+@dataclasses.dataclass
+class Doubled:
+    w: np.ndarray
+
+    def __post_init__(self):
+        self.w = self.w * 2.0
+
+
+def record_of_arguments(w, b, x):
+    p = Params(w, b)
+    return np.sum(np.tanh(p.w * x)) + p.b ** 2 * np.sum(p.w)
+
+
+def record_by_keywords_and_default(w, x):
+    p = FrozenParams(b=3.0, w=w * x)
+    q = FrozenParams(w)
+    return np.sum(p.w ** 2) * p.b + np.sum(q.w) * q.b
+
+
+def record_in_record(w, b, x):
+    layer = Layered(Params(w, b), 0.5)
+    return np.sum(np.sin(layer.inner.w * x)) * layer.scale + layer.inner.b * layer.scale
+
+
+def record_fields_written(w, b):
+    p = Params(w.copy(), b)
+    p.w[0] = p.w[0] * p.b
+    p.b += 1.0
+    p.w = p.w * p.b
+    return np.sum(p.w ** 2)
+
+
+def records_in_a_loop(w, b):
+    total = 0.0
+    for i in range(3):
+        p = Params(w * i + b, np.sum(w))
+        total = total + np.sum(np.sin(p.w) * p.b)
+    return total
+
+
+def record_with_post_init(w):
+    p = Doubled(w)
+    return np.sum(p.w)
+
+
+def record_returned(w, b):
+    p = Params(w, b)
+    return p
+
+
+LAST_PARAMS = None
+
+
+def record_made_global(w, b):
+    global LAST_PARAMS
+    LAST_PARAMS = Params(w, b)
+    return np.sum(LAST_PARAMS.w) * LAST_PARAMS.b
+
+
+def records_sharing_an_array(w, b):
+    shared = w * 1.0
+    p = Params(shared, b)
+    q = Params(shared, b * 2.0)
+    p.w[0] = p.w[0] * p.b
+    return np.sum(q.w ** 2) * q.b
+
+
+@pytest.mark.parametrize("f, args", [
+    (record_of_arguments, (np.array([0.5, -1.0, 0.3]), 0.7, np.array([2.0, 3.0, -1.0]))),
+    (record_by_keywords_and_default, (np.array([0.5, -1.0]), np.array([2.0, 3.0]))),
+    (record_in_record, (np.array([0.5, -1.0]), 0.7, np.array([2.0, 3.0]))),
+    (record_fields_written, (np.array([0.5, -1.0]), 0.7)),
+    (records_in_a_loop, (np.array([0.5, -1.0]), 0.7)),
+])
+def test_a_dataclass_made_in_the_function_differentiates_its_fields(f, args):
+    """`p = Params(w, b)`, then `p.w`: the fields hold what they were given (no rule for
+    the class is needed); a second order through them too."""
+    wrt = tuple(k for k, a in enumerate(args) if not isinstance(a, np.ndarray) or k == 0)
+    full_check(f, list(args), wrt=wrt)
+    w = args[0]
+    hessian = srcad.hessian(f)(*args)
+    np.testing.assert_allclose(hessian, numeric_jacobian(
+        lambda v: srcad.grad(f)(v, *args[1:]), w), rtol=1e-6, atol=1e-8)
+
+
+def test_a_dataclass_that_does_more_than_hold_its_fields_stays_an_object():
+    """A __post_init__ (w doubled), or the object returned: refused, as before. A refusal
+    names a field as the function writes it (p.w, not the name srcad gives it)."""
+    with pytest.raises(srcad.MissingRuleError, match="Doubled") as refused:
+        srcad.grad(record_with_post_init)(np.ones(2))
+    assert "read only for its fields" in str(refused.value)
+    with pytest.raises(srcad.SrcadError):
+        srcad.grad(record_returned)(np.ones(2), 1.0)
+    with pytest.raises(srcad.UnsupportedError, match=r"'p\.w\[\.\.\.\] = \.\.\.' changes an "
+                                                     r"array that is also reached through "
+                                                     r"'q\.w'"):
+        srcad.grad(records_sharing_an_array)(np.ones(2), 1.0)
+    with pytest.raises(srcad.UnsupportedError, match="'global' of a name the function"):
+        srcad.grad(record_made_global)(np.ones(2), 1.0)     # (the module's, not made names)

@@ -317,3 +317,81 @@ def test_rules_that_bind_names_in_their_expression_are_refused_where_they_do_it(
             return -g
     assert info.value.location.line == line + 14
     assert "a if c else b" in info.value.hint
+
+
+def _scaled(c, x):
+    return c * x
+
+
+@srcad.adjoint(_scaled)
+def _scaled_adjoint(g, ans, c, x):
+    gc = g * x
+    gc *= 2.0
+    gx = g          # (the derivative's own array: updated in place, it would be changed)
+    gx *= c
+    return np.sum(gc) / 2.0, gx + g - g
+
+
+@srcad.tangent(_scaled)
+def _scaled_tangent(g, ans, c, x):
+    t = g
+    t *= x
+    return t, c * g
+
+
+def uses_scaled(c, x):
+    return np.sum(_scaled(c, x) ** 2)
+
+
+def test_a_rule_updates_its_own_names_with_augmented_assignments():
+    """`gc *= 2.0` before a rule's return, of a name the rule assigned, is `gc = gc * 2.0`:
+    a new value (refused before: 'may only assign names'), which leaves g as it was."""
+    c, x = 1.5, np.array([0.3, -1.2, 2.0])
+    gc, gx = srcad.grad(uses_scaled, wrt=(0, 1))(c, x)
+    assert gc == pytest.approx(2 * c * np.sum(x * x), rel=1e-12)
+    np.testing.assert_allclose(gx, 2 * c * c * x, rtol=1e-12)
+    direction = (0.7, np.array([1.0, -0.5, 0.25]))
+    _, tangent = srcad.jvp(uses_scaled, wrt=(0, 1))(c, x, direction)
+    assert tangent == pytest.approx(gc * direction[0] + gx @ direction[1], rel=1e-12)
+
+
+def test_augmented_assignments_of_a_parameter_or_an_unassigned_name_are_refused():
+    line = inspect.currentframe().f_lineno
+    with pytest.raises(srcad.RuleError, match="updates its parameter g in place") as info:
+        @srcad.adjoint(_signed)
+        def signed_adjoint_doubled(g, ans, x):
+            g *= 2.0
+            return g * np.sign(x)
+    assert info.value.location.line == line + 4
+    with pytest.raises(srcad.RuleError, match="updates s, which it has not assigned"):
+        @srcad.adjoint(_signed)
+        def signed_adjoint_unassigned(g, ans, x):
+            s += 1.0
+            return g * s
+
+
+def _softened(x):
+    return np.log1p(np.exp(x))
+
+
+@srcad.adjoint(_softened)
+def _softened_adjoint(g, ans, x):
+    return g / (1.0 + np.exp(-x))
+
+
+def uses_softened(x):
+    return np.sum(_softened(x) ** 2)
+
+
+def test_an_adjoint_rule_alone_says_forward_mode_needs_a_tangent_rule_too():
+    """A function with an adjoint rule of the user's and no tangent rule: forward mode, and
+    hessian and hvp (forward over reverse), do not read its code, which may not be what
+    the rule says (a rule for a gradient of the user's choice); the hint says which rule."""
+    x = np.array([0.3, -1.2])
+    np.testing.assert_allclose(srcad.grad(uses_softened)(x),
+                               2 * _softened(x) / (1.0 + np.exp(-x)), rtol=1e-12)
+    for call in (lambda: srcad.jvp(uses_softened)(x, np.ones(2)),
+                 lambda: srcad.hessian(uses_softened)(x), lambda: srcad.hvp(uses_softened)(x, x)):
+        with pytest.raises(srcad.UnsupportedError, match="no forward-mode rule") as info:
+            call()
+        assert "@srcad.tangent(_softened)" in info.value.hint

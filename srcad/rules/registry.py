@@ -119,6 +119,7 @@ class Template:
                              "then the value inside the rule: `if axis is None: ...`)")
                 self.defaults[param.name] = param.default
         self.diff = [p for p in self.params if p not in self.defaults]
+        tree.body = _augmented_as_assigned(tree.body, names, fn.__qualname__, at)
         body = [s for s in tree.body if not (isinstance(s, gast.Expr)
                                              and isinstance(s.value, gast.Constant))]
         branches = "write a choice as one expression: `a if c else b`, or np.where(c, a, b) " \
@@ -234,6 +235,38 @@ class Template:
                                     hint="define it in the rule's module above the rule, "
                                          "or assign it before the return")
         return names
+
+
+def _augmented_as_assigned(body, params, rule, at):
+    """`c *= 2` in a rule's body (before its return) -> `c = c * 2`, for `c` a name the rule
+    assigned before: a new value, as a rule's names hold values (in place, it would change
+    whatever else holds that array: `c = g` makes c the derivative's own). Refused for a
+    parameter, which is the derivative's (or the caller's) array."""
+    made = []
+    for stmt in body:
+        if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name):
+            name = stmt.target.id
+            assigned = any(isinstance(s, gast.Assign) and len(s.targets) == 1
+                           and isinstance(s.targets[0], gast.Name) and s.targets[0].id == name
+                           for s in made)
+            if name in params:
+                raise RuleError(f"the rule {rule} updates its parameter {name} in place",
+                                at(stmt), hint=f"assign a new name (`{name}2 = {name} * 2`) "
+                                               "and use that")
+            if not assigned:
+                raise RuleError(f"the rule {rule} updates {name}, which it has not assigned "
+                                "before", at(stmt), hint=f"assign {name} first")
+            value = gast.BinOp(left=gast.Name(id=name, ctx=gast.Load(), annotation=None,
+                                               type_comment=None),
+                               op=stmt.op, right=stmt.value)
+            assign = gast.Assign(targets=[gast.Name(id=name, ctx=gast.Store(), annotation=None,
+                                                    type_comment=None)],
+                                 value=value, type_comment=None)
+            for node in (assign, assign.targets[0], value, value.left):
+                gast.copy_location(node, stmt)
+            stmt = assign
+        made.append(stmt)
+    return made
 
 
 def _rule_locator(fn, dedented):
