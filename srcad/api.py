@@ -324,7 +324,8 @@ def _own_guards(fn, ir):
     return [(_Cell(cells[name]) if name in cells else fn.__globals__, name, value)
             for name, value in ir.namespace.looked_up.items()] + [
         (_Attribute(cls), attr, value) for cls, attr, value in ir.namespace.members] + [
-        (_Item(container), key, value) for container, key, value in ir.namespace.items] + [
+        (_Item(container), key, value)
+        for container, key, value in ir.namespace.held_items] + [
         (_TypeOf(_Cell(cells[name]) if name in cells else fn.__globals__), name, kind)
         for name, kind in ir.namespace.numbers.items()] + [
         (_TypeAlong(_Cell(cells[name]) if name in cells else fn.__globals__, steps), name,
@@ -345,7 +346,7 @@ def _guards(fn):
             guards.extend(_state_guards(f))
         for value in [*ir.namespace.looked_up.values(),
                       *(member for _, _, member in ir.namespace.members),
-                      *(item for _, _, item in ir.namespace.items)]:
+                      *(item for _, _, item in ir.namespace.held_items)]:
             if isinstance(value, _Transformed):     # (what its generated code looked up)
                 value = value.generated
             if isinstance(value, types.FunctionType):

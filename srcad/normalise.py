@@ -3794,8 +3794,8 @@ class Normaliser:
     def _guard_item(self, node, container, held):
         """`node`, `D["g"]`, holds `held[1]` at key `held[0]` of `container`: a guard's
         (`D["g"] = other`, `D = {...}` later make the derivative again)."""
-        if not any(c is container and k == held[0] for c, k, _ in self.namespace.items):
-            self.namespace.items.append((container, *held))
+        if not any(c is container and k == held[0] for c, k, _ in self.namespace.held_items):
+            self.namespace.held_items.append((container, *held))
         if isinstance(node.value, gast.Subscript):
             self._guard_item(node.value, self.resolve(node.value.value),
                              T.item_held(self.resolve(node.value.value), node.value.slice))

@@ -127,7 +127,7 @@ class Namespace(dict):
         self.members = []
         # (container, key, function) of the functions read from module-level lists, tuples
         # and dicts (`D["g"](x)`)
-        self.items = []
+        self.held_items = []
         self.renamed = {}       # name in generated code -> the user's name
         # the user's name -> the type of the number it held, which the analysis took it
         # for (`G = 9.81`: `-G / L * sin(th)` is a number), or of another value that an
