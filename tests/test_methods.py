@@ -238,6 +238,29 @@ def test_a_method_of_a_module_level_object_of_a_class_named_through_its_module(t
     fd_check(m.f, [w], grads=g(w))
 
 
+def test_super_of_a_base_class_imported_under_another_name(tmp_path):
+    """super().loss(w) where the base class is another module's, imported as Parent: the
+    derivative names it by the module's name for it (a TypeError for a while, when a
+    namespace attribute hid the dict's items())."""
+    base = load_module(tmp_path, """
+        import numpy as np
+
+        class Base:
+            def loss(self, w):
+                return np.sum(w ** 3)
+        """, "base_mod")
+    m = load_module(tmp_path, f"""
+        import numpy as np
+        from {base.__name__} import Base as Parent
+
+        class Child(Parent):
+            def loss(self, w):
+                return 2.0 * super().loss(w) + np.sum(w)
+        """, "child_mod")
+    w = np.array([0.3, -0.7, 1.1])
+    np.testing.assert_allclose(srcad.grad(m.Child().loss)(w), 6.0 * w ** 2 + 1.0)
+
+
 class CallableLayer:
     def __init__(self, W):
         self.W = W
