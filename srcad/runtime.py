@@ -457,10 +457,13 @@ def mul_adjoint_along(u, x, y, first, k):
 
 
 def add_adjoint_transpose(gbar, u, x, y, first):
-    """The adjoint of u in add_adjoint(u, x, y, first), which is linear in u."""
+    """The adjoint of u in add_adjoint(u, x, y, first), which is linear in u: for lists
+    joined, gbar at x's places (`first`) or y's in the joined list, zeros at the others."""
     if _joins(x, y):
-        raise refused("a derivative of the adjoint of + joining lists is not differentiable",
-                      hint="join the lists in a loop")
+        part = list(_items(gbar, x if first else y))
+        head, tail = u[:len(x)], u[len(x):]
+        return _sequence_like(part + [zeros_like_grad(item) for item in tail] if first
+                              else [zeros_like_grad(item) for item in head] + part, u)
     return broadcast_like(gbar, u)
 
 
@@ -468,8 +471,7 @@ def mul_adjoint_transpose(gbar, u, x, y, first, k):
     """The adjoint of argument k (0: u, 1: x, 2: y) of mul_adjoint(u, x, y, first), which is
     unbroadcast(u * y, x) or unbroadcast(u * x, y): bilinear in u and the other factor."""
     if _repeats(x, y):
-        raise refused("a derivative of the adjoint of a repeated list is not differentiable",
-                      hint="build the list in a loop")
+        return _repeated_transpose(gbar, u, x, y, first, k)
     other, shaped = (y, x) if first else (x, y)
     gz = np.broadcast_to(gbar, np.broadcast_shapes(np.shape(u), np.shape(other)))
     if k == 0:
@@ -477,6 +479,19 @@ def mul_adjoint_transpose(gbar, u, x, y, first, k):
     if (k == 2) == first:                # the other factor
         return unbroadcast(gz * u, other)
     return zeros_like_grad(shaped)       # the operand it is shaped like: its shape only
+
+
+def _repeated_transpose(gbar, u, x, y, first, k):
+    """mul_adjoint_transpose of a repeated list: the list's adjoint sums its copies' (see
+    `repeated_adjoint`), so u's adjoint is gbar repeated; the integer's adjoint is 0.0,
+    whatever u, and the factors give lengths only."""
+    if k != 0:
+        return zeros_like_grad((x, y)[k - 1])
+    part = x if first else y
+    if not isinstance(part, (list, tuple)):
+        return zeros_like_grad(u)
+    items = list(_items(gbar, part))
+    return _sequence_like([items[n % len(part)] for n in range(len(u))], u)
 
 
 def repeated_adjoint(g, part):
@@ -3222,7 +3237,7 @@ HELPERS = HELPERS + (
     counts_from, check_output, check_plain_operand, check_plain_result, check_method, check_reversible, check_item_copied, check_slice_length, counted, if_floating, stored_part, einsum_one, listed,
     tupled, unlisted, listed_tangent, transposed, untransposed,
     unarray_transpose,
-    largest, smallest, _numbers,
+    largest, smallest, _numbers, _repeated_transpose,
     extremum_weights)
 
 
@@ -3423,6 +3438,76 @@ def broadcast_arrays_tangent(t, ans):
     return tuple(np.broadcast_to(tk, np.shape(out)) for tk, out in zip(t, ans))
 
 
+def pieces_like(g, xs):
+    """The adjoints g of the items of xs (a list's, an array's rows), each in its item's
+    shape (an unused one's 0.0 spread): what the transposes of unhstack, unvstack, ... join
+    back as np.hstack, np.vstack, ... joined xs."""
+    return [np.broadcast_to(p, np.shape(x)) for p, x in zip(_items(g, xs), xs)]
+
+
+def blocks_like(g, arrays):
+    """`pieces_like` for np.block's nested lists of arrays: g's parts as `arrays` nests
+    them, each in its block's shape."""
+    if not isinstance(arrays, list):
+        return np.broadcast_to(g, np.shape(arrays))
+    return [blocks_like(p, item) for p, item in zip(_items(g, arrays), arrays)]
+
+
+def meshgrid_spread(g, u, grids, xs, indexing="xy"):
+    """The adjoint of unmeshgrid(u, grids, xs, indexing), which is linear in u: each
+    input's adjoint spread over its grid along the axis it runs along (summed back where
+    u's item is a number)."""
+    parts = []
+    for k, (gk, grid, x, uk) in enumerate(zip(_items(g, xs), grids, xs, u)):
+        along = [1] * np.ndim(grid)
+        along[_grid_axis(k, len(xs), indexing)] = -1
+        line = np.reshape(np.broadcast_to(gk, np.shape(x)), along)
+        parts.append(unbroadcast(np.broadcast_to(line, np.shape(grid)), uk))
+    return _sequence_like(parts, u)
+
+
+def broadcast_arrays_spread(g, u, outs, xs):
+    """The adjoint of unbroadcast_arrays(u, outs, xs), which is linear in u: each input's
+    adjoint broadcast like its result (summed back where u's item is a number)."""
+    parts = [unbroadcast(np.broadcast_to(gk, np.shape(out)), uk)
+             for gk, out, uk in zip(_items(g, xs), outs, u)]
+    return _sequence_like(parts, u)
+
+
+def select_adjoint_transpose(g, u, condlist, choicelist):
+    """The adjoint of select_adjoint(u, condlist, choicelist), which is linear in u: each
+    choice's adjoint where its condition is the first that holds."""
+    shape = np.shape(u)
+    taken = np.zeros(shape, dtype=bool)
+    out = np.zeros(shape, dtype=float_dtype(u))
+    for condition, gk in zip(condlist, _items(g, choicelist)):
+        chosen = np.broadcast_to(condition, shape) & ~taken
+        taken = taken | chosen
+        out = out + np.where(chosen, gk, 0.0)
+    return out
+
+
+def unselected_transpose(g, u, condlist):
+    """The adjoint of unselected(u, condlist, default), linear in u: the default's adjoint
+    where no condition holds."""
+    held = np.zeros(np.shape(u), dtype=bool)
+    for condition in condlist:
+        held = held | np.broadcast_to(condition, np.shape(u))
+    return np.where(held, 0.0, np.broadcast_to(g, np.shape(u))).astype(float_dtype(u))
+
+
+def choose_adjoint_transpose(g, u, a, choices, mode="raise"):
+    """The adjoint of choose_adjoint(u, a, choices, mode), which is linear in u: each
+    choice's adjoint where a picks it."""
+    n = len(choices)
+    picked = np.mod(a, n) if mode == "wrap" else np.clip(a, 0, n - 1) if mode == "clip" \
+        else np.asarray(a)
+    out = np.zeros(np.shape(u), dtype=float_dtype(u))
+    for k, gk in enumerate(_items(g, choices)):
+        out = out + np.where(picked == k, gk, 0.0)
+    return out
+
+
 def undstack(g, xs):
     """The adjoint of np.dstack(xs): g cut along its third axis, each piece in the shape of
     its input."""
@@ -3542,4 +3627,6 @@ HELPERS = HELPERS + (present, nan_count, nan_chooser_weights, ptp_weights, nan_v
                      unmeshgrid, meshgrid_tangent, broadcast_arrays_of, unbroadcast_arrays,
                      broadcast_arrays_tangent, undstack, unblock, _unblocked, _block_extent,
                      item_indices, gathered_adjoint, ediff1d_adjoint, ediff1d_tangent,
-                     bessel_i1, bessel_i1_slope)
+                     bessel_i1, bessel_i1_slope, pieces_like, blocks_like, meshgrid_spread,
+                     broadcast_arrays_spread, select_adjoint_transpose, unselected_transpose,
+                     choose_adjoint_transpose)
