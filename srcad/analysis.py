@@ -1493,8 +1493,9 @@ _LIST_RESULTS = (np.split, np.array_split, np.linalg.slogdet, np.linalg.lstsq, n
                  runtime.listed, runtime.tupled, runtime.unlisted, runtime.transposed,
                  runtime.untransposed,
                  np.hsplit, np.vsplit, np.dsplit, runtime.meshgrid_of, runtime.unmeshgrid,
-                 runtime.meshgrid_tangent, runtime.broadcast_arrays_of,
+                 runtime.meshgrid_tangent, runtime.meshgrid_spread, runtime.broadcast_arrays_of,
                  runtime.unbroadcast_arrays, runtime.broadcast_arrays_tangent,
+                 runtime.broadcast_arrays_spread,
                  runtime.undstack, runtime.unblock, runtime.select_adjoint,
                  runtime.choose_adjoint)
 

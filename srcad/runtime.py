@@ -457,10 +457,13 @@ def mul_adjoint_along(u, x, y, first, k):
 
 
 def add_adjoint_transpose(gbar, u, x, y, first):
-    """The adjoint of u in add_adjoint(u, x, y, first), which is linear in u."""
+    """The adjoint of u in add_adjoint(u, x, y, first), which is linear in u: for lists
+    joined, gbar at x's places (`first`) or y's in the joined list, zeros at the others."""
     if _joins(x, y):
-        raise refused("a derivative of the adjoint of + joining lists is not differentiable",
-                      hint="join the lists in a loop")
+        part = list(_items(gbar, x if first else y))
+        head, tail = u[:len(x)], u[len(x):]
+        return _sequence_like(part + [zeros_like_grad(item) for item in tail] if first
+                              else [zeros_like_grad(item) for item in head] + part, u)
     return broadcast_like(gbar, u)
 
 
@@ -468,8 +471,7 @@ def mul_adjoint_transpose(gbar, u, x, y, first, k):
     """The adjoint of argument k (0: u, 1: x, 2: y) of mul_adjoint(u, x, y, first), which is
     unbroadcast(u * y, x) or unbroadcast(u * x, y): bilinear in u and the other factor."""
     if _repeats(x, y):
-        raise refused("a derivative of the adjoint of a repeated list is not differentiable",
-                      hint="build the list in a loop")
+        return _repeated_transpose(gbar, u, x, y, first, k)
     other, shaped = (y, x) if first else (x, y)
     gz = np.broadcast_to(gbar, np.broadcast_shapes(np.shape(u), np.shape(other)))
     if k == 0:
@@ -477,6 +479,19 @@ def mul_adjoint_transpose(gbar, u, x, y, first, k):
     if (k == 2) == first:                # the other factor
         return unbroadcast(gz * u, other)
     return zeros_like_grad(shaped)       # the operand it is shaped like: its shape only
+
+
+def _repeated_transpose(gbar, u, x, y, first, k):
+    """mul_adjoint_transpose of a repeated list: the list's adjoint sums its copies' (see
+    `repeated_adjoint`), so u's adjoint is gbar repeated; the integer's adjoint is 0.0,
+    whatever u, and the factors give lengths only."""
+    if k != 0:
+        return zeros_like_grad((x, y)[k - 1])
+    part = x if first else y
+    if not isinstance(part, (list, tuple)):
+        return zeros_like_grad(u)
+    items = list(_items(gbar, part))
+    return _sequence_like([items[n % len(part)] for n in range(len(u))], u)
 
 
 def repeated_adjoint(g, part):
@@ -525,7 +540,7 @@ def _users_line(errors):
     `# line N:` comment), if a derivative srcad made in this process is running."""
     made = getattr(sys.modules.get("srcad.api"), "MADE_FROM", {})
     frame = sys._getframe(2)
-    while frame is not None and frame.f_code.co_filename not in made:
+    while frame is not None and not _made_from_users(frame.f_code.co_filename, made):
         frame = frame.f_back
     if frame is None:
         return None
@@ -542,6 +557,17 @@ def _users_line(errors):
         generated, line = made[generated], int(found.group(1))
         text = linecache.getline(generated, line)
     return errors.Location(generated, line, len(text) - len(text.lstrip()), text)
+
+
+def _made_from_users(filename, made):
+    """Whether `filename` is a derivative srcad made of the user's code, not of one of its
+    own helpers (the derivative of eigh_adjoint that a Hessian runs): its line is the
+    user's."""
+    if filename not in made:
+        return False
+    while filename in made:
+        filename = made[filename]
+    return filename != refused.__code__.co_filename
 
 
 def counted(xs):
@@ -2459,7 +2485,8 @@ def cholesky_tangent(t, L):
 
 def _eigen_gaps(w):
     """F with F[i, j] = 1 / (w[j] - w[i]) and 0 on the diagonal (eigenvalues w; a repeated
-    eigenvalue gives inf: its eigenvectors have no derivative)."""
+    eigenvalue gives inf: its eigenvectors have no derivative). Repeated means a gap of at
+    most 64 machine epsilons of the largest |w|: eigenvalues equal but for rounding."""
     gaps = w[..., None, :] - w[..., :, None]
     # (eigenvalues equal but for rounding are equal: their gap would be rounding's, and a
     # finite but meaningless derivative would pass for one)
@@ -2471,24 +2498,101 @@ def _eigen_gaps(w):
         diagonal | same, 1.0, gaps)))
 
 
+def _repeated(f):
+    """Which columns of F (of `_eigen_gaps`) belong to a repeated eigenvalue (singular
+    value): those holding an inf."""
+    return np.any(np.isinf(f), axis=-2)
+
+
+def _vectors_refused(what, forward=False):
+    """The refusal of a derivative through the eigenvectors (singular vectors) of a
+    repeated eigenvalue (singular value): any orthonormal basis of its eigenspace is one,
+    and the smallest change of the matrix may turn them anyhow within it."""
+    function, kind = (("np.linalg.eigh", "eigenvalue") if what == "eigenvectors"
+                      else ("np.linalg.svd", "singular value"))
+    return refused(f"the {'tangent' if forward else 'derivative'} of the {what} of {function} "
+                   f"at a repeated {kind} is not defined (within its space, any basis is "
+                   f"one, and the smallest change of the matrix turns them anyhow)"
+                   f"{f'; second derivatives of the {kind}s need it too' if forward else ''}",
+                   f"use the {kind}s alone (first derivatives), or move the matrix away from repeated {kind}s "
+                   "(a small perturbation that keeps them apart)")
+
+
+def _used_vectors_checked(g, repeated, what):
+    """g, the cotangent of eigenvectors (singular vectors, in columns), refused where a
+    vector of a repeated eigenvalue (singular value) has one that is not 0: the result
+    would be inf or NaN."""
+    if np.any(np.any(g != 0.0, axis=-2) & repeated):
+        raise _vectors_refused(what)
+    return g
+
+
+class UndefinedTangent:
+    """The tangent of eigenvectors (singular vectors) of a matrix with a repeated
+    eigenvalue (singular value): forward mode computes every item's tangent, used or not,
+    and those of the eigenvalues alone are right. Items of the columns that are defined
+    (`dV[:, k]` of an eigenvalue apart) are plain arrays; any other use, and adding to it,
+    raises the refusal, where NaN would be the silent answer."""
+
+    def __init__(self, values, undefined, what):
+        self.values, self.undefined, self.what = values, undefined, what
+        self.shape, self.ndim, self.dtype = values.shape, values.ndim, values.dtype
+
+    def __getitem__(self, index):
+        if not np.any(self.undefined[index]):
+            return self.values[index]
+        return UndefinedTangent(self.values[index], self.undefined[index], self.what)
+
+    def __len__(self):
+        return len(self.values)
+
+    def refuse(self, *args, **kwargs):
+        raise _vectors_refused(self.what, forward=True)
+
+    __array__ = __array_ufunc__ = __array_function__ = __iter__ = __float__ = refuse
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = refuse
+    __rtruediv__ = __matmul__ = __rmatmul__ = __neg__ = __pow__ = __bool__ = refuse
+    T = property(refuse)
+
+
+def _undefined_where(values, undefined, what, rows=False):
+    """`values`, or an `UndefinedTangent` where a column (a row, `rows`) is `undefined` (a
+    mask over the vectors): values left NaN there."""
+    if not np.any(undefined):
+        return values
+    undefined = np.broadcast_to(undefined[..., :, None] if rows else undefined[..., None, :],
+                                values.shape)
+    return UndefinedTangent(np.where(undefined, np.nan, values), undefined, what)
+
+
 def eigh_adjoint(g, ans, UPLO="L"):
     """The adjoint of (w, V) = eigh(a): S = V (diag(gw) + F * (V^T gV)) V^T (F of
-    `_eigen_gaps`), given to the triangle of a that eigh reads."""
+    `_eigen_gaps`), given to the triangle of a that eigh reads; refused where an
+    eigenvector of a repeated eigenvalue has a cotangent."""
     w, V = ans
     gw = np.broadcast_to(np.asarray(g[0], dtype=w.dtype), w.shape)
-    gV = mT(V) @ np.broadcast_to(np.asarray(g[1], dtype=V.dtype), V.shape)
+    gV = np.broadcast_to(np.asarray(g[1], dtype=V.dtype), V.shape)
+    gaps = _eigen_gaps(w)
+    gV = _used_vectors_checked(gV, _repeated(gaps), "eigenvectors")
+    gV = mT(V) @ gV
     unused = gV == 0.0          # (no eigenvector used: no gap read, inf or not)
-    inner = np.where(unused, 0.0, _eigen_gaps(w) * np.where(unused, 1.0, gV))
+    inner = np.where(unused, 0.0, gaps * np.where(unused, 1.0, gV))
     inner = inner + gw[..., None, :] * np.eye(w.shape[-1], dtype=w.dtype)
     return _to_triangle(V @ inner @ mT(V), UPLO)
 
 
 def eigh_tangent(t, ans, UPLO="L"):
     """The tangent of (w, V) = eigh(a) along t: with M = V^T t V (t's triangle mirrored),
-    dw = diag(M), dV = V (F * M)."""
+    dw = diag(M), dV = V (F * M); the eigenvectors of a repeated eigenvalue have none (an
+    `UndefinedTangent`)."""
     w, V = ans
     inner = mT(V) @ _one_triangle(np.asarray(t), UPLO) @ V
-    return np.diagonal(inner, axis1=-2, axis2=-1).copy(), V @ (_eigen_gaps(w) * inner)
+    gaps = _eigen_gaps(w)
+    repeated = _repeated(gaps)
+    if np.any(repeated):
+        gaps = np.where(np.isinf(gaps), 0.0, gaps)
+    return (np.diagonal(inner, axis1=-2, axis2=-1).copy(),
+            _undefined_where(V @ (gaps * inner), repeated, "eigenvectors"))
 
 
 def eigvalsh_adjoint(g, a, UPLO="L"):
@@ -2573,12 +2677,15 @@ def svd_adjoint(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False)
     """The adjoint of (U, s, Vh) = np.linalg.svd(a), V = Vh^T, F[i, j] = 1 / (s_j^2 - s_i^2):
     U (F * (U^T gU - gU^T U) S + diag(gs) + S F * (V^T gV - gV^T V)) V^T
     + (I - U U^T) gU S^-1 V^T + U S^-1 gV^T (I - V V^T), the last two only for a matrix that
-    is not square (Townsend, "Differentiating the singular value decomposition", 2016)."""
+    is not square (Townsend, "Differentiating the singular value decomposition", 2016);
+    refused where a singular vector of a repeated singular value has a cotangent."""
     u, s, v = _svd_parts(ans, a, compute_uv, hermitian)
     gu, gs, gv = _svd_cotangents(g, u, s, v, compute_uv)
     if compute_uv and (np.any(gu != 0.0) or np.any(gv != 0.0)):
         u = _svd_rank_checked(u, s, v)
     f = _eigen_gaps(s * s)
+    gu = _used_vectors_checked(gu, _repeated(f), "singular vectors")
+    gv = _used_vectors_checked(gv, _repeated(f), "singular vectors")
     j, k = mT(u) @ gu, mT(v) @ gv
     inner = _gapped(f, j - mT(j)) * s[..., None, :] + s[..., :, None] * _gapped(f, k - mT(k))
     inner = inner + gs[..., None, :] * np.eye(s.shape[-1], dtype=s.dtype)
@@ -2594,7 +2701,8 @@ def svd_tangent(t, ans, a, full_matrices=True, compute_uv=True, hermitian=False)
     """The tangent of (U, s, Vh) = np.linalg.svd(a) along t: with P = U^T t V, ds = diag(P),
     dU = U (F * (P S + S P^T)) + (I - U U^T) t V S^-1,
     dV = V (F * (S P + P^T S)) + (I - V V^T) t^T U S^-1 (F as in `svd_adjoint`); refused
-    for the extra columns of a full U (rows of Vh), which have no derivative."""
+    for the extra columns of a full U (rows of Vh), which have no derivative; the singular
+    vectors of a repeated singular value have none either (an `UndefinedTangent`)."""
     u, s, v = _svd_parts(ans, a, compute_uv, hermitian)
     p = mT(u) @ t @ v
     ds = np.diagonal(p, axis1=-2, axis2=-1).copy()
@@ -2606,13 +2714,17 @@ def svd_tangent(t, ans, a, full_matrices=True, compute_uv=True, hermitian=False)
         raise _svd_extra_refused("rows of Vh", forward=True)
     u = _svd_rank_checked(u, s, v)
     f = _eigen_gaps(s * s)
+    repeated = _repeated(f)
+    if np.any(repeated):
+        f = np.where(np.isinf(f), 0.0, f)
     du = u @ (f * (p * s[..., None, :] + s[..., :, None] * mT(p)))
     dv = v @ (f * (s[..., :, None] * p + mT(p) * s[..., None, :]))
     if u.shape[-2] > s.shape[-1]:
         du = du + (t @ v - u @ (mT(u) @ t @ v)) / s[..., None, :]
     if v.shape[-2] > s.shape[-1]:
         dv = dv + (mT(t) @ u - v @ (mT(v) @ mT(t) @ u)) / s[..., None, :]
-    return du, ds, mT(dv)
+    return (_undefined_where(du, repeated, "singular vectors"), ds,
+            _undefined_where(mT(dv), repeated, "singular vectors", rows=True))
 
 
 def _pinv_checked(a, rcond=None, hermitian=False, rtol=None):
@@ -3109,7 +3221,8 @@ HELPERS = HELPERS + (
     _products_but_three, _third_of_diagonal, adjugate_second, adjugate_second_adjoint,
     det_adjoint, det_tangent, _singular_refused, slogdet_adjoint, slogdet_tangent, _phi,
     cholesky_adjoint,
-    cholesky_tangent, _one_triangle, _to_triangle, _eigen_gaps, eigh_adjoint, eigh_tangent,
+    cholesky_tangent, _one_triangle, _to_triangle, _eigen_gaps, _repeated, _vectors_refused,
+    _used_vectors_checked, UndefinedTangent, _undefined_where, eigh_adjoint, eigh_tangent,
     eigvalsh_adjoint, eigvalsh_tangent, _svd_parts, _svd_extra_refused, _svd_rank_checked,
     _svd_cotangents, _gapped, svd_adjoint, svd_tangent, _pinv_checked, pinv_adjoint,
     pinv_tangent, correlate_adjoint_a, correlate_adjoint_v, _multi_dot_chain, multi_dot_adjoint,
@@ -3124,7 +3237,7 @@ HELPERS = HELPERS + (
     counts_from, check_output, check_plain_operand, check_plain_result, check_method, check_reversible, check_item_copied, check_slice_length, counted, if_floating, stored_part, einsum_one, listed,
     tupled, unlisted, listed_tangent, transposed, untransposed,
     unarray_transpose,
-    largest, smallest, _numbers,
+    largest, smallest, _numbers, _repeated_transpose,
     extremum_weights)
 
 
@@ -3325,6 +3438,76 @@ def broadcast_arrays_tangent(t, ans):
     return tuple(np.broadcast_to(tk, np.shape(out)) for tk, out in zip(t, ans))
 
 
+def pieces_like(g, xs):
+    """The adjoints g of the items of xs (a list's, an array's rows), each in its item's
+    shape (an unused one's 0.0 spread): what the transposes of unhstack, unvstack, ... join
+    back as np.hstack, np.vstack, ... joined xs."""
+    return [np.broadcast_to(p, np.shape(x)) for p, x in zip(_items(g, xs), xs)]
+
+
+def blocks_like(g, arrays):
+    """`pieces_like` for np.block's nested lists of arrays: g's parts as `arrays` nests
+    them, each in its block's shape."""
+    if not isinstance(arrays, list):
+        return np.broadcast_to(g, np.shape(arrays))
+    return [blocks_like(p, item) for p, item in zip(_items(g, arrays), arrays)]
+
+
+def meshgrid_spread(g, u, grids, xs, indexing="xy"):
+    """The adjoint of unmeshgrid(u, grids, xs, indexing), which is linear in u: each
+    input's adjoint spread over its grid along the axis it runs along (summed back where
+    u's item is a number)."""
+    parts = []
+    for k, (gk, grid, x, uk) in enumerate(zip(_items(g, xs), grids, xs, u)):
+        along = [1] * np.ndim(grid)
+        along[_grid_axis(k, len(xs), indexing)] = -1
+        line = np.reshape(np.broadcast_to(gk, np.shape(x)), along)
+        parts.append(unbroadcast(np.broadcast_to(line, np.shape(grid)), uk))
+    return _sequence_like(parts, u)
+
+
+def broadcast_arrays_spread(g, u, outs, xs):
+    """The adjoint of unbroadcast_arrays(u, outs, xs), which is linear in u: each input's
+    adjoint broadcast like its result (summed back where u's item is a number)."""
+    parts = [unbroadcast(np.broadcast_to(gk, np.shape(out)), uk)
+             for gk, out, uk in zip(_items(g, xs), outs, u)]
+    return _sequence_like(parts, u)
+
+
+def select_adjoint_transpose(g, u, condlist, choicelist):
+    """The adjoint of select_adjoint(u, condlist, choicelist), which is linear in u: each
+    choice's adjoint where its condition is the first that holds."""
+    shape = np.shape(u)
+    taken = np.zeros(shape, dtype=bool)
+    out = np.zeros(shape, dtype=float_dtype(u))
+    for condition, gk in zip(condlist, _items(g, choicelist)):
+        chosen = np.broadcast_to(condition, shape) & ~taken
+        taken = taken | chosen
+        out = out + np.where(chosen, gk, 0.0)
+    return out
+
+
+def unselected_transpose(g, u, condlist):
+    """The adjoint of unselected(u, condlist, default), linear in u: the default's adjoint
+    where no condition holds."""
+    held = np.zeros(np.shape(u), dtype=bool)
+    for condition in condlist:
+        held = held | np.broadcast_to(condition, np.shape(u))
+    return np.where(held, 0.0, np.broadcast_to(g, np.shape(u))).astype(float_dtype(u))
+
+
+def choose_adjoint_transpose(g, u, a, choices, mode="raise"):
+    """The adjoint of choose_adjoint(u, a, choices, mode), which is linear in u: each
+    choice's adjoint where a picks it."""
+    n = len(choices)
+    picked = np.mod(a, n) if mode == "wrap" else np.clip(a, 0, n - 1) if mode == "clip" \
+        else np.asarray(a)
+    out = np.zeros(np.shape(u), dtype=float_dtype(u))
+    for k, gk in enumerate(_items(g, choices)):
+        out = out + np.where(picked == k, gk, 0.0)
+    return out
+
+
 def undstack(g, xs):
     """The adjoint of np.dstack(xs): g cut along its third axis, each piece in the shape of
     its input."""
@@ -3444,4 +3627,6 @@ HELPERS = HELPERS + (present, nan_count, nan_chooser_weights, ptp_weights, nan_v
                      unmeshgrid, meshgrid_tangent, broadcast_arrays_of, unbroadcast_arrays,
                      broadcast_arrays_tangent, undstack, unblock, _unblocked, _block_extent,
                      item_indices, gathered_adjoint, ediff1d_adjoint, ediff1d_tangent,
-                     bessel_i1, bessel_i1_slope)
+                     bessel_i1, bessel_i1_slope, pieces_like, blocks_like, meshgrid_spread,
+                     broadcast_arrays_spread, select_adjoint_transpose, unselected_transpose,
+                     choose_adjoint_transpose)

@@ -29,11 +29,13 @@ from ..runtime import (add_adjoint, add_tangent, cumprod_adjoint_transpose, mul_
                        unconcatenate, unhstack, unitem, unlisted, unpad, unrepeat, unsplit,
                        unstack, unstack_like, untile, untransposed, unvstack, var_weights,
                        whole_of, zeros_like_grad)
-from ..runtime import (bessel_i1_slope, choose_adjoint, compress_adjoint, ediff1d_adjoint,
+from ..runtime import (bessel_i1_slope, blocks_like, broadcast_arrays_spread, choose_adjoint,
+                       choose_adjoint_transpose, compress_adjoint, ediff1d_adjoint,
                        ediff1d_tangent, gathered_adjoint, initial_dropped, initial_zero,
-                       meshgrid_tangent, nan_var_weights_along, select_adjoint,
-                       take_along_axis_adjoint, unblock, unbroadcast_arrays, undstack,
-                       unmeshgrid, unselected)
+                       meshgrid_spread, meshgrid_tangent, nan_var_weights_along, pieces_like,
+                       select_adjoint, select_adjoint_transpose, take_along_axis_adjoint,
+                       unblock, unbroadcast_arrays, undstack, unmeshgrid, unselected,
+                       unselected_transpose)
 from .registry import adjoint, elementwise, nondifferentiable, tangent
 
 # ----- shape bookkeeping -----
@@ -137,14 +139,30 @@ def unhstack_tangent(g, ans, u, xs):
     return unhstack(g, xs), 0
 
 
+@adjoint(runtime.unhstack)
+def unhstack_(g, ans, u, xs):
+    """Linear in u: its adjoint joins the pieces' adjoints back as np.hstack joined xs."""
+    return np.hstack(pieces_like(g, xs)), 0
+
+
 @tangent(runtime.unvstack)
 def unvstack_tangent(g, ans, u, xs):
     return unvstack(g, xs), 0
 
 
+@adjoint(runtime.unvstack)
+def unvstack_(g, ans, u, xs):
+    return np.vstack(pieces_like(g, xs)), 0
+
+
 @tangent(runtime.uncolumn_stack)
 def uncolumn_stack_tangent(g, ans, u, xs):
     return uncolumn_stack(g, xs), 0
+
+
+@adjoint(runtime.uncolumn_stack)
+def uncolumn_stack_(g, ans, u, xs):
+    return np.column_stack(pieces_like(g, xs)), 0
 
 
 @tangent(runtime.unstack_like)
@@ -674,14 +692,30 @@ def select_adjoint_tangent(g, ans, u, condlist, choicelist):
     return select_adjoint(g, condlist, choicelist), 0, 0
 
 
+@adjoint(runtime.select_adjoint)
+def select_adjoint_(g, ans, u, condlist, choicelist):
+    """Its transpose puts each choice's adjoint back where its condition chose it."""
+    return select_adjoint_transpose(g, u, condlist, choicelist), 0, 0
+
+
 @tangent(runtime.unselected)
 def unselected_tangent(g, ans, u, condlist, default):
     return unselected(g, condlist, default), 0, 0
 
 
+@adjoint(runtime.unselected)
+def unselected_(g, ans, u, condlist, default):
+    return unselected_transpose(g, u, condlist), 0, 0
+
+
 @tangent(runtime.choose_adjoint)
 def choose_adjoint_tangent(g, ans, u, a, choices, mode="raise"):
     return choose_adjoint(g, a, choices, mode), 0, 0
+
+
+@adjoint(runtime.choose_adjoint)
+def choose_adjoint_(g, ans, u, a, choices, mode="raise"):
+    return choose_adjoint_transpose(g, u, a, choices, mode), 0, 0
 
 
 @tangent(runtime.compress_adjoint)
@@ -725,6 +759,12 @@ def unmeshgrid_tangent(g, ans, u, grids, xs, indexing="xy"):
     return unmeshgrid(g, grids, xs, indexing), 0, 0
 
 
+@adjoint(runtime.unmeshgrid)
+def unmeshgrid_(g, ans, u, grids, xs, indexing="xy"):
+    """Its transpose spreads each input's adjoint over its grid."""
+    return meshgrid_spread(g, u, grids, xs, indexing), 0, 0
+
+
 @tangent(runtime.meshgrid_tangent)
 def meshgrid_tangent_tangent(g, ans, t, xs, copy=True, sparse=False, indexing="xy"):
     return meshgrid_tangent(g, xs, copy, sparse, indexing), 0
@@ -735,14 +775,31 @@ def unbroadcast_arrays_tangent(g, ans, u, outs, xs):
     return unbroadcast_arrays(g, outs, xs), 0, 0
 
 
+@adjoint(runtime.unbroadcast_arrays)
+def unbroadcast_arrays_(g, ans, u, outs, xs):
+    """Its transpose broadcasts each input's adjoint like its result again."""
+    return broadcast_arrays_spread(g, u, outs, xs), 0, 0
+
+
 @tangent(runtime.undstack)
 def undstack_tangent(g, ans, u, xs):
     return undstack(g, xs), 0
 
 
+@adjoint(runtime.undstack)
+def undstack_(g, ans, u, xs):
+    return np.dstack(pieces_like(g, xs)), 0
+
+
 @tangent(runtime.unblock)
 def unblock_tangent(g, ans, u, arrays):
     return unblock(g, arrays), 0
+
+
+@adjoint(runtime.unblock)
+def unblock_(g, ans, u, arrays):
+    """Linear in u: its adjoint joins the blocks' adjoints back as np.block joined them."""
+    return np.block(blocks_like(g, arrays)), 0
 
 
 @tangent(runtime.gathered_adjoint)
