@@ -903,11 +903,13 @@ class Normaliser:
 
     def _listed(self, value):
         """The iterable of `list(xs)` or `tuple(xs)` (a new list of xs's items: for an array,
-        views of its rows), else None."""
+        views of its rows), else None. In srcad's own code, `listed(xs)` and `tupled(xs)`,
+        which the user's list(xs) became."""
         if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
                 and len(value.args) == 1 and not value.keywords \
                 and not self.is_local(value.func.id) \
-                and self._resolved_object(value.func) in (list, tuple):
+                and self._resolved_object(value.func) in (list, tuple) + (
+                    (runtime.listed, runtime.tupled) if self.generated else ()):
             return value.args[0]
         return None
 
