@@ -761,6 +761,19 @@ def check_items(ir, ops, scalar, arg_kinds):
     containers = {v for v, kind in zip(ir.inputs, arg_kinds) if kind in ("list", "tuple", "dict")
                   and all(op.target != v or op.kind == "setitem" or id(op.stmt) in ir.entry
                           for op in ops.values())}
+    restored = {op.target for op in ops.values() if op.kind == "rule" and op.rule is not None
+                and op.rule.primal is runtime.restored_item}
+    for copy in ops.values():      # `p = params.copy()` of such an argument: a new one
+        # (and a dict or list display: `d = {"a": ...}`)
+        if (copy.kind == "rule" and copy.rule is not None and copy.rule.primal is np.copy
+                and _name_in(copy.args.get("x"), containers)
+                or copy.kind == "pack" and isinstance(copy.stmt.value, (gast.Dict, gast.List))) \
+                and all(
+                    op.target != copy.target or op is copy or op.kind == "setitem"
+                    or op.kind == "copy" and _name_in(op.args[0], restored)
+                    for op in ops.values()):
+            # (a gradient differentiated again puts its slots back: restored_item's copies)
+            containers.add(copy.target)
     for made, error, slot in ir.unless_numbers:
         taken = [op for op in ops.values()
                  if op.kind == "getitem" and ir.origin.get(op.stmt) is made]
@@ -1462,8 +1475,9 @@ _LIST_RESULTS = (np.split, np.array_split, np.linalg.slogdet, np.linalg.lstsq, n
                  runtime.meshgrid_tangent, runtime.broadcast_arrays_of,
                  runtime.unbroadcast_arrays, runtime.broadcast_arrays_tangent,
                  runtime.undstack, runtime.unblock, runtime.select_adjoint,
-                 runtime.choose_adjoint)
+                 runtime.choose_adjoint, runtime.saved_item, runtime.saved_item_tangent)
 _LIKE_ARGUMENTS = (runtime.zeros_like_grad, runtime.add_at, runtime.set_at, runtime.add_grad,
+                   runtime.restored_item,
                    runtime.unarray, runtime.sum_adjoint, runtime.structured, np.copy)
 
 

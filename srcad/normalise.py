@@ -1730,17 +1730,16 @@ class Normaliser:
                 args = [self.atom(a) for a in value.args]
                 self.emit(gast.Expr(value=gast.Call(func=func, args=args, keywords=[])))
                 return
-            if isinstance(func, gast.Name) and self.generated and func.id == "restore_item":
-                # (the reverse sweep puts back what an element write of the user's replaced)
-                raise self._second_order_refusal(
-                    UnsupportedError("an element write undone in place",
-                                     self.source.location(node)),
-                    "the gradient puts back, in place, the item that this line writes into a "
-                    "dict (d[k] = ..., a dict comprehension) or into a value not known to be "
-                    "an array",
-                    "for second derivatives, build a list comprehension or a dict display "
-                    "({'a': ..., 'b': ...}) instead, pass arrays as arrays, or take "
-                    "differences of srcad.grad")
+            if isinstance(func, gast.Name) and self.generated and func.id == "restore_item" \
+                    and isinstance(value.args[0], gast.Name):
+                # the reverse sweep puts back, in place, what an element write of the user's
+                # replaced (or drops a key it added): `d = restored_item(d, k, saved)`, a new
+                # value that rules follow (no other name reads d after the write: the alias
+                # check refuses the write where one does)
+                container = value.args[0]
+                self.assign(T.name(container.id, store=True), Done(T.call(
+                    "restored_item", [self.atom(a) for a in value.args])))
+                return
         if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
                 and isinstance(self.namespace.get(value.func.id), types.FunctionType) \
                 and not self.is_local(value.func.id):

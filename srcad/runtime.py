@@ -89,7 +89,8 @@ def add_at(acc, like, index, g):
     """The adjoint of `y = like[index]`: a copy of `acc` with `g` added at `index`."""
     if isinstance(like, (list, tuple, dict)):
         out = dict(acc) if isinstance(like, dict) else list(acc)
-        out[index] = add_grad(out[index], g)
+        # (a dict's adjoint may lack a key, zero there: as a set_at that dropped it leaves)
+        out[index] = add_grad(_get(out, index) if isinstance(like, dict) else out[index], g)
         return tuple(out) if isinstance(like, tuple) else out
     # (np.add.at into an array of ints truncates each sum, as NumPy's own does)
     integers = isinstance(acc, np.ndarray) and acc.dtype.kind in "iu"
@@ -110,7 +111,9 @@ def set_at(acc, like, index, value):
     if isinstance(like, (list, tuple, dict)):
         out = dict(acc) if isinstance(like, dict) else list(acc)
         if isinstance(like, dict) and index not in like:
-            del out[index]               # a key the dict did not have before
+            # a key the dict did not have before (that acc may lack too: the adjoint of a
+            # set_at that dropped it, where reverse over reverse passes it back)
+            out.pop(index, None)
         else:
             zero = type(value) is float and value == 0.0
             out[index] = zeros_like_grad(like[index]) if zero else value
@@ -253,6 +256,57 @@ def restore_item(container, key, saved):
         container[key] = saved[0]
     else:
         del container[key]
+
+
+def restored_item(container, key, saved):
+    """`restore_item` without changing `container`: a copy of it (a dict's, a list's, an
+    array's) with the old value back at `key`, or without `key`. A gradient differentiated
+    again calls this where the gradient restores in place (`normalise`): a value of its
+    own, which its rules can follow."""
+    if isinstance(container, dict):
+        out = dict(container)
+    elif isinstance(container, list):
+        out = list(container)
+    else:
+        out = np.array(container, copy=True)
+    restore_item(out, key, saved)
+    return out
+
+
+def saved_item_tangent(t, container, key):
+    """The tangent of saved_item(container, key) along the tangent `t` of container:
+    `(t[key],)`, or `()` for a key that a dict does not have yet."""
+    if isinstance(container, dict) and key not in container:
+        return ()
+    return (np.copy(t[key]) if isinstance(t, np.ndarray) else t[key],)
+
+
+def saved_item_adjoint(g, container, key):
+    """The adjoint of the container of saved_item(container, key): zero but at key, which
+    takes the saved value's adjoint (g = `(adjoint,)`; `()` or a zero: nothing saved)."""
+    out = zeros_like_grad(container)
+    if isinstance(g, tuple) and g and not (isinstance(container, dict) and key not in container):
+        return add_at(out, container, key, g[0])
+    return out
+
+
+def restored_tangent(t, ans, key):
+    """The tangent of restored_item's result `ans` along the tangent `t` of what it puts
+    back (`(tangent,)`, or `()` where it drops the key): zero but at key."""
+    out = zeros_like_grad(ans)
+    if isinstance(t, tuple) and t and not (isinstance(ans, dict) and key not in ans):
+        return set_at(out, ans, key, t[0])
+    return out
+
+
+def restored_part(g, ans, key, saved):
+    """The adjoint of the `saved` that restored_item puts back into its result `ans`:
+    `(g[key],)`, or `()` where nothing was saved (the key dropped)."""
+    if not saved:
+        return ()
+    if isinstance(ans, (dict, list)):
+        return (g[key],)
+    return (np.asarray(g)[key],)
 
 
 def assigned_part(g, index):
@@ -817,7 +871,9 @@ RESULT_SHARES = {
     "transposed": ("rows",), "untransposed": ("g",),
     "part_at": ("g",),
     "whole_of": ("g",), "unarray_transpose": ("u",), "pushed_back": ("g", "item"),
-    "insertion_index": (), "without_item": ("g",),
+    "insertion_index": (), "without_item": ("g",), "saved_item": ("container",),
+    "restored_item": ("container", "saved"), "saved_item_tangent": ("t",),
+    "saved_item_adjoint": ("g",), "restored_tangent": ("t",), "restored_part": ("g",),
     "structured": ("g",), "structured_transpose": ("u",), "largest": ("xs",),
     "smallest": ("xs",), "extremum_weights": (),
     # (read from their sources, these would share more: `zip(pieces, xs)` in a comprehension)
@@ -839,7 +895,8 @@ HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_adjoint_along, repeated_ad
            zeros_like_grad, add_grad, _items, _get, add_at, set_at, add_at_in_place,
            set_at_in_place, _writes_in_place, writable, assigned_part, _is_basic,
            filled_diagonal, diagonal_part,
-           unstack, saved_item, restore_item, part_at, whole_of, pushed_back, insertion_index,
+           unstack, saved_item, restore_item, restored_item, saved_item_tangent,
+           saved_item_adjoint, restored_tangent, restored_part, part_at, whole_of, pushed_back, insertion_index,
            without_item, structured,
            structured_transpose)
 

@@ -21,7 +21,8 @@ from ..runtime import (add_adjoint, add_tangent, cumprod_adjoint_transpose, mul_
                        mul_tangent_adjoint,
                        norm_weights_slopes, part_at, permute_axes, power_slope,
                        power_slope_in_y, prod_others_tangent, product_adjoint_a,
-                       product_adjoint_b, product_rule_terms, set_at, sort_adjoint,
+                       product_adjoint_b, product_rule_terms, restored_part, restored_tangent,
+                       saved_item_adjoint, saved_item_tangent, set_at, sort_adjoint,
                        sorted_adjoint, spread,
                        structured, structured_transpose, sum_adjoint, take_adjoint,
                        tensordot_adjoint_a, tensordot_adjoint_b, trace_adjoint, transposed,
@@ -404,6 +405,30 @@ def add_at_tangent(g, ans, acc, like, index, t):
 @tangent(runtime.set_at)
 def set_at_tangent(g, ans, acc, like, index, value):
     return set_at(g, like, index, 0.0), 0, 0, set_at(zeros_like_grad(like), like, index, g)
+
+
+@tangent(runtime.saved_item)
+def saved_item_tangent_(g, ans, container, key):
+    """(The key: derivative 0, as add_at's index.)"""
+    return saved_item_tangent(g, container, key), 0
+
+
+@adjoint(runtime.saved_item)
+def saved_item_(g, ans, container, key):
+    return saved_item_adjoint(g, container, key), 0
+
+
+@tangent(runtime.restored_item)
+def restored_item_tangent(g, ans, container, key, saved):
+    """Linear in container and saved together: the container's part at key is replaced by
+    what saved holds (or dropped, with the key)."""
+    return set_at(g, ans, key, 0.0), 0, restored_tangent(g, ans, key)
+
+
+@adjoint(runtime.restored_item)
+def restored_item_(g, ans, container, key, saved):
+    """The container's part at key was replaced: it gets the rest of g, saved the part."""
+    return set_at(g, container, key, 0.0), 0, restored_part(g, ans, key, saved)
 
 
 @tangent(runtime.unstack)
