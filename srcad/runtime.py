@@ -1320,12 +1320,10 @@ def norm_weights_slopes(x, n, w, ord=None, axis=None, keepdims=False):
     """
     x = np.asarray(x)
     matrix = _norm_is_matrix(x, ord, axis)
-    if matrix and ord in ("nuc", 2, -2):
-        raise refused(f"no second derivative for the matrix norm ord={ord!r} (it needs the "
-                      "derivative of the SVD)", hint="use the Frobenius norm, or build the "
-                      "norm from np.linalg.eigh of x.T @ x")
     p = 2 if ord in (None, "fro") else ord
-    if matrix and p != 2 or p in (0, 1, np.inf, -np.inf):
+    # (the weights of the nuclear norm and of ord 2 and -2, singular vectors, do not depend
+    # on n; their change along t is no factor times t: `norm_weights_change`)
+    if matrix and p != 2 or matrix and ord == 2 or p in (0, 1, np.inf, -np.inf):
         zero = np.zeros(x.shape, dtype=float_dtype(x))
         return zero, zero
     if matrix and axis is None:
@@ -1333,6 +1331,68 @@ def norm_weights_slopes(x, n, w, ord=None, axis=None, keepdims=False):
     n = expand_to(n, x, axis, keepdims)
     with np.errstate(divide="ignore", invalid="ignore"):
         return (p - 1) * np.abs(x) ** (p - 2) / n ** (p - 1), -(p - 1) * w / n
+
+
+def norm_weights_change(t, x, n, w, ord=None, axis=None, keepdims=False):
+    """How the weights w = norm_weights(x, n, ...) change along a tangent t of x: t times
+    `norm_weights_slopes`' a, but for the matrix norms made of singular vectors ('nuc', 2,
+    -2: `_singular_weights_change`)."""
+    x = np.asarray(x)
+    if _norm_is_matrix(x, ord, axis) and ord in ("nuc", 2, -2):
+        r, c = ((0, 1) if axis is None else axis)
+        r, c = r % x.ndim, c % x.ndim
+        moved = _singular_weights_change(np.moveaxis(np.asarray(t), (r, c), (-2, -1)),
+                                         np.moveaxis(x, (r, c), (-2, -1)), ord)
+        return np.moveaxis(moved, (-2, -1), (r, c)).astype(float_dtype(x, t))
+    return t * norm_weights_slopes(x, n, w, ord, axis, keepdims)[0]
+
+
+def _singular_weights_change(t, x, ord):
+    """The change along t of the weights of matrices x (stacked on leading axes): U V^T of
+    the nuclear norm, u_k v_k^T of ord 2 (k the largest singular value) and -2 (the
+    smallest). These are the upper right block of f(B), B = [[0, x], [x^T, 0]], whose
+    eigenvalues are the singular values s and -s (and |m - n| zeros): f = sign for 'nuc'
+    (times 1), the indicator of s_k for ord 2 and -2 (times 2). Daleckii-Krein: f(B)
+    changes along E by Z (F * (Z^T E Z)) Z^T, F_ij = (f_i - f_j) / (l_i - l_j) (0 where
+    both f are equal). Where it has no derivative (a repeated s_k, a singular x for
+    'nuc' or -2), inf or nan."""
+    m, n = x.shape[-2:]
+    block = np.zeros(x.shape[:-2] + (m + n, m + n), dtype=float_dtype(x))
+    block[..., :m, m:] = x
+    block[..., m:, :m] = mT(x)
+    values, vectors = np.linalg.eigh(block)
+    # (ascending: the k = min(m, n) values -s, the |m - n| zeros, then s from the smallest,
+    # at max(m, n), up: f by position, so that a singular value 0, or one repeated, meets
+    # an f other than its own at the same eigenvalue: inf)
+    k = min(m, n)
+    f = np.zeros(m + n, dtype=values.dtype)
+    if ord == "nuc":
+        f[:k], f[max(m, n):], scale = -1.0, 1.0, 1.0
+    else:
+        f[m + n - 1 if ord == 2 else max(m, n)], scale = 1.0, 2.0
+    change = np.zeros_like(block)
+    change[..., :m, m:] = t
+    change[..., m:, :m] = mT(t)
+    df = f[:, None] - f[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = np.where(df == 0, 0.0, df / (values[..., :, None] - values[..., None, :]))
+        inner = ratios * (mT(vectors) @ change @ vectors)
+        out = scale * (vectors @ inner @ mT(vectors))[..., :m, m:]
+    return np.where(_singular_weights_kinked(values[..., max(m, n):], ord)[..., None, None],
+                    np.nan, out)
+
+
+def _singular_weights_kinked(s, ord):
+    """Where the weights of `_singular_weights_change` have no derivative, given the
+    singular values s (ascending): the largest one repeated (ord 2), the smallest one
+    repeated or 0 (-2), a 0 (the nuclear norm), to the rounding of the SVD; eigenvalues
+    that differ by rounding only would give a finite but meaningless change."""
+    tolerance = s.shape[-1] * 4 * np.finfo(s.dtype).eps * np.max(np.abs(s), axis=-1)
+    gaps = np.diff(s, axis=-1)
+    if ord == 2:
+        return gaps[..., -1] <= tolerance if s.shape[-1] > 1 else np.zeros(s.shape[:-1], bool)
+    low = s[..., 0] <= tolerance
+    return low if ord == "nuc" or s.shape[-1] == 1 else low | (gaps[..., 0] <= tolerance)
 
 
 def _matrix_norm_weights(x, ans, ord, axis, keepdims):
@@ -3139,7 +3199,8 @@ HELPERS = HELPERS + (
     _cumprod_replaced, cumprod_adjoint, cumprod_adjoint_transpose, cumprod_tangent, _norm_is_matrix, norm_weights,
     _grouped, _ungrouped, _shifted, prod_others_tangent, _replaced, _from, _flat_along,
     _later_sums, cumprod_adjoint_along, norm_weights_slopes, einsum_adjoint_along,
-    _matrix_norm_weights, inverse_axes, method_axes, method_shape, permute_axes,
+    _matrix_norm_weights, norm_weights_change, _singular_weights_change, _singular_weights_kinked,
+    inverse_axes, method_axes, method_shape, permute_axes,
     unconcatenate, unhstack, unvstack, uncolumn_stack, appended_part, unsplit, unstack_like,
     unarray, untile, unrepeat,
     unpad, check_pad_mode, missing_attribute, diagonal_adjoint, diag_adjoint, trace_adjoint, take_adjoint,

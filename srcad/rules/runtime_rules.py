@@ -19,7 +19,7 @@ from ..runtime import (add_adjoint, add_tangent, cumprod_adjoint_transpose, mul_
                        matmul_adjoint_x_sum, matmul_adjoint_y, matmul_adjoint_y_sum,
                        mul_adjoint, mul_adjoint_along, mul_adjoint_transpose,
                        mul_tangent_adjoint,
-                       norm_weights_slopes, part_at, permute_axes, power_slope,
+                       norm_weights_change, norm_weights_slopes, part_at, permute_axes, power_slope,
                        power_slope_in_y, prod_others_tangent, product_adjoint_a,
                        product_adjoint_b, product_rule_terms, restored_part, restored_tangent,
                        saved_item_adjoint, saved_item_tangent, set_at, sort_adjoint,
@@ -591,9 +591,12 @@ def prod_others_tangent_(g, ans, x, axis=None):
 
 @tangent(runtime.norm_weights)
 def norm_weights_tangent(g, ans, x, n, ord=None, axis=None, keepdims=False):
-    """The weights of a p-norm n of x are sign(x) |x|^(p-1) / n^(p-1), x / n for p = 2."""
-    s = norm_weights_slopes(x, n, ans, ord, axis, keepdims)
-    return g * s[0], expand_to(g, x, axis, keepdims) * s[1]
+    """The weights of a p-norm n of x are sign(x) |x|^(p-1) / n^(p-1), x / n for p = 2;
+    those of the nuclear norm and of the matrix 2 and -2 norms singular vectors (which
+    do not depend on n)."""
+    return (norm_weights_change(g, x, n, ans, ord, axis, keepdims),
+            expand_to(g, x, axis, keepdims) * norm_weights_slopes(x, n, ans, ord, axis,
+                                                                  keepdims)[1])
 
 
 @adjoint(runtime.cumprod_adjoint)
