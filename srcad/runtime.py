@@ -1207,16 +1207,16 @@ def cumprod_adjoint_transpose(g, u, c, x, axis, k):
     """The adjoint of argument k (0: u, 1: c, 2: x) of cumprod_adjoint(u, c, x, axis) for
     the adjoint g of its value (x's shape): linear in u, cumprod's own tangent along g;
     where x has no zeros, u cumsum(g / x) for c and -g cumsum_adjoint(u c) / x^2 for x;
-    where it has, the helper reads x alone (c: 0), and x's part is refused."""
+    where it has, the helper reads x alone (c: 0), and its Jacobian in x is symmetric (the
+    Hessian of sum(u * cumprod(x))): x's part is its change along g."""
     if k == 0:
         return cumprod_tangent(g, c, x, axis)
+    if k == 2 and not np.all(np.asarray(x) != 0):
+        return cumprod_adjoint_along(u, c, x, axis, g, 2)
     shape = np.shape(x)
     x, g, axis = _flat_along(x, axis, np.broadcast_to(g, shape))
     if not np.all(x != 0):
-        if k == 1:
-            return np.zeros(np.shape(c), dtype=np.result_type(g, x))
-        raise refused("reverse over reverse of np.cumprod of an array holding zeros",
-                      "use srcad.hessian or srcad.hvp (forward over reverse)")
+        return np.zeros(np.shape(c), dtype=np.result_type(g, x))
     if k == 1:
         return (np.asarray(u) * np.cumsum(g / x, axis=axis)).reshape(np.shape(c))
     return (-g * cumsum_adjoint(np.asarray(u) * c, x, axis) / (x * x)).reshape(shape)

@@ -307,7 +307,8 @@ def products_of_items(x):
 
 
 @pytest.mark.parametrize("f", [sum_of_a_list, norm_of_items, sum_of_a_stack,
-                               lambda x: np.sum(np.cumprod(np.array([x, x * x, 2.0])))])
+                               lambda x: np.sum(np.cumprod(np.array([x, x * x, 2.0]))),
+                               products_of_items])
 def test_grad_of_grad_through_the_gradients_helpers(f):
     """sum_adjoint, norm_weights, unstack_like and cumprod_adjoint had no reverse rule (the
     twentieth session gave them, and others, one): grad of grad was refused."""
@@ -317,17 +318,46 @@ def test_grad_of_grad_through_the_gradients_helpers(f):
     assert srcad.hessian(f)(0.7) == pytest.approx(expected, rel=1e-6)   # (forward over reverse)
 
 
+def joined_lists(x):
+    xs = [x, x * x]
+    ys = xs + [np.sin(x)]
+    return ys[0] * ys[1] * ys[2]
+
+
 def test_grad_of_grad_refusals_name_the_users_line():
-    """They named a line of the gradient's own code, or of srcad's runtime.py (here:
-    cumprod's adjoint at a zero, whose second derivative reverse mode refuses)."""
-    line = products_of_items.__code__.co_firstlineno + 1
+    """They named a line of the gradient's own code, or of srcad's runtime.py (here: the
+    adjoint of + joining lists, whose derivative reverse mode refuses)."""
+    line = joined_lists.__code__.co_firstlineno + 2
     with pytest.raises(srcad.SrcadError) as info:
-        srcad.grad(srcad.grad(products_of_items))(0.7)
+        srcad.grad(srcad.grad(joined_lists))(0.7)
     assert info.value.location.filename == __file__ and info.value.location.line == line
-    assert "hessian" in str(info.value)
-    slope = srcad.grad(products_of_items)
-    expected = (slope(0.7 + 1e-6) - slope(0.7 - 1e-6)) / 2e-6
-    assert srcad.hessian(products_of_items)(0.7) == pytest.approx(expected, rel=1e-6)
+    assert "join the lists in a loop" in str(info.value)
+
+
+def cumprods_at_zeros(x):
+    return np.sum(np.cumprod(x) ** 2) + np.sum(np.cumprod(x * x[::-1]))
+
+
+def cumprods_along_axes(x):
+    m = np.outer(x, x[::-1]) * np.array([[1.0, 0.0, 1.0]])
+    return np.sum(np.cumprod(m, axis=1) ** 2) + np.sum(np.cumprod(m, axis=0) * m)
+
+
+@pytest.mark.parametrize("f, x", [(cumprods_at_zeros, WITH_ZERO),
+                                  (cumprods_at_zeros, WITH_ZEROS),
+                                  (cumprods_along_axes, np.array([0.3, 0.0, 0.9]))])
+def test_reverse_over_reverse_of_cumprod_at_zeros(f, x):
+    """At zeros cumprod's adjoint reads x alone, and its Jacobian in x is the Hessian of
+    sum(u * cumprod(x)), symmetric: its adjoint is its change along g (refused before:
+    'reverse over reverse of np.cumprod of an array holding zeros')."""
+    slope = srcad.grad(f)
+    v = np.linspace(-1.0, 0.7, np.size(x))
+
+    def along_v(y):
+        return np.sum(slope(y) * v)
+
+    expected = numeric_jacobian(slope, x).T @ v
+    np.testing.assert_allclose(srcad.grad(along_v)(x), expected, rtol=1e-6, atol=1e-7)
 
 
 def joined(x):
