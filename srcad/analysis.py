@@ -1475,7 +1475,8 @@ _LIST_RESULTS = (np.split, np.array_split, np.linalg.slogdet, np.linalg.lstsq, n
                  runtime.meshgrid_tangent, runtime.broadcast_arrays_of,
                  runtime.unbroadcast_arrays, runtime.broadcast_arrays_tangent,
                  runtime.undstack, runtime.unblock, runtime.select_adjoint,
-                 runtime.choose_adjoint, runtime.saved_item, runtime.saved_item_tangent)
+                 runtime.choose_adjoint, runtime.saved_item, runtime.saved_item_tangent,
+                 runtime.without_item, runtime.with_zero_item)
 _LIKE_ARGUMENTS = (runtime.zeros_like_grad, runtime.add_at, runtime.set_at, runtime.add_grad,
                    runtime.restored_item,
                    runtime.unarray, runtime.sum_adjoint, runtime.structured, np.copy)

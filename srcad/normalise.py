@@ -1719,6 +1719,14 @@ class Normaliser:
                     and self.is_local(func.value.id)):
                 self.atom(value)                     # `xs.pop()`: a pop whose item goes
                 return
+            if (self.generated and isinstance(func, gast.Attribute) and func.attr == "pop"
+                    and len(value.args) == 1 and not value.keywords
+                    and isinstance(func.value, gast.Name) and self.is_local(func.value.id)):
+                # the reverse sweep undoing `xs.insert(at, v)`: `xs = without_item(xs, at)`, a
+                # new list that rules follow (as restore_item: restored_item)
+                self.assign(T.name(func.value.id, store=True), Done(T.call(
+                    "without_item", [self.atom(func.value), self.atom(value.args[0])])))
+                return
             if isinstance(func, gast.Name) and (
                     func.id == "print" and not self.is_local("print")
                     or self.generated and func.id in ("check_method", "check_reversible",

@@ -216,6 +216,12 @@ def without_item(g, at):
     return list(g[:at]) + list(g[at + 1:])
 
 
+def with_zero_item(g, xs, at):
+    """The adjoint of list `xs` in without_item(xs, at) (at >= 0: `insertion_index`): g
+    with a zero back at `at`, shaped like the item dropped there."""
+    return list(g[:at]) + [zeros_like_grad(xs[at])] + list(g[at:])
+
+
 def structured(g, like):
     """The gradient of list or tuple `like` as a list or tuple of its items' gradients: one
     that NumPy made an array of (`np.tanh(xs)`) comes back as its rows."""
@@ -871,7 +877,7 @@ RESULT_SHARES = {
     "transposed": ("rows",), "untransposed": ("g",),
     "part_at": ("g",),
     "whole_of": ("g",), "unarray_transpose": ("u",), "pushed_back": ("g", "item"),
-    "insertion_index": (), "without_item": ("g",), "saved_item": ("container",),
+    "insertion_index": (), "without_item": ("g",), "with_zero_item": ("g",), "saved_item": ("container",),
     "restored_item": ("container", "saved"), "saved_item_tangent": ("t",),
     "saved_item_adjoint": ("g",), "restored_tangent": ("t",), "restored_part": ("g",),
     "structured": ("g",), "structured_transpose": ("u",), "largest": ("xs",),
@@ -897,7 +903,7 @@ HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_adjoint_along, repeated_ad
            filled_diagonal, diagonal_part,
            unstack, saved_item, restore_item, restored_item, saved_item_tangent,
            saved_item_adjoint, restored_tangent, restored_part, part_at, whole_of, pushed_back, insertion_index,
-           without_item, structured,
+           without_item, with_zero_item, structured,
            structured_transpose)
 
 

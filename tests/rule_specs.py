@@ -515,6 +515,9 @@ SPECS.update({
                                       z=(2, 2)),
                                     c("rt.restored_item([x, y], 0, (z,))", x=(3,), y=(2,),
                                       z=(3,))],
+    # the gradient's undoing of xs.insert(at, v), differentiated again
+    "srcad.runtime.without_item": [c("rt.without_item([x, y, z], 1)", x=(3,), y=(2,), z=()),
+                                   c("rt.without_item([x, y], 0)", x=(2, 2), y=(3,))],
     "srcad.runtime.set_at": [c("rt.set_at(x, y, 1, z)", x=(3,), y=(3,), z=(), wrt=["x", "z"]),
                              c("rt.set_at(x, y, 0, z)", x=(2, 2), y=(2, 2), z=(2,), wrt=["x", "z"]),
                              # a repeated index: only the last write NumPy keeps counts

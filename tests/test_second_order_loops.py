@@ -543,3 +543,34 @@ def test_hessian_through_a_written_copy_of_a_list_argument():
     v = np.array([0.3, -1.1, 0.7])
     np.testing.assert_allclose(srcad.hvp(rescaled_items)(x, xs, v), expected @ v, rtol=1e-6,
                                atol=1e-7)
+
+
+def inserted_into_a_list(x):
+    xs = [x, x * x]
+    xs.insert(1, np.sin(x))
+    return np.sum(np.stack(xs) ** 3)
+
+
+def inserted_at_both_ends(x):
+    xs = [x * x]
+    xs.insert(0, np.sin(x))
+    xs.insert(-1, np.cos(x) * x)
+    xs.insert(10, x ** 3)
+    return np.sum(np.stack(xs) ** 2 * np.arange(1.0, 5.0)[:, None])
+
+
+def inserted_in_nested_loops(x):
+    xs = [x]
+    for k in range(3):
+        for j in range(2):
+            xs.insert(j, xs[-1] * np.sin(x) + k)
+    return np.sum(np.stack(xs) ** 2)
+
+
+@pytest.mark.parametrize("f", [inserted_into_a_list, inserted_at_both_ends,
+                               inserted_in_nested_loops])
+def test_second_derivatives_of_inserts_into_a_list(f):
+    """The gradient undoes `xs.insert(i, v)` by `xs.pop(j)` (j where v went), a statement
+    that srcad refused in generated code ('a call whose result is unused'): it reads it
+    again as `xs = without_item(xs, j)`, which has rules."""
+    _second_derivatives_match_differences(f, np.array([0.3, -0.45, 0.9]))

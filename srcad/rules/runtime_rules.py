@@ -28,7 +28,8 @@ from ..runtime import (add_adjoint, add_tangent, cumprod_adjoint_transpose, mul_
                        tensordot_adjoint_a, tensordot_adjoint_b, trace_adjoint, transposed,
                        unarray, unarray_transpose, unbroadcast, unconcatenate, unhstack,
                        unitem, unlisted, unpad, unrepeat, unsplit, unstack, unstack_like,
-                       untile, untransposed, unvstack, var_weights, whole_of,
+                       untile, untransposed, unvstack, var_weights, whole_of, with_zero_item,
+                       without_item,
                        zeros_like_grad)
 from ..runtime import (bessel_i1_slope, choose_adjoint, compress_adjoint, ediff1d_adjoint,
                        ediff1d_tangent, gathered_adjoint, initial_dropped, initial_zero,
@@ -405,6 +406,17 @@ def add_at_tangent(g, ans, acc, like, index, t):
 @tangent(runtime.set_at)
 def set_at_tangent(g, ans, acc, like, index, value):
     return set_at(g, like, index, 0.0), 0, 0, set_at(zeros_like_grad(like), like, index, g)
+
+
+@tangent(runtime.without_item)
+def without_item_tangent(g, ans, xs, at):
+    """(The index: derivative 0, as add_at's.)"""
+    return without_item(g, at), 0
+
+
+@adjoint(runtime.without_item)
+def without_item_(g, ans, xs, at):
+    return with_zero_item(g, xs, at), 0
 
 
 @tangent(runtime.saved_item)
