@@ -429,6 +429,17 @@ def _second_derivatives_match_differences(f, x):
                                                                                 rel=1e-6)
 
 
+def _grown(xs, x):
+    ys = list(xs)
+    ys.append(np.cos(x) * ys[0])
+    ys.insert(1, np.tanh(x) * ys[-1])
+    return ys
+
+
+def grown_in_a_function_called_twice(x):
+    return np.sum(np.stack(_grown(_grown([x, x * x], x), x * 2)) ** 3)
+
+
 @pytest.mark.parametrize("f", [appended_to_a_list_copy, appended_in_nested_loops,
                                appended_to_a_tuples_list, appended_to_rows])
 def test_second_derivatives_of_appends_to_a_list_copy(f):
@@ -436,6 +447,20 @@ def test_second_derivatives_of_appends_to_a_list_copy(f):
     which the second-order alias check did not know for a new list (as it knows list):
     the append was taken for a write into xs, and refused."""
     _second_derivatives_match_differences(f, np.array([0.3, -0.45, 0.9]))
+
+
+def test_second_derivatives_of_a_list_grown_in_a_function_called_twice():
+    """effects took `ys = list(xs)` for xs itself: 'may change its argument xs in place'
+    (at first order too). hessian and hvp; grad of grad through the callee's pops is
+    refused, and says so."""
+    x = np.array([0.3, -0.45, 0.9])
+    f = grown_in_a_function_called_twice
+    expected = numeric_jacobian(srcad.grad(f), x)
+    np.testing.assert_allclose(srcad.hessian(f)(x), expected, rtol=1e-6, atol=1e-7)
+    v = np.array([0.3, -1.1, 0.7])
+    np.testing.assert_allclose(srcad.hvp(f)(x, v), expected @ v, rtol=1e-6, atol=1e-7)
+    with pytest.raises(srcad.UnsupportedError, match="srcad.hessian and srcad.hvp"):
+        srcad.grad(srcad.grad(lambda t: f(x + t * v)))(0.0)
 
 
 def dict_item_rewritten(w):
