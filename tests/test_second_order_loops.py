@@ -535,6 +535,12 @@ def rescaled_parameters(p):
     return np.sum(q["w"] ** 3) + np.sum(q["c"] * q["b"])
 
 
+def doubled_parameters(params):
+    p = dict(params)
+    p["w"] = p["w"] * 2
+    return np.sum(p["w"] ** 3 * p["b"])
+
+
 def rescaled_items(x, xs):
     ys = xs.copy()
     ys[0] = ys[0] * x
@@ -542,20 +548,22 @@ def rescaled_items(x, xs):
     return np.sum(np.stack(ys) ** 3)
 
 
-def test_hvp_of_a_dict_argument_whose_copy_is_written():
-    """The copy of a dict argument, written by key: the second-order alias check took
-    `t = q["w"]` for a view that the write `q["w"] = ...` changes (a dict's copy rebinds a
-    slot, as a dict argument's write does: analysis.check_items)."""
+@pytest.mark.parametrize("f", [rescaled_parameters, doubled_parameters])
+def test_hvp_of_a_dict_argument_whose_copy_is_written(f):
+    """The copy of a dict argument (params.copy(), dict(params)), written by key: the
+    second-order alias check took `t = q["w"]` for a view that the write `q["w"] = ...`
+    changes (a dict's copy rebinds a slot, as a dict argument's write does:
+    analysis.check_items)."""
     p = {"w": np.array([0.3, -0.45, 0.9]), "b": np.array([0.5, -0.2, 1.1])}
     v = {"w": np.array([0.3, -1.1, 0.7]), "b": np.array([0.2, 0.4, -0.3])}
-    g = srcad.grad(rescaled_parameters)
+    g = srcad.grad(f)
     up = {k: p[k] + 1e-6 * v[k] for k in p}
     down = {k: p[k] - 1e-6 * v[k] for k in p}
-    product = srcad.hvp(rescaled_parameters)(p, v)
-    assert set(product) == {"w", "b"}
-    for k in p:
-        np.testing.assert_allclose(product[k], (g(up)[k] - g(down)[k]) / 2e-6, rtol=1e-6,
-                                   atol=1e-7)
+    for product in (srcad.hvp(f)(p, v), srcad.jvp(srcad.grad(f))(p, v)[1]):
+        assert set(product) == {"w", "b"}
+        for k in p:
+            np.testing.assert_allclose(product[k], (g(up)[k] - g(down)[k]) / 2e-6,
+                                       rtol=1e-6, atol=1e-7)
 
 
 def test_hessian_through_a_written_copy_of_a_list_argument():
