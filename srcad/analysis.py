@@ -777,6 +777,19 @@ def check_items(ir, ops, scalar, arg_kinds):
     containers = {v for v, kind in zip(ir.inputs, arg_kinds) if kind in ("list", "tuple", "dict")
                   and all(op.target != v or op.kind == "setitem" or id(op.stmt) in ir.entry
                           for op in ops.values())}
+    restored = {op.target for op in ops.values() if op.kind == "rule" and op.rule is not None
+                and op.rule.primal is runtime.restored_item}
+    for copy in ops.values():      # `p = params.copy()` of such an argument: a new one
+        # (and a dict or list display: `d = {"a": ...}`)
+        if (copy.kind == "rule" and copy.rule is not None and copy.rule.primal is np.copy
+                and _name_in(copy.args.get("x"), containers)
+                or copy.kind == "pack" and isinstance(copy.stmt.value, (gast.Dict, gast.List))) \
+                and all(
+                    op.target != copy.target or op is copy or op.kind == "setitem"
+                    or op.kind == "copy" and _name_in(op.args[0], restored)
+                    for op in ops.values()):
+            # (a gradient differentiated again puts its slots back: restored_item's copies)
+            containers.add(copy.target)
     for made, error, slot in ir.unless_numbers:
         taken = [op for op in ops.values()
                  if op.kind == "getitem" and ir.origin.get(op.stmt) is made]
@@ -1497,15 +1510,17 @@ _LIST_RESULTS = (np.split, np.array_split, np.linalg.slogdet, np.linalg.lstsq, n
                  runtime.unbroadcast_arrays, runtime.broadcast_arrays_tangent,
                  runtime.broadcast_arrays_spread,
                  runtime.undstack, runtime.unblock, runtime.select_adjoint,
-                 runtime.choose_adjoint)
+                 runtime.choose_adjoint, runtime.saved_item, runtime.saved_item_tangent,
+                 runtime.without_item, runtime.with_zero_item)
 
 
 def _follows_arguments(primal):
     """Whether `primal` may give a list, tuple or dict where an argument is one: xs.copy()
     (whose rule is np.copy's) and every helper of srcad's runtime, whatever it does
     (zeros_like_grad(pieces), add_at(pieces_bar, ...), add_adjoint(g, xs, ys, True) of a
-    joined list): one that gives an array then adds with add_grad, which adds arrays with
-    `+`, and a helper that gives a list need not be listed to be known."""
+    joined list, restored_item(p, k, saved)): one that gives an array then adds with
+    add_grad, which adds arrays with `+`, and a helper that gives a list need not be listed
+    to be known."""
     return primal is np.copy or getattr(primal, "__module__", None) == runtime.__name__
 
 

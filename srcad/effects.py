@@ -60,6 +60,8 @@ _KEEPING_BUILTINS = frozenset({
 _NEW_BUILTINS = frozenset({"len", "sum", "abs", "float", "int", "bool", "range", "repr",
                            "str", "round", "hash", "ord", "chr", "divmod", "pow", "complex",
                            "isinstance", "callable", "hasattr", "id", "format"})
+# builtins whose result is a new container holding their argument's items (`list(xs)`)
+_NEW_CONTAINERS = frozenset({"list", "tuple", "dict", "sorted"})
 _OUTSIDE = ""          # what stands for values outside the function
 # modules whose functions change no value a numeric function reads (clocks, logs)
 _HARMLESS_MODULES = frozenset({"time", "logging", "warnings", "datetime"})
@@ -164,6 +166,10 @@ def _read(fn, seen, definite):
             return set(), set()
         if isinstance(func, gast.Attribute) and func.attr == "copy" and not call.args:
             is_, holds = sources(func.value)
+            return set(), is_ | holds
+        if isinstance(func, gast.Name) and func.id in _NEW_CONTAINERS and len(call.args) == 1 \
+                and not call.keywords and getattr(builtins, func.id, None) is target:
+            is_, holds = sources(call.args[0])  # list(xs): a new list of xs's items
             return set(), is_ | holds
         found = set()
         holder = [func.value] if isinstance(func, gast.Attribute) else []   # (x.T(): x's)

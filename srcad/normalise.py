@@ -911,11 +911,13 @@ class Normaliser:
 
     def _listed(self, value):
         """The iterable of `list(xs)` or `tuple(xs)` (a new list of xs's items: for an array,
-        views of its rows), else None."""
+        views of its rows), else None. In srcad's own code, `listed(xs)` and `tupled(xs)`,
+        which the user's list(xs) became."""
         if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
                 and len(value.args) == 1 and not value.keywords \
                 and not self.is_local(value.func.id) \
-                and self._resolved_object(value.func) in (list, tuple):
+                and self._resolved_object(value.func) in (list, tuple) + (
+                    (runtime.listed, runtime.tupled) if self.generated else ()):
             return value.args[0]
         return None
 
@@ -1725,6 +1727,14 @@ class Normaliser:
                     and self.is_local(func.value.id)):
                 self.atom(value)                     # `xs.pop()`: a pop whose item goes
                 return
+            if (self.generated and isinstance(func, gast.Attribute) and func.attr == "pop"
+                    and len(value.args) == 1 and not value.keywords
+                    and isinstance(func.value, gast.Name) and self.is_local(func.value.id)):
+                # the reverse sweep undoing `xs.insert(at, v)`: `xs = without_item(xs, at)`, a
+                # new list that rules follow (as restore_item: restored_item)
+                self.assign(T.name(func.value.id, store=True), Done(T.call(
+                    "without_item", [self.atom(func.value), self.atom(value.args[0])])))
+                return
             if isinstance(func, gast.Name) and (
                     func.id == "print" and not self.is_local("print")
                     or self.generated and func.id in ("check_method", "check_reversible",
@@ -1736,17 +1746,16 @@ class Normaliser:
                 args = [self.atom(a) for a in value.args]
                 self.emit(gast.Expr(value=gast.Call(func=func, args=args, keywords=[])))
                 return
-            if isinstance(func, gast.Name) and self.generated and func.id == "restore_item":
-                # (the reverse sweep puts back what an element write of the user's replaced)
-                raise self._second_order_refusal(
-                    UnsupportedError("an element write undone in place",
-                                     self.source.location(node)),
-                    "the gradient puts back, in place, the item that this line writes into a "
-                    "dict (d[k] = ..., a dict comprehension) or into a value not known to be "
-                    "an array",
-                    "for second derivatives, build a list comprehension or a dict display "
-                    "({'a': ..., 'b': ...}) instead, pass arrays as arrays, or take "
-                    "differences of srcad.grad")
+            if isinstance(func, gast.Name) and self.generated and func.id == "restore_item" \
+                    and isinstance(value.args[0], gast.Name):
+                # the reverse sweep puts back, in place, what an element write of the user's
+                # replaced (or drops a key it added): `d = restored_item(d, k, saved)`, a new
+                # value that rules follow (no other name reads d after the write: the alias
+                # check refuses the write where one does)
+                container = value.args[0]
+                self.assign(T.name(container.id, store=True), Done(T.call(
+                    "restored_item", [self.atom(a) for a in value.args])))
+                return
         if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
                 and isinstance(self.namespace.get(value.func.id), types.FunctionType) \
                 and not self.is_local(value.func.id):

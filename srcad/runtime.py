@@ -96,7 +96,8 @@ def add_at(acc, like, index, g):
     """The adjoint of `y = like[index]`: a copy of `acc` with `g` added at `index`."""
     if isinstance(like, (list, tuple, dict)):
         out = dict(acc) if isinstance(like, dict) else list(acc)
-        out[index] = add_grad(out[index], g)
+        # (a dict's adjoint may lack a key, zero there: as a set_at that dropped it leaves)
+        out[index] = add_grad(_get(out, index) if isinstance(like, dict) else out[index], g)
         return tuple(out) if isinstance(like, tuple) else out
     # (np.add.at into an array of ints truncates each sum, as NumPy's own does)
     integers = isinstance(acc, np.ndarray) and acc.dtype.kind in "iu"
@@ -117,7 +118,9 @@ def set_at(acc, like, index, value):
     if isinstance(like, (list, tuple, dict)):
         out = dict(acc) if isinstance(like, dict) else list(acc)
         if isinstance(like, dict) and index not in like:
-            del out[index]               # a key the dict did not have before
+            # a key the dict did not have before (that acc may lack too: the adjoint of a
+            # set_at that dropped it, where reverse over reverse passes it back)
+            out.pop(index, None)
         else:
             zero = type(value) is float and value == 0.0
             out[index] = zeros_like_grad(like[index]) if zero else value
@@ -220,6 +223,12 @@ def without_item(g, at):
     return list(g[:at]) + list(g[at + 1:])
 
 
+def with_zero_item(g, xs, at):
+    """The adjoint of list `xs` in without_item(xs, at) (at >= 0: `insertion_index`): g
+    with a zero back at `at`, shaped like the item dropped there."""
+    return list(g[:at]) + [zeros_like_grad(xs[at])] + list(g[at:])
+
+
 def structured(g, like):
     """The gradient of list or tuple `like` as a list or tuple of its items' gradients: one
     that NumPy made an array of (`np.tanh(xs)`) comes back as its rows."""
@@ -260,6 +269,57 @@ def restore_item(container, key, saved):
         container[key] = saved[0]
     else:
         del container[key]
+
+
+def restored_item(container, key, saved):
+    """`restore_item` without changing `container`: a copy of it (a dict's, a list's, an
+    array's) with the old value back at `key`, or without `key`. A gradient differentiated
+    again calls this where the gradient restores in place (`normalise`): a value of its
+    own, which its rules can follow."""
+    if isinstance(container, dict):
+        out = dict(container)
+    elif isinstance(container, list):
+        out = list(container)
+    else:
+        out = np.array(container, copy=True)
+    restore_item(out, key, saved)
+    return out
+
+
+def saved_item_tangent(t, container, key):
+    """The tangent of saved_item(container, key) along the tangent `t` of container:
+    `(t[key],)`, or `()` for a key that a dict does not have yet."""
+    if isinstance(container, dict) and key not in container:
+        return ()
+    return (np.copy(t[key]) if isinstance(t, np.ndarray) else t[key],)
+
+
+def saved_item_adjoint(g, container, key):
+    """The adjoint of the container of saved_item(container, key): zero but at key, which
+    takes the saved value's adjoint (g = `(adjoint,)`; `()` or a zero: nothing saved)."""
+    out = zeros_like_grad(container)
+    if isinstance(g, tuple) and g and not (isinstance(container, dict) and key not in container):
+        return add_at(out, container, key, g[0])
+    return out
+
+
+def restored_tangent(t, ans, key):
+    """The tangent of restored_item's result `ans` along the tangent `t` of what it puts
+    back (`(tangent,)`, or `()` where it drops the key): zero but at key."""
+    out = zeros_like_grad(ans)
+    if isinstance(t, tuple) and t and not (isinstance(ans, dict) and key not in ans):
+        return set_at(out, ans, key, t[0])
+    return out
+
+
+def restored_part(g, ans, key, saved):
+    """The adjoint of the `saved` that restored_item puts back into its result `ans`:
+    `(g[key],)`, or `()` where nothing was saved (the key dropped)."""
+    if not saved:
+        return ()
+    if isinstance(ans, (dict, list)):
+        return (g[key],)
+    return (np.asarray(g)[key],)
 
 
 def assigned_part(g, index):
@@ -850,7 +910,9 @@ RESULT_SHARES = {
     "transposed": ("rows",), "untransposed": ("g",),
     "part_at": ("g",),
     "whole_of": ("g",), "unarray_transpose": ("u",), "pushed_back": ("g", "item"),
-    "insertion_index": (), "without_item": ("g",),
+    "insertion_index": (), "without_item": ("g",), "with_zero_item": ("g",), "saved_item": ("container",),
+    "restored_item": ("container", "saved"), "saved_item_tangent": ("t",),
+    "saved_item_adjoint": ("g",), "restored_tangent": ("t",), "restored_part": ("g",),
     "structured": ("g",), "structured_transpose": ("u",), "largest": ("xs",),
     "smallest": ("xs",), "extremum_weights": (),
     # (read from their sources, these would share more: `zip(pieces, xs)` in a comprehension)
@@ -872,8 +934,9 @@ HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_adjoint_along, repeated_ad
            zeros_like_grad, add_grad, _items, _get, add_at, set_at, add_at_in_place,
            set_at_in_place, _writes_in_place, writable, assigned_part, _is_basic,
            filled_diagonal, diagonal_part,
-           unstack, saved_item, restore_item, part_at, whole_of, pushed_back, insertion_index,
-           without_item, structured,
+           unstack, saved_item, restore_item, restored_item, saved_item_tangent,
+           saved_item_adjoint, restored_tangent, restored_part, part_at, whole_of, pushed_back, insertion_index,
+           without_item, with_zero_item, structured,
            structured_transpose)
 
 
@@ -1183,16 +1246,16 @@ def cumprod_adjoint_transpose(g, u, c, x, axis, k):
     """The adjoint of argument k (0: u, 1: c, 2: x) of cumprod_adjoint(u, c, x, axis) for
     the adjoint g of its value (x's shape): linear in u, cumprod's own tangent along g;
     where x has no zeros, u cumsum(g / x) for c and -g cumsum_adjoint(u c) / x^2 for x;
-    where it has, the helper reads x alone (c: 0), and x's part is refused."""
+    where it has, the helper reads x alone (c: 0), and its Jacobian in x is symmetric (the
+    Hessian of sum(u * cumprod(x))): x's part is its change along g."""
     if k == 0:
         return cumprod_tangent(g, c, x, axis)
+    if k == 2 and not np.all(np.asarray(x) != 0):
+        return cumprod_adjoint_along(u, c, x, axis, g, 2)
     shape = np.shape(x)
     x, g, axis = _flat_along(x, axis, np.broadcast_to(g, shape))
     if not np.all(x != 0):
-        if k == 1:
-            return np.zeros(np.shape(c), dtype=np.result_type(g, x))
-        raise refused("reverse over reverse of np.cumprod of an array holding zeros",
-                      "use srcad.hessian or srcad.hvp (forward over reverse)")
+        return np.zeros(np.shape(c), dtype=np.result_type(g, x))
     if k == 1:
         return (np.asarray(u) * np.cumsum(g / x, axis=axis)).reshape(np.shape(c))
     return (-g * cumsum_adjoint(np.asarray(u) * c, x, axis) / (x * x)).reshape(shape)
@@ -1296,12 +1359,10 @@ def norm_weights_slopes(x, n, w, ord=None, axis=None, keepdims=False):
     """
     x = np.asarray(x)
     matrix = _norm_is_matrix(x, ord, axis)
-    if matrix and ord in ("nuc", 2, -2):
-        raise refused(f"no second derivative for the matrix norm ord={ord!r} (it needs the "
-                      "derivative of the SVD)", hint="use the Frobenius norm, or build the "
-                      "norm from np.linalg.eigh of x.T @ x")
     p = 2 if ord in (None, "fro") else ord
-    if matrix and p != 2 or p in (0, 1, np.inf, -np.inf):
+    # (the weights of the nuclear norm and of ord 2 and -2, singular vectors, do not depend
+    # on n; their change along t is no factor times t: `norm_weights_change`)
+    if matrix and p != 2 or matrix and ord == 2 or p in (0, 1, np.inf, -np.inf):
         zero = np.zeros(x.shape, dtype=float_dtype(x))
         return zero, zero
     if matrix and axis is None:
@@ -1309,6 +1370,68 @@ def norm_weights_slopes(x, n, w, ord=None, axis=None, keepdims=False):
     n = expand_to(n, x, axis, keepdims)
     with np.errstate(divide="ignore", invalid="ignore"):
         return (p - 1) * np.abs(x) ** (p - 2) / n ** (p - 1), -(p - 1) * w / n
+
+
+def norm_weights_change(t, x, n, w, ord=None, axis=None, keepdims=False):
+    """How the weights w = norm_weights(x, n, ...) change along a tangent t of x: t times
+    `norm_weights_slopes`' a, but for the matrix norms made of singular vectors ('nuc', 2,
+    -2: `_singular_weights_change`)."""
+    x = np.asarray(x)
+    if _norm_is_matrix(x, ord, axis) and ord in ("nuc", 2, -2):
+        r, c = ((0, 1) if axis is None else axis)
+        r, c = r % x.ndim, c % x.ndim
+        moved = _singular_weights_change(np.moveaxis(np.asarray(t), (r, c), (-2, -1)),
+                                         np.moveaxis(x, (r, c), (-2, -1)), ord)
+        return np.moveaxis(moved, (-2, -1), (r, c)).astype(float_dtype(x, t))
+    return t * norm_weights_slopes(x, n, w, ord, axis, keepdims)[0]
+
+
+def _singular_weights_change(t, x, ord):
+    """The change along t of the weights of matrices x (stacked on leading axes): U V^T of
+    the nuclear norm, u_k v_k^T of ord 2 (k the largest singular value) and -2 (the
+    smallest). These are the upper right block of f(B), B = [[0, x], [x^T, 0]], whose
+    eigenvalues are the singular values s and -s (and |m - n| zeros): f = sign for 'nuc'
+    (times 1), the indicator of s_k for ord 2 and -2 (times 2). Daleckii-Krein: f(B)
+    changes along E by Z (F * (Z^T E Z)) Z^T, F_ij = (f_i - f_j) / (l_i - l_j) (0 where
+    both f are equal). Where it has no derivative (a repeated s_k, a singular x for
+    'nuc' or -2), inf or nan."""
+    m, n = x.shape[-2:]
+    block = np.zeros(x.shape[:-2] + (m + n, m + n), dtype=float_dtype(x))
+    block[..., :m, m:] = x
+    block[..., m:, :m] = mT(x)
+    values, vectors = np.linalg.eigh(block)
+    # (ascending: the k = min(m, n) values -s, the |m - n| zeros, then s from the smallest,
+    # at max(m, n), up: f by position, so that a singular value 0, or one repeated, meets
+    # an f other than its own at the same eigenvalue: inf)
+    k = min(m, n)
+    f = np.zeros(m + n, dtype=values.dtype)
+    if ord == "nuc":
+        f[:k], f[max(m, n):], scale = -1.0, 1.0, 1.0
+    else:
+        f[m + n - 1 if ord == 2 else max(m, n)], scale = 1.0, 2.0
+    change = np.zeros_like(block)
+    change[..., :m, m:] = t
+    change[..., m:, :m] = mT(t)
+    df = f[:, None] - f[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = np.where(df == 0, 0.0, df / (values[..., :, None] - values[..., None, :]))
+        inner = ratios * (mT(vectors) @ change @ vectors)
+        out = scale * (vectors @ inner @ mT(vectors))[..., :m, m:]
+    return np.where(_singular_weights_kinked(values[..., max(m, n):], ord)[..., None, None],
+                    np.nan, out)
+
+
+def _singular_weights_kinked(s, ord):
+    """Where the weights of `_singular_weights_change` have no derivative, given the
+    singular values s (ascending): the largest one repeated (ord 2), the smallest one
+    repeated or 0 (-2), a 0 (the nuclear norm), to the rounding of the SVD; eigenvalues
+    that differ by rounding only would give a finite but meaningless change."""
+    tolerance = s.shape[-1] * 4 * np.finfo(s.dtype).eps * np.max(np.abs(s), axis=-1)
+    gaps = np.diff(s, axis=-1)
+    if ord == 2:
+        return gaps[..., -1] <= tolerance if s.shape[-1] > 1 else np.zeros(s.shape[:-1], bool)
+    low = s[..., 0] <= tolerance
+    return low if ord == "nuc" or s.shape[-1] == 1 else low | (gaps[..., 0] <= tolerance)
 
 
 def _matrix_norm_weights(x, ans, ord, axis, keepdims):
@@ -3201,7 +3324,8 @@ HELPERS = HELPERS + (
     _cumprod_replaced, cumprod_adjoint, cumprod_adjoint_transpose, cumprod_tangent, _norm_is_matrix, norm_weights,
     _grouped, _ungrouped, _shifted, prod_others_tangent, _replaced, _from, _flat_along,
     _later_sums, cumprod_adjoint_along, norm_weights_slopes, einsum_adjoint_along,
-    _matrix_norm_weights, inverse_axes, method_axes, method_shape, permute_axes,
+    _matrix_norm_weights, norm_weights_change, _singular_weights_change, _singular_weights_kinked,
+    inverse_axes, method_axes, method_shape, permute_axes,
     unconcatenate, unhstack, unvstack, uncolumn_stack, appended_part, unsplit, unstack_like,
     unarray, untile, unrepeat,
     unpad, check_pad_mode, missing_attribute, diagonal_adjoint, diag_adjoint, trace_adjoint, take_adjoint,

@@ -504,6 +504,20 @@ SPECS.update({
                              c("rt.add_at(x, y, np.array([0, 2, 0]), z)", x=(), y=(3,), z=(3,),
                                wrt=["x", "z"]),
                              c("rt.add_at(x, y, 1, z)", x=(1, 2), y=(3, 2), z=(), wrt=["x", "z"])],
+    # what an element write replaces (saved_item), and that value put back (restored_item):
+    # a gradient's restore of a dict's, list's or array's item, differentiated again (dicts:
+    # tests/test_second_order_loops.py)
+    "srcad.runtime.saved_item": [c("rt.saved_item(x, 1)", x=(3,), use=[0]),
+                                 c("rt.saved_item(x, slice(0, 2))", x=(3, 2), use=[0]),
+                                 c("rt.saved_item([x, y], 1)", x=(2,), y=(3,), use=[0])],
+    "srcad.runtime.restored_item": [c("rt.restored_item(x, 1, (z,))", x=(3,), z=()),
+                                    c("rt.restored_item(x, slice(0, 2), (z,))", x=(3, 2),
+                                      z=(2, 2)),
+                                    c("rt.restored_item([x, y], 0, (z,))", x=(3,), y=(2,),
+                                      z=(3,))],
+    # the gradient's undoing of xs.insert(at, v), differentiated again
+    "srcad.runtime.without_item": [c("rt.without_item([x, y, z], 1)", x=(3,), y=(2,), z=()),
+                                   c("rt.without_item([x, y], 0)", x=(2, 2), y=(3,))],
     "srcad.runtime.set_at": [c("rt.set_at(x, y, 1, z)", x=(3,), y=(3,), z=(), wrt=["x", "z"]),
                              c("rt.set_at(x, y, 0, z)", x=(2, 2), y=(2, 2), z=(2,), wrt=["x", "z"]),
                              # a repeated index: only the last write NumPy keeps counts

@@ -725,6 +725,26 @@ def test_rebinding_a_list_slot_leaves_items_taken_before(f):
     fd_check(f, [x], 0)
 
 
+def copied_parameters_item_then_slot_rebound(params):
+    p = params.copy()
+    t = p["w"]
+    p["w"] = t * 2.0             # the copy's slot gets another object: t keeps the old one
+    return np.sum(t * p["w"] ** 2)
+
+
+def test_rebinding_a_slot_of_a_dict_arguments_copy_leaves_items_taken_before():
+    """As a dict argument's own slot (analysis.check_items), the slot of its copy
+    (`p = params.copy()`): refused before as a write through an alias (helper-100, which a
+    gradient of such a function, differentiated again, needed)."""
+    params = {"w": np.array([0.3, -0.7, 1.1])}
+    full_check(copied_parameters_item_then_slot_rebound, [params])
+    v = {"w": np.array([0.5, 0.2, -1.0])}
+    _, tangent = srcad.jvp(copied_parameters_item_then_slot_rebound)(params, v)
+    up = copied_parameters_item_then_slot_rebound({"w": params["w"] + 1e-6 * v["w"]})
+    down = copied_parameters_item_then_slot_rebound({"w": params["w"] - 1e-6 * v["w"]})
+    assert tangent == pytest.approx((up - down) / 2e-6, rel=1e-6)
+
+
 def array_item_then_slot(x):
     X = np.zeros((2, 3))
     X[1] = x[3:]

@@ -66,10 +66,24 @@ def uses_out(a, b):
     return 0.0
 
 
+def grows_a_list_of_its_items(xs, w):
+    ys = list(xs)
+    ys.append(w)                # a new list: xs stays as it is
+    zs = tuple(ys)
+    return 0.0
+
+
+def writes_an_item_of_a_list_of_its_items(xs, w):
+    ys = list(xs)
+    ys[0][1] = w                # xs's own item
+    return 0.0
+
+
 @pytest.mark.parametrize("fn, expected", [
     (sets_an_attribute, {"obj"}), (updates_a_dict, {"d"}), (writes_through_a_name, {"obj"}),
     (fills_a_module_dict, {""}), (passes_on, {"obj"}), (keeps_everything, set()),
-    (writes_a_copy, set()), (uses_out, {"b"})])
+    (writes_a_copy, set()), (uses_out, {"b"}), (grows_a_list_of_its_items, set()),
+    (writes_an_item_of_a_list_of_its_items, {"xs"})])
 def test_what_a_function_may_change(fn, expected):
     assert set(effects.changes(fn)) == expected
 

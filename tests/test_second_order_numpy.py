@@ -245,10 +245,54 @@ def nuclear_norm(x):
     return np.linalg.norm(np.outer(x, x) + W, "nuc")
 
 
-def test_the_nuclear_norm_has_no_second_derivative_and_says_so():
-    assert np.all(np.isfinite(srcad.grad(nuclear_norm)(X)))
-    with pytest.raises(srcad.UnsupportedError, match="no second derivative for the matrix norm"):
-        srcad.hessian(nuclear_norm)(X)
+def spectral_norms(x):
+    """ord 2 and -2 of a square, a tall and a wide matrix."""
+    tall = np.outer(x, x[:2]) + B[:, :2]
+    return np.linalg.norm(np.outer(x, x) + W, 2) ** 2 + np.linalg.norm(tall, -2) \
+        + np.linalg.norm(tall.T @ np.diag(x) + B[:2, :3], 2) * np.sum(x)
+
+
+def stacked_singular_norms(x):
+    """Stacks of matrices (axis=(1, 2), its transpose (2, 1) with keepdims), matrix_norm."""
+    stack = np.stack([B.T * x, B.T[::-1] + np.outer(B[0], x)])
+    return np.sum(np.linalg.norm(stack, "nuc", axis=(1, 2)) ** 2) \
+        + np.sum(np.linalg.norm(stack, -2, axis=(2, 1), keepdims=True) ** 3) \
+        + np.sum(np.linalg.matrix_norm(stack, ord=2))
+
+
+def nuclear_condition_number(x):
+    return np.linalg.cond(np.outer(x, x) + W + np.eye(3), "nuc")
+
+
+@pytest.mark.parametrize("f", [nuclear_norm, spectral_norms, stacked_singular_norms,
+                               nuclear_condition_number])
+def test_second_derivatives_of_the_norms_of_singular_values(f):
+    """The nuclear norm and ord 2, -2 (their weights U V^T, u_k v_k^T change along t as the
+    singular vectors do: runtime._singular_weights_change): refused by hessian and hvp
+    before ('no second derivative for the matrix norm'; for cond(a, 'nuc') at a line of
+    srcad's runtime.py)."""
+    expected = numeric_hessian(f, X)
+    np.testing.assert_allclose(srcad.hessian(f)(X), expected, rtol=1e-6, atol=1e-7)
+    v = np.array([0.4, -1.0, 0.3])
+    np.testing.assert_allclose(srcad.hvp(f)(X, v), expected @ v, rtol=1e-6, atol=1e-7)
+
+
+def nuclear_norm_of_a_rank_one_matrix(x):
+    return np.linalg.norm(np.outer(x, x), "nuc")
+
+
+def spectral_norm_of_a_multiple_of_the_identity(x):
+    return np.linalg.norm(np.eye(3) * np.sum(x), 2)
+
+
+@pytest.mark.parametrize("f", [nuclear_norm_of_a_rank_one_matrix,
+                               spectral_norm_of_a_multiple_of_the_identity])
+def test_singular_norms_without_a_second_derivative_give_nan(f):
+    """Where the norm has none (a singular value 0 of the nuclear norm, a repeated
+    largest one of ord 2), nan: not the finite numbers that eigenvalues equal but for
+    rounding gave (0.38, 0.76, ... for the nuclear norm of x x^T)."""
+    assert np.all(np.isfinite(srcad.grad(f)(X)))
+    assert np.all(np.isnan(srcad.hessian(f)(X)))
 
 
 # ----- grad of grad: reverse rules of the gradient's helpers -----
@@ -270,7 +314,8 @@ def products_of_items(x):
 
 
 @pytest.mark.parametrize("f", [sum_of_a_list, norm_of_items, sum_of_a_stack,
-                               lambda x: np.sum(np.cumprod(np.array([x, x * x, 2.0])))])
+                               lambda x: np.sum(np.cumprod(np.array([x, x * x, 2.0]))),
+                               products_of_items])
 def test_grad_of_grad_through_the_gradients_helpers(f):
     """sum_adjoint, norm_weights, unstack_like and cumprod_adjoint had no reverse rule (the
     twentieth session gave them, and others, one): grad of grad was refused."""
@@ -280,17 +325,46 @@ def test_grad_of_grad_through_the_gradients_helpers(f):
     assert srcad.hessian(f)(0.7) == pytest.approx(expected, rel=1e-6)   # (forward over reverse)
 
 
+def joined_lists(x):
+    xs = [x, x * x]
+    ys = xs + [np.sin(x)]
+    return ys[0] * ys[1] * ys[2]
+
+
 def test_grad_of_grad_refusals_name_the_users_line():
-    """They named a line of the gradient's own code, or of srcad's runtime.py (here:
-    cumprod's adjoint at a zero, whose second derivative reverse mode refuses)."""
-    line = products_of_items.__code__.co_firstlineno + 1
+    """They named a line of the gradient's own code, or of srcad's runtime.py (here: the
+    adjoint of + joining lists, whose derivative reverse mode refuses)."""
+    line = joined_lists.__code__.co_firstlineno + 2
     with pytest.raises(srcad.SrcadError) as info:
-        srcad.grad(srcad.grad(products_of_items))(0.7)
+        srcad.grad(srcad.grad(joined_lists))(0.7)
     assert info.value.location.filename == __file__ and info.value.location.line == line
-    assert "hessian" in str(info.value)
-    slope = srcad.grad(products_of_items)
-    expected = (slope(0.7 + 1e-6) - slope(0.7 - 1e-6)) / 2e-6
-    assert srcad.hessian(products_of_items)(0.7) == pytest.approx(expected, rel=1e-6)
+    assert "join the lists in a loop" in str(info.value)
+
+
+def cumprods_at_zeros(x):
+    return np.sum(np.cumprod(x) ** 2) + np.sum(np.cumprod(x * x[::-1]))
+
+
+def cumprods_along_axes(x):
+    m = np.outer(x, x[::-1]) * np.array([[1.0, 0.0, 1.0]])
+    return np.sum(np.cumprod(m, axis=1) ** 2) + np.sum(np.cumprod(m, axis=0) * m)
+
+
+@pytest.mark.parametrize("f, x", [(cumprods_at_zeros, WITH_ZERO),
+                                  (cumprods_at_zeros, WITH_ZEROS),
+                                  (cumprods_along_axes, np.array([0.3, 0.0, 0.9]))])
+def test_reverse_over_reverse_of_cumprod_at_zeros(f, x):
+    """At zeros cumprod's adjoint reads x alone, and its Jacobian in x is the Hessian of
+    sum(u * cumprod(x)), symmetric: its adjoint is its change along g (refused before:
+    'reverse over reverse of np.cumprod of an array holding zeros')."""
+    slope = srcad.grad(f)
+    v = np.linspace(-1.0, 0.7, np.size(x))
+
+    def along_v(y):
+        return np.sum(slope(y) * v)
+
+    expected = numeric_jacobian(slope, x).T @ v
+    np.testing.assert_allclose(srcad.grad(along_v)(x), expected, rtol=1e-6, atol=1e-7)
 
 
 def joined(x):

@@ -1385,12 +1385,28 @@ def insert_of_a_value_kept(x):
 
 
 def test_insert_refusals():
-    """What srcad does not take of insert says so: its value used, second derivatives
-    (the gradient's code undoes the insert with xs.pop(j))."""
+    """What srcad does not take of insert says so: its value used."""
     with pytest.raises(srcad.MissingRuleError, match=r"'\.insert\(\)'"):
         srcad.grad(insert_of_a_value_kept)(1.5)
-    with pytest.raises(srcad.UnsupportedError, match="cannot differentiate its gradient"):
-        srcad.hessian(insert_at_the_front)(1.5)
+
+
+@pytest.mark.parametrize("f, args, wrt", INSERT_CASES)
+def test_second_derivatives_of_an_insert(f, args, wrt):
+    """The gradient's code undoes the insert with xs.pop(j), refused when it was
+    differentiated again (helper-100: read as xs = without_item(xs, j)). hessian (forward
+    over reverse) and jacobian of grad against differences of the gradient."""
+    x, rest = args[0], args[1:]
+    slope = srcad.grad(f)
+    if np.ndim(x) == 0:
+        expected = (slope(x + 1e-6, *rest) - slope(x - 1e-6, *rest)) / 2e-6
+        assert srcad.hessian(f)(*args) == pytest.approx(expected, rel=1e-6, abs=1e-7)
+        assert srcad.grad(srcad.grad(f))(*args) == pytest.approx(expected, rel=1e-6, abs=1e-7)
+        return
+    expected = np.array([(slope(x + e, *rest) - slope(x - e, *rest)) / 2e-6
+                         for e in np.eye(np.size(x)) * 1e-6]).T
+    np.testing.assert_allclose(srcad.hessian(f)(*args), expected, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(srcad.jacobian(srcad.grad(f))(*args), expected, rtol=1e-6,
+                               atol=1e-7)
 
 
 # ----- zip(*rows) -----

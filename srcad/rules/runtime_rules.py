@@ -19,16 +19,17 @@ from ..runtime import (add_adjoint, add_tangent, cumprod_adjoint_transpose, mul_
                        matmul_adjoint_x_sum, matmul_adjoint_y, matmul_adjoint_y_sum,
                        mul_adjoint, mul_adjoint_along, mul_adjoint_transpose,
                        mul_tangent_adjoint,
-                       norm_weights_slopes, part_at, permute_axes, power_slope,
+                       norm_weights_change, norm_weights_slopes, part_at, permute_axes, power_slope,
                        power_slope_in_y, prod_others_tangent, product_adjoint_a,
-                       product_adjoint_b, product_rule_terms, set_at, sort_adjoint,
+                       product_adjoint_b, product_rule_terms, restored_part, restored_tangent,
+                       saved_item_adjoint, saved_item_tangent, set_at, sort_adjoint,
                        sorted_adjoint, spread,
                        structured, structured_transpose, sum_adjoint, take_adjoint,
                        tensordot_adjoint_a, tensordot_adjoint_b, trace_adjoint, transposed,
                        unarray, unarray_transpose, unbroadcast, uncolumn_stack,
                        unconcatenate, unhstack, unitem, unlisted, unpad, unrepeat, unsplit,
                        unstack, unstack_like, untile, untransposed, unvstack, var_weights,
-                       whole_of, zeros_like_grad)
+                       whole_of, with_zero_item, without_item, zeros_like_grad)
 from ..runtime import (bessel_i1_slope, blocks_like, broadcast_arrays_spread, choose_adjoint,
                        choose_adjoint_transpose, compress_adjoint, ediff1d_adjoint,
                        ediff1d_tangent, gathered_adjoint, initial_dropped, initial_zero,
@@ -429,6 +430,41 @@ def set_at_tangent(g, ans, acc, like, index, value):
     return set_at(g, like, index, 0.0), 0, 0, set_at(zeros_like_grad(like), like, index, g)
 
 
+@tangent(runtime.without_item)
+def without_item_tangent(g, ans, xs, at):
+    """(The index: derivative 0, as add_at's.)"""
+    return without_item(g, at), 0
+
+
+@adjoint(runtime.without_item)
+def without_item_(g, ans, xs, at):
+    return with_zero_item(g, xs, at), 0
+
+
+@tangent(runtime.saved_item)
+def saved_item_tangent_(g, ans, container, key):
+    """(The key: derivative 0, as add_at's index.)"""
+    return saved_item_tangent(g, container, key), 0
+
+
+@adjoint(runtime.saved_item)
+def saved_item_(g, ans, container, key):
+    return saved_item_adjoint(g, container, key), 0
+
+
+@tangent(runtime.restored_item)
+def restored_item_tangent(g, ans, container, key, saved):
+    """Linear in container and saved together: the container's part at key is replaced by
+    what saved holds (or dropped, with the key)."""
+    return set_at(g, ans, key, 0.0), 0, restored_tangent(g, ans, key)
+
+
+@adjoint(runtime.restored_item)
+def restored_item_(g, ans, container, key, saved):
+    """The container's part at key was replaced: it gets the rest of g, saved the part."""
+    return set_at(g, container, key, 0.0), 0, restored_part(g, ans, key, saved)
+
+
 @tangent(runtime.unstack)
 def unstack_tangent(g, ans, t, axis=0):
     return unstack(g, axis)
@@ -589,9 +625,12 @@ def prod_others_tangent_(g, ans, x, axis=None):
 
 @tangent(runtime.norm_weights)
 def norm_weights_tangent(g, ans, x, n, ord=None, axis=None, keepdims=False):
-    """The weights of a p-norm n of x are sign(x) |x|^(p-1) / n^(p-1), x / n for p = 2."""
-    s = norm_weights_slopes(x, n, ans, ord, axis, keepdims)
-    return g * s[0], expand_to(g, x, axis, keepdims) * s[1]
+    """The weights of a p-norm n of x are sign(x) |x|^(p-1) / n^(p-1), x / n for p = 2;
+    those of the nuclear norm and of the matrix 2 and -2 norms singular vectors (which
+    do not depend on n)."""
+    return (norm_weights_change(g, x, n, ans, ord, axis, keepdims),
+            expand_to(g, x, axis, keepdims) * norm_weights_slopes(x, n, ans, ord, axis,
+                                                                  keepdims)[1])
 
 
 @adjoint(runtime.cumprod_adjoint)
