@@ -511,6 +511,8 @@ def _bind(ir, stmt, name, rule, args, keywords, mode):
             bound.setdefault(bound_name, T.constant(None))
     if rule.primal is np.select:     # np.select(conditions, choices): the default is 0
         bound.setdefault("default", T.constant(0))
+    if rule.primal is np.bincount:   # np.bincount(indices): no weights (integer counts)
+        bound.setdefault("weights", T.constant(None))
     missing = [p for p in template.diff if p not in bound]
     if missing:
         raise UnsupportedError(f"this call of {rule.name} lacks the argument(s) {missing}",
@@ -1428,10 +1430,12 @@ def _always_scalar(primal):
 
 
 def _keeps_scalars(primal):
-    """Functions whose result is a scalar when every argument is: ufuncs and operators.
-    (np.ones(3) or np.tile(x, 3) make arrays of scalars, so they are not in this list.)"""
-    return isinstance(primal, np.ufunc) or getattr(primal, "__module__", None) in (
-        "_operator", "operator") or primal in (abs, pow, min, max, round, int, bool)
+    """Functions whose result is a scalar when every argument is: ufuncs of one result (np.modf
+    gives two) and operators. (np.ones(3) or np.tile(x, 3) make arrays of scalars, so they are
+    not in this list.)"""
+    return isinstance(primal, np.ufunc) and primal.nout == 1 \
+        or getattr(primal, "__module__", None) in ("_operator", "operator") \
+        or primal in (abs, pow, min, max, round, int, bool)
 
 
 def joins_sequences(op, maybe):
@@ -1480,7 +1484,7 @@ _LIST_RESULTS = (np.split, np.array_split, np.linalg.slogdet, np.linalg.lstsq, n
                  runtime.meshgrid_tangent, runtime.broadcast_arrays_of,
                  runtime.unbroadcast_arrays, runtime.broadcast_arrays_tangent,
                  runtime.undstack, runtime.unblock, runtime.select_adjoint,
-                 runtime.choose_adjoint)
+                 runtime.choose_adjoint, np.modf, runtime.modf_tangent)
 
 
 def _follows_arguments(primal):
