@@ -1660,6 +1660,26 @@ def modf_tangent(t):
     return t, np.zeros_like(t)
 
 
+def histogram_edges_follow(bins, range=None, density=None):
+    """1.0 where np.histogram's edges are np.linspace(min(a), max(a), n + 1), following a's
+    smallest and largest items (bins a count or a rule's name, no range), else 0.0 (given
+    edges, or a range: constants). density=True is refused: its heights divide the counts by
+    their sum and the bins' widths."""
+    if density:
+        raise refused("np.histogram(..., density=True) has no derivative rule in srcad",
+                      "take the counts (weights=... for weighted ones) and divide them by "
+                      "their sum and np.diff(edges)")
+    return float(range is None and np.ndim(bins) == 0)
+
+
+def histogram_bins(a, edges):
+    """The bin of each item of a among np.histogram's edges, as NumPy counts it (edges[k] <=
+    a < edges[k + 1], the last bin holding its right edge too); -1 outside them (NaN too)."""
+    place = np.searchsorted(edges, a, side="right") - 1
+    place = np.where(np.equal(a, edges[-1]), len(edges) - 2, place)
+    return np.where((np.greater_equal(a, edges[0])) & np.less_equal(a, edges[-1]), place, -1)
+
+
 def partition_order(a, ans, axis=-1):
     """Where each item of ans = np.partition(a, kth, axis) comes from in a, matched by rank
     (items of equal value in the order a holds them): np.argpartition may order the items
@@ -3133,6 +3153,7 @@ HELPERS = HELPERS + (
     unarray, untile, unrepeat,
     unpad, check_pad_mode, missing_attribute, diagonal_adjoint, diag_adjoint, trace_adjoint, take_adjoint,
     sort_adjoint, sort_tangent, modf_tangent, partition_order, vander_powers,
+    histogram_edges_follow, histogram_bins,
     gradient_adjoint, quantile_weights, _rank_shares, quantile_adjoint,
     quantile_tangent, _qr_checked, _qr_factors, qr_adjoint, qr_tangent,
     _lstsq_checked, lstsq_weights, _residual_part, lstsq_adjoint_a,
@@ -3476,7 +3497,8 @@ RESULT_SHARES.update({"present": (), "nan_count": (), "nan_chooser_weights": (),
                       "_block_extent": (),
                       "item_indices": (), "gathered_adjoint": (), "ediff1d_adjoint": (),
                       "ediff1d_tangent": (), "bessel_i1": (), "bessel_i1_slope": (),
-                      "partition_order": (), "vander_powers": (), "modf_tangent": ("t",)})
+                      "partition_order": (), "vander_powers": (), "modf_tangent": ("t",),
+                      "histogram_edges_follow": (), "histogram_bins": ()})
 
 HELPERS = HELPERS + (present, nan_count, nan_chooser_weights, ptp_weights, nan_var_weights,
                      nan_var_weights_along, _along_axis_index, take_along_axis_adjoint,

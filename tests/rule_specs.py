@@ -1023,6 +1023,13 @@ SPECS.update({
                             c("np.nanpercentile(x, [20.0, 75.0], axis=0)", x=("nans", (5, 3)))],
     "numpy.modf": [c("np.modf(3.0 * x)", x=(5,)), c("np.modf(x)", x=(2, 3), use=[0]),
                    c("np.modf(x)", x=())],
+    "numpy.histogram": [c("np.histogram(x, 4)", x=(6,)),
+                        c("np.histogram(np.arange(5.0), 3, weights=w)", w=(5,)),
+                        c("np.histogram(x, [-3.0, 0.0, 3.0], weights=w)", x=(2, 3), w=(2, 3)),
+                        c("np.histogram(x, 'auto')", x=(7,)),
+                        c("np.histogram(x, 3, (-1.0, 1.0), weights=w)", x=(5,), w=(5,)),
+                        c("np.histogram(x, np.sort(b))", x=(5,), b=(4,)),
+                        c("np.histogram(x, 3, range=(lo - 3.0, 3.0))", x=(6,), lo=())],
     "srcad.runtime.modf_tangent": [c("rt.modf_tangent(t)", t=(3,)),
                                    c("rt.modf_tangent(t)", t=(2, 2), use=[0])],
 })
@@ -1030,4 +1037,6 @@ SPECS.update({
 ZERO_SPECS.update({
     "srcad.runtime.partition_order": "rt.partition_order(x, np.partition(x, 1))",
     "srcad.runtime.vander_powers": "rt.vander_powers(x) * x",
+    "srcad.runtime.histogram_edges_follow": "rt.histogram_edges_follow(3) * x",
+    "srcad.runtime.histogram_bins": "rt.histogram_bins(x, np.linspace(-1.0, 1.0, 4))",
 })

@@ -251,6 +251,16 @@ def modf_terms(x):
     return np.sum(fraction ** 2 * whole) + np.sum(np.modf(5.0 * x)[0] ** 3)
 
 
+HISTOGRAM_DATA = np.array([0.3, -1.2, 0.8, 2.0, 0.1, -0.4, 1.5])
+
+
+def histogram_terms(x):
+    """Weighted counts (linear in the weights) and edges that follow the data's extremes."""
+    counts, edges = np.histogram(HISTOGRAM_DATA, bins=4, weights=np.concatenate([x, x * x, [1.0]]))
+    spread_edges = np.histogram(np.concatenate([3.0 * x, HISTOGRAM_DATA]), 5)[1]
+    return np.sum(counts ** 2 * np.arange(4.0)) + np.sum(spread_edges ** 3 * np.arange(6.0))
+
+
 CASES = [(norm, X), (norm_p, X), (norm_axis, X), (norm_fro, X), (norm_kinked, X), (dot, X),
          (inner, X), (tensordot, X), (transpose, X), (reshape, X), (stack, X),
          (hstack_vstack, X), (column_stack, X), (concatenate, X), (split, X), (array, X),
@@ -261,7 +271,7 @@ CASES = [(norm, X), (norm_p, X), (norm_axis, X), (norm_fro, X), (norm_kinked, X)
          (linspace, X), (slogdet, X), (list_copy, X), (dict_copy, X), (median_terms, X),
          (average_terms, X), (trapezoid_terms, X), (eigenvalue_terms, X),
          (diagflat_terms, X), (vander_terms, X), (layout_terms, X), (segment_sums, X),
-         (partition_terms, X), (nan_quantile_terms, X), (modf_terms, X)]
+         (partition_terms, X), (nan_quantile_terms, X), (modf_terms, X), (histogram_terms, X)]
 IDS = [f"{f.__name__}-{k}" for k, (f, _) in enumerate(CASES)]
 
 

@@ -49,7 +49,8 @@ from ..runtime import (along, appended_part, balanced_weight, broadcast_like, ca
                        unrepeat, unsplit, unstack_like, untile, unvstack, var_weights)
 from ..runtime import (bessel_i1, broadcast_arrays_of, broadcast_arrays_tangent,
                        choose_adjoint, compress_adjoint, ediff1d_adjoint, ediff1d_tangent,
-                       gathered_adjoint, initial_dropped, initial_zero, item_indices,
+                       gathered_adjoint, histogram_bins, histogram_edges_follow,
+                       initial_dropped, initial_zero, item_indices,
                        meshgrid_of, meshgrid_tangent, modf_tangent, nan_chooser_weights,
                        nan_count, nan_var_weights, partition_order, ptp_weights, select_adjoint,
                        take_along_axis_adjoint, vander_powers,
@@ -1761,6 +1762,38 @@ def bincount(g, ans, x, weights, minlength=0):
 @tangent(np.bincount)
 def bincount_tangent(g, ans, x, weights, minlength=0):
     return 0, np.bincount(x, g, minlength)
+
+
+# (bins, range, density and weights not given: NumPy's defaults, analysis._bind)
+@adjoint(np.histogram)
+def histogram(g, ans, a, bins, range, density, weights):
+    """(counts, edges). The counts are piecewise constant in a and the edges, and linear in
+    the weights (each one added to its item's bin). The edges are bins where it is an array;
+    else np.linspace(low, high, n + 1), (low, high) the range where one is given, else a's
+    smallest and largest items (ties split as np.min's)."""
+    from_a = histogram_edges_follow(bins, range, density)
+    from_range = float(np.ndim(bins) == 0) - from_a
+    share = np.linspace(0.0, 1.0, np.size(ans[1]))
+    low = np.sum(g[1] * (1.0 - share))
+    high = np.sum(g[1] * share)
+    place = histogram_bins(a, ans[1])
+    return (from_a * (low * chooser_weights(a, np.min(a)) + high * chooser_weights(a, np.max(a))),
+            unarray(g[1], bins), (from_range * low, from_range * high), None,
+            np.where(place >= 0, np.take(g[0], place, mode="clip"), 0.0))
+
+
+@tangent(np.histogram)
+def histogram_tangent(g, ans, a, bins, range, density, weights):
+    from_a = histogram_edges_follow(bins, range, density)
+    from_range = float(np.ndim(bins) == 0) - from_a
+    share = np.linspace(0.0, 1.0, np.size(ans[1]))
+    no_counts = np.zeros(np.shape(ans[0]))
+    return ((no_counts, from_a * ((1.0 - share) * np.sum(g * chooser_weights(a, np.min(a)))
+                                  + share * np.sum(g * chooser_weights(a, np.max(a))))),
+            (no_counts, cast_tangent(np.array(g), ans[1])),
+            (no_counts, from_range * ((1.0 - share) * g[0] + share * g[1])),
+            None,
+            (np.histogram(a, ans[1], weights=g)[0], np.zeros(np.shape(ans[1]))))
 
 
 # (a call without the default passes 0: analysis._bind)

@@ -612,9 +612,10 @@ nondifferentiable(runtime.check_method, runtime.counted, runtime.check_reversibl
 nondifferentiable(runtime.insertion_index)
 # the weights of np.median, np.average and np.trapezoid's items: piecewise constant in the
 # values (the middle one's place), or made of what the rules take for constants; where
-# np.partition's items come from, and np.vander's powers
+# np.partition's items come from, np.vander's powers, and np.histogram's bins
 nondifferentiable(runtime.median_weights, runtime.average_weights, runtime.trapezoid_weights,
-                  runtime.quantile_weights, runtime.partition_order, runtime.vander_powers)
+                  runtime.quantile_weights, runtime.partition_order, runtime.vander_powers,
+                  runtime.histogram_edges_follow, runtime.histogram_bins)
 # axes, shapes, dtypes and modes: integers, tuples of them, dtypes and strings
 nondifferentiable(runtime.inverse_axes, runtime.method_axes, runtime.method_shape,
                   runtime.float_dtype, runtime.dot_axes, runtime.inner_axes,
