@@ -525,8 +525,9 @@ def _bind(ir, stmt, name, rule, args, keywords, mode):
     if rule.primal is np.clip:       # x.clip(min=0.0): the bound not given is None
         for bound_name in ("a_min", "a_max"):
             bound.setdefault(bound_name, T.constant(None))
-    if rule.primal is np.select:     # np.select(conditions, choices): the default is 0
-        bound.setdefault("default", T.constant(0))
+    for primal, defaults in _CALL_DEFAULTS:
+        for param, value in defaults.items() if rule.primal is primal else ():
+            bound.setdefault(param, T.constant(value))
     missing = [p for p in template.diff if p not in bound]
     if missing:
         raise UnsupportedError(f"this call of {rule.name} lacks the argument(s) {missing}",
@@ -548,6 +549,14 @@ def _bind(ir, stmt, name, rule, args, keywords, mode):
     # result are zeros (`if_floating`)
     op.dtype_unknown = kind is None and dtype is not None and not _is_none(dtype)
     return op
+
+
+# the arguments a call may leave out whose rules list them among the differentiated ones:
+# NumPy's defaults (np.select(conditions, choices): the default is 0; np.bincount(indices):
+# no weights, integer counts)
+# (pairs, compared by identity: a user's primal may not be hashable)
+_CALL_DEFAULTS = ((np.select, {"default": 0}), (np.bincount, {"weights": None}),
+                  (np.histogram, {"bins": 10, "range": None, "density": None, "weights": None}))
 
 
 # keyword arguments a function takes under another name too (NumPy 2's np.clip(x, min=...),
@@ -1457,10 +1466,12 @@ def _always_scalar(primal):
 
 
 def _keeps_scalars(primal):
-    """Functions whose result is a scalar when every argument is: ufuncs and operators.
-    (np.ones(3) or np.tile(x, 3) make arrays of scalars, so they are not in this list.)"""
-    return isinstance(primal, np.ufunc) or getattr(primal, "__module__", None) in (
-        "_operator", "operator") or primal in (abs, pow, min, max, round, int, bool)
+    """Functions whose result is a scalar when every argument is: ufuncs of one result (np.modf
+    gives two) and operators. (np.ones(3) or np.tile(x, 3) make arrays of scalars, so they are
+    not in this list.)"""
+    return isinstance(primal, np.ufunc) and primal.nout == 1 \
+        or getattr(primal, "__module__", None) in ("_operator", "operator") \
+        or primal in (abs, pow, min, max, round, int, bool)
 
 
 def joins_sequences(op, maybe):
@@ -1511,7 +1522,8 @@ _LIST_RESULTS = (np.split, np.array_split, np.linalg.slogdet, np.linalg.lstsq, n
                  runtime.broadcast_arrays_spread,
                  runtime.undstack, runtime.unblock, runtime.select_adjoint,
                  runtime.choose_adjoint, runtime.saved_item, runtime.saved_item_tangent,
-                 runtime.without_item, runtime.with_zero_item)
+                 runtime.without_item, runtime.with_zero_item, np.modf, runtime.modf_tangent,
+                 np.histogram)
 
 
 def _follows_arguments(primal):

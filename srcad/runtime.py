@@ -1803,6 +1803,50 @@ def sort_tangent(t, x, axis=-1):
     return np.take_along_axis(np.asarray(t), np.argsort(x, axis=axis, kind="stable"), axis)
 
 
+def modf_tangent(t):
+    """The tangent of np.modf(x) = (fractional part, integral part): t, and 0 (the integral
+    part is piecewise constant)."""
+    return t, np.zeros_like(t)
+
+
+def histogram_edges_follow(bins, range=None, density=None):
+    """1.0 where np.histogram's edges are np.linspace(min(a), max(a), n + 1), following a's
+    smallest and largest items (bins a count or a rule's name, no range), else 0.0 (given
+    edges, or a range: constants). density=True is refused: its heights divide the counts by
+    their sum and the bins' widths."""
+    if density:
+        raise refused("np.histogram(..., density=True) has no derivative rule in srcad",
+                      "take the counts (weights=... for weighted ones) and divide them by "
+                      "their sum and np.diff(edges)")
+    return float(range is None and np.ndim(bins) == 0)
+
+
+def histogram_bins(a, edges):
+    """The bin of each item of a among np.histogram's edges, as NumPy counts it (edges[k] <=
+    a < edges[k + 1], the last bin holding its right edge too); -1 outside them (NaN too)."""
+    place = np.searchsorted(edges, a, side="right") - 1
+    place = np.where(np.equal(a, edges[-1]), len(edges) - 2, place)
+    return np.where((np.greater_equal(a, edges[0])) & np.less_equal(a, edges[-1]), place, -1)
+
+
+def partition_order(a, ans, axis=-1):
+    """Where each item of ans = np.partition(a, kth, axis) comes from in a, matched by rank
+    (items of equal value in the order a holds them): np.argpartition may order the items
+    beside the kth ones differently from np.partition (NumPy's sorting kernels), so its
+    permutation is not the one np.partition applied."""
+    a = np.ravel(a) if axis is None else np.asarray(a)
+    axis = -1 if axis is None else axis
+    by_value = np.argsort(a, axis=axis, kind="stable")
+    ranks = np.argsort(np.argsort(ans, axis=axis, kind="stable"), axis=axis)
+    return np.take_along_axis(by_value, ranks, axis=axis)
+
+
+def vander_powers(x, N=None, increasing=False):
+    """The power of x in each column of np.vander(x, N, increasing), as floats."""
+    powers = np.arange(float(np.size(x) if N is None else N))
+    return powers if increasing else powers[::-1]
+
+
 def sorted_order(xs, key=None, reverse=False):
     """Where each item of sorted(xs, reverse=reverse) comes from in xs (the same stable
     order, ties included); a key function is refused (its ranks are not differentiated)."""
@@ -3222,49 +3266,64 @@ def median_weights(a, axis=None, overwrite_input=False):
 
 
 def quantile_weights(a, q, axis=None, overwrite_input=False, method="linear",
-                     weights=None):
+                     weights=None, skip_nan=False):
     """`(w, qs)`: w[k] the share of each item of a in np.quantile(a, qs[k], axis) (linear
     interpolation between the two items sorting puts around position q (n - 1)), qs the
-    q's as a flat array."""
+    q's as a flat array. skip_nan: np.nanquantile's, n a group's count of numbers (NaN items
+    and all-NaN groups get no share); else a NaN makes the group's shares NaN, as its
+    quantiles are."""
     if isinstance(axis, (tuple, list)) or overwrite_input or method != "linear" \
             or weights is not None:
-        raise refused("np.quantile and np.percentile have derivative rules in srcad for "
+        raise refused("np.quantile, np.percentile, np.median and their nan-forms "
+                      "(np.nanquantile ...) have derivative rules in srcad for "
                       "method='linear' over one axis, without weights or overwrite_input",
                       "sort first and interpolate by hand (np.sort(a)[k])")
     a = np.asarray(a)
     moved = a.reshape(-1) if axis is None else np.moveaxis(a, axis, -1)
-    n = moved.shape[-1]
-    order = np.argsort(moved, axis=-1)
     qs = np.asarray(q, dtype=float).reshape(-1)
-    shares = np.zeros((qs.size,) + moved.shape, dtype=float_dtype(a))
-    for k, position in enumerate(qs * (n - 1)):
-        low = int(np.floor(position))
-        high = min(low + 1, n - 1)
-        for index, share in ((low, 1.0 - (position - low)), (high, position - low)):
-            picked = np.take(order, [index], axis=-1)
-            np.put_along_axis(shares[k], picked,
-                              np.take_along_axis(shares[k], picked, axis=-1) + share, axis=-1)
-    shares = np.where(np.isnan(moved).any(axis=-1, keepdims=True), np.nan, shares)
-    return shares, qs
+    missing = np.isnan(moved)
+    counts = np.sum(~missing, axis=-1) if skip_nan else moved.shape[-1]
+    positions = qs.reshape((-1,) + (1,) * (moved.ndim - 1)) * (np.asarray(counts) - 1)
+    shares = _rank_shares(moved, positions).astype(float_dtype(a))
+    if skip_nan:
+        return np.where(np.asarray(counts)[..., None] > 0, shares, 0.0), qs
+    return np.where(missing.any(axis=-1, keepdims=True), np.nan, shares), qs
+
+
+def _rank_shares(moved, positions):
+    """shares[k, ..., i]: the share of item i of each group (moved's last axis) in the value
+    at the place positions[k, ...] of the group's sorted order: between the two items there,
+    linear interpolation (NaN sorts last; ties: the items sorting puts there)."""
+    ranks = np.argsort(np.argsort(moved, axis=-1), axis=-1)
+    low = np.floor(positions)[..., None]
+    above = positions[..., None] - low        # (0 at the last place: no item above gets any)
+    return np.equal(ranks, low) * (1.0 - above) + np.equal(ranks, low + 1) * above
 
 
 def quantile_adjoint(g, a, q, axis=None, overwrite_input=False, method="linear",
-                     keepdims=False, weights=None, scale=1.0):
-    """a's adjoint in np.quantile(a, q, ...) (np.percentile's: q scaled by 1/100)."""
+                     keepdims=False, weights=None, scale=1.0, skip_nan=False):
+    """a's adjoint in np.quantile(a, q, ...) (np.percentile's: q scaled by 1/100;
+    skip_nan: np.nanquantile's, 0 at NaN items)."""
     shares, qs = quantile_weights(a, np.asarray(q) * scale, axis, overwrite_input, method,
-                                  weights)
+                                  weights, skip_nan)
     parts = np.reshape(g, (qs.size,) + shares.shape[1:-1] + (1,))
     out = np.sum(shares * parts, axis=0)
     a = np.asarray(a)
-    return out.reshape(a.shape) if axis is None else np.moveaxis(out, -1, axis)
+    out = out.reshape(a.shape) if axis is None else np.moveaxis(out, -1, axis)
+    if skip_nan:
+        return np.where(np.isnan(a), 0.0, out)
+    return out
 
 
 def quantile_tangent(t, a, q, axis=None, overwrite_input=False, method="linear",
-                     keepdims=False, weights=None, scale=1.0):
-    """The tangent of np.quantile(a, q, ...) along t (np.percentile's: q scaled)."""
+                     keepdims=False, weights=None, scale=1.0, skip_nan=False):
+    """The tangent of np.quantile(a, q, ...) along t (np.percentile's: q scaled; skip_nan:
+    np.nanquantile's, t read at a's numbers only)."""
     shares, qs = quantile_weights(a, np.asarray(q) * scale, axis, overwrite_input, method,
-                                  weights)
+                                  weights, skip_nan)
     t = np.asarray(t)
+    if skip_nan:
+        t = np.where(np.isnan(a), 0.0, t)
     moved = t.reshape(-1) if axis is None else np.moveaxis(t, axis, -1)
     out = np.sum(shares * moved, axis=-1)
     if keepdims:
@@ -3329,7 +3388,9 @@ HELPERS = HELPERS + (
     unconcatenate, unhstack, unvstack, uncolumn_stack, appended_part, unsplit, unstack_like,
     unarray, untile, unrepeat,
     unpad, check_pad_mode, missing_attribute, diagonal_adjoint, diag_adjoint, trace_adjoint, take_adjoint,
-    sort_adjoint, sort_tangent, gradient_adjoint, quantile_weights, quantile_adjoint,
+    sort_adjoint, sort_tangent, modf_tangent, partition_order, vander_powers,
+    histogram_edges_follow, histogram_bins,
+    gradient_adjoint, quantile_weights, _rank_shares, quantile_adjoint,
     quantile_tangent, _qr_checked, _qr_factors, qr_adjoint, qr_tangent,
     _lstsq_checked, lstsq_weights, _residual_part, lstsq_adjoint_a,
     lstsq_adjoint_b, lstsq_tangent_a, lstsq_tangent_b, diff_adjoint, diff_trimmed, diff_tangent,
@@ -3742,7 +3803,9 @@ RESULT_SHARES.update({"present": (), "nan_count": (), "nan_chooser_weights": (),
                       "undstack": ("g",), "unblock": ("g",), "_unblocked": ("g",),
                       "_block_extent": (),
                       "item_indices": (), "gathered_adjoint": (), "ediff1d_adjoint": (),
-                      "ediff1d_tangent": (), "bessel_i1": (), "bessel_i1_slope": ()})
+                      "ediff1d_tangent": (), "bessel_i1": (), "bessel_i1_slope": (),
+                      "partition_order": (), "vander_powers": (), "modf_tangent": ("t",),
+                      "histogram_edges_follow": (), "histogram_bins": ()})
 
 HELPERS = HELPERS + (present, nan_count, nan_chooser_weights, ptp_weights, nan_var_weights,
                      nan_var_weights_along, _along_axis_index, take_along_axis_adjoint,

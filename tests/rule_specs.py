@@ -1005,3 +1005,52 @@ ZERO_SPECS.update({
     "srcad.runtime.nan_chooser_weights": "rt.nan_chooser_weights(x, np.nanmax(x))",
     "srcad.runtime.ptp_weights": "rt.ptp_weights(x)",
 })
+
+# ----- more NumPy functions: layouts, Vandermonde matrices, scatter-adds, partitions,
+# NaN-aware quantiles, fractional parts -----
+
+SPECS.update({
+    "numpy.diagflat": [c("np.diagflat(v)", v=(3,)), c("np.diagflat(v, -1)", v=(2, 2)),
+                       c("np.diagflat(v, 2)", v=())],
+    "numpy.vander": [c("np.vander(x)", x=(4,)), c("np.vander(x, 3, increasing=True)", x=(5,)),
+                     c("np.vander(x, N=6)", x=(2,))],
+    "numpy.ascontiguousarray": [c("np.ascontiguousarray(x.T)", x=(2, 3)),
+                                c("np.ascontiguousarray(s)", s=()),
+                                c("np.ascontiguousarray([x, y])", x=(3,), y=(3,))],
+    "numpy.asfortranarray": [c("np.asfortranarray(x)", x=(2, 3)),
+                             c("np.asfortranarray(s)", s=())],
+    "numpy.bincount": [c("np.bincount(np.array([0, 2, 2, 1, 0]), weights=w)", w=(5,)),
+                       c("np.bincount(np.array([3, 0, 3]), w, minlength=6)", w=(3,))],
+    "numpy.partition": [c("np.partition(x, 2)", x=(5,)),
+                        c("np.partition(x, (0, 2), axis=0)", x=(4, 3)),
+                        c("np.partition(x, 3, axis=None)", x=(2, 3))],
+    "numpy.nanmedian": [c("np.nanmedian(x)", x=("nans", (6,))),
+                        c("np.nanmedian(x, axis=1)", x=("nans", (3, 4))),
+                        c("np.nanmedian(x, 0, keepdims=True)", x=("nans", (5, 2))),
+                        c("np.nanmedian(x)", x=(5,))],
+    "numpy.nanquantile": [c("np.nanquantile(x, 0.3)", x=("nans", (7,))),
+                          c("np.nanquantile(x, np.array([0.1, 0.5, 0.9]), axis=1)",
+                            x=("nans", (3, 6))),
+                          c("np.nanquantile(x, 0.25, axis=0, keepdims=True)",
+                            x=("nans", (6, 2)))],
+    "numpy.nanpercentile": [c("np.nanpercentile(x, 30.0)", x=("nans", (7,))),
+                            c("np.nanpercentile(x, [20.0, 75.0], axis=0)", x=("nans", (5, 3)))],
+    "numpy.modf": [c("np.modf(3.0 * x)", x=(5,)), c("np.modf(x)", x=(2, 3), use=[0]),
+                   c("np.modf(x)", x=())],
+    "numpy.histogram": [c("np.histogram(x, 4)", x=(6,)),
+                        c("np.histogram(np.arange(5.0), 3, weights=w)", w=(5,)),
+                        c("np.histogram(x, [-3.0, 0.0, 3.0], weights=w)", x=(2, 3), w=(2, 3)),
+                        c("np.histogram(x, 'auto')", x=(7,)),
+                        c("np.histogram(x, 3, (-1.0, 1.0), weights=w)", x=(5,), w=(5,)),
+                        c("np.histogram(x, np.sort(b))", x=(5,), b=(4,)),
+                        c("np.histogram(x, 3, range=(lo - 3.0, 3.0))", x=(6,), lo=())],
+    "srcad.runtime.modf_tangent": [c("rt.modf_tangent(t)", t=(3,)),
+                                   c("rt.modf_tangent(t)", t=(2, 2), use=[0])],
+})
+
+ZERO_SPECS.update({
+    "srcad.runtime.partition_order": "rt.partition_order(x, np.partition(x, 1))",
+    "srcad.runtime.vander_powers": "rt.vander_powers(x) * x",
+    "srcad.runtime.histogram_edges_follow": "rt.histogram_edges_follow(3) * x",
+    "srcad.runtime.histogram_bins": "rt.histogram_bins(x, np.linspace(-1.0, 1.0, 4))",
+})

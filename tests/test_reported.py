@@ -5934,3 +5934,192 @@ def test_vectors_of_distinct_eigenvalues_in_every_mode(f, gap):
     hessian against central differences, as before."""
     _checked_every_mode(f, np.array([0.3, -0.2, 0.4]), np.array([1.0, 1.0 + gap, 4.0]),
                         second=gap == 1.0)
+
+
+# ----- np.diagflat, np.vander, np.ascontiguousarray, np.bincount, np.partition, the
+# nan-quantiles and np.modf in programs (refused before: 'no derivative rule for np.X') -----
+
+_SEGMENT_OF = np.array([0, 1, 1, 3, 0, 3, 3, 1])        # segment 2 is empty
+_FEATURES = np.random.default_rng(104).standard_normal((8, 3))
+_TARGET_MEANS = np.array([0.5, -0.2, 0.0, 1.1])
+
+
+def segment_mean_loss(w):
+    """Per-segment means of a linear model's predictions by scatter-adds (segment sums over
+    counts), against targets."""
+    predictions = np.tanh(_FEATURES @ w)
+    sums = np.bincount(_SEGMENT_OF, weights=predictions, minlength=4)
+    counts = np.maximum(np.bincount(_SEGMENT_OF, minlength=4), 1)
+    return np.sum((sums / counts - _TARGET_MEANS) ** 2)
+
+
+def trimmed_squares(w):
+    """Least trimmed squares: the sum of the 5 smallest squared residuals of 8."""
+    residuals = _FEATURES @ w - np.arange(8.0) * 0.1
+    return np.sum(np.partition(residuals ** 2, 4)[:5])
+
+
+_WITH_GAPS = np.array([0.3, np.nan, -1.2, 0.8, np.nan, 2.0, 0.1, -0.4])
+
+
+def robust_scale(w):
+    """The median and an interquartile range of residuals to data with missing values (NaN
+    items are skipped)."""
+    residuals = _WITH_GAPS - _FEATURES @ w
+    spread = np.nanpercentile(residuals, 75.0) - np.nanquantile(residuals, 0.25)
+    return np.nanmedian(residuals) ** 2 + 0.5 * spread ** 2
+
+
+_TIMES = np.linspace(-1.0, 1.0, 7)
+
+
+def polynomial_fit_loss(coefficients, times):
+    """A cubic's values at (moving) sample times, by its Vandermonde matrix."""
+    values = np.vander(times, 4) @ coefficients
+    return np.sum((values - np.sin(_TIMES)) ** 2)
+
+
+def gaussian_log_likelihood(log_sd, loading):
+    """A factor model's covariance: a low-rank part plus a diagonal made by np.diagflat,
+    laid out again with np.ascontiguousarray."""
+    covariance = np.ascontiguousarray(np.outer(loading, loading) + np.diagflat(np.exp(2 * log_sd)))
+    sign, log_det = np.linalg.slogdet(covariance)
+    data = np.array([0.4, -0.3, 1.0])
+    return 0.5 * log_det + 0.5 * data @ np.linalg.solve(covariance, data)
+
+
+def periodic_features(frequency):
+    """The phase of each time within its period: np.modf's fractional part."""
+    phase, cycles = np.modf(np.abs(_TIMES) * frequency + 3.0)
+    return np.sum(np.sin(2 * np.pi * phase) ** 2) + 0.01 * np.sum(cycles * phase)
+
+
+_POSITIONS = np.array([0.05, 0.4, 0.45, 0.9, 0.62, 0.31, 0.77, 0.2])
+
+
+def binned_profile(w):
+    """A profile of a model's values binned by (fixed) positions: np.histogram's weighted
+    counts over its plain counts, against a target profile; and the spread of the bins
+    that a moving sample spans."""
+    values = np.exp(_FEATURES @ w)
+    totals, edges = np.histogram(_POSITIONS, bins=4, range=(0.0, 1.0), weights=values)
+    counts, _ = np.histogram(_POSITIONS, bins=edges)
+    profile = totals / np.maximum(counts, 1)
+    span = np.histogram(_FEATURES[:, 0] * w[0], 3)[1]
+    return np.sum((profile - 1.0) ** 2) + np.sum(np.diff(span) ** 2)
+
+
+_NEW_RULE_PROGRAMS = [
+    (segment_mean_loss, (np.array([0.3, -0.7, 0.2]),), 0),
+    (trimmed_squares, (np.array([0.3, -0.7, 0.2]),), 0),
+    (robust_scale, (np.array([0.3, -0.7, 0.2]),), 0),
+    (polynomial_fit_loss, (np.array([0.2, -0.1, 0.9, 0.05]), _TIMES + 0.01), (0, 1)),
+    (gaussian_log_likelihood, (np.array([0.1, -0.2, 0.3]), np.array([0.5, 0.2, -0.4])), (0, 1)),
+    (periodic_features, (1.37,), 0),
+    (binned_profile, (np.array([0.3, -0.7, 0.2]),), 0),
+]
+
+
+@pytest.mark.parametrize("f, args, wrt", _NEW_RULE_PROGRAMS,
+                         ids=[f.__name__ for f, _, _ in _NEW_RULE_PROGRAMS])
+def test_programs_with_the_new_numpy_rules_match_central_differences(f, args, wrt):
+    full_check(f, args, wrt)
+    for k in (wrt if isinstance(wrt, tuple) else (wrt,)):
+        tangent = np.ones_like(args[k]) * 0.7
+        h = 1e-6
+        moved = [list(args), list(args)]
+        moved[0][k] = args[k] + h * tangent
+        moved[1][k] = args[k] - h * tangent
+        _, got = srcad.jvp(f, wrt=k)(*args, tangent)
+        assert got == pytest.approx((f(*moved[0]) - f(*moved[1])) / (2 * h), rel=1e-6, abs=1e-8)
+
+
+_ONE_ARGUMENT_PROGRAMS = [case for case in _NEW_RULE_PROGRAMS if case[2] == 0]
+
+
+@pytest.mark.parametrize("f, args, wrt", _ONE_ARGUMENT_PROGRAMS,
+                         ids=[f.__name__ for f, _, _ in _ONE_ARGUMENT_PROGRAMS])
+def test_hessians_of_programs_with_the_new_numpy_rules(f, args, wrt):
+    """Forward over reverse, against central differences of srcad's gradient."""
+    x = args[0]
+    slope = srcad.grad(f)
+    if np.ndim(x) == 0:
+        expected = (slope(x + 1e-6) - slope(x - 1e-6)) / 2e-6
+        assert srcad.hessian(f)(x) == pytest.approx(expected, rel=1e-6, abs=1e-8)
+        assert srcad.grad(slope)(x) == pytest.approx(expected, rel=1e-6, abs=1e-8)
+        return
+    np.testing.assert_allclose(srcad.hessian(f)(x), numeric_jacobian(slope, x), rtol=1e-6,
+                               atol=1e-7)
+
+
+_PARTITION_WEIGHTS = np.random.default_rng(6).standard_normal(300)
+
+
+def weighted_partition(x):
+    return np.sum(np.partition(x, 150) * _PARTITION_WEIGHTS)
+
+
+def test_partition_moves_each_item_where_np_partition_put_it():
+    """np.argpartition may order the items beside the kth one differently from
+    np.partition (NumPy's vectorised kernels, from a few hundred items): the derivative
+    follows the items np.partition moved, matched by value."""
+    x = np.random.default_rng(5).standard_normal(300)
+    placed = np.partition(x, 150)
+    expected = np.array([_PARTITION_WEIGHTS[np.flatnonzero(placed == item)[0]] for item in x])
+    np.testing.assert_allclose(srcad.grad(weighted_partition)(x), expected, rtol=0, atol=0)
+    tangent = np.random.default_rng(7).standard_normal(300)
+    assert srcad.jvp(weighted_partition)(x, tangent)[1] == pytest.approx(expected @ tangent)
+
+
+def fraction_of_a_number(y):
+    fraction, whole = np.modf(4.0 * y)
+    return fraction ** 3 + whole * fraction
+
+
+def test_modf_of_a_number_is_a_pair():
+    """np.modf is a ufunc of two results: of a number it gives a pair, not a number (its
+    gradient's add_at into the pair's adjoint was a bare TypeError, 'float' object is not
+    iterable)."""
+    slope = srcad.grad(fraction_of_a_number)
+    h = 1e-6
+    assert slope(0.3) == pytest.approx(
+        (fraction_of_a_number(0.3 + h) - fraction_of_a_number(0.3 - h)) / (2 * h), rel=1e-6)
+    expected = (slope(0.3 + h) - slope(0.3 - h)) / (2 * h)
+    assert srcad.grad(slope)(0.3) == pytest.approx(expected, rel=1e-6)
+    assert srcad.hessian(fraction_of_a_number)(0.3) == pytest.approx(expected, rel=1e-6)
+
+
+def test_what_the_nan_quantile_rules_refuse():
+    """As np.quantile's: several axes, another method or overwrite_input, a clear error."""
+    x = np.array([[0.3, np.nan, 1.2], [0.5, -0.4, 2.0]])
+    with pytest.raises(srcad.UnsupportedError, match="over one axis"):
+        srcad.grad(lambda a: np.nanmedian(a, axis=(0, 1)))(x)
+    with pytest.raises(srcad.UnsupportedError, match="method='linear'"):
+        srcad.grad(lambda a: np.sum(np.nanquantile(a, 0.3, axis=1, method="nearest")))(x)
+    with pytest.raises(srcad.UnsupportedError, match="overwrite_input"):
+        srcad.grad(lambda a: np.nanpercentile(a, 30.0, overwrite_input=True))(x)
+
+
+def test_what_the_histogram_rule_refuses():
+    """density=True (heights divided by the counts' sum and the bins' widths): a clear
+    error, never a number."""
+    x = np.array([0.3, -0.45, 0.9, 0.1])
+    with pytest.raises(srcad.UnsupportedError, match=r"density=True\) has no derivative rule"):
+        srcad.grad(lambda w: np.sum(np.histogram(x, 3, weights=w, density=True)[0]))(x)
+    with pytest.raises(srcad.UnsupportedError, match=r"density=True\) has no derivative rule"):
+        srcad.jvp(lambda a: np.sum(np.histogram(a, 3, density=True)[1]))(x, x)
+
+
+def edges_from_a_range(x):
+    """Edges from a range that moves, and edges given as a moving array."""
+    low_edges = np.histogram(_POSITIONS, 3, range=(np.min(x), 1.0))[1]
+    counts, given = np.histogram(_POSITIONS, np.sort(x * x))
+    return np.sum(low_edges ** 2 * np.arange(4.0)) + np.sum(np.sin(given[1:]) * counts)
+
+
+def test_histogram_edges_follow_a_range_or_given_edges():
+    x = np.array([-0.3, 0.45, 0.9, 0.1])
+    full_check(edges_from_a_range, (x,))
+    slope = srcad.grad(edges_from_a_range)
+    np.testing.assert_allclose(srcad.hessian(edges_from_a_range)(x), numeric_jacobian(slope, x),
+                               rtol=1e-6, atol=1e-7)

@@ -212,6 +212,55 @@ def eigenvalue_terms(x):
     return np.sum(np.linalg.eigvalsh(a) ** 3)
 
 
+def diagflat_terms(x):
+    return np.sum(np.diagflat(x * x, 1) @ np.sqrt(np.arange(16.0).reshape(4, 4))) \
+        + np.sum(np.diagflat(np.outer(x, x)) ** 2)
+
+
+def vander_terms(x):
+    return np.sum(np.vander(x) ** 2) + np.sum(np.vander(x, 4, increasing=True) @ B.T)
+
+
+def layout_terms(x):
+    return np.sum(np.ascontiguousarray(np.outer(x, x).T) ** 3) \
+        + np.sum(np.asfortranarray(x * x) ** 2)
+
+
+SEGMENTS = np.array([0, 2, 2, 1, 0, 2])
+
+
+def segment_sums(x):
+    sums = np.bincount(SEGMENTS, weights=np.concatenate([x, x * x]), minlength=4)
+    return np.sum(sums ** 2) + np.sum(np.bincount(SEGMENTS, np.tanh(np.concatenate([x, x])))
+                                      * np.arange(3.0))
+
+
+def partition_terms(x):
+    return np.sum(np.partition(x * x, 1) * np.arange(3.0) * x) \
+        + np.sum(np.partition(np.outer(x, x), 1, axis=0) ** 3 * W)
+
+
+def nan_quantile_terms(x):
+    y = np.concatenate([x, [np.nan], x * x])
+    return np.nanmedian(y) ** 2 + np.sum(np.nanquantile(y, [0.2, 0.7]) ** 2) \
+        + np.nanpercentile(y, 40.0) ** 3 + np.sum(np.nanmedian(np.outer(x, y), axis=1) ** 2)
+
+
+def modf_terms(x):
+    fraction, whole = np.modf(3.0 * x * x)
+    return np.sum(fraction ** 2 * whole) + np.sum(np.modf(5.0 * x)[0] ** 3)
+
+
+HISTOGRAM_DATA = np.array([0.3, -1.2, 0.8, 2.0, 0.1, -0.4, 1.5])
+
+
+def histogram_terms(x):
+    """Weighted counts (linear in the weights) and edges that follow the data's extremes."""
+    counts, edges = np.histogram(HISTOGRAM_DATA, bins=4, weights=np.concatenate([x, x * x, [1.0]]))
+    spread_edges = np.histogram(np.concatenate([3.0 * x, HISTOGRAM_DATA]), 5)[1]
+    return np.sum(counts ** 2 * np.arange(4.0)) + np.sum(spread_edges ** 3 * np.arange(6.0))
+
+
 CASES = [(norm, X), (norm_p, X), (norm_axis, X), (norm_fro, X), (norm_kinked, X), (dot, X),
          (inner, X), (tensordot, X), (transpose, X), (reshape, X), (stack, X),
          (hstack_vstack, X), (column_stack, X), (concatenate, X), (split, X), (array, X),
@@ -220,7 +269,9 @@ CASES = [(norm, X), (norm_p, X), (norm_axis, X), (norm_fro, X), (norm_kinked, X)
          (pad, X), (cumprod, X), (cumprod, WITH_ZERO), (cumprod, WITH_ZEROS),
          (cumprod_axis, X), (trace, X), (diagonal, X), (reductions, X), (item, X),
          (linspace, X), (slogdet, X), (list_copy, X), (dict_copy, X), (median_terms, X),
-         (average_terms, X), (trapezoid_terms, X), (eigenvalue_terms, X)]
+         (average_terms, X), (trapezoid_terms, X), (eigenvalue_terms, X),
+         (diagflat_terms, X), (vander_terms, X), (layout_terms, X), (segment_sums, X),
+         (partition_terms, X), (nan_quantile_terms, X), (modf_terms, X), (histogram_terms, X)]
 IDS = [f"{f.__name__}-{k}" for k, (f, _) in enumerate(CASES)]
 
 

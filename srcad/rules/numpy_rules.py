@@ -49,9 +49,11 @@ from ..runtime import (along, appended_part, balanced_weight, broadcast_like, ca
                        unrepeat, unsplit, unstack_like, untile, unvstack, var_weights)
 from ..runtime import (bessel_i1, broadcast_arrays_of, broadcast_arrays_tangent,
                        choose_adjoint, compress_adjoint, ediff1d_adjoint, ediff1d_tangent,
-                       gathered_adjoint, initial_dropped, initial_zero, item_indices,
-                       meshgrid_of, meshgrid_tangent, nan_chooser_weights, nan_count,
-                       nan_var_weights, ptp_weights, select_adjoint, take_along_axis_adjoint,
+                       gathered_adjoint, histogram_bins, histogram_edges_follow,
+                       initial_dropped, initial_zero, item_indices,
+                       meshgrid_of, meshgrid_tangent, modf_tangent, nan_chooser_weights,
+                       nan_count, nan_var_weights, partition_order, ptp_weights, select_adjoint,
+                       take_along_axis_adjoint, vander_powers,
                        unblock, unbroadcast_arrays, undstack, unmeshgrid, unselected)
 from .registry import adjoint, elementwise, nondifferentiable, rule_for, tangent, zero_method
 
@@ -145,6 +147,18 @@ def negative(g, ans, x):
 @elementwise(np.positive)
 def positive(g, ans, x):
     return g
+
+
+@adjoint(np.modf)
+def modf(g, ans, x):
+    """(fractional part, integral part): x's derivative goes through the fractional part
+    (slope 1); the integral part is piecewise constant."""
+    return g[0]
+
+
+@tangent(np.modf)
+def modf_tangent_(g, ans, x):
+    return modf_tangent(g)
 
 
 # ----- trigonometry -----
@@ -611,6 +625,18 @@ def sort_tangent_(g, ans, x, axis=-1, kind=None, order=None):
     return sort_tangent(g, x, axis)
 
 
+@adjoint(np.partition)
+def partition(g, ans, a, kth, axis=-1, kind="introselect", order=None):
+    """A permutation, as np.sort's: g sent back to where each item came from (kth: no
+    derivative)."""
+    return take_along_axis_adjoint(g, a, partition_order(a, ans, axis), axis), None
+
+
+@tangent(np.partition)
+def partition_tangent(g, ans, a, kth, axis=-1, kind="introselect", order=None):
+    return np.take_along_axis(g, partition_order(a, ans, axis), axis=axis), None
+
+
 # ----- shape operations -----
 
 
@@ -780,6 +806,17 @@ def diag_tangent(g, ans, v, k=0):
     return np.diag(g, k)
 
 
+@adjoint(np.diagflat)
+def diagflat(g, ans, v, k=0):
+    """v's items, flattened, on diagonal k: that diagonal of g, shaped as v."""
+    return unarray(np.reshape(np.diagonal(g, k), np.shape(v)), v)
+
+
+@tangent(np.diagflat)
+def diagflat_tangent(g, ans, v, k=0):
+    return np.diagflat(g, k)
+
+
 @adjoint(np.diagonal, method="diagonal")
 def diagonal(g, ans, x, offset=0, axis1=0, axis2=1):
     return diagonal_adjoint(g, x, offset, axis1, axis2)
@@ -902,6 +939,17 @@ def array_tangent(g, ans, x, dtype=None, copy=True, order="K"):
 @adjoint(np.copy, method="copy")
 def copy(g, ans, x, order="K", subok=False):
     return g
+
+
+@adjoint(np.ascontiguousarray, np.asfortranarray)
+def ascontiguousarray(g, ans, a, dtype=None):
+    """np.array's, in another memory layout (a number becomes an array of one item)."""
+    return unarray(g, a)
+
+
+@tangent(np.ascontiguousarray, np.asfortranarray)
+def ascontiguousarray_tangent(g, ans, a, dtype=None):
+    return cast_tangent(np.reshape(np.array(g), np.shape(ans)), ans)
 
 
 @tangent(np.copy)
@@ -1340,6 +1388,19 @@ def polyval_tangent(g, ans, p, x):
     return np.polyval(g, x), g * polyval_slope(p, x)
 
 
+@adjoint(np.vander)
+def vander(g, ans, x, N=None, increasing=False):
+    """Column j is x ** p_j: each item of x gets p_j x ** (p_j - 1) of its row's g."""
+    return np.sum(g * power_slope(np.reshape(x, (-1, 1)), vander_powers(x, N, increasing)),
+                  axis=-1)
+
+
+@tangent(np.vander)
+def vander_tangent(g, ans, x, N=None, increasing=False):
+    return np.reshape(g, (-1, 1)) * power_slope(np.reshape(x, (-1, 1)),
+                                                vander_powers(x, N, increasing))
+
+
 @adjoint(np.trapezoid)
 def trapezoid(g, ans, y, x=None, dx=1.0, axis=-1):
     """Linear in y; the sample points x and the spacing dx are constants."""
@@ -1617,6 +1678,51 @@ def nanstd_tangent(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=
                   keepdims=keepdims) * 0.5 / ans
 
 
+@adjoint(np.nanquantile)
+def nanquantile(g, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                keepdims=False, weights=None):
+    """np.quantile's over each group's numbers: NaN items get derivative 0 (an all-NaN group,
+    whose quantiles are NaN, too)."""
+    return quantile_adjoint(g, a, q, axis, overwrite_input, method, keepdims, weights, 1.0,
+                            True), None
+
+
+@tangent(np.nanquantile)
+def nanquantile_tangent(g, ans, a, q, axis=None, out=None, overwrite_input=False,
+                        method="linear", keepdims=False, weights=None):
+    return quantile_tangent(g, a, q, axis, overwrite_input, method, keepdims, weights, 1.0,
+                            True), None
+
+
+@adjoint(np.nanpercentile)
+def nanpercentile(g, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                  keepdims=False, weights=None):
+    """np.nanquantile's, at q / 100."""
+    return quantile_adjoint(g, a, q, axis, overwrite_input, method, keepdims, weights, 0.01,
+                            True), None
+
+
+@tangent(np.nanpercentile)
+def nanpercentile_tangent(g, ans, a, q, axis=None, out=None, overwrite_input=False,
+                          method="linear", keepdims=False, weights=None):
+    return quantile_tangent(g, a, q, axis, overwrite_input, method, keepdims, weights, 0.01,
+                            True), None
+
+
+@adjoint(np.nanmedian)
+def nanmedian(g, ans, a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """np.nanquantile's at q = 1/2: the middle number (the two middle ones share an even
+    count's); NaN items get derivative 0."""
+    return quantile_adjoint(g, a, 0.5, axis, overwrite_input, "linear", keepdims, None, 1.0,
+                            True)
+
+
+@tangent(np.nanmedian)
+def nanmedian_tangent(g, ans, a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    return quantile_tangent(g, a, 0.5, axis, overwrite_input, "linear", keepdims, None, 1.0,
+                            True)
+
+
 @adjoint(np.ptp)
 def ptp(g, ans, x, axis=None, out=None, keepdims=False):
     """max - min: ties split evenly (a constant group: derivative 0)."""
@@ -1643,6 +1749,51 @@ def take_along_axis(g, ans, arr, indices, axis=-1):
 @tangent(np.take_along_axis)
 def take_along_axis_tangent(g, ans, arr, indices, axis=-1):
     return np.take_along_axis(g, indices, axis=axis), 0
+
+
+# (a call without weights passes None: analysis._bind)
+@adjoint(np.bincount)
+def bincount(g, ans, x, weights, minlength=0):
+    """Linear in the weights: each one is added to its index's bin (a scatter-add), so its
+    adjoint is g read at its index; the indices and counts have no derivative."""
+    return 0, cast_like(np.take(g, x), weights)
+
+
+@tangent(np.bincount)
+def bincount_tangent(g, ans, x, weights, minlength=0):
+    return 0, np.bincount(x, g, minlength)
+
+
+# (bins, range, density and weights not given: NumPy's defaults, analysis._bind)
+@adjoint(np.histogram)
+def histogram(g, ans, a, bins, range, density, weights):
+    """(counts, edges). The counts are piecewise constant in a and the edges, and linear in
+    the weights (each one added to its item's bin). The edges are bins where it is an array;
+    else np.linspace(low, high, n + 1), (low, high) the range where one is given, else a's
+    smallest and largest items (ties split as np.min's)."""
+    from_a = histogram_edges_follow(bins, range, density)
+    from_range = float(np.ndim(bins) == 0) - from_a
+    share = np.linspace(0.0, 1.0, np.size(ans[1]))
+    low = np.sum(g[1] * (1.0 - share))
+    high = np.sum(g[1] * share)
+    place = histogram_bins(a, ans[1])
+    return (from_a * (low * chooser_weights(a, np.min(a)) + high * chooser_weights(a, np.max(a))),
+            unarray(g[1], bins), (from_range * low, from_range * high), None,
+            np.where(place >= 0, np.take(g[0], place, mode="clip"), 0.0))
+
+
+@tangent(np.histogram)
+def histogram_tangent(g, ans, a, bins, range, density, weights):
+    from_a = histogram_edges_follow(bins, range, density)
+    from_range = float(np.ndim(bins) == 0) - from_a
+    share = np.linspace(0.0, 1.0, np.size(ans[1]))
+    no_counts = np.zeros(np.shape(ans[0]))
+    return ((no_counts, from_a * ((1.0 - share) * np.sum(g * chooser_weights(a, np.min(a)))
+                                  + share * np.sum(g * chooser_weights(a, np.max(a))))),
+            (no_counts, cast_tangent(np.array(g), ans[1])),
+            (no_counts, from_range * ((1.0 - share) * g[0] + share * g[1])),
+            None,
+            (np.histogram(a, ans[1], weights=g)[0], np.zeros(np.shape(ans[1]))))
 
 
 # (a call without the default passes 0: analysis._bind)

@@ -33,10 +33,10 @@ from ..runtime import (add_adjoint, add_tangent, cumprod_adjoint_transpose, mul_
 from ..runtime import (bessel_i1_slope, blocks_like, broadcast_arrays_spread, choose_adjoint,
                        choose_adjoint_transpose, compress_adjoint, ediff1d_adjoint,
                        ediff1d_tangent, gathered_adjoint, initial_dropped, initial_zero,
-                       meshgrid_spread, meshgrid_tangent, nan_var_weights_along, pieces_like,
-                       select_adjoint, select_adjoint_transpose, take_along_axis_adjoint,
-                       unblock, unbroadcast_arrays, undstack, unmeshgrid, unselected,
-                       unselected_transpose)
+                       meshgrid_spread, meshgrid_tangent, modf_tangent, nan_var_weights_along,
+                       pieces_like, select_adjoint, select_adjoint_transpose,
+                       take_along_axis_adjoint, unblock, unbroadcast_arrays, undstack,
+                       unmeshgrid, unselected, unselected_transpose)
 from .registry import adjoint, elementwise, nondifferentiable, tangent
 
 # ----- shape bookkeeping -----
@@ -668,9 +668,11 @@ nondifferentiable(runtime.check_method, runtime.counted, runtime.check_reversibl
 # where xs.insert(i, v) puts v
 nondifferentiable(runtime.insertion_index)
 # the weights of np.median, np.average and np.trapezoid's items: piecewise constant in the
-# values (the middle one's place), or made of what the rules take for constants
+# values (the middle one's place), or made of what the rules take for constants; where
+# np.partition's items come from, np.vander's powers, and np.histogram's bins
 nondifferentiable(runtime.median_weights, runtime.average_weights, runtime.trapezoid_weights,
-                  runtime.quantile_weights)
+                  runtime.quantile_weights, runtime.partition_order, runtime.vander_powers,
+                  runtime.histogram_edges_follow, runtime.histogram_bins)
 # axes, shapes, dtypes and modes: integers, tuples of them, dtypes and strings
 nondifferentiable(runtime.inverse_axes, runtime.method_axes, runtime.method_shape,
                   runtime.float_dtype, runtime.dot_axes, runtime.inner_axes,
@@ -869,3 +871,14 @@ nondifferentiable(runtime.present, runtime.nan_count, runtime.nan_chooser_weight
                   runtime.ptp_weights)
 # indices of items, and where they go
 nondifferentiable(runtime.item_indices)
+
+
+@tangent(runtime.modf_tangent)
+def modf_tangent_tangent(g, ans, t):
+    return modf_tangent(g)
+
+
+@adjoint(runtime.modf_tangent)
+def modf_tangent_(g, ans, t):
+    """Only the fractional part's adjoint reaches t."""
+    return g[0]
