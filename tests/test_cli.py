@@ -1241,6 +1241,42 @@ def test_a_file_for_any_arguments_refuses_one_with_operators_of_its_own(tmp_path
     assert len(found) == 2 and "numpy.matrix, which brings its operators" in found[1]
 
 
+def test_a_forward_file_for_any_arguments_refuses_one_with_operators_of_its_own(tmp_path):
+    """helper-102: the forward file (--mode forward) checked no argument, so that `A ** 2`
+    of an np.matrix (a matrix power) had the tangent 2 A T of an elementwise square: 8.0
+    for the 5.0 of central differences, where srcad.jvp refuses the matrix. It checks its
+    arguments as the reverse file does."""
+    path = module(tmp_path, "powers", """
+        import numpy as np
+
+
+        def f(A):
+            B = A ** 2
+            return B[0, 1]
+        """)
+    assert run("grad", f"{path}:f", "--mode", "forward") == 0
+    text = (tmp_path / "powers_grad.py").read_text()
+    assert "    check_plain_operand(A, 'A', 'f')\n" in text
+    found = without_srcad("""
+        import json
+        import numpy as np, powers_grad as G
+        A = np.array([[1.0, 2.0], [3.0, 4.0]])
+        T = np.array([[0.0, 1.0], [0.0, 0.0]])
+        found = [float(G.jvp_f(A, T)[1])]
+        try:
+            G.jvp_f(np.matrix(A), np.matrix(T))
+        except TypeError as exc:
+            found.append(str(exc))
+        print(json.dumps(found))
+        """, tmp_path)
+    A = np.array([[1.0, 2.0], [3.0, 4.0]])
+    T = np.array([[0.0, 1.0], [0.0, 0.0]])
+    eps = 1e-6
+    central = (((A + eps * T) ** 2)[0, 1] - ((A - eps * T) ** 2)[0, 1]) / (2 * eps)
+    assert found[0] == pytest.approx(central, rel=1e-7)
+    assert len(found) == 2 and "numpy.matrix, which brings its operators" in found[1]
+
+
 def test_a_file_checks_what_a_helper_gives_an_operator(tmp_path):
     """helper-92: a helper's value, known only when it runs, is checked where it comes
     (`check_plain_result`): an np.matrix that a helper returns was taken for an array."""
