@@ -781,6 +781,36 @@ def check_plain_result(value, what):
 _HOLDS_NOTHING = frozenset((float, int, bool, np.float64, np.ndarray, type(None)))
 
 
+def as_floats(value, param, name):
+    """An argument that a file's derivative of `name` differentiates (`param`): its
+    integers and arrays of integers made floats, also in lists, tuples and dicts, as
+    srcad.grad makes them (it differentiates the function of floats; NumPy keeps an array's
+    integer dtype through `np.zeros_like(x)` or `x.copy()` and truncates what is written
+    into it); a bool, None or a text refused, as srcad.grad refuses them."""
+    if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
+        raise refused(f"{name} is differentiated with respect to {param}, which is "
+                      f"{value!r}: srcad differentiates with respect to numbers and arrays "
+                      "of numbers", f"pass a float for {param}, or make the file again "
+                      "without it in --wrt")
+    return _made_floats(value)
+
+
+def _made_floats(value):
+    """`value` with its integers and arrays of integers (or bools) made floats, at any
+    depth of lists, tuples and dicts; `value` itself where it holds none."""
+    if type(value) in (list, tuple):
+        items = [_made_floats(item) for item in value]
+        return value if all(a is b for a, b in zip(items, value)) else type(value)(items)
+    if type(value) is dict:
+        items = {key: _made_floats(item) for key, item in value.items()}
+        return value if all(items[key] is value[key] for key in value) else items
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return float(value)
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iub":
+        return value.astype(float)
+    return value
+
+
 def check_kinds(name, params, values, kinds):
     """A file made for example arguments (`srcad grad --args`) takes arguments of their
     kinds: for others its code may be wrong (a gradient for a number made an array is not

@@ -51,6 +51,17 @@ MODES = ("reverse", "forward")
 PREFIX = {"reverse": "grad", "forward": "jvp"}
 
 
+# What a file cannot check that srcad.grad checks when it is called, for its docstring.
+FILE_NOTES = """
+The derivatives are those of the functions as they were when the file was written;
+module values (constants, arrays) are read when they run. After changing a function,
+or binding one of the module's names to another function, write the file again.
+Integer arguments to differentiate are made floats, as srcad.grad makes them. srcad.grad
+also refuses a function that computes another value for the integers than for floats
+(np.zeros_like(x) of integers holds integers), which this file does not check: pass floats.
+"""
+
+
 class StandaloneError(SrcadError):
     """A derivative that cannot be written as a file that runs without srcad."""
 
@@ -327,6 +338,9 @@ class Module:
         self.checked = set()                  # (fn, wrt, kinds)
         # requested for the kinds of example arguments (--args): they check their arguments'
         self.specialised = set()              # (fn, wrt, kinds)
+        # requested (called by the file's user, not only by another derivative): they make
+        # the integers they differentiate floats, as srcad.grad does
+        self.requested = set()                # (fn, wrt, kinds)
 
     # ----- adding derivatives -----
 
@@ -337,6 +351,7 @@ class Module:
         key = (fn, tuple(wrt), tuple(generic_kinds(fn) if kinds is None else kinds))
         if kinds is not None and any(kind != "other" for kind in kinds):
             self.specialised.add(key)
+        self.requested.add(key)
         with release_mode():
             # (a file reads the module's globals when it runs: a number there may become
             # an array, which the in-memory derivative's guards would see)
@@ -348,9 +363,8 @@ class Module:
                 own = ast.parse(derive(fn, key[1], key[2], self.mode).source).body[0].name
                 if self.names[key] != own and own not in self.functions:
                     self._rename_everywhere(self.names[key], own)
-                if check or key in self.specialised:  # and the checks (a callee's seed
-                    #                                       is shaped right, its arguments too)
-                    self.functions[self.names[key]] = self._text(*key, self.names[key])
+                # and the checks (a callee's seed is shaped right, its arguments too)
+                self.functions[self.names[key]] = self._text(*key, self.names[key])
             name = self._emit(fn, key[1], key[2], None)
         self.entries.append((fn.__name__, name))
         return name
@@ -401,6 +415,8 @@ class Module:
             # module-level values are read through their module when the derivative runs,
             # as srcad.grad reads them: `model.SCALE` follows `model.SCALE = 5.0`
             source = _rename(source, self._resolve_names(fn, source, callee_names))
+        if self.resolve_names and (fn, wrt, kinds) in self.requested and wrt:
+            source = self._floats_first(source, fn, wrt)
         if (fn, wrt, kinds) in self.specialised:
             source = self._checking_kinds(source, fn, kinds)
         return source.rstrip("\n") + "\n"
@@ -408,22 +424,25 @@ class Module:
     def _checking_kinds(self, source, fn, kinds):
         """`source` (a derivative made for the kinds of example arguments) checking, first,
         that its arguments are of those kinds (`runtime.check_kinds`)."""
-        tree = ast.parse(source).body[0]
-        args = tree.args
-        passed = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+        passed = _parameters(source)
         checked = [(param, value, kind) for param, value, kind in
                    zip(inspect.signature(fn).parameters, passed, kinds) if kind != "other"]
         params, values, kinds = (tuple(column) for column in zip(*checked))
-        lines = source.splitlines()
-        at = tree.body[0].lineno - 1          # (before the comments above the first statement)
-        while at > tree.lineno and lines[at - 1].lstrip().startswith("#"):
-            at -= 1
-        indent = lines[tree.body[0].lineno - 1][:tree.body[0].col_offset]
         self._need_runtime("check_kinds")
         values = "(" + ", ".join(values) + ("," if len(values) == 1 else "") + ")"
-        lines.insert(at, f"{indent}check_kinds({fn.__name__!r}, {params!r}, {values}, "
-                         f"{kinds!r})")
-        return "\n".join(lines)
+        return _first(source, [f"check_kinds({fn.__name__!r}, {params!r}, {values}, "
+                               f"{kinds!r})"])
+
+    def _floats_first(self, source, fn, wrt):
+        """`source` (a derivative the file's user calls) making the arguments it
+        differentiates floats first (`runtime.as_floats`), as srcad.grad makes them: with
+        integers, `np.zeros_like(x)` and `x.copy()` would hold integers and truncate what
+        the function writes into them, which the derivative does not."""
+        passed = _parameters(source)
+        params = list(inspect.signature(fn).parameters)
+        self._need_runtime("as_floats")
+        return _first(source, [f"{passed[k]} = as_floats({passed[k]}, {params[k]!r}, "
+                               f"{fn.__name__!r})" for k in wrt])
 
     def _unique(self, wanted):
         name, k = wanted, 1
@@ -626,6 +645,7 @@ class Module:
         doc += "\nThis file needs NumPy and the standard library only, not srcad."
         if command:
             doc += f" Regenerate it with:\n\n    {command}\n"
+        doc += FILE_NOTES
         sections = [header + doc + '"""']
         imports, after_stand_in = [], []
         for alias, module in sorted(self.module_imports.items()):
@@ -652,6 +672,25 @@ class Module:
         sections.append("# ----- derivatives -----\n\n"
                         + "\n\n\n".join(self.functions[n].rstrip("\n") for n in self.functions))
         return sections[0] + "\n\n" + "\n\n\n".join(sections[1:]) + "\n"
+
+
+def _parameters(source):
+    """The parameters of the function `source` defines, in order."""
+    args = ast.parse(source).body[0].args
+    return [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+
+
+def _first(source, statements):
+    """`source` (one function) with `statements` before its first statement (and before
+    the comments above it), indented as it is."""
+    tree = ast.parse(source).body[0]
+    lines = source.splitlines()
+    at = tree.body[0].lineno - 1          # (before the comments above the first statement)
+    while at > tree.lineno and lines[at - 1].lstrip().startswith("#"):
+        at -= 1
+    indent = lines[tree.body[0].lineno - 1][:tree.body[0].col_offset]
+    lines[at:at] = [indent + statement for statement in statements]
+    return "\n".join(lines)
 
 
 def _is_value(value):

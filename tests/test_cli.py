@@ -285,6 +285,50 @@ def test_a_gradient_specialised_on_example_arguments_refuses_other_kinds(tmp_pat
     assert len(found) == 3 and "made for x of kind scalar" in found[2] and "array1" in found[2]
 
 
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_file_makes_the_integers_it_differentiates_floats(mode, tmp_path):
+    """helper-102: given an array of integers, the file differentiated the function of
+    integers, whose np.zeros_like(x) truncated the halves written into it: [0, 1] where
+    central differences (and srcad.grad, of the function of floats) give [0.5, 1.5]; for
+    a bool it gave a number where srcad.grad refuses. It makes them floats as srcad.grad
+    does, refuses a bool, and says in its docstring what it cannot check."""
+    path = module(tmp_path, "halves", """
+        import numpy as np
+
+
+        def f(x):
+            y = np.zeros_like(x)
+            for i in range(len(x)):
+                y[i] = x[i] * 0.5
+            return np.sum(y * y)
+        """)
+    assert run("grad", f"{path}:f", "--mode", mode) == 0
+    text = (tmp_path / "halves_grad.py").read_text()
+    assert "    x = as_floats(x, 'x', 'f')\n" in text
+    assert "Integer arguments to differentiate are made floats" in text
+    found = without_srcad(f"""
+        import json
+        import numpy as np, halves_grad as G
+        def gradient(x):
+            if {mode!r} == "reverse":
+                return np.asarray(G.grad_f(x), dtype=float).tolist()
+            return [float(G.jvp_f(x, e)[1]) for e in np.eye(len(x))]
+        found = [gradient(np.array([1, 3])), gradient([1, 3])]
+        try:
+            G.grad_f(True) if {mode!r} == "reverse" else G.jvp_f(True, 1.0)
+        except TypeError as exc:
+            found.append(str(exc))
+        print(json.dumps(found))
+        """, tmp_path)
+    loaded = load(path)
+    x, eps = np.array([1.0, 3.0]), 1e-6
+    central = [(loaded["f"](x + eps * e) - loaded["f"](x - eps * e)) / (2 * eps)
+               for e in np.eye(2)]
+    assert np.allclose(found[0], central) and np.allclose(found[1], central)
+    assert np.allclose(central, [0.5, 1.5])
+    assert len(found) == 3 and "with respect to x, which is True" in found[2]
+
+
 def test_a_default_set_when_the_program_ran_is_refused_in_a_file(tmp_path, capsys):
     """`inner.__defaults__ = (np.array(...),)` on a closure the file cannot reach: it wrote
     `w=array([1., 3.])`, a NameError when the file was imported (helper-51)."""
