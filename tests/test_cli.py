@@ -797,6 +797,38 @@ def test_a_written_file_imports_globals_renamed_apart_from_helpers(tmp_path, cap
                       "assert np.allclose(G.grad_g(x), 2 * np.sin(x) + 2 * x * np.cos(x))\n")
 
 
+@pytest.mark.parametrize("example", [None, "[0.3, -0.5, 1.2], 2.0"])
+def test_names_like_the_helpers_only_files_call_are_kept_apart(example, tmp_path, capsys):
+    """helper-102: a module function named `check_kinds` (which a file made with --args
+    calls first) was replaced in the file by the helper: a TypeError on each call; so
+    would be one named `as_floats`, and a parameter so named shadowed the helper."""
+    path = module(tmp_path, "helper_names", """
+        import numpy as np
+
+
+        def check_kinds(v):
+            return 3.0 * v
+
+
+        def f(x, as_floats):
+            return np.sum(check_kinds(x) ** 2) * as_floats
+        """)
+    extra = [] if example is None else ["--args", example]
+    assert run("grad", f"{path}:f", "--wrt", "x,as_floats", *extra) == 0
+    found = without_srcad("""
+        import json
+        import numpy as np, helper_names_grad as G
+        gx, ga = G.grad_f(np.array([0.3, -0.5, 1.2]), 2.0)
+        print(json.dumps([gx.tolist(), float(ga)]))
+        """, tmp_path)
+    x = np.array([0.3, -0.5, 1.2])
+    f = load(path)["f"]
+    eps = 1e-6
+    central = [(f(x + eps * e, 2.0) - f(x - eps * e, 2.0)) / (2 * eps) for e in np.eye(3)]
+    assert np.allclose(found[0], central)
+    assert found[1] == pytest.approx((f(x, 2.0 + eps) - f(x, 2.0 - eps)) / (2 * eps))
+
+
 def test_grad_with_example_arguments_refuses_a_function_that_is_not_scalar(tmp_path, capsys):
     path = module(tmp_path, "vector", """
         def f(x):
