@@ -3144,6 +3144,8 @@ HELPERS = HELPERS + (
     trapezoid_weights, average_weights, interp_parts, interp_slope,
     interp_adjoint_fp, interp_tangent_fp, median_weights, select_weights, sum_adjoint,
     sum_tangent, spaced_weights, along,
+    refused, _users_line, kind_of, own_arithmetic, own_arithmetic_type, own_arithmetic_within,
+    _held, types_within, _banded_transposed, _sum_of_numbers,
     counts_from, check_output, check_plain_operand, check_kinds, as_floats, _made_floats, check_plain_result, check_method, check_reversible, check_item_copied, check_slice_length, counted, if_floating, stored_part, einsum_one, listed,
     tupled, unlisted, listed_tangent, transposed, untransposed,
     unarray_transpose,

@@ -635,6 +635,20 @@ class Module:
             return
         table[name] = target
 
+    def _refuse_imports_named_like(self, texts):
+        """An import of the user's named like a definition of the helpers the file copies
+        (`_BASIC_INDEX`, which add_at reads): the helper's definition, after the imports,
+        would replace it (srcad.grad calls the user's functions named like its helpers by
+        other names; these few constants it does not know to avoid)."""
+        copied = set(texts)
+        defined = {name for name, (_, text) in self.runtime.items() if text in copied}
+        for name in sorted(defined & (set(self.from_imports) | set(self.module_imports))):
+            target = self.from_imports.get(name) or (self.module_imports[name],)
+            raise StandaloneError(
+                f"the file imports '{name}' ({'.'.join(target)}), and the helpers it copies "
+                f"from srcad define '{name}' too", hint=f"rename {name} in {target[0]}, or "
+                "use srcad.grad in your program")
+
     # ----- the text -----
 
     def text(self, command=None):
@@ -667,6 +681,7 @@ class Module:
         if self.runtime_needed:
             ordered = sorted(self.runtime_needed, key=lambda n: self.runtime[n][0])
             texts = list(dict.fromkeys(self.runtime[name][1] for name in ordered))
+            self._refuse_imports_named_like(texts)
             sections.append("# ----- helpers (copied from srcad.runtime) -----\n\n"
                             + "\n\n\n".join(texts))
         sections.append("# ----- derivatives -----\n\n"

@@ -829,6 +829,56 @@ def test_names_like_the_helpers_only_files_call_are_kept_apart(example, tmp_path
     assert found[1] == pytest.approx((f(x, 2.0 + eps) - f(x, 2.0 - eps)) / (2 * eps))
 
 
+
+def test_names_like_the_helpers_a_file_copies_are_kept_apart_or_refused(tmp_path, capsys):
+    """helper-102: module functions named like helpers that a file copies from srcad.runtime
+    but srcad.grad did not know to keep apart (own_arithmetic, refused) were replaced by
+    them in the file: a gradient of 0.0 where central differences give [5.4, -9, 12.6],
+    or a TypeError. A constant of the helpers' (`_BASIC_INDEX`) that a module function is
+    named like is refused when the file is written."""
+    path = module(tmp_path, "like_helpers", """
+        import numpy as np
+
+
+        def own_arithmetic(v):
+            return 3.0 * v
+
+
+        def refused(v):
+            return v + 1.0
+
+
+        def f(x):
+            return np.sum(own_arithmetic(x) ** 2) + np.sum(refused(x) * x)
+        """)
+    assert run("grad", f"{path}:f") == 0
+    found = without_srcad("""
+        import json
+        import numpy as np, like_helpers_grad as G
+        print(json.dumps(G.grad_f(np.array([0.3, -0.5, 0.7])).tolist()))
+        """, tmp_path)
+    x, eps = np.array([0.3, -0.5, 0.7]), 1e-6
+    f = load(path)["f"]
+    central = [(f(x + eps * e) - f(x - eps * e)) / (2 * eps) for e in np.eye(3)]
+    assert np.allclose(found, central)
+
+    path = module(tmp_path, "like_a_constant", """
+        import numpy as np
+
+
+        def _BASIC_INDEX(v):
+            return 3.0 * v
+
+
+        def f(x):
+            return np.sum(_BASIC_INDEX(x) ** 2) + x[0] ** 2
+        """)
+    capsys.readouterr()
+    assert run("grad", f"{path}:f") == 2
+    line = error_line(capsys)
+    assert "the helpers it copies from srcad define '_BASIC_INDEX' too" in line
+    assert not (tmp_path / "like_a_constant_grad.py").exists()
+
 def test_grad_with_example_arguments_refuses_a_function_that_is_not_scalar(tmp_path, capsys):
     path = module(tmp_path, "vector", """
         def f(x):
