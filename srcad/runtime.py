@@ -811,6 +811,17 @@ def _made_floats(value):
     return value
 
 
+def check_function(value, made_for, read):
+    """A file's derivative calls the function that `read` (`model.CFG.act`) reaches when it
+    runs, and takes its derivative from the function that it reached when the file was
+    written (`made_for`, "module.qualname"): refused where that is another function now
+    (`CFG.act = np.sin`; srcad.grad makes its derivative again)."""
+    now = f"{getattr(value, '__module__', None)}.{getattr(value, '__qualname__', None)}"
+    if now != made_for:
+        raise refused(f"{read} is {now} here, but this file was written for {made_for}",
+                      "write the file again (srcad grad), or use srcad.grad in your program")
+
+
 def check_kinds(name, params, values, kinds):
     """A file made for example arguments (`srcad grad --args`) takes arguments of their
     kinds: for others its code may be wrong (a gradient for a number made an array is not
@@ -841,7 +852,7 @@ RESULT_SHARES = {
     "sum_adjoint": ("g",), "sum_tangent": ("t",), "select_weights": (), "unarray": ("g",),
     "diag_adjoint": ("g",), "trace_adjoint": (), "product_adjoint_a": (),
     "product_adjoint_b": (), "solve_transposed": (), "solve_adjoint_a": (),
-    "solve_tangent_b": (), "keys_of": (), "check_output": (), "check_plain_operand": (), "check_kinds": (), "as_floats": ("value",), "_made_floats": ("value",), "check_plain_result": (), "check_method": (),
+    "solve_tangent_b": (), "keys_of": (), "check_output": (), "check_plain_operand": (), "check_kinds": (), "check_function": (), "as_floats": ("value",), "_made_floats": ("value",), "check_plain_result": (), "check_method": (),
     "check_reversible": (), "check_item_copied": (), "check_slice_length": (), "if_floating": ("d",), "counted": (), "stored_part": ("g",), "einsum_one": ("x",),
     "listed": ("xs",), "tupled": ("xs",), "unlisted": ("g",), "listed_tangent": ("t",),
     "transposed": ("rows",), "untransposed": ("g",),
@@ -3146,7 +3157,8 @@ HELPERS = HELPERS + (
     sum_tangent, spaced_weights, along,
     refused, _users_line, kind_of, own_arithmetic, own_arithmetic_type, own_arithmetic_within,
     _held, types_within, _banded_transposed, _sum_of_numbers,
-    counts_from, check_output, check_plain_operand, check_kinds, as_floats, _made_floats, check_plain_result, check_method, check_reversible, check_item_copied, check_slice_length, counted, if_floating, stored_part, einsum_one, listed,
+    counts_from, check_output, check_plain_operand, check_kinds, check_function, as_floats, _made_floats,
+    check_plain_result, check_method, check_reversible, check_item_copied, check_slice_length, counted, if_floating, stored_part, einsum_one, listed,
     tupled, unlisted, listed_tangent, transposed, untransposed,
     unarray_transpose,
     largest, smallest, _numbers,

@@ -415,6 +415,7 @@ class Module:
             # module-level values are read through their module when the derivative runs,
             # as srcad.grad reads them: `model.SCALE` follows `model.SCALE = 5.0`
             source = _rename(source, self._resolve_names(fn, source, callee_names))
+            source = self._checking_functions(source)
         if self.resolve_names and (fn, wrt, kinds) in self.requested and wrt:
             source = self._floats_first(source, fn, wrt)
         if (fn, wrt, kinds) in self.specialised:
@@ -432,6 +433,50 @@ class Module:
         values = "(" + ", ".join(values) + ("," if len(values) == 1 else "") + ")"
         return _first(source, [f"check_kinds({fn.__name__!r}, {params!r}, {values}, "
                                f"{kinds!r})"])
+
+    def _checking_functions(self, source):
+        """`source` checking, before each call of a function that it reaches through a
+        user's module when it runs (`model.CFG.act(v_0)`, `helpers.act(v_0)`), that this is
+        the function it was made for (`runtime.check_function`): after `CFG.act = np.sin`,
+        the call gives sin and the derivative is tanh's (srcad.grad makes it again)."""
+        checks = []
+        for stmt in ast.walk(ast.parse(source)):
+            if not isinstance(stmt, ast.stmt) or hasattr(stmt, "body"):
+                continue                  # (a compound statement: its own are walked)
+            for call in ast.walk(stmt):
+                made_for = isinstance(call, ast.Call) and self._function_made_for(call.func)
+                if made_for:
+                    read = ast.unparse(call.func)
+                    checks.append((stmt.lineno, stmt.col_offset,
+                                   f"check_function({read}, {made_for!r}, {read!r})"))
+        if not checks:
+            return source
+        self._need_runtime("check_function")
+        lines = source.splitlines()
+        for lineno, col, check in sorted(set(checks), reverse=True):
+            lines.insert(lineno - 1, " " * col + check)
+        return "\n".join(lines)
+
+    def _function_made_for(self, func):
+        """"module.qualname" of the function that the dotted name `func` (rooted at a user's
+        module the file imports) reaches now, where it reaches one by attributes; else None."""
+        path = []
+        while isinstance(func, ast.Attribute):
+            path.append(func.attr)
+            func = func.value
+        if not path or not isinstance(func, ast.Name) or func.id not in self.module_imports:
+            return None
+        value = sys.modules.get(self.module_imports[func.id])
+        if not users_module(value):
+            return None
+        for attr in reversed(path):
+            value = getattr(value, attr, None)
+        module = getattr(value, "__module__", None)
+        qualname = getattr(value, "__qualname__", None)
+        if not callable(value) or isinstance(value, (type, types.ModuleType)) \
+                or not isinstance(module, str) or not isinstance(qualname, str):
+            return None
+        return f"{module}.{qualname}"
 
     def _floats_first(self, source, fn, wrt):
         """`source` (a derivative the file's user calls) making the arguments it

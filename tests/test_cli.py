@@ -1014,6 +1014,48 @@ def test_a_written_file_reads_module_values_when_it_runs(tmp_path, capsys):
                       "assert np.allclose(G.grad_loss(x), 10.0 * x), G.grad_loss(x)\n")
 
 
+def test_a_written_file_refuses_a_function_rebound_where_it_reads_it(tmp_path, capsys):
+    """helper-102: the file reads `CFG.act` when it runs (through the module), and took the
+    derivative of np.tanh, which it held when the file was written: after `CFG.act =
+    np.sin` the gradient was 1 - sin(x)**2 ([0.913, 0.770] for the cos(x) of central
+    differences), where srcad.grad makes its derivative again. The file checks that it
+    calls the function it was written for."""
+    path = module(tmp_path, "configured", """
+        import numpy as np
+
+
+        class Config:
+            act = np.tanh
+
+
+        CFG = Config()
+
+
+        def loss(x):
+            return np.sum(CFG.act(x))
+        """)
+    assert run("grad", f"{path}:loss") == 0
+    text = (tmp_path / "configured_grad.py").read_text()
+    assert "check_function(configured.CFG.act, 'numpy.tanh', 'configured.CFG.act')" in text
+    found = without_srcad("""
+        import json
+        import numpy as np, configured, configured_grad as G
+        x = np.array([0.3, 0.5])
+        found = [G.grad_loss(x).tolist()]
+        configured.CFG.act = np.sin
+        try:
+            found.append(G.grad_loss(x).tolist())
+        except TypeError as exc:
+            found.append(str(exc))
+        print(json.dumps(found))
+        """, tmp_path)
+    x, eps = np.array([0.3, 0.5]), 1e-6
+    assert np.allclose(found[0], (np.tanh(x + eps) - np.tanh(x - eps)) / (2 * eps))
+    assert found[1] == ("srcad: configured.CFG.act is numpy.sin here, but this file was "
+                        "written for numpy.tanh; write the file again (srcad grad), or use "
+                        "srcad.grad in your program")
+
+
 def test_module_values_in_keywords_defaults_and_a_module_that_imports_srcad(tmp_path, capsys):
     """`axis=axis` had its keyword renamed too (a SyntaxError); `def f(w, n=n)` wrote a
     default the file did not import (a NameError; now the value, 3.0); a module that
