@@ -416,6 +416,7 @@ class Module:
             # as srcad.grad reads them: `model.SCALE` follows `model.SCALE = 5.0`
             source = _rename(source, self._resolve_names(fn, source, callee_names))
             source = self._checking_functions(source)
+            source = self._checking_module_operands(fn, source)
         if self.resolve_names and (fn, wrt, kinds) in self.requested and wrt:
             source = self._floats_first(source, fn, wrt)
         if (fn, wrt, kinds) in self.specialised:
@@ -456,6 +457,41 @@ class Module:
         for lineno, col, check in sorted(set(checks), reverse=True):
             lines.insert(lineno - 1, " " * col + check)
         return "\n".join(lines)
+
+    def _checking_module_operands(self, fn, source):
+        """`source` checking each value that it reads through a user's module when it runs
+        (`model.W`) as it checks its arguments (`check_plain_operand`), before the first
+        statement of its body that reads it, where the value brings no operators of its own
+        now: `W = np.matrix(W)` later makes `W * x` a matrix product, whose derivative is
+        not the one written (srcad.grad, which guards the type of such a value, refuses)."""
+        first = {}                        # (module alias, name) -> the statement reading it
+        for stmt in ast.parse(source).body[0].body:
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+                        and self._plain_module_value(node.value.id, node.attr):
+                    first.setdefault((node.value.id, node.attr), stmt)
+        if not first:
+            return source
+        self._need_runtime("check_plain_operand")
+        checks = {}                       # line of the statement -> its checks
+        for (alias, name), stmt in sorted(first.items()):
+            checks.setdefault(stmt.lineno, []).append(
+                " " * stmt.col_offset
+                + f"check_plain_operand({alias}.{name}, {name!r}, {fn.__name__!r})")
+        lines = source.splitlines()
+        for lineno in sorted(checks, reverse=True):
+            lines[lineno - 1:lineno - 1] = checks[lineno]
+        return "\n".join(lines)
+
+    def _plain_module_value(self, alias, name):
+        """Whether `alias.name` in a derivative reads a value of a user's module that the
+        file imports as `alias`, one that is or holds no object with operators of its own."""
+        module = sys.modules.get(self.module_imports.get(alias, ""))
+        if not users_module(module) or not hasattr(module, name):
+            return False
+        value = getattr(module, name)
+        return _is_value(value) and not runtime.own_arithmetic(value) \
+            and runtime.own_arithmetic_within(value) is None
 
     def _function_made_for(self, func):
         """"module.qualname" of the function that the dotted name `func` (rooted at a user's

@@ -1553,6 +1553,56 @@ def test_a_file_checks_the_value_where_a_global_number_may_become_an_array(tmp_p
     assert len(found) == 2 and "to return a scalar" in found[1]
 
 
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_file_checks_a_module_array_that_may_become_a_matrix(mode, tmp_path):
+    """helper-102: the file reads the module's W when it runs; bound to an np.matrix
+    afterwards, `W * x` and `W ** 2` became matrix products and the reverse file's gradient
+    was [1.8, 0.4, 5.8, 4.4] for the [1, 1, -1.8, -1.8] of central differences (srcad.grad
+    refuses the matrix). The file checks such values as it checks its arguments."""
+    path = module(tmp_path, "weights", """
+        import numpy as np
+
+        W = np.array([[1.0, 2.0], [3.0, 4.0]])
+
+
+        def f(x):
+            return np.sum((W * x) ** 2)
+
+
+        def g(x):
+            return np.sum(W ** 2 * x)
+        """)
+    assert run("grad", f"{path}:f,g", "--mode", mode) == 0
+    text = (tmp_path / "weights_grad.py").read_text()
+    assert "    check_plain_operand(weights.W, 'W', 'f')\n" in text
+    found = without_srcad(f"""
+        import json
+        import numpy as np, weights, weights_grad as G
+        x = np.array([[0.5, 0.2], [-1.0, 0.3]])
+        def gradient(name):
+            if {mode!r} == "reverse":
+                return getattr(G, "grad_" + name)(x).ravel().tolist()
+            return [float(getattr(G, "jvp_" + name)(x, e.reshape(2, 2))[1]) for e in np.eye(4)]
+        found = [gradient("f"), gradient("g")]
+        weights.W = np.matrix(weights.W)
+        for name in "fg":
+            try:
+                found.append(gradient(name))
+            except TypeError as exc:
+                found.append(str(exc))
+        print(json.dumps(found))
+        """, tmp_path)
+    loaded = load(path)
+    x, eps = np.array([[0.5, 0.2], [-1.0, 0.3]]), 1e-6
+    for name, gradient in zip("fg", found[:2]):
+        central = [(loaded[name](x + eps * e.reshape(2, 2)) - loaded[name](x - eps * e.reshape(2, 2)))
+                   / (2 * eps) for e in np.eye(4)]
+        assert np.allclose(gradient, central)
+    for name, refusal in zip("fg", found[2:]):
+        assert isinstance(refusal, str) and f"{name} computes with W by operators" in refusal
+        assert "numpy.matrix, which brings its operators" in refusal
+
+
 def test_rough_edges_of_the_command_line_are_clear_errors(tmp_path, capsys):
     """helper-90: -o naming a folder (IsADirectoryError), a folder srcad cannot write into
     (the temporary file's name), --wrt '' (taken for no --wrt), a complex --args (refused
