@@ -822,6 +822,52 @@ def check_function(value, made_for, read):
                       "write the file again (srcad grad), or use srcad.grad in your program")
 
 
+def check_tangent(tangent, value, param, name):
+    """A forward file's tangent of argument `param` of `name` must have the structure and
+    shapes of the argument, as srcad.jvp requires: broadcast (1.0 for an array), it would
+    give another product without a word."""
+    unlike = _shaped_unlike(value, tangent, f"the tangent of {param}")
+    if unlike is not None:
+        where, part, given = unlike
+        raise refused(f"jvp_{name} needs {where} shaped like the argument: "
+                      f"{_shape_described(part)}, not {_shape_described(given)}",
+                      "reshape it, or np.broadcast_to(t, np.shape(x)) if broadcasting is "
+                      "meant; pass zeros where a part does not count")
+
+
+def _shaped_unlike(value, given, where):
+    """`(where, value's part, given's part)` for the first part of `given` whose structure
+    or shape is not that of `value`'s; None where they agree."""
+    if isinstance(value, dict):
+        if not isinstance(given, dict) or given.keys() != value.keys():
+            return where, value, given
+        parts = [(value[key], given[key], f"{where}[{key!r}]") for key in value]
+    elif isinstance(value, (list, tuple)):
+        if not isinstance(given, (list, tuple)) or len(given) != len(value):
+            return where, value, given
+        parts = [(v, g, f"{where}[{k}]") for k, (v, g) in enumerate(zip(value, given))]
+    elif isinstance(given, (dict, list, tuple)) or given is None and value is not None \
+            or np.shape(given) != np.shape(value):
+        return where, value, given
+    else:
+        parts = []
+    for part, given_part, at in parts:
+        unlike = _shaped_unlike(part, given_part, at)
+        if unlike is not None:
+            return unlike
+    return None
+
+
+def _shape_described(x):
+    if x is None:
+        return "None"
+    if isinstance(x, dict):
+        return f"a dict with keys {', '.join(sorted(map(repr, x)))}"
+    if isinstance(x, (list, tuple)):
+        return f"a {type(x).__name__} of {len(x)}"
+    return f"shape {np.shape(x)}"
+
+
 def check_kinds(name, params, values, kinds):
     """A file made for example arguments (`srcad grad --args`) takes arguments of their
     kinds: for others its code may be wrong (a gradient for a number made an array is not
@@ -852,7 +898,8 @@ RESULT_SHARES = {
     "sum_adjoint": ("g",), "sum_tangent": ("t",), "select_weights": (), "unarray": ("g",),
     "diag_adjoint": ("g",), "trace_adjoint": (), "product_adjoint_a": (),
     "product_adjoint_b": (), "solve_transposed": (), "solve_adjoint_a": (),
-    "solve_tangent_b": (), "keys_of": (), "check_output": (), "check_plain_operand": (), "check_kinds": (), "check_function": (), "as_floats": ("value",), "_made_floats": ("value",), "check_plain_result": (), "check_method": (),
+    "solve_tangent_b": (), "keys_of": (), "check_output": (), "check_plain_operand": (), "check_kinds": (), "check_function": (), "check_tangent": (), "_shaped_unlike": (),
+    "_shape_described": (), "as_floats": ("value",), "_made_floats": ("value",), "check_plain_result": (), "check_method": (),
     "check_reversible": (), "check_item_copied": (), "check_slice_length": (), "if_floating": ("d",), "counted": (), "stored_part": ("g",), "einsum_one": ("x",),
     "listed": ("xs",), "tupled": ("xs",), "unlisted": ("g",), "listed_tangent": ("t",),
     "transposed": ("rows",), "untransposed": ("g",),
@@ -3157,7 +3204,8 @@ HELPERS = HELPERS + (
     sum_tangent, spaced_weights, along,
     refused, _users_line, kind_of, own_arithmetic, own_arithmetic_type, own_arithmetic_within,
     _held, types_within, _banded_transposed, _sum_of_numbers,
-    counts_from, check_output, check_plain_operand, check_kinds, check_function, as_floats, _made_floats,
+    counts_from, check_output, check_plain_operand, check_kinds, check_function, check_tangent, _shaped_unlike,
+    _shape_described, as_floats, _made_floats,
     check_plain_result, check_method, check_reversible, check_item_copied, check_slice_length, counted, if_floating, stored_part, einsum_one, listed,
     tupled, unlisted, listed_tangent, transposed, untransposed,
     unarray_transpose,

@@ -418,6 +418,8 @@ class Module:
             source = self._checking_functions(source)
             source = self._checking_module_operands(fn, source)
         if self.resolve_names and (fn, wrt, kinds) in self.requested and wrt:
+            if self.mode == "forward":
+                source = self._checking_tangents(source, fn, wrt)
             source = self._floats_first(source, fn, wrt)
         if (fn, wrt, kinds) in self.specialised:
             source = self._checking_kinds(source, fn, kinds)
@@ -513,6 +515,16 @@ class Module:
                 or not isinstance(module, str) or not isinstance(qualname, str):
             return None
         return f"{module}.{qualname}"
+
+    def _checking_tangents(self, source, fn, wrt):
+        """`source` (a forward derivative the file's user calls) checking, first, that each
+        tangent is shaped like its argument (`runtime.check_tangent`), as srcad.jvp does."""
+        passed = _parameters(source)
+        params = list(inspect.signature(fn).parameters)
+        tangents = passed[len(params):len(params) + len(wrt)]    # (after the arguments)
+        self._need_runtime("check_tangent")
+        return _first(source, [f"check_tangent({tangent}, {passed[k]}, {params[k]!r}, "
+                               f"{fn.__name__!r})" for k, tangent in zip(wrt, tangents)])
 
     def _floats_first(self, source, fn, wrt):
         """`source` (a derivative the file's user calls) making the arguments it

@@ -312,7 +312,8 @@ def test_a_file_makes_the_integers_it_differentiates_floats(mode, tmp_path):
         def gradient(x):
             if {mode!r} == "reverse":
                 return np.asarray(G.grad_f(x), dtype=float).tolist()
-            return [float(G.jvp_f(x, e)[1]) for e in np.eye(len(x))]
+            return [float(G.jvp_f(x, list(e) if isinstance(x, list) else e)[1])
+                    for e in np.eye(len(x))]
         found = [gradient(np.array([1, 3])), gradient([1, 3])]
         try:
             G.grad_f(True) if {mode!r} == "reverse" else G.jvp_f(True, 1.0)
@@ -1407,6 +1408,38 @@ def test_a_file_for_any_arguments_refuses_one_with_operators_of_its_own(tmp_path
     A = np.array([[1.0, 2.0], [0.5, 3.0]])
     assert np.allclose(found[0], 2 * A)
     assert len(found) == 2 and "numpy.matrix, which brings its operators" in found[1]
+
+
+def test_a_forward_file_refuses_a_tangent_not_shaped_like_its_argument(tmp_path):
+    """helper-102: jvp_f(x, y, 1.0) for an array y broadcast the tangent (the derivative
+    along ones, where srcad.jvp refuses it), a list [1.0, 1.0, 1.0] was taken for an array,
+    and a (2, 3) tangent raised a bare ValueError inside NumPy. The file checks each
+    tangent's structure and shape as srcad.jvp does."""
+    path = module(tmp_path, "tangents", """
+        import numpy as np
+
+
+        def f(x, y):
+            return np.sum(np.sin(x) * y) + x[0] ** 2
+        """)
+    assert run("grad", f"{path}:f", "--wrt", "y", "--mode", "forward") == 0
+    found = without_srcad("""
+        import json
+        import numpy as np, tangents_grad as G
+        x, y = np.array([0.3, 0.5, 0.7]), np.array([1.0, 2.0, 3.0])
+        found = [float(G.jvp_f(x, y, np.array([0.0, 1.0, 0.0]))[1])]
+        for t in (1.0, [1.0, 1.0, 1.0], np.ones((2, 3))):
+            try:
+                found.append(float(G.jvp_f(x, y, t)[1]))
+            except TypeError as exc:
+                found.append(str(exc))
+        print(json.dumps(found))
+        """, tmp_path)
+    assert found[0] == pytest.approx(np.sin(0.5))
+    for given, refusal in zip(("shape ()", "a list of 3", "shape (2, 3)"), found[1:]):
+        assert isinstance(refusal, str) and refusal.startswith(
+            f"srcad: jvp_f needs the tangent of y shaped like the argument: shape (3,), not "
+            f"{given}")
 
 
 def test_a_forward_file_for_any_arguments_refuses_one_with_operators_of_its_own(tmp_path):
