@@ -792,7 +792,29 @@ def as_floats(value, param, name):
                       f"{value!r}: srcad differentiates with respect to numbers and arrays "
                       "of numbers", f"pass a float for {param}, or make the file again "
                       "without it in --wrt")
+    check_real(value, param, name)
     return _made_floats(value)
+
+
+def check_real(value, param, name):
+    """An argument (`param`) of a file's derivative of `name` must hold no complex number
+    or array, as srcad.grad requires of each argument: srcad's rules are those of
+    real-valued code (the gradient of np.sum(np.abs(x * c) ** 2) for c = 1j had its sign
+    turned)."""
+    if _complex_within(value):
+        raise refused(f"{name} is called with a complex {param}: srcad's rules are those of "
+                      "real-valued code", "pass the real and imaginary parts as two real "
+                      "arguments")
+
+
+def _complex_within(value):
+    """Whether `value` is or holds (in lists, tuples and dicts) a complex number or array."""
+    if type(value) in (list, tuple):
+        return any(_complex_within(item) for item in value)
+    if type(value) is dict:
+        return any(_complex_within(item) for item in value.values())
+    return isinstance(value, (complex, np.complexfloating)) or \
+        isinstance(value, np.ndarray) and value.dtype.kind == "c"
 
 
 def _made_floats(value):
@@ -826,6 +848,9 @@ def check_tangent(tangent, value, param, name):
     """A forward file's tangent of argument `param` of `name` must have the structure and
     shapes of the argument, as srcad.jvp requires: broadcast (1.0 for an array), it would
     give another product without a word."""
+    if _complex_within(tangent):
+        raise refused(f"jvp_{name} is given a complex tangent of {param}: srcad's rules are "
+                      "those of real-valued code", "pass real tangents")
     unlike = _shaped_unlike(value, tangent, f"the tangent of {param}")
     if unlike is not None:
         where, part, given = unlike
@@ -899,7 +924,7 @@ RESULT_SHARES = {
     "diag_adjoint": ("g",), "trace_adjoint": (), "product_adjoint_a": (),
     "product_adjoint_b": (), "solve_transposed": (), "solve_adjoint_a": (),
     "solve_tangent_b": (), "keys_of": (), "check_output": (), "check_plain_operand": (), "check_kinds": (), "check_function": (), "check_tangent": (), "_shaped_unlike": (),
-    "_shape_described": (), "as_floats": ("value",), "_made_floats": ("value",), "check_plain_result": (), "check_method": (),
+    "_shape_described": (), "check_real": (), "_complex_within": (), "as_floats": ("value",), "_made_floats": ("value",), "check_plain_result": (), "check_method": (),
     "check_reversible": (), "check_item_copied": (), "check_slice_length": (), "if_floating": ("d",), "counted": (), "stored_part": ("g",), "einsum_one": ("x",),
     "listed": ("xs",), "tupled": ("xs",), "unlisted": ("g",), "listed_tangent": ("t",),
     "transposed": ("rows",), "untransposed": ("g",),
@@ -3205,7 +3230,7 @@ HELPERS = HELPERS + (
     refused, _users_line, kind_of, own_arithmetic, own_arithmetic_type, own_arithmetic_within,
     _held, types_within, _banded_transposed, _sum_of_numbers,
     counts_from, check_output, check_plain_operand, check_kinds, check_function, check_tangent, _shaped_unlike,
-    _shape_described, as_floats, _made_floats,
+    _shape_described, as_floats, _made_floats, check_real, _complex_within,
     check_plain_result, check_method, check_reversible, check_item_copied, check_slice_length, counted, if_floating, stored_part, einsum_one, listed,
     tupled, unlisted, listed_tangent, transposed, untransposed,
     unarray_transpose,

@@ -530,12 +530,18 @@ class Module:
         """`source` (a derivative the file's user calls) making the arguments it
         differentiates floats first (`runtime.as_floats`), as srcad.grad makes them: with
         integers, `np.zeros_like(x)` and `x.copy()` would hold integers and truncate what
-        the function writes into them, which the derivative does not."""
+        the function writes into them, which the derivative does not. The others are
+        checked to hold no complex number (`runtime.check_real`), as srcad.grad checks."""
         passed = _parameters(source)
         params = list(inspect.signature(fn).parameters)
         self._need_runtime("as_floats")
-        return _first(source, [f"{passed[k]} = as_floats({passed[k]}, {params[k]!r}, "
-                               f"{fn.__name__!r})" for k in wrt])
+        lines = [f"{passed[k]} = as_floats({passed[k]}, {params[k]!r}, {fn.__name__!r})"
+                 for k in wrt]
+        others = [k for k in range(len(params)) if k not in wrt]
+        if others:        # (srcad.grad refuses a complex argument, differentiated or not)
+            self._need_runtime("check_real")
+        return _first(source, lines + [f"check_real({passed[k]}, {params[k]!r}, "
+                                       f"{fn.__name__!r})" for k in others])
 
     def _unique(self, wanted):
         name, k = wanted, 1

@@ -330,6 +330,45 @@ def test_a_file_makes_the_integers_it_differentiates_floats(mode, tmp_path):
     assert len(found) == 3 and "with respect to x, which is True" in found[2]
 
 
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_file_refuses_complex_arguments(mode, tmp_path):
+    """helper-102: given c = 1j, not differentiated, the file's gradient of
+    np.sum(np.abs(x * c) ** 2) was -2x for the 2x of central differences; a complex x gave
+    [0.6+1j, 1+1j]. srcad.grad refuses complex arguments, and so does the file now."""
+    path = module(tmp_path, "phases", """
+        import numpy as np
+
+
+        def g(x, c):
+            return np.sum(np.abs(x * c) ** 2)
+        """)
+    assert run("grad", f"{path}:g", "--mode", mode) == 0
+    found = without_srcad(f"""
+        import json
+        import numpy as np, phases_grad as G
+        x = np.array([0.3, 0.5])
+        def gradient(x, c):
+            if {mode!r} == "reverse":
+                return G.grad_g(x, c).tolist()
+            return [float(G.jvp_g(x, c, e)[1]) for e in np.eye(2)]
+        found = [gradient(x, 2.0)]
+        for x, c in ((x, 1j), (x, [1.0, 2j]), (x + 0.5j, 1.0)):
+            try:
+                found.append(gradient(x, c))
+            except TypeError as exc:
+                found.append(str(exc))
+        print(json.dumps(found))
+        """, tmp_path)
+    g = load(path)["g"]
+    x, eps = np.array([0.3, 0.5]), 1e-6
+    central = [(g(x + eps * e, 2.0) - g(x - eps * e, 2.0)) / (2 * eps) for e in np.eye(2)]
+    assert np.allclose(found[0], central)
+    for name, refusal in zip("ccx", found[1:]):
+        assert refusal == (f"srcad: g is called with a complex {name}: srcad's rules are those "
+                           "of real-valued code; pass the real and imaginary parts as two "
+                           "real arguments")
+
+
 def test_a_default_set_when_the_program_ran_is_refused_in_a_file(tmp_path, capsys):
     """`inner.__defaults__ = (np.array(...),)` on a closure the file cannot reach: it wrote
     `w=array([1., 3.])`, a NameError when the file was imported (helper-51)."""
