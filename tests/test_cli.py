@@ -369,6 +369,38 @@ def test_a_file_refuses_complex_arguments(mode, tmp_path):
                            "real arguments")
 
 
+def test_annotations_naming_what_only_type_checkers_import(tmp_path):
+    """helper-102: under `from __future__ import annotations`, `x: Vector` of a name that only
+    a type checker imports was copied into the derivative's def, which evaluates it: a bare
+    NameError from srcad.grad, and from `srcad grad`. Derivatives leave annotations out."""
+    path = module(tmp_path, "typed", """
+        from __future__ import annotations
+
+        from typing import TYPE_CHECKING
+
+        import numpy as np
+
+        if TYPE_CHECKING:
+            from shapes import Vector
+
+
+        def f(x: Vector, scale: float = 2.0) -> float:
+            return np.sum(np.sin(x) * scale)
+        """)
+    f = load(path)["f"]
+    x, eps = np.array([0.3, -0.5]), 1e-6
+    central = [(f(x + eps * e) - f(x - eps * e)) / (2 * eps) for e in np.eye(2)]
+    assert np.allclose(srcad.grad(f)(x), central)
+    assert np.allclose(srcad.jvp(f)(x, np.array([1.0, 0.0]))[1], central[0])
+    assert run("grad", f"{path}:f") == 0
+    found = without_srcad("""
+        import json
+        import numpy as np, typed_grad as G
+        print(json.dumps(G.grad_f(np.array([0.3, -0.5])).tolist()))
+        """, tmp_path)
+    assert np.allclose(found, central)
+
+
 def test_a_default_set_when_the_program_ran_is_refused_in_a_file(tmp_path, capsys):
     """`inner.__defaults__ = (np.array(...),)` on a closure the file cannot reach: it wrote
     `w=array([1., 3.])`, a NameError when the file was imported (helper-51)."""
