@@ -605,6 +605,17 @@ def test_bad_args(args, tmp_path, capsys):
     assert "--args" in error_line(capsys)
 
 
+@pytest.mark.parametrize("args, what", [("x", "'x'"), ("2.0, np.ones(3)", "'np.ones(3)'")])
+def test_args_that_are_no_literals_are_named(args, what, tmp_path, capsys):
+    """helper-102: `--args "x"` said "malformed node or string on line 1: <ast.Name object
+    at 0x7fe1fb983c10>", a different address on each run."""
+    path = example(tmp_path, "straight")
+    assert run("check", f"{path}:f", "--args", args) == 2
+    line = error_line(capsys)
+    assert " object at 0x" not in line
+    assert f"{what} is not a literal" in line
+
+
 def test_wrong_number_of_args(tmp_path, capsys):
     path = example(tmp_path, "straight")
     assert run("trace", f"{path}:f", "--args", "2.0") == 2
