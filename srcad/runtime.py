@@ -641,6 +641,21 @@ def check_output(value, seed, name, what="grad"):
         raise refused(f"{what} needs {name} to return a scalar, but it returned a value of "
                       f"shape {np.shape(value)}", "differentiate a scalar (e.g. the sum), or "
                       "pass a seed shaped like the value for a vector-Jacobian product", True)
+    if np.ndim(value) == 0:     # (a file's seed, given by hand: broadcast, another product)
+        check_seed(seed, name)
+
+def check_seed(seed, name):
+    """The seed of a file's gradient of `name`, which returns a number, weighs that number:
+    it must be a number too (an array, broadcast against the adjoints, would give another
+    product without a word)."""
+    if isinstance(seed, (bool, np.bool_, str, bytes, list, tuple, dict)) or seed is None \
+            or np.ndim(seed) != 0 or np.asarray(seed).dtype.kind not in "iuf":
+        given = f"a value of shape {np.shape(seed)}" if isinstance(seed, np.ndarray) \
+            and seed.ndim else repr(seed)
+        raise refused(f"the seed of grad_{name} weighs the number {name} returns, and must be "
+                      f"a number, not {given}", f"pass a float (the gradient of seed * "
+                      f"{name}), or leave it out")
+
 
 def kind_of(value):
     """What a derivative is specialised on: "scalar", "bool" (an index x[b] of one adds an
@@ -923,7 +938,7 @@ RESULT_SHARES = {
     "sum_adjoint": ("g",), "sum_tangent": ("t",), "select_weights": (), "unarray": ("g",),
     "diag_adjoint": ("g",), "trace_adjoint": (), "product_adjoint_a": (),
     "product_adjoint_b": (), "solve_transposed": (), "solve_adjoint_a": (),
-    "solve_tangent_b": (), "keys_of": (), "check_output": (), "check_plain_operand": (), "check_kinds": (), "check_function": (), "check_tangent": (), "_shaped_unlike": (),
+    "solve_tangent_b": (), "keys_of": (), "check_output": (), "check_plain_operand": (), "check_kinds": (), "check_function": (), "check_seed": (), "check_tangent": (), "_shaped_unlike": (),
     "_shape_described": (), "check_real": (), "_complex_within": (), "as_floats": ("value",), "_made_floats": ("value",), "check_plain_result": (), "check_method": (),
     "check_reversible": (), "check_item_copied": (), "check_slice_length": (), "if_floating": ("d",), "counted": (), "stored_part": ("g",), "einsum_one": ("x",),
     "listed": ("xs",), "tupled": ("xs",), "unlisted": ("g",), "listed_tangent": ("t",),
@@ -3229,7 +3244,7 @@ HELPERS = HELPERS + (
     sum_tangent, spaced_weights, along,
     refused, _users_line, kind_of, own_arithmetic, own_arithmetic_type, own_arithmetic_within,
     _held, types_within, _banded_transposed, _sum_of_numbers,
-    counts_from, check_output, check_plain_operand, check_kinds, check_function, check_tangent, _shaped_unlike,
+    counts_from, check_output, check_plain_operand, check_kinds, check_function, check_tangent, check_seed, _shaped_unlike,
     _shape_described, as_floats, _made_floats, check_real, _complex_within,
     check_plain_result, check_method, check_reversible, check_item_copied, check_slice_length, counted, if_floating, stored_part, einsum_one, listed,
     tupled, unlisted, listed_tangent, transposed, untransposed,

@@ -420,6 +420,10 @@ class Module:
         if self.resolve_names and (fn, wrt, kinds) in self.requested and wrt:
             if self.mode == "forward":
                 source = self._checking_tangents(source, fn, wrt)
+            elif (fn, wrt, kinds) not in self.checked:   # (else check_output compares them)
+                self._need_runtime("check_seed")
+                source = _first(source, [f"check_seed({_parameters(source)[-1]}, "
+                                         f"{fn.__name__!r})"])
             source = self._floats_first(source, fn, wrt)
         if (fn, wrt, kinds) in self.specialised:
             source = self._checking_kinds(source, fn, kinds)

@@ -1028,6 +1028,46 @@ def test_a_written_gradient_refuses_a_value_that_is_not_scalar(tmp_path, capsys)
     assert len(found) == 4 and "to return a scalar" in found[3] and "(2,)" in found[3]
 
 
+def test_a_written_gradient_refuses_a_seed_that_is_not_a_number(tmp_path):
+    """helper-102: the seed of a gradient of a number weighs it; grad_f(x, y, np.ones(3))
+    broadcast the array against the adjoints, giving [0.887, 1.438, 1.933] for y's gradient,
+    which is sin(x) ([0.296, 0.479, 0.644]) for any seed that is a number. The file refuses
+    a seed that is not a number, where f's value is known to be one and where it is not."""
+    path = module(tmp_path, "seeded", """
+        import numpy as np
+
+
+        def f(x, y):
+            return np.sum(np.sin(x) * y) + x[0] ** 2
+
+
+        def g(x):
+            return np.sum(x ** 2)
+        """)
+    assert run("grad", f"{path}:f,g", "--wrt", "0") == 0
+    assert run("grad", f"{path}:f", "--wrt", "y", "-o", tmp_path / "seeded_y.py") == 0
+    text = (tmp_path / "seeded_grad.py").read_text()
+    assert "    check_seed(vbar_2, 'g')\n" in text
+    found = without_srcad("""
+        import json
+        import numpy as np, seeded_grad as G, seeded_y as Y
+        x, y = np.array([0.3, 0.5, 0.7]), np.array([1.0, 2.0, 3.0])
+        found = [Y.grad_f(x, y, 2.0).tolist()]
+        for call in (lambda: Y.grad_f(x, y, np.ones(3)), lambda: G.grad_g(x, np.ones(3)),
+                     lambda: Y.grad_f(x, y, None)):
+            try:
+                found.append(call().tolist())
+            except TypeError as exc:
+                found.append(str(exc))
+        print(json.dumps(found))
+        """, tmp_path)
+    assert np.allclose(found[0], 2.0 * np.sin([0.3, 0.5, 0.7]))
+    for name, given, refusal in zip("fgf", ["a value of shape (3,)"] * 2 + ["None"], found[1:]):
+        assert refusal == (f"srcad: the seed of grad_{name} weighs the number {name} returns, "
+                           f"and must be a number, not {given}; pass a float (the gradient "
+                           f"of seed * {name}), or leave it out")
+
+
 def test_a_written_gradient_refuses_a_value_that_is_not_a_number(tmp_path):
     """check_output took a string (0-d for np.ndim) for a scalar, and a comparison or None
     was taken for one (no check): the file returned 0.0."""
