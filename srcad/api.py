@@ -699,7 +699,7 @@ def _generate(fn, ir, wrt, kinds, with_value, mode, optimized, derive_callee, ca
                                       check_output=check_output, for_files=FOR_FILES)
         arrays, numbers = builder.array_names(), builder.number_names()
     else:
-        tree = forward_differentiate(ir, wrt, kinds, derive_callee)
+        tree = forward_differentiate(ir, wrt, kinds, derive_callee, for_files=FOR_FILES)
     if optimized:
         tree = optimize(tree, names, check=DEBUG)
         tree = replay_loops_from_tapes(tree, names)

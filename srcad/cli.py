@@ -161,11 +161,26 @@ def parse_call_args(text):
     try:
         values = ast.literal_eval(f"[{text}]")
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as exc:
-        detail = exc.msg if isinstance(exc, SyntaxError) else str(exc)
+        detail = exc.msg if isinstance(exc, SyntaxError) else _not_literal(text) or str(exc)
         raise CliError(f"--args: cannot read {text!r} as Python literals ({detail})",
                        hint='write numbers, lists, tuples or dicts, e.g. --args "2.0, [1.0, 2.0]"'
                        ) from None
     return tuple(_arrays(v) for v in values)
+
+
+def _not_literal(text):
+    """"'x' is not a literal" for the first item of `--args` `text` that is no Python
+    literal (literal_eval's own message names a node by its address), else None."""
+    try:
+        items = ast.parse(f"[{text}]", mode="eval").body.elts
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    for item in items:
+        try:
+            ast.literal_eval(item)
+        except (ValueError, TypeError, MemoryError, RecursionError):
+            return f"{ast.get_source_segment(f'[{text}]', item)!r} is not a literal"
+    return None
 
 
 def _arrays(value):

@@ -15,7 +15,7 @@ import gast
 from . import template as T
 from .analysis import Facts, callee_derivative, derivative_call, joins_sequences, walk_block
 from .errors import UnsupportedError
-from .own_operators import result_checked
+from .own_operators import arithmetic_inputs, result_checked
 
 
 def dot(name):
@@ -25,10 +25,12 @@ def dot(name):
 class Forward:
     """Builds `jvp_<name>` for one IR, one `wrt`, one set of argument kinds."""
 
-    def __init__(self, ir, wrt, facts, derive_callee):
+    def __init__(self, ir, wrt, facts, derive_callee, arg_kinds=(), for_files=False):
         self.ir = ir
         self.wrt = wrt
         self.derive_callee = derive_callee
+        self.arg_kinds = tuple(arg_kinds)
+        self.for_files = for_files
         self.ops, self.output, self.active = facts.ops, facts.output, facts.active
         self.scalar, self.struct, self.ndims = facts.scalar, facts.struct, facts.ndims
         self.sequences = facts.array_sequences
@@ -47,7 +49,7 @@ class Forward:
                 args.kw_defaults.append(None)
             else:
                 args.args.append(param)
-        body = self._block(ir.body[:-1])
+        body = self._plain_operand_checks() + self._block(ir.body[:-1])
         out = self.output
         tangent = T.name(dot(out)) if out in self.active else self.zero(out)
         none = self._none_bindings(out)
@@ -61,6 +63,20 @@ class Forward:
         body.append(gast.Return(value=T.tuple_of([T.name(out), tangent])))
         return gast.FunctionDef(name=f"jvp_{ir.name}", args=args, body=body,
                                 decorator_list=[], returns=None, type_comment=None)
+
+    def _plain_operand_checks(self):
+        """For an argument of any kind (a file's): `check_plain_operand` of each that the
+        arithmetic takes, as the reverse derivative checks it (srcad.jvp refuses an np.matrix,
+        whose `**` is a matrix power, on the call; a file has no other chance to)."""
+        if "other" not in self.arg_kinds:
+            return []
+        params = self.ir.args.posonlyargs + self.ir.args.args + self.ir.args.kwonlyargs
+        checks = []
+        for k in arithmetic_inputs(self.ir, self.ops, self.active, parts=self.for_files):
+            if self.arg_kinds[k:k + 1] == ("other",):
+                checks.extend(T.quote(f"check_plain_operand({params[k].id}, "
+                                      f"{params[k].id!r}, {self.ir.source.fn.__name__!r})"))
+        return checks
 
     def _none_bindings(self, name):
         """"all" where every assignment of `name` (through copies) is `None` or a text (a
@@ -267,10 +283,12 @@ def _numeric(value):
     return not isinstance(value, (str, bytes, type(None)))
 
 
-def differentiate(ir, wrt, arg_kinds, derive_callee):
-    """The forward-mode derivative of `ir` as a gast FunctionDef."""
+def differentiate(ir, wrt, arg_kinds, derive_callee, for_files=False):
+    """The forward-mode derivative of `ir` as a gast FunctionDef. `for_files`: as in
+    `reverse.differentiate`, the items and attributes of an argument of any kind that the
+    arithmetic takes are checked too."""
     facts = Facts(ir, wrt, arg_kinds, "forward", derive_callee)
-    return Forward(ir, wrt, facts, derive_callee).build()
+    return Forward(ir, wrt, facts, derive_callee, arg_kinds, for_files).build()
 
 
 def with_tangents(ir, block, facts):

@@ -113,7 +113,7 @@ def _local_function(stmt):
         params = _plain_params(lam.args)
         return None if params is None else _Local(stmt.targets[0].id, params, [], lam.body,
                                                   stmt)
-    if not isinstance(stmt, gast.FunctionDef) or stmt.decorator_list or stmt.returns:
+    if not isinstance(stmt, gast.FunctionDef) or stmt.decorator_list:
         return None
     params = _plain_params(stmt.args)
     body = stmt.body

@@ -734,6 +734,21 @@ def check_output(value, seed, name, what="grad"):
         raise refused(f"{what} needs {name} to return a scalar, but it returned a value of "
                       f"shape {np.shape(value)}", "differentiate a scalar (e.g. the sum), or "
                       "pass a seed shaped like the value for a vector-Jacobian product", True)
+    if np.ndim(value) == 0:     # (a file's seed, given by hand: broadcast, another product)
+        check_seed(seed, name)
+
+def check_seed(seed, name):
+    """The seed of a file's gradient of `name`, which returns a number, weighs that number:
+    it must be a number too (an array, broadcast against the adjoints, would give another
+    product without a word)."""
+    if isinstance(seed, (bool, np.bool_, str, bytes, list, tuple, dict)) or seed is None \
+            or np.ndim(seed) != 0 or np.asarray(seed).dtype.kind not in "iuf":
+        given = f"a value of shape {np.shape(seed)}" if isinstance(seed, np.ndarray) \
+            and seed.ndim else repr(seed)
+        raise refused(f"the seed of grad_{name} weighs the number {name} returns, and must be "
+                      f"a number, not {given}", f"pass a float (the gradient of seed * "
+                      f"{name}), or leave it out")
+
 
 def kind_of(value):
     """What a derivative is specialised on: "scalar", "bool" (an index x[b] of one adds an
@@ -874,6 +889,118 @@ def check_plain_result(value, what):
 _HOLDS_NOTHING = frozenset((float, int, bool, np.float64, np.ndarray, type(None)))
 
 
+def as_floats(value, param, name):
+    """An argument that a file's derivative of `name` differentiates (`param`): its
+    integers and arrays of integers made floats, also in lists, tuples and dicts, as
+    srcad.grad makes them (it differentiates the function of floats; NumPy keeps an array's
+    integer dtype through `np.zeros_like(x)` or `x.copy()` and truncates what is written
+    into it); a bool, None or a text refused, as srcad.grad refuses them."""
+    if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
+        raise refused(f"{name} is differentiated with respect to {param}, which is "
+                      f"{value!r}: srcad differentiates with respect to numbers and arrays "
+                      "of numbers", f"pass a float for {param}, or make the file again "
+                      "without it in --wrt")
+    check_real(value, param, name)
+    return _made_floats(value)
+
+
+def check_real(value, param, name):
+    """An argument (`param`) of a file's derivative of `name` must hold no complex number
+    or array, as srcad.grad requires of each argument: srcad's rules are those of
+    real-valued code (the gradient of np.sum(np.abs(x * c) ** 2) for c = 1j had its sign
+    turned)."""
+    if _complex_within(value):
+        raise refused(f"{name} is called with a complex {param}: srcad's rules are those of "
+                      "real-valued code", "pass the real and imaginary parts as two real "
+                      "arguments")
+
+
+def _complex_within(value):
+    """Whether `value` is or holds (in lists, tuples and dicts) a complex number or array."""
+    if type(value) in (list, tuple):
+        return any(_complex_within(item) for item in value)
+    if type(value) is dict:
+        return any(_complex_within(item) for item in value.values())
+    return isinstance(value, (complex, np.complexfloating)) or \
+        isinstance(value, np.ndarray) and value.dtype.kind == "c"
+
+
+def _made_floats(value):
+    """`value` with its integers and arrays of integers (or bools) made floats, at any
+    depth of lists, tuples and dicts; `value` itself where it holds none."""
+    if type(value) in (list, tuple):
+        items = [_made_floats(item) for item in value]
+        return value if all(a is b for a, b in zip(items, value)) else type(value)(items)
+    if type(value) is dict:
+        items = {key: _made_floats(item) for key, item in value.items()}
+        return value if all(items[key] is value[key] for key in value) else items
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return float(value)
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iub":
+        return value.astype(float)
+    return value
+
+
+def check_function(value, made_for, read):
+    """A file's derivative calls the function that `read` (`model.CFG.act`) reaches when it
+    runs, and takes its derivative from the function that it reached when the file was
+    written (`made_for`, "module.qualname"): refused where that is another function now
+    (`CFG.act = np.sin`; srcad.grad makes its derivative again)."""
+    now = f"{getattr(value, '__module__', None)}.{getattr(value, '__qualname__', None)}"
+    if now != made_for:
+        raise refused(f"{read} is {now} here, but this file was written for {made_for}",
+                      "write the file again (srcad grad), or use srcad.grad in your program")
+
+
+def check_tangent(tangent, value, param, name):
+    """A forward file's tangent of argument `param` of `name` must have the structure and
+    shapes of the argument, as srcad.jvp requires: broadcast (1.0 for an array), it would
+    give another product without a word."""
+    if _complex_within(tangent):
+        raise refused(f"jvp_{name} is given a complex tangent of {param}: srcad's rules are "
+                      "those of real-valued code", "pass real tangents")
+    unlike = _shaped_unlike(value, tangent, f"the tangent of {param}")
+    if unlike is not None:
+        where, part, given = unlike
+        raise refused(f"jvp_{name} needs {where} shaped like the argument: "
+                      f"{_shape_described(part)}, not {_shape_described(given)}",
+                      "reshape it, or np.broadcast_to(t, np.shape(x)) if broadcasting is "
+                      "meant; pass zeros where a part does not count")
+
+
+def _shaped_unlike(value, given, where):
+    """`(where, value's part, given's part)` for the first part of `given` whose structure
+    or shape is not that of `value`'s; None where they agree."""
+    if isinstance(value, dict):
+        if not isinstance(given, dict) or given.keys() != value.keys():
+            return where, value, given
+        parts = [(value[key], given[key], f"{where}[{key!r}]") for key in value]
+    elif isinstance(value, (list, tuple)):
+        if not isinstance(given, (list, tuple)) or len(given) != len(value):
+            return where, value, given
+        parts = [(v, g, f"{where}[{k}]") for k, (v, g) in enumerate(zip(value, given))]
+    elif isinstance(given, (dict, list, tuple)) or given is None and value is not None \
+            or np.shape(given) != np.shape(value):
+        return where, value, given
+    else:
+        parts = []
+    for part, given_part, at in parts:
+        unlike = _shaped_unlike(part, given_part, at)
+        if unlike is not None:
+            return unlike
+    return None
+
+
+def _shape_described(x):
+    if x is None:
+        return "None"
+    if isinstance(x, dict):
+        return f"a dict with keys {', '.join(sorted(map(repr, x)))}"
+    if isinstance(x, (list, tuple)):
+        return f"a {type(x).__name__} of {len(x)}"
+    return f"shape {np.shape(x)}"
+
+
 def check_kinds(name, params, values, kinds):
     """A file made for example arguments (`srcad grad --args`) takes arguments of their
     kinds: for others its code may be wrong (a gradient for a number made an array is not
@@ -904,7 +1031,8 @@ RESULT_SHARES = {
     "sum_adjoint": ("g",), "sum_tangent": ("t",), "select_weights": (), "unarray": ("g",),
     "diag_adjoint": ("g",), "trace_adjoint": (), "product_adjoint_a": (),
     "product_adjoint_b": (), "solve_transposed": (), "solve_adjoint_a": (),
-    "solve_tangent_b": (), "keys_of": (), "check_output": (), "check_plain_operand": (), "check_plain_result": (), "check_method": (),
+    "solve_tangent_b": (), "keys_of": (), "check_output": (), "check_plain_operand": (), "check_kinds": (), "check_function": (), "check_seed": (), "check_tangent": (), "_shaped_unlike": (),
+    "_shape_described": (), "check_real": (), "_complex_within": (), "as_floats": ("value",), "_made_floats": ("value",), "check_plain_result": (), "check_method": (),
     "check_reversible": (), "check_item_copied": (), "check_slice_length": (), "if_floating": ("d",), "counted": (), "stored_part": ("g",), "einsum_one": ("x",),
     "listed": ("xs",), "tupled": ("xs",), "unlisted": ("g",), "listed_tangent": ("t",),
     "transposed": ("rows",), "untransposed": ("g",),
@@ -3419,7 +3547,11 @@ HELPERS = HELPERS + (
     trapezoid_weights, average_weights, interp_parts, interp_slope,
     interp_adjoint_fp, interp_tangent_fp, median_weights, select_weights, sum_adjoint,
     sum_tangent, spaced_weights, along,
-    counts_from, check_output, check_plain_operand, check_plain_result, check_method, check_reversible, check_item_copied, check_slice_length, counted, if_floating, stored_part, einsum_one, listed,
+    refused, _users_line, kind_of, own_arithmetic, own_arithmetic_type, own_arithmetic_within,
+    _held, types_within, _banded_transposed, _sum_of_numbers,
+    counts_from, check_output, check_plain_operand, check_kinds, check_function, check_tangent, check_seed, _shaped_unlike,
+    _shape_described, as_floats, _made_floats, check_real, _complex_within,
+    check_plain_result, check_method, check_reversible, check_item_copied, check_slice_length, counted, if_floating, stored_part, einsum_one, listed,
     tupled, unlisted, listed_tangent, transposed, untransposed,
     unarray_transpose,
     largest, smallest, _numbers, _repeated_transpose,

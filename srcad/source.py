@@ -590,7 +590,20 @@ def function_source(fn):
             hint="the file was probably changed after the function was loaded: reload the "
                  "module (importlib.reload) or restart, then differentiate it again")
     tree.decorator_list = []
+    _without_annotations(tree)
     return source
+
+
+def _without_annotations(tree):
+    """`tree` (a function definition) without the annotations of its parameters and result:
+    a derivative's def would evaluate them (`x: Vector` under `from __future__ import
+    annotations`, Vector imported only for type checkers: a NameError), and no derivative
+    reads them."""
+    args = tree.args
+    for arg in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg]:
+        if arg is not None:
+            arg.annotation = None
+    tree.returns = None
 
 
 

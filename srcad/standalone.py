@@ -51,6 +51,17 @@ MODES = ("reverse", "forward")
 PREFIX = {"reverse": "grad", "forward": "jvp"}
 
 
+# What a file cannot check that srcad.grad checks when it is called, for its docstring.
+FILE_NOTES = """
+The derivatives are those of the functions as they were when the file was written;
+module values (constants, arrays) are read when they run. After changing a function,
+or binding one of the module's names to another function, write the file again.
+Integer arguments to differentiate are made floats, as srcad.grad makes them. srcad.grad
+also refuses a function that computes another value for the integers than for floats
+(np.zeros_like(x) of integers holds integers), which this file does not check: pass floats.
+"""
+
+
 class StandaloneError(SrcadError):
     """A derivative that cannot be written as a file that runs without srcad."""
 
@@ -335,6 +346,9 @@ class Module:
         self.checked = set()                  # (fn, wrt, kinds)
         # requested for the kinds of example arguments (--args): they check their arguments'
         self.specialised = set()              # (fn, wrt, kinds)
+        # requested (called by the file's user, not only by another derivative): they make
+        # the integers they differentiate floats, as srcad.grad does
+        self.requested = set()                # (fn, wrt, kinds)
 
     # ----- adding derivatives -----
 
@@ -345,6 +359,7 @@ class Module:
         key = (fn, tuple(wrt), tuple(generic_kinds(fn) if kinds is None else kinds))
         if kinds is not None and any(kind != "other" for kind in kinds):
             self.specialised.add(key)
+        self.requested.add(key)
         with release_mode():
             # (a file reads the module's globals when it runs: a number there may become
             # an array, which the in-memory derivative's guards would see)
@@ -357,9 +372,8 @@ class Module:
                 own = ast.parse(derive(fn, key[1], key[2], self.mode).source).body[0].name
                 if self.names[key] != own and own not in self.functions:
                     self._rename_everywhere(self.names[key], own)
-                if check or key in self.specialised:  # and the checks (a callee's seed
-                    #                                       is shaped right, its arguments too)
-                    self.functions[self.names[key]] = self._text(*key, self.names[key])
+                # and the checks (a callee's seed is shaped right, its arguments too)
+                self.functions[self.names[key]] = self._text(*key, self.names[key])
             name = self._emit(fn, key[1], key[2], None)
         self.entries.append((fn.__name__, name))
         return name
@@ -410,6 +424,16 @@ class Module:
             # module-level values are read through their module when the derivative runs,
             # as srcad.grad reads them: `model.SCALE` follows `model.SCALE = 5.0`
             source = _rename(source, self._resolve_names(fn, source, callee_names))
+            source = self._checking_functions(source)
+            source = self._checking_module_operands(fn, source)
+        if self.resolve_names and (fn, wrt, kinds) in self.requested and wrt:
+            if self.mode == "forward":
+                source = self._checking_tangents(source, fn, wrt)
+            elif (fn, wrt, kinds) not in self.checked:   # (else check_output compares them)
+                self._need_runtime("check_seed")
+                source = _first(source, [f"check_seed({_parameters(source)[-1]}, "
+                                         f"{fn.__name__!r})"])
+            source = self._floats_first(source, fn, wrt)
         if (fn, wrt, kinds) in self.specialised:
             source = self._checking_kinds(source, fn, kinds)
         return source.rstrip("\n") + "\n"
@@ -417,22 +441,120 @@ class Module:
     def _checking_kinds(self, source, fn, kinds):
         """`source` (a derivative made for the kinds of example arguments) checking, first,
         that its arguments are of those kinds (`runtime.check_kinds`)."""
-        tree = ast.parse(source).body[0]
-        args = tree.args
-        passed = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+        passed = _parameters(source)
         checked = [(param, value, kind) for param, value, kind in
                    zip(inspect.signature(fn).parameters, passed, kinds) if kind != "other"]
         params, values, kinds = (tuple(column) for column in zip(*checked))
-        lines = source.splitlines()
-        at = tree.body[0].lineno - 1          # (before the comments above the first statement)
-        while at > tree.lineno and lines[at - 1].lstrip().startswith("#"):
-            at -= 1
-        indent = lines[tree.body[0].lineno - 1][:tree.body[0].col_offset]
         self._need_runtime("check_kinds")
         values = "(" + ", ".join(values) + ("," if len(values) == 1 else "") + ")"
-        lines.insert(at, f"{indent}check_kinds({fn.__name__!r}, {params!r}, {values}, "
-                         f"{kinds!r})")
+        return _first(source, [f"check_kinds({fn.__name__!r}, {params!r}, {values}, "
+                               f"{kinds!r})"])
+
+    def _checking_functions(self, source):
+        """`source` checking, before each call of a function that it reaches through a
+        user's module when it runs (`model.CFG.act(v_0)`, `helpers.act(v_0)`), that this is
+        the function it was made for (`runtime.check_function`): after `CFG.act = np.sin`,
+        the call gives sin and the derivative is tanh's (srcad.grad makes it again)."""
+        checks = []
+        for stmt in ast.walk(ast.parse(source)):
+            if not isinstance(stmt, ast.stmt) or hasattr(stmt, "body"):
+                continue                  # (a compound statement: its own are walked)
+            for call in ast.walk(stmt):
+                made_for = isinstance(call, ast.Call) and self._function_made_for(call.func)
+                if made_for:
+                    read = ast.unparse(call.func)
+                    checks.append((stmt.lineno, stmt.col_offset,
+                                   f"check_function({read}, {made_for!r}, {read!r})"))
+        if not checks:
+            return source
+        self._need_runtime("check_function")
+        lines = source.splitlines()
+        for lineno, col, check in sorted(set(checks), reverse=True):
+            lines.insert(lineno - 1, " " * col + check)
         return "\n".join(lines)
+
+    def _checking_module_operands(self, fn, source):
+        """`source` checking each value that it reads through a user's module when it runs
+        (`model.W`) as it checks its arguments (`check_plain_operand`), before the first
+        statement of its body that reads it, where the value brings no operators of its own
+        now: `W = np.matrix(W)` later makes `W * x` a matrix product, whose derivative is
+        not the one written (srcad.grad, which guards the type of such a value, refuses)."""
+        first = {}                        # (module alias, name) -> the statement reading it
+        for stmt in ast.parse(source).body[0].body:
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+                        and self._plain_module_value(node.value.id, node.attr):
+                    first.setdefault((node.value.id, node.attr), stmt)
+        if not first:
+            return source
+        self._need_runtime("check_plain_operand")
+        checks = {}                       # line of the statement -> its checks
+        for (alias, name), stmt in sorted(first.items()):
+            checks.setdefault(stmt.lineno, []).append(
+                " " * stmt.col_offset
+                + f"check_plain_operand({alias}.{name}, {name!r}, {fn.__name__!r})")
+        lines = source.splitlines()
+        for lineno in sorted(checks, reverse=True):
+            lines[lineno - 1:lineno - 1] = checks[lineno]
+        return "\n".join(lines)
+
+    def _plain_module_value(self, alias, name):
+        """Whether `alias.name` in a derivative reads a value of a user's module that the
+        file imports as `alias`, one that is or holds no object with operators of its own."""
+        module = sys.modules.get(self.module_imports.get(alias, ""))
+        if not users_module(module) or not hasattr(module, name):
+            return False
+        value = getattr(module, name)
+        return _is_value(value) and not runtime.own_arithmetic(value) \
+            and runtime.own_arithmetic_within(value) is None
+
+    def _function_made_for(self, func):
+        """"module.qualname" of the function that the dotted name `func` (rooted at a user's
+        module the file imports) reaches now, where it reaches one by attributes; else None."""
+        path = []
+        while isinstance(func, ast.Attribute):
+            path.append(func.attr)
+            func = func.value
+        if not path or not isinstance(func, ast.Name) or func.id not in self.module_imports:
+            return None
+        value = sys.modules.get(self.module_imports[func.id])
+        if not users_module(value):
+            return None
+        for attr in reversed(path):
+            value = getattr(value, attr, None)
+        module = getattr(value, "__module__", None)
+        qualname = getattr(value, "__qualname__", None)
+        if not callable(value) or isinstance(value, (type, types.ModuleType)) \
+                or not isinstance(module, str) or not isinstance(qualname, str):
+            return None
+        return f"{module}.{qualname}"
+
+    def _checking_tangents(self, source, fn, wrt):
+        """`source` (a forward derivative the file's user calls) checking, first, that each
+        tangent is shaped like its argument (`runtime.check_tangent`), as srcad.jvp does."""
+        passed = _parameters(source)
+        params = list(inspect.signature(fn).parameters)
+        tangents = passed[len(params):len(params) + len(wrt)]    # (after the arguments)
+        self._need_runtime("check_tangent")
+        return _first(source, [f"check_tangent({tangent}, {passed[k]}, {params[k]!r}, "
+                               f"{fn.__name__!r})" for k, tangent in zip(wrt, tangents)])
+
+    def _floats_first(self, source, fn, wrt):
+        """`source` (a derivative the file's user calls) making the arguments it
+        differentiates floats first (`runtime.as_floats`), as srcad.grad makes them: with
+        integers, `np.zeros_like(x)` and `x.copy()` would hold integers and truncate what
+        the function writes into them, which the derivative does not. The others are
+        checked to hold no complex number (`runtime.check_real`), as srcad.grad checks."""
+        passed = _parameters(source)
+        params = list(inspect.signature(fn).parameters)
+        self._need_runtime("as_floats")
+        lines = [f"{passed[k]} = as_floats({passed[k]}, {params[k]!r}, {fn.__name__!r})"
+                 for k in wrt]
+        others = [k for k in range(len(params)) if k not in wrt]
+        if others:        # (srcad.grad refuses a complex argument, differentiated or not)
+            self._need_runtime("check_real")
+        return _first(source, lines + [f"check_real({passed[k]}, {params[k]!r}, "
+                                       f"{fn.__name__!r})" for k in others])
 
     def _unique(self, wanted):
         name, k = wanted, 1
@@ -627,6 +749,20 @@ class Module:
             return
         table[name] = target
 
+    def _refuse_imports_named_like(self, texts):
+        """An import of the user's named like a definition of the helpers the file copies
+        (`_BASIC_INDEX`, which add_at reads): the helper's definition, after the imports,
+        would replace it (srcad.grad calls the user's functions named like its helpers by
+        other names; these few constants it does not know to avoid)."""
+        copied = set(texts)
+        defined = {name for name, (_, text) in self.runtime.items() if text in copied}
+        for name in sorted(defined & (set(self.from_imports) | set(self.module_imports))):
+            target = self.from_imports.get(name) or (self.module_imports[name],)
+            raise StandaloneError(
+                f"the file imports '{name}' ({'.'.join(target)}), and the helpers it copies "
+                f"from srcad define '{name}' too", hint=f"rename {name} in {target[0]}, or "
+                "use srcad.grad in your program")
+
     # ----- the text -----
 
     def text(self, command=None):
@@ -637,6 +773,7 @@ class Module:
         doc += "\nThis file needs NumPy and the standard library only, not srcad."
         if command:
             doc += f" Regenerate it with:\n\n    {command}\n"
+        doc += FILE_NOTES
         sections = [header + doc + '"""']
         imports, after_stand_in = [], []
         for alias, module in sorted(self.module_imports.items()):
@@ -658,11 +795,31 @@ class Module:
         if self.runtime_needed:
             ordered = sorted(self.runtime_needed, key=lambda n: self.runtime[n][0])
             texts = list(dict.fromkeys(self.runtime[name][1] for name in ordered))
+            self._refuse_imports_named_like(texts)
             sections.append("# ----- helpers (copied from srcad.runtime) -----\n\n"
                             + "\n\n\n".join(texts))
         sections.append("# ----- derivatives -----\n\n"
                         + "\n\n\n".join(self.functions[n].rstrip("\n") for n in self.functions))
         return sections[0] + "\n\n" + "\n\n\n".join(sections[1:]) + "\n"
+
+
+def _parameters(source):
+    """The parameters of the function `source` defines, in order."""
+    args = ast.parse(source).body[0].args
+    return [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+
+
+def _first(source, statements):
+    """`source` (one function) with `statements` before its first statement (and before
+    the comments above it), indented as it is."""
+    tree = ast.parse(source).body[0]
+    lines = source.splitlines()
+    at = tree.body[0].lineno - 1          # (before the comments above the first statement)
+    while at > tree.lineno and lines[at - 1].lstrip().startswith("#"):
+        at -= 1
+    indent = lines[tree.body[0].lineno - 1][:tree.body[0].col_offset]
+    lines[at:at] = [indent + statement for statement in statements]
+    return "\n".join(lines)
 
 
 def _is_value(value):

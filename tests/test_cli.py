@@ -285,6 +285,122 @@ def test_a_gradient_specialised_on_example_arguments_refuses_other_kinds(tmp_pat
     assert len(found) == 3 and "made for x of kind scalar" in found[2] and "array1" in found[2]
 
 
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_file_makes_the_integers_it_differentiates_floats(mode, tmp_path):
+    """helper-102: given an array of integers, the file differentiated the function of
+    integers, whose np.zeros_like(x) truncated the halves written into it: [0, 1] where
+    central differences (and srcad.grad, of the function of floats) give [0.5, 1.5]; for
+    a bool it gave a number where srcad.grad refuses. It makes them floats as srcad.grad
+    does, refuses a bool, and says in its docstring what it cannot check."""
+    path = module(tmp_path, "halves", """
+        import numpy as np
+
+
+        def f(x):
+            y = np.zeros_like(x)
+            for i in range(len(x)):
+                y[i] = x[i] * 0.5
+            return np.sum(y * y)
+        """)
+    assert run("grad", f"{path}:f", "--mode", mode) == 0
+    text = (tmp_path / "halves_grad.py").read_text()
+    assert "    x = as_floats(x, 'x', 'f')\n" in text
+    assert "Integer arguments to differentiate are made floats" in text
+    found = without_srcad(f"""
+        import json
+        import numpy as np, halves_grad as G
+        def gradient(x):
+            if {mode!r} == "reverse":
+                return np.asarray(G.grad_f(x), dtype=float).tolist()
+            return [float(G.jvp_f(x, list(e) if isinstance(x, list) else e)[1])
+                    for e in np.eye(len(x))]
+        found = [gradient(np.array([1, 3])), gradient([1, 3])]
+        try:
+            G.grad_f(True) if {mode!r} == "reverse" else G.jvp_f(True, 1.0)
+        except TypeError as exc:
+            found.append(str(exc))
+        print(json.dumps(found))
+        """, tmp_path)
+    loaded = load(path)
+    x, eps = np.array([1.0, 3.0]), 1e-6
+    central = [(loaded["f"](x + eps * e) - loaded["f"](x - eps * e)) / (2 * eps)
+               for e in np.eye(2)]
+    assert np.allclose(found[0], central) and np.allclose(found[1], central)
+    assert np.allclose(central, [0.5, 1.5])
+    assert len(found) == 3 and "with respect to x, which is True" in found[2]
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_file_refuses_complex_arguments(mode, tmp_path):
+    """helper-102: given c = 1j, not differentiated, the file's gradient of
+    np.sum(np.abs(x * c) ** 2) was -2x for the 2x of central differences; a complex x gave
+    [0.6+1j, 1+1j]. srcad.grad refuses complex arguments, and so does the file now."""
+    path = module(tmp_path, "phases", """
+        import numpy as np
+
+
+        def g(x, c):
+            return np.sum(np.abs(x * c) ** 2)
+        """)
+    assert run("grad", f"{path}:g", "--mode", mode) == 0
+    found = without_srcad(f"""
+        import json
+        import numpy as np, phases_grad as G
+        x = np.array([0.3, 0.5])
+        def gradient(x, c):
+            if {mode!r} == "reverse":
+                return G.grad_g(x, c).tolist()
+            return [float(G.jvp_g(x, c, e)[1]) for e in np.eye(2)]
+        found = [gradient(x, 2.0)]
+        for x, c in ((x, 1j), (x, [1.0, 2j]), (x + 0.5j, 1.0)):
+            try:
+                found.append(gradient(x, c))
+            except TypeError as exc:
+                found.append(str(exc))
+        print(json.dumps(found))
+        """, tmp_path)
+    g = load(path)["g"]
+    x, eps = np.array([0.3, 0.5]), 1e-6
+    central = [(g(x + eps * e, 2.0) - g(x - eps * e, 2.0)) / (2 * eps) for e in np.eye(2)]
+    assert np.allclose(found[0], central)
+    for name, refusal in zip("ccx", found[1:]):
+        assert refusal == (f"srcad: g is called with a complex {name}: srcad's rules are those "
+                           "of real-valued code; pass the real and imaginary parts as two "
+                           "real arguments")
+
+
+def test_annotations_naming_what_only_type_checkers_import(tmp_path):
+    """helper-102: under `from __future__ import annotations`, `x: Vector` of a name that only
+    a type checker imports was copied into the derivative's def, which evaluates it: a bare
+    NameError from srcad.grad, and from `srcad grad`. Derivatives leave annotations out."""
+    path = module(tmp_path, "typed", """
+        from __future__ import annotations
+
+        from typing import TYPE_CHECKING
+
+        import numpy as np
+
+        if TYPE_CHECKING:
+            from shapes import Vector
+
+
+        def f(x: Vector, scale: float = 2.0) -> float:
+            return np.sum(np.sin(x) * scale)
+        """)
+    f = load(path)["f"]
+    x, eps = np.array([0.3, -0.5]), 1e-6
+    central = [(f(x + eps * e) - f(x - eps * e)) / (2 * eps) for e in np.eye(2)]
+    assert np.allclose(srcad.grad(f)(x), central)
+    assert np.allclose(srcad.jvp(f)(x, np.array([1.0, 0.0]))[1], central[0])
+    assert run("grad", f"{path}:f") == 0
+    found = without_srcad("""
+        import json
+        import numpy as np, typed_grad as G
+        print(json.dumps(G.grad_f(np.array([0.3, -0.5])).tolist()))
+        """, tmp_path)
+    assert np.allclose(found, central)
+
+
 def test_a_default_set_when_the_program_ran_is_refused_in_a_file(tmp_path, capsys):
     """`inner.__defaults__ = (np.array(...),)` on a closure the file cannot reach: it wrote
     `w=array([1., 3.])`, a NameError when the file was imported (helper-51)."""
@@ -487,6 +603,17 @@ def test_bad_args(args, tmp_path, capsys):
     path = example(tmp_path, "straight")
     assert run("check", f"{path}:f", "--args", args) == 2
     assert "--args" in error_line(capsys)
+
+
+@pytest.mark.parametrize("args, what", [("x", "'x'"), ("2.0, np.ones(3)", "'np.ones(3)'")])
+def test_args_that_are_no_literals_are_named(args, what, tmp_path, capsys):
+    """helper-102: `--args "x"` said "malformed node or string on line 1: <ast.Name object
+    at 0x7fe1fb983c10>", a different address on each run."""
+    path = example(tmp_path, "straight")
+    assert run("check", f"{path}:f", "--args", args) == 2
+    line = error_line(capsys)
+    assert " object at 0x" not in line
+    assert f"{what} is not a literal" in line
 
 
 def test_wrong_number_of_args(tmp_path, capsys):
@@ -753,6 +880,88 @@ def test_a_written_file_imports_globals_renamed_apart_from_helpers(tmp_path, cap
                       "assert np.allclose(G.grad_g(x), 2 * np.sin(x) + 2 * x * np.cos(x))\n")
 
 
+@pytest.mark.parametrize("example", [None, "[0.3, -0.5, 1.2], 2.0"])
+def test_names_like_the_helpers_only_files_call_are_kept_apart(example, tmp_path, capsys):
+    """helper-102: a module function named `check_kinds` (which a file made with --args
+    calls first) was replaced in the file by the helper: a TypeError on each call; so
+    would be one named `as_floats`, and a parameter so named shadowed the helper."""
+    path = module(tmp_path, "helper_names", """
+        import numpy as np
+
+
+        def check_kinds(v):
+            return 3.0 * v
+
+
+        def f(x, as_floats):
+            return np.sum(check_kinds(x) ** 2) * as_floats
+        """)
+    extra = [] if example is None else ["--args", example]
+    assert run("grad", f"{path}:f", "--wrt", "x,as_floats", *extra) == 0
+    found = without_srcad("""
+        import json
+        import numpy as np, helper_names_grad as G
+        gx, ga = G.grad_f(np.array([0.3, -0.5, 1.2]), 2.0)
+        print(json.dumps([gx.tolist(), float(ga)]))
+        """, tmp_path)
+    x = np.array([0.3, -0.5, 1.2])
+    f = load(path)["f"]
+    eps = 1e-6
+    central = [(f(x + eps * e, 2.0) - f(x - eps * e, 2.0)) / (2 * eps) for e in np.eye(3)]
+    assert np.allclose(found[0], central)
+    assert found[1] == pytest.approx((f(x, 2.0 + eps) - f(x, 2.0 - eps)) / (2 * eps))
+
+
+
+def test_names_like_the_helpers_a_file_copies_are_kept_apart_or_refused(tmp_path, capsys):
+    """helper-102: module functions named like helpers that a file copies from srcad.runtime
+    but srcad.grad did not know to keep apart (own_arithmetic, refused) were replaced by
+    them in the file: a gradient of 0.0 where central differences give [5.4, -9, 12.6],
+    or a TypeError. A constant of the helpers' (`_BASIC_INDEX`) that a module function is
+    named like is refused when the file is written."""
+    path = module(tmp_path, "like_helpers", """
+        import numpy as np
+
+
+        def own_arithmetic(v):
+            return 3.0 * v
+
+
+        def refused(v):
+            return v + 1.0
+
+
+        def f(x):
+            return np.sum(own_arithmetic(x) ** 2) + np.sum(refused(x) * x)
+        """)
+    assert run("grad", f"{path}:f") == 0
+    found = without_srcad("""
+        import json
+        import numpy as np, like_helpers_grad as G
+        print(json.dumps(G.grad_f(np.array([0.3, -0.5, 0.7])).tolist()))
+        """, tmp_path)
+    x, eps = np.array([0.3, -0.5, 0.7]), 1e-6
+    f = load(path)["f"]
+    central = [(f(x + eps * e) - f(x - eps * e)) / (2 * eps) for e in np.eye(3)]
+    assert np.allclose(found, central)
+
+    path = module(tmp_path, "like_a_constant", """
+        import numpy as np
+
+
+        def _BASIC_INDEX(v):
+            return 3.0 * v
+
+
+        def f(x):
+            return np.sum(_BASIC_INDEX(x) ** 2) + x[0] ** 2
+        """)
+    capsys.readouterr()
+    assert run("grad", f"{path}:f") == 2
+    line = error_line(capsys)
+    assert "the helpers it copies from srcad define '_BASIC_INDEX' too" in line
+    assert not (tmp_path / "like_a_constant_grad.py").exists()
+
 def test_grad_with_example_arguments_refuses_a_function_that_is_not_scalar(tmp_path, capsys):
     path = module(tmp_path, "vector", """
         def f(x):
@@ -817,6 +1026,46 @@ def test_a_written_gradient_refuses_a_value_that_is_not_scalar(tmp_path, capsys)
         """, tmp_path)
     assert found[:3] == [True, True, True]
     assert len(found) == 4 and "to return a scalar" in found[3] and "(2,)" in found[3]
+
+
+def test_a_written_gradient_refuses_a_seed_that_is_not_a_number(tmp_path):
+    """helper-102: the seed of a gradient of a number weighs it; grad_f(x, y, np.ones(3))
+    broadcast the array against the adjoints, giving [0.887, 1.438, 1.933] for y's gradient,
+    which is sin(x) ([0.296, 0.479, 0.644]) for any seed that is a number. The file refuses
+    a seed that is not a number, where f's value is known to be one and where it is not."""
+    path = module(tmp_path, "seeded", """
+        import numpy as np
+
+
+        def f(x, y):
+            return np.sum(np.sin(x) * y) + x[0] ** 2
+
+
+        def g(x):
+            return np.sum(x ** 2)
+        """)
+    assert run("grad", f"{path}:f,g", "--wrt", "0") == 0
+    assert run("grad", f"{path}:f", "--wrt", "y", "-o", tmp_path / "seeded_y.py") == 0
+    text = (tmp_path / "seeded_grad.py").read_text()
+    assert "    check_seed(vbar_2, 'g')\n" in text
+    found = without_srcad("""
+        import json
+        import numpy as np, seeded_grad as G, seeded_y as Y
+        x, y = np.array([0.3, 0.5, 0.7]), np.array([1.0, 2.0, 3.0])
+        found = [Y.grad_f(x, y, 2.0).tolist()]
+        for call in (lambda: Y.grad_f(x, y, np.ones(3)), lambda: G.grad_g(x, np.ones(3)),
+                     lambda: Y.grad_f(x, y, None)):
+            try:
+                found.append(call().tolist())
+            except TypeError as exc:
+                found.append(str(exc))
+        print(json.dumps(found))
+        """, tmp_path)
+    assert np.allclose(found[0], 2.0 * np.sin([0.3, 0.5, 0.7]))
+    for name, given, refusal in zip("fgf", ["a value of shape (3,)"] * 2 + ["None"], found[1:]):
+        assert refusal == (f"srcad: the seed of grad_{name} weighs the number {name} returns, "
+                           f"and must be a number, not {given}; pass a float (the gradient "
+                           f"of seed * {name}), or leave it out")
 
 
 def test_a_written_gradient_refuses_a_value_that_is_not_a_number(tmp_path):
@@ -886,6 +1135,48 @@ def test_a_written_file_reads_module_values_when_it_runs(tmp_path, capsys):
                       "x = np.array([0.6, -1.0])\n"
                       "scaled.SCALE = 5.0\n"
                       "assert np.allclose(G.grad_loss(x), 10.0 * x), G.grad_loss(x)\n")
+
+
+def test_a_written_file_refuses_a_function_rebound_where_it_reads_it(tmp_path, capsys):
+    """helper-102: the file reads `CFG.act` when it runs (through the module), and took the
+    derivative of np.tanh, which it held when the file was written: after `CFG.act =
+    np.sin` the gradient was 1 - sin(x)**2 ([0.913, 0.770] for the cos(x) of central
+    differences), where srcad.grad makes its derivative again. The file checks that it
+    calls the function it was written for."""
+    path = module(tmp_path, "configured", """
+        import numpy as np
+
+
+        class Config:
+            act = np.tanh
+
+
+        CFG = Config()
+
+
+        def loss(x):
+            return np.sum(CFG.act(x))
+        """)
+    assert run("grad", f"{path}:loss") == 0
+    text = (tmp_path / "configured_grad.py").read_text()
+    assert "check_function(configured.CFG.act, 'numpy.tanh', 'configured.CFG.act')" in text
+    found = without_srcad("""
+        import json
+        import numpy as np, configured, configured_grad as G
+        x = np.array([0.3, 0.5])
+        found = [G.grad_loss(x).tolist()]
+        configured.CFG.act = np.sin
+        try:
+            found.append(G.grad_loss(x).tolist())
+        except TypeError as exc:
+            found.append(str(exc))
+        print(json.dumps(found))
+        """, tmp_path)
+    x, eps = np.array([0.3, 0.5]), 1e-6
+    assert np.allclose(found[0], (np.tanh(x + eps) - np.tanh(x - eps)) / (2 * eps))
+    assert found[1] == ("srcad: configured.CFG.act is numpy.sin here, but this file was "
+                        "written for numpy.tanh; write the file again (srcad grad), or use "
+                        "srcad.grad in your program")
 
 
 def test_module_values_in_keywords_defaults_and_a_module_that_imports_srcad(tmp_path, capsys):
@@ -1276,6 +1567,74 @@ def test_a_file_for_any_arguments_refuses_one_with_operators_of_its_own(tmp_path
     assert len(found) == 2 and "numpy.matrix, which brings its operators" in found[1]
 
 
+def test_a_forward_file_refuses_a_tangent_not_shaped_like_its_argument(tmp_path):
+    """helper-102: jvp_f(x, y, 1.0) for an array y broadcast the tangent (the derivative
+    along ones, where srcad.jvp refuses it), a list [1.0, 1.0, 1.0] was taken for an array,
+    and a (2, 3) tangent raised a bare ValueError inside NumPy. The file checks each
+    tangent's structure and shape as srcad.jvp does."""
+    path = module(tmp_path, "tangents", """
+        import numpy as np
+
+
+        def f(x, y):
+            return np.sum(np.sin(x) * y) + x[0] ** 2
+        """)
+    assert run("grad", f"{path}:f", "--wrt", "y", "--mode", "forward") == 0
+    found = without_srcad("""
+        import json
+        import numpy as np, tangents_grad as G
+        x, y = np.array([0.3, 0.5, 0.7]), np.array([1.0, 2.0, 3.0])
+        found = [float(G.jvp_f(x, y, np.array([0.0, 1.0, 0.0]))[1])]
+        for t in (1.0, [1.0, 1.0, 1.0], np.ones((2, 3))):
+            try:
+                found.append(float(G.jvp_f(x, y, t)[1]))
+            except TypeError as exc:
+                found.append(str(exc))
+        print(json.dumps(found))
+        """, tmp_path)
+    assert found[0] == pytest.approx(np.sin(0.5))
+    for given, refusal in zip(("shape ()", "a list of 3", "shape (2, 3)"), found[1:]):
+        assert isinstance(refusal, str) and refusal.startswith(
+            f"srcad: jvp_f needs the tangent of y shaped like the argument: shape (3,), not "
+            f"{given}")
+
+
+def test_a_forward_file_for_any_arguments_refuses_one_with_operators_of_its_own(tmp_path):
+    """helper-102: the forward file (--mode forward) checked no argument, so that `A ** 2`
+    of an np.matrix (a matrix power) had the tangent 2 A T of an elementwise square: 8.0
+    for the 5.0 of central differences, where srcad.jvp refuses the matrix. It checks its
+    arguments as the reverse file does."""
+    path = module(tmp_path, "powers", """
+        import numpy as np
+
+
+        def f(A):
+            B = A ** 2
+            return B[0, 1]
+        """)
+    assert run("grad", f"{path}:f", "--mode", "forward") == 0
+    text = (tmp_path / "powers_grad.py").read_text()
+    assert "    check_plain_operand(A, 'A', 'f')\n" in text
+    found = without_srcad("""
+        import json
+        import numpy as np, powers_grad as G
+        A = np.array([[1.0, 2.0], [3.0, 4.0]])
+        T = np.array([[0.0, 1.0], [0.0, 0.0]])
+        found = [float(G.jvp_f(A, T)[1])]
+        try:
+            G.jvp_f(np.matrix(A), np.matrix(T))
+        except TypeError as exc:
+            found.append(str(exc))
+        print(json.dumps(found))
+        """, tmp_path)
+    A = np.array([[1.0, 2.0], [3.0, 4.0]])
+    T = np.array([[0.0, 1.0], [0.0, 0.0]])
+    eps = 1e-6
+    central = (((A + eps * T) ** 2)[0, 1] - ((A - eps * T) ** 2)[0, 1]) / (2 * eps)
+    assert found[0] == pytest.approx(central, rel=1e-7)
+    assert len(found) == 2 and "numpy.matrix, which brings its operators" in found[1]
+
+
 def test_a_file_checks_what_a_helper_gives_an_operator(tmp_path):
     """helper-92: a helper's value, known only when it runs, is checked where it comes
     (`check_plain_result`): an np.matrix that a helper returns was taken for an array."""
@@ -1382,6 +1741,56 @@ def test_a_file_checks_the_value_where_a_global_number_may_become_an_array(tmp_p
         """, tmp_path)
     assert found[0] == pytest.approx(6.0)
     assert len(found) == 2 and "to return a scalar" in found[1]
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_file_checks_a_module_array_that_may_become_a_matrix(mode, tmp_path):
+    """helper-102: the file reads the module's W when it runs; bound to an np.matrix
+    afterwards, `W * x` and `W ** 2` became matrix products and the reverse file's gradient
+    was [1.8, 0.4, 5.8, 4.4] for the [1, 1, -1.8, -1.8] of central differences (srcad.grad
+    refuses the matrix). The file checks such values as it checks its arguments."""
+    path = module(tmp_path, "weights", """
+        import numpy as np
+
+        W = np.array([[1.0, 2.0], [3.0, 4.0]])
+
+
+        def f(x):
+            return np.sum((W * x) ** 2)
+
+
+        def g(x):
+            return np.sum(W ** 2 * x)
+        """)
+    assert run("grad", f"{path}:f,g", "--mode", mode) == 0
+    text = (tmp_path / "weights_grad.py").read_text()
+    assert "    check_plain_operand(weights.W, 'W', 'f')\n" in text
+    found = without_srcad(f"""
+        import json
+        import numpy as np, weights, weights_grad as G
+        x = np.array([[0.5, 0.2], [-1.0, 0.3]])
+        def gradient(name):
+            if {mode!r} == "reverse":
+                return getattr(G, "grad_" + name)(x).ravel().tolist()
+            return [float(getattr(G, "jvp_" + name)(x, e.reshape(2, 2))[1]) for e in np.eye(4)]
+        found = [gradient("f"), gradient("g")]
+        weights.W = np.matrix(weights.W)
+        for name in "fg":
+            try:
+                found.append(gradient(name))
+            except TypeError as exc:
+                found.append(str(exc))
+        print(json.dumps(found))
+        """, tmp_path)
+    loaded = load(path)
+    x, eps = np.array([[0.5, 0.2], [-1.0, 0.3]]), 1e-6
+    for name, gradient in zip("fg", found[:2]):
+        central = [(loaded[name](x + eps * e.reshape(2, 2)) - loaded[name](x - eps * e.reshape(2, 2)))
+                   / (2 * eps) for e in np.eye(4)]
+        assert np.allclose(gradient, central)
+    for name, refusal in zip("fg", found[2:]):
+        assert isinstance(refusal, str) and f"{name} computes with W by operators" in refusal
+        assert "numpy.matrix, which brings its operators" in refusal
 
 
 def test_rough_edges_of_the_command_line_are_clear_errors(tmp_path, capsys):

@@ -103,6 +103,24 @@ def calls_in_the_order_python_makes_them(x):
     return g(x) - h(g(x * 2.0)) * g(x + 1.0)
 
 
+def annotated_local_function(x: np.ndarray, w: float) -> float:
+    def scaled_square(v: np.ndarray) -> np.ndarray:
+        u: np.ndarray = v * w
+        return u * u
+    return np.sum(scaled_square(x))
+
+
+def test_a_local_function_with_annotations_is_inlined():
+    """helper-102: `def sq(v) -> float` inside the function was refused ("this function
+    defined inside the differentiated function is not supported"), where `def sq(v)` was
+    inlined: the result's annotation means nothing to the derivative."""
+    x, w = np.array([0.3, -0.5, 0.7]), 1.5
+    gx, gw = srcad.grad(annotated_local_function, wrt=(0, 1))(x, w)
+    np.testing.assert_allclose(gx, 2 * w * w * x, rtol=1e-12)
+    assert gw == pytest.approx(2 * w * np.sum(x * x))
+    fd_check(annotated_local_function, [x, w], wrt=(0, 1))
+
+
 def test_calls_run_arguments_first_left_to_right():
     # x^2 - (4x^2 + 1)(x + 1)^2
     x = 0.7
