@@ -509,19 +509,25 @@ class Module:
             and runtime.own_arithmetic_within(value) is None
 
     def _function_made_for(self, func):
-        """"module.qualname" of the function that the dotted name `func` (rooted at a user's
-        module the file imports) reaches now, where it reaches one by attributes; else None."""
+        """"module.qualname" of the function that `func` (rooted at a user's module the
+        file imports) reaches now, where it reaches one by attributes and items of constant
+        keys (`model.CFG.act`, `model.D['g']`); else None."""
         path = []
-        while isinstance(func, ast.Attribute):
-            path.append(func.attr)
+        while isinstance(func, ast.Attribute) or isinstance(func, ast.Subscript) \
+                and isinstance(func.slice, ast.Constant):
+            path.append(("attr", func.attr) if isinstance(func, ast.Attribute)
+                        else ("item", func.slice.value))
             func = func.value
         if not path or not isinstance(func, ast.Name) or func.id not in self.module_imports:
             return None
         value = sys.modules.get(self.module_imports[func.id])
         if not users_module(value):
             return None
-        for attr in reversed(path):
-            value = getattr(value, attr, None)
+        for kind, key in reversed(path):
+            try:
+                value = getattr(value, key) if kind == "attr" else value[key]
+            except Exception:      # noqa: BLE001 - (a file that fails the same way when it runs)
+                return None
         module = getattr(value, "__module__", None)
         qualname = getattr(value, "__qualname__", None)
         if not callable(value) or isinstance(value, (type, types.ModuleType)) \

@@ -1179,6 +1179,46 @@ def test_a_written_file_refuses_a_function_rebound_where_it_reads_it(tmp_path, c
                         "srcad.grad in your program")
 
 
+def test_a_written_file_refuses_a_function_rebound_in_a_module_level_dict(tmp_path, capsys):
+    """As `CFG.act` (above), for a function called from a module-level dict (`D["g"](x)`,
+    supported since helper-101): after `D["g"] = cube` the file called cube and took
+    square's derivative ([1, 3] for the [0.75, 6.75] of 3 x^2)."""
+    path = module(tmp_path, "tabled", """
+        import numpy as np
+
+
+        def square(x):
+            return x ** 2
+
+
+        def cube(x):
+            return x ** 3
+
+
+        D = {"g": square}
+
+
+        def loss(x):
+            return np.sum(D["g"](x))
+        """)
+    assert run("grad", f"{path}:loss") == 0
+    found = without_srcad("""
+        import json
+        import numpy as np, tabled, tabled_grad as G
+        x = np.array([0.5, 1.5])
+        found = [G.grad_loss(x).tolist()]
+        tabled.D["g"] = tabled.cube
+        try:
+            found.append(G.grad_loss(x).tolist())
+        except TypeError as exc:
+            found.append(str(exc))
+        print(json.dumps(found))
+        """, tmp_path)
+    assert found[0] == [1.0, 3.0]
+    assert found[1].startswith("srcad: tabled.D['g'] is tabled.cube here, but this file was "
+                               "written for tabled.square")
+
+
 def test_module_values_in_keywords_defaults_and_a_module_that_imports_srcad(tmp_path, capsys):
     """`axis=axis` had its keyword renamed too (a SyntaxError); `def f(w, n=n)` wrote a
     default the file did not import (a NameError; now the value, 3.0); a module that
