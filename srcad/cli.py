@@ -284,23 +284,7 @@ def cmd_grad(ns):
         for name, wrt in jobs:
             fn = function(module, path, name)
             indices = parse_wrt(ns.wrt, fn) if ns.wrt is not None else wrt_indices(fn, wrt or 0)
-            kinds = None
-            if ns.args is not None:   # specialise on the kinds of these example arguments
-                from .api import _is_scalar, _non_scalar, kinds_of
-                n = len(inspect.signature(fn).parameters)
-                args = need_args(ns, fn)
-                kinds = kinds_of(args) + ("other",) * n
-                kinds = kinds[:n]
-                if ns.mode == "reverse":    # as srcad.grad does on the first call
-                    try:
-                        value = fn(*copy.deepcopy(args))
-                    except Exception as exc:   # noqa: BLE001 - any error of the function's
-                        raise CliError(f"--args: {fn.__name__} fails on these arguments "
-                                       f"({type(exc).__name__}: {exc})",
-                                       hint="pass arguments that the function takes") from None
-                    if not _is_scalar(value):
-                        raise _non_scalar(fn, value)
-            out.add(fn, indices, kinds)
+            out.add(fn, indices, example_kinds(ns, fn))
         command = ["srcad grad", os.path.basename(path) + (":" + ",".join(names) if names else "")]
         if ns.wrt:
             command.append(f"--wrt {ns.wrt}")
@@ -317,6 +301,28 @@ def cmd_grad(ns):
     return 0
 
 
+def example_kinds(ns, fn):
+    """The kinds of the example arguments `--args` gives (None without it), which the
+    derivative is made for; in reverse mode the function's value on them must be a number,
+    as srcad.grad checks on the first call."""
+    if ns.args is None:
+        return None
+    from .api import _is_scalar, _non_scalar, kinds_of
+    n = len(inspect.signature(fn).parameters)
+    args = need_args(ns, fn)
+    kinds = (kinds_of(args) + ("other",) * n)[:n]
+    if ns.mode == "reverse":
+        try:
+            value = fn(*copy.deepcopy(args))
+        except Exception as exc:   # noqa: BLE001 - any error of the function's
+            raise CliError(f"--args: {fn.__name__} fails on these arguments "
+                           f"({type(exc).__name__}: {exc})",
+                           hint="pass arguments that the function takes") from None
+        if not _is_scalar(value):
+            raise _non_scalar(fn, value)
+    return kinds
+
+
 def cmd_show(ns):
     from . import api, standalone
     path, names = ns.target
@@ -327,7 +333,7 @@ def cmd_show(ns):
         else:
             indices = parse_wrt(ns.wrt, fn) if ns.wrt is not None else wrt_indices(fn, 0)
             out = standalone.Module(os.path.basename(path), ns.mode, resolve_names=False)
-            out.add(fn, indices)
+            out.add(fn, indices, example_kinds(ns, fn), check_kinds=False)
             text = "\n\n".join(out.functions.values())
     colour = ns.color == "always" or (ns.color == "auto" and sys.stdout.isatty()
                                       and not os.environ.get("NO_COLOR"))
@@ -496,6 +502,11 @@ def build_parser():
                                    "three-address form), coloured on a terminal.")
     p.add_argument("--ssa", action="store_true", help="the three-address form instead")
     p.add_argument("--mode", choices=("reverse", "forward"), default="reverse")
+    p.add_argument("--args", metavar="ARGS", default=None,
+                   help='example arguments, e.g. "2.0, 5.0": the derivative made for '
+                        "arguments of these kinds, as srcad.grad makes it for such a call "
+                        "(floats need no broadcasting code); without it, the one for any "
+                        "input")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                    help="syntax colour (auto: on a terminal, unless NO_COLOR is set)")
     p.set_defaults(run=cmd_show)

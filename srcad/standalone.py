@@ -352,12 +352,13 @@ class Module:
 
     # ----- adding derivatives -----
 
-    def add(self, fn, wrt, kinds=None):
+    def add(self, fn, wrt, kinds=None, check_kinds=True):
         """Add the derivative of `fn` w.r.t. the indices `wrt`; returns its emitted name.
-        `kinds`: those of example arguments, which the derivative then checks."""
+        `kinds`: those of example arguments, which the derivative then checks (unless not
+        `check_kinds`: `srcad show --args` shows the derivative alone)."""
         fn = unwrap(fn)
         key = (fn, tuple(wrt), tuple(generic_kinds(fn) if kinds is None else kinds))
-        if kinds is not None and any(kind != "other" for kind in kinds):
+        if kinds is not None and check_kinds and any(kind != "other" for kind in kinds):
             self.specialised.add(key)
         self.requested.add(key)
         with release_mode():

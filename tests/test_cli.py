@@ -694,6 +694,24 @@ def test_show_ssa_and_derivative(tmp_path, capsys):
     assert "\x1b[" in capsys.readouterr().out
 
 
+def test_show_args_shows_the_derivative_made_for_those_kinds(tmp_path, capsys):
+    """`srcad show` showed only the derivative for any input (`add_adjoint(...)`,
+    `unbroadcast(...)`, `check_output(...)` for the reference function); `--args` shows
+    the one srcad.grad makes for such a call (what `.source` shows after it), as `srcad
+    grad --args` writes it, without the file's check of the kinds."""
+    path = example(tmp_path, "straight")
+    assert run("show", f"{path}:f", "--wrt", "x1,x2", "--args", "2.0, 5.0") == 0
+    shown = capsys.readouterr().out
+    ns = {}
+    exec(compile("import numpy as np\n" + shown, "<shown>", "exec"), ns)
+    assert ns["grad_f"](2.0, 5.0) == pytest.approx((5.5, 1.7163378145367738))
+    assert "add_adjoint" not in shown and "check_kinds" not in shown
+    assert run("show", f"{path}:f", "--wrt", "x1,x2") == 0
+    assert "add_adjoint" in capsys.readouterr().out
+    assert run("show", f"{path}:f", "--args", "2.0") == 2
+    assert "takes 2 argument(s)" in capsys.readouterr().err
+
+
 # ----- check -----
 
 
