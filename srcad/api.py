@@ -2000,7 +2000,10 @@ def jvp(f=None, wrt=0, optimize=True):
 
 
 def jacobian(f, wrt=0, mode="auto"):
-    """The full Jacobian, shape `out.shape + in.shape` (a tuple of them for several `wrt`).
+    """The full Jacobian, shape `out.shape + in.shape` (a tuple of them for several `wrt`);
+    where the value, or an argument, is a dict or a list or tuple of arrays of several
+    shapes, a block for each of its items, as jax.jacobian gives them (the value's items
+    outside, a tuple `wrt` next, an argument's items inside).
 
     "forward" builds it a column per pass (one jvp per input element), "reverse" a
     row per pass (one vjp per output element); "auto" picks forward when the inputs
@@ -2221,6 +2224,10 @@ def _output_parts(value, f):
     gives them."""
     if isinstance(value, dict) or isinstance(value, (list, tuple)) and _ragged(value):
         keys = list(value) if isinstance(value, dict) else list(range(len(value)))
+        if not keys:
+            raise SrcadError(f"jacobian needs {getattr(f, '__name__', 'f')} to return "
+                             "something to differentiate; it returned an empty dict",
+                             hint="return the values whose Jacobian you want")
         shapes = [np.shape(_jacobian_value(value[key], f, f"its item {key!r}"))
                   for key in keys]
         return [(key, shape, int(np.prod(shape))) for key, shape in zip(keys, shapes)]
