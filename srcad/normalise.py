@@ -313,6 +313,9 @@ _NAMED_ONLY_WHEN = {np.linalg.svd: {"compute_uv": (True,)},
 # NumPy functions called through a helper of srcad's (`_through_srcad_helper`): their
 # arrays as one list, or with y differentiated
 _LISTING_HELPERS = {id(np.meshgrid): "meshgrid_of", id(np.broadcast_arrays): "broadcast_arrays_of"}
+# NumPy functions that make each of several arrays at least so many dimensions (a tuple of
+# them: `_atleast_each`)
+_ATLEAST = (np.atleast_1d, np.atleast_2d, np.atleast_3d)
 _PAIR_HELPERS = {id(np.cov): "cov_of_pair", id(np.corrcoef): "corrcoef_of_pair"}
 
 # where array makers take their dtype by position
@@ -3285,6 +3288,18 @@ class Normaliser:
             return node
         return self._helper_call(node, _PAIR_HELPERS[id(func)], args, keywords)
 
+    def _atleast_each(self, node):
+        """`np.atleast_1d(a, b)` -> `(np.atleast_1d(a), np.atleast_1d(b))` (np.atleast_2d,
+        np.atleast_3d too): the tuple NumPy gives for several arrays, each made by the call
+        of one, which the rules take; else None."""
+        if len(node.args) < 2 or node.keywords \
+                or any(isinstance(a, gast.Starred) for a in node.args) \
+                or not any(self._resolved_object(node.func) is f for f in _ATLEAST):
+            return None
+        return _at(gast.Tuple(elts=[_at(gast.Call(func=T.clone(node.func), args=[arg],
+                                                  keywords=[]), node)
+                                    for arg in node.args], ctx=gast.Load()), node)
+
     def _helper_call(self, node, helper, args, keywords):
         """`node`, a call, made a call of srcad's `helper` (never the user's of that name)."""
         func = _at(T.name(helper), node.func)
@@ -3300,6 +3315,9 @@ class Normaliser:
         looked_up = self._dict_get(node)
         if looked_up is not None:
             return self.op(looked_up)
+        each = self._atleast_each(node)
+        if each is not None:
+            return self.op(each)
         if not self.generated and self._is_super(node):    # (super().f(x): _through_super)
             self.error(node, "super() other than in a call of a base class's method "
                        "(super().loss(w))", "read the attribute through the base class: "
