@@ -424,12 +424,15 @@ class Normaliser:
         e; p = params.copy(); p["w"] = value`, in the user's function `tree`, for a parameter
         params that nothing else binds (`params = {**params, ...}` may): what Python makes of
         a dict (refused for other kinds of argument, which dict() or ** would read
-        otherwise); the values are computed first, as Python does."""
+        otherwise); the values are computed first, as Python does. The same of a local
+        that every binding makes a dict (`_local_dicts`), which needs no check."""
         args = tree.args
         params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
+        local_dicts = self._local_dicts(tree, params)
         found = [(block, k, parts) for block in T.blocks(tree)
                  for k in range(len(block) - 1, -1, -1)
-                 if (parts := self._dict_copy_parts(block[k], params)) is not None]
+                 if (parts := self._dict_copy_parts(block[k], params | local_dicts))
+                 is not None]
         if not found:
             return
         stores = collections.Counter(n.id for n in T.name_nodes(tree.body)
@@ -440,6 +443,9 @@ class Normaliser:
         for block, k, (source, entries) in found:
             stmt = block[k]
             target = stmt.targets[0].id
+            if source.id in local_dicts:
+                block[k:k + 1] = self._dict_copied(stmt, source, entries, taken)
+                continue
             if stores[source.id] != own[source.id]:
                 continue                 # (bound otherwise: maybe no longer the argument)
             error = UnsupportedError(
@@ -450,30 +456,59 @@ class Normaliser:
                      f"{source.id}.items()}}")
             error.refused_for = "no dict"
             self.refusals_if_list.append(({source.id}, error))
-            new = []
-            names = []
-            for key, item in entries:
-                name = _fresh_name(f"{target}__value", taken)
-                taken.add(name)
-                names.append(name)
-                first = _located(T.assign(name, T.constant(None)), stmt)
-                first.value = item           # (the value keeps its own positions)
-                new.append(first)
-            copy = gast.Call(func=gast.Attribute(value=T.load(source), attr="copy",
-                                                 ctx=gast.Load()), args=[], keywords=[])
-            new.append(_located(gast.Assign(targets=[T.name(target, store=True)],
-                                            value=copy, type_comment=None), stmt))
-            for (key, _), name in zip(entries, names):
-                slot = gast.Subscript(value=T.name(target), slice=T.clone(key),
-                                      ctx=gast.Store())
-                new.append(_located(gast.Assign(targets=[slot], value=T.name(name),
-                                                type_comment=None), stmt))
-            block[k:k + 1] = new
+            block[k:k + 1] = self._dict_copied(stmt, source, entries, taken)
+
+    @staticmethod
+    def _dict_copied(stmt, source, entries, taken):
+        """The statements that `stmt`, `p = dict(source)` or `p = {**source, k: v, ...}`,
+        becomes: each v computed (into a fresh name, not in `taken`), `p = source.copy()`,
+        then `p[k] = ...` of each."""
+        target = stmt.targets[0].id
+        new = []
+        names = []
+        for key, item in entries:
+            name = _fresh_name(f"{target}__value", taken)
+            taken.add(name)
+            names.append(name)
+            first = _located(T.assign(name, T.constant(None)), stmt)
+            first.value = item           # (the value keeps its own positions)
+            new.append(first)
+        copy = gast.Call(func=gast.Attribute(value=T.load(source), attr="copy",
+                                             ctx=gast.Load()), args=[], keywords=[])
+        new.append(_located(gast.Assign(targets=[T.name(target, store=True)],
+                                        value=copy, type_comment=None), stmt))
+        for (key, _), name in zip(entries, names):
+            slot = gast.Subscript(value=T.name(target), slice=T.clone(key),
+                                  ctx=gast.Store())
+            new.append(_located(gast.Assign(targets=[slot], value=T.name(name),
+                                            type_comment=None), stmt))
+        return new
+
+    def _local_dicts(self, tree, params):
+        """The locals of the user's function `tree` (no parameter in `params`) that every
+        binding makes a dict: each is a plain `d = value` whose value is a dict display, a
+        dict comprehension or a call of the builtin dict (nothing in the function binds the
+        name dict)."""
+        dict_builtin = self.namespace.get("dict", dict) is dict and not any(
+            n.id == "dict" and not isinstance(n.ctx, gast.Load)
+            for n in T.name_nodes(tree.body))
+        values = collections.defaultdict(list)
+        for node in T.all_nodes(tree):
+            if type(node) is gast.Assign and len(node.targets) == 1 \
+                    and type(node.targets[0]) is gast.Name:
+                values[node.targets[0].id].append(node.value)
+        stores = collections.Counter(n.id for n in T.name_nodes(tree.body)
+                                     if not isinstance(n.ctx, gast.Load))
+        return {name for name, made in values.items()
+                if name not in params and stores[name] == len(made) and all(
+                    isinstance(v, (gast.Dict, gast.DictComp)) or dict_builtin
+                    and isinstance(v, gast.Call) and isinstance(v.func, gast.Name)
+                    and v.func.id == "dict" for v in made)}
 
     def _dict_copy_parts(self, stmt, params):
         """`(source, entries)` where `stmt` is `p = dict(source)`, `p = {**source, k: v,
-        ...}` or `p = source | {k: v, ...}` (constant keys) of a parameter `source`; else
-        None."""
+        ...}` or `p = source | {k: v, ...}` (constant keys) of a name `source` in `params`;
+        else None."""
         if not (type(stmt) is gast.Assign and len(stmt.targets) == 1
                 and type(stmt.targets[0]) is gast.Name):
             return None

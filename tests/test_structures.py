@@ -1620,3 +1620,59 @@ def test_a_dataclass_that_does_more_than_hold_its_fields_stays_an_object():
         srcad.grad(records_sharing_an_array)(np.ones(2), 1.0)
     with pytest.raises(srcad.UnsupportedError, match="'global' of a name the function"):
         srcad.grad(record_made_global)(np.ones(2), 1.0)     # (the module's, not made names)
+
+
+# ----- helper-105: copies of a local dict, dict.pop -----
+
+def copies_of_a_local_dict(x):
+    d = dict(a=x, b=x * 2.0)
+    e = {**d}
+    f = dict(e)
+    f["a"] = f["a"] * 3.0
+    g = {**f, "c": np.sin(f["a"])}
+    return np.sum(f["a"] * e["a"] * d["b"]) + np.sum(g["c"] * g["b"])
+
+
+def local_copy_item_written(x):
+    d = {"a": 2.0 * x, "b": x}
+    e = dict(d)
+    w = e["a"]
+    w[0] = 5.0 * w[1]           # d["a"] is that array too
+    return np.sum(d["a"] * e["b"])
+
+
+def local_unpacked_item_written(x):
+    d = {"a": 2.0 * x, "b": x}
+    e = {**d, "c": x ** 2}
+    w = d["a"]
+    w[1] = w[0] * 3.0           # e["a"] is that array too
+    return np.sum(d["a"] * e["a"]) + np.sum(e["c"])
+
+
+def argument_reached_through_a_local_copy(x):
+    d = {"a": x}
+    e = dict(d)
+    w = e["a"]
+    w[0] = 5.0                  # x itself
+    return np.sum(x)
+
+
+def test_a_local_dict_copied_by_dict_or_unpacking():
+    """`dict(d)`, `{**d}` and `{**d, "k": v}` of a local that every binding makes a dict
+    (only dict arguments were copied so: `dict(d)` had no rule, `**` was refused): the
+    copy d.copy() is, with the new values put in it; through second derivatives. A
+    shallow copy: a write into an item that another name reaches stays refused."""
+    x = np.array([0.3, -1.1, 0.8])
+    full_check(copies_of_a_local_dict, [x])
+    t = np.array([1.0, -0.5, 0.25])
+    h = 1e-6
+    numeric = (copies_of_a_local_dict(x + h * t) - copies_of_a_local_dict(x - h * t)) / (2 * h)
+    assert srcad.jvp(copies_of_a_local_dict)(x, t)[1] == pytest.approx(numeric, rel=1e-6)
+    np.testing.assert_allclose(srcad.hessian(copies_of_a_local_dict)(x), numeric_jacobian(
+        srcad.grad(copies_of_a_local_dict), x), rtol=1e-6, atol=1e-7)
+    for f, other in [(local_copy_item_written, "e"), (local_unpacked_item_written, "d"),
+                     (argument_reached_through_a_local_copy, "e")]:
+        with pytest.raises(srcad.UnsupportedError, match=f"reached through '{other}'"
+                           f"|the copy holds too"):
+            srcad.grad(f)(x)
+    assert x.tolist() == [0.3, -1.1, 0.8]
