@@ -429,6 +429,9 @@ class Normaliser:
         args = tree.args
         params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
         local_dicts = self._local_dicts(tree, params)
+        if any(".pop(" in line for line in self.source.lines):
+            self._dict_pops(tree, local_dicts, params)
+            local_dicts = self._local_dicts(tree, params)
         found = [(block, k, parts) for block in T.blocks(tree)
                  for k in range(len(block) - 1, -1, -1)
                  if (parts := self._dict_copy_parts(block[k], params | local_dicts))
@@ -484,6 +487,124 @@ class Normaliser:
                                             type_comment=None), stmt))
         return new
 
+    def _dict_pops(self, tree, local_dicts, params):
+        """`v = d.pop(k)` -> `item = d[k]; d = {key: value for key, value in d.items() if key
+        != k}; v = item` (`d.pop(k, default)`: `d[k] if k in d else default`; `d.pop(k)` as
+        a statement: the item read, for Python's KeyError) in the user's function `tree`,
+        for a local d that every binding makes a dict (`local_dicts`) and k a constant or a
+        name: a new dict without k, which srcad follows. Python changes d's own dict, so
+        this is done only where no other name can reach it (`_dict_kept_alone`) and no loop
+        walks d as it changes."""
+        taken = {n.id for n in T.name_nodes(tree.body)} | params
+
+        def fresh(base):
+            name = _fresh_name(base, taken)
+            taken.add(name)
+            return name
+
+        for block in T.blocks(tree):
+            for k in range(len(block) - 1, -1, -1):
+                stmt = block[k]
+                call = stmt.value if type(stmt) in (gast.Assign, gast.Expr) else None
+                if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)
+                        and call.func.attr == "pop" and isinstance(call.func.value, gast.Name)
+                        and call.func.value.id in local_dicts and 1 <= len(call.args) <= 2
+                        and not call.keywords
+                        and isinstance(call.args[0], (gast.Constant, gast.Name))
+                        and not any(isinstance(a, gast.Starred) for a in call.args)):
+                    continue
+                holder = call.func.value.id
+                shared = self._dict_shared(tree, holder, params)
+                if shared == "walked":
+                    self.error(call, f"{holder}.pop(...) in a loop over {holder} (Python "
+                               "raises: the dict changed size during iteration)",
+                               f"loop over a list of the keys: for k in list({holder})")
+                if shared:
+                    self.error(call, f"{holder}.pop(...) of a dict that another name or "
+                               "object may hold too (Python changes the dict for each)",
+                               f"make the dict without the key for {holder} alone: "
+                               f"{holder} = {{k: v for k, v in {holder}.items() if k != "
+                               "key}")
+                new = []
+                key = call.args[0]
+                if isinstance(key, gast.Name):      # (the target may bind it again)
+                    new.append(_located(T.assign(fresh(f"{holder}__key"), T.load(key)), stmt))
+                    key = T.name(new[-1].targets[0].id)
+                read = gast.Subscript(value=T.name(holder), slice=T.clone(key),
+                                      ctx=gast.Load())
+                if len(call.args) == 2:
+                    read = gast.IfExp(test=gast.Compare(left=T.clone(key), ops=[gast.In()],
+                                                        comparators=[T.name(holder)]),
+                                      body=read, orelse=call.args[1])
+                item = fresh(f"{holder}__popped")
+                new.append(_located(T.assign(item, read), stmt))
+                if len(call.args) == 2:
+                    new[-1].value.orelse = call.args[1]     # (its own positions)
+                helper = T.name("restored_item")
+                helper.srcad_helper = True         # (srcad's, never the user's)
+                dropped = gast.Call(func=helper, args=[
+                    T.name(holder), T.clone(key), gast.Tuple(elts=[], ctx=gast.Load())],
+                    keywords=[])
+                if len(call.args) == 2:         # (a key d lacks: d as it is)
+                    dropped = gast.IfExp(test=gast.Compare(
+                        left=T.clone(key), ops=[gast.In()], comparators=[T.name(holder)]),
+                        body=dropped, orelse=T.name(holder))
+                new.append(_located(T.assign(holder, dropped), stmt))
+                if type(stmt) is gast.Assign:
+                    new.append(_at(gast.Assign(targets=stmt.targets, value=_located(
+                        T.name(item), stmt), type_comment=None), stmt))
+                block[k:k + 1] = new
+
+    def _dict_shared(self, tree, holder, params):
+        """Why `holder.pop(k)` cannot be made a new dict for local `holder`: "walked" where
+        a loop over it (or a view of it) changes it, "shared" where the function reads it
+        otherwise than where no other name or object can come to hold its dict (`d[k]`,
+        `d.get(k)`, `d.copy()`, `k in d`, `len(d)`, `dict(d)`, `{**d}`, `return d`, a loop
+        over d or its items, ...); else None."""
+        bound = params | {n.id for n in T.name_nodes(tree.body)
+                          if not isinstance(n.ctx, gast.Load)}
+        parents = {}
+        for node in T.all_nodes(tree):
+            for field in _child_fields_of(node):
+                child = getattr(node, field, None)
+                for c in child if isinstance(child, list) else [child]:
+                    if isinstance(c, gast.AST):
+                        parents[id(c)] = node
+        for node in T.name_nodes(tree.body):
+            if node.id != holder or not isinstance(node.ctx, gast.Load):
+                continue
+            parent = parents.get(id(node))
+            if isinstance(parent, (gast.For, gast.comprehension)) and parent.iter is node:
+                if isinstance(parent, gast.For) and _changes_name(parent.body, holder):
+                    return "walked"
+                continue
+            if isinstance(parent, gast.Subscript) and parent.value is node \
+                    or isinstance(parent, gast.Compare) and node in parent.comparators \
+                    and all(isinstance(op, (gast.In, gast.NotIn)) for op in parent.ops) \
+                    or isinstance(parent, gast.Dict) and any(
+                        k is None and v is node for k, v in zip(parent.keys, parent.values)) \
+                    or isinstance(parent, gast.Return) \
+                    or isinstance(parent, gast.Call) and _made_by_pop(parent) \
+                    or isinstance(parent, gast.IfExp) and parent.orelse is node \
+                    and isinstance(parent.body, gast.Call) and _made_by_pop(parent.body) \
+                    or isinstance(parent, gast.Call) and node in parent.args \
+                    and isinstance(parent.func, gast.Name) and parent.func.id not in bound \
+                    and any(self.namespace.get(parent.func.id, getattr(
+                        builtins, parent.func.id, None)) is reader for reader in _DICT_READERS):
+                continue
+            if not isinstance(parent, gast.Attribute) or parent.attr not in _DICT_METHODS:
+                return "shared"
+            call = parents.get(id(parent))
+            if not isinstance(call, gast.Call) or call.func is not parent:
+                return "shared"
+            if parent.attr in ("keys", "values", "items"):     # (a view: where it is read)
+                user = parents.get(id(call))
+                if not (isinstance(user, (gast.For, gast.comprehension)) and user.iter is call):
+                    return "shared"
+                if isinstance(user, gast.For) and _changes_name(user.body, holder):
+                    return "walked"
+        return None
+
     def _local_dicts(self, tree, params):
         """The locals of the user's function `tree` (no parameter in `params`) that every
         binding makes a dict: each is a plain `d = value` whose value is a dict display, a
@@ -501,9 +622,11 @@ class Normaliser:
                                      if not isinstance(n.ctx, gast.Load))
         return {name for name, made in values.items()
                 if name not in params and stores[name] == len(made) and all(
-                    isinstance(v, (gast.Dict, gast.DictComp)) or dict_builtin
-                    and isinstance(v, gast.Call) and isinstance(v.func, gast.Name)
-                    and v.func.id == "dict" for v in made)}
+                    isinstance(v, (gast.Dict, gast.DictComp)) or isinstance(v, gast.Call)
+                    and isinstance(v.func, gast.Name) and (
+                        dict_builtin and v.func.id == "dict"
+                        or _made_by_pop(v)) or isinstance(v, gast.IfExp)
+                    and isinstance(v.body, gast.Call) and _made_by_pop(v.body) for v in made)}
 
     def _dict_copy_parts(self, stmt, params):
         """`(source, entries)` where `stmt` is `p = dict(source)`, `p = {**source, k: v,
@@ -2499,6 +2622,11 @@ class Normaliser:
         if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
                 and value.func.attr == "copy" and not value.args and not value.keywords:
             return self._container_value(value.func.value, seen)   # xs.copy()
+        if isinstance(value, gast.IfExp) and isinstance(value.body, gast.Call) \
+                and _made_by_pop(value.body):
+            return True                           # (`d.pop(k, default)`: `_dict_pops`)
+        if isinstance(value, gast.Call) and _made_by_pop(value):
+            return True                           # (a dict without the key: `_dict_pops`)
         if self._listed(value) is not None:
             return True                                            # list(xs): a new list
         return self._resolved(value) in (np.split, np.array_split, np.hsplit, np.vsplit,
@@ -4002,6 +4130,31 @@ def _copies_of(value, name):
     return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
         and value.func.attr == "copy" and not value.args and not value.keywords \
         and isinstance(value.func.value, gast.Name) and value.func.value.id == name
+
+
+# builtins that read a dict without keeping it (see `_dict_kept_alone`), and its methods
+# that keep it in nothing
+_DICT_READERS = (len, list, tuple, sorted, dict, set, sum, print)
+_DICT_METHODS = {"get", "pop", "copy", "keys", "values", "items"}
+
+
+def _child_fields_of(node):
+    """The fields of `node` that may hold nodes."""
+    return T._CHILD_FIELDS.get(type(node), ())
+
+
+def _made_by_pop(call):
+    """Whether `call` is the new dict that `_dict_pops` makes for `d.pop(k)`."""
+    return isinstance(call.func, gast.Name) and call.func.id == "restored_item" \
+        and getattr(call.func, "srcad_helper", False)
+
+
+def _changes_name(body, name):
+    """Whether statements `body` call `name.pop(...)` or bind `name` again."""
+    return any(isinstance(n, gast.Name) and n.id == name and not isinstance(n.ctx, gast.Load)
+               or isinstance(n, gast.Attribute) and n.attr == "pop"
+               and isinstance(n.value, gast.Name) and n.value.id == name
+               for n in T.all_nodes(body))
 
 
 def _fresh_name(base, taken):
