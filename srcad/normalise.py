@@ -313,6 +313,9 @@ _NAMED_ONLY_WHEN = {np.linalg.svd: {"compute_uv": (True,)},
 # NumPy functions called through a helper of srcad's (`_through_srcad_helper`): their
 # arrays as one list, or with y differentiated
 _LISTING_HELPERS = {id(np.meshgrid): "meshgrid_of", id(np.broadcast_arrays): "broadcast_arrays_of"}
+# NumPy functions that make each of several arrays at least so many dimensions (a tuple of
+# them: `_atleast_each`)
+_ATLEAST = (np.atleast_1d, np.atleast_2d, np.atleast_3d)
 _PAIR_HELPERS = {id(np.cov): "cov_of_pair", id(np.corrcoef): "corrcoef_of_pair"}
 
 # where array makers take their dtype by position
@@ -421,12 +424,18 @@ class Normaliser:
         e; p = params.copy(); p["w"] = value`, in the user's function `tree`, for a parameter
         params that nothing else binds (`params = {**params, ...}` may): what Python makes of
         a dict (refused for other kinds of argument, which dict() or ** would read
-        otherwise); the values are computed first, as Python does."""
+        otherwise); the values are computed first, as Python does. The same of a local
+        that every binding makes a dict (`_local_dicts`), which needs no check."""
         args = tree.args
         params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
+        local_dicts = self._local_dicts(tree, params)
+        if any(".pop(" in line for line in self.source.lines):
+            self._dict_pops(tree, local_dicts, params)
+            local_dicts = self._local_dicts(tree, params)
         found = [(block, k, parts) for block in T.blocks(tree)
                  for k in range(len(block) - 1, -1, -1)
-                 if (parts := self._dict_copy_parts(block[k], params)) is not None]
+                 if (parts := self._dict_copy_parts(block[k], params | local_dicts))
+                 is not None]
         if not found:
             return
         stores = collections.Counter(n.id for n in T.name_nodes(tree.body)
@@ -437,6 +446,9 @@ class Normaliser:
         for block, k, (source, entries) in found:
             stmt = block[k]
             target = stmt.targets[0].id
+            if source.id in local_dicts:
+                block[k:k + 1] = self._dict_copied(stmt, source, entries, taken)
+                continue
             if stores[source.id] != own[source.id]:
                 continue                 # (bound otherwise: maybe no longer the argument)
             error = UnsupportedError(
@@ -447,30 +459,179 @@ class Normaliser:
                      f"{source.id}.items()}}")
             error.refused_for = "no dict"
             self.refusals_if_list.append(({source.id}, error))
-            new = []
-            names = []
-            for key, item in entries:
-                name = _fresh_name(f"{target}__value", taken)
-                taken.add(name)
-                names.append(name)
-                first = _located(T.assign(name, T.constant(None)), stmt)
-                first.value = item           # (the value keeps its own positions)
-                new.append(first)
-            copy = gast.Call(func=gast.Attribute(value=T.load(source), attr="copy",
-                                                 ctx=gast.Load()), args=[], keywords=[])
-            new.append(_located(gast.Assign(targets=[T.name(target, store=True)],
-                                            value=copy, type_comment=None), stmt))
-            for (key, _), name in zip(entries, names):
-                slot = gast.Subscript(value=T.name(target), slice=T.clone(key),
-                                      ctx=gast.Store())
-                new.append(_located(gast.Assign(targets=[slot], value=T.name(name),
-                                                type_comment=None), stmt))
-            block[k:k + 1] = new
+            block[k:k + 1] = self._dict_copied(stmt, source, entries, taken)
+
+    @staticmethod
+    def _dict_copied(stmt, source, entries, taken):
+        """The statements that `stmt`, `p = dict(source)` or `p = {**source, k: v, ...}`,
+        becomes: each v computed (into a fresh name, not in `taken`), `p = source.copy()`,
+        then `p[k] = ...` of each."""
+        target = stmt.targets[0].id
+        new = []
+        names = []
+        for key, item in entries:
+            name = _fresh_name(f"{target}__value", taken)
+            taken.add(name)
+            names.append(name)
+            first = _located(T.assign(name, T.constant(None)), stmt)
+            first.value = item           # (the value keeps its own positions)
+            new.append(first)
+        copy = gast.Call(func=gast.Attribute(value=T.load(source), attr="copy",
+                                             ctx=gast.Load()), args=[], keywords=[])
+        new.append(_located(gast.Assign(targets=[T.name(target, store=True)],
+                                        value=copy, type_comment=None), stmt))
+        for (key, _), name in zip(entries, names):
+            slot = gast.Subscript(value=T.name(target), slice=T.clone(key),
+                                  ctx=gast.Store())
+            new.append(_located(gast.Assign(targets=[slot], value=T.name(name),
+                                            type_comment=None), stmt))
+        return new
+
+    def _dict_pops(self, tree, local_dicts, params):
+        """`v = d.pop(k)` -> `item = d[k]; d = {key: value for key, value in d.items() if key
+        != k}; v = item` (`d.pop(k, default)`: `d[k] if k in d else default`; `d.pop(k)` as
+        a statement: the item read, for Python's KeyError) in the user's function `tree`,
+        for a local d that every binding makes a dict (`local_dicts`) and k a constant or a
+        name: a new dict without k, which srcad follows. Python changes d's own dict, so
+        this is done only where no other name can reach it (`_dict_kept_alone`) and no loop
+        walks d as it changes."""
+        taken = {n.id for n in T.name_nodes(tree.body)} | params
+
+        def fresh(base):
+            name = _fresh_name(base, taken)
+            taken.add(name)
+            return name
+
+        for block in T.blocks(tree):
+            for k in range(len(block) - 1, -1, -1):
+                stmt = block[k]
+                call = stmt.value if type(stmt) in (gast.Assign, gast.Expr) else None
+                if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)
+                        and call.func.attr == "pop" and isinstance(call.func.value, gast.Name)
+                        and call.func.value.id in local_dicts and 1 <= len(call.args) <= 2
+                        and not call.keywords
+                        and isinstance(call.args[0], (gast.Constant, gast.Name))
+                        and not any(isinstance(a, gast.Starred) for a in call.args)):
+                    continue
+                holder = call.func.value.id
+                shared = self._dict_shared(tree, holder, params)
+                if shared == "walked":
+                    self.error(call, f"{holder}.pop(...) in a loop over {holder} (Python "
+                               "raises: the dict changed size during iteration)",
+                               f"loop over a list of the keys: for k in list({holder})")
+                if shared:
+                    self.error(call, f"{holder}.pop(...) of a dict that another name or "
+                               "object may hold too (Python changes the dict for each)",
+                               f"make the dict without the key for {holder} alone: "
+                               f"{holder} = {{k: v for k, v in {holder}.items() if k != "
+                               "key}")
+                new = []
+                key = call.args[0]
+                if isinstance(key, gast.Name):      # (the target may bind it again)
+                    new.append(_located(T.assign(fresh(f"{holder}__key"), T.load(key)), stmt))
+                    key = T.name(new[-1].targets[0].id)
+                read = gast.Subscript(value=T.name(holder), slice=T.clone(key),
+                                      ctx=gast.Load())
+                if len(call.args) == 2:
+                    read = gast.IfExp(test=gast.Compare(left=T.clone(key), ops=[gast.In()],
+                                                        comparators=[T.name(holder)]),
+                                      body=read, orelse=call.args[1])
+                item = fresh(f"{holder}__popped")
+                new.append(_located(T.assign(item, read), stmt))
+                if len(call.args) == 2:
+                    new[-1].value.orelse = call.args[1]     # (its own positions)
+                helper = T.name("restored_item")
+                helper.srcad_helper = True         # (srcad's, never the user's)
+                dropped = gast.Call(func=helper, args=[
+                    T.name(holder), T.clone(key), gast.Tuple(elts=[], ctx=gast.Load())],
+                    keywords=[])
+                if len(call.args) == 2:         # (a key d lacks: d as it is)
+                    dropped = gast.IfExp(test=gast.Compare(
+                        left=T.clone(key), ops=[gast.In()], comparators=[T.name(holder)]),
+                        body=dropped, orelse=T.name(holder))
+                new.append(_located(T.assign(holder, dropped), stmt))
+                if type(stmt) is gast.Assign:
+                    new.append(_at(gast.Assign(targets=stmt.targets, value=_located(
+                        T.name(item), stmt), type_comment=None), stmt))
+                block[k:k + 1] = new
+
+    def _dict_shared(self, tree, holder, params):
+        """Why `holder.pop(k)` cannot be made a new dict for local `holder`: "walked" where
+        a loop over it (or a view of it) changes it, "shared" where the function reads it
+        otherwise than where no other name or object can come to hold its dict (`d[k]`,
+        `d.get(k)`, `d.copy()`, `k in d`, `len(d)`, `dict(d)`, `{**d}`, `return d`, a loop
+        over d or its items, ...); else None."""
+        bound = params | {n.id for n in T.name_nodes(tree.body)
+                          if not isinstance(n.ctx, gast.Load)}
+        parents = {}
+        for node in T.all_nodes(tree):
+            for field in _child_fields_of(node):
+                child = getattr(node, field, None)
+                for c in child if isinstance(child, list) else [child]:
+                    if isinstance(c, gast.AST):
+                        parents[id(c)] = node
+        for node in T.name_nodes(tree.body):
+            if node.id != holder or not isinstance(node.ctx, gast.Load):
+                continue
+            parent = parents.get(id(node))
+            if isinstance(parent, (gast.For, gast.comprehension)) and parent.iter is node:
+                if isinstance(parent, gast.For) and _changes_name(parent.body, holder):
+                    return "walked"
+                continue
+            if isinstance(parent, gast.Subscript) and parent.value is node \
+                    or isinstance(parent, gast.Compare) and node in parent.comparators \
+                    and all(isinstance(op, (gast.In, gast.NotIn)) for op in parent.ops) \
+                    or isinstance(parent, gast.Dict) and any(
+                        k is None and v is node for k, v in zip(parent.keys, parent.values)) \
+                    or isinstance(parent, gast.Return) \
+                    or isinstance(parent, gast.Call) and _made_by_pop(parent) \
+                    or isinstance(parent, gast.IfExp) and parent.orelse is node \
+                    and isinstance(parent.body, gast.Call) and _made_by_pop(parent.body) \
+                    or isinstance(parent, gast.Call) and node in parent.args \
+                    and isinstance(parent.func, gast.Name) and parent.func.id not in bound \
+                    and any(self.namespace.get(parent.func.id, getattr(
+                        builtins, parent.func.id, None)) is reader for reader in _DICT_READERS):
+                continue
+            if not isinstance(parent, gast.Attribute) or parent.attr not in _DICT_METHODS:
+                return "shared"
+            call = parents.get(id(parent))
+            if not isinstance(call, gast.Call) or call.func is not parent:
+                return "shared"
+            if parent.attr in ("keys", "values", "items"):     # (a view: where it is read)
+                user = parents.get(id(call))
+                if not (isinstance(user, (gast.For, gast.comprehension)) and user.iter is call):
+                    return "shared"
+                if isinstance(user, gast.For) and _changes_name(user.body, holder):
+                    return "walked"
+        return None
+
+    def _local_dicts(self, tree, params):
+        """The locals of the user's function `tree` (no parameter in `params`) that every
+        binding makes a dict: each is a plain `d = value` whose value is a dict display, a
+        dict comprehension or a call of the builtin dict (nothing in the function binds the
+        name dict)."""
+        dict_builtin = self.namespace.get("dict", dict) is dict and not any(
+            n.id == "dict" and not isinstance(n.ctx, gast.Load)
+            for n in T.name_nodes(tree.body))
+        values = collections.defaultdict(list)
+        for node in T.all_nodes(tree):
+            if type(node) is gast.Assign and len(node.targets) == 1 \
+                    and type(node.targets[0]) is gast.Name:
+                values[node.targets[0].id].append(node.value)
+        stores = collections.Counter(n.id for n in T.name_nodes(tree.body)
+                                     if not isinstance(n.ctx, gast.Load))
+        return {name for name, made in values.items()
+                if name not in params and stores[name] == len(made) and all(
+                    isinstance(v, (gast.Dict, gast.DictComp)) or isinstance(v, gast.Call)
+                    and isinstance(v.func, gast.Name) and (
+                        dict_builtin and v.func.id == "dict"
+                        or _made_by_pop(v)) or isinstance(v, gast.IfExp)
+                    and isinstance(v.body, gast.Call) and _made_by_pop(v.body) for v in made)}
 
     def _dict_copy_parts(self, stmt, params):
         """`(source, entries)` where `stmt` is `p = dict(source)`, `p = {**source, k: v,
-        ...}` or `p = source | {k: v, ...}` (constant keys) of a parameter `source`; else
-        None."""
+        ...}` or `p = source | {k: v, ...}` (constant keys) of a name `source` in `params`;
+        else None."""
         if not (type(stmt) is gast.Assign and len(stmt.targets) == 1
                 and type(stmt.targets[0]) is gast.Name):
             return None
@@ -2461,6 +2622,11 @@ class Normaliser:
         if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
                 and value.func.attr == "copy" and not value.args and not value.keywords:
             return self._container_value(value.func.value, seen)   # xs.copy()
+        if isinstance(value, gast.IfExp) and isinstance(value.body, gast.Call) \
+                and _made_by_pop(value.body):
+            return True                           # (`d.pop(k, default)`: `_dict_pops`)
+        if isinstance(value, gast.Call) and _made_by_pop(value):
+            return True                           # (a dict without the key: `_dict_pops`)
         if self._listed(value) is not None:
             return True                                            # list(xs): a new list
         return self._resolved(value) in (np.split, np.array_split, np.hsplit, np.vsplit,
@@ -3285,6 +3451,18 @@ class Normaliser:
             return node
         return self._helper_call(node, _PAIR_HELPERS[id(func)], args, keywords)
 
+    def _atleast_each(self, node):
+        """`np.atleast_1d(a, b)` -> `(np.atleast_1d(a), np.atleast_1d(b))` (np.atleast_2d,
+        np.atleast_3d too): the tuple NumPy gives for several arrays, each made by the call
+        of one, which the rules take; else None."""
+        if len(node.args) < 2 or node.keywords \
+                or any(isinstance(a, gast.Starred) for a in node.args) \
+                or not any(self._resolved_object(node.func) is f for f in _ATLEAST):
+            return None
+        return _at(gast.Tuple(elts=[_at(gast.Call(func=T.clone(node.func), args=[arg],
+                                                  keywords=[]), node)
+                                    for arg in node.args], ctx=gast.Load()), node)
+
     def _helper_call(self, node, helper, args, keywords):
         """`node`, a call, made a call of srcad's `helper` (never the user's of that name)."""
         func = _at(T.name(helper), node.func)
@@ -3300,6 +3478,9 @@ class Normaliser:
         looked_up = self._dict_get(node)
         if looked_up is not None:
             return self.op(looked_up)
+        each = self._atleast_each(node)
+        if each is not None:
+            return self.op(each)
         if not self.generated and self._is_super(node):    # (super().f(x): _through_super)
             self.error(node, "super() other than in a call of a base class's method "
                        "(super().loss(w))", "read the attribute through the base class: "
@@ -3949,6 +4130,31 @@ def _copies_of(value, name):
     return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
         and value.func.attr == "copy" and not value.args and not value.keywords \
         and isinstance(value.func.value, gast.Name) and value.func.value.id == name
+
+
+# builtins that read a dict without keeping it (see `_dict_kept_alone`), and its methods
+# that keep it in nothing
+_DICT_READERS = (len, list, tuple, sorted, dict, set, sum, print)
+_DICT_METHODS = {"get", "pop", "copy", "keys", "values", "items"}
+
+
+def _child_fields_of(node):
+    """The fields of `node` that may hold nodes."""
+    return T._CHILD_FIELDS.get(type(node), ())
+
+
+def _made_by_pop(call):
+    """Whether `call` is the new dict that `_dict_pops` makes for `d.pop(k)`."""
+    return isinstance(call.func, gast.Name) and call.func.id == "restored_item" \
+        and getattr(call.func, "srcad_helper", False)
+
+
+def _changes_name(body, name):
+    """Whether statements `body` call `name.pop(...)` or bind `name` again."""
+    return any(isinstance(n, gast.Name) and n.id == name and not isinstance(n.ctx, gast.Load)
+               or isinstance(n, gast.Attribute) and n.attr == "pop"
+               and isinstance(n.value, gast.Name) and n.value.id == name
+               for n in T.all_nodes(body))
 
 
 def _fresh_name(base, taken):

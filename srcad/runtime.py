@@ -123,7 +123,10 @@ def set_at(acc, like, index, value):
             out.pop(index, None)
         else:
             zero = type(value) is float and value == 0.0
+            added = isinstance(like, dict) and index not in out
             out[index] = zeros_like_grad(like[index]) if zero else value
+            if added:       # (a key acc lacked, dropped by d.pop(k): back in like's order)
+                out = {k: out[k] for k in like if k in out} | out
         return tuple(out) if isinstance(like, tuple) else out
     out = np.array(acc, dtype=float_dtype(acc), copy=True)
     if np.shape(out) != np.shape(like):

@@ -179,14 +179,6 @@ def test_a_function_srcad_cannot_read_is_named_with_the_reason():
     assert "no derivative rule for copy.copy" in text       # (a library's function)
 
 
-def test_np_atleast_1d_of_two_arrays_is_refused_as_such():
-    def two(a, b):
-        x, y = np.atleast_1d(a, b)
-        return np.sum(x * y)
-    with pytest.raises(srcad.SrcadError, match="too many arguments"):
-        srcad.grad(two)(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
-
-
 LOG = []
 BUF = np.zeros(2)
 

@@ -6123,3 +6123,37 @@ def test_histogram_edges_follow_a_range_or_given_edges():
     slope = srcad.grad(edges_from_a_range)
     np.testing.assert_allclose(srcad.hessian(edges_from_a_range)(x), numeric_jacobian(slope, x),
                                rtol=1e-6, atol=1e-7)
+
+
+def at_least_pairs(x, y):
+    a, b = np.atleast_1d(x, y[0])
+    c, d, e = np.atleast_2d(x, y, x * y)
+    f, g = np.atleast_3d(y, x)
+    return np.sum(a * b ** 2) + np.sum(c @ d.T * e) + np.sum(np.sin(f) * g ** 3)
+
+
+def written_into_an_at_least_view(x, y):
+    a, b = np.atleast_2d(x, y)
+    a[0, 0] = 3.0
+    return np.sum(x * y)
+
+
+def test_np_atleast_nd_of_several_arrays():
+    """np.atleast_1d(a, b) (2d, 3d) gives a tuple of each made at least so many dimensions:
+    each is the call of one, whose rule srcad has (it was refused: too many arguments for
+    its rule), through first and second derivatives. Each is a view of its input, so a
+    write into one stays refused."""
+    x, y = np.array([0.3, -1.1, 0.8]), np.array([0.5, 1.5, -0.25])
+    full_check(at_least_pairs, [x, y], wrt=(0, 1))
+    h = 1e-6
+    tx, ty = np.array([1.0, -0.5, 0.25]), np.array([0.2, 0.0, -1.0])
+    numeric = (at_least_pairs(x + h * tx, y + h * ty)
+               - at_least_pairs(x - h * tx, y - h * ty)) / (2 * h)
+    dx = srcad.jvp(at_least_pairs, wrt=0)(x, y, tx)[1]
+    dy = srcad.jvp(at_least_pairs, wrt=1)(x, y, ty)[1]
+    assert dx + dy == pytest.approx(numeric, rel=1e-6)
+    np.testing.assert_allclose(
+        srcad.hessian(at_least_pairs)(x, y),
+        numeric_jacobian(lambda v: srcad.grad(at_least_pairs)(v, y), x), rtol=1e-6, atol=1e-7)
+    with pytest.raises(srcad.UnsupportedError, match="also reached through 'x'"):
+        srcad.grad(written_into_an_at_least_view)(x.copy(), y)

@@ -1620,3 +1620,145 @@ def test_a_dataclass_that_does_more_than_hold_its_fields_stays_an_object():
         srcad.grad(records_sharing_an_array)(np.ones(2), 1.0)
     with pytest.raises(srcad.UnsupportedError, match="'global' of a name the function"):
         srcad.grad(record_made_global)(np.ones(2), 1.0)     # (the module's, not made names)
+
+
+# ----- helper-105: copies of a local dict, dict.pop -----
+
+def copies_of_a_local_dict(x):
+    d = dict(a=x, b=x * 2.0)
+    e = {**d}
+    f = dict(e)
+    f["a"] = f["a"] * 3.0
+    g = {**f, "c": np.sin(f["a"])}
+    return np.sum(f["a"] * e["a"] * d["b"]) + np.sum(g["c"] * g["b"])
+
+
+def local_copy_item_written(x):
+    d = {"a": 2.0 * x, "b": x}
+    e = dict(d)
+    w = e["a"]
+    w[0] = 5.0 * w[1]           # d["a"] is that array too
+    return np.sum(d["a"] * e["b"])
+
+
+def local_unpacked_item_written(x):
+    d = {"a": 2.0 * x, "b": x}
+    e = {**d, "c": x ** 2}
+    w = d["a"]
+    w[1] = w[0] * 3.0           # e["a"] is that array too
+    return np.sum(d["a"] * e["a"]) + np.sum(e["c"])
+
+
+def argument_reached_through_a_local_copy(x):
+    d = {"a": x}
+    e = dict(d)
+    w = e["a"]
+    w[0] = 5.0                  # x itself
+    return np.sum(x)
+
+
+def test_a_local_dict_copied_by_dict_or_unpacking():
+    """`dict(d)`, `{**d}` and `{**d, "k": v}` of a local that every binding makes a dict
+    (only dict arguments were copied so: `dict(d)` had no rule, `**` was refused): the
+    copy d.copy() is, with the new values put in it; through second derivatives. A
+    shallow copy: a write into an item that another name reaches stays refused."""
+    x = np.array([0.3, -1.1, 0.8])
+    full_check(copies_of_a_local_dict, [x])
+    t = np.array([1.0, -0.5, 0.25])
+    h = 1e-6
+    numeric = (copies_of_a_local_dict(x + h * t) - copies_of_a_local_dict(x - h * t)) / (2 * h)
+    assert srcad.jvp(copies_of_a_local_dict)(x, t)[1] == pytest.approx(numeric, rel=1e-6)
+    np.testing.assert_allclose(srcad.hessian(copies_of_a_local_dict)(x), numeric_jacobian(
+        srcad.grad(copies_of_a_local_dict), x), rtol=1e-6, atol=1e-7)
+    for f, other in [(local_copy_item_written, "e"), (local_unpacked_item_written, "d"),
+                     (argument_reached_through_a_local_copy, "e")]:
+        with pytest.raises(srcad.UnsupportedError, match=f"reached through '{other}'"
+                           f"|the copy holds too"):
+            srcad.grad(f)(x)
+    assert x.tolist() == [0.3, -1.1, 0.8]
+
+
+def popped_from_a_copy(params, x):
+    p = dict(params)
+    k = "w"
+    w = p.pop(k)
+    s = p.pop("s", 2.0)             # (a key p lacks: the default, p as it is)
+    t = p.pop("t", x[0])
+    total = np.sum(w * x) * s * t
+    for key, _ in p.items():
+        total = total + np.sum(p[key] ** 2)
+    q = dict(p)
+    q.pop("b")
+    return total + len(p) * p["b"][0] + len(q)
+
+
+def popped_in_a_loop(x):
+    d = {"a": x, "b": 2.0 * x, "c": x ** 2}
+    for k in ["a", "c"]:
+        v = d.pop(k)
+        d["b"] = d["b"] * v
+    return np.sum(d["b"]) + len(d)
+
+
+def popped_twice(x):
+    d = {"a": x, "b": np.sin(x), "c": x ** 2}
+    a = d.pop("a")
+    c = d.pop("c", 0.0)
+    return np.sum(a * d["b"] * c) + len(d)
+
+
+def popped_from_a_dict_another_name_holds(params):
+    p = dict(params)
+    q = p
+    w = p.pop("w")
+    return np.sum(w * q["w"])
+
+
+def popped_from_a_dict_a_list_holds(params):
+    p = dict(params)
+    outer = [p]
+    w = p.pop("w")
+    return np.sum(w) * len(outer[0])
+
+
+def popped_while_walked(params):
+    p = dict(params)
+    total = 0.0
+    for k, v in p.items():
+        w = p.pop(k)
+        total = total + np.sum(w)
+    return total
+
+
+def popped_after_a_view_kept(params):
+    p = dict(params)
+    v = p.values()
+    w = p.pop("w")
+    return np.sum(w) * len(v)
+
+
+def test_dict_pop_of_a_local_dict():
+    """`w = p.pop(k)` (and `p.pop(k, default)`, `p.pop(k)` as a statement) of a local that
+    every binding makes a dict (`p = dict(params)`): the item, then p a new dict without
+    k (it was refused as xs.pop(i)); the gradient of params keeps its keys' order. Where
+    another name, a list or a kept view may hold p's dict, or a loop walks p as it
+    changes, it stays refused; the caller's dict is never changed."""
+    params = {"w": np.array([1.0, 2.0]), "b": np.array([3.0, 4.0])}
+    x = np.array([0.5, -1.0])
+    g = full_check(popped_from_a_copy, [params, x], wrt=(0, 1))
+    assert list(g[0]) == ["w", "b"]
+    assert sorted(params) == ["b", "w"] and params["w"].tolist() == [1.0, 2.0]
+    full_check(popped_in_a_loop, [x])
+    t = np.array([1.0, -0.5])
+    h = 1e-6
+    numeric = (popped_in_a_loop(x + h * t) - popped_in_a_loop(x - h * t)) / (2 * h)
+    assert srcad.jvp(popped_in_a_loop)(x, t)[1] == pytest.approx(numeric, rel=1e-6)
+    full_check(popped_twice, [x])
+    np.testing.assert_allclose(srcad.hessian(popped_twice)(x), numeric_jacobian(
+        srcad.grad(popped_twice), x), rtol=1e-6, atol=1e-7)
+    for f in (popped_from_a_dict_another_name_holds, popped_from_a_dict_a_list_holds,
+              popped_after_a_view_kept):
+        with pytest.raises(srcad.UnsupportedError, match="another name or object may hold"):
+            srcad.grad(f)(params)
+    with pytest.raises(srcad.UnsupportedError, match="changed size during iteration"):
+        srcad.grad(popped_while_walked)(params)

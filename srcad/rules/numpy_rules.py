@@ -717,7 +717,7 @@ def expand_dims_tangent(g, ans, x, axis=None):
     return np.reshape(g, np.shape(ans))
 
 
-# (of one array: np.atleast_1d(a, b) gives a list, which these rules do not make)
+# (of one array: normalise makes np.atleast_1d(a, b) the tuple of a call for each)
 @adjoint(np.atleast_1d, np.atleast_2d, np.atleast_3d)
 def atleast(g, ans, x):
     return np.reshape(g, np.shape(x))
