@@ -337,7 +337,9 @@ def _call_op(ir, stmt, name, call, mode):
                            UnsupportedError(
                 "xs.pop(i) with an index is not supported by srcad (xs.pop() is)",
                 ir.location(stmt), hint="take the item and a new list instead: "
-                                        "a = xs[i]; xs = xs[:i] + xs[i + 1:]"))
+                                        "a = xs[i]; xs = xs[:i] + xs[i + 1:]; of a dict "
+                                        "argument, pop from a copy of it: p = dict(d); "
+                                        "w = p.pop(k)"))
         rule = rules.method_rule(func.attr)
         if rule is None:
             return _opaque(stmt, name, [func.value] + args + [v for _, v in keywords],

@@ -1762,3 +1762,15 @@ def test_dict_pop_of_a_local_dict():
             srcad.grad(f)(params)
     with pytest.raises(srcad.UnsupportedError, match="changed size during iteration"):
         srcad.grad(popped_while_walked)(params)
+
+
+def pops_the_argument(params, x):
+    w = params.pop("w")
+    return np.sum(w * x)
+
+
+def test_popping_from_a_dict_argument_says_to_copy_it_first():
+    """helper-105 noted it: the refusal's hint spoke of lists only (a = xs[i]; ...), where
+    a dict argument's copy, p = dict(params), pops (since helper-105)."""
+    with pytest.raises(srcad.UnsupportedError, match=r"p = dict\(d\); w = p.pop\(k\)"):
+        srcad.grad(pops_the_argument)({"w": np.array([1.0, 2.0])}, np.array([3.0, 4.0]))
