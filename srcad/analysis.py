@@ -1250,8 +1250,14 @@ def scalars(ir, ops, arg_kinds, returns_scalar=None, ndims=None):
 
 def _restored(ir, ops):
     """In a gradient's code (differentiated again), `{id(statement): atoms}` for the
-    statements that take a name's value back from the stack, `v = _stack.pop()` and the
-    items of `a, v = _stack.pop()`: reverse.py pushes a saved name so (`_stack.append(v)`,
+    statements that take a saved value back, from the stack or from a loop's tape, and
+    `atoms` the values that were saved there."""
+    return {**_popped_from_stack(ir, ops), **_read_from_tapes(ir, ops)}
+
+
+def _popped_from_stack(ir, ops):
+    """`{id(statement): atoms}` for `v = _stack.pop()` and the items of
+    `a, v = _stack.pop()`: reverse.py pushes a saved name so (`_stack.append(v)`,
     `_stack.append((a, v))`) and restores it so, and `atoms` are the values the pushes of
     that name hand over."""
     if ir.stack is None:
@@ -1288,6 +1294,38 @@ def _restored(ir, ops):
             if 0 <= k < len(items) and isinstance(items[k], gast.Name):
                 pops.append((id(op.stmt), items[k].id))
     return {stmt: pushed[name] for stmt, name in pops if name in pushed}
+
+
+def _read_from_tapes(ir, ops):
+    """`{id(statement): atoms}` for the items that a gradient's reverse loop reads from a
+    tape of tuples (tapes.py: `_tape1.append((a, v))` in the loop, `for a, v in
+    reversed(_tape1)` after it, which reads `row = view[i]`, then `v = row[1]`): the k-th
+    item is one of the k-th items appended. (Read as the tape, an int saved beside a float
+    would have a tangent: 0 * log(x) of a power's exponent is nan where x < 0.)"""
+    made = _definitions(ops)
+    packs = {op.target: op for op in ops.values() if op.kind == "pack"}
+    saved = {}                     # tape -> the tuples appended to it, as [{k: atom}]
+    for tape in ir.tapes:
+        made_by = made.get(tape, ())
+        changes = [op for op in ops.values() if op.target == tape and op not in made_by]
+        tuples = [packs.get(getattr(op.args[0], "id", None)) for op in changes]
+        if len(made_by) == 1 and all(op.kind == "append" for op in changes) \
+                and None not in tuples:
+            saved[tape] = [t.args for t in tuples]
+    views = {tape: tape for tape in saved}     # name -> its tape (the tape, its slices)
+    rows = {}                                  # name -> the tape whose tuple it holds
+    found = {}
+    for op in ops.values():
+        if op.kind != "getitem":
+            continue
+        value, index = getattr(op.args["value"], "id", None), op.args["index"]
+        if value in views and len(made[op.target]) == 1:
+            (views if isinstance(index, gast.Slice) else rows)[op.target] = views[value]
+        elif value in rows and isinstance(index, gast.Constant) and type(index.value) is int:
+            items = [args.get(index.value) for args in saved[rows[value]]]
+            if None not in items:
+                found[id(op.stmt)] = items
+    return found
 
 
 def _global_numbers(ir, ops):
