@@ -929,6 +929,7 @@ def activity(ir, ops, wrt, output):
     Also checks that no attribute without a rule (`obj.w`) is read from a varying object."""
     varied = set(wrt)
     restored = _restored(ir, ops)     # (what a gradient's stack gives back: what was pushed)
+    restored.update(_items_of_displays(ir, ops))
     changed = True
     while changed:
         changed = False
@@ -958,6 +959,56 @@ def activity(ir, ops, wrt, output):
         if op.kind == "opaque" and op.target in varied and (op.call or op.target in useful):
             raise op.refusal
     return varied & useful
+
+
+def _items_of_displays(ir, ops):
+    """`{id(statement): [item]}` for `v = items[k]`, k a constant, of a list, tuple or dict
+    made once by a display (`items = [2, x[0]]`, `d = {"n": 2, "s": x[0]}`) that the
+    function only reads items (and the length) of: v is the display's item there, which varies only if it
+    does (a constant read from one had a tangent of zeros: 0 / 0 for np.sqrt(items[0]) of
+    0.0)."""
+    made = _definitions(ops)
+    displays = {}                  # name -> {constant index or key: its item}
+    for name, defs in made.items():
+        items = _display_items(defs[0].stmt.value) if len(defs) == 1 \
+            and defs[0].kind == "pack" else None
+        if items is not None:
+            displays[name] = (defs[0], items)
+    if not displays:
+        return {}
+    found = {}
+    for stmt in walk_block(ir.body):
+        op = ops.get(id(stmt))
+        own = [stmt.test] if isinstance(stmt, (gast.If, gast.While)) else \
+            [stmt.target, stmt.iter] if isinstance(stmt, gast.For) else [stmt]
+        for name in {n.id for n in T.name_nodes(own)} & displays.keys():
+            display, items = displays[name]
+            if op is display or getattr(getattr(op, "rule", None), "primal", None) is len:
+                continue
+            if op is None or op.kind != "getitem" or not _name_in(op.args["value"], {name}) \
+                    or name in T.names_mentioned(op.args["index"]):
+                displays.pop(name)       # (changed, passed on, or read otherwise)
+                continue
+            index = op.args["index"]
+            if isinstance(index, gast.Constant) and type(index.value) in (int, str) \
+                    and index.value in items:
+                found[id(stmt)] = (name, [items[index.value]])
+    return {stmt: items for stmt, (name, items) in found.items() if name in displays}
+
+
+def _display_items(value):
+    """`{index or key: item}` of a list, tuple or dict display (negative indices too), None
+    for one with `*xs`, `**d` or a key other than an int or str constant."""
+    if isinstance(value, (gast.List, gast.Tuple)):
+        if any(isinstance(e, gast.Starred) for e in value.elts):
+            return None
+        n = len(value.elts)
+        return {k: e for k in range(-n, n) for e in [value.elts[k]]}
+    if isinstance(value, gast.Dict) and all(
+            isinstance(key, gast.Constant) and type(key.value) in (int, str)
+            for key in value.keys):
+        return {key.value: item for key, item in zip(value.keys, value.values)}
+    return None
 
 
 def _check_differentiable(ir, op, varied):
