@@ -5947,6 +5947,32 @@ def test_vectors_of_a_repeated_eigenvalue_are_refused(f, phrase):
         srcad.grad(vectors_of_a_matrix)(rounded, "svd" in phrase)
 
 
+def eigen_pair(x, d=REPEATED):
+    return np.linalg.eigh(np.outer(x, x) + np.diag(d))
+
+
+def singular_vectors_returned(x, d=REPEATED):
+    U, s, Vh = np.linalg.svd(np.outer(x, x) + np.diag(d))
+    return [s, {"U": U}]
+
+
+@pytest.mark.parametrize("f", [eigen_pair, singular_vectors_returned])
+def test_the_vectors_of_a_repeated_eigenvalue_returned_by_jvp_are_refused(f):
+    """jvp of a function that returns the eigenvectors (singular vectors) of a repeated
+    eigenvalue handed its UndefinedTangent back among the tangents (an object, no numbers):
+    returning it is a use too, refused as the others are. Those of distinct eigenvalues
+    stay."""
+    x = np.array([1.0, 2.0, 3.0])
+    with pytest.raises(srcad.UnsupportedError, match="at a repeated"):
+        srcad.jvp(f)(x, np.ones(3))
+    with pytest.raises(srcad.UnsupportedError, match="at a repeated"):
+        srcad.jvp(f)(x, np.ones(3))          # (the second call takes the fast path)
+    apart, h = np.array([1.0, 3.0, 4.0]), 1e-6
+    tangent = srcad.jvp(f)(x, apart, np.ones(3))[1]
+    np.testing.assert_allclose(tangent[0], (f(x + h, apart)[0] - f(x - h, apart)[0]) / (2 * h),
+                               rtol=1e-6, atol=1e-8)
+
+
 def vectors_of_a_matrix(a, singular):
     if singular:
         return np.sum(np.linalg.svd(a)[0][:, 2] ** 3)
