@@ -931,6 +931,7 @@ def activity(ir, ops, wrt, output):
     Also checks that no attribute without a rule (`obj.w`) is read from a varying object."""
     varied = set(wrt)
     restored = _restored(ir, ops)     # (what a gradient's stack gives back: what was pushed)
+    restored.update(_items_of_displays(ir, ops))
     changed = True
     while changed:
         changed = False
@@ -960,6 +961,56 @@ def activity(ir, ops, wrt, output):
         if op.kind == "opaque" and op.target in varied and (op.call or op.target in useful):
             raise op.refusal
     return varied & useful
+
+
+def _items_of_displays(ir, ops):
+    """`{id(statement): [item]}` for `v = items[k]`, k a constant, of a list, tuple or dict
+    made once by a display (`items = [2, x[0]]`, `d = {"n": 2, "s": x[0]}`) that the
+    function only reads items (and the length) of: v is the display's item there, which varies only if it
+    does (a constant read from one had a tangent of zeros: 0 / 0 for np.sqrt(items[0]) of
+    0.0)."""
+    made = _definitions(ops)
+    displays = {}                  # name -> {constant index or key: its item}
+    for name, defs in made.items():
+        items = _display_items(defs[0].stmt.value) if len(defs) == 1 \
+            and defs[0].kind == "pack" else None
+        if items is not None:
+            displays[name] = (defs[0], items)
+    if not displays:
+        return {}
+    found = {}
+    for stmt in walk_block(ir.body):
+        op = ops.get(id(stmt))
+        own = [stmt.test] if isinstance(stmt, (gast.If, gast.While)) else \
+            [stmt.target, stmt.iter] if isinstance(stmt, gast.For) else [stmt]
+        for name in {n.id for n in T.name_nodes(own)} & displays.keys():
+            display, items = displays[name]
+            if op is display or getattr(getattr(op, "rule", None), "primal", None) is len:
+                continue
+            if op is None or op.kind != "getitem" or not _name_in(op.args["value"], {name}) \
+                    or name in T.names_mentioned(op.args["index"]):
+                displays.pop(name)       # (changed, passed on, or read otherwise)
+                continue
+            index = op.args["index"]
+            if isinstance(index, gast.Constant) and type(index.value) in (int, str) \
+                    and index.value in items:
+                found[id(stmt)] = (name, [items[index.value]])
+    return {stmt: items for stmt, (name, items) in found.items() if name in displays}
+
+
+def _display_items(value):
+    """`{index or key: item}` of a list, tuple or dict display (negative indices too), None
+    for one with `*xs`, `**d` or a key other than an int or str constant."""
+    if isinstance(value, (gast.List, gast.Tuple)):
+        if any(isinstance(e, gast.Starred) for e in value.elts):
+            return None
+        n = len(value.elts)
+        return {k: e for k in range(-n, n) for e in [value.elts[k]]}
+    if isinstance(value, gast.Dict) and all(
+            isinstance(key, gast.Constant) and type(key.value) in (int, str)
+            for key in value.keys):
+        return {key.value: item for key, item in zip(value.keys, value.values)}
+    return None
 
 
 def _check_differentiable(ir, op, varied):
@@ -1252,8 +1303,14 @@ def scalars(ir, ops, arg_kinds, returns_scalar=None, ndims=None):
 
 def _restored(ir, ops):
     """In a gradient's code (differentiated again), `{id(statement): atoms}` for the
-    statements that take a name's value back from the stack, `v = _stack.pop()` and the
-    items of `a, v = _stack.pop()`: reverse.py pushes a saved name so (`_stack.append(v)`,
+    statements that take a saved value back, from the stack or from a loop's tape, and
+    `atoms` the values that were saved there."""
+    return {**_popped_from_stack(ir, ops), **_read_from_tapes(ir, ops)}
+
+
+def _popped_from_stack(ir, ops):
+    """`{id(statement): atoms}` for `v = _stack.pop()` and the items of
+    `a, v = _stack.pop()`: reverse.py pushes a saved name so (`_stack.append(v)`,
     `_stack.append((a, v))`) and restores it so, and `atoms` are the values the pushes of
     that name hand over."""
     if ir.stack is None:
@@ -1290,6 +1347,38 @@ def _restored(ir, ops):
             if 0 <= k < len(items) and isinstance(items[k], gast.Name):
                 pops.append((id(op.stmt), items[k].id))
     return {stmt: pushed[name] for stmt, name in pops if name in pushed}
+
+
+def _read_from_tapes(ir, ops):
+    """`{id(statement): atoms}` for the items that a gradient's reverse loop reads from a
+    tape of tuples (tapes.py: `_tape1.append((a, v))` in the loop, `for a, v in
+    reversed(_tape1)` after it, which reads `row = view[i]`, then `v = row[1]`): the k-th
+    item is one of the k-th items appended. (Read as the tape, an int saved beside a float
+    would have a tangent: 0 * log(x) of a power's exponent is nan where x < 0.)"""
+    made = _definitions(ops)
+    packs = {op.target: op for op in ops.values() if op.kind == "pack"}
+    saved = {}                     # tape -> the tuples appended to it, as [{k: atom}]
+    for tape in ir.tapes:
+        made_by = made.get(tape, ())
+        changes = [op for op in ops.values() if op.target == tape and op not in made_by]
+        tuples = [packs.get(getattr(op.args[0], "id", None)) for op in changes]
+        if len(made_by) == 1 and all(op.kind == "append" for op in changes) \
+                and None not in tuples:
+            saved[tape] = [t.args for t in tuples]
+    views = {tape: tape for tape in saved}     # name -> its tape (the tape, its slices)
+    rows = {}                                  # name -> the tape whose tuple it holds
+    found = {}
+    for op in ops.values():
+        if op.kind != "getitem":
+            continue
+        value, index = getattr(op.args["value"], "id", None), op.args["index"]
+        if value in views and len(made[op.target]) == 1:
+            (views if isinstance(index, gast.Slice) else rows)[op.target] = views[value]
+        elif value in rows and isinstance(index, gast.Constant) and type(index.value) is int:
+            items = [args.get(index.value) for args in saved[rows[value]]]
+            if None not in items:
+                found[id(op.stmt)] = items
+    return found
 
 
 def _global_numbers(ir, ops):

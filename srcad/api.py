@@ -1826,6 +1826,23 @@ def _arrays_in(value, containers=False):
     return own
 
 
+def _defined(result):
+    """A jvp's `(value, tangent)`, refused where the tangent holds an UndefinedTangent: the
+    eigenvectors (singular vectors) of a repeated eigenvalue returned as they are, whose
+    tangent refuses every use, handing it back to the caller among them."""
+    if type(result[1]) not in (np.ndarray, float):
+        _refuse_undefined(result[1])
+    return result
+
+
+def _refuse_undefined(value):
+    if isinstance(value, runtime.UndefinedTangent):
+        value.refuse()
+    if isinstance(value, (list, tuple, dict)):
+        for item in value.values() if isinstance(value, dict) else value:
+            _refuse_undefined(item)
+
+
 def _apart_from(result, given):
     """`result` with each of its arrays that shares memory with an array of `given` (the
     caller's ybar or tangents: a reshape passes them on as views) copied: changing a
@@ -1934,11 +1951,11 @@ class TangentFunction(_Transformed):
             if fast is not None and (not fast[2] or _current(fast[2])) and self._unchanged():
                 function, names, _, self._last = fast
                 if names is None:            # tangents follow the arguments positionally
-                    return function(*args, tangents) if self.single \
-                        else function(*args, *tangents)
+                    return _defined(function(*args, tangents) if self.single
+                                    else function(*args, *tangents))
                 if self.single:
-                    return function(*args, **{names[0]: tangents})
-                return function(*args, **dict(zip(names, tangents)))
+                    return _defined(function(*args, **{names[0]: tangents}))
+                return _defined(function(*args, **dict(zip(names, tangents))))
         plain = not kwargs and self._plain(args) and (
             type(tangents) is float if self.single else type(tangents) is tuple
             and len(tangents) == len(self.wrt) and all(type(t) is float for t in tangents))
@@ -1990,7 +2007,7 @@ class TangentFunction(_Transformed):
             value, tangent = compiled.function(*args, **kwargs)
         except (TypeError, IndexError) as exc:   # (`range(n)` of an integer made a float)
             raise self._integers_made_floats(exc, given, args) from exc
-        return value, _apart_from(tangent, tangents)
+        return _defined((value, _apart_from(tangent, tangents)))
 
 
 def jvp(f=None, wrt=0, optimize=True):

@@ -154,6 +154,7 @@ _HELPER_NAMES = {helper.__name__ for helper in runtime.HELPERS} | {"np"}
 _COMPLEX_TYPES = {"complex64", "complex128", "complex256", "complex_", "csingle", "cdouble",
                   "clongdouble", "complexfloating"}
 _STACK = "_stack"        # the stack of a gradient (its generated code differentiated again)
+_TAPE = "_tape"          # the lists of its loops that save a value each (tapes.py)
 # names that generated code makes up itself
 _GENERATED = re.compile(r"^(v|vbar|vdot)_m?\d+$|^_stack$|^_(iterations|grads|terms|tape)\d+$|"
                         r"^_default_|"
@@ -898,6 +899,8 @@ class Normaliser:
         ir.iterated = self.iterated
         ir.dict_gets = self.dict_gets
         ir.stack = self.home.get(_STACK) if self.generated else None   # a gradient's stack
+        ir.tapes = {v for n, v in self.home.items() if n.startswith(_TAPE)} \
+            if self.generated else set()            # its loops' tapes (tapes.py)
         ir.refusals_if_list = self.refusals_if_list
         ir.unless_numbers = self.unless_numbers
         ir.before_its_class = self.before_its_class

@@ -1029,7 +1029,7 @@ RESULT_SHARES = {
     "set_at": ("acc", "value"), "add_at_in_place": ("acc", "g"),
     "set_at_in_place": ("acc", "value"), "writable": ("acc",), "unbroadcast": ("g",), "broadcast_like": ("t",),
     "spread": ("g",), "assigned_part": ("g",), "power_slope": (), "power_slope_in_y": (),
-    "safe_log": (), "matmul_adjoint_x": (), "matmul_adjoint_y": (),
+    "safe_log": (), "exponent_tangent": (), "matmul_adjoint_x": (), "matmul_adjoint_y": (),
     "matmul_adjoint_x_sum": (), "matmul_adjoint_y_sum": (), "float_dtype": (),
     "sum_adjoint": ("g",), "sum_tangent": ("t",), "select_weights": (), "unarray": ("g",),
     "diag_adjoint": ("g",), "trace_adjoint": (), "product_adjoint_a": (),
@@ -1163,6 +1163,16 @@ def safe_log(x):
     """log(x) where x != 0, else 0: the y-derivative of x ** y at x = 0 is 0 (as JAX)."""
     x = np.asarray(x)
     return np.where(x == 0, 0.0, np.log(np.where(x == 0, 1.0, x)))[()]
+
+
+def exponent_tangent(t, slope):
+    """t * slope for the tangent t of the exponent y of x ** y and its slope in y (x ** y
+    log x, nan where x < 0), 0 where t is 0: a direction that leaves y as it is changes
+    x ** y by its x-derivative alone, which an integral y has at x < 0 (an int read from a
+    list that also holds floats has a tangent, of zeros)."""
+    with np.errstate(invalid="ignore"):
+        product = np.asarray(t * slope)
+    return np.where(np.equal(t, 0), product.dtype.type(0), product)[()]
 
 
 # sinc'(x) = sum over k >= 1 of (-1)^k pi^2k 2k x^(2k-1) / (2k + 1)!, as x times a polynomial
@@ -3509,7 +3519,7 @@ def sum_tangent(t, xs):
 HELPERS = HELPERS + (
     sorted_order, sorted_adjoint, in_sorted_order, sorted_tangent, sorted_like,
     concatenated, stacked_like, gradient_along, sum_adjoint_transpose, float_dtype, spread, cast_like, cast_tangent, balanced_weight, fmax_weight, clip_masks,
-    power_slope, power_slope_in_y, safe_log,
+    power_slope, power_slope_in_y, safe_log, exponent_tangent,
     sinc_derivative, _axes, chooser_weights, prod_others, var_weights, cumsum_adjoint,
     _cumprod_replaced, cumprod_adjoint, cumprod_adjoint_transpose, cumprod_tangent, _norm_is_matrix, norm_weights,
     _grouped, _ungrouped, _shifted, prod_others_tangent, _replaced, _from, _flat_along,

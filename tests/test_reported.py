@@ -3841,6 +3841,44 @@ def test_math_pow_at_a_zero_base_with_a_zero_exponent():
     assert np.allclose(np.array(h, dtype=float), [[0.0, 0.5], [0.5, math.log(2.0) ** 2]])
 
 
+def power_from_a_list(x):
+    items = [2, x[0]]
+    return np.sum(x ** items[0]) * items[1]
+
+
+def np_power_from_a_tuple(x):
+    t = (3.0, np.sin(x[0]))
+    return np.sum(np.power(x, t[0])) + t[1]
+
+
+def math_pow_from_a_dict(x):
+    d = {"n": 2, "s": x[0] * 2.0}
+    return math.pow(x[1], d["n"]) * d["s"] + pow(x[1], d["n"]) * x[2]
+
+
+def powers_from_pairs(x):
+    total = 0.0
+    for n, c in [(1, x[0]), (2, x[1]), (3, x[2])]:
+        total = total + np.sum(x ** n) * c
+    return total
+
+
+@pytest.mark.parametrize("f", [power_from_a_list, np_power_from_a_tuple, math_pow_from_a_dict,
+                               powers_from_pairs])
+def test_an_exponent_read_from_a_container_with_floats_keeps_a_negative_base(f):
+    """An int (or float) exponent read from a list that also holds a varying float has a
+    tangent of zeros; times its slope x ** y log(x), nan at x < 0, it made jvp nan and rows
+    of the Hessian nan where x ** n has its derivatives (the tangent of the exponent's term
+    is 0 where the exponent does not move)."""
+    x = np.array([0.4, -0.7, 1.1])
+    g = srcad.grad(f)(x)
+    v = np.array([0.3, -1.0, 0.5])
+    assert srcad.jvp(f)(x, v)[1] == pytest.approx(g @ v, rel=1e-9)
+    expected = numeric_jacobian(srcad.grad(f), x)
+    np.testing.assert_allclose(srcad.hessian(f)(x), expected, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(srcad.hvp(f)(x, v), expected @ v, rtol=1e-6, atol=1e-8)
+
+
 def loss_and_sum(x):
     return (np.sum(x ** 2), np.sum(x))
 
@@ -5907,6 +5945,32 @@ def test_vectors_of_a_repeated_eigenvalue_are_refused(f, phrase):
     rounded = q @ np.diag([1.0, 1.0, 5.0]) @ q.T
     with pytest.raises(srcad.UnsupportedError, match=phrase):
         srcad.grad(vectors_of_a_matrix)(rounded, "svd" in phrase)
+
+
+def eigen_pair(x, d=REPEATED):
+    return np.linalg.eigh(np.outer(x, x) + np.diag(d))
+
+
+def singular_vectors_returned(x, d=REPEATED):
+    U, s, Vh = np.linalg.svd(np.outer(x, x) + np.diag(d))
+    return [s, {"U": U}]
+
+
+@pytest.mark.parametrize("f", [eigen_pair, singular_vectors_returned])
+def test_the_vectors_of_a_repeated_eigenvalue_returned_by_jvp_are_refused(f):
+    """jvp of a function that returns the eigenvectors (singular vectors) of a repeated
+    eigenvalue handed its UndefinedTangent back among the tangents (an object, no numbers):
+    returning it is a use too, refused as the others are. Those of distinct eigenvalues
+    stay."""
+    x = np.array([1.0, 2.0, 3.0])
+    with pytest.raises(srcad.UnsupportedError, match="at a repeated"):
+        srcad.jvp(f)(x, np.ones(3))
+    with pytest.raises(srcad.UnsupportedError, match="at a repeated"):
+        srcad.jvp(f)(x, np.ones(3))          # (the second call takes the fast path)
+    apart, h = np.array([1.0, 3.0, 4.0]), 1e-6
+    tangent = srcad.jvp(f)(x, apart, np.ones(3))[1]
+    np.testing.assert_allclose(tangent[0], (f(x + h, apart)[0] - f(x - h, apart)[0]) / (2 * h),
+                               rtol=1e-6, atol=1e-8)
 
 
 def vectors_of_a_matrix(a, singular):

@@ -1774,3 +1774,43 @@ def test_popping_from_a_dict_argument_says_to_copy_it_first():
     a dict argument's copy, p = dict(params), pops (since helper-105)."""
     with pytest.raises(srcad.UnsupportedError, match=r"p = dict\(d\); w = p.pop\(k\)"):
         srcad.grad(pops_the_argument)({"w": np.array([1.0, 2.0])}, np.array([3.0, 4.0]))
+
+
+def sqrt_of_a_listed_zero(x):
+    items = [0.0, x[0]]
+    return np.sqrt(items[0]) + items[1] ** 2 + np.sum(x)
+
+
+def arcsin_of_a_one_in_a_dict(x):
+    d = {"edge": 1.0, "w": x[0] * 2.0}
+    return np.arcsin(d["edge"]) + np.sum(np.sin(x) * d["w"])
+
+
+def sqrt_of_a_listed_zero_iterated(x):
+    items = (x[1], 0.0)
+    total = 0.0
+    for v in items:
+        total = total + v ** 2
+    return total + np.cbrt(items[-1]) + items[0]
+
+
+def sqrt_of_a_listed_zero_written_later(x):
+    items = [0.0, x[0]]
+    items[0] = x[1] ** 2 + 1.0
+    return np.sqrt(items[0]) * items[1]
+
+
+@pytest.mark.parametrize("f", [sqrt_of_a_listed_zero, arcsin_of_a_one_in_a_dict,
+                               sqrt_of_a_listed_zero_iterated,
+                               sqrt_of_a_listed_zero_written_later])
+def test_a_constant_read_from_a_display_holding_a_varying_item_has_no_tangent(f):
+    """`items = [0.0, x[0]]`, then `np.sqrt(items[0])`: the constant read back had a tangent
+    of zeros, and 0 / (2 sqrt(0)) made the jvp nan. An item of a list, tuple or dict display
+    that the function only reads by index varies as that item does (written later, it is
+    read as the list)."""
+    x = np.array([0.4, -0.7, 1.1])
+    g = full_check(f, [x])
+    v = np.array([0.3, -1.0, 0.5])
+    assert srcad.jvp(f)(x, v)[1] == pytest.approx(g @ v, rel=1e-9)
+    np.testing.assert_allclose(srcad.hvp(f)(x, v),
+                               numeric_jacobian(srcad.grad(f), x) @ v, rtol=1e-6, atol=1e-8)

@@ -8,6 +8,7 @@ import srcad
 from srcad.codegen import to_source
 from srcad.tapes import replay_loops_from_tapes
 from srcad.template import comment, quote
+from conftest import numeric_jacobian
 from programs import CASES
 from test_optimize import gradient
 
@@ -163,3 +164,25 @@ def test_second_derivatives_through_tapes():
     rows = [(np.array(g(l0 + eps, r, n)) - np.array(g(l0 - eps, r, n))) / (2 * eps),
             (np.array(g(l0, r + eps, n)) - np.array(g(l0, r - eps, n))) / (2 * eps)]
     assert np.asarray(h) == pytest.approx(np.array(rows), rel=1e-6)
+
+
+def powers_scaled(x):
+    total = 0.0
+    for i in range(3):
+        total = total + np.sum(x ** (i + 1)) * np.sin(x[0])
+    return total
+
+
+def test_an_int_saved_on_a_tape_of_tuples_has_no_tangent():
+    """The gradient's loop saves (i + 1, x ** (i + 1), sin(x[0])) on one tape of tuples;
+    forward over reverse read the exponent back as a varying value: its tangent 0 times
+    log(x) was nan where x < 0 (a row of the Hessian nan, as was the hvp's item)."""
+    x = np.array([0.4, -0.7, 1.1])
+    g = srcad.grad(powers_scaled)
+    g(x)
+    assert "_tape1.append((" in g.source
+    expected = numeric_jacobian(g, x)
+    np.testing.assert_allclose(srcad.hessian(powers_scaled)(x), expected, rtol=1e-6, atol=1e-8)
+    v = np.array([0.3, -1.0, 0.5])
+    np.testing.assert_allclose(srcad.hvp(powers_scaled)(x, v), expected @ v, rtol=1e-6,
+                               atol=1e-8)

@@ -10,9 +10,9 @@ import builtins
 import numpy as np
 
 from .. import runtime
-from ..runtime import (balanced_weight, broadcast_like, extremum_weights, listed_tangent,
-                       power_slope, safe_log, sorted_adjoint, sorted_tangent, spread,
-                       sum_adjoint, sum_tangent, transposed, unbroadcast, unlisted,
+from ..runtime import (balanced_weight, broadcast_like, exponent_tangent, extremum_weights,
+                       listed_tangent, power_slope, safe_log, sorted_adjoint, sorted_tangent,
+                       spread, sum_adjoint, sum_tangent, transposed, unbroadcast, unlisted,
                        untransposed)
 from .registry import adjoint, elementwise, nondifferentiable, tangent
 
@@ -35,7 +35,7 @@ def pow_(g, ans, x, y, mod=None):
 
 @tangent(builtins.pow)
 def pow_tangent(g, ans, x, y, mod=None):
-    return g * power_slope(x, y), g * ans * safe_log(x)
+    return g * power_slope(x, y), exponent_tangent(g, ans * safe_log(x))
 
 
 @adjoint(builtins.sum)

@@ -8,7 +8,7 @@ inf; `math.pow` has the rules of `**`.
 """
 import math
 
-from ..runtime import power_slope, safe_log
+from ..runtime import exponent_tangent, power_slope, safe_log
 from .registry import adjoint, elementwise, nondifferentiable, tangent
 
 # ----- exponentials and logarithms -----
@@ -61,7 +61,7 @@ def pow_(g, ans, x, y):
 
 @tangent(math.pow)
 def pow_tangent(g, ans, x, y):
-    return g * power_slope(x, y), g * ans * safe_log(x)
+    return g * power_slope(x, y), exponent_tangent(g, ans * safe_log(x))
 
 
 @elementwise(math.fabs)

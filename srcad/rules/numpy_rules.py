@@ -41,7 +41,8 @@ from ..runtime import (along, appended_part, balanced_weight, broadcast_like, ca
                        prod_others, product_adjoint_a, product_adjoint_b, reduced_size,
                        lstsq_adjoint_a, lstsq_adjoint_b, lstsq_tangent_a, lstsq_tangent_b,
                        lstsq_weights, qr_adjoint, qr_tangent, quantile_adjoint,
-                       quantile_tangent, safe_log, sinc_derivative, slogdet_adjoint, slogdet_tangent,
+                       quantile_tangent, safe_log, exponent_tangent, sinc_derivative,
+                       slogdet_adjoint, slogdet_tangent,
                        solve_adjoint_a, solve_tangent_a, solve_tangent_b, solve_transposed,
                        sort_adjoint, sort_tangent, spaced_weights, spread, take_adjoint,
                        tensordot_adjoint_a, tensordot_adjoint_b, trace_adjoint, unarray,
@@ -127,7 +128,8 @@ def power(g, ans, x, y):
 
 @tangent(np.power, np.float_power)
 def power_tangent(g, ans, x, y):
-    return broadcast_like(g * power_slope(x, y), ans), broadcast_like(g * ans * safe_log(x), ans)
+    return (broadcast_like(g * power_slope(x, y), ans),
+            broadcast_like(exponent_tangent(g, ans * safe_log(x)), ans))
 
 
 # ----- signs and absolute values -----

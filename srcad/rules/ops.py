@@ -3,8 +3,8 @@ import operator
 
 import numpy as np
 
-from ..runtime import (broadcast_like, matmul_adjoint_x, matmul_adjoint_y, power_slope,
-                       safe_log, unbroadcast)
+from ..runtime import (broadcast_like, exponent_tangent, matmul_adjoint_x, matmul_adjoint_y,
+                       power_slope, safe_log, unbroadcast)
 from .registry import adjoint, nondifferentiable, tangent
 
 # ----- arithmetic -----
@@ -57,7 +57,8 @@ def pow_(g, ans, x, y):
 
 @tangent(operator.pow)
 def pow_tangent(g, ans, x, y):
-    return broadcast_like(g * power_slope(x, y), ans), broadcast_like(g * ans * safe_log(x), ans)
+    return (broadcast_like(g * power_slope(x, y), ans),
+            broadcast_like(exponent_tangent(g, ans * safe_log(x)), ans))
 
 
 @adjoint(operator.neg)

@@ -20,7 +20,7 @@ from ..runtime import (add_adjoint, add_tangent, cumprod_adjoint_transpose, mul_
                        mul_adjoint, mul_adjoint_along, mul_adjoint_transpose,
                        mul_tangent_adjoint,
                        norm_weights_change, norm_weights_slopes, part_at, permute_axes, power_slope,
-                       power_slope_in_y, prod_others_tangent, product_adjoint_a,
+                       power_slope_in_y, exponent_tangent, prod_others_tangent, product_adjoint_a,
                        product_adjoint_b, product_rule_terms, restored_part, restored_tangent,
                        saved_item_adjoint, saved_item_tangent, set_at, sort_adjoint,
                        sorted_adjoint, spread,
@@ -495,7 +495,7 @@ def power_slope_(g, ans, x, y, n=1):
 @tangent(runtime.power_slope)
 def power_slope_tangent(g, ans, x, y, n=1):
     return (broadcast_like(g * power_slope(x, y, n + 1), ans),
-            broadcast_like(g * power_slope_in_y(x, y, n), ans))
+            broadcast_like(exponent_tangent(g, power_slope_in_y(x, y, n)), ans))
 
 
 # ----- matrix products -----
