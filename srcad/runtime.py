@@ -1160,9 +1160,12 @@ def power_slope_in_y(x, y, n=1):
 
 
 def safe_log(x):
-    """log(x) where x != 0, else 0: the y-derivative of x ** y at x = 0 is 0 (as JAX)."""
+    """log(x) where x != 0, else 0: the y-derivative of x ** y at x = 0 is 0 (as JAX); nan
+    where x < 0, without NumPy's warning (`exponent_tangent` drops it where the exponent
+    does not vary, as an int read from a list that also holds floats does not)."""
     x = np.asarray(x)
-    return np.where(x == 0, 0.0, np.log(np.where(x == 0, 1.0, x)))[()]
+    logs = np.log(np.where(x > 0, x, 1.0))
+    return np.where(x > 0, logs, np.where(x == 0, 0.0, np.nan))[()]
 
 
 def exponent_tangent(t, slope):
