@@ -329,13 +329,13 @@ def _scaled_adjoint(g, ans, c, x):
     gc *= 2.0
     gx = g          # (the derivative's own array: updated in place, it would be changed)
     gx *= c
-    return np.sum(gc) / 2.0, gx + g - g
+    return np.sum(gc) / 2.0, gx
 
 
 @srcad.tangent(_scaled)
 def _scaled_tangent(g, ans, c, x):
-    t = g
-    t *= x
+    t = x * 1.0
+    t *= g
     return t, c * g
 
 
@@ -368,6 +368,26 @@ def test_augmented_assignments_of_a_parameter_or_an_unassigned_name_are_refused(
         def signed_adjoint_unassigned(g, ans, x):
             s += 1.0
             return g * s
+
+
+def test_an_augmented_update_of_a_name_another_name_shares_is_refused():
+    """helper-106: `h = gx; gx *= c`, then h read: srcad took `gx *= c` for a new value (h
+    unscaled), where Python changes the array h shares (h scaled): a gradient of 2 c x for
+    Python's 2 c^2 x, without a word. Refused where a name that may share the array (an
+    alias, a view, the name it was bound to) is read after the update."""
+    with pytest.raises(srcad.RuleError, match="then reads h, which may share gx's array"):
+        @srcad.adjoint(_signed)
+        def signed_adjoint_aliased(g, ans, x):
+            gx = g * np.sign(x)
+            h = gx[:]
+            gx *= 2.0
+            return h
+    with pytest.raises(srcad.RuleError, match="then reads g, which may share t's array"):
+        @srcad.tangent(_signed)
+        def signed_tangent_aliased(g, ans, x):
+            t = g
+            t *= np.sign(x)
+            return t + g
 
 
 def _softened(x):

@@ -256,6 +256,7 @@ def _augmented_as_assigned(body, params, rule, at):
             if not assigned:
                 raise RuleError(f"the rule {rule} updates {name}, which it has not assigned "
                                 "before", at(stmt), hint=f"assign {name} first")
+            _refuse_shared_update(stmt, name, made, body[len(made) + 1:], rule, at)
             value = gast.BinOp(left=gast.Name(id=name, ctx=gast.Load(), annotation=None,
                                                type_comment=None),
                                op=stmt.op, right=stmt.value)
@@ -267,6 +268,49 @@ def _augmented_as_assigned(body, params, rule, at):
             stmt = assign
         made.append(stmt)
     return made
+
+
+def _refuse_shared_update(stmt, name, before, after, rule, at):
+    """Refuse `name op= v` (taken for `name = name op v`, a new value) where a name that
+    may share name's array is read after it: one bound to name or to a view of it (`h =
+    c`, `h = c[:2]`, `h = c.T`), or the one name was bound to (`c = g`). Python would
+    change that array in place, and that name with it."""
+    sharing = set()
+    for s in before:
+        if isinstance(s, gast.Assign) and len(s.targets) == 1 \
+                and isinstance(s.targets[0], gast.Name):
+            root = _viewed(s.value)
+            if root == name:
+                sharing.add(s.targets[0].id)
+            if s.targets[0].id == name and root is not None:
+                sharing.add(root)
+    sharing.discard(name)
+    read_after = {n for s in after for n in T.names_read(s)} & sharing
+    if read_after:
+        other, sign = sorted(read_after)[0], _AUGMENTED_SIGN.get(type(stmt.op), "?")
+        raise RuleError(f"the rule {rule} updates {name} in place ({name} {sign}= ...), "
+                        f"which srcad takes for a new value, and then reads {other}, which "
+                        f"may share {name}'s array (Python would change it too)", at(stmt),
+                        hint=f"write {name} = {name} {sign} ... (a new array), or use {other} "
+                             "before the update")
+
+
+def _viewed(value):
+    """The name whose array `value` may be, or be a view of (`c`, `c[1:]`, `c.T`,
+    `c.reshape(n)`, `np.reshape(c, n)`), else None: arithmetic makes a new array."""
+    if isinstance(value, gast.Call):
+        if isinstance(value.func, gast.Attribute) and isinstance(value.func.value, gast.Name) \
+                and value.func.value.id in ("np", "numpy"):
+            value = value.args[0] if value.args else None      # (np.reshape(c, n))
+        else:
+            value = value.func                                  # (c.reshape(n))
+    while isinstance(value, (gast.Subscript, gast.Attribute)):
+        value = value.value
+    return value.id if isinstance(value, gast.Name) else None
+
+
+_AUGMENTED_SIGN = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/",
+                   gast.Pow: "**", gast.MatMult: "@", gast.FloorDiv: "//", gast.Mod: "%"}
 
 
 def _rule_locator(fn, dedented):
