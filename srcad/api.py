@@ -1830,9 +1830,12 @@ def _defined(result):
     """A jvp's `(value, tangent)`, refused where the tangent holds an UndefinedTangent: the
     eigenvectors (singular vectors) of a repeated eigenvalue returned as they are, whose
     tangent refuses every use, handing it back to the caller among them."""
-    if type(result[1]) not in (np.ndarray, float):
+    if type(result[1]) not in _NUMBERS_AND_ARRAYS:
         _refuse_undefined(result[1])
     return result
+
+
+_NUMBERS_AND_ARRAYS = (np.ndarray, float, np.float64, np.float32)
 
 
 def _refuse_undefined(value):
