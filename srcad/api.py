@@ -1899,14 +1899,7 @@ def _check_shaped_like(value, given, where, error):
         raise error(where, value, given)     # (None is no zero of a number's: as JAX)
 
 
-def _described(x):
-    if x is None:
-        return "None"
-    if isinstance(x, dict):
-        return f"a dict with keys {', '.join(sorted(map(repr, x)))}"
-    if isinstance(x, (list, tuple)):
-        return f"a {type(x).__name__} of {len(x)}"
-    return f"shape {np.shape(x)}"
+_described = runtime._shape_described     # (a value's shape in messages: files copy it)
 
 
 def _cotangent_error(value, ybar, name, where):

@@ -995,6 +995,7 @@ def _shaped_unlike(value, given, where):
 
 
 def _shape_described(x):
+    """What a message says of a value's structure: its shape, or its kind and size."""
     if x is None:
         return "None"
     if isinstance(x, dict):
