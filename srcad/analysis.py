@@ -790,17 +790,17 @@ def check_items(ir, ops, scalar, arg_kinds):
                           for op in ops.values())}
     restored = {op.target for op in ops.values() if op.kind == "rule" and op.rule is not None
                 and op.rule.primal is runtime.restored_item}
-    for copy in ops.values():      # `p = params.copy()` of such an argument: a new one
+    for copied in ops.values():      # `p = params.copy()` of such an argument: a new one
         # (and a dict or list display: `d = {"a": ...}`)
-        if (copy.kind == "rule" and copy.rule is not None and copy.rule.primal is np.copy
-                and _name_in(copy.args.get("x"), containers)
-                or copy.kind == "pack" and isinstance(copy.stmt.value, (gast.Dict, gast.List))) \
+        if (copied.kind == "rule" and copied.rule is not None and copied.rule.primal is np.copy
+                and _name_in(copied.args.get("x"), containers)
+                or copied.kind == "pack" and isinstance(copied.stmt.value, (gast.Dict, gast.List))) \
                 and all(
-                    op.target != copy.target or op is copy or op.kind == "setitem"
+                    op.target != copied.target or op is copied or op.kind == "setitem"
                     or op.kind == "copy" and _name_in(op.args[0], restored)
                     for op in ops.values()):
             # (a gradient differentiated again puts its slots back: restored_item's copies)
-            containers.add(copy.target)
+            containers.add(copied.target)
     for made, error, slot in ir.unless_numbers:
         taken = [op for op in ops.values()
                  if op.kind == "getitem" and ir.origin.get(op.stmt) is made]

@@ -446,7 +446,6 @@ class Normaliser:
         taken = {n.id for n in T.name_nodes(tree.body)} | params
         for block, k, (source, entries) in found:
             stmt = block[k]
-            target = stmt.targets[0].id
             if source.id in local_dicts:
                 block[k:k + 1] = self._dict_copied(stmt, source, entries, taken)
                 continue
