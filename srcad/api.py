@@ -89,13 +89,14 @@ def _collector_paused():
             gc.enable()
 
 
-def intermediate(fn, dicts=frozenset()):
+def intermediate(fn, dicts=frozenset(), aux=False):
     """The normalised, jump-structured IR of `fn` (cached per function, while the functions
     it calls are still the ones its free names referred to). `dicts`: parameters that are
-    dicts in this call, whose `for k in d` walks the keys (see `ir_for_kinds`)."""
+    dicts in this call, whose `for k in d` walks the keys (see `ir_for_kinds`); `aux`: `fn`
+    returns `(loss, aux)` (has_aux), the IR the loss (see `normalise`)."""
     fn = unwrap(fn)
-    if dicts:
-        ir = _DICT_IRS.get((fn, dicts))
+    if dicts or aux:
+        ir = _VARIANT_IRS.get((fn, dicts, aux))
         if ir is not None and not _made_from(fn, ir):
             ir = None
     else:
@@ -105,10 +106,10 @@ def intermediate(fn, dicts=frozenset()):
         ir = None
     if ir is None:
         with _deep_recursion(fn), _collector_paused():
-            ir = structure_jumps(normalise(function_source(fn), _reserved(), dicts))
+            ir = structure_jumps(normalise(function_source(fn), _reserved(), dicts, aux))
         ir.code, ir.made_with = fn.__code__, _defaults(fn)
-        if dicts:
-            _DICT_IRS[(fn, dicts)] = ir
+        if dicts or aux:
+            _VARIANT_IRS[(fn, dicts, aux)] = ir
             return ir
         _IRS[fn] = ir
         if fn.__closure__ and _CLOSURES.get(id(fn.__code__), (fn,))[0] is fn:
@@ -116,24 +117,25 @@ def intermediate(fn, dicts=frozenset()):
     return ir
 
 
-_DICT_IRS = {}     # (function, the parameters that are dicts) -> its IR for such calls
+# (function, the parameters that are dicts, has_aux) -> its IR for such calls
+_VARIANT_IRS = {}
 # the file of each generated derivative -> the file of the function it is the derivative of
 # (an error raised while it runs is told at the user's line: runtime.refused)
 MADE_FROM = {}
 
 
-def ir_for_kinds(fn, kinds):
+def ir_for_kinds(fn, kinds, aux=False):
     """The IR of `fn` for arguments of these `kinds`: `for k in d` of a parameter d walks
     an index over a list or an array, the keys of a dict; `d.get(k)` of a dict looks k
-    up."""
-    ir = intermediate(fn)
+    up. `aux`: see `intermediate`."""
+    ir = intermediate(fn, aux=aux)
     if not ir.iterated and not ir.dict_gets:
         return ir
     args = ir.source.tree.args       # (the user's names: ir.params may rename one)
     params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
     dicts = frozenset(p for p, kind in zip(params, kinds)
                       if kind == "dict" and (p in ir.iterated or p in ir.dict_gets))
-    return intermediate(fn, dicts) if dicts else ir
+    return intermediate(fn, dicts, aux) if dicts else ir
 
 
 # ----- closures: one transformation for every closure made by one `def` -----
@@ -217,7 +219,7 @@ def _closure_derivative(fn, key):
     while `fn` lives)."""
     ir, compiled = _CLOSURE_DERIVED.get((id(fn.__code__),) + key[1:], (None, None))
     first = _CLOSURES.get(id(fn.__code__), (None,))[0]
-    if compiled is None or first is fn or intermediate(fn) is not ir:
+    if compiled is None or first is fn or intermediate(fn, aux=key[4] == "aux") is not ir:
         return None
     served = _SERVED.setdefault(fn, {})
     made = served.get(key[1:])
@@ -569,8 +571,10 @@ def _code_names(code):
 def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
            check_output=False):
     """Compile the derivative of `fn` in `mode` for argument `kinds` (cached).
-    `check_output`: a gradient that refuses a value that is not a number (True, for files;
-    "unproven": where the analysis does not show it is one)."""
+    `with_value`: the derivative returns `(value, grads)`; "aux" (has_aux), `((loss, aux),
+    grads)` of a function that returns the pair. `check_output`: a gradient that refuses a
+    value that is not a number (True, for files; "unproven": where the analysis does not
+    show it is one)."""
     fn = unwrap(fn)          # a decorated callee: the function its decorator wraps
     # (a rule registered later may change the derivative: the registry's version)
     key = (fn, wrt, mode, kinds, with_value, DEBUG, FOR_FILES, optimized, check_output,
@@ -582,7 +586,7 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
     if compiled is None and fn.__closure__:
         compiled = _closure_derivative(fn, key)
     if compiled is None:
-        ir = ir_for_kinds(fn, kinds)
+        ir = ir_for_kinds(fn, kinds, aux=with_value == "aux")
         _refuse_for_kinds(fn, ir, kinds)
         callees = {}
         prefix = "grad" if mode == "reverse" else "jvp"
@@ -914,6 +918,12 @@ def _refuse_packed(f, name):
                                "the arguments) is not supported by srcad",
                                hint=f"take srcad.{name} of the function itself, or of a function "
                                     "of yours that calls the jvp object")
+    if isinstance(inner, _Transformed) and inner.with_value == "aux":
+        made = "grad" if inner._aux_last else "value_and_grad"
+        raise UnsupportedError(f"srcad.{name} of srcad.{made}(..., has_aux=True) is not "
+                               "supported by srcad",
+                               hint=f"take srcad.{name} of a function of yours that returns "
+                                    "the loss alone, or of srcad.grad of it")
     if isinstance(inner, _Transformed) and inner.mode == "reverse" and not inner.single \
             and len(inner.wrt) == 1:
         made = "value_and_grad" if inner.with_value else "grad"
@@ -1236,8 +1246,8 @@ class _Transformed:
         self._made = _Made(base)      # what the derivatives of `_fast` are made from
         self._wrt_given = wrt
         self.wrt, self.single = _wrt_indices(base, wrt, len(self._bound))
-        if self._fn is not None:
-            intermediate(self._fn)  # errors in the source surface now, not at the first call
+        if self._fn is not None:    # (errors in the source surface now, not at the first call)
+            intermediate(self._fn, aux=self.with_value == "aux")
         self._last = None
         self.__name__ = f"{name}_{base.__name__}"
         self.__qualname__ = self.__name__
@@ -1392,8 +1402,11 @@ class Derivative(_Transformed):
 
     def __init__(self, fn, wrt, with_value=False, check_scalar=True, name="grad",
                  optimize=True):
+        """`with_value`: also return the value; "aux", `f` returns `(loss, aux)` (has_aux):
+        `grad` returns `(grads, aux)`, `value_and_grad` `((loss, aux), grads)`."""
         self.optimized = optimize
         self.with_value = with_value
+        self._aux_last = with_value == "aux" and name == "grad"
         self.check_scalar = check_scalar
         self.checks_output = "unproven" if check_scalar else False
         self._checked = set()
@@ -1486,11 +1499,12 @@ class Derivative(_Transformed):
     def _finish(self, result):
         if self.with_value:
             value, grads = result
-            if self.check_scalar and not _is_scalar(value):
-                raise _non_scalar(self._inner or self.base(), value)
+            loss = value[0] if self.with_value == "aux" else value
+            if self.check_scalar and not _is_scalar(loss):
+                raise _non_scalar(self._inner or self.base(), loss)
             if not self.single and len(self.wrt) == 1:
                 grads = (grads,)
-            return value, grads
+            return (grads, value[1]) if self._aux_last else (value, grads)
         if not self.single and len(self.wrt) == 1:
             return (result,)
         return result
@@ -1721,10 +1735,12 @@ def _non_scalar(fn, value, what="grad"):
             returned = f"a value of shape {np.shape(value)}"
         except ValueError:                   # a ragged tuple
             returned = f"a {type(value).__name__} of {len(value)} parts"
+    pair = " (or, where it returns a loss and what it hands back beside it, pass " \
+        "has_aux=True)" if isinstance(value, tuple) and len(value) == 2 else ""
     return NonScalarOutputError(
         f"{what} needs {fn.__name__} to return a scalar, but it returned {returned}",
         hint="use srcad.vjp for a vector-Jacobian product, or srcad.jacobian for the whole "
-             "Jacobian")
+             f"Jacobian{pair}")
 
 
 def _decorator_form(make, f, kwargs, name):
@@ -1737,21 +1753,27 @@ def _decorator_form(make, f, kwargs, name):
     return make(f, **kwargs)
 
 
-def grad(f=None, wrt=0, optimize=True):
+def grad(f=None, wrt=0, optimize=True, has_aux=False):
     """The gradient of scalar-valued `f` with respect to argument(s) `wrt`.
 
     `optimize=False` keeps the derivative exactly as the transformation wrote it.
+    `has_aux=True`: `f` returns a pair `(loss, aux)`; the derivative returns `(gradient,
+    aux)`, as jax.grad does.
     """
-    return _decorator_form(lambda fn, wrt, optimize: Derivative(fn, wrt, optimize=optimize),
-                           f, {"wrt": wrt, "optimize": optimize}, "grad")
-
-
-def value_and_grad(f=None, wrt=0, optimize=True):
-    """`fn(*args) -> (f(*args), gradient)`."""
     return _decorator_form(
-        lambda fn, wrt, optimize: Derivative(fn, wrt, with_value=True, name="value_and_grad",
-                                             optimize=optimize),
-        f, {"wrt": wrt, "optimize": optimize}, "value_and_grad")
+        lambda fn, wrt, optimize, has_aux: Derivative(
+            fn, wrt, with_value="aux" if has_aux else False, optimize=optimize),
+        f, {"wrt": wrt, "optimize": optimize, "has_aux": has_aux}, "grad")
+
+
+def value_and_grad(f=None, wrt=0, optimize=True, has_aux=False):
+    """`fn(*args) -> (f(*args), gradient)`; with `has_aux=True`, `f` returns a pair `(loss,
+    aux)` and `fn` gives `((loss, aux), gradient)`, as jax.value_and_grad does."""
+    return _decorator_form(
+        lambda fn, wrt, optimize, has_aux: Derivative(
+            fn, wrt, with_value="aux" if has_aux else True, name="value_and_grad",
+            optimize=optimize),
+        f, {"wrt": wrt, "optimize": optimize, "has_aux": has_aux}, "value_and_grad")
 
 
 def vjp(f, wrt=0):

@@ -78,6 +78,8 @@ class IR:
         # made while the class of this method was still being defined (@srcad.grad in its
         # body): `self.predict(w)` could not be read as a call through the class
         self.before_its_class = False
+        self.aux = None      # has_aux: the atom holding what the function returns beside
+        #                      its value (see `_returns_with_aux`)
 
     def fresh(self):
         return vname(next(self.counter))
@@ -156,7 +158,7 @@ _COMPLEX_TYPES = {"complex64", "complex128", "complex256", "complex_", "csingle"
 _STACK = "_stack"        # the stack of a gradient (its generated code differentiated again)
 _TAPE = "_tape"          # the lists of its loops that save a value each (tapes.py)
 # names that generated code makes up itself
-_GENERATED = re.compile(r"^(v|vbar|vdot)_m?\d+$|^_stack$|^_(iterations|grads|terms|tape)\d+$|"
+_GENERATED = re.compile(r"^(v|vbar|vdot)_m?\d+$|^_(stack|aux)$|^_(iterations|grads|terms|tape)\d+$|"
                         r"^_default_|"
                         r"^(grad|jvp)_|^_$")
 _VIEW_METHODS = {"reshape", "ravel", "transpose", "swapaxes", "squeeze", "view", "diagonal"}
@@ -3183,8 +3185,12 @@ class Normaliser:
 
     def _rename_global(self, ident, value):
         """Generated code calls the user's global `ident` (bound to `value`) another name."""
+        args = self.source.tree.args
+        params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+        signature = set(params) | set(parameter_names(params).values())   # (`v_1_=3.0`)
         new = ident + "_"
-        while new in self.namespace or new in self.sites or new in self.reserved:
+        while new in self.namespace or new in self.sites or new in self.reserved \
+                or new in signature:
             new += "_"
         self.renamed[ident] = new
         self.namespace.rename(new, ident, value)
@@ -3634,8 +3640,9 @@ class Normaliser:
         object's tangents, a tuple after the arguments, go to the tangent parameters by
         name; where the object packs what the function returns, `packing` says how
         (`_packed`): a 1-tuple `wrt` gets its one gradient in a 1-tuple ("grads";
-        `value_and_grad`: "value and grads"). Other calls are returned as they are,
-        packing None.
+        `value_and_grad`: "value and grads"); `grad(f, has_aux=True)` gives the gradients,
+        then the aux of the pair its generated function gives first ("grads and aux",
+        "..., one packed"). Other calls are returned as they are, packing None.
 
             d = srcad.grad(f, wrt=(0,))           j = srcad.jvp(f, wrt=(0, 1))
             g = d(w, x)                           y, t = j(a, b, (ta, tb))
@@ -3647,9 +3654,12 @@ class Normaliser:
                 or getattr(obj, "_bound", ()):
             return node, None
         packing = None
+        one = not obj.single and len(obj.wrt) == 1     # (a 1-tuple `wrt`)
         if obj.mode == "forward":
             node = self._tangents_by_name(node, obj)
-        elif obj.single or len(obj.wrt) != 1:
+        elif getattr(obj, "_aux_last", False):
+            packing = "grads and aux, one packed" if one else "grads and aux"
+        elif not one:
             return node, None
         else:
             packing = "value and grads" if obj.with_value else "grads"
@@ -3665,8 +3675,13 @@ class Normaliser:
             return gast.Tuple(elts=[held], ctx=gast.Load())
         value = self.atom(Done(gast.Subscript(value=held, slice=T.constant(0), ctx=gast.Load())))
         grads = self.atom(Done(gast.Subscript(value=held, slice=T.constant(1), ctx=gast.Load())))
-        return gast.Tuple(elts=[value, self.atom(Done(gast.Tuple(elts=[grads], ctx=gast.Load())))],
-                          ctx=gast.Load())
+        if packing.endswith("packed") or packing == "value and grads":
+            grads = self.atom(Done(gast.Tuple(elts=[grads], ctx=gast.Load())))
+        if packing.startswith("grads and aux"):    # (`grad(f, has_aux=True)`: value is a pair)
+            aux = self.atom(Done(gast.Subscript(value=value, slice=T.constant(1),
+                                                ctx=gast.Load())))
+            return gast.Tuple(elts=[grads, aux], ctx=gast.Load())
+        return gast.Tuple(elts=[value, grads], ctx=gast.Load())
 
     def _tangents_by_name(self, node, obj):
         """The call `j(*args, tangents)` of a jvp object `j` as its generated function takes
@@ -4157,6 +4172,65 @@ def _changes_name(body, name):
                or isinstance(n, gast.Attribute) and n.attr == "pop"
                and isinstance(n.value, gast.Name) and n.value.id == name
                for n in T.all_nodes(body))
+
+
+def _returns_with_aux(source):
+    """For `has_aux=True`: each `return loss, aux` of the user's function (a pair written
+    out, as jax.grad reads such a function) becomes `value = loss; aux_ = aux; return
+    value`, in the user's function, of fresh names: the IR returns the loss, and aux_
+    holds what the function hands back beside it (the same name at each return). Returns
+    that name; refuses a return of anything else, and a function that may end without
+    one."""
+    tree = source.tree
+    taken = {n.id for n in T.name_nodes(tree)}
+    value, aux = _fresh_name("value_", taken), _fresh_name("aux_", taken)
+    hint = "write `return loss, aux` at each return: the value to differentiate, then " \
+           "what the function hands back beside it"
+    for block in _own_blocks(tree):
+        for k in range(len(block) - 1, -1, -1):
+            stmt = block[k]
+            if not isinstance(stmt, gast.Return):
+                continue
+            pair = stmt.value
+            if not isinstance(pair, gast.Tuple) or len(pair.elts) != 2 \
+                    or any(isinstance(e, gast.Starred) for e in pair.elts):
+                raise UnsupportedError(
+                    "with has_aux=True, srcad needs each return to give a pair (loss, aux) "
+                    "written out", source.location(stmt), hint=hint)
+            new = [T.assign(value, pair.elts[0]), T.assign(aux, pair.elts[1]),
+                   gast.Return(value=T.name(value))]
+            for node in (new[0], new[0].targets[0], new[1], new[1].targets[0], new[2],
+                         new[2].value):   # (at the return's line; the expressions keep theirs)
+                gast.copy_location(node, stmt)
+            block[k:k + 1] = new
+    if not _ends_in_return(tree.body):
+        raise UnsupportedError(
+            f"with has_aux=True, srcad needs {tree.name} to end in a return of a pair "
+            "(loss, aux) on every path", source.location(tree.body[-1]), hint=hint)
+    return aux
+
+
+def _own_blocks(tree):
+    """The statement lists of function `tree`, nested ones included, but not those of the
+    functions and classes defined in it."""
+    todo = [tree.body]
+    while todo:
+        block = todo.pop()
+        yield block
+        for stmt in block:
+            if not isinstance(stmt, (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef)):
+                todo.extend(inner for inner in (getattr(stmt, "body", None),
+                                                getattr(stmt, "orelse", None),
+                                                getattr(stmt, "finalbody", None)) if inner)
+                todo.extend(h.body for h in getattr(stmt, "handlers", ()))
+
+
+def _ends_in_return(block):
+    """Whether every path through `block` ends in a `return` (or a `raise`)."""
+    last = block[-1] if block else None
+    if isinstance(last, gast.If):
+        return _ends_in_return(last.body) and _ends_in_return(last.orelse)
+    return isinstance(last, (gast.Return, gast.Raise))
 
 
 def _fresh_name(base, taken):
@@ -4862,18 +4936,24 @@ def _fields_named(exc, named):
     return exc
 
 
-def normalise(source, reserved=None, dicts=frozenset()):
+def normalise(source, reserved=None, dicts=frozenset(), aux=False):
     """The three-address IR of a parsed function (a `FunctionSource`). `reserved` maps the
     names that generated code uses (np, helpers) to their objects: user globals with those
     names but other values are renamed. `dicts`: parameters known to be dicts, whose `for k
-    in d` walks the keys."""
+    in d` walks the keys. `aux`: the function returns a pair `(loss, aux)`, of which the IR
+    returns the loss and holds aux in `ir.aux` (`has_aux=True`; see `_returns_with_aux`)."""
+    aux_name = _returns_with_aux(source) if aux else None
     try:
         normaliser = Normaliser(source, reserved)
     except SrcadError as exc:
         raise _fields_named(exc, getattr(source, "record_fields", None))
     normaliser.dict_params = dicts
     try:
-        return normaliser.function()
+        ir = normaliser.function()
+        if aux_name is not None:
+            held = normaliser.home.get(aux_name)
+            ir.aux = T.name(held) if held is not None else T.clone(normaliser.env[aux_name])
+        return ir
     except UnsupportedError as exc:
         _fields_named(exc, getattr(source, "record_fields", None))
         if not normaliser.generated or getattr(exc, "second_order", False):

@@ -27,6 +27,7 @@ from .forward import dot, with_tangents
 from .own_operators import arithmetic_inputs, result_checked
 
 STACK = "_stack"
+AUX = "_aux"           # has_aux: what the function hands back beside its value
 UNBOUND = "names the reverse sweep reads, bound on every path"   # comment on their binding
 
 
@@ -116,6 +117,7 @@ class Reverse:
         self._assigns = {}                # id(stmt) -> the names its adjoints assign first
         self.newly_assigned = []          # those of the adjoints being made
         self.comments = True              # does the sweep being made get line comments
+        self.restores_objects = False     # does the reverse sweep change objects in place
 
     # ----- facts -----
 
@@ -395,9 +397,17 @@ class Reverse:
                                     f"{params[k].id!r}, {ir.source.fn.__name__!r})"))
         body.append(T.comment("forward sweep"))
         body.extend(forward)
+        aux = T.clone(ir.aux) if ir.aux is not None else None
+        if isinstance(aux, gast.Name):
+            # (has_aux: what the function hands back beside its value, as the forward sweep
+            # leaves it; the reverse sweep may bind its name again, or restore in place)
+            body.append(T.assign(AUX, T.call("kept", [aux]) if self.restores_objects
+                                 else aux))
+            aux = T.name(AUX)
         if self.check_output is True or self.check_output == "unproven" \
                 and not returns_a_number(ir, self.ops, self.scalar):
-            what = ", 'value_and_grad'" if self.with_value else ""
+            what = ", 'grad (has_aux=True)'" if ir.aux is not None \
+                else ", 'value_and_grad'" if self.with_value else ""
             body.extend(T.quote(f"check_output({self.output}, {bar(self.output)}, "
                                 f"{ir.source.fn.__name__!r}{what})"))   # (<lambda> too)
         body.append(T.comment("reverse sweep"))
@@ -413,7 +423,10 @@ class Reverse:
             grads.append(grad)
         result = grads[0] if len(grads) == 1 else T.tuple_of(grads)
         if self.with_value:
-            result = T.tuple_of([T.name(self.output), result])
+            value = T.name(self.output)
+            if aux is not None:           # (has_aux: the pair the function returns)
+                value = T.tuple_of([value, aux])
+            result = T.tuple_of([value, result])
         body.append(gast.Return(value=result))
         # value_and_grad_f: a recursive f calls grad_f, which returns the gradient only
         prefix = "value_and_grad" if self.with_value else "grad"
@@ -572,6 +585,7 @@ class Reverse:
         restore = []
         if op.target in self.saved and id(stmt) not in self.first_defs \
                 and op.target not in self.grouped:
+            self.restores_objects |= op.kind in ("setitem", "append")
             if op.kind == "setitem" and op.target in self.dicts:
                 # before the adjoints: they zero the item's adjoint as the old value is (or
                 # drop a key that the dict did not have)
@@ -590,6 +604,7 @@ class Reverse:
                 restore.append(T.assign(op.target, self._pop()))
         popped = self._popped_list(op)
         if popped is not None:
+            self.restores_objects = True
             restore.insert(0, T.new_node(gast.Expr, value=T.call(f"{popped}.append",
                                                                  [self._pop()])))
         if op.kind == "pop" and getattr(op.args["list"], "id", None) in self.active:

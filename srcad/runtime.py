@@ -4,6 +4,7 @@ The CLI copies this module's helpers into standalone `_grad.py` files, so
 nothing here may import srcad or gast (`refused` takes srcad's error class from
 `sys.modules` when srcad is loaded, and falls back to TypeError without it).
 """
+import copy
 import numbers
 import sys
 from collections.abc import Mapping, Set
@@ -168,6 +169,24 @@ def fresh(value):
     """A copy of `value` for a callee that changes it in place: an array's copy; a number,
     which nothing changes in place, as it is."""
     return value.copy() if isinstance(value, np.ndarray) else value
+
+
+def kept(value):
+    """What a function hands back beside its value (has_aux), as the forward sweep leaves
+    it, where the reverse sweep restores objects in place (undoes `xs.append(v)`, puts
+    back an overwritten element): a copy of each list, dict and array in it, their items
+    copied in turn; anything else as it is."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, dict):
+        copied = copy.copy(value)           # (a defaultdict keeps its factory)
+        for key, item in value.items():
+            copied[key] = kept(item)
+        return copied
+    if isinstance(value, (list, tuple)):
+        items = [kept(item) for item in value]
+        return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
+    return value
 
 
 def writable(acc):
@@ -1058,7 +1077,7 @@ RESULT_SHARES = {
 }
 
 HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_adjoint_along, repeated_adjoint, mul_tangent,
-           mul_tangent_adjoint, fresh,
+           mul_tangent_adjoint, fresh, kept,
            keys_of, _joins, _repeats, add_adjoint_transpose, mul_adjoint_transpose, _promoted,
            matmul_adjoint_x, matmul_adjoint_y, matmul_adjoint_x_sum, matmul_adjoint_y_sum,
            _loop_sum, _vector_rows, product_rule_terms, expand_to, reduced_size, unbroadcast,

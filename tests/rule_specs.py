@@ -539,6 +539,7 @@ SPECS.update({
                                   c("rt.add_adjoint(g, x, y, False)", g=(2, 3), x=(2, 3),
                                     y=(2, 1), wrt=["g"])],
     "srcad.runtime.fresh": [c("rt.fresh(x)", x=(3,)), c("rt.fresh(s)", s=())],
+    "srcad.runtime.kept": [c("rt.kept(x)", x=(3,)), c("rt.kept(s)", s=())],
     "srcad.runtime.add_tangent": [c("rt.add_tangent(t, u, x, y)", t=(2, 3), u=(2, 3), x=(2, 3),
                                     y=(2, 3), wrt=["t", "u"]),
                                   c("rt.add_tangent(t, u, x, y)", t=(3,), u=(2, 3), x=(3,),

@@ -556,6 +556,21 @@ def test_parameters_named_like_generated_names(tmp_path, names):
     assert_grad_ok(m.f, (0.4, 1.3), wrt=(0, 1))
 
 
+@pytest.mark.parametrize("name", ["v_1", "_stack", "_aux", "spread"])
+def test_global_named_like_a_generated_name_beside_a_parameter_named_as_its_rename(
+        tmp_path, name):
+    # generated code calls the global `name_`: not the parameter of that name (which it
+    # read instead, without a word: a gradient of 9.0 for 30.0)
+    m = load(tmp_path, f"""
+        {name} = 10.0
+
+        def f(x, {name}_=3.0):
+            return x * x * {name} + {name}_
+        """)
+    assert srcad.grad(m.f)(1.5) == pytest.approx(30.0, rel=1e-14)
+    assert_grad_ok(m.f, (1.5, 3.0), wrt=(0, 1))
+
+
 @pytest.mark.parametrize("helper", ["unbroadcast", "zeros_like_grad", "add_at", "add_grad",
                                     "set_at", "expand_to", "spread", "broadcast_like",
                                     "reduced_size", "unstack"])

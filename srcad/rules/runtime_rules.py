@@ -7,7 +7,7 @@ where srcad cannot read it)."""
 import numpy as np
 
 from .. import runtime
-from ..runtime import (add_adjoint, add_tangent, cumprod_adjoint_transpose, mul_tangent, concatenated, einsum_adjoint_operands, einsum_with, fresh, gradient_along, in_sorted_order,
+from ..runtime import (add_adjoint, add_tangent, cumprod_adjoint_transpose, mul_tangent, concatenated, einsum_adjoint_operands, einsum_with, fresh, gradient_along, kept, in_sorted_order,
                        item_tangent, sorted_like, stacked_like, sum_adjoint_transpose, add_adjoint_transpose, add_at, adjugate_adjoint,
                        adjugate_second, adjugate_second_adjoint, adjugate_tangent,
                        broadcast_like, cast_like, cumprod_adjoint, cumprod_adjoint_along,
@@ -334,6 +334,17 @@ def fresh_(g, ans, value):
 @tangent(runtime.fresh)
 def fresh_tangent(g, ans, value):
     return fresh(g)
+
+
+@adjoint(runtime.kept)
+def kept_(g, ans, value):
+    """Copies: the derivative is the identity."""
+    return g
+
+
+@tangent(runtime.kept)
+def kept_tangent(g, ans, value):
+    return kept(g)
 
 
 @adjoint(runtime.add_tangent)
