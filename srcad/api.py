@@ -112,7 +112,7 @@ def intermediate(fn, dicts=frozenset(), aux=False):
             _VARIANT_IRS[(fn, dicts, aux)] = ir
             return ir
         _IRS[fn] = ir
-        if fn.__closure__ and _CLOSURES.get(id(fn.__code__), (fn,))[0] is fn:
+        if _CLOSURES.get(id(fn.__code__), (fn,))[0] is fn:
             _CLOSURES[id(fn.__code__)] = (fn, ir)   # (fn keeps the code, and its id, alive)
     return ir
 
@@ -138,14 +138,17 @@ def ir_for_kinds(fn, kinds, aux=False):
     return intermediate(fn, dicts, aux) if dicts else ir
 
 
-# ----- closures: one transformation for every closure made by one `def` -----
+# ----- closures: one transformation for every function made by one `def` -----
 #
 # A closure's derivative reads the closure variables through the closure's own cells, so
 # another closure made by the same `def` (`make(k)` called again) can run the same code
 # with its own cells: the first one's IR and derivatives serve it, without a transformation
 # and without a cache entry that would keep it alive. They serve it only where they are
 # right for it: the same globals and defaults, and its free names that the transformation
-# looked up as functions referring to the same objects (its guards hold).
+# looked up as functions referring to the same objects (its guards hold). The same serves
+# the functions a `def` or a lambda without closure variables makes again and again
+# (`srcad.grad(lambda w: loss(w, batch))` in a loop, `batch` a global): one
+# transformation, and no cache entry for each.
 
 # (keyed by the code object's id: equal code objects of two modules compare equal)
 _CLOSURES = {}           # id(code object) -> (the first closure made by it, its IR)
@@ -154,10 +157,13 @@ _SERVED = weakref.WeakKeyDictionary()   # another closure -> {(wrt, mode, ...): 
 
 
 def _shared_ir(fn):
-    """The IR of the first closure made by `fn`'s `def`, if it serves `fn` too."""
+    """The IR of the first closure made by `fn`'s `def`, if it serves `fn` too (not a
+    copy of the function made for a subclass, `method_of_class`: its calls of methods
+    are the subclass's)."""
     first, ir = _CLOSURES.get(id(fn.__code__), (None, None))
     if first is None or first is fn or first.__code__ is not fn.__code__ \
             or first.__globals__ is not fn.__globals__ \
+            or first.__qualname__ != fn.__qualname__ \
             or not _same(first.__defaults__, fn.__defaults__) \
             or not _same(first.__kwdefaults__, fn.__kwdefaults__) \
             or not _current(_own_guards(fn, ir)):
@@ -209,7 +215,7 @@ def _cached_ir(fn):
     ir = _IRS.get(fn)
     if ir is not None and not _made_from(fn, ir):
         return None
-    if ir is None and fn.__closure__:
+    if ir is None:
         ir = _shared_ir(fn)
     return ir
 
@@ -229,7 +235,7 @@ def _closure_derivative(fn, key):
     if not _current(guards):
         return None
     function = compiled.function
-    if function.__closure__:
+    if function.__closure__ and fn.__closure__:
         cells = {id(old): new for old, new in zip(first.__closure__, fn.__closure__)}
         function = with_closure(function, [cells.get(id(cell), cell)
                                            for cell in function.__closure__])
@@ -583,7 +589,7 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
     if compiled is not None and (compiled.guards and not _current(compiled.guards)
                                  or not _made_from(fn, compiled)):
         compiled = None
-    if compiled is None and fn.__closure__:
+    if compiled is None:
         compiled = _closure_derivative(fn, key)
     if compiled is None:
         ir = ir_for_kinds(fn, kinds, aux=with_value == "aux")
@@ -646,7 +652,7 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
         compiled.renamed = {p: n for p, n in parameter_names(params).items() if p != n}
         compiled.output = ir.body[-1].value.id      # (its adjoint is the seed's name)
         compiled.differentiated = fn                # (an inner gradient: maybe unoptimised)
-        if fn.__closure__ and _CLOSURES.get(id(fn.__code__), (None,))[0] is fn:
+        if _CLOSURES.get(id(fn.__code__), (None,))[0] is fn:
             _CLOSURE_DERIVED[(id(fn.__code__),) + key[1:]] = (ir, compiled)
     return compiled
 

@@ -330,6 +330,61 @@ def test_a_shared_transformation_keeps_no_closure_alive(tmp_path):
     assert alive() is None
 
 
+def test_lambdas_made_again_and_again_share_one_transformation(tmp_path):
+    # `srcad.grad(lambda w: loss(w, batch))` in a loop, batch a global: one transformation,
+    # no cache entry for each lambda, and each reads the global batch when it runs
+    m = load(tmp_path, """
+        import numpy as np
+        import srcad
+
+        X = np.array([[1.0, 2.0], [3.0, -1.0], [0.5, 0.5]])
+        batch = 0.0
+
+        def loss(w, b):
+            return np.sum((X @ w - b) ** 2)
+
+        def step(w):
+            return srcad.grad(lambda v: loss(v, batch))(w)
+
+        def step_by_def(w, scale):
+            def scaled(v, k=2.0):
+                return k * loss(v, batch)
+            return srcad.grad(scaled)(w) * scale
+        """)
+    w = np.array([0.5, -0.25])
+    m.step(w), m.step_by_def(w, 1.0)
+    sizes = len(srcad.api._IRS), len(srcad.api._DERIVED)
+    for b in (1.0, -2.0, 3.5):
+        m.batch = b
+        want = 2 * m.X.T @ (m.X @ w - b)
+        np.testing.assert_allclose(m.step(w), want, rtol=1e-14)
+        np.testing.assert_allclose(m.step_by_def(w, 3.0), 6.0 * want, rtol=1e-14)
+    assert (len(srcad.api._IRS), len(srcad.api._DERIVED)) == sizes
+
+
+def test_copies_of_one_method_for_two_classes_are_not_shared(tmp_path):
+    # method_of_class gives Poly its own copy of Linear.loss (the same code): its
+    # self.predict is Poly's
+    m = load(tmp_path, """
+        import numpy as np
+
+        class Linear:
+            def predict(self, w):
+                return w * 2.0
+
+            def loss(self, w):
+                return np.sum(self.predict(w) ** 2)
+
+        class Poly(Linear):
+            def predict(self, w):
+                return w ** 3
+        """)
+    w = np.array([0.5, -1.5])
+    np.testing.assert_allclose(srcad.grad(m.Linear().loss)(w), 8.0 * w, rtol=1e-14)
+    np.testing.assert_allclose(srcad.grad(m.Poly().loss)(w), 6.0 * w ** 5, rtol=1e-14)
+    np.testing.assert_allclose(srcad.grad(m.Linear().loss)(w), 8.0 * w, rtol=1e-14)
+
+
 def test_closures_calling_different_functions_are_not_shared(tmp_path):
     m = load(tmp_path, """
         import numpy as np
