@@ -3568,9 +3568,10 @@ def rebuilt_from_a_copy(params):
 
 
 def element_of_a_nested_list(x):
-    B = [[0.0, 1.0], [2.0, 3.0]]
+    row = [0.0, 1.0]               # (B[0] is row: a display of new lists writes, helper-109)
+    B = [row, [2.0, 3.0]]
     B[0][1] = x
-    return B[0][1] * 2.0
+    return B[0][1] * 2.0 + row[1]
 
 
 @pytest.mark.parametrize("f, x, message", [
