@@ -505,6 +505,7 @@ class Normaliser:
             taken.add(name)
             return name
 
+        _pops_lifted(tree, local_dicts, fresh)
         for block in T.blocks(tree):
             for k in range(len(block) - 1, -1, -1):
                 stmt = block[k]
@@ -625,11 +626,9 @@ class Normaliser:
                                      if not isinstance(n.ctx, gast.Load))
         return {name for name, made in values.items()
                 if name not in params and stores[name] == len(made) and all(
-                    isinstance(v, (gast.Dict, gast.DictComp)) or isinstance(v, gast.Call)
-                    and isinstance(v.func, gast.Name) and (
-                        dict_builtin and v.func.id == "dict"
-                        or _made_by_pop(v)) or isinstance(v, gast.IfExp)
-                    and isinstance(v.body, gast.Call) and _made_by_pop(v.body) for v in made)}
+                    isinstance(v, (gast.Dict, gast.DictComp)) or _dict_popped(v)
+                    or isinstance(v, gast.Call) and isinstance(v.func, gast.Name)
+                    and dict_builtin and v.func.id == "dict" for v in made)}
 
     def _dict_copy_parts(self, stmt, params):
         """`(source, entries)` where `stmt` is `p = dict(source)`, `p = {**source, k: v,
@@ -2649,10 +2648,11 @@ class Normaliser:
             orelse=default), node)
 
     def _dict_display(self, ident):
-        """Whether every assignment of local `ident` is a dict display (`{...}`)."""
+        """Whether every assignment of local `ident` is a dict display (`{...}`), or the
+        dict without a key that `_dict_pops` makes of one for `ident.pop(k)`."""
         values = self._assigned_values(ident)
         return bool(values) and ident not in self.parameters() and all(
-            isinstance(v, (gast.Dict, gast.DictComp)) for v in values)
+            isinstance(v, (gast.Dict, gast.DictComp)) or _dict_popped(v) for v in values)
 
     def _list_display(self, ident):
         """Whether every assignment of local `ident` is a list or a tuple display, or a
@@ -4291,6 +4291,77 @@ def _made_by_pop(call):
     """Whether `call` is the new dict that `_dict_pops` makes for `d.pop(k)`."""
     return isinstance(call.func, gast.Name) and call.func.id == "restored_item" \
         and getattr(call.func, "srcad_helper", False)
+
+
+def _pops_lifted(tree, local_dicts, fresh):
+    """`... d.pop(k) ...` in an expression -> `popped = d.pop(k)` before its statement, and
+    `... popped ...`, in the user's function `tree`, for a local dict d (in `local_dicts`):
+    the statement `_dict_pops` makes a new dict of. Only where Python pops before it reads
+    d anywhere else in the statement and pops once, always: the pop is in the value of an
+    assignment (or `+=`, whose target does not read d), an expression statement, a
+    `return` or an `if`'s test, in no conditional expression, `and`, `or`, comprehension
+    or lambda, and every other mention of d there comes after it. `fresh(base)`: a new
+    name."""
+    conditional = (gast.IfExp, gast.BoolOp, gast.Lambda, gast.ListComp, gast.SetComp,
+                   gast.DictComp, gast.GeneratorExp)
+    for block in T.blocks(tree):
+        k = 0
+        while k < len(block):
+            stmt = block[k]
+            value = stmt.test if type(stmt) is gast.If else getattr(stmt, "value", None) \
+                if type(stmt) in (gast.Assign, gast.AugAssign, gast.Expr, gast.Return) \
+                else None
+            found = None if value is None else _first_pop(value, local_dicts, conditional)
+            if found is None or type(stmt) is gast.AugAssign and any(
+                    n.id == found.func.value.id for n in T.name_nodes(stmt.target)):
+                k += 1
+                continue
+            popped = _located(T.name(fresh(f"{found.func.value.id}__popped")), found)
+            for parent in gast.walk(value):
+                for field in T.child_fields(type(parent)):
+                    inner = getattr(parent, field, None)
+                    if inner is found:
+                        setattr(parent, field, popped)
+                    elif type(inner) is list:
+                        inner[:] = [popped if n is found else n for n in inner]
+            if value is found:
+                if type(stmt) is gast.If:
+                    stmt.test = popped
+                else:
+                    stmt.value = popped
+            block.insert(k, _at(gast.Assign(targets=[_located(T.name(popped.id, store=True),
+                                                              found)],
+                                            value=found, type_comment=None), stmt))
+            k += 1
+
+
+def _first_pop(value, local_dicts, conditional):
+    """The `d.pop(k)` call in expression `value` (not all of it) that `_pops_lifted` lifts:
+    of a local dict, the first mention of d in source order, where it is sure to run."""
+    calls = [n for n in gast.walk(value) if isinstance(n, gast.Call)
+             and isinstance(n.func, gast.Attribute) and n.func.attr == "pop"
+             and isinstance(n.func.value, gast.Name) and n.func.value.id in local_dicts]
+    if isinstance(value, gast.Call) and calls and calls[0] is value:
+        return None                         # (`v = d.pop(k)`: `_dict_pops` reads it as it is)
+    for call in calls:
+        name = call.func.value.id
+        mentions = [n for n in T.name_nodes(value) if n.id == name]
+        if any(not hasattr(n, "lineno") for n in mentions):
+            continue                        # (made by srcad: where Python reads it unknown)
+        first = min(mentions, key=lambda n: (n.lineno, n.col_offset))
+        if first is call.func.value and not any(
+                isinstance(n, conditional) and any(m is call for m in gast.walk(n))
+                for n in gast.walk(value)):
+            return call
+    return None
+
+
+def _dict_popped(value):
+    """Whether `value` is the dict without a key that `_dict_pops` makes for `d.pop(k)`
+    (or for `d.pop(k, default)`: that, or d as it is)."""
+    if isinstance(value, gast.IfExp):
+        value = value.body
+    return isinstance(value, gast.Call) and _made_by_pop(value)
 
 
 def _changes_name(body, name):

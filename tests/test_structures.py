@@ -1923,3 +1923,46 @@ def test_writes_into_items_others_may_hold_stay_refused():
     with pytest.raises(srcad.UnsupportedError, match=r"changes the item of p\['w'\]"):
         srcad.grad(add_into_a_listed_copy_of_a_list, wrt=(0, 1))([x, 2.0 * x], y)
     assert x.tolist() == [1.0, 2.0, 3.0]
+
+
+def walked_after_a_pop(x, y):
+    d = {"a": x, "b": y * 2.0, "c": x * y}
+    d.pop("a")
+    s = 0.0
+    for k in d:
+        s = s + np.sum(d[k] ** 2)
+    return s
+
+
+def popped_in_expressions(x, y):
+    p = {"a": x, "b": y * 2.0, "c": x * y}
+    t = np.sum(p.pop("a") ** 2) + np.sum(np.sin(p.pop("c"))) * p["b"]
+    if np.sum(p.pop("b")) > 0.0:
+        t = t * (len(p) + 2.0)
+    return t
+
+
+def popped_after_a_read_in_one_expression(x, y):
+    p = {"a": x, "b": y * 2.0}
+    return len(p) * np.sum(p.pop("a"))
+
+
+def popped_on_one_side_of_a_condition(x, y):
+    p = {"a": x, "b": y * 2.0}
+    return np.sum(x) if y > 0 else np.sum(p.pop("a"))
+
+
+@pytest.mark.parametrize("f", [walked_after_a_pop, popped_in_expressions])
+def test_a_local_dict_popped_in_an_expression_or_walked_after_a_pop(f):
+    """`for k in d` after `d.pop(k)` walks the keys left (it was refused: a loop over a
+    dict that srcad took for a list), and `np.sum(p.pop(k))` in an expression pops first
+    (it was refused: xs.pop(i) with an index); where the statement reads p before the pop,
+    or may not pop, it stays refused."""
+    x, y = np.array([1.0, 2.0, 3.0]), 0.5
+    full_check(f, [x, y], wrt=(0, 1))
+    np.testing.assert_allclose(srcad.hessian(f)(x, y),
+                               numeric_jacobian(lambda z: srcad.grad(f)(z, y), x),
+                               rtol=1e-6, atol=1e-7)
+    for refused in (popped_after_a_read_in_one_expression, popped_on_one_side_of_a_condition):
+        with pytest.raises(srcad.UnsupportedError, match=r"xs.pop\(i\) with an index"):
+            srcad.grad(refused)(x, y)
