@@ -950,13 +950,15 @@ def _refuse_made_by(fn):
                  "srcad.jacobian(srcad.grad(f)), srcad.hessian(f), srcad.hvp(f)")
 
 
-def _wrt_indices(fn, wrt, bound=0):
+def _wrt_indices(fn, wrt, bound=0, keyword_only=False):
     """`wrt` (index, name, or tuple of them) -> (tuple of indices, single?). `bound`: how
-    many leading parameters are already bound (the `self` of a method)."""
+    many leading parameters are already bound (the `self` of a method). `keyword_only`:
+    whether wrt may name a keyword-only parameter (its index follows the positional
+    ones: the derivatives of `_Transformed` take it by name), else refused."""
     fn = _as_function(fn)
     _refuse_made_by(fn)
     if isinstance(fn, types.MethodType) and isinstance(fn.__func__, types.FunctionType):
-        indices, single = _wrt_indices(fn.__func__, wrt, bound + 1)
+        indices, single = _wrt_indices(fn.__func__, wrt, bound + 1, keyword_only)
         return tuple(k - 1 for k in indices), single   # relative to the bound method's call
     fn = unwrap(fn)
     params = list(inspect.signature(fn).parameters)[bound:]
@@ -979,9 +981,11 @@ def _wrt_indices(fn, wrt, bound=0):
             raise WrtError(f"wrt must be an index, a parameter name or a tuple of them, "
                            f"not {item!r}")
         kind = inspect.signature(fn).parameters[params[indices[-1]]].kind
-        if kind is inspect.Parameter.KEYWORD_ONLY:
+        if kind is inspect.Parameter.KEYWORD_ONLY and not keyword_only:
             raise WrtError(f"wrt names the keyword-only parameter {params[indices[-1]]!r} of "
-                           f"{fn.__name__}: srcad differentiates positional parameters",
+                           f"{fn.__name__}: srcad.grad, value_and_grad, vjp and jvp "
+                           "differentiate one, jacobian, hessian, hvp and check_grad "
+                           "positional parameters only",
                            hint=f"move {params[indices[-1]]!r} before the `*` of the "
                                 "signature: calls that pass it by name stay as they are")
     if len(set(indices)) != len(indices):
@@ -1251,7 +1255,7 @@ class _Transformed:
         base = self._base = self.base()
         self._made = _Made(base)      # what the derivatives of `_fast` are made from
         self._wrt_given = wrt
-        self.wrt, self.single = _wrt_indices(base, wrt, len(self._bound))
+        self.wrt, self.single = _wrt_indices(base, wrt, len(self._bound), True)
         if self._fn is not None:    # (errors in the source surface now, not at the first call)
             intermediate(self._fn, aux=self.with_value == "aux")
         self._last = None
@@ -1279,7 +1283,8 @@ class _Transformed:
         self._made = _Made(self._base)
         self.__dict__.pop("_signature_", None)
         # (new code may have other parameters: `wrt` as given, checked against them)
-        self.wrt, self.single = _wrt_indices(self._base, self._wrt_given, len(self._bound))
+        self.wrt, self.single = _wrt_indices(self._base, self._wrt_given, len(self._bound),
+                                             True)
 
     def __get__(self, obj, objtype=None):
         """`@srcad.grad` on a method: through an instance, the derivative of the method bound
@@ -1355,6 +1360,9 @@ class _Transformed:
         operators, holders = {}, {}   # (defaults too)
         named = base.__code__.co_varnames[n:n + base.__code__.co_kwonlyargcount]
         given = {**(base.__kwdefaults__ or {}), **(kwargs or {})}
+        if any(k >= n for k in self.wrt):     # (wrt names a keyword-only parameter)
+            kinds += tuple("other" if name not in given else runtime.kind_of(given[name])
+                           for name in named)
         for k, a in enumerate(tuple(args) + tuple(missing)
                               + tuple(given.get(name, _MISSING) for name in named)):
             if a is _MISSING or type(a) in _PLAIN:

@@ -40,7 +40,7 @@ from . import runtime
 from . import template as T
 from .assignment_expressions import assignment_expressions
 from .errors import Location, SrcadError, UnsupportedError
-from .inline import inline_local_functions
+from .inline import at_call, inline_local_functions
 from .source import definition, function_source, partial_function, users_module
 
 
@@ -420,6 +420,9 @@ class Normaliser:
         if self._writes_by_calls(source.tree):
             self._variables()         # (the writes they are now)
             self.__dict__.pop("_nodes", None)
+        if not self.generated and self._nested_writes(source.tree):
+            self._variables()         # (the names they take the inner objects into)
+            self.__dict__.pop("_nodes", None)
         self._comprehension_reads = None    # (see _comprehension_locals)
 
     def _dict_copies(self, tree):
@@ -504,6 +507,7 @@ class Normaliser:
             taken.add(name)
             return name
 
+        _pops_lifted(tree, local_dicts, fresh)
         for block in T.blocks(tree):
             for k in range(len(block) - 1, -1, -1):
                 stmt = block[k]
@@ -624,11 +628,9 @@ class Normaliser:
                                      if not isinstance(n.ctx, gast.Load))
         return {name for name, made in values.items()
                 if name not in params and stores[name] == len(made) and all(
-                    isinstance(v, (gast.Dict, gast.DictComp)) or isinstance(v, gast.Call)
-                    and isinstance(v.func, gast.Name) and (
-                        dict_builtin and v.func.id == "dict"
-                        or _made_by_pop(v)) or isinstance(v, gast.IfExp)
-                    and isinstance(v.body, gast.Call) and _made_by_pop(v.body) for v in made)}
+                    isinstance(v, (gast.Dict, gast.DictComp)) or _dict_popped(v)
+                    or isinstance(v, gast.Call) and isinstance(v.func, gast.Name)
+                    and dict_builtin and v.func.id == "dict" for v in made)}
 
     def _dict_copy_parts(self, stmt, params):
         """`(source, entries)` where `stmt` is `p = dict(source)`, `p = {**source, k: v,
@@ -746,6 +748,129 @@ class Normaliser:
                                stmt)
                 found = True
         return found
+
+    def _nested_writes(self, tree):
+        """`p[k][i] = v` (or `p[k][i] += v`) -> `t = p[k]; t[i] = v; p[k] = t` in the user's
+        function `tree`, where p is a local list or dict of new objects (`_new_objects_in`)
+        and k a constant or a name: Python changes the object in p's slot k, which t is, and
+        every later read of p sees it; srcad's t is a new value, which p's slot takes back.
+        A check of the alias between t and p would refuse the write (p is read later): the
+        statement that makes t carries `srcad_written_back` (p), which that check passes.
+        Every other name that may share p[k]'s object is checked as for any `t = p[k]`.
+        Whether it found any."""
+        found = False
+        args = tree.args
+        params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
+        names = None
+        for block in T.blocks(tree):
+            for k in range(len(block) - 1, -1, -1):
+                stmt = block[k]
+                target = stmt.targets[0] if type(stmt) is gast.Assign \
+                    and len(stmt.targets) == 1 else getattr(stmt, "target", None) \
+                    if type(stmt) is gast.AugAssign else None
+                if not (isinstance(target, gast.Subscript)
+                        and isinstance(target.value, gast.Subscript)
+                        and isinstance(target.value.value, gast.Name)
+                        and isinstance(target.value.slice, (gast.Constant, gast.Name))):
+                    continue
+                outer, key = target.value.value.id, target.value.slice
+                if outer in params or not self._new_objects_in(tree, outer, key):
+                    continue
+                if names is None:
+                    names = {n.id for n in T.name_nodes(tree)} | set(self.namespace) \
+                        | set(self.reserved)
+                    self.source.record_fields = getattr(self.source, "record_fields",
+                                                        None) or {}
+                written = f"{T.source_of(target)} {AUGMENTED[type(stmt.op)]} ..." \
+                    if type(stmt) is gast.AugAssign else None
+                item = T.source_of(target.value)
+                inner = _fresh_name(f"{outer}_item", names)
+                names.add(inner)
+                self.source.record_fields[inner] = item
+                taken = _told_at(T.assign(inner, T.load(target.value)), stmt)
+                target.value = _located(T.name(inner), target.value)
+                slot = gast.Subscript(value=T.name(outer), slice=T.clone(key),
+                                      ctx=gast.Store())
+                put_back = _told_at(gast.Assign(targets=[slot], value=T.name(inner),
+                                                type_comment=None), stmt)
+                taken.srcad_written_back = put_back.srcad_written_back = outer
+                slot.srcad_written_back = outer
+                if type(stmt) is gast.AugAssign:
+                    stmt.srcad_nested_item = (item, written)
+                block[k:k + 1] = [taken, stmt, put_back]
+                found = True
+        return found
+
+    def _new_objects_in(self, tree, name, key):
+        """Whether local `name` holds new objects in the slot that `key` names, none of
+        which another of its slots holds: one statement binds it, to a display or
+        comprehension whose item there (every item, for a key that is not a constant)
+        makes a new object (`_made_new`), and nothing else puts an object in it (no slot
+        assigned, no method that changes it called, not passed to a call)."""
+        made = [n for n in T.all_nodes(tree.body) if type(n) is gast.Assign
+                and any(isinstance(t, gast.Name) and t.id == name for t in n.targets)]
+        stores = [n for n in T.name_nodes(tree.body)
+                  if n.id == name and not isinstance(n.ctx, gast.Load)]
+        if len(made) != 1 or len(stores) != 1 or len(made[0].targets) != 1 \
+                or any(isinstance(n, (gast.Global, gast.Nonlocal)) and name in n.names
+                       for n in gast.walk(tree)):
+            return False
+        value = made[0].value
+        if isinstance(value, (gast.DictComp, gast.ListComp)):
+            items = [value.value if isinstance(value, gast.DictComp) else value.elt]
+        elif isinstance(value, gast.Dict) and None not in value.keys:
+            items = value.values
+            if isinstance(key, gast.Constant):
+                items = [v for k, v in zip(value.keys, value.values)
+                         if isinstance(k, gast.Constant) and k.value == key.value][-1:]
+        elif isinstance(value, gast.List) and not any(isinstance(e, gast.Starred)
+                                                      for e in value.elts):
+            items = value.elts
+            if isinstance(key, gast.Constant):
+                items = items[key.value:key.value + 1] if type(key.value) is int \
+                    and 0 <= key.value < len(items) else []
+        else:
+            return False
+        return bool(items) and all(self._made_new(v) for v in items) \
+            and self._only_read(tree, name)
+
+    def _made_new(self, value):
+        """Whether expression `value` makes an object that nothing else holds: a copy
+        (`x.copy()`, no view), arithmetic, a display, what a NumPy function computes."""
+        if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.List, gast.Dict,
+                              gast.ListComp, gast.DictComp)):
+            return True
+        return isinstance(value, gast.Call) and (
+            isinstance(value.func, gast.Attribute) and value.func.attr == "copy"
+            and not value.args and not value.keywords or self._numpy_result(value))
+
+    @staticmethod
+    def _only_read(tree, name):
+        """Whether every mention of local `name` in `tree` but its binding reads an item of
+        it (`p[k]`, not a slot assigned or deleted but by `_nested_writes`), its keys or
+        items (`p.items()`, `p.get(k)`, `for k in p`, `len(p)`), or returns it: no other name
+        or object gets it, its items or a copy that holds them."""
+        allowed = set()
+        for node in T.all_nodes(tree.body):
+            if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) \
+                    and node.value.id == name:
+                if not isinstance(node.ctx, gast.Load) and not getattr(
+                        node, "srcad_written_back", None):
+                    return False
+                allowed.add(id(node.value))
+            elif isinstance(node, gast.Attribute) and node.attr in (
+                    "items", "keys", "values", "get"):
+                allowed.add(id(node.value))
+            elif isinstance(node, (gast.For, gast.comprehension)):
+                allowed.add(id(node.iter))
+            elif isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+                    and node.func.id == "len" and len(node.args) == 1:
+                allowed.add(id(node.args[0]))
+            elif isinstance(node, gast.Return) or isinstance(node, gast.Assign) \
+                    and len(node.targets) == 1:
+                allowed.add(id(node.targets[0] if isinstance(node, gast.Assign)
+                               else node.value))
+        return all(id(n) in allowed for n in T.name_nodes(tree.body) if n.id == name)
 
     # ----- helpers -----
 
@@ -1511,6 +1636,8 @@ class Normaliser:
                     #                   an item taken from list xs before, stay as they are
                 if self._rebound_between(name, made, write):
                     continue          # `t = y; t = 0.5 * t; t[i] = v` writes a new array
+                if getattr(made, "srcad_written_back", None) == other:
+                    continue          # `t = p[k]; t[i] = v; p[k] = t` (`_nested_writes`)
                 if self._fresh_before(name, write, made, slots=text.endswith("] = ...")
                                       and self._known_container(name)):
                     continue          # `t = np.sin(x); t[i] = v; t = x` in a loop: ditto
@@ -2057,6 +2184,12 @@ class Normaliser:
                 self.current = node
                 self._check_copied_item(holder.id, current, copies[holder.id],
                                         f"{T.source_of(target)} {AUGMENTED[type(node.op)]} ...")
+            nested = getattr(node, "srcad_nested_item", None)
+            if nested is not None:
+                # `p[k][i] += v` (`_nested_writes`) of a list p[k]: NumPy changes its item
+                # in place, which another object may hold too: checked where it runs
+                self.current = node
+                self._check_copied_item(holder.id, current, [nested[0]], nested[1])
             self.augmenting = AUGMENTED[type(node.op)]     # NumPy changes xs[i]'s array
             try:
                 self.assign(target, gast.BinOp(left=current, op=node.op, right=node.value))
@@ -2517,10 +2650,11 @@ class Normaliser:
             orelse=default), node)
 
     def _dict_display(self, ident):
-        """Whether every assignment of local `ident` is a dict display (`{...}`)."""
+        """Whether every assignment of local `ident` is a dict display (`{...}`), or the
+        dict without a key that `_dict_pops` makes of one for `ident.pop(k)`."""
         values = self._assigned_values(ident)
         return bool(values) and ident not in self.parameters() and all(
-            isinstance(v, (gast.Dict, gast.DictComp)) for v in values)
+            isinstance(v, (gast.Dict, gast.DictComp)) or _dict_popped(v) for v in values)
 
     def _list_display(self, ident):
         """Whether every assignment of local `ident` is a list or a tuple display, or a
@@ -4119,6 +4253,14 @@ def _located(node, where):
     return node
 
 
+def _told_at(stmt, where):
+    """`stmt`, made for user statement `where`, at its position (the nodes in it too) and
+    told at its line, as `where` is (which may be in an inlined body: `inline.at_call`)."""
+    for inner in gast.walk(stmt):
+        _at(inner, where)
+    return at_call(stmt, where)
+
+
 def _item_expression(comprehension):
     """What a list or dict comprehension puts in its list or dict (a dict's values)."""
     return comprehension.value if isinstance(comprehension, gast.DictComp) \
@@ -4164,6 +4306,77 @@ def _made_by_pop(call):
     """Whether `call` is the new dict that `_dict_pops` makes for `d.pop(k)`."""
     return isinstance(call.func, gast.Name) and call.func.id == "restored_item" \
         and getattr(call.func, "srcad_helper", False)
+
+
+def _pops_lifted(tree, local_dicts, fresh):
+    """`... d.pop(k) ...` in an expression -> `popped = d.pop(k)` before its statement, and
+    `... popped ...`, in the user's function `tree`, for a local dict d (in `local_dicts`):
+    the statement `_dict_pops` makes a new dict of. Only where Python pops before it reads
+    d anywhere else in the statement and pops once, always: the pop is in the value of an
+    assignment (or `+=`, whose target does not read d), an expression statement, a
+    `return` or an `if`'s test, in no conditional expression, `and`, `or`, comprehension
+    or lambda, and every other mention of d there comes after it. `fresh(base)`: a new
+    name."""
+    conditional = (gast.IfExp, gast.BoolOp, gast.Lambda, gast.ListComp, gast.SetComp,
+                   gast.DictComp, gast.GeneratorExp)
+    for block in T.blocks(tree):
+        k = 0
+        while k < len(block):
+            stmt = block[k]
+            value = stmt.test if type(stmt) is gast.If else getattr(stmt, "value", None) \
+                if type(stmt) in (gast.Assign, gast.AugAssign, gast.Expr, gast.Return) \
+                else None
+            found = None if value is None else _first_pop(value, local_dicts, conditional)
+            if found is None or type(stmt) is gast.AugAssign and any(
+                    n.id == found.func.value.id for n in T.name_nodes(stmt.target)):
+                k += 1
+                continue
+            popped = _located(T.name(fresh(f"{found.func.value.id}__popped")), found)
+            for parent in gast.walk(value):
+                for field in T.child_fields(type(parent)):
+                    inner = getattr(parent, field, None)
+                    if inner is found:
+                        setattr(parent, field, popped)
+                    elif type(inner) is list:
+                        inner[:] = [popped if n is found else n for n in inner]
+            if value is found:
+                if type(stmt) is gast.If:
+                    stmt.test = popped
+                else:
+                    stmt.value = popped
+            block.insert(k, _at(gast.Assign(targets=[_located(T.name(popped.id, store=True),
+                                                              found)],
+                                            value=found, type_comment=None), stmt))
+            k += 1
+
+
+def _first_pop(value, local_dicts, conditional):
+    """The `d.pop(k)` call in expression `value` (not all of it) that `_pops_lifted` lifts:
+    of a local dict, the first mention of d in source order, where it is sure to run."""
+    calls = [n for n in gast.walk(value) if isinstance(n, gast.Call)
+             and isinstance(n.func, gast.Attribute) and n.func.attr == "pop"
+             and isinstance(n.func.value, gast.Name) and n.func.value.id in local_dicts]
+    if isinstance(value, gast.Call) and calls and calls[0] is value:
+        return None                         # (`v = d.pop(k)`: `_dict_pops` reads it as it is)
+    for call in calls:
+        name = call.func.value.id
+        mentions = [n for n in T.name_nodes(value) if n.id == name]
+        if any(not hasattr(n, "lineno") for n in mentions):
+            continue                        # (made by srcad: where Python reads it unknown)
+        first = min(mentions, key=lambda n: (n.lineno, n.col_offset))
+        if first is call.func.value and not any(
+                isinstance(n, conditional) and any(m is call for m in gast.walk(n))
+                for n in gast.walk(value)):
+            return call
+    return None
+
+
+def _dict_popped(value):
+    """Whether `value` is the dict without a key that `_dict_pops` makes for `d.pop(k)`
+    (or for `d.pop(k, default)`: that, or d as it is)."""
+    if isinstance(value, gast.IfExp):
+        value = value.body
+    return isinstance(value, gast.Call) and _made_by_pop(value)
 
 
 def _changes_name(body, name):

@@ -1814,3 +1814,155 @@ def test_a_constant_read_from_a_display_holding_a_varying_item_has_no_tangent(f)
     assert srcad.jvp(f)(x, v)[1] == pytest.approx(g @ v, rel=1e-9)
     np.testing.assert_allclose(srcad.hvp(f)(x, v),
                                numeric_jacobian(srcad.grad(f), x) @ v, rtol=1e-6, atol=1e-8)
+
+
+def write_into_a_dict_item(x, y):
+    p = {"w": x.copy(), "b": y}
+    p["w"][0] = 2.0 * p["b"]
+    return np.sum(p["w"] ** 2)
+
+
+def parameter_dict_updated_in_a_loop(params, x):
+    p = {k: v.copy() for k, v in params.items()}
+    for i in range(2):
+        p["w"][i] += p["b"][i] * x[i]
+    p["b"][1] *= x[0]
+    return np.sum(p["w"] ** 2) + np.sum(np.sin(p["b"]))
+
+
+def write_into_every_item(x, y):
+    p = {"a": x * 1.0, "b": x ** 2}
+    for k in p.keys():
+        p[k][0] = y * p[k][1]
+    return np.sum(p["a"] * p["b"])
+
+
+def write_into_a_listed_copy(x, y):
+    rows = [x.copy(), x * 2.0]
+    rows[1][0] = y
+    rows[0][2] *= y
+    return np.sum(rows[0] ** 2) + np.sum(np.sin(rows[1]))
+
+
+def write_into_an_argument_item(p, y):
+    p["w"][0] = 2.0 * y
+    return np.sum(p["w"] ** 2)
+
+
+def write_into_an_argument_held(x, y):
+    p = {"w": x, "b": y}
+    p["w"][0] = 2.0 * p["b"]
+    return np.sum(p["w"] ** 2)
+
+
+def write_into_an_item_taken_before(x, y):
+    p = {"w": x.copy(), "b": y}
+    a = p["w"][1:]
+    p["w"][0] = 2.0 * y
+    return np.sum(a ** 2) + np.sum(p["w"])
+
+
+def write_into_a_dict_another_name_holds(x, y):
+    p = {"w": x.copy(), "b": y}
+    q = p.copy()
+    p["w"][0] = 2.0 * y
+    return np.sum(q["w"] ** 2)
+
+
+def add_into_a_listed_copy_of_a_list(xs, y):
+    p = {"w": xs.copy(), "v": xs}
+    p["w"][0] += y
+    return np.sum(p["v"][0] ** 2)
+
+
+def write_into_a_nested_list(x, y):
+    B = [[0.0, 1.0], [2.0, 3.0]]
+    B[0][1] = x[0] * y
+    return B[0][1] * 2.0 + np.sum(x) * B[1][0]
+
+
+@pytest.mark.parametrize("f", [write_into_a_dict_item, write_into_every_item,
+                               write_into_a_listed_copy, write_into_a_nested_list])
+def test_write_into_an_item_of_a_local_dict_or_list_of_new_objects(f):
+    """`p[k][i] = v` (and `+=`) where p is a local dict or list, made once, whose items
+    are new objects (copies, arithmetic, NumPy's results) and which nothing but reads
+    reaches: as `t = p[k]; t[i] = v; p[k] = t` (it was refused: 'assignment into an element
+    of a non-local or nested object'). Second order where srcad differentiates the
+    gradient of `t = p[k]; t[i] = v` written out (not in a loop, nor `t[i] *= v`, whose
+    gradient's writes it refuses to differentiate again)."""
+    x, y = np.array([1.0, 2.0, 3.0]), 0.5
+    full_check(f, [x, y], wrt=(0, 1))
+    if f in (write_into_a_dict_item, write_into_a_nested_list):
+        h = srcad.hessian(f)(x, y)
+        np.testing.assert_allclose(h, numeric_jacobian(lambda z: srcad.grad(f)(z, y), x),
+                                   rtol=1e-6, atol=1e-7)
+
+
+def test_parameter_dict_copied_then_updated_item_by_item():
+    params = {"w": np.array([1.0, -2.0, 0.5]), "b": np.array([0.3, 0.7])}
+    x = np.array([0.4, -1.1])
+    g = full_check(parameter_dict_updated_in_a_loop, [params, x], wrt=(0, 1))
+    assert list(g[0]) == ["w", "b"]
+    assert params["w"].tolist() == [1.0, -2.0, 0.5] and params["b"].tolist() == [0.3, 0.7]
+
+
+def test_writes_into_items_others_may_hold_stay_refused():
+    """Where p[k] may be the caller's array (an argument, or one a local dict holds), or
+    another name or dict holds p[k] or p, the write stays refused, and the caller's arrays
+    are left as they are; `p[k][i] += v` of a list p[k] whose items another object holds
+    is refused where it runs."""
+    x, y = np.array([1.0, 2.0, 3.0]), 0.5
+    for f, args in ((write_into_an_argument_item, [{"w": x}, y]),
+                    (write_into_an_argument_held, [x, y]),
+                    (write_into_a_dict_another_name_holds, [x, y])):
+        with pytest.raises(srcad.UnsupportedError, match="non-local or nested object"):
+            srcad.grad(f, wrt=(0, 1))(*args)
+    assert x.tolist() == [1.0, 2.0, 3.0]
+    with pytest.raises(srcad.UnsupportedError, match=r"also reached through 'a'"):
+        srcad.grad(write_into_an_item_taken_before, wrt=(0, 1))(x, y)
+    with pytest.raises(srcad.UnsupportedError, match=r"changes the item of p\['w'\]"):
+        srcad.grad(add_into_a_listed_copy_of_a_list, wrt=(0, 1))([x, 2.0 * x], y)
+    assert x.tolist() == [1.0, 2.0, 3.0]
+
+
+def walked_after_a_pop(x, y):
+    d = {"a": x, "b": y * 2.0, "c": x * y}
+    d.pop("a")
+    s = 0.0
+    for k in d:
+        s = s + np.sum(d[k] ** 2)
+    return s
+
+
+def popped_in_expressions(x, y):
+    p = {"a": x, "b": y * 2.0, "c": x * y}
+    t = np.sum(p.pop("a") ** 2) + np.sum(np.sin(p.pop("c"))) * p["b"]
+    if np.sum(p.pop("b")) > 0.0:
+        t = t * (len(p) + 2.0)
+    return t
+
+
+def popped_after_a_read_in_one_expression(x, y):
+    p = {"a": x, "b": y * 2.0}
+    return len(p) * np.sum(p.pop("a"))
+
+
+def popped_on_one_side_of_a_condition(x, y):
+    p = {"a": x, "b": y * 2.0}
+    return np.sum(x) if y > 0 else np.sum(p.pop("a"))
+
+
+@pytest.mark.parametrize("f", [walked_after_a_pop, popped_in_expressions])
+def test_a_local_dict_popped_in_an_expression_or_walked_after_a_pop(f):
+    """`for k in d` after `d.pop(k)` walks the keys left (it was refused: a loop over a
+    dict that srcad took for a list), and `np.sum(p.pop(k))` in an expression pops first
+    (it was refused: xs.pop(i) with an index); where the statement reads p before the pop,
+    or may not pop, it stays refused."""
+    x, y = np.array([1.0, 2.0, 3.0]), 0.5
+    full_check(f, [x, y], wrt=(0, 1))
+    np.testing.assert_allclose(srcad.hessian(f)(x, y),
+                               numeric_jacobian(lambda z: srcad.grad(f)(z, y), x),
+                               rtol=1e-6, atol=1e-7)
+    for refused in (popped_after_a_read_in_one_expression, popped_on_one_side_of_a_condition):
+        with pytest.raises(srcad.UnsupportedError, match=r"xs.pop\(i\) with an index"):
+            srcad.grad(refused)(x, y)
