@@ -1539,12 +1539,13 @@ def _singular_weights_change(t, x, ord):
     (times 1), the indicator of s_k for ord 2 and -2 (times 2). Daleckii-Krein: f(B)
     changes along E by Z (F * (Z^T E Z)) Z^T, F_ij = (f_i - f_j) / (l_i - l_j) (0 where
     both f are equal). Where it has no derivative (a repeated s_k, a singular x for
-    'nuc' or -2), inf or nan."""
+    'nuc' or -2), refused (`_singular_weights_defined`)."""
     m, n = x.shape[-2:]
     block = np.zeros(x.shape[:-2] + (m + n, m + n), dtype=float_dtype(x))
     block[..., :m, m:] = x
     block[..., m:, :m] = mT(x)
     values, vectors = np.linalg.eigh(block)
+    _singular_weights_defined(values[..., max(m, n):], ord)
     # (ascending: the k = min(m, n) values -s, the |m - n| zeros, then s from the smallest,
     # at max(m, n), up: f by position, so that a singular value 0, or one repeated, meets
     # an f other than its own at the same eigenvalue: inf)
@@ -1561,9 +1562,7 @@ def _singular_weights_change(t, x, ord):
     with np.errstate(divide="ignore", invalid="ignore"):
         ratios = np.where(df == 0, 0.0, df / (values[..., :, None] - values[..., None, :]))
         inner = ratios * (mT(vectors) @ change @ vectors)
-        out = scale * (vectors @ inner @ mT(vectors))[..., :m, m:]
-    return np.where(_singular_weights_kinked(values[..., max(m, n):], ord)[..., None, None],
-                    np.nan, out)
+        return scale * (vectors @ inner @ mT(vectors))[..., :m, m:]
 
 
 def _singular_weights_kinked(s, ord):
@@ -1579,6 +1578,37 @@ def _singular_weights_kinked(s, ord):
     return low if ord == "nuc" or s.shape[-1] == 1 else low | (gaps[..., 0] <= tolerance)
 
 
+def _singular_weights_defined(s, ord):
+    """Refused where the weights of the matrix norm ord ('nuc', 2, -2) have no derivative,
+    given the singular values s (ascending) of the matrices: there the norm has no second
+    derivative (its singular vectors, its gradient's factors, turn anyhow with the smallest
+    change of the matrix), and NaN would be the silent answer."""
+    if np.any(_singular_weights_kinked(s, ord)):
+        which = {2: "largest singular value is repeated", -2: "smallest singular value is "
+                 "repeated or 0", "nuc": "singular values include a 0"}[ord]
+        raise refused(f"the matrix norm of ord {ord!r} (np.linalg.norm, matrix_norm) has no "
+                      f"second derivative at a matrix whose {which}: its gradient, made of "
+                      "singular vectors, turns anyhow there with the smallest change of the "
+                      "matrix",
+                      "use first derivatives alone there, or move the matrix away from such "
+                      "ones (a small perturbation that keeps its singular values apart)")
+
+
+def singular_weights_kept(w, s, ord):
+    """w, the weights of the matrix norm ord ('nuc', 2, -2) of matrices with singular
+    values s (descending, as np.linalg.svd gives them), as they are: its rules refuse
+    their derivative where it is not defined (`_singular_weights_defined`), for srcad's
+    reverse over `_matrix_norm_weights` (grad of grad), which would otherwise give the
+    derivative of the singular vectors that svd happened to return."""
+    return w
+
+
+def singular_weights_checked(g, s, ord):
+    """g, the tangent (cotangent) of `singular_weights_kept`'s w, where w has one."""
+    _singular_weights_defined(np.flip(s, axis=-1), ord)
+    return g
+
+
 def _matrix_norm_weights(x, ans, ord, axis, keepdims):
     r, c = axis[0] % x.ndim, axis[1] % x.ndim
     moved = np.moveaxis(x, (r, c), (-2, -1))
@@ -1592,7 +1622,7 @@ def _matrix_norm_weights(x, ans, ord, axis, keepdims):
         else:
             k = 0 if ord == 2 else -1
             w = u[..., :, k, None] * vt[..., None, k, :]
-        return np.moveaxis(w, (-2, -1), (r, c))
+        return np.moveaxis(singular_weights_kept(w, s, ord), (-2, -1), (r, c))
     if ord in (1, -1, np.inf, -np.inf):
         along = -2 if ord in (1, -1) else -1          # 1: column sums, inf: row sums
         sums = np.sum(np.abs(moved), axis=along, keepdims=True)
@@ -3529,6 +3559,7 @@ HELPERS = HELPERS + (
     _grouped, _ungrouped, _shifted, prod_others_tangent, _replaced, _from, _flat_along,
     _later_sums, cumprod_adjoint_along, norm_weights_slopes, einsum_adjoint_along,
     _matrix_norm_weights, norm_weights_change, _singular_weights_change, _singular_weights_kinked,
+    _singular_weights_defined, singular_weights_kept, singular_weights_checked,
     inverse_axes, method_axes, method_shape, permute_axes,
     unconcatenate, unhstack, unvstack, uncolumn_stack, appended_part, unsplit, unstack_like,
     unarray, untile, unrepeat,

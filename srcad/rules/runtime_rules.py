@@ -19,7 +19,8 @@ from ..runtime import (add_adjoint, add_tangent, cumprod_adjoint_transpose, mul_
                        matmul_adjoint_x_sum, matmul_adjoint_y, matmul_adjoint_y_sum,
                        mul_adjoint, mul_adjoint_along, mul_adjoint_transpose,
                        mul_tangent_adjoint,
-                       norm_weights_change, norm_weights_slopes, part_at, permute_axes, power_slope,
+                       norm_weights_change, norm_weights_slopes, singular_weights_checked,
+                       part_at, permute_axes, power_slope,
                        power_slope_in_y, exponent_tangent, prod_others_tangent, product_adjoint_a,
                        product_adjoint_b, product_rule_terms, restored_part, restored_tangent,
                        saved_item_adjoint, saved_item_tangent, set_at, sort_adjoint,
@@ -631,6 +632,17 @@ def norm_weights_tangent(g, ans, x, n, ord=None, axis=None, keepdims=False):
     return (norm_weights_change(g, x, n, ans, ord, axis, keepdims),
             expand_to(g, x, axis, keepdims) * norm_weights_slopes(x, n, ans, ord, axis,
                                                                   keepdims)[1])
+
+
+@adjoint(runtime.singular_weights_kept)
+def singular_weights_kept_(g, ans, w, s, ord):
+    """w as it is, where its derivative is defined; the singular values are read only."""
+    return singular_weights_checked(g, s, ord), 0, None
+
+
+@tangent(runtime.singular_weights_kept)
+def singular_weights_kept_tangent(g, ans, w, s, ord):
+    return singular_weights_checked(g, s, ord), 0, None
 
 
 @adjoint(runtime.cumprod_adjoint)
