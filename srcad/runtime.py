@@ -409,6 +409,21 @@ def matmul_adjoint_y_sum(terms, y):
     return _loop_sum(terms, y, lambda g, x: matmul_adjoint_y(g, x, y), lambda G, X: X.T @ G)
 
 
+def matmul_adjoint_x_sum_transpose(g, terms, x):
+    """The adjoint of `matmul_adjoint_x_sum(terms, x)` with respect to its terms (u, y),
+    given g (shaped like x): matmul_adjoint_x(u, x, y) is bilinear, <g, u @ y^T> gives u
+    g @ y and y matmul_adjoint_y(u, g, y), for each term."""
+    g = np.broadcast_to(g, np.shape(x))
+    return [(g @ y, matmul_adjoint_y(u, g, y)) for u, y in terms]
+
+
+def matmul_adjoint_y_sum_transpose(g, terms, y):
+    """The adjoint of `matmul_adjoint_y_sum(terms, y)` with respect to its terms (u, x),
+    given g (shaped like y): <g, x^T @ u> gives u x @ g and x matmul_adjoint_x(u, x, g)."""
+    g = np.broadcast_to(g, np.shape(y))
+    return [(x @ g, matmul_adjoint_x(u, x, g)) for u, x in terms]
+
+
 def product_rule_terms(terms, t):
     """The terms of the change of a sum of products of pairs (a, b) along tangents t of
     the pairs: (ta, b) and (a, tb) for each (a zero tangent spread to its side's shape)."""
@@ -1032,6 +1047,7 @@ RESULT_SHARES = {
     "spread": ("g",), "assigned_part": ("g",), "power_slope": (), "power_slope_in_y": (),
     "safe_log": (), "exponent_tangent": (), "matmul_adjoint_x": (), "matmul_adjoint_y": (),
     "matmul_adjoint_x_sum": (), "matmul_adjoint_y_sum": (), "float_dtype": (),
+    "matmul_adjoint_x_sum_transpose": (), "matmul_adjoint_y_sum_transpose": (),
     "sum_adjoint": ("g",), "sum_tangent": ("t",), "select_weights": (), "unarray": ("g",),
     "diag_adjoint": ("g",), "trace_adjoint": (), "product_adjoint_a": (),
     "product_adjoint_b": (), "solve_transposed": (), "solve_adjoint_a": (),
@@ -1061,6 +1077,7 @@ HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_adjoint_along, repeated_ad
            mul_tangent_adjoint, fresh,
            keys_of, _joins, _repeats, add_adjoint_transpose, mul_adjoint_transpose, _promoted,
            matmul_adjoint_x, matmul_adjoint_y, matmul_adjoint_x_sum, matmul_adjoint_y_sum,
+           matmul_adjoint_x_sum_transpose, matmul_adjoint_y_sum_transpose,
            _loop_sum, _vector_rows, product_rule_terms, expand_to, reduced_size, unbroadcast,
            broadcast_like,
            zeros_like_grad, add_grad, _items, _get, add_at, set_at, add_at_in_place,

@@ -17,6 +17,7 @@ from ..runtime import (add_adjoint, add_tangent, cumprod_adjoint_transpose, mul_
                        einsum_adjoint_along, expand_to, if_floating, kron_adjoint_a,
                        kron_adjoint_b, listed_tangent, matmul_adjoint_x,
                        matmul_adjoint_x_sum, matmul_adjoint_y, matmul_adjoint_y_sum,
+                       matmul_adjoint_x_sum_transpose, matmul_adjoint_y_sum_transpose,
                        mul_adjoint, mul_adjoint_along, mul_adjoint_transpose,
                        mul_tangent_adjoint,
                        norm_weights_change, norm_weights_slopes, singular_weights_checked,
@@ -566,6 +567,18 @@ def matmul_adjoint_x_sum_tangent(g, ans, terms, x):
 @tangent(runtime.matmul_adjoint_y_sum)
 def matmul_adjoint_y_sum_tangent(g, ans, terms, y):
     return matmul_adjoint_y_sum(product_rule_terms(terms, g), y), 0
+
+
+@adjoint(runtime.matmul_adjoint_x_sum)
+def matmul_adjoint_x_sum_(g, ans, terms, x):
+    """Bilinear in each term (u, y); x gives its shape only (grad of grad of a loop that
+    multiplies by one matrix each step, whose gradient collects the terms)."""
+    return matmul_adjoint_x_sum_transpose(g, terms, x), 0
+
+
+@adjoint(runtime.matmul_adjoint_y_sum)
+def matmul_adjoint_y_sum_(g, ans, terms, y):
+    return matmul_adjoint_y_sum_transpose(g, terms, y), 0
 
 
 # ----- the adjugate (np.linalg.det's derivative) -----
