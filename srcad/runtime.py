@@ -1460,7 +1460,7 @@ def norm_weights(x, ans, ord=None, axis=None, keepdims=False):
     n = expand_to(ans, x, axes, keepdims)
     absx = np.abs(x)
     if ord is None or ord == 2:
-        w = x / np.where(n == 0, 1, n)
+        w = norm_weights_kept(x / np.where(n == 0, 1, n), n)
     elif ord == 1:
         w = np.sign(x)
     elif ord == np.inf or ord == -np.inf:
@@ -1469,8 +1469,34 @@ def norm_weights(x, ans, ord=None, axis=None, keepdims=False):
     elif ord == 0:
         w = np.zeros_like(x)
     else:
-        w = np.sign(x) * absx ** (ord - 1) / np.where(n == 0, 1, n) ** (ord - 1)
+        w = norm_weights_kept(np.sign(x) * absx ** (ord - 1) / np.where(n == 0, 1, n)
+                              ** (ord - 1), n)
     return np.asarray(w).astype(dtype)
+
+
+def _norm_nonzero(n):
+    """Refused where a norm n whose weights change with x (a p-norm other than 0, 1 and
+    inf, the Frobenius norm) is 0: there it has no second derivative (its gradient x / n
+    for p = 2 jumps), where the rules gave NaN (inf times 0) and grad of grad 0."""
+    if np.any(np.asarray(n) == 0):
+        raise refused("a p-norm or the Frobenius norm (np.linalg.norm, vector_norm, "
+                      "matrix_norm) has no second derivative where it is 0: its gradient, "
+                      "x / ||x|| for p = 2, jumps there (the first derivative srcad gives "
+                      "there, 0, is a subgradient)", "for the square of the 2-norm write np.sum(x * x) "
+                      "(smooth at 0), or keep x away from 0")
+
+
+def norm_weights_kept(w, n):
+    """w, the weights of a p-norm n (shaped like x), as they are: its rules refuse their
+    derivative where n is 0 (`_norm_nonzero`), for srcad's reverse over `norm_weights`
+    (grad of grad)."""
+    return w
+
+
+def norm_weights_checked(g, n):
+    """g, the tangent (cotangent) of `norm_weights_kept`'s w, where w has one."""
+    _norm_nonzero(n)
+    return g
 
 
 def vector_norm_weights(x, ans, axis=None, keepdims=False, ord=2):
@@ -1530,6 +1556,7 @@ def norm_weights_slopes(x, n, w, ord=None, axis=None, keepdims=False):
     if matrix and axis is None:
         axis = (0, 1)
     n = expand_to(n, x, axis, keepdims)
+    _norm_nonzero(n)
     with np.errstate(divide="ignore", invalid="ignore"):
         return (p - 1) * np.abs(x) ** (p - 2) / n ** (p - 1), -(p - 1) * w / n
 
@@ -1631,7 +1658,7 @@ def _matrix_norm_weights(x, ans, ord, axis, keepdims):
     moved = np.moveaxis(x, (r, c), (-2, -1))
     if ord in (None, "fro"):
         n = expand_to(ans, x, axis, keepdims)
-        return x / np.where(n == 0, 1, n)
+        return norm_weights_kept(x / np.where(n == 0, 1, n), n)
     if ord in ("nuc", 2, -2):
         u, s, vt = np.linalg.svd(moved, full_matrices=False)
         if ord == "nuc":
@@ -3573,6 +3600,7 @@ HELPERS = HELPERS + (
     power_slope, power_slope_in_y, safe_log, exponent_tangent,
     sinc_derivative, _axes, chooser_weights, prod_others, var_weights, cumsum_adjoint,
     _cumprod_replaced, cumprod_adjoint, cumprod_adjoint_transpose, cumprod_tangent, _norm_is_matrix, norm_weights,
+    _norm_nonzero, norm_weights_kept, norm_weights_checked,
     _grouped, _ungrouped, _shifted, prod_others_tangent, _replaced, _from, _flat_along,
     _later_sums, cumprod_adjoint_along, norm_weights_slopes, einsum_adjoint_along,
     _matrix_norm_weights, norm_weights_change, _singular_weights_change, _singular_weights_kinked,

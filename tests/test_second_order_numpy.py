@@ -378,6 +378,50 @@ def test_grad_of_grad_of_the_spectral_norm_at_a_repeated_largest_singular_value(
         srcad.hessian(lambda a: np.linalg.norm(a, 2))(a)
 
 
+def squared_norm(x):
+    return np.linalg.norm(x) ** 2
+
+
+def cubed_three_norm(x):
+    return np.linalg.vector_norm(x, ord=3) ** 3
+
+
+def squared_norms_of_rows(x):
+    """The second row is 0 where x is."""
+    return np.sum(np.linalg.norm(np.stack([x + 1.0, x]), axis=1, keepdims=True) ** 2)
+
+
+def squared_frobenius_norm(x):
+    return np.linalg.matrix_norm(np.outer(x, x)) ** 2
+
+
+SQUARED_NORM_GRADIENT = srcad.grad(squared_norm)
+
+
+def squared_norms_slope_along(x):
+    return np.sum(SQUARED_NORM_GRADIENT(x) * np.arange(1.0, 4.0))
+
+
+@pytest.mark.parametrize("f", [squared_norm, cubed_three_norm, squared_norms_of_rows,
+                               squared_frobenius_norm])
+def test_norms_at_zero_refuse_second_derivatives(f):
+    """A p-norm (the Frobenius norm) has none where it is 0: hessian and hvp gave NaN (inf
+    times 0), grad of grad 0 (x / where(n == 0, 1, n) differentiated), where these
+    compositions have one (2 I for the square of the 2-norm). All refuse; the gradient
+    (0 there, a subgradient) is still given."""
+    zero = np.zeros(3)
+    assert np.all(np.isfinite(srcad.grad(f)(zero)))
+    slope = srcad.grad(f)
+    for second in (lambda: srcad.hessian(f)(zero), lambda: srcad.hvp(f)(zero, np.ones(3)),
+                   lambda: srcad.grad(lambda x: np.sum(slope(x) * np.arange(3.0)))(zero)):
+        with pytest.raises(srcad.UnsupportedError, match="no second derivative where it is 0"):
+            second()
+    with pytest.raises(srcad.UnsupportedError, match="no second derivative where it is 0"):
+        srcad.grad(squared_norms_slope_along)(zero)
+    np.testing.assert_allclose(srcad.hessian(f)(X), numeric_hessian(f, X), rtol=1e-6,
+                               atol=1e-7)
+
+
 # ----- grad of grad: reverse rules of the gradient's helpers -----
 
 def sum_of_a_list(x):

@@ -20,7 +20,8 @@ from ..runtime import (add_adjoint, add_tangent, cumprod_adjoint_transpose, mul_
                        matmul_adjoint_x_sum_transpose, matmul_adjoint_y_sum_transpose,
                        mul_adjoint, mul_adjoint_along, mul_adjoint_transpose,
                        mul_tangent_adjoint,
-                       norm_weights_change, norm_weights_slopes, singular_weights_checked,
+                       norm_weights_change, norm_weights_checked, norm_weights_slopes,
+                       singular_weights_checked,
                        part_at, permute_axes, power_slope,
                        power_slope_in_y, exponent_tangent, prod_others_tangent, product_adjoint_a,
                        product_adjoint_b, product_rule_terms, restored_part, restored_tangent,
@@ -645,6 +646,17 @@ def norm_weights_tangent(g, ans, x, n, ord=None, axis=None, keepdims=False):
     return (norm_weights_change(g, x, n, ans, ord, axis, keepdims),
             expand_to(g, x, axis, keepdims) * norm_weights_slopes(x, n, ans, ord, axis,
                                                                   keepdims)[1])
+
+
+@adjoint(runtime.norm_weights_kept)
+def norm_weights_kept_(g, ans, w, n):
+    """w as it is, where its derivative is defined; the norm is read only."""
+    return norm_weights_checked(g, n), 0
+
+
+@tangent(runtime.norm_weights_kept)
+def norm_weights_kept_tangent(g, ans, w, n):
+    return norm_weights_checked(g, n), 0
 
 
 @adjoint(runtime.singular_weights_kept)
