@@ -428,6 +428,21 @@ def matmul_adjoint_y_sum(terms, y):
     return _loop_sum(terms, y, lambda g, x: matmul_adjoint_y(g, x, y), lambda G, X: X.T @ G)
 
 
+def matmul_adjoint_x_sum_transpose(g, terms, x):
+    """The adjoint of `matmul_adjoint_x_sum(terms, x)` with respect to its terms (u, y),
+    given g (shaped like x): matmul_adjoint_x(u, x, y) is bilinear, <g, u @ y^T> gives u
+    g @ y and y matmul_adjoint_y(u, g, y), for each term."""
+    g = np.broadcast_to(g, np.shape(x))
+    return [(g @ y, matmul_adjoint_y(u, g, y)) for u, y in terms]
+
+
+def matmul_adjoint_y_sum_transpose(g, terms, y):
+    """The adjoint of `matmul_adjoint_y_sum(terms, y)` with respect to its terms (u, x),
+    given g (shaped like y): <g, x^T @ u> gives u x @ g and x matmul_adjoint_x(u, x, g)."""
+    g = np.broadcast_to(g, np.shape(y))
+    return [(x @ g, matmul_adjoint_x(u, x, g)) for u, x in terms]
+
+
 def product_rule_terms(terms, t):
     """The terms of the change of a sum of products of pairs (a, b) along tangents t of
     the pairs: (ta, b) and (a, tb) for each (a zero tangent spread to its side's shape)."""
@@ -1051,6 +1066,7 @@ RESULT_SHARES = {
     "spread": ("g",), "assigned_part": ("g",), "power_slope": (), "power_slope_in_y": (),
     "safe_log": (), "exponent_tangent": (), "matmul_adjoint_x": (), "matmul_adjoint_y": (),
     "matmul_adjoint_x_sum": (), "matmul_adjoint_y_sum": (), "float_dtype": (),
+    "matmul_adjoint_x_sum_transpose": (), "matmul_adjoint_y_sum_transpose": (),
     "sum_adjoint": ("g",), "sum_tangent": ("t",), "select_weights": (), "unarray": ("g",),
     "diag_adjoint": ("g",), "trace_adjoint": (), "product_adjoint_a": (),
     "product_adjoint_b": (), "solve_transposed": (), "solve_adjoint_a": (),
@@ -1080,6 +1096,7 @@ HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_adjoint_along, repeated_ad
            mul_tangent_adjoint, fresh, kept,
            keys_of, _joins, _repeats, add_adjoint_transpose, mul_adjoint_transpose, _promoted,
            matmul_adjoint_x, matmul_adjoint_y, matmul_adjoint_x_sum, matmul_adjoint_y_sum,
+           matmul_adjoint_x_sum_transpose, matmul_adjoint_y_sum_transpose,
            _loop_sum, _vector_rows, product_rule_terms, expand_to, reduced_size, unbroadcast,
            broadcast_like,
            zeros_like_grad, add_grad, _items, _get, add_at, set_at, add_at_in_place,
@@ -1462,7 +1479,7 @@ def norm_weights(x, ans, ord=None, axis=None, keepdims=False):
     n = expand_to(ans, x, axes, keepdims)
     absx = np.abs(x)
     if ord is None or ord == 2:
-        w = x / np.where(n == 0, 1, n)
+        w = norm_weights_kept(x / np.where(n == 0, 1, n), n)
     elif ord == 1:
         w = np.sign(x)
     elif ord == np.inf or ord == -np.inf:
@@ -1471,8 +1488,34 @@ def norm_weights(x, ans, ord=None, axis=None, keepdims=False):
     elif ord == 0:
         w = np.zeros_like(x)
     else:
-        w = np.sign(x) * absx ** (ord - 1) / np.where(n == 0, 1, n) ** (ord - 1)
+        w = norm_weights_kept(np.sign(x) * absx ** (ord - 1) / np.where(n == 0, 1, n)
+                              ** (ord - 1), n)
     return np.asarray(w).astype(dtype)
+
+
+def _norm_nonzero(n):
+    """Refused where a norm n whose weights change with x (a p-norm other than 0, 1 and
+    inf, the Frobenius norm) is 0: there it has no second derivative (its gradient x / n
+    for p = 2 jumps), where the rules gave NaN (inf times 0) and grad of grad 0."""
+    if np.any(np.asarray(n) == 0):
+        raise refused("a p-norm or the Frobenius norm (np.linalg.norm, vector_norm, "
+                      "matrix_norm) has no second derivative where it is 0: its gradient, "
+                      "x / ||x|| for p = 2, jumps there (the first derivative srcad gives "
+                      "there, 0, is a subgradient)", "for the square of the 2-norm write np.sum(x * x) "
+                      "(smooth at 0), or keep x away from 0")
+
+
+def norm_weights_kept(w, n):
+    """w, the weights of a p-norm n (shaped like x), as they are: its rules refuse their
+    derivative where n is 0 (`_norm_nonzero`), for srcad's reverse over `norm_weights`
+    (grad of grad)."""
+    return w
+
+
+def norm_weights_checked(g, n):
+    """g, the tangent (cotangent) of `norm_weights_kept`'s w, where w has one."""
+    _norm_nonzero(n)
+    return g
 
 
 def vector_norm_weights(x, ans, axis=None, keepdims=False, ord=2):
@@ -1532,6 +1575,7 @@ def norm_weights_slopes(x, n, w, ord=None, axis=None, keepdims=False):
     if matrix and axis is None:
         axis = (0, 1)
     n = expand_to(n, x, axis, keepdims)
+    _norm_nonzero(n)
     with np.errstate(divide="ignore", invalid="ignore"):
         return (p - 1) * np.abs(x) ** (p - 2) / n ** (p - 1), -(p - 1) * w / n
 
@@ -1558,12 +1602,13 @@ def _singular_weights_change(t, x, ord):
     (times 1), the indicator of s_k for ord 2 and -2 (times 2). Daleckii-Krein: f(B)
     changes along E by Z (F * (Z^T E Z)) Z^T, F_ij = (f_i - f_j) / (l_i - l_j) (0 where
     both f are equal). Where it has no derivative (a repeated s_k, a singular x for
-    'nuc' or -2), inf or nan."""
+    'nuc' or -2), refused (`_singular_weights_defined`)."""
     m, n = x.shape[-2:]
     block = np.zeros(x.shape[:-2] + (m + n, m + n), dtype=float_dtype(x))
     block[..., :m, m:] = x
     block[..., m:, :m] = mT(x)
     values, vectors = np.linalg.eigh(block)
+    _singular_weights_defined(values[..., max(m, n):], ord)
     # (ascending: the k = min(m, n) values -s, the |m - n| zeros, then s from the smallest,
     # at max(m, n), up: f by position, so that a singular value 0, or one repeated, meets
     # an f other than its own at the same eigenvalue: inf)
@@ -1580,9 +1625,7 @@ def _singular_weights_change(t, x, ord):
     with np.errstate(divide="ignore", invalid="ignore"):
         ratios = np.where(df == 0, 0.0, df / (values[..., :, None] - values[..., None, :]))
         inner = ratios * (mT(vectors) @ change @ vectors)
-        out = scale * (vectors @ inner @ mT(vectors))[..., :m, m:]
-    return np.where(_singular_weights_kinked(values[..., max(m, n):], ord)[..., None, None],
-                    np.nan, out)
+        return scale * (vectors @ inner @ mT(vectors))[..., :m, m:]
 
 
 def _singular_weights_kinked(s, ord):
@@ -1598,12 +1641,43 @@ def _singular_weights_kinked(s, ord):
     return low if ord == "nuc" or s.shape[-1] == 1 else low | (gaps[..., 0] <= tolerance)
 
 
+def _singular_weights_defined(s, ord):
+    """Refused where the weights of the matrix norm ord ('nuc', 2, -2) have no derivative,
+    given the singular values s (ascending) of the matrices: there the norm has no second
+    derivative (its singular vectors, its gradient's factors, turn anyhow with the smallest
+    change of the matrix), and NaN would be the silent answer."""
+    if np.any(_singular_weights_kinked(s, ord)):
+        which = {2: "largest singular value is repeated", -2: "smallest singular value is "
+                 "repeated or 0", "nuc": "singular values include a 0"}[ord]
+        raise refused(f"the matrix norm of ord {ord!r} (np.linalg.norm, matrix_norm) has no "
+                      f"second derivative at a matrix whose {which}: its gradient, made of "
+                      "singular vectors, turns anyhow there with the smallest change of the "
+                      "matrix",
+                      "use first derivatives alone there, or move the matrix away from such "
+                      "ones (a small perturbation that keeps its singular values apart)")
+
+
+def singular_weights_kept(w, s, ord):
+    """w, the weights of the matrix norm ord ('nuc', 2, -2) of matrices with singular
+    values s (descending, as np.linalg.svd gives them), as they are: its rules refuse
+    their derivative where it is not defined (`_singular_weights_defined`), for srcad's
+    reverse over `_matrix_norm_weights` (grad of grad), which would otherwise give the
+    derivative of the singular vectors that svd happened to return."""
+    return w
+
+
+def singular_weights_checked(g, s, ord):
+    """g, the tangent (cotangent) of `singular_weights_kept`'s w, where w has one."""
+    _singular_weights_defined(np.flip(s, axis=-1), ord)
+    return g
+
+
 def _matrix_norm_weights(x, ans, ord, axis, keepdims):
     r, c = axis[0] % x.ndim, axis[1] % x.ndim
     moved = np.moveaxis(x, (r, c), (-2, -1))
     if ord in (None, "fro"):
         n = expand_to(ans, x, axis, keepdims)
-        return x / np.where(n == 0, 1, n)
+        return norm_weights_kept(x / np.where(n == 0, 1, n), n)
     if ord in ("nuc", 2, -2):
         u, s, vt = np.linalg.svd(moved, full_matrices=False)
         if ord == "nuc":
@@ -1611,7 +1685,7 @@ def _matrix_norm_weights(x, ans, ord, axis, keepdims):
         else:
             k = 0 if ord == 2 else -1
             w = u[..., :, k, None] * vt[..., None, k, :]
-        return np.moveaxis(w, (-2, -1), (r, c))
+        return np.moveaxis(singular_weights_kept(w, s, ord), (-2, -1), (r, c))
     if ord in (1, -1, np.inf, -np.inf):
         along = -2 if ord in (1, -1) else -1          # 1: column sums, inf: row sums
         sums = np.sum(np.abs(moved), axis=along, keepdims=True)
@@ -3545,9 +3619,11 @@ HELPERS = HELPERS + (
     power_slope, power_slope_in_y, safe_log, exponent_tangent,
     sinc_derivative, _axes, chooser_weights, prod_others, var_weights, cumsum_adjoint,
     _cumprod_replaced, cumprod_adjoint, cumprod_adjoint_transpose, cumprod_tangent, _norm_is_matrix, norm_weights,
+    _norm_nonzero, norm_weights_kept, norm_weights_checked,
     _grouped, _ungrouped, _shifted, prod_others_tangent, _replaced, _from, _flat_along,
     _later_sums, cumprod_adjoint_along, norm_weights_slopes, einsum_adjoint_along,
     _matrix_norm_weights, norm_weights_change, _singular_weights_change, _singular_weights_kinked,
+    _singular_weights_defined, singular_weights_kept, singular_weights_checked,
     inverse_axes, method_axes, method_shape, permute_axes,
     unconcatenate, unhstack, unvstack, uncolumn_stack, appended_part, unsplit, unstack_like,
     unarray, untile, unrepeat,

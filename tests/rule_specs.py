@@ -694,6 +694,19 @@ SPECS.update({
         c("rt.norm_weights(x, np.linalg.norm(x, 'fro'), 'fro')", x=(2, 3)),
         c("rt.norm_weights(x, n, None, (0, 1), True)", x=(2, 3), n=("pos", (1, 1))),
         c("rt.norm_weights(x, np.linalg.norm(x, 1, 0), 1, 0)", x=("nz", (3, 2)))],
+    # the weights of a matrix norm of singular vectors, as they are (their singular values
+    # read only, for the check that they have a derivative)
+    # the weights of a p-norm, as they are (their norm read only, for the check that it is
+    # not 0)
+    "srcad.runtime.norm_weights_kept": [
+        c("rt.norm_weights_kept(w, np.linalg.norm(a))", wrt=["w"], w=(3,), a=(3,)),
+        c("rt.norm_weights_kept(w, np.linalg.norm(a, axis=1, keepdims=True))", wrt=["w"],
+          w=(2, 3), a=(2, 3))],
+    "srcad.runtime.singular_weights_kept": [
+        c("rt.singular_weights_kept(w, np.linalg.svd(a)[1], 2)", wrt=["w"], w=(3, 3),
+          a=("mat", (3, 3))),
+        c("rt.singular_weights_kept(w, np.linalg.svd(a)[1], 'nuc')", wrt=["w"], w=(2, 3, 4),
+          a=(2, 3, 4))],
     "srcad.runtime.cumprod_adjoint": [
         c("rt.cumprod_adjoint(g, c, x)", g=(4,), c=(4,), x=("nz", (4,))),
         c("rt.cumprod_adjoint(g, np.cumprod(x, 1), x, 1)", g=(2, 3), x=("nz", (2, 3))),

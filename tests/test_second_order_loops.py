@@ -607,3 +607,43 @@ def test_second_derivatives_of_inserts_into_a_list(f):
     that srcad refused in generated code ('a call whose result is unused'): it reads it
     again as `xs = without_item(xs, j)`, which has rules."""
     _second_derivatives_match_differences(f, np.array([0.3, -0.45, 0.9]))
+
+
+def recurrent_steps(W, x):
+    h = x
+    for t in range(4):
+        h = np.tanh(W @ h)
+    return np.sum(h ** 2)
+
+
+def recurrent_steps_on_the_right(W, x):
+    h = x
+    for t in range(4):
+        h = np.sin(h @ W) + 0.5 * h
+    return np.sum(h ** 3)
+
+
+RECURRENT_STEPS_GRADIENT = srcad.grad(recurrent_steps)
+RIGHT_STEPS_GRADIENT = srcad.grad(recurrent_steps_on_the_right)
+DIRECTION = np.arange(9.0).reshape(3, 3) / 9.0 - 0.4
+
+
+def recurrent_slope_along(W, x):
+    return np.sum(RECURRENT_STEPS_GRADIENT(W, x) * DIRECTION)
+
+
+def right_slope_along(W, x):
+    return np.sum(RIGHT_STEPS_GRADIENT(W, x) * DIRECTION)
+
+
+@pytest.mark.parametrize("f, slope", [(recurrent_steps, recurrent_slope_along),
+                                      (recurrent_steps_on_the_right, right_slope_along)])
+def test_grad_of_grad_of_steps_that_multiply_by_one_matrix(f, slope):
+    """The gradient collects W's terms (g, h) over the loop and adds them after it in one
+    product (matmul_adjoint_x_sum, _y_sum), which had a tangent rule only: grad of grad
+    was refused ('this lambda is not supported', from inside srcad's helper)."""
+    rng = np.random.default_rng(4)
+    W, x = 0.5 * rng.standard_normal((3, 3)), np.array([0.3, -0.5, 0.8])
+    want = np.tensordot(_differences_of_grad(f, (W, x), 0), DIRECTION, axes=2)
+    np.testing.assert_allclose(srcad.grad(slope)(W, x), want, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(srcad.hvp(f)(W, x, DIRECTION), want, rtol=1e-6, atol=1e-8)

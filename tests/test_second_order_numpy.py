@@ -336,14 +336,90 @@ def spectral_norm_of_a_multiple_of_the_identity(x):
     return np.linalg.norm(np.eye(3) * np.sum(x), 2)
 
 
-@pytest.mark.parametrize("f", [nuclear_norm_of_a_rank_one_matrix,
-                               spectral_norm_of_a_multiple_of_the_identity])
-def test_singular_norms_without_a_second_derivative_give_nan(f):
+def smallest_singular_value_repeated(x):
+    return np.linalg.matrix_norm(np.diag([2.0, 1.0, 1.0]) * np.sum(x * x), ord=-2)
+
+
+SPECTRAL_NORM_GRADIENT = srcad.grad(lambda a: np.linalg.norm(a, 2))
+
+
+def corner_of_the_spectral_norms_gradient(a):
+    return SPECTRAL_NORM_GRADIENT(a)[0, 0]
+
+
+@pytest.mark.parametrize("f, which", [
+    (nuclear_norm_of_a_rank_one_matrix, "singular values include a 0"),
+    (spectral_norm_of_a_multiple_of_the_identity, "largest singular value is repeated"),
+    (smallest_singular_value_repeated, "smallest singular value is repeated or 0")])
+def test_singular_norms_without_a_second_derivative_are_refused(f, which):
     """Where the norm has none (a singular value 0 of the nuclear norm, a repeated
-    largest one of ord 2), nan: not the finite numbers that eigenvalues equal but for
-    rounding gave (0.38, 0.76, ... for the nuclear norm of x x^T)."""
+    largest one of ord 2), hessian and hvp gave NaN (and, before, the finite numbers
+    that eigenvalues equal but for rounding gave: 0.38, 0.76, ... for the nuclear norm of
+    x x^T), where these compositions have a Hessian (|x|^2 I, 0); grad of grad gave the
+    derivative of the singular vectors that svd returned, or refused them in other words.
+    All three refuse alike now, the gradient alone is still given."""
     assert np.all(np.isfinite(srcad.grad(f)(X)))
-    assert np.all(np.isnan(srcad.hessian(f)(X)))
+    slope = srcad.grad(f)
+    for second in (lambda: srcad.hessian(f)(X), lambda: srcad.hvp(f)(X, np.ones(3)),
+                   lambda: srcad.grad(lambda x: np.sum(slope(x)))(X)):
+        with pytest.raises(srcad.UnsupportedError, match=f"no second derivative at a matrix "
+                           f"whose {which}"):
+            second()
+
+
+def test_grad_of_grad_of_the_spectral_norm_at_a_repeated_largest_singular_value():
+    """At diag(2, 2, 1) the gradient of ||a||_2 is e_1 e_1^T (svd's choice among the top
+    pair's vectors), and its corner [0, 0] jumps from 0 to 1 along E_00: grad of grad gave
+    0 (the corner's cotangent reached no singular vector), the hessian NaN; both refuse."""
+    a = np.diag([2.0, 2.0, 1.0])
+    with pytest.raises(srcad.UnsupportedError, match="largest singular value is repeated"):
+        srcad.grad(corner_of_the_spectral_norms_gradient)(a)
+    with pytest.raises(srcad.UnsupportedError, match="largest singular value is repeated"):
+        srcad.hessian(lambda a: np.linalg.norm(a, 2))(a)
+
+
+def squared_norm(x):
+    return np.linalg.norm(x) ** 2
+
+
+def cubed_three_norm(x):
+    return np.linalg.vector_norm(x, ord=3) ** 3
+
+
+def squared_norms_of_rows(x):
+    """The second row is 0 where x is."""
+    return np.sum(np.linalg.norm(np.stack([x + 1.0, x]), axis=1, keepdims=True) ** 2)
+
+
+def squared_frobenius_norm(x):
+    return np.linalg.matrix_norm(np.outer(x, x)) ** 2
+
+
+SQUARED_NORM_GRADIENT = srcad.grad(squared_norm)
+
+
+def squared_norms_slope_along(x):
+    return np.sum(SQUARED_NORM_GRADIENT(x) * np.arange(1.0, 4.0))
+
+
+@pytest.mark.parametrize("f", [squared_norm, cubed_three_norm, squared_norms_of_rows,
+                               squared_frobenius_norm])
+def test_norms_at_zero_refuse_second_derivatives(f):
+    """A p-norm (the Frobenius norm) has none where it is 0: hessian and hvp gave NaN (inf
+    times 0), grad of grad 0 (x / where(n == 0, 1, n) differentiated), where these
+    compositions have one (2 I for the square of the 2-norm). All refuse; the gradient
+    (0 there, a subgradient) is still given."""
+    zero = np.zeros(3)
+    assert np.all(np.isfinite(srcad.grad(f)(zero)))
+    slope = srcad.grad(f)
+    for second in (lambda: srcad.hessian(f)(zero), lambda: srcad.hvp(f)(zero, np.ones(3)),
+                   lambda: srcad.grad(lambda x: np.sum(slope(x) * np.arange(3.0)))(zero)):
+        with pytest.raises(srcad.UnsupportedError, match="no second derivative where it is 0"):
+            second()
+    with pytest.raises(srcad.UnsupportedError, match="no second derivative where it is 0"):
+        srcad.grad(squared_norms_slope_along)(zero)
+    np.testing.assert_allclose(srcad.hessian(f)(X), numeric_hessian(f, X), rtol=1e-6,
+                               atol=1e-7)
 
 
 # ----- grad of grad: reverse rules of the gradient's helpers -----

@@ -17,9 +17,12 @@ from ..runtime import (add_adjoint, add_tangent, cumprod_adjoint_transpose, mul_
                        einsum_adjoint_along, expand_to, if_floating, kron_adjoint_a,
                        kron_adjoint_b, listed_tangent, matmul_adjoint_x,
                        matmul_adjoint_x_sum, matmul_adjoint_y, matmul_adjoint_y_sum,
+                       matmul_adjoint_x_sum_transpose, matmul_adjoint_y_sum_transpose,
                        mul_adjoint, mul_adjoint_along, mul_adjoint_transpose,
                        mul_tangent_adjoint,
-                       norm_weights_change, norm_weights_slopes, part_at, permute_axes, power_slope,
+                       norm_weights_change, norm_weights_checked, norm_weights_slopes,
+                       singular_weights_checked,
+                       part_at, permute_axes, power_slope,
                        power_slope_in_y, exponent_tangent, prod_others_tangent, product_adjoint_a,
                        product_adjoint_b, product_rule_terms, restored_part, restored_tangent,
                        saved_item_adjoint, saved_item_tangent, set_at, sort_adjoint,
@@ -578,6 +581,18 @@ def matmul_adjoint_y_sum_tangent(g, ans, terms, y):
     return matmul_adjoint_y_sum(product_rule_terms(terms, g), y), 0
 
 
+@adjoint(runtime.matmul_adjoint_x_sum)
+def matmul_adjoint_x_sum_(g, ans, terms, x):
+    """Bilinear in each term (u, y); x gives its shape only (grad of grad of a loop that
+    multiplies by one matrix each step, whose gradient collects the terms)."""
+    return matmul_adjoint_x_sum_transpose(g, terms, x), 0
+
+
+@adjoint(runtime.matmul_adjoint_y_sum)
+def matmul_adjoint_y_sum_(g, ans, terms, y):
+    return matmul_adjoint_y_sum_transpose(g, terms, y), 0
+
+
 # ----- the adjugate (np.linalg.det's derivative) -----
 
 
@@ -642,6 +657,28 @@ def norm_weights_tangent(g, ans, x, n, ord=None, axis=None, keepdims=False):
     return (norm_weights_change(g, x, n, ans, ord, axis, keepdims),
             expand_to(g, x, axis, keepdims) * norm_weights_slopes(x, n, ans, ord, axis,
                                                                   keepdims)[1])
+
+
+@adjoint(runtime.norm_weights_kept)
+def norm_weights_kept_(g, ans, w, n):
+    """w as it is, where its derivative is defined; the norm is read only."""
+    return norm_weights_checked(g, n), 0
+
+
+@tangent(runtime.norm_weights_kept)
+def norm_weights_kept_tangent(g, ans, w, n):
+    return norm_weights_checked(g, n), 0
+
+
+@adjoint(runtime.singular_weights_kept)
+def singular_weights_kept_(g, ans, w, s, ord):
+    """w as it is, where its derivative is defined; the singular values are read only."""
+    return singular_weights_checked(g, s, ord), 0, None
+
+
+@tangent(runtime.singular_weights_kept)
+def singular_weights_kept_tangent(g, ans, w, s, ord):
+    return singular_weights_checked(g, s, ord), 0, None
 
 
 @adjoint(runtime.cumprod_adjoint)
