@@ -432,6 +432,9 @@ class Normaliser:
         a dict (refused for other kinds of argument, which dict() or ** would read
         otherwise); the values are computed first, as Python does. The same of a local
         that every binding makes a dict (`_local_dicts`), which needs no check."""
+        if not any("{" in line or "dict" in line or "|" in line or ".pop(" in line
+                   for line in self.source.lines):
+            return                       # (no display, dict() call, `|` or pop to look at)
         args = tree.args
         params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
         local_dicts = self._local_dicts(tree, params)
