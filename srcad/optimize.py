@@ -147,28 +147,29 @@ def keep_only_shapes(tree, arrays, names):
     array would otherwise sit idle while many others are made, which the allocator may
     then place in its memory."""
     body = tree.body
+    values = {a for a in arrays if not _DERIVATIVE.match(a)}      # (adjoints: no shape reads)
     made_at, stores = {}, collections.Counter()
     last_use, shape_reads = {}, collections.defaultdict(list)   # name -> statement indices
     for k, stmt in enumerate(body):
         if is_comment(stmt):
             continue
-        mentioned = names.nodes(stmt)
-        for_shape = None
-        for node in mentioned:
-            if node.id not in arrays:
-                continue
-            if type(node.ctx) is gast.Store:
-                stores[node.id] += 1
-                continue
-            if for_shape is None:
-                for_shape = _shape_arguments(stmt) if any(
-                    n.id in _SHAPE_PARAMETERS for n in mentioned) else ()
+        read, helper = [], False
+        for node in names.nodes(stmt):
+            if node.id in values:
+                if type(node.ctx) is gast.Store:
+                    stores[node.id] += 1
+                else:
+                    read.append(node)
+            elif node.id in _SHAPE_PARAMETERS:
+                helper = True
+        for_shape = _shape_arguments(stmt) if read and helper else ()
+        for node in read:
             if id(node) in for_shape:
                 shape_reads[node.id].append(k)
             else:
                 last_use[node.id] = k
         target = _assigned_name(stmt)
-        if target in arrays and type(stmt.value) is not gast.Name:
+        if target in values and type(stmt.value) is not gast.Name:
             made_at[target] = k
     candidates = {a for a in made_at if stores[a] == 1 and a in shape_reads}
     if not candidates:
@@ -210,27 +211,31 @@ _SHAPE_PARAMETERS = {helper: (param, getattr(runtime, helper).__code__.co_varnam
                      for helper, param in runtime.SHAPE_READS.items()}
 
 
-def _shape_arguments(node, found=None):
-    """The ids of the Name nodes that helper calls in `node` read for their shape only."""
-    found = set() if found is None else found
-    kind = type(node)
-    if kind is gast.Assign:         # (most nodes: a walk of their own, quicker than gast.walk)
-        _shape_arguments(node.value, found)
-    elif kind is gast.BinOp:
-        _shape_arguments(node.left, found)
-        _shape_arguments(node.right, found)
-    elif kind is gast.Call:
-        if type(node.func) is gast.Name and node.func.id in _SHAPE_PARAMETERS \
-                and not any(type(a) is gast.Starred for a in node.args):
-            param, position = _SHAPE_PARAMETERS[node.func.id]
-            passed = node.args[position:position + 1] + [
-                k.value for k in node.keywords if k.arg == param]
-            found.update(id(a) for a in passed if type(a) is gast.Name)
-        for child in [node.func] + node.args + [k.value for k in node.keywords]:
-            _shape_arguments(child, found)
-    elif kind is not gast.Name and kind is not gast.Constant:
-        for child in gast.iter_child_nodes(node):
-            _shape_arguments(child, found)
+def _shape_arguments(stmt):
+    """The ids of the Name nodes that helper calls in `stmt` read for their shape only."""
+    found = set()
+    todo = [stmt]
+    while todo:         # (a walk of its own: most nodes are of a few kinds, quicker so)
+        node = todo.pop()
+        kind = type(node)
+        if kind is gast.Name or kind is gast.Constant:
+            continue
+        if kind is gast.BinOp:
+            todo += (node.left, node.right)
+        elif kind is gast.Call:
+            if type(node.func) is gast.Name and node.func.id in _SHAPE_PARAMETERS \
+                    and not any(type(a) is gast.Starred for a in node.args):
+                param, position = _SHAPE_PARAMETERS[node.func.id]
+                passed = node.args[position:position + 1] + [
+                    k.value for k in node.keywords if k.arg == param]
+                found.update(id(a) for a in passed if type(a) is gast.Name)
+            todo.append(node.func)
+            todo += node.args
+            todo += (k.value for k in node.keywords)
+        elif kind is gast.Assign:
+            todo.append(node.value)
+        else:
+            todo += gast.iter_child_nodes(node)
     return found
 
 
