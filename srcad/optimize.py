@@ -13,7 +13,9 @@
 - `keep_sum_adjoints_scalar`: `vbar_3 = spread(g, v_3, None, False)` -> `vbar_3 = g` where
   every use broadcasts it against a value of v_3's shape anyway
 
-`release_arrays` runs once, last: `del` for arrays after their last use.
+`release_arrays` runs once, last: `del` for arrays after their last use, and first
+(`keep_only_shapes`) `a = shape_only(a)` after the last read of a's numbers where only its
+shape is read later.
 """
 import collections
 import itertools
@@ -80,8 +82,9 @@ def release_arrays(tree, arrays, names=None):
         vbar_1 = unbroadcast(vbar_2, v_1)  ->   del v_3, vbar_3
                                                 vbar_1 = unbroadcast(vbar_2, v_1)
 
-    Only names bound on every path by then: a top-level assignment comes before. `names`:
-    a `Names` for `tree`, if there is one."""
+    Only names bound on every path by then: a top-level assignment comes before. First,
+    `keep_only_shapes` gives each array whose shape alone is read later a stand-in, whose
+    `del` then frees nothing. `names`: a `Names` for `tree`, if there is one."""
     if not arrays:
         return tree
     names = Names() if names is None else names

@@ -57,10 +57,10 @@ def zeros_like_grad(x):
 
 
 def shape_only(x):
-    """A stand-in for the array `x` where only its shape and dtype are read afterwards (see
-    `SHAPE_READS`): zeros that hold no memory (every element the same read-only item), so
-    that x's memory goes back at once (optimize.keep_only_shapes). Anything but a plain
-    array of fixed-size items comes back as it is."""
+    """A stand-in for the array `x` where only its shape and dtype are read afterwards (by
+    unbroadcast, spread, zeros_like_grad, ...): zeros that hold no memory (every element the
+    same read-only item), so that x's memory goes back at once. Anything but a plain array
+    of fixed-size items comes back as it is."""
     if type(x) is np.ndarray and x.itemsize and not x.dtype.hasobject:
         return np.ndarray(x.shape, x.dtype, bytes(x.itemsize), 0, (0,) * x.ndim)
     return x
