@@ -13,14 +13,18 @@
 - `keep_sum_adjoints_scalar`: `vbar_3 = spread(g, v_3, None, False)` -> `vbar_3 = g` where
   every use broadcasts it against a value of v_3's shape anyway
 
-`release_arrays` runs once, last: `del` for arrays after their last use.
+`release_arrays` runs once, last: `del` for arrays after their last use, and first
+(`keep_only_shapes`) `a = shape_only(a)` after the last read of a's numbers where only its
+shape is read later.
 """
 import collections
+import itertools
 import re
 
 import gast
 
-from .template import (LOOPS_AND_BRANCHES, Names, call, delete, is_comment, map_calls,
+from . import runtime
+from .template import (LOOPS_AND_BRANCHES, Names, assign, call, delete, is_comment, map_calls,
                        name_nodes, names_read, names_stored, quote, quote_expr)
 
 _IMPURE_METHODS = {"append", "insert", "pop"}
@@ -78,11 +82,13 @@ def release_arrays(tree, arrays, names=None):
         vbar_1 = unbroadcast(vbar_2, v_1)  ->   del v_3, vbar_3
                                                 vbar_1 = unbroadcast(vbar_2, v_1)
 
-    Only names bound on every path by then: a top-level assignment comes before. `names`:
-    a `Names` for `tree`, if there is one."""
+    Only names bound on every path by then: a top-level assignment comes before. First,
+    `keep_only_shapes` gives each array whose shape alone is read later a stand-in, whose
+    `del` then frees nothing. `names`: a `Names` for `tree`, if there is one."""
     if not arrays:
         return tree
     names = Names() if names is None else names
+    tree = keep_only_shapes(tree, arrays, names)
     body = tree.body
     params = {a.id for a in tree.args.args + tree.args.kwonlyargs}
     # a sum's seed made a Python float (keep_sum_adjoints_scalar) holds no array
@@ -123,6 +129,117 @@ def release_arrays(tree, arrays, names=None):
             out.append(delete(sorted(dead[k], key=_trace_order)))
     body[:] = out
     return tree
+
+
+def keep_only_shapes(tree, arrays, names):
+    """`a = shape_only(a)` after the last top-level statement that reads the numbers of `a`
+    (a name of `arrays`), where every later read takes only its shape and dtype (a
+    parameter of `runtime.SHAPE_READS`: `unbroadcast(g, a)`, `zeros_like_grad(a)`, ...)
+    and the first comes `_IDLE_STRETCH` statements or more later. The stand-in holds no
+    memory, so a's array goes back there, not where the reverse sweep reads its shape:
+
+        v_1 = v_m1 @ v_m5                       v_1 = v_m1 @ v_m5
+        v_2 = v_1 + v_m4                        v_2 = v_1 + v_m4
+        v_3 = np.tanh(v_2)                ->    v_1 = shape_only(v_1)
+        ...                                     v_3 = np.tanh(v_2)
+        vbar_1 = unbroadcast(vbar_2, v_1)       ...
+                                                vbar_1 = unbroadcast(vbar_2, v_1)
+
+    Only for `a` assigned once, by a top-level statement, and not a copy of another name
+    (whose array would stay). A stand-in costs a call and a line: it pays back where the
+    array would otherwise sit idle while many others are made, which the allocator may
+    then place in its memory."""
+    body = tree.body
+    values = {a for a in arrays if not _DERIVATIVE.match(a)}      # (adjoints: no shape reads)
+    made_at, stores = {}, collections.Counter()
+    last_use, shape_reads = {}, collections.defaultdict(list)   # name -> statement indices
+    for k, stmt in enumerate(body):
+        if is_comment(stmt):
+            continue
+        read, helper = [], False
+        for node in names.nodes(stmt):
+            if node.id in values:
+                if type(node.ctx) is gast.Store:
+                    stores[node.id] += 1
+                else:
+                    read.append(node)
+            elif node.id in _SHAPE_PARAMETERS:
+                helper = True
+        for_shape = _shape_arguments(stmt) if read and helper else ()
+        for node in read:
+            if id(node) in for_shape:
+                shape_reads[node.id].append(k)
+            else:
+                last_use[node.id] = k
+        target = _assigned_name(stmt)
+        if target in values and type(stmt.value) is not gast.Name:
+            made_at[target] = k
+    candidates = {a for a in made_at if stores[a] == 1 and a in shape_reads}
+    if not candidates:
+        return tree
+    statements = list(itertools.accumulate(map(_statement_count, body)))  # (up to each)
+    after = collections.defaultdict(list)   # statement index -> names whose stand-in follows
+    for a in candidates:
+        last = max(made_at[a], last_use.get(a, -1))
+        later = [k for k in shape_reads[a] if k > last]
+        if later and statements[later[0] - 1] - statements[last] >= _IDLE_STRETCH:
+            after[last].append(a)
+    if not after:
+        return tree
+    out = []
+    for k, stmt in enumerate(body):
+        out.append(stmt)
+        for a in sorted(after.get(k, ()), key=_trace_order):
+            out.append(assign(a, call("shape_only", [quote_expr(a)])))
+    body[:] = out
+    return tree
+
+
+# the statements (those in loops and branches included) that must run between an array's last
+# use and the first read of its shape, for a stand-in to pay back its call and its line
+_IDLE_STRETCH = 8
+
+
+def _statement_count(stmt):
+    """How many statements `stmt` is, those of its blocks included (comments: none)."""
+    if is_comment(stmt):
+        return 0
+    if type(stmt) not in _COMPOUND:
+        return 1
+    return 1 + sum(_statement_count(s) for s in stmt.body + getattr(stmt, "orelse", []))
+
+
+# each helper of runtime.SHAPE_READS -> (the parameter it reads for the shape, its position)
+_SHAPE_PARAMETERS = {helper: (param, getattr(runtime, helper).__code__.co_varnames.index(param))
+                     for helper, param in runtime.SHAPE_READS.items()}
+
+
+def _shape_arguments(stmt):
+    """The ids of the Name nodes that helper calls in `stmt` read for their shape only."""
+    found = set()
+    todo = [stmt]
+    while todo:         # (a walk of its own: most nodes are of a few kinds, quicker so)
+        node = todo.pop()
+        kind = type(node)
+        if kind is gast.Name or kind is gast.Constant:
+            continue
+        if kind is gast.BinOp:
+            todo += (node.left, node.right)
+        elif kind is gast.Call:
+            if type(node.func) is gast.Name and node.func.id in _SHAPE_PARAMETERS \
+                    and not any(type(a) is gast.Starred for a in node.args):
+                param, position = _SHAPE_PARAMETERS[node.func.id]
+                passed = node.args[position:position + 1] + [
+                    k.value for k in node.keywords if k.arg == param]
+                found.update(id(a) for a in passed if type(a) is gast.Name)
+            todo.append(node.func)
+            todo += node.args
+            todo += (k.value for k in node.keywords)
+        elif kind is gast.Assign:
+            todo.append(node.value)
+        else:
+            todo += gast.iter_child_nodes(node)
+    return found
 
 
 def _trace_order(name):

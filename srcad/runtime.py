@@ -57,6 +57,22 @@ def zeros_like_grad(x):
     return 0.0
 
 
+def shape_only(x):
+    """A stand-in for the array `x` where only its shape and dtype are read afterwards (by
+    unbroadcast, spread, zeros_like_grad, ...): zeros that hold no memory (every element the
+    same read-only item), so that x's memory goes back at once. Anything but a plain array
+    of fixed-size items comes back as it is."""
+    if type(x) is np.ndarray and x.itemsize and not x.dtype.hasobject:
+        return np.ndarray(x.shape, x.dtype, bytes(x.itemsize), 0, (0,) * x.ndim)
+    return x
+
+
+# The parameter of each helper that it reads for the shape and dtype only, never for the
+# numbers: generated code may pass it a `shape_only` stand-in.
+SHAPE_READS = {"unbroadcast": "like", "broadcast_like": "like", "zeros_like_grad": "x",
+               "spread": "x", "expand_to": "x", "reduced_size": "x", "cast_like": "x"}
+
+
 def add_grad(a, b):
     """`a + b` for adjoints that may be lists, tuples or dicts of arrays."""
     if isinstance(a, list) or isinstance(b, list):
@@ -1059,7 +1075,7 @@ def check_kinds(name, params, values, kinds):
 RESULT_SHARES = {
     "add_adjoint": ("g",), "mul_adjoint": ("g",), "mul_adjoint_along": (),
     "add_tangent": ("tx", "ty"), "mul_tangent": ("tx", "ty"), "repeated_adjoint": ("g",),
-    "mul_tangent_adjoint": ("g",), "fresh": (),
+    "mul_tangent_adjoint": ("g",), "fresh": (), "shape_only": ("x",),
     "zeros_like_grad": (), "add_grad": ("a", "b"), "add_at": ("acc", "g"),
     "set_at": ("acc", "value"), "add_at_in_place": ("acc", "g"),
     "set_at_in_place": ("acc", "value"), "writable": ("acc",), "unbroadcast": ("g",), "broadcast_like": ("t",),
@@ -1099,7 +1115,8 @@ HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_adjoint_along, repeated_ad
            matmul_adjoint_x_sum_transpose, matmul_adjoint_y_sum_transpose,
            _loop_sum, _vector_rows, product_rule_terms, expand_to, reduced_size, unbroadcast,
            broadcast_like,
-           zeros_like_grad, add_grad, _items, _get, add_at, set_at, add_at_in_place,
+           zeros_like_grad, shape_only, add_grad, _items, _get, add_at, set_at,
+           add_at_in_place,
            set_at_in_place, _writes_in_place, writable, assigned_part, _is_basic,
            filled_diagonal, diagonal_part,
            unstack, saved_item, restore_item, restored_item, saved_item_tangent,

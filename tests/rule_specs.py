@@ -804,6 +804,7 @@ ZERO_SPECS = {
     "srcad.runtime.average_weights": "rt.average_weights(x)",
     "srcad.runtime.trapezoid_weights": "rt.trapezoid_weights(x)",
     "srcad.runtime.zeros_like_grad": "rt.zeros_like_grad(x)",
+    "srcad.runtime.shape_only": "rt.shape_only(x)",
     "srcad.runtime.inverse_axes": "rt.inverse_axes((0,), x)",
     "srcad.runtime.method_axes": "rt.method_axes((0,))",
     "srcad.runtime.method_shape": "rt.method_shape((4,))",

@@ -8,6 +8,7 @@ import srcad
 from srcad import optimize as passes
 from srcad.template import is_comment, quote
 from srcad.codegen import to_source
+from conftest import fd_check, numeric_jacobian
 from programs import CASES
 from test_modes import leaves
 
@@ -362,3 +363,182 @@ def test_sum_adjoints_keep_shape_and_dtype(shapes, dtype, monkeypatch):
     for a, b in zip(with_pass, without):
         assert np.shape(a) == np.shape(b) and np.asarray(a).dtype == np.asarray(b).dtype
         np.testing.assert_allclose(a, b, rtol=1e-6 if dtype is np.float32 else 1e-13)
+
+
+# ----- keep_only_shapes: a stand-in for an array whose shape alone is read later -----
+
+
+def _released(src, arrays):
+    """`src` (the body of `f(x, y)`) after release_arrays, as stripped lines."""
+    tree = gast.FunctionDef(name="f", args=quote("def f(x, y): pass")[0].args,
+                            body=quote(src), decorator_list=[], returns=None,
+                            type_comment=None)
+    tree = passes.release_arrays(tree, set(arrays))
+    return [l.strip() for l in to_source(tree).split("\n", 1)[1].strip().splitlines()]
+
+
+def _idle(n):
+    """`n` statements that read neither `a` nor its shape."""
+    return "".join(f"c{i} = np.sin(b) * {i}.0\n" for i in range(n))
+
+
+_NAMES = ["a", "b", "h", "k"] + [f"c{i}" for i in range(8)]
+
+
+@pytest.mark.parametrize("shape_read", ["unbroadcast(c7, a)", "unbroadcast(c7, like=a)",
+                                        "spread(c7, a, 0, True)", "zeros_like_grad(a) + c7",
+                                        "expand_to(c7, a, None, False)"])
+def test_keep_only_shapes_replaces_an_idle_array_by_its_stand_in(shape_read):
+    """`a`'s last read of its numbers is `b = a + y`; 8 statements later only its shape is
+    read: `a = shape_only(a)` goes right after that read, and a's memory with it."""
+    lines = _released(f"a = x * 2.0\nb = a + y\n{_idle(8)}h = {shape_read}\nreturn h",
+                      _NAMES)
+    assert lines[:3] == ["a = x * 2.0", "b = a + y", "a = shape_only(a)"]
+    assert lines.count("a = shape_only(a)") == 1 and lines[-2:] == [f"h = {shape_read}",
+                                                                   "return h"]
+
+
+@pytest.mark.parametrize("src", [
+    f"a = x * 2.0\nb = a + y\n{_idle(8)}h = unbroadcast(c7, a) * a\nreturn h",  # numbers
+    f"a = x * 2.0\nb = a + y\n{_idle(8)}h = unbroadcast(c7, a)\nk = h + a\nreturn k",
+    f"a = x * 2.0\nb = a + y\n{_idle(8)}h = chooser_weights(a, c7)\nreturn h",  # (values)
+    f"a = x * 2.0\nb = a + y\n{_idle(7)}h = unbroadcast(c6, a)\nreturn h",  # 7 statements
+    f"a = x\nb = a + y\n{_idle(8)}h = unbroadcast(c7, a)\nreturn h",       # a copy of x
+    f"a = x * 2.0\nb = a + y\n{_idle(8)}a = b * 2.0\nh = unbroadcast(c7, a)\nreturn h",
+    f"a = x * 2.0\nb = a + y\n{_idle(8)}h = unbroadcast(*c7, a)\nreturn h",  # (starred)
+    f"a = x * 2.0\nb = a + y\nif y:\n    a = b\n{_idle(8)}h = unbroadcast(c7, a)\nreturn h",
+])
+def test_keep_only_shapes_keeps_an_array_read_for_more_than_its_shape(src):
+    """No stand-in where a's numbers are read later, by the same statement or another, or
+    a is assigned again (in a branch too), a copy, or idle for fewer than 8 statements."""
+    assert not any("shape_only" in line for line in _released(src, _NAMES))
+
+
+def broadcast_layer(x, y, w):
+    a = np.sin(x)                   # (3, 1) + (1, 4): a's adjoint sums over the broadcast
+    b = np.tanh(a + y)
+    c = b * w
+    d = np.exp(c) / (1.0 + np.sum(c * c, axis=1, keepdims=True))
+    return np.sum(d * d) + np.sum(c)
+
+
+def summed_product(x, W, b):
+    a = x @ W                       # read for its shape by spread (np.sum's adjoint)
+    s = np.sum(a, axis=0)
+    t = np.tanh(s + b)
+    u = np.exp(t) * t / (1.0 + t * t)
+    return np.sum(u * u) + np.sum(np.cos(u))
+
+
+def read_in_loops(x, y, n):
+    a = np.cos(x)                   # last read in the forward loop, its shape in the reverse
+    u = y * 1.0
+    for i in range(n):
+        u = np.sin(u + a)
+    z = np.tanh(u) * 2.0
+    w = z * z + np.exp(z)
+    q = np.cos(w) * z
+    return np.sum(w * u) + np.sum(q * q)
+
+
+def read_in_branches(x, y, flag):
+    a = np.cos(x)                   # read in a branch, its shape in the reverse one
+    u = y * 2.0
+    if flag:
+        u = u + a
+    z = np.tanh(u) * 2.0
+    w = z * z + np.exp(z)
+    q = np.cos(w) * z
+    return np.sum(w * u) + np.sum(q * q)
+
+
+_R = np.random.default_rng(11)
+_X, _Y = _R.standard_normal((3, 1)), _R.standard_normal((1, 4))
+SHAPE_ONLY_CASES = [
+    (broadcast_layer, (_X, _Y, _R.standard_normal(4)), (0, 1, 2), "v_1 = shape_only(v_1)"),
+    (summed_product, (_R.standard_normal((5, 2)), _R.standard_normal((2, 3)),
+                      _R.standard_normal(3)), (0, 1, 2), "v_1 = shape_only(v_1)"),
+    (read_in_loops, (_X, _Y, 3), (0, 1), "v_1 = shape_only(v_1)"),
+    (read_in_branches, (_X, _Y, True), (0, 1), "v_1 = shape_only(v_1)"),
+    (read_in_branches, (_X, _Y, False), (0, 1), "v_1 = shape_only(v_1)"),
+]
+
+
+@pytest.mark.parametrize("f, args, wrt, stand_in", SHAPE_ONLY_CASES,
+                         ids=[f"{c[0].__name__}-{k}" for k, c in enumerate(SHAPE_ONLY_CASES)])
+def test_gradients_through_stand_ins_match_differences(f, args, wrt, stand_in):
+    """Gradients whose reverse sweep reads arrays' shapes from their stand-ins (straight
+    code, loops, branches; operands that broadcast) against central differences, with
+    each part shaped as its argument; and float32 arguments keep float32 gradients."""
+    df = srcad.grad(f, wrt=wrt)
+    grads = df(*args)
+    assert stand_in in df.source
+    fd_check(f, args, wrt, grads=grads)
+    for g, k in zip(grads, wrt):
+        assert np.shape(g) == np.shape(args[k]) and g.dtype == np.float64
+    single = [a.astype(np.float32) if isinstance(a, np.ndarray) else a for a in args]
+    df32 = srcad.grad(f, wrt=wrt)
+    grads32 = df32(*single)
+    assert stand_in in df32.source
+    for g32, g, k in zip(grads32, grads, wrt):
+        assert g32.dtype == np.float32 and np.shape(g32) == np.shape(args[k])
+        np.testing.assert_allclose(g32, g, rtol=2e-4, atol=2e-5)
+
+
+@pytest.mark.parametrize("f, args, wrt, stand_in", SHAPE_ONLY_CASES[::2],
+                         ids=[c[0].__name__ for c in SHAPE_ONLY_CASES[::2]])
+def test_second_derivatives_through_stand_ins_match_differences(f, args, wrt, stand_in):
+    """The Hessian (forward over the gradient's code, stand-ins included) and the reverse
+    Jacobian of the gradient, against central differences of the unoptimised gradient."""
+    rest = args[1:]
+    plain = srcad.grad(f, optimize=False)           # (no stand-ins)
+    expected = numeric_jacobian(lambda x: plain(x, *rest), args[0]).reshape(
+        np.shape(args[0]) * 2)
+    np.testing.assert_allclose(srcad.hessian(f)(*args), expected, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(srcad.jacobian(srcad.grad(f), mode="reverse")(*args),
+                               expected, rtol=1e-6, atol=1e-7)
+
+
+def test_mlp_gradient_frees_x_w1_before_the_reverse_sweep():
+    """The benchmark's mlp: the gradient keeps only the shape of X @ W1 (the largest array)
+    after its one forward read, and matches central differences."""
+    from benchmarks.workloads import central_differences, check_inputs, max_rel_error, mlp
+    args, wrt = check_inputs("mlp")
+    df = srcad.grad(mlp, wrt=wrt)
+    grads = df(*args)
+    lines = [l.strip() for l in df.source.splitlines()]
+    assert lines[lines.index("v_1 = v_m1 @ v_m5") + 2] == "v_1 = shape_only(v_1)"
+    assert max_rel_error(grads, central_differences(mlp, args, wrt), floor=1.0) < 1e-6
+
+
+@pytest.mark.parametrize("x", [np.arange(6.0).reshape(2, 3), np.ones((4, 1), np.float32),
+                               np.array(2.5), np.zeros((0, 3)), np.ones(3, np.complex128),
+                               np.arange(4), np.ones((2, 2)).T])
+@pytest.mark.parametrize("helper, call", [
+    ("unbroadcast", lambda h, g, x: h(g, x)), ("broadcast_like", lambda h, g, x: h(g, x)),
+    ("zeros_like_grad", lambda h, g, x: h(x)), ("spread", lambda h, g, x: h(1.5, x)),
+    ("expand_to", lambda h, g, x: h(np.float32(1.5), x)),
+    ("reduced_size", lambda h, g, x: h(x)), ("cast_like", lambda h, g, x: h(g, x))])
+def test_shape_reading_helpers_give_the_same_for_the_stand_in(x, helper, call):
+    """Each helper of runtime.SHAPE_READS gives the same value, shape and dtype for an array
+    and for its stand-in, which holds one item of memory and cannot be written."""
+    from srcad import runtime
+    assert set(runtime.SHAPE_READS) >= {"unbroadcast", "zeros_like_grad", "spread"}
+    stand_in = runtime.shape_only(x)
+    assert type(stand_in) is np.ndarray and stand_in.shape == x.shape \
+        and stand_in.dtype == x.dtype and not stand_in.flags.writeable \
+        and all(step == 0 for step in stand_in.strides)
+    g = np.full(x.shape, 0.5) if helper in ("broadcast_like", "cast_like") \
+        else np.full((2,) + x.shape, 0.5)
+    expected = call(getattr(runtime, helper), g, x)
+    got = call(getattr(runtime, helper), g, stand_in)
+    assert np.shape(got) == np.shape(expected) \
+        and np.asarray(got).dtype == np.asarray(expected).dtype
+    np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("value", [[1.0, 2.0], 3.0, np.float64(2.0), np.ma.array([1.0, 2.0]),
+                                   np.array([1.0, None], dtype=object), {"a": 1.0}])
+def test_shape_only_hands_back_what_is_no_plain_array(value):
+    from srcad import runtime
+    assert runtime.shape_only(value) is value

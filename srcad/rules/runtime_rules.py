@@ -706,6 +706,8 @@ def var_weights_tangent(g, ans, x, axis=None, ddof=0):
 # generated code builds index objects (and iterates backwards: `for` statements over
 # reversed(...), which are loops, not calls)
 nondifferentiable(runtime.zeros_like_grad, runtime.reduced_size, runtime.keys_of, slice)
+# a forward value's stand-in that keeps only its shape and dtype (its numbers are zeros)
+nondifferentiable(runtime.shape_only)
 # the check before a call of a method through its class (`self.predict(w)`), the length of
 # what a loop walks by index, the check before a loop walks a value backwards, the check
 # that a gradient's value is a number
