@@ -713,7 +713,13 @@ def _generate(fn, ir, wrt, kinds, with_value, mode, optimized, derive_callee, ca
     if optimized:
         tree = optimize(tree, names, check=DEBUG)
         tree = replay_loops_from_tapes(tree, names)
-        tree = release_arrays(update_in_place(tree, numbers, names), arrays, names)
+        # (stand-ins for arrays read for their shape where an argument is a matrix: where
+        # a function's arrays are large, mostly; their calls and lines would not pay back
+        # for vectors of a few numbers)
+        matrices = any(k.startswith("array") and k[5:].isdigit() and int(k[5:]) >= 2
+                       for k in kinds)
+        tree = release_arrays(update_in_place(tree, numbers, names), arrays, names,
+                              stand_ins=matrices)
     source = to_source(tree)
     return (tree.name, source) + _closure(tree, fn, ir, callees, names)
 

@@ -72,7 +72,7 @@ def optimize(tree, names=None, check=False):
     return tree
 
 
-def release_arrays(tree, arrays, names=None):
+def release_arrays(tree, arrays, names=None, stand_ins=True):
     """`del a, b` after the top-level statement that last mentions `a` and `b`, for the
     names of `arrays` (those that may hold arrays), so that memory goes back as soon as
     possible (a NumPy program that nests its expressions keeps few arrays alive; a trace
@@ -83,12 +83,14 @@ def release_arrays(tree, arrays, names=None):
                                                 vbar_1 = unbroadcast(vbar_2, v_1)
 
     Only names bound on every path by then: a top-level assignment comes before. First,
-    `keep_only_shapes` gives each array whose shape alone is read later a stand-in, whose
-    `del` then frees nothing. `names`: a `Names` for `tree`, if there is one."""
+    with `stand_ins`, `keep_only_shapes` gives each array whose shape alone is read later
+    a stand-in, whose `del` then frees nothing. `names`: a `Names` for `tree`, if there is
+    one."""
     if not arrays:
         return tree
     names = Names() if names is None else names
-    tree = keep_only_shapes(tree, arrays, names)
+    if stand_ins:
+        tree = keep_only_shapes(tree, arrays, names)
     body = tree.body
     params = {a.id for a in tree.args.args + tree.args.kwonlyargs}
     # a sum's seed made a Python float (keep_sum_adjoints_scalar) holds no array
