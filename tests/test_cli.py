@@ -812,6 +812,49 @@ def test_trace_reports_where_evaluation_stopped(tmp_path, capsys):
         capsys.readouterr().out
 
 
+def test_trace_of_a_function_with_defaults_and_globals_named_like_generated_names(
+        tmp_path, capsys):
+    """The derivative reads a default that is no constant as `_default_c`, and a global
+    named like a helper or a trace name under another name (`unbroadcast_`): the trace
+    stopped at a NameError of each (helper-107)."""
+    path = module(tmp_path, "tdefaults", """
+        import numpy as np
+
+        unbroadcast = 3.0
+        v_1 = 2.0
+        COEFFS = [1.0, -2.0, 0.5]
+
+        def horner(x, coeffs=COEFFS):
+            acc = 0.0
+            for c in coeffs:
+                acc = acc * x + c
+            return acc
+
+        def f(x, c=np.array([1.0, 2.0])):
+            return np.sum(x * unbroadcast * v_1 * c)
+    """)
+    assert run("trace", f"{path}:horner", "--args", "0.7") == 0
+    assert f"gradient: d/dx = vbar_m1 = {2 * 0.7 - 2.0!r}" in capsys.readouterr().out
+    assert run("trace", f"{path}:f", "--args", "[1.0, 2.0]") == 0
+    assert "gradient: d/dx = vbar_m1 = array 2 float64 [6, 12]" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("body", ["return np.sin(x), x", "return np.outer(x, x)"])
+def test_trace_of_a_function_whose_value_is_no_number_is_a_clear_error(
+        body, tmp_path, capsys):
+    """The reverse sweep is seeded with 1.0: for a tuple or an array it stopped at an error
+    of NumPy's ('float' object is not subscriptable) (helper-107)."""
+    path = module(tmp_path, "tnonscalar", f"""
+        import numpy as np
+
+        def f(x):
+            {body}
+    """)
+    assert run("trace", f"{path}:f", "--args", "[1.0, 2.0]") == 2
+    line = error_line(capsys)
+    assert "srcad trace needs f to return a scalar" in line and "srcad.jacobian" in line
+
+
 # ----- graph -----
 
 EDGE = re.compile(r'^\s+"(\w+)" -> "(\w+)" \[label="([^"]*)"')
