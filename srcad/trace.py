@@ -513,7 +513,7 @@ def _edges(fn, ir, op, env, value, glob, current):
     if op.kind == "rule":
         return _rule_edges(op, env, value, node_of, glob)
     if op.kind == "call":
-        return _call_edges(op, env, glob, node_of)
+        return _call_edges(op, env, value, glob, node_of)
     raise SrcadError(f"srcad graph draws scalar operations; `{_stmt_text(op.stmt)}` is "
                      f"a{'n' if op.kind[0] in 'aeiou' else ''} {op.kind} operation",
                      ir.location(op.stmt), hint="use srcad trace")
@@ -551,8 +551,9 @@ def _rule_edges(op, env, value, node_of, glob):
     return edges
 
 
-def _call_edges(op, env, glob, node_of):
-    """Partials of a call of a user function: its derivative w.r.t. each operand."""
+def _call_edges(op, env, value, glob, node_of):
+    """Partials of a call of a user function: its derivative w.r.t. each operand; where its
+    `value` is no number, a Jacobian, not a label (srcad.grad of it would refuse it)."""
     call = op.stmt.value
     args = [_eval(a, glob, env) for a in call.args]
     kwargs = {k.arg: _eval(k.value, glob, env) for k in call.keywords}
@@ -562,8 +563,10 @@ def _call_edges(op, env, glob, node_of):
         source = node_of(atom)
         if source is None:
             continue
-        with np.errstate(all="ignore"):
-            partial = api.grad(op.callee, wrt=params.index(p))(*args, **kwargs)
+        partial = None
+        if _scalar(value) is not None:
+            with np.errstate(all="ignore"):
+                partial = api.grad(op.callee, wrt=params.index(p))(*args, **kwargs)
         edges.append((source, _scalar(partial), f"d {op.callee.__name__} / d {p}", False))
     return edges
 

@@ -1531,6 +1531,30 @@ def test_modules_that_reach_srcad_through_others_and_modules_named_like_helpers(
     assert "needs srcad" in got[2]
 
 
+def test_graph_of_a_call_of_a_function_whose_value_is_an_array(tmp_path, capsys):
+    """The edge of a call was labelled with srcad.grad of the callee, which refuses an array
+    value: 'grad needs double to return a scalar' (helper-107). Its local derivative is a
+    Jacobian, labelled as a rule's of arrays is; a callee's number still gets its number."""
+    path = module(tmp_path, "gcall", """
+        import numpy as np
+
+        def double(x):
+            return x * 2.0
+
+        def cube(t):
+            return t ** 3
+
+        def f(x, t):
+            return np.sum(double(x)) + cube(t)
+    """)
+    assert run("graph", f"{path}:f", "--args", "[1.0, 2.0], 0.5") == 0
+    dot = capsys.readouterr().out
+    assert '"v_m1" -> "v_1" [label="", tooltip="d double / d x"]' in dot
+    edges = {(m.group(1), m.group(2)): m.group(3) for m in map(EDGE.match, dot.splitlines())
+             if m}
+    assert float(edges[("v_0", "v_3")]) == 3 * 0.5 ** 2
+
+
 def test_graph_of_a_function_reading_a_module_constant(tmp_path, capsys):
     """The rule's partials were evaluated without the module's names: NameError (helper-42)."""
     path = module(tmp_path, "gconst", """
