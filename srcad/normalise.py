@@ -3847,9 +3847,11 @@ class Normaliser:
         after a check that self's own `predict` is that function (`runtime.check_method`; a
         subclass may override it). Other calls are returned as they are."""
         func = node.func
-        if not self.generated and isinstance(func, gast.Name) and self._callable_object(func.id):
-            # `LAYER(x)` of a module-level object whose class defines __call__:
-            # `LAYER.__call__(x)`, which goes on as such a method's call does
+        if not self.generated and isinstance(func, gast.Name) \
+                and (self._callable_object(func.id) or self._called_self(func.id)):
+            # `LAYER(x)` of a module-level object whose class defines __call__, or `self(x)`
+            # in a method of such a class: `LAYER.__call__(x)`, which goes on as such a
+            # method's call does
             func = gast.Attribute(value=func, attr="__call__", ctx=gast.Load())
             node = gast.copy_location(gast.Call(func=func, args=node.args,
                                                 keywords=node.keywords), node)
@@ -3934,6 +3936,17 @@ class Normaliser:
             and isinstance(inspect.getattr_static(type(value), "__call__", None),
                            types.FunctionType) \
             and registry.lookup(value) is None and self._instance_class(ident) is not None
+
+    def _called_self(self, ident):
+        """Whether `ident` is the first parameter of a method of a module-level class whose
+        `__call__` is a plain function (`self(x)`), not bound again in the method."""
+        args = self.source.tree.args
+        params = args.posonlyargs + args.args
+        if not params or ident != params[0].id or ident in self.sites:
+            return False
+        owner = self.source.owner_class()
+        return owner is not None and isinstance(
+            inspect.getattr_static(owner[0], "__call__", None), types.FunctionType)
 
     def _is_super(self, node):
         """Whether `node` is `super()`, Python's own."""

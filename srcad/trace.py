@@ -259,8 +259,13 @@ class _LazyDerivative:
 
 
 def namespace(fn, source, callees):
-    """Globals under which `source` (a derivative of `fn`) runs as it does inside srcad."""
+    """Globals under which `source` (a derivative of `fn`) runs as it does inside srcad:
+    with the defaults the function was made with (`_default_w`) and the user's globals
+    that generated code reads under other names."""
+    ir = api.intermediate(fn)
     ns = dict(fn.__globals__)
+    ns.update(ir.defaults)
+    ns.update({new: ir.namespace[new] for new in ir.renamed.values()})
     helpers = provided()
     for name in free_names(source):
         origin, value = resolve(name, fn, callees, helpers)
@@ -276,6 +281,7 @@ def evaluation_trace(fn, args, wrt, max_rows=200):
     fn = unwrap(fn)
     wrt = tuple(wrt)
     args = _promote(args, wrt)
+    _refuse_non_scalar(fn, args)
     options = {"optimized": False} if "optimized" in inspect.signature(api.derive).parameters \
         else {}
     compiled = api.derive(fn, wrt, _kinds(fn, args), **options)   # every step, none folded
@@ -305,6 +311,19 @@ def evaluation_trace(fn, args, wrt, max_rows=200):
     for k, g in zip(wrt, grads):
         trace.gradient[f"d/d{ir.params[k]} = vbar_{ir.inputs[k][2:]}"] = value_text(g)
     return trace
+
+
+def _refuse_non_scalar(fn, args):
+    """The trace seeds the reverse sweep with 1.0, the adjoint of a number: of an array or a
+    tuple, the sweep stopped at an error of NumPy's (`tuple index out of range`). Where `fn`
+    itself raises, the trace shows the statement that does."""
+    try:
+        with np.errstate(all="ignore"):
+            value = fn(*copy.deepcopy(args))
+    except Exception:       # noqa: BLE001 - shown as the row where evaluation stopped
+        return
+    if not api._is_scalar(value):
+        raise api._non_scalar(fn, value, "srcad trace")
 
 
 def _failing_line(exc, filename, source):
@@ -494,7 +513,7 @@ def _edges(fn, ir, op, env, value, glob, current):
     if op.kind == "rule":
         return _rule_edges(op, env, value, node_of, glob)
     if op.kind == "call":
-        return _call_edges(op, env, glob, node_of)
+        return _call_edges(op, env, value, glob, node_of)
     raise SrcadError(f"srcad graph draws scalar operations; `{_stmt_text(op.stmt)}` is "
                      f"a{'n' if op.kind[0] in 'aeiou' else ''} {op.kind} operation",
                      ir.location(op.stmt), hint="use srcad trace")
@@ -532,8 +551,9 @@ def _rule_edges(op, env, value, node_of, glob):
     return edges
 
 
-def _call_edges(op, env, glob, node_of):
-    """Partials of a call of a user function: its derivative w.r.t. each operand."""
+def _call_edges(op, env, value, glob, node_of):
+    """Partials of a call of a user function: its derivative w.r.t. each operand; where its
+    `value` is no number, a Jacobian, not a label (srcad.grad of it would refuse it)."""
     call = op.stmt.value
     args = [_eval(a, glob, env) for a in call.args]
     kwargs = {k.arg: _eval(k.value, glob, env) for k in call.keywords}
@@ -543,8 +563,10 @@ def _call_edges(op, env, glob, node_of):
         source = node_of(atom)
         if source is None:
             continue
-        with np.errstate(all="ignore"):
-            partial = api.grad(op.callee, wrt=params.index(p))(*args, **kwargs)
+        partial = None
+        if _scalar(value) is not None:
+            with np.errstate(all="ignore"):
+                partial = api.grad(op.callee, wrt=params.index(p))(*args, **kwargs)
         edges.append((source, _scalar(partial), f"d {op.callee.__name__} / d {p}", False))
     return edges
 

@@ -812,6 +812,49 @@ def test_trace_reports_where_evaluation_stopped(tmp_path, capsys):
         capsys.readouterr().out
 
 
+def test_trace_of_a_function_with_defaults_and_globals_named_like_generated_names(
+        tmp_path, capsys):
+    """The derivative reads a default that is no constant as `_default_c`, and a global
+    named like a helper or a trace name under another name (`unbroadcast_`): the trace
+    stopped at a NameError of each (helper-107)."""
+    path = module(tmp_path, "tdefaults", """
+        import numpy as np
+
+        unbroadcast = 3.0
+        v_1 = 2.0
+        COEFFS = [1.0, -2.0, 0.5]
+
+        def horner(x, coeffs=COEFFS):
+            acc = 0.0
+            for c in coeffs:
+                acc = acc * x + c
+            return acc
+
+        def f(x, c=np.array([1.0, 2.0])):
+            return np.sum(x * unbroadcast * v_1 * c)
+    """)
+    assert run("trace", f"{path}:horner", "--args", "0.7") == 0
+    assert f"gradient: d/dx = vbar_m1 = {2 * 0.7 - 2.0!r}" in capsys.readouterr().out
+    assert run("trace", f"{path}:f", "--args", "[1.0, 2.0]") == 0
+    assert "gradient: d/dx = vbar_m1 = array 2 float64 [6, 12]" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("body", ["return np.sin(x), x", "return np.outer(x, x)"])
+def test_trace_of_a_function_whose_value_is_no_number_is_a_clear_error(
+        body, tmp_path, capsys):
+    """The reverse sweep is seeded with 1.0: for a tuple or an array it stopped at an error
+    of NumPy's ('float' object is not subscriptable) (helper-107)."""
+    path = module(tmp_path, "tnonscalar", f"""
+        import numpy as np
+
+        def f(x):
+            {body}
+    """)
+    assert run("trace", f"{path}:f", "--args", "[1.0, 2.0]") == 2
+    line = error_line(capsys)
+    assert "srcad trace needs f to return a scalar" in line and "srcad.jacobian" in line
+
+
 # ----- graph -----
 
 EDGE = re.compile(r'^\s+"(\w+)" -> "(\w+)" \[label="([^"]*)"')
@@ -1486,6 +1529,30 @@ def test_modules_that_reach_srcad_through_others_and_modules_named_like_helpers(
     np.testing.assert_allclose(got[0], [1.2, 2.0])
     np.testing.assert_allclose(got[1], [6.0, 10.0])
     assert "needs srcad" in got[2]
+
+
+def test_graph_of_a_call_of_a_function_whose_value_is_an_array(tmp_path, capsys):
+    """The edge of a call was labelled with srcad.grad of the callee, which refuses an array
+    value: 'grad needs double to return a scalar' (helper-107). Its local derivative is a
+    Jacobian, labelled as a rule's of arrays is; a callee's number still gets its number."""
+    path = module(tmp_path, "gcall", """
+        import numpy as np
+
+        def double(x):
+            return x * 2.0
+
+        def cube(t):
+            return t ** 3
+
+        def f(x, t):
+            return np.sum(double(x)) + cube(t)
+    """)
+    assert run("graph", f"{path}:f", "--args", "[1.0, 2.0], 0.5") == 0
+    dot = capsys.readouterr().out
+    assert '"v_m1" -> "v_1" [label="", tooltip="d double / d x"]' in dot
+    edges = {(m.group(1), m.group(2)): m.group(3) for m in map(EDGE.match, dot.splitlines())
+             if m}
+    assert float(edges[("v_0", "v_3")]) == 3 * 0.5 ** 2
 
 
 def test_graph_of_a_function_reading_a_module_constant(tmp_path, capsys):

@@ -287,6 +287,54 @@ def test_a_module_level_callable_object():
     np.testing.assert_allclose(srcad.hessian(through_a_callable_object)(x), fd, rtol=1e-6)
 
 
+_SELF_CALLED = """
+    import numpy as np
+
+    class Layer:
+        def __init__(self, W):
+            self.W = W
+
+        def __call__(self, x):
+            return np.tanh(self.W @ x)
+
+        def loss(self, x):
+            return np.sum(self(x) ** 2)
+
+    class Sine(Layer):
+        def __call__(self, x):
+            return np.sin(self.W @ x)
+
+    LAYER = Layer(np.array([[0.3, -0.2], [0.5, 0.1], [-0.4, 0.6]]))
+    SINE = Sine(LAYER.W)
+
+    def outside(x):
+        return LAYER.loss(x) + np.sum(x ** 4)
+
+    def outside_sine(x):
+        return SINE.loss(x)
+    """
+
+
+def test_self_called_in_a_method_of_a_callable_class(tmp_path):
+    """`self(x)` in a method of a class whose __call__ is a plain function was refused as
+    'calling a local variable', and where another function called the method, as 'loss
+    may change its argument x in place' (helper-107). It is `Layer.__call__(self, x)`,
+    after the check that self's own __call__ is that function (a subclass's is refused)."""
+    m = load_module(tmp_path, _SELF_CALLED)
+    x = np.array([0.7, -0.4])
+    t = np.tanh(m.LAYER.W @ x)
+    np.testing.assert_allclose(srcad.grad(m.LAYER.loss)(x),
+                               m.LAYER.W.T @ (2 * t * (1 - t ** 2)), rtol=1e-12)
+    full_check(m.outside, (x,))
+    g = srcad.grad(m.outside)
+    e = 1e-6
+    fd = np.stack([(g(x + e * d) - g(x - e * d)) / (2 * e) for d in np.eye(2)], axis=1)
+    np.testing.assert_allclose(srcad.hessian(m.outside)(x), fd, rtol=1e-6)
+    with pytest.raises(srcad.UnsupportedError, match=r"self.__call__\(...\) in Layer is "
+                                                     "Sine's __call__ here"):
+        srcad.grad(m.outside_sine)(x)
+
+
 # ----- sixteenth session: super() -----
 
 _SUPER = """
