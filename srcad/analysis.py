@@ -430,8 +430,9 @@ def _call_op(ir, stmt, name, call, mode):
                                     "(xs[::-1] for reversed)"))
     if rule is None and isinstance(primal, type) and users_module(sys.modules.get(module)):
         hint = (f"srcad differentiates the fields of a dataclass object made here and read "
-                f"only for its fields (p = {label}(w, b), then p.w; no __post_init__, not "
-                "passed on); else pass the arrays themselves, or keep them in a dict")
+                f"only for its fields (p = {label}(w, b), then p.w, or q = "
+                "dataclasses.replace(p, w=v) of a p bound once; no __post_init__, not passed "
+                "on); else pass the arrays themselves, or keep them in a dict")
     else:
         hint = (f"register one with @srcad.adjoint({label}) (and @srcad.tangent for forward "
                 "mode), or wrap the value in srcad.stop_gradient if no derivative is needed")

@@ -1796,18 +1796,25 @@ def value_and_grad(f=None, wrt=0, optimize=True, has_aux=False):
         f, {"wrt": wrt, "optimize": optimize, "has_aux": has_aux}, "value_and_grad")
 
 
-def vjp(f, wrt=0):
-    """`fn(*args) -> (value, pullback)`, `pullback(ybar)` -> the vector-Jacobian product."""
+def vjp(f, wrt=0, has_aux=False):
+    """`fn(*args) -> (value, pullback)`, `pullback(ybar)` -> the vector-Jacobian product;
+    with `has_aux=True`, `f` returns a pair `(value, aux)` and `fn` gives `(value, pullback,
+    aux)`, as jax.vjp does."""
     _refuse_packed(f, "vjp")
-    return _VectorJacobian(f, wrt)
+    return _VectorJacobian(f, wrt, has_aux)
 
 
 class _VectorJacobian:
-    """What `vjp(f)` returns: called, `(value, pullback)`; `.source`, the pullback's code."""
+    """What `vjp(f)` returns: called, `(value, pullback)` (`has_aux`: `(value, pullback,
+    aux)`); `.source`, the pullback's code."""
     srcad_made_by = "vjp"      # (a Python closure per call: differentiate f instead)
 
-    def __init__(self, f, wrt):
-        self.derivative = Derivative(f, wrt, check_scalar=False, name="vjp")
+    def __init__(self, f, wrt, has_aux=False):
+        _refuse_aux_of_derivative(f, has_aux, "vjp")
+        self.has_aux = has_aux
+        # (has_aux: the pullback's function returns `((value, aux), grads)`, of the value)
+        self.derivative = Derivative(f, wrt, with_value="aux" if has_aux else False,
+                                     check_scalar=False, name="vjp")
         # (a bound method is called as it is: its object goes first, as the derivative's;
         # a derivative object too: vjp(grad(f)))
         f = _as_function(f)
@@ -1838,6 +1845,8 @@ class _VectorJacobian:
             value = self._fn(*_copies(own, compiled, draws),
                              **_copies(keywords, compiled, draws)) \
                 if compiled.changed else self._fn(*own, **keywords)
+        if self.has_aux:    # (aux as this run made it: the pullback replays the same run)
+            value, aux = value
         seed = bar(compiled.output)
         name = self._fn.__name__
 
@@ -1847,12 +1856,25 @@ class _VectorJacobian:
                                     f"value {name} returned ({_described(value)})")
             _check_cotangent(value, ybar, name)
             with draws.run():
-                grads = _apart_from(compiled.function(*args, **compiled.keywords(kwargs),
-                                                      **{seed: ybar}), ybar)
+                grads = compiled.function(*args, **compiled.keywords(kwargs), **{seed: ybar})
+            if self.has_aux:
+                grads = grads[1]                # (after the value and aux)
+            grads = _apart_from(grads, ybar)
             if not derivative.single and len(derivative.wrt) == 1:
                 return (grads,)
             return grads
-        return value, pullback
+        return (value, pullback, aux) if self.has_aux else (value, pullback)
+
+
+def _refuse_aux_of_derivative(f, has_aux, name):
+    """`has_aux=True` for a derivative object `f`: its generated code returns derivatives,
+    no pair `(value, aux)` written out (see `normalise._returns_with_aux`)."""
+    if has_aux and isinstance(f, _Transformed):
+        raise UnsupportedError(
+            f"srcad.{name}(..., has_aux=True) of a srcad derivative object is not supported "
+            "by srcad: it returns derivatives, not a pair (value, aux)",
+            hint=f"take srcad.{name} of a function of yours that returns the pair (and calls "
+                 "the derivative object)")
 
 
 def _arrays_in(value, containers=False):
@@ -1969,10 +1991,14 @@ class TangentFunction(_Transformed):
     mode = "forward"
     tangents_text = ", then the tangent(s)"     # what follows the arguments, for messages
 
-    def __init__(self, fn, wrt, optimize=True):
+    def __init__(self, fn, wrt, optimize=True, has_aux=False):
+        """`has_aux`: `fn` returns `(value, aux)`; the call gives `(value, tangent_out,
+        aux)`, as jax.jvp does."""
         self.optimized = optimize
+        self.with_value = "aux" if has_aux else False
         self._fast = {}   # argument types -> (generated function, tangent keyword names)
-        self._remake = lambda method: TangentFunction(method, wrt, optimize)
+        self._remake = lambda method: TangentFunction(method, wrt, optimize, has_aux)
+        _refuse_aux_of_derivative(fn, has_aux, "jvp")
         super().__init__(fn, wrt, "jvp")
 
     def __call__(self, /, *args, **kwargs):
@@ -2042,16 +2068,19 @@ class TangentFunction(_Transformed):
                                None if positional else [dot(ir.inputs[k]) for k in self.wrt],
                                compiled.guards, compiled)
         try:
-            value, tangent = compiled.function(*args, **kwargs)
+            value, tangent, *aux = compiled.function(*args, **kwargs)   # (aux: has_aux)
         except (TypeError, IndexError) as exc:   # (`range(n)` of an integer made a float)
             raise self._integers_made_floats(exc, given, args) from exc
-        return _defined((value, _apart_from(tangent, tangents)))
+        return _defined((value, _apart_from(tangent, tangents), *aux))
 
 
-def jvp(f=None, wrt=0, optimize=True):
-    """Forward mode: `fn(*args, tangent) -> (value, tangent_out)`."""
-    return _decorator_form(lambda fn, wrt, optimize: TangentFunction(fn, wrt, optimize),
-                           f, {"wrt": wrt, "optimize": optimize}, "jvp")
+def jvp(f=None, wrt=0, optimize=True, has_aux=False):
+    """Forward mode: `fn(*args, tangent) -> (value, tangent_out)`; with `has_aux=True`, `f`
+    returns a pair `(value, aux)` and `fn` gives `(value, tangent_out, aux)`, as jax.jvp
+    does."""
+    return _decorator_form(
+        lambda fn, wrt, optimize, has_aux: TangentFunction(fn, wrt, optimize, has_aux),
+        f, {"wrt": wrt, "optimize": optimize, "has_aux": has_aux}, "jvp")
 
 
 def jacobian(f, wrt=0, mode="auto"):

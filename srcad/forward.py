@@ -60,7 +60,10 @@ class Forward:
                 f"{out} is None or isinstance({out}, (str, bytes))"
             tangent = gast.IfExp(test=T.quote_expr(test), body=T.constant(None),
                                  orelse=tangent)
-        body.append(gast.Return(value=T.tuple_of([T.name(out), tangent])))
+        returned = [T.name(out), tangent]
+        if ir.aux is not None:      # (has_aux: what the function hands back beside its value)
+            returned.append(T.clone(ir.aux))
+        body.append(gast.Return(value=T.tuple_of(returned)))
         return gast.FunctionDef(name=f"jvp_{ir.name}", args=args, body=body,
                                 decorator_list=[], returns=None, type_comment=None)
 

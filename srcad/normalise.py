@@ -4576,6 +4576,7 @@ def _records_as_names(tree, namespace):
     varies)."""
     named = {}         # the name of each field -> how the user writes it ("p.w")
     while True:
+        _replaces_as_records(tree, namespace)     # (`replace(o.p, ...)`: once o.p is a name)
         nodes = T.name_nodes(tree)
         stores = collections.Counter(n.id for n in nodes if not isinstance(n.ctx, gast.Load))
         taken = {n.id for n in nodes} | set(namespace)
@@ -4599,6 +4600,76 @@ def _records_as_names(tree, namespace):
                           isinstance(value, gast.Constant) else
                           _at(T.assign(fresh[field], value), block[k])
                           for field, value in values]
+
+
+def _replaces_as_records(tree, namespace):
+    """`dataclasses.replace(p, w=e)` -> `Params(w=e, b=p.b)` in the user's function `tree`,
+    where `p = Params(...)` of a plain dataclass (`_dataclass_fields`) is all that binds
+    p: the object replace makes (of p's class, the fields given, then the others read from
+    p), made as `_records_as_names` reads it, and p read for its fields only. Then so for
+    a name that such a call binds (`q = replace(p, ...)`, `r = replace(q, ...)`)."""
+    nodes = T.name_nodes(tree)
+    if not any(_is_replace(namespace.get(n.id)) or isinstance(namespace.get(n.id),
+                                                                types.ModuleType)
+               and _is_replace(vars(namespace[n.id]).get("replace")) for n in nodes):
+        return                            # (no name for it: the function calls none)
+    stores = collections.Counter(n.id for n in nodes if not isinstance(n.ctx, gast.Load))
+    declared = {name for n in gast.walk(tree) if isinstance(n, (gast.Global, gast.Nonlocal))
+                for name in n.names}
+    changed = True
+    while changed:
+        changed = False
+        classes = {}          # each name that one `p = Cls(...)` binds -> Cls's name
+        for stmt in (stmt for block in _own_blocks(tree) for stmt in block):
+            if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+                    and isinstance(stmt.targets[0], gast.Name) \
+                    and stores[stmt.targets[0].id] == 1 and stmt.targets[0].id not in declared \
+                    and isinstance(stmt.value, gast.Call) \
+                    and isinstance(stmt.value.func, gast.Name) \
+                    and not stores[stmt.value.func.id] \
+                    and isinstance(namespace.get(stmt.value.func.id), type) \
+                    and _dataclass_fields(namespace[stmt.value.func.id]) is not None:
+                classes[stmt.targets[0].id] = stmt.value.func.id
+        for call in gast.walk(tree):
+            if not isinstance(call, gast.Call) or len(call.args) != 1 \
+                    or not isinstance(call.args[0], gast.Name) \
+                    or call.args[0].id not in classes \
+                    or any(k.arg is None for k in call.keywords) \
+                    or not _calls_replace(call.func, namespace, stores):
+                continue
+            name, cls = call.args[0].id, classes[call.args[0].id]
+            fields = _dataclass_fields(namespace[cls])[0]
+            given = [k.arg for k in call.keywords]
+            if not set(given) <= set(fields):
+                continue                   # (Python's own error where it runs)
+            namespace.function(cls)       # (a guard's: `Params = Other` makes it again)
+            read = [gast.keyword(arg=field, value=_located(gast.Attribute(
+                value=T.name(name), attr=field, ctx=gast.Load()), call))
+                for field in fields if field not in given]
+            call.func = _at(T.name(cls), call.func)
+            call.args, call.keywords = [], call.keywords + read
+            changed = True
+
+
+def _calls_replace(func, namespace, stores):
+    """Whether `func`, what a call calls, is dataclasses.replace: an attribute of a module
+    (`dataclasses.replace`), or a free name bound to it (`from dataclasses import
+    replace`; remembered for a guard), which the function does not bind itself
+    (`stores`: how often it binds each name)."""
+    if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
+        module = namespace.get(func.value.id)
+        return isinstance(module, types.ModuleType) and not stores[func.value.id] \
+            and _is_replace(vars(module).get(func.attr))     # (no module's __getattr__)
+    if not isinstance(func, gast.Name) or not _is_replace(namespace.get(func.id)) \
+            or stores[func.id]:
+        return False
+    namespace.function(func.id)
+    return True
+
+
+def _is_replace(value):
+    import dataclasses
+    return value is dataclasses.replace
 
 
 def _record_made(stmt, stores, namespace, tree):

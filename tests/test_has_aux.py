@@ -2,12 +2,13 @@
 read it: the gradient of the loss, and aux handed back as the function computed it."""
 import copy
 import functools
+import inspect
 
 import numpy as np
 import pytest
 
 import srcad
-from conftest import assert_tree_allclose, fd_check
+from conftest import assert_tree_allclose, fd_check, flatten, unflatten
 
 
 def loss_of(f):
@@ -249,3 +250,225 @@ def test_bound_method():
     g, s = srcad.grad(m.loss, has_aux=True)(w)
     np.testing.assert_allclose(g, 2 * 9.0 * w, rtol=1e-14)
     np.testing.assert_array_equal(s, 3.0 * w)
+
+
+# ----- srcad.jvp and srcad.vjp with has_aux=True, as jax.jvp and jax.vjp -----
+
+
+def wrt_indices(f, wrt):
+    """`wrt` (an index, a name, or a tuple of them) as a tuple of indices of `f`'s
+    parameters."""
+    params = list(inspect.signature(f).parameters)
+    return tuple(params.index(k) if isinstance(k, str) else k
+                 for k in (wrt if isinstance(wrt, tuple) else (wrt,)))
+
+
+def random_like(value, gen):
+    """Random numbers in the structure and shapes of `value` (floats for numbers)."""
+    return unflatten(value, [gen.standard_normal(a.shape) for a in flatten(value)])
+
+
+def moved(args, indices, tangents, step):
+    """`args` with each argument of `indices` moved `step` along its tangent."""
+    out = list(copy.deepcopy(args))
+    for k, t in zip(indices, tangents):
+        out[k] = unflatten(args[k], [a + step * d for a, d in zip(flatten(args[k]),
+                                                                    flatten(t))])
+    return out
+
+
+def value_fd(f, args, indices, tangents, eps=1e-6):
+    """Central differences of the value (first item) of `f` along the tangents."""
+    ahead = flatten(f(*moved(args, indices, tangents, eps))[0])
+    behind = flatten(f(*moved(args, indices, tangents, -eps))[0])
+    return [(a - b) / (2 * eps) for a, b in zip(ahead, behind)]
+
+
+def vector_value(w, x):
+    pred = np.tanh(x @ w)
+    return pred * w[:2], {"pred": pred, "count": 2}
+
+
+def vector_history(w, steps):
+    seen = []
+    for _ in range(steps):
+        w = w - 0.1 * np.sin(w)
+        seen.append(w)
+    return w * w, seen
+
+
+def vector_overwritten(x):
+    buf = np.zeros(3)
+    buf[0] = x
+    s = np.sum(buf * buf)
+    buf[0] = 2.0 * x
+    buf[2] = s
+    return buf * x, buf
+
+
+W, X = np.array([0.3, -0.2, 0.5]), np.array([[1.0, 0.5, -0.3], [0.2, -0.4, 0.8]])
+VECTOR_CASES = CASES + [
+    (vector_value, (W, X), 0),
+    (vector_value, (W, X), (0, 1)),
+    (vector_history, (np.array([0.5, 1.5]), 4), 0),
+    (vector_overwritten, (1.5,), 0),
+]
+
+
+@pytest.mark.parametrize("f, args, wrt", VECTOR_CASES,
+                         ids=lambda c: getattr(c, "__name__", None))
+def test_jvp_gives_the_value_its_tangent_and_aux_as_computed(f, args, wrt):
+    before = copy.deepcopy(args)
+    indices = wrt_indices(f, wrt)
+    gen = np.random.default_rng(1)
+    tangents = tuple(random_like(args[k], gen) for k in indices)
+    given = tangents if isinstance(wrt, tuple) else tangents[0]
+    value, tangent, aux = srcad.jvp(f, wrt=wrt, has_aux=True)(*args, given)
+    want_value, want_aux = f(*copy.deepcopy(args))
+    assert_tree_allclose(value, want_value, rtol=1e-14, atol=0)
+    assert same(aux, want_aux)
+    for got, numeric in zip(flatten(tangent), value_fd(f, args, indices, tangents)):
+        np.testing.assert_allclose(got, numeric, rtol=1e-6, atol=1e-8)
+    for a, b in zip(args, before):
+        assert_tree_allclose(a, b, rtol=0, atol=0)        # the caller's arrays unchanged
+    plain = srcad.jvp(f, wrt=wrt, has_aux=True, optimize=False)(*args, given)
+    assert_tree_allclose(plain[1], tangent)
+    assert same(plain[2], want_aux)
+
+
+@pytest.mark.parametrize("f, args, wrt", VECTOR_CASES,
+                         ids=lambda c: getattr(c, "__name__", None))
+def test_vjp_gives_the_value_a_pullback_and_aux_as_computed(f, args, wrt):
+    before = copy.deepcopy(args)
+    value, pullback, aux = srcad.vjp(f, wrt=wrt, has_aux=True)(*args)
+    want_value, want_aux = f(*copy.deepcopy(args))
+    assert_tree_allclose(value, want_value, rtol=1e-14, atol=0)
+    assert same(aux, want_aux)
+    ybar = random_like(value, np.random.default_rng(2))
+
+    @functools.wraps(f)
+    def weighted(*a):
+        return sum(np.sum(y * v) for y, v in zip(flatten(ybar), flatten(f(*a)[0])))
+    fd_check(weighted, args, wrt, grads=pullback(ybar))
+    for a, b in zip(args, before):
+        assert_tree_allclose(a, b, rtol=0, atol=0)
+
+
+def test_jvp_and_vjp_closed_forms():
+    # scalar_aux: value x**3, aux x**2
+    x = 1.3
+    value, tangent, aux = srcad.jvp(scalar_aux, has_aux=True)(x, 0.5)
+    assert (value, aux) == scalar_aux(x)
+    assert tangent == pytest.approx(1.5 * x ** 2, rel=1e-14)
+    value, pullback, aux = srcad.vjp(scalar_aux, has_aux=True)(x)
+    assert (value, aux) == scalar_aux(x)
+    assert pullback(2.0) == pytest.approx(6 * x ** 2, rel=1e-14)
+    w = np.array([1.0, -0.5])
+    value, tangent, s = srcad.jvp(Model(3.0).loss, has_aux=True)(w, np.array([1.0, 1.0]))
+    assert tangent == pytest.approx(2 * 9.0 * (1.0 - 0.5), rel=1e-14)
+    np.testing.assert_array_equal(s, 3.0 * w)
+    value, pullback, s = srcad.vjp(Model(3.0).loss, has_aux=True)(w)
+    np.testing.assert_allclose(pullback(1.0), 2 * 9.0 * w, rtol=1e-14)
+    np.testing.assert_array_equal(s, 3.0 * w)
+
+
+def test_jvp_decorator_form():
+    @srcad.jvp(wrt=("w",), has_aux=True)
+    def residual(w, x):
+        r = x @ w
+        return r * r, r
+    w, x = np.array([1.0, -2.0]), np.array([[1.0, 2.0], [3.0, 4.0]])
+    value, tangent, r = residual(w, x, (np.array([1.0, 0.0]),))
+    np.testing.assert_allclose(tangent, 2 * (x @ w) * x[:, 0], rtol=1e-14)
+    np.testing.assert_array_equal(r, x @ w)
+    np.testing.assert_array_equal(value, r * r)
+
+
+def noisy(w, gen):
+    z = gen.standard_normal(3)
+    return np.sum(w * z), z
+
+
+def noisy_global(w):
+    z = np.random.standard_normal(3)
+    return w * z, z
+
+
+def test_aux_and_the_derivative_come_from_one_run():
+    # the derivative of sum(w * z) is z, the draw handed back as aux
+    w = np.array([1.0, 2.0, 3.0])
+    value, pullback, z = srcad.vjp(noisy, has_aux=True)(w, np.random.default_rng(0))
+    np.testing.assert_array_equal(pullback(1.0), z)
+    assert value == pytest.approx(np.sum(w * z), rel=1e-14)
+    np.random.seed(3)
+    value, pullback, z = srcad.vjp(noisy_global, has_aux=True)(w)
+    np.testing.assert_array_equal(pullback(np.ones(3)), z)
+    np.testing.assert_array_equal(value, w * z)
+    t = np.array([0.5, -1.0, 2.0])
+    value, tangent, z = srcad.jvp(noisy, has_aux=True)(w, np.random.default_rng(0), t)
+    assert tangent == pytest.approx(np.sum(t * z), rel=1e-14)
+    value, tangent, z = srcad.jvp(noisy_global, has_aux=True)(w, t)
+    np.testing.assert_array_equal(tangent, t * z)
+
+
+@pytest.mark.parametrize("make", [
+    lambda f: srcad.jvp(f, has_aux=True), lambda f: srcad.vjp(f, has_aux=True)])
+@pytest.mark.parametrize("f, phrase", [
+    (returns_a_name, "each return to give a pair"),
+    (returns_three, "each return to give a pair"),
+    (may_end_without_return, "end in a return of a pair"),
+])
+def test_jvp_and_vjp_refuse_where_the_pair_is_not_written_out(make, f, phrase):
+    with pytest.raises(srcad.UnsupportedError, match=phrase) as info:
+        make(f)
+    assert "test_has_aux.py" in str(info.value) and "return loss, aux" in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["jvp", "vjp"])
+def test_has_aux_of_a_derivative_object_is_refused(name):
+    transform = getattr(srcad, name)
+    for inner in (srcad.grad(lambda x: x * x), srcad.grad(lambda x, y: x * y, wrt=(0, 1)),
+                  srcad.value_and_grad(lambda x: x * x)):
+        with pytest.raises(srcad.UnsupportedError, match="of a srcad derivative object"):
+            transform(inner, has_aux=True)
+    with pytest.raises(srcad.UnsupportedError, match="has_aux=True"):
+        transform(srcad.grad(scalar_aux, has_aux=True), has_aux=True)
+
+
+@pytest.mark.parametrize("outer", [srcad.grad, srcad.vjp, srcad.jvp, srcad.hessian])
+def test_a_has_aux_jvp_is_not_differentiated_again(outer):
+    with pytest.raises(srcad.UnsupportedError, match="srcad.jvp object"):
+        outer(srcad.jvp(scalar_aux, has_aux=True))
+
+
+JVP_AUX = srcad.jvp(scalar_aux, has_aux=True)
+JVP_AUX_TUPLE = srcad.jvp(scalar_aux, wrt=(0,), has_aux=True)
+VJP_AUX = srcad.vjp(scalar_aux, has_aux=True)
+
+
+def calls_jvp_aux(x):
+    v, t, y = JVP_AUX(x, 1.0)
+    return v * t * y
+
+
+def calls_jvp_aux_tuple(x):
+    v, t, y = JVP_AUX_TUPLE(x, (2.0,))
+    return v * t + y
+
+
+@pytest.mark.parametrize("f", [calls_jvp_aux, calls_jvp_aux_tuple])
+def test_a_has_aux_jvp_called_by_a_differentiated_function(f):
+    # scalar_aux: value x**3 (tangent 3x**2 t), aux x**2
+    x = 1.3
+    closed = {calls_jvp_aux: 21 * x ** 6, calls_jvp_aux_tuple: 30 * x ** 4 + 2 * x}
+    assert srcad.grad(f)(x) == pytest.approx(closed[f], rel=1e-12)
+    assert srcad.jvp(f)(x, 0.5)[1] == pytest.approx(0.5 * closed[f], rel=1e-12)
+    fd_check(f, (x,), 0)
+
+
+def test_a_has_aux_vjp_called_by_a_differentiated_function_is_refused():
+    def calls_vjp_aux(x):
+        v, pullback, y = VJP_AUX(x)
+        return v * y
+    with pytest.raises(srcad.UnsupportedError, match="calling what srcad.vjp returns"):
+        srcad.grad(calls_vjp_aux)(1.3)

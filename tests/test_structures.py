@@ -1622,6 +1622,116 @@ def test_a_dataclass_that_does_more_than_hold_its_fields_stays_an_object():
         srcad.grad(record_made_global)(np.ones(2), 1.0)     # (the module's, not made names)
 
 
+# ----- dataclasses.replace of a dataclass object made in the function -----
+
+dc = dataclasses                       # (`import dataclasses as dc`)
+replace = dataclasses.replace          # (`from dataclasses import replace`)
+
+
+def replaced_field(w, b):
+    p = Params(w, b)
+    q = dataclasses.replace(p, w=p.w * 2.0)
+    return np.sum(q.w ** 2) * q.b + p.b * np.sum(p.w)
+
+
+def replaced_frozen_by_bare_name(w, x):
+    p = FrozenParams(w * x)
+    q = replace(p, b=np.sum(p.w))
+    return np.sum(np.sin(q.w)) * q.b + p.b
+
+
+def replaced_twice_in_a_chain(w, b):
+    p = Params(w, b)
+    q = dc.replace(p, b=p.b ** 2)
+    r = replace(q, w=np.tanh(q.w), b=q.b * p.b)
+    s = replace(r)                     # (a copy)
+    return np.sum(r.w * s.w) * s.b + np.sum(q.w) * q.b
+
+
+def replaced_in_a_loop(w, b):
+    total = 0.0
+    for i in range(3):
+        p = Params(w * i + b, np.sum(w))
+        q = replace(p, b=p.b * b)
+        total = total + np.sum(np.sin(q.w) * q.b)
+    return total
+
+
+def replaced_field_written(w, b):
+    p = Params(w.copy(), b)
+    q = replace(p, b=p.b * 2.0)
+    q.w[0] = q.w[0] * q.b          # (p.w is that array too: replace does not copy it)
+    q.b += 1.0
+    return np.sum(p.w ** 2) * q.b
+
+
+def replaced_inner_record(w, b, x):
+    outer = Layered(Params(w, b), 0.5)
+    inner = replace(outer.inner, w=outer.inner.w * x)
+    return np.sum(inner.w) * outer.scale
+
+
+@pytest.mark.parametrize("f, args", [
+    (replaced_field, (np.array([0.5, -1.0, 0.3]), 0.7)),
+    (replaced_frozen_by_bare_name, (np.array([0.5, -1.0]), np.array([2.0, 3.0]))),
+    (replaced_twice_in_a_chain, (np.array([0.5, -1.0]), 0.7)),
+    (replaced_inner_record, (np.array([0.5, -1.0]), 0.7, np.array([2.0, 3.0]))),
+    (replaced_in_a_loop, (np.array([0.5, -1.0]), 0.7)),
+])
+def test_dataclasses_replace_of_a_dataclass_made_in_the_function(f, args):
+    """`q = dataclasses.replace(p, w=v)` of `p = Params(w, b)`: q's fields are v and p's
+    others, differentiated as those of an object made here; a second order too."""
+    wrt = tuple(k for k, a in enumerate(args) if not isinstance(a, np.ndarray) or k == 0)
+    full_check(f, list(args), wrt=wrt)
+    w = args[0]
+    hessian = srcad.hessian(f)(*args)
+    np.testing.assert_allclose(hessian, numeric_jacobian(
+        lambda v: srcad.grad(f)(v, *args[1:]), w), rtol=1e-6, atol=1e-8)
+
+
+def test_dataclasses_replace_keeps_the_arrays_it_does_not_replace():
+    """q.w is p.w (replace does not copy it): a write into it is a write into p.w, refused
+    as a write into an array reached through two names."""
+    with pytest.raises(srcad.UnsupportedError, match=r"changes an array that is also "
+                                                     r"reached through"):
+        srcad.grad(replaced_field_written, wrt=(0, 1))(np.array([0.5, -1.0]), 0.7)
+
+
+def replaced_object_returned(w, b):
+    p = Params(w, b)
+    return replace(p, b=2.0)
+
+
+def replaced_object_passed_on(w, b):
+    p = Params(w, b)
+    q = replace(p, b=2.0)
+    return np.sum(fields_product(q))
+
+
+def fields_product(q):
+    return q.w * q.b
+
+
+def replaced_name_bound_again(w, b):
+    p = Params(w, b)
+    p = replace(p, w=p.w * 2.0)
+    return np.sum(p.w) * p.b
+
+
+def replaced_argument(p, w):
+    q = replace(p, w=w)
+    return np.sum(q.w) * q.b
+
+
+def test_dataclasses_replace_where_the_object_stays_an_object_is_refused():
+    w = np.array([0.5, -1.0])
+    for f in (replaced_object_returned, replaced_object_passed_on, replaced_name_bound_again):
+        with pytest.raises(srcad.MissingRuleError, match="dataclasses.replace"):
+            srcad.grad(f)(w, 0.7)
+    with pytest.raises(srcad.UnsupportedError, match="calling replace"):
+        srcad.grad(replaced_argument, wrt=1)(Params(w, 2.0), w)
+
+
 # ----- helper-105: copies of a local dict, dict.pop -----
 
 def copies_of_a_local_dict(x):
