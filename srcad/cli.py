@@ -239,7 +239,10 @@ def _arrays(value):
         try:
             array = np.array(value)
         except ValueError:
-            raise CliError(f"--args: {value!r} is not a rectangular array") from None
+            raise CliError(f"--args: {value!r} is not a rectangular array (each list "
+                           "becomes one NumPy array, whose rows must be equally long)",
+                           hint="for arrays of different lengths write a tuple of lists, "
+                                f"one array each: {_as_tuple(value)}") from None
         if array.dtype.kind not in "biuf":
             raise CliError(f"--args: {value!r} is not an array of numbers")
         return array
@@ -251,6 +254,12 @@ def _arrays(value):
         raise CliError(f"--args: {value!r} is a complex number, which srcad's rules do not "
                        "take", hint="pass the real and imaginary parts as two real arguments")
     return value
+
+
+def _as_tuple(items):
+    """`[[1, 2], [3]]` -> `"([1, 2], [3])"`: --args's way to write a sequence of arrays."""
+    return "(" + ", ".join(repr(item) for item in items) + ("," if len(items) == 1 else "") \
+        + ")"
 
 
 def parse_wrt(text, fn):

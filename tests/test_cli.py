@@ -616,6 +616,30 @@ def test_args_that_are_no_literals_are_named(args, what, tmp_path, capsys):
     assert f"{what} is not a literal" in line
 
 
+def test_ragged_args_hint_at_a_tuple_of_arrays(tmp_path, capsys):
+    """`--args "[[1, 2], [3]]"` said only "is not a rectangular array"; the hint writes the
+    tuple of lists that --args makes arrays of one by one (np.array(...) is no literal),
+    and check passes on that tuple (against central differences)."""
+    path = module(tmp_path, "ragged", """
+        import numpy as np
+
+
+        def f(xs, s):
+            total = 0.0
+            for x in xs:
+                total = total + s * np.sum(x ** 2)
+            return total
+        """)
+    assert run("check", f"{path}:f", "--args", "[[1.0, 2.0], [3.0]], 2.0") == 2
+    line = error_line(capsys)
+    assert "is not a rectangular array" in line
+    assert "hint: for arrays of different lengths write a tuple of lists" in line
+    suggested = line.rpartition(": ")[2].rstrip(")")
+    assert suggested == "([1.0, 2.0], [3.0]"
+    assert run("check", f"{path}:f", "--args", suggested + "), 2.0") == 0
+    assert "ok: worst error" in capsys.readouterr().out
+
+
 def test_wrong_number_of_args(tmp_path, capsys):
     path = example(tmp_path, "straight")
     assert run("trace", f"{path}:f", "--args", "2.0") == 2
