@@ -3790,7 +3790,8 @@ class Normaliser:
                 and isinstance(node.args[0], gast.Constant) and isinstance(node.args[0].value,
                                                                             str):
             callee = T.name("einsum_one")          # np.einsum("ii->", A): one operand
-        call = gast.Call(func=callee, args=args, keywords=keywords)
+        # (at the user's call: a refusal of the callee points at it, not at its statement)
+        call = at_call(gast.Call(func=callee, args=args, keywords=keywords), node)
         return call if packing is None else self._packed(call, packing)
 
     def _module_level_item(self, node):
