@@ -542,7 +542,9 @@ def build_parser():
                                    "MODULE_grad.py beside the module; the file needs NumPy, "
                                    "not srcad. Without :FUNC, every function decorated with "
                                    "@srcad.grad. --wrt defaults to the decorator's wrt, else "
-                                   "the first parameter.")
+                                   "the first parameter. A module in a package (folders with "
+                                   "__init__.py) is imported as pkg.module, and the file "
+                                   "imports it by that name.")
     p.add_argument("target", metavar="MODULE.py[:FUNC[,FUNC2...]]", type=_target)
     p.add_argument("--mode", choices=("reverse", "forward"), default="reverse",
                    help="reverse (grad_FUNC) or forward (jvp_FUNC) mode")
