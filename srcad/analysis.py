@@ -23,7 +23,7 @@ from . import template as T
 from .errors import MissingRuleError, SourceError, SrcadError, UnsupportedError
 from .normalise import AUGMENTED, parameter_names
 from .own_operators import check_own_arithmetic, result_checks
-from .source import opaque_wrapper, partial_function, users_module, wrapper_name
+from .source import opaque_wrapper, partial_function, users_module, wrapper_name, written_at
 
 BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
           gast.Div: operator.truediv, gast.Pow: operator.pow, gast.MatMult: operator.matmul,
@@ -324,6 +324,14 @@ def _text_op(ir, stmt, name, atoms):
         hint="compute with the number itself; format it only to print it"), call=False)
 
 
+def _call_location(ir, stmt, call):
+    """Where the call `call` of the statement `stmt` is written (the statement's line where
+    the call has no position of its own: one normalise made)."""
+    if written_at(call)[0] is None:
+        return ir.location(stmt)
+    return ir.source.location(call)
+
+
 def _call_op(ir, stmt, name, call, mode):
     func = call.func
     args = list(call.args)
@@ -410,7 +418,7 @@ def _call_op(ir, stmt, name, call, mode):
                for p in signature.parameters.values()):    # (a constant of constants)
             return _opaque(stmt, name, args + [v for _, v in keywords], UnsupportedError(
                 f"calling {primal.__name__}, which takes *args or **kwargs, with a "
-                "differentiated value is not supported by srcad", ir.location(stmt),
+                "differentiated value is not supported by srcad", _call_location(ir, stmt, call),
                 hint=f"list the parameters of {primal.__name__} explicitly"))
         op = Op(stmt, "call", name, callee=primal)
         try:

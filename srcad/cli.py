@@ -41,48 +41,99 @@ class CliError(SrcadError):
 
 @contextlib.contextmanager
 def user_module(path):
-    """Import the file `path` as the module named after it, for the duration of a command.
+    """Import the file `path` for the duration of a command, as Python would import it.
 
-    Its directory comes first on `sys.path` (for its sibling imports), no
-    `__pycache__` is written beside it, and `sys.modules` is restored afterwards.
+    A file in a package (its folder holds `__init__.py`, and so on up) is imported by its
+    dotted name, `pkg.model`, with the folder above the outermost package first on
+    `sys.path`, so that its relative imports (`from . import helpers`) work and the
+    derivatives' file imports it by that name; any other file as the module named after
+    it. Its own folder is on `sys.path` too (for sibling imports), no `__pycache__` is
+    written beside it, and `sys.modules` is restored afterwards.
     """
     if not os.path.exists(path):
         raise CliError(f"{path}: no such file")
     if not os.path.isfile(path) or not path.endswith(".py"):
         raise CliError(f"{path}: not a Python file (expected MODULE.py)")
-    name = os.path.basename(path)[:-3]
-    if not name.isidentifier() or keyword.iskeyword(name):
-        raise CliError(f"{path}: '{name}' is not a valid module name",
-                       hint="rename the file to a Python identifier")
-    if name in ("srcad", "numpy", "gast", "astor"):
-        raise CliError(f"{path}: a module named '{name}' would hide the installed package",
-                       hint="rename the file")
+    root, name = module_name(path)
+    top = name.partition(".")[0]
+    if top in ("srcad", "numpy", "gast", "astor"):
+        raise CliError(f"{path}: a module named '{top}' would hide the installed package",
+                       hint="rename the " + ("package" if "." in name else "file"))
     directory = os.path.dirname(os.path.abspath(path))
-    saved_module = sys.modules.get(name)
+    saved_modules = {key: value for key, value in sys.modules.items() if _under(key, top)}
     saved_path = list(sys.path)
     saved_bytecode = sys.dont_write_bytecode
-    spec = importlib.util.spec_from_file_location(name, os.path.abspath(path))
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    sys.path.insert(0, directory)
+    _forget_modules(top)
+    sys.path[:0] = list(dict.fromkeys([root, directory]))
     sys.dont_write_bytecode = True
     try:
         try:
-            spec.loader.exec_module(module)
+            module = _import(path, name)
         except SrcadError:
             raise
         except SyntaxError as exc:
-            raise CliError(f"{path}:{exc.lineno}: cannot parse it ({exc.msg})") from exc
+            where = exc.filename if exc.filename and os.path.exists(exc.filename) else path
+            raise CliError(f"{where}:{exc.lineno}: cannot parse it ({exc.msg})") from exc
         except Exception as exc:
-            raise CliError(f"{path}: importing it raised {type(exc).__name__}: {exc}") from exc
+            raise _import_error(path, exc) from exc
         yield module
     finally:
         sys.dont_write_bytecode = saved_bytecode
         sys.path[:] = saved_path
-        if saved_module is None:
-            sys.modules.pop(name, None)
-        else:
-            sys.modules[name] = saved_module
+        _forget_modules(top)
+        sys.modules.update(saved_modules)
+
+
+def module_name(path):
+    """`(root, dotted name)` of the file `path`: for `root/pkg/sub/model.py` where `pkg` and
+    `pkg/sub` hold `__init__.py`, `(root, "pkg.sub.model")`; for a file outside any
+    package, its own folder and the name of the file."""
+    directory, file_name = os.path.split(os.path.abspath(path))
+    parts = [file_name[:-3]]
+    if parts[0] == "__init__":          # the package itself: pkg/__init__.py is `pkg`
+        directory, parts = os.path.dirname(directory), [os.path.basename(directory)]
+    while os.path.isfile(os.path.join(directory, "__init__.py")):
+        directory, package = os.path.split(directory)
+        parts.insert(0, package)
+    for part in parts:
+        if not part.isidentifier() or keyword.iskeyword(part):
+            what = "module" if part == parts[-1] else "package"
+            raise CliError(f"{path}: '{part}' is not a valid {what} name",
+                           hint=f"rename the {'file' if what == 'module' else 'folder'} to a "
+                                "Python identifier")
+    return directory, ".".join(parts)
+
+
+def _under(module, top):
+    """Whether the module named `module` is `top` or one of its submodules."""
+    return module == top or module.startswith(top + ".")
+
+
+def _forget_modules(top):
+    for key in [key for key in sys.modules if _under(key, top)]:
+        del sys.modules[key]
+
+
+def _import(path, name):
+    """The module `name` at `path`, imported (a package's parents first)."""
+    if "." in name:
+        return importlib.import_module(name)
+    spec = importlib.util.spec_from_file_location(name, os.path.abspath(path))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _import_error(path, exc):
+    """The CliError for `exc`, raised by importing `path`; a relative import outside a
+    package says how to make the folder one."""
+    message = f"{path}: importing it raised {type(exc).__name__}: {exc}"
+    if isinstance(exc, ImportError) and "relative import" in str(exc):
+        return CliError(message, hint="its relative imports need its folder to be a package: "
+                                      "add an __init__.py there (srcad then imports it as "
+                                      "package.module), or use absolute imports")
+    return CliError(message)
 
 
 def split_target(target):
@@ -188,7 +239,10 @@ def _arrays(value):
         try:
             array = np.array(value)
         except ValueError:
-            raise CliError(f"--args: {value!r} is not a rectangular array") from None
+            raise CliError(f"--args: {value!r} is not a rectangular array (each list "
+                           "becomes one NumPy array, whose rows must be equally long)",
+                           hint="for arrays of different lengths write a tuple of lists, "
+                                f"one array each: {_as_tuple(value)}") from None
         if array.dtype.kind not in "biuf":
             raise CliError(f"--args: {value!r} is not an array of numbers")
         return array
@@ -200,6 +254,12 @@ def _arrays(value):
         raise CliError(f"--args: {value!r} is a complex number, which srcad's rules do not "
                        "take", hint="pass the real and imaginary parts as two real arguments")
     return value
+
+
+def _as_tuple(items):
+    """`[[1, 2], [3]]` -> `"([1, 2], [3])"`: --args's way to write a sequence of arrays."""
+    return "(" + ", ".join(repr(item) for item in items) + ("," if len(items) == 1 else "") \
+        + ")"
 
 
 def parse_wrt(text, fn):
@@ -482,7 +542,9 @@ def build_parser():
                                    "MODULE_grad.py beside the module; the file needs NumPy, "
                                    "not srcad. Without :FUNC, every function decorated with "
                                    "@srcad.grad. --wrt defaults to the decorator's wrt, else "
-                                   "the first parameter.")
+                                   "the first parameter. A module in a package (folders with "
+                                   "__init__.py) is imported as pkg.module, and the file "
+                                   "imports it by that name.")
     p.add_argument("target", metavar="MODULE.py[:FUNC[,FUNC2...]]", type=_target)
     p.add_argument("--mode", choices=("reverse", "forward"), default="reverse",
                    help="reverse (grad_FUNC) or forward (jvp_FUNC) mode")

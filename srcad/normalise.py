@@ -162,6 +162,15 @@ _GENERATED = re.compile(r"^(v|vbar|vdot)_m?\d+$|^_(stack|aux)$|^_(iterations|gra
                         r"^_default_|"
                         r"^(grad|jvp)_|^_$")
 _VIEW_METHODS = {"reshape", "ravel", "transpose", "swapaxes", "squeeze", "view", "diagonal"}
+# attributes of an array that are views of it: a write into one changes the array
+_VIEW_ATTRIBUTES = {"T", "mT", "flat", "real", "imag"}
+# how a write through a view is written into the array itself, for the hint (A: its name)
+_VIEW_WRITE_HINTS = {".T": "A[:, 0] = v for A.T[0] = v",
+                     ".mT": "A[..., 0, :] = v for A.mT[..., 0] = v",
+                     ".transpose(...)": "A[:, 0] = v for A.transpose()[0] = v",
+                     ".flat": "A[k // n, k % n] = v for A.flat[k] = v, n columns",
+                     ".ravel(...)": "A[k // n, k % n] = v for A.ravel()[k] = v, n columns",
+                     ".real": "A[0] = v for A.real[0] = v of a real array"}
 # methods whose result holds (or is) an object of a list or dict: what a function returning
 # one hands back shares it (`return xs.copy()` of a list holds xs's arrays)
 _CONTAINER_METHODS = {"get", "setdefault", "pop", "copy", "values", "items"}
@@ -3212,9 +3221,34 @@ class Normaliser:
         self.emit_assign(tmp, T.tuple_of(parts))
         return T.name(tmp)
 
+    def _refuse_write_through_view(self, target):
+        """`A.T[0] = v`, `A.flat[i] = v`, `A.reshape(n)[i] = v`, `A.T[:, 1][0] = v`: a write
+        through a view, which changes A's elements where srcad would change a copy's;
+        refused naming the view and how to write into A itself. Else nothing."""
+        node, view = target.value, None
+        while True:
+            if isinstance(node, gast.Subscript):
+                node = node.value
+            elif isinstance(node, gast.Attribute) and node.attr in _VIEW_ATTRIBUTES:
+                view, node = f".{node.attr}", node.value
+            elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+                    and node.func.attr in _VIEW_METHODS:
+                view, node = f".{node.func.attr}(...)", node.func.value
+            else:
+                break
+        if view is None or not isinstance(node, gast.Name):
+            return
+        array = node.id
+        example = re.sub(r"\bA\b", array, _VIEW_WRITE_HINTS.get(view, "A[i, j] = v"))
+        self.error(target, f"a write into {array}{view}, a view that shares {array}'s "
+                   "elements (as .T, .flat, .real, .imag, a reshape or a slice of one does),",
+                   f"write into {array} itself ({example}), or into a copy if {array} should "
+                   f"keep its values (b = {array}{view}.copy(); b[...] = v)")
+
     def subscript_store(self, target, value):
         target = self._one_index(target)
         if not isinstance(target.value, gast.Name) or not self.is_local(target.value.id):
+            self._refuse_write_through_view(target)
             self.error(target, "assignment into an element of a non-local or nested object",
                        "assign into a local array, e.g. y = x.copy(); y[i] = ..."
                        if isinstance(target.value, (gast.Name, gast.Attribute)) else
@@ -3756,7 +3790,8 @@ class Normaliser:
                 and isinstance(node.args[0], gast.Constant) and isinstance(node.args[0].value,
                                                                             str):
             callee = T.name("einsum_one")          # np.einsum("ii->", A): one operand
-        call = gast.Call(func=callee, args=args, keywords=keywords)
+        # (at the user's call: a refusal of the callee points at it, not at its statement)
+        call = at_call(gast.Call(func=callee, args=args, keywords=keywords), node)
         return call if packing is None else self._packed(call, packing)
 
     def _module_level_item(self, node):

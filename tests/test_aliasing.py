@@ -2892,3 +2892,78 @@ def test_each_target_of_an_unpacked_display_shares_its_own_item():
     fd_check(nested_unpacking_copy_written, (x,))
     with pytest.raises(srcad.UnsupportedError, match="also reached through 'y'"):
         srcad.grad(nested_unpacking_view_written)(x)
+
+
+# ----- writes through a view of an array (.T, .flat, .real, a reshape) -----
+
+
+def write_into_transposed(A, v):
+    A = A.copy()
+    A.T[0] = v
+    return np.sum(A ** 2 * np.arange(1.0, 5.0).reshape(2, 2))
+
+
+def write_into_flat(A, v):
+    A = A.copy()
+    A.flat[1] = v
+    return np.sum(A ** 2)
+
+
+def write_into_real(A, v):
+    A = A.copy()
+    A.real[0] = v
+    return np.sum(A ** 2)
+
+
+def write_into_a_row_of_transposed(A, v):
+    A = A.copy()
+    A.T[0][1] = v
+    return np.sum(A ** 2)
+
+
+def write_into_reshaped(W, v):
+    W = W.copy()
+    W.reshape(-1)[2] = v
+    return np.sum(W ** 2)
+
+
+def write_into_the_column(A, v):
+    """write_into_transposed as the hint writes it."""
+    A = A.copy()
+    A[:, 0] = v
+    return np.sum(A ** 2 * np.arange(1.0, 5.0).reshape(2, 2))
+
+
+@pytest.mark.parametrize("f, view, instead", [
+    (write_into_transposed, "A.T", "A[:, 0] = v for A.T[0] = v"),
+    (write_into_flat, "A.flat", "A[k // n, k % n] = v for A.flat[k] = v"),
+    (write_into_real, "A.real", "A[0] = v for A.real[0] = v"),
+    (write_into_a_row_of_transposed, "A.T", "A[:, 0] = v"),
+    (write_into_reshaped, "W.reshape(...)", "W[i, j] = v")])
+def test_a_write_through_a_view_says_so(f, view, instead):
+    """Refused naming the view and how to write into the array itself (it was refused as
+    'an element of a non-local or nested object', hinting at a local array, which A is)."""
+    with pytest.raises(srcad.UnsupportedError) as info:
+        srcad.grad(f, wrt=1)(np.ones((2, 2)), 3.0)
+    assert f"a write into {view}, a view that shares" in info.value.message
+    assert instead in info.value.hint and ".copy()" in info.value.hint
+    assert "non-local" not in str(info.value)
+
+
+def test_the_write_the_view_hint_suggests_is_differentiated():
+    A = np.array([[1.0, 2.0], [3.0, 4.0]])
+    g = srcad.grad(write_into_the_column, wrt=1)(A, 0.5)
+    assert g == pytest.approx(2 * 0.5 * (1.0 + 3.0))
+    fd_check(write_into_the_column, [A, 0.5], wrt=1)
+
+
+def test_a_write_into_a_row_taken_from_an_array_names_the_array():
+    def f(A, v):
+        A = A.copy()
+        row = A[0]
+        row[1] = v
+        return np.sum(A ** 2)
+    with pytest.raises(srcad.UnsupportedError, match="changes an array that is also reached "
+                       "through 'A'") as info:
+        srcad.grad(f, wrt=1)(np.ones((2, 2)), 3.0)
+    assert "write into 'A' itself" in info.value.hint

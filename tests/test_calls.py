@@ -225,6 +225,20 @@ def test_a_differentiated_value_passed_to_star_args_is_refused(f):
             make(f, wrt=(0, 1))(0.7, 0.3, *([(1.0, 0.0)] if make is srcad.jvp else []))
 
 
+def star_args_in_an_expression(x, y):
+    return np.sin(x) + total(x, y) * 2.0
+
+
+@pytest.mark.parametrize("make", [srcad.grad, srcad.jvp])
+def test_the_refusal_of_a_star_args_callee_points_at_the_call(make):
+    """The caret was at the start of `return`, not at the call it refuses."""
+    with pytest.raises(srcad.UnsupportedError, match=r"calling total, which takes \*args") \
+            as info:
+        make(star_args_in_an_expression)(0.7, 0.3, *([1.0] if make is srcad.jvp else []))
+    location = info.value.location
+    assert location.text[location.col:].startswith("total(x, y)")
+
+
 def test_constants_passed_to_star_args_are_a_constant():
     np.testing.assert_allclose(srcad.grad(packed_constants)(np.ones(2)), [1.0, 2.0])
     assert srcad.jvp(packed_constants)(np.ones(2), np.ones(2))[1] == 3.0

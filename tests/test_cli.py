@@ -616,6 +616,30 @@ def test_args_that_are_no_literals_are_named(args, what, tmp_path, capsys):
     assert f"{what} is not a literal" in line
 
 
+def test_ragged_args_hint_at_a_tuple_of_arrays(tmp_path, capsys):
+    """`--args "[[1, 2], [3]]"` said only "is not a rectangular array"; the hint writes the
+    tuple of lists that --args makes arrays of one by one (np.array(...) is no literal),
+    and check passes on that tuple (against central differences)."""
+    path = module(tmp_path, "ragged", """
+        import numpy as np
+
+
+        def f(xs, s):
+            total = 0.0
+            for x in xs:
+                total = total + s * np.sum(x ** 2)
+            return total
+        """)
+    assert run("check", f"{path}:f", "--args", "[[1.0, 2.0], [3.0]], 2.0") == 2
+    line = error_line(capsys)
+    assert "is not a rectangular array" in line
+    assert "hint: for arrays of different lengths write a tuple of lists" in line
+    suggested = line.rpartition(": ")[2].rstrip(")")
+    assert suggested == "([1.0, 2.0], [3.0]"
+    assert run("check", f"{path}:f", "--args", suggested + "), 2.0") == 0
+    assert "ok: worst error" in capsys.readouterr().out
+
+
 def test_wrong_number_of_args(tmp_path, capsys):
     path = example(tmp_path, "straight")
     assert run("trace", f"{path}:f", "--args", "2.0") == 2
@@ -2076,3 +2100,157 @@ def test_a_file_checks_the_value_where_a_number_read_through_attributes_may_beco
         """, tmp_path)
     assert found[0] == pytest.approx(7.0)
     assert len(found) == 2 and "to return a scalar" in found[1]
+
+
+# ----- modules in packages -----
+
+
+def package(tmp_path, files):
+    """A package under tmp_path: `files` maps paths such as "pkg/model.py" to source;
+    every folder on the way gets an empty `__init__.py` unless `files` gives one."""
+    for relative, text in files.items():
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    for relative in files:
+        folder = (tmp_path / relative).parent
+        while folder != tmp_path:
+            (folder / "__init__.py").touch(exist_ok=True)
+            folder = folder.parent
+    return tmp_path
+
+
+def imported(root, name):
+    """The module `name` imported from the folder `root`, with `sys.modules` restored
+    (the next test's package may be called the same)."""
+    import importlib
+    top = name.partition(".")[0]
+    before = {k: v for k, v in sys.modules.items() if k == top or k.startswith(top + ".")}
+    for key in before:
+        del sys.modules[key]
+    sys.path.insert(0, str(root))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(root))
+        for key in [k for k in sys.modules if k == top or k.startswith(top + ".")]:
+            del sys.modules[key]
+        sys.modules.update(before)
+
+
+PACKAGED = {
+    "pkg/helpers.py": """
+        import numpy as np
+
+        SCALE = 2.0
+
+
+        def act(x):
+            return np.tanh(x) * SCALE
+        """,
+    "pkg/model.py": """
+        import numpy as np
+
+        from . import helpers
+        from .helpers import act
+
+
+        def loss(w, x):
+            return np.sum(act(w * x)) + helpers.SCALE * np.sum(w ** 2)
+        """,
+}
+
+
+def packaged_gradient_without_srcad(root, module):
+    """`grad_loss` of the file `module`_grad, imported by its dotted name in a fresh
+    interpreter where srcad cannot be imported, at w = [0.3, -0.2], x = [1, 2]."""
+    return without_srcad(f"""
+        import json
+        import numpy as np
+        import {module}_grad as derived
+        g = derived.grad_loss(np.array([0.3, -0.2]), np.array([1.0, 2.0]))
+        print(json.dumps(np.asarray(g).tolist()))
+        """, root)
+
+
+@pytest.mark.parametrize("layout", ["relative", "absolute", "nested"])
+def test_grad_of_a_module_in_a_package(layout, tmp_path, capsys):
+    """A module of a package is imported as pkg.model (its relative imports work) and its
+    file imports it so: `import pkg.model_grad` from the folder above the package, without
+    srcad, gives srcad.grad's numbers."""
+    files = dict(PACKAGED)
+    if layout == "absolute":
+        files["pkg/model.py"] = files["pkg/model.py"].replace(
+            "from . import helpers", "import pkg.helpers as helpers").replace(
+            "from .helpers", "from pkg.helpers")
+    dotted = "pkg.model"
+    if layout == "nested":
+        files = {"pkg/sub/" + k[4:]: v for k, v in files.items()}
+        dotted = "pkg.sub.model"
+    root = package(tmp_path, files)
+    path = root / (dotted.replace(".", "/") + ".py")
+    assert run("grad", f"{path}:loss") == 0
+    text = (path.parent / "model_grad.py").read_text()
+    assert f"from {dotted} import act" in text
+    assert "from model import" not in text and "from . import" not in text
+    expected = srcad.grad(imported(root, dotted).loss)(np.array([0.3, -0.2]),
+                                                       np.array([1.0, 2.0]))
+    assert packaged_gradient_without_srcad(root, dotted) == pytest.approx(
+        expected.tolist(), rel=1e-12)
+    assert "pkg" not in sys.modules and dotted not in sys.modules
+
+
+def test_show_check_and_trace_of_a_module_in_a_package(tmp_path, capsys):
+    root = package(tmp_path, PACKAGED)
+    path = root / "pkg" / "model.py"
+    assert run("show", f"{path}:loss", "--color", "never") == 0
+    assert "def grad_loss" in capsys.readouterr().out
+    assert run("check", f"{path}:loss", "--args", "[0.3, -0.2], [1.0, 2.0]") == 0
+    assert "ok: worst error" in capsys.readouterr().out
+    assert run("trace", f"{path}:loss", "--args", "[0.3, -0.2], [1.0, 2.0]", "--wrt",
+               "w") == 0
+    out = capsys.readouterr().out
+    expected = srcad.grad(imported(root, "pkg.model").loss)(np.array([0.3, -0.2]),
+                                                            np.array([1.0, 2.0]))
+    assert f"{expected[0]:.6g}" in out and f"{expected[1]:.6g}" in out
+
+
+def test_two_packages_of_one_name_one_after_the_other(tmp_path, capsys):
+    """The command forgets the package it imported: another package named pkg (another
+    folder) is imported afresh, and a module pkg of the caller's is back afterwards."""
+    marker = type(sys)("pkg")
+    sys.modules["pkg"] = marker
+    try:
+        for k, scale in enumerate((2.0, 3.0)):
+            files = {name: text.replace("SCALE = 2.0", f"SCALE = {scale}")
+                     for name, text in PACKAGED.items()}
+            root = package(tmp_path / str(k), files)
+            assert run("grad", f"{root / 'pkg' / 'model.py'}:loss") == 0
+            g = packaged_gradient_without_srcad(root, "pkg.model")
+            w, x = np.array([0.3, -0.2]), np.array([1.0, 2.0])
+            exact = scale * x / np.cosh(w * x) ** 2 + 2 * scale * w
+            assert g == pytest.approx(exact.tolist(), rel=1e-12)
+        assert sys.modules["pkg"] is marker
+    finally:
+        sys.modules.pop("pkg", None)
+
+
+def test_a_relative_import_outside_a_package_hints_at_init(tmp_path, capsys):
+    (tmp_path / "helpers.py").write_text("def act(x):\n    return 2 * x\n")
+    path = module(tmp_path, "model", """
+        from .helpers import act
+
+
+        def loss(x):
+            return act(x)
+        """)
+    assert run("grad", f"{path}:loss") == 2
+    err = capsys.readouterr().err
+    assert "attempted relative import" in err and "add an __init__.py" in err
+
+
+def test_a_package_folder_that_is_no_identifier_is_a_clear_error(tmp_path, capsys):
+    root = package(tmp_path, {"my-pkg/model.py": "def f(x):\n    return x * x\n"})
+    assert run("grad", f"{root / 'my-pkg' / 'model.py'}:f") == 2
+    err = capsys.readouterr().err
+    assert "'my-pkg' is not a valid package name" in err and "rename the folder" in err
