@@ -1240,7 +1240,7 @@ class Normaliser:
         if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
                 and isinstance(value.func.value, gast.Name) and (
                     value.func.attr in ("pop", "get", "setdefault") or value.func.attr == "copy"
-                    and self._list_display(value.func.value.id)):
+                    and self._shallow_copied(value.func.value.id)):
             return self.shared_roots(value.func.value)     # an item, or a shallow copy
         if isinstance(value, (gast.ListComp, gast.DictComp)):
             return self._comprehension_roots(value)
@@ -1669,18 +1669,19 @@ class Normaliser:
                     continue          # the other name is not read after the write
                 made = self.passed_on.get(key, made)     # (a permutation passed it on)
                 element = isinstance(made, gast.Assign) and _items_taken(made.value)
+                source = self._value_source(b, made, write)
                 error = UnsupportedError(
                     f"'{text}' changes {'a list' if _METHOD_TEXT.match(text) else 'an array'} "
                     f"that is also reached through "
                     f"'{other}', which is read later (Python would change both)",
                     self.source.location(write),
                     hint=f"if '{a}' holds a number, write {a} = float(...) where it gets "
-                         f"its value from '{b}'; to change '{other}' too, as Python does, "
+                         f"its value {source}; to change '{other}' too, as Python does, "
                          f"write into '{other}' itself (by index or slice); else make the "
                          "copy explicit there (add .copy())" if element else
                          f"to change '{other}' too, as Python does, write into '{other}' "
                          f"itself (by index or slice); to keep them apart, make the copy "
-                         f"explicit where '{a}' gets its value from '{b}' (add .copy()), "
+                         f"explicit where '{a}' gets its value {source} (add .copy()), "
                          f"and read '{a}' afterwards")
                 if not element or name == a:
                     raise error       # (`t[1] = ...` writes into what t is, an item)
@@ -1688,6 +1689,16 @@ class Normaliser:
                 # nothing, and `xs[2] = ...` of a list rebinds a slot; known once the kinds
                 # of the arguments are (analysis.check_items)
                 self.unless_numbers.append((made, error, text.endswith("] = ...")))
+
+    def _value_source(self, b, made, write):
+        """Where a name gets, at `made`, the object it shares with `b`, for the hint on
+        `write`: "from 'b'", or the user's statement itself where it reads no `b` (`t =
+        p["w"]` after `q = p.copy()`: t shares q's item through p)."""
+        if isinstance(made, gast.Assign) and hasattr(made, "lineno") \
+                and _position(made) != _position(write) and not any(
+                n.id == b for n in T.name_nodes(made.value)):
+            return f"('{self._text_of(made)}')"
+        return f"from '{b}'"
 
     def _writes_its_own_slot(self, loop, write, name):
         """`for i, v in enumerate(name): ... name[i] = ...`: `write` puts a value in the slot
@@ -2662,6 +2673,13 @@ class Normaliser:
         values = self._assigned_values(ident)
         return bool(values) and all(isinstance(v, (gast.List, gast.Tuple, gast.ListComp))
                                     for v in values)
+
+    def _shallow_copied(self, ident):
+        """Whether `ident.copy()` is a shallow copy, which holds the very objects that local
+        `ident` holds: ident is a list or tuple display or comprehension, or a list or dict
+        wherever the function uses it (`p = {"w": w}`, `ys = xs[:]`; `_known_container`). A
+        write into an item through either then changes the other's too."""
+        return self._list_display(ident) or self._known_container(ident)
 
     def _only_assigned(self, ident):
         """Whether local `ident` is not a parameter and every binding of it is a plain

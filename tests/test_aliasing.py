@@ -2892,3 +2892,63 @@ def test_each_target_of_an_unpacked_display_shares_its_own_item():
     fd_check(nested_unpacking_copy_written, (x,))
     with pytest.raises(srcad.UnsupportedError, match="also reached through 'y'"):
         srcad.grad(nested_unpacking_view_written)(x)
+
+
+# ----- helper-111: shallow copies of local dicts and lists share their items -----
+
+def dict_copy_item_written(x, y):
+    p = {"w": x.copy(), "b": y}
+    q = p.copy()
+    t = p["w"]
+    t[0] = 2 * y                # q["w"] is that array too
+    return np.sum(q["w"] ** 2)
+
+
+def dict_call_copy_item_written(x, y):
+    p = {"w": x.copy(), "b": y}
+    q = dict(p)
+    t = p["w"]
+    t[0] = 2 * y
+    return np.sum(q["w"] ** 2)
+
+
+def unpacked_dict_copy_item_written(x, y):
+    p = {"w": x.copy(), "b": y}
+    q = {**p}
+    t = p["w"]
+    t[0] = 2 * y
+    return np.sum(q["w"] ** 2)
+
+
+def copy_of_a_lists_slice_item_written(x, y):
+    xs = [x.copy(), x * 2.0]
+    ys = xs[:]
+    zs = ys.copy()              # a copy of a copy: still xs's arrays
+    xs[0][0] = y
+    return np.sum(zs[0] ** 2)
+
+
+def dict_copy_item_copied(x, y):
+    p = {"w": x.copy(), "b": y}
+    q = p.copy()
+    t = p["w"].copy()
+    t[0] = 2 * y
+    return np.sum(q["w"] ** 2) + np.sum(t)
+
+
+def test_a_write_into_an_item_of_a_local_shallow_copy_is_refused():
+    """`q = p.copy()` (or dict(p), {**p}) of a local dict display, and `.copy()` of a list
+    that is a slice of a display, hold the same arrays as the original: a write into one
+    changes the other's item. Only `.copy()` of list displays was seen to share them: the
+    dicts' gave a silently wrong gradient ([2, 4, 6] and 0 for x = [1, 2, 3], y = 1, where
+    the item's first element is 2y). Refused now; an explicit copy of the item is right."""
+    x = np.array([1.0, 2.0, 3.0])
+    for f, other in [(dict_copy_item_written, "q"), (dict_call_copy_item_written, "q"),
+                     (unpacked_dict_copy_item_written, "q"),
+                     (copy_of_a_lists_slice_item_written, "zs")]:
+        with pytest.raises(srcad.UnsupportedError, match=f"also reached through '{other}'"):
+            srcad.grad(f, wrt=(0, 1))(x, 1.0)
+    with pytest.raises(srcad.UnsupportedError, match=r"gets its value \('t = p\[\"w\"\]'\)"):
+        srcad.grad(dict_copy_item_written)(x, 1.0)
+    fd_check(dict_copy_item_copied, (x, 1.0), wrt=(0, 1))
+    assert x.tolist() == [1.0, 2.0, 3.0]
