@@ -175,13 +175,14 @@ _NUMBER_TYPES = {float, int, bool, np.float64, np.float32, np.float16, np.int64,
                  np.int16, np.int8, np.uint8, np.bool_}
 # attributes of an array that share none of its elements
 _NUMBER_ATTRIBUTES = {"shape", "size", "ndim", "dtype", "itemsize", "nbytes", "strides"}
-# NumPy functions whose result may share its first argument's array
-_VIEW_FUNCTIONS = {np.asarray, np.asanyarray, np.reshape, np.ravel, np.transpose, np.squeeze,
-                   np.swapaxes, np.moveaxis, np.atleast_1d, np.atleast_2d, np.atleast_3d,
-                   np.expand_dims, np.diagonal, np.split, np.array_split, np.hsplit,
-                   np.vsplit, np.dsplit, np.flip, np.fliplr, np.flipud, np.rot90,
-                   np.float64, np.float32, np.broadcast_to, np.diag, np.broadcast_arrays,
-                   np.meshgrid, np.real}
+# NumPy functions whose result may share its first argument's array (np.ascontiguousarray
+# and np.asfortranarray of an array already laid out so hand back the array itself)
+_VIEW_FUNCTIONS = {np.asarray, np.asanyarray, np.ascontiguousarray, np.asfortranarray,
+                   np.reshape, np.ravel, np.transpose, np.squeeze, np.swapaxes, np.moveaxis,
+                   np.atleast_1d, np.atleast_2d, np.atleast_3d, np.expand_dims, np.diagonal,
+                   np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit, np.flip, np.fliplr,
+                   np.flipud, np.rot90, np.float64, np.float32, np.broadcast_to, np.diag,
+                   np.broadcast_arrays, np.meshgrid, np.real}
 
 
 class _Aliases(list):

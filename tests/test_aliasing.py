@@ -2952,3 +2952,39 @@ def test_a_write_into_an_item_of_a_local_shallow_copy_is_refused():
         srcad.grad(dict_copy_item_written)(x, 1.0)
     fd_check(dict_copy_item_copied, (x, 1.0), wrt=(0, 1))
     assert x.tolist() == [1.0, 2.0, 3.0]
+
+
+def write_into_a_contiguous_copy(x, y):
+    z = x * 1.0
+    a = np.ascontiguousarray(z)     # z itself: it is contiguous already
+    a[0] = y
+    return np.sum(z ** 2)
+
+
+def write_into_an_arguments_contiguous_copy(x, y):
+    a = np.ascontiguousarray(x)
+    a[0] = y
+    return np.sum(a ** 2)
+
+
+def update_of_an_arguments_fortran_copy(x, y):
+    a = np.asfortranarray(x)        # a 1-d array is both: x itself
+    a += y
+    return np.sum(a ** 2)
+
+
+def test_ascontiguousarray_and_asfortranarray_may_hand_back_their_argument():
+    """np.ascontiguousarray(z) (np.asfortranarray(z)) of an array laid out so is z itself,
+    as np.asarray(z) is: srcad took it for a new array. A write into it then changed z
+    unseen (a gradient of [1.4, ...] where x[0] no longer counts, 0 for y), and jvp changed
+    the caller's x; vjp's pullback, after a += y, gave another gradient than grad's."""
+    x = np.array([0.7, -0.3, 1.1])
+    with pytest.raises(srcad.UnsupportedError, match="also reached through 'z'"):
+        srcad.grad(write_into_a_contiguous_copy, wrt=(0, 1))(x, 0.5)
+    for f in (write_into_an_arguments_contiguous_copy, update_of_an_arguments_fortran_copy):
+        grads = fd_check(f, (x, 0.5), wrt=(0, 1))
+        srcad.jvp(f, wrt=(0, 1))(x, 0.5, (np.ones(3), 1.0))
+        value, pullback = srcad.vjp(f, wrt=(0, 1))(x, 0.5)
+        for got, expected in zip(pullback(1.0), grads):
+            np.testing.assert_allclose(got, expected, rtol=1e-12)
+        assert x.tolist() == [0.7, -0.3, 1.1]
