@@ -2274,8 +2274,11 @@ class Normaliser:
 
     def _check_copied_item(self, copy, item, sources, text):
         """Emit `check_item_copied(copy, item, ...)`: refused where it runs if `copy` (of a
-        parameter in `sources`) is a list or dict whose `item` is no number (see
-        `_parameter_sharers`)."""
+        parameter in `sources`, or one of them itself, which its copy shares items with) is
+        a list or dict whose `item` is no number (see `_parameter_sharers`)."""
+        own = copy in sources
+        if own and sources == {copy} and not self._copies_read_later(copy):
+            return              # (what its copies hold, changed, is seen nowhere)
         container = self.atom(T.name(copy))
         if isinstance(container, gast.Name) and not any(
                 isinstance(s, gast.Assign) and any(isinstance(t, gast.Name) and t.id ==
@@ -2283,8 +2286,23 @@ class Normaliser:
                 for s in self.top):
             self.unbound_checked.add(container.id)   # (bound in a branch: maybe not here)
         self.emit(gast.Expr(value=T.call("check_item_copied", [
-            container, self.atom(item),
-            T.constant(" or ".join(sorted(sources))), T.constant(text)])))
+            container, self.atom(item), T.constant(" or ".join(sorted(sources))),
+            T.constant(text)] + ([T.constant(True)] if own else []))))
+
+    def _copies_read_later(self, argument):
+        """Whether a copy of copied `argument` (`q = p.copy()`), another name for one, or an
+        item taken from one is read after the statement being normalised (or anywhere in
+        its outermost loop): where the copies hold p's items, a write into one of those
+        through p shows there."""
+        copies, items = self._parameter_sharers()
+        copied = {name for name, sources in copies.items()
+                  if argument in sources and name != argument}
+        reach = self._alias_closure(copied) | {
+            name for name, containers in items.items() if containers & copied}
+        if self.outer_loop is not None:
+            return any(self._read_after(name, self.outer_loop, inclusive=True)
+                       for name in reach)
+        return any(self._read_after(name, self.current) for name in reach)
 
     def _check_shared_write(self, ident, text):
         """Before `text`, which changes local `ident` in place (`t += v`, `t[i] = v`,
@@ -2378,6 +2396,9 @@ class Normaliser:
                                 # list display's shares its items where the copy is made:
                                 # shared_roots)
                                 pairs.append((t.id, "argument", copied))
+        # the copied argument holds the same items as its copy: a write into one of them
+        # taken from it (`q = p.copy(); t = p["w"]; t[0] = v`) changes the copy's too
+        pairs += [(other, "argument", other) for _, how, other in pairs if how == "argument"]
         copies, items = {}, {}
         changed = True
         while changed:

@@ -2988,3 +2988,59 @@ def test_ascontiguousarray_and_asfortranarray_may_hand_back_their_argument():
         for got, expected in zip(pullback(1.0), grads):
             np.testing.assert_allclose(got, expected, rtol=1e-12)
         assert x.tolist() == [0.7, -0.3, 1.1]
+
+
+def write_into_an_arguments_item_its_copy_holds(p, y):
+    q = p.copy()
+    t = p["w"]
+    t[0] = 2.0 * y              # q["w"] is that array too
+    return np.sum(q["w"] ** 2)
+
+
+def update_of_an_arguments_item_its_copy_holds(p, y):
+    q = dict(p)
+    p["w"] += y
+    return np.sum(q["w"] ** 2)
+
+
+def write_into_a_lists_item_its_copy_holds(xs, y):
+    ys = xs.copy()
+    t = xs[0]
+    t[0] = 2.0 * y
+    return np.sum(ys[0] ** 2)
+
+
+def write_into_an_arguments_item_its_unread_copy_holds(p, y):
+    q = p.copy()
+    s = np.sum(q["w"])
+    t = p["w"]
+    t[0] = 2.0 * y              # no copy is read after
+    return np.sum(t ** 2) + s
+
+
+def write_into_an_arrays_row_after_its_copy(X, y):
+    W = X.copy()                # an array's copy: its own rows
+    r = X[0]
+    r[0] = 2.0 * y
+    return np.sum(W ** 2) + np.sum(r ** 2)
+
+
+def test_a_write_into_an_item_of_a_copied_argument_is_refused_where_the_copy_reads_it():
+    """`q = p.copy()` (dict(p), {**p}, xs.copy()) of a dict or list argument holds p's own
+    items: a write into one of them through p (`t = p["w"]; t[0] = v`, `p["w"] += v`)
+    changes q's too. Writes through the copy's items were checked where they run; through
+    the argument's, q's read gave a silently wrong gradient ([0.5, ...] where the item's
+    first element is 2y). Refused now where a copy is read after the write; an array's
+    copy, and copies not read after, stay as they were."""
+    w = np.array([0.5, -1.0, 2.0])
+    for f, arg in [(write_into_an_arguments_item_its_copy_holds, {"w": w, "b": 0.3}),
+                   (update_of_an_arguments_item_its_copy_holds, {"w": w, "b": 0.3}),
+                   (write_into_a_lists_item_its_copy_holds, [w, 2.0 * w])]:
+        with pytest.raises(srcad.UnsupportedError, match="a copy of it holds too"):
+            srcad.grad(f, wrt=(0, 1))(arg, 1.5)
+    fd_check(write_into_an_arguments_item_its_unread_copy_holds, ({"w": w, "b": 0.3}, 1.5),
+             wrt=(0, 1))
+    X = np.array([[0.5, -1.0, 2.0], [0.1, 0.2, -0.3]])
+    fd_check(write_into_an_arrays_row_after_its_copy, (X, 1.5), wrt=(0, 1))
+    assert w.tolist() == [0.5, -1.0, 2.0]
+    assert X.tolist() == [[0.5, -1.0, 2.0], [0.1, 0.2, -0.3]]
