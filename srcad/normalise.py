@@ -1553,10 +1553,10 @@ class Normaliser:
             if shared is not None:          # only the arguments its result may share
                 bound = _bound_arguments(func, value)
                 if bound is not None:
-                    # (a copy of a list display holds its items, as `xs.copy()` here would)
+                    # (a copy of a local list or dict holds its items, as `xs.copy()` here would)
                     args = [arg for param, arg in bound.items() if param in shared or (
                         param in returned_copies(func) and isinstance(arg, gast.Name)
-                        and self._list_display(arg.id))]
+                        and self._shallow_copied(arg.id))]
                 # a module array it hands back, under the name this function reads it by
                 args += [gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
                          for name in shared - set(inspect.signature(func).parameters)

@@ -3044,3 +3044,24 @@ def test_a_write_into_an_item_of_a_copied_argument_is_refused_where_the_copy_rea
     fd_check(write_into_an_arrays_row_after_its_copy, (X, 1.5), wrt=(0, 1))
     assert w.tolist() == [0.5, -1.0, 2.0]
     assert X.tolist() == [[0.5, -1.0, 2.0], [0.1, 0.2, -0.3]]
+
+
+def shallow_copy_of(p):
+    return p.copy()
+
+
+def dict_copied_by_a_callee_item_written(x, y):
+    p = {"w": x * 1.0}
+    q = shallow_copy_of(p)      # q["w"] is p["w"]
+    t = p["w"]
+    t[0] = 2.0 * y
+    return np.sum(q["w"] ** 2)
+
+
+def test_a_local_dict_copied_by_a_callee_shares_its_items():
+    """A function that returns `p.copy()` hands back a shallow copy of a local dict too,
+    not only of a list display: a write into p's item then changes q's (a silently wrong
+    gradient before, as for `p.copy()` written out)."""
+    x = np.array([1.0, 2.0, 3.0])
+    with pytest.raises(srcad.UnsupportedError, match="also reached through 'q'"):
+        srcad.grad(dict_copied_by_a_callee_item_written, wrt=(0, 1))(x, 1.0)
