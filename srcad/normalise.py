@@ -180,9 +180,9 @@ _NUMBER_ATTRIBUTES = {"shape", "size", "ndim", "dtype", "itemsize", "nbytes", "s
 _VIEW_FUNCTIONS = {np.asarray, np.asanyarray, np.ascontiguousarray, np.asfortranarray,
                    np.reshape, np.ravel, np.transpose, np.squeeze, np.swapaxes, np.moveaxis,
                    np.atleast_1d, np.atleast_2d, np.atleast_3d, np.expand_dims, np.diagonal,
-                   np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit, np.flip, np.fliplr,
-                   np.flipud, np.rot90, np.float64, np.float32, np.broadcast_to, np.diag,
-                   np.broadcast_arrays, np.meshgrid, np.real}
+                   np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit, np.flip,
+                   np.fliplr, np.flipud, np.rot90, np.float64, np.float32, np.broadcast_to,
+                   np.diag, np.broadcast_arrays, np.meshgrid, np.real}
 
 
 class _Aliases(list):
