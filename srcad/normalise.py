@@ -70,6 +70,9 @@ class IR:
         # parameter -> the names whose augmented assignments alone change it (`s = A[i, j];
         # s -= ...`): none for kinds that make them numbers
         self.augmented_only = {}
+        # parameters it may change otherwise than by their own slots (`p[k] = v`,
+        # `p.append(v)` of a list or dict): an item of theirs, in place
+        self.items_changed = set()
         self.iterated = {}   # parameter -> `for x in parameter`'s node (a dict: its keys)
         self.dict_gets = set()   # parameters whose `.get(k)` is called (see ir_for_kinds)
         self.refusals_if_list = []   # (parameters, error): refused where one is a list
@@ -1023,6 +1026,7 @@ class Normaliser:
         ir.renamed = self.renamed
         ir.changed = self.changed_params(params)
         ir.augmented_only = self.augmented_only
+        ir.items_changed = self.items_changed
         ir.iterated = self.iterated
         ir.dict_gets = self.dict_gets
         ir.stack = self.home.get(_STACK) if self.generated else None   # a gradient's stack
@@ -1123,6 +1127,7 @@ class Normaliser:
         top = self.source.tree
         changed = {}
         self.augmented_only = {}    # parameter -> the homes whose `s -= ...` alone change it
+        self.items_changed = set()  # ... that may change an item of a list or dict in place
         for p in params:
             sharing = [(p, top)] + [(b if a == p else a, made) for a, b, made, _ in self.aliases
                                     if p in (a, b) and a != b]
@@ -1136,6 +1141,8 @@ class Normaliser:
                                 and other != p and self._holds(name, p, made))
                        for other, made in sharing):
                     changed.setdefault(p, text)
+                    if not (name == p and (slots_only or text == f"'{p}[...] = ...'")):
+                        self.items_changed.add(p)     # (not only `p[i] = v`, `p.append(v)`)
                     augmented = isinstance(write, gast.AugAssign) and isinstance(
                         write.target, gast.Name) and name in self.home
                     homes.add(self.home[name] if augmented else None)
