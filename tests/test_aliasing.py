@@ -3116,3 +3116,39 @@ def srcad_tangent(arg):
     if isinstance(arg, dict):
         return {k: np.ones_like(v) for k, v in arg.items()}
     return [np.ones_like(v) for v in arg]
+
+
+def slot_of_a_number_rebound_to_an_array(x, y):
+    xs = [y * 1.0, x * 2.0]
+    xs[0] = x * y               # slot 0 held a number
+    return np.sum(xs[1] ** 2) + np.sum(xs[0])
+
+
+def slot_of_a_copy_rebound(X, y):
+    xs = [X[0] * y, X]
+    ys = xs.copy()
+    ys[0] = X                   # slot 0 of the copy held a row
+    return np.sum(ys[1] ** 2) + np.sum(xs[0])
+
+
+def slot_of_a_listed_copy_rebound(X, y):
+    A = X * y
+    xs = [A[0], A]
+    ys = list(xs)
+    ys[0] = X
+    return np.sum(ys[1] ** 2)
+
+
+def test_a_list_slot_rebound_to_an_item_of_another_shape():
+    """`xs[0] = v` where the slot held an item of another shape (a number, a row): the
+    reverse sweep zeroed the slot's adjoint as the new item is, before putting the old
+    item back, so the old item got an adjoint of the new one's shape: y's gradient an
+    array (its sum 18 for 6), a wrong gradient through a shallow copy ((6, 3) for (3,
+    2.5...)), or a bare ValueError of NumPy's."""
+    x = np.array([1.0, 2.0, 3.0])
+    grads = fd_check(slot_of_a_number_rebound_to_an_array, (x, 0.5), wrt=(0, 1))
+    assert np.ndim(grads[1]) == 0
+    X = np.array([[1.0, 2.0, 3.0], [-0.5, 0.25, 2.0]])
+    for f in (slot_of_a_copy_rebound, slot_of_a_listed_copy_rebound):
+        grads = fd_check(f, (X, 0.5), wrt=(0, 1))
+        assert np.ndim(grads[1]) == 0
