@@ -386,6 +386,7 @@ class Compiled:
         self.code = code         # the primal's code object it was made from
         self.made_with = (None, None)   # and its defaults (see `_made_from`)
         self.changed = changed   # (position, name) of the parameters it changes in place
+        self.slots_only = frozenset()   # ... of those, the ones only their own slots of
         self.renamed = {}        # parameter -> its name in the signature, where they differ
         self.output = None       # the name of the value its IR returns
         self.differentiated = None   # the function it is the derivative of
@@ -413,9 +414,17 @@ class Compiled:
                        for what, v in _attributes_read(fn, value)]
             others += [(what, None, v) for what, v in _values_read(fn, set())]
         for _, name in self.changed:
-            if not isinstance(values.get(name), (np.ndarray, list, dict)):
+            if not isinstance(values.get(name), (np.ndarray, list, tuple, dict)):
                 continue
             mine = _arrays_in(values[name], containers=True)
+            if name not in self.slots_only and _one_object_twice(
+                    mine[1:] if mine and mine[0] is values[name] else mine):
+                raise UnsupportedError(
+                    f"{self.code.co_name if fn is None else fn.__name__} changes its "
+                    f"argument '{name}' in place, and two of its items share one array: "
+                    "srcad would keep them apart",
+                    code_location(fn) if fn is not None else None,
+                    hint=f"pass '{name}' with an array of its own in each item (copies)")
             for what, other_name, other in others:
                 if other_name != name and any(
                         a is b or type(a) is np.ndarray and type(b) is np.ndarray
@@ -442,6 +451,23 @@ class Compiled:
                 values[p] = kwargs.get(p, (keywords or {}).get(p))
         values.update((p, v) for p, v in kwargs.items() if p in params[:n])
         return values
+
+
+def _one_object_twice(values):
+    """Whether two of `values` (the arrays, lists and dicts in an argument) are one object,
+    or arrays that share an element (a view of another: grouped by the array that owns
+    their memory, so that each is compared with few)."""
+    seen, owners = set(), {}
+    for value in values:
+        if id(value) in seen:
+            return True
+        seen.add(id(value))
+        if type(value) is np.ndarray:
+            owner = value.base if isinstance(value.base, np.ndarray) else value
+            if any(_share_memory(value, other) for other in owners.get(id(owner), ())):
+                return True
+            owners.setdefault(id(owner), []).append(value)
+    return False
 
 
 def _share_memory(a, b):
@@ -649,6 +675,8 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
         compiled = _DERIVED[key] = Compiled(source, function, callees, guards, own,
                                             fn.__code__, changed)
         compiled.made_with = ir.made_with
+        compiled.slots_only = frozenset(ir.changed) - ir.items_changed - {
+            p for _, p in getattr(fn, "srcad_changed", ())}
         compiled.renamed = {p: n for p, n in parameter_names(params).items() if p != n}
         compiled.output = ir.body[-1].value.id      # (its adjoint is the seed's name)
         compiled.differentiated = fn                # (an inner gradient: maybe unoptimised)

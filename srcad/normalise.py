@@ -70,6 +70,9 @@ class IR:
         # parameter -> the names whose augmented assignments alone change it (`s = A[i, j];
         # s -= ...`): none for kinds that make them numbers
         self.augmented_only = {}
+        # parameters it may change otherwise than by their own slots (`p[k] = v`,
+        # `p.append(v)` of a list or dict): an item of theirs, in place
+        self.items_changed = set()
         self.iterated = {}   # parameter -> `for x in parameter`'s node (a dict: its keys)
         self.dict_gets = set()   # parameters whose `.get(k)` is called (see ir_for_kinds)
         self.refusals_if_list = []   # (parameters, error): refused where one is a list
@@ -184,13 +187,14 @@ _NUMBER_TYPES = {float, int, bool, np.float64, np.float32, np.float16, np.int64,
                  np.int16, np.int8, np.uint8, np.bool_}
 # attributes of an array that share none of its elements
 _NUMBER_ATTRIBUTES = {"shape", "size", "ndim", "dtype", "itemsize", "nbytes", "strides"}
-# NumPy functions whose result may share its first argument's array
-_VIEW_FUNCTIONS = {np.asarray, np.asanyarray, np.reshape, np.ravel, np.transpose, np.squeeze,
-                   np.swapaxes, np.moveaxis, np.atleast_1d, np.atleast_2d, np.atleast_3d,
-                   np.expand_dims, np.diagonal, np.split, np.array_split, np.hsplit,
-                   np.vsplit, np.dsplit, np.flip, np.fliplr, np.flipud, np.rot90,
-                   np.float64, np.float32, np.broadcast_to, np.diag, np.broadcast_arrays,
-                   np.meshgrid, np.real}
+# NumPy functions whose result may share its first argument's array (np.ascontiguousarray
+# and np.asfortranarray of an array already laid out so hand back the array itself)
+_VIEW_FUNCTIONS = {np.asarray, np.asanyarray, np.ascontiguousarray, np.asfortranarray,
+                   np.reshape, np.ravel, np.transpose, np.squeeze, np.swapaxes, np.moveaxis,
+                   np.atleast_1d, np.atleast_2d, np.atleast_3d, np.expand_dims, np.diagonal,
+                   np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit, np.flip,
+                   np.fliplr, np.flipud, np.rot90, np.float64, np.float32, np.broadcast_to,
+                   np.diag, np.broadcast_arrays, np.meshgrid, np.real}
 
 
 class _Aliases(list):
@@ -1034,6 +1038,7 @@ class Normaliser:
         ir.renamed = self.renamed
         ir.changed = self.changed_params(params)
         ir.augmented_only = self.augmented_only
+        ir.items_changed = self.items_changed
         ir.iterated = self.iterated
         ir.dict_gets = self.dict_gets
         ir.stack = self.home.get(_STACK) if self.generated else None   # a gradient's stack
@@ -1134,6 +1139,7 @@ class Normaliser:
         top = self.source.tree
         changed = {}
         self.augmented_only = {}    # parameter -> the homes whose `s -= ...` alone change it
+        self.items_changed = set()  # ... that may change an item of a list or dict in place
         for p in params:
             sharing = [(p, top)] + [(b if a == p else a, made) for a, b, made, _ in self.aliases
                                     if p in (a, b) and a != b]
@@ -1147,6 +1153,8 @@ class Normaliser:
                                 and other != p and self._holds(name, p, made))
                        for other, made in sharing):
                     changed.setdefault(p, text)
+                    if not (name == p and (slots_only or text == f"'{p}[...] = ...'")):
+                        self.items_changed.add(p)     # (not only `p[i] = v`, `p.append(v)`)
                     augmented = isinstance(write, gast.AugAssign) and isinstance(
                         write.target, gast.Name) and name in self.home
                     homes.add(self.home[name] if augmented else None)
@@ -1252,7 +1260,7 @@ class Normaliser:
         if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
                 and isinstance(value.func.value, gast.Name) and (
                     value.func.attr in ("pop", "get", "setdefault") or value.func.attr == "copy"
-                    and self._list_display(value.func.value.id)):
+                    and self._shallow_copied(value.func.value.id)):
             return self.shared_roots(value.func.value)     # an item, or a shallow copy
         if isinstance(value, (gast.ListComp, gast.DictComp)):
             return self._comprehension_roots(value)
@@ -1564,10 +1572,10 @@ class Normaliser:
             if shared is not None:          # only the arguments its result may share
                 bound = _bound_arguments(func, value)
                 if bound is not None:
-                    # (a copy of a list display holds its items, as `xs.copy()` here would)
+                    # (a copy of a local list or dict holds its items, as `xs.copy()` here would)
                     args = [arg for param, arg in bound.items() if param in shared or (
                         param in returned_copies(func) and isinstance(arg, gast.Name)
-                        and self._list_display(arg.id))]
+                        and self._shallow_copied(arg.id))]
                 # a module array it hands back, under the name this function reads it by
                 args += [gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
                          for name in shared - set(inspect.signature(func).parameters)
@@ -1681,18 +1689,19 @@ class Normaliser:
                     continue          # the other name is not read after the write
                 made = self.passed_on.get(key, made)     # (a permutation passed it on)
                 element = isinstance(made, gast.Assign) and _items_taken(made.value)
+                source = self._value_source(b, made, write)
                 error = UnsupportedError(
                     f"'{text}' changes {'a list' if _METHOD_TEXT.match(text) else 'an array'} "
                     f"that is also reached through "
                     f"'{other}', which is read later (Python would change both)",
                     self.source.location(write),
                     hint=f"if '{a}' holds a number, write {a} = float(...) where it gets "
-                         f"its value from '{b}'; to change '{other}' too, as Python does, "
+                         f"its value {source}; to change '{other}' too, as Python does, "
                          f"write into '{other}' itself (by index or slice); else make the "
                          "copy explicit there (add .copy())" if element else
                          f"to change '{other}' too, as Python does, write into '{other}' "
                          f"itself (by index or slice); to keep them apart, make the copy "
-                         f"explicit where '{a}' gets its value from '{b}' (add .copy()), "
+                         f"explicit where '{a}' gets its value {source} (add .copy()), "
                          f"and read '{a}' afterwards")
                 if not element or name == a:
                     raise error       # (`t[1] = ...` writes into what t is, an item)
@@ -1700,6 +1709,16 @@ class Normaliser:
                 # nothing, and `xs[2] = ...` of a list rebinds a slot; known once the kinds
                 # of the arguments are (analysis.check_items)
                 self.unless_numbers.append((made, error, text.endswith("] = ...")))
+
+    def _value_source(self, b, made, write):
+        """Where a name gets, at `made`, the object it shares with `b`, for the hint on
+        `write`: "from 'b'", or the user's statement itself where it reads no `b` (`t =
+        p["w"]` after `q = p.copy()`: t shares q's item through p)."""
+        if isinstance(made, gast.Assign) and hasattr(made, "lineno") \
+                and _position(made) != _position(write) and not any(
+                n.id == b for n in T.name_nodes(made.value)):
+            return f"('{self._text_of(made)}')"
+        return f"from '{b}'"
 
     def _writes_its_own_slot(self, loop, write, name):
         """`for i, v in enumerate(name): ... name[i] = ...`: `write` puts a value in the slot
@@ -2274,8 +2293,11 @@ class Normaliser:
 
     def _check_copied_item(self, copy, item, sources, text):
         """Emit `check_item_copied(copy, item, ...)`: refused where it runs if `copy` (of a
-        parameter in `sources`) is a list or dict whose `item` is no number (see
-        `_parameter_sharers`)."""
+        parameter in `sources`, or one of them itself, which its copy shares items with) is
+        a list or dict whose `item` is no number (see `_parameter_sharers`)."""
+        own = copy in sources
+        if own and sources == {copy} and not self._copies_read_later(copy):
+            return              # (what its copies hold, changed, is seen nowhere)
         container = self.atom(T.name(copy))
         if isinstance(container, gast.Name) and not any(
                 isinstance(s, gast.Assign) and any(isinstance(t, gast.Name) and t.id ==
@@ -2283,8 +2305,23 @@ class Normaliser:
                 for s in self.top):
             self.unbound_checked.add(container.id)   # (bound in a branch: maybe not here)
         self.emit(gast.Expr(value=T.call("check_item_copied", [
-            container, self.atom(item),
-            T.constant(" or ".join(sorted(sources))), T.constant(text)])))
+            container, self.atom(item), T.constant(" or ".join(sorted(sources))),
+            T.constant(text)] + ([T.constant(True)] if own else []))))
+
+    def _copies_read_later(self, argument):
+        """Whether a copy of copied `argument` (`q = p.copy()`), another name for one, or an
+        item taken from one is read after the statement being normalised (or anywhere in
+        its outermost loop): where the copies hold p's items, a write into one of those
+        through p shows there."""
+        copies, items = self._parameter_sharers()
+        copied = {name for name, sources in copies.items()
+                  if argument in sources and name != argument}
+        reach = self._alias_closure(copied) | {
+            name for name, containers in items.items() if containers & copied}
+        if self.outer_loop is not None:
+            return any(self._read_after(name, self.outer_loop, inclusive=True)
+                       for name in reach)
+        return any(self._read_after(name, self.current) for name in reach)
 
     def _check_shared_write(self, ident, text):
         """Before `text`, which changes local `ident` in place (`t += v`, `t[i] = v`,
@@ -2378,6 +2415,9 @@ class Normaliser:
                                 # list display's shares its items where the copy is made:
                                 # shared_roots)
                                 pairs.append((t.id, "argument", copied))
+        # the copied argument holds the same items as its copy: a write into one of them
+        # taken from it (`q = p.copy(); t = p["w"]; t[0] = v`) changes the copy's too
+        pairs += [(other, "argument", other) for _, how, other in pairs if how == "argument"]
         copies, items = {}, {}
         changed = True
         while changed:
@@ -2674,6 +2714,13 @@ class Normaliser:
         values = self._assigned_values(ident)
         return bool(values) and all(isinstance(v, (gast.List, gast.Tuple, gast.ListComp))
                                     for v in values)
+
+    def _shallow_copied(self, ident):
+        """Whether `ident.copy()` is a shallow copy, which holds the very objects that local
+        `ident` holds: ident is a list or tuple display or comprehension, or a list or dict
+        wherever the function uses it (`p = {"w": w}`, `ys = xs[:]`; `_known_container`). A
+        write into an item through either then changes the other's too."""
+        return self._list_display(ident) or self._known_container(ident)
 
     def _only_assigned(self, ident):
         """Whether local `ident` is not a parameter and every binding of it is a plain

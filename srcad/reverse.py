@@ -596,7 +596,10 @@ class Reverse:
             elif op.kind == "setitem":
                 index = T.clone(stmt.targets[0].slice)
                 target = gast.Subscript(value=T.name(op.target), slice=index, ctx=gast.Store())
-                restore.append(T.assign(target, self._pop()))
+                # a list's slot back first: its adjoint is zeroed as the old item is (`xs =
+                # [y, x]; xs[0] = x`: a number's, not an array's as the new item's)
+                (out if op.target in self.struct else restore).append(
+                    T.assign(target, self._pop()))
             elif op.kind == "append":            # (xs.insert(at, v): xs.pop(at))
                 restore.append(T.new_node(gast.Expr, value=T.call(f"{op.target}.pop", [
                     T.clone(op.args["at"])] if "at" in op.args else [])))

@@ -752,13 +752,20 @@ def check_method(obj, cls, name, holder="self", after=None):
                       f"or call {cls.__qualname__}.{name}({holder}, ...) explicitly")
 
 
-def check_item_copied(container, item, source, text):
+def check_item_copied(container, item, source, text, own=False):
     """`p[k] += v` or `t = p[k]; t += v` (`text`) where p is a copy of argument `source`: a
     list's or dict's copy holds the argument's own items, and NumPy changes an array item
     in place, the argument's too: refused unless `item` is a number (an array's copy is
-    its own, rows and all)."""
+    its own, rows and all). `own`: p is the argument that was copied, whose copy holds
+    the item too (`q = p.copy(); t = p[k]; t += v`)."""
     if isinstance(container, (list, tuple, dict)) and not isinstance(
             item, (int, float, complex, np.generic)):
+        if own:
+            raise refused(f"'{text}' changes an item of {source} that a copy of it holds too "
+                          "(Python would change both)",
+                          "copy the item before writing into it: t = p[k].copy() (or copy "
+                          "the items where the copy is made: {k: v.copy() for k, v in "
+                          "params.items()})")
         raise refused(f"'{text}' changes the item of {source} that the copy holds too "
                       "(Python would change both)",
                       "put a new value in the copy's slot: p[k] = p[k] + ... (or copy the "

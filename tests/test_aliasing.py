@@ -2967,3 +2967,262 @@ def test_a_write_into_a_row_taken_from_an_array_names_the_array():
                        "through 'A'") as info:
         srcad.grad(f, wrt=1)(np.ones((2, 2)), 3.0)
     assert "write into 'A' itself" in info.value.hint
+
+# ----- helper-111: shallow copies of local dicts and lists share their items -----
+
+def dict_copy_item_written(x, y):
+    p = {"w": x.copy(), "b": y}
+    q = p.copy()
+    t = p["w"]
+    t[0] = 2 * y                # q["w"] is that array too
+    return np.sum(q["w"] ** 2)
+
+
+def dict_call_copy_item_written(x, y):
+    p = {"w": x.copy(), "b": y}
+    q = dict(p)
+    t = p["w"]
+    t[0] = 2 * y
+    return np.sum(q["w"] ** 2)
+
+
+def unpacked_dict_copy_item_written(x, y):
+    p = {"w": x.copy(), "b": y}
+    q = {**p}
+    t = p["w"]
+    t[0] = 2 * y
+    return np.sum(q["w"] ** 2)
+
+
+def copy_of_a_lists_slice_item_written(x, y):
+    xs = [x.copy(), x * 2.0]
+    ys = xs[:]
+    zs = ys.copy()              # a copy of a copy: still xs's arrays
+    xs[0][0] = y
+    return np.sum(zs[0] ** 2)
+
+
+def dict_copy_item_copied(x, y):
+    p = {"w": x.copy(), "b": y}
+    q = p.copy()
+    t = p["w"].copy()
+    t[0] = 2 * y
+    return np.sum(q["w"] ** 2) + np.sum(t)
+
+
+def test_a_write_into_an_item_of_a_local_shallow_copy_is_refused():
+    """`q = p.copy()` (or dict(p), {**p}) of a local dict display, and `.copy()` of a list
+    that is a slice of a display, hold the same arrays as the original: a write into one
+    changes the other's item. Only `.copy()` of list displays was seen to share them: the
+    dicts' gave a silently wrong gradient ([2, 4, 6] and 0 for x = [1, 2, 3], y = 1, where
+    the item's first element is 2y). Refused now; an explicit copy of the item is right."""
+    x = np.array([1.0, 2.0, 3.0])
+    for f, other in [(dict_copy_item_written, "q"), (dict_call_copy_item_written, "q"),
+                     (unpacked_dict_copy_item_written, "q"),
+                     (copy_of_a_lists_slice_item_written, "zs")]:
+        with pytest.raises(srcad.UnsupportedError, match=f"also reached through '{other}'"):
+            srcad.grad(f, wrt=(0, 1))(x, 1.0)
+    with pytest.raises(srcad.UnsupportedError, match=r"gets its value \('t = p\[\"w\"\]'\)"):
+        srcad.grad(dict_copy_item_written)(x, 1.0)
+    fd_check(dict_copy_item_copied, (x, 1.0), wrt=(0, 1))
+    assert x.tolist() == [1.0, 2.0, 3.0]
+
+
+def write_into_a_contiguous_copy(x, y):
+    z = x * 1.0
+    a = np.ascontiguousarray(z)     # z itself: it is contiguous already
+    a[0] = y
+    return np.sum(z ** 2)
+
+
+def write_into_an_arguments_contiguous_copy(x, y):
+    a = np.ascontiguousarray(x)
+    a[0] = y
+    return np.sum(a ** 2)
+
+
+def update_of_an_arguments_fortran_copy(x, y):
+    a = np.asfortranarray(x)        # a 1-d array is both: x itself
+    a += y
+    return np.sum(a ** 2)
+
+
+def test_ascontiguousarray_and_asfortranarray_may_hand_back_their_argument():
+    """np.ascontiguousarray(z) (np.asfortranarray(z)) of an array laid out so is z itself,
+    as np.asarray(z) is: srcad took it for a new array. A write into it then changed z
+    unseen (a gradient of [1.4, ...] where x[0] no longer counts, 0 for y), and jvp changed
+    the caller's x; vjp's pullback, after a += y, gave another gradient than grad's."""
+    x = np.array([0.7, -0.3, 1.1])
+    with pytest.raises(srcad.UnsupportedError, match="also reached through 'z'"):
+        srcad.grad(write_into_a_contiguous_copy, wrt=(0, 1))(x, 0.5)
+    for f in (write_into_an_arguments_contiguous_copy, update_of_an_arguments_fortran_copy):
+        grads = fd_check(f, (x, 0.5), wrt=(0, 1))
+        srcad.jvp(f, wrt=(0, 1))(x, 0.5, (np.ones(3), 1.0))
+        value, pullback = srcad.vjp(f, wrt=(0, 1))(x, 0.5)
+        for got, expected in zip(pullback(1.0), grads):
+            np.testing.assert_allclose(got, expected, rtol=1e-12)
+        assert x.tolist() == [0.7, -0.3, 1.1]
+
+
+def write_into_an_arguments_item_its_copy_holds(p, y):
+    q = p.copy()
+    t = p["w"]
+    t[0] = 2.0 * y              # q["w"] is that array too
+    return np.sum(q["w"] ** 2)
+
+
+def update_of_an_arguments_item_its_copy_holds(p, y):
+    q = dict(p)
+    p["w"] += y
+    return np.sum(q["w"] ** 2)
+
+
+def write_into_a_lists_item_its_copy_holds(xs, y):
+    ys = xs.copy()
+    t = xs[0]
+    t[0] = 2.0 * y
+    return np.sum(ys[0] ** 2)
+
+
+def write_into_an_arguments_item_its_unread_copy_holds(p, y):
+    q = p.copy()
+    s = np.sum(q["w"])
+    t = p["w"]
+    t[0] = 2.0 * y              # no copy is read after
+    return np.sum(t ** 2) + s
+
+
+def write_into_an_arrays_row_after_its_copy(X, y):
+    W = X.copy()                # an array's copy: its own rows
+    r = X[0]
+    r[0] = 2.0 * y
+    return np.sum(W ** 2) + np.sum(r ** 2)
+
+
+def test_a_write_into_an_item_of_a_copied_argument_is_refused_where_the_copy_reads_it():
+    """`q = p.copy()` (dict(p), {**p}, xs.copy()) of a dict or list argument holds p's own
+    items: a write into one of them through p (`t = p["w"]; t[0] = v`, `p["w"] += v`)
+    changes q's too. Writes through the copy's items were checked where they run; through
+    the argument's, q's read gave a silently wrong gradient ([0.5, ...] where the item's
+    first element is 2y). Refused now where a copy is read after the write; an array's
+    copy, and copies not read after, stay as they were."""
+    w = np.array([0.5, -1.0, 2.0])
+    for f, arg in [(write_into_an_arguments_item_its_copy_holds, {"w": w, "b": 0.3}),
+                   (update_of_an_arguments_item_its_copy_holds, {"w": w, "b": 0.3}),
+                   (write_into_a_lists_item_its_copy_holds, [w, 2.0 * w])]:
+        with pytest.raises(srcad.UnsupportedError, match="a copy of it holds too"):
+            srcad.grad(f, wrt=(0, 1))(arg, 1.5)
+    fd_check(write_into_an_arguments_item_its_unread_copy_holds, ({"w": w, "b": 0.3}, 1.5),
+             wrt=(0, 1))
+    X = np.array([[0.5, -1.0, 2.0], [0.1, 0.2, -0.3]])
+    fd_check(write_into_an_arrays_row_after_its_copy, (X, 1.5), wrt=(0, 1))
+    assert w.tolist() == [0.5, -1.0, 2.0]
+    assert X.tolist() == [[0.5, -1.0, 2.0], [0.1, 0.2, -0.3]]
+
+
+def shallow_copy_of(p):
+    return p.copy()
+
+
+def dict_copied_by_a_callee_item_written(x, y):
+    p = {"w": x * 1.0}
+    q = shallow_copy_of(p)      # q["w"] is p["w"]
+    t = p["w"]
+    t[0] = 2.0 * y
+    return np.sum(q["w"] ** 2)
+
+
+def test_a_local_dict_copied_by_a_callee_shares_its_items():
+    """A function that returns `p.copy()` hands back a shallow copy of a local dict too,
+    not only of a list display: a write into p's item then changes q's (a silently wrong
+    gradient before, as for `p.copy()` written out)."""
+    x = np.array([1.0, 2.0, 3.0])
+    with pytest.raises(srcad.UnsupportedError, match="also reached through 'q'"):
+        srcad.grad(dict_copied_by_a_callee_item_written, wrt=(0, 1))(x, 1.0)
+
+
+def first_item_updated(xs, y):
+    xs[0] += y                  # xs[1] too where it is the same array
+    return np.sum(xs[1] ** 2)
+
+
+def item_of_a_dict_updated(p, y):
+    p["a"] *= y
+    return np.sum(p["b"] ** 2)
+
+
+def item_of_a_tuple_written(xt, z):
+    t = xt[0]
+    t[0] = 5.0 * z[1]           # z too where xt holds z
+    return np.sum(z ** 2)
+
+
+def first_slot_rebound(xs, y):
+    xs[0] = xs[0] * y           # a new array in slot 0: xs[1] stays as it was
+    return np.sum(xs[1] ** 2) + np.sum(xs[0])
+
+
+def test_an_argument_changed_in_place_holding_one_array_twice_is_refused():
+    """A list or dict argument whose items are one array (`[b, b]`, `{"a": b, "b": b}`),
+    or a view of another, where the function changes an item in place: Python changes
+    both, the derivative kept them apart (149 for Python's value, 14 for srcad's). A tuple
+    argument was not looked at for an array shared with another argument. Refused now;
+    a function that only puts new objects in the slots is right as it was."""
+    b = np.array([1.0, 2.0, 3.0])
+    calls = [(first_item_updated, ([b, b], 5.0)), (first_item_updated, ([b, b[:]], 5.0)),
+             (item_of_a_dict_updated, ({"a": b, "b": b}, 5.0))]
+    for f, args in calls:
+        with pytest.raises(srcad.UnsupportedError, match="two of its items share one array"):
+            srcad.value_and_grad(f, wrt=(0, 1))(*args)
+        with pytest.raises(srcad.UnsupportedError, match="two of its items share one array"):
+            srcad.jvp(f, wrt=(0, 1))(*args, (srcad_tangent(args[0]), 1.0))
+    with pytest.raises(srcad.UnsupportedError, match="argument 'z' shares its array"):
+        srcad.grad(item_of_a_tuple_written, wrt=(0, 1))((b,), b)
+    value, grads = srcad.value_and_grad(first_slot_rebound, wrt=(0, 1))([b, b], 2.0)
+    assert value == pytest.approx(first_slot_rebound([b, b], 2.0))
+    fd_check(first_slot_rebound, ([b, b.copy()], 2.0), wrt=(0, 1))
+    fd_check(first_item_updated, ([b, 2.0 * b], 5.0), wrt=(0, 1))
+    assert b.tolist() == [1.0, 2.0, 3.0]
+
+
+def srcad_tangent(arg):
+    """A tangent shaped like list or dict `arg`: ones."""
+    if isinstance(arg, dict):
+        return {k: np.ones_like(v) for k, v in arg.items()}
+    return [np.ones_like(v) for v in arg]
+
+
+def slot_of_a_number_rebound_to_an_array(x, y):
+    xs = [y * 1.0, x * 2.0]
+    xs[0] = x * y               # slot 0 held a number
+    return np.sum(xs[1] ** 2) + np.sum(xs[0])
+
+
+def slot_of_a_copy_rebound(X, y):
+    xs = [X[0] * y, X]
+    ys = xs.copy()
+    ys[0] = X                   # slot 0 of the copy held a row
+    return np.sum(ys[1] ** 2) + np.sum(xs[0])
+
+
+def slot_of_a_listed_copy_rebound(X, y):
+    A = X * y
+    xs = [A[0], A]
+    ys = list(xs)
+    ys[0] = X
+    return np.sum(ys[1] ** 2)
+
+
+def test_a_list_slot_rebound_to_an_item_of_another_shape():
+    """`xs[0] = v` where the slot held an item of another shape (a number, a row): the
+    reverse sweep zeroed the slot's adjoint as the new item is, before putting the old
+    item back, so the old item got an adjoint of the new one's shape: y's gradient an
+    array (its sum 18 for 6), a wrong gradient through a shallow copy ((6, 3) for (3,
+    2.5...)), or a bare ValueError of NumPy's."""
+    x = np.array([1.0, 2.0, 3.0])
+    grads = fd_check(slot_of_a_number_rebound_to_an_array, (x, 0.5), wrt=(0, 1))
+    assert np.ndim(grads[1]) == 0
+    X = np.array([[1.0, 2.0, 3.0], [-0.5, 0.25, 2.0]])
+    for f in (slot_of_a_copy_rebound, slot_of_a_listed_copy_rebound):
+        grads = fd_check(f, (X, 0.5), wrt=(0, 1))
+        assert np.ndim(grads[1]) == 0

@@ -1780,8 +1780,8 @@ def test_a_local_dict_copied_by_dict_or_unpacking():
     assert srcad.jvp(copies_of_a_local_dict)(x, t)[1] == pytest.approx(numeric, rel=1e-6)
     np.testing.assert_allclose(srcad.hessian(copies_of_a_local_dict)(x), numeric_jacobian(
         srcad.grad(copies_of_a_local_dict), x), rtol=1e-6, atol=1e-7)
-    for f, other in [(local_copy_item_written, "e"), (local_unpacked_item_written, "d"),
-                     (argument_reached_through_a_local_copy, "e")]:
+    for f, other in [(local_copy_item_written, "d"), (local_unpacked_item_written, "e"),
+                     (argument_reached_through_a_local_copy, "x")]:
         with pytest.raises(srcad.UnsupportedError, match=f"reached through '{other}'"
                            f"|the copy holds too"):
             srcad.grad(f)(x)
