@@ -102,15 +102,15 @@ _UNSUPPORTED_STMTS = {
     gast.Import: ("an import inside the function", "import at module level"),
     gast.ImportFrom: ("an import inside the function", "import at module level"),
     gast.FunctionDef: ("this function defined inside the differentiated function",
-                       "srcad inlines a def of assignments and a return, without defaults, "
-                       "at the function's top level, that is only called; else define the "
+                       "srcad inlines a def of assignments and a return, without *args or "
+                       "keyword-only parameters, at the function's top level, that is only called; else define the "
                        "helper at module level and pass what it needs as arguments"),
     gast.AsyncFunctionDef: ("an async function", "use a plain function at module level"),
 }
 
 _UNSUPPORTED_EXPRS = {
-    gast.Lambda: ("this lambda", "srcad inlines `f = lambda ...` without defaults, at the "
-                  "function's top level, where f is only called; else write a `def` "
+    gast.Lambda: ("this lambda", "srcad inlines `f = lambda ...` without *args or "
+                  "keyword-only parameters, at the function's top level, where f is only called; else write a `def` "
                   "function at module level and call it"),
     gast.Yield: ("'yield' (generators)", "return a list or an array instead"),
     gast.YieldFrom: ("'yield from' (generators)", "return a list or an array instead"),
