@@ -2017,7 +2017,8 @@ class Normaliser:
                                      args=[item], keywords=[])
                     self.emit(gast.Expr(value=call))
                 return
-            if (isinstance(func, gast.Attribute) and func.attr == "pop" and not value.args
+            if (isinstance(func, gast.Attribute) and func.attr == "pop"
+                    and (not value.args or not self.generated and _one_index(value))
                     and not value.keywords and isinstance(func.value, gast.Name)
                     and self.is_local(func.value.id)):
                 self.atom(value)                     # `xs.pop()`: a pop whose item goes
@@ -2074,6 +2075,17 @@ class Normaliser:
         self.error(node, "a call whose result is unused (it may change its arguments in place)",
                    "assign the result to a variable; srcad supports list.append, list.pop, "
                    "print, np.copyto and np.add.at as statements")
+
+    def _popped_index(self, holder, index):
+        """For `xs.pop(i)`: where the item is (i counted from the end where negative;
+        `runtime.popped_index`, Python's IndexError where there is none), which the reverse
+        sweep puts it back at; an int i >= 0 is itself (pop raises where it is too large)."""
+        if isinstance(index, gast.Constant) and type(index.value) is int and index.value >= 0 \
+                or isinstance(index, gast.Constant) and isinstance(index.value, str):
+            return index                                  # (a str: a dict's key)
+        at = self.fresh()
+        self.emit_assign(at, T.call("popped_index", [T.clone(holder), index]))
+        return T.name(at)
 
     def _insert(self, target, index, item):
         """`xs.insert(i, v)` -> `xs.insert(j, v)`, j where Python puts v (i counted from the
@@ -3734,6 +3746,10 @@ class Normaliser:
                        "in place)", "leave copy=True and use the result: y = np.nan_to_num(x)")
         args = [self.atom(a) for a in node.args]
         keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
+        if isinstance(func, gast.Attribute) and func.attr == "pop" and _one_index(node) \
+                and isinstance(func.value, gast.Name) and self.is_local(func.value.id) \
+                and isinstance(callee, gast.Attribute) and isinstance(callee.value, gast.Name):
+            args = [self._popped_index(callee.value, args[0])]
         extremum = self._builtin_extremum(node)
         if extremum and len(args) == 1 and not isinstance(node.args[0], gast.Starred):
             # max(xs) of one iterable: runtime.largest (np.max of numbers, else Python's)
@@ -4649,6 +4665,12 @@ def _replaces_as_records(tree, namespace):
             call.func = _at(T.name(cls), call.func)
             call.args, call.keywords = [], call.keywords + read
             changed = True
+
+
+def _one_index(call):
+    """Whether `call` (`xs.pop(...)`) passes one index, by position: `xs.pop(i)`."""
+    return len(call.args) == 1 and not call.keywords \
+        and not isinstance(call.args[0], gast.Starred)
 
 
 def _calls_replace(func, namespace, stores):
