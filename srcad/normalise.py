@@ -120,7 +120,9 @@ _UNSUPPORTED_EXPRS = {
     gast.Set: ("a set", "use a list or a tuple"),
     gast.NamedExpr: ("':=' in a lambda or a function that srcad inlines where it is called",
                      "assign in a statement of its own (`y = ...`, then read y)"),
-    gast.Starred: ("'*' unpacking", "pass the arguments one by one"),
+    gast.Starred: ("'*' unpacking", "pass the arguments one by one (srcad spreads f(*xs) "
+                   "for a function of yours where xs is a display, or a local list or tuple "
+                   "that every binding makes a display of one length and that is only read)"),
 }
 
 _MUTATING_METHODS = {"append", "extend", "insert", "pop"}
@@ -3629,6 +3631,7 @@ class Normaliser:
     def expr_Call(self, node):
         if any(k.arg is None for k in node.keywords):
             self.error(node, "'**' in a call", "pass the keyword arguments one by one")
+        node = self._stars_spread(node)
         decides = self._any_or_all(node)
         if decides is not None:
             return self._first_deciding(node.args[0], decides)
@@ -3774,6 +3777,67 @@ class Normaliser:
             callee = T.name("einsum_one")          # np.einsum("ii->", A): one operand
         call = gast.Call(func=callee, args=args, keywords=keywords)
         return call if packing is None else self._packed(call, packing)
+
+    def _stars_spread(self, node):
+        """`f(*xs)`, f a function of the user's, as `f(xs[0], xs[1])` where xs has a length
+        srcad knows (`_known_length`): a display `(a, b)`, or a local that every binding
+        makes a display of that length and that nothing but reads; other calls as they
+        are (`*` stays refused there)."""
+        if not any(isinstance(a, gast.Starred) for a in node.args) \
+                or not isinstance(node.func, gast.Name) or self.is_local(node.func.id):
+            return node
+        fn = self._resolved_object(node.func)
+        if not isinstance(fn, types.FunctionType) or getattr(fn, "__module__", None) is None \
+                or fn.__module__.split(".")[0] in ("numpy", "scipy", "srcad"):
+            return node
+        args = []
+        for arg in node.args:
+            if not isinstance(arg, gast.Starred):
+                args.append(arg)
+                continue
+            spread = arg.value
+            if isinstance(spread, (gast.List, gast.Tuple)) \
+                    and not any(isinstance(e, gast.Starred) for e in spread.elts):
+                args.extend(spread.elts)
+                continue
+            length = self._known_length(spread)
+            if length is None:
+                return node
+            args.extend(_at(gast.Subscript(value=T.load(spread), slice=T.constant(k),
+                                           ctx=gast.Load()), arg) for k in range(length))
+        return gast.copy_location(gast.Call(func=node.func, args=args,
+                                            keywords=node.keywords), node)
+
+    def _known_length(self, value):
+        """The length of local `value` (a Name) where every binding of it is a list or
+        tuple display of that length, and the function only reads it (`*xs` in a call,
+        `xs[i]`, `len(xs)`, `for v in xs`): nothing may change its length. Else None."""
+        if not isinstance(value, gast.Name) or not self.is_local(value.id) \
+                or not self._only_assigned(value.id):
+            return None
+        name = value.id
+        lengths = {len(v.elts) if isinstance(v, (gast.List, gast.Tuple)) and not any(
+            isinstance(e, gast.Starred) for e in v.elts) else None
+                   for v in self._assigned_values(name)}
+        if len(lengths) != 1 or None in lengths:
+            return None
+        reads = set()
+        for node in self.nodes():
+            if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name) \
+                    and node.target.id == name:
+                return None
+            if isinstance(node, (gast.Starred, gast.comprehension, gast.For)) \
+                    or isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Load):
+                part = node.iter if isinstance(node, (gast.comprehension, gast.For)) \
+                    else node.value
+                reads.add(id(part))
+            elif isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+                    and node.func.id == "len" and len(node.args) == 1:
+                reads.add(id(node.args[0]))
+        if any(n.id == name and isinstance(n.ctx, gast.Load) and id(n) not in reads
+               for n in T.name_nodes(self.source.tree.body)):
+            return None
+        return lengths.pop()
 
     def _module_level_item(self, node):
         """Whether `node` is an item of a module-level name's list, tuple or dict (`D["g"]`,
