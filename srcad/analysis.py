@@ -340,14 +340,19 @@ def _call_op(ir, stmt, name, call, mode):
             and func.value.id in _local_names(ir):
         if func.attr == "pop" and not args and not keywords:
             return _op(stmt, "pop", name, {"list": func.value}, diff=["list"])
+        if func.attr == "pop" and len(args) == 1 and not keywords \
+                and not isinstance(args[0], gast.Starred):
+            # xs.pop(j), j where the item is (normalise: `popped_index`): put back there
+            return _op(stmt, "pop", name, {"list": func.value, "at": args[0]}, diff=["list"])
         if func.attr == "pop":
             return _opaque(stmt, name, [func.value] + args + [v for _, v in keywords],
                            UnsupportedError(
-                "xs.pop(i) with an index is not supported by srcad (xs.pop() is)",
-                ir.location(stmt), hint="take the item and a new list instead: "
-                                        "a = xs[i]; xs = xs[:i] + xs[i + 1:]; of a dict "
-                                        "argument, pop from a copy of it: p = dict(d); "
-                                        "w = p.pop(k)"))
+                "d.pop(k, default) (a key a dict may lack) is not supported by srcad "
+                "(xs.pop() and xs.pop(i) of a list are)",
+                ir.location(stmt), hint="read the item where the key is there: w = d[k] "
+                                        "if k in d else default; of a dict argument, pop "
+                                        "from a copy of it: p = dict(d); w = p.pop(k, "
+                                        "default)"))
         rule = rules.method_rule(func.attr)
         if rule is None:
             return _opaque(stmt, name, [func.value] + args + [v for _, v in keywords],

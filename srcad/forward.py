@@ -153,7 +153,8 @@ class Forward:
             # tangent must not change either
             return [stmt, T.assign(dot(op.target), T.call(f"{dot(op.target)}.copy", []))]
         if op is not None and op.kind == "pop" and self._active_atom(op.args["list"]):
-            popped = T.call(f"{dot(op.args['list'].id)}.pop", [])
+            popped = T.call(f"{dot(op.args['list'].id)}.pop",
+                            [T.clone(op.args["at"])] if "at" in op.args else [])
             if op.target in self.active:
                 return [stmt, T.assign(dot(op.target), popped)]
             return [stmt, gast.Expr(value=popped)]

@@ -9,8 +9,10 @@ function's tree (`inline_local_functions`, before `normalise` reads it).
 
 A local function is a `lambda` assigned to a name, or a `def` (no decorators) whose body
 assigns names and ends with `return <expression>`, at the top level of the function. It
-takes positional or named arguments, without defaults or `*args`. Its name is bound
-once and only ever called. Each call runs its body right before the statement that makes
+takes positional or named arguments, defaults too (not `*args`). Its name is bound
+once and only ever called. Its defaults are computed where it is defined, as Python
+computes them (`k=x * 2` reads x there), each into a name of its own that a call leaving
+the parameter out passes. Each call runs its body right before the statement that makes
 it, with its parameters and names renamed for that call: what it reads of the enclosing
 function is what that function holds then, as Python's late binding reads it.
 
@@ -41,9 +43,13 @@ _CONDITIONAL = (gast.IfExp, gast.BoolOp, gast.ListComp, gast.SetComp, gast.DictC
 class _Local:
     """A local function: its parameters, its body's assignments and the returned value."""
 
-    def __init__(self, name, params, body, value, node):
+    def __init__(self, name, params, body, value, node, defaults=()):
         self.name, self.params, self.body, self.value, self.node = \
             name, params, body, value, node
+        # the default values, of the last parameters: {parameter: expression}, and then
+        # {parameter: the name that holds its value} (`_Inliner.block` sets it)
+        self.defaults = dict(zip(params[len(params) - len(defaults):], defaults))
+        self.default_names = {}
         assigned = {n.id for stmt in body for n in T.name_nodes(stmt.targets)}
         self.rebinds = set(params) & assigned      # (bound to a copy, not substituted)
         self.locals = set(params) | assigned
@@ -110,12 +116,12 @@ def _local_function(stmt):
     if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
             and isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.Lambda):
         lam = stmt.value
-        params = _plain_params(lam.args)
+        params = _plain_params(lam.args, defaults=True)
         return None if params is None else _Local(stmt.targets[0].id, params, [], lam.body,
-                                                  stmt)
+                                                  stmt, lam.args.defaults)
     if not isinstance(stmt, gast.FunctionDef) or stmt.decorator_list:
         return None
-    params = _plain_params(stmt.args)
+    params = _plain_params(stmt.args, defaults=True)
     body = stmt.body
     if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
         body = body[1:]                  # docstring
@@ -128,12 +134,14 @@ def _local_function(stmt):
                                                    for n in _target_names(t))
                 for s in body[:-1]):
         return None
-    return _Local(stmt.name, params, body[:-1], body[-1].value, stmt)
+    return _Local(stmt.name, params, body[:-1], body[-1].value, stmt, stmt.args.defaults)
 
 
-def _plain_params(args):
-    """The parameter names of `args` if they are plain (no defaults, *args, keyword-only)."""
-    if args.vararg or args.kwarg or args.kwonlyargs or args.defaults or args.posonlyargs:
+def _plain_params(args, defaults=False):
+    """The parameter names of `args` if they are plain (no *args, keyword-only; no
+    defaults but where `defaults`)."""
+    if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs \
+            or args.defaults and not defaults:
         return None
     return [a.id for a in args.args]
 
@@ -226,7 +234,9 @@ class _Inliner:
         out = []
         for stmt in block:
             if id(stmt) in self.definitions:        # (at the top level: it goes)
-                self.defined.add(self.definitions[id(stmt)])
+                name = self.definitions[id(stmt)]
+                self.defined.add(name)
+                out.extend(self._defaults(self.found[name], stmt, depth))
                 continue
             for field in ("body", "orelse"):
                 inner = getattr(stmt, field, None)
@@ -271,6 +281,17 @@ class _Inliner:
                                        "own, or define it at module level")
             before.extend(self._inline_calls(stmt, part, depth))
         return before + [stmt]
+
+    def _defaults(self, local, stmt, depth):
+        """The statements that compute `local`'s defaults where its definition `stmt` is,
+        each into a name of its own (Python computes them once, there: `k=x * 2` reads the
+        x of then, whatever x holds at a call)."""
+        out = []
+        for param, value in local.defaults.items():
+            name = local.default_names[param] = self._fresh(f"{local.name}__{param}")
+            out.extend(self.statement(gast.copy_location(T.assign(name, T.clone(value)),
+                                                         value), depth))
+        return out
 
     def _refuse_calls(self, tree, message, hint):
         for node in T.all_nodes(tree):
@@ -384,6 +405,9 @@ class _Inliner:
                 args = None
                 break
             args[keyword.arg] = keyword.value
+        if args is not None:
+            for param, default in local.default_names.items():
+                args.setdefault(param, gast.copy_location(T.name(default), call))
         if args is None or len(call.args) > len(local.params) \
                 or set(args) != set(local.params):
             raise UnsupportedError(

@@ -105,15 +105,15 @@ _UNSUPPORTED_STMTS = {
     gast.Import: ("an import inside the function", "import at module level"),
     gast.ImportFrom: ("an import inside the function", "import at module level"),
     gast.FunctionDef: ("this function defined inside the differentiated function",
-                       "srcad inlines a def of assignments and a return, without defaults, "
-                       "at the function's top level, that is only called; else define the "
+                       "srcad inlines a def of assignments and a return, without *args or "
+                       "keyword-only parameters, at the function's top level, that is only called; else define the "
                        "helper at module level and pass what it needs as arguments"),
     gast.AsyncFunctionDef: ("an async function", "use a plain function at module level"),
 }
 
 _UNSUPPORTED_EXPRS = {
-    gast.Lambda: ("this lambda", "srcad inlines `f = lambda ...` without defaults, at the "
-                  "function's top level, where f is only called; else write a `def` "
+    gast.Lambda: ("this lambda", "srcad inlines `f = lambda ...` without *args or "
+                  "keyword-only parameters, at the function's top level, where f is only called; else write a `def` "
                   "function at module level and call it"),
     gast.Yield: ("'yield' (generators)", "return a list or an array instead"),
     gast.YieldFrom: ("'yield from' (generators)", "return a list or an array instead"),
@@ -123,7 +123,9 @@ _UNSUPPORTED_EXPRS = {
     gast.Set: ("a set", "use a list or a tuple"),
     gast.NamedExpr: ("':=' in a lambda or a function that srcad inlines where it is called",
                      "assign in a statement of its own (`y = ...`, then read y)"),
-    gast.Starred: ("'*' unpacking", "pass the arguments one by one"),
+    gast.Starred: ("'*' unpacking", "pass the arguments one by one (srcad spreads f(*xs) "
+                   "for a function of yours where xs is a display, or a local list or tuple "
+                   "that every binding makes a display of one length and that is only read)"),
 }
 
 _MUTATING_METHODS = {"append", "extend", "insert", "pop"}
@@ -2045,7 +2047,8 @@ class Normaliser:
                                      args=[item], keywords=[])
                     self.emit(gast.Expr(value=call))
                 return
-            if (isinstance(func, gast.Attribute) and func.attr == "pop" and not value.args
+            if (isinstance(func, gast.Attribute) and func.attr == "pop"
+                    and (not value.args or not self.generated and _one_index(value))
                     and not value.keywords and isinstance(func.value, gast.Name)
                     and self.is_local(func.value.id)):
                 self.atom(value)                     # `xs.pop()`: a pop whose item goes
@@ -2102,6 +2105,17 @@ class Normaliser:
         self.error(node, "a call whose result is unused (it may change its arguments in place)",
                    "assign the result to a variable; srcad supports list.append, list.pop, "
                    "print, np.copyto and np.add.at as statements")
+
+    def _popped_index(self, holder, index):
+        """For `xs.pop(i)`: where the item is (i counted from the end where negative;
+        `runtime.popped_index`, Python's IndexError where there is none), which the reverse
+        sweep puts it back at; an int i >= 0 is itself (pop raises where it is too large)."""
+        if isinstance(index, gast.Constant) and type(index.value) is int and index.value >= 0 \
+                or isinstance(index, gast.Constant) and isinstance(index.value, str):
+            return index                                  # (a str: a dict's key)
+        at = self.fresh()
+        self.emit_assign(at, T.call("popped_index", [T.clone(holder), index]))
+        return T.name(at)
 
     def _insert(self, target, index, item):
         """`xs.insert(i, v)` -> `xs.insert(j, v)`, j where Python puts v (i counted from the
@@ -3698,6 +3712,7 @@ class Normaliser:
     def expr_Call(self, node):
         if any(k.arg is None for k in node.keywords):
             self.error(node, "'**' in a call", "pass the keyword arguments one by one")
+        node = self._stars_spread(node)
         decides = self._any_or_all(node)
         if decides is not None:
             return self._first_deciding(node.args[0], decides)
@@ -3815,6 +3830,10 @@ class Normaliser:
                        "in place)", "leave copy=True and use the result: y = np.nan_to_num(x)")
         args = [self.atom(a) for a in node.args]
         keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
+        if isinstance(func, gast.Attribute) and func.attr == "pop" and _one_index(node) \
+                and isinstance(func.value, gast.Name) and self.is_local(func.value.id) \
+                and isinstance(callee, gast.Attribute) and isinstance(callee.value, gast.Name):
+            args = [self._popped_index(callee.value, args[0])]
         extremum = self._builtin_extremum(node)
         if extremum and len(args) == 1 and not isinstance(node.args[0], gast.Starred):
             # max(xs) of one iterable: runtime.largest (np.max of numbers, else Python's)
@@ -3840,6 +3859,67 @@ class Normaliser:
         # (at the user's call: a refusal of the callee points at it, not at its statement)
         call = at_call(gast.Call(func=callee, args=args, keywords=keywords), node)
         return call if packing is None else self._packed(call, packing)
+
+    def _stars_spread(self, node):
+        """`f(*xs)`, f a function of the user's, as `f(xs[0], xs[1])` where xs has a length
+        srcad knows (`_known_length`): a display `(a, b)`, or a local that every binding
+        makes a display of that length and that nothing but reads; other calls as they
+        are (`*` stays refused there)."""
+        if not any(isinstance(a, gast.Starred) for a in node.args) \
+                or not isinstance(node.func, gast.Name) or self.is_local(node.func.id):
+            return node
+        fn = self._resolved_object(node.func)
+        if not isinstance(fn, types.FunctionType) or getattr(fn, "__module__", None) is None \
+                or fn.__module__.split(".")[0] in ("numpy", "scipy", "srcad"):
+            return node
+        args = []
+        for arg in node.args:
+            if not isinstance(arg, gast.Starred):
+                args.append(arg)
+                continue
+            spread = arg.value
+            if isinstance(spread, (gast.List, gast.Tuple)) \
+                    and not any(isinstance(e, gast.Starred) for e in spread.elts):
+                args.extend(spread.elts)
+                continue
+            length = self._known_length(spread)
+            if length is None:
+                return node
+            args.extend(_at(gast.Subscript(value=T.load(spread), slice=T.constant(k),
+                                           ctx=gast.Load()), arg) for k in range(length))
+        return gast.copy_location(gast.Call(func=node.func, args=args,
+                                            keywords=node.keywords), node)
+
+    def _known_length(self, value):
+        """The length of local `value` (a Name) where every binding of it is a list or
+        tuple display of that length, and the function only reads it (`*xs` in a call,
+        `xs[i]`, `len(xs)`, `for v in xs`): nothing may change its length. Else None."""
+        if not isinstance(value, gast.Name) or not self.is_local(value.id) \
+                or not self._only_assigned(value.id):
+            return None
+        name = value.id
+        lengths = {len(v.elts) if isinstance(v, (gast.List, gast.Tuple)) and not any(
+            isinstance(e, gast.Starred) for e in v.elts) else None
+                   for v in self._assigned_values(name)}
+        if len(lengths) != 1 or None in lengths:
+            return None
+        reads = set()
+        for node in self.nodes():
+            if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name) \
+                    and node.target.id == name:
+                return None
+            if isinstance(node, (gast.Starred, gast.comprehension, gast.For)) \
+                    or isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Load):
+                part = node.iter if isinstance(node, (gast.comprehension, gast.For)) \
+                    else node.value
+                reads.add(id(part))
+            elif isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+                    and node.func.id == "len" and len(node.args) == 1:
+                reads.add(id(node.args[0]))
+        if any(n.id == name and isinstance(n.ctx, gast.Load) and id(n) not in reads
+               for n in T.name_nodes(self.source.tree.body)):
+            return None
+        return lengths.pop()
 
     def _module_level_item(self, node):
         """Whether `node` is an item of a module-level name's list, tuple or dict (`D["g"]`,
@@ -4731,6 +4811,12 @@ def _replaces_as_records(tree, namespace):
             call.func = _at(T.name(cls), call.func)
             call.args, call.keywords = [], call.keywords + read
             changed = True
+
+
+def _one_index(call):
+    """Whether `call` (`xs.pop(...)`) passes one index, by position: `xs.pop(i)`."""
+    return len(call.args) == 1 and not call.keywords \
+        and not isinstance(call.args[0], gast.Starred)
 
 
 def _calls_replace(func, namespace, stores):

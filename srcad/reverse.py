@@ -477,6 +477,7 @@ class Reverse:
         to it, `xs.pop()`), the name xs; else None."""
         if op is not None and op.kind == "pop" and type(op.args["list"]) is gast.Name \
                 and op.args["list"].id in self.saved:
+            self._refuse_dict_pop(op)
             return op.args["list"].id
         return None
 
@@ -608,8 +609,10 @@ class Reverse:
         popped = self._popped_list(op)
         if popped is not None:
             self.restores_objects = True
-            restore.insert(0, T.new_node(gast.Expr, value=T.call(f"{popped}.append",
-                                                                 [self._pop()])))
+            put_back = T.call(f"{popped}.append", [self._pop()])
+            if "at" in op.args:                   # (xs.pop(at): xs.insert(at, item))
+                put_back = T.call(f"{popped}.insert", [T.clone(op.args["at"]), self._pop()])
+            restore.insert(0, T.new_node(gast.Expr, value=put_back))
         if op.kind == "pop" and getattr(op.args["list"], "id", None) in self.active:
             out.append(self._pop_adjoint(op))
         elif op.target in self.active:
@@ -773,8 +776,24 @@ class Reverse:
             # another name for the list (`for v in xs` iterates one): its adjoint would not
             # take the item back
             raise self._pop_refused(op)
+        self._refuse_dict_pop(op)
         given = T.name(bar(op.target)) if op.target in self.active else T.constant(0.0)
+        if "at" in op.args:                                 # xs.pop(at)
+            return T.assign(bar(xs), T.call("inserted_back", [T.name(bar(xs)),
+                                                              T.clone(op.args["at"]), given]))
         return T.assign(bar(xs), T.call("pushed_back", [T.name(bar(xs)), given]))
+
+    def _refuse_dict_pop(self, op):
+        """`d.pop(k)` of what may be a dict (an argument, or a dict srcad could not make a
+        new one without k for: normalise's `_dict_pops`): its item would be put back as a
+        list's."""
+        if "at" in op.args and op.args["list"].id in self.dicts:
+            raise UnsupportedError(
+                "d.pop(k) of a dict that srcad cannot make a new dict without k for (an "
+                "argument, a dict that another name may hold, or one read in the same "
+                "statement) is not supported in reverse mode", self.ir.location(op.stmt),
+                hint="of a dict argument, pop from a copy of it: p = dict(d); w = p.pop(k), "
+                     "in a statement of its own")
 
     def _pop_refused(self, op):
         generated = self.ir.source.filename.startswith("<srcad ")

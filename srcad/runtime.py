@@ -255,6 +255,22 @@ def insertion_index(xs, i):
     return slice(i, None).indices(len(xs))[0]
 
 
+def popped_index(xs, i):
+    """Where `xs.pop(i)` takes its item from list xs (and the reverse sweep puts it back): i
+    counted from the end where negative. Where xs has no item at i, or i is no index, or xs
+    no list (a dict's `d.pop(k)`), i as it is: the pop raises Python's own error, or pops
+    the key."""
+    if isinstance(xs, list) and hasattr(type(i), "__index__") and -len(xs) <= i < len(xs):
+        return i.__index__() % len(xs)
+    return i
+
+
+def inserted_back(g, at, item):
+    """The adjoint of a list before `xs.pop(at)`: its adjoint after, with the popped item's
+    adjoint `item` back at `at` (a new list: adjoints are never changed in place)."""
+    return list(g[:at]) + [item] + list(g[at:])
+
+
 def without_item(g, at):
     """The adjoint of a list before `xs.insert(at, v)`: its adjoint after, without the
     inserted item's at `at` (a new list: adjoints are never changed in place)."""
@@ -1100,7 +1116,7 @@ RESULT_SHARES = {
     "transposed": ("rows",), "untransposed": ("g",),
     "part_at": ("g",),
     "whole_of": ("g",), "unarray_transpose": ("u",), "pushed_back": ("g", "item"),
-    "insertion_index": (), "without_item": ("g",), "with_zero_item": ("g",), "saved_item": ("container",),
+    "inserted_back": ("g", "item"), "popped_index": (), "insertion_index": (), "without_item": ("g",), "with_zero_item": ("g",), "saved_item": ("container",),
     "restored_item": ("container", "saved"), "saved_item_tangent": ("t",),
     "saved_item_adjoint": ("g",), "restored_tangent": ("t",), "restored_part": ("g",),
     "structured": ("g",), "structured_transpose": ("u",), "largest": ("xs",),
@@ -1127,7 +1143,8 @@ HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_adjoint_along, repeated_ad
            set_at_in_place, _writes_in_place, writable, assigned_part, _is_basic,
            filled_diagonal, diagonal_part,
            unstack, saved_item, restore_item, restored_item, saved_item_tangent,
-           saved_item_adjoint, restored_tangent, restored_part, part_at, whole_of, pushed_back, insertion_index,
+           saved_item_adjoint, restored_tangent, restored_part, part_at, whole_of, pushed_back, inserted_back,
+           popped_index, insertion_index,
            without_item, with_zero_item, structured,
            structured_transpose)
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import srcad
-from conftest import fd_check, full_check
+from conftest import fd_check, full_check, numeric_jacobian
 
 SCALE = 1.7
 OFFSETS = np.array([0.1, -0.2, 0.3])
@@ -306,3 +306,61 @@ def test_a_function_held_in_a_container_is_the_one_it_holds_at_each_call():
     finally:
         functions[1] = _sines
     np.testing.assert_allclose(gradient(x), before, rtol=1e-12)
+
+
+# ----- f(*xs) of a known length -----
+
+
+def called_with_a_display_spread(x, w):
+    return np.sum(affine(*(x, w), scale=2.0)) + np.sum(affine(x, *[w, 1.5]))
+
+
+def called_with_a_local_spread(x, w):
+    args = (x, w)
+    total = np.sum(affine(*args))
+    for k in range(3):
+        pair = [x * k, np.sin(w)]        # (bound in the loop: the same length each time)
+        total = total + np.sum(affine(*pair, scale=x[0]) * len(pair))
+    return total
+
+
+def called_with_a_grown_list_spread(x, w):
+    args = [x]
+    args.append(w)
+    return np.sum(affine(*args))
+
+
+def called_with_a_list_passed_on_spread(x, w):
+    args = [x, w]
+    stacked = np.stack(args)                # (args passed on: it might change there)
+    return np.sum(affine(*args)) + np.sum(stacked)
+
+
+def called_with_a_list_written_spread(x, w):
+    args = [x, w]
+    args[1] = w * 2.0
+    return np.sum(affine(*args))
+
+
+def test_a_call_spreading_a_tuple_or_list_of_known_length():
+    """helper-113: `f(*xs)` was refused ("'*' unpacking") where xs is a display or a local
+    every binding makes one of the same length, that the function only reads: spread as
+    f(xs[0], xs[1]). Where the length may change (an append, a write, xs passed on), it
+    stays refused."""
+    rng = np.random.default_rng(11)
+    x, w = rng.standard_normal(3), rng.standard_normal(3)
+    gx, gw = srcad.grad(called_with_a_display_spread, wrt=(0, 1))(x, w)
+    np.testing.assert_allclose(gx, 2.0 * w + w, rtol=1e-12)
+    np.testing.assert_allclose(gw, 2.0 * x + x, rtol=1e-12)
+    for f in (called_with_a_display_spread, called_with_a_local_spread):
+        full_check(f, [x, w], wrt=(0, 1))
+        t = rng.standard_normal(3)
+        h = 1e-6
+        numeric = (f(x + h * t, w) - f(x - h * t, w)) / (2 * h)
+        assert srcad.jvp(f, wrt=0)(x, w, t)[1] == pytest.approx(numeric, rel=1e-6)
+        np.testing.assert_allclose(srcad.hessian(f)(x, w), numeric_jacobian(
+            lambda v: srcad.grad(f)(v, w), x), rtol=1e-6, atol=1e-7)
+    for f in (called_with_a_grown_list_spread, called_with_a_list_written_spread,
+              called_with_a_list_passed_on_spread):
+        with pytest.raises(srcad.UnsupportedError, match="'\\*' unpacking"):
+            srcad.grad(f)(x, w)

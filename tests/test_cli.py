@@ -1995,9 +1995,9 @@ def test_a_file_using_the_linear_algebra_and_statistics_rules_runs_without_srcad
 
 
 def test_standalone_files_through_sorted_loops_list_inserts_and_unzips(tmp_path):
-    """`for k, v in sorted(d.items())`, `xs.insert(i, v)` and `a, b = zip(*pairs)` in files
-    that run without srcad (their helpers, insertion_index, without_item, transposed and
-    untransposed, are copied in): the gradients match central differences of the functions
+    """`for k, v in sorted(d.items())`, `xs.insert(i, v)`, `a, b = zip(*pairs)` and
+    `xs.pop(i)` in files that run without srcad (their helpers, insertion_index,
+    without_item, transposed and untransposed, popped_index, inserted_back, are copied in): the gradients match central differences of the functions
     themselves."""
     module(tmp_path, "lists", """
         def by_keys(x, d):
@@ -2018,8 +2018,18 @@ def test_standalone_files_through_sorted_loops_list_inserts_and_unzips(tmp_path)
             pairs = [(x, 2.0), (x * x, 3.0)]
             a, b = zip(*pairs)
             return a[0] * b[1] + a[1] * b[0]
+
+
+        def popped(x):
+            queue = [x, 2.0 * x, x * x]
+            s = 0.0
+            for i in range(4):
+                v = queue.pop(i - 2)
+                s = s + v * queue[0]
+                queue.append(v * x)
+            return s
         """)
-    for name in ("by_keys", "inserted", "unzipped"):
+    for name in ("by_keys", "inserted", "unzipped", "popped"):
         assert run("grad", f"{tmp_path / 'lists.py'}:{name}", "-o",
                    tmp_path / f"{name}_grad.py") == 0
     got = without_srcad("""
@@ -2028,12 +2038,14 @@ def test_standalone_files_through_sorted_loops_list_inserts_and_unzips(tmp_path)
         from by_keys_grad import grad_by_keys
         from inserted_grad import grad_inserted
         from unzipped_grad import grad_unzipped
+        from popped_grad import grad_popped
         def slope(f, *rest):
             return (f(0.7 + 1e-6, *rest) - f(0.7 - 1e-6, *rest)) / 2e-6
         d = {"b": 2.0, "a": 3.0, "c": -1.0}
         print(json.dumps([[grad_by_keys(0.7, d), slope(lists.by_keys, d)],
                           [grad_inserted(0.7), slope(lists.inserted)],
-                          [grad_unzipped(0.7), slope(lists.unzipped)]]))
+                          [grad_unzipped(0.7), slope(lists.unzipped)],
+                          [grad_popped(0.7), slope(lists.popped)]]))
     """, tmp_path)
     for analytic, numeric in got:
         assert analytic == pytest.approx(numeric, rel=1e-6)

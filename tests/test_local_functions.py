@@ -91,6 +91,62 @@ def test_a_local_function_reads_the_enclosing_values_of_the_moment_it_is_called(
     assert srcad.grad(late_binding)(0.7) == pytest.approx(12 * 0.7)
 
 
+def lambda_with_a_default(w):
+    g = lambda v, k=2.0: v * k                   # noqa: E731
+    return np.sum(g(w) * g(w, 3.0) + g(k=w, v=w))
+
+
+def def_with_a_default(w):
+    def helper(v, scale=0.5):
+        s = v * scale
+        return s * s
+    return np.sum(helper(w) + helper(w, w) + helper(w, scale=2.0))
+
+
+def default_read_where_defined(x):
+    k0 = x * 2.0
+    g = lambda v, k=k0 * x: v * k                # noqa: E731
+    k0 = 100.0
+    a = g(x)
+    x = x * 5.0
+    return a + g(x) + g(x, k0)
+
+
+def default_of_a_parameter_bound_in_the_body(x, y):
+    def h(v, c=y * y):
+        c = c + v
+        return c * v
+    y = x
+    return h(x) + h(y, x)
+
+
+def test_local_functions_with_defaults_are_inlined():
+    """helper-113: `lambda v, k=2.0: ...` and `def helper(v, scale=0.5)` inside the
+    function were refused ("this lambda is not supported"); a default is computed where
+    the function is defined, as Python computes it, not at the call."""
+    rng = np.random.default_rng(5)
+    w = rng.normal(size=3)
+    np.testing.assert_allclose(srcad.grad(lambda_with_a_default)(w), 12 * w + 2 * w,
+                               rtol=1e-12)
+    np.testing.assert_allclose(srcad.grad(def_with_a_default)(w),
+                               0.5 * w + 4 * w ** 3 + 8 * w, rtol=1e-12)
+    for f in (lambda_with_a_default, def_with_a_default):
+        full_check(f, [w])
+        np.testing.assert_allclose(srcad.hessian(f)(w),
+                                   numeric_jacobian(srcad.grad(f), w), rtol=1e-6, atol=1e-7)
+    # 2x^3 (k = 2x^2, the x of the definition) + 10x^3 + 500x
+    x = 0.7
+    assert default_read_where_defined(x) == pytest.approx(12 * x ** 3 + 500 * x)
+    assert srcad.grad(default_read_where_defined)(x) == pytest.approx(36 * x * x + 500)
+    fd_check(default_read_where_defined, [x])
+    assert srcad.jvp(default_read_where_defined)(x, 1.0)[1] == pytest.approx(36 * x * x + 500)
+    assert srcad.hessian(default_read_where_defined)(x) == pytest.approx(72 * x)
+    # h(x) = (y^2 + x) x with the y passed in; h(x, x) = 2x^2
+    gx, gy = srcad.grad(default_of_a_parameter_bound_in_the_body, wrt=(0, 1))(0.6, 1.3)
+    assert (gx, gy) == pytest.approx((1.3 ** 2 + 2 * 0.6 + 4 * 0.6, 2 * 1.3 * 0.6))
+    fd_check(default_of_a_parameter_bound_in_the_body, [0.6, 1.3], wrt=(0, 1))
+
+
 def comprehension_variable_named_like_the_argument(x, v):
     def h(t):
         return sum([t * v for v in [1.0, 2.0]])
@@ -161,9 +217,15 @@ def recursive(x):
     return power(x, 3)
 
 
-def with_a_default(x):
-    f = lambda t, c=2.0: t * c                   # noqa: E731
+def with_star_args(x):
+    f = lambda *ts: ts[0] * 2.0                  # noqa: E731
     return f(x)
+
+
+def recursive_with_a_default(x):
+    def power(t, n=3):
+        return t * power(t, n - 1) if n > 1 else t
+    return power(x)
 
 
 def called_in_an_assert_message(x):
@@ -202,7 +264,8 @@ def called_with_too_few(x):
     (called_in_a_while_condition, (5.0,), "in a while condition", "while half(x) > 1.0:"),
     (passed_on, ([0.5, 0.25],), "this lambda", "return sum(map(lambda t: t * t, xs))"),
     (recursive, (0.5,), "this function defined inside", "def power(t, n):"),
-    (with_a_default, (0.5,), "this lambda", "f = lambda t, c=2.0: t * c"),
+    (with_star_args, (0.5,), "this lambda", "f = lambda *ts: ts[0] * 2.0"),
+    (recursive_with_a_default, (0.5,), "this function defined inside", "def power(t, n=3):"),
     (called_in_an_assert_message, (0.5,), "local function 'f' here",
      "assert x > -10.0, f(x)"),
     (defining_a_lambda, (0.5,), "this lambda", "f = lambda t: (lambda u: u * t)(2.0)"),

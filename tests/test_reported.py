@@ -1184,6 +1184,87 @@ def test_reverse_mode_through_list_pop(f):
         full_check(f, (rng.standard_normal(4),))
 
 
+def pops_by_index(x, i):
+    xs = [x, x * x, np.sin(x), 3.0 * x]
+    a = xs.pop(i)
+    b = xs.pop(-2)
+    return np.sum(a * b + xs[0] * xs[-1])
+
+
+def pops_the_front_of_a_queue(x):
+    queue = [x, 2.0 * x]
+    total = 0.0
+    for k in range(6):
+        v = queue.pop(0)
+        total = total + np.sum(v * v)
+        queue.append(np.sin(v) + 0.5 * queue[-1])
+    return total
+
+
+def pops_at_a_moving_index(x):
+    xs = [x, 2.0 * x, x * x, np.cos(x), 5.0 * x]
+    s = 0.0
+    for i in range(3):
+        u = xs.pop(i + 1)
+        t = xs.pop(i - 2)
+        s = s + np.sum(t * xs[i] + u)
+        xs.insert(-i, np.cos(t))
+        xs.append(t * xs[0])
+    return s + np.sum(xs[0])
+
+
+def pops_in_a_statement_of_its_own(x):
+    xs = [x, 2.0 * x, x * x]
+    xs.pop(-2)
+    return np.sum(xs[0] * xs[1])
+
+
+def pops_its_list_argument_by_index(xs, i):
+    a = xs.pop(i)
+    return a * xs[0] + xs[-1]
+
+
+@pytest.mark.parametrize("f, args", [
+    (pops_by_index, (1,)), (pops_by_index, (-1,)), (pops_by_index, (0,)),
+    (pops_the_front_of_a_queue, ()), (pops_at_a_moving_index, ()),
+    (pops_in_a_statement_of_its_own, ())])
+def test_list_pop_with_an_index(f, args):
+    """helper-113: `xs.pop(i)` was refused ("xs.pop(i) with an index is not supported");
+    the reverse sweep puts the item back with xs.insert(j, item), j where it was (i
+    counted from the end where negative), and the item's adjoint goes back there."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(3)
+    full_check(f, (x,) + args)
+    t = rng.standard_normal(3)
+    h = 1e-6
+    numeric = (f(x + h * t, *args) - f(x - h * t, *args)) / (2 * h)
+    assert srcad.jvp(f, wrt=0)(x, *args, t)[1] == pytest.approx(numeric, rel=1e-6)
+    np.testing.assert_allclose(srcad.hessian(f)(x, *args),
+                               numeric_jacobian(lambda v: srcad.grad(f)(v, *args), x),
+                               rtol=1e-6, atol=1e-7)
+
+
+def test_list_pop_with_an_index_of_an_argument_and_pythons_errors():
+    """The caller's list is left as it was; an index out of range, or no index, raises
+    Python's own error, in both modes."""
+    xs = [0.7, 1.3, 2.0]
+    g = srcad.grad(pops_its_list_argument_by_index)(xs, -2)
+    assert g == pytest.approx([1.3, 0.7, 1.0]) and xs == [0.7, 1.3, 2.0]
+    assert srcad.jvp(pops_its_list_argument_by_index, wrt=0)(
+        xs, 0, [0.0, 1.0, 0.0])[1] == pytest.approx(0.7)
+    for i, error, message in ((3, IndexError, "pop index out of range"),
+                              (-4, IndexError, "pop index out of range"),
+                              (1.0, TypeError, "cannot be interpreted as an integer")):
+        with pytest.raises(error, match=message):
+            pops_its_list_argument_by_index(list(xs), i)
+        with pytest.raises(error, match=message):
+            srcad.grad(pops_its_list_argument_by_index)(xs, i)
+        with pytest.raises(error, match=message):
+            srcad.jvp(pops_its_list_argument_by_index, wrt=0)(xs, i, [1.0, 0.0, 0.0])
+    with pytest.raises(IndexError, match="pop from empty list"):
+        srcad.grad(pops_its_list_argument_by_index)([], 0)
+
+
 def array_of_scalars(x):
     a = np.array([x, 2.0 * x, x * x])
     return a[0] * a[2] + np.sin(a[1])

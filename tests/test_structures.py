@@ -2067,12 +2067,14 @@ def test_a_local_dict_popped_in_an_expression_or_walked_after_a_pop(f):
     """`for k in d` after `d.pop(k)` walks the keys left (it was refused: a loop over a
     dict that srcad took for a list), and `np.sum(p.pop(k))` in an expression pops first
     (it was refused: xs.pop(i) with an index); where the statement reads p before the pop,
-    or may not pop, it stays refused."""
+    or may not pop, it stays refused (since helper-113 by the reverse sweep, which would
+    put the item back as a list's)."""
     x, y = np.array([1.0, 2.0, 3.0]), 0.5
     full_check(f, [x, y], wrt=(0, 1))
     np.testing.assert_allclose(srcad.hessian(f)(x, y),
                                numeric_jacobian(lambda z: srcad.grad(f)(z, y), x),
                                rtol=1e-6, atol=1e-7)
     for refused in (popped_after_a_read_in_one_expression, popped_on_one_side_of_a_condition):
-        with pytest.raises(srcad.UnsupportedError, match=r"xs.pop\(i\) with an index"):
+        with pytest.raises(srcad.UnsupportedError, match=r"d.pop\(k\) of a dict that srcad "
+                           "cannot make a new dict"):
             srcad.grad(refused)(x, y)
