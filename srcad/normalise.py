@@ -4566,89 +4566,164 @@ def _zips_of_rows_transposed(tree, namespace):
 
 
 def _records_as_names(tree, namespace):
-    """`p = Params(w, b)` of a plain dataclass (`_dataclass_fields`) -> `p__w = w; p__b = b`,
-    and each `p.w` -> `p__w`, in the user's function `tree`, where nothing else binds p
-    and p is read only for its fields (written too, unless the dataclass is frozen): p's
-    fields are then names of their own, holding the objects they would hold, which srcad
-    differentiates (an object's fields it does not). A field that is a record in turn
-    (`Outer(Params(w, b), 2.0)`) becomes names in the next round. Where p is passed on,
-    returned or its methods are called, it stays the object it is (refused where it
-    varies)."""
+    """`p = Params(w, b)` of a plain dataclass or named tuple (`_record_class`) -> `p__w =
+    w; p__b = b`, and each `p.w` -> `p__w`, in the user's function `tree`, where every
+    statement that binds p makes an object of that class (`p = Params(...)` again in a time
+    loop, or `p = replace(p, ...)`: `_replaces_as_records`) and p is read only for its
+    fields (written too, unless the class is frozen; a named tuple's unpacked, `w, b = p`,
+    or indexed, `p[0]`, too): p's fields are then names of their own, holding the objects
+    they would hold, which srcad differentiates (an object's fields it does not) and loops
+    carry as they carry other names. A field that is a record in turn (`Outer(Params(w, b),
+    2.0)`) becomes names in the next round. Where p is passed on, returned or its methods
+    are called, it stays the object it is (refused where it varies)."""
     named = {}         # the name of each field -> how the user writes it ("p.w")
     while True:
         _replaces_as_records(tree, namespace)     # (`replace(o.p, ...)`: once o.p is a name)
         nodes = T.name_nodes(tree)
         stores = collections.Counter(n.id for n in nodes if not isinstance(n.ctx, gast.Load))
         taken = {n.id for n in nodes} | set(namespace)
-        for block in T.blocks(tree):
-            made = next(((k, found) for k, stmt in enumerate(block)
-                         if (found := _record_made(stmt, stores, namespace, tree))), None)
-            if made is not None:
-                break
-        else:
+        made = next((found for block in T.blocks(tree) for stmt in block
+                     if (found := _record_made(stmt, stores, namespace, tree))), None)
+        if made is None:
             return named
-        k, (name, fields, values) = made
+        name, cls, bindings = made
+        fields, _, tuple_like = _record_class(cls)
         fresh = {}
         for field in fields:
-            fresh[field] = f"{name}__{field}"
-            while fresh[field] in taken:
-                fresh[field] += "_"
-            taken.add(fresh[field])
+            fresh[field] = _fresh_name(f"{name}__{field}", taken)
             named[fresh[field]] = f"{named.get(name, name)}.{field}"   # (`o.p.w`)
-        _FieldsAsNames(name, fresh).visit(tree)
-        block[k:k + 1] = [_located(T.assign(fresh[field], value), block[k]) if
-                          isinstance(value, gast.Constant) else
-                          _at(T.assign(fresh[field], value), block[k])
-                          for field, value in values]
+        _FieldsAsNames(name, fresh, list(fields) if tuple_like else None).visit(tree)
+        for block in T.blocks(tree):
+            for k in reversed(range(len(block))):
+                if any(block[k] is stmt for stmt in bindings):
+                    block[k:k + 1] = _fields_bound(block[k], cls, fresh, taken, named)
+
+
+def _fresh_name(base, taken):
+    """`base`, with as many `_`s as keep it apart from the names in `taken` (which gets
+    it)."""
+    while base in taken:
+        base += "_"
+    taken.add(base)
+    return base
+
+
+def _fields_bound(stmt, cls, fresh, taken, named):
+    """The statements that bind the fields (`fresh`: field -> its name) of the record that
+    `stmt` makes (`p = Params(e, f)` -> `p__w = e; p__b = f`), in the order Python computes
+    the values. A value whose field a later value reads (`p = Params(p.w + p.b, p.w)`, read
+    as `p__w + p__b, p__w`) is held in a name of its own until they all are computed, as
+    Python makes the object after computing its arguments; `p = replace(p, w=e)` leaves p.b
+    as it is."""
+    computed, bound = [], []
+    values = _record_values(stmt.value, cls)
+    for k, (field, value) in enumerate(values):
+        target = fresh[field]
+        if isinstance(value, gast.Name) and value.id == target:
+            continue                       # (p.b kept: `p__b = p__b`)
+        assign = _located(T.assign(target, value), stmt) if isinstance(value, gast.Constant) \
+            else _at(T.assign(target, value), stmt)
+        if any(_reads(later, target) for _, later in values[k + 1:]):
+            held = _fresh_name(target, taken)
+            named[held] = named[target]
+            assign.targets[0].id = held
+            bound.append(_located(T.assign(target, T.name(held)), stmt))
+        computed.append(assign)
+    return computed + bound or [_at(gast.Pass(), stmt)]
 
 
 def _replaces_as_records(tree, namespace):
-    """`dataclasses.replace(p, w=e)` -> `Params(w=e, b=p.b)` in the user's function `tree`,
-    where `p = Params(...)` of a plain dataclass (`_dataclass_fields`) is all that binds
-    p: the object replace makes (of p's class, the fields given, then the others read from
-    p), made as `_records_as_names` reads it, and p read for its fields only. Then so for
-    a name that such a call binds (`q = replace(p, ...)`, `r = replace(q, ...)`)."""
+    """`dataclasses.replace(p, w=e)` (or `p._replace(w=e)` of a named tuple) -> `Params(w=e,
+    b=p.b)` in the user's function `tree`, where every statement that binds p makes an
+    object of one class that `_record_class` reads (`_record_classes`: `p = Params(...)`,
+    then `p = replace(p, ...)` in a loop, or `q = replace(p, ...)`): the object replace makes
+    (of p's class, the fields given, then the others read from p), made as
+    `_records_as_names` reads it, and p read for its fields only."""
     nodes = T.name_nodes(tree)
     if not any(_is_replace(namespace.get(n.id)) or isinstance(namespace.get(n.id),
                                                                 types.ModuleType)
-               and _is_replace(vars(namespace[n.id]).get("replace")) for n in nodes):
+               and _is_replace(vars(namespace[n.id]).get("replace")) for n in nodes) \
+            and not any(isinstance(n, gast.Attribute) and n.attr == "_replace"
+                        for n in gast.walk(tree)):
         return                            # (no name for it: the function calls none)
     stores = collections.Counter(n.id for n in nodes if not isinstance(n.ctx, gast.Load))
+    classes = _record_classes(tree, namespace, stores)
+    for call in gast.walk(tree):
+        replaced = _replaced(call, namespace, stores)
+        if replaced is None or replaced[0].id not in classes:
+            continue
+        (source, tuple_like), cls = replaced, classes[replaced[0].id]
+        fields, _, of_tuple = _record_class(namespace[cls])
+        given = [k.arg for k in call.keywords]
+        if of_tuple != tuple_like or not set(given) <= set(fields):
+            continue                       # (Python's own error where it runs)
+        namespace.function(cls)       # (a guard's: `Params = Other` makes it again)
+        read = [gast.keyword(arg=field, value=_located(gast.Attribute(
+            value=T.name(source.id), attr=field, ctx=gast.Load()), call))
+            for field in fields if field not in given]
+        call.func = _at(T.name(cls), call.func)
+        call.args, call.keywords = [], call.keywords + read
+
+
+def _record_classes(tree, namespace, stores):
+    """`{name: the name of its class}` of the names that every statement binding them (in
+    function `tree`) binds to an object of one class that `_record_class` reads: `p =
+    Params(...)`, or a replace of such a name or of the name itself (`q = replace(p, ...)`;
+    `p = Params(...)`, then `p = replace(p, ...)` in a loop; `p._replace(...)`)."""
     declared = {name for n in gast.walk(tree) if isinstance(n, (gast.Global, gast.Nonlocal))
                 for name in n.names}
+    values = collections.defaultdict(list)      # each name -> the values that bind it
+    for stmt in (stmt for block in _own_blocks(tree) for stmt in block):
+        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+                and isinstance(stmt.targets[0], gast.Name) \
+                and stmt.targets[0].id not in declared:
+            values[stmt.targets[0].id].append(stmt.value)
+    values = {name: made for name, made in values.items() if len(made) == stores[name]}
+    classes = {}
     changed = True
     while changed:
         changed = False
-        classes = {}          # each name that one `p = Cls(...)` binds -> Cls's name
-        for stmt in (stmt for block in _own_blocks(tree) for stmt in block):
-            if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
-                    and isinstance(stmt.targets[0], gast.Name) \
-                    and stores[stmt.targets[0].id] == 1 and stmt.targets[0].id not in declared \
-                    and isinstance(stmt.value, gast.Call) \
-                    and isinstance(stmt.value.func, gast.Name) \
-                    and not stores[stmt.value.func.id] \
-                    and isinstance(namespace.get(stmt.value.func.id), type) \
-                    and _dataclass_fields(namespace[stmt.value.func.id]) is not None:
-                classes[stmt.targets[0].id] = stmt.value.func.id
-        for call in gast.walk(tree):
-            if not isinstance(call, gast.Call) or len(call.args) != 1 \
-                    or not isinstance(call.args[0], gast.Name) \
-                    or call.args[0].id not in classes \
-                    or any(k.arg is None for k in call.keywords) \
-                    or not _calls_replace(call.func, namespace, stores):
-                continue
-            name, cls = call.args[0].id, classes[call.args[0].id]
-            fields = _dataclass_fields(namespace[cls])[0]
-            given = [k.arg for k in call.keywords]
-            if not set(given) <= set(fields):
-                continue                   # (Python's own error where it runs)
-            namespace.function(cls)       # (a guard's: `Params = Other` makes it again)
-            read = [gast.keyword(arg=field, value=_located(gast.Attribute(
-                value=T.name(name), attr=field, ctx=gast.Load()), call))
-                for field in fields if field not in given]
-            call.func = _at(T.name(cls), call.func)
-            call.args, call.keywords = [], call.keywords + read
-            changed = True
+        for name, made in values.items():
+            kinds = {_class_made(value, name, classes, namespace, stores) for value in made}
+            kinds.discard(name)          # (`p = replace(p, ...)`: p's class, whichever)
+            if name not in classes and len(kinds) == 1 and None not in kinds:
+                classes[name] = kinds.pop()
+                changed = True
+    return classes
+
+
+def _class_made(value, name, classes, namespace, stores):
+    """The name of the class whose object expression `value`, which binds `name`, makes:
+    that of a call of a class that `_record_class` reads (`Params(...)`), or of a replace of
+    a name in `classes` (`replace(q, ...)`; `name` itself for `replace(name, ...)`); else
+    None."""
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
+            and not stores[value.func.id] \
+            and _record_class(namespace.get(value.func.id)) is not None:
+        return value.func.id
+    replaced = _replaced(value, namespace, stores)
+    if replaced is None:
+        return None
+    (source, tuple_like) = replaced
+    if source.id == name:
+        return name
+    cls = classes.get(source.id)
+    return cls if cls is not None and _record_class(namespace[cls])[2] == tuple_like \
+        else None
+
+
+def _replaced(call, namespace, stores):
+    """`(p, named tuple?)` where `call` is `dataclasses.replace(p, w=e, ...)` (False) or
+    `p._replace(w=e, ...)` (True) of a name p, the fields given by keyword; else None."""
+    if not isinstance(call, gast.Call) or any(k.arg is None for k in call.keywords):
+        return None
+    if isinstance(call.func, gast.Attribute) and call.func.attr == "_replace" \
+            and isinstance(call.func.value, gast.Name) and not call.args:
+        return call.func.value, True
+    if len(call.args) == 1 and isinstance(call.args[0], gast.Name) \
+            and _calls_replace(call.func, namespace, stores):
+        return call.args[0], False
+    return None
 
 
 def _calls_replace(func, namespace, stores):
@@ -4673,48 +4748,140 @@ def _is_replace(value):
 
 
 def _record_made(stmt, stores, namespace, tree):
-    """`(name, fields, [(field, value), ...])` where `stmt` is `name = Cls(...)` of a plain
-    dataclass Cls, a name that only this statement binds and whose every other mention reads
-    or writes a field (`_records_as_names`): the values in the order Python computes them
-    (the arguments as written, then the defaults left). None otherwise."""
+    """`(name, class, bindings)` where `stmt` is `name = Cls(...)` of a plain dataclass or
+    named tuple Cls (`_record_class`), every statement that binds name (`bindings`, `stmt`
+    among them) makes an object of Cls so, and every other mention of name reads or writes
+    a field (`_records_as_names`; a named tuple's unpacks or indexes it too). None
+    otherwise."""
+    made = _record_call(stmt, stores, namespace)
+    if made is None or any(isinstance(n, (gast.Global, gast.Nonlocal)) and made[0] in n.names
+                           for n in gast.walk(tree)):
+        return None          # (`global p`: the module's p, which srcad refuses to assign)
+    name, callee = made
+    cls = namespace[callee]
+    bindings = [other for block in T.blocks(tree) for other in block
+                if (_record_call(other, stores, namespace) or (None,))[0] == name]
+    if len(bindings) != stores[name] or any(
+            _record_call(other, stores, namespace)[1] != callee
+            or _record_values(other.value, cls) is None for other in bindings):
+        return None
+    if len(bindings) == 1 and any(n.id == name for n in T.name_nodes(stmt.value)):
+        return None         # (`p = Params(p.b, p.w)` in a loop reads p's fields as it sets them)
+    fields, frozen, tuple_like = _record_class(cls)
+    mentions = [n for n in T.name_nodes(tree) if n.id == name]
+    reads = [n for n in gast.walk(tree) if isinstance(n, gast.Attribute)
+             and isinstance(n.value, gast.Name) and n.value.id == name]
+    whole = _records_read_whole(tree, name, len(fields)) if tuple_like else []
+    if len(reads) + len(whole) != len(mentions) - len(bindings) or any(
+            n.attr not in fields or isinstance(n.ctx, gast.Del)
+            or frozen and not isinstance(n.ctx, gast.Load) for n in reads):
+        return None
+    namespace.function(callee)       # (a guard's: `Params = Other` later makes it again)
+    return name, cls, bindings
+
+
+def _record_call(stmt, stores, namespace):
+    """`(name, the class's name)` where `stmt` is `name = Cls(...)` of a class that
+    `_record_class` reads and the function does not bind; else None."""
     if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
             and isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.Call)
             and isinstance(stmt.value.func, gast.Name)):
         return None
-    name, call, callee = stmt.targets[0].id, stmt.value, stmt.value.func.id
-    if stores[name] != 1 or stores[callee] or callee not in namespace \
-            or not isinstance(namespace[callee], type) or any(
-                isinstance(n, (gast.Global, gast.Nonlocal)) and name in n.names
-                for n in gast.walk(tree)):
-        return None          # (`global p`: the module's p, which srcad refuses to assign)
-    record = _dataclass_fields(namespace[callee])
-    if record is None or any(isinstance(a, gast.Starred) for a in call.args) \
-            or any(k.arg is None for k in call.keywords) \
-            or any(n.id == name for n in T.name_nodes(call)):
-        return None         # (`p = Params(p.b, p.w)` in a loop reads p's fields as it sets them)
-    fields, frozen = record
+    callee = stmt.value.func.id
+    if stores[callee] or _record_class(namespace.get(callee)) is None:
+        return None
+    return stmt.targets[0].id, callee
+
+
+def _record_values(call, cls):
+    """`[(field, value), ...]` that `call` of record class `cls` gives its fields, in the
+    order Python computes them (the arguments as written, then the defaults left); None
+    where the call is not one whose values srcad can tell (`*args`, a default that is no
+    number) or would fail."""
+    if any(isinstance(a, gast.Starred) for a in call.args) \
+            or any(k.arg is None for k in call.keywords):
+        return None
     try:
-        bound = inspect.signature(namespace[callee]).bind(
+        bound = inspect.signature(cls).bind(
             *range(len(call.args)), **{k.arg: k.arg for k in call.keywords})
     except TypeError:                      # (Python's own error where it runs)
         return None
     given = {v: field for field, v in bound.arguments.items()}
     values = [(given[k], a) for k, a in enumerate(call.args)] \
         + [(k.arg, k.value) for k in call.keywords]
-    for field, default in fields.items():
+    for field, default in _record_class(cls)[0].items():
         if field not in bound.arguments:
             if type(default) not in (int, float, bool, str, type(None)):
                 return None                # (a factory's, an array's: read by the object)
             values.append((field, T.constant(default)))
-    mentions = [n for n in T.name_nodes(tree) if n.id == name]
-    reads = [n for n in gast.walk(tree) if isinstance(n, gast.Attribute)
-             and isinstance(n.value, gast.Name) and n.value.id == name]
-    if len(reads) != len(mentions) - 1 or any(
-            n.attr not in fields or isinstance(n.ctx, gast.Del)
-            or frozen and not isinstance(n.ctx, gast.Load) for n in reads):
+    return values
+
+
+def _records_read_whole(tree, name, size):
+    """The mentions of named tuple `name` (of `size` fields) in `tree` that read its items
+    as a tuple's: unpacked (`w, b = p`) or indexed by a number (`p[0]`, `p[-1]`)."""
+    found = []
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Assign) and isinstance(node.value, gast.Name) \
+                and node.value.id == name and len(node.targets) == 1 \
+                and isinstance(node.targets[0], (gast.Tuple, gast.List)) \
+                and len(node.targets[0].elts) == size \
+                and not any(isinstance(e, gast.Starred) for e in node.targets[0].elts):
+            found.append(node.value)
+        elif isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) \
+                and node.value.id == name and isinstance(node.ctx, gast.Load) \
+                and _constant_index(node.slice) is not None \
+                and -size <= _constant_index(node.slice) < size:
+            found.append(node.value)
+    return found
+
+
+def _constant_index(node):
+    """The int that `node` writes (`0`, `-1`), or None."""
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        inner = _constant_index(node.operand)
+        return -inner if inner is not None else None
+    return node.value if isinstance(node, gast.Constant) and type(node.value) is int else None
+
+
+def _record_class(cls):
+    """`({field: default or MISSING}, frozen?, named tuple?)` of a class whose objects
+    srcad can take apart into their fields: a plain dataclass (`_dataclass_fields`) or a
+    named tuple (`_named_tuple_fields`); None for other objects."""
+    if not isinstance(cls, type):
         return None
-    namespace.function(callee)       # (a guard's: `Params = Other` later makes it again)
-    return name, list(fields), values
+    record = _dataclass_fields(cls)
+    if record is not None:
+        return (*record, False)
+    fields = _named_tuple_fields(cls)
+    return None if fields is None else (fields, True, True)
+
+
+def _named_tuple_fields(cls):
+    """`{field: default or MISSING}` of a class that collections.namedtuple or
+    typing.NamedTuple makes (methods of its own allowed), whose objects hold its fields
+    only as given; None for other classes (a __new__ of their own, a property in a field's
+    place)."""
+    import dataclasses
+    fields = inspect.getattr_static(cls, "_fields", None)
+    if not issubclass(cls, tuple) or type(fields) is not tuple \
+            or type(cls).__call__ is not type.__call__ \
+            or inspect.getattr_static(cls, "__init__") is not object.__init__ \
+            or inspect.getattr_static(cls, "__getattribute__") is not tuple.__getattribute__ \
+            or inspect.getattr_static(cls, "__getattr__", None) is not None:
+        return None
+    new = inspect.getattr_static(cls, "__new__")
+    new = getattr(new, "__func__", new)
+    if getattr(getattr(new, "__code__", None), "co_filename", None) != "<string>" or any(
+            type(inspect.getattr_static(cls, field, None)) is not _TUPLE_GETTER
+            for field in fields):
+        return None
+    defaults = inspect.getattr_static(cls, "_field_defaults", {})
+    return {field: defaults.get(field, dataclasses.MISSING) for field in fields}
+
+
+_TUPLE_GETTER = type(inspect.getattr_static(collections.namedtuple("_Record", "field"),
+                                           "field"))       # (what reads a field)
 
 
 def _dataclass_fields(cls):
@@ -4746,15 +4913,32 @@ def _dataclass_fields(cls):
 
 
 class _FieldsAsNames(gast.NodeTransformer):
-    """`p.w` -> `p__w` (`fresh`: field -> its name), reading or writing as p.w did."""
+    """`p.w` -> `p__w` (`fresh`: field -> its name), reading or writing as p.w did; for a
+    named tuple (`fields`: its fields in order) `p[0]` -> `p__w` and `w, b = p` -> `w, b =
+    p__w, p__b` too (`_records_read_whole`)."""
 
-    def __init__(self, name, fresh):
-        self.name, self.fresh = name, fresh
+    def __init__(self, name, fresh, fields=None):
+        self.name, self.fresh, self.fields = name, fresh, fields
+
+    def field(self, field, where, ctx=None):
+        return _at(gast.Name(id=self.fresh[field], ctx=ctx or gast.Load(), annotation=None,
+                             type_comment=None), where)
 
     def visit_Attribute(self, node):
         if isinstance(node.value, gast.Name) and node.value.id == self.name:
-            return _at(gast.Name(id=self.fresh[node.attr], ctx=node.ctx, annotation=None,
-                                 type_comment=None), node)
+            return self.field(node.attr, node, node.ctx)
+        return self.generic_visit(node)
+
+    def visit_Subscript(self, node):
+        if self.fields and isinstance(node.value, gast.Name) and node.value.id == self.name:
+            return self.field(self.fields[_constant_index(node.slice)], node)
+        return self.generic_visit(node)
+
+    def visit_Assign(self, node):
+        if self.fields and isinstance(node.value, gast.Name) and node.value.id == self.name:
+            node.value = _at(gast.Tuple(elts=[self.field(field, node.value)
+                                              for field in self.fields], ctx=gast.Load()),
+                             node.value)
         return self.generic_visit(node)
 
 
