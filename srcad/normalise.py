@@ -4669,7 +4669,8 @@ def _record_classes(tree, namespace, stores):
     """`{name: the name of its class}` of the names that every statement binding them (in
     function `tree`) binds to an object of one class that `_record_class` reads: `p =
     Params(...)`, or a replace of such a name or of the name itself (`q = replace(p, ...)`;
-    `p = Params(...)`, then `p = replace(p, ...)` in a loop; `p._replace(...)`)."""
+    `p = Params(...)`, then `p = replace(p, ...)` in a loop; `p._replace(...)`; `q =
+    replace(p, ...)` and `p = replace(q, ...)` in one loop)."""
     declared = {name for n in gast.walk(tree) if isinstance(n, (gast.Global, gast.Nonlocal))
                 for name in n.names}
     values = collections.defaultdict(list)      # each name -> the values that bind it
@@ -4679,37 +4680,30 @@ def _record_classes(tree, namespace, stores):
                 and stmt.targets[0].id not in declared:
             values[stmt.targets[0].id].append(stmt.value)
     values = {name: made for name, made in values.items() if len(made) == stores[name]}
-    classes = {}
+    kinds, sources = {}, {}      # each name -> the classes it is bound to, the names replaced
+    for name, made in values.items():
+        kinds[name], sources[name] = set(), []
+        for value in made:
+            if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
+                    and not stores[value.func.id] \
+                    and _record_class(namespace.get(value.func.id)) is not None:
+                kinds[name].add(value.func.id)
+            elif (replaced := _replaced(value, namespace, stores)) is not None:
+                sources[name].append(replaced)
+            else:
+                kinds[name].add(None)
     changed = True
-    while changed:
+    while changed:           # (a name bound to a replace of q has q's classes too)
         changed = False
-        for name, made in values.items():
-            kinds = {_class_made(value, name, classes, namespace, stores) for value in made}
-            kinds.discard(name)          # (`p = replace(p, ...)`: p's class, whichever)
-            if name not in classes and len(kinds) == 1 and None not in kinds:
-                classes[name] = kinds.pop()
+        for name, replaced in sources.items():
+            more = set().union(*(kinds.get(source.id, {None}) for source, _ in replaced))
+            if not more <= kinds[name]:
+                kinds[name] |= more
                 changed = True
-    return classes
-
-
-def _class_made(value, name, classes, namespace, stores):
-    """The name of the class whose object expression `value`, which binds `name`, makes:
-    that of a call of a class that `_record_class` reads (`Params(...)`), or of a replace of
-    a name in `classes` (`replace(q, ...)`; `name` itself for `replace(name, ...)`); else
-    None."""
-    if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
-            and not stores[value.func.id] \
-            and _record_class(namespace.get(value.func.id)) is not None:
-        return value.func.id
-    replaced = _replaced(value, namespace, stores)
-    if replaced is None:
-        return None
-    (source, tuple_like) = replaced
-    if source.id == name:
-        return name
-    cls = classes.get(source.id)
-    return cls if cls is not None and _record_class(namespace[cls])[2] == tuple_like \
-        else None
+    return {name: cls for name, (cls,) in ((name, kinds[name]) for name in kinds
+                                           if len(kinds[name]) == 1)
+            if cls is not None and all(_record_class(namespace[cls])[2] == tuple_like
+                                       for _, tuple_like in sources[name])}
 
 
 def _replaced(call, namespace, stores):

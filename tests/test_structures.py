@@ -1789,6 +1789,14 @@ def integrated_state_written(x0, v0, k):
     return np.sum(state.x * state.v)
 
 
+def integrated_in_two_halves(x0, v0, k):
+    state = State(x0, v0)
+    for i in range(3):
+        half = replace(state, v=state.v - 0.05 * k * state.x)
+        state = replace(half, x=half.x + 0.1 * half.v)
+    return np.sum(state.x * state.v) + np.sum(half.v ** 2)
+
+
 def named_tuple_read(w, b):
     p = Point(w, b)
     q = p._replace(w=p.w * b)
@@ -1816,6 +1824,7 @@ class TupleState(__import__("typing").NamedTuple):
     (integrated_by_new_states, (np.array([0.5, -1.0]), np.array([0.3, 0.2]), 2.0)),
     (integrated_with_a_step, (np.array([0.5, -1.0]), np.array([0.3, 0.2]), 2.0)),
     (integrated_state_written, (np.array([0.5, -1.0]), np.array([0.3, 0.2]), 2.0)),
+    (integrated_in_two_halves, (np.array([0.5, -1.0]), np.array([0.3, 0.2]), 2.0)),
     (named_tuple_read, (np.array([0.5, -1.0]), 0.7)),
     (named_tuple_stepped, (np.array([0.5, -1.0]), np.array([0.3, 0.2]), 2.0)),
 ])
