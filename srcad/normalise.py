@@ -4462,6 +4462,18 @@ def _ends_in_return(block):
     return isinstance(last, (gast.Return, gast.Raise))
 
 
+def _annotations_dropped(tree):
+    """`state: State = State(x, v)` -> `state = State(x, v)` in the user's function `tree`
+    (not in functions defined in it): Python does not evaluate the annotation of a local,
+    and normalises the statement as the assignment (`stmt_AnnAssign`), which
+    `_records_as_names` reads."""
+    for block in _own_blocks(tree):
+        block[:] = [_at(T.assign(stmt.target, stmt.value), stmt)
+                    if isinstance(stmt, gast.AnnAssign) and stmt.value is not None
+                    and stmt.simple and isinstance(stmt.target, gast.Name) else stmt
+                    for stmt in block]
+
+
 def _fresh_name(base, taken):
     """`base`, or `base2`, `base3`, ...: the first not in `taken`."""
     name, k = base, 1
@@ -4577,6 +4589,7 @@ def _records_as_names(tree, namespace):
     2.0)`) becomes names in the next round. Where p is passed on, returned or its methods
     are called, it stays the object it is (refused where it varies)."""
     named = {}         # the name of each field -> how the user writes it ("p.w")
+    _annotations_dropped(tree)
     while True:
         _replaces_as_records(tree, namespace)     # (`replace(o.p, ...)`: once o.p is a name)
         nodes = T.name_nodes(tree)
@@ -4597,6 +4610,18 @@ def _records_as_names(tree, namespace):
             for k in reversed(range(len(block))):
                 if any(block[k] is stmt for stmt in bindings):
                     block[k:k + 1] = _fields_bound(block[k], cls, fresh, taken, named)
+
+
+def _annotations_dropped(tree):
+    """`state: State = State(x, v)` -> `state = State(x, v)` in the user's function `tree`
+    (not in functions defined in it): Python does not evaluate the annotation of a local,
+    and normalises the statement as the assignment (`stmt_AnnAssign`), which
+    `_records_as_names` reads."""
+    for block in _own_blocks(tree):
+        block[:] = [_at(T.assign(stmt.target, stmt.value), stmt)
+                    if isinstance(stmt, gast.AnnAssign) and stmt.value is not None
+                    and stmt.simple and isinstance(stmt.target, gast.Name) else stmt
+                    for stmt in block]
 
 
 def _fresh_name(base, taken):

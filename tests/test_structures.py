@@ -1797,6 +1797,14 @@ def integrated_in_two_halves(x0, v0, k):
     return np.sum(state.x * state.v) + np.sum(half.v ** 2)
 
 
+def integrated_with_annotations(x0, v0, k):
+    state: State = State(x0, v0)
+    for i in range(3):
+        accel: np.ndarray = -k * state.x
+        state: State = replace(state, v=state.v + 0.1 * accel, x=state.x + 0.1 * state.v)
+    return np.sum(state.x ** 2) * np.sum(state.v)
+
+
 def named_tuple_read(w, b):
     p = Point(w, b)
     q = p._replace(w=p.w * b)
@@ -1825,6 +1833,7 @@ class TupleState(__import__("typing").NamedTuple):
     (integrated_with_a_step, (np.array([0.5, -1.0]), np.array([0.3, 0.2]), 2.0)),
     (integrated_state_written, (np.array([0.5, -1.0]), np.array([0.3, 0.2]), 2.0)),
     (integrated_in_two_halves, (np.array([0.5, -1.0]), np.array([0.3, 0.2]), 2.0)),
+    (integrated_with_annotations, (np.array([0.5, -1.0]), np.array([0.3, 0.2]), 2.0)),
     (named_tuple_read, (np.array([0.5, -1.0]), 0.7)),
     (named_tuple_stepped, (np.array([0.5, -1.0]), np.array([0.3, 0.2]), 2.0)),
 ])
