@@ -4609,7 +4609,7 @@ def _records_as_names(tree, namespace):
         for block in T.blocks(tree):
             for k in reversed(range(len(block))):
                 if any(block[k] is stmt for stmt in bindings):
-                    block[k:k + 1] = _fields_bound(block[k], cls, fresh, taken, named)
+                    block[k:k + 1] = _fields_bound(block[k], cls, fresh)
 
 
 def _annotations_dropped(tree):
@@ -4633,28 +4633,31 @@ def _fresh_name(base, taken):
     return base
 
 
-def _fields_bound(stmt, cls, fresh, taken, named):
+def _fields_bound(stmt, cls, fresh):
     """The statements that bind the fields (`fresh`: field -> its name) of the record that
     `stmt` makes (`p = Params(e, f)` -> `p__w = e; p__b = f`), in the order Python computes
-    the values. A value whose field a later value reads (`p = Params(p.w + p.b, p.w)`, read
-    as `p__w + p__b, p__w`) is held in a name of its own until they all are computed, as
-    Python makes the object after computing its arguments; `p = replace(p, w=e)` leaves p.b
-    as it is."""
-    computed, bound = [], []
-    values = _record_values(stmt.value, cls)
-    for k, (field, value) in enumerate(values):
-        target = fresh[field]
-        if isinstance(value, gast.Name) and value.id == target:
-            continue                       # (p.b kept: `p__b = p__b`)
-        assign = _located(T.assign(target, value), stmt) if isinstance(value, gast.Constant) \
-            else _at(T.assign(target, value), stmt)
-        if any(_reads(later, target) for _, later in values[k + 1:]):
-            held = _fresh_name(target, taken)
-            named[held] = named[target]
-            assign.targets[0].id = held
-            bound.append(_located(T.assign(target, T.name(held)), stmt))
-        computed.append(assign)
-    return computed + bound or [_at(gast.Pass(), stmt)]
+    the values; where a value reads a field that an earlier one binds (`p = Params(p.w +
+    p.b, p.w)`, read as `p__w + p__b, p__w`), one assignment of them all (`p__w, p__b =
+    p__w + p__b, p__w`), as Python makes the object after computing its arguments
+    (constants after the others: they read none; a swap, `p = Params(p.b, p.w)`, is then
+    one srcad knows). `p = replace(p, w=e)` leaves p.b as it is."""
+    values = [(fresh[field], value) for field, value in _record_values(stmt.value, cls)
+              if not (isinstance(value, gast.Name) and value.id == fresh[field])]
+    if not values:
+        return [_at(gast.Pass(), stmt)]     # (`p = replace(p)`)
+    if any(_reads(later, target) for k, (target, _) in enumerate(values)
+           for _, later in values[k + 1:]):
+        computed = [(target, value) for target, value in values
+                    if not isinstance(value, gast.Constant)]    # (constants after them)
+        targets = gast.Tuple(elts=[T.name(target, store=True) for target, _ in computed],
+                             ctx=gast.Store())
+        together = gast.Assign(targets=[_located(targets, stmt)], value=_at(gast.Tuple(
+            elts=[value for _, value in computed], ctx=gast.Load()), stmt), type_comment=None)
+        return [_at(together, stmt)] + [_located(T.assign(target, value), stmt)
+                                        for target, value in values
+                                        if isinstance(value, gast.Constant)]
+    return [_located(T.assign(target, value), stmt) if isinstance(value, gast.Constant)
+            else _at(T.assign(target, value), stmt) for target, value in values]
 
 
 def _replaces_as_records(tree, namespace):

@@ -1805,6 +1805,14 @@ def integrated_with_annotations(x0, v0, k):
     return np.sum(state.x ** 2) * np.sum(state.v)
 
 
+def integrated_by_swaps_written(x0, v0, k):
+    state = State(x0 * 1.0, v0 * k)
+    for i in range(3):
+        state = State(state.v, state.x)         # (t back to its default)
+        state.x[1] = state.x[1] + state.v[0] * state.x[0]
+    return np.sum(state.x * np.arange(1.0, 3.0)) + np.sum(state.v ** 3) + state.t
+
+
 def named_tuple_read(w, b):
     p = Point(w, b)
     q = p._replace(w=p.w * b)
@@ -1886,6 +1894,13 @@ def test_records_bound_otherwise_stay_objects():
         with pytest.raises(srcad.SrcadError, match="read only for its fields") as refused:
             srcad.grad(f)(np.array([0.5, -1.0]), np.array([0.3, 0.2]))
         assert "_replace" in str(refused.value)
+
+
+def test_a_record_whose_fields_swap_then_are_written():
+    """`state = State(state.v, state.x)`: the fields swapped as names are (srcad knows that
+    the two arrays stay apart), then an element of one written."""
+    full_check(integrated_by_swaps_written,
+               [np.array([0.5, -1.0]), np.array([0.3, 0.2]), 2.0], wrt=(0, 2))
 
 
 def stepped_with_a_config(x0, cfg):
