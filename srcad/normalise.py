@@ -4680,21 +4680,21 @@ def _replaces_as_records(tree, namespace):
         replaced = _replaced(call, namespace, stores)
         if replaced is None or replaced[0].id not in classes:
             continue
-        (source, tuple_like), cls = replaced, classes[replaced[0].id]
-        fields, _, of_tuple = _record_class(namespace[cls])
+        (source, tuple_like), func = replaced, classes[replaced[0].id]
+        fields, _, of_tuple = _record_class(_record_callee(func, namespace, stores))
         given = [k.arg for k in call.keywords]
         if of_tuple != tuple_like or not set(given) <= set(fields):
             continue                       # (Python's own error where it runs)
-        namespace.function(cls)       # (a guard's: `Params = Other` makes it again)
+        _guard_class(func, namespace)
         read = [gast.keyword(arg=field, value=_located(gast.Attribute(
             value=T.name(source.id), attr=field, ctx=gast.Load()), call))
             for field in fields if field not in given]
-        call.func = _at(T.name(cls), call.func)
+        call.func = _located(T.clone(func), call.func)
         call.args, call.keywords = [], call.keywords + read
 
 
 def _record_classes(tree, namespace, stores):
-    """`{name: the name of its class}` of the names that every statement binding them (in
+    """`{name: what names its class (`Params`, `models.Params`)}` of the names that every statement binding them (in
     function `tree`) binds to an object of one class that `_record_class` reads: `p =
     Params(...)`, or a replace of such a name or of the name itself (`q = replace(p, ...)`;
     `p = Params(...)`, then `p = replace(p, ...)` in a loop; `p._replace(...)`; `q =
@@ -4709,13 +4709,15 @@ def _record_classes(tree, namespace, stores):
             values[stmt.targets[0].id].append(stmt.value)
     values = {name: made for name, made in values.items() if len(made) == stores[name]}
     kinds, sources = {}, {}      # each name -> the classes it is bound to, the names replaced
+    named = {}                   # each class -> a node that names it
     for name, made in values.items():
         kinds[name], sources[name] = set(), []
         for value in made:
-            if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
-                    and not stores[value.func.id] \
-                    and _record_class(namespace.get(value.func.id)) is not None:
-                kinds[name].add(value.func.id)
+            cls = _record_callee(value.func, namespace, stores) \
+                if isinstance(value, gast.Call) else None
+            if cls is not None:
+                kinds[name].add(cls)
+                named.setdefault(cls, value.func)
             elif (replaced := _replaced(value, namespace, stores)) is not None:
                 sources[name].append(replaced)
             else:
@@ -4728,9 +4730,9 @@ def _record_classes(tree, namespace, stores):
             if not more <= kinds[name]:
                 kinds[name] |= more
                 changed = True
-    return {name: cls for name, (cls,) in ((name, kinds[name]) for name in kinds
-                                           if len(kinds[name]) == 1)
-            if cls is not None and all(_record_class(namespace[cls])[2] == tuple_like
+    return {name: named[cls] for name, (cls,) in ((name, kinds[name]) for name in kinds
+                                                  if len(kinds[name]) == 1)
+            if cls is not None and all(_record_class(cls)[2] == tuple_like
                                        for _, tuple_like in sources[name])}
 
 
@@ -4779,12 +4781,11 @@ def _record_made(stmt, stores, namespace, tree):
     if made is None or any(isinstance(n, (gast.Global, gast.Nonlocal)) and made[0] in n.names
                            for n in gast.walk(tree)):
         return None          # (`global p`: the module's p, which srcad refuses to assign)
-    name, callee = made
-    cls = namespace[callee]
+    name, cls = made
     bindings = [other for block in T.blocks(tree) for other in block
                 if (_record_call(other, stores, namespace) or (None,))[0] == name]
     if len(bindings) != stores[name] or any(
-            _record_call(other, stores, namespace)[1] != callee
+            _record_call(other, stores, namespace)[1] is not cls
             or _record_values(other.value, cls) is None for other in bindings):
         return None
     if len(bindings) == 1 and any(n.id == name for n in T.name_nodes(stmt.value)):
@@ -4798,21 +4799,41 @@ def _record_made(stmt, stores, namespace, tree):
             n.attr not in fields or isinstance(n.ctx, gast.Del)
             or frozen and not isinstance(n.ctx, gast.Load) for n in reads):
         return None
-    namespace.function(callee)       # (a guard's: `Params = Other` later makes it again)
+    for other in bindings:
+        _guard_class(other.value.func, namespace)
     return name, cls, bindings
 
 
 def _record_call(stmt, stores, namespace):
-    """`(name, the class's name)` where `stmt` is `name = Cls(...)` of a class that
-    `_record_class` reads and the function does not bind; else None."""
+    """`(name, class)` where `stmt` is `name = Cls(...)` (or `models.Cls(...)`) of a class
+    that `_record_class` reads (`_record_callee`); else None."""
     if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
-            and isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.Call)
-            and isinstance(stmt.value.func, gast.Name)):
+            and isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.Call)):
         return None
-    callee = stmt.value.func.id
-    if stores[callee] or _record_class(namespace.get(callee)) is None:
+    cls = _record_callee(stmt.value.func, namespace, stores)
+    return None if cls is None else (stmt.targets[0].id, cls)
+
+
+def _record_callee(func, namespace, stores):
+    """The class that `func`, what a call calls, names where `_record_class` reads it: a
+    free name (`Params`) or an attribute of a module (`models.Params`), which the function
+    does not bind itself (`stores`: how often it binds each name); else None."""
+    if isinstance(func, gast.Name) and not stores[func.id]:
+        cls = namespace.get(func.id)
+    elif isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+            and not stores[func.value.id] \
+            and isinstance(namespace.get(func.value.id), types.ModuleType):
+        cls = vars(namespace[func.value.id]).get(func.attr)     # (no module's __getattr__)
+    else:
         return None
-    return stmt.targets[0].id, callee
+    return cls if _record_class(cls) is not None else None
+
+
+def _guard_class(func, namespace):
+    """A guard's for the class a free name names (`Params = Other` later makes the
+    derivative again); a module's attribute is read as srcad reads the others."""
+    if isinstance(func, gast.Name):
+        namespace.function(func.id)
 
 
 def _record_values(call, cls):

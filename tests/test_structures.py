@@ -4,6 +4,7 @@ import collections
 import dataclasses
 import inspect
 import runpy
+import sys
 
 import numpy as np
 import pytest
@@ -1813,6 +1814,19 @@ def integrated_by_swaps_written(x0, v0, k):
     return np.sum(state.x * np.arange(1.0, 3.0)) + np.sum(state.v ** 3) + state.t
 
 
+this_module = sys.modules[__name__]      # (`import models`: its classes read as models.State)
+
+
+def integrated_through_a_module(x0, v0, k):
+    state = this_module.State(x0, v0)
+    for i in range(3):
+        state = this_module.State(state.x + 0.1 * state.v, state.v - 0.1 * k * state.x)
+        state = replace(state, t=state.t + 0.1)
+    p = this_module.Point(state.x, state.t)
+    q = p._replace(b=p.b * 2.0)
+    return np.sum(q.w ** 2) * q.b
+
+
 def named_tuple_read(w, b):
     p = Point(w, b)
     q = p._replace(w=p.w * b)
@@ -1842,6 +1856,7 @@ class TupleState(__import__("typing").NamedTuple):
     (integrated_state_written, (np.array([0.5, -1.0]), np.array([0.3, 0.2]), 2.0)),
     (integrated_in_two_halves, (np.array([0.5, -1.0]), np.array([0.3, 0.2]), 2.0)),
     (integrated_with_annotations, (np.array([0.5, -1.0]), np.array([0.3, 0.2]), 2.0)),
+    (integrated_through_a_module, (np.array([0.5, -1.0]), np.array([0.3, 0.2]), 2.0)),
     (named_tuple_read, (np.array([0.5, -1.0]), 0.7)),
     (named_tuple_stepped, (np.array([0.5, -1.0]), np.array([0.3, 0.2]), 2.0)),
 ])
