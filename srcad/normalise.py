@@ -4694,11 +4694,12 @@ def _replaces_as_records(tree, namespace):
 
 
 def _record_classes(tree, namespace, stores):
-    """`{name: what names its class (`Params`, `models.Params`)}` of the names that every statement binding them (in
-    function `tree`) binds to an object of one class that `_record_class` reads: `p =
-    Params(...)`, or a replace of such a name or of the name itself (`q = replace(p, ...)`;
-    `p = Params(...)`, then `p = replace(p, ...)` in a loop; `p._replace(...)`; `q =
-    replace(p, ...)` and `p = replace(q, ...)` in one loop)."""
+    """`{name: the node that names its class (`Params`, `models.Params`)}` of the names
+    that every statement binding them (in function `tree`) binds to an object of one class
+    that `_record_class` reads: `p = Params(...)`, or a replace of such a name or of the
+    name itself (`q = replace(p, ...)`; `p = Params(...)`, then `p = replace(p, ...)` in a
+    loop; `p._replace(...)`; `q = replace(p, ...)` and `p = replace(q, ...)` in one
+    loop)."""
     declared = {name for n in gast.walk(tree) if isinstance(n, (gast.Global, gast.Nonlocal))
                 for name in n.names}
     values = collections.defaultdict(list)      # each name -> the values that bind it
