@@ -270,9 +270,11 @@ def _classify(ir, stmt, mode):
                 return _opaque(stmt, name, [value.value], MissingRuleError(
                     f"srcad has no derivative rule for the attribute '.{value.attr}' (srcad "
                     "differentiates arrays, numbers and lists, tuples and dicts of them, not "
-                    "the fields of other objects)", ir.location(stmt),
+                    "the fields of other objects, such as a dataclass argument's)",
+                    ir.location(stmt),
                     hint="pass the value as an argument, or keep the parameters in a dict "
-                         f"(p['{value.attr}']); for an array attribute, the NumPy function "
+                         f"(p['{value.attr}']; of a dataclass, dataclasses.asdict(p), whose "
+                         "gradient is a dict); for an array attribute, the NumPy function "
                          "(np.transpose(x) for x.T)"), call=False)
             return _bind(ir, stmt, name, rule, [value.value], [], mode)
         return Op(stmt, "const", name)  # a module constant such as np.pi
@@ -442,10 +444,11 @@ def _call_op(ir, stmt, name, call, mode):
             ir.location(stmt), hint=f"loop over it (for v in {label}(xs): ...), or index "
                                     "(xs[::-1] for reversed)"))
     if rule is None and isinstance(primal, type) and users_module(sys.modules.get(module)):
-        hint = (f"srcad differentiates the fields of a dataclass object made here and read "
-                f"only for its fields (p = {label}(w, b), then p.w, or q = "
-                "dataclasses.replace(p, w=v) of a p bound once; no __post_init__, not passed "
-                "on); else pass the arrays themselves, or keep them in a dict")
+        hint = (f"srcad differentiates the fields of a dataclass or named tuple object made "
+                f"here and read only for its fields (p = {label}(w, b), then p.w; every "
+                f"binding of p one: p = {label}(...) or p = dataclasses.replace(p, w=v) or "
+                "p._replace(w=v) in a loop too; no __post_init__, not passed on, no method "
+                "called); else pass the arrays themselves, or keep them in a dict")
     else:
         hint = (f"register one with @srcad.adjoint({label}) (and @srcad.tangent for forward "
                 "mode), or wrap the value in srcad.stop_gradient if no derivative is needed")

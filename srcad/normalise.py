@@ -4624,6 +4624,18 @@ def _ends_in_return(block):
     return isinstance(last, (gast.Return, gast.Raise))
 
 
+def _annotations_dropped(tree):
+    """`state: State = State(x, v)` -> `state = State(x, v)` in the user's function `tree`
+    (not in functions defined in it): Python does not evaluate the annotation of a local,
+    and normalises the statement as the assignment (`stmt_AnnAssign`), which
+    `_records_as_names` reads."""
+    for block in _own_blocks(tree):
+        block[:] = [_at(T.assign(stmt.target, stmt.value), stmt)
+                    if isinstance(stmt, gast.AnnAssign) and stmt.value is not None
+                    and stmt.simple and isinstance(stmt.target, gast.Name) else stmt
+                    for stmt in block]
+
+
 def _fresh_name(base, taken):
     """`base`, or `base2`, `base3`, ...: the first not in `taken`."""
     name, k = base, 1
@@ -4728,89 +4740,177 @@ def _zips_of_rows_transposed(tree, namespace):
 
 
 def _records_as_names(tree, namespace):
-    """`p = Params(w, b)` of a plain dataclass (`_dataclass_fields`) -> `p__w = w; p__b = b`,
-    and each `p.w` -> `p__w`, in the user's function `tree`, where nothing else binds p
-    and p is read only for its fields (written too, unless the dataclass is frozen): p's
-    fields are then names of their own, holding the objects they would hold, which srcad
-    differentiates (an object's fields it does not). A field that is a record in turn
-    (`Outer(Params(w, b), 2.0)`) becomes names in the next round. Where p is passed on,
-    returned or its methods are called, it stays the object it is (refused where it
-    varies)."""
+    """`p = Params(w, b)` of a plain dataclass or named tuple (`_record_class`) -> `p__w =
+    w; p__b = b`, and each `p.w` -> `p__w`, in the user's function `tree`, where every
+    statement that binds p makes an object of that class (`p = Params(...)` again in a time
+    loop, or `p = replace(p, ...)`: `_replaces_as_records`) and p is read only for its
+    fields (written too, unless the class is frozen; a named tuple's unpacked, `w, b = p`,
+    or indexed, `p[0]`, too): p's fields are then names of their own, holding the objects
+    they would hold, which srcad differentiates (an object's fields it does not) and loops
+    carry as they carry other names. A field that is a record in turn (`Outer(Params(w, b),
+    2.0)`) becomes names in the next round. Where p is passed on, returned or its methods
+    are called, it stays the object it is (refused where it varies)."""
     named = {}         # the name of each field -> how the user writes it ("p.w")
+    _annotations_dropped(tree)
     while True:
         _replaces_as_records(tree, namespace)     # (`replace(o.p, ...)`: once o.p is a name)
         nodes = T.name_nodes(tree)
         stores = collections.Counter(n.id for n in nodes if not isinstance(n.ctx, gast.Load))
         taken = {n.id for n in nodes} | set(namespace)
-        for block in T.blocks(tree):
-            made = next(((k, found) for k, stmt in enumerate(block)
-                         if (found := _record_made(stmt, stores, namespace, tree))), None)
-            if made is not None:
-                break
-        else:
+        made = next((found for block in T.blocks(tree) for stmt in block
+                     if (found := _record_made(stmt, stores, namespace, tree))), None)
+        if made is None:
             return named
-        k, (name, fields, values) = made
+        name, cls, bindings = made
+        fields, _, tuple_like = _record_class(cls)
         fresh = {}
         for field in fields:
-            fresh[field] = f"{name}__{field}"
-            while fresh[field] in taken:
-                fresh[field] += "_"
-            taken.add(fresh[field])
+            fresh[field] = _fresh_name(f"{name}__{field}", taken)
             named[fresh[field]] = f"{named.get(name, name)}.{field}"   # (`o.p.w`)
-        _FieldsAsNames(name, fresh).visit(tree)
-        block[k:k + 1] = [_located(T.assign(fresh[field], value), block[k]) if
-                          isinstance(value, gast.Constant) else
-                          _at(T.assign(fresh[field], value), block[k])
-                          for field, value in values]
+        _FieldsAsNames(name, fresh, list(fields) if tuple_like else None).visit(tree)
+        for block in T.blocks(tree):
+            for k in reversed(range(len(block))):
+                if any(block[k] is stmt for stmt in bindings):
+                    block[k:k + 1] = _fields_bound(block[k], cls, fresh)
+
+
+def _annotations_dropped(tree):
+    """`state: State = State(x, v)` -> `state = State(x, v)` in the user's function `tree`
+    (not in functions defined in it): Python does not evaluate the annotation of a local,
+    and normalises the statement as the assignment (`stmt_AnnAssign`), which
+    `_records_as_names` reads."""
+    for block in _own_blocks(tree):
+        block[:] = [_at(T.assign(stmt.target, stmt.value), stmt)
+                    if isinstance(stmt, gast.AnnAssign) and stmt.value is not None
+                    and stmt.simple and isinstance(stmt.target, gast.Name) else stmt
+                    for stmt in block]
+
+
+def _fresh_name(base, taken):
+    """`base`, with as many `_`s as keep it apart from the names in `taken` (which gets
+    it)."""
+    while base in taken:
+        base += "_"
+    taken.add(base)
+    return base
+
+
+def _fields_bound(stmt, cls, fresh):
+    """The statements that bind the fields (`fresh`: field -> its name) of the record that
+    `stmt` makes (`p = Params(e, f)` -> `p__w = e; p__b = f`), in the order Python computes
+    the values; where a value reads a field that an earlier one binds (`p = Params(p.w +
+    p.b, p.w)`, read as `p__w + p__b, p__w`), one assignment of them all (`p__w, p__b =
+    p__w + p__b, p__w`), as Python makes the object after computing its arguments
+    (constants after the others: they read none; a swap, `p = Params(p.b, p.w)`, is then
+    one srcad knows). `p = replace(p, w=e)` leaves p.b as it is."""
+    values = [(fresh[field], value) for field, value in _record_values(stmt.value, cls)
+              if not (isinstance(value, gast.Name) and value.id == fresh[field])]
+    if not values:
+        return [_at(gast.Pass(), stmt)]     # (`p = replace(p)`)
+    if any(_reads(later, target) for k, (target, _) in enumerate(values)
+           for _, later in values[k + 1:]):
+        computed = [(target, value) for target, value in values
+                    if not isinstance(value, gast.Constant)]    # (constants after them)
+        targets = gast.Tuple(elts=[T.name(target, store=True) for target, _ in computed],
+                             ctx=gast.Store())
+        together = gast.Assign(targets=[_located(targets, stmt)], value=_at(gast.Tuple(
+            elts=[value for _, value in computed], ctx=gast.Load()), stmt), type_comment=None)
+        return [_at(together, stmt)] + [_located(T.assign(target, value), stmt)
+                                        for target, value in values
+                                        if isinstance(value, gast.Constant)]
+    return [_located(T.assign(target, value), stmt) if isinstance(value, gast.Constant)
+            else _at(T.assign(target, value), stmt) for target, value in values]
 
 
 def _replaces_as_records(tree, namespace):
-    """`dataclasses.replace(p, w=e)` -> `Params(w=e, b=p.b)` in the user's function `tree`,
-    where `p = Params(...)` of a plain dataclass (`_dataclass_fields`) is all that binds
-    p: the object replace makes (of p's class, the fields given, then the others read from
-    p), made as `_records_as_names` reads it, and p read for its fields only. Then so for
-    a name that such a call binds (`q = replace(p, ...)`, `r = replace(q, ...)`)."""
+    """`dataclasses.replace(p, w=e)` (or `p._replace(w=e)` of a named tuple) -> `Params(w=e,
+    b=p.b)` in the user's function `tree`, where every statement that binds p makes an
+    object of one class that `_record_class` reads (`_record_classes`: `p = Params(...)`,
+    then `p = replace(p, ...)` in a loop, or `q = replace(p, ...)`): the object replace makes
+    (of p's class, the fields given, then the others read from p), made as
+    `_records_as_names` reads it, and p read for its fields only."""
     nodes = T.name_nodes(tree)
     if not any(_is_replace(namespace.get(n.id)) or isinstance(namespace.get(n.id),
                                                                 types.ModuleType)
-               and _is_replace(vars(namespace[n.id]).get("replace")) for n in nodes):
+               and _is_replace(vars(namespace[n.id]).get("replace")) for n in nodes) \
+            and not any(isinstance(n, gast.Attribute) and n.attr == "_replace"
+                        for n in gast.walk(tree)):
         return                            # (no name for it: the function calls none)
     stores = collections.Counter(n.id for n in nodes if not isinstance(n.ctx, gast.Load))
+    classes = _record_classes(tree, namespace, stores)
+    for call in gast.walk(tree):
+        replaced = _replaced(call, namespace, stores)
+        if replaced is None or replaced[0].id not in classes:
+            continue
+        (source, tuple_like), func = replaced, classes[replaced[0].id]
+        fields, _, of_tuple = _record_class(_record_callee(func, namespace, stores))
+        given = [k.arg for k in call.keywords]
+        if of_tuple != tuple_like or not set(given) <= set(fields):
+            continue                       # (Python's own error where it runs)
+        _guard_class(func, namespace)
+        read = [gast.keyword(arg=field, value=_located(gast.Attribute(
+            value=T.name(source.id), attr=field, ctx=gast.Load()), call))
+            for field in fields if field not in given]
+        call.func = _located(T.clone(func), call.func)
+        call.args, call.keywords = [], call.keywords + read
+
+
+def _record_classes(tree, namespace, stores):
+    """`{name: the node that names its class (`Params`, `models.Params`)}` of the names
+    that every statement binding them (in function `tree`) binds to an object of one class
+    that `_record_class` reads: `p = Params(...)`, or a replace of such a name or of the
+    name itself (`q = replace(p, ...)`; `p = Params(...)`, then `p = replace(p, ...)` in a
+    loop; `p._replace(...)`; `q = replace(p, ...)` and `p = replace(q, ...)` in one
+    loop)."""
     declared = {name for n in gast.walk(tree) if isinstance(n, (gast.Global, gast.Nonlocal))
                 for name in n.names}
+    values = collections.defaultdict(list)      # each name -> the values that bind it
+    for stmt in (stmt for block in _own_blocks(tree) for stmt in block):
+        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+                and isinstance(stmt.targets[0], gast.Name) \
+                and stmt.targets[0].id not in declared:
+            values[stmt.targets[0].id].append(stmt.value)
+    values = {name: made for name, made in values.items() if len(made) == stores[name]}
+    kinds, sources = {}, {}      # each name -> the classes it is bound to, the names replaced
+    named = {}                   # each class -> a node that names it
+    for name, made in values.items():
+        kinds[name], sources[name] = set(), []
+        for value in made:
+            cls = _record_callee(value.func, namespace, stores) \
+                if isinstance(value, gast.Call) else None
+            if cls is not None:
+                kinds[name].add(cls)
+                named.setdefault(cls, value.func)
+            elif (replaced := _replaced(value, namespace, stores)) is not None:
+                sources[name].append(replaced)
+            else:
+                kinds[name].add(None)
     changed = True
-    while changed:
+    while changed:           # (a name bound to a replace of q has q's classes too)
         changed = False
-        classes = {}          # each name that one `p = Cls(...)` binds -> Cls's name
-        for stmt in (stmt for block in _own_blocks(tree) for stmt in block):
-            if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
-                    and isinstance(stmt.targets[0], gast.Name) \
-                    and stores[stmt.targets[0].id] == 1 and stmt.targets[0].id not in declared \
-                    and isinstance(stmt.value, gast.Call) \
-                    and isinstance(stmt.value.func, gast.Name) \
-                    and not stores[stmt.value.func.id] \
-                    and isinstance(namespace.get(stmt.value.func.id), type) \
-                    and _dataclass_fields(namespace[stmt.value.func.id]) is not None:
-                classes[stmt.targets[0].id] = stmt.value.func.id
-        for call in gast.walk(tree):
-            if not isinstance(call, gast.Call) or len(call.args) != 1 \
-                    or not isinstance(call.args[0], gast.Name) \
-                    or call.args[0].id not in classes \
-                    or any(k.arg is None for k in call.keywords) \
-                    or not _calls_replace(call.func, namespace, stores):
-                continue
-            name, cls = call.args[0].id, classes[call.args[0].id]
-            fields = _dataclass_fields(namespace[cls])[0]
-            given = [k.arg for k in call.keywords]
-            if not set(given) <= set(fields):
-                continue                   # (Python's own error where it runs)
-            namespace.function(cls)       # (a guard's: `Params = Other` makes it again)
-            read = [gast.keyword(arg=field, value=_located(gast.Attribute(
-                value=T.name(name), attr=field, ctx=gast.Load()), call))
-                for field in fields if field not in given]
-            call.func = _at(T.name(cls), call.func)
-            call.args, call.keywords = [], call.keywords + read
-            changed = True
+        for name, replaced in sources.items():
+            more = set().union(*(kinds.get(source.id, {None}) for source, _ in replaced))
+            if not more <= kinds[name]:
+                kinds[name] |= more
+                changed = True
+    return {name: named[cls] for name, (cls,) in ((name, kinds[name]) for name in kinds
+                                                  if len(kinds[name]) == 1)
+            if cls is not None and all(_record_class(cls)[2] == tuple_like
+                                       for _, tuple_like in sources[name])}
+
+
+def _replaced(call, namespace, stores):
+    """`(p, named tuple?)` where `call` is `dataclasses.replace(p, w=e, ...)` (False) or
+    `p._replace(w=e, ...)` (True) of a name p, the fields given by keyword; else None."""
+    if not isinstance(call, gast.Call) or any(k.arg is None for k in call.keywords):
+        return None
+    if isinstance(call.func, gast.Attribute) and call.func.attr == "_replace" \
+            and isinstance(call.func.value, gast.Name) and not call.args:
+        return call.func.value, True
+    if len(call.args) == 1 and isinstance(call.args[0], gast.Name) \
+            and _calls_replace(call.func, namespace, stores):
+        return call.args[0], False
+    return None
 
 
 def _one_index(call):
@@ -4841,48 +4941,159 @@ def _is_replace(value):
 
 
 def _record_made(stmt, stores, namespace, tree):
-    """`(name, fields, [(field, value), ...])` where `stmt` is `name = Cls(...)` of a plain
-    dataclass Cls, a name that only this statement binds and whose every other mention reads
-    or writes a field (`_records_as_names`): the values in the order Python computes them
-    (the arguments as written, then the defaults left). None otherwise."""
-    if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
-            and isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.Call)
-            and isinstance(stmt.value.func, gast.Name)):
-        return None
-    name, call, callee = stmt.targets[0].id, stmt.value, stmt.value.func.id
-    if stores[name] != 1 or stores[callee] or callee not in namespace \
-            or not isinstance(namespace[callee], type) or any(
-                isinstance(n, (gast.Global, gast.Nonlocal)) and name in n.names
-                for n in gast.walk(tree)):
+    """`(name, class, bindings)` where `stmt` is `name = Cls(...)` of a plain dataclass or
+    named tuple Cls (`_record_class`), every statement that binds name (`bindings`, `stmt`
+    among them) makes an object of Cls so, and every other mention of name reads or writes
+    a field (`_records_as_names`; a named tuple's unpacks or indexes it too). None
+    otherwise."""
+    made = _record_call(stmt, stores, namespace)
+    if made is None or any(isinstance(n, (gast.Global, gast.Nonlocal)) and made[0] in n.names
+                           for n in gast.walk(tree)):
         return None          # (`global p`: the module's p, which srcad refuses to assign)
-    record = _dataclass_fields(namespace[callee])
-    if record is None or any(isinstance(a, gast.Starred) for a in call.args) \
-            or any(k.arg is None for k in call.keywords) \
-            or any(n.id == name for n in T.name_nodes(call)):
+    name, cls = made
+    bindings = [other for block in T.blocks(tree) for other in block
+                if (_record_call(other, stores, namespace) or (None,))[0] == name]
+    if len(bindings) != stores[name] or any(
+            _record_call(other, stores, namespace)[1] is not cls
+            or _record_values(other.value, cls) is None for other in bindings):
+        return None
+    if len(bindings) == 1 and any(n.id == name for n in T.name_nodes(stmt.value)):
         return None         # (`p = Params(p.b, p.w)` in a loop reads p's fields as it sets them)
-    fields, frozen = record
+    fields, frozen, tuple_like = _record_class(cls)
+    mentions = [n for n in T.name_nodes(tree) if n.id == name]
+    reads = [n for n in gast.walk(tree) if isinstance(n, gast.Attribute)
+             and isinstance(n.value, gast.Name) and n.value.id == name]
+    whole = _records_read_whole(tree, name, len(fields)) if tuple_like else []
+    if len(reads) + len(whole) != len(mentions) - len(bindings) or any(
+            n.attr not in fields or isinstance(n.ctx, gast.Del)
+            or frozen and not isinstance(n.ctx, gast.Load) for n in reads):
+        return None
+    for other in bindings:
+        _guard_class(other.value.func, namespace)
+    return name, cls, bindings
+
+
+def _record_call(stmt, stores, namespace):
+    """`(name, class)` where `stmt` is `name = Cls(...)` (or `models.Cls(...)`) of a class
+    that `_record_class` reads (`_record_callee`); else None."""
+    if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.Call)):
+        return None
+    cls = _record_callee(stmt.value.func, namespace, stores)
+    return None if cls is None else (stmt.targets[0].id, cls)
+
+
+def _record_callee(func, namespace, stores):
+    """The class that `func`, what a call calls, names where `_record_class` reads it: a
+    free name (`Params`) or an attribute of a module (`models.Params`), which the function
+    does not bind itself (`stores`: how often it binds each name); else None."""
+    if isinstance(func, gast.Name) and not stores[func.id]:
+        cls = namespace.get(func.id)
+    elif isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+            and not stores[func.value.id] \
+            and isinstance(namespace.get(func.value.id), types.ModuleType):
+        cls = vars(namespace[func.value.id]).get(func.attr)     # (no module's __getattr__)
+    else:
+        return None
+    return cls if _record_class(cls) is not None else None
+
+
+def _guard_class(func, namespace):
+    """A guard's for the class a free name names (`Params = Other` later makes the
+    derivative again); a module's attribute is read as srcad reads the others."""
+    if isinstance(func, gast.Name):
+        namespace.function(func.id)
+
+
+def _record_values(call, cls):
+    """`[(field, value), ...]` that `call` of record class `cls` gives its fields, in the
+    order Python computes them (the arguments as written, then the defaults left); None
+    where the call is not one whose values srcad can tell (`*args`, a default that is no
+    number) or would fail."""
+    if any(isinstance(a, gast.Starred) for a in call.args) \
+            or any(k.arg is None for k in call.keywords):
+        return None
     try:
-        bound = inspect.signature(namespace[callee]).bind(
+        bound = inspect.signature(cls).bind(
             *range(len(call.args)), **{k.arg: k.arg for k in call.keywords})
     except TypeError:                      # (Python's own error where it runs)
         return None
     given = {v: field for field, v in bound.arguments.items()}
     values = [(given[k], a) for k, a in enumerate(call.args)] \
         + [(k.arg, k.value) for k in call.keywords]
-    for field, default in fields.items():
+    for field, default in _record_class(cls)[0].items():
         if field not in bound.arguments:
             if type(default) not in (int, float, bool, str, type(None)):
                 return None                # (a factory's, an array's: read by the object)
             values.append((field, T.constant(default)))
-    mentions = [n for n in T.name_nodes(tree) if n.id == name]
-    reads = [n for n in gast.walk(tree) if isinstance(n, gast.Attribute)
-             and isinstance(n.value, gast.Name) and n.value.id == name]
-    if len(reads) != len(mentions) - 1 or any(
-            n.attr not in fields or isinstance(n.ctx, gast.Del)
-            or frozen and not isinstance(n.ctx, gast.Load) for n in reads):
+    return values
+
+
+def _records_read_whole(tree, name, size):
+    """The mentions of named tuple `name` (of `size` fields) in `tree` that read its items
+    as a tuple's: unpacked (`w, b = p`) or indexed by a number (`p[0]`, `p[-1]`)."""
+    found = []
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Assign) and isinstance(node.value, gast.Name) \
+                and node.value.id == name and len(node.targets) == 1 \
+                and isinstance(node.targets[0], (gast.Tuple, gast.List)) \
+                and len(node.targets[0].elts) == size \
+                and not any(isinstance(e, gast.Starred) for e in node.targets[0].elts):
+            found.append(node.value)
+        elif isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) \
+                and node.value.id == name and isinstance(node.ctx, gast.Load) \
+                and _constant_index(node.slice) is not None \
+                and -size <= _constant_index(node.slice) < size:
+            found.append(node.value)
+    return found
+
+
+def _constant_index(node):
+    """The int that `node` writes (`0`, `-1`), or None."""
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        inner = _constant_index(node.operand)
+        return -inner if inner is not None else None
+    return node.value if isinstance(node, gast.Constant) and type(node.value) is int else None
+
+
+def _record_class(cls):
+    """`({field: default or MISSING}, frozen?, named tuple?)` of a class whose objects
+    srcad can take apart into their fields: a plain dataclass (`_dataclass_fields`) or a
+    named tuple (`_named_tuple_fields`); None for other objects."""
+    if not isinstance(cls, type):
         return None
-    namespace.function(callee)       # (a guard's: `Params = Other` later makes it again)
-    return name, list(fields), values
+    record = _dataclass_fields(cls)
+    if record is not None:
+        return (*record, False)
+    fields = _named_tuple_fields(cls)
+    return None if fields is None else (fields, True, True)
+
+
+def _named_tuple_fields(cls):
+    """`{field: default or MISSING}` of a class that collections.namedtuple or
+    typing.NamedTuple makes (methods of its own allowed), whose objects hold its fields
+    only as given; None for other classes (a __new__ of their own, a property in a field's
+    place)."""
+    import dataclasses
+    fields = inspect.getattr_static(cls, "_fields", None)
+    if not issubclass(cls, tuple) or type(fields) is not tuple \
+            or type(cls).__call__ is not type.__call__ \
+            or inspect.getattr_static(cls, "__init__") is not object.__init__ \
+            or inspect.getattr_static(cls, "__getattribute__") is not tuple.__getattribute__ \
+            or inspect.getattr_static(cls, "__getattr__", None) is not None:
+        return None
+    new = inspect.getattr_static(cls, "__new__")
+    new = getattr(new, "__func__", new)
+    if getattr(getattr(new, "__code__", None), "co_filename", None) != "<string>" or any(
+            type(inspect.getattr_static(cls, field, None)) is not _TUPLE_GETTER
+            for field in fields):
+        return None
+    defaults = inspect.getattr_static(cls, "_field_defaults", {})
+    return {field: defaults.get(field, dataclasses.MISSING) for field in fields}
+
+
+_TUPLE_GETTER = type(inspect.getattr_static(collections.namedtuple("_Record", "field"),
+                                           "field"))       # (what reads a field)
 
 
 def _dataclass_fields(cls):
@@ -4914,15 +5125,32 @@ def _dataclass_fields(cls):
 
 
 class _FieldsAsNames(gast.NodeTransformer):
-    """`p.w` -> `p__w` (`fresh`: field -> its name), reading or writing as p.w did."""
+    """`p.w` -> `p__w` (`fresh`: field -> its name), reading or writing as p.w did; for a
+    named tuple (`fields`: its fields in order) `p[0]` -> `p__w` and `w, b = p` -> `w, b =
+    p__w, p__b` too (`_records_read_whole`)."""
 
-    def __init__(self, name, fresh):
-        self.name, self.fresh = name, fresh
+    def __init__(self, name, fresh, fields=None):
+        self.name, self.fresh, self.fields = name, fresh, fields
+
+    def field(self, field, where, ctx=None):
+        return _at(gast.Name(id=self.fresh[field], ctx=ctx or gast.Load(), annotation=None,
+                             type_comment=None), where)
 
     def visit_Attribute(self, node):
         if isinstance(node.value, gast.Name) and node.value.id == self.name:
-            return _at(gast.Name(id=self.fresh[node.attr], ctx=node.ctx, annotation=None,
-                                 type_comment=None), node)
+            return self.field(node.attr, node, node.ctx)
+        return self.generic_visit(node)
+
+    def visit_Subscript(self, node):
+        if self.fields and isinstance(node.value, gast.Name) and node.value.id == self.name:
+            return self.field(self.fields[_constant_index(node.slice)], node)
+        return self.generic_visit(node)
+
+    def visit_Assign(self, node):
+        if self.fields and isinstance(node.value, gast.Name) and node.value.id == self.name:
+            node.value = _at(gast.Tuple(elts=[self.field(field, node.value)
+                                              for field in self.fields], ctx=gast.Load()),
+                             node.value)
         return self.generic_visit(node)
 
 

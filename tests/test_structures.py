@@ -4,6 +4,7 @@ import collections
 import dataclasses
 import inspect
 import runpy
+import sys
 
 import numpy as np
 import pytest
@@ -1712,12 +1713,6 @@ def fields_product(q):
     return q.w * q.b
 
 
-def replaced_name_bound_again(w, b):
-    p = Params(w, b)
-    p = replace(p, w=p.w * 2.0)
-    return np.sum(p.w) * p.b
-
-
 def replaced_argument(p, w):
     q = replace(p, w=w)
     return np.sum(q.w) * q.b
@@ -1725,11 +1720,224 @@ def replaced_argument(p, w):
 
 def test_dataclasses_replace_where_the_object_stays_an_object_is_refused():
     w = np.array([0.5, -1.0])
-    for f in (replaced_object_returned, replaced_object_passed_on, replaced_name_bound_again):
+    for f in (replaced_object_returned, replaced_object_passed_on):
         with pytest.raises(srcad.MissingRuleError, match="dataclasses.replace"):
             srcad.grad(f)(w, 0.7)
     with pytest.raises(srcad.UnsupportedError, match="calling replace"):
         srcad.grad(replaced_argument, wrt=1)(Params(w, 2.0), w)
+
+
+# ----- records bound again (time integrators), named tuples -----
+
+@dataclasses.dataclass
+class State:
+    x: np.ndarray
+    v: np.ndarray
+    t: float = 0.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Step:
+    dt: float
+    k: float
+
+
+class Point(collections.namedtuple("Point", "w b")):
+    def norm(self):                    # (a method of its own, not called)
+        return np.sum(self.w ** 2)
+
+
+def replaced_name_bound_again(w, b):
+    p = Params(w, b)
+    p = replace(p, w=p.w * 2.0)
+    return np.sum(p.w) * p.b
+
+
+def integrated_by_replace(x0, v0, k):
+    state = State(x0, v0)
+    for i in range(4):
+        state = replace(state, x=state.x + 0.1 * state.v, v=state.v - 0.1 * k * state.x,
+                        t=state.t + 0.1)
+    return np.sum(state.x ** 2) + np.sum(state.v * state.x) * state.t
+
+
+def integrated_by_new_states(x0, v0, k):
+    state = State(x=x0, v=v0)
+    for i in range(4):
+        state = State(v=state.v - 0.1 * k * np.sin(state.x), x=state.x + 0.1 * state.v)
+    return np.sum(state.x ** 2) + np.sum(state.v)
+
+
+def integrated_with_a_step(x0, v0, k):
+    step = Step(0.05, k)
+    state = State(x0, v0)
+    for i in range(3):
+        a = -step.k * state.x
+        state = State(state.x + step.dt * state.v + 0.5 * step.dt ** 2 * a,
+                      state.v + step.dt * a, state.t + step.dt)
+        if np.sum(state.x) > 10.0:
+            state = replace(state, v=-state.v)
+    while state.t < 0.25:
+        state = replace(state, x=state.x * (1.0 - step.dt), t=state.t + step.dt)
+    return np.sum(np.cos(state.x)) * np.sum(state.v ** 2)
+
+
+def integrated_state_written(x0, v0, k):
+    state = State(x0, v0)
+    for i in range(3):
+        state = State(state.x + 0.1 * state.v, state.v)
+        state.v = state.v - 0.1 * k * state.x
+    return np.sum(state.x * state.v)
+
+
+def integrated_in_two_halves(x0, v0, k):
+    state = State(x0, v0)
+    for i in range(3):
+        half = replace(state, v=state.v - 0.05 * k * state.x)
+        state = replace(half, x=half.x + 0.1 * half.v)
+    return np.sum(state.x * state.v) + np.sum(half.v ** 2)
+
+
+def integrated_with_annotations(x0, v0, k):
+    state: State = State(x0, v0)
+    for i in range(3):
+        accel: np.ndarray = -k * state.x
+        state: State = replace(state, v=state.v + 0.1 * accel, x=state.x + 0.1 * state.v)
+    return np.sum(state.x ** 2) * np.sum(state.v)
+
+
+def integrated_by_swaps_written(x0, v0, k):
+    state = State(x0 * 1.0, v0 * k)
+    for i in range(3):
+        state = State(state.v, state.x)         # (t back to its default)
+        state.x[1] = state.x[1] + state.v[0] * state.x[0]
+    return np.sum(state.x * np.arange(1.0, 3.0)) + np.sum(state.v ** 3) + state.t
+
+
+this_module = sys.modules[__name__]      # (`import models`: its classes read as models.State)
+
+
+def integrated_through_a_module(x0, v0, k):
+    state = this_module.State(x0, v0)
+    for i in range(3):
+        state = this_module.State(state.x + 0.1 * state.v, state.v - 0.1 * k * state.x)
+        state = replace(state, t=state.t + 0.1)
+    p = this_module.Point(state.x, state.t)
+    q = p._replace(b=p.b * 2.0)
+    return np.sum(q.w ** 2) * q.b
+
+
+def named_tuple_read(w, b):
+    p = Point(w, b)
+    q = p._replace(w=p.w * b)
+    w2, b2 = q
+    return np.sum(np.tanh(p.w)) * p.b + np.sum(w2 ** 2) * b2 + np.sum(q[0]) * q[-1]
+
+
+def named_tuple_stepped(x0, v0, k):
+    state = TupleState(x0, v0)
+    for i in range(3):
+        state = state._replace(x=state.x + 0.1 * state.v, v=state.v - 0.1 * k * state.x)
+        state = TupleState(state.x, state.v * 0.9)
+    x, v = state
+    return np.sum(x ** 2) + np.sum(v)
+
+
+class TupleState(__import__("typing").NamedTuple):
+    x: np.ndarray
+    v: np.ndarray
+
+
+@pytest.mark.parametrize("f, args", [
+    (replaced_name_bound_again, (np.array([0.5, -1.0]), 0.7)),
+    (integrated_by_replace, (np.array([0.5, -1.0]), np.array([0.3, 0.2]), 2.0)),
+    (integrated_by_new_states, (np.array([0.5, -1.0]), np.array([0.3, 0.2]), 2.0)),
+    (integrated_with_a_step, (np.array([0.5, -1.0]), np.array([0.3, 0.2]), 2.0)),
+    (integrated_state_written, (np.array([0.5, -1.0]), np.array([0.3, 0.2]), 2.0)),
+    (integrated_in_two_halves, (np.array([0.5, -1.0]), np.array([0.3, 0.2]), 2.0)),
+    (integrated_with_annotations, (np.array([0.5, -1.0]), np.array([0.3, 0.2]), 2.0)),
+    (integrated_through_a_module, (np.array([0.5, -1.0]), np.array([0.3, 0.2]), 2.0)),
+    (named_tuple_read, (np.array([0.5, -1.0]), 0.7)),
+    (named_tuple_stepped, (np.array([0.5, -1.0]), np.array([0.3, 0.2]), 2.0)),
+])
+def test_records_bound_again_and_named_tuples_differentiate_their_fields(f, args):
+    """`state = replace(state, x=..., v=...)` or `state = State(...)` again in a time loop:
+    each binding's fields are names that the loop carries (the new fields computed from
+    the old ones, as Python computes the arguments first); a named tuple made in the
+    function read by field, `_replace`, unpacking and index. A second order too."""
+    wrt = tuple(k for k, a in enumerate(args) if not isinstance(a, np.ndarray) or k == 0)
+    full_check(f, list(args), wrt=wrt)
+    w = args[0]
+    hessian = srcad.hessian(f)(*args)
+    np.testing.assert_allclose(hessian, numeric_jacobian(
+        lambda v: srcad.grad(f)(v, *args[1:]), w), rtol=1e-6, atol=1e-8)
+    assert np.isclose(srcad.jvp(f, wrt=0)(*args, np.ones_like(w))[1],
+                      srcad.grad(f)(*args) @ np.ones_like(w))
+
+
+def state_bound_otherwise(x0, v0):
+    state = State(x0, v0)
+    for i in range(3):
+        state = replace(state, x=state.x * 0.5)
+        state = state if i else State(v0, x0)
+    return np.sum(state.x)
+
+
+def state_of_two_classes(x0, v0):
+    state = State(x0, v0)
+    for i in range(3):
+        state = Params(state.x * 0.5, 1.0)
+    return np.sum(state.w)
+
+
+def named_tuple_iterated(w, b):
+    p = Point(w, b)
+    return sum(np.sum(item) for item in p)
+
+
+def named_tuple_method_called(w, b):
+    p = Point(w, b)
+    return p.norm() * p.b
+
+
+def test_records_bound_otherwise_stay_objects():
+    """A binding that is no record of the class (a conditional expression, another class),
+    a named tuple iterated or its method called: the object stays an object, refused with
+    the hint that names what srcad takes apart."""
+    for f in (state_bound_otherwise, state_of_two_classes, named_tuple_iterated,
+              named_tuple_method_called):
+        with pytest.raises(srcad.SrcadError, match="read only for its fields") as refused:
+            srcad.grad(f)(np.array([0.5, -1.0]), np.array([0.3, 0.2]))
+        assert "_replace" in str(refused.value)
+
+
+def test_a_record_whose_fields_swap_then_are_written():
+    """`state = State(state.v, state.x)`: the fields swapped as names are (srcad knows that
+    the two arrays stay apart), then an element of one written."""
+    full_check(integrated_by_swaps_written,
+               [np.array([0.5, -1.0]), np.array([0.3, 0.2]), 2.0], wrt=(0, 2))
+
+
+def stepped_with_a_config(x0, cfg):
+    state = State(x0, cfg.k * x0)
+    for i in range(3):
+        state = replace(state, x=state.x + cfg.dt * state.v, v=state.v - cfg.dt * state.x)
+    return np.sum(state.x ** 2)
+
+
+def test_a_dataclass_argument_read_for_its_fields():
+    """A dataclass argument not differentiated (`cfg.dt`) reads as the constant it is."""
+    x0, cfg = np.array([0.5, -1.0]), Step(0.1, 2.0)
+    np.testing.assert_allclose(srcad.grad(stepped_with_a_config)(x0, cfg), numeric_jacobian(
+        lambda x: stepped_with_a_config(x, cfg), x0), rtol=1e-6)
+
+
+def test_differentiating_with_respect_to_a_dataclass_argument_is_refused_clearly():
+    """srcad differentiates arrays, numbers, lists, tuples and dicts: a gradient with
+    respect to a dataclass argument is refused, the hint naming dataclasses.asdict."""
+    with pytest.raises(srcad.MissingRuleError, match="a dataclass argument's") as refused:
+        srcad.grad(stepped_with_a_config, wrt=1)(np.array([0.5, -1.0]), Step(0.1, 2.0))
+    assert "dataclasses.asdict(p)" in str(refused.value)
 
 
 # ----- helper-105: copies of a local dict, dict.pop -----
