@@ -424,7 +424,8 @@ class Normaliser:
                                or name in _HELPER_NAMES, helper=self._helper_to_inline)
         _rotations_through_temporaries(source.tree)
         if not self.generated:    # (`p__w` -> "p.w": what errors call the field)
-            source.record_fields = _records_as_names(source.tree, self.namespace)
+            source.record_fields = _records_as_names(
+                source.tree, self.namespace, any("replace" in line for line in source.lines))
         if "dict" not in self.namespace and any("dict(" in line for line in source.lines):
             _dict_calls_as_displays(source.tree)
         if "zip" not in self.namespace and any("zip(*" in line for line in source.lines):
@@ -4739,7 +4740,7 @@ def _zips_of_rows_transposed(tree, namespace):
                 call.func, call.args = helper, [call.args[0].value]
 
 
-def _records_as_names(tree, namespace):
+def _records_as_names(tree, namespace, replaces=True):
     """`p = Params(w, b)` of a plain dataclass or named tuple (`_record_class`) -> `p__w =
     w; p__b = b`, and each `p.w` -> `p__w`, in the user's function `tree`, where every
     statement that binds p makes an object of that class (`p = Params(...)` again in a time
@@ -4749,11 +4750,13 @@ def _records_as_names(tree, namespace):
     they would hold, which srcad differentiates (an object's fields it does not) and loops
     carry as they carry other names. A field that is a record in turn (`Outer(Params(w, b),
     2.0)`) becomes names in the next round. Where p is passed on, returned or its methods
-    are called, it stays the object it is (refused where it varies)."""
+    are called, it stays the object it is (refused where it varies). `replaces`: whether
+    the function's text may call replace (or `_replace`)."""
     named = {}         # the name of each field -> how the user writes it ("p.w")
     _annotations_dropped(tree)
     while True:
-        _replaces_as_records(tree, namespace)     # (`replace(o.p, ...)`: once o.p is a name)
+        if replaces:                    # (`replace(o.p, ...)`: once o.p is a name)
+            _replaces_as_records(tree, namespace)
         nodes = T.name_nodes(tree)
         stores = collections.Counter(n.id for n in nodes if not isinstance(n.ctx, gast.Load))
         taken = {n.id for n in nodes} | set(namespace)
