@@ -1820,13 +1820,32 @@ class Normaliser:
                     return (self.is_new(stmt.value) or slots and self._new_container(
                         stmt.value)) and not (
                         _position(stmt) < _position(made) < _position(write))
-                if name in _stored(stmt):
+                if name in self._binds(stmt):
                     return False      # bound some other way (a loop, a tuple target)
             if owner is None or isinstance(owner, (gast.For, gast.While)) and (
-                    name in _stored(owner) or any(n is made for n in gast.walk(owner))):
+                    name in self._binds(owner) or id(made) in self._within(owner)):
                 return False          # an earlier turn of the loop rebinds it or shares it
             node = owner
         return False
+
+    def _binds(self, stmt):
+        """`_stored(stmt)` for a statement of the user's code, walked once: the checks of
+        writes through aliases ask it of the same loops again for every write and alias
+        (a derivative's code, differentiated again, has hundreds of both)."""
+        cache = self.__dict__.setdefault("_binds_of", {})
+        names = cache.get(id(stmt))
+        if names is None:
+            names = cache[id(stmt)] = _stored(stmt)
+        return names
+
+    def _within(self, stmt):
+        """The ids of the nodes inside statement `stmt` of the user's code (walked once, as
+        for `_binds`)."""
+        cache = self.__dict__.setdefault("_ids_within", {})
+        ids = cache.get(id(stmt))
+        if ids is None:
+            ids = cache[id(stmt)] = {id(n) for n in gast.walk(stmt)}
+        return ids
 
     def _fresh_each_iteration(self, loop, name, *stmts):
         """Whether `loop`'s body binds `name` to a new object (not an alias) before `stmts`."""
@@ -1879,10 +1898,24 @@ class Normaliser:
             start = (node.lineno, node.col_offset)
         else:
             start = (node.end_lineno, node.end_col_offset)
-        own = self._comprehension_locals() | self._shape_reads()
-        return any(isinstance(n, gast.Name) and n.id == ident and isinstance(n.ctx, gast.Load)
-                   and (n.lineno, n.col_offset) >= start and id(n) not in own
-                   for n in self.nodes())
+        last = self._last_reads().get(ident)
+        return last is not None and last >= start
+
+    def _last_reads(self):
+        """name -> where the user's code last reads it (comprehensions' own variables and
+        reads for the shape aside), found in one walk: `_read_after` is asked for every
+        write and alias."""
+        last = self.__dict__.get("_last_read_at")
+        if last is None:
+            last = self._last_read_at = {}
+            own = self._comprehension_locals() | self._shape_reads()
+            for n in self.nodes():
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) \
+                        and id(n) not in own:
+                    at = (n.lineno, n.col_offset)
+                    if n.id not in last or at > last[n.id]:
+                        last[n.id] = at
+        return last
 
     def _shape_reads(self):
         """In a derivative's code, the ids of the names that its helpers read for their

@@ -21,6 +21,13 @@ Any srcad error is a failure: every generated construct is one the SPEC
 instead: `a = b; a += ...` followed by a read of `b`, where srcad cannot prove
 that b holds a float (NumPy would update an array b in place; srcad says so).
 
+A second generator (`tests/fuzzgen_structures.py`) writes programs of lists built with
+`append`, dicts updated in loops, element writes over values read before, `while` loops
+stopped by a value, `if/elif` chains, helpers with defaults and tuple returns, `np.where`,
+`np.maximum` and `np.clip`, and checks the Hessian and `hvp` too. Its programs may meet
+srcad's documented refusals of updates in place (an array that may be reached through
+another name, the gradient's own element writes differentiated again): counted, not failed.
+
 Profiles (`--hypothesis-profile=NAME`):
 
 - ``ci`` (default): 400 programs, about a minute.
@@ -40,6 +47,7 @@ from hypothesis import strategies as st
 import srcad
 
 import fuzzgen
+import fuzzgen_structures
 
 # the profiles `ci` and `long` are registered in conftest.py (before --hypothesis-profile
 # is read)
@@ -122,3 +130,36 @@ def test_scalar_programs_with_one_input_agree(capsys):
     finally:
         _report(capsys, counts, "scalar programs, one input")
     assert counts["checked"] >= 0.75 * 0.5 * _profile().max_examples
+
+
+def test_structures_and_second_derivatives_agree(capsys):
+    """Programs of lists, dicts, element writes, value-stopped loops and helpers with
+    defaults (fuzzgen_structures): reverse, forward, Hessian and hvp against differences.
+    A refusal of an update in place (an alias srcad cannot rule out) is counted; any other
+    srcad error, exception or disagreement fails."""
+    counts = dict(generated=0, checked=0, skipped=0, failed=0, refused=0)
+    profile = _profile()
+
+    @settings(profile, max_examples=max(1, profile.max_examples // 5))
+    @given(data=st.data(), seed=st.integers(0, 2**16))
+    def fuzz(data, seed):
+        program = fuzzgen_structures.generate(fuzzgen.DataChooser(data))
+        counts["generated"] += 1
+        module = fuzzgen.load(program.source)
+        try:
+            outcome = fuzzgen_structures.check(module, program, seed)
+        except srcad.UnsupportedError as exc:
+            if "in place" not in str(exc) and "would change both" not in str(exc):
+                raise _failure(counts, exc, program, seed) from exc
+            counts["refused"] += 1
+            assume(False)
+        except Exception as exc:
+            raise _failure(counts, exc, program, seed) from exc
+        counts["skipped"] += outcome == "skip"
+        assume(outcome == "ok")
+        counts["checked"] += 1
+    try:
+        fuzz()
+    finally:
+        _report(capsys, counts, "lists, dicts, element writes; second order")
+    assert counts["checked"] >= 0.5 * max(1, profile.max_examples // 5)
