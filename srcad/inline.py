@@ -220,6 +220,8 @@ class _Inliner:
         self.defined = set()     # the local functions defined before the statement at hand
         self.definitions = {id(local.node): name for name, local in found.items()}
         self.helpers = {}        # name -> the _Helper a statement `name(...)` inlines, or None
+        # inlined names -> what the user wrote (`a__1` -> `a`): what messages call them
+        self.written = source.record_fields = getattr(source, "record_fields", None) or {}
 
     def block(self, block, depth=0):
         """Inline the calls in `block`'s statements (and in the blocks they hold); `depth`:
@@ -288,7 +290,7 @@ class _Inliner:
         x of then, whatever x holds at a call)."""
         out = []
         for param, value in local.defaults.items():
-            name = local.default_names[param] = self._fresh(f"{local.name}__{param}")
+            name = local.default_names[param] = self._fresh(f"{local.name}__{param}", param)
             out.extend(self.statement(gast.copy_location(T.assign(name, T.clone(value)),
                                                          value), depth))
         return out
@@ -352,10 +354,10 @@ class _Inliner:
             if isinstance(arg, gast.Name) and arg.id not in helper.scoped:
                 renamed[p] = arg.id               # (the caller's own name: its object)
                 continue
-            renamed[p] = self._fresh(f"{p}__{k}")
+            renamed[p] = self._fresh(f"{p}__{k}", p)
             body.append(at_call(T.assign(renamed[p], arg), call))
         for q in helper.locals:
-            renamed[q] = self._fresh(f"{q}__{k}")
+            renamed[q] = self._fresh(f"{q}__{k}", q)
         inlined = []
         for s in helper.body:
             copy = _renamed(s, renamed)
@@ -380,13 +382,13 @@ class _Inliner:
                     and arg.id not in local.stored:
                 renamed[p] = arg.id               # (read only: the caller's own name)
                 continue
-            renamed[p] = self._fresh(f"{p}__{k}")
+            renamed[p] = self._fresh(f"{p}__{k}", p)
             body.append(gast.copy_location(T.assign(renamed[p], arg), call))
         for q in local.locals - set(local.params):
-            renamed[q] = self._fresh(f"{q}__{k}")
+            renamed[q] = self._fresh(f"{q}__{k}", q)
         for s in local.body:
             body.append(_renamed(s, renamed))
-        result = self._fresh(f"{local.name}__{k}")
+        result = self._fresh(f"{local.name}__{k}", f"{local.name}(...)")
         value = _renamed(local.value, renamed)
         where = local.value if hasattr(local.value, "lineno") else call
         body.append(gast.copy_location(T.assign(result, value), where))
@@ -416,10 +418,13 @@ class _Inliner:
                 hint="pass one value for each parameter, by position or by name")
         return args
 
-    def _fresh(self, name):
+    def _fresh(self, name, written):
+        """A name for the inlined copy of what the user wrote as `written` (a parameter, a
+        local, a call's value), which srcad's messages call it (`record_fields`)."""
         while name in self.taken or self.reserved(name):
             name = "_" + name if self.reserved(name) else name + "_"
         self.taken.add(name)
+        self.written[name] = written
         return name
 
 

@@ -424,8 +424,9 @@ class Normaliser:
                                or name in _HELPER_NAMES, helper=self._helper_to_inline)
         _rotations_through_temporaries(source.tree)
         if not self.generated:    # (`p__w` -> "p.w": what errors call the field)
-            source.record_fields = _records_as_names(
-                source.tree, self.namespace, any("replace" in line for line in source.lines))
+            source.record_fields = {**(getattr(source, "record_fields", None) or {}),
+                                    **_records_as_names(source.tree, self.namespace, any(
+                                        "replace" in line for line in source.lines))}
         if "dict" not in self.namespace and any("dict(" in line for line in source.lines):
             _dict_calls_as_displays(source.tree)
         if "zip" not in self.namespace and any("zip(*" in line for line in source.lines):

@@ -297,6 +297,49 @@ def test_an_inlined_body_is_where_its_call_is():
         srcad.grad(reads_an_array_written_through_another_name)(np.array([1.0, 2.0, 3.0]))
 
 
+
+def default_shares_an_array_written_later(x):
+    y = x * 1.0
+    g = lambda t, c=y: np.sum(t * c)             # noqa: E731
+    y[0] = 3.0 * y[1]
+    return g(x)
+
+
+def def_default_shares_an_array_written_later(x):
+    y = x * 1.0
+
+    def g(t, c=y):
+        return np.sum(t * c)
+    y[0] = 3.0 * y[1]
+    return g(x)
+
+
+def _doubles_through_an_alias(a, out):
+    b = a
+    b[0] = 2.0 * b[1]
+    out[0] = np.sum(a * b)
+
+
+def calls_a_helper_that_writes_through_an_alias(x):
+    out = np.zeros(1)
+    _doubles_through_an_alias(x * 1.0, out)
+    return out[0]
+
+
+@pytest.mark.parametrize("f, written, shared", [
+    (default_shares_an_array_written_later, "y", "c"),
+    (def_default_shares_an_array_written_later, "y", "c"),
+    (calls_a_helper_that_writes_through_an_alias, "b", "a")])
+def test_refusals_in_inlined_code_name_what_the_user_wrote(f, written, shared):
+    """The names inlining gives a default (`g__c`) and an inlined function's parameters
+    and locals (`a__1`, `b__1`) showed in the refusal of a write into an array another
+    name shares; it names them as the user wrote them."""
+    with pytest.raises(srcad.UnsupportedError) as info:
+        srcad.grad(f)(np.array([0.3, 0.7]))
+    message = str(info.value)
+    assert f"'{written}[...] = ...' changes an array that is also reached through " \
+        f"'{shared}'" in message and "__" not in message
+
 def annotated_local(x):
     def g(t):
         u: float = t * 2.0

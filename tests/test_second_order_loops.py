@@ -463,6 +463,50 @@ def test_second_derivatives_of_a_list_grown_in_a_function_called_twice():
         srcad.grad(srcad.grad(lambda t: f(x + t * v)))(0.0)
 
 
+
+def popped_by_a_computed_index(x):
+    xs = []
+    for k in range(6):
+        xs.append(x * (k + 1.0))
+    s = 0.0
+    for i in range(3, 5):
+        xs.pop(i - 3)
+        s = s + np.sum(np.sin(xs[0]))
+    return s + np.sum(xs[1] * xs[2])
+
+
+def shrunk_then_read_by_index(x):
+    xs = [x, 2.0 * x, np.sin(x), x * x]
+    s = 0.0
+    for i in range(2):
+        xs.pop()
+        s = s + np.sum(xs[len(xs) - 1] * xs[0])
+    return s
+
+
+def shrunk_then_read_from_the_end(x):
+    xs = [x, 2.0 * x, np.sin(x), x * x]
+    s = 0.0
+    for i in range(2):
+        xs.pop()
+        s = s + np.sum(xs[-1] * xs[0])
+    return s
+
+
+@pytest.mark.parametrize("f", [popped_by_a_computed_index, shrunk_then_read_by_index,
+                               shrunk_then_read_from_the_end])
+def test_second_derivatives_of_a_list_popped_in_a_loop_then_read(f):
+    """The adjoint of an item popped and not read is the number 0; add_at's tangent put
+    the tangent it adds into zeros shaped like the list at that point, which has arrays
+    where the adjoint has that 0 (a bare ValueError, 'cannot broadcast a non-scalar to a
+    scalar array') or, before the pop is undone, fewer items (a bare IndexError). Its
+    zeros are now shaped like the adjoint."""
+    x = np.array([0.3, -0.45, 0.9])
+    expected = numeric_jacobian(srcad.grad(f), x)
+    np.testing.assert_allclose(srcad.hessian(f)(x), expected, rtol=1e-6, atol=1e-7)
+    v = np.array([0.3, -1.1, 0.7])
+    np.testing.assert_allclose(srcad.hvp(f)(x, v), expected @ v, rtol=1e-6, atol=1e-7)
+
 def dict_item_rewritten(w):
     p = {"w": w, "b": np.tanh(w)}
     q = p.copy()

@@ -435,13 +435,16 @@ def set_at_(g, ans, acc, like, index, value):
 
 @tangent(runtime.add_at)
 def add_at_tangent(g, ans, acc, like, index, t):
-    """(The index: derivative 0, as in add_at_.)"""
-    return add_at(g, like, index, 0.0), 0, 0, add_at(zeros_like_grad(like), like, index, g)
+    """(The index: derivative 0, as in add_at_.) The zeros t's tangent goes into are shaped
+    like acc, not like: an item of a list's adjoint may be the number 0 where the list
+    holds an array (the adjoint of an item popped and not read), and its tangent is too."""
+    return add_at(g, like, index, 0.0), 0, 0, add_at(zeros_like_grad(acc), like, index, g)
 
 
 @tangent(runtime.set_at)
 def set_at_tangent(g, ans, acc, like, index, value):
-    return set_at(g, like, index, 0.0), 0, 0, set_at(zeros_like_grad(like), like, index, g)
+    """(Zeros shaped like acc, as add_at_tangent's.)"""
+    return set_at(g, like, index, 0.0), 0, 0, set_at(zeros_like_grad(acc), like, index, g)
 
 
 @tangent(runtime.without_item)
