@@ -1667,6 +1667,9 @@ class Normaliser:
                     continue          # `t = np.sin(x); t[i] = v; t = x` in a loop: ditto
                     #                   (`un = u[:]; un[i] = v; u = un`: a new list's slot)
                 if made in write_loops and self._writes_its_own_slot(made, write, name):
+                    if text.endswith("] = ...") and self._known_container(name):
+                        continue  # `for i, v in enumerate(xs): xs[i] = v * w` of a list:
+                        #           another object in the slot, v keeps the one it took
                     inner = write_loops[write_loops.index(made) + 1:]
                     if not (self._read_after(other, inner[0], inclusive=True) if inner
                             else self._read_after(other, write)):

@@ -1698,6 +1698,36 @@ def test_enumerate_writes_the_slot_it_took_the_item_from():
             srcad.grad(f, wrt=1)(A.copy(), 0.7)
 
 
+def scale_local_items_then_read_them(x, w):
+    xs = [x * 1.0, x * 2.0, np.sin(x)]
+    total = 0.0
+    for i, v in enumerate(xs):
+        xs[i] = v * w
+        total = total + np.sum(v ** 3)     # the item v took, as it was
+    return total + sum(np.sum(u * u) for u in xs)
+
+
+def scale_items_then_read_them(xs, w):
+    total = 0.0
+    for i, v in enumerate(xs):
+        xs[i] = v * w
+        total = total + np.sum(v ** 3)
+    return total + sum(np.sum(u * u) for u in xs)
+
+
+def test_enumerate_puts_a_new_item_in_a_lists_slot_and_reads_the_old_one():
+    """`for i, v in enumerate(xs): xs[i] = v * w` of a list, with v read after the write:
+    the write puts another object in slot i and v keeps the one it took (an array's row
+    v would see the new values). Refused before as a write through v; right now for a
+    local list and for a list argument, refused still for an array argument."""
+    x = np.array([0.3, -1.2, 0.7])
+    full_check(scale_local_items_then_read_them, [x, 0.8], wrt=(0, 1))
+    full_check(scale_items_then_read_them, [[x, 2.0 * x], 0.8], wrt=1)
+    with pytest.raises(srcad.UnsupportedError, match="also reached through 'v'"):
+        srcad.grad(scale_items_then_read_them, wrt=1)(np.array([[0.3, -1.2], [0.7, 0.4]]), 0.8)
+    assert x.tolist() == [0.3, -1.2, 0.7]
+
+
 def test_items_of_a_matrix_made_by_np_zeros_of_a_shape_are_numbers(tmp_path):
     """The textbook Cholesky worked with L = np.zeros_like(A) and was refused with
     L = np.zeros((n, n)): a shape of two items makes a matrix, whose items A[i, j] are
