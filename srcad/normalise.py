@@ -1666,6 +1666,8 @@ class Normaliser:
                                       and self._known_container(name)):
                     continue          # `t = np.sin(x); t[i] = v; t = x` in a loop: ditto
                     #                   (`un = u[:]; un[i] = v; u = un`: a new list's slot)
+                if self._unpacked_apart(name, other, made):
+                    continue          # `a, b = xs` of new arrays: two objects, one each
                 if made in write_loops and self._writes_its_own_slot(made, write, name):
                     if text.endswith("] = ...") and self._known_container(name):
                         continue  # `for i, v in enumerate(xs): xs[i] = v * w` of a list:
@@ -1716,6 +1718,18 @@ class Normaliser:
                 # nothing, and `xs[2] = ...` of a list rebinds a slot; known once the kinds
                 # of the arguments are (analysis.check_items)
                 self.unless_numbers.append((made, error, text.endswith("] = ...")))
+
+    def _unpacked_apart(self, name, other, made):
+        """Whether `made` is `a, b = xs` that binds `name` and `other` to two slots of
+        local list `xs` whose items are objects of their own (`_distinct_items`): neither
+        shares the other's object there (a write into b leaves a as it is)."""
+        if not (isinstance(made, gast.Assign) and len(made.targets) == 1
+                and isinstance(made.targets[0], (gast.Tuple, gast.List))
+                and isinstance(made.value, gast.Name)):
+            return False
+        names = [e.id if isinstance(e, gast.Name) else None for e in made.targets[0].elts]
+        return None not in names and names.count(name) == 1 and names.count(other) == 1 \
+            and self._distinct_items(made.value.id)
 
     def _value_source(self, b, made, write):
         """Where a name gets, at `made`, the object it shares with `b`, for the hint on
@@ -2304,12 +2318,8 @@ class Normaliser:
         numbers (arithmetic with a float, a NumPy function), displays of those."""
         if isinstance(value, (gast.Constant, gast.UnaryOp)):
             return True
-        if isinstance(value, gast.BinOp):  # (`xs + ys`, `xs * 2` of lists, `d | e` share)
-            return isinstance(value.op, (gast.Sub, gast.Div, gast.FloorDiv, gast.Mod,
-                                         gast.Pow, gast.MatMult)) or isinstance(
-                value.op, (gast.Add, gast.Mult)) and any(
-                isinstance(side, gast.Constant) and type(side.value) is float
-                for side in (value.left, value.right))
+        if isinstance(value, gast.BinOp):
+            return _new_arithmetic(value)
         if isinstance(value, (gast.List, gast.Tuple)):
             return all(self._new_items(e) for e in value.elts)
         if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
@@ -2318,6 +2328,56 @@ class Normaliser:
         if isinstance(value, gast.Dict):
             return all(self._new_items(v) for v in value.values)
         return isinstance(value, gast.Call) and self._numpy_result(value)
+
+    def _new_array_or_number(self, value):
+        """Whether user expression `value` makes, each time it runs, an array or a number
+        of its own, which no other object shares: a constant, a unary operator, arithmetic
+        that makes a new value (`_new_arithmetic`), a NumPy function's new array."""
+        return isinstance(value, (gast.Constant, gast.UnaryOp)) \
+            or isinstance(value, gast.BinOp) and _new_arithmetic(value) \
+            or isinstance(value, gast.Call) and self._numpy_result(value)
+
+    def _distinct_items(self, ident):
+        """Whether local list `ident` holds an object of its own in each slot wherever it
+        is read: every binding is a display or comprehension of new arrays or numbers
+        (`[x * 2.0, np.sin(x)]`, `_new_array_or_number`), and nothing puts another object
+        in a slot, as nothing can reach the list but its name: no write into it (nor
+        `ident op= ...`), and it is read only for its items (`a, b = ident`, `ident[i]`,
+        `for v in ident`, `len(ident)`)."""
+        values = self._assigned_values(ident)
+        if not self._only_assigned(ident) or any(name == ident for name, *_ in self.writes) \
+                or not all(isinstance(v, gast.ListComp) and self._new_array_or_number(v.elt)
+                           or isinstance(v, (gast.List, gast.Tuple))
+                           and all(self._new_array_or_number(e) for e in v.elts)
+                           for v in values):
+            return False
+        parents = self._parents()
+        for node in self.nodes():
+            if not (isinstance(node, gast.Name) and node.id == ident):
+                continue
+            parent = parents.get(id(node))
+            if isinstance(node.ctx, gast.Store) and isinstance(parent, gast.Assign) \
+                    or isinstance(parent, gast.Subscript) and parent.value is node \
+                    and isinstance(parent.ctx, gast.Load) \
+                    or isinstance(parent, gast.For) and parent.iter is node \
+                    or isinstance(parent, gast.Assign) and parent.value is node \
+                    and len(parent.targets) == 1 \
+                    and isinstance(parent.targets[0], (gast.Tuple, gast.List)) \
+                    or isinstance(parent, gast.Call) and parent.args == [node] \
+                    and isinstance(parent.func, gast.Name) \
+                    and not self.is_local(parent.func.id) and self._builtin(parent) is len:
+                continue
+            return False
+        return True
+
+    def _parents(self):
+        """id(node) -> the node of the user's function whose child it is (walked once)."""
+        parents = self.__dict__.get("_parent_of")
+        if parents is None:
+            parents = self._parent_of = {
+                id(child): node for node in self.nodes()
+                for child in gast.iter_child_nodes(node)}
+        return parents
 
     def _numpy_result(self, call):
         """Whether `call` calls a NumPy function whose result is a new array."""
@@ -4487,6 +4547,17 @@ def _same_method(found, method):
     """Whether `found` is bound method `method` (`np.add.at`: a new object each time)."""
     return type(found) is type(method) and getattr(found, "__self__", None) is method.__self__ \
         and getattr(found, "__name__", None) == method.__name__
+
+
+def _new_arithmetic(value):
+    """Whether arithmetic `value` makes a new number or array: not `xs + ys`, `xs * 2` of
+    lists, `d | e` of dicts, which hold their operands' items (a float constant's `+` or
+    `*` is no list's)."""
+    return isinstance(value.op, (gast.Sub, gast.Div, gast.FloorDiv, gast.Mod, gast.Pow,
+                                 gast.MatMult)) or isinstance(
+        value.op, (gast.Add, gast.Mult)) and any(
+        isinstance(side, gast.Constant) and type(side.value) is float
+        for side in (value.left, value.right))
 
 
 def _items_taken(value):

@@ -2924,6 +2924,79 @@ def test_each_target_of_an_unpacked_display_shares_its_own_item():
         srcad.grad(nested_unpacking_view_written)(x)
 
 
+def unpacked_list_of_new_arrays_written(x, y):
+    xs = [x * 1.0, np.sin(x), 2.0]
+    a, b, c = xs
+    b[0] = c * y                # b is a new array of its own: a stays as it was
+    return np.sum(a ** 2) + np.sum(b ** 2)
+
+
+def unpacked_comprehension_written(x, y):
+    xs = [x / k for k in (1.0, 2.0)]
+    a, b = xs
+    b[0] = y
+    return np.sum(a * b)
+
+
+def unpacked_list_of_one_array_twice_written(x, y):
+    z = x * 1.0
+    xs = [z, z]
+    a, b = xs
+    b[0] = y
+    return np.sum(a ** 2)
+
+
+def unpacked_list_of_an_array_and_its_view_written(x, y):
+    z = x * 1.0
+    xs = [z, z[1:]]
+    a, b = xs
+    b[0] = y
+    return np.sum(a ** 2)
+
+
+def unpacked_list_after_a_slot_copied_written(x, y):
+    xs = [x * 1.0, x * 2.0]
+    xs[1] = xs[0]
+    a, b = xs
+    b[0] = y
+    return np.sum(a ** 2)
+
+
+def unpacked_list_extended_by_its_item_written(x, y):
+    xs = [x * 1.0]
+    xs += [xs[0]]
+    a, b = xs
+    b[0] = y
+    return np.sum(a ** 2)
+
+
+def test_two_targets_unpacked_from_a_list_of_new_arrays_are_two_arrays():
+    """`a, b = xs` where every binding of local xs is a display or comprehension of new
+    arrays and numbers, and nothing puts another object in its slots (it is only read for
+    its items): a and b are two arrays, and a write into b leaves a as it was. Refused
+    before as a write through 'a'; still refused where xs may hold one array twice or an
+    array and its view, and where b is read through xs after the write."""
+    x = np.array([0.5, -1.0, 2.0])
+    full_check(unpacked_list_of_new_arrays_written, [x, 0.7], wrt=(0, 1))
+    full_check(unpacked_comprehension_written, [x, 0.7], wrt=(0, 1))
+    for f in (unpacked_list_of_one_array_twice_written,
+              unpacked_list_of_an_array_and_its_view_written,
+              unpacked_list_after_a_slot_copied_written,
+              unpacked_list_extended_by_its_item_written):
+        with pytest.raises(srcad.UnsupportedError, match="also reached through 'a'"):
+            srcad.grad(f, wrt=(0, 1))(x, 0.7)
+    with pytest.raises(srcad.UnsupportedError, match="also reached through 'xs'"):
+        srcad.grad(unpacked_list_read_after_written, wrt=(0, 1))(x, 0.7)
+    assert x.tolist() == [0.5, -1.0, 2.0]
+
+
+def unpacked_list_read_after_written(x, y):
+    xs = [x * 1.0, x * 2.0]
+    a, b = xs
+    b[0] = y                    # xs[1] is b: Python changes it too
+    return np.sum(a ** 2) + np.sum(xs[1])
+
+
 # ----- writes through a view of an array (.T, .flat, .real, a reshape) -----
 
 
