@@ -1666,6 +1666,8 @@ class Normaliser:
                                       and self._known_container(name)):
                     continue          # `t = np.sin(x); t[i] = v; t = x` in a loop: ditto
                     #                   (`un = u[:]; un[i] = v; u = un`: a new list's slot)
+                if self._item_rebound_in_copy(name, other, made, text):
+                    continue          # `q = p.copy(); q[k] = q[k] + v; t = p[k]`
                 if self._unpacked_apart(name, other, made):
                     continue          # `a, b = xs` of new arrays: two objects, one each
                 if made in write_loops and self._writes_its_own_slot(made, write, name):
@@ -1718,6 +1720,75 @@ class Normaliser:
                 # nothing, and `xs[2] = ...` of a list rebinds a slot; known once the kinds
                 # of the arguments are (analysis.check_items)
                 self.unless_numbers.append((made, error, text.endswith("] = ...")))
+
+    def _item_rebound_in_copy(self, name, other, made, text):
+        """Whether `made` is `t = p[k]` (`name` t, k a constant) of a dict p whose shallow
+        copy `other` no longer holds that item, which write `text` changes: p is made once,
+        by a display whose value at k is a new array or number (`_new_array_or_number`),
+        or, for `t[...] = ...`, which changes t alone, any copy (`x.copy()`): no other
+        object holds it; q is made once, as `p.copy()` or `dict(p)`, after p; and `q[k] =
+        <new object>` rebinds q's slot k after that and before `made`, all three in the
+        block of `made`. Nothing else puts another object in a slot of p or q
+        (`_only_items_read`)."""
+        value = made.value if isinstance(made, gast.Assign) and len(made.targets) == 1 \
+            and isinstance(made.targets[0], gast.Name) and made.targets[0].id == name \
+            else None
+        if not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)
+                and isinstance(value.slice, gast.Constant)):
+            return False
+        source, key = value.value.id, value.slice.value
+        displays, copies = self._assigned_values(source), self._assigned_values(other)
+        if len(displays) != 1 or len(copies) != 1 or not isinstance(displays[0], gast.Dict) \
+                or not self._only_assigned(source) or not self._only_assigned(other) \
+                or not self._copy_of(copies[0], source):
+            return False
+        slot = [v for k, v in zip(displays[0].keys, displays[0].values)
+                if isinstance(k, gast.Constant) and k.value == key]
+        if len(slot) != 1 or not (self._new_array_or_number(slot[0]) or text.endswith(
+                "] = ...") and _copy_call(slot[0])) \
+                or not self._only_items_read(source, copy=copies[0]) \
+                or not self._only_items_read(other, slots=True):
+            return False
+        block, end, _ = self._statement_blocks().get(id(made), (None, 0, None))
+        steps = [lambda s: isinstance(s, gast.Assign) and s.value is displays[0],
+                 lambda s: isinstance(s, gast.Assign) and s.value is copies[0],
+                 lambda s: isinstance(s, gast.Assign) and len(s.targets) == 1
+                 and _is_slot(s.targets[0], other, key) and self.is_new(s.value)]
+        for stmt in (block or [])[:end]:
+            if steps and steps[0](stmt):
+                steps.pop(0)
+        return block is not None and not steps
+
+    def _copy_of(self, value, source):
+        """Whether `value` is `source.copy()` or `dict(source)`."""
+        return isinstance(value, gast.Call) and not value.keywords and (
+            isinstance(value.func, gast.Attribute) and value.func.attr == "copy"
+            and not value.args and isinstance(value.func.value, gast.Name)
+            and value.func.value.id == source
+            or self._builtin(value) is dict and len(value.args) == 1
+            and isinstance(value.args[0], gast.Name) and value.args[0].id == source)
+
+    def _only_items_read(self, ident, copy=None, slots=False):
+        """Whether local `ident` is only bound (`ident = ...`), read for an item
+        (`ident[k]`), copied by `copy` (a node), and with `slots`, given a new object in a
+        slot (`ident[k] = <new>`, k a constant): no other name reaches the dict, and
+        nothing puts in a slot of it an object that another slot or name holds."""
+        parents = self._parents()
+        for node in self.nodes():
+            if not (isinstance(node, gast.Name) and node.id == ident):
+                continue
+            parent = parents.get(id(node))
+            grand = parents.get(id(parent))
+            if isinstance(node.ctx, gast.Store) and isinstance(parent, gast.Assign) \
+                    or isinstance(parent, gast.Subscript) and parent.value is node and (
+                        isinstance(parent.ctx, gast.Load)
+                        or slots and isinstance(grand, gast.Assign)
+                        and grand.targets == [parent] and isinstance(parent.slice, gast.Constant)
+                        and self.is_new(grand.value)) \
+                    or copy is not None and (parent is copy or grand is copy):
+                continue
+            return False
+        return True
 
     def _unpacked_apart(self, name, other, made):
         """Whether `made` is `a, b = xs` that binds `name` and `other` to two slots of
@@ -4558,6 +4629,19 @@ def _new_arithmetic(value):
         value.op, (gast.Add, gast.Mult)) and any(
         isinstance(side, gast.Constant) and type(side.value) is float
         for side in (value.left, value.right))
+
+
+def _copy_call(value):
+    """Whether `value` is `<expression>.copy()`, a new object."""
+    return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+        and value.func.attr == "copy" and not value.args and not value.keywords
+
+
+def _is_slot(target, holder, key):
+    """Whether assignment target `target` is `holder[key]`, key a constant."""
+    return isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) \
+        and target.value.id == holder and isinstance(target.slice, gast.Constant) \
+        and target.slice.value == key
 
 
 def _items_taken(value):

@@ -3131,6 +3131,81 @@ def test_a_write_into_an_item_of_a_local_shallow_copy_is_refused():
     assert x.tolist() == [1.0, 2.0, 3.0]
 
 
+def dict_copys_slot_rebound_then_item_written(x, y):
+    p = {"w": x.copy(), "b": y}
+    q = p.copy()
+    q["w"] = q["w"] + y         # q["w"] is a new array: p["w"] is q's no longer
+    t = p["w"]
+    t[0] = 2 * y
+    return np.sum(q["w"] ** 2) + q["b"]
+
+
+def dict_calls_slot_rebound_then_item_updated(x, y):
+    p = {"w": x * 2.0, "b": y}
+    q = dict(p)
+    q["w"] = np.sin(q["w"])
+    t = p["w"]
+    t[1:] += y                  # a new array of p's own: q holds it no longer
+    return np.sum(q["w"] * q["b"]) + np.sum(t ** 2)
+
+
+def dict_copys_slot_rebound_to_the_item_then_written(x, y):
+    p = {"w": x.copy(), "b": y}
+    q = p.copy()
+    q["w"] = p["w"]             # the same array again
+    t = p["w"]
+    t[0] = 2 * y
+    return np.sum(q["w"] ** 2)
+
+
+def dict_copys_other_slot_given_the_item_then_written(x, y):
+    p = {"w": x.copy(), "b": y}
+    q = p.copy()
+    q["w"] = q["w"] + y
+    q["b"] = p["w"]             # q holds p["w"] in another slot
+    t = p["w"]
+    t[0] = 2 * y
+    return np.sum(q["b"] ** 2)
+
+
+def dict_copys_slot_rebound_in_a_branch_then_written(x, y):
+    p = {"w": x.copy(), "b": y}
+    q = p.copy()
+    if y > 0.0:
+        q["w"] = q["w"] + y     # not where y <= 0
+    t = p["w"]
+    t[0] = 2 * y
+    return np.sum(q["w"] ** 2)
+
+
+def dict_copys_slot_rebound_then_original_read(x, y):
+    p = {"w": x.copy(), "b": y}
+    q = p.copy()
+    q["w"] = q["w"] + y
+    t = p["w"]
+    t[0] = 2 * y                # p["w"] is t
+    return np.sum(q["w"] ** 2) + np.sum(p["w"])
+
+
+def test_a_write_into_an_item_its_copy_rebound_before_is_differentiated():
+    """`q = p.copy(); q["w"] = q["w"] + y; t = p["w"]; t[0] = v` where p is a dict display
+    whose "w" is a new array: q holds a new array in that slot, and p's item is in no
+    other slot of q's, so the write leaves q as it is. Refused since the shallow copies of
+    dicts were seen to share their items (right before). Still refused where q's slot
+    holds p's item again, another slot of q's gets it, the slot is rebound only in a
+    branch, or p itself is read after the write (Python changes p["w"])."""
+    x = np.array([1.0, 2.0, 3.0])
+    full_check(dict_copys_slot_rebound_then_item_written, [x, 0.7], wrt=(0, 1))
+    full_check(dict_calls_slot_rebound_then_item_updated, [x, 0.7], wrt=(0, 1))
+    for f, other in [(dict_copys_slot_rebound_to_the_item_then_written, "q"),
+                     (dict_copys_other_slot_given_the_item_then_written, "q"),
+                     (dict_copys_slot_rebound_in_a_branch_then_written, "q"),
+                     (dict_copys_slot_rebound_then_original_read, "p")]:
+        with pytest.raises(srcad.UnsupportedError, match=f"also reached through '{other}'"):
+            srcad.grad(f, wrt=(0, 1))(x, 0.7)
+    assert x.tolist() == [1.0, 2.0, 3.0]
+
+
 def write_into_a_contiguous_copy(x, y):
     z = x * 1.0
     a = np.ascontiguousarray(z)     # z itself: it is contiguous already
