@@ -1666,7 +1666,14 @@ class Normaliser:
                                       and self._known_container(name)):
                     continue          # `t = np.sin(x); t[i] = v; t = x` in a loop: ditto
                     #                   (`un = u[:]; un[i] = v; u = un`: a new list's slot)
+                if self._item_rebound_in_copy(name, other, made, text):
+                    continue          # `q = p.copy(); q[k] = q[k] + v; t = p[k]`
+                if self._unpacked_apart(name, other, made):
+                    continue          # `a, b = xs` of new arrays: two objects, one each
                 if made in write_loops and self._writes_its_own_slot(made, write, name):
+                    if text.endswith("] = ...") and self._known_container(name):
+                        continue  # `for i, v in enumerate(xs): xs[i] = v * w` of a list:
+                        #           another object in the slot, v keeps the one it took
                     inner = write_loops[write_loops.index(made) + 1:]
                     if not (self._read_after(other, inner[0], inclusive=True) if inner
                             else self._read_after(other, write)):
@@ -1713,6 +1720,87 @@ class Normaliser:
                 # nothing, and `xs[2] = ...` of a list rebinds a slot; known once the kinds
                 # of the arguments are (analysis.check_items)
                 self.unless_numbers.append((made, error, text.endswith("] = ...")))
+
+    def _item_rebound_in_copy(self, name, other, made, text):
+        """Whether `made` is `t = p[k]` (`name` t, k a constant) of a dict p whose shallow
+        copy `other` no longer holds that item, which write `text` changes: p is made once,
+        by a display whose value at k is a new array or number (`_new_array_or_number`),
+        or, for `t[...] = ...`, which changes t alone, any copy (`x.copy()`): no other
+        object holds it; q is made once, as `p.copy()` or `dict(p)`, after p; and `q[k] =
+        <new object>` rebinds q's slot k after that and before `made`, all three in the
+        block of `made`. Nothing else puts another object in a slot of p or q
+        (`_only_items_read`)."""
+        value = made.value if isinstance(made, gast.Assign) and len(made.targets) == 1 \
+            and isinstance(made.targets[0], gast.Name) and made.targets[0].id == name \
+            else None
+        if not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)
+                and isinstance(value.slice, gast.Constant)):
+            return False
+        source, key = value.value.id, value.slice.value
+        displays, copies = self._assigned_values(source), self._assigned_values(other)
+        if len(displays) != 1 or len(copies) != 1 or not isinstance(displays[0], gast.Dict) \
+                or not self._only_assigned(source) or not self._only_assigned(other) \
+                or not self._copy_of(copies[0], source):
+            return False
+        slot = [v for k, v in zip(displays[0].keys, displays[0].values)
+                if isinstance(k, gast.Constant) and k.value == key]
+        if len(slot) != 1 or not (self._new_array_or_number(slot[0]) or text.endswith(
+                "] = ...") and _copy_call(slot[0])) \
+                or not self._only_items_read(source, copy=copies[0]) \
+                or not self._only_items_read(other, slots=True):
+            return False
+        block, end, _ = self._statement_blocks().get(id(made), (None, 0, None))
+        steps = [lambda s: isinstance(s, gast.Assign) and s.value is displays[0],
+                 lambda s: isinstance(s, gast.Assign) and s.value is copies[0],
+                 lambda s: isinstance(s, gast.Assign) and len(s.targets) == 1
+                 and _is_slot(s.targets[0], other, key) and self.is_new(s.value)]
+        for stmt in (block or [])[:end]:
+            if steps and steps[0](stmt):
+                steps.pop(0)
+        return block is not None and not steps
+
+    def _copy_of(self, value, source):
+        """Whether `value` is `source.copy()` or `dict(source)`."""
+        return isinstance(value, gast.Call) and not value.keywords and (
+            isinstance(value.func, gast.Attribute) and value.func.attr == "copy"
+            and not value.args and isinstance(value.func.value, gast.Name)
+            and value.func.value.id == source
+            or self._builtin(value) is dict and len(value.args) == 1
+            and isinstance(value.args[0], gast.Name) and value.args[0].id == source)
+
+    def _only_items_read(self, ident, copy=None, slots=False):
+        """Whether local `ident` is only bound (`ident = ...`), read for an item
+        (`ident[k]`), copied by `copy` (a node), and with `slots`, given a new object in a
+        slot (`ident[k] = <new>`, k a constant): no other name reaches the dict, and
+        nothing puts in a slot of it an object that another slot or name holds."""
+        parents = self._parents()
+        for node in self.nodes():
+            if not (isinstance(node, gast.Name) and node.id == ident):
+                continue
+            parent = parents.get(id(node))
+            grand = parents.get(id(parent))
+            if isinstance(node.ctx, gast.Store) and isinstance(parent, gast.Assign) \
+                    or isinstance(parent, gast.Subscript) and parent.value is node and (
+                        isinstance(parent.ctx, gast.Load)
+                        or slots and isinstance(grand, gast.Assign)
+                        and grand.targets == [parent] and isinstance(parent.slice, gast.Constant)
+                        and self.is_new(grand.value)) \
+                    or copy is not None and (parent is copy or grand is copy):
+                continue
+            return False
+        return True
+
+    def _unpacked_apart(self, name, other, made):
+        """Whether `made` is `a, b = xs` that binds `name` and `other` to two slots of
+        local list `xs` whose items are objects of their own (`_distinct_items`): neither
+        shares the other's object there (a write into b leaves a as it is)."""
+        if not (isinstance(made, gast.Assign) and len(made.targets) == 1
+                and isinstance(made.targets[0], (gast.Tuple, gast.List))
+                and isinstance(made.value, gast.Name)):
+            return False
+        names = [e.id if isinstance(e, gast.Name) else None for e in made.targets[0].elts]
+        return None not in names and names.count(name) == 1 and names.count(other) == 1 \
+            and self._distinct_items(made.value.id)
 
     def _value_source(self, b, made, write):
         """Where a name gets, at `made`, the object it shares with `b`, for the hint on
@@ -2301,12 +2389,8 @@ class Normaliser:
         numbers (arithmetic with a float, a NumPy function), displays of those."""
         if isinstance(value, (gast.Constant, gast.UnaryOp)):
             return True
-        if isinstance(value, gast.BinOp):  # (`xs + ys`, `xs * 2` of lists, `d | e` share)
-            return isinstance(value.op, (gast.Sub, gast.Div, gast.FloorDiv, gast.Mod,
-                                         gast.Pow, gast.MatMult)) or isinstance(
-                value.op, (gast.Add, gast.Mult)) and any(
-                isinstance(side, gast.Constant) and type(side.value) is float
-                for side in (value.left, value.right))
+        if isinstance(value, gast.BinOp):
+            return _new_arithmetic(value)
         if isinstance(value, (gast.List, gast.Tuple)):
             return all(self._new_items(e) for e in value.elts)
         if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
@@ -2315,6 +2399,56 @@ class Normaliser:
         if isinstance(value, gast.Dict):
             return all(self._new_items(v) for v in value.values)
         return isinstance(value, gast.Call) and self._numpy_result(value)
+
+    def _new_array_or_number(self, value):
+        """Whether user expression `value` makes, each time it runs, an array or a number
+        of its own, which no other object shares: a constant, a unary operator, arithmetic
+        that makes a new value (`_new_arithmetic`), a NumPy function's new array."""
+        return isinstance(value, (gast.Constant, gast.UnaryOp)) \
+            or isinstance(value, gast.BinOp) and _new_arithmetic(value) \
+            or isinstance(value, gast.Call) and self._numpy_result(value)
+
+    def _distinct_items(self, ident):
+        """Whether local list `ident` holds an object of its own in each slot wherever it
+        is read: every binding is a display or comprehension of new arrays or numbers
+        (`[x * 2.0, np.sin(x)]`, `_new_array_or_number`), and nothing puts another object
+        in a slot, as nothing can reach the list but its name: no write into it (nor
+        `ident op= ...`), and it is read only for its items (`a, b = ident`, `ident[i]`,
+        `for v in ident`, `len(ident)`)."""
+        values = self._assigned_values(ident)
+        if not self._only_assigned(ident) or any(name == ident for name, *_ in self.writes) \
+                or not all(isinstance(v, gast.ListComp) and self._new_array_or_number(v.elt)
+                           or isinstance(v, (gast.List, gast.Tuple))
+                           and all(self._new_array_or_number(e) for e in v.elts)
+                           for v in values):
+            return False
+        parents = self._parents()
+        for node in self.nodes():
+            if not (isinstance(node, gast.Name) and node.id == ident):
+                continue
+            parent = parents.get(id(node))
+            if isinstance(node.ctx, gast.Store) and isinstance(parent, gast.Assign) \
+                    or isinstance(parent, gast.Subscript) and parent.value is node \
+                    and isinstance(parent.ctx, gast.Load) \
+                    or isinstance(parent, gast.For) and parent.iter is node \
+                    or isinstance(parent, gast.Assign) and parent.value is node \
+                    and len(parent.targets) == 1 \
+                    and isinstance(parent.targets[0], (gast.Tuple, gast.List)) \
+                    or isinstance(parent, gast.Call) and parent.args == [node] \
+                    and isinstance(parent.func, gast.Name) \
+                    and not self.is_local(parent.func.id) and self._builtin(parent) is len:
+                continue
+            return False
+        return True
+
+    def _parents(self):
+        """id(node) -> the node of the user's function whose child it is (walked once)."""
+        parents = self.__dict__.get("_parent_of")
+        if parents is None:
+            parents = self._parent_of = {
+                id(child): node for node in self.nodes()
+                for child in gast.iter_child_nodes(node)}
+        return parents
 
     def _numpy_result(self, call):
         """Whether `call` calls a NumPy function whose result is a new array."""
@@ -4484,6 +4618,30 @@ def _same_method(found, method):
     """Whether `found` is bound method `method` (`np.add.at`: a new object each time)."""
     return type(found) is type(method) and getattr(found, "__self__", None) is method.__self__ \
         and getattr(found, "__name__", None) == method.__name__
+
+
+def _new_arithmetic(value):
+    """Whether arithmetic `value` makes a new number or array: not `xs + ys`, `xs * 2` of
+    lists, `d | e` of dicts, which hold their operands' items (a float constant's `+` or
+    `*` is no list's)."""
+    return isinstance(value.op, (gast.Sub, gast.Div, gast.FloorDiv, gast.Mod, gast.Pow,
+                                 gast.MatMult)) or isinstance(
+        value.op, (gast.Add, gast.Mult)) and any(
+        isinstance(side, gast.Constant) and type(side.value) is float
+        for side in (value.left, value.right))
+
+
+def _copy_call(value):
+    """Whether `value` is `<expression>.copy()`, a new object."""
+    return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+        and value.func.attr == "copy" and not value.args and not value.keywords
+
+
+def _is_slot(target, holder, key):
+    """Whether assignment target `target` is `holder[key]`, key a constant."""
+    return isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) \
+        and target.value.id == holder and isinstance(target.slice, gast.Constant) \
+        and target.slice.value == key
 
 
 def _items_taken(value):

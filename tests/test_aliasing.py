@@ -1698,6 +1698,36 @@ def test_enumerate_writes_the_slot_it_took_the_item_from():
             srcad.grad(f, wrt=1)(A.copy(), 0.7)
 
 
+def scale_local_items_then_read_them(x, w):
+    xs = [x * 1.0, x * 2.0, np.sin(x)]
+    total = 0.0
+    for i, v in enumerate(xs):
+        xs[i] = v * w
+        total = total + np.sum(v ** 3)     # the item v took, as it was
+    return total + sum(np.sum(u * u) for u in xs)
+
+
+def scale_items_then_read_them(xs, w):
+    total = 0.0
+    for i, v in enumerate(xs):
+        xs[i] = v * w
+        total = total + np.sum(v ** 3)
+    return total + sum(np.sum(u * u) for u in xs)
+
+
+def test_enumerate_puts_a_new_item_in_a_lists_slot_and_reads_the_old_one():
+    """`for i, v in enumerate(xs): xs[i] = v * w` of a list, with v read after the write:
+    the write puts another object in slot i and v keeps the one it took (an array's row
+    v would see the new values). Refused before as a write through v; right now for a
+    local list and for a list argument, refused still for an array argument."""
+    x = np.array([0.3, -1.2, 0.7])
+    full_check(scale_local_items_then_read_them, [x, 0.8], wrt=(0, 1))
+    full_check(scale_items_then_read_them, [[x, 2.0 * x], 0.8], wrt=1)
+    with pytest.raises(srcad.UnsupportedError, match="also reached through 'v'"):
+        srcad.grad(scale_items_then_read_them, wrt=1)(np.array([[0.3, -1.2], [0.7, 0.4]]), 0.8)
+    assert x.tolist() == [0.3, -1.2, 0.7]
+
+
 def test_items_of_a_matrix_made_by_np_zeros_of_a_shape_are_numbers(tmp_path):
     """The textbook Cholesky worked with L = np.zeros_like(A) and was refused with
     L = np.zeros((n, n)): a shape of two items makes a matrix, whose items A[i, j] are
@@ -2894,6 +2924,79 @@ def test_each_target_of_an_unpacked_display_shares_its_own_item():
         srcad.grad(nested_unpacking_view_written)(x)
 
 
+def unpacked_list_of_new_arrays_written(x, y):
+    xs = [x * 1.0, np.sin(x), 2.0]
+    a, b, c = xs
+    b[0] = c * y                # b is a new array of its own: a stays as it was
+    return np.sum(a ** 2) + np.sum(b ** 2)
+
+
+def unpacked_comprehension_written(x, y):
+    xs = [x / k for k in (1.0, 2.0)]
+    a, b = xs
+    b[0] = y
+    return np.sum(a * b)
+
+
+def unpacked_list_of_one_array_twice_written(x, y):
+    z = x * 1.0
+    xs = [z, z]
+    a, b = xs
+    b[0] = y
+    return np.sum(a ** 2)
+
+
+def unpacked_list_of_an_array_and_its_view_written(x, y):
+    z = x * 1.0
+    xs = [z, z[1:]]
+    a, b = xs
+    b[0] = y
+    return np.sum(a ** 2)
+
+
+def unpacked_list_after_a_slot_copied_written(x, y):
+    xs = [x * 1.0, x * 2.0]
+    xs[1] = xs[0]
+    a, b = xs
+    b[0] = y
+    return np.sum(a ** 2)
+
+
+def unpacked_list_extended_by_its_item_written(x, y):
+    xs = [x * 1.0]
+    xs += [xs[0]]
+    a, b = xs
+    b[0] = y
+    return np.sum(a ** 2)
+
+
+def test_two_targets_unpacked_from_a_list_of_new_arrays_are_two_arrays():
+    """`a, b = xs` where every binding of local xs is a display or comprehension of new
+    arrays and numbers, and nothing puts another object in its slots (it is only read for
+    its items): a and b are two arrays, and a write into b leaves a as it was. Refused
+    before as a write through 'a'; still refused where xs may hold one array twice or an
+    array and its view, and where b is read through xs after the write."""
+    x = np.array([0.5, -1.0, 2.0])
+    full_check(unpacked_list_of_new_arrays_written, [x, 0.7], wrt=(0, 1))
+    full_check(unpacked_comprehension_written, [x, 0.7], wrt=(0, 1))
+    for f in (unpacked_list_of_one_array_twice_written,
+              unpacked_list_of_an_array_and_its_view_written,
+              unpacked_list_after_a_slot_copied_written,
+              unpacked_list_extended_by_its_item_written):
+        with pytest.raises(srcad.UnsupportedError, match="also reached through 'a'"):
+            srcad.grad(f, wrt=(0, 1))(x, 0.7)
+    with pytest.raises(srcad.UnsupportedError, match="also reached through 'xs'"):
+        srcad.grad(unpacked_list_read_after_written, wrt=(0, 1))(x, 0.7)
+    assert x.tolist() == [0.5, -1.0, 2.0]
+
+
+def unpacked_list_read_after_written(x, y):
+    xs = [x * 1.0, x * 2.0]
+    a, b = xs
+    b[0] = y                    # xs[1] is b: Python changes it too
+    return np.sum(a ** 2) + np.sum(xs[1])
+
+
 # ----- writes through a view of an array (.T, .flat, .real, a reshape) -----
 
 
@@ -3025,6 +3128,81 @@ def test_a_write_into_an_item_of_a_local_shallow_copy_is_refused():
     with pytest.raises(srcad.UnsupportedError, match=r"gets its value \('t = p\[\"w\"\]'\)"):
         srcad.grad(dict_copy_item_written)(x, 1.0)
     fd_check(dict_copy_item_copied, (x, 1.0), wrt=(0, 1))
+    assert x.tolist() == [1.0, 2.0, 3.0]
+
+
+def dict_copys_slot_rebound_then_item_written(x, y):
+    p = {"w": x.copy(), "b": y}
+    q = p.copy()
+    q["w"] = q["w"] + y         # q["w"] is a new array: p["w"] is q's no longer
+    t = p["w"]
+    t[0] = 2 * y
+    return np.sum(q["w"] ** 2) + q["b"]
+
+
+def dict_calls_slot_rebound_then_item_updated(x, y):
+    p = {"w": x * 2.0, "b": y}
+    q = dict(p)
+    q["w"] = np.sin(q["w"])
+    t = p["w"]
+    t[1:] += y                  # a new array of p's own: q holds it no longer
+    return np.sum(q["w"] * q["b"]) + np.sum(t ** 2)
+
+
+def dict_copys_slot_rebound_to_the_item_then_written(x, y):
+    p = {"w": x.copy(), "b": y}
+    q = p.copy()
+    q["w"] = p["w"]             # the same array again
+    t = p["w"]
+    t[0] = 2 * y
+    return np.sum(q["w"] ** 2)
+
+
+def dict_copys_other_slot_given_the_item_then_written(x, y):
+    p = {"w": x.copy(), "b": y}
+    q = p.copy()
+    q["w"] = q["w"] + y
+    q["b"] = p["w"]             # q holds p["w"] in another slot
+    t = p["w"]
+    t[0] = 2 * y
+    return np.sum(q["b"] ** 2)
+
+
+def dict_copys_slot_rebound_in_a_branch_then_written(x, y):
+    p = {"w": x.copy(), "b": y}
+    q = p.copy()
+    if y > 0.0:
+        q["w"] = q["w"] + y     # not where y <= 0
+    t = p["w"]
+    t[0] = 2 * y
+    return np.sum(q["w"] ** 2)
+
+
+def dict_copys_slot_rebound_then_original_read(x, y):
+    p = {"w": x.copy(), "b": y}
+    q = p.copy()
+    q["w"] = q["w"] + y
+    t = p["w"]
+    t[0] = 2 * y                # p["w"] is t
+    return np.sum(q["w"] ** 2) + np.sum(p["w"])
+
+
+def test_a_write_into_an_item_its_copy_rebound_before_is_differentiated():
+    """`q = p.copy(); q["w"] = q["w"] + y; t = p["w"]; t[0] = v` where p is a dict display
+    whose "w" is a new array: q holds a new array in that slot, and p's item is in no
+    other slot of q's, so the write leaves q as it is. Refused since the shallow copies of
+    dicts were seen to share their items (right before). Still refused where q's slot
+    holds p's item again, another slot of q's gets it, the slot is rebound only in a
+    branch, or p itself is read after the write (Python changes p["w"])."""
+    x = np.array([1.0, 2.0, 3.0])
+    full_check(dict_copys_slot_rebound_then_item_written, [x, 0.7], wrt=(0, 1))
+    full_check(dict_calls_slot_rebound_then_item_updated, [x, 0.7], wrt=(0, 1))
+    for f, other in [(dict_copys_slot_rebound_to_the_item_then_written, "q"),
+                     (dict_copys_other_slot_given_the_item_then_written, "q"),
+                     (dict_copys_slot_rebound_in_a_branch_then_written, "q"),
+                     (dict_copys_slot_rebound_then_original_read, "p")]:
+        with pytest.raises(srcad.UnsupportedError, match=f"also reached through '{other}'"):
+            srcad.grad(f, wrt=(0, 1))(x, 0.7)
     assert x.tolist() == [1.0, 2.0, 3.0]
 
 
