@@ -405,6 +405,10 @@ class Normaliser:
         self.unless_numbers = []     # (user statement, the error unless its items are numbers)
         self.were_repeated = set()   # names that were in `repeats` at some point
         self.copied = set()    # (a, b, id(node)): b = a[1:], a.copy(), a + c: a's items
+        # (a, b, id(node)): list or dict a holds only the object that b is part of (`xs =
+        # [x]; b = x[::-1]`): rebinding a's slots changes neither (see _held_within)
+        self.held_within = set()
+        self.direct = set()    # (a, b, id(node)): `alias(a, b, node)` itself, not its closure
         self.elements = set()  # (a, b, id(node)): b = a[i], a.pop(), a.get(k): one item
         #                        (or b[j] = a[i], b.append(a[i]): one slot holds one)
         self.augmenting = None  # the operator of the augmented assignment being normalised
@@ -1172,6 +1176,16 @@ class Normaliser:
         its slots, not inner."""
         return (holder, inner, id(made)) in self.holders
 
+    def _held_within(self, holder, name, made):
+        """Whether alias `made` links `name` to list or dict `holder` only through the
+        object a slot of holder holds (`d = {"b": x}; r = x[::-1]`): `holder[k] = v`,
+        `holder.append(v)` rebind or add slots, and change neither that object nor r. Not
+        where `made` also links them itself (`r = [d, x]`: r holds d) or a permutation
+        passed the alias on."""
+        pairs = (holder, name, id(made)), (name, holder, id(made))
+        return pairs[0] in self.held_within and not any(
+            pair in links for pair in pairs for links in (self.direct, self.passed_on))
+
     def loop_aliases(self, target, it):
         """`(name, variable)` for each name of `for target in it` that takes items of a local
         array, list or dict, and so shares their objects: `row` and `A` in `for row in A`,
@@ -1303,7 +1317,9 @@ class Normaliser:
         `name.append(other)` puts other's object in list `name` (or copies it into array
         `name`): a later `name[j] = ...` changes neither it nor what it shares. `same`:
         name is other's object itself (`r = a`): a list that only holds a (`xs = [a]`)
-        holds r as if r were taken from it."""
+        holds r as if r were taken from it; where name is part of other's object (`r =
+        a[0]`, `r = a[::-1]`), it is reached through that list's slot, not the list
+        (`held_within`)."""
         if _STACK in (name, other) and self.generated:
             return            # a gradient's own stack: saved values, restored exactly
         for theirs in dict.fromkeys(self.aliases.partners(other)):   # (each name once:
@@ -1313,7 +1329,10 @@ class Normaliser:
                     self.holders.add((name, theirs, id(node)))
                 elif same and self._only_holds(theirs, other):
                     self.taken.add((theirs, name, id(node)))
+                elif self._only_holds(theirs, other):
+                    self.held_within.add((theirs, name, id(node)))
         self.aliases.append((name, other, node, loops))
+        self.direct.add((name, other, id(node)))
         if item:
             self.taken.add((other, name, id(node)))
         if item and stored:        # one slot of name holds one item of other
@@ -1653,7 +1672,10 @@ class Normaliser:
                 if not text.endswith("= ...") and (
                         key in self.holders or key in self.taken or made is write):
                     continue          # `xs.append(...)`, `xs.pop()` change no item of xs
-                if text.endswith("] = ...") and (key in self.holders or key in self.taken
+                if not text.endswith("= ...") and self._held_within(name, other, made):
+                    continue          # `xs.append(...)`, `xs.pop()`: ditto
+                if text.endswith("] = ...") and (key in self.holders or (
+                        key in self.taken or self._held_within(name, other, made))
                                                   and self._known_container(name)):
                     continue          # `xs[i] = z` puts another object in list xs (or
                     #                   copies z's values into array xs): what it held, and

@@ -3404,3 +3404,51 @@ def test_a_list_slot_rebound_to_an_item_of_another_shape():
     for f in (slot_of_a_copy_rebound, slot_of_a_listed_copy_rebound):
         grads = fd_check(f, (X, 0.5), wrt=(0, 1))
         assert np.ndim(grads[1]) == 0
+
+
+def slot_rebound_beside_a_reversed_item(x):
+    y = x * 1.0
+    xs = [y]
+    r = y[::-1]                 # shares y, which xs holds: not xs
+    xs[0] = x * 3.0             # rebinds the slot: y and r as they were
+    xs.append(r)
+    return np.sum(r * xs[0]) + np.sum(xs[1])
+
+
+def dict_slot_rebound_beside_a_reversed_item(x):
+    y = x * 1.0
+    d = {"y": y}
+    r = y[::-1]
+    d["y"] = np.sin(x)
+    d["z"] = r * 2.0
+    return np.sum(r * d["y"]) + np.sum(d["z"])
+
+
+def slot_augmented_beside_a_reversed_item(x):
+    y = x * 1.0
+    xs = [y]
+    r = y[::-1]
+    xs[0] += x * 3.0            # changes y in place, and so r
+    return np.sum(r * xs[0])
+
+
+def held_array_written_beside_a_reversed_item(x):
+    y = x * 1.0
+    xs = [y]
+    r = y[::-1]
+    t = xs[0]
+    t[1] = 5.0 * x[0]           # writes into y, and so into r
+    return np.sum(r * xs[0])
+
+
+def test_a_slot_rebound_leaves_what_its_old_item_shares():
+    """`xs = [y]; r = y[::-1]`: r shares y's array, reached through a slot of xs, not xs
+    itself; `xs[0] = v`, `xs.append(v)`, `d[k] = v` rebind or add slots and change
+    neither y nor r (refused as a write into r before). Writes into the array the slot
+    holds (`xs[0] += v`, `t = xs[0]; t[1] = v`) change r and stay refused."""
+    x = np.array([0.3, -0.7, 1.1])
+    full_check(slot_rebound_beside_a_reversed_item, (x,))
+    full_check(dict_slot_rebound_beside_a_reversed_item, (x,))
+    for f in (slot_augmented_beside_a_reversed_item, held_array_written_beside_a_reversed_item):
+        with pytest.raises(srcad.UnsupportedError, match="also reached through 'r'"):
+            srcad.grad(f)(x)
