@@ -4839,27 +4839,6 @@ def _ends_in_return(block):
     return isinstance(last, (gast.Return, gast.Raise))
 
 
-def _annotations_dropped(tree):
-    """`state: State = State(x, v)` -> `state = State(x, v)` in the user's function `tree`
-    (not in functions defined in it): Python does not evaluate the annotation of a local,
-    and normalises the statement as the assignment (`stmt_AnnAssign`), which
-    `_records_as_names` reads."""
-    for block in _own_blocks(tree):
-        block[:] = [_at(T.assign(stmt.target, stmt.value), stmt)
-                    if isinstance(stmt, gast.AnnAssign) and stmt.value is not None
-                    and stmt.simple and isinstance(stmt.target, gast.Name) else stmt
-                    for stmt in block]
-
-
-def _fresh_name(base, taken):
-    """`base`, or `base2`, `base3`, ...: the first not in `taken`."""
-    name, k = base, 1
-    while name in taken:
-        k += 1
-        name = f"{base}{k}"
-    return name
-
-
 def _copied_names(value):
     """The names whose items `value` may hold as a shallow copy: `xs.copy()`, `{} | d`,
     `d | e`, `ws * 2`."""
