@@ -4642,6 +4642,12 @@ def _aux_pair(source, stmt):
         raise UnsupportedError(
             "with has_aux=True, srcad needs each return to give a pair (loss, aux) "
             "written out", source.location(stmt), hint=_AUX_HINT)
+    if isinstance(pair.elts[1], gast.Lambda):
+        raise UnsupportedError(
+            "with has_aux=True, srcad hands back values as aux, not a lambda",
+            source.location(pair.elts[1]),
+            hint="return the values the lambda reads as aux, and make the function from "
+                 "them where it is called")
     return pair
 
 

@@ -520,3 +520,18 @@ def test_a_partial_whose_function_returns_no_pair_is_refused_in_its_file():
     with pytest.raises(srcad.UnsupportedError, match="each return to give a pair") as info:
         srcad.grad(bound, has_aux=True)(np.ones(2))
     assert "test_has_aux.py" in str(info.value) and "return out" in str(info.value)
+
+
+def returns_a_lambda_as_aux(x):
+    return np.sum(x ** 2), (lambda: 1.0)
+
+
+@pytest.mark.parametrize("make", [srcad.grad, srcad.value_and_grad, srcad.vjp, srcad.jvp])
+def test_a_lambda_as_aux_is_refused_clearly(make):
+    """`return loss, (lambda: ...)`: srcad took the lambda for a local function named as
+    aux (a bare KeyError 'aux_' before)."""
+    x = np.array([0.5, -1.0])
+    args = (x, x) if make is srcad.jvp else (x,)
+    with pytest.raises(srcad.UnsupportedError, match="not a lambda") as info:
+        make(returns_a_lambda_as_aux, has_aux=True)(*args)
+    assert "test_has_aux.py" in str(info.value) and "(lambda: 1.0)" in str(info.value)
