@@ -535,3 +535,53 @@ def test_a_lambda_as_aux_is_refused_clearly(make):
     with pytest.raises(srcad.UnsupportedError, match="not a lambda") as info:
         make(returns_a_lambda_as_aux, has_aux=True)(*args)
     assert "test_has_aux.py" in str(info.value) and "(lambda: 1.0)" in str(info.value)
+
+
+# ----- aux: a list that the function pops from -----
+
+def popped_list_as_aux(x):
+    xs = [x, 2.0 * x, np.sin(x)]
+    first = xs.pop(0)
+    return np.sum(first * xs[0]) + np.sum(xs[1] ** 2), xs
+
+
+def popped_in_a_loop_with_an_early_return(x):
+    xs = [x, x * 2.0, x ** 2]
+    for i in range(2):
+        a = xs.pop(0)
+        if np.sum(a) > 100.0:
+            return np.sum(a), xs
+        xs.append(a * x)
+    return np.sum(xs[0] * xs[-1]), xs
+
+
+def popped_then_named_again(x):
+    xs = [x, x * 2.0, x ** 2]
+    a = xs.pop(1)
+    rest = xs
+    return np.sum(a * x * rest[0]), rest
+
+
+@pytest.mark.parametrize("f", [popped_list_as_aux, popped_in_a_loop_with_an_early_return,
+                               popped_then_named_again])
+def test_aux_a_list_popped_from(f):
+    """aux is the list the function popped from (`return loss, xs`): the name aux gets at
+    the return is no other name for the list where the pops are undone (refused before as
+    'reverse mode through list.pop() is not supported'); gradient against differences,
+    aux as the function computed it, in grad, value_and_grad, vjp and jvp."""
+    x = np.array([0.3, -0.7, 1.2])
+    loss, aux = f(x.copy())
+    g, got = srcad.grad(f, has_aux=True)(x)
+    fd_check(loss_of(f), (x,), 0, grads=g)
+    assert_tree_allclose(got, aux, rtol=0, atol=0)
+    (value, got), g2 = srcad.value_and_grad(f, has_aux=True)(x)
+    assert value == loss and np.array_equal(g2, g)
+    assert_tree_allclose(got, aux, rtol=0, atol=0)
+    _, pullback, got = srcad.vjp(f, has_aux=True)(x)
+    np.testing.assert_allclose(pullback(1.0), g, rtol=1e-12)
+    assert_tree_allclose(got, aux, rtol=0, atol=0)
+    tangent = np.array([0.5, 1.0, -2.0])
+    _, t_out, got = srcad.jvp(f, has_aux=True)(x, tangent)
+    assert t_out == pytest.approx(g @ tangent, rel=1e-12)
+    assert_tree_allclose(got, aux, rtol=0, atol=0)
+    np.testing.assert_array_equal(x, [0.3, -0.7, 1.2])
