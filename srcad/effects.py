@@ -22,6 +22,7 @@ passes on what that function changes; anything else called may change what it ge
 """
 import ast
 import builtins
+import dataclasses
 import inspect
 import logging
 import math
@@ -32,7 +33,7 @@ import numpy as np
 
 from . import source
 from . import template as T
-from .normalise import _VIEW_FUNCTIONS
+from .normalise import _VIEW_FUNCTIONS, _dataclass_fields
 
 # methods that leave their object as it is (arrays, lists, dicts, strings), and the
 # position of their `out` where they take one
@@ -245,7 +246,7 @@ def _read(fn, seen, definite):
             changed(target if isinstance(target, gast.Name) else target.value,
                     f"'{_text(target)} op= ...'")
         elif isinstance(node, gast.Call):
-            for obj, how in _call_changes(node, fn, seen, local, definite):
+            for obj, how in _call_changes(node, fn, seen, local, definite, nodes):
                 changed(obj, how, deep=obj is not _holder(node))
     return ({p: how for p, how in found.items() if p in params or p == _OUTSIDE},
             outside)
@@ -285,9 +286,9 @@ def _is_numpy(target):
         or target in vars(math).values())
 
 
-def _call_changes(call, fn, seen, local, definite=False):
+def _call_changes(call, fn, seen, local, definite=False, nodes=()):
     """(expression, how) for each object `call` may change (None: values outside); with
-    `definite`, only where it knows the call."""
+    `definite`, only where it knows the call (`nodes`: those of fn's definition)."""
     func = call.func
     args = list(call.args) + [k.value for k in call.keywords]
     text = f"'{_text(func)}(...)'"
@@ -320,6 +321,8 @@ def _call_changes(call, fn, seen, local, definite=False):
         if definite:
             return []
         return [(func.value, text)] + everything   # an unknown object's method
+    if definite and target is dataclasses.replace and _replaces_a_record(call, fn, nodes):
+        return []               # (a new object of the record's class, as srcad makes it)
     if isinstance(func, gast.Name) and target is not None \
             and getattr(builtins, func.id, None) is target:
         if func.id in _KEEPING_BUILTINS:
@@ -346,6 +349,31 @@ def _call_changes(call, fn, seen, local, definite=False):
                 return [(node, text) for p in inner if p in bound.arguments
                         for node in _passed(bound.arguments[p])] + outside
     return everything
+
+
+def _replaces_a_record(call, fn, nodes, seen=frozenset()):
+    """Whether `call`, dataclasses.replace(p, ...) in fn (`nodes`: its definition's), gets
+    a local p that every binding makes a record (`p = State(...)` of a dataclass whose
+    __init__ only sets its fields, or a replace of such a record): replace then makes a
+    new object and changes nothing. A record of another class (a __post_init__ of its
+    own) or an argument's may change what it holds."""
+    p = call.args[0] if call.args else None
+    if isinstance(p, gast.Name) and p.id in seen:
+        return True                     # (state = replace(state, ...): its other bindings)
+    args = nodes[0].args                # (the definition's own, walked first)
+    params = args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg]
+    if not isinstance(p, gast.Name) or p.id in {a.id for a in params if a is not None}:
+        return False
+    values = [value for node in nodes for target, value in _bindings(node)
+              if isinstance(target, gast.Name) and target.id == p.id]
+    for value in values:
+        made = _resolved(value.func, fn) if isinstance(value, gast.Call) else None
+        if made is dataclasses.replace:
+            if not _replaces_a_record(value, fn, nodes, seen | {p.id}):
+                return False
+        elif not isinstance(made, type) or _dataclass_fields(made) is None:
+            return False
+    return bool(values)
 
 
 def _passed(value):

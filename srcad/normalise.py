@@ -4790,30 +4790,75 @@ def _returns_with_aux(source):
     tree = source.tree
     taken = {n.id for n in T.name_nodes(tree)}
     value, aux = _fresh_name("value_", taken), _fresh_name("aux_", taken)
-    hint = "write `return loss, aux` at each return: the value to differentiate, then " \
-           "what the function hands back beside it"
+    partial = getattr(source.fn, "srcad_partial", None)
+    if partial is not None:
+        _partial_pair_written_out(source, partial, _fresh_name("pair_", taken))
     for block in _own_blocks(tree):
         for k in range(len(block) - 1, -1, -1):
             stmt = block[k]
             if not isinstance(stmt, gast.Return):
                 continue
-            pair = stmt.value
-            if not isinstance(pair, gast.Tuple) or len(pair.elts) != 2 \
-                    or any(isinstance(e, gast.Starred) for e in pair.elts):
-                raise UnsupportedError(
-                    "with has_aux=True, srcad needs each return to give a pair (loss, aux) "
-                    "written out", source.location(stmt), hint=hint)
+            pair = _aux_pair(source, stmt)
             new = [T.assign(value, pair.elts[0]), T.assign(aux, pair.elts[1]),
                    gast.Return(value=T.name(value))]
             for node in (new[0], new[0].targets[0], new[1], new[1].targets[0], new[2],
                          new[2].value):   # (at the return's line; the expressions keep theirs)
                 gast.copy_location(node, stmt)
             block[k:k + 1] = new
+    _ends_in_aux_pairs(source)
+    return aux
+
+
+_AUX_HINT = "write `return loss, aux` at each return: the value to differentiate, then " \
+            "what the function hands back beside it"
+
+
+def _aux_pair(source, stmt):
+    """The pair `(loss, aux)` that return `stmt` of `source`'s function writes out; refused
+    where it returns anything else."""
+    pair = stmt.value
+    if not isinstance(pair, gast.Tuple) or len(pair.elts) != 2 \
+            or any(isinstance(e, gast.Starred) for e in pair.elts):
+        raise UnsupportedError(
+            "with has_aux=True, srcad needs each return to give a pair (loss, aux) "
+            "written out", source.location(stmt), hint=_AUX_HINT)
+    if isinstance(pair.elts[1], gast.Lambda):
+        raise UnsupportedError(
+            "with has_aux=True, srcad hands back values as aux, not a lambda",
+            source.location(pair.elts[1]),
+            hint="return the values the lambda reads as aux, and make the function from "
+                 "them where it is called")
+    return pair
+
+
+def _ends_in_aux_pairs(source):
+    """Refuse `source`'s function where a path through it may end without a return."""
+    tree = source.tree
     if not _ends_in_return(tree.body):
         raise UnsupportedError(
             f"with has_aux=True, srcad needs {tree.name} to end in a return of a pair "
-            "(loss, aux) on every path", source.location(tree.body[-1]), hint=hint)
-    return aux
+            "(loss, aux) on every path", source.location(tree.body[-1]), hint=_AUX_HINT)
+
+
+def _partial_pair_written_out(source, partial, pair):
+    """A functools.partial's function (`source`: srcad's wrapper, `return f(...)`) with
+    has_aux=True: where f returns a pair written out at each return (checked there, in
+    the user's file), the wrapper's return becomes `pair_ = f(...); return pair_[0],
+    pair_[1]`, a pair written out too."""
+    func = partial.func
+    callee = function_source(func.__func__ if isinstance(func, types.MethodType) else func)
+    for block in _own_blocks(callee.tree):
+        for stmt in block:
+            if isinstance(stmt, gast.Return):
+                _aux_pair(callee, stmt)
+    _ends_in_aux_pairs(callee)
+    body = source.tree.body
+    call = body[-1].value
+    got = T.assign(pair, call)
+    both = T.tuple_of([gast.Subscript(value=T.name(pair), slice=T.constant(k),
+                                      ctx=gast.Load()) for k in (0, 1)])
+    body[-1:] = [gast.copy_location(got, body[-1]),
+                 gast.copy_location(gast.Return(value=both), body[-1])]
 
 
 def _own_blocks(tree):

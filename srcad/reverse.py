@@ -770,8 +770,10 @@ class Reverse:
         of the append that pushed t (`abar = xsbar[-1]`). A list's adjoint is as long as
         the list at every point of the reverse sweep, so every pop gives one."""
         xs = op.args["list"].id
+        aux = getattr(self.ir.aux, "id", None)     # (has_aux: handed back, no adjoint read)
         if any(other.kind == "copy" and xs in other.operand_names() + [other.target]
                and id(other.stmt) not in self.ir.entry      # (`v_0 = xs.copy()`: its own)
+               and other.target != aux
                for other in self.ops.values() if other.target is not None):
             # another name for the list (`for v in xs` iterates one): its adjoint would not
             # take the item back

@@ -472,3 +472,116 @@ def test_a_has_aux_vjp_called_by_a_differentiated_function_is_refused():
         return v * y
     with pytest.raises(srcad.UnsupportedError, match="calling what srcad.vjp returns"):
         srcad.grad(calls_vjp_aux)(1.3)
+
+
+# ----- a functools.partial with has_aux=True -----
+
+def batch_loss(w, x, y, scale=2.0):
+    pred = np.tanh(x @ w)
+    if np.sum(pred) > 100.0:
+        return scale * np.sum((pred - y) ** 2), {"pred": pred, "large": True}
+    return scale * np.mean((pred - y) ** 2), {"pred": pred, "large": False}
+
+
+_X = np.array([[0.5, -1.0], [0.3, 0.8], [-0.2, 0.4]])
+_Y = np.array([0.1, -0.3, 0.7])
+
+
+@pytest.mark.parametrize("bound", [
+    functools.partial(batch_loss, x=_X, y=_Y),
+    functools.partial(batch_loss, x=_X, y=_Y, scale=0.5),
+    functools.partial(Model(1.5).loss),
+])
+def test_a_partial_whose_function_returns_pairs(bound):
+    """srcad's wrapper of a partial returns `f(...)`: where f writes out `(loss, aux)` at
+    each return, the wrapper's return is read as that pair (refused before, pointing at
+    the wrapper's `<partial of batch_loss>` lines); gradient, value, jvp and vjp against
+    differences, aux as the partial computes it."""
+    w = np.array([0.7, -0.4])
+    loss, aux = bound(w)
+    (value, got_aux), g = srcad.value_and_grad(bound, has_aux=True)(w)
+    assert value == pytest.approx(loss, rel=1e-14)
+    assert_tree_allclose(got_aux, aux, rtol=0, atol=0)
+    fd_check(lambda v: bound(v)[0], (w,), 0, grads=g)
+    g2, aux2 = srcad.grad(bound, has_aux=True)(w)
+    np.testing.assert_allclose(g2, g, rtol=1e-14)
+    assert_tree_allclose(aux2, aux, rtol=0, atol=0)
+    tangent = np.array([0.3, 1.1])
+    _, t_out, aux3 = srcad.jvp(bound, has_aux=True)(w, tangent)
+    assert t_out == pytest.approx(g @ tangent, rel=1e-12)
+    assert_tree_allclose(aux3, aux, rtol=0, atol=0)
+    _, pullback, aux4 = srcad.vjp(bound, has_aux=True)(w)
+    np.testing.assert_allclose(pullback(1.0), g, rtol=1e-12)
+    assert_tree_allclose(aux4, aux, rtol=0, atol=0)
+
+
+def test_a_partial_whose_function_returns_no_pair_is_refused_in_its_file():
+    bound = functools.partial(returns_a_name)
+    with pytest.raises(srcad.UnsupportedError, match="each return to give a pair") as info:
+        srcad.grad(bound, has_aux=True)(np.ones(2))
+    assert "test_has_aux.py" in str(info.value) and "return out" in str(info.value)
+
+
+def returns_a_lambda_as_aux(x):
+    return np.sum(x ** 2), (lambda: 1.0)
+
+
+@pytest.mark.parametrize("make", [srcad.grad, srcad.value_and_grad, srcad.vjp, srcad.jvp])
+def test_a_lambda_as_aux_is_refused_clearly(make):
+    """`return loss, (lambda: ...)`: srcad took the lambda for a local function named as
+    aux (a bare KeyError 'aux_' before)."""
+    x = np.array([0.5, -1.0])
+    args = (x, x) if make is srcad.jvp else (x,)
+    with pytest.raises(srcad.UnsupportedError, match="not a lambda") as info:
+        make(returns_a_lambda_as_aux, has_aux=True)(*args)
+    assert "test_has_aux.py" in str(info.value) and "(lambda: 1.0)" in str(info.value)
+
+
+# ----- aux: a list that the function pops from -----
+
+def popped_list_as_aux(x):
+    xs = [x, 2.0 * x, np.sin(x)]
+    first = xs.pop(0)
+    return np.sum(first * xs[0]) + np.sum(xs[1] ** 2), xs
+
+
+def popped_in_a_loop_with_an_early_return(x):
+    xs = [x, x * 2.0, x ** 2]
+    for i in range(2):
+        a = xs.pop(0)
+        if np.sum(a) > 100.0:
+            return np.sum(a), xs
+        xs.append(a * x)
+    return np.sum(xs[0] * xs[-1]), xs
+
+
+def popped_then_named_again(x):
+    xs = [x, x * 2.0, x ** 2]
+    a = xs.pop(1)
+    rest = xs
+    return np.sum(a * x * rest[0]), rest
+
+
+@pytest.mark.parametrize("f", [popped_list_as_aux, popped_in_a_loop_with_an_early_return,
+                               popped_then_named_again])
+def test_aux_a_list_popped_from(f):
+    """aux is the list the function popped from (`return loss, xs`): the name aux gets at
+    the return is no other name for the list where the pops are undone (refused before as
+    'reverse mode through list.pop() is not supported'); gradient against differences,
+    aux as the function computed it, in grad, value_and_grad, vjp and jvp."""
+    x = np.array([0.3, -0.7, 1.2])
+    loss, aux = f(x.copy())
+    g, got = srcad.grad(f, has_aux=True)(x)
+    fd_check(loss_of(f), (x,), 0, grads=g)
+    assert_tree_allclose(got, aux, rtol=0, atol=0)
+    (value, got), g2 = srcad.value_and_grad(f, has_aux=True)(x)
+    assert value == loss and np.array_equal(g2, g)
+    assert_tree_allclose(got, aux, rtol=0, atol=0)
+    _, pullback, got = srcad.vjp(f, has_aux=True)(x)
+    np.testing.assert_allclose(pullback(1.0), g, rtol=1e-12)
+    assert_tree_allclose(got, aux, rtol=0, atol=0)
+    tangent = np.array([0.5, 1.0, -2.0])
+    _, t_out, got = srcad.jvp(f, has_aux=True)(x, tangent)
+    assert t_out == pytest.approx(g @ tangent, rel=1e-12)
+    assert_tree_allclose(got, aux, rtol=0, atol=0)
+    np.testing.assert_array_equal(x, [0.3, -0.7, 1.2])

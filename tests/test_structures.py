@@ -1918,6 +1918,58 @@ def test_a_record_whose_fields_swap_then_are_written():
                [np.array([0.5, -1.0]), np.array([0.3, 0.2]), 2.0], wrt=(0, 2))
 
 
+def integrated_by_a_helper(x0, v0, k):
+    return integrated_by_replace(x0, v0, k) + np.sum(x0 * v0)
+
+
+def integrated_in_halves_by_a_helper(x0, v0, k):
+    state = State(x0, v0)
+    return integrated_in_two_halves(state.x, state.v, k) * k
+
+
+@pytest.mark.parametrize("f", [integrated_by_a_helper, integrated_in_halves_by_a_helper])
+def test_a_function_that_calls_one_that_replaces_its_records(f):
+    """A caller of a function that rebinds its records with dataclasses.replace: replace
+    makes a new object (srcad makes it as a call of the record's class), so the callee
+    changes none of its arguments (refused before as 'may change its argument x0 in place
+    ('replace(...)')'); gradient, jvp and Hessian against differences."""
+    args = [np.array([0.5, -1.0]), np.array([0.3, 0.2]), 2.0]
+    full_check(f, args, wrt=(0, 1, 2))
+    hessian = srcad.hessian(f)(*args)
+    np.testing.assert_allclose(hessian, numeric_jacobian(
+        lambda v: srcad.grad(f)(v, *args[1:]), args[0]), rtol=1e-6, atol=1e-8)
+
+
+@dataclasses.dataclass
+class DoublingOnInit:
+    x: np.ndarray
+    k: float
+
+    def __post_init__(self):
+        self.x *= 2.0
+
+
+DOUBLING = DoublingOnInit(np.ones(2), 1.0)
+
+
+def replaced_global_record(x):
+    again = replace(DOUBLING, k=3.0)        # (doubles DOUBLING.x, which again.x is)
+    return np.sum(x ** 2) * again.k
+
+
+def reads_after_a_doubling_replace(x):
+    return replaced_global_record(x) + np.sum(x * DOUBLING.x)
+
+
+def test_a_replace_that_may_change_what_its_record_holds_stays_refused_in_a_caller():
+    """replace of a record not made in the callee (a module-level one whose class has a
+    __post_init__ that changes an array it holds) may change that array: its caller stays
+    refused, naming replace."""
+    with pytest.raises(srcad.UnsupportedError, match=r"may change a value outside it "
+                                                     r"\('replace\(\.\.\.\)'\)"):
+        srcad.grad(reads_after_a_doubling_replace)(np.array([0.5, -1.0]))
+
+
 def stepped_with_a_config(x0, cfg):
     state = State(x0, cfg.k * x0)
     for i in range(3):
