@@ -2373,6 +2373,31 @@ def popped_on_one_side_of_a_condition(x, y):
     return np.sum(x) if y > 0 else np.sum(p.pop("a"))
 
 
+def walked_then_read_and_popped_in_one_expression(x, y):
+    d = {"a": x, "b": y * 2.0}
+    s = 0.0
+    for k in d:
+        s = s + np.sum(d[k])
+    return s + d["b"] * d.pop("b")
+
+
+def read_and_popped_under_another_name(x, y):
+    d = {"a": x, "b": y * 2.0}
+    e = d
+    return d["b"] * d.pop("b") + np.sum(e["a"])
+
+
+def test_a_dict_read_and_popped_in_one_expression_is_refused_as_a_dict():
+    """`d["b"] * d.pop("b")` where a loop walks d or another name holds it: refused as the
+    pop of a dict (it said 'reverse mode through list.pop()', d being no list)."""
+    x, y = np.array([1.0, 2.0, 3.0]), 0.5
+    for f in (walked_then_read_and_popped_in_one_expression,
+              read_and_popped_under_another_name):
+        with pytest.raises(srcad.UnsupportedError, match=r"d.pop\(k\) of a dict that srcad "
+                           "cannot make a new dict"):
+            srcad.grad(f, wrt=(0, 1))(x, y)
+
+
 @pytest.mark.parametrize("f", [walked_after_a_pop, popped_in_expressions])
 def test_a_local_dict_popped_in_an_expression_or_walked_after_a_pop(f):
     """`for k in d` after `d.pop(k)` walks the keys left (it was refused: a loop over a
