@@ -415,6 +415,7 @@ class Normaliser:
         self.before_its_class = False   # see IR.before_its_class
         self.dict_params = frozenset()  # parameters known to be dicts (see `normalise`)
         self.generated = source.filename.startswith("<srcad ")   # a derivative's code
+        self.nested_items = {}   # name t of `t = p[k]` that `_nested_writes` made -> p
         _flag_loop_elses(source.tree)
         if self.generated:
             _functional_updates(source.tree)
@@ -780,7 +781,8 @@ class Normaliser:
         every later read of p sees it; srcad's t is a new value, which p's slot takes back.
         A check of the alias between t and p would refuse the write (p is read later): the
         statement that makes t carries `srcad_written_back` (p), which that check passes.
-        Every other name that may share p[k]'s object is checked as for any `t = p[k]`.
+        Every other name that may share p[k]'s object is checked as for any `t = p[k]`
+        (but t and another such name of p: `_taken_from_one`).
         Whether it found any."""
         found = False
         args = tree.args
@@ -819,6 +821,7 @@ class Normaliser:
                                                 type_comment=None), stmt)
                 taken.srcad_written_back = put_back.srcad_written_back = outer
                 slot.srcad_written_back = outer
+                self.nested_items[inner] = outer
                 if type(stmt) is gast.AugAssign:
                     stmt.srcad_nested_item = (item, written)
                 block[k:k + 1] = [taken, stmt, put_back]
@@ -1684,6 +1687,8 @@ class Normaliser:
                     continue          # `t = y; t = 0.5 * t; t[i] = v` writes a new array
                 if getattr(made, "srcad_written_back", None) == other:
                     continue          # `t = p[k]; t[i] = v; p[k] = t` (`_nested_writes`)
+                if self._taken_from_one(name, other):
+                    continue          # `p["w"][i] = ...; p["b"][i] = ...`: ditto, in a loop
                 if self._fresh_before(name, write, made, slots=text.endswith("] = ...")
                                       and self._known_container(name)):
                     continue          # `t = np.sin(x); t[i] = v; t = x` in a loop: ditto
@@ -1742,6 +1747,15 @@ class Normaliser:
                 # nothing, and `xs[2] = ...` of a list rebinds a slot; known once the kinds
                 # of the arguments are (analysis.check_items)
                 self.unless_numbers.append((made, error, text.endswith("] = ...")))
+
+    def _taken_from_one(self, name, other):
+        """Whether `name` and `other` are two names `_nested_writes` takes items of one list
+        or dict p into (`p["w"][i] = ...` and `p["b"][i] = ...`, in a loop): each is read
+        only between taking p[k]'s object and putting it back, so it holds what p holds
+        then, whatever the other changed before (in Python, one object where both take
+        one slot, else two: no slot of p holds another's object, `_new_objects_in`)."""
+        outer = self.nested_items.get(name)
+        return outer is not None and self.nested_items.get(other) == outer
 
     def _item_rebound_in_copy(self, name, other, made, text):
         """Whether `made` is `t = p[k]` (`name` t, k a constant) of a dict p whose shallow

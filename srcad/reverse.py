@@ -789,15 +789,28 @@ class Reverse:
         """`d.pop(k)` of what may be a dict (an argument, or a dict srcad could not make a
         new one without k for: normalise's `_dict_pops`): its item would be put back as a
         list's."""
+        refusal = self._dict_pop_refusal(op)
+        if refusal is not None:
+            raise refusal
+
+    def _dict_pop_refusal(self, op):
+        """The error for `d.pop(k)` where d may be a dict (see `_refuse_dict_pop`), else
+        None."""
         if "at" in op.args and op.args["list"].id in self.dicts:
-            raise UnsupportedError(
+            return UnsupportedError(
                 "d.pop(k) of a dict that srcad cannot make a new dict without k for (an "
                 "argument, a dict that another name may hold, or one read in the same "
                 "statement) is not supported in reverse mode", self.ir.location(op.stmt),
                 hint="of a dict argument, pop from a copy of it: p = dict(d); w = p.pop(k), "
                      "in a statement of its own")
+        return None
 
     def _pop_refused(self, op):
+        """The error for `xs.pop()` that the reverse sweep cannot undo; of a dict, the
+        dict's (`_dict_pop_refusal`: `for k in d: ...; d["b"] * d.pop("b")`)."""
+        refusal = self._dict_pop_refusal(op)
+        if refusal is not None:
+            return refusal
         generated = self.ir.source.filename.startswith("<srcad ")
         return UnsupportedError(
             "reverse mode through list.pop() is not supported" + (
