@@ -340,13 +340,15 @@ def _own_guards(fn, ir):
          kind) for (name, steps), kind in ir.namespace.path_types.items()]
 
 
-def _guards(fn):
+def _guards(fn, fn_ir=None):
     """Guards for the objects that `fn`'s transformation, and that of every user function
-    these reach, looked up (as far as their IRs are made)."""
+    these reach, looked up (as far as their IRs are made). `fn_ir`: the IR of `fn` the
+    derivative was made from, where it is not the cached one (for dict arguments, or with
+    has_aux: what its returns call is looked up there only)."""
     guards, seen, todo = [], {fn}, [fn]
     while todo:
         f = todo.pop()
-        ir = _cached_ir(f)
+        ir = fn_ir if f is fn and fn_ir is not None else _cached_ir(f)
         if ir is None:
             continue
         guards.extend(_own_guards(f, ir))
@@ -664,7 +666,7 @@ def derive(fn, wrt, kinds, with_value=False, mode="reverse", optimized=True,
         function = load(source, name, fn.__globals__, closure, cells)
         function.srcad_primal = fn     # (what its errors name, differentiated again)
         MADE_FROM[function.__code__.co_filename] = fn.__code__.co_filename
-        guards = _guards(fn)
+        guards = _guards(fn, ir)
         own = len(_own_guards(fn, ir))
         params = list(inspect.signature(fn).parameters)
         changed = tuple((k, p) for k, p in enumerate(params) if p in ir.changed)

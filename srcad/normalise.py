@@ -4798,29 +4798,40 @@ def _returns_with_aux(source):
     """For `has_aux=True`: each `return loss, aux` of the user's function (a pair written
     out, as jax.grad reads such a function) becomes `value = loss; aux_ = aux; return
     value`, in the user's function, of fresh names: the IR returns the loss, and aux_
-    holds what the function hands back beside it (the same name at each return). Returns
-    that name; refuses a return of anything else, and a function that may end without
-    one."""
+    holds what the function hands back beside it (the same name at each return). A return
+    of what a function of the user's returns, which writes out such pairs, hands its pair
+    on (`_returns_callees_pair`). Returns that name and the names of those functions;
+    refuses a return of anything else, and a function that may end without one."""
     tree = source.tree
     taken = {n.id for n in T.name_nodes(tree)}
     value, aux = _fresh_name("value_", taken), _fresh_name("aux_", taken)
     partial = getattr(source.fn, "srcad_partial", None)
+    pair_name = _fresh_name("pair_", taken)
+    callees = []
     if partial is not None:
-        _partial_pair_written_out(source, partial, _fresh_name("pair_", taken))
+        _partial_pair_written_out(source, partial, pair_name)
     for block in _own_blocks(tree):
         for k in range(len(block) - 1, -1, -1):
             stmt = block[k]
             if not isinstance(stmt, gast.Return):
                 continue
+            got = []
+            if _returns_callees_pair(source, stmt):     # `return loss_fn(p, batch)`
+                callees.append(stmt.value.func.id)
+                got = [gast.copy_location(T.assign(pair_name, stmt.value), stmt)]
+                gast.copy_location(got[0].targets[0], stmt)
+                stmt = gast.copy_location(gast.Return(value=T.tuple_of([
+                    gast.Subscript(value=T.name(pair_name), slice=T.constant(k),
+                                   ctx=gast.Load()) for k in (0, 1)])), stmt)
             pair = _aux_pair(source, stmt)
             new = [T.assign(value, pair.elts[0]), T.assign(aux, pair.elts[1]),
                    gast.Return(value=T.name(value))]
             for node in (new[0], new[0].targets[0], new[1], new[1].targets[0], new[2],
                          new[2].value):   # (at the return's line; the expressions keep theirs)
                 gast.copy_location(node, stmt)
-            block[k:k + 1] = new
+            block[k:k + 1] = got + new
     _ends_in_aux_pairs(source)
-    return aux
+    return aux, callees
 
 
 _AUX_HINT = "write `return loss, aux` at each return: the value to differentiate, then " \
@@ -4843,6 +4854,28 @@ def _aux_pair(source, stmt):
             hint="return the values the lambda reads as aux, and make the function from "
                  "them where it is called")
     return pair
+
+
+def _returns_callees_pair(source, stmt):
+    """Whether return `stmt` of `source`'s function (`lambda p: loss_fn(p, batch)`, as jax
+    users write it) returns what a module-level function of the user's returns, which
+    writes out a pair `(loss, aux)` at each return (checked there, in its own file)."""
+    call = stmt.value
+    if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Name)) \
+            or any(isinstance(n, gast.Name) and n.id == call.func.id
+                   and not isinstance(n.ctx, gast.Load) for n in T.name_nodes(source.tree)):
+        return False
+    func = source.namespace().get(call.func.id)
+    if not isinstance(func, types.FunctionType) or func is source.fn \
+            or str(func.__module__).startswith(("srcad", "numpy")):
+        return False
+    callee = function_source(func)
+    for block in _own_blocks(callee.tree):
+        for inner in block:
+            if isinstance(inner, gast.Return):
+                _aux_pair(callee, inner)
+    _ends_in_aux_pairs(callee)
+    return True
 
 
 def _ends_in_aux_pairs(source):
@@ -5893,11 +5926,14 @@ def normalise(source, reserved=None, dicts=frozenset(), aux=False):
     names but other values are renamed. `dicts`: parameters known to be dicts, whose `for k
     in d` walks the keys. `aux`: the function returns a pair `(loss, aux)`, of which the IR
     returns the loss and holds aux in `ir.aux` (`has_aux=True`; see `_returns_with_aux`)."""
-    aux_name = _returns_with_aux(source) if aux else None
+    aux_name, pair_callees = _returns_with_aux(source) if aux else (None, ())
     try:
         normaliser = Normaliser(source, reserved)
     except SrcadError as exc:
         raise _fields_named(exc, getattr(source, "record_fields", None))
+    for name in pair_callees:      # (guarded: another function, or new code, checks again)
+        callee = normaliser.namespace.function(name)
+        normaliser.namespace.members.append((callee, "__code__", callee.__code__))
     normaliser.dict_params = dicts
     try:
         ir = normaliser.function()

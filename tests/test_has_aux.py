@@ -585,3 +585,106 @@ def test_aux_a_list_popped_from(f):
     assert t_out == pytest.approx(g @ tangent, rel=1e-12)
     assert_tree_allclose(got, aux, rtol=0, atol=0)
     np.testing.assert_array_equal(x, [0.3, -0.7, 1.2])
+
+
+_X = np.array([[1.0, 2.0], [0.5, -1.0], [2.0, 0.3]])
+_Y = np.array([1.0, 0.0, 2.0])
+
+
+def residual_loss(w, X, y):
+    r = X @ w - y
+    return np.sum(r * r), {"r": r}
+
+
+def sum_only(w, X, y):
+    return np.sum(X @ w)
+
+
+def test_a_lambda_returning_what_a_pair_returning_function_returns():
+    """`lambda p: loss_fn(p, X, y)` with has_aux, as jax users write it: loss_fn writes
+    out `(loss, aux)` at each return, the lambda hands its pair on (refused before as a
+    return not written out); closed form 2 X^T (X w - y), aux as computed, in every mode."""
+    w = np.array([0.3, -0.2])
+    want = 2 * _X.T @ (_X @ w - _Y)
+    g, aux = srcad.grad(lambda p: residual_loss(p, _X, _Y), has_aux=True)(w)
+    np.testing.assert_allclose(g, want, rtol=1e-13)
+    np.testing.assert_array_equal(aux["r"], _X @ w - _Y)
+    (value, aux), g = srcad.value_and_grad(lambda p: residual_loss(p, _X, _Y),
+                                           has_aux=True)(w)
+    assert value == pytest.approx(np.sum((_X @ w - _Y) ** 2), rel=1e-14)
+    np.testing.assert_allclose(g, want, rtol=1e-13)
+    tangent = np.array([1.0, -0.5])
+    _, t_out, aux = srcad.jvp(lambda p: residual_loss(p, _X, _Y), has_aux=True)(w, tangent)
+    assert t_out == pytest.approx(want @ tangent, rel=1e-12)
+    _, pullback, aux = srcad.vjp(lambda p: residual_loss(p, _X, _Y), has_aux=True)(w)
+    np.testing.assert_allclose(pullback(1.0), want, rtol=1e-13)
+
+
+def returns_by_branch(p):
+    if p[0] > 0:
+        return residual_loss(p, _X, _Y)
+    return residual_loss(-p, _X, _Y)
+
+
+def test_returns_of_a_pair_returning_function_in_branches():
+    w = np.array([0.3, -0.2])
+    for point, sign in ((w, 1.0), (-w, -1.0)):
+        g, aux = srcad.grad(returns_by_branch, has_aux=True)(point)
+        np.testing.assert_allclose(g, sign * 2 * _X.T @ (_X @ (sign * point) - _Y),
+                                   rtol=1e-13)
+        fd_check(loss_of(returns_by_branch), (point,), 0, grads=g)
+
+
+def test_a_called_function_that_returns_no_pair_is_refused_at_its_return():
+    with pytest.raises(srcad.UnsupportedError, match="each return to give a pair") as info:
+        srcad.grad(lambda p: sum_only(p, _X, _Y), has_aux=True)
+    assert info.value.location.line == inspect.getsourcelines(sum_only)[1] + 1
+
+
+def test_the_called_function_rebound_is_checked_again(tmp_path):
+    from conftest import load_module
+    m = load_module(tmp_path, """
+        import numpy as np
+
+        def loss_fn(w):
+            return np.sum(w * w), w
+
+        def other(w):
+            return np.sum(w)
+
+        def step(w):
+            return loss_fn(w * 2.0)
+        """)
+    d = srcad.grad(m.step, has_aux=True)
+    w = np.array([1.0, -2.0])
+    g, aux = d(w)
+    np.testing.assert_allclose(g, 8.0 * w, rtol=1e-14)
+    m.loss_fn = m.other
+    with pytest.raises(srcad.UnsupportedError, match="each return to give a pair"):
+        d(w)
+
+
+def test_a_global_function_rebound_gives_the_new_gradient(tmp_path):
+    """The derivative of a has_aux function is made from its own IR (the pair's): the
+    functions that IR looked up are guarded (rebinding `act` kept the old gradient, 2x
+    for 3x**2, without a word)."""
+    from conftest import load_module
+    m = load_module(tmp_path, """
+        import numpy as np
+
+        def act(x):
+            return x * x
+
+        def cube(x):
+            return x * x * x
+
+        def f(x):
+            return np.sum(act(x)), 0
+        """)
+    d = srcad.grad(m.f, has_aux=True)
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(d(x)[0], 2 * x, rtol=1e-14)
+    m.act = m.cube
+    np.testing.assert_allclose(d(x)[0], 3 * x * x, rtol=1e-14)
+    np.testing.assert_allclose(srcad.value_and_grad(m.f, has_aux=True)(x)[1], 3 * x * x,
+                               rtol=1e-14)
