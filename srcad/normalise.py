@@ -23,6 +23,7 @@ Anything outside the supported subset raises `UnsupportedError` at its line.
 """
 import collections
 import collections.abc
+import dataclasses
 import functools
 import builtins
 import inspect
@@ -4820,9 +4821,7 @@ def _returns_with_aux(source):
                 callees.append(stmt.value.func.id)
                 got = [gast.copy_location(T.assign(pair_name, stmt.value), stmt)]
                 gast.copy_location(got[0].targets[0], stmt)
-                stmt = gast.copy_location(gast.Return(value=T.tuple_of([
-                    gast.Subscript(value=T.name(pair_name), slice=T.constant(k),
-                                   ctx=gast.Load()) for k in (0, 1)])), stmt)
+                stmt = gast.copy_location(gast.Return(value=_items_of_pair(pair_name)), stmt)
             pair = _aux_pair(source, stmt)
             new = [T.assign(value, pair.elts[0]), T.assign(aux, pair.elts[1]),
                    gast.Return(value=T.name(value))]
@@ -4869,13 +4868,24 @@ def _returns_callees_pair(source, stmt):
     if not isinstance(func, types.FunctionType) or func is source.fn \
             or str(func.__module__).startswith(("srcad", "numpy")):
         return False
-    callee = function_source(func)
-    for block in _own_blocks(callee.tree):
-        for inner in block:
-            if isinstance(inner, gast.Return):
-                _aux_pair(callee, inner)
-    _ends_in_aux_pairs(callee)
+    _check_pairs_written_out(function_source(func))
     return True
+
+
+def _check_pairs_written_out(source):
+    """Refuse `source`'s function (one whose pair a has_aux function hands on) where a
+    return gives no pair written out, or a path may end without a return."""
+    for block in _own_blocks(source.tree):
+        for stmt in block:
+            if isinstance(stmt, gast.Return):
+                _aux_pair(source, stmt)
+    _ends_in_aux_pairs(source)
+
+
+def _items_of_pair(name):
+    """`(name[0], name[1])`: the pair that `name` holds, written out."""
+    return T.tuple_of([gast.Subscript(value=T.name(name), slice=T.constant(i),
+                                      ctx=gast.Load()) for i in (0, 1)])
 
 
 def _ends_in_aux_pairs(source):
@@ -4893,19 +4903,12 @@ def _partial_pair_written_out(source, partial, pair):
     the user's file), the wrapper's return becomes `pair_ = f(...); return pair_[0],
     pair_[1]`, a pair written out too."""
     func = partial.func
-    callee = function_source(func.__func__ if isinstance(func, types.MethodType) else func)
-    for block in _own_blocks(callee.tree):
-        for stmt in block:
-            if isinstance(stmt, gast.Return):
-                _aux_pair(callee, stmt)
-    _ends_in_aux_pairs(callee)
+    _check_pairs_written_out(function_source(
+        func.__func__ if isinstance(func, types.MethodType) else func))
     body = source.tree.body
-    call = body[-1].value
-    got = T.assign(pair, call)
-    both = T.tuple_of([gast.Subscript(value=T.name(pair), slice=T.constant(k),
-                                      ctx=gast.Load()) for k in (0, 1)])
+    got = T.assign(pair, body[-1].value)
     body[-1:] = [gast.copy_location(got, body[-1]),
-                 gast.copy_location(gast.Return(value=both), body[-1])]
+                 gast.copy_location(gast.Return(value=_items_of_pair(pair)), body[-1])]
 
 
 def _own_blocks(tree):
@@ -5224,7 +5227,6 @@ def _calls_replace(func, namespace, stores):
 
 
 def _is_replace(value):
-    import dataclasses
     return value is dataclasses.replace
 
 
@@ -5362,7 +5364,6 @@ def _named_tuple_fields(cls):
     typing.NamedTuple makes (methods of its own allowed), whose objects hold its fields
     only as given; None for other classes (a __new__ of their own, a property in a field's
     place)."""
-    import dataclasses
     fields = inspect.getattr_static(cls, "_fields", None)
     if not issubclass(cls, tuple) or type(fields) is not tuple \
             or type(cls).__call__ is not type.__call__ \
@@ -5389,7 +5390,6 @@ def _dataclass_fields(cls):
     sets its fields from the arguments of its generated __init__ (no __post_init__, InitVar,
     field left out of __init__, or class of its own that reads or makes its objects
     otherwise); None for other classes."""
-    import dataclasses
     if not dataclasses.is_dataclass(cls) or hasattr(cls, "__post_init__") \
             or type(cls).__call__ is not type.__call__ \
             or inspect.getattr_static(cls, "__new__") is not object.__new__ \
