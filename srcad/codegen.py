@@ -3,7 +3,6 @@ import ast
 import linecache
 import math
 import re
-import textwrap
 import types
 
 import astor
@@ -12,7 +11,7 @@ from astor.code_gen import SourceGenerator
 from astor.op_util import Precedence, precedence_data, symbol_data
 from astor.source_repr import split_lines
 
-from .template import is_comment
+from .template import indent, is_comment
 
 _COMMENT = re.compile(r'^(\s*)((?:"""|\'\'\'|"|\')#.*?(?:"""|\'\'\'|"|\'))\s*$', re.M)
 
@@ -402,7 +401,7 @@ def load(source, name, namespace, closure, cells=None):
     filename = f"<srcad {name} #{_counter[0]}>"
     params = ", ".join(sorted(closure.keys() | cells.keys()))
     factory = (f"def __srcad_factory__({params}):\n"
-               f"{textwrap.indent(source, '    ')}\n"
+               f"{indent(source, '    ')}\n"
                f"    return {name}\n")
     linecache.cache[filename] = (len(factory), None, factory.splitlines(True), filename)
     code = compile(factory, filename, "exec")

@@ -7,7 +7,6 @@ import keyword
 import linecache
 import os
 import sys
-import textwrap
 import types
 import weakref
 
@@ -320,7 +319,7 @@ def wrapper_name(wrapper):
 
 def _returns_what_it_wraps(wrapper):
     try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(wrapper.__code__))).body[0]
+        tree = ast.parse(T.dedent(inspect.getsource(wrapper.__code__))).body[0]
     except (OSError, TypeError, SyntaxError, IndexError):
         return False
     nodes = list(ast.walk(tree))
@@ -432,7 +431,7 @@ def definition(fn):
         except SourceError:
             return None
     try:
-        tree = T.parse(textwrap.dedent(inspect.getsource(code))).body[0]
+        tree = T.parse(T.dedent(inspect.getsource(code))).body[0]
     except (OSError, TypeError, SyntaxError, IndexError):
         return None
     return tree if isinstance(tree, (gast.FunctionDef, gast.AsyncFunctionDef)) else None
@@ -441,7 +440,7 @@ def definition(fn):
 def _names_read(fn):
     """The names `fn`'s source reads (all of them where it cannot be read: None)."""
     try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(fn.__code__)))
+        tree = ast.parse(T.dedent(inspect.getsource(fn.__code__)))
     except (OSError, TypeError, SyntaxError, AttributeError):
         return None
     return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
@@ -568,7 +567,7 @@ def function_source(fn):
             f"the source of {name} is not available ({exc})",
             hint="srcad reads source code: define the function in a .py file (not at an "
                  "interactive prompt or through exec)") from None
-    dedented = textwrap.dedent("".join(lines))
+    dedented = T.dedent("".join(lines))
     indent = len(lines[0]) - len(lines[0].lstrip())
     if module is None:
         try:
@@ -753,7 +752,7 @@ def _definition(fn):
     if all(_indentation(line) is not None for line in all_lines[start:stop + 1]
            if line.strip()):
         try:
-            module = T.parse(textwrap.dedent("".join(lines)))
+            module = T.parse(T.dedent("".join(lines)))
         except SyntaxError:
             module = None
         if module is not None and len(module.body) == 1 \

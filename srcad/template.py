@@ -8,6 +8,8 @@ into gast nodes, so a change in gast's node classes touches only this file::
 
 import ast
 import functools
+import re
+import textwrap
 
 import gast
 
@@ -35,6 +37,57 @@ def parse(src):
     own conversion goes through a generic NodeTransformer and builds a second tree, which
     took half the front end's time)."""
     return _to_gast(ast.parse(src))
+
+
+def dedent(text):
+    """`textwrap.dedent(text)` for Python code: the lines that go on a string literal
+    (`\"\"\"ab` then `    cd\"\"\"`) are part of the string and keep their spaces, and do not
+    count for the margin. (textwrap's took them off: a method's `len(s)` of such a string
+    came out shorter, and its gradient wrong.)"""
+    inside = _lines_inside_strings(text)
+    if not inside:
+        return textwrap.dedent(text)
+    lines = text.splitlines(True)
+    code = [line for k, line in enumerate(lines) if k not in inside and line.strip()]
+    if not code:
+        return text
+    width = len(code[0]) - len(textwrap.dedent("".join(code)).splitlines(True)[0])
+    return "".join(line if k in inside else line[width:] if line.strip() else
+                   line.lstrip(" \t") for k, line in enumerate(lines))
+
+
+def indent(text, prefix):
+    """`textwrap.indent(text, prefix)` for Python code: the lines that go on a string
+    literal keep their text (the string's value)."""
+    inside = _lines_inside_strings(text)
+    if not inside:
+        return textwrap.indent(text, prefix)
+    return "".join(line if k in inside or not line.strip() else prefix + line
+                   for k, line in enumerate(text.splitlines(True)))
+
+
+def _lines_inside_strings(text):
+    """The indices of the lines of `text` that begin inside a string literal (none where
+    the text has no string that may span lines: the usual case, found without a scan)."""
+    if '"""' not in text and "'''" not in text and "\\\n" not in text:
+        return set()
+    inside = set()
+    for match in _STRING_OR_COMMENT.finditer(text):
+        start, end = match.span()
+        if text[start] != "#" and "\n" in text[start:end]:
+            first = text.count("\n", 0, start)
+            inside.update(range(first + 1, first + 1 + text.count("\n", start, end)))
+    return inside
+
+
+# a comment or a string literal (its prefix aside): what Python's tokenizer reads as one
+# token wherever it begins (a quote inside a comment is none, a `#` inside a string none)
+_STRING_OR_COMMENT = re.compile("|".join([
+    r"#[^\n]*",
+    r'"""(?:\\.|[^\\])*?"""',
+    r"'''(?:\\.|[^\\])*?'''",
+    r'"(?:\\.|[^"\\\n])*"',          # (a backslash may carry it on to the next line)
+    r"'(?:\\.|[^'\\\n])*'"]), re.S)
 
 
 def _to_gast(node):

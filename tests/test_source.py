@@ -7,6 +7,7 @@ import inspect
 import sys
 import types
 
+import numpy as np
 import pytest
 
 from srcad.source import _definition
@@ -133,3 +134,48 @@ renamed_by_hand.__name__ = "loss"
 def test_a_function_whose_name_was_changed_still_reads():
     import srcad
     assert srcad.grad(renamed_by_hand)(3.0) == 6.0
+
+
+# ----- lines that go on a string literal are the string's: never dedented or indented -----
+
+class _Shifted:
+    def f(self, x):
+        s = """ab
+        cd"""
+        return x * x * len(s)
+
+
+def _nested():
+    def g(x):
+        t = 'a\
+        b'
+        return np.sin(x) * len(t)
+    return g
+
+
+def test_a_methods_multiline_string_keeps_its_spaces():
+    import srcad
+    s = """ab
+        cd"""
+    assert srcad.grad(_Shifted().f)(1.5) == pytest.approx(2 * 1.5 * len(s))
+    t = 'a\
+        b'
+    assert srcad.grad(_nested())(0.3) == pytest.approx(np.cos(0.3) * len(t))
+
+
+def test_a_raised_message_spanning_lines_reads_as_written():
+    """astor prints a long string with a newline as a triple-quoted one: compiling the
+    derivative inside srcad's factory must not indent the string's second line."""
+    import srcad
+
+    def f(x):
+        if x > 100.0:
+            raise ValueError("too\nbig, much too big: the value is far beyond the range "
+                             "this function takes")
+        return x * x
+
+    df = srcad.grad(f)
+    assert df(3.0) == 6.0
+    with pytest.raises(ValueError) as caught:
+        df(200.0)
+    assert str(caught.value).startswith("too\nbig, much")

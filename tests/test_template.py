@@ -99,3 +99,33 @@ def test_all_nodes_finds_what_gast_walk_finds_but_contexts_and_operators():
     assert len(found) == len(walked) and {id(n) for n in found} == {id(n) for n in walked}
     lines = [n.lineno for n in found if isinstance(n, gast.stmt)]
     assert lines == sorted(lines)           # parents first, in source order
+
+
+@pytest.mark.parametrize("text", [
+    "    def f(x):\n        return x\n",
+    "  a = 1\n\n   \n  if a:\n      b = 2\n",
+    "\tx = 1\n\ty = 2\n",
+    "    s = 'one line'  # '''\n    t = 2\n",
+])
+def test_dedent_and_indent_are_textwraps_without_strings_spanning_lines(text):
+    assert T.dedent(text) == textwrap.dedent(text)
+    assert T.indent(text, "  ") == textwrap.indent(text, "  ")
+
+
+def test_dedent_and_indent_leave_the_lines_of_a_string_as_they_are():
+    text = ('    def f(x):\n'
+            '        s = """ab\n'
+            '        cd"""  # it\'s "here"\n'
+            "        u = '# no comment \"\"\"'\n"
+            "        t = 'a\\\n"
+            "   b'\n"
+            '        return s\n')
+    dedented = T.dedent(text)
+    assert dedented.splitlines() == ['def f(x):', '    s = """ab', '        cd"""  # it\'s "here"',
+                                     "    u = '# no comment \"\"\"'", "    t = 'a\\", "   b'",
+                                     '    return s']
+    namespace = {}
+    exec(dedented, namespace)
+    assert namespace["f"](0) == "ab\n        cd"
+    exec("if True:\n" + T.indent(dedented, "    "), namespace)
+    assert namespace["f"](0) == "ab\n        cd"

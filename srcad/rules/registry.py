@@ -19,7 +19,6 @@ import builtins
 import functools
 import inspect
 import sys
-import textwrap
 import types
 
 import gast
@@ -78,7 +77,7 @@ class Template:
                             hint="define the rule with `def` in a .py file, ending with "
                                  "`return <expression>`")
         try:
-            src = textwrap.dedent(inspect.getsource(fn))
+            src = T.dedent(inspect.getsource(fn))
             tree = gast.parse(src).body[0]
         except (OSError, TypeError, SyntaxError) as exc:
             raise RuleError(f"the source of the rule {fn.__qualname__} is not available ({exc})",
