@@ -89,14 +89,16 @@ def _collector_paused():
             gc.enable()
 
 
-def intermediate(fn, dicts=frozenset(), aux=False):
+def intermediate(fn, dicts=frozenset(), aux=False, records=frozenset()):
     """The normalised, jump-structured IR of `fn` (cached per function, while the functions
     it calls are still the ones its free names referred to). `dicts`: parameters that are
     dicts in this call, whose `for k in d` walks the keys (see `ir_for_kinds`); `aux`: `fn`
-    returns `(loss, aux)` (has_aux), the IR the loss (see `normalise`)."""
+    returns `(loss, aux)` (has_aux), the IR the loss (see `normalise`); `records`:
+    parameters that are tuples in this call, whose attributes are named tuples' fields."""
     fn = unwrap(fn)
-    if dicts or aux:
-        ir = _VARIANT_IRS.get((fn, dicts, aux))
+    variant = dicts or aux or records
+    if variant:
+        ir = _VARIANT_IRS.get((fn, dicts, aux, records))
         if ir is not None and not _made_from(fn, ir):
             ir = None
     else:
@@ -106,10 +108,11 @@ def intermediate(fn, dicts=frozenset(), aux=False):
         ir = None
     if ir is None:
         with _deep_recursion(fn), _collector_paused():
-            ir = structure_jumps(normalise(function_source(fn), _reserved(), dicts, aux))
+            ir = structure_jumps(normalise(function_source(fn), _reserved(), dicts, aux,
+                                           records))
         ir.code, ir.made_with = fn.__code__, _defaults(fn)
-        if dicts or aux:
-            _VARIANT_IRS[(fn, dicts, aux)] = ir
+        if variant:
+            _VARIANT_IRS[(fn, dicts, aux, records)] = ir
             return ir
         _IRS[fn] = ir
         if _CLOSURES.get(id(fn.__code__), (fn,))[0] is fn:
@@ -117,7 +120,7 @@ def intermediate(fn, dicts=frozenset(), aux=False):
     return ir
 
 
-# (function, the parameters that are dicts, has_aux) -> its IR for such calls
+# (function, the parameters that are dicts, has_aux, the tuples) -> its IR for such calls
 _VARIANT_IRS = {}
 # the file of each generated derivative -> the file of the function it is the derivative of
 # (an error raised while it runs is told at the user's line: runtime.refused)
@@ -129,13 +132,15 @@ def ir_for_kinds(fn, kinds, aux=False):
     an index over a list or an array, the keys of a dict; `d.get(k)` of a dict looks k
     up. `aux`: see `intermediate`."""
     ir = intermediate(fn, aux=aux)
-    if not ir.iterated and not ir.dict_gets:
+    if not ir.iterated and not ir.dict_gets and not ir.attributes_read:
         return ir
     args = ir.source.tree.args       # (the user's names: ir.params may rename one)
     params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
     dicts = frozenset(p for p, kind in zip(params, kinds)
                       if kind == "dict" and (p in ir.iterated or p in ir.dict_gets))
-    return intermediate(fn, dicts, aux) if dicts else ir
+    records = frozenset(p for p, kind in zip(params, kinds)
+                        if kind == "tuple" and p in ir.attributes_read)
+    return intermediate(fn, dicts, aux, records) if dicts or records else ir
 
 
 # ----- closures: one transformation for every function made by one `def` -----
@@ -2447,7 +2452,9 @@ def _structure_hessian(tangent_fn, args, kwargs, index):
                                 hint="use srcad.hvp or srcad.grad, which take any structure")
 
     def like_d(parts):
-        return dict(zip(keys, parts)) if isinstance(d, dict) else type(d)(parts)
+        if isinstance(d, dict):
+            return dict(zip(keys, parts))
+        return type(d)._make(parts) if hasattr(type(d), "_fields") else type(d)(parts)
     shapes = {key: np.shape(d[key]) for key in keys}
     blocks = {key: {} for key in keys}
     draws = _Draws(tangent_fn, args, kwargs)      # (each pass makes the draws of the first)

@@ -76,6 +76,7 @@ class IR:
         self.items_changed = set()
         self.iterated = {}   # parameter -> `for x in parameter`'s node (a dict: its keys)
         self.dict_gets = set()   # parameters whose `.get(k)` is called (see ir_for_kinds)
+        self.attributes_read = set()   # parameters whose attributes are read (`p.w`)
         self.refusals_if_list = []   # (parameters, error): refused where one is a list
         self.unless_numbers = []     # (user statement, error): refused unless the items it
         #                              takes from arrays are numbers (`t = a[2]; a[2] = v`)
@@ -372,6 +373,7 @@ class Normaliser:
         self.renamed = {}                # user global -> the name generated code calls it
         self.iterated = {}               # parameter -> `for x in parameter`'s iterable
         self.dict_gets = set()           # parameters whose `.get(k)` is called
+        self.attributes_read = set()     # parameters whose attributes are read (`p.w`)
         self.counter = itertools.count(1)
         self.env = {}          # user variable -> atom (Name or Constant node)
         self.home = {}         # homed user variable -> its trace name
@@ -415,6 +417,7 @@ class Normaliser:
         self.augmenting = None  # the operator of the augmented assignment being normalised
         self.before_its_class = False   # see IR.before_its_class
         self.dict_params = frozenset()  # parameters known to be dicts (see `normalise`)
+        self.record_params = frozenset()  # ... known to be tuples: `p.w` a named tuple's field
         self.generated = source.filename.startswith("<srcad ")   # a derivative's code
         self.nested_items = {}   # name t of `t = p[k]` that `_nested_writes` made -> p
         _flag_loop_elses(source.tree)
@@ -1053,6 +1056,7 @@ class Normaliser:
         ir.items_changed = self.items_changed
         ir.iterated = self.iterated
         ir.dict_gets = self.dict_gets
+        ir.attributes_read = self.attributes_read
         ir.stack = self.home.get(_STACK) if self.generated else None   # a gradient's stack
         ir.tapes = {v for n, v in self.home.items() if n.startswith(_TAPE)} \
             if self.generated else set()            # its loops' tapes (tapes.py)
@@ -3727,6 +3731,14 @@ class Normaliser:
         if field is not None:           # `np.linalg.slogdet(a).logabsdet`: its item
             return self.op(gast.copy_location(gast.Subscript(
                 value=node.value, slice=T.constant(field), ctx=gast.Load()), node))
+        if type(node.value) is gast.Name and not node.attr.startswith("_") \
+                and node.value.id in self._unbound_params:
+            self.attributes_read.add(node.value.id)
+            if node.value.id in self.record_params:     # a named tuple's field: its item
+                record, at = self.atom(node.value), self.fresh()
+                self.emit_assign(at, T.call("field_index", [T.clone(record),
+                                                            T.constant(node.attr)]))
+                return gast.Subscript(value=record, slice=T.name(at), ctx=gast.Load())
         root = node
         while isinstance(root, gast.Attribute):
             root = root.value
@@ -3772,6 +3784,14 @@ class Normaliser:
                                           and value.value in named):
                 return None
         return fields
+
+    @functools.cached_property
+    def _unbound_params(self):
+        """The parameters that the user's function never binds again."""
+        tree = self.source.tree
+        stored = {n.id for n in T.name_nodes(tree.body) if not isinstance(n.ctx, gast.Load)}
+        return {a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs
+                if a.id not in stored}
 
     @functools.cached_property
     def _named_results(self):
@@ -5920,12 +5940,14 @@ def _fields_named(exc, named):
     return exc
 
 
-def normalise(source, reserved=None, dicts=frozenset(), aux=False):
+def normalise(source, reserved=None, dicts=frozenset(), aux=False, records=frozenset()):
     """The three-address IR of a parsed function (a `FunctionSource`). `reserved` maps the
     names that generated code uses (np, helpers) to their objects: user globals with those
     names but other values are renamed. `dicts`: parameters known to be dicts, whose `for k
     in d` walks the keys. `aux`: the function returns a pair `(loss, aux)`, of which the IR
-    returns the loss and holds aux in `ir.aux` (`has_aux=True`; see `_returns_with_aux`)."""
+    returns the loss and holds aux in `ir.aux` (`has_aux=True`; see `_returns_with_aux`).
+    `records`: parameters known to be tuples, whose attributes (`p.w`) are a named tuple's
+    fields: items at the field's index (`field_index`), as `p[0]` is."""
     aux_name, pair_callees = _returns_with_aux(source) if aux else (None, ())
     try:
         normaliser = Normaliser(source, reserved)
@@ -5935,6 +5957,7 @@ def normalise(source, reserved=None, dicts=frozenset(), aux=False):
         callee = normaliser.namespace.function(name)
         normaliser.namespace.members.append((callee, "__code__", callee.__code__))
     normaliser.dict_params = dicts
+    normaliser.record_params = records
     try:
         ir = normaliser.function()
         if aux_name is not None:

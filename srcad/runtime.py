@@ -265,6 +265,19 @@ def popped_index(xs, i):
     return i
 
 
+def field_index(record, name):
+    """Where field `name` of named tuple `record` is: `p.w` of a tuple argument p reads
+    `p[field_index(p, "w")]`, an item, whose adjoint goes to the tuple's adjoint. Where p
+    has no such field, the attribute's own error (a plain tuple's AttributeError, as the
+    function raises it), or a refusal for what a class adds to its fields (a property)."""
+    fields = getattr(type(record), "_fields", ())
+    if isinstance(record, tuple) and name in fields:
+        return fields.index(name)
+    getattr(record, name)
+    raise refused(f"{type(record).__name__}.{name} is no field of the named tuple but an "
+                  f"attribute its class adds", "compute it in the function from the fields")
+
+
 def inserted_back(g, at, item):
     """The adjoint of a list before `xs.pop(at)`: its adjoint after, with the popped item's
     adjoint `item` back at `at` (a new list: adjoints are never changed in place)."""
@@ -285,9 +298,14 @@ def with_zero_item(g, xs, at):
 
 def structured(g, like):
     """The gradient of list or tuple `like` as a list or tuple of its items' gradients: one
-    that NumPy made an array of (`np.tanh(xs)`) comes back as its rows."""
+    that NumPy made an array of (`np.tanh(xs)`) comes back as its rows; a named tuple's as
+    one of its class."""
     if isinstance(like, (list, tuple)) and not isinstance(g, (list, tuple)):
-        return _sequence_like(_items(g, like), like)
+        g = _sequence_like(_items(g, like), like)
+    fields = getattr(type(like), "_fields", None)
+    if isinstance(like, tuple) and fields is not None and type(g) is tuple \
+            and len(g) == len(fields):
+        return type(like)._make(g)    # a named tuple's gradient: one of its class, as JAX's
     return g
 
 
@@ -1116,7 +1134,7 @@ RESULT_SHARES = {
     "transposed": ("rows",), "untransposed": ("g",),
     "part_at": ("g",),
     "whole_of": ("g",), "unarray_transpose": ("u",), "pushed_back": ("g", "item"),
-    "inserted_back": ("g", "item"), "popped_index": (), "insertion_index": (), "without_item": ("g",), "with_zero_item": ("g",), "saved_item": ("container",),
+    "inserted_back": ("g", "item"), "popped_index": (), "field_index": (), "insertion_index": (), "without_item": ("g",), "with_zero_item": ("g",), "saved_item": ("container",),
     "restored_item": ("container", "saved"), "saved_item_tangent": ("t",),
     "saved_item_adjoint": ("g",), "restored_tangent": ("t",), "restored_part": ("g",),
     "structured": ("g",), "structured_transpose": ("u",), "largest": ("xs",),
@@ -1144,7 +1162,7 @@ HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_adjoint_along, repeated_ad
            filled_diagonal, diagonal_part,
            unstack, saved_item, restore_item, restored_item, saved_item_tangent,
            saved_item_adjoint, restored_tangent, restored_part, part_at, whole_of, pushed_back, inserted_back,
-           popped_index, insertion_index,
+           popped_index, field_index, insertion_index,
            without_item, with_zero_item, structured,
            structured_transpose)
 

@@ -797,6 +797,7 @@ ZERO_SPECS = {
     "srcad.runtime.counted": "rt.counted(x)",
     "srcad.runtime.insertion_index": "rt.insertion_index(list(x), -1)",
     "srcad.runtime.popped_index": "rt.popped_index(list(x), -1)",
+    "srcad.runtime.field_index": "rt.field_index(np.linalg.slogdet(np.eye(2)), 'logabsdet')",
     "srcad.runtime.check_reversible": "rt.check_reversible(x)",
     "srcad.runtime.check_output": "rt.check_output(s, 1.0, 'f')",
     "srcad.runtime.check_plain_operand": "rt.check_plain_operand(s, 'x', 'f')",

@@ -620,10 +620,10 @@ def pair_sorted(p):
 
 @pytest.mark.parametrize("f", [pair_joined, pair_repeated, pair_as_tuple, pair_sorted])
 def test_a_namedtuple_argument_joined_repeated_or_listed(f):
-    """A namedtuple argument read as a tuple: its gradient is a plain tuple (a bare
-    TypeError before: 'Pair.__new__() missing 1 required positional argument')."""
+    """A namedtuple argument read as a tuple: its gradient is one of its class, as JAX's
+    (a bare TypeError once: 'Pair.__new__() missing 1 required positional argument')."""
     g = srcad.grad(f)(Pair(0.5, 1.5))
-    assert type(g) is tuple and g == pytest.approx((1.5 ** 2, 2 * 0.5 * 1.5))
+    assert type(g) is Pair and g == pytest.approx((1.5 ** 2, 2 * 0.5 * 1.5))
 
 
 @pytest.mark.parametrize("f", [row_popped_then_repeated, row_popped_then_joined])
@@ -2414,3 +2414,83 @@ def test_a_local_dict_popped_in_an_expression_or_walked_after_a_pop(f):
         with pytest.raises(srcad.UnsupportedError, match=r"d.pop\(k\) of a dict that srcad "
                            "cannot make a new dict"):
             srcad.grad(refused)(x, y)
+
+
+# ----- a named tuple argument read by field (`p.w`), as JAX users keep parameters -----
+
+class Layer(__import__("typing").NamedTuple):
+    w: np.ndarray
+    b: float
+
+    @property
+    def total(self):
+        return np.sum(self.w)
+
+
+Swapped = collections.namedtuple("Swapped", "b w")
+
+
+def layer_loss(p, x):
+    return np.sum(np.tanh(x @ p.w + p.b) ** 2)
+
+
+def layer_looped(p, x):
+    h = x[0]
+    for _ in range(3):
+        h = np.tanh(h * p.w + p.b)
+    return np.sum(h) + np.sum(p[1]) ** 2     # (an item read by index too)
+
+
+def _layer_fd(f, p, x, eps=1e-6):
+    """Central differences of f in each field of p: a tuple of the field's gradients."""
+    grads = []
+    for k, value in enumerate(p):
+        value = np.asarray(value, float)
+        g = np.zeros_like(value)
+        for i in np.ndindex(value.shape):
+            step = np.zeros_like(value)
+            step[i] = eps
+            moved = [list(p), list(p)]
+            moved[0][k], moved[1][k] = value + step, value - step
+            g[i] = (f(type(p)._make(moved[0]), x) - f(type(p)._make(moved[1]), x)) / (2 * eps)
+        grads.append(g)
+    return grads
+
+
+@pytest.mark.parametrize("f", [layer_loss, layer_looped])
+@pytest.mark.parametrize("make", [lambda w, b: Layer(w, b), lambda w, b: Swapped(b, w)])
+def test_a_named_tuple_arguments_fields_differentiate(f, make):
+    """`p.w` of a named tuple argument is its field (refused before: "no derivative rule for
+    the attribute '.w'"); the gradient is one of p's class, whatever its fields' order. The
+    forward mode and the Hessian too."""
+    x = np.array([[0.3, -1.2], [0.7, 0.4]])
+    p = make(np.array([0.5, -0.2]), 0.3)
+    g = srcad.grad(f)(p, x)
+    assert type(g) is type(p)
+    for mine, want in zip(g, _layer_fd(f, p, x)):
+        np.testing.assert_allclose(mine, want, rtol=1e-6, atol=1e-8)
+    tangent = type(p)._make(np.ones_like(np.asarray(v, float)) for v in p)
+    assert np.isclose(srcad.jvp(f)(p, x, tangent)[1],
+                      sum(np.sum(a) for a in g))
+    hessian = srcad.hessian(f)(p, x)
+    assert type(hessian) is type(p) and type(hessian.w) is type(p)
+    column = (srcad.grad(f)(p._replace(b=p.b + 1e-6), x).w
+              - srcad.grad(f)(p._replace(b=p.b - 1e-6), x).w) / 2e-6
+    np.testing.assert_allclose(hessian.w.b, column, rtol=1e-5, atol=1e-8)
+
+
+def layer_total(p):
+    return p.total * p.b
+
+
+def tuple_field(p):
+    return p.w * 2.0
+
+
+def test_what_is_no_field_of_a_named_tuple_argument():
+    """A property of the class is no field: refused clearly where it is read; a plain
+    tuple has no attribute w, as the function itself says."""
+    with pytest.raises(srcad.SrcadError, match="Layer.total is no field"):
+        srcad.grad(layer_total)(Layer(np.array([0.5, -0.2]), 0.3))
+    with pytest.raises(AttributeError, match="'tuple' object has no attribute 'w'"):
+        srcad.grad(tuple_field)((1.0, 2.0))

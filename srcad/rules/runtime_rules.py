@@ -719,7 +719,7 @@ nondifferentiable(runtime.check_method, runtime.counted, runtime.check_reversibl
                   runtime.check_item_copied,
                   runtime.check_slice_length)
 # where xs.insert(i, v) puts v, where xs.pop(i) takes its item from
-nondifferentiable(runtime.insertion_index, runtime.popped_index)
+nondifferentiable(runtime.insertion_index, runtime.popped_index, runtime.field_index)
 # the weights of np.median, np.average and np.trapezoid's items: piecewise constant in the
 # values (the middle one's place), or made of what the rules take for constants; where
 # np.partition's items come from, np.vander's powers, and np.histogram's bins
