@@ -285,11 +285,23 @@ def _classify(ir, stmt, mode):
 
 def _local_names(ir):
     if not hasattr(ir, "_locals"):
-        names = set(ir.inputs)
-        names.update(node.id for node in T.name_nodes(ir.body)
-                     if isinstance(node.ctx, gast.Store))
-        ir._locals = names
+        ir._locals = set(ir.inputs) | _names_used(ir)[0]
     return ir._locals
+
+
+def _names_used(ir):
+    """(the names the IR's body assigns, those it reads): one walk of the body, kept on the
+    IR beside what is found of it (`_locals`, `_global_copies`)."""
+    used = ir.__dict__.get("_names_used")
+    if used is None:
+        stored, loaded = set(), set()
+        for node in T.name_nodes(ir.body):
+            if type(node.ctx) is gast.Load:
+                loaded.add(node.id)
+            elif isinstance(node.ctx, gast.Store):
+                stored.add(node.id)
+        used = ir._names_used = (frozenset(stored), frozenset(loaded))
+    return used
 
 
 def _computes_with_arrays(primal):
@@ -949,26 +961,32 @@ def activity(ir, ops, wrt, output):
     varied = set(wrt)
     restored = _restored(ir, ops)     # (what a gradient's stack gives back: what was pushed)
     restored.update(_items_of_displays(ir, ops))
+    # per operation with a derivative: its target, the names it varies with (for a value a
+    # gradient's stack gives back, those pushed) and the names its derivative reads
+    flows = []
+    for op in ops.values():
+        if op.target is None or op.kind in ("zero", "const", "inert"):
+            continue
+        operands = op.operand_names(op.diff)
+        pushed = restored.get(id(op.stmt))
+        varies_with = operands if pushed is None else \
+            [a.id for a in pushed if isinstance(a, gast.Name)]
+        flows.append((op.target, varies_with, operands))
     changed = True
     while changed:
         changed = False
-        for op in ops.values():
-            if op.target is None or op.kind in ("zero", "const", "inert"):
-                continue
-            pushed = restored.get(id(op.stmt))
-            operands = op.operand_names(op.diff) if pushed is None else \
-                [a.id for a in pushed if isinstance(a, gast.Name)]
-            if op.target not in varied and any(n in varied for n in operands):
-                varied.add(op.target)
+        for target, varies_with, _ in flows:
+            if target not in varied and any(n in varied for n in varies_with):
+                varied.add(target)
                 changed = True
     useful = {output}
-    backwards = list(ops.values())[::-1]   # usefulness flows from uses to definitions
+    backwards = flows[::-1]   # usefulness flows from uses to definitions
     changed = True
     while changed:
         changed = False
-        for op in backwards:
-            if op.target in useful and op.kind not in ("zero", "const", "inert"):
-                for n in op.operand_names(op.diff):
+        for target, _, operands in backwards:
+            if target in useful:
+                for n in operands:
                     if n not in useful:
                         useful.add(n)
                         changed = True
@@ -1372,6 +1390,8 @@ def _read_from_tapes(ir, ops):
     reversed(_tape1)` after it, which reads `row = view[i]`, then `v = row[1]`): the k-th
     item is one of the k-th items appended. (Read as the tape, an int saved beside a float
     would have a tangent: 0 * log(x) of a power's exponent is nan where x < 0.)"""
+    if not ir.tapes:
+        return {}                  # (no tape: nothing is read from one)
     made = _definitions(ops)
     packs = {op.target: op for op in ops.values() if op.kind == "pack"}
     saved = {}                     # tape -> the tuples appended to it, as [{k: atom}]
@@ -1401,9 +1421,7 @@ def _read_from_tapes(ir, ops):
 def _global_numbers(ir, ops):
     """The free names the IR reads that hold an int or a float now (`G = 9.81` of the
     module, a closure's `k`): numbers, under a guard on their type (Namespace.number)."""
-    loaded = ir.__dict__.get("_loaded")
-    if loaded is None:               # (the IR's names stay; what they hold is read anew)
-        loaded = ir._loaded = frozenset(T.loaded_names(ir.body))
+    loaded = _names_used(ir)[1]      # (the IR's names stay; what they hold is read anew)
     bound = {op.target for op in ops.values()} | set(ir.inputs) | set(ir.params)
     free = loaded - bound
     namespace = ir.namespace
