@@ -123,8 +123,9 @@ class Facts:
         # computes with np.asarray(xs). Known ones only: an argument of unknown kind (a file's generic
         # derivative) is taken for an array there, as it is everywhere else.
         self.array_sequences = set()
-        if any(op.kind == "rule" and _computes_with_arrays(op.rule.primal)
-               and set(op.operand_names()) & self.struct for op in self.ops.values()):
+        if self.struct and any(
+                op.kind == "rule" and _computes_with_arrays(op.rule.primal)
+                and set(op.operand_names()) & self.struct for op in self.ops.values()):
             known = tuple("scalar" if kind == "other" else kind for kind in arg_kinds)
             self.array_sequences = structures(ir, self.ops, known, self.scalar)
 
@@ -1650,6 +1651,7 @@ _LIST_RESULTS = (np.split, np.array_split, np.linalg.slogdet, np.linalg.lstsq, n
                  runtime.choose_adjoint, runtime.saved_item, runtime.saved_item_tangent,
                  runtime.without_item, runtime.with_zero_item, np.modf, runtime.modf_tangent,
                  np.histogram)
+_LIST_RESULT_IDS = frozenset(map(id, _LIST_RESULTS))   # (by id, as rules are)
 
 
 def _follows_arguments(primal):
@@ -1664,7 +1666,7 @@ def _follows_arguments(primal):
 
 def _gives_structure(op, maybe):
     primal = op.rule.primal if op.kind in ("rule", "zero") and op.rule else None
-    return any(primal is f for f in _LIST_RESULTS) or _follows_arguments(primal) \
+    return id(primal) in _LIST_RESULT_IDS or _follows_arguments(primal) \
         and any(_name_in(a, maybe) for a in op.args.values()) \
         or primal is not None and _users_rule(op.rule)
 

@@ -115,7 +115,8 @@ def _remember_global_operands(ir, ops, active, reads, bound):
                     ir.namespace.typed_path(name, steps)
                 else:
                     ir.namespace.typed(name)
-            for name, steps in computed.get(operand.id, set()) - reads.get(operand.id, set()):
+            found = computed.get(operand.id)
+            for name, steps in found - reads.get(operand.id, set()) if found else ():
                 ir.namespace.typed_path(name, steps)
 
 

@@ -72,7 +72,9 @@ class Sites:
                 self.counters.add(stmt.target.id)
             inner = loops + isinstance(stmt, (gast.For, gast.While))
             for field in ("body", "orelse"):
-                self._walk(getattr(stmt, field, None) or [], ops, active, inner)
+                nested = getattr(stmt, field, None)
+                if nested:      # (no call for the blocks most statements lack)
+                    self._walk(nested, ops, active, inner)
 
     def multiply_assigned(self, name):
         return len(self.defs.get(name, ())) > 1 or name in self.in_loop
