@@ -557,9 +557,8 @@ def _bind(ir, stmt, name, rule, args, keywords, mode):
     if rule.primal is np.clip:       # x.clip(min=0.0): the bound not given is None
         for bound_name in ("a_min", "a_max"):
             bound.setdefault(bound_name, T.constant(None))
-    for primal, defaults in _CALL_DEFAULTS:
-        for param, value in defaults.items() if rule.primal is primal else ():
-            bound.setdefault(param, T.constant(value))
+    for param, value in _CALL_DEFAULTS.get(id(rule.primal), {}).items():
+        bound.setdefault(param, T.constant(value))
     missing = [p for p in template.diff if p not in bound]
     if missing:
         raise UnsupportedError(f"this call of {rule.name} lacks the argument(s) {missing}",
@@ -586,9 +585,10 @@ def _bind(ir, stmt, name, rule, args, keywords, mode):
 # the arguments a call may leave out whose rules list them among the differentiated ones:
 # NumPy's defaults (np.select(conditions, choices): the default is 0; np.bincount(indices):
 # no weights, integer counts)
-# (pairs, compared by identity: a user's primal may not be hashable)
-_CALL_DEFAULTS = ((np.select, {"default": 0}), (np.bincount, {"weights": None}),
-                  (np.histogram, {"bins": 10, "range": None, "density": None, "weights": None}))
+# (by id, as rules are: a user's primal may not be hashable)
+_CALL_DEFAULTS = {id(np.select): {"default": 0}, id(np.bincount): {"weights": None},
+                  id(np.histogram): {"bins": 10, "range": None, "density": None,
+                                     "weights": None}}
 
 
 # keyword arguments a function takes under another name too (NumPy 2's np.clip(x, min=...),
@@ -977,7 +977,7 @@ def activity(ir, ops, wrt, output):
     while changed:
         changed = False
         for target, varies_with, _ in flows:
-            if target not in varied and any(n in varied for n in varies_with):
+            if target not in varied and not varied.isdisjoint(varies_with):
                 varied.add(target)
                 changed = True
     useful = {output}
@@ -1058,7 +1058,8 @@ def _check_differentiable(ir, op, varied):
                 f"{op.rule.name} is not differentiable with respect to its argument '{p}'",
                 ir.location(op.stmt),
                 hint="wrap the value in srcad.stop_gradient if no derivative is needed")
-    if any(_name_in(atom, varied) for atom in getattr(op, "extra", [])):
+    extra = getattr(op, "extra", ())
+    if extra and any(_name_in(atom, varied) for atom in extra):
         raise UnsupportedError(f"{op.rule.name} is not differentiable with respect to its extra "
                                "arguments", ir.location(op.stmt))
 
@@ -1512,14 +1513,19 @@ def _flags(ops):
             if op.target is None or op.target in flags:
                 continue
             primal = getattr(op.rule, "primal", None)
-            args = [a for a in op.args.values() if isinstance(a, gast.Name)]
             if isinstance(getattr(op.stmt, "value", None), gast.Compare) or primal in _BOOLEAN \
                     or (op.kind == "copy" or primal in (operator.and_, operator.or_,
                                                         operator.xor)) \
-                    and args and all(a.id in flags for a in args):
+                    and _of_flags(op, flags):
                 flags.add(op.target)
                 changed = True
     return flags
+
+
+def _of_flags(op, flags):
+    """Whether `op` has names among its operands, each of them one of `flags`."""
+    names = op.operand_names()
+    return bool(names) and flags.issuperset(names)
 
 
 def _is_int_atom(atom, scalar, flags=()):
@@ -1603,8 +1609,8 @@ def _keeps_scalars(primal):
 
 def joins_sequences(op, maybe):
     """`a + b` or `a * 3` where an operand may be a list or tuple."""
-    return op.kind == "rule" and op.rule.primal in (operator.add, operator.mul) and any(
-        _name_in(a, maybe) for a in op.args.values())
+    return op.kind == "rule" and op.rule.primal in (operator.add, operator.mul) \
+        and bool(maybe) and any(_name_in(a, maybe) for a in op.args.values())
 
 
 def _numeric(kind):
@@ -1673,8 +1679,11 @@ def _gives_structure(op, maybe):
 
 def _users_rule(rule):
     """Whether a rule was registered by the user (its function may return a tuple)."""
-    return any(not (getattr(t.fn, "__module__", "") or "").startswith("srcad.")
-               for t in (rule.adjoint, rule.tangent) if t is not None)
+    for template in (rule.adjoint, rule.tangent):
+        if template is not None \
+                and not (getattr(template.fn, "__module__", "") or "").startswith("srcad."):
+            return True
+    return False
 
 
 def structures(ir, ops, arg_kinds, scalar=frozenset()):

@@ -106,6 +106,8 @@ def _remember_global_operands(ir, ops, active, reads, bound):
     where nothing varies (`B = W * 2.0; B * x`): the derivative is made again where one is
     bound to a value of another type (a sparse matrix, whose operators are its own)."""
     computed = _read_where_nothing_varies(ir, ops, active, reads, bound)
+    if not computed:
+        return              # (no global read: `computed` holds what `reads` holds)
     for op in ops.values():
         for operand in _operands(op, active):
             if not isinstance(operand, gast.Name):
@@ -115,8 +117,7 @@ def _remember_global_operands(ir, ops, active, reads, bound):
                     ir.namespace.typed_path(name, steps)
                 else:
                     ir.namespace.typed(name)
-            found = computed.get(operand.id)
-            for name, steps in found - reads.get(operand.id, set()) if found else ():
+            for name, steps in computed.get(operand.id, set()) - reads.get(operand.id, set()):
                 ir.namespace.typed_path(name, steps)
 
 
@@ -338,7 +339,9 @@ def _computed_from_own(ir, op, own, holding, bound):
             return None
         names = [a.id for p, a in op.args.items() if p in op.diff and isinstance(a, gast.Name)]
         for n in names:                       # (`sum([A, A])`: of the items' kind)
-            found = next((c for o in holding.get(n, ()) if (c := _own_within(o)) is not None),
+            if n not in holding:
+                continue
+            found = next((c for o in holding[n] if (c := _own_within(o)) is not None),
                          None)
             if found is not None:
                 return found
