@@ -191,7 +191,7 @@ def inner_blocks(block):
     """Every non-empty statement list nested in `block` (bodies and else blocks, at any
     depth), outer ones first."""
     for stmt in walk_block(block):
-        for field in ("body", "orelse"):
+        for field in _BLOCK_FIELDS.get(type(stmt), ("body", "orelse")):
             inner = getattr(stmt, field, None)
             if inner:
                 yield inner
@@ -201,10 +201,17 @@ def walk_block(block):
     """Every statement of a block, nested ones included, in program order."""
     for stmt in block:
         yield stmt
-        for field in ("body", "orelse"):
+        for field in _BLOCK_FIELDS.get(type(stmt), ("body", "orelse")):
             inner = getattr(stmt, field, None)
             if inner:       # (no generator for the blocks most statements lack)
                 yield from walk_block(inner)
+
+
+# gast class -> which of its fields "body" and "orelse" it has: none for most statements
+# (an assignment, a call), whose fields the walks above need not look up
+_BLOCK_FIELDS = {cls: tuple(f for f in ("body", "orelse") if f in cls._fields)
+                 for cls in vars(gast).values()
+                 if isinstance(cls, type) and issubclass(cls, gast.AST)}
 
 
 def classify(ir, mode="reverse", block=None):
@@ -528,7 +535,7 @@ def _bind(ir, stmt, name, rule, args, keywords, mode):
                                "derivative rule", ir.location(stmt),
                                hint="contract two operands at a time" if rule.name
                                == "numpy.einsum" else None)
-    aliases = _KEYWORD_ALIASES.get(rule.primal, {})
+    aliases = _KEYWORD_ALIASES.get(rule.primal, {}) if keywords else {}
     for key, atom in keywords:
         key = aliases.get(key, key)
         if key not in params:

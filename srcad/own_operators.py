@@ -157,13 +157,18 @@ def _global_reads(ir, ops, bound):
     while grown:
         grown = False
         for op in ops.values():
-            if op.target is None or not isinstance(op.stmt, gast.Assign):
+            if op.target is None or not isinstance(op.stmt, gast.Assign) \
+                    or op.kind not in _READING:
                 continue
             found = _read_of(ir, op, bound, reads) - reads.get(op.target, set())
             if found:
                 reads.setdefault(op.target, set()).update(found)
                 grown = True
     return reads
+
+
+# the kinds of operations that may read a global, its items or attributes (`_read_of`)
+_READING = ("getitem", "copy", "const", "opaque")
 
 
 def _read_of(ir, op, bound, reads):
@@ -332,8 +337,6 @@ def _computed_from_own(ir, op, own, holding, bound):
     an object holding one (`holding`, or a global), may return; None where it is none (a
     conversion)."""
     value = op.stmt.value if isinstance(op.stmt, gast.Assign) else None
-    part = value.attr if isinstance(value, gast.Attribute) else value.func.attr \
-        if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) else None
     if op.kind == "rule":
         if op.rule.primal in _CONVERTERS:
             return None
@@ -357,7 +360,7 @@ def _computed_from_own(ir, op, own, holding, bound):
         names = [value.value.id] if isinstance(value.value, gast.Name) else []
     elif op.kind == "opaque" and isinstance(value, gast.Call) \
             and isinstance(value.func, gast.Attribute):
-        if part == "todense" and analysis._name_in(value.func.value, own):
+        if value.func.attr == "todense" and analysis._name_in(value.func.value, own):
             return np.matrix
         names = [value.func.value.id] if isinstance(value.func.value, gast.Name) else []
     else:
@@ -371,9 +374,13 @@ def _computed_from_own(ir, op, own, holding, bound):
             receiver = isinstance(value, gast.Attribute) and analysis._name_in(
                 value.value, {n}) or isinstance(value, gast.Call) and isinstance(
                 value.func, gast.Attribute) and analysis._name_in(value.func.value, {n})
-            plain = _MATRIX_PLAIN if issubclass(cls, np.matrix) else _MASKED_PLAIN \
-                if issubclass(cls, np.ma.MaskedArray) else _PLAIN
-            return None if receiver and part in plain else cls   # (A.toarray(), M.A)
+            if receiver:        # (A.toarray(), M.A: its attribute or method)
+                part = value.attr if isinstance(value, gast.Attribute) else value.func.attr
+                plain = _MATRIX_PLAIN if issubclass(cls, np.matrix) else _MASKED_PLAIN \
+                    if issubclass(cls, np.ma.MaskedArray) else _PLAIN
+                if part in plain:
+                    return None
+            return cls
         if n not in bound and n in ir.namespace:
             outside = ir.namespace.live(n)
             found = runtime.own_arithmetic_within(outside) if op.kind == "call" else None
