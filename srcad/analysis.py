@@ -523,19 +523,14 @@ def _bind(ir, stmt, name, rule, args, keywords, mode):
         refusal.holds_again = True       # (the hint, met in a gradient differentiated again)
         raise refusal
     params = template.params
-    bound = {}
-    extra = []
-    for k, atom in enumerate(args):
-        if k < len(template.positional):
-            bound[template.positional[k]] = atom
-        else:
-            extra.append(atom)
+    bound = dict(zip(template.positional, args))
+    extra = list(args[len(template.positional):])
     if extra and not template.varargs:
         raise UnsupportedError(f"too many arguments in this call of {rule.name} for its "
                                "derivative rule", ir.location(stmt),
                                hint="contract two operands at a time" if rule.name
                                == "numpy.einsum" else None)
-    aliases = _KEYWORD_ALIASES.get(rule.primal, {}) if keywords else {}
+    aliases = _KEYWORD_ALIASES.get(rule.primal, {})
     for key, atom in keywords:
         key = aliases.get(key, key)
         if key not in params:
@@ -1012,6 +1007,8 @@ def _items_of_displays(ir, ops):
     function only reads items (and the length) of: v is the display's item there, which varies only if it
     does (a constant read from one had a tangent of zeros: 0 / 0 for np.sqrt(items[0]) of
     0.0)."""
+    if not any(op.kind == "pack" for op in ops.values()):
+        return {}                  # (no display)
     made = _definitions(ops)
     displays = {}                  # name -> {constant index or key: its item}
     for name, defs in made.items():
@@ -1480,6 +1477,8 @@ def _makes_range(op, ranges):
 def _made_once_by_calls(ops):
     """`{name: call op}` for the names that one call of a user function binds, and nothing
     else (`v_3 = rhs(th, om)`: its items are read by `a, b = ...`)."""
+    if not any(op.kind == "call" for op in ops.values()):
+        return {}
     made = {}
     for op in ops.values():
         if op.target is not None and op.kind not in ("setitem", "append", "pop"):
@@ -1555,7 +1554,7 @@ def _reassigned(ops, name):
 
 def _scalar_result(op, scalar, returns_scalar=None, ndims=None, flags=(), calls=None,
                    ranges=()):
-    atoms = [a for a in op.args.values() if not isinstance(a, (gast.Slice, gast.Tuple))]
+    atoms = (a for a in op.args.values() if not isinstance(a, (gast.Slice, gast.Tuple)))
     if op.kind == "zero" and op.rule is None:   # a comparison: of arrays, an array (a mask)
         atoms = [op.stmt.value.left] + op.stmt.value.comparators
     if op.kind == "getitem":   # v[i] or m[i, j]: one integer per dimension
