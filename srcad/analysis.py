@@ -1440,8 +1440,9 @@ def _numbers_read_along(ir, ops):
     (Namespace.number_along)."""
     found = set()
     for op in ops.values():
-        value = op.stmt.value if op.kind == "const" else None
-        steps = ()
+        if op.kind != "const":
+            continue
+        value, steps = op.stmt.value, ()
         while isinstance(value, gast.Attribute):
             value, steps = value.value, (("attr", value.attr),) + steps
         if steps and isinstance(value, gast.Name) and value.id not in ir.inputs \

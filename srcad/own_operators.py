@@ -30,8 +30,9 @@ def check_own_arithmetic(ir, ops, active, operators=None, holders=None):
     for k in (operators or {}):
         made[id(ir.body[k])] = type(operators[k])
     for op in ops.values():         # `s = Sq()`, `M = np.matrix(...)`
-        call = op.stmt.value if op.kind == "opaque" and isinstance(op.stmt, gast.Assign) \
-            else None
+        if op.kind != "opaque" or not isinstance(op.stmt, gast.Assign):
+            continue
+        call = op.stmt.value
         if isinstance(call, gast.Call):
             cls = _made_by(analysis._resolve(ir, call.func))
             if cls is not None:
