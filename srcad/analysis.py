@@ -123,8 +123,9 @@ class Facts:
         # computes with np.asarray(xs). Known ones only: an argument of unknown kind (a file's generic
         # derivative) is taken for an array there, as it is everywhere else.
         self.array_sequences = set()
-        if any(op.kind == "rule" and _computes_with_arrays(op.rule.primal)
-               and set(op.operand_names()) & self.struct for op in self.ops.values()):
+        if self.struct and any(
+                op.kind == "rule" and _computes_with_arrays(op.rule.primal)
+                and set(op.operand_names()) & self.struct for op in self.ops.values()):
             known = tuple("scalar" if kind == "other" else kind for kind in arg_kinds)
             self.array_sequences = structures(ir, self.ops, known, self.scalar)
 
@@ -190,7 +191,7 @@ def inner_blocks(block):
     """Every non-empty statement list nested in `block` (bodies and else blocks, at any
     depth), outer ones first."""
     for stmt in walk_block(block):
-        for field in ("body", "orelse"):
+        for field in _BLOCK_FIELDS.get(type(stmt), ("body", "orelse")):
             inner = getattr(stmt, field, None)
             if inner:
                 yield inner
@@ -200,10 +201,17 @@ def walk_block(block):
     """Every statement of a block, nested ones included, in program order."""
     for stmt in block:
         yield stmt
-        for field in ("body", "orelse"):
+        for field in _BLOCK_FIELDS.get(type(stmt), ("body", "orelse")):
             inner = getattr(stmt, field, None)
             if inner:       # (no generator for the blocks most statements lack)
                 yield from walk_block(inner)
+
+
+# gast class -> which of its fields "body" and "orelse" it has: none for most statements
+# (an assignment, a call), whose fields the walks above need not look up
+_BLOCK_FIELDS = {cls: tuple(f for f in ("body", "orelse") if f in cls._fields)
+                 for cls in vars(gast).values()
+                 if isinstance(cls, type) and issubclass(cls, gast.AST)}
 
 
 def classify(ir, mode="reverse", block=None):
@@ -285,11 +293,23 @@ def _classify(ir, stmt, mode):
 
 def _local_names(ir):
     if not hasattr(ir, "_locals"):
-        names = set(ir.inputs)
-        names.update(node.id for node in T.name_nodes(ir.body)
-                     if isinstance(node.ctx, gast.Store))
-        ir._locals = names
+        ir._locals = set(ir.inputs) | _names_used(ir)[0]
     return ir._locals
+
+
+def _names_used(ir):
+    """(the names the IR's body assigns, those it reads): one walk of the body, kept on the
+    IR beside what is found of it (`_locals`, `_global_copies`)."""
+    used = ir.__dict__.get("_names_used")
+    if used is None:
+        stored, loaded = set(), set()
+        for node in T.name_nodes(ir.body):
+            if type(node.ctx) is gast.Load:
+                loaded.add(node.id)
+            elif isinstance(node.ctx, gast.Store):
+                stored.add(node.id)
+        used = ir._names_used = (frozenset(stored), frozenset(loaded))
+    return used
 
 
 def _computes_with_arrays(primal):
@@ -503,13 +523,8 @@ def _bind(ir, stmt, name, rule, args, keywords, mode):
         refusal.holds_again = True       # (the hint, met in a gradient differentiated again)
         raise refusal
     params = template.params
-    bound = {}
-    extra = []
-    for k, atom in enumerate(args):
-        if k < len(template.positional):
-            bound[template.positional[k]] = atom
-        else:
-            extra.append(atom)
+    bound = dict(zip(template.positional, args))
+    extra = list(args[len(template.positional):])
     if extra and not template.varargs:
         raise UnsupportedError(f"too many arguments in this call of {rule.name} for its "
                                "derivative rule", ir.location(stmt),
@@ -544,9 +559,8 @@ def _bind(ir, stmt, name, rule, args, keywords, mode):
     if rule.primal is np.clip:       # x.clip(min=0.0): the bound not given is None
         for bound_name in ("a_min", "a_max"):
             bound.setdefault(bound_name, T.constant(None))
-    for primal, defaults in _CALL_DEFAULTS:
-        for param, value in defaults.items() if rule.primal is primal else ():
-            bound.setdefault(param, T.constant(value))
+    for param, value in _CALL_DEFAULTS.get(id(rule.primal), {}).items():
+        bound.setdefault(param, T.constant(value))
     missing = [p for p in template.diff if p not in bound]
     if missing:
         raise UnsupportedError(f"this call of {rule.name} lacks the argument(s) {missing}",
@@ -573,9 +587,10 @@ def _bind(ir, stmt, name, rule, args, keywords, mode):
 # the arguments a call may leave out whose rules list them among the differentiated ones:
 # NumPy's defaults (np.select(conditions, choices): the default is 0; np.bincount(indices):
 # no weights, integer counts)
-# (pairs, compared by identity: a user's primal may not be hashable)
-_CALL_DEFAULTS = ((np.select, {"default": 0}), (np.bincount, {"weights": None}),
-                  (np.histogram, {"bins": 10, "range": None, "density": None, "weights": None}))
+# (by id, as rules are: a user's primal may not be hashable)
+_CALL_DEFAULTS = {id(np.select): {"default": 0}, id(np.bincount): {"weights": None},
+                  id(np.histogram): {"bins": 10, "range": None, "density": None,
+                                     "weights": None}}
 
 
 # keyword arguments a function takes under another name too (NumPy 2's np.clip(x, min=...),
@@ -949,26 +964,32 @@ def activity(ir, ops, wrt, output):
     varied = set(wrt)
     restored = _restored(ir, ops)     # (what a gradient's stack gives back: what was pushed)
     restored.update(_items_of_displays(ir, ops))
+    # per operation with a derivative: its target, the names it varies with (for a value a
+    # gradient's stack gives back, those pushed) and the names its derivative reads
+    flows = []
+    for op in ops.values():
+        if op.target is None or op.kind in ("zero", "const", "inert"):
+            continue
+        operands = op.operand_names(op.diff)
+        pushed = restored.get(id(op.stmt))
+        varies_with = operands if pushed is None else \
+            [a.id for a in pushed if isinstance(a, gast.Name)]
+        flows.append((op.target, varies_with, operands))
     changed = True
     while changed:
         changed = False
-        for op in ops.values():
-            if op.target is None or op.kind in ("zero", "const", "inert"):
-                continue
-            pushed = restored.get(id(op.stmt))
-            operands = op.operand_names(op.diff) if pushed is None else \
-                [a.id for a in pushed if isinstance(a, gast.Name)]
-            if op.target not in varied and any(n in varied for n in operands):
-                varied.add(op.target)
+        for target, varies_with, _ in flows:
+            if target not in varied and not varied.isdisjoint(varies_with):
+                varied.add(target)
                 changed = True
     useful = {output}
-    backwards = list(ops.values())[::-1]   # usefulness flows from uses to definitions
+    backwards = flows[::-1]   # usefulness flows from uses to definitions
     changed = True
     while changed:
         changed = False
-        for op in backwards:
-            if op.target in useful and op.kind not in ("zero", "const", "inert"):
-                for n in op.operand_names(op.diff):
+        for target, _, operands in backwards:
+            if target in useful:
+                for n in operands:
                     if n not in useful:
                         useful.add(n)
                         changed = True
@@ -986,6 +1007,8 @@ def _items_of_displays(ir, ops):
     function only reads items (and the length) of: v is the display's item there, which varies only if it
     does (a constant read from one had a tangent of zeros: 0 / 0 for np.sqrt(items[0]) of
     0.0)."""
+    if not any(op.kind == "pack" for op in ops.values()):
+        return {}                  # (no display)
     made = _definitions(ops)
     displays = {}                  # name -> {constant index or key: its item}
     for name, defs in made.items():
@@ -1039,7 +1062,8 @@ def _check_differentiable(ir, op, varied):
                 f"{op.rule.name} is not differentiable with respect to its argument '{p}'",
                 ir.location(op.stmt),
                 hint="wrap the value in srcad.stop_gradient if no derivative is needed")
-    if any(_name_in(atom, varied) for atom in getattr(op, "extra", [])):
+    extra = getattr(op, "extra", ())
+    if extra and any(_name_in(atom, varied) for atom in extra):
         raise UnsupportedError(f"{op.rule.name} is not differentiable with respect to its extra "
                                "arguments", ir.location(op.stmt))
 
@@ -1372,6 +1396,8 @@ def _read_from_tapes(ir, ops):
     reversed(_tape1)` after it, which reads `row = view[i]`, then `v = row[1]`): the k-th
     item is one of the k-th items appended. (Read as the tape, an int saved beside a float
     would have a tangent: 0 * log(x) of a power's exponent is nan where x < 0.)"""
+    if not ir.tapes:
+        return {}                  # (no tape: nothing is read from one)
     made = _definitions(ops)
     packs = {op.target: op for op in ops.values() if op.kind == "pack"}
     saved = {}                     # tape -> the tuples appended to it, as [{k: atom}]
@@ -1401,9 +1427,7 @@ def _read_from_tapes(ir, ops):
 def _global_numbers(ir, ops):
     """The free names the IR reads that hold an int or a float now (`G = 9.81` of the
     module, a closure's `k`): numbers, under a guard on their type (Namespace.number)."""
-    loaded = ir.__dict__.get("_loaded")
-    if loaded is None:               # (the IR's names stay; what they hold is read anew)
-        loaded = ir._loaded = frozenset(T.loaded_names(ir.body))
+    loaded = _names_used(ir)[1]      # (the IR's names stay; what they hold is read anew)
     bound = {op.target for op in ops.values()} | set(ir.inputs) | set(ir.params)
     free = loaded - bound
     namespace = ir.namespace
@@ -1416,8 +1440,9 @@ def _numbers_read_along(ir, ops):
     (Namespace.number_along)."""
     found = set()
     for op in ops.values():
-        value = op.stmt.value if op.kind == "const" else None
-        steps = ()
+        if op.kind != "const":
+            continue
+        value, steps = op.stmt.value, ()
         while isinstance(value, gast.Attribute):
             value, steps = value.value, (("attr", value.attr),) + steps
         if steps and isinstance(value, gast.Name) and value.id not in ir.inputs \
@@ -1453,6 +1478,8 @@ def _makes_range(op, ranges):
 def _made_once_by_calls(ops):
     """`{name: call op}` for the names that one call of a user function binds, and nothing
     else (`v_3 = rhs(th, om)`: its items are read by `a, b = ...`)."""
+    if not any(op.kind == "call" for op in ops.values()):
+        return {}
     made = {}
     for op in ops.values():
         if op.target is not None and op.kind not in ("setitem", "append", "pop"):
@@ -1493,14 +1520,19 @@ def _flags(ops):
             if op.target is None or op.target in flags:
                 continue
             primal = getattr(op.rule, "primal", None)
-            args = [a for a in op.args.values() if isinstance(a, gast.Name)]
             if isinstance(getattr(op.stmt, "value", None), gast.Compare) or primal in _BOOLEAN \
                     or (op.kind == "copy" or primal in (operator.and_, operator.or_,
                                                         operator.xor)) \
-                    and args and all(a.id in flags for a in args):
+                    and _of_flags(op, flags):
                 flags.add(op.target)
                 changed = True
     return flags
+
+
+def _of_flags(op, flags):
+    """Whether `op` has names among its operands, each of them one of `flags`."""
+    names = op.operand_names()
+    return bool(names) and flags.issuperset(names)
 
 
 def _is_int_atom(atom, scalar, flags=()):
@@ -1523,7 +1555,7 @@ def _reassigned(ops, name):
 
 def _scalar_result(op, scalar, returns_scalar=None, ndims=None, flags=(), calls=None,
                    ranges=()):
-    atoms = [a for a in op.args.values() if not isinstance(a, (gast.Slice, gast.Tuple))]
+    atoms = (a for a in op.args.values() if not isinstance(a, (gast.Slice, gast.Tuple)))
     if op.kind == "zero" and op.rule is None:   # a comparison: of arrays, an array (a mask)
         atoms = [op.stmt.value.left] + op.stmt.value.comparators
     if op.kind == "getitem":   # v[i] or m[i, j]: one integer per dimension
@@ -1584,8 +1616,8 @@ def _keeps_scalars(primal):
 
 def joins_sequences(op, maybe):
     """`a + b` or `a * 3` where an operand may be a list or tuple."""
-    return op.kind == "rule" and op.rule.primal in (operator.add, operator.mul) and any(
-        _name_in(a, maybe) for a in op.args.values())
+    return op.kind == "rule" and op.rule.primal in (operator.add, operator.mul) \
+        and bool(maybe) and any(_name_in(a, maybe) for a in op.args.values())
 
 
 def _numeric(kind):
@@ -1632,6 +1664,7 @@ _LIST_RESULTS = (np.split, np.array_split, np.linalg.slogdet, np.linalg.lstsq, n
                  runtime.choose_adjoint, runtime.saved_item, runtime.saved_item_tangent,
                  runtime.without_item, runtime.with_zero_item, np.modf, runtime.modf_tangent,
                  np.histogram)
+_LIST_RESULT_IDS = frozenset(map(id, _LIST_RESULTS))   # (by id, as rules are)
 
 
 def _follows_arguments(primal):
@@ -1646,15 +1679,18 @@ def _follows_arguments(primal):
 
 def _gives_structure(op, maybe):
     primal = op.rule.primal if op.kind in ("rule", "zero") and op.rule else None
-    return any(primal is f for f in _LIST_RESULTS) or _follows_arguments(primal) \
+    return id(primal) in _LIST_RESULT_IDS or _follows_arguments(primal) \
         and any(_name_in(a, maybe) for a in op.args.values()) \
         or primal is not None and _users_rule(op.rule)
 
 
 def _users_rule(rule):
     """Whether a rule was registered by the user (its function may return a tuple)."""
-    return any(not (getattr(t.fn, "__module__", "") or "").startswith("srcad.")
-               for t in (rule.adjoint, rule.tangent) if t is not None)
+    for template in (rule.adjoint, rule.tangent):
+        if template is not None \
+                and not (getattr(template.fn, "__module__", "") or "").startswith("srcad."):
+            return True
+    return False
 
 
 def structures(ir, ops, arg_kinds, scalar=frozenset()):

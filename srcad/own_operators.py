@@ -30,8 +30,9 @@ def check_own_arithmetic(ir, ops, active, operators=None, holders=None):
     for k in (operators or {}):
         made[id(ir.body[k])] = type(operators[k])
     for op in ops.values():         # `s = Sq()`, `M = np.matrix(...)`
-        call = op.stmt.value if op.kind == "opaque" and isinstance(op.stmt, gast.Assign) \
-            else None
+        if op.kind != "opaque" or not isinstance(op.stmt, gast.Assign):
+            continue
+        call = op.stmt.value
         if isinstance(call, gast.Call):
             cls = _made_by(analysis._resolve(ir, call.func))
             if cls is not None:
@@ -106,6 +107,8 @@ def _remember_global_operands(ir, ops, active, reads, bound):
     where nothing varies (`B = W * 2.0; B * x`): the derivative is made again where one is
     bound to a value of another type (a sparse matrix, whose operators are its own)."""
     computed = _read_where_nothing_varies(ir, ops, active, reads, bound)
+    if not computed:
+        return              # (no global read: `computed` holds what `reads` holds)
     for op in ops.values():
         for operand in _operands(op, active):
             if not isinstance(operand, gast.Name):
@@ -155,13 +158,18 @@ def _global_reads(ir, ops, bound):
     while grown:
         grown = False
         for op in ops.values():
-            if op.target is None or not isinstance(op.stmt, gast.Assign):
+            if op.target is None or not isinstance(op.stmt, gast.Assign) \
+                    or op.kind not in _READING:
                 continue
             found = _read_of(ir, op, bound, reads) - reads.get(op.target, set())
             if found:
                 reads.setdefault(op.target, set()).update(found)
                 grown = True
     return reads
+
+
+# the kinds of operations that may read a global, its items or attributes (`_read_of`)
+_READING = ("getitem", "copy", "const", "opaque")
 
 
 def _read_of(ir, op, bound, reads):
@@ -330,14 +338,14 @@ def _computed_from_own(ir, op, own, holding, bound):
     an object holding one (`holding`, or a global), may return; None where it is none (a
     conversion)."""
     value = op.stmt.value if isinstance(op.stmt, gast.Assign) else None
-    part = value.attr if isinstance(value, gast.Attribute) else value.func.attr \
-        if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) else None
     if op.kind == "rule":
         if op.rule.primal in _CONVERTERS:
             return None
         names = [a.id for p, a in op.args.items() if p in op.diff and isinstance(a, gast.Name)]
         for n in names:                       # (`sum([A, A])`: of the items' kind)
-            found = next((c for o in holding.get(n, ()) if (c := _own_within(o)) is not None),
+            if n not in holding:
+                continue
+            found = next((c for o in holding[n] if (c := _own_within(o)) is not None),
                          None)
             if found is not None:
                 return found
@@ -353,7 +361,7 @@ def _computed_from_own(ir, op, own, holding, bound):
         names = [value.value.id] if isinstance(value.value, gast.Name) else []
     elif op.kind == "opaque" and isinstance(value, gast.Call) \
             and isinstance(value.func, gast.Attribute):
-        if part == "todense" and analysis._name_in(value.func.value, own):
+        if value.func.attr == "todense" and analysis._name_in(value.func.value, own):
             return np.matrix
         names = [value.func.value.id] if isinstance(value.func.value, gast.Name) else []
     else:
@@ -367,9 +375,13 @@ def _computed_from_own(ir, op, own, holding, bound):
             receiver = isinstance(value, gast.Attribute) and analysis._name_in(
                 value.value, {n}) or isinstance(value, gast.Call) and isinstance(
                 value.func, gast.Attribute) and analysis._name_in(value.func.value, {n})
-            plain = _MATRIX_PLAIN if issubclass(cls, np.matrix) else _MASKED_PLAIN \
-                if issubclass(cls, np.ma.MaskedArray) else _PLAIN
-            return None if receiver and part in plain else cls   # (A.toarray(), M.A)
+            if receiver:        # (A.toarray(), M.A: its attribute or method)
+                part = value.attr if isinstance(value, gast.Attribute) else value.func.attr
+                plain = _MATRIX_PLAIN if issubclass(cls, np.matrix) else _MASKED_PLAIN \
+                    if issubclass(cls, np.ma.MaskedArray) else _PLAIN
+                if part in plain:
+                    return None
+            return cls
         if n not in bound and n in ir.namespace:
             outside = ir.namespace.live(n)
             found = runtime.own_arithmetic_within(outside) if op.kind == "call" else None

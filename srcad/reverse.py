@@ -55,24 +55,28 @@ class Sites:
         self._walk(ir.body, ops, active, 0)
 
     def _walk(self, block, ops, active, loops):
+        block_id = id(block)
         for pos, stmt in enumerate(block):
             op = ops.get(id(stmt))
             if op is not None and op.target is not None:
-                self.defs.setdefault(op.target, []).append((id(block), pos))
+                site = (block_id, pos)
+                self.defs.setdefault(op.target, []).append(site)
                 self.def_kinds.setdefault(op.target, []).append(op.kind)
                 if loops:
                     self.in_loop.add(op.target)
                 if op.target in active or op.kind in ("setitem", "append"):
                     for n in op.operand_names(op.diff):
-                        self.uses.setdefault(n, []).append((id(block), pos))
+                        self.uses.setdefault(n, []).append(site)
                     if op.kind == "getitem":
                         for n in op.operand_names(["value"]):
                             self.uses.setdefault(n, []).append((None, pos))
             if isinstance(stmt, gast.For):
                 self.counters.add(stmt.target.id)
-            inner = loops + isinstance(stmt, (gast.For, gast.While))
             for field in ("body", "orelse"):
-                self._walk(getattr(stmt, field, None) or [], ops, active, inner)
+                nested = getattr(stmt, field, None)
+                if nested:      # (no call for the blocks most statements lack)
+                    self._walk(nested, ops, active,
+                               loops + isinstance(stmt, (gast.For, gast.While)))
 
     def multiply_assigned(self, name):
         return len(self.defs.get(name, ())) > 1 or name in self.in_loop
