@@ -260,9 +260,8 @@ def _blocks(tree):
         block = getattr(tree, field, None)
         if isinstance(block, list):
             yield block
-            for stmt in block:
-                if type(stmt) in _COMPOUND:
-                    yield from _blocks(stmt)
+            for stmt in _compound_statements(block):
+                yield from _blocks(stmt)
 
 
 def _loop_blocks(tree, inside=False):
@@ -272,10 +271,16 @@ def _loop_blocks(tree, inside=False):
         if isinstance(block, list):
             if inside:
                 yield block
-            for stmt in block:
-                if type(stmt) in _COMPOUND:
-                    in_loop = inside or isinstance(stmt, (gast.For, gast.While))
-                    yield from _loop_blocks(stmt, in_loop)
+            for stmt in _compound_statements(block):
+                in_loop = inside or isinstance(stmt, (gast.For, gast.While))
+                yield from _loop_blocks(stmt, in_loop)
+
+
+def _compound_statements(block):
+    """The statements of `block` that hold blocks, lazily as a loop over `block` would
+    meet them (one that edits the block as it goes sees the same). The test of each
+    statement's type runs in C: most blocks are long runs of simple statements."""
+    return itertools.compress(block, map(_COMPOUND.__contains__, map(type, block)))
 
 
 _COMPOUND = {cls for cls in vars(gast).values() if isinstance(cls, type)
@@ -283,9 +288,11 @@ _COMPOUND = {cls for cls in vars(gast).values() if isinstance(cls, type)
 
 
 def _assigned_name(stmt):
-    if type(stmt) is gast.Assign and len(stmt.targets) == 1 \
-            and type(stmt.targets[0]) is gast.Name:
-        return stmt.targets[0].id
+    """The name `stmt` assigns if it is `name = ...`, else None."""
+    if type(stmt) is gast.Assign:
+        targets = stmt.targets
+        if len(targets) == 1 and type(targets[0]) is gast.Name:
+            return targets[0].id
     return None
 
 
@@ -636,6 +643,8 @@ def propagate_copies(tree, names=None):
     assigned = collections.Counter(name for _, name in targets)
     copies = [stmt for stmt, name in targets
               if name is not None and isinstance(stmt.value, gast.Name)]
+    # (renaming changes what a copy reads, no statement's form: these stay all the copies)
+    copy_ids = {id(stmt) for stmt in copies}
     params = {a.id for a in tree.args.args + tree.args.kwonlyargs}
     copies = [stmt for stmt in copies
               if _may_propagate(stmt.targets[0].id, stmt.value.id, params, assigned)]
@@ -646,13 +655,12 @@ def propagate_copies(tree, names=None):
     index = None            # (a walk of the whole tree: made for the first copy that needs it)
     changed = False
     for block in blocks:
-        order = _order(block)
+        order = None        # (made for the first copy of the block that needs it)
         for k in range(len(block) - 1, -1, -1):   # last first: earlier positions stay valid
             stmt = block[k]
-            a = _assigned_name(stmt)
-            if a is None or not isinstance(stmt.value, gast.Name):
+            if id(stmt) not in copy_ids:
                 continue
-            b = stmt.value.id
+            a, b = stmt.targets[0].id, stmt.value.id
             if not _may_propagate(a, b, params, assigned) \
                     or _overwritten_then_read(block, k, a, b, names):
                 continue
@@ -664,6 +672,8 @@ def propagate_copies(tree, names=None):
             if len(stores.get(b, ())) > 1 and any(
                     isinstance(chain[-1][2], gast.Return) for chain, _ in loads.get(a, ())):
                 continue    # `vbar_m1 = vbar_2; return vbar_m1`: the result keeps its name
+            if order is None:
+                order = _order(block)
             reads = _statements_holding(loads.get(a, ()), block, order)
             if not reads or order[id(reads[0])] <= order[id(stmt)]:
                 continue        # (a copy nothing reads is dead code's)
@@ -928,7 +938,7 @@ def keep_sum_adjoints_scalar(tree, names=None):
         for stmt in block:
             stored.extend(names.header_stores(stmt))
     stores = collections.Counter(stored)
-    definitions = {_assigned_name(s): s.value for s in body if _assigned_name(s) is not None}
+    definitions = {name: s.value for s in body if (name := _assigned_name(s)) is not None}
     changed = False
     for k in spreads:
         stmt = body[k]
@@ -1084,8 +1094,8 @@ def absorb_negations(tree, names=None):
     keeps the textbook adjoints (`vbar_4 = -vbar_5` for `v_5 = v_3 - v_4`).
     """
     blocks = list(_loop_blocks(tree))
-    negations = [(_assigned_name(s), _negated(s.value)) for block in blocks for s in block
-                 if _assigned_name(s) is not None]
+    negations = [(name, _negated(s.value)) for block in blocks for s in block
+                 if (name := _assigned_name(s)) is not None]
     involved = {name for a, negated in negations if _product(negated)
                 for name in {a} | names_read(negated)}
     if not involved:
@@ -1291,7 +1301,7 @@ def drop_copied_slots(tree, names=None):
             packed = _pushed_tuple(stmt)
             if packed is not None:
                 pushes[tuple(e.id for e in packed.elts)] = (block, stmt, packed)
-            elif _assigned_name(stmt) is None and _pops_tuple(stmt):
+            elif _pops_tuple(stmt):
                 unpacked = stmt.targets[0]
                 pops[tuple(e.id for e in unpacked.elts)] = (block, stmt, unpacked)
     changed = False
@@ -1326,7 +1336,9 @@ def drop_copied_slots(tree, names=None):
 
 def _pushed_tuple(stmt):
     """The Tuple of names in `_stack.append((a, b, ...))`, else None."""
-    call = stmt.value if type(stmt) is gast.Expr else None
+    if type(stmt) is not gast.Expr:
+        return None
+    call = stmt.value
     if _stack_call(call, "append") and len(call.args) == 1 \
             and type(call.args[0]) is gast.Tuple \
             and all(type(e) is gast.Name for e in call.args[0].elts):
