@@ -61,7 +61,7 @@ def optimize(tree, names=None, check=False):
         _drop_orphan_comments(block)
         if any(not isinstance(s, gast.Pass) and not is_comment(s) for s in block):
             block[:] = [s for s in block if not isinstance(s, gast.Pass)]   # `pass` + more
-        for stmt in block:
+        for stmt in _compound_statements(block):
             if isinstance(stmt, (gast.If, gast.For, gast.While)) and not stmt.body:
                 stmt.body.append(gast.Pass())
             if isinstance(stmt, gast.If) and stmt.orelse and all(
@@ -111,7 +111,7 @@ def release_arrays(tree, arrays, names=None, stand_ins=True):
                 if node.id in copies and type(node.ctx) is gast.Store:
                     copied[node.id] += 1
         if isinstance(stmt, gast.Assign):
-            for node in name_nodes(stmt.targets):
+            for node in _target_names(stmt):
                 if type(node.ctx) is gast.Store:
                     bound.setdefault(node.id, k)
     ending = len(body)          # from here on only comments and the return
@@ -120,7 +120,7 @@ def release_arrays(tree, arrays, names=None, stand_ins=True):
     dead = {}
     for name, k in last.items():
         if name not in params and bound.get(name, k + 1) <= k and k < ending - 1 \
-                and copied[name] != 1:
+                and copied.get(name, 0) != 1:       # (get: no __missing__ call)
             dead.setdefault(k, []).append(name)
     if not dead:
         return tree
@@ -131,6 +131,15 @@ def release_arrays(tree, arrays, names=None, stand_ins=True):
             out.append(delete(sorted(dead[k], key=_trace_order)))
     body[:] = out
     return tree
+
+
+def _target_names(stmt):
+    """The Name nodes of assignment `stmt`'s targets (the one target of most, without a
+    walk)."""
+    targets = stmt.targets
+    if len(targets) == 1 and type(targets[0]) is gast.Name:
+        return targets
+    return name_nodes(targets)
 
 
 def keep_only_shapes(tree, arrays, names):
@@ -559,7 +568,7 @@ def eliminate_dead_code(tree, names=None):
             for stmt in reversed(block):   # last first: a chain of dead values goes at once
                 name = _assigned_name(stmt)
                 if name is not None and not counts.get(name) and _pure(stmt.value) \
-                        or _empty_if(stmt):
+                        or name is None and _empty_if(stmt):
                     for n in names.header_loads(stmt):    # (the target is a name)
                         counts[n] -= 1
                         if not counts[n] and n in kept:
@@ -590,8 +599,8 @@ def _drop_orphan_comments(block):
     its statements) goes; an emptied block gets `pass`."""
     if not block:
         return
-    keep = [s for k, s in enumerate(block)
-            if not (is_comment(s) and s.value.value.startswith("# line")
+    keep = [s for k, s in enumerate(block)          # (a comment is an expression statement)
+            if not (type(s) is gast.Expr and is_comment(s) and s.value.value.startswith("# line")
                     and (k + 1 == len(block) or is_comment(block[k + 1])
                          or isinstance(block[k + 1], gast.Return)))]
     if not any(not is_comment(s) for s in keep):
@@ -639,9 +648,10 @@ def propagate_copies(tree, names=None):
     """
     names = Names() if names is None else names
     blocks = list(_blocks(tree))
-    targets = [(stmt, _assigned_name(stmt)) for block in blocks for stmt in block]
-    assigned = collections.Counter(name for _, name in targets)
-    copies = [stmt for stmt, name in targets
+    statements = [stmt for block in blocks for stmt in block]
+    target_names = [_assigned_name(stmt) for stmt in statements]
+    assigned = collections.Counter(target_names)
+    copies = [stmt for stmt, name in zip(statements, target_names)
               if name is not None and isinstance(stmt.value, gast.Name)]
     # (renaming changes what a copy reads, no statement's form: these stay all the copies)
     copy_ids = {id(stmt) for stmt in copies}
@@ -839,7 +849,7 @@ def batch_outer_products(tree, names=None):
     (`G.T @ H`), not one outer product and one addition per iteration. Only in
     functions that write no element of an array: collected arrays must stay as they are.
     """
-    loops = [(block, loop) for block in _blocks(tree) for loop in block
+    loops = [(block, loop) for block in _blocks(tree) for loop in _compound_statements(block)
              if isinstance(loop, gast.For) and any(_loop_term(s) is not None for s in loop.body)]
     if not loops:
         return tree, False
