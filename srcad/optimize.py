@@ -816,14 +816,17 @@ def _index_block(block, chain, names, wanted, loads, stores):
     whole tree alive until the collector runs.)"""
     where = id(block)
     for idx, stmt in enumerate(block):
-        here = chain + ((where, idx, stmt),)
+        here = None         # (made for a statement with a wanted name: most have none)
         for node in names.own_nodes(stmt):
             if wanted is None or node.id in wanted:
+                if here is None:
+                    here = chain + ((where, idx, stmt),)
                 if type(node.ctx) is gast.Load:
                     loads.setdefault(node.id, []).append((here, node))
                 else:
                     stores.setdefault(node.id, []).append(here)
         if type(stmt) in LOOPS_AND_BRANCHES:
+            here = chain + ((where, idx, stmt),) if here is None else here
             _index_block(stmt.body, here, names, wanted, loads, stores)
             _index_block(stmt.orelse, here, names, wanted, loads, stores)
 
