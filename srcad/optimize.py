@@ -310,10 +310,10 @@ def _reads(node, name):
 
 
 def _is_zero(node):
-    if isinstance(node, gast.Constant) and type(node.value) in (int, float):
-        return node.value == 0
-    return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
-        and node.func.id == "zeros_like_grad"
+    kind = type(node)
+    if kind is gast.Constant:
+        return type(node.value) in (int, float) and node.value == 0
+    return kind is gast.Call and type(node.func) is gast.Name and node.func.id == "zeros_like_grad"
 
 
 def fold_zero_accumulate(tree, names=None):
@@ -418,8 +418,7 @@ def fold_identities(tree, names=None):
     changed_in_place = None
     for block in _blocks(tree):
         for stmt in block:
-            if isinstance(stmt, gast.Assign) and all(
-                    type(t) is gast.Name and _DERIVATIVE.match(t.id) for t in stmt.targets):
+            if _assigns_derivatives(stmt):
                 value, did = _fold(stmt.value)
                 if did and isinstance(value, gast.Name) and not isinstance(stmt.value, gast.Name):
                     if changed_in_place is None:
@@ -433,6 +432,16 @@ def fold_identities(tree, names=None):
                     if names is not None:
                         names.forget(stmt)      # `power_slope(x, 2)` -> `2 * x`
     return tree, changed
+
+
+def _assigns_derivatives(stmt):
+    """Whether `stmt` assigns adjoints and tangents only (`vbar_3 = ...`)."""
+    if type(stmt) is not gast.Assign:
+        return False
+    targets = stmt.targets
+    if len(targets) == 1 and type(targets[0]) is gast.Name:      # (most: no generator)
+        return _DERIVATIVE.match(targets[0].id) is not None
+    return all(type(t) is gast.Name and _DERIVATIVE.match(t.id) for t in targets)
 
 
 def _changed_in_place(tree):
