@@ -128,7 +128,8 @@ def release_arrays(tree, arrays, names=None, stand_ins=True):
     for k, stmt in enumerate(body):
         out.append(stmt)
         if k in dead:
-            out.append(delete(sorted(dead[k], key=_trace_order)))
+            gone = dead[k]          # (most are one name: no order to find)
+            out.append(delete(sorted(gone, key=_trace_order) if len(gone) > 1 else gone))
     body[:] = out
     return tree
 
