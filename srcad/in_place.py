@@ -20,6 +20,8 @@ it. The helpers write in place only into a float array shaped like the value (el
 copy, as add_at does, and the copy is then the loop's own). Code that srcad differentiates again reads them as add_at and set_at
 (normalise.py), whose derivatives are known and which save nothing a write could change.
 """
+import operator
+
 import gast
 
 from .template import name_nodes
@@ -28,14 +30,15 @@ _IN_PLACE = {"add_at": "add_at_in_place", "set_at": "set_at_in_place"}
 _UPDATES = set(_IN_PLACE) | set(_IN_PLACE.values())
 _NUMBER_ATTRIBUTES = {"shape", "ndim", "size", "dtype"}
 _LOOPS = (gast.For, gast.While)
+_ID = operator.attrgetter("id")         # (a Name node's name, read in C)
 
 
 def update_in_place(tree, numbers, names=None):
     """Rewrite the loops of derivative `tree` (see the module). `numbers`: the names that
     certainly hold numbers; `names` (template.Names for `tree`, if there is one) forgets
     the statements that change."""
-    if names is not None and not any(_UPDATES & names.mentioned(stmt) for stmt in tree.body
-                                     if isinstance(stmt, _LOOPS)):
+    if names is not None and all(_UPDATES.isdisjoint(map(_ID, names.nodes(stmt)))
+                                 for stmt in tree.body if isinstance(stmt, _LOOPS)):
         return tree                     # (no loop updates an adjoint by element)
     _rewrite_block(tree.body, numbers, names, frozenset())
     return tree

@@ -61,7 +61,7 @@ def optimize(tree, names=None, check=False):
         _drop_orphan_comments(block)
         if any(not isinstance(s, gast.Pass) and not is_comment(s) for s in block):
             block[:] = [s for s in block if not isinstance(s, gast.Pass)]   # `pass` + more
-        for stmt in block:
+        for stmt in _compound_statements(block):
             if isinstance(stmt, (gast.If, gast.For, gast.While)) and not stmt.body:
                 stmt.body.append(gast.Pass())
             if isinstance(stmt, gast.If) and stmt.orelse and all(
@@ -111,7 +111,7 @@ def release_arrays(tree, arrays, names=None, stand_ins=True):
                 if node.id in copies and type(node.ctx) is gast.Store:
                     copied[node.id] += 1
         if isinstance(stmt, gast.Assign):
-            for node in name_nodes(stmt.targets):
+            for node in _target_names(stmt):
                 if type(node.ctx) is gast.Store:
                     bound.setdefault(node.id, k)
     ending = len(body)          # from here on only comments and the return
@@ -120,7 +120,7 @@ def release_arrays(tree, arrays, names=None, stand_ins=True):
     dead = {}
     for name, k in last.items():
         if name not in params and bound.get(name, k + 1) <= k and k < ending - 1 \
-                and copied[name] != 1:
+                and copied.get(name, 0) != 1:       # (get: no __missing__ call)
             dead.setdefault(k, []).append(name)
     if not dead:
         return tree
@@ -128,9 +128,19 @@ def release_arrays(tree, arrays, names=None, stand_ins=True):
     for k, stmt in enumerate(body):
         out.append(stmt)
         if k in dead:
-            out.append(delete(sorted(dead[k], key=_trace_order)))
+            gone = dead[k]          # (most are one name: no order to find)
+            out.append(delete(sorted(gone, key=_trace_order) if len(gone) > 1 else gone))
     body[:] = out
     return tree
+
+
+def _target_names(stmt):
+    """The Name nodes of assignment `stmt`'s targets (the one target of most, without a
+    walk)."""
+    targets = stmt.targets
+    if len(targets) == 1 and type(targets[0]) is gast.Name:
+        return targets
+    return name_nodes(targets)
 
 
 def keep_only_shapes(tree, arrays, names):
@@ -260,9 +270,8 @@ def _blocks(tree):
         block = getattr(tree, field, None)
         if isinstance(block, list):
             yield block
-            for stmt in block:
-                if type(stmt) in _COMPOUND:
-                    yield from _blocks(stmt)
+            for stmt in _compound_statements(block):
+                yield from _blocks(stmt)
 
 
 def _loop_blocks(tree, inside=False):
@@ -272,10 +281,16 @@ def _loop_blocks(tree, inside=False):
         if isinstance(block, list):
             if inside:
                 yield block
-            for stmt in block:
-                if type(stmt) in _COMPOUND:
-                    in_loop = inside or isinstance(stmt, (gast.For, gast.While))
-                    yield from _loop_blocks(stmt, in_loop)
+            for stmt in _compound_statements(block):
+                in_loop = inside or isinstance(stmt, (gast.For, gast.While))
+                yield from _loop_blocks(stmt, in_loop)
+
+
+def _compound_statements(block):
+    """The statements of `block` that hold blocks, lazily as a loop over `block` would
+    meet them (one that edits the block as it goes sees the same). The test of each
+    statement's type runs in C: most blocks are long runs of simple statements."""
+    return itertools.compress(block, map(_COMPOUND.__contains__, map(type, block)))
 
 
 _COMPOUND = {cls for cls in vars(gast).values() if isinstance(cls, type)
@@ -283,9 +298,11 @@ _COMPOUND = {cls for cls in vars(gast).values() if isinstance(cls, type)
 
 
 def _assigned_name(stmt):
-    if type(stmt) is gast.Assign and len(stmt.targets) == 1 \
-            and type(stmt.targets[0]) is gast.Name:
-        return stmt.targets[0].id
+    """The name `stmt` assigns if it is `name = ...`, else None."""
+    if type(stmt) is gast.Assign:
+        targets = stmt.targets
+        if len(targets) == 1 and type(targets[0]) is gast.Name:
+            return targets[0].id
     return None
 
 
@@ -294,10 +311,10 @@ def _reads(node, name):
 
 
 def _is_zero(node):
-    if isinstance(node, gast.Constant) and type(node.value) in (int, float):
-        return node.value == 0
-    return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
-        and node.func.id == "zeros_like_grad"
+    kind = type(node)
+    if kind is gast.Constant:
+        return type(node.value) in (int, float) and node.value == 0
+    return kind is gast.Call and type(node.func) is gast.Name and node.func.id == "zeros_like_grad"
 
 
 def fold_zero_accumulate(tree, names=None):
@@ -402,8 +419,7 @@ def fold_identities(tree, names=None):
     changed_in_place = None
     for block in _blocks(tree):
         for stmt in block:
-            if isinstance(stmt, gast.Assign) and all(
-                    type(t) is gast.Name and _DERIVATIVE.match(t.id) for t in stmt.targets):
+            if _assigns_derivatives(stmt):
                 value, did = _fold(stmt.value)
                 if did and isinstance(value, gast.Name) and not isinstance(stmt.value, gast.Name):
                     if changed_in_place is None:
@@ -417,6 +433,16 @@ def fold_identities(tree, names=None):
                     if names is not None:
                         names.forget(stmt)      # `power_slope(x, 2)` -> `2 * x`
     return tree, changed
+
+
+def _assigns_derivatives(stmt):
+    """Whether `stmt` assigns adjoints and tangents only (`vbar_3 = ...`)."""
+    if type(stmt) is not gast.Assign:
+        return False
+    targets = stmt.targets
+    if len(targets) == 1 and type(targets[0]) is gast.Name:      # (most: no generator)
+        return _DERIVATIVE.match(targets[0].id) is not None
+    return all(type(t) is gast.Name and _DERIVATIVE.match(t.id) for t in targets)
 
 
 def _changed_in_place(tree):
@@ -552,7 +578,7 @@ def eliminate_dead_code(tree, names=None):
             for stmt in reversed(block):   # last first: a chain of dead values goes at once
                 name = _assigned_name(stmt)
                 if name is not None and not counts.get(name) and _pure(stmt.value) \
-                        or _empty_if(stmt):
+                        or name is None and _empty_if(stmt):
                     for n in names.header_loads(stmt):    # (the target is a name)
                         counts[n] -= 1
                         if not counts[n] and n in kept:
@@ -583,8 +609,8 @@ def _drop_orphan_comments(block):
     its statements) goes; an emptied block gets `pass`."""
     if not block:
         return
-    keep = [s for k, s in enumerate(block)
-            if not (is_comment(s) and s.value.value.startswith("# line")
+    keep = [s for k, s in enumerate(block)          # (a comment is an expression statement)
+            if not (type(s) is gast.Expr and is_comment(s) and s.value.value.startswith("# line")
                     and (k + 1 == len(block) or is_comment(block[k + 1])
                          or isinstance(block[k + 1], gast.Return)))]
     if not any(not is_comment(s) for s in keep):
@@ -632,10 +658,13 @@ def propagate_copies(tree, names=None):
     """
     names = Names() if names is None else names
     blocks = list(_blocks(tree))
-    targets = [(stmt, _assigned_name(stmt)) for block in blocks for stmt in block]
-    assigned = collections.Counter(name for _, name in targets)
-    copies = [stmt for stmt, name in targets
+    statements = [stmt for block in blocks for stmt in block]
+    target_names = [_assigned_name(stmt) for stmt in statements]
+    assigned = collections.Counter(target_names)
+    copies = [stmt for stmt, name in zip(statements, target_names)
               if name is not None and isinstance(stmt.value, gast.Name)]
+    # (renaming changes what a copy reads, no statement's form: these stay all the copies)
+    copy_ids = {id(stmt) for stmt in copies}
     params = {a.id for a in tree.args.args + tree.args.kwonlyargs}
     copies = [stmt for stmt in copies
               if _may_propagate(stmt.targets[0].id, stmt.value.id, params, assigned)]
@@ -646,13 +675,12 @@ def propagate_copies(tree, names=None):
     index = None            # (a walk of the whole tree: made for the first copy that needs it)
     changed = False
     for block in blocks:
-        order = _order(block)
+        order = None        # (made for the first copy of the block that needs it)
         for k in range(len(block) - 1, -1, -1):   # last first: earlier positions stay valid
             stmt = block[k]
-            a = _assigned_name(stmt)
-            if a is None or not isinstance(stmt.value, gast.Name):
+            if id(stmt) not in copy_ids:
                 continue
-            b = stmt.value.id
+            a, b = stmt.targets[0].id, stmt.value.id
             if not _may_propagate(a, b, params, assigned) \
                     or _overwritten_then_read(block, k, a, b, names):
                 continue
@@ -664,6 +692,8 @@ def propagate_copies(tree, names=None):
             if len(stores.get(b, ())) > 1 and any(
                     isinstance(chain[-1][2], gast.Return) for chain, _ in loads.get(a, ())):
                 continue    # `vbar_m1 = vbar_2; return vbar_m1`: the result keeps its name
+            if order is None:
+                order = _order(block)
             reads = _statements_holding(loads.get(a, ()), block, order)
             if not reads or order[id(reads[0])] <= order[id(stmt)]:
                 continue        # (a copy nothing reads is dead code's)
@@ -796,14 +826,17 @@ def _index_block(block, chain, names, wanted, loads, stores):
     whole tree alive until the collector runs.)"""
     where = id(block)
     for idx, stmt in enumerate(block):
-        here = chain + ((where, idx, stmt),)
+        here = None         # (made for a statement with a wanted name: most have none)
         for node in names.own_nodes(stmt):
             if wanted is None or node.id in wanted:
+                if here is None:
+                    here = chain + ((where, idx, stmt),)
                 if type(node.ctx) is gast.Load:
                     loads.setdefault(node.id, []).append((here, node))
                 else:
                     stores.setdefault(node.id, []).append(here)
         if type(stmt) in LOOPS_AND_BRANCHES:
+            here = chain + ((where, idx, stmt),) if here is None else here
             _index_block(stmt.body, here, names, wanted, loads, stores)
             _index_block(stmt.orelse, here, names, wanted, loads, stores)
 
@@ -829,7 +862,7 @@ def batch_outer_products(tree, names=None):
     (`G.T @ H`), not one outer product and one addition per iteration. Only in
     functions that write no element of an array: collected arrays must stay as they are.
     """
-    loops = [(block, loop) for block in _blocks(tree) for loop in block
+    loops = [(block, loop) for block in _blocks(tree) for loop in _compound_statements(block)
              if isinstance(loop, gast.For) and any(_loop_term(s) is not None for s in loop.body)]
     if not loops:
         return tree, False
@@ -928,7 +961,7 @@ def keep_sum_adjoints_scalar(tree, names=None):
         for stmt in block:
             stored.extend(names.header_stores(stmt))
     stores = collections.Counter(stored)
-    definitions = {_assigned_name(s): s.value for s in body if _assigned_name(s) is not None}
+    definitions = {name: s.value for s in body if (name := _assigned_name(s)) is not None}
     changed = False
     for k in spreads:
         stmt = body[k]
@@ -1084,8 +1117,8 @@ def absorb_negations(tree, names=None):
     keeps the textbook adjoints (`vbar_4 = -vbar_5` for `v_5 = v_3 - v_4`).
     """
     blocks = list(_loop_blocks(tree))
-    negations = [(_assigned_name(s), _negated(s.value)) for block in blocks for s in block
-                 if _assigned_name(s) is not None]
+    negations = [(name, _negated(s.value)) for block in blocks for s in block
+                 if (name := _assigned_name(s)) is not None]
     involved = {name for a, negated in negations if _product(negated)
                 for name in {a} | names_read(negated)}
     if not involved:
@@ -1291,7 +1324,7 @@ def drop_copied_slots(tree, names=None):
             packed = _pushed_tuple(stmt)
             if packed is not None:
                 pushes[tuple(e.id for e in packed.elts)] = (block, stmt, packed)
-            elif _assigned_name(stmt) is None and _pops_tuple(stmt):
+            elif _pops_tuple(stmt):
                 unpacked = stmt.targets[0]
                 pops[tuple(e.id for e in unpacked.elts)] = (block, stmt, unpacked)
     changed = False
@@ -1326,7 +1359,9 @@ def drop_copied_slots(tree, names=None):
 
 def _pushed_tuple(stmt):
     """The Tuple of names in `_stack.append((a, b, ...))`, else None."""
-    call = stmt.value if type(stmt) is gast.Expr else None
+    if type(stmt) is not gast.Expr:
+        return None
+    call = stmt.value
     if _stack_call(call, "append") and len(call.args) == 1 \
             and type(call.args[0]) is gast.Tuple \
             and all(type(e) is gast.Name for e in call.args[0].elts):
