@@ -262,14 +262,14 @@ class Reverse:
             if not isinstance(loop, (gast.For, gast.While)):
                 continue
             inner = list(walk_block(loop.body))
-            blocks = {id(block) for block in inner_blocks([loop])}
             ops = [op for stmt in inner if (op := self.ops.get(id(stmt))) is not None]
-            assigned = {op.target for op in ops if op.target is not None}
             moved = [op for op in ops if op.target in self.active]
             if not moved or any(isinstance(stmt, gast.Return) for stmt in inner) or any(
                     op.kind not in ("rule", "copy") or op.target not in self.scalar
                     or op.target in self.struct for op in moved):
                 continue
+            assigned = {op.target for op in ops if op.target is not None}
+            blocks = {id(block) for block in inner_blocks([loop])}
             reads = {n for op in moved for n in op.operand_names(op.diff)}
             before = self.ir.body[:pos]
             inner_before = {id(block) for block in inner_blocks(before)}
@@ -329,18 +329,15 @@ class Reverse:
 
     def _first_top_level_defs(self):
         """Statements that bind a saved name for the first time, outside any loop or branch:
-        there is no earlier value to save and restore."""
-        seen = set()
+        there is no earlier value to save and restore. (`Sites.defs` lists a name's
+        assignments in program order: its first is where the function binds it first.)"""
         first = set()
-        top = {id(s) for s in self.ir.body}
-        for stmt in walk_block(self.ir.body):
-            op = self.ops.get(id(stmt))
-            if op is None or op.target is None or op.target in seen:
-                continue
-            seen.add(op.target)
-            if id(stmt) in top and op.kind not in ("setitem", "append", "pop") \
-                    and op.target in self.saved:
-                first.add(id(stmt))
+        top = id(self.ir.body)
+        for name in self.saved:
+            block, pos = self.sites.defs[name][0]
+            if block == top and self.sites.def_kinds[name][0] not in ("setitem", "append",
+                                                                       "pop"):
+                first.add(id(self.ir.body[pos]))
         return first
 
     def _reverse_sweep(self, comments=True):
