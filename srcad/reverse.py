@@ -98,6 +98,7 @@ class Reverse:
         self.carry = carry                # may loops carry tangents (see _carried_loops)
         self.ops, self.output, self.active = facts.ops, facts.output, facts.active
         self.scalar, self.struct, self.ndims = facts.scalar, facts.struct, facts.ndims
+        self.matrices = {n for n, ndim in self.ndims.items() if ndim == 2}   # (2-D arrays)
         self.sequences = facts.array_sequences
         self.sites = Sites(ir, self.ops, self.active)
         self.dicts = dictionaries(ir, self.ops, arg_kinds, self.struct)
@@ -716,12 +717,12 @@ class Reverse:
 
     def _adjoint(self, op):
         kind = op.kind
+        if kind == "rule":
+            return self._rule_adjoint(op)
         g = T.name(bar(op.target))
         if kind == "copy":
             src = op.args[0]
             return [self.accumulate(src.id, g)] if self._active_atom(src) else []
-        if kind == "rule":
-            return self._rule_adjoint(op, g)
         if kind == "getitem":
             value = op.args["value"]
             if not self._active_atom(value):
@@ -870,20 +871,22 @@ class Reverse:
             return any(self._may_be_array(e) for e in index.elts)
         return isinstance(index, gast.Name) and index.id not in self.scalar
 
-    def _rule_adjoint(self, op, g):
-        if joins_sequences(op, self.struct):
-            return self._sequence_adjoint(op, g)
+    def _rule_adjoint(self, op):
+        if self.struct and joins_sequences(op, self.struct):    # (no lists: no walk)
+            return self._sequence_adjoint(op, T.name(bar(op.target)))
         template = op.template
         # (a varying value where the rule has no derivative: refused by analysis.activity)
         active = [p for p in op.diff if self._active_atom(op.args.get(p))]
         if not active:
             return []
-        names = {"g": g, "ans": T.name(op.target), **op.template_names(self.sequences)}
+        # (a str stands for a name: each use in the template becomes a Name node of its
+        # own, as a node's copy would)
+        names = {"g": bar(op.target), "ans": op.target, **op.template_names(self.sequences)}
         out = []
         for local, fill in zip(template.locals, template.preamble_fills):
             fresh = template.local_name(local, op.target[2:])
             out.append(T.assign(fresh, fill(names)))
-            names[local] = T.name(fresh)
+            names[local] = fresh
         contributions = []   # (operand, expression); x * x gives one 2.0 * ... term
         for p, fill in zip(template.diff, template.result_fills):
             if p in active:
@@ -891,8 +894,7 @@ class Reverse:
                 if op.dtype_unknown:
                     expr = T.call("if_floating", [expr, T.name(op.target)])
                 name = op.args[p].id
-                twin = next((k for k, (n, e) in enumerate(contributions)
-                             if n == name and T.source_of(e) == T.source_of(expr)), None)
+                twin = _twin(contributions, name, expr)
                 if twin is None:
                     contributions.append((name, expr))
                 else:
@@ -917,9 +919,8 @@ class Reverse:
         adjoints of `x @ y` as matrix products where the other operand is a known matrix:
         `x.T @ g` for y, `g @ y.T` for x, whatever the shape of the operand they are for."""
         scalar = self.scalar
-        matrices = {n for n, ndim in self.ndims.items() if ndim == 2}
-        if matrices:
-            expr = _MatrixAdjoints(matrices).visit(expr)
+        if self.matrices:
+            expr = _MatrixAdjoints(self.matrices).visit(expr)
         if target not in scalar:
             return expr
 
@@ -956,6 +957,15 @@ class Reverse:
             part = gast.Subscript(value=T.name(tmp), slice=T.constant(k), ctx=gast.Load())
             out.append(self.accumulate(op.args[p].id, part))
         return out
+
+
+def _twin(contributions, name, expr):
+    """The position in `contributions` ((operand, expression) pairs) of the one to `name`
+    that writes as `expr` does, or None."""
+    for k, (operand, other) in enumerate(contributions):
+        if operand == name and T.source_of(other) == T.source_of(expr):
+            return k
+    return None
 
 
 class _MatrixAdjoints(gast.NodeTransformer):
