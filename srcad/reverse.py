@@ -435,9 +435,11 @@ class Reverse:
 
     def _forward_block(self, block):
         out = []
+        checks = self.facts.result_checks     # (few statements have any)
         for stmt in block:
             out.extend(self._forward_stmt(stmt))
-            out.extend(result_checked(self.facts, stmt))
+            if id(stmt) in checks:
+                out.extend(result_checked(self.facts, stmt))
         group = self.groups.get(id(block))
         if group:
             out.append(self._push(_packed(group)))
