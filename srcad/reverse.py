@@ -101,6 +101,8 @@ class Reverse:
         self.matrices = {n for n, ndim in self.ndims.items() if ndim == 2}   # (2-D arrays)
         self.sequences = facts.array_sequences
         self.sites = Sites(ir, self.ops, self.active)
+        # name -> its place among the assigned names, first assignments in program order
+        self.def_order = {n: k for k, n in enumerate(self.sites.defs)}
         self.dicts = dictionaries(ir, self.ops, arg_kinds, self.struct)
         self.floating = facts.floating
         self.dict_inputs = facts.dict_inputs
@@ -356,7 +358,7 @@ class Reverse:
         return init + stmts
 
     def _ordered(self, names):
-        order = {n: k for k, n in enumerate(self.sites.defs)}
+        order = self.def_order
         return sorted(names, key=lambda n: (order.get(n, 1 << 30), n))
 
     def _function(self, forward, reverse):
@@ -559,13 +561,15 @@ class Reverse:
         line = None
         for stmt in reversed(block):
             fragment = self._reverse_stmt(stmt)
+            if not fragment:
+                continue
             node = self.ir.origin.get(stmt)
             here = getattr(node, "lineno", None)
-            if fragment and here is not None and here != line and self.comments \
+            if here is not None and here != line and self.comments \
                     and not isinstance(stmt, (gast.If, gast.For, gast.While)):
                 out.append(self._line_comment(node))
                 line = here
-            elif fragment and isinstance(stmt, (gast.If, gast.For, gast.While)):
+            elif isinstance(stmt, (gast.If, gast.For, gast.While)):
                 line = None
             out.extend(fragment)
         return out
