@@ -102,8 +102,11 @@ class Reverse:
         self.carry = carry                # may loops carry tangents (see _carried_loops)
         self.ops, self.output, self.active = facts.ops, facts.output, facts.active
         self.scalar, self.struct, self.ndims = facts.scalar, facts.struct, facts.ndims
+        self.matrices = {n for n, ndim in self.ndims.items() if ndim == 2}   # (2-D arrays)
         self.sequences = facts.array_sequences
         self.sites = Sites(ir, self.ops, self.active)
+        # name -> its place among the assigned names, first assignments in program order
+        self.def_order = {n: k for k, n in enumerate(self.sites.defs)}
         self.dicts = dictionaries(ir, self.ops, arg_kinds, self.struct)
         self.floating = facts.floating
         self.dict_inputs = facts.dict_inputs
@@ -266,14 +269,14 @@ class Reverse:
             if not isinstance(loop, (gast.For, gast.While)):
                 continue
             inner = list(walk_block(loop.body))
-            blocks = {id(block) for block in inner_blocks([loop])}
             ops = [op for stmt in inner if (op := self.ops.get(id(stmt))) is not None]
-            assigned = {op.target for op in ops if op.target is not None}
             moved = [op for op in ops if op.target in self.active]
             if not moved or any(isinstance(stmt, gast.Return) for stmt in inner) or any(
                     op.kind not in ("rule", "copy") or op.target not in self.scalar
                     or op.target in self.struct for op in moved):
                 continue
+            assigned = {op.target for op in ops if op.target is not None}
+            blocks = {id(block) for block in inner_blocks([loop])}
             reads = {n for op in moved for n in op.operand_names(op.diff)}
             before = self.ir.body[:pos]
             inner_before = {id(block) for block in inner_blocks(before)}
@@ -333,18 +336,15 @@ class Reverse:
 
     def _first_top_level_defs(self):
         """Statements that bind a saved name for the first time, outside any loop or branch:
-        there is no earlier value to save and restore."""
-        seen = set()
+        there is no earlier value to save and restore. (`Sites.defs` lists a name's
+        assignments in program order: its first is where the function binds it first.)"""
         first = set()
-        top = {id(s) for s in self.ir.body}
-        for stmt in walk_block(self.ir.body):
-            op = self.ops.get(id(stmt))
-            if op is None or op.target is None or op.target in seen:
-                continue
-            seen.add(op.target)
-            if id(stmt) in top and op.kind not in ("setitem", "append", "pop") \
-                    and op.target in self.saved:
-                first.add(id(stmt))
+        top = id(self.ir.body)
+        for name in self.saved:
+            block, pos = self.sites.defs[name][0]
+            if block == top and self.sites.def_kinds[name][0] not in ("setitem", "append",
+                                                                       "pop"):
+                first.add(id(self.ir.body[pos]))
         return first
 
     def _reverse_sweep(self, comments=True):
@@ -362,7 +362,7 @@ class Reverse:
         return init + stmts
 
     def _ordered(self, names):
-        order = {n: k for k, n in enumerate(self.sites.defs)}
+        order = self.def_order
         return sorted(names, key=lambda n: (order.get(n, 1 << 30), n))
 
     def _function(self, forward, reverse):
@@ -441,9 +441,11 @@ class Reverse:
 
     def _forward_block(self, block):
         out = []
+        checks = self.facts.result_checks     # (few statements have any)
         for stmt in block:
             out.extend(self._forward_stmt(stmt))
-            out.extend(result_checked(self.facts, stmt))
+            if id(stmt) in checks:
+                out.extend(result_checked(self.facts, stmt))
         group = self.groups.get(id(block))
         if group:
             out.append(self._push(_packed(group)))
@@ -563,13 +565,15 @@ class Reverse:
         line = None
         for stmt in reversed(block):
             fragment = self._reverse_stmt(stmt)
+            if not fragment:
+                continue
             node = self.ir.origin.get(stmt)
             here = getattr(node, "lineno", None)
-            if fragment and here is not None and here != line and self.comments \
+            if here is not None and here != line and self.comments \
                     and not isinstance(stmt, (gast.If, gast.For, gast.While)):
                 out.append(self._line_comment(node))
                 line = here
-            elif fragment and isinstance(stmt, (gast.If, gast.For, gast.While)):
+            elif isinstance(stmt, (gast.If, gast.For, gast.While)):
                 line = None
             out.extend(fragment)
         return out
@@ -723,12 +727,12 @@ class Reverse:
 
     def _adjoint(self, op):
         kind = op.kind
+        if kind == "rule":
+            return self._rule_adjoint(op)
         g = T.name(bar(op.target))
         if kind == "copy":
             src = op.args[0]
             return [self.accumulate(src.id, g)] if self._active_atom(src) else []
-        if kind == "rule":
-            return self._rule_adjoint(op, g)
         if kind == "getitem":
             value = op.args["value"]
             if not self._active_atom(value):
@@ -877,20 +881,22 @@ class Reverse:
             return any(self._may_be_array(e) for e in index.elts)
         return isinstance(index, gast.Name) and index.id not in self.scalar
 
-    def _rule_adjoint(self, op, g):
-        if joins_sequences(op, self.struct):
-            return self._sequence_adjoint(op, g)
+    def _rule_adjoint(self, op):
+        if self.struct and joins_sequences(op, self.struct):    # (no lists: no walk)
+            return self._sequence_adjoint(op, T.name(bar(op.target)))
         template = op.template
         # (a varying value where the rule has no derivative: refused by analysis.activity)
         active = [p for p in op.diff if self._active_atom(op.args.get(p))]
         if not active:
             return []
-        names = {"g": g, "ans": T.name(op.target), **op.template_names(self.sequences)}
+        # (a str stands for a name: each use in the template becomes a Name node of its
+        # own, as a node's copy would)
+        names = {"g": bar(op.target), "ans": op.target, **op.template_names(self.sequences)}
         out = []
         for local, fill in zip(template.locals, template.preamble_fills):
             fresh = template.local_name(local, op.target[2:])
             out.append(T.assign(fresh, fill(names)))
-            names[local] = T.name(fresh)
+            names[local] = fresh
         contributions = []   # (operand, expression); x * x gives one 2.0 * ... term
         for p, fill in zip(template.diff, template.result_fills):
             if p in active:
@@ -898,8 +904,7 @@ class Reverse:
                 if op.dtype_unknown:
                     expr = T.call("if_floating", [expr, T.name(op.target)])
                 name = op.args[p].id
-                twin = next((k for k, (n, e) in enumerate(contributions)
-                             if n == name and T.source_of(e) == T.source_of(expr)), None)
+                twin = _twin(contributions, name, expr)
                 if twin is None:
                     contributions.append((name, expr))
                 else:
@@ -924,9 +929,8 @@ class Reverse:
         adjoints of `x @ y` as matrix products where the other operand is a known matrix:
         `x.T @ g` for y, `g @ y.T` for x, whatever the shape of the operand they are for."""
         scalar = self.scalar
-        matrices = {n for n, ndim in self.ndims.items() if ndim == 2}
-        if matrices:
-            expr = _MatrixAdjoints(matrices).visit(expr)
+        if self.matrices:
+            expr = _MatrixAdjoints(self.matrices).visit(expr)
         if target not in scalar:
             return expr
 
@@ -963,6 +967,15 @@ class Reverse:
             part = gast.Subscript(value=T.name(tmp), slice=T.constant(k), ctx=gast.Load())
             out.append(self.accumulate(op.args[p].id, part))
         return out
+
+
+def _twin(contributions, name, expr):
+    """The position in `contributions` ((operand, expression) pairs) of the one to `name`
+    that writes as `expr` does, or None."""
+    for k, (operand, other) in enumerate(contributions):
+        if operand == name and T.source_of(other) == T.source_of(expr):
+            return k
+    return None
 
 
 class _MatrixAdjoints(gast.NodeTransformer):

@@ -71,9 +71,11 @@ def _loop_key(target, iter_):
 
 def _use_tapes(body, loop, back, count, known):
     """Give `loop` and its reverse `back` tapes if they qualify; the tape count after."""
-    pushes = _pushes(loop.body)
-    pops = _pops(back.body)
-    if not pushes or pops is None or \
+    pushes = _pushes(loop.body, known)
+    if not pushes:
+        return count
+    pops = _pops(back.body, known)
+    if pops is None or \
             [names for _, names in reversed(pushes)] != [names for _, names in pops]:
         return count
     if not (_simple(loop.body) and _simple(back.body)):
@@ -111,19 +113,22 @@ def _use_tapes(body, loop, back, count, known):
     return count
 
 
-def _pushes(block):
+def _pushes(block, known):
     """[(position, name or tuple of names)] of `_stack.append(...)` in `block`: a single name
     right before its only assignment in the block, a tuple of names last; None if the block
-    uses the stack otherwise."""
+    uses the stack otherwise. `known`: as in `_stored`."""
     found = []
+    stored = None         # the names each statement stores (found at the first push of one)
     for k, stmt in enumerate(block):
         arg = _stack_call(stmt, "append")
         if arg is None:
-            if STACK in T.names_mentioned(stmt):
+            if STACK in _mentioned(stmt, known):
                 return None
             continue
         if isinstance(arg, gast.Name):
-            stores = [s for s in block if arg.id in T.names_stored(s)]
+            if stored is None:
+                stored = [_stored(s, known) for s in block]
+            stores = [s for s, names in zip(block, stored) if arg.id in names]
             nxt = block[k + 1] if k + 1 < len(block) else None
             if len(stores) != 1 or stores[0] is not nxt or not isinstance(nxt, gast.Assign):
                 return None
@@ -136,13 +141,13 @@ def _pushes(block):
     return found
 
 
-def _pops(block):
+def _pops(block, known):
     """[(position, name or tuple of names)] of `... = _stack.pop()` in `block`; None if the
-    block uses the stack otherwise."""
+    block uses the stack otherwise. `known`: as in `_stored`."""
     found = []
     for k, stmt in enumerate(block):
         if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
-                and _stack_call(gast.Expr(value=stmt.value), "pop", args=0) is not None:
+                and _stack_method_call(stmt.value, "pop", args=0) is not None:
             target = stmt.targets[0]
             if isinstance(target, gast.Name):
                 found.append((k, target.id))
@@ -151,14 +156,31 @@ def _pops(block):
                                                       for e in target.elts):
                 found.append((k, tuple(e.id for e in target.elts)))
                 continue
-        if STACK in T.names_mentioned(stmt):
+        if STACK in _mentioned(stmt, known):
             return None
     return found
 
 
+def _stored(stmt, known):
+    """The set of names `stmt` stores; from `known` (the tree's template.Names, which has
+    found most statements' names already) if given."""
+    return T.names_stored(stmt) if known is None else known.stores(stmt)
+
+
+def _mentioned(stmt, known):
+    """The set of names `stmt` loads or stores; from `known` as in `_stored`."""
+    return T.names_mentioned(stmt) if known is None else known.mentioned(stmt)
+
+
 def _stack_call(stmt, method, args=1):
-    """The argument of `_stack.<method>(arg)` (the call itself for no argument), or None."""
-    call = stmt.value if isinstance(stmt, gast.Expr) else None
+    """The argument of the statement `_stack.<method>(arg)` (the call itself for no
+    argument), or None."""
+    return _stack_method_call(stmt.value, method, args) if isinstance(stmt, gast.Expr) else None
+
+
+def _stack_method_call(call, method, args=1):
+    """The argument of the expression `_stack.<method>(arg)` (the call itself for no
+    argument), or None."""
     if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) \
             and call.func.attr == method and isinstance(call.func.value, gast.Name) \
             and call.func.value.id == STACK and len(call.args) == args and not call.keywords:
