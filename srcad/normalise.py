@@ -910,15 +910,32 @@ class Normaliser:
             nodes = self._nodes = T.all_nodes(self.source.tree)
         return nodes
 
+    def nodes_of(self, kind):
+        """The nodes of gast class `kind` among `nodes()`, in source order (sorted by class
+        once per walk of the function: a question about a few kinds of node reads those
+        alone, not every node)."""
+        nodes = self.nodes()
+        sorted_by = self.__dict__.get("_by_kind")
+        if sorted_by is None or sorted_by[0] is not nodes:    # (a new walk: sorted anew)
+            by_kind = collections.defaultdict(list)
+            for node in nodes:
+                by_kind[type(node)].append(node)
+            sorted_by = self._by_kind = (nodes, by_kind)
+        return sorted_by[1].get(kind, ())
+
     def refuse_complex(self):
         """Complex numbers: srcad's rules are for real numbers (abs, conj, ...), and a real
-        result of complex steps would get a wrong gradient."""
-        for node in self.nodes():
-            if isinstance(node, gast.Constant) and isinstance(node.value, complex) or (
-                    isinstance(node, gast.Name) and node.id == "complex") or (
-                    isinstance(node, gast.Attribute) and node.attr in _COMPLEX_TYPES):
-                self.error(node, "a complex number", "srcad differentiates real-valued code: "
-                           "write the real and imaginary parts as two real arrays")
+        result of complex steps would get a wrong gradient. (The first in source order is
+        told, where there are several.)"""
+        found = {node for node in self.nodes_of(gast.Constant)
+                 if isinstance(node.value, complex)}
+        found.update(node for node in self.nodes_of(gast.Name) if node.id == "complex")
+        found.update(node for node in self.nodes_of(gast.Attribute)
+                     if node.attr in _COMPLEX_TYPES)
+        if found:
+            first = next(node for node in self.nodes() if node in found)
+            self.error(first, "a complex number", "srcad differentiates real-valued code: "
+                       "write the real and imaginary parts as two real arrays")
 
     def error(self, node, what, hint):
         raise UnsupportedError(f"{what} is not supported by srcad",
@@ -1146,8 +1163,8 @@ class Normaliser:
                    for name, write, _, text in self.writes]
         changes += [(node.target.id, node, f"'{node.target.id} {AUGMENTED[type(node.op)]} ...': "
                      "NumPy does this in place for arrays", True)
-                    for node in self.nodes()
-                    if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name)]
+                    for node in self.nodes_of(gast.AugAssign)
+                    if isinstance(node.target, gast.Name)]
         top = self.source.tree
         changed = {}
         self.augmented_only = {}    # parameter -> the homes whose `s -= ...` alone change it
@@ -2891,11 +2908,10 @@ class Normaliser:
         assigned = self.__dict__.get("_assigned")
         if assigned is None:                 # one walk of the function for every name
             assigned = self._assigned = {}
-            for node in self.nodes():
-                if isinstance(node, gast.Assign):
-                    for t in node.targets:
-                        if isinstance(t, gast.Name):
-                            assigned.setdefault(t.id, []).append(node.value)
+            for node in self.nodes_of(gast.Assign):
+                for t in node.targets:
+                    if isinstance(t, gast.Name):
+                        assigned.setdefault(t.id, []).append(node.value)
         return assigned.get(ident, [])
 
     def _dict_get(self, node):
@@ -2956,14 +2972,14 @@ class Normaliser:
         other = self.__dict__.get("_bound_other")
         if other is None:                   # one walk of the function for every name
             plain = set()
-            for node in self.nodes():
-                if isinstance(node, gast.Assign):
-                    plain.update(id(t) for t in node.targets if isinstance(t, gast.Name))
-                elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
+            for node in self.nodes_of(gast.Assign):
+                plain.update(id(t) for t in node.targets if isinstance(t, gast.Name))
+            for node in self.nodes_of(gast.AugAssign):
+                if isinstance(node.target, gast.Name):
                     plain.add(id(node.target))
             other = self._bound_other = {
-                n.id for n in self.nodes() if isinstance(n, gast.Name)
-                and isinstance(n.ctx, gast.Store) and id(n) not in plain}
+                n.id for n in self.nodes_of(gast.Name)
+                if isinstance(n.ctx, gast.Store) and id(n) not in plain}
         return other
 
     def _known_container(self, ident, seen=()):
