@@ -4560,12 +4560,13 @@ class Normaliser:
             except AttributeError:
                 self.error(node, f"'{T.source_of(node)}' (no such attribute)",
                            "check the spelling of the function")
-            if users_module(base) and isinstance(node.value, gast.Name) \
+            base_is_users = users_module(base)
+            if base_is_users and isinstance(node.value, gast.Name) \
                     and node.value.id in self.namespace:
                 # (a guard's: `mod = other_module` later makes the derivative again)
                 self.namespace.looked_up[self.namespace.renamed.get(
                     node.value.id, node.value.id)] = base
-            if ((isinstance(base, type) or users_module(base))
+            if ((isinstance(base, type) or base_is_users)
                     and isinstance(value, types.FunctionType) or users_module(value)
                     or not isinstance(base, (type, types.ModuleType)) and callable(value)
                     and getattr(base, node.attr, None) is value) \
