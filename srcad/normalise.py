@@ -5062,6 +5062,9 @@ def _records_as_names(tree, namespace, replaces=True):
     while True:
         if replaces:                    # (`replace(o.p, ...)`: once o.p is a name)
             _replaces_as_records(tree, namespace)
+        if not any(_record_call(stmt, _BINDS_NOTHING, namespace)
+                   for block in T.blocks(tree) for stmt in block):
+            return named        # (no call of a record class at all: no need to count names)
         nodes = T.name_nodes(tree)
         stores = collections.Counter(n.id for n in nodes if not isinstance(n.ctx, gast.Load))
         taken = {n.id for n in nodes} | set(namespace)
@@ -5278,6 +5281,9 @@ def _record_made(stmt, stores, namespace, tree):
     for other in bindings:
         _guard_class(other.value.func, namespace)
     return name, cls, bindings
+
+
+_BINDS_NOTHING = collections.Counter()   # `stores` of a function that binds no name
 
 
 def _record_call(stmt, stores, namespace):
