@@ -305,6 +305,8 @@ class _Variables(gast.NodeVisitor):
                 for item in value:
                     if isinstance(item, gast.AST):
                         self.visit(item)
+            elif type(value) is gast.Name:    # (the commonest child: no dispatch needed)
+                self.visit_Name(value)
             elif isinstance(value, gast.AST):
                 self.visit(value)
 
@@ -417,7 +419,8 @@ class Normaliser:
         self.dict_params = frozenset()  # parameters known to be dicts (see `normalise`)
         self.generated = source.filename.startswith("<srcad ")   # a derivative's code
         self.nested_items = {}   # name t of `t = p[k]` that `_nested_writes` made -> p
-        _flag_loop_elses(source.tree)
+        if source.mentions("else"):          # (a loop's `else:` written anywhere)
+            _flag_loop_elses(source.tree)
         if self.generated:
             _functional_updates(source.tree)
         self._helpers = {}     # name -> the source of the function `name(...)` inlines, or None
@@ -425,17 +428,17 @@ class Normaliser:
         # inlining: a local function's call after a `:=` reads its binding)
         self.tested_in_body = assignment_expressions(
             source, {n.id for n in T.name_nodes(source.tree)} | set(self.namespace)
-            | set(self.reserved)) if any(":=" in line for line in source.lines) else ()
+            | set(self.reserved)) if source.mentions(":=") else ()
         inline_local_functions(source, lambda name: bool(_GENERATED.match(name))
                                or name in _HELPER_NAMES, helper=self._helper_to_inline)
         _rotations_through_temporaries(source.tree)
         if not self.generated:    # (`p__w` -> "p.w": what errors call the field)
             source.record_fields = {**(getattr(source, "record_fields", None) or {}),
-                                    **_records_as_names(source.tree, self.namespace, any(
-                                        "replace" in line for line in source.lines))}
-        if "dict" not in self.namespace and any("dict(" in line for line in source.lines):
+                                    **_records_as_names(source.tree, self.namespace,
+                                                        source.mentions("replace"))}
+        if "dict" not in self.namespace and source.mentions("dict("):
             _dict_calls_as_displays(source.tree)
-        if "zip" not in self.namespace and any("zip(*" in line for line in source.lines):
+        if "zip" not in self.namespace and source.mentions("zip(*"):
             _zips_of_rows_transposed(source.tree, self.namespace)
         self._dict_copies(source.tree)
         self._variables()
@@ -455,13 +458,12 @@ class Normaliser:
         a dict (refused for other kinds of argument, which dict() or ** would read
         otherwise); the values are computed first, as Python does. The same of a local
         that every binding makes a dict (`_local_dicts`), which needs no check."""
-        if not any("{" in line or "dict" in line or "|" in line or ".pop(" in line
-                   for line in self.source.lines):
+        if not self.source.mentions("{", "dict", "|", ".pop("):
             return                       # (no display, dict() call, `|` or pop to look at)
         args = tree.args
         params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
         local_dicts = self._local_dicts(tree, params)
-        if any(".pop(" in line for line in self.source.lines):
+        if self.source.mentions(".pop("):
             self._dict_pops(tree, local_dicts, params)
             local_dicts = self._local_dicts(tree, params)
         found = [(block, k, parts) for block in T.blocks(tree)
@@ -5874,7 +5876,8 @@ def _display_items(node):
 
 
 def _reads(node, ident):
-    return any(isinstance(n, gast.Name) and n.id == ident for n in gast.walk(node))
+    """Whether expression `node` reads (or names) `ident`."""
+    return any(n.id == ident for n in T.name_nodes(node))
 
 
 def parameter_names(params):
