@@ -56,10 +56,13 @@ def _final_return(ir, body):
 
 
 def _walk_stmts(block):
+    """Every statement in `block`, nested ones included, each before those it holds."""
     for stmt in block:
         yield stmt
         for field in ("body", "orelse"):
-            yield from _walk_stmts(getattr(stmt, field, []))
+            inner = getattr(stmt, field, None)
+            if inner:                 # (most statements hold none: no walk of nothing)
+                yield from _walk_stmts(inner)
 
 
 def _lower_loop_returns(ir, block, out, flag, in_loop):
@@ -126,6 +129,9 @@ def always_jumps(block):
 def _lift(ir, block):
     out = []
     for k, stmt in enumerate(block):
+        if type(stmt) is gast.Assign:
+            out.append(stmt)    # (the commonest statement, which neither jumps nor holds code)
+            continue
         if isinstance(stmt, (gast.For, gast.While)):
             stmt.body = _lift(ir, stmt.body)
         elif isinstance(stmt, gast.If):
@@ -134,8 +140,7 @@ def _lift(ir, block):
         out.append(stmt)
         if isinstance(stmt, _JUMPS):
             return out  # the rest of the block is dead
-        rest = block[k + 1:]
-        if isinstance(stmt, gast.If) and may_jump(stmt) and _has_code(rest):
+        if isinstance(stmt, gast.If) and may_jump(stmt) and _has_code(rest := block[k + 1:]):
             body_open = not always_jumps(stmt.body)
             else_open = not always_jumps(stmt.orelse)
             if body_open:

@@ -306,6 +306,8 @@ class _Variables(gast.NodeVisitor):
                 for item in value:
                     if isinstance(item, gast.AST):
                         self.visit(item)
+            elif type(value) is gast.Name:    # (the commonest child: no dispatch needed)
+                self.visit_Name(value)
             elif isinstance(value, gast.AST):
                 self.visit(value)
 
@@ -420,7 +422,8 @@ class Normaliser:
         self.record_params = frozenset()  # ... known to be tuples: `p.w` a named tuple's field
         self.generated = source.filename.startswith("<srcad ")   # a derivative's code
         self.nested_items = {}   # name t of `t = p[k]` that `_nested_writes` made -> p
-        _flag_loop_elses(source.tree)
+        if source.mentions("else"):          # (a loop's `else:` written anywhere)
+            _flag_loop_elses(source.tree)
         if self.generated:
             _functional_updates(source.tree)
         self._helpers = {}     # name -> the source of the function `name(...)` inlines, or None
@@ -428,17 +431,17 @@ class Normaliser:
         # inlining: a local function's call after a `:=` reads its binding)
         self.tested_in_body = assignment_expressions(
             source, {n.id for n in T.name_nodes(source.tree)} | set(self.namespace)
-            | set(self.reserved)) if any(":=" in line for line in source.lines) else ()
+            | set(self.reserved)) if source.mentions(":=") else ()
         inline_local_functions(source, lambda name: bool(_GENERATED.match(name))
                                or name in _HELPER_NAMES, helper=self._helper_to_inline)
         _rotations_through_temporaries(source.tree)
         if not self.generated:    # (`p__w` -> "p.w": what errors call the field)
             source.record_fields = {**(getattr(source, "record_fields", None) or {}),
-                                    **_records_as_names(source.tree, self.namespace, any(
-                                        "replace" in line for line in source.lines))}
-        if "dict" not in self.namespace and any("dict(" in line for line in source.lines):
+                                    **_records_as_names(source.tree, self.namespace,
+                                                        source.mentions("replace"))}
+        if "dict" not in self.namespace and source.mentions("dict("):
             _dict_calls_as_displays(source.tree)
-        if "zip" not in self.namespace and any("zip(*" in line for line in source.lines):
+        if "zip" not in self.namespace and source.mentions("zip(*"):
             _zips_of_rows_transposed(source.tree, self.namespace)
         self._dict_copies(source.tree)
         self._variables()
@@ -458,13 +461,12 @@ class Normaliser:
         a dict (refused for other kinds of argument, which dict() or ** would read
         otherwise); the values are computed first, as Python does. The same of a local
         that every binding makes a dict (`_local_dicts`), which needs no check."""
-        if not any("{" in line or "dict" in line or "|" in line or ".pop(" in line
-                   for line in self.source.lines):
+        if not self.source.mentions("{", "dict", "|", ".pop("):
             return                       # (no display, dict() call, `|` or pop to look at)
         args = tree.args
         params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
         local_dicts = self._local_dicts(tree, params)
-        if any(".pop(" in line for line in self.source.lines):
+        if self.source.mentions(".pop("):
             self._dict_pops(tree, local_dicts, params)
             local_dicts = self._local_dicts(tree, params)
         found = [(block, k, parts) for block in T.blocks(tree)
@@ -913,15 +915,32 @@ class Normaliser:
             nodes = self._nodes = T.all_nodes(self.source.tree)
         return nodes
 
+    def nodes_of(self, kind):
+        """The nodes of gast class `kind` among `nodes()`, in source order (sorted by class
+        once per walk of the function: a question about a few kinds of node reads those
+        alone, not every node)."""
+        nodes = self.nodes()
+        sorted_by = self.__dict__.get("_by_kind")
+        if sorted_by is None or sorted_by[0] is not nodes:    # (a new walk: sorted anew)
+            by_kind = collections.defaultdict(list)
+            for node in nodes:
+                by_kind[type(node)].append(node)
+            sorted_by = self._by_kind = (nodes, by_kind)
+        return sorted_by[1].get(kind, ())
+
     def refuse_complex(self):
         """Complex numbers: srcad's rules are for real numbers (abs, conj, ...), and a real
-        result of complex steps would get a wrong gradient."""
-        for node in self.nodes():
-            if isinstance(node, gast.Constant) and isinstance(node.value, complex) or (
-                    isinstance(node, gast.Name) and node.id == "complex") or (
-                    isinstance(node, gast.Attribute) and node.attr in _COMPLEX_TYPES):
-                self.error(node, "a complex number", "srcad differentiates real-valued code: "
-                           "write the real and imaginary parts as two real arrays")
+        result of complex steps would get a wrong gradient. (The first in source order is
+        told, where there are several.)"""
+        found = {node for node in self.nodes_of(gast.Constant)
+                 if isinstance(node.value, complex)}
+        found.update(node for node in self.nodes_of(gast.Name) if node.id == "complex")
+        found.update(node for node in self.nodes_of(gast.Attribute)
+                     if node.attr in _COMPLEX_TYPES)
+        if found:
+            first = next(node for node in self.nodes() if node in found)
+            self.error(first, "a complex number", "srcad differentiates real-valued code: "
+                       "write the real and imaginary parts as two real arrays")
 
     def error(self, node, what, hint):
         raise UnsupportedError(f"{what} is not supported by srcad",
@@ -1150,8 +1169,8 @@ class Normaliser:
                    for name, write, _, text in self.writes]
         changes += [(node.target.id, node, f"'{node.target.id} {AUGMENTED[type(node.op)]} ...': "
                      "NumPy does this in place for arrays", True)
-                    for node in self.nodes()
-                    if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name)]
+                    for node in self.nodes_of(gast.AugAssign)
+                    if isinstance(node.target, gast.Name)]
         top = self.source.tree
         changed = {}
         self.augmented_only = {}    # parameter -> the homes whose `s -= ...` alone change it
@@ -2895,11 +2914,10 @@ class Normaliser:
         assigned = self.__dict__.get("_assigned")
         if assigned is None:                 # one walk of the function for every name
             assigned = self._assigned = {}
-            for node in self.nodes():
-                if isinstance(node, gast.Assign):
-                    for t in node.targets:
-                        if isinstance(t, gast.Name):
-                            assigned.setdefault(t.id, []).append(node.value)
+            for node in self.nodes_of(gast.Assign):
+                for t in node.targets:
+                    if isinstance(t, gast.Name):
+                        assigned.setdefault(t.id, []).append(node.value)
         return assigned.get(ident, [])
 
     def _dict_get(self, node):
@@ -2960,14 +2978,14 @@ class Normaliser:
         other = self.__dict__.get("_bound_other")
         if other is None:                   # one walk of the function for every name
             plain = set()
-            for node in self.nodes():
-                if isinstance(node, gast.Assign):
-                    plain.update(id(t) for t in node.targets if isinstance(t, gast.Name))
-                elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
+            for node in self.nodes_of(gast.Assign):
+                plain.update(id(t) for t in node.targets if isinstance(t, gast.Name))
+            for node in self.nodes_of(gast.AugAssign):
+                if isinstance(node.target, gast.Name):
                     plain.add(id(node.target))
             other = self._bound_other = {
-                n.id for n in self.nodes() if isinstance(n, gast.Name)
-                and isinstance(n.ctx, gast.Store) and id(n) not in plain}
+                n.id for n in self.nodes_of(gast.Name)
+                if isinstance(n.ctx, gast.Store) and id(n) not in plain}
         return other
 
     def _known_container(self, ident, seen=()):
@@ -4564,12 +4582,13 @@ class Normaliser:
             except AttributeError:
                 self.error(node, f"'{T.source_of(node)}' (no such attribute)",
                            "check the spelling of the function")
-            if users_module(base) and isinstance(node.value, gast.Name) \
+            base_is_users = users_module(base)
+            if base_is_users and isinstance(node.value, gast.Name) \
                     and node.value.id in self.namespace:
                 # (a guard's: `mod = other_module` later makes the derivative again)
                 self.namespace.looked_up[self.namespace.renamed.get(
                     node.value.id, node.value.id)] = base
-            if ((isinstance(base, type) or users_module(base))
+            if ((isinstance(base, type) or base_is_users)
                     and isinstance(value, types.FunctionType) or users_module(value)
                     or not isinstance(base, (type, types.ModuleType)) and callable(value)
                     and getattr(base, node.attr, None) is value) \
@@ -5065,6 +5084,9 @@ def _records_as_names(tree, namespace, replaces=True):
     while True:
         if replaces:                    # (`replace(o.p, ...)`: once o.p is a name)
             _replaces_as_records(tree, namespace)
+        if not any(_record_call(stmt, _BINDS_NOTHING, namespace)
+                   for block in T.blocks(tree) for stmt in block):
+            return named        # (no call of a record class at all: no need to count names)
         nodes = T.name_nodes(tree)
         stores = collections.Counter(n.id for n in nodes if not isinstance(n.ctx, gast.Load))
         taken = {n.id for n in nodes} | set(namespace)
@@ -5281,6 +5303,9 @@ def _record_made(stmt, stores, namespace, tree):
     for other in bindings:
         _guard_class(other.value.func, namespace)
     return name, cls, bindings
+
+
+_BINDS_NOTHING = collections.Counter()   # `stores` of a function that binds no name
 
 
 def _record_call(stmt, stores, namespace):
@@ -5871,7 +5896,8 @@ def _display_items(node):
 
 
 def _reads(node, ident):
-    return any(isinstance(n, gast.Name) and n.id == ident for n in gast.walk(node))
+    """Whether expression `node` reads (or names) `ident`."""
+    return any(n.id == ident for n in T.name_nodes(node))
 
 
 def parameter_names(params):

@@ -38,6 +38,12 @@ class FunctionSource:
         self.indent = indent        # columns removed by dedent
         self.lines = lines          # the parsed (dedented) lines
 
+    def mentions(self, *texts):
+        """Whether any of `texts` (none with a line break in it) is written in the parsed
+        lines: a quick sign that a pass about such code may have something to do."""
+        whole = "\n".join(self.lines)
+        return any(text in whole for text in texts)
+
     def location(self, node):
         """The user's file, line and column of `node` (a node of `self.tree`, or of a
         helper's inlined into it: `srcad_source` is the helper's)."""
@@ -561,13 +567,14 @@ def function_source(fn):
     if fn.__name__ == "<lambda>":
         return _lambda_source(fn)
     try:
-        lines, first_line, module = _definition(fn)
+        lines, first_line, module, dedented = _definition(fn)
     except (OSError, TypeError) as exc:
         raise SourceError(
             f"the source of {name} is not available ({exc})",
             hint="srcad reads source code: define the function in a .py file (not at an "
                  "interactive prompt or through exec)") from None
-    dedented = T.dedent("".join(lines))
+    if dedented is None:
+        dedented = T.dedent("".join(lines))
     indent = len(lines[0]) - len(lines[0].lstrip())
     if module is None:
         try:
@@ -725,8 +732,9 @@ def _holds_start(body, code):
 
 
 def _definition(fn):
-    """(the lines of `fn`'s definition, the first one's number, its parsed module or None):
-    the lines `inspect.getsourcelines` gives, found without its tokenizer (a third of the
+    """(the lines of `fn`'s definition, the first one's number, its parsed module or None,
+    their dedented text where the module was parsed from just that text, else None): the
+    lines `inspect.getsourcelines` gives, found without its tokenizer (a third of the
     time spent reading a function) where that is safe, else from `inspect`.
 
     The definition ends before the first later line, neither blank nor a comment, that is
@@ -751,8 +759,9 @@ def _definition(fn):
     lines = all_lines[start:end]
     if all(_indentation(line) is not None for line in all_lines[start:stop + 1]
            if line.strip()):
+        dedented = T.dedent("".join(lines))
         try:
-            module = T.parse(T.dedent("".join(lines)))
+            module = T.parse(dedented)
         except SyntaxError:
             module = None
         if module is not None and len(module.body) == 1 \
@@ -760,13 +769,15 @@ def _definition(fn):
                 and module.body[0].end_lineno == len(lines):
             first = module.body[0].body[0]
             body = margin + first.col_offset
+            parsed_end = end
             if not lines[first.lineno - 1][:body].strip():      # the body has its own lines
                 for k in range(end, stop):
                     if all_lines[k].strip() and _indentation(all_lines[k]) >= body:
                         end = k + 1             # a comment as deep as the body
-            return all_lines[start:end], start + 1, module
+            return all_lines[start:end], start + 1, module, \
+                dedented if end == parsed_end else None
     lines, first_line = inspect.getsourcelines(fn)
-    return lines, first_line, None
+    return lines, first_line, None, None
 
 
 def _indentation(line):

@@ -91,7 +91,7 @@ def test_awkward_layouts_read_as_inspect_reads_them(awkward):
     functions = list(_functions(awkward, set()))
     assert len(functions) == 11
     for fn in functions:
-        lines, first_line, _ = _definition(fn)
+        lines, first_line, _, _ = _definition(fn)
         assert (lines, first_line) == inspect.getsourcelines(fn), fn.__qualname__
 
 
@@ -101,7 +101,7 @@ def test_awkward_layouts_read_as_inspect_reads_them(awkward):
 def test_every_function_of_a_module_reads_as_inspect_reads_it(module):
     for fn in _functions(importlib.import_module(module), set()):
         if fn.__module__ == module and fn.__name__ != "<lambda>":
-            lines, first_line, _ = _definition(fn)
+            lines, first_line, _, _ = _definition(fn)
             assert (lines, first_line) == inspect.getsourcelines(fn), fn.__qualname__
 
 
