@@ -39,10 +39,12 @@ class FunctionSource:
         self.lines = lines          # the parsed (dedented) lines
 
     def mentions(self, *texts):
-        """Whether any of `texts` (none with a line break in it) is written in the parsed
-        lines: a quick sign that a pass about such code may have something to do."""
-        whole = "\n".join(self.lines)
-        return any(text in whole for text in texts)
+        """Whether any of `texts` is written in the parsed lines, spaces aside (`d.pop (k)`
+        is `d.pop(k)`): a quick sign that a pass about such code may have something to do."""
+        compact = self.__dict__.get("_compact")
+        if compact is None:
+            compact = self.__dict__["_compact"] = "".join("".join(self.lines).split())
+        return any("".join(text.split()) in compact for text in texts)
 
     def location(self, node):
         """The user's file, line and column of `node` (a node of `self.tree`, or of a

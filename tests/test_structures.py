@@ -2494,3 +2494,31 @@ def test_what_is_no_field_of_a_named_tuple_argument():
         srcad.grad(layer_total)(Layer(np.array([0.5, -0.2]), 0.3))
     with pytest.raises(AttributeError, match="'tuple' object has no attribute 'w'"):
         srcad.grad(tuple_field)((1.0, 2.0))
+
+
+def popped_with_a_space(x):
+    d = {"u": x * 2.0, "v": x * 3.0}
+    t = d.pop ("u")                                             # noqa: E211
+    return t * d["v"]
+
+
+def copied_with_a_space(p):
+    q = dict (p)                                                # noqa: E211
+    q["w"] = q["w"] * 2.0
+    return q["w"] * p["w"]
+
+
+def zipped_with_a_space(xs):
+    s = 0.0
+    for u, v in zip( *xs):                                      # noqa: E201
+        s = s + u * v
+    return s
+
+
+def test_calls_written_with_spaces_are_the_calls():
+    """`d.pop (k)`, `dict (p)`, `zip( *xs)`: the quick text checks that tell whether a pass
+    has anything to do read the text spaces aside (refused before, as if not written)."""
+    assert srcad.grad(popped_with_a_space)(1.5) == pytest.approx(12 * 1.5)
+    assert srcad.grad(copied_with_a_space)({"w": 1.5}) == {"w": pytest.approx(4 * 1.5)}
+    assert srcad.grad(zipped_with_a_space)([[1.0, 2.0], [3.0, 4.0]]) \
+        == [[3.0, 4.0], [1.0, 2.0]]
