@@ -245,6 +245,10 @@ class _Variables(gast.NodeVisitor):
         if isinstance(node.ctx, gast.Store):
             self.note(node.id)
 
+    def visit_Constant(self, node):
+        """Nothing to note (NodeVisitor's own visit_Constant looks for methods of Python
+        3.7's node classes first)."""
+
     def visit_Subscript(self, node):
         if isinstance(node.ctx, gast.Store):
             root = node.value
@@ -2162,20 +2166,19 @@ class Normaliser:
             last = next((stmt for stmt in reversed(self.out) if T.is_comment(stmt)), None)
             if last is None or last.value.value != comment.value.value:
                 self.emit(comment)      # (once for `a = 1; b = 2`, `loop_broke__1 = True; break`)
-        compound = hasattr(node, "body")
-        if compound:         # (a loop's later iterations see its own bindings; after a
-            self._forget_new(node)      # branch, either branch's)
-        method(node)
-        if compound:
-            self._forget_new(node)
+        if not hasattr(node, "body"):
+            method(node)
+            return
+        bound = T.names_stored(node)    # (normalising `node` builds new statements: the
+        self._forget_new(bound)         # user's binds the same names after it)
+        method(node)      # (a loop's later iterations see its own bindings; after a branch,
+        self._forget_new(bound)         # either branch's)
 
-    def _forget_new(self, node):
-        """Take the names that compound statement `node` binds out of `new_objects` and
+    def _forget_new(self, bound):
+        """Take `bound`, the names a compound statement binds, out of `new_objects` and
         `new_items`."""
-        if self.new_objects or self.new_items:
-            bound = {n.id for n in T.name_nodes(node) if type(n.ctx) is gast.Store}
-            self.new_objects -= bound
-            self.new_items -= bound
+        self.new_objects -= bound
+        self.new_items -= bound
 
     def stmt_Pass(self, node):
         pass
