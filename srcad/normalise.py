@@ -292,6 +292,11 @@ class _Variables(gast.NodeVisitor):
     def visit_BoolOp(self, node):
         self._nested(node)
 
+    def visit_BinOp(self, node):
+        """(The commonest node: its two operands visited without a look at its fields.)"""
+        self.visit(node.left)
+        self.visit(node.right)
+
     # NodeVisitor's dispatch, without its name lookups and with only the fields that hold
     # nodes (what it visits besides are contexts and operators, which nothing here handles)
 
