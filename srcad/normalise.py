@@ -1293,6 +1293,11 @@ class Normaliser:
         """The local variables whose objects `value` may share: `alias_root`'s, those of a
         call (`call_aliases`), of the items of a display (`[y][0]`, `(y, 2.0)`), and of
         both sides of a conditional expression."""
+        if isinstance(value, gast.Name):            # (the commonest: its alias_root alone)
+            root = self.alias_root(value)
+            return set() if root is None else {root}
+        if isinstance(value, gast.BinOp):
+            return self._operands_roots(value)
         if isinstance(value, (gast.List, gast.Tuple)):
             return {r for item in value.elts for r in self.shared_roots(item)}
         if isinstance(value, gast.Dict):
@@ -1301,16 +1306,6 @@ class Normaliser:
             return self.shared_roots(value.body) | self.shared_roots(value.orelse)
         if isinstance(value, gast.BoolOp):                 # xs or [0.0]: xs itself
             return set().union(*(self.shared_roots(v) for v in value.values))
-        listy = [isinstance(side, (gast.List, gast.Tuple, gast.ListComp))
-                 or isinstance(side, gast.Name) and self._list_display(side.id)
-                 for side in (value.left, value.right)] if isinstance(value, gast.BinOp) \
-            else ()
-        if any(listy) and isinstance(value.op, (gast.Add, gast.Mult)):
-            # [y] * 2, xs + ys: the same objects (of `[0.0] * n`, none of n's: a count)
-            sides = [value.left, value.right]
-            if isinstance(value.op, gast.Mult) and not all(listy):
-                sides = [side for side, is_list in zip(sides, listy) if is_list]
-            return set().union(*(self.shared_roots(side) for side in sides))
         if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
                 and isinstance(value.func.value, gast.Name) and (
                     value.func.attr in ("pop", "get", "setdefault") or value.func.attr == "copy"
@@ -1326,6 +1321,20 @@ class Normaliser:
             return self.shared_roots(value.value)
         root = self.alias_root(value)
         return ({root} if root is not None else set()) | set(self.call_aliases(value))
+
+    def _operands_roots(self, value):
+        """`shared_roots` of BinOp `value`: lists joined or repeated hold their lists'
+        objects (`[y] * 2`, `xs + ys`; of `[0.0] * n`, none of n's: a count); arithmetic
+        makes a new value."""
+        listy = [isinstance(side, (gast.List, gast.Tuple, gast.ListComp))
+                 or isinstance(side, gast.Name) and self._list_display(side.id)
+                 for side in (value.left, value.right)]
+        if not (any(listy) and isinstance(value.op, (gast.Add, gast.Mult))):
+            return set()
+        sides = [value.left, value.right]
+        if isinstance(value.op, gast.Mult) and not all(listy):
+            sides = [side for side, is_list in zip(sides, listy) if is_list]
+        return set().union(*(self.shared_roots(side) for side in sides))
 
     def _comprehension_roots(self, value):
         """What a list or dict comprehension's items may share: its iterables' items where
