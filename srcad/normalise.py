@@ -3063,13 +3063,14 @@ class Normaliser:
         comprehension, lists joined or repeated, a slice or copy of a list, np.split(...)."""
         if isinstance(value, (gast.List, gast.ListComp, gast.Dict, gast.DictComp)):
             return True
-        if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add):
-            return self._container_value(value.left, seen) and self._container_value(
-                value.right, seen)
-        if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Mult):
-            return any(isinstance(b, gast.Constant) and type(b.value) is int
-                       and self._container_value(a, seen)
-                       for a, b in ((value.left, value.right), (value.right, value.left)))
+        if isinstance(value, gast.BinOp):
+            if isinstance(value.op, gast.Add):
+                return self._container_value(value.left, seen) and self._container_value(
+                    value.right, seen)
+            return isinstance(value.op, gast.Mult) and any(    # (other arithmetic: none)
+                isinstance(b, gast.Constant) and type(b.value) is int
+                and self._container_value(a, seen)
+                for a, b in ((value.left, value.right), (value.right, value.left)))
         if isinstance(value, gast.IfExp):
             return self._new_container(value.body, seen) and self._new_container(
                 value.orelse, seen)
