@@ -3991,7 +3991,8 @@ class Normaliser:
         reader = self._resolved_object(node.func) if isinstance(node.func, gast.Name) \
             and node.func.id in _FRAME_READER_NAMES and not self.is_local(node.func.id) \
             else None
-        if any(reader is f and (always or not node.args) for f, always in _FRAME_READERS):
+        if reader is not None and any(reader is f and (always or not node.args)
+                                      for f, always in _FRAME_READERS):
             self.error(node, f"{node.func.id}(), which reads the names of the frame it runs "
                        "in (srcad's generated function runs this code, with names of its "
                        "own)", "pass the values explicitly")
@@ -4457,8 +4458,9 @@ class Normaliser:
             return None
         if path[0] not in self.namespace:          # (the class's module by a name of it)
             module = sys.modules.get(cls.__module__)
-            names = sorted(name for name, value in self.namespace.items()
-                           if value is module and users_module(module))
+            if not users_module(module):             # (`np`: a module, of class `module`)
+                return None
+            names = sorted(name for name, value in self.namespace.items() if value is module)
             if not names:
                 return None
             path = names[:1] + path
@@ -4968,6 +4970,10 @@ def _partial_pair_written_out(source, partial, pair):
                  gast.copy_location(gast.Return(value=_items_of_pair(pair)), body[-1])]
 
 
+_NO_BLOCKS = {gast.Assign, gast.AugAssign, gast.Expr, gast.Return}   # statements that hold
+                                                                     # no statements
+
+
 def _own_blocks(tree):
     """The statement lists of function `tree`, nested ones included, but not those of the
     functions and classes defined in it."""
@@ -4976,6 +4982,8 @@ def _own_blocks(tree):
         block = todo.pop()
         yield block
         for stmt in block:
+            if type(stmt) in _NO_BLOCKS:
+                continue              # (the commonest statements: no blocks to look for)
             if not isinstance(stmt, (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef)):
                 todo.extend(inner for inner in (getattr(stmt, "body", None),
                                                 getattr(stmt, "orelse", None),
