@@ -292,10 +292,19 @@ class _Variables(gast.NodeVisitor):
     def visit_BoolOp(self, node):
         self._nested(node)
 
+    # the commonest nodes: their parts visited without a look at their fields
+
+    def visit_Assign(self, node):
+        for target in node.targets:
+            self.visit(target)
+        self.visit(node.value)
+
     def visit_BinOp(self, node):
-        """(The commonest node: its two operands visited without a look at its fields.)"""
         self.visit(node.left)
         self.visit(node.right)
+
+    def visit_Attribute(self, node):
+        self.visit(node.value)
 
     # NodeVisitor's dispatch, without its name lookups and with only the fields that hold
     # nodes (what it visits besides are contexts and operators, which nothing here handles)
