@@ -20,6 +20,8 @@ import gast
 from . import template as T
 
 _JUMPS = (gast.Break, gast.Continue, gast.Return)
+_SIMPLE = {gast.Assign, gast.Expr}     # the commonest statements (comments are Exprs): they
+                                       # neither jump nor hold statements
 
 
 def structure_jumps(ir):
@@ -59,9 +61,11 @@ def _walk_stmts(block):
     """Every statement in `block`, nested ones included, each before those it holds."""
     for stmt in block:
         yield stmt
+        if type(stmt) in _SIMPLE:
+            continue                  # (most statements hold none: no look for blocks)
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)
-            if inner:                 # (most statements hold none: no walk of nothing)
+            if inner:                 # (no walk of nothing)
                 yield from _walk_stmts(inner)
 
 
@@ -129,8 +133,8 @@ def always_jumps(block):
 def _lift(ir, block):
     out = []
     for k, stmt in enumerate(block):
-        if type(stmt) is gast.Assign:
-            out.append(stmt)    # (the commonest statement, which neither jumps nor holds code)
+        if type(stmt) in _SIMPLE:
+            out.append(stmt)
             continue
         if isinstance(stmt, (gast.For, gast.While)):
             stmt.body = _lift(ir, stmt.body)

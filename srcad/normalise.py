@@ -245,6 +245,10 @@ class _Variables(gast.NodeVisitor):
         if isinstance(node.ctx, gast.Store):
             self.note(node.id)
 
+    def visit_Constant(self, node):
+        """Nothing to note (NodeVisitor's own visit_Constant looks for methods of Python
+        3.7's node classes first)."""
+
     def visit_Subscript(self, node):
         if isinstance(node.ctx, gast.Store):
             root = node.value
@@ -287,6 +291,20 @@ class _Variables(gast.NodeVisitor):
 
     def visit_BoolOp(self, node):
         self._nested(node)
+
+    # the commonest nodes: their parts visited without a look at their fields
+
+    def visit_Assign(self, node):
+        for target in node.targets:
+            self.visit(target)
+        self.visit(node.value)
+
+    def visit_BinOp(self, node):
+        self.visit(node.left)
+        self.visit(node.right)
+
+    def visit_Attribute(self, node):
+        self.visit(node.value)
 
     # NodeVisitor's dispatch, without its name lookups and with only the fields that hold
     # nodes (what it visits besides are contexts and operators, which nothing here handles)
@@ -1284,6 +1302,11 @@ class Normaliser:
         """The local variables whose objects `value` may share: `alias_root`'s, those of a
         call (`call_aliases`), of the items of a display (`[y][0]`, `(y, 2.0)`), and of
         both sides of a conditional expression."""
+        if isinstance(value, gast.Name):            # (the commonest: its alias_root alone)
+            root = self.alias_root(value)
+            return set() if root is None else {root}
+        if isinstance(value, gast.BinOp):
+            return self._operands_roots(value)
         if isinstance(value, (gast.List, gast.Tuple)):
             return {r for item in value.elts for r in self.shared_roots(item)}
         if isinstance(value, gast.Dict):
@@ -1292,16 +1315,6 @@ class Normaliser:
             return self.shared_roots(value.body) | self.shared_roots(value.orelse)
         if isinstance(value, gast.BoolOp):                 # xs or [0.0]: xs itself
             return set().union(*(self.shared_roots(v) for v in value.values))
-        listy = [isinstance(side, (gast.List, gast.Tuple, gast.ListComp))
-                 or isinstance(side, gast.Name) and self._list_display(side.id)
-                 for side in (value.left, value.right)] if isinstance(value, gast.BinOp) \
-            else ()
-        if any(listy) and isinstance(value.op, (gast.Add, gast.Mult)):
-            # [y] * 2, xs + ys: the same objects (of `[0.0] * n`, none of n's: a count)
-            sides = [value.left, value.right]
-            if isinstance(value.op, gast.Mult) and not all(listy):
-                sides = [side for side, is_list in zip(sides, listy) if is_list]
-            return set().union(*(self.shared_roots(side) for side in sides))
         if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
                 and isinstance(value.func.value, gast.Name) and (
                     value.func.attr in ("pop", "get", "setdefault") or value.func.attr == "copy"
@@ -1317,6 +1330,20 @@ class Normaliser:
             return self.shared_roots(value.value)
         root = self.alias_root(value)
         return ({root} if root is not None else set()) | set(self.call_aliases(value))
+
+    def _operands_roots(self, value):
+        """`shared_roots` of BinOp `value`: lists joined or repeated hold their lists'
+        objects (`[y] * 2`, `xs + ys`; of `[0.0] * n`, none of n's: a count); arithmetic
+        makes a new value."""
+        listy = [isinstance(side, (gast.List, gast.Tuple, gast.ListComp))
+                 or isinstance(side, gast.Name) and self._list_display(side.id)
+                 for side in (value.left, value.right)]
+        if not (any(listy) and isinstance(value.op, (gast.Add, gast.Mult))):
+            return set()
+        sides = [value.left, value.right]
+        if isinstance(value.op, gast.Mult) and not all(listy):
+            sides = [side for side, is_list in zip(sides, listy) if is_list]
+        return set().union(*(self.shared_roots(side) for side in sides))
 
     def _comprehension_roots(self, value):
         """What a list or dict comprehension's items may share: its iterables' items where
@@ -2162,20 +2189,19 @@ class Normaliser:
             last = next((stmt for stmt in reversed(self.out) if T.is_comment(stmt)), None)
             if last is None or last.value.value != comment.value.value:
                 self.emit(comment)      # (once for `a = 1; b = 2`, `loop_broke__1 = True; break`)
-        compound = hasattr(node, "body")
-        if compound:         # (a loop's later iterations see its own bindings; after a
-            self._forget_new(node)      # branch, either branch's)
-        method(node)
-        if compound:
-            self._forget_new(node)
+        if not hasattr(node, "body"):
+            method(node)
+            return
+        bound = T.names_stored(node)    # (normalising `node` builds new statements: the
+        self._forget_new(bound)         # user's binds the same names after it)
+        method(node)      # (a loop's later iterations see its own bindings; after a branch,
+        self._forget_new(bound)         # either branch's)
 
-    def _forget_new(self, node):
-        """Take the names that compound statement `node` binds out of `new_objects` and
+    def _forget_new(self, bound):
+        """Take `bound`, the names a compound statement binds, out of `new_objects` and
         `new_items`."""
-        if self.new_objects or self.new_items:
-            bound = {n.id for n in T.name_nodes(node) if type(n.ctx) is gast.Store}
-            self.new_objects -= bound
-            self.new_items -= bound
+        self.new_objects -= bound
+        self.new_items -= bound
 
     def stmt_Pass(self, node):
         pass
@@ -3046,13 +3072,14 @@ class Normaliser:
         comprehension, lists joined or repeated, a slice or copy of a list, np.split(...)."""
         if isinstance(value, (gast.List, gast.ListComp, gast.Dict, gast.DictComp)):
             return True
-        if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add):
-            return self._container_value(value.left, seen) and self._container_value(
-                value.right, seen)
-        if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Mult):
-            return any(isinstance(b, gast.Constant) and type(b.value) is int
-                       and self._container_value(a, seen)
-                       for a, b in ((value.left, value.right), (value.right, value.left)))
+        if isinstance(value, gast.BinOp):
+            if isinstance(value.op, gast.Add):
+                return self._container_value(value.left, seen) and self._container_value(
+                    value.right, seen)
+            return isinstance(value.op, gast.Mult) and any(    # (other arithmetic: none)
+                isinstance(b, gast.Constant) and type(b.value) is int
+                and self._container_value(a, seen)
+                for a, b in ((value.left, value.right), (value.right, value.left)))
         if isinstance(value, gast.IfExp):
             return self._new_container(value.body, seen) and self._new_container(
                 value.orelse, seen)
@@ -3973,7 +4000,8 @@ class Normaliser:
         reader = self._resolved_object(node.func) if isinstance(node.func, gast.Name) \
             and node.func.id in _FRAME_READER_NAMES and not self.is_local(node.func.id) \
             else None
-        if any(reader is f and (always or not node.args) for f, always in _FRAME_READERS):
+        if reader is not None and any(reader is f and (always or not node.args)
+                                      for f, always in _FRAME_READERS):
             self.error(node, f"{node.func.id}(), which reads the names of the frame it runs "
                        "in (srcad's generated function runs this code, with names of its "
                        "own)", "pass the values explicitly")
@@ -4439,8 +4467,9 @@ class Normaliser:
             return None
         if path[0] not in self.namespace:          # (the class's module by a name of it)
             module = sys.modules.get(cls.__module__)
-            names = sorted(name for name, value in self.namespace.items()
-                           if value is module and users_module(module))
+            if not users_module(module):             # (`np`: a module, of class `module`)
+                return None
+            names = sorted(name for name, value in self.namespace.items() if value is module)
             if not names:
                 return None
             path = names[:1] + path
@@ -4950,6 +4979,10 @@ def _partial_pair_written_out(source, partial, pair):
                  gast.copy_location(gast.Return(value=_items_of_pair(pair)), body[-1])]
 
 
+_NO_BLOCKS = {gast.Assign, gast.AugAssign, gast.Expr, gast.Return}   # statements that hold
+                                                                     # no statements
+
+
 def _own_blocks(tree):
     """The statement lists of function `tree`, nested ones included, but not those of the
     functions and classes defined in it."""
@@ -4958,6 +4991,8 @@ def _own_blocks(tree):
         block = todo.pop()
         yield block
         for stmt in block:
+            if type(stmt) in _NO_BLOCKS:
+                continue              # (the commonest statements: no blocks to look for)
             if not isinstance(stmt, (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef)):
                 todo.extend(inner for inner in (getattr(stmt, "body", None),
                                                 getattr(stmt, "orelse", None),
