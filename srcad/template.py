@@ -282,32 +282,43 @@ def _clone_name(node, ident):
 
 def name_nodes(tree):
     """Every Name node in `tree` (a node or a list), in no particular order: a fast,
-    specialised walk."""
+    specialised walk (the commonest classes tested first, as module globals)."""
     found = []
     stack = [tree]
     while stack:
         node = stack.pop()
         kind = type(node)
-        if kind is gast.Name:
+        if kind is _NAME:
             found.append(node)
-        elif kind is list:
-            stack.extend(node)
-        elif kind is gast.BinOp:     # the commonest nodes of three-address code first
-            stack.append(node.left)
-            stack.append(node.right)
-        elif kind is gast.Assign:
+        elif kind is _ASSIGN:        # the commonest nodes of three-address code first
             stack.extend(node.targets)
             stack.append(node.value)
-        elif kind is gast.Call:
+        elif kind is _BINOP:
+            stack.append(node.left)
+            stack.append(node.right)
+        elif kind is _CALL:
             stack.append(node.func)
             stack.extend(node.args)
-            stack.extend(node.keywords)
-        elif kind is not gast.Constant:
+            if node.keywords:
+                stack.extend(node.keywords)
+        elif kind is _CONSTANT:
+            pass
+        elif kind in _VALUE_ONLY:
+            stack.append(node.value)
+        elif kind is list:
+            stack.extend(node)
+        else:
             for field in _CHILD_FIELDS.get(kind, ()):
                 child = getattr(node, field, None)
                 if child is not None:
                     stack.append(child)
     return found
+
+
+# (a module global is one look-up, `gast.Name` two, for each node of the walk)
+_NAME, _ASSIGN, _BINOP = gast.Name, gast.Assign, gast.BinOp
+_CALL, _CONSTANT = gast.Call, gast.Constant
+_VALUE_ONLY = {gast.Expr, gast.Attribute}      # classes whose one child field is `value`
 
 
 def loaded_names(tree):
@@ -398,12 +409,14 @@ class Names:
     with a fresh walk (the tests run it after every pass)."""
 
     def __init__(self):
-        self._entries = {}      # id(stmt) -> (stmt, Name nodes, loads, stores) of its own
+        # stmt -> (stmt, Name nodes, loads, stores) of its own; nodes hash and compare by
+        # identity, so a statement is its own key (no `id()` call per look-up)
+        self._entries = {}
 
     def _entry(self, stmt):
-        entry = self._entries.get(id(stmt))
+        entry = self._entries.get(stmt)
         if entry is None:
-            entry = self._entries[id(stmt)] = _names_entry(stmt)
+            entry = self._entries[stmt] = _names_entry(stmt)
         return entry
 
     def own_nodes(self, stmt):
@@ -446,13 +459,16 @@ class Names:
             return own
         found = list(own)
         for block in (stmt.body, stmt.orelse):
-            for inner in block:
-                found.extend(self._gather(inner, part))
+            for inner in block:      # a simple statement's own entry holds all its names
+                if type(inner) in LOOPS_AND_BRANCHES:
+                    found.extend(self._gather(inner, part))
+                else:
+                    found.extend(self._entry(inner)[part])
         return found
 
     def forget(self, stmt):
         """`stmt` now holds other names than when they were found."""
-        self._entries.pop(id(stmt), None)
+        self._entries.pop(stmt, None)
 
     def check(self):
         """Every entry still lists exactly the names its statement holds."""
