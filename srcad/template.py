@@ -8,6 +8,7 @@ into gast nodes, so a change in gast's node classes touches only this file::
 
 import ast
 import functools
+import operator
 import re
 import textwrap
 
@@ -395,7 +396,7 @@ def names_stored(tree):
 
 def names_mentioned(tree):
     """The set of names loaded or stored in `tree`."""
-    return {node.id for node in name_nodes(tree)}
+    return set(map(_ID, name_nodes(tree)))
 
 
 class Names:
@@ -409,29 +410,21 @@ class Names:
     with a fresh walk (the tests run it after every pass)."""
 
     def __init__(self):
-        # stmt -> (stmt, Name nodes, loads, stores) of its own; nodes hash and compare by
-        # identity, so a statement is its own key (no `id()` call per look-up)
-        self._entries = {}
-
-    def _entry(self, stmt):
-        entry = self._entries.get(stmt)
-        if entry is None:
-            entry = self._entries[stmt] = _names_entry(stmt)
-        return entry
+        self._entries = _Entries()
 
     def own_nodes(self, stmt):
         """The Name nodes of a simple statement, or of a loop's or branch's header."""
-        return self._entry(stmt)[1]
+        return self._entries[stmt][1]
 
     def header_loads(self, stmt):
         """The names loaded by a simple statement, or by a loop's or branch's header
         (repeats included; a list not to be changed)."""
-        return self._entry(stmt)[2]
+        return self._entries[stmt][2]
 
     def header_stores(self, stmt):
         """The names stored by a simple statement, or by a loop's header (a list not to be
         changed)."""
-        return self._entry(stmt)[3]
+        return self._entries[stmt][3]
 
     def nodes(self, stmt):
         """The Name nodes of `stmt`, its blocks included."""
@@ -451,10 +444,10 @@ class Names:
 
     def mentioned(self, stmt):
         """The set of names loaded or stored in `stmt`."""
-        return {node.id for node in self._gather(stmt, 1)}
+        return set(map(_ID, self._gather(stmt, 1)))
 
     def _gather(self, stmt, part):
-        own = self._entry(stmt)[part]
+        own = self._entries[stmt][part]
         if type(stmt) not in LOOPS_AND_BRANCHES:
             return own
         found = list(own)
@@ -463,7 +456,7 @@ class Names:
                 if type(inner) in LOOPS_AND_BRANCHES:
                     found.extend(self._gather(inner, part))
                 else:
-                    found.extend(self._entry(inner)[part])
+                    found.extend(self._entries[inner][part])
         return found
 
     def forget(self, stmt):
@@ -478,6 +471,19 @@ class Names:
                 and sorted(fresh_loads) == sorted(loads) \
                 and sorted(fresh_stores) == sorted(stores), \
                 f"stale names: {gast.dump(stmt)[:200]}"
+
+
+class _Entries(dict):
+    """stmt -> (stmt, its Name nodes, loads, stores), each found on the first look-up (in
+    `__missing__`: a look-up that finds its entry runs no Python code). Nodes hash and
+    compare by identity, so a statement is its own key."""
+
+    def __missing__(self, stmt):
+        entry = self[stmt] = _names_entry(stmt)
+        return entry
+
+
+_ID = operator.attrgetter("id")
 
 
 def _names_entry(stmt):
