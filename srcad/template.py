@@ -143,6 +143,7 @@ _SHARED = {cls: cls() for cls in vars(gast).values() if isinstance(cls, type)
            and issubclass(cls, _SHARED_KINDS) and cls not in _SHARED_KINDS}
 _GAST_SHARED = {getattr(ast, cls.__name__): node for cls, node in _SHARED.items()}
 _LOAD, _STORE, _DEL = _SHARED[gast.Load], _SHARED[gast.Store], _SHARED[gast.Del]
+_LOAD_KIND, _STORE_KIND = gast.Load, gast.Store
 
 
 def name(ident, store=False):
@@ -241,8 +242,8 @@ def clone(node):
     Contexts and operators are shared, not copied."""
     kind = type(node)
     if kind is list:
-        return [clone(n) for n in node]
-    if kind is gast.Name:           # the commonest node, its fields spelled out
+        return list(map(clone, node))
+    if kind is _NAME:               # the commonest node, its fields spelled out
         return _clone_name(node, node.id)
     if not isinstance(node, gast.AST):
         return node
@@ -278,7 +279,9 @@ def _clone_name(node, ident):
     annotation = state.get("annotation")
     state["annotation"] = annotation if annotation is None else clone(annotation)
     state.setdefault("type_comment", None)
-    return _made(gast.Name, state)
+    new = _NAME.__new__(_NAME)      # (what `_made` does, without a call for every name)
+    new.__dict__ = state
+    return new
 
 
 def name_nodes(tree):
@@ -491,9 +494,9 @@ def _names_entry(stmt):
     loads, stores = [], []
     for node in nodes:
         kind = type(node.ctx)
-        if kind is gast.Load:
+        if kind is _LOAD_KIND:
             loads.append(node.id)
-        elif kind is gast.Store:
+        elif kind is _STORE_KIND:
             stores.append(node.id)
     return stmt, nodes, loads, stores
 
