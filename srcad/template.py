@@ -150,16 +150,12 @@ def name(ident, store=False):
     """A gast Name node (load or store context): what `gast.Name(id=ident, ctx=...,
     annotation=None, type_comment=None)` makes, without its generic constructor (the
     commonest node, built thousands of times a transformation); the context is shared."""
-    node = _new(gast.Name)
+    node = _NAME.__new__(_NAME)
     node.id = ident
     node.ctx = _STORE if store else _LOAD
     node.annotation = None
     node.type_comment = None
     return node
-
-
-def _new(cls):
-    return cls.__new__(cls)
 
 
 def new_node(cls, **fields):
@@ -259,14 +255,16 @@ def _copied(node, copy, *args):
     state = old.copy()
     for field in _FIELDS.get(kind) or node._fields:
         value = old.get(field, _MISSING)
-        if type(value) is list or (isinstance(value, gast.AST)
-                                   and type(value) not in _SHARED):
+        if type(value) is list or (isinstance(value, _AST) and type(value) not in _SHARED):
             state[field] = copy(value, *args)
         elif value is _MISSING:
             state[field] = None
-    return _made(kind, state)
+    new = kind.__new__(kind)        # (what `_made` does, without a call for every node)
+    new.__dict__ = state
+    return new
 
 
+_AST = gast.AST
 _FIELDS = {cls: cls._fields for cls in vars(gast).values()
            if isinstance(cls, type) and issubclass(cls, gast.AST)}
 
