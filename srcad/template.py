@@ -8,6 +8,7 @@ into gast nodes, so a change in gast's node classes touches only this file::
 
 import ast
 import functools
+import operator
 import re
 import textwrap
 
@@ -142,22 +143,19 @@ _SHARED = {cls: cls() for cls in vars(gast).values() if isinstance(cls, type)
            and issubclass(cls, _SHARED_KINDS) and cls not in _SHARED_KINDS}
 _GAST_SHARED = {getattr(ast, cls.__name__): node for cls, node in _SHARED.items()}
 _LOAD, _STORE, _DEL = _SHARED[gast.Load], _SHARED[gast.Store], _SHARED[gast.Del]
+_LOAD_KIND, _STORE_KIND = gast.Load, gast.Store
 
 
 def name(ident, store=False):
     """A gast Name node (load or store context): what `gast.Name(id=ident, ctx=...,
     annotation=None, type_comment=None)` makes, without its generic constructor (the
     commonest node, built thousands of times a transformation); the context is shared."""
-    node = _new(gast.Name)
+    node = _NAME.__new__(_NAME)
     node.id = ident
     node.ctx = _STORE if store else _LOAD
     node.annotation = None
     node.type_comment = None
     return node
-
-
-def _new(cls):
-    return cls.__new__(cls)
 
 
 def new_node(cls, **fields):
@@ -240,8 +238,8 @@ def clone(node):
     Contexts and operators are shared, not copied."""
     kind = type(node)
     if kind is list:
-        return [clone(n) for n in node]
-    if kind is gast.Name:           # the commonest node, its fields spelled out
+        return list(map(clone, node))
+    if kind is _NAME:               # the commonest node, its fields spelled out
         return _clone_name(node, node.id)
     if not isinstance(node, gast.AST):
         return node
@@ -257,14 +255,16 @@ def _copied(node, copy, *args):
     state = old.copy()
     for field in _FIELDS.get(kind) or node._fields:
         value = old.get(field, _MISSING)
-        if type(value) is list or (isinstance(value, gast.AST)
-                                   and type(value) not in _SHARED):
+        if type(value) is list or (isinstance(value, _AST) and type(value) not in _SHARED):
             state[field] = copy(value, *args)
         elif value is _MISSING:
             state[field] = None
-    return _made(kind, state)
+    new = kind.__new__(kind)        # (what `_made` does, without a call for every node)
+    new.__dict__ = state
+    return new
 
 
+_AST = gast.AST
 _FIELDS = {cls: cls._fields for cls in vars(gast).values()
            if isinstance(cls, type) and issubclass(cls, gast.AST)}
 
@@ -277,37 +277,50 @@ def _clone_name(node, ident):
     annotation = state.get("annotation")
     state["annotation"] = annotation if annotation is None else clone(annotation)
     state.setdefault("type_comment", None)
-    return _made(gast.Name, state)
+    new = _NAME.__new__(_NAME)      # (what `_made` does, without a call for every name)
+    new.__dict__ = state
+    return new
 
 
 def name_nodes(tree):
     """Every Name node in `tree` (a node or a list), in no particular order: a fast,
-    specialised walk."""
+    specialised walk (the commonest classes tested first, as module globals)."""
     found = []
     stack = [tree]
     while stack:
         node = stack.pop()
         kind = type(node)
-        if kind is gast.Name:
+        if kind is _NAME:
             found.append(node)
-        elif kind is list:
-            stack.extend(node)
-        elif kind is gast.BinOp:     # the commonest nodes of three-address code first
-            stack.append(node.left)
-            stack.append(node.right)
-        elif kind is gast.Assign:
+        elif kind is _ASSIGN:        # the commonest nodes of three-address code first
             stack.extend(node.targets)
             stack.append(node.value)
-        elif kind is gast.Call:
+        elif kind is _BINOP:
+            stack.append(node.left)
+            stack.append(node.right)
+        elif kind is _CALL:
             stack.append(node.func)
             stack.extend(node.args)
-            stack.extend(node.keywords)
-        elif kind is not gast.Constant:
+            if node.keywords:
+                stack.extend(node.keywords)
+        elif kind is _CONSTANT:
+            pass
+        elif kind in _VALUE_ONLY:
+            stack.append(node.value)
+        elif kind is list:
+            stack.extend(node)
+        else:
             for field in _CHILD_FIELDS.get(kind, ()):
                 child = getattr(node, field, None)
                 if child is not None:
                     stack.append(child)
     return found
+
+
+# (a module global is one look-up, `gast.Name` two, for each node of the walk)
+_NAME, _ASSIGN, _BINOP = gast.Name, gast.Assign, gast.BinOp
+_CALL, _CONSTANT = gast.Call, gast.Constant
+_VALUE_ONLY = {gast.Expr, gast.Attribute}      # classes whose one child field is `value`
 
 
 def loaded_names(tree):
@@ -384,7 +397,7 @@ def names_stored(tree):
 
 def names_mentioned(tree):
     """The set of names loaded or stored in `tree`."""
-    return {node.id for node in name_nodes(tree)}
+    return set(map(_ID, name_nodes(tree)))
 
 
 class Names:
@@ -398,27 +411,21 @@ class Names:
     with a fresh walk (the tests run it after every pass)."""
 
     def __init__(self):
-        self._entries = {}      # id(stmt) -> (stmt, Name nodes, loads, stores) of its own
-
-    def _entry(self, stmt):
-        entry = self._entries.get(id(stmt))
-        if entry is None:
-            entry = self._entries[id(stmt)] = _names_entry(stmt)
-        return entry
+        self._entries = _Entries()
 
     def own_nodes(self, stmt):
         """The Name nodes of a simple statement, or of a loop's or branch's header."""
-        return self._entry(stmt)[1]
+        return self._entries[stmt][1]
 
     def header_loads(self, stmt):
         """The names loaded by a simple statement, or by a loop's or branch's header
         (repeats included; a list not to be changed)."""
-        return self._entry(stmt)[2]
+        return self._entries[stmt][2]
 
     def header_stores(self, stmt):
         """The names stored by a simple statement, or by a loop's header (a list not to be
         changed)."""
-        return self._entry(stmt)[3]
+        return self._entries[stmt][3]
 
     def nodes(self, stmt):
         """The Name nodes of `stmt`, its blocks included."""
@@ -438,21 +445,24 @@ class Names:
 
     def mentioned(self, stmt):
         """The set of names loaded or stored in `stmt`."""
-        return {node.id for node in self._gather(stmt, 1)}
+        return set(map(_ID, self._gather(stmt, 1)))
 
     def _gather(self, stmt, part):
-        own = self._entry(stmt)[part]
+        own = self._entries[stmt][part]
         if type(stmt) not in LOOPS_AND_BRANCHES:
             return own
         found = list(own)
         for block in (stmt.body, stmt.orelse):
-            for inner in block:
-                found.extend(self._gather(inner, part))
+            for inner in block:      # a simple statement's own entry holds all its names
+                if type(inner) in LOOPS_AND_BRANCHES:
+                    found.extend(self._gather(inner, part))
+                else:
+                    found.extend(self._entries[inner][part])
         return found
 
     def forget(self, stmt):
         """`stmt` now holds other names than when they were found."""
-        self._entries.pop(id(stmt), None)
+        self._entries.pop(stmt, None)
 
     def check(self):
         """Every entry still lists exactly the names its statement holds."""
@@ -464,14 +474,27 @@ class Names:
                 f"stale names: {gast.dump(stmt)[:200]}"
 
 
+class _Entries(dict):
+    """stmt -> (stmt, its Name nodes, loads, stores), each found on the first look-up (in
+    `__missing__`: a look-up that finds its entry runs no Python code). Nodes hash and
+    compare by identity, so a statement is its own key."""
+
+    def __missing__(self, stmt):
+        entry = self[stmt] = _names_entry(stmt)
+        return entry
+
+
+_ID = operator.attrgetter("id")
+
+
 def _names_entry(stmt):
     nodes = name_nodes(header(stmt) if type(stmt) in LOOPS_AND_BRANCHES else stmt)
     loads, stores = [], []
     for node in nodes:
         kind = type(node.ctx)
-        if kind is gast.Load:
+        if kind is _LOAD_KIND:
             loads.append(node.id)
-        elif kind is gast.Store:
+        elif kind is _STORE_KIND:
             stores.append(node.id)
     return stmt, nodes, loads, stores
 
