@@ -42,7 +42,8 @@ def optimize(tree, names=None, check=False):
     since its last run. A pass of `_IDEMPOTENT` reaches its own fixed point in one run:
     the tree it changed is one it would leave as it is. A change by a pass of
     `_REMOVING` (it only takes assignments out) leaves the passes of `_NOT_AFTER_REMOVAL`
-    as settled as they were."""
+    as settled as they were, and one of `eliminate_dead_stores` that leaves every name
+    read that was read before leaves `eliminate_dead_code` settled too."""
     names = Names() if names is None else names
     settled = set()         # passes that would change nothing in the tree as it is now
     while len(settled) < len(PASSES):
