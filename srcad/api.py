@@ -928,8 +928,18 @@ def _closure(tree, fn, ir, callees, names):
 
 
 def _names(tree, names):
-    """The names `tree` (a FunctionDef) reads."""
-    return T.names_read(tree.args, {n for stmt in tree.body for n in names.loads(stmt)})
+    """The names `tree` (a FunctionDef) reads. A `del` of names reads none: `release_arrays`
+    adds hundreds, and `names` has no entry for them (each would be a walk)."""
+    reads = set()
+    for stmt in tree.body:
+        if not _deletes_names(stmt):
+            reads.update(names.loads(stmt))
+    return T.names_read(tree.args, reads)
+
+
+def _deletes_names(stmt):
+    """Whether `stmt` is `del a, b, ...` (of names only: `del a[i]` reads a and i)."""
+    return type(stmt) is gast.Delete and all(type(t) is gast.Name for t in stmt.targets)
 
 
 # ----- argument handling -----

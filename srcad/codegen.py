@@ -49,6 +49,17 @@ _MAX_LINE = 79          # astor wraps longer lines (astor.source_repr.split_line
 _INDENT = "    "
 
 
+class _Margins(dict):
+    """level -> the newline and the indentation that begin a line at that level."""
+
+    def __missing__(self, level):
+        margin = self[level] = "\n" + _INDENT * level
+        return margin
+
+
+_MARGINS = _Margins()
+
+
 def _by_gast_class(table):
     """astor's table keyed by ast class -> the same keyed by the gast class of that name."""
     return {getattr(gast, cls.__name__): value for cls, value in table.items()
@@ -100,18 +111,23 @@ class _Printer:
             self._line(level, "pass")
 
     def _line(self, level, text):
-        line = _INDENT * level + text
-        if len(line) > _MAX_LINE:
+        if len(text) + len(_INDENT) * level > _MAX_LINE:
             raise _Unprintable
-        self.lines.append("\n" + line)
+        self.lines.append(_MARGINS[level] + text)
 
     def _statement(self, node, level):
         kind = type(node)
         expr = self._expr
         if kind is gast.Assign:
             p = _PRECEDENCE[kind]
-            targets = "".join(expr(t, p) + " = " for t in node.targets)
-            self._line(level, targets + expr(node.value, p))
+            targets = node.targets
+            if len(targets) == 1:           # (most: one name, printed without a call)
+                target = targets[0]
+                target = target.id if type(target) is gast.Name else expr(target, p)
+                self._line(level, f"{target} = {expr(node.value, p)}")
+            else:
+                self._line(level, "".join(expr(t, p) + " = " for t in targets)
+                           + expr(node.value, p))
         elif kind is gast.Expr:
             if is_comment(node):
                 self._comment(level, node.value)
@@ -143,7 +159,10 @@ class _Printer:
             self._block(node.body, level + 1)
             self._else(node.orelse, level)
         elif kind is gast.Delete:
-            self._line(level, "del " + self._comma_list(node.targets))
+            targets = node.targets      # (`del a, b`, release_arrays's: names, without calls)
+            self._line(level, "del " + (", ".join([t.id for t in targets])
+                                        if all(type(t) is gast.Name for t in targets)
+                                        else self._comma_list(targets)))
         elif kind in _KEYWORDS:
             self._line(level, _KEYWORDS[kind])
         else:
@@ -157,7 +176,7 @@ class _Printer:
         if node.kind or '"' in text or "\\" in text or not text.isprintable():
             raise _Unprintable
         self._line(level, f'"""{text}"""')
-        self.lines[-1] = "\n" + _INDENT * level + text
+        self.lines[-1] = _MARGINS[level] + text
 
     def _else(self, orelse, level):
         if orelse:
@@ -201,9 +220,11 @@ class _Printer:
             if op is gast.Pow:
                 text = (f"{self._expr(node.left, Precedence.Pow + 1)} ** "
                         f"{self._expr(node.right, Precedence.PowRHS)}")
-            else:
-                text = (f"{self._expr(node.left, p)} {_SYMBOL[op]} "
-                        f"{self._expr(node.right, p + 1)}")
+            else:           # (an operand that is a name, the commonest, without a call)
+                left, right = node.left, node.right
+                left = left.id if type(left) is gast.Name else self._expr(left, p)
+                right = right.id if type(right) is gast.Name else self._expr(right, p + 1)
+                text = f"{left} {_SYMBOL[op]} {right}"
             return text if p >= pp else f"({text})"
         if kind is gast.Constant:
             return self._constant(node, pp)
@@ -266,9 +287,10 @@ class _Printer:
     def _call(self, node):
         args, keywords = node.args, node.keywords
         p = Precedence.Comma if len(args) + len(keywords) > 1 else Precedence.call_one_arg
-        parts = [self._expr(a, p) for a in args]
-        parts += [(k.arg + "=" if k.arg else "**") + self._expr(k.value, Precedence.Comma)
-                  for k in keywords]
+        parts = [a.id if type(a) is gast.Name else self._expr(a, p) for a in args]
+        if keywords:
+            parts += [(k.arg + "=" if k.arg else "**") + self._expr(k.value, Precedence.Comma)
+                      for k in keywords]
         return f"{self._expr(node.func, _HIGHEST)}({', '.join(parts)})"
 
     def _slice(self, node):

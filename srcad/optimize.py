@@ -42,18 +42,25 @@ def optimize(tree, names=None, check=False):
     since its last run. A pass of `_IDEMPOTENT` reaches its own fixed point in one run:
     the tree it changed is one it would leave as it is. A change by a pass of
     `_REMOVING` (it only takes assignments out) leaves the passes of `_NOT_AFTER_REMOVAL`
-    as settled as they were."""
+    as settled as they were, and one of `eliminate_dead_stores` that leaves every name
+    read that was read before leaves `eliminate_dead_code` settled too."""
     names = Names() if names is None else names
     settled = set()         # passes that would change nothing in the tree as it is now
     while len(settled) < len(PASSES):
         for step in PASSES:
             if step in settled:
                 continue
-            tree, changed = step(tree, names)
+            if step is eliminate_dead_stores:   # (it tells whether dead code may follow)
+                tree, changed, unread = _eliminate_dead_stores(tree, names)
+            else:
+                tree, changed = step(tree, names)
+                unread = True
             if check:
                 names.check()
             if changed:
                 kept = settled & _NOT_AFTER_REMOVAL if step in _REMOVING else set()
+                if not unread:      # no name lost its last read: no value became dead
+                    kept |= settled & {eliminate_dead_code}
                 settled = kept | ({step} if step in _IDEMPOTENT else set())
             else:
                 settled.add(step)
@@ -624,21 +631,30 @@ def eliminate_dead_stores(tree, names=None):
         vbar_1 = 0.0        <- nothing after it reads vbar_1
         return vbar_0
     """
+    tree, changed, _ = _eliminate_dead_stores(tree, names)
+    return tree, changed
+
+
+def _eliminate_dead_stores(tree, names=None):
+    """`eliminate_dead_stores`, and whether a name the assignments it took out read is read
+    by no statement left. Where none is, every name read before still is, so no value
+    became dead: a tree `eliminate_dead_code` would leave as it is, it still would."""
     names = Names() if names is None else names
     body = tree.body
-    later = set()
+    later = set()           # the names read by the statements kept (all of them, at the end)
     keep = []
-    changed = False
+    dropped_reads = set()   # the names read by the assignments taken out
     for stmt in reversed(body):
         name = _assigned_name(stmt)
         if name is not None and name not in later and _pure(stmt.value):
-            changed = True
+            dropped_reads.update(names.loads(stmt))
             continue
         keep.append(stmt)
         later.update(names.loads(stmt))
+    changed = len(keep) != len(body)
     if changed:
         body[:] = list(reversed(keep))
-    return tree, changed
+    return tree, changed, not dropped_reads <= later
 
 
 def propagate_copies(tree, names=None):

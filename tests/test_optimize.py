@@ -337,6 +337,22 @@ def test_release_arrays_preserves_every_derivative(monkeypatch):
         monkeypatch.undo()
 
 
+@pytest.mark.parametrize("src, unread", [
+    # `a = b` goes and b is read nowhere else: the loop's `b = x * i` is dead now
+    ("for i in range(3):\n    b = x * i\na = b\nreturn x", True),
+    # `a = b` goes, b is still read: no value became dead
+    ("for i in range(3):\n    b = x * i\na = b\nreturn b", False)])
+def test_dead_stores_tell_whether_a_name_lost_its_last_read(src, unread):
+    """`optimize` runs eliminate_dead_code again after eliminate_dead_stores only where a
+    name lost its last read; the plain fixed point (`_every_pass_every_round`) agrees."""
+    tree = gast.FunctionDef(name="f", args=quote("def f(): pass")[0].args, body=quote(src),
+                            decorator_list=[], returns=None, type_comment=None)
+    tree, changed, lost = passes._eliminate_dead_stores(tree)
+    assert changed and lost == unread
+    _, dead = passes.eliminate_dead_code(tree)
+    assert dead == unread
+
+
 def test_fold_identities_keeps_copies_that_are_changed_in_place():
     src = "vbar_1 = vbar_2 * 1\nvbar_1[0] = y\nvbar_3 = vbar_4 * 1.0\nreturn vbar_1, vbar_3"
     changed, text = run_pass(passes.fold_identities, src)
