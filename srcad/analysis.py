@@ -14,6 +14,7 @@ import numbers
 import operator
 import sys
 import types
+from collections import Counter
 
 import gast
 import numpy as np
@@ -298,18 +299,26 @@ def _local_names(ir):
 
 
 def _names_used(ir):
-    """(the names the IR's body assigns, those it reads): one walk of the body, kept on the
-    IR beside what is found of it (`_locals`, `_global_copies`)."""
+    """(the names the IR's body assigns, those it reads, how many times it reads each): one
+    walk of the body, kept on the IR beside what is found of it (`_locals`,
+    `_global_copies`)."""
     used = ir.__dict__.get("_names_used")
     if used is None:
-        stored, loaded = set(), set()
+        stored, loaded = set(), []
         for node in T.name_nodes(ir.body):
             if type(node.ctx) is gast.Load:
-                loaded.add(node.id)
+                loaded.append(node.id)
             elif isinstance(node.ctx, gast.Store):
                 stored.add(node.id)
-        used = ir._names_used = (frozenset(stored), frozenset(loaded))
+        counts = Counter(loaded)
+        used = ir._names_used = (frozenset(stored), frozenset(counts), counts)
     return used
+
+
+def load_counts(ir):
+    """`{name: how many times the IR's body loads it}`, 0 for a name it does not load (a
+    Counter not to be changed; from the one walk of `_names_used`)."""
+    return _names_used(ir)[2]
 
 
 def _computes_with_arrays(primal):
@@ -951,7 +960,7 @@ def _fresh_and_passed_once(ir, ops, name):
             isinstance(made[0].rule.primal, np.ufunc) or made[0].rule.primal in _NEW_ARRAYS
             or getattr(made[0].rule.primal, "__module__", None) in ("_operator", "operator")):
         return False
-    return T.loaded_names(ir.body).count(name) == 1
+    return load_counts(ir)[name] == 1
 
 
 # ----- activity -----

@@ -15,13 +15,14 @@ them in the opposite order, so that when it reaches a statement every name
 holds the value it had just after that statement ran.
 """
 import operator
-from collections import Counter, namedtuple
+from collections import namedtuple
 
 import gast
 
 from . import template as T
 from .analysis import (Facts, callee_derivative, classify, derivative_call, dictionaries,
-                       inner_blocks, joins_sequences, returns_a_number, walk_block)
+                       inner_blocks, joins_sequences, load_counts, returns_a_number,
+                       walk_block)
 from .errors import SrcadError, UnsupportedError
 from .forward import dot, with_tangents
 from .own_operators import arithmetic_inputs, result_checked
@@ -52,10 +53,12 @@ class Sites:
         self.in_loop = set()  # names assigned inside a loop body
         self.uses = {}        # name -> [(block id, position)] of active uses
         self.counters = set()
+        self.blocks = {}      # id(block) -> block: the body and every non-empty inner block
         self._walk(ir.body, ops, active, 0)
 
     def _walk(self, block, ops, active, loops):
         block_id = id(block)
+        self.blocks[block_id] = block
         for pos, stmt in enumerate(block):
             op = ops.get(id(stmt))
             if op is not None and op.target is not None:
@@ -195,19 +198,16 @@ class Reverse:
             if defs and defs[0][0] not in inside_carried \
                     and (name not in self.needs_init or name in self.scalar):
                 candidates.setdefault(defs[0][0], []).append((defs[0][1], name))
-        if not candidates:
-            return {}
-        everywhere = Counter(T.loaded_names(self.ir.body))
+        everywhere = load_counts(self.ir)
         groups = {}
-        blocks = [self.ir.body] + list(inner_blocks(self.ir.body))
-        by_id = {id(block): block for block in blocks}
-        for block in blocks:
-            if id(block) not in candidates or any(
+        for block_id, assigned in candidates.items():
+            block = self.sites.blocks[block_id]
+            if len(assigned) < 3 or any(       # (a group has three names or more)
                     isinstance(stmt, (gast.Break, gast.Continue, gast.Return))
                     for stmt in walk_block(block)):    # jumps are statements
                 continue
-            at = dict(candidates[id(block)])           # position -> the name assigned there
-            last = self._last_assignments(block, at.values(), by_id)
+            at = dict(assigned)                        # position -> the name assigned there
+            last = self._last_assignments(block, at.values(), self.sites.blocks)
             names, after = [], {}                      # after: loads in later statements
             for pos in range(len(block) - 1, -1, -1):
                 name = at.get(pos)
@@ -218,7 +218,7 @@ class Reverse:
                     after[n] = after.get(n, 0) + 1
             names.reverse()
             if len(names) >= 3:
-                groups[id(block)] = names
+                groups[block_id] = names
         return groups
 
     def _last_assignments(self, block, names, by_id):
