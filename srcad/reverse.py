@@ -126,7 +126,10 @@ class Reverse:
         self.counted_in = {}              # id(if) -> the counter of the loop it exits
         self._assigns = {}                # id(stmt) -> the names its adjoints assign first
         self.newly_assigned = []          # those of the adjoints being made
-        self.comments = True              # does the sweep being made get line comments
+        # is the sweep being made kept (False: made only to see what it reads, it gets no
+        # line comments, and one node, `_any_pop`, serves for every pop)
+        self.kept = True
+        self._any_pop = T.call(f"{STACK}.pop", [])
         self.restores_objects = False     # does the reverse sweep change objects in place
 
     # ----- facts -----
@@ -169,7 +172,7 @@ class Reverse:
         self.settled_tests = self._settled_tests()
         self.saved = {n for n in self.sites.defs
                       if self.sites.multiply_assigned(n) and n not in self.sites.counters}
-        reverse = self._reverse_sweep(comments=False)
+        reverse = self._reverse_sweep(kept=False)
         reads = set()
         for stmt in reverse:      # (the adjoints are made once: the next sweep has them too)
             reads.update(names.loads(stmt))
@@ -347,10 +350,10 @@ class Reverse:
                 first.add(id(self.ir.body[pos]))
         return first
 
-    def _reverse_sweep(self, comments=True):
-        """The reverse sweep's statements; without the line comments if not `comments` (a
-        sweep made only to see what it reads)."""
-        self.comments = comments
+    def _reverse_sweep(self, kept=True):
+        """The reverse sweep's statements; if not `kept`, a sweep made only to see what it
+        reads: without the line comments, and one node for every pop."""
+        self.kept = kept
         self.if_traced.clear()
         self.loop_counted.clear()
         self.counted_in.clear()
@@ -457,6 +460,8 @@ class Reverse:
 
     def _pop(self):
         self.uses_stack = True
+        if not self.kept:         # (none of the sweep's statements is kept: one node will do)
+            return self._any_pop
         return T.call(f"{STACK}.pop", [])
 
     def _forward_stmt(self, stmt):
@@ -569,7 +574,7 @@ class Reverse:
                 continue
             node = self.ir.origin.get(stmt)
             here = getattr(node, "lineno", None)
-            if here is not None and here != line and self.comments \
+            if here is not None and here != line and self.kept \
                     and not isinstance(stmt, (gast.If, gast.For, gast.While)):
                 out.append(self._line_comment(node))
                 line = here
