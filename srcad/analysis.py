@@ -584,8 +584,7 @@ def _bind(ir, stmt, name, rule, args, keywords, mode):
     op = Op(stmt, "rule", name, bound, rule=rule)
     op.extra = extra
     op.template = template
-    op.diff = [p for p, r in zip(template.diff, template.results)
-               if r is not None and p not in template.zero]
+    op.diff = list(template.nonzero)
     op.zero = template.zero
     # a dtype known only when it runs (`x.astype(y.dtype)`): derivatives of an integer
     # result are zeros (`if_floating`)
@@ -1695,11 +1694,8 @@ def _gives_structure(op, maybe):
 
 def _users_rule(rule):
     """Whether a rule was registered by the user (its function may return a tuple)."""
-    for template in (rule.adjoint, rule.tangent):
-        if template is not None \
-                and not (getattr(template.fn, "__module__", "") or "").startswith("srcad."):
-            return True
-    return False
+    adjoint, tangent = rule.adjoint, rule.tangent
+    return adjoint is not None and adjoint.users or tangent is not None and tangent.users
 
 
 def structures(ir, ops, arg_kinds, scalar=frozenset()):
