@@ -118,6 +118,7 @@ class Reverse:
         self.callees = {}                 # closure name -> derivative function
         self.temp = 0
         self._fragments = {}              # id(stmt) -> adjoint statements (built once)
+        self._resets = {}                 # id(stmt) or name -> its adjoint's reset (once)
         self.first_defs = set()
         self.groups = {}                  # id(block) -> saved names pushed together at its end
         self.grouped = set()
@@ -361,8 +362,17 @@ class Reverse:
         self.temp = 0
         self.uses_stack = False
         stmts = self._reverse_block(self.ir.body[:-1])
-        init = [T.assign(bar(n), self.zero(n)) for n in self._ordered(self.needs_init)]
+        init = [self._reset(n, n) for n in self._ordered(self.needs_init)]
         return init + stmts
+
+    def _reset(self, name, key):
+        """`vbar_name = 0.0` (or zeros_like_grad(name)), made once for `key`: the id of the
+        statement it follows, or `name` at the sweep's start (both sweeps of `build` put the
+        same statement there; the second keeps it)."""
+        reset = self._resets.get(key)
+        if reset is None:
+            reset = self._resets[key] = T.assign(bar(name), self.zero(name))
+        return reset
 
     def _ordered(self, names):
         order = self.def_order
@@ -642,7 +652,7 @@ class Reverse:
         if op.target in self.active and op.target in self.needs_init \
                 and op.kind not in ("setitem", "append") \
                 and self.sites.multiply_assigned(op.target):
-            out.append(T.assign(bar(op.target), self.zero(op.target)))
+            out.append(self._reset(op.target, id(stmt)))
         return out
 
     def _reverse_if(self, stmt):
