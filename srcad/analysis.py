@@ -67,15 +67,18 @@ class Op:
         """What the parameters of the rule's template stand for: the operands, else the
         template's defaults. A list or tuple (a name of `sequences`) passed to a NumPy ufunc
         is `np.asarray(xs)` there: NumPy computes with an array, where `2 * xs` in a rule's
-        derivative would repeat the list."""
+        derivative would repeat the list. An operand that is a name stands there as its id (a
+        str: T.substitute makes a Name node for each use, where it would copy a node)."""
         template = self.template
         names = {}
         for p in template.params:
             atom = self.args.get(p)
             if atom is None:
                 names[p] = T.quote_expr(repr(template.defaults[p]))
+            elif sequences and self.as_array(p, sequences):   # (most functions have none)
+                names[p] = T.call("np.asarray", [atom])
             else:
-                names[p] = T.call("np.asarray", [atom]) if self.as_array(p, sequences) else atom
+                names[p] = atom.id if type(atom) is gast.Name else atom
         if template.varargs:
             names[template.varargs] = T.tuple_of(self.extra)
         return names
