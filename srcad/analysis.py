@@ -195,7 +195,7 @@ def inner_blocks(block):
     """Every non-empty statement list nested in `block` (bodies and else blocks, at any
     depth), outer ones first."""
     for stmt in walk_block(block):
-        for field in _BLOCK_FIELDS.get(type(stmt), ("body", "orelse")):
+        for field in BLOCK_FIELDS.get(type(stmt), ("body", "orelse")):
             inner = getattr(stmt, field, None)
             if inner:
                 yield inner
@@ -205,17 +205,17 @@ def walk_block(block):
     """Every statement of a block, nested ones included, in program order."""
     for stmt in block:
         yield stmt
-        for field in _BLOCK_FIELDS.get(type(stmt), ("body", "orelse")):
+        for field in BLOCK_FIELDS.get(type(stmt), ("body", "orelse")):
             inner = getattr(stmt, field, None)
             if inner:       # (no generator for the blocks most statements lack)
                 yield from walk_block(inner)
 
 
 # gast class -> which of its fields "body" and "orelse" it has: none for most statements
-# (an assignment, a call), whose fields the walks above need not look up
-_BLOCK_FIELDS = {cls: tuple(f for f in ("body", "orelse") if f in cls._fields)
-                 for cls in vars(gast).values()
-                 if isinstance(cls, type) and issubclass(cls, gast.AST)}
+# (an assignment, a call), whose fields the walks above (and reverse.Sites) need not look up
+BLOCK_FIELDS = {cls: tuple(f for f in ("body", "orelse") if f in cls._fields)
+                for cls in vars(gast).values()
+                if isinstance(cls, type) and issubclass(cls, gast.AST)}
 
 
 def classify(ir, mode="reverse", block=None):

@@ -20,8 +20,8 @@ from collections import namedtuple
 import gast
 
 from . import template as T
-from .analysis import (Facts, callee_derivative, classify, derivative_call, dictionaries,
-                       inner_blocks, joins_sequences, load_counts, returns_a_number,
+from .analysis import (BLOCK_FIELDS, Facts, callee_derivative, classify, derivative_call,
+                       dictionaries, inner_blocks, joins_sequences, load_counts, returns_a_number,
                        walk_block)
 from .errors import SrcadError, UnsupportedError
 from .forward import dot, with_tangents
@@ -75,7 +75,7 @@ class Sites:
                             self.uses.setdefault(n, []).append((None, pos))
             if isinstance(stmt, gast.For):
                 self.counters.add(stmt.target.id)
-            for field in ("body", "orelse"):
+            for field in BLOCK_FIELDS.get(type(stmt), ("body", "orelse")):
                 nested = getattr(stmt, field, None)
                 if nested:      # (no call for the blocks most statements lack)
                     self._walk(nested, ops, active,
