@@ -14,6 +14,7 @@ import numbers
 import operator
 import sys
 import types
+from collections import Counter
 
 import gast
 import numpy as np
@@ -66,15 +67,18 @@ class Op:
         """What the parameters of the rule's template stand for: the operands, else the
         template's defaults. A list or tuple (a name of `sequences`) passed to a NumPy ufunc
         is `np.asarray(xs)` there: NumPy computes with an array, where `2 * xs` in a rule's
-        derivative would repeat the list."""
+        derivative would repeat the list. An operand that is a name stands there as its id (a
+        str: T.substitute makes a Name node for each use, where it would copy a node)."""
         template = self.template
         names = {}
         for p in template.params:
             atom = self.args.get(p)
             if atom is None:
                 names[p] = T.quote_expr(repr(template.defaults[p]))
+            elif sequences and self.as_array(p, sequences):   # (most functions have none)
+                names[p] = T.call("np.asarray", [atom])
             else:
-                names[p] = T.call("np.asarray", [atom]) if self.as_array(p, sequences) else atom
+                names[p] = atom.id if type(atom) is gast.Name else atom
         if template.varargs:
             names[template.varargs] = T.tuple_of(self.extra)
         return names
@@ -191,7 +195,7 @@ def inner_blocks(block):
     """Every non-empty statement list nested in `block` (bodies and else blocks, at any
     depth), outer ones first."""
     for stmt in walk_block(block):
-        for field in _BLOCK_FIELDS.get(type(stmt), ("body", "orelse")):
+        for field in BLOCK_FIELDS.get(type(stmt), ("body", "orelse")):
             inner = getattr(stmt, field, None)
             if inner:
                 yield inner
@@ -201,17 +205,17 @@ def walk_block(block):
     """Every statement of a block, nested ones included, in program order."""
     for stmt in block:
         yield stmt
-        for field in _BLOCK_FIELDS.get(type(stmt), ("body", "orelse")):
+        for field in BLOCK_FIELDS.get(type(stmt), ("body", "orelse")):
             inner = getattr(stmt, field, None)
             if inner:       # (no generator for the blocks most statements lack)
                 yield from walk_block(inner)
 
 
 # gast class -> which of its fields "body" and "orelse" it has: none for most statements
-# (an assignment, a call), whose fields the walks above need not look up
-_BLOCK_FIELDS = {cls: tuple(f for f in ("body", "orelse") if f in cls._fields)
-                 for cls in vars(gast).values()
-                 if isinstance(cls, type) and issubclass(cls, gast.AST)}
+# (an assignment, a call), whose fields the walks above (and reverse.Sites) need not look up
+BLOCK_FIELDS = {cls: tuple(f for f in ("body", "orelse") if f in cls._fields)
+                for cls in vars(gast).values()
+                if isinstance(cls, type) and issubclass(cls, gast.AST)}
 
 
 def classify(ir, mode="reverse", block=None):
@@ -298,18 +302,26 @@ def _local_names(ir):
 
 
 def _names_used(ir):
-    """(the names the IR's body assigns, those it reads): one walk of the body, kept on the
-    IR beside what is found of it (`_locals`, `_global_copies`)."""
+    """(the names the IR's body assigns, those it reads, how many times it reads each): one
+    walk of the body, kept on the IR beside what is found of it (`_locals`,
+    `_global_copies`)."""
     used = ir.__dict__.get("_names_used")
     if used is None:
-        stored, loaded = set(), set()
+        stored, loaded = set(), []
         for node in T.name_nodes(ir.body):
             if type(node.ctx) is gast.Load:
-                loaded.add(node.id)
+                loaded.append(node.id)
             elif isinstance(node.ctx, gast.Store):
                 stored.add(node.id)
-        used = ir._names_used = (frozenset(stored), frozenset(loaded))
+        counts = Counter(loaded)
+        used = ir._names_used = (frozenset(stored), frozenset(counts), counts)
     return used
+
+
+def load_counts(ir):
+    """`{name: how many times the IR's body loads it}`, 0 for a name it does not load (a
+    Counter not to be changed; from the one walk of `_names_used`)."""
+    return _names_used(ir)[2]
 
 
 def _computes_with_arrays(primal):
@@ -575,8 +587,7 @@ def _bind(ir, stmt, name, rule, args, keywords, mode):
     op = Op(stmt, "rule", name, bound, rule=rule)
     op.extra = extra
     op.template = template
-    op.diff = [p for p, r in zip(template.diff, template.results)
-               if r is not None and p not in template.zero]
+    op.diff = list(template.nonzero)
     op.zero = template.zero
     # a dtype known only when it runs (`x.astype(y.dtype)`): derivatives of an integer
     # result are zeros (`if_floating`)
@@ -951,7 +962,7 @@ def _fresh_and_passed_once(ir, ops, name):
             isinstance(made[0].rule.primal, np.ufunc) or made[0].rule.primal in _NEW_ARRAYS
             or getattr(made[0].rule.primal, "__module__", None) in ("_operator", "operator")):
         return False
-    return T.loaded_names(ir.body).count(name) == 1
+    return load_counts(ir)[name] == 1
 
 
 # ----- activity -----
@@ -1686,11 +1697,8 @@ def _gives_structure(op, maybe):
 
 def _users_rule(rule):
     """Whether a rule was registered by the user (its function may return a tuple)."""
-    for template in (rule.adjoint, rule.tangent):
-        if template is not None \
-                and not (getattr(template.fn, "__module__", "") or "").startswith("srcad."):
-            return True
-    return False
+    adjoint, tangent = rule.adjoint, rule.tangent
+    return adjoint is not None and adjoint.users or tangent is not None and tangent.users
 
 
 def structures(ir, ops, arg_kinds, scalar=frozenset()):

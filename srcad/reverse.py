@@ -15,13 +15,14 @@ them in the opposite order, so that when it reaches a statement every name
 holds the value it had just after that statement ran.
 """
 import operator
-from collections import Counter, namedtuple
+from collections import namedtuple
 
 import gast
 
 from . import template as T
-from .analysis import (Facts, callee_derivative, classify, derivative_call, dictionaries,
-                       inner_blocks, joins_sequences, returns_a_number, walk_block)
+from .analysis import (BLOCK_FIELDS, Facts, callee_derivative, classify, derivative_call,
+                       dictionaries, inner_blocks, joins_sequences, load_counts, returns_a_number,
+                       walk_block)
 from .errors import SrcadError, UnsupportedError
 from .forward import dot, with_tangents
 from .own_operators import arithmetic_inputs, result_checked
@@ -52,10 +53,12 @@ class Sites:
         self.in_loop = set()  # names assigned inside a loop body
         self.uses = {}        # name -> [(block id, position)] of active uses
         self.counters = set()
+        self.blocks = {}      # id(block) -> block: the body and every non-empty inner block
         self._walk(ir.body, ops, active, 0)
 
     def _walk(self, block, ops, active, loops):
         block_id = id(block)
+        self.blocks[block_id] = block
         for pos, stmt in enumerate(block):
             op = ops.get(id(stmt))
             if op is not None and op.target is not None:
@@ -72,7 +75,7 @@ class Sites:
                             self.uses.setdefault(n, []).append((None, pos))
             if isinstance(stmt, gast.For):
                 self.counters.add(stmt.target.id)
-            for field in ("body", "orelse"):
+            for field in BLOCK_FIELDS.get(type(stmt), ("body", "orelse")):
                 nested = getattr(stmt, field, None)
                 if nested:      # (no call for the blocks most statements lack)
                     self._walk(nested, ops, active,
@@ -115,6 +118,7 @@ class Reverse:
         self.callees = {}                 # closure name -> derivative function
         self.temp = 0
         self._fragments = {}              # id(stmt) -> adjoint statements (built once)
+        self._resets = {}                 # id(stmt) or name -> its adjoint's reset (once)
         self.first_defs = set()
         self.groups = {}                  # id(block) -> saved names pushed together at its end
         self.grouped = set()
@@ -123,7 +127,10 @@ class Reverse:
         self.counted_in = {}              # id(if) -> the counter of the loop it exits
         self._assigns = {}                # id(stmt) -> the names its adjoints assign first
         self.newly_assigned = []          # those of the adjoints being made
-        self.comments = True              # does the sweep being made get line comments
+        # is the sweep being made kept (False: made only to see what it reads, it gets no
+        # line comments, and one node, `_any_pop`, serves for every pop)
+        self.kept = True
+        self._any_pop = T.call(f"{STACK}.pop", [])
         self.restores_objects = False     # does the reverse sweep change objects in place
 
     # ----- facts -----
@@ -166,7 +173,7 @@ class Reverse:
         self.settled_tests = self._settled_tests()
         self.saved = {n for n in self.sites.defs
                       if self.sites.multiply_assigned(n) and n not in self.sites.counters}
-        reverse = self._reverse_sweep(comments=False)
+        reverse = self._reverse_sweep(kept=False)
         reads = set()
         for stmt in reverse:      # (the adjoints are made once: the next sweep has them too)
             reads.update(names.loads(stmt))
@@ -195,19 +202,16 @@ class Reverse:
             if defs and defs[0][0] not in inside_carried \
                     and (name not in self.needs_init or name in self.scalar):
                 candidates.setdefault(defs[0][0], []).append((defs[0][1], name))
-        if not candidates:
-            return {}
-        everywhere = Counter(T.loaded_names(self.ir.body))
+        everywhere = load_counts(self.ir)
         groups = {}
-        blocks = [self.ir.body] + list(inner_blocks(self.ir.body))
-        by_id = {id(block): block for block in blocks}
-        for block in blocks:
-            if id(block) not in candidates or any(
+        for block_id, assigned in candidates.items():
+            block = self.sites.blocks[block_id]
+            if len(assigned) < 3 or any(       # (a group has three names or more)
                     isinstance(stmt, (gast.Break, gast.Continue, gast.Return))
                     for stmt in walk_block(block)):    # jumps are statements
                 continue
-            at = dict(candidates[id(block)])           # position -> the name assigned there
-            last = self._last_assignments(block, at.values(), by_id)
+            at = dict(assigned)                        # position -> the name assigned there
+            last = self._last_assignments(block, at.values(), self.sites.blocks)
             names, after = [], {}                      # after: loads in later statements
             for pos in range(len(block) - 1, -1, -1):
                 name = at.get(pos)
@@ -218,7 +222,7 @@ class Reverse:
                     after[n] = after.get(n, 0) + 1
             names.reverse()
             if len(names) >= 3:
-                groups[id(block)] = names
+                groups[block_id] = names
         return groups
 
     def _last_assignments(self, block, names, by_id):
@@ -347,10 +351,10 @@ class Reverse:
                 first.add(id(self.ir.body[pos]))
         return first
 
-    def _reverse_sweep(self, comments=True):
-        """The reverse sweep's statements; without the line comments if not `comments` (a
-        sweep made only to see what it reads)."""
-        self.comments = comments
+    def _reverse_sweep(self, kept=True):
+        """The reverse sweep's statements; if not `kept`, a sweep made only to see what it
+        reads: without the line comments, and one node for every pop."""
+        self.kept = kept
         self.if_traced.clear()
         self.loop_counted.clear()
         self.counted_in.clear()
@@ -358,8 +362,17 @@ class Reverse:
         self.temp = 0
         self.uses_stack = False
         stmts = self._reverse_block(self.ir.body[:-1])
-        init = [T.assign(bar(n), self.zero(n)) for n in self._ordered(self.needs_init)]
+        init = [self._reset(n, n) for n in self._ordered(self.needs_init)]
         return init + stmts
+
+    def _reset(self, name, key):
+        """`vbar_name = 0.0` (or zeros_like_grad(name)), made once for `key`: the id of the
+        statement it follows, or `name` at the sweep's start (both sweeps of `build` put the
+        same statement there; the second keeps it)."""
+        reset = self._resets.get(key)
+        if reset is None:
+            reset = self._resets[key] = T.assign(bar(name), self.zero(name))
+        return reset
 
     def _ordered(self, names):
         order = self.def_order
@@ -457,6 +470,8 @@ class Reverse:
 
     def _pop(self):
         self.uses_stack = True
+        if not self.kept:         # (none of the sweep's statements is kept: one node will do)
+            return self._any_pop
         return T.call(f"{STACK}.pop", [])
 
     def _forward_stmt(self, stmt):
@@ -569,7 +584,7 @@ class Reverse:
                 continue
             node = self.ir.origin.get(stmt)
             here = getattr(node, "lineno", None)
-            if here is not None and here != line and self.comments \
+            if here is not None and here != line and self.kept \
                     and not isinstance(stmt, (gast.If, gast.For, gast.While)):
                 out.append(self._line_comment(node))
                 line = here
@@ -637,7 +652,7 @@ class Reverse:
         if op.target in self.active and op.target in self.needs_init \
                 and op.kind not in ("setitem", "append") \
                 and self.sites.multiply_assigned(op.target):
-            out.append(T.assign(bar(op.target), self.zero(op.target)))
+            out.append(self._reset(op.target, id(stmt)))
         return out
 
     def _reverse_if(self, stmt):

@@ -40,7 +40,9 @@ class Template:
     def __init__(self, fn):
         self.fn = fn
         self._loaded = False
-        if not (getattr(fn, "__module__", "") or "").startswith("srcad."):
+        # registered by the user (its function may return a tuple), not one of srcad's
+        self.users = not (getattr(fn, "__module__", "") or "").startswith("srcad.")
+        if self.users:
             self._load()   # a user's rule: check it now, where it is registered
 
     def __getattr__(self, name):
@@ -83,8 +85,7 @@ class Template:
             raise RuleError(f"the source of the rule {fn.__qualname__} is not available ({exc})",
                             hint="define rules with `def` in a .py file") from None
         at = _rule_locator(fn, src)
-        users = not (getattr(fn, "__module__", "") or "").startswith("srcad.")
-        for node in gast.walk(tree) if users else ():   # (srcad's own rules have none)
+        for node in gast.walk(tree) if self.users else ():   # (srcad's own rules have none)
             if isinstance(node, (gast.NamedExpr, gast.Lambda)):
                 what = "binds a name with :=" if isinstance(node, gast.NamedExpr) \
                     else "defines a lambda"
@@ -151,12 +152,16 @@ class Template:
         self.zero = {p for p, r in zip(self.diff, self.results)
                      if isinstance(r, gast.Constant) and type(r.value) in (int, float)
                      and r.value == 0}
+        # the parameters whose derivatives it gives, neither None nor zero (an operation's
+        # `diff`)
+        self.nonzero = [p for p, r in zip(self.diff, self.results)
+                        if r is not None and p not in self.zero]
         self.locals = [s.targets[0].id for s in self.preamble]
         # a tangent's preamble that reads g is written once per differentiated input
         self.preamble_reads_g = any(isinstance(n, gast.Name) and n.id == "g"
                                     for s in self.preamble for n in gast.walk(s.value))
         self.globals = self._free_names(tree, at)
-        if not (getattr(fn, "__module__", "") or "").startswith("srcad."):
+        if self.users:
             self._own_globals(tree)
 
     def _own_globals(self, tree):
