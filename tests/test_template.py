@@ -78,6 +78,16 @@ def test_clone_keeps_fields_and_positions():
     assert not _owned(copy) & _owned(tree)
 
 
+@pytest.mark.parametrize("func", ["f", "np.add", "_stack.pop", "a.b.c", "x[0].append",
+                                  "None", "np .add", "f(1)", "\u00e9t\u00e9.x"])
+def test_a_calls_function_is_what_its_text_parses_to(func):
+    made = T.call(func, [T.name("y")]).func
+    parsed = T.quote_expr(func)
+    assert _dump(made) == _dump(parsed)
+    assert [list(vars(n)) for n in gast.walk(made)] == [list(vars(n)) for n in gast.walk(parsed)]
+    assert not _owned(made) & _owned(T.call(func, []).func)     # a new tree each time
+
+
 def test_clone_sets_missing_fields_to_none():
     node = gast.FunctionDef(name="f", args=None, body=[], decorator_list=[], returns=None,
                             type_comment=None)          # no type_params
