@@ -116,6 +116,7 @@ def test_all_nodes_finds_what_gast_walk_finds_but_contexts_and_operators():
     "  a = 1\n\n   \n  if a:\n      b = 2\n",
     "\tx = 1\n\ty = 2\n",
     "    s = 'one line'  # '''\n    t = 2\n",
+    "  x = 1\r\n\x0c\n  \t\n  y = 2",
 ])
 def test_dedent_and_indent_are_textwraps_without_strings_spanning_lines(text):
     assert T.dedent(text) == textwrap.dedent(text)
