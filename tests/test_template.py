@@ -78,6 +78,16 @@ def test_clone_keeps_fields_and_positions():
     assert not _owned(copy) & _owned(tree)
 
 
+@pytest.mark.parametrize("func", ["f", "np.add", "_stack.pop", "a.b.c", "x[0].append",
+                                  "None", "np .add", "f(1)", "\u00e9t\u00e9.x"])
+def test_a_calls_function_is_what_its_text_parses_to(func):
+    made = T.call(func, [T.name("y")]).func
+    parsed = T.quote_expr(func)
+    assert _dump(made) == _dump(parsed)
+    assert [list(vars(n)) for n in gast.walk(made)] == [list(vars(n)) for n in gast.walk(parsed)]
+    assert not _owned(made) & _owned(T.call(func, []).func)     # a new tree each time
+
+
 def test_clone_sets_missing_fields_to_none():
     node = gast.FunctionDef(name="f", args=None, body=[], decorator_list=[], returns=None,
                             type_comment=None)          # no type_params
@@ -106,6 +116,7 @@ def test_all_nodes_finds_what_gast_walk_finds_but_contexts_and_operators():
     "  a = 1\n\n   \n  if a:\n      b = 2\n",
     "\tx = 1\n\ty = 2\n",
     "    s = 'one line'  # '''\n    t = 2\n",
+    "  x = 1\r\n\x0c\n  \t\n  y = 2",
 ])
 def test_dedent_and_indent_are_textwraps_without_strings_spanning_lines(text):
     assert T.dedent(text) == textwrap.dedent(text)
