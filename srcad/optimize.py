@@ -293,6 +293,14 @@ def _loop_blocks(tree, inside=False):
                 yield from _loop_blocks(stmt, in_loop)
 
 
+def _counted(tree, names_of):
+    """How often each name comes in `names_of(stmt)` (`header_loads`, `header_stores` of a
+    `Names`) over the statements of every block of `tree`: with headers' names, that is
+    every name of the tree once. One count over one chain of the lists, in C."""
+    statements = itertools.chain.from_iterable(_blocks(tree))
+    return collections.Counter(itertools.chain.from_iterable(map(names_of, statements)))
+
+
 def _compound_statements(block):
     """The statements of `block` that hold blocks, lazily as a loop over `block` would
     meet them (one that edits the block as it goes sees the same). The test of each
@@ -568,11 +576,7 @@ def eliminate_dead_code(tree, names=None):
     """Remove pure assignments to names that nothing reads, `if`s with nothing to do, and
     what only they read."""
     names = Names() if names is None else names
-    loads = []
-    for block in _blocks(tree):
-        for stmt in block:
-            loads.extend(names.header_loads(stmt))
-    counts = collections.Counter(loads)     # (one count: Counter.update costs a microsecond)
+    counts = _counted(tree, names.header_loads)
     changed = False
     again = True
     while again:
@@ -967,17 +971,11 @@ def keep_sum_adjoints_scalar(tree, names=None):
     and use).
     """
     body = tree.body
-    spreads = [k for k, s in enumerate(body)
-               if _assigned_name(s) is not None and _is_full_spread(s.value)]
+    definitions, spreads = _definitions_and_spreads(body)
     if not spreads:
         return tree, False
     names = Names() if names is None else names
-    stored = []
-    for block in _blocks(tree):
-        for stmt in block:
-            stored.extend(names.header_stores(stmt))
-    stores = collections.Counter(stored)
-    definitions = {name: s.value for s in body if (name := _assigned_name(s)) is not None}
+    stores = _counted(tree, names.header_stores)
     changed = False
     for k in spreads:
         stmt = body[k]
@@ -1001,6 +999,19 @@ def keep_sum_adjoints_scalar(tree, names=None):
                 later.value = _full_shape_known(later.value, name, same)
                 names.forget(later)
     return tree, changed
+
+
+def _definitions_and_spreads(body):
+    """The value each `name = value` of `body` gives last, by name, and the positions of
+    those whose value is a full spread (`_is_full_spread`): one walk for both."""
+    definitions, spreads = {}, []
+    for k, stmt in enumerate(body):
+        name = _assigned_name(stmt)
+        if name is not None:
+            definitions[name] = stmt.value
+            if _is_full_spread(stmt.value):
+                spreads.append(k)
+    return definitions, spreads
 
 
 def _full_shape_known(value, seed, same):
