@@ -4025,6 +4025,7 @@ class Normaliser:
         node = self._through_class(node)
         node, packing = self._derivative_object_call(node)
         func = node.func
+        called = None       # what func refers to, where the branch below looks it up
         if isinstance(func, gast.Name) and (getattr(func, "srcad_helper", False)
                                             or not self.is_local(func.id)):
             self.resolve(func)
@@ -4041,7 +4042,7 @@ class Normaliser:
                     helper.srcad_helper = True
                     return gast.Call(func=self.global_ref(helper),
                                      args=[T.constant(m) for m in missing], keywords=[])
-                self.resolve(func)
+                called = self.resolve(func)
                 callee = self.global_ref(func)
             else:
                 if func.attr in _MUTATING_METHODS and isinstance(func.value, gast.Name):
@@ -4093,7 +4094,8 @@ class Normaliser:
         if any(k.arg == "out" for k in node.keywords):
             self.error(node, "out= (a result written into an existing array)",
                        "assign the result instead: y = f(x)")
-        called = self._resolved_object(func)
+        if called is None:      # (asked again of None: the same answer)
+            called = self._resolved_object(func)
         if any(isinstance(a, gast.Starred) for a in node.args) \
                 and called is zip:     # (see _zips_of_rows_transposed)
             self.error(node, "zip(*rows) kept to read later (an iterator: empty once read)",
