@@ -3879,15 +3879,15 @@ class Normaliser:
             return func.id
         return None
 
-    def _two_at_a_time(self, node):
+    def _two_at_a_time(self, node, found):
         """`max(a, b, c)` is `max(max(a, b), c)` (the rule takes two values); `min` and
         `math.hypot` alike (`math.hypot(a)` is `math.hypot(a, 0.0)`). (`max(xs)` of one
-        iterable is `largest(xs)`: see expr_Call.)"""
+        iterable is `largest(xs)`: see expr_Call.) `found` is what `node.func` refers to
+        (`_resolved_object`'s answer)."""
         func = node.func
         if self._builtin_extremum(node) is None:
             if node.keywords or any(isinstance(a, gast.Starred) for a in node.args) \
-                    or len(node.args) == 2 or not node.args \
-                    or self._resolved_object(func) is not math.hypot:
+                    or len(node.args) == 2 or not node.args or found is not math.hypot:
                 return node
             if len(node.args) == 1:
                 return gast.copy_location(gast.Call(func=func, args=[
@@ -3931,15 +3931,15 @@ class Normaliser:
             held = kept
         return folded
 
-    def _through_srcad_helper(self, node):
+    def _through_srcad_helper(self, node, func):
         """A call of a NumPy function whose rule cannot take it as it is, made a call of the
         helper of srcad's whose rule can; other calls are returned as they are:
         `np.meshgrid(x, y, indexing="ij")` is `meshgrid_of([x, y], indexing="ij")` and
         np.meshgrid(*xs) `meshgrid_of(xs)` (np.broadcast_arrays: `broadcast_arrays_of`): a
         rule's parameters after *args are not differentiated, a list's items are;
         `np.cov(m, y, ...)` is `cov_of_pair(m, y, ...)` (np.corrcoef: `corrcoef_of_pair`):
-        np.cov's rule takes y, a parameter with a default, for a constant."""
-        func = self._resolved_object(node.func)
+        np.cov's rule takes y, a parameter with a default, for a constant. `func` is what
+        `node.func` refers to (`_resolved_object`'s answer)."""
         if id(func) in _LISTING_HELPERS:
             if len(node.args) == 1 and isinstance(node.args[0], gast.Starred):
                 arrays = node.args[0].value                     # np.meshgrid(*xs): xs
@@ -4016,12 +4016,16 @@ class Normaliser:
                 or getattr(self._resolved_object(node.func), "__module__", None) == "numpy"):
             node = gast.copy_location(gast.Call(func=node.func, args=[
                 self._values_listed(a) for a in node.args], keywords=node.keywords), node)
-        node = self._two_at_a_time(node)
+        # (what the callee refers to, asked once: neither rewriting below changes the callee
+        # or what the function's names hold)
+        found = self._resolved_object(node.func)
+        node = self._two_at_a_time(node, found)
         node = self._einsum_by_pairs(node)
-        node = self._through_srcad_helper(node)
+        node = self._through_srcad_helper(node, found)
         node = self._through_class(node)
         node, packing = self._derivative_object_call(node)
         func = node.func
+        called = None       # what func refers to, where the branch below looks it up
         if isinstance(func, gast.Name) and (getattr(func, "srcad_helper", False)
                                             or not self.is_local(func.id)):
             self.resolve(func)
@@ -4038,7 +4042,7 @@ class Normaliser:
                     helper.srcad_helper = True
                     return gast.Call(func=self.global_ref(helper),
                                      args=[T.constant(m) for m in missing], keywords=[])
-                self.resolve(func)
+                called = self.resolve(func)
                 callee = self.global_ref(func)
             else:
                 if func.attr in _MUTATING_METHODS and isinstance(func.value, gast.Name):
@@ -4090,12 +4094,14 @@ class Normaliser:
         if any(k.arg == "out" for k in node.keywords):
             self.error(node, "out= (a result written into an existing array)",
                        "assign the result instead: y = f(x)")
+        if called is None:      # (asked again of None: the same answer)
+            called = self._resolved_object(func)
         if any(isinstance(a, gast.Starred) for a in node.args) \
-                and self._resolved_object(func) is zip:     # (see _zips_of_rows_transposed)
+                and called is zip:     # (see _zips_of_rows_transposed)
             self.error(node, "zip(*rows) kept to read later (an iterator: empty once read)",
                        "unpack it (a, b = zip(*rows)), loop over it, or list it once: "
                        "cols = list(zip(*rows))")
-        if self._resolved_object(node.func) is np.nan_to_num and not all(
+        if called is np.nan_to_num and not all(
                 isinstance(c, gast.Constant) and c.value is True
                 for c in node.args[1:2] + [k.value for k in node.keywords if k.arg == "copy"]):
             self.error(node, "np.nan_to_num(x, copy=False) (x's NaNs and infinities replaced "
@@ -4117,14 +4123,17 @@ class Normaliser:
                 return (gast.List if self.resolve(func) is list else gast.Tuple)(
                     elts=[], ctx=gast.Load())
             callee = T.name("listed" if self.resolve(func) is list else "tupled")   # its rule
+        # (the atoms above may have made a name local, never the reverse: `called` is what
+        # func refers to still, or func is now a local's and refers to nothing global)
         if len(args) == 1 and not keywords and not isinstance(node.args[0], gast.Starred) \
-                and self._resolved_object(func) is np.where:
+                and called is np.where and self._resolved_object(func) is np.where:
             callee = T.quote_expr("np.nonzero")    # np.where(c): the indices, as np.nonzero(c)
-        if len(args) > 3 and self._resolved_object(func) is np.einsum:
+        if len(args) > 3 and called is np.einsum and self._resolved_object(func) is np.einsum:
             self.error(node, f"np.einsum of {len(args) - 1} operands",
                        "contract two at a time: np.einsum('ij,jk->ik', A, B), then the result "
                        "with the next")
-        if len(args) == 2 and not keywords and self._resolved_object(func) is np.einsum \
+        if len(args) == 2 and not keywords and called is np.einsum \
+                and self._resolved_object(func) is np.einsum \
                 and isinstance(node.args[0], gast.Constant) and isinstance(node.args[0].value,
                                                                             str):
             callee = T.name("einsum_one")          # np.einsum("ii->", A): one operand
