@@ -2391,7 +2391,7 @@ def _shaped_like(seed, value):
     (nested) of its parts where value is one, a number where value is one."""
     if isinstance(value, (list, tuple)):
         parts = [_shaped_like(seed[k], part) for k, part in enumerate(value)]
-        return type(value)(*parts) if hasattr(value, "_fields") else type(value)(parts)
+        return runtime.rebuilt(parts, value)
     if isinstance(value, np.ndarray):
         return seed
     return float(seed)
@@ -2464,7 +2464,7 @@ def _structure_hessian(tangent_fn, args, kwargs, index):
     def like_d(parts):
         if isinstance(d, dict):
             return dict(zip(keys, parts))
-        return type(d)._make(parts) if hasattr(type(d), "_fields") else type(d)(parts)
+        return runtime.rebuilt(list(parts), d)
     shapes = {key: np.shape(d[key]) for key in keys}
     blocks = {key: {} for key in keys}
     draws = _Draws(tangent_fn, args, kwargs)      # (each pass makes the draws of the first)

@@ -94,6 +94,12 @@ def _sequence_like(items, like):
     return list(items) if isinstance(like, list) else tuple(items)
 
 
+def rebuilt(items, like):
+    """`items` in a list or tuple of `like`'s own class (a named tuple's class takes its
+    fields one by one)."""
+    return type(like)(*items) if hasattr(like, "_fields") else type(like)(items)
+
+
 def _items(a, other):
     """a's parts, to add to those of list or tuple `other`: a list's items, an array's rows
     (the adjoint of a NumPy function of the list: np.sum(xs), `x + [b]`), a number for
@@ -200,8 +206,7 @@ def kept(value):
             copied[key] = kept(item)
         return copied
     if isinstance(value, (list, tuple)):
-        items = [kept(item) for item in value]
-        return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
+        return rebuilt([kept(item) for item in value], value)
     return value
 
 
@@ -305,7 +310,7 @@ def structured(g, like):
     fields = getattr(type(like), "_fields", None)
     if isinstance(like, tuple) and fields is not None and type(g) is tuple \
             and len(g) == len(fields):
-        return type(like)._make(g)    # a named tuple's gradient: one of its class, as JAX's
+        return rebuilt(g, like)       # a named tuple's gradient: one of its class, as JAX's
     return g
 
 
