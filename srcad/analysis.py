@@ -24,7 +24,7 @@ from . import template as T
 from .errors import MissingRuleError, SourceError, SrcadError, UnsupportedError
 from .normalise import AUGMENTED, parameter_names
 from .own_operators import check_own_arithmetic, result_checks
-from .source import opaque_wrapper, partial_function, users_module, wrapper_name, written_at
+from .source import among, opaque_wrapper, partial_function, users_module, wrapper_name, written_at
 
 BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
           gast.Div: operator.truediv, gast.Pow: operator.pow, gast.MatMult: operator.matmul,
@@ -327,7 +327,7 @@ def load_counts(ir):
 def _computes_with_arrays(primal):
     """Whether NumPy makes arrays of list operands of `primal`: its ufuncs, and the
     operators of ARRAY_OPERATORS."""
-    return isinstance(primal, np.ufunc) or primal in ARRAY_OPERATORS
+    return isinstance(primal, np.ufunc) or among(primal, ARRAY_OPERATORS)
 
 
 def _op(stmt, kind, target, args=None, diff=()):
@@ -542,7 +542,7 @@ def _bind(ir, stmt, name, rule, args, keywords, mode):
                                "derivative rule", ir.location(stmt),
                                hint="contract two operands at a time" if rule.name
                                == "numpy.einsum" else None)
-    aliases = _KEYWORD_ALIASES.get(rule.primal, {})
+    aliases = _KEYWORD_ALIASES[rule.primal] if among(rule.primal, _KEYWORD_ALIASES) else {}
     for key, atom in keywords:
         key = aliases.get(key, key)
         if key not in params:
@@ -740,11 +740,11 @@ def _makes_floats(ir, op, floating):
     dtype = _dtype_argument(op)
     if dtype is not None or op.dtype_unknown:
         return _dtype_kind(ir, dtype) == "f"
-    if primal in _MADE_AS_FLOATS:
+    if among(primal, _MADE_AS_FLOATS):
         return True
     if primal in (np.zeros_like, np.ones_like, np.empty_like):    # x's dtype
         return len(call.args) == 1 and _name_in(call.args[0], floating)
-    if primal in _FLOATING_RESULTS:
+    if among(primal, _FLOATING_RESULTS):
         return True
     if primal is np.copy:
         return _name_in(op.args.get("x"), floating)
@@ -788,7 +788,8 @@ def _dtype_argument(op):
     for k in call.keywords:
         if k.arg == "dtype":
             return k.value
-    position = _DTYPE_POSITIONS.get(op.rule.primal)
+    position = _DTYPE_POSITIONS[op.rule.primal] if among(op.rule.primal, _DTYPE_POSITIONS) \
+        else None
     if position is not None and len(call.args) > position:
         return call.args[position]
     return op.args.get("dtype")
@@ -959,7 +960,7 @@ def _fresh_and_passed_once(ir, ops, name):
     nothing."""
     made = [op for op in ops.values() if op.target == name]
     if len(made) != 1 or made[0].kind not in ("rule", "zero") or made[0].rule is None or not (
-            isinstance(made[0].rule.primal, np.ufunc) or made[0].rule.primal in _NEW_ARRAYS
+            isinstance(made[0].rule.primal, np.ufunc) or among(made[0].rule.primal, _NEW_ARRAYS)
             or getattr(made[0].rule.primal, "__module__", None) in ("_operator", "operator")):
         return False
     return load_counts(ir)[name] == 1
@@ -1256,7 +1257,7 @@ def _dimensions_from(op, lengths, counts=frozenset()):
                 and not any(k.arg in ("shape", None) for k in call.keywords):
             return (first.id,)
         return None
-    if kind == "rule" and (primal in _ELEMENTWISE_OPERATORS or isinstance(primal, np.ufunc)
+    if kind == "rule" and (among(primal, _ELEMENTWISE_OPERATORS) or isinstance(primal, np.ufunc)
                            and primal.signature is None     # (not matmul's (n,k),(k,m))
                            and not (isinstance(call, gast.Call) and call.keywords)):
         names = []
@@ -1531,7 +1532,7 @@ def _flags(ops):
             if op.target is None or op.target in flags:
                 continue
             primal = getattr(op.rule, "primal", None)
-            if isinstance(getattr(op.stmt, "value", None), gast.Compare) or primal in _BOOLEAN \
+            if isinstance(getattr(op.stmt, "value", None), gast.Compare) or among(primal, _BOOLEAN) \
                     or (op.kind == "copy" or primal in (operator.and_, operator.or_,
                                                         operator.xor)) \
                     and _of_flags(op, flags):
@@ -1596,7 +1597,7 @@ def _scalar_result(op, scalar, returns_scalar=None, ndims=None, flags=(), calls=
     primal = op.rule.primal if op.rule is not None else operator.lt  # comparisons
     if _always_scalar(primal):
         return True
-    if primal in _FULL_REDUCTIONS and all(
+    if among(primal, _FULL_REDUCTIONS) and all(
             op.args.get(p) is None or (isinstance(op.args[p], gast.Constant)
                                        and (op.args[p].value is None
                                             or op.args[p].value is False))

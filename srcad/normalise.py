@@ -42,7 +42,7 @@ from . import template as T
 from .assignment_expressions import assignment_expressions
 from .errors import Location, SrcadError, UnsupportedError
 from .inline import at_call, inline_local_functions
-from .source import definition, function_source, partial_function, users_module
+from .source import among, definition, function_source, partial_function, users_module
 
 
 def vname(k):
@@ -1125,7 +1125,7 @@ class Normaliser:
                     self.namespace.get(node.id)) else None
             if isinstance(node, gast.Subscript) and not isinstance(
                     node.slice, (gast.List, gast.Compare, gast.BoolOp)) and not (
-                    self._resolved(node.slice) in _INDEX_ARRAYS
+                    among(self._resolved(node.slice), _INDEX_ARRAYS)
                     or self._index_array_name(node.slice)):
                 node = node.value         # (an index list, array or a mask makes a copy)
             elif isinstance(node, gast.Attribute) and node.attr not in _NUMBER_ATTRIBUTES:
@@ -1171,7 +1171,7 @@ class Normaliser:
             return False
         values = self._assigned_values(index.id)
         return bool(values) and all(
-            self._resolved(v) in _INDEX_ARRAYS
+            among(self._resolved(v), _INDEX_ARRAYS)
             or self._resolved(v) in (np.array, np.asarray) and v.args
             and isinstance(v.args[0], (gast.List, gast.Tuple, gast.ListComp))
             for v in values)
@@ -1637,10 +1637,10 @@ class Normaliser:
             raise
         if isinstance(func, functools.partial) and partial_function(func) is not None:
             func = partial_function(func)       # (the function srcad reads for it)
-        if func in _VIEW_FUNCTIONS and _copies(func, value):
+        if among(func, _VIEW_FUNCTIONS) and _copies(func, value):
             return []
-        if func in _VIEW_FUNCTIONS:
-            args = value.args if func in _EACH_ARGUMENT else value.args[:1]
+        if among(func, _VIEW_FUNCTIONS):
+            args = value.args if among(func, _EACH_ARGUMENT) else value.args[:1]
         elif _returned_inputs(func, value) is not None:
             args = _returned_inputs(func, value)
         elif isinstance(func, types.FunctionType):
@@ -2539,7 +2539,7 @@ class Normaliser:
     def _numpy_result(self, call):
         """Whether `call` calls a NumPy function whose result is a new array."""
         func = self._resolved_object(call.func)
-        return _numpy_function(func) and func not in _VIEW_FUNCTIONS \
+        return _numpy_function(func) and not among(func, _VIEW_FUNCTIONS) \
             and _returned_inputs(func, call) is None
 
     def _builtin(self, call):
@@ -3191,7 +3191,7 @@ class Normaliser:
         for k in value.keywords:
             if k.arg == "dtype":
                 dtype = k.value
-        return dtype is None or self._resolved_object(dtype) in _NUMBER_TYPES
+        return dtype is None or among(self._resolved_object(dtype), _NUMBER_TYPES)
 
     def _note_like_param(self, param, value):
         """`np.zeros_like(x)` of parameter x is taken for an array of numbers: x must not be
@@ -4012,7 +4012,7 @@ class Normaliser:
             self.error(node, "sum(..., []) joining lists",
                        "join them with a comprehension: [y for part in parts for y in part]")
         if isinstance(node.func, gast.Name) and not self.is_local(node.func.id) and (
-                self._resolved_object(node.func) in _CONSUMERS
+                among(self._resolved_object(node.func), _CONSUMERS)
                 or getattr(self._resolved_object(node.func), "__module__", None) == "numpy"):
             node = gast.copy_location(gast.Call(func=node.func, args=[
                 self._values_listed(a) for a in node.args], keywords=node.keywords), node)
@@ -4071,7 +4071,7 @@ class Normaliser:
                        "call a function defined at module level")
         if node.args and isinstance(node.args[0], gast.GeneratorExp) \
                 and isinstance(func, gast.Name) and not self.is_local(func.id) \
-                and self.resolve(func) in _CONSUMERS:
+                and among(self.resolve(func), _CONSUMERS):
             # sum(e for x in xs) is sum([e for x in xs]); sum((e for x in xs), start) too
             made = node.args[0]
             listed = gast.copy_location(gast.ListComp(elt=made.elt, generators=made.generators),
@@ -5805,11 +5805,11 @@ def _shared_names(expr, namespace, copies=None):
             # a new list of the same objects (`list(reversed(xs))`, `dict(a=y, b=z)`)
             return set().union(*(through(a) for a in expr.args),
                                *(through(k.value) for k in expr.keywords))
-        if func in _VIEW_FUNCTIONS and _copies(func, expr):
+        if among(func, _VIEW_FUNCTIONS) and _copies(func, expr):
             return set()
-        if func in _VIEW_FUNCTIONS:
+        if among(func, _VIEW_FUNCTIONS):
             return set().union(*(through(a) for a in (
-                expr.args if func in _EACH_ARGUMENT else expr.args[:1])))
+                expr.args if among(func, _EACH_ARGUMENT) else expr.args[:1])))
         if (returned := _returned_inputs(func, expr)) is not None:
             return set().union(*(through(a) for a in returned))
         if getattr(func, "__module__", None) in ("numpy", "math", "builtins") \

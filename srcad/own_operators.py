@@ -9,7 +9,7 @@ import numpy as np
 
 from . import analysis, runtime
 from . import template as T
-from .source import ITEMS, UNREACHED, values_along
+from .source import ITEMS, UNREACHED, among, values_along
 from .errors import UnsupportedError
 
 
@@ -339,7 +339,7 @@ def _computed_from_own(ir, op, own, holding, bound):
     conversion)."""
     value = op.stmt.value if isinstance(op.stmt, gast.Assign) else None
     if op.kind == "rule":
-        if op.rule.primal in _CONVERTERS:
+        if among(op.rule.primal, _CONVERTERS):
             return None
         names = [a.id for p, a in op.args.items() if p in op.diff and isinstance(a, gast.Name)]
         for n in names:                       # (`sum([A, A])`: of the items' kind)
@@ -548,7 +548,7 @@ def _operands(op, active):
         return []
     if op.kind == "call":
         return list(op.args.values())     # (the callee may compute with them)
-    if op.rule.primal in _CONVERTERS:
+    if among(op.rule.primal, _CONVERTERS):
         return []
     # (an operator, a NumPy function, `M.dot(x)`: an array method's rule)
     return [a for p, a in op.args.items() if p in op.diff]

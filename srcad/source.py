@@ -278,6 +278,16 @@ def type_along(value, steps):
     return _TYPE_SETS.setdefault(kinds, kinds)
 
 
+def among(value, group):
+    """Whether `value`, what a user's name refers to, is one of `group` (a set or a dict of
+    functions and types srcad knows). A value that cannot be hashed (an object whose class
+    defines `__eq__` without `__hash__`, called as a function) is none of them."""
+    try:
+        return value in group
+    except TypeError:
+        return False
+
+
 def users_module(module):
     """Whether `module` (a module object) is the user's own: not the standard library's,
     srcad's or an installed package's (NumPy's), whose functions no program rebinds and

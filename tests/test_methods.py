@@ -287,6 +287,38 @@ def test_a_module_level_callable_object():
     np.testing.assert_allclose(srcad.hessian(through_a_callable_object)(x), fd, rtol=1e-6)
 
 
+class ComparedLayer(CallableLayer):
+    """A layer whose instances compare by their weights: a class that defines __eq__
+    without __hash__ makes its instances unhashable."""
+
+    def __eq__(self, other):
+        return isinstance(other, ComparedLayer) and np.array_equal(self.W, other.W)
+
+
+COMPARED = ComparedLayer(LAYER.W)
+
+
+def through_an_unhashable_callable_object(x):
+    h = np.zeros(3)
+    for _ in range(2):
+        h = h + COMPARED(x)
+    return np.sum(h ** 2) + np.sum(x ** 4)
+
+
+def test_an_unhashable_callable_object():
+    """srcad asked whether the object was one of NumPy's functions with `in` on a set: a
+    bare TypeError "unhashable type: 'ComparedLayer'" (hashing it) escaped."""
+    x = np.array([0.7, -0.4])
+    full_check(through_an_unhashable_callable_object, (x,))
+    value, tangent = srcad.jvp(through_an_unhashable_callable_object)(x, np.array([1.0, 0.0]))
+    np.testing.assert_allclose(tangent, srcad.grad(through_an_unhashable_callable_object)(x)[0])
+    g = srcad.grad(through_an_unhashable_callable_object)
+    e = 1e-6
+    fd = np.stack([(g(x + e * d) - g(x - e * d)) / (2 * e) for d in np.eye(2)], axis=1)
+    np.testing.assert_allclose(srcad.hessian(through_an_unhashable_callable_object)(x), fd,
+                               rtol=1e-6)
+
+
 _SELF_CALLED = """
     import numpy as np
 

@@ -415,3 +415,45 @@ def test_an_adjoint_rule_alone_says_forward_mode_needs_a_tangent_rule_too():
         with pytest.raises(srcad.UnsupportedError, match="no forward-mode rule") as info:
             call()
         assert "@srcad.tangent(_softened)" in info.value.hint
+
+
+class ScaledSine:
+    """A callable object whose class defines __eq__ without __hash__: unhashable."""
+
+    def __init__(self, k):
+        self.k = k
+
+    def __call__(self, x):
+        return self.k * np.sin(x)
+
+    def __eq__(self, other):
+        return isinstance(other, ScaledSine) and other.k == self.k
+
+
+SCALED_SINE = ScaledSine(3.0)
+
+
+@srcad.adjoint(SCALED_SINE)
+def scaled_sine_adjoint(g, ans, x):
+    return g * 3.0 * np.cos(x)
+
+
+@srcad.tangent(SCALED_SINE)
+def scaled_sine_tangent(g, ans, x):
+    return g * 3.0 * np.cos(x)
+
+
+def uses_scaled_sine(x):
+    return np.sum(SCALED_SINE(x) * x)
+
+
+def test_a_rule_for_an_unhashable_callable():
+    """The analysis looked the rule's primal up in sets and dicts of NumPy functions: a bare
+    TypeError "unhashable type: 'ScaledSine'" escaped from grad, jvp and hessian."""
+    x = np.array([2.0, -0.5])
+    want = 3.0 * np.cos(x) * x + 3.0 * np.sin(x)
+    np.testing.assert_allclose(srcad.grad(uses_scaled_sine)(x), want, rtol=1e-12)
+    _, tangent = srcad.jvp(uses_scaled_sine)(x, np.array([0.0, 1.0]))
+    np.testing.assert_allclose(tangent, want[1], rtol=1e-12)
+    np.testing.assert_allclose(srcad.hessian(uses_scaled_sine)(x),
+                               np.diag(3.0 * (2.0 * np.cos(x) - x * np.sin(x))), rtol=1e-12)
