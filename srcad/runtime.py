@@ -304,9 +304,12 @@ def with_zero_item(g, xs, at):
 def structured(g, like):
     """The gradient of list or tuple `like` as a list or tuple of its items' gradients: one
     that NumPy made an array of (`np.tanh(xs)`) comes back as its rows; a named tuple's as
-    one of its class."""
+    one of its class, also where it is an item of `like` (a list of layers' parameters)."""
     if isinstance(like, (list, tuple)) and not isinstance(g, (list, tuple)):
         g = _sequence_like(_items(g, like), like)
+    if len(g) == len(like) and any(isinstance(item, (list, tuple)) for item in like):
+        g = rebuilt([structured(gi, li) if isinstance(gi, (list, tuple))
+                     and isinstance(li, (list, tuple)) else gi for gi, li in zip(g, like)], g)
     fields = getattr(type(like), "_fields", None)
     if isinstance(like, tuple) and fields is not None and type(g) is tuple \
             and len(g) == len(fields):

@@ -2496,6 +2496,39 @@ def test_what_is_no_field_of_a_named_tuple_argument():
         srcad.grad(tuple_field)((1.0, 2.0))
 
 
+def layers_indexed(layers, x):
+    h = x
+    for layer in layers:
+        h = np.tanh(h * layer[0] + layer[1])
+    return np.sum(h ** 2)
+
+
+def test_named_tuples_inside_a_list_or_tuple_come_back_as_their_class():
+    """The gradient of a list of named tuples (a network's layers) is a list of their class,
+    as JAX's, also inside a tuple and for srcad.hvp (plain tuples before)."""
+    x = np.array([0.4, -0.9])
+    layers = [Layer(np.array([0.5, -0.2]), 0.3), Layer(np.array([-0.7, 1.1]), -0.1)]
+    g = srcad.grad(layers_indexed)(layers, x)
+    assert type(g) is list and [type(item) for item in g] == [Layer, Layer]
+    for k, layer in enumerate(layers):
+        def moved(p, x, k=k):
+            return layers_indexed(layers[:k] + [p] + layers[k + 1:], x)
+        for mine, want in zip(g[k], _layer_fd(moved, layer, x)):
+            np.testing.assert_allclose(mine, want, rtol=1e-6, atol=1e-8)
+    in_tuple = srcad.grad(layers_indexed)(tuple(layers), x)
+    assert type(in_tuple) is tuple and type(in_tuple[1]) is Layer
+    np.testing.assert_allclose(in_tuple[1].w, g[1].w, rtol=1e-12)
+    v = [Layer(np.array([1.0, 0.0]), 0.0), Layer(np.zeros(2), 1.0)]
+    product = srcad.hvp(layers_indexed)(layers, x, v)
+    assert [type(item) for item in product] == [Layer, Layer]
+    e = 1e-6
+    ahead, back = ([Layer(p.w + s * u.w, p.b + s * u.b) for p, u in zip(layers, v)]
+                   for s in (e, -e))
+    for mine, a, b in zip(product, srcad.grad(layers_indexed)(ahead, x),
+                          srcad.grad(layers_indexed)(back, x)):
+        np.testing.assert_allclose(mine.w, (a.w - b.w) / (2 * e), rtol=1e-5, atol=1e-8)
+
+
 def popped_with_a_space(x):
     d = {"u": x * 2.0, "v": x * 3.0}
     t = d.pop ("u")                                             # noqa: E211
