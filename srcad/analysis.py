@@ -286,10 +286,8 @@ def _classify(ir, stmt, mode):
                     ir.location(stmt),
                     hint="pass the value as an argument, or keep the parameters in a dict "
                          f"(p['{value.attr}']; of a dataclass, dataclasses.asdict(p), whose "
-                         "gradient is a dict); a named tuple's fields are read by name where "
-                         "it is an argument, by index where it is an item of one (layer[0] "
-                         "of `for layer in layers`); for an array attribute, the NumPy "
-                         "function (np.transpose(x) for x.T)"), call=False)
+                         "gradient is a dict); for an array attribute, the NumPy function "
+                         "(np.transpose(x) for x.T)"), call=False)
             return _bind(ir, stmt, name, rule, [value.value], [], mode)
         return Op(stmt, "const", name)  # a module constant such as np.pi
     if isinstance(value, gast.Call):

@@ -89,16 +89,18 @@ def _collector_paused():
             gc.enable()
 
 
-def intermediate(fn, dicts=frozenset(), aux=False, records=frozenset()):
+def intermediate(fn, dicts=frozenset(), aux=False, records=frozenset(), items=False):
     """The normalised, jump-structured IR of `fn` (cached per function, while the functions
     it calls are still the ones its free names referred to). `dicts`: parameters that are
     dicts in this call, whose `for k in d` walks the keys (see `ir_for_kinds`); `aux`: `fn`
     returns `(loss, aux)` (has_aux), the IR the loss (see `normalise`); `records`:
-    parameters that are tuples in this call, whose attributes are named tuples' fields."""
+    parameters that are tuples in this call, whose attributes are named tuples' fields;
+    `items`: the arguments hold lists, tuples or dicts, whose items' attributes may be named
+    tuples' fields (`layer.W` of `for layer in layers`)."""
     fn = unwrap(fn)
-    variant = dicts or aux or records
+    variant = dicts or aux or records or items
     if variant:
-        ir = _VARIANT_IRS.get((fn, dicts, aux, records))
+        ir = _VARIANT_IRS.get((fn, dicts, aux, records, items))
         if ir is not None and not _made_from(fn, ir):
             ir = None
     else:
@@ -109,10 +111,10 @@ def intermediate(fn, dicts=frozenset(), aux=False, records=frozenset()):
     if ir is None:
         with _deep_recursion(fn), _collector_paused():
             ir = structure_jumps(normalise(function_source(fn), _reserved(), dicts, aux,
-                                           records))
+                                           records, items))
         ir.code, ir.made_with = fn.__code__, _defaults(fn)
         if variant:
-            _VARIANT_IRS[(fn, dicts, aux, records)] = ir
+            _VARIANT_IRS[(fn, dicts, aux, records, items)] = ir
             return ir
         _IRS[fn] = ir
         if _CLOSURES.get(id(fn.__code__), (fn,))[0] is fn:
@@ -120,7 +122,8 @@ def intermediate(fn, dicts=frozenset(), aux=False, records=frozenset()):
     return ir
 
 
-# (function, the parameters that are dicts, has_aux, the tuples) -> its IR for such calls
+# (function, the parameters that are dicts, has_aux, the tuples, whether arguments hold
+# items) -> its IR for such calls
 _VARIANT_IRS = {}
 # the file of each generated derivative -> the file of the function it is the derivative of
 # (an error raised while it runs is told at the user's line: runtime.refused)
@@ -132,7 +135,8 @@ def ir_for_kinds(fn, kinds, aux=False):
     an index over a list or an array, the keys of a dict; `d.get(k)` of a dict looks k
     up. `aux`: see `intermediate`."""
     ir = intermediate(fn, aux=aux)
-    if not ir.iterated and not ir.dict_gets and not ir.attributes_read:
+    if not ir.iterated and not ir.dict_gets and not ir.attributes_read \
+            and not ir.fields_read:
         return ir
     args = ir.source.tree.args       # (the user's names: ir.params may rename one)
     params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
@@ -140,7 +144,8 @@ def ir_for_kinds(fn, kinds, aux=False):
                       if kind == "dict" and (p in ir.iterated or p in ir.dict_gets))
     records = frozenset(p for p, kind in zip(params, kinds)
                         if kind == "tuple" and p in ir.attributes_read)
-    return intermediate(fn, dicts, aux, records) if dicts or records else ir
+    items = ir.fields_read and any(kind in ("list", "tuple", "dict") for kind in kinds)
+    return intermediate(fn, dicts, aux, records, items) if dicts or records or items else ir
 
 
 # ----- closures: one transformation for every function made by one `def` -----

@@ -77,6 +77,8 @@ class IR:
         self.iterated = {}   # parameter -> `for x in parameter`'s node (a dict: its keys)
         self.dict_gets = set()   # parameters whose `.get(k)` is called (see ir_for_kinds)
         self.attributes_read = set()   # parameters whose attributes are read (`p.w`)
+        self.fields_read = False       # ... and other values' (`layer.W`): maybe fields
+        self.item_records = False      # made for arguments that may hold named tuples
         self.refusals_if_list = []   # (parameters, error): refused where one is a list
         self.unless_numbers = []     # (user statement, error): refused unless the items it
         #                              takes from arrays are numbers (`t = a[2]; a[2] = v`)
@@ -139,6 +141,8 @@ _FRAME_READER_NAMES = {f.__name__ for f, _ in _FRAME_READERS}   # (a user's alia
 # builtins that give the same for a generator expression and the list it would make (not
 # any and all, which stop at the first item that decides: the list's later items may raise)
 _CONSUMERS = {sum, max, min, list, tuple}
+# what has attributes of its own (`x.T`, `xs.count`): read as attributes, never as fields
+_NOT_RECORDS = (np.ndarray, np.float64, complex, list, tuple, dict)
 # the arguments of srcad's helpers that they read for the shape and dtype only
 _SHAPE_ARGUMENTS = {"unbroadcast": (1,), "zeros_like_grad": (0,), "add_at": (1,),
                     "set_at": (1,), "spread": (1,), "broadcast_like": (1,), "if_floating": (1,),
@@ -394,6 +398,7 @@ class Normaliser:
         self.iterated = {}               # parameter -> `for x in parameter`'s iterable
         self.dict_gets = set()           # parameters whose `.get(k)` is called
         self.attributes_read = set()     # parameters whose attributes are read (`p.w`)
+        self.fields_read = False         # ... and other values' (`layer.W`, `_may_be_a_field`)
         self.counter = itertools.count(1)
         self.env = {}          # user variable -> atom (Name or Constant node)
         self.home = {}         # homed user variable -> its trace name
@@ -438,6 +443,7 @@ class Normaliser:
         self.before_its_class = False   # see IR.before_its_class
         self.dict_params = frozenset()  # parameters known to be dicts (see `normalise`)
         self.record_params = frozenset()  # ... known to be tuples: `p.w` a named tuple's field
+        self.item_records = False   # the arguments may hold named tuples: `field(layer, "W")`
         self.generated = source.filename.startswith("<srcad ")   # a derivative's code
         self.nested_items = {}   # name t of `t = p[k]` that `_nested_writes` made -> p
         if source.mentions("else"):          # (a loop's `else:` written anywhere)
@@ -1094,6 +1100,8 @@ class Normaliser:
         ir.iterated = self.iterated
         ir.dict_gets = self.dict_gets
         ir.attributes_read = self.attributes_read
+        ir.fields_read = self.fields_read
+        ir.item_records = self.item_records
         ir.stack = self.home.get(_STACK) if self.generated else None   # a gradient's stack
         ir.tapes = {v for n, v in self.home.items() if n.startswith(_TAPE)} \
             if self.generated else set()            # its loops' tapes (tapes.py)
@@ -3784,6 +3792,12 @@ class Normaliser:
                 self.emit_assign(at, T.call("field_index", [T.clone(record),
                                                             T.constant(node.attr)]))
                 return gast.Subscript(value=record, slice=T.name(at), ctx=gast.Load())
+        elif self._may_be_a_field(node):
+            self.fields_read = True
+            if self.item_records:          # (maybe a named tuple that an argument holds)
+                record, at = self.atom(node.value), self.fresh()
+                self.emit_assign(at, T.call("field", [record, T.constant(node.attr)]))
+                return T.name(at)
         root = node
         while isinstance(root, gast.Attribute):
             root = root.value
@@ -3791,6 +3805,17 @@ class Normaliser:
             self.resolve(node)  # a module constant such as np.pi: checked, kept as is
             return self.global_ref(node)
         return gast.Attribute(value=self.atom(node.value), attr=node.attr, ctx=gast.Load())
+
+    def _may_be_a_field(self, node):
+        """Whether attribute read `node` may read a named tuple's field, other than a
+        parameter's (`p.w`): of a local value (`layer.W` of `for layer in layers`,
+        `layers[0].W`, `net.l1.W`), by a name that no array, number, list or dict has."""
+        root = node.value
+        while isinstance(root, (gast.Attribute, gast.Subscript)):
+            root = root.value
+        return isinstance(root, gast.Name) and self.is_local(root.id) \
+            and not node.attr.startswith("_") and not any(
+                hasattr(kind, node.attr) for kind in _NOT_RECORDS)
 
     def _result_field(self, node):
         """The index of field `node.attr` of what `node.value` returns, a call of a NumPy
@@ -6010,14 +6035,17 @@ def _fields_named(exc, named):
     return exc
 
 
-def normalise(source, reserved=None, dicts=frozenset(), aux=False, records=frozenset()):
+def normalise(source, reserved=None, dicts=frozenset(), aux=False, records=frozenset(),
+              items=False):
     """The three-address IR of a parsed function (a `FunctionSource`). `reserved` maps the
     names that generated code uses (np, helpers) to their objects: user globals with those
     names but other values are renamed. `dicts`: parameters known to be dicts, whose `for k
     in d` walks the keys. `aux`: the function returns a pair `(loss, aux)`, of which the IR
     returns the loss and holds aux in `ir.aux` (`has_aux=True`; see `_returns_with_aux`).
     `records`: parameters known to be tuples, whose attributes (`p.w`) are a named tuple's
-    fields: items at the field's index (`field_index`), as `p[0]` is."""
+    fields: items at the field's index (`field_index`), as `p[0]` is. `items`: the
+    arguments may hold named tuples, whose fields other values' attributes may be
+    (`layer.W` of `for layer in layers`: `field(layer, "W")`, an item where it is one)."""
     aux_name, pair_callees = _returns_with_aux(source) if aux else (None, ())
     try:
         normaliser = Normaliser(source, reserved)
@@ -6028,6 +6056,7 @@ def normalise(source, reserved=None, dicts=frozenset(), aux=False, records=froze
         normaliser.namespace.members.append((callee, "__code__", callee.__code__))
     normaliser.dict_params = dicts
     normaliser.record_params = records
+    normaliser.item_records = items
     try:
         ir = normaliser.function()
         if aux_name is not None:

@@ -283,6 +283,40 @@ def field_index(record, name):
                   f"attribute its class adds", "compute it in the function from the fields")
 
 
+def field(record, name):
+    """`r.name` where r may be a named tuple that an argument holds (`layer.W` of `for layer
+    in layers`): its field, an item whose adjoint goes to the tuple's (`field_adjoint`);
+    of any other object, its attribute, as Python reads it."""
+    fields = getattr(type(record), "_fields", ())
+    if isinstance(record, tuple) and name in fields:
+        return record[fields.index(name)]
+    return getattr(record, name)
+
+
+def field_adjoint(g, record, name):
+    """The adjoint of `record` in field(record, name): zero but at the field, which takes
+    g."""
+    return add_at(zeros_like_grad(record), record, _field_at(record, name), g)
+
+
+def field_tangent(t, record, name):
+    """The tangent of field(record, name) along the tangent `t` of record (a tuple, of its
+    class or not): t's item at the field."""
+    return t[_field_at(record, name)]
+
+
+def _field_at(record, name):
+    """The index of field `name` of named tuple `record`, which varies; refused for another
+    object's attribute: srcad differentiates named tuples, not objects."""
+    fields = getattr(type(record), "_fields", ())
+    if isinstance(record, tuple) and name in fields:
+        return fields.index(name)
+    raise refused(f"srcad has no derivative rule for the attribute '.{name}' of a "
+                  f"{type(record).__name__} that varies (srcad differentiates named tuples' "
+                  "fields, not other objects')", "keep the values in a named tuple or a dict, "
+                  "or pass them as arguments")
+
+
 def inserted_back(g, at, item):
     """The adjoint of a list before `xs.pop(at)`: its adjoint after, with the popped item's
     adjoint `item` back at `at` (a new list: adjoints are never changed in place)."""
@@ -304,17 +338,28 @@ def with_zero_item(g, xs, at):
 def structured(g, like):
     """The gradient of list or tuple `like` as a list or tuple of its items' gradients: one
     that NumPy made an array of (`np.tanh(xs)`) comes back as its rows; a named tuple's as
-    one of its class, also where it is an item of `like` (a list of layers' parameters)."""
-    if isinstance(like, (list, tuple)) and not isinstance(g, (list, tuple)):
+    one of its class, also where it is an item of `like` (a list or a dict of layers'
+    parameters)."""
+    if isinstance(like, dict):
+        return {key: _structured_item(value, like.get(key)) for key, value in g.items()} \
+            if isinstance(g, dict) else g
+    if not isinstance(g, (list, tuple)):
         g = _sequence_like(_items(g, like), like)
-    if len(g) == len(like) and any(isinstance(item, (list, tuple)) for item in like):
-        g = rebuilt([structured(gi, li) if isinstance(gi, (list, tuple))
-                     and isinstance(li, (list, tuple)) else gi for gi, li in zip(g, like)], g)
+    if len(g) == len(like) and any(isinstance(item, (list, tuple, dict)) for item in like):
+        g = rebuilt([_structured_item(gi, li) for gi, li in zip(g, like)], g)
     fields = getattr(type(like), "_fields", None)
     if isinstance(like, tuple) and fields is not None and type(g) is tuple \
             and len(g) == len(fields):
         return rebuilt(g, like)       # a named tuple's gradient: one of its class, as JAX's
     return g
+
+
+def _structured_item(g, like):
+    """An item's gradient `g`, structured where the item `like` and g are both lists,
+    tuples or dicts."""
+    sequences = isinstance(g, (list, tuple)) and isinstance(like, (list, tuple))
+    return structured(g, like) if sequences or isinstance(g, dict) and isinstance(like, dict) \
+        else g
 
 
 def structured_transpose(u, g):
@@ -1142,7 +1187,7 @@ RESULT_SHARES = {
     "transposed": ("rows",), "untransposed": ("g",),
     "part_at": ("g",),
     "whole_of": ("g",), "unarray_transpose": ("u",), "pushed_back": ("g", "item"),
-    "inserted_back": ("g", "item"), "popped_index": (), "field_index": (), "insertion_index": (), "without_item": ("g",), "with_zero_item": ("g",), "saved_item": ("container",),
+    "inserted_back": ("g", "item"), "popped_index": (), "field_index": (), "field": ("record",), "field_adjoint": ("g",), "field_tangent": ("t",), "insertion_index": (), "without_item": ("g",), "with_zero_item": ("g",), "saved_item": ("container",),
     "restored_item": ("container", "saved"), "saved_item_tangent": ("t",),
     "saved_item_adjoint": ("g",), "restored_tangent": ("t",), "restored_part": ("g",),
     "structured": ("g",), "structured_transpose": ("u",), "largest": ("xs",),
@@ -1170,8 +1215,9 @@ HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_adjoint_along, repeated_ad
            filled_diagonal, diagonal_part,
            unstack, saved_item, restore_item, restored_item, saved_item_tangent,
            saved_item_adjoint, restored_tangent, restored_part, part_at, whole_of, pushed_back, inserted_back,
-           popped_index, field_index, insertion_index,
-           without_item, with_zero_item, structured,
+           popped_index, field_index, field, field_adjoint, field_tangent, _field_at,
+           insertion_index,
+           without_item, with_zero_item, structured, _structured_item,
            structured_transpose)
 
 

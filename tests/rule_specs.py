@@ -515,6 +515,18 @@ SPECS.update({
                                       z=(2, 2)),
                                     c("rt.restored_item([x, y], 0, (z,))", x=(3,), y=(2,),
                                       z=(3,))],
+    # a field of a named tuple that an argument holds (`layer.W` of `for layer in layers`),
+    # its adjoint and its tangent (the record: a NumPy function's named tuple)
+    "srcad.runtime.field": [c("rt.field(np.linalg.slogdet(x), 'logabsdet')", x=("spd", (3, 3))),
+                            c("rt.field(np.linalg.eigh(x), 'eigenvalues')", x=("spd", (3, 3)))],
+    "srcad.runtime.field_adjoint": [
+        c("rt.field_adjoint(g, np.linalg.slogdet(np.eye(2)), 'logabsdet')", g=(), use=[1]),
+        c("rt.field_adjoint(g, np.linalg.eigh(np.eye(2)), 'eigenvalues')", g=(2,), use=[0])],
+    "srcad.runtime.field_tangent": [
+        c("rt.field_tangent((x, y), np.linalg.slogdet(np.eye(2)), 'logabsdet')", x=(),
+          y=(3,)),
+        c("rt.field_tangent((x, y), np.linalg.eigh(np.eye(2)), 'eigenvectors')", x=(2,),
+          y=(2, 2))],
     # the gradient's undoing of xs.insert(at, v), differentiated again
     "srcad.runtime.without_item": [c("rt.without_item([x, y, z], 1)", x=(3,), y=(2,), z=()),
                                    c("rt.without_item([x, y], 0)", x=(2, 2), y=(3,))],

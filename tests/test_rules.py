@@ -118,7 +118,7 @@ def build(case, directory):
 
 def perturb(value, direction, step):
     if isinstance(value, (list, tuple)):
-        return type(value)(perturb(v, d, step) for v, d in zip(value, direction))
+        return rt.rebuilt([perturb(v, d, step) for v, d in zip(value, direction)], value)
     if isinstance(value, float):
         return value + step * float(direction)
     return value + step * direction
@@ -126,7 +126,7 @@ def perturb(value, direction, step):
 
 def random_like(value, rng):
     if isinstance(value, (list, tuple)):
-        return type(value)(random_like(v, rng) for v in value)
+        return rt.rebuilt([random_like(v, rng) for v in value], value)   # (named tuples)
     if isinstance(value, float):
         return float(rng.standard_normal())
     return rng.standard_normal(np.shape(value))

@@ -25,7 +25,7 @@ from ..runtime import (add_adjoint, add_tangent, cumprod_adjoint_transpose, mul_
                        part_at, permute_axes, power_slope,
                        power_slope_in_y, exponent_tangent, prod_others_tangent, product_adjoint_a,
                        product_adjoint_b, product_rule_terms, restored_part, restored_tangent,
-                       saved_item_adjoint, saved_item_tangent, set_at, sort_adjoint,
+                       saved_item_adjoint, saved_item_tangent, set_at, sort_adjoint, field_adjoint, field_tangent,
                        sorted_adjoint, spread,
                        structured, structured_transpose, sum_adjoint, take_adjoint,
                        tensordot_adjoint_a, tensordot_adjoint_b, trace_adjoint, transposed,
@@ -456,6 +456,38 @@ def without_item_tangent(g, ans, xs, at):
 @adjoint(runtime.without_item)
 def without_item_(g, ans, xs, at):
     return with_zero_item(g, xs, at), 0
+
+
+@adjoint(runtime.field)
+def field_(g, ans, record, name):
+    """A named tuple's field (`layer.W` of an item of a list): an item, at its index."""
+    return field_adjoint(g, record, name), 0
+
+
+@tangent(runtime.field)
+def field_tangent_(g, ans, record, name):
+    return field_tangent(g, record, name), 0
+
+
+@adjoint(runtime.field_adjoint)
+def field_adjoint_(g, ans, t, record, name):
+    """Linear in t: the adjoint takes back the field's part."""
+    return field_tangent(g, record, name), 0, 0
+
+
+@tangent(runtime.field_adjoint)
+def field_adjoint_tangent(g, ans, t, record, name):
+    return field_adjoint(g, record, name), 0, 0
+
+
+@adjoint(runtime.field_tangent)
+def field_tangent_adjoint(g, ans, t, record, name):
+    return field_adjoint(g, record, name), 0, 0
+
+
+@tangent(runtime.field_tangent)
+def field_tangent_tangent(g, ans, t, record, name):
+    return field_tangent(g, record, name), 0, 0
 
 
 @tangent(runtime.saved_item)
