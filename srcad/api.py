@@ -2133,11 +2133,12 @@ def jvp(f=None, wrt=0, optimize=True, has_aux=False):
         f, {"wrt": wrt, "optimize": optimize, "has_aux": has_aux}, "jvp")
 
 
-def jacobian(f, wrt=0, mode="auto"):
+def jacobian(f, wrt=0, mode="auto", has_aux=False):
     """The full Jacobian, shape `out.shape + in.shape` (a tuple of them for several `wrt`);
     where the value, or an argument, is a dict or a list or tuple of arrays of several
     shapes, a block for each of its items, as jax.jacobian gives them (the value's items
-    outside, a tuple `wrt` next, an argument's items inside).
+    outside, a tuple `wrt` next, an argument's items inside). With `has_aux=True`, `f`
+    returns a pair `(value, aux)` and the call gives `(jacobian, aux)`, as jax.jacobian's.
 
     "forward" builds it a column per pass (one jvp per input element), "reverse" a
     row per pass (one vjp per output element); "auto" picks forward when the inputs
@@ -2146,9 +2147,10 @@ def jacobian(f, wrt=0, mode="auto"):
     if mode not in ("auto", "forward", "reverse"):
         raise SrcadError(f"jacobian mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
     _refuse_packed(f, "jacobian")
+    _refuse_aux_of_derivative(f, has_aux, "jacobian")
     indices, single = _wrt_indices(f.base() if isinstance(f, _Transformed) else f, wrt)
-    tangent_fn = TangentFunction(f, tuple(indices))
-    pullback_fn = None if isinstance(f, _Transformed) else vjp(f, tuple(indices))
+    tangent_fn = TangentFunction(f, tuple(indices), has_aux=has_aux)
+    pullback_fn = None if isinstance(f, _Transformed) else vjp(f, tuple(indices), has_aux)
 
     def jac(*args, **kwargs):
         args, kwargs = _positional(f, args, kwargs, indices)
@@ -2164,6 +2166,8 @@ def jacobian(f, wrt=0, mode="auto"):
             returned = f(*copy.deepcopy(given, draws.shared()),
                          **copy.deepcopy(keywords, draws.shared())) \
                 if not isinstance(f, _Transformed) else f(*args, **kwargs)
+        if has_aux:        # (a pair at each return: TangentFunction checked it)
+            returned, aux = returned
         outputs = _output_parts(returned, f)
         total = sum(size for _, _, size in outputs)
         chosen = mode
@@ -2189,7 +2193,7 @@ def jacobian(f, wrt=0, mode="auto"):
                     found[pos][key] = out.reshape((total,) + shape)
         else:
             with draws.run():        # (the pullback replays the draws of its value's run)
-                _, pullback = pullback_fn(*args, **kwargs)
+                pullback = pullback_fn(*args, **kwargs)[1]
             dtype = runtime.float_dtype(np.asarray(
                 returned if outputs[0][0] is None else returned[outputs[0][0]]))
             rows = []
@@ -2208,7 +2212,8 @@ def jacobian(f, wrt=0, mode="auto"):
                 for parts, k in zip(found, indices)]
             by_output[key] = blocks[0] if single else tuple(blocks)
             start += size
-        return _like_argument(returned, by_output)
+        result = _like_argument(returned, by_output)
+        return (result, aux) if has_aux else result
     jac.mode = None
     jac.srcad_made_by = "jacobian"
     return jac

@@ -411,8 +411,30 @@ def test_aux_and_the_derivative_come_from_one_run():
     np.testing.assert_array_equal(tangent, t * z)
 
 
+def sines_and_stats(x, y):
+    z = np.sin(x) * y
+    return z, {"norm": np.sum(z ** 2), "x": x}
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse", "auto"])
+def test_jacobian_gives_the_jacobian_and_aux_as_computed(mode):
+    """As jax.jacobian(f, has_aux=True): `(jacobian, aux)` (no has_aux before)."""
+    x, y = np.array([0.3, -1.2, 0.5]), 2.0
+    jac, aux = srcad.jacobian(sines_and_stats, mode=mode, has_aux=True)(x, y)
+    np.testing.assert_allclose(jac, np.diag(np.cos(x) * y), rtol=1e-14)
+    assert aux["norm"] == pytest.approx(np.sum((np.sin(x) * y) ** 2), rel=1e-14)
+    np.testing.assert_array_equal(aux["x"], x)
+    (jx, jy), _ = srcad.jacobian(sines_and_stats, wrt=(0, 1), mode=mode, has_aux=True)(x, y)
+    np.testing.assert_allclose(jy, np.sin(x), rtol=1e-14)
+    w = np.array([1.0, 2.0, 3.0])
+    np.random.seed(5)
+    jac, z = srcad.jacobian(noisy_global, mode=mode, has_aux=True)(w)
+    np.testing.assert_array_equal(jac, np.diag(z))       # (one run's draws: aux's)
+
+
 @pytest.mark.parametrize("make", [
-    lambda f: srcad.jvp(f, has_aux=True), lambda f: srcad.vjp(f, has_aux=True)])
+    lambda f: srcad.jvp(f, has_aux=True), lambda f: srcad.vjp(f, has_aux=True),
+    lambda f: srcad.jacobian(f, has_aux=True)])
 @pytest.mark.parametrize("f, phrase", [
     (returns_a_name, "each return to give a pair"),
     (returns_three, "each return to give a pair"),
@@ -424,7 +446,7 @@ def test_jvp_and_vjp_refuse_where_the_pair_is_not_written_out(make, f, phrase):
     assert "test_has_aux.py" in str(info.value) and "return loss, aux" in str(info.value)
 
 
-@pytest.mark.parametrize("name", ["jvp", "vjp"])
+@pytest.mark.parametrize("name", ["jvp", "vjp", "jacobian"])
 def test_has_aux_of_a_derivative_object_is_refused(name):
     transform = getattr(srcad, name)
     for inner in (srcad.grad(lambda x: x * x), srcad.grad(lambda x, y: x * y, wrt=(0, 1)),
