@@ -352,6 +352,8 @@ def cmd_grad(ns):
             command.append(f"--mode {ns.mode}")
         if ns.args is not None:
             command.append(f'--args "{ns.args}"')
+        if ns.output:                  # (where the file is, from the module's folder)
+            command.append(f"-o {os.path.relpath(ns.output, os.path.dirname(path) or '.')}")
         text = out.text(" ".join(command))
     target = ns.output or os.path.join(os.path.dirname(path), os.path.basename(path)[:-3]
                                        + "_grad.py")

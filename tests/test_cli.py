@@ -240,6 +240,8 @@ def test_output_option_and_forward_mode(tmp_path, capsys):
     assert run("grad", f"{path}:f", "--mode", "forward", "-o", out) == 0
     text = out.read_text()
     assert text.startswith(GENERATED) and "def jvp_f(" in text
+    # the command that writes it again names where (it wrote straight_grad.py before)
+    assert f"srcad grad {path.name}:f --mode forward -o deriv{os.sep}f_jvp.py\n" in text
 
 
 def test_grad_specialised_on_example_arguments(tmp_path, capsys):
