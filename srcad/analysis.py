@@ -1333,9 +1333,12 @@ def scalars(ir, ops, arg_kinds, returns_scalar=None, ndims=None):
     loop_counters = {s.target.id for s in walk_block(ir.body) if isinstance(s, gast.For)}
     candidates = {op.target for op in ops.values() if op.target} | loop_counters
     scalar = (candidates | known) - (set(ir.inputs) - known)
-    flags = _flags(ops)
-    calls = _made_once_by_calls(ops)
-    ranges = _ranges(ops)
+    # (what an index selects: bools, ranges, a call's items; only an item's question,
+    # `_scalar_result` of a getitem, reads them, and most functions take no item)
+    if any(op.kind == "getitem" for op in ops.values()):
+        flags, calls, ranges = _flags(ops), _made_once_by_calls(ops), _ranges(ops)
+    else:
+        flags, calls, ranges = (), {}, ()
     restored = _restored(ir, ops)
     changed = True
     while changed:
