@@ -128,9 +128,11 @@ class Reverse:
         self._assigns = {}                # id(stmt) -> the names its adjoints assign first
         self.newly_assigned = []          # those of the adjoints being made
         # is the sweep being made kept (False: made only to see what it reads, it gets no
-        # line comments, and one node, `_any_pop`, serves for every pop)
+        # line comments, one node, `_any_pop`, serves for every pop, and one statement,
+        # `_any_restore`, for every name's restore: `_restore`)
         self.kept = True
         self._any_pop = T.call(f"{STACK}.pop", [])
+        self._any_restore = T.assign("_", self._any_pop)
         self.restores_objects = False     # does the reverse sweep change objects in place
 
     # ----- facts -----
@@ -474,6 +476,13 @@ class Reverse:
             return self._any_pop
         return T.call(f"{STACK}.pop", [])
 
+    def _restore(self, name):
+        """`name = _stack.pop()`: the value `name` had before the statement that pushed it.
+        In a sweep that is not kept, `_any_restore`: all that sweep is asked is the names it
+        reads, and what each restore reads is the stack (its name is stored, not read)."""
+        pop = self._pop()
+        return T.assign(name, pop) if self.kept else self._any_restore
+
     def _forward_stmt(self, stmt):
         if id(stmt) in self.ir.entry:
             return [T.clone(stmt)]
@@ -503,7 +512,13 @@ class Reverse:
         return None
 
     def _save_target(self, stmt, op):
-        if op is not None and op.target in self.saved and id(stmt) not in self.first_defs \
+        if op is None:      # (`classify` makes ops of assignments and expressions only)
+            if isinstance(stmt, gast.If):
+                return [self._forward_if(stmt)]
+            if isinstance(stmt, (gast.For, gast.While)):
+                return self._forward_loop(stmt)
+            return [T.clone(stmt)]
+        if op.target in self.saved and id(stmt) not in self.first_defs \
                 and op.target not in self.grouped:
             if op.kind == "setitem":
                 index = stmt.targets[0].slice
@@ -521,10 +536,6 @@ class Reverse:
                 return [self._push(old), T.clone(stmt)]
             if isinstance(stmt, gast.Assign):
                 return [self._push(T.name(op.target)), T.clone(stmt)]
-        if isinstance(stmt, gast.If):
-            return [self._forward_if(stmt)]
-        if isinstance(stmt, (gast.For, gast.While)):
-            return self._forward_loop(stmt)
         return [T.clone(stmt)]
 
     def _forward_if(self, stmt):
@@ -582,28 +593,22 @@ class Reverse:
             fragment = self._reverse_stmt(stmt)
             if not fragment:
                 continue
-            node = self.ir.origin.get(stmt)
-            here = getattr(node, "lineno", None)
-            if here is not None and here != line and self.kept \
-                    and not isinstance(stmt, (gast.If, gast.For, gast.While)):
-                out.append(self._line_comment(node))
-                line = here
-            elif isinstance(stmt, (gast.If, gast.For, gast.While)):
+            if isinstance(stmt, (gast.If, gast.For, gast.While)):
                 line = None
+            elif self.kept:
+                node = self.ir.origin.get(stmt)
+                here = getattr(node, "lineno", None)
+                if here is not None and here != line:
+                    out.append(self._line_comment(node))
+                    line = here
             out.extend(fragment)
         return out
 
     def _reverse_stmt(self, stmt):
-        if isinstance(stmt, gast.If):
-            return self._reverse_if(stmt)
-        if id(stmt) in self.carried:
-            return self._carried_reverse(stmt, self.carried[id(stmt)])
-        if isinstance(stmt, gast.For):
-            return self._reverse_for(stmt)
-        if isinstance(stmt, gast.While):
-            return self._reverse_while(stmt)
         op = self.ops.get(id(stmt))
-        if op is None or op.target is None or id(stmt) in self.ir.entry:
+        if op is None:      # (`classify` makes ops of assignments and expressions only)
+            return self._reverse_compound(stmt)
+        if op.target is None or id(stmt) in self.ir.entry:
             return []
         out = []
         restore = []
@@ -628,7 +633,7 @@ class Reverse:
                 restore.append(T.new_node(gast.Expr, value=T.call(f"{op.target}.pop", [
                     T.clone(op.args["at"])] if "at" in op.args else [])))
             else:
-                restore.append(T.assign(op.target, self._pop()))
+                restore.append(self._restore(op.target))
         popped = self._popped_list(op)
         if popped is not None:
             self.restores_objects = True
@@ -654,6 +659,19 @@ class Reverse:
                 and self.sites.multiply_assigned(op.target):
             out.append(self._reset(op.target, id(stmt)))
         return out
+
+    def _reverse_compound(self, stmt):
+        """The reverse of a statement without an operation: an `if`, a loop (carried or
+        recorded), or none for the rest (`pass`, a jump)."""
+        if isinstance(stmt, gast.If):
+            return self._reverse_if(stmt)
+        if id(stmt) in self.carried:
+            return self._carried_reverse(stmt, self.carried[id(stmt)])
+        if isinstance(stmt, gast.For):
+            return self._reverse_for(stmt)
+        if isinstance(stmt, gast.While):
+            return self._reverse_while(stmt)
+        return []
 
     def _reverse_if(self, stmt):
         body = self._reverse_block(stmt.body)
