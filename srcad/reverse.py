@@ -49,7 +49,7 @@ class Sites:
 
     def __init__(self, ir, ops, active):
         self.defs = {}        # name -> [(block id, position)]
-        self.def_kinds = {}   # name -> [the kind of its Op], in the order of defs
+        self.ops = ops
         self.in_loop = set()  # names assigned inside a loop body
         self.uses = {}        # name -> [(block id, position)] of active uses
         self.counters = set()
@@ -64,7 +64,6 @@ class Sites:
             if op is not None and op.target is not None:
                 site = (block_id, pos)
                 self.defs.setdefault(op.target, []).append(site)
-                self.def_kinds.setdefault(op.target, []).append(op.kind)
                 if loops:
                     self.in_loop.add(op.target)
                 if op.target in active or op.kind in ("setitem", "append"):
@@ -80,6 +79,12 @@ class Sites:
                 if nested:      # (no call for the blocks most statements lack)
                     self._walk(nested, ops, active,
                                loops + isinstance(stmt, (gast.For, gast.While)))
+
+    def kind_at(self, site):
+        """The kind of the Op of the statement at `site` (a block id and a position in it,
+        as `defs` lists them)."""
+        block, pos = site
+        return self.ops[id(self.blocks[block][pos])].kind
 
     def multiply_assigned(self, name):
         return len(self.defs.get(name, ())) > 1 or name in self.in_loop
@@ -288,9 +293,9 @@ class Reverse:
             inner_before = {id(block) for block in inner_blocks(before)}
             entering = {}     # active name -> the kinds of its assignments before the loop
             for n in (reads | assigned) & self.active:
-                kinds = [kind for (block, p), kind in zip(self.sites.defs.get(n, ()),
-                                                          self.sites.def_kinds.get(n, ()))
-                         if block in inner_before or block == id(self.ir.body) and p < pos]
+                kinds = [self.sites.kind_at(site) for site in self.sites.defs.get(n, ())
+                         if site[0] in inner_before
+                         or site[0] == id(self.ir.body) and site[1] < pos]
                 if kinds:
                     entering[n] = kinds
             # `s = 0.0` before the loop: vdot_s = 0
@@ -348,8 +353,8 @@ class Reverse:
         top = id(self.ir.body)
         for name in self.saved:
             block, pos = self.sites.defs[name][0]
-            if block == top and self.sites.def_kinds[name][0] not in ("setitem", "append",
-                                                                       "pop"):
+            if block == top and self.sites.kind_at((block, pos)) not in ("setitem", "append",
+                                                                          "pop"):
                 first.add(id(self.ir.body[pos]))
         return first
 
