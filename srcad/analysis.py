@@ -1654,7 +1654,7 @@ def dictionaries(ir, ops, arg_kinds, struct):
     """Names among `struct` that may hold dicts (`d[k] = v` may add a key): dict arguments,
     dict displays, and what calls, subscripts and copies of those give."""
     maybe = {v for v, kind in zip(ir.inputs, arg_kinds) if kind in ("dict", "other")}
-    changed = True
+    changed = bool(struct)          # (no list, tuple or dict: no name among them to add)
     while changed:
         changed = False
         for op in ops.values():

@@ -86,6 +86,11 @@ class Sites:
         block, pos = site
         return self.ops[id(self.blocks[block][pos])].kind
 
+    def assigned_in(self, name, block):
+        """Whether a statement of `block` itself (not of its inner blocks) assigns `name`."""
+        block_id = id(block)
+        return any(b == block_id for b, _ in self.defs.get(name, ()))
+
     def multiply_assigned(self, name):
         return len(self.defs.get(name, ())) > 1 or name in self.in_loop
 
@@ -397,9 +402,9 @@ class Reverse:
             args.args.append(seed)
             args.defaults.append(T.constant(1.0))
         body = []
-        top = {op.target for stmt in ir.body if (op := self.ops.get(id(stmt))) is not None}
         first = {self.ops[k].target for k in self.first_defs}
-        maybe_unbound = (self.saved - first - self.grouped) | (self.needs_init - top)
+        maybe_unbound = (self.saved - first - self.grouped) | {
+            n for n in self.needs_init if not self.sites.assigned_in(n, ir.body)}
         unbound = self._ordered(maybe_unbound - set(ir.inputs))
         if unbound:
             body.append(T.comment(UNBOUND))
