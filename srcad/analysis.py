@@ -1705,7 +1705,8 @@ def _follows_arguments(primal):
 
 def _gives_structure(op, maybe):
     primal = op.rule.primal if op.kind in ("rule", "zero") and op.rule else None
-    return id(primal) in _LIST_RESULT_IDS or _follows_arguments(primal) \
+    # (a helper follows its arguments only where one may hold a list, tuple or dict: `maybe`)
+    return id(primal) in _LIST_RESULT_IDS or bool(maybe) and _follows_arguments(primal) \
         and any(_name_in(a, maybe) for a in op.args.values()) \
         or primal is not None and _users_rule(op.rule)
 
