@@ -47,6 +47,7 @@ class Op:
 
     integral = False         # its value is known to hold integers or bools
     dtype_unknown = False    # a rule's dtype argument known only when it runs
+    zero = frozenset()       # keys of `args` whose derivative is zero (shape-only arguments)
 
     def __init__(self, stmt, kind, target=None, args=None, rule=None, callee=None):
         self.stmt = stmt
@@ -57,7 +58,6 @@ class Op:
         self.rule = rule
         self.callee = callee
         self.diff = []            # keys of `args` that carry derivatives
-        self.zero = set()         # keys whose derivative is zero (shape-only arguments)
 
     def operand_names(self, keys=None):
         keys = self.args if keys is None else keys
@@ -552,27 +552,8 @@ def _bind(ir, stmt, name, rule, args, keywords, mode):
                                    if rule.name == "ndarray.reshape" else
                                    "pass it positionally or register a rule that takes it")
         bound[key] = atom
-    if rule.primal in (np.einsum, runtime.einsum_one):
-        subscripts = bound.get("subscripts")
-        if not (isinstance(subscripts, gast.Constant) and isinstance(subscripts.value, str)):
-            raise UnsupportedError(f"this call of {rule.name} without a subscripts string",
-                                   ir.location(stmt), hint="write the subscripts as a string "
-                                                           "(np.einsum('ij,jk->ik', a, b))")
-        if "..." in subscripts.value:
-            raise UnsupportedError(f"'...' in the subscripts of {rule.name}",
-                                   ir.location(stmt), hint="name every axis with a letter")
-    mode = bound.get("mode")
-    if rule.primal is np.pad and isinstance(mode, gast.Constant) \
-            and mode.value not in runtime.COPYING_PAD_MODES:
-        modes = ", ".join(runtime.COPYING_PAD_MODES)
-        raise UnsupportedError(f"np.pad with mode={mode.value!r}", ir.location(stmt),
-                               hint=f"pad with a mode of {modes}, or build the padding with "
-                                    "slices and np.concatenate")
-    if rule.primal is np.clip:       # x.clip(min=0.0): the bound not given is None
-        for bound_name in ("a_min", "a_max"):
-            bound.setdefault(bound_name, T.constant(None))
-    for param, value in _CALL_DEFAULTS.get(id(rule.primal), {}).items():
-        bound.setdefault(param, T.constant(value))
+    if id(rule.primal) in _PARTICULAR:         # (few calls: no look-up of each for the rest)
+        _bind_particular(ir, stmt, rule, bound)
     missing = [p for p in template.diff if p not in bound]
     if missing:
         raise UnsupportedError(f"this call of {rule.name} lacks the argument(s) {missing}",
@@ -595,6 +576,32 @@ def _bind(ir, stmt, name, rule, args, keywords, mode):
     return op
 
 
+def _bind_particular(ir, stmt, rule, bound):
+    """What `_bind` checks and fills in of the calls of particular functions (`_PARTICULAR`):
+    np.einsum's subscripts, np.pad's mode, np.clip's bounds, NumPy's defaults."""
+    if rule.primal is np.einsum or rule.primal is runtime.einsum_one:
+        subscripts = bound.get("subscripts")
+        if not (isinstance(subscripts, gast.Constant) and isinstance(subscripts.value, str)):
+            raise UnsupportedError(f"this call of {rule.name} without a subscripts string",
+                                   ir.location(stmt), hint="write the subscripts as a string "
+                                                           "(np.einsum('ij,jk->ik', a, b))")
+        if "..." in subscripts.value:
+            raise UnsupportedError(f"'...' in the subscripts of {rule.name}",
+                                   ir.location(stmt), hint="name every axis with a letter")
+    mode = bound.get("mode")
+    if rule.primal is np.pad and isinstance(mode, gast.Constant) \
+            and mode.value not in runtime.COPYING_PAD_MODES:
+        modes = ", ".join(runtime.COPYING_PAD_MODES)
+        raise UnsupportedError(f"np.pad with mode={mode.value!r}", ir.location(stmt),
+                               hint=f"pad with a mode of {modes}, or build the padding with "
+                                    "slices and np.concatenate")
+    if rule.primal is np.clip:       # x.clip(min=0.0): the bound not given is None
+        for bound_name in ("a_min", "a_max"):
+            bound.setdefault(bound_name, T.constant(None))
+    for param, value in _CALL_DEFAULTS.get(id(rule.primal), {}).items():
+        bound.setdefault(param, T.constant(value))
+
+
 # the arguments a call may leave out whose rules list them among the differentiated ones:
 # NumPy's defaults (np.select(conditions, choices): the default is 0; np.bincount(indices):
 # no weights, integer counts)
@@ -602,6 +609,11 @@ def _bind(ir, stmt, name, rule, args, keywords, mode):
 _CALL_DEFAULTS = {id(np.select): {"default": 0}, id(np.bincount): {"weights": None},
                   id(np.histogram): {"bins": 10, "range": None, "density": None,
                                      "weights": None}}
+
+
+# the ids of the functions whose calls `_bind_particular` checks or fills in
+_PARTICULAR = frozenset(map(id, (np.einsum, runtime.einsum_one, np.pad, np.clip))) \
+    | _CALL_DEFAULTS.keys()
 
 
 # keyword arguments a function takes under another name too (NumPy 2's np.clip(x, min=...),
@@ -1334,9 +1346,12 @@ def scalars(ir, ops, arg_kinds, returns_scalar=None, ndims=None):
     loop_counters = {s.target.id for s in walk_block(ir.body) if isinstance(s, gast.For)}
     candidates = {op.target for op in ops.values() if op.target} | loop_counters
     scalar = (candidates | known) - (set(ir.inputs) - known)
-    flags = _flags(ops)
-    calls = _made_once_by_calls(ops)
-    ranges = _ranges(ops)
+    # (what an index selects: bools, ranges, a call's items; only an item's question,
+    # `_scalar_result` of a getitem, reads them, and most functions take no item)
+    if any(op.kind == "getitem" for op in ops.values()):
+        flags, calls, ranges = _flags(ops), _made_once_by_calls(ops), _ranges(ops)
+    else:
+        flags, calls, ranges = (), {}, ()
     restored = _restored(ir, ops)
     changed = True
     while changed:
@@ -1640,7 +1655,7 @@ def dictionaries(ir, ops, arg_kinds, struct):
     """Names among `struct` that may hold dicts (`d[k] = v` may add a key): dict arguments,
     dict displays, and what calls, subscripts and copies of those give."""
     maybe = {v for v, kind in zip(ir.inputs, arg_kinds) if kind in ("dict", "other")}
-    changed = True
+    changed = bool(struct)          # (no list, tuple or dict: no name among them to add)
     while changed:
         changed = False
         for op in ops.values():
@@ -1691,7 +1706,8 @@ def _follows_arguments(primal):
 
 def _gives_structure(op, maybe):
     primal = op.rule.primal if op.kind in ("rule", "zero") and op.rule else None
-    return id(primal) in _LIST_RESULT_IDS or _follows_arguments(primal) \
+    # (a helper follows its arguments only where one may hold a list, tuple or dict: `maybe`)
+    return id(primal) in _LIST_RESULT_IDS or bool(maybe) and _follows_arguments(primal) \
         and any(_name_in(a, maybe) for a in op.args.values()) \
         or primal is not None and _users_rule(op.rule)
 

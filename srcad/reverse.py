@@ -49,7 +49,7 @@ class Sites:
 
     def __init__(self, ir, ops, active):
         self.defs = {}        # name -> [(block id, position)]
-        self.def_kinds = {}   # name -> [the kind of its Op], in the order of defs
+        self.ops = ops
         self.in_loop = set()  # names assigned inside a loop body
         self.uses = {}        # name -> [(block id, position)] of active uses
         self.counters = set()
@@ -64,7 +64,6 @@ class Sites:
             if op is not None and op.target is not None:
                 site = (block_id, pos)
                 self.defs.setdefault(op.target, []).append(site)
-                self.def_kinds.setdefault(op.target, []).append(op.kind)
                 if loops:
                     self.in_loop.add(op.target)
                 if op.target in active or op.kind in ("setitem", "append"):
@@ -80,6 +79,17 @@ class Sites:
                 if nested:      # (no call for the blocks most statements lack)
                     self._walk(nested, ops, active,
                                loops + isinstance(stmt, (gast.For, gast.While)))
+
+    def kind_at(self, site):
+        """The kind of the Op of the statement at `site` (a block id and a position in it,
+        as `defs` lists them)."""
+        block, pos = site
+        return self.ops[id(self.blocks[block][pos])].kind
+
+    def assigned_in(self, name, block):
+        """Whether a statement of `block` itself (not of its inner blocks) assigns `name`."""
+        block_id = id(block)
+        return any(b == block_id for b, _ in self.defs.get(name, ()))
 
     def multiply_assigned(self, name):
         return len(self.defs.get(name, ())) > 1 or name in self.in_loop
@@ -128,9 +138,11 @@ class Reverse:
         self._assigns = {}                # id(stmt) -> the names its adjoints assign first
         self.newly_assigned = []          # those of the adjoints being made
         # is the sweep being made kept (False: made only to see what it reads, it gets no
-        # line comments, and one node, `_any_pop`, serves for every pop)
+        # line comments, one node, `_any_pop`, serves for every pop, and one statement,
+        # `_any_restore`, for every name's restore: `_restore`)
         self.kept = True
         self._any_pop = T.call(f"{STACK}.pop", [])
+        self._any_restore = T.assign("_", self._any_pop)
         self.restores_objects = False     # does the reverse sweep change objects in place
 
     # ----- facts -----
@@ -286,9 +298,9 @@ class Reverse:
             inner_before = {id(block) for block in inner_blocks(before)}
             entering = {}     # active name -> the kinds of its assignments before the loop
             for n in (reads | assigned) & self.active:
-                kinds = [kind for (block, p), kind in zip(self.sites.defs.get(n, ()),
-                                                          self.sites.def_kinds.get(n, ()))
-                         if block in inner_before or block == id(self.ir.body) and p < pos]
+                kinds = [self.sites.kind_at(site) for site in self.sites.defs.get(n, ())
+                         if site[0] in inner_before
+                         or site[0] == id(self.ir.body) and site[1] < pos]
                 if kinds:
                     entering[n] = kinds
             # `s = 0.0` before the loop: vdot_s = 0
@@ -346,8 +358,8 @@ class Reverse:
         top = id(self.ir.body)
         for name in self.saved:
             block, pos = self.sites.defs[name][0]
-            if block == top and self.sites.def_kinds[name][0] not in ("setitem", "append",
-                                                                       "pop"):
+            if block == top and self.sites.kind_at((block, pos)) not in ("setitem", "append",
+                                                                          "pop"):
                 first.add(id(self.ir.body[pos]))
         return first
 
@@ -390,9 +402,9 @@ class Reverse:
             args.args.append(seed)
             args.defaults.append(T.constant(1.0))
         body = []
-        top = {op.target for stmt in ir.body if (op := self.ops.get(id(stmt))) is not None}
         first = {self.ops[k].target for k in self.first_defs}
-        maybe_unbound = (self.saved - first - self.grouped) | (self.needs_init - top)
+        maybe_unbound = (self.saved - first - self.grouped) | {
+            n for n in self.needs_init if not self.sites.assigned_in(n, ir.body)}
         unbound = self._ordered(maybe_unbound - set(ir.inputs))
         if unbound:
             body.append(T.comment(UNBOUND))
@@ -476,6 +488,13 @@ class Reverse:
             return self._any_pop
         return T.call(f"{STACK}.pop", [])
 
+    def _restore(self, name):
+        """`name = _stack.pop()`: the value `name` had before the statement that pushed it.
+        In a sweep that is not kept, `_any_restore`: all that sweep is asked is the names it
+        reads, and what each restore reads is the stack (its name is stored, not read)."""
+        pop = self._pop()
+        return T.assign(name, pop) if self.kept else self._any_restore
+
     def _forward_stmt(self, stmt):
         if id(stmt) in self.ir.entry:
             return [T.clone(stmt)]
@@ -505,7 +524,13 @@ class Reverse:
         return None
 
     def _save_target(self, stmt, op):
-        if op is not None and op.target in self.saved and id(stmt) not in self.first_defs \
+        if op is None:      # (`classify` makes ops of assignments and expressions only)
+            if isinstance(stmt, gast.If):
+                return [self._forward_if(stmt)]
+            if isinstance(stmt, (gast.For, gast.While)):
+                return self._forward_loop(stmt)
+            return [T.clone(stmt)]
+        if op.target in self.saved and id(stmt) not in self.first_defs \
                 and op.target not in self.grouped:
             if op.kind == "setitem":
                 index = stmt.targets[0].slice
@@ -523,10 +548,6 @@ class Reverse:
                 return [self._push(old), T.clone(stmt)]
             if isinstance(stmt, gast.Assign):
                 return [self._push(T.name(op.target)), T.clone(stmt)]
-        if isinstance(stmt, gast.If):
-            return [self._forward_if(stmt)]
-        if isinstance(stmt, (gast.For, gast.While)):
-            return self._forward_loop(stmt)
         return [T.clone(stmt)]
 
     def _forward_if(self, stmt):
@@ -584,28 +605,22 @@ class Reverse:
             fragment = self._reverse_stmt(stmt)
             if not fragment:
                 continue
-            node = self.ir.origin.get(stmt)
-            here = getattr(node, "lineno", None)
-            if here is not None and here != line and self.kept \
-                    and not isinstance(stmt, (gast.If, gast.For, gast.While)):
-                out.append(self._line_comment(node))
-                line = here
-            elif isinstance(stmt, (gast.If, gast.For, gast.While)):
+            if isinstance(stmt, (gast.If, gast.For, gast.While)):
                 line = None
+            elif self.kept:
+                node = self.ir.origin.get(stmt)
+                here = getattr(node, "lineno", None)
+                if here is not None and here != line:
+                    out.append(self._line_comment(node))
+                    line = here
             out.extend(fragment)
         return out
 
     def _reverse_stmt(self, stmt):
-        if isinstance(stmt, gast.If):
-            return self._reverse_if(stmt)
-        if id(stmt) in self.carried:
-            return self._carried_reverse(stmt, self.carried[id(stmt)])
-        if isinstance(stmt, gast.For):
-            return self._reverse_for(stmt)
-        if isinstance(stmt, gast.While):
-            return self._reverse_while(stmt)
         op = self.ops.get(id(stmt))
-        if op is None or op.target is None or id(stmt) in self.ir.entry:
+        if op is None:      # (`classify` makes ops of assignments and expressions only)
+            return self._reverse_compound(stmt)
+        if op.target is None or id(stmt) in self.ir.entry:
             return []
         out = []
         restore = []
@@ -630,7 +645,7 @@ class Reverse:
                 restore.append(T.new_node(gast.Expr, value=T.call(f"{op.target}.pop", [
                     T.clone(op.args["at"])] if "at" in op.args else [])))
             else:
-                restore.append(T.assign(op.target, self._pop()))
+                restore.append(self._restore(op.target))
         popped = self._popped_list(op)
         if popped is not None:
             self.restores_objects = True
@@ -656,6 +671,19 @@ class Reverse:
                 and self.sites.multiply_assigned(op.target):
             out.append(self._reset(op.target, id(stmt)))
         return out
+
+    def _reverse_compound(self, stmt):
+        """The reverse of a statement without an operation: an `if`, a loop (carried or
+        recorded), or none for the rest (`pass`, a jump)."""
+        if isinstance(stmt, gast.If):
+            return self._reverse_if(stmt)
+        if id(stmt) in self.carried:
+            return self._carried_reverse(stmt, self.carried[id(stmt)])
+        if isinstance(stmt, gast.For):
+            return self._reverse_for(stmt)
+        if isinstance(stmt, gast.While):
+            return self._reverse_while(stmt)
+        return []
 
     def _reverse_if(self, stmt):
         body = self._reverse_block(stmt.body)
