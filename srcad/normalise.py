@@ -162,6 +162,9 @@ AUGMENTED = {gast.Add: "+=", gast.Sub: "-=", gast.Mult: "*=", gast.Div: "/=", ga
 _HELPER_NAMES = {helper.__name__ for helper in runtime.HELPERS} | {"np"}
 _COMPLEX_TYPES = {"complex64", "complex128", "complex256", "complex_", "csingle", "cdouble",
                   "clongdouble", "complexfloating"}
+# what the text of code that writes a complex number has in it: an imaginary literal's `j`
+# (`2j`, `1e-3J`), and the names of complex() and of the types above
+_COMPLEX_SIGNS = ("j", "J", "complex", "csingle", "cdouble", "clongdouble")
 _STACK = "_stack"        # the stack of a gradient (its generated code differentiated again)
 _TAPE = "_tape"          # the lists of its loops that save a value each (tapes.py)
 # names that generated code makes up itself
@@ -235,6 +238,8 @@ class _Variables(gast.NodeVisitor):
         self.homed = set()
         self.mutated = set()   # changed in place: x[i] = ..., xs.append(...)
         self.depth = 0
+        # whether an expression binds a name (a comprehension's variable, `:=`)
+        self.binds_in_expressions = False
 
     def note(self, name):
         self.sites[name] = self.sites.get(name, 0) + 1
@@ -281,6 +286,7 @@ class _Variables(gast.NodeVisitor):
 
     def visit_ListComp(self, node):
         """Its variables are its own (renamed apart in `expr_ListComp`): not the function's."""
+        self.binds_in_expressions = True
         self.depth += 1
         for generator in node.generators:
             self.visit(generator.iter)
@@ -291,6 +297,12 @@ class _Variables(gast.NodeVisitor):
 
     def visit_BoolOp(self, node):
         self._nested(node)
+
+    def _binding(self, node):
+        self.binds_in_expressions = True
+        self.generic_visit(node)
+
+    visit_SetComp = visit_DictComp = visit_GeneratorExp = visit_NamedExpr = _binding
 
     # the commonest nodes: their parts visited without a look at their fields
 
@@ -440,6 +452,7 @@ class Normaliser:
         self.record_params = frozenset()  # ... known to be tuples: `p.w` a named tuple's field
         self.generated = source.filename.startswith("<srcad ")   # a derivative's code
         self.nested_items = {}   # name t of `t = p[k]` that `_nested_writes` made -> p
+        self.binds_in_expressions = True   # (see _Variables; known once it has looked)
         if source.mentions("else"):          # (a loop's `else:` written anywhere)
             _flag_loop_elses(source.tree)
         if self.generated:
@@ -466,10 +479,10 @@ class Normaliser:
         self.refuse_complex()
         if self._writes_by_calls(source.tree):
             self._variables()         # (the writes they are now)
-            self.__dict__.pop("_nodes", None)
+            self._tree_changed()
         if not self.generated and self._nested_writes(source.tree):
             self._variables()         # (the names they take the inner objects into)
-            self.__dict__.pop("_nodes", None)
+            self._tree_changed()
         self._comprehension_reads = None    # (see _comprehension_locals)
 
     def _dict_copies(self, tree):
@@ -713,6 +726,7 @@ class Normaliser:
         self.homed = variables.homed
         self.mutated = variables.mutated
         self.sites = variables.sites
+        self.binds_in_expressions = variables.binds_in_expressions
 
     def _helper_to_inline(self, name):
         """The FunctionSource of the function of the user's, in this module, that a
@@ -933,6 +947,42 @@ class Normaliser:
             nodes = self._nodes = T.all_nodes(self.source.tree)
         return nodes
 
+    def statements(self):
+        """The user's function and every statement in it (`_statements_in`), walked once
+        while no pre-pass rewrites it."""
+        statements = self.__dict__.get("_statements")
+        if statements is None:
+            statements = self._statements = _statements_in(self.source.tree)
+        return statements
+
+    def statements_of(self, kind):
+        """The statements of gast class `kind` in the user's function, nested ones
+        included, in source order: what `nodes_of(kind)` gives for a kind of statement,
+        from a walk of the statements alone (no expression holds one)."""
+        return [stmt for stmt in self.statements() if type(stmt) is kind]
+
+    def _statement_targets(self):
+        """The targets of the statements of the user's function that bind names (assignments,
+        loops, `with ... as`, `except ... as`): where its statements store names."""
+        targets = []
+        for stmt in self.statements():
+            kind = type(stmt)
+            if kind is gast.Assign:
+                targets.extend(stmt.targets)
+            elif kind in _ONE_TARGET:
+                targets.append(stmt.target)
+            elif kind in _WITH:
+                targets.extend(item.optional_vars for item in stmt.items)
+            elif kind is gast.ExceptHandler:
+                targets.append(stmt.name)
+        return [target for target in targets if target is not None]
+
+    def _tree_changed(self):
+        """Forget the walks of the user's function (`nodes`, `statements_of`): a pre-pass
+        rewrote it."""
+        self.__dict__.pop("_nodes", None)
+        self.__dict__.pop("_statements", None)
+
     def nodes_of(self, kind):
         """The nodes of gast class `kind` among `nodes()`, in source order (sorted by class
         once per walk of the function: a question about a few kinds of node reads those
@@ -949,7 +999,14 @@ class Normaliser:
     def refuse_complex(self):
         """Complex numbers: srcad's rules are for real numbers (abs, conj, ...), and a real
         result of complex steps would get a wrong gradient. (The first in source order is
-        told, where there are several.)"""
+        told, where there are several.) Where neither the function's text nor that of a
+        helper inlined into it has a sign of one in it (`_COMPLEX_SIGNS`), none of its
+        nodes can be one, and none is looked at: the pre-passes before this one make no
+        constant, name or attribute of their own that is one."""
+        sources = [self.source] + [helper for helper in self._helpers.values()
+                                   if helper is not None]
+        if not any(source.mentions(*_COMPLEX_SIGNS) for source in sources):
+            return
         found = {node for node in self.nodes_of(gast.Constant)
                  if isinstance(node.value, complex)}
         found.update(node for node in self.nodes_of(gast.Name) if node.id == "complex")
@@ -1187,7 +1244,7 @@ class Normaliser:
                    for name, write, _, text in self.writes]
         changes += [(node.target.id, node, f"'{node.target.id} {AUGMENTED[type(node.op)]} ...': "
                      "NumPy does this in place for arrays", True)
-                    for node in self.nodes_of(gast.AugAssign)
+                    for node in self.statements_of(gast.AugAssign)
                     if isinstance(node.target, gast.Name)]
         top = self.source.tree
         changed = {}
@@ -2940,7 +2997,7 @@ class Normaliser:
         assigned = self.__dict__.get("_assigned")
         if assigned is None:                 # one walk of the function for every name
             assigned = self._assigned = {}
-            for node in self.nodes_of(gast.Assign):
+            for node in self.statements_of(gast.Assign):
                 for t in node.targets:
                     if isinstance(t, gast.Name):
                         assigned.setdefault(t.id, []).append(node.value)
@@ -3004,14 +3061,17 @@ class Normaliser:
         other = self.__dict__.get("_bound_other")
         if other is None:                   # one walk of the function for every name
             plain = set()
-            for node in self.nodes_of(gast.Assign):
+            for node in self.statements_of(gast.Assign):
                 plain.update(id(t) for t in node.targets if isinstance(t, gast.Name))
-            for node in self.nodes_of(gast.AugAssign):
+            for node in self.statements_of(gast.AugAssign):
                 if isinstance(node.target, gast.Name):
                     plain.add(id(node.target))
+            # (the names a statement binds are in its targets, unless an expression binds
+            # one: then every name is looked at)
+            named = T.name_nodes(self.source.tree if self.binds_in_expressions
+                                 else self._statement_targets())
             other = self._bound_other = {
-                n.id for n in self.nodes_of(gast.Name)
-                if isinstance(n.ctx, gast.Store) and id(n) not in plain}
+                n.id for n in named if isinstance(n.ctx, gast.Store) and id(n) not in plain}
         return other
 
     def _known_container(self, ident, seen=()):
@@ -4648,6 +4708,35 @@ class Normaliser:
                 self._guard_item(node, container, held)
             return held[1]
         return None
+
+
+def _statements_in(tree):
+    """`tree` (a function definition) and every statement in it, nested ones included,
+    parents before children in source order: what `T.all_nodes` finds of them (and the
+    except handlers and match cases, which hold statements), without a look into any
+    expression."""
+    found = []
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        found.append(node)
+        if type(node) in _HOLD_NO_STATEMENTS:
+            continue
+        for field in _STATEMENT_FIELDS_LAST_FIRST:
+            block = getattr(node, field, None)
+            if block:
+                todo.extend(reversed(block))
+    return found
+
+
+# the fields that hold statements (or except handlers, or match cases, which hold them), in
+# the order of the classes' fields, last first: a walk's stack pops the first one first
+_STATEMENT_FIELDS_LAST_FIRST = ("cases", "finalbody", "orelse", "handlers", "body")
+# the commonest statements, which hold none
+_HOLD_NO_STATEMENTS = {gast.Assign, gast.AugAssign, gast.Expr, gast.Return}
+# the statements with one target, and those whose items may bind names (`as f`)
+_ONE_TARGET = {gast.AugAssign, gast.AnnAssign, gast.For, gast.AsyncFor}
+_WITH = {gast.With, gast.AsyncWith}
 
 
 def _flag_loop_elses(tree):
