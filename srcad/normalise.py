@@ -760,8 +760,11 @@ class Normaliser:
         v)` (a copy of y with v added at i, repeats summed), `np.subtract.at` with -v;
         `np.fill_diagonal(y, v)` -> `y[...] = filled_diagonal(y, v)`: element
         writes into a local y, which srcad differentiates and checks (y also reached through
-        another name ...), in the user's function `tree`. Whether it found any."""
+        another name ...), in the user's function `tree`. Whether it found any (none, without
+        a look into its blocks, where no statement is a call)."""
         found = False
+        if not any(type(stmt.value) is gast.Call for stmt in self.statements_of(gast.Expr)):
+            return found
         for block in T.blocks(tree):
             for k, stmt in enumerate(block):
                 call = stmt.value if isinstance(stmt, gast.Expr) else None
@@ -821,8 +824,11 @@ class Normaliser:
         statement that makes t carries `srcad_written_back` (p), which that check passes.
         Every other name that may share p[k]'s object is checked as for any `t = p[k]`
         (but t and another such name of p: `_taken_from_one`).
-        Whether it found any."""
+        Whether it found any (none, without a look into its blocks, where no assignment
+        writes into an item of an item)."""
         found = False
+        if not any(_into_an_item_of_an_item(stmt) for stmt in self.statements()):
+            return found
         args = tree.args
         params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
         names = None
@@ -4708,6 +4714,15 @@ class Normaliser:
                 self._guard_item(node, container, held)
             return held[1]
         return None
+
+
+def _into_an_item_of_an_item(stmt):
+    """Whether `stmt` is an assignment or an augmented assignment into an item of an item
+    (`p[k][i] = v`, `p[k][i] += v`)."""
+    kind = type(stmt)
+    target = stmt.targets[0] if kind is gast.Assign and len(stmt.targets) == 1 \
+        else stmt.target if kind is gast.AugAssign else None
+    return type(target) is gast.Subscript and type(target.value) is gast.Subscript
 
 
 def _statements_in(tree):
