@@ -463,8 +463,13 @@ class Normaliser:
         self.tested_in_body = assignment_expressions(
             source, {n.id for n in T.name_nodes(source.tree)} | set(self.namespace)
             | set(self.reserved)) if source.mentions(":=") else ()
+        # (a helper is inlined where a statement calls it: none is looked up where no
+        # statement is a call)
+        calls = any(type(stmt) is gast.Expr and type(stmt.value) is gast.Call
+                    for stmt in _statements_in(source.tree))
         inline_local_functions(source, lambda name: bool(_GENERATED.match(name))
-                               or name in _HELPER_NAMES, helper=self._helper_to_inline)
+                               or name in _HELPER_NAMES,
+                               helper=self._helper_to_inline if calls else None)
         _rotations_through_temporaries(source.tree)
         if not self.generated:    # (`p__w` -> "p.w": what errors call the field)
             source.record_fields = {**(getattr(source, "record_fields", None) or {}),
@@ -5233,7 +5238,7 @@ def _records_as_names(tree, namespace, replaces=True):
         if replaces:                    # (`replace(o.p, ...)`: once o.p is a name)
             _replaces_as_records(tree, namespace)
         if not any(_record_call(stmt, _BINDS_NOTHING, namespace)
-                   for block in T.blocks(tree) for stmt in block):
+                   for stmt in _statements_in(tree)):
             return named        # (no call of a record class at all: no need to count names)
         nodes = T.name_nodes(tree)
         stores = collections.Counter(n.id for n in nodes if not isinstance(n.ctx, gast.Load))
@@ -5659,7 +5664,10 @@ def _rotations_through_temporaries(tree):
     b, c, a`) in the user's function `tree`, where t is a local name that nothing else
     mentions: the same names end with the same objects, and t, which held one of them,
     is never read again. A permutation of names shares nothing (`_permutation`), where
-    t would stay another name for one of the arrays."""
+    t would stay another name for one of the arrays. (None where fewer than three
+    statements copy a name: a rotation is as many copies as names, three at least.)"""
+    if sum(_name_copy(stmt) is not None for stmt in _statements_in(tree)) < 3:
+        return
     mentioned = None
     for block in T.blocks(tree):
         for k in range(len(block) - 2):
@@ -5689,22 +5697,25 @@ def _rotations_through_temporaries(tree):
 def _rotated(block, k):
     """`[t, a, b, ...]` where `block[k:]` starts with `t = a; a = b; ...; b = t` (names only,
     distinct, at least two besides t), else None."""
-    def copy(stmt):
-        if type(stmt) is gast.Assign and len(stmt.targets) == 1 \
-                and type(stmt.targets[0]) is gast.Name and type(stmt.value) is gast.Name:
-            return stmt.targets[0].id, stmt.value.id
-        return None
-    first = copy(block[k])
+    first = _name_copy(block[k])
     if first is None:
         return None
     names = list(first)
     for stmt in block[k + 1:]:
-        pair = copy(stmt)
+        pair = _name_copy(stmt)
         if pair is None or pair[0] != names[-1]:
             return None
         if pair[1] == names[0]:
             return names if len(names) >= 3 and len(set(names)) == len(names) else None
         names.append(pair[1])
+    return None
+
+
+def _name_copy(stmt):
+    """`(a, b)` where `stmt` is `a = b` (names only), else None."""
+    if type(stmt) is gast.Assign and len(stmt.targets) == 1 \
+            and type(stmt.targets[0]) is gast.Name and type(stmt.value) is gast.Name:
+        return stmt.targets[0].id, stmt.value.id
     return None
 
 
