@@ -972,21 +972,13 @@ class Normaliser:
         from a walk of the statements alone (no expression holds one)."""
         return [stmt for stmt in self.statements() if type(stmt) is kind]
 
-    def _statement_targets(self):
-        """The targets of the statements of the user's function that bind names (assignments,
-        loops, `with ... as`, `except ... as`): where its statements store names."""
-        targets = []
-        for stmt in self.statements():
-            kind = type(stmt)
-            if kind is gast.Assign:
-                targets.extend(stmt.targets)
-            elif kind in _ONE_TARGET:
-                targets.append(stmt.target)
-            elif kind in _WITH:
-                targets.extend(item.optional_vars for item in stmt.items)
-            elif kind is gast.ExceptHandler:
-                targets.append(stmt.name)
-        return [target for target in targets if target is not None]
+    def stored_in(self, stmt):
+        """The names that user statement `stmt` stores, its nested statements' included:
+        those in the statements' targets, unless an expression of the function binds one
+        (then every name in `stmt` is looked at)."""
+        if self.binds_in_expressions:
+            return T.names_stored(stmt)
+        return T.names_stored(_targets_of(_statements_in(stmt)))
 
     def _tree_changed(self):
         """Forget the walks of the user's function (`nodes`, `statements_of`): a pre-pass
@@ -2260,7 +2252,7 @@ class Normaliser:
         if not hasattr(node, "body"):
             method(node)
             return
-        bound = T.names_stored(node)    # (normalising `node` builds new statements: the
+        bound = self.stored_in(node)    # (normalising `node` builds new statements: the
         self._forget_new(bound)         # user's binds the same names after it)
         method(node)      # (a loop's later iterations see its own bindings; after a branch,
         self._forget_new(bound)         # either branch's)
@@ -3080,7 +3072,7 @@ class Normaliser:
             # (the names a statement binds are in its targets, unless an expression binds
             # one: then every name is looked at)
             named = T.name_nodes(self.source.tree if self.binds_in_expressions
-                                 else self._statement_targets())
+                                 else _targets_of(self.statements()))
             other = self._bound_other = {
                 n.id for n in named if isinstance(n.ctx, gast.Store) and id(n) not in plain}
         return other
@@ -4730,11 +4722,28 @@ def _into_an_item_of_an_item(stmt):
     return type(target) is gast.Subscript and type(target.value) is gast.Subscript
 
 
+def _targets_of(statements):
+    """The targets of those of `statements` that bind names (assignments, loops, `with ...
+    as`, `except ... as`): where statements store names."""
+    targets = []
+    for stmt in statements:
+        kind = type(stmt)
+        if kind is gast.Assign:
+            targets.extend(stmt.targets)
+        elif kind in _ONE_TARGET:
+            targets.append(stmt.target)
+        elif kind in _WITH:
+            targets.extend(item.optional_vars for item in stmt.items)
+        elif kind is gast.ExceptHandler:
+            targets.append(stmt.name)
+    return [target for target in targets if target is not None]
+
+
 def _statements_in(tree):
-    """`tree` (a function definition) and every statement in it, nested ones included,
-    parents before children in source order: what `T.all_nodes` finds of them (and the
-    except handlers and match cases, which hold statements), without a look into any
-    expression."""
+    """`tree` (a function definition, or a statement) and every statement in it, nested
+    ones included, parents before children in source order: what `T.all_nodes` finds of
+    them (and the except handlers and match cases, which hold statements), without a look
+    into any expression."""
     found = []
     todo = [tree]
     while todo:

@@ -3498,8 +3498,9 @@ def test_the_statements_and_names_bound_otherwise_are_those_of_a_walk_of_every_n
     """`statements_of` finds what `nodes_of` finds for a kind of statement (in source
     order), and `_bound_otherwise` the names that a walk of every node finds stored other
     than as an assignment's or augmented assignment's name (from the statements' targets
-    where no expression binds a name)."""
+    where no expression binds a name), and `stored_in` the names a statement stores."""
     import gast
+    from srcad import template as T
     from srcad.api import _reserved
     from srcad.normalise import Normaliser
     from srcad.source import function_source
@@ -3512,6 +3513,9 @@ def test_the_statements_and_names_bound_otherwise_are_those_of_a_walk_of_every_n
     assert normaliser._bound_otherwise() == {
         n.id for n in normaliser.nodes_of(gast.Name)
         if isinstance(n.ctx, gast.Store) and id(n) not in plain}
+    for stmt in normaliser.nodes():
+        if isinstance(stmt, gast.stmt) and hasattr(stmt, "body"):
+            assert normaliser.stored_in(stmt) == T.names_stored(stmt)
     assert normaliser.binds_in_expressions == (f is not binds_names_in_statements_only
                                                and any(isinstance(n, (
                                                    gast.ListComp, gast.SetComp,
