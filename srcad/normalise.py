@@ -2243,9 +2243,9 @@ class Normaliser:
             self.error(node, f"the statement '{kind.__name__}'", "rewrite it with assignments, "
                        "if, for and while")
         self.current = node
-        text = self.source.line_text(node)
+        line, text = self.source.told_line(node)
         if text:
-            comment = T.comment(f"line {self.source.file_line(node)}: {text}")
+            comment = T.comment(f"line {line}: {text}")
             last = next((stmt for stmt in reversed(self.out) if T.is_comment(stmt)), None)
             if last is None or last.value.value != comment.value.value:
                 self.emit(comment)      # (once for `a = 1; b = 2`, `loop_broke__1 = True; break`)
