@@ -20,6 +20,7 @@ import gast
 from . import template as T
 
 _JUMPS = (gast.Break, gast.Continue, gast.Return)
+_JUMP_KINDS = set(_JUMPS)
 _SIMPLE = {gast.Assign, gast.Expr}     # the commonest statements (comments are Exprs): they
                                        # neither jump nor hold statements
 
@@ -27,7 +28,13 @@ _SIMPLE = {gast.Assign, gast.Expr}     # the commonest statements (comments are 
 def structure_jumps(ir):
     """Rewrite `ir.body` in place (see the module docstring); returns `ir`."""
     body = ir.body
-    returns = [n for n in _walk_stmts(body) if isinstance(n, gast.Return)]
+    jumps = _jumps_in(body)
+    if len(jumps) == 1 and body and body[-1] is jumps[0] and type(jumps[0]) is gast.Return:
+        # (the one jump is the return at the end: no statement may leave its block early,
+        # and _lift would give back every block as it is)
+        _final_return(ir, body)
+        return ir
+    returns = [n for n in jumps if type(n) is gast.Return]
     if len(returns) == 1 and body and body[-1] is returns[0]:
         body[:] = _lift(ir, body)
         _final_return(ir, body)
@@ -67,6 +74,27 @@ def _walk_stmts(block):
             inner = getattr(stmt, field, None)
             if inner:                 # (no walk of nothing)
                 yield from _walk_stmts(inner)
+
+
+def _jumps_in(block):
+    """The break, continue and return statements in `block`, nested ones included (in no
+    particular order): what `_walk_stmts` finds of them, without a generator's step per
+    statement."""
+    found = []
+    todo = [block]
+    while todo:
+        for stmt in todo.pop():
+            kind = type(stmt)
+            if kind in _SIMPLE:
+                continue
+            if kind in _JUMP_KINDS:
+                found.append(stmt)
+                continue
+            for field in ("body", "orelse"):
+                inner = getattr(stmt, field, None)
+                if inner:
+                    todo.append(inner)
+    return found
 
 
 def _lower_loop_returns(ir, block, out, flag, in_loop):

@@ -166,6 +166,9 @@ AUGMENTED = {gast.Add: "+=", gast.Sub: "-=", gast.Mult: "*=", gast.Div: "/=", ga
 _HELPER_NAMES = {helper.__name__ for helper in runtime.HELPERS} | {"np"}
 _COMPLEX_TYPES = {"complex64", "complex128", "complex256", "complex_", "csingle", "cdouble",
                   "clongdouble", "complexfloating"}
+# what the text of code that writes a complex number has in it: an imaginary literal's `j`
+# (`2j`, `1e-3J`), and the names of complex() and of the types above
+_COMPLEX_SIGNS = ("j", "J", "complex", "csingle", "cdouble", "clongdouble")
 _STACK = "_stack"        # the stack of a gradient (its generated code differentiated again)
 _TAPE = "_tape"          # the lists of its loops that save a value each (tapes.py)
 # names that generated code makes up itself
@@ -239,6 +242,8 @@ class _Variables(gast.NodeVisitor):
         self.homed = set()
         self.mutated = set()   # changed in place: x[i] = ..., xs.append(...)
         self.depth = 0
+        # whether an expression binds a name (a comprehension's variable, `:=`)
+        self.binds_in_expressions = False
 
     def note(self, name):
         self.sites[name] = self.sites.get(name, 0) + 1
@@ -285,6 +290,7 @@ class _Variables(gast.NodeVisitor):
 
     def visit_ListComp(self, node):
         """Its variables are its own (renamed apart in `expr_ListComp`): not the function's."""
+        self.binds_in_expressions = True
         self.depth += 1
         for generator in node.generators:
             self.visit(generator.iter)
@@ -295,6 +301,12 @@ class _Variables(gast.NodeVisitor):
 
     def visit_BoolOp(self, node):
         self._nested(node)
+
+    def _binding(self, node):
+        self.binds_in_expressions = True
+        self.generic_visit(node)
+
+    visit_SetComp = visit_DictComp = visit_GeneratorExp = visit_NamedExpr = _binding
 
     # the commonest nodes: their parts visited without a look at their fields
 
@@ -446,6 +458,7 @@ class Normaliser:
         self.item_records = False   # the arguments may hold named tuples: `field(layer, "W")`
         self.generated = source.filename.startswith("<srcad ")   # a derivative's code
         self.nested_items = {}   # name t of `t = p[k]` that `_nested_writes` made -> p
+        self.binds_in_expressions = True   # (see _Variables; known once it has looked)
         if source.mentions("else"):          # (a loop's `else:` written anywhere)
             _flag_loop_elses(source.tree)
         if self.generated:
@@ -456,8 +469,13 @@ class Normaliser:
         self.tested_in_body = assignment_expressions(
             source, {n.id for n in T.name_nodes(source.tree)} | set(self.namespace)
             | set(self.reserved)) if source.mentions(":=") else ()
+        # (a helper is inlined where a statement calls it: none is looked up where no
+        # statement is a call)
+        calls = any(type(stmt) is gast.Expr and type(stmt.value) is gast.Call
+                    for stmt in _statements_in(source.tree))
         inline_local_functions(source, lambda name: bool(_GENERATED.match(name))
-                               or name in _HELPER_NAMES, helper=self._helper_to_inline)
+                               or name in _HELPER_NAMES,
+                               helper=self._helper_to_inline if calls else None)
         _rotations_through_temporaries(source.tree)
         if not self.generated:    # (`p__w` -> "p.w": what errors call the field)
             source.record_fields = {**(getattr(source, "record_fields", None) or {}),
@@ -472,10 +490,10 @@ class Normaliser:
         self.refuse_complex()
         if self._writes_by_calls(source.tree):
             self._variables()         # (the writes they are now)
-            self.__dict__.pop("_nodes", None)
+            self._tree_changed()
         if not self.generated and self._nested_writes(source.tree):
             self._variables()         # (the names they take the inner objects into)
-            self.__dict__.pop("_nodes", None)
+            self._tree_changed()
         self._comprehension_reads = None    # (see _comprehension_locals)
 
     def _dict_copies(self, tree):
@@ -719,6 +737,7 @@ class Normaliser:
         self.homed = variables.homed
         self.mutated = variables.mutated
         self.sites = variables.sites
+        self.binds_in_expressions = variables.binds_in_expressions
 
     def _helper_to_inline(self, name):
         """The FunctionSource of the function of the user's, in this module, that a
@@ -752,8 +771,11 @@ class Normaliser:
         v)` (a copy of y with v added at i, repeats summed), `np.subtract.at` with -v;
         `np.fill_diagonal(y, v)` -> `y[...] = filled_diagonal(y, v)`: element
         writes into a local y, which srcad differentiates and checks (y also reached through
-        another name ...), in the user's function `tree`. Whether it found any."""
+        another name ...), in the user's function `tree`. Whether it found any (none, without
+        a look into its blocks, where no statement is a call)."""
         found = False
+        if not any(type(stmt.value) is gast.Call for stmt in self.statements_of(gast.Expr)):
+            return found
         for block in T.blocks(tree):
             for k, stmt in enumerate(block):
                 call = stmt.value if isinstance(stmt, gast.Expr) else None
@@ -813,8 +835,11 @@ class Normaliser:
         statement that makes t carries `srcad_written_back` (p), which that check passes.
         Every other name that may share p[k]'s object is checked as for any `t = p[k]`
         (but t and another such name of p: `_taken_from_one`).
-        Whether it found any."""
+        Whether it found any (none, without a look into its blocks, where no assignment
+        writes into an item of an item)."""
         found = False
+        if not any(_into_an_item_of_an_item(stmt) for stmt in self.statements()):
+            return found
         args = tree.args
         params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
         names = None
@@ -939,6 +964,34 @@ class Normaliser:
             nodes = self._nodes = T.all_nodes(self.source.tree)
         return nodes
 
+    def statements(self):
+        """The user's function and every statement in it (`_statements_in`), walked once
+        while no pre-pass rewrites it."""
+        statements = self.__dict__.get("_statements")
+        if statements is None:
+            statements = self._statements = _statements_in(self.source.tree)
+        return statements
+
+    def statements_of(self, kind):
+        """The statements of gast class `kind` in the user's function, nested ones
+        included, in source order: what `nodes_of(kind)` gives for a kind of statement,
+        from a walk of the statements alone (no expression holds one)."""
+        return [stmt for stmt in self.statements() if type(stmt) is kind]
+
+    def stored_in(self, stmt):
+        """The names that user statement `stmt` stores, its nested statements' included:
+        those in the statements' targets, unless an expression of the function binds one
+        (then every name in `stmt` is looked at)."""
+        if self.binds_in_expressions:
+            return T.names_stored(stmt)
+        return T.names_stored(_targets_of(_statements_in(stmt)))
+
+    def _tree_changed(self):
+        """Forget the walks of the user's function (`nodes`, `statements_of`): a pre-pass
+        rewrote it."""
+        self.__dict__.pop("_nodes", None)
+        self.__dict__.pop("_statements", None)
+
     def nodes_of(self, kind):
         """The nodes of gast class `kind` among `nodes()`, in source order (sorted by class
         once per walk of the function: a question about a few kinds of node reads those
@@ -955,7 +1008,14 @@ class Normaliser:
     def refuse_complex(self):
         """Complex numbers: srcad's rules are for real numbers (abs, conj, ...), and a real
         result of complex steps would get a wrong gradient. (The first in source order is
-        told, where there are several.)"""
+        told, where there are several.) Where neither the function's text nor that of a
+        helper inlined into it has a sign of one in it (`_COMPLEX_SIGNS`), none of its
+        nodes can be one, and none is looked at: the pre-passes before this one make no
+        constant, name or attribute of their own that is one."""
+        sources = [self.source] + [helper for helper in self._helpers.values()
+                                   if helper is not None]
+        if not any(source.mentions(*_COMPLEX_SIGNS) for source in sources):
+            return
         found = {node for node in self.nodes_of(gast.Constant)
                  if isinstance(node.value, complex)}
         found.update(node for node in self.nodes_of(gast.Name) if node.id == "complex")
@@ -1195,7 +1255,7 @@ class Normaliser:
                    for name, write, _, text in self.writes]
         changes += [(node.target.id, node, f"'{node.target.id} {AUGMENTED[type(node.op)]} ...': "
                      "NumPy does this in place for arrays", True)
-                    for node in self.nodes_of(gast.AugAssign)
+                    for node in self.statements_of(gast.AugAssign)
                     if isinstance(node.target, gast.Name)]
         top = self.source.tree
         changed = {}
@@ -2191,16 +2251,16 @@ class Normaliser:
             self.error(node, f"the statement '{kind.__name__}'", "rewrite it with assignments, "
                        "if, for and while")
         self.current = node
-        text = self.source.line_text(node)
+        line, text = self.source.told_line(node)
         if text:
-            comment = T.comment(f"line {self.source.file_line(node)}: {text}")
+            comment = T.comment(f"line {line}: {text}")
             last = next((stmt for stmt in reversed(self.out) if T.is_comment(stmt)), None)
             if last is None or last.value.value != comment.value.value:
                 self.emit(comment)      # (once for `a = 1; b = 2`, `loop_broke__1 = True; break`)
         if not hasattr(node, "body"):
             method(node)
             return
-        bound = T.names_stored(node)    # (normalising `node` builds new statements: the
+        bound = self.stored_in(node)    # (normalising `node` builds new statements: the
         self._forget_new(bound)         # user's binds the same names after it)
         method(node)      # (a loop's later iterations see its own bindings; after a branch,
         self._forget_new(bound)         # either branch's)
@@ -2948,7 +3008,7 @@ class Normaliser:
         assigned = self.__dict__.get("_assigned")
         if assigned is None:                 # one walk of the function for every name
             assigned = self._assigned = {}
-            for node in self.nodes_of(gast.Assign):
+            for node in self.statements_of(gast.Assign):
                 for t in node.targets:
                     if isinstance(t, gast.Name):
                         assigned.setdefault(t.id, []).append(node.value)
@@ -3012,14 +3072,17 @@ class Normaliser:
         other = self.__dict__.get("_bound_other")
         if other is None:                   # one walk of the function for every name
             plain = set()
-            for node in self.nodes_of(gast.Assign):
+            for node in self.statements_of(gast.Assign):
                 plain.update(id(t) for t in node.targets if isinstance(t, gast.Name))
-            for node in self.nodes_of(gast.AugAssign):
+            for node in self.statements_of(gast.AugAssign):
                 if isinstance(node.target, gast.Name):
                     plain.add(id(node.target))
+            # (the names a statement binds are in its targets, unless an expression binds
+            # one: then every name is looked at)
+            named = T.name_nodes(self.source.tree if self.binds_in_expressions
+                                 else _targets_of(self.statements()))
             other = self._bound_other = {
-                n.id for n in self.nodes_of(gast.Name)
-                if isinstance(n.ctx, gast.Store) and id(n) not in plain}
+                n.id for n in named if isinstance(n.ctx, gast.Store) and id(n) not in plain}
         return other
 
     def _known_container(self, ident, seen=()):
@@ -4675,6 +4738,61 @@ class Normaliser:
         return None
 
 
+def _into_an_item_of_an_item(stmt):
+    """Whether `stmt` is an assignment or an augmented assignment into an item of an item
+    (`p[k][i] = v`, `p[k][i] += v`)."""
+    kind = type(stmt)
+    target = stmt.targets[0] if kind is gast.Assign and len(stmt.targets) == 1 \
+        else stmt.target if kind is gast.AugAssign else None
+    return type(target) is gast.Subscript and type(target.value) is gast.Subscript
+
+
+def _targets_of(statements):
+    """The targets of those of `statements` that bind names (assignments, loops, `with ...
+    as`, `except ... as`): where statements store names."""
+    targets = []
+    for stmt in statements:
+        kind = type(stmt)
+        if kind is gast.Assign:
+            targets.extend(stmt.targets)
+        elif kind in _ONE_TARGET:
+            targets.append(stmt.target)
+        elif kind in _WITH:
+            targets.extend(item.optional_vars for item in stmt.items)
+        elif kind is gast.ExceptHandler:
+            targets.append(stmt.name)
+    return [target for target in targets if target is not None]
+
+
+def _statements_in(tree):
+    """`tree` (a function definition, or a statement) and every statement in it, nested
+    ones included, parents before children in source order: what `T.all_nodes` finds of
+    them (and the except handlers and match cases, which hold statements), without a look
+    into any expression."""
+    found = []
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        found.append(node)
+        if type(node) in _HOLD_NO_STATEMENTS:
+            continue
+        for field in _STATEMENT_FIELDS_LAST_FIRST:
+            block = getattr(node, field, None)
+            if block:
+                todo.extend(reversed(block))
+    return found
+
+
+# the fields that hold statements (or except handlers, or match cases, which hold them), in
+# the order of the classes' fields, last first: a walk's stack pops the first one first
+_STATEMENT_FIELDS_LAST_FIRST = ("cases", "finalbody", "orelse", "handlers", "body")
+# the commonest statements, which hold none
+_HOLD_NO_STATEMENTS = {gast.Assign, gast.AugAssign, gast.Expr, gast.Return}
+# the statements with one target, and those whose items may bind names (`as f`)
+_ONE_TARGET = {gast.AugAssign, gast.AnnAssign, gast.For, gast.AsyncFor}
+_WITH = {gast.With, gast.AsyncWith}
+
+
 def _flag_loop_elses(tree):
     """`for ...: ... break ... else: E` -> `flag = False; for ...: ... flag = True; break
     ...; if not flag: E` (and `while` alike), in the user's function `tree`: the `else` of a
@@ -5154,7 +5272,7 @@ def _records_as_names(tree, namespace, replaces=True):
         if replaces:                    # (`replace(o.p, ...)`: once o.p is a name)
             _replaces_as_records(tree, namespace)
         if not any(_record_call(stmt, _BINDS_NOTHING, namespace)
-                   for block in T.blocks(tree) for stmt in block):
+                   for stmt in _statements_in(tree)):
             return named        # (no call of a record class at all: no need to count names)
         nodes = T.name_nodes(tree)
         stores = collections.Counter(n.id for n in nodes if not isinstance(n.ctx, gast.Load))
@@ -5580,7 +5698,10 @@ def _rotations_through_temporaries(tree):
     b, c, a`) in the user's function `tree`, where t is a local name that nothing else
     mentions: the same names end with the same objects, and t, which held one of them,
     is never read again. A permutation of names shares nothing (`_permutation`), where
-    t would stay another name for one of the arrays."""
+    t would stay another name for one of the arrays. (None where fewer than three
+    statements copy a name: a rotation is as many copies as names, three at least.)"""
+    if sum(_name_copy(stmt) is not None for stmt in _statements_in(tree)) < 3:
+        return
     mentioned = None
     for block in T.blocks(tree):
         for k in range(len(block) - 2):
@@ -5610,22 +5731,25 @@ def _rotations_through_temporaries(tree):
 def _rotated(block, k):
     """`[t, a, b, ...]` where `block[k:]` starts with `t = a; a = b; ...; b = t` (names only,
     distinct, at least two besides t), else None."""
-    def copy(stmt):
-        if type(stmt) is gast.Assign and len(stmt.targets) == 1 \
-                and type(stmt.targets[0]) is gast.Name and type(stmt.value) is gast.Name:
-            return stmt.targets[0].id, stmt.value.id
-        return None
-    first = copy(block[k])
+    first = _name_copy(block[k])
     if first is None:
         return None
     names = list(first)
     for stmt in block[k + 1:]:
-        pair = copy(stmt)
+        pair = _name_copy(stmt)
         if pair is None or pair[0] != names[-1]:
             return None
         if pair[1] == names[0]:
             return names if len(names) >= 3 and len(set(names)) == len(names) else None
         names.append(pair[1])
+    return None
+
+
+def _name_copy(stmt):
+    """`(a, b)` where `stmt` is `a = b` (names only), else None."""
+    if type(stmt) is gast.Assign and len(stmt.targets) == 1 \
+            and type(stmt.targets[0]) is gast.Name and type(stmt.value) is gast.Name:
+        return stmt.targets[0].id, stmt.value.id
     return None
 
 

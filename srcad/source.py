@@ -68,6 +68,18 @@ class FunctionSource:
             return ""
         return self.lines[lineno - 1].strip()
 
+    def told_line(self, node):
+        """`(file line, text)` of the line `node` is written at: what `file_line` and
+        `line_text` give, asked once; (None, "") where it has no text."""
+        other = getattr(node, "srcad_source", None)
+        if other is not None and other is not self:
+            return other.told_line(node)
+        lineno, _ = written_at(node)
+        if not lineno or lineno > len(self.lines):
+            return None, ""
+        text = self.lines[lineno - 1].strip()
+        return (lineno + self.first_line - 1 if text else None), text
+
     def file_line(self, node):
         other = getattr(node, "srcad_source", None)
         if other is not None and other is not self:

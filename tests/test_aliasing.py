@@ -3452,3 +3452,73 @@ def test_a_slot_rebound_leaves_what_its_old_item_shares():
     for f in (slot_augmented_beside_a_reversed_item, held_array_written_beside_a_reversed_item):
         with pytest.raises(srcad.UnsupportedError, match="also reached through 'r'"):
             srcad.grad(f)(x)
+
+
+def binds_names_every_way(x, pairs):
+    total = 0.0
+    a, (b, *rest) = x[0], (x[1], x[2], x[0])
+    for k, (u, v) in enumerate(pairs):
+        total += u * v * k
+    squares = [w * w for w in x]
+    doubled = {i: 2.0 * w for i, w in enumerate(x)}
+    if (n := len(rest)) > 1:
+        total = total + n
+    try:
+        c = a / b
+    except ZeroDivisionError as error:
+        c = 0.0
+    with np.errstate(all="ignore") as state:
+        d = np.log(x)
+    s = sum(t for t in squares)
+    return total + c + np.sum(d) + s + doubled[0] + sum(m for m in {y for y in x})
+
+
+def binds_names_in_statements_only(x, n):
+    acc = x * 1.0
+    p, q = x[0], x[1]
+    r: float = 2.0
+    for i, (s, t) in enumerate(zip(x, x)):
+        acc = acc * p + s * t
+        acc += q * r
+        while acc[0] > 10.0:
+            acc = acc / 2.0
+    try:
+        c = p / q
+    except ZeroDivisionError as error:
+        c = 0.0
+    with np.errstate(all="ignore") as state:
+        d = np.log(x)
+    return np.sum(acc) + c + np.sum(d)
+
+
+@pytest.mark.parametrize("f", [binds_names_every_way, binds_names_in_statements_only, fresh_rows,
+                               rows_of_enumerate, unpacked_pair, row_of_a_comprehension,
+                               popped, rebound_before_a_loop_of_writes])
+def test_the_statements_and_names_bound_otherwise_are_those_of_a_walk_of_every_node(f):
+    """`statements_of` finds what `nodes_of` finds for a kind of statement (in source
+    order), and `_bound_otherwise` the names that a walk of every node finds stored other
+    than as an assignment's or augmented assignment's name (from the statements' targets
+    where no expression binds a name), and `stored_in` the names a statement stores."""
+    import gast
+    from srcad import template as T
+    from srcad.api import _reserved
+    from srcad.normalise import Normaliser
+    from srcad.source import function_source
+    normaliser = Normaliser(function_source(f), _reserved())
+    for kind in (gast.Assign, gast.AugAssign, gast.For, gast.While, gast.If, gast.Try,
+                 gast.ExceptHandler, gast.With, gast.Return):
+        assert normaliser.statements_of(kind) == list(normaliser.nodes_of(kind))
+    plain = {id(t) for node in normaliser.nodes_of(gast.Assign) for t in node.targets} \
+        | {id(node.target) for node in normaliser.nodes_of(gast.AugAssign)}
+    assert normaliser._bound_otherwise() == {
+        n.id for n in normaliser.nodes_of(gast.Name)
+        if isinstance(n.ctx, gast.Store) and id(n) not in plain}
+    for stmt in normaliser.nodes():
+        if isinstance(stmt, gast.stmt) and hasattr(stmt, "body"):
+            assert normaliser.stored_in(stmt) == T.names_stored(stmt)
+    assert normaliser.binds_in_expressions == (f is not binds_names_in_statements_only
+                                               and any(isinstance(n, (
+                                                   gast.ListComp, gast.SetComp,
+                                                   gast.DictComp, gast.GeneratorExp,
+                                                   gast.NamedExpr))
+                                                   for n in normaliser.nodes()))

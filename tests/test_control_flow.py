@@ -988,3 +988,28 @@ def test_assignment_expressions_that_would_bind_another_number_of_times(f, phras
     with pytest.raises(srcad.UnsupportedError, match=re.escape(phrase)) as info:
         srcad.grad(f)(0.7)
     assert "hint:" in str(info.value)
+
+
+@pytest.mark.parametrize("fn", [logistic, while_counter, nested_break_continue,
+                                nested_data_break, while_with_break_continue,
+                                nested_if_in_loops, two_returns, grow_with_break,
+                                nested_loop_elses, break_in_an_inner_else])
+def test_structure_jumps_finds_every_jump_and_leaves_jumpless_code_as_lifting_would(fn):
+    """`_jumps_in` finds the jumps that a walk of every statement finds; where the only
+    one is the return at the end, structure_jumps gives the body that lifting it gives."""
+    from srcad import jumps, template as T
+    from srcad.normalise import normalise
+    from srcad.source import function_source
+
+    def fresh_ir():
+        return normalise(function_source(fn), srcad.api._reserved())
+    ir = fresh_ir()
+    walked = [s for s in jumps._walk_stmts(ir.body) if isinstance(s, jumps._JUMPS)]
+    assert sorted(map(id, jumps._jumps_in(ir.body))) == sorted(map(id, walked))
+    if len(walked) == 1 and walked[0] is ir.body[-1]:
+        lifted = fresh_ir()
+        lifted.body[:] = jumps._lift(lifted, lifted.body)
+        jumps._final_return(lifted, lifted.body)
+        structured = jumps.structure_jumps(fresh_ir())
+        assert [T.source_of(s) for s in structured.body] \
+            == [T.source_of(s) for s in lifted.body]

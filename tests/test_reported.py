@@ -1078,6 +1078,38 @@ def test_complex_numbers_are_refused():
         srcad.grad(with_complex_steps)(np.array([0.3, -0.5, 1.2]))
 
 
+def rotated_into(out, x):
+    out[...] = np.abs(x * np.exp(0.5j))
+
+
+def calls_a_rotating_helper(x):
+    out = np.zeros(3)
+    rotated_into(out, x)
+    return np.sum(out * x)
+
+
+def with_a_capital_imaginary_unit(x):
+    return np.abs(np.sum(x * 2J))
+
+
+def with_complex_of_parts(x):
+    return np.abs(complex(x[0], x[1]))
+
+
+def with_a_single_precision_dtype(x):
+    return np.sum(np.abs(x.astype(np.csingle)))
+
+
+@pytest.mark.parametrize("f", [calls_a_rotating_helper, with_a_capital_imaginary_unit,
+                               with_complex_of_parts, with_a_single_precision_dtype])
+def test_complex_numbers_are_refused_wherever_they_are_written(f):
+    """The look for complex numbers is skipped where no text that the function's nodes
+    come from has a sign of one: the helper inlined for what it writes (whose text the
+    function's does not hold), `J`, complex(), a complex dtype's name are signs."""
+    with pytest.raises(srcad.UnsupportedError, match="a complex number"):
+        srcad.grad(f)(np.array([0.3, -0.5, 1.2]))
+
+
 def named_like_a_helper(x, spread):
     return np.sum(x * spread)
 

@@ -179,3 +179,29 @@ def test_a_raised_message_spanning_lines_reads_as_written():
     with pytest.raises(ValueError) as caught:
         df(200.0)
     assert str(caught.value).startswith("too\nbig, much")
+
+
+def _helper_writing(out, x):
+    out[0] = x[1] * 2.0
+
+
+def _calls_the_helper(x):
+    out = np.zeros(2)
+    _helper_writing(out, x)
+
+    return out[0] + x[0]
+
+
+def test_told_line_is_the_file_line_and_the_text_of_each_statement():
+    """What the `# line N: text` comment of each statement says (`told_line`): its file
+    line and text, also for a helper's statements inlined into the function (their own
+    file's line) and for a statement without a line."""
+    import gast
+    from srcad.api import intermediate
+    ir = intermediate(_calls_the_helper)
+    nodes = [n for n in gast.walk(ir.source.tree) if isinstance(n, gast.stmt)]
+    assert any(getattr(n, "srcad_source", None) not in (None, ir.source) for n in nodes)
+    for node in nodes + [gast.Pass()]:
+        line, text = ir.source.told_line(node)
+        assert text == ir.source.line_text(node)
+        assert line == (ir.source.file_line(node) if text else None)
