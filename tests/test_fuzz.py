@@ -28,10 +28,19 @@ stopped by a value, `if/elif` chains, helpers with defaults and tuple returns, `
 srcad's documented refusals of updates in place (an array that may be reached through
 another name, the gradient's own element writes differentiated again): counted, not failed.
 
+A third generator (`tests/fuzzgen_records.py`) writes programs of named tuples that the
+arguments hold, as JAX users keep a network's layers: a list, tuple or dict of `Layer`s or
+a `Net(hidden, out)` of them, beside a `Layer` argument read directly, whose fields are
+read by name and by index in loops over the layers (`enumerate`, `zip`, `range(len(...))`,
+a dict's items), comprehensions, if/else, helpers and local names bound to a layer. It
+checks that the gradient keeps the argument's structure and classes (a list of Layers),
+forward mode, and `hvp` on every fourth program.
+
 Profiles (`--hypothesis-profile=NAME`):
 
-- ``ci`` (default): 400 programs, about a minute.
-- ``long``: 6,000 programs::
+- ``ci`` (default): 400 programs (the second generator a fifth as many, the third a
+  quarter).
+- ``long``: 6,000 programs (as many fewer)::
 
       python3 -m pytest tests/test_fuzz.py --hypothesis-profile=long -s
 
@@ -47,6 +56,7 @@ from hypothesis import strategies as st
 import srcad
 
 import fuzzgen
+import fuzzgen_records
 import fuzzgen_structures
 
 # the profiles `ci` and `long` are registered in conftest.py (before --hypothesis-profile
@@ -163,3 +173,38 @@ def test_structures_and_second_derivatives_agree(capsys):
     finally:
         _report(capsys, counts, "lists, dicts, element writes; second order")
     assert counts["checked"] >= 0.5 * max(1, profile.max_examples // 5)
+
+
+def test_named_tuples_that_arguments_hold_agree(capsys):
+    """Programs of Layers (named tuples) in a list, tuple, dict or Net argument, read by
+    field and by index (fuzzgen_records): reverse mode against differences in every field,
+    the gradient's structure and classes, forward mode, and hvp on every fourth program. A
+    refusal of an update in place (of fuzzgen_structures' statements around them) is
+    counted; any other srcad error, exception or disagreement fails."""
+    counts = dict(generated=0, checked=0, skipped=0, failed=0, refused=0)
+    profile = _profile()
+    programs = max(1, profile.max_examples * 3 // 4)
+
+    @settings(profile, max_examples=programs)
+    @given(data=st.data(), seed=st.integers(0, 2**16))
+    def fuzz(data, seed):
+        program = fuzzgen_records.generate(fuzzgen.DataChooser(data))
+        counts["generated"] += 1
+        module = fuzzgen.load(program.source)
+        try:
+            outcome = fuzzgen_records.check(module, program, seed, second=seed % 4 == 0)
+        except srcad.UnsupportedError as exc:
+            if "in place" not in str(exc) and "would change both" not in str(exc):
+                raise _failure(counts, exc, program, seed) from exc
+            counts["refused"] += 1
+            assume(False)
+        except Exception as exc:
+            raise _failure(counts, exc, program, seed) from exc
+        counts["skipped"] += outcome == "skip"
+        assume(outcome == "ok")
+        counts["checked"] += 1
+    try:
+        fuzz()
+    finally:
+        _report(capsys, counts, "named tuples that arguments hold")
+    assert counts["checked"] >= 0.5 * programs
