@@ -19,6 +19,7 @@ shape is read later.
 """
 import collections
 import itertools
+import operator
 import re
 
 import gast
@@ -29,6 +30,7 @@ from .template import (LOOPS_AND_BRANCHES, Names, assign, call, delete, is_comme
 
 _IMPURE_METHODS = {"append", "insert", "pop"}
 _DERIVATIVE = re.compile(r"^(vbar|vdot)_m?\d+$")     # the names of adjoints and tangents
+_ID = operator.attrgetter("id")         # (a Name node's name, read in C)
 
 
 def optimize(tree, names=None, check=False):
@@ -100,24 +102,25 @@ def release_arrays(tree, arrays, names=None, stand_ins=True):
         tree = keep_only_shapes(tree, arrays, names)
     body = tree.body
     params = {a.id for a in tree.args.args + tree.args.kwonlyargs}
+    assignments = [s for s in body if type(s) is gast.Assign]
     # a sum's seed made a Python float (keep_sum_adjoints_scalar) holds no array
-    arrays = arrays - {s.targets[0].id for s in body if _assigned_name(s) is not None
-                       and isinstance(s.value, gast.Call) and isinstance(s.value.func, gast.Name)
-                       and s.value.func.id == "float"}
+    arrays = arrays - {s.targets[0].id for s in assignments if type(s.value) is gast.Call
+                       and type(s.value.func) is gast.Name and s.value.func.id == "float"
+                       and _assigned_name(s) is not None}
     # a name whose only value is an argument's (`vbar_3 = vbar_4`): deleting it frees nothing
-    copies = {s.targets[0].id for s in body if isinstance(s, gast.Assign)
-              and isinstance(s.value, gast.Name) and s.value.id in params
-              and isinstance(s.targets[0], gast.Name)} & arrays
+    copies = {s.targets[0].id for s in assignments if type(s.value) is gast.Name
+              and s.value.id in params and type(s.targets[0]) is gast.Name} & arrays
     last, bound, copied = {}, {}, collections.Counter()
     for k, stmt in enumerate(body):
-        if is_comment(stmt):
+        if type(stmt) is gast.Expr and is_comment(stmt):
             continue
-        for node in names.nodes(stmt):
-            if node.id in arrays:
-                last[node.id] = k
-                if node.id in copies and type(node.ctx) is gast.Store:
-                    copied[node.id] += 1
-        if isinstance(stmt, gast.Assign):
+        nodes = names.nodes(stmt)
+        held = arrays.intersection(map(_ID, nodes))     # (the arrays it mentions, in C)
+        last.update(dict.fromkeys(held, k))
+        if not copies.isdisjoint(held):
+            copied.update(node.id for node in nodes
+                          if node.id in copies and type(node.ctx) is gast.Store)
+        if type(stmt) is gast.Assign:
             for node in _target_names(stmt):
                 if type(node.ctx) is gast.Store:
                     bound.setdefault(node.id, k)
@@ -325,6 +328,9 @@ def _reads(node, name):
     return name in names_read(node)
 
 
+_ZERO_KINDS = {gast.Constant, gast.Call}     # the kinds of node `_is_zero` may accept
+
+
 def _is_zero(node):
     kind = type(node)
     if kind is gast.Constant:
@@ -394,8 +400,10 @@ def _fold_block(block, in_loop, names):
                 names.forget(first)         # (it goes; its `y` now belongs to stmt)
                 dropped.add(id(first))
         if target is not None:
-            minus = _negated(stmt.value) if in_loop else None
-            if minus is not None or _is_zero(stmt.value):
+            value = stmt.value
+            kind = type(value)      # (most values are neither: no call to tell)
+            minus = _negated(value) if in_loop and kind is gast.UnaryOp else None
+            if minus is not None or kind in _ZERO_KINDS and _is_zero(value):
                 pending[target] = (stmt, minus, () if minus is None else names_read(minus))
     if dropped:
         block[:] = [stmt for stmt in block if id(stmt) not in dropped]
@@ -1348,10 +1356,11 @@ def drop_copied_slots(tree, names=None):
     pushes, pops = {}, {}   # the names of a tuple -> (its block, the statement, the Tuple)
     for block in _blocks(tree):
         for stmt in block:
-            packed = _pushed_tuple(stmt)
+            kind = type(stmt)       # (told here: most statements are neither, no call for them)
+            packed = _pushed_tuple(stmt) if kind is gast.Expr else None
             if packed is not None:
                 pushes[tuple(e.id for e in packed.elts)] = (block, stmt, packed)
-            elif _pops_tuple(stmt):
+            elif kind is gast.Assign and _pops_tuple(stmt):
                 unpacked = stmt.targets[0]
                 pops[tuple(e.id for e in unpacked.elts)] = (block, stmt, unpacked)
     changed = False
