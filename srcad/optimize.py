@@ -1154,11 +1154,14 @@ def absorb_negations(tree, names=None):
     blocks = list(_loop_blocks(tree))
     negations = [(name, _negated(s.value)) for block in blocks for s in block
                  if (name := _assigned_name(s)) is not None]
-    involved = {name for a, negated in negations if _product(negated)
-                for name in {a} | names_read(negated)}
-    if not involved:
+    negated_products = {a for a, negated in negations if _product(negated)}
+    if not negated_products:
         return tree, False
     names = Names() if names is None else names
+    if negated_products <= _read_out_of_sign(blocks, negated_products, names):
+        return tree, False      # (no index of the whole tree to find that out)
+    involved = {name for a, negated in negations if _product(negated)
+                for name in {a} | names_read(negated)}
     loads, stores = _name_index(tree, names, involved)
     moved = set()           # names read by a product moved into a read: their index is stale
     changed = False
@@ -1204,6 +1207,21 @@ def absorb_negations(tree, names=None):
             names.forget(stmt)      # (its product may live on in the read it moved into)
             changed = True
     return tree, changed
+
+
+def _read_out_of_sign(blocks, candidates, names):
+    """The names of `candidates` that a statement of `blocks` (simple: the innermost
+    statement around its names) reads where the sign cannot reach it (`_sign_site` None).
+    `absorb_negations` keeps a negation of these, whatever the rest of the tree holds: one
+    of its reads has no kind."""
+    found = set()
+    for block in blocks:
+        for stmt in block:
+            if type(stmt) not in LOOPS_AND_BRANCHES:
+                for name in candidates.intersection(names.header_loads(stmt)) - found:
+                    if _sign_site(stmt, name) is None:
+                        found.add(name)
+    return found
 
 
 def _product(expr):
