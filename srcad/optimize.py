@@ -890,8 +890,11 @@ def batch_outer_products(tree, names=None):
     (`G.T @ H`), not one outer product and one addition per iteration. Only in
     functions that write no element of an array: collected arrays must stay as they are.
     """
+    known = Names() if names is None else names
+    # (a helper's callee is a Name it reads: a loop that reads none has no term to look for)
     loops = [(block, loop) for block in _blocks(tree) for loop in _compound_statements(block)
-             if isinstance(loop, gast.For) and any(_loop_term(s) is not None for s in loop.body)]
+             if isinstance(loop, gast.For) and not _LOOP_SUMS.keys().isdisjoint(known.loads(loop))
+             and any(_loop_term(s) is not None for s in loop.body)]
     if not loops:
         return tree, False
     count, mutated = 0, set()
