@@ -1019,8 +1019,8 @@ def _definitions_and_spreads(body):
     for k, stmt in enumerate(body):
         name = _assigned_name(stmt)
         if name is not None:
-            definitions[name] = stmt.value
-            if _is_full_spread(stmt.value):
+            value = definitions[name] = stmt.value
+            if type(value) is gast.Call and _is_full_spread(value):    # (most are no call)
                 spreads.append(k)
     return definitions, spreads
 
