@@ -315,6 +315,9 @@ _COMPOUND = {cls for cls in vars(gast).values() if isinstance(cls, type)
              and issubclass(cls, gast.stmt) and {"body", "orelse"} & set(cls._fields)}
 
 
+_OTHER_BLOCKS = _COMPOUND - set(LOOPS_AND_BRANCHES)     # (with, try, def, ...)
+
+
 def _assigned_name(stmt):
     """The name `stmt` assigns if it is `name = ...`, else None."""
     if type(stmt) is gast.Assign:
@@ -687,15 +690,14 @@ def propagate_copies(tree, names=None):
     names = Names() if names is None else names
     blocks = list(_blocks(tree))
     statements = [stmt for block in blocks for stmt in block]
-    target_names = [_assigned_name(stmt) for stmt in statements]
-    assigned = collections.Counter(target_names)
-    copies = [stmt for stmt, name in zip(statements, target_names)
-              if name is not None and isinstance(stmt.value, gast.Name)]
+    stored = _stored_counts(statements, names)
+    copies = [stmt for stmt in statements if type(stmt) is gast.Assign
+              and type(stmt.value) is gast.Name and _assigned_name(stmt) is not None]
     # (renaming changes what a copy reads, no statement's form: these stay all the copies)
     copy_ids = {id(stmt) for stmt in copies}
     params = {a.id for a in tree.args.args + tree.args.kwonlyargs}
     copies = [stmt for stmt in copies
-              if _may_propagate(stmt.targets[0].id, stmt.value.id, params, assigned)]
+              if _may_propagate(stmt.targets[0].id, stmt.value.id, params, stored)]
     if not copies:
         return tree, False      # (saves the walk of the whole tree for the index)
     # renaming gives a read of `a` the name `b` of another copy: these names are all it needs
@@ -709,7 +711,7 @@ def propagate_copies(tree, names=None):
             if id(stmt) not in copy_ids:
                 continue
             a, b = stmt.targets[0].id, stmt.value.id
-            if not _may_propagate(a, b, params, assigned) \
+            if not _may_propagate(a, b, params, stored) \
                     or _overwritten_then_read(block, k, a, b, names):
                 continue
             if index is None:
@@ -826,11 +828,23 @@ def _is_self_copy(stmt):
     return name is not None and isinstance(stmt.value, gast.Name) and stmt.value.id == name
 
 
-def _may_propagate(a, b, params, assigned):
+def _stored_counts(statements, names):
+    """name -> how many times `statements` (those of every block) store it, for
+    `_may_propagate`: one count over the lists of `names`, in C. A copy whose target is
+    stored twice would fail the index's count of stores, which holds the same stores where
+    every block is a loop's or a branch's (`_index_block` walks those); elsewhere (a block
+    of another kind counts twice) the `name = ...` statements are counted instead."""
+    if _OTHER_BLOCKS.isdisjoint(map(type, statements)):
+        return collections.Counter(itertools.chain.from_iterable(
+            map(names.header_stores, statements)))
+    return collections.Counter(map(_assigned_name, statements))
+
+
+def _may_propagate(a, b, params, stored):
     """Whether copy `a = b` passes the checks of `propagate_copies` that need no index:
-    neither is a parameter, and `assigned` (name -> how many `name = ...` statements) does
-    not already show a assigned twice."""
-    return a not in params and b not in params and a != b and assigned[a] == 1
+    neither is a parameter, and `stored` (name -> how many times a statement stores it)
+    does not already show a stored twice."""
+    return a not in params and b not in params and a != b and stored[a] == 1
 
 
 def _after(chain, block, k):
