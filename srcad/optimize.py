@@ -19,6 +19,7 @@ shape is read later.
 """
 import collections
 import itertools
+import operator
 import re
 
 import gast
@@ -29,6 +30,7 @@ from .template import (LOOPS_AND_BRANCHES, Names, assign, call, delete, is_comme
 
 _IMPURE_METHODS = {"append", "insert", "pop"}
 _DERIVATIVE = re.compile(r"^(vbar|vdot)_m?\d+$")     # the names of adjoints and tangents
+_ID = operator.attrgetter("id")         # (a Name node's name, read in C)
 
 
 def optimize(tree, names=None, check=False):
@@ -100,24 +102,25 @@ def release_arrays(tree, arrays, names=None, stand_ins=True):
         tree = keep_only_shapes(tree, arrays, names)
     body = tree.body
     params = {a.id for a in tree.args.args + tree.args.kwonlyargs}
+    assignments = [s for s in body if type(s) is gast.Assign]
     # a sum's seed made a Python float (keep_sum_adjoints_scalar) holds no array
-    arrays = arrays - {s.targets[0].id for s in body if _assigned_name(s) is not None
-                       and isinstance(s.value, gast.Call) and isinstance(s.value.func, gast.Name)
-                       and s.value.func.id == "float"}
+    arrays = arrays - {s.targets[0].id for s in assignments if type(s.value) is gast.Call
+                       and type(s.value.func) is gast.Name and s.value.func.id == "float"
+                       and _assigned_name(s) is not None}
     # a name whose only value is an argument's (`vbar_3 = vbar_4`): deleting it frees nothing
-    copies = {s.targets[0].id for s in body if isinstance(s, gast.Assign)
-              and isinstance(s.value, gast.Name) and s.value.id in params
-              and isinstance(s.targets[0], gast.Name)} & arrays
+    copies = {s.targets[0].id for s in assignments if type(s.value) is gast.Name
+              and s.value.id in params and type(s.targets[0]) is gast.Name} & arrays
     last, bound, copied = {}, {}, collections.Counter()
     for k, stmt in enumerate(body):
-        if is_comment(stmt):
+        if type(stmt) is gast.Expr and is_comment(stmt):
             continue
-        for node in names.nodes(stmt):
-            if node.id in arrays:
-                last[node.id] = k
-                if node.id in copies and type(node.ctx) is gast.Store:
-                    copied[node.id] += 1
-        if isinstance(stmt, gast.Assign):
+        nodes = names.nodes(stmt)
+        held = arrays.intersection(map(_ID, nodes))     # (the arrays it mentions, in C)
+        last.update(dict.fromkeys(held, k))
+        if not copies.isdisjoint(held):
+            copied.update(node.id for node in nodes
+                          if node.id in copies and type(node.ctx) is gast.Store)
+        if type(stmt) is gast.Assign:
             for node in _target_names(stmt):
                 if type(node.ctx) is gast.Store:
                     bound.setdefault(node.id, k)
@@ -312,6 +315,9 @@ _COMPOUND = {cls for cls in vars(gast).values() if isinstance(cls, type)
              and issubclass(cls, gast.stmt) and {"body", "orelse"} & set(cls._fields)}
 
 
+_OTHER_BLOCKS = _COMPOUND - set(LOOPS_AND_BRANCHES)     # (with, try, def, ...)
+
+
 def _assigned_name(stmt):
     """The name `stmt` assigns if it is `name = ...`, else None."""
     if type(stmt) is gast.Assign:
@@ -323,6 +329,9 @@ def _assigned_name(stmt):
 
 def _reads(node, name):
     return name in names_read(node)
+
+
+_ZERO_KINDS = {gast.Constant, gast.Call}     # the kinds of node `_is_zero` may accept
 
 
 def _is_zero(node):
@@ -394,8 +403,10 @@ def _fold_block(block, in_loop, names):
                 names.forget(first)         # (it goes; its `y` now belongs to stmt)
                 dropped.add(id(first))
         if target is not None:
-            minus = _negated(stmt.value) if in_loop else None
-            if minus is not None or _is_zero(stmt.value):
+            value = stmt.value
+            kind = type(value)      # (most values are neither: no call to tell)
+            minus = _negated(value) if in_loop and kind is gast.UnaryOp else None
+            if minus is not None or kind in _ZERO_KINDS and _is_zero(value):
                 pending[target] = (stmt, minus, () if minus is None else names_read(minus))
     if dropped:
         block[:] = [stmt for stmt in block if id(stmt) not in dropped]
@@ -679,15 +690,14 @@ def propagate_copies(tree, names=None):
     names = Names() if names is None else names
     blocks = list(_blocks(tree))
     statements = [stmt for block in blocks for stmt in block]
-    target_names = [_assigned_name(stmt) for stmt in statements]
-    assigned = collections.Counter(target_names)
-    copies = [stmt for stmt, name in zip(statements, target_names)
-              if name is not None and isinstance(stmt.value, gast.Name)]
+    stored = _stored_counts(statements, names)
+    copies = [stmt for stmt in statements if type(stmt) is gast.Assign
+              and type(stmt.value) is gast.Name and _assigned_name(stmt) is not None]
     # (renaming changes what a copy reads, no statement's form: these stay all the copies)
     copy_ids = {id(stmt) for stmt in copies}
     params = {a.id for a in tree.args.args + tree.args.kwonlyargs}
     copies = [stmt for stmt in copies
-              if _may_propagate(stmt.targets[0].id, stmt.value.id, params, assigned)]
+              if _may_propagate(stmt.targets[0].id, stmt.value.id, params, stored)]
     if not copies:
         return tree, False      # (saves the walk of the whole tree for the index)
     # renaming gives a read of `a` the name `b` of another copy: these names are all it needs
@@ -701,7 +711,7 @@ def propagate_copies(tree, names=None):
             if id(stmt) not in copy_ids:
                 continue
             a, b = stmt.targets[0].id, stmt.value.id
-            if not _may_propagate(a, b, params, assigned) \
+            if not _may_propagate(a, b, params, stored) \
                     or _overwritten_then_read(block, k, a, b, names):
                 continue
             if index is None:
@@ -818,11 +828,23 @@ def _is_self_copy(stmt):
     return name is not None and isinstance(stmt.value, gast.Name) and stmt.value.id == name
 
 
-def _may_propagate(a, b, params, assigned):
+def _stored_counts(statements, names):
+    """name -> how many times `statements` (those of every block) store it, for
+    `_may_propagate`: one count over the lists of `names`, in C. A copy whose target is
+    stored twice would fail the index's count of stores, which holds the same stores where
+    every block is a loop's or a branch's (`_index_block` walks those); elsewhere (a block
+    of another kind counts twice) the `name = ...` statements are counted instead."""
+    if _OTHER_BLOCKS.isdisjoint(map(type, statements)):
+        return collections.Counter(itertools.chain.from_iterable(
+            map(names.header_stores, statements)))
+    return collections.Counter(map(_assigned_name, statements))
+
+
+def _may_propagate(a, b, params, stored):
     """Whether copy `a = b` passes the checks of `propagate_copies` that need no index:
-    neither is a parameter, and `assigned` (name -> how many `name = ...` statements) does
-    not already show a assigned twice."""
-    return a not in params and b not in params and a != b and assigned[a] == 1
+    neither is a parameter, and `stored` (name -> how many times a statement stores it)
+    does not already show a stored twice."""
+    return a not in params and b not in params and a != b and stored[a] == 1
 
 
 def _after(chain, block, k):
@@ -882,8 +904,11 @@ def batch_outer_products(tree, names=None):
     (`G.T @ H`), not one outer product and one addition per iteration. Only in
     functions that write no element of an array: collected arrays must stay as they are.
     """
+    known = Names() if names is None else names
+    # (a helper's callee is a Name it reads: a loop that reads none has no term to look for)
     loops = [(block, loop) for block in _blocks(tree) for loop in _compound_statements(block)
-             if isinstance(loop, gast.For) and any(_loop_term(s) is not None for s in loop.body)]
+             if isinstance(loop, gast.For) and not _LOOP_SUMS.keys().isdisjoint(known.loads(loop))
+             and any(_loop_term(s) is not None for s in loop.body)]
     if not loops:
         return tree, False
     count, mutated = 0, set()
@@ -1008,8 +1033,8 @@ def _definitions_and_spreads(body):
     for k, stmt in enumerate(body):
         name = _assigned_name(stmt)
         if name is not None:
-            definitions[name] = stmt.value
-            if _is_full_spread(stmt.value):
+            value = definitions[name] = stmt.value
+            if type(value) is gast.Call and _is_full_spread(value):    # (most are no call)
                 spreads.append(k)
     return definitions, spreads
 
@@ -1146,11 +1171,14 @@ def absorb_negations(tree, names=None):
     blocks = list(_loop_blocks(tree))
     negations = [(name, _negated(s.value)) for block in blocks for s in block
                  if (name := _assigned_name(s)) is not None]
-    involved = {name for a, negated in negations if _product(negated)
-                for name in {a} | names_read(negated)}
-    if not involved:
+    negated_products = {a for a, negated in negations if _product(negated)}
+    if not negated_products:
         return tree, False
     names = Names() if names is None else names
+    if negated_products <= _read_out_of_sign(blocks, negated_products, names):
+        return tree, False      # (no index of the whole tree to find that out)
+    involved = {name for a, negated in negations if _product(negated)
+                for name in {a} | names_read(negated)}
     loads, stores = _name_index(tree, names, involved)
     moved = set()           # names read by a product moved into a read: their index is stale
     changed = False
@@ -1196,6 +1224,21 @@ def absorb_negations(tree, names=None):
             names.forget(stmt)      # (its product may live on in the read it moved into)
             changed = True
     return tree, changed
+
+
+def _read_out_of_sign(blocks, candidates, names):
+    """The names of `candidates` that a statement of `blocks` (simple: the innermost
+    statement around its names) reads where the sign cannot reach it (`_sign_site` None).
+    `absorb_negations` keeps a negation of these, whatever the rest of the tree holds: one
+    of its reads has no kind."""
+    found = set()
+    for block in blocks:
+        for stmt in block:
+            if type(stmt) not in LOOPS_AND_BRANCHES:
+                for name in candidates.intersection(names.header_loads(stmt)) - found:
+                    if _sign_site(stmt, name) is None:
+                        found.add(name)
+    return found
 
 
 def _product(expr):
@@ -1348,10 +1391,11 @@ def drop_copied_slots(tree, names=None):
     pushes, pops = {}, {}   # the names of a tuple -> (its block, the statement, the Tuple)
     for block in _blocks(tree):
         for stmt in block:
-            packed = _pushed_tuple(stmt)
+            kind = type(stmt)       # (told here: most statements are neither, no call for them)
+            packed = _pushed_tuple(stmt) if kind is gast.Expr else None
             if packed is not None:
                 pushes[tuple(e.id for e in packed.elts)] = (block, stmt, packed)
-            elif _pops_tuple(stmt):
+            elif kind is gast.Assign and _pops_tuple(stmt):
                 unpacked = stmt.targets[0]
                 pops[tuple(e.id for e in unpacked.elts)] = (block, stmt, unpacked)
     changed = False

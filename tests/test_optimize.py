@@ -199,6 +199,14 @@ def run_pass(step, src):
     (passes.absorb_negations,
      "for i in range(n):\n    w = w + v * z\n    v = -g\nreturn w", None),
     (passes.absorb_negations, "v = -g\nx = x + v * z\nreturn x", None),
+    # a negation read where the sign cannot go stays, one beside it still goes
+    (passes.absorb_negations,
+     "for i in range(n):\n    v = -g\n    _stack.append(v)\n    u = -h\n    x = x + u * z\n"
+     "return x",
+     "for i in range(n):\n    v = -g\n    _stack.append(v)\n    x = x - h * z\nreturn x"),
+    (passes.absorb_negations,
+     "for i in range(n):\n    v = -(g * y)\n    _stack.append(v)\n    x = x + v * z\n"
+     "return x", None),
     (passes.reuse_common_values,
      "for i in range(n):\n    a = 0.5 * h\n    b = a * x\n    c = 0.5 * h\nreturn b, c",
      "for i in range(n):\n    a = 0.5 * h\n    b = a * x\n    c = a\nreturn b, c"),
