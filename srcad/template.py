@@ -406,7 +406,13 @@ def blocks(tree):
             block = getattr(node, field, None)
             if isinstance(block, list):
                 yield block
-                todo.extend(stmt for stmt in block if isinstance(stmt, gast.stmt))
+                # (a statement of a class without blocks has none to give: not looked at)
+                todo.extend([stmt for stmt in block if type(stmt) in _WITH_BLOCKS])
+
+
+_WITH_BLOCKS = frozenset(cls for cls in vars(gast).values() if isinstance(cls, type)
+                         and issubclass(cls, gast.stmt)
+                         and ("body" in cls._fields or "orelse" in cls._fields))
 
 
 def child_fields(kind):
@@ -466,6 +472,16 @@ class Names:
         """The names loaded in `stmt`, repeats included (a list not to be changed)."""
         return self._part(stmt, 2)
 
+    def loads_in(self, stmts):
+        """The names loaded in the statements `stmts` (an iterable), repeats included: what
+        `loads` gives for each, in one list (without two calls a statement)."""
+        entries = self._entries
+        found = []
+        for stmt in stmts:
+            found.extend(self._gather(stmt, 2) if type(stmt) in _COMPOUND
+                         else entries[stmt][2])
+        return found
+
     def reads(self, stmt):
         """The set of names loaded in `stmt`."""
         return set(self._part(stmt, 2))
@@ -502,7 +518,7 @@ class Names:
     def check(self):
         """Every entry still lists exactly the names its statement holds."""
         for stmt, nodes, loads, stores in self._entries.values():
-            _, fresh, fresh_loads, fresh_stores = _names_entry(stmt)
+            _, fresh, fresh_loads, fresh_stores = _Entries()[stmt]
             assert sorted(map(id, fresh)) == sorted(map(id, nodes)) \
                 and sorted(fresh_loads) == sorted(loads) \
                 and sorted(fresh_stores) == sorted(stores), \
@@ -515,23 +531,21 @@ class _Entries(dict):
     compare by identity, so a statement is its own key."""
 
     def __missing__(self, stmt):
-        entry = self[stmt] = _names_entry(stmt)
+        """`stmt`'s entry, found now (here, not in a function of its own: a call fewer
+        for each statement of the derivative; `_Entries()[stmt]` finds one afresh)."""
+        nodes = name_nodes(header(stmt) if type(stmt) in _COMPOUND else stmt)
+        loads, stores = [], []
+        for node in nodes:
+            kind = type(node.ctx)
+            if kind is _LOAD_KIND:
+                loads.append(node.id)
+            elif kind is _STORE_KIND:
+                stores.append(node.id)
+        entry = self[stmt] = stmt, nodes, loads, stores
         return entry
 
 
 _ID = operator.attrgetter("id")
-
-
-def _names_entry(stmt):
-    nodes = name_nodes(header(stmt) if type(stmt) in _COMPOUND else stmt)
-    loads, stores = [], []
-    for node in nodes:
-        kind = type(node.ctx)
-        if kind is _LOAD_KIND:
-            loads.append(node.id)
-        elif kind is _STORE_KIND:
-            stores.append(node.id)
-    return stmt, nodes, loads, stores
 
 
 LOOPS_AND_BRANCHES = (gast.If, gast.For, gast.While)
