@@ -935,10 +935,8 @@ def _closure(tree, fn, ir, callees, names):
 def _names(tree, names):
     """The names `tree` (a FunctionDef) reads. A `del` of names reads none: `release_arrays`
     adds hundreds, and `names` has no entry for them (each would be a walk)."""
-    reads = set()
-    for stmt in tree.body:
-        if not _deletes_names(stmt):
-            reads.update(names.loads(stmt))
+    reads = set(names.loads_in(stmt for stmt in tree.body
+                               if type(stmt) is not gast.Delete or not _deletes_names(stmt)))
     return T.names_read(tree.args, reads)
 
 

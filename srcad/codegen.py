@@ -28,7 +28,10 @@ def to_source(node):
 
 def _uncommented(text):
     """astor's text with each comment statement's string made a `# ...` line (its quotes
-    taken off, its escapes read: `# line 8: return "abc"`, not `... "abc\\"`)."""
+    taken off, its escapes read: `# line 8: return "abc"`, not `... "abc\\"`). (Text without
+    a `#`, a long line astor wrapped, has none: no scan.)"""
+    if "#" not in text:
+        return text
     return _COMMENT.sub(lambda m: m.group(1) + ast.literal_eval(m.group(2)), text)
 
 
@@ -100,13 +103,20 @@ class _Printer:
     # ----- statements -----
 
     def _block(self, stmts, level):
+        lines = self.lines
+        margin = _MARGINS[level]
+        room = _MAX_LINE - len(_INDENT) * level     # (the width a line may take at `level`)
         for stmt in stmts:
-            start = len(self.lines)
+            start = len(lines)
             try:
-                self._statement(stmt, level)
+                text = self._statement(stmt, level)
+                if text is not None:
+                    if len(text) > room:
+                        raise _Unprintable
+                    lines.append(margin + text)
             except _Unprintable:
-                del self.lines[start:]
-                self.lines.append(_uncommented(_astor_statement(stmt, level)))
+                del lines[start:]
+                lines.append(_uncommented(_astor_statement(stmt, level)))
         if stmts and all(is_comment(stmt) for stmt in stmts):
             self._line(level, "pass")
 
@@ -116,6 +126,9 @@ class _Printer:
         self.lines.append(_MARGINS[level] + text)
 
     def _statement(self, node, level):
+        """The line of a simple statement (its width not yet checked: `_block` checks it
+        and adds it, a call fewer for each line), or None for a loop or a branch, whose
+        lines this adds."""
         kind = type(node)
         expr = self._expr
         if kind is gast.Assign:
@@ -124,24 +137,26 @@ class _Printer:
             if len(targets) == 1:           # (most: one name, printed without a call)
                 target = targets[0]
                 target = target.id if type(target) is gast.Name else expr(target, p)
-                self._line(level, f"{target} = {expr(node.value, p)}")
-            else:
-                self._line(level, "".join(expr(t, p) + " = " for t in targets)
-                           + expr(node.value, p))
-        elif kind is gast.Expr:
+                return f"{target} = {expr(node.value, p)}"
+            return "".join(expr(t, p) + " = " for t in targets) + expr(node.value, p)
+        if kind is gast.Expr:
             if is_comment(node):
-                self._comment(level, node.value)
-            else:
-                self._line(level, expr(node.value, _PRECEDENCE[kind]))
-        elif kind is gast.AugAssign:
+                return self._comment(level, node.value)
+            return expr(node.value, _PRECEDENCE[kind])
+        if kind is gast.AugAssign:
             p = _PRECEDENCE[kind]
-            self._line(level, f"{expr(node.target, p)} {_SYMBOL[type(node.op)]}= "
-                              f"{expr(node.value, p)}")
-        elif kind is gast.Return:
+            return f"{expr(node.target, p)} {_SYMBOL[type(node.op)]}= {expr(node.value, p)}"
+        if kind is gast.Return:
             value = node.value
-            self._line(level, "return" if value is None
-                       else "return " + expr(value, _PRECEDENCE[kind]))
-        elif kind is gast.If:
+            return "return" if value is None else "return " + expr(value, _PRECEDENCE[kind])
+        if kind is gast.Delete:
+            targets = node.targets      # (`del a, b`, release_arrays's: names, without calls)
+            names = [t.id for t in targets if type(t) is gast.Name]
+            return "del " + (", ".join(names) if len(names) == len(targets)
+                             else self._comma_list(targets))
+        if kind in _KEYWORDS:
+            return _KEYWORDS[kind]
+        if kind is gast.If:
             self._line(level, f"if {expr(node.test, _PRECEDENCE[kind])}:")
             self._block(node.body, level + 1)
             while len(node.orelse) == 1 and type(node.orelse[0]) is gast.If:
@@ -158,25 +173,19 @@ class _Printer:
             self._line(level, f"while {expr(node.test, _PRECEDENCE[kind])}:")
             self._block(node.body, level + 1)
             self._else(node.orelse, level)
-        elif kind is gast.Delete:
-            targets = node.targets      # (`del a, b`, release_arrays's: names, without calls)
-            self._line(level, "del " + (", ".join([t.id for t in targets])
-                                        if all(type(t) is gast.Name for t in targets)
-                                        else self._comma_list(targets)))
-        elif kind in _KEYWORDS:
-            self._line(level, _KEYWORDS[kind])
         else:
             raise _Unprintable
+        return None
 
     def _comment(self, level, node):
         """A comment's line: what `_uncommented` makes of the string astor prints in triple
         quotes on a line of its own, for text that needs no escape (the quoted line must
         fit, too)."""
         text = node.value
-        if node.kind or '"' in text or "\\" in text or not text.isprintable():
+        if node.kind or '"' in text or "\\" in text or not text.isprintable() \
+                or len(text) + 6 + len(_INDENT) * level > _MAX_LINE:
             raise _Unprintable
-        self._line(level, f'"""{text}"""')
-        self.lines[-1] = _MARGINS[level] + text
+        return text
 
     def _else(self, orelse, level):
         if orelse:
@@ -230,8 +239,10 @@ class _Printer:
             return self._constant(node, pp)
         if kind is gast.Call:
             return self._call(node)
-        if kind is gast.Attribute:
-            return f"{self._expr(node.value, _HIGHEST)}.{node.attr}"
+        if kind is gast.Attribute:      # (`np.exp`: a name's, without a call)
+            value = node.value
+            value = value.id if type(value) is gast.Name else self._expr(value, _HIGHEST)
+            return f"{value}.{node.attr}"
         if kind is gast.Subscript:
             return (f"{self._expr(node.value, _HIGHEST)}"
                     f"[{self._expr(node.slice, _PRECEDENCE[kind])}]")
@@ -291,7 +302,9 @@ class _Printer:
         if keywords:
             parts += [(k.arg + "=" if k.arg else "**") + self._expr(k.value, Precedence.Comma)
                       for k in keywords]
-        return f"{self._expr(node.func, _HIGHEST)}({', '.join(parts)})"
+        func = node.func            # (a name, `unbroadcast`, without a call)
+        func = func.id if type(func) is gast.Name else self._expr(func, _HIGHEST)
+        return f"{func}({', '.join(parts)})"
 
     def _slice(self, node):
         p = _PRECEDENCE[gast.Slice]

@@ -154,18 +154,17 @@ def name(ident, store=False):
     annotation=None, type_comment=None)` makes, without its generic constructor (the
     commonest node, built thousands of times a transformation); the context is shared."""
     node = _NAME.__new__(_NAME)
-    node.id = ident
-    node.ctx = _STORE if store else _LOAD
-    node.annotation = None
-    node.type_comment = None
+    node.__dict__ = {"id": ident, "ctx": _STORE if store else _LOAD, "annotation": None,
+                     "type_comment": None}        # (one dict made whole: no setattr each)
     return node
 
 
 def new_node(cls, **fields):
     """`cls(**fields)` without gast's generic constructor, which takes three times as long:
-    for the nodes built thousands of times a transformation."""
+    for the nodes built thousands of times a transformation. The node's dict is `fields`
+    itself (a call's `**` parameter is always a new dict, the caller's never)."""
     new = cls.__new__(cls)
-    new.__dict__.update(fields)
+    new.__dict__ = fields
     return new
 
 
@@ -407,7 +406,13 @@ def blocks(tree):
             block = getattr(node, field, None)
             if isinstance(block, list):
                 yield block
-                todo.extend(stmt for stmt in block if isinstance(stmt, gast.stmt))
+                # (a statement of a class without blocks has none to give: not looked at)
+                todo.extend([stmt for stmt in block if type(stmt) in _WITH_BLOCKS])
+
+
+_WITH_BLOCKS = frozenset(cls for cls in vars(gast).values() if isinstance(cls, type)
+                         and issubclass(cls, gast.stmt)
+                         and ("body" in cls._fields or "orelse" in cls._fields))
 
 
 def child_fields(kind):
@@ -461,32 +466,46 @@ class Names:
 
     def nodes(self, stmt):
         """The Name nodes of `stmt`, its blocks included."""
-        return self._gather(stmt, 1)
+        return self._part(stmt, 1)
 
     def loads(self, stmt):
         """The names loaded in `stmt`, repeats included (a list not to be changed)."""
-        return self._gather(stmt, 2)
+        return self._part(stmt, 2)
+
+    def loads_in(self, stmts):
+        """The names loaded in the statements `stmts` (an iterable), repeats included: what
+        `loads` gives for each, in one list (without two calls a statement)."""
+        entries = self._entries
+        found = []
+        for stmt in stmts:
+            found.extend(self._gather(stmt, 2) if type(stmt) in _COMPOUND
+                         else entries[stmt][2])
+        return found
 
     def reads(self, stmt):
         """The set of names loaded in `stmt`."""
-        return set(self._gather(stmt, 2))
+        return set(self._part(stmt, 2))
 
     def stores(self, stmt):
         """The set of names stored in `stmt`."""
-        return set(self._gather(stmt, 3))
+        return set(self._part(stmt, 3))
 
     def mentioned(self, stmt):
         """The set of names loaded or stored in `stmt`."""
-        return set(map(_ID, self._gather(stmt, 1)))
+        return set(map(_ID, self._part(stmt, 1)))
+
+    def _part(self, stmt, part):
+        """Part `part` of `stmt`'s entry, gathered from its blocks too for a loop or branch
+        (a simple statement's, the commonest, without a second call)."""
+        if type(stmt) in _COMPOUND:
+            return self._gather(stmt, part)
+        return self._entries[stmt][part]
 
     def _gather(self, stmt, part):
-        own = self._entries[stmt][part]
-        if type(stmt) not in LOOPS_AND_BRANCHES:
-            return own
-        found = list(own)
+        found = list(self._entries[stmt][part])
         for block in (stmt.body, stmt.orelse):
             for inner in block:      # a simple statement's own entry holds all its names
-                if type(inner) in LOOPS_AND_BRANCHES:
+                if type(inner) in _COMPOUND:
                     found.extend(self._gather(inner, part))
                 else:
                     found.extend(self._entries[inner][part])
@@ -499,7 +518,7 @@ class Names:
     def check(self):
         """Every entry still lists exactly the names its statement holds."""
         for stmt, nodes, loads, stores in self._entries.values():
-            _, fresh, fresh_loads, fresh_stores = _names_entry(stmt)
+            _, fresh, fresh_loads, fresh_stores = _Entries()[stmt]
             assert sorted(map(id, fresh)) == sorted(map(id, nodes)) \
                 and sorted(fresh_loads) == sorted(loads) \
                 and sorted(fresh_stores) == sorted(stores), \
@@ -512,26 +531,25 @@ class _Entries(dict):
     compare by identity, so a statement is its own key."""
 
     def __missing__(self, stmt):
-        entry = self[stmt] = _names_entry(stmt)
+        """`stmt`'s entry, found now (here, not in a function of its own: a call fewer
+        for each statement of the derivative; `_Entries()[stmt]` finds one afresh)."""
+        nodes = name_nodes(header(stmt) if type(stmt) in _COMPOUND else stmt)
+        loads, stores = [], []
+        for node in nodes:
+            kind = type(node.ctx)
+            if kind is _LOAD_KIND:
+                loads.append(node.id)
+            elif kind is _STORE_KIND:
+                stores.append(node.id)
+        entry = self[stmt] = stmt, nodes, loads, stores
         return entry
 
 
 _ID = operator.attrgetter("id")
 
 
-def _names_entry(stmt):
-    nodes = name_nodes(header(stmt) if type(stmt) in LOOPS_AND_BRANCHES else stmt)
-    loads, stores = [], []
-    for node in nodes:
-        kind = type(node.ctx)
-        if kind is _LOAD_KIND:
-            loads.append(node.id)
-        elif kind is _STORE_KIND:
-            stores.append(node.id)
-    return stmt, nodes, loads, stores
-
-
 LOOPS_AND_BRANCHES = (gast.If, gast.For, gast.While)
+_COMPOUND = frozenset(LOOPS_AND_BRANCHES)     # (`in` a set: no comparison of classes)
 
 
 def header(stmt):

@@ -111,6 +111,66 @@ def test_all_nodes_finds_what_gast_walk_finds_but_contexts_and_operators():
     assert lines == sorted(lines)           # parents first, in source order
 
 
+_NESTED = textwrap.dedent("""
+    def f(x, ys):
+        a = x
+        for i in ys:
+            if i:
+                while a < 1:
+                    a = a + i
+                else:
+                    pass
+            else:
+                with open(a) as h:
+                    b = h
+        try:
+            c = a
+        except ValueError:
+            c = 0
+        else:
+            c = 1
+        return c
+    """)
+
+
+def _blocks_by_getattr(tree):
+    """What `T.blocks` finds, looking at every statement for a body and an else block."""
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if isinstance(block, list):
+                yield block
+                todo.extend(stmt for stmt in block if isinstance(stmt, gast.stmt))
+
+
+def test_blocks_finds_every_statement_list_outer_ones_first():
+    tree = T.parse(_NESTED)
+    found = list(T.blocks(tree))
+    assert [id(b) for b in found] == [id(b) for b in _blocks_by_getattr(tree)]
+    assert len(found) == 11       # (the for loop's empty else block among them)
+
+
+def test_names_give_what_a_walk_of_each_statement_finds():
+    body = T.parse(_NESTED).body[0].body
+    names = T.Names()
+    for stmt in body:
+        assert sorted(names.loads(stmt)) == sorted(T.loaded_names(stmt))
+        assert names.stores(stmt) == T.names_stored(stmt)
+        assert {id(n) for n in names.nodes(stmt)} == {id(n) for n in T.name_nodes(stmt)}
+    assert sorted(names.loads_in(body)) == sorted(T.loaded_names(body))
+    names.check()
+
+
+def test_made_nodes_hold_their_fields_in_a_dict_of_their_own():
+    fields = {"targets": [T.name("y", store=True)], "value": T.name("x"), "type_comment": None}
+    made = T.new_node(gast.Assign, **fields)
+    assert vars(made) == fields and vars(made) is not fields
+    assert gast.dump(made) == gast.dump(T.quote("y = x")[0])
+    assert list(vars(T.name("x"))) == ["id", "ctx", "annotation", "type_comment"]
+
+
 @pytest.mark.parametrize("text", [
     "    def f(x):\n        return x\n",
     "  a = 1\n\n   \n  if a:\n      b = 2\n",
