@@ -447,9 +447,9 @@ class Reverse:
         for k in self.wrt:
             v = ir.inputs[k]
             grad = T.name(bar(v)) if v in self.active else self.zero(v)
-            if v in self.active and (self.arg_kinds[k] in ("list", "tuple") or
-                                     self.arg_kinds[k] == "dict" and ir.item_records):
-                # (np.tanh(xs): an array; named tuples in a list or dict: of their class)
+            if self.arg_kinds[k] in ("list", "tuple", "dict"):
+                # (np.tanh(xs): an array; named tuples, in a list or dict too: of their
+                # class, as the adjoints' plain tuples are not)
                 grad = T.call("structured", [grad, T.name(v)])
             grads.append(grad)
         result = grads[0] if len(grads) == 1 else T.tuple_of(grads)

@@ -41,15 +41,17 @@ def broadcast_like(t, like):
 
 
 def zeros_like_grad(x):
-    """A zero adjoint with the structure of `x` (arrays, scalars, lists, tuples, dicts)."""
+    """A zero adjoint with the structure of `x` (arrays, scalars, lists, tuples, dicts; a
+    named tuple's is one of its class, as its gradient is)."""
     if isinstance(x, np.ndarray):
         if np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.complexfloating):
             return np.zeros_like(x)
         return np.zeros(x.shape)
     if isinstance(x, list):
         return [zeros_like_grad(item) for item in x]
-    if isinstance(x, tuple):
-        return tuple(zeros_like_grad(item) for item in x)
+    if isinstance(x, tuple):    # (a named tuple's: one of its class)
+        zeros = [zeros_like_grad(item) for item in x]
+        return rebuilt(zeros, x) if hasattr(type(x), "_fields") else tuple(zeros)
     if isinstance(x, dict):
         return {key: zeros_like_grad(value) for key, value in x.items()}
     if isinstance(x, np.floating):
@@ -90,7 +92,7 @@ def add_grad(a, b):
 def _sequence_like(items, like):
     """`items` as a list where list or tuple `like` is a list, else as a tuple: a plain one
     for a named tuple (np.linalg.eigh's result, a namedtuple argument), whose class takes
-    its fields one by one, as zeros_like_grad and add_grad make its adjoints."""
+    its fields one by one, as add_grad makes its adjoints."""
     return list(items) if isinstance(like, list) else tuple(items)
 
 

@@ -33,7 +33,6 @@ srcad.hvp along a random direction against differences of srcad's gradient; no c
 change the arguments.
 """
 import copy
-import re
 
 import numpy as np
 
@@ -455,30 +454,24 @@ def moved(tree, direction, h):
     return tree_map(lambda a, d: a + h * d, tree, direction)
 
 
-def same_structure(g, like, where, plain_ok=False, zero=None):
+def same_structure(g, like, where):
     """Raise `fuzzgen.Disagreement` unless gradient `g` has argument `like`'s classes,
-    keys, lengths and leaf shapes. Two known limitations of srcad let a named tuple's be a
-    plain tuple (its items still checked): where the whole gradient (g at the top) is zero,
-    as srcad writes the gradient of an argument that the value does not depend on
-    (zeros_like_grad: `f(p, x) = np.sum(x)` of a Layer p), and, `plain_ok`, inside a dict
-    of Layers that the function reads by index only (`layers["a"][0]`: no field read by
-    name makes srcad rebuild the items' classes, `runtime.structured`)."""
-    zero = all(not np.any(a) for a in leaves(g)) if zero is None else zero
+    keys, lengths and leaf shapes (named tuples too, where the value does not depend on the
+    argument, and inside a dict read by index only)."""
     if isinstance(like, (list, tuple, dict)):
-        plain = (zero or plain_ok) and type(g) is tuple and isinstance(like, tuple)
-        if type(g) is not type(like) and not plain:
+        if type(g) is not type(like):
             raise fuzzgen.Disagreement(f"{where} is a {type(g).__name__}, the argument a "
                                        f"{type(like).__name__}: {g!r}")
         if isinstance(like, dict):
             if list(g) != list(like):
                 raise fuzzgen.Disagreement(f"{where} has keys {list(g)}, not {list(like)}")
             for k in like:
-                same_structure(g[k], like[k], f"{where}[{k!r}]", plain_ok, zero)
+                same_structure(g[k], like[k], f"{where}[{k!r}]")
             return
         if len(g) != len(like):
             raise fuzzgen.Disagreement(f"{where} has {len(g)} items, not {len(like)}")
         for k, (gi, li) in enumerate(zip(g, like)):
-            same_structure(gi, li, f"{where}[{k}]", plain_ok and isinstance(like, dict), zero)
+            same_structure(gi, li, f"{where}[{k}]")
         return
     if isinstance(g, (list, tuple, dict)) or np.shape(g) != np.shape(like):
         raise fuzzgen.Disagreement(f"{where} is {g!r}, the argument has shape "
@@ -505,10 +498,8 @@ def check(module, program, seed=0, second=False):
     _unchanged(args, before, "srcad.grad")
     if not isinstance(grads, tuple) or len(grads) != len(wrt):
         raise fuzzgen.Disagreement(f"grad with wrt={wrt} returned {grads!r}")
-    plain_ok = program.spec.holder == "dict" and not _reads_held_fields(program.source)
     for k, g in zip(wrt, grads):
-        same_structure(g, args[k], f"the gradient of {program.params[k]}",
-                       plain_ok and k == 0)
+        same_structure(g, args[k], f"the gradient of {program.params[k]}")
     rng = np.random.default_rng(seed + 1)
     for _ in range(2):
         d = tuple(random_like(args[k], rng) for k in wrt)
@@ -537,23 +528,17 @@ def check(module, program, seed=0, second=False):
         if not abs(float(tangent) - analytic) <= 1e-8 * (1 + abs(analytic)):
             raise fuzzgen.Disagreement(f"forward mode tangent {tangent!r} != reverse d.grad "
                                        f"{analytic!r} (finite differences {fd1!r})")
-    return _check_hvp(f, args, before, seed, plain_ok) if second else "ok"
+    return _check_hvp(f, args, before, seed) if second else "ok"
 
 
-def _reads_held_fields(source):
-    """Whether `source` reads a field by name of a Layer other than the argument p
-    (`layers["a"].w`, `layer.b`)."""
-    return re.search(r"(\]|\b(?!p\b)\w+)\.(w|b|u|scale)\b", source) is not None
-
-
-def _check_hvp(f, args, before, seed, plain_ok):
+def _check_hvp(f, args, before, seed):
     """srcad.hvp w.r.t. the holder along a random direction against central differences
     of srcad's gradient (steps 1e-5 and 2e-5), with the holder's structure."""
     v = random_like(args[0], np.random.default_rng(seed + 2))
     with np.errstate(all="ignore"):
         product = srcad.hvp(f)(*args, v)
     _unchanged(args, before, "srcad.hvp")
-    same_structure(product, args[0], "hvp", plain_ok)
+    same_structure(product, args[0], "hvp")
     gradient = srcad.grad(f)
     points = []
     for h in (1e-5, -1e-5, 2e-5, -2e-5):

@@ -2602,6 +2602,34 @@ def test_fields_of_named_tuples_that_an_argument_holds():
     _check_layers_hvp(layers_by_field, layers, x, v)
 
 
+def ignores_its_layers(layers, x):
+    return np.sum(x ** 2)
+
+
+def layers_by_index_in_a_dict(layers, x):
+    return np.sum(layers["a"][0] * x) + layers["a"][1] * 2.0
+
+
+def test_named_tuples_keep_their_class_where_the_gradient_is_zero_or_read_by_index():
+    """The gradient of named tuples the value does not depend on, and of those in a dict
+    read by index only, is of their class too (plain tuples before: zeros_like_grad made
+    them, and a dict's gradient was not rebuilt)."""
+    x = np.array([0.4, -0.9])
+    layer = Layer(np.array([0.5, -0.2]), 0.3)
+    for given in (layer, [layer, layer], {"a": layer}):
+        g = srcad.grad(ignores_its_layers)(given, x)
+        items = [g] if isinstance(given, Layer) else list(g.values() if isinstance(g, dict)
+                                                          else g)
+        assert type(g) is type(given) and all(type(item) is Layer for item in items)
+        assert all(not np.any(item.w) and item.b == 0.0 for item in items)
+    product = srcad.hvp(ignores_its_layers)([layer], x, [layer])
+    assert type(product[0]) is Layer and not np.any(product[0].w)
+    g = srcad.grad(layers_by_index_in_a_dict)({"a": layer}, x)
+    assert type(g["a"]) is Layer
+    np.testing.assert_allclose(g["a"].w, x, rtol=1e-14)
+    assert g["a"].b == pytest.approx(2.0)
+
+
 @dataclasses.dataclass
 class Scale:
     k: float
