@@ -78,7 +78,6 @@ class IR:
         self.dict_gets = set()   # parameters whose `.get(k)` is called (see ir_for_kinds)
         self.attributes_read = set()   # parameters whose attributes are read (`p.w`)
         self.fields_read = False       # ... and other values' (`layer.W`): maybe fields
-        self.item_records = False      # made for arguments that may hold named tuples
         self.refusals_if_list = []   # (parameters, error): refused where one is a list
         self.unless_numbers = []     # (user statement, error): refused unless the items it
         #                              takes from arrays are numbers (`t = a[2]; a[2] = v`)
@@ -141,8 +140,10 @@ _FRAME_READER_NAMES = {f.__name__ for f, _ in _FRAME_READERS}   # (a user's alia
 # builtins that give the same for a generator expression and the list it would make (not
 # any and all, which stop at the first item that decides: the list's later items may raise)
 _CONSUMERS = {sum, max, min, list, tuple}
-# what has attributes of its own (`x.T`, `xs.count`): read as attributes, never as fields
-_NOT_RECORDS = (np.ndarray, np.float64, complex, list, tuple, dict)
+# the attributes of arrays, numbers, lists, tuples and dicts (`x.T`, `xs.count`): read as
+# attributes, never as fields
+_NOT_FIELDS = frozenset(name for kind in (np.ndarray, np.float64, complex, list, tuple, dict)
+                        for name in dir(kind))
 # the arguments of srcad's helpers that they read for the shape and dtype only
 _SHAPE_ARGUMENTS = {"unbroadcast": (1,), "zeros_like_grad": (0,), "add_at": (1,),
                     "set_at": (1,), "spread": (1,), "broadcast_like": (1,), "if_floating": (1,),
@@ -1161,7 +1162,6 @@ class Normaliser:
         ir.dict_gets = self.dict_gets
         ir.attributes_read = self.attributes_read
         ir.fields_read = self.fields_read
-        ir.item_records = self.item_records
         ir.stack = self.home.get(_STACK) if self.generated else None   # a gradient's stack
         ir.tapes = {v for n, v in self.home.items() if n.startswith(_TAPE)} \
             if self.generated else set()            # its loops' tapes (tapes.py)
@@ -3877,8 +3877,7 @@ class Normaliser:
         while isinstance(root, (gast.Attribute, gast.Subscript)):
             root = root.value
         return isinstance(root, gast.Name) and self.is_local(root.id) \
-            and not node.attr.startswith("_") and not any(
-                hasattr(kind, node.attr) for kind in _NOT_RECORDS)
+            and not node.attr.startswith("_") and node.attr not in _NOT_FIELDS
 
     def _result_field(self, node):
         """The index of field `node.attr` of what `node.value` returns, a call of a NumPy

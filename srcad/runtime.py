@@ -272,14 +272,21 @@ def popped_index(xs, i):
     return i
 
 
+def _field_position(record, name):
+    """The index of field `name` of named tuple `record`; None where `record` is no named
+    tuple or has no such field."""
+    fields = getattr(type(record), "_fields", ())
+    return fields.index(name) if isinstance(record, tuple) and name in fields else None
+
+
 def field_index(record, name):
     """Where field `name` of named tuple `record` is: `p.w` of a tuple argument p reads
     `p[field_index(p, "w")]`, an item, whose adjoint goes to the tuple's adjoint. Where p
     has no such field, the attribute's own error (a plain tuple's AttributeError, as the
     function raises it), or a refusal for what a class adds to its fields (a property)."""
-    fields = getattr(type(record), "_fields", ())
-    if isinstance(record, tuple) and name in fields:
-        return fields.index(name)
+    at = _field_position(record, name)
+    if at is not None:
+        return at
     getattr(record, name)
     raise refused(f"{type(record).__name__}.{name} is no field of the named tuple but an "
                   f"attribute its class adds", "compute it in the function from the fields")
@@ -289,10 +296,8 @@ def field(record, name):
     """`r.name` where r may be a named tuple that an argument holds (`layer.W` of `for layer
     in layers`): its field, an item whose adjoint goes to the tuple's (`field_adjoint`);
     of any other object, its attribute, as Python reads it."""
-    fields = getattr(type(record), "_fields", ())
-    if isinstance(record, tuple) and name in fields:
-        return record[fields.index(name)]
-    return getattr(record, name)
+    at = _field_position(record, name)
+    return getattr(record, name) if at is None else record[at]
 
 
 def field_adjoint(g, record, name):
@@ -310,9 +315,9 @@ def field_tangent(t, record, name):
 def _field_at(record, name):
     """The index of field `name` of named tuple `record`, which varies; refused for another
     object's attribute: srcad differentiates named tuples, not objects."""
-    fields = getattr(type(record), "_fields", ())
-    if isinstance(record, tuple) and name in fields:
-        return fields.index(name)
+    at = _field_position(record, name)
+    if at is not None:
+        return at
     raise refused(f"srcad has no derivative rule for the attribute '.{name}' of a "
                   f"{type(record).__name__} that varies (srcad differentiates named tuples' "
                   "fields, not other objects')", "keep the values in a named tuple or a dict, "
@@ -1217,7 +1222,8 @@ HELPERS = (add_adjoint, add_tangent, mul_adjoint, mul_adjoint_along, repeated_ad
            filled_diagonal, diagonal_part,
            unstack, saved_item, restore_item, restored_item, saved_item_tangent,
            saved_item_adjoint, restored_tangent, restored_part, part_at, whole_of, pushed_back, inserted_back,
-           popped_index, field_index, field, field_adjoint, field_tangent, _field_at,
+           popped_index, field_index, _field_position, field, field_adjoint, field_tangent,
+           _field_at,
            insertion_index,
            without_item, with_zero_item, structured, _structured_item,
            structured_transpose)

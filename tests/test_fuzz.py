@@ -142,22 +142,20 @@ def test_scalar_programs_with_one_input_agree(capsys):
     assert counts["checked"] >= 0.75 * 0.5 * _profile().max_examples
 
 
-def test_structures_and_second_derivatives_agree(capsys):
-    """Programs of lists, dicts, element writes, value-stopped loops and helpers with
-    defaults (fuzzgen_structures): reverse, forward, Hessian and hvp against differences.
-    A refusal of an update in place (an alias srcad cannot rule out) is counted; any other
-    srcad error, exception or disagreement fails."""
+def _agree_or_refuse_in_place(capsys, programs, generate, check, title):
+    """Check `programs` programs that `generate` writes with `check(module, program,
+    seed)`. A refusal of an update in place (an alias srcad cannot rule out) is counted;
+    any other srcad error, exception or disagreement fails. Returns the counts."""
     counts = dict(generated=0, checked=0, skipped=0, failed=0, refused=0)
-    profile = _profile()
 
-    @settings(profile, max_examples=max(1, profile.max_examples // 5))
+    @settings(_profile(), max_examples=programs)
     @given(data=st.data(), seed=st.integers(0, 2**16))
     def fuzz(data, seed):
-        program = fuzzgen_structures.generate(fuzzgen.DataChooser(data))
+        program = generate(fuzzgen.DataChooser(data))
         counts["generated"] += 1
         module = fuzzgen.load(program.source)
         try:
-            outcome = fuzzgen_structures.check(module, program, seed)
+            outcome = check(module, program, seed)
         except srcad.UnsupportedError as exc:
             if "in place" not in str(exc) and "would change both" not in str(exc):
                 raise _failure(counts, exc, program, seed) from exc
@@ -171,8 +169,20 @@ def test_structures_and_second_derivatives_agree(capsys):
     try:
         fuzz()
     finally:
-        _report(capsys, counts, "lists, dicts, element writes; second order")
-    assert counts["checked"] >= 0.5 * max(1, profile.max_examples // 5)
+        _report(capsys, counts, title)
+    return counts
+
+
+def test_structures_and_second_derivatives_agree(capsys):
+    """Programs of lists, dicts, element writes, value-stopped loops and helpers with
+    defaults (fuzzgen_structures): reverse, forward, Hessian and hvp against differences.
+    A refusal of an update in place (an alias srcad cannot rule out) is counted; any other
+    srcad error, exception or disagreement fails."""
+    programs = max(1, _profile().max_examples // 5)
+    counts = _agree_or_refuse_in_place(capsys, programs, fuzzgen_structures.generate,
+                                       fuzzgen_structures.check,
+                                       "lists, dicts, element writes; second order")
+    assert counts["checked"] >= 0.5 * programs
 
 
 def test_named_tuples_that_arguments_hold_agree(capsys):
@@ -181,30 +191,10 @@ def test_named_tuples_that_arguments_hold_agree(capsys):
     the gradient's structure and classes, forward mode, and hvp on every fourth program. A
     refusal of an update in place (of fuzzgen_structures' statements around them) is
     counted; any other srcad error, exception or disagreement fails."""
-    counts = dict(generated=0, checked=0, skipped=0, failed=0, refused=0)
-    profile = _profile()
-    programs = max(1, profile.max_examples * 3 // 4)
-
-    @settings(profile, max_examples=programs)
-    @given(data=st.data(), seed=st.integers(0, 2**16))
-    def fuzz(data, seed):
-        program = fuzzgen_records.generate(fuzzgen.DataChooser(data))
-        counts["generated"] += 1
-        module = fuzzgen.load(program.source)
-        try:
-            outcome = fuzzgen_records.check(module, program, seed, second=seed % 4 == 0)
-        except srcad.UnsupportedError as exc:
-            if "in place" not in str(exc) and "would change both" not in str(exc):
-                raise _failure(counts, exc, program, seed) from exc
-            counts["refused"] += 1
-            assume(False)
-        except Exception as exc:
-            raise _failure(counts, exc, program, seed) from exc
-        counts["skipped"] += outcome == "skip"
-        assume(outcome == "ok")
-        counts["checked"] += 1
-    try:
-        fuzz()
-    finally:
-        _report(capsys, counts, "named tuples that arguments hold")
+    programs = max(1, _profile().max_examples * 3 // 4)
+    counts = _agree_or_refuse_in_place(
+        capsys, programs, fuzzgen_records.generate,
+        lambda module, program, seed: fuzzgen_records.check(module, program, seed,
+                                                            second=seed % 4 == 0),
+        "named tuples that arguments hold")
     assert counts["checked"] >= 0.5 * programs
